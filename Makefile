@@ -1,0 +1,60 @@
+# Cloister — the front door. `make demo` and `make test` are all a new user needs.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build build-asan test test-fast demo bench fuzz format format-check clean help
+
+all: build
+
+help:
+	@echo "make demo     install what is missing, build, run the main job"
+	@echo "make test     install, build, run every test (normal + ASan/UBSan build)"
+	@echo "make bench    run the benchmarks (figures go to docs/BENCHMARKS.md)"
+	@echo "make fuzz     run each libFuzzer harness for FUZZ_SECONDS (default 60)"
+	@echo "make format   clang-format the C sources"
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCLO_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+# The sanitizer run goes first; the plain build's ctest summary is the last word.
+test: build build-asan
+	@echo "== tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS) -E '^(interop|lint)\.'
+	@echo "== tests (release build) =="
+	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+test-fast: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+demo: build
+	@$(BUILD)/src/cli/cloister demo
+
+bench: build
+	@$(BUILD)/bench/clo_bench
+
+fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DCLO_FUZZ=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS)
+	@bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,0 +1,240 @@
+/* sig.c — X25519 and signature verification on OpenSSL 3.0. */
+#include "crypto/sig.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "base/ct.h"
+#include "base/secret.h"
+#include "crypto/rand.h"
+
+static const char *md_name(clo_hash_alg alg)
+{
+    switch (alg) {
+    case CLO_HASH_SHA256: return "SHA256";
+    case CLO_HASH_SHA384: return "SHA384";
+    case CLO_HASH_SHA512: return "SHA512";
+    }
+    return NULL;
+}
+
+/* ---- X25519 ---- */
+
+struct clo_x25519_key {
+    uint8_t sk[CLO_X25519_SIZE];
+    uint8_t pk[CLO_X25519_SIZE];
+    EVP_PKEY *pkey;
+};
+
+clo_err clo_x25519_key_new(clo_x25519_key **out, const uint8_t *sk)
+{
+    clo_err err = CLO_OK;
+    size_t pklen = CLO_X25519_SIZE;
+    *out = NULL;
+    clo_x25519_key *k = clo_secret_alloc(sizeof *k);
+    CLO_ENSURE(k != NULL, CLO_E_NOMEM, "x25519 key allocation");
+    if (sk)
+        memcpy(k->sk, sk, CLO_X25519_SIZE);
+    else
+        CLO_CHECK(clo_random(k->sk, CLO_X25519_SIZE));
+    k->pkey = EVP_PKEY_new_raw_private_key_ex(NULL, "X25519", NULL, k->sk, CLO_X25519_SIZE);
+    CLO_FAIL_IF(k->pkey == NULL, CLO_E_CRYPTO, "x25519 key import");
+    CLO_FAIL_IF(EVP_PKEY_get_raw_public_key(k->pkey, k->pk, &pklen) != 1 || pklen != CLO_X25519_SIZE,
+                CLO_E_CRYPTO, "x25519 public key");
+    *out = k;
+out:
+    if (err.code) clo_x25519_key_free(k);
+    return err;
+}
+
+void clo_x25519_key_free(clo_x25519_key *key)
+{
+    if (!key) return;
+    EVP_PKEY_free(key->pkey); /* OpenSSL cleanses its copy of the private key */
+    clo_secret_free(key);     /* wipes sk */
+}
+
+const uint8_t *clo_x25519_key_public(const clo_x25519_key *key) { return key->pk; }
+
+void clo_x25519_key_private(const clo_x25519_key *key, uint8_t sk[CLO_X25519_SIZE])
+{
+    memcpy(sk, key->sk, CLO_X25519_SIZE);
+}
+
+clo_err clo_x25519_key_dh(const clo_x25519_key *key, const uint8_t peer[CLO_X25519_SIZE],
+                          uint8_t out[CLO_X25519_SIZE])
+{
+    clo_err err = CLO_OK;
+    size_t len = CLO_X25519_SIZE;
+    EVP_PKEY_CTX *ctx = NULL;
+    EVP_PKEY *pp = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, peer, CLO_X25519_SIZE);
+    CLO_FAIL_IF(pp == NULL, CLO_E_KEY, "x25519 peer key");
+    ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
+    CLO_FAIL_IF(ctx == NULL, CLO_E_NOMEM, "x25519 context");
+    CLO_FAIL_IF(EVP_PKEY_derive_init(ctx) != 1 || EVP_PKEY_derive_set_peer(ctx, pp) != 1,
+                CLO_E_CRYPTO, "x25519 derive init");
+    /* OpenSSL fails the derive itself when the result is all zeros (low-order peer point). */
+    CLO_FAIL_IF(EVP_PKEY_derive(ctx, out, &len) != 1 || len != CLO_X25519_SIZE, CLO_E_KEY,
+                "x25519 shared secret is zero");
+    CLO_FAIL_IF(clo_ct_is_zero(out, CLO_X25519_SIZE), CLO_E_KEY, "x25519 shared secret is zero");
+out:
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(pp);
+    if (err.code) clo_wipe(out, CLO_X25519_SIZE);
+    return err;
+}
+
+clo_err clo_x25519(uint8_t out[CLO_X25519_SIZE], const uint8_t sk[CLO_X25519_SIZE],
+                   const uint8_t pk[CLO_X25519_SIZE])
+{
+    clo_x25519_key *k;
+    CLO_TRY(clo_x25519_key_new(&k, sk));
+    clo_err err = clo_x25519_key_dh(k, pk, out);
+    clo_x25519_key_free(k);
+    return err;
+}
+
+/* ---- shared verify step ---- */
+
+/* Verify sig over msg with pkey. `tune` adjusts the context (RSA padding), may be NULL. */
+static clo_err digest_verify(EVP_PKEY *pkey, const char *mdname, clo_bytes msg, clo_bytes sig,
+                             int (*tune)(EVP_PKEY_CTX *, const void *), const void *arg)
+{
+    EVP_PKEY_CTX *pctx = NULL;
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    CLO_ENSURE(m != NULL, CLO_E_NOMEM, "verify context");
+    int rc = EVP_DigestVerifyInit_ex(m, &pctx, mdname, NULL, NULL, pkey, NULL);
+    if (rc == 1 && tune) rc = tune(pctx, arg);
+    if (rc == 1) rc = EVP_DigestVerify(m, sig.ptr, sig.len, msg.ptr, msg.len);
+    EVP_MD_CTX_free(m);
+    CLO_ENSURE(rc == 1, CLO_E_AUTH, "signature");
+    return CLO_OK;
+}
+
+/* ---- Ed25519 ---- */
+
+clo_err clo_ed25519_verify(const uint8_t pk[32], clo_bytes msg, const uint8_t sig[64])
+{
+    EVP_PKEY *pkey = EVP_PKEY_new_raw_public_key_ex(NULL, "ED25519", NULL, pk, 32);
+    CLO_ENSURE(pkey != NULL, CLO_E_KEY, "ed25519 public key");
+    clo_err err = digest_verify(pkey, NULL, msg, CLO_BYTES(sig, 64), NULL, NULL);
+    EVP_PKEY_free(pkey);
+    return err;
+}
+
+/* ---- ECDSA ---- */
+
+size_t clo_curve_size(clo_curve curve) { return curve == CLO_CURVE_P384 ? 48 : 32; }
+
+static const char *curve_name(clo_curve curve)
+{
+    switch (curve) {
+    case CLO_CURVE_P256: return "prime256v1";
+    case CLO_CURVE_P384: return "secp384r1";
+    case CLO_CURVE_SECP256K1: return "secp256k1";
+    }
+    return NULL;
+}
+
+static clo_err ec_pub_key(clo_curve curve, clo_bytes pub, EVP_PKEY **out)
+{
+    const char *name = curve_name(curve);
+    size_t fs = clo_curve_size(curve);
+    *out = NULL;
+    CLO_ENSURE(name != NULL, CLO_E_UNSUPPORTED, "ecdsa curve");
+    CLO_ENSURE((pub.len == 2 * fs + 1 && pub.ptr[0] == 4) ||
+                   (pub.len == fs + 1 && (pub.ptr[0] == 2 || pub.ptr[0] == 3)),
+               CLO_E_KEY, "ecdsa public key encoding");
+    /* OSSL_PARAM wants mutable pointers; hand it copies rather than casting const away. */
+    char group[16];
+    uint8_t point[2 * 48 + 1];
+    snprintf(group, sizeof group, "%s", name);
+    memcpy(point, pub.ptr, pub.len);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, pub.len),
+        OSSL_PARAM_construct_end(),
+    };
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+    CLO_ENSURE(pc != NULL, CLO_E_NOMEM, "ec key context");
+    int ok = EVP_PKEY_fromdata_init(pc) == 1 &&
+             EVP_PKEY_fromdata(pc, out, EVP_PKEY_PUBLIC_KEY, params) == 1;
+    EVP_PKEY_CTX_free(pc);
+    CLO_ENSURE(ok, CLO_E_KEY, "ecdsa public key is not a curve point");
+    return CLO_OK;
+}
+
+clo_err clo_ecdsa_verify_der(clo_curve curve, clo_hash_alg hash, clo_bytes pub, clo_bytes msg,
+                             clo_bytes der_sig)
+{
+    EVP_PKEY *pkey;
+    CLO_ENSURE(md_name(hash) != NULL, CLO_E_UNSUPPORTED, "ecdsa hash");
+    CLO_TRY(ec_pub_key(curve, pub, &pkey));
+    /* OpenSSL re-encodes the parsed signature and compares it with the input, so
+     * BER variants and trailing bytes are rejected. */
+    clo_err err = digest_verify(pkey, md_name(hash), msg, der_sig, NULL, NULL);
+    EVP_PKEY_free(pkey);
+    return err;
+}
+
+clo_err clo_ecdsa_verify_raw(clo_curve curve, clo_hash_alg hash, clo_bytes pub, clo_bytes msg,
+                             clo_bytes sig)
+{
+    size_t fs = clo_curve_size(curve);
+    uint8_t der[2 * 48 + 16];
+    uint8_t *p = der;
+    CLO_ENSURE(sig.len == 2 * fs, CLO_E_AUTH, "ecdsa raw signature length");
+    ECDSA_SIG *s = ECDSA_SIG_new();
+    BIGNUM *r = BN_bin2bn(sig.ptr, (int)fs, NULL), *sv = BN_bin2bn(sig.ptr + fs, (int)fs, NULL);
+    if (!s || !r || !sv || ECDSA_SIG_set0(s, r, sv) != 1) {
+        ECDSA_SIG_free(s);
+        BN_free(r);
+        BN_free(sv);
+        return CLO_ERR(CLO_E_NOMEM, "ecdsa signature");
+    }
+    int len = i2d_ECDSA_SIG(s, &p);
+    ECDSA_SIG_free(s);
+    CLO_ENSURE(len > 0 && (size_t)len <= sizeof der, CLO_E_CRYPTO, "ecdsa signature encoding");
+    return clo_ecdsa_verify_der(curve, hash, pub, msg, CLO_BYTES(der, (size_t)len));
+}
+
+/* ---- RSA-PSS ---- */
+
+typedef struct {
+    const char *md;
+    int salt;
+} pss_params;
+
+static int pss_tune(EVP_PKEY_CTX *pctx, const void *arg)
+{
+    const pss_params *p = arg;
+    return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+           EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, p->salt) == 1 &&
+           EVP_PKEY_CTX_set_rsa_mgf1_md_name(pctx, p->md, NULL) == 1;
+}
+
+clo_err clo_rsa_pss_verify(clo_bytes spki, clo_hash_alg hash, size_t salt_size, clo_bytes msg,
+                           clo_bytes sig)
+{
+    pss_params pp = {md_name(hash), (int)salt_size};
+    const unsigned char *p = spki.ptr;
+    CLO_ENSURE(pp.md != NULL, CLO_E_UNSUPPORTED, "rsa-pss hash");
+    CLO_ENSURE(salt_size <= 512 && spki.len <= 16384, CLO_E_ARG, "rsa-pss parameters");
+    EVP_PKEY *pkey = d2i_PUBKEY_ex(NULL, &p, (long)spki.len, NULL, NULL);
+    CLO_ENSURE(pkey != NULL, CLO_E_KEY, "rsa public key");
+    clo_err err = CLO_OK;
+    if (p != spki.ptr + spki.len)
+        err = CLO_ERR(CLO_E_FORMAT, "rsa public key has trailing bytes");
+    else if (!EVP_PKEY_is_a(pkey, "RSA") && !EVP_PKEY_is_a(pkey, "RSA-PSS"))
+        err = CLO_ERR(CLO_E_KEY, "not an RSA public key");
+    else
+        err = digest_verify(pkey, pp.md, msg, sig, pss_tune, &pp);
+    EVP_PKEY_free(pkey);
+    return err;
+}
