@@ -1,0 +1,193 @@
+/* primitives_test.c — SHA-2/HMAC known answers (FIPS 180-2, RFC 4231), streaming
+ * equivalence, argument checks, and RSA-PSS on AMD's real ARK/ASK certificates.
+ * OpenSSL is used here only to cut the certificates into (tbs, signature, key). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "base/ct.h"
+#include "crypto/aead.h"
+#include "crypto/hash.h"
+#include "crypto/rand.h"
+#include "crypto/sig.h"
+#include "tv.h"
+
+static void expect_hex(const char *what, const uint8_t *got, size_t n, const char *hex)
+{
+    clo_buf want = tv_hex_str(hex);
+    tv_assert_bytes(what, CLO_BYTES(got, n), clo_buf_view(&want));
+    clo_buf_free(&want);
+}
+
+static void test_sha2_known_answers(void **state)
+{
+    (void)state;
+    uint8_t out[64];
+    clo_bytes abc = CLO_BYTES("abc", 3);
+    assert_int_equal(clo_hash(CLO_HASH_SHA256, abc, out).code, CLO_OK_CODE);
+    expect_hex("sha256", out, 32, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_int_equal(clo_hash(CLO_HASH_SHA384, abc, out).code, CLO_OK_CODE);
+    expect_hex("sha384", out, 48, "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7");
+    assert_int_equal(clo_hash(CLO_HASH_SHA512, abc, out).code, CLO_OK_CODE);
+    expect_hex("sha512", out, 64, "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+
+    /* streaming in pieces equals one shot */
+    uint8_t data[1000], one[64], many[64];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 7);
+    for (clo_hash_alg a = CLO_HASH_SHA256; a <= CLO_HASH_SHA512; a++) {
+        clo_hash_ctx c;
+        assert_int_equal(clo_hash(a, CLO_BYTES(data, sizeof data), one).code, CLO_OK_CODE);
+        assert_int_equal(clo_hash_init(&c, a).code, CLO_OK_CODE);
+        for (size_t off = 0; off < sizeof data; off += 333)
+            assert_int_equal(clo_hash_update(&c, CLO_BYTES(data + off, sizeof data - off < 333 ? sizeof data - off : 333)).code, CLO_OK_CODE);
+        assert_int_equal(clo_hash_final(&c, many).code, CLO_OK_CODE);
+        assert_memory_equal(one, many, clo_hash_size(a));
+        /* a finished context refuses further use */
+        assert_int_equal(clo_hash_update(&c, CLO_BYTES(data, 1)).code, CLO_E_STATE);
+    }
+    assert_int_equal(clo_hash((clo_hash_alg)7, abc, out).code, CLO_E_UNSUPPORTED);
+}
+
+static void test_hmac_long_key(void **state)
+{
+    (void)state;
+    uint8_t key[131], out[64];
+    memset(key, 0xaa, sizeof key);
+    clo_bytes msg = clo_bytes_str("Test Using Larger Than Block-Size Key - Hash Key First");
+    assert_int_equal(clo_hmac(CLO_HASH_SHA256, CLO_BYTES(key, sizeof key), msg, out).code, CLO_OK_CODE);
+    expect_hex("hmac-sha256", out, 32, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    assert_int_equal(clo_hmac(CLO_HASH_SHA512, CLO_BYTES(key, sizeof key), msg, out).code, CLO_OK_CODE);
+    expect_hex("hmac-sha512", out, 64, "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f3526b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598");
+}
+
+static void test_hkdf_and_aead_limits(void **state)
+{
+    (void)state;
+    uint8_t prk[32] = {0}, out[255 * 48 + 1], key[32] = {0}, nonce[12] = {0};
+    assert_int_equal(clo_hkdf_expand(CLO_HASH_SHA256, CLO_BYTES(prk, 32), CLO_BYTES_EMPTY, out, 255 * 32).code, CLO_OK_CODE);
+    assert_int_equal(clo_hkdf_expand(CLO_HASH_SHA256, CLO_BYTES(prk, 32), CLO_BYTES_EMPTY, out, 255 * 32 + 1).code, CLO_E_LIMIT);
+    assert_int_equal(clo_hkdf_expand(CLO_HASH_SHA384, CLO_BYTES(prk, 32), CLO_BYTES_EMPTY, out, 255 * 48).code, CLO_OK_CODE);
+    /* wrong key or nonce sizes are the caller's error, not an auth failure */
+    assert_int_equal(clo_aead_seal(CLO_AEAD_AES128GCM, CLO_BYTES(key, 32), CLO_BYTES(nonce, 12), CLO_BYTES_EMPTY, CLO_BYTES_EMPTY, out).code, CLO_E_ARG);
+    assert_int_equal(clo_aead_seal(CLO_AEAD_AES256GCM, CLO_BYTES(key, 32), CLO_BYTES(nonce, 8), CLO_BYTES_EMPTY, CLO_BYTES_EMPTY, out).code, CLO_E_ARG);
+    assert_int_equal(clo_aead_seal((clo_aead_alg)9, CLO_BYTES(key, 32), CLO_BYTES(nonce, 12), CLO_BYTES_EMPTY, CLO_BYTES_EMPTY, out).code, CLO_E_UNSUPPORTED);
+    assert_int_equal(clo_aead_open(CLO_AEAD_CHACHA20POLY1305, CLO_BYTES(key, 32), CLO_BYTES(nonce, 12), CLO_BYTES_EMPTY, CLO_BYTES(out, 15), out).code, CLO_E_AUTH);
+}
+
+static void test_random_and_x25519_keys(void **state)
+{
+    (void)state;
+    uint8_t a[64] = {0}, b[64] = {0}, s1[32], s2[32];
+    assert_int_equal(clo_random(a, sizeof a).code, CLO_OK_CODE);
+    assert_int_equal(clo_random(b, sizeof b).code, CLO_OK_CODE);
+    assert_false(clo_ct_eq(a, b, sizeof a));
+    clo_x25519_key *k1, *k2;
+    assert_int_equal(clo_x25519_key_new(&k1, NULL).code, CLO_OK_CODE);
+    assert_int_equal(clo_x25519_key_new(&k2, NULL).code, CLO_OK_CODE);
+    assert_int_equal(clo_x25519_key_dh(k1, clo_x25519_key_public(k2), s1).code, CLO_OK_CODE);
+    assert_int_equal(clo_x25519_key_dh(k2, clo_x25519_key_public(k1), s2).code, CLO_OK_CODE);
+    assert_memory_equal(s1, s2, 32);
+    clo_x25519_key_free(k1);
+    clo_x25519_key_free(k2);
+    clo_x25519_key_free(NULL);
+}
+
+/* ---- RSA-PSS on the AMD certificate chains: ASK signed by ARK, ARK self-signed ---- */
+typedef struct {
+    clo_buf tbs, sig, spki;
+} cert_parts;
+
+static cert_parts cut(X509 *x)
+{
+    cert_parts p;
+    const ASN1_BIT_STRING *sig;
+    unsigned char *der = NULL;
+    clo_buf_init(&p.tbs, 1 << 16);
+    clo_buf_init(&p.sig, 1 << 16);
+    clo_buf_init(&p.spki, 1 << 16);
+    int n = i2d_re_X509_tbs(x, &der);
+    assert_true(n > 0);
+    assert_int_equal(clo_buf_append(&p.tbs, der, (size_t)n).code, CLO_OK_CODE);
+    OPENSSL_free(der);
+    X509_get0_signature(&sig, NULL, x);
+    assert_int_equal(clo_buf_append(&p.sig, ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig)).code, CLO_OK_CODE);
+    der = NULL;
+    n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+    assert_true(n > 0);
+    assert_int_equal(clo_buf_append(&p.spki, der, (size_t)n).code, CLO_OK_CODE);
+    OPENSSL_free(der);
+    return p;
+}
+
+static void free_parts(cert_parts *p)
+{
+    clo_buf_free(&p->tbs);
+    clo_buf_free(&p->sig);
+    clo_buf_free(&p->spki);
+}
+
+static void check_chain(const char *rel)
+{
+    FILE *f = fopen(tv_path(rel), "r");
+    assert_non_null(f);
+    X509 *ask = PEM_read_X509(f, NULL, NULL, NULL), *ark = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    assert_non_null(ask);
+    assert_non_null(ark);
+    cert_parts a = cut(ask), r = cut(ark);
+    clo_bytes ark_key = clo_buf_view(&r.spki);
+    assert_int_equal(clo_rsa_pss_verify(ark_key, CLO_HASH_SHA384, 48, clo_buf_view(&a.tbs), clo_buf_view(&a.sig)).code, CLO_OK_CODE);
+    assert_int_equal(clo_rsa_pss_verify(ark_key, CLO_HASH_SHA384, 48, clo_buf_view(&r.tbs), clo_buf_view(&r.sig)).code, CLO_OK_CODE);
+    /* wrong salt, wrong hash, flipped tbs bit, flipped signature bit, wrong key */
+    assert_int_equal(clo_rsa_pss_verify(ark_key, CLO_HASH_SHA384, 32, clo_buf_view(&a.tbs), clo_buf_view(&a.sig)).code, CLO_E_AUTH);
+    assert_int_equal(clo_rsa_pss_verify(ark_key, CLO_HASH_SHA256, 48, clo_buf_view(&a.tbs), clo_buf_view(&a.sig)).code, CLO_E_AUTH);
+    a.tbs.ptr[100] ^= 0x01;
+    assert_int_equal(clo_rsa_pss_verify(ark_key, CLO_HASH_SHA384, 48, clo_buf_view(&a.tbs), clo_buf_view(&a.sig)).code, CLO_E_AUTH);
+    a.tbs.ptr[100] ^= 0x01;
+    a.sig.ptr[7] ^= 0x80;
+    assert_int_equal(clo_rsa_pss_verify(ark_key, CLO_HASH_SHA384, 48, clo_buf_view(&a.tbs), clo_buf_view(&a.sig)).code, CLO_E_AUTH);
+    a.sig.ptr[7] ^= 0x80;
+    assert_int_equal(clo_rsa_pss_verify(clo_buf_view(&a.spki), CLO_HASH_SHA384, 48, clo_buf_view(&r.tbs), clo_buf_view(&r.sig)).code, CLO_E_AUTH);
+    /* a key with trailing bytes, or not a key at all */
+    assert_int_equal(clo_buf_u8(&r.spki, 0).code, CLO_OK_CODE);
+    assert_int_equal(clo_rsa_pss_verify(clo_buf_view(&r.spki), CLO_HASH_SHA384, 48, clo_buf_view(&a.tbs), clo_buf_view(&a.sig)).code, CLO_E_FORMAT);
+    assert_int_equal(clo_rsa_pss_verify(CLO_BYTES("junk", 4), CLO_HASH_SHA384, 48, clo_buf_view(&a.tbs), clo_buf_view(&a.sig)).code, CLO_E_KEY);
+    free_parts(&a);
+    free_parts(&r);
+    X509_free(ask);
+    X509_free(ark);
+}
+
+static void test_rsa_pss_amd_chains(void **state)
+{
+    (void)state;
+    check_chain("amd-sev-snp/ca/ask_ark_milan.pem");
+    check_chain("amd-sev-snp/ca/ask_ark_genoa.pem");
+    check_chain("amd-sev-snp/ca/ask_ark_turin_vcek.pem");
+}
+
+static void test_ecdsa_bad_keys(void **state)
+{
+    (void)state;
+    uint8_t pub[65] = {4}, sig[64] = {1};
+    /* (0,0) is not on P-256 */
+    assert_int_equal(clo_ecdsa_verify_raw(CLO_CURVE_P256, CLO_HASH_SHA256, CLO_BYTES(pub, 65), CLO_BYTES("m", 1), CLO_BYTES(sig, 64)).code, CLO_E_KEY);
+    assert_int_equal(clo_ecdsa_verify_raw(CLO_CURVE_P256, CLO_HASH_SHA256, CLO_BYTES(pub, 64), CLO_BYTES("m", 1), CLO_BYTES(sig, 64)).code, CLO_E_KEY);
+    assert_int_equal(clo_ecdsa_verify_raw(CLO_CURVE_P384, CLO_HASH_SHA384, CLO_BYTES(pub, 65), CLO_BYTES("m", 1), CLO_BYTES(sig, 64)).code, CLO_E_AUTH);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sha2_known_answers),   cmocka_unit_test(test_hmac_long_key),
+        cmocka_unit_test(test_hkdf_and_aead_limits), cmocka_unit_test(test_random_and_x25519_keys),
+        cmocka_unit_test(test_rsa_pss_amd_chains),   cmocka_unit_test(test_ecdsa_bad_keys),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
