@@ -1,0 +1,178 @@
+/* cli.c — option parsing and JSON output shared by every command. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/ct.h"
+#include "base/hex.h"
+
+static void print_help(const cli_spec *spec, FILE *f)
+{
+    fprintf(f, "usage: %s\n\n%s\n", spec->usage, spec->about);
+    if (spec->count) fprintf(f, "\noptions:\n");
+    for (size_t i = 0; i < spec->count; i++) {
+        const cli_opt *o = &spec->opts[i];
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+        fprintf(f, "  %-26s %s%s\n", left, o->help, o->required ? " (required)" : "");
+    }
+    fprintf(f, "  %-26s %s\n", "--help", "show this help");
+}
+
+int cli_parse(const cli_spec *spec, int argc, char **argv, int *done)
+{
+    *done = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            print_help(spec, stdout);
+            *done = 1;
+            return CLI_EXIT_OK;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            fprintf(stderr, "error: unexpected argument '%s'\n\n", a);
+            print_help(spec, stderr);
+            return CLI_EXIT_USAGE;
+        }
+        cli_opt *o = NULL;
+        for (size_t j = 0; j < spec->count; j++)
+            if (strcmp(spec->opts[j].name, a + 2) == 0) o = &spec->opts[j];
+        if (!o) {
+            fprintf(stderr, "error: unknown option '%s' (see --help)\n", a);
+            return CLI_EXIT_USAGE;
+        }
+        if (o->value) {
+            fprintf(stderr, "error: option '%s' given twice\n", a);
+            return CLI_EXIT_USAGE;
+        }
+        if (!o->arg) {
+            o->value = "1";
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "error: option '%s' needs a value %s\n", a, o->arg);
+            return CLI_EXIT_USAGE;
+        }
+        o->value = argv[++i];
+    }
+    for (size_t j = 0; j < spec->count; j++) {
+        if (spec->opts[j].required && !spec->opts[j].value) {
+            fprintf(stderr, "error: missing required option --%s (see --help)\n", spec->opts[j].name);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+const char *cli_get(const cli_spec *spec, const char *name)
+{
+    for (size_t j = 0; j < spec->count; j++)
+        if (strcmp(spec->opts[j].name, name) == 0) return spec->opts[j].value;
+    return NULL;
+}
+
+/* The option's hex text: inline, or the contents of @PATH (whitespace trimmed). */
+static int hex_text(const char *name, const char *v, clo_buf *text)
+{
+    clo_buf_init(text, (size_t)64 << 20);
+    if (v[0] != '@') return clo_buf_append(text, v, strlen(v) + 1).code ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+    FILE *f = fopen(v + 1, "rb");
+    if (!f) {
+        fprintf(stderr, "error: --%s: cannot open '%s'\n", name, v + 1);
+        return CLI_EXIT_USAGE;
+    }
+    char chunk[8192];
+    size_t n;
+    int rc = CLI_EXIT_OK;
+    while (rc == CLI_EXIT_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++)
+            if (chunk[i] != ' ' && chunk[i] != '\n' && chunk[i] != '\r' && chunk[i] != '\t')
+                rc = clo_buf_u8(text, (uint8_t)chunk[i]).code ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+    fclose(f);
+    if (rc == CLI_EXIT_OK) rc = clo_buf_u8(text, 0).code ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+    if (rc != CLI_EXIT_OK) fprintf(stderr, "error: --%s: file '%s' is too large\n", name, v + 1);
+    return rc;
+}
+
+int cli_hex(const cli_spec *spec, const char *name, clo_buf *out, size_t max)
+{
+    const char *v = cli_get(spec, name);
+    clo_buf text;
+    clo_buf_init(out, max);
+    if (!v) return CLI_EXIT_OK; /* absent optional hex = empty */
+    if (hex_text(name, v, &text) != CLI_EXIT_OK) return CLI_EXIT_USAGE;
+    clo_err e = clo_hex_decode(out, (const char *)text.ptr);
+    clo_buf_free(&text);
+    if (e.code) {
+        fprintf(stderr, "error: --%s: %s\n", name,
+                e.code == CLO_E_LIMIT ? "value is too long" : e.what);
+        clo_buf_free(out);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_hex_fixed(const cli_spec *spec, const char *name, void *dst, size_t n)
+{
+    clo_buf b;
+    if (cli_hex(spec, name, &b, n + 1) != CLI_EXIT_OK) return CLI_EXIT_USAGE;
+    int ok = b.len == n;
+    if (ok) memcpy(dst, b.ptr, n);
+    clo_buf_free(&b);
+    if (!ok) {
+        fprintf(stderr, "error: --%s must be exactly %zu bytes (%zu hex digits)\n", name, n, 2 * n);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_u64(const cli_spec *spec, const char *name, uint64_t max, uint64_t *out)
+{
+    const char *v = cli_get(spec, name);
+    char *end = NULL;
+    if (!v || !*v || *v == '-') {
+        fprintf(stderr, "error: --%s needs a non-negative integer\n", name);
+        return CLI_EXIT_USAGE;
+    }
+    unsigned long long x = strtoull(v, &end, 0);
+    if (*end || x > max) {
+        fprintf(stderr, "error: --%s: '%s' is not an integer in [0, %llu]\n", name, v,
+                (unsigned long long)max);
+        return CLI_EXIT_USAGE;
+    }
+    *out = x;
+    return CLI_EXIT_OK;
+}
+
+void cli_json_hex(json_t *obj, const char *key, clo_bytes v)
+{
+    char *s = malloc(2 * v.len + 1);
+    if (!s) abort();
+    clo_hex_encode(s, v);
+    json_object_set_new(obj, key, json_string(s));
+    clo_wipe(s, 2 * v.len);
+    free(s);
+}
+
+int cli_print(json_t *obj)
+{
+    char *s = json_dumps(obj, JSON_COMPACT);
+    if (s) {
+        puts(s);
+        clo_wipe(s, strlen(s));
+        free(s);
+    }
+    json_decref(obj);
+    return CLI_EXIT_OK;
+}
+
+int cli_fail(clo_err err, const char *message)
+{
+    json_t *e = json_pack("{s:s,s:s}", "code", clo_code_name(err.code), "message",
+                          message ? message : clo_code_text(err.code));
+    if (err.what) json_object_set_new(e, "what", json_string(err.what));
+    cli_print(json_pack("{s:o}", "error", e));
+    return CLI_EXIT_FAIL;
+}

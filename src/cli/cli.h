@@ -1,0 +1,56 @@
+/* cli.h — shared plumbing for the `cloister` command: option parsing, hex
+ * arguments, and one JSON document on stdout per run.
+ *
+ * Exit codes: 0 success, 1 the operation failed (the JSON document says why),
+ * 2 usage error (message on stderr). */
+#ifndef CLO_CLI_CLI_H
+#define CLO_CLI_CLI_H
+
+#include <jansson.h>
+
+#include "base/bytes.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+typedef struct {
+    const char *name;  /* without the leading "--" */
+    const char *arg;   /* placeholder shown in help, NULL for a flag */
+    const char *help;
+    int required;
+    const char *value; /* out: the value, "1" for a given flag, NULL if absent */
+} cli_opt;
+
+typedef struct {
+    const char *usage;  /* "cloister hpke seal [options]" */
+    const char *about;  /* one paragraph */
+    cli_opt *opts;
+    size_t count;
+} cli_spec;
+
+/* Parse argv (after the subcommand words). Handles --help itself (returns
+ * CLI_EXIT_OK with *done set). Returns CLI_EXIT_USAGE on a bad command line. */
+int cli_parse(const cli_spec *spec, int argc, char **argv, int *done);
+const char *cli_get(const cli_spec *spec, const char *name);
+
+/* Decode a hex option into out (limit max bytes). A value "@PATH" reads the hex
+ * from that file. Prints a usage error naming the option on failure. */
+int cli_hex(const cli_spec *spec, const char *name, clo_buf *out, size_t max);
+/* Decode a hex option of exactly n bytes. */
+int cli_hex_fixed(const cli_spec *spec, const char *name, void *dst, size_t n);
+/* Parse an unsigned decimal (or 0x-hex) option into *out, at most max. */
+int cli_u64(const cli_spec *spec, const char *name, uint64_t max, uint64_t *out);
+
+/* Add a hex string member to obj. */
+void cli_json_hex(json_t *obj, const char *key, clo_bytes v);
+/* Print obj (consumed) as one JSON document on stdout; returns CLI_EXIT_OK. */
+int cli_print(json_t *obj);
+/* Print {"error":{"code":...,"message":...,"what":...}} on stdout; returns CLI_EXIT_FAIL. */
+int cli_fail(clo_err err, const char *message);
+
+int cmd_hpke(int argc, char **argv);
+int cmd_envelope(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+#endif

@@ -1,0 +1,39 @@
+/* main.c — `cloister`: dispatch to one file per command. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#define CLOISTER_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: cloister <command> [options]\n\n"
+               "commands:\n"
+               "  hpke keygen|seal|open          raw RFC 9180 HPKE (base mode, single shot), hex in/out\n"
+               "  envelope seal|open|reply-seal|reply-open|inspect\n"
+               "                                 Cloister request/reply envelopes (docs/formats.md)\n"
+               "  demo                           run the end-to-end demonstration and self-check\n"
+               "  version                        print the version\n\n"
+               "Every command prints one JSON document on stdout; `cloister <command> --help` for details.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("{\"version\":\"%s\"}\n", CLOISTER_VERSION);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(cmd, "hpke") == 0) return cmd_hpke(argc - 2, argv + 2);
+    if (strcmp(cmd, "envelope") == 0) return cmd_envelope(argc - 2, argv + 2);
+    if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 2, argv + 2);
+    fprintf(stderr, "error: unknown command '%s'\n\n", cmd);
+    usage(stderr);
+    return CLI_EXIT_USAGE;
+}
