@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# check-layers.sh — the layering rules of DESIGN.md §8 that a linker cannot see:
+# only src/crypto includes OpenSSL or libsecp256k1; a layer includes only its own
+# headers and those of the layers below it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+fail=0
+bad() { echo "layering: $*"; fail=1; }
+
+while IFS= read -r hit; do bad "third-party crypto outside src/crypto: $hit"; done \
+  < <(grep -rnE '#include <(openssl|secp256k1)' src --include='*.[ch]' | grep -v '^src/crypto/' || true)
+
+# allowed include prefixes per layer (lower layers only)
+declare -A allowed=(
+  [base]="base"
+  [crypto]="base crypto"
+  [cli]="base crypto cli"
+)
+for layer in "${!allowed[@]}"; do
+  [[ -d src/$layer ]] || continue
+  while IFS= read -r line; do
+    inc=$(sed -E 's/.*#include "([a-z_]+)\/.*/\1/' <<<"$line")
+    [[ " ${allowed[$layer]} " == *" $inc "* ]] || bad "src/$layer may not include $inc/: $line"
+  done < <(grep -rnE '#include "[a-z_]+/' "src/$layer" --include='*.[ch]' || true)
+done
+for d in src/*/; do
+  l=$(basename "$d")
+  [[ -n ${allowed[$l]+x} ]] || bad "src/$l has no layering rule in scripts/check-layers.sh"
+done
+# ossl.h is private to the crypto layer
+while IFS= read -r f; do bad "$f includes the crypto layer's private ossl.h"; done \
+  < <(grep -rl 'crypto/ossl.h' src tests fuzz bench --include='*.[ch]' 2>/dev/null | grep -v '^src/crypto/' || true)
+((fail == 0)) && echo "layering: ok"
+exit $fail
