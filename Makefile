@@ -32,7 +32,7 @@ build-asan: deps
 test: build build-asan
 	@echo "== tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS) -E '^(interop|lint)\.'
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS)
 	@echo "== tests (release build) =="
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 

@@ -102,12 +102,21 @@ void clo_buf_clear(clo_buf *b)
     b->len = 0;
 }
 
+void clo_buf_truncate(clo_buf *b, size_t len)
+{
+    if (len >= b->len) return;
+    clo_wipe(b->ptr + len, b->len - len);
+    b->len = len;
+}
+
 clo_err clo_buf_reserve(clo_buf *b, size_t extra)
 {
     CLO_ENSURE(extra <= b->max && b->len <= b->max - extra, CLO_E_LIMIT, "buffer maximum");
     size_t need = b->len + extra;
-    if (need <= b->cap) return CLO_OK;
-    size_t cap = b->cap ? b->cap : 64;
+    /* After a successful reserve ptr is never NULL, even for 0 bytes: callers may
+     * form ptr + len without a NULL + 0 (undefined behaviour). */
+    if (need <= b->cap && b->ptr) return CLO_OK;
+    size_t cap = b->cap ? b->cap : (b->max < 64 ? (b->max ? b->max : 1) : 64);
     while (cap < need) cap = cap > b->max / 2 ? b->max : cap * 2;
     /* Not realloc: the old block may hold secrets and must be wiped before release. */
     uint8_t *p = malloc(cap);

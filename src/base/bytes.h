@@ -65,6 +65,9 @@ void clo_buf_init(clo_buf *b, size_t max);
 void clo_buf_free(clo_buf *b);
 /* Wipe and forget the contents, keeping the allocation. */
 void clo_buf_clear(clo_buf *b);
+/* Wipe everything past len and shrink to len (no-op if len >= b->len). Used to
+ * undo a partial write on a failure path. */
+void clo_buf_truncate(clo_buf *b, size_t len);
 CLO_MUST_CHECK clo_err clo_buf_reserve(clo_buf *b, size_t extra);
 CLO_MUST_CHECK clo_err clo_buf_append(clo_buf *b, const void *p, size_t n);
 CLO_MUST_CHECK clo_err clo_buf_append_bytes(clo_buf *b, clo_bytes v);

@@ -63,13 +63,15 @@ clo_err clo_aead_open(clo_aead_alg alg, clo_bytes key, clo_bytes nonce, clo_byte
     size_t body = ct.len - CLO_AEAD_TAG_SIZE;
     /* The tag is copied so the ctrl call cannot be handed a pointer into caller memory it might mutate. */
     for (size_t i = 0; i < CLO_AEAD_TAG_SIZE; i++) tag[i] = ct.ptr[body + i];
+    /* AEAD finals write nothing; an empty open may be given out == NULL. */
+    uint8_t unused, *fin = body ? out + body : &unused;
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     CLO_ENSURE(c != NULL, CLO_E_NOMEM, "aead context");
     int ok = EVP_DecryptInit_ex2(c, cipher, key.ptr, nonce.ptr, NULL) == 1 &&
              EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, CLO_AEAD_TAG_SIZE, tag) == 1 &&
              (aad.len == 0 || EVP_DecryptUpdate(c, NULL, &n, aad.ptr, (int)aad.len) == 1) &&
              (body == 0 || EVP_DecryptUpdate(c, out, &n, ct.ptr, (int)body) == 1) &&
-             EVP_DecryptFinal_ex(c, out + body, &n) == 1;
+             EVP_DecryptFinal_ex(c, fin, &n) == 1;
     EVP_CIPHER_CTX_free(c);
     if (!ok) {
         clo_wipe(out, body); /* never release unauthenticated plaintext */

@@ -125,10 +125,7 @@ static clo_err seal_hpke_body(clo_buf *out, clo_hpke_ctx *ctx, uint8_t kind, clo
     CLO_CHECK(clo_buf_extend(out, payload.len + CLO_HPKE_TAG_SIZE, &ct));
     CLO_CHECK(clo_hpke_seal(ctx, CLO_BYTES(hdr, sizeof hdr), payload, ct));
 out:
-    if (err.code) {
-        clo_wipe(out->ptr + start, out->len - start);
-        out->len = start;
-    }
+    if (err.code) clo_buf_truncate(out, start);
     return err;
 }
 
@@ -172,8 +169,7 @@ static clo_err open_hpke_body(clo_buf *out, clo_hpke_ctx *ctx, const clo_x25519_
     CLO_CHECK(clo_hpke_open(ctx, hdr, ct, pt));
 out:
     if (err.code) {
-        clo_wipe(out->ptr + start, out->len - start);
-        out->len = start;
+        clo_buf_truncate(out, start);
         clo_hpke_ctx_wipe(ctx);
         if (err.code != CLO_E_NOMEM && err.code != CLO_E_LIMIT)
             err = CLO_ERR(CLO_E_AUTH, "envelope authentication");
@@ -198,10 +194,7 @@ clo_err clo_envelope_request_open(clo_buf *out, clo_envelope_reply_key *reply_ke
     CLO_TRY(open_hpke_body(out, &ctx, sk, &h, hdr, ct, info));
     if (reply_key) err = export_reply_key(&ctx, b, h.suite.aead, reply_key);
     clo_hpke_ctx_wipe(&ctx);
-    if (err.code) {
-        clo_wipe(out->ptr + start, out->len - start);
-        out->len = start;
-    }
+    if (err.code) clo_buf_truncate(out, start);
     return err;
 }
 
@@ -262,10 +255,7 @@ clo_err clo_envelope_reply_seal(clo_buf *out, const clo_envelope_reply_key *rk, 
 out:
     clo_wipe(key, sizeof key);
     clo_wipe(nkey, sizeof nkey);
-    if (err.code) {
-        clo_wipe(out->ptr + start, out->len - start);
-        out->len = start;
-    }
+    if (err.code) clo_buf_truncate(out, start);
     return err;
 }
 
@@ -292,8 +282,7 @@ out:
     clo_wipe(key, sizeof key);
     clo_wipe(nkey, sizeof nkey);
     if (err.code) {
-        clo_wipe(out->ptr + start, out->len - start);
-        out->len = start;
+        clo_buf_truncate(out, start);
         if (err.code != CLO_E_NOMEM && err.code != CLO_E_LIMIT)
             err = CLO_ERR(CLO_E_AUTH, "envelope authentication");
     }

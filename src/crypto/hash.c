@@ -8,7 +8,9 @@
 #include <pthread.h>
 #include <string.h>
 
+#define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_Init & co., for HMAC only: see below */
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "base/ct.h"
 #include "crypto/aead.h"
@@ -112,69 +114,87 @@ clo_err clo_sha256(clo_bytes in, uint8_t out[CLO_SHA256_SIZE])
 
 /* ---- HMAC ---- */
 
+/* HMAC runs on OpenSSL's block-level SHA-2 functions (deprecated in 3.0, present
+ * in every 3.x, same SHA-NI/AVX2 code as EVP) instead of EVP_MD_CTX: HKDF does
+ * a dozen short HMACs per HPKE set-up, and EVP's per-call dispatch doubled
+ * their cost (bench: 473 ns vs 243 ns per HMAC-SHA256 of 80 bytes). The state
+ * lives inside clo_hmac_ctx: no allocation, nothing to free. */
+_Static_assert(sizeof(SHA512_CTX) <= CLO_HMAC_STATE_SIZE, "clo_hmac_ctx state too small");
+_Static_assert(sizeof(SHA256_CTX) <= CLO_HMAC_STATE_SIZE, "clo_hmac_ctx state too small");
+
+static void sha_init(clo_hash_alg alg, void *st)
+{
+    switch (alg) {
+    case CLO_HASH_SHA256: SHA256_Init(st); break;
+    case CLO_HASH_SHA384: SHA384_Init(st); break;
+    case CLO_HASH_SHA512: SHA512_Init(st); break;
+    }
+}
+
+static void sha_update(clo_hash_alg alg, void *st, const void *p, size_t n)
+{
+    if (alg == CLO_HASH_SHA256)
+        SHA256_Update(st, p, n);
+    else
+        SHA512_Update(st, p, n); /* SHA-384 shares SHA-512's update */
+}
+
+static void sha_final(clo_hash_alg alg, void *st, uint8_t *out)
+{
+    switch (alg) {
+    case CLO_HASH_SHA256: SHA256_Final(out, st); break;
+    case CLO_HASH_SHA384: SHA384_Final(out, st); break;
+    case CLO_HASH_SHA512: SHA512_Final(out, st); break;
+    }
+}
+
 void clo_hmac_wipe(clo_hmac_ctx *ctx)
 {
-    EVP_MD_CTX_free(ctx->inner);
-    EVP_MD_CTX_free(ctx->outer);
-    ctx->inner = ctx->outer = NULL;
+    clo_wipe(ctx->state, sizeof ctx->state);
+    ctx->ready = 0;
 }
 
 clo_err clo_hmac_init(clo_hmac_ctx *ctx, clo_hash_alg alg, clo_bytes key)
 {
-    const EVP_MD *md = md_of(alg);
     uint8_t pad[128], khash[CLO_HASH_MAX_SIZE];
     size_t bs = block_size(alg);
-    clo_err err = CLO_OK;
-
-    ctx->inner = ctx->outer = NULL;
+    ctx->ready = 0;
     ctx->alg = alg;
-    CLO_ENSURE(md != NULL, CLO_E_UNSUPPORTED, "hmac hash algorithm");
+    CLO_ENSURE(clo_hash_size(alg) != 0, CLO_E_UNSUPPORTED, "hmac hash algorithm");
     if (key.len > bs) {
         CLO_TRY(clo_hash(alg, key, khash));
         key = CLO_BYTES(khash, clo_hash_size(alg));
     }
-    ctx->inner = EVP_MD_CTX_new();
-    ctx->outer = EVP_MD_CTX_new();
-    CLO_FAIL_IF(!ctx->inner || !ctx->outer, CLO_E_NOMEM, "hmac context");
-
     memset(pad, 0x36, bs);
     for (size_t i = 0; i < key.len; i++) pad[i] ^= key.ptr[i];
-    CLO_FAIL_IF(EVP_DigestInit_ex2(ctx->inner, md, NULL) != 1 ||
-                    EVP_DigestUpdate(ctx->inner, pad, bs) != 1,
-                CLO_E_CRYPTO, "hmac init");
+    sha_init(alg, ctx->state[0]);
+    sha_update(alg, ctx->state[0], pad, bs);
     memset(pad, 0x5c, bs);
     for (size_t i = 0; i < key.len; i++) pad[i] ^= key.ptr[i];
-    CLO_FAIL_IF(EVP_DigestInit_ex2(ctx->outer, md, NULL) != 1 ||
-                    EVP_DigestUpdate(ctx->outer, pad, bs) != 1,
-                CLO_E_CRYPTO, "hmac init");
-out:
+    sha_init(alg, ctx->state[1]);
+    sha_update(alg, ctx->state[1], pad, bs);
     clo_wipe(pad, sizeof pad);
     clo_wipe(khash, sizeof khash);
-    if (err.code) clo_hmac_wipe(ctx);
-    return err;
+    ctx->ready = 1;
+    return CLO_OK;
 }
 
 clo_err clo_hmac_update(clo_hmac_ctx *ctx, clo_bytes in)
 {
-    CLO_ENSURE(ctx->inner != NULL, CLO_E_STATE, "hmac context not initialised");
-    if (in.len && EVP_DigestUpdate(ctx->inner, in.ptr, in.len) != 1) {
-        clo_hmac_wipe(ctx);
-        return CLO_ERR(CLO_E_CRYPTO, "hmac update");
-    }
+    CLO_ENSURE(ctx->ready, CLO_E_STATE, "hmac context not initialised");
+    if (in.len) sha_update(ctx->alg, ctx->state[0], in.ptr, in.len);
     return CLO_OK;
 }
 
 clo_err clo_hmac_final(clo_hmac_ctx *ctx, uint8_t *out)
 {
     uint8_t ih[CLO_HASH_MAX_SIZE];
-    size_t n = clo_hash_size(ctx->alg);
-    CLO_ENSURE(ctx->inner != NULL, CLO_E_STATE, "hmac context not initialised");
-    int ok = EVP_DigestFinal_ex(ctx->inner, ih, NULL) == 1 &&
-             EVP_DigestUpdate(ctx->outer, ih, n) == 1 &&
-             EVP_DigestFinal_ex(ctx->outer, out, NULL) == 1;
+    CLO_ENSURE(ctx->ready, CLO_E_STATE, "hmac context not initialised");
+    sha_final(ctx->alg, ctx->state[0], ih);
+    sha_update(ctx->alg, ctx->state[1], ih, clo_hash_size(ctx->alg));
+    sha_final(ctx->alg, ctx->state[1], out);
     clo_wipe(ih, sizeof ih);
     clo_hmac_wipe(ctx);
-    CLO_ENSURE(ok, CLO_E_CRYPTO, "hmac final");
     return CLO_OK;
 }
 

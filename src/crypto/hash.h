@@ -28,10 +28,13 @@ CLO_MUST_CHECK clo_err clo_hash_update(clo_hash_ctx *ctx, clo_bytes in);
 CLO_MUST_CHECK clo_err clo_hash_final(clo_hash_ctx *ctx, uint8_t *out);
 void clo_hash_wipe(clo_hash_ctx *ctx);
 
-/* Streaming HMAC with any number of update calls. */
+/* Streaming HMAC with any number of update calls. Caller-allocated; holds key
+ * material: final() wipes it, and so does clo_hmac_wipe() on an error path. */
+#define CLO_HMAC_STATE_SIZE 224
 typedef struct {
-    void *inner, *outer;
+    _Alignas(16) uint8_t state[2][CLO_HMAC_STATE_SIZE]; /* inner, outer hash states */
     clo_hash_alg alg;
+    int ready;
 } clo_hmac_ctx;
 CLO_MUST_CHECK clo_err clo_hmac_init(clo_hmac_ctx *ctx, clo_hash_alg alg, clo_bytes key);
 CLO_MUST_CHECK clo_err clo_hmac_update(clo_hmac_ctx *ctx, clo_bytes in);

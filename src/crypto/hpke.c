@@ -219,7 +219,7 @@ clo_err clo_hpke_setup_sender(clo_hpke_ctx *ctx, clo_hpke_suite suite,
     clo_x25519_key *eph;
     memset(ctx, 0, sizeof *ctx);
     CLO_TRY(clo_hpke_suite_check(suite));
-    CLO_TRY(clo_x25519_key_new(&eph, NULL));
+    CLO_TRY(clo_x25519_key_ephemeral(&eph));
     clo_err err = clo_hpke_setup_sender_with(ctx, suite, eph, pk_r, info, opts, enc);
     clo_x25519_key_free(eph);
     return err;

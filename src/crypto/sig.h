@@ -18,8 +18,12 @@
  * DH with one long-lived key does not redo the key set-up. Heap-owned. */
 typedef struct clo_x25519_key clo_x25519_key;
 
-/* A new key from sk (32 bytes), or a fresh random one when sk is NULL. */
+/* A long-lived key from sk (32 bytes), or a fresh random one when sk is NULL,
+ * held in mlocked secret memory. Safe to use from several threads. */
 CLO_MUST_CHECK clo_err clo_x25519_key_new(clo_x25519_key **out, const uint8_t *sk);
+/* A fresh random key for one exchange (an HPKE ephemeral): ordinary memory,
+ * wiped on free; no mlock system calls, which would cost more than the DH. */
+CLO_MUST_CHECK clo_err clo_x25519_key_ephemeral(clo_x25519_key **out);
 void clo_x25519_key_free(clo_x25519_key *key);
 const uint8_t *clo_x25519_key_public(const clo_x25519_key *key); /* 32 bytes, borrowed */
 /* Copy the private scalar out (for sealing/backup). The caller wipes it. */

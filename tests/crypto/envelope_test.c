@@ -123,8 +123,12 @@ static void test_every_bit_flip_fails(void **state)
 {
     fixture *f = *state;
     clo_buf out;
+    uint8_t *p;
+    /* Zero the whole capacity up front: whatever a failed open writes must be wiped back. */
     clo_buf_init(&out, 1 << 20);
-    assert_int_equal(out.len, 0);
+    assert_int_equal(clo_buf_extend(&out, f->env.len, &p).code, CLO_OK_CODE);
+    memset(out.ptr, 0, out.cap);
+    out.len = 0;
     for (size_t i = 0; i < f->env.len; i++) {
         for (int bit = 0; bit < 8; bit++) {
             f->env.ptr[i] ^= (uint8_t)(1 << bit);
@@ -138,7 +142,7 @@ static void test_every_bit_flip_fails(void **state)
         }
     }
     /* a failed open leaves nothing readable behind in the buffer's memory */
-    if (out.ptr) assert_true(clo_ct_is_zero(out.ptr, out.cap));
+    assert_true(clo_ct_is_zero(out.ptr, out.cap));
     clo_buf_free(&out);
 }
 

@@ -98,6 +98,35 @@ static void test_random_and_x25519_keys(void **state)
     clo_x25519_key_free(NULL);
 }
 
+/* One long-lived key reuses its derive context and peer object across exchanges:
+ * every result must equal a fresh one-shot X25519, also after a refused peer. */
+static void test_x25519_key_reuse(void **state)
+{
+    (void)state;
+    clo_x25519_key *k, *peers[6];
+    uint8_t sk[32], got[32], want[32], low_order[32] = {0};
+    assert_int_equal(clo_x25519_key_new(&k, NULL).code, CLO_OK_CODE);
+    clo_x25519_key_private(k, sk);
+    for (int i = 0; i < 6; i++) assert_int_equal(clo_x25519_key_ephemeral(&peers[i]).code, CLO_OK_CODE);
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 6; i++) {
+            const uint8_t *pk = clo_x25519_key_public(peers[i]);
+            assert_int_equal(clo_x25519_key_dh(k, pk, got).code, CLO_OK_CODE);
+            assert_int_equal(clo_x25519(want, sk, pk).code, CLO_OK_CODE);
+            assert_memory_equal(got, want, 32);
+            /* and the peer's view agrees */
+            assert_int_equal(clo_x25519_key_dh(peers[i], clo_x25519_key_public(k), want).code, CLO_OK_CODE);
+            assert_memory_equal(got, want, 32);
+            if (i == 2) {
+                assert_int_equal(clo_x25519_key_dh(k, low_order, got).code, CLO_E_KEY);
+                assert_true(clo_ct_is_zero(got, 32));
+            }
+        }
+    }
+    for (int i = 0; i < 6; i++) clo_x25519_key_free(peers[i]);
+    clo_x25519_key_free(k);
+}
+
 /* ---- RSA-PSS on the AMD certificate chains: ASK signed by ARK, ARK self-signed ---- */
 typedef struct {
     clo_buf tbs, sig, spki;
@@ -188,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_sha2_known_answers),   cmocka_unit_test(test_hmac_long_key),
         cmocka_unit_test(test_hkdf_and_aead_limits), cmocka_unit_test(test_random_and_x25519_keys),
         cmocka_unit_test(test_rsa_pss_amd_chains),   cmocka_unit_test(test_ecdsa_bad_keys),
+        cmocka_unit_test(test_x25519_key_reuse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,7 +15,7 @@
 #error "CLO_TESTVECTORS_DIR must be defined by the build"
 #endif
 
-static void die(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
