@@ -19,30 +19,56 @@ static const unsigned k_rho[24] = {1,  3,  6,  10, 15, 21, 28, 36, 45, 55, 2,  1
 static const unsigned k_pi[24] = {10, 7,  11, 17, 18, 3, 5,  16, 8,  21, 24, 4,
                                   15, 23, 19, 13, 12, 2, 20, 14, 22, 9,  6,  1};
 
-static inline uint64_t rotl(uint64_t x, unsigned n) { return (x << n) | (x >> (64 - n)); }
+static inline uint64_t rotl(uint64_t x, unsigned n) { return (x << n) | (x >> ((64 - n) & 63)); }
+
+/* The five-lane loops are written out (THETA/CHI per column/row) so the compiler
+ * keeps the state in registers; -O2 would leave them rolled. */
+#define COL(a, x) (a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20])
+#define THETA(a, c, x)                                                                             \
+    do {                                                                                           \
+        uint64_t d_ = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);                                    \
+        a[x] ^= d_, a[x + 5] ^= d_, a[x + 10] ^= d_, a[x + 15] ^= d_, a[x + 20] ^= d_;             \
+    } while (0)
+#define CHI(a, y)                                                                                  \
+    do {                                                                                           \
+        uint64_t r0 = a[y], r1 = a[y + 1], r2 = a[y + 2], r3 = a[y + 3], r4 = a[y + 4];            \
+        a[y] = r0 ^ (~r1 & r2), a[y + 1] = r1 ^ (~r2 & r3), a[y + 2] = r2 ^ (~r3 & r4);            \
+        a[y + 3] = r3 ^ (~r4 & r0), a[y + 4] = r4 ^ (~r0 & r1);                                    \
+    } while (0)
 
 static void keccak_f1600(uint64_t a[25])
 {
     uint64_t c[5], t;
     for (int round = 0; round < 24; round++) {
-        for (int x = 0; x < 5; x++) c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
-        for (int x = 0; x < 5; x++) {
-            t = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);
-            for (int y = 0; y < 25; y += 5) a[y + x] ^= t;
-        }
+        c[0] = COL(a, 0), c[1] = COL(a, 1), c[2] = COL(a, 2), c[3] = COL(a, 3), c[4] = COL(a, 4);
+        THETA(a, c, 0);
+        THETA(a, c, 1);
+        THETA(a, c, 2);
+        THETA(a, c, 3);
+        THETA(a, c, 4);
+        /* rho and pi: walk the (x,y) -> (y, 2x+3y) cycle from lane 1 */
         t = a[1];
+#pragma GCC unroll 24 /* constant indices: the state can stay in registers */
         for (int i = 0; i < 24; i++) {
             unsigned j = k_pi[i];
             uint64_t next = a[j];
             a[j] = rotl(t, k_rho[i]);
             t = next;
         }
-        for (int y = 0; y < 25; y += 5) {
-            for (int x = 0; x < 5; x++) c[x] = a[y + x];
-            for (int x = 0; x < 5; x++) a[y + x] = c[x] ^ (~c[(x + 1) % 5] & c[(x + 2) % 5]);
-        }
+        CHI(a, 0);
+        CHI(a, 5);
+        CHI(a, 10);
+        CHI(a, 15);
+        CHI(a, 20);
         a[0] ^= k_rc[round];
     }
+}
+
+static inline uint64_t load_le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+    return v;
 }
 
 static inline void xor_byte(uint64_t a[25], size_t i, uint8_t v)
@@ -58,13 +84,20 @@ void clo_keccak256_init(clo_keccak_ctx *ctx)
 
 void clo_keccak256_update(clo_keccak_ctx *ctx, clo_bytes in)
 {
-    for (size_t i = 0; i < in.len; i++) {
-        xor_byte(ctx->a, ctx->pos++, in.ptr[i]);
+    size_t i = 0;
+    /* finish a partial block byte by byte, then absorb whole blocks lane by lane */
+    while (i < in.len && ctx->pos != 0) {
+        xor_byte(ctx->a, ctx->pos++, in.ptr[i++]);
         if (ctx->pos == RATE) {
             keccak_f1600(ctx->a);
             ctx->pos = 0;
         }
     }
+    for (; in.len - i >= RATE; i += RATE) {
+        for (size_t l = 0; l < RATE / 8; l++) ctx->a[l] ^= load_le64(in.ptr + i + 8 * l);
+        keccak_f1600(ctx->a);
+    }
+    while (i < in.len) xor_byte(ctx->a, ctx->pos++, in.ptr[i++]);
 }
 
 void clo_keccak256_final(clo_keccak_ctx *ctx, uint8_t out[CLO_KECCAK256_SIZE])
