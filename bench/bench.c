@@ -102,7 +102,8 @@ static void b_ossl_keygen(void *a)
     EVP_PKEY *k = NULL;
     uint8_t pk[32];
     size_t len = 32;
-    if (EVP_PKEY_keygen(s->kg, &k) != 1 || EVP_PKEY_get_raw_public_key(k, pk, &len) != 1) die("keygen");
+    if (EVP_PKEY_keygen(s->kg, &k) != 1 || EVP_PKEY_get_raw_public_key(k, pk, &len) != 1)
+        die("keygen");
     EVP_PKEY_free(k);
 }
 
@@ -118,7 +119,8 @@ static void b_hpke_seal(void *a)
 {
     state *s = a;
     if (clo_hpke_seal_base(s->suite, clo_x25519_key_public(s->recipient), CLO_BYTES("info", 4),
-                           CLO_BYTES_EMPTY, CLO_BYTES(s->pt, MSG), s->enc, s->ct).code)
+                           CLO_BYTES_EMPTY, CLO_BYTES(s->pt, MSG), s->enc, s->ct)
+            .code)
         die("hpke seal");
 }
 
@@ -126,7 +128,8 @@ static void b_hpke_open(void *a)
 {
     state *s = a;
     if (clo_hpke_open_base(s->suite, s->recipient, s->enc, CLO_BYTES("info", 4), CLO_BYTES_EMPTY,
-                           CLO_BYTES(s->ct, MSG + 16), s->out).code)
+                           CLO_BYTES(s->ct, MSG + 16), s->out)
+            .code)
         die("hpke open");
 }
 
@@ -135,7 +138,8 @@ static void b_aead(void *a)
     state *s = a;
     uint8_t key[16] = {1}, nonce[12] = {2};
     if (clo_aead_seal(CLO_AEAD_AES128GCM, CLO_BYTES(key, 16), CLO_BYTES(nonce, 12), CLO_BYTES_EMPTY,
-                      CLO_BYTES(s->pt, MSG), s->out).code)
+                      CLO_BYTES(s->pt, MSG), s->out)
+            .code)
         die("aead");
 }
 
@@ -146,7 +150,8 @@ static void b_envelope_roundtrip(void *a)
     clo_envelope_reply_key rk;
     clo_buf_clear(&s->payload);
     clo_buf_clear(&s->reply);
-    if (clo_envelope_request_open(&s->payload, &rk, &s->b, s->enclave, clo_buf_view(&s->env)).code ||
+    if (clo_envelope_request_open(&s->payload, &rk, &s->b, s->enclave, clo_buf_view(&s->env))
+            .code ||
         clo_envelope_reply_seal(&s->reply, &rk, CLO_BYTES(s->pt, MSG)).code)
         die("envelope");
     clo_envelope_reply_key_wipe(&rk);
@@ -190,13 +195,17 @@ int main(void)
 {
     static state s;
     memset(&s, 0, sizeof s);
-    s.suite = (clo_hpke_suite){CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256, CLO_HPKE_AEAD_AES128GCM};
+    s.suite = (clo_hpke_suite){CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
+                               CLO_HPKE_AEAD_AES128GCM};
     s.kg = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
     if (!s.kg || EVP_PKEY_keygen_init(s.kg) != 1 || EVP_PKEY_keygen(s.kg, &s.sk) != 1) die("setup");
-    if (clo_x25519_key_new(&s.enclave, NULL).code || clo_x25519_key_new(&s.recipient, NULL).code) die("setup");
-    s.peer = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, clo_x25519_key_public(s.recipient), 32);
+    if (clo_x25519_key_new(&s.enclave, NULL).code || clo_x25519_key_new(&s.recipient, NULL).code)
+        die("setup");
+    s.peer = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL,
+                                            clo_x25519_key_public(s.recipient), 32);
     s.dctx = EVP_PKEY_CTX_new_from_pkey(NULL, s.sk, NULL);
-    if (!s.peer || !s.dctx || EVP_PKEY_derive_init(s.dctx) != 1 || EVP_PKEY_derive_set_peer(s.dctx, s.peer) != 1)
+    if (!s.peer || !s.dctx || EVP_PKEY_derive_init(s.dctx) != 1 ||
+        EVP_PKEY_derive_set_peer(s.dctx, s.peer) != 1)
         die("setup derive");
     if (clo_random(s.pt, sizeof s.pt).code) die("random");
     s.b.chain_id = 1;
@@ -204,14 +213,17 @@ int main(void)
     clo_buf_init(&s.env, CLO_ENVELOPE_MAX_SIZE);
     clo_buf_init(&s.payload, CLO_ENVELOPE_MAX_PAYLOAD);
     clo_buf_init(&s.reply, CLO_ENVELOPE_MAX_SIZE);
-    if (clo_envelope_request_seal(&s.env, NULL, &s.b, s.suite, clo_x25519_key_public(s.enclave), CLO_BYTES(s.pt, MSG)).code)
+    if (clo_envelope_request_seal(&s.env, NULL, &s.b, s.suite, clo_x25519_key_public(s.enclave),
+                                  CLO_BYTES(s.pt, MSG))
+            .code)
         die("setup envelope");
     if (clo_secp256k1_keygen(&s.eth).code) die("setup secp256k1");
     b_hpke_seal(&s);
     b_sign(&s);
 
-    printf("Cloister benchmarks — %s, one core, suite x25519-sha256-aes128gcm, %d-byte messages\n\n",
-           OpenSSL_version(OPENSSL_VERSION), MSG);
+    printf(
+        "Cloister benchmarks — %s, one core, suite x25519-sha256-aes128gcm, %d-byte messages\n\n",
+        OpenSSL_version(OPENSSL_VERSION), MSG);
     double r[4], kg, dv, seal, open, env, aead, sign, rec, kec;
     measure((bench_fn[]){b_ossl_keygen, b_ossl_derive, b_hpke_seal, b_hpke_open}, 4, &s, r);
     kg = r[0], dv = r[1], seal = r[2], open = r[3];

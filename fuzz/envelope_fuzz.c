@@ -28,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                                        : CLO_ENVELOPE_REQUEST_HEADER_SIZE;
         if (hdr + h.ct_size != size || h.version != CLO_ENVELOPE_VERSION) abort();
     }
-    if (clo_envelope_request_open(&out, &out_rk, &b, enclave, in).code != CLO_OK_CODE && out.len) abort();
+    if (clo_envelope_request_open(&out, &out_rk, &b, enclave, in).code != CLO_OK_CODE && out.len)
+        abort();
     clo_buf_clear(&out);
     if (clo_envelope_reply_open(&out, &rk, in).code != CLO_OK_CODE && out.len) abort();
     clo_buf_clear(&out);

@@ -13,7 +13,8 @@ static inline clo_x25519_key *fuzz_key(const char *label)
     clo_x25519_key *k = NULL;
     size_t n = strlen(label);
     memcpy(ikm, label, n < sizeof ikm ? n : sizeof ikm);
-    clo_hpke_suite s = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256, CLO_HPKE_AEAD_AES128GCM};
+    clo_hpke_suite s = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
+                        CLO_HPKE_AEAD_AES128GCM};
     if (clo_hpke_derive_keypair(s, CLO_BYTES(ikm, sizeof ikm), &k).code) return NULL;
     return k;
 }

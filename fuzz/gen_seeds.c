@@ -36,11 +36,17 @@ int main(int argc, char **argv)
         clo_hpke_suite s = {0x20, 1, aeads[i]};
         clo_buf out;
         clo_buf_init(&out, 1 << 20);
-        if (clo_envelope_request_seal(&out, NULL, &b, s, clo_x25519_key_public(enclave), clo_bytes_str("seed request payload")).code) return 1;
+        if (clo_envelope_request_seal(&out, NULL, &b, s, clo_x25519_key_public(enclave),
+                                      clo_bytes_str("seed request payload"))
+                .code)
+            return 1;
         snprintf(name, sizeof name, "request-%d", aeads[i]);
         put(env_dir, name, clo_buf_view(&out));
         clo_buf_clear(&out);
-        if (clo_envelope_reply_seal_to(&out, enclave, &b, s, clo_x25519_key_public(recipient), clo_bytes_str("seed reply-to")).code) return 1;
+        if (clo_envelope_reply_seal_to(&out, enclave, &b, s, clo_x25519_key_public(recipient),
+                                       clo_bytes_str("seed reply-to"))
+                .code)
+            return 1;
         snprintf(name, sizeof name, "reply-to-%d", aeads[i]);
         put(env_dir, name, clo_buf_view(&out));
         clo_buf_free(&out);
@@ -66,13 +72,19 @@ int main(int argc, char **argv)
             uint8_t msg[2 + 32 + 2 + 3 + 16 + 16];
             msg[0] = (uint8_t)sel;
             msg[1] = (uint8_t)mode;
-            if (clo_hpke_setup_sender(&ctx, s, clo_x25519_key_public(recipient), CLO_BYTES("fuzz info", 9), &o, msg + 2).code) return 1;
+            if (clo_hpke_setup_sender(&ctx, s, clo_x25519_key_public(recipient),
+                                      CLO_BYTES("fuzz info", 9), &o, msg + 2)
+                    .code)
+                return 1;
             msg[34] = 0;
             msg[35] = 3;
             memcpy(msg + 36, "aad", 3);
             size_t n = 39;
             if (aead != 0xffff) {
-                if (clo_hpke_seal(&ctx, CLO_BYTES("aad", 3), CLO_BYTES("sixteen byte msg", 16), msg + 39).code) return 1;
+                if (clo_hpke_seal(&ctx, CLO_BYTES("aad", 3), CLO_BYTES("sixteen byte msg", 16),
+                                  msg + 39)
+                        .code)
+                    return 1;
                 n += 32;
             }
             clo_hpke_ctx_wipe(&ctx);

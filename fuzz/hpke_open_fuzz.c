@@ -25,8 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t sel, mode;
     uint16_t aad_len;
     clo_bytes enc, aad;
-    if (clo_cur_u8(&c, &sel).code || clo_cur_u8(&c, &mode).code || clo_cur_take(&c, 32, &enc).code ||
-        clo_cur_u16be(&c, &aad_len).code || clo_cur_take(&c, aad_len, &aad).code)
+    if (clo_cur_u8(&c, &sel).code || clo_cur_u8(&c, &mode).code ||
+        clo_cur_take(&c, 32, &enc).code || clo_cur_u16be(&c, &aad_len).code ||
+        clo_cur_take(&c, aad_len, &aad).code)
         return 0;
     clo_bytes ct = CLO_BYTES(data + c.off, clo_cur_left(&c));
     clo_hpke_suite s = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256, aeads[sel & 3]};

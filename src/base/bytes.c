@@ -6,7 +6,10 @@
 
 #include "base/ct.h"
 
-clo_bytes clo_bytes_str(const char *s) { return CLO_BYTES(s, s ? strlen(s) : 0); }
+clo_bytes clo_bytes_str(const char *s)
+{
+    return CLO_BYTES(s, s ? strlen(s) : 0);
+}
 
 int clo_bytes_eq(clo_bytes a, clo_bytes b)
 {
@@ -146,9 +149,15 @@ clo_err clo_buf_append(clo_buf *b, const void *p, size_t n)
     return CLO_OK;
 }
 
-clo_err clo_buf_append_bytes(clo_buf *b, clo_bytes v) { return clo_buf_append(b, v.ptr, v.len); }
+clo_err clo_buf_append_bytes(clo_buf *b, clo_bytes v)
+{
+    return clo_buf_append(b, v.ptr, v.len);
+}
 
-clo_err clo_buf_u8(clo_buf *b, uint8_t v) { return clo_buf_append(b, &v, 1); }
+clo_err clo_buf_u8(clo_buf *b, uint8_t v)
+{
+    return clo_buf_append(b, &v, 1);
+}
 
 clo_err clo_buf_u16be(clo_buf *b, uint16_t v)
 {

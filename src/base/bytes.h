@@ -36,7 +36,10 @@ static inline clo_cur clo_cur_init(clo_bytes in)
     clo_cur c = {in, 0};
     return c;
 }
-static inline size_t clo_cur_left(const clo_cur *c) { return c->in.len - c->off; }
+static inline size_t clo_cur_left(const clo_cur *c)
+{
+    return c->in.len - c->off;
+}
 
 CLO_MUST_CHECK clo_err clo_cur_u8(clo_cur *c, uint8_t *out);
 CLO_MUST_CHECK clo_err clo_cur_u16be(clo_cur *c, uint16_t *out);
@@ -77,7 +80,10 @@ CLO_MUST_CHECK clo_err clo_buf_u32be(clo_buf *b, uint32_t v);
 CLO_MUST_CHECK clo_err clo_buf_u64be(clo_buf *b, uint64_t v);
 /* Extend len by n bytes and return a pointer to them (uninitialised) in *out. */
 CLO_MUST_CHECK clo_err clo_buf_extend(clo_buf *b, size_t n, uint8_t **out);
-static inline clo_bytes clo_buf_view(const clo_buf *b) { return CLO_BYTES(b->ptr, b->len); }
+static inline clo_bytes clo_buf_view(const clo_buf *b)
+{
+    return CLO_BYTES(b->ptr, b->len);
+}
 
 /* Big-endian stores for fixed layouts. */
 static inline void clo_store_u16be(uint8_t *p, uint16_t v)

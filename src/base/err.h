@@ -32,7 +32,7 @@ typedef struct clo_err {
     const char *what; /* static; NULL when code == CLO_OK_CODE */
 } clo_err;
 
-#define CLO_OK ((clo_err){CLO_OK_CODE, 0})
+#define CLO_OK        ((clo_err){CLO_OK_CODE, 0})
 #define CLO_ERR(c, w) ((clo_err){(c), (w)})
 
 /* Return the error of `expr` if it failed. */

@@ -16,8 +16,14 @@
 static _Atomic int g_fd = 2;
 static _Atomic int g_level = CLO_LOG_INFO;
 
-void clo_log_set_fd(int fd) { atomic_store(&g_fd, fd); }
-void clo_log_set_level(clo_log_level min_level) { atomic_store(&g_level, (int)min_level); }
+void clo_log_set_fd(int fd)
+{
+    atomic_store(&g_fd, fd);
+}
+void clo_log_set_level(clo_log_level min_level)
+{
+    atomic_store(&g_level, (int)min_level);
+}
 
 static const char *level_name(clo_log_level l)
 {
@@ -55,7 +61,10 @@ clo_err clo_json_str(clo_buf *b, const char *s)
     return clo_buf_u8(b, '"');
 }
 
-static clo_err append_cstr(clo_buf *b, const char *s) { return clo_buf_append(b, s, strlen(s)); }
+static clo_err append_cstr(clo_buf *b, const char *s)
+{
+    return clo_buf_append(b, s, strlen(s));
+}
 
 static clo_err append_field(clo_buf *b, const clo_log_field *f)
 {

@@ -29,13 +29,13 @@ typedef struct {
     } v;
 } clo_log_field;
 
-#define CLO_LF_STR(k, x) ((clo_log_field){.key = (k), .type = CLO_LF_T_STR, .v.s = (x)})
-#define CLO_LF_I64(k, x) ((clo_log_field){.key = (k), .type = CLO_LF_T_I64, .v.i = (x)})
-#define CLO_LF_U64(k, x) ((clo_log_field){.key = (k), .type = CLO_LF_T_U64, .v.u = (x)})
+#define CLO_LF_STR(k, x)  ((clo_log_field){.key = (k), .type = CLO_LF_T_STR, .v.s = (x)})
+#define CLO_LF_I64(k, x)  ((clo_log_field){.key = (k), .type = CLO_LF_T_I64, .v.i = (x)})
+#define CLO_LF_U64(k, x)  ((clo_log_field){.key = (k), .type = CLO_LF_T_U64, .v.u = (x)})
 #define CLO_LF_BOOL(k, x) ((clo_log_field){.key = (k), .type = CLO_LF_T_BOOL, .v.i = !!(x)})
 /* Public bytes only (ids, hashes, public keys). Anything but a clo_bytes fails to compile. */
 #define CLO_LF_HEX(k, x)                                                                           \
-    ((clo_log_field){.key = (k), .type = CLO_LF_T_HEX, .v.hex = _Generic((x), clo_bytes: (x))})
+    ((clo_log_field){.key = (k), .type = CLO_LF_T_HEX, .v.hex = _Generic((x), clo_bytes : (x))})
 
 /* Log to fd (default 2, stderr) at or above min_level (default INFO). */
 void clo_log_set_fd(int fd);
@@ -43,7 +43,7 @@ void clo_log_set_level(clo_log_level min_level);
 void clo_log_fields(clo_log_level level, const char *event, const clo_log_field *fields, size_t n);
 
 #define CLO_LOG(level, event, ...)                                                                 \
-    clo_log_fields((level), (event), (const clo_log_field[]){__VA_ARGS__},                        \
+    clo_log_fields((level), (event), (const clo_log_field[]){__VA_ARGS__},                         \
                    sizeof((const clo_log_field[]){__VA_ARGS__}) / sizeof(clo_log_field))
 #define CLO_LOG0(level, event) clo_log_fields((level), (event), NULL, 0)
 

@@ -22,10 +22,10 @@
 #endif
 #ifdef CLO_LSAN
 #include <sanitizer/lsan_interface.h>
-#define lsan_register(p, n) __lsan_register_root_region((p), (n))
+#define lsan_register(p, n)   __lsan_register_root_region((p), (n))
 #define lsan_unregister(p, n) __lsan_unregister_root_region((p), (n))
 #else
-#define lsan_register(p, n) ((void)(p), (void)(n))
+#define lsan_register(p, n)   ((void)(p), (void)(n))
 #define lsan_unregister(p, n) ((void)(p), (void)(n))
 #endif
 
@@ -66,12 +66,16 @@ static secret_hdr *header_of(const void *p)
 {
     size_t pg = page_size();
     uintptr_t u = (uintptr_t)p;
-    /* The user block lies in the pages after the header; the header is the page before the first user page. */
+    /* The user block lies in the pages after the header; the header is the page before the first
+     * user page. */
     uintptr_t first_user_page = u & ~(uintptr_t)(pg - 1);
     return (secret_hdr *)(first_user_page - pg);
 }
 
-size_t clo_secret_size(const void *p) { return p ? header_of(p)->user_size : 0; }
+size_t clo_secret_size(const void *p)
+{
+    return p ? header_of(p)->user_size : 0;
+}
 
 void clo_secret_free(void *p)
 {

@@ -59,7 +59,8 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, int *done)
     }
     for (size_t j = 0; j < spec->count; j++) {
         if (spec->opts[j].required && !spec->opts[j].value) {
-            fprintf(stderr, "error: missing required option --%s (see --help)\n", spec->opts[j].name);
+            fprintf(stderr, "error: missing required option --%s (see --help)\n",
+                    spec->opts[j].name);
             return CLI_EXIT_USAGE;
         }
     }
@@ -77,7 +78,8 @@ const char *cli_get(const cli_spec *spec, const char *name)
 static int hex_text(const char *name, const char *v, clo_buf *text)
 {
     clo_buf_init(text, (size_t)64 << 20);
-    if (v[0] != '@') return clo_buf_append(text, v, strlen(v) + 1).code ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+    if (v[0] != '@')
+        return clo_buf_append(text, v, strlen(v) + 1).code ? CLI_EXIT_USAGE : CLI_EXIT_OK;
     FILE *f = fopen(v + 1, "rb");
     if (!f) {
         fprintf(stderr, "error: --%s: cannot open '%s'\n", name, v + 1);

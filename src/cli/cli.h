@@ -10,21 +10,21 @@
 
 #include "base/bytes.h"
 
-#define CLI_EXIT_OK 0
-#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_OK    0
+#define CLI_EXIT_FAIL  1
 #define CLI_EXIT_USAGE 2
 
 typedef struct {
-    const char *name;  /* without the leading "--" */
-    const char *arg;   /* placeholder shown in help, NULL for a flag */
+    const char *name; /* without the leading "--" */
+    const char *arg;  /* placeholder shown in help, NULL for a flag */
     const char *help;
     int required;
     const char *value; /* out: the value, "1" for a given flag, NULL if absent */
 } cli_opt;
 
 typedef struct {
-    const char *usage;  /* "cloister hpke seal [options]" */
-    const char *about;  /* one paragraph */
+    const char *usage; /* "cloister hpke seal [options]" */
+    const char *about; /* one paragraph */
     cli_opt *opts;
     size_t count;
 } cli_spec;

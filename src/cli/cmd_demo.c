@@ -33,7 +33,8 @@ static void step(demo *d, const char *name, int ok, const char *detail)
 {
     if (!ok) d->failed++;
     if (d->json)
-        json_array_append_new(d->steps, json_pack("{s:s,s:b,s:s}", "step", name, "ok", ok, "detail", detail));
+        json_array_append_new(d->steps,
+                              json_pack("{s:s,s:b,s:s}", "step", name, "ok", ok, "detail", detail));
     else
         printf("  [%s] %-34s %s\n", ok ? " ok " : "FAIL", name, detail);
 }
@@ -46,7 +47,8 @@ static void hex_short(char *out, size_t cap, clo_bytes v)
     snprintf(out, cap, "%.16s…(%zu bytes)", full, v.len);
 }
 
-/* job id = keccak256(abi.encode(uint256 chainId, address market, address requester, uint256 nonce)) */
+/* job id = keccak256(abi.encode(uint256 chainId, address market, address requester, uint256 nonce))
+ */
 static void job_id(uint8_t out[32], uint64_t chain, const uint8_t market[20], const uint8_t req[20],
                    const uint8_t nonce[32])
 {
@@ -61,10 +63,11 @@ static void job_id(uint8_t out[32], uint64_t chain, const uint8_t market[20], co
 int cmd_demo(int argc, char **argv)
 {
     cli_opt o[] = {{"json", NULL, "print one JSON document instead of text", 0, NULL}};
-    cli_spec spec = {"cloister demo [--json]",
-                     "Run the confidential request/reply flow between a simulated client and "
-                     "enclave, then a self-check of the security properties. Exits 1 if any step fails.",
-                     o, 1};
+    cli_spec spec = {
+        "cloister demo [--json]",
+        "Run the confidential request/reply flow between a simulated client and "
+        "enclave, then a self-check of the security properties. Exits 1 if any step fails.",
+        o, 1};
     int done, rc = cli_parse(&spec, argc, argv, &done);
     if (rc || done) return rc;
     demo d = {cli_get(&spec, "json") != NULL, 0, json_array()};
@@ -111,14 +114,16 @@ int cmd_demo(int argc, char **argv)
     if (clo_hpke_suite_from_name("x25519-sha256-chacha20poly1305", &suite).code) goto finish;
     t0 = now_ms();
     ok = clo_envelope_request_seal(&env, &rk_client, &b, suite, clo_x25519_key_public(enclave),
-                                   clo_bytes_str(secret_input)).code == CLO_OK_CODE;
+                                   clo_bytes_str(secret_input))
+             .code == CLO_OK_CODE;
     snprintf(detail, sizeof detail, "%zu-byte envelope for a %zu-byte input (%.2f ms)", env.len,
              strlen(secret_input), now_ms() - t0);
     step(&d, "client seals request", ok, detail);
 
     /* 3. The enclave opens it, computes, and seals the reply. */
     t0 = now_ms();
-    ok = clo_envelope_request_open(&payload, &rk_enclave, &b, enclave, clo_buf_view(&env)).code == CLO_OK_CODE &&
+    ok = clo_envelope_request_open(&payload, &rk_enclave, &b, enclave, clo_buf_view(&env)).code ==
+             CLO_OK_CODE &&
          clo_bytes_eq(clo_buf_view(&payload), clo_bytes_str(secret_input));
     snprintf(detail, sizeof detail, "input recovered inside the enclave (%.2f ms)", now_ms() - t0);
     step(&d, "enclave opens request", ok, detail);
@@ -154,7 +159,8 @@ int cmd_demo(int argc, char **argv)
     env.ptr[env.len - 3] ^= 0x01;
     clo_err e = clo_envelope_request_open(&tmp, &rk_tmp, &b, enclave, clo_buf_view(&env));
     env.ptr[env.len - 3] ^= 0x01;
-    step(&d, "tampered request rejected", e.code == CLO_E_AUTH && tmp.len == 0, clo_code_name(e.code));
+    step(&d, "tampered request rejected", e.code == CLO_E_AUTH && tmp.len == 0,
+         clo_code_name(e.code));
     clo_envelope_binding other = b;
     other.job_id[0] ^= 0x01;
     e = clo_envelope_request_open(&tmp, &rk_tmp, &other, enclave, clo_buf_view(&env));
@@ -168,7 +174,8 @@ int cmd_demo(int argc, char **argv)
     step(&d, "unknown envelope version rejected", e.code == CLO_E_VERSION, clo_code_name(e.code));
     reply.ptr[reply.len - 1] ^= 0x80;
     e = clo_envelope_reply_open(&tmp, &rk_client, clo_buf_view(&reply));
-    step(&d, "tampered reply rejected", e.code == CLO_E_AUTH && tmp.len == 0, clo_code_name(e.code));
+    step(&d, "tampered reply rejected", e.code == CLO_E_AUTH && tmp.len == 0,
+         clo_code_name(e.code));
 
     clo_buf_free(&tmp);
     clo_buf_free(&env);

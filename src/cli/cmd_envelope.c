@@ -8,14 +8,16 @@
 #include "crypto/envelope.h"
 
 #define REPLY_KEY_TOKEN_SIZE (2 + 32 + 32) /* u16 aead || secret || job_id */
-#define DEFAULT_SUITE "x25519-sha256-chacha20poly1305"
+#define DEFAULT_SUITE        "x25519-sha256-chacha20poly1305"
 
 #define BINDING_OPTS(req)                                                                          \
     {"chain-id", "N", "EVM chain id", req, NULL},                                                  \
         {"contract", "HEX", "JobMarket contract address (20 bytes)", req, NULL},                   \
         {"job-id", "HEX", "job id (32 bytes)", req, NULL},                                         \
         {"workload-id", "HEX", "workload id (32 bytes)", req, NULL},                               \
-        {"epoch", "N", "enclave key epoch", req, NULL}
+    {                                                                                              \
+        "epoch", "N", "enclave key epoch", req, NULL                                               \
+    }
 
 static int get_binding(const cli_spec *spec, clo_envelope_binding *b)
 {
@@ -90,11 +92,12 @@ static int seal(int argc, char **argv)
         {"suite", "S", "HPKE suite (default " DEFAULT_SUITE ")", 0, NULL},
         {"payload", "HEX", "request payload, or @FILE holding hex", 1, NULL},
     };
-    cli_spec spec = {"cloister envelope seal --pk HEX <binding> [--suite S] --payload HEX",
-                     "Seal a request to an enclave key, bound to chain, contract, job, workload and "
-                     "epoch. Prints {\"envelope\":hex,\"reply_key\":hex}; keep reply_key (secret) to "
-                     "open the enclave's reply.",
-                     o, sizeof o / sizeof o[0]};
+    cli_spec spec = {
+        "cloister envelope seal --pk HEX <binding> [--suite S] --payload HEX",
+        "Seal a request to an enclave key, bound to chain, contract, job, workload and "
+        "epoch. Prints {\"envelope\":hex,\"reply_key\":hex}; keep reply_key (secret) to "
+        "open the enclave's reply.",
+        o, sizeof o / sizeof o[0]};
     int done, rc = cli_parse(&spec, argc, argv, &done);
     clo_envelope_binding b;
     clo_hpke_suite s;
@@ -133,7 +136,8 @@ static int open_cmd(int argc, char **argv)
     clo_buf env, payload;
     clo_envelope_reply_key rk;
     if (rc || done) return rc;
-    if ((rc = get_binding(&spec, &b)) || (rc = cli_hex(&spec, "envelope", &env, CLO_ENVELOPE_MAX_SIZE)) ||
+    if ((rc = get_binding(&spec, &b)) ||
+        (rc = cli_hex(&spec, "envelope", &env, CLO_ENVELOPE_MAX_SIZE)) ||
         (rc = get_key(&spec, "sk", &k)))
         return rc;
     clo_buf_init(&payload, CLO_ENVELOPE_MAX_PAYLOAD);
@@ -156,10 +160,12 @@ static int reply_seal(int argc, char **argv)
         {"suite", "S", "HPKE suite for recipient mode (default " DEFAULT_SUITE ")", 0, NULL},
         {"payload", "HEX", "reply payload, or @FILE holding hex", 1, NULL},
     };
-    cli_spec spec = {"cloister envelope reply-seal (--reply-key HEX | --sk HEX --to HEX <binding>) --payload HEX",
-                     "Seal a reply: under the request's reply key, or to a recipient's public key. "
-                     "Deterministic: the same payload gives the same bytes. Prints {\"envelope\":hex}.",
-                     o, sizeof o / sizeof o[0]};
+    cli_spec spec = {
+        "cloister envelope reply-seal (--reply-key HEX | --sk HEX --to HEX <binding>) --payload "
+        "HEX",
+        "Seal a reply: under the request's reply key, or to a recipient's public key. "
+        "Deterministic: the same payload gives the same bytes. Prints {\"envelope\":hex}.",
+        o, sizeof o / sizeof o[0]};
     int done, rc = cli_parse(&spec, argc, argv, &done);
     clo_buf payload, env;
     if (rc || done) return rc;
@@ -198,11 +204,13 @@ static int reply_open(int argc, char **argv)
 {
     cli_opt o[] = {
         {"reply-key", "HEX", "reply key from `envelope seal` (exporter mode)", 0, NULL},
-        {"recipient-sk", "HEX", "recipient private key (recipient mode, with the binding)", 0, NULL},
+        {"recipient-sk", "HEX", "recipient private key (recipient mode, with the binding)", 0,
+         NULL},
         BINDING_OPTS(0),
         {"envelope", "HEX", "reply envelope, or @FILE holding hex", 1, NULL},
     };
-    cli_spec spec = {"cloister envelope reply-open (--reply-key HEX | --recipient-sk HEX <binding>) --envelope HEX",
+    cli_spec spec = {"cloister envelope reply-open (--reply-key HEX | --recipient-sk HEX "
+                     "<binding>) --envelope HEX",
                      "Open a reply envelope. Prints {\"payload\":hex}; a reply that does not "
                      "authenticate exits 1 with an error document.",
                      o, sizeof o / sizeof o[0]};
@@ -240,7 +248,8 @@ static int inspect(int argc, char **argv)
 {
     cli_opt o[] = {{"envelope", "HEX", "any envelope, or @FILE holding hex", 1, NULL}};
     cli_spec spec = {"cloister envelope inspect --envelope HEX",
-                     "Parse an envelope header without keys: version, kind, suite, epoch, sizes.", o, 1};
+                     "Parse an envelope header without keys: version, kind, suite, epoch, sizes.",
+                     o, 1};
     int done, rc = cli_parse(&spec, argc, argv, &done);
     clo_buf env;
     clo_envelope_header h;
@@ -250,13 +259,14 @@ static int inspect(int argc, char **argv)
     clo_buf_free(&env);
     if (e.code) return cli_fail(e, "not a valid envelope");
     static const char *kinds[] = {NULL, "request", "reply", "reply-to"};
-    json_t *out = json_pack("{s:i,s:s,s:i}", "version", h.version, "kind", kinds[h.kind],
-                            "aead_id", h.suite.aead);
+    json_t *out = json_pack("{s:i,s:s,s:i}", "version", h.version, "kind", kinds[h.kind], "aead_id",
+                            h.suite.aead);
     if (h.kind != CLO_ENVELOPE_KIND_REPLY) {
         json_object_set_new(out, "suite", json_string(clo_hpke_suite_name(h.suite)));
         json_object_set_new(out, "epoch", json_integer(h.epoch));
     }
-    json_object_set_new(out, "payload_size", json_integer((json_int_t)(h.ct_size - CLO_HPKE_TAG_SIZE)));
+    json_object_set_new(out, "payload_size",
+                        json_integer((json_int_t)(h.ct_size - CLO_HPKE_TAG_SIZE)));
     return cli_print(out);
 }
 
@@ -269,8 +279,10 @@ int cmd_envelope(int argc, char **argv)
     if (strcmp(sub, "reply-open") == 0) return reply_open(argc - 1, argv + 1);
     if (strcmp(sub, "inspect") == 0) return inspect(argc - 1, argv + 1);
     FILE *f = strcmp(sub, "--help") == 0 ? stdout : stderr;
-    fprintf(f, "usage: cloister envelope seal|open|reply-seal|reply-open|inspect [options]\n"
-               "  binding options: --chain-id N --contract HEX --job-id HEX --workload-id HEX --epoch N\n"
-               "  (--help on each subcommand for details)\n");
+    fprintf(
+        f,
+        "usage: cloister envelope seal|open|reply-seal|reply-open|inspect [options]\n"
+        "  binding options: --chain-id N --contract HEX --job-id HEX --workload-id HEX --epoch N\n"
+        "  (--help on each subcommand for details)\n");
     return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }

@@ -17,7 +17,8 @@ static int get_suite(const cli_spec *spec, clo_hpke_suite *s)
 {
     const char *name = cli_get(spec, "suite");
     if (clo_hpke_suite_from_name(name, s).code || s->aead == CLO_HPKE_AEAD_EXPORT_ONLY) {
-        fprintf(stderr, "error: --suite: unknown suite '%s' (%s)\n", name ? name : "", k_suites_help);
+        fprintf(stderr, "error: --suite: unknown suite '%s' (%s)\n", name ? name : "",
+                k_suites_help);
         return CLI_EXIT_USAGE;
     }
     return CLI_EXIT_OK;
@@ -54,9 +55,10 @@ static int seal(int argc, char **argv)
         {"aad", "HEX", "associated data (default empty)", 0, NULL},
         {"pt", "HEX", "plaintext, or @FILE holding hex", 1, NULL},
     };
-    cli_spec spec = {"cloister hpke seal --suite S --pk HEX [--info HEX] [--aad HEX] --pt HEX",
-                     "Seal to a public key (base mode, single shot); prints {\"enc\":hex,\"ct\":hex}.",
-                     o, sizeof o / sizeof o[0]};
+    cli_spec spec = {
+        "cloister hpke seal --suite S --pk HEX [--info HEX] [--aad HEX] --pt HEX",
+        "Seal to a public key (base mode, single shot); prints {\"enc\":hex,\"ct\":hex}.", o,
+        sizeof o / sizeof o[0]};
     int done, rc = cli_parse(&spec, argc, argv, &done);
     clo_hpke_suite s;
     uint8_t pk[32], enc[32];
@@ -64,11 +66,13 @@ static int seal(int argc, char **argv)
     if (rc || done) return rc;
     if ((rc = get_suite(&spec, &s)) || (rc = cli_hex_fixed(&spec, "pk", pk, 32)) ||
         (rc = cli_hex(&spec, "info", &info, CLO_HPKE_MAX_INPUT)) ||
-        (rc = cli_hex(&spec, "aad", &aad, MAX_FIELD)) || (rc = cli_hex(&spec, "pt", &pt, MAX_FIELD)))
+        (rc = cli_hex(&spec, "aad", &aad, MAX_FIELD)) ||
+        (rc = cli_hex(&spec, "pt", &pt, MAX_FIELD)))
         return rc;
     uint8_t *ct = malloc(pt.len + CLO_HPKE_TAG_SIZE);
     if (!ct) return cli_fail(CLO_ERR(CLO_E_NOMEM, "ciphertext"), NULL);
-    clo_err e = clo_hpke_seal_base(s, pk, clo_buf_view(&info), clo_buf_view(&aad), clo_buf_view(&pt), enc, ct);
+    clo_err e = clo_hpke_seal_base(s, pk, clo_buf_view(&info), clo_buf_view(&aad),
+                                   clo_buf_view(&pt), enc, ct);
     if (e.code) {
         rc = cli_fail(e, "seal failed");
     } else {
@@ -94,10 +98,11 @@ static int open_cmd(int argc, char **argv)
         {"aad", "HEX", "associated data (default empty)", 0, NULL},
         {"ct", "HEX", "ciphertext with tag, or @FILE holding hex", 1, NULL},
     };
-    cli_spec spec = {"cloister hpke open --suite S --sk HEX --enc HEX [--info HEX] [--aad HEX] --ct HEX",
-                     "Open a base-mode single-shot ciphertext; prints {\"pt\":hex}. A ciphertext that "
-                     "does not authenticate exits 1 with an error document.",
-                     o, sizeof o / sizeof o[0]};
+    cli_spec spec = {
+        "cloister hpke open --suite S --sk HEX --enc HEX [--info HEX] [--aad HEX] --ct HEX",
+        "Open a base-mode single-shot ciphertext; prints {\"pt\":hex}. A ciphertext that "
+        "does not authenticate exits 1 with an error document.",
+        o, sizeof o / sizeof o[0]};
     int done, rc = cli_parse(&spec, argc, argv, &done);
     clo_hpke_suite s;
     uint8_t sk[32], enc[32];
@@ -106,14 +111,17 @@ static int open_cmd(int argc, char **argv)
     if ((rc = get_suite(&spec, &s)) || (rc = cli_hex_fixed(&spec, "sk", sk, 32)) ||
         (rc = cli_hex_fixed(&spec, "enc", enc, 32)) ||
         (rc = cli_hex(&spec, "info", &info, CLO_HPKE_MAX_INPUT)) ||
-        (rc = cli_hex(&spec, "aad", &aad, MAX_FIELD)) || (rc = cli_hex(&spec, "ct", &ct, MAX_FIELD + 16)))
+        (rc = cli_hex(&spec, "aad", &aad, MAX_FIELD)) ||
+        (rc = cli_hex(&spec, "ct", &ct, MAX_FIELD + 16)))
         return rc;
     clo_x25519_key *k = NULL;
     clo_err e = clo_x25519_key_new(&k, sk);
     clo_wipe(sk, sizeof sk);
     uint8_t *pt = malloc(ct.len + 1);
     if (!e.code && !pt) e = CLO_ERR(CLO_E_NOMEM, "plaintext");
-    if (!e.code) e = clo_hpke_open_base(s, k, enc, clo_buf_view(&info), clo_buf_view(&aad), clo_buf_view(&ct), pt);
+    if (!e.code)
+        e = clo_hpke_open_base(s, k, enc, clo_buf_view(&info), clo_buf_view(&aad),
+                               clo_buf_view(&ct), pt);
     if (e.code) {
         rc = cli_fail(e, e.code == CLO_E_AUTH ? "ciphertext did not authenticate" : "open failed");
     } else {

@@ -8,14 +8,17 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cloister <command> [options]\n\n"
-               "commands:\n"
-               "  hpke keygen|seal|open          raw RFC 9180 HPKE (base mode, single shot), hex in/out\n"
-               "  envelope seal|open|reply-seal|reply-open|inspect\n"
-               "                                 Cloister request/reply envelopes (docs/formats.md)\n"
-               "  demo                           run the end-to-end demonstration and self-check\n"
-               "  version                        print the version\n\n"
-               "Every command prints one JSON document on stdout; `cloister <command> --help` for details.\n");
+    fprintf(
+        f,
+        "usage: cloister <command> [options]\n\n"
+        "commands:\n"
+        "  hpke keygen|seal|open          raw RFC 9180 HPKE (base mode, single shot), hex in/out\n"
+        "  envelope seal|open|reply-seal|reply-open|inspect\n"
+        "                                 Cloister request/reply envelopes (docs/formats.md)\n"
+        "  demo                           run the end-to-end demonstration and self-check\n"
+        "  version                        print the version\n\n"
+        "Every command prints one JSON document on stdout; `cloister <command> --help` for "
+        "details.\n");
 }
 
 int main(int argc, char **argv)

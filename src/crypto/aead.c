@@ -31,8 +31,8 @@ static clo_err check_args(clo_aead_alg alg, clo_bytes key, clo_bytes nonce, clo_
     return CLO_OK;
 }
 
-clo_err clo_aead_seal(clo_aead_alg alg, clo_bytes key, clo_bytes nonce, clo_bytes aad,
-                      clo_bytes pt, uint8_t *out)
+clo_err clo_aead_seal(clo_aead_alg alg, clo_bytes key, clo_bytes nonce, clo_bytes aad, clo_bytes pt,
+                      uint8_t *out)
 {
     const EVP_CIPHER *cipher;
     int n = 0;
@@ -52,8 +52,8 @@ clo_err clo_aead_seal(clo_aead_alg alg, clo_bytes key, clo_bytes nonce, clo_byte
     return CLO_OK;
 }
 
-clo_err clo_aead_open(clo_aead_alg alg, clo_bytes key, clo_bytes nonce, clo_bytes aad,
-                      clo_bytes ct, uint8_t *out)
+clo_err clo_aead_open(clo_aead_alg alg, clo_bytes key, clo_bytes nonce, clo_bytes aad, clo_bytes ct,
+                      uint8_t *out)
 {
     const EVP_CIPHER *cipher;
     uint8_t tag[CLO_AEAD_TAG_SIZE];
@@ -61,7 +61,8 @@ clo_err clo_aead_open(clo_aead_alg alg, clo_bytes key, clo_bytes nonce, clo_byte
     CLO_TRY(check_args(alg, key, nonce, aad, ct.len, &cipher));
     CLO_ENSURE(ct.len >= CLO_AEAD_TAG_SIZE, CLO_E_AUTH, "aead ciphertext shorter than its tag");
     size_t body = ct.len - CLO_AEAD_TAG_SIZE;
-    /* The tag is copied so the ctrl call cannot be handed a pointer into caller memory it might mutate. */
+    /* The tag is copied so the ctrl call cannot be handed a pointer into caller memory it might
+     * mutate. */
     for (size_t i = 0; i < CLO_AEAD_TAG_SIZE; i++) tag[i] = ct.ptr[body + i];
     /* AEAD finals write nothing; an empty open may be given out == NULL. */
     uint8_t unused, *fin = body ? out + body : &unused;

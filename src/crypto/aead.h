@@ -13,10 +13,10 @@ typedef enum {
     CLO_AEAD_CHACHA20POLY1305 = 3,
 } clo_aead_alg;
 
-#define CLO_AEAD_NONCE_SIZE 12
-#define CLO_AEAD_TAG_SIZE 16
+#define CLO_AEAD_NONCE_SIZE   12
+#define CLO_AEAD_TAG_SIZE     16
 #define CLO_AEAD_MAX_KEY_SIZE 32
-#define CLO_AEAD_MAX_INPUT ((size_t)1 << 30) /* per call; far below every AEAD's own limit */
+#define CLO_AEAD_MAX_INPUT    ((size_t)1 << 30) /* per call; far below every AEAD's own limit */
 
 /* Key size in bytes, 0 for an unknown algorithm. */
 size_t clo_aead_key_size(clo_aead_alg alg);

@@ -57,7 +57,8 @@ clo_err clo_envelope_parse_header(clo_bytes env, clo_envelope_header *h)
         CLO_TRY(clo_cur_u16be(&c, &h->suite.aead));
         CLO_TRY(clo_cur_u32be(&c, &h->epoch));
         CLO_TRY(clo_cur_skip(&c, CLO_HPKE_ENC_SIZE));
-        CLO_ENSURE(clo_hpke_suite_check(h->suite).code == CLO_OK_CODE && is_sealing_aead(h->suite.aead),
+        CLO_ENSURE(clo_hpke_suite_check(h->suite).code == CLO_OK_CODE &&
+                       is_sealing_aead(h->suite.aead),
                    CLO_E_UNSUPPORTED, "envelope hpke suite");
         break;
     case CLO_ENVELOPE_KIND_REPLY:
@@ -248,10 +249,9 @@ clo_err clo_envelope_reply_seal(clo_buf *out, const clo_envelope_reply_key *rk, 
     clo_store_u32be(hdr + 16, (uint32_t)(payload.len + CLO_AEAD_TAG_SIZE));
     CLO_CHECK(clo_buf_append(out, hdr, sizeof hdr));
     CLO_CHECK(clo_buf_extend(out, payload.len + CLO_AEAD_TAG_SIZE, &ct));
-    CLO_CHECK(clo_aead_seal((clo_aead_alg)rk->aead,
-                            CLO_BYTES(key, clo_aead_key_size((clo_aead_alg)rk->aead)),
-                            CLO_BYTES(nonce, sizeof nonce), CLO_BYTES(hdr, sizeof hdr), payload,
-                            ct));
+    CLO_CHECK(clo_aead_seal(
+        (clo_aead_alg)rk->aead, CLO_BYTES(key, clo_aead_key_size((clo_aead_alg)rk->aead)),
+        CLO_BYTES(nonce, sizeof nonce), CLO_BYTES(hdr, sizeof hdr), payload, ct));
 out:
     clo_wipe(key, sizeof key);
     clo_wipe(nkey, sizeof nkey);
@@ -277,7 +277,8 @@ clo_err clo_envelope_reply_open(clo_buf *out, const clo_envelope_reply_key *rk, 
                             CLO_BYTES(hdr.ptr + 4, CLO_AEAD_NONCE_SIZE), hdr, ct, pt));
     /* The nonce must be the MAC of what it protects (SIV check). */
     CLO_CHECK(reply_nonce(nkey, rk->aead, CLO_BYTES(pt, ct.len - CLO_AEAD_TAG_SIZE), nonce));
-    CLO_FAIL_IF(!clo_ct_eq(nonce, hdr.ptr + 4, sizeof nonce), CLO_E_AUTH, "envelope authentication");
+    CLO_FAIL_IF(!clo_ct_eq(nonce, hdr.ptr + 4, sizeof nonce), CLO_E_AUTH,
+                "envelope authentication");
 out:
     clo_wipe(key, sizeof key);
     clo_wipe(nkey, sizeof nkey);
@@ -304,7 +305,8 @@ clo_err clo_envelope_reply_seal_to(clo_buf *out, const clo_x25519_key *sk,
     /* ikmE = HMAC(Extract(salt, sk), info || recipient || SHA-256(payload)): only the
      * enclave can compute it, and it changes with anything that changes the output. */
     clo_x25519_key_private(sk, skb);
-    CLO_CHECK(clo_hkdf_extract(CLO_HASH_SHA256, clo_bytes_str(k_det_salt), CLO_BYTES(skb, 32), prk));
+    CLO_CHECK(
+        clo_hkdf_extract(CLO_HASH_SHA256, clo_bytes_str(k_det_salt), CLO_BYTES(skb, 32), prk));
     CLO_CHECK(clo_sha256(payload, ph));
     CLO_CHECK(clo_hmac_init(&m, CLO_HASH_SHA256, CLO_BYTES(prk, 32)));
     CLO_CHECK(clo_hmac_update(&m, info));
@@ -338,4 +340,7 @@ clo_err clo_envelope_reply_open_as(clo_buf *out, const clo_x25519_key *recipient
     return err;
 }
 
-void clo_envelope_reply_key_wipe(clo_envelope_reply_key *rk) { clo_wipe(rk, sizeof *rk); }
+void clo_envelope_reply_key_wipe(clo_envelope_reply_key *rk)
+{
+    clo_wipe(rk, sizeof *rk);
+}

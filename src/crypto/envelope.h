@@ -18,13 +18,13 @@
 #include "base/bytes.h"
 #include "crypto/hpke.h"
 
-#define CLO_ENVELOPE_VERSION 1
-#define CLO_ENVELOPE_KIND_REQUEST 1
-#define CLO_ENVELOPE_KIND_REPLY 2
-#define CLO_ENVELOPE_KIND_REPLY_TO 3
-#define CLO_ENVELOPE_MAX_PAYLOAD ((size_t)16 << 20)
+#define CLO_ENVELOPE_VERSION             1
+#define CLO_ENVELOPE_KIND_REQUEST        1
+#define CLO_ENVELOPE_KIND_REPLY          2
+#define CLO_ENVELOPE_KIND_REPLY_TO       3
+#define CLO_ENVELOPE_MAX_PAYLOAD         ((size_t)16 << 20)
 #define CLO_ENVELOPE_REQUEST_HEADER_SIZE 48
-#define CLO_ENVELOPE_REPLY_HEADER_SIZE 20
+#define CLO_ENVELOPE_REPLY_HEADER_SIZE   20
 #define CLO_ENVELOPE_MAX_SIZE                                                                      \
     (CLO_ENVELOPE_REQUEST_HEADER_SIZE + CLO_ENVELOPE_MAX_PAYLOAD + CLO_HPKE_TAG_SIZE)
 

@@ -25,7 +25,8 @@ static void fetch_all(void)
     static const char *md_names[3] = {"SHA256", "SHA384", "SHA512"};
     static const char *cipher_names[4] = {NULL, "AES-128-GCM", "AES-256-GCM", "ChaCha20-Poly1305"};
     int ok = 1;
-    for (int i = 0; i < 3; i++) ok &= (g_algs.md[i] = EVP_MD_fetch(NULL, md_names[i], NULL)) != NULL;
+    for (int i = 0; i < 3; i++)
+        ok &= (g_algs.md[i] = EVP_MD_fetch(NULL, md_names[i], NULL)) != NULL;
     for (int i = 1; i < 4; i++)
         ok &= (g_algs.cipher[i] = EVP_CIPHER_fetch(NULL, cipher_names[i], NULL)) != NULL;
     g_algs_ok = ok;
@@ -54,7 +55,10 @@ size_t clo_hash_size(clo_hash_alg alg)
     return 0;
 }
 
-static size_t block_size(clo_hash_alg alg) { return alg == CLO_HASH_SHA256 ? 64 : 128; }
+static size_t block_size(clo_hash_alg alg)
+{
+    return alg == CLO_HASH_SHA256 ? 64 : 128;
+}
 
 /* ---- streaming hash ---- */
 
@@ -208,8 +212,8 @@ clo_err clo_hmac(clo_hash_alg alg, clo_bytes key, clo_bytes msg, uint8_t *out)
 
 /* ---- HKDF ---- */
 
-clo_err clo_hkdf_extract_parts(clo_hash_alg alg, clo_bytes salt, const clo_bytes *ikm,
-                               size_t count, uint8_t *prk)
+clo_err clo_hkdf_extract_parts(clo_hash_alg alg, clo_bytes salt, const clo_bytes *ikm, size_t count,
+                               uint8_t *prk)
 {
     uint8_t zeros[CLO_HASH_MAX_SIZE] = {0};
     clo_hmac_ctx ctx;
@@ -221,8 +225,8 @@ clo_err clo_hkdf_extract_parts(clo_hash_alg alg, clo_bytes salt, const clo_bytes
     return clo_hmac_final(&ctx, prk);
 }
 
-clo_err clo_hkdf_expand_parts(clo_hash_alg alg, clo_bytes prk, const clo_bytes *info,
-                              size_t count, uint8_t *out, size_t out_size)
+clo_err clo_hkdf_expand_parts(clo_hash_alg alg, clo_bytes prk, const clo_bytes *info, size_t count,
+                              uint8_t *out, size_t out_size)
 {
     size_t hl = clo_hash_size(alg);
     uint8_t t[CLO_HASH_MAX_SIZE];
@@ -264,7 +268,8 @@ clo_err clo_hkdf(clo_hash_alg alg, clo_bytes salt, clo_bytes ikm, clo_bytes info
 {
     uint8_t prk[CLO_HASH_MAX_SIZE];
     clo_err err = clo_hkdf_extract(alg, salt, ikm, prk);
-    if (!err.code) err = clo_hkdf_expand(alg, CLO_BYTES(prk, clo_hash_size(alg)), info, out, out_size);
+    if (!err.code)
+        err = clo_hkdf_expand(alg, CLO_BYTES(prk, clo_hash_size(alg)), info, out, out_size);
     clo_wipe(prk, sizeof prk);
     return err;
 }

@@ -7,9 +7,9 @@
 
 typedef enum { CLO_HASH_SHA256 = 0, CLO_HASH_SHA384 = 1, CLO_HASH_SHA512 = 2 } clo_hash_alg;
 
-#define CLO_SHA256_SIZE 32
-#define CLO_SHA384_SIZE 48
-#define CLO_SHA512_SIZE 64
+#define CLO_SHA256_SIZE   32
+#define CLO_SHA384_SIZE   48
+#define CLO_SHA512_SIZE   64
 #define CLO_HASH_MAX_SIZE 64
 
 /* Output size in bytes, 0 for an unknown algorithm. */
@@ -53,8 +53,7 @@ CLO_MUST_CHECK clo_err clo_hkdf(clo_hash_alg alg, clo_bytes salt, clo_bytes ikm,
                                 uint8_t *out, size_t out_size);
 CLO_MUST_CHECK clo_err clo_hkdf_extract_parts(clo_hash_alg alg, clo_bytes salt,
                                               const clo_bytes *ikm, size_t count, uint8_t *prk);
-CLO_MUST_CHECK clo_err clo_hkdf_expand_parts(clo_hash_alg alg, clo_bytes prk,
-                                             const clo_bytes *info, size_t count, uint8_t *out,
-                                             size_t out_size);
+CLO_MUST_CHECK clo_err clo_hkdf_expand_parts(clo_hash_alg alg, clo_bytes prk, const clo_bytes *info,
+                                             size_t count, uint8_t *out, size_t out_size);
 
 #endif

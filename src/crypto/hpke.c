@@ -39,7 +39,8 @@ static clo_err labeled_extract(const suite_id *sid, clo_bytes salt, const char *
     return clo_hkdf_extract_parts(CLO_HASH_SHA256, salt, parts, 4, prk);
 }
 
-/* LabeledExpand(prk, label, info, L) = Expand(prk, I2OSP(L,2) || "HPKE-v1" || suite_id || label || info, L) */
+/* LabeledExpand(prk, label, info, L) = Expand(prk, I2OSP(L,2) || "HPKE-v1" || suite_id || label ||
+ * info, L) */
 static clo_err labeled_expand(const suite_id *sid, const uint8_t prk[NH], const char *label,
                               clo_bytes info, uint8_t *out, size_t len)
 {
@@ -125,8 +126,14 @@ static clo_err extract_and_expand(clo_bytes dh, clo_bytes kem_context, uint8_t s
     return err;
 }
 
-static int is_auth(clo_hpke_mode m) { return m == CLO_HPKE_MODE_AUTH || m == CLO_HPKE_MODE_AUTH_PSK; }
-static int is_psk(clo_hpke_mode m) { return m == CLO_HPKE_MODE_PSK || m == CLO_HPKE_MODE_AUTH_PSK; }
+static int is_auth(clo_hpke_mode m)
+{
+    return m == CLO_HPKE_MODE_AUTH || m == CLO_HPKE_MODE_AUTH_PSK;
+}
+static int is_psk(clo_hpke_mode m)
+{
+    return m == CLO_HPKE_MODE_PSK || m == CLO_HPKE_MODE_AUTH_PSK;
+}
 
 /* §5.1 VerifyPSKInputs plus the auth-key presence and our length limits. */
 static clo_err check_opts(const clo_hpke_opts *o, clo_bytes info, int sender)
@@ -167,8 +174,8 @@ static clo_err key_schedule(clo_hpke_ctx *ctx, clo_hpke_suite suite, const clo_h
     clo_bytes kscv = CLO_BYTES(ksc, sizeof ksc);
     if (nk) {
         CLO_CHECK(labeled_expand(&sid, secret, "key", kscv, ctx->key, nk));
-        CLO_CHECK(labeled_expand(&sid, secret, "base_nonce", kscv, ctx->base_nonce,
-                                 CLO_AEAD_NONCE_SIZE));
+        CLO_CHECK(
+            labeled_expand(&sid, secret, "base_nonce", kscv, ctx->base_nonce, CLO_AEAD_NONCE_SIZE));
     }
     CLO_CHECK(labeled_expand(&sid, secret, "exp", kscv, ctx->exporter_secret, NH));
     ctx->suite = suite;
@@ -225,9 +232,9 @@ clo_err clo_hpke_setup_sender(clo_hpke_ctx *ctx, clo_hpke_suite suite,
     return err;
 }
 
-clo_err clo_hpke_setup_receiver(clo_hpke_ctx *ctx, clo_hpke_suite suite,
-                                const clo_x25519_key *sk_r, const uint8_t enc[CLO_HPKE_ENC_SIZE],
-                                clo_bytes info, const clo_hpke_opts *opts)
+clo_err clo_hpke_setup_receiver(clo_hpke_ctx *ctx, clo_hpke_suite suite, const clo_x25519_key *sk_r,
+                                const uint8_t enc[CLO_HPKE_ENC_SIZE], clo_bytes info,
+                                const clo_hpke_opts *opts)
 {
     uint8_t dh[2 * CLO_X25519_SIZE], kem_ctx[3 * CLO_X25519_SIZE], shared[NH];
     size_t dh_len = CLO_X25519_SIZE, kc_len = 2 * CLO_X25519_SIZE;
@@ -258,7 +265,8 @@ out:
 static void compute_nonce(const clo_hpke_ctx *ctx, uint8_t nonce[CLO_AEAD_NONCE_SIZE])
 {
     memcpy(nonce, ctx->base_nonce, CLO_AEAD_NONCE_SIZE);
-    for (int i = 0; i < 8; i++) nonce[CLO_AEAD_NONCE_SIZE - 1 - i] ^= (uint8_t)(ctx->seq >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        nonce[CLO_AEAD_NONCE_SIZE - 1 - i] ^= (uint8_t)(ctx->seq >> (8 * i));
 }
 
 static clo_err check_aead_ctx(const clo_hpke_ctx *ctx)
@@ -305,7 +313,10 @@ clo_err clo_hpke_export(const clo_hpke_ctx *ctx, clo_bytes exporter_context, uin
     return labeled_expand(&sid, ctx->exporter_secret, "sec", exporter_context, out, out_size);
 }
 
-void clo_hpke_ctx_wipe(clo_hpke_ctx *ctx) { clo_wipe(ctx, sizeof *ctx); }
+void clo_hpke_ctx_wipe(clo_hpke_ctx *ctx)
+{
+    clo_wipe(ctx, sizeof *ctx);
+}
 
 clo_err clo_hpke_seal_base(clo_hpke_suite suite, const uint8_t pk_r[CLO_HPKE_PK_SIZE],
                            clo_bytes info, clo_bytes aad, clo_bytes pt,

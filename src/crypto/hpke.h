@@ -15,19 +15,19 @@
 #include "crypto/aead.h"
 #include "crypto/sig.h"
 
-#define CLO_HPKE_KEM_X25519_SHA256 0x0020
-#define CLO_HPKE_KDF_HKDF_SHA256 0x0001
-#define CLO_HPKE_AEAD_AES128GCM 0x0001
-#define CLO_HPKE_AEAD_AES256GCM 0x0002
+#define CLO_HPKE_KEM_X25519_SHA256     0x0020
+#define CLO_HPKE_KDF_HKDF_SHA256       0x0001
+#define CLO_HPKE_AEAD_AES128GCM        0x0001
+#define CLO_HPKE_AEAD_AES256GCM        0x0002
 #define CLO_HPKE_AEAD_CHACHA20POLY1305 0x0003
-#define CLO_HPKE_AEAD_EXPORT_ONLY 0xFFFF
+#define CLO_HPKE_AEAD_EXPORT_ONLY      0xFFFF
 
-#define CLO_HPKE_ENC_SIZE 32 /* Nenc of DHKEM(X25519) */
-#define CLO_HPKE_PK_SIZE 32
-#define CLO_HPKE_SK_SIZE 32
-#define CLO_HPKE_TAG_SIZE 16
-#define CLO_HPKE_MIN_PSK_SIZE 32
-#define CLO_HPKE_MAX_INPUT 65536
+#define CLO_HPKE_ENC_SIZE              32 /* Nenc of DHKEM(X25519) */
+#define CLO_HPKE_PK_SIZE               32
+#define CLO_HPKE_SK_SIZE               32
+#define CLO_HPKE_TAG_SIZE              16
+#define CLO_HPKE_MIN_PSK_SIZE          32
+#define CLO_HPKE_MAX_INPUT             65536
 
 typedef struct {
     uint16_t kem, kdf, aead;
@@ -43,9 +43,9 @@ typedef enum {
 /* Mode inputs. A NULL clo_hpke_opts* means base mode. */
 typedef struct {
     clo_hpke_mode mode;
-    clo_bytes psk, psk_id;               /* psk modes only */
-    const clo_x25519_key *sender_key;    /* auth modes, sender side */
-    const uint8_t *sender_pk;            /* auth modes, receiver side (32 bytes) */
+    clo_bytes psk, psk_id;            /* psk modes only */
+    const clo_x25519_key *sender_key; /* auth modes, sender side */
+    const uint8_t *sender_pk;         /* auth modes, receiver side (32 bytes) */
 } clo_hpke_opts;
 
 typedef struct {
@@ -82,8 +82,8 @@ CLO_MUST_CHECK clo_err clo_hpke_setup_sender_with(clo_hpke_ctx *ctx, clo_hpke_su
                                                   uint8_t enc[CLO_HPKE_ENC_SIZE]);
 CLO_MUST_CHECK clo_err clo_hpke_setup_receiver(clo_hpke_ctx *ctx, clo_hpke_suite suite,
                                                const clo_x25519_key *sk_r,
-                                               const uint8_t enc[CLO_HPKE_ENC_SIZE],
-                                               clo_bytes info, const clo_hpke_opts *opts);
+                                               const uint8_t enc[CLO_HPKE_ENC_SIZE], clo_bytes info,
+                                               const clo_hpke_opts *opts);
 
 /* Seal writes pt.len + 16 bytes; open writes ct.len - 16 bytes. Each success
  * advances the sequence number; a failed open does not (RFC 9180 §5.2). */
@@ -95,8 +95,9 @@ CLO_MUST_CHECK clo_err clo_hpke_export(const clo_hpke_ctx *ctx, clo_bytes export
 void clo_hpke_ctx_wipe(clo_hpke_ctx *ctx);
 
 /* Single-shot base mode. */
-CLO_MUST_CHECK clo_err clo_hpke_seal_base(clo_hpke_suite suite, const uint8_t pk_r[CLO_HPKE_PK_SIZE],
-                                          clo_bytes info, clo_bytes aad, clo_bytes pt,
+CLO_MUST_CHECK clo_err clo_hpke_seal_base(clo_hpke_suite suite,
+                                          const uint8_t pk_r[CLO_HPKE_PK_SIZE], clo_bytes info,
+                                          clo_bytes aad, clo_bytes pt,
                                           uint8_t enc[CLO_HPKE_ENC_SIZE], uint8_t *ct);
 CLO_MUST_CHECK clo_err clo_hpke_open_base(clo_hpke_suite suite, const clo_x25519_key *sk_r,
                                           const uint8_t enc[CLO_HPKE_ENC_SIZE], clo_bytes info,

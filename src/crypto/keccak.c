@@ -19,7 +19,10 @@ static const unsigned k_rho[24] = {1,  3,  6,  10, 15, 21, 28, 36, 45, 55, 2,  1
 static const unsigned k_pi[24] = {10, 7,  11, 17, 18, 3, 5,  16, 8,  21, 24, 4,
                                   15, 23, 19, 13, 12, 2, 20, 14, 22, 9,  6,  1};
 
-static inline uint64_t rotl(uint64_t x, unsigned n) { return (x << n) | (x >> ((64 - n) & 63)); }
+static inline uint64_t rotl(uint64_t x, unsigned n)
+{
+    return (x << n) | (x >> ((64 - n) & 63));
+}
 
 /* The five-lane loops are written out (THETA/CHI per column/row) so the compiler
  * keeps the state in registers; -O2 would leave them rolled. */
@@ -105,7 +108,8 @@ void clo_keccak256_final(clo_keccak_ctx *ctx, uint8_t out[CLO_KECCAK256_SIZE])
     xor_byte(ctx->a, ctx->pos, 0x01);
     xor_byte(ctx->a, RATE - 1, 0x80);
     keccak_f1600(ctx->a);
-    for (size_t i = 0; i < CLO_KECCAK256_SIZE; i++) out[i] = (uint8_t)(ctx->a[i / 8] >> (8 * (i % 8)));
+    for (size_t i = 0; i < CLO_KECCAK256_SIZE; i++)
+        out[i] = (uint8_t)(ctx->a[i / 8] >> (8 * (i % 8)));
     clo_wipe(ctx, sizeof *ctx);
 }
 

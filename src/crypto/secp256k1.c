@@ -85,14 +85,14 @@ clo_err clo_secp256k1_recover(const uint8_t digest[32], const uint8_t sig[CLO_SE
     /* normalize returns 1 when s was high: that signature is malleable, refuse it (EIP-2). */
     CLO_ENSURE(!secp256k1_ecdsa_signature_normalize(ctx(), NULL, &plain), CLO_E_AUTH,
                "secp256k1 signature has high s");
-    CLO_ENSURE(secp256k1_ecdsa_recover(ctx(), &pk, &rs, digest), CLO_E_AUTH,
-               "secp256k1 recovery");
+    CLO_ENSURE(secp256k1_ecdsa_recover(ctx(), &pk, &rs, digest), CLO_E_AUTH, "secp256k1 recovery");
     CLO_ENSURE(secp256k1_ec_pubkey_serialize(ctx(), pub, &len, &pk, SECP256K1_EC_UNCOMPRESSED),
                CLO_E_CRYPTO, "secp256k1 public key");
     return CLO_OK;
 }
 
-clo_err clo_eth_address(const uint8_t pub[CLO_SECP256K1_PUB_SIZE], uint8_t addr[CLO_ETH_ADDRESS_SIZE])
+clo_err clo_eth_address(const uint8_t pub[CLO_SECP256K1_PUB_SIZE],
+                        uint8_t addr[CLO_ETH_ADDRESS_SIZE])
 {
     uint8_t h[CLO_KECCAK256_SIZE];
     CLO_ENSURE(pub[0] == 0x04, CLO_E_KEY, "uncompressed public key expected");

@@ -12,7 +12,7 @@
 
 #define CLO_SECP256K1_SIG_SIZE 65
 #define CLO_SECP256K1_PUB_SIZE 65 /* 0x04 || X || Y */
-#define CLO_ETH_ADDRESS_SIZE 20
+#define CLO_ETH_ADDRESS_SIZE   20
 
 /* A valid secret scalar (1 <= sk < n). */
 CLO_MUST_CHECK clo_err clo_secp256k1_keygen(clo_secret32 *sk);

@@ -83,7 +83,8 @@ static clo_err key_new(clo_x25519_key **out, const uint8_t *sk, int long_lived)
         /* OpenSSL's keygen (its DRBG, seeded from the OS) is cheaper than importing
          * a scalar we drew ourselves: the import path adds a provider round trip. */
         kg = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
-        CLO_FAIL_IF(kg == NULL || EVP_PKEY_keygen_init(kg) != 1 || EVP_PKEY_keygen(kg, &k->pkey) != 1,
+        CLO_FAIL_IF(kg == NULL || EVP_PKEY_keygen_init(kg) != 1 ||
+                        EVP_PKEY_keygen(kg, &k->pkey) != 1,
                     CLO_E_CRYPTO, "x25519 keygen");
     }
     CLO_CHECK(key_finish(k));
@@ -94,9 +95,15 @@ out:
     return err;
 }
 
-clo_err clo_x25519_key_new(clo_x25519_key **out, const uint8_t *sk) { return key_new(out, sk, 1); }
+clo_err clo_x25519_key_new(clo_x25519_key **out, const uint8_t *sk)
+{
+    return key_new(out, sk, 1);
+}
 
-clo_err clo_x25519_key_ephemeral(clo_x25519_key **out) { return key_new(out, NULL, 0); }
+clo_err clo_x25519_key_ephemeral(clo_x25519_key **out)
+{
+    return key_new(out, NULL, 0);
+}
 
 void clo_x25519_key_free(clo_x25519_key *key)
 {
@@ -113,7 +120,10 @@ void clo_x25519_key_free(clo_x25519_key *key)
     }
 }
 
-const uint8_t *clo_x25519_key_public(const clo_x25519_key *key) { return key->pk; }
+const uint8_t *clo_x25519_key_public(const clo_x25519_key *key)
+{
+    return key->pk;
+}
 
 void clo_x25519_key_private(const clo_x25519_key *key, uint8_t sk[CLO_X25519_SIZE])
 {
@@ -123,7 +133,8 @@ void clo_x25519_key_private(const clo_x25519_key *key, uint8_t sk[CLO_X25519_SIZ
 clo_err clo_x25519_key_dh(const clo_x25519_key *ckey, const uint8_t peer[CLO_X25519_SIZE],
                           uint8_t out[CLO_X25519_SIZE])
 {
-    clo_x25519_key *key = (clo_x25519_key *)(uintptr_t)ckey; /* the lock and caches are not the key's value */
+    clo_x25519_key *key =
+        (clo_x25519_key *)(uintptr_t)ckey; /* the lock and caches are not the key's value */
     clo_err err = CLO_OK;
     size_t len = CLO_X25519_SIZE;
     pthread_mutex_lock(&key->lock);
@@ -194,7 +205,10 @@ clo_err clo_ed25519_verify(const uint8_t pk[32], clo_bytes msg, const uint8_t si
 
 /* ---- ECDSA ---- */
 
-size_t clo_curve_size(clo_curve curve) { return curve == CLO_CURVE_P384 ? 48 : 32; }
+size_t clo_curve_size(clo_curve curve)
+{
+    return curve == CLO_CURVE_P384 ? 48 : 32;
+}
 
 static const char *curve_name(clo_curve curve)
 {

@@ -25,7 +25,7 @@ static void test_cursor_rejects_truncation_and_trailing(void **state)
     uint64_t u64;
     clo_bytes v;
     assert_int_equal(clo_cur_u64be(&c, &u64).code, CLO_E_FORMAT); /* 8 > 5 */
-    assert_int_equal(c.off, 0);                                    /* a failed read consumes nothing */
+    assert_int_equal(c.off, 0); /* a failed read consumes nothing */
     assert_int_equal(clo_cur_u32be(&c, &u32).code, CLO_OK_CODE);
     assert_int_equal(u32, 0x01020304);
     assert_int_equal(clo_cur_end(&c).code, CLO_E_FORMAT);
@@ -62,7 +62,8 @@ static void test_buffer_limits(void **state)
     assert_null(b.ptr);
 
     clo_buf_init(&b, 1 << 20);
-    for (int i = 0; i < 1000; i++) assert_int_equal(clo_buf_u32be(&b, (uint32_t)i).code, CLO_OK_CODE);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(clo_buf_u32be(&b, (uint32_t)i).code, CLO_OK_CODE);
     assert_int_equal(b.len, 4000);
     assert_int_equal(b.ptr[3999], 999 & 0xff);
     assert_int_equal(clo_buf_u64be(&b, 0x0102030405060708ULL).code, CLO_OK_CODE);
@@ -137,7 +138,8 @@ static void test_secret_alloc(void **state)
     assert_true(clo_ct_is_zero(p, 100));
     memset(p, 0xa5, 100);
 #if !defined(__SANITIZE_ADDRESS__)
-    assert_true(vm_locked_kb() > before); /* the pages are locked in RAM (ASan makes mlock a no-op) */
+    assert_true(vm_locked_kb() >
+                before); /* the pages are locked in RAM (ASan makes mlock a no-op) */
 #endif
     uint8_t *q = clo_secret_alloc(10000);
     assert_non_null(q);

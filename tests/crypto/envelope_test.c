@@ -43,8 +43,9 @@ static int setup(void **state)
     if (clo_x25519_key_new(&f.enclave, NULL).code) return -1;
     f.b = binding();
     clo_buf_init(&f.env, CLO_ENVELOPE_MAX_SIZE);
-    if (clo_envelope_request_seal(&f.env, &f.rk, &f.b, k_suites[0], clo_x25519_key_public(f.enclave),
-                                  clo_bytes_str(k_payload)).code)
+    if (clo_envelope_request_seal(&f.env, &f.rk, &f.b, k_suites[0],
+                                  clo_x25519_key_public(f.enclave), clo_bytes_str(k_payload))
+            .code)
         return -1;
     *state = &f;
     return 0;
@@ -114,7 +115,8 @@ static void test_header_errors(void **state)
     e = try_open(f, clo_buf_view(&copy), &f->b, &out);
     assert_int_equal(e.code, CLO_E_FORMAT);
     assert_string_equal(e.what, "envelope has trailing bytes");
-    assert_int_equal(try_open(f, CLO_BYTES(copy.ptr, CLO_ENVELOPE_MAX_SIZE + 1), &f->b, &out).code, CLO_E_LIMIT);
+    assert_int_equal(try_open(f, CLO_BYTES(copy.ptr, CLO_ENVELOPE_MAX_SIZE + 1), &f->b, &out).code,
+                     CLO_E_LIMIT);
     clo_buf_free(&out);
     clo_buf_free(&copy);
 }
@@ -183,13 +185,22 @@ static void test_seal_limits(void **state)
     fixture *f = *state;
     clo_buf out;
     clo_buf_init(&out, CLO_ENVELOPE_MAX_SIZE);
-    clo_hpke_suite bad = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256, CLO_HPKE_AEAD_EXPORT_ONLY};
-    assert_int_equal(clo_envelope_request_seal(&out, NULL, &f->b, bad, clo_x25519_key_public(f->enclave), CLO_BYTES("x", 1)).code, CLO_E_UNSUPPORTED);
-    assert_int_equal(clo_envelope_request_seal(&out, NULL, &f->b, k_suites[0], clo_x25519_key_public(f->enclave),
-                                               CLO_BYTES(f->env.ptr, CLO_ENVELOPE_MAX_PAYLOAD + 1)).code,
+    clo_hpke_suite bad = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
+                          CLO_HPKE_AEAD_EXPORT_ONLY};
+    assert_int_equal(clo_envelope_request_seal(&out, NULL, &f->b, bad,
+                                               clo_x25519_key_public(f->enclave), CLO_BYTES("x", 1))
+                         .code,
+                     CLO_E_UNSUPPORTED);
+    assert_int_equal(clo_envelope_request_seal(&out, NULL, &f->b, k_suites[0],
+                                               clo_x25519_key_public(f->enclave),
+                                               CLO_BYTES(f->env.ptr, CLO_ENVELOPE_MAX_PAYLOAD + 1))
+                         .code,
                      CLO_E_LIMIT);
     uint8_t low_order[32] = {0};
-    assert_int_equal(clo_envelope_request_seal(&out, NULL, &f->b, k_suites[0], low_order, CLO_BYTES("x", 1)).code, CLO_E_KEY);
+    assert_int_equal(
+        clo_envelope_request_seal(&out, NULL, &f->b, k_suites[0], low_order, CLO_BYTES("x", 1))
+            .code,
+        CLO_E_KEY);
     assert_int_equal(out.len, 0);
     clo_buf_free(&out);
 }
@@ -208,13 +219,20 @@ static void test_round_trip_every_suite(void **state)
             clo_buf_init(&reply2, CLO_ENVELOPE_MAX_SIZE);
             clo_buf_init(&back, 1 << 20);
             clo_envelope_reply_key rk_client, rk_enclave;
-            assert_int_equal(clo_envelope_request_seal(&env, &rk_client, &f->b, k_suites[s], clo_x25519_key_public(f->enclave), CLO_BYTES(payload, len)).code, CLO_OK_CODE);
+            assert_int_equal(clo_envelope_request_seal(&env, &rk_client, &f->b, k_suites[s],
+                                                       clo_x25519_key_public(f->enclave),
+                                                       CLO_BYTES(payload, len))
+                                 .code,
+                             CLO_OK_CODE);
             assert_int_equal(env.len, CLO_ENVELOPE_REQUEST_HEADER_SIZE + len + 16);
             clo_envelope_header h;
             assert_int_equal(clo_envelope_parse_header(clo_buf_view(&env), &h).code, CLO_OK_CODE);
             assert_int_equal(h.epoch, f->b.epoch);
             assert_int_equal(h.suite.aead, k_suites[s].aead);
-            assert_int_equal(clo_envelope_request_open(&pt, &rk_enclave, &f->b, f->enclave, clo_buf_view(&env)).code, CLO_OK_CODE);
+            assert_int_equal(
+                clo_envelope_request_open(&pt, &rk_enclave, &f->b, f->enclave, clo_buf_view(&env))
+                    .code,
+                CLO_OK_CODE);
             assert_int_equal(pt.len, len);
             if (len) assert_memory_equal(pt.ptr, payload, len);
             assert_true(clo_ct_eq(&rk_client, &rk_enclave, sizeof rk_client));
@@ -224,26 +242,34 @@ static void test_round_trip_every_suite(void **state)
             assert_int_equal(clo_envelope_reply_seal(&reply, &rk_enclave, out1).code, CLO_OK_CODE);
             assert_int_equal(clo_envelope_reply_seal(&reply2, &rk_enclave, out1).code, CLO_OK_CODE);
             assert_true(clo_bytes_eq(clo_buf_view(&reply), clo_buf_view(&reply2)));
-            assert_int_equal(clo_envelope_reply_open(&back, &rk_client, clo_buf_view(&reply)).code, CLO_OK_CODE);
+            assert_int_equal(clo_envelope_reply_open(&back, &rk_client, clo_buf_view(&reply)).code,
+                             CLO_OK_CODE);
             assert_true(clo_bytes_eq(clo_buf_view(&back), out1));
             /* a different output gets a different nonce (no nonce reuse under one key) */
             clo_buf_clear(&reply2);
-            assert_int_equal(clo_envelope_reply_seal(&reply2, &rk_enclave, clo_bytes_str("diagnosis: elevated risj")).code, CLO_OK_CODE);
+            assert_int_equal(clo_envelope_reply_seal(&reply2, &rk_enclave,
+                                                     clo_bytes_str("diagnosis: elevated risj"))
+                                 .code,
+                             CLO_OK_CODE);
             assert_false(clo_bytes_eq(CLO_BYTES(reply.ptr + 4, 12), CLO_BYTES(reply2.ptr + 4, 12)));
             /* tampering and another job's key fail as one auth error */
             clo_buf_clear(&back);
             reply.ptr[reply.len - 1] ^= 1;
-            assert_int_equal(clo_envelope_reply_open(&back, &rk_client, clo_buf_view(&reply)).code, CLO_E_AUTH);
+            assert_int_equal(clo_envelope_reply_open(&back, &rk_client, clo_buf_view(&reply)).code,
+                             CLO_E_AUTH);
             reply.ptr[reply.len - 1] ^= 1;
             reply.ptr[5] ^= 1; /* the nonce */
-            assert_int_equal(clo_envelope_reply_open(&back, &rk_client, clo_buf_view(&reply)).code, CLO_E_AUTH);
+            assert_int_equal(clo_envelope_reply_open(&back, &rk_client, clo_buf_view(&reply)).code,
+                             CLO_E_AUTH);
             reply.ptr[5] ^= 1;
             clo_envelope_reply_key other = rk_client;
             other.job_id[0] ^= 1;
-            assert_int_equal(clo_envelope_reply_open(&back, &other, clo_buf_view(&reply)).code, CLO_E_AUTH);
+            assert_int_equal(clo_envelope_reply_open(&back, &other, clo_buf_view(&reply)).code,
+                             CLO_E_AUTH);
             other = rk_client;
             other.aead = (uint16_t)(other.aead % 3 + 1);
-            assert_int_equal(clo_envelope_reply_open(&back, &other, clo_buf_view(&reply)).code, CLO_E_AUTH);
+            assert_int_equal(clo_envelope_reply_open(&back, &other, clo_buf_view(&reply)).code,
+                             CLO_E_AUTH);
             assert_int_equal(back.len, 0);
 
             clo_envelope_reply_key_wipe(&rk_client);
@@ -269,20 +295,32 @@ static void test_reply_to_recipient(void **state)
     clo_buf_init(&back, 1 << 20);
     clo_bytes secret = clo_bytes_str("winning bid: 1200");
     for (size_t s = 0; s < 3; s++) {
-        assert_int_equal(clo_envelope_reply_seal_to(&r1, f->enclave, &f->b, k_suites[s], clo_x25519_key_public(alice), secret).code, CLO_OK_CODE);
-        assert_int_equal(clo_envelope_reply_seal_to(&r2, f->enclave, &f->b, k_suites[s], clo_x25519_key_public(alice), secret).code, CLO_OK_CODE);
+        assert_int_equal(clo_envelope_reply_seal_to(&r1, f->enclave, &f->b, k_suites[s],
+                                                    clo_x25519_key_public(alice), secret)
+                             .code,
+                         CLO_OK_CODE);
+        assert_int_equal(clo_envelope_reply_seal_to(&r2, f->enclave, &f->b, k_suites[s],
+                                                    clo_x25519_key_public(alice), secret)
+                             .code,
+                         CLO_OK_CODE);
         assert_true(clo_bytes_eq(clo_buf_view(&r1), clo_buf_view(&r2))); /* deterministic */
-        assert_int_equal(clo_envelope_reply_open_as(&back, alice, &f->b, clo_buf_view(&r1)).code, CLO_OK_CODE);
+        assert_int_equal(clo_envelope_reply_open_as(&back, alice, &f->b, clo_buf_view(&r1)).code,
+                         CLO_OK_CODE);
         assert_true(clo_bytes_eq(clo_buf_view(&back), secret));
         clo_buf_clear(&back);
-        assert_int_equal(clo_envelope_reply_open_as(&back, mallory, &f->b, clo_buf_view(&r1)).code, CLO_E_AUTH);
+        assert_int_equal(clo_envelope_reply_open_as(&back, mallory, &f->b, clo_buf_view(&r1)).code,
+                         CLO_E_AUTH);
         clo_envelope_binding b = f->b;
         b.job_id[3] ^= 1;
-        assert_int_equal(clo_envelope_reply_open_as(&back, alice, &b, clo_buf_view(&r1)).code, CLO_E_AUTH);
+        assert_int_equal(clo_envelope_reply_open_as(&back, alice, &b, clo_buf_view(&r1)).code,
+                         CLO_E_AUTH);
         assert_int_equal(back.len, 0);
         /* another recipient or another payload changes the ephemeral key */
         clo_buf_clear(&r2);
-        assert_int_equal(clo_envelope_reply_seal_to(&r2, f->enclave, &f->b, k_suites[s], clo_x25519_key_public(mallory), secret).code, CLO_OK_CODE);
+        assert_int_equal(clo_envelope_reply_seal_to(&r2, f->enclave, &f->b, k_suites[s],
+                                                    clo_x25519_key_public(mallory), secret)
+                             .code,
+                         CLO_OK_CODE);
         assert_false(clo_bytes_eq(CLO_BYTES(r1.ptr + 12, 32), CLO_BYTES(r2.ptr + 12, 32)));
         clo_buf_clear(&r1);
         clo_buf_clear(&r2);
@@ -297,8 +335,8 @@ static void test_reply_to_recipient(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_errors),        cmocka_unit_test(test_every_bit_flip_fails),
-        cmocka_unit_test(test_wrong_binding_or_key), cmocka_unit_test(test_seal_limits),
+        cmocka_unit_test(test_header_errors),          cmocka_unit_test(test_every_bit_flip_fails),
+        cmocka_unit_test(test_wrong_binding_or_key),   cmocka_unit_test(test_seal_limits),
         cmocka_unit_test(test_round_trip_every_suite), cmocka_unit_test(test_reply_to_recipient),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -51,7 +51,8 @@ static void test_keccak_kat(void **state)
             ran++;
         }
     }
-    printf("Keccak-256 KAT: %zu byte-aligned entries passed (%zu bit-oriented not applicable)\n", ran, bit_oriented);
+    printf("Keccak-256 KAT: %zu byte-aligned entries passed (%zu bit-oriented not applicable)\n",
+           ran, bit_oriented);
     assert_int_equal(ran, 256);
     clo_buf_free(&msg);
     clo_buf_free(&file);
@@ -63,7 +64,8 @@ static void test_key_to_address(void **state)
     json_t *all = tv_json("ethereum/keccak/keyaddrtest.json");
     const json_t *v;
     size_t i;
-    json_array_foreach(all, i, v) {
+    json_array_foreach(all, i, v)
+    {
         clo_secret32 sk;
         uint8_t pub[65], addr[20];
         const char *seed = tv_str(v, "seed");
@@ -165,7 +167,8 @@ static void test_eip155_signature(void **state)
     tv_assert_bytes("signingHash", CLO_BYTES(h, 32), clo_buf_view(&hash));
     assert_int_equal(clo_hex_decode_fixed(sk.b, 32, tv_str(doc, "privateKey")).code, CLO_OK_CODE);
     long long chain = tv_int(json_object_get(doc, "tx"), "chainId");
-    int recid = (int)(tv_int(doc, "v") - (chain * 2 + 35)); /* EIP-155: v = recid + 2*chainId + 35 */
+    int recid =
+        (int)(tv_int(doc, "v") - (chain * 2 + 35)); /* EIP-155: v = recid + 2*chainId + 35 */
     sign_and_recover(&sk, h, clo_buf_view(&r), clo_buf_view(&s), recid, clo_buf_view(&addr));
     clo_buf bufs[] = {data, hash, r, s, addr};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) clo_buf_free(&bufs[i]);

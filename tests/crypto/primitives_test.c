@@ -31,11 +31,16 @@ static void test_sha2_known_answers(void **state)
     uint8_t out[64];
     clo_bytes abc = CLO_BYTES("abc", 3);
     assert_int_equal(clo_hash(CLO_HASH_SHA256, abc, out).code, CLO_OK_CODE);
-    expect_hex("sha256", out, 32, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect_hex("sha256", out, 32,
+               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     assert_int_equal(clo_hash(CLO_HASH_SHA384, abc, out).code, CLO_OK_CODE);
-    expect_hex("sha384", out, 48, "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7");
+    expect_hex("sha384", out, 48,
+               "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358b"
+               "aeca134c825a7");
     assert_int_equal(clo_hash(CLO_HASH_SHA512, abc, out).code, CLO_OK_CODE);
-    expect_hex("sha512", out, 64, "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+    expect_hex("sha512", out, 64,
+               "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836b"
+               "a3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
 
     /* streaming in pieces equals one shot */
     uint8_t data[1000], one[64], many[64];
@@ -45,7 +50,11 @@ static void test_sha2_known_answers(void **state)
         assert_int_equal(clo_hash(a, CLO_BYTES(data, sizeof data), one).code, CLO_OK_CODE);
         assert_int_equal(clo_hash_init(&c, a).code, CLO_OK_CODE);
         for (size_t off = 0; off < sizeof data; off += 333)
-            assert_int_equal(clo_hash_update(&c, CLO_BYTES(data + off, sizeof data - off < 333 ? sizeof data - off : 333)).code, CLO_OK_CODE);
+            assert_int_equal(
+                clo_hash_update(
+                    &c, CLO_BYTES(data + off, sizeof data - off < 333 ? sizeof data - off : 333))
+                    .code,
+                CLO_OK_CODE);
         assert_int_equal(clo_hash_final(&c, many).code, CLO_OK_CODE);
         assert_memory_equal(one, many, clo_hash_size(a));
         /* a finished context refuses further use */
@@ -60,24 +69,48 @@ static void test_hmac_long_key(void **state)
     uint8_t key[131], out[64];
     memset(key, 0xaa, sizeof key);
     clo_bytes msg = clo_bytes_str("Test Using Larger Than Block-Size Key - Hash Key First");
-    assert_int_equal(clo_hmac(CLO_HASH_SHA256, CLO_BYTES(key, sizeof key), msg, out).code, CLO_OK_CODE);
-    expect_hex("hmac-sha256", out, 32, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
-    assert_int_equal(clo_hmac(CLO_HASH_SHA512, CLO_BYTES(key, sizeof key), msg, out).code, CLO_OK_CODE);
-    expect_hex("hmac-sha512", out, 64, "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f3526b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598");
+    assert_int_equal(clo_hmac(CLO_HASH_SHA256, CLO_BYTES(key, sizeof key), msg, out).code,
+                     CLO_OK_CODE);
+    expect_hex("hmac-sha256", out, 32,
+               "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+    assert_int_equal(clo_hmac(CLO_HASH_SHA512, CLO_BYTES(key, sizeof key), msg, out).code,
+                     CLO_OK_CODE);
+    expect_hex("hmac-sha512", out, 64,
+               "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f3526b56d037e05f2598bd0"
+               "fd2215d6a1e5295e64f73f63f0aec8b915a985d786598");
 }
 
 static void test_hkdf_and_aead_limits(void **state)
 {
     (void)state;
     uint8_t prk[32] = {0}, out[255 * 48 + 1], key[32] = {0}, nonce[12] = {0};
-    assert_int_equal(clo_hkdf_expand(CLO_HASH_SHA256, CLO_BYTES(prk, 32), CLO_BYTES_EMPTY, out, 255 * 32).code, CLO_OK_CODE);
-    assert_int_equal(clo_hkdf_expand(CLO_HASH_SHA256, CLO_BYTES(prk, 32), CLO_BYTES_EMPTY, out, 255 * 32 + 1).code, CLO_E_LIMIT);
-    assert_int_equal(clo_hkdf_expand(CLO_HASH_SHA384, CLO_BYTES(prk, 32), CLO_BYTES_EMPTY, out, 255 * 48).code, CLO_OK_CODE);
+    assert_int_equal(
+        clo_hkdf_expand(CLO_HASH_SHA256, CLO_BYTES(prk, 32), CLO_BYTES_EMPTY, out, 255 * 32).code,
+        CLO_OK_CODE);
+    assert_int_equal(
+        clo_hkdf_expand(CLO_HASH_SHA256, CLO_BYTES(prk, 32), CLO_BYTES_EMPTY, out, 255 * 32 + 1)
+            .code,
+        CLO_E_LIMIT);
+    assert_int_equal(
+        clo_hkdf_expand(CLO_HASH_SHA384, CLO_BYTES(prk, 32), CLO_BYTES_EMPTY, out, 255 * 48).code,
+        CLO_OK_CODE);
     /* wrong key or nonce sizes are the caller's error, not an auth failure */
-    assert_int_equal(clo_aead_seal(CLO_AEAD_AES128GCM, CLO_BYTES(key, 32), CLO_BYTES(nonce, 12), CLO_BYTES_EMPTY, CLO_BYTES_EMPTY, out).code, CLO_E_ARG);
-    assert_int_equal(clo_aead_seal(CLO_AEAD_AES256GCM, CLO_BYTES(key, 32), CLO_BYTES(nonce, 8), CLO_BYTES_EMPTY, CLO_BYTES_EMPTY, out).code, CLO_E_ARG);
-    assert_int_equal(clo_aead_seal((clo_aead_alg)9, CLO_BYTES(key, 32), CLO_BYTES(nonce, 12), CLO_BYTES_EMPTY, CLO_BYTES_EMPTY, out).code, CLO_E_UNSUPPORTED);
-    assert_int_equal(clo_aead_open(CLO_AEAD_CHACHA20POLY1305, CLO_BYTES(key, 32), CLO_BYTES(nonce, 12), CLO_BYTES_EMPTY, CLO_BYTES(out, 15), out).code, CLO_E_AUTH);
+    assert_int_equal(clo_aead_seal(CLO_AEAD_AES128GCM, CLO_BYTES(key, 32), CLO_BYTES(nonce, 12),
+                                   CLO_BYTES_EMPTY, CLO_BYTES_EMPTY, out)
+                         .code,
+                     CLO_E_ARG);
+    assert_int_equal(clo_aead_seal(CLO_AEAD_AES256GCM, CLO_BYTES(key, 32), CLO_BYTES(nonce, 8),
+                                   CLO_BYTES_EMPTY, CLO_BYTES_EMPTY, out)
+                         .code,
+                     CLO_E_ARG);
+    assert_int_equal(clo_aead_seal((clo_aead_alg)9, CLO_BYTES(key, 32), CLO_BYTES(nonce, 12),
+                                   CLO_BYTES_EMPTY, CLO_BYTES_EMPTY, out)
+                         .code,
+                     CLO_E_UNSUPPORTED);
+    assert_int_equal(clo_aead_open(CLO_AEAD_CHACHA20POLY1305, CLO_BYTES(key, 32),
+                                   CLO_BYTES(nonce, 12), CLO_BYTES_EMPTY, CLO_BYTES(out, 15), out)
+                         .code,
+                     CLO_E_AUTH);
 }
 
 static void test_random_and_x25519_keys(void **state)
@@ -107,7 +140,8 @@ static void test_x25519_key_reuse(void **state)
     uint8_t sk[32], got[32], want[32], low_order[32] = {0};
     assert_int_equal(clo_x25519_key_new(&k, NULL).code, CLO_OK_CODE);
     clo_x25519_key_private(k, sk);
-    for (int i = 0; i < 6; i++) assert_int_equal(clo_x25519_key_ephemeral(&peers[i]).code, CLO_OK_CODE);
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(clo_x25519_key_ephemeral(&peers[i]).code, CLO_OK_CODE);
     for (int round = 0; round < 3; round++) {
         for (int i = 0; i < 6; i++) {
             const uint8_t *pk = clo_x25519_key_public(peers[i]);
@@ -115,7 +149,8 @@ static void test_x25519_key_reuse(void **state)
             assert_int_equal(clo_x25519(want, sk, pk).code, CLO_OK_CODE);
             assert_memory_equal(got, want, 32);
             /* and the peer's view agrees */
-            assert_int_equal(clo_x25519_key_dh(peers[i], clo_x25519_key_public(k), want).code, CLO_OK_CODE);
+            assert_int_equal(clo_x25519_key_dh(peers[i], clo_x25519_key_public(k), want).code,
+                             CLO_OK_CODE);
             assert_memory_equal(got, want, 32);
             if (i == 2) {
                 assert_int_equal(clo_x25519_key_dh(k, low_order, got).code, CLO_E_KEY);
@@ -145,7 +180,9 @@ static cert_parts cut(X509 *x)
     assert_int_equal(clo_buf_append(&p.tbs, der, (size_t)n).code, CLO_OK_CODE);
     OPENSSL_free(der);
     X509_get0_signature(&sig, NULL, x);
-    assert_int_equal(clo_buf_append(&p.sig, ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig)).code, CLO_OK_CODE);
+    assert_int_equal(
+        clo_buf_append(&p.sig, ASN1_STRING_get0_data(sig), (size_t)ASN1_STRING_length(sig)).code,
+        CLO_OK_CODE);
     der = NULL;
     n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
     assert_true(n > 0);
@@ -171,22 +208,49 @@ static void check_chain(const char *rel)
     assert_non_null(ark);
     cert_parts a = cut(ask), r = cut(ark);
     clo_bytes ark_key = clo_buf_view(&r.spki);
-    assert_int_equal(clo_rsa_pss_verify(ark_key, CLO_HASH_SHA384, 48, clo_buf_view(&a.tbs), clo_buf_view(&a.sig)).code, CLO_OK_CODE);
-    assert_int_equal(clo_rsa_pss_verify(ark_key, CLO_HASH_SHA384, 48, clo_buf_view(&r.tbs), clo_buf_view(&r.sig)).code, CLO_OK_CODE);
+    assert_int_equal(
+        clo_rsa_pss_verify(ark_key, CLO_HASH_SHA384, 48, clo_buf_view(&a.tbs), clo_buf_view(&a.sig))
+            .code,
+        CLO_OK_CODE);
+    assert_int_equal(
+        clo_rsa_pss_verify(ark_key, CLO_HASH_SHA384, 48, clo_buf_view(&r.tbs), clo_buf_view(&r.sig))
+            .code,
+        CLO_OK_CODE);
     /* wrong salt, wrong hash, flipped tbs bit, flipped signature bit, wrong key */
-    assert_int_equal(clo_rsa_pss_verify(ark_key, CLO_HASH_SHA384, 32, clo_buf_view(&a.tbs), clo_buf_view(&a.sig)).code, CLO_E_AUTH);
-    assert_int_equal(clo_rsa_pss_verify(ark_key, CLO_HASH_SHA256, 48, clo_buf_view(&a.tbs), clo_buf_view(&a.sig)).code, CLO_E_AUTH);
+    assert_int_equal(
+        clo_rsa_pss_verify(ark_key, CLO_HASH_SHA384, 32, clo_buf_view(&a.tbs), clo_buf_view(&a.sig))
+            .code,
+        CLO_E_AUTH);
+    assert_int_equal(
+        clo_rsa_pss_verify(ark_key, CLO_HASH_SHA256, 48, clo_buf_view(&a.tbs), clo_buf_view(&a.sig))
+            .code,
+        CLO_E_AUTH);
     a.tbs.ptr[100] ^= 0x01;
-    assert_int_equal(clo_rsa_pss_verify(ark_key, CLO_HASH_SHA384, 48, clo_buf_view(&a.tbs), clo_buf_view(&a.sig)).code, CLO_E_AUTH);
+    assert_int_equal(
+        clo_rsa_pss_verify(ark_key, CLO_HASH_SHA384, 48, clo_buf_view(&a.tbs), clo_buf_view(&a.sig))
+            .code,
+        CLO_E_AUTH);
     a.tbs.ptr[100] ^= 0x01;
     a.sig.ptr[7] ^= 0x80;
-    assert_int_equal(clo_rsa_pss_verify(ark_key, CLO_HASH_SHA384, 48, clo_buf_view(&a.tbs), clo_buf_view(&a.sig)).code, CLO_E_AUTH);
+    assert_int_equal(
+        clo_rsa_pss_verify(ark_key, CLO_HASH_SHA384, 48, clo_buf_view(&a.tbs), clo_buf_view(&a.sig))
+            .code,
+        CLO_E_AUTH);
     a.sig.ptr[7] ^= 0x80;
-    assert_int_equal(clo_rsa_pss_verify(clo_buf_view(&a.spki), CLO_HASH_SHA384, 48, clo_buf_view(&r.tbs), clo_buf_view(&r.sig)).code, CLO_E_AUTH);
+    assert_int_equal(clo_rsa_pss_verify(clo_buf_view(&a.spki), CLO_HASH_SHA384, 48,
+                                        clo_buf_view(&r.tbs), clo_buf_view(&r.sig))
+                         .code,
+                     CLO_E_AUTH);
     /* a key with trailing bytes, or not a key at all */
     assert_int_equal(clo_buf_u8(&r.spki, 0).code, CLO_OK_CODE);
-    assert_int_equal(clo_rsa_pss_verify(clo_buf_view(&r.spki), CLO_HASH_SHA384, 48, clo_buf_view(&a.tbs), clo_buf_view(&a.sig)).code, CLO_E_FORMAT);
-    assert_int_equal(clo_rsa_pss_verify(CLO_BYTES("junk", 4), CLO_HASH_SHA384, 48, clo_buf_view(&a.tbs), clo_buf_view(&a.sig)).code, CLO_E_KEY);
+    assert_int_equal(clo_rsa_pss_verify(clo_buf_view(&r.spki), CLO_HASH_SHA384, 48,
+                                        clo_buf_view(&a.tbs), clo_buf_view(&a.sig))
+                         .code,
+                     CLO_E_FORMAT);
+    assert_int_equal(clo_rsa_pss_verify(CLO_BYTES("junk", 4), CLO_HASH_SHA384, 48,
+                                        clo_buf_view(&a.tbs), clo_buf_view(&a.sig))
+                         .code,
+                     CLO_E_KEY);
     free_parts(&a);
     free_parts(&r);
     X509_free(ask);
@@ -206,9 +270,18 @@ static void test_ecdsa_bad_keys(void **state)
     (void)state;
     uint8_t pub[65] = {4}, sig[64] = {1};
     /* (0,0) is not on P-256 */
-    assert_int_equal(clo_ecdsa_verify_raw(CLO_CURVE_P256, CLO_HASH_SHA256, CLO_BYTES(pub, 65), CLO_BYTES("m", 1), CLO_BYTES(sig, 64)).code, CLO_E_KEY);
-    assert_int_equal(clo_ecdsa_verify_raw(CLO_CURVE_P256, CLO_HASH_SHA256, CLO_BYTES(pub, 64), CLO_BYTES("m", 1), CLO_BYTES(sig, 64)).code, CLO_E_KEY);
-    assert_int_equal(clo_ecdsa_verify_raw(CLO_CURVE_P384, CLO_HASH_SHA384, CLO_BYTES(pub, 65), CLO_BYTES("m", 1), CLO_BYTES(sig, 64)).code, CLO_E_AUTH);
+    assert_int_equal(clo_ecdsa_verify_raw(CLO_CURVE_P256, CLO_HASH_SHA256, CLO_BYTES(pub, 65),
+                                          CLO_BYTES("m", 1), CLO_BYTES(sig, 64))
+                         .code,
+                     CLO_E_KEY);
+    assert_int_equal(clo_ecdsa_verify_raw(CLO_CURVE_P256, CLO_HASH_SHA256, CLO_BYTES(pub, 64),
+                                          CLO_BYTES("m", 1), CLO_BYTES(sig, 64))
+                         .code,
+                     CLO_E_KEY);
+    assert_int_equal(clo_ecdsa_verify_raw(CLO_CURVE_P384, CLO_HASH_SHA384, CLO_BYTES(pub, 65),
+                                          CLO_BYTES("m", 1), CLO_BYTES(sig, 64))
+                         .code,
+                     CLO_E_AUTH);
 }
 
 int main(void)

@@ -51,8 +51,14 @@ static void check(tally *t, int ok, const json_t *test)
     json_array_foreach(json_object_get(doc, "testGroups"), gi_, group)                             \
         json_array_foreach(json_object_get(group, "tests"), ti_, test)
 
-static int is_valid(const json_t *t) { return strcmp(tv_str(t, "result"), "valid") == 0; }
-static int is_invalid(const json_t *t) { return strcmp(tv_str(t, "result"), "invalid") == 0; }
+static int is_valid(const json_t *t)
+{
+    return strcmp(tv_str(t, "result"), "valid") == 0;
+}
+static int is_invalid(const json_t *t)
+{
+    return strcmp(tv_str(t, "result"), "invalid") == 0;
+}
 
 /* ---- X25519 ---- */
 static void test_x25519(void **state)
@@ -63,7 +69,8 @@ static void test_x25519(void **state)
     FOR_EACH_TEST(doc, g, x)
     {
         t.total++;
-        clo_buf pub = tv_hex(x, "public"), priv = tv_hex(x, "private"), shared = tv_hex(x, "shared");
+        clo_buf pub = tv_hex(x, "public"), priv = tv_hex(x, "private"),
+                shared = tv_hex(x, "shared");
         uint8_t out[32];
         int ok;
         if (pub.len != 32 || priv.len != 32) {
@@ -75,7 +82,8 @@ static void test_x25519(void **state)
             else if (is_invalid(x))
                 ok = e.code != CLO_OK_CODE;
             else /* valid, and acceptable twist / non-canonical points (RFC 7748 §5) */
-                ok = e.code == CLO_OK_CODE && clo_bytes_eq(CLO_BYTES(out, 32), clo_buf_view(&shared));
+                ok = e.code == CLO_OK_CODE &&
+                     clo_bytes_eq(CLO_BYTES(out, 32), clo_buf_view(&shared));
         }
         check(&t, ok, x);
         clo_buf_free(&pub);
@@ -123,9 +131,11 @@ static void run_aead_file(const char *rel, const char *name, int chacha)
         } else if (is_invalid(x)) {
             ok = eo.code != CLO_OK_CODE;
             /* a refused open must not leave plaintext behind */
-            if (eo.code == CLO_E_AUTH && full.len >= 16) ok = ok && clo_ct_is_zero(back, full.len - 16);
+            if (eo.code == CLO_E_AUTH && full.len >= 16)
+                ok = ok && clo_ct_is_zero(back, full.len - 16);
         } else {
-            ok = eo.code != CLO_OK_CODE || clo_bytes_eq(CLO_BYTES(back, msg.len), clo_buf_view(&msg));
+            ok = eo.code != CLO_OK_CODE ||
+                 clo_bytes_eq(CLO_BYTES(back, msg.len), clo_buf_view(&msg));
         }
         check(&t, ok, x);
         clo_buf_free(&key);
@@ -171,7 +181,8 @@ static void test_hkdf_sha256(void **state)
         } else {
             clo_err e = clo_hkdf(CLO_HASH_SHA256, clo_buf_view(&salt), clo_buf_view(&ikm),
                                  clo_buf_view(&info), out, size);
-            ok = is_valid(x) ? e.code == CLO_OK_CODE && clo_bytes_eq(CLO_BYTES(out, size), clo_buf_view(&okm))
+            ok = is_valid(x) ? e.code == CLO_OK_CODE &&
+                                   clo_bytes_eq(CLO_BYTES(out, size), clo_buf_view(&okm))
                              : e.code != CLO_OK_CODE;
         }
         check(&t, ok, x);
@@ -205,8 +216,10 @@ static void run_ecdsa_file(const char *file, clo_curve curve, int p1363)
         const json_t *pk = json_object_get(g, "publicKey");
         clo_buf pub = tv_hex(pk, "uncompressed"), msg = tv_hex(x, "msg"), sig = tv_hex(x, "sig");
         clo_hash_alg h = hash_of(tv_str(g, "sha"));
-        clo_err e = p1363 ? clo_ecdsa_verify_raw(curve, h, clo_buf_view(&pub), clo_buf_view(&msg), clo_buf_view(&sig))
-                          : clo_ecdsa_verify_der(curve, h, clo_buf_view(&pub), clo_buf_view(&msg), clo_buf_view(&sig));
+        clo_err e = p1363 ? clo_ecdsa_verify_raw(curve, h, clo_buf_view(&pub), clo_buf_view(&msg),
+                                                 clo_buf_view(&sig))
+                          : clo_ecdsa_verify_der(curve, h, clo_buf_view(&pub), clo_buf_view(&msg),
+                                                 clo_buf_view(&sig));
         /* "acceptable" ECDSA cases are BER leniencies a strict verifier refuses. */
         check(&t, is_valid(x) ? e.code == CLO_OK_CODE : e.code != CLO_OK_CODE, x);
         clo_buf_free(&pub);
@@ -268,10 +281,14 @@ static void test_ed25519(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_x25519),         cmocka_unit_test(test_aes_gcm),
-        cmocka_unit_test(test_chacha20_poly1305), cmocka_unit_test(test_hkdf_sha256),
-        cmocka_unit_test(test_ecdsa_p256),     cmocka_unit_test(test_ecdsa_p384),
-        cmocka_unit_test(test_ecdsa_secp256k1), cmocka_unit_test(test_ed25519),
+        cmocka_unit_test(test_x25519),
+        cmocka_unit_test(test_aes_gcm),
+        cmocka_unit_test(test_chacha20_poly1305),
+        cmocka_unit_test(test_hkdf_sha256),
+        cmocka_unit_test(test_ecdsa_p256),
+        cmocka_unit_test(test_ecdsa_p384),
+        cmocka_unit_test(test_ecdsa_secp256k1),
+        cmocka_unit_test(test_ed25519),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

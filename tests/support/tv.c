@@ -77,13 +77,17 @@ long long tv_int(const json_t *obj, const char *key)
     return json_integer_value(v);
 }
 
-clo_buf tv_hex(const json_t *obj, const char *key) { return tv_hex_str(tv_str(obj, key)); }
+clo_buf tv_hex(const json_t *obj, const char *key)
+{
+    return tv_hex_str(tv_str(obj, key));
+}
 
 int tv_has_flag(const json_t *obj, const char *key, const char *s)
 {
     const json_t *arr = json_object_get(obj, key), *v;
     size_t i;
-    json_array_foreach(arr, i, v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return 1;
+    json_array_foreach(arr, i,
+                       v) if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return 1;
     return 0;
 }
 
