@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -151,6 +153,32 @@ static void test_secret_alloc(void **state)
     assert_int_equal(vm_locked_kb(), before);
 }
 
+/* Writing one byte past a secret block hits the guard page: the child dies by
+ * SIGSEGV instead of silently touching a neighbour. */
+static void test_secret_guard_page(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        volatile uint8_t *p = clo_secret_alloc(64);
+        if (!p) _exit(2);
+        signal(SIGSEGV, SIG_DFL); /* not cmocka's handler (ASan keeps its own) */
+        p[63] = 1;                /* in bounds: fine */
+        p[64] = 1;                /* one past the end */
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+#if defined(__SANITIZE_ADDRESS__)
+    /* ASan's handler reports the fault and exits or aborts, per ASAN_OPTIONS */
+    assert_false(WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 2));
+#else
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGSEGV);
+#endif
+}
+
 static void test_logger_lines_are_json(void **state)
 {
     (void)state;
@@ -210,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_hex),
         cmocka_unit_test(test_ct_and_wipe),
         cmocka_unit_test(test_secret_alloc),
+        cmocka_unit_test(test_secret_guard_page),
         cmocka_unit_test(test_logger_lines_are_json),
         cmocka_unit_test(test_error_names),
     };

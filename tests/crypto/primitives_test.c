@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -78,6 +80,77 @@ static void test_hmac_long_key(void **state)
     expect_hex("hmac-sha512", out, 64,
                "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f3526b56d037e05f2598bd0"
                "fd2215d6a1e5295e64f73f63f0aec8b915a985d786598");
+}
+
+/* Differential: our HMAC (block-level SHA-2) and HKDF against OpenSSL's own
+ * EVP_MAC and EVP_KDF, for every hash, over key/salt lengths around the block
+ * size and outputs across block boundaries. */
+static const char *ossl_md(clo_hash_alg a)
+{
+    return a == CLO_HASH_SHA256 ? "SHA256" : a == CLO_HASH_SHA384 ? "SHA384" : "SHA512";
+}
+
+static void test_hmac_hkdf_match_openssl(void **state)
+{
+    (void)state;
+    static const size_t key_lens[] = {0, 1, 31, 32, 63, 64, 65, 111, 127, 128, 129, 200};
+    static const size_t out_lens[] = {1, 32, 33, 48, 64, 65, 100, 255};
+    uint8_t key[200], msg[300], ours[255 * 64], theirs[255 * 64];
+    assert_int_equal(clo_random(key, sizeof key).code, CLO_OK_CODE);
+    assert_int_equal(clo_random(msg, sizeof msg).code, CLO_OK_CODE);
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    assert_non_null(mac);
+    assert_non_null(kdf);
+    for (clo_hash_alg a = CLO_HASH_SHA256; a <= CLO_HASH_SHA512; a++) {
+        char md[8];
+        snprintf(md, sizeof md, "%s", ossl_md(a));
+        for (size_t k = 0; k < sizeof key_lens / sizeof key_lens[0]; k++) {
+            size_t kl = key_lens[k], ml = (kl * 7) % sizeof msg, n = 0;
+            OSSL_PARAM p[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, md, 0),
+                              OSSL_PARAM_construct_end()};
+            EVP_MAC_CTX *c = EVP_MAC_CTX_new(mac);
+            uint8_t zero = 0;
+            assert_int_equal(EVP_MAC_init(c, kl ? key : &zero, kl, p), 1);
+            assert_int_equal(EVP_MAC_update(c, msg, ml), 1);
+            assert_int_equal(EVP_MAC_final(c, theirs, &n, sizeof theirs), 1);
+            EVP_MAC_CTX_free(c);
+            assert_int_equal(clo_hmac(a, CLO_BYTES(key, kl), CLO_BYTES(msg, ml), ours).code,
+                             CLO_OK_CODE);
+            tv_assert_bytes("hmac vs EVP_MAC", CLO_BYTES(ours, n), CLO_BYTES(theirs, n));
+
+            for (size_t o = 0; o < sizeof out_lens / sizeof out_lens[0]; o++) {
+                size_t ol = out_lens[o] * (o == 7 ? clo_hash_size(a) : 1);
+                int mode = EVP_KDF_HKDF_MODE_EXTRACT_AND_EXPAND;
+                OSSL_PARAM kp[] = {
+                    OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, md, 0),
+                    OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
+                    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, msg, 40),
+                    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, key, kl),
+                    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, msg + 40, ml % 100),
+                    OSSL_PARAM_construct_end(),
+                };
+                EVP_KDF_CTX *kc = EVP_KDF_CTX_new(kdf);
+                assert_int_equal(EVP_KDF_derive(kc, theirs, ol, kp), 1);
+                EVP_KDF_CTX_free(kc);
+                assert_int_equal(clo_hkdf(a, CLO_BYTES(key, kl), CLO_BYTES(msg, 40),
+                                          CLO_BYTES(msg + 40, ml % 100), ours, ol)
+                                     .code,
+                                 CLO_OK_CODE);
+                tv_assert_bytes("hkdf vs EVP_KDF", CLO_BYTES(ours, ol), CLO_BYTES(theirs, ol));
+            }
+        }
+    }
+    /* a streaming HMAC refuses use before init and after final */
+    clo_hmac_ctx h = {0};
+    assert_int_equal(clo_hmac_update(&h, CLO_BYTES("x", 1)).code, CLO_E_STATE);
+    assert_int_equal(clo_hmac_init(&h, CLO_HASH_SHA384, CLO_BYTES("k", 1)).code, CLO_OK_CODE);
+    assert_int_equal(clo_hmac_final(&h, ours).code, CLO_OK_CODE);
+    assert_int_equal(clo_hmac_final(&h, ours).code, CLO_E_STATE);
+    assert_true(clo_ct_is_zero(h.state, sizeof h.state)); /* key-dependent state wiped */
+    assert_int_equal(clo_hmac_init(&h, (clo_hash_alg)9, CLO_BYTES("k", 1)).code, CLO_E_UNSUPPORTED);
+    EVP_MAC_free(mac);
+    EVP_KDF_free(kdf);
 }
 
 static void test_hkdf_and_aead_limits(void **state)
@@ -290,7 +363,7 @@ int main(void)
         cmocka_unit_test(test_sha2_known_answers),   cmocka_unit_test(test_hmac_long_key),
         cmocka_unit_test(test_hkdf_and_aead_limits), cmocka_unit_test(test_random_and_x25519_keys),
         cmocka_unit_test(test_rsa_pss_amd_chains),   cmocka_unit_test(test_ecdsa_bad_keys),
-        cmocka_unit_test(test_x25519_key_reuse),
+        cmocka_unit_test(test_x25519_key_reuse),     cmocka_unit_test(test_hmac_hkdf_match_openssl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
