@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
-  libssl-dev libsecp256k1-dev libjansson-dev libcmocka-dev
+  libssl-dev libsecp256k1-dev libjansson-dev libcmocka-dev valgrind
   nodejs npm
 )
 

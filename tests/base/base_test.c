@@ -92,6 +92,22 @@ static void test_hex(void **state)
     assert_int_equal(clo_hex_decode_fixed(fixed, 2, "aabb").code, CLO_OK_CODE);
     assert_int_equal(fixed[1], 0xbb);
     assert_int_equal(clo_hex_decode(&b, "").code, CLO_OK_CODE);
+    /* every byte value round-trips, and every non-hex character is refused */
+    uint8_t all[256], dec[256];
+    char enc[513];
+    for (int i = 0; i < 256; i++) all[i] = (uint8_t)i;
+    clo_hex_encode(enc, CLO_BYTES(all, 256));
+    assert_int_equal(clo_hex_decode_fixed(dec, 256, enc).code, CLO_OK_CODE);
+    assert_memory_equal(dec, all, 256);
+    for (int c = 1; c < 256; c++) {
+        char two[3] = {'a', (char)c, 0};
+        int is_hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        assert_int_equal(clo_hex_decode_fixed(fixed, 1, two).code == CLO_OK_CODE, is_hex);
+        if (is_hex) assert_int_equal(fixed[0], 0xa0 | (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10));
+    }
+    size_t before = b.len;
+    assert_int_equal(clo_hex_decode(&b, "00zz").code, CLO_E_FORMAT);
+    assert_int_equal(b.len, before); /* a refused decode appends nothing */
     clo_buf_free(&b);
 }
 
