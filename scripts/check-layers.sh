@@ -14,7 +14,8 @@ while IFS= read -r hit; do bad "third-party crypto outside src/crypto: $hit"; do
 declare -A allowed=(
   [base]="base"
   [crypto]="base crypto"
-  [cli]="base crypto cli"
+  [attest]="base crypto attest"
+  [cli]="base crypto attest cli"
 )
 for layer in "${!allowed[@]}"; do
   [[ -d src/$layer ]] || continue

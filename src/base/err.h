@@ -62,6 +62,14 @@ typedef struct clo_err {
         }                                                                                          \
     } while (0)
 
+/* Discard a result on purpose (fuzz harnesses, best-effort cleanup). GCC does
+ * not let a (void) cast silence warn_unused_result; this names the intent. */
+#define CLO_IGNORE(expr)                                                                           \
+    do {                                                                                           \
+        clo_err clo_ignored_ = (expr);                                                             \
+        (void)clo_ignored_;                                                                        \
+    } while (0)
+
 /* Short stable name ("format", "auth", ...) for JSON documents and logs. */
 const char *clo_code_name(clo_code code);
 /* One-sentence description for people. */

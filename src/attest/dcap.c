@@ -1,0 +1,268 @@
+/* dcap.c — DCAP quote verification: PCK chain, CRLs, QE report, quote signature. */
+#include "attest/dcap.h"
+
+#include <string.h>
+
+#include "base/ct.h"
+#include "base/pem.h"
+#include "crypto/hash.h"
+#include "crypto/sig.h"
+
+extern const unsigned char clo_anchor_intel_sgx_root_ca[];
+extern const unsigned long clo_anchor_intel_sgx_root_ca_size;
+
+clo_err clo_dcap_intel_root(clo_x509 **out)
+{
+    return clo_x509_parse(
+        CLO_BYTES(clo_anchor_intel_sgx_root_ca, clo_anchor_intel_sgx_root_ca_size), out);
+}
+
+/* ---- collateral ---- */
+
+void clo_dcap_collateral_init(clo_dcap_collateral *col)
+{
+    memset(col, 0, sizeof *col);
+    clo_buf_init(&col->tcb_info, (size_t)1 << 20);
+    clo_buf_init(&col->qe_identity, (size_t)1 << 20);
+}
+
+void clo_dcap_collateral_free(clo_dcap_collateral *col)
+{
+    for (size_t i = 0; i < col->ncerts; i++) clo_x509_free(col->certs[i]);
+    for (size_t i = 0; i < col->ncrls; i++) clo_x509_crl_free(col->crls[i]);
+    clo_buf_free(&col->tcb_info);
+    clo_buf_free(&col->qe_identity);
+    memset(col, 0, sizeof *col);
+}
+
+static clo_err add_cert(clo_dcap_collateral *col, clo_bytes der)
+{
+    CLO_ENSURE(col->ncerts < CLO_COLLATERAL_MAX_CERTS, CLO_E_LIMIT,
+               "collateral: too many certificates");
+    return clo_x509_parse(der, &col->certs[col->ncerts++]).code == CLO_OK_CODE
+               ? CLO_OK
+               : (col->ncerts--, CLO_ERR(CLO_E_FORMAT, "collateral: bad certificate"));
+}
+
+static clo_err add_crl(clo_dcap_collateral *col, clo_bytes der)
+{
+    CLO_ENSURE(col->ncrls < CLO_COLLATERAL_MAX_CRLS, CLO_E_LIMIT, "collateral: too many CRLs");
+    return clo_x509_crl_parse(der, &col->crls[col->ncrls++]).code == CLO_OK_CODE
+               ? CLO_OK
+               : (col->ncrls--, CLO_ERR(CLO_E_FORMAT, "collateral: bad CRL"));
+}
+
+/* 1 if the JSON text has the top-level-looking key (a quick content sniff;
+ * the JSON is parsed strictly when it is used). */
+static int json_has_key(clo_bytes in, const char *key)
+{
+    size_t n = strlen(key);
+    for (size_t i = 0; i + n + 2 <= in.len; i++)
+        if (in.ptr[i] == '"' && memcmp(in.ptr + i + 1, key, n) == 0 && in.ptr[i + 1 + n] == '"')
+            return 1;
+    return 0;
+}
+
+clo_err clo_dcap_collateral_add(clo_dcap_collateral *col, clo_bytes in)
+{
+    size_t i = 0;
+    while (i < in.len &&
+           (in.ptr[i] == ' ' || in.ptr[i] == '\n' || in.ptr[i] == '\r' || in.ptr[i] == '\t'))
+        i++;
+    if (i < in.len && in.ptr[i] == '{') {
+        clo_buf *dst = json_has_key(in, "tcbInfo")           ? &col->tcb_info
+                       : json_has_key(in, "enclaveIdentity") ? &col->qe_identity
+                                                             : NULL;
+        CLO_ENSURE(dst != NULL, CLO_E_FORMAT, "collateral: unrecognised content");
+        CLO_ENSURE(dst->len == 0, CLO_E_FORMAT, "collateral: duplicate TCB Info or QE Identity");
+        return clo_buf_append_bytes(dst, in);
+    }
+    if (clo_pem_is(in)) {
+        clo_cur c = clo_cur_init(in);
+        size_t added = 0;
+        for (;;) {
+            char label[CLO_PEM_LABEL_MAX];
+            clo_buf der;
+            int found;
+            clo_buf_init(&der, 1 << 20);
+            clo_err e = clo_pem_next(&c, label, &der, &found);
+            if (!e.code && found) {
+                if (strcmp(label, "CERTIFICATE") == 0)
+                    e = add_cert(col, clo_buf_view(&der));
+                else if (strcmp(label, "X509 CRL") == 0)
+                    e = add_crl(col, clo_buf_view(&der));
+                added++;
+            }
+            clo_buf_free(&der);
+            CLO_TRY(e);
+            if (!found) break;
+        }
+        CLO_ENSURE(added > 0, CLO_E_FORMAT, "collateral: unrecognised content");
+        return CLO_OK;
+    }
+    /* DER: a certificate or a CRL (both are SEQUENCEs; let the parsers decide) */
+    if (add_cert(col, in).code == CLO_OK_CODE) return CLO_OK;
+    if (add_crl(col, in).code == CLO_OK_CODE) return CLO_OK;
+    return CLO_ERR(CLO_E_FORMAT, "collateral: unrecognised content");
+}
+
+/* ---- verification ---- */
+
+#define CHAIN_MAX 4
+
+typedef struct {
+    clo_x509 *c[CHAIN_MAX];
+    size_t n;
+} chain;
+
+static void chain_free(chain *ch)
+{
+    for (size_t i = 0; i < ch->n; i++) clo_x509_free(ch->c[i]);
+    ch->n = 0;
+}
+
+static clo_err parse_pck_chain(clo_bytes pem, chain *ch)
+{
+    clo_cur c = clo_cur_init(pem);
+    ch->n = 0;
+    for (;;) {
+        char label[CLO_PEM_LABEL_MAX];
+        clo_buf der;
+        int found;
+        clo_buf_init(&der, 1 << 16);
+        clo_err e = clo_pem_next(&c, label, &der, &found);
+        if (!e.code && found) {
+            if (strcmp(label, "CERTIFICATE") != 0)
+                e = CLO_ERR(CLO_E_FORMAT, "dcap: PCK chain holds a non-certificate block");
+            else if (ch->n == CHAIN_MAX)
+                e = CLO_ERR(CLO_E_FORMAT, "dcap: PCK chain too long");
+            else if (clo_x509_parse(clo_buf_view(&der), &ch->c[ch->n]).code)
+                e = CLO_ERR(CLO_E_FORMAT, "dcap: PCK chain certificate does not parse");
+            else
+                ch->n++;
+        }
+        clo_buf_free(&der);
+        if (e.code) {
+            chain_free(ch);
+            return e;
+        }
+        if (!found) break;
+    }
+    /* Trailing bytes after the last PEM block: only whitespace and NULs (some QEs pad). */
+    CLO_ENSURE(ch->n >= 2, CLO_E_FORMAT, "dcap: PCK chain has fewer than two certificates");
+    return CLO_OK;
+}
+
+static clo_err check_window(const clo_x509 *c, int64_t at, const char *before, const char *after)
+{
+    CLO_ENSURE(at >= clo_x509_not_before(c), CLO_E_STALE, before);
+    CLO_ENSURE(at <= clo_x509_not_after(c), CLO_E_STALE, after);
+    return CLO_OK;
+}
+
+/* A CRL from the collateral issued by `issuer`, verified and current; NULL if none. */
+typedef struct {
+    const char *bad_sig, *not_yet, *expired;
+} crl_msgs;
+
+static const crl_msgs k_pck_crl = {"dcap: PCK CRL signature does not verify",
+                                   "dcap: PCK CRL not yet valid", "dcap: PCK CRL expired"};
+static const crl_msgs k_root_crl = {"dcap: root CA CRL signature does not verify",
+                                    "dcap: root CA CRL not yet valid", "dcap: root CA CRL expired"};
+
+static clo_err find_crl(const clo_dcap_collateral *col, const clo_x509 *issuer, int64_t at,
+                        const crl_msgs *m, const clo_x509_crl **out)
+{
+    *out = NULL;
+    for (size_t i = 0; col && i < col->ncrls; i++) {
+        const clo_x509_crl *crl = col->crls[i];
+        if (!clo_x509_crl_issuer_is(crl, issuer)) continue;
+        CLO_ENSURE(clo_x509_crl_check_issued_by(crl, issuer).code == CLO_OK_CODE, CLO_E_AUTH,
+                   m->bad_sig);
+        CLO_ENSURE(at >= clo_x509_crl_this_update(crl), CLO_E_STALE, m->not_yet);
+        int64_t next = clo_x509_crl_next_update(crl);
+        CLO_ENSURE(next == 0 || at <= next, CLO_E_STALE, m->expired);
+        *out = crl;
+        return CLO_OK;
+    }
+    return CLO_OK;
+}
+
+clo_err clo_dcap_verify(const clo_quote *q, const clo_dcap_collateral *col,
+                        const clo_dcap_opts *opts, clo_dcap_result *r)
+{
+    chain ch = {0};
+    clo_x509 *builtin = NULL;
+    const clo_x509 *anchor = opts->anchor;
+    const clo_x509_crl *crl;
+    uint8_t point[97], h[32];
+    size_t plen;
+    clo_err err = CLO_OK;
+    memset(r, 0, sizeof *r);
+    r->trailing_size = q->trailing_size;
+
+    if (!anchor) {
+        CLO_CHECK(clo_dcap_intel_root(&builtin));
+        anchor = builtin;
+    }
+    CLO_CHECK(parse_pck_chain(q->pck_chain, &ch));
+    const clo_x509 *leaf = ch.c[0], *ca = ch.c[1], *root = ch.c[ch.n - 1];
+    clo_x509_subject_cn(ca, r->pck_ca, sizeof r->pck_ca);
+
+    /* Trust: the chain's root carries the anchor's key (any issuance of it). */
+    CLO_FAIL_IF(ch.n != 3, CLO_E_FORMAT, "dcap: PCK chain is not leaf, CA, root");
+    CLO_FAIL_IF(!clo_x509_same_key(root, anchor), CLO_E_POLICY,
+                "dcap: PCK chain root is not the trust anchor");
+    CLO_FAIL_IF(clo_x509_check_issued_by(anchor, anchor).code != CLO_OK_CODE, CLO_E_AUTH,
+                "dcap: trust anchor is not self-signed");
+    CLO_FAIL_IF(clo_x509_check_issued_by(ca, anchor).code != CLO_OK_CODE, CLO_E_AUTH,
+                "dcap: PCK CA certificate not issued by the trust anchor");
+    CLO_FAIL_IF(clo_x509_check_issued_by(leaf, ca).code != CLO_OK_CODE, CLO_E_AUTH,
+                "dcap: PCK certificate not issued by the PCK CA");
+    CLO_CHECK(check_window(anchor, opts->at, "dcap: trust anchor not yet valid",
+                           "dcap: trust anchor expired"));
+    CLO_CHECK(check_window(ca, opts->at, "dcap: PCK CA certificate not yet valid",
+                           "dcap: PCK CA certificate expired"));
+    CLO_CHECK(check_window(leaf, opts->at, "dcap: PCK certificate not yet valid",
+                           "dcap: PCK certificate expired"));
+
+    /* Revocation, when the CRLs are given (whether they must be is policy's call). */
+    CLO_CHECK(find_crl(col, ca, opts->at, &k_pck_crl, &crl));
+    if (crl) {
+        r->pck_crl_checked = 1;
+        CLO_FAIL_IF(clo_x509_crl_lists(crl, leaf), CLO_E_POLICY, "dcap: PCK certificate revoked");
+    }
+    CLO_CHECK(find_crl(col, anchor, opts->at, &k_root_crl, &crl));
+    if (crl) {
+        r->root_crl_checked = 1;
+        CLO_FAIL_IF(clo_x509_crl_lists(crl, ca), CLO_E_POLICY, "dcap: PCK CA certificate revoked");
+    }
+
+    /* The QE vouches for the attestation key; the PCK key vouches for the QE. */
+    CLO_FAIL_IF(!clo_ct_eq(q->qe_vendor_id, clo_intel_qe_vendor_id, 16), CLO_E_POLICY,
+                "dcap: QE vendor is not Intel");
+    CLO_CHECK(clo_x509_ec_point(leaf, point, sizeof point, &plen));
+    CLO_FAIL_IF(plen != 65, CLO_E_KEY, "dcap: PCK key is not P-256");
+    CLO_FAIL_IF(clo_ecdsa_verify_raw(CLO_CURVE_P256, CLO_HASH_SHA256, CLO_BYTES(point, 65),
+                                     q->qe_report.raw, CLO_BYTES(q->qe_report_sig, 64))
+                    .code,
+                CLO_E_AUTH, "dcap: QE report signature");
+    clo_hash_ctx hc;
+    CLO_CHECK(clo_hash_init(&hc, CLO_HASH_SHA256));
+    CLO_CHECK(clo_hash_update(&hc, CLO_BYTES(q->att_key, 64)));
+    CLO_CHECK(clo_hash_update(&hc, q->qe_auth_data));
+    CLO_CHECK(clo_hash_final(&hc, h));
+    CLO_FAIL_IF(!clo_ct_eq(h, q->qe_report.report_data, 32) ||
+                    !clo_ct_is_zero(q->qe_report.report_data + 32, 32),
+                CLO_E_AUTH, "dcap: QE report data does not bind the attestation key");
+    point[0] = 0x04;
+    memcpy(point + 1, q->att_key, 64);
+    CLO_FAIL_IF(clo_ecdsa_verify_raw(CLO_CURVE_P256, CLO_HASH_SHA256, CLO_BYTES(point, 65),
+                                     q->signed_part, CLO_BYTES(q->signature, 64))
+                    .code,
+                CLO_E_AUTH, "dcap: quote signature");
+out:
+    chain_free(&ch);
+    clo_x509_free(builtin);
+    return err;
+}

@@ -1,0 +1,56 @@
+/* dcap.h — verification of Intel DCAP quotes against collateral.
+ *
+ * Checks, in order, each failing with a specific `what`:
+ *   PCK chain (from the quote) -> intermediate CA -> trust anchor, the chain's
+ *   root matched to the anchor by public key (Intel reissued its root with the
+ *   same key); every certificate used is within its validity at `at`;
+ *   QE report signed by the PCK key; QE report data = SHA-256(attestation key
+ *   || QE auth data) || 32 zero bytes; quote signed by the attestation key;
+ *   CRLs when present: signed by their issuer, current at `at`, not listing
+ *   the PCK certificate (PCK CRL) or the intermediate CA (root CA CRL).
+ * Codes: CLO_E_AUTH bad signature or binding, CLO_E_POLICY untrusted or
+ * revoked, CLO_E_STALE outside a validity window, CLO_E_FORMAT malformed. */
+#ifndef CLO_ATTEST_DCAP_H
+#define CLO_ATTEST_DCAP_H
+
+#include "attest/quote.h"
+#include "crypto/x509.h"
+
+#define CLO_COLLATERAL_MAX_CERTS 16
+#define CLO_COLLATERAL_MAX_CRLS  8
+
+/* Collateral recognised by content, whatever the file names. */
+typedef struct {
+    clo_x509 *certs[CLO_COLLATERAL_MAX_CERTS];
+    size_t ncerts;
+    clo_x509_crl *crls[CLO_COLLATERAL_MAX_CRLS];
+    size_t ncrls;
+    clo_buf tcb_info;    /* Intel PCS TCB Info response (JSON), if given */
+    clo_buf qe_identity; /* Intel PCS QE / TD QE Identity response (JSON), if given */
+} clo_dcap_collateral;
+
+void clo_dcap_collateral_init(clo_dcap_collateral *col);
+void clo_dcap_collateral_free(clo_dcap_collateral *col);
+/* Add one file's content: PEM (certificates, CRLs), a DER certificate or CRL,
+ * or PCS JSON with "tcbInfo" / "enclaveIdentity". CLO_E_FORMAT
+ * ("collateral: unrecognised content") for anything else; nothing is added then. */
+CLO_MUST_CHECK clo_err clo_dcap_collateral_add(clo_dcap_collateral *col, clo_bytes content);
+
+/* The built-in Intel SGX Root CA (data/anchors/intel_sgx_root_ca.der). */
+CLO_MUST_CHECK clo_err clo_dcap_intel_root(clo_x509 **out);
+
+typedef struct {
+    int64_t at;             /* evaluation time, Unix seconds */
+    const clo_x509 *anchor; /* NULL: the built-in Intel SGX Root CA */
+} clo_dcap_opts;
+
+typedef struct {
+    int pck_crl_checked, root_crl_checked;
+    char pck_ca[64]; /* "Intel SGX PCK Platform CA" or "... Processor CA" */
+    size_t trailing_size;
+} clo_dcap_result;
+
+CLO_MUST_CHECK clo_err clo_dcap_verify(const clo_quote *q, const clo_dcap_collateral *col,
+                                       const clo_dcap_opts *opts, clo_dcap_result *out);
+
+#endif

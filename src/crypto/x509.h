@@ -1,0 +1,59 @@
+/* x509.h — X.509 certificates and CRLs (RFC 5280) for the attestation layer,
+ * which may not touch OpenSSL itself. Parsing and signature checks are
+ * OpenSSL's; chain policy (which issuer, which anchor, which time) is the
+ * caller's, so every failure can be reported precisely.
+ *
+ * Times are Unix seconds (UTC). Views returned by these functions borrow from
+ * the object and live until it is freed. */
+#ifndef CLO_CRYPTO_X509_H
+#define CLO_CRYPTO_X509_H
+
+#include <stdint.h>
+
+#include "base/bytes.h"
+
+typedef struct clo_x509 clo_x509;
+typedef struct clo_x509_crl clo_x509_crl;
+
+#define CLO_X509_SERIAL_MAX 32
+
+/* Parse one DER certificate; the whole input must be consumed. */
+CLO_MUST_CHECK clo_err clo_x509_parse(clo_bytes der, clo_x509 **out);
+void clo_x509_free(clo_x509 *cert);
+clo_bytes clo_x509_der(const clo_x509 *cert);
+int64_t clo_x509_not_before(const clo_x509 *cert);
+int64_t clo_x509_not_after(const clo_x509 *cert);
+/* 1 if basicConstraints says CA:TRUE. */
+int clo_x509_is_ca(const clo_x509 *cert);
+/* 1 if both certificates carry the same public key. */
+int clo_x509_same_key(const clo_x509 *a, const clo_x509 *b);
+/* `cert` names `issuer` as its issuer, `issuer` is a CA, and the signature on
+ * `cert` verifies under `issuer`'s key (ECDSA or RSA-PSS as the cert says).
+ * CLO_E_AUTH for a bad signature, CLO_E_POLICY for a name or CA mismatch. */
+CLO_MUST_CHECK clo_err clo_x509_check_issued_by(const clo_x509 *cert, const clo_x509 *issuer);
+/* The subject's EC public key as an uncompressed SEC1 point (65 or 97 bytes). */
+CLO_MUST_CHECK clo_err clo_x509_ec_point(const clo_x509 *cert, uint8_t *out, size_t cap,
+                                         size_t *len);
+/* The subject public key info (DER), for RSA-PSS verification of other data. */
+CLO_MUST_CHECK clo_err clo_x509_spki(const clo_x509 *cert, clo_buf *out);
+/* The contents of the extnValue OCTET STRING of the extension with the dotted
+ * OID, or CLO_E_FORMAT ("extension absent") if there is none. */
+CLO_MUST_CHECK clo_err clo_x509_extension(const clo_x509 *cert, const char *oid, clo_bytes *value);
+/* The subject's common name (truncated to cap - 1 bytes), for messages. */
+void clo_x509_subject_cn(const clo_x509 *cert, char *out, size_t cap);
+
+/* ---- CRLs ---- */
+CLO_MUST_CHECK clo_err clo_x509_crl_parse(clo_bytes der, clo_x509_crl **out);
+void clo_x509_crl_free(clo_x509_crl *crl);
+int64_t clo_x509_crl_this_update(const clo_x509_crl *crl);
+/* 0 when the CRL has no nextUpdate. */
+int64_t clo_x509_crl_next_update(const clo_x509_crl *crl);
+/* Issuer name matches `issuer`'s subject and the signature verifies. */
+CLO_MUST_CHECK clo_err clo_x509_crl_check_issued_by(const clo_x509_crl *crl,
+                                                    const clo_x509 *issuer);
+/* 1 if `cert`'s serial number is on the CRL. */
+int clo_x509_crl_lists(const clo_x509_crl *crl, const clo_x509 *cert);
+/* 1 if the CRL's issuer name equals `cert`'s subject name. */
+int clo_x509_crl_issuer_is(const clo_x509_crl *crl, const clo_x509 *cert);
+
+#endif
