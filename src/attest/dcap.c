@@ -1,9 +1,13 @@
 /* dcap.c — DCAP quote verification: PCK chain, CRLs, QE report, quote signature. */
 #include "attest/dcap.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/ct.h"
+#include "base/hex.h"
+#include "base/jsonraw.h"
 #include "base/pem.h"
 #include "crypto/hash.h"
 #include "crypto/sig.h"
@@ -188,6 +192,95 @@ static clo_err find_crl(const clo_dcap_collateral *col, const clo_x509 *issuer, 
     return CLO_OK;
 }
 
+/* The TCB Signing certificate: a non-CA certificate of the collateral issued by the
+ * anchor, current at `at`, and not on the root CA CRL. */
+static clo_err tcb_signer(const clo_dcap_collateral *col, const clo_x509 *anchor, int64_t at,
+                          const clo_x509_crl *root_crl, const clo_x509 **out)
+{
+    for (size_t i = 0; i < col->ncerts; i++) {
+        const clo_x509 *c = col->certs[i];
+        if (clo_x509_is_ca(c) || clo_x509_check_issued_by(c, anchor).code) continue;
+        CLO_TRY(check_window(c, at, "dcap: TCB Signing certificate not yet valid",
+                             "dcap: TCB Signing certificate expired"));
+        CLO_ENSURE(!root_crl || !clo_x509_crl_lists(root_crl, c), CLO_E_POLICY,
+                   "dcap: TCB Signing certificate revoked");
+        *out = c;
+        return CLO_OK;
+    }
+    return CLO_ERR(CLO_E_POLICY, "dcap: no TCB Signing certificate issued by the trust anchor");
+}
+
+/* PCS response {"<key>": {...}, "signature": "<hex r||s>"}: verify the signature over
+ * the raw bytes of the inner object and return them. */
+static clo_err signed_json(clo_bytes response, const char *key, const clo_x509 *signer,
+                           const char *bad_sig, clo_bytes *inner)
+{
+    clo_bytes sig_raw;
+    uint8_t sig[64], point[97];
+    size_t plen;
+    CLO_TRY(clo_json_member_raw(response, key, inner));
+    CLO_TRY(clo_json_member_raw(response, "signature", &sig_raw));
+    CLO_ENSURE(sig_raw.len == 2 + 128 && sig_raw.ptr[0] == '"' && sig_raw.ptr[129] == '"',
+               CLO_E_FORMAT, "dcap: collateral signature is not 64 bytes of hex");
+    char hex[129];
+    memcpy(hex, sig_raw.ptr + 1, 128);
+    hex[128] = '\0';
+    CLO_TRY(clo_hex_decode_fixed(sig, 64, hex));
+    CLO_TRY(clo_x509_ec_point(signer, point, sizeof point, &plen));
+    CLO_ENSURE(clo_ecdsa_verify_raw(CLO_CURVE_P256, CLO_HASH_SHA256, CLO_BYTES(point, plen), *inner,
+                                    CLO_BYTES(sig, 64))
+                       .code == CLO_OK_CODE,
+               CLO_E_AUTH, bad_sig);
+    return CLO_OK;
+}
+
+/* TCB Info + QE Identity: verify, check windows, evaluate. Heap for the two
+ * parsed documents (tens of KiB). */
+static clo_err evaluate_tcb(const clo_quote *q, const clo_x509 *leaf,
+                            const clo_dcap_collateral *col, const clo_x509 *anchor,
+                            const clo_x509_crl *root_crl, int64_t at, clo_dcap_result *r)
+{
+    const clo_x509 *signer;
+    clo_bytes raw_info, raw_qe, ext;
+    clo_tcb_eval ev;
+    clo_err err = CLO_OK;
+    CLO_TRY(tcb_signer(col, anchor, at, root_crl, &signer));
+    CLO_TRY(signed_json(clo_buf_view(&col->tcb_info), "tcbInfo", signer, "dcap: TCB Info signature",
+                        &raw_info));
+    CLO_TRY(signed_json(clo_buf_view(&col->qe_identity), "enclaveIdentity", signer,
+                        "dcap: QE Identity signature", &raw_qe));
+    clo_tcb_info *info = malloc(sizeof *info);
+    clo_qe_identity *qe = malloc(sizeof *qe);
+    CLO_FAIL_IF(!info || !qe, CLO_E_NOMEM, "dcap: TCB collateral");
+    CLO_CHECK(clo_tcb_info_parse(raw_info, info));
+    CLO_CHECK(clo_qe_identity_parse(raw_qe, qe));
+    CLO_FAIL_IF(at < info->issue_date, CLO_E_STALE, "dcap: TCB Info not yet valid");
+    CLO_FAIL_IF(at > info->next_update, CLO_E_STALE, "dcap: TCB Info expired");
+    CLO_FAIL_IF(at < qe->issue_date, CLO_E_STALE, "dcap: QE Identity not yet valid");
+    CLO_FAIL_IF(at > qe->next_update, CLO_E_STALE, "dcap: QE Identity expired");
+    CLO_CHECK(clo_x509_extension(leaf, CLO_SGX_EXTENSION_OID, &ext));
+    CLO_CHECK(clo_pck_ext_parse(ext, &r->pck));
+    CLO_CHECK(clo_tcb_evaluate(q, &r->pck, info, qe, &ev));
+    r->tcb_evaluated = 1;
+    r->tcb_status = ev.status;
+    r->platform_status = ev.platform;
+    r->qe_status = ev.qe;
+    r->module_checked = ev.module_checked;
+    r->module_status = ev.module;
+    for (size_t i = 0; i < ev.nadv; i++)
+        snprintf(r->advisories[i], CLO_ADVISORY_SIZE, "%s", ev.advisories[i]);
+    r->nadv = ev.nadv;
+    r->tcb_info_issue = info->issue_date;
+    r->tcb_info_next = info->next_update;
+    r->qe_identity_issue = qe->issue_date;
+    r->qe_identity_next = qe->next_update;
+    r->tcb_eval_number = info->eval_number;
+out:
+    free(info);
+    free(qe);
+    return err;
+}
+
 clo_err clo_dcap_verify(const clo_quote *q, const clo_dcap_collateral *col,
                         const clo_dcap_opts *opts, clo_dcap_result *r)
 {
@@ -232,10 +325,12 @@ clo_err clo_dcap_verify(const clo_quote *q, const clo_dcap_collateral *col,
         r->pck_crl_checked = 1;
         CLO_FAIL_IF(clo_x509_crl_lists(crl, leaf), CLO_E_POLICY, "dcap: PCK certificate revoked");
     }
-    CLO_CHECK(find_crl(col, anchor, opts->at, &k_root_crl, &crl));
-    if (crl) {
+    const clo_x509_crl *root_crl;
+    CLO_CHECK(find_crl(col, anchor, opts->at, &k_root_crl, &root_crl));
+    if (root_crl) {
         r->root_crl_checked = 1;
-        CLO_FAIL_IF(clo_x509_crl_lists(crl, ca), CLO_E_POLICY, "dcap: PCK CA certificate revoked");
+        CLO_FAIL_IF(clo_x509_crl_lists(root_crl, ca), CLO_E_POLICY,
+                    "dcap: PCK CA certificate revoked");
     }
 
     /* The QE vouches for the attestation key; the PCK key vouches for the QE. */
@@ -261,6 +356,13 @@ clo_err clo_dcap_verify(const clo_quote *q, const clo_dcap_collateral *col,
                                      q->signed_part, CLO_BYTES(q->signature, 64))
                     .code,
                 CLO_E_AUTH, "dcap: quote signature");
+
+    /* The PCK certificate always carries the SGX extension; TCB needs the collateral. */
+    clo_bytes ext;
+    CLO_CHECK(clo_x509_extension(leaf, CLO_SGX_EXTENSION_OID, &ext));
+    CLO_CHECK(clo_pck_ext_parse(ext, &r->pck));
+    if (col && col->tcb_info.len && col->qe_identity.len)
+        CLO_CHECK(evaluate_tcb(q, leaf, col, anchor, root_crl, opts->at, r));
 out:
     chain_free(&ch);
     clo_x509_free(builtin);

@@ -7,13 +7,17 @@
  *   QE report signed by the PCK key; QE report data = SHA-256(attestation key
  *   || QE auth data) || 32 zero bytes; quote signed by the attestation key;
  *   CRLs when present: signed by their issuer, current at `at`, not listing
- *   the PCK certificate (PCK CRL) or the intermediate CA (root CA CRL).
+ *   the PCK certificate (PCK CRL) or the intermediate CA (root CA CRL);
+ *   TCB Info and QE Identity when present: signed (over their raw inner JSON)
+ *   by a TCB Signing certificate issued by the anchor and not revoked, current
+ *   at `at`, for this FMSPC / PCE-ID / TEE; then the TCB evaluation of tcb.h.
  * Codes: CLO_E_AUTH bad signature or binding, CLO_E_POLICY untrusted or
  * revoked, CLO_E_STALE outside a validity window, CLO_E_FORMAT malformed. */
 #ifndef CLO_ATTEST_DCAP_H
 #define CLO_ATTEST_DCAP_H
 
 #include "attest/quote.h"
+#include "attest/tcb.h"
 #include "crypto/x509.h"
 
 #define CLO_COLLATERAL_MAX_CERTS 16
@@ -48,6 +52,14 @@ typedef struct {
     int pck_crl_checked, root_crl_checked;
     char pck_ca[64]; /* "Intel SGX PCK Platform CA" or "... Processor CA" */
     size_t trailing_size;
+    clo_pck_ext pck;
+    /* TCB: evaluated only when both TCB Info and QE Identity are given. */
+    int tcb_evaluated;
+    clo_tcb_status tcb_status, platform_status, qe_status, module_status;
+    int module_checked;
+    char advisories[CLO_TCB_EVAL_MAX_ADVISORIES][CLO_ADVISORY_SIZE];
+    size_t nadv;
+    int64_t tcb_info_issue, tcb_info_next, qe_identity_issue, qe_identity_next, tcb_eval_number;
 } clo_dcap_result;
 
 CLO_MUST_CHECK clo_err clo_dcap_verify(const clo_quote *q, const clo_dcap_collateral *col,

@@ -2,7 +2,7 @@
  * parse, verify chain / CRLs / QE report / quote signature at each case's time
  * (tests/attest/dcap_cases.json, from the README), and reject every tampering:
  * a flipped byte in each signed region, a replaced root, times outside the
- * validity windows. TCB evaluation (TCB Info, QE Identity) is not covered yet. */
+ * validity windows; and the TCB status and advisories each case's source states. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "attest/dcap.h"
+#include "base/jsonraw.h"
 #include "base/timefmt.h"
 #include "tv.h"
 
@@ -66,6 +67,30 @@ static clo_err verify_at(loaded *l, int64_t at, const clo_x509 *anchor, clo_dcap
     return clo_dcap_verify(&l->q, &l->col, &o, r);
 }
 
+/* The expected TCB status and advisories of a case, against a result. */
+static void check_tcb(const json_t *c, const clo_dcap_result *r)
+{
+    const char *want = tv_str(c, "tcb_status");
+    if (strcmp(want, "missing collateral") == 0) {
+        assert_false(r->tcb_evaluated);
+        return;
+    }
+    assert_true(r->tcb_evaluated);
+    if (strcmp(clo_tcb_status_name(r->tcb_status), want) != 0)
+        fail_msg("%s: TCB status %s, want %s", tv_str(c, "dir"), clo_tcb_status_name(r->tcb_status),
+                 want);
+    const json_t *adv = json_object_get(c, "advisories"), *a;
+    size_t i;
+    assert_int_equal(r->nadv, json_array_size(adv));
+    json_array_foreach(adv, i, a)
+    {
+        int found = 0;
+        for (size_t j = 0; j < r->nadv; j++)
+            found |= strcmp(r->advisories[j], json_string_value(a)) == 0;
+        if (!found) fail_msg("%s: advisory %s missing", tv_str(c, "dir"), json_string_value(a));
+    }
+}
+
 static json_t *g_cases;
 
 static int setup(void **state)
@@ -100,14 +125,27 @@ static void test_every_case_verifies_at_its_time(void **state)
         assert_int_equal(l.q.tee_type, is_tdx ? CLO_TEE_TDX : CLO_TEE_SGX);
         assert_int_equal(l.q.trailing_size, (size_t)tv_int(c, "trailing"));
         clo_err e = verify_at(&l, l.at, NULL, &r);
-        printf("  %-40s v%u %s: %s%s\n", tv_str(c, "dir"), l.q.version, is_tdx ? "TDX" : "SGX",
-               e.code ? e.what : "chain, CRLs, QE report and quote signature valid",
-               e.code ? ""
-                      : (r.pck_crl_checked && r.root_crl_checked ? " (both CRLs checked)" : ""));
+        if (!e.code) {
+            clo_buf fmspc = tv_hex(c, "fmspc");
+            tv_assert_bytes("FMSPC from the PCK certificate", CLO_BYTES(r.pck.fmspc, 6),
+                            clo_buf_view(&fmspc));
+            clo_buf_free(&fmspc);
+        }
+        printf("  %-40s v%u %s: %s", tv_str(c, "dir"), l.q.version, is_tdx ? "TDX" : "SGX",
+               e.code ? e.what : "signatures, chain and both CRLs valid; TCB ");
+        if (!e.code && r.tcb_evaluated) {
+            printf("%s", clo_tcb_status_name(r.tcb_status));
+            for (size_t a = 0; a < r.nadv; a++) printf("%s%s", a ? ", " : " [", r.advisories[a]);
+            printf("%s", r.nadv ? "]" : "");
+        } else if (!e.code) {
+            printf("not evaluated (no TCB collateral)");
+        }
+        printf("\n");
         if (strcmp(want, "ok") == 0) {
             assert_int_equal(e.code, CLO_OK_CODE);
             assert_true(r.pck_crl_checked);
             assert_true(r.root_crl_checked);
+            check_tcb(c, &r);
         } else {
             assert_int_not_equal(e.code, CLO_OK_CODE);
             assert_string_equal(e.what, want);
@@ -129,6 +167,7 @@ static void test_fortanix_without_root_crl(void **state)
     assert_int_equal(verify_at(&l, l.at, NULL, &r).code, CLO_OK_CODE);
     assert_true(r.pck_crl_checked);
     assert_false(r.root_crl_checked);
+    check_tcb(c, &r); /* TCB Info v2: SWHardeningNeeded, no advisories */
     unload(&l);
 }
 
@@ -143,13 +182,11 @@ static void test_time_outside_windows(void **state)
         loaded l;
         clo_dcap_result r;
         load_case(c, &l, NULL);
-        /* The window's last instant is still inside it... */
+        /* The window's last instant is still inside it, the next second is not. */
         assert_int_equal(verify_at(&l, l.window_end, NULL, &r).code, CLO_OK_CODE);
-        /* ...and a month later the monthly PCK CRL has expired. (The README's window
-         * end is often set by TCB Info; once TCB Info is evaluated this tightens to
-         * window_end + 1 s.) */
-        clo_err e = verify_at(&l, l.window_end + 31 * 86400, NULL, &r);
-        assert_int_equal(e.code, CLO_E_STALE);
+        clo_err e = verify_at(&l, l.window_end + 1, NULL, &r);
+        if (e.code != CLO_E_STALE)
+            fail_msg("%s: accepted one second after its window", tv_str(c, "dir"));
         e = verify_at(&l, l.at - 400 * 86400, NULL, &r);
         assert_int_equal(e.code, CLO_E_STALE);
         unload(&l);
@@ -240,6 +277,105 @@ static void test_tampering_each_region(void **state)
     }
 }
 
+/* Change one byte of a signed collateral document; find a case by directory name. */
+static const json_t *case_named(const char *dir)
+{
+    const json_t *c;
+    size_t i;
+    json_array_foreach(json_object_get(g_cases, "cases"), i,
+                       c) if (strcmp(tv_str(c, "dir"), dir) == 0) return c;
+    fail_msg("no case %s", dir);
+    return NULL;
+}
+
+static void bump(clo_buf *doc, const char *needle)
+{
+    char *p = memmem(doc->ptr, doc->len, needle, strlen(needle));
+    assert_non_null(p);
+    p[strlen(needle) - 1] ^= 0x01; /* e.g. "tcbEvaluationDataNumber":17 -> 16 */
+}
+
+static void test_collateral_tampering(void **state)
+{
+    (void)state;
+    loaded l;
+    clo_dcap_result r;
+    clo_err e;
+    load_case(case_named("intel-dcap/sgx-v3-dcapqvl"), &l, NULL);
+    bump(&l.col.tcb_info, "\"tcbEvaluationDataNumber\":17");
+    e = verify_at(&l, l.at, NULL, &r);
+    assert_string_equal(e.code ? e.what : "accepted", "dcap: TCB Info signature");
+    unload(&l);
+
+    load_case(case_named("intel-dcap/tdx-v4-dcapqvl"), &l, NULL);
+    bump(&l.col.qe_identity, "\"isvprodid\":2");
+    e = verify_at(&l, l.at, NULL, &r);
+    assert_string_equal(e.code ? e.what : "accepted", "dcap: QE Identity signature");
+    unload(&l);
+
+    /* Genuine collateral of another TEE type (both June 2025): refused. */
+    loaded a, b;
+    load_case(case_named("intel-dcap/tdx-v4-dcapqvl"), &a, NULL);
+    load_case(case_named("intel-dcap/sgx-v3-dcapqvl"), &b, NULL);
+    clo_dcap_opts o = {b.at, NULL};
+    e = clo_dcap_verify(&b.q, &a.col, &o, &r);
+    assert_string_equal(e.code ? e.what : "accepted", "dcap: TCB Info is for another TEE type");
+    unload(&a);
+    unload(&b);
+}
+
+/* The platform binding checks of the evaluation, on genuinely parsed collateral. */
+static void test_tcb_binding_checks(void **state)
+{
+    (void)state;
+    loaded l;
+    clo_dcap_result r;
+    load_case(case_named("intel-dcap/tdx-v4-dcapqvl"), &l, NULL);
+    assert_int_equal(verify_at(&l, l.at, NULL, &r).code, CLO_OK_CODE);
+    clo_bytes raw;
+    static clo_tcb_info info;
+    static clo_qe_identity qe;
+    clo_tcb_eval ev;
+    assert_int_equal(clo_json_member_raw(clo_buf_view(&l.col.tcb_info), "tcbInfo", &raw).code,
+                     CLO_OK_CODE);
+    assert_int_equal(clo_tcb_info_parse(raw, &info).code, CLO_OK_CODE);
+    assert_int_equal(
+        clo_json_member_raw(clo_buf_view(&l.col.qe_identity), "enclaveIdentity", &raw).code,
+        CLO_OK_CODE);
+    assert_int_equal(clo_qe_identity_parse(raw, &qe).code, CLO_OK_CODE);
+    assert_int_equal(clo_tcb_evaluate(&l.q, &r.pck, &info, &qe, &ev).code, CLO_OK_CODE);
+    assert_int_equal(ev.status, CLO_TCB_UP_TO_DATE);
+    info.fmspc[5] ^= 1;
+    clo_err e = clo_tcb_evaluate(&l.q, &r.pck, &info, &qe, &ev);
+    assert_string_equal(e.what, "dcap: TCB Info FMSPC does not match the PCK certificate");
+    info.fmspc[5] ^= 1;
+    info.pceid[0] ^= 1;
+    e = clo_tcb_evaluate(&l.q, &r.pck, &info, &qe, &ev);
+    assert_string_equal(e.what, "dcap: TCB Info PCE-ID does not match the PCK certificate");
+    info.pceid[0] ^= 1;
+    qe.mrsigner[0] ^= 1;
+    e = clo_tcb_evaluate(&l.q, &r.pck, &info, &qe, &ev);
+    assert_string_equal(e.what, "dcap: QE report MRSIGNER does not match QE Identity");
+    qe.mrsigner[0] ^= 1;
+    qe.isvprodid++;
+    e = clo_tcb_evaluate(&l.q, &r.pck, &info, &qe, &ev);
+    assert_string_equal(e.what, "dcap: QE report ISVPRODID does not match QE Identity");
+    qe.isvprodid--;
+    /* a QE whose ISVSVN is below every level: not supported; a revoked QE level wins */
+    for (size_t i = 0; i < qe.nlevels; i++) qe.levels[i].pcesvn = 0xffff;
+    assert_int_equal(clo_tcb_evaluate(&l.q, &r.pck, &info, &qe, &ev).code, CLO_OK_CODE);
+    assert_int_equal(ev.status, CLO_TCB_NOT_SUPPORTED);
+    qe.levels[0].pcesvn = 0;
+    qe.levels[0].status = CLO_TCB_REVOKED;
+    assert_int_equal(clo_tcb_evaluate(&l.q, &r.pck, &info, &qe, &ev).code, CLO_OK_CODE);
+    assert_int_equal(ev.status, CLO_TCB_REVOKED);
+    /* a QE that is out of date turns an up-to-date platform OutOfDate (QVL convergence) */
+    qe.levels[0].status = CLO_TCB_OUT_OF_DATE;
+    assert_int_equal(clo_tcb_evaluate(&l.q, &r.pck, &info, &qe, &ev).code, CLO_OK_CODE);
+    assert_int_equal(ev.status, CLO_TCB_OUT_OF_DATE);
+    unload(&l);
+}
+
 /* Structure: every truncation fails to parse; version, key type and TEE are checked. */
 static void test_parser_strictness(void **state)
 {
@@ -285,6 +421,8 @@ int main(void)
         cmocka_unit_test(test_replaced_root_rejected),
         cmocka_unit_test(test_time_outside_windows),
         cmocka_unit_test(test_tampering_each_region),
+        cmocka_unit_test(test_collateral_tampering),
+        cmocka_unit_test(test_tcb_binding_checks),
         cmocka_unit_test(test_fortanix_without_root_crl),
         cmocka_unit_test(test_every_case_verifies_at_its_time),
     };

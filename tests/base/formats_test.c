@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "base/der.h"
+#include "base/jsonraw.h"
 #include "base/pem.h"
 #include "base/timefmt.h"
 
@@ -152,6 +153,45 @@ static void test_pem_blocks(void **state)
     clo_buf_free(&der);
 }
 
+static void test_json_member_raw(void **state)
+{
+    (void)state;
+    clo_bytes v;
+    const char *doc =
+        " {\"a\":[1,{\"b\":\"x\\\"y\"}],\"sig\" : \"00ff\", \"n\":-1.5e+3 ,\"t\":true} ";
+    assert_int_equal(clo_json_member_raw(clo_bytes_str(doc), "a", &v).code, CLO_OK_CODE);
+    assert_int_equal(v.len, strlen("[1,{\"b\":\"x\\\"y\"}]"));
+    assert_memory_equal(v.ptr, "[1,{\"b\":\"x\\\"y\"}]", v.len);
+    assert_int_equal(clo_json_member_raw(clo_bytes_str(doc), "sig", &v).code, CLO_OK_CODE);
+    assert_memory_equal(v.ptr, "\"00ff\"", v.len);
+    assert_int_equal(clo_json_member_raw(clo_bytes_str(doc), "b", &v).code,
+                     CLO_E_FORMAT); /* nested only */
+    const char *bad[] = {"",
+                         "[]",
+                         "{\"a\":1",
+                         "{\"a\":1}x",
+                         "{\"a\":01}",
+                         "{\"a\":1,}",
+                         "{\"a\" 1}",
+                         "{\"a\":\"\\q\"}",
+                         "{\"a\":\"\x01\"}",
+                         "{\"a\":tru}",
+                         "{\"a\":1,\"a\":2}",
+                         "{\"a\":\"\\u12\"}",
+                         "{\"a\":-}",
+                         "{\"a\":1.}",
+                         "{\"a\":[1 2]}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (clo_json_member_raw(clo_bytes_str(bad[i]), "a", &v).code != CLO_E_FORMAT)
+            fail_msg("accepted bad JSON #%zu: %s", i, bad[i]);
+    /* nesting is bounded */
+    char deep[300];
+    memset(deep, '[', sizeof deep);
+    memcpy(deep, "{\"a\":", 5);
+    deep[sizeof deep - 1] = 0;
+    assert_int_not_equal(clo_json_member_raw(clo_bytes_str(deep), "a", &v).code, CLO_OK_CODE);
+}
+
 static void test_rfc3339(void **state)
 {
     (void)state;
@@ -191,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_base64_strict),
         cmocka_unit_test(test_pem_blocks),
         cmocka_unit_test(test_rfc3339),
+        cmocka_unit_test(test_json_member_raw),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
