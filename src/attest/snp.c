@@ -1,0 +1,289 @@
+/* snp.c — SEV-SNP report parsing and verification (see snp.h). */
+#include "attest/snp.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/ct.h"
+#include "base/der.h"
+#include "base/pem.h"
+#include "crypto/sig.h"
+
+extern const unsigned char clo_anchor_amd_milan[], clo_anchor_amd_genoa[], clo_anchor_amd_turin[];
+extern const unsigned long clo_anchor_amd_milan_size, clo_anchor_amd_genoa_size,
+    clo_anchor_amd_turin_size;
+
+#define SIG_OFF   0x2A0
+#define SIG_FIELD 72
+
+static clo_err u32le(clo_cur *c, uint32_t *v)
+{
+    return clo_cur_u32le(c, v);
+}
+static clo_err u64le(clo_cur *c, uint64_t *v)
+{
+    return clo_cur_u64le(c, v);
+}
+
+/* A little-endian 72-byte signature field to a 48-byte big-endian scalar; the
+ * top 24 bytes must be zero. */
+static clo_err le_scalar(clo_bytes f, uint8_t out[48])
+{
+    CLO_ENSURE(clo_ct_is_zero(f.ptr + 48, SIG_FIELD - 48), CLO_E_FORMAT,
+               "snp: signature field padding not zero");
+    for (int i = 0; i < 48; i++) out[i] = f.ptr[47 - i];
+    return CLO_OK;
+}
+
+clo_err clo_snp_report_parse(clo_bytes in, clo_snp_report *r)
+{
+    clo_cur c = clo_cur_init(in);
+    clo_bytes f;
+    memset(r, 0, sizeof *r);
+    CLO_ENSURE(in.len == CLO_SNP_REPORT_SIZE, CLO_E_FORMAT, "snp: report is not 1184 bytes");
+    CLO_TRY(u32le(&c, &r->version));
+    CLO_ENSURE(r->version >= 2 && r->version <= 5, CLO_E_VERSION, "snp: report version not 2 to 5");
+    CLO_TRY(u32le(&c, &r->guest_svn));
+    CLO_TRY(u64le(&c, &r->policy));
+    CLO_TRY(clo_cur_copy(&c, r->family_id, 16));
+    CLO_TRY(clo_cur_copy(&c, r->image_id, 16));
+    CLO_TRY(u32le(&c, &r->vmpl));
+    CLO_TRY(u32le(&c, &r->sig_algo));
+    CLO_ENSURE(r->sig_algo == 1, CLO_E_UNSUPPORTED,
+               "snp: signature algorithm is not ECDSA P-384 with SHA-384");
+    CLO_TRY(u64le(&c, &r->current_tcb));
+    CLO_TRY(u64le(&c, &r->platform_info));
+    CLO_TRY(u32le(&c, &r->flags));
+    CLO_TRY(clo_cur_skip(&c, 4));
+    CLO_TRY(clo_cur_copy(&c, r->report_data, 64));
+    CLO_TRY(clo_cur_copy(&c, r->measurement, 48));
+    CLO_TRY(clo_cur_copy(&c, r->host_data, 32));
+    CLO_TRY(clo_cur_copy(&c, r->id_key_digest, 48));
+    CLO_TRY(clo_cur_copy(&c, r->author_key_digest, 48));
+    CLO_TRY(clo_cur_copy(&c, r->report_id, 32));
+    CLO_TRY(clo_cur_copy(&c, r->report_id_ma, 32));
+    CLO_TRY(u64le(&c, &r->reported_tcb));
+    if (r->version >= 3) {
+        CLO_TRY(clo_cur_u8(&c, &r->cpuid_fam));
+        CLO_TRY(clo_cur_u8(&c, &r->cpuid_mod));
+        CLO_TRY(clo_cur_u8(&c, &r->cpuid_step));
+        CLO_TRY(clo_cur_skip(&c, 21));
+    } else {
+        CLO_TRY(clo_cur_skip(&c, 24));
+    }
+    CLO_TRY(clo_cur_copy(&c, r->chip_id, 64));
+    CLO_TRY(u64le(&c, &r->committed_tcb));
+    CLO_TRY(clo_cur_skip(&c, 8)); /* current / committed build, minor, major */
+    CLO_TRY(u64le(&c, &r->launch_tcb));
+    r->signed_part = CLO_BYTES(in.ptr, SIG_OFF);
+    c.off = SIG_OFF;
+    CLO_TRY(clo_cur_take(&c, SIG_FIELD, &f));
+    CLO_TRY(le_scalar(f, r->sig));
+    CLO_TRY(clo_cur_take(&c, SIG_FIELD, &f));
+    CLO_TRY(le_scalar(f, r->sig + 48));
+    /* The rest is reserved and unsigned: it must be zero, or it could carry anything. */
+    CLO_TRY(clo_cur_take(&c, clo_cur_left(&c), &f));
+    CLO_ENSURE(clo_ct_is_zero(f.ptr, f.len), CLO_E_FORMAT,
+               "snp: reserved bytes after the signature not zero");
+    return CLO_OK;
+}
+
+clo_snp_tcb clo_snp_tcb_decode(uint64_t raw, int turin)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++) b[i] = (uint8_t)(raw >> (8 * i));
+    clo_snp_tcb t = {0};
+    if (turin) {
+        t.fmc = b[0], t.bl = b[1], t.tee = b[2], t.snp = b[3], t.ucode = b[7];
+    } else {
+        t.bl = b[0], t.tee = b[1], t.snp = b[6], t.ucode = b[7];
+    }
+    return t;
+}
+
+/* ---- VCEK extensions (AMD "Versioned Chip Endorsement Key" specification) ---- */
+
+static clo_err ext_int(const clo_x509 *c, const char *oid, uint8_t *out, int required)
+{
+    clo_bytes v;
+    clo_der d;
+    uint64_t x;
+    clo_err e = clo_x509_extension(c, oid, &v);
+    if (e.code) {
+        CLO_ENSURE(!required, CLO_E_FORMAT, "snp: VCEK TCB extension missing");
+        *out = 0;
+        return CLO_OK;
+    }
+    clo_cur cur = clo_cur_init(v);
+    CLO_TRY(clo_der_expect(&cur, CLO_DER_INTEGER, &d));
+    CLO_TRY(clo_cur_end(&cur));
+    CLO_TRY(clo_der_uint(&d, &x));
+    CLO_ENSURE(x <= 255, CLO_E_FORMAT, "snp: VCEK SPL out of range");
+    *out = (uint8_t)x;
+    return CLO_OK;
+}
+
+static clo_err product_name(const clo_x509 *c, char *out, size_t cap)
+{
+    clo_bytes v;
+    clo_der d;
+    CLO_TRY(clo_x509_extension(c, "1.3.6.1.4.1.3704.1.2", &v));
+    clo_cur cur = clo_cur_init(v);
+    CLO_TRY(clo_der_expect(&cur, 0x16 /* IA5String */, &d));
+    CLO_TRY(clo_cur_end(&cur));
+    CLO_ENSURE(d.body.len > 0 && d.body.len < cap, CLO_E_FORMAT, "snp: productName");
+    for (size_t i = 0; i < d.body.len; i++)
+        CLO_ENSURE(d.body.ptr[i] >= 0x20 && d.body.ptr[i] < 0x7f, CLO_E_FORMAT, "snp: productName");
+    memcpy(out, d.body.ptr, d.body.len);
+    out[d.body.len] = '\0';
+    return CLO_OK;
+}
+
+/* ---- anchors ---- */
+
+typedef struct {
+    clo_x509 *certs[6];
+    size_t n;
+} certset;
+
+static void certset_free(certset *s)
+{
+    for (size_t i = 0; i < s->n; i++) clo_x509_free(s->certs[i]);
+    s->n = 0;
+}
+
+static clo_err certset_add_pem(certset *s, const unsigned char *pem, unsigned long len)
+{
+    clo_cur c = clo_cur_init(CLO_BYTES(pem, len));
+    for (;;) {
+        char label[CLO_PEM_LABEL_MAX];
+        clo_buf der;
+        int found;
+        clo_buf_init(&der, 1 << 16);
+        clo_err e = clo_pem_next(&c, label, &der, &found);
+        if (!e.code && found) {
+            if (s->n == sizeof s->certs / sizeof s->certs[0])
+                e = CLO_ERR(CLO_E_LIMIT, "snp: too many anchor certificates");
+            else
+                e = clo_x509_parse(clo_buf_view(&der), &s->certs[s->n]);
+            if (!e.code) s->n++;
+        }
+        clo_buf_free(&der);
+        CLO_TRY(e);
+        if (!found) return CLO_OK;
+    }
+}
+
+static clo_err builtin_anchors(certset *s)
+{
+    s->n = 0;
+    CLO_TRY(certset_add_pem(s, clo_anchor_amd_milan, clo_anchor_amd_milan_size));
+    CLO_TRY(certset_add_pem(s, clo_anchor_amd_genoa, clo_anchor_amd_genoa_size));
+    return certset_add_pem(s, clo_anchor_amd_turin, clo_anchor_amd_turin_size);
+}
+
+static clo_err window(const clo_x509 *c, int64_t at, const char *before, const char *after)
+{
+    CLO_ENSURE(at >= clo_x509_not_before(c), CLO_E_STALE, before);
+    CLO_ENSURE(at <= clo_x509_not_after(c), CLO_E_STALE, after);
+    return CLO_OK;
+}
+
+clo_err clo_snp_verify(const clo_snp_report *r, const clo_dcap_collateral *col,
+                       const clo_snp_opts *o, clo_snp_result *res)
+{
+    certset builtin = {0};
+    const clo_x509 *vcek = NULL, *ask = NULL, *ark = NULL;
+    uint8_t point[97], hwid_len;
+    size_t plen;
+    clo_bytes hwid;
+    clo_err err = CLO_OK;
+    memset(res, 0, sizeof *res);
+    CLO_CHECK(builtin_anchors(&builtin));
+
+    /* The endorsement key: the collateral's non-CA certificate with an AMD productName. */
+    unsigned signing_key = (r->flags >> 2) & 7;
+    CLO_FAIL_IF(signing_key > 1, CLO_E_UNSUPPORTED, "snp: report not signed by a VCEK or VLEK");
+    res->vlek = signing_key == 1;
+    for (size_t i = 0; col && i < col->ncerts && !vcek; i++)
+        if (!clo_x509_is_ca(col->certs[i]) &&
+            product_name(col->certs[i], res->product, sizeof res->product).code == CLO_OK_CODE)
+            vcek = col->certs[i];
+    CLO_FAIL_IF(vcek == NULL, CLO_E_POLICY, "snp: no VCEK/VLEK certificate in the collateral");
+
+    /* Its issuer (ASK/ASVK) from the collateral or the built-in chains, then an ARK anchor. */
+    for (size_t i = 0; col && i < col->ncerts && !ask; i++)
+        if (col->certs[i] != vcek &&
+            clo_x509_check_issued_by(vcek, col->certs[i]).code == CLO_OK_CODE)
+            ask = col->certs[i];
+    for (size_t i = 0; i < builtin.n && !ask; i++)
+        if (clo_x509_check_issued_by(vcek, builtin.certs[i]).code == CLO_OK_CODE)
+            ask = builtin.certs[i];
+    CLO_FAIL_IF(ask == NULL, CLO_E_AUTH, "snp: VCEK not issued by a known ASK");
+    if (o->ark) {
+        CLO_FAIL_IF(clo_x509_check_issued_by(ask, o->ark).code, CLO_E_POLICY,
+                    "snp: ASK not issued by the trust anchor");
+        ark = o->ark;
+    } else {
+        for (size_t i = 0; i < builtin.n && !ark; i++)
+            if (clo_x509_check_issued_by(builtin.certs[i], builtin.certs[i]).code == CLO_OK_CODE &&
+                clo_x509_check_issued_by(ask, builtin.certs[i]).code == CLO_OK_CODE)
+                ark = builtin.certs[i];
+        CLO_FAIL_IF(ark == NULL, CLO_E_POLICY, "snp: ASK not issued by an AMD root key (ARK)");
+    }
+    CLO_FAIL_IF(clo_x509_check_issued_by(ark, ark).code, CLO_E_AUTH,
+                "snp: trust anchor is not self-signed");
+    CLO_CHECK(window(ark, o->at, "snp: ARK not yet valid", "snp: ARK expired"));
+    CLO_CHECK(window(ask, o->at, "snp: ASK not yet valid", "snp: ASK expired"));
+    CLO_CHECK(window(vcek, o->at, "snp: VCEK not yet valid", "snp: VCEK expired"));
+    res->vcek_not_before = clo_x509_not_before(vcek);
+    res->vcek_not_after = clo_x509_not_after(vcek);
+
+    /* Revocation: an ARK-issued CRL, when given. */
+    for (size_t i = 0; col && i < col->ncrls; i++) {
+        const clo_x509_crl *crl = col->crls[i];
+        if (!clo_x509_crl_issuer_is(crl, ark)) continue;
+        CLO_FAIL_IF(clo_x509_crl_check_issued_by(crl, ark).code, CLO_E_AUTH,
+                    "snp: CRL signature does not verify");
+        CLO_FAIL_IF(o->at < clo_x509_crl_this_update(crl), CLO_E_STALE, "snp: CRL not yet valid");
+        CLO_FAIL_IF(clo_x509_crl_next_update(crl) && o->at > clo_x509_crl_next_update(crl),
+                    CLO_E_STALE, "snp: CRL expired");
+        CLO_FAIL_IF(clo_x509_crl_lists(crl, ask) || clo_x509_crl_lists(crl, vcek), CLO_E_POLICY,
+                    "snp: ASK or VCEK revoked");
+        res->crl_checked = 1;
+    }
+
+    /* The report signature. */
+    CLO_CHECK(clo_x509_ec_point(vcek, point, sizeof point, &plen));
+    CLO_FAIL_IF(plen != 97, CLO_E_KEY, "snp: VCEK key is not P-384");
+    CLO_FAIL_IF(clo_ecdsa_verify_raw(CLO_CURVE_P384, CLO_HASH_SHA384, CLO_BYTES(point, plen),
+                                     r->signed_part, CLO_BYTES(r->sig, 96))
+                    .code,
+                CLO_E_AUTH, "snp: report signature");
+
+    /* The VCEK was derived for exactly the reported TCB. */
+    int turin = strncmp(res->product, "Turin", 5) == 0;
+    res->reported = clo_snp_tcb_decode(r->reported_tcb, turin);
+    CLO_CHECK(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.1", &res->vcek_tcb.bl, 1));
+    CLO_CHECK(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.2", &res->vcek_tcb.tee, 1));
+    CLO_CHECK(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.3", &res->vcek_tcb.snp, 1));
+    CLO_CHECK(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.8", &res->vcek_tcb.ucode, 1));
+    CLO_CHECK(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.9", &res->vcek_tcb.fmc, turin));
+    CLO_FAIL_IF(memcmp(&res->vcek_tcb, &res->reported, sizeof res->reported) != 0, CLO_E_POLICY,
+                "snp: VCEK TCB does not match REPORTED_TCB");
+
+    /* The VCEK is this chip's (VLEKs are not chip-specific). */
+    if (!res->vlek) {
+        CLO_FAIL_IF(r->flags & 2, CLO_E_POLICY,
+                    "snp: CHIP_ID masked: cannot bind the VCEK to the chip");
+        CLO_CHECK(clo_x509_extension(vcek, "1.3.6.1.4.1.3704.1.4", &hwid));
+        hwid_len = turin ? 8 : 64;
+        CLO_FAIL_IF(hwid.len != hwid_len, CLO_E_FORMAT, "snp: VCEK hwID length");
+        CLO_FAIL_IF(memcmp(hwid.ptr, r->chip_id, hwid_len) != 0 ||
+                        !clo_ct_is_zero(r->chip_id + hwid_len, 64 - hwid_len),
+                    CLO_E_POLICY, "snp: VCEK hwID does not match CHIP_ID");
+    }
+out:
+    certset_free(&builtin);
+    return err;
+}
