@@ -49,6 +49,7 @@ int cli_print(json_t *obj);
 /* Print {"error":{"code":...,"message":...,"what":...}} on stdout; returns CLI_EXIT_FAIL. */
 int cli_fail(clo_err err, const char *message);
 
+int cmd_attest(int argc, char **argv);
 int cmd_hpke(int argc, char **argv);
 int cmd_envelope(int argc, char **argv);
 int cmd_demo(int argc, char **argv);

@@ -33,6 +33,7 @@ int main(int argc, char **argv)
         printf("{\"version\":\"%s\"}\n", CLOISTER_VERSION);
         return CLI_EXIT_OK;
     }
+    if (strcmp(cmd, "attest") == 0) return cmd_attest(argc - 2, argv + 2);
     if (strcmp(cmd, "hpke") == 0) return cmd_hpke(argc - 2, argv + 2);
     if (strcmp(cmd, "envelope") == 0) return cmd_envelope(argc - 2, argv + 2);
     if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 2, argv + 2);

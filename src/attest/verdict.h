@@ -1,0 +1,55 @@
+/* verdict.h — policy and verdict: one call from evidence bytes to a decision.
+ *
+ * Policy file (JSON; unknown keys are rejected, naming the key):
+ *   {
+ *     "allow_debug": false,                   default false
+ *     "tcb_statuses": ["UpToDate"],           accepted TCB statuses, default ["UpToDate"]
+ *     "allowed_advisories": [],               advisory ids tolerated, default none
+ *     "require_crls": true,                   missing CRLs reject, default true
+ *     "require_tcb": true,                    missing TCB Info/QE Identity reject, default true
+ *     "max_collateral_age": 2592000,          seconds since issue, optional
+ *     "report_data": "hex",                   expected report data (64 bytes), optional
+ *     "at": "2025-06-19T10:56:11Z",           evaluation time, optional (default: now)
+ *     "sgx": [{"mrenclave": "hex", "mrsigner": "hex", "isvprodid": 0, "min_isvsvn": 0}],
+ *     "tdx": [{"mrtd": "hex", "rtmr0": "hex", "rtmr1": "hex", "rtmr2": "hex", "rtmr3": "hex"}],
+ *     "snp": [{"measurement": "hex", "host_data": "hex"}],
+ *     "allow_snp_migration_agent": false      default false
+ *   }
+ * In an "sgx"/"tdx"/"snp" list, each entry is a set of fields that must all
+ * match; the evidence must match one entry. A TEE type with no list is not
+ * constrained by measurement.
+ *
+ * Verdict (JSON): status ("accepted"|"rejected"), tee, tcb_status, advisories,
+ * measurements, report_data, debug, collateral {...}, reasons [{code, message}].
+ * The TCB status computed is reported even when the evidence is rejected. */
+#ifndef CLO_ATTEST_VERDICT_H
+#define CLO_ATTEST_VERDICT_H
+
+#include "attest/dcap.h"
+#include "attest/snp.h"
+
+typedef struct clo_policy clo_policy;
+
+/* The default policy: debug forbidden, UpToDate only, CRLs and TCB collateral required. */
+CLO_MUST_CHECK clo_err clo_policy_default(clo_policy **out);
+/* Parse a policy file; on error `msg` names the offending key or value. */
+CLO_MUST_CHECK clo_err clo_policy_parse(clo_bytes json, clo_policy **out, char *msg,
+                                        size_t msg_cap);
+void clo_policy_free(clo_policy *p);
+/* The policy's evaluation time, if it sets one. */
+int clo_policy_time(const clo_policy *p, int64_t *at);
+
+typedef struct {
+    int64_t at;             /* evaluation time */
+    const clo_x509 *anchor; /* NULL: built-in anchors */
+} clo_verify_opts;
+
+/* Verify evidence (a DCAP quote or an SNP report, binary or hex text) against
+ * collateral and a policy. Writes the verdict (a JSON document) to *verdict_json
+ * (malloc'd, the caller frees it) and sets *accepted. Returns an error only when
+ * no verdict can be written at all (out of memory). */
+CLO_MUST_CHECK clo_err clo_attest_verify(clo_bytes evidence, const clo_dcap_collateral *col,
+                                         const clo_policy *policy, const clo_verify_opts *opts,
+                                         char **verdict_json, int *accepted);
+
+#endif

@@ -1,0 +1,183 @@
+/* cmd_attest.c — `cloister attest verify`: evidence + collateral + policy -> verdict. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "attest/verdict.h"
+#include "base/timefmt.h"
+#include "cli/cli.h"
+
+#define EXIT_REJECTED 4
+#define MAX_FILE      ((size_t)16 << 20)
+
+static int read_file(const char *path, clo_buf *out)
+{
+    FILE *f = fopen(path, "rb");
+    char chunk[65536];
+    size_t n;
+    clo_buf_init(out, MAX_FILE);
+    if (!f) return -1;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (clo_buf_append(out, chunk, n).code) {
+            fclose(f);
+            clo_buf_free(out);
+            return -2;
+        }
+    fclose(f);
+    return 0;
+}
+
+/* Every regular file of dir except `skip` (the evidence), recognised by content. */
+static int load_dir(const char *dir, const char *skip, clo_dcap_collateral *col, size_t *used)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    struct stat st, skip_st;
+    int have_skip = skip && stat(skip, &skip_st) == 0;
+    if (!d) {
+        fprintf(stderr, "error: --collateral: cannot open directory '%s': %s\n", dir,
+                strerror(errno));
+        return CLI_EXIT_FAIL;
+    }
+    *used = 0;
+    while ((e = readdir(d))) {
+        char path[4096];
+        clo_buf b;
+        if (e->d_name[0] == '.') continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+        if (have_skip && st.st_ino == skip_st.st_ino && st.st_dev == skip_st.st_dev) continue;
+        if (read_file(path, &b) != 0) continue; /* unreadable or too large: not collateral */
+        if (clo_dcap_collateral_add(col, clo_buf_view(&b)).code == CLO_OK_CODE) (*used)++;
+        clo_buf_free(&b);
+    }
+    closedir(d);
+    return CLI_EXIT_OK;
+}
+
+static void print_human(const char *verdict_json)
+{
+    json_error_t e;
+    json_t *v = json_loads(verdict_json, 0, &e), *r;
+    size_t i;
+    if (!v) return;
+    printf("%s: %s evidence, TCB status %s\n", json_string_value(json_object_get(v, "status")),
+           json_string_value(json_object_get(v, "tee")),
+           json_is_string(json_object_get(v, "tcb_status"))
+               ? json_string_value(json_object_get(v, "tcb_status"))
+               : "unknown");
+    json_array_foreach(json_object_get(v, "advisories"), i, r)
+        printf("  advisory %s\n", json_string_value(r));
+    json_array_foreach(json_object_get(v, "reasons"), i, r)
+        printf("  reason [%s] %s\n", json_string_value(json_object_get(r, "code")),
+               json_string_value(json_object_get(r, "message")));
+    json_decref(v);
+}
+
+static int verify(int argc, char **argv)
+{
+    cli_opt o[] = {
+        {"evidence", "FILE", "a DCAP quote or SEV-SNP report (binary or hex text)", 1, NULL},
+        {"collateral", "DIR", "directory of collateral files, recognised by content", 0, NULL},
+        {"policy", "FILE", "policy (JSON); default: debug forbidden, UpToDate only, CRLs required",
+         0, NULL},
+        {"at", "TIME", "evaluation time, RFC 3339 UTC (default: the policy's, else now)", 0, NULL},
+        {"anchor", "FILE", "trust anchor certificate (PEM/DER) instead of the built-in roots", 0,
+         NULL},
+        {"json", NULL, "print the verdict document (JSON)", 0, NULL},
+    };
+    cli_spec spec = {
+        "cloister attest verify --evidence FILE [--collateral DIR] [--policy FILE] [--at TIME] "
+        "[--json]",
+        "Verify attestation evidence and decide it against a policy. Exit status: 0 accepted, "
+        "4 rejected, 1 input/output error, 2 usage error.",
+        o, sizeof o / sizeof o[0]};
+    int done, rc = cli_parse(&spec, argc, argv, &done);
+    if (rc || done) return rc;
+
+    clo_buf ev = {0}, pol = {0}, anc = {0};
+    clo_policy *policy = NULL;
+    clo_dcap_collateral col;
+    clo_x509 *anchor = NULL;
+    char *verdict = NULL, msg[256];
+    int accepted = 0;
+    clo_dcap_collateral_init(&col);
+    rc = CLI_EXIT_FAIL;
+    const char *ev_path = cli_get(&spec, "evidence");
+    if (read_file(ev_path, &ev) != 0) {
+        fprintf(stderr, "error: --evidence: cannot read '%s'\n", ev_path);
+        goto out;
+    }
+    if (cli_get(&spec, "policy")) {
+        if (read_file(cli_get(&spec, "policy"), &pol) != 0) {
+            fprintf(stderr, "error: --policy: cannot read '%s'\n", cli_get(&spec, "policy"));
+            goto out;
+        }
+        if (clo_policy_parse(clo_buf_view(&pol), &policy, msg, sizeof msg).code) {
+            fprintf(stderr, "error: --policy: %s\n", msg);
+            rc = CLI_EXIT_USAGE;
+            goto out;
+        }
+    } else if (clo_policy_default(&policy).code) {
+        goto out;
+    }
+    if (cli_get(&spec, "anchor")) {
+        clo_dcap_collateral tmp;
+        clo_dcap_collateral_init(&tmp);
+        int ok = read_file(cli_get(&spec, "anchor"), &anc) == 0 &&
+                 clo_dcap_collateral_add(&tmp, clo_buf_view(&anc)).code == CLO_OK_CODE &&
+                 tmp.ncerts == 1;
+        if (ok) {
+            anchor = tmp.certs[0];
+            tmp.ncerts = 0;
+        }
+        clo_dcap_collateral_free(&tmp);
+        if (!ok) {
+            fprintf(stderr, "error: --anchor: '%s' is not one certificate\n",
+                    cli_get(&spec, "anchor"));
+            rc = CLI_EXIT_USAGE;
+            goto out;
+        }
+    }
+    int64_t at = (int64_t)time(NULL);
+    (void)clo_policy_time(policy, &at);
+    if (cli_get(&spec, "at") && clo_time_parse(cli_get(&spec, "at"), &at).code) {
+        fprintf(stderr, "error: --at: '%s' is not an RFC 3339 UTC time (2025-06-19T10:56:11Z)\n",
+                cli_get(&spec, "at"));
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
+    size_t used = 0;
+    if (cli_get(&spec, "collateral") &&
+        load_dir(cli_get(&spec, "collateral"), ev_path, &col, &used) != CLI_EXIT_OK)
+        goto out;
+    clo_verify_opts vo = {at, anchor};
+    if (clo_attest_verify(clo_buf_view(&ev), &col, policy, &vo, &verdict, &accepted).code) goto out;
+    if (cli_get(&spec, "json"))
+        puts(verdict);
+    else
+        print_human(verdict);
+    rc = accepted ? CLI_EXIT_OK : EXIT_REJECTED;
+out:
+    free(verdict);
+    clo_x509_free(anchor);
+    clo_policy_free(policy);
+    clo_dcap_collateral_free(&col);
+    clo_buf_free(&ev);
+    clo_buf_free(&pol);
+    clo_buf_free(&anc);
+    return rc;
+}
+
+int cmd_attest(int argc, char **argv)
+{
+    const char *sub = argc > 0 ? argv[0] : "";
+    if (strcmp(sub, "verify") == 0) return verify(argc - 1, argv + 1);
+    FILE *f = strcmp(sub, "--help") == 0 ? stdout : stderr;
+    fprintf(f, "usage: cloister attest verify [options]   (--help for details)\n");
+    return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}

@@ -1,0 +1,94 @@
+// attest_test.mjs — `cloister attest verify` on every real case in ../shared/testvectors,
+// with the outcomes of tests/attest/*_cases.json (from the README there):
+// permissive policies accept with the stated TCB status; the default policy
+// rejects for the right reasons; bad policies and arguments are usage errors.
+// Usage: node attest_test.mjs /path/to/cloister TESTVECTORS_DIR TESTS_DIR
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const [bin, tv, testsDir] = process.argv.slice(2);
+const tmp = mkdtempSync(join(tmpdir(), "clo-attest-"));
+let passed = 0, failed = 0;
+const check = (name, ok, extra = "") => (ok ? passed++ : (failed++, console.log(`FAIL ${name} ${extra}`)));
+const policy = (obj) => { const p = join(tmp, `p${passed + failed}.json`); writeFileSync(p, JSON.stringify(obj)); return p; };
+function verify(args) {
+  const r = spawnSync(bin, ["attest", "verify", "--json", ...args], { encoding: "utf8" });
+  let doc = null;
+  try { doc = JSON.parse(r.stdout); } catch { /* not JSON */ }
+  return { rc: r.status, doc, err: r.stderr };
+}
+const codes = (doc) => (doc?.reasons ?? []).map((r) => r.code).sort();
+
+const dcap = JSON.parse(readFileSync(join(testsDir, "attest/dcap_cases.json"), "utf8")).cases;
+for (const c of dcap) {
+  const dir = join(tv, c.dir), ev = ["--evidence", join(dir, "quote.bin"), "--collateral", dir, "--at", c.at];
+  const open = policy({ tcb_statuses: ["UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded",
+                                       "OutOfDate", "OutOfDateConfigurationNeeded", "TcbLevelNotSupported"],
+                        allowed_advisories: c.advisories, require_tcb: c.tcb_status !== "missing collateral",
+                        allow_debug: true });
+  const r = verify([...ev, "--policy", open]);
+  if (c.chain !== "ok") {
+    check(`${c.dir} rejected: ${c.chain}`, r.rc === 4 && r.doc.reasons.some((x) => x.message.includes(c.chain)), JSON.stringify(r.doc?.reasons));
+    continue;
+  }
+  const want = c.tcb_status === "missing collateral" ? null : c.tcb_status;
+  check(`${c.dir} accepted (permissive)`, r.rc === 0 && r.doc.status === "accepted" && r.doc.tcb_status === want &&
+        r.doc.tee === c.tee && JSON.stringify(r.doc.advisories) === JSON.stringify(c.advisories), JSON.stringify(r.doc));
+  // the default policy: UpToDate only, CRLs and TCB collateral required, no advisories
+  const d = verify(ev);
+  const wantAccept = c.tcb_status === "UpToDate" && !r.doc.debug;
+  check(`${c.dir} default policy ${wantAccept ? "accepts" : "rejects"}`, d.rc === (wantAccept ? 0 : 4) && d.doc.tcb_status === want,
+        JSON.stringify(d.doc?.reasons));
+  if (!wantAccept) check(`${c.dir} default reason`, codes(d.doc).includes(c.tcb_status === "missing collateral" ? "tcb_missing" : "tcb_status"));
+  // a debug TEE is refused by default, whatever else holds
+  if (r.doc.debug) check(`${c.dir} is debug: refused by default`, codes(d.doc).includes("debug"));
+  // measurement pinning: the right value accepts, a wrong one rejects
+  const m = r.doc.measurements, key = c.tee === "tdx" ? "mrtd" : "mrenclave";
+  const good = c.tee === "tdx" ? { tdx: [{ mrtd: m.mrtd, rtmr0: m.rtmr0 }] } : { sgx: [{ mrenclave: m.mrenclave, mrsigner: m.mrsigner }] };
+  const base = JSON.parse(readFileSync(open, "utf8"));
+  check(`${c.dir} pinned ${key}`, verify([...ev, "--policy", policy({ ...base, ...good })]).rc === 0);
+  const bad = JSON.parse(JSON.stringify(good));
+  const entry = (bad.tdx ?? bad.sgx)[0];
+  entry[key] = "00" + entry[key].slice(2);
+  const b = verify([...ev, "--policy", policy({ ...base, ...bad })]);
+  check(`${c.dir} wrong ${key} rejected`, b.rc === 4 && codes(b.doc).includes("measurement"));
+  // report_data binding
+  const rd = verify([...ev, "--policy", policy({ ...base, report_data: "ff".repeat(64) })]);
+  check(`${c.dir} report_data mismatch rejected`, rd.rc === 4 && codes(rd.doc).includes("report_data"));
+  // outside the window
+  const late = verify(["--evidence", join(dir, "quote.bin"), "--collateral", dir, "--at", "2030-01-01T00:00:00Z", "--policy", open]);
+  check(`${c.dir} rejected in 2030`, late.rc === 4 && late.doc.reasons[0].code === "evidence");
+}
+
+const snp = JSON.parse(readFileSync(join(testsDir, "attest/snp_cases.json"), "utf8")).cases;
+for (const c of snp) {
+  const dir = join(tv, c.dir), ev = ["--evidence", join(dir, "report.bin"), "--collateral", dir, "--at", c.at];
+  const r = verify([...ev, "--policy", policy({ require_crls: false, allow_debug: true })]);
+  check(`${c.dir} accepted (no CRL required, debug allowed)`, r.rc === 0 && r.doc.tee === "snp" && r.doc.tcb_status === "UpToDate" &&
+        r.doc.measurements.measurement === c.measurement && r.doc.debug === c.debug, JSON.stringify(r.doc));
+  const d = verify(ev);
+  const want = ["crl_missing", ...(c.debug ? ["debug"] : [])].sort();
+  check(`${c.dir} default policy rejects: ${want}`, d.rc === 4 && JSON.stringify(codes(d.doc)) === JSON.stringify(want), JSON.stringify(d.doc?.reasons));
+  const pin = verify([...ev, "--policy", policy({ require_crls: false, allow_debug: true, snp: [{ measurement: "00".repeat(48) }] })]);
+  check(`${c.dir} wrong measurement rejected`, pin.rc === 4 && codes(pin.doc).includes("measurement"));
+}
+
+// usage errors name what is wrong
+const q = join(tv, "intel-dcap/sgx-v3-dcapqvl/quote.bin");
+const unk = spawnSync(bin, ["attest", "verify", "--evidence", q, "--policy", policy({ allow_debgu: true })], { encoding: "utf8" });
+check("unknown policy key named", unk.status === 2 && unk.stderr.includes("allow_debgu"), unk.stderr);
+const badStatus = spawnSync(bin, ["attest", "verify", "--evidence", q, "--policy", policy({ tcb_statuses: ["Fine"] })], { encoding: "utf8" });
+check("unknown TCB status refused", badStatus.status === 2 && badStatus.stderr.includes("tcb_statuses"));
+check("bad --at", spawnSync(bin, ["attest", "verify", "--evidence", q, "--at", "yesterday"]).status === 2);
+check("missing evidence file", spawnSync(bin, ["attest", "verify", "--evidence", join(tmp, "none")]).status === 1);
+const junk = join(tmp, "junk.bin");
+writeFileSync(junk, "not a quote at all");
+const j = verify(["--evidence", junk]);
+check("junk evidence rejected with a reason", j.rc === 4 && j.doc.reasons[0].code === "evidence");
+check("--help", spawnSync(bin, ["attest", "verify", "--help"], { encoding: "utf8" }).stdout.includes("usage: cloister attest verify"));
+
+rmSync(tmp, { recursive: true, force: true });
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
