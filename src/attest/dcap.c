@@ -67,6 +67,15 @@ static int json_has_key(clo_bytes in, const char *key)
     return 0;
 }
 
+/* PEM collateral: certificates and CRLs; other blocks (keys, ...) are ignored. */
+static clo_err add_pem_block(void *ctx, const char *label, clo_bytes der)
+{
+    clo_dcap_collateral *col = ctx;
+    if (strcmp(label, "CERTIFICATE") == 0) return add_cert(col, der);
+    if (strcmp(label, "X509 CRL") == 0) return add_crl(col, der);
+    return CLO_OK;
+}
+
 clo_err clo_dcap_collateral_add(clo_dcap_collateral *col, clo_bytes in)
 {
     size_t i = 0;
@@ -82,26 +91,9 @@ clo_err clo_dcap_collateral_add(clo_dcap_collateral *col, clo_bytes in)
         return clo_buf_append_bytes(dst, in);
     }
     if (clo_pem_is(in)) {
-        clo_cur c = clo_cur_init(in);
-        size_t added = 0;
-        for (;;) {
-            char label[CLO_PEM_LABEL_MAX];
-            clo_buf der;
-            int found;
-            clo_buf_init(&der, 1 << 20);
-            clo_err e = clo_pem_next(&c, label, &der, &found);
-            if (!e.code && found) {
-                if (strcmp(label, "CERTIFICATE") == 0)
-                    e = add_cert(col, clo_buf_view(&der));
-                else if (strcmp(label, "X509 CRL") == 0)
-                    e = add_crl(col, clo_buf_view(&der));
-                added++;
-            }
-            clo_buf_free(&der);
-            CLO_TRY(e);
-            if (!found) break;
-        }
-        CLO_ENSURE(added > 0, CLO_E_FORMAT, "collateral: unrecognised content");
+        size_t blocks;
+        CLO_TRY(clo_pem_foreach(in, add_pem_block, col, &blocks));
+        CLO_ENSURE(blocks > 0, CLO_E_FORMAT, "collateral: unrecognised content");
         return CLO_OK;
     }
     /* DER: a certificate or a CRL (both are SEQUENCEs; let the parsers decide) */
@@ -127,40 +119,14 @@ static void chain_free(chain *ch)
 
 static clo_err parse_pck_chain(clo_bytes pem, chain *ch)
 {
-    clo_cur c = clo_cur_init(pem);
-    ch->n = 0;
-    for (;;) {
-        char label[CLO_PEM_LABEL_MAX];
-        clo_buf der;
-        int found;
-        clo_buf_init(&der, 1 << 16);
-        clo_err e = clo_pem_next(&c, label, &der, &found);
-        if (!e.code && found) {
-            if (strcmp(label, "CERTIFICATE") != 0)
-                e = CLO_ERR(CLO_E_FORMAT, "dcap: PCK chain holds a non-certificate block");
-            else if (ch->n == CHAIN_MAX)
-                e = CLO_ERR(CLO_E_FORMAT, "dcap: PCK chain too long");
-            else if (clo_x509_parse(clo_buf_view(&der), &ch->c[ch->n]).code)
-                e = CLO_ERR(CLO_E_FORMAT, "dcap: PCK chain certificate does not parse");
-            else
-                ch->n++;
-        }
-        clo_buf_free(&der);
-        if (e.code) {
-            chain_free(ch);
-            return e;
-        }
-        if (!found) break;
+    clo_err e = clo_x509_parse_pem(pem, ch->c, CHAIN_MAX, &ch->n);
+    CLO_ENSURE(e.code == CLO_OK_CODE, e.code == CLO_E_LIMIT ? CLO_E_FORMAT : e.code,
+               e.code == CLO_E_LIMIT ? "dcap: PCK chain too long"
+                                     : "dcap: PCK chain does not parse");
+    if (ch->n < 2) {
+        chain_free(ch);
+        return CLO_ERR(CLO_E_FORMAT, "dcap: PCK chain has fewer than two certificates");
     }
-    /* Trailing bytes after the last PEM block: only whitespace and NULs (some QEs pad). */
-    CLO_ENSURE(ch->n >= 2, CLO_E_FORMAT, "dcap: PCK chain has fewer than two certificates");
-    return CLO_OK;
-}
-
-static clo_err check_window(const clo_x509 *c, int64_t at, const char *before, const char *after)
-{
-    CLO_ENSURE(at >= clo_x509_not_before(c), CLO_E_STALE, before);
-    CLO_ENSURE(at <= clo_x509_not_after(c), CLO_E_STALE, after);
     return CLO_OK;
 }
 
@@ -200,8 +166,8 @@ static clo_err tcb_signer(const clo_dcap_collateral *col, const clo_x509 *anchor
     for (size_t i = 0; i < col->ncerts; i++) {
         const clo_x509 *c = col->certs[i];
         if (clo_x509_is_ca(c) || clo_x509_check_issued_by(c, anchor).code) continue;
-        CLO_TRY(check_window(c, at, "dcap: TCB Signing certificate not yet valid",
-                             "dcap: TCB Signing certificate expired"));
+        CLO_TRY(clo_x509_check_time(c, at, "dcap: TCB Signing certificate not yet valid",
+                                    "dcap: TCB Signing certificate expired"));
         CLO_ENSURE(!root_crl || !clo_x509_crl_lists(root_crl, c), CLO_E_POLICY,
                    "dcap: TCB Signing certificate revoked");
         *out = c;
@@ -312,12 +278,12 @@ clo_err clo_dcap_verify(const clo_quote *q, const clo_dcap_collateral *col,
                 "dcap: PCK CA certificate not issued by the trust anchor");
     CLO_FAIL_IF(clo_x509_check_issued_by(leaf, ca).code != CLO_OK_CODE, CLO_E_AUTH,
                 "dcap: PCK certificate not issued by the PCK CA");
-    CLO_CHECK(check_window(anchor, opts->at, "dcap: trust anchor not yet valid",
-                           "dcap: trust anchor expired"));
-    CLO_CHECK(check_window(ca, opts->at, "dcap: PCK CA certificate not yet valid",
-                           "dcap: PCK CA certificate expired"));
-    CLO_CHECK(check_window(leaf, opts->at, "dcap: PCK certificate not yet valid",
-                           "dcap: PCK certificate expired"));
+    CLO_CHECK(clo_x509_check_time(anchor, opts->at, "dcap: trust anchor not yet valid",
+                                  "dcap: trust anchor expired"));
+    CLO_CHECK(clo_x509_check_time(ca, opts->at, "dcap: PCK CA certificate not yet valid",
+                                  "dcap: PCK CA certificate expired"));
+    CLO_CHECK(clo_x509_check_time(leaf, opts->at, "dcap: PCK certificate not yet valid",
+                                  "dcap: PCK certificate expired"));
 
     /* Revocation, when the CRLs are given (whether they must be is policy's call). */
     CLO_CHECK(find_crl(col, ca, opts->at, &k_pck_crl, &crl));

@@ -6,7 +6,6 @@
 
 #include "base/ct.h"
 #include "base/der.h"
-#include "base/pem.h"
 #include "crypto/sig.h"
 
 extern const unsigned char clo_anchor_amd_milan[], clo_anchor_amd_genoa[], clo_anchor_amd_turin[];
@@ -154,24 +153,11 @@ static void certset_free(certset *s)
 
 static clo_err certset_add_pem(certset *s, const unsigned char *pem, unsigned long len)
 {
-    clo_cur c = clo_cur_init(CLO_BYTES(pem, len));
-    for (;;) {
-        char label[CLO_PEM_LABEL_MAX];
-        clo_buf der;
-        int found;
-        clo_buf_init(&der, 1 << 16);
-        clo_err e = clo_pem_next(&c, label, &der, &found);
-        if (!e.code && found) {
-            if (s->n == sizeof s->certs / sizeof s->certs[0])
-                e = CLO_ERR(CLO_E_LIMIT, "snp: too many anchor certificates");
-            else
-                e = clo_x509_parse(clo_buf_view(&der), &s->certs[s->n]);
-            if (!e.code) s->n++;
-        }
-        clo_buf_free(&der);
-        CLO_TRY(e);
-        if (!found) return CLO_OK;
-    }
+    size_t n;
+    CLO_TRY(clo_x509_parse_pem(CLO_BYTES(pem, len), s->certs + s->n,
+                               sizeof s->certs / sizeof s->certs[0] - s->n, &n));
+    s->n += n;
+    return CLO_OK;
 }
 
 static clo_err builtin_anchors(certset *s)
@@ -180,13 +166,6 @@ static clo_err builtin_anchors(certset *s)
     CLO_TRY(certset_add_pem(s, clo_anchor_amd_milan, clo_anchor_amd_milan_size));
     CLO_TRY(certset_add_pem(s, clo_anchor_amd_genoa, clo_anchor_amd_genoa_size));
     return certset_add_pem(s, clo_anchor_amd_turin, clo_anchor_amd_turin_size);
-}
-
-static clo_err window(const clo_x509 *c, int64_t at, const char *before, const char *after)
-{
-    CLO_ENSURE(at >= clo_x509_not_before(c), CLO_E_STALE, before);
-    CLO_ENSURE(at <= clo_x509_not_after(c), CLO_E_STALE, after);
-    return CLO_OK;
 }
 
 clo_err clo_snp_verify(const clo_snp_report *r, const clo_dcap_collateral *col,
@@ -233,9 +212,9 @@ clo_err clo_snp_verify(const clo_snp_report *r, const clo_dcap_collateral *col,
     }
     CLO_FAIL_IF(clo_x509_check_issued_by(ark, ark).code, CLO_E_AUTH,
                 "snp: trust anchor is not self-signed");
-    CLO_CHECK(window(ark, o->at, "snp: ARK not yet valid", "snp: ARK expired"));
-    CLO_CHECK(window(ask, o->at, "snp: ASK not yet valid", "snp: ASK expired"));
-    CLO_CHECK(window(vcek, o->at, "snp: VCEK not yet valid", "snp: VCEK expired"));
+    CLO_CHECK(clo_x509_check_time(ark, o->at, "snp: ARK not yet valid", "snp: ARK expired"));
+    CLO_CHECK(clo_x509_check_time(ask, o->at, "snp: ASK not yet valid", "snp: ASK expired"));
+    CLO_CHECK(clo_x509_check_time(vcek, o->at, "snp: VCEK not yet valid", "snp: VCEK expired"));
     res->vcek_not_before = clo_x509_not_before(vcek);
     res->vcek_not_after = clo_x509_not_after(vcek);
 

@@ -99,3 +99,23 @@ clo_err clo_pem_next(clo_cur *c, char label[CLO_PEM_LABEL_MAX], clo_buf *der, in
     *found = 1;
     return CLO_OK;
 }
+
+clo_err clo_pem_foreach(clo_bytes text, clo_pem_fn fn, void *ctx, size_t *count)
+{
+    clo_cur c = clo_cur_init(text);
+    clo_err err = CLO_OK;
+    *count = 0;
+    for (;;) {
+        char label[CLO_PEM_LABEL_MAX];
+        clo_buf der;
+        int found;
+        clo_buf_init(&der, (size_t)1 << 20);
+        err = clo_pem_next(&c, label, &der, &found);
+        if (!err.code && found) {
+            err = fn(ctx, label, clo_buf_view(&der));
+            (*count)++;
+        }
+        clo_buf_free(&der);
+        if (err.code || !found) return err;
+    }
+}

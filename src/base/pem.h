@@ -16,6 +16,11 @@ CLO_MUST_CHECK clo_err clo_base64_decode(clo_buf *out, clo_bytes in);
 CLO_MUST_CHECK clo_err clo_pem_next(clo_cur *c, char label[CLO_PEM_LABEL_MAX], clo_buf *der,
                                     int *found);
 
+/* Call fn(ctx, label, der) for every PEM block of text, in order; stops at the
+ * first error (a malformed block, or fn's). *count gets the number of blocks. */
+typedef clo_err (*clo_pem_fn)(void *ctx, const char *label, clo_bytes der);
+CLO_MUST_CHECK clo_err clo_pem_foreach(clo_bytes text, clo_pem_fn fn, void *ctx, size_t *count);
+
 /* 1 if the bytes look like PEM text (start with a BEGIN line, after whitespace). */
 int clo_pem_is(clo_bytes in);
 

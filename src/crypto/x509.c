@@ -1,6 +1,8 @@
 /* x509.c — certificate and CRL wrappers over OpenSSL 3.0. */
 #include "crypto/x509.h"
 
+#include "base/pem.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -58,6 +60,43 @@ void clo_x509_free(clo_x509 *cert)
     X509_free(cert->x);
     clo_buf_free(&cert->der);
     free(cert);
+}
+
+typedef struct {
+    clo_x509 **out;
+    size_t max, n;
+} pem_certs;
+
+static clo_err one_cert(void *ctx, const char *label, clo_bytes der)
+{
+    pem_certs *pc = ctx;
+    CLO_ENSURE(strcmp(label, "CERTIFICATE") == 0, CLO_E_FORMAT,
+               "x509: PEM block is not a certificate");
+    CLO_ENSURE(pc->n < pc->max, CLO_E_LIMIT, "x509: too many certificates");
+    CLO_TRY(clo_x509_parse(der, &pc->out[pc->n]));
+    pc->n++;
+    return CLO_OK;
+}
+
+clo_err clo_x509_parse_pem(clo_bytes pem, clo_x509 **out, size_t max, size_t *n)
+{
+    pem_certs pc = {out, max, 0};
+    size_t blocks;
+    clo_err err = clo_pem_foreach(pem, one_cert, &pc, &blocks);
+    if (err.code) {
+        for (size_t i = 0; i < pc.n; i++) clo_x509_free(out[i]);
+        pc.n = 0;
+    }
+    *n = pc.n;
+    return err;
+}
+
+clo_err clo_x509_check_time(const clo_x509 *cert, int64_t at, const char *not_yet,
+                            const char *expired)
+{
+    CLO_ENSURE(at >= clo_x509_not_before(cert), CLO_E_STALE, not_yet);
+    CLO_ENSURE(at <= clo_x509_not_after(cert), CLO_E_STALE, expired);
+    return CLO_OK;
 }
 
 clo_bytes clo_x509_der(const clo_x509 *cert)

@@ -23,6 +23,12 @@ void clo_x509_free(clo_x509 *cert);
 clo_bytes clo_x509_der(const clo_x509 *cert);
 int64_t clo_x509_not_before(const clo_x509 *cert);
 int64_t clo_x509_not_after(const clo_x509 *cert);
+/* Every CERTIFICATE block of PEM text, parsed into out[0..*n), at most max.
+ * Any other block label is CLO_E_FORMAT. On error nothing is left allocated. */
+CLO_MUST_CHECK clo_err clo_x509_parse_pem(clo_bytes pem, clo_x509 **out, size_t max, size_t *n);
+/* CLO_E_STALE with `not_yet` / `expired` unless notBefore <= at <= notAfter. */
+CLO_MUST_CHECK clo_err clo_x509_check_time(const clo_x509 *cert, int64_t at, const char *not_yet,
+                                           const char *expired);
 /* 1 if basicConstraints says CA:TRUE. */
 int clo_x509_is_ca(const clo_x509 *cert);
 /* 1 if both certificates carry the same public key. */
