@@ -59,3 +59,35 @@ int clo_der_oid_eq(const clo_der *d, clo_bytes oid)
 {
     return d->tag == CLO_DER_OID && clo_bytes_eq(d->body, oid);
 }
+
+clo_err clo_der_put(clo_buf *b, uint8_t tag, clo_bytes body)
+{
+    uint8_t hdr[6];
+    size_t n = 0;
+    CLO_ENSURE(body.len <= 0xffffffffu, CLO_E_LIMIT, "der: body too large");
+    hdr[n++] = tag;
+    if (body.len < 0x80) {
+        hdr[n++] = (uint8_t)body.len;
+    } else {
+        int bytes = body.len > 0xffffff ? 4 : body.len > 0xffff ? 3 : body.len > 0xff ? 2 : 1;
+        hdr[n++] = (uint8_t)(0x80 | bytes);
+        for (int i = bytes - 1; i >= 0; i--) hdr[n++] = (uint8_t)(body.len >> (8 * i));
+    }
+    CLO_TRY(clo_buf_append(b, hdr, n));
+    return clo_buf_append_bytes(b, body);
+}
+
+clo_err clo_der_put_uint(clo_buf *b, uint8_t tag, uint64_t v)
+{
+    uint8_t be[9];
+    size_t n = 0;
+    int started = 0;
+    for (int i = 7; i >= 0; i--) {
+        uint8_t byte = (uint8_t)(v >> (8 * i));
+        if (!started && byte == 0 && i > 0) continue;
+        if (!started && (byte & 0x80)) be[n++] = 0; /* keep it non-negative */
+        started = 1;
+        be[n++] = byte;
+    }
+    return clo_der_put(b, tag, CLO_BYTES(be, n));
+}

@@ -29,4 +29,10 @@ CLO_MUST_CHECK clo_err clo_der_uint(const clo_der *d, uint64_t *out);
 /* 1 if d is an OBJECT IDENTIFIER whose contents equal oid (contents octets). */
 int clo_der_oid_eq(const clo_der *d, clo_bytes oid);
 
+/* ---- writing (for the simulated TEE's certificates) ---- */
+/* Append tag || minimal definite length || body. */
+CLO_MUST_CHECK clo_err clo_der_put(clo_buf *b, uint8_t tag, clo_bytes body);
+/* Append a non-negative INTEGER (or, with tag ENUMERATED, an enumeration). */
+CLO_MUST_CHECK clo_err clo_der_put_uint(clo_buf *b, uint8_t tag, uint64_t v);
+
 #endif

@@ -53,5 +53,6 @@ int cmd_attest(int argc, char **argv);
 int cmd_hpke(int argc, char **argv);
 int cmd_envelope(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
 
 #endif

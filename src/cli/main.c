@@ -37,6 +37,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "hpke") == 0) return cmd_hpke(argc - 2, argv + 2);
     if (strcmp(cmd, "envelope") == 0) return cmd_envelope(argc - 2, argv + 2);
     if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 2, argv + 2);
+    if (strcmp(cmd, "sim") == 0) return cmd_sim(argc - 2, argv + 2);
     fprintf(stderr, "error: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return CLI_EXIT_USAGE;

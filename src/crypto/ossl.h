@@ -19,4 +19,8 @@ typedef struct {
 /* The fetched algorithms, or NULL if OpenSSL could not provide them. */
 const clo_ossl_algs *clo_ossl(void);
 
+/* The OpenSSL key inside a signing key (borrowed), for certificate creation. */
+#include "crypto/sig.h"
+EVP_PKEY *clo_ec_key_evp(const clo_ec_key *key);
+
 #endif

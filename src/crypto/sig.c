@@ -15,6 +15,7 @@
 
 #include "base/ct.h"
 #include "base/secret.h"
+#include "crypto/ossl.h"
 
 static const char *md_name(clo_hash_alg alg)
 {
@@ -280,6 +281,113 @@ clo_err clo_ecdsa_verify_raw(clo_curve curve, clo_hash_alg hash, clo_bytes pub, 
     ECDSA_SIG_free(s);
     CLO_ENSURE(len > 0 && (size_t)len <= sizeof der, CLO_E_CRYPTO, "ecdsa signature encoding");
     return clo_ecdsa_verify_der(curve, hash, pub, msg, CLO_BYTES(der, (size_t)len));
+}
+
+/* ---- ECDSA signing keys ---- */
+
+struct clo_ec_key {
+    EVP_PKEY *pkey;
+    clo_curve curve;
+};
+
+EVP_PKEY *clo_ec_key_evp(const clo_ec_key *key)
+{
+    return key->pkey;
+}
+
+static clo_err wrap_ec(EVP_PKEY *pk, clo_ec_key **out)
+{
+    char group[32] = {0};
+    size_t glen = 0;
+    clo_ec_key *k = calloc(1, sizeof *k);
+    if (!k) {
+        EVP_PKEY_free(pk);
+        return CLO_ERR(CLO_E_NOMEM, "ec key");
+    }
+    k->pkey = pk;
+    if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                       &glen) != 1)
+        glen = 0;
+    if (strcmp(group, "prime256v1") == 0) {
+        k->curve = CLO_CURVE_P256;
+    } else if (strcmp(group, "secp384r1") == 0) {
+        k->curve = CLO_CURVE_P384;
+    } else {
+        clo_ec_key_free(k);
+        return CLO_ERR(CLO_E_UNSUPPORTED, "ec key: curve is not P-256 or P-384");
+    }
+    *out = k;
+    return CLO_OK;
+}
+
+clo_err clo_ec_key_generate(clo_ec_key **out, clo_curve curve)
+{
+    CLO_ENSURE(curve == CLO_CURVE_P256 || curve == CLO_CURVE_P384, CLO_E_UNSUPPORTED,
+               "ec key curve");
+    EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve == CLO_CURVE_P256 ? "P-256" : "P-384");
+    CLO_ENSURE(pk != NULL, CLO_E_CRYPTO, "ec keygen");
+    return wrap_ec(pk, out);
+}
+
+clo_err clo_ec_key_load(clo_ec_key **out, clo_bytes der)
+{
+    const unsigned char *p = der.ptr;
+    EVP_PKEY *pk = d2i_AutoPrivateKey_ex(NULL, &p, (long)der.len, NULL, NULL);
+    CLO_ENSURE(pk != NULL && p == der.ptr + der.len, CLO_E_KEY, "ec key: not a PKCS#8 private key");
+    if (!EVP_PKEY_is_a(pk, "EC")) {
+        EVP_PKEY_free(pk);
+        return CLO_ERR(CLO_E_KEY, "ec key: not an EC key");
+    }
+    return wrap_ec(pk, out);
+}
+
+clo_err clo_ec_key_save(const clo_ec_key *key, clo_buf *out)
+{
+    unsigned char *der = NULL;
+    int n = i2d_PrivateKey(key->pkey, &der);
+    CLO_ENSURE(n > 0, CLO_E_CRYPTO, "ec key: encode");
+    clo_err e = clo_buf_append(out, der, (size_t)n);
+    OPENSSL_clear_free(der, (size_t)n);
+    return e;
+}
+
+clo_err clo_ec_key_public(const clo_ec_key *key, uint8_t *out, size_t cap, size_t *len)
+{
+    unsigned char *enc = NULL;
+    size_t n = EVP_PKEY_get1_encoded_public_key(key->pkey, &enc);
+    int ok = n > 0 && n <= cap && enc;
+    if (ok) memcpy(out, enc, n);
+    OPENSSL_free(enc);
+    CLO_ENSURE(ok, CLO_E_KEY, "ec key: public key encoding");
+    *len = n;
+    return CLO_OK;
+}
+
+clo_err clo_ec_key_sign(const clo_ec_key *key, clo_hash_alg hash, clo_bytes msg, uint8_t *sig)
+{
+    unsigned char der[160];
+    size_t dlen = sizeof der, fs = clo_curve_size(key->curve);
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    CLO_ENSURE(m != NULL, CLO_E_NOMEM, "ec sign");
+    int ok = EVP_DigestSignInit_ex(m, NULL, md_name(hash), NULL, NULL, key->pkey, NULL) == 1 &&
+             EVP_DigestSign(m, der, &dlen, msg.ptr, msg.len) == 1;
+    EVP_MD_CTX_free(m);
+    CLO_ENSURE(ok, CLO_E_CRYPTO, "ec sign");
+    const unsigned char *p = der;
+    ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)dlen);
+    CLO_ENSURE(s != NULL, CLO_E_CRYPTO, "ec sign: signature encoding");
+    ok = BN_bn2binpad(ECDSA_SIG_get0_r(s), sig, (int)fs) == (int)fs &&
+         BN_bn2binpad(ECDSA_SIG_get0_s(s), sig + fs, (int)fs) == (int)fs;
+    ECDSA_SIG_free(s);
+    CLO_ENSURE(ok, CLO_E_CRYPTO, "ec sign: signature encoding");
+    return CLO_OK;
+}
+
+void clo_ec_key_free(clo_ec_key *key)
+{
+    if (!key) return;
+    EVP_PKEY_free(key->pkey);
+    free(key);
 }
 
 /* ---- RSA-PSS ---- */

@@ -53,6 +53,21 @@ CLO_MUST_CHECK clo_err clo_ecdsa_verify_der(clo_curve curve, clo_hash_alg hash, 
 CLO_MUST_CHECK clo_err clo_ecdsa_verify_raw(clo_curve curve, clo_hash_alg hash, clo_bytes pub,
                                             clo_bytes msg, clo_bytes sig);
 
+/* ---- ECDSA signing keys (P-256/P-384; the simulated TEE's CAs and QE) ---- */
+typedef struct clo_ec_key clo_ec_key;
+
+CLO_MUST_CHECK clo_err clo_ec_key_generate(clo_ec_key **out, clo_curve curve);
+/* Load / save a private key as PKCS#8 DER. The saved bytes are secret. */
+CLO_MUST_CHECK clo_err clo_ec_key_load(clo_ec_key **out, clo_bytes pkcs8_der);
+CLO_MUST_CHECK clo_err clo_ec_key_save(const clo_ec_key *key, clo_buf *out);
+/* The public key as an uncompressed SEC1 point. */
+CLO_MUST_CHECK clo_err clo_ec_key_public(const clo_ec_key *key, uint8_t *out, size_t cap,
+                                         size_t *len);
+/* Sign msg (hashed with `hash`); sig receives r||s, 2 * clo_curve_size bytes. */
+CLO_MUST_CHECK clo_err clo_ec_key_sign(const clo_ec_key *key, clo_hash_alg hash, clo_bytes msg,
+                                       uint8_t *sig);
+void clo_ec_key_free(clo_ec_key *key);
+
 /* ---- RSA-PSS ---- */
 /* spki is a DER SubjectPublicKeyInfo (rsaEncryption or RSASSA-PSS). MGF1 uses `hash`. */
 CLO_MUST_CHECK clo_err clo_rsa_pss_verify(clo_bytes spki, clo_hash_alg hash, size_t salt_size,

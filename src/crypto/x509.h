@@ -48,6 +48,36 @@ CLO_MUST_CHECK clo_err clo_x509_extension(const clo_x509 *cert, const char *oid,
 /* The subject's common name (truncated to cap - 1 bytes), for messages. */
 void clo_x509_subject_cn(const clo_x509 *cert, char *out, size_t cap);
 
+/* ---- creation (the simulated TEE's PKI) ---- */
+#include "crypto/sig.h"
+
+#define CLO_X509_MAX_EXTRA_EXT 4
+
+typedef struct {
+    const char *cn, *org; /* subject common name and organisation */
+    uint64_t serial;
+    int64_t not_before, not_after;
+    int is_ca;
+    const clo_ec_key *key;  /* the subject's key (its public half goes in) */
+    const clo_x509 *issuer; /* NULL: self-signed */
+    const clo_ec_key *issuer_key;
+    struct {
+        const char *oid; /* dotted */
+        clo_bytes value; /* the extnValue contents (DER) */
+    } ext[CLO_X509_MAX_EXTRA_EXT];
+    size_t next;
+} clo_x509_spec;
+
+/* Create and sign (ECDSA with SHA-256) a certificate. */
+CLO_MUST_CHECK clo_err clo_x509_create(const clo_x509_spec *spec, clo_x509 **out);
+/* Create and sign a CRL of `issuer` listing the given certificates; append its DER. */
+CLO_MUST_CHECK clo_err clo_x509_crl_create(const clo_x509 *issuer, const clo_ec_key *issuer_key,
+                                           int64_t this_update, int64_t next_update,
+                                           const clo_x509 *const *revoked, size_t nrevoked,
+                                           clo_buf *der_out);
+/* Append the certificate as PEM text. */
+CLO_MUST_CHECK clo_err clo_x509_to_pem(const clo_x509 *cert, clo_buf *out);
+
 /* ---- CRLs ---- */
 CLO_MUST_CHECK clo_err clo_x509_crl_parse(clo_bytes der, clo_x509_crl **out);
 void clo_x509_crl_free(clo_x509_crl *crl);

@@ -75,6 +75,27 @@ for (const c of snp) {
   check(`${c.dir} wrong measurement rejected`, pin.rc === 4 && codes(pin.doc).includes("measurement"));
 }
 
+// the simulated TEE: one verifier, accepted only under its root with debug allowed
+{
+  const d = join(tmp, "sim");
+  const init = spawnSync(bin, ["sim", "init", "--dir", d], { encoding: "utf8" });
+  check("sim init", init.status === 0 && JSON.parse(init.stdout).anchor === join(d, "root_ca.der"), init.stderr);
+  const rd = "ab".repeat(64), mrtd = "cd".repeat(48);
+  const qf = join(tmp, "sim-quote.bin");
+  const q = spawnSync(bin, ["sim", "quote", "--dir", d, "--report-data", rd, "--mrtd", mrtd, "--out", qf], { encoding: "utf8" });
+  check("sim quote", q.status === 0, q.stderr);
+  const base = ["--evidence", qf, "--collateral", join(d, "collateral")], anchor = ["--anchor", join(d, "root_ca.der")];
+  const ok = verify([...base, ...anchor, "--policy", policy({ allow_debug: true, tdx: [{ mrtd }], report_data: rd })]);
+  check("sim quote accepted under its root with debug allowed", ok.rc === 0 && ok.doc.tcb_status === "UpToDate" && ok.doc.debug === true, JSON.stringify(ok.doc));
+  const def = verify([...base, ...anchor]);
+  check("sim quote rejected by the default policy (debug)", def.rc === 4 && JSON.stringify(codes(def.doc)) === '["debug"]', JSON.stringify(def.doc?.reasons));
+  const intel = verify([...base, "--policy", policy({ allow_debug: true })]);
+  check("sim quote rejected under the Intel root", intel.rc === 4 && intel.doc.reasons[0].message.includes("PCK chain root is not the trust anchor"));
+  const hex = spawnSync(bin, ["sim", "quote", "--dir", d, "--report-data", rd], { encoding: "utf8" });
+  check("sim quote as hex JSON", hex.status === 0 && /^[0-9a-f]+$/.test(JSON.parse(hex.stdout).quote));
+  check("sim quote without init", spawnSync(bin, ["sim", "quote", "--dir", join(tmp, "none"), "--report-data", rd]).status === 1);
+}
+
 // usage errors name what is wrong
 const q = join(tv, "intel-dcap/sgx-v3-dcapqvl/quote.bin");
 const unk = spawnSync(bin, ["attest", "verify", "--evidence", q, "--policy", policy({ allow_debgu: true })], { encoding: "utf8" });

@@ -20,7 +20,8 @@ function run(...args) {
 // --help on every command and subcommand, exit 0, text on stdout
 for (const cmd of [[], ["hpke"], ["hpke", "keygen"], ["hpke", "seal"], ["hpke", "open"], ["envelope"],
                    ["envelope", "seal"], ["envelope", "open"], ["envelope", "reply-seal"],
-                   ["envelope", "reply-open"], ["envelope", "inspect"], ["demo"]]) {
+                   ["envelope", "reply-open"], ["envelope", "inspect"], ["demo"], ["attest", "verify"],
+                   ["sim", "init"], ["sim", "quote"]]) {
   const r = run(...cmd, "--help");
   check(`--help ${cmd.join(" ")}`, r.rc === 0 && /usage: cloister/.test(r.out), r.err);
 }

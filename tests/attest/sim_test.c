@@ -1,0 +1,200 @@
+/* sim_test.c — the simulated TEE through the real verifier: accepted only under
+ * its own root and a policy that allows debug; rejected by default and under the
+ * Intel root; and the revocation cases no real evidence allows (a CRL listing
+ * the PCK certificate, the PCK CA, the TCB Signing certificate). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "attest/sim.h"
+#include "attest/verdict.h"
+
+#define NOW 1767225600 /* 2026-01-01T00:00:00Z */
+
+typedef struct {
+    clo_sim sim;
+    clo_buf quote;
+    clo_dcap_collateral col;
+    clo_sim_quote_params qp;
+} fixture;
+
+static void collateral(fixture *f, int64_t at)
+{
+    clo_dcap_collateral_init(&f->col);
+    for (size_t i = 0; i < CLO_SIM_COLLATERAL; i++) {
+        clo_buf b;
+        clo_buf_init(&b, 1 << 20);
+        assert_int_equal(clo_sim_collateral(&f->sim, at, i, &b).code, CLO_OK_CODE);
+        assert_int_equal(clo_dcap_collateral_add(&f->col, clo_buf_view(&b)).code, CLO_OK_CODE);
+        clo_buf_free(&b);
+    }
+}
+
+static int setup(void **state)
+{
+    static fixture f;
+    memset(&f, 0, sizeof f);
+    if (clo_sim_create(&f.sim, NOW).code) return -1;
+    memset(f.qp.report_data, 0x5a, 64);
+    memset(f.qp.mrtd, 0x3c, 48);
+    clo_buf_init(&f.quote, 1 << 16);
+    if (clo_sim_quote(&f.sim, &f.qp, &f.quote).code) return -1;
+    collateral(&f, NOW);
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    clo_dcap_collateral_free(&f->col);
+    clo_buf_free(&f->quote);
+    clo_sim_free(&f->sim);
+    return 0;
+}
+
+/* Verify with a policy (NULL: default) and an anchor; return the verdict document. */
+static json_t *verdict(fixture *f, const clo_dcap_collateral *col, const char *policy_json,
+                       const clo_x509 *anchor, int64_t at, int *accepted)
+{
+    clo_policy *p;
+    char msg[128], *out;
+    if (policy_json)
+        assert_int_equal(clo_policy_parse(clo_bytes_str(policy_json), &p, msg, sizeof msg).code,
+                         CLO_OK_CODE);
+    else
+        assert_int_equal(clo_policy_default(&p).code, CLO_OK_CODE);
+    clo_verify_opts o = {at, anchor};
+    assert_int_equal(clo_attest_verify(clo_buf_view(&f->quote), col, p, &o, &out, accepted).code,
+                     CLO_OK_CODE);
+    json_error_t e;
+    json_t *v = json_loads(out, 0, &e);
+    assert_non_null(v);
+    free(out);
+    clo_policy_free(p);
+    return v;
+}
+
+static const char *first_reason(json_t *v)
+{
+    return json_string_value(
+        json_object_get(json_array_get(json_object_get(v, "reasons"), 0), "message"));
+}
+
+static void test_accepted_under_sim_root_and_debug_policy(void **state)
+{
+    fixture *f = *state;
+    int ok;
+    json_t *v = verdict(f, &f->col, "{\"allow_debug\":true}", f->sim.root, NOW + 60, &ok);
+    if (!ok) fail_msg("rejected: %s", first_reason(v));
+    assert_string_equal(json_string_value(json_object_get(v, "tee")), "tdx");
+    assert_string_equal(json_string_value(json_object_get(v, "tcb_status")), "UpToDate");
+    assert_true(json_is_true(json_object_get(v, "debug")));
+    const char *mrtd =
+        json_string_value(json_object_get(json_object_get(v, "measurements"), "mrtd"));
+    assert_int_equal(strspn(mrtd, "3c"), 96);
+    const char *rd = json_string_value(json_object_get(v, "report_data"));
+    assert_int_equal(strspn(rd, "5a"), 128);
+    json_decref(v);
+}
+
+static void test_rejected_by_default_and_under_intel_root(void **state)
+{
+    fixture *f = *state;
+    int ok;
+    json_t *v = verdict(f, &f->col, NULL, f->sim.root, NOW + 60, &ok);
+    assert_false(ok);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(v, "reasons"), 0), "code")),
+                        "debug");
+    assert_string_equal(json_string_value(json_object_get(v, "tcb_status")),
+                        "UpToDate"); /* still reported */
+    json_decref(v);
+    v = verdict(f, &f->col, "{\"allow_debug\":true}", NULL, NOW + 60, &ok);
+    assert_false(ok);
+    assert_non_null(strstr(first_reason(v), "dcap: PCK chain root is not the trust anchor"));
+    json_decref(v);
+    v = verdict(f, &f->col, "{\"allow_debug\":true}", f->sim.root, NOW + 31 * 86400, &ok);
+    assert_false(ok);
+    assert_non_null(strstr(first_reason(v), "expired"));
+    json_decref(v);
+}
+
+/* Replace one CRL of the collateral with one that lists `who`. */
+static void revoked(fixture *f, const clo_x509 *issuer, const clo_ec_key *key, const clo_x509 *who,
+                    const char *want)
+{
+    clo_dcap_collateral col;
+    clo_buf crl;
+    int ok;
+    clo_dcap_collateral_init(&col);
+    clo_buf_init(&crl, 1 << 16);
+    for (size_t i = 0; i < CLO_SIM_COLLATERAL; i++) {
+        clo_buf b;
+        clo_buf_init(&b, 1 << 20);
+        int replaced = (i == 2 && issuer == f->sim.ca) || (i == 3 && issuer == f->sim.root);
+        if (replaced)
+            assert_int_equal(
+                clo_x509_crl_create(issuer, key, NOW, NOW + 86400 * 30, &who, 1, &b).code,
+                CLO_OK_CODE);
+        else
+            assert_int_equal(clo_sim_collateral(&f->sim, NOW, i, &b).code, CLO_OK_CODE);
+        assert_int_equal(clo_dcap_collateral_add(&col, clo_buf_view(&b)).code, CLO_OK_CODE);
+        clo_buf_free(&b);
+    }
+    json_t *v = verdict(f, &col, "{\"allow_debug\":true}", f->sim.root, NOW + 60, &ok);
+    assert_false(ok);
+    if (!strstr(first_reason(v), want)) fail_msg("got '%s', want '%s'", first_reason(v), want);
+    json_decref(v);
+    clo_buf_free(&crl);
+    clo_dcap_collateral_free(&col);
+}
+
+static void test_revocation(void **state)
+{
+    fixture *f = *state;
+    revoked(f, f->sim.ca, f->sim.ca_key, f->sim.pck, "dcap: PCK certificate revoked");
+    revoked(f, f->sim.root, f->sim.root_key, f->sim.ca, "dcap: PCK CA certificate revoked");
+    revoked(f, f->sim.root, f->sim.root_key, f->sim.tcb, "dcap: TCB Signing certificate revoked");
+}
+
+static void test_parts_round_trip(void **state)
+{
+    fixture *f = *state;
+    clo_sim copy;
+    memset(&copy, 0, sizeof copy);
+    for (size_t i = 0; i < CLO_SIM_PARTS; i++) {
+        clo_buf b;
+        clo_buf_init(&b, 1 << 16);
+        assert_int_equal(clo_sim_save_part(&f->sim, i, &b).code, CLO_OK_CODE);
+        assert_int_equal(clo_sim_load_part(&copy, i, clo_buf_view(&b)).code, CLO_OK_CODE);
+        clo_buf_free(&b);
+    }
+    clo_buf q;
+    clo_buf_init(&q, 1 << 16);
+    assert_int_equal(clo_sim_quote(&copy, &f->qp, &q).code, CLO_OK_CODE);
+    clo_quote parsed;
+    clo_dcap_result r;
+    clo_dcap_opts o = {NOW + 60, f->sim.root};
+    assert_int_equal(clo_quote_parse(clo_buf_view(&q), &parsed).code, CLO_OK_CODE);
+    assert_int_equal(clo_dcap_verify(&parsed, &f->col, &o, &r).code, CLO_OK_CODE);
+    assert_true(r.tcb_evaluated);
+    clo_buf_free(&q);
+    clo_sim_free(&copy);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_accepted_under_sim_root_and_debug_policy),
+        cmocka_unit_test(test_rejected_by_default_and_under_intel_root),
+        cmocka_unit_test(test_revocation),
+        cmocka_unit_test(test_parts_round_trip),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
