@@ -272,6 +272,9 @@ clo_err clo_dcap_verify(const clo_quote *q, const clo_dcap_collateral *col,
     CLO_FAIL_IF(ch.n != 3, CLO_E_FORMAT, "dcap: PCK chain is not leaf, CA, root");
     CLO_FAIL_IF(!clo_x509_same_key(root, anchor), CLO_E_POLICY,
                 "dcap: PCK chain root is not the trust anchor");
+    /* Its own bytes are not vouched for by the anchor: it must verify as self-signed. */
+    CLO_FAIL_IF(clo_x509_check_issued_by(root, root).code != CLO_OK_CODE, CLO_E_AUTH,
+                "dcap: PCK chain root is not self-signed");
     CLO_FAIL_IF(clo_x509_check_issued_by(anchor, anchor).code != CLO_OK_CODE, CLO_E_AUTH,
                 "dcap: trust anchor is not self-signed");
     CLO_FAIL_IF(clo_x509_check_issued_by(ca, anchor).code != CLO_OK_CODE, CLO_E_AUTH,

@@ -376,6 +376,70 @@ static void test_tcb_binding_checks(void **state)
     unload(&l);
 }
 
+/* Walk every field of the structure (header, body, signature data, certification
+ * data): flipping the first byte of any of them must be rejected, by the parser or
+ * by the verifier. */
+static void test_tamper_walks_every_field(void **state)
+{
+    (void)state;
+    static const size_t header[] = {0, 2, 4, 8, 10, 12, 28};
+    static const size_t sgx_report[] = {0, 16, 20, 48, 64, 96, 128, 160, 256, 258, 260, 320};
+    static const size_t td_report[] = {0,   16,  64,  112, 120, 128, 136, 184, 232,
+                                       280, 328, 376, 424, 472, 520, 584, 600};
+    const json_t *c;
+    size_t i, total = 0;
+    json_array_foreach(json_object_get(g_cases, "cases"), i, c)
+    {
+        if (strcmp(tv_str(c, "chain"), "ok") != 0) continue;
+        loaded l;
+        load_case(c, &l, NULL);
+        const uint8_t *base = l.quote_file.ptr;
+        size_t offs[128], n = 0, body = l.q.version == 5 ? 54 : 48;
+        for (size_t k = 0; k < sizeof header / sizeof header[0]; k++) offs[n++] = header[k];
+        if (l.q.version == 5) offs[n++] = 48, offs[n++] = 50; /* body type, body size */
+        if (l.q.tee_type == CLO_TEE_TDX) {
+            for (size_t k = 0; k < sizeof td_report / sizeof td_report[0]; k++)
+                if (td_report[k] < l.q.td.raw.len) offs[n++] = body + td_report[k];
+        } else {
+            for (size_t k = 0; k < sizeof sgx_report / sizeof sgx_report[0]; k++)
+                offs[n++] = body + sgx_report[k];
+        }
+        size_t sd = l.q.signed_part.len, qe = (size_t)(l.q.qe_report.raw.ptr - base);
+        offs[n++] = sd;          /* signature data size */
+        offs[n++] = sd + 4;      /* signature */
+        offs[n++] = sd + 4 + 64; /* attestation key */
+        if (l.q.version > 3)
+            offs[n++] = sd + 4 + 128, offs[n++] = sd + 4 + 130; /* cert data type 6, size */
+        for (size_t k = 0; k < sizeof sgx_report / sizeof sgx_report[0]; k++)
+            offs[n++] = qe + sgx_report[k];
+        offs[n++] = qe + 384; /* QE report signature */
+        offs[n++] = qe + 448; /* QE auth data size */
+        offs[n++] = (size_t)(l.q.qe_auth_data.ptr - base);
+        size_t chain = (size_t)(l.q.pck_chain.ptr - base);
+        offs[n++] = chain - 6; /* cert data type 5 */
+        offs[n++] = chain - 4; /* its size */
+        offs[n++] = chain + 30, offs[n++] = chain + l.q.pck_chain.len / 2,
+        offs[n++] = chain + l.q.pck_chain.len - 40;
+        for (size_t k = 0; k < n; k++) {
+            clo_buf mod;
+            clo_quote q2;
+            clo_dcap_result r;
+            clo_dcap_opts o = {l.at, NULL};
+            clo_buf_init(&mod, 1 << 20);
+            assert_int_equal(clo_buf_append(&mod, base, l.q.quote_size).code, CLO_OK_CODE);
+            mod.ptr[offs[k]] ^= 0x01;
+            clo_err e = clo_quote_parse(clo_buf_view(&mod), &q2);
+            if (!e.code) e = clo_dcap_verify(&q2, &l.col, &o, &r);
+            if (!e.code)
+                fail_msg("%s: flipping the field at %zu was accepted", tv_str(c, "dir"), offs[k]);
+            clo_buf_free(&mod);
+            total++;
+        }
+        unload(&l);
+    }
+    printf("  tamper walk: %zu field alterations, all rejected\n", total);
+}
+
 /* Structure: every truncation fails to parse; version, key type and TEE are checked. */
 static void test_parser_strictness(void **state)
 {
@@ -422,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_time_outside_windows),
         cmocka_unit_test(test_tampering_each_region),
         cmocka_unit_test(test_collateral_tampering),
+        cmocka_unit_test(test_tamper_walks_every_field),
         cmocka_unit_test(test_tcb_binding_checks),
         cmocka_unit_test(test_fortanix_without_root_crl),
         cmocka_unit_test(test_every_case_verifies_at_its_time),
