@@ -1,6 +1,7 @@
 /* snp.c — SEV-SNP report parsing and verification (see snp.h). */
 #include "attest/snp.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -160,7 +161,7 @@ static clo_err certset_add_pem(certset *s, const unsigned char *pem, unsigned lo
     return CLO_OK;
 }
 
-static clo_err builtin_anchors(certset *s)
+static clo_err builtin_load(certset *s)
 {
     s->n = 0;
     CLO_TRY(certset_add_pem(s, clo_anchor_amd_milan, clo_anchor_amd_milan_size));
@@ -168,17 +169,32 @@ static clo_err builtin_anchors(certset *s)
     return certset_add_pem(s, clo_anchor_amd_turin, clo_anchor_amd_turin_size);
 }
 
+/* The built-in ASK/ARK chains, parsed once per process (a certificate parse costs
+ * ~140 us in OpenSSL 3.0); never freed, reachable from this static. */
+static certset g_builtin;
+static int g_builtin_ok;
+static pthread_once_t g_builtin_once = PTHREAD_ONCE_INIT;
+
+static void builtin_init(void)
+{
+    if (builtin_load(&g_builtin).code == CLO_OK_CODE)
+        g_builtin_ok = 1;
+    else
+        certset_free(&g_builtin);
+}
+
 clo_err clo_snp_verify(const clo_snp_report *r, const clo_dcap_collateral *col,
                        const clo_snp_opts *o, clo_snp_result *res)
 {
-    certset builtin = {0};
     const clo_x509 *vcek = NULL, *ask = NULL, *ark = NULL;
     uint8_t point[97], hwid_len;
     size_t plen;
     clo_bytes hwid;
     clo_err err = CLO_OK;
     memset(res, 0, sizeof *res);
-    CLO_CHECK(builtin_anchors(&builtin));
+    pthread_once(&g_builtin_once, builtin_init);
+    CLO_FAIL_IF(!g_builtin_ok, CLO_E_CRYPTO, "snp: built-in AMD anchors do not load");
+    const certset *builtin = &g_builtin;
 
     /* The endorsement key: the collateral's non-CA certificate with an AMD productName. */
     unsigned signing_key = (r->flags >> 2) & 7;
@@ -195,19 +211,20 @@ clo_err clo_snp_verify(const clo_snp_report *r, const clo_dcap_collateral *col,
         if (col->certs[i] != vcek &&
             clo_x509_check_issued_by(vcek, col->certs[i]).code == CLO_OK_CODE)
             ask = col->certs[i];
-    for (size_t i = 0; i < builtin.n && !ask; i++)
-        if (clo_x509_check_issued_by(vcek, builtin.certs[i]).code == CLO_OK_CODE)
-            ask = builtin.certs[i];
+    for (size_t i = 0; i < builtin->n && !ask; i++)
+        if (clo_x509_check_issued_by(vcek, builtin->certs[i]).code == CLO_OK_CODE)
+            ask = builtin->certs[i];
     CLO_FAIL_IF(ask == NULL, CLO_E_AUTH, "snp: VCEK not issued by a known ASK");
     if (o->ark) {
         CLO_FAIL_IF(clo_x509_check_issued_by(ask, o->ark).code, CLO_E_POLICY,
                     "snp: ASK not issued by the trust anchor");
         ark = o->ark;
     } else {
-        for (size_t i = 0; i < builtin.n && !ark; i++)
-            if (clo_x509_check_issued_by(builtin.certs[i], builtin.certs[i]).code == CLO_OK_CODE &&
-                clo_x509_check_issued_by(ask, builtin.certs[i]).code == CLO_OK_CODE)
-                ark = builtin.certs[i];
+        for (size_t i = 0; i < builtin->n && !ark; i++)
+            if (clo_x509_check_issued_by(builtin->certs[i], builtin->certs[i]).code ==
+                    CLO_OK_CODE &&
+                clo_x509_check_issued_by(ask, builtin->certs[i]).code == CLO_OK_CODE)
+                ark = builtin->certs[i];
         CLO_FAIL_IF(ark == NULL, CLO_E_POLICY, "snp: ASK not issued by an AMD root key (ARK)");
     }
     CLO_FAIL_IF(clo_x509_check_issued_by(ark, ark).code, CLO_E_AUTH,
@@ -263,6 +280,5 @@ clo_err clo_snp_verify(const clo_snp_report *r, const clo_dcap_collateral *col,
                     CLO_E_POLICY, "snp: VCEK hwID does not match CHIP_ID");
     }
 out:
-    certset_free(&builtin);
     return err;
 }
