@@ -65,4 +65,18 @@ typedef struct {
 CLO_MUST_CHECK clo_err clo_dcap_verify(const clo_quote *q, const clo_dcap_collateral *col,
                                        const clo_dcap_opts *opts, clo_dcap_result *out);
 
+/* A verifier that keeps what it has verified: each PCK chain (by its SHA-256)
+ * with the CRL checks for it, and the TCB Info / QE Identity, each with the
+ * window in which those checks hold. Later quotes from a known platform cost
+ * their two signatures and the TCB evaluation. Outside a window everything is
+ * checked again. `col` and `anchor` are borrowed and must outlive the verifier.
+ * Not thread-safe: one per thread. */
+typedef struct clo_dcap_verifier clo_dcap_verifier;
+CLO_MUST_CHECK clo_err clo_dcap_verifier_new(clo_dcap_verifier **out,
+                                             const clo_dcap_collateral *col,
+                                             const clo_x509 *anchor);
+void clo_dcap_verifier_free(clo_dcap_verifier *v);
+CLO_MUST_CHECK clo_err clo_dcap_verifier_verify(clo_dcap_verifier *v, const clo_quote *q,
+                                                int64_t at, clo_dcap_result *out);
+
 #endif

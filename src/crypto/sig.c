@@ -249,23 +249,65 @@ static clo_err ec_pub_key(clo_curve curve, clo_bytes pub, EVP_PKEY **out)
     return CLO_OK;
 }
 
-clo_err clo_ecdsa_verify_der(clo_curve curve, clo_hash_alg hash, clo_bytes pub, clo_bytes msg,
-                             clo_bytes der_sig)
-{
+/* ---- reusable ECDSA public keys ---- */
+
+struct clo_ec_pub {
     EVP_PKEY *pkey;
-    CLO_ENSURE(md_name(hash) != NULL, CLO_E_UNSUPPORTED, "ecdsa hash");
-    CLO_TRY(ec_pub_key(curve, pub, &pkey));
-    /* OpenSSL re-encodes the parsed signature and compares it with the input, so
-     * BER variants and trailing bytes are rejected. */
-    clo_err err = digest_verify(pkey, md_name(hash), msg, der_sig, NULL, NULL);
-    EVP_PKEY_free(pkey);
+    EVP_PKEY_CTX *vctx; /* verify context, initialised once; guarded by lock */
+    pthread_mutex_t lock;
+    clo_curve curve;
+};
+
+clo_err clo_ec_pub_new(clo_ec_pub **out, clo_curve curve, clo_bytes pub)
+{
+    clo_err err = CLO_OK;
+    *out = NULL;
+    clo_ec_pub *k = calloc(1, sizeof *k);
+    CLO_ENSURE(k != NULL, CLO_E_NOMEM, "ecdsa key");
+    k->curve = curve;
+    if (pthread_mutex_init(&k->lock, NULL) != 0) {
+        free(k);
+        return CLO_ERR(CLO_E_NOMEM, "ecdsa key lock");
+    }
+    CLO_CHECK(ec_pub_key(curve, pub, &k->pkey));
+    k->vctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+    CLO_FAIL_IF(k->vctx == NULL || EVP_PKEY_verify_init(k->vctx) != 1, CLO_E_CRYPTO,
+                "ecdsa verify init");
+    *out = k;
+out:
+    if (err.code) clo_ec_pub_free(k);
     return err;
 }
 
-clo_err clo_ecdsa_verify_raw(clo_curve curve, clo_hash_alg hash, clo_bytes pub, clo_bytes msg,
-                             clo_bytes sig)
+void clo_ec_pub_free(clo_ec_pub *key)
 {
-    size_t fs = clo_curve_size(curve);
+    if (!key) return;
+    EVP_PKEY_CTX_free(key->vctx);
+    EVP_PKEY_free(key->pkey);
+    pthread_mutex_destroy(&key->lock);
+    free(key);
+}
+
+clo_err clo_ec_pub_verify_der(const clo_ec_pub *ckey, clo_hash_alg hash, clo_bytes msg,
+                              clo_bytes der_sig)
+{
+    clo_ec_pub *key = (clo_ec_pub *)(uintptr_t)ckey; /* the lock is not the key's value */
+    uint8_t digest[CLO_HASH_MAX_SIZE];
+    CLO_ENSURE(clo_hash_size(hash) != 0, CLO_E_UNSUPPORTED, "ecdsa hash");
+    CLO_TRY(clo_hash(hash, msg, digest));
+    /* OpenSSL re-encodes the parsed signature and compares it with the input, so
+     * BER variants and trailing bytes are rejected. */
+    pthread_mutex_lock(&key->lock);
+    int rc = EVP_PKEY_verify(key->vctx, der_sig.ptr, der_sig.len, digest, clo_hash_size(hash));
+    pthread_mutex_unlock(&key->lock);
+    CLO_ENSURE(rc == 1, CLO_E_AUTH, "signature");
+    return CLO_OK;
+}
+
+clo_err clo_ec_pub_verify_raw(const clo_ec_pub *key, clo_hash_alg hash, clo_bytes msg,
+                              clo_bytes sig)
+{
+    size_t fs = clo_curve_size(key->curve);
     uint8_t der[2 * 48 + 16];
     uint8_t *p = der;
     CLO_ENSURE(sig.len == 2 * fs, CLO_E_AUTH, "ecdsa raw signature length");
@@ -280,7 +322,29 @@ clo_err clo_ecdsa_verify_raw(clo_curve curve, clo_hash_alg hash, clo_bytes pub, 
     int len = i2d_ECDSA_SIG(s, &p);
     ECDSA_SIG_free(s);
     CLO_ENSURE(len > 0 && (size_t)len <= sizeof der, CLO_E_CRYPTO, "ecdsa signature encoding");
-    return clo_ecdsa_verify_der(curve, hash, pub, msg, CLO_BYTES(der, (size_t)len));
+    return clo_ec_pub_verify_der(key, hash, msg, CLO_BYTES(der, (size_t)len));
+}
+
+/* One-shot forms: a key object for one verification. */
+clo_err clo_ecdsa_verify_der(clo_curve curve, clo_hash_alg hash, clo_bytes pub, clo_bytes msg,
+                             clo_bytes der_sig)
+{
+    clo_ec_pub *k;
+    CLO_TRY(clo_ec_pub_new(&k, curve, pub));
+    clo_err err = clo_ec_pub_verify_der(k, hash, msg, der_sig);
+    clo_ec_pub_free(k);
+    return err;
+}
+
+clo_err clo_ecdsa_verify_raw(clo_curve curve, clo_hash_alg hash, clo_bytes pub, clo_bytes msg,
+                             clo_bytes sig)
+{
+    clo_ec_pub *k;
+    CLO_ENSURE(sig.len == 2 * clo_curve_size(curve), CLO_E_AUTH, "ecdsa raw signature length");
+    CLO_TRY(clo_ec_pub_new(&k, curve, pub));
+    clo_err err = clo_ec_pub_verify_raw(k, hash, msg, sig);
+    clo_ec_pub_free(k);
+    return err;
 }
 
 /* ---- ECDSA signing keys ---- */

@@ -53,6 +53,16 @@ CLO_MUST_CHECK clo_err clo_ecdsa_verify_der(clo_curve curve, clo_hash_alg hash, 
 CLO_MUST_CHECK clo_err clo_ecdsa_verify_raw(clo_curve curve, clo_hash_alg hash, clo_bytes pub,
                                             clo_bytes msg, clo_bytes sig);
 
+/* A public key set up once for many verifications (warm attestation paths):
+ * creating the OpenSSL key and context costs more than the verification. */
+typedef struct clo_ec_pub clo_ec_pub;
+CLO_MUST_CHECK clo_err clo_ec_pub_new(clo_ec_pub **out, clo_curve curve, clo_bytes pub);
+void clo_ec_pub_free(clo_ec_pub *key);
+CLO_MUST_CHECK clo_err clo_ec_pub_verify_der(const clo_ec_pub *key, clo_hash_alg hash,
+                                             clo_bytes msg, clo_bytes der_sig);
+CLO_MUST_CHECK clo_err clo_ec_pub_verify_raw(const clo_ec_pub *key, clo_hash_alg hash,
+                                             clo_bytes msg, clo_bytes sig);
+
 /* ---- ECDSA signing keys (P-256/P-384; the simulated TEE's CAs and QE) ---- */
 typedef struct clo_ec_key clo_ec_key;
 

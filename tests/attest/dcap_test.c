@@ -440,6 +440,59 @@ static void test_tamper_walks_every_field(void **state)
     printf("  tamper walk: %zu field alterations, all rejected\n", total);
 }
 
+/* The warm verifier gives exactly the cold results, re-checks outside its windows,
+ * and still rejects a tampered quote from a platform it has cached. */
+static void test_warm_verifier(void **state)
+{
+    (void)state;
+    const json_t *c;
+    size_t i;
+    json_array_foreach(json_object_get(g_cases, "cases"), i, c)
+    {
+        if (strcmp(tv_str(c, "chain"), "ok") != 0) continue;
+        loaded l;
+        clo_dcap_result cold, warm;
+        clo_dcap_verifier *v;
+        load_case(c, &l, NULL);
+        assert_int_equal(verify_at(&l, l.at, NULL, &cold).code, CLO_OK_CODE);
+        assert_int_equal(clo_dcap_verifier_new(&v, &l.col, NULL).code, CLO_OK_CODE);
+        for (int round = 0; round < 3; round++) { /* first fills the cache, then hits */
+            assert_int_equal(clo_dcap_verifier_verify(v, &l.q, l.at, &warm).code, CLO_OK_CODE);
+            assert_int_equal(warm.tcb_evaluated, cold.tcb_evaluated);
+            assert_int_equal(warm.tcb_status, cold.tcb_status);
+            assert_int_equal(warm.nadv, cold.nadv);
+            assert_int_equal(warm.pck_crl_checked, cold.pck_crl_checked);
+            assert_memory_equal(warm.pck.fmspc, cold.pck.fmspc, 6);
+        }
+        /* outside the window: checked again, and the precise reason */
+        clo_err e = clo_dcap_verifier_verify(v, &l.q, l.window_end + 1, &warm);
+        assert_int_equal(e.code, CLO_E_STALE);
+        assert_int_equal(clo_dcap_verifier_verify(v, &l.q, l.at, &warm).code, CLO_OK_CODE);
+        /* the per-quote checks still run on the cached path */
+        size_t flips[] = {l.q.signed_part.len + 4 + 3,
+                          (size_t)(l.q.qe_report.raw.ptr - l.quote_file.ptr) + 5,
+                          (size_t)(l.q.qe_auth_data.ptr - l.quote_file.ptr), 60};
+        const char *want[] = {"dcap: quote signature", "dcap: QE report signature",
+                              "dcap: QE report data does not bind the attestation key",
+                              "dcap: quote signature"};
+        for (size_t k = 0; k < 4; k++) {
+            clo_buf mod;
+            clo_quote q2;
+            clo_buf_init(&mod, 1 << 20);
+            assert_int_equal(clo_buf_append(&mod, l.quote_file.ptr, l.q.quote_size).code,
+                             CLO_OK_CODE);
+            mod.ptr[flips[k]] ^= 0x01;
+            assert_int_equal(clo_quote_parse(clo_buf_view(&mod), &q2).code, CLO_OK_CODE);
+            e = clo_dcap_verifier_verify(v, &q2, l.at, &warm);
+            assert_string_equal(e.code ? e.what : "accepted", want[k]);
+            clo_buf_free(&mod);
+        }
+        assert_int_equal(clo_dcap_verifier_verify(v, &l.q, l.at, &warm).code, CLO_OK_CODE);
+        clo_dcap_verifier_free(v);
+        unload(&l);
+    }
+}
+
 /* Structure: every truncation fails to parse; version, key type and TEE are checked. */
 static void test_parser_strictness(void **state)
 {
@@ -487,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_tampering_each_region),
         cmocka_unit_test(test_collateral_tampering),
         cmocka_unit_test(test_tamper_walks_every_field),
+        cmocka_unit_test(test_warm_verifier),
         cmocka_unit_test(test_tcb_binding_checks),
         cmocka_unit_test(test_fortanix_without_root_crl),
         cmocka_unit_test(test_every_case_verifies_at_its_time),
