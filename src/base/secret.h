@@ -16,10 +16,6 @@ typedef struct {
     uint8_t b[32];
 } clo_secret32;
 
-typedef struct {
-    uint8_t b[64];
-} clo_secret64;
-
 /* Zero-filled secret memory of n bytes (n > 0), or NULL if it cannot be had
  * (mmap failed, or mlock failed under a memory-lock limit: secrets must not swap). */
 void *clo_secret_alloc(size_t n);

@@ -149,16 +149,6 @@ clo_err clo_x509_ec_point(const clo_x509 *cert, uint8_t *out, size_t cap, size_t
     return CLO_OK;
 }
 
-clo_err clo_x509_spki(const clo_x509 *cert, clo_buf *out)
-{
-    unsigned char *der = NULL;
-    int n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert->x), &der);
-    CLO_ENSURE(n > 0, CLO_E_KEY, "x509: public key");
-    clo_err e = clo_buf_append(out, der, (size_t)n);
-    OPENSSL_free(der);
-    return e;
-}
-
 clo_err clo_x509_extension(const clo_x509 *cert, const char *oid, clo_bytes *value)
 {
     ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);

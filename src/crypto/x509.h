@@ -40,8 +40,6 @@ CLO_MUST_CHECK clo_err clo_x509_check_issued_by(const clo_x509 *cert, const clo_
 /* The subject's EC public key as an uncompressed SEC1 point (65 or 97 bytes). */
 CLO_MUST_CHECK clo_err clo_x509_ec_point(const clo_x509 *cert, uint8_t *out, size_t cap,
                                          size_t *len);
-/* The subject public key info (DER), for RSA-PSS verification of other data. */
-CLO_MUST_CHECK clo_err clo_x509_spki(const clo_x509 *cert, clo_buf *out);
 /* The contents of the extnValue OCTET STRING of the extension with the dotted
  * OID, or CLO_E_FORMAT ("extension absent") if there is none. */
 CLO_MUST_CHECK clo_err clo_x509_extension(const clo_x509 *cert, const char *oid, clo_bytes *value);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "attest/dcap.h"
+#include "cases.h"
 #include "base/jsonraw.h"
 #include "base/timefmt.h"
 #include "tv.h"
@@ -38,20 +39,7 @@ static void load_case(const json_t *c, loaded *l, const char *skip_suffix)
     assert_int_equal(clo_quote_parse(clo_buf_view(&l->quote_file), &l->q).code, CLO_OK_CODE);
     assert_int_equal(clo_time_parse(tv_str(c, "at"), &l->at).code, CLO_OK_CODE);
     assert_int_equal(clo_time_parse(tv_str(c, "window_end"), &l->window_end).code, CLO_OK_CODE);
-    clo_dcap_collateral_init(&l->col);
-    DIR *d = opendir(tv_path(dir));
-    assert_non_null(d);
-    struct dirent *e;
-    size_t recognised = 0;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' || strncmp(e->d_name, "quote.", 6) == 0) continue;
-        if (skip_suffix && strstr(e->d_name, skip_suffix)) continue;
-        snprintf(path, sizeof path, "%s/%s", tv_path(dir), e->d_name);
-        clo_buf f = tv_read_file(path);
-        if (clo_dcap_collateral_add(&l->col, clo_buf_view(&f)).code == CLO_OK_CODE) recognised++;
-        clo_buf_free(&f);
-    }
-    closedir(d);
+    size_t recognised = load_case_collateral(dir, "quote.", skip_suffix, &l->col);
     assert_true(recognised > 0);
 }
 

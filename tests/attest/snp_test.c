@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "attest/snp.h"
+#include "cases.h"
 #include "base/timefmt.h"
 #include "tv.h"
 
@@ -31,18 +32,7 @@ static void load_case(const json_t *c, loaded *l)
     l->file = tv_read_file(path);
     assert_int_equal(clo_snp_report_parse(clo_buf_view(&l->file), &l->r).code, CLO_OK_CODE);
     assert_int_equal(clo_time_parse(tv_str(c, "at"), &l->at).code, CLO_OK_CODE);
-    clo_dcap_collateral_init(&l->col);
-    DIR *d = opendir(tv_path(dir));
-    assert_non_null(d);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.' || strncmp(e->d_name, "report.", 7) == 0) continue;
-        snprintf(path, sizeof path, "%s/%s", tv_path(dir), e->d_name);
-        clo_buf f = tv_read_file(path);
-        CLO_IGNORE(clo_dcap_collateral_add(&l->col, clo_buf_view(&f)));
-        clo_buf_free(&f);
-    }
-    closedir(d);
+    assert_true(load_case_collateral(dir, "report.", NULL, &l->col) > 0);
 }
 
 static void unload(loaded *l)
