@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/ct.h"
@@ -183,26 +184,39 @@ static void builtin_init(void)
         certset_free(&g_builtin);
 }
 
-clo_err clo_snp_verify(const clo_snp_report *r, const clo_dcap_collateral *col,
-                       const clo_snp_opts *o, clo_snp_result *res)
+/* What a verified endorsement chain gives the report checks, and when it holds. */
+typedef struct {
+    clo_ec_pub *key; /* VCEK / VLEK, P-384 */
+    char product[32];
+    int turin, crl_checked;
+    clo_snp_tcb tcb; /* the TCB the VCEK is certified for */
+    uint8_t hwid[64];
+    size_t hwid_len; /* 0: no hwID (VLEK) */
+    int64_t not_before, not_after, from, to;
+} snp_state;
+
+static void snp_state_free(snp_state *st)
+{
+    clo_ec_pub_free(st->key);
+    memset(st, 0, sizeof *st);
+}
+
+static clo_err snp_stage_chain(const clo_dcap_collateral *col, const clo_snp_opts *o, snp_state *st)
 {
     const clo_x509 *vcek = NULL, *ask = NULL, *ark = NULL;
-    uint8_t point[97], hwid_len;
+    uint8_t point[97];
     size_t plen;
     clo_bytes hwid;
     clo_err err = CLO_OK;
-    memset(res, 0, sizeof *res);
+    memset(st, 0, sizeof *st);
     pthread_once(&g_builtin_once, builtin_init);
     CLO_FAIL_IF(!g_builtin_ok, CLO_E_CRYPTO, "snp: built-in AMD anchors do not load");
     const certset *builtin = &g_builtin;
 
     /* The endorsement key: the collateral's non-CA certificate with an AMD productName. */
-    unsigned signing_key = (r->flags >> 2) & 7;
-    CLO_FAIL_IF(signing_key > 1, CLO_E_UNSUPPORTED, "snp: report not signed by a VCEK or VLEK");
-    res->vlek = signing_key == 1;
     for (size_t i = 0; col && i < col->ncerts && !vcek; i++)
         if (!clo_x509_is_ca(col->certs[i]) &&
-            product_name(col->certs[i], res->product, sizeof res->product).code == CLO_OK_CODE)
+            product_name(col->certs[i], st->product, sizeof st->product).code == CLO_OK_CODE)
             vcek = col->certs[i];
     CLO_FAIL_IF(vcek == NULL, CLO_E_POLICY, "snp: no VCEK/VLEK certificate in the collateral");
 
@@ -232,8 +246,13 @@ clo_err clo_snp_verify(const clo_snp_report *r, const clo_dcap_collateral *col,
     CLO_CHECK(clo_x509_check_time(ark, o->at, "snp: ARK not yet valid", "snp: ARK expired"));
     CLO_CHECK(clo_x509_check_time(ask, o->at, "snp: ASK not yet valid", "snp: ASK expired"));
     CLO_CHECK(clo_x509_check_time(vcek, o->at, "snp: VCEK not yet valid", "snp: VCEK expired"));
-    res->vcek_not_before = clo_x509_not_before(vcek);
-    res->vcek_not_after = clo_x509_not_after(vcek);
+    st->not_before = clo_x509_not_before(vcek);
+    st->not_after = clo_x509_not_after(vcek);
+    st->from =
+        st->not_before > clo_x509_not_before(ask) ? st->not_before : clo_x509_not_before(ask);
+    st->to = st->not_after < clo_x509_not_after(ask) ? st->not_after : clo_x509_not_after(ask);
+    if (clo_x509_not_before(ark) > st->from) st->from = clo_x509_not_before(ark);
+    if (clo_x509_not_after(ark) < st->to) st->to = clo_x509_not_after(ark);
 
     /* Revocation: an ARK-issued CRL, when given. */
     for (size_t i = 0; col && i < col->ncrls; i++) {
@@ -246,39 +265,111 @@ clo_err clo_snp_verify(const clo_snp_report *r, const clo_dcap_collateral *col,
                     CLO_E_STALE, "snp: CRL expired");
         CLO_FAIL_IF(clo_x509_crl_lists(crl, ask) || clo_x509_crl_lists(crl, vcek), CLO_E_POLICY,
                     "snp: ASK or VCEK revoked");
-        res->crl_checked = 1;
+        st->crl_checked = 1;
+        if (clo_x509_crl_this_update(crl) > st->from) st->from = clo_x509_crl_this_update(crl);
+        if (clo_x509_crl_next_update(crl) && clo_x509_crl_next_update(crl) < st->to)
+            st->to = clo_x509_crl_next_update(crl);
     }
 
-    /* The report signature. */
     CLO_CHECK(clo_x509_ec_point(vcek, point, sizeof point, &plen));
     CLO_FAIL_IF(plen != 97, CLO_E_KEY, "snp: VCEK key is not P-384");
-    CLO_FAIL_IF(clo_ecdsa_verify_raw(CLO_CURVE_P384, CLO_HASH_SHA384, CLO_BYTES(point, plen),
-                                     r->signed_part, CLO_BYTES(r->sig, 96))
-                    .code,
-                CLO_E_AUTH, "snp: report signature");
+    CLO_CHECK(clo_ec_pub_new(&st->key, CLO_CURVE_P384, CLO_BYTES(point, plen)));
 
-    /* The VCEK was derived for exactly the reported TCB. */
-    int turin = strncmp(res->product, "Turin", 5) == 0;
-    res->reported = clo_snp_tcb_decode(r->reported_tcb, turin);
-    CLO_CHECK(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.1", &res->vcek_tcb.bl, 1));
-    CLO_CHECK(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.2", &res->vcek_tcb.tee, 1));
-    CLO_CHECK(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.3", &res->vcek_tcb.snp, 1));
-    CLO_CHECK(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.8", &res->vcek_tcb.ucode, 1));
-    CLO_CHECK(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.9", &res->vcek_tcb.fmc, turin));
-    CLO_FAIL_IF(memcmp(&res->vcek_tcb, &res->reported, sizeof res->reported) != 0, CLO_E_POLICY,
-                "snp: VCEK TCB does not match REPORTED_TCB");
-
-    /* The VCEK is this chip's (VLEKs are not chip-specific). */
-    if (!res->vlek) {
-        CLO_FAIL_IF(r->flags & 2, CLO_E_POLICY,
-                    "snp: CHIP_ID masked: cannot bind the VCEK to the chip");
-        CLO_CHECK(clo_x509_extension(vcek, "1.3.6.1.4.1.3704.1.4", &hwid));
-        hwid_len = turin ? 8 : 64;
-        CLO_FAIL_IF(hwid.len != hwid_len, CLO_E_FORMAT, "snp: VCEK hwID length");
-        CLO_FAIL_IF(memcmp(hwid.ptr, r->chip_id, hwid_len) != 0 ||
-                        !clo_ct_is_zero(r->chip_id + hwid_len, 64 - hwid_len),
-                    CLO_E_POLICY, "snp: VCEK hwID does not match CHIP_ID");
+    /* The TCB the VCEK is certified for, and the chip it belongs to. */
+    st->turin = strncmp(st->product, "Turin", 5) == 0;
+    CLO_CHECK(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.1", &st->tcb.bl, 1));
+    CLO_CHECK(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.2", &st->tcb.tee, 1));
+    CLO_CHECK(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.3", &st->tcb.snp, 1));
+    CLO_CHECK(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.8", &st->tcb.ucode, 1));
+    CLO_CHECK(ext_int(vcek, "1.3.6.1.4.1.3704.1.3.9", &st->tcb.fmc, st->turin));
+    if (clo_x509_extension(vcek, "1.3.6.1.4.1.3704.1.4", &hwid).code == CLO_OK_CODE) {
+        CLO_FAIL_IF(hwid.len != (st->turin ? 8u : 64u), CLO_E_FORMAT, "snp: VCEK hwID length");
+        memcpy(st->hwid, hwid.ptr, hwid.len);
+        st->hwid_len = hwid.len;
     }
 out:
+    if (err.code) snp_state_free(st);
     return err;
+}
+
+static clo_err snp_check_report(const clo_snp_report *r, const snp_state *st, clo_snp_result *res)
+{
+    unsigned signing_key = (r->flags >> 2) & 7;
+    CLO_ENSURE(signing_key <= 1, CLO_E_UNSUPPORTED, "snp: report not signed by a VCEK or VLEK");
+    snprintf(res->product, sizeof res->product, "%s", st->product);
+    res->vlek = signing_key == 1;
+    res->crl_checked = st->crl_checked;
+    res->vcek_not_before = st->not_before;
+    res->vcek_not_after = st->not_after;
+    res->vcek_tcb = st->tcb;
+    res->reported = clo_snp_tcb_decode(r->reported_tcb, st->turin);
+    CLO_ENSURE(
+        clo_ec_pub_verify_raw(st->key, CLO_HASH_SHA384, r->signed_part, CLO_BYTES(r->sig, 96))
+                .code == CLO_OK_CODE,
+        CLO_E_AUTH, "snp: report signature");
+    /* The VCEK was derived for exactly the reported TCB. */
+    CLO_ENSURE(memcmp(&res->vcek_tcb, &res->reported, sizeof res->reported) == 0, CLO_E_POLICY,
+               "snp: VCEK TCB does not match REPORTED_TCB");
+    /* The VCEK is this chip's (VLEKs are not chip-specific). */
+    if (!res->vlek) {
+        CLO_ENSURE(!(r->flags & 2), CLO_E_POLICY,
+                   "snp: CHIP_ID masked: cannot bind the VCEK to the chip");
+        CLO_ENSURE(st->hwid_len != 0, CLO_E_FORMAT, "snp: VCEK has no hwID");
+        CLO_ENSURE(memcmp(st->hwid, r->chip_id, st->hwid_len) == 0 &&
+                       clo_ct_is_zero(r->chip_id + st->hwid_len, 64 - st->hwid_len),
+                   CLO_E_POLICY, "snp: VCEK hwID does not match CHIP_ID");
+    }
+    return CLO_OK;
+}
+
+clo_err clo_snp_verify(const clo_snp_report *r, const clo_dcap_collateral *col,
+                       const clo_snp_opts *o, clo_snp_result *res)
+{
+    snp_state st;
+    memset(res, 0, sizeof *res);
+    CLO_TRY(snp_stage_chain(col, o, &st));
+    clo_err err = snp_check_report(r, &st, res);
+    snp_state_free(&st);
+    return err;
+}
+
+/* ---- the warm verifier: the endorsement chain checked once per window ---- */
+
+struct clo_snp_verifier {
+    const clo_dcap_collateral *col;
+    const clo_x509 *ark;
+    snp_state st;
+    int ready;
+};
+
+clo_err clo_snp_verifier_new(clo_snp_verifier **out, const clo_dcap_collateral *col,
+                             const clo_x509 *ark)
+{
+    *out = calloc(1, sizeof **out);
+    CLO_ENSURE(*out != NULL, CLO_E_NOMEM, "snp verifier");
+    (*out)->col = col;
+    (*out)->ark = ark;
+    return CLO_OK;
+}
+
+void clo_snp_verifier_free(clo_snp_verifier *v)
+{
+    if (!v) return;
+    snp_state_free(&v->st);
+    free(v);
+}
+
+clo_err clo_snp_verifier_verify(clo_snp_verifier *v, const clo_snp_report *r, int64_t at,
+                                clo_snp_result *res)
+{
+    memset(res, 0, sizeof *res);
+    if (!v->ready || at < v->st.from || at > v->st.to) {
+        snp_state st;
+        clo_snp_opts o = {at, v->ark};
+        CLO_TRY(snp_stage_chain(v->col, &o, &st));
+        snp_state_free(&v->st);
+        v->st = st;
+        v->ready = 1;
+    }
+    return snp_check_report(r, &v->st, res);
 }

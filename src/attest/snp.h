@@ -60,4 +60,14 @@ typedef struct {
 CLO_MUST_CHECK clo_err clo_snp_verify(const clo_snp_report *r, const clo_dcap_collateral *col,
                                       const clo_snp_opts *opts, clo_snp_result *out);
 
+/* A verifier that checks the endorsement chain (VCEK <- ASK <- ARK, CRL) once and
+ * keeps it for the window it holds; each report then costs its signature and
+ * the TCB and chip checks. `col` and `ark` are borrowed. Not thread-safe. */
+typedef struct clo_snp_verifier clo_snp_verifier;
+CLO_MUST_CHECK clo_err clo_snp_verifier_new(clo_snp_verifier **out, const clo_dcap_collateral *col,
+                                            const clo_x509 *ark);
+void clo_snp_verifier_free(clo_snp_verifier *v);
+CLO_MUST_CHECK clo_err clo_snp_verifier_verify(clo_snp_verifier *v, const clo_snp_report *r,
+                                               int64_t at, clo_snp_result *out);
+
 #endif

@@ -147,6 +147,42 @@ static void test_tampering(void **state)
     }
 }
 
+/* The warm verifier: same results as cold, re-checks outside the chain's window,
+ * and still checks each report. */
+static void test_warm_verifier(void **state)
+{
+    (void)state;
+    const json_t *c;
+    size_t i;
+    json_array_foreach(json_object_get(g_cases, "cases"), i, c)
+    {
+        loaded l;
+        clo_snp_result cold, warm;
+        clo_snp_verifier *v;
+        load_case(c, &l);
+        assert_int_equal(verify(&l, &l.r, l.at, NULL, &cold).code, CLO_OK_CODE);
+        assert_int_equal(clo_snp_verifier_new(&v, &l.col, NULL).code, CLO_OK_CODE);
+        for (int round = 0; round < 3; round++) {
+            assert_int_equal(clo_snp_verifier_verify(v, &l.r, l.at, &warm).code, CLO_OK_CODE);
+            assert_string_equal(warm.product, cold.product);
+            assert_memory_equal(&warm.reported, &cold.reported, sizeof cold.reported);
+            assert_int_equal(warm.vcek_not_after, cold.vcek_not_after);
+        }
+        assert_int_equal(clo_snp_verifier_verify(v, &l.r, 4102444800LL, &warm).code, CLO_E_STALE);
+        clo_snp_report r2 = l.r;
+        r2.sig[10] ^= 1;
+        clo_err e = clo_snp_verifier_verify(v, &r2, l.at, &warm);
+        assert_string_equal(e.code ? e.what : "accepted", "snp: report signature");
+        r2 = l.r;
+        r2.chip_id[0] ^= 1; /* the signature is over the bytes; this checks the hwID comparison */
+        e = clo_snp_verifier_verify(v, &r2, l.at, &warm);
+        assert_int_not_equal(e.code, CLO_OK_CODE);
+        assert_int_equal(clo_snp_verifier_verify(v, &l.r, l.at, &warm).code, CLO_OK_CODE);
+        clo_snp_verifier_free(v);
+        unload(&l);
+    }
+}
+
 /* Another root than AMD's: the Intel root as the configured ARK. */
 static void test_foreign_anchor(void **state)
 {
@@ -166,6 +202,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_foreign_anchor),
+        cmocka_unit_test(test_warm_verifier),
         cmocka_unit_test(test_tampering),
         cmocka_unit_test(test_every_report_verifies),
     };
