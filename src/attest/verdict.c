@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "attest/binding.h"
 #include "base/hex.h"
 #include "base/timefmt.h"
 
@@ -196,6 +197,54 @@ static clo_err rules_snp(perr *e, json_t *arr, clo_policy *p)
     return CLO_OK;
 }
 
+/* "binding": the inputs of the DESIGN §3 report_data; the expected report_data is
+ * computed from them (and must agree with "report_data" if both are given). */
+static clo_err parse_binding(perr *e, json_t *b, clo_policy *p)
+{
+    clo_key_binding kb;
+    const char *k;
+    json_t *v;
+    int64_t n;
+    unsigned seen = 0;
+    memset(&kb, 0, sizeof kb);
+    if (!json_is_object(b)) return bad(e, "must be an object", "binding");
+    json_object_foreach(b, k, v)
+    {
+        if (strcmp(k, "signer") == 0) {
+            CLO_TRY(get_hex(e, v, k, kb.signer, 20));
+            seen |= 1;
+        } else if (strcmp(k, "hpke_pk") == 0) {
+            CLO_TRY(get_hex(e, v, k, kb.hpke_pk, 32));
+            seen |= 2;
+        } else if (strcmp(k, "epoch") == 0) {
+            CLO_TRY(get_uint(e, v, k, UINT32_MAX, &n));
+            kb.epoch = (uint32_t)n;
+            seen |= 4;
+        } else if (strcmp(k, "chain_id") == 0) {
+            CLO_TRY(get_uint(e, v, k, INT64_MAX, &n));
+            kb.chain_id = (uint64_t)n;
+            seen |= 8;
+        } else if (strcmp(k, "registry") == 0) {
+            CLO_TRY(get_hex(e, v, k, kb.registry, 20));
+            seen |= 16;
+        } else if (strcmp(k, "nonce") == 0) {
+            CLO_TRY(get_hex(e, v, k, kb.nonce, 32));
+            seen |= 32;
+        } else {
+            return bad(e, "unknown key in binding", k);
+        }
+    }
+    if (seen != 63)
+        return bad(e, "needs signer, hpke_pk, epoch, chain_id, registry and nonce", "binding");
+    uint8_t rd[64];
+    if (clo_report_data(&kb, rd).code) return bad(e, "cannot be computed", "binding");
+    if (p->has_report_data && memcmp(rd, p->report_data, 64) != 0)
+        return bad(e, "disagrees with report_data", "binding");
+    memcpy(p->report_data, rd, 64);
+    p->has_report_data = 1;
+    return CLO_OK;
+}
+
 static clo_err parse_into(perr *e, json_t *j, clo_policy *p)
 {
     const char *k;
@@ -241,8 +290,14 @@ static clo_err parse_into(perr *e, json_t *j, clo_policy *p)
             CLO_TRY(get_uint(e, v, k, INT32_MAX, &p->max_age));
             p->has_max_age = 1;
         } else if (strcmp(k, "report_data") == 0) {
-            CLO_TRY(get_hex(e, v, k, p->report_data, 64));
+            uint8_t rd[64];
+            CLO_TRY(get_hex(e, v, k, rd, 64));
+            if (p->has_report_data && memcmp(rd, p->report_data, 64) != 0)
+                return bad(e, "disagrees with binding", k);
+            memcpy(p->report_data, rd, 64);
             p->has_report_data = 1;
+        } else if (strcmp(k, "binding") == 0) {
+            CLO_TRY(parse_binding(e, v, p));
         } else if (strcmp(k, "at") == 0) {
             if (!json_is_string(v) || clo_time_parse(json_string_value(v), &p->at).code)
                 return bad(e, "must be an RFC 3339 UTC time", k);

@@ -9,6 +9,8 @@
  *     "require_tcb": true,                    missing TCB Info/QE Identity reject, default true
  *     "max_collateral_age": 2592000,          seconds since issue, optional
  *     "report_data": "hex",                   expected report data (64 bytes), optional
+ *     "binding": {"signer": "hex20", "hpke_pk": "hex32", "epoch": 1, "chain_id": 1,
+ *                 "registry": "hex20", "nonce": "hex32"}   or its inputs (attest/binding.h)
  *     "at": "2025-06-19T10:56:11Z",           evaluation time, optional (default: now)
  *     "sgx": [{"mrenclave": "hex", "mrsigner": "hex", "isvprodid": 0, "min_isvsvn": 0}],
  *     "tdx": [{"mrtd": "hex", "rtmr0": "hex", "rtmr1": "hex", "rtmr2": "hex", "rtmr3": "hex"}],

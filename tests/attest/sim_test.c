@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "attest/binding.h"
 #include "attest/sim.h"
 #include "attest/verdict.h"
 
@@ -101,6 +102,60 @@ static void test_accepted_under_sim_root_and_debug_policy(void **state)
     const char *rd = json_string_value(json_object_get(v, "report_data"));
     assert_int_equal(strspn(rd, "5a"), 128);
     json_decref(v);
+}
+
+/* The policy may give the key binding's inputs instead of report_data. */
+static void test_policy_binding(void **state)
+{
+    fixture *f = *state;
+    clo_key_binding kb;
+    uint8_t rd[64];
+    char hex_signer[41], hex_pk[65], hex_reg[41], hex_nonce[65], pol[1024];
+    int ok;
+    memset(&kb, 0, sizeof kb);
+    memset(kb.signer, 0x11, 20);
+    memset(kb.hpke_pk, 0x22, 32);
+    memset(kb.registry, 0x33, 20);
+    memset(kb.nonce, 0x44, 32);
+    kb.epoch = 7;
+    kb.chain_id = 31337;
+    assert_int_equal(clo_report_data(&kb, rd).code, CLO_OK_CODE);
+    clo_buf q;
+    clo_buf_init(&q, 1 << 16);
+    clo_sim_quote_params qp = f->qp;
+    memcpy(qp.report_data, rd, 64);
+    assert_int_equal(clo_sim_quote(&f->sim, &qp, &q).code, CLO_OK_CODE);
+    clo_buf saved = f->quote;
+    f->quote = q;
+    memset(hex_signer, '1', 40), hex_signer[40] = 0;
+    memset(hex_pk, '2', 64), hex_pk[64] = 0;
+    memset(hex_reg, '3', 40), hex_reg[40] = 0;
+    memset(hex_nonce, '4', 64), hex_nonce[64] = 0;
+    snprintf(pol, sizeof pol,
+             "{\"allow_debug\":true,\"binding\":{\"signer\":\"%s\",\"hpke_pk\":\"%s\",\"epoch\":7,"
+             "\"chain_id\":31337,\"registry\":\"%s\",\"nonce\":\"%s\"}}",
+             hex_signer, hex_pk, hex_reg, hex_nonce);
+    json_t *v = verdict(f, &f->col, pol, f->sim.root, NOW + 60, &ok);
+    assert_true(ok);
+    json_decref(v);
+    /* another epoch: the binding no longer matches */
+    char *at = strstr(pol, "\"epoch\":7");
+    at[8] = '8';
+    v = verdict(f, &f->col, pol, f->sim.root, NOW + 60, &ok);
+    assert_false(ok);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(v, "reasons"), 0), "code")),
+                        "report_data");
+    json_decref(v);
+    f->quote = saved;
+    clo_buf_free(&q);
+    /* an incomplete binding is refused, naming it */
+    clo_policy *p;
+    char msg[128];
+    assert_int_not_equal(
+        clo_policy_parse(clo_bytes_str("{\"binding\":{\"epoch\":1}}"), &p, msg, sizeof msg).code,
+        CLO_OK_CODE);
+    assert_non_null(strstr(msg, "binding"));
 }
 
 static void test_rejected_by_default_and_under_intel_root(void **state)
@@ -194,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_accepted_under_sim_root_and_debug_policy),
         cmocka_unit_test(test_rejected_by_default_and_under_intel_root),
         cmocka_unit_test(test_revocation),
+        cmocka_unit_test(test_policy_binding),
         cmocka_unit_test(test_parts_round_trip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
