@@ -22,5 +22,6 @@ const clo_ossl_algs *clo_ossl(void);
 /* The OpenSSL key inside a signing key (borrowed), for certificate creation. */
 #include "crypto/sig.h"
 EVP_PKEY *clo_ec_key_evp(const clo_ec_key *key);
+EVP_PKEY *clo_ec_pub_evp(const clo_ec_pub *key);
 
 #endif

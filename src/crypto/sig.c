@@ -279,6 +279,11 @@ out:
     return err;
 }
 
+EVP_PKEY *clo_ec_pub_evp(const clo_ec_pub *key)
+{
+    return key->pkey;
+}
+
 void clo_ec_pub_free(clo_ec_pub *key)
 {
     if (!key) return;
