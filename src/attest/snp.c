@@ -13,6 +13,10 @@
 extern const unsigned char clo_anchor_amd_milan[], clo_anchor_amd_genoa[], clo_anchor_amd_turin[];
 extern const unsigned long clo_anchor_amd_milan_size, clo_anchor_amd_genoa_size,
     clo_anchor_amd_turin_size;
+extern const unsigned char clo_anchor_amd_milan_vlek[], clo_anchor_amd_genoa_vlek[],
+    clo_anchor_amd_turin_vlek[];
+extern const unsigned long clo_anchor_amd_milan_vlek_size, clo_anchor_amd_genoa_vlek_size,
+    clo_anchor_amd_turin_vlek_size;
 
 #define SIG_OFF   0x2A0
 #define SIG_FIELD 72
@@ -143,7 +147,7 @@ static clo_err product_name(const clo_x509 *c, char *out, size_t cap)
 /* ---- anchors ---- */
 
 typedef struct {
-    clo_x509 *certs[6];
+    clo_x509 *certs[12]; /* ASK + ARK and ASVK + ARK for each of Milan, Genoa, Turin */
     size_t n;
 } certset;
 
@@ -167,7 +171,11 @@ static clo_err builtin_load(certset *s)
     s->n = 0;
     CLO_TRY(certset_add_pem(s, clo_anchor_amd_milan, clo_anchor_amd_milan_size));
     CLO_TRY(certset_add_pem(s, clo_anchor_amd_genoa, clo_anchor_amd_genoa_size));
-    return certset_add_pem(s, clo_anchor_amd_turin, clo_anchor_amd_turin_size);
+    CLO_TRY(certset_add_pem(s, clo_anchor_amd_turin, clo_anchor_amd_turin_size));
+    /* VLEK chains: VLEK <- ASVK <- ARK */
+    CLO_TRY(certset_add_pem(s, clo_anchor_amd_milan_vlek, clo_anchor_amd_milan_vlek_size));
+    CLO_TRY(certset_add_pem(s, clo_anchor_amd_genoa_vlek, clo_anchor_amd_genoa_vlek_size));
+    return certset_add_pem(s, clo_anchor_amd_turin_vlek, clo_anchor_amd_turin_vlek_size);
 }
 
 /* The built-in ASK/ARK chains, parsed once per process (a certificate parse costs

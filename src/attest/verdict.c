@@ -31,7 +31,7 @@ typedef struct {
 } snp_rule;
 
 struct clo_policy {
-    int allow_debug, require_crls, require_tcb, allow_migration_agent;
+    int allow_debug, require_crls, require_tcb, allow_migration_agent, allow_smt;
     unsigned tcb_ok; /* bit per clo_tcb_status */
     char advisories[MAX_ADV][CLO_ADVISORY_SIZE];
     size_t nadv;
@@ -50,6 +50,7 @@ clo_err clo_policy_default(clo_policy **out)
     clo_policy *p = calloc(1, sizeof *p);
     CLO_ENSURE(p != NULL, CLO_E_NOMEM, "policy");
     p->require_crls = p->require_tcb = 1;
+    p->allow_smt = 1; /* SMT is the common deployment; forbid it explicitly where needed */
     p->tcb_ok = 1u << CLO_TCB_UP_TO_DATE;
     *out = p;
     return CLO_OK;
@@ -260,6 +261,8 @@ static clo_err parse_into(perr *e, json_t *j, clo_policy *p)
             CLO_TRY(get_bool(e, v, k, &p->require_tcb));
         } else if (strcmp(k, "allow_snp_migration_agent") == 0) {
             CLO_TRY(get_bool(e, v, k, &p->allow_migration_agent));
+        } else if (strcmp(k, "allow_snp_smt") == 0) {
+            CLO_TRY(get_bool(e, v, k, &p->allow_smt));
         } else if (strcmp(k, "tcb_statuses") == 0) {
             json_t *s;
             size_t i;
@@ -577,6 +580,8 @@ static void snp_path(verdict *v, clo_bytes ev, const clo_dcap_collateral *col, c
     if (p->require_crls && !res.crl_checked)
         reason(v, "crl_missing", "revocation not checked: no CRL issued by the ARK was given",
                NULL);
+    if ((r.policy & CLO_SNP_POLICY_SMT) && !p->allow_smt)
+        reason(v, "smt", "the guest policy allows SMT; the policy forbids it", NULL);
     if ((r.policy & CLO_SNP_POLICY_MIGRATE_MA) && !p->allow_migration_agent)
         reason(v, "migration_agent",
                "the guest policy allows a migration agent; the policy forbids it", NULL);

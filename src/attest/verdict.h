@@ -15,7 +15,8 @@
  *     "sgx": [{"mrenclave": "hex", "mrsigner": "hex", "isvprodid": 0, "min_isvsvn": 0}],
  *     "tdx": [{"mrtd": "hex", "rtmr0": "hex", "rtmr1": "hex", "rtmr2": "hex", "rtmr3": "hex"}],
  *     "snp": [{"measurement": "hex", "host_data": "hex"}],
- *     "allow_snp_migration_agent": false      default false
+ *     "allow_snp_migration_agent": false,     default false
+ *     "allow_snp_smt": true                   default true
  *   }
  * In an "sgx"/"tdx"/"snp" list, each entry is a set of fields that must all
  * match; the evidence must match one entry. A TEE type with no list is not

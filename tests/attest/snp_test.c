@@ -183,6 +183,29 @@ static void test_warm_verifier(void **state)
     }
 }
 
+/* The built-in AMD chains: every ASK and ASVK is issued by its ARK (RSA-PSS). */
+static void test_builtin_amd_chains(void **state)
+{
+    (void)state;
+    static const char *files[] = {"amd_ask_ark_milan.pem",  "amd_ask_ark_genoa.pem",
+                                  "amd_ask_ark_turin.pem",  "amd_asvk_ark_milan.pem",
+                                  "amd_asvk_ark_genoa.pem", "amd_asvk_ark_turin.pem"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[1024];
+        clo_x509 *c[2];
+        size_t n;
+        snprintf(path, sizeof path, "%s/../data/anchors/%s", CLO_TESTS_DIR, files[i]);
+        clo_buf pem = tv_read_file(path);
+        assert_int_equal(clo_x509_parse_pem(clo_buf_view(&pem), c, 2, &n).code, CLO_OK_CODE);
+        assert_int_equal(n, 2);
+        assert_int_equal(clo_x509_check_issued_by(c[1], c[1]).code, CLO_OK_CODE); /* ARK */
+        assert_int_equal(clo_x509_check_issued_by(c[0], c[1]).code, CLO_OK_CODE); /* ASK / ASVK */
+        clo_x509_free(c[0]);
+        clo_x509_free(c[1]);
+        clo_buf_free(&pem);
+    }
+}
+
 /* Another root than AMD's: the Intel root as the configured ARK. */
 static void test_foreign_anchor(void **state)
 {
@@ -201,9 +224,8 @@ static void test_foreign_anchor(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_foreign_anchor),
-        cmocka_unit_test(test_warm_verifier),
-        cmocka_unit_test(test_tampering),
+        cmocka_unit_test(test_foreign_anchor),        cmocka_unit_test(test_builtin_amd_chains),
+        cmocka_unit_test(test_warm_verifier),         cmocka_unit_test(test_tampering),
         cmocka_unit_test(test_every_report_verifies),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

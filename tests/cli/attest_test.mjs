@@ -71,6 +71,8 @@ for (const c of snp) {
   const d = verify(ev);
   const want = ["crl_missing", ...(c.debug ? ["debug"] : [])].sort();
   check(`${c.dir} default policy rejects: ${want}`, d.rc === 4 && JSON.stringify(codes(d.doc)) === JSON.stringify(want), JSON.stringify(d.doc?.reasons));
+  const smt = verify([...ev, "--policy", policy({ require_crls: false, allow_debug: true, allow_snp_smt: false })]);
+  check(`${c.dir} SMT forbidden by policy`, smt.rc === 4 && codes(smt.doc).includes("smt"), JSON.stringify(smt.doc?.reasons));
   const pin = verify([...ev, "--policy", policy({ require_crls: false, allow_debug: true, snp: [{ measurement: "00".repeat(48) }] })]);
   check(`${c.dir} wrong measurement rejected`, pin.rc === 4 && codes(pin.doc).includes("measurement"));
 }
