@@ -61,12 +61,11 @@ static clo_err oid_entry(clo_buf *seq, const uint8_t *arcs, size_t narcs, uint8_
 
 static clo_err sgx_extension(clo_buf *out)
 {
-    clo_buf top, tcb, tcbseq;
+    clo_buf top, tcb;
     uint8_t ppid[16] = {0}, a[2];
     clo_err err = CLO_OK;
     clo_buf_init(&top, 4096);
     clo_buf_init(&tcb, 4096);
-    clo_buf_init(&tcbseq, 4096);
     a[0] = 1;
     CLO_CHECK(oid_entry(&top, a, 1, CLO_DER_OCTET_STRING, CLO_BYTES(ppid, 16), 0));
     for (uint8_t i = 1; i <= 16; i++) {
@@ -98,7 +97,6 @@ static clo_err sgx_extension(clo_buf *out)
 out:
     clo_buf_free(&top);
     clo_buf_free(&tcb);
-    clo_buf_free(&tcbseq);
     return err;
 }
 

@@ -1,6 +1,7 @@
 /* cli.c — option parsing and JSON output shared by every command. */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,28 +75,53 @@ const char *cli_get(const cli_spec *spec, const char *name)
     return NULL;
 }
 
-/* The option's hex text: inline, or the contents of @PATH (whitespace trimmed). */
+int cli_read_file(const char *what, const char *path, size_t max, clo_buf *out)
+{
+    FILE *f = fopen(path, "rb");
+    char chunk[65536];
+    size_t n;
+    const char *why = NULL;
+    clo_buf_init(out, max);
+    if (!f) {
+        fprintf(stderr, "error: %s: cannot read '%s': %s\n", what, path, strerror(errno));
+        return -1;
+    }
+    setvbuf(f, NULL, _IONBF, 0); /* files may hold keys: no unwiped stdio copy */
+    while (!why && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (clo_buf_append(out, chunk, n).code) why = "file is too large";
+    if (!why && ferror(f)) why = strerror(errno); /* e.g. a directory: EISDIR */
+    fclose(f);
+    clo_wipe(chunk, sizeof chunk);
+    if (why) {
+        fprintf(stderr, "error: %s: cannot read '%s': %s\n", what, path, why);
+        clo_buf_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+/* The option's hex text: inline, or the contents of @PATH (whitespace dropped). */
 static int hex_text(const char *name, const char *v, clo_buf *text)
 {
+    char what[64];
+    clo_buf file;
     clo_buf_init(text, (size_t)64 << 20);
     if (v[0] != '@')
         return clo_buf_append(text, v, strlen(v) + 1).code ? CLI_EXIT_USAGE : CLI_EXIT_OK;
-    FILE *f = fopen(v + 1, "rb");
-    if (!f) {
-        fprintf(stderr, "error: --%s: cannot open '%s'\n", name, v + 1);
+    snprintf(what, sizeof what, "--%s", name);
+    if (cli_read_file(what, v + 1, text->max - 1, &file)) return CLI_EXIT_USAGE;
+    clo_err e = CLO_OK;
+    for (size_t i = 0; i < file.len && !e.code; i++) {
+        uint8_t c = file.ptr[i];
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') e = clo_buf_u8(text, c);
+    }
+    if (!e.code) e = clo_buf_u8(text, 0);
+    clo_buf_free(&file);
+    if (e.code) {
+        fprintf(stderr, "error: --%s: cannot hold '%s' in memory\n", name, v + 1);
         return CLI_EXIT_USAGE;
     }
-    char chunk[8192];
-    size_t n;
-    int rc = CLI_EXIT_OK;
-    while (rc == CLI_EXIT_OK && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        for (size_t i = 0; i < n && rc == CLI_EXIT_OK; i++)
-            if (chunk[i] != ' ' && chunk[i] != '\n' && chunk[i] != '\r' && chunk[i] != '\t')
-                rc = clo_buf_u8(text, (uint8_t)chunk[i]).code ? CLI_EXIT_USAGE : CLI_EXIT_OK;
-    fclose(f);
-    if (rc == CLI_EXIT_OK) rc = clo_buf_u8(text, 0).code ? CLI_EXIT_USAGE : CLI_EXIT_OK;
-    if (rc != CLI_EXIT_OK) fprintf(stderr, "error: --%s: file '%s' is too large\n", name, v + 1);
-    return rc;
+    return CLI_EXIT_OK;
 }
 
 int cli_hex(const cli_spec *spec, const char *name, clo_buf *out, size_t max)
@@ -104,7 +130,10 @@ int cli_hex(const cli_spec *spec, const char *name, clo_buf *out, size_t max)
     clo_buf text;
     clo_buf_init(out, max);
     if (!v) return CLI_EXIT_OK; /* absent optional hex = empty */
-    if (hex_text(name, v, &text) != CLI_EXIT_OK) return CLI_EXIT_USAGE;
+    if (hex_text(name, v, &text) != CLI_EXIT_OK) {
+        clo_buf_free(&text);
+        return CLI_EXIT_USAGE;
+    }
     clo_err e = clo_hex_decode(out, (const char *)text.ptr);
     clo_buf_free(&text);
     if (e.code) {

@@ -42,6 +42,10 @@ int cli_hex_fixed(const cli_spec *spec, const char *name, void *dst, size_t n);
 /* Parse an unsigned decimal (or 0x-hex) option into *out, at most max. */
 int cli_u64(const cli_spec *spec, const char *name, uint64_t max, uint64_t *out);
 
+/* Read the whole file at path into out (at most max bytes). Returns 0, or -1
+ * and prints "error: <what>: cannot read '<path>': <reason>" on stderr. */
+int cli_read_file(const char *what, const char *path, size_t max, clo_buf *out);
+
 /* Add a hex string member to obj. */
 void cli_json_hex(json_t *obj, const char *key, clo_bytes v);
 /* Print obj (consumed) as one JSON document on stdout; returns CLI_EXIT_OK. */

@@ -14,23 +14,6 @@
 #define EXIT_REJECTED 4
 #define MAX_FILE      ((size_t)16 << 20)
 
-static int read_file(const char *path, clo_buf *out)
-{
-    FILE *f = fopen(path, "rb");
-    char chunk[65536];
-    size_t n;
-    clo_buf_init(out, MAX_FILE);
-    if (!f) return -1;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (clo_buf_append(out, chunk, n).code) {
-            fclose(f);
-            clo_buf_free(out);
-            return -2;
-        }
-    fclose(f);
-    return 0;
-}
-
 /* Every regular file of dir except `skip` (the evidence), recognised by content. */
 static int load_dir(const char *dir, const char *skip, clo_dcap_collateral *col, size_t *used)
 {
@@ -51,7 +34,7 @@ static int load_dir(const char *dir, const char *skip, clo_dcap_collateral *col,
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) continue;
         if (have_skip && st.st_ino == skip_st.st_ino && st.st_dev == skip_st.st_dev) continue;
-        if (read_file(path, &b) != 0) continue; /* unreadable or too large: not collateral */
+        if (cli_read_file("--collateral", path, MAX_FILE, &b) != 0) continue; /* said why */
         if (clo_dcap_collateral_add(col, clo_buf_view(&b)).code == CLO_OK_CODE) (*used)++;
         clo_buf_free(&b);
     }
@@ -108,15 +91,9 @@ static int verify(int argc, char **argv)
     clo_dcap_collateral_init(&col);
     rc = CLI_EXIT_FAIL;
     const char *ev_path = cli_get(&spec, "evidence");
-    if (read_file(ev_path, &ev) != 0) {
-        fprintf(stderr, "error: --evidence: cannot read '%s'\n", ev_path);
-        goto out;
-    }
+    if (cli_read_file("--evidence", ev_path, MAX_FILE, &ev) != 0) goto out;
     if (cli_get(&spec, "policy")) {
-        if (read_file(cli_get(&spec, "policy"), &pol) != 0) {
-            fprintf(stderr, "error: --policy: cannot read '%s'\n", cli_get(&spec, "policy"));
-            goto out;
-        }
+        if (cli_read_file("--policy", cli_get(&spec, "policy"), MAX_FILE, &pol) != 0) goto out;
         if (clo_policy_parse(clo_buf_view(&pol), &policy, msg, sizeof msg).code) {
             fprintf(stderr, "error: --policy: %s\n", msg);
             rc = CLI_EXIT_USAGE;
@@ -126,10 +103,11 @@ static int verify(int argc, char **argv)
         goto out;
     }
     if (cli_get(&spec, "anchor")) {
+        const char *path = cli_get(&spec, "anchor");
         clo_dcap_collateral tmp;
+        if (cli_read_file("--anchor", path, MAX_FILE, &anc) != 0) goto out;
         clo_dcap_collateral_init(&tmp);
-        int ok = read_file(cli_get(&spec, "anchor"), &anc) == 0 &&
-                 clo_dcap_collateral_add(&tmp, clo_buf_view(&anc)).code == CLO_OK_CODE &&
+        int ok = clo_dcap_collateral_add(&tmp, clo_buf_view(&anc)).code == CLO_OK_CODE &&
                  tmp.ncerts == 1;
         if (ok) {
             anchor = tmp.certs[0];
@@ -137,8 +115,7 @@ static int verify(int argc, char **argv)
         }
         clo_dcap_collateral_free(&tmp);
         if (!ok) {
-            fprintf(stderr, "error: --anchor: '%s' is not one certificate\n",
-                    cli_get(&spec, "anchor"));
+            fprintf(stderr, "error: --anchor: '%s' is not one certificate\n", path);
             rc = CLI_EXIT_USAGE;
             goto out;
         }

@@ -36,32 +36,22 @@ static int write_path(const char *path, clo_bytes data, int secret)
     return close(fd) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
-static int write_file(const char *dir, const char *name, clo_bytes data, int secret)
+/* dir/name into path[PATH_CAP]; says so when it does not fit. */
+#define PATH_CAP 4096
+static int join(char *path, const char *dir, const char *name)
 {
-    char path[4096];
-    int n = snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (n < 0 || (size_t)n >= sizeof path) {
+    int n = snprintf(path, PATH_CAP, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= PATH_CAP) {
         fprintf(stderr, "error: path too long: '%s/%s'\n", dir, name);
         return CLI_EXIT_FAIL;
     }
-    return write_path(path, data, secret);
+    return CLI_EXIT_OK;
 }
 
-static int read_file(const char *dir, const char *name, clo_buf *out)
+static int write_file(const char *dir, const char *name, clo_bytes data, int secret)
 {
-    char path[4096], chunk[8192];
-    size_t n;
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    clo_buf_init(out, 1 << 20);
-    if (!f) {
-        fprintf(stderr, "error: cannot read '%s' (run `cloister sim init` first?)\n", path);
-        return CLI_EXIT_FAIL;
-    }
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (clo_buf_append(out, chunk, n).code) break;
-    fclose(f);
-    return CLI_EXIT_OK;
+    char path[PATH_CAP];
+    return join(path, dir, name) ? CLI_EXIT_FAIL : write_path(path, data, secret);
 }
 
 static int init(int argc, char **argv)
@@ -84,8 +74,8 @@ static int init(int argc, char **argv)
         fprintf(stderr, "error: --at: not an RFC 3339 UTC time\n");
         return CLI_EXIT_USAGE;
     }
-    char coldir[4096];
-    snprintf(coldir, sizeof coldir, "%s/collateral", dir);
+    char coldir[PATH_CAP], anchor[PATH_CAP];
+    if (join(coldir, dir, "collateral") || join(anchor, dir, "root_ca.der")) return CLI_EXIT_FAIL;
     if ((mkdir(dir, 0700) != 0 && errno != EEXIST) ||
         (mkdir(coldir, 0755) != 0 && errno != EEXIST)) {
         fprintf(stderr, "error: cannot create '%s': %s\n", coldir, strerror(errno));
@@ -113,9 +103,8 @@ static int init(int argc, char **argv)
     }
     clo_sim_free(&sim);
     if (rc) return rc;
-    char t[CLO_TIME_STRING_SIZE], anchor[4096];
+    char t[CLO_TIME_STRING_SIZE];
     clo_time_format(now, t);
-    snprintf(anchor, sizeof anchor, "%s/root_ca.der", dir);
     return cli_print(json_pack("{s:s,s:s,s:s,s:s}", "dir", dir, "anchor", anchor, "collateral",
                                coldir, "issued_at", t));
 }
@@ -152,8 +141,10 @@ static int quote(int argc, char **argv)
     clo_sim sim;
     memset(&sim, 0, sizeof sim);
     for (size_t i = 0; i < CLO_SIM_PARTS; i++) {
+        char path[PATH_CAP];
         clo_buf b;
-        if (read_file(dir, clo_sim_part_names[i], &b)) {
+        if (join(path, dir, clo_sim_part_names[i]) || cli_read_file("--dir", path, 1 << 20, &b)) {
+            fprintf(stderr, "hint: run `cloister sim init --dir %s` first\n", dir);
             clo_sim_free(&sim);
             return CLI_EXIT_FAIL;
         }

@@ -395,7 +395,7 @@ clo_err clo_x509_parse(clo_bytes der, clo_x509 **out)
     if (!err.code) err = parse_into(c); /* views into c->der, which never moves again */
     if (err.code) {
         clo_x509_free(c);
-        return err.code == CLO_E_NOMEM ? err : (err.code == CLO_E_LIMIT ? err : err);
+        return err;
     }
     *out = c;
     return CLO_OK;

@@ -1,4 +1,6 @@
-/* cases.h — shared by the attestation tests: load a case directory of
+/* cases.h — shared by the attestation tests. g_cases holds the expected
+ * outcomes, tests/attest/<name> (cases_load in the group setup, cases_free as
+ * its teardown). load_case_collateral loads a case directory of
  * ../shared/testvectors as collateral, every file recognised by content, except
  * the evidence itself (files starting with `evidence_prefix`) and those whose
  * name contains `skip` (NULL: none). Returns how many files were recognised. */
@@ -11,6 +13,25 @@
 
 #include "attest/dcap.h"
 #include "tv.h"
+
+static json_t *g_cases;
+
+static inline int cases_load(const char *name)
+{
+    char path[1024];
+    json_error_t e;
+    snprintf(path, sizeof path, "%s/attest/%s", CLO_TESTS_DIR, name);
+    g_cases = json_load_file(path, 0, &e);
+    if (!g_cases) fprintf(stderr, "%s:%d: %s\n", path, e.line, e.text);
+    return g_cases ? 0 : -1;
+}
+
+static inline int cases_free(void **state)
+{
+    (void)state;
+    json_decref(g_cases);
+    return 0;
+}
 
 static inline size_t load_case_collateral(const char *dir_rel, const char *evidence_prefix,
                                           const char *skip, clo_dcap_collateral *col)

@@ -22,8 +22,6 @@ typedef struct {
     int64_t at;
 } loaded;
 
-static json_t *g_cases;
-
 static void load_case(const json_t *c, loaded *l)
 {
     char path[1024];
@@ -51,18 +49,7 @@ static clo_err verify(loaded *l, const clo_snp_report *r, int64_t at, const clo_
 static int setup(void **state)
 {
     (void)state;
-    char path[1024];
-    json_error_t e;
-    snprintf(path, sizeof path, "%s/attest/snp_cases.json", CLO_TESTS_DIR);
-    g_cases = json_load_file(path, 0, &e);
-    return g_cases ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    json_decref(g_cases);
-    return 0;
+    return cases_load("snp_cases.json");
 }
 
 static void test_every_report_verifies(void **state)
@@ -228,5 +215,5 @@ int main(void)
         cmocka_unit_test(test_warm_verifier),         cmocka_unit_test(test_tampering),
         cmocka_unit_test(test_every_report_verifies),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, cases_free);
 }

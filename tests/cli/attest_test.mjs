@@ -95,7 +95,9 @@ for (const c of snp) {
   check("sim quote rejected under the Intel root", intel.rc === 4 && intel.doc.reasons[0].message.includes("PCK chain root is not the trust anchor"));
   const hex = spawnSync(bin, ["sim", "quote", "--dir", d, "--report-data", rd], { encoding: "utf8" });
   check("sim quote as hex JSON", hex.status === 0 && /^[0-9a-f]+$/.test(JSON.parse(hex.stdout).quote));
-  check("sim quote without init", spawnSync(bin, ["sim", "quote", "--dir", join(tmp, "none"), "--report-data", rd]).status === 1);
+  const none = spawnSync(bin, ["sim", "quote", "--dir", join(tmp, "none"), "--report-data", rd], { encoding: "utf8" });
+  check("sim quote without init names the file and the fix", none.status === 1 && none.stderr.includes(join(tmp, "none", "root_ca.key")) &&
+        none.stderr.includes("cloister sim init"), none.stderr);
 }
 
 // usage errors name what is wrong
@@ -105,7 +107,12 @@ check("unknown policy key named", unk.status === 2 && unk.stderr.includes("allow
 const badStatus = spawnSync(bin, ["attest", "verify", "--evidence", q, "--policy", policy({ tcb_statuses: ["Fine"] })], { encoding: "utf8" });
 check("unknown TCB status refused", badStatus.status === 2 && badStatus.stderr.includes("tcb_statuses"));
 check("bad --at", spawnSync(bin, ["attest", "verify", "--evidence", q, "--at", "yesterday"]).status === 2);
-check("missing evidence file", spawnSync(bin, ["attest", "verify", "--evidence", join(tmp, "none")]).status === 1);
+const missing = spawnSync(bin, ["attest", "verify", "--evidence", join(tmp, "none")], { encoding: "utf8" });
+check("missing evidence file named", missing.status === 1 && missing.stderr.includes(`--evidence: cannot read '${join(tmp, "none")}'`), missing.stderr);
+const dirEv = spawnSync(bin, ["attest", "verify", "--evidence", tmp], { encoding: "utf8" });
+check("a directory is not evidence", dirEv.status === 1 && dirEv.stdout === "" && /--evidence: cannot read .*directory/i.test(dirEv.stderr), dirEv.stderr);
+const noAnchor = spawnSync(bin, ["attest", "verify", "--evidence", q, "--anchor", join(tmp, "none")], { encoding: "utf8" });
+check("missing anchor file named", noAnchor.status === 1 && noAnchor.stderr.includes("--anchor: cannot read"), noAnchor.stderr);
 const junk = join(tmp, "junk.bin");
 writeFileSync(junk, "not a quote at all");
 const j = verify(["--evidence", junk]);

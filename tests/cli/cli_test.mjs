@@ -37,6 +37,10 @@ check("bad suite named", /unknown suite/.test(run("hpke", "keygen", "--suite", "
 check("short pk", /exactly 32 bytes/.test(run("hpke", "seal", "--suite", suite, "--pk", "00", "--pt", "").err));
 check("odd hex", /odd length/.test(run("hpke", "seal", "--suite", suite, "--pk", kp.pk, "--pt", "abc").err));
 check("missing required", /--pt/.test(run("hpke", "seal", "--suite", suite, "--pk", kp.pk).err));
+{
+  const r = run("hpke", "seal", "--suite", suite, "--pk", kp.pk, "--pt", "@/nonexistent/pt.hex");
+  check("--pt @FILE missing is a usage error naming it", r.rc === 2 && r.err.includes("--pt: cannot read '/nonexistent/pt.hex'"), r.err);
+}
 
 const binding = ["--chain-id", "31337", "--contract", "cc".repeat(20), "--job-id", "11".repeat(32),
                  "--workload-id", "22".repeat(32), "--epoch", "3"];
