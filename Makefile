@@ -40,10 +40,10 @@ test-fast: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 
 demo: build
-	@$(BUILD)/src/cli/cloister demo
+	@$(BUILD)/bin/cloister demo
 
 bench: build
-	@$(BUILD)/bench/clo_bench
+	@$(BUILD)/bin/clo_bench
 
 fuzz: deps
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DCLO_FUZZ=ON >/dev/null

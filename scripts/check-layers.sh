@@ -15,7 +15,10 @@ declare -A allowed=(
   [base]="base"
   [crypto]="base crypto"
   [attest]="base crypto attest"
-  [cli]="base crypto attest cli"
+  [workloads]="base crypto workloads"
+  [enclave]="base crypto attest workloads enclave"
+  [host]="base crypto attest workloads enclave host"
+  [cli]="base crypto attest workloads enclave host cli"
 )
 for layer in "${!allowed[@]}"; do
   [[ -d src/$layer ]] || continue
@@ -28,6 +31,9 @@ for d in src/*/; do
   l=$(basename "$d")
   [[ -n ${allowed[$l]+x} ]] || bad "src/$l has no layering rule in scripts/check-layers.sh"
 done
+# Trusted-side code never includes host headers or the host's libraries.
+while IFS= read -r hit; do bad "trusted code includes a host library: $hit"; done \
+  < <(grep -rnE '#include <(curl|sqlite3|microhttpd)' src/enclave src/workloads --include='*.[ch]' || true)
 # ossl.h is private to the crypto layer
 while IFS= read -r f; do bad "$f includes the crypto layer's private ossl.h"; done \
   < <(grep -rl 'crypto/ossl.h' src tests fuzz bench --include='*.[ch]' 2>/dev/null | grep -v '^src/crypto/' || true)

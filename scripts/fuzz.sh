@@ -8,7 +8,7 @@ build=$1 secs=$2
 cd "$(dirname "$0")/.."
 mkdir -p fuzz/artifacts
 status=0
-for bin in "$build"/fuzz/*_fuzz; do
+for bin in "$build"/bin/*_fuzz; do
   h=$(basename "$bin" _fuzz)
   log=fuzz/artifacts/$h.log
   echo "== fuzzing $h for ${secs}s (log: $log)"

@@ -1,0 +1,52 @@
+/* enclave_main.c — cloister-enclave, the trusted executable. The launcher
+ * (cloisterd) starts it with the channel on a descriptor (--fd N) and nothing
+ * else open; it serves framed calls until SHUTDOWN or end of stream. It opens
+ * no files or sockets of its own and, after INIT, runs under seccomp. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "enclave/runtime.h"
+#include "enclave/sandbox.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: cloister-enclave --fd N\n\n"
+               "The trusted half of Cloister. Started by cloisterd (`cloister node run`) with\n"
+               "the framed channel on descriptor N; not meant to be run by hand.\n");
+}
+
+int main(int argc, char **argv)
+{
+    clo_sandbox_early();
+    long fd = -1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--fd") && i + 1 < argc) {
+            char *end;
+            fd = strtol(argv[++i], &end, 10);
+            if (*end || fd < 3 || fd > 1024) fd = -1;
+            continue;
+        }
+        usage(stderr);
+        return 2;
+    }
+    if (fd < 0) {
+        usage(stderr);
+        return 2;
+    }
+    clo_enclave *e = NULL;
+    clo_err err = clo_enclave_new(&e);
+    if (!err.code) err = clo_enclave_serve(e, (int)fd, clo_sandbox_lockdown);
+    clo_enclave_free(e);
+    if (err.code) {
+        CLO_LOG(CLO_LOG_ERROR, "enclave.stopped", CLO_LF_STR("code", clo_code_name(err.code)),
+                CLO_LF_STR("what", err.what ? err.what : ""));
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,242 @@
+/* proto.c — call bodies of the host <-> enclave channel. */
+#include "enclave/proto.h"
+
+#include <string.h>
+
+static clo_err put_sized(clo_buf *b, clo_bytes v)
+{
+    CLO_ENSURE(v.len <= UINT32_MAX, CLO_E_LIMIT, "proto: field size");
+    CLO_TRY(clo_buf_u32be(b, (uint32_t)v.len));
+    return clo_buf_append_bytes(b, v);
+}
+
+static clo_err get_sized(clo_cur *c, size_t max, const char *what, clo_bytes *out)
+{
+    uint32_t n;
+    CLO_TRY(clo_cur_u32be(c, &n));
+    CLO_ENSURE(n <= max, CLO_E_LIMIT, what);
+    return clo_cur_take(c, n, out);
+}
+
+static clo_err get_i64(clo_cur *c, int64_t *out)
+{
+    uint64_t v;
+    CLO_TRY(clo_cur_u64be(c, &v));
+    *out = (int64_t)v;
+    return CLO_OK;
+}
+
+clo_err clo_proto_init_encode(const clo_proto_init *in, clo_buf *out)
+{
+    CLO_ENSURE(in->count <= CLO_PROTO_MAX_PARTS, CLO_E_LIMIT, "init.parts");
+    CLO_TRY(clo_buf_u8(out, in->backend));
+    CLO_TRY(clo_buf_u64be(out, in->chain_id));
+    CLO_TRY(clo_buf_append(out, in->registry, 20));
+    CLO_TRY(clo_buf_append(out, in->market, 20));
+    CLO_TRY(clo_buf_u32be(out, in->grace_seconds));
+    CLO_TRY(clo_buf_append(out, in->measurement, 48));
+    CLO_TRY(clo_buf_u8(out, (uint8_t)in->count));
+    for (size_t i = 0; i < in->count; i++) CLO_TRY(put_sized(out, in->parts[i]));
+    return CLO_OK;
+}
+
+clo_err clo_proto_init_decode(clo_bytes body, clo_proto_init *out)
+{
+    clo_cur c = clo_cur_init(body);
+    uint8_t n;
+    memset(out, 0, sizeof *out);
+    CLO_TRY(clo_cur_u8(&c, &out->backend));
+    CLO_TRY(clo_cur_u64be(&c, &out->chain_id));
+    CLO_TRY(clo_cur_copy(&c, out->registry, 20));
+    CLO_TRY(clo_cur_copy(&c, out->market, 20));
+    CLO_TRY(clo_cur_u32be(&c, &out->grace_seconds));
+    CLO_TRY(clo_cur_copy(&c, out->measurement, 48));
+    CLO_TRY(clo_cur_u8(&c, &n));
+    CLO_ENSURE(n <= CLO_PROTO_MAX_PARTS, CLO_E_LIMIT, "init.parts");
+    for (size_t i = 0; i < n; i++)
+        CLO_TRY(get_sized(&c, 1 << 16, "init.part size", &out->parts[i]));
+    out->count = n;
+    return clo_cur_end(&c);
+}
+
+clo_err clo_proto_hello_encode(const clo_proto_hello *in, clo_buf *out)
+{
+    CLO_TRY(clo_buf_u16be(out, in->version));
+    CLO_TRY(clo_buf_u8(out, in->backend));
+    CLO_TRY(clo_buf_u8(out, in->initialised));
+    CLO_TRY(clo_buf_append(out, in->measurement, 48));
+    CLO_TRY(clo_buf_u32be(out, in->epoch));
+    CLO_TRY(clo_buf_u64be(out, in->jobs));
+    return clo_buf_u16be(out, in->secrets);
+}
+
+clo_err clo_proto_hello_decode(clo_bytes body, clo_proto_hello *out)
+{
+    clo_cur c = clo_cur_init(body);
+    CLO_TRY(clo_cur_u16be(&c, &out->version));
+    CLO_TRY(clo_cur_u8(&c, &out->backend));
+    CLO_TRY(clo_cur_u8(&c, &out->initialised));
+    CLO_TRY(clo_cur_copy(&c, out->measurement, 48));
+    CLO_TRY(clo_cur_u32be(&c, &out->epoch));
+    CLO_TRY(clo_cur_u64be(&c, &out->jobs));
+    CLO_TRY(clo_cur_u16be(&c, &out->secrets));
+    return clo_cur_end(&c);
+}
+
+clo_err clo_proto_evidence_encode(const clo_proto_evidence *in, clo_buf *out)
+{
+    CLO_TRY(clo_buf_u32be(out, in->epoch));
+    CLO_TRY(clo_buf_append(out, in->signer, 20));
+    CLO_TRY(clo_buf_append(out, in->hpke_pk, 32));
+    CLO_TRY(clo_buf_u64be(out, in->chain_id));
+    CLO_TRY(clo_buf_append(out, in->registry, 20));
+    CLO_TRY(clo_buf_append(out, in->nonce, 32));
+    CLO_TRY(clo_buf_append(out, in->report_data, 64));
+    CLO_TRY(clo_buf_u8(out, in->format));
+    return clo_buf_append_bytes(out, in->evidence);
+}
+
+clo_err clo_proto_evidence_decode(clo_bytes body, clo_proto_evidence *out)
+{
+    clo_cur c = clo_cur_init(body);
+    CLO_TRY(clo_cur_u32be(&c, &out->epoch));
+    CLO_TRY(clo_cur_copy(&c, out->signer, 20));
+    CLO_TRY(clo_cur_copy(&c, out->hpke_pk, 32));
+    CLO_TRY(clo_cur_u64be(&c, &out->chain_id));
+    CLO_TRY(clo_cur_copy(&c, out->registry, 20));
+    CLO_TRY(clo_cur_copy(&c, out->nonce, 32));
+    CLO_TRY(clo_cur_copy(&c, out->report_data, 64));
+    CLO_TRY(clo_cur_u8(&c, &out->format));
+    return clo_cur_take(&c, clo_cur_left(&c), &out->evidence);
+}
+
+clo_err clo_proto_keys_encode(const clo_proto_keys *in, clo_buf *out)
+{
+    CLO_TRY(clo_buf_u32be(out, in->current));
+    CLO_TRY(clo_buf_u8(out, (uint8_t)in->count));
+    for (size_t i = 0; i < in->count; i++) {
+        const clo_proto_key *k = &in->keys[i];
+        CLO_TRY(clo_buf_u32be(out, k->epoch));
+        CLO_TRY(clo_buf_u64be(out, (uint64_t)k->created));
+        CLO_TRY(clo_buf_u64be(out, (uint64_t)k->retire_at));
+        CLO_TRY(clo_buf_append(out, k->signer, 20));
+        CLO_TRY(clo_buf_append(out, k->hpke_pk, 32));
+    }
+    return CLO_OK;
+}
+
+clo_err clo_proto_keys_decode(clo_bytes body, clo_proto_keys *out)
+{
+    clo_cur c = clo_cur_init(body);
+    uint8_t n;
+    CLO_TRY(clo_cur_u32be(&c, &out->current));
+    CLO_TRY(clo_cur_u8(&c, &n));
+    CLO_ENSURE(n <= 8, CLO_E_LIMIT, "keys.count");
+    for (size_t i = 0; i < n; i++) {
+        clo_proto_key *k = &out->keys[i];
+        CLO_TRY(clo_cur_u32be(&c, &k->epoch));
+        CLO_TRY(get_i64(&c, &k->created));
+        CLO_TRY(get_i64(&c, &k->retire_at));
+        CLO_TRY(clo_cur_copy(&c, k->signer, 20));
+        CLO_TRY(clo_cur_copy(&c, k->hpke_pk, 32));
+    }
+    out->count = n;
+    return clo_cur_end(&c);
+}
+
+clo_err clo_proto_job_encode(const clo_proto_job *in, clo_buf *out)
+{
+    CLO_ENSURE(in->count <= CLO_PROTO_MAX_INPUTS, CLO_E_LIMIT, "job.inputs");
+    CLO_TRY(clo_buf_append(out, in->job_id, 32));
+    CLO_TRY(clo_buf_append(out, in->workload_id, 32));
+    CLO_TRY(clo_buf_u64be(out, in->chain_id));
+    CLO_TRY(clo_buf_append(out, in->market, 20));
+    CLO_TRY(clo_buf_u32be(out, in->epoch));
+    CLO_TRY(put_sized(out, in->config));
+    CLO_TRY(clo_buf_u16be(out, (uint16_t)in->count));
+    for (size_t i = 0; i < in->count; i++) CLO_TRY(put_sized(out, in->inputs[i]));
+    return CLO_OK;
+}
+
+clo_err clo_proto_job_decode(clo_cur *c, clo_proto_job *out, clo_bytes *inputs)
+{
+    uint16_t n;
+    CLO_TRY(clo_cur_copy(c, out->job_id, 32));
+    CLO_TRY(clo_cur_copy(c, out->workload_id, 32));
+    CLO_TRY(clo_cur_u64be(c, &out->chain_id));
+    CLO_TRY(clo_cur_copy(c, out->market, 20));
+    CLO_TRY(clo_cur_u32be(c, &out->epoch));
+    CLO_TRY(get_sized(c, 1 << 16, "job.config size", &out->config));
+    CLO_TRY(clo_cur_u16be(c, &n));
+    CLO_ENSURE(n >= 1, CLO_E_FORMAT, "job.inputs: none");
+    CLO_ENSURE(n <= CLO_PROTO_MAX_INPUTS, CLO_E_LIMIT, "job.inputs");
+    for (size_t i = 0; i < n; i++)
+        CLO_TRY(get_sized(c, CLO_PROTO_MAX_ENVELOPE, "job.input size", &inputs[i]));
+    out->count = n;
+    out->inputs = inputs;
+    return CLO_OK;
+}
+
+clo_err clo_proto_result_encode(const clo_proto_result *in, clo_buf *out)
+{
+    CLO_TRY(clo_buf_append(out, in->job_id, 32));
+    CLO_TRY(clo_buf_u16be(out, (uint16_t)in->err.code));
+    if (in->err.code) {
+        const char *w = in->err.what ? in->err.what : "";
+        size_t n = strnlen(w, 128);
+        CLO_TRY(clo_buf_u16be(out, (uint16_t)n));
+        return clo_buf_append(out, w, n);
+    }
+    CLO_ENSURE(in->count <= CLO_PROTO_MAX_INPUTS, CLO_E_LIMIT, "result.private");
+    CLO_TRY(put_sized(out, in->public_out));
+    CLO_TRY(clo_buf_u16be(out, (uint16_t)in->count));
+    for (size_t i = 0; i < in->count; i++) CLO_TRY(put_sized(out, in->private_out[i]));
+    const clo_result_stmt *s = &in->stmt;
+    CLO_TRY(clo_buf_append(out, s->input_hash, 32));
+    CLO_TRY(clo_buf_append(out, s->public_output_hash, 32));
+    CLO_TRY(clo_buf_append(out, s->private_output_hash, 32));
+    CLO_TRY(clo_buf_append(out, s->workload_id, 32));
+    CLO_TRY(clo_buf_append(out, s->model_id, 32));
+    CLO_TRY(clo_buf_u32be(out, s->epoch));
+    CLO_TRY(clo_buf_append(out, in->signer, 20));
+    return clo_buf_append(out, in->sig, 65);
+}
+
+clo_err clo_proto_result_decode(clo_cur *c, clo_proto_result *out)
+{
+    uint16_t code, n;
+    out->err = CLO_OK;
+    out->count = 0;
+    out->public_out = CLO_BYTES_EMPTY;
+    CLO_TRY(clo_cur_copy(c, out->job_id, 32));
+    memcpy(out->stmt.job_id, out->job_id, 32);
+    CLO_TRY(clo_cur_u16be(c, &code));
+    if (code) {
+        clo_bytes w;
+        CLO_ENSURE(code < CLO_E__COUNT, CLO_E_FORMAT, "result.code");
+        CLO_TRY(clo_cur_u16be(c, &n));
+        CLO_ENSURE(n <= 128, CLO_E_LIMIT, "result.what");
+        CLO_TRY(clo_cur_take(c, n, &w));
+        for (size_t i = 0; i < n; i++)
+            CLO_ENSURE(w.ptr[i] >= 0x20 && w.ptr[i] < 0x7f, CLO_E_FORMAT, "result.what");
+        memcpy(out->what_buf, w.ptr, n);
+        out->what_buf[n] = 0;
+        out->err = CLO_ERR((clo_code)code, out->what_buf);
+        return CLO_OK;
+    }
+    CLO_TRY(get_sized(c, 1 << 20, "result.public size", &out->public_out));
+    CLO_TRY(clo_cur_u16be(c, &n));
+    CLO_ENSURE(n <= CLO_PROTO_MAX_INPUTS, CLO_E_LIMIT, "result.private");
+    for (size_t i = 0; i < n; i++)
+        CLO_TRY(get_sized(c, 1 << 20, "result.private size", &out->private_out[i]));
+    out->count = n;
+    clo_result_stmt *s = &out->stmt;
+    CLO_TRY(clo_cur_copy(c, s->input_hash, 32));
+    CLO_TRY(clo_cur_copy(c, s->public_output_hash, 32));
+    CLO_TRY(clo_cur_copy(c, s->private_output_hash, 32));
+    CLO_TRY(clo_cur_copy(c, s->workload_id, 32));
+    CLO_TRY(clo_cur_copy(c, s->model_id, 32));
+    CLO_TRY(clo_cur_u32be(c, &s->epoch));
+    CLO_TRY(clo_cur_copy(c, out->signer, 20));
+    return clo_cur_copy(c, out->sig, 65);
+}

@@ -1,0 +1,614 @@
+/* runtime.c — call dispatch, jobs, provisioning and sealed state. */
+#include "enclave/runtime.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "attest/binding.h"
+#include "base/ct.h"
+#include "crypto/aead.h"
+#include "crypto/envelope.h"
+#include "crypto/hash.h"
+#include "crypto/keccak.h"
+#include "crypto/rand.h"
+#include "enclave/frame.h"
+#include "enclave/keys.h"
+#include "enclave/proto.h"
+#include "workloads/workload.h"
+
+#define MAX_SECRETS     64
+#define MAX_SECRET_SIZE ((size_t)1 << 20)
+#define JOB_LOG_SIZE    4096 /* power of two */
+#define STATE_HEADER    62
+#define MAX_INPUT_PLAIN ((size_t)1 << 20)
+
+typedef struct {
+    uint8_t id[32];
+    uint8_t *data; /* secret memory */
+    size_t size;
+} secret_item;
+
+/* Processed jobs: a ring of the last JOB_LOG_SIZE (job id, digest) with a
+ * chained hash index, so a re-run of a job can be checked in O(1). */
+typedef struct {
+    uint8_t job_id[32], digest[32];
+    int32_t next; /* next entry in the same bucket, -1 at the end */
+} log_entry;
+
+struct clo_enclave {
+    int initialised;
+    clo_tee *tee;
+    clo_proto_init cfg; /* parts[] are not kept */
+    clo_keyring keys;
+    secret_item secrets[MAX_SECRETS];
+    size_t n_secrets;
+    log_entry log[JOB_LOG_SIZE];
+    int32_t bucket[JOB_LOG_SIZE];
+    size_t log_count, log_head; /* head: the oldest entry once full */
+    uint64_t jobs_run;
+};
+
+clo_err clo_enclave_new(clo_enclave **out)
+{
+    clo_enclave *e = calloc(1, sizeof *e);
+    CLO_ENSURE(e, CLO_E_NOMEM, "enclave");
+    for (size_t i = 0; i < JOB_LOG_SIZE; i++) e->bucket[i] = -1;
+    *out = e;
+    return CLO_OK;
+}
+
+static void secrets_wipe(secret_item *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) clo_secret_free(s[i].data);
+    clo_wipe(s, n * sizeof *s);
+}
+
+void clo_enclave_free(clo_enclave *e)
+{
+    if (!e) return;
+    clo_keyring_wipe(&e->keys);
+    secrets_wipe(e->secrets, e->n_secrets);
+    clo_tee_free(e->tee);
+    clo_wipe(e, sizeof *e);
+    free(e);
+}
+
+/* ---- processed-job log ---- */
+
+static size_t bucket_of(const uint8_t job_id[32])
+{
+    return (size_t)((uint32_t)job_id[0] << 8 | job_id[1] | (uint32_t)job_id[2] << 16) &
+           (JOB_LOG_SIZE - 1);
+}
+
+static const log_entry *log_find(const clo_enclave *e, const uint8_t job_id[32])
+{
+    for (int32_t i = e->bucket[bucket_of(job_id)]; i >= 0; i = e->log[i].next)
+        if (!memcmp(e->log[i].job_id, job_id, 32)) return &e->log[i];
+    return NULL;
+}
+
+static void log_unlink(clo_enclave *e, int32_t idx)
+{
+    int32_t *p = &e->bucket[bucket_of(e->log[idx].job_id)];
+    while (*p >= 0 && *p != idx) p = &e->log[*p].next;
+    if (*p == idx) *p = e->log[idx].next;
+}
+
+static void log_add(clo_enclave *e, const uint8_t job_id[32], const uint8_t digest[32])
+{
+    int32_t idx;
+    if (e->log_count < JOB_LOG_SIZE) {
+        idx = (int32_t)((e->log_head + e->log_count++) % JOB_LOG_SIZE);
+    } else {
+        idx = (int32_t)e->log_head;
+        log_unlink(e, idx);
+        e->log_head = (e->log_head + 1) % JOB_LOG_SIZE;
+    }
+    log_entry *le = &e->log[idx];
+    memcpy(le->job_id, job_id, 32);
+    memcpy(le->digest, digest, 32);
+    size_t b = bucket_of(job_id);
+    le->next = e->bucket[b];
+    e->bucket[b] = idx;
+}
+
+/* ---- calls ---- */
+
+static clo_err call_init(clo_enclave *e, clo_bytes body)
+{
+    clo_proto_init in;
+    CLO_ENSURE(!e->initialised, CLO_E_STATE, "init: already initialised");
+    CLO_TRY(clo_proto_init_decode(body, &in));
+    CLO_ENSURE(in.grace_seconds <= 366u * 86400, CLO_E_FORMAT, "init.grace_seconds");
+    CLO_TRY(clo_tee_open(&e->tee, (clo_backend)in.backend, in.parts, in.count, in.measurement));
+    e->cfg = in;
+    e->cfg.count = 0;
+    memset(e->cfg.parts, 0, sizeof e->cfg.parts);
+    clo_keyring_init(&e->keys, in.grace_seconds);
+    e->initialised = 1;
+    return CLO_OK;
+}
+
+static clo_err call_hello(clo_enclave *e, clo_bytes body, clo_buf *resp)
+{
+    clo_cur c = clo_cur_init(body);
+    uint16_t v;
+    CLO_TRY(clo_cur_u16be(&c, &v));
+    CLO_TRY(clo_cur_end(&c));
+    CLO_ENSURE(v == CLO_PROTO_VERSION, CLO_E_VERSION, "hello: protocol version");
+    const clo_epoch *cur = clo_keyring_current(&e->keys);
+    clo_proto_hello h = {CLO_PROTO_VERSION,       e->tee ? (uint8_t)clo_backend_of(e->tee) : 0,
+                         (uint8_t)e->initialised, {0},
+                         cur ? cur->epoch : 0,    e->jobs_run,
+                         (uint16_t)e->n_secrets};
+    if (e->tee) memcpy(h.measurement, clo_tee_measurement(e->tee), 48);
+    return clo_proto_hello_encode(&h, resp);
+}
+
+static clo_err current_epoch(const clo_enclave *e, const clo_epoch **out)
+{
+    *out = clo_keyring_current(&e->keys);
+    CLO_ENSURE(*out, CLO_E_STATE, "no epoch keys yet (rotate first)");
+    return CLO_OK;
+}
+
+static clo_err call_evidence(clo_enclave *e, clo_bytes body, clo_buf *resp)
+{
+    const clo_epoch *cur;
+    CLO_ENSURE(body.len == 32, CLO_E_FORMAT, "evidence.nonce: size");
+    CLO_TRY(current_epoch(e, &cur));
+    clo_proto_evidence ev;
+    memset(&ev, 0, sizeof ev);
+    ev.epoch = cur->epoch;
+    memcpy(ev.signer, cur->signer_addr, 20);
+    memcpy(ev.hpke_pk, cur->hpke_pk, 32);
+    ev.chain_id = e->cfg.chain_id;
+    memcpy(ev.registry, e->cfg.registry, 20);
+    memcpy(ev.nonce, body.ptr, 32);
+    clo_key_binding b;
+    memcpy(b.signer, ev.signer, 20);
+    memcpy(b.hpke_pk, ev.hpke_pk, 32);
+    b.epoch = ev.epoch;
+    b.chain_id = ev.chain_id;
+    memcpy(b.registry, ev.registry, 20);
+    memcpy(b.nonce, ev.nonce, 32);
+    CLO_TRY(clo_report_data(&b, ev.report_data));
+    clo_buf evidence;
+    clo_buf_init(&evidence, 1 << 20);
+    clo_evidence_format fmt;
+    clo_err err = clo_tee_evidence(e->tee, ev.report_data, &evidence, &fmt);
+    if (!err.code) {
+        ev.format = (uint8_t)fmt;
+        ev.evidence = clo_buf_view(&evidence);
+        err = clo_proto_evidence_encode(&ev, resp);
+    }
+    clo_buf_free(&evidence);
+    return err;
+}
+
+static clo_err call_keys(clo_enclave *e, clo_bytes body, clo_buf *resp)
+{
+    CLO_ENSURE(body.len == 0, CLO_E_FORMAT, "keys: unexpected body");
+    clo_proto_keys k;
+    memset(&k, 0, sizeof k);
+    const clo_epoch *cur = clo_keyring_current(&e->keys);
+    k.current = cur ? cur->epoch : 0;
+    k.count = e->keys.count;
+    for (size_t i = 0; i < k.count; i++) {
+        const clo_epoch *ep = &e->keys.e[k.count - 1 - i]; /* current first */
+        k.keys[i].epoch = ep->epoch;
+        k.keys[i].created = ep->created;
+        k.keys[i].retire_at = ep->retire_at;
+        memcpy(k.keys[i].signer, ep->signer_addr, 20);
+        memcpy(k.keys[i].hpke_pk, ep->hpke_pk, 32);
+    }
+    return clo_proto_keys_encode(&k, resp);
+}
+
+static void provision_binding(const clo_enclave *e, const uint8_t id[32], uint32_t epoch,
+                              clo_envelope_binding *b)
+{
+    memset(b, 0, sizeof *b);
+    b->chain_id = e->cfg.chain_id;
+    memcpy(b->contract, e->cfg.market, 20);
+    memcpy(b->job_id, id, 32);
+    clo_workload_id("provision", b->workload_id);
+    b->epoch = epoch;
+}
+
+static clo_err call_provision(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp)
+{
+    clo_cur c = clo_cur_init(body);
+    uint8_t id[32];
+    uint32_t epoch;
+    clo_bytes env;
+    const clo_epoch *ep;
+    CLO_TRY(clo_cur_copy(&c, id, 32));
+    CLO_TRY(clo_cur_u32be(&c, &epoch));
+    CLO_TRY(clo_cur_take(&c, clo_cur_left(&c), &env));
+    clo_keyring_expire(&e->keys, now);
+    CLO_TRY(clo_keyring_find(&e->keys, epoch, &ep));
+    size_t slot = e->n_secrets;
+    for (size_t i = 0; i < e->n_secrets; i++)
+        if (!memcmp(e->secrets[i].id, id, 32)) slot = i;
+    CLO_ENSURE(slot < MAX_SECRETS, CLO_E_LIMIT, "provision: too many secrets");
+
+    clo_envelope_binding b;
+    provision_binding(e, id, epoch, &b);
+    clo_buf plain;
+    clo_buf_init(&plain, MAX_SECRET_SIZE);
+    clo_err err = clo_envelope_request_open(&plain, NULL, &b, ep->hpke, env);
+    uint8_t *data = NULL, digest[32];
+    if (err.code) goto out;
+    CLO_FAIL_IF(plain.len == 0, CLO_E_FORMAT, "provision: empty secret");
+    data = clo_secret_alloc(plain.len);
+    CLO_FAIL_IF(!data, CLO_E_NOMEM, "provision: secret memory");
+    memcpy(data, plain.ptr, plain.len);
+    clo_keccak256(clo_buf_view(&plain), digest);
+    CLO_CHECK(clo_buf_append(resp, id, 32));
+    CLO_CHECK(clo_buf_append(resp, digest, 32));
+    if (slot < e->n_secrets) clo_secret_free(e->secrets[slot].data);
+    memcpy(e->secrets[slot].id, id, 32);
+    e->secrets[slot].data = data;
+    e->secrets[slot].size = plain.len;
+    data = NULL;
+    if (slot == e->n_secrets) e->n_secrets++;
+out:
+    clo_secret_free(data);
+    clo_buf_free(&plain);
+    return err;
+}
+
+/* Open every input, run the workload, seal the private outputs, sign. Writes
+ * the result record (success or the job's own error) to resp. */
+typedef struct {
+    clo_buf plain[CLO_PROTO_MAX_INPUTS], priv[CLO_PROTO_MAX_INPUTS], sealed[CLO_PROTO_MAX_INPUTS];
+    clo_envelope_reply_key rk[CLO_PROTO_MAX_INPUTS];
+    clo_bytes views[CLO_PROTO_MAX_INPUTS];
+    clo_buf pub;
+    clo_proto_result r;
+} job_scratch;
+
+static clo_err run_job(clo_enclave *e, const clo_proto_job *job, int64_t now, job_scratch *s)
+{
+    const clo_workload *wl = clo_workload_by_id(job->workload_id);
+    const clo_epoch *ep;
+    clo_proto_result *r = &s->r;
+    CLO_ENSURE(wl, CLO_E_UNSUPPORTED, "job.workload: unknown");
+    CLO_ENSURE(job->chain_id == e->cfg.chain_id, CLO_E_POLICY, "job.chain_id: not this enclave's");
+    CLO_ENSURE(!memcmp(job->market, e->cfg.market, 20), CLO_E_POLICY,
+               "job.market: not this enclave's");
+    clo_keyring_expire(&e->keys, now);
+    CLO_TRY(clo_keyring_find(&e->keys, job->epoch, &ep));
+
+    clo_envelope_binding b;
+    memset(&b, 0, sizeof b);
+    b.chain_id = job->chain_id;
+    memcpy(b.contract, job->market, 20);
+    memcpy(b.job_id, job->job_id, 32);
+    memcpy(b.workload_id, job->workload_id, 32);
+    b.epoch = job->epoch;
+    for (size_t i = 0; i < job->count; i++) {
+        clo_err err =
+            clo_envelope_request_open(&s->plain[i], &s->rk[i], &b, ep->hpke, job->inputs[i]);
+        /* The envelope layer names the failing field; all input errors carry
+         * the one code so callers can tell bad input from other failures. */
+        if (err.code) return err;
+        s->views[i] = clo_buf_view(&s->plain[i]);
+    }
+    void *state = NULL;
+    CLO_TRY(wl->open(job->config, &state));
+    clo_buf *pub = &s->pub;
+    clo_wl_call call = {job->job_id, s->views, job->count};
+    clo_err err = wl->run(state, &call, pub, s->priv);
+    wl->close(state);
+    for (size_t i = 0; i < job->count && !err.code; i++)
+        err = clo_envelope_reply_seal(&s->sealed[i], &s->rk[i], clo_buf_view(&s->priv[i]));
+    if (err.code) return err;
+
+    r->err = CLO_OK;
+    memcpy(r->job_id, job->job_id, 32);
+    clo_result_stmt *st = &r->stmt;
+    memcpy(st->job_id, job->job_id, 32);
+    clo_hash_list(job->inputs, job->count, st->input_hash);
+    clo_keccak256(clo_buf_view(pub), st->public_output_hash);
+    for (size_t i = 0; i < job->count; i++) s->views[i] = clo_buf_view(&s->sealed[i]);
+    clo_hash_list(s->views, job->count, st->private_output_hash);
+    memcpy(st->workload_id, job->workload_id, 32);
+    clo_keccak256(job->config, st->model_id);
+    st->epoch = job->epoch;
+    uint8_t digest[32];
+    clo_result_digest(st, job->chain_id, job->market, digest);
+    /* A deterministic workload re-run gives the same statement; anything else
+     * would be two signed outputs for one job, which we refuse to produce. */
+    const log_entry *prev = log_find(e, job->job_id);
+    if (prev && memcmp(prev->digest, digest, 32))
+        return CLO_ERR(CLO_E_STATE, "job: a different result was already signed");
+    err = clo_result_sign(st, job->chain_id, job->market, ep->signer, r->sig);
+    if (!err.code) {
+        memcpy(r->signer, ep->signer_addr, 20);
+        r->public_out = clo_buf_view(pub);
+        r->count = job->count;
+        for (size_t i = 0; i < job->count; i++) r->private_out[i] = clo_buf_view(&s->sealed[i]);
+        if (!prev) log_add(e, job->job_id, digest);
+        e->jobs_run++;
+    }
+    return err;
+}
+
+static void scratch_init(job_scratch *s, size_t n)
+{
+    clo_buf_init(&s->pub, CLO_WL_MAX_PUBLIC);
+    for (size_t i = 0; i < n; i++) {
+        clo_buf_init(&s->plain[i], MAX_INPUT_PLAIN);
+        clo_buf_init(&s->priv[i], CLO_WL_MAX_PRIVATE);
+        clo_buf_init(&s->sealed[i], CLO_WL_MAX_PRIVATE + 64);
+    }
+}
+
+static void scratch_free(job_scratch *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        clo_buf_free(&s->plain[i]);
+        clo_buf_free(&s->priv[i]);
+        clo_buf_free(&s->sealed[i]);
+        clo_envelope_reply_key_wipe(&s->rk[i]);
+    }
+    clo_buf_free(&s->pub);
+}
+
+static clo_err call_run(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp)
+{
+    clo_cur c = clo_cur_init(body);
+    uint16_t n;
+    clo_err err = CLO_OK;
+    CLO_TRY(clo_cur_u16be(&c, &n));
+    CLO_ENSURE(n >= 1 && n <= CLO_PROTO_MAX_BATCH, CLO_E_LIMIT, "run.batch size");
+    /* Decode the whole batch before running any of it. */
+    clo_proto_job *jobs = calloc(n, sizeof *jobs);
+    clo_bytes *inputs = calloc((size_t)n * CLO_PROTO_MAX_INPUTS, sizeof *inputs);
+    job_scratch *s = malloc(sizeof *s);
+    CLO_FAIL_IF(!jobs || !inputs || !s, CLO_E_NOMEM, "run");
+    for (size_t i = 0; i < n; i++)
+        CLO_CHECK(clo_proto_job_decode(&c, &jobs[i], inputs + i * CLO_PROTO_MAX_INPUTS));
+    CLO_CHECK(clo_cur_end(&c));
+    CLO_CHECK(clo_buf_u16be(resp, n));
+    for (size_t i = 0; i < n && !err.code; i++) {
+        scratch_init(s, jobs[i].count);
+        s->r.err = CLO_OK;
+        s->r.count = 0;
+        clo_err je = run_job(e, &jobs[i], now, s);
+        if (je.code) {
+            memcpy(s->r.job_id, jobs[i].job_id, 32);
+            s->r.err = je;
+        }
+        err = clo_proto_result_encode(&s->r, resp);
+        scratch_free(s, jobs[i].count);
+    }
+out:
+    free(jobs);
+    free(inputs);
+    free(s);
+    return err;
+}
+
+/* ---- sealed state ---- */
+
+static clo_err sealing_key(clo_enclave *e, uint8_t key[32])
+{
+    clo_secret32 platform;
+    clo_err err = clo_tee_sealing_secret(e->tee, &platform);
+    if (!err.code)
+        err =
+            clo_hkdf(CLO_HASH_SHA256, CLO_BYTES(clo_tee_measurement(e->tee), 48),
+                     CLO_BYTES(platform.b, 32), clo_bytes_str("cloister/v1/sealing-key"), key, 32);
+    clo_wipe(&platform, sizeof platform);
+    return err;
+}
+
+static clo_err call_export(clo_enclave *e, clo_bytes body, clo_buf *resp)
+{
+    CLO_ENSURE(body.len == 0, CLO_E_FORMAT, "export: unexpected body");
+    uint8_t key[32], nonce[12];
+    clo_buf pt;
+    clo_buf_init(&pt, (size_t)24 << 20);
+    clo_err err = CLO_OK;
+    CLO_CHECK(sealing_key(e, key));
+    CLO_CHECK(clo_buf_u8(&pt, 1));
+    CLO_CHECK(clo_keyring_encode(&e->keys, &pt));
+    CLO_CHECK(clo_buf_u16be(&pt, (uint16_t)e->n_secrets));
+    for (size_t i = 0; i < e->n_secrets; i++) {
+        CLO_CHECK(clo_buf_append(&pt, e->secrets[i].id, 32));
+        CLO_CHECK(clo_buf_u32be(&pt, (uint32_t)e->secrets[i].size));
+        CLO_CHECK(clo_buf_append(&pt, e->secrets[i].data, e->secrets[i].size));
+    }
+    CLO_CHECK(clo_buf_u32be(&pt, (uint32_t)e->log_count));
+    for (size_t i = 0; i < e->log_count; i++) {
+        const log_entry *le = &e->log[(e->log_head + i) % JOB_LOG_SIZE];
+        CLO_CHECK(clo_buf_append(&pt, le->job_id, 32));
+        CLO_CHECK(clo_buf_append(&pt, le->digest, 32));
+    }
+    CLO_CHECK(clo_random(nonce, sizeof nonce));
+    size_t start = resp->len;
+    uint8_t *hdr, *ct;
+    CLO_CHECK(clo_buf_extend(resp, STATE_HEADER + pt.len + CLO_AEAD_TAG_SIZE, &hdr));
+    hdr[0] = 1;
+    hdr[1] = (uint8_t)clo_backend_of(e->tee);
+    memcpy(hdr + 2, clo_tee_measurement(e->tee), 48);
+    memcpy(hdr + 50, nonce, 12);
+    ct = hdr + STATE_HEADER;
+    err = clo_aead_seal(CLO_AEAD_AES256GCM, CLO_BYTES(key, 32), CLO_BYTES(nonce, 12),
+                        CLO_BYTES(hdr, STATE_HEADER), clo_buf_view(&pt), ct);
+    if (err.code) clo_buf_truncate(resp, start);
+out:
+    clo_wipe(key, sizeof key);
+    clo_buf_free(&pt);
+    return err;
+}
+
+static clo_err decode_state(clo_enclave *e, clo_bytes pt)
+{
+    clo_cur c = clo_cur_init(pt);
+    uint8_t version;
+    uint16_t n;
+    uint32_t nlog;
+    clo_err err = CLO_OK;
+    secret_item items[MAX_SECRETS];
+    size_t n_items = 0;
+    clo_keyring keys;
+    clo_keyring_init(&keys, e->keys.grace_seconds);
+    memset(items, 0, sizeof items);
+    CLO_CHECK(clo_cur_u8(&c, &version));
+    CLO_FAIL_IF(version != 1, CLO_E_VERSION, "state.version");
+    CLO_CHECK(clo_keyring_decode(&keys, &c));
+    CLO_CHECK(clo_cur_u16be(&c, &n));
+    CLO_FAIL_IF(n > MAX_SECRETS, CLO_E_LIMIT, "state.secrets");
+    for (; n_items < n; n_items++) {
+        uint32_t size;
+        clo_bytes data;
+        CLO_CHECK(clo_cur_copy(&c, items[n_items].id, 32));
+        CLO_CHECK(clo_cur_u32be(&c, &size));
+        CLO_FAIL_IF(size == 0 || size > MAX_SECRET_SIZE, CLO_E_LIMIT, "state.secret size");
+        CLO_CHECK(clo_cur_take(&c, size, &data));
+        items[n_items].data = clo_secret_alloc(size);
+        CLO_FAIL_IF(!items[n_items].data, CLO_E_NOMEM, "state.secret");
+        memcpy(items[n_items].data, data.ptr, size);
+        items[n_items].size = size;
+    }
+    CLO_CHECK(clo_cur_u32be(&c, &nlog));
+    CLO_FAIL_IF(nlog > JOB_LOG_SIZE, CLO_E_LIMIT, "state.log");
+    CLO_FAIL_IF(clo_cur_left(&c) != (size_t)nlog * 64, CLO_E_FORMAT, "state.log size");
+    /* Commit: nothing below can fail. */
+    clo_keyring_wipe(&e->keys);
+    e->keys = keys;
+    e->n_secrets = n_items;
+    memcpy(e->secrets, items, sizeof items);
+    for (size_t i = 0; i < nlog; i++) {
+        clo_bytes id, dg;
+        CLO_IGNORE(clo_cur_take(&c, 32, &id));
+        CLO_IGNORE(clo_cur_take(&c, 32, &dg));
+        log_add(e, id.ptr, dg.ptr);
+    }
+    return CLO_OK;
+out:
+    clo_keyring_wipe(&keys);
+    secrets_wipe(items, n_items + (n_items < MAX_SECRETS && items[n_items].data ? 1 : 0));
+    return err;
+}
+
+static clo_err call_import(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp)
+{
+    clo_cur c = clo_cur_init(body);
+    uint8_t version, backend, measurement[48], key[32];
+    clo_bytes nonce, ct;
+    CLO_ENSURE(e->keys.count == 0 && e->keys.last_epoch == 0 && e->log_count == 0 &&
+                   e->n_secrets == 0,
+               CLO_E_STATE, "import: only into a fresh enclave");
+    CLO_TRY(clo_cur_u8(&c, &version));
+    CLO_ENSURE(version == 1, CLO_E_VERSION, "state.version");
+    CLO_TRY(clo_cur_u8(&c, &backend));
+    CLO_ENSURE(backend == clo_backend_of(e->tee), CLO_E_POLICY,
+               "state: sealed by another TEE backend");
+    CLO_TRY(clo_cur_copy(&c, measurement, 48));
+    CLO_ENSURE(!memcmp(measurement, clo_tee_measurement(e->tee), 48), CLO_E_POLICY,
+               "state: sealed by a different enclave measurement");
+    CLO_TRY(clo_cur_take(&c, 12, &nonce));
+    CLO_TRY(clo_cur_take(&c, clo_cur_left(&c), &ct));
+    CLO_ENSURE(ct.len >= CLO_AEAD_TAG_SIZE, CLO_E_FORMAT, "state: truncated");
+    clo_buf pt;
+    clo_buf_init(&pt, ct.len);
+    uint8_t *p;
+    clo_err err = CLO_OK;
+    CLO_CHECK(sealing_key(e, key));
+    CLO_CHECK(clo_buf_extend(&pt, ct.len - CLO_AEAD_TAG_SIZE, &p));
+    CLO_CHECK(clo_aead_open(CLO_AEAD_AES256GCM, CLO_BYTES(key, 32), nonce,
+                            CLO_BYTES(body.ptr, STATE_HEADER), ct, p));
+    CLO_CHECK(decode_state(e, clo_buf_view(&pt)));
+    clo_keyring_expire(&e->keys, now);
+    const clo_epoch *cur = clo_keyring_current(&e->keys);
+    err = clo_buf_u32be(resp, cur ? cur->epoch : 0);
+out:
+    clo_wipe(key, sizeof key);
+    clo_buf_free(&pt);
+    return err;
+}
+
+clo_err clo_enclave_handle(clo_enclave *e, uint16_t call, clo_bytes body, int64_t now,
+                           clo_buf *resp, int *stop)
+{
+    size_t start = resp->len;
+    clo_err err;
+    if (call == CLO_CALL_HELLO) return call_hello(e, body, resp);
+    if (call == CLO_CALL_PING) {
+        CLO_ENSURE(body.len <= 65536, CLO_E_LIMIT, "ping: body size");
+        return clo_buf_append_bytes(resp, body);
+    }
+    if (call == CLO_CALL_INIT) return call_init(e, body);
+    CLO_ENSURE(e->initialised, CLO_E_STATE, "not initialised (INIT first)");
+    switch (call) {
+    case CLO_CALL_EVIDENCE: err = call_evidence(e, body, resp); break;
+    case CLO_CALL_KEYS:
+        clo_keyring_expire(&e->keys, now);
+        err = call_keys(e, body, resp);
+        break;
+    case CLO_CALL_ROTATE:
+        if (body.len) return CLO_ERR(CLO_E_FORMAT, "rotate: unexpected body");
+        err = clo_keyring_rotate(&e->keys, now);
+        if (!err.code) err = call_keys(e, body, resp);
+        break;
+    case CLO_CALL_PROVISION: err = call_provision(e, body, now, resp); break;
+    case CLO_CALL_RUN: err = call_run(e, body, now, resp); break;
+    case CLO_CALL_EXPORT: err = call_export(e, body, resp); break;
+    case CLO_CALL_IMPORT: err = call_import(e, body, now, resp); break;
+    case CLO_CALL_SHUTDOWN:
+        CLO_ENSURE(body.len == 0, CLO_E_FORMAT, "shutdown: unexpected body");
+        *stop = 1;
+        err = CLO_OK;
+        break;
+    default: err = CLO_ERR(CLO_E_UNSUPPORTED, "call: unknown");
+    }
+    if (err.code) clo_buf_truncate(resp, start);
+    return err;
+}
+
+clo_err clo_enclave_serve(clo_enclave *e, int fd, clo_enclave_lockdown lockdown)
+{
+    clo_buf in, out;
+    clo_frame_hdr h;
+    clo_err err = CLO_OK;
+    int stop = 0;
+    clo_buf_init(&in, CLO_FRAME_MAX_BODY);
+    clo_buf_init(&out, CLO_FRAME_MAX_BODY);
+    while (!stop) {
+        err = clo_frame_read(fd, -1, &h, &in);
+        if (err.code) {
+            if (err.code == CLO_E_IO && err.what && !strcmp(err.what, "channel closed"))
+                err = CLO_OK;
+            break;
+        }
+        if (h.kind != CLO_FRAME_REQUEST) {
+            err = clo_frame_write_error(fd, h.call, h.id, CLO_ERR(CLO_E_FORMAT, "frame.kind"));
+            if (err.code) break;
+            continue;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int was_init = e->initialised;
+        clo_buf_clear(&out);
+        clo_err ce = clo_enclave_handle(e, h.call, clo_buf_view(&in), ts.tv_sec, &out, &stop);
+        clo_buf_clear(&in);
+        if (!ce.code && !was_init && e->initialised && lockdown) {
+            ce = lockdown(clo_backend_of(e->tee));
+            if (ce.code) stop = 1;
+        }
+        err = ce.code ? clo_frame_write_error(fd, h.call, h.id, ce)
+                      : clo_frame_write(fd, CLO_FRAME_RESPONSE, h.call, h.id, clo_buf_view(&out));
+        clo_buf_clear(&out);
+        if (err.code) break;
+    }
+    clo_buf_free(&in);
+    clo_buf_free(&out);
+    return err;
+}

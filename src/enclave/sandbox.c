@@ -1,0 +1,63 @@
+/* sandbox.c — seccomp allow-list for cloister-enclave. */
+#include "enclave/sandbox.h"
+
+#include <errno.h>
+#include <seccomp.h>
+#include <sys/prctl.h>
+
+void clo_sandbox_early(void)
+{
+    (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+static const int base_calls[] = {
+    SCMP_SYS(read),          SCMP_SYS(write),        SCMP_SYS(writev),     SCMP_SYS(readv),
+    SCMP_SYS(close),         SCMP_SYS(exit),         SCMP_SYS(exit_group), SCMP_SYS(brk),
+    SCMP_SYS(mmap),          SCMP_SYS(munmap),       SCMP_SYS(mremap),     SCMP_SYS(mprotect),
+    SCMP_SYS(madvise),       SCMP_SYS(mlock),        SCMP_SYS(munlock),    SCMP_SYS(getrandom),
+    SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(futex),      SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(poll),          SCMP_SYS(ppoll),        SCMP_SYS(fstat),      SCMP_SYS(newfstatat),
+    SCMP_SYS(getpid),        SCMP_SYS(lseek),
+};
+/* configfs-tsm and Gramine's /dev/attestation are files. */
+static const int tee_calls[] = {SCMP_SYS(openat), SCMP_SYS(mkdirat), SCMP_SYS(unlinkat)};
+#ifdef CLO_SANITIZE_BUILD
+/* LeakSanitizer stops the world with a ptrace helper thread and reads /proc. */
+static const int sanitizer_calls[] = {
+    SCMP_SYS(openat),       SCMP_SYS(clone),
+    SCMP_SYS(clone3),       SCMP_SYS(ptrace),
+    SCMP_SYS(wait4),        SCMP_SYS(sched_yield),
+    SCMP_SYS(prctl),        SCMP_SYS(sigaltstack),
+    SCMP_SYS(gettid),       SCMP_SYS(tgkill),
+    SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(getdents64),   SCMP_SYS(readlink),
+    SCMP_SYS(munlockall),   SCMP_SYS(nanosleep),
+    SCMP_SYS(getppid),      SCMP_SYS(kill),
+    SCMP_SYS(pipe2),        SCMP_SYS(sched_getaffinity),
+};
+#endif
+
+static int allow(scmp_filter_ctx ctx, const int *calls, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[i], 0) != 0) return -1;
+    return 0;
+}
+
+clo_err clo_sandbox_lockdown(clo_backend kind)
+{
+    CLO_ENSURE(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, CLO_E_IO, "sandbox: no_new_privs");
+    clo_sandbox_early();
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+    CLO_ENSURE(ctx, CLO_E_NOMEM, "sandbox: seccomp_init");
+    int rc = allow(ctx, base_calls, sizeof base_calls / sizeof base_calls[0]);
+    if (!rc && kind != CLO_BACKEND_SIM)
+        rc = allow(ctx, tee_calls, sizeof tee_calls / sizeof tee_calls[0]);
+#ifdef CLO_SANITIZE_BUILD
+    if (!rc) rc = allow(ctx, sanitizer_calls, sizeof sanitizer_calls / sizeof sanitizer_calls[0]);
+#endif
+    if (!rc) rc = seccomp_load(ctx);
+    seccomp_release(ctx);
+    CLO_ENSURE(rc == 0, CLO_E_IO, "sandbox: seccomp filter not installed");
+    return CLO_OK;
+}

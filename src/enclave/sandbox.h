@@ -1,0 +1,18 @@
+/* sandbox.h — the enclave process's lockdown (trusted side): no_new_privs, then
+ * a seccomp allow-list (libseccomp) that kills the process on any other system
+ * call. The sim backend gets no way to open files or sockets at all; tdx, snp
+ * and sgx also get openat/mkdirat/unlinkat, which their kernel interfaces
+ * (configfs-tsm, /dev/attestation) need, relative to the directory opened at INIT.
+ * Sanitizer builds allow what the ASan/LSan runtime needs at exit (documented
+ * in docs/operations.md); release builds do not. */
+#ifndef CLO_ENCLAVE_SANDBOX_H
+#define CLO_ENCLAVE_SANDBOX_H
+
+#include "base/err.h"
+#include "enclave/tee.h"
+
+/* Make the process undumpable and unattachable (call first thing in main). */
+void clo_sandbox_early(void);
+CLO_MUST_CHECK clo_err clo_sandbox_lockdown(clo_backend kind);
+
+#endif

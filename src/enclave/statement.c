@@ -1,0 +1,63 @@
+/* statement.c — EIP-712 result statements. */
+#include "enclave/statement.h"
+
+#include <string.h>
+
+#include "crypto/eip712.h"
+#include "crypto/keccak.h"
+#include "crypto/secp256k1.h"
+
+void clo_hash_list(const clo_bytes *items, size_t count, uint8_t out[32])
+{
+    clo_keccak_ctx k;
+    uint8_t h[32];
+    clo_keccak256_init(&k);
+    for (size_t i = 0; i < count; i++) {
+        clo_keccak256(items[i], h);
+        clo_keccak256_update(&k, CLO_BYTES(h, 32));
+    }
+    clo_keccak256_final(&k, out);
+}
+
+void clo_result_digest(const clo_result_stmt *s, uint64_t chain_id, const uint8_t market[20],
+                       uint8_t out[32])
+{
+    uint8_t th[32], w[7][32], hs[32], ds[32];
+    clo_eip712_type_hash(CLO_RESULT_TYPE, th);
+    memcpy(w[0], s->job_id, 32);
+    memcpy(w[1], s->input_hash, 32);
+    memcpy(w[2], s->public_output_hash, 32);
+    memcpy(w[3], s->private_output_hash, 32);
+    memcpy(w[4], s->workload_id, 32);
+    memcpy(w[5], s->model_id, 32);
+    clo_eip712_word_uint(s->epoch, w[6]);
+    clo_eip712_hash_struct(th, (const uint8_t(*)[32])w, 7, hs);
+    clo_eip712_domain d = {"Cloister", "1", chain_id, {0}};
+    memcpy(d.verifying_contract, market, 20);
+    clo_eip712_domain_separator(&d, ds);
+    clo_eip712_digest(ds, hs, out);
+}
+
+clo_err clo_result_sign(const clo_result_stmt *s, uint64_t chain_id, const uint8_t market[20],
+                        const clo_secret32 *sk, uint8_t sig[65])
+{
+    uint8_t digest[32];
+    clo_result_digest(s, chain_id, market, digest);
+    CLO_TRY(clo_secp256k1_sign(sk, digest, sig));
+    sig[64] = (uint8_t)(sig[64] + 27);
+    return CLO_OK;
+}
+
+clo_err clo_result_verify(const clo_result_stmt *s, uint64_t chain_id, const uint8_t market[20],
+                          const uint8_t sig[65], const uint8_t signer[20])
+{
+    uint8_t digest[32], raw[65], pub[65], addr[20];
+    CLO_ENSURE(sig[64] == 27 || sig[64] == 28, CLO_E_AUTH, "result.signature.v");
+    memcpy(raw, sig, 65);
+    raw[64] = (uint8_t)(sig[64] - 27);
+    clo_result_digest(s, chain_id, market, digest);
+    CLO_TRY(clo_secp256k1_recover(digest, raw, pub));
+    CLO_TRY(clo_eth_address(pub, addr));
+    CLO_ENSURE(!memcmp(addr, signer, 20), CLO_E_AUTH, "result.signature: wrong signer");
+    return CLO_OK;
+}

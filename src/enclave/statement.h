@@ -1,0 +1,42 @@
+/* statement.h — the signed result statement (DESIGN.md §5), EIP-712 typed data:
+ *
+ *   Result(bytes32 jobId,bytes32 inputHash,bytes32 publicOutputHash,
+ *          bytes32 privateOutputHash,bytes32 workloadId,bytes32 modelId,uint32 epoch)
+ *   domain: name "Cloister", version "1", chainId, verifyingContract = JobMarket
+ *
+ *   inputHash         = keccak256(keccak256(envelope_1) || ... || keccak256(envelope_n))
+ *   publicOutputHash  = keccak256(public output)
+ *   privateOutputHash = keccak256(keccak256(sealed_1) || ... || keccak256(sealed_n))
+ *   modelId           = keccak256(workload config or model)
+ * Shared by the enclave (signs) and the host and clients (verify). */
+#ifndef CLO_ENCLAVE_STATEMENT_H
+#define CLO_ENCLAVE_STATEMENT_H
+
+#include "base/bytes.h"
+#include "base/secret.h"
+
+#define CLO_RESULT_TYPE                                                                            \
+    "Result(bytes32 jobId,bytes32 inputHash,bytes32 publicOutputHash,bytes32 privateOutputHash,"   \
+    "bytes32 workloadId,bytes32 modelId,uint32 epoch)"
+
+typedef struct {
+    uint8_t job_id[32], input_hash[32], public_output_hash[32], private_output_hash[32],
+        workload_id[32], model_id[32];
+    uint32_t epoch;
+} clo_result_stmt;
+
+/* keccak256 over the keccak256 of each item (an unambiguous list hash). */
+void clo_hash_list(const clo_bytes *items, size_t count, uint8_t out[32]);
+/* The EIP-712 digest the enclave signs. */
+void clo_result_digest(const clo_result_stmt *s, uint64_t chain_id, const uint8_t market[20],
+                       uint8_t out[32]);
+/* 65-byte Ethereum signature r || s || v, v in {27, 28}. */
+CLO_MUST_CHECK clo_err clo_result_sign(const clo_result_stmt *s, uint64_t chain_id,
+                                       const uint8_t market[20], const clo_secret32 *sk,
+                                       uint8_t sig[65]);
+/* CLO_OK only if sig is by `signer` over this statement. */
+CLO_MUST_CHECK clo_err clo_result_verify(const clo_result_stmt *s, uint64_t chain_id,
+                                         const uint8_t market[20], const uint8_t sig[65],
+                                         const uint8_t signer[20]);
+
+#endif

@@ -1,0 +1,214 @@
+/* tee.c — sim, configfs-tsm (tdx, snp) and Gramine (sgx) backends. */
+#include "enclave/tee.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "attest/sim.h"
+#include "base/ct.h"
+#include "crypto/hash.h"
+
+struct clo_tee {
+    clo_backend kind;
+    uint8_t measurement[48];
+    clo_sim sim;  /* sim */
+    int dirfd;    /* tdx, snp, sgx */
+    unsigned seq; /* report entry names */
+};
+
+static const char *const names[] = {NULL, "sim", "tdx", "snp", "sgx"};
+
+const char *clo_tee_name(clo_backend kind)
+{
+    return kind >= CLO_BACKEND_SIM && kind <= CLO_BACKEND_SGX ? names[kind] : "unknown";
+}
+
+clo_err clo_tee_from_name(const char *name, clo_backend *out)
+{
+    for (int k = CLO_BACKEND_SIM; k <= CLO_BACKEND_SGX; k++)
+        if (!strcmp(name, names[k])) {
+            *out = (clo_backend)k;
+            return CLO_OK;
+        }
+    return CLO_ERR(CLO_E_UNSUPPORTED, "tee backend");
+}
+
+clo_err clo_tee_open(clo_tee **out, clo_backend kind, const clo_bytes *parts, size_t count,
+                     const uint8_t measurement[48])
+{
+    clo_err err = CLO_OK;
+    clo_tee *t = calloc(1, sizeof *t);
+    CLO_ENSURE(t, CLO_E_NOMEM, "tee");
+    t->kind = kind;
+    t->dirfd = -1;
+    memcpy(t->measurement, measurement, 48);
+    if (kind == CLO_BACKEND_SIM) {
+        CLO_FAIL_IF(count != CLO_SIM_PARTS, CLO_E_FORMAT, "init.sim parts");
+        for (size_t i = 0; i < count; i++) CLO_CHECK(clo_sim_load_part(&t->sim, i, parts[i]));
+    } else if (kind >= CLO_BACKEND_TDX && kind <= CLO_BACKEND_SGX) {
+        char path[4096];
+        CLO_FAIL_IF(count != 1 || parts[0].len == 0 || parts[0].len >= sizeof path ||
+                        memchr(parts[0].ptr, 0, parts[0].len),
+                    CLO_E_FORMAT, "init.tee directory");
+        memcpy(path, parts[0].ptr, parts[0].len);
+        path[parts[0].len] = 0;
+        t->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        CLO_FAIL_IF(t->dirfd < 0, CLO_E_IO, "tee directory cannot be opened");
+    } else {
+        CLO_FAIL_IF(1, CLO_E_UNSUPPORTED, "tee backend");
+    }
+    *out = t;
+    return CLO_OK;
+out:
+    clo_tee_free(t);
+    return err;
+}
+
+void clo_tee_free(clo_tee *t)
+{
+    if (!t) return;
+    if (t->kind == CLO_BACKEND_SIM) clo_sim_free(&t->sim);
+    if (t->dirfd >= 0) close(t->dirfd);
+    clo_wipe(t, sizeof *t);
+    free(t);
+}
+
+clo_backend clo_backend_of(const clo_tee *t)
+{
+    return t->kind;
+}
+
+const uint8_t *clo_tee_measurement(const clo_tee *t)
+{
+    return t->measurement;
+}
+
+/* Whole-file helpers relative to a directory descriptor. */
+static clo_err write_at(int dirfd, const char *name, clo_bytes data)
+{
+    int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
+    CLO_ENSURE(fd >= 0, CLO_E_IO, "tee: cannot open an attribute for writing");
+    ssize_t w = write(fd, data.ptr, data.len);
+    int ok = close(fd) == 0 && w == (ssize_t)data.len;
+    CLO_ENSURE(ok, CLO_E_IO, "tee: write refused");
+    return CLO_OK;
+}
+
+static clo_err read_at(int dirfd, const char *name, clo_buf *out)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    CLO_ENSURE(fd >= 0, CLO_E_IO, "tee: cannot open an attribute for reading");
+    clo_err err = CLO_OK;
+    for (;;) {
+        uint8_t *p;
+        CLO_CHECK(clo_buf_reserve(out, 4096));
+        ssize_t r = read(fd, out->ptr + out->len, out->cap - out->len);
+        CLO_FAIL_IF(r < 0 && errno != EINTR, CLO_E_IO, "tee: read refused");
+        if (r == 0) break;
+        if (r > 0) CLO_CHECK(clo_buf_extend(out, (size_t)r, &p));
+    }
+out:
+    close(fd);
+    return err;
+}
+
+static clo_err read_small(int dirfd, const char *name, char *dst, size_t cap)
+{
+    clo_buf b;
+    clo_buf_init(&b, cap - 1);
+    clo_err err = read_at(dirfd, name, &b);
+    if (!err.code) {
+        size_t n = b.len;
+        while (n && (b.ptr[n - 1] == '\n' || b.ptr[n - 1] == ' ')) n--;
+        memcpy(dst, b.ptr, n);
+        dst[n] = 0;
+    }
+    clo_buf_free(&b);
+    return err;
+}
+
+/* configfs-tsm: docs/ABI/testing/configfs-tsm in the Linux tree. */
+static clo_err tsm_report(clo_tee *t, const uint8_t rd[64], clo_buf *out)
+{
+    char entry[64], provider[64], gen1[32], gen2[32];
+    snprintf(entry, sizeof entry, "cloister-%ld-%u", (long)getpid(), t->seq++);
+    CLO_ENSURE(mkdirat(t->dirfd, entry, 0700) == 0, CLO_E_IO, "tsm: cannot create report entry");
+    clo_err err = CLO_OK;
+    int efd = openat(t->dirfd, entry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    CLO_FAIL_IF(efd < 0, CLO_E_IO, "tsm: cannot open report entry");
+    CLO_CHECK(read_small(efd, "provider", provider, sizeof provider));
+    const char *want = t->kind == CLO_BACKEND_TDX ? "tdx_guest" : "sev_guest";
+    CLO_FAIL_IF(strcmp(provider, want), CLO_E_UNSUPPORTED, "tsm: provider is not this backend");
+    CLO_CHECK(write_at(efd, "inblob", CLO_BYTES(rd, 64)));
+    CLO_CHECK(read_small(efd, "generation", gen1, sizeof gen1));
+    CLO_CHECK(read_at(efd, "outblob", out));
+    CLO_CHECK(read_small(efd, "generation", gen2, sizeof gen2));
+    /* Another writer between our inblob and outblob would bump the generation. */
+    CLO_FAIL_IF(strcmp(gen1, gen2) || !strcmp(gen1, "0"), CLO_E_STATE,
+                "tsm: report entry changed under us");
+out:
+    if (efd >= 0) close(efd);
+    if (unlinkat(t->dirfd, entry, AT_REMOVEDIR) != 0 && !err.code)
+        err = CLO_ERR(CLO_E_IO, "tsm: cannot remove report entry");
+    if (err.code) clo_buf_clear(out);
+    return err;
+}
+
+static clo_err gramine_quote(clo_tee *t, const uint8_t rd[64], clo_buf *out)
+{
+    char type[32];
+    CLO_TRY(read_small(t->dirfd, "attestation_type", type, sizeof type));
+    CLO_ENSURE(!strcmp(type, "dcap"), CLO_E_UNSUPPORTED, "gramine: attestation_type is not dcap");
+    CLO_TRY(write_at(t->dirfd, "user_report_data", CLO_BYTES(rd, 64)));
+    return read_at(t->dirfd, "quote", out);
+}
+
+clo_err clo_tee_evidence(clo_tee *t, const uint8_t rd[64], clo_buf *out,
+                         clo_evidence_format *format)
+{
+    switch (t->kind) {
+    case CLO_BACKEND_SIM: {
+        clo_sim_quote_params p;
+        memset(&p, 0, sizeof p);
+        memcpy(p.report_data, rd, 64);
+        memcpy(p.mrtd, t->measurement, 48);
+        *format = CLO_EVIDENCE_TDX_QUOTE;
+        return clo_sim_quote(&t->sim, &p, out);
+    }
+    case CLO_BACKEND_TDX: *format = CLO_EVIDENCE_TDX_QUOTE; return tsm_report(t, rd, out);
+    case CLO_BACKEND_SNP: *format = CLO_EVIDENCE_SNP_REPORT; return tsm_report(t, rd, out);
+    case CLO_BACKEND_SGX: *format = CLO_EVIDENCE_SGX_QUOTE; return gramine_quote(t, rd, out);
+    }
+    return CLO_ERR(CLO_E_UNSUPPORTED, "tee backend");
+}
+
+clo_err clo_tee_sealing_secret(clo_tee *t, clo_secret32 *out)
+{
+    if (t->kind == CLO_BACKEND_SIM) {
+        clo_buf pck;
+        clo_buf_init(&pck, 1 << 14);
+        clo_err err = clo_sim_save_part(&t->sim, 2 /* pck.key */, &pck);
+        if (!err.code)
+            err = clo_hkdf(CLO_HASH_SHA256, CLO_BYTES_EMPTY, clo_buf_view(&pck),
+                           clo_bytes_str("cloister/sim/sealing"), out->b, 32);
+        clo_buf_free(&pck);
+        return err;
+    }
+    if (t->kind == CLO_BACKEND_SGX) {
+        clo_buf k;
+        clo_buf_init(&k, 64);
+        clo_err err = read_at(t->dirfd, "keys/_sgx_mrenclave", &k);
+        if (!err.code && k.len != 16) err = CLO_ERR(CLO_E_FORMAT, "gramine: sealing key size");
+        if (!err.code)
+            err = clo_hkdf(CLO_HASH_SHA256, CLO_BYTES_EMPTY, clo_buf_view(&k),
+                           clo_bytes_str("cloister/sgx/sealing"), out->b, 32);
+        clo_buf_free(&k);
+        return err;
+    }
+    return CLO_ERR(CLO_E_UNSUPPORTED, "sealing: this platform needs a key broker");
+}

@@ -1,0 +1,55 @@
+/* workload.c — the registry of built-in workloads. */
+#include "workloads/workload.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/keccak.h"
+
+static const clo_workload *const all[] = {&clo_wl_auction, &clo_wl_vote, &clo_wl_oracle,
+                                          &clo_wl_policy};
+
+void clo_workload_id(const char *name, uint8_t out[32])
+{
+    clo_keccak_ctx k;
+    clo_keccak256_init(&k);
+    clo_keccak256_update(&k, clo_bytes_str("cloister/workload/"));
+    clo_keccak256_update(&k, clo_bytes_str(name));
+    clo_keccak256_final(&k, out);
+}
+
+size_t clo_workload_count(void)
+{
+    return sizeof all / sizeof all[0];
+}
+
+const clo_workload *clo_workload_at(size_t i)
+{
+    return i < clo_workload_count() ? all[i] : NULL;
+}
+
+const clo_workload *clo_workload_by_name(const char *name)
+{
+    for (size_t i = 0; i < clo_workload_count(); i++)
+        if (!strcmp(all[i]->name, name)) return all[i];
+    return NULL;
+}
+
+const clo_workload *clo_workload_by_id(const uint8_t id[32])
+{
+    uint8_t want[32];
+    for (size_t i = 0; i < clo_workload_count(); i++) {
+        clo_workload_id(all[i]->name, want);
+        if (!memcmp(want, id, 32)) return all[i];
+    }
+    return NULL;
+}
+
+clo_err clo_wl_keep(const void *cfg, size_t size, void **state)
+{
+    void *s = malloc(size);
+    CLO_ENSURE(s, CLO_E_NOMEM, "workload config");
+    memcpy(s, cfg, size);
+    *state = s;
+    return CLO_OK;
+}

@@ -1,0 +1,51 @@
+/* workload.h — the workload interface (DESIGN.md §6), trusted side.
+ *
+ * A workload is opened once with its public configuration, then run on the
+ * decrypted inputs of a job: one plaintext per input envelope, in job order.
+ * It writes one public output and, for each input, one private output that the
+ * enclave seals back to that input's requester (an empty one is allowed).
+ * Workloads are pure and deterministic: the same config, job id and inputs
+ * give the same bytes. Ties are broken with the job id, never with time or
+ * randomness. Input, config and output layouts are in docs/formats.md §5.
+ *
+ * Every parser here reads untrusted plaintext through clo_cur; errors name the
+ * field ("auction.bid.version") and carry no input bytes. */
+#ifndef CLO_WORKLOADS_WORKLOAD_H
+#define CLO_WORKLOADS_WORKLOAD_H
+
+#include "base/bytes.h"
+
+#define CLO_WL_MAX_INPUTS  1024
+#define CLO_WL_MAX_CONFIG  4096
+#define CLO_WL_MAX_PUBLIC  ((size_t)64 << 10)
+#define CLO_WL_MAX_PRIVATE ((size_t)64 << 10)
+
+typedef struct {
+    const uint8_t *job_id;   /* 32 bytes */
+    const clo_bytes *inputs; /* borrowed plaintexts */
+    size_t count;            /* 1 <= count <= CLO_WL_MAX_INPUTS */
+} clo_wl_call;
+
+typedef struct clo_workload {
+    const char *name;
+    /* Parse and check the configuration; *state is freed by close. */
+    CLO_MUST_CHECK clo_err (*open)(clo_bytes config, void **state);
+    /* private_out has call->count initialised buffers. */
+    CLO_MUST_CHECK clo_err (*run)(const void *state, const clo_wl_call *call, clo_buf *public_out,
+                                  clo_buf *private_out);
+    void (*close)(void *state);
+} clo_workload;
+
+/* workload id = keccak256("cloister/workload/" || name). */
+void clo_workload_id(const char *name, uint8_t out[32]);
+const clo_workload *clo_workload_by_name(const char *name);
+const clo_workload *clo_workload_by_id(const uint8_t id[32]);
+size_t clo_workload_count(void);
+const clo_workload *clo_workload_at(size_t i);
+
+/* For open(): a heap copy of a parsed configuration struct as the state. */
+CLO_MUST_CHECK clo_err clo_wl_keep(const void *cfg, size_t size, void **state);
+
+extern const clo_workload clo_wl_auction, clo_wl_vote, clo_wl_oracle, clo_wl_policy;
+
+#endif

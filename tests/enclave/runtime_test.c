@@ -1,0 +1,444 @@
+/* runtime_test.c — the enclave runtime in process, on a simulated platform:
+ * calls before INIT, keys and rotation with grace, evidence binding, an
+ * auction job end to end (signature, private outputs), byte-identical re-runs,
+ * per-job errors, and sealed state across a restart (and not across binaries). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "attest/binding.h"
+#include "attest/dcap.h"
+#include "attest/quote.h"
+#include "crypto/keccak.h"
+#include "enclave/frame.h"
+#include "enclave_fixture.h"
+#include "workloads/workload.h"
+
+#define OK(x) assert_int_equal((x).code, CLO_OK_CODE)
+
+static fx_platform P;
+
+static int setup(void **state)
+{
+    (void)state;
+    return fx_platform_new(&P).code;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fx_platform_free(&P);
+    return 0;
+}
+
+static void bid(uint8_t out[53], uint8_t who, uint64_t amount)
+{
+    memset(out, 0, 53);
+    out[0] = 1;
+    memset(out + 1, who, 20);
+    clo_store_u64be(out + 45, amount);
+}
+
+static const uint8_t auction_cfg[34] = {1, 2 /* second price */};
+
+static void test_calls_need_init(void **state)
+{
+    (void)state;
+    clo_enclave *e;
+    clo_buf r;
+    clo_buf_init(&r, 1 << 20);
+    OK(clo_enclave_new(&e));
+    clo_err err = fx_call(e, CLO_CALL_KEYS, CLO_BYTES_EMPTY, FX_NOW, &r);
+    assert_int_equal(err.code, CLO_E_STATE);
+    uint8_t v[2] = {0, 1};
+    OK(fx_call(e, CLO_CALL_HELLO, CLO_BYTES(v, 2), FX_NOW, &r));
+    v[1] = 2;
+    assert_int_equal(fx_call(e, CLO_CALL_HELLO, CLO_BYTES(v, 2), FX_NOW, &r).code, CLO_E_VERSION);
+    assert_int_equal(fx_call(e, CLO_CALL_INIT, CLO_BYTES(v, 2), FX_NOW, &r).code, CLO_E_FORMAT);
+    assert_int_equal(fx_call(e, 99, CLO_BYTES_EMPTY, FX_NOW, &r).code, CLO_E_STATE);
+    clo_enclave_free(e);
+    OK(fx_enclave(&P, P.measurement, 60, &e));
+    assert_int_equal(fx_call(e, 99, CLO_BYTES_EMPTY, FX_NOW, &r).code, CLO_E_UNSUPPORTED);
+    /* A second INIT is refused. */
+    clo_proto_init in;
+    memset(&in, 0, sizeof in);
+    in.backend = CLO_BACKEND_SIM;
+    clo_buf body;
+    clo_buf_init(&body, 1 << 16);
+    OK(clo_proto_init_encode(&in, &body));
+    assert_int_equal(fx_call(e, CLO_CALL_INIT, clo_buf_view(&body), FX_NOW, &r).code, CLO_E_STATE);
+    /* No keys before the first rotation. */
+    uint8_t nonce[32] = {0};
+    assert_int_equal(fx_call(e, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 32), FX_NOW, &r).code,
+                     CLO_E_STATE);
+    clo_buf_free(&body);
+    clo_buf_free(&r);
+    clo_enclave_free(e);
+}
+
+static void test_rotation_and_grace(void **state)
+{
+    (void)state;
+    clo_enclave *e;
+    clo_buf r;
+    clo_proto_keys k;
+    clo_buf_init(&r, 1 << 16);
+    OK(fx_enclave(&P, P.measurement, 100, &e));
+    OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    OK(fx_keys(e, FX_NOW, &k));
+    assert_int_equal(k.current, 1);
+    assert_int_equal(k.count, 1);
+    uint8_t pk1[32];
+    memcpy(pk1, k.keys[0].hpke_pk, 32);
+    OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW + 10, &r));
+    OK(fx_keys(e, FX_NOW + 10, &k));
+    assert_int_equal(k.current, 2);
+    assert_int_equal(k.count, 2);
+    assert_int_equal(k.keys[1].epoch, 1);
+    assert_int_equal(k.keys[1].retire_at, FX_NOW + 110);
+    assert_memory_not_equal(k.keys[0].hpke_pk, pk1, 32);
+
+    /* A job for epoch 1 works within the grace period ... */
+    uint8_t b[53], job_id[32] = {7};
+    bid(b, 1, 100);
+    clo_bytes in = CLO_BYTES(b, 53);
+    clo_envelope_reply_key rk;
+    clo_buf body, out;
+    clo_buf_init(&body, 1 << 20);
+    clo_buf_init(&out, 1 << 20);
+    OK(fx_job_body(&P, job_id, "auction", CLO_BYTES(auction_cfg, 34), 1, pk1, &in, 1, &rk, &body));
+    OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW + 109, &out));
+    clo_cur c = clo_cur_init(clo_buf_view(&out));
+    uint16_t n;
+    static clo_proto_result res;
+    OK(clo_cur_u16be(&c, &n));
+    OK(clo_proto_result_decode(&c, &res));
+    OK(res.err);
+    /* ... and fails cleanly once its key is wiped. */
+    OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW + 110, &out));
+    c = clo_cur_init(clo_buf_view(&out));
+    OK(clo_cur_u16be(&c, &n));
+    OK(clo_proto_result_decode(&c, &res));
+    assert_int_equal(res.err.code, CLO_E_STALE);
+    assert_string_equal(res.err.what, "epoch expired");
+    OK(fx_keys(e, FX_NOW + 110, &k));
+    assert_int_equal(k.count, 1);
+    /* An epoch never issued is a different error. */
+    clo_buf_clear(&body);
+    OK(fx_job_body(&P, job_id, "auction", CLO_BYTES(auction_cfg, 34), 9, pk1, &in, 1, &rk, &body));
+    OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW + 110, &out));
+    c = clo_cur_init(clo_buf_view(&out));
+    OK(clo_cur_u16be(&c, &n));
+    OK(clo_proto_result_decode(&c, &res));
+    assert_string_equal(res.err.what, "epoch unknown");
+    clo_envelope_reply_key_wipe(&rk);
+    clo_buf_free(&body);
+    clo_buf_free(&out);
+    clo_buf_free(&r);
+    clo_enclave_free(e);
+}
+
+static void test_evidence_binds_keys(void **state)
+{
+    (void)state;
+    clo_enclave *e;
+    clo_buf r;
+    clo_buf_init(&r, 1 << 20);
+    OK(fx_enclave(&P, P.measurement, 60, &e));
+    OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    uint8_t nonce[32];
+    memset(nonce, 0x5A, 32);
+    OK(fx_call(e, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 32), FX_NOW, &r));
+    clo_proto_evidence ev;
+    OK(clo_proto_evidence_decode(clo_buf_view(&r), &ev));
+    assert_int_equal(ev.format, CLO_EVIDENCE_TDX_QUOTE);
+    clo_key_binding b;
+    memcpy(b.signer, ev.signer, 20);
+    memcpy(b.hpke_pk, ev.hpke_pk, 32);
+    b.epoch = ev.epoch;
+    b.chain_id = FX_CHAIN_ID;
+    memcpy(b.registry, P.registry, 20);
+    memcpy(b.nonce, nonce, 32);
+    uint8_t rd[64];
+    OK(clo_report_data(&b, rd));
+    clo_quote q;
+    OK(clo_quote_parse(ev.evidence, &q));
+    assert_memory_equal(q.td.report_data, rd, 64);
+    assert_memory_equal(q.td.mrtd, P.measurement, 48);
+    /* The quote verifies under the simulated root, through the real verifier. */
+    clo_dcap_collateral col;
+    clo_dcap_collateral_init(&col);
+    for (size_t i = 0; i < CLO_SIM_COLLATERAL; i++) {
+        clo_buf cb;
+        clo_buf_init(&cb, 1 << 20);
+        OK(clo_sim_collateral(&P.sim, FX_NOW, i, &cb));
+        OK(clo_dcap_collateral_add(&col, clo_buf_view(&cb)));
+        clo_buf_free(&cb);
+    }
+    clo_dcap_opts o = {FX_NOW + 60, P.sim.root};
+    clo_dcap_result vr;
+    OK(clo_dcap_verify(&q, &col, &o, &vr));
+    clo_dcap_collateral_free(&col);
+    clo_buf_free(&r);
+    clo_enclave_free(e);
+}
+
+/* Run one auction with three bids; returns the raw RUN response in out. */
+static void run_auction(clo_enclave *e, const uint8_t job_id[32], clo_buf *out,
+                        clo_envelope_reply_key rk[3])
+{
+    clo_proto_keys k;
+    OK(fx_keys(e, FX_NOW, &k));
+    uint8_t b[3][53];
+    bid(b[0], 0x01, 500);
+    bid(b[1], 0x02, 900);
+    bid(b[2], 0x03, 700);
+    clo_bytes in[3] = {CLO_BYTES(b[0], 53), CLO_BYTES(b[1], 53), CLO_BYTES(b[2], 53)};
+    clo_buf body;
+    clo_buf_init(&body, 1 << 20);
+    OK(fx_job_body(&P, job_id, "auction", CLO_BYTES(auction_cfg, 34), k.current, k.keys[0].hpke_pk,
+                   in, 3, rk, &body));
+    OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW, out));
+    clo_buf_free(&body);
+}
+
+static void test_auction_job(void **state)
+{
+    (void)state;
+    clo_enclave *e;
+    clo_buf r, out, again;
+    clo_buf_init(&r, 1 << 16);
+    clo_buf_init(&out, 1 << 20);
+    clo_buf_init(&again, 1 << 20);
+    OK(fx_enclave(&P, P.measurement, 60, &e));
+    OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    clo_proto_keys k;
+    OK(fx_keys(e, FX_NOW, &k));
+    uint8_t job_id[32];
+    memset(job_id, 0x42, 32);
+    clo_envelope_reply_key rk[3], rk2[3];
+    run_auction(e, job_id, &out, rk);
+
+    clo_cur c = clo_cur_init(clo_buf_view(&out));
+    uint16_t n;
+    static clo_proto_result res;
+    OK(clo_cur_u16be(&c, &n));
+    assert_int_equal(n, 1);
+    OK(clo_proto_result_decode(&c, &res));
+    OK(clo_cur_end(&c));
+    OK(res.err);
+    /* Public output: sold to bidder 2 at the second price, 700. */
+    assert_int_equal(res.public_out.len, 56);
+    assert_int_equal(res.public_out.ptr[1], 1);
+    uint8_t want[20];
+    memset(want, 0x02, 20);
+    assert_memory_equal(res.public_out.ptr + 4, want, 20);
+    assert_int_equal(res.public_out.ptr[55], 700 & 0xff);
+    assert_int_equal(res.public_out.ptr[54], 700 >> 8);
+    /* Signed by the epoch signer over the statement, and the hashes are right. */
+    assert_memory_equal(res.signer, k.keys[0].signer, 20);
+    OK(clo_result_verify(&res.stmt, FX_CHAIN_ID, P.market, res.sig, k.keys[0].signer));
+    uint8_t h[32];
+    clo_keccak256(res.public_out, h);
+    assert_memory_equal(h, res.stmt.public_output_hash, 32);
+    clo_keccak256(CLO_BYTES(auction_cfg, 34), h);
+    assert_memory_equal(h, res.stmt.model_id, 32);
+    clo_hash_list(res.private_out, res.count, h);
+    assert_memory_equal(h, res.stmt.private_output_hash, 32);
+    res.stmt.epoch++;
+    assert_int_equal(
+        clo_result_verify(&res.stmt, FX_CHAIN_ID, P.market, res.sig, k.keys[0].signer).code,
+        CLO_E_AUTH);
+    res.stmt.epoch--;
+    /* Each bidder opens only their own private output. */
+    for (size_t i = 0; i < 3; i++) {
+        clo_buf p;
+        clo_buf_init(&p, 1 << 16);
+        OK(clo_envelope_reply_open(&p, &rk[i], res.private_out[i]));
+        assert_int_equal(p.len, 34);
+        assert_int_equal(p.ptr[1], i == 1);
+        clo_buf_clear(&p);
+        assert_int_equal(clo_envelope_reply_open(&p, &rk[(i + 1) % 3], res.private_out[i]).code,
+                         CLO_E_AUTH);
+        clo_buf_free(&p);
+    }
+    /* A re-run of the same job is refused only if it would differ; new client
+     * envelopes are a different input, hence a different statement. */
+    run_auction(e, job_id, &again, rk2);
+    c = clo_cur_init(clo_buf_view(&again));
+    OK(clo_cur_u16be(&c, &n));
+    OK(clo_proto_result_decode(&c, &res));
+    assert_int_equal(res.err.code, CLO_E_STATE);
+    for (size_t i = 0; i < 3; i++) {
+        clo_envelope_reply_key_wipe(&rk[i]);
+        clo_envelope_reply_key_wipe(&rk2[i]);
+    }
+    clo_buf_free(&r);
+    clo_buf_free(&out);
+    clo_buf_free(&again);
+    clo_enclave_free(e);
+}
+
+static void test_rerun_is_byte_identical(void **state)
+{
+    (void)state;
+    clo_enclave *e;
+    clo_buf r, body, out1, out2;
+    clo_buf_init(&r, 1 << 16);
+    clo_buf_init(&body, 1 << 20);
+    clo_buf_init(&out1, 1 << 20);
+    clo_buf_init(&out2, 1 << 20);
+    OK(fx_enclave(&P, P.measurement, 60, &e));
+    OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    clo_proto_keys k;
+    OK(fx_keys(e, FX_NOW, &k));
+    uint8_t b[53], job_id[32] = {1, 2, 3};
+    bid(b, 9, 10);
+    clo_bytes in = CLO_BYTES(b, 53);
+    clo_envelope_reply_key rk;
+    OK(fx_job_body(&P, job_id, "auction", CLO_BYTES(auction_cfg, 34), 1, k.keys[0].hpke_pk, &in, 1,
+                   &rk, &body));
+    OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW, &out1));
+    OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW + 1, &out2));
+    assert_true(clo_bytes_eq(clo_buf_view(&out1), clo_buf_view(&out2)));
+    /* After a restart with the sealed state, still byte-identical. */
+    OK(fx_call(e, CLO_CALL_EXPORT, CLO_BYTES_EMPTY, FX_NOW, &r));
+    clo_enclave *e2;
+    OK(fx_enclave(&P, P.measurement, 60, &e2));
+    clo_buf r2;
+    clo_buf_init(&r2, 1 << 16);
+    OK(fx_call(e2, CLO_CALL_IMPORT, clo_buf_view(&r), FX_NOW, &r2));
+    OK(fx_call(e2, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW + 2, &out2));
+    assert_true(clo_bytes_eq(clo_buf_view(&out1), clo_buf_view(&out2)));
+    clo_envelope_reply_key_wipe(&rk);
+    clo_buf_free(&r);
+    clo_buf_free(&r2);
+    clo_buf_free(&body);
+    clo_buf_free(&out1);
+    clo_buf_free(&out2);
+    clo_enclave_free(e);
+    clo_enclave_free(e2);
+}
+
+static void test_sealed_state(void **state)
+{
+    (void)state;
+    clo_enclave *e, *same, *other, *fresh;
+    clo_buf r, blob;
+    clo_buf_init(&r, 1 << 16);
+    clo_buf_init(&blob, 1 << 20);
+    OK(fx_enclave(&P, P.measurement, 60, &e));
+    OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW + 1, &r));
+    OK(fx_call(e, CLO_CALL_EXPORT, CLO_BYTES_EMPTY, FX_NOW + 1, &blob));
+    clo_proto_keys k1, k2;
+    memset(&k1, 0, sizeof k1);
+    memset(&k2, 0, sizeof k2);
+    OK(fx_keys(e, FX_NOW + 1, &k1));
+    /* A non-fresh enclave refuses an import (no rollback of a live one). */
+    assert_int_equal(fx_call(e, CLO_CALL_IMPORT, clo_buf_view(&blob), FX_NOW, &r).code,
+                     CLO_E_STATE);
+    /* Same measurement: the keys come back. */
+    OK(fx_enclave(&P, P.measurement, 60, &same));
+    OK(fx_call(same, CLO_CALL_IMPORT, clo_buf_view(&blob), FX_NOW + 1, &r));
+    OK(fx_keys(same, FX_NOW + 1, &k2));
+    assert_int_equal(k2.count, 2);
+    assert_memory_equal(&k1, &k2, sizeof k1);
+    /* Another binary (measurement) cannot read it, even with the header edited. */
+    uint8_t m2[48];
+    memset(m2, 0x22, 48);
+    OK(fx_enclave(&P, m2, 60, &other));
+    clo_err err = fx_call(other, CLO_CALL_IMPORT, clo_buf_view(&blob), FX_NOW, &r);
+    assert_int_equal(err.code, CLO_E_POLICY);
+    memcpy(blob.ptr + 2, m2, 48);
+    assert_int_equal(fx_call(other, CLO_CALL_IMPORT, clo_buf_view(&blob), FX_NOW, &r).code,
+                     CLO_E_AUTH);
+    /* Every single-bit flip and every truncation is refused, and changes nothing. */
+    memcpy(blob.ptr + 2, P.measurement, 48);
+    OK(fx_enclave(&P, P.measurement, 60, &fresh));
+    for (size_t i = 0; i < blob.len; i += 7) {
+        blob.ptr[i] ^= 0x10;
+        assert_int_not_equal(fx_call(fresh, CLO_CALL_IMPORT, clo_buf_view(&blob), FX_NOW, &r).code,
+                             CLO_OK_CODE);
+        blob.ptr[i] ^= 0x10;
+    }
+    for (size_t n = 0; n < blob.len; n += 13)
+        assert_int_not_equal(
+            fx_call(fresh, CLO_CALL_IMPORT, CLO_BYTES(blob.ptr, n), FX_NOW, &r).code, CLO_OK_CODE);
+    clo_proto_keys k3;
+    OK(fx_keys(fresh, FX_NOW, &k3));
+    assert_int_equal(k3.count, 0);
+    OK(fx_call(fresh, CLO_CALL_IMPORT, clo_buf_view(&blob), FX_NOW + 1, &r));
+    clo_buf_free(&r);
+    clo_buf_free(&blob);
+    clo_enclave_free(e);
+    clo_enclave_free(same);
+    clo_enclave_free(other);
+    clo_enclave_free(fresh);
+}
+
+static void test_job_errors(void **state)
+{
+    (void)state;
+    clo_enclave *e;
+    clo_buf r, body, out;
+    clo_buf_init(&r, 1 << 16);
+    clo_buf_init(&body, 1 << 20);
+    clo_buf_init(&out, 1 << 20);
+    OK(fx_enclave(&P, P.measurement, 60, &e));
+    OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    clo_proto_keys k;
+    OK(fx_keys(e, FX_NOW, &k));
+    uint8_t b[53], job_id[32] = {9};
+    bid(b, 9, 10);
+    clo_bytes in = CLO_BYTES(b, 53);
+    clo_envelope_reply_key rk;
+    static clo_proto_result res;
+    struct {
+        const char *workload;
+        size_t cfg_len;
+        uint8_t flip; /* byte of the job id changed after sealing */
+        clo_code code;
+    } cases[] = {
+        {"nosuch", 34, 0, CLO_E_UNSUPPORTED},
+        {"auction", 33, 0, CLO_E_FORMAT},
+        {"auction", 34, 1, CLO_E_AUTH},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        clo_buf_clear(&body);
+        OK(fx_job_body(&P, job_id, cases[i].workload, CLO_BYTES(auction_cfg, cases[i].cfg_len), 1,
+                       k.keys[0].hpke_pk, &in, 1, &rk, &body));
+        if (cases[i].flip) body.ptr[2] ^= 1; /* the job id: wrong binding */
+        OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW, &out));
+        clo_cur c = clo_cur_init(clo_buf_view(&out));
+        uint16_t n;
+        OK(clo_cur_u16be(&c, &n));
+        OK(clo_proto_result_decode(&c, &res));
+        assert_int_equal(res.err.code, cases[i].code);
+        clo_envelope_reply_key_wipe(&rk);
+    }
+    /* A malformed batch is refused whole. */
+    assert_int_equal(fx_call(e, CLO_CALL_RUN, CLO_BYTES(body.ptr, body.len - 1), FX_NOW, &out).code,
+                     CLO_E_FORMAT);
+    clo_buf_free(&r);
+    clo_buf_free(&body);
+    clo_buf_free(&out);
+    clo_enclave_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_calls_need_init),
+        cmocka_unit_test(test_rotation_and_grace),
+        cmocka_unit_test(test_evidence_binds_keys),
+        cmocka_unit_test(test_auction_job),
+        cmocka_unit_test(test_rerun_is_byte_identical),
+        cmocka_unit_test(test_sealed_state),
+        cmocka_unit_test(test_job_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,105 @@
+/* enclave_fixture.c — see enclave_fixture.h. */
+#include "enclave_fixture.h"
+
+#include <string.h>
+
+#include "workloads/workload.h"
+
+clo_err fx_platform_new(fx_platform *p)
+{
+    memset(p, 0, sizeof *p);
+    CLO_TRY(clo_sim_create(&p->sim, FX_NOW));
+    for (size_t i = 0; i < CLO_SIM_PARTS; i++) {
+        clo_buf_init(&p->parts[i], 1 << 16);
+        CLO_TRY(clo_sim_save_part(&p->sim, i, &p->parts[i]));
+    }
+    memset(p->measurement, 0x11, 48);
+    memset(p->market, 0xAA, 20);
+    memset(p->registry, 0xBB, 20);
+    return CLO_OK;
+}
+
+void fx_platform_free(fx_platform *p)
+{
+    clo_sim_free(&p->sim);
+    for (size_t i = 0; i < CLO_SIM_PARTS; i++) clo_buf_free(&p->parts[i]);
+}
+
+clo_err fx_call(clo_enclave *e, uint16_t call, clo_bytes body, int64_t now, clo_buf *resp)
+{
+    int stop = 0;
+    clo_buf_clear(resp);
+    return clo_enclave_handle(e, call, body, now, resp, &stop);
+}
+
+clo_err fx_enclave(const fx_platform *p, const uint8_t measurement[48], uint32_t grace,
+                   clo_enclave **out)
+{
+    clo_proto_init in;
+    memset(&in, 0, sizeof in);
+    in.backend = CLO_BACKEND_SIM;
+    in.chain_id = FX_CHAIN_ID;
+    memcpy(in.registry, p->registry, 20);
+    memcpy(in.market, p->market, 20);
+    in.grace_seconds = grace;
+    memcpy(in.measurement, measurement, 48);
+    in.count = CLO_SIM_PARTS;
+    for (size_t i = 0; i < CLO_SIM_PARTS; i++) in.parts[i] = clo_buf_view(&p->parts[i]);
+    clo_buf body, resp;
+    clo_buf_init(&body, 1 << 20);
+    clo_buf_init(&resp, 1 << 20);
+    clo_err err = clo_enclave_new(out);
+    if (!err.code) err = clo_proto_init_encode(&in, &body);
+    if (!err.code) err = fx_call(*out, CLO_CALL_INIT, clo_buf_view(&body), FX_NOW, &resp);
+    clo_buf_free(&body);
+    clo_buf_free(&resp);
+    return err;
+}
+
+clo_err fx_keys(clo_enclave *e, int64_t now, clo_proto_keys *out)
+{
+    clo_buf resp;
+    clo_buf_init(&resp, 1 << 16);
+    clo_err err = fx_call(e, CLO_CALL_KEYS, CLO_BYTES_EMPTY, now, &resp);
+    if (!err.code) err = clo_proto_keys_decode(clo_buf_view(&resp), out);
+    clo_buf_free(&resp);
+    return err;
+}
+
+clo_err fx_job_body(const fx_platform *p, const uint8_t job_id[32], const char *workload,
+                    clo_bytes config, uint32_t epoch, const uint8_t pk[32], const clo_bytes *plain,
+                    size_t count, clo_envelope_reply_key *reply_keys, clo_buf *body)
+{
+    clo_proto_job job;
+    clo_bytes views[64];
+    clo_buf env[64];
+    clo_err err = CLO_OK;
+    CLO_ENSURE(count <= 64, CLO_E_LIMIT, "fixture: inputs");
+    memset(&job, 0, sizeof job);
+    memcpy(job.job_id, job_id, 32);
+    clo_workload_id(workload, job.workload_id);
+    job.chain_id = FX_CHAIN_ID;
+    memcpy(job.market, p->market, 20);
+    job.epoch = epoch;
+    job.config = config;
+    job.count = count;
+    job.inputs = views;
+    clo_envelope_binding b;
+    memset(&b, 0, sizeof b);
+    b.chain_id = FX_CHAIN_ID;
+    memcpy(b.contract, p->market, 20);
+    memcpy(b.job_id, job_id, 32);
+    memcpy(b.workload_id, job.workload_id, 32);
+    b.epoch = epoch;
+    clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
+                            CLO_HPKE_AEAD_CHACHA20POLY1305};
+    for (size_t i = 0; i < count; i++) clo_buf_init(&env[i], 1 << 20);
+    for (size_t i = 0; i < count && !err.code; i++) {
+        err = clo_envelope_request_seal(&env[i], &reply_keys[i], &b, suite, pk, plain[i]);
+        views[i] = clo_buf_view(&env[i]);
+    }
+    if (!err.code) err = clo_buf_u16be(body, 1);
+    if (!err.code) err = clo_proto_job_encode(&job, body);
+    for (size_t i = 0; i < count; i++) clo_buf_free(&env[i]);
+    return err;
+}

@@ -1,0 +1,39 @@
+/* enclave_fixture.h — an in-process enclave on a fresh simulated platform, and
+ * client-side helpers to seal job inputs and check results. For the enclave
+ * runtime tests, the fuzz harness of the call decoder, and the benchmark. */
+#ifndef CLO_TESTS_ENCLAVE_FIXTURE_H
+#define CLO_TESTS_ENCLAVE_FIXTURE_H
+
+#include "attest/sim.h"
+#include "crypto/envelope.h"
+#include "enclave/proto.h"
+#include "enclave/runtime.h"
+
+#define FX_CHAIN_ID 31337
+#define FX_NOW      1790000000
+
+typedef struct {
+    clo_sim sim;
+    clo_buf parts[CLO_SIM_PARTS];
+    uint8_t measurement[48];
+    uint8_t market[20], registry[20];
+} fx_platform;
+
+/* A fresh simulated platform; measurement = 0x11 bytes. */
+clo_err fx_platform_new(fx_platform *p);
+void fx_platform_free(fx_platform *p);
+/* A new enclave, INITed on p with this measurement and grace. */
+clo_err fx_enclave(const fx_platform *p, const uint8_t measurement[48], uint32_t grace,
+                   clo_enclave **out);
+/* One call; resp is cleared first. */
+clo_err fx_call(clo_enclave *e, uint16_t call, clo_bytes body, int64_t now, clo_buf *resp);
+/* Current keys of e. */
+clo_err fx_keys(clo_enclave *e, int64_t now, clo_proto_keys *out);
+
+/* Build the RUN body for one job with these plaintext inputs, sealed to pk;
+ * reply keys (count entries) receive the keys that open the private outputs. */
+clo_err fx_job_body(const fx_platform *p, const uint8_t job_id[32], const char *workload,
+                    clo_bytes config, uint32_t epoch, const uint8_t pk[32], const clo_bytes *plain,
+                    size_t count, clo_envelope_reply_key *reply_keys, clo_buf *body);
+
+#endif
