@@ -53,7 +53,17 @@ int cli_print(json_t *obj);
 /* Print {"error":{"code":...,"message":...,"what":...}} on stdout; returns CLI_EXIT_FAIL. */
 int cli_fail(clo_err err, const char *message);
 
+/* HTTP request to the node API; the JSON answer (NULL on a transport error,
+ * message on stderr). body != NULL is sent as application/json. */
+json_t *cli_http_json(const char *method, const char *url, const char *body, long *status);
+/* Create a simulated platform in dir (no output). */
+int cli_sim_create(const char *dir, int64_t now);
+
 int cmd_attest(int argc, char **argv);
+int cmd_node(int argc, char **argv);
+int cmd_job(int argc, char **argv);
+int cmd_enclave(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 int cmd_hpke(int argc, char **argv);
 int cmd_envelope(int argc, char **argv);
 int cmd_demo(int argc, char **argv);

@@ -54,6 +54,39 @@ static int write_file(const char *dir, const char *name, clo_bytes data, int sec
     return join(path, dir, name) ? CLI_EXIT_FAIL : write_path(path, data, secret);
 }
 
+int cli_sim_create(const char *dir, int64_t now)
+{
+    char coldir[PATH_CAP];
+    if (join(coldir, dir, "collateral")) return CLI_EXIT_FAIL;
+    if ((mkdir(dir, 0700) != 0 && errno != EEXIST) ||
+        (mkdir(coldir, 0755) != 0 && errno != EEXIST)) {
+        fprintf(stderr, "error: cannot create '%s': %s\n", coldir, strerror(errno));
+        return CLI_EXIT_FAIL;
+    }
+    clo_sim sim;
+    clo_err e = clo_sim_create(&sim, now);
+    if (e.code) return cli_fail(e, "simulated platform creation failed");
+    int rc = CLI_EXIT_OK;
+    for (size_t i = 0; i < CLO_SIM_PARTS && !rc; i++) {
+        clo_buf b;
+        clo_buf_init(&b, 1 << 16);
+        e = clo_sim_save_part(&sim, i, &b);
+        rc = e.code ? cli_fail(e, "save failed")
+                    : write_file(dir, clo_sim_part_names[i], clo_buf_view(&b), i < 5);
+        clo_buf_free(&b);
+    }
+    for (size_t i = 0; i < CLO_SIM_COLLATERAL && !rc; i++) {
+        clo_buf b;
+        clo_buf_init(&b, 1 << 20);
+        e = clo_sim_collateral(&sim, now, i, &b);
+        rc = e.code ? cli_fail(e, "collateral failed")
+                    : write_file(coldir, clo_sim_collateral_names[i], clo_buf_view(&b), 0);
+        clo_buf_free(&b);
+    }
+    clo_sim_free(&sim);
+    return rc;
+}
+
 static int init(int argc, char **argv)
 {
     cli_opt o[] = {
@@ -74,35 +107,9 @@ static int init(int argc, char **argv)
         fprintf(stderr, "error: --at: not an RFC 3339 UTC time\n");
         return CLI_EXIT_USAGE;
     }
-    char coldir[PATH_CAP], anchor[PATH_CAP];
+    char anchor[PATH_CAP], coldir[PATH_CAP];
     if (join(coldir, dir, "collateral") || join(anchor, dir, "root_ca.der")) return CLI_EXIT_FAIL;
-    if ((mkdir(dir, 0700) != 0 && errno != EEXIST) ||
-        (mkdir(coldir, 0755) != 0 && errno != EEXIST)) {
-        fprintf(stderr, "error: cannot create '%s': %s\n", coldir, strerror(errno));
-        return CLI_EXIT_FAIL;
-    }
-    clo_sim sim;
-    clo_err e = clo_sim_create(&sim, now);
-    if (e.code) return cli_fail(e, "simulated platform creation failed");
-    rc = CLI_EXIT_OK;
-    for (size_t i = 0; i < CLO_SIM_PARTS && !rc; i++) {
-        clo_buf b;
-        clo_buf_init(&b, 1 << 16);
-        e = clo_sim_save_part(&sim, i, &b);
-        rc = e.code ? cli_fail(e, "save failed")
-                    : write_file(dir, clo_sim_part_names[i], clo_buf_view(&b), i < 5);
-        clo_buf_free(&b);
-    }
-    for (size_t i = 0; i < CLO_SIM_COLLATERAL && !rc; i++) {
-        clo_buf b;
-        clo_buf_init(&b, 1 << 20);
-        e = clo_sim_collateral(&sim, now, i, &b);
-        rc = e.code ? cli_fail(e, "collateral failed")
-                    : write_file(coldir, clo_sim_collateral_names[i], clo_buf_view(&b), 0);
-        clo_buf_free(&b);
-    }
-    clo_sim_free(&sim);
-    if (rc) return rc;
+    if ((rc = cli_sim_create(dir, now))) return rc;
     char t[CLO_TIME_STRING_SIZE];
     clo_time_format(now, t);
     return cli_print(json_pack("{s:s,s:s,s:s,s:s}", "dir", dir, "anchor", anchor, "collateral",

@@ -15,6 +15,12 @@ static void usage(FILE *f)
         "  hpke keygen|seal|open          raw RFC 9180 HPKE (base mode, single shot), hex in/out\n"
         "  envelope seal|open|reply-seal|reply-open|inspect\n"
         "                                 Cloister request/reply envelopes (docs/formats.md)\n"
+        "  node run                       run cloisterd and its enclave (the HTTP API)\n"
+        "  job submit|status|result       seal inputs, submit a job, fetch and check its result\n"
+        "  enclave info                   the node enclave's measurement, keys and evidence\n"
+        "  config check                   validate a cloisterd configuration file\n"
+        "  sim init|quote                 the simulated TEE platform\n"
+        "  attest verify                  verify DCAP or SEV-SNP evidence against a policy\n"
         "  demo                           run the end-to-end demonstration and self-check\n"
         "  version                        print the version\n\n"
         "Every command prints one JSON document on stdout; `cloister <command> --help` for "
@@ -38,6 +44,10 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "envelope") == 0) return cmd_envelope(argc - 2, argv + 2);
     if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 2, argv + 2);
     if (strcmp(cmd, "sim") == 0) return cmd_sim(argc - 2, argv + 2);
+    if (strcmp(cmd, "node") == 0) return cmd_node(argc - 2, argv + 2);
+    if (strcmp(cmd, "job") == 0) return cmd_job(argc - 2, argv + 2);
+    if (strcmp(cmd, "enclave") == 0) return cmd_enclave(argc - 2, argv + 2);
+    if (strcmp(cmd, "config") == 0) return cmd_config(argc - 2, argv + 2);
     fprintf(stderr, "error: unknown command '%s'\n\n", cmd);
     usage(stderr);
     return CLI_EXIT_USAGE;

@@ -105,12 +105,15 @@ static clo_err read_at(int dirfd, const char *name, clo_buf *out)
     CLO_ENSURE(fd >= 0, CLO_E_IO, "tee: cannot open an attribute for reading");
     clo_err err = CLO_OK;
     for (;;) {
-        uint8_t *p;
-        CLO_CHECK(clo_buf_reserve(out, 4096));
-        ssize_t r = read(fd, out->ptr + out->len, out->cap - out->len);
-        CLO_FAIL_IF(r < 0 && errno != EINTR, CLO_E_IO, "tee: read refused");
+        size_t room = out->max - out->len;
+        uint8_t probe;
+        if (room) CLO_CHECK(clo_buf_reserve(out, room < 4096 ? room : 4096));
+        ssize_t r = room ? read(fd, out->ptr + out->len, out->cap - out->len) : read(fd, &probe, 1);
+        if (r < 0 && errno == EINTR) continue;
+        CLO_FAIL_IF(r < 0, CLO_E_IO, "tee: read refused");
         if (r == 0) break;
-        if (r > 0) CLO_CHECK(clo_buf_extend(out, (size_t)r, &p));
+        CLO_FAIL_IF(!room, CLO_E_LIMIT, "tee: attribute too large");
+        out->len += (size_t)r;
     }
 out:
     close(fd);

@@ -1,0 +1,541 @@
+/* cmd_job.c — `cloister job submit|status|result` against a node's API, and
+ * `cloister enclave info`. The client side of DESIGN.md §2: it seals inputs to
+ * the enclave's current epoch key, keeps the reply keys, and checks the signed
+ * result statement and the evidence binding itself. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attest/binding.h"
+#include "base/ct.h"
+#include "base/hex.h"
+#include "cli/cli.h"
+#include "crypto/envelope.h"
+#include "crypto/hash.h"
+#include "crypto/keccak.h"
+#include "crypto/rand.h"
+#include "enclave/statement.h"
+#include "workloads/workload.h"
+
+#define DEFAULT_NODE "http://127.0.0.1:8645"
+#define MAX_INPUTS   256
+
+static const char *node_url(const cli_spec *spec)
+{
+    return cli_get(spec, "node") ? cli_get(spec, "node") : DEFAULT_NODE;
+}
+
+static int hexfield(const json_t *doc, const char *key, uint8_t *dst, size_t n)
+{
+    const char *s = json_string_value(json_object_get(doc, key));
+    if (!s) return -1;
+    if (!strncmp(s, "0x", 2)) s += 2;
+    return strlen(s) == 2 * n && !clo_hex_decode_fixed(dst, n, s).code ? 0 : -1;
+}
+
+static json_t *hexstr(clo_bytes v, int prefix)
+{
+    char *s = malloc(2 * v.len + 3);
+    if (!s) return json_null();
+    size_t o = 0;
+    if (prefix) s[o++] = '0', s[o++] = 'x';
+    clo_hex_encode(s + o, v);
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+/* An API answer that is a problem document becomes this command's failure. */
+static int api_fail(json_t *doc, long status)
+{
+    const char *code = json_string_value(json_object_get(doc, "code"));
+    const char *detail = json_string_value(json_object_get(doc, "detail"));
+    char msg[256];
+    snprintf(msg, sizeof msg, "node answered %ld %s: %s", status, code ? code : "",
+             detail ? detail : "");
+    json_decref(doc);
+    return cli_fail(CLO_ERR(CLO_E_STATE, "api"), msg);
+}
+
+/* ---- workload input helpers (docs/formats.md §5.1) ---- */
+
+static int parse_amount(const char *s, uint8_t out[32])
+{
+    char *end;
+    if (!*s || *s == '-') return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end) return -1;
+    memset(out, 0, 32);
+    clo_store_u64be(out + 24, v);
+    return 0;
+}
+
+static int auction_config(const cli_spec *spec, clo_buf *cfg)
+{
+    const char *rule = cli_get(spec, "auction");
+    uint8_t c[34] = {1};
+    if (!strcmp(rule, "first"))
+        c[1] = 1;
+    else if (!strcmp(rule, "second"))
+        c[1] = 2;
+    else {
+        fprintf(stderr, "error: --auction must be first or second\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (cli_get(spec, "reserve") && parse_amount(cli_get(spec, "reserve"), c + 2)) {
+        fprintf(stderr, "error: --reserve must be a decimal amount\n");
+        return CLI_EXIT_USAGE;
+    }
+    return clo_buf_append(cfg, c, sizeof c).code ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+}
+
+/* "0xADDR:AMOUNT,..." into 53-byte bids. */
+static int parse_bids(const char *list, clo_buf *plain, size_t *count)
+{
+    char *copy = strdup(list), *save = NULL;
+    int rc = CLI_EXIT_OK;
+    for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+        char *colon = strchr(t, ':');
+        uint8_t bid[53] = {1};
+        if (*count >= MAX_INPUTS || !colon || strncmp(t, "0x", 2) || colon - t != 42) {
+            rc = CLI_EXIT_USAGE;
+            break;
+        }
+        *colon = 0;
+        if (clo_hex_decode_fixed(bid + 1, 20, t + 2).code || parse_amount(colon + 1, bid + 21)) {
+            rc = CLI_EXIT_USAGE;
+            break;
+        }
+        clo_buf_init(&plain[*count], 64);
+        if (clo_buf_append(&plain[(*count)++], bid, sizeof bid).code) rc = CLI_EXIT_FAIL;
+    }
+    free(copy);
+    if (rc == CLI_EXIT_USAGE) fprintf(stderr, "error: --bids: expected 0xADDRESS:AMOUNT[,...]\n");
+    return rc;
+}
+
+static int parse_inputs(const char *list, clo_buf *plain, size_t *count)
+{
+    char *copy = strdup(list), *save = NULL;
+    int rc = CLI_EXIT_OK;
+    for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
+        if (*count >= MAX_INPUTS)
+            rc = CLI_EXIT_USAGE;
+        else {
+            clo_buf_init(&plain[*count], 1 << 20);
+            if (clo_hex_decode(&plain[(*count)++], t).code) rc = CLI_EXIT_USAGE;
+        }
+    }
+    free(copy);
+    if (rc) fprintf(stderr, "error: --inputs: expected HEX[,HEX...] (at most %d)\n", MAX_INPUTS);
+    return rc;
+}
+
+static int write_secret_file(const char *path, json_t *doc)
+{
+    char *s = json_dumps(doc, JSON_INDENT(2));
+    FILE *f = NULL;
+    int fd = s ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    if (fd >= 0) f = fdopen(fd, "w");
+    int ok = f && fputs(s, f) >= 0 && fputc('\n', f) != EOF;
+    ok = f ? (fclose(f) == 0 && ok) : 0;
+    if (fd >= 0 && !f) close(fd);
+    if (s) {
+        clo_wipe(s, strlen(s));
+        free(s);
+    }
+    if (!ok) fprintf(stderr, "error: --keys-out: cannot write '%s'\n", path);
+    return ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+static int submit(int argc, char **argv)
+{
+    cli_opt o[] = {
+        {"node", "URL", "the node API (default " DEFAULT_NODE ")", 0, NULL},
+        {"workload", "NAME", "auction, vote, oracle or policy", 1, NULL},
+        {"config", "HEX", "workload config bytes (docs/formats.md §5)", 0, NULL},
+        {"auction", "RULE", "auction config shortcut: first or second (price)", 0, NULL},
+        {"reserve", "AMOUNT", "with --auction: the reserve price (default 0)", 0, NULL},
+        {"inputs", "HEX,...", "plaintext inputs, one per participant", 0, NULL},
+        {"bids", "ADDR:AMOUNT,...", "auction shortcut: bids as 0xaddress:amount", 0, NULL},
+        {"job-id", "HEX", "32-byte job id (default: keccak256(chain, market, 0, random))", 0, NULL},
+        {"keys-out", "FILE", "where to keep the reply keys (default: job-<id>.keys.json)", 0, NULL},
+        {"json", NULL, "JSON output (the default)", 0, NULL},
+    };
+    cli_spec spec = {
+        "cloister job submit --workload NAME (--config HEX | --auction RULE) (--inputs HEX,... | "
+        "--bids ADDR:AMOUNT,...) [--node URL] [--job-id HEX] [--keys-out FILE]",
+        "Seal each input to the enclave's current epoch key (HPKE, bound to chain, JobMarket, job "
+        "id, workload and epoch), keep the reply keys in a 0600 file, and submit the job to the "
+        "node. Prints the job id and its state.",
+        o, sizeof o / sizeof o[0]};
+    int done, rc = cli_parse(&spec, argc, argv, &done);
+    if (rc || done) return rc;
+    const char *wname = cli_get(&spec, "workload");
+    if (!clo_workload_by_name(wname)) {
+        fprintf(stderr, "error: --workload: unknown workload '%s'\n", wname);
+        return CLI_EXIT_USAGE;
+    }
+    if (!!cli_get(&spec, "config") == !!cli_get(&spec, "auction") ||
+        !!cli_get(&spec, "inputs") == !!cli_get(&spec, "bids")) {
+        fprintf(stderr, "error: give exactly one of --config/--auction and of --inputs/--bids\n");
+        return CLI_EXIT_USAGE;
+    }
+    clo_buf cfg, plain[MAX_INPUTS], env;
+    clo_envelope_reply_key rk[MAX_INPUTS];
+    size_t n = 0;
+    json_t *keys = NULL, *doc = NULL, *secrets = NULL, *inputs = NULL;
+    char url[2048], cfg_hex[2 * CLO_WL_MAX_CONFIG + 1];
+    clo_buf_init(&cfg, CLO_WL_MAX_CONFIG);
+    clo_buf_init(&env, 2 << 20);
+    if (cli_get(&spec, "config"))
+        rc = cli_hex(&spec, "config", &cfg, CLO_WL_MAX_CONFIG);
+    else
+        rc = auction_config(&spec, &cfg);
+    if (!rc)
+        rc = cli_get(&spec, "bids") ? parse_bids(cli_get(&spec, "bids"), plain, &n)
+                                    : parse_inputs(cli_get(&spec, "inputs"), plain, &n);
+    if (rc) goto out;
+
+    long status;
+    snprintf(url, sizeof url, "%s/v1/enclave/keys", node_url(&spec));
+    keys = cli_http_json("GET", url, NULL, &status);
+    if (!keys) {
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    if (status != 200) {
+        rc = api_fail(keys, status);
+        keys = NULL;
+        goto out;
+    }
+    clo_envelope_binding b;
+    memset(&b, 0, sizeof b);
+    uint8_t pk[32];
+    json_t *cur = json_array_get(json_object_get(keys, "keys"), 0);
+    b.chain_id = (uint64_t)json_integer_value(json_object_get(keys, "chain_id"));
+    b.epoch = (uint32_t)json_integer_value(json_object_get(keys, "current"));
+    if (hexfield(keys, "job_market", b.contract, 20) || hexfield(cur, "hpke_public_key", pk, 32)) {
+        rc = cli_fail(CLO_ERR(CLO_E_FORMAT, "keys"), "the node's key document is malformed");
+        goto out;
+    }
+    if (cli_get(&spec, "job-id")) {
+        if ((rc = cli_hex_fixed(&spec, "job-id", b.job_id, 32))) goto out;
+    } else {
+        /* keccak256(abi.encode(chainId, jobMarket, requester = 0 off-chain, nonce)) */
+        uint8_t pre[128] = {0};
+        clo_store_u64be(pre + 24, b.chain_id);
+        memcpy(pre + 44, b.contract, 20);
+        if (clo_random(pre + 96, 32).code) {
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
+        clo_keccak256(CLO_BYTES(pre, sizeof pre), b.job_id);
+    }
+    clo_workload_id(wname, b.workload_id);
+    clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
+                            CLO_HPKE_AEAD_CHACHA20POLY1305};
+    inputs = json_array();
+    secrets = json_array();
+    for (size_t i = 0; i < n; i++) {
+        clo_buf_clear(&env);
+        clo_err e = clo_envelope_request_seal(&env, &rk[i], &b, suite, pk, clo_buf_view(&plain[i]));
+        if (e.code) {
+            rc = cli_fail(e, "sealing an input failed");
+            goto out;
+        }
+        json_array_append_new(inputs, hexstr(clo_buf_view(&env), 0));
+        json_array_append_new(secrets, json_pack("{s:o,s:i}", "secret",
+                                                 hexstr(CLO_BYTES(rk[i].secret, 32), 0), "aead",
+                                                 rk[i].aead));
+    }
+    char idhex[65], kpath[1100];
+    clo_hex_encode(idhex, CLO_BYTES(b.job_id, 32));
+    if (cli_get(&spec, "keys-out"))
+        snprintf(kpath, sizeof kpath, "%s", cli_get(&spec, "keys-out"));
+    else
+        snprintf(kpath, sizeof kpath, "job-%.16s.keys.json", idhex);
+    /* Keys first: a submitted job whose reply keys are lost cannot be read. */
+    json_t *kdoc = json_pack("{s:s,s:s,s:I,s:O}", "job_id", idhex, "node", node_url(&spec), "epoch",
+                             (json_int_t)b.epoch, "reply_keys", secrets);
+    rc = write_secret_file(kpath, kdoc);
+    json_decref(kdoc);
+    if (rc) goto out;
+    clo_hex_encode(cfg_hex, clo_buf_view(&cfg));
+    json_t *req = json_pack("{s:s,s:s,s:s,s:I,s:O}", "job_id", idhex, "workload", wname, "config",
+                            cfg_hex, "epoch", (json_int_t)b.epoch, "inputs", inputs);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    snprintf(url, sizeof url, "%s/v1/jobs", node_url(&spec));
+    doc = cli_http_json("POST", url, body, &status);
+    free(body);
+    if (!doc)
+        rc = CLI_EXIT_FAIL;
+    else if (status != 200 && status != 202) {
+        rc = api_fail(doc, status);
+        doc = NULL;
+    } else {
+        json_object_set_new(doc, "epoch", json_integer(b.epoch));
+        json_object_set_new(doc, "keys_file", json_string(kpath));
+        rc = cli_print(doc);
+        doc = NULL;
+    }
+out:
+    for (size_t i = 0; i < n; i++) {
+        clo_buf_free(&plain[i]);
+        clo_envelope_reply_key_wipe(&rk[i]);
+    }
+    clo_buf_free(&cfg);
+    clo_buf_free(&env);
+    json_decref(keys);
+    json_decref(doc);
+    json_decref(inputs);
+    if (secrets) {
+        size_t i;
+        json_t *s;
+        json_array_foreach(secrets, i, s)
+        {
+            json_t *v = json_object_get(s, "secret");
+            if (json_string_value(v)) clo_wipe((void *)(uintptr_t)json_string_value(v), 64);
+        }
+        json_decref(secrets);
+    }
+    return rc;
+}
+
+static int status_cmd(int argc, char **argv)
+{
+    cli_opt o[] = {{"node", "URL", "the node API (default " DEFAULT_NODE ")", 0, NULL},
+                   {"id", "HEX", "the job id", 1, NULL},
+                   {"json", NULL, "JSON output (the default)", 0, NULL}};
+    cli_spec spec = {"cloister job status --id HEX [--node URL]",
+                     "Show a job's state (accepted, done or failed) from the node's journal.", o,
+                     3};
+    int done, rc = cli_parse(&spec, argc, argv, &done);
+    if (rc || done) return rc;
+    char url[2048];
+    long status;
+    snprintf(url, sizeof url, "%s/v1/jobs/%s", node_url(&spec), cli_get(&spec, "id"));
+    json_t *doc = cli_http_json("GET", url, NULL, &status);
+    if (!doc) return CLI_EXIT_FAIL;
+    return status == 200 ? cli_print(doc) : api_fail(doc, status);
+}
+
+/* Decode the public output of known workloads for people. */
+static json_t *decode_public(const char *workload, clo_bytes p)
+{
+    if (!strcmp(workload, "auction") && p.len == 56) {
+        uint64_t price = 0;
+        for (size_t i = 48; i < 56; i++) price = price << 8 | p.ptr[i];
+        int fits = 1;
+        for (size_t i = 24; i < 48; i++) fits &= p.ptr[i] == 0;
+        return json_pack("{s:b,s:i,s:o,s:o}", "sold", p.ptr[1], "bids", p.ptr[2] << 8 | p.ptr[3],
+                         "winner", hexstr(CLO_BYTES(p.ptr + 4, 20), 1), "price",
+                         fits ? json_integer((json_int_t)price)
+                              : hexstr(CLO_BYTES(p.ptr + 24, 32), 1));
+    }
+    return NULL;
+}
+
+static int verify_result(json_t *doc, const json_t *keys_file, json_t *out)
+{
+    clo_result_stmt st;
+    uint8_t market[20], sig[65], signer[20];
+    const json_t *s = json_object_get(doc, "statement");
+    memset(&st, 0, sizeof st);
+    if (hexfield(s, "jobId", st.job_id, 32) || hexfield(s, "inputHash", st.input_hash, 32) ||
+        hexfield(s, "publicOutputHash", st.public_output_hash, 32) ||
+        hexfield(s, "privateOutputHash", st.private_output_hash, 32) ||
+        hexfield(s, "workloadId", st.workload_id, 32) || hexfield(s, "modelId", st.model_id, 32) ||
+        hexfield(doc, "job_market", market, 20) || hexfield(doc, "signature", sig, 65) ||
+        hexfield(doc, "signer", signer, 20))
+        return cli_fail(CLO_ERR(CLO_E_FORMAT, "result"), "the result document is malformed");
+    st.epoch = (uint32_t)json_integer_value(json_object_get(s, "epoch"));
+    uint64_t chain = (uint64_t)json_integer_value(json_object_get(doc, "chain_id"));
+    clo_err e = clo_result_verify(&st, chain, market, sig, signer);
+    json_object_set_new(out, "signature_valid", json_boolean(!e.code));
+    /* The outputs are the ones the statement commits to. */
+    clo_buf pub, priv[MAX_INPUTS];
+    clo_bytes views[MAX_INPUTS];
+    size_t n = json_array_size(json_object_get(doc, "private_outputs"));
+    uint8_t h[32];
+    int outputs_ok = n <= MAX_INPUTS;
+    clo_buf_init(&pub, 1 << 20);
+    outputs_ok &=
+        !clo_hex_decode(&pub, json_string_value(json_object_get(doc, "public_output"))).code;
+    clo_keccak256(clo_buf_view(&pub), h);
+    outputs_ok &= !memcmp(h, st.public_output_hash, 32);
+    for (size_t i = 0; i < n && i < MAX_INPUTS; i++) {
+        clo_buf_init(&priv[i], 2 << 20);
+        outputs_ok &= !clo_hex_decode(&priv[i], json_string_value(json_array_get(
+                                                    json_object_get(doc, "private_outputs"), i)))
+                           .code;
+        views[i] = clo_buf_view(&priv[i]);
+    }
+    if (n <= MAX_INPUTS) clo_hash_list(views, n, h);
+    outputs_ok &= !memcmp(h, st.private_output_hash, 32);
+    json_object_set_new(out, "outputs_match_statement", json_boolean(outputs_ok));
+    json_t *pd =
+        decode_public(json_string_value(json_object_get(doc, "workload")), clo_buf_view(&pub));
+    if (pd) json_object_set_new(out, "public", pd);
+    /* Private outputs, opened with the reply keys kept at submission. */
+    const json_t *rks = json_object_get(keys_file, "reply_keys");
+    if (rks && n <= MAX_INPUTS) {
+        json_t *opened = json_array();
+        for (size_t i = 0; i < n; i++) {
+            clo_envelope_reply_key rk;
+            clo_buf pt;
+            clo_buf_init(&pt, 1 << 20);
+            memcpy(rk.job_id, st.job_id, 32);
+            const json_t *k = json_array_get(rks, i);
+            rk.aead = (uint16_t)json_integer_value(json_object_get(k, "aead"));
+            if (!hexfield(k, "secret", rk.secret, 32) &&
+                !clo_envelope_reply_open(&pt, &rk, clo_buf_view(&priv[i])).code)
+                json_array_append_new(opened, hexstr(clo_buf_view(&pt), 0));
+            else
+                json_array_append_new(opened, json_null());
+            clo_envelope_reply_key_wipe(&rk);
+            clo_buf_free(&pt);
+        }
+        json_object_set_new(out, "private", opened);
+    }
+    for (size_t i = 0; i < n && i < MAX_INPUTS; i++) clo_buf_free(&priv[i]);
+    clo_buf_free(&pub);
+    return CLI_EXIT_OK;
+}
+
+static int result_cmd(int argc, char **argv)
+{
+    cli_opt o[] = {
+        {"node", "URL", "the node API (default " DEFAULT_NODE ")", 0, NULL},
+        {"id", "HEX", "the job id", 1, NULL},
+        {"keys", "FILE", "reply keys from `job submit` (opens the private outputs)", 0, NULL},
+        {"wait", "SECONDS", "wait up to this long for the result (default 30)", 0, NULL},
+        {"json", NULL, "JSON output (the default)", 0, NULL},
+    };
+    cli_spec spec = {
+        "cloister job result --id HEX [--keys FILE] [--wait SECONDS] [--node URL]",
+        "Fetch a job's signed result, check the EIP-712 signature and that the outputs are the "
+        "ones the statement commits to, decode the public output, and open the private outputs "
+        "with the reply keys. Progress goes to stderr while waiting.",
+        o, sizeof o / sizeof o[0]};
+    int done, rc = cli_parse(&spec, argc, argv, &done);
+    if (rc || done) return rc;
+    uint64_t wait = 30;
+    if (cli_get(&spec, "wait") && (rc = cli_u64(&spec, "wait", 86400, &wait))) return rc;
+    json_t *kf = NULL;
+    if (cli_get(&spec, "keys")) {
+        clo_buf t;
+        if (cli_read_file("--keys", cli_get(&spec, "keys"), 1 << 24, &t)) return CLI_EXIT_FAIL;
+        kf = json_loadb((const char *)t.ptr, t.len, 0, NULL);
+        clo_buf_free(&t);
+        if (!kf) return cli_fail(CLO_ERR(CLO_E_FORMAT, "--keys"), "the keys file is not JSON");
+    }
+    char url[2048];
+    snprintf(url, sizeof url, "%s/v1/jobs/%s/result", node_url(&spec), cli_get(&spec, "id"));
+    time_t until = time(NULL) + (time_t)wait;
+    long status = 0;
+    json_t *doc = NULL;
+    for (int tries = 0;; tries++) {
+        doc = cli_http_json("GET", url, NULL, &status);
+        if (!doc || status != 409 || time(NULL) >= until) break;
+        if (tries % 10 == 0) fprintf(stderr, "waiting for the result...\n");
+        json_decref(doc);
+        usleep(100000);
+    }
+    if (!doc)
+        rc = CLI_EXIT_FAIL;
+    else if (status != 200)
+        rc = api_fail(doc, status), doc = NULL;
+    else {
+        json_t *check = json_object();
+        rc = verify_result(doc, kf, check);
+        if (!rc) {
+            json_object_set_new(doc, "verified", check);
+            rc = cli_print(doc);
+            doc = NULL;
+        } else {
+            json_decref(check);
+        }
+    }
+    json_decref(doc);
+    json_decref(kf);
+    return rc;
+}
+
+int cmd_job(int argc, char **argv)
+{
+    const char *sub = argc > 0 ? argv[0] : "";
+    if (!strcmp(sub, "submit")) return submit(argc - 1, argv + 1);
+    if (!strcmp(sub, "status")) return status_cmd(argc - 1, argv + 1);
+    if (!strcmp(sub, "result")) return result_cmd(argc - 1, argv + 1);
+    FILE *f = !strcmp(sub, "--help") ? stdout : stderr;
+    fprintf(f, "usage: cloister job submit|status|result [options]   (--help on each)\n");
+    return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}
+
+int cmd_enclave(int argc, char **argv)
+{
+    if (argc < 1 || strcmp(argv[0], "info")) {
+        FILE *f = argc > 0 && !strcmp(argv[0], "--help") ? stdout : stderr;
+        fprintf(f, "usage: cloister enclave info [--node URL]   (--help for details)\n");
+        return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    }
+    cli_opt o[] = {{"node", "URL", "the node API (default " DEFAULT_NODE ")", 0, NULL},
+                   {"json", NULL, "JSON output (the default)", 0, NULL}};
+    cli_spec spec = {"cloister enclave info [--node URL]",
+                     "Ask the node's enclave for evidence over a fresh random nonce and check "
+                     "that the evidence's report data binds the enclave's signer, HPKE key, "
+                     "epoch, chain and registry (DESIGN.md §3). Prints the measurement, keys "
+                     "and the evidence digest. Verify the evidence itself with `cloister attest "
+                     "verify`.",
+                     o, 2};
+    int done, rc = cli_parse(&spec, argc - 1, argv + 1, &done);
+    if (rc || done) return rc;
+    uint8_t nonce[32], rd[64], digest[32];
+    char nhex[65], url[2048];
+    if (clo_random(nonce, 32).code) return CLI_EXIT_FAIL;
+    clo_hex_encode(nhex, CLO_BYTES(nonce, 32));
+    snprintf(url, sizeof url, "%s/v1/enclave/evidence?nonce=%s", node_url(&spec), nhex);
+    long status;
+    json_t *doc = cli_http_json("GET", url, NULL, &status);
+    if (!doc) return CLI_EXIT_FAIL;
+    if (status != 200) return api_fail(doc, status);
+    clo_key_binding b;
+    memset(&b, 0, sizeof b);
+    b.epoch = (uint32_t)json_integer_value(json_object_get(doc, "epoch"));
+    b.chain_id = (uint64_t)json_integer_value(json_object_get(doc, "chain_id"));
+    memcpy(b.nonce, nonce, 32);
+    clo_buf ev;
+    clo_buf_init(&ev, 1 << 20);
+    int bad = hexfield(doc, "signer", b.signer, 20) ||
+              hexfield(doc, "hpke_public_key", b.hpke_pk, 32) ||
+              hexfield(doc, "registry", b.registry, 20) ||
+              clo_hex_decode(&ev, json_string_value(json_object_get(doc, "evidence"))).code ||
+              clo_report_data(&b, rd).code;
+    uint8_t got[64];
+    int binding_ok = !bad && !hexfield(doc, "report_data", got, 64) && !memcmp(got, rd, 64);
+    /* The report data must also be what the evidence itself carries. */
+    binding_ok = binding_ok && ev.len >= 64 && memmem(ev.ptr, ev.len, rd, 64) != NULL;
+    if (clo_sha256(clo_buf_view(&ev), digest).code) bad = 1;
+    clo_buf_free(&ev);
+    if (bad) {
+        json_decref(doc);
+        return cli_fail(CLO_ERR(CLO_E_FORMAT, "evidence"),
+                        "the node's evidence document is malformed");
+    }
+    json_t *out = json_pack(
+        "{s:O,s:O,s:O,s:O,s:O,s:O,s:o,s:b,s:s}", "backend", json_object_get(doc, "backend"),
+        "measurement", json_object_get(doc, "measurement"), "epoch", json_object_get(doc, "epoch"),
+        "signer", json_object_get(doc, "signer"), "hpke_public_key",
+        json_object_get(doc, "hpke_public_key"), "evidence_format", json_object_get(doc, "format"),
+        "evidence_sha256", hexstr(CLO_BYTES(digest, 32), 0), "binding_ok", binding_ok, "nonce",
+        nhex);
+    json_decref(doc);
+    rc = cli_print(out);
+    return binding_ok ? rc : CLI_EXIT_FAIL;
+}

@@ -1,0 +1,566 @@
+/* api.c — cloisterd's HTTP API, version 1 (docs/api.yaml), on libmicrohttpd.
+ * Errors are RFC 9457 problem+json documents whose "code" names what was wrong
+ * (a fixed set, also the label of cloister_rejected_total). Request bodies are
+ * bounded by limits.max_body_bytes before they are parsed. */
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hex.h"
+#include "base/log.h"
+#include "crypto/envelope.h"
+#include "crypto/keccak.h"
+#include "crypto/rand.h"
+#include "enclave/frame.h"
+#include "host/crash.h"
+#include "host/metrics.h"
+#include "host/node.h"
+#include "workloads/workload.h"
+
+struct clo_api {
+    struct MHD_Daemon *d;
+    clo_node *node;
+};
+
+typedef struct {
+    clo_buf body;
+    int too_big;
+} req_ctx;
+
+/* ---- responses ---- */
+
+static enum MHD_Result send_text(struct MHD_Connection *c, clo_route route, unsigned status,
+                                 const char *type, char *text)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", type);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    clo_metrics_request(route, status);
+    return ret;
+}
+
+static enum MHD_Result send_json(struct MHD_Connection *c, clo_route route, unsigned status,
+                                 json_t *doc)
+{
+    char *s = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (!s) return MHD_NO;
+    return send_text(c, route, status, "application/json", s);
+}
+
+/* code: a fixed string literal (it becomes a metrics label). */
+static enum MHD_Result problem_x(struct MHD_Connection *c, clo_route route, unsigned status,
+                                 const char *code, const char *detail, json_t *extra)
+{
+    static const struct {
+        unsigned status;
+        const char *title;
+    } titles[] = {{400, "Bad Request"},           {404, "Not Found"},
+                  {405, "Method Not Allowed"},    {409, "Conflict"},
+                  {413, "Content Too Large"},     {415, "Unsupported Media Type"},
+                  {422, "Unprocessable Content"}, {503, "Service Unavailable"}};
+    const char *title = "Error";
+    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
+        if (titles[i].status == status) title = titles[i].title;
+    char type[128];
+    snprintf(type, sizeof type, "https://cloister.dev/problems/%s", code);
+    json_t *doc = json_pack("{s:s,s:s,s:i,s:s,s:s}", "type", type, "title", title, "status",
+                            (int)status, "detail", detail, "code", code);
+    if (extra) json_object_update(doc, extra), json_decref(extra);
+    clo_metrics_rejected(code);
+    CLO_LOG(CLO_LOG_INFO, "http.rejected", CLO_LF_STR("code", code), CLO_LF_U64("status", status));
+    char *s = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (!s) return MHD_NO;
+    return send_text(c, route, status, "application/problem+json", s);
+}
+
+static enum MHD_Result problem(struct MHD_Connection *c, clo_route route, unsigned status,
+                               const char *code, const char *detail)
+{
+    return problem_x(c, route, status, code, detail, NULL);
+}
+
+static json_t *hex(clo_bytes v, int prefix)
+{
+    char *s = malloc(2 * v.len + 3);
+    if (!s) return json_null();
+    size_t o = 0;
+    if (prefix) s[o++] = '0', s[o++] = 'x';
+    clo_hex_encode(s + o, v);
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+/* "0x" + 2n hex digits (prefix optional) into dst. */
+static int parse_hex_fixed(const char *s, uint8_t *dst, size_t n)
+{
+    if (!s) return -1;
+    if (!strncmp(s, "0x", 2)) s += 2;
+    return strlen(s) == 2 * n && !clo_hex_decode_fixed(dst, n, s).code ? 0 : -1;
+}
+
+static const char *evidence_format_name(uint8_t f)
+{
+    return f == 1 ? "tdx-quote" : f == 2 ? "sgx-quote" : f == 3 ? "snp-report" : "unknown";
+}
+
+/* ---- handlers ---- */
+
+static enum MHD_Result get_keys(clo_api *a, struct MHD_Connection *c)
+{
+    clo_super_status st;
+    clo_super_status_get(a->node->super, &st);
+    if (!st.keys.count) return problem(c, CLO_ROUTE_KEYS, 503, "not-ready", "no enclave keys yet");
+    json_t *keys = json_array();
+    for (size_t i = 0; i < st.keys.count; i++) {
+        const clo_proto_key *k = &st.keys.keys[i];
+        json_array_append_new(keys,
+                              json_pack("{s:I,s:I,s:o,s:o,s:o}", "epoch", (json_int_t)k->epoch,
+                                        "created", (json_int_t)k->created, "retire_at",
+                                        k->retire_at ? json_integer(k->retire_at) : json_null(),
+                                        "signer", hex(CLO_BYTES(k->signer, 20), 1),
+                                        "hpke_public_key", hex(CLO_BYTES(k->hpke_pk, 32), 0)));
+    }
+    const clo_config *cfg = &a->node->cfg;
+    return send_json(c, CLO_ROUTE_KEYS, 200,
+                     json_pack("{s:I,s:o,s:I,s:o,s:o,s:s,s:o}", "current",
+                               (json_int_t)st.keys.current, "keys", keys, "chain_id",
+                               (json_int_t)cfg->chain_id, "job_market",
+                               hex(CLO_BYTES(cfg->job_market, 20), 1), "registry",
+                               hex(CLO_BYTES(cfg->registry, 20), 1), "backend", cfg->backend,
+                               "measurement", hex(CLO_BYTES(st.measurement, 48), 0)));
+}
+
+static enum MHD_Result get_evidence(clo_api *a, struct MHD_Connection *c)
+{
+    const char *n = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "nonce");
+    uint8_t nonce[32];
+    if (!n)
+        return problem(c, CLO_ROUTE_EVIDENCE, 400, "missing-nonce",
+                       "nonce (32 bytes hex) is required");
+    if (parse_hex_fixed(n, nonce, 32))
+        return problem(c, CLO_ROUTE_EVIDENCE, 400, "bad-nonce", "nonce must be 32 bytes of hex");
+    clo_buf r;
+    clo_buf_init(&r, 1 << 20);
+    clo_err e = clo_super_call(a->node->super, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 32), &r);
+    clo_proto_evidence ev;
+    if (!e.code) e = clo_proto_evidence_decode(clo_buf_view(&r), &ev);
+    if (e.code) {
+        clo_buf_free(&r);
+        return problem(c, CLO_ROUTE_EVIDENCE, 503, "enclave-unavailable",
+                       "the enclave did not answer");
+    }
+    clo_super_status st;
+    clo_super_status_get(a->node->super, &st);
+    json_t *doc = json_pack(
+        "{s:s,s:s,s:o,s:I,s:o,s:o,s:I,s:o,s:o,s:o,s:o}", "backend", a->node->cfg.backend, "format",
+        evidence_format_name(ev.format), "evidence", hex(ev.evidence, 0), "epoch",
+        (json_int_t)ev.epoch, "signer", hex(CLO_BYTES(ev.signer, 20), 1), "hpke_public_key",
+        hex(CLO_BYTES(ev.hpke_pk, 32), 0), "chain_id", (json_int_t)ev.chain_id, "registry",
+        hex(CLO_BYTES(ev.registry, 20), 1), "nonce", hex(CLO_BYTES(ev.nonce, 32), 0), "report_data",
+        hex(CLO_BYTES(ev.report_data, 64), 0), "measurement",
+        hex(CLO_BYTES(st.measurement, 48), 0));
+    clo_buf_free(&r);
+    return send_json(c, CLO_ROUTE_EVIDENCE, 200, doc);
+}
+
+static const char *envelope_problem(clo_err e)
+{
+    switch (e.code) {
+    case CLO_E_VERSION: return "envelope-version";
+    case CLO_E_UNSUPPORTED: return "envelope-suite";
+    case CLO_E_LIMIT: return "input-too-large";
+    default: return "envelope-malformed";
+    }
+}
+
+static enum MHD_Result submit(clo_api *a, struct MHD_Connection *c, req_ctx *rc)
+{
+    const clo_route R = CLO_ROUTE_SUBMIT;
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    if (!ct || strncmp(ct, "application/json", 16))
+        return problem(c, R, 415, "unsupported-media-type", "send application/json");
+    if (rc->too_big)
+        return problem(c, R, 413, "body-too-large", "the body exceeds limits.max_body_bytes");
+    json_error_t je;
+    json_t *doc = json_loadb((const char *)rc->body.ptr, rc->body.len, JSON_REJECT_DUPLICATES, &je);
+    if (!doc) {
+        if (strstr(je.text, "duplicate"))
+            return problem(c, R, 400, "duplicate-key", "a JSON object repeats a key");
+        return problem(c, R, 400, "malformed-json", "the body is not valid JSON");
+    }
+    enum MHD_Result ret;
+#define REJECT(st, code, detail)                                                                   \
+    do {                                                                                           \
+        ret = problem(c, R, st, code, detail);                                                     \
+        goto out;                                                                                  \
+    } while (0)
+    static const char *const fields[] = {"job_id", "workload", "config", "epoch", "inputs"};
+    clo_buf req;
+    clo_buf_init(&req, CLO_FRAME_MAX_BODY);
+    clo_bytes *inputs = NULL;
+    clo_buf *envs = NULL;
+    size_t n_in = 0;
+    if (!json_is_object(doc)) REJECT(400, "not-an-object", "the body must be a JSON object");
+    const char *key;
+    json_t *v;
+    json_object_foreach(doc, key, v)
+    {
+        int known = 0;
+        for (size_t i = 0; i < 5; i++) known |= !strcmp(key, fields[i]);
+        if (!known)
+            REJECT(400, "unknown-field",
+                   "unknown member (allowed: job_id, workload, config, epoch, inputs)");
+    }
+    for (size_t i = 0; i < 5; i++)
+        if (!json_object_get(doc, fields[i]))
+            REJECT(400, "missing-field", "job_id, workload, config, epoch and inputs are required");
+    clo_proto_job job;
+    memset(&job, 0, sizeof job);
+    if (parse_hex_fixed(json_string_value(json_object_get(doc, "job_id")), job.job_id, 32))
+        REJECT(400, "bad-job-id", "job_id must be 32 bytes of hex");
+    const char *wname = json_string_value(json_object_get(doc, "workload"));
+    const clo_workload *wl = wname ? clo_workload_by_name(wname) : NULL;
+    if (!wl) REJECT(400, "unknown-workload", "workload must be auction, vote, oracle or policy");
+    clo_workload_id(wname, job.workload_id);
+    const char *cfg_hex = json_string_value(json_object_get(doc, "config"));
+    clo_buf cfg;
+    clo_buf_init(&cfg, CLO_WL_MAX_CONFIG);
+    if (!cfg_hex) REJECT(400, "bad-config-hex", "config must be a hex string");
+    clo_err e = clo_hex_decode(&cfg, cfg_hex);
+    if (e.code) {
+        clo_buf_free(&cfg);
+        if (e.code == CLO_E_LIMIT) REJECT(413, "config-too-large", "config exceeds 4096 bytes");
+        REJECT(400, "bad-config-hex", "config must be a hex string");
+    }
+    void *wst = NULL;
+    e = wl->open(clo_buf_view(&cfg), &wst);
+    if (!e.code) wl->close(wst);
+    job.config = clo_buf_view(&cfg);
+    if (e.code) {
+        clo_buf_free(&cfg);
+        REJECT(422, "bad-config", "the workload refuses this config (docs/formats.md §5)");
+    }
+    json_t *ep = json_object_get(doc, "epoch");
+    if (!json_is_integer(ep) || json_integer_value(ep) < 1 || json_integer_value(ep) > UINT32_MAX) {
+        clo_buf_free(&cfg);
+        REJECT(400, "bad-epoch", "epoch must be a positive integer");
+    }
+    job.epoch = (uint32_t)json_integer_value(ep);
+    json_t *in = json_object_get(doc, "inputs");
+    if (!json_is_array(in)) {
+        clo_buf_free(&cfg);
+        REJECT(400, "bad-inputs", "inputs must be an array of hex envelopes");
+    }
+    n_in = json_array_size(in);
+    if (n_in == 0) {
+        clo_buf_free(&cfg);
+        REJECT(400, "no-inputs", "a job needs at least one input");
+    }
+    if (n_in > CLO_WL_MAX_INPUTS) {
+        clo_buf_free(&cfg);
+        REJECT(413, "too-many-inputs", "at most 1024 inputs per job");
+    }
+    inputs = calloc(n_in, sizeof *inputs);
+    envs = calloc(n_in, sizeof *envs);
+    for (size_t i = 0; envs && i < n_in; i++) clo_buf_init(&envs[i], CLO_PROTO_MAX_ENVELOPE);
+    const char *detail = NULL, *code = NULL;
+    unsigned status = 400;
+    for (size_t i = 0; !code && inputs && envs && i < n_in; i++) {
+        const char *s = json_string_value(json_array_get(in, i));
+        clo_envelope_header h;
+        if (!s) {
+            code = "bad-input-hex", detail = "every input must be a hex string";
+        } else if ((e = clo_hex_decode(&envs[i], s)).code) {
+            if (e.code == CLO_E_LIMIT)
+                code = "input-too-large", status = 413;
+            else
+                code = "bad-input-hex";
+            detail = "every input must be a hex envelope of at most 1 MiB";
+        } else if ((e = clo_envelope_parse_header(clo_buf_view(&envs[i]), &h)).code) {
+            code = envelope_problem(e), detail = e.what ? e.what : "envelope header";
+            if (e.code == CLO_E_LIMIT) status = 413;
+        } else if (h.kind != CLO_ENVELOPE_KIND_REQUEST) {
+            code = "envelope-kind", detail = "inputs must be request envelopes (kind 1)";
+        } else if (h.epoch != job.epoch) {
+            code = "epoch-mismatch", detail = "an input is sealed to another epoch than the job's";
+        }
+        inputs[i] = clo_buf_view(&envs[i]);
+    }
+    if (!inputs || !envs) code = "internal", detail = "out of memory", status = 503;
+    if (!code) {
+        clo_super_status st;
+        clo_super_status_get(a->node->super, &st);
+        int found = 0;
+        for (size_t i = 0; i < st.keys.count; i++) found |= st.keys.keys[i].epoch == job.epoch;
+        if (!found && job.epoch <= st.keys.current)
+            code = "epoch-expired", detail = "the epoch's keys have been wiped", status = 422;
+        else if (!found)
+            code = "epoch-unknown", detail = "no such epoch", status = 422;
+    }
+    if (!code) {
+        job.chain_id = a->node->cfg.chain_id;
+        memcpy(job.market, a->node->cfg.job_market, 20);
+        job.count = n_in;
+        job.inputs = inputs;
+        int existed = 0;
+        e = clo_proto_job_encode(&job, &req);
+        if (!e.code)
+            e = clo_journal_put(a->node->journal, job.job_id, wname, clo_buf_view(&req), &existed);
+        if (e.code == CLO_E_POLICY)
+            code = "job-id-conflict", detail = "this job id was used for a different job",
+            status = 409;
+        else if (e.code)
+            code = "journal-unavailable", detail = "the job could not be journaled", status = 503;
+        else {
+            clo_crash_point("after_journal");
+            if (!existed) {
+                CLO_LOG(CLO_LOG_INFO, "job.accepted",
+                        CLO_LF_HEX("job_id", CLO_BYTES(job.job_id, 32)),
+                        CLO_LF_STR("workload", wname), CLO_LF_U64("inputs", n_in));
+                pthread_mutex_lock(&a->node->wake_mu);
+                pthread_cond_signal(&a->node->wake);
+                pthread_mutex_unlock(&a->node->wake_mu);
+            }
+            clo_journal_job jj;
+            clo_journal_job_init(&jj);
+            const char *state = "accepted";
+            if (existed && !clo_journal_get(a->node->journal, job.job_id, &jj).code)
+                state = clo_job_state_name(jj.state);
+            clo_journal_job_free(&jj);
+            ret = send_json(c, R, existed ? 200 : 202,
+                            json_pack("{s:o,s:s,s:b}", "job_id", hex(CLO_BYTES(job.job_id, 32), 1),
+                                      "state", state, "duplicate", existed));
+        }
+    }
+    clo_buf_free(&cfg);
+    if (code) ret = problem(c, R, status, code, detail);
+out:
+    for (size_t i = 0; envs && i < n_in; i++) clo_buf_free(&envs[i]);
+    free(envs);
+    free(inputs);
+    clo_buf_free(&req);
+    json_decref(doc);
+    return ret;
+#undef REJECT
+}
+
+static json_t *result_json(const clo_config *cfg, const clo_journal_job *j,
+                           const clo_proto_result *r)
+{
+    json_t *doc =
+        json_pack("{s:o,s:s,s:s,s:I,s:I}", "job_id", hex(CLO_BYTES(j->job_id, 32), 1), "state",
+                  clo_job_state_name(j->state), "workload", j->workload, "created_ms",
+                  (json_int_t)j->created_ms, "updated_ms", (json_int_t)j->updated_ms);
+    if (j->state == CLO_JOB_FAILED)
+        json_object_set_new(doc, "error",
+                            json_pack("{s:s,s:s}", "code", clo_code_name(r->err.code), "what",
+                                      r->err.what ? r->err.what : ""));
+    if (j->state != CLO_JOB_DONE) return doc;
+    json_t *priv = json_array();
+    for (size_t i = 0; i < r->count; i++) json_array_append_new(priv, hex(r->private_out[i], 0));
+    const clo_result_stmt *s = &r->stmt;
+    uint8_t digest[32];
+    clo_result_digest(s, cfg->chain_id, cfg->job_market, digest);
+    json_object_set_new(doc, "public_output", hex(r->public_out, 0));
+    json_object_set_new(doc, "private_outputs", priv);
+    json_object_set_new(
+        doc, "statement",
+        json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:I}", "jobId", hex(CLO_BYTES(s->job_id, 32), 1),
+                  "inputHash", hex(CLO_BYTES(s->input_hash, 32), 1), "publicOutputHash",
+                  hex(CLO_BYTES(s->public_output_hash, 32), 1), "privateOutputHash",
+                  hex(CLO_BYTES(s->private_output_hash, 32), 1), "workloadId",
+                  hex(CLO_BYTES(s->workload_id, 32), 1), "modelId",
+                  hex(CLO_BYTES(s->model_id, 32), 1), "epoch", (json_int_t)s->epoch));
+    json_object_set_new(doc, "digest", hex(CLO_BYTES(digest, 32), 1));
+    json_object_set_new(doc, "signer", hex(CLO_BYTES(r->signer, 20), 1));
+    json_object_set_new(doc, "signature", hex(CLO_BYTES(r->sig, 65), 1));
+    json_object_set_new(doc, "chain_id", json_integer((json_int_t)cfg->chain_id));
+    json_object_set_new(doc, "job_market", hex(CLO_BYTES(cfg->job_market, 20), 1));
+    return doc;
+}
+
+static enum MHD_Result get_job(clo_api *a, struct MHD_Connection *c, const char *id_hex,
+                               int want_result)
+{
+    const clo_route R = want_result ? CLO_ROUTE_RESULT : CLO_ROUTE_STATUS;
+    uint8_t id[32];
+    if (parse_hex_fixed(id_hex, id, 32))
+        return problem(c, R, 400, "bad-job-id", "the job id must be 32 bytes of hex");
+    clo_journal_job j;
+    clo_journal_job_init(&j);
+    clo_err e = clo_journal_get(a->node->journal, id, &j);
+    enum MHD_Result ret;
+    static __thread clo_proto_result r;
+    memset(&r, 0, sizeof r);
+    if (e.code == CLO_E_STATE) {
+        ret = problem(c, R, 404, "job-not-found", "no job with this id");
+    } else if (e.code) {
+        ret = problem(c, R, 503, "journal-unavailable", "the journal could not be read");
+    } else {
+        clo_cur cur = clo_cur_init(clo_buf_view(&j.result));
+        if (j.state != CLO_JOB_ACCEPTED && clo_proto_result_decode(&cur, &r).code) {
+            ret = problem(c, R, 503, "journal-corrupt", "a stored result does not decode");
+        } else if (!want_result) {
+            json_t *doc = result_json(&a->node->cfg, &j, &r);
+            json_object_del(doc, "public_output");
+            json_object_del(doc, "private_outputs");
+            ret = send_json(c, R, 200, doc);
+        } else if (j.state == CLO_JOB_ACCEPTED) {
+            ret = problem(c, R, 409, "job-pending", "the job has no result yet");
+        } else if (j.state == CLO_JOB_FAILED) {
+            ret =
+                problem_x(c, R, 422, "job-failed", "the enclave refused the job",
+                          json_pack("{s:{s:s,s:s}}", "job_error", "code", clo_code_name(r.err.code),
+                                    "what", r.err.what ? r.err.what : ""));
+        } else {
+            clo_crash_point("before_reply");
+            ret = send_json(c, R, 200, result_json(&a->node->cfg, &j, &r));
+        }
+    }
+    clo_journal_job_free(&j);
+    return ret;
+}
+
+static enum MHD_Result metrics(clo_api *a, struct MHD_Connection *c)
+{
+    clo_metrics_gauges g = {CLO_VERSION, a->node->cfg.backend, {0}, 0, 0, 0};
+    clo_super_status st;
+    clo_super_status_get(a->node->super, &st);
+    g.restarts = st.restarts;
+    g.enclave_up = st.running;
+    g.epoch = st.keys.current;
+    CLO_IGNORE(clo_journal_counts(a->node->journal, g.jobs));
+    clo_buf b;
+    clo_buf_init(&b, 1 << 20);
+    clo_err e = clo_metrics_render(&g, &b);
+    char *s = e.code ? NULL : strndup((const char *)b.ptr, b.len);
+    clo_buf_free(&b);
+    if (!s) return MHD_NO;
+    return send_text(c, CLO_ROUTE_METRICS, 200, "text/plain; version=0.0.4", s);
+}
+
+static enum MHD_Result route(clo_api *a, struct MHD_Connection *c, const char *url,
+                             const char *method, req_ctx *rc)
+{
+    int get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
+    if (!strcmp(url, "/healthz"))
+        return get ? send_json(c, CLO_ROUTE_HEALTH, 200, json_pack("{s:s}", "status", "ok"))
+                   : problem(c, CLO_ROUTE_HEALTH, 405, "method-not-allowed", "use GET");
+    if (!strcmp(url, "/readyz")) {
+        clo_super_status st;
+        clo_super_status_get(a->node->super, &st);
+        if (!st.running || !st.keys.count)
+            return problem(c, CLO_ROUTE_READY, 503, "not-ready", "the enclave is not running");
+        return send_json(
+            c, CLO_ROUTE_READY, 200,
+            json_pack("{s:s,s:I}", "status", "ready", "epoch", (json_int_t)st.keys.current));
+    }
+    if (!strcmp(url, "/metrics")) return metrics(a, c);
+    if (!strcmp(url, "/v1/enclave/keys"))
+        return get ? get_keys(a, c)
+                   : problem(c, CLO_ROUTE_KEYS, 405, "method-not-allowed", "use GET");
+    if (!strcmp(url, "/v1/enclave/evidence"))
+        return get ? get_evidence(a, c)
+                   : problem(c, CLO_ROUTE_EVIDENCE, 405, "method-not-allowed", "use GET");
+    if (!strcmp(url, "/v1/jobs"))
+        return post ? submit(a, c, rc)
+                    : problem(c, CLO_ROUTE_SUBMIT, 405, "method-not-allowed", "use POST");
+    if (!strncmp(url, "/v1/jobs/", 9)) {
+        char id[80];
+        const char *rest = url + 9, *slash = strchr(rest, '/');
+        size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+        int res = slash && !strcmp(slash, "/result");
+        if (n >= sizeof id || (slash && !res))
+            return problem(c, CLO_ROUTE_OTHER, 404, "not-found", "no such resource");
+        memcpy(id, rest, n);
+        id[n] = 0;
+        if (!get) return problem(c, CLO_ROUTE_STATUS, 405, "method-not-allowed", "use GET");
+        return get_job(a, c, id, res);
+    }
+    return problem(c, CLO_ROUTE_OTHER, 404, "not-found", "no such resource");
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *data,
+                               size_t *size, void **con_cls)
+{
+    (void)version;
+    clo_api *a = cls;
+    req_ctx *rc = *con_cls;
+    if (!rc) {
+        rc = calloc(1, sizeof *rc);
+        if (!rc) return MHD_NO;
+        clo_buf_init(&rc->body, a->node->cfg.max_body_bytes);
+        *con_cls = rc;
+        return MHD_YES;
+    }
+    if (*size) {
+        if (!rc->too_big && clo_buf_append(&rc->body, data, *size).code) {
+            rc->too_big = 1;
+            clo_buf_free(&rc->body);
+        }
+        *size = 0;
+        return MHD_YES;
+    }
+    return route(a, c, url, method, rc);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)c, (void)toe;
+    req_ctx *rc = *con_cls;
+    if (rc) {
+        clo_buf_free(&rc->body);
+        free(rc);
+    }
+    *con_cls = NULL;
+}
+
+clo_err clo_api_start(clo_api **out, clo_node *node)
+{
+    clo_api *a = calloc(1, sizeof *a);
+    CLO_ENSURE(a, CLO_E_NOMEM, "api");
+    a->node = node;
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(node->cfg.listen_port);
+    if (inet_pton(AF_INET, node->cfg.listen_address, &sa.sin_addr) != 1) {
+        free(a);
+        return CLO_ERR(CLO_E_FORMAT, "listen.address: not an IPv4 address");
+    }
+    a->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                                MHD_USE_ERROR_LOG,
+                            node->cfg.listen_port, NULL, NULL, handler, a, MHD_OPTION_SOCK_ADDR,
+                            &sa, MHD_OPTION_CONNECTION_LIMIT, (unsigned)node->cfg.max_connections,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)node->cfg.timeout_seconds,
+                            MHD_OPTION_NOTIFY_COMPLETED, completed, a, MHD_OPTION_END);
+    if (!a->d) {
+        free(a);
+        return CLO_ERR(CLO_E_IO, "listen: cannot bind the API address (port in use?)");
+    }
+    *out = a;
+    return CLO_OK;
+}
+
+void clo_api_stop(clo_api *a)
+{
+    if (!a) return;
+    MHD_stop_daemon(a->d);
+    free(a);
+}

@@ -1,0 +1,209 @@
+/* config.c — strict JSON configuration for cloisterd. */
+#include "host/config.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hex.h"
+
+void clo_config_defaults(clo_config *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->listen_address, sizeof c->listen_address, "127.0.0.1");
+    c->listen_port = 8645;
+    snprintf(c->data_dir, sizeof c->data_dir, "cloister-data");
+    snprintf(c->backend, sizeof c->backend, "sim");
+    snprintf(c->sim_dir, sizeof c->sim_dir, "sim-tee");
+    snprintf(c->tee_dir, sizeof c->tee_dir, "/sys/kernel/config/tsm/report");
+    c->rotate_seconds = 86400;
+    c->grace_seconds = 3600;
+    c->chain_id = 31337;
+    c->max_body_bytes = 4u << 20;
+    c->max_connections = 64;
+    c->timeout_seconds = 30;
+    c->batch_max = 32;
+    snprintf(c->log_level, sizeof c->log_level, "info");
+}
+
+typedef enum { K_STR, K_U64, K_ADDR } kind;
+typedef struct {
+    const char *path; /* "section.key" */
+    kind k;
+    size_t off, size; /* string buffer size; integer width in bytes */
+    uint64_t min, max;
+} key_spec;
+
+#define S(p, f)                                                                                    \
+    {                                                                                              \
+        p, K_STR, offsetof(clo_config, f), sizeof(((clo_config *)0)->f), 0, 0                      \
+    }
+#define U(p, f, lo, hi)                                                                            \
+    {                                                                                              \
+        p, K_U64, offsetof(clo_config, f), sizeof(((clo_config *)0)->f), lo, hi                    \
+    }
+#define A(p, f)                                                                                    \
+    {                                                                                              \
+        p, K_ADDR, offsetof(clo_config, f), 20, 0, 0                                               \
+    }
+static const key_spec keys[] = {
+    S("listen.address", listen_address),
+    U("listen.port", listen_port, 0, 65535),
+    S("data_dir", data_dir),
+    S("enclave.path", enclave_path),
+    S("enclave.backend", backend),
+    S("enclave.sim_dir", sim_dir),
+    S("enclave.tee_dir", tee_dir),
+    U("enclave.rotate_seconds", rotate_seconds, 1, 366u * 86400),
+    U("enclave.grace_seconds", grace_seconds, 0, 366u * 86400),
+    U("chain.chain_id", chain_id, 1, (uint64_t)1 << 53),
+    A("chain.job_market", job_market),
+    A("chain.registry", registry),
+    U("limits.max_body_bytes", max_body_bytes, 1024, 64u << 20),
+    U("limits.max_connections", max_connections, 1, 4096),
+    U("limits.timeout_seconds", timeout_seconds, 1, 3600),
+    U("limits.batch_max", batch_max, 1, 256),
+    S("log_level", log_level),
+};
+#define NKEYS (sizeof keys / sizeof keys[0])
+
+static clo_err fail(char *msg, size_t cap, const char *path, const char *why)
+{
+    snprintf(msg, cap, "config: %s: %s", path, why);
+    return CLO_ERR(CLO_E_FORMAT, "config");
+}
+
+static clo_err set_key(clo_config *c, const key_spec *ks, const json_t *v, char *msg, size_t cap)
+{
+    uint8_t *dst = (uint8_t *)c + ks->off;
+    if (ks->k == K_STR) {
+        if (!json_is_string(v)) return fail(msg, cap, ks->path, "must be a string");
+        const char *s = json_string_value(v);
+        if (strlen(s) == 0 || strlen(s) >= ks->size)
+            return fail(msg, cap, ks->path, "empty or too long");
+        snprintf((char *)dst, ks->size, "%s", s);
+        return CLO_OK;
+    }
+    if (ks->k == K_ADDR) {
+        const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+        if (!s || strncmp(s, "0x", 2) || strlen(s) != 42 ||
+            clo_hex_decode_fixed(dst, 20, s + 2).code)
+            return fail(msg, cap, ks->path, "must be a 0x-prefixed 20-byte hex address");
+        return CLO_OK;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        (uint64_t)json_integer_value(v) < ks->min || (uint64_t)json_integer_value(v) > ks->max) {
+        char why[96];
+        snprintf(why, sizeof why, "must be an integer from %llu to %llu",
+                 (unsigned long long)ks->min, (unsigned long long)ks->max);
+        return fail(msg, cap, ks->path, why);
+    }
+    uint64_t x = (uint64_t)json_integer_value(v);
+    if (ks->size == 2)
+        *(uint16_t *)(void *)dst = (uint16_t)x;
+    else if (ks->size == 4)
+        *(uint32_t *)(void *)dst = (uint32_t)x;
+    else
+        *(uint64_t *)(void *)dst = x;
+    return CLO_OK;
+}
+
+static const key_spec *find(const char *path)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!strcmp(keys[i].path, path)) return &keys[i];
+    return NULL;
+}
+
+static int is_section(const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < NKEYS; i++)
+        if (!strncmp(keys[i].path, name, n) && keys[i].path[n] == '.') return 1;
+    return 0;
+}
+
+clo_err clo_config_parse(clo_bytes text, clo_config *out, char *msg, size_t cap)
+{
+    json_error_t je;
+    clo_config c = *out;
+    json_t *root = json_loadb((const char *)text.ptr, text.len, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        snprintf(msg, cap, "config: line %d: %s", je.line, je.text);
+        return CLO_ERR(CLO_E_FORMAT, "config");
+    }
+    clo_err err = CLO_OK;
+    if (!json_is_object(root)) {
+        err = fail(msg, cap, "(top level)", "must be an object");
+        goto out;
+    }
+    const char *name;
+    json_t *v;
+    json_object_foreach(root, name, v)
+    {
+        char path[128];
+        if (is_section(name)) {
+            if (!json_is_object(v)) {
+                err = fail(msg, cap, name, "must be an object");
+                goto out;
+            }
+            const char *sub;
+            json_t *sv;
+            json_object_foreach(v, sub, sv)
+            {
+                snprintf(path, sizeof path, "%s.%s", name, sub);
+                const key_spec *ks = find(path);
+                err = ks ? set_key(&c, ks, sv, msg, cap) : fail(msg, cap, path, "unknown key");
+                if (err.code) goto out;
+            }
+            continue;
+        }
+        const key_spec *ks = find(name);
+        err = ks ? set_key(&c, ks, v, msg, cap) : fail(msg, cap, name, "unknown key");
+        if (err.code) goto out;
+    }
+    if (strcmp(c.backend, "sim") && strcmp(c.backend, "tdx") && strcmp(c.backend, "snp") &&
+        strcmp(c.backend, "sgx")) {
+        err = fail(msg, cap, "enclave.backend", "must be one of sim, tdx, snp, sgx");
+        goto out;
+    }
+    if (strcmp(c.log_level, "debug") && strcmp(c.log_level, "info") &&
+        strcmp(c.log_level, "warn") && strcmp(c.log_level, "error")) {
+        err = fail(msg, cap, "log_level", "must be one of debug, info, warn, error");
+        goto out;
+    }
+    if (c.grace_seconds > 0 && c.rotate_seconds < 1) {
+        err = fail(msg, cap, "enclave.rotate_seconds", "must be positive");
+        goto out;
+    }
+    *out = c;
+out:
+    json_decref(root);
+    return err;
+}
+
+static json_t *addr(const uint8_t a[20])
+{
+    char s[43] = "0x";
+    clo_hex_encode(s + 2, CLO_BYTES(a, 20));
+    return json_string(s);
+}
+
+char *clo_config_dump(const clo_config *c)
+{
+    json_t *j = json_pack(
+        "{s:{s:s,s:i},s:s,s:{s:s,s:s,s:s,s:s,s:I,s:I},s:{s:I,s:o,s:o},s:{s:I,s:I,s:I,s:I},s:s}",
+        "listen", "address", c->listen_address, "port", c->listen_port, "data_dir", c->data_dir,
+        "enclave", "path", c->enclave_path[0] ? c->enclave_path : "(next to cloister)", "backend",
+        c->backend, "sim_dir", c->sim_dir, "tee_dir", c->tee_dir, "rotate_seconds",
+        (json_int_t)c->rotate_seconds, "grace_seconds", (json_int_t)c->grace_seconds, "chain",
+        "chain_id", (json_int_t)c->chain_id, "job_market", addr(c->job_market), "registry",
+        addr(c->registry), "limits", "max_body_bytes", (json_int_t)c->max_body_bytes,
+        "max_connections", (json_int_t)c->max_connections, "timeout_seconds",
+        (json_int_t)c->timeout_seconds, "batch_max", (json_int_t)c->batch_max, "log_level",
+        c->log_level);
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return s;
+}

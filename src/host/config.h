@@ -1,0 +1,35 @@
+/* config.h — cloisterd's one configuration file (JSON), strictly validated:
+ * an unknown key, a duplicate key, a wrong type or an out-of-range value is an
+ * error that names the key ("config: listen.prot: unknown key"). Every key is
+ * optional; the defaults are in docs/operations.md and `cloister config check`
+ * prints the effective configuration. Untrusted side. */
+#ifndef CLO_HOST_CONFIG_H
+#define CLO_HOST_CONFIG_H
+
+#include "base/bytes.h"
+
+#define CLO_CONFIG_MAX_SIZE (1 << 20)
+#define CLO_PATH_MAX        1024
+
+typedef struct {
+    char listen_address[64];
+    uint16_t listen_port;
+    char data_dir[CLO_PATH_MAX];
+    char enclave_path[CLO_PATH_MAX]; /* "" = cloister-enclave next to the running binary */
+    char backend[8];                 /* sim, tdx, snp, sgx */
+    char sim_dir[CLO_PATH_MAX];
+    char tee_dir[CLO_PATH_MAX]; /* configfs-tsm report dir or /dev/attestation */
+    uint32_t rotate_seconds, grace_seconds;
+    uint64_t chain_id;
+    uint8_t job_market[20], registry[20];
+    uint32_t max_body_bytes, max_connections, timeout_seconds, batch_max;
+    char log_level[8];
+} clo_config;
+
+void clo_config_defaults(clo_config *c);
+/* Parse text over the defaults. On failure `msg` (cap bytes) says which key and why. */
+CLO_MUST_CHECK clo_err clo_config_parse(clo_bytes text, clo_config *out, char *msg, size_t cap);
+/* The effective configuration as a JSON document (malloc'd string). */
+char *clo_config_dump(const clo_config *c);
+
+#endif

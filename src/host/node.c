@@ -1,0 +1,166 @@
+/* node.c — cloisterd's main loop: start, feed jobs to the enclave, stop. */
+#include "host/node.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "enclave/frame.h"
+#include "host/crash.h"
+#include "host/metrics.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void wait_for_work(clo_node *n, int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += (long)ms * 1000000;
+    ts.tv_sec += ts.tv_nsec / 1000000000;
+    ts.tv_nsec %= 1000000000;
+    pthread_mutex_lock(&n->wake_mu);
+    pthread_cond_timedwait(&n->wake, &n->wake_mu, &ts);
+    pthread_mutex_unlock(&n->wake_mu);
+}
+
+/* Record each result of a RUN response in the journal (after the sealed state
+ * that produced them is safely on disk). */
+static clo_err record(clo_node *n, clo_bytes resp, clo_journal_job *jobs, size_t count)
+{
+    static clo_proto_result r;
+    clo_cur c = clo_cur_init(resp);
+    uint16_t k;
+    CLO_TRY(clo_cur_u16be(&c, &k));
+    CLO_ENSURE(k == count, CLO_E_FORMAT, "enclave: result count");
+    for (size_t i = 0; i < count; i++) {
+        size_t start = c.off;
+        CLO_TRY(clo_proto_result_decode(&c, &r));
+        CLO_ENSURE(!memcmp(r.job_id, jobs[i].job_id, 32), CLO_E_FORMAT, "enclave: result order");
+        clo_bytes blob = CLO_BYTES(resp.ptr + start, c.off - start);
+        CLO_TRY(clo_journal_finish(n->journal, r.job_id, r.err.code != 0, blob));
+        clo_metrics_job_latency(now_s() - (double)jobs[i].created_ms / 1000.0);
+        if (r.err.code)
+            CLO_LOG(CLO_LOG_INFO, "job.failed", CLO_LF_HEX("job_id", CLO_BYTES(r.job_id, 32)),
+                    CLO_LF_STR("code", clo_code_name(r.err.code)), CLO_LF_STR("what", r.err.what));
+        else
+            CLO_LOG(CLO_LOG_INFO, "job.done", CLO_LF_HEX("job_id", CLO_BYTES(r.job_id, 32)),
+                    CLO_LF_U64("epoch", r.stmt.epoch));
+    }
+    return clo_cur_end(&c);
+}
+
+/* Run jobs[0..count) in one RUN call. Returns a channel/enclave error if the
+ * batch as a whole was not processed (the jobs stay accepted). */
+static clo_err run_batch(clo_node *n, clo_journal_job *jobs, size_t count, clo_buf *body,
+                         clo_buf *resp)
+{
+    clo_buf_clear(body);
+    CLO_TRY(clo_buf_u16be(body, (uint16_t)count));
+    for (size_t i = 0; i < count; i++)
+        CLO_TRY(clo_buf_append_bytes(body, clo_buf_view(&jobs[i].request)));
+    double t0 = now_s();
+    CLO_TRY(clo_super_call(n->super, CLO_CALL_RUN, clo_buf_view(body), resp));
+    clo_metrics_enclave_call(now_s() - t0);
+    clo_crash_point("after_enclave_result");
+    /* The enclave's processed-job log changed: seal it to disk first. */
+    CLO_TRY(clo_super_persist(n->super));
+    return record(n, clo_buf_view(resp), jobs, count);
+}
+
+static void work(clo_node *n)
+{
+    size_t max = n->cfg.batch_max;
+    clo_journal_job *jobs = calloc(max, sizeof *jobs);
+    clo_buf body, resp;
+    clo_buf_init(&body, CLO_FRAME_MAX_BODY);
+    clo_buf_init(&resp, CLO_FRAME_MAX_BODY);
+    for (size_t i = 0; i < max; i++) clo_journal_job_init(&jobs[i]);
+    time_t last_rotate_check = 0;
+    while (!*n->stop) {
+        time_t now = time(NULL);
+        if (now != last_rotate_check) {
+            last_rotate_check = now;
+            clo_err e = clo_super_maybe_rotate(n->super, now);
+            if (e.code) {
+                wait_for_work(n, 100);
+                continue;
+            }
+        }
+        size_t count = 0;
+        clo_err e = clo_journal_pending(n->journal, jobs, max, &count);
+        if (e.code || count == 0) {
+            wait_for_work(n, e.code ? 200 : 50);
+            continue;
+        }
+        e = run_batch(n, jobs, count, &body, &resp);
+        if (e.code && count > 1 && e.code != CLO_E_IO && e.code != CLO_E_STALE) {
+            /* The enclave refused the batch: find the job it refuses, alone. */
+            for (size_t i = 0; i < count && !*n->stop; i++) {
+                clo_err one = run_batch(n, &jobs[i], 1, &body, &resp);
+                if (one.code && one.code != CLO_E_IO && one.code != CLO_E_STALE) {
+                    clo_buf_clear(&resp);
+                    static clo_proto_result r;
+                    memset(&r, 0, sizeof r);
+                    memcpy(r.job_id, jobs[i].job_id, 32);
+                    r.err = one;
+                    if (!clo_proto_result_encode(&r, &resp).code)
+                        CLO_IGNORE(
+                            clo_journal_finish(n->journal, jobs[i].job_id, 1, clo_buf_view(&resp)));
+                }
+            }
+        } else if (e.code) {
+            CLO_LOG(CLO_LOG_WARN, "node.batch_retry", CLO_LF_STR("code", clo_code_name(e.code)),
+                    CLO_LF_STR("what", e.what ? e.what : ""));
+            wait_for_work(n, 100);
+        }
+    }
+    for (size_t i = 0; i < max; i++) clo_journal_job_free(&jobs[i]);
+    free(jobs);
+    clo_buf_free(&body);
+    clo_buf_free(&resp);
+}
+
+clo_err clo_node_run(const clo_config *cfg, const char *enclave_path, volatile sig_atomic_t *stop)
+{
+    clo_node n;
+    memset(&n, 0, sizeof n);
+    n.cfg = *cfg;
+    n.stop = stop;
+    pthread_mutex_init(&n.wake_mu, NULL);
+    pthread_cond_init(&n.wake, NULL);
+    clo_api *api = NULL;
+    clo_err err = CLO_OK;
+    char path[CLO_PATH_MAX + 32];
+    CLO_FAIL_IF(mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST, CLO_E_IO,
+                "data_dir: cannot create");
+    snprintf(path, sizeof path, "%s/journal.sqlite", cfg->data_dir);
+    CLO_CHECK(clo_journal_open(&n.journal, path));
+    CLO_CHECK(clo_super_new(&n.super, cfg, enclave_path));
+    CLO_CHECK(clo_super_maybe_rotate(n.super, time(NULL)));
+    CLO_CHECK(clo_api_start(&api, &n));
+    CLO_LOG(CLO_LOG_INFO, "node.ready", CLO_LF_STR("address", cfg->listen_address),
+            CLO_LF_U64("port", cfg->listen_port), CLO_LF_STR("backend", cfg->backend),
+            CLO_LF_I64("pid", getpid()));
+    work(&n);
+    CLO_LOG0(CLO_LOG_INFO, "node.stopping");
+out:
+    if (err.code)
+        CLO_LOG(CLO_LOG_ERROR, "node.start_failed", CLO_LF_STR("code", clo_code_name(err.code)),
+                CLO_LF_STR("what", err.what ? err.what : ""));
+    clo_api_stop(api);
+    clo_super_free(n.super);
+    clo_journal_close(n.journal);
+    pthread_cond_destroy(&n.wake);
+    pthread_mutex_destroy(&n.wake_mu);
+    return err;
+}

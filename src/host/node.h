@@ -1,0 +1,35 @@
+/* node.h — cloisterd: the untrusted daemon (DESIGN.md §2, §7). It supervises the
+ * enclave, keeps the SQLite job journal, serves the HTTP API (api.c,
+ * docs/api.yaml) and feeds accepted jobs to the enclave in batches. */
+#ifndef CLO_HOST_NODE_H
+#define CLO_HOST_NODE_H
+
+#include <pthread.h>
+#include <signal.h>
+
+#include "host/config.h"
+#include "host/journal.h"
+#include "host/supervisor.h"
+
+#define CLO_VERSION "0.1.0"
+
+typedef struct {
+    clo_config cfg;
+    clo_journal *journal;
+    clo_super *super;
+    pthread_mutex_t wake_mu;
+    pthread_cond_t wake; /* signalled when a job is accepted */
+    volatile sig_atomic_t *stop;
+} clo_node;
+
+/* Run until *stop becomes non-zero (SIGINT/SIGTERM). Returns the startup error
+ * if the node cannot start (message on the log). */
+CLO_MUST_CHECK clo_err clo_node_run(const clo_config *cfg, const char *enclave_path,
+                                    volatile sig_atomic_t *stop);
+
+/* api.c: start/stop the HTTP server on cfg.listen_*. */
+typedef struct clo_api clo_api;
+CLO_MUST_CHECK clo_err clo_api_start(clo_api **out, clo_node *node);
+void clo_api_stop(clo_api *api);
+
+#endif

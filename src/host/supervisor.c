@@ -1,0 +1,432 @@
+/* supervisor.c — enclave process lifecycle and the call path. */
+#include "host/supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/log.h"
+#include "crypto/hash.h"
+#include "enclave/frame.h"
+#include "enclave/tee.h"
+#include "host/crash.h"
+
+struct clo_super {
+    pthread_mutex_t mu;
+    clo_config cfg;
+    char exe[CLO_PATH_MAX], state_path[CLO_PATH_MAX + 32];
+    pid_t pid;
+    int fd;
+    uint32_t next_id;
+    int64_t backoff_ms, next_start_ms;
+    uint64_t restarts, calls, starts;
+    uint8_t measurement[48];
+    clo_proto_keys keys;
+    char what[CLO_FRAME_MAX_WHAT + 1];
+    clo_buf in;
+};
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+clo_err clo_super_new(clo_super **out, const clo_config *cfg, const char *enclave_path)
+{
+    clo_super *s = calloc(1, sizeof *s);
+    CLO_ENSURE(s, CLO_E_NOMEM, "supervisor");
+    pthread_mutex_init(&s->mu, NULL);
+    s->cfg = *cfg;
+    s->fd = -1;
+    s->backoff_ms = 100;
+    snprintf(s->exe, sizeof s->exe, "%s", enclave_path);
+    snprintf(s->state_path, sizeof s->state_path, "%s/enclave.state", cfg->data_dir);
+    clo_buf_init(&s->in, CLO_FRAME_MAX_BODY);
+    *out = s;
+    return CLO_OK;
+}
+
+static void kill_enclave(clo_super *s)
+{
+    if (s->fd >= 0) close(s->fd);
+    s->fd = -1;
+    if (s->pid > 0) {
+        kill(s->pid, SIGKILL);
+        while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+    }
+    s->pid = 0;
+}
+
+/* Whole file into out; missing file -> *missing = 1. */
+static clo_err read_path(const char *path, clo_buf *out, int *missing)
+{
+    *missing = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        *missing = 1;
+        return CLO_OK;
+    }
+    CLO_ENSURE(fd >= 0, CLO_E_IO, "cannot open a file");
+    clo_err err = CLO_OK;
+    for (;;) {
+        size_t room = out->max - out->len;
+        uint8_t probe;
+        if (room) CLO_CHECK(clo_buf_reserve(out, room < 65536 ? room : 65536));
+        ssize_t r = room ? read(fd, out->ptr + out->len, out->cap - out->len) : read(fd, &probe, 1);
+        if (r < 0 && errno == EINTR) continue;
+        CLO_FAIL_IF(r < 0, CLO_E_IO, "cannot read a file");
+        if (r == 0) break;
+        CLO_FAIL_IF(!room, CLO_E_LIMIT, "file too large");
+        out->len += (size_t)r;
+    }
+out:
+    close(fd);
+    return err;
+}
+
+/* Atomic replace: tmp file, fsync, rename, fsync directory. */
+static clo_err write_atomic(const char *dir, const char *path, clo_bytes data)
+{
+    char tmp[CLO_PATH_MAX + 64];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    CLO_ENSURE(fd >= 0, CLO_E_IO, "state: cannot create the temporary file");
+    size_t off = 0;
+    while (off < data.len) {
+        ssize_t w = write(fd, data.ptr + off, data.len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    int ok = off == data.len && fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return CLO_ERR(CLO_E_IO, "state: cannot write the sealed state file");
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        ok = fsync(dfd) == 0;
+        close(dfd);
+    }
+    CLO_ENSURE(dfd >= 0 && ok, CLO_E_IO, "state: cannot sync the data directory");
+    return CLO_OK;
+}
+
+static clo_err measure(clo_super *s, int exe_fd)
+{
+    clo_hash_ctx h;
+    uint8_t exe_hash[48], buf[65536], tail[8 + 40];
+    CLO_TRY(clo_hash_init(&h, CLO_HASH_SHA384));
+    clo_err err = CLO_OK;
+    off_t off = 0;
+    for (;;) {
+        ssize_t r = pread(exe_fd, buf, sizeof buf, off);
+        if (r < 0 && errno == EINTR) continue;
+        CLO_FAIL_IF(r < 0, CLO_E_IO, "enclave executable: cannot read");
+        if (r == 0) break;
+        CLO_CHECK(clo_hash_update(&h, CLO_BYTES(buf, (size_t)r)));
+        off += r;
+    }
+    CLO_CHECK(clo_hash_final(&h, exe_hash));
+    clo_store_u64be(tail, s->cfg.chain_id);
+    memcpy(tail + 8, s->cfg.job_market, 20);
+    memcpy(tail + 28, s->cfg.registry, 20);
+    CLO_CHECK(clo_hash_init(&h, CLO_HASH_SHA384));
+    CLO_CHECK(clo_hash_update(&h, clo_bytes_str("cloister/sim/measurement/v1")));
+    CLO_CHECK(clo_hash_update(&h, CLO_BYTES(exe_hash, 48)));
+    CLO_CHECK(clo_hash_update(&h, CLO_BYTES(tail, sizeof tail)));
+    return clo_hash_final(&h, s->measurement);
+out:
+    clo_hash_wipe(&h);
+    return err;
+}
+
+static clo_err spawn(clo_super *s)
+{
+    int exe_fd = open(s->exe, O_RDONLY | O_CLOEXEC);
+    CLO_ENSURE(exe_fd >= 0, CLO_E_IO, "enclave executable: cannot open (enclave.path)");
+    clo_err err = CLO_OK;
+    int sv[2] = {-1, -1};
+    memset(s->measurement, 0, 48);
+    if (!strcmp(s->cfg.backend, "sim")) CLO_CHECK(measure(s, exe_fd));
+    CLO_FAIL_IF(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0, CLO_E_IO,
+                "enclave: socketpair");
+    pid_t pid = fork();
+    CLO_FAIL_IF(pid < 0, CLO_E_IO, "enclave: fork");
+    if (pid == 0) {
+        /* Child: channel on fd 3, the executable on fd 4 (close-on-exec), stdin
+         * and stdout on /dev/null, stderr shared for the enclave's own log. */
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(sv[1], 3) < 0 ||
+            dup2(exe_fd, 4) < 0 || fcntl(4, F_SETFD, FD_CLOEXEC) < 0)
+            _exit(126);
+        closefrom(5);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        char *argv[] = {"cloister-enclave", "--fd", "3", NULL};
+        char *envp[] = {NULL};
+        fexecve(4, argv, envp);
+        _exit(127);
+    }
+    close(sv[1]);
+    s->pid = pid;
+    s->fd = sv[0];
+out:
+    if (err.code && sv[0] >= 0) {
+        close(sv[0]);
+        close(sv[1]);
+    }
+    close(exe_fd);
+    return err;
+}
+
+/* One framed round trip on a running enclave. */
+static clo_err raw_call(clo_super *s, uint16_t call, clo_bytes body, clo_buf *resp)
+{
+    uint32_t id = ++s->next_id;
+    clo_frame_hdr h;
+    s->calls++;
+    CLO_TRY(clo_frame_write(s->fd, CLO_FRAME_REQUEST, call, id, body));
+    CLO_TRY(clo_frame_read(s->fd, (int)s->cfg.timeout_seconds * 1000, &h, &s->in));
+    CLO_ENSURE(h.id == id && h.call == call, CLO_E_FORMAT, "enclave: reply to another call");
+    if (h.kind == CLO_FRAME_ERROR) {
+        clo_err e;
+        CLO_TRY(clo_frame_decode_error(clo_buf_view(&s->in), s->what, &e));
+        /* The enclave answered: the channel is fine, the call failed. */
+        return CLO_ERR(e.code, e.what);
+    }
+    CLO_ENSURE(h.kind == CLO_FRAME_RESPONSE, CLO_E_FORMAT, "enclave: frame kind");
+    if (resp) {
+        clo_buf_clear(resp);
+        CLO_TRY(clo_buf_append_bytes(resp, clo_buf_view(&s->in)));
+    }
+    return CLO_OK;
+}
+
+/* Is this error the channel's (restart) rather than the call's? */
+static int channel_broken(clo_err e, const clo_super *s)
+{
+    return e.code && e.what != s->what;
+}
+
+static clo_err refresh_keys(clo_super *s)
+{
+    clo_buf r;
+    clo_buf_init(&r, 1 << 16);
+    clo_err err = raw_call(s, CLO_CALL_KEYS, CLO_BYTES_EMPTY, &r);
+    if (!err.code) err = clo_proto_keys_decode(clo_buf_view(&r), &s->keys);
+    clo_buf_free(&r);
+    return err;
+}
+
+static clo_err export_state(clo_super *s)
+{
+    clo_buf r;
+    clo_buf_init(&r, CLO_FRAME_MAX_BODY);
+    clo_err err = raw_call(s, CLO_CALL_EXPORT, CLO_BYTES_EMPTY, &r);
+    if (!err.code) err = write_atomic(s->cfg.data_dir, s->state_path, clo_buf_view(&r));
+    clo_buf_free(&r);
+    return err;
+}
+
+static clo_err load_sim_parts(const char *dir, clo_buf parts[], size_t n);
+
+static clo_err start(clo_super *s)
+{
+    int64_t now = mono_ms();
+    CLO_ENSURE(now >= s->next_start_ms, CLO_E_STALE, "enclave: restarting (backoff)");
+    clo_err err = CLO_OK;
+    clo_buf parts[16], body, state;
+    size_t nparts = 0;
+    clo_buf_init(&body, 1 << 20);
+    clo_buf_init(&state, CLO_FRAME_MAX_BODY);
+    clo_proto_init in;
+    memset(&in, 0, sizeof in);
+    CLO_CHECK(clo_tee_from_name(s->cfg.backend, (clo_backend *)&in.backend));
+    if (in.backend == CLO_BACKEND_SIM) {
+        nparts = 9;
+        CLO_CHECK(load_sim_parts(s->cfg.sim_dir, parts, nparts));
+    } else {
+        nparts = 1;
+        clo_buf_init(&parts[0], CLO_PATH_MAX);
+        CLO_CHECK(clo_buf_append(&parts[0], s->cfg.tee_dir, strlen(s->cfg.tee_dir)));
+    }
+    CLO_CHECK(spawn(s));
+    in.chain_id = s->cfg.chain_id;
+    memcpy(in.registry, s->cfg.registry, 20);
+    memcpy(in.market, s->cfg.job_market, 20);
+    in.grace_seconds = s->cfg.grace_seconds;
+    memcpy(in.measurement, s->measurement, 48);
+    in.count = nparts;
+    for (size_t i = 0; i < nparts; i++) in.parts[i] = clo_buf_view(&parts[i]);
+    CLO_CHECK(clo_proto_init_encode(&in, &body));
+    CLO_CHECK(raw_call(s, CLO_CALL_INIT, clo_buf_view(&body), NULL));
+    int missing;
+    CLO_CHECK(read_path(s->state_path, &state, &missing));
+    if (!missing) {
+        CLO_CHECK(raw_call(s, CLO_CALL_IMPORT, clo_buf_view(&state), NULL));
+    } else {
+        CLO_CHECK(raw_call(s, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, NULL));
+        CLO_CHECK(export_state(s));
+    }
+    CLO_CHECK(refresh_keys(s));
+    s->starts++;
+    if (s->starts > 1) s->restarts++;
+    s->backoff_ms = 100;
+    CLO_LOG(CLO_LOG_INFO, "enclave.started", CLO_LF_I64("pid", s->pid),
+            CLO_LF_U64("epoch", s->keys.current), CLO_LF_BOOL("restored", !missing),
+            CLO_LF_HEX("measurement", CLO_BYTES(s->measurement, 48)));
+out:
+    if (err.code) {
+        kill_enclave(s);
+        s->next_start_ms = mono_ms() + s->backoff_ms;
+        s->backoff_ms = s->backoff_ms * 2 > 5000 ? 5000 : s->backoff_ms * 2;
+        CLO_LOG(CLO_LOG_ERROR, "enclave.start_failed", CLO_LF_STR("code", clo_code_name(err.code)),
+                CLO_LF_STR("what", err.what ? err.what : ""));
+    }
+    for (size_t i = 0; i < nparts; i++) clo_buf_free(&parts[i]);
+    clo_buf_free(&body);
+    clo_buf_free(&state);
+    return err;
+}
+
+static clo_err load_sim_parts(const char *dir, clo_buf parts[], size_t n)
+{
+    static const char *const names[] = {"root_ca.key",     "pck_ca.key",      "pck.key",
+                                        "tcb_signing.key", "attestation.key", "root_ca.der",
+                                        "pck_ca.der",      "pck.der",         "tcb_signing.der"};
+    for (size_t i = 0; i < n; i++) clo_buf_init(&parts[i], 1 << 16);
+    for (size_t i = 0; i < n; i++) {
+        char path[CLO_PATH_MAX + 32];
+        int missing;
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        CLO_TRY(read_path(path, &parts[i], &missing));
+        CLO_ENSURE(!missing, CLO_E_IO,
+                   "enclave.sim_dir: simulated platform missing (run `cloister sim init`)");
+    }
+    return CLO_OK;
+}
+
+/* Notice an enclave that exited (crash, kill) without waiting for a call to fail. */
+static void reap(clo_super *s)
+{
+    if (s->pid > 0 && waitpid(s->pid, NULL, WNOHANG) == s->pid) {
+        CLO_LOG(CLO_LOG_WARN, "enclave.exited", CLO_LF_I64("pid", s->pid));
+        s->pid = 0;
+        kill_enclave(s);
+    }
+}
+
+static clo_err ensure(clo_super *s)
+{
+    reap(s);
+    if (s->fd >= 0) return CLO_OK;
+    return start(s);
+}
+
+/* Errors of the enclave process or channel, as opposed to a refused call,
+ * all become CLO_E_IO so callers retry instead of failing the work. */
+static clo_err unavailable(void)
+{
+    return CLO_ERR(CLO_E_IO, "enclave unavailable");
+}
+
+clo_err clo_super_call(clo_super *s, uint16_t call, clo_bytes body, clo_buf *resp)
+{
+    pthread_mutex_lock(&s->mu);
+    clo_err err = ensure(s);
+    if (err.code) {
+        err = unavailable();
+    } else {
+        err = raw_call(s, call, body, resp);
+        if (channel_broken(err, s)) {
+            CLO_LOG(CLO_LOG_WARN, "enclave.lost", CLO_LF_STR("what", err.what ? err.what : ""));
+            kill_enclave(s);
+            err = unavailable();
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return err;
+}
+
+clo_err clo_super_persist(clo_super *s)
+{
+    pthread_mutex_lock(&s->mu);
+    clo_err err = ensure(s);
+    if (!err.code) err = export_state(s);
+    if (err.code) {
+        CLO_LOG(CLO_LOG_WARN, "enclave.persist_failed",
+                CLO_LF_STR("what", err.what ? err.what : ""));
+        kill_enclave(s);
+        err = unavailable();
+    }
+    pthread_mutex_unlock(&s->mu);
+    return err;
+}
+
+clo_err clo_super_maybe_rotate(clo_super *s, int64_t now)
+{
+    pthread_mutex_lock(&s->mu);
+    clo_err err = ensure(s);
+    if (!err.code && s->keys.count &&
+        now - s->keys.keys[0].created >= (int64_t)s->cfg.rotate_seconds) {
+        err = raw_call(s, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, NULL);
+        if (!err.code) err = export_state(s);
+        if (!err.code)
+            CLO_LOG(CLO_LOG_INFO, "enclave.rotated", CLO_LF_U64("epoch", s->keys.current + 1));
+    }
+    if (!err.code) err = refresh_keys(s);
+    if (err.code && s->fd >= 0) kill_enclave(s);
+    pthread_mutex_unlock(&s->mu);
+    return err;
+}
+
+void clo_super_status_get(clo_super *s, clo_super_status *out)
+{
+    pthread_mutex_lock(&s->mu);
+    reap(s);
+    out->running = s->fd >= 0;
+    out->restarts = s->restarts;
+    out->calls = s->calls;
+    memcpy(out->measurement, s->measurement, 48);
+    out->keys = s->keys;
+    pthread_mutex_unlock(&s->mu);
+}
+
+int clo_super_pid(clo_super *s)
+{
+    pthread_mutex_lock(&s->mu);
+    int pid = s->pid;
+    pthread_mutex_unlock(&s->mu);
+    return pid;
+}
+
+void clo_super_free(clo_super *s)
+{
+    if (!s) return;
+    if (s->fd >= 0) {
+        clo_err e = raw_call(s, CLO_CALL_SHUTDOWN, CLO_BYTES_EMPTY, NULL);
+        (void)e;
+        close(s->fd);
+        s->fd = -1;
+        if (s->pid > 0) waitpid(s->pid, NULL, 0);
+        s->pid = 0;
+    }
+    clo_buf_free(&s->in);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}

@@ -1,0 +1,47 @@
+/* supervisor.h — starts and supervises cloister-enclave (untrusted side).
+ *
+ * Start: open the executable once, (sim) measure it from that descriptor —
+ * SHA-384("cloister/sim/measurement/v1" || SHA-384(executable) || u64 chain id
+ * || JobMarket || registry) — and fexecve the same descriptor with a socketpair
+ * end as fd 3 and nothing else open. Then INIT, HELLO, and IMPORT of the sealed
+ * state file (data_dir/enclave.state) if there is one, else a first ROTATE.
+ * Every change of enclave state (rotation, jobs) is EXPORTed and written
+ * atomically (write, fsync, rename, fsync dir) before its results are used.
+ *
+ * Calls are serialised. A channel error or timeout kills and reaps the enclave;
+ * the next call restarts it, with exponential backoff (100 ms doubling to 5 s). */
+#ifndef CLO_HOST_SUPERVISOR_H
+#define CLO_HOST_SUPERVISOR_H
+
+#include "enclave/proto.h"
+#include "host/config.h"
+
+typedef struct clo_super clo_super;
+
+/* Prepare (does not start the enclave yet). enclave_path must be absolute or
+ * relative to the working directory. */
+CLO_MUST_CHECK clo_err clo_super_new(clo_super **out, const clo_config *cfg,
+                                     const char *enclave_path);
+void clo_super_free(clo_super *s); /* SHUTDOWN, then reap */
+
+/* One call; starts the enclave first if it is not running. An error frame
+ * from the enclave is returned as its clo_err (what in a static buffer of s,
+ * valid until the next call). */
+CLO_MUST_CHECK clo_err clo_super_call(clo_super *s, uint16_t call, clo_bytes body, clo_buf *resp);
+/* Ensure running, then EXPORT and persist the sealed state. */
+CLO_MUST_CHECK clo_err clo_super_persist(clo_super *s);
+/* Rotate if the current epoch is older than rotate_seconds; persists. */
+CLO_MUST_CHECK clo_err clo_super_maybe_rotate(clo_super *s, int64_t now);
+
+/* Cached after the latest KEYS/ROTATE: keys, measurement, running flag. */
+typedef struct {
+    int running;
+    uint64_t restarts, calls;
+    uint8_t measurement[48];
+    clo_proto_keys keys;
+} clo_super_status;
+void clo_super_status_get(clo_super *s, clo_super_status *out);
+/* Test hook for the crash tests: the enclave's pid (0 if none). */
+int clo_super_pid(clo_super *s);
+
+#endif
