@@ -164,6 +164,7 @@ static int submit(int argc, char **argv)
         {"bids", "ADDR:AMOUNT,...", "auction shortcut: bids as 0xaddress:amount", 0, NULL},
         {"job-id", "HEX", "32-byte job id (default: keccak256(chain, market, 0, random))", 0, NULL},
         {"keys-out", "FILE", "where to keep the reply keys (default: job-<id>.keys.json)", 0, NULL},
+        {"print-request", NULL, "print the sealed request instead of submitting it", 0, NULL},
         {"json", NULL, "JSON output (the default)", 0, NULL},
     };
     cli_spec spec = {
@@ -268,6 +269,12 @@ static int submit(int argc, char **argv)
     clo_hex_encode(cfg_hex, clo_buf_view(&cfg));
     json_t *req = json_pack("{s:s,s:s,s:s,s:I,s:O}", "job_id", idhex, "workload", wname, "config",
                             cfg_hex, "epoch", (json_int_t)b.epoch, "inputs", inputs);
+    if (cli_get(&spec, "print-request")) {
+        /* For clients that submit (and retry) the identical request themselves. */
+        json_t *outdoc = json_pack("{s:o,s:s}", "request", req, "keys_file", kpath);
+        rc = cli_print(outdoc);
+        goto out;
+    }
     char *body = json_dumps(req, JSON_COMPACT);
     json_decref(req);
     snprintf(url, sizeof url, "%s/v1/jobs", node_url(&spec));

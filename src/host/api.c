@@ -78,7 +78,8 @@ static enum MHD_Result problem_x(struct MHD_Connection *c, clo_route route, unsi
     json_t *doc = json_pack("{s:s,s:s,s:i,s:s,s:s}", "type", type, "title", title, "status",
                             (int)status, "detail", detail, "code", code);
     if (extra) json_object_update(doc, extra), json_decref(extra);
-    clo_metrics_rejected(code);
+    /* A pending or failed job's answer is not a refused request. */
+    if (strcmp(code, "job-pending") && strcmp(code, "job-failed")) clo_metrics_rejected(code);
     CLO_LOG(CLO_LOG_INFO, "http.rejected", CLO_LF_STR("code", code), CLO_LF_U64("status", status));
     char *s = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);

@@ -1,0 +1,221 @@
+// node_test.mjs — cloisterd end to end, as a user meets it: `cloister node run`,
+// an auction through `cloister job submit|result`, enclave info, 35 classes of
+// bad input each answered with its own problem code (and nothing else changed),
+// metrics consistent with the journal, logs free of secrets, keys and results
+// surviving a restart, and key rotation with grace expiry.
+// Usage: node node_test.mjs /path/to/cloister
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeNode, start, stop, cli, api, tempDir, cleanup, sleep, addr } from "./nodeutil.mjs";
+
+const bin = process.argv[2];
+let passed = 0, failed = 0;
+function check(name, cond, extra = "") {
+  if (cond) passed++;
+  else { failed++; console.log(`FAIL ${name} ${typeof extra === "string" ? extra : JSON.stringify(extra)}`); }
+}
+
+const dir = tempDir("node");
+const node = await makeNode(bin, dir);
+await start(node);
+const N = ["--node", node.url];
+
+// --help on every new command
+for (const cmd of [["node", "run"], ["job", "submit"], ["job", "status"], ["job", "result"],
+                   ["enclave", "info"], ["config", "check"]]) {
+  const r = cli(bin, ...cmd, "--help");
+  check(`--help ${cmd.join(" ")}`, r.rc === 0 && /usage: cloister/.test(r.out), r.err);
+}
+
+// config check names the bad key
+{
+  const bad = join(dir, "bad.json");
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(bad, JSON.stringify({ listen: { prot: 1 } }));
+  let r = cli(bin, "config", "check", "--config", bad);
+  check("config unknown key named", r.rc === 1 && /listen\.prot: unknown key/.test(r.doc?.error?.message), r.out);
+  writeFileSync(bad, '{"data_dir":"a","data_dir":"b"}');
+  r = cli(bin, "config", "check", "--config", bad);
+  check("config duplicate key", r.rc === 1 && /duplicate/.test(r.doc?.error?.message), r.out);
+  writeFileSync(bad, JSON.stringify({ limits: { batch_max: 0 } }));
+  r = cli(bin, "config", "check", "--config", bad);
+  check("config range named", r.rc === 1 && /limits\.batch_max/.test(r.doc?.error?.message), r.out);
+  r = cli(bin, "config", "check", "--config", node.cfgPath);
+  check("config check ok", r.rc === 0 && r.doc?.config?.listen?.port === node.port, r.out);
+}
+
+// enclave info: evidence over a fresh nonce, binding checked by the client
+const info = cli(bin, "enclave", "info", ...N);
+check("enclave info", info.rc === 0 && info.doc?.binding_ok === true && info.doc?.evidence_format === "tdx-quote", info.out);
+
+// an auction end to end
+const bids = [[1, 500], [2, 900], [3, 700]];
+const bidArg = bids.map(([a, v]) => `${addr(a)}:${v}`).join(",");
+const keysFile = join(dir, "auction.keys.json");
+const sub = cli(bin, "job", "submit", ...N, "--workload", "auction", "--auction", "second", "--bids", bidArg, "--keys-out", keysFile);
+check("submit", sub.rc === 0 && sub.doc?.state === "accepted", sub.out + sub.err);
+const jobId = sub.doc?.job_id;
+const res = cli(bin, "job", "result", ...N, "--id", jobId, "--keys", keysFile);
+const v = res.doc?.verified;
+check("result signed", res.rc === 0 && v?.signature_valid === true && v?.outputs_match_statement === true, res.out + res.err);
+check("second price auction", v?.public?.winner === addr(2) && v?.public?.price === 700 && v?.public?.sold === true, JSON.stringify(v?.public));
+check("private outputs opened", v?.private?.length === 3 && v.private[1].startsWith("0101") && v.private[0].startsWith("0100"), JSON.stringify(v?.private));
+check("signer is the enclave's", res.doc?.signer === info.doc?.signer);
+const st = cli(bin, "job", "status", ...N, "--id", jobId);
+check("status done", st.rc === 0 && st.doc?.state === "done", st.out);
+
+// ---- bad input: every class its own problem code, the journal unchanged ----
+const template = cli(bin, "job", "submit", ...N, "--workload", "auction", "--auction", "first",
+                     "--bids", `${addr(7)}:10`, "--print-request", "--keys-out", join(dir, "t.keys.json")).doc.request;
+const clone = () => JSON.parse(JSON.stringify(template));
+const withReq = (f) => { const r = clone(); f(r); return r; };
+const env0 = template.inputs[0];
+const setByte = (hex, i, b) => hex.slice(0, 2 * i) + b + hex.slice(2 * i + 2);
+const metricsBefore = await api(node, "GET", "/metrics");
+const rejectedBefore = sumRejected(metricsBefore.text);
+let rejections = 0;
+const classes = [
+  ["unsupported media type", () => api(node, "POST", "/v1/jobs", JSON.stringify(template), { "Content-Type": "text/plain" }), 415, "unsupported-media-type"],
+  ["body too large", () => api(node, "POST", "/v1/jobs", "x".repeat(5 << 20)), 413, "body-too-large"],
+  ["malformed JSON", () => api(node, "POST", "/v1/jobs", '{"job_id":'), 400, "malformed-json"],
+  ["duplicate key", () => api(node, "POST", "/v1/jobs", '{"job_id":"00","job_id":"01"}'), 400, "duplicate-key"],
+  ["not an object", () => api(node, "POST", "/v1/jobs", "[1,2]"), 400, "not-an-object"],
+  ["unknown field", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.extra = 1; })), 400, "unknown-field"],
+  ["missing field", () => api(node, "POST", "/v1/jobs", withReq((r) => { delete r.epoch; })), 400, "missing-field"],
+  ["bad job id", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.job_id = "1234"; })), 400, "bad-job-id"],
+  ["unknown workload", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.workload = "mining"; })), 400, "unknown-workload"],
+  ["config not hex", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.config = "zz"; })), 400, "bad-config-hex"],
+  ["config too large", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.config = "00".repeat(5000); })), 413, "config-too-large"],
+  ["config refused by workload", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.config = "0103" + "00".repeat(32); })), 422, "bad-config"],
+  ["bad epoch", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.epoch = "one"; })), 400, "bad-epoch"],
+  ["inputs not an array", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.inputs = "00"; })), 400, "bad-inputs"],
+  ["no inputs", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.inputs = []; })), 400, "no-inputs"],
+  ["too many inputs", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.inputs = Array(1025).fill(env0); })), 413, "too-many-inputs"],
+  ["input not hex", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.inputs = ["xyz"]; })), 400, "bad-input-hex"],
+  ["input too large", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.inputs = ["00".repeat((1 << 20) + 1)]; })), 413, "input-too-large"],
+  ["truncated envelope", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.inputs = [env0.slice(0, 60)]; })), 400, "envelope-malformed"],
+  ["envelope version", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.inputs = [setByte(env0, 0, "02")]; })), 400, "envelope-version"],
+  ["envelope suite", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.inputs = [setByte(env0, 3, "21")]; })), 400, "envelope-suite"],
+  ["envelope kind", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.inputs = [setByte(env0, 1, "03")]; })), 400, "envelope-kind"],
+  ["epoch mismatch", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.epoch = 2; })), 400, "epoch-mismatch"],
+  ["epoch unknown", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.epoch = 99; r.inputs = [setByte(env0, 11, "63")]; })), 422, "epoch-unknown"],
+  ["job id reused", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.job_id = jobId; })), 409, "job-id-conflict"],
+  ["status of unknown job", () => api(node, "GET", "/v1/jobs/0x" + "ee".repeat(32)), 404, "job-not-found"],
+  ["result of unknown job", () => api(node, "GET", "/v1/jobs/0x" + "ee".repeat(32) + "/result"), 404, "job-not-found"],
+  ["bad job id in path", () => api(node, "GET", "/v1/jobs/xyz"), 400, "bad-job-id"],
+  ["wrong method", () => api(node, "DELETE", "/v1/jobs"), 405, "method-not-allowed"],
+  ["no such route", () => api(node, "GET", "/v2/jobs"), 404, "not-found"],
+  ["evidence without nonce", () => api(node, "GET", "/v1/enclave/evidence"), 400, "missing-nonce"],
+  ["evidence with bad nonce", () => api(node, "GET", "/v1/enclave/evidence?nonce=abc"), 400, "bad-nonce"],
+];
+for (const [name, f, status, code] of classes) {
+  const r = await f();
+  const ok = r.status === status && r.doc?.code === code && r.type === "application/problem+json" &&
+             r.doc?.type === `https://cloister.dev/problems/${code}` && r.doc?.status === status;
+  check(`bad input: ${name}`, ok, `${r.status} ${r.text.slice(0, 200)}`);
+  rejections++;
+}
+// Enclave-side classes: accepted (the host cannot read inputs), then failed with the enclave's code.
+async function enclaveClass(name, req, code) {
+  const r = await api(node, "POST", "/v1/jobs", req);
+  check(`${name}: accepted`, r.status === 202, r.text);
+  let res;
+  for (let i = 0; i < 200; i++) {
+    res = await api(node, "GET", `/v1/jobs/${req.job_id}/result`);
+    if (res.status !== 409) break;
+    await sleep(20);
+  }
+  check(`bad input: ${name}`, res.status === 422 && res.doc?.code === "job-failed" && res.doc?.job_error?.code === code, res.text);
+  rejections++;
+  return res;
+}
+const fresh = (args) => cli(bin, "job", "submit", ...N, "--print-request", "--keys-out", join(dir, "x.keys.json"), ...args).doc.request;
+{
+  const r = fresh(["--workload", "auction", "--auction", "first", "--bids", `${addr(8)}:10`]);
+  const i = r.inputs[0]; r.inputs = [setByte(i, 60, i.slice(120, 122) === "00" ? "01" : "00")];
+  await enclaveClass("flipped ciphertext", r, "auth");
+}
+{
+  const r = fresh(["--workload", "auction", "--auction", "first", "--bids", `${addr(9)}:10`]);
+  r.job_id = "0x" + "5a".repeat(32); // sealed for another job id: wrong binding
+  await enclaveClass("wrong binding (job id)", r, "auth");
+}
+await enclaveClass("malformed bid", fresh(["--workload", "auction", "--auction", "first", "--inputs", "0102"]), "format");
+await enclaveClass("bid version", fresh(["--workload", "auction", "--auction", "first", "--inputs", "02" + "00".repeat(52)]), "version");
+await enclaveClass("duplicate bidder", fresh(["--workload", "auction", "--auction", "first", "--bids", `${addr(4)}:1,${addr(4)}:2`]), "policy");
+await enclaveClass("vote out of range", fresh(["--workload", "vote", "--config", "010002", "--inputs", "01" + "11".repeat(20) + "0005"]), "format");
+{
+  // A duplicate of an identical request is idempotent, not an error.
+  const r = fresh(["--workload", "vote", "--config", "010002", "--inputs", "01" + "12".repeat(20) + "0001"]);
+  const a = await api(node, "POST", "/v1/jobs", r), b = await api(node, "POST", "/v1/jobs", r);
+  check("identical resubmission is idempotent", a.status === 202 && b.status === 200 && b.doc?.duplicate === true, b.text);
+}
+check("at least 30 bad-input classes", rejections >= 30, String(rejections));
+
+// metrics: every host-side rejection counted once, job gauges equal to the journal
+await sleep(100);
+const m = await api(node, "GET", "/metrics");
+const hostRejections = classes.length;
+check("rejections counted", sumRejected(m.text) - rejectedBefore === hostRejections,
+      `${sumRejected(m.text) - rejectedBefore} vs ${hostRejections}`);
+const jobs = (s) => parseInt((m.text.match(new RegExp(`cloister_jobs\\{state="${s}"\\} (\\d+)`)) || [])[1], 10);
+check("metrics: jobs by state", jobs("done") === 2 && jobs("failed") === 6 && jobs("accepted") === 0, m.text.match(/cloister_jobs.*/g)?.join(" "));
+check("metrics: build info", /cloister_build_info\{version="0.1.0",backend="sim"\} 1/.test(m.text));
+check("metrics: histogram", /cloister_job_latency_seconds_count 8/.test(m.text));
+
+// restart: the same keys, the same results, byte for byte
+const resultBefore = (await api(node, "GET", `/v1/jobs/${jobId}/result`)).text;
+const keysBefore = (await api(node, "GET", "/v1/enclave/keys")).doc;
+check("graceful stop", (await stop(node)).code === 0);
+await start(node);
+const keysAfter = (await api(node, "GET", "/v1/enclave/keys")).doc;
+check("keys survive a restart", JSON.stringify(keysAfter.keys) === JSON.stringify(keysBefore.keys));
+check("result survives a restart", (await api(node, "GET", `/v1/jobs/${jobId}/result`)).text === resultBefore);
+check("restarted node runs jobs", (() => {
+  const s = cli(bin, "job", "submit", ...N, "--workload", "auction", "--auction", "first", "--bids", `${addr(5)}:3`, "--keys-out", join(dir, "r.keys.json"));
+  const r = cli(bin, "job", "result", ...N, "--id", s.doc?.job_id, "--keys", join(dir, "r.keys.json"));
+  return r.doc?.verified?.public?.price === 3;
+})());
+await stop(node);
+
+// logs: JSON lines with event codes and job ids; no plaintext input, no key
+const log = readFileSync(node.log, "utf8");
+const lines = log.trim().split("\n");
+check("logs are JSON lines", lines.every((l) => { try { return typeof JSON.parse(l).event === "string"; } catch { return false; } }));
+check("logs carry job ids", log.includes(jobId.slice(2)));
+const secrets = JSON.parse(readFileSync(keysFile, "utf8")).reply_keys.map((k) => k.secret);
+const plain = bids.map(([a, val]) => "01" + addr(a).slice(2) + val.toString(16).padStart(64, "0"));
+check("no reply key in logs", secrets.every((s) => !log.includes(s)));
+check("no plaintext bid in logs", plain.every((p) => !log.includes(p) && !log.includes(p.slice(42))));
+check("no sim platform key in logs", !log.includes(readFileSync(join(dir, "sim", "pck.key")).toString("hex").slice(0, 64)));
+
+// rotation on a schedule, and requests to an epoch past its grace fail cleanly
+{
+  const d2 = tempDir("rotate");
+  const n2 = await makeNode(bin, d2, { enclave: { rotate_seconds: 1, grace_seconds: 1 } });
+  await start(n2);
+  const old = cli(bin, "job", "submit", "--node", n2.url, "--workload", "auction", "--auction", "first",
+                  "--bids", `${addr(6)}:1`, "--print-request", "--keys-out", join(d2, "k.json")).doc.request;
+  let k;
+  for (let i = 0; i < 100; i++) {
+    k = (await api(n2, "GET", "/v1/enclave/keys")).doc;
+    if (k.current >= 3 && !k.keys.some((e) => e.epoch === old.epoch)) break;
+    await sleep(100);
+  }
+  check("keys rotate on schedule", k.current >= 3, JSON.stringify(k));
+  check("old epochs are wiped after grace", !k.keys.some((e) => e.epoch === old.epoch) && k.keys.length <= 2, JSON.stringify(k.keys));
+  const r = await api(n2, "POST", "/v1/jobs", old);
+  check("bad input: expired epoch", r.status === 422 && r.doc?.code === "epoch-expired", r.text);
+  await stop(n2);
+  cleanup(d2);
+}
+
+cleanup(dir);
+console.log(`node: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
+
+function sumRejected(text) {
+  let s = 0;
+  for (const m of text.matchAll(/^cloister_rejected_total\{code="[^"]+"\} (\d+)$/gm)) s += parseInt(m[1], 10);
+  return s;
+}
