@@ -88,7 +88,10 @@ static void work(clo_node *n)
     time_t last_rotate_check = 0;
     while (!*n->stop) {
         time_t now = time(NULL);
-        if (now != last_rotate_check) {
+        clo_super_status st;
+        clo_super_status_get(n->super, &st);
+        /* Once a second, or at once when the enclave is down: restart it promptly. */
+        if (now != last_rotate_check || !st.running) {
             last_rotate_check = now;
             clo_err e = clo_super_maybe_rotate(n->super, now);
             if (e.code) {
