@@ -423,8 +423,14 @@ void clo_super_free(clo_super *s)
         (void)e;
         close(s->fd);
         s->fd = -1;
-        if (s->pid > 0) waitpid(s->pid, NULL, 0);
-        s->pid = 0;
+        /* A clean exit takes milliseconds; do not hang on one that does not come. */
+        for (int i = 0; i < 500 && s->pid > 0; i++) {
+            if (waitpid(s->pid, NULL, WNOHANG) == s->pid)
+                s->pid = 0;
+            else
+                usleep(10000);
+        }
+        kill_enclave(s);
     }
     clo_buf_free(&s->in);
     pthread_mutex_destroy(&s->mu);
