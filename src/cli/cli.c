@@ -2,12 +2,15 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/ct.h"
 #include "base/hex.h"
+#include "host/json.h"
 
 static void print_help(const cli_spec *spec, FILE *f)
 {
@@ -179,12 +182,27 @@ int cli_u64(const cli_spec *spec, const char *name, uint64_t max, uint64_t *out)
 
 void cli_json_hex(json_t *obj, const char *key, clo_bytes v)
 {
-    char *s = malloc(2 * v.len + 1);
-    if (!s) abort();
-    clo_hex_encode(s, v);
-    json_object_set_new(obj, key, json_string(s));
-    clo_wipe(s, 2 * v.len);
-    free(s);
+    json_object_set_new(obj, key, clo_json_hex(v, 0));
+}
+
+int cli_write_file(const char *path, clo_bytes data, int secret)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secret ? 0600 : 0644);
+    if (fd < 0) {
+        fprintf(stderr, "error: cannot write '%s': %s\n", path, strerror(errno));
+        return CLI_EXIT_FAIL;
+    }
+    size_t off = 0;
+    while (off < data.len) {
+        ssize_t w = write(fd, data.ptr + off, data.len - off);
+        if (w <= 0) {
+            close(fd);
+            fprintf(stderr, "error: cannot write '%s'\n", path);
+            return CLI_EXIT_FAIL;
+        }
+        off += (size_t)w;
+    }
+    return close(fd) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
 int cli_print(json_t *obj)

@@ -46,6 +46,10 @@ int cli_u64(const cli_spec *spec, const char *name, uint64_t max, uint64_t *out)
  * and prints "error: <what>: cannot read '<path>': <reason>" on stderr. */
 int cli_read_file(const char *what, const char *path, size_t max, clo_buf *out);
 
+/* Write data to path (created or truncated; mode 0600 when secret, else 0644).
+ * Returns 0, or CLI_EXIT_FAIL with "error: cannot write '<path>'..." on stderr. */
+int cli_write_file(const char *path, clo_bytes data, int secret);
+
 /* Add a hex string member to obj. */
 void cli_json_hex(json_t *obj, const char *key, clo_bytes v);
 /* Print obj (consumed) as one JSON document on stdout; returns CLI_EXIT_OK. */

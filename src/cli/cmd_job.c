@@ -2,7 +2,6 @@
  * `cloister enclave info`. The client side of DESIGN.md §2: it seals inputs to
  * the enclave's current epoch key, keeps the reply keys, and checks the signed
  * result statement and the evidence binding itself. */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "crypto/keccak.h"
 #include "crypto/rand.h"
 #include "enclave/statement.h"
+#include "host/json.h"
 #include "workloads/workload.h"
 
 #define DEFAULT_NODE "http://127.0.0.1:8645"
@@ -29,24 +29,10 @@ static const char *node_url(const cli_spec *spec)
     return cli_get(spec, "node") ? cli_get(spec, "node") : DEFAULT_NODE;
 }
 
+/* A fixed-size hex member of doc (optional 0x prefix) into dst; -1 if absent or wrong. */
 static int hexfield(const json_t *doc, const char *key, uint8_t *dst, size_t n)
 {
-    const char *s = json_string_value(json_object_get(doc, key));
-    if (!s) return -1;
-    if (!strncmp(s, "0x", 2)) s += 2;
-    return strlen(s) == 2 * n && !clo_hex_decode_fixed(dst, n, s).code ? 0 : -1;
-}
-
-static json_t *hexstr(clo_bytes v, int prefix)
-{
-    char *s = malloc(2 * v.len + 3);
-    if (!s) return json_null();
-    size_t o = 0;
-    if (prefix) s[o++] = '0', s[o++] = 'x';
-    clo_hex_encode(s + o, v);
-    json_t *j = json_string(s);
-    free(s);
-    return j;
+    return clo_hex_decode_fixed(dst, n, json_string_value(json_object_get(doc, key))).code ? -1 : 0;
 }
 
 /* An API answer that is a problem document becomes this command's failure. */
@@ -135,21 +121,15 @@ static int parse_inputs(const char *list, clo_buf *plain, size_t *count)
     return rc;
 }
 
+/* The reply-key file: secret, so 0600 and no unwiped copy of its text. */
 static int write_secret_file(const char *path, json_t *doc)
 {
     char *s = json_dumps(doc, JSON_INDENT(2));
-    FILE *f = NULL;
-    int fd = s ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
-    if (fd >= 0) f = fdopen(fd, "w");
-    int ok = f && fputs(s, f) >= 0 && fputc('\n', f) != EOF;
-    ok = f ? (fclose(f) == 0 && ok) : 0;
-    if (fd >= 0 && !f) close(fd);
-    if (s) {
-        clo_wipe(s, strlen(s));
-        free(s);
-    }
-    if (!ok) fprintf(stderr, "error: --keys-out: cannot write '%s'\n", path);
-    return ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    if (!s) return CLI_EXIT_FAIL;
+    int rc = cli_write_file(path, clo_bytes_str(s), 1);
+    clo_wipe(s, strlen(s));
+    free(s);
+    return rc;
 }
 
 static int submit(int argc, char **argv)
@@ -249,10 +229,10 @@ static int submit(int argc, char **argv)
             rc = cli_fail(e, "sealing an input failed");
             goto out;
         }
-        json_array_append_new(inputs, hexstr(clo_buf_view(&env), 0));
+        json_array_append_new(inputs, clo_json_hex(clo_buf_view(&env), 0));
         json_array_append_new(secrets, json_pack("{s:o,s:i}", "secret",
-                                                 hexstr(CLO_BYTES(rk[i].secret, 32), 0), "aead",
-                                                 rk[i].aead));
+                                                 clo_json_hex(CLO_BYTES(rk[i].secret, 32), 0),
+                                                 "aead", rk[i].aead));
     }
     char idhex[65], kpath[1100];
     clo_hex_encode(idhex, CLO_BYTES(b.job_id, 32));
@@ -341,9 +321,9 @@ static json_t *decode_public(const char *workload, clo_bytes p)
         int fits = 1;
         for (size_t i = 24; i < 48; i++) fits &= p.ptr[i] == 0;
         return json_pack("{s:b,s:i,s:o,s:o}", "sold", p.ptr[1], "bids", p.ptr[2] << 8 | p.ptr[3],
-                         "winner", hexstr(CLO_BYTES(p.ptr + 4, 20), 1), "price",
+                         "winner", clo_json_hex(CLO_BYTES(p.ptr + 4, 20), 1), "price",
                          fits ? json_integer((json_int_t)price)
-                              : hexstr(CLO_BYTES(p.ptr + 24, 32), 1));
+                              : clo_json_hex(CLO_BYTES(p.ptr + 24, 32), 1));
     }
     return NULL;
 }
@@ -402,7 +382,7 @@ static int verify_result(json_t *doc, const json_t *keys_file, json_t *out)
             rk.aead = (uint16_t)json_integer_value(json_object_get(k, "aead"));
             if (!hexfield(k, "secret", rk.secret, 32) &&
                 !clo_envelope_reply_open(&pt, &rk, clo_buf_view(&priv[i])).code)
-                json_array_append_new(opened, hexstr(clo_buf_view(&pt), 0));
+                json_array_append_new(opened, clo_json_hex(clo_buf_view(&pt), 0));
             else
                 json_array_append_new(opened, json_null());
             clo_envelope_reply_key_wipe(&rk);
@@ -540,8 +520,8 @@ int cmd_enclave(int argc, char **argv)
         "measurement", json_object_get(doc, "measurement"), "epoch", json_object_get(doc, "epoch"),
         "signer", json_object_get(doc, "signer"), "hpke_public_key",
         json_object_get(doc, "hpke_public_key"), "evidence_format", json_object_get(doc, "format"),
-        "evidence_sha256", hexstr(CLO_BYTES(digest, 32), 0), "binding_ok", binding_ok, "nonce",
-        nhex);
+        "evidence_sha256", clo_json_hex(CLO_BYTES(digest, 32), 0), "binding_ok", binding_ok,
+        "nonce", nhex);
     json_decref(doc);
     rc = cli_print(out);
     return binding_ok ? rc : CLI_EXIT_FAIL;

@@ -3,7 +3,6 @@
  * collateral files in Intel's formats; D/root_ca.der is the anchor to pass to
  * `cloister attest verify --anchor`. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,26 +14,6 @@
 #include "base/hex.h"
 #include "base/timefmt.h"
 #include "cli/cli.h"
-
-static int write_path(const char *path, clo_bytes data, int secret)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secret ? 0600 : 0644);
-    if (fd < 0) {
-        fprintf(stderr, "error: cannot write '%s': %s\n", path, strerror(errno));
-        return CLI_EXIT_FAIL;
-    }
-    size_t off = 0;
-    while (off < data.len) {
-        ssize_t w = write(fd, data.ptr + off, data.len - off);
-        if (w <= 0) {
-            close(fd);
-            fprintf(stderr, "error: cannot write '%s'\n", path);
-            return CLI_EXIT_FAIL;
-        }
-        off += (size_t)w;
-    }
-    return close(fd) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-}
 
 /* dir/name into path[PATH_CAP]; says so when it does not fit. */
 #define PATH_CAP 4096
@@ -51,7 +30,7 @@ static int join(char *path, const char *dir, const char *name)
 static int write_file(const char *dir, const char *name, clo_bytes data, int secret)
 {
     char path[PATH_CAP];
-    return join(path, dir, name) ? CLI_EXIT_FAIL : write_path(path, data, secret);
+    return join(path, dir, name) ? CLI_EXIT_FAIL : cli_write_file(path, data, secret);
 }
 
 int cli_sim_create(const char *dir, int64_t now)
@@ -172,7 +151,7 @@ static int quote(int argc, char **argv)
     }
     const char *outp = cli_get(&spec, "out");
     if (outp) {
-        rc = write_path(outp, clo_buf_view(&q), 0);
+        rc = cli_write_file(outp, clo_buf_view(&q), 0);
         if (!rc) rc = cli_print(json_pack("{s:s,s:i}", "out", outp, "size", (int)q.len));
     } else {
         json_t *j = json_object();

@@ -84,7 +84,8 @@ static int64_t mono_ms(void)
 /* Before sleeping in poll/read, poll the socket without blocking for a few
  * microseconds: a reply usually arrives within that, and waking a sleeping
  * thread on another core costs tens of microseconds on a VM (measured in
- * bench/enclave_bench.c). Pipes (Gramine) skip this (ENOTSOCK). */
+ * bench/enclave_bench.c). On a pipe (Gramine) recv fails at once with
+ * ENOTSOCK and the ordinary blocking path is taken. */
 #define SPIN_NS 40000
 static ssize_t spin_read(int fd, uint8_t *p, size_t n)
 {

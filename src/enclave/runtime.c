@@ -293,8 +293,7 @@ static clo_err run_job(clo_enclave *e, const clo_proto_job *job, int64_t now, jo
     for (size_t i = 0; i < job->count; i++) {
         clo_err err =
             clo_envelope_request_open(&s->plain[i], &s->rk[i], &b, ep->hpke, job->inputs[i]);
-        /* The envelope layer names the failing field; all input errors carry
-         * the one code so callers can tell bad input from other failures. */
+        /* After the header, every envelope failure is one `auth` (envelope.h). */
         if (err.code) return err;
         s->views[i] = clo_buf_view(&s->plain[i]);
     }
@@ -494,7 +493,7 @@ static clo_err decode_state(clo_enclave *e, clo_bytes pt)
     return CLO_OK;
 out:
     clo_keyring_wipe(&keys);
-    secrets_wipe(items, n_items + (n_items < MAX_SECRETS && items[n_items].data ? 1 : 0));
+    secrets_wipe(items, n_items); /* the item that failed holds no memory yet */
     return err;
 }
 

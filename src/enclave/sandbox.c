@@ -7,11 +7,7 @@
 
 void clo_sandbox_early(void)
 {
-#ifndef CLO_SANITIZE_BUILD
     (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-#endif
-    /* Sanitizer builds stay dumpable: LeakSanitizer's exit-time check ptraces
-     * the process from a helper thread, which a non-dumpable process refuses. */
 }
 
 static const int base_calls[] = {
@@ -25,21 +21,6 @@ static const int base_calls[] = {
 };
 /* configfs-tsm and Gramine's /dev/attestation are files. */
 static const int tee_calls[] = {SCMP_SYS(openat), SCMP_SYS(mkdirat), SCMP_SYS(unlinkat)};
-#ifdef CLO_SANITIZE_BUILD
-/* LeakSanitizer stops the world with a ptrace helper thread and reads /proc. */
-static const int sanitizer_calls[] = {
-    SCMP_SYS(openat),       SCMP_SYS(clone),
-    SCMP_SYS(clone3),       SCMP_SYS(ptrace),
-    SCMP_SYS(wait4),        SCMP_SYS(sched_yield),
-    SCMP_SYS(prctl),        SCMP_SYS(sigaltstack),
-    SCMP_SYS(gettid),       SCMP_SYS(tgkill),
-    SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
-    SCMP_SYS(getdents64),   SCMP_SYS(readlink),
-    SCMP_SYS(munlockall),   SCMP_SYS(nanosleep),
-    SCMP_SYS(getppid),      SCMP_SYS(kill),
-    SCMP_SYS(pipe2),        SCMP_SYS(sched_getaffinity),
-};
-#endif
 
 static int allow(scmp_filter_ctx ctx, const int *calls, size_t n)
 {
@@ -57,9 +38,6 @@ clo_err clo_sandbox_lockdown(clo_backend kind)
     int rc = allow(ctx, base_calls, sizeof base_calls / sizeof base_calls[0]);
     if (!rc && kind != CLO_BACKEND_SIM)
         rc = allow(ctx, tee_calls, sizeof tee_calls / sizeof tee_calls[0]);
-#ifdef CLO_SANITIZE_BUILD
-    if (!rc) rc = allow(ctx, sanitizer_calls, sizeof sanitizer_calls / sizeof sanitizer_calls[0]);
-#endif
     if (!rc) rc = seccomp_load(ctx);
     seccomp_release(ctx);
     CLO_ENSURE(rc == 0, CLO_E_IO, "sandbox: seccomp filter not installed");

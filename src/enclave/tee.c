@@ -195,7 +195,9 @@ clo_err clo_tee_sealing_secret(clo_tee *t, clo_secret32 *out)
     if (t->kind == CLO_BACKEND_SIM) {
         clo_buf pck;
         clo_buf_init(&pck, 1 << 14);
-        clo_err err = clo_sim_save_part(&t->sim, 2 /* pck.key */, &pck);
+        size_t i = 0;
+        while (strcmp(clo_sim_part_names[i], "pck.key")) i++; /* always present */
+        clo_err err = clo_sim_save_part(&t->sim, i, &pck);
         if (!err.code)
             err = clo_hkdf(CLO_HASH_SHA256, CLO_BYTES_EMPTY, clo_buf_view(&pck),
                            clo_bytes_str("cloister/sim/sealing"), out->b, 32);

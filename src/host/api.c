@@ -13,10 +13,9 @@
 #include "base/hex.h"
 #include "base/log.h"
 #include "crypto/envelope.h"
-#include "crypto/keccak.h"
-#include "crypto/rand.h"
 #include "enclave/frame.h"
 #include "host/crash.h"
+#include "host/json.h"
 #include "host/metrics.h"
 #include "host/node.h"
 #include "workloads/workload.h"
@@ -77,7 +76,10 @@ static enum MHD_Result problem_x(struct MHD_Connection *c, clo_route route, unsi
     snprintf(type, sizeof type, "https://cloister.dev/problems/%s", code);
     json_t *doc = json_pack("{s:s,s:s,s:i,s:s,s:s}", "type", type, "title", title, "status",
                             (int)status, "detail", detail, "code", code);
-    if (extra) json_object_update(doc, extra), json_decref(extra);
+    if (extra) {
+        json_object_update(doc, extra);
+        json_decref(extra);
+    }
     /* A pending or failed job's answer is not a refused request. */
     if (strcmp(code, "job-pending") && strcmp(code, "job-failed")) clo_metrics_rejected(code);
     CLO_LOG(CLO_LOG_INFO, "http.rejected", CLO_LF_STR("code", code), CLO_LF_U64("status", status));
@@ -91,26 +93,6 @@ static enum MHD_Result problem(struct MHD_Connection *c, clo_route route, unsign
                                const char *code, const char *detail)
 {
     return problem_x(c, route, status, code, detail, NULL);
-}
-
-static json_t *hex(clo_bytes v, int prefix)
-{
-    char *s = malloc(2 * v.len + 3);
-    if (!s) return json_null();
-    size_t o = 0;
-    if (prefix) s[o++] = '0', s[o++] = 'x';
-    clo_hex_encode(s + o, v);
-    json_t *j = json_string(s);
-    free(s);
-    return j;
-}
-
-/* "0x" + 2n hex digits (prefix optional) into dst. */
-static int parse_hex_fixed(const char *s, uint8_t *dst, size_t n)
-{
-    if (!s) return -1;
-    if (!strncmp(s, "0x", 2)) s += 2;
-    return strlen(s) == 2 * n && !clo_hex_decode_fixed(dst, n, s).code ? 0 : -1;
 }
 
 static const char *evidence_format_name(uint8_t f)
@@ -128,21 +110,21 @@ static enum MHD_Result get_keys(clo_api *a, struct MHD_Connection *c)
     json_t *keys = json_array();
     for (size_t i = 0; i < st.keys.count; i++) {
         const clo_proto_key *k = &st.keys.keys[i];
-        json_array_append_new(keys,
-                              json_pack("{s:I,s:I,s:o,s:o,s:o}", "epoch", (json_int_t)k->epoch,
-                                        "created", (json_int_t)k->created, "retire_at",
-                                        k->retire_at ? json_integer(k->retire_at) : json_null(),
-                                        "signer", hex(CLO_BYTES(k->signer, 20), 1),
-                                        "hpke_public_key", hex(CLO_BYTES(k->hpke_pk, 32), 0)));
+        json_array_append_new(
+            keys, json_pack("{s:I,s:I,s:o,s:o,s:o}", "epoch", (json_int_t)k->epoch, "created",
+                            (json_int_t)k->created, "retire_at",
+                            k->retire_at ? json_integer(k->retire_at) : json_null(), "signer",
+                            clo_json_hex(CLO_BYTES(k->signer, 20), 1), "hpke_public_key",
+                            clo_json_hex(CLO_BYTES(k->hpke_pk, 32), 0)));
     }
     const clo_config *cfg = &a->node->cfg;
-    return send_json(c, CLO_ROUTE_KEYS, 200,
-                     json_pack("{s:I,s:o,s:I,s:o,s:o,s:s,s:o}", "current",
-                               (json_int_t)st.keys.current, "keys", keys, "chain_id",
-                               (json_int_t)cfg->chain_id, "job_market",
-                               hex(CLO_BYTES(cfg->job_market, 20), 1), "registry",
-                               hex(CLO_BYTES(cfg->registry, 20), 1), "backend", cfg->backend,
-                               "measurement", hex(CLO_BYTES(st.measurement, 48), 0)));
+    return send_json(
+        c, CLO_ROUTE_KEYS, 200,
+        json_pack("{s:I,s:o,s:I,s:o,s:o,s:s,s:o}", "current", (json_int_t)st.keys.current, "keys",
+                  keys, "chain_id", (json_int_t)cfg->chain_id, "job_market",
+                  clo_json_hex(CLO_BYTES(cfg->job_market, 20), 1), "registry",
+                  clo_json_hex(CLO_BYTES(cfg->registry, 20), 1), "backend", cfg->backend,
+                  "measurement", clo_json_hex(CLO_BYTES(st.measurement, 48), 0)));
 }
 
 static enum MHD_Result get_evidence(clo_api *a, struct MHD_Connection *c)
@@ -152,7 +134,7 @@ static enum MHD_Result get_evidence(clo_api *a, struct MHD_Connection *c)
     if (!n)
         return problem(c, CLO_ROUTE_EVIDENCE, 400, "missing-nonce",
                        "nonce (32 bytes hex) is required");
-    if (parse_hex_fixed(n, nonce, 32))
+    if (clo_hex_decode_fixed(nonce, 32, n).code)
         return problem(c, CLO_ROUTE_EVIDENCE, 400, "bad-nonce", "nonce must be 32 bytes of hex");
     clo_buf r;
     clo_buf_init(&r, 1 << 20);
@@ -168,12 +150,13 @@ static enum MHD_Result get_evidence(clo_api *a, struct MHD_Connection *c)
     clo_super_status_get(a->node->super, &st);
     json_t *doc = json_pack(
         "{s:s,s:s,s:o,s:I,s:o,s:o,s:I,s:o,s:o,s:o,s:o}", "backend", a->node->cfg.backend, "format",
-        evidence_format_name(ev.format), "evidence", hex(ev.evidence, 0), "epoch",
-        (json_int_t)ev.epoch, "signer", hex(CLO_BYTES(ev.signer, 20), 1), "hpke_public_key",
-        hex(CLO_BYTES(ev.hpke_pk, 32), 0), "chain_id", (json_int_t)ev.chain_id, "registry",
-        hex(CLO_BYTES(ev.registry, 20), 1), "nonce", hex(CLO_BYTES(ev.nonce, 32), 0), "report_data",
-        hex(CLO_BYTES(ev.report_data, 64), 0), "measurement",
-        hex(CLO_BYTES(st.measurement, 48), 0));
+        evidence_format_name(ev.format), "evidence", clo_json_hex(ev.evidence, 0), "epoch",
+        (json_int_t)ev.epoch, "signer", clo_json_hex(CLO_BYTES(ev.signer, 20), 1),
+        "hpke_public_key", clo_json_hex(CLO_BYTES(ev.hpke_pk, 32), 0), "chain_id",
+        (json_int_t)ev.chain_id, "registry", clo_json_hex(CLO_BYTES(ev.registry, 20), 1), "nonce",
+        clo_json_hex(CLO_BYTES(ev.nonce, 32), 0), "report_data",
+        clo_json_hex(CLO_BYTES(ev.report_data, 64), 0), "measurement",
+        clo_json_hex(CLO_BYTES(st.measurement, 48), 0));
     clo_buf_free(&r);
     return send_json(c, CLO_ROUTE_EVIDENCE, 200, doc);
 }
@@ -231,7 +214,8 @@ static enum MHD_Result submit(clo_api *a, struct MHD_Connection *c, req_ctx *rc)
             REJECT(400, "missing-field", "job_id, workload, config, epoch and inputs are required");
     clo_proto_job job;
     memset(&job, 0, sizeof job);
-    if (parse_hex_fixed(json_string_value(json_object_get(doc, "job_id")), job.job_id, 32))
+    if (clo_hex_decode_fixed(job.job_id, 32, json_string_value(json_object_get(doc, "job_id")))
+            .code)
         REJECT(400, "bad-job-id", "job_id must be 32 bytes of hex");
     const char *wname = json_string_value(json_object_get(doc, "workload"));
     const clo_workload *wl = wname ? clo_workload_by_name(wname) : NULL;
@@ -343,8 +327,9 @@ static enum MHD_Result submit(clo_api *a, struct MHD_Connection *c, req_ctx *rc)
                 state = clo_job_state_name(jj.state);
             clo_journal_job_free(&jj);
             ret = send_json(c, R, existed ? 200 : 202,
-                            json_pack("{s:o,s:s,s:b}", "job_id", hex(CLO_BYTES(job.job_id, 32), 1),
-                                      "state", state, "duplicate", existed));
+                            json_pack("{s:o,s:s,s:b}", "job_id",
+                                      clo_json_hex(CLO_BYTES(job.job_id, 32), 1), "state", state,
+                                      "duplicate", existed));
         }
     }
     clo_buf_free(&cfg);
@@ -363,8 +348,8 @@ static json_t *result_json(const clo_config *cfg, const clo_journal_job *j,
                            const clo_proto_result *r)
 {
     json_t *doc =
-        json_pack("{s:o,s:s,s:s,s:I,s:I}", "job_id", hex(CLO_BYTES(j->job_id, 32), 1), "state",
-                  clo_job_state_name(j->state), "workload", j->workload, "created_ms",
+        json_pack("{s:o,s:s,s:s,s:I,s:I}", "job_id", clo_json_hex(CLO_BYTES(j->job_id, 32), 1),
+                  "state", clo_job_state_name(j->state), "workload", j->workload, "created_ms",
                   (json_int_t)j->created_ms, "updated_ms", (json_int_t)j->updated_ms);
     if (j->state == CLO_JOB_FAILED)
         json_object_set_new(doc, "error",
@@ -372,25 +357,27 @@ static json_t *result_json(const clo_config *cfg, const clo_journal_job *j,
                                       r->err.what ? r->err.what : ""));
     if (j->state != CLO_JOB_DONE) return doc;
     json_t *priv = json_array();
-    for (size_t i = 0; i < r->count; i++) json_array_append_new(priv, hex(r->private_out[i], 0));
+    for (size_t i = 0; i < r->count; i++)
+        json_array_append_new(priv, clo_json_hex(r->private_out[i], 0));
     const clo_result_stmt *s = &r->stmt;
     uint8_t digest[32];
     clo_result_digest(s, cfg->chain_id, cfg->job_market, digest);
-    json_object_set_new(doc, "public_output", hex(r->public_out, 0));
+    json_object_set_new(doc, "public_output", clo_json_hex(r->public_out, 0));
     json_object_set_new(doc, "private_outputs", priv);
     json_object_set_new(
         doc, "statement",
-        json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:I}", "jobId", hex(CLO_BYTES(s->job_id, 32), 1),
-                  "inputHash", hex(CLO_BYTES(s->input_hash, 32), 1), "publicOutputHash",
-                  hex(CLO_BYTES(s->public_output_hash, 32), 1), "privateOutputHash",
-                  hex(CLO_BYTES(s->private_output_hash, 32), 1), "workloadId",
-                  hex(CLO_BYTES(s->workload_id, 32), 1), "modelId",
-                  hex(CLO_BYTES(s->model_id, 32), 1), "epoch", (json_int_t)s->epoch));
-    json_object_set_new(doc, "digest", hex(CLO_BYTES(digest, 32), 1));
-    json_object_set_new(doc, "signer", hex(CLO_BYTES(r->signer, 20), 1));
-    json_object_set_new(doc, "signature", hex(CLO_BYTES(r->sig, 65), 1));
+        json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:I}", "jobId",
+                  clo_json_hex(CLO_BYTES(s->job_id, 32), 1), "inputHash",
+                  clo_json_hex(CLO_BYTES(s->input_hash, 32), 1), "publicOutputHash",
+                  clo_json_hex(CLO_BYTES(s->public_output_hash, 32), 1), "privateOutputHash",
+                  clo_json_hex(CLO_BYTES(s->private_output_hash, 32), 1), "workloadId",
+                  clo_json_hex(CLO_BYTES(s->workload_id, 32), 1), "modelId",
+                  clo_json_hex(CLO_BYTES(s->model_id, 32), 1), "epoch", (json_int_t)s->epoch));
+    json_object_set_new(doc, "digest", clo_json_hex(CLO_BYTES(digest, 32), 1));
+    json_object_set_new(doc, "signer", clo_json_hex(CLO_BYTES(r->signer, 20), 1));
+    json_object_set_new(doc, "signature", clo_json_hex(CLO_BYTES(r->sig, 65), 1));
     json_object_set_new(doc, "chain_id", json_integer((json_int_t)cfg->chain_id));
-    json_object_set_new(doc, "job_market", hex(CLO_BYTES(cfg->job_market, 20), 1));
+    json_object_set_new(doc, "job_market", clo_json_hex(CLO_BYTES(cfg->job_market, 20), 1));
     return doc;
 }
 
@@ -399,7 +386,7 @@ static enum MHD_Result get_job(clo_api *a, struct MHD_Connection *c, const char 
 {
     const clo_route R = want_result ? CLO_ROUTE_RESULT : CLO_ROUTE_STATUS;
     uint8_t id[32];
-    if (parse_hex_fixed(id_hex, id, 32))
+    if (clo_hex_decode_fixed(id, 32, id_hex).code)
         return problem(c, R, 400, "bad-job-id", "the job id must be 32 bytes of hex");
     clo_journal_job j;
     clo_journal_job_init(&j);

@@ -2,6 +2,7 @@
 #include "host/metrics.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,7 +68,6 @@ void clo_metrics_enclave_call(double s)
 }
 
 static clo_err put(clo_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#include <stdarg.h>
 static clo_err put(clo_buf *b, const char *fmt, ...)
 {
     char line[512];

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attest/sim.h"
 #include "base/log.h"
 #include "crypto/hash.h"
 #include "enclave/frame.h"
@@ -28,7 +29,7 @@ struct clo_super {
     int fd;
     uint32_t next_id;
     int64_t backoff_ms, next_start_ms;
-    uint64_t restarts, calls, starts;
+    uint64_t restarts, starts;
     uint8_t measurement[48];
     clo_proto_keys keys;
     char what[CLO_FRAME_MAX_WHAT + 1];
@@ -199,7 +200,6 @@ static clo_err raw_call(clo_super *s, uint16_t call, clo_bytes body, clo_buf *re
 {
     uint32_t id = ++s->next_id;
     clo_frame_hdr h;
-    s->calls++;
     CLO_TRY(clo_frame_write(s->fd, CLO_FRAME_REQUEST, call, id, body));
     CLO_TRY(clo_frame_read(s->fd, (int)s->cfg.timeout_seconds * 1000, &h, &s->in));
     CLO_ENSURE(h.id == id && h.call == call, CLO_E_FORMAT, "enclave: reply to another call");
@@ -245,6 +245,22 @@ static clo_err export_state(clo_super *s)
 
 static clo_err load_sim_parts(const char *dir, clo_buf parts[], size_t n);
 
+/* The enclave must speak our protocol version before it gets anything else. */
+static clo_err hello(clo_super *s)
+{
+    uint8_t v[2];
+    clo_proto_hello h;
+    clo_buf r;
+    clo_buf_init(&r, 256);
+    clo_store_u16be(v, CLO_PROTO_VERSION);
+    clo_err err = raw_call(s, CLO_CALL_HELLO, CLO_BYTES(v, 2), &r);
+    if (!err.code) err = clo_proto_hello_decode(clo_buf_view(&r), &h);
+    if (!err.code && (h.version != CLO_PROTO_VERSION || h.initialised))
+        err = CLO_ERR(CLO_E_VERSION, "enclave: protocol version or state");
+    clo_buf_free(&r);
+    return err;
+}
+
 static clo_err start(clo_super *s)
 {
     int64_t now = mono_ms();
@@ -258,7 +274,7 @@ static clo_err start(clo_super *s)
     memset(&in, 0, sizeof in);
     CLO_CHECK(clo_tee_from_name(s->cfg.backend, (clo_backend *)&in.backend));
     if (in.backend == CLO_BACKEND_SIM) {
-        nparts = 9;
+        nparts = CLO_SIM_PARTS;
         CLO_CHECK(load_sim_parts(s->cfg.sim_dir, parts, nparts));
     } else {
         nparts = 1;
@@ -266,6 +282,7 @@ static clo_err start(clo_super *s)
         CLO_CHECK(clo_buf_append(&parts[0], s->cfg.tee_dir, strlen(s->cfg.tee_dir)));
     }
     CLO_CHECK(spawn(s));
+    CLO_CHECK(hello(s));
     in.chain_id = s->cfg.chain_id;
     memcpy(in.registry, s->cfg.registry, 20);
     memcpy(in.market, s->cfg.job_market, 20);
@@ -401,18 +418,9 @@ void clo_super_status_get(clo_super *s, clo_super_status *out)
     reap(s);
     out->running = s->fd >= 0;
     out->restarts = s->restarts;
-    out->calls = s->calls;
     memcpy(out->measurement, s->measurement, 48);
     out->keys = s->keys;
     pthread_mutex_unlock(&s->mu);
-}
-
-int clo_super_pid(clo_super *s)
-{
-    pthread_mutex_lock(&s->mu);
-    int pid = s->pid;
-    pthread_mutex_unlock(&s->mu);
-    return pid;
 }
 
 void clo_super_free(clo_super *s)

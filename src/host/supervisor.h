@@ -36,12 +36,10 @@ CLO_MUST_CHECK clo_err clo_super_maybe_rotate(clo_super *s, int64_t now);
 /* Cached after the latest KEYS/ROTATE: keys, measurement, running flag. */
 typedef struct {
     int running;
-    uint64_t restarts, calls;
+    uint64_t restarts;
     uint8_t measurement[48];
     clo_proto_keys keys;
 } clo_super_status;
 void clo_super_status_get(clo_super *s, clo_super_status *out);
-/* Test hook for the crash tests: the enclave's pid (0 if none). */
-int clo_super_pid(clo_super *s);
 
 #endif
