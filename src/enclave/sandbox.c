@@ -22,6 +22,11 @@ static const int base_calls[] = {
 /* configfs-tsm and Gramine's /dev/attestation are files. */
 static const int tee_calls[] = {SCMP_SYS(openat), SCMP_SYS(mkdirat), SCMP_SYS(unlinkat)};
 
+#ifdef CLO_SANITIZE_BUILD
+/* The ASan runtime's exit path tears down its alternate signal stack. */
+static const int sanitizer_calls[] = {SCMP_SYS(sigaltstack)};
+#endif
+
 static int allow(scmp_filter_ctx ctx, const int *calls, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -38,6 +43,9 @@ clo_err clo_sandbox_lockdown(clo_backend kind)
     int rc = allow(ctx, base_calls, sizeof base_calls / sizeof base_calls[0]);
     if (!rc && kind != CLO_BACKEND_SIM)
         rc = allow(ctx, tee_calls, sizeof tee_calls / sizeof tee_calls[0]);
+#ifdef CLO_SANITIZE_BUILD
+    if (!rc) rc = allow(ctx, sanitizer_calls, sizeof sanitizer_calls / sizeof sanitizer_calls[0]);
+#endif
     if (!rc) rc = seccomp_load(ctx);
     seccomp_release(ctx);
     CLO_ENSURE(rc == 0, CLO_E_IO, "sandbox: seccomp filter not installed");

@@ -3,8 +3,8 @@
  * call. The sim backend gets no way to open files or sockets at all; tdx, snp
  * and sgx also get openat/mkdirat/unlinkat, which their kernel interfaces
  * (configfs-tsm, /dev/attestation) need, relative to the directory opened at INIT.
- * The same filter applies in sanitizer builds (see enclave_main.c for the one
- * sanitizer setting the enclave changes). */
+ * Sanitizer builds add only sigaltstack (the ASan runtime's exit path); see
+ * enclave_main.c for the leak check they turn off. */
 #ifndef CLO_ENCLAVE_SANDBOX_H
 #define CLO_ENCLAVE_SANDBOX_H
 
