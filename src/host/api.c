@@ -12,13 +12,12 @@
 
 #include "base/hex.h"
 #include "base/log.h"
-#include "crypto/envelope.h"
 #include "enclave/frame.h"
 #include "host/crash.h"
 #include "host/json.h"
 #include "host/metrics.h"
 #include "host/node.h"
-#include "workloads/workload.h"
+#include "host/submit.h"
 
 struct clo_api {
     struct MHD_Daemon *d;
@@ -161,16 +160,6 @@ static enum MHD_Result get_evidence(clo_api *a, struct MHD_Connection *c)
     return send_json(c, CLO_ROUTE_EVIDENCE, 200, doc);
 }
 
-static const char *envelope_problem(clo_err e)
-{
-    switch (e.code) {
-    case CLO_E_VERSION: return "envelope-version";
-    case CLO_E_UNSUPPORTED: return "envelope-suite";
-    case CLO_E_LIMIT: return "input-too-large";
-    default: return "envelope-malformed";
-    }
-}
-
 static enum MHD_Result submit(clo_api *a, struct MHD_Connection *c, req_ctx *rc)
 {
     const clo_route R = CLO_ROUTE_SUBMIT;
@@ -179,169 +168,61 @@ static enum MHD_Result submit(clo_api *a, struct MHD_Connection *c, req_ctx *rc)
         return problem(c, R, 415, "unsupported-media-type", "send application/json");
     if (rc->too_big)
         return problem(c, R, 413, "body-too-large", "the body exceeds limits.max_body_bytes");
-    json_error_t je;
-    json_t *doc = json_loadb((const char *)rc->body.ptr, rc->body.len, JSON_REJECT_DUPLICATES, &je);
-    if (!doc) {
-        if (strstr(je.text, "duplicate"))
-            return problem(c, R, 400, "duplicate-key", "a JSON object repeats a key");
-        return problem(c, R, 400, "malformed-json", "the body is not valid JSON");
-    }
-    enum MHD_Result ret;
-#define REJECT(st, code, detail)                                                                   \
-    do {                                                                                           \
-        ret = problem(c, R, st, code, detail);                                                     \
-        goto out;                                                                                  \
-    } while (0)
-    static const char *const fields[] = {"job_id", "workload", "config", "epoch", "inputs"};
+    clo_submit s;
+    clo_problem p = {0, NULL, NULL};
+    if (clo_submit_parse(clo_buf_view(&rc->body), &s, &p))
+        return problem(c, R, p.status, p.code, p.detail);
+
+    clo_super_status st;
+    clo_super_status_get(a->node->super, &st);
+    int found = 0;
+    for (size_t i = 0; i < st.keys.count; i++) found |= st.keys.keys[i].epoch == s.job.epoch;
+    if (!found && s.job.epoch <= st.keys.current)
+        p = (clo_problem){422, "epoch-expired", "the epoch's keys have been wiped"};
+    else if (!found)
+        p = (clo_problem){422, "epoch-unknown", "no such epoch"};
+
     clo_buf req;
     clo_buf_init(&req, CLO_FRAME_MAX_BODY);
-    clo_bytes *inputs = NULL;
-    clo_buf *envs = NULL;
-    size_t n_in = 0;
-    if (!json_is_object(doc)) REJECT(400, "not-an-object", "the body must be a JSON object");
-    const char *key;
-    json_t *v;
-    json_object_foreach(doc, key, v)
-    {
-        int known = 0;
-        for (size_t i = 0; i < 5; i++) known |= !strcmp(key, fields[i]);
-        if (!known)
-            REJECT(400, "unknown-field",
-                   "unknown member (allowed: job_id, workload, config, epoch, inputs)");
-    }
-    for (size_t i = 0; i < 5; i++)
-        if (!json_object_get(doc, fields[i]))
-            REJECT(400, "missing-field", "job_id, workload, config, epoch and inputs are required");
-    clo_proto_job job;
-    memset(&job, 0, sizeof job);
-    if (clo_hex_decode_fixed(job.job_id, 32, json_string_value(json_object_get(doc, "job_id")))
-            .code)
-        REJECT(400, "bad-job-id", "job_id must be 32 bytes of hex");
-    const char *wname = json_string_value(json_object_get(doc, "workload"));
-    const clo_workload *wl = wname ? clo_workload_by_name(wname) : NULL;
-    if (!wl) REJECT(400, "unknown-workload", "workload must be auction, vote, oracle or policy");
-    clo_workload_id(wname, job.workload_id);
-    const char *cfg_hex = json_string_value(json_object_get(doc, "config"));
-    clo_buf cfg;
-    clo_buf_init(&cfg, CLO_WL_MAX_CONFIG);
-    if (!cfg_hex) REJECT(400, "bad-config-hex", "config must be a hex string");
-    clo_err e = clo_hex_decode(&cfg, cfg_hex);
-    if (e.code) {
-        clo_buf_free(&cfg);
-        if (e.code == CLO_E_LIMIT) REJECT(413, "config-too-large", "config exceeds 4096 bytes");
-        REJECT(400, "bad-config-hex", "config must be a hex string");
-    }
-    void *wst = NULL;
-    e = wl->open(clo_buf_view(&cfg), &wst);
-    if (!e.code) wl->close(wst);
-    job.config = clo_buf_view(&cfg);
-    if (e.code) {
-        clo_buf_free(&cfg);
-        REJECT(422, "bad-config", "the workload refuses this config (docs/formats.md §5)");
-    }
-    json_t *ep = json_object_get(doc, "epoch");
-    if (!json_is_integer(ep) || json_integer_value(ep) < 1 || json_integer_value(ep) > UINT32_MAX) {
-        clo_buf_free(&cfg);
-        REJECT(400, "bad-epoch", "epoch must be a positive integer");
-    }
-    job.epoch = (uint32_t)json_integer_value(ep);
-    json_t *in = json_object_get(doc, "inputs");
-    if (!json_is_array(in)) {
-        clo_buf_free(&cfg);
-        REJECT(400, "bad-inputs", "inputs must be an array of hex envelopes");
-    }
-    n_in = json_array_size(in);
-    if (n_in == 0) {
-        clo_buf_free(&cfg);
-        REJECT(400, "no-inputs", "a job needs at least one input");
-    }
-    if (n_in > CLO_WL_MAX_INPUTS) {
-        clo_buf_free(&cfg);
-        REJECT(413, "too-many-inputs", "at most 1024 inputs per job");
-    }
-    inputs = calloc(n_in, sizeof *inputs);
-    envs = calloc(n_in, sizeof *envs);
-    for (size_t i = 0; envs && i < n_in; i++) clo_buf_init(&envs[i], CLO_PROTO_MAX_ENVELOPE);
-    const char *detail = NULL, *code = NULL;
-    unsigned status = 400;
-    for (size_t i = 0; !code && inputs && envs && i < n_in; i++) {
-        const char *s = json_string_value(json_array_get(in, i));
-        clo_envelope_header h;
-        if (!s) {
-            code = "bad-input-hex", detail = "every input must be a hex string";
-        } else if ((e = clo_hex_decode(&envs[i], s)).code) {
-            if (e.code == CLO_E_LIMIT)
-                code = "input-too-large", status = 413;
-            else
-                code = "bad-input-hex";
-            detail = "every input must be a hex envelope of at most 1 MiB";
-        } else if ((e = clo_envelope_parse_header(clo_buf_view(&envs[i]), &h)).code) {
-            code = envelope_problem(e), detail = e.what ? e.what : "envelope header";
-            if (e.code == CLO_E_LIMIT) status = 413;
-        } else if (h.kind != CLO_ENVELOPE_KIND_REQUEST) {
-            code = "envelope-kind", detail = "inputs must be request envelopes (kind 1)";
-        } else if (h.epoch != job.epoch) {
-            code = "epoch-mismatch", detail = "an input is sealed to another epoch than the job's";
-        }
-        inputs[i] = clo_buf_view(&envs[i]);
-    }
-    if (!inputs || !envs) code = "internal", detail = "out of memory", status = 503;
-    if (!code) {
-        clo_super_status st;
-        clo_super_status_get(a->node->super, &st);
-        int found = 0;
-        for (size_t i = 0; i < st.keys.count; i++) found |= st.keys.keys[i].epoch == job.epoch;
-        if (!found && job.epoch <= st.keys.current)
-            code = "epoch-expired", detail = "the epoch's keys have been wiped", status = 422;
-        else if (!found)
-            code = "epoch-unknown", detail = "no such epoch", status = 422;
-    }
-    if (!code) {
-        job.chain_id = a->node->cfg.chain_id;
-        memcpy(job.market, a->node->cfg.job_market, 20);
-        job.count = n_in;
-        job.inputs = inputs;
-        int existed = 0;
-        e = clo_proto_job_encode(&job, &req);
+    int existed = 0;
+    if (!p.code) {
+        s.job.chain_id = a->node->cfg.chain_id;
+        memcpy(s.job.market, a->node->cfg.job_market, 20);
+        clo_err e = clo_proto_job_encode(&s.job, &req);
         if (!e.code)
-            e = clo_journal_put(a->node->journal, job.job_id, wname, clo_buf_view(&req), &existed);
+            e = clo_journal_put(a->node->journal, s.job.job_id, s.workload, clo_buf_view(&req),
+                                &existed);
         if (e.code == CLO_E_POLICY)
-            code = "job-id-conflict", detail = "this job id was used for a different job",
-            status = 409;
+            p = (clo_problem){409, "job-id-conflict", "this job id was used for a different job"};
         else if (e.code)
-            code = "journal-unavailable", detail = "the job could not be journaled", status = 503;
-        else {
-            clo_crash_point("after_journal");
-            if (!existed) {
-                CLO_LOG(CLO_LOG_INFO, "job.accepted",
-                        CLO_LF_HEX("job_id", CLO_BYTES(job.job_id, 32)),
-                        CLO_LF_STR("workload", wname), CLO_LF_U64("inputs", n_in));
-                pthread_mutex_lock(&a->node->wake_mu);
-                pthread_cond_signal(&a->node->wake);
-                pthread_mutex_unlock(&a->node->wake_mu);
-            }
-            clo_journal_job jj;
-            clo_journal_job_init(&jj);
-            const char *state = "accepted";
-            if (existed && !clo_journal_get(a->node->journal, job.job_id, &jj).code)
-                state = clo_job_state_name(jj.state);
-            clo_journal_job_free(&jj);
-            ret = send_json(c, R, existed ? 200 : 202,
-                            json_pack("{s:o,s:s,s:b}", "job_id",
-                                      clo_json_hex(CLO_BYTES(job.job_id, 32), 1), "state", state,
-                                      "duplicate", existed));
-        }
+            p = (clo_problem){503, "journal-unavailable", "the job could not be journaled"};
     }
-    clo_buf_free(&cfg);
-    if (code) ret = problem(c, R, status, code, detail);
-out:
-    for (size_t i = 0; envs && i < n_in; i++) clo_buf_free(&envs[i]);
-    free(envs);
-    free(inputs);
+    enum MHD_Result ret;
+    if (p.code) {
+        ret = problem(c, R, p.status, p.code, p.detail);
+    } else {
+        clo_crash_point("after_journal");
+        if (!existed) {
+            CLO_LOG(CLO_LOG_INFO, "job.accepted", CLO_LF_HEX("job_id", CLO_BYTES(s.job.job_id, 32)),
+                    CLO_LF_STR("workload", s.workload), CLO_LF_U64("inputs", s.job.count));
+            pthread_mutex_lock(&a->node->wake_mu);
+            pthread_cond_signal(&a->node->wake);
+            pthread_mutex_unlock(&a->node->wake_mu);
+        }
+        clo_journal_job jj;
+        clo_journal_job_init(&jj);
+        const char *state = "accepted";
+        if (existed && !clo_journal_get(a->node->journal, s.job.job_id, &jj).code)
+            state = clo_job_state_name(jj.state);
+        clo_journal_job_free(&jj);
+        ret = send_json(c, R, existed ? 200 : 202,
+                        json_pack("{s:o,s:s,s:b}", "job_id",
+                                  clo_json_hex(CLO_BYTES(s.job.job_id, 32), 1), "state", state,
+                                  "duplicate", existed));
+    }
     clo_buf_free(&req);
-    json_decref(doc);
+    clo_submit_free(&s);
     return ret;
-#undef REJECT
 }
 
 static json_t *result_json(const clo_config *cfg, const clo_journal_job *j,

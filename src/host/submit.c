@@ -1,0 +1,159 @@
+/* submit.c — POST /v1/jobs body: strict JSON, known members only, every
+ * input a request envelope for the job's epoch, the config accepted by the
+ * workload. */
+#include "host/submit.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hex.h"
+#include "crypto/envelope.h"
+#include "workloads/workload.h"
+
+static const char *const fields[] = {"job_id", "workload", "config", "epoch", "inputs"};
+#define N_FIELDS (sizeof fields / sizeof fields[0])
+
+static int refuse(clo_problem *p, unsigned status, const char *code, const char *detail)
+{
+    p->status = status;
+    p->code = code;
+    p->detail = detail;
+    return -1;
+}
+
+static const char *envelope_problem(clo_err e)
+{
+    switch (e.code) {
+    case CLO_E_VERSION: return "envelope-version";
+    case CLO_E_UNSUPPORTED: return "envelope-suite";
+    case CLO_E_LIMIT: return "input-too-large";
+    default: return "envelope-malformed";
+    }
+}
+
+static int check_members(json_t *doc, clo_problem *p)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(doc, key, v)
+    {
+        int known = 0;
+        for (size_t i = 0; i < N_FIELDS; i++) known |= !strcmp(key, fields[i]);
+        if (!known)
+            return refuse(p, 400, "unknown-field",
+                          "unknown member (allowed: job_id, workload, config, epoch, inputs)");
+    }
+    for (size_t i = 0; i < N_FIELDS; i++)
+        if (!json_object_get(doc, fields[i]))
+            return refuse(p, 400, "missing-field",
+                          "job_id, workload, config, epoch and inputs are required");
+    return 0;
+}
+
+static int parse_config(json_t *doc, clo_submit *s, clo_problem *p)
+{
+    const char *wname = json_string_value(json_object_get(doc, "workload"));
+    const clo_workload *wl = wname ? clo_workload_by_name(wname) : NULL;
+    if (!wl || strlen(wname) >= sizeof s->workload)
+        return refuse(p, 400, "unknown-workload",
+                      "workload must be auction, vote, oracle or policy");
+    strcpy(s->workload, wname);
+    clo_workload_id(wname, s->job.workload_id);
+    const char *hex = json_string_value(json_object_get(doc, "config"));
+    if (!hex) return refuse(p, 400, "bad-config-hex", "config must be a hex string");
+    clo_err e = clo_hex_decode(&s->config, hex);
+    if (e.code == CLO_E_LIMIT)
+        return refuse(p, 413, "config-too-large", "config exceeds 4096 bytes");
+    if (e.code) return refuse(p, 400, "bad-config-hex", "config must be a hex string");
+    void *st = NULL;
+    e = wl->open(clo_buf_view(&s->config), &st);
+    if (e.code)
+        return refuse(p, 422, "bad-config",
+                      "the workload refuses this config (docs/formats.md §5)");
+    wl->close(st);
+    s->job.config = clo_buf_view(&s->config);
+    return 0;
+}
+
+static int parse_input(const char *hex, uint32_t epoch, clo_buf *env, clo_problem *p)
+{
+    static const char size_detail[] = "every input must be a hex envelope of at most 1 MiB";
+    if (!hex) return refuse(p, 400, "bad-input-hex", "every input must be a hex string");
+    clo_err e = clo_hex_decode(env, hex);
+    if (e.code == CLO_E_LIMIT) return refuse(p, 413, "input-too-large", size_detail);
+    if (e.code) return refuse(p, 400, "bad-input-hex", size_detail);
+    clo_envelope_header h;
+    e = clo_envelope_parse_header(clo_buf_view(env), &h);
+    if (e.code)
+        return refuse(p, e.code == CLO_E_LIMIT ? 413 : 400, envelope_problem(e),
+                      e.what ? e.what : "envelope header");
+    if (h.kind != CLO_ENVELOPE_KIND_REQUEST)
+        return refuse(p, 400, "envelope-kind", "inputs must be request envelopes (kind 1)");
+    if (h.epoch != epoch)
+        return refuse(p, 400, "epoch-mismatch",
+                      "an input is sealed to another epoch than the job's");
+    return 0;
+}
+
+static int parse_doc(json_t *doc, clo_submit *s, clo_problem *p)
+{
+    if (!json_is_object(doc))
+        return refuse(p, 400, "not-an-object", "the body must be a JSON object");
+    if (check_members(doc, p)) return -1;
+    const char *id = json_string_value(json_object_get(doc, "job_id"));
+    if (clo_hex_decode_fixed(s->job.job_id, 32, id).code)
+        return refuse(p, 400, "bad-job-id", "job_id must be 32 bytes of hex");
+    if (parse_config(doc, s, p)) return -1;
+    json_t *ep = json_object_get(doc, "epoch");
+    if (!json_is_integer(ep) || json_integer_value(ep) < 1 || json_integer_value(ep) > UINT32_MAX)
+        return refuse(p, 400, "bad-epoch", "epoch must be a positive integer");
+    s->job.epoch = (uint32_t)json_integer_value(ep);
+    json_t *in = json_object_get(doc, "inputs");
+    if (!json_is_array(in))
+        return refuse(p, 400, "bad-inputs", "inputs must be an array of hex envelopes");
+    size_t n = json_array_size(in);
+    if (n == 0) return refuse(p, 400, "no-inputs", "a job needs at least one input");
+    if (n > CLO_WL_MAX_INPUTS)
+        return refuse(p, 413, "too-many-inputs", "at most 1024 inputs per job");
+    s->envelopes = calloc(n, sizeof *s->envelopes);
+    s->inputs = calloc(n, sizeof *s->inputs);
+    if (!s->envelopes || !s->inputs) return refuse(p, 503, "internal", "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        clo_buf_init(&s->envelopes[i], CLO_PROTO_MAX_ENVELOPE);
+        s->job.count = i + 1; /* what clo_submit_free releases */
+        if (parse_input(json_string_value(json_array_get(in, i)), s->job.epoch, &s->envelopes[i],
+                        p))
+            return -1;
+        s->inputs[i] = clo_buf_view(&s->envelopes[i]);
+    }
+    s->job.inputs = s->inputs;
+    return 0;
+}
+
+int clo_submit_parse(clo_bytes body, clo_submit *s, clo_problem *p)
+{
+    memset(s, 0, sizeof *s);
+    clo_buf_init(&s->config, CLO_WL_MAX_CONFIG);
+    json_error_t je;
+    json_t *doc = json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES, &je);
+    if (!doc) {
+        clo_submit_free(s);
+        if (strstr(je.text, "duplicate"))
+            return refuse(p, 400, "duplicate-key", "a JSON object repeats a key");
+        return refuse(p, 400, "malformed-json", "the body is not valid JSON");
+    }
+    int rc = parse_doc(doc, s, p);
+    json_decref(doc);
+    if (rc) clo_submit_free(s);
+    return rc;
+}
+
+void clo_submit_free(clo_submit *s)
+{
+    for (size_t i = 0; s->envelopes && i < s->job.count; i++) clo_buf_free(&s->envelopes[i]);
+    free(s->envelopes);
+    free(s->inputs);
+    clo_buf_free(&s->config);
+    memset(s, 0, sizeof *s);
+}

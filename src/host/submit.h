@@ -1,0 +1,29 @@
+/* submit.h — the body of POST /v1/jobs (docs/api.yaml), parsed and checked in
+ * full before anything acts on it. Everything that can be decided from the
+ * body alone is decided here; the API adds what needs the node (epoch state,
+ * the journal). Untrusted input: fuzzed by fuzz/submit_fuzz.c. */
+#ifndef CLO_HOST_SUBMIT_H
+#define CLO_HOST_SUBMIT_H
+
+#include "base/bytes.h"
+#include "enclave/proto.h"
+
+/* A refusal: HTTP status, problem code (docs/api.yaml) and a fixed detail. */
+typedef struct {
+    unsigned status;
+    const char *code, *detail;
+} clo_problem;
+
+typedef struct {
+    clo_proto_job job; /* chain_id and market are left for the caller */
+    char workload[32];
+    clo_buf config;
+    clo_buf *envelopes; /* count of them; job.inputs views them */
+    clo_bytes *inputs;
+} clo_submit;
+
+/* 0 and a filled s, or -1 and *p says why (s then holds nothing). */
+int clo_submit_parse(clo_bytes body, clo_submit *s, clo_problem *p);
+void clo_submit_free(clo_submit *s);
+
+#endif
