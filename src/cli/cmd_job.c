@@ -315,15 +315,16 @@ static int status_cmd(int argc, char **argv)
 /* Decode the public output of known workloads for people. */
 static json_t *decode_public(const char *workload, clo_bytes p)
 {
-    if (!strcmp(workload, "auction") && p.len == 56) {
+    if (!strcmp(workload, "auction") && p.len == 58) {
         uint64_t price = 0;
         for (size_t i = 48; i < 56; i++) price = price << 8 | p.ptr[i];
         int fits = 1;
         for (size_t i = 24; i < 48; i++) fits &= p.ptr[i] == 0;
-        return json_pack("{s:b,s:i,s:o,s:o}", "sold", p.ptr[1], "bids", p.ptr[2] << 8 | p.ptr[3],
-                         "winner", clo_json_hex(CLO_BYTES(p.ptr + 4, 20), 1), "price",
-                         fits ? json_integer((json_int_t)price)
-                              : clo_json_hex(CLO_BYTES(p.ptr + 24, 32), 1));
+        return json_pack(
+            "{s:b,s:i,s:o,s:o,s:i}", "sold", p.ptr[1], "bids", p.ptr[2] << 8 | p.ptr[3], "winner",
+            clo_json_hex(CLO_BYTES(p.ptr + 4, 20), 1), "price",
+            fits ? json_integer((json_int_t)price) : clo_json_hex(CLO_BYTES(p.ptr + 24, 32), 1),
+            "winner_index", p.ptr[56] << 8 | p.ptr[57]);
     }
     return NULL;
 }

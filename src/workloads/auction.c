@@ -2,7 +2,9 @@
  *
  * config: u8 version=1 | u8 rule (1 first price, 2 second price) | reserve u256
  * bid:    u8 version=1 | bidder[20] | amount u256
- * public: u8 version=1 | u8 sold | u16 bids | winner[20] | price u256
+ * public: u8 version=1 | u8 sold | u16 bids | winner[20] | price u256 | u16 winner_index
+ *         (winner_index: the winning input's position, so a contract can tell
+ *         which depositor submitted the winning envelope; 0 when unsold)
  * private (per bid): u8 version=1 | u8 won | price u256 (zero unless won)
  *
  * Bids below the reserve do not qualify. The highest qualifying amount wins;
@@ -99,6 +101,7 @@ static clo_err run_auction(const void *state, const clo_wl_call *call, clo_buf *
     CLO_CHECK(clo_buf_u16be(pub, (uint16_t)call->count));
     CLO_CHECK(clo_buf_append(pub, winner, 20));
     CLO_CHECK(clo_buf_append(pub, price, 32));
+    CLO_CHECK(clo_buf_u16be(pub, best != SIZE_MAX ? (uint16_t)best : 0));
     for (size_t i = 0; i < call->count; i++) {
         static const uint8_t zero[32];
         CLO_CHECK(clo_buf_u8(&priv[i], 1));

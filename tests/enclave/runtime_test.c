@@ -231,7 +231,7 @@ static void test_auction_job(void **state)
     OK(clo_cur_end(&c));
     OK(res.err);
     /* Public output: sold to bidder 2 at the second price, 700. */
-    assert_int_equal(res.public_out.len, 56);
+    assert_int_equal(res.public_out.len, 58);
     assert_int_equal(res.public_out.ptr[1], 1);
     uint8_t want[20];
     memset(want, 0x02, 20);

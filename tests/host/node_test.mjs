@@ -58,7 +58,7 @@ const jobId = sub.doc?.job_id;
 const res = cli(bin, "job", "result", ...N, "--id", jobId, "--keys", keysFile);
 const v = res.doc?.verified;
 check("result signed", res.rc === 0 && v?.signature_valid === true && v?.outputs_match_statement === true, res.out + res.err);
-check("second price auction", v?.public?.winner === addr(2) && v?.public?.price === 700 && v?.public?.sold === true, JSON.stringify(v?.public));
+check("second price auction", v?.public?.winner === addr(2) && v?.public?.price === 700 && v?.public?.sold === true && v?.public?.winner_index === 1, JSON.stringify(v?.public));
 check("private outputs opened", v?.private?.length === 3 && v.private[1].startsWith("0101") && v.private[0].startsWith("0100"), JSON.stringify(v?.private));
 check("signer is the enclave's", res.doc?.signer === info.doc?.signer);
 const st = cli(bin, "job", "status", ...N, "--id", jobId);

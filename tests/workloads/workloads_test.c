@@ -91,6 +91,8 @@ static void test_auction_rules(void **state)
     assert_int_equal(o.pub.ptr[1], 1);
     assert_int_equal(o.pub.ptr[4], 2);
     assert_int_equal(u64_at(clo_buf_view(&o.pub), 48), 300);
+    assert_int_equal(o.pub.len, 58);
+    assert_int_equal(o.pub.ptr[56] << 8 | o.pub.ptr[57], 1); /* the second input won */
     assert_int_equal(o.priv[1].ptr[1], 1);
     assert_int_equal(o.priv[0].ptr[1], 0);
     outputs_free(&o);
