@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {Eip712} from "./lib/Eip712.sol";
+
+/// @title EnclaveRegistry
+/// @notice Which enclaves may sign results (DESIGN.md §3, §5). A record (operator,
+///         TEE type, measurement, signer, HPKE key, epoch, expiry) is accepted only
+///         with at least `threshold` distinct EIP-712 `EnclaveApproval` signatures
+///         from the verifier committee, each of whom checked the enclave's evidence
+///         off chain. Measurements are allowed per workload by governance. An
+///         operator stakes a bond; an enclave that signs two different results
+///         for one job is revoked and its operator's bond slashed (JobMarket
+///         proves the equivocation and calls `slash`).
+contract EnclaveRegistry is Eip712 {
+    bytes32 public constant APPROVAL_TYPEHASH = keccak256(
+        "EnclaveApproval(address operator,uint8 teeType,bytes32 measurement,address signer,bytes32 hpkeKey,uint32 epoch,uint64 expiry,bytes32 evidenceDigest)"
+    );
+
+    /// TEE types, as the enclave's backends number them.
+    uint8 public constant TEE_SIM = 1;
+    uint8 public constant TEE_TDX = 2;
+    uint8 public constant TEE_SNP = 3;
+    uint8 public constant TEE_SGX = 4;
+
+    enum Status {
+        None,
+        Active,
+        Revoked
+    }
+
+    enum RevokeReason {
+        None,
+        Governance,
+        Operator,
+        Equivocation
+    }
+
+    struct Approval {
+        address operator;
+        uint8 teeType;
+        bytes32 measurement;
+        address signer;
+        bytes32 hpkeKey;
+        uint32 epoch;
+        uint64 expiry;
+        bytes32 evidenceDigest;
+    }
+
+    /// First slot holds everything settlement reads.
+    struct Enclave {
+        address operator;
+        uint40 expiry;
+        uint32 epoch;
+        uint8 teeType;
+        Status status;
+        bytes32 measurement;
+        bytes32 hpkeKey;
+        bytes32 evidenceDigest;
+    }
+
+    struct Operator {
+        uint128 bond;
+        uint64 unbondAt; // 0: not unbonding
+        bool registered;
+    }
+
+    uint16 public constant REPORTER_BPS = 5000; // share of a slashed bond paid to the reporter
+
+    address public owner;
+    address public pendingOwner;
+    address public market;
+    uint256 public threshold;
+    uint256 public verifierCount;
+    uint256 public immutable minBond;
+    uint64 public immutable maxLifetime;
+    uint64 public immutable rotationGrace;
+    uint64 public immutable unbondDelay;
+
+    mapping(address => bool) public isVerifier;
+    mapping(uint8 => bool) public teeAllowed;
+    mapping(bytes32 workloadId => mapping(bytes32 measurement => bool)) public measurementAllowed;
+    mapping(bytes32 measurement => uint256) public allowedWorkloads;
+    mapping(address => Operator) public operators;
+    mapping(address signer => Enclave) internal records;
+    mapping(address => uint256) public credit; // slashed funds owed, withdrawn by `withdraw`
+
+    event OwnershipTransferStarted(address indexed owner, address indexed pendingOwner);
+    event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
+    event MarketSet(address indexed market);
+    event VerifierSet(address indexed verifier, bool allowed);
+    event ThresholdSet(uint256 threshold);
+    event TeeAllowed(uint8 indexed teeType, bool allowed);
+    event MeasurementSet(bytes32 indexed workloadId, bytes32 indexed measurement, bool allowed);
+    event OperatorRegistered(address indexed operator, uint256 bond);
+    event BondAdded(address indexed operator, uint256 amount, uint256 bond);
+    event UnbondRequested(address indexed operator, uint64 unbondAt);
+    event BondWithdrawn(address indexed operator, uint256 amount);
+    event EnclaveRegistered(
+        address indexed signer,
+        address indexed operator,
+        uint8 teeType,
+        bytes32 indexed measurement,
+        bytes32 hpkeKey,
+        uint32 epoch,
+        uint64 expiry,
+        bytes32 evidenceDigest,
+        address[] approvers
+    );
+    event EnclaveRotated(address indexed previous, address indexed next, uint32 epoch, uint64 previousExpiry);
+    event EnclaveRevoked(address indexed signer, RevokeReason reason);
+    event OperatorSlashed(
+        address indexed operator, address indexed signer, address indexed reporter, uint256 amount, uint256 reward
+    );
+    event Withdrawn(address indexed to, uint256 amount);
+
+    error NotOwner();
+    error NotPendingOwner();
+    error NotMarket();
+    error MarketAlreadySet();
+    error ZeroAddress();
+    error BadThreshold();
+    error BondTooSmall();
+    error AlreadyOperator();
+    error NotOperator();
+    error OperatorUnbonding();
+    error BondLocked();
+    error NotYourEnclave();
+    error TeeNotAllowed(uint8 teeType);
+    error MeasurementNotAllowed(bytes32 measurement);
+    error BadExpiry();
+    error SignerAlreadyRegistered(address signer);
+    error TooFewApprovals(uint256 got, uint256 needed);
+    error ApproversNotAscending();
+    error NotAVerifier(address who);
+    error UnknownEnclave(address signer);
+    error EnclaveIsRevoked(address signer);
+    error EnclaveExpired(address signer);
+    error WrongEpoch(uint32 got, uint32 registered);
+    error RotationMismatch();
+    error NothingToWithdraw();
+    error TransferFailed();
+
+    modifier onlyOwner() {
+        if (msg.sender != owner) revert NotOwner();
+        _;
+    }
+
+    /// @param owner_ governance
+    /// @param verifiers the initial committee
+    /// @param threshold_ approvals needed, 1..verifiers.length
+    /// @param minBond_ an operator's least bond, in wei
+    /// @param maxLifetime_ longest record lifetime (forces re-attestation), seconds
+    /// @param rotationGrace_ how long a rotated-out record keeps signing, seconds
+    constructor(
+        address owner_,
+        address[] memory verifiers,
+        uint256 threshold_,
+        uint256 minBond_,
+        uint64 maxLifetime_,
+        uint64 rotationGrace_
+    ) {
+        if (owner_ == address(0)) revert ZeroAddress();
+        owner = owner_;
+        emit OwnershipTransferred(address(0), owner_);
+        for (uint256 i = 0; i < verifiers.length; i++) _setVerifier(verifiers[i], true);
+        _setThreshold(threshold_);
+        minBond = minBond_;
+        maxLifetime = maxLifetime_;
+        rotationGrace = rotationGrace_;
+        // The bond must outlive every record it stands behind.
+        unbondDelay = maxLifetime_ + rotationGrace_;
+    }
+
+    // ---- governance ----
+
+    function transferOwnership(address next) external onlyOwner {
+        pendingOwner = next;
+        emit OwnershipTransferStarted(owner, next);
+    }
+
+    function acceptOwnership() external {
+        if (msg.sender != pendingOwner) revert NotPendingOwner();
+        emit OwnershipTransferred(owner, msg.sender);
+        owner = msg.sender;
+        pendingOwner = address(0);
+    }
+
+    /// @notice The JobMarket allowed to slash; set once.
+    function setMarket(address market_) external onlyOwner {
+        if (market != address(0)) revert MarketAlreadySet();
+        if (market_ == address(0)) revert ZeroAddress();
+        market = market_;
+        emit MarketSet(market_);
+    }
+
+    function setVerifier(address verifier, bool allowed) external onlyOwner {
+        _setVerifier(verifier, allowed);
+        if (threshold > verifierCount) revert BadThreshold();
+    }
+
+    function setThreshold(uint256 threshold_) external onlyOwner {
+        _setThreshold(threshold_);
+    }
+
+    function setTeeAllowed(uint8 teeType, bool allowed) external onlyOwner {
+        teeAllowed[teeType] = allowed;
+        emit TeeAllowed(teeType, allowed);
+    }
+
+    /// @notice Allow or disallow enclaves with `measurement` to sign results of `workloadId`.
+    ///         Disallowing takes effect at once for every record with that measurement.
+    function setMeasurement(bytes32 workloadId, bytes32 measurement, bool allowed) external onlyOwner {
+        if (measurementAllowed[workloadId][measurement] == allowed) return;
+        measurementAllowed[workloadId][measurement] = allowed;
+        if (allowed) allowedWorkloads[measurement]++;
+        else allowedWorkloads[measurement]--;
+        emit MeasurementSet(workloadId, measurement, allowed);
+    }
+
+    function _setVerifier(address v, bool allowed) private {
+        if (v == address(0)) revert ZeroAddress();
+        if (isVerifier[v] == allowed) return;
+        isVerifier[v] = allowed;
+        if (allowed) verifierCount++;
+        else verifierCount--;
+        emit VerifierSet(v, allowed);
+    }
+
+    function _setThreshold(uint256 t) private {
+        if (t == 0 || t > verifierCount) revert BadThreshold();
+        threshold = t;
+        emit ThresholdSet(t);
+    }
+
+    // ---- operators ----
+
+    function registerOperator() external payable {
+        Operator storage op = operators[msg.sender];
+        if (op.registered) revert AlreadyOperator();
+        if (msg.value < minBond) revert BondTooSmall();
+        op.registered = true;
+        op.bond = uint128(msg.value);
+        emit OperatorRegistered(msg.sender, msg.value);
+    }
+
+    function addBond() external payable {
+        Operator storage op = operators[msg.sender];
+        if (!op.registered) revert NotOperator();
+        op.bond += uint128(msg.value);
+        emit BondAdded(msg.sender, msg.value, op.bond);
+    }
+
+    /// @notice Start leaving: no new records from now; the bond stays slashable
+    ///         for `unbondDelay`, longer than any record it backs can live.
+    function requestUnbond() external {
+        Operator storage op = operators[msg.sender];
+        if (!op.registered) revert NotOperator();
+        if (op.unbondAt != 0) revert OperatorUnbonding();
+        op.unbondAt = uint64(block.timestamp) + unbondDelay;
+        emit UnbondRequested(msg.sender, op.unbondAt);
+    }
+
+    function withdrawBond() external {
+        Operator storage op = operators[msg.sender];
+        if (!op.registered) revert NotOperator();
+        if (op.unbondAt == 0 || block.timestamp < op.unbondAt) revert BondLocked();
+        uint256 amount = op.bond;
+        delete operators[msg.sender];
+        emit BondWithdrawn(msg.sender, amount);
+        _send(msg.sender, amount);
+    }
+
+    // ---- enclaves ----
+
+    /// @notice The EIP-712 digest a verifier signs for this approval.
+    function approvalDigest(Approval calldata a) public view returns (bytes32) {
+        return _digest(
+            keccak256(
+                abi.encode(
+                    APPROVAL_TYPEHASH,
+                    a.operator,
+                    a.teeType,
+                    a.measurement,
+                    a.signer,
+                    a.hpkeKey,
+                    a.epoch,
+                    a.expiry,
+                    a.evidenceDigest
+                )
+            )
+        );
+    }
+
+    /// @notice Register an enclave record. Called by its operator, with the
+    ///         approvals' signatures ordered by ascending verifier address.
+    function registerEnclave(Approval calldata a, bytes[] calldata sigs) external {
+        address[] memory approvers = _checkApproval(a, sigs);
+        _store(a, approvers);
+    }
+
+    /// @notice Register `a` as the next epoch of `previous` (same operator, TEE
+    ///         and measurement, a later epoch); `previous` keeps signing for at
+    ///         most `rotationGrace` more seconds.
+    function rotateEnclave(address previous, Approval calldata a, bytes[] calldata sigs) external {
+        Enclave storage p = records[previous];
+        if (p.status != Status.Active) revert UnknownEnclave(previous);
+        if (p.operator != a.operator || p.teeType != a.teeType || p.measurement != a.measurement || a.epoch <= p.epoch)
+        {
+            revert RotationMismatch();
+        }
+        address[] memory approvers = _checkApproval(a, sigs);
+        _store(a, approvers);
+        uint40 until = uint40(block.timestamp + rotationGrace);
+        if (until < p.expiry) p.expiry = until;
+        emit EnclaveRotated(previous, a.signer, a.epoch, p.expiry);
+    }
+
+    /// @notice Revoke a record: governance, or the record's own operator.
+    function revoke(address signer) external {
+        Enclave storage e = records[signer];
+        if (e.status == Status.None) revert UnknownEnclave(signer);
+        RevokeReason why;
+        if (msg.sender == owner) why = RevokeReason.Governance;
+        else if (msg.sender == e.operator) why = RevokeReason.Operator;
+        else revert NotYourEnclave();
+        if (e.status == Status.Revoked) return;
+        e.status = Status.Revoked;
+        emit EnclaveRevoked(signer, why);
+    }
+
+    /// @notice Called by the JobMarket once it has proven that `signer` signed two
+    ///         different results for one job: the record is revoked and the whole
+    ///         bond of its operator slashed, REPORTER_BPS of it to the reporter
+    ///         and the rest to governance.
+    function slash(address signer, address reporter) external {
+        if (msg.sender != market) revert NotMarket();
+        Enclave storage e = records[signer];
+        if (e.status == Status.None) revert UnknownEnclave(signer);
+        if (e.status != Status.Revoked) {
+            e.status = Status.Revoked;
+            emit EnclaveRevoked(signer, RevokeReason.Equivocation);
+        }
+        Operator storage op = operators[e.operator];
+        uint256 amount = op.bond;
+        op.bond = 0;
+        uint256 reward = amount * REPORTER_BPS / 10000;
+        credit[reporter] += reward;
+        credit[owner] += amount - reward;
+        emit OperatorSlashed(e.operator, signer, reporter, amount, reward);
+    }
+
+    /// @notice Withdraw slashed funds owed to the caller.
+    function withdraw() external {
+        uint256 amount = credit[msg.sender];
+        if (amount == 0) revert NothingToWithdraw();
+        credit[msg.sender] = 0;
+        emit Withdrawn(msg.sender, amount);
+        _send(msg.sender, amount);
+    }
+
+    // ---- views ----
+
+    function enclave(address signer) external view returns (Enclave memory) {
+        return records[signer];
+    }
+
+    /// @notice The operator behind `signer` if it may sign results of `workloadId`
+    ///         in `epoch` now; reverts naming the reason otherwise.
+    function checkSigner(address signer, bytes32 workloadId, uint32 epoch) external view returns (address) {
+        Enclave storage e = records[signer];
+        _checkActive(e, signer, epoch);
+        if (!measurementAllowed[workloadId][e.measurement]) revert MeasurementNotAllowed(e.measurement);
+        return e.operator;
+    }
+
+    /// @notice Like checkSigner, without a workload (batch roots name none).
+    function checkActive(address signer, uint32 epoch) external view returns (address) {
+        Enclave storage e = records[signer];
+        _checkActive(e, signer, epoch);
+        return e.operator;
+    }
+
+    function isRevoked(address signer) external view returns (bool) {
+        return records[signer].status == Status.Revoked;
+    }
+
+    // ---- internals ----
+
+    function _checkActive(Enclave storage e, address signer, uint32 epoch) private view {
+        if (e.status != Status.Active) {
+            if (e.status == Status.None) revert UnknownEnclave(signer);
+            revert EnclaveIsRevoked(signer);
+        }
+        if (block.timestamp >= e.expiry) revert EnclaveExpired(signer);
+        if (e.epoch != epoch) revert WrongEpoch(epoch, e.epoch);
+    }
+
+    function _checkApproval(Approval calldata a, bytes[] calldata sigs) private view returns (address[] memory) {
+        if (msg.sender != a.operator) revert NotYourEnclave();
+        Operator storage op = operators[a.operator];
+        if (!op.registered) revert NotOperator();
+        if (op.unbondAt != 0) revert OperatorUnbonding();
+        if (!teeAllowed[a.teeType]) revert TeeNotAllowed(a.teeType);
+        if (allowedWorkloads[a.measurement] == 0) revert MeasurementNotAllowed(a.measurement);
+        if (a.expiry <= block.timestamp || a.expiry > block.timestamp + maxLifetime) revert BadExpiry();
+        if (a.signer == address(0)) revert ZeroAddress();
+        if (records[a.signer].status != Status.None) revert SignerAlreadyRegistered(a.signer);
+        if (sigs.length < threshold) revert TooFewApprovals(sigs.length, threshold);
+        bytes32 digest = approvalDigest(a);
+        address[] memory approvers = new address[](sigs.length);
+        address last;
+        for (uint256 i = 0; i < sigs.length; i++) {
+            address v = _recover(digest, sigs[i]);
+            if (v <= last) revert ApproversNotAscending(); // distinct, cheaply
+            if (!isVerifier[v]) revert NotAVerifier(v);
+            approvers[i] = v;
+            last = v;
+        }
+        return approvers;
+    }
+
+    function _store(Approval calldata a, address[] memory approvers) private {
+        records[a.signer] = Enclave({
+            operator: a.operator,
+            expiry: uint40(a.expiry),
+            epoch: a.epoch,
+            teeType: a.teeType,
+            status: Status.Active,
+            measurement: a.measurement,
+            hpkeKey: a.hpkeKey,
+            evidenceDigest: a.evidenceDigest
+        });
+        emit EnclaveRegistered(
+            a.signer, a.operator, a.teeType, a.measurement, a.hpkeKey, a.epoch, a.expiry, a.evidenceDigest, approvers
+        );
+    }
+
+    function _send(address to, uint256 amount) private {
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert TransferFailed();
+    }
+}

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {Eip712} from "./lib/Eip712.sol";
+import {EnclaveRegistry} from "./EnclaveRegistry.sol";
+import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
+
+/// @title JobMarket
+/// @notice Jobs for Cloister enclaves and their exactly-once settlement (DESIGN.md §5).
+///
+///   jobId = keccak256(abi.encode(chainId, this, requester, clientNonce)): the
+///   client knows it before submitting and seals its inputs to it.
+///
+///   A result is EIP-712 typed data signed by an enclave's epoch signer, under
+///   this contract's domain ("Cloister", "1", chainId, this):
+///     Result(bytes32 jobId,bytes32 inputHash,bytes32 publicOutputHash,
+///            bytes32 privateOutputHash,bytes32 workloadId,bytes32 modelId,uint32 epoch)
+///   publicOutputHash = keccak256(public output); privateOutputHash =
+///   keccak256(keccak256(p_1) || ... || keccak256(p_n)); inputHash likewise over
+///   the input envelopes. It settles only if the signer is an active registry
+///   record allowed for the workload, in that epoch, and the job is open.
+///
+///   A batch is one signed `ResultBatch(bytes32 root,uint32 count,uint32 epoch)`
+///   over a Merkle tree whose leaves are the Results' EIP-712 struct hashes;
+///   inner nodes are keccak256 of the sorted pair. Posting the root alone costs
+///   one storage write; each job then settles with its proof, in the same
+///   transaction (`settleBatch`) or later (`settleFromRoot`).
+contract JobMarket is Eip712 {
+    bytes32 public constant RESULT_TYPEHASH = keccak256(
+        "Result(bytes32 jobId,bytes32 inputHash,bytes32 publicOutputHash,bytes32 privateOutputHash,bytes32 workloadId,bytes32 modelId,uint32 epoch)"
+    );
+    bytes32 public constant BATCH_TYPEHASH = keccak256("ResultBatch(bytes32 root,uint32 count,uint32 epoch)");
+
+    enum State {
+        None,
+        Open,
+        Settled,
+        Refunded,
+        Paid
+    }
+
+    /// Two slots: the first is written at submission, the second at every
+    /// state change; `spec` commits to what the result must match.
+    struct Job {
+        address requester;
+        uint96 fee;
+        State state;
+        uint40 deadline;
+        uint40 settledAt;
+        address signer;
+        bytes32 spec; // keccak256(abi.encode(workloadId, modelId, inputHash, consumer))
+    }
+
+    struct JobRequest {
+        bytes32 workloadId;
+        bytes32 modelId;
+        bytes32 inputHash;
+        address consumer; // 0: none
+        uint40 deadline;
+        uint256 clientNonce;
+        address[] recipients; // who may open private outputs (informational)
+        bytes[] inputs; // request envelopes, or empty with inputRef
+        string inputRef; // off-chain reference when inputs are not on chain
+    }
+
+    /// What a settlement carries; the contract hashes the outputs itself.
+    struct Settlement {
+        bytes32 jobId;
+        bytes32 inputHash;
+        bytes32 workloadId;
+        bytes32 modelId;
+        uint32 epoch;
+        address consumer;
+        bytes publicOutput;
+        bytes[] privateOutputs;
+    }
+
+    /// A result statement as signed, for equivocation reports.
+    struct Statement {
+        bytes32 jobId;
+        bytes32 inputHash;
+        bytes32 publicOutputHash;
+        bytes32 privateOutputHash;
+        bytes32 workloadId;
+        bytes32 modelId;
+        uint32 epoch;
+    }
+
+    struct Root {
+        address signer;
+        uint32 epoch;
+        uint32 count;
+    }
+
+    EnclaveRegistry public immutable registry;
+    uint64 public immutable challengeWindow;
+    uint64 public immutable maxDeadline;
+    uint32 public constant CALLBACK_GAS = 200_000;
+
+    mapping(bytes32 => Job) internal jobs;
+    mapping(bytes32 => Root) public roots;
+    mapping(address => uint256) public credit;
+
+    event JobSubmitted(
+        bytes32 indexed jobId,
+        address indexed requester,
+        bytes32 indexed workloadId,
+        bytes32 modelId,
+        bytes32 inputHash,
+        address consumer,
+        uint256 fee,
+        uint40 deadline,
+        address[] recipients,
+        bytes[] inputs,
+        string inputRef
+    );
+    event JobSettled(
+        bytes32 indexed jobId,
+        address indexed signer,
+        bytes32 publicOutputHash,
+        bytes32 privateOutputHash,
+        bytes publicOutput,
+        bytes[] privateOutputs
+    );
+    event BatchRootPosted(bytes32 indexed root, address indexed signer, uint32 count, uint32 epoch);
+    event CallbackFailed(bytes32 indexed jobId, address indexed consumer);
+    event JobRefunded(bytes32 indexed jobId, address indexed requester, uint256 fee);
+    event FeeReleased(bytes32 indexed jobId, address indexed to, uint256 fee);
+    event EquivocationReported(bytes32 indexed jobId, address indexed signer, address indexed reporter);
+    event Withdrawn(address indexed to, uint256 amount);
+
+    error JobExists(bytes32 jobId);
+    error UnknownJob(bytes32 jobId);
+    error NotOpen(bytes32 jobId, State state);
+    error DeadlinePassed(bytes32 jobId);
+    error DeadlineNotPassed(bytes32 jobId);
+    error BadDeadline();
+    error FeeTooLarge();
+    error InputHashMismatch();
+    error SpecMismatch(bytes32 jobId);
+    error NotSettled(bytes32 jobId);
+    error ChallengeWindowOpen(bytes32 jobId);
+    error UnknownRoot(bytes32 root);
+    error RootExists(bytes32 root);
+    error BadProof(bytes32 jobId);
+    error LengthMismatch();
+    error NotEquivocation();
+    error InsufficientGasForCallback();
+    error NothingToWithdraw();
+    error TransferFailed();
+
+    constructor(EnclaveRegistry registry_, uint64 challengeWindow_, uint64 maxDeadline_) {
+        registry = registry_;
+        challengeWindow = challengeWindow_;
+        maxDeadline = maxDeadline_;
+    }
+
+    // ---- submission ----
+
+    function jobIdFor(address requester, uint256 clientNonce) public view returns (bytes32) {
+        return keccak256(abi.encode(block.chainid, address(this), requester, clientNonce));
+    }
+
+    /// @notice Submit a job; msg.value is its fee, held until settlement (then
+    ///         released to the operator after the challenge window) or refunded
+    ///         after the deadline.
+    function submitJob(JobRequest calldata r) external payable returns (bytes32 jobId) {
+        jobId = jobIdFor(msg.sender, r.clientNonce);
+        if (jobs[jobId].state != State.None) revert JobExists(jobId);
+        if (r.deadline <= block.timestamp || r.deadline > block.timestamp + maxDeadline) revert BadDeadline();
+        if (msg.value > type(uint96).max) revert FeeTooLarge();
+        if (r.inputs.length != 0 && hashList(r.inputs) != r.inputHash) revert InputHashMismatch();
+        jobs[jobId] = Job({
+            requester: msg.sender,
+            fee: uint96(msg.value),
+            state: State.Open,
+            deadline: r.deadline,
+            settledAt: 0,
+            signer: address(0),
+            spec: keccak256(abi.encode(r.workloadId, r.modelId, r.inputHash, r.consumer))
+        });
+        emit JobSubmitted(
+            jobId,
+            msg.sender,
+            r.workloadId,
+            r.modelId,
+            r.inputHash,
+            r.consumer,
+            msg.value,
+            r.deadline,
+            r.recipients,
+            r.inputs,
+            r.inputRef
+        );
+    }
+
+    // ---- settlement ----
+
+    /// @notice Settle one job with its enclave-signed result.
+    function settle(Settlement calldata s, bytes calldata sig) external {
+        (bytes32 structHash, bytes32 pubHash, bytes32 privHash) = _resultHash(s);
+        address signer = _recover(_digest(structHash), sig);
+        registry.checkSigner(signer, s.workloadId, s.epoch);
+        _settle(s, signer, pubHash, privHash, true);
+    }
+
+    /// @notice Post a signed batch root; jobs in it settle with their proofs.
+    function postRoot(bytes32 root, uint32 count, uint32 epoch, bytes calldata sig) public returns (address signer) {
+        if (roots[root].signer != address(0)) revert RootExists(root);
+        signer = _recover(batchDigest(root, count, epoch), sig);
+        registry.checkActive(signer, epoch);
+        roots[root] = Root(signer, epoch, count);
+        emit BatchRootPosted(root, signer, count, epoch);
+    }
+
+    /// @notice Settle one job of a posted batch root.
+    function settleFromRoot(bytes32 root, Settlement calldata s, bytes32[] calldata proof) external {
+        _settleProven(root, roots[root], s, proof, true);
+    }
+
+    /// @notice Post a root and settle the given jobs of it, each with its proof.
+    ///         Jobs no longer open are skipped, so a retried batch is harmless.
+    function settleBatch(
+        bytes32 root,
+        uint32 count,
+        uint32 epoch,
+        bytes calldata sig,
+        Settlement[] calldata s,
+        bytes32[][] calldata proofs
+    ) external returns (uint256 settled) {
+        if (s.length != proofs.length) revert LengthMismatch();
+        Root memory r = roots[root];
+        if (r.signer == address(0)) {
+            postRoot(root, count, epoch, sig);
+            r = roots[root];
+        }
+        for (uint256 i = 0; i < s.length; i++) {
+            if (_settleProven(root, r, s[i], proofs[i], false)) settled++;
+        }
+    }
+
+    function _settleProven(bytes32 root, Root memory r, Settlement calldata s, bytes32[] calldata proof, bool strict)
+        private
+        returns (bool)
+    {
+        if (r.signer == address(0)) revert UnknownRoot(root);
+        (bytes32 leaf, bytes32 pubHash, bytes32 privHash) = _resultHash(s);
+        if (s.epoch != r.epoch || !_verify(proof, root, leaf)) revert BadProof(s.jobId);
+        registry.checkSigner(r.signer, s.workloadId, s.epoch);
+        return _settle(s, r.signer, pubHash, privHash, strict);
+    }
+
+    function _settle(Settlement calldata s, address signer, bytes32 pubHash, bytes32 privHash, bool strict)
+        private
+        returns (bool)
+    {
+        Job storage j = jobs[s.jobId];
+        State st = j.state;
+        if (st != State.Open) {
+            if (!strict && st != State.None) return false;
+            if (st == State.None) revert UnknownJob(s.jobId);
+            revert NotOpen(s.jobId, st);
+        }
+        if (block.timestamp > j.deadline) revert DeadlinePassed(s.jobId);
+        if (j.spec != keccak256(abi.encode(s.workloadId, s.modelId, s.inputHash, s.consumer))) {
+            revert SpecMismatch(s.jobId);
+        }
+        j.state = State.Settled;
+        j.settledAt = uint40(block.timestamp);
+        j.signer = signer;
+        emit JobSettled(s.jobId, signer, pubHash, privHash, s.publicOutput, s.privateOutputs);
+        if (s.consumer != address(0)) _callback(s, j.requester);
+        return true;
+    }
+
+    /// The consumer gets CALLBACK_GAS; whatever it does, settlement stands.
+    /// Its return data is never copied (no return-data bomb).
+    function _callback(Settlement calldata s, address requester) private {
+        // 63/64 rule: make sure the consumer really gets its budget, so a
+        // settler cannot starve the callback on purpose.
+        if (gasleft() < uint256(CALLBACK_GAS) * 64 / 63 + 5000) revert InsufficientGasForCallback();
+        bytes memory data =
+            abi.encodeCall(IResultConsumer.onResult, (s.jobId, requester, s.workloadId, s.modelId, s.publicOutput));
+        address c = s.consumer;
+        bool ok;
+        assembly ("memory-safe") {
+            ok := call(CALLBACK_GAS, c, 0, add(data, 0x20), mload(data), 0, 0)
+        }
+        if (!ok) emit CallbackFailed(s.jobId, c);
+    }
+
+    // ---- fees and refunds ----
+
+    /// @notice After the deadline, an open job's fee goes back to its requester.
+    function refund(bytes32 jobId) external {
+        Job storage j = jobs[jobId];
+        if (j.state != State.Open) revert NotOpen(jobId, j.state);
+        if (block.timestamp <= j.deadline) revert DeadlineNotPassed(jobId);
+        j.state = State.Refunded;
+        credit[j.requester] += j.fee;
+        emit JobRefunded(jobId, j.requester, j.fee);
+    }
+
+    /// @notice After the challenge window, a settled job's fee goes to the
+    ///         enclave's operator, or back to the requester if the enclave has
+    ///         been revoked since.
+    function releaseFee(bytes32 jobId) external {
+        Job storage j = jobs[jobId];
+        if (j.state != State.Settled) revert NotSettled(jobId);
+        if (block.timestamp < uint256(j.settledAt) + challengeWindow) revert ChallengeWindowOpen(jobId);
+        address to;
+        if (registry.isRevoked(j.signer)) {
+            j.state = State.Refunded;
+            to = j.requester;
+        } else {
+            j.state = State.Paid;
+            to = registry.enclave(j.signer).operator;
+        }
+        credit[to] += j.fee;
+        emit FeeReleased(jobId, to, j.fee);
+    }
+
+    function withdraw() external {
+        uint256 amount = credit[msg.sender];
+        if (amount == 0) revert NothingToWithdraw();
+        credit[msg.sender] = 0;
+        emit Withdrawn(msg.sender, amount);
+        (bool ok,) = msg.sender.call{value: amount}("");
+        if (!ok) revert TransferFailed();
+    }
+
+    // ---- equivocation ----
+
+    /// @notice Anyone holding two different results for one job, both signed by
+    ///         one enclave, gets the enclave revoked and its operator slashed.
+    function reportEquivocation(Statement calldata a, bytes calldata sigA, Statement calldata b, bytes calldata sigB)
+        external
+    {
+        bytes32 ha = statementHash(a);
+        bytes32 hb = statementHash(b);
+        if (a.jobId != b.jobId || ha == hb) revert NotEquivocation();
+        address signer = _recover(_digest(ha), sigA);
+        if (_recover(_digest(hb), sigB) != signer) revert NotEquivocation();
+        emit EquivocationReported(a.jobId, signer, msg.sender);
+        registry.slash(signer, msg.sender);
+    }
+
+    // ---- views and hashing ----
+
+    function job(bytes32 jobId) external view returns (Job memory) {
+        return jobs[jobId];
+    }
+
+    function statementHash(Statement calldata t) public pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                RESULT_TYPEHASH,
+                t.jobId,
+                t.inputHash,
+                t.publicOutputHash,
+                t.privateOutputHash,
+                t.workloadId,
+                t.modelId,
+                t.epoch
+            )
+        );
+    }
+
+    /// @notice The EIP-712 digest an enclave signs for a statement.
+    function resultDigest(Statement calldata t) external view returns (bytes32) {
+        return _digest(statementHash(t));
+    }
+
+    function batchDigest(bytes32 root, uint32 count, uint32 epoch) public view returns (bytes32) {
+        return _digest(keccak256(abi.encode(BATCH_TYPEHASH, root, count, epoch)));
+    }
+
+    /// @notice keccak256 over the keccak256 of each item.
+    function hashList(bytes[] calldata items) public pure returns (bytes32) {
+        bytes memory cat = new bytes(items.length * 32);
+        for (uint256 i = 0; i < items.length; i++) {
+            bytes32 h = keccak256(items[i]);
+            assembly ("memory-safe") {
+                mstore(add(add(cat, 0x20), mul(i, 0x20)), h)
+            }
+        }
+        return keccak256(cat);
+    }
+
+    function _resultHash(Settlement calldata s) private pure returns (bytes32 h, bytes32 pubHash, bytes32 privHash) {
+        pubHash = keccak256(s.publicOutput);
+        privHash = hashList(s.privateOutputs);
+        h = keccak256(
+            abi.encode(RESULT_TYPEHASH, s.jobId, s.inputHash, pubHash, privHash, s.workloadId, s.modelId, s.epoch)
+        );
+    }
+
+    function _verify(bytes32[] calldata proof, bytes32 root, bytes32 leaf) private pure returns (bool) {
+        bytes32 h = leaf;
+        for (uint256 i = 0; i < proof.length; i++) {
+            bytes32 p = proof[i];
+            h = h < p ? keccak256(abi.encode(h, p)) : keccak256(abi.encode(p, h));
+        }
+        return h == root;
+    }
+}

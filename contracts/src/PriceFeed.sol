@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {AggregatorV3Interface} from "./interfaces/AggregatorV3Interface.sol";
+import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
+
+/// @title PriceFeed
+/// @notice A Chainlink-compatible price feed whose rounds are enclave-signed
+///         oracle results (median or TWAP over hidden sources, docs/formats.md
+///         §5.3). Only jobs submitted by an allowed updater with this feed's
+///         oracle config (modelId) make rounds: anyone can name a consumer, so
+///         the requester and the config are what make a result this feed's.
+contract PriceFeed is AggregatorV3Interface, IResultConsumer {
+    bytes32 public constant ORACLE_WORKLOAD = keccak256("oracle");
+
+    struct Round {
+        int64 answer;
+        uint64 startedAt; // the observations' as_of
+        uint64 updatedAt; // when the result settled
+    }
+
+    address public immutable market;
+    bytes32 public immutable modelId;
+    uint8 public immutable override decimals;
+    address public owner;
+    string public override description;
+    uint80 public latestRound;
+    mapping(uint80 => Round) internal rounds;
+    mapping(address => bool) public isUpdater;
+
+    event UpdaterSet(address indexed updater, bool allowed);
+    event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt);
+    event NewRound(uint256 indexed roundId, address indexed startedBy, uint256 startedAt);
+
+    error NotOwner();
+    error NotMarket();
+    error NotOurJob();
+    error BadOutput();
+    error Stale();
+    error NoDataPresent();
+
+    constructor(address market_, address owner_, bytes32 modelId_, uint8 decimals_, string memory description_) {
+        market = market_;
+        owner = owner_;
+        modelId = modelId_;
+        decimals = decimals_;
+        description = description_;
+    }
+
+    function setUpdater(address updater, bool allowed) external {
+        if (msg.sender != owner) revert NotOwner();
+        isUpdater[updater] = allowed;
+        emit UpdaterSet(updater, allowed);
+    }
+
+    function version() external pure override returns (uint256) {
+        return 1;
+    }
+
+    /// @inheritdoc IResultConsumer
+    function onResult(bytes32, address requester, bytes32 workloadId, bytes32 model, bytes calldata out) external {
+        if (msg.sender != market) revert NotMarket();
+        if (!isUpdater[requester] || workloadId != ORACLE_WORKLOAD || model != modelId) revert NotOurJob();
+        // u8 version=1 | u8 mode | i64 value | u16 used | u16 rejected | u64 as_of
+        if (out.length != 22 || out[0] != 0x01) revert BadOutput();
+        int64 value = int64(uint64(bytes8(out[2:10])));
+        uint64 asOf = uint64(bytes8(out[14:22]));
+        if (latestRound != 0 && asOf <= rounds[latestRound].startedAt) revert Stale();
+        uint80 id = ++latestRound;
+        rounds[id] = Round(value, asOf, uint64(block.timestamp));
+        emit NewRound(id, requester, asOf);
+        emit AnswerUpdated(value, id, block.timestamp);
+    }
+
+    function getRoundData(uint80 roundId)
+        public
+        view
+        override
+        returns (uint80, int256, uint256, uint256, uint80)
+    {
+        Round memory r = rounds[roundId];
+        if (r.updatedAt == 0) revert NoDataPresent();
+        return (roundId, r.answer, r.startedAt, r.updatedAt, roundId);
+    }
+
+    function latestRoundData() external view override returns (uint80, int256, uint256, uint256, uint80) {
+        return getRoundData(latestRound);
+    }
+}

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {JobMarket} from "./JobMarket.sol";
+import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
+
+/// @title SealedBidAuction
+/// @notice Sealed-bid auctions decided by a Cloister enclave. Bidders deposit
+///         at least their bid and post their bid sealed to the enclave (an HPKE
+///         request envelope bound to the auction's job id, which is known from
+///         the start: `market.jobIdFor(this, auctionId)`). After bidding closes
+///         anyone submits the job; the enclave's public output names the price
+///         and the position of the winning envelope (docs/formats.md §5.1).
+///         The depositor of that envelope pays the price from its deposit; the
+///         others take their deposits back. Nobody, the seller included, sees a
+///         losing bid.
+contract SealedBidAuction is IResultConsumer {
+    bytes32 public constant AUCTION_WORKLOAD = keccak256("auction");
+    uint256 public constant MAX_BIDDERS = 256;
+
+    enum Phase {
+        None,
+        Bidding,
+        Submitted,
+        Sold,
+        Unsold
+    }
+
+    struct Auction {
+        address seller;
+        uint40 biddingEnds;
+        uint40 settleBy;
+        Phase phase;
+        uint96 fee;
+        bytes32 jobId;
+        bytes32 modelId; // keccak256(config)
+        address winner;
+        uint256 price;
+        uint256 minDeposit;
+        address[] bidders;
+    }
+
+    JobMarket public immutable market;
+    uint256 public auctionCount;
+    mapping(uint256 => Auction) internal auctions;
+    mapping(bytes32 jobId => uint256) public auctionOfJob;
+    mapping(uint256 => mapping(address => uint256)) public deposit;
+    mapping(uint256 => mapping(address => bytes)) internal sealedBid;
+    mapping(bytes32 => bool) internal envelopeSeen;
+    mapping(address => uint256) public credit;
+
+    event AuctionCreated(
+        uint256 indexed auctionId, address indexed seller, bytes32 jobId, bytes config, uint40 biddingEnds, uint256 minDeposit
+    );
+    event BidPlaced(uint256 indexed auctionId, address indexed bidder, uint256 deposit, bytes envelope);
+    event AuctionSubmitted(uint256 indexed auctionId, bytes32 indexed jobId, uint256 bids);
+    event AuctionDecided(uint256 indexed auctionId, bool sold, address winner, uint256 price);
+    event Withdrawn(address indexed to, uint256 amount);
+
+    error UnknownAuction(uint256 auctionId);
+    error WrongPhase(uint256 auctionId, Phase phase);
+    error BiddingClosed();
+    error BiddingOpen();
+    error DepositTooSmall();
+    error AlreadyBid();
+    error TooManyBidders();
+    error DuplicateEnvelope();
+    error NoBids();
+    error NotMarket();
+    error NotOurJob();
+    error BadOutput();
+    error NothingToWithdraw();
+    error TransferFailed();
+
+    constructor(JobMarket market_) {
+        market = market_;
+    }
+
+    /// @notice Open an auction; msg.value pays the enclave job's fee.
+    /// @param config the auction workload's config (docs/formats.md §5.1)
+    function create(bytes calldata config, uint40 biddingEnds, uint40 settleBy, uint256 minDeposit)
+        external
+        payable
+        returns (uint256 id, bytes32 jobId)
+    {
+        if (biddingEnds <= block.timestamp || settleBy <= biddingEnds) revert BiddingClosed();
+        id = ++auctionCount;
+        jobId = market.jobIdFor(address(this), id);
+        Auction storage a = auctions[id];
+        a.seller = msg.sender;
+        a.biddingEnds = biddingEnds;
+        a.settleBy = settleBy;
+        a.phase = Phase.Bidding;
+        a.fee = uint96(msg.value);
+        a.jobId = jobId;
+        a.modelId = keccak256(config);
+        a.minDeposit = minDeposit;
+        auctionOfJob[jobId] = id;
+        emit AuctionCreated(id, msg.sender, jobId, config, biddingEnds, minDeposit);
+    }
+
+    /// @notice Bid: deposit at least your bid (a winner whose deposit is short
+    ///         pays nothing and the auction ends unsold) with the sealed bid.
+    function bid(uint256 id, bytes calldata envelope) external payable {
+        Auction storage a = _get(id);
+        if (a.phase != Phase.Bidding) revert WrongPhase(id, a.phase);
+        if (block.timestamp >= a.biddingEnds) revert BiddingClosed();
+        if (msg.value < a.minDeposit || msg.value == 0) revert DepositTooSmall();
+        if (deposit[id][msg.sender] != 0) revert AlreadyBid();
+        if (a.bidders.length >= MAX_BIDDERS) revert TooManyBidders();
+        bytes32 h = keccak256(envelope);
+        if (envelopeSeen[h]) revert DuplicateEnvelope(); // a copied envelope would fail the whole job
+        envelopeSeen[h] = true;
+        deposit[id][msg.sender] = msg.value;
+        sealedBid[id][msg.sender] = envelope;
+        a.bidders.push(msg.sender);
+        emit BidPlaced(id, msg.sender, msg.value, envelope);
+    }
+
+    /// @notice After bidding closes, submit the auction's job to the market.
+    function submit(uint256 id) external {
+        Auction storage a = _get(id);
+        if (a.phase != Phase.Bidding) revert WrongPhase(id, a.phase);
+        if (block.timestamp < a.biddingEnds) revert BiddingOpen();
+        uint256 n = a.bidders.length;
+        if (n == 0) {
+            a.phase = Phase.Unsold;
+            credit[a.seller] += a.fee;
+            emit AuctionDecided(id, false, address(0), 0);
+            return;
+        }
+        bytes[] memory inputs = new bytes[](n);
+        for (uint256 i = 0; i < n; i++) {
+            inputs[i] = sealedBid[id][a.bidders[i]];
+        }
+        a.phase = Phase.Submitted;
+        JobMarket.JobRequest memory r = JobMarket.JobRequest({
+            workloadId: AUCTION_WORKLOAD,
+            modelId: a.modelId,
+            inputHash: _hashList(inputs),
+            consumer: address(this),
+            deadline: a.settleBy,
+            clientNonce: id,
+            recipients: a.bidders,
+            inputs: inputs,
+            inputRef: ""
+        });
+        market.submitJob{value: a.fee}(r);
+        emit AuctionSubmitted(id, a.jobId, n);
+    }
+
+    /// @inheritdoc IResultConsumer
+    function onResult(bytes32 jobId, address requester, bytes32 workloadId, bytes32 modelId, bytes calldata out)
+        external
+    {
+        if (msg.sender != address(market)) revert NotMarket();
+        uint256 id = auctionOfJob[jobId];
+        Auction storage a = auctions[id];
+        if (requester != address(this) || id == 0 || workloadId != AUCTION_WORKLOAD || modelId != a.modelId) {
+            revert NotOurJob();
+        }
+        if (a.phase != Phase.Submitted) revert WrongPhase(id, a.phase);
+        // u8 version=1 | u8 sold | u16 bids | winner[20] | price u256 | u16 winner_index
+        if (out.length != 58 || out[0] != 0x01) revert BadOutput();
+        bool sold = out[1] == 0x01;
+        uint256 nbids = uint16(bytes2(out[2:4]));
+        uint256 price = uint256(bytes32(out[24:56]));
+        uint256 index = uint16(bytes2(out[56:58]));
+        if (nbids != a.bidders.length || (sold && index >= nbids)) revert BadOutput();
+        if (sold) {
+            address winner = a.bidders[index];
+            if (deposit[id][winner] >= price) {
+                a.phase = Phase.Sold;
+                a.winner = winner;
+                a.price = price;
+                deposit[id][winner] -= price;
+                credit[a.seller] += price;
+                emit AuctionDecided(id, true, winner, price);
+                return;
+            }
+        }
+        a.phase = Phase.Unsold;
+        emit AuctionDecided(id, false, address(0), 0);
+    }
+
+    /// @notice Take back what is left of your deposit once the auction is decided,
+    ///         or after its settlement deadline if the enclave never answered.
+    function reclaim(uint256 id) external {
+        Auction storage a = _get(id);
+        bool decided = a.phase == Phase.Sold || a.phase == Phase.Unsold;
+        if (!decided && !(a.phase == Phase.Submitted && block.timestamp > a.settleBy)) revert WrongPhase(id, a.phase);
+        uint256 amount = deposit[id][msg.sender];
+        if (amount == 0) revert NothingToWithdraw();
+        deposit[id][msg.sender] = 0;
+        credit[msg.sender] += amount;
+    }
+
+    function withdraw() external {
+        uint256 amount = credit[msg.sender];
+        if (amount == 0) revert NothingToWithdraw();
+        credit[msg.sender] = 0;
+        emit Withdrawn(msg.sender, amount);
+        (bool ok,) = msg.sender.call{value: amount}("");
+        if (!ok) revert TransferFailed();
+    }
+
+    /// The market refunds an unanswered job's fee to this contract; it belongs to the seller.
+    function reclaimFee(uint256 id) external {
+        Auction storage a = _get(id);
+        if (a.phase != Phase.Submitted || block.timestamp <= a.settleBy) revert WrongPhase(id, a.phase);
+        a.phase = Phase.Unsold;
+        uint256 before = address(this).balance;
+        market.refund(a.jobId);
+        market.withdraw();
+        credit[a.seller] += address(this).balance - before;
+        emit AuctionDecided(id, false, address(0), 0);
+    }
+
+    receive() external payable {
+        if (msg.sender != address(market)) revert NotMarket();
+    }
+
+    function auction(uint256 id) external view returns (Auction memory) {
+        return auctions[id];
+    }
+
+    function _get(uint256 id) private view returns (Auction storage a) {
+        a = auctions[id];
+        if (a.phase == Phase.None) revert UnknownAuction(id);
+    }
+
+    function _hashList(bytes[] memory items) private pure returns (bytes32) {
+        bytes memory cat = new bytes(items.length * 32);
+        for (uint256 i = 0; i < items.length; i++) {
+            bytes32 h = keccak256(items[i]);
+            assembly ("memory-safe") {
+                mstore(add(add(cat, 0x20), mul(i, 0x20)), h)
+            }
+        }
+        return keccak256(cat);
+    }
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+/// @notice The forge cheatcodes these tests use (a subset of forge's Vm
+///         interface; written here so the tests need no library download).
+interface Vm {
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
+    function addr(uint256 privateKey) external pure returns (address);
+    function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
+    function prank(address sender) external;
+    function startPrank(address sender) external;
+    function stopPrank() external;
+    function deal(address who, uint256 balance) external;
+    function warp(uint256 timestamp) external;
+    function chainId(uint256 id) external;
+    function expectRevert(bytes4 selector) external;
+    function expectRevert(bytes calldata revertData) external;
+    function expectRevert() external;
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory);
+    function assume(bool condition) external pure;
+    function etch(address target, bytes calldata code) external;
+    function assertEq(uint256 a, uint256 b, string calldata err) external pure;
+    function assertEq(int256 a, int256 b, string calldata err) external pure;
+    function assertEq(address a, address b, string calldata err) external pure;
+    function assertEq(bytes32 a, bytes32 b, string calldata err) external pure;
+    function assertEq(bool a, bool b, string calldata err) external pure;
+    function assertTrue(bool c, string calldata err) external pure;
+    function assertFalse(bool c, string calldata err) external pure;
+    function lastCallGas() external view returns (Gas memory);
+
+    struct Gas {
+        uint64 gasLimit;
+        uint64 gasTotalUsed;
+        uint64 gasMemoryUsed;
+        int64 gasRefunded;
+        uint64 gasRemaining;
+    }
+}
+
+abstract contract TestBase {
+    Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+    bool public IS_TEST = true;
+
+    /// secp256k1 group order
+    uint256 internal constant N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141;
+
+    function sig65(uint256 pk, bytes32 digest) internal pure returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(pk, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    /// The same signature with s' = n - s and v flipped: valid for ecrecover, malleable.
+    function highS(bytes memory sig) internal pure returns (bytes memory) {
+        bytes32 r;
+        bytes32 s;
+        uint8 v;
+        assembly {
+            r := mload(add(sig, 0x20))
+            s := mload(add(sig, 0x40))
+            v := byte(0, mload(add(sig, 0x60)))
+        }
+        return abi.encodePacked(r, bytes32(N - uint256(s)), v == 27 ? uint8(28) : uint8(27));
+    }
+
+    function bound(uint256 x, uint256 lo, uint256 hi) internal pure returns (uint256) {
+        return lo + x % (hi - lo + 1);
+    }
+}
