@@ -15,7 +15,7 @@ help:
 	@echo "make test     install, build, run every test (normal + ASan/UBSan build)"
 	@echo "make bench    run the benchmarks (figures go to docs/BENCHMARKS.md)"
 	@echo "make fuzz     run each libFuzzer harness for FUZZ_SECONDS (default 60)"
-	@echo "make format   clang-format the C sources"
+	@echo "make format   clang-format the C sources, forge fmt the Solidity ones"
 
 deps:
 	@bash scripts/deps.sh
@@ -33,6 +33,8 @@ test: build build-asan
 	@echo "== tests under AddressSanitizer + UndefinedBehaviorSanitizer =="
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j$(JOBS)
+	@echo "== contracts: forge unit and fuzz tests, gas report =="
+	@bash scripts/forge.sh
 	@echo "== tests (release build) =="
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 
@@ -53,6 +55,7 @@ fuzz: deps
 
 format:
 	@clang-format -i $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
+	@bash scripts/forge.sh fmt
 
 format-check:
 	@clang-format --dry-run --Werror $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')

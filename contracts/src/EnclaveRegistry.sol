@@ -163,7 +163,9 @@ contract EnclaveRegistry is Eip712 {
         if (owner_ == address(0)) revert ZeroAddress();
         owner = owner_;
         emit OwnershipTransferred(address(0), owner_);
-        for (uint256 i = 0; i < verifiers.length; i++) _setVerifier(verifiers[i], true);
+        for (uint256 i = 0; i < verifiers.length; i++) {
+            _setVerifier(verifiers[i], true);
+        }
         _setThreshold(threshold_);
         minBond = minBond_;
         maxLifetime = maxLifetime_;

@@ -72,12 +72,7 @@ contract PriceFeed is AggregatorV3Interface, IResultConsumer {
         emit AnswerUpdated(value, id, block.timestamp);
     }
 
-    function getRoundData(uint80 roundId)
-        public
-        view
-        override
-        returns (uint80, int256, uint256, uint256, uint80)
-    {
+    function getRoundData(uint80 roundId) public view override returns (uint80, int256, uint256, uint256, uint80) {
         Round memory r = rounds[roundId];
         if (r.updatedAt == 0) revert NoDataPresent();
         return (roundId, r.answer, r.startedAt, r.updatedAt, roundId);

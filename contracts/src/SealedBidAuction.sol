@@ -50,7 +50,12 @@ contract SealedBidAuction is IResultConsumer {
     mapping(address => uint256) public credit;
 
     event AuctionCreated(
-        uint256 indexed auctionId, address indexed seller, bytes32 jobId, bytes config, uint40 biddingEnds, uint256 minDeposit
+        uint256 indexed auctionId,
+        address indexed seller,
+        bytes32 jobId,
+        bytes config,
+        uint40 biddingEnds,
+        uint256 minDeposit
     );
     event BidPlaced(uint256 indexed auctionId, address indexed bidder, uint256 deposit, bytes envelope);
     event AuctionSubmitted(uint256 indexed auctionId, bytes32 indexed jobId, uint256 bids);

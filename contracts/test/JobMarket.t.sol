@@ -62,7 +62,8 @@ contract ReentrantConsumer is IResultConsumer {
 }
 
 contract JobMarketTest is Fixture {
-    bytes internal constant PUB = hex"0101000302020202020202020202020202020202020202020000000000000000000000000000000000000000000000000000000000000002bc0001";
+    bytes internal constant PUB =
+        hex"0101000302020202020202020202020202020202020202020000000000000000000000000000000000000000000000000000000000000002bc0001";
 
     // ---- submission ----
 
@@ -365,7 +366,9 @@ contract JobMarketTest is Fixture {
 
     function _push(bytes32[] memory a, bytes32 x) private pure returns (bytes32[] memory b) {
         b = new bytes32[](a.length + 1);
-        for (uint256 i = 0; i < a.length; i++) b[i] = a[i];
+        for (uint256 i = 0; i < a.length; i++) {
+            b[i] = a[i];
+        }
         b[a.length] = x;
     }
 
@@ -457,7 +460,9 @@ contract JobMarketTest is Fixture {
         (bytes32 id, JobMarket.JobRequest memory r) = submit(uint256(salt), address(c));
         JobMarket.Settlement memory s = settlement(id, r, pub);
         s.privateOutputs = new bytes[](nPriv % 9);
-        for (uint256 i = 0; i < s.privateOutputs.length; i++) s.privateOutputs[i] = abi.encode(salt, i);
+        for (uint256 i = 0; i < s.privateOutputs.length; i++) {
+            s.privateOutputs[i] = abi.encode(salt, i);
+        }
         market.settle(s, signResult(enclaveKey, s));
         vm.assertEq(keccak256(c.lastOutput()), keccak256(pub), "output delivered");
     }

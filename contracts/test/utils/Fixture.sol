@@ -15,7 +15,7 @@ abstract contract Fixture is TestBase {
     address internal gov = address(0x60);
     uint256[3] internal verifierKeys = [uint256(0xA11CE), 0xB0B, 0xCA7];
     address[] internal verifiers;
-    address internal operator = address(0x0F);
+    address internal operator = address(0x09E7A702);
     uint256 internal enclaveKey = 0xE1;
     address internal enclaveSigner;
     address internal requester = address(0x7E57);
@@ -32,7 +32,9 @@ abstract contract Fixture is TestBase {
 
     function setUp() public virtual {
         vm.warp(T0);
-        for (uint256 i = 0; i < 3; i++) verifiers.push(vm.addr(verifierKeys[i]));
+        for (uint256 i = 0; i < 3; i++) {
+            verifiers.push(vm.addr(verifierKeys[i]));
+        }
         reg = new EnclaveRegistry(gov, verifiers, 2, 1 ether, LIFETIME, GRACE);
         market = new JobMarket(reg, WINDOW, 30 days);
         vm.startPrank(gov);
@@ -70,14 +72,18 @@ abstract contract Fixture is TestBase {
     {
         bytes32 d = reg.approvalDigest(a);
         uint256[] memory keys = new uint256[](who.length);
-        for (uint256 i = 0; i < who.length; i++) keys[i] = verifierKeys[who[i]];
+        for (uint256 i = 0; i < who.length; i++) {
+            keys[i] = verifierKeys[who[i]];
+        }
         for (uint256 i = 0; i < keys.length; i++) {
             for (uint256 j = i + 1; j < keys.length; j++) {
                 if (vm.addr(keys[j]) < vm.addr(keys[i])) (keys[i], keys[j]) = (keys[j], keys[i]);
             }
         }
         sigs = new bytes[](keys.length);
-        for (uint256 i = 0; i < keys.length; i++) sigs[i] = sig65(keys[i], d);
+        for (uint256 i = 0; i < keys.length; i++) {
+            sigs[i] = sig65(keys[i], d);
+        }
     }
 
     function two() internal pure returns (uint256[] memory w) {

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {Fixture} from "./utils/Fixture.sol";
+import {JobMarket} from "../src/JobMarket.sol";
+import {SealedBidAuction} from "../src/SealedBidAuction.sol";
+import {PriceFeed} from "../src/PriceFeed.sol";
+
+contract AuctionTest is Fixture {
+    SealedBidAuction internal auc;
+    address[3] internal bidders = [address(0xB1), address(0xB2), address(0xB3)];
+    bytes internal constant CONFIG = hex"0102"; // the test does not run the enclave; only its hash matters
+
+    function setUp() public override {
+        super.setUp();
+        auc = new SealedBidAuction(market);
+        for (uint256 i = 0; i < 3; i++) {
+            vm.deal(bidders[i], 10 ether);
+        }
+    }
+
+    function _open() internal returns (uint256 id, bytes32 jobId) {
+        vm.prank(address(0x5E11));
+        vm.deal(address(0x5E11), 1 ether);
+        (id, jobId) = auc.create{value: 0.1 ether}(
+            CONFIG, uint40(block.timestamp + 1 hours), uint40(block.timestamp + 2 hours), 1 ether
+        );
+        for (uint256 i = 0; i < 3; i++) {
+            vm.prank(bidders[i]);
+            auc.bid{value: (i + 2) * 1 ether}(id, abi.encodePacked("envelope of bidder ", i));
+        }
+        vm.warp(block.timestamp + 1 hours);
+        auc.submit(id);
+    }
+
+    /// The enclave's public output: sold to input `index` at `price`.
+    function _output(address claimed, uint256 price, uint16 index) internal pure returns (bytes memory) {
+        return abi.encodePacked(uint8(1), uint8(1), uint16(3), claimed, price, index);
+    }
+
+    function _settle(bytes32 jobId, uint256 id, bytes memory out) internal {
+        bytes[] memory inputs = new bytes[](3);
+        for (uint256 i = 0; i < 3; i++) {
+            inputs[i] = abi.encodePacked("envelope of bidder ", i);
+        }
+        JobMarket.Settlement memory s;
+        s.jobId = jobId;
+        s.inputHash = market.hashList(inputs);
+        s.workloadId = AUCTION;
+        s.modelId = keccak256(CONFIG);
+        s.epoch = 1;
+        s.consumer = address(auc);
+        s.publicOutput = out;
+        s.privateOutputs = new bytes[](3);
+        market.settle(s, signResult(enclaveKey, s));
+        id;
+    }
+
+    function test_winnerPaysOthersRefunded() public {
+        (uint256 id, bytes32 jobId) = _open();
+        vm.assertEq(uint256(market.job(jobId).state), uint256(JobMarket.State.Open), "job on market");
+        _settle(jobId, id, _output(bidders[2], 3 ether, 2));
+        SealedBidAuction.Auction memory a = auc.auction(id);
+        vm.assertEq(uint256(a.phase), uint256(SealedBidAuction.Phase.Sold), "sold");
+        vm.assertEq(a.winner, bidders[2], "winner");
+        vm.assertEq(auc.credit(address(0x5E11)), 3 ether, "seller paid the price");
+        for (uint256 i = 0; i < 3; i++) {
+            vm.prank(bidders[i]);
+            auc.reclaim(id);
+            vm.prank(bidders[i]);
+            auc.withdraw();
+        }
+        vm.assertEq(bidders[0].balance, 10 ether, "loser refunded");
+        vm.assertEq(bidders[1].balance, 10 ether, "loser refunded");
+        vm.assertEq(bidders[2].balance, 7 ether, "winner paid 3");
+    }
+
+    /// The bid names bidder 0, but bidder 2's envelope won: bidder 2 pays.
+    function test_positionNotClaimDecidesWhoPays() public {
+        (uint256 id, bytes32 jobId) = _open();
+        _settle(jobId, id, _output(bidders[0], 3 ether, 2));
+        vm.assertEq(auc.auction(id).winner, bidders[2], "the envelope's depositor");
+    }
+
+    function test_shortDepositEndsUnsold() public {
+        (uint256 id, bytes32 jobId) = _open();
+        _settle(jobId, id, _output(bidders[0], 5 ether, 0)); // deposited 2
+        vm.assertEq(uint256(auc.auction(id).phase), uint256(SealedBidAuction.Phase.Unsold), "unsold");
+    }
+
+    function test_malformedOutputDoesNotBlockSettlement() public {
+        (uint256 id, bytes32 jobId) = _open();
+        _settle(jobId, id, hex"0101");
+        vm.assertEq(uint256(market.job(jobId).state), uint256(JobMarket.State.Settled), "settled anyway");
+        vm.assertEq(uint256(auc.auction(id).phase), uint256(SealedBidAuction.Phase.Submitted), "auction waits");
+        // After the deadline bidders get their deposits back and the seller the fee.
+        vm.warp(block.timestamp + 2 hours);
+        vm.prank(bidders[0]);
+        auc.reclaim(id);
+    }
+
+    function test_bidRules() public {
+        vm.deal(address(0x5E11), 1 ether);
+        vm.prank(address(0x5E11));
+        (uint256 id,) =
+            auc.create(CONFIG, uint40(block.timestamp + 1 hours), uint40(block.timestamp + 2 hours), 1 ether);
+        vm.prank(bidders[0]);
+        vm.expectRevert(SealedBidAuction.DepositTooSmall.selector);
+        auc.bid{value: 0.5 ether}(id, hex"01");
+        vm.prank(bidders[0]);
+        auc.bid{value: 1 ether}(id, hex"01");
+        vm.prank(bidders[0]);
+        vm.expectRevert(SealedBidAuction.AlreadyBid.selector);
+        auc.bid{value: 1 ether}(id, hex"02");
+        vm.prank(bidders[1]);
+        vm.expectRevert(SealedBidAuction.DuplicateEnvelope.selector);
+        auc.bid{value: 1 ether}(id, hex"01");
+        vm.expectRevert(SealedBidAuction.BiddingOpen.selector);
+        auc.submit(id);
+        vm.warp(block.timestamp + 1 hours);
+        vm.prank(bidders[1]);
+        vm.expectRevert(SealedBidAuction.BiddingClosed.selector);
+        auc.bid{value: 1 ether}(id, hex"03");
+    }
+
+    function test_onlyMarketCallsBack() public {
+        vm.expectRevert(SealedBidAuction.NotMarket.selector);
+        auc.onResult(bytes32(0), address(auc), AUCTION, bytes32(0), hex"");
+    }
+}
+
+contract PriceFeedTest is Fixture {
+    PriceFeed internal feed;
+    bytes32 internal constant ORACLE_CONFIG = keccak256("median of 5, 2% deviation");
+    address internal updater = address(0xD00D);
+
+    function setUp() public override {
+        super.setUp();
+        feed = new PriceFeed(address(market), gov, ORACLE_CONFIG, 8, "ETH / USD (Cloister)");
+        vm.prank(gov);
+        feed.setUpdater(updater, true);
+        vm.deal(updater, 1 ether);
+    }
+
+    function _report(address who, uint256 nonce, int64 value, uint64 asOf) internal returns (bytes32 id) {
+        JobMarket.JobRequest memory r = request(ORACLE, ORACLE_CONFIG, oneInput(), address(feed), nonce);
+        vm.deal(who, 1 ether);
+        vm.prank(who);
+        id = market.submitJob(r);
+        JobMarket.Settlement memory s =
+            settlement(id, r, abi.encodePacked(uint8(1), uint8(1), value, uint16(5), uint16(0), asOf));
+        market.settle(s, signResult(enclaveKey, s));
+    }
+
+    function test_roundsFromSignedMedians() public {
+        _report(updater, 1, 3500_00000000, 1000);
+        _report(updater, 2, 3512_50000000, 1060);
+        (uint80 round, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredIn) = feed.latestRoundData();
+        vm.assertEq(uint256(round), 2, "round");
+        vm.assertEq(answer, int256(3512_50000000), "answer");
+        vm.assertEq(startedAt, 1060, "as_of");
+        vm.assertEq(updatedAt, block.timestamp, "updated");
+        vm.assertEq(uint256(answeredIn), 2, "answeredInRound");
+        (, int256 first,,,) = feed.getRoundData(1);
+        vm.assertEq(first, int256(3500_00000000), "round 1 kept");
+        vm.assertEq(uint256(feed.decimals()), 8, "decimals");
+    }
+
+    function test_strangersAndStaleDataMakeNoRound() public {
+        _report(updater, 1, 100, 1000);
+        bytes32 id = _report(address(0xBAD), 2, 1, 2000); // anyone may name the feed as consumer
+        vm.assertEq(uint256(market.job(id).state), uint256(JobMarket.State.Settled), "settled anyway");
+        _report(updater, 3, 999, 1000); // not newer
+        vm.assertEq(uint256(feed.latestRound()), 1, "no new round");
+        vm.expectRevert(PriceFeed.NoDataPresent.selector);
+        feed.getRoundData(7);
+    }
+}

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {Fixture} from "./utils/Fixture.sol";
+import {EnclaveRegistry} from "../src/EnclaveRegistry.sol";
+import {Eip712} from "../src/lib/Eip712.sol";
+
+contract EnclaveRegistryTest is Fixture {
+    function test_recordStored() public view {
+        EnclaveRegistry.Enclave memory e = reg.enclave(enclaveSigner);
+        vm.assertEq(e.operator, operator, "operator");
+        vm.assertEq(uint256(e.status), uint256(EnclaveRegistry.Status.Active), "active");
+        vm.assertEq(uint256(e.epoch), 1, "epoch");
+        vm.assertEq(e.measurement, MEASUREMENT, "measurement");
+        vm.assertEq(e.hpkeKey, HPKE_KEY, "hpke key");
+        vm.assertEq(uint256(e.expiry), T0 + LIFETIME, "expiry");
+        vm.assertEq(reg.checkSigner(enclaveSigner, AUCTION, 1), operator, "checkSigner");
+    }
+
+    function test_ownershipIsTwoStep() public {
+        vm.expectRevert(EnclaveRegistry.NotOwner.selector);
+        reg.transferOwnership(address(this));
+        vm.prank(gov);
+        reg.transferOwnership(address(0x99));
+        vm.assertEq(reg.owner(), gov, "not yet");
+        vm.expectRevert(EnclaveRegistry.NotPendingOwner.selector);
+        reg.acceptOwnership();
+        vm.prank(address(0x99));
+        reg.acceptOwnership();
+        vm.assertEq(reg.owner(), address(0x99), "transferred");
+    }
+
+    function test_governanceOnly() public {
+        vm.expectRevert(EnclaveRegistry.NotOwner.selector);
+        reg.setVerifier(address(1), true);
+        vm.expectRevert(EnclaveRegistry.NotOwner.selector);
+        reg.setMeasurement(AUCTION, bytes32(0), true);
+        vm.expectRevert(EnclaveRegistry.NotOwner.selector);
+        reg.setTeeAllowed(1, true);
+        vm.prank(gov);
+        vm.expectRevert(EnclaveRegistry.MarketAlreadySet.selector);
+        reg.setMarket(address(1));
+    }
+
+    function test_thresholdBounds() public {
+        vm.startPrank(gov);
+        vm.expectRevert(EnclaveRegistry.BadThreshold.selector);
+        reg.setThreshold(0);
+        vm.expectRevert(EnclaveRegistry.BadThreshold.selector);
+        reg.setThreshold(4);
+        reg.setThreshold(3);
+        // Removing a verifier below the threshold is refused.
+        vm.expectRevert(EnclaveRegistry.BadThreshold.selector);
+        reg.setVerifier(verifiers[0], false);
+        vm.stopPrank();
+    }
+
+    function test_tooFewApprovals() public {
+        EnclaveRegistry.Approval memory a = approval(0xE2, 1);
+        uint256[] memory one = new uint256[](1);
+        bytes[] memory sigs = approvals(a, one);
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(EnclaveRegistry.TooFewApprovals.selector, 1, 2));
+        reg.registerEnclave(a, sigs);
+    }
+
+    function test_sameVerifierTwiceRejected() public {
+        EnclaveRegistry.Approval memory a = approval(0xE2, 1);
+        uint256[] memory one = new uint256[](1);
+        bytes[] memory s1 = approvals(a, one);
+        bytes[] memory sigs = new bytes[](2);
+        sigs[0] = s1[0];
+        sigs[1] = s1[0];
+        vm.prank(operator);
+        vm.expectRevert(EnclaveRegistry.ApproversNotAscending.selector);
+        reg.registerEnclave(a, sigs);
+    }
+
+    function test_nonVerifierRejected() public {
+        EnclaveRegistry.Approval memory a = approval(0xE2, 1);
+        bytes32 d = reg.approvalDigest(a);
+        bytes[] memory sigs = new bytes[](2);
+        uint256 k1 = verifierKeys[0];
+        uint256 k2 = 0x5117; // not on the committee
+        if (vm.addr(k2) < vm.addr(k1)) (k1, k2) = (k2, k1);
+        sigs[0] = sig65(k1, d);
+        sigs[1] = sig65(k2, d);
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(EnclaveRegistry.NotAVerifier.selector, vm.addr(0x5117)));
+        reg.registerEnclave(a, sigs);
+    }
+
+    function test_approvalForOtherFieldsRejected() public {
+        EnclaveRegistry.Approval memory a = approval(0xE2, 1);
+        bytes[] memory sigs = approvals(a, two());
+        a.hpkeKey = keccak256("swapped key"); // the host swaps the key after approval
+        vm.prank(operator);
+        vm.expectRevert();
+        reg.registerEnclave(a, sigs);
+    }
+
+    function test_highSApprovalRejected() public {
+        EnclaveRegistry.Approval memory a = approval(0xE2, 1);
+        bytes[] memory sigs = approvals(a, two());
+        sigs[0] = highS(sigs[0]);
+        vm.prank(operator);
+        vm.expectRevert(Eip712.HighS.selector);
+        reg.registerEnclave(a, sigs);
+    }
+
+    function test_wrongRegistryDomainRejected() public {
+        EnclaveRegistry other = new EnclaveRegistry(gov, verifiers, 2, 1 ether, LIFETIME, GRACE);
+        EnclaveRegistry.Approval memory a = approval(0xE2, 1);
+        bytes32 d = other.approvalDigest(a);
+        bytes[] memory sigs = new bytes[](2);
+        uint256 k1 = verifierKeys[0];
+        uint256 k2 = verifierKeys[2];
+        if (vm.addr(k2) < vm.addr(k1)) (k1, k2) = (k2, k1);
+        sigs[0] = sig65(k1, d);
+        sigs[1] = sig65(k2, d);
+        vm.prank(operator);
+        vm.expectRevert();
+        reg.registerEnclave(a, sigs);
+    }
+
+    function test_registrationRules() public {
+        EnclaveRegistry.Approval memory a = approval(0xE2, 1);
+        bytes[] memory sigs;
+        // Only the operator itself.
+        sigs = approvals(a, two());
+        vm.expectRevert(EnclaveRegistry.NotYourEnclave.selector);
+        reg.registerEnclave(a, sigs);
+        // TEE type not allowed (sim is not, in this deployment).
+        a.teeType = 1;
+        sigs = approvals(a, two());
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(EnclaveRegistry.TeeNotAllowed.selector, uint8(1)));
+        reg.registerEnclave(a, sigs);
+        // Measurement allowed for no workload.
+        a = approval(0xE2, 1);
+        a.measurement = keccak256("other binary");
+        sigs = approvals(a, two());
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(EnclaveRegistry.MeasurementNotAllowed.selector, a.measurement));
+        reg.registerEnclave(a, sigs);
+        // Expiry beyond the longest lifetime, or already past.
+        a = approval(0xE2, 1);
+        a.expiry = uint64(block.timestamp + LIFETIME + 1);
+        sigs = approvals(a, two());
+        vm.prank(operator);
+        vm.expectRevert(EnclaveRegistry.BadExpiry.selector);
+        reg.registerEnclave(a, sigs);
+        a.expiry = uint64(block.timestamp);
+        sigs = approvals(a, two());
+        vm.prank(operator);
+        vm.expectRevert(EnclaveRegistry.BadExpiry.selector);
+        reg.registerEnclave(a, sigs);
+        // A signer is registered once, even after revocation.
+        a = approval(enclaveKey, 1);
+        sigs = approvals(a, two());
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(EnclaveRegistry.SignerAlreadyRegistered.selector, enclaveSigner));
+        reg.registerEnclave(a, sigs);
+    }
+
+    function test_unbondingOperatorCannotRegister() public {
+        vm.prank(operator);
+        reg.requestUnbond();
+        EnclaveRegistry.Approval memory a = approval(0xE2, 1);
+        bytes[] memory sigs = approvals(a, two());
+        vm.prank(operator);
+        vm.expectRevert(EnclaveRegistry.OperatorUnbonding.selector);
+        reg.registerEnclave(a, sigs);
+        // The bond stays locked longer than any record it backs.
+        vm.warp(block.timestamp + LIFETIME);
+        vm.prank(operator);
+        vm.expectRevert(EnclaveRegistry.BondLocked.selector);
+        reg.withdrawBond();
+        vm.warp(block.timestamp + GRACE);
+        uint256 before = operator.balance;
+        vm.prank(operator);
+        reg.withdrawBond();
+        vm.assertEq(operator.balance - before, BOND, "bond returned");
+    }
+
+    function test_bondTooSmall() public {
+        vm.deal(address(0xE0E0), 1 ether);
+        vm.prank(address(0xE0E0));
+        vm.expectRevert(EnclaveRegistry.BondTooSmall.selector);
+        reg.registerOperator{value: 0.5 ether}();
+    }
+
+    function test_rotation() public {
+        EnclaveRegistry.Approval memory a = approval(0xE2, 2);
+        bytes[] memory sigs = approvals(a, two());
+        vm.prank(operator);
+        reg.rotateEnclave(enclaveSigner, a, sigs);
+        vm.assertEq(reg.checkSigner(vm.addr(0xE2), AUCTION, 2), operator, "new epoch active");
+        // The old key signs for the grace period only.
+        vm.assertEq(reg.checkSigner(enclaveSigner, AUCTION, 1), operator, "old in grace");
+        vm.warp(block.timestamp + GRACE);
+        vm.expectRevert(abi.encodeWithSelector(EnclaveRegistry.EnclaveExpired.selector, enclaveSigner));
+        reg.checkSigner(enclaveSigner, AUCTION, 1);
+    }
+
+    function test_rotationMustAdvance() public {
+        EnclaveRegistry.Approval memory a = approval(0xE2, 1); // same epoch
+        bytes[] memory sigs = approvals(a, two());
+        vm.prank(operator);
+        vm.expectRevert(EnclaveRegistry.RotationMismatch.selector);
+        reg.rotateEnclave(enclaveSigner, a, sigs);
+    }
+
+    function test_revokeByOperatorOrGovernanceOnly() public {
+        vm.expectRevert(EnclaveRegistry.NotYourEnclave.selector);
+        reg.revoke(enclaveSigner);
+        vm.prank(operator);
+        reg.revoke(enclaveSigner);
+        vm.assertTrue(reg.isRevoked(enclaveSigner), "revoked");
+    }
+
+    /// Any 2 of the 3 verifiers suffice, in any combination.
+    function testFuzz_anyTwoVerifiers(uint8 i, uint8 j, uint256 key) public {
+        uint256 a_ = i % 3;
+        uint256 b_ = j % 3;
+        vm.assume(a_ != b_);
+        key = bound(key, 1000, 2 ** 128);
+        EnclaveRegistry.Approval memory a = approval(key, 1);
+        uint256[] memory who = new uint256[](2);
+        who[0] = a_;
+        who[1] = b_;
+        bytes[] memory sigs = approvals(a, who);
+        vm.prank(operator);
+        reg.registerEnclave(a, sigs);
+        vm.assertEq(reg.checkSigner(vm.addr(key), ORACLE, 1), operator, "registered");
+    }
+}
