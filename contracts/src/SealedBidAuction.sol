@@ -142,7 +142,7 @@ contract SealedBidAuction is IResultConsumer {
         JobMarket.JobRequest memory r = JobMarket.JobRequest({
             workloadId: AUCTION_WORKLOAD,
             modelId: a.modelId,
-            inputHash: _hashList(inputs),
+            inputHash: market.hashList(inputs),
             consumer: address(this),
             deadline: a.settleBy,
             clientNonce: id,
@@ -232,16 +232,5 @@ contract SealedBidAuction is IResultConsumer {
     function _get(uint256 id) private view returns (Auction storage a) {
         a = auctions[id];
         if (a.phase == Phase.None) revert UnknownAuction(id);
-    }
-
-    function _hashList(bytes[] memory items) private pure returns (bytes32) {
-        bytes memory cat = new bytes(items.length * 32);
-        for (uint256 i = 0; i < items.length; i++) {
-            bytes32 h = keccak256(items[i]);
-            assembly ("memory-safe") {
-                mstore(add(add(cat, 0x20), mul(i, 0x20)), h)
-            }
-        }
-        return keccak256(cat);
     }
 }
