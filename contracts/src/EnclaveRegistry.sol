@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {PullPayments} from "./lib/PullPayments.sol";
 import {Eip712} from "./lib/Eip712.sol";
 
 /// @title EnclaveRegistry
@@ -12,7 +13,7 @@ import {Eip712} from "./lib/Eip712.sol";
 ///         operator stakes a bond; an enclave that signs two different results
 ///         for one job is revoked and its operator's bond slashed (JobMarket
 ///         proves the equivocation and calls `slash`).
-contract EnclaveRegistry is Eip712 {
+contract EnclaveRegistry is Eip712, PullPayments {
     bytes32 public constant APPROVAL_TYPEHASH = keccak256(
         "EnclaveApproval(address operator,uint8 teeType,bytes32 measurement,address signer,bytes32 hpkeKey,uint32 epoch,uint64 expiry,bytes32 evidenceDigest)"
     );
@@ -83,7 +84,6 @@ contract EnclaveRegistry is Eip712 {
     mapping(bytes32 measurement => uint256) public allowedWorkloads;
     mapping(address => Operator) public operators;
     mapping(address signer => Enclave) internal records;
-    mapping(address => uint256) public credit; // slashed funds owed, withdrawn by `withdraw`
 
     event OwnershipTransferStarted(address indexed owner, address indexed pendingOwner);
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
@@ -112,7 +112,6 @@ contract EnclaveRegistry is Eip712 {
     event OperatorSlashed(
         address indexed operator, address indexed signer, address indexed reporter, uint256 amount, uint256 reward
     );
-    event Withdrawn(address indexed to, uint256 amount);
 
     error NotOwner();
     error NotPendingOwner();
@@ -138,8 +137,6 @@ contract EnclaveRegistry is Eip712 {
     error EnclaveExpired(address signer);
     error WrongEpoch(uint32 got, uint32 registered);
     error RotationMismatch();
-    error NothingToWithdraw();
-    error TransferFailed();
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner();
@@ -352,15 +349,6 @@ contract EnclaveRegistry is Eip712 {
         emit OperatorSlashed(e.operator, signer, reporter, amount, reward);
     }
 
-    /// @notice Withdraw slashed funds owed to the caller.
-    function withdraw() external {
-        uint256 amount = credit[msg.sender];
-        if (amount == 0) revert NothingToWithdraw();
-        credit[msg.sender] = 0;
-        emit Withdrawn(msg.sender, amount);
-        _send(msg.sender, amount);
-    }
-
     // ---- views ----
 
     function enclave(address signer) external view returns (Enclave memory) {
@@ -436,10 +424,5 @@ contract EnclaveRegistry is Eip712 {
         emit EnclaveRegistered(
             a.signer, a.operator, a.teeType, a.measurement, a.hpkeKey, a.epoch, a.expiry, a.evidenceDigest, approvers
         );
-    }
-
-    function _send(address to, uint256 amount) private {
-        (bool ok,) = to.call{value: amount}("");
-        if (!ok) revert TransferFailed();
     }
 }

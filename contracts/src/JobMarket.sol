@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {PullPayments} from "./lib/PullPayments.sol";
 import {Eip712} from "./lib/Eip712.sol";
 import {EnclaveRegistry} from "./EnclaveRegistry.sol";
 import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
@@ -25,7 +26,7 @@ import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
 ///   inner nodes are keccak256 of the sorted pair. Posting the root alone costs
 ///   one storage write; each job then settles with its proof, in the same
 ///   transaction (`settleBatch`) or later (`settleFromRoot`).
-contract JobMarket is Eip712 {
+contract JobMarket is Eip712, PullPayments {
     bytes32 public constant RESULT_TYPEHASH = keccak256(
         "Result(bytes32 jobId,bytes32 inputHash,bytes32 publicOutputHash,bytes32 privateOutputHash,bytes32 workloadId,bytes32 modelId,uint32 epoch)"
     );
@@ -99,7 +100,6 @@ contract JobMarket is Eip712 {
 
     mapping(bytes32 => Job) internal jobs;
     mapping(bytes32 => Root) public roots;
-    mapping(address => uint256) public credit;
 
     event JobSubmitted(
         bytes32 indexed jobId,
@@ -127,7 +127,6 @@ contract JobMarket is Eip712 {
     event JobRefunded(bytes32 indexed jobId, address indexed requester, uint256 fee);
     event FeeReleased(bytes32 indexed jobId, address indexed to, uint256 fee);
     event EquivocationReported(bytes32 indexed jobId, address indexed signer, address indexed reporter);
-    event Withdrawn(address indexed to, uint256 amount);
 
     error JobExists(bytes32 jobId);
     error UnknownJob(bytes32 jobId);
@@ -146,8 +145,6 @@ contract JobMarket is Eip712 {
     error LengthMismatch();
     error NotEquivocation();
     error InsufficientGasForCallback();
-    error NothingToWithdraw();
-    error TransferFailed();
 
     constructor(EnclaveRegistry registry_, uint64 challengeWindow_, uint64 maxDeadline_) {
         registry = registry_;
@@ -318,15 +315,6 @@ contract JobMarket is Eip712 {
         }
         credit[to] += j.fee;
         emit FeeReleased(jobId, to, j.fee);
-    }
-
-    function withdraw() external {
-        uint256 amount = credit[msg.sender];
-        if (amount == 0) revert NothingToWithdraw();
-        credit[msg.sender] = 0;
-        emit Withdrawn(msg.sender, amount);
-        (bool ok,) = msg.sender.call{value: amount}("");
-        if (!ok) revert TransferFailed();
     }
 
     // ---- equivocation ----

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {PullPayments} from "./lib/PullPayments.sol";
 import {JobMarket} from "./JobMarket.sol";
 import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
 
@@ -14,7 +15,7 @@ import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
 ///         The depositor of that envelope pays the price from its deposit; the
 ///         others take their deposits back. Nobody, the seller included, sees a
 ///         losing bid.
-contract SealedBidAuction is IResultConsumer {
+contract SealedBidAuction is IResultConsumer, PullPayments {
     bytes32 public constant AUCTION_WORKLOAD = keccak256("auction");
     uint256 public constant MAX_BIDDERS = 256;
 
@@ -47,7 +48,6 @@ contract SealedBidAuction is IResultConsumer {
     mapping(uint256 => mapping(address => uint256)) public deposit;
     mapping(uint256 => mapping(address => bytes)) internal sealedBid;
     mapping(bytes32 => bool) internal envelopeSeen;
-    mapping(address => uint256) public credit;
 
     event AuctionCreated(
         uint256 indexed auctionId,
@@ -60,7 +60,6 @@ contract SealedBidAuction is IResultConsumer {
     event BidPlaced(uint256 indexed auctionId, address indexed bidder, uint256 deposit, bytes envelope);
     event AuctionSubmitted(uint256 indexed auctionId, bytes32 indexed jobId, uint256 bids);
     event AuctionDecided(uint256 indexed auctionId, bool sold, address winner, uint256 price);
-    event Withdrawn(address indexed to, uint256 amount);
 
     error UnknownAuction(uint256 auctionId);
     error WrongPhase(uint256 auctionId, Phase phase);
@@ -74,8 +73,6 @@ contract SealedBidAuction is IResultConsumer {
     error NotMarket();
     error NotOurJob();
     error BadOutput();
-    error NothingToWithdraw();
-    error TransferFailed();
 
     constructor(JobMarket market_) {
         market = market_;
@@ -200,24 +197,17 @@ contract SealedBidAuction is IResultConsumer {
         credit[msg.sender] += amount;
     }
 
-    function withdraw() external {
-        uint256 amount = credit[msg.sender];
-        if (amount == 0) revert NothingToWithdraw();
-        credit[msg.sender] = 0;
-        emit Withdrawn(msg.sender, amount);
-        (bool ok,) = msg.sender.call{value: amount}("");
-        if (!ok) revert TransferFailed();
-    }
-
     /// The market refunds an unanswered job's fee to this contract; it belongs to the seller.
     function reclaimFee(uint256 id) external {
         Auction storage a = _get(id);
         if (a.phase != Phase.Submitted || block.timestamp <= a.settleBy) revert WrongPhase(id, a.phase);
         a.phase = Phase.Unsold;
-        uint256 before = address(this).balance;
-        market.refund(a.jobId);
-        market.withdraw();
-        credit[a.seller] += address(this).balance - before;
+        market.refund(a.jobId); // reverts unless the job is still open
+        if (a.fee != 0) {
+            // Exactly this job's fee: the contract's balance also holds deposits.
+            market.withdraw();
+            credit[a.seller] += a.fee;
+        }
         emit AuctionDecided(id, false, address(0), 0);
     }
 

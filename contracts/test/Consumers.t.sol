@@ -99,6 +99,30 @@ contract AuctionTest is Fixture {
         auc.reclaim(id);
     }
 
+    /// The enclave never answers: after settleBy the seller gets the fee back
+    /// and every bidder its whole deposit.
+    function test_unansweredAuctionRefundsEveryone() public {
+        (uint256 id, bytes32 jobId) = _open();
+        vm.expectRevert(
+            abi.encodeWithSelector(SealedBidAuction.WrongPhase.selector, id, SealedBidAuction.Phase.Submitted)
+        );
+        auc.reclaimFee(id);
+        vm.warp(block.timestamp + 2 hours);
+        auc.reclaimFee(id);
+        vm.assertEq(uint256(market.job(jobId).state), uint256(JobMarket.State.Refunded), "job refunded");
+        vm.assertEq(auc.credit(address(0x5E11)), 0.1 ether, "seller gets the fee");
+        for (uint256 i = 0; i < 3; i++) {
+            vm.prank(bidders[i]);
+            auc.reclaim(id);
+            vm.prank(bidders[i]);
+            auc.withdraw();
+            vm.assertEq(bidders[i].balance, 10 ether, "deposit back");
+        }
+        vm.prank(address(0x5E11));
+        auc.withdraw();
+        vm.assertEq(address(auc).balance, 0, "nothing left behind");
+    }
+
     function test_bidRules() public {
         vm.deal(address(0x5E11), 1 ether);
         vm.prank(address(0x5E11));
