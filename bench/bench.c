@@ -33,20 +33,9 @@
 #include "crypto/rand.h"
 #include "crypto/secp256k1.h"
 
+#include "bench_util.h"
+
 #define MSG 1024
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench: %s failed\n", what);
-    exit(1);
-}
 
 typedef void (*bench_fn)(void *);
 #define ROUNDS 9

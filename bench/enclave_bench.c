@@ -16,22 +16,10 @@
 #include "crypto/secp256k1.h"
 #include "enclave/frame.h"
 #include "enclave_fixture.h"
+#include "bench_util.h"
 
 #define POOL  64
 #define BATCH 32
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-    fprintf(stderr, "bench: %s failed\n", what);
-    exit(1);
-}
 
 static int g_fd;
 static uint32_t g_id;

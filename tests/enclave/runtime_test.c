@@ -9,7 +9,6 @@
 
 #include <cmocka.h>
 
-#include "attest/binding.h"
 #include "attest/dcap.h"
 #include "attest/quote.h"
 #include "crypto/keccak.h"
@@ -155,15 +154,8 @@ static void test_evidence_binds_keys(void **state)
     clo_proto_evidence ev;
     OK(clo_proto_evidence_decode(clo_buf_view(&r), &ev));
     assert_int_equal(ev.format, CLO_EVIDENCE_TDX_QUOTE);
-    clo_key_binding b;
-    memcpy(b.signer, ev.signer, 20);
-    memcpy(b.hpke_pk, ev.hpke_pk, 32);
-    b.epoch = ev.epoch;
-    b.chain_id = FX_CHAIN_ID;
-    memcpy(b.registry, P.registry, 20);
-    memcpy(b.nonce, nonce, 32);
     uint8_t rd[64];
-    OK(clo_report_data(&b, rd));
+    OK(fx_expected_report_data(&P, &ev, nonce, rd));
     clo_quote q;
     OK(clo_quote_parse(ev.evidence, &q));
     assert_memory_equal(q.td.report_data, rd, 64);

@@ -28,7 +28,6 @@
 
 #include <cmocka.h>
 
-#include "attest/binding.h"
 #include "attest/quote.h"
 #include "attest/snp.h"
 #include "enclave/sandbox.h"
@@ -276,15 +275,8 @@ static void test_tdx_evidence_through_runtime(void **state)
     clo_proto_evidence ev;
     OK(clo_proto_evidence_decode(clo_buf_view(&resp), &ev));
     assert_int_equal(ev.format, CLO_EVIDENCE_TDX_QUOTE);
-    clo_key_binding b;
-    memcpy(b.signer, ev.signer, 20);
-    memcpy(b.hpke_pk, ev.hpke_pk, 32);
-    b.epoch = ev.epoch;
-    b.chain_id = FX_CHAIN_ID;
-    memcpy(b.registry, F.plat.registry, 20);
-    memcpy(b.nonce, nonce, 32);
     uint8_t rd[64];
-    OK(clo_report_data(&b, rd));
+    OK(fx_expected_report_data(&F.plat, &ev, nonce, rd));
     assert_memory_equal(ev.report_data, rd, 64);
     clo_quote q;
     OK(clo_quote_parse(ev.evidence, &q));
