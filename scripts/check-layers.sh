@@ -17,8 +17,9 @@ declare -A allowed=(
   [attest]="base crypto attest"
   [workloads]="base crypto workloads"
   [enclave]="base crypto attest workloads enclave"
-  [host]="base crypto attest workloads enclave host"
-  [cli]="base crypto attest workloads enclave host cli"
+  [chain]="base crypto chain"
+  [host]="base crypto attest workloads enclave chain host"
+  [cli]="base crypto attest workloads enclave chain host cli"
 )
 for layer in "${!allowed[@]}"; do
   [[ -d src/$layer ]] || continue

@@ -36,7 +36,7 @@ const char *tv_path(const char *rel)
 json_t *tv_json(const char *rel)
 {
     json_error_t e;
-    json_t *j = json_load_file(tv_path(rel), JSON_DECODE_ANY, &e);
+    json_t *j = json_load_file(tv_path(rel), JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
     if (!j) die("cannot load %s: %s (line %d)", tv_path(rel), e.text, e.line);
     return j;
 }
