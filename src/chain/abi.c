@@ -57,9 +57,8 @@ static clo_err parse_tuple(const char **p, int depth, clo_abi_type *t)
         clo_abi_type **m = realloc(t->members, (t->count + 1) * sizeof *m);
         CLO_ENSURE(m != NULL, CLO_E_NOMEM, "abi.type");
         t->members = m;
-        t->members[t->count] = NULL;
-        CLO_TRY(parse_type(p, depth + 1, &t->members[t->count]));
-        t->count++;
+        t->members[t->count++] = NULL; /* counted now, so a failure below frees it */
+        CLO_TRY(parse_type(p, depth + 1, &t->members[t->count - 1]));
         if (**p == ')') break;
         CLO_ENSURE(**p == ',', CLO_E_FORMAT, "abi.tuple_syntax");
         (*p)++;

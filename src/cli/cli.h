@@ -72,5 +72,6 @@ int cmd_hpke(int argc, char **argv);
 int cmd_envelope(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
+int cmd_devnet(int argc, char **argv);
 
 #endif

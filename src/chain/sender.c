@@ -1,0 +1,102 @@
+/* sender.c — nonces, fees, estimation, journaling, broadcast, receipts. */
+#include "chain/sender.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "base/ct.h"
+#include "chain/tx.h"
+#include "crypto/secp256k1.h"
+
+clo_err clo_sender_init(clo_sender *s, clo_rpc *rpc, const clo_secret32 *sk)
+{
+    uint8_t pub[CLO_SECP256K1_PUB_SIZE];
+    memset(s, 0, sizeof *s);
+    s->rpc = rpc;
+    s->key = *sk;
+    s->gas_margin_pct = 20;
+    CLO_TRY(clo_secp256k1_pubkey(&s->key, pub));
+    CLO_TRY(clo_eth_address(pub, s->address));
+    CLO_TRY(clo_eth_chain_id(rpc, &s->chain_id));
+    return clo_eth_nonce(rpc, s->address, "pending", &s->next_nonce);
+}
+
+void clo_sender_wipe(clo_sender *s)
+{
+    clo_wipe(&s->key, sizeof s->key);
+}
+
+/* The node already has this exact transaction: not an error for a rebroadcast. */
+static int already_known(clo_rpc *rpc)
+{
+    const char *m = clo_rpc_last_error(rpc)->message;
+    return strstr(m, "already known") || strstr(m, "already imported") || strstr(m, "AlreadyKnown");
+}
+
+clo_err clo_sender_send(clo_sender *s, const uint8_t *to, const uint8_t *value, clo_bytes data,
+                        uint64_t gas_limit, clo_sent *out, clo_buf *revert)
+{
+    clo_tx tx = {.type = CLO_TX_1559, .chain_id = s->chain_id, .data = data};
+    uint64_t chain_nonce;
+    if (to) {
+        tx.has_to = 1;
+        memcpy(tx.to, to, 20);
+    }
+    if (value) memcpy(tx.value, value, 32);
+    if (!gas_limit) {
+        CLO_TRY(clo_eth_estimate_gas(s->rpc, s->address, to, value, data, &gas_limit, revert));
+        gas_limit += gas_limit * s->gas_margin_pct / 100;
+    }
+    tx.gas_limit = gas_limit;
+    CLO_TRY(clo_eth_fees(s->rpc, tx.max_fee, tx.max_priority_fee));
+    CLO_TRY(clo_eth_nonce(s->rpc, s->address, "pending", &chain_nonce));
+    tx.nonce = chain_nonce > s->next_nonce ? chain_nonce : s->next_nonce;
+    CLO_TRY(clo_tx_sign(&tx, &s->key));
+
+    clo_buf raw;
+    clo_err err = CLO_OK;
+    uint8_t hash[32], got[32];
+    clo_buf_init(&raw, CLO_TX_MAX_SIZE);
+    CLO_CHECK(clo_tx_encode(&tx, &raw));
+    clo_tx_hash(clo_buf_view(&raw), hash);
+    if (s->journal) CLO_CHECK(s->journal(s->journal_ud, tx.nonce, clo_buf_view(&raw), hash));
+    s->next_nonce = tx.nonce + 1; /* journaled: this nonce is spent whatever happens next */
+    err = clo_eth_send_raw(s->rpc, clo_buf_view(&raw), got);
+    if (err.code == CLO_E_POLICY && already_known(s->rpc))
+        err = CLO_OK;
+    else if (!err.code && memcmp(got, hash, 32) != 0)
+        err = CLO_ERR(CLO_E_FORMAT, "eth.tx_hash");
+    if (!err.code) {
+        memcpy(out->hash, hash, 32);
+        out->nonce = tx.nonce;
+    }
+out:
+    clo_buf_free(&raw);
+    return err;
+}
+
+clo_err clo_sender_wait(clo_sender *s, const uint8_t hash[32], long timeout_ms,
+                        clo_eth_receipt *out)
+{
+    struct timespec t0, now, nap = {0, 20 * 1000000L};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        clo_err err = clo_eth_get_receipt(s->rpc, hash, out);
+        if (err.code != CLO_E_STATE) return err;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+        if (ms >= timeout_ms) return err;
+        nanosleep(&nap, NULL);
+        if (nap.tv_nsec < 250 * 1000000L) nap.tv_nsec *= 2;
+    }
+}
+
+clo_err clo_sender_transact(clo_sender *s, const uint8_t *to, const uint8_t *value, clo_bytes data,
+                            clo_eth_receipt *out, clo_buf *revert)
+{
+    clo_sent sent;
+    CLO_TRY(clo_sender_send(s, to, value, data, 0, &sent, revert));
+    CLO_TRY(clo_sender_wait(s, sent.hash, 30000, out));
+    CLO_ENSURE(out->status == 1, CLO_E_POLICY, "eth.tx_failed");
+    return CLO_OK;
+}
