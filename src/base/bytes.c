@@ -16,6 +16,18 @@ int clo_bytes_eq(clo_bytes a, clo_bytes b)
     return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
 }
 
+size_t clo_bytes_printable(char *out, size_t cap, clo_bytes in)
+{
+    size_t n = 0;
+    if (cap == 0) return 0;
+    for (; n < in.len && n + 1 < cap; n++) {
+        uint8_t c = in.ptr[n];
+        out[n] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    out[n] = '\0';
+    return n;
+}
+
 /* ---- cursor ---- */
 
 clo_err clo_cur_take(clo_cur *c, size_t n, clo_bytes *out)

@@ -24,6 +24,10 @@ typedef struct {
 clo_bytes clo_bytes_str(const char *s);
 /* 1 if the two views hold the same bytes (NOT constant time: public data only). */
 int clo_bytes_eq(clo_bytes a, clo_bytes b);
+/* Copy untrusted text for logs and messages: at most cap-1 bytes, anything
+ * outside printable ASCII as '?', always NUL-terminated (cap > 0). Returns
+ * the number of characters written. */
+size_t clo_bytes_printable(char *out, size_t cap, clo_bytes in);
 
 /* ---- cursor: reads untrusted bytes, never past the end ---- */
 typedef struct {

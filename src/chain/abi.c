@@ -550,12 +550,9 @@ void clo_abi_revert_text(clo_bytes data, const char *const *custom, char *out, s
     clo_bytes args = CLO_BYTES(data.ptr + 4, data.len - 4);
     clo_abi_val v;
     if (memcmp(data.ptr, ERROR_SEL, 4) == 0 && !clo_abi_decode_as("(string)", args, &v).code) {
-        size_t n = snprintf(out, cap, "reverted: ");
-        for (size_t k = 0; k < v.items[0].bytes.len && n + 1 < cap; k++) {
-            uint8_t c = v.items[0].bytes.ptr[k];
-            out[n++] = (char)(c >= 0x20 && c < 0x7f ? c : '?'); /* node text goes to logs */
-        }
-        out[n < cap ? n : cap - 1] = 0;
+        int n = snprintf(out, cap, "reverted: ");
+        if (n > 0 && (size_t)n < cap) /* node text goes to logs: printable only */
+            clo_bytes_printable(out + n, cap - (size_t)n, v.items[0].bytes);
         clo_abi_val_free(&v);
         return;
     }

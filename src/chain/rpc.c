@@ -72,13 +72,6 @@ static size_t rpc_sink(char *p, size_t size, size_t n, void *ud)
     return clo_buf_append(b, p, size * n).code ? 0 : size * n;
 }
 
-static void copy_printable(char *dst, size_t cap, const char *src)
-{
-    size_t n = 0;
-    for (; src && *src && n + 1 < cap; src++) dst[n++] = (*src >= 0x20 && *src < 0x7f) ? *src : '?';
-    dst[n] = 0;
-}
-
 clo_err clo_rpc_parse_reply(clo_bytes body, uint64_t id, json_t **result, clo_rpc_error *error)
 {
     *result = NULL;
@@ -103,7 +96,8 @@ clo_err clo_rpc_parse_reply(clo_bytes body, uint64_t id, json_t **result, clo_rp
                     CLO_E_FORMAT, "rpc.reply_error_object");
         error->code = (long)json_integer_value(code);
         if (error->code == 0) error->code = -1;
-        copy_printable(error->message, sizeof error->message, json_string_value(msg));
+        clo_bytes_printable(error->message, sizeof error->message,
+                            CLO_BYTES(json_string_value(msg), json_string_length(msg)));
         if (json_is_string(data)) { /* revert data; anything else is ignored */
             clo_buf b;
             clo_buf_init(&b, sizeof error->data);

@@ -532,12 +532,7 @@ void clo_x509_subject_cn(const clo_x509 *cert, char *out, size_t cap)
             clo_cur a = clo_cur_init(atv.body);
             if (clo_der_expect(&a, CLO_DER_OID, &oid).code || clo_der_next(&a, &val).code) return;
             if (clo_der_oid_eq(&oid, OIDB(OID_CN))) {
-                size_t m = val.body.len < cap - 1 ? val.body.len : cap - 1;
-                for (size_t i = 0; i < m; i++)
-                    out[i] = (val.body.ptr[i] >= 0x20 && val.body.ptr[i] < 0x7f)
-                                 ? (char)val.body.ptr[i]
-                                 : '?';
-                out[m] = '\0';
+                clo_bytes_printable(out, cap, val.body);
                 return;
             }
         }

@@ -246,6 +246,19 @@ static void test_error_names(void **state)
     }
 }
 
+static void test_printable(void **state)
+{
+    (void)state;
+    char out[8];
+    static const uint8_t text[] = {'o', 'k', '\n', 0x00, 0x7f, 0xff, 'z', 'y', 'x'};
+    assert_int_equal(clo_bytes_printable(out, sizeof out, CLO_BYTES(text, sizeof text)), 7);
+    assert_string_equal(out, "ok????z"); /* controls and high bytes masked, cut to fit */
+    assert_int_equal(clo_bytes_printable(out, 1, CLO_BYTES(text, 2)), 0);
+    assert_string_equal(out, "");
+    assert_int_equal(clo_bytes_printable(out, sizeof out, CLO_BYTES_EMPTY), 0);
+    assert_string_equal(out, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_secret_guard_page),
         cmocka_unit_test(test_logger_lines_are_json),
         cmocka_unit_test(test_error_names),
+        cmocka_unit_test(test_printable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
