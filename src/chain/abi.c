@@ -157,9 +157,8 @@ static int type_dynamic(const clo_abi_type *t)
     }
 }
 
-/* Head size of a static type (callers check it is static). Bounded by the
- * parser: 4096^15 cannot happen since depth and counts are small enough in
- * practice, but the product is still checked. */
+/* Head size of a static type (callers check it is static). Nested fixed
+ * arrays multiply, so the product is checked against overflow. */
 static clo_err type_static_size(const clo_abi_type *t, size_t *out)
 {
     size_t n = 0, each;

@@ -60,12 +60,15 @@ clo_err clo_sender_send(clo_sender *s, const uint8_t *to, const uint8_t *value, 
     CLO_CHECK(clo_tx_encode(&tx, &raw));
     clo_tx_hash(clo_buf_view(&raw), hash);
     if (s->journal) CLO_CHECK(s->journal(s->journal_ud, tx.nonce, clo_buf_view(&raw), hash));
-    s->next_nonce = tx.nonce + 1; /* journaled: this nonce is spent whatever happens next */
     err = clo_eth_send_raw(s->rpc, clo_buf_view(&raw), got);
     if (err.code == CLO_E_POLICY && already_known(s->rpc))
         err = CLO_OK;
     else if (!err.code && memcmp(got, hash, 32) != 0)
         err = CLO_ERR(CLO_E_FORMAT, "eth.tx_hash");
+    /* Sent, or its fate unknown (transport): the nonce is spent and the journal
+     * holds the bytes to rebroadcast. Refused by the node: the nonce is free
+     * again, and the next transaction replaces the journaled one. */
+    if (err.code != CLO_E_POLICY) s->next_nonce = tx.nonce + 1;
     if (!err.code) {
         memcpy(out->hash, hash, 32);
         out->nonce = tx.nonce;
@@ -95,6 +98,7 @@ clo_err clo_sender_transact(clo_sender *s, const uint8_t *to, const uint8_t *val
                             clo_eth_receipt *out, clo_buf *revert)
 {
     clo_sent sent;
+    memset(out, 0, sizeof *out); /* always safe to clo_eth_receipt_free */
     CLO_TRY(clo_sender_send(s, to, value, data, 0, &sent, revert));
     CLO_TRY(clo_sender_wait(s, sent.hash, 30000, out));
     CLO_ENSURE(out->status == 1, CLO_E_POLICY, "eth.tx_failed");

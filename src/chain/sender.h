@@ -6,7 +6,9 @@
  * broadcast, so a caller that journals durably can rebroadcast the same bytes
  * after a crash instead of signing a second, different transaction for the
  * same nonce. The nonce comes from the journal's view (next) and the chain's
- * pending count, whichever is higher. */
+ * pending count, whichever is higher. A transaction the node refuses does not
+ * spend its nonce: the journal hook is then called again for that nonce with
+ * the next transaction, which replaces the refused one. */
 #ifndef CLO_CHAIN_SENDER_H
 #define CLO_CHAIN_SENDER_H
 #include "base/secret.h"
@@ -45,7 +47,8 @@ CLO_MUST_CHECK clo_err clo_sender_send(clo_sender *s, const uint8_t *to, const u
 /* Poll for the receipt until timeout_ms. "eth.no_receipt" if it did not come. */
 CLO_MUST_CHECK clo_err clo_sender_wait(clo_sender *s, const uint8_t hash[32], long timeout_ms,
                                        clo_eth_receipt *out);
-/* send + wait; a mined but reverted transaction is CLO_E_POLICY "eth.tx_failed". */
+/* send + wait; a mined but reverted transaction is CLO_E_POLICY "eth.tx_failed".
+ * *out is always initialised: release it with clo_eth_receipt_free. */
 CLO_MUST_CHECK clo_err clo_sender_transact(clo_sender *s, const uint8_t *to, const uint8_t *value,
                                            clo_bytes data, clo_eth_receipt *out, clo_buf *revert);
 #endif

@@ -39,15 +39,9 @@
 static const char *const ROLES[] = {"deployer", "operator", "verifier1", "verifier2", "verifier3"};
 enum { ROLE_DEPLOYER, ROLE_OPERATOR, ROLE_VERIFIER1, ROLE_COUNT = 5 };
 
-static const char *const CONTRACT_ERRORS[] = {"NotOwner()",
-                                              "NotMarket()",
-                                              "MarketAlreadySet()",
-                                              "ZeroAddress()",
-                                              "BadThreshold()",
-                                              "TeeNotAllowed(uint8)",
-                                              "MeasurementNotAllowed(bytes32)",
-                                              "TooFewApprovals(uint256,uint256)",
-                                              NULL};
+/* The custom errors the deployment's constructors and calls can raise. */
+static const char *const CONTRACT_ERRORS[] = {"NotOwner()", "MarketAlreadySet()", "ZeroAddress()",
+                                              "BadThreshold()", NULL};
 
 static int path_of(char *out, const char *dir, const char *name)
 {
@@ -81,7 +75,10 @@ static int load_or_make_key(const char *dir, const char *role, clo_secret32 *sk,
     clo_buf text;
     if (access(path, F_OK) == 0) {
         if (cli_read_file("key", path, 200, &text)) return -1;
-        if (clo_buf_u8(&text, 0).code) return -1;
+        if (clo_buf_u8(&text, 0).code) {
+            clo_buf_free(&text);
+            return -1;
+        }
         char *s = (char *)text.ptr;
         s[strcspn(s, "\r\n")] = 0;
         clo_err e = clo_hex_decode_fixed(sk->b, 32, s);
@@ -202,7 +199,7 @@ typedef struct {
 static clo_err deploy_one(deployer *d, const char *name, const clo_abi_val *args, uint8_t out[20])
 {
     clo_buf code, revert;
-    clo_eth_receipt rc;
+    clo_eth_receipt rc = {0}; /* freed on every path */
     clo_buf_init(&code, CLO_ARTIFACT_MAX_SIZE);
     clo_buf_init(&revert, 4096);
     clo_err err = clo_artifact_bytecode(d->artifacts, name, &code);
@@ -235,7 +232,7 @@ static clo_err deploy_one(deployer *d, const char *name, const clo_abi_val *args
 static clo_err call_one(deployer *d, const uint8_t to[20], const char *sig, const clo_abi_val *args)
 {
     clo_buf data, revert;
-    clo_eth_receipt rc;
+    clo_eth_receipt rc = {0}; /* freed on every path */
     clo_buf_init(&data, 1u << 16);
     clo_buf_init(&revert, 4096);
     clo_err err = clo_abi_encode_call(sig, args, &data);
@@ -245,8 +242,7 @@ static clo_err call_one(deployer *d, const uint8_t to[20], const char *sig, cons
         clo_abi_revert_text(clo_buf_view(&revert), CONTRACT_ERRORS, reason, sizeof reason);
         snprintf(d->why, sizeof d->why, "%s: %s", sig, revert.len ? reason : err.what);
     }
-    if (!err.code || err.what == NULL || strcmp(err.what, "eth.tx_failed") == 0)
-        clo_eth_receipt_free(&rc);
+    clo_eth_receipt_free(&rc);
     clo_buf_free(&data);
     clo_buf_free(&revert);
     return err;
@@ -256,7 +252,7 @@ static clo_err fund(clo_rpc *rpc, const uint8_t addr[20])
 {
     json_t *res;
     uint8_t amount[32] = {0};
-    amount[20] = 0x02; /* 2^96 wei, about 79 billion ether: plenty */
+    amount[20] = 0x02; /* 2^89 wei, about 619 million ether: plenty */
     CLO_TRY(clo_rpc_call(
         rpc, "anvil_setBalance",
         json_pack("[o,o]", clo_rpc_hex(CLO_BYTES(addr, 20)), clo_rpc_hex_quantity256(amount)),
@@ -281,13 +277,10 @@ static int deploy_all(const char *dir, const char *url, const char *artifacts, j
 
     clo_abi_val verifiers[VERIFIERS];
     for (int i = 0; i < VERIFIERS; i++) verifiers[i] = clo_abi_address(addrs[ROLE_VERIFIER1 + i]);
-    uint8_t min_bond[32] = {0};
-    min_bond[24] = 0x0d, min_bond[25] = 0xe0, min_bond[26] = 0xb6, min_bond[27] = 0xb3,
-    min_bond[28] = 0xa7, min_bond[29] = 0x64; /* 1 ether = 0x0de0b6b3a7640000 */
     clo_abi_val reg_args[6] = {clo_abi_address(addrs[ROLE_DEPLOYER]),
                                clo_abi_array(verifiers, VERIFIERS),
                                clo_abi_uint(THRESHOLD),
-                               clo_abi_word(min_bond),
+                               clo_abi_uint(1000000000000000000u) /* 1 ether bond */,
                                clo_abi_uint(30 * 86400),
                                clo_abi_uint(86400)};
     clo_abi_val t = clo_abi_tuple(reg_args, 6);
@@ -467,8 +460,10 @@ static int up(int argc, char **argv)
         else
             json_decref(dep);
     }
-    if (!reuse) {
-        if ((rc = deploy_all(dir, url, artifacts, &dep))) return rc;
+    if (!reuse && (rc = deploy_all(dir, url, artifacts, &dep))) {
+        kill((pid_t)pid, SIGKILL); /* no state dump: the half-deployed chain is not kept */
+        if (!path_of(path, dir, "devnet.json")) unlink(path);
+        return rc;
     }
     if (json_dump_file(dep, path, JSON_INDENT(2)) != 0) {
         json_decref(dep);

@@ -83,7 +83,7 @@ static void test_spec_examples(void **state)
                                                                "000000000000000000000000000000");
 }
 
-static void expect_refused(const char *type, const char *hex, clo_code code)
+static void expect_decode(const char *type, const char *hex, clo_code code)
 {
     clo_buf in = tv_hex_str(hex);
     clo_abi_val v;
@@ -98,29 +98,29 @@ static void expect_refused(const char *type, const char *hex, clo_code code)
 static void test_strict_decoding(void **state)
 {
     (void)state;
-    expect_refused("(bool)", WORD("002"), CLO_E_FORMAT);
-    expect_refused("(uint8)", WORD("100"), CLO_E_FORMAT);
-    expect_refused("(address)", "01" W0 "000", CLO_E_FORMAT);
-    expect_refused("(bytes1)",
-                   "0101"
-                   "00000000000000000000000000000000000000000000000000000000000000",
-                   CLO_E_FORMAT);
-    expect_refused("(int8)", "00000000000000000000000000000000000000000000000000000000000000ff",
-                   CLO_E_FORMAT);                    /* 255 is not an int8 without sign extension */
-    expect_refused("(uint256)", "00", CLO_E_FORMAT); /* truncated */
-    expect_refused("(bytes)", WORD("020") WORD("001"), CLO_E_FORMAT); /* offset past end */
-    expect_refused("(bytes)", WORD("020") WORD("021") WORD("000"), CLO_E_FORMAT); /* length */
-    expect_refused("(bytes)",
-                   WORD("020")
-                       WORD("001") "01"
-                                   "00000000000000000000000000000000000000000000000000000000000001",
-                   CLO_E_FORMAT); /* dirty padding */
-    expect_refused("(uint256[])",
-                   WORD("020") "00000000000000000000000000000000000000000000000000000000ffffffff",
-                   CLO_E_FORMAT); /* a length no input can hold */
+    expect_decode("(bool)", WORD("002"), CLO_E_FORMAT);
+    expect_decode("(uint8)", WORD("100"), CLO_E_FORMAT);
+    expect_decode("(address)", "01" W0 "000", CLO_E_FORMAT);
+    expect_decode("(bytes1)",
+                  "0101"
+                  "00000000000000000000000000000000000000000000000000000000000000",
+                  CLO_E_FORMAT);
+    expect_decode("(int8)", "00000000000000000000000000000000000000000000000000000000000000ff",
+                  CLO_E_FORMAT);                    /* 255 is not an int8 without sign extension */
+    expect_decode("(uint256)", "00", CLO_E_FORMAT); /* truncated */
+    expect_decode("(bytes)", WORD("020") WORD("001"), CLO_E_FORMAT); /* offset past end */
+    expect_decode("(bytes)", WORD("020") WORD("021") WORD("000"), CLO_E_FORMAT); /* length */
+    expect_decode("(bytes)",
+                  WORD("020")
+                      WORD("001") "01"
+                                  "00000000000000000000000000000000000000000000000000000000000001",
+                  CLO_E_FORMAT); /* dirty padding */
+    expect_decode("(uint256[])",
+                  WORD("020") "00000000000000000000000000000000000000000000000000000000ffffffff",
+                  CLO_E_FORMAT); /* a length no input can hold */
     /* Trailing bytes are allowed, as Solidity's abi.decode allows them: where a
      * dynamic value's tail ends is not defined by the encoding. */
-    expect_refused("(uint256)", WORD("001") WORD("002"), CLO_OK_CODE);
+    expect_decode("(uint256)", WORD("001") WORD("002"), CLO_OK_CODE);
     clo_abi_type *t;
     static const char *bad_types[] = {"uint7",   "uint264",  "bytes33", "bytes0", "(uint256",
                                       "uint[0]", "uint256]", "foo",     "(,)",    "uint08"};

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/hex.h"
+#include "base/ct.h"
 #include "chain/abi.h"
 #include "chain/rpc.h"
 #include "chain/tx.h"
@@ -76,6 +76,7 @@ static clo_err op_tx_sign(json_t *in, json_t *out)
     if (!err.code) err = clo_tx_sign(&tx, &sk);
     if (!err.code) err = clo_tx_encode(&tx, &raw);
     if (!err.code) json_object_set_new(out, "raw", hexj(clo_buf_view(&raw)));
+    clo_wipe(&sk, sizeof sk);
     clo_buf_free(&data);
     clo_buf_free(&raw);
     return err;
@@ -120,7 +121,9 @@ static clo_err op_result(json_t *in, json_t *out)
     CLO_TRY(get_fixed(in, "market", market, 20));
     CLO_TRY(get_fixed(in, "key", sk.b, 32));
     clo_result_digest(&st, chain, market, digest);
-    CLO_TRY(clo_result_sign(&st, chain, market, &sk, sig));
+    clo_err err = clo_result_sign(&st, chain, market, &sk, sig);
+    clo_wipe(&sk, sizeof sk);
+    CLO_TRY(err);
     json_object_set_new(out, "digest", hexj(CLO_BYTES(digest, 32)));
     json_object_set_new(out, "sig", hexj(CLO_BYTES(sig, 65)));
     return CLO_OK;

@@ -1,8 +1,8 @@
 // devnet_test.mjs — `cloister devnet up|down|status` against a real anvil:
 // the contracts the C client deployed are there and wired (checked with
 // ethers over JSON-RPC), up is idempotent, down keeps the state and the next
-// up resumes the same chain and deployment, and a missing anvil is refused
-// without leaving a devnet behind.
+// up resumes the same chain and deployment, and a missing anvil or missing
+// contract artifacts are refused without leaving a devnet behind.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,6 +30,12 @@ try {
   const bad = run('devnet', 'up', '--anvil', '/nonexistent/anvil');
   check(bad.code === 1 && /anvil not found/.test(bad.stderr), 'a missing anvil is named and refused');
   check(!existsSync(path.join(dir, 'devnet.json')), '... and leaves no devnet behind');
+
+  const noart = run('devnet', 'up', '--contracts', '/nonexistent/out');
+  check(noart.code === 1 && /artifact \/nonexistent\/out\/EnclaveRegistry/.test(noart.doc?.error?.message ?? ''),
+    'missing contract artifacts are named and refused');
+  check(!existsSync(path.join(dir, 'devnet.json')) && run('devnet', 'status').doc.running === false,
+    '... and the anvil it started is stopped again');
 
   const up = run('devnet', 'up');
   check(up.code === 0 && up.doc.running && up.doc.deployed, 'devnet up starts anvil and deploys');
