@@ -1,10 +1,12 @@
 /* sender.c — nonces, fees, estimation, journaling, broadcast, receipts. */
 #include "chain/sender.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/ct.h"
+#include "base/hex.h"
 #include "chain/tx.h"
 #include "crypto/secp256k1.h"
 
@@ -103,4 +105,20 @@ clo_err clo_sender_transact(clo_sender *s, const uint8_t *to, const uint8_t *val
     CLO_TRY(clo_sender_wait(s, sent.hash, 30000, out));
     CLO_ENSURE(out->status == 1, CLO_E_POLICY, "eth.tx_failed");
     return CLO_OK;
+}
+
+clo_err clo_key_file_read(const char *path, clo_secret32 *sk, uint8_t addr[20])
+{
+    FILE *f = fopen(path, "r");
+    char hex[100] = {0};
+    uint8_t pub[65];
+    CLO_ENSURE(f, CLO_E_IO, "key file: cannot open");
+    size_t n = fread(hex, 1, sizeof hex - 1, f);
+    fclose(f);
+    while (n > 0 && (hex[n - 1] == '\n' || hex[n - 1] == '\r' || hex[n - 1] == ' ')) hex[--n] = 0;
+    clo_err err = clo_hex_decode_fixed(sk->b, 32, hex);
+    clo_wipe(hex, sizeof hex);
+    if (!err.code) err = clo_secp256k1_pubkey(sk, pub);
+    if (!err.code) err = clo_eth_address(pub, addr);
+    return err.code ? CLO_ERR(CLO_E_FORMAT, "key file: not a 32-byte hex secp256k1 key") : CLO_OK;
 }

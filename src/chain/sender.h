@@ -51,4 +51,8 @@ CLO_MUST_CHECK clo_err clo_sender_wait(clo_sender *s, const uint8_t hash[32], lo
  * *out is always initialised: release it with clo_eth_receipt_free. */
 CLO_MUST_CHECK clo_err clo_sender_transact(clo_sender *s, const uint8_t *to, const uint8_t *value,
                                            clo_bytes data, clo_eth_receipt *out, clo_buf *revert);
+/* Read a key file: 32 bytes of hex (an optional 0x, trailing whitespace), and
+ * its address. The text is wiped. CLO_E_IO if unreadable, CLO_E_FORMAT if not a key. */
+CLO_MUST_CHECK clo_err clo_key_file_read(const char *path, clo_secret32 *sk, uint8_t addr[20]);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "attest/dcap.h"
 #include "base/bytes.h"
 
 #define CLI_EXIT_OK    0
@@ -57,6 +58,12 @@ int cli_print(json_t *obj);
 /* Print {"error":{"code":...,"message":...,"what":...}} on stdout; returns CLI_EXIT_FAIL. */
 int cli_fail(clo_err err, const char *message);
 
+/* Load a trust anchor (one certificate, PEM or DER) for --anchor. */
+int cli_load_anchor(const char *path, clo_x509 **out);
+/* Load every regular file of dir except `skip` (the evidence) into col,
+ * recognised by content; *used counts what was taken. */
+int cli_load_collateral(const char *dir, const char *skip, clo_dcap_collateral *col, size_t *used);
+
 /* HTTP request to the node API; the JSON answer (NULL on a transport error,
  * message on stderr). body != NULL is sent as application/json. */
 json_t *cli_http_json(const char *method, const char *url, const char *body, long *status);
@@ -73,5 +80,6 @@ int cmd_envelope(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_devnet(int argc, char **argv);
+int cmd_verifier(int argc, char **argv);
 
 #endif

@@ -14,8 +14,24 @@
 #define EXIT_REJECTED 4
 #define MAX_FILE      ((size_t)16 << 20)
 
-/* Every regular file of dir except `skip` (the evidence), recognised by content. */
-static int load_dir(const char *dir, const char *skip, clo_dcap_collateral *col, size_t *used)
+int cli_load_anchor(const char *path, clo_x509 **out)
+{
+    clo_buf b;
+    clo_dcap_collateral tmp;
+    if (cli_read_file("--anchor", path, MAX_FILE, &b)) return CLI_EXIT_FAIL;
+    clo_dcap_collateral_init(&tmp);
+    int ok = !clo_dcap_collateral_add(&tmp, clo_buf_view(&b)).code && tmp.ncerts == 1;
+    if (ok) {
+        *out = tmp.certs[0];
+        tmp.ncerts = 0;
+    }
+    clo_dcap_collateral_free(&tmp);
+    clo_buf_free(&b);
+    if (!ok) fprintf(stderr, "error: --anchor: '%s' is not one certificate\n", path);
+    return ok ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}
+
+int cli_load_collateral(const char *dir, const char *skip, clo_dcap_collateral *col, size_t *used)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -82,7 +98,7 @@ static int verify(int argc, char **argv)
     int done, rc = cli_parse(&spec, argc, argv, &done);
     if (rc || done) return rc;
 
-    clo_buf ev = {0}, pol = {0}, anc = {0};
+    clo_buf ev = {0}, pol = {0};
     clo_policy *policy = NULL;
     clo_dcap_collateral col;
     clo_x509 *anchor = NULL;
@@ -102,24 +118,9 @@ static int verify(int argc, char **argv)
     } else if (clo_policy_default(&policy).code) {
         goto out;
     }
-    if (cli_get(&spec, "anchor")) {
-        const char *path = cli_get(&spec, "anchor");
-        clo_dcap_collateral tmp;
-        if (cli_read_file("--anchor", path, MAX_FILE, &anc) != 0) goto out;
-        clo_dcap_collateral_init(&tmp);
-        int ok = clo_dcap_collateral_add(&tmp, clo_buf_view(&anc)).code == CLO_OK_CODE &&
-                 tmp.ncerts == 1;
-        if (ok) {
-            anchor = tmp.certs[0];
-            tmp.ncerts = 0;
-        }
-        clo_dcap_collateral_free(&tmp);
-        if (!ok) {
-            fprintf(stderr, "error: --anchor: '%s' is not one certificate\n", path);
-            rc = CLI_EXIT_USAGE;
-            goto out;
-        }
-    }
+    if (cli_get(&spec, "anchor") && (rc = cli_load_anchor(cli_get(&spec, "anchor"), &anchor)))
+        goto out;
+    rc = CLI_EXIT_FAIL;
     int64_t at = (int64_t)time(NULL);
     (void)clo_policy_time(policy, &at);
     if (cli_get(&spec, "at") && clo_time_parse(cli_get(&spec, "at"), &at).code) {
@@ -130,7 +131,7 @@ static int verify(int argc, char **argv)
     }
     size_t used = 0;
     if (cli_get(&spec, "collateral") &&
-        load_dir(cli_get(&spec, "collateral"), ev_path, &col, &used) != CLI_EXIT_OK)
+        cli_load_collateral(cli_get(&spec, "collateral"), ev_path, &col, &used) != CLI_EXIT_OK)
         goto out;
     clo_verify_opts vo = {at, anchor};
     if (clo_attest_verify(clo_buf_view(&ev), &col, policy, &vo, &verdict, &accepted).code) goto out;
@@ -146,7 +147,6 @@ out:
     clo_dcap_collateral_free(&col);
     clo_buf_free(&ev);
     clo_buf_free(&pol);
-    clo_buf_free(&anc);
     return rc;
 }
 

@@ -23,10 +23,11 @@
 
 #include "base/ct.h"
 #include "base/hex.h"
+#include "chain/approval.h"
 #include "chain/deploy.h"
 #include "cli/cli.h"
+#include "crypto/keccak.h"
 #include "crypto/secp256k1.h"
-#include "workloads/workload.h"
 
 #ifndef CLO_SOURCE_DIR
 #define CLO_SOURCE_DIR "."
@@ -35,6 +36,10 @@
 #define DEVNET_CHAIN_ID 31337
 #define VERIFIERS       3
 #define THRESHOLD       2
+
+/* The PriceFeed's oracle config (docs/formats.md §5.3): median of the latest
+ * reports, at least 3 sources, outliers beyond 5% of the median dropped. */
+static const uint8_t ORACLE_CONFIG[12] = {1, 1, 0, 3, 0, 0, 0x01, 0xf4, 0, 0, 0, 0};
 
 static const char *const ROLES[] = {"deployer", "operator", "verifier1", "verifier2", "verifier3"};
 enum { ROLE_DEPLOYER, ROLE_OPERATOR, ROLE_VERIFIER1, ROLE_COUNT = 5 };
@@ -291,19 +296,22 @@ static int deploy_all(const char *dir, const char *url, const char *artifacts, j
     clo_abi_val one[1] = {clo_abi_address(market)};
     t = clo_abi_tuple(one, 1);
     CLO_CHECK(call_one(&d, registry, "setMarket(address)", &t));
-    clo_abi_val tee[2] = {clo_abi_uint(2 /* TEE_TDX: the simulated TEE's quotes */),
+    clo_abi_val tee[2] = {clo_abi_uint(CLO_REG_TEE_SIM /* a devnet trusts the simulated TEE */),
                           clo_abi_bool(1)};
     t = clo_abi_tuple(tee, 2);
     CLO_CHECK(call_one(&d, registry, "setTeeAllowed(uint8,bool)", &t));
     t = clo_abi_tuple(one, 1);
     CLO_CHECK(deploy_one(&d, "SealedBidAuction", &t, auction));
-    uint8_t oracle_id[32];
-    clo_workload_id("oracle", oracle_id);
+    uint8_t oracle_model[32];
+    clo_keccak256(CLO_BYTES(ORACLE_CONFIG, sizeof ORACLE_CONFIG), oracle_model);
     clo_abi_val pf[5] = {clo_abi_address(market), clo_abi_address(addrs[ROLE_DEPLOYER]),
-                         clo_abi_word(oracle_id), clo_abi_uint(8),
+                         clo_abi_word(oracle_model), clo_abi_uint(8),
                          clo_abi_string("CLO / USD (enclave median)")};
     t = clo_abi_tuple(pf, 5);
     CLO_CHECK(deploy_one(&d, "PriceFeed", &t, feed));
+    clo_abi_val upd[2] = {clo_abi_address(addrs[ROLE_DEPLOYER]), clo_abi_bool(1)};
+    t = clo_abi_tuple(upd, 2);
+    CLO_CHECK(call_one(&d, feed, "setUpdater(address,bool)", &t));
 
     json_t *committee = json_array();
     for (int i = 0; i < VERIFIERS; i++) {
@@ -315,6 +323,8 @@ static int deploy_all(const char *dir, const char *url, const char *artifacts, j
     d.contracts = NULL;
     json_object_set_new(doc, "owner", clo_rpc_hex(CLO_BYTES(addrs[ROLE_DEPLOYER], 20)));
     json_object_set_new(doc, "operator", clo_rpc_hex(CLO_BYTES(addrs[ROLE_OPERATOR], 20)));
+    json_object_set_new(doc, "oracleConfig",
+                        clo_rpc_hex(CLO_BYTES(ORACLE_CONFIG, sizeof ORACLE_CONFIG)));
     *out = doc;
     rc = CLI_EXIT_OK;
 out:

@@ -240,3 +240,62 @@ clo_err clo_proto_result_decode(clo_cur *c, clo_proto_result *out)
     CLO_TRY(clo_cur_copy(c, out->signer, 20));
     return clo_cur_copy(c, out->sig, 65);
 }
+
+clo_err clo_proto_batch_encode(const clo_proto_batch *in, clo_buf *out)
+{
+    CLO_ENSURE(in->count >= 1 && in->count <= CLO_PROTO_MAX_BATCH, CLO_E_LIMIT, "batch.count");
+    CLO_TRY(clo_buf_u32be(out, in->epoch));
+    CLO_TRY(clo_buf_u16be(out, (uint16_t)in->count));
+    for (size_t i = 0; i < in->count; i++) {
+        const clo_result_stmt *s = &in->stmts[i];
+        CLO_ENSURE(s->epoch == in->epoch, CLO_E_FORMAT, "batch: statements of another epoch");
+        CLO_TRY(clo_buf_append(out, s->job_id, 32));
+        CLO_TRY(clo_buf_append(out, s->input_hash, 32));
+        CLO_TRY(clo_buf_append(out, s->public_output_hash, 32));
+        CLO_TRY(clo_buf_append(out, s->private_output_hash, 32));
+        CLO_TRY(clo_buf_append(out, s->workload_id, 32));
+        CLO_TRY(clo_buf_append(out, s->model_id, 32));
+    }
+    return CLO_OK;
+}
+
+clo_err clo_proto_batch_decode(clo_bytes body, clo_proto_batch *out)
+{
+    clo_cur c = clo_cur_init(body);
+    uint16_t n;
+    CLO_TRY(clo_cur_u32be(&c, &out->epoch));
+    CLO_TRY(clo_cur_u16be(&c, &n));
+    CLO_ENSURE(n >= 1 && n <= CLO_PROTO_MAX_BATCH, CLO_E_LIMIT, "batch.count");
+    for (size_t i = 0; i < n; i++) {
+        clo_result_stmt *s = &out->stmts[i];
+        CLO_TRY(clo_cur_copy(&c, s->job_id, 32));
+        CLO_TRY(clo_cur_copy(&c, s->input_hash, 32));
+        CLO_TRY(clo_cur_copy(&c, s->public_output_hash, 32));
+        CLO_TRY(clo_cur_copy(&c, s->private_output_hash, 32));
+        CLO_TRY(clo_cur_copy(&c, s->workload_id, 32));
+        CLO_TRY(clo_cur_copy(&c, s->model_id, 32));
+        s->epoch = out->epoch;
+    }
+    out->count = n;
+    return clo_cur_end(&c);
+}
+
+clo_err clo_proto_batch_sig_encode(const clo_proto_batch_sig *in, clo_buf *out)
+{
+    CLO_TRY(clo_buf_append(out, in->root, 32));
+    CLO_TRY(clo_buf_u32be(out, in->count));
+    CLO_TRY(clo_buf_u32be(out, in->epoch));
+    CLO_TRY(clo_buf_append(out, in->signer, 20));
+    return clo_buf_append(out, in->sig, 65);
+}
+
+clo_err clo_proto_batch_sig_decode(clo_bytes body, clo_proto_batch_sig *out)
+{
+    clo_cur c = clo_cur_init(body);
+    CLO_TRY(clo_cur_copy(&c, out->root, 32));
+    CLO_TRY(clo_cur_u32be(&c, &out->count));
+    CLO_TRY(clo_cur_u32be(&c, &out->epoch));
+    CLO_TRY(clo_cur_copy(&c, out->signer, 20));
+    CLO_TRY(clo_cur_copy(&c, out->sig, 65));
+    return clo_cur_end(&c);
+}

@@ -14,6 +14,7 @@
  *   9 IMPORT     req sealed state (rest)    resp u32 current epoch
  *  10 SHUTDOWN   req empty                  resp empty, then the enclave exits
  *  11 PING       req anything (<= 64 KiB)   resp the same bytes
+ *  12 SIGN_BATCH req clo_proto_batch         resp clo_proto_batch_sig
  */
 #ifndef CLO_ENCLAVE_PROTO_H
 #define CLO_ENCLAVE_PROTO_H
@@ -35,6 +36,7 @@ enum {
     CLO_CALL_IMPORT = 9,
     CLO_CALL_SHUTDOWN = 10,
     CLO_CALL_PING = 11,
+    CLO_CALL_SIGN_BATCH = 12,
 };
 
 #define CLO_PROTO_MAX_PARTS    16
@@ -116,6 +118,22 @@ typedef struct {
     uint8_t signer[20], sig[65];
 } clo_proto_result;
 
+/* SIGN_BATCH req: u32 epoch | u16 n (1..CLO_PROTO_MAX_BATCH) | n x (job_id | input_hash
+ *                 | public_hash | private_hash | workload_id | model_id), 32 bytes each.
+ * The enclave signs the Merkle root of these Results only if it signed each one
+ * itself (its processed-job log holds each statement's digest).
+ * resp: root[32] | u32 n | u32 epoch | signer[20] | sig[65] */
+typedef struct {
+    uint32_t epoch;
+    size_t count;
+    clo_result_stmt stmts[CLO_PROTO_MAX_BATCH]; /* each stmt.epoch == epoch */
+} clo_proto_batch;
+typedef struct {
+    uint8_t root[32];
+    uint32_t count, epoch;
+    uint8_t signer[20], sig[65];
+} clo_proto_batch_sig;
+
 CLO_MUST_CHECK clo_err clo_proto_init_encode(const clo_proto_init *in, clo_buf *out);
 CLO_MUST_CHECK clo_err clo_proto_init_decode(clo_bytes body, clo_proto_init *out);
 CLO_MUST_CHECK clo_err clo_proto_hello_encode(const clo_proto_hello *in, clo_buf *out);
@@ -129,5 +147,9 @@ CLO_MUST_CHECK clo_err clo_proto_job_encode(const clo_proto_job *in, clo_buf *ou
 CLO_MUST_CHECK clo_err clo_proto_job_decode(clo_cur *c, clo_proto_job *out, clo_bytes *inputs);
 CLO_MUST_CHECK clo_err clo_proto_result_encode(const clo_proto_result *in, clo_buf *out);
 CLO_MUST_CHECK clo_err clo_proto_result_decode(clo_cur *c, clo_proto_result *out);
+CLO_MUST_CHECK clo_err clo_proto_batch_encode(const clo_proto_batch *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_batch_decode(clo_bytes body, clo_proto_batch *out);
+CLO_MUST_CHECK clo_err clo_proto_batch_sig_encode(const clo_proto_batch_sig *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_batch_sig_decode(clo_bytes body, clo_proto_batch_sig *out);
 
 #endif

@@ -11,6 +11,7 @@
 #include "crypto/envelope.h"
 #include "crypto/hash.h"
 #include "crypto/keccak.h"
+#include "crypto/merkle.h"
 #include "crypto/rand.h"
 #include "enclave/frame.h"
 #include "enclave/keys.h"
@@ -395,6 +396,35 @@ out:
 
 /* ---- sealed state ---- */
 
+/* Sign a batch root only over Results this enclave signed itself: each
+ * statement's digest must be the one in the processed-job log. */
+static clo_err call_sign_batch(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp)
+{
+    static clo_proto_batch b;
+    static uint8_t leaves[CLO_PROTO_MAX_BATCH][32];
+    const clo_epoch *ep;
+    CLO_TRY(clo_proto_batch_decode(body, &b));
+    clo_keyring_expire(&e->keys, now);
+    CLO_TRY(clo_keyring_find(&e->keys, b.epoch, &ep));
+    for (size_t i = 0; i < b.count; i++) {
+        uint8_t digest[32];
+        clo_result_digest(&b.stmts[i], e->cfg.chain_id, e->cfg.market, digest);
+        const log_entry *le = log_find(e, b.stmts[i].job_id);
+        CLO_ENSURE(le && !memcmp(le->digest, digest, 32), CLO_E_POLICY,
+                   "batch: a statement this enclave did not sign");
+        clo_result_struct_hash(&b.stmts[i], leaves[i]);
+    }
+    clo_proto_batch_sig out;
+    memset(&out, 0, sizeof out);
+    CLO_TRY(clo_merkle_root((const uint8_t(*)[32])leaves, b.count, out.root));
+    out.count = (uint32_t)b.count;
+    out.epoch = b.epoch;
+    memcpy(out.signer, ep->signer_addr, 20);
+    CLO_TRY(clo_batch_sign(out.root, out.count, out.epoch, e->cfg.chain_id, e->cfg.market,
+                           ep->signer, out.sig));
+    return clo_proto_batch_sig_encode(&out, resp);
+}
+
 static clo_err sealing_key(clo_enclave *e, uint8_t key[32])
 {
     clo_secret32 platform;
@@ -559,6 +589,7 @@ clo_err clo_enclave_handle(clo_enclave *e, uint16_t call, clo_bytes body, int64_
         break;
     case CLO_CALL_PROVISION: err = call_provision(e, body, now, resp); break;
     case CLO_CALL_RUN: err = call_run(e, body, now, resp); break;
+    case CLO_CALL_SIGN_BATCH: err = call_sign_batch(e, body, now, resp); break;
     case CLO_CALL_EXPORT: err = call_export(e, body, resp); break;
     case CLO_CALL_IMPORT: err = call_import(e, body, now, resp); break;
     case CLO_CALL_SHUTDOWN:

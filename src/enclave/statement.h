@@ -25,8 +25,14 @@ typedef struct {
     uint32_t epoch;
 } clo_result_stmt;
 
+/* A batch: one signature over the sorted-pair Merkle root (crypto/merkle.h)
+ * of its Results' struct hashes, all of one epoch. */
+#define CLO_BATCH_TYPE "ResultBatch(bytes32 root,uint32 count,uint32 epoch)"
+
 /* keccak256 over the keccak256 of each item (an unambiguous list hash). */
 void clo_hash_list(const clo_bytes *items, size_t count, uint8_t out[32]);
+/* hashStruct(Result): a batch's Merkle leaf. */
+void clo_result_struct_hash(const clo_result_stmt *s, uint8_t out[32]);
 /* The EIP-712 digest the enclave signs. */
 void clo_result_digest(const clo_result_stmt *s, uint64_t chain_id, const uint8_t market[20],
                        uint8_t out[32]);
@@ -38,5 +44,13 @@ CLO_MUST_CHECK clo_err clo_result_sign(const clo_result_stmt *s, uint64_t chain_
 CLO_MUST_CHECK clo_err clo_result_verify(const clo_result_stmt *s, uint64_t chain_id,
                                          const uint8_t market[20], const uint8_t sig[65],
                                          const uint8_t signer[20]);
+
+/* The EIP-712 digest of ResultBatch(root, count, epoch), and its signature
+ * (same form as a result's). */
+void clo_batch_digest(const uint8_t root[32], uint32_t count, uint32_t epoch, uint64_t chain_id,
+                      const uint8_t market[20], uint8_t out[32]);
+CLO_MUST_CHECK clo_err clo_batch_sign(const uint8_t root[32], uint32_t count, uint32_t epoch,
+                                      uint64_t chain_id, const uint8_t market[20],
+                                      const clo_secret32 *sk, uint8_t sig[65]);
 
 #endif

@@ -15,6 +15,7 @@
 #include "enclave/frame.h"
 #include "host/crash.h"
 #include "host/json.h"
+#include "host/ledger.h"
 #include "host/metrics.h"
 #include "host/node.h"
 #include "host/submit.h"
@@ -158,6 +159,33 @@ static enum MHD_Result get_evidence(clo_api *a, struct MHD_Connection *c)
         clo_json_hex(CLO_BYTES(st.measurement, 48), 0));
     clo_buf_free(&r);
     return send_json(c, CLO_ROUTE_EVIDENCE, 200, doc);
+}
+
+/* POST /v1/models {"config": hex}: store a workload config under its model id
+ * (keccak256), for jobs that arrive on chain naming it. Configs are public. */
+static enum MHD_Result model_put(clo_api *a, struct MHD_Connection *c, req_ctx *rc)
+{
+    const clo_route R = CLO_ROUTE_MODELS;
+    if (rc->too_big)
+        return problem(c, R, 413, "body-too-large", "the body exceeds limits.max_body_bytes");
+    json_error_t je;
+    json_t *doc = json_loadb((const char *)rc->body.ptr, rc->body.len, JSON_REJECT_DUPLICATES, &je);
+    const char *hex = json_string_value(json_object_get(doc, "config"));
+    clo_buf cfg;
+    clo_buf_init(&cfg, 1 << 20);
+    int bad = !json_is_object(doc) || json_object_size(doc) != 1 || !hex ||
+              clo_hex_decode(&cfg, hex).code || cfg.len == 0;
+    json_decref(doc);
+    if (bad) {
+        clo_buf_free(&cfg);
+        return problem(c, R, 400, "invalid-body",
+                       "send {\"config\": hex}, a non-empty workload config of at most 1 MiB");
+    }
+    uint8_t id[32];
+    clo_err e = clo_ledger_model_put(a->node->journal, clo_buf_view(&cfg), id);
+    clo_buf_free(&cfg);
+    if (e.code) return problem(c, R, 503, "journal-unavailable", "the config could not be stored");
+    return send_json(c, R, 201, json_pack("{s:o}", "model_id", clo_json_hex(CLO_BYTES(id, 32), 1)));
 }
 
 static enum MHD_Result submit(clo_api *a, struct MHD_Connection *c, req_ctx *rc)
@@ -345,6 +373,9 @@ static enum MHD_Result route(clo_api *a, struct MHD_Connection *c, const char *u
     if (!strcmp(url, "/v1/enclave/evidence"))
         return get ? get_evidence(a, c)
                    : problem(c, CLO_ROUTE_EVIDENCE, 405, "method-not-allowed", "use GET");
+    if (!strcmp(url, "/v1/models"))
+        return post ? model_put(a, c, rc)
+                    : problem(c, CLO_ROUTE_MODELS, 405, "method-not-allowed", "use POST");
     if (!strcmp(url, "/v1/jobs"))
         return post ? submit(a, c, rc)
                     : problem(c, CLO_ROUTE_SUBMIT, 405, "method-not-allowed", "use POST");

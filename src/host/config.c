@@ -24,6 +24,12 @@ void clo_config_defaults(clo_config *c)
     c->max_connections = 64;
     c->timeout_seconds = 30;
     c->batch_max = 32;
+    c->confirmations = 0;
+    c->poll_ms = 500;
+    c->settle_batch = 16;
+    c->settle_wait_ms = 1000;
+    c->approval_seconds = 7 * 86400;
+    c->bond_wei = 1000000000000000000u;
     snprintf(c->log_level, sizeof c->log_level, "info");
 }
 
@@ -60,6 +66,16 @@ static const key_spec keys[] = {
     U("chain.chain_id", chain_id, 1, (uint64_t)1 << 53),
     A("chain.job_market", job_market),
     A("chain.registry", registry),
+    S("chain.rpc", rpc_url),
+    S("chain.key_file", key_file),
+    S("chain.verifiers", verifiers),
+    U("chain.confirmations", confirmations, 0, 256),
+    U("chain.start_block", start_block, 0, (uint64_t)1 << 53),
+    U("chain.poll_ms", poll_ms, 10, 600000),
+    U("chain.settle_batch", settle_batch, 1, 256),
+    U("chain.settle_wait_ms", settle_wait_ms, 0, 3600000),
+    U("chain.approval_seconds", approval_seconds, 60, 366u * 86400),
+    U("chain.bond_wei", bond_wei, 0, UINT64_MAX),
     U("limits.max_body_bytes", max_body_bytes, 1024, 64u << 20),
     U("limits.max_connections", max_connections, 1, 4096),
     U("limits.timeout_seconds", timeout_seconds, 1, 3600),
@@ -177,6 +193,10 @@ clo_err clo_config_parse(clo_bytes text, clo_config *out, char *msg, size_t cap)
         err = fail(msg, cap, "enclave.rotate_seconds", "must be positive");
         goto out;
     }
+    if (c.rpc_url[0] && !c.key_file[0]) {
+        err = fail(msg, cap, "chain.key_file", "required with chain.rpc");
+        goto out;
+    }
     *out = c;
 out:
     json_decref(root);
@@ -203,6 +223,15 @@ char *clo_config_dump(const clo_config *c)
         "max_connections", (json_int_t)c->max_connections, "timeout_seconds",
         (json_int_t)c->timeout_seconds, "batch_max", (json_int_t)c->batch_max, "log_level",
         c->log_level);
+    json_t *ch = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "rpc",
+                           c->rpc_url[0] ? c->rpc_url : "(off)", "key_file", c->key_file,
+                           "verifiers", c->verifiers, "confirmations", (json_int_t)c->confirmations,
+                           "start_block", (json_int_t)c->start_block, "poll_ms",
+                           (json_int_t)c->poll_ms, "settle_batch", (json_int_t)c->settle_batch,
+                           "settle_wait_ms", (json_int_t)c->settle_wait_ms, "approval_seconds",
+                           (json_int_t)c->approval_seconds, "bond_wei", (json_int_t)c->bond_wei);
+    json_object_update(json_object_get(j, "chain"), ch);
+    json_decref(ch);
     char *s = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     return s;

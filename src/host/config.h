@@ -22,6 +22,12 @@ typedef struct {
     uint32_t rotate_seconds, grace_seconds;
     uint64_t chain_id;
     uint8_t job_market[20], registry[20];
+    /* On-chain operation (host/onchain.c); off while rpc_url is empty. */
+    char rpc_url[512];
+    char key_file[CLO_PATH_MAX]; /* the operator's secp256k1 key, hex */
+    char verifiers[2048];        /* committee verifier service URLs, comma-separated */
+    uint32_t confirmations, poll_ms, settle_batch, settle_wait_ms, approval_seconds;
+    uint64_t start_block, bond_wei;
     uint32_t max_body_bytes, max_connections, timeout_seconds, batch_max;
     char log_level[8];
 } clo_config;

@@ -66,6 +66,17 @@ void clo_journal_close(clo_journal *j)
     free(j);
 }
 
+sqlite3 *clo_journal_lock(clo_journal *j)
+{
+    pthread_mutex_lock(&j->mu);
+    return j->db;
+}
+
+void clo_journal_unlock(clo_journal *j)
+{
+    pthread_mutex_unlock(&j->mu);
+}
+
 void clo_journal_job_init(clo_journal_job *job)
 {
     memset(job, 0, sizeof *job);

@@ -48,6 +48,10 @@ CLO_MUST_CHECK clo_err clo_journal_get(clo_journal *j, const uint8_t job_id[32],
 CLO_MUST_CHECK clo_err clo_journal_counts(clo_journal *j, uint64_t counts[3]);
 
 void clo_journal_job_init(clo_journal_job *job);
+/* The one connection, for the chain-side tables of host/ledger.c: lock, use,
+ * unlock. Nothing else may touch the handle. */
+struct sqlite3 *clo_journal_lock(clo_journal *j);
+void clo_journal_unlock(clo_journal *j);
 void clo_journal_job_free(clo_journal_job *job);
 
 #endif

@@ -12,7 +12,9 @@
 #include "base/log.h"
 #include "enclave/frame.h"
 #include "host/crash.h"
+#include "host/ledger.h"
 #include "host/metrics.h"
+#include "host/onchain.h"
 
 static double now_s(void)
 {
@@ -142,15 +144,18 @@ clo_err clo_node_run(const clo_config *cfg, const char *enclave_path, volatile s
     pthread_mutex_init(&n.wake_mu, NULL);
     pthread_cond_init(&n.wake, NULL);
     clo_api *api = NULL;
+    clo_onchain *chain = NULL;
     clo_err err = CLO_OK;
     char path[CLO_PATH_MAX + 32];
     CLO_FAIL_IF(mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST, CLO_E_IO,
                 "data_dir: cannot create");
     snprintf(path, sizeof path, "%s/journal.sqlite", cfg->data_dir);
     CLO_CHECK(clo_journal_open(&n.journal, path));
+    CLO_CHECK(clo_ledger_init(n.journal));
     CLO_CHECK(clo_super_new(&n.super, cfg, enclave_path));
     CLO_CHECK(clo_super_maybe_rotate(n.super, time(NULL)));
     CLO_CHECK(clo_api_start(&api, &n));
+    CLO_CHECK(clo_onchain_start(&chain, &n));
     CLO_LOG(CLO_LOG_INFO, "node.ready", CLO_LF_STR("address", cfg->listen_address),
             CLO_LF_U64("port", cfg->listen_port), CLO_LF_STR("backend", cfg->backend),
             CLO_LF_I64("pid", getpid()));
@@ -160,6 +165,8 @@ out:
     if (err.code)
         CLO_LOG(CLO_LOG_ERROR, "node.start_failed", CLO_LF_STR("code", clo_code_name(err.code)),
                 CLO_LF_STR("what", err.what ? err.what : ""));
+    if (err.code) *stop = 1; /* the chain thread, if it started, must see it */
+    clo_onchain_stop(chain);
     clo_api_stop(api);
     clo_super_free(n.super);
     clo_journal_close(n.journal);

@@ -22,8 +22,8 @@ abstract contract Fixture is TestBase {
 
     bytes32 internal constant MEASUREMENT = keccak256("cloister-enclave measurement");
     bytes32 internal constant HPKE_KEY = keccak256("hpke public key");
-    bytes32 internal constant AUCTION = keccak256("auction");
-    bytes32 internal constant ORACLE = keccak256("oracle");
+    bytes32 internal constant AUCTION = keccak256("cloister/workload/auction");
+    bytes32 internal constant ORACLE = keccak256("cloister/workload/oracle");
     uint256 internal constant BOND = 10 ether;
     uint64 internal constant LIFETIME = 7 days;
     uint64 internal constant GRACE = 1 hours;

@@ -1,0 +1,57 @@
+/* approval.h — EnclaveApproval, the EIP-712 statement a committee verifier
+ * signs after checking an enclave's evidence (DESIGN.md §3, docs/contracts.md):
+ *
+ *   EnclaveApproval(address operator,uint8 teeType,bytes32 measurement,address signer,
+ *                   bytes32 hpkeKey,uint32 epoch,uint64 expiry,bytes32 evidenceDigest)
+ *   domain: name "Cloister", version "1", chainId, verifyingContract = EnclaveRegistry
+ *
+ *   measurement    = keccak256(the platform measurement: MRTD, SNP MEASUREMENT or
+ *                    MRENCLAVE, as the evidence carries it)
+ *   evidenceDigest = keccak256(the evidence bytes)
+ * Signatures are 65 bytes r || s || v, v in {27, 28}, low s. */
+#ifndef CLO_CHAIN_APPROVAL_H
+#define CLO_CHAIN_APPROVAL_H
+
+#include <jansson.h>
+
+#include "base/bytes.h"
+#include "base/secret.h"
+#include "chain/abi.h"
+
+#define CLO_APPROVAL_TYPE                                                                          \
+    "EnclaveApproval(address operator,uint8 teeType,bytes32 measurement,address signer,"           \
+    "bytes32 hpkeKey,uint32 epoch,uint64 expiry,bytes32 evidenceDigest)"
+/* The registry's tuple, for calldata. */
+#define CLO_APPROVAL_TUPLE "(address,uint8,bytes32,address,bytes32,uint32,uint64,bytes32)"
+
+/* TEE types, as the enclave's backends and the registry number them. */
+enum { CLO_REG_TEE_SIM = 1, CLO_REG_TEE_TDX = 2, CLO_REG_TEE_SNP = 3, CLO_REG_TEE_SGX = 4 };
+
+typedef struct {
+    uint8_t operator_addr[20];
+    uint8_t tee_type;
+    uint8_t measurement[32];
+    uint8_t signer[20];
+    uint8_t hpke_key[32];
+    uint32_t epoch;
+    uint64_t expiry;
+    uint8_t evidence_digest[32];
+} clo_approval;
+
+void clo_approval_digest(const clo_approval *a, uint64_t chain_id, const uint8_t registry[20],
+                         uint8_t out[32]);
+CLO_MUST_CHECK clo_err clo_approval_sign(const clo_approval *a, uint64_t chain_id,
+                                         const uint8_t registry[20], const clo_secret32 *sk,
+                                         uint8_t sig[65]);
+/* The address that signed; CLO_E_AUTH for a malformed or high-s signature. */
+CLO_MUST_CHECK clo_err clo_approval_recover(const clo_approval *a, uint64_t chain_id,
+                                            const uint8_t registry[20], const uint8_t sig[65],
+                                            uint8_t signer[20]);
+/* The 8 tuple members, into items[8] (views into a). */
+clo_abi_val clo_approval_abi(const clo_approval *a, clo_abi_val items[8]);
+/* JSON form {operator, teeType, measurement, signer, hpkeKey, epoch, expiry,
+ * evidenceDigest} with 0x-hex fields; from_json is strict and names the field. */
+json_t *clo_approval_to_json(const clo_approval *a);
+CLO_MUST_CHECK clo_err clo_approval_from_json(const json_t *j, clo_approval *out);
+
+#endif

@@ -1,0 +1,260 @@
+/* cmd_verifier.c — `cloister verifier serve|approve`: one member of the
+ * attestation-verifier committee (DESIGN.md §3, host/approve.h). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/ct.h"
+#include "base/hex.h"
+#include "chain/sender.h"
+#include "cli/cli.h"
+#include "crypto/rand.h"
+#include "host/json.h"
+#include "host/verifier.h"
+
+#define MAX_FILE ((size_t)16 << 20)
+
+static cli_opt common[] = {
+    {"key", "FILE", "this verifier's secp256k1 key (hex)", 1, NULL},
+    {"deployment", "FILE", "deployments/<chainId>.json (chain id and EnclaveRegistry)", 1, NULL},
+    {"policy", "FILE", "attestation policy (JSON; default: production, debug forbidden)", 0, NULL},
+    {"sim-dir", "DIR", "trust the simulated TEE in DIR (its root and collateral)", 0, NULL},
+    {"anchor", "FILE", "trust anchor certificate instead of the built-in roots", 0, NULL},
+    {"collateral", "DIR", "collateral directory (default with --sim-dir: DIR/collateral)", 0, NULL},
+    {"max-lifetime", "SECONDS", "longest approval this verifier signs (default 2592000)", 0, NULL},
+};
+#define NCOMMON (sizeof common / sizeof common[0])
+
+typedef struct {
+    clo_approver v;
+    clo_secret32 key;
+    uint8_t address[20];
+    clo_buf policy;
+    clo_dcap_collateral col;
+    clo_x509 *anchor;
+    char *policy_text;
+} setup;
+
+static void setup_free(setup *s)
+{
+    clo_wipe(&s->key, sizeof s->key);
+    clo_buf_free(&s->policy);
+    free(s->policy_text);
+    clo_dcap_collateral_free(&s->col);
+    clo_x509_free(s->anchor);
+}
+
+static int load_setup(const cli_spec *spec, setup *s)
+{
+    memset(s, 0, sizeof *s);
+    clo_buf_init(&s->policy, MAX_FILE);
+    clo_dcap_collateral_init(&s->col);
+    clo_err e = clo_key_file_read(cli_get(spec, "key"), &s->key, s->address);
+    if (e.code) return cli_fail(e, "--key: cannot use the key file");
+    clo_buf dep;
+    if (cli_read_file("--deployment", cli_get(spec, "deployment"), MAX_FILE, &dep))
+        return CLI_EXIT_FAIL;
+    json_t *d = json_loadb((const char *)dep.ptr, dep.len, 0, NULL);
+    clo_buf_free(&dep);
+    const char *reg = json_string_value(json_object_get(
+        json_object_get(json_object_get(d, "contracts"), "EnclaveRegistry"), "address"));
+    json_int_t chain = json_integer_value(json_object_get(d, "chainId"));
+    int bad = !reg || chain <= 0 || clo_hex_decode_fixed(s->v.registry, 20, reg).code;
+    s->v.chain_id = (uint64_t)chain;
+    json_decref(d);
+    if (bad) {
+        fprintf(stderr, "error: --deployment: no chainId or contracts.EnclaveRegistry.address\n");
+        return CLI_EXIT_USAGE;
+    }
+    s->v.max_lifetime = 30 * 86400;
+    if (cli_get(spec, "max-lifetime") &&
+        cli_u64(spec, "max-lifetime", 366u * 86400, &s->v.max_lifetime))
+        return CLI_EXIT_USAGE;
+    if (cli_get(spec, "policy")) {
+        if (cli_read_file("--policy", cli_get(spec, "policy"), MAX_FILE, &s->policy))
+            return CLI_EXIT_FAIL;
+        s->policy_text = strndup((const char *)s->policy.ptr, s->policy.len);
+        s->v.policy_json = s->policy_text;
+    }
+    const char *sim = cli_get(spec, "sim-dir");
+    char path[2048];
+    if (sim && !cli_get(spec, "policy")) {
+        /* The simulated TEE is a debug TEE: trusting it means allowing debug. */
+        s->v.policy_json = "{\"allow_debug\":true}";
+    }
+    if (cli_get(spec, "anchor") || sim) {
+        if (sim) snprintf(path, sizeof path, "%s/root_ca.der", sim);
+        int rc =
+            cli_load_anchor(cli_get(spec, "anchor") ? cli_get(spec, "anchor") : path, &s->anchor);
+        if (rc) return rc;
+        s->v.anchor = s->anchor;
+    }
+    const char *col = cli_get(spec, "collateral");
+    if (!col && sim) {
+        snprintf(path, sizeof path, "%s/collateral", sim);
+        col = path;
+    }
+    size_t used = 0;
+    if (col && cli_load_collateral(col, NULL, &s->col, &used)) return CLI_EXIT_FAIL;
+    s->v.col = &s->col;
+    return CLI_EXIT_OK;
+}
+
+static volatile sig_atomic_t g_stop;
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+static int serve(int argc, char **argv)
+{
+    cli_opt o[NCOMMON + 3];
+    memcpy(o, common, sizeof common);
+    o[NCOMMON] =
+        (cli_opt){"listen", "ADDR", "IPv4 address to listen on (default 127.0.0.1)", 0, NULL};
+    o[NCOMMON + 1] = (cli_opt){"port", "N", "TCP port (default 0: any free port)", 0, NULL};
+    o[NCOMMON + 2] =
+        (cli_opt){"port-file", "FILE", "write the port listened on to FILE once ready", 0, NULL};
+    cli_spec spec = {
+        "cloister verifier serve --key FILE --deployment FILE [--policy FILE] [--sim-dir DIR] "
+        "[--listen ADDR] [--port N]",
+        "Serve as one member of the attestation-verifier committee: GET /v1/challenge hands out "
+        "a fresh nonce; POST /v1/approve verifies an enclave's evidence (over the committee "
+        "nonce, keccak256 of the members' challenges) with the attestation verifier and the "
+        "policy, checks that it binds the enclave's signer, HPKE key, epoch, chain and registry, "
+        "and answers with a signed EIP-712 EnclaveApproval. Runs until SIGINT/SIGTERM; logs are "
+        "JSON lines on stderr.",
+        o, NCOMMON + 3};
+    int done, rc = cli_parse(&spec, argc, argv, &done);
+    if (rc || done) return rc;
+    setup s;
+    uint64_t port = 0;
+    if ((rc = load_setup(&spec, &s)) ||
+        (cli_get(&spec, "port") && cli_u64(&spec, "port", 65535, &port))) {
+        setup_free(&s);
+        return rc ? rc : CLI_EXIT_USAGE;
+    }
+    clo_verifier_srv *srv = NULL;
+    const char *addr = cli_get(&spec, "listen") ? cli_get(&spec, "listen") : "127.0.0.1";
+    clo_err e = clo_verifier_start(&srv, &s.v, &s.key, addr, (uint16_t)port);
+    if (e.code) {
+        setup_free(&s);
+        return cli_fail(e, "the verifier service could not start");
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    char pbuf[16], vaddr[43] = "0x";
+    snprintf(pbuf, sizeof pbuf, "%u\n", clo_verifier_port(srv));
+    clo_hex_encode(vaddr + 2, CLO_BYTES(s.address, 20));
+    if (cli_get(&spec, "port-file") &&
+        cli_write_file(cli_get(&spec, "port-file"), clo_bytes_str(pbuf), 0)) {
+        clo_verifier_stop(srv);
+        setup_free(&s);
+        return CLI_EXIT_FAIL;
+    }
+    fprintf(stderr,
+            "{\"level\":\"info\",\"event\":\"verifier.ready\",\"address\":\"%s\",\"port\":%u,"
+            "\"verifier\":\"%s\"}\n",
+            addr, clo_verifier_port(srv), vaddr);
+    while (!g_stop) pause();
+    clo_verifier_stop(srv);
+    setup_free(&s);
+    return cli_print(json_pack("{s:s,s:s}", "verifier", vaddr, "status", "stopped"));
+}
+
+static int approve(int argc, char **argv)
+{
+    cli_opt o[NCOMMON + 4];
+    memcpy(o, common, sizeof common);
+    o[NCOMMON] = (cli_opt){"node", "URL", "the node whose enclave to approve", 1, NULL};
+    o[NCOMMON + 1] = (cli_opt){"operator", "ADDR", "the enclave's operator (0x address)", 1, NULL};
+    o[NCOMMON + 2] =
+        (cli_opt){"lifetime", "SECONDS", "how long the approval runs (default 604800)", 0, NULL};
+    o[NCOMMON + 3] = (cli_opt){"json", NULL, "JSON output (the default)", 0, NULL};
+    cli_spec spec = {
+        "cloister verifier approve --node URL --operator ADDR --key FILE --deployment FILE "
+        "[--policy FILE] [--sim-dir DIR]",
+        "Ask a node's enclave for evidence over a fresh nonce of this verifier's, verify it with "
+        "the attestation verifier and the policy, and print the signed EIP-712 EnclaveApproval "
+        "(exit 4 with the verdict when it is refused).",
+        o, NCOMMON + 4};
+    int done, rc = cli_parse(&spec, argc, argv, &done);
+    if (rc || done) return rc;
+    setup s;
+    clo_approve_req r;
+    memset(&r, 0, sizeof r);
+    uint64_t lifetime = 7 * 86400;
+    if ((rc = load_setup(&spec, &s)) ||
+        (rc = cli_hex_fixed(&spec, "operator", r.operator_addr, 20)) ||
+        (cli_get(&spec, "lifetime") &&
+         (rc = cli_u64(&spec, "lifetime", 366u * 86400, &lifetime)))) {
+        setup_free(&s);
+        return rc;
+    }
+    uint8_t ch[32];
+    char url[2300], nhex[65];
+    long status;
+    clo_buf ev;
+    clo_buf_init(&ev, 1 << 20);
+    if (clo_random(ch, 32).code) {
+        setup_free(&s);
+        return CLI_EXIT_FAIL;
+    }
+    clo_committee_nonce((const uint8_t(*)[32])ch, 1, r.nonce);
+    clo_hex_encode(nhex, CLO_BYTES(r.nonce, 32));
+    snprintf(url, sizeof url, "%s/v1/enclave/evidence?nonce=%s", cli_get(&spec, "node"), nhex);
+    json_t *doc = cli_http_json("GET", url, NULL, &status), *out = NULL;
+    const json_t *ep = json_object_get(doc, "epoch");
+    int bad = !doc || status != 200 || !json_is_integer(ep) ||
+              clo_hex_decode_fixed(r.signer, 20, json_string_value(json_object_get(doc, "signer")))
+                  .code ||
+              clo_hex_decode_fixed(r.hpke_pk, 32,
+                                   json_string_value(json_object_get(doc, "hpke_public_key")))
+                  .code ||
+              clo_hex_decode(&ev, json_string_value(json_object_get(doc, "evidence"))).code;
+    r.epoch = (uint32_t)json_integer_value(ep);
+    json_decref(doc);
+    if (bad) {
+        clo_buf_free(&ev);
+        setup_free(&s);
+        return cli_fail(CLO_ERR(CLO_E_FORMAT, "evidence"),
+                        "the node gave no usable evidence document");
+    }
+    s.v.now = (int64_t)time(NULL);
+    r.expiry = (uint64_t)s.v.now + lifetime;
+    r.evidence = clo_buf_view(&ev);
+    clo_approval a;
+    uint8_t sig[65];
+    char *verdict = NULL;
+    clo_err e = clo_approve(&s.v, &r, &s.key, &a, sig, &verdict);
+    json_t *v = verdict ? json_loads(verdict, 0, NULL) : NULL;
+    free(verdict);
+    if (e.code) {
+        out = json_pack("{s:{s:s,s:s},s:o}", "error", "code", clo_code_name(e.code), "message",
+                        e.what ? e.what : "refused", "verdict", v ? v : json_null());
+        cli_print(out);
+        rc = e.code == CLO_E_POLICY ? 4 : CLI_EXIT_FAIL;
+    } else {
+        out = json_pack("{s:o,s:o,s:o,s:o}", "approval", clo_approval_to_json(&a), "signature",
+                        clo_json_hex(CLO_BYTES(sig, 65), 1), "verifier",
+                        clo_json_hex(CLO_BYTES(s.address, 20), 1), "verdict", v ? v : json_null());
+        rc = cli_print(out);
+    }
+    clo_buf_free(&ev);
+    setup_free(&s);
+    return rc;
+}
+
+int cmd_verifier(int argc, char **argv)
+{
+    const char *sub = argc > 0 ? argv[0] : "";
+    if (!strcmp(sub, "serve")) return serve(argc - 1, argv + 1);
+    if (!strcmp(sub, "approve")) return approve(argc - 1, argv + 1);
+    FILE *f = !strcmp(sub, "--help") ? stdout : stderr;
+    fprintf(f, "usage: cloister verifier serve|approve [options]   (--help on each)\n");
+    return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+}

@@ -1,0 +1,281 @@
+/* verifier.c — the committee verifier's HTTP service. */
+#include "host/verifier.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/hex.h"
+#include "base/log.h"
+#include "base/ct.h"
+#include "crypto/keccak.h"
+#include "crypto/rand.h"
+#include "crypto/secp256k1.h"
+#include "host/json.h"
+
+#define MAX_BODY ((size_t)4 << 20)
+
+typedef struct {
+    uint8_t nonce[32];
+    int64_t expires;
+} nonce_slot;
+
+struct clo_verifier_srv {
+    struct MHD_Daemon *d;
+    clo_approver v;
+    clo_secret32 key;
+    uint8_t address[20];
+    pthread_mutex_t mu;
+    nonce_slot nonces[CLO_VERIFIER_MAX_NONCES];
+    size_t next;
+};
+
+typedef struct {
+    clo_buf body;
+    int too_big;
+} req_ctx;
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, json_t *doc)
+{
+    char *s = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    if (!s) return MHD_NO;
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(s), s, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(s);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    enum MHD_Result ret = MHD_queue_response(c, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result refuse(struct MHD_Connection *c, unsigned status, const char *code,
+                              const char *detail, char *verdict)
+{
+    json_t *doc = json_pack("{s:s,s:s}", "code", code, "detail", detail);
+    json_error_t je;
+    json_t *v = verdict ? json_loads(verdict, 0, &je) : NULL;
+    if (v) json_object_set_new(doc, "verdict", v);
+    free(verdict);
+    return reply(c, status, doc);
+}
+
+static enum MHD_Result challenge(clo_verifier_srv *s, struct MHD_Connection *c)
+{
+    nonce_slot n;
+    if (clo_random(n.nonce, 32).code) return refuse(c, 503, "internal", "no randomness", NULL);
+    n.expires = (int64_t)time(NULL) + CLO_VERIFIER_NONCE_SECONDS;
+    pthread_mutex_lock(&s->mu);
+    s->nonces[s->next] = n;
+    s->next = (s->next + 1) % CLO_VERIFIER_MAX_NONCES;
+    pthread_mutex_unlock(&s->mu);
+    return reply(c, 200,
+                 json_pack("{s:o,s:i}", "nonce", clo_json_hex(CLO_BYTES(n.nonce, 32), 0),
+                           "expires_in", CLO_VERIFIER_NONCE_SECONDS));
+}
+
+/* Consume a live nonce we issued: 1 if it was there. */
+static int take_nonce(clo_verifier_srv *s, const uint8_t nonce[32])
+{
+    int found = 0;
+    int64_t now = (int64_t)time(NULL);
+    pthread_mutex_lock(&s->mu);
+    for (size_t i = 0; i < CLO_VERIFIER_MAX_NONCES && !found; i++) {
+        nonce_slot *n = &s->nonces[i];
+        if (n->expires > now && !memcmp(n->nonce, nonce, 32)) {
+            found = 1;
+            memset(n, 0, sizeof *n);
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return found;
+}
+
+void clo_committee_nonce(const uint8_t (*challenges)[32], size_t n, uint8_t out[32])
+{
+    clo_keccak256(CLO_BYTES(challenges, n * 32), out);
+}
+
+/* The committee nonce of doc's "challenges", if one of them is ours (consumed). */
+static const char *challenges(clo_verifier_srv *s, const json_t *doc, uint8_t nonce[32])
+{
+    uint8_t ch[CLO_VERIFIER_MAX_CHALLENGES][32];
+    const json_t *a = json_object_get(doc, "challenges"), *v;
+    size_t i, n = json_array_size(a);
+    if (!json_is_array(a) || n < 1 || n > CLO_VERIFIER_MAX_CHALLENGES)
+        return "challenges: an array of 1 to 16 nonces";
+    json_array_foreach(a, i, v)
+    {
+        if (!json_string_value(v) || clo_hex_decode_fixed(ch[i], 32, json_string_value(v)).code)
+            return "challenges: 32 bytes of hex each";
+    }
+    int ours = 0;
+    for (i = 0; i < n && !ours; i++) ours = take_nonce(s, ch[i]);
+    if (!ours) return NULL;
+    clo_committee_nonce((const uint8_t(*)[32])ch, n, nonce);
+    return "";
+}
+
+static int hexfield(const json_t *doc, const char *key, uint8_t *dst, size_t n)
+{
+    const char *s = json_string_value(json_object_get(doc, key));
+    return !s || clo_hex_decode_fixed(dst, n, s).code;
+}
+
+static enum MHD_Result approve(clo_verifier_srv *s, struct MHD_Connection *c, clo_bytes body)
+{
+    json_error_t je;
+    json_t *doc = json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES, &je);
+    clo_approve_req r;
+    clo_buf ev;
+    memset(&r, 0, sizeof r);
+    clo_buf_init(&ev, 1 << 20);
+    const json_t *epoch = json_object_get(doc, "epoch"), *expiry = json_object_get(doc, "expiry");
+    const char *bad =
+        !json_is_object(doc)                              ? "body: not a JSON object"
+        : hexfield(doc, "signer", r.signer, 20)           ? "signer: 20 bytes of hex"
+        : hexfield(doc, "hpke_public_key", r.hpke_pk, 32) ? "hpke_public_key: 32 bytes"
+        : hexfield(doc, "operator", r.operator_addr, 20)  ? "operator: 20 bytes of hex"
+        : !json_is_integer(epoch) || json_integer_value(epoch) < 0 ||
+                json_integer_value(epoch) > UINT32_MAX
+            ? "epoch: an integer (u32)"
+        : !json_is_integer(expiry) || json_integer_value(expiry) <= 0
+            ? "expiry: a positive integer (unix seconds)"
+        : !json_string_value(json_object_get(doc, "evidence")) ||
+                clo_hex_decode(&ev, json_string_value(json_object_get(doc, "evidence"))).code
+            ? "evidence: hex"
+            : NULL;
+    if (bad) {
+        json_decref(doc);
+        clo_buf_free(&ev);
+        return refuse(c, 400, "bad_request", bad, NULL);
+    }
+    r.epoch = (uint32_t)json_integer_value(epoch);
+    r.expiry = (uint64_t)json_integer_value(expiry);
+    r.evidence = clo_buf_view(&ev);
+    const char *why = challenges(s, doc, r.nonce);
+    json_decref(doc);
+    if (why && why[0]) {
+        clo_buf_free(&ev);
+        return refuse(c, 400, "bad_request", why, NULL);
+    }
+    if (!why) {
+        clo_buf_free(&ev);
+        return refuse(c, 422, "nonce",
+                      "challenges: none was issued by this verifier (or it was used or expired)",
+                      NULL);
+    }
+    clo_approver v = s->v;
+    v.now = (int64_t)time(NULL);
+    clo_approval a;
+    uint8_t sig[65];
+    char *verdict = NULL;
+    clo_err err = clo_approve(&v, &r, &s->key, &a, sig, &verdict);
+    clo_buf_free(&ev);
+    if (err.code) {
+        CLO_LOG(CLO_LOG_INFO, "verifier.refused", CLO_LF_STR("what", err.what ? err.what : ""));
+        return refuse(c, 422, "refused", err.what ? err.what : "refused", verdict);
+    }
+    free(verdict);
+    CLO_LOG(CLO_LOG_INFO, "verifier.approved", CLO_LF_HEX("signer", CLO_BYTES(a.signer, 20)),
+            CLO_LF_U64("epoch", a.epoch));
+    return reply(c, 200,
+                 json_pack("{s:o,s:o,s:o}", "approval", clo_approval_to_json(&a), "signature",
+                           clo_json_hex(CLO_BYTES(sig, 65), 1), "verifier",
+                           clo_json_hex(CLO_BYTES(s->address, 20), 1)));
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *data,
+                               size_t *size, void **con_cls)
+{
+    (void)version;
+    clo_verifier_srv *s = cls;
+    req_ctx *rc = *con_cls;
+    if (!rc) {
+        rc = calloc(1, sizeof *rc);
+        if (!rc) return MHD_NO;
+        clo_buf_init(&rc->body, MAX_BODY);
+        *con_cls = rc;
+        return MHD_YES;
+    }
+    if (*size) {
+        if (!rc->too_big && clo_buf_append(&rc->body, data, *size).code) rc->too_big = 1;
+        *size = 0;
+        return MHD_YES;
+    }
+    if (!strcmp(url, "/healthz")) return reply(c, 200, json_pack("{s:s}", "status", "ok"));
+    if (!strcmp(url, "/v1/challenge") && !strcmp(method, "GET")) return challenge(s, c);
+    if (!strcmp(url, "/v1/approve") && !strcmp(method, "POST")) {
+        if (rc->too_big) return refuse(c, 413, "too_large", "body: larger than 4 MiB", NULL);
+        return approve(s, c, clo_buf_view(&rc->body));
+    }
+    return refuse(c, 404, "not_found", "no such endpoint", NULL);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)c, (void)toe;
+    req_ctx *rc = *con_cls;
+    if (rc) {
+        clo_buf_free(&rc->body);
+        free(rc);
+    }
+    *con_cls = NULL;
+}
+
+clo_err clo_verifier_start(clo_verifier_srv **out, const clo_approver *v, const clo_secret32 *key,
+                           const char *address, uint16_t port)
+{
+    uint8_t pub[65];
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    CLO_ENSURE(inet_pton(AF_INET, address, &sa.sin_addr) == 1, CLO_E_FORMAT,
+               "listen: not an IPv4 address");
+    clo_verifier_srv *s = calloc(1, sizeof *s);
+    CLO_ENSURE(s, CLO_E_NOMEM, "verifier");
+    s->v = *v;
+    s->key = *key;
+    pthread_mutex_init(&s->mu, NULL);
+    clo_err err = clo_secp256k1_pubkey(&s->key, pub);
+    if (!err.code) err = clo_eth_address(pub, s->address);
+    if (!err.code) {
+        s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                                    MHD_USE_ERROR_LOG,
+                                port, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &sa,
+                                MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT,
+                                30u, MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_END);
+        if (!s->d) err = CLO_ERR(CLO_E_IO, "listen: cannot bind (port in use?)");
+    }
+    if (err.code) {
+        clo_verifier_stop(s);
+        return err;
+    }
+    *out = s;
+    return CLO_OK;
+}
+
+uint16_t clo_verifier_port(const clo_verifier_srv *s)
+{
+    const union MHD_DaemonInfo *i = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    return i ? i->port : 0;
+}
+
+void clo_verifier_stop(clo_verifier_srv *s)
+{
+    if (!s) return;
+    if (s->d) MHD_stop_daemon(s->d);
+    pthread_mutex_destroy(&s->mu);
+    clo_wipe(s, sizeof *s);
+    free(s);
+}

@@ -1,0 +1,40 @@
+/* verifier.h — the committee verifier's HTTP service (`cloister verifier
+ * serve`, docs/operations.md): a node asks for a fresh nonce, has its enclave
+ * attest over it, and posts the evidence; the service decides with
+ * clo_approve and answers with a signed EnclaveApproval.
+ *
+ *   GET  /v1/challenge  -> {"nonce": hex32, "expires_in": seconds}
+ *   POST /v1/approve    {"challenges", "evidence", "signer", "hpke_public_key",
+ *                        "epoch", "operator", "expiry"}
+ *                       -> 200 {"approval": {...}, "signature": 0x.., "verifier": 0x..}
+ *                          422 {"code", "detail", "verdict"} when it refuses
+ *   GET  /healthz
+ * A nonce is good once, for CLO_VERIFIER_NONCE_SECONDS.
+ *
+ * A committee must sign one identical approval, so all its members see the
+ * same evidence: its nonce is the committee nonce, keccak256 of the members'
+ * challenges in the order given, and each member checks that one of them is a
+ * live challenge of its own. */
+#ifndef CLO_HOST_VERIFIER_H
+#define CLO_HOST_VERIFIER_H
+
+#include "host/approve.h"
+
+#define CLO_VERIFIER_NONCE_SECONDS  300
+#define CLO_VERIFIER_MAX_NONCES     1024
+#define CLO_VERIFIER_MAX_CHALLENGES 16
+
+/* keccak256(challenges[0] || ... || challenges[n-1]). */
+void clo_committee_nonce(const uint8_t (*challenges)[32], size_t n, uint8_t out[32]);
+
+typedef struct clo_verifier_srv clo_verifier_srv;
+
+/* v is copied (its pointers must outlive the service; v->now is ignored: the
+ * service uses the clock). */
+CLO_MUST_CHECK clo_err clo_verifier_start(clo_verifier_srv **out, const clo_approver *v,
+                                          const clo_secret32 *key, const char *address,
+                                          uint16_t port);
+uint16_t clo_verifier_port(const clo_verifier_srv *s);
+void clo_verifier_stop(clo_verifier_srv *s);
+
+#endif
