@@ -28,6 +28,7 @@
 #include "cli/cli.h"
 #include "crypto/keccak.h"
 #include "crypto/secp256k1.h"
+#include "workloads/workload.h"
 
 #ifndef CLO_SOURCE_DIR
 #define CLO_SOURCE_DIR "."
@@ -523,15 +524,104 @@ static int status(int argc, char **argv)
     return cli_print(doc);
 }
 
+/* Governance on a devnet: allow the node's enclave measurement (keccak256 of
+ * the platform measurement, as the verifiers put it in approvals) for workloads. */
+static int allow(int argc, char **argv)
+{
+    cli_opt o[] = {
+        {"dir", "DIR", "devnet directory (default data/devnet)", 0, NULL},
+        {"node", "URL", "the node whose enclave measurement to allow", 1, NULL},
+        {"workloads", "LIST", "comma-separated workloads (default: every built-in one)", 0, NULL},
+        {"json", NULL, "JSON output (the default)", 0, NULL},
+    };
+    cli_spec spec = {"cloister devnet allow --node URL [--workloads LIST] [--dir DIR]",
+                     "As the devnet's governance owner, allow the node enclave's measurement "
+                     "for the given workloads (EnclaveRegistry.setMeasurement).",
+                     o, 4};
+    int done, rc = cli_parse(&spec, argc, argv, &done);
+    if (rc || done) return rc;
+    const char *dir = cli_get(&spec, "dir") ? cli_get(&spec, "dir") : "data/devnet";
+    json_t *st = NULL;
+    if (!status_doc(dir, &st)) {
+        json_decref(st);
+        fprintf(stderr, "error: the devnet in '%s' is not running (cloister devnet up)\n", dir);
+        return CLI_EXIT_FAIL;
+    }
+    char url[2100], path[PATH_CAP];
+    long status;
+    snprintf(url, sizeof url, "%s/v1/enclave/evidence?nonce=%064d", cli_get(&spec, "node"), 0);
+    json_t *ev = cli_http_json("GET", url, NULL, &status);
+    clo_buf m48;
+    clo_buf_init(&m48, 64);
+    uint8_t m[32], registry[20];
+    const char *reg = json_string_value(json_object_get(
+        json_object_get(json_object_get(json_object_get(st, "deployment"), "contracts"),
+                        "EnclaveRegistry"),
+        "address"));
+    int bad = !ev || status != 200 ||
+              clo_hex_decode(&m48, json_string_value(json_object_get(ev, "measurement"))).code ||
+              !reg || clo_hex_decode_fixed(registry, 20, reg).code;
+    json_decref(ev);
+    if (bad) {
+        json_decref(st);
+        clo_buf_free(&m48);
+        return cli_fail(CLO_ERR(CLO_E_FORMAT, "allow"),
+                        "no measurement from the node, or no registry in the deployment");
+    }
+    clo_keccak256(clo_buf_view(&m48), m);
+    clo_buf_free(&m48);
+    clo_secret32 key;
+    uint8_t owner[20];
+    clo_rpc *rpc = NULL;
+    deployer d = {.contracts = NULL};
+    clo_err err = CLO_OK;
+    json_t *done_list = json_array();
+    char list[256];
+    snprintf(list, sizeof list, "%s",
+             cli_get(&spec, "workloads") ? cli_get(&spec, "workloads")
+                                         : "auction,vote,oracle,policy");
+    rc = CLI_EXIT_FAIL;
+    if (path_of(path, dir, "keys/deployer.key")) goto out;
+    CLO_CHECK(clo_key_file_read(path, &key, owner));
+    CLO_CHECK(rpc_open(json_string_value(json_object_get(st, "rpc")), &rpc));
+    CLO_CHECK(clo_sender_init(&d.s, rpc, &key));
+    char *save = NULL;
+    for (char *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        uint8_t wid[32];
+        if (!clo_workload_by_name(w)) {
+            fprintf(stderr, "error: --workloads: unknown workload '%s'\n", w);
+            rc = CLI_EXIT_USAGE;
+            goto out;
+        }
+        clo_workload_id(w, wid);
+        clo_abi_val a[3] = {clo_abi_word(wid), clo_abi_word(m), clo_abi_bool(1)};
+        clo_abi_val t = clo_abi_tuple(a, 3);
+        CLO_CHECK(call_one(&d, registry, "setMeasurement(bytes32,bytes32,bool)", &t));
+        json_array_append_new(done_list, json_string(w));
+    }
+    rc = cli_print(json_pack("{s:o,s:O}", "measurement", clo_rpc_hex(CLO_BYTES(m, 32)), "workloads",
+                             done_list));
+out:
+    if (err.code) rc = cli_fail(err, d.why[0] ? d.why : "setMeasurement failed");
+    json_decref(done_list);
+    clo_sender_wipe(&d.s);
+    clo_wipe(&key, sizeof key);
+    clo_rpc_free(rpc);
+    json_decref(st);
+    return rc;
+}
+
 int cmd_devnet(int argc, char **argv)
 {
+    if (argc > 0 && !strcmp(argv[0], "allow")) return allow(argc - 1, argv + 1);
     if (argc > 0 && !strcmp(argv[0], "up")) return up(argc - 1, argv + 1);
     if (argc > 0 && !strcmp(argv[0], "down")) return down(argc - 1, argv + 1);
     if (argc > 0 && !strcmp(argv[0], "status")) return status(argc - 1, argv + 1);
     FILE *f = argc > 0 && !strcmp(argv[0], "--help") ? stdout : stderr;
-    fprintf(f, "usage: cloister devnet up|down|status [--dir DIR]\n"
+    fprintf(f, "usage: cloister devnet up|down|status|allow [--dir DIR]\n"
                "  up      start anvil on 127.0.0.1 and deploy the contracts\n"
                "  down    stop it (its state is kept for the next up)\n"
-               "  status  whether it answers, its block and deployment\n");
+               "  status  whether it answers, its block and deployment\n"
+               "  allow   allow a node enclave's measurement for workloads (governance)\n");
     return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }

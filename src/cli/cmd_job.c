@@ -370,24 +370,28 @@ static int verify_result(json_t *doc, const json_t *keys_file, json_t *out)
     json_t *pd =
         decode_public(json_string_value(json_object_get(doc, "workload")), clo_buf_view(&pub));
     if (pd) json_object_set_new(out, "public", pd);
-    /* Private outputs, opened with the reply keys kept at submission. */
+    /* Private outputs, opened with the reply keys kept at submission. A key
+     * opens only its own reply, wherever the job put it (a bidder's envelope
+     * is one of many in an auction), so each output is tried with each key. */
     const json_t *rks = json_object_get(keys_file, "reply_keys");
     if (rks && n <= MAX_INPUTS) {
         json_t *opened = json_array();
         for (size_t i = 0; i < n; i++) {
-            clo_envelope_reply_key rk;
-            clo_buf pt;
-            clo_buf_init(&pt, 1 << 20);
-            memcpy(rk.job_id, st.job_id, 32);
-            const json_t *k = json_array_get(rks, i);
-            rk.aead = (uint16_t)json_integer_value(json_object_get(k, "aead"));
-            if (!hexfield(k, "secret", rk.secret, 32) &&
-                !clo_envelope_reply_open(&pt, &rk, clo_buf_view(&priv[i])).code)
-                json_array_append_new(opened, clo_json_hex(clo_buf_view(&pt), 0));
-            else
-                json_array_append_new(opened, json_null());
-            clo_envelope_reply_key_wipe(&rk);
-            clo_buf_free(&pt);
+            json_t *got = NULL;
+            for (size_t k = 0; k < json_array_size(rks) && !got; k++) {
+                clo_envelope_reply_key rk;
+                clo_buf pt;
+                clo_buf_init(&pt, 1 << 20);
+                memcpy(rk.job_id, st.job_id, 32);
+                const json_t *kj = json_array_get(rks, k);
+                rk.aead = (uint16_t)json_integer_value(json_object_get(kj, "aead"));
+                if (!hexfield(kj, "secret", rk.secret, 32) &&
+                    !clo_envelope_reply_open(&pt, &rk, clo_buf_view(&priv[i])).code)
+                    got = clo_json_hex(clo_buf_view(&pt), 0);
+                clo_envelope_reply_key_wipe(&rk);
+                clo_buf_free(&pt);
+            }
+            json_array_append_new(opened, got ? got : json_null());
         }
         json_object_set_new(out, "private", opened);
     }

@@ -1,0 +1,116 @@
+// settle_test.mjs — cloisterd on chain, end to end with real parts: committee
+// registration, a sealed-bid auction settled through its consumer contract
+// (each bidder opens only its own result), a burst of jobs settled in
+// enclave-signed batches exactly once, a job waiting for its model config,
+// a job the enclave refuses, and a restart that sends nothing twice.
+import path from 'node:path';
+import { cli, sleep } from '../host/nodeutil.mjs';
+import * as S from './stack.mjs';
+
+const bin = process.argv[2];
+const { Contract, parseEther, keccak256, Wallet } = S.E;
+let failures = 0;
+function check(cond, what) {
+  if (!cond) { failures++; console.error('FAIL', what); } else console.log('ok  ', what);
+}
+
+const s = await S.startStack(bin, { settle_wait_ms: 500 });
+try {
+  await S.startNode(s);
+  const reg = await S.allowAndRegister(s);
+  const rlog = await s.registry.queryFilter(s.registry.filters.EnclaveRegistered(reg.signer));
+  check(rlog.length === 1 && rlog[0].args.approvers.length === 3 && rlog[0].args.teeType === 1n &&
+        rlog[0].args.measurement === reg.measurement,
+        'the enclave is registered with 3 committee approvals, TEE type sim and its measurement');
+
+  // ---- a sealed-bid auction through SealedBidAuction ----
+  const seller = await S.client(s);
+  const A = s.dep.contracts.SealedBidAuction.address;
+  const auc = new Contract(A, ['function create(bytes,uint40,uint40,uint256) payable returns (uint256,bytes32)',
+    'function bid(uint256,bytes) payable', 'function submit(uint256)', 'function auctionCount() view returns (uint256)',
+    'event AuctionDecided(uint256 indexed auctionId, bool sold, address winner, uint256 price)'], seller);
+  const config = '0102' + '00'.repeat(32); // second price, reserve 0
+  await S.putModel(s, config);
+  const now = (await s.provider.getBlock('latest')).timestamp;
+  await (await auc.create('0x' + config, now + 60, now + 3600, parseEther('1'), { value: 1000n })).wait();
+  const id = await auc.auctionCount();
+  const jobId = await s.market.jobIdFor(A, id);
+  const amounts = [3n, 9n, 5n], bidders = [];
+  for (let i = 0; i < amounts.length; i++) {
+    const w = await S.client(s);
+    const me = await w.getAddress();
+    bidders.push(me);
+    const bid = '01' + me.slice(2).toLowerCase() + (amounts[i] * 10n ** 18n).toString(16).padStart(64, '0');
+    const [env] = S.seal(s, 'auction', config, [bid], jobId, path.join(s.dir, `bid${i}.keys.json`));
+    await (await auc.connect(w).bid(id, env, { value: parseEther('10') })).wait();
+  }
+  await s.provider.send('evm_increaseTime', [61]);
+  await s.provider.send('evm_mine', []);
+  await (await auc.submit(id)).wait();
+  const c1 = await S.waitSettled(s, [jobId]);
+  check(c1.get(jobId) === 1, 'the auction job is settled once on chain');
+  const dec = await auc.queryFilter(auc.filters.AuctionDecided(id));
+  check(dec.length === 1 && dec[0].args.sold && dec[0].args.winner === bidders[1] &&
+        dec[0].args.price === 5n * 10n ** 18n,
+        'the consumer contract decided: highest bidder wins at the second price');
+  for (let i = 0; i < 3; i++) {
+    const r = cli(bin, 'job', 'result', '--node', s.node.url, '--id', jobId.slice(2), '--keys',
+      path.join(s.dir, `bid${i}.keys.json`));
+    const opened = r.doc?.verified?.private ?? [];
+    check(r.rc === 0 && r.doc.verified.signature_valid && opened.filter((x) => x !== null).length === 1 &&
+          opened[i] !== null && opened[i].slice(0, 4) === (i === 1 ? '0101' : '0100'),
+          `bidder ${i} opens its own result (${i === 1 ? 'won' : 'lost'}) and no other`);
+  }
+
+  // ---- a burst of jobs: batches, exactly once ----
+  const w = await S.client(s);
+  await S.putModel(s, '010003');
+  const ids = [], burst = [];
+  for (let i = 0; i < 40; i++) burst.push(await S.prepareVote(s, w));
+  for (const p of burst) ids.push(await S.submitVote(s, w, '010003', 1, p));
+  const c2 = await S.waitSettled(s, ids);
+  check(ids.every((j) => c2.get(j) === 1), '40 jobs, each settled exactly once');
+  const sends = await S.settlementSends(s, ids);
+  check(ids.every((j) => sends.get(j) === 1), '... and the node sent one settlement per job');
+  const log = (await import('node:fs')).readFileSync(s.node.log, 'utf8');
+  check(/"what":"settleBatch"[^\n]*"status":1/.test(log), '... some of them as enclave-signed batches');
+
+  // ---- a job whose model config the node does not know yet ----
+  const cfg2 = '010005';
+  const waiting = await S.submitVote(s, w, cfg2, 4);
+  await sleep(1000);
+  check(!(await S.settledCounts(s)).has(waiting), 'a job with an unknown config waits');
+  await S.putModel(s, cfg2);
+  const c3 = await S.waitSettled(s, [waiting]);
+  check(c3.get(waiting) === 1, '... and settles once its config is posted');
+
+  // ---- a job the enclave refuses (envelope sealed for another job) ----
+  const other = await s.market.jobIdFor(await w.getAddress(), 1n);
+  const badEnv = S.seal(s, 'vote', '010003', ['01' + '11'.repeat(20) + '0001'], other);
+  const bad = await S.submitVote(s, w, '010003', 1, { envelopes: badEnv });
+  const good = await S.submitVote(s, w);
+  const c4 = await S.waitSettled(s, [good]);
+  check(c4.get(good) === 1 && !c4.has(bad), 'a job whose envelope does not open is not settled; the next one is');
+  const st = await s.market.job(bad);
+  check(st[2] === 1n, '... it stays open on chain (refundable after its deadline)');
+
+  // ---- restart: nothing is sent twice ----
+  const prepared = [];
+  for (let i = 0; i < 5; i++) prepared.push(await S.prepareVote(s, w));
+  await S.stopNode(s);
+  const more = [];
+  for (const p of prepared) more.push(await S.submitVote(s, w, '010003', 1, p));
+  await S.startNode(s);
+  const c5 = await S.waitSettled(s, more);
+  check(more.every((j) => c5.get(j) === 1), 'jobs submitted while the node was down settle after restart');
+  const all = [...ids, waiting, good, ...more];
+  const sends2 = await S.settlementSends(s, all);
+  check(all.every((j) => sends2.get(j) === 1), '... and across the restart no job got a second settlement');
+} catch (e) {
+  failures++;
+  console.error('FAIL', e.stack ?? e);
+} finally {
+  await S.stopStack(s);
+}
+console.log(failures ? `${failures} failure(s)` : 'all checks passed');
+process.exit(failures ? 1 : 0);
