@@ -58,6 +58,8 @@ int cli_print(json_t *obj);
 /* Print {"error":{"code":...,"message":...,"what":...}} on stdout; returns CLI_EXIT_FAIL. */
 int cli_fail(clo_err err, const char *message);
 
+/* A workload's public output, decoded for people (NULL if not decodable). */
+json_t *cli_decode_public(const char *workload, clo_bytes p);
 /* Load a trust anchor (one certificate, PEM or DER) for --anchor. */
 int cli_load_anchor(const char *path, clo_x509 **out);
 /* Load every regular file of dir except `skip` (the evidence) into col,

@@ -1,30 +1,56 @@
-/* cmd_demo.c — `cloister demo`: what `make demo` runs.
- *
- * Until the enclave runtime and the chain exist (later issues), it runs the part
- * of the main flow that does exist, in one process: a client seals a request to
- * an enclave epoch key bound to (chain, contract, job, workload, epoch); the
- * enclave opens it, computes, and seals a deterministic reply; the client opens
- * it. Before sealing, the client verifies a quote from the simulated TEE platform
- * that binds the enclave's keys (the same verifier as for real hardware). Then a
- * self-check: tampering, replay into another job, signature recovery. */
+/* cmd_demo.c — `cloister demo`: what `make demo` runs, the whole story with
+ * real parts. A devnet (anvil, contracts deployed by the C client), a
+ * simulated TEE, a committee of three attestation verifiers and a node are
+ * started as their own processes; governance allows the node's enclave
+ * measurement; the node has its enclave approved by the committee and
+ * registered. Then a sealed-bid auction: bidders seal their bids to the
+ * enclave (HPKE, client side) and bid on chain; the auction's job is settled
+ * by the node and decided by the consumer contract; each bidder opens its own
+ * result and no other. Then an enclave-signed price from three hidden sources
+ * lands in the Chainlink-compatible PriceFeed. A report ends it: what happened,
+ * gas per operation, timings. Everything is left in --dir for inspection. */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "attest/binding.h"
-#include "attest/sim.h"
-#include "attest/verdict.h"
 #include "base/ct.h"
 #include "base/hex.h"
+#include "chain/abi.h"
+#include "chain/eth.h"
+#include "chain/http.h"
+#include "chain/sender.h"
 #include "cli/cli.h"
 #include "crypto/envelope.h"
 #include "crypto/keccak.h"
-#include "crypto/rand.h"
 #include "crypto/secp256k1.h"
+#include "host/json.h"
+#include "workloads/workload.h"
+
+extern char **environ;
+
+#define BIDDERS 3
+#define SOURCES 3
 
 typedef struct {
+    const char *dir;
+    char self[1024];
     int json, failed;
-    json_t *steps;
+    json_t *steps, *gas;
+    pid_t bg[8];
+    size_t nbg;
+    clo_rpc *rpc;
+    json_t *dep;
+    uint64_t chain_id;
+    uint8_t registry[20], market[20], auction[20], feed[20];
+    char node_url[64];
+    double t0;
 } demo;
 
 static double now_ms(void)
@@ -39,277 +65,684 @@ static void step(demo *d, const char *name, int ok, const char *detail)
     if (!ok) d->failed++;
     if (d->json)
         json_array_append_new(d->steps,
-                              json_pack("{s:s,s:b,s:s}", "step", name, "ok", ok, "detail", detail));
+                              json_pack("{s:s,s:b,s:s,s:f}", "step", name, "ok", ok, "detail",
+                                        detail, "at_s", (now_ms() - d->t0) / 1e3));
     else
-        printf("  [%s] %-40s %s\n", ok ? " ok " : "FAIL", name, detail);
+        printf("  [%s] %-44s %s\n", ok ? " ok " : "FAIL", name, detail);
+    fflush(stdout);
 }
 
-static void hex_short(char *out, size_t cap, clo_bytes v)
+static void gas(demo *d, const char *what, uint64_t used)
 {
-    char full[2 * 64 + 1];
-    size_t n = v.len > 64 ? 64 : v.len;
-    clo_hex_encode(full, CLO_BYTES(v.ptr, n));
-    snprintf(out, cap, "%.16s…(%zu bytes)", full, v.len);
+    json_object_set_new(d->gas, what, json_integer((json_int_t)used));
 }
 
-/* SHA-384 of the running binary: what the simulated launcher would measure. */
-static clo_err measure_self(uint8_t out[48])
+/* ---- processes ---- */
+
+/* Run `cloister args...` and parse its stdout as JSON (NULL on failure). */
+static json_t *run_self(demo *d, const char *const *args)
 {
-    FILE *f = fopen("/proc/self/exe", "rb");
-    char chunk[65536];
-    size_t n;
-    clo_hash_ctx h;
-    CLO_ENSURE(f != NULL, CLO_E_IO, "demo: /proc/self/exe");
-    clo_err err = clo_hash_init(&h, CLO_HASH_SHA384);
-    while (!err.code && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        err = clo_hash_update(&h, CLO_BYTES(chunk, n));
+    char *argv[32];
+    int fds[2];
+    size_t n = 0;
+    argv[n++] = d->self;
+    for (; args[n - 1] && n < 31; n++) argv[n] = (char *)(uintptr_t)args[n - 1];
+    argv[n] = NULL;
+    if (pipe(fds) != 0) return NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", 01 /* O_WRONLY */, 0);
+    pid_t pid;
+    int rc = posix_spawn(&pid, d->self, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    clo_buf out;
+    clo_buf_init(&out, 1 << 20);
+    char chunk[4096];
+    ssize_t k;
+    while (rc == 0 && (k = read(fds[0], chunk, sizeof chunk)) > 0)
+        if (clo_buf_append(&out, chunk, (size_t)k).code) break;
+    close(fds[0]);
+    int status = 1;
+    if (rc == 0) waitpid(pid, &status, 0);
+    json_t *doc = WIFEXITED(status) && WEXITSTATUS(status) == 0
+                      ? json_loadb((const char *)out.ptr, out.len, 0, NULL)
+                      : NULL;
+    clo_buf_free(&out);
+    return doc;
+}
+
+/* Start `cloister args...` in the background, stderr to log. */
+static int spawn_bg(demo *d, const char *const *args, const char *log)
+{
+    char *argv[32];
+    size_t n = 0;
+    argv[n++] = d->self;
+    for (; args[n - 1] && n < 31; n++) argv[n] = (char *)(uintptr_t)args[n - 1];
+    argv[n] = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", 01, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, log, 01 | 0100 | 01000 /* WRONLY|CREAT|TRUNC */, 0600);
+    pid_t pid;
+    int rc = posix_spawn(&pid, d->self, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0 || d->nbg >= sizeof d->bg / sizeof d->bg[0]) return -1;
+    d->bg[d->nbg++] = pid;
+    return 0;
+}
+
+static void stop_bg(demo *d)
+{
+    for (size_t i = d->nbg; i-- > 0;) {
+        kill(d->bg[i], SIGTERM);
+        waitpid(d->bg[i], NULL, 0);
+    }
+    d->nbg = 0;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int read_text(const char *path, char *out, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(out, 1, cap - 1, f);
     fclose(f);
-    if (!err.code) err = clo_hash_final(&h, out);
+    out[n] = 0;
+    out[strcspn(out, "\r\n")] = 0;
+    return n ? 0 : -1;
+}
+
+/* ---- chain helpers ---- */
+
+static int addr_of(const json_t *dep, const char *name, uint8_t out[20])
+{
+    const char *a = json_string_value(
+        json_object_get(json_object_get(json_object_get(dep, "contracts"), name), "address"));
+    return !a || clo_hex_decode_fixed(out, 20, a).code;
+}
+
+static clo_err tx(demo *d, clo_sender *s, const uint8_t to[20], const uint8_t *value,
+                  const char *sig, const clo_abi_val *args, const char *what)
+{
+    clo_buf data, revert;
+    clo_eth_receipt rc = {0};
+    clo_buf_init(&data, 1 << 20);
+    clo_buf_init(&revert, 4096);
+    clo_err err = clo_abi_encode_call(sig, args, &data);
+    if (!err.code) err = clo_sender_transact(s, to, value, clo_buf_view(&data), &rc, &revert);
+    if (!err.code && what) gas(d, what, rc.gas_used);
+    if (err.code && revert.len) {
+        char why[200];
+        clo_abi_revert_text(clo_buf_view(&revert), NULL, why, sizeof why);
+        fprintf(stderr, "demo: %s: %s\n", sig, why);
+    }
+    clo_eth_receipt_free(&rc);
+    clo_buf_free(&data);
+    clo_buf_free(&revert);
     return err;
 }
 
-/* The client's side of attestation: verify the quote against the simulated
- * platform's root and a policy pinning the measurement and the key binding. */
-static int attest_enclave(demo *d, const clo_sim *sim, const clo_dcap_collateral *col,
-                          clo_bytes quote, const uint8_t mrtd[48], const uint8_t rd[64],
-                          int64_t now)
+static clo_err view(demo *d, const uint8_t to[20], const char *sig, const clo_abi_val *args,
+                    const char *ret, clo_abi_val *out)
 {
-    char policy[512], mr[97], rdh[129], *verdict = NULL, msg[160], detail[256];
-    clo_policy *p = NULL;
-    int accepted = 0;
-    clo_hex_encode(mr, CLO_BYTES(mrtd, 48));
-    clo_hex_encode(rdh, CLO_BYTES(rd, 64));
-    snprintf(policy, sizeof policy,
-             "{\"allow_debug\":true,\"tdx\":[{\"mrtd\":\"%s\"}],\"report_data\":\"%s\"}", mr, rdh);
-    clo_verify_opts o = {now, sim->root};
-    if (clo_policy_parse(clo_bytes_str(policy), &p, msg, sizeof msg).code ||
-        clo_attest_verify(quote, col, p, &o, &verdict, &accepted).code) {
-        step(d, "client verifies the enclave's quote", 0, "verification could not run");
-        clo_policy_free(p);
-        return 0;
-    }
-    json_error_t je;
-    json_t *v = json_loads(verdict, 0, &je);
-    snprintf(detail, sizeof detail, "%s; TCB %s; MRTD and report_data (key binding) match",
-             accepted ? "accepted" : "REJECTED",
-             v && json_is_string(json_object_get(v, "tcb_status"))
-                 ? json_string_value(json_object_get(v, "tcb_status"))
-                 : "?");
-    step(d, "client verifies the enclave's quote", accepted, detail);
-    json_decref(v);
-    free(verdict);
-    clo_policy_free(p);
-    /* A production policy refuses simulated evidence, whatever else holds. */
-    clo_policy *def = NULL;
-    int prod_ok = 1;
-    if (clo_policy_default(&def).code == CLO_OK_CODE &&
-        clo_attest_verify(quote, col, def, &o, &verdict, &prod_ok).code == CLO_OK_CODE) {
-        v = json_loads(verdict, 0, &je);
-        const char *code = v ? json_string_value(json_object_get(
-                                   json_array_get(json_object_get(v, "reasons"), 0), "code"))
-                             : NULL;
-        snprintf(detail, sizeof detail, "rejected, reason: %s (the simulated TEE is a debug TEE)",
-                 code ? code : "?");
-        step(d, "production policy refuses sim evidence",
-             !prod_ok && code && strcmp(code, "debug") == 0, detail);
-        json_decref(v);
-        free(verdict);
-    }
-    clo_policy_free(def);
-    return accepted;
+    clo_buf data, res;
+    clo_buf_init(&data, 1 << 16);
+    clo_buf_init(&res, 1 << 16);
+    clo_err err = clo_abi_encode_call(sig, args, &data);
+    if (!err.code) err = clo_eth_call(d->rpc, NULL, to, clo_buf_view(&data), &res, NULL);
+    if (!err.code) err = clo_abi_decode_as(ret, clo_buf_view(&res), out);
+    clo_buf_free(&data);
+    clo_buf_free(&res);
+    return err;
 }
 
-/* job id = keccak256(abi.encode(uint256 chainId, address market, address requester, uint256 nonce))
- */
-static void job_id(uint8_t out[32], uint64_t chain, const uint8_t market[20], const uint8_t req[20],
-                   const uint8_t nonce[32])
+static clo_err new_wallet(demo *d, clo_sender *s)
+{
+    clo_secret32 k;
+    json_t *res;
+    uint8_t amount[32] = {0};
+    amount[20] = 1; /* 2^88 wei */
+    CLO_TRY(clo_secp256k1_keygen(&k));
+    clo_err err = clo_sender_init(s, d->rpc, &k);
+    clo_wipe(&k, sizeof k);
+    CLO_TRY(err);
+    CLO_TRY(clo_rpc_call(
+        d->rpc, "anvil_setBalance",
+        json_pack("[o,o]", clo_rpc_hex(CLO_BYTES(s->address, 20)), clo_rpc_hex_quantity256(amount)),
+        &res));
+    json_decref(res);
+    return CLO_OK;
+}
+
+static clo_err chain_now(demo *d, uint64_t *t)
+{
+    clo_eth_block b;
+    CLO_TRY(clo_eth_get_block(d->rpc, "latest", 0, &b));
+    *t = b.timestamp;
+    return CLO_OK;
+}
+
+/* keccak256(abi.encode(chainId, market, requester, nonce)) — JobMarket.jobIdFor. */
+static void job_id_for(const demo *d, const uint8_t requester[20], uint64_t nonce, uint8_t out[32])
 {
     uint8_t w[128] = {0};
-    clo_store_u64be(w + 24, chain);
-    memcpy(w + 32 + 12, market, 20);
-    memcpy(w + 64 + 12, req, 20);
-    memcpy(w + 96, nonce, 32);
+    clo_store_u64be(w + 24, d->chain_id);
+    memcpy(w + 44, d->market, 20);
+    memcpy(w + 76, requester, 20);
+    clo_store_u64be(w + 120, nonce);
     clo_keccak256(CLO_BYTES(w, sizeof w), out);
+}
+
+/* What a JobSettled event carried, with its transaction's gas and the wait. */
+typedef struct {
+    clo_buf pub, priv[BIDDERS];
+    size_t npriv;
+    uint64_t gas;
+    double ms;
+} outcome;
+
+static void outcome_free(outcome *o)
+{
+    clo_buf_free(&o->pub);
+    for (int i = 0; i < BIDDERS; i++) clo_buf_free(&o->priv[i]);
+}
+
+/* Wait for JobSettled(jobId) and record it in *o (freed by outcome_free). */
+static clo_err wait_settled(demo *d, const uint8_t job[32], outcome *o)
+{
+    clo_buf *pub = &o->pub, *priv = o->priv;
+    size_t *npriv = &o->npriv;
+    uint64_t *gas_used = &o->gas;
+    double *ms = &o->ms;
+    memset(o, 0, sizeof *o);
+    clo_buf_init(pub, 1 << 16);
+    for (int i = 0; i < BIDDERS; i++) clo_buf_init(&priv[i], 1 << 16);
+    uint8_t topic[1][32];
+    double t0 = now_ms();
+    clo_keccak256(clo_bytes_str("JobSettled(bytes32,address,bytes32,bytes32,bytes,bytes[])"),
+                  topic[0]);
+    while (now_ms() - t0 < 120000) {
+        clo_eth_log *logs = NULL;
+        size_t n = 0;
+        uint64_t head;
+        CLO_TRY(clo_eth_block_number(d->rpc, &head));
+        CLO_TRY(clo_eth_get_logs(d->rpc, d->market, (const uint8_t(*)[32])topic, 1, 0, head, &logs,
+                                 &n));
+        for (size_t i = 0; i < n; i++) {
+            if (logs[i].topic_count < 2 || memcmp(logs[i].topics[1], job, 32)) continue;
+            clo_abi_val v;
+            clo_err err = clo_abi_decode_as("(bytes32,bytes32,bytes,bytes[])",
+                                            clo_buf_view(&logs[i].data), &v);
+            if (!err.code) {
+                err = clo_buf_append_bytes(pub, v.items[2].bytes);
+                *npriv = v.items[3].count;
+                for (size_t k = 0; k < *npriv && k < BIDDERS && !err.code; k++)
+                    err = clo_buf_append_bytes(&priv[k], v.items[3].items[k].bytes);
+                clo_abi_val_free(&v);
+            }
+            clo_eth_receipt rc = {0};
+            if (!err.code) err = clo_eth_get_receipt(d->rpc, logs[i].tx_hash, &rc);
+            *gas_used = rc.gas_used;
+            clo_eth_receipt_free(&rc);
+            clo_eth_logs_free(logs, n);
+            *ms = now_ms() - t0;
+            return err;
+        }
+        clo_eth_logs_free(logs, n);
+        sleep_ms(100);
+    }
+    return CLO_ERR(CLO_E_STALE, "demo: the job was not settled within 2 minutes");
+}
+
+static clo_err node_keys(demo *d, uint32_t *epoch, uint8_t pk[32], uint8_t signer[20])
+{
+    char url[128];
+    long status;
+    snprintf(url, sizeof url, "%s/v1/enclave/keys", d->node_url);
+    json_t *k = cli_http_json("GET", url, NULL, &status);
+    json_t *cur = json_array_get(json_object_get(k, "keys"), 0);
+    int bad =
+        !k || status != 200 ||
+        clo_hex_decode_fixed(pk, 32, json_string_value(json_object_get(cur, "hpke_public_key")))
+            .code ||
+        clo_hex_decode_fixed(signer, 20, json_string_value(json_object_get(cur, "signer"))).code;
+    *epoch = (uint32_t)json_integer_value(json_object_get(k, "current"));
+    json_decref(k);
+    return bad ? CLO_ERR(CLO_E_FORMAT, "demo: the node's keys") : CLO_OK;
+}
+
+static clo_err seal(demo *d, const uint8_t job[32], const char *workload, clo_bytes plain,
+                    clo_buf *env, clo_envelope_reply_key *rk)
+{
+    clo_envelope_binding b;
+    uint8_t pk[32], signer[20];
+    memset(&b, 0, sizeof b);
+    CLO_TRY(node_keys(d, &b.epoch, pk, signer));
+    b.chain_id = d->chain_id;
+    memcpy(b.contract, d->market, 20);
+    memcpy(b.job_id, job, 32);
+    clo_workload_id(workload, b.workload_id);
+    clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
+                            CLO_HPKE_AEAD_CHACHA20POLY1305};
+    return clo_envelope_request_seal(env, rk, &b, suite, pk, plain);
+}
+
+static int post_model(demo *d, const char *hex)
+{
+    char url[128], body[512];
+    long status;
+    snprintf(url, sizeof url, "%s/v1/models", d->node_url);
+    snprintf(body, sizeof body, "{\"config\":\"%s\"}", hex);
+    json_t *r = cli_http_json("POST", url, body, &status);
+    json_decref(r);
+    return status == 201 ? 0 : -1;
+}
+
+/* ---- the story ---- */
+
+static int start_everything(demo *d)
+{
+    char p[4][1024], detail[2400];
+    snprintf(p[0], sizeof p[0], "%s/devnet", d->dir);
+    const char *up[] = {"devnet", "up", "--dir", p[0], NULL};
+    d->dep = json_object_get(run_self(d, up), "deployment");
+    if (!d->dep) {
+        step(d, "devnet: anvil + contracts", 0, "cloister devnet up failed (see its --help)");
+        return -1;
+    }
+    json_incref(d->dep);
+    d->chain_id = (uint64_t)json_integer_value(json_object_get(d->dep, "chainId"));
+    const char *rpc_url = json_string_value(json_object_get(d->dep, "rpc"));
+    clo_rpc_opts ro = {rpc_url, 10000, 0, 100};
+    if (addr_of(d->dep, "EnclaveRegistry", d->registry) ||
+        addr_of(d->dep, "JobMarket", d->market) ||
+        addr_of(d->dep, "SealedBidAuction", d->auction) || addr_of(d->dep, "PriceFeed", d->feed) ||
+        clo_rpc_new(&ro, &d->rpc).code) {
+        step(d, "devnet: anvil + contracts", 0, "the deployment file is incomplete");
+        return -1;
+    }
+    snprintf(detail, sizeof detail, "chain %llu at %s; registry, market, auction, feed deployed",
+             (unsigned long long)d->chain_id, rpc_url);
+    step(d, "devnet: anvil + contracts", 1, detail);
+
+    snprintf(p[1], sizeof p[1], "%s/sim", d->dir);
+    struct stat st;
+    if (stat(p[1], &st) != 0 && cli_sim_create(p[1], (int64_t)time(NULL)) != 0) {
+        step(d, "simulated TEE platform", 0, "cloister sim init failed");
+        return -1;
+    }
+    step(d, "simulated TEE platform", 1, "DCAP-format quotes under a simulated Intel root");
+
+    char urls[600] = "", dep_path[1100], key[1100], pf[1100], log[1100], port[16];
+    snprintf(dep_path, sizeof dep_path, "%s/deployments/%llu.json", p[0],
+             (unsigned long long)d->chain_id);
+    for (int i = 1; i <= 3; i++) {
+        snprintf(key, sizeof key, "%s/keys/verifier%d.key", p[0], i);
+        snprintf(pf, sizeof pf, "%s/verifier%d.port", d->dir, i);
+        snprintf(log, sizeof log, "%s/verifier%d.log", d->dir, i);
+        unlink(pf);
+        const char *args[] = {"verifier",     "serve",  "--key",     key,
+                              "--deployment", dep_path, "--sim-dir", p[1],
+                              "--port-file",  pf,       NULL};
+        if (spawn_bg(d, args, log)) return -1;
+        for (int t = 0; t < 100 && read_text(pf, port, sizeof port); t++) sleep_ms(50);
+        if (read_text(pf, port, sizeof port)) {
+            step(d, "verifier committee (3, threshold 2)", 0, "a verifier did not start");
+            return -1;
+        }
+        snprintf(urls + strlen(urls), sizeof urls - strlen(urls), "%shttp://127.0.0.1:%s",
+                 i > 1 ? "," : "", port);
+    }
+    step(d, "verifier committee (3, threshold 2)", 1, urls);
+
+    /* The node: its chain side on, batches of up to 16 after 500 ms. */
+    int nport = 18645 + (int)(getpid() % 1000);
+    snprintf(d->node_url, sizeof d->node_url, "http://127.0.0.1:%d", nport);
+    snprintf(p[2], sizeof p[2], "%s/node.json", d->dir);
+    snprintf(key, sizeof key, "%s/keys/operator.key", p[0]);
+    json_t *cfg = json_pack(
+        "{s:{s:i},s:s,s:{s:s},s:{s:I,s:O,s:O,s:s,s:s,s:s,s:i,s:i}}", "listen", "port", nport,
+        "data_dir", (snprintf(p[3], sizeof p[3], "%s/node", d->dir), p[3]), "enclave", "sim_dir",
+        p[1], "chain", "chain_id", (json_int_t)d->chain_id, "job_market",
+        json_object_get(json_object_get(json_object_get(d->dep, "contracts"), "JobMarket"),
+                        "address"),
+        "registry",
+        json_object_get(json_object_get(json_object_get(d->dep, "contracts"), "EnclaveRegistry"),
+                        "address"),
+        "rpc", rpc_url, "key_file", key, "verifiers", urls, "poll_ms", 200, "settle_wait_ms", 500);
+    int wrote = cfg && json_dump_file(cfg, p[2], 0) == 0;
+    json_decref(cfg);
+    snprintf(log, sizeof log, "%s/node.log", d->dir);
+    const char *nargs[] = {"node", "run", "--config", p[2], NULL};
+    if (!wrote || spawn_bg(d, nargs, log)) return -1;
+    char url[128];
+    long status = 0;
+    snprintf(url, sizeof url, "%s/readyz", d->node_url);
+    for (int t = 0; t < 200 && status != 200; t++) {
+        json_t *r = NULL;
+        if (clo_http_json("GET", url, NULL, 2000, &status, &r).code) status = 0;
+        json_decref(r);
+        if (status != 200) sleep_ms(100);
+    }
+    snprintf(detail, sizeof detail, "%s (log: %s)", d->node_url, log);
+    step(d, "node (cloisterd + enclave) running", status == 200, detail);
+    return status == 200 ? 0 : -1;
+}
+
+static int register_enclave(demo *d)
+{
+    char dev[1200], detail[300];
+    snprintf(dev, sizeof dev, "%s/devnet", d->dir);
+    const char *args[] = {"devnet", "allow", "--dir", dev, "--node", d->node_url, NULL};
+    json_t *a = run_self(d, args);
+    const char *m = json_string_value(json_object_get(a, "measurement"));
+    snprintf(detail, sizeof detail, "measurement %.18s… allowed for 4 workloads", m ? m : "?");
+    step(d, "governance allows the enclave measurement", m != NULL, detail);
+    json_decref(a);
+    if (!m) return -1;
+    uint32_t epoch;
+    uint8_t pk[32], signer[20];
+    double t0 = now_ms();
+    for (int t = 0; t < 600; t++) {
+        clo_abi_val arg, args1, out;
+        if (node_keys(d, &epoch, pk, signer).code) return -1;
+        arg = clo_abi_address(signer);
+        args1 = clo_abi_tuple(&arg, 1);
+        uint64_t status = 0;
+        if (!view(d, d->registry, "enclave(address)", &args1,
+                  "((address,uint40,uint32,uint8,uint8,bytes32,bytes32,bytes32))", &out)
+                 .code) {
+            CLO_IGNORE(clo_abi_get_u64(&out.items[0].items[4], &status));
+            clo_abi_val_free(&out);
+        }
+        if (status == 1) break;
+        sleep_ms(100);
+    }
+    /* The registration's gas, from its event. */
+    uint8_t topic[1][32];
+    clo_eth_log *logs = NULL;
+    size_t n = 0;
+    uint64_t head = 0, g = 0;
+    clo_keccak256(clo_bytes_str("EnclaveRegistered(address,address,uint8,bytes32,bytes32,uint32,"
+                                "uint64,bytes32,address[])"),
+                  topic[0]);
+    int found =
+        !clo_eth_block_number(d->rpc, &head).code &&
+        !clo_eth_get_logs(d->rpc, d->registry, (const uint8_t(*)[32])topic, 1, 0, head, &logs, &n)
+             .code &&
+        n > 0;
+    if (found) {
+        clo_eth_receipt rc = {0};
+        if (!clo_eth_get_receipt(d->rpc, logs[n - 1].tx_hash, &rc).code) g = rc.gas_used;
+        clo_eth_receipt_free(&rc);
+        gas(d, "registerEnclave (2-of-3 approvals)", g);
+    }
+    clo_eth_logs_free(logs, n);
+    char sh[41];
+    clo_hex_encode(sh, CLO_BYTES(signer, 20));
+    snprintf(detail, sizeof detail, "signer 0x%.10s…, epoch %u, %.1f s (evidence → 3 verifiers)",
+             sh, epoch, (now_ms() - t0) / 1e3);
+    step(d, "committee approves, registry records the enclave", found, detail);
+    return found ? 0 : -1;
+}
+
+static int auction(demo *d, clo_sender *seller)
+{
+    static const uint64_t amounts[BIDDERS] = {3, 7, 5}; /* ether */
+    char detail[300];
+    uint8_t config[34] = {1, 2}; /* second price, reserve 0 */
+    char cfg_hex[69];
+    clo_hex_encode(cfg_hex, CLO_BYTES(config, sizeof config));
+    if (post_model(d, cfg_hex)) {
+        step(d, "seller opens a second-price auction", 0, "the node refused the config");
+        return -1;
+    }
+    uint64_t now = 0;
+    uint8_t fee[32] = {0}, deposit[32] = {0};
+    clo_store_u64be(fee + 24, 1000000000000000u);         /* 0.001 ether for the enclave job */
+    clo_store_u64be(deposit + 24, 10000000000000000000u); /* 10 ether */
+    if (chain_now(d, &now).code) return -1;
+    clo_abi_val ca[4] = {clo_abi_bytes(CLO_BYTES(config, sizeof config)), clo_abi_uint(now + 30),
+                         clo_abi_uint(now + 3600), clo_abi_uint(1000000000000000000u)};
+    clo_abi_val t = clo_abi_tuple(ca, 4), none = clo_abi_tuple(NULL, 0), out;
+    uint64_t id = 0;
+    int ok =
+        !tx(d, seller, d->auction, fee, "create(bytes,uint40,uint40,uint256)", &t, "auction create")
+             .code &&
+        !view(d, d->auction, "auctionCount()", &none, "(uint256)", &out).code &&
+        !clo_abi_get_u64(&out.items[0], &id).code;
+    if (ok) clo_abi_val_free(&out);
+    uint8_t job[32];
+    job_id_for(d, d->auction, id, job);
+    snprintf(detail, sizeof detail, "auction #%llu, job 0x%02x%02x%02x%02x…, bidding for 30 s",
+             (unsigned long long)id, job[0], job[1], job[2], job[3]);
+    step(d, "seller opens a second-price auction", ok, detail);
+    if (!ok) return -1;
+
+    clo_sender bidders[BIDDERS];
+    clo_envelope_reply_key rk[BIDDERS];
+    memset(bidders, 0, sizeof bidders);
+    for (int i = 0; i < BIDDERS && ok; i++) {
+        uint8_t bid[53] = {1};
+        clo_buf env;
+        clo_buf_init(&env, 1 << 16);
+        ok = !new_wallet(d, &bidders[i]).code;
+        memcpy(bid + 1, bidders[i].address, 20);
+        clo_store_u64be(bid + 45, amounts[i] * 1000000000000000000u);
+        ok = ok && !seal(d, job, "auction", CLO_BYTES(bid, sizeof bid), &env, &rk[i]).code;
+        clo_abi_val ba[2] = {clo_abi_uint(id), clo_abi_bytes(clo_buf_view(&env))};
+        t = clo_abi_tuple(ba, 2);
+        ok = ok && !tx(d, &bidders[i], d->auction, deposit, "bid(uint256,bytes)", &t,
+                       i == 0 ? "auction bid (sealed, 10 ETH deposit)" : NULL)
+                        .code;
+        clo_wipe(bid, sizeof bid);
+        clo_buf_free(&env);
+    }
+    step(d, "3 bidders seal bids to the enclave and bid", ok,
+         "bids of 3, 7 and 5 ETH, HPKE-sealed client-side; the chain sees ciphertext only");
+    json_t *res;
+    ok = ok && !clo_rpc_call(d->rpc, "evm_increaseTime", json_pack("[i]", 31), &res).code;
+    if (ok) json_decref(res);
+    ok = ok && !clo_rpc_call(d->rpc, "evm_mine", json_pack("[]"), &res).code;
+    if (ok) json_decref(res);
+    clo_abi_val sa[1] = {clo_abi_uint(id)};
+    t = clo_abi_tuple(sa, 1);
+    ok = ok && !tx(d, seller, d->auction, NULL, "submit(uint256)", &t, "auction submit (job)").code;
+    outcome oc;
+    memset(&oc, 0, sizeof oc);
+    ok = ok && !wait_settled(d, job, &oc).code;
+    if (ok) gas(d, "settle (auction, with consumer callback)", oc.gas);
+    json_t *dec = ok ? cli_decode_public("auction", clo_buf_view(&oc.pub)) : NULL;
+    snprintf(detail, sizeof detail, "no decodable outcome");
+    if (dec && json_is_integer(json_object_get(dec, "price")))
+        snprintf(
+            detail, sizeof detail, "%.0f ms after submission; bidder %lld wins, pays %lld ETH",
+            oc.ms, (long long)json_integer_value(json_object_get(dec, "winner_index")),
+            (long long)(json_integer_value(json_object_get(dec, "price")) / 1000000000000000000LL));
+    int won = dec && json_integer_value(json_object_get(dec, "winner_index")) == 1;
+    step(d, "node runs the job, settles it on chain", ok && won, detail);
+    json_decref(dec);
+    /* Each bidder opens its own reply, and only its own. */
+    int own = ok && oc.npriv == BIDDERS, others = 0;
+    for (int i = 0; i < BIDDERS && own; i++) {
+        clo_buf pt;
+        clo_buf_init(&pt, 1 << 10);
+        own = !clo_envelope_reply_open(&pt, &rk[i], clo_buf_view(&oc.priv[i])).code &&
+              pt.len >= 2 && pt.ptr[1] == (i == 1);
+        clo_buf_clear(&pt);
+        others +=
+            !clo_envelope_reply_open(&pt, &rk[i], clo_buf_view(&oc.priv[(i + 1) % BIDDERS])).code;
+        clo_buf_free(&pt);
+    }
+    step(d, "each bidder opens its own result only", own && others == 0,
+         "winner reads 'won at 5 ETH', losers 'lost'; no key opens another bidder's reply");
+    for (int i = 0; i < BIDDERS; i++) {
+        clo_envelope_reply_key_wipe(&rk[i]);
+        clo_sender_wipe(&bidders[i]);
+    }
+    outcome_free(&oc);
+    return ok && own && others == 0 ? 0 : -1;
+}
+
+static int price(demo *d, clo_sender *updater)
+{
+    static const int64_t prices[SOURCES] = {200000000, 202000000, 199000000}; /* 8 decimals */
+    char detail[300];
+    const char *cfg = json_string_value(json_object_get(d->dep, "oracleConfig"));
+    clo_buf config, envs[SOURCES];
+    clo_buf_init(&config, 64);
+    if (!cfg || clo_hex_decode(&config, cfg).code || post_model(d, cfg + 2)) {
+        step(d, "3 hidden sources report a price", 0, "no oracle config in the deployment");
+        clo_buf_free(&config);
+        return -1;
+    }
+    uint64_t nonce = (uint64_t)time(NULL) * 1000000u + (uint64_t)getpid() % 1000000u, now = 0;
+    uint8_t job[32], model[32], fee[32] = {0};
+    job_id_for(d, updater->address, nonce, job);
+    clo_keccak256(clo_buf_view(&config), model);
+    int ok = !chain_now(d, &now).code;
+    clo_abi_val in[SOURCES], rec[SOURCES];
+    clo_bytes views[SOURCES];
+    for (int i = 0; i < SOURCES && ok; i++) {
+        clo_envelope_reply_key rk;
+        uint8_t rep[1 + 20 + 2 + 16] = {1};
+        memset(rep + 1, 0x51 + i, 20); /* the source's id */
+        rep[22] = 1;
+        clo_store_u64be(rep + 23, now);
+        clo_store_u64be(rep + 31, (uint64_t)prices[i]);
+        clo_buf_init(&envs[i], 1 << 16);
+        ok = !seal(d, job, "oracle", CLO_BYTES(rep, sizeof rep), &envs[i], &rk).code;
+        clo_envelope_reply_key_wipe(&rk);
+        views[i] = clo_buf_view(&envs[i]);
+        in[i] = clo_abi_bytes(views[i]);
+        rec[i] = clo_abi_address(updater->address);
+    }
+    step(d, "3 hidden sources report a price", ok,
+         "2.00, 2.02 and 1.99 USD, each sealed to the enclave");
+    uint8_t input_hash[32], wid[32];
+    clo_keccak_ctx k;
+    clo_keccak256_init(&k);
+    for (int i = 0; i < SOURCES; i++) {
+        uint8_t h[32];
+        clo_keccak256(views[i], h);
+        clo_keccak256_update(&k, CLO_BYTES(h, 32));
+    }
+    clo_keccak256_final(&k, input_hash);
+    clo_workload_id("oracle", wid);
+    clo_abi_val req[9] = {
+        clo_abi_word(wid),        clo_abi_word(model),        clo_abi_word(input_hash),
+        clo_abi_address(d->feed), clo_abi_uint(now + 3600),   clo_abi_uint(nonce),
+        clo_abi_array(rec, 0),    clo_abi_array(in, SOURCES), clo_abi_string("")};
+    clo_abi_val r = clo_abi_tuple(req, 9), t = clo_abi_tuple(&r, 1);
+    clo_store_u64be(fee + 24, 1000000000000000u);
+    ok = ok && !tx(d, updater, d->market, fee,
+                   "submitJob((bytes32,bytes32,bytes32,address,uint40,uint256,address[],bytes[],"
+                   "string))",
+                   &t, "submitJob (oracle, 3 sealed inputs)")
+                    .code;
+    outcome oc;
+    memset(&oc, 0, sizeof oc);
+    ok = ok && !wait_settled(d, job, &oc).code;
+    if (ok) gas(d, "settle (oracle, PriceFeed round)", oc.gas);
+    clo_abi_val none = clo_abi_tuple(NULL, 0), out;
+    int64_t answer = 0;
+    uint64_t round = 0, a = 0;
+    if (ok && !view(d, d->feed, "latestRoundData()", &none,
+                    "(uint80,int256,uint256,uint256,uint80)", &out)
+                   .code) {
+        CLO_IGNORE(clo_abi_get_u64(&out.items[0], &round));
+        CLO_IGNORE(clo_abi_get_u64(&out.items[1], &a));
+        answer = (int64_t)a;
+        clo_abi_val_free(&out);
+    }
+    snprintf(detail, sizeof detail,
+             "round %llu: %lld.%08lld USD (the median), %.0f ms after submission",
+             (unsigned long long)round, (long long)(answer / 100000000),
+             (long long)(answer % 100000000), oc.ms);
+    step(d, "enclave-signed median lands in the PriceFeed", ok && answer == prices[2] + 1000000,
+         detail);
+    for (int i = 0; i < SOURCES; i++) clo_buf_free(&envs[i]);
+    outcome_free(&oc);
+    clo_buf_free(&config);
+    return ok ? 0 : -1;
 }
 
 int cmd_demo(int argc, char **argv)
 {
-    cli_opt o[] = {{"json", NULL, "print one JSON document instead of text", 0, NULL}};
+    cli_opt o[] = {{"dir", "DIR", "where everything is kept (default data/demo)", 0, NULL},
+                   {"json", NULL, "print one JSON document instead of text", 0, NULL}};
     cli_spec spec = {
-        "cloister demo [--json]",
-        "Run the confidential request/reply flow between a simulated client and "
-        "enclave, then a self-check of the security properties. Exits 1 if any step fails.",
-        o, 1};
+        "cloister demo [--dir DIR] [--json]",
+        "The whole story on a local chain: devnet, simulated TEE, a committee of three "
+        "attestation verifiers and a node as their own processes; the enclave approved and "
+        "registered; a sealed-bid auction settled on chain with each bidder reading only its "
+        "own result; an enclave-signed median price in a Chainlink-compatible feed; a report "
+        "with gas and timings. The processes are stopped at the end; their state and logs stay "
+        "in DIR.",
+        o, 2};
     int done, rc = cli_parse(&spec, argc, argv, &done);
     if (rc || done) return rc;
-    demo d = {cli_get(&spec, "json") != NULL, 0, json_array()};
-    char detail[256], h1[64];
-    double t0;
-
+    demo d;
+    memset(&d, 0, sizeof d);
+    d.dir = cli_get(&spec, "dir") ? cli_get(&spec, "dir") : "data/demo";
+    d.json = cli_get(&spec, "json") != NULL;
+    if (strlen(d.dir) > 900) {
+        fprintf(stderr, "error: --dir: path too long\n");
+        return CLI_EXIT_USAGE;
+    }
+    d.steps = json_array();
+    d.gas = json_object();
+    d.t0 = now_ms();
+    ssize_t n = readlink("/proc/self/exe", d.self, sizeof d.self - 1);
+    if (n <= 0) return CLI_EXIT_FAIL;
+    d.self[n] = 0;
+    if (mkdir(d.dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "error: cannot create '%s': %s\n", d.dir, strerror(errno));
+        return CLI_EXIT_FAIL;
+    }
     if (!d.json)
-        printf("Cloister demo — attested enclave keys, then a confidential request/reply over "
-               "HPKE\n\n");
-
-    /* 1. The enclave creates its epoch keys. */
-    clo_x25519_key *enclave = NULL;
-    clo_secret32 signer;
-    uint8_t signer_pub[65], signer_addr[20];
-    int ok = clo_x25519_key_new(&enclave, NULL).code == CLO_OK_CODE &&
-             clo_secp256k1_keygen(&signer).code == CLO_OK_CODE &&
-             clo_secp256k1_pubkey(&signer, signer_pub).code == CLO_OK_CODE &&
-             clo_eth_address(signer_pub, signer_addr).code == CLO_OK_CODE;
-    if (!ok) {
-        step(&d, "enclave epoch keys", 0, "key generation failed");
-        goto finish;
-    }
-    char addr_hex[41];
-    clo_hex_encode(addr_hex, CLO_BYTES(signer_addr, 20));
-    hex_short(h1, sizeof h1, CLO_BYTES(clo_x25519_key_public(enclave), 32));
-    snprintf(detail, sizeof detail, "hpke pk %s, signer 0x%s", h1, addr_hex);
-    step(&d, "enclave epoch keys (epoch 1)", 1, detail);
-
-    /* 2. The enclave's keys, bound into a quote from the simulated TEE platform; the
-     * client verifies it with the same verifier real hardware evidence goes through. */
-    int64_t now = (int64_t)time(NULL);
-    clo_sim sim;
-    clo_dcap_collateral col;
-    clo_buf quote;
-    uint8_t mrtd[48], rd[64];
-    clo_key_binding kb = {.epoch = 1, .chain_id = 31337};
-    int have_sim = 0;
-    clo_dcap_collateral_init(&col);
-    clo_buf_init(&quote, 1 << 16);
-    memcpy(kb.signer, signer_addr, 20);
-    memcpy(kb.hpke_pk, clo_x25519_key_public(enclave), 32);
-    memset(kb.registry, 0xee, 20);
-    t0 = now_ms();
-    ok = clo_random(kb.nonce, sizeof kb.nonce).code == CLO_OK_CODE &&
-         measure_self(mrtd).code == CLO_OK_CODE && clo_report_data(&kb, rd).code == CLO_OK_CODE &&
-         clo_sim_create(&sim, now).code == CLO_OK_CODE;
-    have_sim = ok;
-    if (ok) {
-        clo_sim_quote_params qp;
-        memset(&qp, 0, sizeof qp);
-        memcpy(qp.report_data, rd, 64);
-        memcpy(qp.mrtd, mrtd, 48);
-        ok = clo_sim_quote(&sim, &qp, &quote).code == CLO_OK_CODE;
-        for (size_t i = 0; ok && i < CLO_SIM_COLLATERAL; i++) {
-            clo_buf b2;
-            clo_buf_init(&b2, 1 << 20);
-            ok = clo_sim_collateral(&sim, now, i, &b2).code == CLO_OK_CODE &&
-                 clo_dcap_collateral_add(&col, clo_buf_view(&b2)).code == CLO_OK_CODE;
-            clo_buf_free(&b2);
-        }
-    }
-    snprintf(detail, sizeof detail,
-             "TDX v4 quote, %zu bytes, report_data = SHA-512 binding of the keys (%.1f ms)",
-             quote.len, now_ms() - t0);
-    step(&d, "simulated TEE quotes the enclave keys", ok, detail);
-    if (ok) ok = attest_enclave(&d, &sim, &col, clo_buf_view(&quote), mrtd, rd, now);
-    clo_buf_free(&quote);
-    clo_dcap_collateral_free(&col);
-    if (have_sim) clo_sim_free(&sim);
-    if (!ok) goto finish;
-
-    /* 3. The client binds a request to chain, contract, job, workload and epoch. */
-    clo_envelope_binding b = {.chain_id = 31337, .epoch = 1};
-    uint8_t requester[20], nonce[32];
-    memset(b.contract, 0xcc, 20);
-    memset(requester, 0xaa, 20);
-    clo_keccak256(clo_bytes_str("cloister.workload.risk-score.v1"), b.workload_id);
-    if (clo_random(nonce, sizeof nonce).code) goto finish;
-    job_id(b.job_id, b.chain_id, b.contract, requester, nonce);
-    const char *secret_input = "{\"age\":54,\"systolic\":141,\"ldl\":190,\"smoker\":true}";
-    clo_buf env, payload, reply, reply2, result;
-    clo_buf_init(&env, CLO_ENVELOPE_MAX_SIZE);
-    clo_buf_init(&payload, CLO_ENVELOPE_MAX_PAYLOAD);
-    clo_buf_init(&reply, CLO_ENVELOPE_MAX_SIZE);
-    clo_buf_init(&reply2, CLO_ENVELOPE_MAX_SIZE);
-    clo_buf_init(&result, CLO_ENVELOPE_MAX_PAYLOAD);
-    clo_envelope_reply_key rk_client, rk_enclave;
-    clo_hpke_suite suite;
-    if (clo_hpke_suite_from_name("x25519-sha256-chacha20poly1305", &suite).code) goto finish;
-    t0 = now_ms();
-    ok = clo_envelope_request_seal(&env, &rk_client, &b, suite, clo_x25519_key_public(enclave),
-                                   clo_bytes_str(secret_input))
-             .code == CLO_OK_CODE;
-    snprintf(detail, sizeof detail, "%zu-byte envelope for a %zu-byte input (%.2f ms)", env.len,
-             strlen(secret_input), now_ms() - t0);
-    step(&d, "client seals request", ok, detail);
-
-    /* 4. The enclave opens it, computes, and seals the reply. */
-    t0 = now_ms();
-    ok = clo_envelope_request_open(&payload, &rk_enclave, &b, enclave, clo_buf_view(&env)).code ==
-             CLO_OK_CODE &&
-         clo_bytes_eq(clo_buf_view(&payload), clo_bytes_str(secret_input));
-    snprintf(detail, sizeof detail, "input recovered inside the enclave (%.2f ms)", now_ms() - t0);
-    step(&d, "enclave opens request", ok, detail);
-    /* A stand-in computation until the workloads land: a fixed score from the input. */
-    uint8_t digest[32];
-    clo_keccak256(clo_buf_view(&payload), digest);
-    char output[64];
-    snprintf(output, sizeof output, "{\"risk\":\"%s\"}", digest[0] < 128 ? "elevated" : "normal");
-    ok = clo_envelope_reply_seal(&reply, &rk_enclave, clo_bytes_str(output)).code == CLO_OK_CODE &&
-         clo_envelope_reply_seal(&reply2, &rk_enclave, clo_bytes_str(output)).code == CLO_OK_CODE &&
-         clo_bytes_eq(clo_buf_view(&reply), clo_buf_view(&reply2));
-    step(&d, "enclave seals reply", ok, "sealed twice: byte-identical (deterministic retries)");
-
-    /* 5. The enclave signs the reply hash; anyone recovers the signer address. */
-    uint8_t rh[32], sig[65], rec_pub[65], rec_addr[20];
-    clo_keccak256(clo_buf_view(&reply), rh);
-    ok = clo_secp256k1_sign(&signer, rh, sig).code == CLO_OK_CODE &&
-         clo_secp256k1_recover(rh, sig, rec_pub).code == CLO_OK_CODE &&
-         clo_eth_address(rec_pub, rec_addr).code == CLO_OK_CODE &&
-         clo_ct_eq(rec_addr, signer_addr, 20);
-    step(&d, "signature recovers enclave signer", ok, "secp256k1, low-s, keccak256 of reply");
-
-    /* 6. The client opens the reply. */
-    ok = clo_envelope_reply_open(&result, &rk_client, clo_buf_view(&reply)).code == CLO_OK_CODE &&
-         clo_bytes_eq(clo_buf_view(&result), clo_bytes_str(output));
-    snprintf(detail, sizeof detail, "result %.*s", (int)result.len, (const char *)result.ptr);
-    step(&d, "client opens reply", ok, detail);
-
-    /* 7. Self-check of what must fail. */
-    clo_buf tmp;
-    clo_buf_init(&tmp, CLO_ENVELOPE_MAX_PAYLOAD);
-    clo_envelope_reply_key rk_tmp;
-    env.ptr[env.len - 3] ^= 0x01;
-    clo_err e = clo_envelope_request_open(&tmp, &rk_tmp, &b, enclave, clo_buf_view(&env));
-    env.ptr[env.len - 3] ^= 0x01;
-    step(&d, "tampered request rejected", e.code == CLO_E_AUTH && tmp.len == 0,
-         clo_code_name(e.code));
-    clo_envelope_binding other = b;
-    other.job_id[0] ^= 0x01;
-    e = clo_envelope_request_open(&tmp, &rk_tmp, &other, enclave, clo_buf_view(&env));
-    step(&d, "replay into another job rejected", e.code == CLO_E_AUTH, clo_code_name(e.code));
-    other = b;
-    other.epoch = 2;
-    e = clo_envelope_request_open(&tmp, &rk_tmp, &other, enclave, clo_buf_view(&env));
-    step(&d, "replay into another epoch rejected", e.code == CLO_E_AUTH, clo_code_name(e.code));
-    env.ptr[0] = 9;
-    e = clo_envelope_request_open(&tmp, &rk_tmp, &b, enclave, clo_buf_view(&env));
-    step(&d, "unknown envelope version rejected", e.code == CLO_E_VERSION, clo_code_name(e.code));
-    reply.ptr[reply.len - 1] ^= 0x80;
-    e = clo_envelope_reply_open(&tmp, &rk_client, clo_buf_view(&reply));
-    step(&d, "tampered reply rejected", e.code == CLO_E_AUTH && tmp.len == 0,
-         clo_code_name(e.code));
-
-    clo_buf_free(&tmp);
-    clo_buf_free(&env);
-    clo_buf_free(&payload);
-    clo_buf_free(&reply);
-    clo_buf_free(&reply2);
-    clo_buf_free(&result);
-    clo_envelope_reply_key_wipe(&rk_client);
-    clo_envelope_reply_key_wipe(&rk_enclave);
-finish:
-    clo_wipe(&signer, sizeof signer);
-    clo_x25519_key_free(enclave);
+        printf("Cloister demo — everything real except the TEE (simulated), in %s\n\n", d.dir);
+    clo_sender seller;
+    memset(&seller, 0, sizeof seller);
+    char key[1200];
+    clo_secret32 sk;
+    uint8_t addr[20];
+    snprintf(key, sizeof key, "%s/devnet/keys/deployer.key", d.dir);
+    int ok = !start_everything(&d) && !register_enclave(&d) &&
+             !clo_key_file_read(key, &sk, addr).code && !clo_sender_init(&seller, d.rpc, &sk).code;
+    clo_wipe(&sk, sizeof sk);
+    ok = ok && !auction(&d, &seller);
+    ok = ok && !price(&d, &seller);
+    clo_sender_wipe(&seller);
+    stop_bg(&d);
+    char dev[1200];
+    snprintf(dev, sizeof dev, "%s/devnet", d.dir);
+    const char *down[] = {"devnet", "down", "--dir", dev, NULL};
+    json_decref(run_self(&d, down));
+    double total = (now_ms() - d.t0) / 1e3;
     if (d.json) {
-        cli_print(json_pack("{s:o,s:b}", "steps", d.steps, "ok", d.failed == 0));
+        rc = cli_print(json_pack("{s:o,s:o,s:b,s:f,s:s}", "steps", d.steps, "gas", d.gas, "ok",
+                                 ok && !d.failed, "seconds", total, "dir", d.dir));
     } else {
+        const char *k;
+        json_t *v;
+        printf("\nGas per operation (anvil, Osaka rules):\n");
+        json_object_foreach(d.gas, k, v)
+            printf("  %-44s %8lld\n", k, (long long)json_integer_value(v));
+        printf("\n%s in %.1f s. Logs and state: %s (node.log, verifier*.log, devnet/).\n",
+               ok && !d.failed ? "Done" : "FAILED", total, d.dir);
         json_decref(d.steps);
-        printf("\n%s\n", d.failed ? "demo FAILED" : "demo passed: every step behaved as specified");
+        json_decref(d.gas);
     }
-    return d.failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    json_decref(d.dep);
+    clo_rpc_free(d.rpc);
+    return ok && !d.failed ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

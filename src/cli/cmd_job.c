@@ -313,7 +313,7 @@ static int status_cmd(int argc, char **argv)
 }
 
 /* Decode the public output of known workloads for people. */
-static json_t *decode_public(const char *workload, clo_bytes p)
+json_t *cli_decode_public(const char *workload, clo_bytes p)
 {
     if (!strcmp(workload, "auction") && p.len == 58) {
         uint64_t price = 0;
@@ -368,7 +368,7 @@ static int verify_result(json_t *doc, const json_t *keys_file, json_t *out)
     outputs_ok &= !memcmp(h, st.private_output_hash, 32);
     json_object_set_new(out, "outputs_match_statement", json_boolean(outputs_ok));
     json_t *pd =
-        decode_public(json_string_value(json_object_get(doc, "workload")), clo_buf_view(&pub));
+        cli_decode_public(json_string_value(json_object_get(doc, "workload")), clo_buf_view(&pub));
     if (pd) json_object_set_new(out, "public", pd);
     /* Private outputs, opened with the reply keys kept at submission. A key
      * opens only its own reply, wherever the job put it (a bidder's envelope

@@ -142,6 +142,25 @@ static clo_err job_state(clo_onchain *c, const uint8_t job_id[32], uint8_t *stat
     return err;
 }
 
+/* Close a journaled transaction: ok, or failed and each of its jobs put
+ * where the chain says it is (still open: queued again). */
+static clo_err close_tx(clo_onchain *c, const uint8_t hash[32], int ok, uint64_t gas)
+{
+    uint8_t jobs[CLO_PROTO_MAX_BATCH][32];
+    clo_cjob_state back[CLO_PROTO_MAX_BATCH];
+    size_t nj = 0;
+    CLO_TRY(clo_ledger_tx_jobs(c->n->journal, hash, jobs, CLO_PROTO_MAX_BATCH, &nj));
+    for (size_t k = 0; k < nj && !ok; k++) {
+        uint8_t st;
+        CLO_TRY(job_state(c, jobs[k], &st, NULL));
+        back[k] = st == JOB_OPEN ? CLO_CJ_QUEUED : st == JOB_NONE ? CLO_CJ_DROPPED : CLO_CJ_SETTLED;
+    }
+    CLO_TRY(clo_ledger_tx_close(c->n->journal, hash, ok, gas, back, ok ? 0 : nj));
+    CLO_LOG(CLO_LOG_INFO, "chain.tx_reconciled", CLO_LF_HEX("tx", CLO_BYTES(hash, 32)),
+            CLO_LF_BOOL("ok", ok), CLO_LF_U64("jobs", nj));
+    return CLO_OK;
+}
+
 /* Send, then wait for and record the receipt (settling jobs, if any). */
 static clo_err transact(clo_onchain *c, const uint8_t to[20], const uint8_t *value, clo_bytes data,
                         const uint8_t (*jobs)[32], size_t njobs, uint64_t *gas_used,
@@ -168,10 +187,7 @@ static clo_err transact(clo_onchain *c, const uint8_t to[20], const uint8_t *val
     err = clo_sender_wait(&c->s, sent.hash, 120000, &rc);
     if (!err.code) {
         clo_crash_point("before_receipt_journal");
-        clo_cjob_state back[CLO_PROTO_MAX_BATCH];
-        for (size_t i = 0; i < njobs && !rc.status; i++) back[i] = CLO_CJ_QUEUED;
-        err = clo_ledger_tx_close(c->n->journal, sent.hash, rc.status == 1, rc.gas_used, back,
-                                  rc.status ? 0 : njobs);
+        err = close_tx(c, sent.hash, rc.status == 1, rc.gas_used);
         if (gas_used) *gas_used = rc.gas_used;
         if (!err.code && rc.status != 1) err = CLO_ERR(CLO_E_POLICY, "eth.tx_failed");
         CLO_LOG(rc.status == 1 ? CLO_LOG_INFO : CLO_LOG_WARN, "chain.tx_mined",
@@ -388,19 +404,29 @@ static clo_err ensure_enclave(clo_onchain *c)
 
 /* ---- reconcile journaled transactions with the chain ---- */
 
+/* Every journaled transaction not yet closed: its receipt decides; without
+ * one it is rebroadcast byte-identical, unless its nonce has been used by
+ * another transaction of ours (it can never be mined: closed as failed). */
 static clo_err reconcile(clo_onchain *c)
 {
     static clo_ledger_tx txs[MAX_OPEN_TXS];
     static int init;
     size_t n = 0;
+    uint64_t mined_nonce = 0;
     if (!init) {
         for (size_t i = 0; i < MAX_OPEN_TXS; i++) clo_ledger_tx_init(&txs[i]);
         init = 1;
     }
     CLO_TRY(clo_ledger_tx_open(c->n->journal, txs, MAX_OPEN_TXS, &n));
+    if (n) CLO_TRY(clo_eth_nonce(c->rpc, c->s.address, "latest", &mined_nonce));
     for (size_t i = 0; i < n; i++) {
         clo_eth_receipt rc = {0};
         clo_err err = clo_eth_get_receipt(c->rpc, txs[i].hash, &rc);
+        if (err.code == CLO_E_STATE && txs[i].nonce < mined_nonce) {
+            /* The nonce count was read before the receipt: a miss here is final. */
+            CLO_TRY(close_tx(c, txs[i].hash, 0, 0));
+            continue;
+        }
         if (err.code == CLO_E_STATE) {
             if (c->first_pass || now_ms() - txs[i].created_ms > REBROADCAST_MS) {
                 uint8_t h[32];
@@ -413,25 +439,9 @@ static clo_err reconcile(clo_onchain *c)
             continue;
         }
         if (err.code) return err;
-        uint8_t jobs[CLO_PROTO_MAX_BATCH][32];
-        clo_cjob_state back[CLO_PROTO_MAX_BATCH];
-        size_t nj = 0;
-        err = clo_ledger_tx_jobs(c->n->journal, txs[i].hash, jobs, CLO_PROTO_MAX_BATCH, &nj);
-        for (size_t k = 0; k < nj && !err.code && rc.status != 1; k++) {
-            uint8_t st;
-            err = job_state(c, jobs[k], &st, NULL);
-            back[k] = st == JOB_OPEN      ? CLO_CJ_QUEUED
-                      : st == JOB_NONE    ? CLO_CJ_DROPPED
-                      : st == JOB_SETTLED ? CLO_CJ_SETTLED
-                                          : CLO_CJ_SETTLED; /* paid or refunded: over */
-        }
-        if (!err.code)
-            err = clo_ledger_tx_close(c->n->journal, txs[i].hash, rc.status == 1, rc.gas_used, back,
-                                      rc.status == 1 ? 0 : nj);
-        CLO_LOG(CLO_LOG_INFO, "chain.tx_reconciled", CLO_LF_HEX("tx", CLO_BYTES(txs[i].hash, 32)),
-                CLO_LF_U64("status", (uint64_t)rc.status), CLO_LF_U64("jobs", nj));
+        err = close_tx(c, txs[i].hash, rc.status == 1, rc.gas_used);
         clo_eth_receipt_free(&rc);
-        if (err.code) return err;
+        CLO_TRY(err);
     }
     c->first_pass = 0;
     return CLO_OK;
@@ -787,7 +797,7 @@ static void *run(void *ud)
                 CLO_LOG(CLO_LOG_WARN, "chain.registration_pending",
                         CLO_LF_STR("code", clo_code_name(r.code)),
                         CLO_LF_STR("what", r.what ? r.what : ""));
-                c->next_registration = now_ms() + 5000;
+                c->next_registration = now_ms() + 2000;
             }
         }
         if (!err.code) err = follow(c);

@@ -4,6 +4,7 @@
 // enclave-signed batches exactly once, a job waiting for its model config,
 // a job the enclave refuses, and a restart that sends nothing twice.
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { cli, sleep } from '../host/nodeutil.mjs';
 import * as S from './stack.mjs';
 
@@ -72,7 +73,12 @@ try {
   check(ids.every((j) => c2.get(j) === 1), '40 jobs, each settled exactly once');
   const sends = await S.settlementSends(s, ids);
   check(ids.every((j) => sends.get(j) === 1), '... and the node sent one settlement per job');
-  const log = (await import('node:fs')).readFileSync(s.node.log, 'utf8');
+  for (const j of ids.filter((j) => sends.get(j) !== 1)) {
+    console.error('  job', j, 'sent', sends.get(j), 'times; its log lines:');
+    for (const line of readFileSync(s.node.log, 'utf8').split('\n'))
+      if (line.includes(j.slice(2))) console.error('   ', line.slice(0, 300));
+  }
+  const log = readFileSync(s.node.log, 'utf8');
   check(/"what":"settleBatch"[^\n]*"status":1/.test(log), '... some of them as enclave-signed batches');
 
   // ---- a job whose model config the node does not know yet ----

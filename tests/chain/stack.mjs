@@ -165,5 +165,6 @@ export async function stopStack(s) {
   if (s.node?.proc) await stop(s.node);
   for (const p of s.procs) p.kill('SIGTERM');
   cli(s.bin, 'devnet', 'down', '--dir', path.join(s.dir, 'devnet'));
-  spawnSync('rm', ['-rf', s.dir]);
+  if (!process.env.CLO_KEEP) spawnSync('rm', ['-rf', s.dir]);
+  else console.log('kept', s.dir);
 }
