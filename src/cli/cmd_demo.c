@@ -353,12 +353,13 @@ static int start_everything(demo *d)
     char p[4][1024], detail[2400];
     snprintf(p[0], sizeof p[0], "%s/devnet", d->dir);
     const char *up[] = {"devnet", "up", "--dir", p[0], NULL};
-    d->dep = json_object_get(run_self(d, up), "deployment");
+    json_t *up_doc = run_self(d, up);
+    d->dep = json_incref(json_object_get(up_doc, "deployment"));
+    json_decref(up_doc);
     if (!d->dep) {
         step(d, "devnet: anvil + contracts", 0, "cloister devnet up failed (see its --help)");
         return -1;
     }
-    json_incref(d->dep);
     d->chain_id = (uint64_t)json_integer_value(json_object_get(d->dep, "chainId"));
     const char *rpc_url = json_string_value(json_object_get(d->dep, "rpc"));
     clo_rpc_opts ro = {rpc_url, 10000, 0, 100};

@@ -73,8 +73,8 @@ const v2 = "02" + req.doc.envelope.slice(2);
 check("unknown version", run("envelope", "inspect", "--envelope", v2).doc?.error?.code === "version");
 check("trailing bytes", run("envelope", "inspect", "--envelope", req.doc.envelope + "00").doc?.error?.what === "envelope has trailing bytes");
 
-const demo = run("demo", "--json");
-check("demo --json", demo.rc === 0 && demo.doc?.ok === true && demo.doc.steps.length >= 10, demo.out);
+// The demo itself runs as its own test (cli.demo): it starts a chain and a node.
+check("demo: a path too long is a usage error", run("demo", "--dir", "x".repeat(1000)).rc === 2);
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
