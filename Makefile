@@ -48,6 +48,7 @@ demo: build
 bench: build
 	@$(BUILD)/bin/clo_bench
 	@$(BUILD)/bin/clo_bench_enclave
+	@node bench/chain_bench.mjs $(BUILD)/bin/cloister
 
 fuzz: deps
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DCLO_FUZZ=ON >/dev/null

@@ -1,6 +1,5 @@
 /* eth.c — typed wrappers over the JSON-RPC calls Cloister uses. */
 #include "chain/eth.h"
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,6 +149,20 @@ clo_err clo_eth_estimate_gas(clo_rpc *rpc, const uint8_t from[20], const uint8_t
     CLO_TRY(revert_or(rpc, err, revert));
     err = clo_rpc_quantity(res, out);
     json_decref(res);
+    return err;
+}
+
+clo_err clo_eth_view(clo_rpc *rpc, const uint8_t to[20], const char *sig, const clo_abi_val *args,
+                     const char *ret, clo_abi_val *out)
+{
+    clo_buf data, res;
+    clo_buf_init(&data, 1 << 20);
+    clo_buf_init(&res, 1 << 20);
+    clo_err err = clo_abi_encode_call(sig, args, &data);
+    if (!err.code) err = clo_eth_call(rpc, NULL, to, clo_buf_view(&data), &res, NULL);
+    if (!err.code) err = clo_abi_decode_as(ret, clo_buf_view(&res), out);
+    clo_buf_free(&data);
+    clo_buf_free(&res);
     return err;
 }
 

@@ -4,6 +4,7 @@
  * that does not fit is an error, never a default. */
 #ifndef CLO_CHAIN_ETH_H
 #define CLO_CHAIN_ETH_H
+#include "chain/abi.h"
 #include "chain/rpc.h"
 
 #define CLO_ETH_MAX_TOPICS 4
@@ -53,6 +54,11 @@ CLO_MUST_CHECK clo_err clo_eth_call(clo_rpc *rpc, const uint8_t *from, const uin
 CLO_MUST_CHECK clo_err clo_eth_estimate_gas(clo_rpc *rpc, const uint8_t from[20], const uint8_t *to,
                                             const uint8_t value[32], clo_bytes data, uint64_t *out,
                                             clo_buf *revert);
+
+/* eth_call of to.sig(args) (a view), its return data decoded as `ret` (a
+ * tuple type such as "(uint256,bool)"); free *out with clo_abi_val_free. */
+CLO_MUST_CHECK clo_err clo_eth_view(clo_rpc *rpc, const uint8_t to[20], const char *sig,
+                                    const clo_abi_val *args, const char *ret, clo_abi_val *out);
 
 /* eth_sendRawTransaction; the node's answer must be the transaction's hash. */
 CLO_MUST_CHECK clo_err clo_eth_send_raw(clo_rpc *rpc, clo_bytes raw, uint8_t hash[32]);

@@ -83,5 +83,6 @@ int cmd_demo(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_devnet(int argc, char **argv);
 int cmd_verifier(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif

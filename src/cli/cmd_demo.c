@@ -190,20 +190,6 @@ static clo_err tx(demo *d, clo_sender *s, const uint8_t to[20], const uint8_t *v
     return err;
 }
 
-static clo_err view(demo *d, const uint8_t to[20], const char *sig, const clo_abi_val *args,
-                    const char *ret, clo_abi_val *out)
-{
-    clo_buf data, res;
-    clo_buf_init(&data, 1 << 16);
-    clo_buf_init(&res, 1 << 16);
-    clo_err err = clo_abi_encode_call(sig, args, &data);
-    if (!err.code) err = clo_eth_call(d->rpc, NULL, to, clo_buf_view(&data), &res, NULL);
-    if (!err.code) err = clo_abi_decode_as(ret, clo_buf_view(&res), out);
-    clo_buf_free(&data);
-    clo_buf_free(&res);
-    return err;
-}
-
 static clo_err new_wallet(demo *d, clo_sender *s)
 {
     clo_secret32 k;
@@ -458,8 +444,8 @@ static int register_enclave(demo *d)
         arg = clo_abi_address(signer);
         args1 = clo_abi_tuple(&arg, 1);
         uint64_t status = 0;
-        if (!view(d, d->registry, "enclave(address)", &args1,
-                  "((address,uint40,uint32,uint8,uint8,bytes32,bytes32,bytes32))", &out)
+        if (!clo_eth_view(d->rpc, d->registry, "enclave(address)", &args1,
+                          "((address,uint40,uint32,uint8,uint8,bytes32,bytes32,bytes32))", &out)
                  .code) {
             CLO_IGNORE(clo_abi_get_u64(&out.items[0].items[4], &status));
             clo_abi_val_free(&out);
@@ -518,7 +504,7 @@ static int auction(demo *d, clo_sender *seller)
     int ok =
         !tx(d, seller, d->auction, fee, "create(bytes,uint40,uint40,uint256)", &t, "auction create")
              .code &&
-        !view(d, d->auction, "auctionCount()", &none, "(uint256)", &out).code &&
+        !clo_eth_view(d->rpc, d->auction, "auctionCount()", &none, "(uint256)", &out).code &&
         !clo_abi_get_u64(&out.items[0], &id).code;
     if (ok) clo_abi_val_free(&out);
     uint8_t job[32];
@@ -656,8 +642,8 @@ static int price(demo *d, clo_sender *updater)
     clo_abi_val none = clo_abi_tuple(NULL, 0), out;
     int64_t answer = 0;
     uint64_t round = 0, a = 0;
-    if (ok && !view(d, d->feed, "latestRoundData()", &none,
-                    "(uint80,int256,uint256,uint256,uint80)", &out)
+    if (ok && !clo_eth_view(d->rpc, d->feed, "latestRoundData()", &none,
+                            "(uint80,int256,uint256,uint256,uint80)", &out)
                    .code) {
         CLO_IGNORE(clo_abi_get_u64(&out.items[0], &round));
         CLO_IGNORE(clo_abi_get_u64(&out.items[1], &a));

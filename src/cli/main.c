@@ -22,6 +22,7 @@ static void usage(FILE *f)
         "  sim init|quote                 the simulated TEE platform\n"
         "  devnet up|down|status          a local chain (anvil) with the contracts deployed\n"
         "  verifier serve|approve         a member of the attestation-verifier committee\n"
+        "  audit JOB_ID                   a job's chain of custody, checked link by link\n"
         "  attest verify                  verify DCAP or SEV-SNP evidence against a policy\n"
         "  demo                           run the end-to-end demonstration and self-check\n"
         "  version                        print the version\n\n"
@@ -48,6 +49,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "sim") == 0) return cmd_sim(argc - 2, argv + 2);
     if (strcmp(cmd, "devnet") == 0) return cmd_devnet(argc - 2, argv + 2);
     if (strcmp(cmd, "verifier") == 0) return cmd_verifier(argc - 2, argv + 2);
+    if (strcmp(cmd, "audit") == 0) return cmd_audit(argc - 2, argv + 2);
     if (strcmp(cmd, "node") == 0) return cmd_node(argc - 2, argv + 2);
     if (strcmp(cmd, "job") == 0) return cmd_job(argc - 2, argv + 2);
     if (strcmp(cmd, "enclave") == 0) return cmd_enclave(argc - 2, argv + 2);

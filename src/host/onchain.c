@@ -103,19 +103,6 @@ static void log_revert(const char *event, clo_err e, const clo_buf *revert)
 }
 
 /* eth_call to.sig(args) and decode the result as `ret`. */
-static clo_err view(clo_onchain *c, const uint8_t to[20], const char *sig, const clo_abi_val *args,
-                    const char *ret, clo_abi_val *out)
-{
-    clo_buf data, res;
-    clo_buf_init(&data, 1 << 16);
-    clo_buf_init(&res, 1 << 20);
-    clo_err err = clo_abi_encode_call(sig, args, &data);
-    if (!err.code) err = clo_eth_call(c->rpc, NULL, to, clo_buf_view(&data), &res, NULL);
-    if (!err.code) err = clo_abi_decode_as(ret, clo_buf_view(&res), out);
-    clo_buf_free(&data);
-    clo_buf_free(&res);
-    return err;
-}
 
 /* The sender's journal hook: the transaction and the jobs it settles, in
  * one SQLite transaction, before broadcast. */
@@ -131,8 +118,8 @@ static clo_err job_state(clo_onchain *c, const uint8_t job_id[32], uint8_t *stat
                          uint64_t *deadline)
 {
     clo_abi_val arg = clo_abi_word(job_id), args = clo_abi_tuple(&arg, 1), out;
-    CLO_TRY(view(c, c->n->cfg.job_market, "job(bytes32)", &args,
-                 "((address,uint96,uint8,uint40,uint40,address,bytes32))", &out));
+    CLO_TRY(clo_eth_view(c->rpc, c->n->cfg.job_market, "job(bytes32)", &args,
+                         "((address,uint96,uint8,uint40,uint40,address,bytes32))", &out));
     uint64_t st = 0, dl = 0;
     clo_err err = clo_abi_get_u64(&out.items[0].items[2], &st);
     if (!err.code) err = clo_abi_get_u64(&out.items[0].items[3], &dl);
@@ -216,8 +203,8 @@ static clo_err call_tx(clo_onchain *c, const uint8_t to[20], const uint8_t *valu
 static clo_err ensure_operator(clo_onchain *c)
 {
     clo_abi_val a = clo_abi_address(c->s.address), args = clo_abi_tuple(&a, 1), out;
-    CLO_TRY(
-        view(c, c->n->cfg.registry, "operators(address)", &args, "(uint128,uint64,bool)", &out));
+    CLO_TRY(clo_eth_view(c->rpc, c->n->cfg.registry, "operators(address)", &args,
+                         "(uint128,uint64,bool)", &out));
     uint64_t registered = 0;
     clo_err err = clo_abi_get_u64(&out.items[2], &registered);
     clo_abi_val_free(&out);
@@ -234,8 +221,8 @@ static clo_err record_status(clo_onchain *c, const uint8_t signer[20], uint64_t 
                              uint8_t operator_addr[20], uint64_t *expiry)
 {
     clo_abi_val a = clo_abi_address(signer), args = clo_abi_tuple(&a, 1), out;
-    CLO_TRY(view(c, c->n->cfg.registry, "enclave(address)", &args,
-                 "((address,uint40,uint32,uint8,uint8,bytes32,bytes32,bytes32))", &out));
+    CLO_TRY(clo_eth_view(c->rpc, c->n->cfg.registry, "enclave(address)", &args,
+                         "((address,uint40,uint32,uint8,uint8,bytes32,bytes32,bytes32))", &out));
     clo_err err = clo_abi_get_u64(&out.items[0].items[4], status);
     if (!err.code) err = clo_abi_get_u64(&out.items[0].items[1], expiry);
     clo_abi_get_address(&out.items[0].items[0], operator_addr);
@@ -361,7 +348,7 @@ static clo_err ensure_enclave(clo_onchain *c)
     CLO_ENSURE(status == 0, CLO_E_POLICY, "registration: this enclave's record is revoked");
     CLO_TRY(ensure_operator(c));
     clo_abi_val none = clo_abi_tuple(NULL, 0), th;
-    CLO_TRY(view(c, c->n->cfg.registry, "threshold()", &none, "(uint256)", &th));
+    CLO_TRY(clo_eth_view(c->rpc, c->n->cfg.registry, "threshold()", &none, "(uint256)", &th));
     uint64_t k = 0;
     clo_err err = clo_abi_get_u64(&th.items[0], &k);
     clo_abi_val_free(&th);

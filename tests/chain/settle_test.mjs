@@ -100,6 +100,23 @@ try {
   const st = await s.market.job(bad);
   check(st[2] === 1n, '... it stays open on chain (refundable after its deadline)');
 
+  // ---- cloister audit: the chain of custody, from the chain alone ----
+  const depFile = path.join(s.dir, 'devnet/deployments', `${s.dep.chainId}.json`);
+  const batched = ids[0];
+  const au = cli(bin, 'audit', batched.slice(2), '--deployment', depFile);
+  const links = au.doc?.links ?? [];
+  check(au.rc === 0 && au.doc.custody_ok && links.length === 5 && links.every((l) => l.ok),
+        'audit of a settled job: submission, one settlement, statement, record, approvals all hold');
+  const auAuction = cli(bin, 'audit', jobId.slice(2), '--deployment', depFile);
+  check(auAuction.rc === 0 && auAuction.doc.links[4].approvers.length === 3,
+        '... the auction job too, back to its 3 committee approvals');
+  const forms = new Set(ids.slice(0, 40).map((j) => cli(bin, 'audit', j.slice(2), '--deployment', depFile)
+    .doc?.links?.[2]?.form));
+  check(forms.has('batch root and Merkle proof'), '... batch-settled jobs are checked through their Merkle proof');
+  const auBad = cli(bin, 'audit', bad.slice(2), '--deployment', depFile);
+  check(auBad.rc === 4 && auBad.doc.custody_ok === false && auBad.doc.links[1].ok === false,
+        'audit of the refused job: exit 4, not settled');
+
   // ---- restart: nothing is sent twice ----
   const prepared = [];
   for (let i = 0; i < 5; i++) prepared.push(await S.prepareVote(s, w));

@@ -1,0 +1,110 @@
+// chain_bench.mjs — settlement on anvil (`make bench`), with the real node:
+// gas of one settlement, gas per result in batches of 16, 64 and 256 (the
+// node's settleBatch, and a root-only postRoot of the same enclave-signed
+// root), settled jobs per second end to end, and submission-to-settlement
+// latency. Prints a JSON document and a Markdown table for docs/BENCHMARKS.md.
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import * as S from '../tests/chain/stack.mjs';
+
+const bin = process.argv[2];
+const { Interface } = S.E;
+const out = { date: new Date().toISOString().slice(0, 10), cpu: os.cpus()[0]?.model, cores: os.cpus().length };
+const SETTLE = '(bytes32,bytes32,bytes32,bytes32,uint32,address,bytes,bytes[])';
+const iface = new Interface([`function settle(${SETTLE},bytes)`,
+  `function settleBatch(bytes32,uint32,uint32,bytes,${SETTLE}[],bytes32[][])`,
+  'function postRoot(bytes32,uint32,uint32,bytes) returns (address)']);
+
+async function reconfigure(s, chain) {
+  await S.stopNode(s);
+  const cfg = JSON.parse(readFileSync(s.node.cfgPath, 'utf8'));
+  Object.assign(cfg.chain, chain);
+  writeFileSync(s.node.cfgPath, JSON.stringify(cfg));
+  await S.startNode(s);
+}
+
+// The node's settlement transactions carrying `ids`, with their gas.
+async function settlementTxs(s, ids, fromBlock) {
+  const want = new Set(ids);
+  const txs = new Map();
+  const logs = await s.market.queryFilter(s.market.filters.JobSettled(), fromBlock, 'latest');
+  for (const l of logs) if (want.has(l.args.jobId)) txs.set(l.transactionHash, (txs.get(l.transactionHash) ?? 0) + 1);
+  const res = [];
+  for (const [h, n] of txs) {
+    const [tx, rc] = await Promise.all([s.provider.getTransaction(h), s.provider.getTransactionReceipt(h)]);
+    res.push({ hash: h, jobs: n, gas: Number(rc.gasUsed), data: tx.data });
+  }
+  return res;
+}
+
+const s = await S.startStack(bin);
+try {
+  await S.startNode(s);
+  await S.allowAndRegister(s);
+  await S.putModel(s, '010003');
+  const w = await S.client(s);
+  const snapshot = await s.provider.send('evm_snapshot', []);
+
+  // Latency and single settlement: one job at a time, nothing to wait for.
+  await reconfigure(s, { settle_batch: 1, settle_wait_ms: 0, poll_ms: 50 });
+  const lat = [], single = [];
+  for (let i = 0; i < 10; i++) {
+    const p = await S.prepareVote(s, w);
+    const from = await s.provider.getBlockNumber();
+    const t0 = Date.now();
+    const id = await S.submitVote(s, w, '010003', 1, p);
+    await S.waitSettled(s, [id]);
+    lat.push(Date.now() - t0);
+    single.push(...(await settlementTxs(s, [id], from)).map((t) => t.gas));
+  }
+  lat.sort((a, b) => a - b);
+  single.sort((a, b) => a - b);
+  out.latency_ms = { median: lat[5], min: lat[0], max: lat[9] };
+  out.single_settle_gas = single[5];
+
+  // Batches: N jobs submitted, one settleBatch of N.
+  out.batches = [];
+  let lastBatch = null;
+  for (const n of [16, 64, 256]) {
+    await reconfigure(s, { settle_batch: n, settle_wait_ms: 60000, poll_ms: 100 });
+    const prepared = [];
+    for (let i = 0; i < n; i++) prepared.push(await S.prepareVote(s, w));
+    const from = await s.provider.getBlockNumber();
+    const t0 = Date.now();
+    const ids = [];
+    for (const p of prepared) ids.push(await S.submitVote(s, w, '010003', 1, p));
+    const tSub = Date.now();
+    const c = await S.waitSettled(s, ids, 300000);
+    const tEnd = Date.now();
+    const txs = await settlementTxs(s, ids, from);
+    const big = txs.sort((a, b) => b.jobs - a.jobs)[0];
+    const row = { n, settled: ids.filter((j) => c.get(j) === 1).length, txs: txs.length,
+      settleBatch_gas: big?.gas, per_result: big ? Math.round(big.gas / big.jobs) : null,
+      jobs_in_tx: big?.jobs, submit_s: (tSub - t0) / 1000, jobs_per_s_end_to_end: +(n / ((tEnd - t0) / 1000)).toFixed(1) };
+    out.batches.push(row);
+    if (big && big.jobs === n) lastBatch = { n, data: big.data };
+    console.error(JSON.stringify(row));
+  }
+
+  // Root-only: the same enclave-signed root posted alone, on the chain as it
+  // was before the jobs (the registry record is there, the root is not).
+  if (lastBatch) {
+    await S.stopNode(s);
+    const [root, count, epoch, sig] = iface.decodeFunctionData('settleBatch', lastBatch.data);
+    await s.provider.send('evm_revert', [snapshot]);
+    const op = new S.E.Wallet(s.key('operator'), s.provider);
+    const rc = await (await op.sendTransaction({ to: s.dep.contracts.JobMarket.address,
+      data: iface.encodeFunctionData('postRoot', [root, count, epoch, sig]) })).wait();
+    out.root_only = { n: lastBatch.n, gas: Number(rc.gasUsed), per_result: +(Number(rc.gasUsed) / lastBatch.n).toFixed(1),
+      per_result_without_base_tx: +((Number(rc.gasUsed) - 21000) / lastBatch.n).toFixed(1) };
+  }
+} finally {
+  await S.stopStack(s);
+}
+console.log(JSON.stringify(out, null, 2));
+console.log(`\n| ${out.date}, ${out.cpu} (${out.cores} cores), anvil (Osaka) | figure |\n|---|---:|`);
+console.log(`| single settlement (settle), gas | ${out.single_settle_gas} |`);
+for (const b of out.batches)
+  console.log(`| batch of ${b.n} (settleBatch, ${b.jobs_in_tx} jobs in one tx): gas per result | ${b.per_result} |\n| batch of ${b.n}: settled jobs/s end to end (submission included) | ${b.jobs_per_s_end_to_end} |`);
+if (out.root_only) console.log(`| root only (postRoot of ${out.root_only.n}): gas per result | ${out.root_only.per_result} |`);
+console.log(`| submission → settlement latency, median of 10 | ${out.latency_ms.median} ms |`);
