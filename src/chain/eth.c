@@ -1,5 +1,6 @@
 /* eth.c — typed wrappers over the JSON-RPC calls Cloister uses. */
 #include "chain/eth.h"
+
 #include <stdlib.h>
 #include <string.h>
 

@@ -16,6 +16,7 @@
 #include "chain/eth.h"
 #include "chain/http.h"
 #include "chain/sender.h"
+#include "chain/tx.h"
 #include "crypto/keccak.h"
 #include "crypto/merkle.h"
 #include "crypto/secp256k1.h"
@@ -28,12 +29,13 @@
 #define JOB_SUBMITTED                                                                              \
     "JobSubmitted(bytes32,address,bytes32,bytes32,bytes32,address,uint256,uint40,address[],"       \
     "bytes[],string)"
-#define JOB_SUBMITTED_DATA "(bytes32,bytes32,address,uint256,uint40,address[],bytes[],string)"
-#define SETTLEMENT         "(bytes32,bytes32,bytes32,bytes32,uint32,address,bytes,bytes[])"
-#define LOG_RANGE          2000 /* blocks per eth_getLogs */
-#define REORG_REWIND       64   /* blocks re-read after a reorg is seen */
-#define REBROADCAST_MS     30000
-#define MAX_OPEN_TXS       64
+#define JOB_SUBMITTED_DATA  "(bytes32,bytes32,address,uint256,uint40,address[],bytes[],string)"
+#define SETTLEMENT          "(bytes32,bytes32,bytes32,bytes32,uint32,address,bytes,bytes[])"
+#define LOG_RANGE           2000 /* blocks per eth_getLogs */
+#define REORG_REWIND        64   /* blocks re-read after a reorg is seen */
+#define REBROADCAST_MS      30000
+#define MAX_OPEN_TXS        64
+#define SETTLE_MAX_CALLDATA (CLO_TX_MAX_SIZE - 4096) /* room for the envelope and signature */
 
 /* JobMarket.State */
 enum { JOB_NONE = 0, JOB_OPEN = 1, JOB_SETTLED = 2 };
@@ -49,6 +51,7 @@ struct clo_onchain {
     size_t tx_njobs;
     uint8_t registered_signer[20];
     int64_t next_registration;
+    int flush; /* a batch was cut to fit: settle the rest without waiting */
 };
 
 static const char *const ERRORS[] = {"JobExists(bytes32)",
@@ -629,6 +632,8 @@ static clo_err settle_one(clo_onchain *c, ready_job *rj)
     clo_buf_init(&data, (size_t)64 << 20);
     clo_err err = clo_abi_encode_call("settle(" SETTLEMENT ",bytes)", &t, &data);
     const uint8_t(*ids)[32] = (const uint8_t(*)[32])rj->job_id;
+    if (!err.code && data.len > SETTLE_MAX_CALLDATA)
+        err = CLO_ERR(CLO_E_LIMIT, "settle: calldata over the txpool size limit");
     if (!err.code)
         err = transact(c, c->n->cfg.job_market, NULL, clo_buf_view(&data), ids, 1, NULL, "settle");
     clo_buf_free(&data);
@@ -692,6 +697,9 @@ static clo_err settle_batch(clo_onchain *c, ready_job **rj, size_t n)
         err = clo_abi_encode_call(
             "settleBatch(bytes32,uint32,uint32,bytes," SETTLEMENT "[],bytes32[][])", &t, &data);
     }
+    /* Nodes refuse transactions over 128 KiB: the caller then halves the batch. */
+    if (!err.code && data.len > SETTLE_MAX_CALLDATA)
+        err = CLO_ERR(CLO_E_LIMIT, "batch: calldata over the txpool size limit");
     if (!err.code)
         err = transact(c, c->n->cfg.job_market, NULL, clo_buf_view(&data),
                        (const uint8_t(*)[32])ids, n, NULL, "settleBatch");
@@ -755,10 +763,31 @@ static clo_err settle(clo_onchain *c)
         if (rj->jj.updated_ms < oldest) oldest = rj->jj.updated_ms;
         ready[nr++] = rj;
     }
-    if (nr == 0) return CLO_OK;
-    if (nr < max && now_ms() - oldest < (int64_t)c->n->cfg.settle_wait_ms) return CLO_OK;
-    if (nr == 1) return settle_one(c, ready[0]);
-    clo_err err = settle_batch(c, ready, nr);
+    if (nr == 0) {
+        c->flush = 0;
+        return CLO_OK;
+    }
+    if (nr < max && !c->flush && now_ms() - oldest < (int64_t)c->n->cfg.settle_wait_ms)
+        return CLO_OK;
+    size_t wanted = nr;
+    clo_err err = CLO_ERR(CLO_E_LIMIT, "");
+    /* A batch over the size limit is halved until it fits. */
+    while (nr > 1 && err.code == CLO_E_LIMIT) {
+        err = settle_batch(c, ready, nr);
+        if (err.code == CLO_E_LIMIT) nr /= 2;
+    }
+    c->flush = nr < wanted;
+    if (nr == 1) {
+        err = settle_one(c, ready[0]);
+        if (err.code == CLO_E_LIMIT) {
+            CLO_LOG(CLO_LOG_WARN, "chain.job_dropped",
+                    CLO_LF_HEX("job_id", CLO_BYTES(ready[0]->job_id, 32)),
+                    CLO_LF_STR("why", err.what));
+            return clo_ledger_job_set(c->n->journal, ready[0]->job_id, CLO_CJ_DROPPED,
+                                      "settlement larger than the txpool size limit");
+        }
+        return err;
+    }
     if (err.code == CLO_E_POLICY && !strcmp(err.what, "eth.reverted")) {
         /* One bad apple refuses the batch in estimation: settle one by one. */
         for (size_t i = 0; i < nr; i++) {

@@ -120,9 +120,10 @@ export async function submitVote(s, w, config = '010003', choice = 1, opts = {})
   const env = opts.envelopes ?? seal(s, 'vote', config, [ballot], jobId);
   const now = (await s.provider.getBlock('latest')).timestamp;
   const m = s.market.connect(w);
-  await (await m.submitJob([workloadId('vote'), keccak256('0x' + config),
+  const tx = await m.submitJob([workloadId('vote'), keccak256('0x' + config),
     keccak256(concat(env.map((e) => keccak256(e)))), '0x' + '00'.repeat(20), now + (opts.ttl ?? 3600), nonce,
-    [], env, ''], { value: 1000n })).wait();
+    [], env, ''], { value: 1000n });
+  if (opts.wait !== false) await tx.wait(); // else: sent, mined soon (anvil automines)
   return jobId;
 }
 
