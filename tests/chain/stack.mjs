@@ -51,7 +51,8 @@ export async function startStack(bin, opts = {}) {
   const cfg = JSON.parse(readFileSync(s.node.cfgPath, 'utf8'));
   cfg.chain = {
     chain_id: s.dep.chainId, job_market: s.dep.contracts.JobMarket.address,
-    registry: s.dep.contracts.EnclaveRegistry.address, rpc: opts.rpc ?? s.dep.rpc,
+    registry: s.dep.contracts.EnclaveRegistry.address,
+    rpc: opts.proxy ? await opts.proxy(s.dep.rpc) : s.dep.rpc,
     key_file: path.join(dir, 'devnet/keys/operator.key'), verifiers: urls.join(','),
     poll_ms: 100, settle_wait_ms: opts.settle_wait_ms ?? 200, settle_batch: opts.settle_batch ?? 16,
   };
