@@ -103,75 +103,82 @@ void clo_committee_nonce(const uint8_t (*challenges)[32], size_t n, uint8_t out[
     clo_keccak256(CLO_BYTES(challenges, n * 32), out);
 }
 
-/* The committee nonce of doc's "challenges", if one of them is ours (consumed). */
-static const char *challenges(clo_verifier_srv *s, const json_t *doc, uint8_t nonce[32])
-{
-    uint8_t ch[CLO_VERIFIER_MAX_CHALLENGES][32];
-    const json_t *a = json_object_get(doc, "challenges"), *v;
-    size_t i, n = json_array_size(a);
-    if (!json_is_array(a) || n < 1 || n > CLO_VERIFIER_MAX_CHALLENGES)
-        return "challenges: an array of 1 to 16 nonces";
-    json_array_foreach(a, i, v)
-    {
-        if (!json_string_value(v) || clo_hex_decode_fixed(ch[i], 32, json_string_value(v)).code)
-            return "challenges: 32 bytes of hex each";
-    }
-    int ours = 0;
-    for (i = 0; i < n && !ours; i++) ours = take_nonce(s, ch[i]);
-    if (!ours) return NULL;
-    clo_committee_nonce((const uint8_t(*)[32])ch, n, nonce);
-    return "";
-}
-
 static int hexfield(const json_t *doc, const char *key, uint8_t *dst, size_t n)
 {
     const char *s = json_string_value(json_object_get(doc, key));
     return !s || clo_hex_decode_fixed(dst, n, s).code;
 }
 
-static enum MHD_Result approve(clo_verifier_srv *s, struct MHD_Connection *c, clo_bytes body)
+const char *clo_approve_req_parse(clo_bytes body, clo_approve_req *r, clo_buf *ev,
+                                  clo_challenges *ch)
 {
     json_error_t je;
-    json_t *doc = json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES, &je);
-    clo_approve_req r;
-    clo_buf ev;
-    memset(&r, 0, sizeof r);
-    clo_buf_init(&ev, 1 << 20);
-    const json_t *epoch = json_object_get(doc, "epoch"), *expiry = json_object_get(doc, "expiry");
+    json_t *doc = json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES, &je), *v;
+    memset(r, 0, sizeof *r);
+    ch->n = 0;
+    const json_t *epoch = json_object_get(doc, "epoch"), *expiry = json_object_get(doc, "expiry"),
+                 *a = json_object_get(doc, "challenges");
     const char *bad =
-        !json_is_object(doc)                              ? "body: not a JSON object"
-        : hexfield(doc, "signer", r.signer, 20)           ? "signer: 20 bytes of hex"
-        : hexfield(doc, "hpke_public_key", r.hpke_pk, 32) ? "hpke_public_key: 32 bytes"
-        : hexfield(doc, "operator", r.operator_addr, 20)  ? "operator: 20 bytes of hex"
+        !json_is_object(doc)                               ? "body: not a JSON object"
+        : json_object_size(doc) != 7                       ? "body: exactly the 7 documented fields"
+        : hexfield(doc, "signer", r->signer, 20)           ? "signer: 20 bytes of hex"
+        : hexfield(doc, "hpke_public_key", r->hpke_pk, 32) ? "hpke_public_key: 32 bytes"
+        : hexfield(doc, "operator", r->operator_addr, 20)  ? "operator: 20 bytes of hex"
         : !json_is_integer(epoch) || json_integer_value(epoch) < 0 ||
                 json_integer_value(epoch) > UINT32_MAX
             ? "epoch: an integer (u32)"
         : !json_is_integer(expiry) || json_integer_value(expiry) <= 0
             ? "expiry: a positive integer (unix seconds)"
+        : !json_is_array(a) || json_array_size(a) < 1 ||
+                json_array_size(a) > CLO_VERIFIER_MAX_CHALLENGES
+            ? "challenges: an array of 1 to 16 nonces"
         : !json_string_value(json_object_get(doc, "evidence")) ||
-                clo_hex_decode(&ev, json_string_value(json_object_get(doc, "evidence"))).code
-            ? "evidence: hex"
+                clo_hex_decode(ev, json_string_value(json_object_get(doc, "evidence"))).code ||
+                ev->len == 0
+            ? "evidence: non-empty hex"
             : NULL;
+    size_t i;
+    if (!bad) {
+        json_array_foreach(a, i, v)
+        {
+            if (!json_string_value(v) ||
+                clo_hex_decode_fixed(ch->ch[i], 32, json_string_value(v)).code) {
+                bad = "challenges: 32 bytes of hex each";
+                break;
+            }
+        }
+    }
+    if (!bad) {
+        ch->n = json_array_size(a);
+        r->epoch = (uint32_t)json_integer_value(epoch);
+        r->expiry = (uint64_t)json_integer_value(expiry);
+        r->evidence = clo_buf_view(ev);
+    }
+    json_decref(doc);
+    return bad;
+}
+
+static enum MHD_Result approve(clo_verifier_srv *s, struct MHD_Connection *c, clo_bytes body)
+{
+    clo_approve_req r;
+    clo_challenges ch;
+    clo_buf ev;
+    clo_buf_init(&ev, 1 << 20);
+    const char *bad = clo_approve_req_parse(body, &r, &ev, &ch);
     if (bad) {
-        json_decref(doc);
         clo_buf_free(&ev);
         return refuse(c, 400, "bad_request", bad, NULL);
     }
-    r.epoch = (uint32_t)json_integer_value(epoch);
-    r.expiry = (uint64_t)json_integer_value(expiry);
-    r.evidence = clo_buf_view(&ev);
-    const char *why = challenges(s, doc, r.nonce);
-    json_decref(doc);
-    if (why && why[0]) {
-        clo_buf_free(&ev);
-        return refuse(c, 400, "bad_request", why, NULL);
-    }
-    if (!why) {
+    /* One of the challenges must be a live one of ours; it is used up. */
+    int ours = 0;
+    for (size_t i = 0; i < ch.n && !ours; i++) ours = take_nonce(s, ch.ch[i]);
+    if (!ours) {
         clo_buf_free(&ev);
         return refuse(c, 422, "nonce",
                       "challenges: none was issued by this verifier (or it was used or expired)",
                       NULL);
     }
+    clo_committee_nonce((const uint8_t(*)[32])ch.ch, ch.n, r.nonce);
     clo_approver v = s->v;
     v.now = (int64_t)time(NULL);
     clo_approval a;

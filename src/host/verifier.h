@@ -24,6 +24,17 @@
 #define CLO_VERIFIER_MAX_NONCES     1024
 #define CLO_VERIFIER_MAX_CHALLENGES 16
 
+typedef struct {
+    uint8_t ch[CLO_VERIFIER_MAX_CHALLENGES][32];
+    size_t n;
+} clo_challenges;
+
+/* The body of POST /v1/approve, parsed strictly (untrusted input; fuzzed by
+ * fuzz/approve_req_fuzz.c). NULL and filled r (r->evidence views ev; r->nonce
+ * is left for the caller), or a fixed reason naming the field. */
+const char *clo_approve_req_parse(clo_bytes body, clo_approve_req *r, clo_buf *ev,
+                                  clo_challenges *ch);
+
 /* keccak256(challenges[0] || ... || challenges[n-1]). */
 void clo_committee_nonce(const uint8_t (*challenges)[32], size_t n, uint8_t out[32]);
 

@@ -1,0 +1,25 @@
+/* approve_req_fuzz.c — the body of a verifier's POST /v1/approve (untrusted
+ * JSON from any node): parsed strictly, or refused with a reason. What parses
+ * is within its bounds: 1..16 challenges, non-empty evidence that is exactly
+ * the decoded bytes, a u32 epoch. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/verifier.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    clo_approve_req r;
+    clo_challenges ch;
+    clo_buf ev;
+    clo_buf_init(&ev, 1 << 20);
+    const char *bad = clo_approve_req_parse(CLO_BYTES(data, size), &r, &ev, &ch);
+    if (!bad && (ch.n < 1 || ch.n > CLO_VERIFIER_MAX_CHALLENGES || ev.len == 0 ||
+                 r.evidence.ptr != ev.ptr || r.evidence.len != ev.len || r.expiry == 0))
+        abort();
+    if (bad && ch.n != 0) abort();
+    clo_buf_free(&ev);
+    return 0;
+}
