@@ -50,6 +50,7 @@ typedef struct {
     uint64_t chain_id;
     uint8_t registry[20], market[20], auction[20], feed[20];
     char node_url[64];
+    char auction_job[67]; /* 0x-hex, for the audit hint */
     double t0;
 } demo;
 
@@ -509,6 +510,8 @@ static int auction(demo *d, clo_sender *seller)
     if (ok) clo_abi_val_free(&out);
     uint8_t job[32];
     job_id_for(d, d->auction, id, job);
+    memcpy(d->auction_job, "0x", 2);
+    clo_hex_encode(d->auction_job + 2, CLO_BYTES(job, 32));
     snprintf(detail, sizeof detail, "auction #%llu, job 0x%02x%02x%02x%02x…, bidding for 30 s",
              (unsigned long long)id, job[0], job[1], job[2], job[3]);
     step(d, "seller opens a second-price auction", ok, detail);
@@ -716,8 +719,9 @@ int cmd_demo(int argc, char **argv)
     json_decref(run_self(&d, down));
     double total = (now_ms() - d.t0) / 1e3;
     if (d.json) {
-        rc = cli_print(json_pack("{s:o,s:o,s:b,s:f,s:s}", "steps", d.steps, "gas", d.gas, "ok",
-                                 ok && !d.failed, "seconds", total, "dir", d.dir));
+        rc = cli_print(json_pack("{s:o,s:o,s:b,s:f,s:s,s:s}", "steps", d.steps, "gas", d.gas, "ok",
+                                 ok && !d.failed, "seconds", total, "dir", d.dir, "auction_job",
+                                 d.auction_job));
     } else {
         const char *k;
         json_t *v;
@@ -726,6 +730,11 @@ int cmd_demo(int argc, char **argv)
             printf("  %-44s %8lld\n", k, (long long)json_integer_value(v));
         printf("\n%s in %.1f s. Logs and state: %s (node.log, verifier*.log, devnet/).\n",
                ok && !d.failed ? "Done" : "FAILED", total, d.dir);
+        if (d.auction_job[0])
+            printf("The auction's chain of custody, checked link by link:\n"
+                   "  cloister devnet up --dir %s/devnet\n"
+                   "  cloister audit %s --deployment %s/devnet/deployments/%llu.json\n",
+                   d.dir, d.auction_job, d.dir, (unsigned long long)d.chain_id);
         json_decref(d.steps);
         json_decref(d.gas);
     }
