@@ -140,7 +140,9 @@ export async function settledCounts(s) {
 // node must send exactly one settlement per job, whatever happened to it).
 export async function settlementSends(s, jobIds) {
   const op = s.dep.operator.toLowerCase(), market = s.dep.contracts.JobMarket.address.toLowerCase();
-  const head = await s.provider.getBlockNumber();
+  // Straight from the node: ethers caches getBlockNumber() for a while, and a
+  // stale head would miss the newest settlements.
+  const head = Number(await s.provider.send('eth_blockNumber', []));
   const sends = new Map(jobIds.map((j) => [j, 0]));
   for (let b = 0; b <= head; b++) {
     const blk = await s.provider.getBlock(b, true);
