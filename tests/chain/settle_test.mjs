@@ -24,6 +24,26 @@ try {
         rlog[0].args.measurement === reg.measurement,
         'the enclave is registered with 3 committee approvals, TEE type sim and its measurement');
 
+  // ---- one verifier, by hand: cloister verifier approve ----
+  const vargs = ['verifier', 'approve', '--node', s.node.url, '--operator', s.dep.operator,
+    '--key', path.join(s.dir, 'devnet/keys/verifier1.key'),
+    '--deployment', path.join(s.dir, 'devnet/deployments', `${s.dep.chainId}.json`)];
+  const va = cli(bin, ...vargs, '--sim-dir', path.join(s.dir, 'sim'));
+  const digest = va.doc && S.E.TypedDataEncoder.hash(
+    { name: 'Cloister', version: '1', chainId: s.dep.chainId, verifyingContract: s.dep.contracts.EnclaveRegistry.address },
+    { EnclaveApproval: [{ name: 'operator', type: 'address' }, { name: 'teeType', type: 'uint8' },
+      { name: 'measurement', type: 'bytes32' }, { name: 'signer', type: 'address' }, { name: 'hpkeKey', type: 'bytes32' },
+      { name: 'epoch', type: 'uint32' }, { name: 'expiry', type: 'uint64' }, { name: 'evidenceDigest', type: 'bytes32' }] },
+    va.doc.approval);
+  check(va.rc === 0 && va.doc.approval.signer.toLowerCase() === reg.signer.toLowerCase() &&
+        va.doc.approval.measurement === reg.measurement &&
+        S.E.recoverAddress(digest, va.doc.signature).toLowerCase() === va.doc.verifier.toLowerCase() &&
+        s.dep.committee.verifiers.includes(va.doc.verifier.toLowerCase()),
+        'verifier approve: an EnclaveApproval of the enclave, its EIP-712 signature checked by ethers');
+  const vp = cli(bin, ...vargs);
+  check(vp.rc === 4 && vp.doc?.verdict?.status === 'rejected',
+        '... and with the production roots and policy, the simulated TEE is refused (exit 4, verdict)');
+
   // ---- a sealed-bid auction through SealedBidAuction ----
   const seller = await S.client(s);
   const A = s.dep.contracts.SealedBidAuction.address;
