@@ -4,14 +4,16 @@
  *   models      model id -> workload config (content-addressed: id = keccak256)
  *   cursor      the next block the log follower reads and the hash of the one
  *               before it (a changed hash is a reorg)
- *   chain_jobs  each JobSubmitted seen: its event, its consumer, its state
+ *   chain_jobs  each JobSubmitted seen: its workload id and event data, its
+ *               consumer, its state
  *   txs         every signed transaction, journaled before broadcast, with the
  *               jobs it settles; rebroadcast byte-identical after a crash
  *
  * A job is settled at most once by this node because a job leaves `queued`
  * only together with the journaling of the transaction that settles it (one
  * SQLite transaction), and goes back to `queued` only once the chain says that
- * transaction failed and the job is still open. */
+ * transaction failed (or can never be mined: its nonce went to another one)
+ * and the job is still open. */
 #ifndef CLO_HOST_LEDGER_H
 #define CLO_HOST_LEDGER_H
 
@@ -33,7 +35,7 @@ typedef struct {
     int has_tx;
     int64_t updated_ms;
     char why[96];
-    clo_buf event; /* the JobSubmitted log data (ABI) */
+    clo_buf event; /* workload id (the indexed topic) || the JobSubmitted log data (ABI) */
 } clo_cjob;
 
 typedef struct {
