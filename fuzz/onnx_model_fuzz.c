@@ -1,4 +1,6 @@
-/* onnx_model_fuzz.c — the protocol buffers reader on untrusted model bytes:
+/* onnx_model_fuzz.c — untrusted model bytes: the model reader (clo_onnx_load,
+ * and clo_onnx_tensor_read for test-data tensors), then the protocol buffers
+ * reader alone:
  * every length-delimited field is tried as a nested message, down to a depth
  * of 8, as a model loader would walk ModelProto -> GraphProto -> NodeProto ->
  * AttributeProto -> TensorProto. Properties beyond "no crash": every view a
@@ -7,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "workloads/onnx/model.h"
 #include "workloads/onnx/pb.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,8 +31,41 @@ static void walk(clo_bytes m, int depth)
     }
 }
 
+/* What loads is internally consistent: every range inside its pool. */
+static void check(const clo_onnx_model *m)
+{
+    for (size_t i = 0; i < m->nnodes; i++) {
+        const clo_onnx_node *n = &m->nodes[i];
+        if ((size_t)n->in_first + n->in_n > m->nnames ||
+            (size_t)n->out_first + n->out_n > m->nnames ||
+            (size_t)n->attr_first + n->attr_n > m->nattrs || n->op_type.len == 0)
+            abort();
+    }
+    for (size_t i = 0; i < m->nattrs; i++) {
+        const clo_onnx_attr *a = &m->attrs[i];
+        size_t pool = a->type == CLO_ONNX_ATTR_INTS     ? m->nints
+                      : a->type == CLO_ONNX_ATTR_FLOATS ? m->nfloats
+                                                        : m->nnames;
+        if ((size_t)a->first + a->n > pool) abort();
+        if (a->type == CLO_ONNX_ATTR_TENSOR && a->tensor >= m->ntensors) abort();
+    }
+    for (size_t i = 0; i < m->ninits; i++)
+        if (m->inits[i] >= m->ntensors) abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    clo_onnx_model m;
+    if (!clo_onnx_load(CLO_BYTES(data, size), &m).code) {
+        check(&m);
+        clo_onnx_free(&m);
+    } else if (!m.why[0] || m.nodes) {
+        abort(); /* a refusal says why and holds nothing */
+    }
+    clo_onnx_tensor t;
+    if (!clo_onnx_tensor_read(CLO_BYTES(data, size), &t).code && t.form == CLO_ONNX_DATA_RAW &&
+        t.data.len != t.count * clo_onnx_elem_size(t.dtype))
+        abort();
     walk(CLO_BYTES(data, size), 0);
     return 0;
 }
