@@ -51,7 +51,8 @@ struct clo_onchain {
     size_t tx_njobs;
     uint8_t registered_signer[20];
     int64_t next_registration;
-    int flush; /* a batch was cut to fit: settle the rest without waiting */
+    int flush;          /* a batch was cut to fit: settle the rest without waiting */
+    uint64_t chain_now; /* the latest block's timestamp: deadlines are chain time */
 };
 
 static const char *const ERRORS[] = {"JobExists(bytes32)",
@@ -153,7 +154,7 @@ static clo_err close_tx(clo_onchain *c, const uint8_t hash[32], int ok, uint64_t
 
 /* Send, then wait for and record the receipt (settling jobs, if any). */
 static clo_err transact(clo_onchain *c, const uint8_t to[20], const uint8_t *value, clo_bytes data,
-                        const uint8_t (*jobs)[32], size_t njobs, uint64_t *gas_used,
+                        const uint8_t (*jobs)[32], size_t njobs, clo_buf *revert_out,
                         const char *what)
 {
     clo_buf revert;
@@ -167,6 +168,7 @@ static clo_err transact(clo_onchain *c, const uint8_t to[20], const uint8_t *val
     c->tx_njobs = 0;
     if (err.code) {
         log_revert("chain.send_refused", err, &revert);
+        if (revert_out) CLO_IGNORE(clo_buf_append_bytes(revert_out, clo_buf_view(&revert)));
         clo_buf_free(&revert);
         return err;
     }
@@ -178,7 +180,6 @@ static clo_err transact(clo_onchain *c, const uint8_t to[20], const uint8_t *val
     if (!err.code) {
         clo_crash_point("before_receipt_journal");
         err = close_tx(c, sent.hash, rc.status == 1, rc.gas_used);
-        if (gas_used) *gas_used = rc.gas_used;
         if (!err.code && rc.status != 1) err = CLO_ERR(CLO_E_POLICY, "eth.tx_failed");
         CLO_LOG(rc.status == 1 ? CLO_LOG_INFO : CLO_LOG_WARN, "chain.tx_mined",
                 CLO_LF_STR("what", what), CLO_LF_HEX("tx", CLO_BYTES(sent.hash, 32)),
@@ -462,7 +463,7 @@ static clo_err queue_job(clo_onchain *c, const uint8_t job_id[32], clo_bytes rec
         drop = "inputs: off-chain references are not supported";
     else if (inputs->count > CLO_PROTO_MAX_INPUTS)
         drop = "inputs: too many";
-    else if (deadline <= (uint64_t)(now_ms() / 1000))
+    else if (deadline <= c->chain_now)
         drop = "deadline passed before the job was seen";
     else if (inputs->items[0].bytes.len < 12)
         drop = "inputs: not request envelopes";
@@ -525,7 +526,9 @@ static clo_err follow(clo_onchain *c)
     clo_eth_block b;
     CLO_TRY(clo_ledger_cursor_get(j, &next, prev, &found));
     if (!found) next = c->n->cfg.start_block;
-    CLO_TRY(clo_eth_block_number(c->rpc, &head));
+    CLO_TRY(clo_eth_get_block(c->rpc, "latest", 0, &b));
+    head = b.number;
+    c->chain_now = b.timestamp;
     if (head < c->n->cfg.confirmations) return CLO_OK;
     uint64_t safe = head - c->n->cfg.confirmations;
     if (found && next > 0) {
@@ -634,8 +637,28 @@ static clo_err settle_one(clo_onchain *c, ready_job *rj)
     const uint8_t(*ids)[32] = (const uint8_t(*)[32])rj->job_id;
     if (!err.code && data.len > SETTLE_MAX_CALLDATA)
         err = CLO_ERR(CLO_E_LIMIT, "settle: calldata over the txpool size limit");
+    clo_buf revert;
+    clo_buf_init(&revert, 4096);
     if (!err.code)
-        err = transact(c, c->n->cfg.job_market, NULL, clo_buf_view(&data), ids, 1, NULL, "settle");
+        err =
+            transact(c, c->n->cfg.job_market, NULL, clo_buf_view(&data), ids, 1, &revert, "settle");
+    /* Refused in estimation for a reason that will not change: the job is
+     * over for us (an enclave or registry reason may change: it stays). */
+    static const char *const fatal[] = {"DeadlinePassed(bytes32)", "SpecMismatch(bytes32)",
+                                        "NotOpen(bytes32,uint8)", "UnknownJob(bytes32)"};
+    for (size_t i = 0; err.code == CLO_E_POLICY && revert.len >= 4 && i < 4; i++) {
+        uint8_t sel[4];
+        clo_abi_selector(fatal[i], sel);
+        if (memcmp(sel, revert.ptr, 4)) continue;
+        char why[96];
+        snprintf(why, sizeof why, "the market refuses its settlement: %.*s",
+                 (int)(strchr(fatal[i], '(') - fatal[i]), fatal[i]);
+        err = clo_ledger_job_set(c->n->journal, rj->job_id, CLO_CJ_DROPPED, why);
+        CLO_LOG(CLO_LOG_INFO, "chain.job_dropped", CLO_LF_HEX("job_id", CLO_BYTES(rj->job_id, 32)),
+                CLO_LF_STR("why", why));
+        break;
+    }
+    clo_buf_free(&revert);
     clo_buf_free(&data);
     free(privs);
     return err;
@@ -748,7 +771,7 @@ static clo_err settle(clo_onchain *c)
         uint8_t st;
         uint64_t deadline;
         CLO_TRY(job_state(c, q[i].job_id, &st, &deadline));
-        if (st != JOB_OPEN || deadline <= (uint64_t)(now_ms() / 1000)) {
+        if (st != JOB_OPEN || deadline <= c->chain_now) {
             CLO_TRY(clo_ledger_job_set(c->n->journal, q[i].job_id,
                                        st == JOB_SETTLED ? CLO_CJ_SETTLED : CLO_CJ_DROPPED,
                                        st == JOB_SETTLED ? "settled by someone else"

@@ -140,12 +140,22 @@ try {
   // ---- restart: nothing is sent twice ----
   const prepared = [];
   for (let i = 0; i < 5; i++) prepared.push(await S.prepareVote(s, w));
+  const late = await S.prepareVote(s, w);
   await S.stopNode(s);
   const more = [];
   for (const p of prepared) more.push(await S.submitVote(s, w, '010003', 1, p));
+  // A job whose deadline passes (chain time) while the node is down.
+  const expired = await S.submitVote(s, w, '010003', 1, { ...late, ttl: 60 });
+  await s.provider.send('evm_increaseTime', [120]);
+  await s.provider.send('evm_mine', []);
   await S.startNode(s);
   const c5 = await S.waitSettled(s, more);
   check(more.every((j) => c5.get(j) === 1), 'jobs submitted while the node was down settle after restart');
+  await sleep(500);
+  const dropped = readFileSync(s.node.log, 'utf8').split('\n')
+    .filter((l) => l.includes('chain.job_dropped') && l.includes(expired.slice(2)));
+  check(!c5.has(expired) && dropped.length === 1 && /deadline passed/.test(dropped[0]),
+        'a job whose deadline passed (by chain time) is dropped once, with the reason, not retried');
   const all = [...ids, waiting, good, ...more];
   const sends2 = await S.settlementSends(s, all);
   check(all.every((j) => sends2.get(j) === 1), '... and across the restart no job got a second settlement');
