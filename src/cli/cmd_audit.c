@@ -23,11 +23,11 @@
 #include "crypto/keccak.h"
 #include "crypto/merkle.h"
 #include "crypto/secp256k1.h"
+#include "enclave/proto.h"
 #include "enclave/statement.h"
 
-#define EXIT_BROKEN                4
-#define SETTLEMENT                 "(bytes32,bytes32,bytes32,bytes32,uint32,address,bytes,bytes[])"
-#define CLO_PROTO_MAX_INPUTS_AUDIT 1024
+#define EXIT_BROKEN 4
+#define SETTLEMENT  "(bytes32,bytes32,bytes32,bytes32,uint32,address,bytes,bytes[])"
 
 typedef struct {
     clo_rpc *rpc;
@@ -105,8 +105,8 @@ static void statement_of(const clo_abi_val *s, clo_result_stmt *st)
     CLO_IGNORE(clo_abi_get_u64(&s->items[4], &epoch));
     st->epoch = (uint32_t)epoch;
     clo_keccak256(s->items[6].bytes, st->public_output_hash);
-    clo_bytes priv[CLO_PROTO_MAX_INPUTS_AUDIT];
-    size_t n = s->items[7].count < CLO_PROTO_MAX_INPUTS_AUDIT ? s->items[7].count : 0;
+    clo_bytes priv[CLO_PROTO_MAX_INPUTS];
+    size_t n = s->items[7].count < CLO_PROTO_MAX_INPUTS ? s->items[7].count : 0;
     for (size_t i = 0; i < n; i++) priv[i] = s->items[7].items[i].bytes;
     clo_hash_list(priv, n, st->private_output_hash);
 }

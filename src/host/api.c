@@ -2,9 +2,7 @@
  * Errors are RFC 9457 problem+json documents whose "code" names what was wrong
  * (a fixed set, also the label of cloister_rejected_total). Request bodies are
  * bounded by limits.max_body_bytes before they are parsed. */
-#include <arpa/inet.h>
 #include <jansson.h>
-#include <netinet/in.h>
 #include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +12,7 @@
 #include "base/log.h"
 #include "enclave/frame.h"
 #include "host/crash.h"
+#include "host/httpd.h"
 #include "host/json.h"
 #include "host/ledger.h"
 #include "host/metrics.h"
@@ -21,14 +20,9 @@
 #include "host/submit.h"
 
 struct clo_api {
-    struct MHD_Daemon *d;
+    clo_httpd *h;
     clo_node *node;
 };
-
-typedef struct {
-    clo_buf body;
-    int too_big;
-} req_ctx;
 
 /* ---- responses ---- */
 
@@ -163,7 +157,7 @@ static enum MHD_Result get_evidence(clo_api *a, struct MHD_Connection *c)
 
 /* POST /v1/models {"config": hex}: store a workload config under its model id
  * (keccak256), for jobs that arrive on chain naming it. Configs are public. */
-static enum MHD_Result model_put(clo_api *a, struct MHD_Connection *c, req_ctx *rc)
+static enum MHD_Result model_put(clo_api *a, struct MHD_Connection *c, const clo_httpd_req *rc)
 {
     const clo_route R = CLO_ROUTE_MODELS;
     if (rc->too_big)
@@ -188,7 +182,7 @@ static enum MHD_Result model_put(clo_api *a, struct MHD_Connection *c, req_ctx *
     return send_json(c, R, 201, json_pack("{s:o}", "model_id", clo_json_hex(CLO_BYTES(id, 32), 1)));
 }
 
-static enum MHD_Result submit(clo_api *a, struct MHD_Connection *c, req_ctx *rc)
+static enum MHD_Result submit(clo_api *a, struct MHD_Connection *c, const clo_httpd_req *rc)
 {
     const clo_route R = CLO_ROUTE_SUBMIT;
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
@@ -198,8 +192,7 @@ static enum MHD_Result submit(clo_api *a, struct MHD_Connection *c, req_ctx *rc)
         return problem(c, R, 413, "body-too-large", "the body exceeds limits.max_body_bytes");
     clo_submit s;
     clo_problem p = {0, NULL, NULL};
-    if (clo_submit_parse(clo_buf_view(&rc->body), &s, &p))
-        return problem(c, R, p.status, p.code, p.detail);
+    if (clo_submit_parse(rc->body, &s, &p)) return problem(c, R, p.status, p.code, p.detail);
 
     clo_super_status st;
     clo_super_status_get(a->node->super, &st);
@@ -350,9 +343,10 @@ static enum MHD_Result metrics(clo_api *a, struct MHD_Connection *c)
     return send_text(c, CLO_ROUTE_METRICS, 200, "text/plain; version=0.0.4", s);
 }
 
-static enum MHD_Result route(clo_api *a, struct MHD_Connection *c, const char *url,
-                             const char *method, req_ctx *rc)
+static enum MHD_Result route(void *ud, struct MHD_Connection *c, const char *url,
+                             const char *method, const clo_httpd_req *rc)
 {
+    clo_api *a = ud;
     int get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
     if (!strcmp(url, "/healthz"))
         return get ? send_json(c, CLO_ROUTE_HEALTH, 200, json_pack("{s:s}", "status", "ok"))
@@ -394,65 +388,17 @@ static enum MHD_Result route(clo_api *a, struct MHD_Connection *c, const char *u
     return problem(c, CLO_ROUTE_OTHER, 404, "not-found", "no such resource");
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-                               const char *method, const char *version, const char *data,
-                               size_t *size, void **con_cls)
-{
-    (void)version;
-    clo_api *a = cls;
-    req_ctx *rc = *con_cls;
-    if (!rc) {
-        rc = calloc(1, sizeof *rc);
-        if (!rc) return MHD_NO;
-        clo_buf_init(&rc->body, a->node->cfg.max_body_bytes);
-        *con_cls = rc;
-        return MHD_YES;
-    }
-    if (*size) {
-        if (!rc->too_big && clo_buf_append(&rc->body, data, *size).code) {
-            rc->too_big = 1;
-            clo_buf_free(&rc->body);
-        }
-        *size = 0;
-        return MHD_YES;
-    }
-    return route(a, c, url, method, rc);
-}
-
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                      enum MHD_RequestTerminationCode toe)
-{
-    (void)cls, (void)c, (void)toe;
-    req_ctx *rc = *con_cls;
-    if (rc) {
-        clo_buf_free(&rc->body);
-        free(rc);
-    }
-    *con_cls = NULL;
-}
-
 clo_err clo_api_start(clo_api **out, clo_node *node)
 {
     clo_api *a = calloc(1, sizeof *a);
     CLO_ENSURE(a, CLO_E_NOMEM, "api");
     a->node = node;
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(node->cfg.listen_port);
-    if (inet_pton(AF_INET, node->cfg.listen_address, &sa.sin_addr) != 1) {
+    clo_httpd_opts o = {node->cfg.listen_address, node->cfg.listen_port, node->cfg.max_body_bytes,
+                        node->cfg.max_connections, node->cfg.timeout_seconds};
+    clo_err err = clo_httpd_start(&a->h, &o, route, a);
+    if (err.code) {
         free(a);
-        return CLO_ERR(CLO_E_FORMAT, "listen.address: not an IPv4 address");
-    }
-    a->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                                MHD_USE_ERROR_LOG,
-                            node->cfg.listen_port, NULL, NULL, handler, a, MHD_OPTION_SOCK_ADDR,
-                            &sa, MHD_OPTION_CONNECTION_LIMIT, (unsigned)node->cfg.max_connections,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)node->cfg.timeout_seconds,
-                            MHD_OPTION_NOTIFY_COMPLETED, completed, a, MHD_OPTION_END);
-    if (!a->d) {
-        free(a);
-        return CLO_ERR(CLO_E_IO, "listen: cannot bind the API address (port in use?)");
+        return err;
     }
     *out = a;
     return CLO_OK;
@@ -461,6 +407,6 @@ clo_err clo_api_start(clo_api **out, clo_node *node)
 void clo_api_stop(clo_api *a)
 {
     if (!a) return;
-    MHD_stop_daemon(a->d);
+    clo_httpd_stop(a->h);
     free(a);
 }

@@ -1,21 +1,19 @@
 /* verifier.c — the committee verifier's HTTP service. */
 #include "host/verifier.h"
 
-#include <arpa/inet.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "base/ct.h"
 #include "base/hex.h"
 #include "base/log.h"
-#include "base/ct.h"
 #include "crypto/keccak.h"
 #include "crypto/rand.h"
 #include "crypto/secp256k1.h"
+#include "host/httpd.h"
 #include "host/json.h"
 
 #define MAX_BODY ((size_t)4 << 20)
@@ -26,7 +24,7 @@ typedef struct {
 } nonce_slot;
 
 struct clo_verifier_srv {
-    struct MHD_Daemon *d;
+    clo_httpd *h;
     clo_approver v;
     clo_secret32 key;
     uint8_t address[20];
@@ -34,11 +32,6 @@ struct clo_verifier_srv {
     nonce_slot nonces[CLO_VERIFIER_MAX_NONCES];
     size_t next;
 };
-
-typedef struct {
-    clo_buf body;
-    int too_big;
-} req_ctx;
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, json_t *doc)
 {
@@ -199,71 +192,32 @@ static enum MHD_Result approve(clo_verifier_srv *s, struct MHD_Connection *c, cl
                            clo_json_hex(CLO_BYTES(s->address, 20), 1)));
 }
 
-static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
-                               const char *method, const char *version, const char *data,
-                               size_t *size, void **con_cls)
+static enum MHD_Result route(void *ud, struct MHD_Connection *c, const char *url,
+                             const char *method, const clo_httpd_req *req)
 {
-    (void)version;
-    clo_verifier_srv *s = cls;
-    req_ctx *rc = *con_cls;
-    if (!rc) {
-        rc = calloc(1, sizeof *rc);
-        if (!rc) return MHD_NO;
-        clo_buf_init(&rc->body, MAX_BODY);
-        *con_cls = rc;
-        return MHD_YES;
-    }
-    if (*size) {
-        if (!rc->too_big && clo_buf_append(&rc->body, data, *size).code) rc->too_big = 1;
-        *size = 0;
-        return MHD_YES;
-    }
+    clo_verifier_srv *s = ud;
     if (!strcmp(url, "/healthz")) return reply(c, 200, json_pack("{s:s}", "status", "ok"));
     if (!strcmp(url, "/v1/challenge") && !strcmp(method, "GET")) return challenge(s, c);
     if (!strcmp(url, "/v1/approve") && !strcmp(method, "POST")) {
-        if (rc->too_big) return refuse(c, 413, "too_large", "body: larger than 4 MiB", NULL);
-        return approve(s, c, clo_buf_view(&rc->body));
+        if (req->too_big) return refuse(c, 413, "too_large", "body: larger than 4 MiB", NULL);
+        return approve(s, c, req->body);
     }
     return refuse(c, 404, "not_found", "no such endpoint", NULL);
-}
-
-static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
-                      enum MHD_RequestTerminationCode toe)
-{
-    (void)cls, (void)c, (void)toe;
-    req_ctx *rc = *con_cls;
-    if (rc) {
-        clo_buf_free(&rc->body);
-        free(rc);
-    }
-    *con_cls = NULL;
 }
 
 clo_err clo_verifier_start(clo_verifier_srv **out, const clo_approver *v, const clo_secret32 *key,
                            const char *address, uint16_t port)
 {
     uint8_t pub[65];
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(port);
-    CLO_ENSURE(inet_pton(AF_INET, address, &sa.sin_addr) == 1, CLO_E_FORMAT,
-               "listen: not an IPv4 address");
     clo_verifier_srv *s = calloc(1, sizeof *s);
     CLO_ENSURE(s, CLO_E_NOMEM, "verifier");
     s->v = *v;
     s->key = *key;
     pthread_mutex_init(&s->mu, NULL);
+    clo_httpd_opts o = {address, port, MAX_BODY, 64, 30};
     clo_err err = clo_secp256k1_pubkey(&s->key, pub);
     if (!err.code) err = clo_eth_address(pub, s->address);
-    if (!err.code) {
-        s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                                    MHD_USE_ERROR_LOG,
-                                port, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &sa,
-                                MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT,
-                                30u, MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_END);
-        if (!s->d) err = CLO_ERR(CLO_E_IO, "listen: cannot bind (port in use?)");
-    }
+    if (!err.code) err = clo_httpd_start(&s->h, &o, route, s);
     if (err.code) {
         clo_verifier_stop(s);
         return err;
@@ -274,14 +228,13 @@ clo_err clo_verifier_start(clo_verifier_srv **out, const clo_approver *v, const 
 
 uint16_t clo_verifier_port(const clo_verifier_srv *s)
 {
-    const union MHD_DaemonInfo *i = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    return i ? i->port : 0;
+    return clo_httpd_port(s->h);
 }
 
 void clo_verifier_stop(clo_verifier_srv *s)
 {
     if (!s) return;
-    if (s->d) MHD_stop_daemon(s->d);
+    clo_httpd_stop(s->h);
     pthread_mutex_destroy(&s->mu);
     clo_wipe(s, sizeof *s);
     free(s);

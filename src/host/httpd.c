@@ -1,0 +1,96 @@
+/* httpd.c — libmicrohttpd with bounded request bodies. */
+#include "host/httpd.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct clo_httpd {
+    struct MHD_Daemon *d;
+    clo_httpd_route route;
+    void *ud;
+    size_t max_body;
+};
+
+typedef struct {
+    clo_buf body;
+    int too_big;
+} req_ctx;
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
+                               const char *method, const char *version, const char *data,
+                               size_t *size, void **con_cls)
+{
+    (void)version;
+    clo_httpd *h = cls;
+    req_ctx *rc = *con_cls;
+    if (!rc) {
+        rc = calloc(1, sizeof *rc);
+        if (!rc) return MHD_NO;
+        clo_buf_init(&rc->body, h->max_body);
+        *con_cls = rc;
+        return MHD_YES;
+    }
+    if (*size) {
+        if (!rc->too_big && clo_buf_append(&rc->body, data, *size).code) {
+            rc->too_big = 1;
+            clo_buf_free(&rc->body);
+        }
+        *size = 0;
+        return MHD_YES;
+    }
+    clo_httpd_req req = {clo_buf_view(&rc->body), rc->too_big};
+    return h->route(h->ud, c, url, method, &req);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)c, (void)toe;
+    req_ctx *rc = *con_cls;
+    if (rc) {
+        clo_buf_free(&rc->body);
+        free(rc);
+    }
+    *con_cls = NULL;
+}
+
+clo_err clo_httpd_start(clo_httpd **out, const clo_httpd_opts *o, clo_httpd_route route, void *ud)
+{
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(o->port);
+    CLO_ENSURE(inet_pton(AF_INET, o->address, &sa.sin_addr) == 1, CLO_E_FORMAT,
+               "listen: not an IPv4 address");
+    clo_httpd *h = calloc(1, sizeof *h);
+    CLO_ENSURE(h, CLO_E_NOMEM, "httpd");
+    h->route = route;
+    h->ud = ud;
+    h->max_body = o->max_body;
+    h->d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
+        o->port, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_CONNECTION_LIMIT,
+        o->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout_seconds,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_END);
+    if (!h->d) {
+        free(h);
+        return CLO_ERR(CLO_E_IO, "listen: cannot bind the address (port in use?)");
+    }
+    *out = h;
+    return CLO_OK;
+}
+
+uint16_t clo_httpd_port(const clo_httpd *h)
+{
+    const union MHD_DaemonInfo *i = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+    return i ? i->port : 0;
+}
+
+void clo_httpd_stop(clo_httpd *h)
+{
+    if (!h) return;
+    MHD_stop_daemon(h->d);
+    free(h);
+}
