@@ -107,6 +107,12 @@ const classes = [
   ["no such route", () => api(node, "GET", "/v2/jobs"), 404, "not-found"],
   ["evidence without nonce", () => api(node, "GET", "/v1/enclave/evidence"), 400, "missing-nonce"],
   ["evidence with bad nonce", () => api(node, "GET", "/v1/enclave/evidence?nonce=abc"), 400, "bad-nonce"],
+  ["model: not JSON", () => api(node, "POST", "/v1/models", '{"config":'), 400, "invalid-body"],
+  ["model: config not hex", () => api(node, "POST", "/v1/models", { config: "zz" }), 400, "invalid-body"],
+  ["model: empty config", () => api(node, "POST", "/v1/models", { config: "" }), 400, "invalid-body"],
+  ["model: extra field", () => api(node, "POST", "/v1/models", { config: "01", x: 1 }), 400, "invalid-body"],
+  ["model: config too large", () => api(node, "POST", "/v1/models", { config: "00".repeat((1 << 20) + 1) }), 400, "invalid-body"],
+  ["model: wrong method", () => api(node, "GET", "/v1/models"), 405, "method-not-allowed"],
 ];
 for (const [name, f, status, code] of classes) {
   const r = await f();
@@ -114,6 +120,14 @@ for (const [name, f, status, code] of classes) {
              r.doc?.type === `https://cloister.dev/problems/${code}` && r.doc?.status === status;
   check(`bad input: ${name}`, ok, `${r.status} ${r.text.slice(0, 200)}`);
   rejections++;
+}
+// A model config is stored under its keccak256 (content-addressed), and again is harmless.
+{
+  const m1 = await api(node, "POST", "/v1/models", { config: "010003" });
+  const m2 = await api(node, "POST", "/v1/models", { config: "010003" });
+  check("model stored under its id", m1.status === 201 && /^0x[0-9a-f]{64}$/.test(m1.doc?.model_id ?? "") &&
+        m2.status === 201 && m2.doc.model_id === m1.doc.model_id &&
+        m1.doc.model_id === "0x6edd0b914a2655d7dbe2c1517e49b25f700a1dbc41e8babffeda67a01423ef77" /* keccak256(0x010003), by ethers */, m1.text);
 }
 // Enclave-side classes: accepted (the host cannot read inputs), then failed with the enclave's code.
 async function enclaveClass(name, req, code) {
