@@ -1,0 +1,184 @@
+/* gemm.c — blocked SGEMM. Blocks: KC rows of B at a time (packed K-major in
+ * 16-column panels), MC rows of A (packed in 6-row strips, alpha folded in),
+ * then the 6x16 kernel over each strip and panel. Edges are zero-padded in
+ * the packs, so the kernel always runs full and only its store is trimmed. */
+#include "workloads/onnx/gemm.h"
+
+#include <string.h>
+
+#define MR 6
+#define NR 16
+#define KC 256
+#define MC 120
+
+typedef float v8 __attribute__((vector_size(32)));
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
+    !defined(__SANITIZE_ADDRESS__)
+#define CLONES __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define CLONES
+#endif
+
+static size_t rup(size_t n, size_t m)
+{
+    return (n + m - 1) / m * m;
+}
+
+size_t clo_gemm_packed_size(size_t N, size_t K)
+{
+    return rup(N ? N : 1, NR) * (K ? K : 1);
+}
+
+size_t clo_gemm_scratch(size_t M, size_t N, size_t K, int b_packed)
+{
+    size_t kc = K < KC ? K : KC, mc = M < MC ? rup(M ? M : 1, MR) : MC;
+    if (!kc) kc = 1;
+    return mc * kc + (b_packed ? 0 : rup(N ? N : 1, NR) * kc) + 16;
+}
+
+/* Pack rows [pc, pc+kc) of op(B) into panels: panel j holds kc x NR floats. */
+static void pack_b_block(const float *b, size_t ldb, int tb, size_t N, size_t pc, size_t kc,
+                         float *out)
+{
+    for (size_t j = 0; j < N; j += NR) {
+        size_t nr = N - j < NR ? N - j : NR;
+        for (size_t k = 0; k < kc; k++) {
+            float *o = out + k * NR;
+            if (!tb) {
+                const float *src = b + (pc + k) * ldb + j;
+                memcpy(o, src, nr * sizeof(float));
+            } else {
+                for (size_t c = 0; c < nr; c++) o[c] = b[(j + c) * ldb + pc + k];
+            }
+            for (size_t c = nr; c < NR; c++) o[c] = 0.0f;
+        }
+        out += kc * NR;
+    }
+}
+
+void clo_gemm_pack_b(const float *b, size_t ldb, int trans_b, size_t N, size_t K, float *out)
+{
+    size_t npad = rup(N ? N : 1, NR);
+    for (size_t pc = 0; pc < K; pc += KC) {
+        size_t kc = K - pc < KC ? K - pc : KC;
+        pack_b_block(b, ldb, trans_b, N, pc, kc, out + pc * npad);
+    }
+}
+
+/* Rows [ic, ic+mc) x cols [pc, pc+kc) of alpha*op(A), in 6-row strips. */
+static void pack_a(const float *a, size_t lda, int ta, float alpha, size_t ic, size_t mc, size_t pc,
+                   size_t kc, float *out)
+{
+    for (size_t i = 0; i < mc; i += MR) {
+        size_t mr = mc - i < MR ? mc - i : MR;
+        for (size_t k = 0; k < kc; k++) {
+            float *o = out + k * MR;
+            for (size_t r = 0; r < mr; r++) {
+                size_t row = ic + i + r, col = pc + k;
+                o[r] = alpha * (ta ? a[col * lda + row] : a[row * lda + col]);
+            }
+            for (size_t r = mr; r < MR; r++) o[r] = 0.0f;
+        }
+        out += kc * MR;
+    }
+}
+
+CLONES static void kernel(size_t kc, const float *a, const float *b, float *c, size_t ldc,
+                          size_t mr, size_t nr)
+{
+    v8 c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0}, c30 = {0}, c31 = {0},
+       c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
+    for (size_t k = 0; k < kc; k++, a += MR, b += NR) {
+        v8 b0, b1;
+        memcpy(&b0, b, sizeof b0);
+        memcpy(&b1, b + 8, sizeof b1);
+        v8 a0 = (v8){0} + a[0], a1 = (v8){0} + a[1], a2 = (v8){0} + a[2];
+        c00 += a0 * b0;
+        c01 += a0 * b1;
+        c10 += a1 * b0;
+        c11 += a1 * b1;
+        c20 += a2 * b0;
+        c21 += a2 * b1;
+        v8 a3 = (v8){0} + a[3], a4 = (v8){0} + a[4], a5 = (v8){0} + a[5];
+        c30 += a3 * b0;
+        c31 += a3 * b1;
+        c40 += a4 * b0;
+        c41 += a4 * b1;
+        c50 += a5 * b0;
+        c51 += a5 * b1;
+    }
+    v8 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    for (size_t r = 0; r < mr; r++) {
+        float *row = c + r * ldc;
+        if (nr == NR) {
+            v8 x0, x1;
+            memcpy(&x0, row, sizeof x0);
+            memcpy(&x1, row + 8, sizeof x1);
+            x0 += acc[r][0];
+            x1 += acc[r][1];
+            memcpy(row, &x0, sizeof x0);
+            memcpy(row + 8, &x1, sizeof x1);
+        } else {
+            float t[NR];
+            memcpy(t, acc[r], sizeof t);
+            for (size_t j = 0; j < nr; j++) row[j] += t[j];
+        }
+    }
+}
+
+/* One row of A (M == 1, common in batch-1 inference): no A packing, the
+ * kernel's other five rows would be wasted work. */
+CLONES static void kernel_row(size_t kc, const float *a, size_t as, float alpha, const float *b,
+                              float *c, size_t nr)
+{
+    v8 c0 = {0}, c1 = {0};
+    for (size_t k = 0; k < kc; k++, b += NR) {
+        v8 b0, b1;
+        memcpy(&b0, b, sizeof b0);
+        memcpy(&b1, b + 8, sizeof b1);
+        v8 a0 = (v8){0} + alpha * a[k * as];
+        c0 += a0 * b0;
+        c1 += a0 * b1;
+    }
+    float t[NR];
+    memcpy(t, &c0, sizeof c0);
+    memcpy(t + 8, &c1, sizeof c1);
+    for (size_t j = 0; j < nr; j++) c[j] += t[j];
+}
+
+void clo_gemm(const clo_gemm_args *g, float *scratch)
+{
+    size_t M = g->M, N = g->N, K = g->K, npad = rup(N ? N : 1, NR);
+    if (!M || !N || !K) return;
+    float *pa = scratch, *pb_scratch = scratch + (M < MC ? rup(M, MR) : MC) * (K < KC ? K : KC);
+    for (size_t pc = 0; pc < K; pc += KC) {
+        size_t kc = K - pc < KC ? K - pc : KC;
+        const float *pb;
+        if (g->packed_b) {
+            pb = g->packed_b + pc * npad;
+        } else {
+            pack_b_block(g->b, g->ldb, g->trans_b, N, pc, kc, pb_scratch);
+            pb = pb_scratch;
+        }
+        if (M == 1) {
+            const float *arow = g->trans_a ? g->a + pc * g->lda : g->a + pc;
+            size_t as = g->trans_a ? g->lda : 1;
+            for (size_t j = 0; j < N; j += NR)
+                kernel_row(kc, arow, as, g->alpha, pb + (j / NR) * kc * NR, g->c + j,
+                           N - j < NR ? N - j : NR);
+            continue;
+        }
+        for (size_t ic = 0; ic < M; ic += MC) {
+            size_t mc = M - ic < MC ? M - ic : MC;
+            pack_a(g->a, g->lda, g->trans_a, g->alpha, ic, mc, pc, kc, pa);
+            for (size_t j = 0; j < N; j += NR) {
+                size_t nr = N - j < NR ? N - j : NR;
+                const float *bp = pb + (j / NR) * kc * NR;
+                for (size_t i = 0; i < mc; i += MR)
+                    kernel(kc, pa + (i / MR) * kc * MR, bp, g->c + (ic + i) * g->ldc + j, g->ldc,
+                           mc - i < MR ? mc - i : MR, nr);
+            }
+        }
+    }
+}

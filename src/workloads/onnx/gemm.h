@@ -1,0 +1,36 @@
+/* gemm.h — single-precision matrix multiply for the engine's Gemm, MatMul
+ * and convolutions: C += alpha * op(A) * op(B), row-major, in the GotoBLAS
+ * shape (B packed in panels of 16 columns, A in blocks of 6 rows, a 6x16
+ * register-blocked kernel written with vector extensions so it compiles to
+ * SSE2 or, on CPUs that have them, AVX2 and FMA). A constant B can be packed
+ * once, when a plan is built. No allocation: the caller gives scratch. */
+#ifndef CLO_WORKLOADS_ONNX_GEMM_H
+#define CLO_WORKLOADS_ONNX_GEMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    size_t M, N, K;
+    int trans_a, trans_b;
+    float alpha;
+    const float *a;
+    size_t lda;
+    const float *b; /* unpacked B; ignored when packed_b is set */
+    size_t ldb;
+    const float *packed_b; /* from clo_gemm_pack_b, or NULL */
+    float *c;
+    size_t ldc;
+} clo_gemm_args;
+
+/* Floats of scratch a call needs (B not packed: its blocks are packed into
+ * scratch; packed: only A's blocks). */
+size_t clo_gemm_scratch(size_t M, size_t N, size_t K, int b_packed);
+/* Floats a packed B of K x N takes. */
+size_t clo_gemm_packed_size(size_t N, size_t K);
+/* Pack op(B) (K x N) for every call that uses it. */
+void clo_gemm_pack_b(const float *b, size_t ldb, int trans_b, size_t N, size_t K, float *out);
+/* C += alpha * op(A) op(B); scratch is clo_gemm_scratch floats, 64-byte aligned. */
+void clo_gemm(const clo_gemm_args *g, float *scratch);
+
+#endif

@@ -1,0 +1,447 @@
+/* ops_conv.c — convolution (im2col into gemm.c; 1x1 convolutions with unit
+ * strides read the input directly), max and average pooling, and the
+ * global pools. One window geometry serves them all: up to three spatial
+ * dims, with explicit pads or auto_pad, strides, dilations and ceil_mode. */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "workloads/onnx/conv.h"
+#include "workloads/onnx/gemm.h"
+#include "workloads/onnx/op.h"
+
+static int64_t ceil_div(int64_t a, int64_t b)
+{
+    return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
+
+clo_err clo_conv_geom_read(clo_onnx_prep *p, const clo_shape *x, const int64_t *kernel, int pool,
+                           clo_conv_geom *g)
+{
+    memset(g, 0, sizeof *g);
+    if (x->rank < 3 || x->rank > 5)
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED,
+                               "input rank %u (1 to 3 spatial dims are supported)", x->rank);
+    uint32_t S = x->rank - 2;
+    g->S = S;
+    int64_t pads[6], strides[3], dil[3], ceil_mode = 0;
+    int np, ns, nd;
+    CLO_TRY(clo_onnx_attr_ints(p, "pads", pads, 6, &np));
+    CLO_TRY(clo_onnx_attr_ints(p, "strides", strides, 3, &ns));
+    CLO_TRY(clo_onnx_attr_ints(p, "dilations", dil, 3, &nd));
+    if (pool) CLO_TRY(clo_onnx_attr_int(p, "ceil_mode", 0, &ceil_mode));
+    clo_bytes ap;
+    CLO_TRY(clo_onnx_attr_str(p, "auto_pad", "NOTSET", &ap));
+    if ((np >= 0 && np != (int)(2 * S)) || (ns >= 0 && ns != (int)S) || (nd >= 0 && nd != (int)S))
+        return clo_onnx_refuse(p, CLO_E_FORMAT,
+                               "pads, strides or dilations do not match %u spatial dims", S);
+    int same_upper = clo_bytes_eq(ap, clo_bytes_str("SAME_UPPER"));
+    int same_lower = clo_bytes_eq(ap, clo_bytes_str("SAME_LOWER"));
+    int valid = clo_bytes_eq(ap, clo_bytes_str("VALID"));
+    if (!same_upper && !same_lower && !valid && !clo_bytes_eq(ap, clo_bytes_str("NOTSET")))
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "unknown auto_pad");
+    for (uint32_t i = 0; i < 3; i++) {
+        g->in[i] = g->out[i] = g->k[i] = g->s[i] = g->d[i] = 1;
+        g->pb[i] = g->pe[i] = 0;
+    }
+    for (uint32_t i = 0; i < S; i++) {
+        int64_t in = x->d[2 + i], k = kernel[i], s = ns >= 0 ? strides[i] : 1,
+                d = nd >= 0 ? dil[i] : 1;
+        if (k < 1 || s < 1 || d < 1)
+            return clo_onnx_refuse(p, CLO_E_FORMAT,
+                                   "kernel, strides and dilations must be positive");
+        int64_t ext = (k - 1) * d + 1, pb = np >= 0 ? pads[i] : 0, pe = np >= 0 ? pads[i + S] : 0,
+                out;
+        if (pb < 0 || pe < 0) return clo_onnx_refuse(p, CLO_E_FORMAT, "negative pads");
+        if (same_upper || same_lower) {
+            out = ceil_div(in, s);
+            int64_t total = (out - 1) * s + ext - in;
+            if (total < 0) total = 0;
+            pb = same_upper ? total / 2 : total - total / 2;
+            pe = total - pb;
+        } else if (valid) {
+            pb = pe = 0;
+            out = in >= ext ? (in - ext) / s + 1 : 0;
+        } else {
+            int64_t span = in + pb + pe - ext;
+            if (span < 0)
+                return clo_onnx_refuse(p, CLO_E_FORMAT,
+                                       "the kernel is larger than the padded input");
+            out = (ceil_mode ? ceil_div(span, s) : span / s) + 1;
+            /* a last window that would start in the end padding is dropped */
+            if (ceil_mode && (out - 1) * s >= in + pb) out--;
+        }
+        uint32_t j = 3 - S + i; /* right-aligned: the last dim is contiguous */
+        g->in[j] = in;
+        g->out[j] = out;
+        g->k[j] = k;
+        g->s[j] = s;
+        g->d[j] = d;
+        g->pb[j] = pb;
+        g->pe[j] = pe;
+    }
+    return CLO_OK;
+}
+
+/* ======================= Conv ======================= */
+typedef struct {
+    clo_conv_geom g;
+    uint64_t n, c, m, group, kvol, ovol, ivol;
+    int direct; /* 1x1, unit strides, no pads: the input is its own column matrix */
+} conv_params;
+
+void clo_conv_im2col(const clo_conv_geom *g, const float *x, uint64_t channels, float *col)
+{
+    uint64_t ovol = (uint64_t)(g->out[0] * g->out[1] * g->out[2]);
+    for (uint64_t c = 0; c < channels; c++) {
+        const float *xc = x + c * (uint64_t)(g->in[0] * g->in[1] * g->in[2]);
+        for (int64_t kd = 0; kd < g->k[0]; kd++)
+            for (int64_t kh = 0; kh < g->k[1]; kh++)
+                for (int64_t kw = 0; kw < g->k[2]; kw++) {
+                    float *o = col;
+                    col += ovol;
+                    for (int64_t od = 0; od < g->out[0]; od++) {
+                        int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0];
+                        for (int64_t oh = 0; oh < g->out[1]; oh++) {
+                            int64_t ih = oh * g->s[1] - g->pb[1] + kh * g->d[1];
+                            if (id < 0 || id >= g->in[0] || ih < 0 || ih >= g->in[1]) {
+                                memset(o, 0, (size_t)g->out[2] * sizeof(float));
+                                o += g->out[2];
+                                continue;
+                            }
+                            const float *row = xc + (id * g->in[1] + ih) * g->in[2];
+                            int64_t iw0 = -g->pb[2] + kw * g->d[2];
+                            if (g->s[2] == 1 && iw0 >= 0 && iw0 + g->out[2] <= g->in[2]) {
+                                memcpy(o, row + iw0, (size_t)g->out[2] * sizeof(float));
+                                o += g->out[2];
+                                continue;
+                            }
+                            for (int64_t ow = 0; ow < g->out[2]; ow++) {
+                                int64_t iw = iw0 + ow * g->s[2];
+                                *o++ = (iw >= 0 && iw < g->in[2]) ? row[iw] : 0.0f;
+                            }
+                        }
+                    }
+                }
+    }
+}
+
+static clo_err conv_prepare(clo_onnx_prep *p)
+{
+    conv_params *cp = p->params;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    CLO_TRY(clo_onnx_need(p, 1, CLO_T_FLOAT));
+    const clo_shape *x = &p->in[0]->shape, *w = &p->in[1]->shape;
+    int64_t group, ks[3];
+    int nk;
+    CLO_TRY(clo_onnx_attr_int(p, "group", 1, &group));
+    CLO_TRY(clo_onnx_attr_ints(p, "kernel_shape", ks, 3, &nk));
+    if (w->rank != x->rank) return clo_onnx_refuse(p, CLO_E_FORMAT, "W and X differ in rank");
+    if (nk >= 0) {
+        if ((uint32_t)nk != w->rank - 2)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "kernel_shape does not match W");
+        for (int i = 0; i < nk; i++)
+            if (ks[i] != w->d[2 + i])
+                return clo_onnx_refuse(p, CLO_E_FORMAT, "kernel_shape does not match W");
+    }
+    CLO_TRY(clo_conv_geom_read(p, x, &w->d[2], 0, &cp->g));
+    if (group < 1 || x->d[1] % group || w->d[0] % group || w->d[1] * group != x->d[1])
+        return clo_onnx_refuse(
+            p, CLO_E_FORMAT, "channels (%lld in, W %lld x %lld) do not fit group %lld",
+            (long long)x->d[1], (long long)w->d[0], (long long)w->d[1], (long long)group);
+    cp->n = (uint64_t)x->d[0];
+    cp->c = (uint64_t)x->d[1];
+    cp->m = (uint64_t)w->d[0];
+    cp->group = (uint64_t)group;
+    const clo_conv_geom *g = &cp->g;
+    cp->kvol = (uint64_t)(g->k[0] * g->k[1] * g->k[2]);
+    cp->ovol = (uint64_t)(g->out[0] * g->out[1] * g->out[2]);
+    cp->ivol = (uint64_t)(g->in[0] * g->in[1] * g->in[2]);
+    if (p->nin > 2 && p->in[2]) {
+        CLO_TRY(clo_onnx_need(p, 2, CLO_T_FLOAT));
+        if (p->in[2]->count != cp->m)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "B must have one value per output channel");
+    }
+    cp->direct = cp->kvol == 1;
+    for (uint32_t i = 0; i < 3; i++) cp->direct &= g->s[i] == 1 && g->pb[i] == 0 && g->pe[i] == 0;
+    uint64_t cg = cp->c / cp->group, kdim = cg * cp->kvol, mg = cp->m / cp->group;
+    uint64_t col = cp->direct ? 0 : kdim * cp->ovol;
+    if (col > CLO_ONNX_MAX_ELEMS)
+        return clo_onnx_refuse(p, CLO_E_LIMIT, "the column matrix is too large");
+    p->scratch = (col + clo_gemm_scratch(mg, cp->ovol, kdim, 0)) * sizeof(float);
+    clo_shape out = {x->rank, {x->d[0], w->d[0]}};
+    for (uint32_t i = 0; i < g->S; i++) out.d[2 + i] = g->out[3 - g->S + i];
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &out);
+    return CLO_OK;
+}
+
+static clo_err conv_run(const clo_onnx_exec *x)
+{
+    const conv_params *cp = x->params;
+    const float *X = x->in[0]->data, *W = x->in[1]->data;
+    const float *B = x->nin > 2 && x->in[2] ? x->in[2]->data : NULL;
+    float *Y = x->out[0]->data;
+    uint64_t cg = cp->c / cp->group, mg = cp->m / cp->group, kdim = cg * cp->kvol;
+    float *col = x->scratch;
+    float *gs = col + (cp->direct ? 0 : kdim * cp->ovol);
+    for (uint64_t n = 0; n < cp->n; n++) {
+        for (uint64_t m = 0; m < cp->m; m++) {
+            float *y = Y + (n * cp->m + m) * cp->ovol, b = B ? B[m] : 0.0f;
+            for (uint64_t i = 0; i < cp->ovol; i++) y[i] = b;
+        }
+        for (uint64_t gi = 0; gi < cp->group; gi++) {
+            const float *xg = X + (n * cp->c + gi * cg) * cp->ivol;
+            const float *bm = xg;
+            if (!cp->direct) {
+                clo_conv_im2col(&cp->g, xg, cg, col);
+                bm = col;
+            }
+            clo_gemm_args ga = {mg,
+                                cp->ovol,
+                                kdim,
+                                0,
+                                0,
+                                1.0f,
+                                W + gi * mg * kdim,
+                                kdim,
+                                bm,
+                                cp->ovol,
+                                NULL,
+                                Y + (n * cp->m + gi * mg) * cp->ovol,
+                                cp->ovol};
+            clo_gemm(&ga, gs);
+        }
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_conv = {"",
+                                    "Conv",
+                                    1,
+                                    2,
+                                    3,
+                                    1,
+                                    1,
+                                    "auto_pad,dilations,group,kernel_shape,pads,strides",
+                                    sizeof(conv_params),
+                                    conv_prepare,
+                                    conv_run};
+
+/* ======================= MaxPool, AveragePool ======================= */
+typedef struct {
+    clo_conv_geom g;
+    uint64_t nc;
+    int max, include_pad, col_major;
+} pool_params;
+
+static clo_err pool_prepare_kind(clo_onnx_prep *p, int max)
+{
+    pool_params *pp = p->params;
+    pp->max = max;
+    CLO_TRY(clo_onnx_need(p, 0, max ? CLO_T_NUM : CLO_T_FLOAT));
+    if (max && p->in[0]->dtype != CLO_ONNX_FLOAT && p->in[0]->dtype != CLO_ONNX_INT8 &&
+        p->in[0]->dtype != CLO_ONNX_UINT8)
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "MaxPool of %s",
+                               clo_tensor_type_name(p->in[0]->dtype));
+    const clo_shape *x = &p->in[0]->shape;
+    int64_t ks[3], cip, so;
+    int nk;
+    CLO_TRY(clo_onnx_attr_ints(p, "kernel_shape", ks, 3, &nk));
+    if (nk < 0 || (uint32_t)nk + 2 != x->rank)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "kernel_shape must give every spatial dim");
+    if (!max && clo_onnx_attr_get(p, "dilations")) {
+        int64_t d[3];
+        int nd;
+        CLO_TRY(clo_onnx_attr_ints(p, "dilations", d, 3, &nd));
+        for (int i = 0; i < nd; i++)
+            if (d[i] != 1)
+                return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "AveragePool dilations (opset 19)");
+    }
+    CLO_TRY(clo_conv_geom_read(p, x, ks, 1, &pp->g));
+    CLO_TRY(clo_onnx_attr_int(p, "count_include_pad", 0, &cip));
+    CLO_TRY(clo_onnx_attr_int(p, "storage_order", 0, &so));
+    pp->include_pad = cip != 0;
+    pp->col_major = so != 0;
+    pp->nc = (uint64_t)(x->d[0] * x->d[1]);
+    clo_shape out = *x;
+    for (uint32_t i = 0; i < pp->g.S; i++) out.d[2 + i] = pp->g.out[3 - pp->g.S + i];
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    if (p->nout > 1) {
+        if (!max) return clo_onnx_refuse(p, CLO_E_FORMAT, "AveragePool has one output");
+        clo_onnx_set_out(p, 1, CLO_ONNX_INT64, &out);
+    }
+    return CLO_OK;
+}
+
+static float ldf(const clo_tensor *t, uint64_t i)
+{
+    switch (t->dtype) {
+    case CLO_ONNX_INT8: return ((const int8_t *)t->data)[i];
+    case CLO_ONNX_UINT8: return ((const uint8_t *)t->data)[i];
+    default: return ((const float *)t->data)[i];
+    }
+}
+
+static clo_err pool_run(const clo_onnx_exec *x)
+{
+    const pool_params *pp = x->params;
+    const clo_conv_geom *g = &pp->g;
+    const clo_tensor *X = x->in[0];
+    clo_tensor *Yt = x->out[0];
+    int64_t *I = x->nout > 1 && x->out[1] ? x->out[1]->data : NULL;
+    uint64_t ivol = (uint64_t)(g->in[0] * g->in[1] * g->in[2]), k = 0;
+    for (uint64_t nc = 0; nc < pp->nc; nc++)
+        for (int64_t od = 0; od < g->out[0]; od++)
+            for (int64_t oh = 0; oh < g->out[1]; oh++)
+                for (int64_t ow = 0; ow < g->out[2]; ow++, k++) {
+                    int64_t o[3] = {od, oh, ow}, lo[3], hi[3];
+                    uint64_t size = 1;
+                    for (int i = 0; i < 3; i++) {
+                        lo[i] = o[i] * g->s[i] - g->pb[i];
+                        int64_t end = lo[i] + (g->k[i] - 1) * g->d[i] + 1;
+                        int64_t pend = end < g->in[i] + g->pe[i] ? end : g->in[i] + g->pe[i];
+                        size *= (uint64_t)(pend - lo[i]);
+                        hi[i] = end;
+                    }
+                    float best = -INFINITY;
+                    double sum = 0;
+                    uint64_t cnt = 0, arg = 0;
+                    for (int64_t a = lo[0]; a < hi[0]; a += g->d[0]) {
+                        if (a < 0 || a >= g->in[0]) continue;
+                        for (int64_t b = lo[1]; b < hi[1]; b += g->d[1]) {
+                            if (b < 0 || b >= g->in[1]) continue;
+                            for (int64_t c = lo[2]; c < hi[2]; c += g->d[2]) {
+                                if (c < 0 || c >= g->in[2]) continue;
+                                uint64_t idx = (uint64_t)((a * g->in[1] + b) * g->in[2] + c);
+                                float v = ldf(X, nc * ivol + idx);
+                                if (pp->max) {
+                                    if (v > best || cnt == 0) {
+                                        best = v;
+                                        arg = idx;
+                                    }
+                                } else {
+                                    sum += v;
+                                }
+                                cnt++;
+                            }
+                        }
+                    }
+                    if (pp->max) {
+                        if (Yt->dtype == CLO_ONNX_FLOAT)
+                            ((float *)Yt->data)[k] = best;
+                        else if (Yt->dtype == CLO_ONNX_INT8)
+                            ((int8_t *)Yt->data)[k] = (int8_t)best;
+                        else
+                            ((uint8_t *)Yt->data)[k] = (uint8_t)best;
+                        if (I) {
+                            if (pp->col_major) { /* the index with the spatial dims reversed */
+                                uint64_t c = arg % (uint64_t)g->in[2], r = arg / (uint64_t)g->in[2];
+                                uint64_t b = r % (uint64_t)g->in[1], a = r / (uint64_t)g->in[1];
+                                arg = (c * (uint64_t)g->in[1] + b) * (uint64_t)g->in[0] + a;
+                            }
+                            I[k] = (int64_t)(nc * ivol + arg);
+                        }
+                    } else {
+                        uint64_t div = pp->include_pad ? size : cnt;
+                        ((float *)Yt->data)[k] = div ? (float)(sum / (double)div) : 0.0f;
+                    }
+                }
+    return CLO_OK;
+}
+
+static clo_err maxpool_prepare(clo_onnx_prep *p)
+{
+    return pool_prepare_kind(p, 1);
+}
+static clo_err avgpool_prepare(clo_onnx_prep *p)
+{
+    return pool_prepare_kind(p, 0);
+}
+
+static const clo_onnx_op op_maxpool = {
+    "",
+    "MaxPool",
+    1,
+    1,
+    1,
+    1,
+    2,
+    "auto_pad,ceil_mode,dilations,kernel_shape,pads,storage_order,strides",
+    sizeof(pool_params),
+    maxpool_prepare,
+    pool_run};
+static const clo_onnx_op op_avgpool = {
+    "",
+    "AveragePool",
+    1,
+    1,
+    1,
+    1,
+    1,
+    "auto_pad,ceil_mode,count_include_pad,dilations,kernel_shape,pads,strides",
+    sizeof(pool_params),
+    avgpool_prepare,
+    pool_run};
+
+/* ======================= GlobalAveragePool, GlobalMaxPool ======================= */
+typedef struct {
+    uint64_t nc, vol;
+    int max;
+} gpool_params;
+
+static clo_err gpool_prepare_kind(clo_onnx_prep *p, int max)
+{
+    gpool_params *gp = p->params;
+    gp->max = max;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    const clo_shape *x = &p->in[0]->shape;
+    if (x->rank < 3) return clo_onnx_refuse(p, CLO_E_FORMAT, "X must be N x C x D1 ...");
+    gp->nc = (uint64_t)(x->d[0] * x->d[1]);
+    gp->vol = 1;
+    clo_shape out = *x;
+    for (uint32_t i = 2; i < x->rank; i++) {
+        gp->vol *= (uint64_t)x->d[i];
+        out.d[i] = 1;
+    }
+    if (!gp->vol) return clo_onnx_refuse(p, CLO_E_FORMAT, "empty spatial dims");
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &out);
+    return CLO_OK;
+}
+
+static clo_err gpool_run(const clo_onnx_exec *x)
+{
+    const gpool_params *gp = x->params;
+    const float *X = x->in[0]->data;
+    float *Y = x->out[0]->data;
+    for (uint64_t i = 0; i < gp->nc; i++) {
+        const float *a = X + i * gp->vol;
+        if (gp->max) {
+            float m = a[0];
+            for (uint64_t j = 1; j < gp->vol; j++) m = a[j] > m ? a[j] : m;
+            Y[i] = m;
+        } else {
+            double s = 0;
+            for (uint64_t j = 0; j < gp->vol; j++) s += a[j];
+            Y[i] = (float)(s / (double)gp->vol);
+        }
+    }
+    return CLO_OK;
+}
+
+static clo_err gavg_prepare(clo_onnx_prep *p)
+{
+    return gpool_prepare_kind(p, 0);
+}
+static clo_err gmax_prepare(clo_onnx_prep *p)
+{
+    return gpool_prepare_kind(p, 1);
+}
+
+static const clo_onnx_op op_gavgpool = {
+    "", "GlobalAveragePool", 1, 1, 1, 1, 1, "", sizeof(gpool_params), gavg_prepare, gpool_run};
+static const clo_onnx_op op_gmaxpool = {
+    "", "GlobalMaxPool", 1, 1, 1, 1, 1, "", sizeof(gpool_params), gmax_prepare, gpool_run};
+
+const clo_onnx_op *const clo_onnx_ops_conv[] = {
+    &op_conv, &op_maxpool, &op_avgpool, &op_gavgpool, &op_gmaxpool, NULL,
+};

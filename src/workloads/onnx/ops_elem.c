@@ -1,0 +1,823 @@
+/* ops_elem.c — element-wise operators: unary math and activations, binary
+ * arithmetic, comparison and logic with numpy broadcasting (and opset 6's
+ * broadcast/axis attributes), the variadic Sum/Max/Min/Mean, Where, Clip,
+ * Cast and Expand.
+ *
+ * float32 has its own loops, written so the compiler vectorises them; the
+ * integer types share one path through int64, which is exact for every
+ * integer type the engine has. Integer division by zero (and INT64_MIN / -1)
+ * is an error, never a trap. */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "workloads/onnx/bcast.h"
+#include "workloads/onnx/op.h"
+
+/* ---- integer element access ---- */
+static inline int64_t ld(const void *p, int32_t t, int64_t i)
+{
+    switch (t) {
+    case CLO_ONNX_INT64: return ((const int64_t *)p)[i];
+    case CLO_ONNX_INT32: return ((const int32_t *)p)[i];
+    case CLO_ONNX_INT8: return ((const int8_t *)p)[i];
+    default: return ((const uint8_t *)p)[i]; /* uint8, bool */
+    }
+}
+
+static inline void st(void *p, int32_t t, int64_t i, int64_t v)
+{
+    switch (t) {
+    case CLO_ONNX_INT64: ((int64_t *)p)[i] = v; break;
+    case CLO_ONNX_INT32: ((int32_t *)p)[i] = (int32_t)(uint32_t)v; break;
+    case CLO_ONNX_INT8: ((int8_t *)p)[i] = (int8_t)(uint8_t)v; break;
+    default: ((uint8_t *)p)[i] = (uint8_t)v; break;
+    }
+}
+
+/* A float as an integer the way a C cast truncates, without its undefined
+ * behaviour: NaN is 0 and values past int64 saturate. */
+static inline int64_t f2i(float x)
+{
+    if (x != x) return 0;
+    if (x >= 9.2233720368547758e18f) return INT64_MAX;
+    if (x <= -9.2233720368547758e18f) return INT64_MIN;
+    return (int64_t)x;
+}
+
+/* ======================= unary ======================= */
+enum {
+    U_RELU,
+    U_SIGMOID,
+    U_TANH,
+    U_EXP,
+    U_LOG,
+    U_SQRT,
+    U_ERF,
+    U_NEG,
+    U_ABS,
+    U_RECIP,
+    U_FLOOR,
+    U_CEIL,
+    U_ROUND,
+    U_SIN,
+    U_COS,
+    U_TAN,
+    U_ASIN,
+    U_ACOS,
+    U_ATAN,
+    U_SINH,
+    U_COSH,
+    U_ASINH,
+    U_ACOSH,
+    U_ATANH,
+    U_SOFTPLUS,
+    U_SOFTSIGN,
+    U_SIGN,
+    U_LEAKY,
+    U_ELU,
+    U_SELU,
+    U_HARDSIG,
+    U_THRESH,
+    U_CELU,
+    U_HARDSWISH,
+    U_ISNAN,
+    U_ISINF,
+    U_NOT,
+    U_IDENTITY,
+};
+
+typedef struct {
+    int kind;
+    float alpha, beta, gamma;
+    int neg, pos; /* IsInf */
+} unary_params;
+
+/* Which kinds also take integers. */
+static int unary_ints(int kind)
+{
+    return kind == U_NEG || kind == U_ABS || kind == U_SIGN || kind == U_RELU || kind == U_IDENTITY;
+}
+
+static clo_err unary_prepare_kind(clo_onnx_prep *p, int kind)
+{
+    unary_params *u = p->params;
+    u->kind = kind;
+    switch (kind) {
+    case U_LEAKY: CLO_TRY(clo_onnx_attr_float(p, "alpha", 0.01f, &u->alpha)); break;
+    case U_ELU:
+    case U_CELU:
+    case U_THRESH: CLO_TRY(clo_onnx_attr_float(p, "alpha", 1.0f, &u->alpha)); break;
+    case U_SELU:
+        CLO_TRY(clo_onnx_attr_float(p, "alpha", 1.67326319217681884765625f, &u->alpha));
+        CLO_TRY(clo_onnx_attr_float(p, "gamma", 1.05070102214813232421875f, &u->gamma));
+        break;
+    case U_HARDSIG:
+        CLO_TRY(clo_onnx_attr_float(p, "alpha", 0.2f, &u->alpha));
+        CLO_TRY(clo_onnx_attr_float(p, "beta", 0.5f, &u->beta));
+        break;
+    case U_ISINF: {
+        int64_t a, b;
+        CLO_TRY(clo_onnx_attr_int(p, "detect_negative", 1, &a));
+        CLO_TRY(clo_onnx_attr_int(p, "detect_positive", 1, &b));
+        u->neg = a != 0;
+        u->pos = b != 0;
+        break;
+    }
+    default: break;
+    }
+    int32_t out = p->in[0] ? p->in[0]->dtype : 0;
+    if (kind == U_NOT) {
+        CLO_TRY(clo_onnx_need(p, 0, CLO_T_BOOL));
+    } else if (kind == U_IDENTITY) {
+        CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    } else if (unary_ints(kind)) {
+        CLO_TRY(clo_onnx_need(p, 0, CLO_T_NUM));
+    } else {
+        CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    }
+    if (kind == U_ISNAN || kind == U_ISINF) out = CLO_ONNX_BOOL;
+    clo_onnx_set_out(p, 0, out, &p->in[0]->shape);
+    return CLO_OK;
+}
+
+static float erf_f(float x)
+{
+    return erff(x);
+}
+
+static clo_err unary_run(const clo_onnx_exec *x)
+{
+    const unary_params *u = x->params;
+    const clo_tensor *in = x->in[0];
+    clo_tensor *out = x->out[0];
+    uint64_t n = in->count;
+    if (u->kind == U_IDENTITY || (u->kind == U_RELU && 0)) {
+        memcpy(out->data, in->data, n * clo_tensor_elem_size(in->dtype));
+        return CLO_OK;
+    }
+    if (u->kind == U_NOT) {
+        const uint8_t *a = in->data;
+        uint8_t *o = out->data;
+        for (uint64_t i = 0; i < n; i++) o[i] = !a[i];
+        return CLO_OK;
+    }
+    if (in->dtype != CLO_ONNX_FLOAT) {
+        for (uint64_t i = 0; i < n; i++) {
+            int64_t v = ld(in->data, in->dtype, (int64_t)i);
+            switch (u->kind) {
+            case U_NEG: v = (int64_t)(0 - (uint64_t)v); break;
+            case U_ABS: v = v < 0 ? (int64_t)(0 - (uint64_t)v) : v; break;
+            case U_SIGN: v = (v > 0) - (v < 0); break;
+            default: v = v > 0 ? v : 0; break; /* Relu */
+            }
+            st(out->data, out->dtype, (int64_t)i, v);
+        }
+        return CLO_OK;
+    }
+    const float *X = in->data;
+    if (u->kind == U_ISNAN || u->kind == U_ISINF) {
+        uint8_t *o = out->data;
+        for (uint64_t i = 0; i < n; i++)
+            o[i] =
+                u->kind == U_ISNAN ? X[i] != X[i] : (isinf(X[i]) && ((X[i] > 0) ? u->pos : u->neg));
+        return CLO_OK;
+    }
+    float *Y = out->data;
+    const float al = u->alpha, be = u->beta, ga = u->gamma;
+#define U(EXPR)                                                                                    \
+    for (uint64_t i = 0; i < n; i++) {                                                             \
+        float v = X[i];                                                                            \
+        Y[i] = (EXPR);                                                                             \
+    }                                                                                              \
+    break
+    switch (u->kind) {
+    case U_RELU: U(v > 0.0f ? v : 0.0f);
+    case U_SIGMOID: U(v >= 0 ? 1.0f / (1.0f + expf(-v)) : expf(v) / (1.0f + expf(v)));
+    case U_TANH: U(tanhf(v));
+    case U_EXP: U(expf(v));
+    case U_LOG: U(logf(v));
+    case U_SQRT: U(sqrtf(v));
+    case U_ERF: U(erf_f(v));
+    case U_NEG: U(-v);
+    case U_ABS: U(fabsf(v));
+    case U_RECIP: U(1.0f / v);
+    case U_FLOOR: U(floorf(v));
+    case U_CEIL: U(ceilf(v));
+    case U_ROUND: U(nearbyintf(v)); /* the default mode: half to even */
+    case U_SIN: U(sinf(v));
+    case U_COS: U(cosf(v));
+    case U_TAN: U(tanf(v));
+    case U_ASIN: U(asinf(v));
+    case U_ACOS: U(acosf(v));
+    case U_ATAN: U(atanf(v));
+    case U_SINH: U(sinhf(v));
+    case U_COSH: U(coshf(v));
+    case U_ASINH: U(asinhf(v));
+    case U_ACOSH: U(acoshf(v));
+    case U_ATANH: U(atanhf(v));
+    case U_SOFTPLUS: U(v > 20.0f ? v : log1pf(expf(v)));
+    case U_SOFTSIGN: U(v / (1.0f + fabsf(v)));
+    case U_SIGN: U((float)((v > 0) - (v < 0)));
+    case U_LEAKY: U(v >= 0 ? v : al * v);
+    case U_ELU: U(v >= 0 ? v : al * (expf(v) - 1.0f));
+    case U_SELU: U(v > 0 ? ga * v : ga * (al * expf(v) - al));
+    case U_HARDSIG: U(fmaxf(0.0f, fminf(1.0f, al * v + be)));
+    case U_THRESH: U(v > al ? v : 0.0f);
+    case U_CELU: U(fmaxf(0.0f, v) + fminf(0.0f, al * (expf(v / al) - 1.0f)));
+    case U_HARDSWISH: U(v * fmaxf(0.0f, fminf(1.0f, v / 6.0f + 0.5f)));
+    default: return CLO_ERR(CLO_E_STATE, "onnx: unary kind");
+    }
+#undef U
+    return CLO_OK;
+}
+
+#define UNARY(ID, NAME, SINCE, ATTRS, KIND)                                                        \
+    static clo_err ID##_prepare(clo_onnx_prep *p)                                                  \
+    {                                                                                              \
+        return unary_prepare_kind(p, KIND);                                                        \
+    }                                                                                              \
+    static const clo_onnx_op ID = {                                                                \
+        "", NAME, SINCE, 1, 1, 1, 1, ATTRS, sizeof(unary_params), ID##_prepare, unary_run}
+
+UNARY(op_relu, "Relu", 6, "", U_RELU);
+UNARY(op_sigmoid, "Sigmoid", 6, "", U_SIGMOID);
+UNARY(op_tanh, "Tanh", 6, "", U_TANH);
+UNARY(op_exp, "Exp", 6, "", U_EXP);
+UNARY(op_log, "Log", 6, "", U_LOG);
+UNARY(op_sqrt, "Sqrt", 6, "", U_SQRT);
+UNARY(op_erf, "Erf", 9, "", U_ERF);
+UNARY(op_neg, "Neg", 6, "", U_NEG);
+UNARY(op_abs, "Abs", 6, "", U_ABS);
+UNARY(op_recip, "Reciprocal", 6, "", U_RECIP);
+UNARY(op_floor, "Floor", 6, "", U_FLOOR);
+UNARY(op_ceil, "Ceil", 6, "", U_CEIL);
+UNARY(op_round, "Round", 11, "", U_ROUND);
+UNARY(op_sin, "Sin", 7, "", U_SIN);
+UNARY(op_cos, "Cos", 7, "", U_COS);
+UNARY(op_tan, "Tan", 7, "", U_TAN);
+UNARY(op_asin, "Asin", 7, "", U_ASIN);
+UNARY(op_acos, "Acos", 7, "", U_ACOS);
+UNARY(op_atan, "Atan", 7, "", U_ATAN);
+UNARY(op_sinh, "Sinh", 9, "", U_SINH);
+UNARY(op_cosh, "Cosh", 9, "", U_COSH);
+UNARY(op_asinh, "Asinh", 9, "", U_ASINH);
+UNARY(op_acosh, "Acosh", 9, "", U_ACOSH);
+UNARY(op_atanh, "Atanh", 9, "", U_ATANH);
+UNARY(op_softplus, "Softplus", 1, "", U_SOFTPLUS);
+UNARY(op_softsign, "Softsign", 1, "", U_SOFTSIGN);
+UNARY(op_sign, "Sign", 9, "", U_SIGN);
+UNARY(op_leaky, "LeakyRelu", 6, "alpha", U_LEAKY);
+UNARY(op_elu, "Elu", 6, "alpha", U_ELU);
+UNARY(op_selu, "Selu", 6, "alpha,gamma", U_SELU);
+UNARY(op_hardsig, "HardSigmoid", 6, "alpha,beta", U_HARDSIG);
+UNARY(op_thresh, "ThresholdedRelu", 10, "alpha", U_THRESH);
+UNARY(op_celu, "Celu", 12, "alpha", U_CELU);
+UNARY(op_hardswish, "HardSwish", 14, "", U_HARDSWISH);
+UNARY(op_isnan, "IsNaN", 9, "", U_ISNAN);
+UNARY(op_isinf, "IsInf", 10, "detect_negative,detect_positive", U_ISINF);
+UNARY(op_not, "Not", 1, "", U_NOT);
+UNARY(op_identity, "Identity", 1, "", U_IDENTITY);
+
+/* ======================= binary ======================= */
+enum {
+    B_ADD,
+    B_SUB,
+    B_MUL,
+    B_DIV,
+    B_POW,
+    B_MOD,
+    B_FMOD,
+    B_MAX,
+    B_MIN,
+    B_PRELU, /* arithmetic */
+    B_EQ,
+    B_LT,
+    B_GT,
+    B_LE,
+    B_GE, /* compare: bool */
+    B_AND,
+    B_OR,
+    B_XOR, /* bool, bool */
+};
+
+typedef struct {
+    int kind;
+} binary_params;
+
+/* Input k's shape as broadcasting sees it: opset 6's broadcast=1 with an axis
+ * aligns B's dims at `axis` of A, which is numpy broadcasting after padding B
+ * with trailing 1s. */
+static clo_err legacy_shape(clo_onnx_prep *p, clo_shape *b)
+{
+    int64_t bc, axis;
+    CLO_TRY(clo_onnx_attr_int(p, "broadcast", 0, &bc));
+    const clo_shape *a = &p->in[0]->shape;
+    *b = p->in[1]->shape;
+    if (!bc) {
+        if (p->opset < 7 && !clo_shape_equal(a, b))
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "shapes differ and broadcast is 0");
+        return CLO_OK;
+    }
+    const clo_onnx_attr *ax = clo_onnx_attr_get(p, "axis");
+    if (!ax) return CLO_OK; /* suffix matching: numpy's rule */
+    CLO_TRY(clo_onnx_attr_int(p, "axis", 0, &axis));
+    uint32_t start;
+    CLO_TRY(clo_onnx_axis(p, axis, a->rank, &start));
+    if (start + b->rank > a->rank)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "B does not fit A at axis %u", start);
+    while (b->rank < a->rank - start) b->d[b->rank++] = 1;
+    return CLO_OK;
+}
+
+typedef struct {
+    int kind;
+    clo_shape a, b; /* shapes as broadcast sees them */
+} binop_params;
+
+static clo_err binary_prepare_kind(clo_onnx_prep *p, int kind)
+{
+    binop_params *bp = p->params;
+    bp->kind = kind;
+    const int32_t *types = kind >= B_AND ? CLO_T_BOOL : kind >= B_EQ ? CLO_T_ANY : CLO_T_NUM;
+    if (kind == B_PRELU || kind == B_FMOD) types = CLO_T_NUM;
+    CLO_TRY(clo_onnx_need(p, 0, types));
+    CLO_TRY(clo_onnx_need(p, 1, kind == B_POW ? CLO_T_NUM : types));
+    if (kind != B_POW && p->in[0]->dtype != p->in[1]->dtype)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "inputs are of different types (%s, %s)",
+                               clo_tensor_type_name(p->in[0]->dtype),
+                               clo_tensor_type_name(p->in[1]->dtype));
+    if (kind == B_POW && p->in[0]->dtype != CLO_ONNX_FLOAT && p->in[0]->dtype != CLO_ONNX_INT32 &&
+        p->in[0]->dtype != CLO_ONNX_INT64)
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "Pow of %s is not supported",
+                               clo_tensor_type_name(p->in[0]->dtype));
+    bp->a = p->in[0]->shape;
+    if (kind == B_PRELU)
+        bp->b = p->in[1]->shape;
+    else
+        CLO_TRY(legacy_shape(p, &bp->b));
+    clo_shape out;
+    if (kind == B_PRELU) {
+        if (!clo_shape_broadcasts_to(&bp->b, &bp->a)) {
+            /* opset 6 slopes of shape [C] apply along dim 1 */
+            if (bp->b.rank == 1 && bp->a.rank >= 2 && bp->b.d[0] == bp->a.d[1]) {
+                while (bp->b.rank < bp->a.rank - 1) bp->b.d[bp->b.rank++] = 1;
+            }
+            if (!clo_shape_broadcasts_to(&bp->b, &bp->a))
+                return clo_onnx_refuse(p, CLO_E_FORMAT, "slope does not broadcast to X");
+        }
+        out = bp->a;
+    } else {
+        clo_shape both[2] = {bp->a, bp->b};
+        clo_err e = clo_shape_broadcast(both, 2, &out);
+        if (e.code) return clo_onnx_refuse(p, CLO_E_FORMAT, "input shapes do not broadcast");
+    }
+    if (kind == B_MOD) {
+        int64_t fm;
+        CLO_TRY(clo_onnx_attr_int(p, "fmod", 0, &fm));
+        if (fm)
+            bp->kind = B_FMOD;
+        else if (p->in[0]->dtype == CLO_ONNX_FLOAT)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "Mod of floats needs fmod=1");
+    }
+    clo_onnx_set_out(p, 0, kind >= B_EQ ? CLO_ONNX_BOOL : p->in[0]->dtype, &out);
+    return CLO_OK;
+}
+
+static int64_t ipow(int64_t b, int64_t e)
+{
+    if (e < 0) return b == 1 ? 1 : b == -1 ? ((e & 1) ? -1 : 1) : 0;
+    uint64_t r = 1, x = (uint64_t)b;
+    while (e) {
+        if (e & 1) r *= x;
+        x *= x;
+        e >>= 1;
+    }
+    return (int64_t)r;
+}
+
+static clo_err int_binary(int kind, int64_t a, int64_t b, int64_t *out)
+{
+    switch (kind) {
+    case B_ADD: *out = (int64_t)((uint64_t)a + (uint64_t)b); break;
+    case B_SUB: *out = (int64_t)((uint64_t)a - (uint64_t)b); break;
+    case B_MUL: *out = (int64_t)((uint64_t)a * (uint64_t)b); break;
+    case B_DIV:
+        CLO_ENSURE(b != 0, CLO_E_FORMAT, "onnx: integer division by zero");
+        *out = (a == INT64_MIN && b == -1) ? INT64_MIN : a / b;
+        break;
+    case B_MOD: /* the sign of the divisor, like Python */
+    case B_FMOD:
+        CLO_ENSURE(b != 0, CLO_E_FORMAT, "onnx: integer division by zero");
+        *out = (b == -1) ? 0 : a % b;
+        if (kind == B_MOD && *out != 0 && ((*out < 0) != (b < 0))) *out += b;
+        break;
+    case B_POW: *out = ipow(a, b); break;
+    case B_MAX: *out = a > b ? a : b; break;
+    case B_MIN: *out = a < b ? a : b; break;
+    case B_PRELU: *out = a < 0 ? (int64_t)((uint64_t)a * (uint64_t)b) : a; break;
+    case B_EQ: *out = a == b; break;
+    case B_LT: *out = a < b; break;
+    case B_GT: *out = a > b; break;
+    case B_LE: *out = a <= b; break;
+    case B_GE: *out = a >= b; break;
+    case B_AND: *out = a && b; break;
+    case B_OR: *out = a || b; break;
+    default: *out = (a != 0) != (b != 0); break; /* Xor */
+    }
+    return CLO_OK;
+}
+
+/* The float loops: one per stride pattern so each vectorises. */
+#define FLOOP(EXPR)                                                                                \
+    do {                                                                                           \
+        if (sa == 1 && sb == 1)                                                                    \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                float x = a[i], y = b[i];                                                          \
+                o[i] = (EXPR);                                                                     \
+            }                                                                                      \
+        else if (sb == 0) {                                                                        \
+            const float y = b[0];                                                                  \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                float x = a[i * sa];                                                               \
+                o[i] = (EXPR);                                                                     \
+            }                                                                                      \
+        } else if (sa == 0) {                                                                      \
+            const float x = a[0];                                                                  \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                float y = b[i * sb];                                                               \
+                o[i] = (EXPR);                                                                     \
+            }                                                                                      \
+        } else                                                                                     \
+            for (int64_t i = 0; i < n; i++) {                                                      \
+                float x = a[i * sa], y = b[i * sb];                                                \
+                o[i] = (EXPR);                                                                     \
+            }                                                                                      \
+    } while (0)
+
+static void float_row(int kind, const float *a, int64_t sa, const float *b, int64_t sb, float *o,
+                      int64_t n)
+{
+    switch (kind) {
+    case B_ADD: FLOOP(x + y); break;
+    case B_SUB: FLOOP(x - y); break;
+    case B_MUL: FLOOP(x * y); break;
+    case B_DIV: FLOOP(x / y); break;
+    case B_POW: FLOOP(powf(x, y)); break;
+    case B_FMOD: FLOOP(fmodf(x, y)); break;
+    case B_MAX: FLOOP((x != x || y != y) ? x + y : (x > y ? x : y)); break;
+    case B_MIN: FLOOP((x != x || y != y) ? x + y : (x < y ? x : y)); break;
+    case B_PRELU: FLOOP(x < 0 ? x * y : x); break;
+    default: break;
+    }
+}
+
+static void float_cmp_row(int kind, const float *a, int64_t sa, const float *b, int64_t sb,
+                          uint8_t *o, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        float x = a[i * sa], y = b[i * sb];
+        o[i] = kind == B_EQ   ? x == y
+               : kind == B_LT ? x < y
+               : kind == B_GT ? x > y
+               : kind == B_LE ? x <= y
+                              : x >= y;
+    }
+}
+
+/* out = in broadcast to out's shape, for any element type. */
+static void bcast_copy(const clo_tensor *in, const clo_shape *is, clo_tensor *out)
+{
+    clo_bcast it;
+    const clo_shape *shapes[1] = {is};
+    size_t es = clo_tensor_elem_size(in->dtype);
+    if (!out->count) return;
+    clo_bcast_init(&it, &out->shape, shapes, 1);
+    uint8_t *o = out->data;
+    const uint8_t *a = in->data;
+    for (uint64_t r = 0; r < it.rows; r++) {
+        if (it.is[0] == 1) {
+            memcpy(o, a + it.off[0] * es, (size_t)it.inner * es);
+            o += it.inner * es;
+        } else {
+            for (int64_t i = 0; i < it.inner; i++, o += es)
+                memcpy(o, a + (it.off[0] + i * it.is[0]) * es, es);
+        }
+        clo_bcast_next(&it);
+    }
+}
+
+/* out = a (op) b, with the shapes broadcast as prepared. */
+static clo_err binary_apply(int kind, const clo_tensor *A, const clo_shape *as, const clo_tensor *B,
+                            const clo_shape *bs, clo_tensor *O)
+{
+    clo_bcast it;
+    const clo_shape *shapes[2] = {as, bs};
+    clo_bcast_init(&it, &O->shape, shapes, 2);
+    int64_t n = it.inner, sa = it.is[0], sb = it.is[1];
+    if (O->count == 0) return CLO_OK;
+    if (A->dtype == CLO_ONNX_FLOAT && (B->dtype == CLO_ONNX_FLOAT)) {
+        for (uint64_t r = 0; r < it.rows; r++) {
+            const float *a = (const float *)A->data + it.off[0];
+            const float *b = (const float *)B->data + it.off[1];
+            if (kind >= B_EQ)
+                float_cmp_row(kind, a, sa, b, sb, (uint8_t *)O->data + r * n, n);
+            else
+                float_row(kind, a, sa, b, sb, (float *)O->data + r * n, n);
+            clo_bcast_next(&it);
+        }
+        return CLO_OK;
+    }
+    if (A->dtype == CLO_ONNX_FLOAT) { /* Pow with an integer exponent */
+        for (uint64_t r = 0; r < it.rows; r++) {
+            const float *a = (const float *)A->data + it.off[0];
+            float *o = (float *)O->data + r * n;
+            for (int64_t i = 0; i < n; i++)
+                o[i] = powf(a[i * sa], (float)ld(B->data, B->dtype, it.off[1] + i * sb));
+            clo_bcast_next(&it);
+        }
+        return CLO_OK;
+    }
+    for (uint64_t r = 0; r < it.rows; r++) {
+        for (int64_t i = 0; i < n; i++) {
+            int64_t x = ld(A->data, A->dtype, it.off[0] + i * sa), v;
+            if (B->dtype == CLO_ONNX_FLOAT) { /* integer Pow, float exponent */
+                float e = ((const float *)B->data)[it.off[1] + i * sb];
+                v = f2i(powf((float)x, e));
+            } else {
+                CLO_TRY(int_binary(kind, x, ld(B->data, B->dtype, it.off[1] + i * sb), &v));
+            }
+            st(O->data, O->dtype, (int64_t)(r * (uint64_t)n) + i, v);
+        }
+        clo_bcast_next(&it);
+    }
+    return CLO_OK;
+}
+
+static clo_err binary_run(const clo_onnx_exec *x)
+{
+    const binop_params *bp = x->params;
+    return binary_apply(bp->kind, x->in[0], &bp->a, x->in[1], &bp->b, x->out[0]);
+}
+
+#define BINARY(ID, NAME, SINCE, ATTRS, KIND)                                                       \
+    static clo_err ID##_prepare(clo_onnx_prep *p)                                                  \
+    {                                                                                              \
+        return binary_prepare_kind(p, KIND);                                                       \
+    }                                                                                              \
+    static const clo_onnx_op ID = {                                                                \
+        "", NAME, SINCE, 2, 2, 1, 1, ATTRS, sizeof(binop_params), ID##_prepare, binary_run}
+
+BINARY(op_add, "Add", 6, "broadcast,axis", B_ADD);
+BINARY(op_sub, "Sub", 6, "broadcast,axis", B_SUB);
+BINARY(op_mul, "Mul", 6, "broadcast,axis", B_MUL);
+BINARY(op_div, "Div", 6, "broadcast,axis", B_DIV);
+BINARY(op_pow, "Pow", 1, "broadcast,axis", B_POW);
+BINARY(op_mod, "Mod", 10, "fmod", B_MOD);
+BINARY(op_prelu, "PRelu", 6, "", B_PRELU);
+BINARY(op_equal, "Equal", 1, "broadcast,axis", B_EQ);
+BINARY(op_less, "Less", 1, "broadcast,axis", B_LT);
+BINARY(op_greater, "Greater", 1, "broadcast,axis", B_GT);
+BINARY(op_lesseq, "LessOrEqual", 12, "", B_LE);
+BINARY(op_greatereq, "GreaterOrEqual", 12, "", B_GE);
+BINARY(op_and, "And", 1, "broadcast,axis", B_AND);
+BINARY(op_or, "Or", 1, "broadcast,axis", B_OR);
+BINARY(op_xor, "Xor", 1, "broadcast,axis", B_XOR);
+
+/* ======================= variadic: Sum, Max, Min, Mean ======================= */
+typedef struct {
+    int kind; /* B_ADD for Sum and Mean, B_MAX, B_MIN */
+    int mean;
+} var_params;
+
+static clo_err variadic_prepare(clo_onnx_prep *p, int kind, int mean)
+{
+    var_params *vp = p->params;
+    vp->kind = kind;
+    vp->mean = mean;
+    clo_shape shapes[255];
+    for (size_t k = 0; k < p->nin; k++) {
+        CLO_TRY(clo_onnx_need(p, k, (kind == B_ADD) ? CLO_T_FLOAT : CLO_T_NUM));
+        if (p->in[k]->dtype != p->in[0]->dtype)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "inputs are of different types");
+        shapes[k] = p->in[k]->shape;
+    }
+    clo_shape out;
+    if (clo_shape_broadcast(shapes, p->nin, &out).code)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "input shapes do not broadcast");
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    return CLO_OK;
+}
+
+static clo_err variadic_run(const clo_onnx_exec *x)
+{
+    const var_params *vp = x->params;
+    clo_tensor *o = x->out[0];
+    /* out = in0 broadcast; then out = out (op) in_k in place: out is read
+     * and written at the same index, so that is safe. */
+    bcast_copy(x->in[0], &x->in[0]->shape, o);
+    for (size_t k = 1; k < x->nin; k++)
+        CLO_TRY(binary_apply(vp->kind, o, &o->shape, x->in[k], &x->in[k]->shape, o));
+    if (vp->mean) {
+        float *d = o->data, inv = (float)x->nin;
+        for (uint64_t i = 0; i < o->count; i++) d[i] /= inv;
+    }
+    return CLO_OK;
+}
+
+#define VARIADIC(ID, NAME, KIND, MEAN)                                                             \
+    static clo_err ID##_prepare(clo_onnx_prep *p)                                                  \
+    {                                                                                              \
+        return variadic_prepare(p, KIND, MEAN);                                                    \
+    }                                                                                              \
+    static const clo_onnx_op ID = {                                                                \
+        "", NAME, 6, 1, 255, 1, 1, "", sizeof(var_params), ID##_prepare, variadic_run}
+
+VARIADIC(op_sum, "Sum", B_ADD, 0);
+VARIADIC(op_mean, "Mean", B_ADD, 1);
+VARIADIC(op_max, "Max", B_MAX, 0);
+VARIADIC(op_min, "Min", B_MIN, 0);
+
+/* ======================= Where ======================= */
+static clo_err where_prepare(clo_onnx_prep *p)
+{
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_BOOL));
+    CLO_TRY(clo_onnx_need(p, 1, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 2, CLO_T_ANY));
+    if (p->in[1]->dtype != p->in[2]->dtype)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "X and Y are of different types");
+    clo_shape shapes[3] = {p->in[0]->shape, p->in[1]->shape, p->in[2]->shape}, out;
+    if (clo_shape_broadcast(shapes, 3, &out).code)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "input shapes do not broadcast");
+    clo_onnx_set_out(p, 0, p->in[1]->dtype, &out);
+    return CLO_OK;
+}
+
+static clo_err where_run(const clo_onnx_exec *x)
+{
+    clo_tensor *o = x->out[0];
+    const clo_shape *shapes[3] = {&x->in[0]->shape, &x->in[1]->shape, &x->in[2]->shape};
+    clo_bcast it;
+    if (!o->count) return CLO_OK;
+    clo_bcast_init(&it, &o->shape, shapes, 3);
+    size_t es = clo_tensor_elem_size(o->dtype);
+    const uint8_t *c = x->in[0]->data, *a = x->in[1]->data, *b = x->in[2]->data;
+    uint8_t *d = o->data;
+    for (uint64_t r = 0; r < it.rows; r++) {
+        for (int64_t i = 0; i < it.inner; i++, d += es) {
+            int64_t oc = it.off[0] + i * it.is[0];
+            const uint8_t *src =
+                c[oc] ? a + (it.off[1] + i * it.is[1]) * es : b + (it.off[2] + i * it.is[2]) * es;
+            memcpy(d, src, es);
+        }
+        clo_bcast_next(&it);
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_where = {"", "Where", 9, 3, 3, 1, 1, "", 0, where_prepare, where_run};
+
+/* ======================= Expand ======================= */
+static clo_err expand_prepare(clo_onnx_prep *p)
+{
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    int64_t dims[CLO_ONNX_MAX_RANK];
+    size_t n;
+    CLO_TRY(clo_onnx_const_ints(p, 1, dims, CLO_ONNX_MAX_RANK, &n));
+    clo_shape shapes[2] = {p->in[0]->shape, {0}}, out;
+    shapes[1].rank = (uint32_t)n;
+    for (size_t i = 0; i < n; i++) {
+        if (dims[i] < 0) return clo_onnx_refuse(p, CLO_E_FORMAT, "negative dim in shape");
+        shapes[1].d[i] = dims[i];
+    }
+    if (clo_shape_broadcast(shapes, 2, &out).code)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "input does not broadcast to the shape");
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    return CLO_OK;
+}
+
+static clo_err expand_run(const clo_onnx_exec *x)
+{
+    bcast_copy(x->in[0], &x->in[0]->shape, x->out[0]);
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_expand = {"", "Expand",       8,         2, 2, 1, 1, "",
+                                      0,  expand_prepare, expand_run};
+
+/* ======================= Clip ======================= */
+typedef struct {
+    float lo, hi; /* opset < 11: attributes */
+} clip_params;
+
+static clo_err clip_prepare(clo_onnx_prep *p)
+{
+    clip_params *cp = p->params;
+    CLO_TRY(clo_onnx_need(p, 0, p->opset < 12 ? CLO_T_FLOAT : CLO_T_NUM));
+    CLO_TRY(clo_onnx_attr_float(p, "min", -FLT_MAX, &cp->lo));
+    CLO_TRY(clo_onnx_attr_float(p, "max", FLT_MAX, &cp->hi));
+    for (size_t k = 1; k < p->nin; k++) {
+        if (!p->in[k]) continue;
+        if (p->in[k]->dtype != p->in[0]->dtype || p->in[k]->count != 1)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "%s must be a scalar of the input's type",
+                                   k == 1 ? "min" : "max");
+    }
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &p->in[0]->shape);
+    return CLO_OK;
+}
+
+static clo_err clip_run(const clo_onnx_exec *x)
+{
+    const clip_params *cp = x->params;
+    const clo_tensor *in = x->in[0];
+    const clo_tensor *lo = x->nin > 1 ? x->in[1] : NULL, *hi = x->nin > 2 ? x->in[2] : NULL;
+    if (in->dtype == CLO_ONNX_FLOAT) {
+        float l = lo ? *(const float *)lo->data : cp->lo,
+              h = hi ? *(const float *)hi->data : cp->hi;
+        const float *a = in->data;
+        float *o = x->out[0]->data;
+        for (uint64_t i = 0; i < in->count; i++) {
+            float v = a[i] < l ? l : a[i];
+            o[i] = v > h ? h : v;
+        }
+        return CLO_OK;
+    }
+    int64_t l = lo ? ld(lo->data, lo->dtype, 0) : INT64_MIN,
+            h = hi ? ld(hi->data, hi->dtype, 0) : INT64_MAX;
+    for (uint64_t i = 0; i < in->count; i++) {
+        int64_t v = ld(in->data, in->dtype, (int64_t)i);
+        v = v < l ? l : v;
+        st(x->out[0]->data, in->dtype, (int64_t)i, v > h ? h : v);
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_clip = {
+    "", "Clip", 6, 1, 3, 1, 1, "min,max", sizeof(clip_params), clip_prepare, clip_run};
+
+/* ======================= Cast, CastLike ======================= */
+static clo_err cast_to(clo_onnx_prep *p, int64_t to)
+{
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    if (!clo_tensor_elem_size((int32_t)to))
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "cast to %s is not supported",
+                               clo_tensor_type_name((int32_t)to));
+    clo_onnx_set_out(p, 0, (int32_t)to, &p->in[0]->shape);
+    return CLO_OK;
+}
+
+static clo_err cast_prepare(clo_onnx_prep *p)
+{
+    int64_t to;
+    const clo_onnx_attr *a = clo_onnx_attr_get(p, "to");
+    if (!a) return clo_onnx_refuse(p, CLO_E_FORMAT, "attribute 'to' is required");
+    CLO_TRY(clo_onnx_attr_int(p, "to", 0, &to));
+    return cast_to(p, to);
+}
+
+static clo_err castlike_prepare(clo_onnx_prep *p)
+{
+    CLO_TRY(clo_onnx_need(p, 1, CLO_T_ANY));
+    return cast_to(p, p->in[1]->dtype);
+}
+
+static clo_err cast_run(const clo_onnx_exec *x)
+{
+    const clo_tensor *in = x->in[0];
+    clo_tensor *out = x->out[0];
+    uint64_t n = in->count;
+    if (in->dtype == out->dtype) {
+        memcpy(out->data, in->data, n * clo_tensor_elem_size(in->dtype));
+    } else if (in->dtype == CLO_ONNX_FLOAT) {
+        const float *a = in->data;
+        for (uint64_t i = 0; i < n; i++)
+            st(out->data, out->dtype, (int64_t)i,
+               out->dtype == CLO_ONNX_BOOL ? a[i] != 0.0f : f2i(a[i]));
+        if (out->dtype == CLO_ONNX_BOOL) return CLO_OK;
+    } else if (out->dtype == CLO_ONNX_FLOAT) {
+        float *o = out->data;
+        for (uint64_t i = 0; i < n; i++) o[i] = (float)ld(in->data, in->dtype, (int64_t)i);
+    } else {
+        for (uint64_t i = 0; i < n; i++) {
+            int64_t v = ld(in->data, in->dtype, (int64_t)i);
+            st(out->data, out->dtype, (int64_t)i, out->dtype == CLO_ONNX_BOOL ? v != 0 : v);
+        }
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_cast = {"", "Cast", 6, 1, 1, 1, 1, "to", 0, cast_prepare, cast_run};
+static const clo_onnx_op op_castlike = {"", "CastLike",       15,      2, 2, 1, 1, "",
+                                        0,  castlike_prepare, cast_run};
+
+const clo_onnx_op *const clo_onnx_ops_elem[] = {
+    &op_relu,      &op_sigmoid, &op_tanh,     &op_exp,      &op_log,      &op_sqrt,      &op_erf,
+    &op_neg,       &op_abs,     &op_recip,    &op_floor,    &op_ceil,     &op_round,     &op_sin,
+    &op_cos,       &op_tan,     &op_asin,     &op_acos,     &op_atan,     &op_sinh,      &op_cosh,
+    &op_asinh,     &op_acosh,   &op_atanh,    &op_softplus, &op_softsign, &op_sign,      &op_leaky,
+    &op_elu,       &op_selu,    &op_hardsig,  &op_thresh,   &op_celu,     &op_hardswish, &op_isnan,
+    &op_isinf,     &op_not,     &op_identity, &op_add,      &op_sub,      &op_mul,       &op_div,
+    &op_pow,       &op_mod,     &op_prelu,    &op_equal,    &op_less,     &op_greater,   &op_lesseq,
+    &op_greatereq, &op_and,     &op_or,       &op_xor,      &op_sum,      &op_mean,      &op_max,
+    &op_min,       &op_where,   &op_expand,   &op_clip,     &op_cast,     &op_castlike,  NULL,
+};

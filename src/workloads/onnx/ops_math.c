@@ -1,0 +1,723 @@
+/* ops_math.c — Gemm and MatMul (on gemm.c, with constant weights packed
+ * when the plan is built), Softmax/LogSoftmax/Hardmax, the normalizations
+ * (Batch, Instance, Layer), the Reduce family and ArgMax/ArgMin. Sums are
+ * accumulated in double where a long reduction would lose float precision. */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "workloads/onnx/bcast.h"
+#include "workloads/onnx/gemm.h"
+#include "workloads/onnx/op.h"
+
+static uint64_t prod(const clo_shape *s, uint32_t from, uint32_t to)
+{
+    uint64_t n = 1;
+    for (uint32_t i = from; i < to && i < s->rank; i++) n *= (uint64_t)s->d[i];
+    return n;
+}
+
+/* ======================= Gemm ======================= */
+typedef struct {
+    size_t M, N, K;
+    int ta, tb;
+    float alpha, beta;
+    clo_shape cshape, oshape;
+    const float *packed_b;
+} gemm_params;
+
+static clo_err gemm_prepare(clo_onnx_prep *p)
+{
+    gemm_params *g = p->params;
+    int64_t ta, tb;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    CLO_TRY(clo_onnx_need(p, 1, CLO_T_FLOAT));
+    CLO_TRY(clo_onnx_attr_int(p, "transA", 0, &ta));
+    CLO_TRY(clo_onnx_attr_int(p, "transB", 0, &tb));
+    CLO_TRY(clo_onnx_attr_float(p, "alpha", 1.0f, &g->alpha));
+    CLO_TRY(clo_onnx_attr_float(p, "beta", 1.0f, &g->beta));
+    g->ta = ta != 0;
+    g->tb = tb != 0;
+    const clo_shape *a = &p->in[0]->shape, *b = &p->in[1]->shape;
+    if (a->rank != 2 || b->rank != 2)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "A and B must be matrices");
+    g->M = (size_t)a->d[g->ta ? 1 : 0];
+    g->K = (size_t)a->d[g->ta ? 0 : 1];
+    g->N = (size_t)b->d[g->tb ? 0 : 1];
+    if ((size_t)b->d[g->tb ? 1 : 0] != g->K)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "inner dims differ (%zu, %lld)", g->K,
+                               (long long)b->d[g->tb ? 1 : 0]);
+    g->oshape = (clo_shape){2, {(int64_t)g->M, (int64_t)g->N}};
+    if (p->nin > 2 && p->in[2]) {
+        CLO_TRY(clo_onnx_need(p, 2, CLO_T_FLOAT));
+        g->cshape = p->in[2]->shape;
+        if (!clo_shape_broadcasts_to(&g->cshape, &g->oshape))
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "C does not broadcast to (M, N)");
+    } else if (p->opset < 11) {
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "input C is required before opset 11");
+    } else {
+        g->beta = 0.0f;
+    }
+    if (p->in[1]->data) {
+        float *pk = clo_onnx_prep_alloc(p, clo_gemm_packed_size(g->N, g->K) * sizeof(float));
+        if (!pk) return clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+        clo_gemm_pack_b(p->in[1]->data, (size_t)b->d[1], g->tb, g->N, g->K, pk);
+        g->packed_b = pk;
+    }
+    p->scratch = clo_gemm_scratch(g->M, g->N, g->K, g->packed_b != NULL) * sizeof(float);
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &g->oshape);
+    return CLO_OK;
+}
+
+static clo_err gemm_run(const clo_onnx_exec *x)
+{
+    const gemm_params *g = x->params;
+    float *o = x->out[0]->data;
+    if (x->nin > 2 && x->in[2] && g->beta != 0.0f) {
+        clo_bcast it;
+        const clo_shape *cs[1] = {&g->cshape};
+        clo_bcast_init(&it, &g->oshape, cs, 1);
+        const float *c = x->in[2]->data;
+        float *d = o;
+        for (uint64_t r = 0; r < it.rows; r++, d += it.inner) {
+            for (int64_t i = 0; i < it.inner; i++) d[i] = g->beta * c[it.off[0] + i * it.is[0]];
+            clo_bcast_next(&it);
+        }
+    } else {
+        memset(o, 0, g->M * g->N * sizeof(float));
+    }
+    const clo_shape *a = &x->in[0]->shape, *b = &x->in[1]->shape;
+    clo_gemm_args ga = {g->M,
+                        g->N,
+                        g->K,
+                        g->ta,
+                        g->tb,
+                        g->alpha,
+                        x->in[0]->data,
+                        (size_t)a->d[1],
+                        x->in[1]->data,
+                        (size_t)b->d[1],
+                        g->packed_b,
+                        o,
+                        g->N};
+    clo_gemm(&ga, x->scratch);
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_gemm = {
+    "",           "Gemm",  6, 2, 3, 1, 1, "transA,transB,alpha,beta,broadcast", sizeof(gemm_params),
+    gemm_prepare, gemm_run};
+
+/* ======================= MatMul ======================= */
+typedef struct {
+    size_t M, N, K;
+    clo_shape abatch, bbatch, obatch; /* batch dims broadcast */
+    const float *packed_b;
+    int fold_m; /* B is a matrix: A's batch dims join M */
+} matmul_params;
+
+static clo_err matmul_prepare(clo_onnx_prep *p)
+{
+    matmul_params *mp = p->params;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    CLO_TRY(clo_onnx_need(p, 1, CLO_T_FLOAT));
+    clo_shape a = p->in[0]->shape, b = p->in[1]->shape;
+    if (!a.rank || !b.rank) return clo_onnx_refuse(p, CLO_E_FORMAT, "scalar operand");
+    int a1 = a.rank == 1, b1 = b.rank == 1;
+    if (a1) a = (clo_shape){2, {1, a.d[0]}};
+    if (b1) b = (clo_shape){2, {b.d[0], 1}};
+    mp->M = (size_t)a.d[a.rank - 2];
+    mp->K = (size_t)a.d[a.rank - 1];
+    mp->N = (size_t)b.d[b.rank - 1];
+    if ((size_t)b.d[b.rank - 2] != mp->K)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "inner dims differ (%zu, %lld)", mp->K,
+                               (long long)b.d[b.rank - 2]);
+    mp->abatch = (clo_shape){a.rank - 2, {0}};
+    mp->bbatch = (clo_shape){b.rank - 2, {0}};
+    memcpy(mp->abatch.d, a.d, (a.rank - 2) * sizeof a.d[0]);
+    memcpy(mp->bbatch.d, b.d, (b.rank - 2) * sizeof b.d[0]);
+    clo_shape both[2] = {mp->abatch, mp->bbatch};
+    if (clo_shape_broadcast(both, 2, &mp->obatch).code)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "batch dims do not broadcast");
+    clo_shape out = mp->obatch;
+    if (!a1) out.d[out.rank++] = (int64_t)mp->M;
+    if (!b1) out.d[out.rank++] = (int64_t)mp->N;
+    mp->fold_m = b.rank == 2;
+    size_t m_eff = mp->fold_m ? mp->M * (size_t)prod(&mp->abatch, 0, mp->abatch.rank) : mp->M;
+    if (mp->fold_m && p->in[1]->data) {
+        float *pk = clo_onnx_prep_alloc(p, clo_gemm_packed_size(mp->N, mp->K) * sizeof(float));
+        if (!pk) return clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+        clo_gemm_pack_b(p->in[1]->data, mp->N, 0, mp->N, mp->K, pk);
+        mp->packed_b = pk;
+    }
+    p->scratch = clo_gemm_scratch(m_eff, mp->N, mp->K, mp->packed_b != NULL) * sizeof(float);
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &out);
+    return CLO_OK;
+}
+
+static clo_err matmul_run(const clo_onnx_exec *x)
+{
+    const matmul_params *mp = x->params;
+    float *o = x->out[0]->data;
+    const float *A = x->in[0]->data, *B = x->in[1]->data;
+    memset(o, 0, x->out[0]->count * sizeof(float));
+    size_t mk = mp->M * mp->K, kn = mp->K * mp->N, mn = mp->M * mp->N;
+    if (mp->fold_m) {
+        size_t m = mp->M * (size_t)prod(&mp->abatch, 0, mp->abatch.rank);
+        clo_gemm_args ga = {m, mp->N, mp->K,        0, 0,    1.0f, A, mp->K,
+                            B, mp->N, mp->packed_b, o, mp->N};
+        clo_gemm(&ga, x->scratch);
+        return CLO_OK;
+    }
+    clo_bcast it;
+    const clo_shape *bs[2] = {&mp->abatch, &mp->bbatch};
+    clo_bcast_init(&it, &mp->obatch, bs, 2);
+    size_t k = 0;
+    for (uint64_t r = 0; r < it.rows; r++) {
+        for (int64_t i = 0; i < it.inner; i++, k++) {
+            clo_gemm_args ga = {mp->M,
+                                mp->N,
+                                mp->K,
+                                0,
+                                0,
+                                1.0f,
+                                A + (size_t)(it.off[0] + i * it.is[0]) * mk,
+                                mp->K,
+                                B + (size_t)(it.off[1] + i * it.is[1]) * kn,
+                                mp->N,
+                                NULL,
+                                o + k * mn,
+                                mp->N};
+            clo_gemm(&ga, x->scratch);
+        }
+        clo_bcast_next(&it);
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_matmul = {
+    "", "MatMul", 1, 2, 2, 1, 1, "", sizeof(matmul_params), matmul_prepare, matmul_run};
+
+/* ======================= Softmax, LogSoftmax, Hardmax ======================= */
+enum { SM_SOFT, SM_LOG, SM_HARD };
+typedef struct {
+    int kind;
+    uint64_t outer, n, inner;
+} softmax_params;
+
+static clo_err softmax_prepare_kind(clo_onnx_prep *p, int kind)
+{
+    softmax_params *sp = p->params;
+    sp->kind = kind;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    const clo_shape *s = &p->in[0]->shape;
+    int64_t axis;
+    CLO_TRY(clo_onnx_attr_int(p, "axis", p->opset < 13 ? 1 : -1, &axis));
+    uint32_t a;
+    if (s->rank == 0) return clo_onnx_refuse(p, CLO_E_FORMAT, "scalar input");
+    CLO_TRY(clo_onnx_axis(p, axis, s->rank, &a));
+    sp->outer = prod(s, 0, a);
+    if (p->opset < 13) { /* the input is coerced to 2-D at the axis */
+        sp->n = prod(s, a, s->rank);
+        sp->inner = 1;
+    } else {
+        sp->n = (uint64_t)s->d[a];
+        sp->inner = prod(s, a + 1, s->rank);
+    }
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, s);
+    return CLO_OK;
+}
+
+static clo_err softmax_run(const clo_onnx_exec *x)
+{
+    const softmax_params *sp = x->params;
+    const float *in = x->in[0]->data;
+    float *out = x->out[0]->data;
+    uint64_t n = sp->n, inner = sp->inner;
+    for (uint64_t o = 0; o < sp->outer; o++)
+        for (uint64_t j = 0; j < inner; j++) {
+            const float *a = in + o * n * inner + j;
+            float *y = out + o * n * inner + j;
+            float mx = -INFINITY;
+            uint64_t arg = 0;
+            for (uint64_t i = 0; i < n; i++)
+                if (a[i * inner] > mx) {
+                    mx = a[i * inner];
+                    arg = i;
+                }
+            if (sp->kind == SM_HARD) {
+                for (uint64_t i = 0; i < n; i++) y[i * inner] = i == arg ? 1.0f : 0.0f;
+                continue;
+            }
+            double sum = 0;
+            for (uint64_t i = 0; i < n; i++) {
+                float e = expf(a[i * inner] - mx);
+                if (sp->kind == SM_SOFT) y[i * inner] = e;
+                sum += e;
+            }
+            if (sp->kind == SM_SOFT) {
+                float inv = (float)(1.0 / sum);
+                for (uint64_t i = 0; i < n; i++) y[i * inner] *= inv;
+            } else {
+                float ls = (float)log(sum);
+                for (uint64_t i = 0; i < n; i++) y[i * inner] = a[i * inner] - mx - ls;
+            }
+        }
+    return CLO_OK;
+}
+
+static clo_err softmax_prepare(clo_onnx_prep *p)
+{
+    return softmax_prepare_kind(p, SM_SOFT);
+}
+static clo_err logsoftmax_prepare(clo_onnx_prep *p)
+{
+    return softmax_prepare_kind(p, SM_LOG);
+}
+static clo_err hardmax_prepare(clo_onnx_prep *p)
+{
+    return softmax_prepare_kind(p, SM_HARD);
+}
+
+static const clo_onnx_op op_softmax = {
+    "", "Softmax", 1, 1, 1, 1, 1, "axis", sizeof(softmax_params), softmax_prepare, softmax_run};
+static const clo_onnx_op op_logsoftmax = {
+    "",         "LogSoftmax", 1, 1, 1, 1, 1, "axis", sizeof(softmax_params), logsoftmax_prepare,
+    softmax_run};
+static const clo_onnx_op op_hardmax = {
+    "", "Hardmax", 1, 1, 1, 1, 1, "axis", sizeof(softmax_params), hardmax_prepare, softmax_run};
+
+/* ======================= BatchNormalization ======================= */
+typedef struct {
+    float eps;
+    uint64_t n, c, spatial;
+} bn_params;
+
+static clo_err per_channel(clo_onnx_prep *p, size_t k, int64_t c)
+{
+    CLO_TRY(clo_onnx_need(p, k, CLO_T_FLOAT));
+    if (p->in[k]->shape.rank != 1 || p->in[k]->shape.d[0] != c)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "input %zu must have one value per channel", k);
+    return CLO_OK;
+}
+
+static clo_err bn_prepare(clo_onnx_prep *p)
+{
+    bn_params *bp = p->params;
+    int64_t spatial, training;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    CLO_TRY(clo_onnx_attr_float(p, "epsilon", 1e-5f, &bp->eps));
+    CLO_TRY(clo_onnx_attr_int(p, "spatial", 1, &spatial));
+    CLO_TRY(clo_onnx_attr_int(p, "training_mode", 0, &training));
+    if (!spatial) return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "spatial=0 is not supported");
+    if (training || p->nout > 1)
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED,
+                               "training mode (running statistics outputs) is not supported");
+    const clo_shape *s = &p->in[0]->shape;
+    if (s->rank < 2) return clo_onnx_refuse(p, CLO_E_FORMAT, "X must have a channel dim");
+    for (size_t k = 1; k < 5; k++) CLO_TRY(per_channel(p, k, s->d[1]));
+    bp->n = (uint64_t)s->d[0];
+    bp->c = (uint64_t)s->d[1];
+    bp->spatial = prod(s, 2, s->rank);
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, s);
+    return CLO_OK;
+}
+
+static clo_err bn_run(const clo_onnx_exec *x)
+{
+    const bn_params *bp = x->params;
+    const float *X = x->in[0]->data, *sc = x->in[1]->data, *b = x->in[2]->data,
+                *mean = x->in[3]->data, *var = x->in[4]->data;
+    float *Y = x->out[0]->data;
+    for (uint64_t c = 0; c < bp->c; c++) {
+        float a = sc[c] / sqrtf(var[c] + bp->eps), d = b[c] - mean[c] * a;
+        for (uint64_t n = 0; n < bp->n; n++) {
+            const float *xs = X + (n * bp->c + c) * bp->spatial;
+            float *ys = Y + (n * bp->c + c) * bp->spatial;
+            for (uint64_t i = 0; i < bp->spatial; i++) ys[i] = xs[i] * a + d;
+        }
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_bn = {"",
+                                  "BatchNormalization",
+                                  6,
+                                  5,
+                                  5,
+                                  1,
+                                  5,
+                                  "epsilon,momentum,spatial,training_mode,is_test",
+                                  sizeof(bn_params),
+                                  bn_prepare,
+                                  bn_run};
+
+/* ======================= InstanceNormalization ======================= */
+static clo_err in_prepare(clo_onnx_prep *p)
+{
+    bn_params *bp = p->params;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    CLO_TRY(clo_onnx_attr_float(p, "epsilon", 1e-5f, &bp->eps));
+    const clo_shape *s = &p->in[0]->shape;
+    if (s->rank < 3) return clo_onnx_refuse(p, CLO_E_FORMAT, "X must be N x C x D1 ...");
+    for (size_t k = 1; k < 3; k++) CLO_TRY(per_channel(p, k, s->d[1]));
+    bp->n = (uint64_t)s->d[0];
+    bp->c = (uint64_t)s->d[1];
+    bp->spatial = prod(s, 2, s->rank);
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, s);
+    return CLO_OK;
+}
+
+/* Mean and 1/sqrt(var + eps) of n floats, accumulated in double. */
+static void moments(const float *x, uint64_t n, float eps, float *mean, float *inv)
+{
+    double s = 0, q = 0;
+    for (uint64_t i = 0; i < n; i++) s += x[i];
+    double m = n ? s / (double)n : 0;
+    for (uint64_t i = 0; i < n; i++) q += ((double)x[i] - m) * ((double)x[i] - m);
+    double v = n ? q / (double)n : 0;
+    *mean = (float)m;
+    *inv = (float)(1.0 / sqrt(v + (double)eps));
+}
+
+static clo_err in_run(const clo_onnx_exec *x)
+{
+    const bn_params *bp = x->params;
+    const float *X = x->in[0]->data, *sc = x->in[1]->data, *b = x->in[2]->data;
+    float *Y = x->out[0]->data;
+    for (uint64_t n = 0; n < bp->n; n++)
+        for (uint64_t c = 0; c < bp->c; c++) {
+            const float *xs = X + (n * bp->c + c) * bp->spatial;
+            float *ys = Y + (n * bp->c + c) * bp->spatial;
+            float m, inv;
+            moments(xs, bp->spatial, bp->eps, &m, &inv);
+            for (uint64_t i = 0; i < bp->spatial; i++) ys[i] = (xs[i] - m) * inv * sc[c] + b[c];
+        }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_instnorm = {
+    "", "InstanceNormalization", 6, 3, 3, 1, 1, "epsilon", sizeof(bn_params), in_prepare, in_run};
+
+/* ======================= LayerNormalization ======================= */
+typedef struct {
+    float eps;
+    uint64_t outer, n;
+    int scalar_scale, scalar_bias;
+} ln_params;
+
+static clo_err ln_prepare(clo_onnx_prep *p)
+{
+    ln_params *lp = p->params;
+    int64_t axis, stash;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    CLO_TRY(clo_onnx_need(p, 1, CLO_T_FLOAT));
+    CLO_TRY(clo_onnx_attr_float(p, "epsilon", 1e-5f, &lp->eps));
+    CLO_TRY(clo_onnx_attr_int(p, "axis", -1, &axis));
+    CLO_TRY(clo_onnx_attr_int(p, "stash_type", 1, &stash));
+    if (stash != 1)
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "stash_type %lld", (long long)stash);
+    const clo_shape *s = &p->in[0]->shape;
+    uint32_t a;
+    CLO_TRY(clo_onnx_axis(p, axis, s->rank, &a));
+    lp->outer = prod(s, 0, a);
+    lp->n = prod(s, a, s->rank);
+    /* Scale and B: the normalized shape, or one value. */
+    for (size_t k = 1; k < 3 && k < p->nin; k++) {
+        if (!p->in[k]) continue;
+        CLO_TRY(clo_onnx_need(p, k, CLO_T_FLOAT));
+        uint64_t c = p->in[k]->count;
+        if (c != lp->n && c != 1)
+            return clo_onnx_refuse(p, CLO_E_UNSUPPORTED,
+                                   "input %zu must have the normalized shape or be a scalar", k);
+        if (k == 1)
+            lp->scalar_scale = c == 1 && lp->n != 1;
+        else
+            lp->scalar_bias = c == 1 && lp->n != 1;
+    }
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, s);
+    clo_shape ms = *s;
+    for (uint32_t i = a; i < ms.rank; i++) ms.d[i] = 1;
+    clo_onnx_set_out(p, 1, CLO_ONNX_FLOAT, &ms);
+    clo_onnx_set_out(p, 2, CLO_ONNX_FLOAT, &ms);
+    return CLO_OK;
+}
+
+static clo_err ln_run(const clo_onnx_exec *x)
+{
+    const ln_params *lp = x->params;
+    const float *X = x->in[0]->data, *sc = x->in[1]->data;
+    const float *b = x->nin > 2 && x->in[2] ? x->in[2]->data : NULL;
+    float *Y = x->out[0]->data;
+    float *M = x->nout > 1 && x->out[1] ? x->out[1]->data : NULL;
+    float *I = x->nout > 2 && x->out[2] ? x->out[2]->data : NULL;
+    for (uint64_t o = 0; o < lp->outer; o++) {
+        const float *xs = X + o * lp->n;
+        float *ys = Y + o * lp->n, m, inv;
+        moments(xs, lp->n, lp->eps, &m, &inv);
+        for (uint64_t i = 0; i < lp->n; i++) {
+            float v = (xs[i] - m) * inv * sc[lp->scalar_scale ? 0 : i];
+            ys[i] = b ? v + b[lp->scalar_bias ? 0 : i] : v;
+        }
+        if (M) M[o] = m;
+        if (I) I[o] = inv;
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_layernorm = {"",
+                                         "LayerNormalization",
+                                         17,
+                                         2,
+                                         3,
+                                         1,
+                                         3,
+                                         "axis,epsilon,stash_type",
+                                         sizeof(ln_params),
+                                         ln_prepare,
+                                         ln_run};
+
+/* ======================= Reduce* ======================= */
+enum { R_SUM, R_MEAN, R_MAX, R_MIN, R_PROD, R_L1, R_L2, R_LOGSUM, R_LOGSUMEXP, R_SUMSQ };
+typedef struct {
+    int kind;
+    clo_shape in, kept; /* the input shape, and the output with reduced dims kept as 1 */
+    uint64_t per;       /* elements reduced into each output */
+} reduce_params;
+
+static clo_err reduce_prepare_kind(clo_onnx_prep *p, int kind)
+{
+    reduce_params *rp = p->params;
+    rp->kind = kind;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    int64_t axes[CLO_ONNX_MAX_RANK], keep, noop;
+    size_t n = 0;
+    int given = 0;
+    CLO_TRY(clo_onnx_attr_int(p, "keepdims", 1, &keep));
+    CLO_TRY(clo_onnx_attr_int(p, "noop_with_empty_axes", 0, &noop));
+    if (kind == R_SUM && p->opset >= 13) {
+        if (p->nin > 1 && p->in[1]) {
+            CLO_TRY(clo_onnx_const_ints(p, 1, axes, CLO_ONNX_MAX_RANK, &n));
+            given = n > 0;
+        }
+    } else {
+        int k;
+        if (p->nin > 1) return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "axes as an input (opset 18)");
+        CLO_TRY(clo_onnx_attr_ints(p, "axes", axes, CLO_ONNX_MAX_RANK, &k));
+        if (k > 0) {
+            n = (size_t)k;
+            given = 1;
+        }
+    }
+    const clo_shape *s = &p->in[0]->shape;
+    int red[CLO_ONNX_MAX_RANK] = {0};
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a;
+        CLO_TRY(clo_onnx_axis(p, axes[i], s->rank, &a));
+        red[a] = 1;
+    }
+    if (!given && !noop)
+        for (uint32_t i = 0; i < s->rank; i++) red[i] = 1;
+    rp->in = *s;
+    rp->kept = *s;
+    rp->per = 1;
+    clo_shape out = {0, {0}};
+    for (uint32_t i = 0; i < s->rank; i++) {
+        if (red[i]) {
+            rp->kept.d[i] = 1;
+            rp->per *= (uint64_t)s->d[i];
+            if (keep) out.d[out.rank++] = 1;
+        } else {
+            out.d[out.rank++] = s->d[i];
+        }
+    }
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &out);
+    uint64_t oc = prod(&rp->kept, 0, rp->kept.rank);
+    p->scratch = oc * sizeof(double);
+    return CLO_OK;
+}
+
+static clo_err reduce_run(const clo_onnx_exec *x)
+{
+    const reduce_params *rp = x->params;
+    const float *in = x->in[0]->data;
+    float *out = x->out[0]->data;
+    double *acc = x->scratch;
+    uint64_t oc = x->out[0]->count;
+    int kind = rp->kind;
+    double init = kind == R_MAX ? -INFINITY : kind == R_MIN ? INFINITY : kind == R_PROD ? 1 : 0;
+    for (uint64_t i = 0; i < oc; i++) acc[i] = init;
+    clo_bcast it;
+    const clo_shape *ks[1] = {&rp->kept};
+    if (x->in[0]->count) {
+        /* LogSumExp: first each group's maximum (kept in out), for stability. */
+        if (kind == R_LOGSUMEXP) {
+            for (uint64_t i = 0; i < oc; i++) out[i] = -INFINITY;
+            clo_bcast_init(&it, &rp->in, ks, 1);
+            const float *a = in;
+            for (uint64_t r = 0; r < it.rows; r++, a += it.inner) {
+                for (int64_t i = 0; i < it.inner; i++) {
+                    float *m = &out[it.off[0] + i * it.is[0]];
+                    if (a[i] > *m) *m = a[i];
+                }
+                clo_bcast_next(&it);
+            }
+        }
+        clo_bcast_init(&it, &rp->in, ks, 1);
+        const float *a = in;
+        for (uint64_t r = 0; r < it.rows; r++, a += it.inner) {
+            for (int64_t i = 0; i < it.inner; i++) {
+                int64_t o = it.off[0] + i * it.is[0];
+                double v = a[i];
+                switch (kind) {
+                case R_MAX: acc[o] = (v > acc[o] || v != v) ? v : acc[o]; break;
+                case R_MIN: acc[o] = (v < acc[o] || v != v) ? v : acc[o]; break;
+                case R_PROD: acc[o] *= v; break;
+                case R_L1: acc[o] += fabs(v); break;
+                case R_L2:
+                case R_SUMSQ: acc[o] += v * v; break;
+                case R_LOGSUMEXP: acc[o] += exp(v - out[o]); break;
+                default: acc[o] += v; break;
+                }
+            }
+            clo_bcast_next(&it);
+        }
+    }
+    for (uint64_t i = 0; i < oc; i++) {
+        double v = acc[i];
+        switch (kind) {
+        case R_MEAN: v = rp->per ? v / (double)rp->per : NAN; break;
+        case R_L2: v = sqrt(v); break;
+        case R_LOGSUM: v = log(v); break;
+        case R_LOGSUMEXP: v = x->in[0]->count ? log(v) + out[i] : -INFINITY; break;
+        default: break;
+        }
+        out[i] = (float)v;
+    }
+    return CLO_OK;
+}
+
+#define REDUCE(ID, NAME, KIND, ATTRS)                                                              \
+    static clo_err ID##_prepare(clo_onnx_prep *p)                                                  \
+    {                                                                                              \
+        return reduce_prepare_kind(p, KIND);                                                       \
+    }                                                                                              \
+    static const clo_onnx_op ID = {                                                                \
+        "", NAME, 1, 1, 2, 1, 1, ATTRS, sizeof(reduce_params), ID##_prepare, reduce_run}
+
+REDUCE(op_rsum, "ReduceSum", R_SUM, "axes,keepdims,noop_with_empty_axes");
+REDUCE(op_rmean, "ReduceMean", R_MEAN, "axes,keepdims");
+REDUCE(op_rmax, "ReduceMax", R_MAX, "axes,keepdims");
+REDUCE(op_rmin, "ReduceMin", R_MIN, "axes,keepdims");
+REDUCE(op_rprod, "ReduceProd", R_PROD, "axes,keepdims");
+REDUCE(op_rl1, "ReduceL1", R_L1, "axes,keepdims");
+REDUCE(op_rl2, "ReduceL2", R_L2, "axes,keepdims");
+REDUCE(op_rlogsum, "ReduceLogSum", R_LOGSUM, "axes,keepdims");
+REDUCE(op_rlogsumexp, "ReduceLogSumExp", R_LOGSUMEXP, "axes,keepdims");
+REDUCE(op_rsumsq, "ReduceSumSquare", R_SUMSQ, "axes,keepdims");
+
+/* ======================= ArgMax, ArgMin ======================= */
+typedef struct {
+    int max, last;
+    uint64_t outer, n, inner;
+} arg_params;
+
+static clo_err arg_prepare_kind(clo_onnx_prep *p, int max)
+{
+    arg_params *ap = p->params;
+    ap->max = max;
+    int64_t axis, keep, last;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_NUM));
+    CLO_TRY(clo_onnx_attr_int(p, "axis", 0, &axis));
+    CLO_TRY(clo_onnx_attr_int(p, "keepdims", 1, &keep));
+    CLO_TRY(clo_onnx_attr_int(p, "select_last_index", 0, &last));
+    ap->last = last != 0;
+    const clo_shape *s = &p->in[0]->shape;
+    uint32_t a;
+    CLO_TRY(clo_onnx_axis(p, axis, s->rank, &a));
+    if (s->d[a] == 0) return clo_onnx_refuse(p, CLO_E_FORMAT, "the axis is empty");
+    ap->outer = prod(s, 0, a);
+    ap->n = (uint64_t)s->d[a];
+    ap->inner = prod(s, a + 1, s->rank);
+    clo_shape out = *s;
+    if (keep)
+        out.d[a] = 1;
+    else {
+        memmove(&out.d[a], &out.d[a + 1], (out.rank - a - 1) * sizeof out.d[0]);
+        out.rank--;
+    }
+    clo_onnx_set_out(p, 0, CLO_ONNX_INT64, &out);
+    return CLO_OK;
+}
+
+static double num_at(const clo_tensor *t, uint64_t i)
+{
+    switch (t->dtype) {
+    case CLO_ONNX_FLOAT: return ((const float *)t->data)[i];
+    case CLO_ONNX_INT32: return ((const int32_t *)t->data)[i];
+    case CLO_ONNX_INT64: return (double)((const int64_t *)t->data)[i];
+    case CLO_ONNX_INT8: return ((const int8_t *)t->data)[i];
+    default: return ((const uint8_t *)t->data)[i];
+    }
+}
+
+static clo_err arg_run(const clo_onnx_exec *x)
+{
+    const arg_params *ap = x->params;
+    int64_t *o = x->out[0]->data;
+    for (uint64_t r = 0; r < ap->outer; r++)
+        for (uint64_t j = 0; j < ap->inner; j++) {
+            uint64_t base = r * ap->n * ap->inner + j, best = 0;
+            double bv = num_at(x->in[0], base);
+            for (uint64_t i = 1; i < ap->n; i++) {
+                double v = num_at(x->in[0], base + i * ap->inner);
+                int better =
+                    ap->max ? (ap->last ? v >= bv : v > bv) : (ap->last ? v <= bv : v < bv);
+                if (better) {
+                    bv = v;
+                    best = i;
+                }
+            }
+            o[r * ap->inner + j] = (int64_t)best;
+        }
+    return CLO_OK;
+}
+
+static clo_err argmax_prepare(clo_onnx_prep *p)
+{
+    return arg_prepare_kind(p, 1);
+}
+static clo_err argmin_prepare(clo_onnx_prep *p)
+{
+    return arg_prepare_kind(p, 0);
+}
+
+static const clo_onnx_op op_argmax = {"",
+                                      "ArgMax",
+                                      1,
+                                      1,
+                                      1,
+                                      1,
+                                      1,
+                                      "axis,keepdims,select_last_index",
+                                      sizeof(arg_params),
+                                      argmax_prepare,
+                                      arg_run};
+static const clo_onnx_op op_argmin = {"",
+                                      "ArgMin",
+                                      1,
+                                      1,
+                                      1,
+                                      1,
+                                      1,
+                                      "axis,keepdims,select_last_index",
+                                      sizeof(arg_params),
+                                      argmin_prepare,
+                                      arg_run};
+
+const clo_onnx_op *const clo_onnx_ops_math[] = {
+    &op_gemm,     &op_matmul,    &op_softmax, &op_logsoftmax, &op_hardmax,    &op_bn,
+    &op_instnorm, &op_layernorm, &op_rsum,    &op_rmean,      &op_rmax,       &op_rmin,
+    &op_rprod,    &op_rl1,       &op_rl2,     &op_rlogsum,    &op_rlogsumexp, &op_rsumsq,
+    &op_argmax,   &op_argmin,    NULL,
+};

@@ -1,0 +1,937 @@
+/* ops_shape.c — operators that move elements without computing on them:
+ * Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Concat, Split, Slice,
+ * Gather, Tile, Pad, and the ones made at plan time (Shape, Size, Constant,
+ * ConstantOfShape, Range). Shapes they depend on must be constants; pytorch
+ * exports compute them with Shape/Gather/Concat chains, which fold while the
+ * plan is built. Every kernel works on bytes, so any element type works. */
+#include <math.h>
+#include <string.h>
+
+#include "workloads/onnx/op.h"
+
+static size_t esize(const clo_tensor *t)
+{
+    return clo_tensor_elem_size(t->dtype);
+}
+
+/* dst (contiguous, shape s) = src read with the given element strides. */
+static void strided_copy(uint8_t *dst, const uint8_t *src, const clo_shape *s,
+                         const int64_t *strides, size_t es)
+{
+    uint64_t count = 1;
+    for (uint32_t i = 0; i < s->rank; i++) count *= (uint64_t)s->d[i];
+    if (!count) return;
+    if (s->rank == 0) {
+        memcpy(dst, src, es);
+        return;
+    }
+    int64_t idx[CLO_ONNX_MAX_RANK] = {0}, off = 0;
+    uint32_t last = s->rank - 1;
+    int64_t inner = s->d[last], is = strides[last];
+    for (uint64_t done = 0; done < count; done += (uint64_t)inner) {
+        if (is == 1) {
+            memcpy(dst, src + off * (int64_t)es, (size_t)inner * es);
+            dst += inner * (int64_t)es;
+        } else if (es == 4) {
+            const uint32_t *p = (const uint32_t *)(const void *)(src + off * 4);
+            uint32_t *q = (uint32_t *)(void *)dst;
+            for (int64_t i = 0; i < inner; i++) q[i] = p[i * is];
+            dst += inner * 4;
+        } else {
+            for (int64_t i = 0; i < inner; i++, dst += es)
+                memcpy(dst, src + (off + i * is) * (int64_t)es, es);
+        }
+        for (int i = (int)last - 1; i >= 0; i--) {
+            off += strides[i];
+            if (++idx[i] < s->d[i]) break;
+            off -= strides[i] * s->d[i];
+            idx[i] = 0;
+        }
+    }
+}
+
+static clo_err copy_run(const clo_onnx_exec *x)
+{
+    memcpy(x->out[0]->data, x->in[0]->data, x->in[0]->count * esize(x->in[0]));
+    return CLO_OK;
+}
+
+/* ======================= Reshape ======================= */
+static clo_err reshape_prepare(clo_onnx_prep *p)
+{
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    int64_t dims[CLO_ONNX_MAX_RANK], allowzero;
+    size_t n;
+    CLO_TRY(clo_onnx_const_ints(p, 1, dims, CLO_ONNX_MAX_RANK, &n));
+    CLO_TRY(clo_onnx_attr_int(p, "allowzero", 0, &allowzero));
+    const clo_shape *in = &p->in[0]->shape;
+    clo_shape out = {(uint32_t)n, {0}};
+    int infer = -1;
+    uint64_t known = 1;
+    for (size_t i = 0; i < n; i++) {
+        int64_t d = dims[i];
+        if (d == 0 && !allowzero) {
+            if (i >= in->rank)
+                return clo_onnx_refuse(p, CLO_E_FORMAT,
+                                       "shape copies dim %zu, which the input lacks", i);
+            d = in->d[i];
+        }
+        if (d == -1) {
+            if (infer >= 0) return clo_onnx_refuse(p, CLO_E_FORMAT, "shape has two -1 dims");
+            infer = (int)i;
+            continue;
+        }
+        if (d < 0) return clo_onnx_refuse(p, CLO_E_FORMAT, "shape has a negative dim");
+        out.d[i] = d;
+        if (d && known > CLO_ONNX_MAX_ELEMS / (uint64_t)d)
+            return clo_onnx_refuse(p, CLO_E_LIMIT, "shape is too large");
+        known *= (uint64_t)d;
+    }
+    uint64_t total = p->in[0]->count;
+    if (infer >= 0) {
+        if (!known || total % known)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "cannot infer the -1 dim");
+        out.d[infer] = (int64_t)(total / known);
+        known = total;
+    }
+    if (known != total)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "shape holds %llu elements, the input %llu",
+                               (unsigned long long)known, (unsigned long long)total);
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_reshape = {"", "Reshape",       5,       2, 2, 1, 1, "allowzero",
+                                       0,  reshape_prepare, copy_run};
+
+/* ======================= Flatten ======================= */
+static clo_err flatten_prepare(clo_onnx_prep *p)
+{
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    int64_t axis;
+    CLO_TRY(clo_onnx_attr_int(p, "axis", 1, &axis));
+    const clo_shape *in = &p->in[0]->shape;
+    if (axis < -(int64_t)in->rank || axis > (int64_t)in->rank)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "axis %lld is outside rank %u", (long long)axis,
+                               in->rank);
+    if (axis < 0) axis += in->rank;
+    clo_shape out = {2, {1, 1}};
+    for (uint32_t i = 0; i < in->rank; i++) out.d[i < axis ? 0 : 1] *= in->d[i];
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_flatten = {"", "Flatten",       1,       1, 1, 1, 1, "axis",
+                                       0,  flatten_prepare, copy_run};
+
+/* ======================= Squeeze, Unsqueeze ======================= */
+static clo_err axes_of(clo_onnx_prep *p, int64_t *axes, size_t *n, int *given)
+{
+    *given = 0;
+    *n = 0;
+    if (p->opset >= 13) {
+        if (p->nin > 1 && p->in[1]) {
+            CLO_TRY(clo_onnx_const_ints(p, 1, axes, CLO_ONNX_MAX_RANK, n));
+            *given = 1;
+        }
+        return CLO_OK;
+    }
+    int k;
+    CLO_TRY(clo_onnx_attr_ints(p, "axes", axes, CLO_ONNX_MAX_RANK, &k));
+    if (k >= 0) {
+        *n = (size_t)k;
+        *given = 1;
+    }
+    return CLO_OK;
+}
+
+static clo_err squeeze_prepare(clo_onnx_prep *p)
+{
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    int64_t axes[CLO_ONNX_MAX_RANK];
+    size_t n;
+    int given;
+    CLO_TRY(axes_of(p, axes, &n, &given));
+    const clo_shape *in = &p->in[0]->shape;
+    int drop[CLO_ONNX_MAX_RANK] = {0};
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a;
+        CLO_TRY(clo_onnx_axis(p, axes[i], in->rank, &a));
+        if (in->d[a] != 1) return clo_onnx_refuse(p, CLO_E_FORMAT, "axis %u is not of size 1", a);
+        drop[a] = 1;
+    }
+    clo_shape out = {0, {0}};
+    for (uint32_t i = 0; i < in->rank; i++)
+        if (!(given ? drop[i] : in->d[i] == 1)) out.d[out.rank++] = in->d[i];
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    return CLO_OK;
+}
+
+static clo_err unsqueeze_prepare(clo_onnx_prep *p)
+{
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    int64_t axes[CLO_ONNX_MAX_RANK];
+    size_t n;
+    int given;
+    CLO_TRY(axes_of(p, axes, &n, &given));
+    if (!given) return clo_onnx_refuse(p, CLO_E_FORMAT, "axes are required");
+    const clo_shape *in = &p->in[0]->shape;
+    uint32_t rank = in->rank + (uint32_t)n;
+    if (rank > CLO_ONNX_MAX_RANK)
+        return clo_onnx_refuse(p, CLO_E_LIMIT, "rank over %d", CLO_ONNX_MAX_RANK);
+    int ins[CLO_ONNX_MAX_RANK] = {0};
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a;
+        CLO_TRY(clo_onnx_axis(p, axes[i], rank, &a));
+        if (ins[a]) return clo_onnx_refuse(p, CLO_E_FORMAT, "axis %u repeated", a);
+        ins[a] = 1;
+    }
+    clo_shape out = {rank, {0}};
+    for (uint32_t i = 0, j = 0; i < rank; i++) out.d[i] = ins[i] ? 1 : in->d[j++];
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_squeeze = {"", "Squeeze",       1,       1, 2, 1, 1, "axes",
+                                       0,  squeeze_prepare, copy_run};
+static const clo_onnx_op op_unsqueeze = {"", "Unsqueeze",       1,       1, 2, 1, 1, "axes",
+                                         0,  unsqueeze_prepare, copy_run};
+
+/* ======================= Transpose ======================= */
+typedef struct {
+    int64_t strides[CLO_ONNX_MAX_RANK]; /* input strides in output order */
+} transpose_params;
+
+static clo_err transpose_prepare(clo_onnx_prep *p)
+{
+    transpose_params *tp = p->params;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    const clo_shape *in = &p->in[0]->shape;
+    int64_t perm[CLO_ONNX_MAX_RANK];
+    int n;
+    CLO_TRY(clo_onnx_attr_ints(p, "perm", perm, CLO_ONNX_MAX_RANK, &n));
+    if (n < 0) {
+        n = (int)in->rank;
+        for (int i = 0; i < n; i++) perm[i] = n - 1 - i;
+    }
+    if ((uint32_t)n != in->rank)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "perm has %d axes, the input %u", n, in->rank);
+    int seen[CLO_ONNX_MAX_RANK] = {0};
+    int64_t st[CLO_ONNX_MAX_RANK];
+    clo_shape_strides(in, 0, st);
+    clo_shape out = {in->rank, {0}};
+    for (int i = 0; i < n; i++) {
+        if (perm[i] < 0 || perm[i] >= n || seen[perm[i]]++)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "perm is not a permutation");
+        out.d[i] = in->d[perm[i]];
+        tp->strides[i] = st[perm[i]];
+    }
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    return CLO_OK;
+}
+
+static clo_err transpose_run(const clo_onnx_exec *x)
+{
+    const transpose_params *tp = x->params;
+    strided_copy(x->out[0]->data, x->in[0]->data, &x->out[0]->shape, tp->strides, esize(x->in[0]));
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_transpose = {
+    "",           "Transpose", 1, 1, 1, 1, 1, "perm", sizeof(transpose_params), transpose_prepare,
+    transpose_run};
+
+/* ======================= Concat ======================= */
+typedef struct {
+    uint32_t axis;
+} axis_params;
+
+static clo_err concat_prepare(clo_onnx_prep *p)
+{
+    axis_params *ap = p->params;
+    int64_t axis;
+    if (!clo_onnx_attr_get(p, "axis"))
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "attribute 'axis' is required");
+    CLO_TRY(clo_onnx_attr_int(p, "axis", 0, &axis));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    clo_shape out = p->in[0]->shape;
+    CLO_TRY(clo_onnx_axis(p, axis, out.rank, &ap->axis));
+    for (size_t k = 1; k < p->nin; k++) {
+        CLO_TRY(clo_onnx_need(p, k, CLO_T_ANY));
+        const clo_shape *s = &p->in[k]->shape;
+        if (p->in[k]->dtype != p->in[0]->dtype || s->rank != out.rank)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "input %zu differs in type or rank", k);
+        for (uint32_t i = 0; i < out.rank; i++)
+            if (i != ap->axis && s->d[i] != out.d[i])
+                return clo_onnx_refuse(p, CLO_E_FORMAT, "input %zu differs in dim %u", k, i);
+        out.d[ap->axis] += s->d[ap->axis];
+    }
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    return CLO_OK;
+}
+
+/* Elements before the axis, and bytes from the axis on, of a shape. */
+static void outer_inner(const clo_shape *s, uint32_t axis, size_t es, uint64_t *outer,
+                        uint64_t *inner)
+{
+    *outer = 1;
+    *inner = es;
+    for (uint32_t i = 0; i < s->rank; i++) {
+        if (i < axis)
+            *outer *= (uint64_t)s->d[i];
+        else
+            *inner *= (uint64_t)s->d[i];
+    }
+}
+
+static clo_err concat_run(const clo_onnx_exec *x)
+{
+    const axis_params *ap = x->params;
+    size_t es = esize(x->out[0]);
+    uint64_t outer, oinner;
+    outer_inner(&x->out[0]->shape, ap->axis, es, &outer, &oinner);
+    uint8_t *o = x->out[0]->data;
+    for (uint64_t r = 0; r < outer; r++)
+        for (size_t k = 0; k < x->nin; k++) {
+            uint64_t ko, ki;
+            outer_inner(&x->in[k]->shape, ap->axis, es, &ko, &ki);
+            if (ki) memcpy(o, (const uint8_t *)x->in[k]->data + r * ki, ki);
+            o += ki;
+        }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_concat = {
+    "", "Concat", 4, 1, 255, 1, 1, "axis", sizeof(axis_params), concat_prepare, concat_run};
+
+/* ======================= Split ======================= */
+static clo_err split_prepare(clo_onnx_prep *p)
+{
+    axis_params *ap = p->params;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    int64_t axis, parts[255];
+    size_t n = 0;
+    CLO_TRY(clo_onnx_attr_int(p, "axis", 0, &axis));
+    const clo_shape *in = &p->in[0]->shape;
+    CLO_TRY(clo_onnx_axis(p, axis, in->rank, &ap->axis));
+    if (p->opset >= 13) {
+        if (p->nin > 1 && p->in[1]) CLO_TRY(clo_onnx_const_ints(p, 1, parts, 255, &n));
+    } else {
+        int k;
+        CLO_TRY(clo_onnx_attr_ints(p, "split", parts, 255, &k));
+        if (k >= 0) n = (size_t)k;
+        if (p->nin > 1 && p->in[1]) CLO_TRY(clo_onnx_const_ints(p, 1, parts, 255, &n));
+    }
+    int64_t dim = in->d[ap->axis];
+    if (!n) {
+        if (dim % (int64_t)p->nout)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "dim %lld does not split into %zu equal parts",
+                                   (long long)dim, p->nout);
+        n = p->nout;
+        for (size_t k = 0; k < n; k++) parts[k] = dim / (int64_t)p->nout;
+    }
+    if (n != p->nout)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "%zu parts for %zu outputs", n, p->nout);
+    int64_t sum = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (parts[k] < 0) return clo_onnx_refuse(p, CLO_E_FORMAT, "negative part");
+        sum += parts[k];
+        clo_shape s = *in;
+        s.d[ap->axis] = parts[k];
+        clo_onnx_set_out(p, k, p->in[0]->dtype, &s);
+    }
+    if (sum != dim)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "parts sum to %lld, the dim is %lld",
+                               (long long)sum, (long long)dim);
+    for (size_t k = 0; k < n; k++)
+        if (!p->out[k]) return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "an omitted output");
+    return CLO_OK;
+}
+
+static clo_err split_run(const clo_onnx_exec *x)
+{
+    const axis_params *ap = x->params;
+    size_t es = esize(x->in[0]);
+    uint64_t outer, iinner;
+    outer_inner(&x->in[0]->shape, ap->axis, es, &outer, &iinner);
+    const uint8_t *s = x->in[0]->data;
+    for (uint64_t r = 0; r < outer; r++)
+        for (size_t k = 0; k < x->nout; k++) {
+            uint64_t ko, ki;
+            outer_inner(&x->out[k]->shape, ap->axis, es, &ko, &ki);
+            if (ki) memcpy((uint8_t *)x->out[k]->data + r * ki, s, ki);
+            s += ki;
+        }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_split = {
+    "", "Split", 2, 1, 2, 1, 255, "axis,split", sizeof(axis_params), split_prepare, split_run};
+
+/* ======================= Slice ======================= */
+typedef struct {
+    int64_t start; /* element offset of the first element */
+    int64_t strides[CLO_ONNX_MAX_RANK];
+} slice_params;
+
+static clo_err slice_prepare(clo_onnx_prep *p)
+{
+    slice_params *sp = p->params;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    const clo_shape *in = &p->in[0]->shape;
+    int64_t starts[CLO_ONNX_MAX_RANK], ends[CLO_ONNX_MAX_RANK], axes[CLO_ONNX_MAX_RANK],
+        steps[CLO_ONNX_MAX_RANK];
+    size_t n, ne, na = 0, ns = 0;
+    if (p->opset < 10) {
+        int k1, k2, k3;
+        CLO_TRY(clo_onnx_attr_ints(p, "starts", starts, CLO_ONNX_MAX_RANK, &k1));
+        CLO_TRY(clo_onnx_attr_ints(p, "ends", ends, CLO_ONNX_MAX_RANK, &k2));
+        CLO_TRY(clo_onnx_attr_ints(p, "axes", axes, CLO_ONNX_MAX_RANK, &k3));
+        if (k1 < 0 || k2 < 0)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "starts and ends are required");
+        n = (size_t)k1;
+        ne = (size_t)k2;
+        na = k3 < 0 ? 0 : (size_t)k3;
+        if (p->nin != 1)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "opset %lld Slice takes one input",
+                                   (long long)p->opset);
+    } else {
+        if (p->nin < 3) return clo_onnx_refuse(p, CLO_E_FORMAT, "starts and ends are required");
+        CLO_TRY(clo_onnx_const_ints(p, 1, starts, CLO_ONNX_MAX_RANK, &n));
+        CLO_TRY(clo_onnx_const_ints(p, 2, ends, CLO_ONNX_MAX_RANK, &ne));
+        if (p->nin > 3 && p->in[3])
+            CLO_TRY(clo_onnx_const_ints(p, 3, axes, CLO_ONNX_MAX_RANK, &na));
+        if (p->nin > 4 && p->in[4])
+            CLO_TRY(clo_onnx_const_ints(p, 4, steps, CLO_ONNX_MAX_RANK, &ns));
+        if (clo_onnx_attr_get(p, "starts"))
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "attribute 'starts' belongs to opset 9");
+    }
+    if (ne != n || (na && na != n) || (ns && ns != n))
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "starts, ends, axes and steps differ in length");
+    int64_t st[CLO_ONNX_MAX_RANK];
+    clo_shape_strides(in, 0, st);
+    clo_shape out = *in;
+    int seen[CLO_ONNX_MAX_RANK] = {0};
+    sp->start = 0;
+    for (uint32_t i = 0; i < in->rank; i++) sp->strides[i] = st[i];
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a;
+        CLO_TRY(clo_onnx_axis(p, na ? axes[i] : (int64_t)i, in->rank, &a));
+        if (seen[a]++) return clo_onnx_refuse(p, CLO_E_FORMAT, "axis %u repeated", a);
+        int64_t step = ns ? steps[i] : 1, dim = in->d[a], s = starts[i], e = ends[i];
+        if (step == 0) return clo_onnx_refuse(p, CLO_E_FORMAT, "step is 0");
+        if (s < 0) s += dim;
+        if (e < 0) e += dim;
+        /* clamp: [0, dim] going forward, [-1, dim-1] going backward */
+        if (step > 0) {
+            s = s < 0 ? 0 : s > dim ? dim : s;
+            e = e < 0 ? 0 : e > dim ? dim : e;
+        } else {
+            s = s < 0 ? -1 : s > dim - 1 ? dim - 1 : s;
+            e = e < -1 ? -1 : e > dim - 1 ? dim - 1 : e;
+        }
+        /* ends past INT64 limits ("to the end") were clamped above */
+        int64_t len = step > 0 ? (e > s ? (e - s + step - 1) / step : 0)
+                               : (s > e ? (s - e + (-step) - 1) / (-step) : 0);
+        out.d[a] = len;
+        if (len) sp->start += s * st[a];
+        sp->strides[a] = st[a] * step;
+    }
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    return CLO_OK;
+}
+
+static clo_err slice_run(const clo_onnx_exec *x)
+{
+    const slice_params *sp = x->params;
+    size_t es = esize(x->in[0]);
+    if (!x->out[0]->count) return CLO_OK;
+    strided_copy(x->out[0]->data, (const uint8_t *)x->in[0]->data + sp->start * (int64_t)es,
+                 &x->out[0]->shape, sp->strides, es);
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_slice = {
+    "", "Slice", 1, 1, 5, 1, 1, "starts,ends,axes", sizeof(slice_params), slice_prepare, slice_run};
+
+/* ======================= Gather ======================= */
+static clo_err gather_prepare(clo_onnx_prep *p)
+{
+    axis_params *ap = p->params;
+    int64_t axis;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 1, CLO_T_INDEX));
+    CLO_TRY(clo_onnx_attr_int(p, "axis", 0, &axis));
+    const clo_shape *d = &p->in[0]->shape, *ix = &p->in[1]->shape;
+    CLO_TRY(clo_onnx_axis(p, axis, d->rank, &ap->axis));
+    if (d->rank - 1 + ix->rank > CLO_ONNX_MAX_RANK)
+        return clo_onnx_refuse(p, CLO_E_LIMIT, "output rank");
+    clo_shape out = {0, {0}};
+    for (uint32_t i = 0; i < ap->axis; i++) out.d[out.rank++] = d->d[i];
+    for (uint32_t i = 0; i < ix->rank; i++) out.d[out.rank++] = ix->d[i];
+    for (uint32_t i = ap->axis + 1; i < d->rank; i++) out.d[out.rank++] = d->d[i];
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    return CLO_OK;
+}
+
+static clo_err gather_run(const clo_onnx_exec *x)
+{
+    const axis_params *ap = x->params;
+    const clo_tensor *d = x->in[0], *ix = x->in[1];
+    size_t es = esize(d);
+    uint64_t outer = 1, inner = es;
+    for (uint32_t i = 0; i < d->shape.rank; i++) {
+        if (i < ap->axis) outer *= (uint64_t)d->shape.d[i];
+        if (i > ap->axis) inner *= (uint64_t)d->shape.d[i];
+    }
+    int64_t dim = d->shape.d[ap->axis];
+    for (uint64_t j = 0; j < ix->count; j++) {
+        int64_t k = clo_onnx_int_at(ix, j);
+        CLO_ENSURE(k >= -dim && k < dim, CLO_E_FORMAT, "onnx: Gather index out of range");
+    }
+    uint8_t *o = x->out[0]->data;
+    const uint8_t *s = d->data;
+    for (uint64_t r = 0; r < outer; r++)
+        for (uint64_t j = 0; j < ix->count; j++) {
+            int64_t k = clo_onnx_int_at(ix, j);
+            if (k < 0) k += dim;
+            memcpy(o, s + (r * (uint64_t)dim + (uint64_t)k) * inner, inner);
+            o += inner;
+        }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_gather = {
+    "", "Gather", 1, 2, 2, 1, 1, "axis", sizeof(axis_params), gather_prepare, gather_run};
+
+/* ======================= Tile ======================= */
+static clo_err tile_prepare(clo_onnx_prep *p)
+{
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    int64_t reps[CLO_ONNX_MAX_RANK];
+    size_t n;
+    CLO_TRY(clo_onnx_const_ints(p, 1, reps, CLO_ONNX_MAX_RANK, &n));
+    clo_shape out = p->in[0]->shape;
+    if (n != out.rank)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "repeats has %zu values for rank %u", n, out.rank);
+    for (size_t i = 0; i < n; i++) {
+        if (reps[i] < 0) return clo_onnx_refuse(p, CLO_E_FORMAT, "negative repeat");
+        if (reps[i] && out.d[i] > (int64_t)CLO_ONNX_MAX_ELEMS / reps[i])
+            return clo_onnx_refuse(p, CLO_E_LIMIT, "too large");
+        out.d[i] *= reps[i];
+    }
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    return CLO_OK;
+}
+
+static clo_err tile_run(const clo_onnx_exec *x)
+{
+    const clo_tensor *in = x->in[0];
+    clo_tensor *out = x->out[0];
+    size_t es = esize(in);
+    int64_t st[CLO_ONNX_MAX_RANK], idx[CLO_ONNX_MAX_RANK] = {0};
+    clo_shape_strides(&in->shape, 0, st);
+    uint8_t *o = out->data;
+    for (uint64_t i = 0; i < out->count; i++, o += es) {
+        int64_t off = 0;
+        for (uint32_t d = 0; d < out->shape.rank; d++) off += (idx[d] % in->shape.d[d]) * st[d];
+        memcpy(o, (const uint8_t *)in->data + off * (int64_t)es, es);
+        for (int d = (int)out->shape.rank - 1; d >= 0; d--) {
+            if (++idx[d] < out->shape.d[d]) break;
+            idx[d] = 0;
+        }
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_tile = {"", "Tile", 6, 2, 2, 1, 1, "", 0, tile_prepare, tile_run};
+
+/* ======================= Pad ======================= */
+enum { PAD_CONSTANT, PAD_REFLECT, PAD_EDGE };
+typedef struct {
+    int mode;
+    int64_t begin[CLO_ONNX_MAX_RANK];
+    float fvalue; /* opset < 11 */
+} pad_params;
+
+static clo_err pad_prepare(clo_onnx_prep *p)
+{
+    pad_params *pp = p->params;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    const clo_shape *in = &p->in[0]->shape;
+    int64_t pads[2 * CLO_ONNX_MAX_RANK];
+    size_t n;
+    clo_bytes mode;
+    CLO_TRY(clo_onnx_attr_str(p, "mode", "constant", &mode));
+    if (clo_bytes_eq(mode, clo_bytes_str("constant")))
+        pp->mode = PAD_CONSTANT;
+    else if (clo_bytes_eq(mode, clo_bytes_str("reflect")))
+        pp->mode = PAD_REFLECT;
+    else if (clo_bytes_eq(mode, clo_bytes_str("edge")))
+        pp->mode = PAD_EDGE;
+    else
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "mode is not constant, reflect or edge");
+    if (p->opset < 11) {
+        int k;
+        CLO_TRY(clo_onnx_attr_ints(p, "pads", pads, 2 * CLO_ONNX_MAX_RANK, &k));
+        if (k < 0) return clo_onnx_refuse(p, CLO_E_FORMAT, "attribute 'pads' is required");
+        n = (size_t)k;
+        CLO_TRY(clo_onnx_attr_float(p, "value", 0.0f, &pp->fvalue));
+        if (p->nin != 1)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "opset %lld Pad takes one input",
+                                   (long long)p->opset);
+    } else {
+        CLO_TRY(clo_onnx_const_ints(p, 1, pads, 2 * CLO_ONNX_MAX_RANK, &n));
+        if (p->nin > 2 && p->in[2] && (p->in[2]->dtype != p->in[0]->dtype || p->in[2]->count != 1))
+            return clo_onnx_refuse(p, CLO_E_FORMAT,
+                                   "constant_value must be a scalar of the input's type");
+        if (p->nin > 3) return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "the axes input (opset 18)");
+    }
+    if (n != 2 * (size_t)in->rank)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "pads has %zu values for rank %u", n, in->rank);
+    clo_shape out = *in;
+    for (uint32_t i = 0; i < in->rank; i++) {
+        out.d[i] += pads[i] + pads[i + in->rank];
+        if (out.d[i] < 0)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "pads remove more than dim %u has", i);
+        pp->begin[i] = pads[i];
+        if (pp->mode != PAD_CONSTANT && in->d[i] == 0 && out.d[i] > 0)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "cannot %s-pad an empty dim",
+                                   pp->mode == PAD_EDGE ? "edge" : "reflect");
+        if (pp->mode == PAD_REFLECT && (pads[i] >= in->d[i] || pads[i + in->rank] >= in->d[i]) &&
+            (pads[i] > 0 || pads[i + in->rank] > 0))
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "reflect pads must be smaller than dim %u", i);
+    }
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    return CLO_OK;
+}
+
+static clo_err pad_run(const clo_onnx_exec *x)
+{
+    const pad_params *pp = x->params;
+    const clo_tensor *in = x->in[0];
+    clo_tensor *out = x->out[0];
+    size_t es = esize(in);
+    uint8_t value[8] = {0};
+    if (x->nin > 2 && x->in[2])
+        memcpy(value, x->in[2]->data, es);
+    else if (in->dtype == CLO_ONNX_FLOAT)
+        memcpy(value, &pp->fvalue, 4);
+    int64_t st[CLO_ONNX_MAX_RANK], idx[CLO_ONNX_MAX_RANK] = {0};
+    clo_shape_strides(&in->shape, 0, st);
+    uint32_t rank = out->shape.rank;
+    uint8_t *o = out->data;
+    for (uint64_t i = 0; i < out->count; i++, o += es) {
+        int64_t off = 0;
+        int outside = 0;
+        for (uint32_t d = 0; d < rank; d++) {
+            int64_t c = idx[d] - pp->begin[d], n = in->shape.d[d];
+            if (c < 0 || c >= n) {
+                if (pp->mode == PAD_CONSTANT)
+                    outside = 1;
+                else if (pp->mode == PAD_EDGE)
+                    c = c < 0 ? 0 : n - 1;
+                else {
+                    int64_t period = 2 * (n - 1);
+                    if (period == 0)
+                        c = 0;
+                    else {
+                        c = c % period;
+                        if (c < 0) c += period;
+                        if (c >= n) c = period - c;
+                    }
+                }
+            }
+            off += c * st[d];
+        }
+        if (outside)
+            memcpy(o, value, es);
+        else
+            memcpy(o, (const uint8_t *)in->data + off * (int64_t)es, es);
+        for (int d = (int)rank - 1; d >= 0; d--) {
+            if (++idx[d] < out->shape.d[d]) break;
+            idx[d] = 0;
+        }
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_pad = {
+    "", "Pad", 2, 1, 4, 1, 1, "mode,pads,value", sizeof(pad_params), pad_prepare, pad_run};
+
+/* ======================= made at plan time ======================= */
+typedef struct {
+    int64_t start, end;
+} shape_params;
+
+static clo_err shape_prepare(clo_onnx_prep *p)
+{
+    shape_params *sp = p->params;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    int64_t r = p->in[0]->shape.rank, s, e;
+    CLO_TRY(clo_onnx_attr_int(p, "start", 0, &s));
+    CLO_TRY(clo_onnx_attr_int(p, "end", r, &e));
+    if (s < 0) s += r;
+    if (e < 0) e += r;
+    s = s < 0 ? 0 : s > r ? r : s;
+    e = e < 0 ? 0 : e > r ? r : e;
+    sp->start = s;
+    sp->end = e > s ? e : s;
+    clo_shape out = {1, {sp->end - sp->start}};
+    clo_onnx_set_out(p, 0, CLO_ONNX_INT64, &out);
+    p->fold = 1;
+    return CLO_OK;
+}
+
+static clo_err shape_run(const clo_onnx_exec *x)
+{
+    const shape_params *sp = x->params;
+    int64_t *o = x->out[0]->data;
+    for (int64_t i = sp->start; i < sp->end; i++) o[i - sp->start] = x->in[0]->shape.d[i];
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_shape = {
+    "", "Shape", 1, 1, 1, 1, 1, "start,end", sizeof(shape_params), shape_prepare, shape_run};
+
+static clo_err size_prepare(clo_onnx_prep *p)
+{
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    clo_shape out = {0, {0}};
+    clo_onnx_set_out(p, 0, CLO_ONNX_INT64, &out);
+    p->fold = 1;
+    return CLO_OK;
+}
+
+static clo_err size_run(const clo_onnx_exec *x)
+{
+    *(int64_t *)x->out[0]->data = (int64_t)x->in[0]->count;
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_size = {"", "Size", 1, 1, 1, 1, 1, "", 0, size_prepare, size_run};
+
+/* Constant: the value is copied from the model when the node folds. */
+typedef struct {
+    const clo_onnx_tensor *t; /* value */
+    float f;                  /* value_float */
+    int64_t i;                /* value_int */
+    const clo_onnx_attr *list;
+    const clo_onnx_model *m;
+    int kind;
+} const_params;
+
+static clo_err constant_prepare(clo_onnx_prep *p)
+{
+    const_params *cp = p->params;
+    cp->m = p->m;
+    const clo_onnx_attr *a = NULL;
+    static const char *const names[] = {"value", "value_float", "value_floats", "value_int",
+                                        "value_ints"};
+    for (int k = 0; k < 5; k++) {
+        const clo_onnx_attr *b = clo_onnx_attr_get(p, names[k]);
+        if (!b) continue;
+        if (a) return clo_onnx_refuse(p, CLO_E_FORMAT, "more than one value attribute");
+        a = b;
+        cp->kind = k;
+    }
+    if (!a)
+        return clo_onnx_refuse(
+            p, CLO_E_UNSUPPORTED,
+            "no value attribute this engine reads (sparse and string values are not supported)");
+    static const int32_t want[] = {CLO_ONNX_ATTR_TENSOR, CLO_ONNX_ATTR_FLOAT, CLO_ONNX_ATTR_FLOATS,
+                                   CLO_ONNX_ATTR_INT, CLO_ONNX_ATTR_INTS};
+    if (a->type != want[cp->kind])
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "value attribute has the wrong type");
+    cp->list = a;
+    clo_shape s = {0, {0}};
+    switch (cp->kind) {
+    case 0:
+        cp->t = &p->m->tensors[a->tensor];
+        if (!clo_tensor_elem_size(cp->t->dtype))
+            return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "element type %s is not supported",
+                                   clo_tensor_type_name(cp->t->dtype));
+        clo_tensor_shape_of(cp->t, &s);
+        clo_onnx_set_out(p, 0, cp->t->dtype, &s);
+        break;
+    case 1: clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &s); break;
+    case 3: clo_onnx_set_out(p, 0, CLO_ONNX_INT64, &s); break;
+    default:
+        s.rank = 1;
+        s.d[0] = a->n;
+        clo_onnx_set_out(p, 0, cp->kind == 2 ? CLO_ONNX_FLOAT : CLO_ONNX_INT64, &s);
+        break;
+    }
+    return CLO_OK;
+}
+
+static clo_err constant_run(const clo_onnx_exec *x)
+{
+    const const_params *cp = x->params;
+    const clo_onnx_attr *a = cp->list;
+    switch (cp->kind) {
+    case 0: return clo_tensor_decode(cp->t, x->out[0]->data);
+    case 1: *(float *)x->out[0]->data = a->f; break;
+    case 3: *(int64_t *)x->out[0]->data = a->i; break;
+    case 2: memcpy(x->out[0]->data, &cp->m->floats[a->first], a->n * sizeof(float)); break;
+    default: memcpy(x->out[0]->data, &cp->m->ints[a->first], a->n * sizeof(int64_t)); break;
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_constant = {"",
+                                        "Constant",
+                                        1,
+                                        0,
+                                        0,
+                                        1,
+                                        1,
+                                        "value,value_float,value_floats,value_int,value_ints",
+                                        sizeof(const_params),
+                                        constant_prepare,
+                                        constant_run};
+
+typedef struct {
+    const clo_onnx_tensor *value;
+} cos_params;
+
+static clo_err cos_prepare(clo_onnx_prep *p)
+{
+    cos_params *cp = p->params;
+    int64_t dims[CLO_ONNX_MAX_RANK];
+    size_t n;
+    CLO_TRY(clo_onnx_const_ints(p, 0, dims, CLO_ONNX_MAX_RANK, &n));
+    clo_shape s = {(uint32_t)n, {0}};
+    for (size_t i = 0; i < n; i++) {
+        if (dims[i] < 0) return clo_onnx_refuse(p, CLO_E_FORMAT, "negative dim");
+        s.d[i] = dims[i];
+    }
+    int32_t dt = CLO_ONNX_FLOAT;
+    const clo_onnx_attr *a = clo_onnx_attr_get(p, "value");
+    if (a) {
+        if (a->type != CLO_ONNX_ATTR_TENSOR)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "value must be a tensor");
+        cp->value = &p->m->tensors[a->tensor];
+        if (cp->value->count != 1)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "value must hold one element");
+        dt = cp->value->dtype;
+        if (!clo_tensor_elem_size(dt))
+            return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "element type %s is not supported",
+                                   clo_tensor_type_name(dt));
+    }
+    clo_onnx_set_out(p, 0, dt, &s);
+    return CLO_OK;
+}
+
+static clo_err cos_run(const clo_onnx_exec *x)
+{
+    const cos_params *cp = x->params;
+    uint8_t v[8] = {0};
+    size_t es = esize(x->out[0]);
+    if (cp->value) CLO_TRY(clo_tensor_decode(cp->value, v));
+    uint8_t *o = x->out[0]->data;
+    for (uint64_t i = 0; i < x->out[0]->count; i++) memcpy(o + i * es, v, es);
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_constant_of_shape = {
+    "", "ConstantOfShape", 9, 1, 1, 1, 1, "value", sizeof(cos_params), cos_prepare, cos_run};
+
+/* Range: all three inputs must be constants (the output's length depends on them). */
+static clo_err range_prepare(clo_onnx_prep *p)
+{
+    for (size_t k = 0; k < 3; k++) {
+        CLO_TRY(clo_onnx_need(p, k, CLO_T_NUM));
+        if (p->in[k]->dtype != p->in[0]->dtype || p->in[k]->count != 1)
+            return clo_onnx_refuse(p, CLO_E_FORMAT,
+                                   "start, limit and delta must be scalars of one type");
+        if (!p->in[k]->data && !clo_onnx_prep_bind(p, k))
+            return clo_onnx_refuse(p, CLO_E_UNSUPPORTED,
+                                   "input %zu is computed at run time; it must be a constant", k);
+    }
+    double s, l, d;
+    if (p->in[0]->dtype == CLO_ONNX_FLOAT) {
+        s = *(float *)p->in[0]->data;
+        l = *(float *)p->in[1]->data;
+        d = *(float *)p->in[2]->data;
+    } else {
+        s = (double)clo_onnx_int_at(p->in[0], 0);
+        l = (double)clo_onnx_int_at(p->in[1], 0);
+        d = (double)clo_onnx_int_at(p->in[2], 0);
+    }
+    if (d == 0) return clo_onnx_refuse(p, CLO_E_FORMAT, "delta is 0");
+    double n = ceil((l - s) / d);
+    if (!(n >= 0)) n = 0;
+    if (n > (double)CLO_ONNX_MAX_ELEMS) return clo_onnx_refuse(p, CLO_E_LIMIT, "too many elements");
+    if (p->in[0]->dtype != CLO_ONNX_FLOAT && p->in[0]->dtype != CLO_ONNX_INT32 &&
+        p->in[0]->dtype != CLO_ONNX_INT64)
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "Range of %s",
+                               clo_tensor_type_name(p->in[0]->dtype));
+    clo_shape out = {1, {(int64_t)n}};
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    return CLO_OK;
+}
+
+static clo_err range_run(const clo_onnx_exec *x)
+{
+    clo_tensor *o = x->out[0];
+    if (o->dtype == CLO_ONNX_FLOAT) {
+        float s = *(const float *)x->in[0]->data, d = *(const float *)x->in[2]->data;
+        for (uint64_t i = 0; i < o->count; i++) ((float *)o->data)[i] = s + (float)i * d;
+    } else {
+        int64_t s = clo_onnx_int_at(x->in[0], 0), d = clo_onnx_int_at(x->in[2], 0);
+        for (uint64_t i = 0; i < o->count; i++) {
+            int64_t v = s + (int64_t)i * d;
+            if (o->dtype == CLO_ONNX_INT32)
+                ((int32_t *)o->data)[i] = (int32_t)v;
+            else
+                ((int64_t *)o->data)[i] = v;
+        }
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_range = {"", "Range", 11, 3, 3, 1, 1, "", 0, range_prepare, range_run};
+
+/* ======================= Dropout (inference: identity) ======================= */
+static clo_err dropout_prepare(clo_onnx_prep *p)
+{
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    int64_t is_test;
+    CLO_TRY(clo_onnx_attr_int(p, "is_test", 1, &is_test));
+    if (p->opset < 7 && !is_test)
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "training mode (is_test=0)");
+    if (p->nin > 2 && p->in[2]) {
+        CLO_TRY(clo_onnx_need(p, 2, CLO_T_BOOL));
+        if ((!p->in[2]->data && !clo_onnx_prep_bind(p, 2)) || p->in[2]->count != 1)
+            return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "training_mode must be a constant scalar");
+        if (*(const uint8_t *)p->in[2]->data)
+            return clo_onnx_refuse(p, CLO_E_UNSUPPORTED,
+                                   "training mode (random dropout) is not supported");
+    }
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &p->in[0]->shape);
+    clo_onnx_set_out(p, 1, p->opset < 10 ? p->in[0]->dtype : CLO_ONNX_BOOL, &p->in[0]->shape);
+    return CLO_OK;
+}
+
+static clo_err dropout_run(const clo_onnx_exec *x)
+{
+    memcpy(x->out[0]->data, x->in[0]->data, x->in[0]->count * esize(x->in[0]));
+    if (x->nout > 1 && x->out[1]) {
+        if (x->out[1]->dtype == CLO_ONNX_BOOL)
+            memset(x->out[1]->data, 1, x->out[1]->count);
+        else
+            for (uint64_t i = 0; i < x->out[1]->count; i++) ((float *)x->out[1]->data)[i] = 1.0f;
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_dropout = {
+    "", "Dropout", 6, 1, 3, 1, 2, "ratio,is_test,seed", 0, dropout_prepare, dropout_run};
+
+const clo_onnx_op *const clo_onnx_ops_shape[] = {
+    &op_reshape, &op_flatten, &op_squeeze, &op_unsqueeze, &op_transpose,
+    &op_concat,  &op_split,   &op_slice,   &op_gather,    &op_tile,
+    &op_pad,     &op_shape,   &op_size,    &op_constant,  &op_constant_of_shape,
+    &op_range,   &op_dropout, NULL,
+};

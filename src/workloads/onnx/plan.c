@@ -1,0 +1,647 @@
+/* plan.c — building and running execution plans. */
+#include "workloads/onnx/plan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NONE   UINT32_MAX
+#define ALIGN  64
+#define MAX_IO 255 /* inputs or outputs of one node */
+
+typedef struct {
+    const clo_onnx_op *op;
+    void *params;
+    clo_tensor **in, **out; /* views into the plan's pointer pool */
+    uint32_t nin, nout;
+    size_t scratch, scratch_off;
+} step;
+
+struct clo_onnx_plan {
+    const clo_onnx_model *m;
+    clo_tensor *vals;
+    uint8_t *is_const;
+    size_t nvals;
+    step *steps;
+    size_t nsteps;
+    clo_tensor **ptrs; /* every step's input and output pointers */
+    size_t nptrs;
+    uint32_t *feeds, *outputs;
+    size_t nfeeds, noutputs;
+    const void **feed_data; /* while building: the caller's feed values, if given */
+    uint8_t *bound;         /* feeds whose values the plan was built on */
+    void **owned;           /* constants' memory, parameters, packed weights */
+    size_t nowned, cap_owned;
+    uint8_t *arena;
+    size_t arena_size;
+};
+
+/* ---- names to values: open addressing, built once ---- */
+typedef struct {
+    clo_bytes *key;
+    uint32_t *val;
+    size_t cap;
+} namemap;
+
+static uint64_t hash(clo_bytes b)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < b.len; i++) h = (h ^ b.ptr[i]) * 1099511628211ull;
+    return h;
+}
+
+static uint32_t *map_slot(namemap *nm, clo_bytes name)
+{
+    size_t i = (size_t)hash(name) & (nm->cap - 1);
+    while (nm->val[i] != NONE && !clo_bytes_eq(nm->key[i], name)) i = (i + 1) & (nm->cap - 1);
+    nm->key[i] = name;
+    return &nm->val[i];
+}
+
+static void *own(clo_onnx_plan *p, size_t size)
+{
+    if (p->nowned == p->cap_owned) {
+        size_t nc = p->cap_owned ? 2 * p->cap_owned : 64;
+        void **g = realloc(p->owned, nc * sizeof *g);
+        if (!g) return NULL;
+        p->owned = g;
+        p->cap_owned = nc;
+    }
+    void *m = aligned_alloc(ALIGN, (size + ALIGN - 1) / ALIGN * ALIGN + ALIGN);
+    if (!m) return NULL;
+    memset(m, 0, size);
+    p->owned[p->nowned++] = m;
+    return m;
+}
+
+void *clo_onnx_prep_alloc(clo_onnx_prep *pr, size_t size)
+{
+    return own(pr->plan, size);
+}
+
+static size_t bytes_of(const clo_tensor *t);
+
+int clo_onnx_prep_bind(clo_onnx_prep *pr, size_t k)
+{
+    clo_onnx_plan *p = pr->plan;
+    if (k >= pr->nin || !pr->in[k]) return 0;
+    if (pr->in[k]->data) return 1;
+    size_t v = (size_t)(pr->in[k] - p->vals);
+    for (size_t f = 0; f < p->nfeeds; f++) {
+        if (p->feeds[f] != v || !p->feed_data || !p->feed_data[f]) continue;
+        void *copy = own(p, bytes_of(&p->vals[v]));
+        if (!copy) return 0;
+        memcpy(copy, p->feed_data[f], bytes_of(&p->vals[v]));
+        p->vals[v].data = copy;
+        p->is_const[v] = 1;
+        p->bound[f] = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static clo_err fail(char *why, clo_err e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, CLO_ONNX_WHY, fmt, ap);
+    va_end(ap);
+    return e;
+}
+
+static int is_feed(const clo_onnx_model *m, clo_bytes name)
+{
+    for (size_t i = 0; i < m->ninits; i++)
+        if (clo_bytes_eq(m->tensors[m->inits[i]].name, name)) return 0;
+    return 1;
+}
+
+size_t clo_onnx_feeds(const clo_onnx_model *m, const clo_onnx_value **out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->ninputs; i++) {
+        if (!is_feed(m, m->inputs[i].name)) continue;
+        if (n < cap) out[n] = &m->inputs[i];
+        n++;
+    }
+    return n;
+}
+
+static size_t bytes_of(const clo_tensor *t)
+{
+    return (size_t)t->count * clo_tensor_elem_size(t->dtype);
+}
+
+/* ---- the arena: first fit over a free list, in step order ---- */
+typedef struct {
+    size_t off, size;
+} block;
+
+typedef struct {
+    block *free;
+    size_t nfree, top;
+} arena_alloc;
+
+static size_t round_up(size_t n)
+{
+    return (n + ALIGN - 1) / ALIGN * ALIGN;
+}
+
+static size_t arena_take(arena_alloc *a, size_t size)
+{
+    size = round_up(size ? size : 1);
+    for (size_t i = 0; i < a->nfree; i++) {
+        if (a->free[i].size < size) continue;
+        size_t off = a->free[i].off;
+        a->free[i].off += size;
+        a->free[i].size -= size;
+        if (!a->free[i].size)
+            memmove(&a->free[i], &a->free[i + 1], (--a->nfree - i) * sizeof(block));
+        return off;
+    }
+    /* Grow the top, absorbing a free block that ends there. */
+    if (a->nfree && a->free[a->nfree - 1].off + a->free[a->nfree - 1].size == a->top) {
+        size_t off = a->free[--a->nfree].off;
+        a->top = off + size;
+        return off;
+    }
+    size_t off = a->top;
+    a->top += size;
+    return off;
+}
+
+static void arena_give(arena_alloc *a, size_t off, size_t size)
+{
+    size = round_up(size ? size : 1);
+    size_t i = 0;
+    while (i < a->nfree && a->free[i].off < off) i++;
+    memmove(&a->free[i + 1], &a->free[i], (a->nfree - i) * sizeof(block));
+    a->free[i] = (block){off, size};
+    a->nfree++;
+    if (i + 1 < a->nfree && a->free[i].off + a->free[i].size == a->free[i + 1].off) {
+        a->free[i].size += a->free[i + 1].size;
+        memmove(&a->free[i + 1], &a->free[i + 2], (a->nfree - i - 2) * sizeof(block));
+        a->nfree--;
+    }
+    if (i > 0 && a->free[i - 1].off + a->free[i - 1].size == a->free[i].off) {
+        a->free[i - 1].size += a->free[i].size;
+        memmove(&a->free[i], &a->free[i + 1], (a->nfree - i - 1) * sizeof(block));
+        a->nfree--;
+    }
+}
+
+/* Place every non-constant value and every step's scratch. */
+static clo_err place(clo_onnx_plan *p, size_t *offs)
+{
+    size_t nv = p->nvals, ns = p->nsteps;
+    size_t *last = calloc(nv ? nv : 1, sizeof *last);
+    arena_alloc a = {calloc(nv + ns + 2, sizeof(block)), 0, 0};
+    clo_err err = CLO_OK;
+    CLO_FAIL_IF(!last || !a.free, CLO_E_NOMEM, "onnx: plan");
+    /* last[v]: the last step that reads v (ns for graph outputs, never freed). */
+    for (size_t v = 0; v < nv; v++) last[v] = 0;
+    for (size_t s = 0; s < ns; s++)
+        for (uint32_t k = 0; k < p->steps[s].nin; k++)
+            if (p->steps[s].in[k]) last[p->steps[s].in[k] - p->vals] = s;
+    for (size_t o = 0; o < p->noutputs; o++) last[p->outputs[o]] = ns;
+    for (size_t f = 0; f < p->nfeeds; f++)
+        if (!p->bound[f]) offs[p->feeds[f]] = arena_take(&a, bytes_of(&p->vals[p->feeds[f]]));
+    for (size_t s = 0; s < ns; s++) {
+        step *st = &p->steps[s];
+        for (uint32_t k = 0; k < st->nout; k++) {
+            if (!st->out[k]) continue;
+            size_t v = (size_t)(st->out[k] - p->vals);
+            offs[v] = arena_take(&a, bytes_of(st->out[k]));
+            if (last[v] < s) last[v] = s; /* written but never read */
+        }
+        if (st->scratch) {
+            st->scratch_off = arena_take(&a, st->scratch);
+            arena_give(&a, st->scratch_off, st->scratch);
+        }
+        /* Free what this step read for the last time, and its unread outputs. */
+        for (uint32_t k = 0; k < st->nin; k++) {
+            if (!st->in[k]) continue;
+            size_t v = (size_t)(st->in[k] - p->vals);
+            if (p->is_const[v] || last[v] != s) continue;
+            int dup = 0; /* the same value read twice by this step */
+            for (uint32_t j = 0; j < k; j++) dup |= st->in[j] == st->in[k];
+            if (!dup) arena_give(&a, offs[v], bytes_of(&p->vals[v]));
+        }
+        for (uint32_t k = 0; k < st->nout; k++) {
+            if (!st->out[k]) continue;
+            size_t v = (size_t)(st->out[k] - p->vals);
+            if (last[v] == s) {
+                int read = 0;
+                for (uint32_t j = 0; j < st->nin; j++) read |= st->in[j] == st->out[k];
+                if (!read) arena_give(&a, offs[v], bytes_of(&p->vals[v]));
+            }
+        }
+    }
+    p->arena_size = a.top;
+out:
+    free(last);
+    free(a.free);
+    return err;
+}
+
+/* A node's name for messages: its name, else its first output's. */
+static void node_label(const clo_onnx_model *m, const clo_onnx_node *n, char *out, size_t cap)
+{
+    char name[64], op[40];
+    clo_bytes nb = n->name;
+    if (!nb.len && n->out_n) nb = m->names[n->out_first];
+    clo_bytes_printable(name, sizeof name, nb);
+    clo_bytes_printable(op, sizeof op, n->op_type);
+    snprintf(out, cap, "node '%s' (%s)", name, op);
+}
+
+static int64_t opset_for(const clo_onnx_model *m, clo_bytes domain)
+{
+    if (!domain.len || clo_bytes_eq(domain, clo_bytes_str("ai.onnx"))) return clo_onnx_opset(m, "");
+    for (size_t i = 0; i < m->nopsets; i++)
+        if (clo_bytes_eq(m->opsets[i].domain, domain)) return m->opsets[i].version;
+    return 0;
+}
+
+/* Attribute names the operator does not read are refused, not ignored. */
+static int attr_known(const char *list, clo_bytes name)
+{
+    const char *s = list;
+    while (s && *s) {
+        const char *e = strchr(s, ',');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if (n == name.len && !memcmp(s, name.ptr, n)) return 1;
+        s = e ? e + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Compute a node now (all inputs constant, or outputs that only depend on
+ * shapes) and keep its outputs as constants. */
+static clo_err fold(clo_onnx_plan *p, const step *st, clo_onnx_exec *x)
+{
+    for (uint32_t k = 0; k < st->nout; k++) {
+        if (!st->out[k]) continue;
+        st->out[k]->data = own(p, bytes_of(st->out[k]));
+        CLO_ENSURE(st->out[k]->data, CLO_E_NOMEM, "onnx: plan");
+        p->is_const[st->out[k] - p->vals] = 1;
+    }
+    void *scratch = NULL;
+    if (st->scratch) {
+        scratch = aligned_alloc(ALIGN, round_up(st->scratch));
+        CLO_ENSURE(scratch, CLO_E_NOMEM, "onnx: plan");
+    }
+    x->scratch = scratch;
+    clo_err err = st->op->run(x);
+    free(scratch);
+    return err;
+}
+
+static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, char *why)
+{
+    const clo_onnx_model *m = p->m;
+    size_t maxvals = m->ninits + m->ninputs, maxptrs = 0;
+    for (size_t i = 0; i < m->nnodes; i++) {
+        maxvals += m->nodes[i].out_n;
+        maxptrs += m->nodes[i].in_n + m->nodes[i].out_n;
+    }
+    namemap nm = {0};
+    nm.cap = 16;
+    while (nm.cap < 2 * maxvals + 2) nm.cap *= 2;
+    nm.key = calloc(nm.cap, sizeof *nm.key);
+    nm.val = malloc(nm.cap * sizeof *nm.val);
+    p->vals = calloc(maxvals + 1, sizeof *p->vals);
+    p->is_const = calloc(maxvals + 1, 1);
+    p->steps = calloc(m->nnodes + 1, sizeof *p->steps);
+    p->ptrs = calloc(maxptrs + 1, sizeof *p->ptrs);
+    p->feeds = calloc(m->ninputs + 1, sizeof *p->feeds);
+    p->outputs = calloc(m->noutputs + 1, sizeof *p->outputs);
+    p->feed_data = calloc(m->ninputs + 1, sizeof *p->feed_data);
+    p->bound = calloc(m->ninputs + 1, 1);
+    size_t *offs = calloc(maxvals + 1, sizeof *offs);
+    clo_err err = CLO_OK;
+    char label[120] = "graph";
+    if (!nm.key || !nm.val || !p->vals || !p->is_const || !p->steps || !p->ptrs || !p->feeds ||
+        !p->outputs || !p->feed_data || !p->bound || !offs) {
+        err = fail(why, CLO_ERR(CLO_E_NOMEM, "onnx: plan"), "out of memory");
+        goto out;
+    }
+    memset(nm.val, 0xff, nm.cap * sizeof *nm.val);
+
+    /* Initializers: constants, decoded once. */
+    for (size_t i = 0; i < m->ninits; i++) {
+        const clo_onnx_tensor *t = &m->tensors[m->inits[i]];
+        char name[64];
+        clo_bytes_printable(name, sizeof name, t->name);
+        uint32_t *slot = map_slot(&nm, t->name);
+        if (*slot != NONE) {
+            err = fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: value defined twice"),
+                       "initializer '%s' is defined twice", name);
+            goto out;
+        }
+        if (!clo_tensor_elem_size(t->dtype)) {
+            err = fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: element type"),
+                       "initializer '%s': element type %s is not supported", name,
+                       clo_tensor_type_name(t->dtype));
+            goto out;
+        }
+        clo_tensor *v = &p->vals[p->nvals];
+        v->dtype = t->dtype;
+        clo_tensor_shape_of(t, &v->shape);
+        v->count = t->count;
+        v->data = own(p, bytes_of(v));
+        CLO_FAIL_IF(!v->data, CLO_E_NOMEM, "onnx: plan");
+        err = clo_tensor_decode(t, v->data);
+        if (err.code) {
+            fail(why, err, "initializer '%s': %s", name, err.what);
+            goto out;
+        }
+        p->is_const[p->nvals] = 1;
+        *slot = (uint32_t)p->nvals++;
+    }
+
+    /* Feeds: their types and shapes as given, checked against the declared ones. */
+    for (size_t i = 0; i < m->ninputs; i++) {
+        const clo_onnx_value *in = &m->inputs[i];
+        if (!is_feed(m, in->name)) continue;
+        char name[64];
+        clo_bytes_printable(name, sizeof name, in->name);
+        if (p->nfeeds >= nfeeds) {
+            err = fail(why, CLO_ERR(CLO_E_ARG, "onnx: feeds"), "input '%s' is not given", name);
+            goto out;
+        }
+        const clo_tensor *f = &feeds[p->nfeeds];
+        if (!clo_tensor_elem_size(in->elem_type)) {
+            err = fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: element type"),
+                       "input '%s': element type %s is not supported", name,
+                       clo_tensor_type_name(in->elem_type));
+            goto out;
+        }
+        int fits = f->dtype == in->elem_type;
+        if (in->has_shape) {
+            fits &= f->shape.rank == in->rank;
+            for (uint32_t d = 0; fits && d < in->rank; d++)
+                fits &= in->dims[d] < 0 || in->dims[d] == f->shape.d[d];
+        }
+        if (!fits) {
+            err = fail(why, CLO_ERR(CLO_E_ARG, "onnx: feed does not fit the input"),
+                       "input '%s': the tensor given is not of the declared type and shape", name);
+            goto out;
+        }
+        uint32_t *slot = map_slot(&nm, in->name);
+        if (*slot != NONE) {
+            err = fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: value defined twice"),
+                       "input '%s' is listed twice", name);
+            goto out;
+        }
+        clo_tensor *v = &p->vals[p->nvals];
+        v->dtype = f->dtype;
+        v->shape = f->shape;
+        err = clo_shape_count(&v->shape, &v->count);
+        if (err.code) {
+            fail(why, err, "input '%s': %s", name, err.what);
+            goto out;
+        }
+        p->feed_data[p->nfeeds] = f->data;
+        p->feeds[p->nfeeds++] = (uint32_t)p->nvals;
+        *slot = (uint32_t)p->nvals++;
+    }
+    if (p->nfeeds != nfeeds) {
+        err = fail(why, CLO_ERR(CLO_E_ARG, "onnx: feeds"), "%zu inputs given, the graph has %zu",
+                   nfeeds, p->nfeeds);
+        goto out;
+    }
+
+    /* Nodes, in order: ONNX graphs are topologically sorted, so a value read
+     * before it is defined is a cycle or a missing value. */
+    for (size_t i = 0; i < m->nnodes; i++) {
+        const clo_onnx_node *n = &m->nodes[i];
+        node_label(m, n, label, sizeof label);
+        const clo_onnx_op *op = clo_onnx_op_find(n->domain, n->op_type);
+        int64_t opset = opset_for(m, n->domain);
+        if (!op) {
+            char dom[40];
+            clo_bytes_printable(dom, sizeof dom, n->domain);
+            err = fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: operator not supported"),
+                       "%s: operator %s%s is not supported", label, dom, dom[0] ? "." : "");
+            goto out;
+        }
+        if (opset < op->since) {
+            err = fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: opset not supported"),
+                       "%s: opset %lld is older than the oldest implemented (%d)", label,
+                       (long long)opset, op->since);
+            goto out;
+        }
+        uint32_t nin = n->in_n, nout = n->out_n;
+        while (nin && !m->names[n->in_first + nin - 1].len) nin--; /* trailing omitted */
+        if (nin < op->min_in || nin > op->max_in || nout < op->min_out || nout > op->max_out ||
+            nin > MAX_IO || nout > MAX_IO) {
+            err = fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: input or output count"),
+                       "%s: %u inputs and %u outputs; the operator takes %u..%u and %u..%u", label,
+                       nin, nout, op->min_in, op->max_in, op->min_out, op->max_out);
+            goto out;
+        }
+        for (uint32_t k = 0; k < n->attr_n; k++) {
+            clo_bytes an = m->attrs[n->attr_first + k].name;
+            if (!attr_known(op->attrs, an)) {
+                char aname[48];
+                clo_bytes_printable(aname, sizeof aname, an);
+                err = fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: attribute not supported"),
+                           "%s: attribute '%s' is not supported", label, aname);
+                goto out;
+            }
+        }
+        step *st = &p->steps[p->nsteps];
+        st->op = op;
+        st->nin = nin;
+        st->nout = nout;
+        st->in = &p->ptrs[p->nptrs];
+        p->nptrs += nin;
+        st->out = &p->ptrs[p->nptrs];
+        p->nptrs += nout;
+        int all_const = 1;
+        for (uint32_t k = 0; k < nin; k++) {
+            clo_bytes nmk = m->names[n->in_first + k];
+            st->in[k] = NULL;
+            if (!nmk.len) continue;
+            uint32_t *slot = map_slot(&nm, nmk);
+            if (*slot == NONE) {
+                char vname[64];
+                clo_bytes_printable(vname, sizeof vname, nmk);
+                err = fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: undefined value"),
+                           "%s: input '%s' is not defined before it is used (a cycle, or a "
+                           "value no node makes)",
+                           label, vname);
+                goto out;
+            }
+            st->in[k] = &p->vals[*slot];
+            all_const &= p->is_const[*slot];
+        }
+        for (uint32_t k = 0; k < nout; k++) {
+            clo_bytes nmk = m->names[n->out_first + k];
+            st->out[k] = NULL;
+            if (!nmk.len) continue;
+            uint32_t *slot = map_slot(&nm, nmk);
+            if (*slot != NONE) {
+                char vname[64];
+                clo_bytes_printable(vname, sizeof vname, nmk);
+                err = fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: value defined twice"),
+                           "%s: output '%s' is already defined", label, vname);
+                goto out;
+            }
+            st->out[k] = &p->vals[p->nvals];
+            *slot = (uint32_t)p->nvals++;
+        }
+        if (op->params_size) {
+            st->params = own(p, op->params_size);
+            CLO_FAIL_IF(!st->params, CLO_E_NOMEM, "onnx: plan");
+        }
+        char reason[CLO_ONNX_WHY] = "";
+        clo_onnx_prep pr = {m, n, opset, nin, nout, st->in, st->out, st->params, 0, 0, reason, p};
+        err = op->prepare(&pr);
+        if (err.code) {
+            fail(why, err, "%s: %s", label, reason[0] ? reason : err.what);
+            goto out;
+        }
+        for (uint32_t k = 0; k < nout; k++) {
+            if (!st->out[k]) continue;
+            err = clo_shape_count(&st->out[k]->shape, &st->out[k]->count);
+            if (err.code || !clo_tensor_elem_size(st->out[k]->dtype)) {
+                if (!err.code) err = CLO_ERR(CLO_E_UNSUPPORTED, "onnx: element type");
+                fail(why, err, "%s: output %u: %s", label, k, err.what);
+                goto out;
+            }
+        }
+        st->scratch = pr.scratch;
+        all_const = 1; /* again: prepare may have bound feeds */
+        for (uint32_t k = 0; k < nin; k++)
+            if (st->in[k]) all_const &= p->is_const[st->in[k] - p->vals];
+        if (all_const || pr.fold) {
+            clo_onnx_exec x = {st->params, (const clo_tensor *const *)st->in, nin, st->out, nout,
+                               NULL};
+            err = fold(p, st, &x);
+            if (err.code) {
+                fail(why, err, "%s: %s", label, err.what);
+                goto out;
+            }
+            p->nptrs -= nin + nout; /* the step's pointers are not needed */
+            continue;
+        }
+        p->nsteps++;
+    }
+    snprintf(label, sizeof label, "graph");
+
+    for (size_t i = 0; i < m->noutputs; i++) {
+        char name[64];
+        clo_bytes_printable(name, sizeof name, m->outputs[i].name);
+        uint32_t *slot = map_slot(&nm, m->outputs[i].name);
+        if (*slot == NONE) {
+            err = fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: undefined value"),
+                       "output '%s' is not computed by the graph", name);
+            goto out;
+        }
+        int32_t et = m->outputs[i].elem_type;
+        if (et && et != p->vals[*slot].dtype) {
+            err = fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: output type"),
+                       "output '%s' is declared %s but computed as %s", name,
+                       clo_tensor_type_name(et), clo_tensor_type_name(p->vals[*slot].dtype));
+            goto out;
+        }
+        p->outputs[p->noutputs++] = *slot;
+    }
+
+    CLO_CHECK(place(p, offs));
+    if (p->arena_size) {
+        p->arena = aligned_alloc(ALIGN, p->arena_size);
+        CLO_FAIL_IF(!p->arena, CLO_E_NOMEM, "onnx: arena");
+        memset(p->arena, 0, p->arena_size);
+    }
+    for (size_t v = 0; v < p->nvals; v++)
+        if (!p->is_const[v]) p->vals[v].data = p->arena + offs[v];
+out:
+    free(p->feed_data); /* the caller's memory is not kept */
+    p->feed_data = NULL;
+    if (err.code && !why[0]) fail(why, err, "%s: %s", label, err.what ? err.what : "failed");
+    free(nm.key);
+    free(nm.val);
+    free(offs);
+    return err;
+}
+
+clo_err clo_onnx_plan_new(const clo_onnx_model *m, const clo_tensor *feeds, size_t nfeeds,
+                          clo_onnx_plan **out, char why[CLO_ONNX_WHY])
+{
+    *out = NULL;
+    why[0] = 0;
+    clo_onnx_plan *p = calloc(1, sizeof *p);
+    if (!p) return fail(why, CLO_ERR(CLO_E_NOMEM, "onnx: plan"), "out of memory");
+    p->m = m;
+    clo_err err = build(p, feeds, nfeeds, why);
+    if (err.code) {
+        clo_onnx_plan_free(p);
+        return err;
+    }
+    *out = p;
+    return CLO_OK;
+}
+
+clo_err clo_onnx_plan_run(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds)
+{
+    CLO_ENSURE(nfeeds == p->nfeeds, CLO_E_ARG, "onnx: feeds");
+    for (size_t f = 0; f < nfeeds; f++) {
+        clo_tensor *v = &p->vals[p->feeds[f]];
+        CLO_ENSURE(feeds[f].dtype == v->dtype && clo_shape_equal(&feeds[f].shape, &v->shape),
+                   CLO_E_ARG, "onnx: feed is not of the planned type and shape");
+        if (p->bound[f])
+            CLO_ENSURE(!v->count || !memcmp(v->data, feeds[f].data, bytes_of(v)), CLO_E_ARG,
+                       "onnx: a feed that decides shapes differs from the planned value");
+        else if (v->count)
+            memcpy(v->data, feeds[f].data, bytes_of(v));
+    }
+    for (size_t s = 0; s < p->nsteps; s++) {
+        const step *st = &p->steps[s];
+        clo_onnx_exec x = {st->params, (const clo_tensor *const *)st->in,
+                           st->nin,    st->out,
+                           st->nout,   st->scratch ? p->arena + st->scratch_off : NULL};
+        CLO_TRY(st->op->run(&x));
+    }
+    return CLO_OK;
+}
+
+size_t clo_onnx_plan_noutputs(const clo_onnx_plan *p)
+{
+    return p->noutputs;
+}
+
+const clo_tensor *clo_onnx_plan_output(const clo_onnx_plan *p, size_t i)
+{
+    return i < p->noutputs ? &p->vals[p->outputs[i]] : NULL;
+}
+
+size_t clo_onnx_plan_arena_size(const clo_onnx_plan *p)
+{
+    return p->arena_size;
+}
+
+size_t clo_onnx_plan_steps(const clo_onnx_plan *p)
+{
+    return p->nsteps;
+}
+
+void clo_onnx_plan_free(clo_onnx_plan *p)
+{
+    if (!p) return;
+    for (size_t i = 0; i < p->nowned; i++) free(p->owned[i]);
+    free(p->owned);
+    free(p->arena);
+    free(p->vals);
+    free(p->is_const);
+    free(p->steps);
+    free(p->ptrs);
+    free(p->feeds);
+    free(p->outputs);
+    free(p->feed_data);
+    free(p->bound);
+    free(p);
+}

@@ -1,0 +1,172 @@
+/* onnx_conformance_test.c — the ONNX backend test suite (Debian
+ * libonnx-testdata): every node, pytorch-converted, pytorch-operator and
+ * simple model is planned and run on each of its data sets, and compared
+ * with the expected outputs (rtol 1e-3, atol 1e-7 for floats; exact for
+ * integers and bool). A model the engine does not support must be refused as
+ * unsupported, naming why; every other model must pass. Prints the table of
+ * tests per operator that docs/onnx.md records. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "host/onnx_suite.h"
+#include "workloads/onnx/model.h"
+#include "workloads/onnx/op.h"
+
+#define MAX_OPS 256
+
+typedef struct {
+    char name[48];
+    unsigned run, passed, refused;
+} op_row;
+
+typedef struct {
+    op_row ops[MAX_OPS];
+    size_t nops;
+    unsigned tests, passed, unsupported, failed;
+    /* per test */
+    int any_fail, any_unsupported, all_pass;
+    char first_error[300];
+} tally;
+
+static const char *suite(void)
+{
+    const char *root = getenv("CLO_ONNX_TESTDATA");
+    return root ? root : "/usr/share/libonnx-testdata/data";
+}
+
+static op_row *row(tally *t, const char *name)
+{
+    for (size_t i = 0; i < t->nops; i++)
+        if (!strcmp(t->ops[i].name, name)) return &t->ops[i];
+    assert_true(t->nops < MAX_OPS);
+    op_row *r = &t->ops[t->nops++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->name, sizeof r->name, "%s", name);
+    return r;
+}
+
+static void on_case(void *ud, const clo_onnx_case *c)
+{
+    tally *t = ud;
+    if (c->passed) return;
+    if (c->code == CLO_E_UNSUPPORTED)
+        t->any_unsupported = 1;
+    else
+        t->any_fail = 1;
+    if (!t->first_error[0])
+        snprintf(t->first_error, sizeof t->first_error, "set %d: %s", c->data_set, c->error);
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+    return strcmp(((const op_row *)a)->name, ((const op_row *)b)->name);
+}
+
+static void run_kind(tally *t, const char *kind, int verbose)
+{
+    char dir[1024], path[2048];
+    snprintf(dir, sizeof dir, "%s/%s", suite(), kind);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    struct dirent *e;
+    clo_buf b;
+    clo_buf_init(&b, (size_t)1 << 30);
+    char **names = NULL;
+    size_t nn = 0;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        names = realloc(names, (nn + 1) * sizeof *names);
+        names[nn++] = strdup(e->d_name);
+    }
+    closedir(d);
+    for (size_t i = 0; i < nn; i++) {
+        snprintf(path, sizeof path, "%s/%s/model.onnx", dir, names[i]);
+        if (clo_onnx_read_file(path, (size_t)1 << 30, &b).code) {
+            free(names[i]);
+            continue; /* real/: download stubs, no model */
+        }
+        clo_onnx_model m;
+        const char *ops[64];
+        size_t nops = 0;
+        char opnames[64][48];
+        if (!clo_onnx_load(clo_buf_view(&b), &m).code) {
+            for (size_t k = 0; k < m.nnodes && nops < 64; k++) {
+                char nm[48];
+                clo_bytes_printable(nm, sizeof nm, m.nodes[k].op_type);
+                size_t j = 0;
+                while (j < nops && strcmp(ops[j], nm)) j++;
+                if (j == nops) {
+                    snprintf(opnames[nops], sizeof opnames[0], "%s", nm);
+                    ops[nops] = opnames[nops];
+                    nops++;
+                }
+            }
+            clo_onnx_free(&m);
+        }
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        t->any_fail = t->any_unsupported = 0;
+        t->first_error[0] = 0;
+        clo_onnx_suite_dir(path, 1e-3, 1e-7, on_case, t);
+        t->tests++;
+        int ok = !t->any_fail && !t->any_unsupported;
+        if (ok)
+            t->passed++;
+        else if (t->any_unsupported && !t->any_fail)
+            t->unsupported++;
+        else {
+            t->failed++;
+            print_message("FAILED %s/%s: %s\n", kind, names[i], t->first_error);
+        }
+        if (verbose && t->any_unsupported && !t->any_fail)
+            print_message("unsupported %s/%s: %s\n", kind, names[i], t->first_error);
+        for (size_t k = 0; k < nops; k++) {
+            op_row *r = row(t, ops[k]);
+            if (t->any_unsupported && !t->any_fail)
+                r->refused++;
+            else {
+                r->run++;
+                r->passed += ok;
+            }
+        }
+        free(names[i]);
+    }
+    free(names);
+    clo_buf_free(&b);
+}
+
+static void test_suite(void **state)
+{
+    (void)state;
+    static tally t;
+    int verbose = getenv("CLO_ONNX_VERBOSE") != NULL;
+    memset(&t, 0, sizeof t);
+    run_kind(&t, "node", verbose);
+    run_kind(&t, "pytorch-converted", verbose);
+    run_kind(&t, "pytorch-operator", verbose);
+    run_kind(&t, "simple", verbose);
+    qsort(t.ops, t.nops, sizeof t.ops[0], cmp_rows);
+    print_message(
+        "| operator | tests run | passed | not run (model refused) |\n|---|---|---|---|\n");
+    for (size_t i = 0; i < t.nops; i++)
+        print_message("| %s | %u | %u | %u |\n", t.ops[i].name, t.ops[i].run, t.ops[i].passed,
+                      t.ops[i].refused);
+    print_message("models: %u, passed %u, refused as unsupported %u, failed %u\n", t.tests,
+                  t.passed, t.unsupported, t.failed);
+    assert_int_equal(t.failed, 0);
+    assert_true(t.passed > 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_suite),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
