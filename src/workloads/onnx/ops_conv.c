@@ -6,7 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "workloads/onnx/conv.h"
+#include "workloads/onnx/linalg.h"
 #include "workloads/onnx/gemm.h"
 #include "workloads/onnx/op.h"
 
@@ -90,41 +90,45 @@ typedef struct {
     int direct; /* 1x1, unit strides, no pads: the input is its own column matrix */
 } conv_params;
 
-void clo_conv_im2col(const clo_conv_geom *g, const float *x, uint64_t channels, float *col)
-{
-    uint64_t ovol = (uint64_t)(g->out[0] * g->out[1] * g->out[2]);
-    for (uint64_t c = 0; c < channels; c++) {
-        const float *xc = x + c * (uint64_t)(g->in[0] * g->in[1] * g->in[2]);
-        for (int64_t kd = 0; kd < g->k[0]; kd++)
-            for (int64_t kh = 0; kh < g->k[1]; kh++)
-                for (int64_t kw = 0; kw < g->k[2]; kw++) {
-                    float *o = col;
-                    col += ovol;
-                    for (int64_t od = 0; od < g->out[0]; od++) {
-                        int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0];
-                        for (int64_t oh = 0; oh < g->out[1]; oh++) {
-                            int64_t ih = oh * g->s[1] - g->pb[1] + kh * g->d[1];
-                            if (id < 0 || id >= g->in[0] || ih < 0 || ih >= g->in[1]) {
-                                memset(o, 0, (size_t)g->out[2] * sizeof(float));
-                                o += g->out[2];
-                                continue;
-                            }
-                            const float *row = xc + (id * g->in[1] + ih) * g->in[2];
-                            int64_t iw0 = -g->pb[2] + kw * g->d[2];
-                            if (g->s[2] == 1 && iw0 >= 0 && iw0 + g->out[2] <= g->in[2]) {
-                                memcpy(o, row + iw0, (size_t)g->out[2] * sizeof(float));
-                                o += g->out[2];
-                                continue;
-                            }
-                            for (int64_t ow = 0; ow < g->out[2]; ow++) {
-                                int64_t iw = iw0 + ow * g->s[2];
-                                *o++ = (iw >= 0 && iw < g->in[2]) ? row[iw] : 0.0f;
-                            }
-                        }
-                    }
-                }
+#define IM2COL(NAME, T)                                                                            \
+    void NAME(const clo_conv_geom *g, const T *x, uint64_t channels, T *col)                       \
+    {                                                                                              \
+        uint64_t ovol = (uint64_t)(g->out[0] * g->out[1] * g->out[2]);                             \
+        for (uint64_t c = 0; c < channels; c++) {                                                  \
+            const T *xc = x + c * (uint64_t)(g->in[0] * g->in[1] * g->in[2]);                      \
+            for (int64_t kd = 0; kd < g->k[0]; kd++)                                               \
+                for (int64_t kh = 0; kh < g->k[1]; kh++)                                           \
+                    for (int64_t kw = 0; kw < g->k[2]; kw++) {                                     \
+                        T *o = col;                                                                \
+                        col += ovol;                                                               \
+                        for (int64_t od = 0; od < g->out[0]; od++) {                               \
+                            int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0];                   \
+                            for (int64_t oh = 0; oh < g->out[1]; oh++) {                           \
+                                int64_t ih = oh * g->s[1] - g->pb[1] + kh * g->d[1];               \
+                                if (id < 0 || id >= g->in[0] || ih < 0 || ih >= g->in[1]) {        \
+                                    memset(o, 0, (size_t)g->out[2] * sizeof(T));                   \
+                                    o += g->out[2];                                                \
+                                    continue;                                                      \
+                                }                                                                  \
+                                const T *row = xc + (id * g->in[1] + ih) * g->in[2];               \
+                                int64_t iw0 = -g->pb[2] + kw * g->d[2];                            \
+                                if (g->s[2] == 1 && iw0 >= 0 && iw0 + g->out[2] <= g->in[2]) {     \
+                                    memcpy(o, row + iw0, (size_t)g->out[2] * sizeof(T));           \
+                                    o += g->out[2];                                                \
+                                    continue;                                                      \
+                                }                                                                  \
+                                for (int64_t ow = 0; ow < g->out[2]; ow++) {                       \
+                                    int64_t iw = iw0 + ow * g->s[2];                               \
+                                    *o++ = (iw >= 0 && iw < g->in[2]) ? row[iw] : (T)0;            \
+                                }                                                                  \
+                            }                                                                      \
+                        }                                                                          \
+                    }                                                                              \
+        }                                                                                          \
     }
-}
+
+IM2COL(clo_conv_im2col, float)
+IM2COL(clo_conv_im2col_i16, int16_t)
 
 static clo_err conv_prepare(clo_onnx_prep *p)
 {

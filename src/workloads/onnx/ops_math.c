@@ -8,6 +8,7 @@
 
 #include "workloads/onnx/bcast.h"
 #include "workloads/onnx/gemm.h"
+#include "workloads/onnx/linalg.h"
 #include "workloads/onnx/op.h"
 
 static uint64_t prod(const clo_shape *s, uint32_t from, uint32_t to)
@@ -109,48 +110,83 @@ static const clo_onnx_op op_gemm = {
     gemm_prepare, gemm_run};
 
 /* ======================= MatMul ======================= */
-typedef struct {
-    size_t M, N, K;
-    clo_shape abatch, bbatch, obatch; /* batch dims broadcast */
-    const float *packed_b;
-    int fold_m; /* B is a matrix: A's batch dims join M */
-} matmul_params;
-
-static clo_err matmul_prepare(clo_onnx_prep *p)
+clo_err clo_matmul_dims_read(clo_onnx_prep *p, clo_matmul_dims *d, clo_shape *out)
 {
-    matmul_params *mp = p->params;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
-    CLO_TRY(clo_onnx_need(p, 1, CLO_T_FLOAT));
     clo_shape a = p->in[0]->shape, b = p->in[1]->shape;
     if (!a.rank || !b.rank) return clo_onnx_refuse(p, CLO_E_FORMAT, "scalar operand");
     int a1 = a.rank == 1, b1 = b.rank == 1;
     if (a1) a = (clo_shape){2, {1, a.d[0]}};
     if (b1) b = (clo_shape){2, {b.d[0], 1}};
-    mp->M = (size_t)a.d[a.rank - 2];
-    mp->K = (size_t)a.d[a.rank - 1];
-    mp->N = (size_t)b.d[b.rank - 1];
-    if ((size_t)b.d[b.rank - 2] != mp->K)
-        return clo_onnx_refuse(p, CLO_E_FORMAT, "inner dims differ (%zu, %lld)", mp->K,
+    d->M = (size_t)a.d[a.rank - 2];
+    d->K = (size_t)a.d[a.rank - 1];
+    d->N = (size_t)b.d[b.rank - 1];
+    if ((size_t)b.d[b.rank - 2] != d->K)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "inner dims differ (%zu, %lld)", d->K,
                                (long long)b.d[b.rank - 2]);
-    mp->abatch = (clo_shape){a.rank - 2, {0}};
-    mp->bbatch = (clo_shape){b.rank - 2, {0}};
-    memcpy(mp->abatch.d, a.d, (a.rank - 2) * sizeof a.d[0]);
-    memcpy(mp->bbatch.d, b.d, (b.rank - 2) * sizeof b.d[0]);
-    clo_shape both[2] = {mp->abatch, mp->bbatch};
-    if (clo_shape_broadcast(both, 2, &mp->obatch).code)
+    d->abatch = (clo_shape){a.rank - 2, {0}};
+    d->bbatch = (clo_shape){b.rank - 2, {0}};
+    memcpy(d->abatch.d, a.d, (a.rank - 2) * sizeof a.d[0]);
+    memcpy(d->bbatch.d, b.d, (b.rank - 2) * sizeof b.d[0]);
+    clo_shape both[2] = {d->abatch, d->bbatch};
+    if (clo_shape_broadcast(both, 2, &d->obatch).code)
         return clo_onnx_refuse(p, CLO_E_FORMAT, "batch dims do not broadcast");
-    clo_shape out = mp->obatch;
-    if (!a1) out.d[out.rank++] = (int64_t)mp->M;
-    if (!b1) out.d[out.rank++] = (int64_t)mp->N;
-    mp->fold_m = b.rank == 2;
-    size_t m_eff = mp->fold_m ? mp->M * (size_t)prod(&mp->abatch, 0, mp->abatch.rank) : mp->M;
-    if (mp->fold_m && p->in[1]->data) {
-        float *pk = clo_onnx_prep_alloc(p, clo_gemm_packed_size(mp->N, mp->K) * sizeof(float));
+    *out = d->obatch;
+    if (!a1) out->d[out->rank++] = (int64_t)d->M;
+    if (!b1) out->d[out->rank++] = (int64_t)d->N;
+    d->fold_m = b.rank == 2;
+    d->m_eff = d->fold_m ? d->M * (size_t)prod(&d->abatch, 0, d->abatch.rank) : d->M;
+    return CLO_OK;
+}
+
+void clo_matmul_batches(const clo_matmul_dims *d, size_t *a_off, size_t *b_off)
+{
+    clo_bcast it;
+    const clo_shape *bs[2] = {&d->abatch, &d->bbatch};
+    clo_bcast_init(&it, &d->obatch, bs, 2);
+    size_t k = 0;
+    for (uint64_t r = 0; r < it.rows; r++) {
+        for (int64_t i = 0; i < it.inner; i++, k++) {
+            a_off[k] = (size_t)(it.off[0] + i * it.is[0]);
+            b_off[k] = (size_t)(it.off[1] + i * it.is[1]);
+        }
+        clo_bcast_next(&it);
+    }
+}
+
+typedef struct {
+    clo_matmul_dims d;
+    const float *packed_b;
+    size_t *a_off, *b_off; /* per output batch matrix */
+} matmul_params;
+
+/* Batch offsets, worked out once (plan memory). */
+static clo_err batch_offsets(clo_onnx_prep *p, const clo_matmul_dims *d, size_t **a_off,
+                             size_t **b_off)
+{
+    uint64_t nb = prod(&d->obatch, 0, d->obatch.rank);
+    *a_off = clo_onnx_prep_alloc(p, (nb + 1) * sizeof(size_t));
+    *b_off = clo_onnx_prep_alloc(p, (nb + 1) * sizeof(size_t));
+    if (!*a_off || !*b_off) return clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+    clo_matmul_batches(d, *a_off, *b_off);
+    return CLO_OK;
+}
+
+static clo_err matmul_prepare(clo_onnx_prep *p)
+{
+    matmul_params *mp = p->params;
+    clo_shape out;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    CLO_TRY(clo_onnx_need(p, 1, CLO_T_FLOAT));
+    CLO_TRY(clo_matmul_dims_read(p, &mp->d, &out));
+    const clo_matmul_dims *d = &mp->d;
+    if (d->fold_m && p->in[1]->data) {
+        float *pk = clo_onnx_prep_alloc(p, clo_gemm_packed_size(d->N, d->K) * sizeof(float));
         if (!pk) return clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
-        clo_gemm_pack_b(p->in[1]->data, mp->N, 0, mp->N, mp->K, pk);
+        clo_gemm_pack_b(p->in[1]->data, d->N, 0, d->N, d->K, pk);
         mp->packed_b = pk;
     }
-    p->scratch = clo_gemm_scratch(m_eff, mp->N, mp->K, mp->packed_b != NULL) * sizeof(float);
+    if (!d->fold_m) CLO_TRY(batch_offsets(p, d, &mp->a_off, &mp->b_off));
+    p->scratch = clo_gemm_scratch(d->m_eff, d->N, d->K, mp->packed_b != NULL) * sizeof(float);
     clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &out);
     return CLO_OK;
 }
@@ -158,39 +194,33 @@ static clo_err matmul_prepare(clo_onnx_prep *p)
 static clo_err matmul_run(const clo_onnx_exec *x)
 {
     const matmul_params *mp = x->params;
+    const clo_matmul_dims *d = &mp->d;
     float *o = x->out[0]->data;
     const float *A = x->in[0]->data, *B = x->in[1]->data;
     memset(o, 0, x->out[0]->count * sizeof(float));
-    size_t mk = mp->M * mp->K, kn = mp->K * mp->N, mn = mp->M * mp->N;
-    if (mp->fold_m) {
-        size_t m = mp->M * (size_t)prod(&mp->abatch, 0, mp->abatch.rank);
-        clo_gemm_args ga = {m, mp->N, mp->K,        0, 0,    1.0f, A, mp->K,
-                            B, mp->N, mp->packed_b, o, mp->N};
+    if (d->fold_m) {
+        clo_gemm_args ga = {d->m_eff, d->N, d->K,         0, 0,   1.0f, A, d->K,
+                            B,        d->N, mp->packed_b, o, d->N};
         clo_gemm(&ga, x->scratch);
         return CLO_OK;
     }
-    clo_bcast it;
-    const clo_shape *bs[2] = {&mp->abatch, &mp->bbatch};
-    clo_bcast_init(&it, &mp->obatch, bs, 2);
-    size_t k = 0;
-    for (uint64_t r = 0; r < it.rows; r++) {
-        for (int64_t i = 0; i < it.inner; i++, k++) {
-            clo_gemm_args ga = {mp->M,
-                                mp->N,
-                                mp->K,
-                                0,
-                                0,
-                                1.0f,
-                                A + (size_t)(it.off[0] + i * it.is[0]) * mk,
-                                mp->K,
-                                B + (size_t)(it.off[1] + i * it.is[1]) * kn,
-                                mp->N,
-                                NULL,
-                                o + k * mn,
-                                mp->N};
-            clo_gemm(&ga, x->scratch);
-        }
-        clo_bcast_next(&it);
+    uint64_t nb = prod(&d->obatch, 0, d->obatch.rank);
+    size_t mk = d->M * d->K, kn = d->K * d->N, mn = d->M * d->N;
+    for (uint64_t k = 0; k < nb; k++) {
+        clo_gemm_args ga = {d->M,
+                            d->N,
+                            d->K,
+                            0,
+                            0,
+                            1.0f,
+                            A + mp->a_off[k] * mk,
+                            d->K,
+                            B + mp->b_off[k] * kn,
+                            d->N,
+                            NULL,
+                            o + k * mn,
+                            d->N};
+        clo_gemm(&ga, x->scratch);
     }
     return CLO_OK;
 }
