@@ -28,8 +28,7 @@ clo_err clo_onnx_read_file(const char *path, size_t max, clo_buf *b)
     return err;
 }
 
-/* A file tensor decoded into owned memory. */
-static clo_err load_tensor(const char *path, clo_buf *raw, clo_tensor *t, void **mem)
+clo_err clo_onnx_tensor_load(const char *path, clo_buf *raw, clo_tensor *t, void **mem)
 {
     clo_onnx_tensor ft;
     *mem = NULL;
@@ -74,7 +73,7 @@ static void run_set(const char *dir, int n, const clo_onnx_model *m, size_t nfee
     for (; nf < MAX_IO; nf++) {
         snprintf(path, sizeof path, "%s/test_data_set_%d/input_%zu.pb", dir, n, nf);
         if (!exists(path)) break;
-        err = load_tensor(path, &raw, &feeds[nf], &fmem[nf]);
+        err = clo_onnx_tensor_load(path, &raw, &feeds[nf], &fmem[nf]);
         if (err.code) {
             snprintf(c->error, sizeof c->error, "input_%zu.pb: %s", nf, err.what);
             goto out;
@@ -83,7 +82,7 @@ static void run_set(const char *dir, int n, const clo_onnx_model *m, size_t nfee
     for (; nw < MAX_IO; nw++) {
         snprintf(path, sizeof path, "%s/test_data_set_%d/output_%zu.pb", dir, n, nw);
         if (!exists(path)) break;
-        err = load_tensor(path, &raw, &want[nw], &wmem[nw]);
+        err = clo_onnx_tensor_load(path, &raw, &want[nw], &wmem[nw]);
         if (err.code) {
             snprintf(c->error, sizeof c->error, "output_%zu.pb: %s", nw, err.what);
             goto out;

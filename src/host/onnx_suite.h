@@ -6,6 +6,7 @@
 #define CLO_HOST_ONNX_SUITE_H
 
 #include "base/bytes.h"
+#include "workloads/onnx/tensor.h"
 
 typedef struct {
     const char *dir;
@@ -22,6 +23,10 @@ typedef void (*clo_onnx_case_fn)(void *ud, const clo_onnx_case *c);
  * data_set -1 when the model cannot be read or planned, or has no data set).
  * Returns the number of results that failed. */
 size_t clo_onnx_suite_dir(const char *dir, double rtol, double atol, clo_onnx_case_fn cb, void *ud);
+/* A TensorProto file decoded into *mem (malloc'd, the caller frees it even
+ * on failure); raw is scratch for the file's bytes. */
+CLO_MUST_CHECK clo_err clo_onnx_tensor_load(const char *path, clo_buf *raw, clo_tensor *t,
+                                            void **mem);
 /* Read a whole file (at most max bytes) into b. */
 CLO_MUST_CHECK clo_err clo_onnx_read_file(const char *path, size_t max, clo_buf *b);
 

@@ -250,7 +250,7 @@ static void node_label(const clo_onnx_model *m, const clo_onnx_node *n, char *ou
 {
     char name[64], op[40];
     clo_bytes nb = n->name;
-    if (!nb.len && n->out_n) nb = m->names[n->out_first];
+    for (uint32_t k = 0; !nb.len && k < n->out_n; k++) nb = m->names[n->out_first + k];
     clo_bytes_printable(name, sizeof name, nb);
     clo_bytes_printable(op, sizeof op, n->op_type);
     snprintf(out, cap, "node '%s' (%s)", name, op);
@@ -421,10 +421,11 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
         const clo_onnx_op *op = clo_onnx_op_find(n->domain, n->op_type);
         int64_t opset = opset_for(m, n->domain);
         if (!op) {
-            char dom[40];
+            char dom[40], opn[40];
             clo_bytes_printable(dom, sizeof dom, n->domain);
+            clo_bytes_printable(opn, sizeof opn, n->op_type);
             err = fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: operator not supported"),
-                       "%s: operator %s%s is not supported", label, dom, dom[0] ? "." : "");
+                       "%s: operator %s%s%s is not supported", label, dom, dom[0] ? "." : "", opn);
             goto out;
         }
         if (opset < op->since) {
