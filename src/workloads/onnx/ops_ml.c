@@ -1,4 +1,770 @@
-/* ops_ml.c — ONNX-ML operators (filled in below). */
+/* ops_ml.c — the ONNX-ML operators used for tabular models (domain
+ * ai.onnx.ml): LinearClassifier, LinearRegressor, TreeEnsembleClassifier,
+ * TreeEnsembleRegressor, Scaler, Normalizer, Binarizer and ZipMap (whose
+ * probabilities stay a tensor: the engine has no maps).
+ *
+ * Class labels are int64 (string labels would need string tensors). Where
+ * the specification leaves the binary case open, we follow onnxruntime,
+ * the reference runtime converters target: a LinearClassifier with one
+ * score column and two labels picks labels[1] when the raw score is > 0; a
+ * TreeEnsembleClassifier whose weights name one class of two labels scores
+ * [1 - s, s] when every weight is positive and [-s, s] otherwise (s: the
+ * summed weights and base values), before the post transform. Trees are checked when the plan is
+ * built: every child exists in its tree, every tree has one root, and no node is reached twice. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "workloads/onnx/op.h"
 
-const clo_onnx_op *const clo_onnx_ops_ml[] = {NULL};
+#define ML "ai.onnx.ml"
+
+typedef struct {
+    const float *v;
+    size_t n;
+} fview;
+typedef struct {
+    const int64_t *v;
+    size_t n;
+} iview;
+
+static clo_err floats_of(clo_onnx_prep *p, const char *name, fview *out)
+{
+    const clo_onnx_attr *a = clo_onnx_attr_get(p, name);
+    out->v = NULL;
+    out->n = 0;
+    if (!a) return CLO_OK;
+    if (a->type != CLO_ONNX_ATTR_FLOATS)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "attribute '%s' has the wrong type", name);
+    out->v = &p->m->floats[a->first];
+    out->n = a->n;
+    return CLO_OK;
+}
+
+static clo_err ints_of(clo_onnx_prep *p, const char *name, iview *out)
+{
+    const clo_onnx_attr *a = clo_onnx_attr_get(p, name);
+    out->v = NULL;
+    out->n = 0;
+    if (!a) return CLO_OK;
+    if (a->type != CLO_ONNX_ATTR_INTS)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "attribute '%s' has the wrong type", name);
+    out->v = &p->m->ints[a->first];
+    out->n = a->n;
+    return CLO_OK;
+}
+
+static const int32_t ML_IN[] = {CLO_ONNX_FLOAT, CLO_ONNX_INT32, CLO_ONNX_INT64, 0};
+
+/* X as rows of C features: [N, C], or [C] as one row. */
+static clo_err rows_of(clo_onnx_prep *p, uint64_t *n, uint64_t *c)
+{
+    CLO_TRY(clo_onnx_need(p, 0, ML_IN));
+    const clo_shape *s = &p->in[0]->shape;
+    if (s->rank == 1) {
+        *n = 1;
+        *c = (uint64_t)s->d[0];
+    } else if (s->rank == 2) {
+        *n = (uint64_t)s->d[0];
+        *c = (uint64_t)s->d[1];
+    } else {
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "X must be [N, C] or [C]");
+    }
+    return CLO_OK;
+}
+
+static float x_at(const clo_tensor *t, uint64_t i)
+{
+    switch (t->dtype) {
+    case CLO_ONNX_INT32: return (float)((const int32_t *)t->data)[i];
+    case CLO_ONNX_INT64: return (float)((const int64_t *)t->data)[i];
+    default: return ((const float *)t->data)[i];
+    }
+}
+
+/* ---- post transforms ---- */
+enum { PT_NONE, PT_SOFTMAX, PT_LOGISTIC, PT_SOFTMAX_ZERO, PT_PROBIT };
+
+static clo_err post_transform(clo_onnx_prep *p, int *out)
+{
+    static const char *const names[] = {"NONE", "SOFTMAX", "LOGISTIC", "SOFTMAX_ZERO", "PROBIT"};
+    clo_bytes s;
+    CLO_TRY(clo_onnx_attr_str(p, "post_transform", "NONE", &s));
+    for (int k = 0; k < 5; k++)
+        if (clo_bytes_eq(s, clo_bytes_str(names[k]))) {
+            *out = k;
+            return CLO_OK;
+        }
+    return clo_onnx_refuse(p, CLO_E_FORMAT, "unknown post_transform");
+}
+
+/* Inverse error function (Giles, "Approximating the erfinv function", 2010). */
+static float erfinv_f(float x)
+{
+    float w = -logf((1.0f - x) * (1.0f + x)), r;
+    if (w < 5.0f) {
+        w -= 2.5f;
+        r = 2.81022636e-08f;
+        r = 3.43273939e-07f + r * w;
+        r = -3.5233877e-06f + r * w;
+        r = -4.39150654e-06f + r * w;
+        r = 0.00021858087f + r * w;
+        r = -0.00125372503f + r * w;
+        r = -0.00417768164f + r * w;
+        r = 0.246640727f + r * w;
+        r = 1.50140941f + r * w;
+    } else {
+        w = sqrtf(w) - 3.0f;
+        r = -0.000200214257f;
+        r = 0.000100950558f + r * w;
+        r = 0.00134934322f + r * w;
+        r = -0.00367342844f + r * w;
+        r = 0.00573950773f + r * w;
+        r = -0.0076224613f + r * w;
+        r = 0.00943887047f + r * w;
+        r = 1.00167406f + r * w;
+        r = 2.83297682f + r * w;
+    }
+    return r * x;
+}
+
+static void apply_transform(int pt, float *z, size_t e)
+{
+    switch (pt) {
+    case PT_LOGISTIC:
+        for (size_t i = 0; i < e; i++) z[i] = 1.0f / (1.0f + expf(-z[i]));
+        break;
+    case PT_PROBIT:
+        for (size_t i = 0; i < e; i++) z[i] = 1.41421356f * erfinv_f(2.0f * z[i] - 1.0f);
+        break;
+    case PT_SOFTMAX:
+    case PT_SOFTMAX_ZERO: {
+        float mx = -INFINITY;
+        for (size_t i = 0; i < e; i++)
+            if (!(pt == PT_SOFTMAX_ZERO && z[i] == 0.0f) && z[i] > mx) mx = z[i];
+        double sum = 0;
+        for (size_t i = 0; i < e; i++) {
+            if (pt == PT_SOFTMAX_ZERO && z[i] == 0.0f) continue;
+            z[i] = expf(z[i] - mx);
+            sum += z[i];
+        }
+        for (size_t i = 0; i < e; i++)
+            if (!(pt == PT_SOFTMAX_ZERO && z[i] == 0.0f)) z[i] = (float)(z[i] / sum);
+        break;
+    }
+    default: break;
+    }
+}
+
+static size_t argmax(const float *z, size_t e)
+{
+    size_t best = 0;
+    for (size_t i = 1; i < e; i++)
+        if (z[i] > z[best]) best = i;
+    return best;
+}
+
+/* Class labels: int64 only. */
+static clo_err labels_of(clo_onnx_prep *p, const char *ints_name, const char *strs_name, iview *out)
+{
+    CLO_TRY(ints_of(p, ints_name, out));
+    if (clo_onnx_attr_get(p, strs_name))
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED,
+                               "string class labels are not supported (string tensors)");
+    if (!out->n) return clo_onnx_refuse(p, CLO_E_FORMAT, "'%s' is required", ints_name);
+    return CLO_OK;
+}
+
+/* ======================= LinearClassifier, LinearRegressor ======================= */
+typedef struct {
+    fview coef, icpt;
+    iview labels;
+    uint64_t n, c, e;
+    int pt, classifier;
+} linear_params;
+
+static clo_err linear_prepare_kind(clo_onnx_prep *p, int classifier)
+{
+    linear_params *l = p->params;
+    l->classifier = classifier;
+    CLO_TRY(rows_of(p, &l->n, &l->c));
+    CLO_TRY(floats_of(p, "coefficients", &l->coef));
+    CLO_TRY(floats_of(p, "intercepts", &l->icpt));
+    CLO_TRY(post_transform(p, &l->pt));
+    if (!l->c || !l->coef.n || l->coef.n % l->c)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "coefficients must be targets x %llu features",
+                               (unsigned long long)l->c);
+    l->e = l->coef.n / l->c;
+    if (l->icpt.n && l->icpt.n != l->e)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "intercepts must have one value per target");
+    if (classifier) {
+        int64_t mc;
+        CLO_TRY(clo_onnx_attr_int(p, "multi_class", 0, &mc));
+        CLO_TRY(labels_of(p, "classlabels_ints", "classlabels_strings", &l->labels));
+        if (l->e == 1 ? l->labels.n > 2 : l->labels.n != l->e)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "%zu class labels for %llu score columns",
+                                   l->labels.n, (unsigned long long)l->e);
+        clo_shape ys = {1, {(int64_t)l->n}}, zs = {2, {(int64_t)l->n, (int64_t)l->e}};
+        clo_onnx_set_out(p, 0, CLO_ONNX_INT64, &ys);
+        clo_onnx_set_out(p, 1, CLO_ONNX_FLOAT, &zs);
+    } else {
+        int64_t targets;
+        CLO_TRY(clo_onnx_attr_int(p, "targets", 1, &targets));
+        if (targets != (int64_t)l->e)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "targets is %lld, the coefficients give %llu",
+                                   (long long)targets, (unsigned long long)l->e);
+        clo_shape ys = {2, {(int64_t)l->n, (int64_t)l->e}};
+        clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &ys);
+    }
+    return CLO_OK;
+}
+
+static clo_err linear_run(const clo_onnx_exec *x)
+{
+    const linear_params *l = x->params;
+    float *z =
+        l->classifier ? (x->nout > 1 && x->out[1] ? x->out[1]->data : x->scratch) : x->out[0]->data;
+    for (uint64_t i = 0; i < l->n; i++) {
+        float *row = z + i * l->e;
+        for (uint64_t t = 0; t < l->e; t++) {
+            double s = l->icpt.n ? l->icpt.v[t] : 0.0;
+            for (uint64_t j = 0; j < l->c; j++)
+                s += (double)l->coef.v[t * l->c + j] * x_at(x->in[0], i * l->c + j);
+            row[t] = (float)s;
+        }
+        if (!l->classifier) {
+            apply_transform(l->pt, row, l->e);
+            continue;
+        }
+        size_t k = l->e == 1 ? (row[0] > 0.0f && l->labels.n == 2) : argmax(row, l->e);
+        if (l->e == 1 && l->labels.n == 1) k = 0;
+        ((int64_t *)x->out[0]->data)[i] = l->labels.v[k];
+        apply_transform(l->pt, row, l->e);
+    }
+    return CLO_OK;
+}
+
+static clo_err linclf_prepare(clo_onnx_prep *p)
+{
+    CLO_TRY(linear_prepare_kind(p, 1));
+    const linear_params *l = p->params;
+    p->scratch = l->n * l->e * sizeof(float); /* scores when Z is not wanted */
+    return CLO_OK;
+}
+static clo_err linreg_prepare(clo_onnx_prep *p)
+{
+    return linear_prepare_kind(p, 0);
+}
+
+static const clo_onnx_op op_linclf = {
+    ML,
+    "LinearClassifier",
+    1,
+    1,
+    1,
+    1,
+    2,
+    "coefficients,intercepts,multi_class,classlabels_ints,classlabels_strings,post_transform",
+    sizeof(linear_params),
+    linclf_prepare,
+    linear_run};
+static const clo_onnx_op op_linreg = {ML,
+                                      "LinearRegressor",
+                                      1,
+                                      1,
+                                      1,
+                                      1,
+                                      1,
+                                      "coefficients,intercepts,targets,post_transform",
+                                      sizeof(linear_params),
+                                      linreg_prepare,
+                                      linear_run};
+
+/* ======================= Scaler, Normalizer, Binarizer, ZipMap ======================= */
+typedef struct {
+    fview a, b; /* Scaler: offset, scale; */
+    uint64_t n, c;
+    int kind; /* 0 Scaler, 1 Normalizer, 2 Binarizer, 3 ZipMap */
+    int norm; /* Normalizer: 0 MAX, 1 L1, 2 L2 */
+    float threshold;
+} rowop_params;
+
+static clo_err scaler_prepare(clo_onnx_prep *p)
+{
+    rowop_params *r = p->params;
+    CLO_TRY(rows_of(p, &r->n, &r->c));
+    CLO_TRY(floats_of(p, "offset", &r->a));
+    CLO_TRY(floats_of(p, "scale", &r->b));
+    if ((r->a.n > 1 && r->a.n != r->c) || (r->b.n > 1 && r->b.n != r->c))
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "offset and scale must have 1 or C values");
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &p->in[0]->shape);
+    return CLO_OK;
+}
+
+static clo_err normalizer_prepare(clo_onnx_prep *p)
+{
+    rowop_params *r = p->params;
+    r->kind = 1;
+    CLO_TRY(rows_of(p, &r->n, &r->c));
+    clo_bytes s;
+    CLO_TRY(clo_onnx_attr_str(p, "norm", "MAX", &s));
+    if (clo_bytes_eq(s, clo_bytes_str("MAX")))
+        r->norm = 0;
+    else if (clo_bytes_eq(s, clo_bytes_str("L1")))
+        r->norm = 1;
+    else if (clo_bytes_eq(s, clo_bytes_str("L2")))
+        r->norm = 2;
+    else
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "norm must be MAX, L1 or L2");
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &p->in[0]->shape);
+    return CLO_OK;
+}
+
+static clo_err binarizer_prepare(clo_onnx_prep *p)
+{
+    rowop_params *r = p->params;
+    r->kind = 2;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    CLO_TRY(clo_onnx_attr_float(p, "threshold", 0.0f, &r->threshold));
+    r->n = 1;
+    r->c = p->in[0]->count;
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &p->in[0]->shape);
+    return CLO_OK;
+}
+
+static clo_err zipmap_prepare(clo_onnx_prep *p)
+{
+    rowop_params *r = p->params;
+    iview labels;
+    r->kind = 3;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    CLO_TRY(labels_of(p, "classlabels_int64s", "classlabels_strings", &labels));
+    CLO_TRY(rows_of(p, &r->n, &r->c));
+    if (labels.n != r->c)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "%zu labels for %llu columns", labels.n,
+                               (unsigned long long)r->c);
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &p->in[0]->shape);
+    return CLO_OK;
+}
+
+static clo_err rowop_run(const clo_onnx_exec *x)
+{
+    const rowop_params *r = x->params;
+    float *y = x->out[0]->data;
+    for (uint64_t i = 0; i < r->n; i++) {
+        float *row = y + i * r->c;
+        for (uint64_t j = 0; j < r->c; j++) row[j] = x_at(x->in[0], i * r->c + j);
+        if (r->kind == 0) {
+            for (uint64_t j = 0; j < r->c; j++) {
+                float off = r->a.n ? r->a.v[r->a.n == 1 ? 0 : j] : 0.0f;
+                float sc = r->b.n ? r->b.v[r->b.n == 1 ? 0 : j] : 1.0f;
+                row[j] = (row[j] - off) * sc;
+            }
+        } else if (r->kind == 1) {
+            /* MAX: X / max(X) (the largest value, as the specification says, not
+             * the largest magnitude); L1: X / sum|X|; L2: X / sqrt(sum X^2). */
+            double d = r->norm == 0 ? -INFINITY : 0;
+            for (uint64_t j = 0; j < r->c; j++) {
+                double v = row[j];
+                if (r->norm == 0)
+                    d = v > d ? v : d;
+                else
+                    d += r->norm == 1 ? fabs(v) : v * v;
+            }
+            if (r->norm == 2) d = sqrt(d);
+            if (d != 0 && isfinite(d))
+                for (uint64_t j = 0; j < r->c; j++) row[j] = (float)(row[j] / d);
+        } else if (r->kind == 2) {
+            for (uint64_t j = 0; j < r->c; j++) row[j] = row[j] > r->threshold ? 1.0f : 0.0f;
+        }
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_scaler = {
+    ML, "Scaler", 1, 1, 1, 1, 1, "offset,scale", sizeof(rowop_params), scaler_prepare, rowop_run};
+static const clo_onnx_op op_normalizer = {
+    ML, "Normalizer", 1, 1, 1, 1, 1, "norm", sizeof(rowop_params), normalizer_prepare, rowop_run};
+static const clo_onnx_op op_binarizer = {
+    ML,       "Binarizer", 1, 1, 1, 1, 1, "threshold", sizeof(rowop_params), binarizer_prepare,
+    rowop_run};
+static const clo_onnx_op op_zipmap = {ML,
+                                      "ZipMap",
+                                      1,
+                                      1,
+                                      1,
+                                      1,
+                                      1,
+                                      "classlabels_int64s,classlabels_strings",
+                                      sizeof(rowop_params),
+                                      zipmap_prepare,
+                                      rowop_run};
+
+/* ======================= tree ensembles ======================= */
+enum { M_LEQ, M_LT, M_GTE, M_GT, M_EQ, M_NEQ, M_LEAF };
+
+typedef struct {
+    float value;
+    int32_t feature;
+    uint8_t mode, missing_true;
+    uint32_t yes, no;      /* node indices (absolute) */
+    uint32_t w_first, w_n; /* leaf weights */
+} tnode;
+
+typedef struct {
+    uint32_t target;
+    float weight;
+} tweight;
+
+typedef struct {
+    tnode *nodes;
+    uint32_t *roots;
+    tweight *w;
+    size_t ntrees;
+    fview base;
+    iview labels;
+    uint64_t n, c, e;
+    int pt, classifier, agg; /* agg: 0 SUM, 1 AVERAGE, 2 MIN, 3 MAX */
+    int binary, positive;    /* classifier: the one-column binary case */
+} tree_params;
+
+typedef struct {
+    int64_t tree, node;
+    uint32_t idx;
+} key;
+
+static int key_cmp(const void *a, const void *b)
+{
+    const key *x = a, *y = b;
+    if (x->tree != y->tree) return x->tree < y->tree ? -1 : 1;
+    return x->node < y->node ? -1 : x->node > y->node;
+}
+
+static const key *find(const key *keys, size_t n, int64_t tree, int64_t node)
+{
+    key k = {tree, node, 0};
+    return bsearch(&k, keys, n, sizeof k, key_cmp);
+}
+
+static clo_err tree_prepare_kind(clo_onnx_prep *p, int classifier)
+{
+    tree_params *t = p->params;
+    t->classifier = classifier;
+    CLO_TRY(rows_of(p, &t->n, &t->c));
+    CLO_TRY(post_transform(p, &t->pt));
+    iview tids, nids, feats, yes, no, miss, wt, wn, wid;
+    fview vals, ww;
+    CLO_TRY(ints_of(p, "nodes_treeids", &tids));
+    CLO_TRY(ints_of(p, "nodes_nodeids", &nids));
+    CLO_TRY(ints_of(p, "nodes_featureids", &feats));
+    CLO_TRY(floats_of(p, "nodes_values", &vals));
+    CLO_TRY(ints_of(p, "nodes_truenodeids", &yes));
+    CLO_TRY(ints_of(p, "nodes_falsenodeids", &no));
+    CLO_TRY(ints_of(p, "nodes_missing_value_tracks_true", &miss));
+    const char *pre = classifier ? "class" : "target";
+    char an[40];
+    snprintf(an, sizeof an, "%s_treeids", pre);
+    CLO_TRY(ints_of(p, an, &wt));
+    snprintf(an, sizeof an, "%s_nodeids", pre);
+    CLO_TRY(ints_of(p, an, &wn));
+    snprintf(an, sizeof an, "%s_ids", pre);
+    CLO_TRY(ints_of(p, an, &wid));
+    snprintf(an, sizeof an, "%s_weights", pre);
+    CLO_TRY(floats_of(p, an, &ww));
+    CLO_TRY(floats_of(p, "base_values", &t->base));
+    if (clo_onnx_attr_get(p, "nodes_values_as_tensor") ||
+        clo_onnx_attr_get(p, "base_values_as_tensor") ||
+        clo_onnx_attr_get(p, "target_weights_as_tensor") ||
+        clo_onnx_attr_get(p, "class_weights_as_tensor"))
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED,
+                               "the *_as_tensor (double) attributes are not supported");
+    const clo_onnx_attr *modes = clo_onnx_attr_get(p, "nodes_modes");
+    size_t nn = nids.n;
+    if (!nn || tids.n != nn || feats.n != nn || vals.n != nn || yes.n != nn || no.n != nn ||
+        !modes || modes->type != CLO_ONNX_ATTR_STRINGS || modes->n != nn ||
+        (miss.n && miss.n != nn))
+        return clo_onnx_refuse(p, CLO_E_FORMAT,
+                               "the nodes_* attributes must all list the same %zu nodes", nn);
+    if (wt.n != wn.n || wid.n != wn.n || ww.n != wn.n)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "the %s_* attributes differ in length", pre);
+    if (classifier) {
+        CLO_TRY(labels_of(p, "classlabels_int64s", "classlabels_strings", &t->labels));
+        t->e = t->labels.n;
+    } else {
+        int64_t nt;
+        clo_bytes agg;
+        CLO_TRY(clo_onnx_attr_int(p, "n_targets", 1, &nt));
+        if (nt < 1 || nt > 1 << 20) return clo_onnx_refuse(p, CLO_E_FORMAT, "n_targets");
+        t->e = (uint64_t)nt;
+        CLO_TRY(clo_onnx_attr_str(p, "aggregate_function", "SUM", &agg));
+        static const char *const aggs[] = {"SUM", "AVERAGE", "MIN", "MAX"};
+        t->agg = -1;
+        for (int k = 0; k < 4; k++)
+            if (clo_bytes_eq(agg, clo_bytes_str(aggs[k]))) t->agg = k;
+        if (t->agg < 0) return clo_onnx_refuse(p, CLO_E_FORMAT, "unknown aggregate_function");
+    }
+    if (t->base.n && t->base.n != t->e)
+        return clo_onnx_refuse(p, CLO_E_FORMAT,
+                               "base_values must have one value per output column");
+
+    key *keys = malloc(nn * sizeof *keys);
+    uint8_t *seen = calloc(nn, 1);
+    clo_err err = CLO_OK;
+    t->nodes = clo_onnx_prep_alloc(p, nn * sizeof *t->nodes);
+    t->w = clo_onnx_prep_alloc(p, (wn.n + 1) * sizeof *t->w);
+    t->roots = clo_onnx_prep_alloc(p, nn * sizeof *t->roots);
+    if (!keys || !seen || !t->nodes || !t->w || !t->roots) {
+        err = clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < nn; i++) keys[i] = (key){tids.v[i], nids.v[i], (uint32_t)i};
+    qsort(keys, nn, sizeof *keys, key_cmp);
+    for (size_t i = 1; i < nn; i++)
+        if (!key_cmp(&keys[i - 1], &keys[i])) {
+            err = clo_onnx_refuse(p, CLO_E_FORMAT, "node %lld of tree %lld is listed twice",
+                                  (long long)keys[i].node, (long long)keys[i].tree);
+            goto out;
+        }
+    static const char *const mnames[] = {"BRANCH_LEQ", "BRANCH_LT",  "BRANCH_GTE", "BRANCH_GT",
+                                         "BRANCH_EQ",  "BRANCH_NEQ", "LEAF"};
+    uint8_t *is_child = seen; /* reused: first as "is somebody's child" */
+    for (size_t i = 0; i < nn; i++) {
+        tnode *nd = &t->nodes[i];
+        clo_bytes ms = p->m->names[modes->first + i];
+        nd->mode = 255;
+        for (uint8_t k = 0; k < 7; k++)
+            if (clo_bytes_eq(ms, clo_bytes_str(mnames[k]))) nd->mode = k;
+        if (nd->mode == 255) {
+            err = clo_onnx_refuse(p, CLO_E_FORMAT, "unknown node mode");
+            goto out;
+        }
+        nd->value = vals.v[i];
+        nd->missing_true = miss.n ? miss.v[i] != 0 : 0;
+        if (nd->mode == M_LEAF) continue;
+        if (feats.v[i] < 0 || (uint64_t)feats.v[i] >= t->c) {
+            err = clo_onnx_refuse(p, CLO_E_FORMAT, "a node reads feature %lld of %llu",
+                                  (long long)feats.v[i], (unsigned long long)t->c);
+            goto out;
+        }
+        nd->feature = (int32_t)feats.v[i];
+        const key *ky = find(keys, nn, tids.v[i], yes.v[i]),
+                  *kn = find(keys, nn, tids.v[i], no.v[i]);
+        if (!ky || !kn) {
+            err = clo_onnx_refuse(p, CLO_E_FORMAT,
+                                  "a branch of tree %lld names a node that does not exist",
+                                  (long long)tids.v[i]);
+            goto out;
+        }
+        nd->yes = ky->idx;
+        nd->no = kn->idx;
+        is_child[ky->idx] = is_child[kn->idx] = 1;
+    }
+    /* One root per tree (the node nobody points to), in tree-id order. */
+    for (size_t i = 0; i < nn; i++) {
+        if (i > 0 && keys[i].tree == keys[i - 1].tree) continue;
+        uint32_t root = UINT32_MAX;
+        for (size_t j = i; j < nn && keys[j].tree == keys[i].tree; j++)
+            if (!is_child[keys[j].idx]) {
+                if (root != UINT32_MAX) {
+                    err = clo_onnx_refuse(p, CLO_E_FORMAT, "tree %lld has more than one root",
+                                          (long long)keys[i].tree);
+                    goto out;
+                }
+                root = keys[j].idx;
+            }
+        if (root == UINT32_MAX) {
+            err = clo_onnx_refuse(p, CLO_E_FORMAT, "tree %lld has no root (a cycle)",
+                                  (long long)keys[i].tree);
+            goto out;
+        }
+        t->roots[t->ntrees++] = root;
+    }
+    /* Every node reached exactly once from its root: a tree, not a graph. */
+    memset(seen, 0, nn);
+    uint32_t *stack = malloc((2 * nn + 2) * sizeof *stack);
+    if (!stack) {
+        err = clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t r = 0; r < t->ntrees && !err.code; r++) {
+        size_t sp = 0;
+        stack[sp++] = t->roots[r];
+        while (sp) {
+            uint32_t i = stack[--sp];
+            if (seen[i]++) {
+                err = clo_onnx_refuse(p, CLO_E_FORMAT,
+                                      "a node of tree %lld is reached twice (not a tree)",
+                                      (long long)tids.v[i]);
+                break;
+            }
+            if (t->nodes[i].mode != M_LEAF) {
+                stack[sp++] = t->nodes[i].yes;
+                stack[sp++] = t->nodes[i].no;
+            }
+        }
+    }
+    free(stack);
+    if (err.code) goto out;
+    /* Leaf weights, grouped per leaf (sorted by node). */
+    uint32_t *leaf = malloc((wn.n + 1) * sizeof *leaf);
+    if (!leaf) {
+        err = clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+        goto out;
+    }
+    int64_t first_class = -1;
+    int many = 0;
+    t->positive = 1;
+    for (size_t k = 0; k < wn.n && !err.code; k++) {
+        const key *kk = find(keys, nn, wt.v[k], wn.v[k]);
+        if (!kk || t->nodes[kk->idx].mode != M_LEAF)
+            err = clo_onnx_refuse(p, CLO_E_FORMAT, "a weight names a node that is not a leaf");
+        else if (wid.v[k] < 0 || (uint64_t)wid.v[k] >= t->e)
+            err = clo_onnx_refuse(p, CLO_E_FORMAT, "a weight names output %lld of %llu",
+                                  (long long)wid.v[k], (unsigned long long)t->e);
+        else {
+            leaf[k] = kk->idx;
+            if (first_class < 0) first_class = wid.v[k];
+            many |= wid.v[k] != first_class;
+            t->positive &= ww.v[k] >= 0;
+        }
+    }
+    if (!err.code) {
+        /* counting sort of weights by leaf */
+        for (size_t i = 0; i < nn; i++) t->nodes[i].w_n = 0;
+        for (size_t k = 0; k < wn.n; k++) t->nodes[leaf[k]].w_n++;
+        uint32_t acc = 0;
+        for (size_t i = 0; i < nn; i++) {
+            t->nodes[i].w_first = acc;
+            acc += t->nodes[i].w_n;
+            t->nodes[i].w_n = 0;
+        }
+        for (size_t k = 0; k < wn.n; k++) {
+            tnode *nd = &t->nodes[leaf[k]];
+            t->w[nd->w_first + nd->w_n++] = (tweight){(uint32_t)wid.v[k], ww.v[k]};
+        }
+    }
+    free(leaf);
+    if (err.code) goto out;
+    t->binary = classifier && t->e == 2 && !many && wn.n > 0;
+    clo_shape zs = {2, {(int64_t)t->n, (int64_t)t->e}};
+    if (classifier) {
+        clo_shape ys = {1, {(int64_t)t->n}};
+        clo_onnx_set_out(p, 0, CLO_ONNX_INT64, &ys);
+        clo_onnx_set_out(p, 1, CLO_ONNX_FLOAT, &zs);
+    } else {
+        clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &zs);
+    }
+    p->scratch = t->e * sizeof(double) + t->n * t->e * sizeof(float);
+out:
+    free(keys);
+    free(seen);
+    return err;
+}
+
+static clo_err tree_run(const clo_onnx_exec *x)
+{
+    const tree_params *t = x->params;
+    double *acc = x->scratch;
+    float *zbuf = (float *)(void *)(acc + t->e);
+    float *z =
+        t->classifier ? (x->nout > 1 && x->out[1] ? x->out[1]->data : zbuf) : x->out[0]->data;
+    for (uint64_t i = 0; i < t->n; i++) {
+        for (uint64_t k = 0; k < t->e; k++)
+            acc[k] = t->agg == 2 ? INFINITY : t->agg == 3 ? -INFINITY : 0.0;
+        for (size_t r = 0; r < t->ntrees; r++) {
+            const tnode *nd = &t->nodes[t->roots[r]];
+            while (nd->mode != M_LEAF) {
+                float v = x_at(x->in[0], i * t->c + (uint64_t)nd->feature);
+                int go;
+                if (v != v)
+                    go = nd->missing_true;
+                else
+                    switch (nd->mode) {
+                    case M_LEQ: go = v <= nd->value; break;
+                    case M_LT: go = v < nd->value; break;
+                    case M_GTE: go = v >= nd->value; break;
+                    case M_GT: go = v > nd->value; break;
+                    case M_EQ: go = v == nd->value; break;
+                    default: go = v != nd->value; break;
+                    }
+                nd = &t->nodes[go ? nd->yes : nd->no];
+            }
+            for (uint32_t k = 0; k < nd->w_n; k++) {
+                const tweight *w = &t->w[nd->w_first + k];
+                double *a = &acc[w->target];
+                if (t->agg == 2)
+                    *a = w->weight < *a ? w->weight : *a;
+                else if (t->agg == 3)
+                    *a = w->weight > *a ? w->weight : *a;
+                else
+                    *a += w->weight;
+            }
+        }
+        float *row = z + i * t->e;
+        for (uint64_t k = 0; k < t->e; k++) {
+            double v = acc[k];
+            if (t->agg == 1) v /= (double)t->ntrees;
+            if ((t->agg == 2 || t->agg == 3) && isinf(v)) v = 0;
+            row[k] = (float)(v + (t->base.n ? t->base.v[k] : 0.0f));
+        }
+        if (t->binary) { /* one score s for two labels; see the header */
+            float s = row[0] + row[1];
+            row[1] = s;
+            row[0] = t->positive ? 1.0f - s : -s;
+        }
+        if (t->classifier) {
+            size_t k = argmax(row, t->e);
+            ((int64_t *)x->out[0]->data)[i] = t->labels.v[k];
+        }
+        apply_transform(t->pt, row, t->e);
+    }
+    return CLO_OK;
+}
+
+static clo_err treeclf_prepare(clo_onnx_prep *p)
+{
+    return tree_prepare_kind(p, 1);
+}
+static clo_err treereg_prepare(clo_onnx_prep *p)
+{
+    return tree_prepare_kind(p, 0);
+}
+
+#define TREE_NODE_ATTRS                                                                            \
+    "nodes_treeids,nodes_nodeids,nodes_featureids,nodes_values,nodes_modes,nodes_truenodeids,"     \
+    "nodes_falsenodeids,nodes_missing_value_tracks_true,nodes_hitrates,post_transform,base_"       \
+    "values,"                                                                                      \
+    "nodes_values_as_tensor,nodes_hitrates_as_tensor,base_values_as_tensor"
+
+static const clo_onnx_op op_treeclf = {
+    ML,
+    "TreeEnsembleClassifier",
+    1,
+    1,
+    1,
+    1,
+    2,
+    TREE_NODE_ATTRS ",class_treeids,class_nodeids,class_ids,class_weights,classlabels_int64s,"
+                    "classlabels_strings,class_weights_as_tensor",
+    sizeof(tree_params),
+    treeclf_prepare,
+    tree_run};
+static const clo_onnx_op op_treereg = {
+    ML,
+    "TreeEnsembleRegressor",
+    1,
+    1,
+    1,
+    1,
+    1,
+    TREE_NODE_ATTRS ",target_treeids,target_nodeids,target_ids,target_weights,n_targets,"
+                    "aggregate_function,target_weights_as_tensor",
+    sizeof(tree_params),
+    treereg_prepare,
+    tree_run};
+
+const clo_onnx_op *const clo_onnx_ops_ml[] = {
+    &op_linclf, &op_linreg,  &op_scaler,  &op_normalizer, &op_binarizer,
+    &op_zipmap, &op_treeclf, &op_treereg, NULL,
+};

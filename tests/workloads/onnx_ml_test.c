@@ -1,0 +1,401 @@
+/* onnx_ml_test.c — the ONNX-ML operators, which the backend suite does not
+ * cover: models built with the writer, outputs checked against values
+ * worked out by hand (in the comments) or by the formula the specification
+ * gives, computed here in double. Malformed trees are refused, each with
+ * its own reason. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "onnx_build.h"
+
+#define ML "ai.onnx.ml"
+
+static const char *const X[] = {"X"};
+static const char *const YZ[] = {"Y", "Z"};
+static const char *const Y1[] = {"Y"};
+
+static void near(float got, double want)
+{
+    if (fabs(got - want) > 1e-5 * (1 + fabs(want))) fail_msg("got %.9g, want %.9g", got, want);
+}
+
+/* Run a one-node model on X [rows, cols]. */
+static void run1(onnx_case *c, clo_onnxw *w, const float *x, int64_t rows, int64_t cols)
+{
+    int64_t dims[2] = {rows, cols};
+    clo_tensor f = onnx_feed(x, 2, dims);
+    onnx_case_build(c, w, 17, 3, &f, 1);
+    if (c->err.code) fail_msg("plan: %s", c->why);
+    assert_int_equal(clo_onnx_plan_run(c->plan, &f, 1).code, CLO_OK_CODE);
+}
+
+static void io(clo_onnxw *w, int64_t cols, int classifier)
+{
+    int64_t d[2] = {-1, cols};
+    clo_onnxw_input(w, "X", CLO_ONNX_FLOAT, 2, d);
+    clo_onnxw_output(w, "Y", classifier ? CLO_ONNX_INT64 : CLO_ONNX_FLOAT, classifier ? 1 : 2, d);
+    if (classifier) clo_onnxw_output(w, "Z", CLO_ONNX_FLOAT, 2, d);
+}
+
+static void softmax(double *z, int n)
+{
+    double mx = z[0], s = 0;
+    for (int i = 1; i < n; i++) mx = z[i] > mx ? z[i] : mx;
+    for (int i = 0; i < n; i++) s += (z[i] = exp(z[i] - mx));
+    for (int i = 0; i < n; i++) z[i] /= s;
+}
+
+static void test_linear_classifier(void **state)
+{
+    (void)state;
+    /* scores = X W^T + b, W = [[1,0],[0,1],[-1,-1]], b = [0, 0.5, 1]
+     * row [1, 2]:    [1, 2.5, -2]   -> label 20
+     * row [-1, 0.5]: [-1, 1.0, 1.5] -> label 30 */
+    const float coef[] = {1, 0, 0, 1, -1, -1}, icpt[] = {0, 0.5f, 1}, x[] = {1, 2, -1, 0.5f};
+    const int64_t labels[] = {10, 20, 30};
+    double raw[2][3] = {{1, 2.5, -2}, {-1, 1.0, 1.5}};
+    for (int pt = 0; pt < 2; pt++) {
+        clo_onnxw w;
+        clo_onnxw_init(&w);
+        io(&w, 2, 1);
+        clo_onnxw_attr_floats(&w, "coefficients", coef, 6);
+        clo_onnxw_attr_floats(&w, "intercepts", icpt, 3);
+        clo_onnxw_attr_ints(&w, "classlabels_ints", labels, 3);
+        clo_onnxw_attr_string(&w, "post_transform", pt ? "SOFTMAX" : "NONE");
+        clo_onnxw_node(&w, "LinearClassifier", ML, X, 1, YZ, 2);
+        onnx_case c;
+        run1(&c, &w, x, 2, 2);
+        const int64_t *y = clo_onnx_plan_output(c.plan, 0)->data;
+        const float *z = clo_onnx_plan_output(c.plan, 1)->data;
+        assert_int_equal(y[0], 20);
+        assert_int_equal(y[1], 30);
+        for (int r = 0; r < 2; r++) {
+            double want[3];
+            memcpy(want, raw[r], sizeof want);
+            if (pt) softmax(want, 3);
+            for (int k = 0; k < 3; k++) near(z[r * 3 + k], want[k]);
+        }
+        onnx_case_free(&c);
+    }
+}
+
+static void test_linear_binary(void **state)
+{
+    (void)state;
+    /* one score column, labels [0, 1], LOGISTIC:
+     * [1, 1]: s = 2 - 1 - 0.5 = 0.5  -> label 1, Z = 1/(1+e^-0.5) = 0.6224593
+     * [0, 1]: s = -1 - 0.5 = -1.5    -> label 0, Z = 1/(1+e^1.5)  = 0.1824255 */
+    const float coef[] = {2, -1}, icpt[] = {-0.5f}, x[] = {1, 1, 0, 1};
+    const int64_t labels[] = {0, 1};
+    clo_onnxw w;
+    clo_onnxw_init(&w);
+    io(&w, 2, 1);
+    clo_onnxw_attr_floats(&w, "coefficients", coef, 2);
+    clo_onnxw_attr_floats(&w, "intercepts", icpt, 1);
+    clo_onnxw_attr_ints(&w, "classlabels_ints", labels, 2);
+    clo_onnxw_attr_string(&w, "post_transform", "LOGISTIC");
+    clo_onnxw_node(&w, "LinearClassifier", ML, X, 1, YZ, 2);
+    onnx_case c;
+    run1(&c, &w, x, 2, 2);
+    const int64_t *y = clo_onnx_plan_output(c.plan, 0)->data;
+    const float *z = clo_onnx_plan_output(c.plan, 1)->data;
+    assert_int_equal(y[0], 1);
+    assert_int_equal(y[1], 0);
+    near(z[0], 0.6224593312);
+    near(z[1], 0.1824255238);
+    onnx_case_free(&c);
+}
+
+static void test_linear_regressor(void **state)
+{
+    (void)state;
+    /* W = [[1,2],[3,4]], b = [0.5, -1]; [1, -1] -> [1-2+0.5, 3-4-1] = [-0.5, -2] */
+    const float coef[] = {1, 2, 3, 4}, icpt[] = {0.5f, -1}, x[] = {1, -1};
+    clo_onnxw w;
+    clo_onnxw_init(&w);
+    io(&w, 2, 0);
+    clo_onnxw_attr_floats(&w, "coefficients", coef, 4);
+    clo_onnxw_attr_floats(&w, "intercepts", icpt, 2);
+    clo_onnxw_attr_int(&w, "targets", 2);
+    clo_onnxw_node(&w, "LinearRegressor", ML, X, 1, Y1, 1);
+    onnx_case c;
+    run1(&c, &w, x, 1, 2);
+    const float *y = clo_onnx_plan_output(c.plan, 0)->data;
+    near(y[0], -0.5);
+    near(y[1], -2);
+    onnx_case_free(&c);
+}
+
+/* Two trees:
+ *   tree 0: n0 x0 <= 0.5 ? n1 (leaf 1.0) : n2;  n2 x1 < 2 ? n3 (leaf 2.0) : n4 (leaf 3.0)
+ *           n0 sends a missing x0 to its true branch
+ *   tree 1: n0 x1 >= 1 ? n1 (leaf 10) : n2 (leaf 20)                                    */
+static void tree_nodes(clo_onnxw *w)
+{
+    const int64_t tids[] = {0, 0, 0, 0, 0, 1, 1, 1}, nids[] = {0, 1, 2, 3, 4, 0, 1, 2};
+    const int64_t feats[] = {0, 0, 1, 0, 0, 1, 0, 0}, yes[] = {1, 0, 3, 0, 0, 1, 0, 0};
+    const int64_t no[] = {2, 0, 4, 0, 0, 2, 0, 0}, miss[] = {1, 0, 0, 0, 0, 0, 0, 0};
+    const float vals[] = {0.5f, 0, 2, 0, 0, 1, 0, 0};
+    const char *const modes[] = {"BRANCH_LEQ", "LEAF",       "BRANCH_LT", "LEAF",
+                                 "LEAF",       "BRANCH_GTE", "LEAF",      "LEAF"};
+    clo_onnxw_attr_ints(w, "nodes_treeids", tids, 8);
+    clo_onnxw_attr_ints(w, "nodes_nodeids", nids, 8);
+    clo_onnxw_attr_ints(w, "nodes_featureids", feats, 8);
+    clo_onnxw_attr_floats(w, "nodes_values", vals, 8);
+    clo_onnxw_attr_strings(w, "nodes_modes", modes, 8);
+    clo_onnxw_attr_ints(w, "nodes_truenodeids", yes, 8);
+    clo_onnxw_attr_ints(w, "nodes_falsenodeids", no, 8);
+    clo_onnxw_attr_ints(w, "nodes_missing_value_tracks_true", miss, 8);
+}
+
+static void test_tree_regressor(void **state)
+{
+    (void)state;
+    const int64_t wt[] = {0, 0, 0, 1, 1}, wn[] = {1, 3, 4, 1, 2}, wid[] = {0, 0, 0, 0, 0};
+    const float ww[] = {1, 2, 3, 10, 20}, base[] = {100};
+    const float x[] = {0, 0, 1, 1.5f, 1, 5, NAN, 0};
+    /* SUM + 100:  [0,0]: 1+20 = 121;  [1,1.5]: 2+10 = 112;  [1,5]: 3+10 = 113;  [NaN,0]: 1+20 = 121
+     * AVERAGE:    121 -> 21/2+100 = 110.5, 112 -> 106, 113 -> 106.5, 121 -> 110.5 */
+    const double want[2][4] = {{121, 112, 113, 121}, {110.5, 106, 106.5, 110.5}};
+    for (int avg = 0; avg < 2; avg++) {
+        clo_onnxw w;
+        clo_onnxw_init(&w);
+        io(&w, 2, 0);
+        tree_nodes(&w);
+        clo_onnxw_attr_ints(&w, "target_treeids", wt, 5);
+        clo_onnxw_attr_ints(&w, "target_nodeids", wn, 5);
+        clo_onnxw_attr_ints(&w, "target_ids", wid, 5);
+        clo_onnxw_attr_floats(&w, "target_weights", ww, 5);
+        clo_onnxw_attr_floats(&w, "base_values", base, 1);
+        clo_onnxw_attr_int(&w, "n_targets", 1);
+        clo_onnxw_attr_string(&w, "aggregate_function", avg ? "AVERAGE" : "SUM");
+        clo_onnxw_node(&w, "TreeEnsembleRegressor", ML, X, 1, Y1, 1);
+        onnx_case c;
+        run1(&c, &w, x, 4, 2);
+        const float *y = clo_onnx_plan_output(c.plan, 0)->data;
+        for (int r = 0; r < 4; r++) near(y[r], want[avg][r]);
+        onnx_case_free(&c);
+    }
+}
+
+static void test_tree_classifier(void **state)
+{
+    (void)state;
+    /* The same two trees, three classes (labels 7, 8, 9), base [0.1, 0.2, 0.3]:
+     *   tree 0 leaves: n1 {c0 0.6, c1 0.3}, n3 {c2 0.8, c1 0.1}, n4 {c2 0.6}
+     *   tree 1 leaves: n1 {c1 0.5}, n2 {c0 0.2}
+     * [-1, 2]: n1 + t1.n1 -> [0.6+0.1, 0.3+0.5+0.2, 0.3] = [0.7, 1.0, 0.3] -> 8
+     * [1, 0]:  n3 + t1.n2 -> [0.2+0.1, 0.1+0.2, 0.8+0.3] = [0.3, 0.3, 1.1] -> 9
+     * [1, 3]:  n4 + t1.n1 -> [0.1, 0.5+0.2, 0.6+0.3]     = [0.1, 0.7, 0.9] -> 9 */
+    const int64_t ct[] = {0, 0, 0, 0, 0, 1, 1}, cn[] = {1, 1, 3, 3, 4, 1, 2},
+                  cid[] = {0, 1, 2, 1, 2, 1, 0};
+    const float cw[] = {0.6f, 0.3f, 0.8f, 0.1f, 0.6f, 0.5f, 0.2f}, base[] = {0.1f, 0.2f, 0.3f};
+    const int64_t labels[] = {7, 8, 9};
+    const float x[] = {-1, 2, 1, 0, 1, 3};
+    double raw[3][3] = {{0.7, 1.0, 0.3}, {0.3, 0.3, 1.1}, {0.1, 0.7, 0.9}};
+    const int64_t want_y[] = {8, 9, 9};
+    for (int pt = 0; pt < 2; pt++) {
+        clo_onnxw w;
+        clo_onnxw_init(&w);
+        io(&w, 2, 1);
+        tree_nodes(&w);
+        clo_onnxw_attr_ints(&w, "class_treeids", ct, 7);
+        clo_onnxw_attr_ints(&w, "class_nodeids", cn, 7);
+        clo_onnxw_attr_ints(&w, "class_ids", cid, 7);
+        clo_onnxw_attr_floats(&w, "class_weights", cw, 7);
+        clo_onnxw_attr_floats(&w, "base_values", base, 3);
+        clo_onnxw_attr_ints(&w, "classlabels_int64s", labels, 3);
+        clo_onnxw_attr_string(&w, "post_transform", pt ? "SOFTMAX" : "NONE");
+        clo_onnxw_node(&w, "TreeEnsembleClassifier", ML, X, 1, YZ, 2);
+        onnx_case c;
+        run1(&c, &w, x, 3, 2);
+        const int64_t *y = clo_onnx_plan_output(c.plan, 0)->data;
+        const float *z = clo_onnx_plan_output(c.plan, 1)->data;
+        for (int r = 0; r < 3; r++) {
+            assert_int_equal(y[r], want_y[r]);
+            double want[3];
+            memcpy(want, raw[r], sizeof want);
+            if (pt) softmax(want, 3);
+            for (int k = 0; k < 3; k++) near(z[r * 3 + k], want[k]);
+        }
+        onnx_case_free(&c);
+    }
+}
+
+static void test_tree_binary(void **state)
+{
+    (void)state;
+    /* Weights name one class of two labels, all positive: Z = [1 - s, s].
+     * One tree: x0 <= 0 ? leaf 0.3 : leaf 0.9.
+     * [-1]: s = 0.3 -> [0.7, 0.3], label 0;  [1]: s = 0.9 -> [0.1, 0.9], label 1 */
+    const int64_t tids[] = {0, 0, 0}, nids[] = {0, 1, 2}, feats[] = {0, 0, 0}, yes[] = {1, 0, 0},
+                  no[] = {2, 0, 0}, ct[] = {0, 0}, cn[] = {1, 2}, cid[] = {0, 0}, labels[] = {0, 1};
+    const float vals[] = {0, 0, 0}, cw[] = {0.3f, 0.9f}, x[] = {-1, 1};
+    const char *const modes[] = {"BRANCH_LEQ", "LEAF", "LEAF"};
+    clo_onnxw w;
+    clo_onnxw_init(&w);
+    io(&w, 1, 1);
+    clo_onnxw_attr_ints(&w, "nodes_treeids", tids, 3);
+    clo_onnxw_attr_ints(&w, "nodes_nodeids", nids, 3);
+    clo_onnxw_attr_ints(&w, "nodes_featureids", feats, 3);
+    clo_onnxw_attr_floats(&w, "nodes_values", vals, 3);
+    clo_onnxw_attr_strings(&w, "nodes_modes", modes, 3);
+    clo_onnxw_attr_ints(&w, "nodes_truenodeids", yes, 3);
+    clo_onnxw_attr_ints(&w, "nodes_falsenodeids", no, 3);
+    clo_onnxw_attr_ints(&w, "class_treeids", ct, 2);
+    clo_onnxw_attr_ints(&w, "class_nodeids", cn, 2);
+    clo_onnxw_attr_ints(&w, "class_ids", cid, 2);
+    clo_onnxw_attr_floats(&w, "class_weights", cw, 2);
+    clo_onnxw_attr_ints(&w, "classlabels_int64s", labels, 2);
+    clo_onnxw_node(&w, "TreeEnsembleClassifier", ML, X, 1, YZ, 2);
+    onnx_case c;
+    run1(&c, &w, x, 2, 1);
+    const int64_t *y = clo_onnx_plan_output(c.plan, 0)->data;
+    const float *z = clo_onnx_plan_output(c.plan, 1)->data;
+    assert_int_equal(y[0], 0);
+    assert_int_equal(y[1], 1);
+    near(z[0], 0.7);
+    near(z[1], 0.3);
+    near(z[2], 0.1);
+    near(z[3], 0.9);
+    onnx_case_free(&c);
+}
+
+/* Build a regressor over explicit node lists; returns the plan error and why. */
+static clo_code tree_with(const int64_t *tids, const int64_t *nids, const int64_t *feats,
+                          const int64_t *yes, const int64_t *no, const char *const *modes, size_t n,
+                          int64_t weight_node, char *why)
+{
+    float vals[16] = {0}, x[2] = {0, 0}, ww[1] = {1};
+    const int64_t wt[] = {0}, wn[] = {weight_node}, wid[] = {0};
+    clo_onnxw w;
+    clo_onnxw_init(&w);
+    io(&w, 2, 0);
+    clo_onnxw_attr_ints(&w, "nodes_treeids", tids, n);
+    clo_onnxw_attr_ints(&w, "nodes_nodeids", nids, n);
+    clo_onnxw_attr_ints(&w, "nodes_featureids", feats, n);
+    clo_onnxw_attr_floats(&w, "nodes_values", vals, n);
+    clo_onnxw_attr_strings(&w, "nodes_modes", modes, n);
+    clo_onnxw_attr_ints(&w, "nodes_truenodeids", yes, n);
+    clo_onnxw_attr_ints(&w, "nodes_falsenodeids", no, n);
+    clo_onnxw_attr_ints(&w, "target_treeids", wt, 1);
+    clo_onnxw_attr_ints(&w, "target_nodeids", wn, 1);
+    clo_onnxw_attr_ints(&w, "target_ids", wid, 1);
+    clo_onnxw_attr_floats(&w, "target_weights", ww, 1);
+    clo_onnxw_node(&w, "TreeEnsembleRegressor", ML, X, 1, Y1, 1);
+    onnx_case c;
+    int64_t dims[2] = {1, 2};
+    clo_tensor f = onnx_feed(x, 2, dims);
+    onnx_case_build(&c, &w, 17, 3, &f, 1);
+    clo_code code = c.err.code;
+    strcpy(why, c.why);
+    onnx_case_free(&c);
+    return code;
+}
+
+static void test_bad_trees(void **state)
+{
+    (void)state;
+    char why[CLO_ONNX_WHY];
+    const int64_t t3[] = {0, 0, 0}, n3[] = {0, 1, 2}, f3[] = {0, 0, 0}, z3[] = {0, 0, 0};
+    const char *const m3[] = {"BRANCH_LEQ", "LEAF", "LEAF"};
+    /* the valid shape first: it must plan */
+    const int64_t y_ok[] = {1, 0, 0}, n_ok[] = {2, 0, 0};
+    assert_int_equal(tree_with(t3, n3, f3, y_ok, n_ok, m3, 3, 1, why), CLO_OK_CODE);
+    /* a branch to a node that does not exist */
+    const int64_t y_missing[] = {7, 0, 0};
+    assert_int_equal(tree_with(t3, n3, f3, y_missing, n_ok, m3, 3, 1, why), CLO_E_FORMAT);
+    assert_non_null(strstr(why, "does not exist"));
+    /* a cycle: node 1 is a branch back to node 0 */
+    const char *const mc[] = {"BRANCH_LEQ", "BRANCH_LEQ", "LEAF"};
+    const int64_t yc[] = {1, 0, 0}, nc[] = {2, 2, 0};
+    assert_int_equal(tree_with(t3, n3, f3, yc, nc, mc, 3, 2, why), CLO_E_FORMAT);
+    assert_non_null(strstr(why, "no root"));
+    /* a node reached twice (a DAG, not a tree) */
+    const int64_t yd[] = {1, 0, 0}, nd[] = {1, 0, 0};
+    const int64_t t2[] = {0, 0}, n2[] = {0, 1}, f2[] = {0, 0};
+    const char *const m2[] = {"BRANCH_LEQ", "LEAF"};
+    assert_int_equal(tree_with(t2, n2, f2, yd, nd, m2, 2, 1, why), CLO_E_FORMAT);
+    assert_non_null(strstr(why, "reached twice"));
+    /* two roots */
+    const int64_t y2r[] = {0, 0, 0};
+    const char *const m2r[] = {"LEAF", "LEAF", "LEAF"};
+    assert_int_equal(tree_with(t3, n3, f3, y2r, z3, m2r, 3, 1, why), CLO_E_FORMAT);
+    assert_non_null(strstr(why, "more than one root"));
+    /* a feature past the input's columns */
+    const int64_t fbig[] = {5, 0, 0};
+    assert_int_equal(tree_with(t3, n3, fbig, y_ok, n_ok, m3, 3, 1, why), CLO_E_FORMAT);
+    assert_non_null(strstr(why, "feature 5"));
+    /* a weight on a branch node */
+    assert_int_equal(tree_with(t3, n3, f3, y_ok, n_ok, m3, 3, 0, why), CLO_E_FORMAT);
+    assert_non_null(strstr(why, "not a leaf"));
+    /* an unknown mode */
+    const char *const mu[] = {"BRANCH_SOMETIMES", "LEAF", "LEAF"};
+    assert_int_equal(tree_with(t3, n3, f3, y_ok, n_ok, mu, 3, 1, why), CLO_E_FORMAT);
+    assert_non_null(strstr(why, "mode"));
+}
+
+static void test_scaler_normalizer_binarizer_zipmap(void **state)
+{
+    (void)state;
+    struct {
+        const char *op;
+        const char *attr; /* string attribute: norm */
+        const char *val;
+        float in[3];
+        float want[3];
+    } cases[] = {
+        /* Scaler below; Normalizer: L1 [1,-3,0] / 4; L2 [3,4,0] / 5; MAX [2,-4,1] / 2 */
+        {"Normalizer", "norm", "L1", {1, -3, 0}, {0.25f, -0.75f, 0}},
+        {"Normalizer", "norm", "L2", {3, 4, 0}, {0.6f, 0.8f, 0}},
+        {"Normalizer", "norm", "MAX", {2, -4, 1}, {1, -2, 0.5f}},
+        /* Binarizer threshold 0.5: only values above it are 1 */
+        {"Binarizer", NULL, NULL, {0.4f, 0.5f, 0.6f}, {0, 0, 1}},
+        /* Scaler offset [1,2,3], scale [2,0.5,1]: [3,6,3] -> [4,2,0] */
+        {"Scaler", NULL, NULL, {3, 6, 3}, {4, 2, 0}},
+        /* ZipMap: the probabilities, as a tensor */
+        {"ZipMap", NULL, NULL, {0.2f, 0.3f, 0.5f}, {0.2f, 0.3f, 0.5f}},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        clo_onnxw w;
+        clo_onnxw_init(&w);
+        io(&w, 3, 0);
+        if (cases[k].attr) clo_onnxw_attr_string(&w, cases[k].attr, cases[k].val);
+        if (!strcmp(cases[k].op, "Binarizer")) clo_onnxw_attr_float(&w, "threshold", 0.5f);
+        if (!strcmp(cases[k].op, "Scaler")) {
+            const float off[] = {1, 2, 3}, sc[] = {2, 0.5f, 1};
+            clo_onnxw_attr_floats(&w, "offset", off, 3);
+            clo_onnxw_attr_floats(&w, "scale", sc, 3);
+        }
+        if (!strcmp(cases[k].op, "ZipMap")) {
+            const int64_t labels[] = {0, 1, 2};
+            clo_onnxw_attr_ints(&w, "classlabels_int64s", labels, 3);
+        }
+        clo_onnxw_node(&w, cases[k].op, ML, X, 1, Y1, 1);
+        onnx_case c;
+        run1(&c, &w, cases[k].in, 1, 3);
+        const float *y = clo_onnx_plan_output(c.plan, 0)->data;
+        for (int i = 0; i < 3; i++) near(y[i], cases[k].want[i]);
+        onnx_case_free(&c);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_linear_classifier),
+        cmocka_unit_test(test_linear_binary),
+        cmocka_unit_test(test_linear_regressor),
+        cmocka_unit_test(test_tree_regressor),
+        cmocka_unit_test(test_tree_classifier),
+        cmocka_unit_test(test_tree_binary),
+        cmocka_unit_test(test_bad_trees),
+        cmocka_unit_test(test_scaler_normalizer_binarizer_zipmap),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
