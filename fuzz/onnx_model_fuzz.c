@@ -1,6 +1,7 @@
 /* onnx_model_fuzz.c — untrusted model bytes: the model reader (clo_onnx_load,
- * and clo_onnx_tensor_read for test-data tensors), then the protocol buffers
- * reader alone:
+ * and clo_onnx_tensor_read for test-data tensors); for a model that loads,
+ * a plan on feeds of its declared shapes (symbolic dims as 1, zeros as data)
+ * and, when it is small, a run; then the protocol buffers reader alone:
  * every length-delimited field is tried as a nested message, down to a depth
  * of 8, as a model loader would walk ModelProto -> GraphProto -> NodeProto ->
  * AttributeProto -> TensorProto. Properties beyond "no crash": every view a
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "workloads/onnx/model.h"
+#include "workloads/onnx/plan.h"
 #include "workloads/onnx/pb.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -53,11 +55,57 @@ static void check(const clo_onnx_model *m)
         if (m->inits[i] >= m->ntensors) abort();
 }
 
+#define MAX_FEEDS     16
+#define MAX_FEED_SIZE ((size_t)1 << 16)
+
+/* Plan (and, if small, run) on zero feeds of the declared shapes. A refusal
+ * must say why; a plan must give outputs of the sizes it announced. */
+static void plan_and_run(const clo_onnx_model *m)
+{
+    const clo_onnx_value *v[MAX_FEEDS];
+    size_t n = clo_onnx_feeds(m, v, MAX_FEEDS);
+    if (n > MAX_FEEDS) return;
+    clo_tensor feeds[MAX_FEEDS];
+    static uint8_t zeros[MAX_FEEDS][MAX_FEED_SIZE];
+    for (size_t i = 0; i < n; i++) {
+        size_t es = clo_tensor_elem_size(v[i]->elem_type);
+        if (!es || !v[i]->has_shape) return;
+        memset(&feeds[i], 0, sizeof feeds[i]);
+        feeds[i].dtype = v[i]->elem_type;
+        feeds[i].shape.rank = v[i]->rank;
+        uint64_t count = 1;
+        for (uint32_t d = 0; d < v[i]->rank; d++) {
+            int64_t dim = v[i]->dims[d] < 0 ? 1 : v[i]->dims[d];
+            feeds[i].shape.d[d] = dim;
+            count *= (uint64_t)dim;
+            if (count * es > MAX_FEED_SIZE) return;
+        }
+        feeds[i].count = count;
+        feeds[i].data = zeros[i];
+    }
+    clo_onnx_plan *p;
+    char why[CLO_ONNX_WHY];
+    if (clo_onnx_plan_new(m, feeds, n, &p, why).code) {
+        if (!why[0] || p) abort();
+        return;
+    }
+    if (clo_onnx_plan_arena_size(p) <= ((size_t)64 << 20)) {
+        for (size_t i = 0; i < n; i++) memset(zeros[i], 0, MAX_FEED_SIZE);
+        if (!clo_onnx_plan_run(p, feeds, n).code)
+            for (size_t k = 0; k < clo_onnx_plan_noutputs(p); k++) {
+                const clo_tensor *o = clo_onnx_plan_output(p, k);
+                if (!o || (o->count && !o->data)) abort();
+            }
+    }
+    clo_onnx_plan_free(p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     clo_onnx_model m;
     if (!clo_onnx_load(CLO_BYTES(data, size), &m).code) {
         check(&m);
+        plan_and_run(&m);
         clo_onnx_free(&m);
     } else if (!m.why[0] || m.nodes) {
         abort(); /* a refusal says why and holds nothing */

@@ -1,0 +1,266 @@
+/* onnx_plan_test.c — execution plans: malformed graphs refused each with
+ * its own error (a cycle, an undefined value, a value defined twice, shapes
+ * that do not fit, mixed types, huge dims, unknown operators and
+ * attributes, an output nobody computes, feeds of the wrong shape), a small
+ * network checked against values worked out by hand, memory reused across a
+ * chain of steps, constants folded away, and feeds that decide shapes
+ * binding the plan to their values. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "onnx_build.h"
+
+#define IN(...) ((const char *const[]){__VA_ARGS__})
+
+static void expect(onnx_case *c, clo_code code, const char *why_part)
+{
+    if (c->err.code != code) fail_msg("code %d, want %d (%s)", c->err.code, code, c->why);
+    if (why_part && !strstr(c->why, why_part)) fail_msg("why '%s' lacks '%s'", c->why, why_part);
+    if (code != CLO_OK_CODE) assert_null(c->plan);
+    onnx_case_free(c);
+}
+
+/* x [2, 3] float in, y out; the body is up to the caller. */
+static void head(clo_onnxw *w)
+{
+    int64_t d[2] = {2, 3};
+    clo_onnxw_init(w);
+    clo_onnxw_input(w, "x", CLO_ONNX_FLOAT, 2, d);
+    clo_onnxw_output(w, "y", CLO_ONNX_FLOAT, 0, NULL);
+}
+
+static const float X6[6] = {1, -2, 3, -4, 5, -6};
+
+static void build(onnx_case *c, clo_onnxw *w)
+{
+    int64_t d[2] = {2, 3};
+    clo_tensor f = onnx_feed(X6, 2, d);
+    onnx_case_build(c, w, 17, 0, &f, 1);
+}
+
+static void test_malformed_graphs(void **state)
+{
+    (void)state;
+    clo_onnxw w;
+    onnx_case c;
+
+    /* a cycle: a reads b, b reads a */
+    head(&w);
+    clo_onnxw_node(&w, "Relu", NULL, IN("b"), 1, IN("a"), 1);
+    clo_onnxw_node(&w, "Relu", NULL, IN("a"), 1, IN("b"), 1);
+    clo_onnxw_node(&w, "Relu", NULL, IN("b"), 1, IN("y"), 1);
+    build(&c, &w);
+    expect(&c, CLO_E_FORMAT, "not defined before it is used");
+
+    /* a value nobody makes */
+    head(&w);
+    clo_onnxw_node(&w, "Add", NULL, IN("x", "ghost"), 2, IN("y"), 1);
+    build(&c, &w);
+    expect(&c, CLO_E_FORMAT, "'ghost'");
+
+    /* a value defined twice */
+    head(&w);
+    clo_onnxw_node(&w, "Relu", NULL, IN("x"), 1, IN("y"), 1);
+    clo_onnxw_node(&w, "Neg", NULL, IN("x"), 1, IN("y"), 1);
+    build(&c, &w);
+    expect(&c, CLO_E_FORMAT, "already defined");
+
+    /* shapes that do not broadcast: [2,3] + [4] */
+    head(&w);
+    const float four[4] = {0};
+    clo_onnxw_init_floats(&w, "b", 1, (int64_t[]){4}, four);
+    clo_onnxw_node(&w, "Add", NULL, IN("x", "b"), 2, IN("y"), 1);
+    build(&c, &w);
+    expect(&c, CLO_E_FORMAT, "do not broadcast");
+
+    /* MatMul inner dims differ: [2,3] x [4,1] */
+    head(&w);
+    clo_onnxw_init_floats(&w, "b", 2, (int64_t[]){4, 1}, four);
+    clo_onnxw_node(&w, "MatMul", NULL, IN("x", "b"), 2, IN("y"), 1);
+    build(&c, &w);
+    expect(&c, CLO_E_FORMAT, "inner dims");
+
+    /* mixed types: float + int64 */
+    head(&w);
+    clo_onnxw_init_ints(&w, "b", 1, (int64_t[]){1}, (const int64_t[]){1});
+    clo_onnxw_node(&w, "Add", NULL, IN("x", "b"), 2, IN("y"), 1);
+    build(&c, &w);
+    expect(&c, CLO_E_FORMAT, "different types");
+
+    /* huge dims: a constant of 2^20 x 2^20 elements */
+    head(&w);
+    clo_onnxw_init_ints(&w, "s", 1, (int64_t[]){2}, (const int64_t[]){1 << 20, 1 << 20});
+    clo_onnxw_node(&w, "ConstantOfShape", NULL, IN("s"), 1, IN("y"), 1);
+    build(&c, &w);
+    expect(&c, CLO_E_LIMIT, NULL);
+
+    /* Reshape to a shape of another size */
+    head(&w);
+    clo_onnxw_init_ints(&w, "s", 1, (int64_t[]){2}, (const int64_t[]){4, 2});
+    clo_onnxw_node(&w, "Reshape", NULL, IN("x", "s"), 2, IN("y"), 1);
+    build(&c, &w);
+    expect(&c, CLO_E_FORMAT, "holds 8 elements");
+
+    /* an unknown operator, and an attribute the operator does not have */
+    head(&w);
+    clo_onnxw_node(&w, "FrobnicateV2", NULL, IN("x"), 1, IN("y"), 1);
+    build(&c, &w);
+    expect(&c, CLO_E_UNSUPPORTED, "operator FrobnicateV2");
+    head(&w);
+    clo_onnxw_attr_int(&w, "sharpness", 3);
+    clo_onnxw_node(&w, "Relu", NULL, IN("x"), 1, IN("y"), 1);
+    build(&c, &w);
+    expect(&c, CLO_E_UNSUPPORTED, "'sharpness'");
+
+    /* an attribute of the wrong type */
+    head(&w);
+    clo_onnxw_attr_string(&w, "axis", "one");
+    clo_onnxw_node(&w, "Softmax", NULL, IN("x"), 1, IN("y"), 1);
+    build(&c, &w);
+    expect(&c, CLO_E_FORMAT, "wrong type");
+
+    /* too few inputs */
+    head(&w);
+    clo_onnxw_node(&w, "Add", NULL, IN("x"), 1, IN("y"), 1);
+    build(&c, &w);
+    expect(&c, CLO_E_FORMAT, "1 inputs");
+
+    /* an output nobody computes */
+    head(&w);
+    clo_onnxw_node(&w, "Relu", NULL, IN("x"), 1, IN("z"), 1);
+    build(&c, &w);
+    expect(&c, CLO_E_FORMAT, "output 'y' is not computed");
+
+    /* a feed of the wrong shape */
+    {
+        int64_t d[2] = {3, 2};
+        head(&w);
+        clo_onnxw_node(&w, "Relu", NULL, IN("x"), 1, IN("y"), 1);
+        clo_tensor f = onnx_feed(X6, 2, d);
+        onnx_case_build(&c, &w, 17, 0, &f, 1);
+        expect(&c, CLO_E_ARG, "declared type and shape");
+    }
+}
+
+static void test_small_network(void **state)
+{
+    (void)state;
+    /* y = Softmax(Relu(x) W + b), W = [[1,0],[0,1],[1,1]], b = [0, -1]
+     * x = [[1,-2,3],[-4,5,-6]] -> Relu [[1,0,3],[0,5,0]]
+     *   -> logits [[1+3, 0+3-1], [0, 5-1]] = [[4, 2], [0, 4]] */
+    clo_onnxw w;
+    head(&w);
+    const float W[6] = {1, 0, 0, 1, 1, 1}, b[2] = {0, -1};
+    clo_onnxw_init_floats(&w, "W", 2, (int64_t[]){3, 2}, W);
+    clo_onnxw_init_floats(&w, "b", 1, (int64_t[]){2}, b);
+    clo_onnxw_node(&w, "Relu", NULL, IN("x"), 1, IN("r"), 1);
+    clo_onnxw_node(&w, "Gemm", NULL, IN("r", "W", "b"), 3, IN("l"), 1);
+    clo_onnxw_node(&w, "Softmax", NULL, IN("l"), 1, IN("y"), 1);
+    onnx_case c;
+    build(&c, &w);
+    assert_int_equal(c.err.code, CLO_OK_CODE);
+    int64_t d[2] = {2, 3};
+    clo_tensor f = onnx_feed(X6, 2, d);
+    assert_int_equal(clo_onnx_plan_run(c.plan, &f, 1).code, CLO_OK_CODE);
+    const clo_tensor *y = clo_onnx_plan_output(c.plan, 0);
+    const float *p = y->data;
+    assert_int_equal(y->shape.rank, 2);
+    double e2 = 1.0 / (1.0 + exp(-2.0)),
+           e4 = 1.0 / (1.0 + exp(-4.0)); /* softmax of 2 = logistic of the gap */
+    assert_true(fabs(p[0] - e2) < 1e-6 && fabs(p[1] - (1 - e2)) < 1e-6);
+    assert_true(fabs(p[2] - (1 - e4)) < 1e-6 && fabs(p[3] - e4) < 1e-6);
+    /* a second run on the same plan gives the same answer */
+    assert_int_equal(clo_onnx_plan_run(c.plan, &f, 1).code, CLO_OK_CODE);
+    assert_true(fabs(((const float *)clo_onnx_plan_output(c.plan, 0)->data)[0] - e2) < 1e-6);
+    onnx_case_free(&c);
+}
+
+static void test_memory_reuse_and_folding(void **state)
+{
+    (void)state;
+    /* 16 Relus in a row over 1 MiB tensors: live values at any step are two
+     * (plus the feed), so the arena must stay near 3 MiB, not 17. A Shape ->
+     * Reshape chain folds away, leaving one step for it (the Reshape copy). */
+    static float big[262144];
+    int64_t d[1] = {262144};
+    clo_onnxw w;
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "x", CLO_ONNX_FLOAT, 1, d);
+    clo_onnxw_output(&w, "y", CLO_ONNX_FLOAT, 1, d);
+    char names[17][8];
+    snprintf(names[0], sizeof names[0], "x");
+    for (int i = 1; i <= 16; i++) {
+        snprintf(names[i], sizeof names[i], "v%d", i);
+        const char *in[1] = {names[i - 1]}, *out[1] = {names[i]};
+        clo_onnxw_node(&w, "Relu", NULL, in, 1, out, 1);
+    }
+    clo_onnxw_node(&w, "Shape", NULL, IN("v16"), 1, IN("s"), 1);
+    clo_onnxw_node(&w, "Reshape", NULL, IN("v16", "s"), 2, IN("y"), 1);
+    clo_tensor f = onnx_feed(big, 1, d);
+    onnx_case c;
+    onnx_case_build(&c, &w, 17, 0, &f, 1);
+    assert_int_equal(c.err.code, CLO_OK_CODE);
+    assert_int_equal(clo_onnx_plan_steps(c.plan), 17); /* 16 Relu + Reshape; Shape folded */
+    size_t mib = (size_t)1 << 20;
+    assert_true(clo_onnx_plan_arena_size(c.plan) <= 3 * mib + 4096);
+    big[5] = -1;
+    big[6] = 2;
+    assert_int_equal(clo_onnx_plan_run(c.plan, &f, 1).code, CLO_OK_CODE);
+    const float *y = clo_onnx_plan_output(c.plan, 0)->data;
+    assert_true(y[5] == 0 && y[6] == 2);
+    onnx_case_free(&c);
+}
+
+static void test_bound_feed(void **state)
+{
+    (void)state;
+    /* Reshape's shape fed as a graph input: the plan binds to its value. */
+    clo_onnxw w;
+    int64_t dx[2] = {2, 3}, ds[1] = {2};
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "x", CLO_ONNX_FLOAT, 2, dx);
+    clo_onnxw_input(&w, "s", CLO_ONNX_INT64, 1, ds);
+    clo_onnxw_output(&w, "y", CLO_ONNX_FLOAT, 0, NULL);
+    clo_onnxw_node(&w, "Reshape", NULL, IN("x", "s"), 2, IN("y"), 1);
+    int64_t shape[2] = {3, 2}, other[2] = {1, 6};
+    clo_tensor feeds[2] = {onnx_feed(X6, 2, dx), {0}};
+    feeds[1].dtype = CLO_ONNX_INT64;
+    feeds[1].shape = (clo_shape){1, {2}};
+    feeds[1].count = 2;
+    feeds[1].data = shape;
+    onnx_case c;
+    onnx_case_build(&c, &w, 17, 0, feeds, 2);
+    assert_int_equal(c.err.code, CLO_OK_CODE);
+    assert_int_equal(clo_onnx_plan_run(c.plan, feeds, 2).code, CLO_OK_CODE);
+    const clo_tensor *y = clo_onnx_plan_output(c.plan, 0);
+    assert_true(y->shape.rank == 2 && y->shape.d[0] == 3 && y->shape.d[1] == 2);
+    feeds[1].data = other; /* another shape needs another plan */
+    assert_int_equal(clo_onnx_plan_run(c.plan, feeds, 2).code, CLO_E_ARG);
+    onnx_case_free(&c);
+    /* without the value, the plan cannot be built */
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "x", CLO_ONNX_FLOAT, 2, dx);
+    clo_onnxw_input(&w, "s", CLO_ONNX_INT64, 1, ds);
+    clo_onnxw_output(&w, "y", CLO_ONNX_FLOAT, 0, NULL);
+    clo_onnxw_node(&w, "Reshape", NULL, IN("x", "s"), 2, IN("y"), 1);
+    feeds[1].data = NULL;
+    onnx_case_build(&c, &w, 17, 0, feeds, 2);
+    expect(&c, CLO_E_UNSUPPORTED, "must be a constant");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_malformed_graphs),
+        cmocka_unit_test(test_small_network),
+        cmocka_unit_test(test_memory_reuse_and_folding),
+        cmocka_unit_test(test_bound_feed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
