@@ -79,15 +79,6 @@ static void run_set(const char *dir, int n, const clo_onnx_model *m, size_t nfee
             goto out;
         }
     }
-    for (; nw < MAX_IO; nw++) {
-        snprintf(path, sizeof path, "%s/test_data_set_%d/output_%zu.pb", dir, n, nw);
-        if (!exists(path)) break;
-        err = clo_onnx_tensor_load(path, &raw, &want[nw], &wmem[nw]);
-        if (err.code) {
-            snprintf(c->error, sizeof c->error, "output_%zu.pb: %s", nw, err.what);
-            goto out;
-        }
-    }
     if (nf != nfeeds) {
         err = CLO_ERR(CLO_E_FORMAT, "onnx: inputs");
         snprintf(c->error, sizeof c->error, "%zu input files for %zu graph inputs", nf, nfeeds);
@@ -102,6 +93,17 @@ static void run_set(const char *dir, int n, const clo_onnx_model *m, size_t nfee
     if (err.code) {
         snprintf(c->error, sizeof c->error, "run: %s", err.what);
         goto out;
+    }
+    /* Expected outputs are read after the run, so a model the engine cannot
+     * run is refused for its own reason, not an output file's type. */
+    for (; nw < MAX_IO; nw++) {
+        snprintf(path, sizeof path, "%s/test_data_set_%d/output_%zu.pb", dir, n, nw);
+        if (!exists(path)) break;
+        err = clo_onnx_tensor_load(path, &raw, &want[nw], &wmem[nw]);
+        if (err.code) {
+            snprintf(c->error, sizeof c->error, "output_%zu.pb: %s", nw, err.what);
+            goto out;
+        }
     }
     if (nw > clo_onnx_plan_noutputs(plan)) {
         err = CLO_ERR(CLO_E_FORMAT, "onnx: outputs");
