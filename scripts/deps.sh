@@ -48,7 +48,9 @@ fi
 stamp=node_modules/.package-lock.json
 if [[ ! -f $stamp || package-lock.json -nt $stamp ]]; then
   log "installing npm packages from package-lock.json"
-  npm ci --no-audit --no-fund --loglevel=error
+  # onnxruntime-node is only the benchmark peer: its install script would
+  # download GPU libraries, which nothing here needs (and no network allows).
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 else
   log "npm packages present"
 fi

@@ -254,6 +254,53 @@ static void test_bound_feed(void **state)
     expect(&c, CLO_E_UNSUPPORTED, "must be a constant");
 }
 
+/* Pools on hand-checked planes: the 2x2 stride-2 max path, and average
+ * pooling with padding counted and not. */
+static void test_pools(void **state)
+{
+    (void)state;
+    float x16[16], x9[9];
+    for (int i = 0; i < 16; i++) x16[i] = (float)(i + 1);
+    for (int i = 0; i < 9; i++) x9[i] = (float)(i + 1);
+    int64_t d16[4] = {1, 1, 4, 4}, d9[4] = {1, 1, 3, 3};
+    const int64_t k2[2] = {2, 2}, s2[2] = {2, 2}, k3[2] = {3, 3}, pad1[4] = {1, 1, 1, 1};
+    /* 1..16 in 4x4, max 2x2/2 -> [[6, 8], [14, 16]] */
+    clo_onnxw w;
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "x", CLO_ONNX_FLOAT, 4, d16);
+    clo_onnxw_output(&w, "y", CLO_ONNX_FLOAT, 0, NULL);
+    clo_onnxw_attr_ints(&w, "kernel_shape", k2, 2);
+    clo_onnxw_attr_ints(&w, "strides", s2, 2);
+    clo_onnxw_node(&w, "MaxPool", NULL, IN("x"), 1, IN("y"), 1);
+    clo_tensor f = onnx_feed(x16, 4, d16);
+    onnx_case c;
+    onnx_case_build(&c, &w, 17, 0, &f, 1);
+    assert_int_equal(c.err.code, CLO_OK_CODE);
+    assert_int_equal(clo_onnx_plan_run(c.plan, &f, 1).code, CLO_OK_CODE);
+    const float *y = clo_onnx_plan_output(c.plan, 0)->data;
+    assert_true(y[0] == 6 && y[1] == 8 && y[2] == 14 && y[3] == 16);
+    onnx_case_free(&c);
+    /* 1..9 in 3x3, average 3x3 pads 1: the corner window holds 1, 2, 4, 5:
+     * 12/4 = 3 without the pads counted, 12/9 with; the centre is 45/9 = 5 */
+    for (int include = 0; include < 2; include++) {
+        clo_onnxw_init(&w);
+        clo_onnxw_input(&w, "x", CLO_ONNX_FLOAT, 4, d9);
+        clo_onnxw_output(&w, "y", CLO_ONNX_FLOAT, 0, NULL);
+        clo_onnxw_attr_ints(&w, "kernel_shape", k3, 2);
+        clo_onnxw_attr_ints(&w, "pads", pad1, 4);
+        clo_onnxw_attr_int(&w, "count_include_pad", include);
+        clo_onnxw_node(&w, "AveragePool", NULL, IN("x"), 1, IN("y"), 1);
+        f = onnx_feed(x9, 4, d9);
+        onnx_case_build(&c, &w, 17, 0, &f, 1);
+        assert_int_equal(c.err.code, CLO_OK_CODE);
+        assert_int_equal(clo_onnx_plan_run(c.plan, &f, 1).code, CLO_OK_CODE);
+        y = clo_onnx_plan_output(c.plan, 0)->data;
+        assert_true(fabs(y[0] - (include ? 12.0 / 9 : 3.0)) < 1e-6);
+        assert_true(fabs(y[4] - 5.0) < 1e-6);
+        onnx_case_free(&c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +308,7 @@ int main(void)
         cmocka_unit_test(test_small_network),
         cmocka_unit_test(test_memory_reuse_and_folding),
         cmocka_unit_test(test_bound_feed),
+        cmocka_unit_test(test_pools),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

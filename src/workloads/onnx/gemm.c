@@ -15,7 +15,7 @@ typedef float v8 __attribute__((vector_size(32)));
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
     !defined(__SANITIZE_ADDRESS__)
-#define CLONES __attribute__((target_clones("arch=haswell", "default")))
+#define CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define CLONES
 #endif
@@ -66,6 +66,23 @@ void clo_gemm_pack_b(const float *b, size_t ldb, int trans_b, size_t N, size_t K
     }
 }
 
+void clo_gemm_put_b_row(float *packed, size_t N, size_t K, size_t k, const float *row)
+{
+    size_t npad = rup(N ? N : 1, NR), pc = k / KC * KC, kc = K - pc < KC ? K - pc : KC;
+    float *dst = packed + pc * npad + (k - pc) * NR;
+    size_t j = 0;
+    for (; j + NR <= N; j += NR, dst += kc * NR)
+        for (size_t c = 0; c < NR; c++) dst[c] = row[j + c]; /* a fixed 16: two vector moves */
+    if (j < N) {
+        for (size_t c = 0; c < NR; c++) dst[c] = j + c < N ? row[j + c] : 0.0f;
+    }
+}
+
+size_t clo_gemm_packed_a_size(size_t M, size_t K)
+{
+    return rup(M ? M : 1, MR) * (K ? K : 1);
+}
+
 /* Rows [ic, ic+mc) x cols [pc, pc+kc) of alpha*op(A), in 6-row strips. */
 static void pack_a(const float *a, size_t lda, int ta, float alpha, size_t ic, size_t mc, size_t pc,
                    size_t kc, float *out)
@@ -84,6 +101,30 @@ static void pack_a(const float *a, size_t lda, int ta, float alpha, size_t ic, s
     }
 }
 
+/* A float in every lane (a macro: a function returning v8 would change the
+ * ABI between the clones). */
+#define BCAST(v, x)                                                                                \
+    const float v##_s = (x);                                                                       \
+    const v8 v = {v##_s, v##_s, v##_s, v##_s, v##_s, v##_s, v##_s, v##_s}
+
+/* One step of the 6x16 kernel: row r of the A strip times the B row. */
+#define ROW(r, c0, c1)                                                                             \
+    do {                                                                                           \
+        BCAST(ar, a[r]);                                                                           \
+        c0 += ar * b0;                                                                             \
+        c1 += ar * b1;                                                                             \
+    } while (0)
+
+void clo_gemm_pack_a(const float *a, size_t lda, int trans_a, float alpha, size_t M, size_t K,
+                     float *out)
+{
+    size_t mpad = rup(M ? M : 1, MR);
+    for (size_t pc = 0; pc < K; pc += KC) {
+        size_t kc = K - pc < KC ? K - pc : KC;
+        pack_a(a, lda, trans_a, alpha, 0, M, pc, kc, out + pc * mpad);
+    }
+}
+
 CLONES static void kernel(size_t kc, const float *a, const float *b, float *c, size_t ldc,
                           size_t mr, size_t nr)
 {
@@ -93,20 +134,12 @@ CLONES static void kernel(size_t kc, const float *a, const float *b, float *c, s
         v8 b0, b1;
         memcpy(&b0, b, sizeof b0);
         memcpy(&b1, b + 8, sizeof b1);
-        v8 a0 = (v8){0} + a[0], a1 = (v8){0} + a[1], a2 = (v8){0} + a[2];
-        c00 += a0 * b0;
-        c01 += a0 * b1;
-        c10 += a1 * b0;
-        c11 += a1 * b1;
-        c20 += a2 * b0;
-        c21 += a2 * b1;
-        v8 a3 = (v8){0} + a[3], a4 = (v8){0} + a[4], a5 = (v8){0} + a[5];
-        c30 += a3 * b0;
-        c31 += a3 * b1;
-        c40 += a4 * b0;
-        c41 += a4 * b1;
-        c50 += a5 * b0;
-        c51 += a5 * b1;
+        ROW(0, c00, c01);
+        ROW(1, c10, c11);
+        ROW(2, c20, c21);
+        ROW(3, c30, c31);
+        ROW(4, c40, c41);
+        ROW(5, c50, c51);
     }
     v8 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
     for (size_t r = 0; r < mr; r++) {
@@ -137,7 +170,7 @@ CLONES static void kernel_row(size_t kc, const float *a, size_t as, float alpha,
         v8 b0, b1;
         memcpy(&b0, b, sizeof b0);
         memcpy(&b1, b + 8, sizeof b1);
-        v8 a0 = (v8){0} + alpha * a[k * as];
+        BCAST(a0, alpha * a[k * as]);
         c0 += a0 * b0;
         c1 += a0 * b1;
     }
@@ -151,7 +184,8 @@ void clo_gemm(const clo_gemm_args *g, float *scratch)
 {
     size_t M = g->M, N = g->N, K = g->K, npad = rup(N ? N : 1, NR);
     if (!M || !N || !K) return;
-    float *pa = scratch, *pb_scratch = scratch + (M < MC ? rup(M, MR) : MC) * (K < KC ? K : KC);
+    float *pa_scratch = scratch,
+          *pb_scratch = scratch + (M < MC ? rup(M, MR) : MC) * (K < KC ? K : KC);
     for (size_t pc = 0; pc < K; pc += KC) {
         size_t kc = K - pc < KC ? K - pc : KC;
         const float *pb;
@@ -162,16 +196,24 @@ void clo_gemm(const clo_gemm_args *g, float *scratch)
             pb = pb_scratch;
         }
         if (M == 1) {
-            const float *arow = g->trans_a ? g->a + pc * g->lda : g->a + pc;
-            size_t as = g->trans_a ? g->lda : 1;
+            /* a packed A of one row is a strip: its values every MR floats */
+            const float *arow = g->packed_a  ? g->packed_a + pc * MR
+                                : g->trans_a ? g->a + pc * g->lda
+                                             : g->a + pc;
+            size_t as = g->packed_a ? MR : g->trans_a ? g->lda : 1;
+            float alpha = g->packed_a ? 1.0f : g->alpha;
             for (size_t j = 0; j < N; j += NR)
-                kernel_row(kc, arow, as, g->alpha, pb + (j / NR) * kc * NR, g->c + j,
+                kernel_row(kc, arow, as, alpha, pb + (j / NR) * kc * NR, g->c + j,
                            N - j < NR ? N - j : NR);
             continue;
         }
         for (size_t ic = 0; ic < M; ic += MC) {
             size_t mc = M - ic < MC ? M - ic : MC;
-            pack_a(g->a, g->lda, g->trans_a, g->alpha, ic, mc, pc, kc, pa);
+            const float *pa = pa_scratch;
+            if (g->packed_a)
+                pa = g->packed_a + pc * rup(M, MR) + ic * kc;
+            else
+                pack_a(g->a, g->lda, g->trans_a, g->alpha, ic, mc, pc, kc, pa_scratch);
             for (size_t j = 0; j < N; j += NR) {
                 size_t nr = N - j < NR ? N - j : NR;
                 const float *bp = pb + (j / NR) * kc * NR;

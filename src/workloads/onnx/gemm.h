@@ -18,9 +18,10 @@ typedef struct {
     size_t lda;
     const float *b; /* unpacked B; ignored when packed_b is set */
     size_t ldb;
-    const float *packed_b; /* from clo_gemm_pack_b, or NULL */
+    const float *packed_b; /* from clo_gemm_pack_b (or rows put by clo_gemm_put_b_row), or NULL */
     float *c;
     size_t ldc;
+    const float *packed_a; /* from clo_gemm_pack_a (alpha already applied), or NULL */
 } clo_gemm_args;
 
 /* Floats of scratch a call needs (B not packed: its blocks are packed into
@@ -30,6 +31,13 @@ size_t clo_gemm_scratch(size_t M, size_t N, size_t K, int b_packed);
 size_t clo_gemm_packed_size(size_t N, size_t K);
 /* Pack op(B) (K x N) for every call that uses it. */
 void clo_gemm_pack_b(const float *b, size_t ldb, int trans_b, size_t N, size_t K, float *out);
+/* Put row k (N floats) of a K x N matrix B straight into its packed form
+ * (for a producer of B rows, such as im2col, that need not write B first). */
+void clo_gemm_put_b_row(float *packed, size_t N, size_t K, size_t k, const float *row);
+/* Floats a packed A of M x K takes; pack alpha * op(A) for every call. */
+size_t clo_gemm_packed_a_size(size_t M, size_t K);
+void clo_gemm_pack_a(const float *a, size_t lda, int trans_a, float alpha, size_t M, size_t K,
+                     float *out);
 /* C += alpha * op(A) op(B); scratch is clo_gemm_scratch floats, 64-byte aligned. */
 void clo_gemm(const clo_gemm_args *g, float *scratch);
 

@@ -87,8 +87,33 @@ clo_err clo_conv_geom_read(clo_onnx_prep *p, const clo_shape *x, const int64_t *
 typedef struct {
     clo_conv_geom g;
     uint64_t n, c, m, group, kvol, ovol, ivol;
-    int direct; /* 1x1, unit strides, no pads: the input is its own column matrix */
+    int direct;             /* 1x1, unit strides, no pads: the input is its own column matrix */
+    const float *packed_w;  /* constant weights packed once, group after group */
+    size_t packed_w_stride; /* floats per group */
 } conv_params;
+
+/* im2col straight into the GEMM's packed B: one row at a time through a
+ * row buffer, so the column matrix is never written out and packed again. */
+static void im2col_packed(const clo_conv_geom *g, const float *x, uint64_t channels, float *row,
+                          float *packed)
+{
+    uint64_t ovol = (uint64_t)(g->out[0] * g->out[1] * g->out[2]);
+    uint64_t kvol = (uint64_t)(g->k[0] * g->k[1] * g->k[2]), K = channels * kvol;
+    clo_conv_geom one = *g; /* the column rows of one kernel position of one channel */
+    for (uint64_t c = 0; c < channels; c++)
+        for (uint64_t kk = 0; kk < kvol; kk++) {
+            one.k[0] = one.k[1] = one.k[2] = 1;
+            int64_t kw = (int64_t)(kk % (uint64_t)g->k[2]),
+                    kh = (int64_t)((kk / (uint64_t)g->k[2]) % (uint64_t)g->k[1]),
+                    kd = (int64_t)(kk / (uint64_t)(g->k[2] * g->k[1]));
+            /* shift the pads so that kernel position (kd, kh, kw) becomes (0, 0, 0) */
+            one.pb[0] = g->pb[0] - kd * g->d[0];
+            one.pb[1] = g->pb[1] - kh * g->d[1];
+            one.pb[2] = g->pb[2] - kw * g->d[2];
+            clo_conv_im2col(&one, x + c * (uint64_t)(g->in[0] * g->in[1] * g->in[2]), 1, row);
+            clo_gemm_put_b_row(packed, (size_t)ovol, (size_t)K, (size_t)(c * kvol + kk), row);
+        }
+}
 
 #define IM2COL(NAME, T)                                                                            \
     void NAME(const clo_conv_geom *g, const T *x, uint64_t channels, T *col)                       \
@@ -111,16 +136,22 @@ typedef struct {
                                     continue;                                                      \
                                 }                                                                  \
                                 const T *row = xc + (id * g->in[1] + ih) * g->in[2];               \
-                                int64_t iw0 = -g->pb[2] + kw * g->d[2];                            \
-                                if (g->s[2] == 1 && iw0 >= 0 && iw0 + g->out[2] <= g->in[2]) {     \
-                                    memcpy(o, row + iw0, (size_t)g->out[2] * sizeof(T));           \
-                                    o += g->out[2];                                                \
-                                    continue;                                                      \
-                                }                                                                  \
-                                for (int64_t ow = 0; ow < g->out[2]; ow++) {                       \
-                                    int64_t iw = iw0 + ow * g->s[2];                               \
-                                    *o++ = (iw >= 0 && iw < g->in[2]) ? row[iw] : (T)0;            \
-                                }                                                                  \
+                                int64_t iw0 = -g->pb[2] + kw * g->d[2], sw = g->s[2],              \
+                                        ow_n = g->out[2];                                          \
+                                /* outputs whose input column is inside: [lo, hi) */               \
+                                int64_t lo = iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw;                  \
+                                int64_t hi =                                                       \
+                                    g->in[2] - iw0 <= 0 ? 0 : (g->in[2] - iw0 + sw - 1) / sw;      \
+                                if (hi > ow_n) hi = ow_n;                                          \
+                                if (lo > hi) lo = hi;                                              \
+                                for (int64_t ow = 0; ow < lo; ow++) o[ow] = (T)0;                  \
+                                if (sw == 1)                                                       \
+                                    memcpy(o + lo, row + iw0 + lo, (size_t)(hi - lo) * sizeof(T)); \
+                                else                                                               \
+                                    for (int64_t ow = lo; ow < hi; ow++)                           \
+                                        o[ow] = row[iw0 + ow * sw];                                \
+                                for (int64_t ow = hi; ow < ow_n; ow++) o[ow] = (T)0;               \
+                                o += ow_n;                                                         \
                             }                                                                      \
                         }                                                                          \
                     }                                                                              \
@@ -169,10 +200,19 @@ static clo_err conv_prepare(clo_onnx_prep *p)
     cp->direct = cp->kvol == 1;
     for (uint32_t i = 0; i < 3; i++) cp->direct &= g->s[i] == 1 && g->pb[i] == 0 && g->pe[i] == 0;
     uint64_t cg = cp->c / cp->group, kdim = cg * cp->kvol, mg = cp->m / cp->group;
-    uint64_t col = cp->direct ? 0 : kdim * cp->ovol;
+    uint64_t col = cp->direct ? 0 : clo_gemm_packed_size(cp->ovol, kdim) + cp->ovol;
     if (col > CLO_ONNX_MAX_ELEMS)
         return clo_onnx_refuse(p, CLO_E_LIMIT, "the column matrix is too large");
-    p->scratch = (col + clo_gemm_scratch(mg, cp->ovol, kdim, 0)) * sizeof(float);
+    p->scratch = (col + clo_gemm_scratch(mg, cp->ovol, kdim, !cp->direct)) * sizeof(float);
+    if (p->in[1]->data) {
+        cp->packed_w_stride = clo_gemm_packed_a_size(mg, kdim);
+        float *pw = clo_onnx_prep_alloc(p, cp->group * cp->packed_w_stride * sizeof(float));
+        if (!pw) return clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+        for (uint64_t gi = 0; gi < cp->group; gi++)
+            clo_gemm_pack_a((const float *)p->in[1]->data + gi * mg * kdim, kdim, 0, 1.0f, mg, kdim,
+                            pw + gi * cp->packed_w_stride);
+        cp->packed_w = pw;
+    }
     clo_shape out = {x->rank, {x->d[0], w->d[0]}};
     for (uint32_t i = 0; i < g->S; i++) out.d[2 + i] = g->out[3 - g->S + i];
     clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &out);
@@ -186,8 +226,9 @@ static clo_err conv_run(const clo_onnx_exec *x)
     const float *B = x->nin > 2 && x->in[2] ? x->in[2]->data : NULL;
     float *Y = x->out[0]->data;
     uint64_t cg = cp->c / cp->group, mg = cp->m / cp->group, kdim = cg * cp->kvol;
-    float *col = x->scratch;
-    float *gs = col + (cp->direct ? 0 : kdim * cp->ovol);
+    /* scratch: [packed column matrix][one column row][gemm scratch] */
+    float *col = x->scratch, *row = col + clo_gemm_packed_size(cp->ovol, kdim);
+    float *gs = cp->direct ? col : row + (cp->ovol + 15) / 16 * 16;
     for (uint64_t n = 0; n < cp->n; n++) {
         for (uint64_t m = 0; m < cp->m; m++) {
             float *y = Y + (n * cp->m + m) * cp->ovol, b = B ? B[m] : 0.0f;
@@ -195,11 +236,6 @@ static clo_err conv_run(const clo_onnx_exec *x)
         }
         for (uint64_t gi = 0; gi < cp->group; gi++) {
             const float *xg = X + (n * cp->c + gi * cg) * cp->ivol;
-            const float *bm = xg;
-            if (!cp->direct) {
-                clo_conv_im2col(&cp->g, xg, cg, col);
-                bm = col;
-            }
             clo_gemm_args ga = {mg,
                                 cp->ovol,
                                 kdim,
@@ -208,11 +244,16 @@ static clo_err conv_run(const clo_onnx_exec *x)
                                 1.0f,
                                 W + gi * mg * kdim,
                                 kdim,
-                                bm,
+                                xg,
                                 cp->ovol,
                                 NULL,
                                 Y + (n * cp->m + gi * mg) * cp->ovol,
-                                cp->ovol};
+                                cp->ovol,
+                                cp->packed_w ? cp->packed_w + gi * cp->packed_w_stride : NULL};
+            if (!cp->direct) {
+                im2col_packed(&cp->g, xg, cg, row, col);
+                ga.packed_b = col;
+            }
             clo_gemm(&ga, gs);
         }
     }
@@ -286,6 +327,59 @@ static float ldf(const clo_tensor *t, uint64_t i)
     }
 }
 
+/* The common case, float planes with no dilation and no Indices output:
+ * window bounds clamped once per output row and column, no per-element
+ * type dispatch. The same results as the general loop below. */
+static void pool2d_float(const pool_params *pp, const float *X, float *Y)
+{
+    const clo_conv_geom *g = &pp->g;
+    int64_t H = g->in[1], W = g->in[2], ivol = g->in[0] * H * W;
+    if (pp->max && g->k[1] == 2 && g->k[2] == 2 && g->s[1] == 2 && g->s[2] == 2 && !g->pb[1] &&
+        !g->pb[2] && g->out[1] * 2 <= H && g->out[2] * 2 <= W) {
+        /* 2x2, stride 2, inside the plane: the classic CNN downsampling */
+        for (uint64_t nc = 0; nc < pp->nc; nc++) {
+            const float *plane = X + nc * (uint64_t)ivol;
+            for (int64_t oh = 0; oh < g->out[1]; oh++, Y += g->out[2]) {
+                const float *r0 = plane + 2 * oh * W, *r1 = r0 + W;
+                for (int64_t ow = 0; ow < g->out[2]; ow++) {
+                    float a = r0[2 * ow] > r0[2 * ow + 1] ? r0[2 * ow] : r0[2 * ow + 1];
+                    float b = r1[2 * ow] > r1[2 * ow + 1] ? r1[2 * ow] : r1[2 * ow + 1];
+                    Y[ow] = a > b ? a : b;
+                }
+            }
+        }
+        return;
+    }
+    for (uint64_t nc = 0; nc < pp->nc; nc++) {
+        const float *plane = X + nc * (uint64_t)ivol;
+        for (int64_t oh = 0; oh < g->out[1]; oh++) {
+            int64_t h0 = oh * g->s[1] - g->pb[1], h1 = h0 + g->k[1];
+            int64_t hp = (h1 < H + g->pe[1] ? h1 : H + g->pe[1]) - h0; /* padded extent */
+            int64_t hs = h0 < 0 ? 0 : h0, he = h1 < H ? h1 : H;
+            for (int64_t ow = 0; ow < g->out[2]; ow++) {
+                int64_t w0 = ow * g->s[2] - g->pb[2], w1 = w0 + g->k[2];
+                int64_t wp = (w1 < W + g->pe[2] ? w1 : W + g->pe[2]) - w0;
+                int64_t ws = w0 < 0 ? 0 : w0, we = w1 < W ? w1 : W;
+                float best = -INFINITY, sum = 0.0f;
+                for (int64_t h = hs; h < he; h++) {
+                    const float *r = plane + h * W;
+                    if (pp->max)
+                        for (int64_t w = ws; w < we; w++) best = r[w] > best ? r[w] : best;
+                    else
+                        for (int64_t w = ws; w < we; w++) sum += r[w];
+                }
+                int64_t cnt = (he - hs) * (we - ws);
+                if (pp->max)
+                    *Y++ = cnt ? best : -INFINITY;
+                else
+                    *Y++ = (pp->include_pad ? hp * wp : cnt)
+                               ? sum / (float)(pp->include_pad ? hp * wp : cnt)
+                               : 0.0f;
+            }
+        }
+    }
+}
+
 static clo_err pool_run(const clo_onnx_exec *x)
 {
     const pool_params *pp = x->params;
@@ -293,6 +387,10 @@ static clo_err pool_run(const clo_onnx_exec *x)
     const clo_tensor *X = x->in[0];
     clo_tensor *Yt = x->out[0];
     int64_t *I = x->nout > 1 && x->out[1] ? x->out[1]->data : NULL;
+    if (!I && X->dtype == CLO_ONNX_FLOAT && g->in[0] == 1 && g->d[1] == 1 && g->d[2] == 1) {
+        pool2d_float(pp, X->data, Yt->data);
+        return CLO_OK;
+    }
     uint64_t ivol = (uint64_t)(g->in[0] * g->in[1] * g->in[2]), k = 0;
     for (uint64_t nc = 0; nc < pp->nc; nc++)
         for (int64_t od = 0; od < g->out[0]; od++)

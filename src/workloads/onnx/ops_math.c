@@ -88,19 +88,13 @@ static clo_err gemm_run(const clo_onnx_exec *x)
         memset(o, 0, g->M * g->N * sizeof(float));
     }
     const clo_shape *a = &x->in[0]->shape, *b = &x->in[1]->shape;
-    clo_gemm_args ga = {g->M,
-                        g->N,
-                        g->K,
-                        g->ta,
-                        g->tb,
-                        g->alpha,
-                        x->in[0]->data,
-                        (size_t)a->d[1],
-                        x->in[1]->data,
-                        (size_t)b->d[1],
-                        g->packed_b,
-                        o,
-                        g->N};
+    clo_gemm_args ga = {g->M,           g->N,
+                        g->K,           g->ta,
+                        g->tb,          g->alpha,
+                        x->in[0]->data, (size_t)a->d[1],
+                        x->in[1]->data, (size_t)b->d[1],
+                        g->packed_b,    o,
+                        g->N,           NULL};
     clo_gemm(&ga, x->scratch);
     return CLO_OK;
 }
@@ -199,8 +193,8 @@ static clo_err matmul_run(const clo_onnx_exec *x)
     const float *A = x->in[0]->data, *B = x->in[1]->data;
     memset(o, 0, x->out[0]->count * sizeof(float));
     if (d->fold_m) {
-        clo_gemm_args ga = {d->m_eff, d->N, d->K,         0, 0,   1.0f, A, d->K,
-                            B,        d->N, mp->packed_b, o, d->N};
+        clo_gemm_args ga = {d->m_eff, d->N, d->K,         0, 0,    1.0f, A, d->K,
+                            B,        d->N, mp->packed_b, o, d->N, NULL};
         clo_gemm(&ga, x->scratch);
         return CLO_OK;
     }
@@ -219,7 +213,8 @@ static clo_err matmul_run(const clo_onnx_exec *x)
                             d->N,
                             NULL,
                             o + k * mn,
-                            d->N};
+                            d->N,
+                            NULL};
         clo_gemm(&ga, x->scratch);
     }
     return CLO_OK;
