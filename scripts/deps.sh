@@ -54,3 +54,24 @@ if [[ ! -f $stamp || package-lock.json -nt $stamp ]]; then
 else
   log "npm packages present"
 fi
+
+# Data sets from Debian packages, extracted rather than installed (the package
+# would pull in Python): the Wisconsin breast-cancer data of the diagnosis flow.
+DATASETS=data/datasets
+if [[ ! -s $DATASETS/breast_cancer.csv ]]; then
+  log "extracting breast_cancer.csv from the Debian package python3-sklearn"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  # apt-get download runs as the _apt user where it can; a directory it can write avoids the warning.
+  chmod 0777 "$tmp"
+  if ! (cd "$tmp" && apt-get download -qq python3-sklearn 2>/dev/null); then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    (cd "$tmp" && apt-get download -qq python3-sklearn)
+  fi
+  dpkg-deb -x "$tmp"/python3-sklearn_*.deb "$tmp/x"
+  mkdir -p "$DATASETS"
+  cp "$tmp/x/usr/lib/python3/dist-packages/sklearn/datasets/data/breast_cancer.csv" "$DATASETS/"
+  cp "$tmp/x/usr/lib/python3/dist-packages/sklearn/datasets/descr/breast_cancer.rst" "$DATASETS/"
+else
+  log "data sets present"
+fi

@@ -79,6 +79,7 @@ int cmd_enclave(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_hpke(int argc, char **argv);
 int cmd_onnx(int argc, char **argv);
+int cmd_model(int argc, char **argv);
 int cmd_envelope(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_sim(int argc, char **argv);

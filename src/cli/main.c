@@ -25,6 +25,7 @@ static void usage(FILE *f)
         "  audit JOB_ID                   a job's chain of custody, checked link by link\n"
         "  attest verify                  verify DCAP or SEV-SNP evidence against a policy\n"
         "  onnx info|run|test             the ONNX engine: describe, run, conformance-test models\n"
+        "  model train                    train a diagnosis classifier, export it to ONNX\n"
         "  demo                           run the end-to-end demonstration and self-check\n"
         "  version                        print the version\n\n"
         "Every command prints one JSON document on stdout; `cloister <command> --help` for "
@@ -55,6 +56,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "job") == 0) return cmd_job(argc - 2, argv + 2);
     if (strcmp(cmd, "enclave") == 0) return cmd_enclave(argc - 2, argv + 2);
     if (strcmp(cmd, "onnx") == 0) return cmd_onnx(argc - 2, argv + 2);
+    if (strcmp(cmd, "model") == 0) return cmd_model(argc - 2, argv + 2);
     if (strcmp(cmd, "config") == 0) return cmd_config(argc - 2, argv + 2);
     fprintf(stderr, "error: unknown command '%s'\n\n", cmd);
     usage(stderr);

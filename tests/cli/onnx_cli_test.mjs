@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 
 const bin = process.argv[2];
@@ -125,6 +126,28 @@ const tmp = mkdtempSync(join(tmpdir(), "clo-onnx-"));
   check("a changed expected output fails", r.rc === 1 && r.doc?.failed === 1 && /differs/.test(r.doc?.results?.[0]?.error), r.out);
   r = run("onnx", "test", "--atol", "1e9", dir);
   check("tolerance applies", r.rc === 0 && r.doc?.passed === 1, r.out);
+}
+
+// model train: the diagnosis classifiers, checked by the engine; the id is the file's SHA-256.
+{
+  const csv = process.env.CLO_DATASETS ? join(process.env.CLO_DATASETS, "breast_cancer.csv")
+                                       : new URL("../../data/datasets/breast_cancer.csv", import.meta.url).pathname;
+  for (const kind of ["logreg", "mlp"]) {
+    const out = join(tmp, `${kind}.onnx`);
+    const r = run("model", "train", "--kind", kind, "--csv", csv, "--out", out);
+    check(`model train ${kind}`, r.rc === 0 && r.doc?.test_accuracy >= 0.93 && r.doc?.test_rows === 114, r.out + r.err);
+    const sha = createHash("sha256").update(readFileSync(out)).digest("hex");
+    check(`model id is the file's SHA-256 (${kind})`, r.doc?.model_id === sha);
+    const info = run("onnx", "info", "--model", out);
+    check(`trained model described (${kind})`, info.doc?.model_id === sha && info.doc?.unsupported_operators === 0 &&
+          info.doc?.inputs?.[0]?.name === "record");
+  }
+  let r = run("model", "train", "--kind", "forest", "--out", join(tmp, "x.onnx"));
+  check("model train: unknown kind", r.rc === 2 && /--kind/.test(r.err));
+  writeFileSync(join(tmp, "bad.csv"), "2,2,a,b\n1,2,0\n3,oops,1\n");
+  r = run("model", "train", "--csv", join(tmp, "bad.csv"), "--out", join(tmp, "x.onnx"));
+  check("model train: bad csv names the line", r.rc === 1 && /line 3/.test(r.doc?.error?.message), r.out);
+  check("--help model train", run("model", "train", "--help").rc === 0);
 }
 
 console.log(`onnx cli: ${passed} passed, ${failed} failed`);

@@ -235,5 +235,7 @@ clo_err clo_onnxw_finish(clo_onnxw *w, const char *graph_name, int64_t opset, in
         field_varint(w, &op, 2, (uint64_t)ml_opset);
         field_msg(w, out, 8, &op);
     }
-    return w->err;
+    clo_err err = w->err;
+    clo_onnxw_free(w);
+    return err;
 }

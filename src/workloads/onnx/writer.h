@@ -39,7 +39,8 @@ void clo_onnxw_attr_strings(clo_onnxw *w, const char *name, const char *const *v
 void clo_onnxw_node(clo_onnxw *w, const char *op_type, const char *domain, const char *const *in,
                     size_t nin, const char *const *out, size_t nout);
 /* The ModelProto: IR version 8, opset `opset` of ai.onnx and, when ml_opset
- * is not 0, that of ai.onnx.ml; producer "cloister". */
+ * is not 0, that of ai.onnx.ml; producer "cloister". Frees w (as
+ * clo_onnxw_free), whatever the outcome. */
 CLO_MUST_CHECK clo_err clo_onnxw_finish(clo_onnxw *w, const char *graph_name, int64_t opset,
                                         int64_t ml_opset, clo_buf *out);
 
