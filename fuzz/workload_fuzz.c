@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         count++;
     if (count == 0) return 0;
     void *st = NULL;
-    if (w->open(cfg, &st).code) return 0;
+    if (w->open(cfg, NULL, &st).code) return 0;
     static const uint8_t job_id[32] = {0x42};
     clo_wl_call call = {job_id, in, count};
     clo_buf pub[2], priv[2][MAXN];

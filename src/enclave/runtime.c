@@ -18,11 +18,14 @@
 #include "enclave/proto.h"
 #include "workloads/workload.h"
 
-#define MAX_SECRETS     64
-#define MAX_SECRET_SIZE ((size_t)1 << 20)
-#define JOB_LOG_SIZE    4096 /* power of two */
-#define STATE_HEADER    62
-#define MAX_INPUT_PLAIN ((size_t)1 << 20)
+#define MAX_SECRETS 64
+/* A secret may be a model: up to 8 MiB each, 20 MiB in all, so that the
+ * sealed state (at most 24 MiB of plaintext) still fits one 32 MiB frame. */
+#define MAX_SECRET_SIZE   ((size_t)8 << 20)
+#define MAX_SECRETS_TOTAL ((size_t)20 << 20)
+#define JOB_LOG_SIZE      4096 /* power of two */
+#define STATE_HEADER      62
+#define MAX_INPUT_PLAIN   ((size_t)1 << 20)
 
 typedef struct {
     uint8_t id[32];
@@ -244,6 +247,10 @@ static clo_err call_provision(clo_enclave *e, clo_bytes body, int64_t now, clo_b
     uint8_t *data = NULL, digest[32];
     if (err.code) goto out;
     CLO_FAIL_IF(plain.len == 0, CLO_E_FORMAT, "provision: empty secret");
+    size_t total = plain.len;
+    for (size_t i = 0; i < e->n_secrets; i++)
+        if (i != slot) total += e->secrets[i].size;
+    CLO_FAIL_IF(total > MAX_SECRETS_TOTAL, CLO_E_LIMIT, "provision: secrets over 20 MiB in all");
     data = clo_secret_alloc(plain.len);
     CLO_FAIL_IF(!data, CLO_E_NOMEM, "provision: secret memory");
     memcpy(data, plain.ptr, plain.len);
@@ -260,6 +267,16 @@ out:
     clo_secret_free(data);
     clo_buf_free(&plain);
     return err;
+}
+
+/* The workloads' view of the provisioned secrets (a model, by its id). */
+static clo_bytes secret_by_id(const void *ctx, const uint8_t id[32])
+{
+    const clo_enclave *e = ctx;
+    for (size_t i = 0; i < e->n_secrets; i++)
+        if (!memcmp(e->secrets[i].id, id, 32))
+            return CLO_BYTES(e->secrets[i].data, e->secrets[i].size);
+    return CLO_BYTES_EMPTY;
 }
 
 /* Open every input, run the workload, seal the private outputs, sign. Writes
@@ -299,7 +316,8 @@ static clo_err run_job(clo_enclave *e, const clo_proto_job *job, int64_t now, jo
         s->views[i] = clo_buf_view(&s->plain[i]);
     }
     void *state = NULL;
-    CLO_TRY(wl->open(job->config, &state));
+    clo_wl_env env = {secret_by_id, e};
+    CLO_TRY(wl->open(job->config, &env, &state));
     clo_buf *pub = &s->pub;
     clo_wl_call call = {job->job_id, s->views, job->count};
     clo_err err = wl->run(state, &call, pub, s->priv);

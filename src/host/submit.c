@@ -57,7 +57,7 @@ static int parse_config(json_t *doc, clo_submit *s, clo_problem *p)
     const clo_workload *wl = wname ? clo_workload_by_name(wname) : NULL;
     if (!wl || strlen(wname) >= sizeof s->workload)
         return refuse(p, 400, "unknown-workload",
-                      "workload must be auction, vote, oracle or policy");
+                      "workload must be auction, vote, oracle, policy or onnx");
     strcpy(s->workload, wname);
     clo_workload_id(wname, s->job.workload_id);
     const char *hex = json_string_value(json_object_get(doc, "config"));
@@ -66,12 +66,10 @@ static int parse_config(json_t *doc, clo_submit *s, clo_problem *p)
     if (e.code == CLO_E_LIMIT)
         return refuse(p, 413, "config-too-large", "config exceeds 4096 bytes");
     if (e.code) return refuse(p, 400, "bad-config-hex", "config must be a hex string");
-    void *st = NULL;
-    e = wl->open(clo_buf_view(&s->config), &st);
+    e = clo_workload_check(wl, clo_buf_view(&s->config));
     if (e.code)
         return refuse(p, 422, "bad-config",
                       "the workload refuses this config (docs/formats.md §5)");
-    wl->close(st);
     s->job.config = clo_buf_view(&s->config);
     return 0;
 }

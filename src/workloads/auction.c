@@ -29,8 +29,9 @@ typedef struct {
     uint8_t bidder[20], amount[32], rank[32];
 } bid;
 
-static clo_err open_auction(clo_bytes config, void **state)
+static clo_err open_auction(clo_bytes config, const clo_wl_env *env, void **state)
 {
+    (void)env;
     clo_cur c = clo_cur_init(config);
     uint8_t version;
     auction_cfg cfg = {0};

@@ -38,8 +38,9 @@ typedef struct {
     int64_t value;
 } report;
 
-static clo_err open_oracle(clo_bytes config, void **state)
+static clo_err open_oracle(clo_bytes config, const clo_wl_env *env, void **state)
 {
+    (void)env;
     clo_cur c = clo_cur_init(config);
     uint8_t version;
     oracle_cfg cfg = {0};

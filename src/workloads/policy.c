@@ -27,8 +27,9 @@ typedef struct {
 
 enum { F_SCORE = 1, F_INCOME = 2, F_DTI = 4, F_AGE = 8, F_KYC = 16, F_COUNTRY = 32 };
 
-static clo_err open_policy(clo_bytes config, void **state)
+static clo_err open_policy(clo_bytes config, const clo_wl_env *env, void **state)
 {
+    (void)env;
     clo_cur c = clo_cur_init(config);
     uint8_t version;
     policy_cfg cfg = {0};

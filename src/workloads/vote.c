@@ -12,8 +12,9 @@
 
 #define MAX_CHOICES 256
 
-static clo_err open_vote(clo_bytes config, void **state)
+static clo_err open_vote(clo_bytes config, const clo_wl_env *env, void **state)
 {
+    (void)env;
     clo_cur c = clo_cur_init(config);
     uint8_t version;
     uint16_t choices;

@@ -7,7 +7,7 @@
 #include "crypto/keccak.h"
 
 static const clo_workload *const all[] = {&clo_wl_auction, &clo_wl_vote, &clo_wl_oracle,
-                                          &clo_wl_policy};
+                                          &clo_wl_policy, &clo_wl_onnx};
 
 void clo_workload_id(const char *name, uint8_t out[32])
 {
@@ -51,5 +51,13 @@ clo_err clo_wl_keep(const void *cfg, size_t size, void **state)
     CLO_ENSURE(s, CLO_E_NOMEM, "workload config");
     memcpy(s, cfg, size);
     *state = s;
+    return CLO_OK;
+}
+
+clo_err clo_workload_check(const clo_workload *w, clo_bytes config)
+{
+    void *st = NULL;
+    CLO_TRY(w->open(config, NULL, &st));
+    w->close(st);
     return CLO_OK;
 }

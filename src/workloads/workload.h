@@ -26,10 +26,19 @@ typedef struct {
     size_t count;            /* 1 <= count <= CLO_WL_MAX_INPUTS */
 } clo_wl_call;
 
+/* What the enclave lends a workload when it opens: the provisioned secrets
+ * (an ONNX model, by its id). secret() gives an empty view for an unknown id;
+ * the view stays valid until close. */
+typedef struct {
+    clo_bytes (*secret)(const void *ctx, const uint8_t id[32]);
+    const void *ctx;
+} clo_wl_env;
+
 typedef struct clo_workload {
     const char *name;
-    /* Parse and check the configuration; *state is freed by close. */
-    CLO_MUST_CHECK clo_err (*open)(clo_bytes config, void **state);
+    /* Parse and check the configuration; *state is freed by close. env is
+     * NULL where there are no secrets (the host checking a job). */
+    CLO_MUST_CHECK clo_err (*open)(clo_bytes config, const clo_wl_env *env, void **state);
     /* private_out has call->count initialised buffers. */
     CLO_MUST_CHECK clo_err (*run)(const void *state, const clo_wl_call *call, clo_buf *public_out,
                                   clo_buf *private_out);
@@ -46,6 +55,10 @@ const clo_workload *clo_workload_at(size_t i);
 /* For open(): a heap copy of a parsed configuration struct as the state. */
 CLO_MUST_CHECK clo_err clo_wl_keep(const void *cfg, size_t size, void **state);
 
-extern const clo_workload clo_wl_auction, clo_wl_vote, clo_wl_oracle, clo_wl_policy;
+/* The configuration alone, as the host can check it: open with no env,
+ * then close. */
+CLO_MUST_CHECK clo_err clo_workload_check(const clo_workload *w, clo_bytes config);
+
+extern const clo_workload clo_wl_auction, clo_wl_vote, clo_wl_oracle, clo_wl_policy, clo_wl_onnx;
 
 #endif

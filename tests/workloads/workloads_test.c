@@ -27,7 +27,7 @@ static clo_err run(const char *name, clo_bytes cfg, const uint8_t job_id[32], co
     clo_buf_init(&o->pub, CLO_WL_MAX_PUBLIC);
     for (size_t i = 0; i < MAXN; i++) clo_buf_init(&o->priv[i], CLO_WL_MAX_PRIVATE);
     void *st = NULL;
-    CLO_TRY(w->open(cfg, &st));
+    CLO_TRY(w->open(cfg, NULL, &st));
     clo_wl_call call = {job_id, in, n};
     clo_err err = w->run(st, &call, &o->pub, o->priv);
     w->close(st);

@@ -239,3 +239,17 @@ clo_err clo_onnxw_finish(clo_onnxw *w, const char *graph_name, int64_t opset, in
     clo_onnxw_free(w);
     return err;
 }
+
+clo_err clo_onnx_tensor_write(clo_buf *out, clo_bytes name, const clo_tensor *t)
+{
+    clo_onnxw w; /* only its error is used: the fields go straight to out */
+    size_t es = clo_tensor_elem_size(t->dtype), mark = out->len;
+    CLO_ENSURE(es, CLO_E_UNSUPPORTED, "onnx: tensor element type");
+    w.err = CLO_OK;
+    for (uint32_t i = 0; i < t->shape.rank; i++) field_varint(&w, out, 1, (uint64_t)t->shape.d[i]);
+    field_varint(&w, out, 2, (uint64_t)t->dtype);
+    if (name.len) field_bytes(&w, out, 8, name.ptr, name.len);
+    field_bytes(&w, out, 9, t->data, (size_t)t->count * es);
+    if (w.err.code) clo_buf_truncate(out, mark);
+    return w.err;
+}

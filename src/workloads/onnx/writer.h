@@ -7,6 +7,7 @@
 #define CLO_WORKLOADS_ONNX_WRITER_H
 
 #include "base/bytes.h"
+#include "workloads/onnx/tensor.h"
 
 typedef struct {
     clo_buf graph; /* GraphProto fields so far */
@@ -43,5 +44,9 @@ void clo_onnxw_node(clo_onnxw *w, const char *op_type, const char *domain, const
  * clo_onnxw_free), whatever the outcome. */
 CLO_MUST_CHECK clo_err clo_onnxw_finish(clo_onnxw *w, const char *graph_name, int64_t opset,
                                         int64_t ml_opset, clo_buf *out);
+
+/* A standalone TensorProto of t (raw_data), appended to out: what a client
+ * sends as a model input and what the onnx workload returns. */
+CLO_MUST_CHECK clo_err clo_onnx_tensor_write(clo_buf *out, clo_bytes name, const clo_tensor *t);
 
 #endif

@@ -1,0 +1,311 @@
+/* inference_test.c — confidential inference in the enclave, in process on a
+ * simulated platform: a model provisioned under its SHA-256 id (HPKE-sealed
+ * to the epoch key), a job of three records where each sender opens only
+ * their own answer and a malformed record fails alone, the public output
+ * revealing nothing but counts, the statement binding the config (hence the
+ * model id), a model that is not provisioned or not the one its id names
+ * refused, and the model surviving the sealed state across a restart. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "crypto/hash.h"
+#include "crypto/keccak.h"
+#include "enclave_fixture.h"
+#include "workloads/onnx/model.h"
+#include "workloads/onnx/writer.h"
+#include "workloads/workload.h"
+
+#define OK(x) assert_int_equal((x).code, CLO_OK_CODE)
+
+static fx_platform P;
+
+static int setup(void **state)
+{
+    (void)state;
+    return fx_platform_new(&P).code;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    fx_platform_free(&P);
+    return 0;
+}
+
+/* x [1,3] -> logits = x W^T + b, W = [[1,0,0],[0,1,1]], b = [0, -1]
+ *         -> p = softmax(logits), label = argmax */
+static void make_model(clo_buf *out)
+{
+    clo_onnxw w;
+    int64_t dx[2] = {1, 3}, dw[2] = {2, 3}, db[1] = {2};
+    const float W[6] = {1, 0, 0, 0, 1, 1}, b[2] = {0, -1};
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "x", CLO_ONNX_FLOAT, 2, dx);
+    clo_onnxw_output(&w, "p", CLO_ONNX_FLOAT, 0, NULL);
+    clo_onnxw_output(&w, "label", CLO_ONNX_INT64, 0, NULL);
+    clo_onnxw_init_floats(&w, "W", 2, dw, W);
+    clo_onnxw_init_floats(&w, "b", 1, db, b);
+    clo_onnxw_attr_int(&w, "transB", 1);
+    clo_onnxw_node(&w, "Gemm", NULL, (const char *const[]){"x", "W", "b"}, 3,
+                   (const char *const[]){"l"}, 1);
+    clo_onnxw_node(&w, "Softmax", NULL, (const char *const[]){"l"}, 1, (const char *const[]){"p"},
+                   1);
+    clo_onnxw_attr_int(&w, "axis", 1);
+    clo_onnxw_attr_int(&w, "keepdims", 0);
+    clo_onnxw_node(&w, "ArgMax", NULL, (const char *const[]){"p"}, 1,
+                   (const char *const[]){"label"}, 1);
+    OK(clo_onnxw_finish(&w, "tiny", 13, 0, out));
+}
+
+/* PROVISION body: id | epoch | the secret sealed to the epoch key, bound to
+ * the "provision" workload and job id = the secret's id. */
+static void provision(clo_enclave *e, const uint8_t id[32], clo_bytes secret, uint32_t epoch,
+                      const uint8_t pk[32])
+{
+    clo_envelope_binding b;
+    memset(&b, 0, sizeof b);
+    b.chain_id = FX_CHAIN_ID;
+    memcpy(b.contract, P.market, 20);
+    memcpy(b.job_id, id, 32);
+    clo_workload_id("provision", b.workload_id);
+    b.epoch = epoch;
+    clo_buf body, r;
+    clo_buf_init(&body, (size_t)16 << 20);
+    clo_buf_init(&r, 1024);
+    uint8_t head[36];
+    memcpy(head, id, 32);
+    head[32] = (uint8_t)(epoch >> 24), head[33] = (uint8_t)(epoch >> 16);
+    head[34] = (uint8_t)(epoch >> 8), head[35] = (uint8_t)epoch;
+    OK(clo_buf_append(&body, head, 36));
+    clo_envelope_reply_key rk;
+    clo_buf env;
+    clo_buf_init(&env, (size_t)16 << 20);
+    clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
+                            CLO_HPKE_AEAD_CHACHA20POLY1305};
+    OK(clo_envelope_request_seal(&env, &rk, &b, suite, pk, secret));
+    OK(clo_buf_append_bytes(&body, clo_buf_view(&env)));
+    OK(fx_call(e, CLO_CALL_PROVISION, clo_buf_view(&body), FX_NOW, &r));
+    /* the answer: the id and keccak256 of what the enclave now holds */
+    uint8_t k[32];
+    clo_keccak256(secret, k);
+    assert_int_equal(r.len, 64);
+    assert_memory_equal(r.ptr, id, 32);
+    assert_memory_equal(r.ptr + 32, k, 32);
+    clo_envelope_reply_key_wipe(&rk);
+    clo_buf_free(&env);
+    clo_buf_free(&body);
+    clo_buf_free(&r);
+}
+
+/* An input: u16 1 | u32 size | TensorProto of x [1, n]. */
+static void record(clo_buf *out, const float *x, int64_t n)
+{
+    clo_tensor t = {CLO_ONNX_FLOAT, {2, {1, n}}, (uint64_t)n, (void *)(uintptr_t)x};
+    clo_buf tp;
+    clo_buf_init(&tp, 1 << 16);
+    OK(clo_onnx_tensor_write(&tp, clo_bytes_str("x"), &t));
+    uint8_t head[6] = {0, 1, 0, 0, (uint8_t)(tp.len >> 8), (uint8_t)tp.len};
+    clo_buf_clear(out);
+    OK(clo_buf_append(out, head, 6));
+    OK(clo_buf_append_bytes(out, clo_buf_view(&tp)));
+    clo_buf_free(&tp);
+}
+
+static void run_job(clo_enclave *e, const uint8_t model_id[32], uint32_t epoch,
+                    const uint8_t pk[32], const clo_bytes *plain, size_t n,
+                    clo_envelope_reply_key *rk, clo_buf *out, uint8_t job_byte)
+{
+    uint8_t job_id[32], cfg[33] = {1};
+    memset(job_id, job_byte, 32);
+    memcpy(cfg + 1, model_id, 32);
+    clo_buf body;
+    clo_buf_init(&body, (size_t)4 << 20);
+    OK(fx_job_body(&P, job_id, "onnx", CLO_BYTES(cfg, 33), epoch, pk, plain, n, rk, &body));
+    OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW, out));
+    clo_buf_free(&body);
+}
+
+static void decode_one(clo_buf *out, clo_proto_result *res)
+{
+    clo_cur c = clo_cur_init(clo_buf_view(out));
+    uint16_t n;
+    OK(clo_cur_u16be(&c, &n));
+    assert_int_equal(n, 1);
+    OK(clo_proto_result_decode(&c, res));
+}
+
+/* A private answer's tensors: p [1,2] and label [1]. */
+static void check_answer(const clo_buf *p, double want_p1, int64_t want_label)
+{
+    clo_cur c = clo_cur_init(clo_buf_view(p));
+    uint8_t status;
+    uint16_t n;
+    OK(clo_cur_u8(&c, &status));
+    assert_int_equal(status, 0);
+    OK(clo_cur_u16be(&c, &n));
+    assert_int_equal(n, 2);
+    for (int k = 0; k < 2; k++) {
+        uint32_t size;
+        clo_bytes b;
+        clo_onnx_tensor t;
+        OK(clo_cur_u32be(&c, &size));
+        OK(clo_cur_take(&c, size, &b));
+        OK(clo_onnx_tensor_read(b, &t));
+        if (k == 0) {
+            float v[2];
+            assert_true(clo_bytes_eq(t.name, clo_bytes_str("p")) && t.count == 2);
+            memcpy(v, t.data.ptr, 8);
+            assert_true(fabs(v[1] - want_p1) < 1e-6 && fabs(v[0] + v[1] - 1) < 1e-6);
+        } else {
+            int64_t l;
+            assert_true(clo_bytes_eq(t.name, clo_bytes_str("label")) && t.count == 1);
+            memcpy(&l, t.data.ptr, 8);
+            assert_int_equal(l, want_label);
+        }
+    }
+    OK(clo_cur_end(&c));
+}
+
+static void test_inference_job(void **state)
+{
+    (void)state;
+    clo_enclave *e;
+    clo_buf r, model, out, in[3];
+    clo_buf_init(&r, 1 << 16);
+    clo_buf_init(&model, 1 << 20);
+    clo_buf_init(&out, 1 << 20);
+    for (int i = 0; i < 3; i++) clo_buf_init(&in[i], 1 << 16);
+    OK(fx_enclave(&P, P.measurement, 60, &e));
+    OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    clo_proto_keys k;
+    OK(fx_keys(e, FX_NOW, &k));
+    make_model(&model);
+    uint8_t id[32];
+    OK(clo_sha256(clo_buf_view(&model), id));
+    provision(e, id, clo_buf_view(&model), k.current, k.keys[0].hpke_pk);
+
+    /* [2, 1, 0]:  logits [2, 0]  -> p1 = 1/(1+e^2), label 0
+     * bad:        4 features where the model takes 3
+     * [0, 2, 2]:  logits [0, 3]  -> p1 = 1/(1+e^-3), label 1 */
+    const float a[3] = {2, 1, 0}, bad[4] = {1, 2, 3, 4}, c3[3] = {0, 2, 2};
+    record(&in[0], a, 3);
+    record(&in[1], bad, 4);
+    record(&in[2], c3, 3);
+    clo_bytes plain[3] = {clo_buf_view(&in[0]), clo_buf_view(&in[1]), clo_buf_view(&in[2])};
+    clo_envelope_reply_key rk[3];
+    run_job(e, id, k.current, k.keys[0].hpke_pk, plain, 3, rk, &out, 0x51);
+    static clo_proto_result res;
+    decode_one(&out, &res);
+    OK(res.err);
+    /* public: version, model id, 3 inputs, 2 answered; nothing else */
+    assert_int_equal(res.public_out.len, 41);
+    assert_memory_equal(res.public_out.ptr + 1, id, 32);
+    assert_int_equal(res.public_out.ptr[36], 3);
+    assert_int_equal(res.public_out.ptr[40], 2);
+    /* the statement binds keccak256(config), the config names the model */
+    uint8_t cfg[33] = {1}, h[32];
+    memcpy(cfg + 1, id, 32);
+    clo_keccak256(CLO_BYTES(cfg, 33), h);
+    assert_memory_equal(res.stmt.model_id, h, 32);
+    OK(clo_result_verify(&res.stmt, FX_CHAIN_ID, P.market, res.sig, k.keys[0].signer));
+    /* each sender opens their own answer, and not another's */
+    clo_buf p;
+    clo_buf_init(&p, 1 << 16);
+    OK(clo_envelope_reply_open(&p, &rk[0], res.private_out[0]));
+    check_answer(&p, 1.0 / (1.0 + exp(2.0)), 0);
+    clo_buf_clear(&p);
+    OK(clo_envelope_reply_open(&p, &rk[2], res.private_out[2]));
+    check_answer(&p, 1.0 / (1.0 + exp(-3.0)), 1);
+    clo_buf_clear(&p);
+    assert_int_equal(clo_envelope_reply_open(&p, &rk[0], res.private_out[2]).code, CLO_E_AUTH);
+    clo_buf_clear(&p);
+    OK(clo_envelope_reply_open(&p, &rk[1], res.private_out[1]));
+    assert_true(p.len >= 2 && p.ptr[0] == CLO_E_ARG); /* the feed does not fit the input */
+
+    /* the sealed state keeps the model across a restart */
+    clo_buf blob;
+    clo_buf_init(&blob, (size_t)32 << 20);
+    OK(fx_call(e, CLO_CALL_EXPORT, CLO_BYTES_EMPTY, FX_NOW, &blob));
+    clo_enclave *e2;
+    OK(fx_enclave(&P, P.measurement, 60, &e2));
+    OK(fx_call(e2, CLO_CALL_IMPORT, clo_buf_view(&blob), FX_NOW, &r));
+    clo_envelope_reply_key rk2[1];
+    run_job(e2, id, k.current, k.keys[0].hpke_pk, plain, 1, rk2, &out, 0x52);
+    decode_one(&out, &res);
+    OK(res.err);
+    clo_buf_clear(&p);
+    OK(clo_envelope_reply_open(&p, &rk2[0], res.private_out[0]));
+    check_answer(&p, 1.0 / (1.0 + exp(2.0)), 0);
+
+    for (int i = 0; i < 3; i++) clo_envelope_reply_key_wipe(&rk[i]);
+    clo_envelope_reply_key_wipe(&rk2[0]);
+    clo_enclave_free(e);
+    clo_enclave_free(e2);
+    clo_buf_free(&blob);
+    clo_buf_free(&p);
+    clo_buf_free(&r);
+    clo_buf_free(&model);
+    clo_buf_free(&out);
+    for (int i = 0; i < 3; i++) clo_buf_free(&in[i]);
+}
+
+static void test_model_refusals(void **state)
+{
+    (void)state;
+    clo_enclave *e;
+    clo_buf r, model, out, in;
+    clo_buf_init(&r, 1 << 16);
+    clo_buf_init(&model, 1 << 20);
+    clo_buf_init(&out, 1 << 20);
+    clo_buf_init(&in, 1 << 16);
+    OK(fx_enclave(&P, P.measurement, 60, &e));
+    OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    clo_proto_keys k;
+    OK(fx_keys(e, FX_NOW, &k));
+    make_model(&model);
+    const float a[3] = {1, 1, 1};
+    record(&in, a, 3);
+    clo_bytes plain[1] = {clo_buf_view(&in)};
+    clo_envelope_reply_key rk[1];
+    static clo_proto_result res;
+    /* a model id nobody provisioned */
+    uint8_t id[32];
+    OK(clo_sha256(clo_buf_view(&model), id));
+    run_job(e, id, k.current, k.keys[0].hpke_pk, plain, 1, rk, &out, 0x61);
+    decode_one(&out, &res);
+    assert_int_equal(res.err.code, CLO_E_STATE);
+    clo_envelope_reply_key_wipe(&rk[0]);
+    /* bytes provisioned under an id that is not their SHA-256 */
+    uint8_t wrong[32];
+    memcpy(wrong, id, 32);
+    wrong[0] ^= 1;
+    provision(e, wrong, clo_buf_view(&model), k.current, k.keys[0].hpke_pk);
+    run_job(e, wrong, k.current, k.keys[0].hpke_pk, plain, 1, rk, &out, 0x62);
+    decode_one(&out, &res);
+    assert_int_equal(res.err.code, CLO_E_AUTH);
+    clo_envelope_reply_key_wipe(&rk[0]);
+    /* a config that is not version 1 + 32 bytes */
+    assert_int_equal(clo_workload_check(&clo_wl_onnx, CLO_BYTES("\x01", 1)).code, CLO_E_FORMAT);
+    assert_int_equal(clo_workload_check(&clo_wl_onnx, CLO_BYTES(id, 32)).code != CLO_OK_CODE, 1);
+    uint8_t cfg[33] = {1};
+    OK(clo_workload_check(&clo_wl_onnx, CLO_BYTES(cfg, 33)));
+    clo_enclave_free(e);
+    clo_buf_free(&r);
+    clo_buf_free(&model);
+    clo_buf_free(&out);
+    clo_buf_free(&in);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_inference_job),
+        cmocka_unit_test(test_model_refusals),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
