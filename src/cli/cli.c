@@ -225,3 +225,32 @@ int cli_fail(clo_err err, const char *message)
     cli_print(json_pack("{s:o}", "error", e));
     return CLI_EXIT_FAIL;
 }
+
+static json_t *shape_json(const clo_shape *s)
+{
+    json_t *a = json_array();
+    for (uint32_t i = 0; i < s->rank; i++) json_array_append_new(a, json_integer(s->d[i]));
+    return a;
+}
+
+json_t *cli_tensor_json(const char *name, const clo_tensor *t)
+{
+    json_t *o = json_object(), *data = json_array();
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "type", json_string(clo_tensor_type_name(t->dtype)));
+    json_object_set_new(o, "shape", shape_json(&t->shape));
+    for (uint64_t i = 0; i < t->count; i++) {
+        json_t *v;
+        switch (t->dtype) {
+        case CLO_ONNX_FLOAT: v = json_real(((const float *)t->data)[i]); break;
+        case CLO_ONNX_BOOL: v = json_boolean(((const uint8_t *)t->data)[i]); break;
+        case CLO_ONNX_UINT8: v = json_integer(((const uint8_t *)t->data)[i]); break;
+        case CLO_ONNX_INT8: v = json_integer(((const int8_t *)t->data)[i]); break;
+        case CLO_ONNX_INT32: v = json_integer(((const int32_t *)t->data)[i]); break;
+        default: v = json_integer(((const int64_t *)t->data)[i]); break;
+        }
+        json_array_append_new(data, v);
+    }
+    json_object_set_new(o, "data", data);
+    return o;
+}

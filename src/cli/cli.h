@@ -9,6 +9,8 @@
 #include <jansson.h>
 
 #include "attest/dcap.h"
+#include "host/approve.h"
+#include "workloads/onnx/tensor.h"
 #include "base/bytes.h"
 
 #define CLI_EXIT_OK    0
@@ -58,6 +60,8 @@ int cli_print(json_t *obj);
 /* Print {"error":{"code":...,"message":...,"what":...}} on stdout; returns CLI_EXIT_FAIL. */
 int cli_fail(clo_err err, const char *message);
 
+/* A tensor for people: name, type, shape and every value. */
+json_t *cli_tensor_json(const char *name, const clo_tensor *t);
 /* A workload's public output, decoded for people (NULL if not decodable). */
 json_t *cli_decode_public(const char *workload, clo_bytes p);
 /* Load a trust anchor (one certificate, PEM or DER) for --anchor. */
@@ -71,6 +75,34 @@ int cli_load_collateral(const char *dir, const char *skip, clo_dcap_collateral *
 json_t *cli_http_json(const char *method, const char *url, const char *body, long *status);
 /* Create a simulated platform in dir (no output). */
 int cli_sim_create(const char *dir, int64_t now);
+
+/* What a client trusts when it checks an enclave's evidence: the chain and
+ * contracts of a deployment file, an attestation policy, and the roots (the
+ * built-in Intel/AMD ones, a test anchor, or a simulated TEE's). */
+typedef struct {
+    clo_approver v; /* chain id, registry, policy, anchor, collateral */
+    uint8_t market[20];
+    clo_buf policy;
+    clo_dcap_collateral col;
+    clo_x509 *anchor;
+    char *policy_text;
+} cli_trust;
+#define CLI_TRUST_OPTS                                                                             \
+    {"deployment", "FILE", "deployments/<chainId>.json (chain id, EnclaveRegistry, JobMarket)", 1, \
+     NULL},                                                                                        \
+        {"policy", "FILE", "attestation policy (JSON; default: production, debug forbidden)", 0,   \
+         NULL},                                                                                    \
+        {"sim-dir", "DIR", "trust the simulated TEE in DIR (its root and collateral)", 0, NULL},   \
+        {"anchor", "FILE", "trust anchor certificate instead of the built-in roots", 0, NULL},     \
+    {                                                                                              \
+        "collateral", "DIR", "collateral directory (default with --sim-dir: DIR/collateral)", 0,   \
+            NULL                                                                                   \
+    }
+int cli_trust_load(const cli_spec *spec, cli_trust *t);
+void cli_trust_free(cli_trust *t);
+/* Ask node for evidence over a fresh random nonce: fills r's signer, HPKE
+ * key, epoch and nonce, and ev (which r->evidence views). Prints the error. */
+int cli_fetch_evidence(const char *node, clo_approve_req *r, clo_buf *ev);
 
 int cmd_attest(int argc, char **argv);
 int cmd_node(int argc, char **argv);

@@ -2,6 +2,7 @@
  * `cloister enclave info`. The client side of DESIGN.md §2: it seals inputs to
  * the enclave's current epoch key, keeps the reply keys, and checks the signed
  * result statement and the evidence binding itself. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 #include "crypto/rand.h"
 #include "enclave/statement.h"
 #include "host/json.h"
+#include "workloads/onnx/model.h"
+#include "workloads/onnx/writer.h"
 #include "workloads/workload.h"
 
 #define DEFAULT_NODE "http://127.0.0.1:8645"
@@ -121,6 +124,64 @@ static int parse_inputs(const char *list, clo_buf *plain, size_t *count)
     return rc;
 }
 
+/* --records FILE: one record per line of comma-separated numbers, each
+ * sealed as its own onnx input: u16 1 | u32 size | TensorProto float [1, n]. */
+static int parse_records(const char *path, clo_buf *plain, size_t *count)
+{
+    clo_buf text;
+    if (cli_read_file("--records", path, 16 << 20, &text)) return CLI_EXIT_FAIL;
+    char *copy = strndup((const char *)text.ptr, text.len), *save = NULL;
+    clo_buf_free(&text);
+    int rc = copy ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+    size_t line = 0;
+    float *v = malloc(4096 * sizeof *v);
+    if (!v) rc = CLI_EXIT_FAIL;
+    for (char *l = copy ? strtok_r(copy, "\n", &save) : NULL; l && !rc;
+         l = strtok_r(NULL, "\n", &save)) {
+        line++;
+        size_t n = 0;
+        char *p = l, *end;
+        while (*p && *p != '\r' && n < 4096) {
+            double d = strtod(p, &end);
+            if (end == p || !isfinite(d)) break;
+            v[n++] = (float)d;
+            p = end;
+            if (*p == ',')
+                p++;
+            else if (*p && *p != '\r')
+                break;
+        }
+        if (!n || (*p && *p != '\r') || *count >= MAX_INPUTS) {
+            fprintf(
+                stderr,
+                "error: --records: line %zu is not a list of numbers (or more than %d records)\n",
+                line, MAX_INPUTS);
+            rc = CLI_EXIT_USAGE;
+            break;
+        }
+        clo_tensor t = {CLO_ONNX_FLOAT, {2, {1, (int64_t)n}}, n, v};
+        clo_buf tp;
+        clo_buf_init(&tp, 1 << 20);
+        clo_buf *pl = &plain[*count];
+        clo_buf_init(pl, 1 << 20);
+        (*count)++;
+        uint8_t head[6] = {0, 1};
+        if (clo_onnx_tensor_write(&tp, CLO_BYTES_EMPTY, &t).code) rc = CLI_EXIT_FAIL;
+        clo_store_u32be(head + 2, (uint32_t)tp.len);
+        if (!rc &&
+            (clo_buf_append(pl, head, 6).code || clo_buf_append_bytes(pl, clo_buf_view(&tp)).code))
+            rc = CLI_EXIT_FAIL;
+        clo_buf_free(&tp);
+    }
+    if (!rc && !*count) {
+        fprintf(stderr, "error: --records: no records in %s\n", path);
+        rc = CLI_EXIT_USAGE;
+    }
+    free(v);
+    free(copy);
+    return rc;
+}
+
 /* The reply-key file: secret, so 0600 and no unwiped copy of its text. */
 static int write_secret_file(const char *path, json_t *doc)
 {
@@ -136,12 +197,15 @@ static int submit(int argc, char **argv)
 {
     cli_opt o[] = {
         {"node", "URL", "the node API (default " DEFAULT_NODE ")", 0, NULL},
-        {"workload", "NAME", "auction, vote, oracle or policy", 1, NULL},
+        {"workload", "NAME", "auction, vote, oracle, policy or onnx", 1, NULL},
         {"config", "HEX", "workload config bytes (docs/formats.md §5)", 0, NULL},
         {"auction", "RULE", "auction config shortcut: first or second (price)", 0, NULL},
         {"reserve", "AMOUNT", "with --auction: the reserve price (default 0)", 0, NULL},
         {"inputs", "HEX,...", "plaintext inputs, one per participant", 0, NULL},
         {"bids", "ADDR:AMOUNT,...", "auction shortcut: bids as 0xaddress:amount", 0, NULL},
+        {"model-id", "HEX", "onnx config shortcut: the provisioned model's id (SHA-256)", 0, NULL},
+        {"records", "FILE", "onnx shortcut: one record per line (numbers), each its own input", 0,
+         NULL},
         {"job-id", "HEX", "32-byte job id (default: keccak256(chain, market, 0, random))", 0, NULL},
         {"keys-out", "FILE", "where to keep the reply keys (default: job-<id>.keys.json)", 0, NULL},
         {"print-request", NULL, "print the sealed request instead of submitting it", 0, NULL},
@@ -161,9 +225,11 @@ static int submit(int argc, char **argv)
         fprintf(stderr, "error: --workload: unknown workload '%s'\n", wname);
         return CLI_EXIT_USAGE;
     }
-    if (!!cli_get(&spec, "config") == !!cli_get(&spec, "auction") ||
-        !!cli_get(&spec, "inputs") == !!cli_get(&spec, "bids")) {
-        fprintf(stderr, "error: give exactly one of --config/--auction and of --inputs/--bids\n");
+    if (!!cli_get(&spec, "config") + !!cli_get(&spec, "auction") + !!cli_get(&spec, "model-id") !=
+            1 ||
+        !!cli_get(&spec, "inputs") + !!cli_get(&spec, "bids") + !!cli_get(&spec, "records") != 1) {
+        fprintf(stderr, "error: give exactly one of --config/--auction/--model-id and of "
+                        "--inputs/--bids/--records\n");
         return CLI_EXIT_USAGE;
     }
     clo_buf cfg, plain[MAX_INPUTS], env;
@@ -173,13 +239,20 @@ static int submit(int argc, char **argv)
     char url[2048], cfg_hex[2 * CLO_WL_MAX_CONFIG + 1];
     clo_buf_init(&cfg, CLO_WL_MAX_CONFIG);
     clo_buf_init(&env, 2 << 20);
-    if (cli_get(&spec, "config"))
+    if (cli_get(&spec, "config")) {
         rc = cli_hex(&spec, "config", &cfg, CLO_WL_MAX_CONFIG);
-    else
+    } else if (cli_get(&spec, "model-id")) {
+        uint8_t v1[33] = {1};
+        if (!(rc = cli_hex_fixed(&spec, "model-id", v1 + 1, 32)) &&
+            clo_buf_append(&cfg, v1, 33).code)
+            rc = CLI_EXIT_FAIL;
+    } else {
         rc = auction_config(&spec, &cfg);
+    }
     if (!rc)
-        rc = cli_get(&spec, "bids") ? parse_bids(cli_get(&spec, "bids"), plain, &n)
-                                    : parse_inputs(cli_get(&spec, "inputs"), plain, &n);
+        rc = cli_get(&spec, "bids")      ? parse_bids(cli_get(&spec, "bids"), plain, &n)
+             : cli_get(&spec, "records") ? parse_records(cli_get(&spec, "records"), plain, &n)
+                                         : parse_inputs(cli_get(&spec, "inputs"), plain, &n);
     if (rc) goto out;
 
     long status;
@@ -326,7 +399,52 @@ json_t *cli_decode_public(const char *workload, clo_bytes p)
             fits ? json_integer((json_int_t)price) : clo_json_hex(CLO_BYTES(p.ptr + 24, 32), 1),
             "winner_index", p.ptr[56] << 8 | p.ptr[57]);
     }
+    if (!strcmp(workload, "onnx") && p.len == 41 && p.ptr[0] == 1)
+        return json_pack("{s:o,s:I,s:I}", "model_id", clo_json_hex(CLO_BYTES(p.ptr + 1, 32), 0),
+                         "inputs", (json_int_t)clo_load_u32be(p.ptr + 33), "answered",
+                         (json_int_t)clo_load_u32be(p.ptr + 37));
     return NULL;
+}
+
+/* An onnx private output (docs/formats.md §5.5) for people: the status and
+ * the output tensors with their names; NULL if it does not decode. */
+static json_t *decode_onnx_private(clo_bytes p)
+{
+    clo_cur c = clo_cur_init(p);
+    uint8_t status, len;
+    uint16_t n;
+    clo_bytes what;
+    if (clo_cur_u8(&c, &status).code) return NULL;
+    if (status) {
+        if (clo_cur_u8(&c, &len).code || clo_cur_take(&c, len, &what).code) return NULL;
+        char w[256];
+        clo_bytes_printable(w, sizeof w, what);
+        return json_pack("{s:s,s:s}", "status", clo_code_name((clo_code)status), "error", w);
+    }
+    if (clo_cur_u16be(&c, &n).code) return NULL;
+    json_t *outs = json_array();
+    for (size_t i = 0; i < n; i++) {
+        uint32_t size;
+        clo_bytes b;
+        clo_onnx_tensor ft;
+        void *mem = NULL;
+        int bad = clo_cur_u32be(&c, &size).code || clo_cur_take(&c, size, &b).code ||
+                  clo_onnx_tensor_read(b, &ft).code || !clo_tensor_elem_size(ft.dtype) ||
+                  !(mem = malloc(ft.count * clo_tensor_elem_size(ft.dtype) + 1)) ||
+                  clo_tensor_decode(&ft, mem).code;
+        if (bad) {
+            free(mem);
+            json_decref(outs);
+            return NULL;
+        }
+        clo_tensor t = {ft.dtype, {0, {0}}, ft.count, mem};
+        clo_tensor_shape_of(&ft, &t.shape);
+        char name[128];
+        clo_bytes_printable(name, sizeof name, ft.name);
+        json_array_append_new(outs, cli_tensor_json(name, &t));
+        free(mem);
+    }
+    return json_pack("{s:s,s:o}", "status", "ok", "outputs", outs);
 }
 
 static int verify_result(json_t *doc, const json_t *keys_file, json_t *out)
@@ -392,6 +510,20 @@ static int verify_result(json_t *doc, const json_t *keys_file, json_t *out)
                 clo_buf_free(&pt);
             }
             json_array_append_new(opened, got ? got : json_null());
+        }
+        if (!strcmp(json_string_value(json_object_get(doc, "workload")) ?: "", "onnx")) {
+            json_t *dec = json_array();
+            for (size_t i = 0; i < json_array_size(opened); i++) {
+                const char *hx = json_string_value(json_array_get(opened, i));
+                clo_buf b;
+                clo_buf_init(&b, 1 << 20);
+                json_t *d = hx && !clo_hex_decode(&b, hx).code
+                                ? decode_onnx_private(clo_buf_view(&b))
+                                : NULL;
+                json_array_append_new(dec, d ? d : json_null());
+                clo_buf_free(&b);
+            }
+            json_object_set_new(out, "private_decoded", dec);
         }
         json_object_set_new(out, "private", opened);
     }

@@ -7,9 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
+#include "base/hex.h"
 #include "cli/cli.h"
+#include "crypto/envelope.h"
 #include "crypto/hash.h"
+#include "crypto/keccak.h"
+#include "host/json.h"
 #include "host/train.h"
+#include "workloads/workload.h"
 
 #define MAX_CSV ((size_t)64 << 20)
 
@@ -112,12 +119,133 @@ out:
     return rc;
 }
 
+#define MAX_MODEL ((size_t)8 << 20) /* the enclave's limit for one secret */
+
+static int provision(int argc, char **argv)
+{
+    cli_opt o[] = {
+        {"model", "FILE", "the model (.onnx), at most 8 MiB", 1, NULL},
+        {"node", "URL", "the node whose enclave gets the model", 1, NULL},
+        CLI_TRUST_OPTS,
+        {"json", NULL, "JSON output (the default)", 0, NULL},
+    };
+    cli_spec spec = {
+        "cloister model provision --model FILE --node URL --deployment FILE [--policy FILE] "
+        "[--sim-dir DIR | --anchor FILE]",
+        "Provision a model to a node's enclave without the node seeing it: ask the enclave for "
+        "evidence over a fresh nonce, verify it against the policy with the enclave's keys bound, "
+        "then HPKE-seal the model to the attested key (bound to the chain, the JobMarket, the "
+        "model id as job id, and the epoch) and hand it over. The enclave checks the model "
+        "against its id, SHA-256 of the file, whenever a job uses it. Exit 4 with the verdict "
+        "when the evidence is refused.",
+        o, sizeof o / sizeof o[0]};
+    int done, rc = cli_parse(&spec, argc, argv, &done);
+    if (rc || done) return rc;
+    cli_trust t;
+    clo_buf model, ev, env;
+    clo_buf_init(&env, MAX_MODEL + 4096);
+    clo_buf_init(&ev, 1);
+    clo_buf_init(&model, 1);
+    json_t *verdict = NULL, *answer = NULL;
+    char *vtext = NULL, *body = NULL;
+    if ((rc = cli_trust_load(&spec, &t))) goto out;
+    if (cli_read_file("--model", cli_get(&spec, "model"), MAX_MODEL, &model)) {
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    uint8_t id[CLO_SHA256_SIZE], digest[32];
+    if (clo_sha256(clo_buf_view(&model), id).code) {
+        rc = cli_fail(CLO_ERR(CLO_E_CRYPTO, "sha256"), "hashing the model failed");
+        goto out;
+    }
+    clo_approve_req r;
+    memset(&r, 0, sizeof r);
+    if ((rc = cli_fetch_evidence(cli_get(&spec, "node"), &r, &ev))) goto out;
+    t.v.now = (int64_t)time(NULL);
+    clo_err e = clo_approve_check(&t.v, &r, &vtext);
+    verdict = vtext ? json_loads(vtext, 0, NULL) : NULL;
+    if (e.code) {
+        json_t *doc =
+            json_pack("{s:{s:s,s:s},s:O}", "error", "code", clo_code_name(e.code), "message",
+                      "the enclave's evidence is refused: the model was not sent", "verdict",
+                      verdict ? verdict : json_null());
+        cli_print(doc);
+        rc = e.code == CLO_E_POLICY ? 4 : CLI_EXIT_FAIL;
+        goto out;
+    }
+    /* Sealed to the attested key only: r.hpke_pk is bound by the evidence. */
+    clo_envelope_binding b;
+    memset(&b, 0, sizeof b);
+    b.chain_id = t.v.chain_id;
+    memcpy(b.contract, t.market, 20);
+    memcpy(b.job_id, id, 32);
+    clo_workload_id("provision", b.workload_id);
+    b.epoch = r.epoch;
+    clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
+                            CLO_HPKE_AEAD_CHACHA20POLY1305};
+    clo_envelope_reply_key rk;
+    e = clo_envelope_request_seal(&env, &rk, &b, suite, r.hpke_pk, clo_buf_view(&model));
+    clo_envelope_reply_key_wipe(&rk); /* PROVISION sends no reply */
+    if (e.code) {
+        rc = cli_fail(e, "sealing the model failed");
+        goto out;
+    }
+    char url[2300];
+    long status;
+    json_t *req = json_pack("{s:o,s:I,s:o}", "id", clo_json_hex(CLO_BYTES(id, 32), 0), "epoch",
+                            (json_int_t)r.epoch, "envelope", clo_json_hex(clo_buf_view(&env), 0));
+    body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    snprintf(url, sizeof url, "%s/v1/secrets", cli_get(&spec, "node"));
+    answer = body ? cli_http_json("POST", url, body, &status) : NULL;
+    if (!answer) {
+        rc = CLI_EXIT_FAIL;
+        goto out;
+    }
+    clo_keccak256(clo_buf_view(&model), digest);
+    uint8_t got[32];
+    if (status != 201 ||
+        clo_hex_decode_fixed(got, 32, json_string_value(json_object_get(answer, "digest"))).code) {
+        const char *detail = json_string_value(json_object_get(answer, "detail"));
+        char msg[300];
+        snprintf(msg, sizeof msg, "the node refused the model (HTTP %ld): %s", status,
+                 detail ? detail : "no detail");
+        rc = cli_fail(CLO_ERR(CLO_E_STATE, "provision"), msg);
+        goto out;
+    }
+    if (memcmp(got, digest, 32)) {
+        rc = cli_fail(CLO_ERR(CLO_E_AUTH, "provision"),
+                      "the enclave holds other bytes than the model sent");
+        goto out;
+    }
+    json_t *doc = json_object();
+    cli_json_hex(doc, "model_id", CLO_BYTES(id, 32));
+    json_object_set_new(doc, "bytes", json_integer((json_int_t)model.len));
+    json_object_set_new(doc, "epoch", json_integer(r.epoch));
+    json_object_set_new(doc, "signer", clo_json_hex(CLO_BYTES(r.signer, 20), 1));
+    json_object_set_new(doc, "enclave_digest", clo_json_hex(CLO_BYTES(got, 32), 1));
+    json_object_set_new(doc, "verdict", verdict ? json_incref(verdict) : json_null());
+    rc = cli_print(doc);
+out:
+    json_decref(verdict);
+    json_decref(answer);
+    free(vtext);
+    free(body);
+    clo_buf_free(&ev);
+    clo_buf_free(&model);
+    clo_buf_free(&env);
+    cli_trust_free(&t);
+    return rc;
+}
+
 int cmd_model(int argc, char **argv)
 {
     const char *sub = argc > 0 ? argv[0] : "";
     if (!strcmp(sub, "train")) return train(argc - 1, argv + 1);
+    if (!strcmp(sub, "provision")) return provision(argc - 1, argv + 1);
     FILE *f = (!strcmp(sub, "--help") || !strcmp(sub, "-h")) ? stdout : stderr;
-    fprintf(f, "usage: cloister model train [options]\n\n"
-               "  train   train a diagnosis classifier and export it to ONNX\n");
+    fprintf(f, "usage: cloister model train|provision [options]\n\n"
+               "  train       train a diagnosis classifier and export it to ONNX\n"
+               "  provision   verify a node's enclave, then seal a model to it\n");
     return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }

@@ -14,35 +14,6 @@
 #define MAX_MODEL ((size_t)1 << 30)
 #define MAX_FEEDS 64
 
-static json_t *shape_json(const clo_shape *s)
-{
-    json_t *a = json_array();
-    for (uint32_t i = 0; i < s->rank; i++) json_array_append_new(a, json_integer(s->d[i]));
-    return a;
-}
-
-static json_t *tensor_json(const char *name, const clo_tensor *t)
-{
-    json_t *o = json_object(), *data = json_array();
-    json_object_set_new(o, "name", json_string(name));
-    json_object_set_new(o, "type", json_string(clo_tensor_type_name(t->dtype)));
-    json_object_set_new(o, "shape", shape_json(&t->shape));
-    for (uint64_t i = 0; i < t->count; i++) {
-        json_t *v;
-        switch (t->dtype) {
-        case CLO_ONNX_FLOAT: v = json_real(((const float *)t->data)[i]); break;
-        case CLO_ONNX_BOOL: v = json_boolean(((const uint8_t *)t->data)[i]); break;
-        case CLO_ONNX_UINT8: v = json_integer(((const uint8_t *)t->data)[i]); break;
-        case CLO_ONNX_INT8: v = json_integer(((const int8_t *)t->data)[i]); break;
-        case CLO_ONNX_INT32: v = json_integer(((const int32_t *)t->data)[i]); break;
-        default: v = json_integer(((const int64_t *)t->data)[i]); break;
-        }
-        json_array_append_new(data, v);
-    }
-    json_object_set_new(o, "data", data);
-    return o;
-}
-
 static int load_model(const char *path, clo_buf *bytes, clo_onnx_model *m, json_t **info)
 {
     if (cli_read_file("--model", path, MAX_MODEL, bytes)) return CLI_EXIT_FAIL;
@@ -252,7 +223,7 @@ static int run(int argc, char **argv)
     json_t *outs = json_array();
     for (size_t k = 0; k < clo_onnx_plan_noutputs(plan); k++) {
         name_of(m.outputs[k].name, name, sizeof name);
-        json_array_append_new(outs, tensor_json(name, clo_onnx_plan_output(plan, k)));
+        json_array_append_new(outs, cli_tensor_json(name, clo_onnx_plan_output(plan, k)));
     }
     json_t *pl = json_object();
     json_object_set_new(pl, "steps", json_integer((json_int_t)clo_onnx_plan_steps(plan)));

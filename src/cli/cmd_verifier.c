@@ -19,87 +19,34 @@
 
 static cli_opt common[] = {
     {"key", "FILE", "this verifier's secp256k1 key (hex)", 1, NULL},
-    {"deployment", "FILE", "deployments/<chainId>.json (chain id and EnclaveRegistry)", 1, NULL},
-    {"policy", "FILE", "attestation policy (JSON; default: production, debug forbidden)", 0, NULL},
-    {"sim-dir", "DIR", "trust the simulated TEE in DIR (its root and collateral)", 0, NULL},
-    {"anchor", "FILE", "trust anchor certificate instead of the built-in roots", 0, NULL},
-    {"collateral", "DIR", "collateral directory (default with --sim-dir: DIR/collateral)", 0, NULL},
+    CLI_TRUST_OPTS,
     {"max-lifetime", "SECONDS", "longest approval this verifier signs (default 2592000)", 0, NULL},
 };
 #define NCOMMON (sizeof common / sizeof common[0])
 
 typedef struct {
-    clo_approver v;
+    cli_trust t;
     clo_secret32 key;
     uint8_t address[20];
-    clo_buf policy;
-    clo_dcap_collateral col;
-    clo_x509 *anchor;
-    char *policy_text;
 } setup;
 
 static void setup_free(setup *s)
 {
     clo_wipe(&s->key, sizeof s->key);
-    clo_buf_free(&s->policy);
-    free(s->policy_text);
-    clo_dcap_collateral_free(&s->col);
-    clo_x509_free(s->anchor);
+    cli_trust_free(&s->t);
 }
 
 static int load_setup(const cli_spec *spec, setup *s)
 {
     memset(s, 0, sizeof *s);
-    clo_buf_init(&s->policy, MAX_FILE);
-    clo_dcap_collateral_init(&s->col);
+    int rc = cli_trust_load(spec, &s->t);
+    if (rc) return rc;
     clo_err e = clo_key_file_read(cli_get(spec, "key"), &s->key, s->address);
     if (e.code) return cli_fail(e, "--key: cannot use the key file");
-    clo_buf dep;
-    if (cli_read_file("--deployment", cli_get(spec, "deployment"), MAX_FILE, &dep))
-        return CLI_EXIT_FAIL;
-    json_t *d = json_loadb((const char *)dep.ptr, dep.len, 0, NULL);
-    clo_buf_free(&dep);
-    const char *reg = json_string_value(json_object_get(
-        json_object_get(json_object_get(d, "contracts"), "EnclaveRegistry"), "address"));
-    json_int_t chain = json_integer_value(json_object_get(d, "chainId"));
-    int bad = !reg || chain <= 0 || clo_hex_decode_fixed(s->v.registry, 20, reg).code;
-    s->v.chain_id = (uint64_t)chain;
-    json_decref(d);
-    if (bad) {
-        fprintf(stderr, "error: --deployment: no chainId or contracts.EnclaveRegistry.address\n");
-        return CLI_EXIT_USAGE;
-    }
-    s->v.max_lifetime = 30 * 86400;
+    s->t.v.max_lifetime = 30 * 86400;
     if (cli_get(spec, "max-lifetime") &&
-        cli_u64(spec, "max-lifetime", 366u * 86400, &s->v.max_lifetime))
+        cli_u64(spec, "max-lifetime", 366u * 86400, &s->t.v.max_lifetime))
         return CLI_EXIT_USAGE;
-    if (cli_get(spec, "policy")) {
-        if (cli_read_file("--policy", cli_get(spec, "policy"), MAX_FILE, &s->policy))
-            return CLI_EXIT_FAIL;
-        s->policy_text = strndup((const char *)s->policy.ptr, s->policy.len);
-        s->v.policy_json = s->policy_text;
-    }
-    const char *sim = cli_get(spec, "sim-dir");
-    char path[2048];
-    if (sim && !cli_get(spec, "policy")) {
-        /* The simulated TEE is a debug TEE: trusting it means allowing debug. */
-        s->v.policy_json = "{\"allow_debug\":true}";
-    }
-    if (cli_get(spec, "anchor") || sim) {
-        if (sim) snprintf(path, sizeof path, "%s/root_ca.der", sim);
-        int rc =
-            cli_load_anchor(cli_get(spec, "anchor") ? cli_get(spec, "anchor") : path, &s->anchor);
-        if (rc) return rc;
-        s->v.anchor = s->anchor;
-    }
-    const char *col = cli_get(spec, "collateral");
-    if (!col && sim) {
-        snprintf(path, sizeof path, "%s/collateral", sim);
-        col = path;
-    }
-    size_t used = 0;
-    if (col && cli_load_collateral(col, NULL, &s->col, &used)) return CLI_EXIT_FAIL;
-    s->v.col = &s->col;
     return CLI_EXIT_OK;
 }
 
@@ -140,7 +87,7 @@ static int serve(int argc, char **argv)
     }
     clo_verifier_srv *srv = NULL;
     const char *addr = cli_get(&spec, "listen") ? cli_get(&spec, "listen") : "127.0.0.1";
-    clo_err e = clo_verifier_start(&srv, &s.v, &s.key, addr, (uint16_t)port);
+    clo_err e = clo_verifier_start(&srv, &s.t.v, &s.key, addr, (uint16_t)port);
     if (e.code) {
         setup_free(&s);
         return cli_fail(e, "the verifier service could not start");
@@ -195,42 +142,19 @@ static int approve(int argc, char **argv)
         setup_free(&s);
         return rc;
     }
-    uint8_t ch[32];
-    char url[2300], nhex[65];
-    long status;
     clo_buf ev;
-    clo_buf_init(&ev, 1 << 20);
-    if (clo_random(ch, 32).code) {
+    json_t *out = NULL;
+    if ((rc = cli_fetch_evidence(cli_get(&spec, "node"), &r, &ev))) {
         setup_free(&s);
-        return CLI_EXIT_FAIL;
+        return rc;
     }
-    clo_committee_nonce((const uint8_t(*)[32])ch, 1, r.nonce);
-    clo_hex_encode(nhex, CLO_BYTES(r.nonce, 32));
-    snprintf(url, sizeof url, "%s/v1/enclave/evidence?nonce=%s", cli_get(&spec, "node"), nhex);
-    json_t *doc = cli_http_json("GET", url, NULL, &status), *out = NULL;
-    const json_t *ep = json_object_get(doc, "epoch");
-    int bad = !doc || status != 200 || !json_is_integer(ep) ||
-              clo_hex_decode_fixed(r.signer, 20, json_string_value(json_object_get(doc, "signer")))
-                  .code ||
-              clo_hex_decode_fixed(r.hpke_pk, 32,
-                                   json_string_value(json_object_get(doc, "hpke_public_key")))
-                  .code ||
-              clo_hex_decode(&ev, json_string_value(json_object_get(doc, "evidence"))).code;
-    r.epoch = (uint32_t)json_integer_value(ep);
-    json_decref(doc);
-    if (bad) {
-        clo_buf_free(&ev);
-        setup_free(&s);
-        return cli_fail(CLO_ERR(CLO_E_FORMAT, "evidence"),
-                        "the node gave no usable evidence document");
-    }
-    s.v.now = (int64_t)time(NULL);
-    r.expiry = (uint64_t)s.v.now + lifetime;
+    s.t.v.now = (int64_t)time(NULL);
+    r.expiry = (uint64_t)s.t.v.now + lifetime;
     r.evidence = clo_buf_view(&ev);
     clo_approval a;
     uint8_t sig[65];
     char *verdict = NULL;
-    clo_err e = clo_approve(&s.v, &r, &s.key, &a, sig, &verdict);
+    clo_err e = clo_approve(&s.t.v, &r, &s.key, &a, sig, &verdict);
     json_t *v = verdict ? json_loads(verdict, 0, NULL) : NULL;
     free(verdict);
     if (e.code) {

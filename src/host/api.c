@@ -11,6 +11,7 @@
 #include "base/hex.h"
 #include "base/log.h"
 #include "enclave/frame.h"
+#include "enclave/proto.h"
 #include "host/crash.h"
 #include "host/httpd.h"
 #include "host/json.h"
@@ -180,6 +181,59 @@ static enum MHD_Result model_put(clo_api *a, struct MHD_Connection *c, const clo
     clo_buf_free(&cfg);
     if (e.code) return problem(c, R, 503, "journal-unavailable", "the config could not be stored");
     return send_json(c, R, 201, json_pack("{s:o}", "model_id", clo_json_hex(CLO_BYTES(id, 32), 1)));
+}
+
+/* POST /v1/secrets {"id": hex32, "epoch": n, "envelope": hex}: hand a sealed
+ * secret (a model owner's ONNX model, under its SHA-256 id) to the enclave,
+ * which opens it with that epoch's key and keeps it in its sealed state. The
+ * host never sees the plaintext; the state is persisted before the answer. */
+static enum MHD_Result secret_put(clo_api *a, struct MHD_Connection *c, const clo_httpd_req *rc)
+{
+    const clo_route R = CLO_ROUTE_SECRETS;
+    if (rc->too_big)
+        return problem(c, R, 413, "body-too-large", "the body exceeds limits.max_body_bytes");
+    json_error_t je;
+    json_t *doc = json_loadb((const char *)rc->body.ptr, rc->body.len, JSON_REJECT_DUPLICATES, &je);
+    const char *id = json_string_value(json_object_get(doc, "id"));
+    const char *env = json_string_value(json_object_get(doc, "envelope"));
+    const json_t *ep = json_object_get(doc, "epoch");
+    clo_buf body;
+    clo_buf_init(&body, CLO_FRAME_MAX_BODY);
+    uint8_t head[36];
+    int bad = !json_is_object(doc) || json_object_size(doc) != 3 || !id || !env ||
+              !json_is_integer(ep) || json_integer_value(ep) < 0 ||
+              json_integer_value(ep) > UINT32_MAX || clo_hex_decode_fixed(head, 32, id).code;
+    if (!bad) {
+        clo_store_u32be(head + 32, (uint32_t)json_integer_value(ep));
+        bad =
+            clo_buf_append(&body, head, 36).code || clo_hex_decode(&body, env).code == CLO_E_FORMAT;
+    }
+    json_decref(doc);
+    if (bad) {
+        clo_buf_free(&body);
+        return problem(c, R, 400, "invalid-body",
+                       "send {\"id\": 32 bytes hex, \"epoch\": n, \"envelope\": hex}");
+    }
+    clo_buf r;
+    clo_buf_init(&r, 1024);
+    clo_err e = clo_super_call(a->node->super, CLO_CALL_PROVISION, clo_buf_view(&body), &r);
+    clo_buf_free(&body);
+    if (!e.code) e = clo_super_persist(a->node->super);
+    if (e.code || r.len != 64) {
+        clo_buf_free(&r);
+        if (e.code == CLO_E_AUTH || e.code == CLO_E_FORMAT || e.code == CLO_E_VERSION ||
+            e.code == CLO_E_UNSUPPORTED || e.code == CLO_E_KEY)
+            return problem(c, R, 422, "envelope-rejected",
+                           "the envelope does not open under that epoch's key for that id");
+        if (e.code == CLO_E_LIMIT) return problem(c, R, 413, "secret-too-large", e.what);
+        if (e.code == CLO_E_STALE || e.code == CLO_E_STATE)
+            return problem(c, R, 409, "unknown-epoch", "that epoch's key is not held (any more)");
+        return problem(c, R, 503, "enclave-unavailable", "the enclave did not take the secret");
+    }
+    json_t *out = json_pack("{s:o,s:o}", "id", clo_json_hex(CLO_BYTES(r.ptr, 32), 1), "digest",
+                            clo_json_hex(CLO_BYTES(r.ptr + 32, 32), 1));
+    clo_buf_free(&r);
+    return send_json(c, R, 201, out);
 }
 
 static enum MHD_Result submit(clo_api *a, struct MHD_Connection *c, const clo_httpd_req *rc)
@@ -370,6 +424,9 @@ static enum MHD_Result route(void *ud, struct MHD_Connection *c, const char *url
     if (!strcmp(url, "/v1/models"))
         return post ? model_put(a, c, rc)
                     : problem(c, CLO_ROUTE_MODELS, 405, "method-not-allowed", "use POST");
+    if (!strcmp(url, "/v1/secrets"))
+        return post ? secret_put(a, c, rc)
+                    : problem(c, CLO_ROUTE_SECRETS, 405, "method-not-allowed", "use POST");
     if (!strcmp(url, "/v1/jobs"))
         return post ? submit(a, c, rc)
                     : problem(c, CLO_ROUTE_SUBMIT, 405, "method-not-allowed", "use POST");

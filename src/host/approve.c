@@ -64,21 +64,28 @@ static clo_err measurement_of(const char *verdict, uint8_t *tee, uint8_t out[32]
     return err;
 }
 
-clo_err clo_approve(const clo_approver *v, const clo_approve_req *r, const clo_secret32 *key,
-                    clo_approval *out, uint8_t sig[65], char **verdict_json)
+clo_err clo_approve_check(const clo_approver *v, const clo_approve_req *r, char **verdict_json)
 {
     clo_policy *policy = NULL;
     int accepted = 0;
     *verdict_json = NULL;
-    CLO_ENSURE(r->expiry > (uint64_t)v->now, CLO_E_POLICY, "approve: expiry is in the past");
-    CLO_ENSURE(r->expiry <= (uint64_t)v->now + v->max_lifetime, CLO_E_POLICY,
-               "approve: expiry beyond this verifier's longest lifetime");
     CLO_TRY(bound_policy(v, r, &policy));
     clo_verify_opts o = {v->now, v->anchor};
     clo_err err = clo_attest_verify(r->evidence, v->col, policy, &o, verdict_json, &accepted);
     clo_policy_free(policy);
     CLO_TRY(err);
     CLO_ENSURE(accepted, CLO_E_POLICY, "approve: evidence rejected");
+    return CLO_OK;
+}
+
+clo_err clo_approve(const clo_approver *v, const clo_approve_req *r, const clo_secret32 *key,
+                    clo_approval *out, uint8_t sig[65], char **verdict_json)
+{
+    *verdict_json = NULL;
+    CLO_ENSURE(r->expiry > (uint64_t)v->now, CLO_E_POLICY, "approve: expiry is in the past");
+    CLO_ENSURE(r->expiry <= (uint64_t)v->now + v->max_lifetime, CLO_E_POLICY,
+               "approve: expiry beyond this verifier's longest lifetime");
+    CLO_TRY(clo_approve_check(v, r, verdict_json));
     memset(out, 0, sizeof *out);
     CLO_TRY(measurement_of(*verdict_json, &out->tee_type, out->measurement));
     if (v->anchor) out->tee_type = CLO_REG_TEE_SIM;

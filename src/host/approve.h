@@ -33,6 +33,11 @@ typedef struct {
     uint64_t expiry;
 } clo_approve_req;
 
+/* The check alone, with no approval signed (a model owner deciding whether
+ * to provision a model to this enclave): the evidence verifies under the
+ * policy with the key binding pinned. Errors as clo_approve. */
+CLO_MUST_CHECK clo_err clo_approve_check(const clo_approver *v, const clo_approve_req *r,
+                                         char **verdict_json);
 /* On success fills *out and sig. *verdict_json (malloc'd, may be NULL on
  * early errors) is the attestation verdict either way. A rejected evidence is
  * CLO_E_POLICY "approve: evidence rejected"; the verdict says why. */

@@ -7,8 +7,8 @@
 #include <string.h>
 
 static const char *const route_names[CLO_ROUTE__COUNT] = {
-    "evidence", "keys",   "submit",  "status", "result",
-    "healthz",  "readyz", "metrics", "models", "other"};
+    "evidence", "keys",    "submit", "status",  "result", "healthz",
+    "readyz",   "metrics", "models", "secrets", "other"};
 
 #define MAX_CODES 64
 #define NBUCKETS  12

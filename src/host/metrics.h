@@ -16,6 +16,7 @@ typedef enum {
     CLO_ROUTE_READY,
     CLO_ROUTE_METRICS,
     CLO_ROUTE_MODELS,
+    CLO_ROUTE_SECRETS,
     CLO_ROUTE_OTHER,
     CLO_ROUTE__COUNT
 } clo_route;

@@ -149,7 +149,8 @@ static clo_err answer(const onnx_state *s, clo_bytes in, clo_onnx_plan **plan, c
     }
     if (err.code) goto out;
     size_t no = clo_onnx_plan_noutputs(*plan);
-    uint8_t head[3] = {0, (uint8_t)(no >> 8), (uint8_t)no};
+    uint8_t head[3] = {0};
+    clo_store_u16be(head + 1, (uint16_t)no);
     clo_buf_clear(priv);
     CLO_CHECK(clo_buf_append(priv, head, 3));
     for (size_t k = 0; k < no; k++) {
@@ -158,11 +159,7 @@ static clo_err answer(const onnx_state *s, clo_bytes in, clo_onnx_plan **plan, c
         CLO_CHECK(clo_buf_append(priv, size, 4));
         CLO_CHECK(
             clo_onnx_tensor_write(priv, s->m.outputs[k].name, clo_onnx_plan_output(*plan, k)));
-        size_t n = priv->len - at - 4;
-        priv->ptr[at] = (uint8_t)(n >> 24);
-        priv->ptr[at + 1] = (uint8_t)(n >> 16);
-        priv->ptr[at + 2] = (uint8_t)(n >> 8);
-        priv->ptr[at + 3] = (uint8_t)n;
+        clo_store_u32be(priv->ptr + at, (uint32_t)(priv->len - at - 4));
     }
 out:
     for (size_t i = 0; i < MAX_FEEDS; i++) free(mem[i]);
@@ -196,11 +193,8 @@ static clo_err run_onnx(const void *state, const clo_wl_call *call, clo_buf *pub
         uint8_t head[41];
         head[0] = 1;
         memcpy(head + 1, s->model_id, 32);
-        uint32_t n = (uint32_t)call->count;
-        for (int k = 0; k < 4; k++) {
-            head[33 + k] = (uint8_t)(n >> (24 - 8 * k));
-            head[37 + k] = (uint8_t)(answered >> (24 - 8 * k));
-        }
+        clo_store_u32be(head + 33, (uint32_t)call->count);
+        clo_store_u32be(head + 37, answered);
         err = clo_buf_append(pub, head, sizeof head);
     }
 out:

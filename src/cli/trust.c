@@ -1,0 +1,108 @@
+/* trust.c — what a client trusts when it checks an enclave (cli.h): the
+ * deployment, the policy, the roots; and fetching evidence over a nonce of
+ * its own. Shared by `cloister verifier` and `cloister model provision`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/hex.h"
+#include "cli/cli.h"
+#include "crypto/rand.h"
+#include "host/verifier.h"
+
+#define MAX_FILE ((size_t)16 << 20)
+
+void cli_trust_free(cli_trust *t)
+{
+    clo_buf_free(&t->policy);
+    free(t->policy_text);
+    clo_dcap_collateral_free(&t->col);
+    clo_x509_free(t->anchor);
+    memset(t, 0, sizeof *t);
+}
+
+static const char *contract(json_t *d, const char *name)
+{
+    return json_string_value(
+        json_object_get(json_object_get(json_object_get(d, "contracts"), name), "address"));
+}
+
+int cli_trust_load(const cli_spec *spec, cli_trust *t)
+{
+    memset(t, 0, sizeof *t);
+    clo_buf_init(&t->policy, MAX_FILE);
+    clo_dcap_collateral_init(&t->col);
+    clo_buf dep;
+    if (cli_read_file("--deployment", cli_get(spec, "deployment"), MAX_FILE, &dep))
+        return CLI_EXIT_FAIL;
+    json_t *d = json_loadb((const char *)dep.ptr, dep.len, 0, NULL);
+    clo_buf_free(&dep);
+    const char *reg = contract(d, "EnclaveRegistry"), *market = contract(d, "JobMarket");
+    json_int_t chain = json_integer_value(json_object_get(d, "chainId"));
+    int bad = !reg || chain <= 0 || clo_hex_decode_fixed(t->v.registry, 20, reg).code ||
+              (market && clo_hex_decode_fixed(t->market, 20, market).code);
+    t->v.chain_id = (uint64_t)chain;
+    json_decref(d);
+    if (bad) {
+        fprintf(stderr, "error: --deployment: no chainId or contracts.EnclaveRegistry.address\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (cli_get(spec, "policy")) {
+        if (cli_read_file("--policy", cli_get(spec, "policy"), MAX_FILE, &t->policy))
+            return CLI_EXIT_FAIL;
+        t->policy_text = strndup((const char *)t->policy.ptr, t->policy.len);
+        t->v.policy_json = t->policy_text;
+    }
+    const char *sim = cli_get(spec, "sim-dir");
+    char path[2048];
+    if (sim && !cli_get(spec, "policy")) {
+        /* The simulated TEE is a debug TEE: trusting it means allowing debug. */
+        t->v.policy_json = "{\"allow_debug\":true}";
+    }
+    if (cli_get(spec, "anchor") || sim) {
+        if (sim) snprintf(path, sizeof path, "%s/root_ca.der", sim);
+        int rc =
+            cli_load_anchor(cli_get(spec, "anchor") ? cli_get(spec, "anchor") : path, &t->anchor);
+        if (rc) return rc;
+        t->v.anchor = t->anchor;
+    }
+    const char *col = cli_get(spec, "collateral");
+    if (!col && sim) {
+        snprintf(path, sizeof path, "%s/collateral", sim);
+        col = path;
+    }
+    size_t used = 0;
+    if (col && cli_load_collateral(col, NULL, &t->col, &used)) return CLI_EXIT_FAIL;
+    t->v.col = &t->col;
+    return CLI_EXIT_OK;
+}
+
+int cli_fetch_evidence(const char *node, clo_approve_req *r, clo_buf *ev)
+{
+    uint8_t ch[32];
+    char url[2300], nhex[65];
+    long status;
+    clo_buf_init(ev, 1 << 20);
+    if (clo_random(ch, 32).code) return CLI_EXIT_FAIL;
+    clo_committee_nonce((const uint8_t(*)[32])ch, 1, r->nonce);
+    clo_hex_encode(nhex, CLO_BYTES(r->nonce, 32));
+    snprintf(url, sizeof url, "%s/v1/enclave/evidence?nonce=%s", node, nhex);
+    json_t *doc = cli_http_json("GET", url, NULL, &status);
+    const json_t *ep = json_object_get(doc, "epoch");
+    int bad = !doc || status != 200 || !json_is_integer(ep) ||
+              clo_hex_decode_fixed(r->signer, 20, json_string_value(json_object_get(doc, "signer")))
+                  .code ||
+              clo_hex_decode_fixed(r->hpke_pk, 32,
+                                   json_string_value(json_object_get(doc, "hpke_public_key")))
+                  .code ||
+              clo_hex_decode(ev, json_string_value(json_object_get(doc, "evidence"))).code;
+    r->epoch = (uint32_t)json_integer_value(ep);
+    json_decref(doc);
+    if (bad) {
+        clo_buf_free(ev);
+        return cli_fail(CLO_ERR(CLO_E_FORMAT, "evidence"),
+                        "the node gave no usable evidence document");
+    }
+    r->evidence = clo_buf_view(ev);
+    return CLI_EXIT_OK;
+}
