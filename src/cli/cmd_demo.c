@@ -7,8 +7,13 @@
  * enclave (HPKE, client side) and bid on chain; the auction's job is settled
  * by the node and decided by the consumer contract; each bidder opens its own
  * result and no other. Then an enclave-signed price from three hidden sources
- * lands in the Chainlink-compatible PriceFeed. A report ends it: what happened,
- * gas per operation, timings. Everything is left in --dir for inspection. */
+ * lands in the Chainlink-compatible PriceFeed. Then confidential inference:
+ * a model owner trains a breast-cancer classifier, registers its id on chain,
+ * verifies the enclave and provisions the model sealed to it; three patients'
+ * encrypted records are diagnosed in one job settled on chain, each patient
+ * reading only their own diagnosis, and the chain's record names the
+ * registered model. A report ends it: what happened, gas per operation,
+ * timings. Everything is left in --dir for inspection. */
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
@@ -30,7 +35,12 @@
 #include "crypto/envelope.h"
 #include "crypto/keccak.h"
 #include "crypto/secp256k1.h"
+#include "enclave/statement.h"
+#include "crypto/hash.h"
 #include "host/json.h"
+#include "host/train.h"
+#include "workloads/onnx/model.h"
+#include "workloads/onnx/writer.h"
 #include "workloads/workload.h"
 
 extern char **environ;
@@ -48,7 +58,7 @@ typedef struct {
     clo_rpc *rpc;
     json_t *dep;
     uint64_t chain_id;
-    uint8_t registry[20], market[20], auction[20], feed[20];
+    uint8_t registry[20], market[20], auction[20], feed[20], models[20];
     char node_url[64];
     char auction_job[67]; /* 0x-hex, for the audit hint */
     double t0;
@@ -333,6 +343,29 @@ static int post_model(demo *d, const char *hex)
     return status == 201 ? 0 : -1;
 }
 
+/* JobMarket.submitJob for sealed inputs, the requester paying 0.001 ETH. */
+static clo_err submit_job(demo *d, clo_sender *from, const char *workload, const uint8_t model[32],
+                          const uint8_t consumer[20], uint64_t deadline, uint64_t nonce,
+                          const clo_bytes *inputs, size_t n, const char *what)
+{
+    clo_abi_val in[BIDDERS], none[1];
+    uint8_t input_hash[32], wid[32], fee[32] = {0};
+    CLO_ENSURE(n <= BIDDERS, CLO_E_ARG, "demo: inputs");
+    for (size_t i = 0; i < n; i++) in[i] = clo_abi_bytes(inputs[i]);
+    clo_hash_list(inputs, n, input_hash);
+    clo_workload_id(workload, wid);
+    clo_abi_val req[9] = {
+        clo_abi_word(wid),         clo_abi_word(model),    clo_abi_word(input_hash),
+        clo_abi_address(consumer), clo_abi_uint(deadline), clo_abi_uint(nonce),
+        clo_abi_array(none, 0),    clo_abi_array(in, n),   clo_abi_string("")};
+    clo_abi_val r = clo_abi_tuple(req, 9), t = clo_abi_tuple(&r, 1);
+    clo_store_u64be(fee + 24, 1000000000000000u);
+    return tx(
+        d, from, d->market, fee,
+        "submitJob((bytes32,bytes32,bytes32,address,uint40,uint256,address[],bytes[],string))", &t,
+        what);
+}
+
 /* ---- the story ---- */
 
 static int start_everything(demo *d)
@@ -353,11 +386,12 @@ static int start_everything(demo *d)
     if (addr_of(d->dep, "EnclaveRegistry", d->registry) ||
         addr_of(d->dep, "JobMarket", d->market) ||
         addr_of(d->dep, "SealedBidAuction", d->auction) || addr_of(d->dep, "PriceFeed", d->feed) ||
-        clo_rpc_new(&ro, &d->rpc).code) {
+        addr_of(d->dep, "ModelRegistry", d->models) || clo_rpc_new(&ro, &d->rpc).code) {
         step(d, "devnet: anvil + contracts", 0, "the deployment file is incomplete");
         return -1;
     }
-    snprintf(detail, sizeof detail, "chain %llu at %s; registry, market, auction, feed deployed",
+    snprintf(detail, sizeof detail,
+             "chain %llu at %s; registry, market, auction, feed, model registry deployed",
              (unsigned long long)d->chain_id, rpc_url);
     step(d, "devnet: anvil + contracts", 1, detail);
 
@@ -432,7 +466,8 @@ static int register_enclave(demo *d)
     const char *args[] = {"devnet", "allow", "--dir", dev, "--node", d->node_url, NULL};
     json_t *a = run_self(d, args);
     const char *m = json_string_value(json_object_get(a, "measurement"));
-    snprintf(detail, sizeof detail, "measurement %.18s… allowed for 4 workloads", m ? m : "?");
+    snprintf(detail, sizeof detail, "measurement %.18s… allowed for %zu workloads", m ? m : "?",
+             json_array_size(json_object_get(a, "workloads")));
     step(d, "governance allows the enclave measurement", m != NULL, detail);
     json_decref(a);
     if (!m) return -1;
@@ -595,11 +630,10 @@ static int price(demo *d, clo_sender *updater)
         return -1;
     }
     uint64_t nonce = (uint64_t)time(NULL) * 1000000u + (uint64_t)getpid() % 1000000u, now = 0;
-    uint8_t job[32], model[32], fee[32] = {0};
+    uint8_t job[32], model[32];
     job_id_for(d, updater->address, nonce, job);
     clo_keccak256(clo_buf_view(&config), model);
     int ok = !chain_now(d, &now).code;
-    clo_abi_val in[SOURCES], rec[SOURCES];
     clo_bytes views[SOURCES];
     for (int i = 0; i < SOURCES && ok; i++) {
         clo_envelope_reply_key rk;
@@ -612,31 +646,11 @@ static int price(demo *d, clo_sender *updater)
         ok = !seal(d, job, "oracle", CLO_BYTES(rep, sizeof rep), &envs[i], &rk).code;
         clo_envelope_reply_key_wipe(&rk);
         views[i] = clo_buf_view(&envs[i]);
-        in[i] = clo_abi_bytes(views[i]);
-        rec[i] = clo_abi_address(updater->address);
     }
     step(d, "3 hidden sources report a price", ok,
          "2.00, 2.02 and 1.99 USD, each sealed to the enclave");
-    uint8_t input_hash[32], wid[32];
-    clo_keccak_ctx k;
-    clo_keccak256_init(&k);
-    for (int i = 0; i < SOURCES; i++) {
-        uint8_t h[32];
-        clo_keccak256(views[i], h);
-        clo_keccak256_update(&k, CLO_BYTES(h, 32));
-    }
-    clo_keccak256_final(&k, input_hash);
-    clo_workload_id("oracle", wid);
-    clo_abi_val req[9] = {
-        clo_abi_word(wid),        clo_abi_word(model),        clo_abi_word(input_hash),
-        clo_abi_address(d->feed), clo_abi_uint(now + 3600),   clo_abi_uint(nonce),
-        clo_abi_array(rec, 0),    clo_abi_array(in, SOURCES), clo_abi_string("")};
-    clo_abi_val r = clo_abi_tuple(req, 9), t = clo_abi_tuple(&r, 1);
-    clo_store_u64be(fee + 24, 1000000000000000u);
-    ok = ok && !tx(d, updater, d->market, fee,
-                   "submitJob((bytes32,bytes32,bytes32,address,uint40,uint256,address[],bytes[],"
-                   "string))",
-                   &t, "submitJob (oracle, 3 sealed inputs)")
+    ok = ok && !submit_job(d, updater, "oracle", model, d->feed, now + 3600, nonce, views, SOURCES,
+                           "submitJob (oracle, 3 sealed inputs)")
                     .code;
     outcome oc;
     memset(&oc, 0, sizeof oc);
@@ -665,6 +679,203 @@ static int price(demo *d, clo_sender *updater)
     return ok ? 0 : -1;
 }
 
+/* ---- confidential inference: the diagnosis flow ---- */
+
+#define PATIENTS 3
+
+/* The three patients' answers: status, diagnosis and its probability. */
+static int read_diagnosis(clo_bytes p, int64_t *label, float *prob)
+{
+    clo_cur c = clo_cur_init(p);
+    uint8_t status;
+    uint16_t n;
+    float probs[2] = {0, 0};
+    *label = -1;
+    if (clo_cur_u8(&c, &status).code || status || clo_cur_u16be(&c, &n).code) return -1;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t size;
+        clo_bytes b;
+        clo_onnx_tensor t;
+        if (clo_cur_u32be(&c, &size).code || clo_cur_take(&c, size, &b).code ||
+            clo_onnx_tensor_read(b, &t).code)
+            return -1;
+        if (clo_bytes_eq(t.name, clo_bytes_str("diagnosis")) && t.dtype == CLO_ONNX_INT64 &&
+            t.count == 1 && t.form == CLO_ONNX_DATA_RAW)
+            memcpy(label, t.data.ptr, 8);
+        if (clo_bytes_eq(t.name, clo_bytes_str("probabilities")) && t.dtype == CLO_ONNX_FLOAT &&
+            t.count == 2 && t.form == CLO_ONNX_DATA_RAW)
+            memcpy(probs, t.data.ptr, 8);
+    }
+    if (*label < 0 || *label > 1) return -1;
+    *prob = probs[*label];
+    return 0;
+}
+
+static int diagnosis(demo *d, clo_sender *owner)
+{
+    char path[1200], csv[1200], detail[600], sim[1100], dep_path[1200];
+    clo_buf text, model, plain[PATIENTS], envs[PATIENTS];
+    clo_envelope_reply_key rk[PATIENTS];
+    clo_dataset ds;
+    clo_train_report rep;
+    clo_train_opts o;
+    memset(&ds, 0, sizeof ds);
+    memset(&rep, 0, sizeof rep);
+    memset(rk, 0, sizeof rk);
+    clo_buf_init(&model, 1 << 24);
+    for (int i = 0; i < PATIENTS; i++) {
+        clo_buf_init(&plain[i], 1 << 16);
+        clo_buf_init(&envs[i], 1 << 16);
+    }
+    int ok = 1;
+    size_t line;
+    double acc = 0;
+    snprintf(csv, sizeof csv, "data/datasets/breast_cancer.csv");
+    if (access(csv, R_OK))
+        snprintf(csv, sizeof csv, "%s/data/datasets/breast_cancer.csv", CLO_SOURCE_DIR);
+    clo_train_defaults(CLO_MODEL_MLP, &o);
+    ok = !cli_read_file("breast_cancer.csv (make deps extracts it)", csv, 64 << 20, &text);
+    if (ok) {
+        ok = !clo_dataset_parse_csv(clo_buf_view(&text), &ds, &line).code &&
+             !clo_train(&ds, &o, &model, &rep).code &&
+             !clo_train_evaluate(clo_buf_view(&model), &ds, rep.test_index, rep.test_rows, &acc)
+                  .code;
+        clo_buf_free(&text);
+    }
+    snprintf(path, sizeof path, "%s/diagnosis-mlp.onnx", d->dir);
+    ok = ok && !cli_write_file(path, clo_buf_view(&model), 0);
+    uint8_t id[32] = {0}, cfg[33] = {1}, model_id[32], wid[32], name[32];
+    ok = ok && !clo_sha256(clo_buf_view(&model), id).code;
+    snprintf(detail, sizeof detail,
+             "a 30-16-2 MLP on the Wisconsin breast-cancer data: %.1f%% on %zu held-out records "
+             "(run by the engine); %zu bytes of ONNX",
+             acc * 100, rep.test_rows, model.len);
+    step(d, "model owner trains a diagnosis model", ok && acc >= 0.93, detail);
+
+    /* On chain: the name points at this model id, version 1. */
+    memcpy(cfg + 1, id, 32);
+    clo_keccak256(CLO_BYTES(cfg, 33), model_id);
+    clo_workload_id("onnx", wid);
+    uint64_t nonce = (uint64_t)time(NULL) * 1000000u + (uint64_t)getpid() % 1000000u + 7, now = 0;
+    {
+        char nm[80];
+        snprintf(nm, sizeof nm, "cloister/model/breast-cancer/%llu", (unsigned long long)nonce);
+        clo_keccak256(clo_bytes_str(nm), name);
+    }
+    uint8_t zero[32] = {0};
+    clo_abi_val reg_args[3] = {clo_abi_word(name), clo_abi_word(wid), clo_abi_word(id)};
+    clo_abi_val t = clo_abi_tuple(reg_args, 3);
+    ok = ok && !tx(d, owner, d->models, zero, "register(bytes32,bytes32,bytes32)", &t,
+                   "ModelRegistry.register")
+                    .code;
+    step(d, "its id is registered on chain (ModelRegistry, version 1)", ok,
+         "the owner alone can point the name at a new version; each is an event");
+
+    /* Provisioned after the owner checked the enclave's evidence itself. */
+    snprintf(sim, sizeof sim, "%s/sim", d->dir);
+    snprintf(dep_path, sizeof dep_path, "%s/devnet/deployments/%llu.json", d->dir,
+             (unsigned long long)d->chain_id);
+    const char *pargs[] = {"model",        "provision", "--model",   path, "--node", d->node_url,
+                           "--deployment", dep_path,    "--sim-dir", sim,  NULL};
+    json_t *pv = ok ? run_self(d, pargs) : NULL;
+    char idhex[65];
+    clo_hex_encode(idhex, CLO_BYTES(id, 32));
+    const char *got = json_string_value(json_object_get(pv, "model_id"));
+    ok = ok && got && !strcmp(got, idhex);
+    snprintf(detail, sizeof detail,
+             "evidence verified over the owner's nonce, model HPKE-sealed to epoch %lld's key; "
+             "the node never sees it",
+             (long long)json_integer_value(json_object_get(pv, "epoch")));
+    step(d, "owner verifies the enclave and provisions the model", ok, detail);
+    json_decref(pv);
+
+    /* Three patients' records from the held-out set, each sealed by its patient. */
+    char cfghex[67];
+    clo_hex_encode(cfghex, CLO_BYTES(cfg, 33));
+    ok = ok && !post_model(d, cfghex) && !chain_now(d, &now).code;
+    uint8_t job[32];
+    job_id_for(d, owner->address, nonce, job);
+    clo_bytes views[PATIENTS];
+    int truth[PATIENTS] = {0};
+    for (int i = 0; i < PATIENTS && ok; i++) {
+        uint32_t row = rep.test_index[i];
+        truth[i] = ds.y[row];
+        clo_tensor x = {CLO_ONNX_FLOAT,
+                        {2, {1, (int64_t)ds.features}},
+                        ds.features,
+                        ds.x + (size_t)row * ds.features};
+        clo_buf tp;
+        clo_buf_init(&tp, 1 << 16);
+        uint8_t head[6] = {0, 1};
+        ok = !clo_onnx_tensor_write(&tp, CLO_BYTES_EMPTY, &x).code;
+        clo_store_u32be(head + 2, (uint32_t)tp.len);
+        ok = ok && !clo_buf_append(&plain[i], head, 6).code &&
+             !clo_buf_append_bytes(&plain[i], clo_buf_view(&tp)).code &&
+             !seal(d, job, "onnx", clo_buf_view(&plain[i]), &envs[i], &rk[i]).code;
+        clo_buf_free(&tp);
+        views[i] = clo_buf_view(&envs[i]);
+    }
+    uint8_t none[20] = {0};
+    ok = ok && !submit_job(d, owner, "onnx", model_id, none, now + 3600, nonce, views, PATIENTS,
+                           "submitJob (onnx, 3 sealed records)")
+                    .code;
+    step(d, "3 patients seal their records to the enclave", ok,
+         "30 measurements each, HPKE-sealed client side; on chain only ciphertext");
+
+    outcome oc;
+    memset(&oc, 0, sizeof oc);
+    ok = ok && !wait_settled(d, job, &oc).code && oc.npriv == PATIENTS;
+    if (ok) gas(d, "settle (onnx, 3 diagnoses)", oc.gas);
+    /* Each patient opens their own answer, and cannot open another's. */
+    int right = 0, isolated = 1;
+    char lines[PATIENTS][120];
+    for (int i = 0; i < PATIENTS && ok; i++) {
+        clo_buf pt;
+        clo_buf_init(&pt, 1 << 16);
+        int64_t label = -1;
+        float prob = 0;
+        ok = !clo_envelope_reply_open(&pt, &rk[i], clo_buf_view(&oc.priv[i])).code &&
+             !read_diagnosis(clo_buf_view(&pt), &label, &prob);
+        clo_buf_clear(&pt);
+        isolated &=
+            clo_envelope_reply_open(&pt, &rk[i], clo_buf_view(&oc.priv[(i + 1) % PATIENTS])).code ==
+            CLO_E_AUTH;
+        right += label == truth[i];
+        snprintf(lines[i], sizeof lines[i], "patient %d: %s (p=%.3f), biopsy said %s", i + 1,
+                 label == 0 ? ds.class_names[0] : ds.class_names[1], (double)prob,
+                 ds.class_names[truth[i]]);
+        clo_buf_free(&pt);
+    }
+    snprintf(detail, sizeof detail, "%s; %s; %s; %.0f ms after submission", lines[0], lines[1],
+             lines[2], oc.ms);
+    step(d, "each patient reads only their own diagnosis", ok && isolated, detail);
+    /* The chain's record: the settled job's model is the registered one. */
+    clo_abi_val q[2] = {clo_abi_word(name), clo_abi_word(model_id)}, out;
+    t = clo_abi_tuple(q, 2);
+    uint64_t current = 0;
+    if (ok && !clo_eth_view(d->rpc, d->models, "isCurrent(bytes32,bytes32)", &t, "(uint256)", &out)
+                   .code) {
+        CLO_IGNORE(clo_abi_get_u64(&out.items[0], &current));
+        clo_abi_val_free(&out);
+    }
+    snprintf(
+        detail, sizeof detail,
+        "the job was settled by the approved enclave with modelId keccak256(0x01 || %.16s...), "
+        "ModelRegistry.isCurrent = %s; %d of 3 diagnoses match the biopsies",
+        idhex, current ? "true" : "false", right);
+    step(d, "the chain names the registered model", ok && current == 1, detail);
+    outcome_free(&oc);
+    for (int i = 0; i < PATIENTS; i++) {
+        clo_envelope_reply_key_wipe(&rk[i]);
+        clo_buf_free(&plain[i]);
+        clo_buf_free(&envs[i]);
+    }
+    clo_buf_free(&model);
+    clo_train_report_free(&rep);
+    clo_dataset_free(&ds);
+    return ok ? 0 : -1;
+}
+
 int cmd_demo(int argc, char **argv)
 {
     cli_opt o[] = {{"dir", "DIR", "where everything is kept (default data/demo)", 0, NULL},
@@ -674,8 +885,11 @@ int cmd_demo(int argc, char **argv)
         "The whole story on a local chain: devnet, simulated TEE, a committee of three "
         "attestation verifiers and a node as their own processes; the enclave approved and "
         "registered; a sealed-bid auction settled on chain with each bidder reading only its "
-        "own result; an enclave-signed median price in a Chainlink-compatible feed; a report "
-        "with gas and timings. The processes are stopped at the end; their state and logs stay "
+        "own result; an enclave-signed median price in a Chainlink-compatible feed; a "
+        "breast-cancer classifier trained, registered on chain and provisioned to the attested "
+        "enclave, with three patients' encrypted records diagnosed and each patient reading only "
+        "their own; a report with gas and timings. The processes are stopped at the end; their "
+        "state and logs stay "
         "in DIR.",
         o, 2};
     int done, rc = cli_parse(&spec, argc, argv, &done);
@@ -711,6 +925,7 @@ int cmd_demo(int argc, char **argv)
     clo_wipe(&sk, sizeof sk);
     ok = ok && !auction(&d, &seller);
     ok = ok && !price(&d, &seller);
+    ok = ok && !diagnosis(&d, &seller);
     clo_sender_wipe(&seller);
     stop_bg(&d);
     char dev[1200];

@@ -270,7 +270,7 @@ static clo_err fund(clo_rpc *rpc, const uint8_t addr[20])
 static int deploy_all(const char *dir, const char *url, const char *artifacts, json_t **out)
 {
     clo_secret32 keys[ROLE_COUNT];
-    uint8_t addrs[ROLE_COUNT][20], registry[20], market[20], auction[20], feed[20];
+    uint8_t addrs[ROLE_COUNT][20], registry[20], market[20], auction[20], feed[20], models[20];
     clo_rpc *rpc = NULL;
     deployer d = {.artifacts = artifacts, .contracts = json_object()};
     clo_err err = CLO_OK;
@@ -313,6 +313,8 @@ static int deploy_all(const char *dir, const char *url, const char *artifacts, j
     clo_abi_val upd[2] = {clo_abi_address(addrs[ROLE_DEPLOYER]), clo_abi_bool(1)};
     t = clo_abi_tuple(upd, 2);
     CLO_CHECK(call_one(&d, feed, "setUpdater(address,bool)", &t));
+    t = clo_abi_tuple(NULL, 0);
+    CLO_CHECK(deploy_one(&d, "ModelRegistry", &t, models));
 
     json_t *committee = json_array();
     for (int i = 0; i < VERIFIERS; i++) {
@@ -397,13 +399,15 @@ static int status_doc(const char *dir, json_t **out)
 static int up(int argc, char **argv)
 {
     cli_spec spec;
-    int done, rc = parse("cloister devnet up [--dir DIR] [--anvil PATH] [--contracts DIR]",
-                         "Start a local chain (anvil on 127.0.0.1 at a free port, state in the "
-                         "devnet directory) and deploy Cloister's contracts with the C client: "
-                         "EnclaveRegistry (2-of-3 verifier committee), JobMarket, "
-                         "SealedBidAuction and PriceFeed. Writes DIR/deployments/<chainId>.json. "
-                         "Running it again while the devnet is up changes nothing.",
-                         argc, argv, &spec, &done);
+    int done,
+        rc = parse(
+            "cloister devnet up [--dir DIR] [--anvil PATH] [--contracts DIR]",
+            "Start a local chain (anvil on 127.0.0.1 at a free port, state in the "
+            "devnet directory) and deploy Cloister's contracts with the C client: "
+            "EnclaveRegistry (2-of-3 verifier committee), JobMarket, "
+            "SealedBidAuction, PriceFeed and ModelRegistry. Writes DIR/deployments/<chainId>.json. "
+            "Running it again while the devnet is up changes nothing.",
+            argc, argv, &spec, &done);
     if (rc || done) return rc;
     const char *dir = dir_of(&spec);
     const char *anvil = cli_get(&spec, "anvil");
@@ -577,9 +581,13 @@ static int allow(int argc, char **argv)
     clo_err err = CLO_OK;
     json_t *done_list = json_array();
     char list[256];
-    snprintf(list, sizeof list, "%s",
-             cli_get(&spec, "workloads") ? cli_get(&spec, "workloads")
-                                         : "auction,vote,oracle,policy");
+    list[0] = 0;
+    if (cli_get(&spec, "workloads"))
+        snprintf(list, sizeof list, "%s", cli_get(&spec, "workloads"));
+    else /* every built-in workload, from the one registry */
+        for (size_t i = 0; i < clo_workload_count(); i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? "," : "",
+                     clo_workload_at(i)->name);
     rc = CLI_EXIT_FAIL;
     if (path_of(path, dir, "keys/deployer.key")) goto out;
     CLO_CHECK(clo_key_file_read(path, &key, owner));
