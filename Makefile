@@ -50,6 +50,7 @@ bench: build
 	@$(BUILD)/bin/clo_bench_enclave
 	@node bench/chain_bench.mjs $(BUILD)/bin/cloister
 	@taskset -c 1 node bench/onnx_bench.mjs $(BUILD)/bin/clo_bench_onnx
+	@taskset -c 1 $(BUILD)/bin/clo_bench_inference
 
 fuzz: deps
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DCLO_FUZZ=ON >/dev/null
