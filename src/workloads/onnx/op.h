@@ -107,8 +107,9 @@ static inline int64_t clo_onnx_int_at(const clo_tensor *t, uint64_t i)
 
 /* Registration tables (one per ops_*.c). */
 extern const clo_onnx_op *const clo_onnx_ops_elem[],
-    *const clo_onnx_ops_shape[], *const clo_onnx_ops_math[], *const clo_onnx_ops_conv[],
-                                                                 *const clo_onnx_ops_quant[],
-                                                                     *const clo_onnx_ops_ml[];
+    *const clo_onnx_ops_shape[], *const clo_onnx_ops_math[],
+                                     *const clo_onnx_ops_conv[],
+                                         *const clo_onnx_ops_quant[],
+                                             *const clo_onnx_ops_ml[], *const clo_onnx_ops_resize[];
 
 #endif

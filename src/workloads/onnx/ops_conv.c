@@ -544,6 +544,177 @@ static const clo_onnx_op op_gavgpool = {
 static const clo_onnx_op op_gmaxpool = {
     "", "GlobalMaxPool", 1, 1, 1, 1, 1, "", sizeof(gpool_params), gmax_prepare, gpool_run};
 
+/* ======================= ConvTranspose ======================= */
+typedef struct {
+    clo_conv_geom g; /* in: the input's spatial dims; out: the output's */
+    uint64_t n, c, m, group, kvol, ivol, ovol;
+} convt_params;
+
+static clo_err convt_prepare(clo_onnx_prep *p)
+{
+    convt_params *cp = p->params;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    CLO_TRY(clo_onnx_need(p, 1, CLO_T_FLOAT));
+    const clo_shape *x = &p->in[0]->shape, *w = &p->in[1]->shape;
+    int64_t group, ks[3], pads[6], st[3], dil[3], opad[3], oshape[3];
+    int nk, np, ns, nd, no, nos;
+    clo_bytes ap;
+    CLO_TRY(clo_onnx_attr_int(p, "group", 1, &group));
+    CLO_TRY(clo_onnx_attr_ints(p, "kernel_shape", ks, 3, &nk));
+    CLO_TRY(clo_onnx_attr_ints(p, "pads", pads, 6, &np));
+    CLO_TRY(clo_onnx_attr_ints(p, "strides", st, 3, &ns));
+    CLO_TRY(clo_onnx_attr_ints(p, "dilations", dil, 3, &nd));
+    CLO_TRY(clo_onnx_attr_ints(p, "output_padding", opad, 3, &no));
+    CLO_TRY(clo_onnx_attr_ints(p, "output_shape", oshape, 3, &nos));
+    CLO_TRY(clo_onnx_attr_str(p, "auto_pad", "NOTSET", &ap));
+    if (x->rank < 3 || x->rank > 5 || w->rank != x->rank)
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED,
+                               "input rank %u (1 to 3 spatial dims are supported)", x->rank);
+    uint32_t S = x->rank - 2;
+    if ((nk >= 0 && nk != (int)S) || (np >= 0 && np != (int)(2 * S)) || (ns >= 0 && ns != (int)S) ||
+        (nd >= 0 && nd != (int)S) || (no >= 0 && no != (int)S) ||
+        (nos >= 0 && nos != (int)S && nos != (int)x->rank))
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "an attribute does not match %u spatial dims", S);
+    int upper = clo_bytes_eq(ap, clo_bytes_str("SAME_UPPER")),
+        lower = clo_bytes_eq(ap, clo_bytes_str("SAME_LOWER"));
+    if (!upper && !lower && !clo_bytes_eq(ap, clo_bytes_str("NOTSET")) &&
+        !clo_bytes_eq(ap, clo_bytes_str("VALID")))
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "unknown auto_pad");
+    if (group < 1 || x->d[1] % group || w->d[0] != x->d[1])
+        return clo_onnx_refuse(p, CLO_E_FORMAT,
+                               "W must have one row per input channel, in %lld groups",
+                               (long long)group);
+    clo_conv_geom *g = &cp->g;
+    for (int i = 0; i < 3; i++)
+        g->in[i] = g->out[i] = g->k[i] = g->s[i] = g->d[i] = 1, g->pb[i] = g->pe[i] = 0;
+    g->S = S;
+    clo_shape out = {x->rank, {x->d[0], w->d[1] * group}};
+    for (uint32_t i = 0; i < S; i++) {
+        uint32_t j = 3 - S + i;
+        int64_t in = x->d[2 + i], k = w->d[2 + i], s = ns >= 0 ? st[i] : 1,
+                d = nd >= 0 ? dil[i] : 1;
+        int64_t op = no >= 0 ? opad[i] : 0, pb = np >= 0 ? pads[i] : 0,
+                pe = np >= 0 ? pads[i + S] : 0, o;
+        if (nk >= 0 && ks[i] != k)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "kernel_shape does not match W");
+        if (s < 1 || d < 1 || op < 0 || pb < 0 || pe < 0 || (op >= s && op >= d))
+            return clo_onnx_refuse(p, CLO_E_FORMAT,
+                                   "strides, dilations, pads or output_padding out of range");
+        int64_t full = s * (in - 1) + op + (k - 1) * d + 1;
+        if (nos >= 0 || upper || lower) {
+            o = nos >= 0 ? oshape[nos == (int)S ? i : 2 + i] : in * s;
+            int64_t total = full - o;
+            /* negative: the output is larger than the input reaches and the
+             * extra rows hold the bias. Halves round down, as the reference's
+             * Python // does (so the extra row goes to the end). */
+            int64_t half = total >= 0 ? total / 2 : -((1 - total) / 2);
+            if (upper)
+                pb = half, pe = total - half;
+            else
+                pb = total - half, pe = half;
+        } else {
+            o = full - pb - pe;
+        }
+        if (o < 1) return clo_onnx_refuse(p, CLO_E_FORMAT, "the output would be empty");
+        g->in[j] = in, g->out[j] = o, g->k[j] = k, g->s[j] = s, g->d[j] = d, g->pb[j] = pb,
+        g->pe[j] = pe;
+        out.d[2 + i] = o;
+    }
+    cp->n = (uint64_t)x->d[0];
+    cp->c = (uint64_t)x->d[1];
+    cp->group = (uint64_t)group;
+    cp->m = (uint64_t)(w->d[1] * group);
+    cp->kvol = (uint64_t)(g->k[0] * g->k[1] * g->k[2]);
+    cp->ivol = (uint64_t)(g->in[0] * g->in[1] * g->in[2]);
+    cp->ovol = (uint64_t)(g->out[0] * g->out[1] * g->out[2]);
+    if (p->nin > 2 && p->in[2]) {
+        CLO_TRY(clo_onnx_need(p, 2, CLO_T_FLOAT));
+        if (p->in[2]->count != cp->m)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "B must have one value per output channel");
+    }
+    uint64_t mg = cp->m / cp->group, cg = cp->c / cp->group, rows = mg * cp->kvol;
+    if (rows * cp->ivol > CLO_ONNX_MAX_ELEMS)
+        return clo_onnx_refuse(p, CLO_E_LIMIT, "the column matrix is too large");
+    p->scratch = (rows * cp->ivol + clo_gemm_scratch(rows, cp->ivol, cg, 0)) * sizeof(float);
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &out);
+    return CLO_OK;
+}
+
+static clo_err convt_run(const clo_onnx_exec *x)
+{
+    const convt_params *cp = x->params;
+    const clo_conv_geom *g = &cp->g;
+    const float *X = x->in[0]->data, *W = x->in[1]->data;
+    const float *B = x->nin > 2 && x->in[2] ? x->in[2]->data : NULL;
+    float *Y = x->out[0]->data, *col = x->scratch;
+    uint64_t mg = cp->m / cp->group, cg = cp->c / cp->group, rows = mg * cp->kvol;
+    float *gs = col + rows * cp->ivol;
+    for (uint64_t n = 0; n < cp->n; n++) {
+        for (uint64_t m = 0; m < cp->m; m++)
+            for (uint64_t i = 0; i < cp->ovol; i++)
+                Y[(n * cp->m + m) * cp->ovol + i] = B ? B[m] : 0.0f;
+        for (uint64_t gi = 0; gi < cp->group; gi++) {
+            /* col = W_g^T X_g: (mg * kvol) x (input positions) */
+            memset(col, 0, rows * cp->ivol * sizeof(float));
+            clo_gemm_args ga = {rows,
+                                cp->ivol,
+                                cg,
+                                1,
+                                0,
+                                1.0f,
+                                W + gi * cg * rows,
+                                rows,
+                                X + (n * cp->c + gi * cg) * cp->ivol,
+                                cp->ivol,
+                                NULL,
+                                col,
+                                cp->ivol,
+                                NULL};
+            clo_gemm(&ga, gs);
+            /* col2im: each input position adds its kernel's worth into the output */
+            for (uint64_t m = 0; m < mg; m++) {
+                float *y = Y + (n * cp->m + gi * mg + m) * cp->ovol;
+                for (int64_t kd = 0; kd < g->k[0]; kd++)
+                    for (int64_t kh = 0; kh < g->k[1]; kh++)
+                        for (int64_t kw = 0; kw < g->k[2]; kw++) {
+                            const float *c = col + ((m * (uint64_t)g->k[0] + (uint64_t)kd) *
+                                                        (uint64_t)g->k[1] * (uint64_t)g->k[2] +
+                                                    (uint64_t)(kh * g->k[2] + kw)) *
+                                                       cp->ivol;
+                            for (int64_t id = 0; id < g->in[0]; id++) {
+                                int64_t od = id * g->s[0] - g->pb[0] + kd * g->d[0];
+                                if (od < 0 || od >= g->out[0]) continue;
+                                for (int64_t ih = 0; ih < g->in[1]; ih++) {
+                                    int64_t oh = ih * g->s[1] - g->pb[1] + kh * g->d[1];
+                                    if (oh < 0 || oh >= g->out[1]) continue;
+                                    const float *cr = c + (id * g->in[1] + ih) * g->in[2];
+                                    float *yr = y + (od * g->out[1] + oh) * g->out[2];
+                                    for (int64_t iw = 0; iw < g->in[2]; iw++) {
+                                        int64_t ow = iw * g->s[2] - g->pb[2] + kw * g->d[2];
+                                        if (ow >= 0 && ow < g->out[2]) yr[ow] += cr[iw];
+                                    }
+                                }
+                            }
+                        }
+            }
+        }
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_convtranspose = {
+    "",
+    "ConvTranspose",
+    1,
+    2,
+    3,
+    1,
+    1,
+    "auto_pad,dilations,group,kernel_shape,output_padding,output_shape,pads,strides",
+    sizeof(convt_params),
+    convt_prepare,
+    convt_run};
+
 const clo_onnx_op *const clo_onnx_ops_conv[] = {
-    &op_conv, &op_maxpool, &op_avgpool, &op_gavgpool, &op_gmaxpool, NULL,
+    &op_conv, &op_convtranspose, &op_maxpool, &op_avgpool, &op_gavgpool, &op_gmaxpool, NULL,
 };

@@ -520,14 +520,16 @@ static clo_err reduce_prepare_kind(clo_onnx_prep *p, int kind)
     int given = 0;
     CLO_TRY(clo_onnx_attr_int(p, "keepdims", 1, &keep));
     CLO_TRY(clo_onnx_attr_int(p, "noop_with_empty_axes", 0, &noop));
-    if (kind == R_SUM && p->opset >= 13) {
+    if ((kind == R_SUM && p->opset >= 13) || p->opset >= 18) { /* axes became an input */
+        if (clo_onnx_attr_get(p, "axes"))
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "attribute 'axes' belongs to older opsets");
         if (p->nin > 1 && p->in[1]) {
             CLO_TRY(clo_onnx_const_ints(p, 1, axes, CLO_ONNX_MAX_RANK, &n));
             given = n > 0;
         }
     } else {
         int k;
-        if (p->nin > 1) return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "axes as an input (opset 18)");
+        if (p->nin > 1) return clo_onnx_refuse(p, CLO_E_FORMAT, "axes as an input needs opset 18");
         CLO_TRY(clo_onnx_attr_ints(p, "axes", axes, CLO_ONNX_MAX_RANK, &k));
         if (k > 0) {
             n = (size_t)k;

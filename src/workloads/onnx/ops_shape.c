@@ -322,7 +322,19 @@ static clo_err split_prepare(clo_onnx_prep *p)
         if (k >= 0) n = (size_t)k;
         if (p->nin > 1 && p->in[1]) CLO_TRY(clo_onnx_const_ints(p, 1, parts, 255, &n));
     }
-    int64_t dim = in->d[ap->axis];
+    int64_t dim = in->d[ap->axis], num;
+    CLO_TRY(clo_onnx_attr_int(p, "num_outputs", 0, &num));
+    if (!n && num) { /* opset 18: equal parts, the last one smaller */
+        if (num != (int64_t)p->nout)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "num_outputs is %lld for %zu outputs",
+                                   (long long)num, p->nout);
+        int64_t chunk = (dim + num - 1) / num;
+        n = p->nout;
+        for (size_t k = 0; k < n; k++) {
+            int64_t left = dim - (int64_t)k * chunk;
+            parts[k] = left < 0 ? 0 : left < chunk ? left : chunk;
+        }
+    }
     if (!n) {
         if (dim % (int64_t)p->nout)
             return clo_onnx_refuse(p, CLO_E_FORMAT, "dim %lld does not split into %zu equal parts",
@@ -365,8 +377,17 @@ static clo_err split_run(const clo_onnx_exec *x)
     return CLO_OK;
 }
 
-static const clo_onnx_op op_split = {
-    "", "Split", 2, 1, 2, 1, 255, "axis,split", sizeof(axis_params), split_prepare, split_run};
+static const clo_onnx_op op_split = {"",
+                                     "Split",
+                                     2,
+                                     1,
+                                     2,
+                                     1,
+                                     255,
+                                     "axis,split,num_outputs",
+                                     sizeof(axis_params),
+                                     split_prepare,
+                                     split_run};
 
 /* ======================= Slice ======================= */
 typedef struct {
@@ -585,7 +606,22 @@ static clo_err pad_prepare(clo_onnx_prep *p)
         if (p->nin > 2 && p->in[2] && (p->in[2]->dtype != p->in[0]->dtype || p->in[2]->count != 1))
             return clo_onnx_refuse(p, CLO_E_FORMAT,
                                    "constant_value must be a scalar of the input's type");
-        if (p->nin > 3) return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "the axes input (opset 18)");
+        if (p->nin > 3 && p->in[3]) { /* opset 18: pads for these axes only */
+            int64_t axes[CLO_ONNX_MAX_RANK], part[2 * CLO_ONNX_MAX_RANK];
+            size_t na;
+            CLO_TRY(clo_onnx_const_ints(p, 3, axes, CLO_ONNX_MAX_RANK, &na));
+            if (n != 2 * na)
+                return clo_onnx_refuse(p, CLO_E_FORMAT, "pads has %zu values for %zu axes", n, na);
+            memcpy(part, pads, n * sizeof *pads);
+            memset(pads, 0, sizeof pads);
+            for (size_t i = 0; i < na; i++) {
+                uint32_t a;
+                CLO_TRY(clo_onnx_axis(p, axes[i], in->rank, &a));
+                pads[a] = part[i];
+                pads[a + in->rank] = part[i + na];
+            }
+            n = 2 * (size_t)in->rank;
+        }
     }
     if (n != 2 * (size_t)in->rank)
         return clo_onnx_refuse(p, CLO_E_FORMAT, "pads has %zu values for rank %u", n, in->rank);
@@ -929,9 +965,278 @@ static clo_err dropout_run(const clo_onnx_exec *x)
 static const clo_onnx_op op_dropout = {
     "", "Dropout", 6, 1, 3, 1, 2, "ratio,is_test,seed", 0, dropout_prepare, dropout_run};
 
+/* ======================= GatherElements ======================= */
+static clo_err gather_el_prepare(clo_onnx_prep *p)
+{
+    axis_params *ap = p->params;
+    int64_t axis;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 1, CLO_T_INDEX));
+    CLO_TRY(clo_onnx_attr_int(p, "axis", 0, &axis));
+    const clo_shape *d = &p->in[0]->shape, *ix = &p->in[1]->shape;
+    CLO_TRY(clo_onnx_axis(p, axis, d->rank, &ap->axis));
+    if (ix->rank != d->rank)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "indices and data differ in rank");
+    for (uint32_t i = 0; i < d->rank; i++)
+        if (i != ap->axis && ix->d[i] > d->d[i])
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "indices exceed data in dim %u", i);
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, ix);
+    return CLO_OK;
+}
+
+static clo_err gather_el_run(const clo_onnx_exec *x)
+{
+    const axis_params *ap = x->params;
+    const clo_tensor *d = x->in[0], *ix = x->in[1];
+    size_t es = esize(d);
+    int64_t st[CLO_ONNX_MAX_RANK], idx[CLO_ONNX_MAX_RANK] = {0}, dim = d->shape.d[ap->axis];
+    clo_shape_strides(&d->shape, 0, st);
+    uint8_t *o = x->out[0]->data;
+    for (uint64_t i = 0; i < ix->count; i++, o += es) {
+        int64_t k = clo_onnx_int_at(ix, i), off = 0;
+        CLO_ENSURE(k >= -dim && k < dim, CLO_E_FORMAT, "onnx: GatherElements index out of range");
+        if (k < 0) k += dim;
+        for (uint32_t r = 0; r < ix->shape.rank; r++) off += (r == ap->axis ? k : idx[r]) * st[r];
+        memcpy(o, (const uint8_t *)d->data + off * (int64_t)es, es);
+        for (int r = (int)ix->shape.rank - 1; r >= 0; r--) {
+            if (++idx[r] < ix->shape.d[r]) break;
+            idx[r] = 0;
+        }
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_gather_elements = {
+    "",           "GatherElements", 11, 2, 2, 1, 1, "axis", sizeof(axis_params), gather_el_prepare,
+    gather_el_run};
+
+/* ======================= Trilu ======================= */
+typedef struct {
+    int upper;
+    int64_t k;
+} trilu_params;
+
+static clo_err trilu_prepare(clo_onnx_prep *p)
+{
+    trilu_params *tp = p->params;
+    int64_t upper;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_attr_int(p, "upper", 1, &upper));
+    tp->upper = upper != 0;
+    if (p->in[0]->shape.rank < 2)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "input must be at least 2-D");
+    if (p->nin > 1 && p->in[1]) {
+        size_t n;
+        CLO_TRY(clo_onnx_const_ints(p, 1, &tp->k, 1, &n));
+        if (n != 1) return clo_onnx_refuse(p, CLO_E_FORMAT, "k must be one integer");
+    }
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &p->in[0]->shape);
+    return CLO_OK;
+}
+
+static clo_err trilu_run(const clo_onnx_exec *x)
+{
+    const trilu_params *tp = x->params;
+    const clo_tensor *in = x->in[0];
+    size_t es = esize(in);
+    int64_t rows = in->shape.d[in->shape.rank - 2], cols = in->shape.d[in->shape.rank - 1];
+    uint64_t mats = (rows && cols) ? in->count / (uint64_t)(rows * cols) : 0;
+    const uint8_t *a = in->data;
+    uint8_t *o = x->out[0]->data;
+    for (uint64_t m = 0; m < mats; m++)
+        for (int64_t i = 0; i < rows; i++)
+            for (int64_t j = 0; j < cols; j++, a += es, o += es) {
+                int keep = tp->upper ? j - i >= tp->k : j - i <= tp->k;
+                if (keep)
+                    memcpy(o, a, es);
+                else
+                    memset(o, 0, es);
+            }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_trilu = {
+    "", "Trilu", 14, 1, 2, 1, 1, "upper", sizeof(trilu_params), trilu_prepare, trilu_run};
+
+/* ======================= TopK ======================= */
+typedef struct {
+    uint32_t axis;
+    int64_t k;
+    int largest;
+} topk_params;
+
+static clo_err topk_prepare(clo_onnx_prep *p)
+{
+    topk_params *tp = p->params;
+    int64_t axis, largest, sorted;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_NUM));
+    CLO_TRY(clo_onnx_attr_int(p, "axis", -1, &axis));
+    CLO_TRY(clo_onnx_attr_int(p, "largest", 1, &largest));
+    CLO_TRY(clo_onnx_attr_int(p, "sorted", 1, &sorted));
+    if (!sorted) return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "sorted=0 (order unspecified)");
+    tp->largest = largest != 0;
+    const clo_shape *s = &p->in[0]->shape;
+    CLO_TRY(clo_onnx_axis(p, axis, s->rank, &tp->axis));
+    if (p->opset < 10) {
+        CLO_TRY(clo_onnx_attr_int(p, "k", -1, &tp->k));
+    } else {
+        size_t n;
+        if (p->nin < 2) return clo_onnx_refuse(p, CLO_E_FORMAT, "input K is required");
+        CLO_TRY(clo_onnx_const_ints(p, 1, &tp->k, 1, &n));
+        if (n != 1) return clo_onnx_refuse(p, CLO_E_FORMAT, "K must be one integer");
+    }
+    if (tp->k < 0 || tp->k > s->d[tp->axis])
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "K is outside 0..%lld", (long long)s->d[tp->axis]);
+    clo_shape out = *s;
+    out.d[tp->axis] = tp->k;
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    clo_onnx_set_out(p, 1, CLO_ONNX_INT64, &out);
+    p->scratch = (size_t)s->d[tp->axis] * (sizeof(double) + sizeof(int64_t));
+    return CLO_OK;
+}
+
+static double num_of(const clo_tensor *t, uint64_t i)
+{
+    switch (t->dtype) {
+    case CLO_ONNX_FLOAT: return ((const float *)t->data)[i];
+    case CLO_ONNX_INT32: return ((const int32_t *)t->data)[i];
+    case CLO_ONNX_INT64: return (double)((const int64_t *)t->data)[i];
+    case CLO_ONNX_INT8: return ((const int8_t *)t->data)[i];
+    default: return ((const uint8_t *)t->data)[i];
+    }
+}
+
+static clo_err topk_run(const clo_onnx_exec *x)
+{
+    const topk_params *tp = x->params;
+    const clo_tensor *in = x->in[0];
+    size_t es = esize(in);
+    int64_t n = in->shape.d[tp->axis], inner = 1, outer = 1;
+    for (uint32_t i = 0; i < in->shape.rank; i++) {
+        if (i < tp->axis) outer *= in->shape.d[i];
+        if (i > tp->axis) inner *= in->shape.d[i];
+    }
+    double *v = x->scratch;
+    int64_t *ord = (int64_t *)(void *)(v + n);
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t j = 0; j < inner; j++) {
+            for (int64_t i = 0; i < n; i++) {
+                v[i] = num_of(in, (uint64_t)((o * n + i) * inner + j));
+                ord[i] = i;
+            }
+            /* the k best by insertion, ties to the lower index (a stable order) */
+            for (int64_t a = 0; a < tp->k; a++) {
+                int64_t best = a;
+                for (int64_t b = a + 1; b < n; b++) {
+                    double vb = v[ord[b]], vbest = v[ord[best]];
+                    int better = tp->largest ? vb > vbest : vb < vbest;
+                    if (better || (vb == vbest && ord[b] < ord[best])) best = b;
+                }
+                int64_t t = ord[a];
+                ord[a] = ord[best];
+                ord[best] = t;
+                uint64_t src = (uint64_t)((o * n + ord[a]) * inner + j);
+                uint64_t dst = (uint64_t)((o * tp->k + a) * inner + j);
+                memcpy((uint8_t *)x->out[0]->data + dst * es, (const uint8_t *)in->data + src * es,
+                       es);
+                if (x->nout > 1 && x->out[1]) ((int64_t *)x->out[1]->data)[dst] = ord[a];
+            }
+        }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_topk = {
+    "",           "TopK",  1, 1, 2, 2, 2, "axis,largest,sorted,k", sizeof(topk_params),
+    topk_prepare, topk_run};
+
+/* ======================= DepthToSpace, SpaceToDepth ======================= */
+typedef struct {
+    int64_t strides[6]; /* input strides in the output's 6-D order */
+    clo_shape six;      /* the output seen as 6-D */
+} d2s_params;
+
+/* Both are a reshape to 6-D, a transpose and a reshape back: the output
+ * walked in 6-D order reads the input with permuted strides. */
+static clo_err d2s_prepare_kind(clo_onnx_prep *p, int to_space)
+{
+    d2s_params *dp = p->params;
+    int64_t b;
+    clo_bytes mode;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_attr_int(p, "blocksize", 0, &b));
+    CLO_TRY(clo_onnx_attr_str(p, "mode", "DCR", &mode));
+    const clo_shape *s = &p->in[0]->shape;
+    if (s->rank != 4 || b < 1)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "input must be 4-D and blocksize positive");
+    int crd = clo_bytes_eq(mode, clo_bytes_str("CRD"));
+    if (!crd && !clo_bytes_eq(mode, clo_bytes_str("DCR")))
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "mode must be DCR or CRD");
+    if (!to_space && crd) return clo_onnx_refuse(p, CLO_E_FORMAT, "SpaceToDepth has no mode");
+    int64_t N = s->d[0], C = s->d[1], H = s->d[2], W = s->d[3];
+    clo_shape out, in6;
+    int perm[6];
+    if (to_space) {
+        if (C % (b * b))
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "channels are not a multiple of blocksize^2");
+        int64_t c = C / (b * b);
+        out = (clo_shape){4, {N, c, H * b, W * b}};
+        if (crd) { /* [N, c, b, b, H, W] -> [N, c, H, b, W, b] */
+            in6 = (clo_shape){6, {N, c, b, b, H, W}};
+            int pm[6] = {0, 1, 4, 2, 5, 3};
+            memcpy(perm, pm, sizeof pm);
+        } else { /* [N, b, b, c, H, W] -> [N, c, H, b, W, b] */
+            in6 = (clo_shape){6, {N, b, b, c, H, W}};
+            int pm[6] = {0, 3, 4, 1, 5, 2};
+            memcpy(perm, pm, sizeof pm);
+        }
+    } else {
+        if (H % b || W % b)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "height or width not a multiple of blocksize");
+        out = (clo_shape){4, {N, C * b * b, H / b, W / b}};
+        /* [N, C, H/b, b, W/b, b] -> [N, b, b, C, H/b, W/b] */
+        in6 = (clo_shape){6, {N, C, H / b, b, W / b, b}};
+        int pm[6] = {0, 3, 5, 1, 2, 4};
+        memcpy(perm, pm, sizeof pm);
+    }
+    int64_t st[CLO_ONNX_MAX_RANK];
+    clo_shape_strides(&in6, 0, st);
+    dp->six.rank = 6;
+    for (int i = 0; i < 6; i++) {
+        dp->six.d[i] = in6.d[perm[i]];
+        dp->strides[i] = st[perm[i]];
+    }
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    return CLO_OK;
+}
+
+static clo_err d2s_run(const clo_onnx_exec *x)
+{
+    const d2s_params *dp = x->params;
+    strided_copy(x->out[0]->data, x->in[0]->data, &dp->six, dp->strides, esize(x->in[0]));
+    return CLO_OK;
+}
+
+static clo_err d2s_prepare(clo_onnx_prep *p)
+{
+    return d2s_prepare_kind(p, 1);
+}
+static clo_err s2d_prepare(clo_onnx_prep *p)
+{
+    return d2s_prepare_kind(p, 0);
+}
+
+static const clo_onnx_op op_depth_to_space = {
+    "", "DepthToSpace", 1, 1, 1, 1, 1, "blocksize,mode", sizeof(d2s_params), d2s_prepare, d2s_run};
+static const clo_onnx_op op_space_to_depth = {
+    "", "SpaceToDepth", 1, 1, 1, 1, 1, "blocksize", sizeof(d2s_params), s2d_prepare, d2s_run};
+
 const clo_onnx_op *const clo_onnx_ops_shape[] = {
-    &op_reshape, &op_flatten, &op_squeeze, &op_unsqueeze, &op_transpose,
-    &op_concat,  &op_split,   &op_slice,   &op_gather,    &op_tile,
-    &op_pad,     &op_shape,   &op_size,    &op_constant,  &op_constant_of_shape,
-    &op_range,   &op_dropout, NULL,
+    &op_reshape,        &op_flatten,   &op_squeeze,
+    &op_unsqueeze,      &op_transpose, &op_concat,
+    &op_split,          &op_slice,     &op_gather,
+    &op_tile,           &op_pad,       &op_shape,
+    &op_size,           &op_constant,  &op_constant_of_shape,
+    &op_range,          &op_dropout,   &op_gather_elements,
+    &op_trilu,          &op_topk,      &op_depth_to_space,
+    &op_space_to_depth, NULL,
 };
