@@ -105,6 +105,19 @@ static inline int64_t clo_onnx_int_at(const clo_tensor *t, uint64_t i)
                                       : ((const int64_t *)t->data)[i];
 }
 
+/* Element i of a numeric tensor of any engine type, as double (exact for
+ * every type but int64 beyond 2^53, which comparisons and argmax tolerate). */
+static inline double clo_onnx_num_at(const clo_tensor *t, uint64_t i)
+{
+    switch (t->dtype) {
+    case CLO_ONNX_FLOAT: return ((const float *)t->data)[i];
+    case CLO_ONNX_INT32: return ((const int32_t *)t->data)[i];
+    case CLO_ONNX_INT64: return (double)((const int64_t *)t->data)[i];
+    case CLO_ONNX_INT8: return ((const int8_t *)t->data)[i];
+    default: return ((const uint8_t *)t->data)[i];
+    }
+}
+
 /* Registration tables (one per ops_*.c). */
 extern const clo_onnx_op *const clo_onnx_ops_elem[],
     *const clo_onnx_ops_shape[], *const clo_onnx_ops_math[],

@@ -677,17 +677,6 @@ static clo_err arg_prepare_kind(clo_onnx_prep *p, int max)
     return CLO_OK;
 }
 
-static double num_at(const clo_tensor *t, uint64_t i)
-{
-    switch (t->dtype) {
-    case CLO_ONNX_FLOAT: return ((const float *)t->data)[i];
-    case CLO_ONNX_INT32: return ((const int32_t *)t->data)[i];
-    case CLO_ONNX_INT64: return (double)((const int64_t *)t->data)[i];
-    case CLO_ONNX_INT8: return ((const int8_t *)t->data)[i];
-    default: return ((const uint8_t *)t->data)[i];
-    }
-}
-
 static clo_err arg_run(const clo_onnx_exec *x)
 {
     const arg_params *ap = x->params;
@@ -695,9 +684,9 @@ static clo_err arg_run(const clo_onnx_exec *x)
     for (uint64_t r = 0; r < ap->outer; r++)
         for (uint64_t j = 0; j < ap->inner; j++) {
             uint64_t base = r * ap->n * ap->inner + j, best = 0;
-            double bv = num_at(x->in[0], base);
+            double bv = clo_onnx_num_at(x->in[0], base);
             for (uint64_t i = 1; i < ap->n; i++) {
-                double v = num_at(x->in[0], base + i * ap->inner);
+                double v = clo_onnx_num_at(x->in[0], base + i * ap->inner);
                 int better =
                     ap->max ? (ap->last ? v >= bv : v > bv) : (ap->last ? v <= bv : v < bv);
                 if (better) {

@@ -1095,17 +1095,6 @@ static clo_err topk_prepare(clo_onnx_prep *p)
     return CLO_OK;
 }
 
-static double num_of(const clo_tensor *t, uint64_t i)
-{
-    switch (t->dtype) {
-    case CLO_ONNX_FLOAT: return ((const float *)t->data)[i];
-    case CLO_ONNX_INT32: return ((const int32_t *)t->data)[i];
-    case CLO_ONNX_INT64: return (double)((const int64_t *)t->data)[i];
-    case CLO_ONNX_INT8: return ((const int8_t *)t->data)[i];
-    default: return ((const uint8_t *)t->data)[i];
-    }
-}
-
 static clo_err topk_run(const clo_onnx_exec *x)
 {
     const topk_params *tp = x->params;
@@ -1121,7 +1110,7 @@ static clo_err topk_run(const clo_onnx_exec *x)
     for (int64_t o = 0; o < outer; o++)
         for (int64_t j = 0; j < inner; j++) {
             for (int64_t i = 0; i < n; i++) {
-                v[i] = num_of(in, (uint64_t)((o * n + i) * inner + j));
+                v[i] = clo_onnx_num_at(in, (uint64_t)((o * n + i) * inner + j));
                 ord[i] = i;
             }
             /* the k best by insertion, ties to the lower index (a stable order) */
