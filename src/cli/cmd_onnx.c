@@ -140,18 +140,26 @@ static int run(int argc, char **argv)
         {"input", "NAME=FILE.pb", "a graph input as a TensorProto file (repeat for each input)", 0,
          NULL},
         {"repeat", "N", "run N times and report the mean latency (default 1)", 0, NULL},
+        {"threads", "N", "threads for big matrix products (1 to 64, default 1)", 0, NULL},
         {"json", NULL, "JSON output (the default)", 0, NULL},
     };
-    cli_spec spec = {"cloister onnx run --model FILE [--input NAME=FILE.pb ...] [--repeat N]",
+    cli_spec spec = {"cloister onnx run --model FILE [--input NAME=FILE.pb ...] [--repeat N] "
+                     "[--threads N]",
                      "Plan and run a model on the given inputs; prints each output's type, "
                      "shape and values, the plan's size and the time taken.",
-                     o, 4};
+                     o, 5};
     int done, rc = cli_parse(&spec, nrest, rest, &done);
     free(rest);
     if (rc || done) return rc;
     uint64_t repeat = 1;
     if (cli_get(&spec, "repeat") && (rc = cli_u64(&spec, "repeat", 1000000, &repeat))) return rc;
     if (!repeat) repeat = 1;
+    uint64_t threads = 1;
+    if (cli_get(&spec, "threads") && (rc = cli_u64(&spec, "threads", 64, &threads))) return rc;
+    if (!threads) {
+        fprintf(stderr, "error: --threads: 1 to 64\n");
+        return CLI_EXIT_USAGE;
+    }
     clo_buf bytes, raw;
     clo_buf_init(&bytes, MAX_MODEL);
     clo_buf_init(&raw, MAX_MODEL);
@@ -208,7 +216,8 @@ static int run(int argc, char **argv)
             goto out;
         }
     double t0 = now_ms();
-    clo_err e = clo_onnx_plan_new(&m, t, nf, &plan, why);
+    clo_onnx_plan_opts popts = {(unsigned)threads};
+    clo_err e = clo_onnx_plan_new_opts(&m, t, nf, &popts, &plan, why);
     double t1 = now_ms();
     if (e.code) {
         rc = cli_fail(e, why);
@@ -232,6 +241,7 @@ static int run(int argc, char **argv)
     json_object_set_new(pl, "plan_ms", json_real(t1 - t0));
     json_object_set_new(pl, "run_ms", json_real((t2 - t1) / (double)repeat));
     json_object_set_new(pl, "runs", json_integer((json_int_t)repeat));
+    json_object_set_new(pl, "threads", json_integer((json_int_t)threads));
     json_object_set_new(doc, "plan", pl);
     json_object_set_new(doc, "outputs", outs);
     rc = cli_print(doc);

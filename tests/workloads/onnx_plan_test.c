@@ -17,6 +17,7 @@
 #include "onnx_build.h"
 
 #define IN(...) ((const char *const[]){__VA_ARGS__})
+#define OKC(x)  assert_int_equal((x).code, CLO_OK_CODE)
 
 static void expect(onnx_case *c, clo_code code, const char *why_part)
 {
@@ -301,6 +302,61 @@ static void test_pools(void **state)
     }
 }
 
+/* Threads split big products by rows; every element's sum is unchanged,
+ * so the outputs are bit for bit those of one thread. */
+static void test_threads_same_bits(void **state)
+{
+    (void)state;
+    static float x[8 * 32 * 32], w[32 * 8 * 9], b[32], a[128 * 256], bm[256 * 128];
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++) x[i] = sinf((float)i);
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) w[i] = cosf((float)i) * 0.1f;
+    for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) a[i] = sinf((float)i * 0.5f);
+    for (size_t i = 0; i < sizeof bm / sizeof bm[0]; i++) bm[i] = cosf((float)i * 0.3f);
+    for (int i = 0; i < 32; i++) b[i] = (float)i;
+    int64_t dx[4] = {1, 8, 32, 32}, dw[4] = {32, 8, 3, 3}, db[1] = {32}, da[2] = {128, 256},
+            dbm[2] = {256, 128};
+    const float *outs[2][2];
+    clo_onnx_plan *plans[2];
+    onnx_case cs[2];
+    for (int t = 0; t < 2; t++) {
+        clo_onnxw wr;
+        clo_onnxw_init(&wr);
+        clo_onnxw_input(&wr, "x", CLO_ONNX_FLOAT, 4, dx);
+        clo_onnxw_input(&wr, "a", CLO_ONNX_FLOAT, 2, da);
+        clo_onnxw_output(&wr, "y", CLO_ONNX_FLOAT, 0, NULL);
+        clo_onnxw_output(&wr, "z", CLO_ONNX_FLOAT, 0, NULL);
+        clo_onnxw_init_floats(&wr, "W", 4, dw, w);
+        clo_onnxw_init_floats(&wr, "B", 1, db, b);
+        clo_onnxw_init_floats(&wr, "M", 2, dbm, bm);
+        const int64_t pads[4] = {1, 1, 1, 1};
+        clo_onnxw_attr_ints(&wr, "pads", pads, 4);
+        clo_onnxw_node(&wr, "Conv", NULL, IN("x", "W", "B"), 3, IN("y"), 1);
+        clo_onnxw_node(&wr, "MatMul", NULL, IN("a", "M"), 2, IN("z"), 1);
+        clo_tensor f[2] = {onnx_feed(x, 4, dx), onnx_feed(a, 2, da)};
+        memset(&cs[t], 0, sizeof cs[t]);
+        clo_buf_init(&cs[t].bytes, 1 << 24);
+        OKC(clo_onnxw_finish(&wr, "t", 17, 0, &cs[t].bytes));
+        OKC(clo_onnx_load(clo_buf_view(&cs[t].bytes), &cs[t].m));
+        clo_onnx_plan_opts o = {t ? 2u : 1u};
+        OKC(clo_onnx_plan_new_opts(&cs[t].m, f, 2, &o, &plans[t], cs[t].why));
+        cs[t].plan = plans[t];
+        OKC(clo_onnx_plan_run(plans[t], f, 2));
+        outs[t][0] = clo_onnx_plan_output(plans[t], 0)->data;
+        outs[t][1] = clo_onnx_plan_output(plans[t], 1)->data;
+    }
+    assert_memory_equal(outs[0][0], outs[1][0], 32 * 32 * 32 * sizeof(float));
+    assert_memory_equal(outs[0][1], outs[1][1], 128 * 128 * sizeof(float));
+    /* and a thread count out of range is refused */
+    clo_onnx_plan *p = NULL;
+    char why[CLO_ONNX_WHY];
+    clo_onnx_plan_opts bad = {65};
+    clo_tensor f[2] = {onnx_feed(x, 4, dx), onnx_feed(a, 2, da)};
+    assert_int_equal(clo_onnx_plan_new_opts(&cs[0].m, f, 2, &bad, &p, why).code, CLO_E_ARG);
+    assert_null(p);
+    onnx_case_free(&cs[0]);
+    onnx_case_free(&cs[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_memory_reuse_and_folding),
         cmocka_unit_test(test_bound_feed),
         cmocka_unit_test(test_pools),
+        cmocka_unit_test(test_threads_same_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -180,10 +180,11 @@ CLONES static void kernel_row(size_t kc, const float *a, size_t as, float alpha,
     for (size_t j = 0; j < nr; j++) c[j] += t[j];
 }
 
-void clo_gemm(const clo_gemm_args *g, float *scratch)
+/* Rows [r0, r1) of C; r0 a multiple of MR (a packed A is laid out for all M). */
+static void gemm_rows(const clo_gemm_args *g, size_t r0, size_t r1, float *scratch)
 {
     size_t M = g->M, N = g->N, K = g->K, npad = rup(N ? N : 1, NR);
-    if (!M || !N || !K) return;
+    if (!M || !N || !K || r0 >= r1) return;
     float *pa_scratch = scratch,
           *pb_scratch = scratch + (M < MC ? rup(M, MR) : MC) * (K < KC ? K : KC);
     for (size_t pc = 0; pc < K; pc += KC) {
@@ -207,8 +208,8 @@ void clo_gemm(const clo_gemm_args *g, float *scratch)
                            N - j < NR ? N - j : NR);
             continue;
         }
-        for (size_t ic = 0; ic < M; ic += MC) {
-            size_t mc = M - ic < MC ? M - ic : MC;
+        for (size_t ic = r0; ic < r1; ic += MC) {
+            size_t mc = r1 - ic < MC ? r1 - ic : MC;
             const float *pa = pa_scratch;
             if (g->packed_a)
                 pa = g->packed_a + pc * rup(M, MR) + ic * kc;
@@ -223,4 +224,36 @@ void clo_gemm(const clo_gemm_args *g, float *scratch)
             }
         }
     }
+}
+
+void clo_gemm(const clo_gemm_args *g, float *scratch)
+{
+    gemm_rows(g, 0, g->M, scratch);
+}
+
+typedef struct {
+    const clo_gemm_args *g;
+    float *scratch;
+    size_t per_part, rows;
+} par_job;
+
+static void gemm_part(void *ctx, unsigned part, unsigned parts)
+{
+    const par_job *j = ctx;
+    (void)parts;
+    size_t r0 = part * j->rows, r1 = r0 + j->rows < j->g->M ? r0 + j->rows : j->g->M;
+    gemm_rows(j->g, r0, r1, j->scratch + part * j->per_part);
+}
+
+void clo_gemm_par(const clo_gemm_args *g, float *scratch, size_t per_part, clo_pool *pool)
+{
+    unsigned parts = clo_pool_size(pool);
+    /* worth splitting: enough rows for every part, and enough work to pay the hand-off */
+    if (parts < 2 || g->M < 2 * MR || (double)g->M * (double)g->N * (double)g->K < 2e6) {
+        clo_gemm(g, scratch);
+        return;
+    }
+    size_t rows = rup((g->M + parts - 1) / parts, MR);
+    par_job j = {g, scratch, per_part, rows};
+    clo_pool_run(pool, gemm_part, &j);
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "workloads/onnx/pool.h"
+
 typedef struct {
     size_t M, N, K;
     int trans_a, trans_b;
@@ -40,5 +42,11 @@ void clo_gemm_pack_a(const float *a, size_t lda, int trans_a, float alpha, size_
                      float *out);
 /* C += alpha * op(A) op(B); scratch is clo_gemm_scratch floats, 64-byte aligned. */
 void clo_gemm(const clo_gemm_args *g, float *scratch);
+
+/* The same, its rows split over a pool's parts (when the product is big
+ * enough to gain); scratch holds clo_pool_size(pool) blocks of per_part
+ * floats, each clo_gemm_scratch. The sums per element are unchanged, so the
+ * result is bit for bit the one-thread result. */
+void clo_gemm_par(const clo_gemm_args *g, float *scratch, size_t per_part, clo_pool *pool);
 
 #endif

@@ -14,6 +14,7 @@
 #ifndef CLO_WORKLOADS_ONNX_OP_H
 #define CLO_WORKLOADS_ONNX_OP_H
 
+#include "workloads/onnx/pool.h"
 #include "workloads/onnx/tensor.h"
 
 #define CLO_ONNX_WHY 200
@@ -30,6 +31,7 @@ typedef struct {
     int fold;         /* the outputs depend only on shapes: compute them now */
     char *why;        /* CLO_ONNX_WHY bytes: the reason of a refusal */
     struct clo_onnx_plan *plan;
+    unsigned threads; /* parts a run may split a product into (scratch for each) */
 } clo_onnx_prep;
 
 typedef struct {
@@ -38,7 +40,8 @@ typedef struct {
     size_t nin;
     clo_tensor *const *out; /* NULL for omitted outputs */
     size_t nout;
-    void *scratch; /* 64-byte aligned */
+    void *scratch;  /* 64-byte aligned */
+    clo_pool *pool; /* NULL: one thread */
 } clo_onnx_exec;
 
 typedef struct {

@@ -90,6 +90,7 @@ typedef struct {
     int direct;             /* 1x1, unit strides, no pads: the input is its own column matrix */
     const float *packed_w;  /* constant weights packed once, group after group */
     size_t packed_w_stride; /* floats per group */
+    size_t per_part;        /* floats of GEMM scratch per thread */
 } conv_params;
 
 /* im2col straight into the GEMM's packed B: one row at a time through a
@@ -203,7 +204,8 @@ static clo_err conv_prepare(clo_onnx_prep *p)
     uint64_t col = cp->direct ? 0 : clo_gemm_packed_size(cp->ovol, kdim) + cp->ovol;
     if (col > CLO_ONNX_MAX_ELEMS)
         return clo_onnx_refuse(p, CLO_E_LIMIT, "the column matrix is too large");
-    p->scratch = (col + clo_gemm_scratch(mg, cp->ovol, kdim, !cp->direct)) * sizeof(float);
+    cp->per_part = (clo_gemm_scratch(mg, cp->ovol, kdim, !cp->direct) + 15) / 16 * 16;
+    p->scratch = (col + 16 + cp->per_part * p->threads) * sizeof(float);
     if (p->in[1]->data) {
         cp->packed_w_stride = clo_gemm_packed_a_size(mg, kdim);
         float *pw = clo_onnx_prep_alloc(p, cp->group * cp->packed_w_stride * sizeof(float));
@@ -254,7 +256,7 @@ static clo_err conv_run(const clo_onnx_exec *x)
                 im2col_packed(&cp->g, xg, cg, row, col);
                 ga.packed_b = col;
             }
-            clo_gemm(&ga, gs);
+            clo_gemm_par(&ga, gs, cp->per_part, x->pool);
         }
     }
     return CLO_OK;

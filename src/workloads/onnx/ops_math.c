@@ -25,6 +25,7 @@ typedef struct {
     float alpha, beta;
     clo_shape cshape, oshape;
     const float *packed_b;
+    size_t per_part; /* floats of GEMM scratch per thread */
 } gemm_params;
 
 static clo_err gemm_prepare(clo_onnx_prep *p)
@@ -65,7 +66,8 @@ static clo_err gemm_prepare(clo_onnx_prep *p)
         clo_gemm_pack_b(p->in[1]->data, (size_t)b->d[1], g->tb, g->N, g->K, pk);
         g->packed_b = pk;
     }
-    p->scratch = clo_gemm_scratch(g->M, g->N, g->K, g->packed_b != NULL) * sizeof(float);
+    g->per_part = (clo_gemm_scratch(g->M, g->N, g->K, g->packed_b != NULL) + 15) / 16 * 16;
+    p->scratch = g->per_part * p->threads * sizeof(float);
     clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &g->oshape);
     return CLO_OK;
 }
@@ -95,7 +97,7 @@ static clo_err gemm_run(const clo_onnx_exec *x)
                         x->in[1]->data, (size_t)b->d[1],
                         g->packed_b,    o,
                         g->N,           NULL};
-    clo_gemm(&ga, x->scratch);
+    clo_gemm_par(&ga, x->scratch, g->per_part, x->pool);
     return CLO_OK;
 }
 
@@ -151,6 +153,7 @@ typedef struct {
     clo_matmul_dims d;
     const float *packed_b;
     size_t *a_off, *b_off; /* per output batch matrix */
+    size_t per_part;       /* floats of GEMM scratch per thread */
 } matmul_params;
 
 /* Batch offsets, worked out once (plan memory). */
@@ -180,7 +183,8 @@ static clo_err matmul_prepare(clo_onnx_prep *p)
         mp->packed_b = pk;
     }
     if (!d->fold_m) CLO_TRY(batch_offsets(p, d, &mp->a_off, &mp->b_off));
-    p->scratch = clo_gemm_scratch(d->m_eff, d->N, d->K, mp->packed_b != NULL) * sizeof(float);
+    mp->per_part = (clo_gemm_scratch(d->m_eff, d->N, d->K, mp->packed_b != NULL) + 15) / 16 * 16;
+    p->scratch = mp->per_part * p->threads * sizeof(float);
     clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &out);
     return CLO_OK;
 }
@@ -195,7 +199,7 @@ static clo_err matmul_run(const clo_onnx_exec *x)
     if (d->fold_m) {
         clo_gemm_args ga = {d->m_eff, d->N, d->K,         0, 0,    1.0f, A, d->K,
                             B,        d->N, mp->packed_b, o, d->N, NULL};
-        clo_gemm(&ga, x->scratch);
+        clo_gemm_par(&ga, x->scratch, mp->per_part, x->pool);
         return CLO_OK;
     }
     uint64_t nb = prod(&d->obatch, 0, d->obatch.rank);

@@ -35,6 +35,7 @@ struct clo_onnx_plan {
     size_t nowned, cap_owned;
     uint8_t *arena;
     size_t arena_size;
+    clo_pool *pool;
 };
 
 /* ---- names to values: open addressing, built once ---- */
@@ -499,7 +500,19 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
             CLO_FAIL_IF(!st->params, CLO_E_NOMEM, "onnx: plan");
         }
         char reason[CLO_ONNX_WHY] = "";
-        clo_onnx_prep pr = {m, n, opset, nin, nout, st->in, st->out, st->params, 0, 0, reason, p};
+        clo_onnx_prep pr = {m,
+                            n,
+                            opset,
+                            nin,
+                            nout,
+                            st->in,
+                            st->out,
+                            st->params,
+                            0,
+                            0,
+                            reason,
+                            p,
+                            clo_pool_size(p->pool)};
         err = op->prepare(&pr);
         if (err.code) {
             fail(why, err, "%s: %s", label, reason[0] ? reason : err.what);
@@ -519,8 +532,8 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
         for (uint32_t k = 0; k < nin; k++)
             if (st->in[k]) all_const &= p->is_const[st->in[k] - p->vals];
         if (all_const || pr.fold) {
-            clo_onnx_exec x = {st->params, (const clo_tensor *const *)st->in, nin, st->out, nout,
-                               NULL};
+            clo_onnx_exec x = {
+                st->params, (const clo_tensor *const *)st->in, nin, st->out, nout, NULL, p->pool};
             err = fold(p, st, &x);
             if (err.code) {
                 fail(why, err, "%s: %s", label, err.what);
@@ -573,12 +586,28 @@ out:
 clo_err clo_onnx_plan_new(const clo_onnx_model *m, const clo_tensor *feeds, size_t nfeeds,
                           clo_onnx_plan **out, char why[CLO_ONNX_WHY])
 {
+    return clo_onnx_plan_new_opts(m, feeds, nfeeds, NULL, out, why);
+}
+
+clo_err clo_onnx_plan_new_opts(const clo_onnx_model *m, const clo_tensor *feeds, size_t nfeeds,
+                               const clo_onnx_plan_opts *o, clo_onnx_plan **out,
+                               char why[CLO_ONNX_WHY])
+{
     *out = NULL;
     why[0] = 0;
+    unsigned threads = o && o->threads ? o->threads : 1;
+    if (threads > CLO_POOL_MAX)
+        return fail(why, CLO_ERR(CLO_E_ARG, "onnx: threads"), "threads must be 1 to %d",
+                    CLO_POOL_MAX);
     clo_onnx_plan *p = calloc(1, sizeof *p);
     if (!p) return fail(why, CLO_ERR(CLO_E_NOMEM, "onnx: plan"), "out of memory");
     p->m = m;
-    clo_err err = build(p, feeds, nfeeds, why);
+    clo_err err = clo_pool_new(threads, &p->pool);
+    if (err.code) {
+        free(p);
+        return fail(why, err, "cannot start %u threads", threads);
+    }
+    err = build(p, feeds, nfeeds, why);
     if (err.code) {
         clo_onnx_plan_free(p);
         return err;
@@ -604,7 +633,8 @@ clo_err clo_onnx_plan_run(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfee
         const step *st = &p->steps[s];
         clo_onnx_exec x = {st->params, (const clo_tensor *const *)st->in,
                            st->nin,    st->out,
-                           st->nout,   st->scratch ? p->arena + st->scratch_off : NULL};
+                           st->nout,   st->scratch ? p->arena + st->scratch_off : NULL,
+                           p->pool};
         CLO_TRY(st->op->run(&x));
     }
     return CLO_OK;
@@ -633,6 +663,7 @@ size_t clo_onnx_plan_steps(const clo_onnx_plan *p)
 void clo_onnx_plan_free(clo_onnx_plan *p)
 {
     if (!p) return;
+    clo_pool_free(p->pool);
     for (size_t i = 0; i < p->nowned; i++) free(p->owned[i]);
     free(p->owned);
     free(p->arena);

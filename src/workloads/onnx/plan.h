@@ -33,6 +33,15 @@ size_t clo_onnx_feeds(const clo_onnx_model *m, const clo_onnx_value **out, size_
 CLO_MUST_CHECK clo_err clo_onnx_plan_new(const clo_onnx_model *m, const clo_tensor *feeds,
                                          size_t nfeeds, clo_onnx_plan **out,
                                          char why[CLO_ONNX_WHY]);
+/* Options: threads (1..64, default 1) splits big matrix products over that
+ * many threads, started once with the plan; the results are bit for bit
+ * those of one thread. */
+typedef struct {
+    unsigned threads;
+} clo_onnx_plan_opts;
+CLO_MUST_CHECK clo_err clo_onnx_plan_new_opts(const clo_onnx_model *m, const clo_tensor *feeds,
+                                              size_t nfeeds, const clo_onnx_plan_opts *o,
+                                              clo_onnx_plan **out, char why[CLO_ONNX_WHY]);
 /* Run on feeds of exactly the planned types and shapes (CLO_E_ARG
  * otherwise). Outputs stay valid until the next run or free. */
 CLO_MUST_CHECK clo_err clo_onnx_plan_run(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds);

@@ -1,0 +1,22 @@
+/* pool.h — a fixed set of worker threads for a plan's optional thread count.
+ * Made once with the plan (so a run still allocates nothing) and used by
+ * the GEMM to split a product's rows: fn(ctx, part, parts) runs for every
+ * part, part 0 on the calling thread, and clo_pool_run returns when all are
+ * done. With one thread there are no workers and nothing is created. */
+#ifndef CLO_WORKLOADS_ONNX_POOL_H
+#define CLO_WORKLOADS_ONNX_POOL_H
+
+#include "base/err.h"
+
+#define CLO_POOL_MAX 64
+
+typedef struct clo_pool clo_pool;
+typedef void (*clo_pool_fn)(void *ctx, unsigned part, unsigned parts);
+
+CLO_MUST_CHECK clo_err clo_pool_new(unsigned threads, clo_pool **out);
+/* The number of parts a run splits into (1 for a NULL pool). */
+unsigned clo_pool_size(const clo_pool *p);
+void clo_pool_run(clo_pool *p, clo_pool_fn fn, void *ctx);
+void clo_pool_free(clo_pool *p);
+
+#endif
