@@ -85,6 +85,7 @@ enum {
     U_ISINF,
     U_NOT,
     U_IDENTITY,
+    U_SHRINK,
 };
 
 typedef struct {
@@ -111,6 +112,10 @@ static clo_err unary_prepare_kind(clo_onnx_prep *p, int kind)
     case U_SELU:
         CLO_TRY(clo_onnx_attr_float(p, "alpha", 1.67326319217681884765625f, &u->alpha));
         CLO_TRY(clo_onnx_attr_float(p, "gamma", 1.05070102214813232421875f, &u->gamma));
+        break;
+    case U_SHRINK:
+        CLO_TRY(clo_onnx_attr_float(p, "lambd", 0.5f, &u->alpha));
+        CLO_TRY(clo_onnx_attr_float(p, "bias", 0.0f, &u->beta));
         break;
     case U_HARDSIG:
         CLO_TRY(clo_onnx_attr_float(p, "alpha", 0.2f, &u->alpha));
@@ -226,6 +231,7 @@ static clo_err unary_run(const clo_onnx_exec *x)
     case U_THRESH: U(v > al ? v : 0.0f);
     case U_CELU: U(fmaxf(0.0f, v) + fminf(0.0f, al * (expf(v / al) - 1.0f)));
     case U_HARDSWISH: U(v * fmaxf(0.0f, fminf(1.0f, v / 6.0f + 0.5f)));
+    case U_SHRINK: U(v < -al ? v + be : v > al ? v - be : 0.0f);
     default: return CLO_ERR(CLO_E_STATE, "onnx: unary kind");
     }
 #undef U
@@ -278,6 +284,7 @@ UNARY(op_isnan, "IsNaN", 9, "", U_ISNAN);
 UNARY(op_isinf, "IsInf", 10, "detect_negative,detect_positive", U_ISINF);
 UNARY(op_not, "Not", 1, "", U_NOT);
 UNARY(op_identity, "Identity", 1, "", U_IDENTITY);
+UNARY(op_shrink, "Shrink", 9, "bias,lambd", U_SHRINK);
 
 /* ======================= binary ======================= */
 enum {
@@ -811,13 +818,15 @@ static const clo_onnx_op op_castlike = {"", "CastLike",       15,      2, 2, 1, 
                                         0,  castlike_prepare, cast_run};
 
 const clo_onnx_op *const clo_onnx_ops_elem[] = {
-    &op_relu,      &op_sigmoid, &op_tanh,     &op_exp,      &op_log,      &op_sqrt,      &op_erf,
-    &op_neg,       &op_abs,     &op_recip,    &op_floor,    &op_ceil,     &op_round,     &op_sin,
-    &op_cos,       &op_tan,     &op_asin,     &op_acos,     &op_atan,     &op_sinh,      &op_cosh,
-    &op_asinh,     &op_acosh,   &op_atanh,    &op_softplus, &op_softsign, &op_sign,      &op_leaky,
-    &op_elu,       &op_selu,    &op_hardsig,  &op_thresh,   &op_celu,     &op_hardswish, &op_isnan,
-    &op_isinf,     &op_not,     &op_identity, &op_add,      &op_sub,      &op_mul,       &op_div,
-    &op_pow,       &op_mod,     &op_prelu,    &op_equal,    &op_less,     &op_greater,   &op_lesseq,
-    &op_greatereq, &op_and,     &op_or,       &op_xor,      &op_sum,      &op_mean,      &op_max,
-    &op_min,       &op_where,   &op_expand,   &op_clip,     &op_cast,     &op_castlike,  NULL,
+    &op_relu,     &op_sigmoid,  &op_tanh,      &op_exp,       &op_log,   &op_sqrt,
+    &op_erf,      &op_neg,      &op_abs,       &op_recip,     &op_floor, &op_ceil,
+    &op_round,    &op_sin,      &op_cos,       &op_tan,       &op_asin,  &op_acos,
+    &op_atan,     &op_sinh,     &op_cosh,      &op_asinh,     &op_acosh, &op_atanh,
+    &op_softplus, &op_softsign, &op_sign,      &op_leaky,     &op_elu,   &op_selu,
+    &op_hardsig,  &op_thresh,   &op_celu,      &op_hardswish, &op_isnan, &op_isinf,
+    &op_not,      &op_identity, &op_shrink,    &op_add,       &op_sub,   &op_mul,
+    &op_div,      &op_pow,      &op_mod,       &op_prelu,     &op_equal, &op_less,
+    &op_greater,  &op_lesseq,   &op_greatereq, &op_and,       &op_or,    &op_xor,
+    &op_sum,      &op_mean,     &op_max,       &op_min,       &op_where, &op_expand,
+    &op_clip,     &op_cast,     &op_castlike,  NULL,
 };

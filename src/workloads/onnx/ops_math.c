@@ -735,9 +735,181 @@ static const clo_onnx_op op_argmin = {"",
                                       argmin_prepare,
                                       arg_run};
 
+/* ======================= CumSum ======================= */
+typedef struct {
+    uint64_t outer, n, inner;
+    int exclusive, reverse;
+} cumsum_params;
+
+static clo_err cumsum_prepare(clo_onnx_prep *p)
+{
+    cumsum_params *cp = p->params;
+    static const int32_t types[] = {CLO_ONNX_FLOAT, CLO_ONNX_INT32, CLO_ONNX_INT64, 0};
+    int64_t ex, rev, axis;
+    size_t n;
+    CLO_TRY(clo_onnx_need(p, 0, types));
+    CLO_TRY(clo_onnx_attr_int(p, "exclusive", 0, &ex));
+    CLO_TRY(clo_onnx_attr_int(p, "reverse", 0, &rev));
+    CLO_TRY(clo_onnx_const_ints(p, 1, &axis, 1, &n));
+    if (n != 1) return clo_onnx_refuse(p, CLO_E_FORMAT, "axis must be one integer");
+    const clo_shape *s = &p->in[0]->shape;
+    uint32_t a;
+    CLO_TRY(clo_onnx_axis(p, axis, s->rank, &a));
+    cp->outer = prod(s, 0, a);
+    cp->n = (uint64_t)s->d[a];
+    cp->inner = prod(s, a + 1, s->rank);
+    cp->exclusive = ex != 0;
+    cp->reverse = rev != 0;
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, s);
+    return CLO_OK;
+}
+
+static clo_err cumsum_run(const clo_onnx_exec *x)
+{
+    const cumsum_params *cp = x->params;
+    const clo_tensor *in = x->in[0];
+    clo_tensor *out = x->out[0];
+    for (uint64_t o = 0; o < cp->outer; o++)
+        for (uint64_t j = 0; j < cp->inner; j++) {
+            double fs = 0;
+            int64_t is = 0;
+            for (uint64_t t = 0; t < cp->n; t++) {
+                uint64_t k = cp->reverse ? cp->n - 1 - t : t, e = (o * cp->n + k) * cp->inner + j;
+                if (in->dtype == CLO_ONNX_FLOAT) {
+                    float v = ((const float *)in->data)[e];
+                    if (!cp->exclusive) fs += v;
+                    ((float *)out->data)[e] = (float)fs;
+                    if (cp->exclusive) fs += v;
+                } else {
+                    int64_t v = clo_onnx_int_at(in, e);
+                    if (!cp->exclusive) is = (int64_t)((uint64_t)is + (uint64_t)v);
+                    if (in->dtype == CLO_ONNX_INT32)
+                        ((int32_t *)out->data)[e] = (int32_t)is;
+                    else
+                        ((int64_t *)out->data)[e] = is;
+                    if (cp->exclusive) is = (int64_t)((uint64_t)is + (uint64_t)v);
+                }
+            }
+        }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_cumsum = {
+    "",        "CumSum", 11, 2, 2, 1, 1, "exclusive,reverse", sizeof(cumsum_params), cumsum_prepare,
+    cumsum_run};
+
+/* ======================= LRN ======================= */
+typedef struct {
+    float alpha, beta, bias;
+    int64_t size;
+    uint64_t n, c, spatial;
+} lrn_params;
+
+static clo_err lrn_prepare(clo_onnx_prep *p)
+{
+    lrn_params *lp = p->params;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    CLO_TRY(clo_onnx_attr_float(p, "alpha", 1e-4f, &lp->alpha));
+    CLO_TRY(clo_onnx_attr_float(p, "beta", 0.75f, &lp->beta));
+    CLO_TRY(clo_onnx_attr_float(p, "bias", 1.0f, &lp->bias));
+    CLO_TRY(clo_onnx_attr_int(p, "size", 0, &lp->size));
+    const clo_shape *s = &p->in[0]->shape;
+    if (lp->size < 1) return clo_onnx_refuse(p, CLO_E_FORMAT, "attribute 'size' must be positive");
+    if (s->rank < 3) return clo_onnx_refuse(p, CLO_E_FORMAT, "X must be N x C x D1 ...");
+    lp->n = (uint64_t)s->d[0];
+    lp->c = (uint64_t)s->d[1];
+    lp->spatial = prod(s, 2, s->rank);
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, s);
+    return CLO_OK;
+}
+
+static clo_err lrn_run(const clo_onnx_exec *x)
+{
+    const lrn_params *lp = x->params;
+    const float *X = x->in[0]->data;
+    float *Y = x->out[0]->data;
+    int64_t lo = (lp->size - 1) / 2, hi = lp->size - 1 - lo; /* floor below, ceil above */
+    for (uint64_t n = 0; n < lp->n; n++)
+        for (int64_t c = 0; c < (int64_t)lp->c; c++)
+            for (uint64_t i = 0; i < lp->spatial; i++) {
+                double sq = 0;
+                for (int64_t k = c - lo; k <= c + hi; k++) {
+                    if (k < 0 || k >= (int64_t)lp->c) continue;
+                    double v = X[(n * lp->c + (uint64_t)k) * lp->spatial + i];
+                    sq += v * v;
+                }
+                uint64_t e = (n * lp->c + (uint64_t)c) * lp->spatial + i;
+                Y[e] = (float)(X[e] / pow(lp->bias + lp->alpha / (double)lp->size * sq, lp->beta));
+            }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_lrn = {
+    "", "LRN", 1, 1, 1, 1, 1, "alpha,beta,bias,size", sizeof(lrn_params), lrn_prepare, lrn_run};
+
+/* ======================= MeanVarianceNormalization ======================= */
+static clo_err mvn_prepare(clo_onnx_prep *p)
+{
+    reduce_params *rp = p->params;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    int64_t axes[CLO_ONNX_MAX_RANK] = {0, 2, 3};
+    int k;
+    CLO_TRY(clo_onnx_attr_ints(p, "axes", axes, CLO_ONNX_MAX_RANK, &k));
+    size_t n = k < 0 ? 3 : (size_t)k;
+    const clo_shape *s = &p->in[0]->shape;
+    rp->in = *s;
+    rp->kept = *s;
+    rp->per = 1;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a;
+        CLO_TRY(clo_onnx_axis(p, axes[i], s->rank, &a));
+        if (rp->kept.d[a] != 1 || s->d[a] == 1) rp->per *= (uint64_t)s->d[a];
+        rp->kept.d[a] = 1;
+    }
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, s);
+    p->scratch = 2 * prod(&rp->kept, 0, rp->kept.rank) * sizeof(double);
+    return CLO_OK;
+}
+
+static clo_err mvn_run(const clo_onnx_exec *x)
+{
+    const reduce_params *rp = x->params;
+    const float *in = x->in[0]->data;
+    float *out = x->out[0]->data;
+    uint64_t groups = prod(&rp->kept, 0, rp->kept.rank);
+    double *sum = x->scratch, *sq = sum + groups;
+    memset(sum, 0, 2 * groups * sizeof(double));
+    const clo_shape *ks[1] = {&rp->kept};
+    clo_bcast it;
+    for (int pass = 0; pass < 2; pass++) {
+        clo_bcast_init(&it, &rp->in, ks, 1);
+        const float *a = in;
+        float *y = out;
+        for (uint64_t r = 0; r < it.rows; r++, a += it.inner, y += it.inner) {
+            for (int64_t i = 0; i < it.inner; i++) {
+                int64_t g = it.off[0] + i * it.is[0];
+                if (!pass) {
+                    sum[g] += a[i];
+                    sq[g] += (double)a[i] * a[i];
+                } else {
+                    /* the specification's function: (x - E[x]) / (sqrt(E[x^2] - E[x]^2) + 1e-9) */
+                    double m = sum[g] / (double)rp->per, v = sq[g] / (double)rp->per - m * m;
+                    y[i] = (float)((a[i] - m) / (sqrt(v > 0 ? v : 0) + 1e-9));
+                }
+            }
+            clo_bcast_next(&it);
+        }
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_mvn = {
+    "",     "MeanVarianceNormalization", 9,           1,      1, 1, 1,
+    "axes", sizeof(reduce_params),       mvn_prepare, mvn_run};
+
 const clo_onnx_op *const clo_onnx_ops_math[] = {
     &op_gemm,     &op_matmul,    &op_softmax, &op_logsoftmax, &op_hardmax,    &op_bn,
     &op_instnorm, &op_layernorm, &op_rsum,    &op_rmean,      &op_rmax,       &op_rmin,
     &op_rprod,    &op_rl1,       &op_rl2,     &op_rlogsum,    &op_rlogsumexp, &op_rsumsq,
-    &op_argmax,   &op_argmin,    NULL,
+    &op_argmax,   &op_argmin,    &op_cumsum,  &op_lrn,        &op_mvn,        NULL,
 };

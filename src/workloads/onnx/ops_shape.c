@@ -1219,13 +1219,344 @@ static const clo_onnx_op op_depth_to_space = {
 static const clo_onnx_op op_space_to_depth = {
     "", "SpaceToDepth", 1, 1, 1, 1, 1, "blocksize", sizeof(d2s_params), s2d_prepare, d2s_run};
 
+/* ======================= GatherND ======================= */
+typedef struct {
+    uint32_t batch; /* batch_dims */
+    uint32_t last;  /* the indices' last dim: how many data dims an index names */
+    uint64_t batches, per_batch, slice; /* index tuples per batch, elements per slice */
+} gnd_params;
+
+static clo_err gather_nd_prepare(clo_onnx_prep *p)
+{
+    gnd_params *gp = p->params;
+    int64_t b;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    static const int32_t i64[] = {CLO_ONNX_INT64, 0};
+    CLO_TRY(clo_onnx_need(p, 1, i64));
+    CLO_TRY(clo_onnx_attr_int(p, "batch_dims", 0, &b));
+    const clo_shape *d = &p->in[0]->shape, *ix = &p->in[1]->shape;
+    if (ix->rank < 1 || b < 0 || (uint64_t)b >= ix->rank || (uint64_t)b >= d->rank)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "batch_dims out of range");
+    gp->batch = (uint32_t)b;
+    int64_t last = ix->d[ix->rank - 1];
+    if (last < 1 || (uint64_t)(b + last) > d->rank)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "an index names more dims than the data has");
+    gp->last = (uint32_t)last;
+    for (uint32_t i = 0; i < gp->batch; i++)
+        if (ix->d[i] != d->d[i]) return clo_onnx_refuse(p, CLO_E_FORMAT, "batch dims differ");
+    clo_shape out = {0, {0}};
+    for (uint32_t i = 0; i + 1 < ix->rank; i++) out.d[out.rank++] = ix->d[i];
+    gp->slice = 1;
+    for (uint32_t i = gp->batch + gp->last; i < d->rank; i++) {
+        if (out.rank >= CLO_ONNX_MAX_RANK) return clo_onnx_refuse(p, CLO_E_LIMIT, "output rank");
+        out.d[out.rank++] = d->d[i];
+        gp->slice *= (uint64_t)d->d[i];
+    }
+    gp->batches = 1;
+    for (uint32_t i = 0; i < gp->batch; i++) gp->batches *= (uint64_t)d->d[i];
+    gp->per_batch = 1;
+    for (uint32_t i = gp->batch; i + 1 < ix->rank; i++) gp->per_batch *= (uint64_t)ix->d[i];
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
+    return CLO_OK;
+}
+
+static clo_err gather_nd_run(const clo_onnx_exec *x)
+{
+    const gnd_params *gp = x->params;
+    const clo_tensor *d = x->in[0], *ix = x->in[1];
+    size_t es = esize(d);
+    int64_t st[CLO_ONNX_MAX_RANK];
+    clo_shape_strides(&d->shape, 0, st);
+    const int64_t *idx = ix->data;
+    uint8_t *o = x->out[0]->data;
+    uint64_t batch_elems = gp->batch ? (uint64_t)st[gp->batch - 1] : 0;
+    for (uint64_t bt = 0; bt < gp->batches; bt++)
+        for (uint64_t t = 0; t < gp->per_batch; t++, idx += gp->last) {
+            int64_t off = (int64_t)(bt * batch_elems);
+            for (uint32_t k = 0; k < gp->last; k++) {
+                int64_t dim = d->shape.d[gp->batch + k], v = idx[k];
+                CLO_ENSURE(v >= -dim && v < dim, CLO_E_FORMAT, "onnx: GatherND index out of range");
+                off += (v < 0 ? v + dim : v) * st[gp->batch + k];
+            }
+            memcpy(o, (const uint8_t *)d->data + off * (int64_t)es, gp->slice * es);
+            o += gp->slice * es;
+        }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_gather_nd = {
+    "",           "GatherND", 11, 2, 2, 1, 1, "batch_dims", sizeof(gnd_params), gather_nd_prepare,
+    gather_nd_run};
+
+/* ======================= ScatterElements, ScatterND, Scatter ======================= */
+enum { RED_NONE, RED_ADD, RED_MUL, RED_MAX, RED_MIN };
+typedef struct {
+    uint32_t axis;
+    int red, nd;
+} scatter_params;
+
+static clo_err scatter_prepare_kind(clo_onnx_prep *p, int nd)
+{
+    scatter_params *sp = p->params;
+    sp->nd = nd;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 1, nd ? (const int32_t[]){CLO_ONNX_INT64, 0} : CLO_T_INDEX));
+    CLO_TRY(clo_onnx_need(p, 2, CLO_T_ANY));
+    if (p->in[2]->dtype != p->in[0]->dtype)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "updates and data differ in type");
+    clo_bytes r;
+    CLO_TRY(clo_onnx_attr_str(p, "reduction", "none", &r));
+    static const char *const reds[] = {"none", "add", "mul", "max", "min"};
+    sp->red = -1;
+    for (int k = 0; k < 5; k++)
+        if (clo_bytes_eq(r, clo_bytes_str(reds[k]))) sp->red = k;
+    if (sp->red < 0) return clo_onnx_refuse(p, CLO_E_FORMAT, "unknown reduction");
+    if (sp->red != RED_NONE && p->in[0]->dtype != CLO_ONNX_FLOAT)
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "reductions on %s",
+                               clo_tensor_type_name(p->in[0]->dtype));
+    const clo_shape *d = &p->in[0]->shape, *ix = &p->in[1]->shape, *u = &p->in[2]->shape;
+    if (!nd) {
+        int64_t axis;
+        CLO_TRY(clo_onnx_attr_int(p, "axis", 0, &axis));
+        CLO_TRY(clo_onnx_axis(p, axis, d->rank, &sp->axis));
+        if (!clo_shape_equal(ix, u) || ix->rank != d->rank)
+            return clo_onnx_refuse(p, CLO_E_FORMAT,
+                                   "indices and updates must have one shape, of the data's rank");
+    } else {
+        int64_t last = ix->rank ? ix->d[ix->rank - 1] : 0;
+        if (!ix->rank || last < 1 || (uint64_t)last > d->rank)
+            return clo_onnx_refuse(p, CLO_E_FORMAT, "bad indices shape");
+        uint32_t want = ix->rank - 1 + d->rank - (uint32_t)last;
+        int ok = u->rank == want;
+        for (uint32_t i = 0; ok && i + 1 < ix->rank; i++) ok = u->d[i] == ix->d[i];
+        for (uint32_t i = 0; ok && i < d->rank - (uint32_t)last; i++)
+            ok = u->d[ix->rank - 1 + i] == d->d[(uint32_t)last + i];
+        if (!ok) return clo_onnx_refuse(p, CLO_E_FORMAT, "updates do not fit indices and data");
+    }
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, d);
+    return CLO_OK;
+}
+
+static void put_one(int red, size_t es, uint8_t *dst, const uint8_t *src)
+{
+    if (red == RED_NONE) {
+        memcpy(dst, src, es);
+        return;
+    }
+    float a, b;
+    memcpy(&a, dst, 4);
+    memcpy(&b, src, 4);
+    a = red == RED_ADD   ? a + b
+        : red == RED_MUL ? a * b
+        : red == RED_MAX ? (b > a ? b : a)
+                         : (b < a ? b : a);
+    memcpy(dst, &a, 4);
+}
+
+static clo_err scatter_run(const clo_onnx_exec *x)
+{
+    const scatter_params *sp = x->params;
+    const clo_tensor *d = x->in[0], *ix = x->in[1], *u = x->in[2];
+    size_t es = esize(d);
+    uint8_t *o = x->out[0]->data;
+    memcpy(o, d->data, d->count * es);
+    int64_t st[CLO_ONNX_MAX_RANK];
+    clo_shape_strides(&d->shape, 0, st);
+    if (!sp->nd) {
+        int64_t idx[CLO_ONNX_MAX_RANK] = {0}, dim = d->shape.d[sp->axis];
+        for (uint64_t i = 0; i < u->count; i++) {
+            int64_t k = clo_onnx_int_at(ix, i), off = 0;
+            CLO_ENSURE(k >= -dim && k < dim, CLO_E_FORMAT, "onnx: Scatter index out of range");
+            if (k < 0) k += dim;
+            for (uint32_t r = 0; r < u->shape.rank; r++) {
+                CLO_ENSURE(r == sp->axis || idx[r] < d->shape.d[r], CLO_E_FORMAT,
+                           "onnx: Scatter index out of range");
+                off += (r == sp->axis ? k : idx[r]) * st[r];
+            }
+            put_one(sp->red, es, o + off * (int64_t)es, (const uint8_t *)u->data + i * es);
+            for (int r = (int)u->shape.rank - 1; r >= 0; r--) {
+                if (++idx[r] < u->shape.d[r]) break;
+                idx[r] = 0;
+            }
+        }
+        return CLO_OK;
+    }
+    uint32_t last = (uint32_t)ix->shape.d[ix->shape.rank - 1];
+    uint64_t slice = 1, tuples = ix->count / last;
+    for (uint32_t i = last; i < d->shape.rank; i++) slice *= (uint64_t)d->shape.d[i];
+    const int64_t *id = ix->data;
+    for (uint64_t t = 0; t < tuples; t++, id += last) {
+        int64_t off = 0;
+        for (uint32_t k = 0; k < last; k++) {
+            int64_t dim = d->shape.d[k], v = id[k];
+            CLO_ENSURE(v >= -dim && v < dim, CLO_E_FORMAT, "onnx: ScatterND index out of range");
+            off += (v < 0 ? v + dim : v) * st[k];
+        }
+        for (uint64_t e = 0; e < slice; e++)
+            put_one(sp->red, es, o + (off + (int64_t)e) * (int64_t)es,
+                    (const uint8_t *)u->data + (t * slice + e) * es);
+    }
+    return CLO_OK;
+}
+
+static clo_err scatter_el_prepare(clo_onnx_prep *p)
+{
+    return scatter_prepare_kind(p, 0);
+}
+static clo_err scatter_nd_prepare(clo_onnx_prep *p)
+{
+    return scatter_prepare_kind(p, 1);
+}
+
+static const clo_onnx_op op_scatter_elements = {"",
+                                                "ScatterElements",
+                                                11,
+                                                3,
+                                                3,
+                                                1,
+                                                1,
+                                                "axis,reduction",
+                                                sizeof(scatter_params),
+                                                scatter_el_prepare,
+                                                scatter_run};
+static const clo_onnx_op op_scatter = {
+    "", "Scatter", 9, 3, 3, 1, 1, "axis", sizeof(scatter_params), scatter_el_prepare, scatter_run};
+static const clo_onnx_op op_scatter_nd = {"",
+                                          "ScatterND",
+                                          11,
+                                          3,
+                                          3,
+                                          1,
+                                          1,
+                                          "reduction",
+                                          sizeof(scatter_params),
+                                          scatter_nd_prepare,
+                                          scatter_run};
+
+/* ======================= OneHot, EyeLike ======================= */
+typedef struct {
+    uint32_t axis;
+    int64_t depth;
+    int32_t k;
+} onehot_params;
+
+static clo_err onehot_prepare(clo_onnx_prep *p)
+{
+    onehot_params *op = p->params;
+    int64_t axis;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_NUM));
+    CLO_TRY(clo_onnx_need(p, 1, CLO_T_NUM));
+    CLO_TRY(clo_onnx_need(p, 2, CLO_T_ANY));
+    CLO_TRY(clo_onnx_attr_int(p, "axis", -1, &axis));
+    if (!p->in[1]->data && !clo_onnx_prep_bind(p, 1))
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED,
+                               "depth is computed at run time; it must be a constant");
+    if (p->in[1]->count != 1 || p->in[2]->count != 2)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "depth must be a scalar and values two elements");
+    double dv;
+    switch (p->in[1]->dtype) {
+    case CLO_ONNX_FLOAT: dv = *(const float *)p->in[1]->data; break;
+    default: dv = (double)clo_onnx_int_at(p->in[1], 0); break;
+    }
+    if (p->in[1]->dtype == CLO_ONNX_INT8 || p->in[1]->dtype == CLO_ONNX_UINT8)
+        dv = p->in[1]->dtype == CLO_ONNX_INT8 ? *(const int8_t *)p->in[1]->data
+                                              : *(const uint8_t *)p->in[1]->data;
+    if (!(dv >= 1) || dv > (double)CLO_ONNX_MAX_ELEMS)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "depth must be positive");
+    op->depth = (int64_t)dv;
+    const clo_shape *s = &p->in[0]->shape;
+    if (s->rank + 1 > CLO_ONNX_MAX_RANK) return clo_onnx_refuse(p, CLO_E_LIMIT, "output rank");
+    CLO_TRY(clo_onnx_axis(p, axis, s->rank + 1, &op->axis));
+    clo_shape out = {s->rank + 1, {0}};
+    for (uint32_t i = 0, j = 0; i < out.rank; i++) out.d[i] = i == op->axis ? op->depth : s->d[j++];
+    clo_onnx_set_out(p, 0, p->in[2]->dtype, &out);
+    return CLO_OK;
+}
+
+static clo_err onehot_run(const clo_onnx_exec *x)
+{
+    const onehot_params *op = x->params;
+    const clo_tensor *ix = x->in[0], *vals = x->in[2];
+    clo_tensor *out = x->out[0];
+    size_t es = esize(out);
+    const uint8_t *off = vals->data, *on = off + es;
+    uint64_t inner = 1, outer = 1;
+    for (uint32_t i = 0; i < ix->shape.rank; i++) {
+        if (i < op->axis)
+            outer *= (uint64_t)ix->shape.d[i];
+        else
+            inner *= (uint64_t)ix->shape.d[i];
+    }
+    uint8_t *o = out->data;
+    for (uint64_t a = 0; a < outer; a++)
+        for (int64_t k = 0; k < op->depth; k++)
+            for (uint64_t b = 0; b < inner; b++, o += es) {
+                double v = clo_onnx_num_at(ix, a * inner + b);
+                int64_t want = (int64_t)v;
+                if (want < 0) want += op->depth;
+                memcpy(o, want == k ? on : off, es);
+            }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_onehot = {
+    "", "OneHot", 9, 3, 3, 1, 1, "axis", sizeof(onehot_params), onehot_prepare, onehot_run};
+
+static clo_err eyelike_prepare(clo_onnx_prep *p)
+{
+    onehot_params *op = p->params;
+    int64_t dt, k;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_attr_int(p, "dtype", p->in[0]->dtype, &dt));
+    CLO_TRY(clo_onnx_attr_int(p, "k", 0, &k));
+    if (p->in[0]->shape.rank != 2) return clo_onnx_refuse(p, CLO_E_FORMAT, "input must be 2-D");
+    if (!clo_tensor_elem_size((int32_t)dt))
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "dtype %s", clo_tensor_type_name((int32_t)dt));
+    op->depth = k;
+    clo_onnx_set_out(p, 0, (int32_t)dt, &p->in[0]->shape);
+    p->fold = 1; /* it depends on the shape only */
+    return CLO_OK;
+}
+
+static clo_err eyelike_run(const clo_onnx_exec *x)
+{
+    const onehot_params *op = x->params;
+    clo_tensor *out = x->out[0];
+    size_t es = esize(out);
+    int64_t rows = out->shape.d[0], cols = out->shape.d[1];
+    memset(out->data, 0, out->count * es);
+    for (int64_t i = 0; i < rows; i++) {
+        int64_t j = i + op->depth;
+        if (j < 0 || j >= cols) continue;
+        uint8_t *e = (uint8_t *)out->data + (i * cols + j) * (int64_t)es;
+        if (out->dtype == CLO_ONNX_FLOAT) {
+            float one = 1.0f;
+            memcpy(e, &one, 4);
+        } else if (out->dtype == CLO_ONNX_INT64) {
+            int64_t one = 1;
+            memcpy(e, &one, 8);
+        } else if (out->dtype == CLO_ONNX_INT32) {
+            int32_t one = 1;
+            memcpy(e, &one, 4);
+        } else {
+            *e = 1;
+        }
+    }
+    return CLO_OK;
+}
+
+static const clo_onnx_op op_eyelike = {
+    "", "EyeLike", 9, 1, 1, 1, 1, "dtype,k", sizeof(onehot_params), eyelike_prepare, eyelike_run};
+
 const clo_onnx_op *const clo_onnx_ops_shape[] = {
-    &op_reshape,        &op_flatten,   &op_squeeze,
-    &op_unsqueeze,      &op_transpose, &op_concat,
-    &op_split,          &op_slice,     &op_gather,
-    &op_tile,           &op_pad,       &op_shape,
-    &op_size,           &op_constant,  &op_constant_of_shape,
-    &op_range,          &op_dropout,   &op_gather_elements,
-    &op_trilu,          &op_topk,      &op_depth_to_space,
-    &op_space_to_depth, NULL,
+    &op_reshape,        &op_flatten,    &op_squeeze,
+    &op_unsqueeze,      &op_transpose,  &op_concat,
+    &op_split,          &op_slice,      &op_gather,
+    &op_tile,           &op_pad,        &op_shape,
+    &op_size,           &op_constant,   &op_constant_of_shape,
+    &op_range,          &op_dropout,    &op_gather_elements,
+    &op_trilu,          &op_topk,       &op_depth_to_space,
+    &op_space_to_depth, &op_gather_nd,  &op_scatter_elements,
+    &op_scatter,        &op_scatter_nd, &op_onehot,
+    &op_eyelike,        NULL,
 };
