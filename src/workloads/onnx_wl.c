@@ -10,24 +10,98 @@
  *            failed: u8 size | what                          why this input failed
  *
  * The model is the enclave's provisioned secret of that id; it is checked
- * against the id on every open, so a host cannot swap it. One input's bad
+ * against the id before first use, so a host cannot swap it. One input's bad
  * tensors fail that input only: the others are still answered. Nothing about
- * the inputs or outputs reaches the public output. */
+ * the inputs or outputs reaches the public output.
+ *
+ * Loaded models and their last plan are kept between jobs in a small cache
+ * (the enclave is single-threaded), each over its own copy of the model in
+ * secret memory: a re-provisioned secret can free the enclave's copy, never
+ * this one, and an id names one content (its SHA-256), so a cached model is
+ * never stale. The outputs are those of a fresh load. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/secret.h"
 #include "crypto/hash.h"
 #include "workloads/onnx/plan.h"
 #include "workloads/onnx/writer.h"
 #include "workloads/workload.h"
 
-#define MAX_FEEDS 16
+#define MAX_FEEDS   16
+#define CACHE_SLOTS 4
+#define CACHE_BYTES ((size_t)32 << 20)
+
+typedef struct {
+    uint8_t id[32];
+    uint8_t *bytes; /* secret memory: the model's own copy */
+    size_t len;
+    clo_onnx_model m;
+    clo_onnx_plan *plan;           /* the last plan, or NULL */
+    clo_tensor planned[MAX_FEEDS]; /* the feeds it was built for (types, shapes) */
+    uint64_t used;                 /* for least-recently-used eviction */
+} cache_entry;
+
+static cache_entry cache[CACHE_SLOTS];
+static uint64_t cache_clock;
 
 typedef struct {
     uint8_t model_id[32];
-    clo_onnx_model m;
-    int loaded;
+    cache_entry *e; /* NULL when opened without secrets (the host's check) */
 } onnx_state;
+
+static void evict(cache_entry *e)
+{
+    clo_onnx_plan_free(e->plan);
+    if (e->bytes) clo_onnx_free(&e->m);
+    clo_secret_free(e->bytes);
+    memset(e, 0, sizeof *e);
+}
+
+/* The cached model of this id, loading (and checking) it on a miss. */
+static clo_err cached_model(const clo_wl_env *env, const uint8_t id[32], cache_entry **out)
+{
+    size_t total = 0;
+    cache_entry *victim = &cache[0];
+    /* The enclave must hold the model now, byte for byte: the cache saves
+     * the load and the plan, never the check that it was provisioned. */
+    clo_bytes model = env->secret(env->ctx, id);
+    CLO_ENSURE(model.len, CLO_E_STATE, "onnx.model: not provisioned");
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        if (cache[i].bytes && !memcmp(cache[i].id, id, 32) && cache[i].len == model.len &&
+            !memcmp(cache[i].bytes, model.ptr, model.len)) {
+            cache[i].used = ++cache_clock;
+            *out = &cache[i];
+            return CLO_OK;
+        }
+        if (cache[i].bytes && !memcmp(cache[i].id, id, 32)) evict(&cache[i]); /* other bytes */
+        total += cache[i].len;
+        if (!cache[i].bytes || cache[i].used < victim->used) victim = &cache[i];
+    }
+    uint8_t h[CLO_SHA256_SIZE];
+    CLO_ENSURE(!clo_sha256(model, h).code, CLO_E_CRYPTO, "onnx.model: hash");
+    CLO_ENSURE(!memcmp(h, id, 32), CLO_E_AUTH, "onnx.model: does not match its id");
+    /* room: the least recently used first, then whatever it takes */
+    evict(victim);
+    for (size_t i = 0; i < CACHE_SLOTS && total + model.len > CACHE_BYTES; i++) {
+        total -= cache[i].len;
+        evict(&cache[i]);
+    }
+    victim->bytes = clo_secret_alloc(model.len);
+    CLO_ENSURE(victim->bytes, CLO_E_NOMEM, "onnx.model: memory");
+    memcpy(victim->bytes, model.ptr, model.len);
+    victim->len = model.len;
+    clo_err err = clo_onnx_load(CLO_BYTES(victim->bytes, victim->len), &victim->m);
+    if (err.code) {
+        clo_secret_free(victim->bytes);
+        memset(victim, 0, sizeof *victim);
+        return err;
+    }
+    memcpy(victim->id, id, 32);
+    victim->used = ++cache_clock;
+    *out = victim;
+    return CLO_OK;
+}
 
 static clo_err parse_config(clo_bytes config, uint8_t model_id[32])
 {
@@ -42,10 +116,7 @@ static clo_err parse_config(clo_bytes config, uint8_t model_id[32])
 
 static void close_onnx(void *state)
 {
-    onnx_state *s = state;
-    if (!s) return;
-    if (s->loaded) clo_onnx_free(&s->m);
-    free(s);
+    free(state); /* the model stays in the cache */
 }
 
 static clo_err open_onnx(clo_bytes config, const clo_wl_env *env, void **state)
@@ -57,19 +128,9 @@ static clo_err open_onnx(clo_bytes config, const clo_wl_env *env, void **state)
     CLO_ENSURE(s, CLO_E_NOMEM, "onnx.state");
     memcpy(s->model_id, id, 32);
     if (env) { /* in the enclave: the model itself */
-        clo_bytes model = env->secret(env->ctx, id);
-        uint8_t h[CLO_SHA256_SIZE];
-        clo_err err = CLO_OK;
-        if (!model.len)
-            err = CLO_ERR(CLO_E_STATE, "onnx.model: not provisioned");
-        else if (clo_sha256(model, h).code)
-            err = CLO_ERR(CLO_E_CRYPTO, "onnx.model: hash");
-        else if (memcmp(h, id, 32))
-            err = CLO_ERR(CLO_E_AUTH, "onnx.model: does not match its id");
-        else if (!(err = clo_onnx_load(model, &s->m)).code)
-            s->loaded = 1;
+        clo_err err = cached_model(env, id, &s->e);
         if (err.code) {
-            close_onnx(s);
+            free(s);
             return err;
         }
     }
@@ -123,8 +184,7 @@ static int same_feeds(const clo_tensor *a, const clo_tensor *b, size_t n)
     return 1;
 }
 
-static clo_err answer(const onnx_state *s, clo_bytes in, clo_onnx_plan **plan, clo_tensor *planned,
-                      clo_buf *priv)
+static clo_err answer(cache_entry *s, clo_bytes in, clo_buf *priv)
 {
     clo_tensor t[MAX_FEEDS];
     void *mem[MAX_FEEDS] = {0};
@@ -133,22 +193,22 @@ static clo_err answer(const onnx_state *s, clo_bytes in, clo_onnx_plan **plan, c
     clo_err err = CLO_OK;
     CLO_FAIL_IF(nf > MAX_FEEDS, CLO_E_LIMIT, "onnx.model: more than 16 inputs");
     CLO_CHECK(read_feeds(in, t, mem, nf));
-    if (!*plan || !same_feeds(t, planned, nf)) {
-        clo_onnx_plan_free(*plan);
-        *plan = NULL;
+    if (!s->plan || !same_feeds(t, s->planned, nf)) {
+        clo_onnx_plan_free(s->plan);
+        s->plan = NULL;
         /* data is given: a feed that decides shapes binds this plan */
-        CLO_CHECK(clo_onnx_plan_new(&s->m, t, nf, plan, why));
-        memcpy(planned, t, nf * sizeof *t);
+        CLO_CHECK(clo_onnx_plan_new(&s->m, t, nf, &s->plan, why));
+        memcpy(s->planned, t, nf * sizeof *t);
     }
-    err = clo_onnx_plan_run(*plan, t, nf);
+    err = clo_onnx_plan_run(s->plan, t, nf);
     if (err.code == CLO_E_ARG) { /* a bound feed's value differs: plan again */
-        clo_onnx_plan_free(*plan);
-        *plan = NULL;
-        CLO_CHECK(clo_onnx_plan_new(&s->m, t, nf, plan, why));
-        err = clo_onnx_plan_run(*plan, t, nf);
+        clo_onnx_plan_free(s->plan);
+        s->plan = NULL;
+        CLO_CHECK(clo_onnx_plan_new(&s->m, t, nf, &s->plan, why));
+        err = clo_onnx_plan_run(s->plan, t, nf);
     }
     if (err.code) goto out;
-    size_t no = clo_onnx_plan_noutputs(*plan);
+    size_t no = clo_onnx_plan_noutputs(s->plan);
     uint8_t head[3] = {0};
     clo_store_u16be(head + 1, (uint16_t)no);
     clo_buf_clear(priv);
@@ -158,7 +218,7 @@ static clo_err answer(const onnx_state *s, clo_bytes in, clo_onnx_plan **plan, c
         uint8_t size[4] = {0};
         CLO_CHECK(clo_buf_append(priv, size, 4));
         CLO_CHECK(
-            clo_onnx_tensor_write(priv, s->m.outputs[k].name, clo_onnx_plan_output(*plan, k)));
+            clo_onnx_tensor_write(priv, s->m.outputs[k].name, clo_onnx_plan_output(s->plan, k)));
         clo_store_u32be(priv->ptr + at, (uint32_t)(priv->len - at - 4));
     }
 out:
@@ -169,22 +229,21 @@ out:
 static clo_err run_onnx(const void *state, const clo_wl_call *call, clo_buf *pub, clo_buf *priv)
 {
     const onnx_state *s = state;
-    CLO_ENSURE(s->loaded, CLO_E_STATE, "onnx.model: not loaded");
-    clo_onnx_plan *plan = NULL;
-    clo_tensor planned[MAX_FEEDS];
+    CLO_ENSURE(s->e, CLO_E_STATE, "onnx.model: not loaded");
     uint32_t answered = 0;
     clo_err err = CLO_OK;
     for (size_t i = 0; i < call->count; i++) {
-        clo_err e = answer(s, call->inputs[i], &plan, planned, &priv[i]);
+        clo_err e = answer(s->e, call->inputs[i], &priv[i]);
         if (e.code == CLO_E_NOMEM) {
             err = e; /* the enclave's trouble, not the input's */
             break;
         }
         if (e.code) {
-            /* the plan may be half built on this input's shapes: start over */
-            clo_onnx_plan_free(plan);
-            plan = NULL;
-            CLO_CHECK(fail_input(&priv[i], e));
+            /* a plan half built on this input's shapes is not kept */
+            clo_onnx_plan_free(s->e->plan);
+            s->e->plan = NULL;
+            err = fail_input(&priv[i], e);
+            if (err.code) break;
         } else {
             answered++;
         }
@@ -197,8 +256,6 @@ static clo_err run_onnx(const void *state, const clo_wl_call *call, clo_buf *pub
         clo_store_u32be(head + 37, answered);
         err = clo_buf_append(pub, head, sizeof head);
     }
-out:
-    clo_onnx_plan_free(plan);
     return err;
 }
 
