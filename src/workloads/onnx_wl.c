@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ct.h"
 #include "base/secret.h"
 #include "crypto/hash.h"
 #include "workloads/onnx/plan.h"
@@ -150,7 +151,7 @@ static clo_err fail_input(clo_buf *priv, clo_err e)
 }
 
 /* The feeds of one input: u16 n | n x (u32 size | TensorProto). */
-static clo_err read_feeds(clo_bytes in, clo_tensor *t, void **mem, size_t want)
+static clo_err read_feeds(clo_bytes in, clo_tensor *t, void **mem, size_t *mem_size, size_t want)
 {
     clo_cur c = clo_cur_init(in);
     uint16_t n;
@@ -167,6 +168,7 @@ static clo_err read_feeds(clo_bytes in, clo_tensor *t, void **mem, size_t want)
         CLO_ENSURE(es, CLO_E_UNSUPPORTED, "onnx.input: element type");
         mem[i] = malloc(ft.count * es + 1);
         CLO_ENSURE(mem[i], CLO_E_NOMEM, "onnx.input");
+        mem_size[i] = ft.count * es + 1;
         t[i].dtype = ft.dtype;
         clo_tensor_shape_of(&ft, &t[i].shape);
         t[i].count = ft.count;
@@ -188,11 +190,12 @@ static clo_err answer(cache_entry *s, clo_bytes in, clo_buf *priv)
 {
     clo_tensor t[MAX_FEEDS];
     void *mem[MAX_FEEDS] = {0};
+    size_t mem_size[MAX_FEEDS] = {0};
     size_t nf = clo_onnx_feeds(&s->m, NULL, 0);
     char why[CLO_ONNX_WHY];
     clo_err err = CLO_OK;
     CLO_FAIL_IF(nf > MAX_FEEDS, CLO_E_LIMIT, "onnx.model: more than 16 inputs");
-    CLO_CHECK(read_feeds(in, t, mem, nf));
+    CLO_CHECK(read_feeds(in, t, mem, mem_size, nf));
     if (!s->plan || !same_feeds(t, s->planned, nf)) {
         clo_onnx_plan_free(s->plan);
         s->plan = NULL;
@@ -222,7 +225,12 @@ static clo_err answer(cache_entry *s, clo_bytes in, clo_buf *priv)
         clo_store_u32be(priv->ptr + at, (uint32_t)(priv->len - at - 4));
     }
 out:
-    for (size_t i = 0; i < MAX_FEEDS; i++) free(mem[i]);
+    /* a patient's record and its diagnosis do not outlive their answer */
+    clo_onnx_plan_wipe(s->plan);
+    for (size_t i = 0; i < MAX_FEEDS; i++) {
+        if (mem[i]) clo_wipe(mem[i], mem_size[i]);
+        free(mem[i]);
+    }
     return err;
 }
 

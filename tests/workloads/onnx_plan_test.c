@@ -179,6 +179,10 @@ static void test_small_network(void **state)
     /* a second run on the same plan gives the same answer */
     assert_int_equal(clo_onnx_plan_run(c.plan, &f, 1).code, CLO_OK_CODE);
     assert_true(fabs(((const float *)clo_onnx_plan_output(c.plan, 0)->data)[0] - e2) < 1e-6);
+    /* wiped: no trace of the last input or output stays in the arena */
+    clo_onnx_plan_wipe(c.plan);
+    const float *y2 = clo_onnx_plan_output(c.plan, 0)->data;
+    for (int i = 0; i < 4; i++) assert_true(y2[i] == 0.0f);
     onnx_case_free(&c);
 }
 

@@ -1,6 +1,8 @@
 /* plan.c — building and running execution plans. */
 #include "workloads/onnx/plan.h"
 
+#include "base/ct.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +33,10 @@ struct clo_onnx_plan {
     size_t nfeeds, noutputs;
     const void **feed_data; /* while building: the caller's feed values, if given */
     uint8_t *bound;         /* feeds whose values the plan was built on */
-    void **owned;           /* constants' memory, parameters, packed weights */
+    struct owned_block {
+        void *p;
+        size_t size;
+    } * owned; /* constants' memory (the model's weights), parameters, packed weights */
     size_t nowned, cap_owned;
     uint8_t *arena;
     size_t arena_size;
@@ -64,15 +69,17 @@ static void *own(clo_onnx_plan *p, size_t size)
 {
     if (p->nowned == p->cap_owned) {
         size_t nc = p->cap_owned ? 2 * p->cap_owned : 64;
-        void **g = realloc(p->owned, nc * sizeof *g);
+        struct owned_block *g = realloc(p->owned, nc * sizeof *g);
         if (!g) return NULL;
         p->owned = g;
         p->cap_owned = nc;
     }
-    void *m = aligned_alloc(ALIGN, (size + ALIGN - 1) / ALIGN * ALIGN + ALIGN);
+    size_t full = (size + ALIGN - 1) / ALIGN * ALIGN + ALIGN;
+    void *m = aligned_alloc(ALIGN, full);
     if (!m) return NULL;
     memset(m, 0, size);
-    p->owned[p->nowned++] = m;
+    p->owned[p->nowned].p = m;
+    p->owned[p->nowned++].size = full;
     return m;
 }
 
@@ -660,12 +667,22 @@ size_t clo_onnx_plan_steps(const clo_onnx_plan *p)
     return p->nsteps;
 }
 
+void clo_onnx_plan_wipe(clo_onnx_plan *p)
+{
+    if (p && p->arena) clo_wipe(p->arena, p->arena_size);
+}
+
 void clo_onnx_plan_free(clo_onnx_plan *p)
 {
     if (!p) return;
     clo_pool_free(p->pool);
-    for (size_t i = 0; i < p->nowned; i++) free(p->owned[i]);
+    /* weights and data may be confidential: wiped, not just released */
+    for (size_t i = 0; i < p->nowned; i++) {
+        clo_wipe(p->owned[i].p, p->owned[i].size);
+        free(p->owned[i].p);
+    }
     free(p->owned);
+    clo_onnx_plan_wipe(p);
     free(p->arena);
     free(p->vals);
     free(p->is_const);

@@ -45,6 +45,10 @@ CLO_MUST_CHECK clo_err clo_onnx_plan_new_opts(const clo_onnx_model *m, const clo
 /* Run on feeds of exactly the planned types and shapes (CLO_E_ARG
  * otherwise). Outputs stay valid until the next run or free. */
 CLO_MUST_CHECK clo_err clo_onnx_plan_run(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds);
+/* Zero the arena: the last run's inputs, intermediate values and outputs
+ * (a plan kept between confidential inputs). free also wipes the plan's
+ * weights. */
+void clo_onnx_plan_wipe(clo_onnx_plan *p);
 size_t clo_onnx_plan_noutputs(const clo_onnx_plan *p);
 const clo_tensor *clo_onnx_plan_output(const clo_onnx_plan *p, size_t i);
 /* Bytes of the arena, and the number of steps left to run (after folding). */
