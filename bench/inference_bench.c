@@ -18,7 +18,7 @@
 #include "enclave_fixture.h"
 #include "workloads/onnx/plan.h"
 #include "workloads/onnx/writer.h"
-#include "workloads/workload.h"
+#include "workloads/onnx_wl.h"
 
 #define F    30
 #define H    16
@@ -67,46 +67,8 @@ static void build_model(clo_buf *out)
 static void record(clo_buf *out, const float *x)
 {
     clo_tensor t = {1, {2, {1, F}}, F, (void *)(uintptr_t)x};
-    clo_buf tp;
-    clo_buf_init(&tp, 1 << 16);
-    uint8_t head[6] = {0, 1};
-    if (clo_onnx_tensor_write(&tp, CLO_BYTES_EMPTY, &t).code) die("tensor");
-    clo_store_u32be(head + 2, (uint32_t)tp.len);
     clo_buf_clear(out);
-    if (clo_buf_append(out, head, 6).code || clo_buf_append_bytes(out, clo_buf_view(&tp)).code)
-        die("record");
-    clo_buf_free(&tp);
-}
-
-static void provision(clo_enclave *e, const fx_platform *p, const uint8_t id[32], clo_bytes m,
-                      const clo_proto_keys *k)
-{
-    clo_envelope_binding b;
-    memset(&b, 0, sizeof b);
-    b.chain_id = FX_CHAIN_ID;
-    memcpy(b.contract, p->market, 20);
-    memcpy(b.job_id, id, 32);
-    clo_workload_id("provision", b.workload_id);
-    b.epoch = k->current;
-    clo_buf body, env, r;
-    clo_buf_init(&body, 1 << 24);
-    clo_buf_init(&env, 1 << 24);
-    clo_buf_init(&r, 1024);
-    uint8_t head[36];
-    memcpy(head, id, 32);
-    clo_store_u32be(head + 32, k->current);
-    clo_envelope_reply_key rk;
-    clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
-                            CLO_HPKE_AEAD_CHACHA20POLY1305};
-    if (clo_envelope_request_seal(&env, &rk, &b, suite, k->keys[0].hpke_pk, m).code ||
-        clo_buf_append(&body, head, 36).code ||
-        clo_buf_append_bytes(&body, clo_buf_view(&env)).code ||
-        fx_call(e, CLO_CALL_PROVISION, clo_buf_view(&body), FX_NOW, &r).code)
-        die("provision");
-    clo_envelope_reply_key_wipe(&rk);
-    clo_buf_free(&body);
-    clo_buf_free(&env);
-    clo_buf_free(&r);
+    if (clo_onnx_input_encode(&t, 1, out).code) die("record");
 }
 
 /* Mean microseconds of a RUN call over jobs of `records` records each. */
@@ -152,7 +114,7 @@ static double bench_jobs(clo_enclave *e, const fx_platform *p, const clo_proto_k
 int main(void)
 {
     fx_platform p;
-    clo_enclave *e;
+    clo_enclave *e = NULL;
     clo_buf model, r;
     clo_buf_init(&model, 1 << 20);
     clo_buf_init(&r, 1 << 16);
@@ -164,7 +126,8 @@ int main(void)
     build_model(&model);
     uint8_t id[32];
     if (clo_sha256(clo_buf_view(&model), id).code) die("sha256");
-    provision(e, &p, id, clo_buf_view(&model), &k);
+    if (fx_provision(e, &p, id, clo_buf_view(&model), k.current, k.keys[0].hpke_pk, &r).code)
+        die("provision");
 
     /* the model alone: a planned run on one record */
     clo_onnx_model m;

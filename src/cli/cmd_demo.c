@@ -40,7 +40,7 @@
 #include "host/json.h"
 #include "host/train.h"
 #include "workloads/onnx/model.h"
-#include "workloads/onnx/writer.h"
+#include "workloads/onnx_wl.h"
 #include "workloads/workload.h"
 
 extern char **environ;
@@ -686,25 +686,18 @@ static int price(demo *d, clo_sender *updater)
 /* The three patients' answers: status, diagnosis and its probability. */
 static int read_diagnosis(clo_bytes p, int64_t *label, float *prob)
 {
-    clo_cur c = clo_cur_init(p);
-    uint8_t status;
-    uint16_t n;
+    clo_onnx_answer a;
     float probs[2] = {0, 0};
     *label = -1;
-    if (clo_cur_u8(&c, &status).code || status || clo_cur_u16be(&c, &n).code) return -1;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t size;
-        clo_bytes b;
-        clo_onnx_tensor t;
-        if (clo_cur_u32be(&c, &size).code || clo_cur_take(&c, size, &b).code ||
-            clo_onnx_tensor_read(b, &t).code)
-            return -1;
-        if (clo_bytes_eq(t.name, clo_bytes_str("diagnosis")) && t.dtype == CLO_ONNX_INT64 &&
-            t.count == 1 && t.form == CLO_ONNX_DATA_RAW)
-            memcpy(label, t.data.ptr, 8);
-        if (clo_bytes_eq(t.name, clo_bytes_str("probabilities")) && t.dtype == CLO_ONNX_FLOAT &&
-            t.count == 2 && t.form == CLO_ONNX_DATA_RAW)
-            memcpy(probs, t.data.ptr, 8);
+    if (clo_onnx_answer_decode(p, &a).code || a.status) return -1;
+    for (size_t i = 0; i < a.n; i++) {
+        const clo_onnx_tensor *t = &a.t[i];
+        if (clo_bytes_eq(t->name, clo_bytes_str("diagnosis")) && t->dtype == CLO_ONNX_INT64 &&
+            t->count == 1 && t->form == CLO_ONNX_DATA_RAW)
+            memcpy(label, t->data.ptr, 8);
+        if (clo_bytes_eq(t->name, clo_bytes_str("probabilities")) && t->dtype == CLO_ONNX_FLOAT &&
+            t->count == 2 && t->form == CLO_ONNX_DATA_RAW)
+            memcpy(probs, t->data.ptr, 8);
     }
     if (*label < 0 || *label > 1) return -1;
     *prob = probs[*label];
@@ -804,15 +797,8 @@ static int diagnosis(demo *d, clo_sender *owner)
                         {2, {1, (int64_t)ds.features}},
                         ds.features,
                         ds.x + (size_t)row * ds.features};
-        clo_buf tp;
-        clo_buf_init(&tp, 1 << 16);
-        uint8_t head[6] = {0, 1};
-        ok = !clo_onnx_tensor_write(&tp, CLO_BYTES_EMPTY, &x).code;
-        clo_store_u32be(head + 2, (uint32_t)tp.len);
-        ok = ok && !clo_buf_append(&plain[i], head, 6).code &&
-             !clo_buf_append_bytes(&plain[i], clo_buf_view(&tp)).code &&
+        ok = !clo_onnx_input_encode(&x, 1, &plain[i]).code &&
              !seal(d, job, "onnx", clo_buf_view(&plain[i]), &envs[i], &rk[i]).code;
-        clo_buf_free(&tp);
         views[i] = clo_buf_view(&envs[i]);
     }
     uint8_t none[20] = {0};

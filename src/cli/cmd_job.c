@@ -21,7 +21,7 @@
 #include "enclave/statement.h"
 #include "host/json.h"
 #include "workloads/onnx/model.h"
-#include "workloads/onnx/writer.h"
+#include "workloads/onnx_wl.h"
 #include "workloads/workload.h"
 
 #define DEFAULT_NODE "http://127.0.0.1:8645"
@@ -160,18 +160,10 @@ static int parse_records(const char *path, clo_buf *plain, size_t *count)
             break;
         }
         clo_tensor t = {CLO_ONNX_FLOAT, {2, {1, (int64_t)n}}, n, v};
-        clo_buf tp;
-        clo_buf_init(&tp, 1 << 20);
         clo_buf *pl = &plain[*count];
         clo_buf_init(pl, 1 << 20);
         (*count)++;
-        uint8_t head[6] = {0, 1};
-        if (clo_onnx_tensor_write(&tp, CLO_BYTES_EMPTY, &t).code) rc = CLI_EXIT_FAIL;
-        clo_store_u32be(head + 2, (uint32_t)tp.len);
-        if (!rc &&
-            (clo_buf_append(pl, head, 6).code || clo_buf_append_bytes(pl, clo_buf_view(&tp)).code))
-            rc = CLI_EXIT_FAIL;
-        clo_buf_free(&tp);
+        if (clo_onnx_input_encode(&t, 1, pl).code) rc = CLI_EXIT_FAIL;
     }
     if (!rc && !*count) {
         fprintf(stderr, "error: --records: no records in %s\n", path);
@@ -410,37 +402,27 @@ json_t *cli_decode_public(const char *workload, clo_bytes p)
  * the output tensors with their names; NULL if it does not decode. */
 static json_t *decode_onnx_private(clo_bytes p)
 {
-    clo_cur c = clo_cur_init(p);
-    uint8_t status, len;
-    uint16_t n;
-    clo_bytes what;
-    if (clo_cur_u8(&c, &status).code) return NULL;
-    if (status) {
-        if (clo_cur_u8(&c, &len).code || clo_cur_take(&c, len, &what).code) return NULL;
+    clo_onnx_answer a;
+    if (clo_onnx_answer_decode(p, &a).code) return NULL;
+    if (a.status) {
         char w[256];
-        clo_bytes_printable(w, sizeof w, what);
-        return json_pack("{s:s,s:s}", "status", clo_code_name((clo_code)status), "error", w);
+        clo_bytes_printable(w, sizeof w, a.what);
+        return json_pack("{s:s,s:s}", "status", clo_code_name((clo_code)a.status), "error", w);
     }
-    if (clo_cur_u16be(&c, &n).code) return NULL;
     json_t *outs = json_array();
-    for (size_t i = 0; i < n; i++) {
-        uint32_t size;
-        clo_bytes b;
-        clo_onnx_tensor ft;
-        void *mem = NULL;
-        int bad = clo_cur_u32be(&c, &size).code || clo_cur_take(&c, size, &b).code ||
-                  clo_onnx_tensor_read(b, &ft).code || !clo_tensor_elem_size(ft.dtype) ||
-                  !(mem = malloc(ft.count * clo_tensor_elem_size(ft.dtype) + 1)) ||
-                  clo_tensor_decode(&ft, mem).code;
-        if (bad) {
+    for (size_t i = 0; i < a.n; i++) {
+        const clo_onnx_tensor *ft = &a.t[i];
+        size_t es = clo_tensor_elem_size(ft->dtype);
+        void *mem = es ? malloc(ft->count * es + 1) : NULL;
+        if (!mem || clo_tensor_decode(ft, mem).code) {
             free(mem);
             json_decref(outs);
             return NULL;
         }
-        clo_tensor t = {ft.dtype, {0, {0}}, ft.count, mem};
-        clo_tensor_shape_of(&ft, &t.shape);
+        clo_tensor t = {ft->dtype, {0, {0}}, ft->count, mem};
+        clo_tensor_shape_of(ft, &t.shape);
         char name[128];
-        clo_bytes_printable(name, sizeof name, ft.name);
+        clo_bytes_printable(name, sizeof name, ft->name);
         json_array_append_new(outs, cli_tensor_json(name, &t));
         free(mem);
     }

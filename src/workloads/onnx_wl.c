@@ -27,9 +27,10 @@
 #include "crypto/hash.h"
 #include "workloads/onnx/plan.h"
 #include "workloads/onnx/writer.h"
+#include "workloads/onnx_wl.h"
 #include "workloads/workload.h"
 
-#define MAX_FEEDS   16
+#define MAX_FEEDS   CLO_ONNX_WL_MAX_TENSORS
 #define CACHE_SLOTS 4
 #define CACHE_BYTES ((size_t)32 << 20)
 
@@ -150,32 +151,89 @@ static clo_err fail_input(clo_buf *priv, clo_err e)
     return clo_buf_append(priv, what, n);
 }
 
-/* The feeds of one input: u16 n | n x (u32 size | TensorProto). */
+/* A tensor list, u16 n | n x (u32 size | TensorProto): the layout of both an
+ * input and an answer. Views into the cursor's bytes. */
+static clo_err tensor_list(clo_cur *c, clo_onnx_tensor *t, size_t cap, size_t *n)
+{
+    uint16_t k;
+    CLO_TRY(clo_cur_u16be(c, &k));
+    CLO_ENSURE(k <= cap, CLO_E_LIMIT, "onnx: more than 16 tensors");
+    for (size_t i = 0; i < k; i++) {
+        uint32_t size;
+        clo_bytes b;
+        CLO_TRY(clo_cur_u32be(c, &size));
+        CLO_TRY(clo_cur_take(c, size, &b));
+        CLO_TRY(clo_onnx_tensor_read(b, &t[i]));
+    }
+    *n = k;
+    return CLO_OK;
+}
+
+static clo_err tensor_list_write(clo_buf *out, const clo_bytes *names, const clo_tensor *const *t,
+                                 size_t n)
+{
+    uint8_t head[2];
+    CLO_ENSURE(n <= CLO_ONNX_WL_MAX_TENSORS, CLO_E_LIMIT, "onnx: more than 16 tensors");
+    clo_store_u16be(head, (uint16_t)n);
+    CLO_TRY(clo_buf_append(out, head, 2));
+    for (size_t k = 0; k < n; k++) {
+        size_t at = out->len;
+        uint8_t size[4] = {0};
+        CLO_TRY(clo_buf_append(out, size, 4));
+        CLO_TRY(clo_onnx_tensor_write(out, names ? names[k] : CLO_BYTES_EMPTY, t[k]));
+        clo_store_u32be(out->ptr + at, (uint32_t)(out->len - at - 4));
+    }
+    return CLO_OK;
+}
+
+clo_err clo_onnx_input_encode(const clo_tensor *feeds, size_t n, clo_buf *out)
+{
+    const clo_tensor *t[CLO_ONNX_WL_MAX_TENSORS];
+    CLO_ENSURE(n <= CLO_ONNX_WL_MAX_TENSORS, CLO_E_LIMIT, "onnx: more than 16 tensors");
+    for (size_t i = 0; i < n; i++) t[i] = &feeds[i];
+    size_t mark = out->len;
+    clo_err err = tensor_list_write(out, NULL, t, n);
+    if (err.code) clo_buf_truncate(out, mark);
+    return err;
+}
+
+clo_err clo_onnx_answer_decode(clo_bytes p, clo_onnx_answer *a)
+{
+    clo_cur c = clo_cur_init(p);
+    memset(a, 0, sizeof *a);
+    CLO_TRY(clo_cur_u8(&c, &a->status));
+    if (a->status) {
+        uint8_t len;
+        CLO_TRY(clo_cur_u8(&c, &len));
+        CLO_TRY(clo_cur_take(&c, len, &a->what));
+    } else {
+        CLO_TRY(tensor_list(&c, a->t, CLO_ONNX_WL_MAX_TENSORS, &a->n));
+    }
+    return clo_cur_end(&c);
+}
+
+/* The feeds of one input, decoded into mem (wiped and freed by the caller). */
 static clo_err read_feeds(clo_bytes in, clo_tensor *t, void **mem, size_t *mem_size, size_t want)
 {
     clo_cur c = clo_cur_init(in);
-    uint16_t n;
-    CLO_TRY(clo_cur_u16be(&c, &n));
+    clo_onnx_tensor ft[CLO_ONNX_WL_MAX_TENSORS];
+    size_t n;
+    CLO_TRY(tensor_list(&c, ft, CLO_ONNX_WL_MAX_TENSORS, &n));
+    CLO_TRY(clo_cur_end(&c));
     CLO_ENSURE(n == want, CLO_E_FORMAT, "onnx.input: not one tensor per graph input");
     for (size_t i = 0; i < n; i++) {
-        uint32_t size;
-        clo_bytes b;
-        clo_onnx_tensor ft;
-        CLO_TRY(clo_cur_u32be(&c, &size));
-        CLO_TRY(clo_cur_take(&c, size, &b));
-        CLO_TRY(clo_onnx_tensor_read(b, &ft));
-        size_t es = clo_tensor_elem_size(ft.dtype);
+        size_t es = clo_tensor_elem_size(ft[i].dtype);
         CLO_ENSURE(es, CLO_E_UNSUPPORTED, "onnx.input: element type");
-        mem[i] = malloc(ft.count * es + 1);
+        mem[i] = malloc(ft[i].count * es + 1);
         CLO_ENSURE(mem[i], CLO_E_NOMEM, "onnx.input");
-        mem_size[i] = ft.count * es + 1;
-        t[i].dtype = ft.dtype;
-        clo_tensor_shape_of(&ft, &t[i].shape);
-        t[i].count = ft.count;
+        mem_size[i] = ft[i].count * es + 1;
+        t[i].dtype = ft[i].dtype;
+        clo_tensor_shape_of(&ft[i], &t[i].shape);
+        t[i].count = ft[i].count;
         t[i].data = mem[i];
-        CLO_TRY(clo_tensor_decode(&ft, mem[i]));
+        CLO_TRY(clo_tensor_decode(&ft[i], mem[i]));
     }
-    return clo_cur_end(&c);
+    return CLO_OK;
 }
 
 /* Same types and shapes as the plan was built for. */
@@ -212,18 +270,17 @@ static clo_err answer(cache_entry *s, clo_bytes in, clo_buf *priv)
     }
     if (err.code) goto out;
     size_t no = clo_onnx_plan_noutputs(s->plan);
-    uint8_t head[3] = {0};
-    clo_store_u16be(head + 1, (uint16_t)no);
-    clo_buf_clear(priv);
-    CLO_CHECK(clo_buf_append(priv, head, 3));
+    const clo_tensor *outs[CLO_ONNX_WL_MAX_TENSORS];
+    clo_bytes names[CLO_ONNX_WL_MAX_TENSORS];
+    CLO_FAIL_IF(no > CLO_ONNX_WL_MAX_TENSORS, CLO_E_LIMIT, "onnx.model: more than 16 outputs");
     for (size_t k = 0; k < no; k++) {
-        size_t at = priv->len;
-        uint8_t size[4] = {0};
-        CLO_CHECK(clo_buf_append(priv, size, 4));
-        CLO_CHECK(
-            clo_onnx_tensor_write(priv, s->m.outputs[k].name, clo_onnx_plan_output(s->plan, k)));
-        clo_store_u32be(priv->ptr + at, (uint32_t)(priv->len - at - 4));
+        outs[k] = clo_onnx_plan_output(s->plan, k);
+        names[k] = s->m.outputs[k].name;
     }
+    uint8_t ok = 0;
+    clo_buf_clear(priv);
+    CLO_CHECK(clo_buf_append(priv, &ok, 1));
+    CLO_CHECK(tensor_list_write(priv, names, outs, no));
 out:
     /* a patient's record and its diagnosis do not outlive their answer */
     clo_onnx_plan_wipe(s->plan);

@@ -18,6 +18,7 @@
 #include "enclave_fixture.h"
 #include "workloads/onnx/model.h"
 #include "workloads/onnx/writer.h"
+#include "workloads/onnx_wl.h"
 #include "workloads/workload.h"
 
 #define OK(x) assert_int_equal((x).code, CLO_OK_CODE)
@@ -62,58 +63,28 @@ static void make_model(clo_buf *out)
     OK(clo_onnxw_finish(&w, "tiny", 13, 0, out));
 }
 
-/* PROVISION body: id | epoch | the secret sealed to the epoch key, bound to
- * the "provision" workload and job id = the secret's id. */
+/* Provision a secret under id and check the enclave's answer: the id and
+ * keccak256 of what it now holds. */
 static void provision(clo_enclave *e, const uint8_t id[32], clo_bytes secret, uint32_t epoch,
                       const uint8_t pk[32])
 {
-    clo_envelope_binding b;
-    memset(&b, 0, sizeof b);
-    b.chain_id = FX_CHAIN_ID;
-    memcpy(b.contract, P.market, 20);
-    memcpy(b.job_id, id, 32);
-    clo_workload_id("provision", b.workload_id);
-    b.epoch = epoch;
-    clo_buf body, r;
-    clo_buf_init(&body, (size_t)16 << 20);
+    clo_buf r;
     clo_buf_init(&r, 1024);
-    uint8_t head[36];
-    memcpy(head, id, 32);
-    head[32] = (uint8_t)(epoch >> 24), head[33] = (uint8_t)(epoch >> 16);
-    head[34] = (uint8_t)(epoch >> 8), head[35] = (uint8_t)epoch;
-    OK(clo_buf_append(&body, head, 36));
-    clo_envelope_reply_key rk;
-    clo_buf env;
-    clo_buf_init(&env, (size_t)16 << 20);
-    clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
-                            CLO_HPKE_AEAD_CHACHA20POLY1305};
-    OK(clo_envelope_request_seal(&env, &rk, &b, suite, pk, secret));
-    OK(clo_buf_append_bytes(&body, clo_buf_view(&env)));
-    OK(fx_call(e, CLO_CALL_PROVISION, clo_buf_view(&body), FX_NOW, &r));
-    /* the answer: the id and keccak256 of what the enclave now holds */
+    OK(fx_provision(e, &P, id, secret, epoch, pk, &r));
     uint8_t k[32];
     clo_keccak256(secret, k);
     assert_int_equal(r.len, 64);
     assert_memory_equal(r.ptr, id, 32);
     assert_memory_equal(r.ptr + 32, k, 32);
-    clo_envelope_reply_key_wipe(&rk);
-    clo_buf_free(&env);
-    clo_buf_free(&body);
     clo_buf_free(&r);
 }
 
-/* An input: u16 1 | u32 size | TensorProto of x [1, n]. */
+/* An input: one float tensor x [1, n]. */
 static void record(clo_buf *out, const float *x, int64_t n)
 {
     clo_tensor t = {CLO_ONNX_FLOAT, {2, {1, n}}, (uint64_t)n, (void *)(uintptr_t)x};
-    clo_buf tp;
-    clo_buf_init(&tp, 1 << 16);
-    OK(clo_onnx_tensor_write(&tp, clo_bytes_str("x"), &t));
-    uint8_t head[6] = {0, 1, 0, 0, (uint8_t)(tp.len >> 8), (uint8_t)tp.len};
     clo_buf_clear(out);
-    OK(clo_buf_append(out, head, 6));
-    OK(clo_buf_append_bytes(out, clo_buf_view(&tp)));
-    clo_buf_free(&tp);
+    OK(clo_onnx_input_encode(&t, 1, out));
 }
 
 static void run_job(clo_enclave *e, const uint8_t model_id[32], uint32_t epoch,
@@ -142,33 +113,18 @@ static void decode_one(clo_buf *out, clo_proto_result *res)
 /* A private answer's tensors: p [1,2] and label [1]. */
 static void check_answer(const clo_buf *p, double want_p1, int64_t want_label)
 {
-    clo_cur c = clo_cur_init(clo_buf_view(p));
-    uint8_t status;
-    uint16_t n;
-    OK(clo_cur_u8(&c, &status));
-    assert_int_equal(status, 0);
-    OK(clo_cur_u16be(&c, &n));
-    assert_int_equal(n, 2);
-    for (int k = 0; k < 2; k++) {
-        uint32_t size;
-        clo_bytes b;
-        clo_onnx_tensor t;
-        OK(clo_cur_u32be(&c, &size));
-        OK(clo_cur_take(&c, size, &b));
-        OK(clo_onnx_tensor_read(b, &t));
-        if (k == 0) {
-            float v[2];
-            assert_true(clo_bytes_eq(t.name, clo_bytes_str("p")) && t.count == 2);
-            memcpy(v, t.data.ptr, 8);
-            assert_true(fabs(v[1] - want_p1) < 1e-6 && fabs(v[0] + v[1] - 1) < 1e-6);
-        } else {
-            int64_t l;
-            assert_true(clo_bytes_eq(t.name, clo_bytes_str("label")) && t.count == 1);
-            memcpy(&l, t.data.ptr, 8);
-            assert_int_equal(l, want_label);
-        }
-    }
-    OK(clo_cur_end(&c));
+    clo_onnx_answer a;
+    OK(clo_onnx_answer_decode(clo_buf_view(p), &a));
+    assert_int_equal(a.status, 0);
+    assert_int_equal(a.n, 2);
+    float v[2];
+    int64_t l;
+    assert_true(clo_bytes_eq(a.t[0].name, clo_bytes_str("p")) && a.t[0].count == 2);
+    memcpy(v, a.t[0].data.ptr, 8);
+    assert_true(fabs(v[1] - want_p1) < 1e-6 && fabs(v[0] + v[1] - 1) < 1e-6);
+    assert_true(clo_bytes_eq(a.t[1].name, clo_bytes_str("label")) && a.t[1].count == 1);
+    memcpy(&l, a.t[1].data.ptr, 8);
+    assert_int_equal(l, want_label);
 }
 
 static void test_inference_job(void **state)
@@ -225,7 +181,10 @@ static void test_inference_job(void **state)
     assert_int_equal(clo_envelope_reply_open(&p, &rk[0], res.private_out[2]).code, CLO_E_AUTH);
     clo_buf_clear(&p);
     OK(clo_envelope_reply_open(&p, &rk[1], res.private_out[1]));
-    assert_true(p.len >= 2 && p.ptr[0] == CLO_E_ARG); /* the feed does not fit the input */
+    clo_onnx_answer failed;
+    OK(clo_onnx_answer_decode(clo_buf_view(&p), &failed));
+    assert_int_equal(failed.status, CLO_E_ARG); /* the feed does not fit the input */
+    assert_true(failed.what.len > 0 && failed.n == 0);
 
     /* the sealed state keeps the model across a restart */
     clo_buf blob;

@@ -117,3 +117,29 @@ clo_err fx_job_body(const fx_platform *p, const uint8_t job_id[32], const char *
     for (size_t i = 0; i < count; i++) clo_buf_free(&env[i]);
     return err;
 }
+
+clo_err fx_provision(clo_enclave *e, const fx_platform *p, const uint8_t id[32], clo_bytes secret,
+                     uint32_t epoch, const uint8_t pk[32], clo_buf *resp)
+{
+    clo_envelope_binding b;
+    memset(&b, 0, sizeof b);
+    b.chain_id = FX_CHAIN_ID;
+    memcpy(b.contract, p->market, 20);
+    memcpy(b.job_id, id, 32);
+    clo_workload_id("provision", b.workload_id);
+    b.epoch = epoch;
+    clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
+                            CLO_HPKE_AEAD_CHACHA20POLY1305};
+    clo_envelope_reply_key rk;
+    clo_buf body;
+    uint8_t head[36];
+    memcpy(head, id, 32);
+    clo_store_u32be(head + 32, epoch);
+    clo_buf_init(&body, (size_t)16 << 20);
+    clo_err err = clo_buf_append(&body, head, sizeof head);
+    if (!err.code) err = clo_envelope_request_seal(&body, &rk, &b, suite, pk, secret);
+    clo_envelope_reply_key_wipe(&rk); /* PROVISION has no reply */
+    if (!err.code) err = fx_call(e, CLO_CALL_PROVISION, clo_buf_view(&body), FX_NOW, resp);
+    clo_buf_free(&body);
+    return err;
+}

@@ -40,4 +40,9 @@ clo_err fx_job_body(const fx_platform *p, const uint8_t job_id[32], const char *
                     clo_bytes config, uint32_t epoch, const uint8_t pk[32], const clo_bytes *plain,
                     size_t count, clo_envelope_reply_key *reply_keys, clo_buf *body);
 
+/* PROVISION a secret under id, sealed to pk for that epoch (bound to job id
+ * = id and the "provision" workload); resp gets the id and keccak256. */
+clo_err fx_provision(clo_enclave *e, const fx_platform *p, const uint8_t id[32], clo_bytes secret,
+                     uint32_t epoch, const uint8_t pk[32], clo_buf *resp);
+
 #endif

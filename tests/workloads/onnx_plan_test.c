@@ -392,6 +392,36 @@ static void test_cumsum(void **state)
     }
 }
 
+/* Two operators the suite never runs (its cases are double): ReduceLogSumExp
+ * of [1, 2, 3] = log(e + e^2 + e^3) = 3.4076059644; CastLike of [1.7, -2.2]
+ * to int64 truncates to [1, -2]. */
+static void test_logsumexp_castlike(void **state)
+{
+    (void)state;
+    static const float x[3] = {1, 2, 3}, y[2] = {1.7f, -2.2f};
+    int64_t d[1] = {3}, dy[1] = {2}, like = 0;
+    clo_onnxw w;
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "x", CLO_ONNX_FLOAT, 1, d);
+    clo_onnxw_input(&w, "y", CLO_ONNX_FLOAT, 1, dy);
+    clo_onnxw_output(&w, "l", CLO_ONNX_FLOAT, 0, NULL);
+    clo_onnxw_output(&w, "c", CLO_ONNX_INT64, 0, NULL);
+    clo_onnxw_init_ints(&w, "like", 0, d, &like);
+    clo_onnxw_attr_int(&w, "keepdims", 0);
+    clo_onnxw_node(&w, "ReduceLogSumExp", NULL, IN("x"), 1, IN("l"), 1);
+    clo_onnxw_node(&w, "CastLike", NULL, IN("y", "like"), 2, IN("c"), 1);
+    clo_tensor f[2] = {onnx_feed(x, 1, d), onnx_feed(y, 1, dy)};
+    onnx_case c;
+    onnx_case_build(&c, &w, 17, 0, f, 2);
+    OKC(c.err);
+    OKC(clo_onnx_plan_run(c.plan, f, 2));
+    const float *l = clo_onnx_plan_output(c.plan, 0)->data;
+    const int64_t *ci = clo_onnx_plan_output(c.plan, 1)->data;
+    assert_true(fabs(l[0] - 3.4076059644) < 1e-5);
+    assert_true(ci[0] == 1 && ci[1] == -2);
+    onnx_case_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_pools),
         cmocka_unit_test(test_threads_same_bits),
         cmocka_unit_test(test_cumsum),
+        cmocka_unit_test(test_logsumexp_castlike),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

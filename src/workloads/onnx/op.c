@@ -40,15 +40,20 @@ const clo_onnx_op *clo_onnx_op_find(clo_bytes domain, clo_bytes op_type)
     return NULL;
 }
 
-const clo_onnx_op *const *clo_onnx_op_all(size_t *count)
+size_t clo_onnx_op_count(void)
 {
-    static const clo_onnx_op *all[256];
-    static size_t n;
-    if (!n)
-        for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
-            for (const clo_onnx_op *const *o = tables[t]; *o && n < 256; o++) all[n++] = *o;
-    *count = n;
-    return all;
+    size_t n = 0;
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        for (const clo_onnx_op *const *o = tables[t]; *o; o++) n++;
+    return n;
+}
+
+const clo_onnx_op *clo_onnx_op_at(size_t i)
+{
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        for (const clo_onnx_op *const *o = tables[t]; *o; o++)
+            if (i-- == 0) return *o;
+    return NULL;
 }
 
 clo_err clo_onnx_refuse(clo_onnx_prep *p, clo_code code, const char *fmt, ...)

@@ -157,7 +157,7 @@ static clo_err unary_run(const clo_onnx_exec *x)
     const clo_tensor *in = x->in[0];
     clo_tensor *out = x->out[0];
     uint64_t n = in->count;
-    if (u->kind == U_IDENTITY || (u->kind == U_RELU && 0)) {
+    if (u->kind == U_IDENTITY) {
         memcpy(out->data, in->data, n * clo_tensor_elem_size(in->dtype));
         return CLO_OK;
     }
@@ -307,10 +307,6 @@ enum {
     B_OR,
     B_XOR, /* bool, bool */
 };
-
-typedef struct {
-    int kind;
-} binary_params;
 
 /* Input k's shape as broadcasting sees it: opset 6's broadcast=1 with an axis
  * aligns B's dims at `axis` of A, which is numpy broadcasting after padding B
@@ -800,7 +796,6 @@ static clo_err cast_run(const clo_onnx_exec *x)
         for (uint64_t i = 0; i < n; i++)
             st(out->data, out->dtype, (int64_t)i,
                out->dtype == CLO_ONNX_BOOL ? a[i] != 0.0f : f2i(a[i]));
-        if (out->dtype == CLO_ONNX_BOOL) return CLO_OK;
     } else if (out->dtype == CLO_ONNX_FLOAT) {
         float *o = out->data;
         for (uint64_t i = 0; i < n; i++) o[i] = (float)ld(in->data, in->dtype, (int64_t)i);

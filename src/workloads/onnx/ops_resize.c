@@ -166,8 +166,6 @@ static clo_err resize_prepare_any(clo_onnx_prep *p, int upsample)
     for (uint32_t i = 0; i < s->rank; i++) roi[i] = 0, roi[i + s->rank] = 1;
     const clo_tensor *sc = NULL, *sz = NULL, *ro = NULL;
     if (upsample && p->opset < 9) {
-        int64_t dummy;
-        (void)dummy;
         const clo_onnx_attr *a = clo_onnx_attr_get(p, "scales");
         if (!a || a->type != CLO_ONNX_ATTR_FLOATS || a->n != s->rank)
             return clo_onnx_refuse(p, CLO_E_FORMAT, "attribute 'scales' must give every dim");

@@ -109,7 +109,8 @@ int clo_onnx_prep_bind(clo_onnx_prep *pr, size_t k)
     return 0;
 }
 
-static clo_err fail(char *why, clo_err e, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static clo_err fail(char *why, clo_err e, const char *fmt,
+                                                          ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -208,7 +209,6 @@ static clo_err place(clo_onnx_plan *p, size_t *offs)
     clo_err err = CLO_OK;
     CLO_FAIL_IF(!last || !a.free, CLO_E_NOMEM, "onnx: plan");
     /* last[v]: the last step that reads v (ns for graph outputs, never freed). */
-    for (size_t v = 0; v < nv; v++) last[v] = 0;
     for (size_t s = 0; s < ns; s++)
         for (uint32_t k = 0; k < p->steps[s].nin; k++)
             if (p->steps[s].in[k]) last[p->steps[s].in[k] - p->vals] = s;
