@@ -2,10 +2,19 @@
  * plaintext (compiled once per workload with -DWL_NAME="..."). Input layout:
  * u16 config size | config | then inputs, each u16 size | bytes. Properties
  * beyond "no crash": a run is deterministic (the same bytes twice), and every
- * output stays within the interface's bounds. */
+ * output stays within the interface's bounds.
+ *
+ * The onnx workload runs a small fixed model (x [1,4] -> Gemm 3 -> Relu ->
+ * Gemm 2 -> Softmax, ArgMax) lent as the enclave's secret; a 33-byte config
+ * gets that model's id, so the fuzzed records reach the model. Its answers
+ * must decode with the clients' decoder (clo_onnx_answer_decode), which also
+ * reads the raw input as an answer. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/hash.h"
+#include "workloads/onnx/writer.h"
+#include "workloads/onnx_wl.h"
 #include "workloads/workload.h"
 
 #define MAXN 64
@@ -20,10 +29,56 @@ static clo_err run(const clo_workload *w, void *st, const clo_wl_call *call, clo
     return w->run(st, call, pub, priv);
 }
 
+static clo_buf g_model;
+static uint8_t g_model_id[32];
+
+static clo_bytes lend_model(const void *ctx, const uint8_t id[32])
+{
+    (void)ctx;
+    return memcmp(id, g_model_id, 32) ? CLO_BYTES_EMPTY : clo_buf_view(&g_model);
+}
+
+static void make_model(void)
+{
+    static const float w1[12] = {1, -1, 0.5f, 0, 0, 1, -1, 2, 0.25f, 0.5f, 0, -1},
+                       b1[3] = {0, 1, -1}, w2[6] = {1, -1, 0.5f, -0.5f, 2, 0},
+                       b2[2] = {0.1f, -0.1f};
+    int64_t dx[2] = {1, 4}, d1[2] = {3, 4}, db1[1] = {3}, d2[2] = {2, 3}, db2[1] = {2};
+    clo_onnxw w;
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "x", 1, 2, dx);
+    clo_onnxw_output(&w, "p", 1, 0, NULL);
+    clo_onnxw_output(&w, "k", 7, 0, NULL);
+    clo_onnxw_init_floats(&w, "W1", 2, d1, w1);
+    clo_onnxw_init_floats(&w, "B1", 1, db1, b1);
+    clo_onnxw_init_floats(&w, "W2", 2, d2, w2);
+    clo_onnxw_init_floats(&w, "B2", 1, db2, b2);
+    clo_onnxw_attr_int(&w, "transB", 1);
+    clo_onnxw_node(&w, "Gemm", NULL, (const char *const[]){"x", "W1", "B1"}, 3,
+                   (const char *const[]){"h"}, 1);
+    clo_onnxw_node(&w, "Relu", NULL, (const char *const[]){"h"}, 1, (const char *const[]){"r"}, 1);
+    clo_onnxw_attr_int(&w, "transB", 1);
+    clo_onnxw_node(&w, "Gemm", NULL, (const char *const[]){"r", "W2", "B2"}, 3,
+                   (const char *const[]){"l"}, 1);
+    clo_onnxw_node(&w, "Softmax", NULL, (const char *const[]){"l"}, 1, (const char *const[]){"p"},
+                   1);
+    clo_onnxw_attr_int(&w, "axis", 1);
+    clo_onnxw_node(&w, "ArgMax", NULL, (const char *const[]){"p"}, 1, (const char *const[]){"k"},
+                   1);
+    clo_buf_init(&g_model, 1 << 20);
+    if (clo_onnxw_finish(&w, "fuzz", 13, 0, &g_model).code ||
+        clo_sha256(clo_buf_view(&g_model), g_model_id).code)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const clo_workload *w = clo_workload_by_name(WL_NAME);
     if (!w) abort();
+    if (!strcmp(WL_NAME, "onnx")) {
+        clo_onnx_answer raw;
+        CLO_IGNORE(clo_onnx_answer_decode(CLO_BYTES(data, size), &raw));
+    }
     clo_cur c = clo_cur_init(CLO_BYTES(data, size));
     uint16_t n;
     clo_bytes cfg, in[MAXN];
@@ -33,7 +88,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         count++;
     if (count == 0) return 0;
     void *st = NULL;
-    if (w->open(cfg, NULL, &st).code) return 0;
+    const clo_wl_env *env = NULL;
+    uint8_t cfg_copy[33];
+    static const clo_wl_env model_env = {lend_model, NULL};
+    if (!strcmp(WL_NAME, "onnx")) {
+        if (!g_model.ptr) make_model();
+        env = &model_env;
+        if (cfg.len == 33) { /* point a well-formed config at the lent model */
+            memcpy(cfg_copy, cfg.ptr, 33);
+            memcpy(cfg_copy + 1, g_model_id, 32);
+            cfg = CLO_BYTES(cfg_copy, 33);
+        }
+    }
+    if (w->open(cfg, env, &st).code) return 0;
     static const uint8_t job_id[32] = {0x42};
     clo_wl_call call = {job_id, in, count};
     clo_buf pub[2], priv[2][MAXN];
@@ -42,6 +109,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (e1.code != e2.code || !clo_bytes_eq(clo_buf_view(&pub[0]), clo_buf_view(&pub[1]))) abort();
     for (size_t i = 0; i < MAXN; i++) {
         if (!clo_bytes_eq(clo_buf_view(&priv[0][i]), clo_buf_view(&priv[1][i]))) abort();
+        clo_onnx_answer a;
+        if (!strcmp(WL_NAME, "onnx") && !e1.code && i < count &&
+            clo_onnx_answer_decode(clo_buf_view(&priv[0][i]), &a).code)
+            abort();
         if (i >= count && priv[0][i].len) abort();
         clo_buf_free(&priv[0][i]);
         clo_buf_free(&priv[1][i]);

@@ -3,6 +3,7 @@
  * double. Small on purpose: the data sets of the flow have hundreds of rows. */
 #include "host/train.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,7 @@ static int field_num(clo_bytes line, size_t *pos, double *v)
     buf[e - s] = 0;
     char *end;
     *v = strtod(buf, &end);
-    if (*end || !isfinite(*v)) return -1;
+    if (*end || !isfinite(*v) || fabs(*v) > FLT_MAX) return -1; /* features are float32 */
     *pos = e < line.len ? e + 1 : e;
     return 0;
 }
@@ -57,6 +58,7 @@ clo_err clo_dataset_parse_csv(clo_bytes text, clo_dataset *d, size_t *bad_line)
         size_t s = pos, e = s;
         while (e < line.len && line.ptr[e] != ',') e++;
         size_t n = e - s < 31 ? e - s : 31;
+        CLO_ENSURE(n > 0, CLO_E_FORMAT, "csv: header: an empty class name");
         memcpy(d->class_names[d->classes], line.ptr + s, n);
         d->class_names[d->classes][n] = 0;
         d->classes++;

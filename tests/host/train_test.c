@@ -43,6 +43,8 @@ static void test_csv_refusals(void **state)
     bad_csv("1,2,a,b\n1,2,0\n3,4,1\n", 3, "more");
     bad_csv("0,2,a,b\n", 1, "range");
     bad_csv("2,2,a,b\n1,inf,0\n3,4,1\n", 2, "row");
+    bad_csv("2,2,a,b\n1,1e39,0\n3,4,1\n", 2, "row"); /* past float32: found by the fuzzer */
+    bad_csv("2,2,,b\n1,2,0\n3,4,1\n", 1, "empty class name");
     clo_dataset d;
     size_t line;
     assert_int_equal(
