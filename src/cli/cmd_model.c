@@ -149,6 +149,12 @@ static int provision(int argc, char **argv)
     json_t *verdict = NULL, *answer = NULL;
     char *vtext = NULL, *body = NULL;
     if ((rc = cli_trust_load(&spec, &t))) goto out;
+    static const uint8_t none[20];
+    if (!memcmp(t.market, none, 20)) { /* the envelope is bound to the market */
+        fprintf(stderr, "error: --deployment: no contracts.JobMarket.address\n");
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
     if (cli_read_file("--model", cli_get(&spec, "model"), MAX_MODEL, &model)) {
         rc = CLI_EXIT_FAIL;
         goto out;

@@ -203,12 +203,16 @@ static enum MHD_Result secret_put(clo_api *a, struct MHD_Connection *c, const cl
     int bad = !json_is_object(doc) || json_object_size(doc) != 3 || !id || !env ||
               !json_is_integer(ep) || json_integer_value(ep) < 0 ||
               json_integer_value(ep) > UINT32_MAX || clo_hex_decode_fixed(head, 32, id).code;
+    clo_code hex = CLO_OK_CODE;
     if (!bad) {
         clo_store_u32be(head + 32, (uint32_t)json_integer_value(ep));
-        bad =
-            clo_buf_append(&body, head, 36).code || clo_hex_decode(&body, env).code == CLO_E_FORMAT;
+        bad = clo_buf_append(&body, head, 36).code || (hex = clo_hex_decode(&body, env).code) != 0;
     }
     json_decref(doc);
+    if (hex == CLO_E_LIMIT) {
+        clo_buf_free(&body);
+        return problem(c, R, 413, "secret-too-large", "the envelope exceeds one channel frame");
+    }
     if (bad) {
         clo_buf_free(&body);
         return problem(c, R, 400, "invalid-body",

@@ -92,7 +92,9 @@ try {
   check("a refused enclave gets nothing (exit 4, verdict)", refused.rc === 4 && refused.doc?.verdict, refused.out + refused.err);
   const s2 = cli(bin, "job", "submit", ...N, "--workload", "onnx", "--model-id", tm.doc.model_id, "--records", recs, "--keys-out", join(dir, "k2.json"));
   const r2 = cli(bin, "job", "result", ...N, "--id", s2.doc.job_id, "--keys", join(dir, "k2.json"));
-  check("a job naming a model not provisioned fails", r2.rc !== 0 || /state|provisioned/.test(r2.out), r2.out);
+  const st2 = await api(node, "GET", `/v1/jobs/${s2.doc.job_id}/result`);
+  check("a job naming a model not provisioned fails, saying so", r2.rc === 1 && r2.doc?.error?.code === "state" &&
+        st2.status === 422 && /not provisioned/.test(JSON.stringify(st2.doc)), r2.out + JSON.stringify(st2.doc));
 
   // The model is in the sealed state: it survives a restart.
   await stop(node);
