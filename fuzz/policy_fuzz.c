@@ -1,4 +1,4 @@
-/* policy_fuzz.c — policy files from untrusted bytes (DESIGN §7: config is parsed
+/* policy_fuzz.c — policy files from untrusted bytes (docs/architecture.md §7: config is parsed
  * like any other input). A policy that parses must name no error message. */
 #include <stdlib.h>
 

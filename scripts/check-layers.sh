@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# check-layers.sh — the layering rules of DESIGN.md §8 that a linker cannot see:
+# check-layers.sh — the layering rules of docs/architecture.md §8 that a linker cannot see:
 # only src/crypto includes OpenSSL or libsecp256k1; a layer includes only its own
 # headers and those of the layers below it.
 set -euo pipefail

@@ -5,7 +5,7 @@ import {PullPayments} from "./lib/PullPayments.sol";
 import {Eip712} from "./lib/Eip712.sol";
 
 /// @title EnclaveRegistry
-/// @notice Which enclaves may sign results (DESIGN.md §3, §5). A record (operator,
+/// @notice Which enclaves may sign results (docs/architecture.md §3, §5). A record (operator,
 ///         TEE type, measurement, signer, HPKE key, epoch, expiry) is accepted only
 ///         with at least `threshold` distinct EIP-712 `EnclaveApproval` signatures
 ///         from the verifier committee, each of whom checked the enclave's evidence

@@ -7,7 +7,7 @@ import {EnclaveRegistry} from "./EnclaveRegistry.sol";
 import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
 
 /// @title JobMarket
-/// @notice Jobs for Cloister enclaves and their exactly-once settlement (DESIGN.md §5).
+/// @notice Jobs for Cloister enclaves and their exactly-once settlement (docs/architecture.md §5).
 ///
 ///   jobId = keccak256(abi.encode(chainId, this, requester, clientNonce)): the
 ///   client knows it before submitting and seals its inputs to it.

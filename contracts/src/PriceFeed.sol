@@ -11,7 +11,7 @@ import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
 ///         oracle config (modelId) make rounds: anyone can name a consumer, so
 ///         the requester and the config are what make a result this feed's.
 contract PriceFeed is AggregatorV3Interface, IResultConsumer {
-    bytes32 public constant ORACLE_WORKLOAD = keccak256("cloister/workload/oracle"); // docs/formats.md §4
+    bytes32 public constant ORACLE_WORKLOAD = keccak256("cloister/workload/oracle"); // docs/formats.md §3
 
     struct Round {
         int64 answer;

@@ -16,7 +16,7 @@ import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
 ///         others take their deposits back. Nobody, the seller included, sees a
 ///         losing bid.
 contract SealedBidAuction is IResultConsumer, PullPayments {
-    bytes32 public constant AUCTION_WORKLOAD = keccak256("cloister/workload/auction"); // docs/formats.md §4
+    bytes32 public constant AUCTION_WORKLOAD = keccak256("cloister/workload/auction"); // docs/formats.md §3
     uint256 public constant MAX_BIDDERS = 256;
 
     enum Phase {

@@ -1,4 +1,4 @@
-/* binding.h — how enclave keys are bound into attestation evidence (DESIGN.md §3):
+/* binding.h — how enclave keys are bound into attestation evidence (docs/architecture.md §3):
  *
  *   report_data = SHA-512("cloister/v1/report-data" || signer address (20) ||
  *                         HPKE public key (32) || u32 epoch || u64 chain id ||

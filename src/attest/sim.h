@@ -1,4 +1,4 @@
-/* sim.h — the simulated TEE platform, with protocol parity (DESIGN.md §3): a
+/* sim.h — the simulated TEE platform, with protocol parity (docs/architecture.md §3): a
  * PKI shaped like Intel's (root CA -> PCK CA -> PCK certificate with the SGX
  * extension; root -> TCB Signing), collateral in Intel's formats (TCB Info v3
  * for TDX, TD QE Identity v2, PCK and root CRLs), and TDX v4 quotes built like

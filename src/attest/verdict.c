@@ -198,7 +198,7 @@ static clo_err rules_snp(perr *e, json_t *arr, clo_policy *p)
     return CLO_OK;
 }
 
-/* "binding": the inputs of the DESIGN §3 report_data; the expected report_data is
+/* "binding": the inputs of the docs/architecture.md §3 report_data; the expected report_data is
  * computed from them (and must agree with "report_data" if both are given). */
 static clo_err parse_binding(perr *e, json_t *b, clo_policy *p)
 {

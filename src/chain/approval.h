@@ -1,5 +1,5 @@
 /* approval.h — EnclaveApproval, the EIP-712 statement a committee verifier
- * signs after checking an enclave's evidence (DESIGN.md §3, docs/contracts.md):
+ * signs after checking an enclave's evidence (docs/architecture.md §3, docs/contracts.md):
  *
  *   EnclaveApproval(address operator,uint8 teeType,bytes32 measurement,address signer,
  *                   bytes32 hpkeKey,uint32 epoch,uint64 expiry,bytes32 evidenceDigest)

@@ -1,5 +1,5 @@
 /* cmd_job.c — `cloister job submit|status|result` against a node's API, and
- * `cloister enclave info`. The client side of DESIGN.md §2: it seals inputs to
+ * `cloister enclave info`. The client side of docs/architecture.md §2: it seals inputs to
  * the enclave's current epoch key, keeps the reply keys, and checks the signed
  * result statement and the evidence binding itself. */
 #include <math.h>
@@ -593,13 +593,14 @@ int cmd_enclave(int argc, char **argv)
     }
     cli_opt o[] = {{"node", "URL", "the node API (default " DEFAULT_NODE ")", 0, NULL},
                    {"json", NULL, "JSON output (the default)", 0, NULL}};
-    cli_spec spec = {"cloister enclave info [--node URL]",
-                     "Ask the node's enclave for evidence over a fresh random nonce and check "
-                     "that the evidence's report data binds the enclave's signer, HPKE key, "
-                     "epoch, chain and registry (DESIGN.md §3). Prints the measurement, keys "
-                     "and the evidence digest. Verify the evidence itself with `cloister attest "
-                     "verify`.",
-                     o, 2};
+    cli_spec spec = {
+        "cloister enclave info [--node URL]",
+        "Ask the node's enclave for evidence over a fresh random nonce and check "
+        "that the evidence's report data binds the enclave's signer, HPKE key, "
+        "epoch, chain and registry (docs/architecture.md §3). Prints the measurement, keys "
+        "and the evidence digest. Verify the evidence itself with `cloister attest "
+        "verify`.",
+        o, 2};
     int done, rc = cli_parse(&spec, argc - 1, argv + 1, &done);
     if (rc || done) return rc;
     uint8_t nonce[32], rd[64], digest[32];

@@ -1,5 +1,5 @@
 /* cmd_verifier.c — `cloister verifier serve|approve`: one member of the
- * attestation-verifier committee (DESIGN.md §3, host/approve.h). */
+ * attestation-verifier committee (docs/architecture.md §3, host/approve.h). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

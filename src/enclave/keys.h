@@ -1,4 +1,4 @@
-/* keys.h — enclave epoch keys (DESIGN.md §4), trusted side.
+/* keys.h — enclave epoch keys (docs/architecture.md §4), trusted side.
  *
  * Each epoch has an HPKE X25519 key (requests are sealed to it) and a secp256k1
  * signer (results are signed by it), generated inside the enclave and held in

@@ -1,4 +1,4 @@
-/* statement.h — the signed result statement (DESIGN.md §5), EIP-712 typed data:
+/* statement.h — the signed result statement (docs/architecture.md §5), EIP-712 typed data:
  *
  *   Result(bytes32 jobId,bytes32 inputHash,bytes32 publicOutputHash,
  *          bytes32 privateOutputHash,bytes32 workloadId,bytes32 modelId,uint32 epoch)

@@ -1,4 +1,4 @@
-/* tee.h — TEE backends behind one interface (DESIGN.md §2), trusted side.
+/* tee.h — TEE backends behind one interface (docs/architecture.md §2), trusted side.
  *
  *   sim  the simulated platform (attest/sim.h): TDX v4 quotes with MRTD = the
  *        launcher's measurement; the parts of the platform come in the INIT call.

@@ -1,5 +1,5 @@
 /* approve.h — what one member of the attestation-verifier committee decides
- * before it signs an EnclaveApproval (DESIGN.md §3): the evidence verifies
+ * before it signs an EnclaveApproval (docs/architecture.md §3): the evidence verifies
  * under its collateral and policy, its report data binds exactly the signer,
  * HPKE key, epoch, chain, registry and the verifier's own fresh nonce, and the
  * record it approves carries the evidence's measurement and digest. The

@@ -1,4 +1,4 @@
-/* crash.h — named crash points for the crash tests (DESIGN.md §7). With
+/* crash.h — named crash points for the crash tests (docs/architecture.md §7). With
  * CLOISTER_CRASH_POINT=name[:n] in the environment, the process kills itself
  * with SIGKILL the n-th time (default 1st) it reaches `name`; without it, a
  * crash point costs one load. Names: after_journal, after_enclave_result,

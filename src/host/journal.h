@@ -1,4 +1,4 @@
-/* journal.h — the crash-safe job journal (DESIGN.md §7), SQLite in WAL mode
+/* journal.h — the crash-safe job journal (docs/architecture.md §7), SQLite in WAL mode
  * with synchronous=FULL. Untrusted side.
  *
  * A job is journaled (state "accepted") before the API acknowledges it; its

@@ -1,5 +1,5 @@
 /* ledger.h — the node's chain-side records, in the journal's database
- * (DESIGN.md §7): what it has seen on chain and what it has sent there.
+ * (docs/architecture.md §7): what it has seen on chain and what it has sent there.
  *
  *   models      model id -> workload config (content-addressed: id = keccak256)
  *   cursor      the next block the log follower reads and the hash of the one

@@ -1,4 +1,4 @@
-/* node.h — cloisterd: the untrusted daemon (DESIGN.md §2, §7). It supervises the
+/* node.h — cloisterd: the untrusted daemon (docs/architecture.md §2, §7). It supervises the
  * enclave, keeps the SQLite job journal, serves the HTTP API (api.c,
  * docs/api.yaml) and feeds accepted jobs to the enclave in batches. */
 #ifndef CLO_HOST_NODE_H

@@ -1,4 +1,4 @@
-/* onchain.h — cloisterd's chain side (DESIGN.md §3, §5, §7), one thread:
+/* onchain.h — cloisterd's chain side (docs/architecture.md §3, §5, §7), one thread:
  *
  *  1. registration: bond the operator if it is not yet; if the enclave's
  *     current epoch signer has no active record, collect EnclaveApprovals

@@ -1,4 +1,4 @@
-/* workload.h — the workload interface (DESIGN.md §6), trusted side.
+/* workload.h — the workload interface (docs/architecture.md §6), trusted side.
  *
  * A workload is opened once with its public configuration, then run on the
  * decrypted inputs of a job: one plaintext per input envelope, in job order.

@@ -1,5 +1,5 @@
 /* binding_test.c — the report_data binding of enclave keys: its exact layout
- * (DESIGN.md §3), and that every input changes it. */
+ * (docs/architecture.md §3), and that every input changes it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 /* cases.h — shared by the attestation tests. g_cases holds the expected
  * outcomes, tests/attest/<name> (cases_load in the group setup, cases_free as
  * its teardown). load_case_collateral loads a case directory of
- * ../shared/testvectors as collateral, every file recognised by content, except
+ * tests/vectors as collateral, every file recognised by content, except
  * the evidence itself (files starting with `evidence_prefix`) and those whose
  * name contains `skip` (NULL: none). Returns how many files were recognised. */
 #ifndef CLO_TESTS_ATTEST_CASES_H

@@ -1,4 +1,4 @@
-/* dcap_test.c — the real Intel quotes in ../shared/testvectors/intel-dcap:
+/* dcap_test.c — the real Intel quotes in tests/vectors/intel-dcap:
  * parse, verify chain / CRLs / QE report / quote signature at each case's time
  * (tests/attest/dcap_cases.json, from the README), and reject every tampering:
  * a flipped byte in each signed region, a replaced root, times outside the

@@ -1,4 +1,4 @@
-/* snp_test.c — the real SEV-SNP reports in ../shared/testvectors/amd-sev-snp:
+/* snp_test.c — the real SEV-SNP reports in tests/vectors/amd-sev-snp:
  * parse, verify (signature, VCEK <- ASK <- ARK, TCB, chip id) at a time inside
  * their validity, check the fields the README states, and reject tampering. */
 #include <dirent.h>

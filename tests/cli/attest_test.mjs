@@ -1,4 +1,4 @@
-// attest_test.mjs — `cloister attest verify` on every real case in ../shared/testvectors,
+// attest_test.mjs — `cloister attest verify` on every real case in tests/vectors,
 // with the outcomes of tests/attest/*_cases.json (from the README there):
 // permissive policies accept with the stated TCB status; the default policy
 // rejects for the right reasons; bad policies and arguments are usage errors.
