@@ -5,14 +5,16 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
+PREFIX     ?= /usr/local
 
-.PHONY: all deps build build-asan test test-fast demo bench fuzz format format-check clean help
+.PHONY: all deps build build-asan test test-fast demo install bench fuzz format format-check clean help
 
 all: build
 
 help:
 	@echo "make demo     install what is missing, build, run the main job"
 	@echo "make test     install, build, run every test (normal + ASan/UBSan build)"
+	@echo "make install PREFIX=DIR   cloister, cloister-enclave, anvil, contract artifacts (default /usr/local)"
 	@echo "make bench    run the benchmarks (figures go to docs/BENCHMARKS.md)"
 	@echo "make fuzz     run each libFuzzer harness for FUZZ_SECONDS (default 60)"
 	@echo "make format   clang-format the C sources, forge fmt the Solidity ones"
@@ -44,6 +46,9 @@ test-fast: build
 
 demo: build
 	@$(BUILD)/bin/cloister demo
+
+install: build
+	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 bench: build
 	@$(BUILD)/bin/clo_bench

@@ -47,7 +47,10 @@ clo_err clo_sender_send(clo_sender *s, const uint8_t *to, const uint8_t *value, 
     if (value) memcpy(tx.value, value, 32);
     if (!gas_limit) {
         CLO_TRY(clo_eth_estimate_gas(s->rpc, s->address, to, value, data, &gas_limit, revert));
+        CLO_ENSURE(gas_limit <= CLO_TX_GAS_CAP, CLO_E_LIMIT, "eth.gas_cap");
         gas_limit += gas_limit * s->gas_margin_pct / 100;
+        /* the margin must not push a transaction that fits over the cap */
+        if (gas_limit > CLO_TX_GAS_CAP) gas_limit = CLO_TX_GAS_CAP;
     }
     tx.gas_limit = gas_limit;
     CLO_TRY(clo_eth_fees(s->rpc, tx.max_fee, tx.max_priority_fee));

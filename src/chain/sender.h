@@ -14,6 +14,11 @@
 #include "base/secret.h"
 #include "chain/eth.h"
 
+/* EIP-7825: no transaction may ask for more gas than 2^24 (mainnet since
+ * Osaka). Estimates plus the margin are clamped to it; an estimate above it is
+ * CLO_E_LIMIT "eth.gas_cap" and nothing is sent. */
+#define CLO_TX_GAS_CAP ((uint64_t)1 << 24)
+
 typedef struct {
     uint8_t hash[32];
     uint64_t nonce;

@@ -17,6 +17,16 @@
 #define CLI_EXIT_FAIL  1
 #define CLI_EXIT_USAGE 2
 
+#define CLI_PATH_CAP   4096
+
+/* paths.c: a tool (e.g. "anvil") from the option value `given`, else $env,
+ * else PREFIX/libexec/cloister/NAME (PREFIX = the directory above the running
+ * executable's bin/), else PATH. Shared data (e.g. "contracts") from `given`,
+ * else $env, else PREFIX/share/cloister/REL. Each returns 0, or -1 after
+ * printing the failure document (cli_fail) naming every place it looked. */
+int cli_find_tool(const char *name, const char *given, const char *env, char out[CLI_PATH_CAP]);
+int cli_find_share(const char *rel, const char *given, const char *env, char out[CLI_PATH_CAP]);
+
 typedef struct {
     const char *name; /* without the leading "--" */
     const char *arg;  /* placeholder shown in help, NULL for a flag */

@@ -706,7 +706,7 @@ static int read_diagnosis(clo_bytes p, int64_t *label, float *prob)
 
 static int diagnosis(demo *d, clo_sender *owner)
 {
-    char path[1200], csv[1200], detail[600], sim[1100], dep_path[1200];
+    char path[1200], csv[CLI_PATH_CAP], detail[600], sim[1100], dep_path[1200];
     clo_buf text, model, plain[PATIENTS], envs[PATIENTS];
     clo_envelope_reply_key rk[PATIENTS];
     clo_dataset ds;
@@ -723,11 +723,9 @@ static int diagnosis(demo *d, clo_sender *owner)
     int ok = 1;
     size_t line;
     double acc = 0;
-    snprintf(csv, sizeof csv, "data/datasets/breast_cancer.csv");
-    if (access(csv, R_OK))
-        snprintf(csv, sizeof csv, "%s/data/datasets/breast_cancer.csv", CLO_SOURCE_DIR);
     clo_train_defaults(CLO_MODEL_MLP, &o);
-    ok = !cli_read_file("breast_cancer.csv (make deps extracts it)", csv, 64 << 20, &text);
+    ok = !cli_find_share("datasets/breast_cancer.csv", NULL, NULL, csv) &&
+         !cli_read_file("breast_cancer.csv (make deps extracts it)", csv, 64 << 20, &text);
     if (ok) {
         ok = !clo_dataset_parse_csv(clo_buf_view(&text), &ds, &line).code &&
              !clo_train(&ds, &o, &model, &rep).code &&

@@ -30,9 +30,6 @@
 #include "crypto/secp256k1.h"
 #include "workloads/workload.h"
 
-#ifndef CLO_SOURCE_DIR
-#define CLO_SOURCE_DIR "."
-#endif
 #define PATH_CAP        4096
 #define DEVNET_CHAIN_ID 31337
 #define VERIFIERS       3
@@ -57,12 +54,6 @@ static int path_of(char *out, const char *dir, const char *name)
         return -1;
     }
     return 0;
-}
-
-static const char *env_or(const char *var, const char *fallback)
-{
-    const char *v = getenv(var);
-    return v && *v ? v : fallback;
 }
 
 /* ---- keys ---- */
@@ -346,8 +337,11 @@ done:
 
 static cli_opt devnet_opts[] = {
     {"dir", "DIR", "devnet directory (default data/devnet)", 0, NULL},
-    {"anvil", "PATH", "anvil binary (default: $CLOISTER_ANVIL, else the npm package's)", 0, NULL},
-    {"contracts", "DIR", "forge artifacts (default: $CLOISTER_CONTRACTS, else contracts/out)", 0,
+    {"anvil", "PATH",
+     "anvil binary (default: $CLOISTER_ANVIL, else PREFIX/libexec/cloister/anvil, else PATH)", 0,
+     NULL},
+    {"contracts", "DIR",
+     "contract artifacts (default: $CLOISTER_CONTRACTS, else PREFIX/share/cloister/contracts)", 0,
      NULL},
     {"json", NULL, "JSON output (the default)", 0, NULL},
 };
@@ -410,23 +404,16 @@ static int up(int argc, char **argv)
             argc, argv, &spec, &done);
     if (rc || done) return rc;
     const char *dir = dir_of(&spec);
-    const char *anvil = cli_get(&spec, "anvil");
-    const char *artifacts = cli_get(&spec, "contracts");
-    if (!anvil)
-        anvil = env_or("CLOISTER_ANVIL",
-                       CLO_SOURCE_DIR "/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
-    if (!artifacts) artifacts = env_or("CLOISTER_CONTRACTS", CLO_SOURCE_DIR "/contracts/out");
+    char anvil[CLI_PATH_CAP], artifacts[CLI_PATH_CAP];
     json_t *doc;
     if (status_doc(dir, &doc)) { /* already up */
         json_object_set_new(doc, "started", json_false());
         return cli_print(doc);
     }
     json_decref(doc);
-    if (access(anvil, X_OK) != 0) {
-        fprintf(stderr, "error: anvil not found at '%s' (run scripts/deps.sh, or pass --anvil)\n",
-                anvil);
+    if (cli_find_tool("anvil", cli_get(&spec, "anvil"), "CLOISTER_ANVIL", anvil) ||
+        cli_find_share("contracts", cli_get(&spec, "contracts"), "CLOISTER_CONTRACTS", artifacts))
         return CLI_EXIT_FAIL;
-    }
     char deps[PATH_CAP];
     if ((mkdir(dir, 0700) != 0 && errno != EEXIST) || path_of(deps, dir, "deployments") ||
         (mkdir(deps, 0755) != 0 && errno != EEXIST)) {

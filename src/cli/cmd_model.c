@@ -25,8 +25,10 @@ static int train(int argc, char **argv)
     cli_opt o[] = {
         {"kind", "logreg|mlp", "logistic regression or a one-hidden-layer MLP (default logreg)", 0,
          NULL},
-        {"csv", "FILE", "data set (default data/datasets/breast_cancer.csv, from `make deps`)", 0,
-         NULL},
+        {"csv", "FILE",
+         "data set (default: PREFIX/share/cloister/datasets/breast_cancer.csv, the Wisconsin "
+         "data `make deps` extracts from Debian's python3-sklearn)",
+         0, NULL},
         {"out", "FILE", "where to write the model (.onnx)", 1, NULL},
         {"epochs", "N", "passes over the training rows (default 500 logreg, 200 mlp)", 0, NULL},
         {"hidden", "N", "MLP hidden units (default 16)", 0, NULL},
@@ -68,17 +70,18 @@ static int train(int argc, char **argv)
         if ((rc = cli_u64(&spec, "seed", UINT64_MAX, &v))) return rc;
         opts.seed = v;
     }
-    const char *csv =
-        cli_get(&spec, "csv") ? cli_get(&spec, "csv") : "data/datasets/breast_cancer.csv";
+    char csv[CLI_PATH_CAP];
     clo_buf text, model;
+    if (cli_find_share("datasets/breast_cancer.csv", cli_get(&spec, "csv"), NULL, csv) ||
+        cli_read_file("--csv", csv, MAX_CSV, &text))
+        return CLI_EXIT_FAIL;
     clo_buf_init(&model, (size_t)1 << 30);
-    if (cli_read_file("--csv", csv, MAX_CSV, &text)) return CLI_EXIT_FAIL;
     clo_dataset d;
     size_t line;
     clo_err e = clo_dataset_parse_csv(clo_buf_view(&text), &d, &line);
     clo_buf_free(&text);
     if (e.code) {
-        char msg[200];
+        char msg[CLI_PATH_CAP + 200];
         snprintf(msg, sizeof msg, "%s: line %zu: %s", csv, line, e.what);
         return cli_fail(e, msg);
     }

@@ -33,7 +33,7 @@ void clo_config_defaults(clo_config *c)
     snprintf(c->log_level, sizeof c->log_level, "info");
 }
 
-typedef enum { K_STR, K_U64, K_ADDR } kind;
+typedef enum { K_STR, K_U64, K_ADDR, K_LIST } kind;
 typedef struct {
     const char *path; /* "section.key" */
     kind k;
@@ -48,6 +48,11 @@ typedef struct {
 #define U(p, f, lo, hi)                                                                            \
     {                                                                                              \
         p, K_U64, offsetof(clo_config, f), sizeof(((clo_config *)0)->f), lo, hi                    \
+    }
+/* A list: a JSON array of strings, or one comma-separated string; kept joined. */
+#define L(p, f)                                                                                    \
+    {                                                                                              \
+        p, K_LIST, offsetof(clo_config, f), sizeof(((clo_config *)0)->f), 0, 0                     \
     }
 #define A(p, f)                                                                                    \
     {                                                                                              \
@@ -68,7 +73,7 @@ static const key_spec keys[] = {
     A("chain.registry", registry),
     S("chain.rpc", rpc_url),
     S("chain.key_file", key_file),
-    S("chain.verifiers", verifiers),
+    L("chain.verifiers", verifiers),
     U("chain.confirmations", confirmations, 0, 256),
     U("chain.start_block", start_block, 0, (uint64_t)1 << 53),
     U("chain.poll_ms", poll_ms, 10, 600000),
@@ -93,8 +98,30 @@ static clo_err fail(char *msg, size_t cap, const char *path, const char *why)
 static clo_err set_key(clo_config *c, const key_spec *ks, const json_t *v, char *msg, size_t cap)
 {
     uint8_t *dst = (uint8_t *)c + ks->off;
-    if (ks->k == K_STR) {
-        if (!json_is_string(v)) return fail(msg, cap, ks->path, "must be a string");
+    if (ks->k == K_LIST && json_is_array(v)) {
+        char joined[sizeof c->verifiers] = "";
+        size_t i, used = 0;
+        json_t *e;
+        if (ks->size > sizeof joined || json_array_size(v) == 0)
+            return fail(msg, cap, ks->path, "must be a non-empty array of strings");
+        json_array_foreach(v, i, e)
+        {
+            const char *s = json_is_string(e) ? json_string_value(e) : NULL;
+            if (!s || !*s || strchr(s, ','))
+                return fail(msg, cap, ks->path,
+                            "every element must be a non-empty string without ','");
+            int n = snprintf(joined + used, ks->size - used, "%s%s", i ? "," : "", s);
+            if (n < 0 || (size_t)n >= ks->size - used) return fail(msg, cap, ks->path, "too long");
+            used += (size_t)n;
+        }
+        memcpy(dst, joined, used + 1);
+        return CLO_OK;
+    }
+    if (ks->k == K_STR || ks->k == K_LIST) {
+        if (!json_is_string(v))
+            return fail(msg, cap, ks->path,
+                        ks->k == K_LIST ? "must be an array of strings or a comma-separated string"
+                                        : "must be a string");
         const char *s = json_string_value(v);
         if (strlen(s) == 0 || strlen(s) >= ks->size)
             return fail(msg, cap, ks->path, "empty or too long");

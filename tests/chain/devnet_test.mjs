@@ -28,11 +28,12 @@ function run(...args) {
 
 try {
   const bad = run('devnet', 'up', '--anvil', '/nonexistent/anvil');
-  check(bad.code === 1 && /anvil not found/.test(bad.stderr), 'a missing anvil is named and refused');
+  check(bad.code === 1 && /^anvil: '\/nonexistent\/anvil' .*not an executable/.test(bad.doc?.error?.message ?? ''),
+    'a missing anvil is named and refused');
   check(!existsSync(path.join(dir, 'devnet.json')), '... and leaves no devnet behind');
 
   const noart = run('devnet', 'up', '--contracts', '/nonexistent/out');
-  check(noart.code === 1 && /artifact \/nonexistent\/out\/EnclaveRegistry/.test(noart.doc?.error?.message ?? ''),
+  check(noart.code === 1 && /^contracts: '\/nonexistent\/out'/.test(noart.doc?.error?.message ?? ''),
     'missing contract artifacts are named and refused');
   check(!existsSync(path.join(dir, 'devnet.json')) && run('devnet', 'status').doc.running === false,
     '... and the anvil it started is stopped again');
