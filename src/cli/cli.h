@@ -1,8 +1,9 @@
 /* cli.h — shared plumbing for the `cloister` command: option parsing, hex
  * arguments, and one JSON document on stdout per run.
  *
- * Exit codes: 0 success, 1 the operation failed (the JSON document says why),
- * 2 usage error (message on stderr). */
+ * Exit codes: 0 success, 1 the operation failed at run time or on I/O (the
+ * JSON document says why), 2 usage error (message on stderr), 4 a
+ * verification or policy check refused. */
 #ifndef CLO_CLI_CLI_H
 #define CLO_CLI_CLI_H
 
@@ -12,12 +13,15 @@
 #include "host/approve.h"
 #include "workloads/onnx/tensor.h"
 #include "base/bytes.h"
+#include "chain/abi.h"
+#include "chain/sender.h"
 
-#define CLI_EXIT_OK    0
-#define CLI_EXIT_FAIL  1
-#define CLI_EXIT_USAGE 2
+#define CLI_EXIT_OK      0
+#define CLI_EXIT_FAIL    1
+#define CLI_EXIT_USAGE   2
+#define CLI_EXIT_REFUSED 4 /* a verification or policy check refused (the document says why) */
 
-#define CLI_PATH_CAP   4096
+#define CLI_PATH_CAP     4096
 
 /* paths.c: a tool (e.g. "anvil") from the option value `given`, else $env,
  * else PREFIX/libexec/cloister/NAME (PREFIX = the directory above the running
@@ -114,6 +118,44 @@ void cli_trust_free(cli_trust *t);
  * key, epoch and nonce, and ev (which r->evidence views). Prints the error. */
 int cli_fetch_evidence(const char *node, clo_approve_req *r, clo_buf *ev);
 
+/* cmd_deploy.c: deployment of Cloister's contracts, shared by `cloister deploy`
+ * and `cloister devnet up`. A deployer sends from its sender and collects each
+ * contract's address, transaction, block and gas into `contracts`; on failure
+ * `why` names the step and the revert reason. */
+typedef struct {
+    clo_sender s;
+    const char *artifacts;
+    json_t *contracts;
+    char why[256];
+} cli_deployer;
+
+#define CLI_DEPLOY_MAX_VERIFIERS    32
+#define CLI_DEPLOY_MAX_MEASUREMENTS 16
+typedef struct {
+    const uint8_t (*verifiers)[20];
+    size_t verifier_count; /* 1..CLI_DEPLOY_MAX_VERIFIERS */
+    uint64_t threshold;
+    const uint8_t *owner;              /* governance owner and PriceFeed updater */
+    uint8_t tee_mask;                  /* bit 1 << CLO_REG_TEE_x for each type allowed */
+    const uint8_t (*measurements)[32]; /* keccak256 of platform measurements */
+    size_t measurement_count;          /* allowed for every built-in workload */
+    uint64_t bond_wei, record_lifetime, rotation_grace, challenge_window, max_deadline;
+} cli_deploy_plan;
+
+extern const uint8_t CLI_ORACLE_CONFIG[12];
+
+clo_err cli_deploy_one(cli_deployer *d, const char *name, const clo_abi_val *args, uint8_t out[20]);
+clo_err cli_deploy_call(cli_deployer *d, const uint8_t to[20], const char *sig,
+                        const clo_abi_val *args);
+/* EnclaveRegistry.setMeasurement(workload id of `workload`, measurement, true). */
+clo_err cli_allow_measurement(cli_deployer *d, const uint8_t registry[20], const char *workload,
+                              const uint8_t measurement[32]);
+/* Deploy and wire everything; *out = the deployment document. Returns a CLI
+ * exit code (the failure document printed). */
+int cli_deploy_cloister(cli_deployer *d, const cli_deploy_plan *p, const char *rpc_url,
+                        json_t **out);
+
+int cmd_deploy(int argc, char **argv);
 int cmd_attest(int argc, char **argv);
 int cmd_node(int argc, char **argv);
 int cmd_job(int argc, char **argv);

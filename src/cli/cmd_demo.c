@@ -380,7 +380,7 @@ static int start_everything(demo *d)
         step(d, "devnet: anvil + contracts", 0, "cloister devnet up failed (see its --help)");
         return -1;
     }
-    d->chain_id = (uint64_t)json_integer_value(json_object_get(d->dep, "chainId"));
+    d->chain_id = (uint64_t)json_integer_value(json_object_get(d->dep, "chain_id"));
     const char *rpc_url = json_string_value(json_object_get(d->dep, "rpc"));
     clo_rpc_opts ro = {rpc_url, 10000, 0, 100};
     if (addr_of(d->dep, "EnclaveRegistry", d->registry) ||
@@ -621,7 +621,7 @@ static int price(demo *d, clo_sender *updater)
 {
     static const int64_t prices[SOURCES] = {200000000, 202000000, 199000000}; /* 8 decimals */
     char detail[300];
-    const char *cfg = json_string_value(json_object_get(d->dep, "oracleConfig"));
+    const char *cfg = json_string_value(json_object_get(d->dep, "oracle_config"));
     clo_buf config, envs[SOURCES];
     clo_buf_init(&config, 64);
     if (!cfg || clo_hex_decode(&config, cfg).code || post_model(d, cfg + 2)) {

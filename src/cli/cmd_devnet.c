@@ -35,16 +35,8 @@
 #define VERIFIERS       3
 #define THRESHOLD       2
 
-/* The PriceFeed's oracle config (docs/formats.md §5.3): median of the latest
- * reports, at least 3 sources, outliers beyond 5% of the median dropped. */
-static const uint8_t ORACLE_CONFIG[12] = {1, 1, 0, 3, 0, 0, 0x01, 0xf4, 0, 0, 0, 0};
-
 static const char *const ROLES[] = {"deployer", "operator", "verifier1", "verifier2", "verifier3"};
 enum { ROLE_DEPLOYER, ROLE_OPERATOR, ROLE_VERIFIER1, ROLE_COUNT = 5 };
-
-/* The custom errors the deployment's constructors and calls can raise. */
-static const char *const CONTRACT_ERRORS[] = {"NotOwner()", "MarketAlreadySet()", "ZeroAddress()",
-                                              "BadThreshold()", NULL};
 
 static int path_of(char *out, const char *dir, const char *name)
 {
@@ -186,65 +178,6 @@ static int wait_ready(long pid, const char *url, uint64_t *chain_id)
 
 /* ---- deployment ---- */
 
-typedef struct {
-    clo_sender s;
-    const char *artifacts;
-    json_t *contracts;
-    char why[256];
-} deployer;
-
-static clo_err deploy_one(deployer *d, const char *name, const clo_abi_val *args, uint8_t out[20])
-{
-    clo_buf code, revert;
-    clo_eth_receipt rc = {0}; /* freed on every path */
-    clo_buf_init(&code, CLO_ARTIFACT_MAX_SIZE);
-    clo_buf_init(&revert, 4096);
-    clo_err err = clo_artifact_bytecode(d->artifacts, name, &code);
-    if (err.code)
-        snprintf(d->why, sizeof d->why, "artifact %s/%s.sol/%s.json", d->artifacts, name, name);
-    if (!err.code) err = clo_deploy(&d->s, clo_buf_view(&code), args, out, &rc, &revert);
-    if (err.code && !d->why[0]) {
-        char reason[160];
-        clo_abi_revert_text(clo_buf_view(&revert), CONTRACT_ERRORS, reason, sizeof reason);
-        snprintf(d->why, sizeof d->why, "deploying %s: %s", name,
-                 revert.len ? reason : (err.what ? err.what : "failed"));
-    }
-    if (!err.code) {
-        json_t *c = json_object();
-        json_object_set_new(c, "address", clo_rpc_hex(CLO_BYTES(out, 20)));
-        json_object_set_new(c, "tx", clo_rpc_hex(CLO_BYTES(rc.tx_hash, 32)));
-        json_object_set_new(c, "block", json_integer((json_int_t)rc.block_number));
-        json_object_set_new(c, "gasUsed", json_integer((json_int_t)rc.gas_used));
-        json_object_set_new(d->contracts, name, c);
-        fprintf(stderr, "devnet: deployed %-16s at 0x", name);
-        for (int i = 0; i < 20; i++) fprintf(stderr, "%02x", out[i]);
-        fprintf(stderr, " (%llu gas)\n", (unsigned long long)rc.gas_used);
-    }
-    clo_eth_receipt_free(&rc);
-    clo_buf_free(&code);
-    clo_buf_free(&revert);
-    return err;
-}
-
-static clo_err call_one(deployer *d, const uint8_t to[20], const char *sig, const clo_abi_val *args)
-{
-    clo_buf data, revert;
-    clo_eth_receipt rc = {0}; /* freed on every path */
-    clo_buf_init(&data, 1u << 16);
-    clo_buf_init(&revert, 4096);
-    clo_err err = clo_abi_encode_call(sig, args, &data);
-    if (!err.code) err = clo_sender_transact(&d->s, to, NULL, clo_buf_view(&data), &rc, &revert);
-    if (err.code) {
-        char reason[160];
-        clo_abi_revert_text(clo_buf_view(&revert), CONTRACT_ERRORS, reason, sizeof reason);
-        snprintf(d->why, sizeof d->why, "%s: %s", sig, revert.len ? reason : err.what);
-    }
-    clo_eth_receipt_free(&rc);
-    clo_buf_free(&data);
-    clo_buf_free(&revert);
-    return err;
-}
-
 static clo_err fund(clo_rpc *rpc, const uint8_t addr[20])
 {
     json_t *res;
@@ -261,9 +194,11 @@ static clo_err fund(clo_rpc *rpc, const uint8_t addr[20])
 static int deploy_all(const char *dir, const char *url, const char *artifacts, json_t **out)
 {
     clo_secret32 keys[ROLE_COUNT];
-    uint8_t addrs[ROLE_COUNT][20], registry[20], market[20], auction[20], feed[20], models[20];
+    uint8_t addrs[ROLE_COUNT][20];
     clo_rpc *rpc = NULL;
-    deployer d = {.artifacts = artifacts, .contracts = json_object()};
+    cli_deployer d;
+    memset(&d, 0, sizeof d);
+    d.artifacts = artifacts;
     clo_err err = CLO_OK;
     int rc = CLI_EXIT_FAIL;
     for (int i = 0; i < ROLE_COUNT; i++)
@@ -271,65 +206,24 @@ static int deploy_all(const char *dir, const char *url, const char *artifacts, j
     CLO_CHECK(rpc_open(url, &rpc));
     for (int i = 0; i < ROLE_COUNT; i++) CLO_CHECK(fund(rpc, addrs[i]));
     CLO_CHECK(clo_sender_init(&d.s, rpc, &keys[ROLE_DEPLOYER]));
-
-    clo_abi_val verifiers[VERIFIERS];
-    for (int i = 0; i < VERIFIERS; i++) verifiers[i] = clo_abi_address(addrs[ROLE_VERIFIER1 + i]);
-    clo_abi_val reg_args[6] = {clo_abi_address(addrs[ROLE_DEPLOYER]),
-                               clo_abi_array(verifiers, VERIFIERS),
-                               clo_abi_uint(THRESHOLD),
-                               clo_abi_uint(1000000000000000000u) /* 1 ether bond */,
-                               clo_abi_uint(30 * 86400),
-                               clo_abi_uint(86400)};
-    clo_abi_val t = clo_abi_tuple(reg_args, 6);
-    CLO_CHECK(deploy_one(&d, "EnclaveRegistry", &t, registry));
-    clo_abi_val mk_args[3] = {clo_abi_address(registry), clo_abi_uint(60), clo_abi_uint(7 * 86400)};
-    t = clo_abi_tuple(mk_args, 3);
-    CLO_CHECK(deploy_one(&d, "JobMarket", &t, market));
-    clo_abi_val one[1] = {clo_abi_address(market)};
-    t = clo_abi_tuple(one, 1);
-    CLO_CHECK(call_one(&d, registry, "setMarket(address)", &t));
-    clo_abi_val tee[2] = {clo_abi_uint(CLO_REG_TEE_SIM /* a devnet trusts the simulated TEE */),
-                          clo_abi_bool(1)};
-    t = clo_abi_tuple(tee, 2);
-    CLO_CHECK(call_one(&d, registry, "setTeeAllowed(uint8,bool)", &t));
-    t = clo_abi_tuple(one, 1);
-    CLO_CHECK(deploy_one(&d, "SealedBidAuction", &t, auction));
-    uint8_t oracle_model[32];
-    clo_keccak256(CLO_BYTES(ORACLE_CONFIG, sizeof ORACLE_CONFIG), oracle_model);
-    clo_abi_val pf[5] = {clo_abi_address(market), clo_abi_address(addrs[ROLE_DEPLOYER]),
-                         clo_abi_word(oracle_model), clo_abi_uint(8),
-                         clo_abi_string("CLO / USD (enclave median)")};
-    t = clo_abi_tuple(pf, 5);
-    CLO_CHECK(deploy_one(&d, "PriceFeed", &t, feed));
-    clo_abi_val upd[2] = {clo_abi_address(addrs[ROLE_DEPLOYER]), clo_abi_bool(1)};
-    t = clo_abi_tuple(upd, 2);
-    CLO_CHECK(call_one(&d, feed, "setUpdater(address,bool)", &t));
-    t = clo_abi_tuple(NULL, 0);
-    CLO_CHECK(deploy_one(&d, "ModelRegistry", &t, models));
-
-    json_t *committee = json_array();
-    for (int i = 0; i < VERIFIERS; i++) {
-        json_array_append_new(committee, clo_rpc_hex(CLO_BYTES(addrs[ROLE_VERIFIER1 + i], 20)));
-    }
-    json_t *doc = json_pack("{s:I, s:s, s:o, s:{s:o, s:i}}", "chainId", (json_int_t)d.s.chain_id,
-                            "rpc", url, "contracts", d.contracts, "committee", "verifiers",
-                            committee, "threshold", THRESHOLD);
-    d.contracts = NULL;
-    json_object_set_new(doc, "owner", clo_rpc_hex(CLO_BYTES(addrs[ROLE_DEPLOYER], 20)));
-    json_object_set_new(doc, "operator", clo_rpc_hex(CLO_BYTES(addrs[ROLE_OPERATOR], 20)));
-    json_object_set_new(doc, "oracleConfig",
-                        clo_rpc_hex(CLO_BYTES(ORACLE_CONFIG, sizeof ORACLE_CONFIG)));
-    *out = doc;
-    rc = CLI_EXIT_OK;
+    cli_deploy_plan p = {.verifiers = (const uint8_t(*)[20])addrs[ROLE_VERIFIER1],
+                         .verifier_count = VERIFIERS,
+                         .threshold = THRESHOLD,
+                         .owner = addrs[ROLE_DEPLOYER],
+                         .tee_mask = 1u << CLO_REG_TEE_SIM, /* a devnet trusts the simulated TEE */
+                         .bond_wei = 1000000000000000000u,
+                         .record_lifetime = 30 * 86400,
+                         .rotation_grace = 86400,
+                         .challenge_window = 60,
+                         .max_deadline = 7 * 86400};
+    if ((rc = cli_deploy_cloister(&d, &p, url, out))) goto done;
+    json_object_set_new(*out, "operator", clo_rpc_hex(CLO_BYTES(addrs[ROLE_OPERATOR], 20)));
 out:
-    if (err.code) {
-        rc = cli_fail(err, d.why[0] ? d.why : "deployment failed");
-    }
+    if (err.code) rc = cli_fail(err, "the devnet's chain did not answer");
 done:
     clo_sender_wipe(&d.s);
     clo_wipe(keys, sizeof keys);
     clo_rpc_free(rpc);
-    json_decref(d.contracts);
     return rc;
 }
 
@@ -432,7 +326,7 @@ static int up(int argc, char **argv)
     }
     char path[PATH_CAP], name[64];
     json_t *st = json_pack("{s:I, s:i, s:s, s:I}", "pid", (json_int_t)pid, "port", port, "rpc", url,
-                           "chainId", (json_int_t)chain);
+                           "chain_id", (json_int_t)chain);
     if (path_of(path, dir, "devnet.json") || json_dump_file(st, path, JSON_INDENT(2)) != 0) {
         kill((pid_t)pid, SIGTERM);
         json_decref(st);
@@ -515,56 +409,118 @@ static int status(int argc, char **argv)
     return cli_print(doc);
 }
 
-/* Governance on a devnet: allow the node's enclave measurement (keccak256 of
- * the platform measurement, as the verifiers put it in approvals) for workloads. */
+/* The 20-byte address at deployment.contracts.NAME.address. */
+static int dep_address(const json_t *dep, const char *name, uint8_t out[20])
+{
+    const char *a = json_string_value(
+        json_object_get(json_object_get(json_object_get(dep, "contracts"), name), "address"));
+    return !a || strncmp(a, "0x", 2) || clo_hex_decode_fixed(out, 20, a + 2).code ? -1 : 0;
+}
+
+/* Governance: allow the node enclave's measurement (keccak256 of the platform
+ * measurement, as the verifiers put it in approvals) for workloads, after
+ * checking that the node's enclave is bound to this deployment's chain,
+ * JobMarket and registry (a sim measurement covers them, so a node bound to
+ * another market would be allowed for nothing). */
 static int allow(int argc, char **argv)
 {
     cli_opt o[] = {
-        {"dir", "DIR", "devnet directory (default data/devnet)", 0, NULL},
         {"node", "URL", "the node whose enclave measurement to allow", 1, NULL},
+        {"dir", "DIR", "devnet directory (default data/devnet): its deployment and owner key", 0,
+         NULL},
+        {"deployment", "FILE", "a deployment file (cloister deploy) instead of a devnet", 0, NULL},
+        {"key", "FILE", "the governance owner's key (with --deployment)", 0, NULL},
         {"workloads", "LIST", "comma-separated workloads (default: every built-in one)", 0, NULL},
         {"json", NULL, "JSON output (the default)", 0, NULL},
     };
-    cli_spec spec = {"cloister devnet allow --node URL [--workloads LIST] [--dir DIR]",
-                     "As the devnet's governance owner, allow the node enclave's measurement "
-                     "for the given workloads (EnclaveRegistry.setMeasurement).",
-                     o, 4};
+    cli_spec spec = {
+        "cloister devnet allow --node URL [--workloads LIST] [--dir DIR | --deployment FILE --key "
+        "FILE]",
+        "As the governance owner, allow the node enclave's measurement for the given workloads "
+        "(EnclaveRegistry.setMeasurement). Refused, with the reason, if the node's enclave is "
+        "bound to another chain, JobMarket or registry than the deployment.",
+        o, sizeof o / sizeof o[0]};
     int done, rc = cli_parse(&spec, argc, argv, &done);
     if (rc || done) return rc;
     const char *dir = cli_get(&spec, "dir") ? cli_get(&spec, "dir") : "data/devnet";
-    json_t *st = NULL;
-    if (!status_doc(dir, &st)) {
+    const char *dep_file = cli_get(&spec, "deployment");
+    char key_path[PATH_CAP];
+    json_t *dep = NULL;
+    if (dep_file) {
+        if (!cli_get(&spec, "key")) {
+            fprintf(stderr, "error: --deployment needs --key (the governance owner's key file)\n");
+            return CLI_EXIT_USAGE;
+        }
+        json_error_t je;
+        dep = json_load_file(dep_file, 0, &je);
+        if (!dep)
+            return cli_fail(CLO_ERR(CLO_E_IO, "deployment"), "--deployment: cannot read the file");
+        snprintf(key_path, sizeof key_path, "%s", cli_get(&spec, "key"));
+    } else {
+        json_t *st = NULL;
+        if (!status_doc(dir, &st)) {
+            json_decref(st);
+            return cli_fail(CLO_ERR(CLO_E_IO, "devnet"),
+                            "the devnet is not running (cloister devnet up), and no --deployment");
+        }
+        dep = json_incref(json_object_get(st, "deployment"));
         json_decref(st);
-        fprintf(stderr, "error: the devnet in '%s' is not running (cloister devnet up)\n", dir);
-        return CLI_EXIT_FAIL;
+        if (path_of(key_path, dir, "keys/deployer.key")) {
+            json_decref(dep);
+            return CLI_EXIT_FAIL;
+        }
     }
-    char url[2100], path[PATH_CAP];
+    uint8_t registry[20], market[20];
+    const char *rpc_url = json_string_value(json_object_get(dep, "rpc"));
+    json_int_t dep_chain = json_integer_value(json_object_get(dep, "chain_id"));
+    if (!rpc_url || dep_address(dep, "EnclaveRegistry", registry) ||
+        dep_address(dep, "JobMarket", market)) {
+        json_decref(dep);
+        return cli_fail(CLO_ERR(CLO_E_FORMAT, "deployment"),
+                        "the deployment has no rpc, EnclaveRegistry or JobMarket");
+    }
+
+    /* What the node says its enclave is bound to. */
+    char url[2100];
     long status;
-    snprintf(url, sizeof url, "%s/v1/enclave/evidence?nonce=%064d", cli_get(&spec, "node"), 0);
-    json_t *ev = cli_http_json("GET", url, NULL, &status);
-    clo_buf m48;
-    clo_buf_init(&m48, 64);
-    uint8_t m[32], registry[20];
-    const char *reg = json_string_value(json_object_get(
-        json_object_get(json_object_get(json_object_get(st, "deployment"), "contracts"),
-                        "EnclaveRegistry"),
-        "address"));
-    int bad = !ev || status != 200 ||
-              clo_hex_decode(&m48, json_string_value(json_object_get(ev, "measurement"))).code ||
-              !reg || clo_hex_decode_fixed(registry, 20, reg).code;
-    json_decref(ev);
-    if (bad) {
-        json_decref(st);
-        clo_buf_free(&m48);
-        return cli_fail(CLO_ERR(CLO_E_FORMAT, "allow"),
-                        "no measurement from the node, or no registry in the deployment");
+    snprintf(url, sizeof url, "%s/v1/enclave/keys", cli_get(&spec, "node"));
+    json_t *keys = cli_http_json("GET", url, NULL, &status);
+    uint8_t m48[48], node_market[20], node_registry[20], m[32];
+    const char *mh = json_string_value(json_object_get(keys, "measurement"));
+    const char *nm = json_string_value(json_object_get(keys, "job_market"));
+    const char *nr = json_string_value(json_object_get(keys, "registry"));
+    json_int_t node_chain = json_integer_value(json_object_get(keys, "chain_id"));
+    int bad = !keys || status != 200 || !mh || !nm || !nr ||
+              clo_hex_decode_fixed(m48, 48, strncmp(mh, "0x", 2) ? mh : mh + 2).code ||
+              clo_hex_decode_fixed(node_market, 20, nm + 2).code ||
+              clo_hex_decode_fixed(node_registry, 20, nr + 2).code;
+    char why[400] = "";
+    if (bad)
+        snprintf(why, sizeof why,
+                 "the node at %s did not describe its enclave (GET /v1/enclave/keys)",
+                 cli_get(&spec, "node"));
+    else if (node_chain != dep_chain)
+        snprintf(why, sizeof why,
+                 "the node's enclave is bound to chain %lld, the deployment is on %lld",
+                 (long long)node_chain, (long long)dep_chain);
+    else if (memcmp(node_market, market, 20) || memcmp(node_registry, registry, 20))
+        snprintf(why, sizeof why,
+                 "the node's enclave is bound to JobMarket %s and registry %s, not this "
+                 "deployment's; configure the node for it (cloister config init --deployment ...)",
+                 nm, nr);
+    json_decref(keys);
+    if (why[0]) {
+        json_decref(dep);
+        cli_fail(CLO_ERR(bad ? CLO_E_IO : CLO_E_POLICY, "node"), why);
+        return bad ? CLI_EXIT_FAIL : CLI_EXIT_REFUSED;
     }
-    clo_keccak256(clo_buf_view(&m48), m);
-    clo_buf_free(&m48);
+    clo_keccak256(CLO_BYTES(m48, 48), m);
+
     clo_secret32 key;
     uint8_t owner[20];
     clo_rpc *rpc = NULL;
-    deployer d = {.contracts = NULL};
+    cli_deployer d;
+    memset(&d, 0, sizeof d);
     clo_err err = CLO_OK;
     json_t *done_list = json_array();
     char list[256];
@@ -576,33 +532,33 @@ static int allow(int argc, char **argv)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? "," : "",
                      clo_workload_at(i)->name);
     rc = CLI_EXIT_FAIL;
-    if (path_of(path, dir, "keys/deployer.key")) goto out;
-    CLO_CHECK(clo_key_file_read(path, &key, owner));
-    CLO_CHECK(rpc_open(json_string_value(json_object_get(st, "rpc")), &rpc));
+    err = clo_key_file_read(key_path, &key, owner);
+    if (err.code) {
+        rc = cli_fail(err, "cannot read the governance owner's key file");
+        goto done;
+    }
+    CLO_CHECK(rpc_open(rpc_url, &rpc));
     CLO_CHECK(clo_sender_init(&d.s, rpc, &key));
     char *save = NULL;
     for (char *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-        uint8_t wid[32];
         if (!clo_workload_by_name(w)) {
             fprintf(stderr, "error: --workloads: unknown workload '%s'\n", w);
             rc = CLI_EXIT_USAGE;
-            goto out;
+            goto done;
         }
-        clo_workload_id(w, wid);
-        clo_abi_val a[3] = {clo_abi_word(wid), clo_abi_word(m), clo_abi_bool(1)};
-        clo_abi_val t = clo_abi_tuple(a, 3);
-        CLO_CHECK(call_one(&d, registry, "setMeasurement(bytes32,bytes32,bool)", &t));
+        CLO_CHECK(cli_allow_measurement(&d, registry, w, m));
         json_array_append_new(done_list, json_string(w));
     }
     rc = cli_print(json_pack("{s:o,s:O}", "measurement", clo_rpc_hex(CLO_BYTES(m, 32)), "workloads",
                              done_list));
 out:
     if (err.code) rc = cli_fail(err, d.why[0] ? d.why : "setMeasurement failed");
+done:
     json_decref(done_list);
     clo_sender_wipe(&d.s);
     clo_wipe(&key, sizeof key);
     clo_rpc_free(rpc);
-    json_decref(st);
+    json_decref(dep);
     return rc;
 }
 

@@ -107,10 +107,18 @@ static int serve(int argc, char **argv)
             "{\"level\":\"info\",\"event\":\"verifier.ready\",\"address\":\"%s\",\"port\":%u,"
             "\"verifier\":\"%s\"}\n",
             addr, clo_verifier_port(srv), vaddr);
+    /* The command's one stdout document, once it serves: where to reach it. */
+    char url[300];
+    snprintf(url, sizeof url, "http://%s:%u", addr, clo_verifier_port(srv));
+    cli_print(json_pack("{s:s,s:s,s:i,s:s}", "status", "ready", "url", url, "port",
+                        (int)clo_verifier_port(srv), "verifier", vaddr));
+    fflush(stdout);
     while (!g_stop) pause();
     clo_verifier_stop(srv);
     setup_free(&s);
-    return cli_print(json_pack("{s:s,s:s}", "verifier", vaddr, "status", "stopped"));
+    fprintf(stderr, "{\"level\":\"info\",\"event\":\"verifier.stopped\",\"verifier\":\"%s\"}\n",
+            vaddr);
+    return CLI_EXIT_OK;
 }
 
 static int approve(int argc, char **argv)

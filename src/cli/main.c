@@ -50,6 +50,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "envelope") == 0) return cmd_envelope(argc - 2, argv + 2);
     if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 2, argv + 2);
     if (strcmp(cmd, "sim") == 0) return cmd_sim(argc - 2, argv + 2);
+    if (strcmp(cmd, "deploy") == 0) return cmd_deploy(argc - 2, argv + 2);
     if (strcmp(cmd, "devnet") == 0) return cmd_devnet(argc - 2, argv + 2);
     if (strcmp(cmd, "verifier") == 0) return cmd_verifier(argc - 2, argv + 2);
     if (strcmp(cmd, "audit") == 0) return cmd_audit(argc - 2, argv + 2);

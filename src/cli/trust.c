@@ -38,7 +38,7 @@ int cli_trust_load(const cli_spec *spec, cli_trust *t)
     json_t *d = json_loadb((const char *)dep.ptr, dep.len, 0, NULL);
     clo_buf_free(&dep);
     const char *reg = contract(d, "EnclaveRegistry"), *market = contract(d, "JobMarket");
-    json_int_t chain = json_integer_value(json_object_get(d, "chainId"));
+    json_int_t chain = json_integer_value(json_object_get(d, "chain_id"));
     int bad = !reg || chain <= 0 || clo_hex_decode_fixed(t->v.registry, 20, reg).code ||
               (market && clo_hex_decode_fixed(t->market, 20, market).code);
     t->v.chain_id = (uint64_t)chain;

@@ -465,6 +465,11 @@ clo_err clo_api_start(clo_api **out, clo_node *node)
     return CLO_OK;
 }
 
+uint16_t clo_api_port(const clo_api *a)
+{
+    return clo_httpd_port(a->h);
+}
+
 void clo_api_stop(clo_api *a)
 {
     if (!a) return;

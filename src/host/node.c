@@ -135,7 +135,8 @@ static void work(clo_node *n)
     clo_buf_free(&resp);
 }
 
-clo_err clo_node_run(const clo_config *cfg, const char *enclave_path, volatile sig_atomic_t *stop)
+clo_err clo_node_run(const clo_config *cfg, const char *enclave_path, volatile sig_atomic_t *stop,
+                     clo_node_ready_fn ready, void *ud)
 {
     clo_node n;
     memset(&n, 0, sizeof n);
@@ -157,8 +158,9 @@ clo_err clo_node_run(const clo_config *cfg, const char *enclave_path, volatile s
     CLO_CHECK(clo_api_start(&api, &n));
     CLO_CHECK(clo_onchain_start(&chain, &n));
     CLO_LOG(CLO_LOG_INFO, "node.ready", CLO_LF_STR("address", cfg->listen_address),
-            CLO_LF_U64("port", cfg->listen_port), CLO_LF_STR("backend", cfg->backend),
+            CLO_LF_U64("port", clo_api_port(api)), CLO_LF_STR("backend", cfg->backend),
             CLO_LF_I64("pid", getpid()));
+    if (ready) ready(cfg, clo_api_port(api), ud);
     work(&n);
     CLO_LOG0(CLO_LOG_INFO, "node.stopping");
 out:

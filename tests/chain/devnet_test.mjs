@@ -41,7 +41,7 @@ try {
   const up = run('devnet', 'up');
   check(up.code === 0 && up.doc.running && up.doc.deployed, 'devnet up starts anvil and deploys');
   const dep = up.doc.deployment, c = dep.contracts;
-  check(dep.chainId === 31337 && /^http:\/\/127\.0\.0\.1:\d+$/.test(dep.rpc), 'on 127.0.0.1, chain 31337');
+  check(dep.chain_id === 31337 && /^http:\/\/127\.0\.0\.1:\d+$/.test(dep.rpc), 'on 127.0.0.1, chain 31337');
   const provider = new JsonRpcProvider(dep.rpc, 31337, { staticNetwork: true });
   for (const name of ['EnclaveRegistry', 'JobMarket', 'SealedBidAuction', 'PriceFeed'])
     check((await provider.getCode(c[name].address)).length > 2, `${name} has code`);

@@ -27,10 +27,10 @@ try {
   // ---- one verifier, by hand: cloister verifier approve ----
   const vargs = ['verifier', 'approve', '--node', s.node.url, '--operator', s.dep.operator,
     '--key', path.join(s.dir, 'devnet/keys/verifier1.key'),
-    '--deployment', path.join(s.dir, 'devnet/deployments', `${s.dep.chainId}.json`)];
+    '--deployment', path.join(s.dir, 'devnet/deployments', `${s.dep.chain_id}.json`)];
   const va = cli(bin, ...vargs, '--sim-dir', path.join(s.dir, 'sim'));
   const digest = va.doc && S.E.TypedDataEncoder.hash(
-    { name: 'Cloister', version: '1', chainId: s.dep.chainId, verifyingContract: s.dep.contracts.EnclaveRegistry.address },
+    { name: 'Cloister', version: '1', chainId: s.dep.chain_id, verifyingContract: s.dep.contracts.EnclaveRegistry.address },
     { EnclaveApproval: [{ name: 'operator', type: 'address' }, { name: 'teeType', type: 'uint8' },
       { name: 'measurement', type: 'bytes32' }, { name: 'signer', type: 'address' }, { name: 'hpkeKey', type: 'bytes32' },
       { name: 'epoch', type: 'uint32' }, { name: 'expiry', type: 'uint64' }, { name: 'evidenceDigest', type: 'bytes32' }] },
@@ -121,7 +121,7 @@ try {
   check(st[2] === 1n, '... it stays open on chain (refundable after its deadline)');
 
   // ---- cloister audit: the chain of custody, from the chain alone ----
-  const depFile = path.join(s.dir, 'devnet/deployments', `${s.dep.chainId}.json`);
+  const depFile = path.join(s.dir, 'devnet/deployments', `${s.dep.chain_id}.json`);
   const batched = ids[0];
   const au = cli(bin, 'audit', batched.slice(2), '--deployment', depFile);
   const links = au.doc?.links ?? [];

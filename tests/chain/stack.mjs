@@ -33,14 +33,14 @@ export async function startStack(bin, opts = {}) {
   const up = cli(bin, 'devnet', 'up', '--dir', path.join(dir, 'devnet'));
   if (up.rc !== 0) throw new Error('devnet up failed: ' + up.err.slice(-2000));
   s.dep = up.doc.deployment;
-  s.provider = new JsonRpcProvider(s.dep.rpc, s.dep.chainId, { staticNetwork: true, pollingInterval: 100 });
+  s.provider = new JsonRpcProvider(s.dep.rpc, s.dep.chain_id, { staticNetwork: true, pollingInterval: 100 });
   s.key = (role) => '0x' + readFileSync(path.join(dir, 'devnet/keys', role + '.key'), 'utf8').trim();
   if (cli(bin, 'sim', 'init', '--dir', path.join(dir, 'sim')).rc !== 0) throw new Error('sim init failed');
   const urls = [];
   for (let i = 1; i <= 3; i++) {
     const pf = path.join(dir, `v${i}.port`);
     const p = spawn(bin, ['verifier', 'serve', '--key', path.join(dir, `devnet/keys/verifier${i}.key`),
-      '--deployment', path.join(dir, 'devnet/deployments', `${s.dep.chainId}.json`),
+      '--deployment', path.join(dir, 'devnet/deployments', `${s.dep.chain_id}.json`),
       '--sim-dir', path.join(dir, 'sim'), '--port-file', pf], { stdio: 'ignore' });
     s.procs.push(p);
     for (let t = 0; t < 100 && !existsSync(pf); t++) await sleep(20);
@@ -50,7 +50,7 @@ export async function startStack(bin, opts = {}) {
   s.node = await makeNode(bin, dir);
   const cfg = JSON.parse(readFileSync(s.node.cfgPath, 'utf8'));
   cfg.chain = {
-    chain_id: s.dep.chainId, job_market: s.dep.contracts.JobMarket.address,
+    chain_id: s.dep.chain_id, job_market: s.dep.contracts.JobMarket.address,
     registry: s.dep.contracts.EnclaveRegistry.address,
     rpc: opts.proxy ? await opts.proxy(s.dep.rpc) : s.dep.rpc,
     key_file: path.join(dir, 'devnet/keys/operator.key'), verifiers: urls.join(','),

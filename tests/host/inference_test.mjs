@@ -26,7 +26,7 @@ const N = ["--node", node.url];
 try {
   const keys = (await api(node, "GET", "/v1/enclave/keys")).doc;
   const dep = join(dir, "deployment.json");
-  writeFileSync(dep, JSON.stringify({ chainId: keys.chain_id, contracts: {
+  writeFileSync(dep, JSON.stringify({ chain_id: keys.chain_id, contracts: {
     EnclaveRegistry: { address: "0x" + "cd".repeat(20) }, JobMarket: { address: keys.job_market } } }));
   const csv = process.env.CLO_DATASETS ? join(process.env.CLO_DATASETS, "breast_cancer.csv")
                                        : new URL("../../data/datasets/breast_cancer.csv", import.meta.url).pathname;
