@@ -8,6 +8,7 @@
 #define CLO_CLI_CLI_H
 
 #include <jansson.h>
+#include <sys/types.h>
 
 #include "attest/dcap.h"
 #include "host/approve.h"
@@ -30,6 +31,8 @@
  * printing the failure document (cli_fail) naming every place it looked. */
 int cli_find_tool(const char *name, const char *given, const char *env, char out[CLI_PATH_CAP]);
 int cli_find_share(const char *rel, const char *given, const char *env, char out[CLI_PATH_CAP]);
+/* mkdir -p: dir and its missing parents (mode for each); 0, or -1 with errno. */
+int cli_mkdirs(const char *dir, mode_t mode);
 
 typedef struct {
     const char *name; /* without the leading "--" */

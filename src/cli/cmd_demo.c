@@ -892,7 +892,7 @@ int cmd_demo(int argc, char **argv)
     ssize_t n = readlink("/proc/self/exe", d.self, sizeof d.self - 1);
     if (n <= 0) return CLI_EXIT_FAIL;
     d.self[n] = 0;
-    if (mkdir(d.dir, 0700) != 0 && errno != EEXIST) {
+    if (cli_mkdirs(d.dir, 0700) != 0) {
         fprintf(stderr, "error: cannot create '%s': %s\n", d.dir, strerror(errno));
         return CLI_EXIT_FAIL;
     }

@@ -309,7 +309,7 @@ static int up(int argc, char **argv)
         cli_find_share("contracts", cli_get(&spec, "contracts"), "CLOISTER_CONTRACTS", artifacts))
         return CLI_EXIT_FAIL;
     char deps[PATH_CAP];
-    if ((mkdir(dir, 0700) != 0 && errno != EEXIST) || path_of(deps, dir, "deployments") ||
+    if (cli_mkdirs(dir, 0700) != 0 || path_of(deps, dir, "deployments") ||
         (mkdir(deps, 0755) != 0 && errno != EEXIST)) {
         fprintf(stderr, "error: cannot create '%s': %s\n", dir, strerror(errno));
         return CLI_EXIT_FAIL;

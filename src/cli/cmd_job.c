@@ -39,15 +39,29 @@ static int hexfield(const json_t *doc, const char *key, uint8_t *dst, size_t n)
 }
 
 /* An API answer that is a problem document becomes this command's failure. */
+/* The node's problem document as the command's failure: its status, code and
+ * detail, and for a failed job the enclave's own reason. */
 static int api_fail(json_t *doc, long status)
 {
     const char *code = json_string_value(json_object_get(doc, "code"));
     const char *detail = json_string_value(json_object_get(doc, "detail"));
-    char msg[256];
-    snprintf(msg, sizeof msg, "node answered %ld %s: %s", status, code ? code : "",
-             detail ? detail : "");
+    const json_t *je = json_object_get(doc, "job_error");
+    const char *jwhat = json_string_value(json_object_get(je, "what"));
+    const char *jcode = json_string_value(json_object_get(je, "code"));
+    char msg[512];
+    if (je)
+        snprintf(msg, sizeof msg, "the enclave refused the job: %s (%s)", jwhat ? jwhat : "",
+                 jcode ? jcode : "");
+    else
+        snprintf(msg, sizeof msg, "node answered %ld %s: %s", status, code ? code : "",
+                 detail ? detail : "");
+    json_t *e =
+        json_pack("{s:s,s:s,s:s,s:I,s:s}", "code", clo_code_name(CLO_E_STATE), "message", msg,
+                  "what", "api", "http_status", (json_int_t)status, "problem", code ? code : "");
+    if (je) json_object_set(e, "job_error", (json_t *)(uintptr_t)je);
     json_decref(doc);
-    return cli_fail(CLO_ERR(CLO_E_STATE, "api"), msg);
+    cli_print(json_pack("{s:o}", "error", e));
+    return CLI_EXIT_FAIL;
 }
 
 /* ---- workload input helpers (docs/formats.md §5.1) ---- */
@@ -561,8 +575,12 @@ static int result_cmd(int argc, char **argv)
         json_t *check = json_object();
         rc = verify_result(doc, kf, check);
         if (!rc) {
+            /* A result that does not verify is refused (exit 4), shown in full. */
+            int valid = json_is_true(json_object_get(check, "signature_valid")) &&
+                        json_is_true(json_object_get(check, "outputs_match_statement"));
             json_object_set_new(doc, "verified", check);
             rc = cli_print(doc);
+            if (!valid) rc = CLI_EXIT_REFUSED;
             doc = NULL;
         } else {
             json_decref(check);

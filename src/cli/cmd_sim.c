@@ -37,8 +37,7 @@ int cli_sim_create(const char *dir, int64_t now)
 {
     char coldir[PATH_CAP];
     if (join(coldir, dir, "collateral")) return CLI_EXIT_FAIL;
-    if ((mkdir(dir, 0700) != 0 && errno != EEXIST) ||
-        (mkdir(coldir, 0755) != 0 && errno != EEXIST)) {
+    if (cli_mkdirs(dir, 0700) != 0 || (mkdir(coldir, 0755) != 0 && errno != EEXIST)) {
         fprintf(stderr, "error: cannot create '%s': %s\n", coldir, strerror(errno));
         return CLI_EXIT_FAIL;
     }

@@ -102,3 +102,19 @@ int cli_find_share(const char *rel, const char *given, const char *env, char out
             rel, out, env ? "$" : "its option", env ? env : "");
     return -1;
 }
+
+int cli_mkdirs(const char *dir, mode_t mode)
+{
+    char p[CLI_PATH_CAP];
+    if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = 0;
+        if (mkdir(p, mode) != 0 && errno != EEXIST) return -1;
+        *s = '/';
+    }
+    return mkdir(p, mode) != 0 && errno != EEXIST ? -1 : 0;
+}

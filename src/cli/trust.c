@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/hex.h"
 #include "cli/cli.h"
@@ -44,7 +45,7 @@ int cli_trust_load(const cli_spec *spec, cli_trust *t)
     t->v.chain_id = (uint64_t)chain;
     json_decref(d);
     if (bad) {
-        fprintf(stderr, "error: --deployment: no chainId or contracts.EnclaveRegistry.address\n");
+        fprintf(stderr, "error: --deployment: no chain_id or contracts.EnclaveRegistry.address\n");
         return CLI_EXIT_USAGE;
     }
     if (cli_get(spec, "policy")) {
@@ -61,6 +62,13 @@ int cli_trust_load(const cli_spec *spec, cli_trust *t)
     }
     if (cli_get(spec, "anchor") || sim) {
         if (sim) snprintf(path, sizeof path, "%s/root_ca.der", sim);
+        if (!cli_get(spec, "anchor") && access(path, R_OK) != 0) {
+            fprintf(stderr,
+                    "error: --sim-dir: '%s' holds no simulated TEE (no root_ca.der); give the "
+                    "node's enclave.sim_dir\n",
+                    sim);
+            return CLI_EXIT_USAGE;
+        }
         int rc =
             cli_load_anchor(cli_get(spec, "anchor") ? cli_get(spec, "anchor") : path, &t->anchor);
         if (rc) return rc;

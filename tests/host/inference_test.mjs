@@ -95,6 +95,8 @@ try {
   const st2 = await api(node, "GET", `/v1/jobs/${s2.doc.job_id}/result`);
   check("a job naming a model not provisioned fails, saying so", r2.rc === 1 && r2.doc?.error?.code === "state" &&
         st2.status === 422 && /not provisioned/.test(JSON.stringify(st2.doc)), r2.out + JSON.stringify(st2.doc));
+  check("... and job result names the enclave's reason", /^the enclave refused the job: .*not provisioned/.test(r2.doc?.error?.message ?? "") &&
+        r2.doc?.error?.job_error?.code !== undefined, r2.out);
 
   // The model is in the sealed state: it survives a restart.
   await stop(node);
