@@ -90,8 +90,9 @@ static clo_err get_bool(perr *e, const json_t *v, const char *key, int *out)
 
 static clo_err get_hex(perr *e, const json_t *v, const char *key, uint8_t *out, size_t n)
 {
-    if (!json_is_string(v) || strlen(json_string_value(v)) != 2 * n ||
-        clo_hex_decode_fixed(out, n, json_string_value(v)).code)
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    if (s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s += 2; /* the 0x is optional */
+    if (!s || strlen(s) != 2 * n || clo_hex_decode_fixed(out, n, s).code)
         return bad(e, "must be a hex string of the field's size", key);
     return CLO_OK;
 }
@@ -355,8 +356,8 @@ static void reason(verdict *v, const char *code, const char *message, const char
 
 static void put_hex(json_t *o, const char *key, const uint8_t *p, size_t n)
 {
-    char s[2 * 64 + 1];
-    clo_hex_encode(s, CLO_BYTES(p, n));
+    char s[2 + 2 * 64 + 1] = "0x";
+    clo_hex_encode(s + 2, CLO_BYTES(p, n));
     json_object_set_new(o, key, json_string(s));
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,7 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, int *done)
             return CLI_EXIT_OK;
         }
         if (strncmp(a, "--", 2) != 0) {
-            fprintf(stderr, "error: unexpected argument '%s'\n\n", a);
+            cli_error("unexpected argument '%s'\n\n", a);
             print_help(spec, stderr);
             return CLI_EXIT_USAGE;
         }
@@ -44,11 +45,11 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, int *done)
         for (size_t j = 0; j < spec->count; j++)
             if (strcmp(spec->opts[j].name, a + 2) == 0) o = &spec->opts[j];
         if (!o) {
-            fprintf(stderr, "error: unknown option '%s' (see --help)\n", a);
+            cli_error("unknown option '%s' (see --help)\n", a);
             return CLI_EXIT_USAGE;
         }
         if (o->value) {
-            fprintf(stderr, "error: option '%s' given twice\n", a);
+            cli_error("option '%s' given twice\n", a);
             return CLI_EXIT_USAGE;
         }
         if (!o->arg) {
@@ -56,15 +57,14 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, int *done)
             continue;
         }
         if (i + 1 >= argc) {
-            fprintf(stderr, "error: option '%s' needs a value %s\n", a, o->arg);
+            cli_error("option '%s' needs a value %s\n", a, o->arg);
             return CLI_EXIT_USAGE;
         }
         o->value = argv[++i];
     }
     for (size_t j = 0; j < spec->count; j++) {
         if (spec->opts[j].required && !spec->opts[j].value) {
-            fprintf(stderr, "error: missing required option --%s (see --help)\n",
-                    spec->opts[j].name);
+            cli_error("missing required option --%s (see --help)\n", spec->opts[j].name);
             return CLI_EXIT_USAGE;
         }
     }
@@ -86,7 +86,7 @@ int cli_read_file(const char *what, const char *path, size_t max, clo_buf *out)
     const char *why = NULL;
     clo_buf_init(out, max);
     if (!f) {
-        fprintf(stderr, "error: %s: cannot read '%s': %s\n", what, path, strerror(errno));
+        cli_error("%s: cannot read '%s': %s\n", what, path, strerror(errno));
         return -1;
     }
     setvbuf(f, NULL, _IONBF, 0); /* files may hold keys: no unwiped stdio copy */
@@ -96,7 +96,7 @@ int cli_read_file(const char *what, const char *path, size_t max, clo_buf *out)
     fclose(f);
     clo_wipe(chunk, sizeof chunk);
     if (why) {
-        fprintf(stderr, "error: %s: cannot read '%s': %s\n", what, path, why);
+        cli_error("%s: cannot read '%s': %s\n", what, path, why);
         clo_buf_free(out);
         return -1;
     }
@@ -121,7 +121,7 @@ static int hex_text(const char *name, const char *v, clo_buf *text)
     if (!e.code) e = clo_buf_u8(text, 0);
     clo_buf_free(&file);
     if (e.code) {
-        fprintf(stderr, "error: --%s: cannot hold '%s' in memory\n", name, v + 1);
+        cli_error("--%s: cannot hold '%s' in memory\n", name, v + 1);
         return CLI_EXIT_USAGE;
     }
     return CLI_EXIT_OK;
@@ -140,8 +140,7 @@ int cli_hex(const cli_spec *spec, const char *name, clo_buf *out, size_t max)
     clo_err e = clo_hex_decode(out, (const char *)text.ptr);
     clo_buf_free(&text);
     if (e.code) {
-        fprintf(stderr, "error: --%s: %s\n", name,
-                e.code == CLO_E_LIMIT ? "value is too long" : e.what);
+        cli_error("--%s: %s\n", name, e.code == CLO_E_LIMIT ? "value is too long" : e.what);
         clo_buf_free(out);
         return CLI_EXIT_USAGE;
     }
@@ -156,7 +155,7 @@ int cli_hex_fixed(const cli_spec *spec, const char *name, void *dst, size_t n)
     if (ok) memcpy(dst, b.ptr, n);
     clo_buf_free(&b);
     if (!ok) {
-        fprintf(stderr, "error: --%s must be exactly %zu bytes (%zu hex digits)\n", name, n, 2 * n);
+        cli_error("--%s must be exactly %zu bytes (%zu hex digits)\n", name, n, 2 * n);
         return CLI_EXIT_USAGE;
     }
     return CLI_EXIT_OK;
@@ -167,13 +166,12 @@ int cli_u64(const cli_spec *spec, const char *name, uint64_t max, uint64_t *out)
     const char *v = cli_get(spec, name);
     char *end = NULL;
     if (!v || !*v || *v == '-') {
-        fprintf(stderr, "error: --%s needs a non-negative integer\n", name);
+        cli_error("--%s needs a non-negative integer\n", name);
         return CLI_EXIT_USAGE;
     }
     unsigned long long x = strtoull(v, &end, 0);
     if (*end || x > max) {
-        fprintf(stderr, "error: --%s: '%s' is not an integer in [0, %llu]\n", name, v,
-                (unsigned long long)max);
+        cli_error("--%s: '%s' is not an integer in [0, %llu]\n", name, v, (unsigned long long)max);
         return CLI_EXIT_USAGE;
     }
     *out = x;
@@ -182,14 +180,14 @@ int cli_u64(const cli_spec *spec, const char *name, uint64_t max, uint64_t *out)
 
 void cli_json_hex(json_t *obj, const char *key, clo_bytes v)
 {
-    json_object_set_new(obj, key, clo_json_hex(v, 0));
+    json_object_set_new(obj, key, clo_json_hex(v));
 }
 
 int cli_write_file(const char *path, clo_bytes data, int secret)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secret ? 0600 : 0644);
     if (fd < 0) {
-        fprintf(stderr, "error: cannot write '%s': %s\n", path, strerror(errno));
+        cli_error("cannot write '%s': %s\n", path, strerror(errno));
         return CLI_EXIT_FAIL;
     }
     size_t off = 0;
@@ -197,7 +195,7 @@ int cli_write_file(const char *path, clo_bytes data, int secret)
         ssize_t w = write(fd, data.ptr + off, data.len - off);
         if (w <= 0) {
             close(fd);
-            fprintf(stderr, "error: cannot write '%s'\n", path);
+            cli_error("cannot write '%s'\n", path);
             return CLI_EXIT_FAIL;
         }
         off += (size_t)w;
@@ -205,8 +203,54 @@ int cli_write_file(const char *path, clo_bytes data, int secret)
     return close(fd) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
+/* The output contract (cli.h): what was said on stdout, and the first error
+ * said on stderr, for the failure document cli_finish prints if the command
+ * printed none. */
+static int g_printed;
+static char g_error[512];
+static const char *g_error_code;
+
+void cli_error(const char *fmt, ...)
+{
+    char msg[sizeof g_error];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "error: %s", msg);
+    if (!g_error[0]) {
+        msg[strcspn(msg, "\n")] = 0;
+        snprintf(g_error, sizeof g_error, "%s", msg);
+    }
+}
+
+void cli_error_code(const char *code)
+{
+    if (!g_error_code) g_error_code = code;
+}
+
+void cli_mark_output(void)
+{
+    g_printed = 1;
+}
+
+int cli_finish(int rc)
+{
+    if (rc == CLI_EXIT_OK || g_printed) return rc;
+    const char *code = rc == CLI_EXIT_USAGE     ? "usage"
+                       : rc == CLI_EXIT_REFUSED ? "policy"
+                       : g_error_code           ? g_error_code
+                                                : "io";
+    cli_print(json_pack("{s:{s:s,s:s}}", "error", "code", code, "message",
+                        g_error[0]             ? g_error
+                        : rc == CLI_EXIT_USAGE ? "bad command line (see --help)"
+                                               : "the command failed"));
+    return rc;
+}
+
 int cli_print(json_t *obj)
 {
+    g_printed = 1;
     char *s = json_dumps(obj, JSON_COMPACT);
     if (s) {
         puts(s);

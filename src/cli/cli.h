@@ -72,6 +72,18 @@ int cli_write_file(const char *path, clo_bytes data, int secret);
 
 /* Add a hex string member to obj. */
 void cli_json_hex(json_t *obj, const char *key, clo_bytes v);
+/* The output contract. A command prints one JSON document on stdout: its
+ * result, or on failure {"error":{"code":...,"message":...}}. cli_error says
+ * "error: ..." on stderr and keeps the first such message; when a command
+ * fails without having printed a document, main's cli_finish prints the
+ * failure document from it (code "usage" for exit 2, "policy" for exit 4, the
+ * cli_error_code given, else "io"). cli_mark_output tells it that a command
+ * printed for people instead (demo, attest verify without --json). */
+__attribute__((format(printf, 1, 2))) void cli_error(const char *fmt, ...);
+void cli_error_code(const char *code);
+void cli_mark_output(void);
+int cli_finish(int rc);
+
 /* Print obj (consumed) as one JSON document on stdout; returns CLI_EXIT_OK. */
 int cli_print(json_t *obj);
 /* Print {"error":{"code":...,"message":...,"what":...}} on stdout; returns CLI_EXIT_FAIL. */

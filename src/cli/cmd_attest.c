@@ -27,8 +27,8 @@ int cli_load_anchor(const char *path, clo_x509 **out)
     }
     clo_dcap_collateral_free(&tmp);
     clo_buf_free(&b);
-    if (!ok) fprintf(stderr, "error: --anchor: '%s' is not one certificate\n", path);
-    return ok ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (!ok) cli_error("--anchor: '%s' is not one certificate\n", path);
+    return ok ? CLI_EXIT_OK : CLI_EXIT_FAIL; /* a file's content: not a usage error */
 }
 
 int cli_load_collateral(const char *dir, const char *skip, clo_dcap_collateral *col, size_t *used)
@@ -38,8 +38,7 @@ int cli_load_collateral(const char *dir, const char *skip, clo_dcap_collateral *
     struct stat st, skip_st;
     int have_skip = skip && stat(skip, &skip_st) == 0;
     if (!d) {
-        fprintf(stderr, "error: --collateral: cannot open directory '%s': %s\n", dir,
-                strerror(errno));
+        cli_error("--collateral: cannot open directory '%s': %s\n", dir, strerror(errno));
         return CLI_EXIT_FAIL;
     }
     *used = 0;
@@ -64,6 +63,7 @@ static void print_human(const char *verdict_json)
     json_t *v = json_loads(verdict_json, 0, &e), *r;
     size_t i;
     if (!v) return;
+    cli_mark_output();
     printf("%s: %s evidence, TCB status %s\n", json_string_value(json_object_get(v, "status")),
            json_string_value(json_object_get(v, "tee")),
            json_is_string(json_object_get(v, "tcb_status"))
@@ -111,8 +111,9 @@ static int verify(int argc, char **argv)
     if (cli_get(&spec, "policy")) {
         if (cli_read_file("--policy", cli_get(&spec, "policy"), MAX_FILE, &pol) != 0) goto out;
         if (clo_policy_parse(clo_buf_view(&pol), &policy, msg, sizeof msg).code) {
-            fprintf(stderr, "error: --policy: %s\n", msg);
-            rc = CLI_EXIT_USAGE;
+            cli_error("--policy: %s\n", msg);
+            cli_error_code("format");
+            rc = CLI_EXIT_FAIL;
             goto out;
         }
     } else if (clo_policy_default(&policy).code) {
@@ -124,8 +125,8 @@ static int verify(int argc, char **argv)
     int64_t at = (int64_t)time(NULL);
     (void)clo_policy_time(policy, &at);
     if (cli_get(&spec, "at") && clo_time_parse(cli_get(&spec, "at"), &at).code) {
-        fprintf(stderr, "error: --at: '%s' is not an RFC 3339 UTC time (2025-06-19T10:56:11Z)\n",
-                cli_get(&spec, "at"));
+        cli_error("--at: '%s' is not an RFC 3339 UTC time (2025-06-19T10:56:11Z)\n",
+                  cli_get(&spec, "at"));
         rc = CLI_EXIT_USAGE;
         goto out;
     }
@@ -135,9 +136,10 @@ static int verify(int argc, char **argv)
         goto out;
     clo_verify_opts vo = {at, anchor};
     if (clo_attest_verify(clo_buf_view(&ev), &col, policy, &vo, &verdict, &accepted).code) goto out;
-    if (cli_get(&spec, "json"))
+    if (cli_get(&spec, "json")) {
+        cli_mark_output();
         puts(verdict);
-    else
+    } else
         print_human(verdict);
     rc = accepted ? CLI_EXIT_OK : EXIT_REJECTED;
 out:

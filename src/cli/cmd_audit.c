@@ -379,7 +379,7 @@ int cmd_audit(int argc, char **argv)
     if (rc || done) return rc;
     uint8_t job[32];
     if (!id || clo_hex_decode_fixed(job, 32, id).code) {
-        fprintf(stderr, "error: JOB_ID: give the job id, 32 bytes of hex, first\n");
+        cli_error("JOB_ID: give the job id, 32 bytes of hex, first\n");
         return CLI_EXIT_USAGE;
     }
     const char *dep_path = cli_get(&spec, "deployment") ? cli_get(&spec, "deployment")
@@ -400,9 +400,9 @@ int cmd_audit(int argc, char **argv)
     if (!url || !reg || !mkt || clo_hex_decode_fixed(a.registry, 20, reg).code ||
         clo_hex_decode_fixed(a.market, 20, mkt).code) {
         json_decref(dep);
-        fprintf(stderr,
-                "error: --deployment: needs rpc and contracts.{EnclaveRegistry,JobMarket}\n");
-        return CLI_EXIT_USAGE;
+        cli_error("--deployment: needs rpc and contracts.{EnclaveRegistry,JobMarket}\n");
+        cli_error_code("format");
+        return CLI_EXIT_FAIL;
     }
     clo_err e = clo_rpc_new(&ro, &a.rpc);
     if (!e.code) e = clo_eth_chain_id(a.rpc, &a.chain_id);

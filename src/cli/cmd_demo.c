@@ -772,7 +772,7 @@ static int diagnosis(demo *d, clo_sender *owner)
     char idhex[65];
     clo_hex_encode(idhex, CLO_BYTES(id, 32));
     const char *got = json_string_value(json_object_get(pv, "model_id"));
-    ok = ok && got && !strcmp(got, idhex);
+    ok = ok && got && !strncmp(got, "0x", 2) && !strcmp(got + 2, idhex);
     snprintf(detail, sizeof detail,
              "evidence verified over the owner's nonce, model HPKE-sealed to epoch %lld's key; "
              "the node never sees it",
@@ -883,7 +883,7 @@ int cmd_demo(int argc, char **argv)
     d.dir = cli_get(&spec, "dir") ? cli_get(&spec, "dir") : "data/demo";
     d.json = cli_get(&spec, "json") != NULL;
     if (strlen(d.dir) > 900) {
-        fprintf(stderr, "error: --dir: path too long\n");
+        cli_error("--dir: path too long\n");
         return CLI_EXIT_USAGE;
     }
     d.steps = json_array();
@@ -893,11 +893,13 @@ int cmd_demo(int argc, char **argv)
     if (n <= 0) return CLI_EXIT_FAIL;
     d.self[n] = 0;
     if (cli_mkdirs(d.dir, 0700) != 0) {
-        fprintf(stderr, "error: cannot create '%s': %s\n", d.dir, strerror(errno));
+        cli_error("cannot create '%s': %s\n", d.dir, strerror(errno));
         return CLI_EXIT_FAIL;
     }
-    if (!d.json)
+    if (!d.json) {
+        cli_mark_output(); /* a report for people */
         printf("Cloister demo — everything real except the TEE (simulated), in %s\n\n", d.dir);
+    }
     clo_sender seller;
     memset(&seller, 0, sizeof seller);
     char key[1200];

@@ -183,21 +183,20 @@ static int parse_addresses(const char *opt, const char *list, uint8_t (*out)[20]
     char copy[CLI_DEPLOY_MAX_VERIFIERS * 44 + 64], *save = NULL;
     *count = 0;
     if (strlen(list) >= sizeof copy) {
-        fprintf(stderr, "error: --%s: too long\n", opt);
+        cli_error("--%s: too long\n", opt);
         return CLI_EXIT_USAGE;
     }
     snprintf(copy, sizeof copy, "%s", list);
     for (char *a = strtok_r(copy, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
         const char *h = strncmp(a, "0x", 2) ? a : a + 2;
         if (*count == max || clo_hex_decode_fixed(out[*count], 20, h).code) {
-            fprintf(stderr, "error: --%s: '%s' is not a 20-byte hex address (at most %zu)\n", opt,
-                    a, max);
+            cli_error("--%s: '%s' is not a 20-byte hex address (at most %zu)\n", opt, a, max);
             return CLI_EXIT_USAGE;
         }
         (*count)++;
     }
     if (!*count) {
-        fprintf(stderr, "error: --%s: give at least one address\n", opt);
+        cli_error("--%s: give at least one address\n", opt);
         return CLI_EXIT_USAGE;
     }
     return CLI_EXIT_OK;
@@ -262,7 +261,7 @@ int cmd_deploy(int argc, char **argv)
         (rc = cli_u64(&spec, "threshold", p.verifier_count, &p.threshold)))
         return rc;
     if (!p.threshold) {
-        fprintf(stderr, "error: --threshold: at least 1\n");
+        cli_error("--threshold: at least 1\n");
         return CLI_EXIT_USAGE;
     }
     if (cli_get(&spec, "bond-wei") && (rc = cli_u64(&spec, "bond-wei", UINT64_MAX, &p.bond_wei)))
@@ -285,7 +284,7 @@ int cmd_deploy(int argc, char **argv)
             for (uint8_t i = CLO_REG_TEE_SIM; i <= CLO_REG_TEE_SGX; i++)
                 if (!strcmp(w, TEE_NAMES[i])) k = i;
             if (!k) {
-                fprintf(stderr, "error: --tee: '%s' is not one of sim, tdx, snp, sgx\n", w);
+                cli_error("--tee: '%s' is not one of sim, tdx, snp, sgx\n", w);
                 return CLI_EXIT_USAGE;
             }
             p.tee_mask |= (uint8_t)(1u << k);
@@ -294,7 +293,7 @@ int cmd_deploy(int argc, char **argv)
     if (cli_get(&spec, "measurements")) {
         char list[CLI_DEPLOY_MAX_MEASUREMENTS * 100], *save = NULL;
         if (strlen(cli_get(&spec, "measurements")) >= sizeof list) {
-            fprintf(stderr, "error: --measurements: at most %d\n", CLI_DEPLOY_MAX_MEASUREMENTS);
+            cli_error("--measurements: at most %d\n", CLI_DEPLOY_MAX_MEASUREMENTS);
             return CLI_EXIT_USAGE;
         }
         snprintf(list, sizeof list, "%s", cli_get(&spec, "measurements"));
@@ -302,15 +301,14 @@ int cmd_deploy(int argc, char **argv)
             uint8_t raw[48];
             const char *h = strncmp(m, "0x", 2) ? m : m + 2;
             if (p.measurement_count == CLI_DEPLOY_MAX_MEASUREMENTS) {
-                fprintf(stderr, "error: --measurements: at most %d\n", CLI_DEPLOY_MAX_MEASUREMENTS);
+                cli_error("--measurements: at most %d\n", CLI_DEPLOY_MAX_MEASUREMENTS);
                 return CLI_EXIT_USAGE;
             }
             if (strlen(h) == 96 && !clo_hex_decode_fixed(raw, 48, h).code)
                 clo_keccak256(CLO_BYTES(raw, 48), measurements[p.measurement_count]);
             else if (strlen(h) != 64 ||
                      clo_hex_decode_fixed(measurements[p.measurement_count], 32, h).code) {
-                fprintf(stderr, "error: --measurements: '%s' is neither 48 nor 32 bytes of hex\n",
-                        m);
+                cli_error("--measurements: '%s' is neither 48 nor 32 bytes of hex\n", m);
                 return CLI_EXIT_USAGE;
             }
             p.measurement_count++;

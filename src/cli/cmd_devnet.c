@@ -42,7 +42,7 @@ static int path_of(char *out, const char *dir, const char *name)
 {
     int n = snprintf(out, PATH_CAP, "%s/%s", dir, name);
     if (n < 0 || n >= PATH_CAP) {
-        fprintf(stderr, "error: path too long: '%s/%s'\n", dir, name);
+        cli_error("path too long: '%s/%s'\n", dir, name);
         return -1;
     }
     return 0;
@@ -56,7 +56,7 @@ static int load_or_make_key(const char *dir, const char *role, clo_secret32 *sk,
     uint8_t pub[65];
     if (path_of(kdir, dir, "keys")) return -1;
     if (mkdir(kdir, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "error: cannot create '%s': %s\n", kdir, strerror(errno));
+        cli_error("cannot create '%s': %s\n", kdir, strerror(errno));
         return -1;
     }
     snprintf(name, sizeof name, "%s.key", role);
@@ -73,7 +73,7 @@ static int load_or_make_key(const char *dir, const char *role, clo_secret32 *sk,
         clo_err e = clo_hex_decode_fixed(sk->b, 32, s);
         clo_buf_free(&text);
         if (e.code) {
-            fprintf(stderr, "error: '%s' is not a 32-byte hex key\n", path);
+            cli_error("'%s' is not a 32-byte hex key\n", path);
             return -1;
         }
     } else {
@@ -86,7 +86,7 @@ static int load_or_make_key(const char *dir, const char *role, clo_secret32 *sk,
         if (rc) return -1;
     }
     if (clo_secp256k1_pubkey(sk, pub).code || clo_eth_address(pub, addr).code) {
-        fprintf(stderr, "error: '%s' holds an invalid secp256k1 key\n", path);
+        cli_error("'%s' holds an invalid secp256k1 key\n", path);
         return -1;
     }
     return 0;
@@ -311,7 +311,7 @@ static int up(int argc, char **argv)
     char deps[PATH_CAP];
     if (cli_mkdirs(dir, 0700) != 0 || path_of(deps, dir, "deployments") ||
         (mkdir(deps, 0755) != 0 && errno != EEXIST)) {
-        fprintf(stderr, "error: cannot create '%s': %s\n", dir, strerror(errno));
+        cli_error("cannot create '%s': %s\n", dir, strerror(errno));
         return CLI_EXIT_FAIL;
     }
     int port = free_port();
@@ -321,7 +321,7 @@ static int up(int argc, char **argv)
     snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
     if (pid < 0 || wait_ready(pid, url, &chain)) {
         if (pid > 0) kill((pid_t)pid, SIGKILL);
-        fprintf(stderr, "error: anvil did not start on %s (see %s/anvil.log)\n", url, dir);
+        cli_error("anvil did not start on %s (see %s/anvil.log)\n", url, dir);
         return CLI_EXIT_FAIL;
     }
     char path[PATH_CAP], name[64];
@@ -330,7 +330,7 @@ static int up(int argc, char **argv)
     if (path_of(path, dir, "devnet.json") || json_dump_file(st, path, JSON_INDENT(2)) != 0) {
         kill((pid_t)pid, SIGTERM);
         json_decref(st);
-        fprintf(stderr, "error: cannot write '%s/devnet.json'\n", dir);
+        cli_error("cannot write '%s/devnet.json'\n", dir);
         return CLI_EXIT_FAIL;
     }
     json_decref(st);
@@ -363,7 +363,7 @@ static int up(int argc, char **argv)
     }
     if (json_dump_file(dep, path, JSON_INDENT(2)) != 0) {
         json_decref(dep);
-        fprintf(stderr, "error: cannot write '%s'\n", path);
+        cli_error("cannot write '%s'\n", path);
         return CLI_EXIT_FAIL;
     }
     json_decref(dep);
@@ -448,7 +448,7 @@ static int allow(int argc, char **argv)
     json_t *dep = NULL;
     if (dep_file) {
         if (!cli_get(&spec, "key")) {
-            fprintf(stderr, "error: --deployment needs --key (the governance owner's key file)\n");
+            cli_error("--deployment needs --key (the governance owner's key file)\n");
             return CLI_EXIT_USAGE;
         }
         json_error_t je;
@@ -542,7 +542,7 @@ static int allow(int argc, char **argv)
     char *save = NULL;
     for (char *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
         if (!clo_workload_by_name(w)) {
-            fprintf(stderr, "error: --workloads: unknown workload '%s'\n", w);
+            cli_error("--workloads: unknown workload '%s'\n", w);
             rc = CLI_EXIT_USAGE;
             goto done;
         }

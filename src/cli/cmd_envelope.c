@@ -38,7 +38,7 @@ static int get_suite(const cli_spec *spec, clo_hpke_suite *s)
     const char *name = cli_get(spec, "suite");
     if (!name) name = DEFAULT_SUITE;
     if (clo_hpke_suite_from_name(name, s).code || s->aead == CLO_HPKE_AEAD_EXPORT_ONLY) {
-        fprintf(stderr, "error: --suite: unknown suite '%s'\n", name);
+        cli_error("--suite: unknown suite '%s'\n", name);
         return CLI_EXIT_USAGE;
     }
     return CLI_EXIT_OK;
@@ -171,7 +171,7 @@ static int reply_seal(int argc, char **argv)
     if (rc || done) return rc;
     int exporter = cli_get(&spec, "reply-key") != NULL;
     if (exporter == (cli_get(&spec, "to") != NULL) || (!exporter && !cli_get(&spec, "sk"))) {
-        fprintf(stderr, "error: give either --reply-key, or --sk with --to and the binding\n");
+        cli_error("give either --reply-key, or --sk with --to and the binding\n");
         return CLI_EXIT_USAGE;
     }
     if ((rc = cli_hex(&spec, "payload", &payload, CLO_ENVELOPE_MAX_PAYLOAD))) return rc;
@@ -219,7 +219,7 @@ static int reply_open(int argc, char **argv)
     if (rc || done) return rc;
     int exporter = cli_get(&spec, "reply-key") != NULL;
     if (exporter == (cli_get(&spec, "recipient-sk") != NULL)) {
-        fprintf(stderr, "error: give either --reply-key or --recipient-sk with the binding\n");
+        cli_error("give either --reply-key or --recipient-sk with the binding\n");
         return CLI_EXIT_USAGE;
     }
     if ((rc = cli_hex(&spec, "envelope", &env, CLO_ENVELOPE_MAX_SIZE))) return rc;

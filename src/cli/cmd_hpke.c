@@ -17,8 +17,7 @@ static int get_suite(const cli_spec *spec, clo_hpke_suite *s)
 {
     const char *name = cli_get(spec, "suite");
     if (clo_hpke_suite_from_name(name, s).code || s->aead == CLO_HPKE_AEAD_EXPORT_ONLY) {
-        fprintf(stderr, "error: --suite: unknown suite '%s' (%s)\n", name ? name : "",
-                k_suites_help);
+        cli_error("--suite: unknown suite '%s' (%s)\n", name ? name : "", k_suites_help);
         return CLI_EXIT_USAGE;
     }
     return CLI_EXIT_OK;

@@ -86,11 +86,11 @@ static int auction_config(const cli_spec *spec, clo_buf *cfg)
     else if (!strcmp(rule, "second"))
         c[1] = 2;
     else {
-        fprintf(stderr, "error: --auction must be first or second\n");
+        cli_error("--auction must be first or second\n");
         return CLI_EXIT_USAGE;
     }
     if (cli_get(spec, "reserve") && parse_amount(cli_get(spec, "reserve"), c + 2)) {
-        fprintf(stderr, "error: --reserve must be a decimal amount\n");
+        cli_error("--reserve must be a decimal amount\n");
         return CLI_EXIT_USAGE;
     }
     return clo_buf_append(cfg, c, sizeof c).code ? CLI_EXIT_FAIL : CLI_EXIT_OK;
@@ -117,7 +117,7 @@ static int parse_bids(const char *list, clo_buf *plain, size_t *count)
         if (clo_buf_append(&plain[(*count)++], bid, sizeof bid).code) rc = CLI_EXIT_FAIL;
     }
     free(copy);
-    if (rc == CLI_EXIT_USAGE) fprintf(stderr, "error: --bids: expected 0xADDRESS:AMOUNT[,...]\n");
+    if (rc == CLI_EXIT_USAGE) cli_error("--bids: expected 0xADDRESS:AMOUNT[,...]\n");
     return rc;
 }
 
@@ -134,7 +134,7 @@ static int parse_inputs(const char *list, clo_buf *plain, size_t *count)
         }
     }
     free(copy);
-    if (rc) fprintf(stderr, "error: --inputs: expected HEX[,HEX...] (at most %d)\n", MAX_INPUTS);
+    if (rc) cli_error("--inputs: expected HEX[,HEX...] (at most %d)\n", MAX_INPUTS);
     return rc;
 }
 
@@ -166,11 +166,10 @@ static int parse_records(const char *path, clo_buf *plain, size_t *count)
                 break;
         }
         if (!n || (*p && *p != '\r') || *count >= MAX_INPUTS) {
-            fprintf(
-                stderr,
-                "error: --records: line %zu is not a list of numbers (or more than %d records)\n",
-                line, MAX_INPUTS);
-            rc = CLI_EXIT_USAGE;
+            cli_error("--records: line %zu is not a list of numbers (or more than %d records)\n",
+                      line, MAX_INPUTS);
+            cli_error_code("format");
+            rc = CLI_EXIT_FAIL;
             break;
         }
         clo_tensor t = {CLO_ONNX_FLOAT, {2, {1, (int64_t)n}}, n, v};
@@ -180,8 +179,9 @@ static int parse_records(const char *path, clo_buf *plain, size_t *count)
         if (clo_onnx_input_encode(&t, 1, pl).code) rc = CLI_EXIT_FAIL;
     }
     if (!rc && !*count) {
-        fprintf(stderr, "error: --records: no records in %s\n", path);
-        rc = CLI_EXIT_USAGE;
+        cli_error("--records: no records in %s\n", path);
+        cli_error_code("format");
+        rc = CLI_EXIT_FAIL;
     }
     free(v);
     free(copy);
@@ -218,8 +218,9 @@ static int submit(int argc, char **argv)
         {"json", NULL, "JSON output (the default)", 0, NULL},
     };
     cli_spec spec = {
-        "cloister job submit --workload NAME (--config HEX | --auction RULE) (--inputs HEX,... | "
-        "--bids ADDR:AMOUNT,...) [--node URL] [--job-id HEX] [--keys-out FILE]",
+        "cloister job submit --workload NAME (--config HEX | --auction RULE | --model-id HEX) "
+        "(--inputs HEX,... | --bids ADDR:AMOUNT,... | --records FILE) [--node URL] [--job-id HEX] "
+        "[--keys-out FILE]",
         "Seal each input to the enclave's current epoch key (HPKE, bound to chain, JobMarket, job "
         "id, workload and epoch), keep the reply keys in a 0600 file, and submit the job to the "
         "node. Prints the job id and its state.",
@@ -228,21 +229,21 @@ static int submit(int argc, char **argv)
     if (rc || done) return rc;
     const char *wname = cli_get(&spec, "workload");
     if (!clo_workload_by_name(wname)) {
-        fprintf(stderr, "error: --workload: unknown workload '%s'\n", wname);
+        cli_error("--workload: unknown workload '%s'\n", wname);
         return CLI_EXIT_USAGE;
     }
     if (!!cli_get(&spec, "config") + !!cli_get(&spec, "auction") + !!cli_get(&spec, "model-id") !=
             1 ||
         !!cli_get(&spec, "inputs") + !!cli_get(&spec, "bids") + !!cli_get(&spec, "records") != 1) {
-        fprintf(stderr, "error: give exactly one of --config/--auction/--model-id and of "
-                        "--inputs/--bids/--records\n");
+        cli_error("give exactly one of --config/--auction/--model-id and of "
+                  "--inputs/--bids/--records\n");
         return CLI_EXIT_USAGE;
     }
     clo_buf cfg, plain[MAX_INPUTS], env;
     clo_envelope_reply_key rk[MAX_INPUTS];
     size_t n = 0;
     json_t *keys = NULL, *doc = NULL, *secrets = NULL, *inputs = NULL;
-    char url[2048], cfg_hex[2 * CLO_WL_MAX_CONFIG + 1];
+    char url[2048], cfg_hex[2 * CLO_WL_MAX_CONFIG + 3];
     clo_buf_init(&cfg, CLO_WL_MAX_CONFIG);
     clo_buf_init(&env, 2 << 20);
     if (cli_get(&spec, "config")) {
@@ -308,24 +309,25 @@ static int submit(int argc, char **argv)
             rc = cli_fail(e, "sealing an input failed");
             goto out;
         }
-        json_array_append_new(inputs, clo_json_hex(clo_buf_view(&env), 0));
+        json_array_append_new(inputs, clo_json_hex(clo_buf_view(&env)));
         json_array_append_new(secrets, json_pack("{s:o,s:i}", "secret",
-                                                 clo_json_hex(CLO_BYTES(rk[i].secret, 32), 0),
-                                                 "aead", rk[i].aead));
+                                                 clo_json_hex(CLO_BYTES(rk[i].secret, 32)), "aead",
+                                                 rk[i].aead));
     }
-    char idhex[65], kpath[1100];
-    clo_hex_encode(idhex, CLO_BYTES(b.job_id, 32));
+    char idhex[67] = "0x", kpath[1100];
+    clo_hex_encode(idhex + 2, CLO_BYTES(b.job_id, 32));
     if (cli_get(&spec, "keys-out"))
         snprintf(kpath, sizeof kpath, "%s", cli_get(&spec, "keys-out"));
     else
-        snprintf(kpath, sizeof kpath, "job-%.16s.keys.json", idhex);
+        snprintf(kpath, sizeof kpath, "job-%.16s.keys.json", idhex + 2);
     /* Keys first: a submitted job whose reply keys are lost cannot be read. */
     json_t *kdoc = json_pack("{s:s,s:s,s:I,s:O}", "job_id", idhex, "node", node_url(&spec), "epoch",
                              (json_int_t)b.epoch, "reply_keys", secrets);
     rc = write_secret_file(kpath, kdoc);
     json_decref(kdoc);
     if (rc) goto out;
-    clo_hex_encode(cfg_hex, clo_buf_view(&cfg));
+    cfg_hex[0] = '0', cfg_hex[1] = 'x';
+    clo_hex_encode(cfg_hex + 2, clo_buf_view(&cfg));
     json_t *req = json_pack("{s:s,s:s,s:s,s:I,s:O}", "job_id", idhex, "workload", wname, "config",
                             cfg_hex, "epoch", (json_int_t)b.epoch, "inputs", inputs);
     if (cli_get(&spec, "print-request")) {
@@ -401,12 +403,12 @@ json_t *cli_decode_public(const char *workload, clo_bytes p)
         for (size_t i = 24; i < 48; i++) fits &= p.ptr[i] == 0;
         return json_pack(
             "{s:b,s:i,s:o,s:o,s:i}", "sold", p.ptr[1], "bids", p.ptr[2] << 8 | p.ptr[3], "winner",
-            clo_json_hex(CLO_BYTES(p.ptr + 4, 20), 1), "price",
-            fits ? json_integer((json_int_t)price) : clo_json_hex(CLO_BYTES(p.ptr + 24, 32), 1),
+            clo_json_hex(CLO_BYTES(p.ptr + 4, 20)), "price",
+            fits ? json_integer((json_int_t)price) : clo_json_hex(CLO_BYTES(p.ptr + 24, 32)),
             "winner_index", p.ptr[56] << 8 | p.ptr[57]);
     }
     if (!strcmp(workload, "onnx") && p.len == 41 && p.ptr[0] == 1)
-        return json_pack("{s:o,s:I,s:I}", "model_id", clo_json_hex(CLO_BYTES(p.ptr + 1, 32), 0),
+        return json_pack("{s:o,s:I,s:I}", "model_id", clo_json_hex(CLO_BYTES(p.ptr + 1, 32)),
                          "inputs", (json_int_t)clo_load_u32be(p.ptr + 33), "answered",
                          (json_int_t)clo_load_u32be(p.ptr + 37));
     return NULL;
@@ -449,12 +451,12 @@ static int verify_result(json_t *doc, const json_t *keys_file, json_t *out)
     uint8_t market[20], sig[65], signer[20];
     const json_t *s = json_object_get(doc, "statement");
     memset(&st, 0, sizeof st);
-    if (hexfield(s, "jobId", st.job_id, 32) || hexfield(s, "inputHash", st.input_hash, 32) ||
-        hexfield(s, "publicOutputHash", st.public_output_hash, 32) ||
-        hexfield(s, "privateOutputHash", st.private_output_hash, 32) ||
-        hexfield(s, "workloadId", st.workload_id, 32) || hexfield(s, "modelId", st.model_id, 32) ||
-        hexfield(doc, "job_market", market, 20) || hexfield(doc, "signature", sig, 65) ||
-        hexfield(doc, "signer", signer, 20))
+    if (hexfield(s, "job_id", st.job_id, 32) || hexfield(s, "input_hash", st.input_hash, 32) ||
+        hexfield(s, "public_output_hash", st.public_output_hash, 32) ||
+        hexfield(s, "private_output_hash", st.private_output_hash, 32) ||
+        hexfield(s, "workload_id", st.workload_id, 32) ||
+        hexfield(s, "model_id", st.model_id, 32) || hexfield(doc, "job_market", market, 20) ||
+        hexfield(doc, "signature", sig, 65) || hexfield(doc, "signer", signer, 20))
         return cli_fail(CLO_ERR(CLO_E_FORMAT, "result"), "the result document is malformed");
     st.epoch = (uint32_t)json_integer_value(json_object_get(s, "epoch"));
     uint64_t chain = (uint64_t)json_integer_value(json_object_get(doc, "chain_id"));
@@ -501,7 +503,7 @@ static int verify_result(json_t *doc, const json_t *keys_file, json_t *out)
                 rk.aead = (uint16_t)json_integer_value(json_object_get(kj, "aead"));
                 if (!hexfield(kj, "secret", rk.secret, 32) &&
                     !clo_envelope_reply_open(&pt, &rk, clo_buf_view(&priv[i])).code)
-                    got = clo_json_hex(clo_buf_view(&pt), 0);
+                    got = clo_json_hex(clo_buf_view(&pt));
                 clo_envelope_reply_key_wipe(&rk);
                 clo_buf_free(&pt);
             }
@@ -658,8 +660,8 @@ int cmd_enclave(int argc, char **argv)
         "measurement", json_object_get(doc, "measurement"), "epoch", json_object_get(doc, "epoch"),
         "signer", json_object_get(doc, "signer"), "hpke_public_key",
         json_object_get(doc, "hpke_public_key"), "evidence_format", json_object_get(doc, "format"),
-        "evidence_sha256", clo_json_hex(CLO_BYTES(digest, 32), 0), "binding_ok", binding_ok,
-        "nonce", nhex);
+        "evidence_sha256", clo_json_hex(CLO_BYTES(digest, 32)), "binding_ok", binding_ok, "nonce",
+        nhex);
     json_decref(doc);
     rc = cli_print(out);
     return binding_ok ? rc : CLI_EXIT_FAIL;

@@ -50,7 +50,7 @@ static int train(int argc, char **argv)
     else if (!strcmp(kind, "mlp"))
         clo_train_defaults(CLO_MODEL_MLP, &opts);
     else {
-        fprintf(stderr, "error: --kind: give logreg or mlp\n");
+        cli_error("--kind: give logreg or mlp\n");
         return CLI_EXIT_USAGE;
     }
     uint64_t v;
@@ -61,7 +61,7 @@ static int train(int argc, char **argv)
     if (cli_get(&spec, "hidden")) {
         if ((rc = cli_u64(&spec, "hidden", 4096, &v))) return rc;
         if (!v) {
-            fprintf(stderr, "error: --hidden: at least 1\n");
+            cli_error("--hidden: at least 1\n");
             return CLI_EXIT_USAGE;
         }
         opts.hidden = (size_t)v;
@@ -154,8 +154,9 @@ static int provision(int argc, char **argv)
     if ((rc = cli_trust_load(&spec, &t))) goto out;
     static const uint8_t none[20];
     if (!memcmp(t.market, none, 20)) { /* the envelope is bound to the market */
-        fprintf(stderr, "error: --deployment: no contracts.JobMarket.address\n");
-        rc = CLI_EXIT_USAGE;
+        cli_error("--deployment: no contracts.JobMarket.address\n");
+        cli_error_code("format");
+        rc = CLI_EXIT_FAIL;
         goto out;
     }
     if (cli_read_file("--model", cli_get(&spec, "model"), MAX_MODEL, &model)) {
@@ -201,8 +202,8 @@ static int provision(int argc, char **argv)
     }
     char url[2300];
     long status;
-    json_t *req = json_pack("{s:o,s:I,s:o}", "id", clo_json_hex(CLO_BYTES(id, 32), 0), "epoch",
-                            (json_int_t)r.epoch, "envelope", clo_json_hex(clo_buf_view(&env), 0));
+    json_t *req = json_pack("{s:o,s:I,s:o}", "id", clo_json_hex(CLO_BYTES(id, 32)), "epoch",
+                            (json_int_t)r.epoch, "envelope", clo_json_hex(clo_buf_view(&env)));
     body = json_dumps(req, JSON_COMPACT);
     json_decref(req);
     snprintf(url, sizeof url, "%s/v1/secrets", cli_get(&spec, "node"));
@@ -231,8 +232,8 @@ static int provision(int argc, char **argv)
     cli_json_hex(doc, "model_id", CLO_BYTES(id, 32));
     json_object_set_new(doc, "bytes", json_integer((json_int_t)model.len));
     json_object_set_new(doc, "epoch", json_integer(r.epoch));
-    json_object_set_new(doc, "signer", clo_json_hex(CLO_BYTES(r.signer, 20), 1));
-    json_object_set_new(doc, "enclave_digest", clo_json_hex(CLO_BYTES(got, 32), 1));
+    json_object_set_new(doc, "signer", clo_json_hex(CLO_BYTES(r.signer, 20)));
+    json_object_set_new(doc, "enclave_digest", clo_json_hex(CLO_BYTES(got, 32)));
     json_object_set_new(doc, "verdict", verdict ? json_incref(verdict) : json_null());
     rc = cli_print(doc);
 out:

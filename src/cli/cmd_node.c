@@ -95,8 +95,8 @@ static int init(int argc, char **argv)
         if (!rpc || !cli_get(&spec, "verifiers")) {
             json_decref(cfg);
             json_decref(dep);
-            fprintf(stderr, "error: --key-file needs --verifiers (and an rpc in the deployment "
-                            "or --rpc)\n");
+            cli_error("--key-file needs --verifiers (and an rpc in the deployment "
+                      "or --rpc)\n");
             return CLI_EXIT_USAGE;
         }
         char abs[PATH_MAX];
@@ -112,7 +112,7 @@ static int init(int argc, char **argv)
     } else if (cli_get(&spec, "verifiers")) {
         json_decref(cfg);
         json_decref(dep);
-        fprintf(stderr, "error: --verifiers needs --key-file (the chain side)\n");
+        cli_error("--verifiers needs --key-file (the chain side)\n");
         return CLI_EXIT_USAGE;
     }
     json_decref(dep);

@@ -126,7 +126,7 @@ static int run(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--input") && i + 1 < argc) {
             if (ninputs == MAX_FEEDS) {
-                fprintf(stderr, "error: more than %d --input options\n", MAX_FEEDS);
+                cli_error("more than %d --input options\n", MAX_FEEDS);
                 free(rest);
                 return CLI_EXIT_USAGE;
             }
@@ -157,7 +157,7 @@ static int run(int argc, char **argv)
     uint64_t threads = 1;
     if (cli_get(&spec, "threads") && (rc = cli_u64(&spec, "threads", 64, &threads))) return rc;
     if (!threads) {
-        fprintf(stderr, "error: --threads: 1 to 64\n");
+        cli_error("--threads: 1 to 64\n");
         return CLI_EXIT_USAGE;
     }
     clo_buf bytes, raw;
@@ -192,10 +192,10 @@ static int run(int argc, char **argv)
                     break;
             }
         if (!eq || j == nf || given[j]) {
-            fprintf(stderr, "error: --input %s: %s\n", inputs[k],
-                    !eq       ? "give NAME=FILE.pb"
-                    : j == nf ? "the model has no input of that name"
-                              : "given twice");
+            cli_error("--input %s: %s\n", inputs[k],
+                      !eq       ? "give NAME=FILE.pb"
+                      : j == nf ? "the model has no input of that name"
+                                : "given twice");
             rc = CLI_EXIT_USAGE;
             goto out;
         }
@@ -211,7 +211,7 @@ static int run(int argc, char **argv)
     for (size_t j = 0; j < nf; j++)
         if (!given[j]) {
             name_of(feeds[j]->name, name, sizeof name);
-            fprintf(stderr, "error: the model's input '%s' needs --input %s=FILE.pb\n", name, name);
+            cli_error("the model's input '%s' needs --input %s=FILE.pb\n", name, name);
             rc = CLI_EXIT_USAGE;
             goto out;
         }
@@ -309,7 +309,7 @@ static int test(int argc, char **argv)
     free(rest);
     if (rc || done || !ndirs) {
         if (!rc && !done) {
-            fprintf(stderr, "error: give at least one DIR (see --help)\n");
+            cli_error("give at least one DIR (see --help)\n");
             rc = CLI_EXIT_USAGE;
         }
         free(dirs);
@@ -323,7 +323,7 @@ static int test(int argc, char **argv)
         char *end;
         tol[k] = strtod(v, &end);
         if (*end || end == v || !(tol[k] >= 0)) {
-            fprintf(stderr, "error: --%s: give a non-negative number\n", names[k]);
+            cli_error("--%s: give a non-negative number\n", names[k]);
             free(dirs);
             return CLI_EXIT_USAGE;
         }

@@ -21,7 +21,7 @@ static int join(char *path, const char *dir, const char *name)
 {
     int n = snprintf(path, PATH_CAP, "%s/%s", dir, name);
     if (n < 0 || (size_t)n >= PATH_CAP) {
-        fprintf(stderr, "error: path too long: '%s/%s'\n", dir, name);
+        cli_error("path too long: '%s/%s'\n", dir, name);
         return CLI_EXIT_FAIL;
     }
     return CLI_EXIT_OK;
@@ -38,7 +38,7 @@ int cli_sim_create(const char *dir, int64_t now)
     char coldir[PATH_CAP];
     if (join(coldir, dir, "collateral")) return CLI_EXIT_FAIL;
     if (cli_mkdirs(dir, 0700) != 0 || (mkdir(coldir, 0755) != 0 && errno != EEXIST)) {
-        fprintf(stderr, "error: cannot create '%s': %s\n", coldir, strerror(errno));
+        cli_error("cannot create '%s': %s\n", coldir, strerror(errno));
         return CLI_EXIT_FAIL;
     }
     clo_sim sim;
@@ -82,7 +82,7 @@ static int init(int argc, char **argv)
     const char *dir = cli_get(&spec, "dir") ? cli_get(&spec, "dir") : "sim-tee";
     int64_t now = (int64_t)time(NULL);
     if (cli_get(&spec, "at") && clo_time_parse(cli_get(&spec, "at"), &now).code) {
-        fprintf(stderr, "error: --at: not an RFC 3339 UTC time\n");
+        cli_error("--at: not an RFC 3339 UTC time\n");
         return CLI_EXIT_USAGE;
     }
     char anchor[PATH_CAP], coldir[PATH_CAP];

@@ -172,8 +172,8 @@ static int approve(int argc, char **argv)
         rc = e.code == CLO_E_POLICY ? 4 : CLI_EXIT_FAIL;
     } else {
         out = json_pack("{s:o,s:o,s:o,s:o}", "approval", clo_approval_to_json(&a), "signature",
-                        clo_json_hex(CLO_BYTES(sig, 65), 1), "verifier",
-                        clo_json_hex(CLO_BYTES(s.address, 20), 1), "verdict", v ? v : json_null());
+                        clo_json_hex(CLO_BYTES(sig, 65)), "verifier",
+                        clo_json_hex(CLO_BYTES(s.address, 20)), "verdict", v ? v : json_null());
         rc = cli_print(out);
     }
     clo_buf_free(&ev);

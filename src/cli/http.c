@@ -8,9 +8,10 @@ json_t *cli_http_json(const char *method, const char *url, const char *body, lon
 {
     json_t *doc = NULL;
     clo_err e = clo_http_json(method, url, body, 60000, status, &doc);
+    if (e.code) cli_error_code(clo_code_name(e.code));
     if (e.code == CLO_E_FORMAT)
-        fprintf(stderr, "error: %s %s: the answer is not JSON\n", method, url);
+        cli_error("%s %s: the answer is not JSON\n", method, url);
     else if (e.code)
-        fprintf(stderr, "error: %s %s: %s\n", method, url, e.what);
+        cli_error("%s %s: %s\n", method, url, e.what);
     return e.code ? NULL : doc;
 }

@@ -18,9 +18,12 @@ static void usage(FILE *f)
         "  node run                       run cloisterd and its enclave (the HTTP API)\n"
         "  job submit|status|result       seal inputs, submit a job, fetch and check its result\n"
         "  enclave info                   the node enclave's measurement, keys and evidence\n"
-        "  config check                   validate a cloisterd configuration file\n"
+        "  config check|init              validate a node configuration; make one for a "
+        "deployment\n"
         "  sim init|quote                 the simulated TEE platform\n"
-        "  devnet up|down|status          a local chain (anvil) with the contracts deployed\n"
+        "  deploy                         deploy and wire the contracts on any EVM chain\n"
+        "  devnet up|down|status|allow    a local chain (anvil) with the contracts deployed;\n"
+        "                                 allow a node enclave's measurement (governance)\n"
         "  verifier serve|approve         a member of the attestation-verifier committee\n"
         "  audit JOB_ID                   a job's chain of custody, checked link by link\n"
         "  attest verify                  verify DCAP or SEV-SNP evidence against a policy\n"
@@ -29,11 +32,13 @@ static void usage(FILE *f)
         "enclave\n"
         "  demo                           run the end-to-end demonstration and self-check\n"
         "  version                        print the version\n\n"
-        "Every command prints one JSON document on stdout; `cloister <command> --help` for "
-        "details.\n");
+        "Every command prints one JSON document on stdout, a failure too:\n"
+        "{\"error\":{\"code\":...,\"message\":...}}. Exit codes: 0 ok, 1 failed (run time, I/O,\n"
+        "bad file content), 2 usage, 4 a verification or policy check refused.\n"
+        "`cloister <command> --help` for details.\n");
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
@@ -42,8 +47,7 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-        printf("{\"version\":\"%s\"}\n", CLOISTER_VERSION);
-        return CLI_EXIT_OK;
+        return cli_print(json_pack("{s:s}", "version", CLOISTER_VERSION));
     }
     if (strcmp(cmd, "attest") == 0) return cmd_attest(argc - 2, argv + 2);
     if (strcmp(cmd, "hpke") == 0) return cmd_hpke(argc - 2, argv + 2);
@@ -60,7 +64,13 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "onnx") == 0) return cmd_onnx(argc - 2, argv + 2);
     if (strcmp(cmd, "model") == 0) return cmd_model(argc - 2, argv + 2);
     if (strcmp(cmd, "config") == 0) return cmd_config(argc - 2, argv + 2);
-    fprintf(stderr, "error: unknown command '%s'\n\n", cmd);
+    cli_error("unknown command '%s'\n\n", cmd);
     usage(stderr);
     return CLI_EXIT_USAGE;
+}
+
+/* Every failure ends as one JSON document on stdout (cli.h, cli_finish). */
+int main(int argc, char **argv)
+{
+    return cli_finish(dispatch(argc, argv));
 }

@@ -97,10 +97,8 @@ int cli_find_share(const char *rel, const char *given, const char *env, char out
     if (prefix_dir(prefix)) return not_found(rel, "cannot locate the cloister executable");
     int n = snprintf(out, CLI_PATH_CAP, "%s/share/cloister/%s", prefix, rel);
     if (n > 0 && n < CLI_PATH_CAP && access(out, R_OK) == 0) return 0;
-    fprintf(stderr,
-            "error: %s not found at '%s' (install with `make install`, or name it with %s%s)\n",
-            rel, out, env ? "$" : "its option", env ? env : "");
-    return -1;
+    return not_found(rel, "not found at '%s' (install with `make install`%s%s)", out,
+                     env ? ", or name it with $" : "", env ? env : "");
 }
 
 int cli_mkdirs(const char *dir, mode_t mode)

@@ -45,8 +45,9 @@ int cli_trust_load(const cli_spec *spec, cli_trust *t)
     t->v.chain_id = (uint64_t)chain;
     json_decref(d);
     if (bad) {
-        fprintf(stderr, "error: --deployment: no chain_id or contracts.EnclaveRegistry.address\n");
-        return CLI_EXIT_USAGE;
+        cli_error("--deployment: no chain_id or contracts.EnclaveRegistry.address\n");
+        cli_error_code("format");
+        return CLI_EXIT_FAIL;
     }
     if (cli_get(spec, "policy")) {
         if (cli_read_file("--policy", cli_get(spec, "policy"), MAX_FILE, &t->policy))
@@ -63,11 +64,10 @@ int cli_trust_load(const cli_spec *spec, cli_trust *t)
     if (cli_get(spec, "anchor") || sim) {
         if (sim) snprintf(path, sizeof path, "%s/root_ca.der", sim);
         if (!cli_get(spec, "anchor") && access(path, R_OK) != 0) {
-            fprintf(stderr,
-                    "error: --sim-dir: '%s' holds no simulated TEE (no root_ca.der); give the "
-                    "node's enclave.sim_dir\n",
-                    sim);
-            return CLI_EXIT_USAGE;
+            cli_error("--sim-dir: '%s' holds no simulated TEE (no root_ca.der); give the "
+                      "node's enclave.sim_dir\n",
+                      sim);
+            return CLI_EXIT_FAIL;
         }
         int rc =
             cli_load_anchor(cli_get(spec, "anchor") ? cli_get(spec, "anchor") : path, &t->anchor);

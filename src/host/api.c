@@ -95,6 +95,13 @@ static const char *evidence_format_name(uint8_t f)
     return f == 1 ? "tdx-quote" : f == 2 ? "sgx-quote" : f == 3 ? "snp-report" : "unknown";
 }
 
+/* Every POST body is JSON: anything else is 415 before the body is read. */
+static int is_json(struct MHD_Connection *c)
+{
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    return ct && !strncmp(ct, "application/json", 16) && (ct[16] == 0 || ct[16] == ';');
+}
+
 /* ---- handlers ---- */
 
 static enum MHD_Result get_keys(clo_api *a, struct MHD_Connection *c)
@@ -109,17 +116,17 @@ static enum MHD_Result get_keys(clo_api *a, struct MHD_Connection *c)
             keys, json_pack("{s:I,s:I,s:o,s:o,s:o}", "epoch", (json_int_t)k->epoch, "created",
                             (json_int_t)k->created, "retire_at",
                             k->retire_at ? json_integer(k->retire_at) : json_null(), "signer",
-                            clo_json_hex(CLO_BYTES(k->signer, 20), 1), "hpke_public_key",
-                            clo_json_hex(CLO_BYTES(k->hpke_pk, 32), 0)));
+                            clo_json_hex(CLO_BYTES(k->signer, 20)), "hpke_public_key",
+                            clo_json_hex(CLO_BYTES(k->hpke_pk, 32))));
     }
     const clo_config *cfg = &a->node->cfg;
-    return send_json(
-        c, CLO_ROUTE_KEYS, 200,
-        json_pack("{s:I,s:o,s:I,s:o,s:o,s:s,s:o}", "current", (json_int_t)st.keys.current, "keys",
-                  keys, "chain_id", (json_int_t)cfg->chain_id, "job_market",
-                  clo_json_hex(CLO_BYTES(cfg->job_market, 20), 1), "registry",
-                  clo_json_hex(CLO_BYTES(cfg->registry, 20), 1), "backend", cfg->backend,
-                  "measurement", clo_json_hex(CLO_BYTES(st.measurement, 48), 0)));
+    return send_json(c, CLO_ROUTE_KEYS, 200,
+                     json_pack("{s:I,s:o,s:I,s:o,s:o,s:s,s:o}", "current",
+                               (json_int_t)st.keys.current, "keys", keys, "chain_id",
+                               (json_int_t)cfg->chain_id, "job_market",
+                               clo_json_hex(CLO_BYTES(cfg->job_market, 20)), "registry",
+                               clo_json_hex(CLO_BYTES(cfg->registry, 20)), "backend", cfg->backend,
+                               "measurement", clo_json_hex(CLO_BYTES(st.measurement, 48))));
 }
 
 static enum MHD_Result get_evidence(clo_api *a, struct MHD_Connection *c)
@@ -145,13 +152,12 @@ static enum MHD_Result get_evidence(clo_api *a, struct MHD_Connection *c)
     clo_super_status_get(a->node->super, &st);
     json_t *doc = json_pack(
         "{s:s,s:s,s:o,s:I,s:o,s:o,s:I,s:o,s:o,s:o,s:o}", "backend", a->node->cfg.backend, "format",
-        evidence_format_name(ev.format), "evidence", clo_json_hex(ev.evidence, 0), "epoch",
-        (json_int_t)ev.epoch, "signer", clo_json_hex(CLO_BYTES(ev.signer, 20), 1),
-        "hpke_public_key", clo_json_hex(CLO_BYTES(ev.hpke_pk, 32), 0), "chain_id",
-        (json_int_t)ev.chain_id, "registry", clo_json_hex(CLO_BYTES(ev.registry, 20), 1), "nonce",
-        clo_json_hex(CLO_BYTES(ev.nonce, 32), 0), "report_data",
-        clo_json_hex(CLO_BYTES(ev.report_data, 64), 0), "measurement",
-        clo_json_hex(CLO_BYTES(st.measurement, 48), 0));
+        evidence_format_name(ev.format), "evidence", clo_json_hex(ev.evidence), "epoch",
+        (json_int_t)ev.epoch, "signer", clo_json_hex(CLO_BYTES(ev.signer, 20)), "hpke_public_key",
+        clo_json_hex(CLO_BYTES(ev.hpke_pk, 32)), "chain_id", (json_int_t)ev.chain_id, "registry",
+        clo_json_hex(CLO_BYTES(ev.registry, 20)), "nonce", clo_json_hex(CLO_BYTES(ev.nonce, 32)),
+        "report_data", clo_json_hex(CLO_BYTES(ev.report_data, 64)), "measurement",
+        clo_json_hex(CLO_BYTES(st.measurement, 48)));
     clo_buf_free(&r);
     return send_json(c, CLO_ROUTE_EVIDENCE, 200, doc);
 }
@@ -161,6 +167,7 @@ static enum MHD_Result get_evidence(clo_api *a, struct MHD_Connection *c)
 static enum MHD_Result model_put(clo_api *a, struct MHD_Connection *c, const clo_httpd_req *rc)
 {
     const clo_route R = CLO_ROUTE_MODELS;
+    if (!is_json(c)) return problem(c, R, 415, "unsupported-media-type", "send application/json");
     if (rc->too_big)
         return problem(c, R, 413, "body-too-large", "the body exceeds limits.max_body_bytes");
     json_error_t je;
@@ -180,7 +187,7 @@ static enum MHD_Result model_put(clo_api *a, struct MHD_Connection *c, const clo
     clo_err e = clo_ledger_model_put(a->node->journal, clo_buf_view(&cfg), id);
     clo_buf_free(&cfg);
     if (e.code) return problem(c, R, 503, "journal-unavailable", "the config could not be stored");
-    return send_json(c, R, 201, json_pack("{s:o}", "model_id", clo_json_hex(CLO_BYTES(id, 32), 1)));
+    return send_json(c, R, 201, json_pack("{s:o}", "model_id", clo_json_hex(CLO_BYTES(id, 32))));
 }
 
 /* POST /v1/secrets {"id": hex32, "epoch": n, "envelope": hex}: hand a sealed
@@ -190,6 +197,7 @@ static enum MHD_Result model_put(clo_api *a, struct MHD_Connection *c, const clo
 static enum MHD_Result secret_put(clo_api *a, struct MHD_Connection *c, const clo_httpd_req *rc)
 {
     const clo_route R = CLO_ROUTE_SECRETS;
+    if (!is_json(c)) return problem(c, R, 415, "unsupported-media-type", "send application/json");
     if (rc->too_big)
         return problem(c, R, 413, "body-too-large", "the body exceeds limits.max_body_bytes");
     json_error_t je;
@@ -234,8 +242,8 @@ static enum MHD_Result secret_put(clo_api *a, struct MHD_Connection *c, const cl
             return problem(c, R, 409, "unknown-epoch", "that epoch's key is not held (any more)");
         return problem(c, R, 503, "enclave-unavailable", "the enclave did not take the secret");
     }
-    json_t *out = json_pack("{s:o,s:o}", "id", clo_json_hex(CLO_BYTES(r.ptr, 32), 1), "digest",
-                            clo_json_hex(CLO_BYTES(r.ptr + 32, 32), 1));
+    json_t *out = json_pack("{s:o,s:o}", "id", clo_json_hex(CLO_BYTES(r.ptr, 32)), "digest",
+                            clo_json_hex(CLO_BYTES(r.ptr + 32, 32)));
     clo_buf_free(&r);
     return send_json(c, R, 201, out);
 }
@@ -243,9 +251,7 @@ static enum MHD_Result secret_put(clo_api *a, struct MHD_Connection *c, const cl
 static enum MHD_Result submit(clo_api *a, struct MHD_Connection *c, const clo_httpd_req *rc)
 {
     const clo_route R = CLO_ROUTE_SUBMIT;
-    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-    if (!ct || strncmp(ct, "application/json", 16))
-        return problem(c, R, 415, "unsupported-media-type", "send application/json");
+    if (!is_json(c)) return problem(c, R, 415, "unsupported-media-type", "send application/json");
     if (rc->too_big)
         return problem(c, R, 413, "body-too-large", "the body exceeds limits.max_body_bytes");
     clo_submit s;
@@ -296,7 +302,7 @@ static enum MHD_Result submit(clo_api *a, struct MHD_Connection *c, const clo_ht
         clo_journal_job_free(&jj);
         ret = send_json(c, R, existed ? 200 : 202,
                         json_pack("{s:o,s:s,s:b}", "job_id",
-                                  clo_json_hex(CLO_BYTES(s.job.job_id, 32), 1), "state", state,
+                                  clo_json_hex(CLO_BYTES(s.job.job_id, 32)), "state", state,
                                   "duplicate", existed));
     }
     clo_buf_free(&req);
@@ -308,7 +314,7 @@ static json_t *result_json(const clo_config *cfg, const clo_journal_job *j,
                            const clo_proto_result *r)
 {
     json_t *doc =
-        json_pack("{s:o,s:s,s:s,s:I,s:I}", "job_id", clo_json_hex(CLO_BYTES(j->job_id, 32), 1),
+        json_pack("{s:o,s:s,s:s,s:I,s:I}", "job_id", clo_json_hex(CLO_BYTES(j->job_id, 32)),
                   "state", clo_job_state_name(j->state), "workload", j->workload, "created_ms",
                   (json_int_t)j->created_ms, "updated_ms", (json_int_t)j->updated_ms);
     if (j->state == CLO_JOB_FAILED)
@@ -318,26 +324,25 @@ static json_t *result_json(const clo_config *cfg, const clo_journal_job *j,
     if (j->state != CLO_JOB_DONE) return doc;
     json_t *priv = json_array();
     for (size_t i = 0; i < r->count; i++)
-        json_array_append_new(priv, clo_json_hex(r->private_out[i], 0));
+        json_array_append_new(priv, clo_json_hex(r->private_out[i]));
     const clo_result_stmt *s = &r->stmt;
     uint8_t digest[32];
     clo_result_digest(s, cfg->chain_id, cfg->job_market, digest);
-    json_object_set_new(doc, "public_output", clo_json_hex(r->public_out, 0));
+    json_object_set_new(doc, "public_output", clo_json_hex(r->public_out));
     json_object_set_new(doc, "private_outputs", priv);
     json_object_set_new(
         doc, "statement",
-        json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:I}", "jobId",
-                  clo_json_hex(CLO_BYTES(s->job_id, 32), 1), "inputHash",
-                  clo_json_hex(CLO_BYTES(s->input_hash, 32), 1), "publicOutputHash",
-                  clo_json_hex(CLO_BYTES(s->public_output_hash, 32), 1), "privateOutputHash",
-                  clo_json_hex(CLO_BYTES(s->private_output_hash, 32), 1), "workloadId",
-                  clo_json_hex(CLO_BYTES(s->workload_id, 32), 1), "modelId",
-                  clo_json_hex(CLO_BYTES(s->model_id, 32), 1), "epoch", (json_int_t)s->epoch));
-    json_object_set_new(doc, "digest", clo_json_hex(CLO_BYTES(digest, 32), 1));
-    json_object_set_new(doc, "signer", clo_json_hex(CLO_BYTES(r->signer, 20), 1));
-    json_object_set_new(doc, "signature", clo_json_hex(CLO_BYTES(r->sig, 65), 1));
+        json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:I}", "job_id", clo_json_hex(CLO_BYTES(s->job_id, 32)),
+                  "input_hash", clo_json_hex(CLO_BYTES(s->input_hash, 32)), "public_output_hash",
+                  clo_json_hex(CLO_BYTES(s->public_output_hash, 32)), "private_output_hash",
+                  clo_json_hex(CLO_BYTES(s->private_output_hash, 32)), "workload_id",
+                  clo_json_hex(CLO_BYTES(s->workload_id, 32)), "model_id",
+                  clo_json_hex(CLO_BYTES(s->model_id, 32)), "epoch", (json_int_t)s->epoch));
+    json_object_set_new(doc, "digest", clo_json_hex(CLO_BYTES(digest, 32)));
+    json_object_set_new(doc, "signer", clo_json_hex(CLO_BYTES(r->signer, 20)));
+    json_object_set_new(doc, "signature", clo_json_hex(CLO_BYTES(r->sig, 65)));
     json_object_set_new(doc, "chain_id", json_integer((json_int_t)cfg->chain_id));
-    json_object_set_new(doc, "job_market", clo_json_hex(CLO_BYTES(cfg->job_market, 20), 1));
+    json_object_set_new(doc, "job_market", clo_json_hex(CLO_BYTES(cfg->job_market, 20)));
     return doc;
 }
 

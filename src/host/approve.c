@@ -20,11 +20,11 @@ static clo_err bound_policy(const clo_approver *v, const clo_approve_req *r, clo
     json_object_del(p, "report_data");
     json_object_set_new(p, "binding",
                         json_pack("{s:o,s:o,s:I,s:I,s:o,s:o}", "signer",
-                                  clo_json_hex(CLO_BYTES(r->signer, 20), 0), "hpke_pk",
-                                  clo_json_hex(CLO_BYTES(r->hpke_pk, 32), 0), "epoch",
+                                  clo_json_hex(CLO_BYTES(r->signer, 20)), "hpke_pk",
+                                  clo_json_hex(CLO_BYTES(r->hpke_pk, 32)), "epoch",
                                   (json_int_t)r->epoch, "chain_id", (json_int_t)v->chain_id,
-                                  "registry", clo_json_hex(CLO_BYTES(v->registry, 20), 0), "nonce",
-                                  clo_json_hex(CLO_BYTES(r->nonce, 32), 0)));
+                                  "registry", clo_json_hex(CLO_BYTES(v->registry, 20)), "nonce",
+                                  clo_json_hex(CLO_BYTES(r->nonce, 32))));
     char *text = json_dumps(p, JSON_COMPACT);
     json_decref(p);
     CLO_ENSURE(text, CLO_E_NOMEM, "approve: policy");

@@ -6,14 +6,13 @@
 #include "base/ct.h"
 #include "base/hex.h"
 
-json_t *clo_json_hex(clo_bytes v, int prefix)
+json_t *clo_json_hex(clo_bytes v)
 {
     size_t cap = 2 * v.len + 3;
     char *s = malloc(cap);
     if (!s) abort();
-    size_t o = 0;
-    if (prefix) s[o++] = '0', s[o++] = 'x';
-    clo_hex_encode(s + o, v);
+    s[0] = '0', s[1] = 'x';
+    clo_hex_encode(s + 2, v);
     json_t *j = json_string(s);
     clo_wipe(s, cap);
     free(s);

@@ -9,7 +9,8 @@
 
 #include "base/bytes.h"
 
-/* A JSON string of v in lowercase hex, "0x"-prefixed when prefix is set. */
-json_t *clo_json_hex(clo_bytes v, int prefix);
+/* A JSON string of v in lowercase hex, always "0x"-prefixed: every hex value
+ * in Cloister's JSON looks the same. */
+json_t *clo_json_hex(clo_bytes v);
 
 #endif

@@ -284,15 +284,13 @@ static clo_err collect_approvals(clo_onchain *c, const clo_proto_key *key, clo_a
         return err;
     }
     json_t *chs = json_array();
-    for (size_t i = 0; i < nv; i++)
-        json_array_append_new(chs, clo_json_hex(CLO_BYTES(ch[i], 32), 0));
+    for (size_t i = 0; i < nv; i++) json_array_append_new(chs, clo_json_hex(CLO_BYTES(ch[i], 32)));
     uint64_t expiry = (uint64_t)(now_ms() / 1000) + c->n->cfg.approval_seconds;
-    json_t *req =
-        json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:I}", "challenges", chs, "evidence",
-                  clo_json_hex(ev.evidence, 0), "signer", clo_json_hex(CLO_BYTES(ev.signer, 20), 1),
-                  "hpke_public_key", clo_json_hex(CLO_BYTES(ev.hpke_pk, 32), 0), "epoch",
-                  (json_int_t)ev.epoch, "operator", clo_json_hex(CLO_BYTES(c->s.address, 20), 1),
-                  "expiry", (json_int_t)expiry);
+    json_t *req = json_pack(
+        "{s:o,s:o,s:o,s:o,s:I,s:o,s:I}", "challenges", chs, "evidence", clo_json_hex(ev.evidence),
+        "signer", clo_json_hex(CLO_BYTES(ev.signer, 20)), "hpke_public_key",
+        clo_json_hex(CLO_BYTES(ev.hpke_pk, 32)), "epoch", (json_int_t)ev.epoch, "operator",
+        clo_json_hex(CLO_BYTES(c->s.address, 20)), "expiry", (json_int_t)expiry);
     char *body = json_dumps(req, JSON_COMPACT);
     json_decref(req);
     clo_buf_free(&resp);

@@ -70,8 +70,8 @@ static enum MHD_Result challenge(clo_verifier_srv *s, struct MHD_Connection *c)
     s->next = (s->next + 1) % CLO_VERIFIER_MAX_NONCES;
     pthread_mutex_unlock(&s->mu);
     return reply(c, 200,
-                 json_pack("{s:o,s:i}", "nonce", clo_json_hex(CLO_BYTES(n.nonce, 32), 0),
-                           "expires_in", CLO_VERIFIER_NONCE_SECONDS));
+                 json_pack("{s:o,s:i}", "nonce", clo_json_hex(CLO_BYTES(n.nonce, 32)), "expires_in",
+                           CLO_VERIFIER_NONCE_SECONDS));
 }
 
 /* Consume a live nonce we issued: 1 if it was there. */
@@ -188,8 +188,8 @@ static enum MHD_Result approve(clo_verifier_srv *s, struct MHD_Connection *c, cl
             CLO_LF_U64("epoch", a.epoch));
     return reply(c, 200,
                  json_pack("{s:o,s:o,s:o}", "approval", clo_approval_to_json(&a), "signature",
-                           clo_json_hex(CLO_BYTES(sig, 65), 1), "verifier",
-                           clo_json_hex(CLO_BYTES(s->address, 20), 1)));
+                           clo_json_hex(CLO_BYTES(sig, 65)), "verifier",
+                           clo_json_hex(CLO_BYTES(s->address, 20))));
 }
 
 static enum MHD_Result route(void *ud, struct MHD_Connection *c, const char *url,

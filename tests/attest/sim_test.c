@@ -98,9 +98,11 @@ static void test_accepted_under_sim_root_and_debug_policy(void **state)
     assert_true(json_is_true(json_object_get(v, "debug")));
     const char *mrtd =
         json_string_value(json_object_get(json_object_get(v, "measurements"), "mrtd"));
-    assert_int_equal(strspn(mrtd, "3c"), 96);
+    assert_memory_equal(mrtd, "0x", 2); /* every hex in a verdict is 0x-prefixed */
+    assert_int_equal(strspn(mrtd + 2, "3c"), 96);
     const char *rd = json_string_value(json_object_get(v, "report_data"));
-    assert_int_equal(strspn(rd, "5a"), 128);
+    assert_memory_equal(rd, "0x", 2);
+    assert_int_equal(strspn(rd + 2, "5a"), 128);
     json_decref(v);
 }
 

@@ -138,7 +138,7 @@ try {
   // Configs are public and content-addressed: the node learns the vote config by its id.
   await fetch(node.url + '/v1/models', { method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ config: '010003' }) });
-  const env = sealed.doc.request.inputs.map((h) => '0x' + h);
+  const env = sealed.doc.request.inputs;
   const now = (await provider.getBlock('latest')).timestamp;
   const wid = keccak256(Buffer.from('cloister/workload/vote'));
   await (await market.submitJob([wid, keccak256('0x010003'), keccak256(concat(env.map((e) => keccak256(e)))),

@@ -79,7 +79,7 @@ try {
       path.join(s.dir, `bid${i}.keys.json`));
     const opened = r.doc?.verified?.private ?? [];
     check(r.rc === 0 && r.doc.verified.signature_valid && opened.filter((x) => x !== null).length === 1 &&
-          opened[i] !== null && opened[i].slice(0, 4) === (i === 1 ? '0101' : '0100'),
+          opened[i] !== null && opened[i].slice(0, 6) === (i === 1 ? '0x0101' : '0x0100'),
           `bidder ${i} opens its own result (${i === 1 ? 'won' : 'lost'}) and no other`);
   }
 

@@ -94,7 +94,7 @@ export function seal(s, workload, config, inputs, jobId, keysOut) {
     '--keys-out', keysOut ?? path.join(s.dir, `job-${jobId.slice(2, 18)}.keys.json`)];
   const r = cli(s.bin, ...args);
   if (r.rc !== 0) throw new Error('sealing failed: ' + r.out + r.err);
-  return r.doc.request.inputs.map((h) => '0x' + h);
+  return r.doc.request.inputs;
 }
 
 // Seal a vote ballot now for a job submitted later (the node may be down then).

@@ -51,7 +51,7 @@ for (const c of dcap) {
   check(`${c.dir} pinned ${key}`, verify([...ev, "--policy", policy({ ...base, ...good })]).rc === 0);
   const bad = JSON.parse(JSON.stringify(good));
   const entry = (bad.tdx ?? bad.sgx)[0];
-  entry[key] = "00" + entry[key].slice(2);
+  entry[key] = "0x00" + entry[key].slice(4); // another first byte (the 0x kept)
   const b = verify([...ev, "--policy", policy({ ...base, ...bad })]);
   check(`${c.dir} wrong ${key} rejected`, b.rc === 4 && codes(b.doc).includes("measurement"));
   // report_data binding
@@ -67,7 +67,7 @@ for (const c of snp) {
   const dir = join(tv, c.dir), ev = ["--evidence", join(dir, "report.bin"), "--collateral", dir, "--at", c.at];
   const r = verify([...ev, "--policy", policy({ require_crls: false, allow_debug: true })]);
   check(`${c.dir} accepted (no CRL required, debug allowed)`, r.rc === 0 && r.doc.tee === "snp" && r.doc.tcb_status === "UpToDate" &&
-        r.doc.measurements.measurement === c.measurement && r.doc.debug === c.debug, JSON.stringify(r.doc));
+        r.doc.measurements.measurement === "0x" + c.measurement && r.doc.debug === c.debug, JSON.stringify(r.doc));
   const d = verify(ev);
   const want = ["crl_missing", ...(c.debug ? ["debug"] : [])].sort();
   check(`${c.dir} default policy rejects: ${want}`, d.rc === 4 && JSON.stringify(codes(d.doc)) === JSON.stringify(want), JSON.stringify(d.doc?.reasons));
@@ -94,7 +94,7 @@ for (const c of snp) {
   const intel = verify([...base, "--policy", policy({ allow_debug: true })]);
   check("sim quote rejected under the Intel root", intel.rc === 4 && intel.doc.reasons[0].message.includes("PCK chain root is not the trust anchor"));
   const hex = spawnSync(bin, ["sim", "quote", "--dir", d, "--report-data", rd], { encoding: "utf8" });
-  check("sim quote as hex JSON", hex.status === 0 && /^[0-9a-f]+$/.test(JSON.parse(hex.stdout).quote));
+  check("sim quote as hex JSON", hex.status === 0 && /^0x[0-9a-f]+$/.test(JSON.parse(hex.stdout).quote));
   const none = spawnSync(bin, ["sim", "quote", "--dir", join(tmp, "none"), "--report-data", rd], { encoding: "utf8" });
   check("sim quote without init names the file and the fix", none.status === 1 && none.stderr.includes(join(tmp, "none", "root_ca.key")) &&
         none.stderr.includes("cloister sim init"), none.stderr);
@@ -103,14 +103,16 @@ for (const c of snp) {
 // usage errors name what is wrong
 const q = join(tv, "intel-dcap/sgx-v3-dcapqvl/quote.bin");
 const unk = spawnSync(bin, ["attest", "verify", "--evidence", q, "--policy", policy({ allow_debgu: true })], { encoding: "utf8" });
-check("unknown policy key named", unk.status === 2 && unk.stderr.includes("allow_debgu"), unk.stderr);
+check("unknown policy key named (exit 1: a file's content, not the command line)", unk.status === 1 &&
+      unk.stderr.includes("allow_debgu") && JSON.parse(unk.stdout).error.message.includes("allow_debgu"), unk.stdout + unk.stderr);
 const badStatus = spawnSync(bin, ["attest", "verify", "--evidence", q, "--policy", policy({ tcb_statuses: ["Fine"] })], { encoding: "utf8" });
-check("unknown TCB status refused", badStatus.status === 2 && badStatus.stderr.includes("tcb_statuses"));
+check("unknown TCB status refused", badStatus.status === 1 && badStatus.stderr.includes("tcb_statuses"));
 check("bad --at", spawnSync(bin, ["attest", "verify", "--evidence", q, "--at", "yesterday"]).status === 2);
 const missing = spawnSync(bin, ["attest", "verify", "--evidence", join(tmp, "none")], { encoding: "utf8" });
 check("missing evidence file named", missing.status === 1 && missing.stderr.includes(`--evidence: cannot read '${join(tmp, "none")}'`), missing.stderr);
 const dirEv = spawnSync(bin, ["attest", "verify", "--evidence", tmp], { encoding: "utf8" });
-check("a directory is not evidence", dirEv.status === 1 && dirEv.stdout === "" && /--evidence: cannot read .*directory/i.test(dirEv.stderr), dirEv.stderr);
+check("a directory is not evidence (one JSON failure document)", dirEv.status === 1 && JSON.parse(dirEv.stdout).error.code === "io" &&
+      /--evidence: cannot read .*directory/i.test(dirEv.stderr), dirEv.stdout + dirEv.stderr);
 const noAnchor = spawnSync(bin, ["attest", "verify", "--evidence", q, "--anchor", join(tmp, "none")], { encoding: "utf8" });
 check("missing anchor file named", noAnchor.status === 1 && noAnchor.stderr.includes("--anchor: cannot read"), noAnchor.stderr);
 const junk = join(tmp, "junk.bin");

@@ -55,7 +55,7 @@ const relu = join(suite, "node/test_relu");
   check("run relu exit 0", r.rc === 0, r.out + r.err);
   check("run relu shape", JSON.stringify(out?.shape) === JSON.stringify(x.dims));
   check("run relu values", out && out.data.length === x.data.length && out.data.every((v, i) => v === Math.max(0, x.data[i])));
-  check("run reports the model id", /^[0-9a-f]{64}$/.test(r.doc?.model_id));
+  check("run reports the model id", /^0x[0-9a-f]{64}$/.test(r.doc?.model_id));
   check("run reports the plan", r.doc?.plan?.steps === 1 && r.doc?.plan?.arena_bytes > 0);
 }
 const add = join(suite, "node/test_add_bcast");
@@ -136,7 +136,7 @@ const tmp = mkdtempSync(join(tmpdir(), "clo-onnx-"));
     const out = join(tmp, `${kind}.onnx`);
     const r = run("model", "train", "--kind", kind, "--csv", csv, "--out", out);
     check(`model train ${kind}`, r.rc === 0 && r.doc?.test_accuracy >= 0.93 && r.doc?.test_rows === 114, r.out + r.err);
-    const sha = createHash("sha256").update(readFileSync(out)).digest("hex");
+    const sha = "0x" + createHash("sha256").update(readFileSync(out)).digest("hex");
     check(`model id is the file's SHA-256 (${kind})`, r.doc?.model_id === sha);
     const info = run("onnx", "info", "--model", out);
     check(`trained model described (${kind})`, info.doc?.model_id === sha && info.doc?.unsupported_operators === 0 &&

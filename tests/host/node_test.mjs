@@ -59,7 +59,7 @@ const res = cli(bin, "job", "result", ...N, "--id", jobId, "--keys", keysFile);
 const v = res.doc?.verified;
 check("result signed", res.rc === 0 && v?.signature_valid === true && v?.outputs_match_statement === true, res.out + res.err);
 check("second price auction", v?.public?.winner === addr(2) && v?.public?.price === 700 && v?.public?.sold === true && v?.public?.winner_index === 1, JSON.stringify(v?.public));
-check("private outputs opened", v?.private?.length === 3 && v.private[1].startsWith("0101") && v.private[0].startsWith("0100"), JSON.stringify(v?.private));
+check("private outputs opened", v?.private?.length === 3 && v.private[1].startsWith("0x0101") && v.private[0].startsWith("0x0100"), JSON.stringify(v?.private));
 check("signer is the enclave's", res.doc?.signer === info.doc?.signer);
 const st = cli(bin, "job", "status", ...N, "--id", jobId);
 check("status done", st.rc === 0 && st.doc?.state === "done", st.out);
@@ -70,7 +70,8 @@ const template = cli(bin, "job", "submit", ...N, "--workload", "auction", "--auc
 const clone = () => JSON.parse(JSON.stringify(template));
 const withReq = (f) => { const r = clone(); f(r); return r; };
 const env0 = template.inputs[0];
-const setByte = (hex, i, b) => hex.slice(0, 2 * i) + b + hex.slice(2 * i + 2);
+// Byte i of a 0x-prefixed hex string set to b.
+const setByte = (hex, i, b) => hex.slice(0, 2 + 2 * i) + b + hex.slice(2 + 2 * i + 2);
 const metricsBefore = await api(node, "GET", "/metrics");
 const rejectedBefore = sumRejected(metricsBefore.text);
 let rejections = 0;

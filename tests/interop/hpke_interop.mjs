@@ -29,7 +29,7 @@ const hex = (u8) => {
   return "@" + path;
 };
 const plainHex = (u8) => Buffer.from(u8).toString("hex");
-const unhex = (s) => new Uint8Array(Buffer.from(s, "hex"));
+const unhex = (s) => new Uint8Array(Buffer.from(s.replace(/^0x/, ""), "hex"));
 
 function run(args, expectFailure = false) {
   try {
@@ -75,7 +75,7 @@ for (const [name, aead] of suites) {
       const args = ["hpke", "open", "--suite", name, "--sk", kp.sk, "--enc", hex(new Uint8Array(sealed.enc)),
                     "--info", hex(info), "--aad", hex(aad), "--ct", hex(new Uint8Array(sealed.ct))];
       const opened = run(args);
-      if (opened.pt !== plainHex(pt)) throw new Error("plaintext differs");
+      if (opened.pt !== "0x" + plainHex(pt)) throw new Error("plaintext differs");
       const bad = new Uint8Array(sealed.ct);
       bad[bad.length - 1] ^= 1;
       args[args.length - 1] = hex(bad);
