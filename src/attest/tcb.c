@@ -79,7 +79,11 @@ static clo_err load(clo_bytes text, json_t **out)
     json_error_t e;
     CLO_ENSURE(text.len <= ((size_t)1 << 20), CLO_E_LIMIT, "tcb: collateral JSON too large");
     *out = json_loadb((const char *)text.ptr, text.len, JSON_REJECT_DUPLICATES, &e);
-    CLO_ENSURE(*out != NULL && json_is_object(*out), CLO_E_FORMAT, "tcb: not a JSON object");
+    if (*out && !json_is_object(*out)) { /* valid JSON, not an object: freed (it leaked) */
+        json_decref(*out);
+        *out = NULL;
+    }
+    CLO_ENSURE(*out != NULL, CLO_E_FORMAT, "tcb: not a JSON object");
     return CLO_OK;
 }
 

@@ -140,7 +140,12 @@ clo_err clo_tx_decode(clo_bytes raw, clo_tx *out)
     want = out->type == CLO_TX_LEGACY ? 9 : out->type == CLO_TX_2930 ? 11 : 12;
     CLO_ENSURE(n == want, CLO_E_FORMAT, "tx.field_count");
 
-    if (out->type != CLO_TX_LEGACY) CLO_TRY(clo_rlp_get_u64(&f[i++], &out->chain_id));
+    if (out->type != CLO_TX_LEGACY) {
+        CLO_TRY(clo_rlp_get_u64(&f[i++], &out->chain_id));
+        /* as the encoder: a typed transaction names its chain, so it re-encodes
+         * to the same bytes (fuzz/corpus/rlp/typed-chain-id-zero) */
+        CLO_ENSURE(out->chain_id != 0, CLO_E_FORMAT, "tx.chain_id");
+    }
     CLO_TRY(clo_rlp_get_u64(&f[i++], &out->nonce));
     if (out->type == CLO_TX_1559) {
         CLO_TRY(clo_rlp_get_uint(&f[i++], out->max_priority_fee, 32));
