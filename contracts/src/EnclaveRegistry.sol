@@ -79,6 +79,8 @@ contract EnclaveRegistry is Eip712, PullPayments {
     uint64 public immutable unbondDelay;
 
     mapping(address => bool) public isVerifier;
+    /// Signers whose equivocation has slashed their operator (once each).
+    mapping(address => bool) public slashed;
     mapping(uint8 => bool) public teeAllowed;
     mapping(bytes32 workloadId => mapping(bytes32 measurement => bool)) public measurementAllowed;
     mapping(bytes32 measurement => uint256) public allowedWorkloads;
@@ -133,6 +135,7 @@ contract EnclaveRegistry is Eip712, PullPayments {
     error ApproversNotAscending();
     error NotAVerifier(address who);
     error UnknownEnclave(address signer);
+    error AlreadySlashed(address signer);
     error EnclaveIsRevoked(address signer);
     error EnclaveExpired(address signer);
     error WrongEpoch(uint32 got, uint32 registered);
@@ -336,6 +339,10 @@ contract EnclaveRegistry is Eip712, PullPayments {
         if (msg.sender != market) revert NotMarket();
         Enclave storage e = records[signer];
         if (e.status == Status.None) revert UnknownEnclave(signer);
+        // One record's misbehaviour slashes once: a replayed proof must not take
+        // bond the operator adds later.
+        if (slashed[signer]) revert AlreadySlashed(signer);
+        slashed[signer] = true;
         if (e.status != Status.Revoked) {
             e.status = Status.Revoked;
             emit EnclaveRevoked(signer, RevokeReason.Equivocation);
@@ -382,6 +389,8 @@ contract EnclaveRegistry is Eip712, PullPayments {
             if (e.status == Status.None) revert UnknownEnclave(signer);
             revert EnclaveIsRevoked(signer);
         }
+        // An operator whose bond was slashed signs nothing until it re-bonds.
+        if (operators[e.operator].bond < minBond) revert BondTooSmall();
         if (block.timestamp >= e.expiry) revert EnclaveExpired(signer);
         if (e.epoch != epoch) revert WrongEpoch(epoch, e.epoch);
     }
@@ -391,6 +400,7 @@ contract EnclaveRegistry is Eip712, PullPayments {
         Operator storage op = operators[a.operator];
         if (!op.registered) revert NotOperator();
         if (op.unbondAt != 0) revert OperatorUnbonding();
+        if (op.bond < minBond) revert BondTooSmall(); // slashed: re-bond first (addBond)
         if (!teeAllowed[a.teeType]) revert TeeNotAllowed(a.teeType);
         if (allowedWorkloads[a.measurement] == 0) revert MeasurementNotAllowed(a.measurement);
         if (a.expiry <= block.timestamp || a.expiry > block.timestamp + maxLifetime) revert BadExpiry();

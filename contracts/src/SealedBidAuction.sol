@@ -202,10 +202,15 @@ contract SealedBidAuction is IResultConsumer, PullPayments {
         Auction storage a = _get(id);
         if (a.phase != Phase.Submitted || block.timestamp <= a.settleBy) revert WrongPhase(id, a.phase);
         a.phase = Phase.Unsold;
-        market.refund(a.jobId); // reverts unless the job is still open
+        // Anyone may refund the open job first (the fee is then credited to this
+        // contract all the same); only a job still open is refunded here.
+        JobMarket.State st = market.job(a.jobId).state;
+        if (st == JobMarket.State.Open) market.refund(a.jobId); // reverts before the deadline
+        else if (st != JobMarket.State.Refunded) revert WrongPhase(id, a.phase);
         if (a.fee != 0) {
-            // Exactly this job's fee: the contract's balance also holds deposits.
-            market.withdraw();
+            // Exactly this job's fee: the contract's balance also holds deposits,
+            // and an earlier withdraw may already have brought this fee in.
+            if (market.credit(address(this)) != 0) market.withdraw();
             credit[a.seller] += a.fee;
         }
         emit AuctionDecided(id, false, address(0), 0);

@@ -123,6 +123,43 @@ contract AuctionTest is Fixture {
         vm.assertEq(address(auc).balance, 0, "nothing left behind");
     }
 
+    /// Issue 15, finding 9: anyone may refund the unanswered job first; the
+    /// seller's fee was then stranded (reclaimFee reverted forever). With two
+    /// auctions, one reclaim's withdraw also brings in the other's fee.
+    function test_strangerRefundStrandsNothing() public {
+        (uint256 id, bytes32 jobId) = _open();
+        vm.prank(address(0x5E11));
+        (uint256 id2, bytes32 jobId2) = auc.create{value: 0.1 ether}(
+            CONFIG, uint40(block.timestamp + 1 hours), uint40(block.timestamp + 2 hours), 1 ether
+        );
+        for (uint256 i = 0; i < 3; i++) {
+            vm.prank(bidders[i]);
+            auc.bid{value: 1 ether}(id2, abi.encodePacked("second auction, bidder ", i));
+        }
+        vm.warp(block.timestamp + 1 hours);
+        auc.submit(id2);
+        vm.warp(block.timestamp + 3 hours);
+        vm.prank(address(0xBAD));
+        market.refund(jobId); // a stranger, first
+        auc.reclaimFee(id2); // its withdraw brings both fees in
+        auc.reclaimFee(id);
+        vm.assertEq(uint256(market.job(jobId).state), uint256(JobMarket.State.Refunded), "job refunded");
+        vm.assertEq(uint256(market.job(jobId2).state), uint256(JobMarket.State.Refunded), "job 2 refunded");
+        vm.assertEq(auc.credit(address(0x5E11)), 0.2 ether, "the seller gets both fees");
+        for (uint256 i = 0; i < 3; i++) {
+            vm.prank(bidders[i]);
+            auc.reclaim(id);
+            vm.prank(bidders[i]);
+            auc.reclaim(id2);
+            vm.prank(bidders[i]);
+            auc.withdraw();
+        }
+        vm.prank(address(0x5E11));
+        auc.withdraw();
+        vm.assertEq(address(auc).balance, 0, "nothing stranded");
+        vm.assertEq(market.credit(address(auc)), 0, "nothing left in the market");
+    }
+
     function test_bidRules() public {
         vm.deal(address(0x5E11), 1 ether);
         vm.prank(address(0x5E11));

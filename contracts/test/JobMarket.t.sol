@@ -433,6 +433,51 @@ contract JobMarketTest is Fixture {
         market.settle(a, sa);
     }
 
+    /// Issue 15, finding 6: a slashed operator registered, settled and was paid
+    /// with zero bond. Now it must re-bond minBond first, and its other records
+    /// sign nothing meanwhile.
+    function test_slashedOperatorMustRebond() public {
+        uint256 otherKey = 0xE2;
+        registerEnclave(otherKey, 1);
+        (bytes32 id, JobMarket.JobRequest memory r) = submit(1, address(0));
+        JobMarket.Settlement memory a = settlement(id, r, PUB);
+        JobMarket.Settlement memory b = settlement(id, r, hex"0100");
+        market.reportEquivocation(statement(a), signResult(enclaveKey, a), statement(b), signResult(enclaveKey, b));
+        EnclaveRegistry.Approval memory ap = approval(0xE3, 1);
+        bytes[] memory sigs = approvals(ap, two());
+        vm.prank(operator);
+        vm.expectRevert(EnclaveRegistry.BondTooSmall.selector);
+        reg.registerEnclave(ap, sigs);
+        (bytes32 id2, JobMarket.JobRequest memory r2) = submit(2, address(0));
+        JobMarket.Settlement memory c = settlement(id2, r2, PUB);
+        bytes memory sc = signResult(otherKey, c);
+        vm.expectRevert(EnclaveRegistry.BondTooSmall.selector);
+        market.settle(c, sc);
+        vm.prank(operator);
+        reg.addBond{value: 1 ether}();
+        vm.prank(operator);
+        reg.registerEnclave(ap, sigs);
+        market.settle(c, sc);
+        vm.assertEq(uint256(market.job(id2).state), uint256(JobMarket.State.Settled), "settles once re-bonded");
+    }
+
+    /// Issue 15, finding 7: one equivocation proof slashed again after the
+    /// operator re-bonded. Now a signer's misbehaviour slashes once.
+    function test_equivocationProofSlashesOnce() public {
+        (bytes32 id, JobMarket.JobRequest memory r) = submit(1, address(0));
+        JobMarket.Settlement memory a = settlement(id, r, PUB);
+        JobMarket.Settlement memory b = settlement(id, r, hex"0100");
+        bytes memory sa = signResult(enclaveKey, a);
+        bytes memory sb = signResult(enclaveKey, b);
+        market.reportEquivocation(statement(a), sa, statement(b), sb);
+        vm.prank(operator);
+        reg.addBond{value: 5 ether}();
+        vm.expectRevert(abi.encodeWithSelector(EnclaveRegistry.AlreadySlashed.selector, enclaveSigner));
+        market.reportEquivocation(statement(a), sa, statement(b), sb);
+        (uint128 bond,,) = reg.operators(operator);
+        vm.assertEq(uint256(bond), 5 ether, "the new bond is untouched");
+    }
+
     function test_equivocationNeedsTwoDifferentResultsBySameSigner() public {
         (bytes32 id, JobMarket.JobRequest memory r) = submit(1, address(0));
         JobMarket.Settlement memory a = settlement(id, r, PUB);
