@@ -247,6 +247,12 @@ static clo_err call_provision(clo_enclave *e, clo_bytes body, int64_t now, clo_b
     uint8_t *data = NULL, digest[32];
     if (err.code) goto out;
     CLO_FAIL_IF(plain.len == 0, CLO_E_FORMAT, "provision: empty secret");
+    /* Ids are content addresses: a secret is taken only under its SHA-256, so
+     * no host can replace the bytes an id names (issue 15, finding 8). */
+    uint8_t named[32];
+    CLO_CHECK(clo_sha256(clo_buf_view(&plain), named));
+    CLO_FAIL_IF(!clo_ct_eq(named, id, 32), CLO_E_POLICY,
+                "provision: id is not the secret's SHA-256");
     size_t total = plain.len;
     for (size_t i = 0; i < e->n_secrets; i++)
         if (i != slot) total += e->secrets[i].size;

@@ -238,6 +238,10 @@ static enum MHD_Result secret_put(clo_api *a, struct MHD_Connection *c, const cl
             return problem(c, R, 422, "envelope-rejected",
                            "the envelope does not open under that epoch's key for that id");
         if (e.code == CLO_E_LIMIT) return problem(c, R, 413, "secret-too-large", e.what);
+        if (e.code == CLO_E_POLICY)
+            return problem(c, R, 422, "secret-id-mismatch",
+                           "a secret is held only under its SHA-256 id, and an id never changes "
+                           "its bytes");
         if (e.code == CLO_E_STALE || e.code == CLO_E_STATE)
             return problem(c, R, 409, "unknown-epoch", "that epoch's key is not held (any more)");
         return problem(c, R, 503, "enclave-unavailable", "the enclave did not take the secret");

@@ -239,15 +239,31 @@ static void test_model_refusals(void **state)
     decode_one(&out, &res);
     assert_int_equal(res.err.code, CLO_E_STATE);
     clo_envelope_reply_key_wipe(&rk[0]);
-    /* bytes provisioned under an id that is not their SHA-256 */
+    /* bytes under an id that is not their SHA-256 are refused at the door
+     * (the host could otherwise replace what a provisioned id names) */
     uint8_t wrong[32];
     memcpy(wrong, id, 32);
     wrong[0] ^= 1;
-    provision(e, wrong, clo_buf_view(&model), k.current, k.keys[0].hpke_pk);
-    run_job(e, wrong, k.current, k.keys[0].hpke_pk, plain, 1, rk, &out, 0x62);
+    clo_buf rr;
+    clo_buf_init(&rr, 1024);
+    assert_int_equal(
+        fx_provision(e, &P, wrong, clo_buf_view(&model), k.current, k.keys[0].hpke_pk, &rr).code,
+        CLO_E_POLICY);
+    /* ... and an id provisioned once cannot be given other bytes */
+    provision(e, id, clo_buf_view(&model), k.current, k.keys[0].hpke_pk);
+    clo_buf other;
+    clo_buf_init(&other, 1 << 20);
+    OK(clo_buf_append(&other, clo_buf_view(&model).ptr, model.len));
+    other.ptr[other.len - 1] ^= 1;
+    assert_int_equal(
+        fx_provision(e, &P, id, clo_buf_view(&other), k.current, k.keys[0].hpke_pk, &rr).code,
+        CLO_E_POLICY);
+    run_job(e, id, k.current, k.keys[0].hpke_pk, plain, 1, rk, &out, 0x62);
     decode_one(&out, &res);
-    assert_int_equal(res.err.code, CLO_E_AUTH);
+    assert_int_equal(res.err.code, CLO_OK_CODE); /* still the model its id names */
     clo_envelope_reply_key_wipe(&rk[0]);
+    clo_buf_free(&other);
+    clo_buf_free(&rr);
     /* a config that is not version 1 + 32 bytes */
     assert_int_equal(clo_workload_check(&clo_wl_onnx, CLO_BYTES("\x01", 1)).code, CLO_E_FORMAT);
     assert_int_equal(clo_workload_check(&clo_wl_onnx, CLO_BYTES(id, 32)).code != CLO_OK_CODE, 1);
