@@ -61,8 +61,10 @@ contract PriceFeed is AggregatorV3Interface, IResultConsumer {
     function onResult(bytes32, address requester, bytes32 workloadId, bytes32 model, bytes calldata out) external {
         if (msg.sender != market) revert NotMarket();
         if (!isUpdater[requester] || workloadId != ORACLE_WORKLOAD || model != modelId) revert NotOurJob();
-        // u8 version=1 | u8 mode | i64 value | u16 used | u16 rejected | u64 as_of
-        if (out.length != 22 || out[0] != 0x01) revert BadOutput();
+        // u8 version=2 | u8 mode | i64 value | u16 used | u16 rejected | u64 as_of
+        //   | u16 n | n x u16 excluded position (reports that did not open or parse)
+        if (out.length < 24 || out[0] != 0x02) revert BadOutput();
+        if (out.length != 24 + 2 * uint256(uint16(bytes2(out[22:24])))) revert BadOutput();
         int64 value = int64(uint64(bytes8(out[2:10])));
         uint64 asOf = uint64(bytes8(out[14:22]));
         if (latestRound != 0 && asOf <= rounds[latestRound].startedAt) revert Stale();

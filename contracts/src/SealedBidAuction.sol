@@ -111,7 +111,7 @@ contract SealedBidAuction is IResultConsumer, PullPayments {
         if (deposit[id][msg.sender] != 0) revert AlreadyBid();
         if (a.bidders.length >= MAX_BIDDERS) revert TooManyBidders();
         bytes32 h = keccak256(envelope);
-        if (envelopeSeen[h]) revert DuplicateEnvelope(); // a copied envelope would fail the whole job
+        if (envelopeSeen[h]) revert DuplicateEnvelope(); // a copy opens as the original bid: it could win in its place
         envelopeSeen[h] = true;
         deposit[id][msg.sender] = msg.value;
         sealedBid[id][msg.sender] = envelope;
@@ -162,8 +162,10 @@ contract SealedBidAuction is IResultConsumer, PullPayments {
             revert NotOurJob();
         }
         if (a.phase != Phase.Submitted) revert WrongPhase(id, a.phase);
-        // u8 version=1 | u8 sold | u16 bids | winner[20] | price u256 | u16 winner_index
-        if (out.length != 58 || out[0] != 0x01) revert BadOutput();
+        // u8 version=2 | u8 sold | u16 bids | winner[20] | price u256 | u16 winner_index
+        //   | u16 n | n x u16 excluded position (bids that did not open or parse; they never win)
+        if (out.length < 60 || out[0] != 0x02) revert BadOutput();
+        if (out.length != 60 + 2 * uint256(uint16(bytes2(out[58:60])))) revert BadOutput();
         bool sold = out[1] == 0x01;
         uint256 nbids = uint16(bytes2(out[2:4]));
         uint256 price = uint256(bytes32(out[24:56]));

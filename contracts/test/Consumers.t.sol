@@ -35,7 +35,7 @@ contract AuctionTest is Fixture {
 
     /// The enclave's public output: sold to input `index` at `price`.
     function _output(address claimed, uint256 price, uint16 index) internal pure returns (bytes memory) {
-        return abi.encodePacked(uint8(1), uint8(1), uint16(3), claimed, price, index);
+        return abi.encodePacked(uint8(2), uint8(1), uint16(3), claimed, price, index, uint16(0));
     }
 
     function _settle(bytes32 jobId, uint256 id, bytes memory out) internal {
@@ -86,6 +86,33 @@ contract AuctionTest is Fixture {
         (uint256 id, bytes32 jobId) = _open();
         _settle(jobId, id, _output(bidders[0], 5 ether, 0)); // deposited 2
         vm.assertEq(uint256(auc.auction(id).phase), uint256(SealedBidAuction.Phase.Unsold), "unsold");
+    }
+
+    /// Excluded bids are named after the decision; the auction is decided all the same.
+    function test_outputNamingExcludedBids() public {
+        (uint256 id, bytes32 jobId) = _open();
+        _settle(
+            jobId,
+            id,
+            abi.encodePacked(
+                uint8(2), uint8(1), uint16(3), bidders[2], uint256(3 ether), uint16(2), uint16(2), uint16(0), uint16(1)
+            )
+        );
+        vm.assertEq(uint256(auc.auction(id).phase), uint256(SealedBidAuction.Phase.Sold), "sold");
+        vm.assertEq(auc.auction(id).winner, bidders[2], "to the good bid");
+    }
+
+    /// A tail that does not match its count, or the old version 1, is no outcome.
+    function test_badExcludedTailIsNoOutcome() public {
+        (uint256 id, bytes32 jobId) = _open();
+        _settle(
+            jobId,
+            id,
+            abi.encodePacked(
+                uint8(2), uint8(1), uint16(3), bidders[2], uint256(3 ether), uint16(2), uint16(2), uint16(0)
+            )
+        );
+        vm.assertEq(uint256(auc.auction(id).phase), uint256(SealedBidAuction.Phase.Submitted), "bad tail: waits");
     }
 
     function test_malformedOutputDoesNotBlockSettlement() public {
@@ -209,7 +236,7 @@ contract PriceFeedTest is Fixture {
         vm.prank(who);
         id = market.submitJob(r);
         JobMarket.Settlement memory s =
-            settlement(id, r, abi.encodePacked(uint8(1), uint8(1), value, uint16(5), uint16(0), asOf));
+            settlement(id, r, abi.encodePacked(uint8(2), uint8(1), value, uint16(5), uint16(0), asOf, uint16(0)));
         market.settle(s, signResult(enclaveKey, s));
     }
 

@@ -108,6 +108,13 @@ static inline void clo_store_u64be(uint8_t *p, uint64_t v)
     clo_store_u32be(p + 4, (uint32_t)v);
 }
 /* A big-endian load from bytes already bounds-checked (a view of known size). */
+static inline uint64_t clo_load_u64be(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+    return v;
+}
+
 static inline uint32_t clo_load_u32be(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];

@@ -394,24 +394,66 @@ static int status_cmd(int argc, char **argv)
 }
 
 /* Decode the public output of known workloads for people. */
+/* The excluded positions that end a version-2 public output at off (NULL if
+ * the tail is not exactly that list). */
+static json_t *excluded_tail(clo_bytes p, size_t off)
+{
+    if (p.len < off + 2) return NULL;
+    size_t n = (size_t)(p.ptr[off] << 8 | p.ptr[off + 1]);
+    if (p.len != off + 2 + 2 * n) return NULL;
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a,
+                              json_integer(p.ptr[off + 2 + 2 * i] << 8 | p.ptr[off + 3 + 2 * i]));
+    return a;
+}
+
 json_t *cli_decode_public(const char *workload, clo_bytes p)
 {
-    if (!strcmp(workload, "auction") && p.len == 58) {
+    json_t *ex = NULL, *doc = NULL;
+    if (!p.len || p.ptr[0] != 2) return NULL; /* docs/formats.md §5: version 2 */
+    if (!strcmp(workload, "auction") && (ex = excluded_tail(p, 58))) {
         uint64_t price = 0;
         for (size_t i = 48; i < 56; i++) price = price << 8 | p.ptr[i];
         int fits = 1;
         for (size_t i = 24; i < 48; i++) fits &= p.ptr[i] == 0;
-        return json_pack(
-            "{s:b,s:i,s:o,s:o,s:i}", "sold", p.ptr[1], "bids", p.ptr[2] << 8 | p.ptr[3], "winner",
-            clo_json_hex(CLO_BYTES(p.ptr + 4, 20)), "price",
-            fits ? json_integer((json_int_t)price) : clo_json_hex(CLO_BYTES(p.ptr + 24, 32)),
-            "winner_index", p.ptr[56] << 8 | p.ptr[57]);
+        doc = json_pack("{s:b,s:i,s:o,s:o,s:i}", "sold", p.ptr[1], "bids", p.ptr[2] << 8 | p.ptr[3],
+                        "winner", clo_json_hex(CLO_BYTES(p.ptr + 4, 20)), "price",
+                        fits ? json_integer((json_int_t)price)
+                             : clo_json_hex(CLO_BYTES(p.ptr + 24, 32)),
+                        "winner_index", p.ptr[56] << 8 | p.ptr[57]);
+    } else if (!strcmp(workload, "onnx") && (ex = excluded_tail(p, 41))) {
+        doc = json_pack("{s:o,s:I,s:I}", "model_id", clo_json_hex(CLO_BYTES(p.ptr + 1, 32)),
+                        "inputs", (json_int_t)clo_load_u32be(p.ptr + 33), "answered",
+                        (json_int_t)clo_load_u32be(p.ptr + 37));
+    } else if (!strcmp(workload, "vote") && p.len >= 7) {
+        size_t choices = (size_t)(p.ptr[1] << 8 | p.ptr[2]);
+        if ((ex = excluded_tail(p, 7 + 4 * choices))) {
+            json_t *counts = json_array();
+            for (size_t k = 0; k < choices; k++)
+                json_array_append_new(counts, json_integer(clo_load_u32be(p.ptr + 7 + 4 * k)));
+            doc = json_pack("{s:I,s:o}", "total", (json_int_t)clo_load_u32be(p.ptr + 3), "counts",
+                            counts);
+        }
+    } else if (!strcmp(workload, "oracle") && (ex = excluded_tail(p, 22))) {
+        doc = json_pack("{s:i,s:I,s:i,s:i,s:I}", "mode", p.ptr[1], "value",
+                        (json_int_t)clo_load_u64be(p.ptr + 2), "used", p.ptr[10] << 8 | p.ptr[11],
+                        "rejected", p.ptr[12] << 8 | p.ptr[13], "as_of",
+                        (json_int_t)clo_load_u64be(p.ptr + 14));
+    } else if (!strcmp(workload, "policy") && p.len >= 3) {
+        size_t n = (size_t)(p.ptr[1] << 8 | p.ptr[2]);
+        if ((ex = excluded_tail(p, 3 + n))) {
+            json_t *d = json_array();
+            for (size_t i = 0; i < n; i++) json_array_append_new(d, json_boolean(p.ptr[3 + i]));
+            doc = json_pack("{s:o}", "approved", d);
+        }
     }
-    if (!strcmp(workload, "onnx") && p.len == 41 && p.ptr[0] == 1)
-        return json_pack("{s:o,s:I,s:I}", "model_id", clo_json_hex(CLO_BYTES(p.ptr + 1, 32)),
-                         "inputs", (json_int_t)clo_load_u32be(p.ptr + 33), "answered",
-                         (json_int_t)clo_load_u32be(p.ptr + 37));
-    return NULL;
+    if (!doc) {
+        json_decref(ex);
+        return NULL;
+    }
+    json_object_set_new(doc, "excluded", ex);
+    return doc;
 }
 
 /* An onnx private output (docs/formats.md §5.5) for people: the status and

@@ -291,6 +291,7 @@ typedef struct {
     clo_buf plain[CLO_PROTO_MAX_INPUTS], priv[CLO_PROTO_MAX_INPUTS], sealed[CLO_PROTO_MAX_INPUTS];
     clo_envelope_reply_key rk[CLO_PROTO_MAX_INPUTS];
     clo_bytes views[CLO_PROTO_MAX_INPUTS];
+    uint8_t unopened[CLO_PROTO_MAX_INPUTS], excluded[CLO_PROTO_MAX_INPUTS];
     clo_buf pub;
     clo_proto_result r;
 } job_scratch;
@@ -315,21 +316,31 @@ static clo_err run_job(clo_enclave *e, const clo_proto_job *job, int64_t now, jo
     memcpy(b.workload_id, job->workload_id, 32);
     b.epoch = job->epoch;
     for (size_t i = 0; i < job->count; i++) {
+        /* An envelope that does not open (for another job, key or epoch, or
+         * malformed) excludes its input, never the job: one bidder cannot veto
+         * an auction. It gets an empty plaintext and no reply. */
         clo_err err =
             clo_envelope_request_open(&s->plain[i], &s->rk[i], &b, ep->hpke, job->inputs[i]);
-        /* After the header, every envelope failure is one `auth` (envelope.h). */
-        if (err.code) return err;
+        /* A copy of an earlier input is not a second participant: it would
+         * count one sealed bid or ballot twice, in the copier's position. */
+        for (size_t j = 0; j < i && !err.code; j++)
+            if (clo_bytes_eq(job->inputs[j], job->inputs[i]))
+                err = CLO_ERR(CLO_E_POLICY, "job.input: a copy of an earlier input");
+        s->unopened[i] = err.code != 0;
+        if (err.code) clo_buf_clear(&s->plain[i]);
         s->views[i] = clo_buf_view(&s->plain[i]);
     }
     void *state = NULL;
     clo_wl_env env = {secret_by_id, e};
     CLO_TRY(wl->open(job->config, &env, &state));
     clo_buf *pub = &s->pub;
-    clo_wl_call call = {job->job_id, s->views, job->count};
+    memcpy(s->excluded, s->unopened, job->count);
+    clo_wl_call call = {job->job_id, s->views, job->count, s->excluded};
     clo_err err = wl->run(state, &call, pub, s->priv);
     wl->close(state);
     for (size_t i = 0; i < job->count && !err.code; i++)
-        err = clo_envelope_reply_seal(&s->sealed[i], &s->rk[i], clo_buf_view(&s->priv[i]));
+        if (!s->unopened[i]) /* no reply key: its private output stays empty */
+            err = clo_envelope_reply_seal(&s->sealed[i], &s->rk[i], clo_buf_view(&s->priv[i]));
     if (err.code) return err;
 
     r->err = CLO_OK;

@@ -2,7 +2,8 @@
  *
  * config: u8 version=1 | u8 rule (1 first price, 2 second price) | reserve u256
  * bid:    u8 version=1 | bidder[20] | amount u256
- * public: u8 version=1 | u8 sold | u16 bids | winner[20] | price u256 | u16 winner_index
+ * public: u8 version=2 | u8 sold | u16 bids | winner[20] | price u256 | u16 winner_index
+ *         | u16 n | n x u16 excluded position
  *         (winner_index: the winning input's position, so a contract can tell
  *         which depositor submitted the winning envelope; 0 when unsold)
  * private (per bid): u8 version=1 | u8 won | price u256 (zero unless won)
@@ -10,8 +11,12 @@
  * Bids below the reserve do not qualify. The highest qualifying amount wins;
  * equal amounts are ordered by keccak256(job id || bidder), lowest first, which
  * nobody can steer without knowing the job id before bidding and which favours
- * no address range. Second price = max(reserve, best other qualifying amount).
- * A bidder may bid once per auction. */
+ * no address range, then by position. Second price = max(reserve, best other
+ * qualifying amount). A bid that does not open or parse is excluded and named
+ * in the public output; it never fails the auction. The bidder field is the
+ * bidder's own claim (the chain pays by position), so two bids claiming one
+ * address both count: refusing them would let anyone veto an auction by
+ * claiming another bidder's address. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,10 +77,10 @@ static clo_err run_auction(const void *state, const clo_wl_call *call, clo_buf *
     CLO_ENSURE(bids, CLO_E_NOMEM, "auction.bids");
     size_t best = SIZE_MAX, second = SIZE_MAX;
     for (size_t i = 0; i < call->count; i++) {
-        CLO_CHECK(parse_bid(call->inputs[i], &bids[i]));
-        for (size_t j = 0; j < i; j++)
-            CLO_FAIL_IF(!memcmp(bids[j].bidder, bids[i].bidder, 20), CLO_E_POLICY,
-                        "auction.bid: duplicate bidder");
+        if (call->excluded[i] || parse_bid(call->inputs[i], &bids[i]).code) {
+            call->excluded[i] = 1; /* never wins, never prices */
+            continue;
+        }
         clo_keccak_ctx k;
         clo_keccak256_init(&k);
         clo_keccak256_update(&k, CLO_BYTES(call->job_id, 32));
@@ -97,12 +102,13 @@ static clo_err run_auction(const void *state, const clo_wl_call *call, clo_buf *
         else
             memcpy(price, second != SIZE_MAX ? bids[second].amount : cfg->reserve, 32);
     }
-    CLO_CHECK(clo_buf_u8(pub, 1));
+    CLO_CHECK(clo_buf_u8(pub, 2));
     CLO_CHECK(clo_buf_u8(pub, best != SIZE_MAX));
     CLO_CHECK(clo_buf_u16be(pub, (uint16_t)call->count));
     CLO_CHECK(clo_buf_append(pub, winner, 20));
     CLO_CHECK(clo_buf_append(pub, price, 32));
     CLO_CHECK(clo_buf_u16be(pub, best != SIZE_MAX ? (uint16_t)best : 0));
+    CLO_CHECK(clo_wl_put_excluded(pub, call));
     for (size_t i = 0; i < call->count; i++) {
         static const uint8_t zero[32];
         CLO_CHECK(clo_buf_u8(&priv[i], 1));

@@ -4,7 +4,8 @@
  *
  * config:  u8 version=1 | model_id[32]   (SHA-256 of the model file)
  * input:   u16 n | n x (u32 size | TensorProto)   the graph's feeds, in order
- * public:  u8 version=1 | model_id[32] | u32 inputs | u32 answered
+ * public:  u8 version=2 | model_id[32] | u32 inputs | u32 answered
+ *          | u16 n | n x u16 excluded position (inputs not answered)
  * private (per input): u8 status (0 ok) |
  *            ok:     u16 n | n x (u32 size | TensorProto)   the graph's outputs, named
  *            failed: u8 size | what                          why this input failed
@@ -12,7 +13,8 @@
  * The model is the enclave's provisioned secret of that id; it is checked
  * against the id before first use, so a host cannot swap it. One input's bad
  * tensors fail that input only: the others are still answered. Nothing about
- * the inputs or outputs reaches the public output.
+ * the inputs or outputs reaches the public output but which of them could not
+ * be answered.
  *
  * Loaded models and their last plan are kept between jobs in a small cache
  * (the enclave is single-threaded), each over its own copy of the model in
@@ -298,6 +300,7 @@ static clo_err run_onnx(const void *state, const clo_wl_call *call, clo_buf *pub
     uint32_t answered = 0;
     clo_err err = CLO_OK;
     for (size_t i = 0; i < call->count; i++) {
+        if (call->excluded[i]) continue; /* its envelope did not open: no reply */
         clo_err e = answer(s->e, call->inputs[i], &priv[i]);
         if (e.code == CLO_E_NOMEM) {
             err = e; /* the enclave's trouble, not the input's */
@@ -307,6 +310,7 @@ static clo_err run_onnx(const void *state, const clo_wl_call *call, clo_buf *pub
             /* a plan half built on this input's shapes is not kept */
             clo_onnx_plan_free(s->e->plan);
             s->e->plan = NULL;
+            call->excluded[i] = 1;
             err = fail_input(&priv[i], e);
             if (err.code) break;
         } else {
@@ -315,11 +319,12 @@ static clo_err run_onnx(const void *state, const clo_wl_call *call, clo_buf *pub
     }
     if (!err.code) {
         uint8_t head[41];
-        head[0] = 1;
+        head[0] = 2;
         memcpy(head + 1, s->model_id, 32);
         clo_store_u32be(head + 33, (uint32_t)call->count);
         clo_store_u32be(head + 37, answered);
         err = clo_buf_append(pub, head, sizeof head);
+        if (!err.code) err = clo_wl_put_excluded(pub, call);
     }
     return err;
 }

@@ -5,8 +5,12 @@
  *         | u32 max_deviation_bps (0: no rejection) | u32 window_seconds (TWAP)
  * report: u8 version=1 | source[20] | u16 n (1..256) | n x (u64 time | i64 price)
  *         times strictly increasing
- * public: u8 version=1 | u8 mode | i64 value | u16 used | u16 rejected | u64 as_of
+ * public: u8 version=2 | u8 mode | i64 value | u16 used | u16 rejected | u64 as_of
+ *         | u16 n | n x u16 excluded position
  * private (per report): u8 version=1 | u8 accepted
+ *
+ * A report that does not open or parse, or repeats a source already counted,
+ * is excluded (named in the public output, not counted as rejected).
  *
  * as_of is the latest observation time over all reports. A source's value is
  * its latest price (median mode) or its time-weighted average over
@@ -126,31 +130,41 @@ static clo_err run_oracle(const void *state, const clo_wl_call *call, clo_buf *p
     uint8_t *ok = calloc(call->count, 1);
     CLO_FAIL_IF(!r || !v || !ok, CLO_E_NOMEM, "oracle.reports");
     uint64_t as_of = 0;
+    size_t valid = 0;
     for (size_t i = 0; i < call->count; i++) {
-        CLO_CHECK(parse_report(call->inputs[i], &r[i]));
-        for (size_t j = 0; j < i; j++)
-            CLO_FAIL_IF(!memcmp(r[j].source, r[i].source, 20), CLO_E_POLICY,
-                        "oracle.report: duplicate source");
+        /* one report per source: a later report naming a counted source is excluded */
+        if (!call->excluded[i] && !parse_report(call->inputs[i], &r[i]).code)
+            for (size_t j = 0; j < i && !call->excluded[i]; j++)
+                call->excluded[i] = !call->excluded[j] && !memcmp(r[j].source, r[i].source, 20);
+        else
+            call->excluded[i] = 1;
+        if (call->excluded[i]) continue;
+        valid++;
         if (r[i].t[r[i].n - 1] > as_of) as_of = r[i].t[r[i].n - 1];
     }
+    CLO_FAIL_IF(valid == 0, CLO_E_POLICY, "oracle: fewer sources than min_sources");
+    size_t k = 0;
     for (size_t i = 0; i < call->count; i++) {
+        if (call->excluded[i]) continue;
         r[i].value =
             cfg->mode == MODE_MEDIAN ? r[i].p[r[i].n - 1] : twap(&r[i], as_of, cfg->window);
-        v[i] = r[i].value;
+        v[k++] = r[i].value;
     }
-    int64_t first = median(v, call->count);
+    int64_t first = median(v, valid);
     size_t used = 0;
     for (size_t i = 0; i < call->count; i++)
-        if ((ok[i] = (uint8_t)within(r[i].value, first, cfg->max_dev_bps))) v[used++] = r[i].value;
+        if (!call->excluded[i] && (ok[i] = (uint8_t)within(r[i].value, first, cfg->max_dev_bps)))
+            v[used++] = r[i].value;
     CLO_FAIL_IF(used < cfg->min_sources || used == 0, CLO_E_POLICY,
                 "oracle: fewer sources than min_sources");
     int64_t value = median(v, used);
-    CLO_CHECK(clo_buf_u8(pub, 1));
+    CLO_CHECK(clo_buf_u8(pub, 2));
     CLO_CHECK(clo_buf_u8(pub, cfg->mode));
     CLO_CHECK(clo_buf_u64be(pub, (uint64_t)value));
     CLO_CHECK(clo_buf_u16be(pub, (uint16_t)used));
-    CLO_CHECK(clo_buf_u16be(pub, (uint16_t)(call->count - used)));
+    CLO_CHECK(clo_buf_u16be(pub, (uint16_t)(valid - used)));
     CLO_CHECK(clo_buf_u64be(pub, as_of));
+    CLO_CHECK(clo_wl_put_excluded(pub, call));
     for (size_t i = 0; i < call->count; i++) {
         CLO_CHECK(clo_buf_u8(&priv[i], 1));
         CLO_CHECK(clo_buf_u8(&priv[i], ok[i]));

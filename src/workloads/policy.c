@@ -6,7 +6,8 @@
  *            | n x u16 blocked country (ISO 3166 numeric)
  * applicant: u8 version=1 | u16 score | u64 income | u64 debt_payments | u8 age
  *            | u8 kyc_flags | u16 country          (income and debt per year)
- * public:    u8 version=1 | u16 n | n x u8 decision (1 approve, 0 deny)
+ * public:    u8 version=2 | u16 n | n x u8 decision (1 approve, 0 deny) | u16 m | m x u16
+ *            excluded position (an applicant that did not open or parse: decision 0)
  * private (per applicant): u8 version=1 | u8 decision | u8 failed rules
  *            (bits: 1 score, 2 income, 4 debt-to-income, 8 age, 16 KYC, 32 country)
  * The attributes never leave the enclave; the reasons go only to the applicant. */
@@ -76,19 +77,25 @@ static clo_err decide(const policy_cfg *cfg, clo_bytes in, uint8_t *failed)
     return CLO_OK;
 }
 
+/* An applicant record that does not open or parse is excluded: decision 0
+ * (not approved) in the public list, its position named after it, and its
+ * private output says "failed rules" 0xff (none could be evaluated). */
 static clo_err run_policy(const void *state, const clo_wl_call *call, clo_buf *pub, clo_buf *priv)
 {
-    CLO_TRY(clo_buf_u8(pub, 1));
+    CLO_TRY(clo_buf_u8(pub, 2));
     CLO_TRY(clo_buf_u16be(pub, (uint16_t)call->count));
     for (size_t i = 0; i < call->count; i++) {
-        uint8_t failed = 0;
-        CLO_TRY(decide(state, call->inputs[i], &failed));
+        uint8_t failed = 0xff;
+        if (call->excluded[i] || decide(state, call->inputs[i], &failed).code) {
+            call->excluded[i] = 1;
+            failed = 0xff;
+        }
         CLO_TRY(clo_buf_u8(pub, failed == 0));
         CLO_TRY(clo_buf_u8(&priv[i], 1));
         CLO_TRY(clo_buf_u8(&priv[i], failed == 0));
         CLO_TRY(clo_buf_u8(&priv[i], failed));
     }
-    return CLO_OK;
+    return clo_wl_put_excluded(pub, call);
 }
 
 const clo_workload clo_wl_policy = {"policy", open_policy, run_policy, free};

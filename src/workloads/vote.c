@@ -2,9 +2,12 @@
  *
  * config: u8 version=1 | u16 choices (1..256)
  * ballot: u8 version=1 | voter[20] | u16 choice (< choices)
- * public: u8 version=1 | u16 choices | u32 total | u32 count[choices]
- * private (per ballot): u8 version=1 | u8 counted=1 | u16 choice (a receipt)
- * Only the totals are public; who chose what stays inside. One ballot per voter. */
+ * public: u8 version=2 | u16 choices | u32 total | u32 count[choices]
+ *         | u16 n | n x u16 excluded position
+ * private (per ballot): u8 version=1 | u8 counted | u16 choice (a receipt)
+ * Only the totals are public; who chose what stays inside. One ballot per
+ * voter: a later ballot claiming a voter already counted is excluded, as is a
+ * ballot that does not open or parse; none of them fails the tally. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,21 +54,26 @@ static clo_err run_vote(const void *state, const clo_wl_call *call, clo_buf *pub
     clo_err err = CLO_OK;
     ballot *b = calloc(call->count, sizeof *b);
     CLO_ENSURE(b, CLO_E_NOMEM, "vote.ballots");
+    uint32_t total = 0;
     for (size_t i = 0; i < call->count; i++) {
-        CLO_CHECK(parse_ballot(call->inputs[i], choices, &b[i]));
-        for (size_t j = 0; j < i; j++)
-            CLO_FAIL_IF(!memcmp(b[j].voter, b[i].voter, 20), CLO_E_POLICY,
-                        "vote.ballot: duplicate voter");
+        if (!call->excluded[i] && !parse_ballot(call->inputs[i], choices, &b[i]).code)
+            for (size_t j = 0; j < i && !call->excluded[i]; j++)
+                call->excluded[i] = !call->excluded[j] && !memcmp(b[j].voter, b[i].voter, 20);
+        else
+            call->excluded[i] = 1;
+        if (call->excluded[i]) continue;
         counts[b[i].choice]++;
+        total++;
     }
-    CLO_CHECK(clo_buf_u8(pub, 1));
+    CLO_CHECK(clo_buf_u8(pub, 2));
     CLO_CHECK(clo_buf_u16be(pub, choices));
-    CLO_CHECK(clo_buf_u32be(pub, (uint32_t)call->count));
+    CLO_CHECK(clo_buf_u32be(pub, total));
     for (size_t k = 0; k < choices; k++) CLO_CHECK(clo_buf_u32be(pub, counts[k]));
+    CLO_CHECK(clo_wl_put_excluded(pub, call));
     for (size_t i = 0; i < call->count; i++) {
         CLO_CHECK(clo_buf_u8(&priv[i], 1));
-        CLO_CHECK(clo_buf_u8(&priv[i], 1));
-        CLO_CHECK(clo_buf_u16be(&priv[i], b[i].choice));
+        CLO_CHECK(clo_buf_u8(&priv[i], !call->excluded[i]));
+        CLO_CHECK(clo_buf_u16be(&priv[i], call->excluded[i] ? 0 : b[i].choice));
     }
 out:
     free(b);

@@ -45,6 +45,16 @@ const clo_workload *clo_workload_by_id(const uint8_t id[32])
     return NULL;
 }
 
+clo_err clo_wl_put_excluded(clo_buf *pub, const clo_wl_call *call)
+{
+    uint16_t n = 0;
+    for (size_t i = 0; i < call->count; i++) n += call->excluded[i] != 0;
+    CLO_TRY(clo_buf_u16be(pub, n));
+    for (size_t i = 0; i < call->count; i++)
+        if (call->excluded[i]) CLO_TRY(clo_buf_u16be(pub, (uint16_t)i));
+    return CLO_OK;
+}
+
 clo_err clo_wl_keep(const void *cfg, size_t size, void **state)
 {
     void *s = malloc(size);

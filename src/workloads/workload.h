@@ -8,6 +8,16 @@
  * give the same bytes. Ties are broken with the job id, never with time or
  * randomness. Input, config and output layouts are in docs/formats.md §5.
  *
+ * One input never fails a job (no bidder can veto an auction): an input whose
+ * envelope did not open (the enclave marks it in `excluded` and hands an empty
+ * plaintext) or that does not parse, or that repeats an earlier input's
+ * identity where one per identity is the rule, is excluded. Each workload's
+ * public output (version 2) ends with the excluded inputs' positions
+ * (clo_wl_put_excluded), so everyone sees which inputs did not count; an
+ * excluded input's private output says so to its sender where the envelope
+ * opened. Only a job-level fault (a bad config, too few usable inputs for the
+ * workload's own rule) fails the job.
+ *
  * Every parser here reads untrusted plaintext through clo_cur; errors name the
  * field ("auction.bid.version") and carry no input bytes. */
 #ifndef CLO_WORKLOADS_WORKLOAD_H
@@ -24,7 +34,12 @@ typedef struct {
     const uint8_t *job_id;   /* 32 bytes */
     const clo_bytes *inputs; /* borrowed plaintexts */
     size_t count;            /* 1 <= count <= CLO_WL_MAX_INPUTS */
+    uint8_t *excluded;       /* count flags: in, 1 = the envelope did not open;
+                                out, the workload sets 1 for each input it excluded */
 } clo_wl_call;
+
+/* Public output tail: u16 n | n x u16 position of each excluded input. */
+CLO_MUST_CHECK clo_err clo_wl_put_excluded(clo_buf *pub, const clo_wl_call *call);
 
 /* What the enclave lends a workload when it opens: the provisioned secrets
  * (an ONNX model, by its id). secret() gives an empty view for an unknown id;

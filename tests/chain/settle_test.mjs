@@ -110,15 +110,19 @@ try {
   const c3 = await S.waitSettled(s, [waiting]);
   check(c3.get(waiting) === 1, '... and settles once its config is posted');
 
-  // ---- a job the enclave refuses (envelope sealed for another job) ----
+  // ---- an input that does not open (sealed for another job): excluded, never a veto ----
   const other = await s.market.jobIdFor(await w.getAddress(), 1n);
   const badEnv = S.seal(s, 'vote', '010003', ['01' + '11'.repeat(20) + '0001'], other);
   const bad = await S.submitVote(s, w, '010003', 1, { envelopes: badEnv });
   const good = await S.submitVote(s, w);
-  const c4 = await S.waitSettled(s, [good]);
-  check(c4.get(good) === 1 && !c4.has(bad), 'a job whose envelope does not open is not settled; the next one is');
-  const st = await s.market.job(bad);
-  check(st[2] === 1n, '... it stays open on chain (refundable after its deadline)');
+  const c4 = await S.waitSettled(s, [good, bad]);
+  check(c4.get(good) === 1 && c4.get(bad) === 1, 'a job whose envelope does not open is still decided and settled, as is the next');
+  const [ev] = await s.market.queryFilter(s.market.filters.JobSettled(bad), 0, 'latest');
+  const pub = Buffer.from(ev.args.publicOutput.slice(2), 'hex');
+  check(pub[0] === 2 && pub.readUInt32BE(3) === 0 && pub.readUInt16BE(19) === 1 && pub.readUInt16BE(21) === 0,
+        '... its tally counts nothing and names input 0 as excluded');
+  // A job whose config the node never learns is never run: the audit shows it unsettled.
+  const unrun = await S.submitVote(s, w, '010007', 1);
 
   // ---- cloister audit: the chain of custody, from the chain alone ----
   const depFile = path.join(s.dir, 'devnet/deployments', `${s.dep.chain_id}.json`);
@@ -133,9 +137,9 @@ try {
   const forms = new Set(ids.slice(0, 40).map((j) => cli(bin, 'audit', j.slice(2), '--deployment', depFile)
     .doc?.links?.[2]?.form));
   check(forms.has('batch root and Merkle proof'), '... batch-settled jobs are checked through their Merkle proof');
-  const auBad = cli(bin, 'audit', bad.slice(2), '--deployment', depFile);
+  const auBad = cli(bin, 'audit', unrun.slice(2), '--deployment', depFile);
   check(auBad.rc === 4 && auBad.doc.custody_ok === false && auBad.doc.links[1].ok === false,
-        'audit of the refused job: exit 4, not settled');
+        'audit of a job never settled: exit 4, not settled');
 
   // ---- restart: nothing is sent twice ----
   const prepared = [];

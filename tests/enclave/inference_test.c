@@ -158,11 +158,14 @@ static void test_inference_job(void **state)
     static clo_proto_result res;
     decode_one(&out, &res);
     OK(res.err);
-    /* public: version, model id, 3 inputs, 2 answered; nothing else */
-    assert_int_equal(res.public_out.len, 41);
+    /* public: version 2, model id, 3 inputs, 2 answered, record 1 not answered; nothing else */
+    static const uint8_t tail[4] = {0, 1, 0, 1};
+    assert_int_equal(res.public_out.len, 45);
+    assert_int_equal(res.public_out.ptr[0], 2);
     assert_memory_equal(res.public_out.ptr + 1, id, 32);
     assert_int_equal(res.public_out.ptr[36], 3);
     assert_int_equal(res.public_out.ptr[40], 2);
+    assert_memory_equal(res.public_out.ptr + 41, tail, 4);
     /* the statement binds keccak256(config), the config names the model */
     uint8_t cfg[33] = {1}, h[32];
     memcpy(cfg + 1, id, 32);

@@ -222,8 +222,8 @@ static void test_auction_job(void **state)
     OK(clo_proto_result_decode(&c, &res));
     OK(clo_cur_end(&c));
     OK(res.err);
-    /* Public output: sold to bidder 2 at the second price, 700. */
-    assert_int_equal(res.public_out.len, 58);
+    /* Public output: sold to bidder 2 at the second price, 700; none excluded. */
+    assert_int_equal(res.public_out.len, 60);
     assert_int_equal(res.public_out.ptr[1], 1);
     uint8_t want[20];
     memset(want, 0x02, 20);
@@ -397,7 +397,9 @@ static void test_job_errors(void **state)
     } cases[] = {
         {"nosuch", 34, 0, CLO_E_UNSUPPORTED},
         {"auction", 33, 0, CLO_E_FORMAT},
-        {"auction", 34, 1, CLO_E_AUTH},
+        /* an input sealed for another job is excluded, not the job's error
+         * (issue 15, finding 3): the auction is decided without it */
+        {"auction", 34, 1, CLO_OK_CODE},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         clo_buf_clear(&body);
@@ -410,6 +412,14 @@ static void test_job_errors(void **state)
         OK(clo_cur_u16be(&c, &n));
         OK(clo_proto_result_decode(&c, &res));
         assert_int_equal(res.err.code, cases[i].code);
+        if (cases[i].flip) {
+            static const uint8_t tail[4] = {0, 1, 0, 0}; /* one excluded: position 0 */
+            assert_int_equal(res.public_out.len, 62);
+            assert_int_equal(res.public_out.ptr[1], 0); /* unsold */
+            assert_memory_equal(res.public_out.ptr + 58, tail, 4);
+            assert_int_equal(res.count, 1);
+            assert_int_equal(res.private_out[0].len, 0); /* nothing to seal a reply to */
+        }
         clo_envelope_reply_key_wipe(&rk);
     }
     /* A malformed batch is refused whole. */

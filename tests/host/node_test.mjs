@@ -130,8 +130,10 @@ for (const [name, f, status, code] of classes) {
         m2.status === 201 && m2.doc.model_id === m1.doc.model_id &&
         m1.doc.model_id === "0x6edd0b914a2655d7dbe2c1517e49b25f700a1dbc41e8babffeda67a01423ef77" /* keccak256(0x010003), by ethers */, m1.text);
 }
-// Enclave-side classes: accepted (the host cannot read inputs), then failed with the enclave's code.
-async function enclaveClass(name, req, code) {
+// Enclave-side classes: accepted (the host cannot read inputs), then the job is
+// decided without the bad input, which the public output names (docs/formats.md
+// §5: one input never fails a job, so no bidder can veto an auction).
+async function enclaveClass(name, req, tailAt, excluded) {
   const r = await api(node, "POST", "/v1/jobs", req);
   check(`${name}: accepted`, r.status === 202, r.text);
   let res;
@@ -140,7 +142,12 @@ async function enclaveClass(name, req, code) {
     if (res.status !== 409) break;
     await sleep(20);
   }
-  check(`bad input: ${name}`, res.status === 422 && res.doc?.code === "job-failed" && res.doc?.job_error?.code === code, res.text);
+  const pub = Buffer.from((res.doc?.public_output ?? "0x").slice(2), "hex");
+  const n = pub.length >= tailAt + 2 ? pub.readUInt16BE(tailAt) : -1;
+  const got = [];
+  for (let k = 0; k < n && tailAt + 4 + 2 * k <= pub.length; k++) got.push(pub.readUInt16BE(tailAt + 2 + 2 * k));
+  check(`bad input: ${name} (the job is decided, input ${excluded} excluded)`, res.status === 200 && res.doc?.state === "done" &&
+        pub[0] === 2 && pub.length === tailAt + 2 + 2 * n && JSON.stringify(got) === JSON.stringify(excluded), res.text);
   rejections++;
   return res;
 }
@@ -148,17 +155,32 @@ const fresh = (args) => cli(bin, "job", "submit", ...N, "--print-request", "--ke
 {
   const r = fresh(["--workload", "auction", "--auction", "first", "--bids", `${addr(8)}:10`]);
   const i = r.inputs[0]; r.inputs = [setByte(i, 60, i.slice(120, 122) === "00" ? "01" : "00")];
-  await enclaveClass("flipped ciphertext", r, "auth");
+  await enclaveClass("flipped ciphertext", r, 58, [0]);
 }
 {
   const r = fresh(["--workload", "auction", "--auction", "first", "--bids", `${addr(9)}:10`]);
   r.job_id = "0x" + "5a".repeat(32); // sealed for another job id: wrong binding
-  await enclaveClass("wrong binding (job id)", r, "auth");
+  await enclaveClass("wrong binding (job id)", r, 58, [0]);
 }
-await enclaveClass("malformed bid", fresh(["--workload", "auction", "--auction", "first", "--inputs", "0102"]), "format");
-await enclaveClass("bid version", fresh(["--workload", "auction", "--auction", "first", "--inputs", "02" + "00".repeat(52)]), "version");
-await enclaveClass("duplicate bidder", fresh(["--workload", "auction", "--auction", "first", "--bids", `${addr(4)}:1,${addr(4)}:2`]), "policy");
-await enclaveClass("vote out of range", fresh(["--workload", "vote", "--config", "010002", "--inputs", "01" + "11".repeat(20) + "0005"]), "format");
+await enclaveClass("malformed bid", fresh(["--workload", "auction", "--auction", "first", "--inputs", "0102"]), 58, [0]);
+await enclaveClass("bid version", fresh(["--workload", "auction", "--auction", "first", "--inputs", "02" + "00".repeat(52)]), 58, [0]);
+{
+  // Two bids claiming one address both count (the chain pays by position): no veto by claiming.
+  const res = await enclaveClass("duplicate bidder claim", fresh(["--workload", "auction", "--auction", "first", "--bids", `${addr(4)}:1,${addr(4)}:2`]), 58, []);
+  const pub = Buffer.from(res.doc.public_output.slice(2), "hex");
+  check("... and the higher of the two wins", pub[1] === 1 && pub.readUInt16BE(56) === 1, res.text);
+}
+{
+  // A copy of an input is not a second bid: it would count the original twice, in the copier's position.
+  const r = fresh(["--workload", "auction", "--auction", "second", "--bids", `${addr(5)}:9,${addr(6)}:3`]);
+  r.inputs = [r.inputs[0], r.inputs[1], r.inputs[0]];
+  const res = await enclaveClass("a copied envelope", r, 58, [2]);
+  const pub = Buffer.from(res.doc.public_output.slice(2), "hex");
+  check("... the original wins at the other bid's price", pub[1] === 1 && pub.readUInt16BE(56) === 0 && pub[55] === 3, res.text);
+}
+await enclaveClass("vote out of range", fresh(["--workload", "vote", "--config", "010002", "--inputs", "01" + "11".repeat(20) + "0005"]), 7 + 4 * 2, [0]);
+await enclaveClass("second ballot of one voter", fresh(["--workload", "vote", "--config", "010002", "--inputs",
+  "01" + "13".repeat(20) + "0001,01" + "13".repeat(20) + "0000"]), 7 + 4 * 2, [1]);
 {
   // A duplicate of an identical request is idempotent, not an error.
   const r = fresh(["--workload", "vote", "--config", "010002", "--inputs", "01" + "12".repeat(20) + "0001"]);
@@ -174,9 +196,9 @@ const hostRejections = classes.length;
 check("rejections counted", sumRejected(m.text) - rejectedBefore === hostRejections,
       `${sumRejected(m.text) - rejectedBefore} vs ${hostRejections}`);
 const jobs = (s) => parseInt((m.text.match(new RegExp(`cloister_jobs\\{state="${s}"\\} (\\d+)`)) || [])[1], 10);
-check("metrics: jobs by state", jobs("done") === 2 && jobs("failed") === 6 && jobs("accepted") === 0, m.text.match(/cloister_jobs.*/g)?.join(" "));
+check("metrics: jobs by state", jobs("done") === 10 && jobs("failed") === 0 && jobs("accepted") === 0, m.text.match(/cloister_jobs.*/g)?.join(" "));
 check("metrics: build info", /cloister_build_info\{version="0.1.0",backend="sim"\} 1/.test(m.text));
-check("metrics: histogram", /cloister_job_latency_seconds_count 8/.test(m.text));
+check("metrics: histogram", /cloister_job_latency_seconds_count 10/.test(m.text));
 
 // restart: the same keys, the same results, byte for byte
 const resultBefore = (await api(node, "GET", `/v1/jobs/${jobId}/result`)).text;

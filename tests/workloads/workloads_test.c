@@ -14,6 +14,7 @@
 
 typedef struct {
     clo_buf pub, priv[MAXN];
+    uint8_t excluded[MAXN];
 } outputs;
 
 static clo_err run(const char *name, clo_bytes cfg, const uint8_t job_id[32], const clo_bytes *in,
@@ -28,7 +29,9 @@ static clo_err run(const char *name, clo_bytes cfg, const uint8_t job_id[32], co
     for (size_t i = 0; i < MAXN; i++) clo_buf_init(&o->priv[i], CLO_WL_MAX_PRIVATE);
     void *st = NULL;
     CLO_TRY(w->open(cfg, NULL, &st));
-    clo_wl_call call = {job_id, in, n};
+    memset(o->excluded, 0, sizeof o->excluded);
+    for (size_t i = 0; i < n; i++) o->excluded[i] = in[i].len == 0; /* as the enclave: unopened */
+    clo_wl_call call = {job_id, in, n, o->excluded};
     clo_err err = w->run(st, &call, &o->pub, o->priv);
     w->close(st);
     return err;
@@ -57,23 +60,48 @@ static uint64_t u64_at(clo_bytes b, size_t off)
     return v;
 }
 
-static void test_auction_errors(void **state)
+/* The public output's tail: u16 n | n x u16 excluded position. */
+static void assert_excluded(const clo_buf *pub, size_t tail_at, const uint16_t *want, size_t n)
+{
+    assert_int_equal(pub->len, tail_at + 2 + 2 * n);
+    assert_int_equal(pub->ptr[tail_at] << 8 | pub->ptr[tail_at + 1], n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(pub->ptr[tail_at + 2 + 2 * i] << 8 | pub->ptr[tail_at + 3 + 2 * i],
+                         want[i]);
+}
+
+/* Issue 15, finding 3: one malformed or unopened bid, or a bid claiming
+ * another bidder's address, failed the whole auction. Now each is excluded
+ * (or, for a claim, simply counts) and the auction is decided. */
+static void test_auction_one_bid_cannot_veto(void **state)
 {
     (void)state;
     outputs o;
-    uint8_t cfg[34] = {1, 1}, b[2][53];
+    uint8_t cfg[34] = {1, 1}, b[3][53];
     bid(b[0], 1, 5);
-    bid(b[1], 1, 6);
-    clo_bytes in[2] = {CLO_BYTES(b[0], 53), CLO_BYTES(b[1], 53)};
-    assert_int_equal(run("auction", CLO_BYTES(cfg, 34), JOB, in, 2, &o).code, CLO_E_POLICY);
+    bid(b[1], 1, 6); /* claims bidder 1's address too: both count, position decides */
+    bid(b[2], 3, 4);
+    clo_bytes in[3] = {CLO_BYTES(b[0], 53), CLO_BYTES(b[1], 53), CLO_BYTES(b[2], 53)};
+    OK(run("auction", CLO_BYTES(cfg, 34), JOB, in, 3, &o));
+    assert_int_equal(o.pub.ptr[0], 2);
+    assert_int_equal(o.pub.ptr[1], 1);
+    assert_int_equal(o.pub.ptr[56] << 8 | o.pub.ptr[57], 1);
+    assert_excluded(&o.pub, 58, NULL, 0);
     outputs_free(&o);
-    in[0].len = 52;
-    assert_int_equal(run("auction", CLO_BYTES(cfg, 34), JOB, in, 1, &o).code, CLO_E_FORMAT);
+    in[0].len = 52; /* malformed */
+    b[2][0] = 2;    /* another version */
+    clo_bytes unopened = CLO_BYTES_EMPTY;
+    clo_bytes in4[4] = {in[0], in[1], in[2], unopened};
+    OK(run("auction", CLO_BYTES(cfg, 34), JOB, in4, 4, &o));
+    assert_int_equal(o.pub.ptr[1], 1);                       /* still sold */
+    assert_int_equal(o.pub.ptr[56] << 8 | o.pub.ptr[57], 1); /* to the one good bid */
+    assert_int_equal(u64_at(clo_buf_view(&o.pub), 48), 6);
+    static const uint16_t ex[] = {0, 2, 3};
+    assert_excluded(&o.pub, 58, ex, 3);
+    assert_int_equal(o.excluded[0] + o.excluded[2] + o.excluded[3], 3);
+    assert_int_equal(o.priv[0].ptr[1], 0); /* an excluded bid is told it did not win */
     outputs_free(&o);
-    b[1][0] = 2;
-    assert_int_equal(run("auction", CLO_BYTES(cfg, 34), JOB, in + 1, 1, &o).code, CLO_E_VERSION);
-    outputs_free(&o);
-    cfg[1] = 3;
+    cfg[1] = 3; /* a bad config is the job's own fault */
     assert_int_equal(run("auction", CLO_BYTES(cfg, 34), JOB, in, 1, &o).code, CLO_E_FORMAT);
     outputs_free(&o);
 }
@@ -88,10 +116,11 @@ static void test_auction_rules(void **state)
     bid(b[2], 3, 200);
     clo_bytes in[3] = {CLO_BYTES(b[0], 53), CLO_BYTES(b[1], 53), CLO_BYTES(b[2], 53)};
     OK(run("auction", CLO_BYTES(cfg, 34), JOB, in, 3, &o)); /* first price */
+    assert_int_equal(o.pub.ptr[0], 2);
     assert_int_equal(o.pub.ptr[1], 1);
     assert_int_equal(o.pub.ptr[4], 2);
     assert_int_equal(u64_at(clo_buf_view(&o.pub), 48), 300);
-    assert_int_equal(o.pub.len, 58);
+    assert_excluded(&o.pub, 58, NULL, 0);
     assert_int_equal(o.pub.ptr[56] << 8 | o.pub.ptr[57], 1); /* the second input won */
     assert_int_equal(o.priv[1].ptr[1], 1);
     assert_int_equal(o.priv[0].ptr[1], 0);
@@ -151,22 +180,29 @@ static void test_vote(void **state)
     ballot(b[0], 1, 0);
     ballot(b[1], 2, 2);
     ballot(b[2], 3, 2);
-    ballot(b[3], 4, 3); /* out of range */
+    ballot(b[3], 4, 3); /* out of range: excluded, the tally stands */
     clo_bytes in[4];
     for (size_t i = 0; i < 4; i++) in[i] = CLO_BYTES(b[i], 23);
-    assert_int_equal(run("vote", CLO_BYTES(cfg, 3), JOB, in, 4, &o).code, CLO_E_FORMAT);
+    OK(run("vote", CLO_BYTES(cfg, 3), JOB, in, 4, &o));
+    static const uint8_t want[] = {2, 0, 3, 0, 0, 0, 3, 0, 0, 0, 1, 0,
+                                   0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 3};
+    assert_int_equal(o.pub.len, sizeof want);
+    assert_memory_equal(o.pub.ptr, want, sizeof want);
+    assert_int_equal(o.priv[3].ptr[1], 0); /* its receipt: not counted */
     outputs_free(&o);
-    ballot(b[3], 1, 1); /* voter 1 again */
-    assert_int_equal(run("vote", CLO_BYTES(cfg, 3), JOB, in, 4, &o).code, CLO_E_POLICY);
+    ballot(b[3], 1, 1); /* voter 1 again: the later ballot is excluded */
+    OK(run("vote", CLO_BYTES(cfg, 3), JOB, in, 4, &o));
+    assert_memory_equal(o.pub.ptr, want, sizeof want);
+    assert_int_equal(o.priv[0].ptr[1], 1);
     outputs_free(&o);
     cfg[2] = 0;
     assert_int_equal(run("vote", CLO_BYTES(cfg, 3), JOB, in, 3, &o).code, CLO_E_FORMAT);
     outputs_free(&o);
     cfg[2] = 3;
     OK(run("vote", CLO_BYTES(cfg, 3), JOB, in, 3, &o));
-    static const uint8_t want[] = {1, 0, 3, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2};
-    assert_int_equal(o.pub.len, sizeof want);
-    assert_memory_equal(o.pub.ptr, want, sizeof want);
+    static const uint8_t want3[] = {2, 0, 3, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0};
+    assert_int_equal(o.pub.len, sizeof want3);
+    assert_memory_equal(o.pub.ptr, want3, sizeof want3);
     outputs_free(&o);
 }
 
@@ -236,9 +272,24 @@ static void test_oracle_twap(void **state)
     assert_int_equal((int64_t)u64_at(clo_buf_view(&o.pub), 2), 145);
     assert_int_equal(u64_at(clo_buf_view(&o.pub), 14), 100);
     outputs_free(&o);
-    t1[1] = 0; /* times not increasing */
+    t1[1] = 0; /* times not increasing: that report is excluded, not the round */
     in[0] = CLO_BYTES(r[0], report(r[0], 1, 2, t1, p1));
-    assert_int_equal(run("oracle", CLO_BYTES(cfg, 12), JOB, in, 2, &o).code, CLO_E_FORMAT);
+    oracle_cfg(cfg, 2, 1, 0, 100);
+    OK(run("oracle", CLO_BYTES(cfg, 12), JOB, in, 2, &o));
+    assert_int_equal((int64_t)u64_at(clo_buf_view(&o.pub), 2), 150); /* source 2 alone */
+    static const uint16_t ex[] = {0};
+    assert_excluded(&o.pub, 22, ex, 1);
+    outputs_free(&o);
+    /* ... but fewer usable sources than the config's quorum fails the round */
+    oracle_cfg(cfg, 2, 2, 0, 100);
+    assert_int_equal(run("oracle", CLO_BYTES(cfg, 12), JOB, in, 2, &o).code, CLO_E_POLICY);
+    outputs_free(&o);
+    /* a second report from one source is excluded */
+    in[0] = CLO_BYTES(r[0], report(r[0], 2, 2, t2, p2));
+    oracle_cfg(cfg, 2, 1, 0, 100);
+    OK(run("oracle", CLO_BYTES(cfg, 12), JOB, in, 2, &o));
+    static const uint16_t ex1[] = {1};
+    assert_excluded(&o.pub, 22, ex1, 1);
     outputs_free(&o);
 }
 
@@ -271,24 +322,32 @@ static void test_policy(void **state)
     applicant(a[2], 650, 30000, 12000, 18, 7, 250); /* boundaries: approve */
     clo_bytes in[3] = {CLO_BYTES(a[0], 23), CLO_BYTES(a[1], 23), CLO_BYTES(a[2], 23)};
     OK(run("policy", CLO_BYTES(cfg, 20), JOB, in, 3, &o));
-    static const uint8_t want[] = {1, 0, 3, 1, 0, 1};
+    static const uint8_t want[] = {2, 0, 3, 1, 0, 1, 0, 0};
+    assert_int_equal(o.pub.len, sizeof want);
     assert_memory_equal(o.pub.ptr, want, sizeof want);
     assert_int_equal(o.priv[1].ptr[2], 1 | 4 | 8 | 16 | 32);
     assert_int_equal(o.priv[0].ptr[2], 0);
     outputs_free(&o);
     assert_int_equal(run("policy", CLO_BYTES(cfg, 21), JOB, in, 3, &o).code, CLO_E_FORMAT);
     outputs_free(&o);
-    in[0].len = 22;
-    assert_int_equal(run("policy", CLO_BYTES(cfg, 20), JOB, in, 3, &o).code, CLO_E_FORMAT);
+    in[0].len = 22; /* a malformed applicant: denied and named, the others decided */
+    OK(run("policy", CLO_BYTES(cfg, 20), JOB, in, 3, &o));
+    static const uint8_t want_ex[] = {2, 0, 3, 0, 0, 1, 0, 1, 0, 0};
+    assert_int_equal(o.pub.len, sizeof want_ex);
+    assert_memory_equal(o.pub.ptr, want_ex, sizeof want_ex);
+    assert_int_equal(o.priv[0].ptr[2], 0xff);
     outputs_free(&o);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_auction_errors), cmocka_unit_test(test_auction_rules),
-        cmocka_unit_test(test_auction_ties),   cmocka_unit_test(test_vote),
-        cmocka_unit_test(test_oracle_median),  cmocka_unit_test(test_oracle_twap),
+        cmocka_unit_test(test_auction_one_bid_cannot_veto),
+        cmocka_unit_test(test_auction_rules),
+        cmocka_unit_test(test_auction_ties),
+        cmocka_unit_test(test_vote),
+        cmocka_unit_test(test_oracle_median),
+        cmocka_unit_test(test_oracle_twap),
         cmocka_unit_test(test_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
