@@ -32,7 +32,8 @@ typedef struct {
 
 struct clo_policy {
     int allow_debug, require_crls, require_tcb, allow_migration_agent, allow_smt;
-    unsigned tcb_ok; /* bit per clo_tcb_status */
+    int any_measurement; /* experiments only: a TEE type with no list is accepted */
+    unsigned tcb_ok;     /* bit per clo_tcb_status */
     char advisories[MAX_ADV][CLO_ADVISORY_SIZE];
     size_t nadv;
     int has_max_age, has_report_data, has_at;
@@ -59,6 +60,11 @@ clo_err clo_policy_default(clo_policy **out)
 void clo_policy_free(clo_policy *p)
 {
     free(p);
+}
+
+void clo_policy_any_measurement(clo_policy *p)
+{
+    p->any_measurement = 1;
 }
 
 int clo_policy_time(const clo_policy *p, int64_t *at)
@@ -256,6 +262,8 @@ static clo_err parse_into(perr *e, json_t *j, clo_policy *p)
     {
         if (strcmp(k, "allow_debug") == 0) {
             CLO_TRY(get_bool(e, v, k, &p->allow_debug));
+        } else if (strcmp(k, "any_measurement") == 0) {
+            CLO_TRY(get_bool(e, v, k, &p->any_measurement));
         } else if (strcmp(k, "require_crls") == 0) {
             CLO_TRY(get_bool(e, v, k, &p->require_crls));
         } else if (strcmp(k, "require_tcb") == 0) {
@@ -421,6 +429,22 @@ static void check_common(verdict *v, const clo_policy *p, int debug, const uint8
         reason(v, "report_data", "report_data differs from the policy's expected value", NULL);
 }
 
+/* Deny by default (issue 15, finding 5): evidence of a TEE type the policy
+ * lists no measurements for is refused, unless the policy says any_measurement
+ * (experiments: `cloister attest verify --any-measurement`, a simulated TEE).
+ * Returns 1 if the evidence may go on unconstrained by measurement. */
+static int no_rule(verdict *v, const clo_policy *p, const char *tee)
+{
+    if (p->any_measurement) return 1;
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "the policy lists no %s measurements: refused by default (list them, or set "
+             "any_measurement for experiments)",
+             tee);
+    reason(v, "no_rule", msg, tee);
+    return 0;
+}
+
 static void dcap_path(verdict *v, clo_bytes ev, const clo_dcap_collateral *col, const clo_policy *p,
                       const clo_verify_opts *o)
 {
@@ -513,7 +537,8 @@ static void dcap_path(verdict *v, clo_bytes ev, const clo_dcap_collateral *col, 
                "revocation not checked: the PCK CRL or the root CA CRL is missing", NULL);
     check_common(v, p, debug, rd);
 
-    int listed = tdx ? p->has_tdx : p->has_sgx, match = !listed;
+    int listed = tdx ? p->has_tdx : p->has_sgx, match = !listed; /* unlisted: no_rule decides */
+    if (!listed && !no_rule(v, p, tdx ? "tdx" : "sgx")) return;
     for (size_t i = 0; listed && tdx && i < p->ntdx && !match; i++) {
         const tdx_rule *x = &p->tdx[i];
         int ok = !x->has_mrtd || memcmp(x->mrtd, q.td.mrtd, 48) == 0;
@@ -587,7 +612,8 @@ static void snp_path(verdict *v, clo_bytes ev, const clo_dcap_collateral *col, c
         reason(v, "migration_agent",
                "the guest policy allows a migration agent; the policy forbids it", NULL);
     check_common(v, p, debug, r.report_data);
-    int match = !p->has_snp;
+    int match = !p->has_snp; /* unlisted: no_rule decides */
+    if (!p->has_snp && !no_rule(v, p, "snp")) return;
     for (size_t i = 0; p->has_snp && i < p->nsnp && !match; i++)
         match =
             (!p->snp[i].has_measurement || memcmp(p->snp[i].measurement, r.measurement, 48) == 0) &&

@@ -16,11 +16,13 @@
  *     "tdx": [{"mrtd": "hex", "rtmr0": "hex", "rtmr1": "hex", "rtmr2": "hex", "rtmr3": "hex"}],
  *     "snp": [{"measurement": "hex", "host_data": "hex"}],
  *     "allow_snp_migration_agent": false,     default false
- *     "allow_snp_smt": true                   default true
+ *     "allow_snp_smt": true,                  default true
+ *     "any_measurement": false                experiments only, default false
  *   }
  * In an "sgx"/"tdx"/"snp" list, each entry is a set of fields that must all
- * match; the evidence must match one entry. A TEE type with no list is not
- * constrained by measurement.
+ * match; the evidence must match one entry (an entry {} matches any). Deny by
+ * default: evidence of a TEE type with no list is refused (reason "no_rule"),
+ * unless any_measurement is set.
  *
  * Verdict (JSON): status ("accepted"|"rejected"), tee, tcb_status, advisories,
  * measurements, report_data, debug, collateral {...}, reasons [{code, message}].
@@ -39,6 +41,8 @@ CLO_MUST_CHECK clo_err clo_policy_default(clo_policy **out);
 CLO_MUST_CHECK clo_err clo_policy_parse(clo_bytes json, clo_policy **out, char *msg,
                                         size_t msg_cap);
 void clo_policy_free(clo_policy *p);
+/* Experiments only: accept TEE types the policy lists no measurements for. */
+void clo_policy_any_measurement(clo_policy *p);
 /* The policy's evaluation time, if it sets one. */
 int clo_policy_time(const clo_policy *p, int64_t *at);
 

@@ -59,7 +59,9 @@ int cli_trust_load(const cli_spec *spec, cli_trust *t)
     char path[2048];
     if (sim && !cli_get(spec, "policy")) {
         /* The simulated TEE is a debug TEE: trusting it means allowing debug. */
-        t->v.policy_json = "{\"allow_debug\":true}";
+        t->v.policy_json = "{\"allow_debug\":true,\"any_measurement\":true}";
+        fprintf(stderr, "WARNING: --sim-dir without --policy: a simulated TEE is trusted with any "
+                        "measurement; no security, for development only\n");
     }
     if (cli_get(spec, "anchor") || sim) {
         if (sim) snprintf(path, sizeof path, "%s/root_ca.der", sim);

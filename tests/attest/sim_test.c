@@ -91,7 +91,8 @@ static void test_accepted_under_sim_root_and_debug_policy(void **state)
 {
     fixture *f = *state;
     int ok;
-    json_t *v = verdict(f, &f->col, "{\"allow_debug\":true}", f->sim.root, NOW + 60, &ok);
+    json_t *v = verdict(f, &f->col, "{\"allow_debug\":true,\"any_measurement\":true}", f->sim.root,
+                        NOW + 60, &ok);
     if (!ok) fail_msg("rejected: %s", first_reason(v));
     assert_string_equal(json_string_value(json_object_get(v, "tee")), "tdx");
     assert_string_equal(json_string_value(json_object_get(v, "tcb_status")), "UpToDate");
@@ -134,7 +135,8 @@ static void test_policy_binding(void **state)
     memset(hex_reg, '3', 40), hex_reg[40] = 0;
     memset(hex_nonce, '4', 64), hex_nonce[64] = 0;
     snprintf(pol, sizeof pol,
-             "{\"allow_debug\":true,\"binding\":{\"signer\":\"%s\",\"hpke_pk\":\"%s\",\"epoch\":7,"
+             "{\"allow_debug\":true,\"any_measurement\":true,\"binding\":{\"signer\":\"%s\",\"hpke_"
+             "pk\":\"%s\",\"epoch\":7,"
              "\"chain_id\":31337,\"registry\":\"%s\",\"nonce\":\"%s\"}}",
              hex_signer, hex_pk, hex_reg, hex_nonce);
     json_t *v = verdict(f, &f->col, pol, f->sim.root, NOW + 60, &ok);
@@ -172,13 +174,49 @@ static void test_rejected_by_default_and_under_intel_root(void **state)
     assert_string_equal(json_string_value(json_object_get(v, "tcb_status")),
                         "UpToDate"); /* still reported */
     json_decref(v);
-    v = verdict(f, &f->col, "{\"allow_debug\":true}", NULL, NOW + 60, &ok);
+    v = verdict(f, &f->col, "{\"allow_debug\":true,\"any_measurement\":true}", NULL, NOW + 60, &ok);
     assert_false(ok);
     assert_non_null(strstr(first_reason(v), "dcap: PCK chain root is not the trust anchor"));
     json_decref(v);
-    v = verdict(f, &f->col, "{\"allow_debug\":true}", f->sim.root, NOW + 31 * 86400, &ok);
+    v = verdict(f, &f->col, "{\"allow_debug\":true,\"any_measurement\":true}", f->sim.root,
+                NOW + 31 * 86400, &ok);
     assert_false(ok);
     assert_non_null(strstr(first_reason(v), "expired"));
+    json_decref(v);
+}
+
+/* A reason code of the verdict, or 0. */
+static int has_reason(json_t *v, const char *code)
+{
+    json_t *r = json_object_get(v, "reasons"), *x;
+    size_t i;
+    json_array_foreach(
+        r, i, x) if (!strcmp(json_string_value(json_object_get(x, "code")), code)) return 1;
+    return 0;
+}
+
+/* Issue 15, finding 5: measurement rules failed open across TEE types, and no
+ * rules meant no constraint. Now a TEE type the policy lists nothing for is
+ * refused (no_rule), unless the policy says any_measurement. */
+static void test_deny_by_default(void **state)
+{
+    fixture *f = *state;
+    int ok;
+    json_t *v = verdict(f, &f->col, "{\"allow_debug\":true}", f->sim.root, NOW + 60, &ok);
+    assert_false(ok); /* no rules at all */
+    assert_true(has_reason(v, "no_rule"));
+    json_decref(v);
+    v = verdict(f, &f->col, "{\"allow_debug\":true,\"sgx\":[{}],\"snp\":[{}]}", f->sim.root,
+                NOW + 60, &ok);
+    assert_false(ok); /* rules for the other TEE types only: a TDX quote is refused */
+    assert_true(has_reason(v, "no_rule"));
+    json_decref(v);
+    v = verdict(f, &f->col, "{\"allow_debug\":true,\"tdx\":[{}]}", f->sim.root, NOW + 60, &ok);
+    assert_true(ok); /* an entry {} names the TEE type and matches any measurement */
+    json_decref(v);
+    v = verdict(f, &f->col, "{\"allow_debug\":true,\"tdx\":[]}", f->sim.root, NOW + 60, &ok);
+    assert_false(ok); /* an empty list allows nothing */
+    assert_true(has_reason(v, "measurement"));
     json_decref(v);
 }
 
@@ -204,7 +242,8 @@ static void revoked(fixture *f, const clo_x509 *issuer, const clo_ec_key *key, c
         assert_int_equal(clo_dcap_collateral_add(&col, clo_buf_view(&b)).code, CLO_OK_CODE);
         clo_buf_free(&b);
     }
-    json_t *v = verdict(f, &col, "{\"allow_debug\":true}", f->sim.root, NOW + 60, &ok);
+    json_t *v = verdict(f, &col, "{\"allow_debug\":true,\"any_measurement\":true}", f->sim.root,
+                        NOW + 60, &ok);
     assert_false(ok);
     if (!strstr(first_reason(v), want)) fail_msg("got '%s', want '%s'", first_reason(v), want);
     json_decref(v);
@@ -252,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_rejected_by_default_and_under_intel_root),
         cmocka_unit_test(test_revocation),
         cmocka_unit_test(test_policy_binding),
+        cmocka_unit_test(test_deny_by_default),
         cmocka_unit_test(test_parts_round_trip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

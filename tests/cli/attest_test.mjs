@@ -27,7 +27,7 @@ for (const c of dcap) {
   const open = policy({ tcb_statuses: ["UpToDate", "SWHardeningNeeded", "ConfigurationNeeded", "ConfigurationAndSWHardeningNeeded",
                                        "OutOfDate", "OutOfDateConfigurationNeeded", "TcbLevelNotSupported"],
                         allowed_advisories: c.advisories, require_tcb: c.tcb_status !== "missing collateral",
-                        allow_debug: true });
+                        allow_debug: true, any_measurement: true });
   const r = verify([...ev, "--policy", open]);
   if (c.chain !== "ok") {
     check(`${c.dir} rejected: ${c.chain}`, r.rc === 4 && r.doc.reasons.some((x) => x.message.includes(c.chain)), JSON.stringify(r.doc?.reasons));
@@ -36,8 +36,11 @@ for (const c of dcap) {
   const want = c.tcb_status === "missing collateral" ? null : c.tcb_status;
   check(`${c.dir} accepted (permissive)`, r.rc === 0 && r.doc.status === "accepted" && r.doc.tcb_status === want &&
         r.doc.tee === c.tee && JSON.stringify(r.doc.advisories) === JSON.stringify(c.advisories), JSON.stringify(r.doc));
-  // the default policy: UpToDate only, CRLs and TCB collateral required, no advisories
-  const d = verify(ev);
+  // deny by default: no policy lists this TEE's measurements, so the evidence is refused (no_rule)
+  const deny = verify(ev);
+  check(`${c.dir} refused without a rule for ${c.tee} (deny by default)`, deny.rc === 4 && codes(deny.doc).includes("no_rule"), JSON.stringify(deny.doc?.reasons));
+  // the default policy with --any-measurement: UpToDate only, CRLs and TCB collateral required, no advisories
+  const d = verify([...ev, "--any-measurement"]);
   const wantAccept = c.tcb_status === "UpToDate" && !r.doc.debug;
   check(`${c.dir} default policy ${wantAccept ? "accepts" : "rejects"}`, d.rc === (wantAccept ? 0 : 4) && d.doc.tcb_status === want,
         JSON.stringify(d.doc?.reasons));
@@ -65,13 +68,13 @@ for (const c of dcap) {
 const snp = JSON.parse(readFileSync(join(testsDir, "attest/snp_cases.json"), "utf8")).cases;
 for (const c of snp) {
   const dir = join(tv, c.dir), ev = ["--evidence", join(dir, "report.bin"), "--collateral", dir, "--at", c.at];
-  const r = verify([...ev, "--policy", policy({ require_crls: false, allow_debug: true })]);
+  const r = verify([...ev, "--policy", policy({ require_crls: false, allow_debug: true, any_measurement: true })]);
   check(`${c.dir} accepted (no CRL required, debug allowed)`, r.rc === 0 && r.doc.tee === "snp" && r.doc.tcb_status === "UpToDate" &&
         r.doc.measurements.measurement === "0x" + c.measurement && r.doc.debug === c.debug, JSON.stringify(r.doc));
   const d = verify(ev);
-  const want = ["crl_missing", ...(c.debug ? ["debug"] : [])].sort();
+  const want = ["crl_missing", ...(c.debug ? ["debug"] : []), "no_rule"].sort();
   check(`${c.dir} default policy rejects: ${want}`, d.rc === 4 && JSON.stringify(codes(d.doc)) === JSON.stringify(want), JSON.stringify(d.doc?.reasons));
-  const smt = verify([...ev, "--policy", policy({ require_crls: false, allow_debug: true, allow_snp_smt: false })]);
+  const smt = verify([...ev, "--policy", policy({ require_crls: false, allow_debug: true, allow_snp_smt: false, snp: [{}] })]);
   check(`${c.dir} SMT forbidden by policy`, smt.rc === 4 && codes(smt.doc).includes("smt"), JSON.stringify(smt.doc?.reasons));
   const pin = verify([...ev, "--policy", policy({ require_crls: false, allow_debug: true, snp: [{ measurement: "00".repeat(48) }] })]);
   check(`${c.dir} wrong measurement rejected`, pin.rc === 4 && codes(pin.doc).includes("measurement"));
@@ -90,8 +93,12 @@ for (const c of snp) {
   const ok = verify([...base, ...anchor, "--policy", policy({ allow_debug: true, tdx: [{ mrtd }], report_data: rd })]);
   check("sim quote accepted under its root with debug allowed", ok.rc === 0 && ok.doc.tcb_status === "UpToDate" && ok.doc.debug === true, JSON.stringify(ok.doc));
   const def = verify([...base, ...anchor]);
-  check("sim quote rejected by the default policy (debug)", def.rc === 4 && JSON.stringify(codes(def.doc)) === '["debug"]', JSON.stringify(def.doc?.reasons));
-  const intel = verify([...base, "--policy", policy({ allow_debug: true })]);
+  check("sim quote rejected by the default policy (debug, no rule)", def.rc === 4 && JSON.stringify(codes(def.doc)) === '["debug","no_rule"]', JSON.stringify(def.doc?.reasons));
+  const sgxOnly = verify([...base, ...anchor, "--policy", policy({ allow_debug: true, sgx: [{}] })]);
+  check("a policy with only SGX rules refuses a TDX quote (no fail-open across TEE types)", sgxOnly.rc === 4 && codes(sgxOnly.doc).includes("no_rule"), JSON.stringify(sgxOnly.doc?.reasons));
+  const anyM = spawnSync(bin, ["attest", "verify", ...base, ...anchor, "--policy", policy({ allow_debug: true }), "--any-measurement", "--json"], { encoding: "utf8" });
+  check("--any-measurement accepts, and says so loudly", anyM.status === 0 && /WARNING: --any-measurement/.test(anyM.stderr), anyM.stderr);
+  const intel = verify([...base, "--policy", policy({ allow_debug: true, any_measurement: true })]);
   check("sim quote rejected under the Intel root", intel.rc === 4 && intel.doc.reasons[0].message.includes("PCK chain root is not the trust anchor"));
   const hex = spawnSync(bin, ["sim", "quote", "--dir", d, "--report-data", rd], { encoding: "utf8" });
   check("sim quote as hex JSON", hex.status === 0 && /^0x[0-9a-f]+$/.test(JSON.parse(hex.stdout).quote));
