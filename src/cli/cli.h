@@ -129,6 +129,26 @@ typedef struct {
     }
 int cli_trust_load(const cli_spec *spec, cli_trust *t);
 void cli_trust_free(cli_trust *t);
+/* A deployment file's chain and contracts (prints the failure; CLI exit code). */
+typedef struct {
+    uint64_t chain_id;
+    uint8_t registry[20], market[20];
+    char rpc[512]; /* empty if the file names none */
+} cli_deployment;
+int cli_deployment_load(const char *path, cli_deployment *d);
+
+/* An EnclaveRegistry record (status 0 none, 1 active, 2 revoked); 0, or -1
+ * when the registry cannot be read. */
+typedef struct {
+    uint8_t operator_addr[20], measurement[32], hpke_key[32], evidence_digest[32];
+    uint64_t expiry, epoch, tee, status;
+} cli_enclave_record;
+int cli_registry_record(clo_rpc *rpc, const uint8_t registry[20], const uint8_t signer[20],
+                        cli_enclave_record *out);
+/* 1 if measurement is allowed for workload, 0 if not, -1 if unreadable. */
+int cli_measurement_allowed(clo_rpc *rpc, const uint8_t registry[20], const uint8_t workload[32],
+                            const uint8_t measurement[32]);
+
 /* Ask node for evidence over a fresh random nonce: fills r's signer, HPKE
  * key, epoch and nonce, and ev (which r->evidence views). Prints the error. */
 int cli_fetch_evidence(const char *node, clo_approve_req *r, clo_buf *ev);

@@ -235,34 +235,17 @@ static void check_job(audit *a, const uint8_t job[32], clo_result_stmt *st, uint
 /* The signer's record, and how it got there. */
 static void check_enclave(audit *a, const clo_result_stmt *st, const uint8_t signer[20])
 {
-    clo_abi_val arg = clo_abi_address(signer), args = clo_abi_tuple(&arg, 1), rec;
-    if (clo_eth_view(a->rpc, a->registry, "enclave(address)", &args,
-                     "((address,uint40,uint32,uint8,uint8,bytes32,bytes32,bytes32))", &rec)
-            .code) {
+    cli_enclave_record rec;
+    if (cli_registry_record(a->rpc, a->registry, signer, &rec)) {
         link_(a, "enclave record", 0, NULL, "the registry could not be read");
         return;
     }
-    const clo_abi_val *r = &rec.items[0];
-    uint64_t expiry = 0, epoch = 0, tee = 0, status = 0;
-    CLO_IGNORE(clo_abi_get_u64(&r->items[1], &expiry));
-    CLO_IGNORE(clo_abi_get_u64(&r->items[2], &epoch));
-    CLO_IGNORE(clo_abi_get_u64(&r->items[3], &tee));
-    CLO_IGNORE(clo_abi_get_u64(&r->items[4], &status));
-    uint8_t measurement[32], evdigest[32], op[20];
-    memcpy(measurement, r->items[5].word, 32);
-    memcpy(evdigest, r->items[7].word, 32);
-    clo_abi_get_address(&r->items[0], op);
-    clo_abi_val_free(&rec);
+    uint64_t expiry = rec.expiry, epoch = rec.epoch, tee = rec.tee, status = rec.status;
+    const uint8_t *measurement = rec.measurement, *evdigest = rec.evidence_digest,
+                  *op = rec.operator_addr;
     static const char *const status_names[] = {"none", "active", "revoked"};
-    clo_abi_val ma[2] = {clo_abi_word(st->workload_id), clo_abi_word(measurement)}, mt, allowed;
-    mt = clo_abi_tuple(ma, 2);
-    uint64_t is_allowed = 0;
-    if (!clo_eth_view(a->rpc, a->registry, "measurementAllowed(bytes32,bytes32)", &mt, "(bool)",
-                      &allowed)
-             .code) {
-        CLO_IGNORE(clo_abi_get_u64(&allowed.items[0], &is_allowed));
-        clo_abi_val_free(&allowed);
-    }
+    int is_allowed =
+        cli_measurement_allowed(a->rpc, a->registry, st->workload_id, measurement) == 1;
     link_(a, "enclave record", status != 0 && epoch == st->epoch && is_allowed,
           json_pack("{s:o,s:o,s:I,s:s,s:I,s:I,s:o,s:o,s:b}", "signer", hex(signer, 20), "operator",
                     hex(op, 20), "tee_type", (json_int_t)tee, "status",

@@ -199,6 +199,68 @@ static int write_secret_file(const char *path, json_t *doc)
     return rc;
 }
 
+/* The chain vouches for the key the node serves (issue 15, finding 2): the
+ * node's enclave is bound to the deployment's chain and JobMarket, and its
+ * signer has an active record of this epoch holding exactly this HPKE key,
+ * with a measurement allowed for the workload. Waits up to `wait` seconds for
+ * the record (a node registers shortly after governance allows it). */
+static int registry_vouches(const char *dep_path, const clo_envelope_binding *b,
+                            const uint8_t signer[20], const uint8_t pk[32], const char *wname,
+                            uint64_t wait)
+{
+    cli_deployment d;
+    int rc = cli_deployment_load(dep_path, &d);
+    if (rc) return rc;
+    if (d.chain_id != b->chain_id || memcmp(d.market, b->contract, 20)) {
+        cli_fail(CLO_ERR(CLO_E_POLICY, "deployment"),
+                 "the node's enclave is bound to another chain or JobMarket than the deployment");
+        return CLI_EXIT_REFUSED;
+    }
+    if (!d.rpc[0]) {
+        cli_error("--deployment: no rpc to read the registry from\n");
+        cli_error_code("format");
+        return CLI_EXIT_FAIL;
+    }
+    clo_rpc *rpc = NULL;
+    clo_rpc_opts ro = {.url = d.rpc, .timeout_ms = 10000, .retries = 2, .backoff_ms = 200};
+    if (clo_rpc_new(&ro, &rpc).code) return cli_fail(CLO_ERR(CLO_E_IO, "rpc"), "bad rpc URL");
+    uint8_t wid[32];
+    clo_workload_id(wname, wid);
+    time_t until = time(NULL) + (time_t)wait;
+    const char *why = NULL;
+    for (int tries = 0;; tries++) {
+        cli_enclave_record rec;
+        int allowed = 0;
+        if (cli_registry_record(rpc, d.registry, signer, &rec)) {
+            clo_rpc_free(rpc);
+            return cli_fail(CLO_ERR(CLO_E_IO, "rpc"), "the registry cannot be read at the rpc");
+        }
+        if (rec.status == 1 && memcmp(rec.hpke_key, pk, 32)) {
+            why = "the registry holds another key for the node's signer";
+            break; /* a lie, not a delay */
+        }
+        if (rec.status == 2) {
+            why = "the node's enclave record is revoked";
+            break;
+        }
+        if (rec.status == 1 && rec.epoch == b->epoch && (uint64_t)time(NULL) < rec.expiry &&
+            (allowed = cli_measurement_allowed(rpc, d.registry, wid, rec.measurement)) == 1) {
+            clo_rpc_free(rpc);
+            return CLI_EXIT_OK;
+        }
+        why = rec.status == 0         ? "the node's signer has no registry record"
+              : rec.epoch != b->epoch ? "the registry record is of another epoch"
+              : allowed == 0          ? "the enclave's measurement is not allowed for the workload"
+                                      : "the registry record has expired";
+        if (time(NULL) >= until) break;
+        if (tries % 5 == 0) fprintf(stderr, "waiting for the registry: %s...\n", why);
+        sleep(1);
+    }
+    clo_rpc_free(rpc);
+    cli_fail(CLO_ERR(CLO_E_POLICY, "registry"), why);
+    return CLI_EXIT_REFUSED;
+}
+
 static int submit(int argc, char **argv)
 {
     cli_opt o[] = {
@@ -215,15 +277,27 @@ static int submit(int argc, char **argv)
         {"job-id", "HEX", "32-byte job id (default: keccak256(chain, market, 0, random))", 0, NULL},
         {"keys-out", "FILE", "where to keep the reply keys (default: job-<id>.keys.json)", 0, NULL},
         {"print-request", NULL, "print the sealed request instead of submitting it", 0, NULL},
+        {"deployment", "FILE",
+         "seal only to the key of the node enclave's active EnclaveRegistry record on this "
+         "deployment's chain (checked before anything is sealed)",
+         0, NULL},
+        {"wait", "SECONDS", "with --deployment: how long to wait for that record (default 30)", 0,
+         NULL},
+        {"trust-node", NULL,
+         "experiments only: seal to whatever key the node serves, unchecked (a node that lies "
+         "reads every input)",
+         0, NULL},
         {"json", NULL, "JSON output (the default)", 0, NULL},
     };
     cli_spec spec = {
         "cloister job submit --workload NAME (--config HEX | --auction RULE | --model-id HEX) "
-        "(--inputs HEX,... | --bids ADDR:AMOUNT,... | --records FILE) [--node URL] [--job-id HEX] "
-        "[--keys-out FILE]",
+        "(--inputs HEX,... | --bids ADDR:AMOUNT,... | --records FILE) (--deployment FILE | "
+        "--trust-node) [--node URL] [--job-id HEX] [--keys-out FILE]",
         "Seal each input to the enclave's current epoch key (HPKE, bound to chain, JobMarket, job "
         "id, workload and epoch), keep the reply keys in a 0600 file, and submit the job to the "
-        "node. Prints the job id and its state.",
+        "node. The key is the one the chain vouches for: the node's signer must have an active "
+        "EnclaveRegistry record of this epoch holding exactly that key, with its measurement "
+        "allowed for the workload (exit 4 otherwise). Prints the job id and its state.",
         o, sizeof o / sizeof o[0]};
     int done, rc = cli_parse(&spec, argc, argv, &done);
     if (rc || done) return rc;
@@ -261,6 +335,17 @@ static int submit(int argc, char **argv)
              : cli_get(&spec, "records") ? parse_records(cli_get(&spec, "records"), plain, &n)
                                          : parse_inputs(cli_get(&spec, "inputs"), plain, &n);
     if (rc) goto out;
+    if (!cli_get(&spec, "deployment") && !cli_get(&spec, "trust-node")) {
+        cli_error("give --deployment FILE (seal to the key the registry vouches for) or "
+                  "--trust-node (experiments: whatever key the node serves)\n");
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
+    uint64_t wait = 30;
+    if (cli_get(&spec, "wait") && (rc = cli_u64(&spec, "wait", 3600, &wait))) goto out;
+    if (cli_get(&spec, "trust-node"))
+        fprintf(stderr, "WARNING: --trust-node: sealing to the key the node serves, unchecked; a "
+                        "node that lies reads every input\n");
 
     long status;
     snprintf(url, sizeof url, "%s/v1/enclave/keys", node_url(&spec));
@@ -280,10 +365,15 @@ static int submit(int argc, char **argv)
     json_t *cur = json_array_get(json_object_get(keys, "keys"), 0);
     b.chain_id = (uint64_t)json_integer_value(json_object_get(keys, "chain_id"));
     b.epoch = (uint32_t)json_integer_value(json_object_get(keys, "current"));
-    if (hexfield(keys, "job_market", b.contract, 20) || hexfield(cur, "hpke_public_key", pk, 32)) {
+    uint8_t signer[20];
+    if (hexfield(keys, "job_market", b.contract, 20) || hexfield(cur, "hpke_public_key", pk, 32) ||
+        hexfield(cur, "signer", signer, 20)) {
         rc = cli_fail(CLO_ERR(CLO_E_FORMAT, "keys"), "the node's key document is malformed");
         goto out;
     }
+    if (cli_get(&spec, "deployment") &&
+        (rc = registry_vouches(cli_get(&spec, "deployment"), &b, signer, pk, wname, wait)))
+        goto out;
     if (cli_get(&spec, "job-id")) {
         if ((rc = cli_hex_fixed(&spec, "job-id", b.job_id, 32))) goto out;
     } else {
@@ -302,6 +392,7 @@ static int submit(int argc, char **argv)
                             CLO_HPKE_AEAD_CHACHA20POLY1305};
     inputs = json_array();
     secrets = json_array();
+    static uint8_t env_hashes[32 * MAX_INPUTS];
     for (size_t i = 0; i < n; i++) {
         clo_buf_clear(&env);
         clo_err e = clo_envelope_request_seal(&env, &rk[i], &b, suite, pk, clo_buf_view(&plain[i]));
@@ -310,6 +401,7 @@ static int submit(int argc, char **argv)
             goto out;
         }
         json_array_append_new(inputs, clo_json_hex(clo_buf_view(&env)));
+        clo_keccak256(clo_buf_view(&env), env_hashes + 32 * i);
         json_array_append_new(secrets, json_pack("{s:o,s:i}", "secret",
                                                  clo_json_hex(CLO_BYTES(rk[i].secret, 32)), "aead",
                                                  rk[i].aead));
@@ -321,8 +413,20 @@ static int submit(int argc, char **argv)
     else
         snprintf(kpath, sizeof kpath, "job-%.16s.keys.json", idhex + 2);
     /* Keys first: a submitted job whose reply keys are lost cannot be read. */
-    json_t *kdoc = json_pack("{s:s,s:s,s:I,s:O}", "job_id", idhex, "node", node_url(&spec), "epoch",
-                             (json_int_t)b.epoch, "reply_keys", secrets);
+    /* What job result checks the statement against: this submission's input
+     * hash, keccak256 of the envelopes' keccak256s (statement.h). */
+    uint8_t ih[32];
+    clo_keccak256(CLO_BYTES(env_hashes, 32 * n), ih);
+    /* whole_job: this submission sealed every input of the job (it submits it
+     * itself); with --print-request other parties may add theirs, so the
+     * statement's input hash covers more than these envelopes. */
+    json_t *kdoc = json_pack("{s:s,s:s,s:I,s:O,s:o,s:b,s:I,s:o,s:o,s:s}", "job_id", idhex, "node",
+                             node_url(&spec), "epoch", (json_int_t)b.epoch, "reply_keys", secrets,
+                             "input_hash", clo_json_hex(CLO_BYTES(ih, 32)), "whole_job",
+                             !cli_get(&spec, "print-request"), "chain_id", (json_int_t)b.chain_id,
+                             "job_market", clo_json_hex(CLO_BYTES(b.contract, 20)), "signer",
+                             clo_json_hex(CLO_BYTES(signer, 20)), "key_from",
+                             cli_get(&spec, "deployment") ? "registry" : "node (unchecked)");
     rc = write_secret_file(kpath, kdoc);
     json_decref(kdoc);
     if (rc) goto out;
@@ -487,7 +591,30 @@ static json_t *decode_onnx_private(clo_bytes p)
     return json_pack("{s:s,s:o}", "status", "ok", "outputs", outs);
 }
 
-static int verify_result(json_t *doc, const json_t *keys_file, json_t *out)
+/* What the chain says of the statement's signer (NULL dep: not checked). */
+static json_t *signer_on_chain(const cli_deployment *dep, const clo_result_stmt *st,
+                               const uint8_t signer[20])
+{
+    clo_rpc *rpc = NULL;
+    clo_rpc_opts ro = {.url = dep->rpc, .timeout_ms = 10000, .retries = 2, .backoff_ms = 200};
+    cli_enclave_record rec;
+    int ok = dep->rpc[0] && !clo_rpc_new(&ro, &rpc).code &&
+             !cli_registry_record(rpc, dep->registry, signer, &rec) && rec.status == 1 &&
+             rec.epoch == st->epoch &&
+             cli_measurement_allowed(rpc, dep->registry, st->workload_id, rec.measurement) == 1;
+    clo_rpc_free(rpc);
+    return json_boolean(ok);
+}
+
+/* "verified" says exactly what was checked (issue 15, finding 2): the
+ * signature over the statement under the deployment's chain and JobMarket (or,
+ * without --deployment, the node's word for them), the outputs against the
+ * statement, the statement against this submission (job id, and the input
+ * hash when the submission sealed the whole job,
+ * from the keys file), and the signer against the registry. A check that could
+ * not be made is null. */
+static int verify_result(json_t *doc, const json_t *keys_file, const cli_deployment *dep,
+                         json_t *out)
 {
     clo_result_stmt st;
     uint8_t market[20], sig[65], signer[20];
@@ -502,8 +629,25 @@ static int verify_result(json_t *doc, const json_t *keys_file, json_t *out)
         return cli_fail(CLO_ERR(CLO_E_FORMAT, "result"), "the result document is malformed");
     st.epoch = (uint32_t)json_integer_value(json_object_get(s, "epoch"));
     uint64_t chain = (uint64_t)json_integer_value(json_object_get(doc, "chain_id"));
+    if (dep) { /* the chain's contracts, never the node's word for them */
+        json_object_set_new(
+            out, "bound_to_deployment",
+            json_boolean(chain == dep->chain_id && !memcmp(market, dep->market, 20)));
+        chain = dep->chain_id;
+        memcpy(market, dep->market, 20);
+    }
     clo_err e = clo_result_verify(&st, chain, market, sig, signer);
     json_object_set_new(out, "signature_valid", json_boolean(!e.code));
+    json_object_set_new(out, "signer_registered",
+                        dep ? signer_on_chain(dep, &st, signer) : json_null());
+    uint8_t want_id[32], want_ih[32];
+    int have_id = keys_file && !hexfield(keys_file, "job_id", want_id, 32);
+    int have_ih = keys_file && json_is_true(json_object_get(keys_file, "whole_job")) &&
+                  !hexfield(keys_file, "input_hash", want_ih, 32);
+    json_object_set_new(out, "job_matches_submission",
+                        have_id ? json_boolean(!memcmp(want_id, st.job_id, 32) &&
+                                               (!have_ih || !memcmp(want_ih, st.input_hash, 32)))
+                                : json_null());
     /* The outputs are the ones the statement commits to. */
     clo_buf pub, priv[MAX_INPUTS];
     clo_bytes views[MAX_INPUTS];
@@ -579,10 +723,15 @@ static int result_cmd(int argc, char **argv)
         {"id", "HEX", "the job id", 1, NULL},
         {"keys", "FILE", "reply keys from `job submit` (opens the private outputs)", 0, NULL},
         {"wait", "SECONDS", "wait up to this long for the result (default 30)", 0, NULL},
+        {"deployment", "FILE",
+         "check the signature under this deployment's chain and JobMarket, and the signer "
+         "against its EnclaveRegistry",
+         0, NULL},
         {"json", NULL, "JSON output (the default)", 0, NULL},
     };
     cli_spec spec = {
-        "cloister job result --id HEX [--keys FILE] [--wait SECONDS] [--node URL]",
+        "cloister job result --id HEX [--keys FILE] [--deployment FILE] [--wait SECONDS] [--node "
+        "URL]",
         "Fetch a job's signed result, check the EIP-712 signature and that the outputs are the "
         "ones the statement commits to, decode the public output, and open the private outputs "
         "with the reply keys. Progress goes to stderr while waiting.",
@@ -598,6 +747,12 @@ static int result_cmd(int argc, char **argv)
         kf = json_loadb((const char *)t.ptr, t.len, 0, NULL);
         clo_buf_free(&t);
         if (!kf) return cli_fail(CLO_ERR(CLO_E_FORMAT, "--keys"), "the keys file is not JSON");
+    }
+    cli_deployment dep;
+    int have_dep = cli_get(&spec, "deployment") != NULL;
+    if (have_dep && (rc = cli_deployment_load(cli_get(&spec, "deployment"), &dep))) {
+        json_decref(kf);
+        return rc;
     }
     char url[2048];
     snprintf(url, sizeof url, "%s/v1/jobs/%s/result", node_url(&spec), cli_get(&spec, "id"));
@@ -617,11 +772,15 @@ static int result_cmd(int argc, char **argv)
         rc = api_fail(doc, status), doc = NULL;
     else {
         json_t *check = json_object();
-        rc = verify_result(doc, kf, check);
+        rc = verify_result(doc, kf, have_dep ? &dep : NULL, check);
         if (!rc) {
-            /* A result that does not verify is refused (exit 4), shown in full. */
+            /* A result that does not verify is refused (exit 4), shown in full;
+             * a check that could not be made (null) is not a pass either way. */
             int valid = json_is_true(json_object_get(check, "signature_valid")) &&
-                        json_is_true(json_object_get(check, "outputs_match_statement"));
+                        json_is_true(json_object_get(check, "outputs_match_statement")) &&
+                        !json_is_false(json_object_get(check, "job_matches_submission")) &&
+                        !json_is_false(json_object_get(check, "signer_registered")) &&
+                        !json_is_false(json_object_get(check, "bound_to_deployment"));
             json_object_set_new(doc, "verified", check);
             rc = cli_print(doc);
             if (!valid) rc = CLI_EXIT_REFUSED;

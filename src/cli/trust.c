@@ -116,3 +116,64 @@ int cli_fetch_evidence(const char *node, clo_approve_req *r, clo_buf *ev)
     r->evidence = clo_buf_view(ev);
     return CLI_EXIT_OK;
 }
+
+/* ---- what the chain says (clients trust the chain, not the node) ---- */
+
+int cli_deployment_load(const char *path, cli_deployment *d)
+{
+    memset(d, 0, sizeof *d);
+    clo_buf text;
+    if (cli_read_file("--deployment", path, MAX_FILE, &text)) return CLI_EXIT_FAIL;
+    json_t *j = json_loadb((const char *)text.ptr, text.len, 0, NULL);
+    clo_buf_free(&text);
+    const char *reg = contract(j, "EnclaveRegistry"), *market = contract(j, "JobMarket");
+    const char *rpc = json_string_value(json_object_get(j, "rpc"));
+    json_int_t chain = json_integer_value(json_object_get(j, "chain_id"));
+    int bad = !reg || !market || chain <= 0 || clo_hex_decode_fixed(d->registry, 20, reg).code ||
+              clo_hex_decode_fixed(d->market, 20, market).code ||
+              (rpc && (size_t)snprintf(d->rpc, sizeof d->rpc, "%s", rpc) >= sizeof d->rpc);
+    d->chain_id = (uint64_t)chain;
+    json_decref(j);
+    if (bad) {
+        cli_error("--deployment: needs chain_id and contracts.{EnclaveRegistry,JobMarket}\n");
+        cli_error_code("format");
+        return CLI_EXIT_FAIL;
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_registry_record(clo_rpc *rpc, const uint8_t registry[20], const uint8_t signer[20],
+                        cli_enclave_record *out)
+{
+    clo_abi_val arg = clo_abi_address(signer), args = clo_abi_tuple(&arg, 1), rec;
+    memset(out, 0, sizeof *out);
+    if (clo_eth_view(rpc, registry, "enclave(address)", &args,
+                     "((address,uint40,uint32,uint8,uint8,bytes32,bytes32,bytes32))", &rec)
+            .code)
+        return -1;
+    const clo_abi_val *r = &rec.items[0];
+    CLO_IGNORE(clo_abi_get_u64(&r->items[1], &out->expiry));
+    CLO_IGNORE(clo_abi_get_u64(&r->items[2], &out->epoch));
+    CLO_IGNORE(clo_abi_get_u64(&r->items[3], &out->tee));
+    CLO_IGNORE(clo_abi_get_u64(&r->items[4], &out->status));
+    clo_abi_get_address(&r->items[0], out->operator_addr);
+    memcpy(out->measurement, r->items[5].word, 32);
+    memcpy(out->hpke_key, r->items[6].word, 32);
+    memcpy(out->evidence_digest, r->items[7].word, 32);
+    clo_abi_val_free(&rec);
+    return 0;
+}
+
+int cli_measurement_allowed(clo_rpc *rpc, const uint8_t registry[20], const uint8_t workload[32],
+                            const uint8_t measurement[32])
+{
+    clo_abi_val ma[2] = {clo_abi_word(workload), clo_abi_word(measurement)}, allowed;
+    clo_abi_val mt = clo_abi_tuple(ma, 2);
+    uint64_t ok = 0;
+    if (clo_eth_view(rpc, registry, "measurementAllowed(bytes32,bytes32)", &mt, "(bool)", &allowed)
+            .code)
+        return -1;
+    CLO_IGNORE(clo_abi_get_u64(&allowed.items[0], &ok));
+    clo_abi_val_free(&allowed);
+    return ok != 0;
+}

@@ -132,9 +132,24 @@ try {
     'event JobSettled(bytes32 indexed jobId, address indexed signer, bytes32 publicOutputHash, bytes32 privateOutputHash, bytes publicOutput, bytes[] privateOutputs)'], w);
   const nonce = 7n, jobId = await market.jobIdFor(w.address, nonce);
   const ballot = '01' + w.address.slice(2).toLowerCase() + '0001';
-  const sealed = cli(bin, 'job', 'submit', '--node', node.url, '--workload', 'vote', '--config', '010003', '--inputs', ballot,
+  // Clients trust the chain, not the node (issue 15, finding 2): a node whose key the
+  // registry does not vouch for gets nothing sealed to it.
+  const fakeDir = path.join(dir, 'fake');
+  mkdirSync(fakeDir);
+  const fport = await freePort();
+  const fci = cli(bin, 'config', 'init', '--deployment', depFile, '--data-dir', path.join(fakeDir, 'data'),
+    '--sim-dir', path.join(fakeDir, 'sim'), '--port', String(fport), '--out', path.join(fakeDir, 'node.json'));
+  const fake = { bin, dir: fakeDir, port: fport, cfgPath: path.join(fakeDir, 'node.json'), url: `http://127.0.0.1:${fport}`,
+    log: path.join(fakeDir, 'node.log'), proc: null };
+  await start(fake); // bound to this deployment, its own enclave, never registered
+  const toFake = cli(bin, 'job', 'submit', '--node', fake.url, '--deployment', depFile, '--wait', '1', '--workload', 'vote',
+    '--config', '010003', '--inputs', ballot, '--print-request', '--keys-out', path.join(dir, 'fake.keys.json'));
+  check(fci.rc === 0 && toFake.rc === 4 && /no registry record/.test(toFake.doc?.error?.message ?? ''),
+    'job submit refuses a node whose key the registry does not vouch for (exit 4)', toFake.out);
+  await stop(fake);
+  const sealed = cli(bin, 'job', 'submit', '--node', node.url, '--deployment', depFile, '--workload', 'vote', '--config', '010003', '--inputs', ballot,
     '--job-id', jobId.slice(2), '--print-request', '--keys-out', path.join(dir, 'vote.keys.json'));
-  check(sealed.rc === 0, 'a ballot sealed to the enclave');
+  check(sealed.rc === 0, 'a ballot sealed to the key the registry vouches for');
   // Configs are public and content-addressed: the node learns the vote config by its id.
   await fetch(node.url + '/v1/models', { method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ config: '010003' }) });
@@ -149,6 +164,11 @@ try {
     if (!settled.length) await sleep(150);
   }
   check(settled.length === 1 && settled[0].args.signer.toLowerCase() === signer.toLowerCase(), `the job settles on chain ${CHAIN}, signed by the registered enclave`);
+  const res = cli(bin, 'job', 'result', '--node', node.url, '--id', jobId.slice(2), '--keys', path.join(dir, 'vote.keys.json'),
+    '--deployment', depFile);
+  const v = res.doc?.verified ?? {};
+  check(res.rc === 0 && v.signature_valid && v.signer_registered === true && v.job_matches_submission === true &&
+    v.bound_to_deployment === true, 'job result checks the signer against the registry and the statement against the submission', res.out);
 } catch (e) {
   console.log('FAIL', e.stack ?? e);
   failures++;

@@ -89,7 +89,7 @@ export async function client(s) {
 // Seal inputs with the CLI (HPKE to the node enclave's epoch key, bound to the job id).
 export function seal(s, workload, config, inputs, jobId, keysOut) {
   // The reply keys are secrets: they go to the stack's own directory, never the cwd.
-  const args = ['job', 'submit', '--node', s.node.url, '--workload', workload, '--config', config,
+  const args = ['job', 'submit', '--trust-node', '--node', s.node.url, '--workload', workload, '--config', config,
     '--inputs', inputs.join(','), '--job-id', jobId.slice(2), '--print-request',
     '--keys-out', keysOut ?? path.join(s.dir, `job-${jobId.slice(2, 18)}.keys.json`)];
   const r = cli(s.bin, ...args);

@@ -89,7 +89,7 @@ for (const args of [["attest", "verify", "--evidence", none], ["model", "train",
   ["job", "submit", "--workload", "onnx", "--model-id", id, "--records", none]])
   failsAs(`a missing file (${args.slice(0, 2).join(" ")})`, 1, run(...args));
 for (const args of [["job", "status", "--id", id, "--node", "http://127.0.0.1:1"], ["enclave", "info", "--node", "http://127.0.0.1:1"],
-  ["job", "submit", "--workload", "vote", "--config", "010003", "--inputs", "00", "--node", "http://127.0.0.1:1"],
+  ["job", "submit", "--trust-node", "--workload", "vote", "--config", "010003", "--inputs", "00", "--node", "http://127.0.0.1:1"],
   ["deploy", "--rpc", "http://127.0.0.1:1", "--key", none, "--verifiers", "0x" + "22".repeat(20)]])
   failsAs(`no node or chain there (${args.slice(0, 2).join(" ")})`, 1, run(...args));
 for (const args of [["job", "submit", "--bogus"], ["devnet", "frob"], ["deploy"], ["config"], ["frobnicate"],
@@ -99,6 +99,9 @@ const top = run("--help").out;
 for (const c of ["deploy", "devnet up|down|status|allow", "config check|init", "job submit|status|result", "model train|provision",
   "onnx info|run|test", "verifier serve|approve", "audit", "sim init|quote", "node run", "enclave info", "attest verify"])
   check(`cloister --help lists ${c}`, top.includes(c), top);
+const untrusted = run("job", "submit", "--workload", "vote", "--config", "010003", "--inputs", "00");
+check("job submit without --deployment or --trust-node is a usage error naming both", untrusted.rc === 2 &&
+      /--deployment/.test(untrusted.err) && /--trust-node/.test(untrusted.err), untrusted.err);
 const sub = run("job", "submit", "--help").out;
 check("job submit --help lists --model-id and --records", /usage: .*--model-id.*--records/s.test(sub), sub);
 // snake_case keys and 0x hex in every document here

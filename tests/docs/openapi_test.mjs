@@ -98,7 +98,7 @@ try {
   await call('/v1/secrets', 'POST', '/v1/secrets', { id: sid, epoch: 999, envelope: '0x' + '00'.repeat(80) }, J);
   await call('/v1/secrets', 'POST', '/v1/secrets', JSON.stringify({ id: sid, epoch: 1, envelope: '00' }), T, 415);
 
-  const sealed = cli(bin, 'job', 'submit', '--node', node.url, '--workload', 'vote', '--config', '010003',
+  const sealed = cli(bin, 'job', 'submit', '--trust-node', '--node', node.url, '--workload', 'vote', '--config', '010003',
     '--inputs', '01' + '33'.repeat(20) + '0001', '--print-request', '--keys-out', path.join(dir, 'k.json'));
   check(sealed.rc === 0, 'a request sealed with the CLI');
   const req = sealed.doc.request;

@@ -24,7 +24,7 @@ await start(node);
 const jobs = [];
 const PER_CYCLE = 2;
 for (let i = 0; i < CYCLES * PER_CYCLE; i++) {
-  const r = cli(bin, "job", "submit", "--node", node.url, "--workload", "auction", "--auction", "second",
+  const r = cli(bin, "job", "submit", "--trust-node", "--node", node.url, "--workload", "auction", "--auction", "second",
                 "--bids", `${addr(1 + (i % 200))}:${100 + i},${addr(201 + (i % 50))}:${50 + i}`,
                 "--print-request", "--keys-out", join(dir, "k.json"));
   if (r.rc !== 0) throw new Error("cannot seal: " + r.out + r.err);

@@ -57,7 +57,7 @@ try {
   check("local runs", want.every(w => w?.length === 2));
 
   const keysFile = join(dir, "patients.keys.json");
-  const sub = cli(bin, "job", "submit", ...N, "--workload", "onnx", "--model-id", id, "--records", recs, "--keys-out", keysFile);
+  const sub = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "onnx", "--model-id", id, "--records", recs, "--keys-out", keysFile);
   check("submit", sub.rc === 0 && /^0x[0-9a-f]{64}$/.test(sub.doc?.job_id ?? ""), sub.out + sub.err);
   const res = cli(bin, "job", "result", ...N, "--id", sub.doc.job_id, "--keys", keysFile);
   check("result signed and consistent", res.rc === 0 && res.doc?.verified?.signature_valid === true && res.doc?.verified?.outputs_match_statement === true, res.out + res.err);
@@ -90,7 +90,7 @@ try {
   writeFileSync(policy, JSON.stringify({ allow_debug: true, tdx: [{ mrtd: "00".repeat(48) }] }));
   const refused = cli(bin, "model", "provision", "--model", mlp, ...N, "--deployment", dep, "--sim-dir", join(dir, "sim"), "--policy", policy);
   check("a refused enclave gets nothing (exit 4, verdict)", refused.rc === 4 && refused.doc?.verdict, refused.out + refused.err);
-  const s2 = cli(bin, "job", "submit", ...N, "--workload", "onnx", "--model-id", tm.doc.model_id, "--records", recs, "--keys-out", join(dir, "k2.json"));
+  const s2 = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "onnx", "--model-id", tm.doc.model_id, "--records", recs, "--keys-out", join(dir, "k2.json"));
   const r2 = cli(bin, "job", "result", ...N, "--id", s2.doc.job_id, "--keys", join(dir, "k2.json"));
   const st2 = await api(node, "GET", `/v1/jobs/${s2.doc.job_id}/result`);
   check("a job naming a model not provisioned fails, saying so", r2.rc === 1 && r2.doc?.error?.code === "state" &&
@@ -101,7 +101,7 @@ try {
   // The model is in the sealed state: it survives a restart.
   await stop(node);
   await start(node);
-  const s3 = cli(bin, "job", "submit", ...N, "--workload", "onnx", "--model-id", id, "--records", recs, "--keys-out", join(dir, "k3.json"));
+  const s3 = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "onnx", "--model-id", id, "--records", recs, "--keys-out", join(dir, "k3.json"));
   const r3 = cli(bin, "job", "result", ...N, "--id", s3.doc?.job_id, "--keys", join(dir, "k3.json"));
   check("after a restart the model still answers", r3.doc?.verified?.public?.answered === 3, r3.out + r3.err);
 

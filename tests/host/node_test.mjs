@@ -52,7 +52,7 @@ check("enclave info", info.rc === 0 && info.doc?.binding_ok === true && info.doc
 const bids = [[1, 500], [2, 900], [3, 700]];
 const bidArg = bids.map(([a, v]) => `${addr(a)}:${v}`).join(",");
 const keysFile = join(dir, "auction.keys.json");
-const sub = cli(bin, "job", "submit", ...N, "--workload", "auction", "--auction", "second", "--bids", bidArg, "--keys-out", keysFile);
+const sub = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "auction", "--auction", "second", "--bids", bidArg, "--keys-out", keysFile);
 check("submit", sub.rc === 0 && sub.doc?.state === "accepted", sub.out + sub.err);
 const jobId = sub.doc?.job_id;
 const res = cli(bin, "job", "result", ...N, "--id", jobId, "--keys", keysFile);
@@ -61,11 +61,22 @@ check("result signed", res.rc === 0 && v?.signature_valid === true && v?.outputs
 check("second price auction", v?.public?.winner === addr(2) && v?.public?.price === 700 && v?.public?.sold === true && v?.public?.winner_index === 1, JSON.stringify(v?.public));
 check("private outputs opened", v?.private?.length === 3 && v.private[1].startsWith("0x0101") && v.private[0].startsWith("0x0100"), JSON.stringify(v?.private));
 check("signer is the enclave's", res.doc?.signer === info.doc?.signer);
+check("the statement matches this submission (job id and input hash)", v?.job_matches_submission === true &&
+      v?.signer_registered === null, JSON.stringify(v));
+{
+  // A node answering with another job's signed result is caught: the statement is not this submission's.
+  const other = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "auction", "--auction", "first", "--bids",
+    `${addr(7)}:5`, "--keys-out", join(dir, "other.keys.json"));
+  cli(bin, "job", "result", ...N, "--id", other.doc.job_id);
+  const swapped = cli(bin, "job", "result", ...N, "--id", other.doc.job_id, "--keys", keysFile);
+  check("job result refuses another job's result for this submission (exit 4)", swapped.rc === 4 &&
+        swapped.doc?.verified?.signature_valid === true && swapped.doc?.verified?.job_matches_submission === false, swapped.out);
+}
 const st = cli(bin, "job", "status", ...N, "--id", jobId);
 check("status done", st.rc === 0 && st.doc?.state === "done", st.out);
 
 // ---- bad input: every class its own problem code, the journal unchanged ----
-const template = cli(bin, "job", "submit", ...N, "--workload", "auction", "--auction", "first",
+const template = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "auction", "--auction", "first",
                      "--bids", `${addr(7)}:10`, "--print-request", "--keys-out", join(dir, "t.keys.json")).doc.request;
 const clone = () => JSON.parse(JSON.stringify(template));
 const withReq = (f) => { const r = clone(); f(r); return r; };
@@ -151,7 +162,7 @@ async function enclaveClass(name, req, tailAt, excluded) {
   rejections++;
   return res;
 }
-const fresh = (args) => cli(bin, "job", "submit", ...N, "--print-request", "--keys-out", join(dir, "x.keys.json"), ...args).doc.request;
+const fresh = (args) => cli(bin, "job", "submit", "--trust-node", ...N, "--print-request", "--keys-out", join(dir, "x.keys.json"), ...args).doc.request;
 {
   const r = fresh(["--workload", "auction", "--auction", "first", "--bids", `${addr(8)}:10`]);
   const i = r.inputs[0]; r.inputs = [setByte(i, 60, i.slice(120, 122) === "00" ? "01" : "00")];
@@ -196,9 +207,9 @@ const hostRejections = classes.length;
 check("rejections counted", sumRejected(m.text) - rejectedBefore === hostRejections,
       `${sumRejected(m.text) - rejectedBefore} vs ${hostRejections}`);
 const jobs = (s) => parseInt((m.text.match(new RegExp(`cloister_jobs\\{state="${s}"\\} (\\d+)`)) || [])[1], 10);
-check("metrics: jobs by state", jobs("done") === 10 && jobs("failed") === 0 && jobs("accepted") === 0, m.text.match(/cloister_jobs.*/g)?.join(" "));
+check("metrics: jobs by state", jobs("done") === 11 && jobs("failed") === 0 && jobs("accepted") === 0, m.text.match(/cloister_jobs.*/g)?.join(" "));
 check("metrics: build info", /cloister_build_info\{version="0.1.0",backend="sim"\} 1/.test(m.text));
-check("metrics: histogram", /cloister_job_latency_seconds_count 10/.test(m.text));
+check("metrics: histogram", /cloister_job_latency_seconds_count 11/.test(m.text));
 
 // restart: the same keys, the same results, byte for byte
 const resultBefore = (await api(node, "GET", `/v1/jobs/${jobId}/result`)).text;
@@ -209,7 +220,7 @@ const keysAfter = (await api(node, "GET", "/v1/enclave/keys")).doc;
 check("keys survive a restart", JSON.stringify(keysAfter.keys) === JSON.stringify(keysBefore.keys));
 check("result survives a restart", (await api(node, "GET", `/v1/jobs/${jobId}/result`)).text === resultBefore);
 check("restarted node runs jobs", (() => {
-  const s = cli(bin, "job", "submit", ...N, "--workload", "auction", "--auction", "first", "--bids", `${addr(5)}:3`, "--keys-out", join(dir, "r.keys.json"));
+  const s = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "auction", "--auction", "first", "--bids", `${addr(5)}:3`, "--keys-out", join(dir, "r.keys.json"));
   const r = cli(bin, "job", "result", ...N, "--id", s.doc?.job_id, "--keys", join(dir, "r.keys.json"));
   return r.doc?.verified?.public?.price === 3;
 })());
@@ -232,7 +243,7 @@ check("no sim platform key in logs", !log.includes(readFileSync(join(dir, "sim",
   const d2 = tempDir("rotate");
   const n2 = await makeNode(bin, d2, { enclave: { rotate_seconds: 1, grace_seconds: 1 } });
   await start(n2);
-  const old = cli(bin, "job", "submit", "--node", n2.url, "--workload", "auction", "--auction", "first",
+  const old = cli(bin, "job", "submit", "--trust-node", "--node", n2.url, "--workload", "auction", "--auction", "first",
                   "--bids", `${addr(6)}:1`, "--print-request", "--keys-out", join(d2, "k.json")).doc.request;
   let k;
   for (let i = 0; i < 100; i++) {
