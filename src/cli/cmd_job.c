@@ -20,6 +20,7 @@
 #include "crypto/rand.h"
 #include "enclave/statement.h"
 #include "host/json.h"
+#include "host/submit.h"
 #include "workloads/onnx/model.h"
 #include "workloads/onnx_wl.h"
 #include "workloads/workload.h"
@@ -374,18 +375,23 @@ static int submit(int argc, char **argv)
     if (cli_get(&spec, "deployment") &&
         (rc = registry_vouches(cli_get(&spec, "deployment"), &b, signer, pk, wname, wait)))
         goto out;
-    if (cli_get(&spec, "job-id")) {
+    uint8_t client_nonce[32];
+    if (cli_get(&spec, "job-id")) { /* a chain job's id (JobMarket.jobIdFor) */
+        if (!cli_get(&spec, "print-request")) {
+            cli_error("--job-id is for a job submitted on chain (with --print-request); a job "
+                      "sent to the node takes its id from a client nonce\n");
+            rc = CLI_EXIT_USAGE;
+            goto out;
+        }
         if ((rc = cli_hex_fixed(&spec, "job-id", b.job_id, 32))) goto out;
     } else {
-        /* keccak256(abi.encode(chainId, jobMarket, requester = 0 off-chain, nonce)) */
-        uint8_t pre[128] = {0};
-        clo_store_u64be(pre + 24, b.chain_id);
-        memcpy(pre + 44, b.contract, 20);
-        if (clo_random(pre + 96, 32).code) {
+        /* An API job: keccak256(abi.encode(chain id, JobMarket, address(0), nonce)),
+         * a namespace no chain job can enter (host/submit.h). */
+        if (clo_random(client_nonce, 32).code) {
             rc = CLI_EXIT_FAIL;
             goto out;
         }
-        clo_keccak256(CLO_BYTES(pre, sizeof pre), b.job_id);
+        clo_submit_job_id(b.chain_id, b.contract, client_nonce, b.job_id);
     }
     clo_workload_id(wname, b.workload_id);
     clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
@@ -434,6 +440,8 @@ static int submit(int argc, char **argv)
     clo_hex_encode(cfg_hex + 2, clo_buf_view(&cfg));
     json_t *req = json_pack("{s:s,s:s,s:s,s:I,s:O}", "job_id", idhex, "workload", wname, "config",
                             cfg_hex, "epoch", (json_int_t)b.epoch, "inputs", inputs);
+    if (!cli_get(&spec, "job-id"))
+        json_object_set_new(req, "client_nonce", clo_json_hex(CLO_BYTES(client_nonce, 32)));
     if (cli_get(&spec, "print-request")) {
         /* For clients that submit (and retry) the identical request themselves. */
         json_t *outdoc = json_pack("{s:o,s:s}", "request", req, "keys_file", kpath);

@@ -274,6 +274,12 @@ static enum MHD_Result submit(clo_api *a, struct MHD_Connection *c, const clo_ht
     clo_buf req;
     clo_buf_init(&req, CLO_FRAME_MAX_BODY);
     int existed = 0;
+    uint8_t want[32];
+    clo_submit_job_id(a->node->cfg.chain_id, a->node->cfg.job_market, s.client_nonce, want);
+    if (!p.code && memcmp(want, s.job.job_id, 32))
+        p = (clo_problem){400, "job-id-not-derived",
+                          "job_id must be keccak256(abi.encode(chain id, JobMarket, address(0), "
+                          "client_nonce)): an API job cannot take a chain job's id"};
     if (!p.code) {
         s.job.chain_id = a->node->cfg.chain_id;
         memcpy(s.job.market, a->node->cfg.job_market, 20);

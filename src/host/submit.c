@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "base/hex.h"
+#include "crypto/keccak.h"
 #include "crypto/envelope.h"
 #include "workloads/workload.h"
 
-static const char *const fields[] = {"job_id", "workload", "config", "epoch", "inputs"};
+static const char *const fields[] = {"job_id", "client_nonce", "workload",
+                                     "config", "epoch",        "inputs"};
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
 static int refuse(clo_problem *p, unsigned status, const char *code, const char *detail)
@@ -42,12 +44,13 @@ static int check_members(json_t *doc, clo_problem *p)
         for (size_t i = 0; i < N_FIELDS; i++) known |= !strcmp(key, fields[i]);
         if (!known)
             return refuse(p, 400, "unknown-field",
-                          "unknown member (allowed: job_id, workload, config, epoch, inputs)");
+                          "unknown member (allowed: job_id, client_nonce, workload, config, epoch, "
+                          "inputs)");
     }
     for (size_t i = 0; i < N_FIELDS; i++)
         if (!json_object_get(doc, fields[i]))
             return refuse(p, 400, "missing-field",
-                          "job_id, workload, config, epoch and inputs are required");
+                          "job_id, client_nonce, workload, config, epoch and inputs are required");
     return 0;
 }
 
@@ -102,6 +105,9 @@ static int parse_doc(json_t *doc, clo_submit *s, clo_problem *p)
     const char *id = json_string_value(json_object_get(doc, "job_id"));
     if (clo_hex_decode_fixed(s->job.job_id, 32, id).code)
         return refuse(p, 400, "bad-job-id", "job_id must be 32 bytes of hex");
+    const char *nonce = json_string_value(json_object_get(doc, "client_nonce"));
+    if (clo_hex_decode_fixed(s->client_nonce, 32, nonce).code)
+        return refuse(p, 400, "bad-client-nonce", "client_nonce must be 32 bytes of hex");
     if (parse_config(doc, s, p)) return -1;
     json_t *ep = json_object_get(doc, "epoch");
     if (!json_is_integer(ep) || json_integer_value(ep) < 1 || json_integer_value(ep) > UINT32_MAX)
@@ -127,6 +133,16 @@ static int parse_doc(json_t *doc, clo_submit *s, clo_problem *p)
     }
     s->job.inputs = s->inputs;
     return 0;
+}
+
+void clo_submit_job_id(uint64_t chain_id, const uint8_t market[20], const uint8_t nonce[32],
+                       uint8_t out[32])
+{
+    uint8_t pre[128] = {0};
+    clo_store_u64be(pre + 24, chain_id);
+    memcpy(pre + 44, market, 20);
+    memcpy(pre + 96, nonce, 32);
+    clo_keccak256(CLO_BYTES(pre, sizeof pre), out);
 }
 
 int clo_submit_parse(clo_bytes body, clo_submit *s, clo_problem *p)

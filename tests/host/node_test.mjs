@@ -5,6 +5,7 @@
 // surviving a restart, and key rotation with grace expiry.
 // Usage: node node_test.mjs /path/to/cloister
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { makeNode, start, stop, cli, api, tempDir, cleanup, sleep, addr } from "./nodeutil.mjs";
 
@@ -83,6 +84,14 @@ const withReq = (f) => { const r = clone(); f(r); return r; };
 const env0 = template.inputs[0];
 // Byte i of a 0x-prefixed hex string set to b.
 const setByte = (hex, i, b) => hex.slice(0, 2 + 2 * i) + b + hex.slice(2 + 2 * i + 2);
+// One API job journaled first, so that its id can be reused.
+const firstReq = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "auction", "--auction", "first",
+                     "--bids", `${addr(6)}:10`, "--print-request", "--keys-out", join(dir, "f.keys.json")).doc.request;
+check("an API job with a derived id is accepted", (await api(node, "POST", "/v1/jobs", firstReq)).status === 202);
+// The id a chain job of requester addr(3), nonce 1 has on this node's chain and market (JobMarket.jobIdFor).
+const { AbiCoder, keccak256 } = createRequire(import.meta.url)("ethers");
+const jobIdForChain = keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "address", "address", "uint256"],
+  [31337, "0x" + "ab".repeat(20), addr(3), 1]));
 const metricsBefore = await api(node, "GET", "/metrics");
 const rejectedBefore = sumRejected(metricsBefore.text);
 let rejections = 0;
@@ -111,7 +120,12 @@ const classes = [
   ["envelope kind", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.inputs = [setByte(env0, 1, "03")]; })), 400, "envelope-kind"],
   ["epoch mismatch", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.epoch = 2; })), 400, "epoch-mismatch"],
   ["epoch unknown", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.epoch = 99; r.inputs = [setByte(env0, 11, "63")]; })), 422, "epoch-unknown"],
-  ["job id reused", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.job_id = jobId; })), 409, "job-id-conflict"],
+  ["job id reused", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.job_id = firstReq.job_id; r.client_nonce = firstReq.client_nonce; })), 409, "job-id-conflict"],
+  // Issue 15, finding 8: an API job's id is keccak256(chain, market, address(0), client_nonce), so
+  // no API client can take a chain job's (predictable) id before it arrives.
+  ["job id not derived from the nonce", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.job_id = "0x" + "77".repeat(32); })), 400, "job-id-not-derived"],
+  ["a chain job's id", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.job_id = jobIdForChain; })), 400, "job-id-not-derived"],
+  ["bad client nonce", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.client_nonce = "12"; })), 400, "bad-client-nonce"],
   ["status of unknown job", () => api(node, "GET", "/v1/jobs/0x" + "ee".repeat(32)), 404, "job-not-found"],
   ["result of unknown job", () => api(node, "GET", "/v1/jobs/0x" + "ee".repeat(32) + "/result"), 404, "job-not-found"],
   ["bad job id in path", () => api(node, "GET", "/v1/jobs/xyz"), 400, "bad-job-id"],
@@ -170,7 +184,9 @@ const fresh = (args) => cli(bin, "job", "submit", "--trust-node", ...N, "--print
 }
 {
   const r = fresh(["--workload", "auction", "--auction", "first", "--bids", `${addr(9)}:10`]);
-  r.job_id = "0x" + "5a".repeat(32); // sealed for another job id: wrong binding
+  const o = fresh(["--workload", "auction", "--auction", "first", "--bids", `${addr(9)}:11`]);
+  r.job_id = o.job_id; // a valid API id, but the envelope was sealed for another: wrong binding
+  r.client_nonce = o.client_nonce;
   await enclaveClass("wrong binding (job id)", r, 58, [0]);
 }
 await enclaveClass("malformed bid", fresh(["--workload", "auction", "--auction", "first", "--inputs", "0102"]), 58, [0]);
@@ -207,9 +223,9 @@ const hostRejections = classes.length;
 check("rejections counted", sumRejected(m.text) - rejectedBefore === hostRejections,
       `${sumRejected(m.text) - rejectedBefore} vs ${hostRejections}`);
 const jobs = (s) => parseInt((m.text.match(new RegExp(`cloister_jobs\\{state="${s}"\\} (\\d+)`)) || [])[1], 10);
-check("metrics: jobs by state", jobs("done") === 11 && jobs("failed") === 0 && jobs("accepted") === 0, m.text.match(/cloister_jobs.*/g)?.join(" "));
+check("metrics: jobs by state", jobs("done") === 12 && jobs("failed") === 0 && jobs("accepted") === 0, m.text.match(/cloister_jobs.*/g)?.join(" "));
 check("metrics: build info", /cloister_build_info\{version="0.1.0",backend="sim"\} 1/.test(m.text));
-check("metrics: histogram", /cloister_job_latency_seconds_count 11/.test(m.text));
+check("metrics: histogram", /cloister_job_latency_seconds_count 12/.test(m.text));
 
 // restart: the same keys, the same results, byte for byte
 const resultBefore = (await api(node, "GET", `/v1/jobs/${jobId}/result`)).text;
