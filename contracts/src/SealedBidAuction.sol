@@ -37,7 +37,7 @@ contract SealedBidAuction is IResultConsumer, PullPayments {
         bytes32 modelId; // keccak256(config)
         address winner;
         uint256 price;
-        uint256 minDeposit;
+        uint256 bidDeposit;
         address[] bidders;
     }
 
@@ -55,7 +55,7 @@ contract SealedBidAuction is IResultConsumer, PullPayments {
         bytes32 jobId,
         bytes config,
         uint40 biddingEnds,
-        uint256 minDeposit
+        uint256 bidDeposit
     );
     event BidPlaced(uint256 indexed auctionId, address indexed bidder, uint256 deposit, bytes envelope);
     event AuctionSubmitted(uint256 indexed auctionId, bytes32 indexed jobId, uint256 bids);
@@ -65,7 +65,7 @@ contract SealedBidAuction is IResultConsumer, PullPayments {
     error WrongPhase(uint256 auctionId, Phase phase);
     error BiddingClosed();
     error BiddingOpen();
-    error DepositTooSmall();
+    error DepositNotUniform();
     error AlreadyBid();
     error TooManyBidders();
     error DuplicateEnvelope();
@@ -80,12 +80,13 @@ contract SealedBidAuction is IResultConsumer, PullPayments {
 
     /// @notice Open an auction; msg.value pays the enclave job's fee.
     /// @param config the auction workload's config (docs/formats.md §5.1)
-    function create(bytes calldata config, uint40 biddingEnds, uint40 settleBy, uint256 minDeposit)
+    function create(bytes calldata config, uint40 biddingEnds, uint40 settleBy, uint256 bidDeposit)
         external
         payable
         returns (uint256 id, bytes32 jobId)
     {
         if (biddingEnds <= block.timestamp || settleBy <= biddingEnds) revert BiddingClosed();
+        if (bidDeposit == 0) revert DepositNotUniform();
         id = ++auctionCount;
         jobId = market.jobIdFor(address(this), id);
         Auction storage a = auctions[id];
@@ -96,18 +97,21 @@ contract SealedBidAuction is IResultConsumer, PullPayments {
         a.fee = uint96(msg.value);
         a.jobId = jobId;
         a.modelId = keccak256(config);
-        a.minDeposit = minDeposit;
+        a.bidDeposit = bidDeposit;
         auctionOfJob[jobId] = id;
-        emit AuctionCreated(id, msg.sender, jobId, config, biddingEnds, minDeposit);
+        emit AuctionCreated(id, msg.sender, jobId, config, biddingEnds, bidDeposit);
     }
 
-    /// @notice Bid: deposit at least your bid (a winner whose deposit is short
-    ///         pays nothing and the auction ends unsold) with the sealed bid.
+    /// @notice Bid: deposit exactly the auction's bidDeposit with the sealed bid.
+    ///         Deposits are uniform so that the chain learns nothing of a bid
+    ///         from its deposit (issue 15, finding 13); a bid above the deposit
+    ///         cannot be paid, and a winner whose price exceeds it ends the
+    ///         auction unsold.
     function bid(uint256 id, bytes calldata envelope) external payable {
         Auction storage a = _get(id);
         if (a.phase != Phase.Bidding) revert WrongPhase(id, a.phase);
         if (block.timestamp >= a.biddingEnds) revert BiddingClosed();
-        if (msg.value < a.minDeposit || msg.value == 0) revert DepositTooSmall();
+        if (msg.value != a.bidDeposit) revert DepositNotUniform();
         if (deposit[id][msg.sender] != 0) revert AlreadyBid();
         if (a.bidders.length >= MAX_BIDDERS) revert TooManyBidders();
         bytes32 h = keccak256(envelope);

@@ -23,11 +23,11 @@ contract AuctionTest is Fixture {
         vm.prank(address(0x5E11));
         vm.deal(address(0x5E11), 1 ether);
         (id, jobId) = auc.create{value: 0.1 ether}(
-            CONFIG, uint40(block.timestamp + 1 hours), uint40(block.timestamp + 2 hours), 1 ether
+            CONFIG, uint40(block.timestamp + 1 hours), uint40(block.timestamp + 2 hours), 4 ether
         );
         for (uint256 i = 0; i < 3; i++) {
             vm.prank(bidders[i]);
-            auc.bid{value: (i + 2) * 1 ether}(id, abi.encodePacked("envelope of bidder ", i));
+            auc.bid{value: 4 ether}(id, abi.encodePacked("envelope of bidder ", i)); // uniform
         }
         vm.warp(block.timestamp + 1 hours);
         auc.submit(id);
@@ -84,7 +84,7 @@ contract AuctionTest is Fixture {
 
     function test_shortDepositEndsUnsold() public {
         (uint256 id, bytes32 jobId) = _open();
-        _settle(jobId, id, _output(bidders[0], 5 ether, 0)); // deposited 2
+        _settle(jobId, id, _output(bidders[0], 5 ether, 0)); // every deposit is 4
         vm.assertEq(uint256(auc.auction(id).phase), uint256(SealedBidAuction.Phase.Unsold), "unsold");
     }
 
@@ -193,8 +193,12 @@ contract AuctionTest is Fixture {
         (uint256 id,) =
             auc.create(CONFIG, uint40(block.timestamp + 1 hours), uint40(block.timestamp + 2 hours), 1 ether);
         vm.prank(bidders[0]);
-        vm.expectRevert(SealedBidAuction.DepositTooSmall.selector);
+        vm.expectRevert(SealedBidAuction.DepositNotUniform.selector);
         auc.bid{value: 0.5 ether}(id, hex"01");
+        // Issue 15, finding 13: a deposit above the bid deposit would tell the chain the bid is high.
+        vm.prank(bidders[0]);
+        vm.expectRevert(SealedBidAuction.DepositNotUniform.selector);
+        auc.bid{value: 1.5 ether}(id, hex"01");
         vm.prank(bidders[0]);
         auc.bid{value: 1 ether}(id, hex"01");
         vm.prank(bidders[0]);

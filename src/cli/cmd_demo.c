@@ -534,7 +534,8 @@ static int auction(demo *d, clo_sender *seller)
     clo_store_u64be(deposit + 24, 10000000000000000000u); /* 10 ether */
     if (chain_now(d, &now).code) return -1;
     clo_abi_val ca[4] = {clo_abi_bytes(CLO_BYTES(config, sizeof config)), clo_abi_uint(now + 30),
-                         clo_abi_uint(now + 3600), clo_abi_uint(1000000000000000000u)};
+                         clo_abi_uint(now + 3600),
+                         clo_abi_uint(10000000000000000000u)}; /* uniform 10 ETH bid deposit */
     clo_abi_val t = clo_abi_tuple(ca, 4), none = clo_abi_tuple(NULL, 0), out;
     uint64_t id = 0;
     int ok =
@@ -572,7 +573,8 @@ static int auction(demo *d, clo_sender *seller)
         clo_buf_free(&env);
     }
     step(d, "3 bidders seal bids to the enclave and bid", ok,
-         "bids of 3, 7 and 5 ETH, HPKE-sealed client-side; the chain sees ciphertext only");
+         "bids of 3, 7 and 5 ETH, HPKE-sealed client-side; the chain sees ciphertext and a uniform "
+         "10 ETH deposit each");
     json_t *res;
     ok = ok && !clo_rpc_call(d->rpc, "evm_increaseTime", json_pack("[i]", 31), &res).code;
     if (ok) json_decref(res);

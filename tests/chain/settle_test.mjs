@@ -53,7 +53,8 @@ try {
   const config = '0102' + '00'.repeat(32); // second price, reserve 0
   await S.putModel(s, config);
   const now = (await s.provider.getBlock('latest')).timestamp;
-  await (await auc.create('0x' + config, now + 60, now + 3600, parseEther('1'), { value: 1000n })).wait();
+  // every bid deposits the same 10 ETH (uniform deposits: the chain learns nothing of a bid)
+  await (await auc.create('0x' + config, now + 60, now + 3600, parseEther('10'), { value: 1000n })).wait();
   const id = await auc.auctionCount();
   const jobId = await s.market.jobIdFor(A, id);
   const amounts = [3n, 9n, 5n], bidders = [];
