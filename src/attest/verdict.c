@@ -33,7 +33,10 @@ typedef struct {
 struct clo_policy {
     int allow_debug, require_crls, require_tcb, allow_migration_agent, allow_smt;
     int any_measurement; /* experiments only: a TEE type with no list is accepted */
-    unsigned tcb_ok;     /* bit per clo_tcb_status */
+    int has_snp_min_tcb, has_snp_vmpl;
+    clo_snp_tcb snp_min_tcb; /* each component at least this */
+    int64_t snp_vmpl;        /* the report's VMPL must be exactly this */
+    unsigned tcb_ok;         /* bit per clo_tcb_status */
     char advisories[MAX_ADV][CLO_ADVISORY_SIZE];
     size_t nadv;
     int has_max_age, has_report_data, has_at;
@@ -264,6 +267,28 @@ static clo_err parse_into(perr *e, json_t *j, clo_policy *p)
             CLO_TRY(get_bool(e, v, k, &p->allow_debug));
         } else if (strcmp(k, "any_measurement") == 0) {
             CLO_TRY(get_bool(e, v, k, &p->any_measurement));
+        } else if (strcmp(k, "snp_min_tcb") == 0) {
+            /* the firmware a policy accepts, per component (finding 10) */
+            static const char *const comp[] = {"fmc", "bl", "tee", "snp", "ucode"};
+            uint8_t *dst[] = {&p->snp_min_tcb.fmc, &p->snp_min_tcb.bl, &p->snp_min_tcb.tee,
+                              &p->snp_min_tcb.snp, &p->snp_min_tcb.ucode};
+            const char *ck;
+            json_t *cv;
+            if (!json_is_object(v))
+                return bad(e, "must be an object of fmc, bl, tee, snp, ucode", k);
+            json_object_foreach(v, ck, cv)
+            {
+                size_t c = 0;
+                while (c < 5 && strcmp(ck, comp[c])) c++;
+                if (c == 5) return bad(e, "unknown TCB component (fmc, bl, tee, snp, ucode)", ck);
+                int64_t n;
+                CLO_TRY(get_uint(e, cv, ck, 255, &n));
+                *dst[c] = (uint8_t)n;
+            }
+            p->has_snp_min_tcb = 1;
+        } else if (strcmp(k, "snp_vmpl") == 0) {
+            CLO_TRY(get_uint(e, v, k, 3, &p->snp_vmpl));
+            p->has_snp_vmpl = 1;
         } else if (strcmp(k, "require_crls") == 0) {
             CLO_TRY(get_bool(e, v, k, &p->require_crls));
         } else if (strcmp(k, "require_tcb") == 0) {
@@ -603,6 +628,17 @@ static void snp_path(verdict *v, clo_bytes ev, const clo_dcap_collateral *col, c
                                   "ucode", res.reported.ucode));
     if (!(p->tcb_ok & (1u << CLO_TCB_UP_TO_DATE)))
         reason(v, "tcb_status", "TCB status not accepted by the policy", "UpToDate");
+    if (p->has_snp_min_tcb) {
+        const clo_snp_tcb *lo = &p->snp_min_tcb, *t = &res.reported;
+        static const char *const comp[] = {"fmc", "bl", "tee", "snp", "ucode"};
+        const uint8_t want[] = {lo->fmc, lo->bl, lo->tee, lo->snp, lo->ucode},
+                      got[] = {t->fmc, t->bl, t->tee, t->snp, t->ucode};
+        for (int k = 0; k < 5; k++)
+            if (got[k] < want[k])
+                reason(v, "snp_tcb", "a TCB component is below the policy's snp_min_tcb", comp[k]);
+    }
+    if (p->has_snp_vmpl && (int64_t)r.vmpl != p->snp_vmpl)
+        reason(v, "snp_vmpl", "the report's VMPL is not the policy's snp_vmpl", NULL);
     if (p->require_crls && !res.crl_checked)
         reason(v, "crl_missing", "revocation not checked: no CRL issued by the ARK was given",
                NULL);

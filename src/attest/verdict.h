@@ -17,6 +17,8 @@
  *     "snp": [{"measurement": "hex", "host_data": "hex"}],
  *     "allow_snp_migration_agent": false,     default false
  *     "allow_snp_smt": true,                  default true
+ *     "snp_min_tcb": {"bl": 3, "tee": 0, "snp": 8, "ucode": 115, "fmc": 0}, each at least, optional
+ *     "snp_vmpl": 0,                          the report's VMPL exactly, optional
  *     "any_measurement": false                experiments only, default false
  *   }
  * In an "sgx"/"tdx"/"snp" list, each entry is a set of fields that must all

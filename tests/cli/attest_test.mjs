@@ -78,6 +78,15 @@ for (const c of snp) {
   check(`${c.dir} SMT forbidden by policy`, smt.rc === 4 && codes(smt.doc).includes("smt"), JSON.stringify(smt.doc?.reasons));
   const pin = verify([...ev, "--policy", policy({ require_crls: false, allow_debug: true, snp: [{ measurement: "00".repeat(48) }] })]);
   check(`${c.dir} wrong measurement rejected`, pin.rc === 4 && codes(pin.doc).includes("measurement"));
+  // Issue 15, finding 10: a policy bounds the firmware per TCB component and the VMPL.
+  const base = { require_crls: false, allow_debug: true, snp: [{}] }, tcb = r.doc.tcb, vmpl = r.doc.measurements.vmpl;
+  const atTcb = verify([...ev, "--policy", policy({ ...base, snp_min_tcb: tcb, snp_vmpl: vmpl })]);
+  check(`${c.dir} its own TCB and VMPL satisfy snp_min_tcb and snp_vmpl`, atTcb.rc === 0, JSON.stringify(atTcb.doc?.reasons));
+  const above = verify([...ev, "--policy", policy({ ...base, snp_min_tcb: { ...tcb, snp: tcb.snp + 1 } })]);
+  check(`${c.dir} an SNP firmware below snp_min_tcb is refused, the component named`, above.rc === 4 &&
+        above.doc.reasons.some((x) => x.code === "snp_tcb" && x.message.endsWith(": snp")), JSON.stringify(above.doc?.reasons));
+  const otherVmpl = verify([...ev, "--policy", policy({ ...base, snp_vmpl: (vmpl + 1) % 4 })]);
+  check(`${c.dir} another VMPL is refused`, otherVmpl.rc === 4 && codes(otherVmpl.doc).includes("snp_vmpl"), JSON.stringify(otherVmpl.doc?.reasons));
 }
 
 // the simulated TEE: one verifier, accepted only under its root with debug allowed
