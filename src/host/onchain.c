@@ -152,6 +152,17 @@ static clo_err close_tx(clo_onchain *c, const uint8_t hash[32], int ok, uint64_t
     return CLO_OK;
 }
 
+/* A receipt is final once it is under chain.confirmations blocks, as a
+ * JobSubmitted log must be before the follower acts on it (issue 15, finding
+ * 11): a transaction closed earlier could be dropped by a reorg and its jobs
+ * never settled. An unreadable head counts as not final. */
+static int confirmed(clo_onchain *c, const clo_eth_receipt *rc)
+{
+    uint64_t head = 0, need = c->n->cfg.confirmations;
+    if (need == 0) return 1;
+    return !clo_eth_block_number(c->rpc, &head).code && rc->block_number + need <= head;
+}
+
 /* Send, then wait for and record the receipt (settling jobs, if any). */
 static clo_err transact(clo_onchain *c, const uint8_t to[20], const uint8_t *value, clo_bytes data,
                         const uint8_t (*jobs)[32], size_t njobs, clo_buf *revert_out,
@@ -177,7 +188,14 @@ static clo_err transact(clo_onchain *c, const uint8_t to[20], const uint8_t *val
             CLO_LF_HEX("tx", CLO_BYTES(sent.hash, 32)), CLO_LF_U64("nonce", sent.nonce),
             CLO_LF_U64("jobs", njobs));
     err = clo_sender_wait(&c->s, sent.hash, 120000, &rc);
-    if (!err.code) {
+    if (!err.code && njobs && !confirmed(c, &rc)) {
+        /* Mined, not yet final: a settlement waits for the confirmations the
+         * follower waits for (a reorg would drop it); reconcile() closes it. */
+        CLO_LOG(CLO_LOG_INFO, "chain.tx_mined", CLO_LF_STR("what", what),
+                CLO_LF_HEX("tx", CLO_BYTES(sent.hash, 32)),
+                CLO_LF_U64("status", (uint64_t)rc.status), CLO_LF_U64("gas", rc.gas_used),
+                CLO_LF_STR("final", "awaiting confirmations"));
+    } else if (!err.code) {
         clo_crash_point("before_receipt_journal");
         err = close_tx(c, sent.hash, rc.status == 1, rc.gas_used);
         if (!err.code && rc.status != 1) err = CLO_ERR(CLO_E_POLICY, "eth.tx_failed");
@@ -428,6 +446,10 @@ static clo_err reconcile(clo_onchain *c)
             continue;
         }
         if (err.code) return err;
+        if (!confirmed(c, &rc)) { /* mined, not final yet: ask again next poll */
+            clo_eth_receipt_free(&rc);
+            continue;
+        }
         err = close_tx(c, txs[i].hash, rc.status == 1, rc.gas_used);
         clo_eth_receipt_free(&rc);
         CLO_TRY(err);

@@ -169,6 +169,38 @@ try {
   const v = res.doc?.verified ?? {};
   check(res.rc === 0 && v.signature_valid && v.signer_registered === true && v.job_matches_submission === true &&
     v.bound_to_deployment === true, 'job result checks the signer against the registry and the statement against the submission', res.out);
+
+  // Issue 15, finding 11: with chain.confirmations, a settlement is final only under that many
+  // blocks, as a JobSubmitted log must be before the follower acts on it.
+  await stop(node);
+  const cfg2 = JSON.parse(readFileSync(cfgPath, 'utf8'));
+  cfg2.chain.confirmations = 2;
+  writeFileSync(cfgPath, JSON.stringify(cfg2));
+  await start(node);
+  const nonce2 = 8n, jobId2 = await market.jobIdFor(w.address, nonce2);
+  const sealed2 = cli(bin, 'job', 'submit', '--node', node.url, '--deployment', depFile, '--workload', 'vote', '--config', '010003',
+    '--inputs', ballot, '--job-id', jobId2.slice(2), '--print-request', '--keys-out', path.join(dir, 'vote2.keys.json'));
+  const env2 = sealed2.doc.request.inputs;
+  const now2 = (await provider.getBlock('latest')).timestamp;
+  await (await market.submitJob([wid, keccak256('0x010003'), keccak256(concat(env2.map((e) => keccak256(e)))),
+    '0x' + '00'.repeat(20), now2 + 3600, nonce2, [], env2, ''], { value: 1000n })).wait();
+  await sleep(1500);
+  check(!(await market.queryFilter(market.filters.JobSettled(jobId2), 0, 'latest')).length,
+    'with 2 confirmations, a job two blocks deep is not acted on yet');
+  await provider.send('anvil_mine', ['0x2']);
+  let settled2 = [];
+  for (let t = 0; t < 100 && !settled2.length; t++) {
+    settled2 = await market.queryFilter(market.filters.JobSettled(jobId2), 0, 'latest');
+    if (!settled2.length) await sleep(150);
+  }
+  const tx2 = settled2[0]?.transactionHash?.slice(2) ?? 'none';
+  await sleep(1500);
+  const closed = () => readFileSync(node.log, 'utf8').split('\n').some((l) => l.includes('"chain.tx_reconciled"') && l.includes(tx2));
+  check(settled2.length === 1 && !closed(), '... then it settles, and the settlement is not final while it is shallower than 2 blocks');
+  await provider.send('anvil_mine', ['0x2']);
+  let done2 = false;
+  for (let t = 0; t < 60 && !done2; t++) { done2 = closed(); if (!done2) await sleep(150); }
+  check(done2, '... and is closed once 2 blocks are on top of it');
 } catch (e) {
   console.log('FAIL', e.stack ?? e);
   failures++;
