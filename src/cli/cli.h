@@ -149,6 +149,16 @@ int cli_registry_record(clo_rpc *rpc, const uint8_t registry[20], const uint8_t 
 int cli_measurement_allowed(clo_rpc *rpc, const uint8_t registry[20], const uint8_t workload[32],
                             const uint8_t measurement[32]);
 
+/* Clients trust the chain (issue 15, finding 2): the node's enclave is bound
+ * to the deployment's chain and JobMarket, and its signer has an active
+ * EnclaveRegistry record of this epoch holding exactly the HPKE key pk, with
+ * a measurement allowed for workload wname. Waits up to `wait` seconds for a
+ * registration in progress. Returns a CLI exit code (4: refused; the failure
+ * document printed). */
+int cli_registry_vouches(const char *dep_path, uint64_t chain_id, const uint8_t market[20],
+                         uint32_t epoch, const uint8_t signer[20], const uint8_t pk[32],
+                         const char *wname, uint64_t wait);
+
 /* Ask node for evidence over a fresh random nonce: fills r's signer, HPKE
  * key, epoch and nonce, and ev (which r->evidence views). Prints the error. */
 int cli_fetch_evidence(const char *node, clo_approve_req *r, clo_buf *ev);

@@ -200,68 +200,6 @@ static int write_secret_file(const char *path, json_t *doc)
     return rc;
 }
 
-/* The chain vouches for the key the node serves (issue 15, finding 2): the
- * node's enclave is bound to the deployment's chain and JobMarket, and its
- * signer has an active record of this epoch holding exactly this HPKE key,
- * with a measurement allowed for the workload. Waits up to `wait` seconds for
- * the record (a node registers shortly after governance allows it). */
-static int registry_vouches(const char *dep_path, const clo_envelope_binding *b,
-                            const uint8_t signer[20], const uint8_t pk[32], const char *wname,
-                            uint64_t wait)
-{
-    cli_deployment d;
-    int rc = cli_deployment_load(dep_path, &d);
-    if (rc) return rc;
-    if (d.chain_id != b->chain_id || memcmp(d.market, b->contract, 20)) {
-        cli_fail(CLO_ERR(CLO_E_POLICY, "deployment"),
-                 "the node's enclave is bound to another chain or JobMarket than the deployment");
-        return CLI_EXIT_REFUSED;
-    }
-    if (!d.rpc[0]) {
-        cli_error("--deployment: no rpc to read the registry from\n");
-        cli_error_code("format");
-        return CLI_EXIT_FAIL;
-    }
-    clo_rpc *rpc = NULL;
-    clo_rpc_opts ro = {.url = d.rpc, .timeout_ms = 10000, .retries = 2, .backoff_ms = 200};
-    if (clo_rpc_new(&ro, &rpc).code) return cli_fail(CLO_ERR(CLO_E_IO, "rpc"), "bad rpc URL");
-    uint8_t wid[32];
-    clo_workload_id(wname, wid);
-    time_t until = time(NULL) + (time_t)wait;
-    const char *why = NULL;
-    for (int tries = 0;; tries++) {
-        cli_enclave_record rec;
-        int allowed = 0;
-        if (cli_registry_record(rpc, d.registry, signer, &rec)) {
-            clo_rpc_free(rpc);
-            return cli_fail(CLO_ERR(CLO_E_IO, "rpc"), "the registry cannot be read at the rpc");
-        }
-        if (rec.status == 1 && memcmp(rec.hpke_key, pk, 32)) {
-            why = "the registry holds another key for the node's signer";
-            break; /* a lie, not a delay */
-        }
-        if (rec.status == 2) {
-            why = "the node's enclave record is revoked";
-            break;
-        }
-        if (rec.status == 1 && rec.epoch == b->epoch && (uint64_t)time(NULL) < rec.expiry &&
-            (allowed = cli_measurement_allowed(rpc, d.registry, wid, rec.measurement)) == 1) {
-            clo_rpc_free(rpc);
-            return CLI_EXIT_OK;
-        }
-        why = rec.status == 0         ? "the node's signer has no registry record"
-              : rec.epoch != b->epoch ? "the registry record is of another epoch"
-              : allowed == 0          ? "the enclave's measurement is not allowed for the workload"
-                                      : "the registry record has expired";
-        if (time(NULL) >= until) break;
-        if (tries % 5 == 0) fprintf(stderr, "waiting for the registry: %s...\n", why);
-        sleep(1);
-    }
-    clo_rpc_free(rpc);
-    cli_fail(CLO_ERR(CLO_E_POLICY, "registry"), why);
-    return CLI_EXIT_REFUSED;
-}
-
 static int submit(int argc, char **argv)
 {
     cli_opt o[] = {
@@ -373,7 +311,8 @@ static int submit(int argc, char **argv)
         goto out;
     }
     if (cli_get(&spec, "deployment") &&
-        (rc = registry_vouches(cli_get(&spec, "deployment"), &b, signer, pk, wname, wait)))
+        (rc = cli_registry_vouches(cli_get(&spec, "deployment"), b.chain_id, b.contract, b.epoch,
+                                   signer, pk, wname, wait)))
         goto out;
     uint8_t client_nonce[32];
     if (cli_get(&spec, "job-id")) { /* a chain job's id (JobMarket.jobIdFor) */

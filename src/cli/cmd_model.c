@@ -130,15 +130,21 @@ static int provision(int argc, char **argv)
         {"model", "FILE", "the model (.onnx), at most 8 MiB", 1, NULL},
         {"node", "URL", "the node whose enclave gets the model", 1, NULL},
         CLI_TRUST_OPTS,
+        {"wait", "SECONDS", "how long to wait for the enclave's registry record (default 30)", 0,
+         NULL},
+        {"no-registry", NULL,
+         "experiments only: provision on the evidence alone, without the registry record", 0, NULL},
         {"json", NULL, "JSON output (the default)", 0, NULL},
     };
     cli_spec spec = {
         "cloister model provision --model FILE --node URL --deployment FILE [--policy FILE] "
-        "[--sim-dir DIR | --anchor FILE]",
+        "[--sim-dir DIR | --anchor FILE] [--no-registry]",
         "Provision a model to a node's enclave without the node seeing it: ask the enclave for "
         "evidence over a fresh nonce, verify it against the policy with the enclave's keys bound, "
         "then HPKE-seal the model to the attested key (bound to the chain, the JobMarket, the "
-        "model id as job id, and the epoch) and hand it over. The enclave checks the model "
+        "model id as job id, and the epoch) and hand it over, once the deployment's "
+        "EnclaveRegistry also holds that signer and key (an active record of this epoch, the "
+        "measurement allowed for onnx). The enclave checks the model "
         "against its id, SHA-256 of the file, whenever a job uses it. Exit 4 with the verdict "
         "when the evidence is refused.",
         o, sizeof o / sizeof o[0]};
@@ -183,6 +189,15 @@ static int provision(int argc, char **argv)
         rc = e.code == CLO_E_POLICY ? 4 : CLI_EXIT_FAIL;
         goto out;
     }
+    /* The chain must vouch for the same key (issue 15, finding 2). */
+    uint64_t wait = 30;
+    if (cli_get(&spec, "wait") && (rc = cli_u64(&spec, "wait", 3600, &wait))) goto out;
+    if (cli_get(&spec, "no-registry"))
+        fprintf(stderr, "WARNING: --no-registry: provisioning on the evidence alone, without the "
+                        "registry's record of this enclave\n");
+    else if ((rc = cli_registry_vouches(cli_get(&spec, "deployment"), t.v.chain_id, t.market,
+                                        r.epoch, r.signer, r.hpke_pk, "onnx", wait)))
+        goto out;
     /* Sealed to the attested key only: r.hpke_pk is bound by the evidence. */
     clo_envelope_binding b;
     memset(&b, 0, sizeof b);

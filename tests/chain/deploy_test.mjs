@@ -146,6 +146,12 @@ try {
     '--config', '010003', '--inputs', ballot, '--print-request', '--keys-out', path.join(dir, 'fake.keys.json'));
   check(fci.rc === 0 && toFake.rc === 4 && /no registry record/.test(toFake.doc?.error?.message ?? ''),
     'job submit refuses a node whose key the registry does not vouch for (exit 4)', toFake.out);
+  const mdl = path.join(dir, 'm.onnx');
+  cli(bin, 'model', 'train', '--out', mdl);
+  const provFake = cli(bin, 'model', 'provision', '--model', mdl, '--node', fake.url, '--deployment', depFile,
+    '--sim-dir', path.join(fakeDir, 'sim'), '--wait', '1');
+  check(provFake.rc === 4 && /no registry record/.test(provFake.doc?.error?.message ?? ''),
+    'model provision refuses an enclave the registry does not hold, however good its evidence', provFake.out);
   await stop(fake);
   const sealed = cli(bin, 'job', 'submit', '--node', node.url, '--deployment', depFile, '--workload', 'vote', '--config', '010003', '--inputs', ballot,
     '--job-id', jobId.slice(2), '--print-request', '--keys-out', path.join(dir, 'vote.keys.json'));

@@ -35,7 +35,7 @@ try {
   const tr = cli(bin, "model", "train", "--csv", csv, "--out", model);
   check("train", tr.rc === 0 && tr.doc?.test_accuracy >= 0.93, tr.out + tr.err);
   const id = tr.doc.model_id;
-  const prov = cli(bin, "model", "provision", "--model", model, ...N, "--deployment", dep, "--sim-dir", join(dir, "sim"));
+  const prov = cli(bin, "model", "provision", "--no-registry", "--model", model, ...N, "--deployment", dep, "--sim-dir", join(dir, "sim"));
   check("provision", prov.rc === 0 && prov.doc?.model_id === id && prov.doc?.verdict?.accepted !== false, prov.out + prov.err);
   check("the enclave holds exactly the model", prov.doc?.enclave_digest === keccak256(readFileSync(model)));
 
@@ -88,7 +88,7 @@ try {
   const tm = cli(bin, "model", "train", "--kind", "mlp", "--csv", csv, "--out", mlp);
   const policy = join(dir, "strict.json");
   writeFileSync(policy, JSON.stringify({ allow_debug: true, tdx: [{ mrtd: "00".repeat(48) }] }));
-  const refused = cli(bin, "model", "provision", "--model", mlp, ...N, "--deployment", dep, "--sim-dir", join(dir, "sim"), "--policy", policy);
+  const refused = cli(bin, "model", "provision", "--no-registry", "--model", mlp, ...N, "--deployment", dep, "--sim-dir", join(dir, "sim"), "--policy", policy);
   check("a refused enclave gets nothing (exit 4, verdict)", refused.rc === 4 && refused.doc?.verdict, refused.out + refused.err);
   const s2 = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "onnx", "--model-id", tm.doc.model_id, "--records", recs, "--keys-out", join(dir, "k2.json"));
   const r2 = cli(bin, "job", "result", ...N, "--id", s2.doc.job_id, "--keys", join(dir, "k2.json"));
