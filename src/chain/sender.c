@@ -83,6 +83,45 @@ out:
     return err;
 }
 
+/* w = max(w + w/8 + 1, floor): the least replacement price nodes accept is
+ * +10%; 12.5% plus one wei clears it. Saturates rather than wraps. */
+static void bump_u256(uint8_t w[32], const uint8_t floor_[32])
+{
+    uint8_t add[32];
+    unsigned carry = 0;
+    for (int i = 31; i >= 0; i--) { /* add = w >> 3 */
+        unsigned hi = i > 0 ? w[i - 1] : 0;
+        add[i] = (uint8_t)((w[i] >> 3) | (hi << 5));
+    }
+    carry = 1;
+    for (int i = 31; i >= 0; i--) {
+        unsigned v = (unsigned)w[i] + add[i] + carry;
+        w[i] = (uint8_t)v;
+        carry = v >> 8;
+    }
+    if (carry) memset(w, 0xff, 32);
+    if (memcmp(w, floor_, 32) < 0) memcpy(w, floor_, 32);
+}
+
+clo_err clo_sender_bump(clo_sender *s, clo_bytes raw_old, clo_buf *raw_new, uint8_t hash[32])
+{
+    clo_tx tx;
+    uint8_t max_fee[32], prio[32];
+    CLO_TRY(clo_tx_decode(raw_old, &tx));
+    CLO_ENSURE(tx.type == CLO_TX_1559, CLO_E_UNSUPPORTED, "tx.bump: not an EIP-1559 transaction");
+    CLO_ENSURE(tx.chain_id == s->chain_id, CLO_E_POLICY, "tx.bump: another chain");
+    CLO_TRY(clo_eth_fees(s->rpc, max_fee, prio));
+    bump_u256(tx.max_priority_fee, prio);
+    bump_u256(tx.max_fee, max_fee);
+    if (memcmp(tx.max_fee, tx.max_priority_fee, 32) < 0)
+        memcpy(tx.max_fee, tx.max_priority_fee, 32);
+    CLO_TRY(clo_tx_sign(&tx, &s->key)); /* same nonce, gas, to, value, data, access list */
+    clo_buf_clear(raw_new);
+    CLO_TRY(clo_tx_encode(&tx, raw_new));
+    clo_tx_hash(clo_buf_view(raw_new), hash);
+    return CLO_OK;
+}
+
 clo_err clo_sender_wait(clo_sender *s, const uint8_t hash[32], long timeout_ms,
                         clo_eth_receipt *out)
 {

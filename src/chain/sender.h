@@ -49,6 +49,12 @@ void clo_sender_wipe(clo_sender *s);
 CLO_MUST_CHECK clo_err clo_sender_send(clo_sender *s, const uint8_t *to, const uint8_t *value,
                                        clo_bytes data, uint64_t gas_limit, clo_sent *out,
                                        clo_buf *revert);
+/* A stuck transaction's replacement: the same nonce, gas, destination, value
+ * and data, re-signed with fees of at least 12.5% + 1 wei above the old ones
+ * and at least today's (eth fees). Neither journaled nor broadcast: the caller
+ * journals raw_new first (CLO_TX_MAX_SIZE capacity). */
+CLO_MUST_CHECK clo_err clo_sender_bump(clo_sender *s, clo_bytes raw_old, clo_buf *raw_new,
+                                       uint8_t hash[32]);
 /* Poll for the receipt until timeout_ms. "eth.no_receipt" if it did not come. */
 CLO_MUST_CHECK clo_err clo_sender_wait(clo_sender *s, const uint8_t hash[32], long timeout_ms,
                                        clo_eth_receipt *out);

@@ -28,6 +28,7 @@ void clo_config_defaults(clo_config *c)
     c->poll_ms = 500;
     c->settle_batch = 16;
     c->settle_wait_ms = 1000;
+    c->bump_after_ms = 60000;
     c->approval_seconds = 7 * 86400;
     c->bond_wei = 1000000000000000000u;
     snprintf(c->log_level, sizeof c->log_level, "info");
@@ -79,6 +80,7 @@ static const key_spec keys[] = {
     U("chain.poll_ms", poll_ms, 10, 600000),
     U("chain.settle_batch", settle_batch, 1, 256),
     U("chain.settle_wait_ms", settle_wait_ms, 0, 3600000),
+    U("chain.bump_after_ms", bump_after_ms, 100, 86400000),
     U("chain.approval_seconds", approval_seconds, 60, 366u * 86400),
     U("chain.bond_wei", bond_wei, 0, UINT64_MAX),
     U("limits.max_body_bytes", max_body_bytes, 1024, 64u << 20),
@@ -257,6 +259,7 @@ char *clo_config_dump(const clo_config *c)
                            (json_int_t)c->poll_ms, "settle_batch", (json_int_t)c->settle_batch,
                            "settle_wait_ms", (json_int_t)c->settle_wait_ms, "approval_seconds",
                            (json_int_t)c->approval_seconds, "bond_wei", (json_int_t)c->bond_wei);
+    json_object_set_new(ch, "bump_after_ms", json_integer((json_int_t)c->bump_after_ms));
     json_object_update(json_object_get(j, "chain"), ch);
     json_decref(ch);
     char *s = json_dumps(j, JSON_COMPACT);

@@ -27,6 +27,7 @@ typedef struct {
     char key_file[CLO_PATH_MAX]; /* the operator's secp256k1 key, hex */
     char verifiers[2048];        /* committee verifier service URLs, comma-separated */
     uint32_t confirmations, poll_ms, settle_batch, settle_wait_ms, approval_seconds;
+    uint32_t bump_after_ms; /* an unmined transaction the chain waits on is re-priced after this */
     uint64_t start_block, bond_wei;
     uint32_t max_body_bytes, max_connections, timeout_seconds, batch_max;
     char log_level[8];

@@ -287,6 +287,35 @@ out:
     return err;
 }
 
+clo_err clo_ledger_tx_replace(clo_journal *j, const uint8_t old_hash[32], uint64_t nonce,
+                              const uint8_t hash[32], clo_bytes raw)
+{
+    sqlite3 *db = clo_journal_lock(j);
+    q x = {db, NULL};
+    clo_err err = exec(db, "BEGIN IMMEDIATE");
+    if (err.code) goto out;
+    err = q_prep(&x, "INSERT INTO txs(hash, nonce, raw, created_ms) VALUES(?1, ?2, ?3, ?4)");
+    if (!err.code) {
+        sqlite3_bind_blob(x.st, 1, hash, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(x.st, 2, (sqlite3_int64)nonce);
+        sqlite3_bind_blob(x.st, 3, raw.ptr, (int)raw.len, SQLITE_STATIC);
+        sqlite3_bind_int64(x.st, 4, now_ms());
+        err = q_done(&x);
+    }
+    if (!err.code)
+        err = q_prep(&x, "INSERT INTO tx_jobs(hash, job_id) SELECT ?1, job_id FROM tx_jobs"
+                         " WHERE hash = ?2");
+    if (!err.code) {
+        sqlite3_bind_blob(x.st, 1, hash, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(x.st, 2, old_hash, 32, SQLITE_STATIC);
+        err = q_done(&x);
+    }
+    CLO_IGNORE(exec(db, err.code ? "ROLLBACK" : "COMMIT"));
+out:
+    clo_journal_unlock(j);
+    return err;
+}
+
 void clo_ledger_tx_init(clo_ledger_tx *t)
 {
     memset(t, 0, sizeof *t);

@@ -75,6 +75,10 @@ void clo_cjob_free(clo_cjob *c);
  * settling under it, atomically. */
 CLO_MUST_CHECK clo_err clo_ledger_tx_put(clo_journal *j, uint64_t nonce, const uint8_t hash[32],
                                          clo_bytes raw, const uint8_t (*jobs)[32], size_t n);
+/* Journal a replacement of old_hash at the same nonce (a fee bump), settling
+ * the same jobs, atomically; both stay open until the chain decides. */
+CLO_MUST_CHECK clo_err clo_ledger_tx_replace(clo_journal *j, const uint8_t old_hash[32],
+                                             uint64_t nonce, const uint8_t hash[32], clo_bytes raw);
 /* Transactions not yet closed, by nonce; txs[] initialised with clo_ledger_tx_init. */
 CLO_MUST_CHECK clo_err clo_ledger_tx_open(clo_journal *j, clo_ledger_tx *txs, size_t max,
                                           size_t *count);

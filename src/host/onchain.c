@@ -187,7 +187,9 @@ static clo_err transact(clo_onchain *c, const uint8_t to[20], const uint8_t *val
     CLO_LOG(CLO_LOG_INFO, "chain.tx_sent", CLO_LF_STR("what", what),
             CLO_LF_HEX("tx", CLO_BYTES(sent.hash, 32)), CLO_LF_U64("nonce", sent.nonce),
             CLO_LF_U64("jobs", njobs));
-    err = clo_sender_wait(&c->s, sent.hash, 120000, &rc);
+    /* Not longer than a re-pricing would wait: a stuck transaction is left to
+     * reconcile(), which replaces it with higher fees. */
+    err = clo_sender_wait(&c->s, sent.hash, (long)c->n->cfg.bump_after_ms, &rc);
     if (!err.code && njobs && !confirmed(c, &rc)) {
         /* Mined, not yet final: a settlement waits for the confirmations the
          * follower waits for (a reorg would drop it); reconcile() closes it. */
@@ -411,6 +413,35 @@ static clo_err ensure_enclave(clo_onchain *c)
 
 /* ---- reconcile journaled transactions with the chain ---- */
 
+/* 1 if no later open transaction of txs shares txs[i]'s nonce (only the
+ * newest replacement is bumped again). */
+static int newest_at_nonce(const clo_ledger_tx *txs, size_t n, size_t i)
+{
+    for (size_t k = 0; k < n; k++)
+        if (k != i && txs[k].nonce == txs[i].nonce && txs[k].created_ms >= txs[i].created_ms &&
+            (txs[k].created_ms > txs[i].created_ms || k > i))
+            return 0;
+    return 1;
+}
+
+static clo_err bump(clo_onchain *c, const clo_ledger_tx *t)
+{
+    clo_buf raw;
+    uint8_t hash[32], got[32];
+    clo_buf_init(&raw, CLO_TX_MAX_SIZE);
+    clo_err err = clo_sender_bump(&c->s, clo_buf_view(&t->raw), &raw, hash);
+    if (!err.code)
+        err = clo_ledger_tx_replace(c->n->journal, t->hash, t->nonce, hash, clo_buf_view(&raw));
+    if (!err.code) {
+        clo_err e = clo_eth_send_raw(c->rpc, clo_buf_view(&raw), got);
+        CLO_LOG(CLO_LOG_INFO, "chain.tx_replaced", CLO_LF_HEX("tx", CLO_BYTES(t->hash, 32)),
+                CLO_LF_HEX("by", CLO_BYTES(hash, 32)), CLO_LF_U64("nonce", t->nonce),
+                CLO_LF_STR("result", e.code ? (e.what ? e.what : "error") : "ok"));
+    }
+    clo_buf_free(&raw);
+    return err;
+}
+
 /* Every journaled transaction not yet closed: its receipt decides; without
  * one it is rebroadcast byte-identical, unless its nonce has been used by
  * another transaction of ours (it can never be mined: closed as failed). */
@@ -432,6 +463,15 @@ static clo_err reconcile(clo_onchain *c)
         if (err.code == CLO_E_STATE && txs[i].nonce < mined_nonce) {
             /* The nonce count was read before the receipt: a miss here is final. */
             CLO_TRY(close_tx(c, txs[i].hash, 0, 0));
+            continue;
+        }
+        if (err.code == CLO_E_STATE && txs[i].nonce == mined_nonce &&
+            now_ms() - txs[i].created_ms > (int64_t)c->n->cfg.bump_after_ms &&
+            newest_at_nonce(txs, n, i)) {
+            /* The chain waits on this nonce and the transaction is not mined:
+             * underpriced. Replace it at the same nonce with higher fees, journaled
+             * first; the chain decides which of the two lands (finding 11). */
+            CLO_TRY(bump(c, &txs[i]));
             continue;
         }
         if (err.code == CLO_E_STATE) {

@@ -207,6 +207,47 @@ try {
   let done2 = false;
   for (let t = 0; t < 60 && !done2; t++) { done2 = closed(); if (!done2) await sleep(150); }
   check(done2, '... and is closed once 2 blocks are on top of it');
+
+  // Issue 15, finding 11, second half: a settlement that a base-fee spike leaves unmined is
+  // replaced at the same nonce with higher fees, and the job settles once.
+  await stop(node);
+  const cfg3 = JSON.parse(readFileSync(cfgPath, 'utf8'));
+  cfg3.chain.confirmations = 0;
+  cfg3.chain.bump_after_ms = 1500;
+  writeFileSync(cfgPath, JSON.stringify(cfg3));
+  await start(node);
+  await provider.send('evm_setAutomine', [false]);
+  const nonce3 = 9n, jobId3 = await market.jobIdFor(w.address, nonce3);
+  const env3 = cli(bin, 'job', 'submit', '--node', node.url, '--deployment', depFile, '--workload', 'vote', '--config', '010003',
+    '--inputs', ballot, '--job-id', jobId3.slice(2), '--print-request', '--keys-out', path.join(dir, 'vote3.keys.json')).doc.request.inputs;
+  const now3 = (await provider.getBlock('latest')).timestamp;
+  const sub3 = await market.submitJob([wid, keccak256('0x010003'), keccak256(concat(env3.map((e) => keccak256(e)))),
+    '0x' + '00'.repeat(20), now3 + 3600, nonce3, [], env3, ''], { value: 1000n });
+  await provider.send('anvil_mine', ['0x1']);
+  await sub3.wait();
+  const opNonce = await provider.getTransactionCount(addr(1), 'latest');
+  let pending = 0;
+  for (let t = 0; t < 100 && !pending; t++) { // the node's settlement waits in the pool
+    pending = (await provider.getTransactionCount(addr(1), 'pending')) - opNonce;
+    if (!pending) await sleep(100);
+  }
+  const base = (await provider.getBlock('latest')).baseFeePerGas;
+  await provider.send('anvil_setNextBlockBaseFeePerGas', ['0x' + (base * 1000n).toString(16)]);
+  await provider.send('anvil_mine', ['0x1']); // the spike: the settlement does not fit
+  check(pending === 1 && (await provider.getTransactionCount(addr(1), 'latest')) === opNonce,
+    'a base-fee spike leaves the node\'s settlement unmined');
+  let settled3 = [];
+  for (let t = 0; t < 80 && !settled3.length; t++) {
+    await sleep(250);
+    await provider.send('anvil_mine', ['0x1']);
+    settled3 = await market.queryFilter(market.filters.JobSettled(jobId3), 0, 'latest');
+  }
+  await provider.send('evm_setAutomine', [true]);
+  const replaced = readFileSync(node.log, 'utf8').split('\n').filter((l) => l.includes('"chain.tx_replaced"'))
+    .map((l) => JSON.parse(l));
+  const landed = settled3[0]?.transactionHash?.slice(2);
+  check(settled3.length === 1 && replaced.some((r) => r.by === landed && r.nonce === opNonce),
+    '... the node replaces it at the same nonce with higher fees, and that replacement settles the job once', JSON.stringify(replaced));
 } catch (e) {
   console.log('FAIL', e.stack ?? e);
   failures++;
