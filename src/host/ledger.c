@@ -258,6 +258,17 @@ clo_err clo_ledger_job_counts(clo_journal *j, uint64_t counts[5])
     return err;
 }
 
+/* One signed transaction into txs (inside the caller's SQLite transaction). */
+static clo_err insert_tx(q *x, uint64_t nonce, const uint8_t hash[32], clo_bytes raw)
+{
+    CLO_TRY(q_prep(x, "INSERT INTO txs(hash, nonce, raw, created_ms) VALUES(?1, ?2, ?3, ?4)"));
+    sqlite3_bind_blob(x->st, 1, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(x->st, 2, (sqlite3_int64)nonce);
+    sqlite3_bind_blob(x->st, 3, raw.ptr, (int)raw.len, SQLITE_STATIC);
+    sqlite3_bind_int64(x->st, 4, now_ms());
+    return q_done(x);
+}
+
 clo_err clo_ledger_tx_put(clo_journal *j, uint64_t nonce, const uint8_t hash[32], clo_bytes raw,
                           const uint8_t (*jobs)[32], size_t n)
 {
@@ -265,14 +276,7 @@ clo_err clo_ledger_tx_put(clo_journal *j, uint64_t nonce, const uint8_t hash[32]
     q x = {db, NULL};
     clo_err err = exec(db, "BEGIN IMMEDIATE");
     if (err.code) goto out;
-    err = q_prep(&x, "INSERT INTO txs(hash, nonce, raw, created_ms) VALUES(?1, ?2, ?3, ?4)");
-    if (!err.code) {
-        sqlite3_bind_blob(x.st, 1, hash, 32, SQLITE_STATIC);
-        sqlite3_bind_int64(x.st, 2, (sqlite3_int64)nonce);
-        sqlite3_bind_blob(x.st, 3, raw.ptr, (int)raw.len, SQLITE_STATIC);
-        sqlite3_bind_int64(x.st, 4, now_ms());
-        err = q_done(&x);
-    }
+    err = insert_tx(&x, nonce, hash, raw);
     for (size_t i = 0; i < n && !err.code; i++) {
         err = q_prep(&x, "INSERT INTO tx_jobs(hash, job_id) VALUES(?1, ?2)");
         if (err.code) break;
@@ -294,14 +298,7 @@ clo_err clo_ledger_tx_replace(clo_journal *j, const uint8_t old_hash[32], uint64
     q x = {db, NULL};
     clo_err err = exec(db, "BEGIN IMMEDIATE");
     if (err.code) goto out;
-    err = q_prep(&x, "INSERT INTO txs(hash, nonce, raw, created_ms) VALUES(?1, ?2, ?3, ?4)");
-    if (!err.code) {
-        sqlite3_bind_blob(x.st, 1, hash, 32, SQLITE_STATIC);
-        sqlite3_bind_int64(x.st, 2, (sqlite3_int64)nonce);
-        sqlite3_bind_blob(x.st, 3, raw.ptr, (int)raw.len, SQLITE_STATIC);
-        sqlite3_bind_int64(x.st, 4, now_ms());
-        err = q_done(&x);
-    }
+    err = insert_tx(&x, nonce, hash, raw);
     if (!err.code)
         err = q_prep(&x, "INSERT INTO tx_jobs(hash, job_id) SELECT ?1, job_id FROM tx_jobs"
                          " WHERE hash = ?2");
