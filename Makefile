@@ -4,6 +4,7 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
 CMAKE_FLAGS ?=
 PREFIX     ?= /usr/local
 
@@ -16,7 +17,7 @@ help:
 	@echo "make test     install, build, run every test (normal + ASan/UBSan build)"
 	@echo "make install PREFIX=DIR   cloister, cloister-enclave, anvil, contract artifacts (default /usr/local)"
 	@echo "make bench    run the benchmarks (figures go to docs/BENCHMARKS.md)"
-	@echo "make fuzz     run each libFuzzer harness for FUZZ_SECONDS (default 60)"
+	@echo "make fuzz     run each libFuzzer harness for FUZZ_SECONDS (default 60), FUZZ_JOBS at a time"
 	@echo "make format   clang-format the C sources, forge fmt the Solidity ones"
 
 deps:
@@ -60,7 +61,7 @@ bench: build
 fuzz: deps
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DCLO_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j$(JOBS)
-	@bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	@bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_JOBS)
 
 format:
 	@clang-format -i $$(git ls-files --cached --others --exclude-standard '*.c' '*.h')
