@@ -1,7 +1,8 @@
-/* approve_req_fuzz.c — the body of a verifier's POST /v1/approve (untrusted
- * JSON from any node): parsed strictly, or refused with a reason. What parses
- * is within its bounds: 1..16 challenges, non-empty evidence that is exactly
- * the decoded bytes, a u32 epoch. */
+/* approve_req_fuzz.c — the bodies of a verifier's POST /v1/approve and POST
+ * /v1/ticket (untrusted JSON from any node): parsed strictly, or refused with
+ * a reason. What parses is within its bounds: 1..16 challenges, non-empty
+ * evidence that is exactly the decoded bytes, a u32 epoch; a ticket request
+ * that parses leaves nothing but job id and spec set. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,5 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (bad && ch.n != 0) abort();
     clo_buf_free(&ev);
+    clo_ticket t;
+    static const uint8_t zero[32];
+    if (!clo_ticket_req_parse(CLO_BYTES(data, size), &t) &&
+        (t.deadline || t.issued_at || memcmp(t.requester, zero, 20) ||
+         memcmp(t.client_nonce, zero, 32)))
+        abort();
     return 0;
 }

@@ -2,6 +2,7 @@
 #include "chain/eth.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 static clo_err eth_scalar(clo_rpc *rpc, const char *method, json_t *params, uint64_t *out)
@@ -128,16 +129,24 @@ static json_t *call_object(const uint8_t *from, const uint8_t *to, const uint8_t
     return o;
 }
 
-clo_err clo_eth_call(clo_rpc *rpc, const uint8_t *from, const uint8_t to[20], clo_bytes data,
-                     clo_buf *out, clo_buf *revert)
+static clo_err call_at(clo_rpc *rpc, const uint8_t *from, const uint8_t to[20], clo_bytes data,
+                       uint64_t block, clo_buf *out, clo_buf *revert)
 {
     json_t *res;
-    clo_err err = clo_rpc_call(
-        rpc, "eth_call", json_pack("[o, s]", call_object(from, to, NULL, data), "latest"), &res);
+    char tag[24] = "latest";
+    if (block != CLO_ETH_LATEST) snprintf(tag, sizeof tag, "0x%llx", (unsigned long long)block);
+    clo_err err = clo_rpc_call(rpc, "eth_call",
+                               json_pack("[o, s]", call_object(from, to, NULL, data), tag), &res);
     CLO_TRY(revert_or(rpc, err, revert));
     err = clo_rpc_data(res, out);
     json_decref(res);
     return err;
+}
+
+clo_err clo_eth_call(clo_rpc *rpc, const uint8_t *from, const uint8_t to[20], clo_bytes data,
+                     clo_buf *out, clo_buf *revert)
+{
+    return call_at(rpc, from, to, data, CLO_ETH_LATEST, out, revert);
 }
 
 clo_err clo_eth_estimate_gas(clo_rpc *rpc, const uint8_t from[20], const uint8_t *to,
@@ -156,11 +165,17 @@ clo_err clo_eth_estimate_gas(clo_rpc *rpc, const uint8_t from[20], const uint8_t
 clo_err clo_eth_view(clo_rpc *rpc, const uint8_t to[20], const char *sig, const clo_abi_val *args,
                      const char *ret, clo_abi_val *out)
 {
+    return clo_eth_view_at(rpc, to, sig, args, ret, CLO_ETH_LATEST, out);
+}
+
+clo_err clo_eth_view_at(clo_rpc *rpc, const uint8_t to[20], const char *sig,
+                        const clo_abi_val *args, const char *ret, uint64_t block, clo_abi_val *out)
+{
     clo_buf data, res;
     clo_buf_init(&data, 1 << 20);
     clo_buf_init(&res, 1 << 20);
     clo_err err = clo_abi_encode_call(sig, args, &data);
-    if (!err.code) err = clo_eth_call(rpc, NULL, to, clo_buf_view(&data), &res, NULL);
+    if (!err.code) err = call_at(rpc, NULL, to, clo_buf_view(&data), block, &res, NULL);
     if (!err.code) err = clo_abi_decode_as(ret, clo_buf_view(&res), out);
     clo_buf_free(&data);
     clo_buf_free(&res);

@@ -59,6 +59,11 @@ CLO_MUST_CHECK clo_err clo_eth_estimate_gas(clo_rpc *rpc, const uint8_t from[20]
  * tuple type such as "(uint256,bool)"); free *out with clo_abi_val_free. */
 CLO_MUST_CHECK clo_err clo_eth_view(clo_rpc *rpc, const uint8_t to[20], const char *sig,
                                     const clo_abi_val *args, const char *ret, clo_abi_val *out);
+/* The same at one block (CLO_ETH_LATEST: the newest). */
+#define CLO_ETH_LATEST UINT64_MAX
+CLO_MUST_CHECK clo_err clo_eth_view_at(clo_rpc *rpc, const uint8_t to[20], const char *sig,
+                                       const clo_abi_val *args, const char *ret, uint64_t block,
+                                       clo_abi_val *out);
 
 /* eth_sendRawTransaction; the node's answer must be the transaction's hash. */
 CLO_MUST_CHECK clo_err clo_eth_send_raw(clo_rpc *rpc, clo_bytes raw, uint8_t hash[32]);

@@ -440,6 +440,9 @@ static int start_everything(demo *d)
         json_object_get(json_object_get(json_object_get(d->dep, "contracts"), "EnclaveRegistry"),
                         "address"),
         "rpc", rpc_url, "key_file", key, "verifiers", urls, "poll_ms", 200, "settle_wait_ms", 500);
+    json_t *cm = json_object_get(d->dep, "committee"), *ch = json_object_get(cfg, "chain");
+    json_object_set(ch, "committee", json_object_get(cm, "verifiers"));
+    json_object_set(ch, "committee_threshold", json_object_get(cm, "threshold"));
     int wrote = cfg && json_dump_file(cfg, p[2], 0) == 0;
     json_decref(cfg);
     snprintf(log, sizeof log, "%s/node.log", d->dir);

@@ -18,7 +18,10 @@
 #include "crypto/hash.h"
 #include "crypto/keccak.h"
 #include "crypto/rand.h"
+#include "crypto/secp256k1.h"
+#include "chain/sender.h"
 #include "enclave/statement.h"
+#include "enclave/ticket.h"
 #include "host/json.h"
 #include "host/submit.h"
 #include "workloads/onnx/model.h"
@@ -213,7 +216,15 @@ static int submit(int argc, char **argv)
         {"model-id", "HEX", "onnx config shortcut: the provisioned model's id (SHA-256)", 0, NULL},
         {"records", "FILE", "onnx shortcut: one record per line (numbers), each its own input", 0,
          NULL},
-        {"job-id", "HEX", "32-byte job id (default: keccak256(chain, market, 0, random))", 0, NULL},
+        {"job-id", "HEX",
+         "a chain job's 32-byte id (with --print-request; default: an API job, keccak256(chain, "
+         "market, 0, requester, client nonce))",
+         0, NULL},
+        {"requester-key", "FILE",
+         "the API job's requester key, which signs its ticket (default: a fresh one per job)", 0,
+         NULL},
+        {"client-nonce", "HEX", "the API job's 32-byte client nonce (default: random)", 0, NULL},
+        {"deadline", "SECONDS", "the API job's ticket is good this long (default 86400)", 0, NULL},
         {"keys-out", "FILE", "where to keep the reply keys (default: job-<id>.keys.json)", 0, NULL},
         {"print-request", NULL, "print the sealed request instead of submitting it", 0, NULL},
         {"deployment", "FILE",
@@ -236,7 +247,10 @@ static int submit(int argc, char **argv)
         "id, workload and epoch), keep the reply keys in a 0600 file, and submit the job to the "
         "node. The key is the one the chain vouches for: the node's signer must have an active "
         "EnclaveRegistry record of this epoch holding exactly that key, with its measurement "
-        "allowed for the workload (exit 4 otherwise). Prints the job id and its state.",
+        "allowed for the workload (exit 4 otherwise). An API job carries a JobTicket signed by "
+        "its requester over the workload, config and sealed inputs; its id derives from the "
+        "requester's address, so nobody else can run another input set under it. Prints the job "
+        "id and its state.",
         o, sizeof o / sizeof o[0]};
     int done, rc = cli_parse(&spec, argc, argv, &done);
     if (rc || done) return rc;
@@ -314,7 +328,12 @@ static int submit(int argc, char **argv)
         (rc = cli_registry_vouches(cli_get(&spec, "deployment"), b.chain_id, b.contract, b.epoch,
                                    signer, pk, wname, wait)))
         goto out;
-    uint8_t client_nonce[32];
+    uint8_t client_nonce[32], requester[20];
+    clo_secret32 rkey;
+    memset(&rkey, 0, sizeof rkey);
+    uint64_t lifetime = 86400;
+    if (cli_get(&spec, "deadline") && (rc = cli_u64(&spec, "deadline", 366u * 86400, &lifetime)))
+        goto out;
     if (cli_get(&spec, "job-id")) { /* a chain job's id (JobMarket.jobIdFor) */
         if (!cli_get(&spec, "print-request")) {
             cli_error("--job-id is for a job submitted on chain (with --print-request); a job "
@@ -324,13 +343,28 @@ static int submit(int argc, char **argv)
         }
         if ((rc = cli_hex_fixed(&spec, "job-id", b.job_id, 32))) goto out;
     } else {
-        /* An API job: keccak256(abi.encode(chain id, JobMarket, address(0), nonce)),
-         * a namespace no chain job can enter (host/submit.h). */
-        if (clo_random(client_nonce, 32).code) {
+        /* An API job: keccak256(abi.encode(chain id, JobMarket, address(0), requester,
+         * nonce)), a namespace no chain job can enter, and only the requester's
+         * ticket opens it (enclave/ticket.h). */
+        clo_err e = cli_get(&spec, "requester-key")
+                        ? clo_key_file_read(cli_get(&spec, "requester-key"), &rkey, requester)
+                        : clo_secp256k1_keygen(&rkey);
+        uint8_t pub[65];
+        if (!e.code && !cli_get(&spec, "requester-key")) {
+            e = clo_secp256k1_pubkey(&rkey, pub);
+            if (!e.code) e = clo_eth_address(pub, requester);
+        }
+        if (e.code) {
+            rc = cli_fail(e, "--requester-key: cannot use the key");
+            goto out;
+        }
+        if (cli_get(&spec, "client-nonce")) {
+            if ((rc = cli_hex_fixed(&spec, "client-nonce", client_nonce, 32))) goto out;
+        } else if (clo_random(client_nonce, 32).code) {
             rc = CLI_EXIT_FAIL;
             goto out;
         }
-        clo_submit_job_id(b.chain_id, b.contract, client_nonce, b.job_id);
+        clo_ticket_api_job_id(b.chain_id, b.contract, requester, client_nonce, b.job_id);
     }
     clo_workload_id(wname, b.workload_id);
     clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
@@ -379,8 +413,31 @@ static int submit(int argc, char **argv)
     clo_hex_encode(cfg_hex + 2, clo_buf_view(&cfg));
     json_t *req = json_pack("{s:s,s:s,s:s,s:I,s:O}", "job_id", idhex, "workload", wname, "config",
                             cfg_hex, "epoch", (json_int_t)b.epoch, "inputs", inputs);
-    if (!cli_get(&spec, "job-id"))
+    if (!cli_get(&spec, "job-id")) {
+        static const uint8_t zero[20];
+        clo_ticket t;
+        uint8_t model_id[32], tsig[65];
+        memset(&t, 0, sizeof t);
+        memcpy(t.job_id, b.job_id, 32);
+        clo_keccak256(clo_buf_view(&cfg), model_id);
+        clo_ticket_spec(b.workload_id, model_id, ih, zero, t.spec);
+        t.issued_at = (uint64_t)time(NULL);
+        t.deadline = t.issued_at + lifetime;
+        memcpy(t.requester, requester, 20);
+        memcpy(t.client_nonce, client_nonce, 32);
+        clo_err e = clo_ticket_sign(&t, b.chain_id, b.contract, &rkey, tsig);
+        if (e.code) {
+            json_decref(req);
+            rc = cli_fail(e, "signing the ticket failed");
+            goto out;
+        }
         json_object_set_new(req, "client_nonce", clo_json_hex(CLO_BYTES(client_nonce, 32)));
+        json_object_set_new(req, "ticket",
+                            json_pack("{s:o,s:I,s:I,s:o}", "requester",
+                                      clo_json_hex(CLO_BYTES(requester, 20)), "deadline",
+                                      (json_int_t)t.deadline, "issued_at", (json_int_t)t.issued_at,
+                                      "signature", clo_json_hex(CLO_BYTES(tsig, 65))));
+    }
     if (cli_get(&spec, "print-request")) {
         /* For clients that submit (and retry) the identical request themselves. */
         json_t *outdoc = json_pack("{s:o,s:s}", "request", req, "keys_file", kpath);
@@ -404,6 +461,7 @@ static int submit(int argc, char **argv)
         doc = NULL;
     }
 out:
+    clo_wipe(&rkey, sizeof rkey);
     for (size_t i = 0; i < n; i++) {
         clo_buf_free(&plain[i]);
         clo_envelope_reply_key_wipe(&rk[i]);

@@ -59,13 +59,20 @@ static void on_signal(int sig)
 
 static int serve(int argc, char **argv)
 {
-    cli_opt o[NCOMMON + 3];
+    cli_opt o[NCOMMON + 5];
     memcpy(o, common, sizeof common);
     o[NCOMMON] =
         (cli_opt){"listen", "ADDR", "IPv4 address to listen on (default 127.0.0.1)", 0, NULL};
     o[NCOMMON + 1] = (cli_opt){"port", "N", "TCP port (default 0: any free port)", 0, NULL};
     o[NCOMMON + 2] =
         (cli_opt){"port-file", "FILE", "write the port listened on to FILE once ready", 0, NULL};
+    o[NCOMMON + 3] = (cli_opt){"rpc", "URL",
+                               "JSON-RPC endpoint to read jobs from for tickets (default: the "
+                               "deployment's rpc; none: no tickets)",
+                               0, NULL};
+    o[NCOMMON + 4] =
+        (cli_opt){"confirmations", "N",
+                  "blocks a job must be under before it gets a ticket (default 0)", 0, NULL};
     cli_spec spec = {
         "cloister verifier serve --key FILE --deployment FILE [--policy FILE] [--sim-dir DIR] "
         "[--listen ADDR] [--port N]",
@@ -73,21 +80,32 @@ static int serve(int argc, char **argv)
         "a fresh nonce; POST /v1/approve verifies an enclave's evidence (over the committee "
         "nonce, keccak256 of the members' challenges) with the attestation verifier and the "
         "policy, checks that it binds the enclave's signer, HPKE key, epoch, chain and registry, "
-        "and answers with a signed EIP-712 EnclaveApproval. Runs until SIGINT/SIGTERM; logs are "
-        "JSON lines on stderr.",
-        o, NCOMMON + 3};
+        "and answers with a signed EIP-712 EnclaveApproval. POST /v1/ticket signs an EIP-712 "
+        "JobTicket for a job that is open on chain under --confirmations blocks, naming its "
+        "input set, so that an enclave runs that job on nothing else. Runs until "
+        "SIGINT/SIGTERM; logs are JSON lines on stderr.",
+        o, NCOMMON + 5};
     int done, rc = cli_parse(&spec, argc, argv, &done);
     if (rc || done) return rc;
     setup s;
-    uint64_t port = 0;
+    uint64_t port = 0, confirmations = 0;
     if ((rc = load_setup(&spec, &s)) ||
-        (cli_get(&spec, "port") && cli_u64(&spec, "port", 65535, &port))) {
+        (cli_get(&spec, "port") && cli_u64(&spec, "port", 65535, &port)) ||
+        (cli_get(&spec, "confirmations") && cli_u64(&spec, "confirmations", 256, &confirmations))) {
         setup_free(&s);
         return rc ? rc : CLI_EXIT_USAGE;
     }
     clo_verifier_srv *srv = NULL;
     const char *addr = cli_get(&spec, "listen") ? cli_get(&spec, "listen") : "127.0.0.1";
-    clo_err e = clo_verifier_start(&srv, &s.t.v, &s.key, addr, (uint16_t)port);
+    cli_deployment dep;
+    if ((rc = cli_deployment_load(cli_get(&spec, "deployment"), &dep))) {
+        setup_free(&s);
+        return rc;
+    }
+    clo_verifier_chain chain = {
+        cli_get(&spec, "rpc") ? cli_get(&spec, "rpc") : dep.rpc, {0}, (uint32_t)confirmations};
+    memcpy(chain.market, dep.market, 20);
+    clo_err e = clo_verifier_start(&srv, &s.t.v, &chain, &s.key, addr, (uint16_t)port);
     if (e.code) {
         setup_free(&s);
         return cli_fail(e, "the verifier service could not start");

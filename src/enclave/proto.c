@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "crypto/keccak.h"
+
 static clo_err put_sized(clo_buf *b, clo_bytes v)
 {
     CLO_ENSURE(v.len <= UINT32_MAX, CLO_E_LIMIT, "proto: field size");
@@ -35,6 +37,10 @@ clo_err clo_proto_init_encode(const clo_proto_init *in, clo_buf *out)
     CLO_TRY(clo_buf_append(out, in->market, 20));
     CLO_TRY(clo_buf_u32be(out, in->grace_seconds));
     CLO_TRY(clo_buf_append(out, in->measurement, 48));
+    CLO_ENSURE(in->committee.count <= CLO_COMMITTEE_MAX, CLO_E_LIMIT, "init.committee");
+    CLO_TRY(clo_buf_u8(out, in->committee.threshold));
+    CLO_TRY(clo_buf_u8(out, (uint8_t)in->committee.count));
+    CLO_TRY(clo_buf_append(out, in->committee.members, in->committee.count * 20));
     CLO_TRY(clo_buf_u8(out, (uint8_t)in->count));
     for (size_t i = 0; i < in->count; i++) CLO_TRY(put_sized(out, in->parts[i]));
     return CLO_OK;
@@ -51,6 +57,13 @@ clo_err clo_proto_init_decode(clo_bytes body, clo_proto_init *out)
     CLO_TRY(clo_cur_copy(&c, out->market, 20));
     CLO_TRY(clo_cur_u32be(&c, &out->grace_seconds));
     CLO_TRY(clo_cur_copy(&c, out->measurement, 48));
+    CLO_TRY(clo_cur_u8(&c, &out->committee.threshold));
+    CLO_TRY(clo_cur_u8(&c, &n));
+    CLO_ENSURE(n <= CLO_COMMITTEE_MAX, CLO_E_LIMIT, "init.committee: more than 16 members");
+    CLO_TRY(clo_cur_copy(&c, out->committee.members, (size_t)n * 20));
+    out->committee.count = n;
+    uint8_t h[32];
+    CLO_TRY(clo_committee_hash(&out->committee, h)); /* threshold and order */
     CLO_TRY(clo_cur_u8(&c, &n));
     CLO_ENSURE(n <= CLO_PROTO_MAX_PARTS, CLO_E_LIMIT, "init.parts");
     for (size_t i = 0; i < n; i++)
@@ -155,7 +168,31 @@ clo_err clo_proto_job_encode(const clo_proto_job *in, clo_buf *out)
     CLO_TRY(put_sized(out, in->config));
     CLO_TRY(clo_buf_u16be(out, (uint16_t)in->count));
     for (size_t i = 0; i < in->count; i++) CLO_TRY(put_sized(out, in->inputs[i]));
+    CLO_ENSURE(in->nsigs <= CLO_PROTO_MAX_TICKET_SIGS, CLO_E_LIMIT, "job.ticket: signatures");
+    CLO_TRY(clo_buf_append(out, in->consumer, 20));
+    CLO_TRY(clo_buf_u64be(out, in->deadline));
+    CLO_TRY(clo_buf_append(out, in->requester, 20));
+    CLO_TRY(clo_buf_append(out, in->client_nonce, 32));
+    CLO_TRY(clo_buf_u8(out, (uint8_t)in->nsigs));
+    for (size_t i = 0; i < in->nsigs; i++) {
+        CLO_TRY(clo_buf_u64be(out, in->sigs[i].issued_at));
+        CLO_TRY(clo_buf_append(out, in->sigs[i].sig, 65));
+    }
     return CLO_OK;
+}
+
+void clo_proto_job_ticket(const clo_proto_job *job, uint64_t issued_at, clo_ticket *out)
+{
+    uint8_t input_hash[32], model_id[32];
+    memset(out, 0, sizeof *out);
+    clo_hash_list(job->inputs, job->count, input_hash);
+    clo_keccak256(job->config, model_id);
+    memcpy(out->job_id, job->job_id, 32);
+    clo_ticket_spec(job->workload_id, model_id, input_hash, job->consumer, out->spec);
+    out->deadline = job->deadline;
+    out->issued_at = issued_at;
+    memcpy(out->requester, job->requester, 20);
+    memcpy(out->client_nonce, job->client_nonce, 32);
 }
 
 clo_err clo_proto_job_decode(clo_cur *c, clo_proto_job *out, clo_bytes *inputs)
@@ -174,6 +211,18 @@ clo_err clo_proto_job_decode(clo_cur *c, clo_proto_job *out, clo_bytes *inputs)
         CLO_TRY(get_sized(c, CLO_PROTO_MAX_ENVELOPE, "job.input size", &inputs[i]));
     out->count = n;
     out->inputs = inputs;
+    uint8_t k;
+    CLO_TRY(clo_cur_copy(c, out->consumer, 20));
+    CLO_TRY(clo_cur_u64be(c, &out->deadline));
+    CLO_TRY(clo_cur_copy(c, out->requester, 20));
+    CLO_TRY(clo_cur_copy(c, out->client_nonce, 32));
+    CLO_TRY(clo_cur_u8(c, &k));
+    CLO_ENSURE(k <= CLO_PROTO_MAX_TICKET_SIGS, CLO_E_LIMIT, "job.ticket: more than 16 signatures");
+    for (size_t i = 0; i < k; i++) {
+        CLO_TRY(clo_cur_u64be(c, &out->sigs[i].issued_at));
+        CLO_TRY(clo_cur_copy(c, out->sigs[i].sig, 65));
+    }
+    out->nsigs = k;
     return CLO_OK;
 }
 

@@ -21,6 +21,7 @@
 
 #include "base/bytes.h"
 #include "enclave/statement.h"
+#include "enclave/ticket.h"
 
 #define CLO_PROTO_VERSION 1
 
@@ -45,13 +46,17 @@ enum {
 #define CLO_PROTO_MAX_ENVELOPE ((size_t)1 << 20)
 
 /* INIT: u8 backend | u64 chain_id | registry[20] | market[20] | u32 grace_seconds
- *       | measurement[48] | u8 n | n x (u32 size | part) */
+ *       | measurement[48] | u8 threshold | u8 m | m x member[20]
+ *       | u8 n | n x (u32 size | part)
+ * The committee (ascending members) is the one whose tickets the enclave takes;
+ * the sim measurement covers it (docs/formats.md §3). */
 typedef struct {
     uint8_t backend;
     uint64_t chain_id;
     uint8_t registry[20], market[20];
     uint32_t grace_seconds;
     uint8_t measurement[48];
+    clo_committee committee;
     size_t count;
     clo_bytes parts[CLO_PROTO_MAX_PARTS];
 } clo_proto_init;
@@ -92,7 +97,16 @@ typedef struct {
 } clo_proto_keys;
 
 /* job: job_id[32] | workload_id[32] | u64 chain_id | market[20] | u32 epoch
- *      | u32 size | config | u16 n | n x (u32 size | envelope) */
+ *      | u32 size | config | u16 n | n x (u32 size | envelope)
+ *      | ticket: consumer[20] | u64 deadline | requester[20] | client_nonce[32]
+ *               | u8 k | k x (u64 issued_at | sig[65])
+ * The ticket's job id is the job's, and its spec is recomputed from the job
+ * (ticket.h); each signature is over the ticket with its own issued_at. */
+#define CLO_PROTO_MAX_TICKET_SIGS CLO_COMMITTEE_MAX
+typedef struct {
+    uint64_t issued_at;
+    uint8_t sig[65];
+} clo_proto_ticket_sig;
 typedef struct {
     uint8_t job_id[32], workload_id[32];
     uint64_t chain_id;
@@ -101,7 +115,14 @@ typedef struct {
     clo_bytes config;
     size_t count;
     const clo_bytes *inputs; /* decode: points into `storage` */
+    uint8_t consumer[20], requester[20], client_nonce[32];
+    uint64_t deadline;
+    size_t nsigs;
+    clo_proto_ticket_sig sigs[CLO_PROTO_MAX_TICKET_SIGS];
 } clo_proto_job;
+
+/* The ticket a job's signatures are over, with issued_at from one of them. */
+void clo_proto_job_ticket(const clo_proto_job *job, uint64_t issued_at, clo_ticket *out);
 
 /* result: job_id[32] | u16 code | code != 0: u16 size | what
  *         code == 0: u32 size | public | u16 n | n x (u32 size | sealed private)

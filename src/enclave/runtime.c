@@ -23,9 +23,13 @@
  * sealed state (at most 24 MiB of plaintext) still fits one 32 MiB frame. */
 #define MAX_SECRET_SIZE   ((size_t)8 << 20)
 #define MAX_SECRETS_TOTAL ((size_t)20 << 20)
-#define JOB_LOG_SIZE      4096 /* power of two */
-#define STATE_HEADER      62
-#define MAX_INPUT_PLAIN   ((size_t)1 << 20)
+/* Processed jobs are kept until the committee's clock passes their deadline,
+ * never evicted: a full log refuses new jobs instead (issue 15, finding 1). */
+#define JOB_LOG_MAX     32768
+#define JOB_LOG_BUCKETS 8192 /* power of two */
+#define STATE_HEADER    62
+#define STATE_VERSION   2
+#define MAX_INPUT_PLAIN ((size_t)1 << 20)
 
 typedef struct {
     uint8_t id[32];
@@ -33,10 +37,11 @@ typedef struct {
     size_t size;
 } secret_item;
 
-/* Processed jobs: a ring of the last JOB_LOG_SIZE (job id, digest) with a
- * chained hash index, so a re-run of a job can be checked in O(1). */
+/* Processed jobs: (job id, statement digest, deadline) with a chained hash
+ * index, so a re-run of a job is checked in O(1). */
 typedef struct {
     uint8_t job_id[32], digest[32];
+    uint64_t deadline;
     int32_t next; /* next entry in the same bucket, -1 at the end */
 } log_entry;
 
@@ -47,9 +52,13 @@ struct clo_enclave {
     clo_keyring keys;
     secret_item secrets[MAX_SECRETS];
     size_t n_secrets;
-    log_entry log[JOB_LOG_SIZE];
-    int32_t bucket[JOB_LOG_SIZE];
-    size_t log_count, log_head; /* head: the oldest entry once full */
+    log_entry log[JOB_LOG_MAX];
+    int32_t bucket[JOB_LOG_BUCKETS];
+    size_t log_count;
+    /* The committee's clock: the latest time a threshold of members vouched
+     * for (the least issued_at of a ticket's counted signatures). Only it
+     * retires log entries; the host's clock cannot. */
+    uint64_t clock;
     uint64_t jobs_run;
 };
 
@@ -57,7 +66,7 @@ clo_err clo_enclave_new(clo_enclave **out)
 {
     clo_enclave *e = calloc(1, sizeof *e);
     CLO_ENSURE(e, CLO_E_NOMEM, "enclave");
-    for (size_t i = 0; i < JOB_LOG_SIZE; i++) e->bucket[i] = -1;
+    for (size_t i = 0; i < JOB_LOG_BUCKETS; i++) e->bucket[i] = -1;
     *out = e;
     return CLO_OK;
 }
@@ -83,7 +92,7 @@ void clo_enclave_free(clo_enclave *e)
 static size_t bucket_of(const uint8_t job_id[32])
 {
     return (size_t)((uint32_t)job_id[0] << 8 | job_id[1] | (uint32_t)job_id[2] << 16) &
-           (JOB_LOG_SIZE - 1);
+           (JOB_LOG_BUCKETS - 1);
 }
 
 static const log_entry *log_find(const clo_enclave *e, const uint8_t job_id[32])
@@ -100,22 +109,106 @@ static void log_unlink(clo_enclave *e, int32_t idx)
     if (*p == idx) *p = e->log[idx].next;
 }
 
-static void log_add(clo_enclave *e, const uint8_t job_id[32], const uint8_t digest[32])
+static void log_link(clo_enclave *e, int32_t idx)
 {
-    int32_t idx;
-    if (e->log_count < JOB_LOG_SIZE) {
-        idx = (int32_t)((e->log_head + e->log_count++) % JOB_LOG_SIZE);
-    } else {
-        idx = (int32_t)e->log_head;
-        log_unlink(e, idx);
-        e->log_head = (e->log_head + 1) % JOB_LOG_SIZE;
+    size_t b = bucket_of(e->log[idx].job_id);
+    e->log[idx].next = e->bucket[b];
+    e->bucket[b] = idx;
+}
+
+/* The clock that retires entries: the committee's; with no committee (an
+ * API-only enclave), the host's, which then decides only when its own
+ * requesters' jobs may be re-run. */
+static uint64_t log_clock(const clo_enclave *e, int64_t now)
+{
+    if (e->cfg.committee.count || now < 0) return e->clock;
+    return (uint64_t)now > e->clock ? (uint64_t)now : e->clock;
+}
+
+/* Drop entries whose deadline has passed: their jobs can no longer settle. */
+static void log_prune(clo_enclave *e, uint64_t clock)
+{
+    for (size_t i = e->log_count; i-- > 0;) {
+        if (e->log[i].deadline >= clock) continue;
+        int32_t last = (int32_t)e->log_count - 1;
+        log_unlink(e, (int32_t)i);
+        if ((int32_t)i != last) {
+            log_unlink(e, last);
+            e->log[i] = e->log[last];
+            log_link(e, (int32_t)i);
+        }
+        e->log_count--;
     }
+}
+
+static clo_err log_add(clo_enclave *e, const uint8_t job_id[32], const uint8_t digest[32],
+                       uint64_t deadline, int64_t now)
+{
+    if (e->log_count == JOB_LOG_MAX) log_prune(e, log_clock(e, now));
+    CLO_ENSURE(e->log_count < JOB_LOG_MAX, CLO_E_LIMIT,
+               "job log full: no logged job's deadline has passed yet");
+    int32_t idx = (int32_t)e->log_count++;
     log_entry *le = &e->log[idx];
     memcpy(le->job_id, job_id, 32);
     memcpy(le->digest, digest, 32);
-    size_t b = bucket_of(job_id);
-    le->next = e->bucket[b];
-    e->bucket[b] = idx;
+    le->deadline = deadline;
+    log_link(e, idx);
+    return CLO_OK;
+}
+
+/* ---- tickets ---- */
+
+/* The job's ticket must commit to exactly this job: its id, workload, config,
+ * input set and consumer (the spec), before any envelope is opened. On success
+ * *clock is the committee time it proves (0 for a requester ticket). */
+static clo_err check_ticket(const clo_enclave *e, const clo_proto_job *job, int64_t now,
+                            uint64_t *clock)
+{
+    static const uint8_t zero[20];
+    clo_ticket t;
+    uint8_t who[20];
+    *clock = 0;
+    CLO_ENSURE(job->nsigs >= 1, CLO_E_POLICY,
+               "job.ticket: none (the enclave runs only an input set its ticket commits to)");
+    if (memcmp(job->requester, zero, 20)) { /* an API job, vouched for by its requester */
+        uint8_t want[32];
+        CLO_ENSURE(job->nsigs == 1, CLO_E_FORMAT,
+                   "job.ticket: a requester ticket has one signature");
+        clo_ticket_api_job_id(e->cfg.chain_id, e->cfg.market, job->requester, job->client_nonce,
+                              want);
+        CLO_ENSURE(!memcmp(want, job->job_id, 32), CLO_E_POLICY,
+                   "job.ticket: the job id is not derived from its requester and nonce");
+        clo_proto_job_ticket(job, job->sigs[0].issued_at, &t);
+        CLO_TRY(clo_ticket_signer(&t, e->cfg.chain_id, e->cfg.market, job->sigs[0].sig, who));
+        CLO_ENSURE(!memcmp(who, job->requester, 20), CLO_E_AUTH,
+                   "job.ticket: not signed by its requester over this input set");
+    } else { /* a chain job, vouched for by the committee */
+        const clo_committee *cm = &e->cfg.committee;
+        uint8_t counted[CLO_COMMITTEE_MAX];
+        size_t n = 0;
+        uint64_t least = UINT64_MAX;
+        CLO_ENSURE(cm->count > 0, CLO_E_POLICY, "job.ticket: this enclave trusts no committee");
+        memset(counted, 0, sizeof counted);
+        for (size_t i = 0; i < job->nsigs; i++) {
+            clo_proto_job_ticket(job, job->sigs[i].issued_at, &t);
+            CLO_TRY(clo_ticket_signer(&t, e->cfg.chain_id, e->cfg.market, job->sigs[i].sig, who));
+            size_t m = 0;
+            while (m < cm->count && memcmp(cm->members[m], who, 20)) m++;
+            CLO_ENSURE(m < cm->count, CLO_E_AUTH,
+                       "job.ticket: signed by a non-member or over another input set");
+            CLO_ENSURE(!counted[m], CLO_E_AUTH, "job.ticket: a member signed twice");
+            counted[m] = 1;
+            n++;
+            if (job->sigs[i].issued_at < least) least = job->sigs[i].issued_at;
+        }
+        CLO_ENSURE(n >= cm->threshold, CLO_E_POLICY,
+                   "job.ticket: fewer committee signatures than the threshold");
+        *clock = least;
+    }
+    uint64_t c = log_clock(e, now);
+    if (*clock > c) c = *clock;
+    CLO_ENSURE(job->deadline >= c, CLO_E_POLICY, "job.ticket: its deadline has passed");
+    return CLO_OK;
 }
 
 /* ---- calls ---- */
@@ -305,6 +398,9 @@ static clo_err run_job(clo_enclave *e, const clo_proto_job *job, int64_t now, jo
     CLO_ENSURE(job->chain_id == e->cfg.chain_id, CLO_E_POLICY, "job.chain_id: not this enclave's");
     CLO_ENSURE(!memcmp(job->market, e->cfg.market, 20), CLO_E_POLICY,
                "job.market: not this enclave's");
+    uint64_t clock;
+    CLO_TRY(check_ticket(e, job, now, &clock));
+    if (clock > e->clock) e->clock = clock;
     clo_keyring_expire(&e->keys, now);
     CLO_TRY(clo_keyring_find(&e->keys, job->epoch, &ep));
 
@@ -361,13 +457,13 @@ static clo_err run_job(clo_enclave *e, const clo_proto_job *job, int64_t now, jo
     const log_entry *prev = log_find(e, job->job_id);
     if (prev && memcmp(prev->digest, digest, 32))
         return CLO_ERR(CLO_E_STATE, "job: a different result was already signed");
+    if (!prev) CLO_TRY(log_add(e, job->job_id, digest, job->deadline, now));
     err = clo_result_sign(st, job->chain_id, job->market, ep->signer, r->sig);
     if (!err.code) {
         memcpy(r->signer, ep->signer_addr, 20);
         r->public_out = clo_buf_view(pub);
         r->count = job->count;
         for (size_t i = 0; i < job->count; i++) r->private_out[i] = clo_buf_view(&s->sealed[i]);
-        if (!prev) log_add(e, job->job_id, digest);
         e->jobs_run++;
     }
     return err;
@@ -480,7 +576,8 @@ static clo_err call_export(clo_enclave *e, clo_bytes body, clo_buf *resp)
     clo_buf_init(&pt, (size_t)24 << 20);
     clo_err err = CLO_OK;
     CLO_CHECK(sealing_key(e, key));
-    CLO_CHECK(clo_buf_u8(&pt, 1));
+    CLO_CHECK(clo_buf_u8(&pt, STATE_VERSION));
+    CLO_CHECK(clo_buf_u64be(&pt, e->clock));
     CLO_CHECK(clo_keyring_encode(&e->keys, &pt));
     CLO_CHECK(clo_buf_u16be(&pt, (uint16_t)e->n_secrets));
     for (size_t i = 0; i < e->n_secrets; i++) {
@@ -490,15 +587,16 @@ static clo_err call_export(clo_enclave *e, clo_bytes body, clo_buf *resp)
     }
     CLO_CHECK(clo_buf_u32be(&pt, (uint32_t)e->log_count));
     for (size_t i = 0; i < e->log_count; i++) {
-        const log_entry *le = &e->log[(e->log_head + i) % JOB_LOG_SIZE];
+        const log_entry *le = &e->log[i];
         CLO_CHECK(clo_buf_append(&pt, le->job_id, 32));
         CLO_CHECK(clo_buf_append(&pt, le->digest, 32));
+        CLO_CHECK(clo_buf_u64be(&pt, le->deadline));
     }
     CLO_CHECK(clo_random(nonce, sizeof nonce));
     size_t start = resp->len;
     uint8_t *hdr, *ct;
     CLO_CHECK(clo_buf_extend(resp, STATE_HEADER + pt.len + CLO_AEAD_TAG_SIZE, &hdr));
-    hdr[0] = 1;
+    hdr[0] = STATE_VERSION;
     hdr[1] = (uint8_t)clo_backend_of(e->tee);
     memcpy(hdr + 2, clo_tee_measurement(e->tee), 48);
     memcpy(hdr + 50, nonce, 12);
@@ -524,8 +622,10 @@ static clo_err decode_state(clo_enclave *e, clo_bytes pt)
     clo_keyring keys;
     clo_keyring_init(&keys, e->keys.grace_seconds);
     memset(items, 0, sizeof items);
+    uint64_t clock;
     CLO_CHECK(clo_cur_u8(&c, &version));
-    CLO_FAIL_IF(version != 1, CLO_E_VERSION, "state.version");
+    CLO_FAIL_IF(version != STATE_VERSION, CLO_E_VERSION, "state.version");
+    CLO_CHECK(clo_cur_u64be(&c, &clock));
     CLO_CHECK(clo_keyring_decode(&keys, &c));
     CLO_CHECK(clo_cur_u16be(&c, &n));
     CLO_FAIL_IF(n > MAX_SECRETS, CLO_E_LIMIT, "state.secrets");
@@ -542,19 +642,22 @@ static clo_err decode_state(clo_enclave *e, clo_bytes pt)
         items[n_items].size = size;
     }
     CLO_CHECK(clo_cur_u32be(&c, &nlog));
-    CLO_FAIL_IF(nlog > JOB_LOG_SIZE, CLO_E_LIMIT, "state.log");
-    CLO_FAIL_IF(clo_cur_left(&c) != (size_t)nlog * 64, CLO_E_FORMAT, "state.log size");
+    CLO_FAIL_IF(nlog > JOB_LOG_MAX, CLO_E_LIMIT, "state.log");
+    CLO_FAIL_IF(clo_cur_left(&c) != (size_t)nlog * 72, CLO_E_FORMAT, "state.log size");
     /* Commit: nothing below can fail. */
     clo_keyring_wipe(&e->keys);
     e->keys = keys;
     e->n_secrets = n_items;
     memcpy(e->secrets, items, sizeof items);
+    e->clock = clock;
     for (size_t i = 0; i < nlog; i++) {
-        clo_bytes id, dg;
-        CLO_IGNORE(clo_cur_take(&c, 32, &id));
-        CLO_IGNORE(clo_cur_take(&c, 32, &dg));
-        log_add(e, id.ptr, dg.ptr);
+        log_entry *le = &e->log[i];
+        CLO_IGNORE(clo_cur_copy(&c, le->job_id, 32));
+        CLO_IGNORE(clo_cur_copy(&c, le->digest, 32));
+        CLO_IGNORE(clo_cur_u64be(&c, &le->deadline));
+        log_link(e, (int32_t)i);
     }
+    e->log_count = nlog;
     return CLO_OK;
 out:
     clo_keyring_wipe(&keys);
@@ -571,7 +674,7 @@ static clo_err call_import(clo_enclave *e, clo_bytes body, int64_t now, clo_buf 
                    e->n_secrets == 0,
                CLO_E_STATE, "import: only into a fresh enclave");
     CLO_TRY(clo_cur_u8(&c, &version));
-    CLO_ENSURE(version == 1, CLO_E_VERSION, "state.version");
+    CLO_ENSURE(version == STATE_VERSION, CLO_E_VERSION, "state.version");
     CLO_TRY(clo_cur_u8(&c, &backend));
     CLO_ENSURE(backend == clo_backend_of(e->tee), CLO_E_POLICY,
                "state: sealed by another TEE backend");

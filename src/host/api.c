@@ -275,14 +275,26 @@ static enum MHD_Result submit(clo_api *a, struct MHD_Connection *c, const clo_ht
     clo_buf_init(&req, CLO_FRAME_MAX_BODY);
     int existed = 0;
     uint8_t want[32];
-    clo_submit_job_id(a->node->cfg.chain_id, a->node->cfg.job_market, s.client_nonce, want);
+    clo_ticket_api_job_id(a->node->cfg.chain_id, a->node->cfg.job_market, s.job.requester,
+                          s.client_nonce, want);
     if (!p.code && memcmp(want, s.job.job_id, 32))
         p = (clo_problem){400, "job-id-not-derived",
                           "job_id must be keccak256(abi.encode(chain id, JobMarket, address(0), "
-                          "client_nonce)): an API job cannot take a chain job's id"};
+                          "ticket.requester, client_nonce)): an API job cannot take a chain "
+                          "job's id, nor another requester's"};
+    s.job.chain_id = a->node->cfg.chain_id;
+    memcpy(s.job.market, a->node->cfg.job_market, 20);
+    if (!p.code) { /* the enclave checks it too; refusing here keeps it out of the journal */
+        clo_ticket t;
+        uint8_t who[20];
+        clo_proto_job_ticket(&s.job, s.job.sigs[0].issued_at, &t);
+        if (clo_ticket_signer(&t, s.job.chain_id, s.job.market, s.job.sigs[0].sig, who).code ||
+            memcmp(who, s.job.requester, 20))
+            p = (clo_problem){400, "ticket-invalid",
+                              "the ticket is not signed by its requester over this job's "
+                              "workload, config and inputs"};
+    }
     if (!p.code) {
-        s.job.chain_id = a->node->cfg.chain_id;
-        memcpy(s.job.market, a->node->cfg.job_market, 20);
         clo_err e = clo_proto_job_encode(&s.job, &req);
         if (!e.code)
             e = clo_journal_put(a->node->journal, s.job.job_id, s.workload, clo_buf_view(&req),

@@ -75,6 +75,8 @@ static const key_spec keys[] = {
     S("chain.rpc", rpc_url),
     S("chain.key_file", key_file),
     L("chain.verifiers", verifiers),
+    L("chain.committee", committee_list),
+    U("chain.committee_threshold", committee_threshold, 1, CLO_COMMITTEE_MAX),
     U("chain.confirmations", confirmations, 0, 256),
     U("chain.start_block", start_block, 0, (uint64_t)1 << 53),
     U("chain.poll_ms", poll_ms, 10, 600000),
@@ -169,6 +171,39 @@ static int is_section(const char *name)
     return 0;
 }
 
+static int by_address(const void *a, const void *b)
+{
+    return memcmp(a, b, 20);
+}
+
+static clo_err parse_committee(clo_config *c, char *msg, size_t cap)
+{
+    clo_committee *cm = &c->committee;
+    char list[sizeof c->committee_list], *save = NULL, *a;
+    memset(cm, 0, sizeof *cm);
+    snprintf(list, sizeof list, "%s", c->committee_list);
+    for (a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+        if (cm->count == CLO_COMMITTEE_MAX)
+            return fail(msg, cap, "chain.committee", "more than 16 members");
+        if (strncmp(a, "0x", 2) || strlen(a) != 42 ||
+            clo_hex_decode_fixed(cm->members[cm->count], 20, a + 2).code)
+            return fail(msg, cap, "chain.committee",
+                        "every member must be a 0x-prefixed 20-byte hex address");
+        cm->count++;
+    }
+    qsort(cm->members, cm->count, 20, by_address);
+    if (c->committee_threshold && !cm->count)
+        return fail(msg, cap, "chain.committee_threshold", "needs chain.committee");
+    if (c->committee_threshold > cm->count)
+        return fail(msg, cap, "chain.committee_threshold", "more than the committee's members");
+    cm->threshold = (uint8_t)(c->committee_threshold ? c->committee_threshold
+                                                     : cm->count / 2 + (cm->count > 0));
+    uint8_t h[32];
+    if (clo_committee_hash(cm, h).code)
+        return fail(msg, cap, "chain.committee", "a member is listed twice");
+    return CLO_OK;
+}
+
 clo_err clo_config_parse(clo_bytes text, clo_config *out, char *msg, size_t cap)
 {
     json_error_t je;
@@ -222,6 +257,7 @@ clo_err clo_config_parse(clo_bytes text, clo_config *out, char *msg, size_t cap)
         err = fail(msg, cap, "enclave.rotate_seconds", "must be positive");
         goto out;
     }
+    if ((err = parse_committee(&c, msg, cap)).code) goto out;
     if (c.rpc_url[0] && !c.key_file[0]) {
         err = fail(msg, cap, "chain.key_file", "required with chain.rpc");
         goto out;
@@ -260,6 +296,11 @@ char *clo_config_dump(const clo_config *c)
                            "settle_wait_ms", (json_int_t)c->settle_wait_ms, "approval_seconds",
                            (json_int_t)c->approval_seconds, "bond_wei", (json_int_t)c->bond_wei);
     json_object_set_new(ch, "bump_after_ms", json_integer((json_int_t)c->bump_after_ms));
+    json_t *cm = json_array();
+    for (size_t i = 0; i < c->committee.count; i++)
+        json_array_append_new(cm, addr(c->committee.members[i]));
+    json_object_set_new(ch, "committee", cm);
+    json_object_set_new(ch, "committee_threshold", json_integer(c->committee.threshold));
     json_object_update(json_object_get(j, "chain"), ch);
     json_decref(ch);
     char *s = json_dumps(j, JSON_COMPACT);

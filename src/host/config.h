@@ -7,6 +7,7 @@
 #define CLO_HOST_CONFIG_H
 
 #include "base/bytes.h"
+#include "enclave/ticket.h"
 
 #define CLO_CONFIG_MAX_SIZE (1 << 20)
 #define CLO_PATH_MAX        1024
@@ -26,6 +27,11 @@ typedef struct {
     char rpc_url[512];
     char key_file[CLO_PATH_MAX]; /* the operator's secp256k1 key, hex */
     char verifiers[2048];        /* committee verifier service URLs, comma-separated */
+    /* The committee whose tickets the enclave takes (its addresses, any order,
+     * and threshold, default a majority): part of the enclave's measurement. */
+    char committee_list[1024];
+    uint32_t committee_threshold;
+    clo_committee committee; /* parsed from the two above, members ascending */
     uint32_t confirmations, poll_ms, settle_batch, settle_wait_ms, approval_seconds;
     uint32_t bump_after_ms; /* an unmined transaction the chain waits on is re-priced after this */
     uint64_t start_block, bond_wei;

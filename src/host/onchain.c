@@ -500,6 +500,73 @@ static clo_err reconcile(clo_onchain *c)
 
 /* ---- follow JobSubmitted ---- */
 
+/* Ask the committee's verifiers for the job's ticket (host/verifier.h) until
+ * the enclave's threshold of members has signed it; each signature is checked
+ * here too, so a bad answer is named in the log rather than at RUN. 1 if
+ * enough were collected, 0 to wait and ask again later. */
+static int collect_tickets(clo_onchain *c, clo_proto_job *pj)
+{
+    const clo_committee *cm = &c->n->cfg.committee;
+    char urls[sizeof c->n->cfg.verifiers], *save = NULL, *u;
+    uint8_t model_id[32], input_hash[32];
+    int counted[CLO_COMMITTEE_MAX] = {0};
+    if (!cm->count) {
+        CLO_LOG(CLO_LOG_WARN, "chain.no_committee",
+                CLO_LF_STR("why", "chain.committee is empty: chain jobs cannot get tickets"));
+        return 0;
+    }
+    clo_keccak256(pj->config, model_id);
+    clo_hash_list(pj->inputs, pj->count, input_hash);
+    json_t *req =
+        json_pack("{s:o,s:o,s:o,s:o,s:o}", "job_id", clo_json_hex(CLO_BYTES(pj->job_id, 32)),
+                  "workload_id", clo_json_hex(CLO_BYTES(pj->workload_id, 32)), "model_id",
+                  clo_json_hex(CLO_BYTES(model_id, 32)), "input_hash",
+                  clo_json_hex(CLO_BYTES(input_hash, 32)), "consumer",
+                  clo_json_hex(CLO_BYTES(pj->consumer, 20)));
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    if (!body) return 0;
+    pj->nsigs = 0;
+    snprintf(urls, sizeof urls, "%s", c->n->cfg.verifiers);
+    for (u = strtok_r(urls, ",", &save); u && pj->nsigs < cm->threshold;
+         u = strtok_r(NULL, ",", &save)) {
+        char url[2100];
+        long status = 0;
+        json_t *doc = NULL;
+        clo_proto_ticket_sig ts;
+        clo_ticket t;
+        uint8_t who[20];
+        snprintf(url, sizeof url, "%s/v1/ticket", u);
+        int ok = !clo_http_json("POST", url, body, 10000, &status, &doc).code && status == 200;
+        const json_t *tk = json_object_get(doc, "ticket");
+        const char *sig = json_string_value(json_object_get(doc, "signature"));
+        json_int_t issued = json_integer_value(json_object_get(tk, "issued_at"));
+        json_int_t deadline = json_integer_value(json_object_get(tk, "deadline"));
+        ok = ok && sig && !clo_hex_decode_fixed(ts.sig, 65, sig).code && issued > 0 &&
+             (uint64_t)deadline == pj->deadline;
+        size_t m = cm->count;
+        if (ok) {
+            ts.issued_at = (uint64_t)issued;
+            clo_proto_job_ticket(pj, ts.issued_at, &t);
+            ok = !clo_ticket_signer(&t, c->n->cfg.chain_id, c->n->cfg.job_market, ts.sig, who).code;
+            for (m = 0; ok && m < cm->count && memcmp(cm->members[m], who, 20); m++) continue;
+            ok = ok && m < cm->count && !counted[m];
+        }
+        if (ok) {
+            counted[m] = 1;
+            pj->sigs[pj->nsigs++] = ts;
+        } else {
+            const char *detail = json_string_value(json_object_get(doc, "detail"));
+            CLO_LOG(CLO_LOG_INFO, "chain.ticket_refused", CLO_LF_STR("url", u),
+                    CLO_LF_HEX("job_id", CLO_BYTES(pj->job_id, 32)),
+                    CLO_LF_STR("detail", detail ? detail : "no valid ticket from a member"));
+        }
+        json_decref(doc);
+    }
+    free(body);
+    return pj->nsigs >= cm->threshold;
+}
+
 /* Turn a seen job into an enclave job once its model config is known.
  * record = workload id (the event's indexed topic) || the event's data. */
 static clo_err queue_job(clo_onchain *c, const uint8_t job_id[32], clo_bytes record)
@@ -549,6 +616,9 @@ static clo_err queue_job(clo_onchain *c, const uint8_t job_id[32], clo_bytes rec
     pj.config = clo_buf_view(&config);
     pj.count = inputs->count;
     pj.inputs = views;
+    pj.deadline = deadline;
+    clo_abi_get_address(&v.items[2], pj.consumer);
+    if (!collect_tickets(c, &pj)) goto out; /* waits for its ticket */
     int existed;
     err = clo_proto_job_encode(&pj, &req);
     if (!err.code) err = clo_journal_put(j, job_id, wl->name, clo_buf_view(&req), &existed);

@@ -12,8 +12,8 @@
 #include "crypto/envelope.h"
 #include "workloads/workload.h"
 
-static const char *const fields[] = {"job_id", "client_nonce", "workload",
-                                     "config", "epoch",        "inputs"};
+static const char *const fields[] = {"job_id", "client_nonce", "workload", "config",
+                                     "epoch",  "inputs",       "ticket"};
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
 static int refuse(clo_problem *p, unsigned status, const char *code, const char *detail)
@@ -45,12 +45,13 @@ static int check_members(json_t *doc, clo_problem *p)
         if (!known)
             return refuse(p, 400, "unknown-field",
                           "unknown member (allowed: job_id, client_nonce, workload, config, epoch, "
-                          "inputs)");
+                          "inputs, ticket)");
     }
     for (size_t i = 0; i < N_FIELDS; i++)
         if (!json_object_get(doc, fields[i]))
             return refuse(p, 400, "missing-field",
-                          "job_id, client_nonce, workload, config, epoch and inputs are required");
+                          "job_id, client_nonce, workload, config, epoch, inputs and ticket are "
+                          "required");
     return 0;
 }
 
@@ -97,6 +98,30 @@ static int parse_input(const char *hex, uint32_t epoch, clo_buf *env, clo_proble
     return 0;
 }
 
+/* {"requester", "deadline", "issued_at", "signature"}: the requester's
+ * JobTicket over this job (enclave/ticket.h); the API checks the signature. */
+static int parse_ticket(json_t *t, clo_submit *s, clo_problem *p)
+{
+    static const char detail[] =
+        "ticket must be {requester: 20-byte hex, deadline: unix seconds, issued_at: unix "
+        "seconds, signature: 65-byte hex}";
+    json_t *dl = json_object_get(t, "deadline"), *at = json_object_get(t, "issued_at");
+    const char *req = json_string_value(json_object_get(t, "requester"));
+    const char *sig = json_string_value(json_object_get(t, "signature"));
+    static const uint8_t zero[20];
+    if (!json_is_object(t) || json_object_size(t) != 4 || !json_is_integer(dl) ||
+        json_integer_value(dl) <= 0 || !json_is_integer(at) || json_integer_value(at) < 0 ||
+        clo_hex_decode_fixed(s->job.requester, 20, req).code ||
+        !memcmp(s->job.requester, zero, 20) ||
+        clo_hex_decode_fixed(s->job.sigs[0].sig, 65, sig).code)
+        return refuse(p, 400, "bad-ticket", detail);
+    s->job.deadline = (uint64_t)json_integer_value(dl);
+    s->job.sigs[0].issued_at = (uint64_t)json_integer_value(at);
+    s->job.nsigs = 1;
+    memcpy(s->job.client_nonce, s->client_nonce, 32);
+    return 0;
+}
+
 static int parse_doc(json_t *doc, clo_submit *s, clo_problem *p)
 {
     if (!json_is_object(doc))
@@ -132,17 +157,7 @@ static int parse_doc(json_t *doc, clo_submit *s, clo_problem *p)
         s->inputs[i] = clo_buf_view(&s->envelopes[i]);
     }
     s->job.inputs = s->inputs;
-    return 0;
-}
-
-void clo_submit_job_id(uint64_t chain_id, const uint8_t market[20], const uint8_t nonce[32],
-                       uint8_t out[32])
-{
-    uint8_t pre[128] = {0};
-    clo_store_u64be(pre + 24, chain_id);
-    memcpy(pre + 44, market, 20);
-    memcpy(pre + 96, nonce, 32);
-    clo_keccak256(CLO_BYTES(pre, sizeof pre), out);
+    return parse_ticket(json_object_get(doc, "ticket"), s, p);
 }
 
 int clo_submit_parse(clo_bytes body, clo_submit *s, clo_problem *p)

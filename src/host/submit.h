@@ -16,19 +16,13 @@ typedef struct {
 
 typedef struct {
     clo_proto_job job;        /* chain_id and market are left for the caller */
-    uint8_t client_nonce[32]; /* job_id must be clo_submit_job_id of it (the caller checks) */
+    uint8_t client_nonce[32]; /* job_id must be clo_ticket_api_job_id of the requester and
+                                 it, and the ticket signed by the requester (the caller checks) */
     char workload[32];
     clo_buf config;
     clo_buf *envelopes; /* count of them; job.inputs views them */
     clo_bytes *inputs;
 } clo_submit;
-
-/* The id of an API job: keccak256(abi.encode(chain id, JobMarket, address(0),
- * client nonce)), JobMarket.jobIdFor with requester 0. No chain job has it
- * (no transaction comes from address 0), so an API client cannot take the
- * id of a chain job before it arrives (issue 15, finding 8). */
-void clo_submit_job_id(uint64_t chain_id, const uint8_t market[20], const uint8_t nonce[32],
-                       uint8_t out[32]);
 
 /* 0 and a filled s, or -1 and *p says why (s then holds nothing). */
 int clo_submit_parse(clo_bytes body, clo_submit *s, clo_problem *p);

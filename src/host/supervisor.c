@@ -129,7 +129,7 @@ static clo_err write_atomic(const char *dir, const char *path, clo_bytes data)
 static clo_err measure(clo_super *s, int exe_fd)
 {
     clo_hash_ctx h;
-    uint8_t exe_hash[48], buf[65536], tail[8 + 40];
+    uint8_t exe_hash[48], buf[65536], tail[8 + 40 + 32];
     CLO_TRY(clo_hash_init(&h, CLO_HASH_SHA384));
     clo_err err = CLO_OK;
     off_t off = 0;
@@ -145,8 +145,9 @@ static clo_err measure(clo_super *s, int exe_fd)
     clo_store_u64be(tail, s->cfg.chain_id);
     memcpy(tail + 8, s->cfg.job_market, 20);
     memcpy(tail + 28, s->cfg.registry, 20);
+    CLO_CHECK(clo_committee_hash(&s->cfg.committee, tail + 48));
     CLO_CHECK(clo_hash_init(&h, CLO_HASH_SHA384));
-    CLO_CHECK(clo_hash_update(&h, clo_bytes_str("cloister/sim/measurement/v1")));
+    CLO_CHECK(clo_hash_update(&h, clo_bytes_str("cloister/sim/measurement/v2")));
     CLO_CHECK(clo_hash_update(&h, CLO_BYTES(exe_hash, 48)));
     CLO_CHECK(clo_hash_update(&h, CLO_BYTES(tail, sizeof tail)));
     return clo_hash_final(&h, s->measurement);
@@ -288,6 +289,7 @@ static clo_err start(clo_super *s)
     memcpy(in.market, s->cfg.job_market, 20);
     in.grace_seconds = s->cfg.grace_seconds;
     memcpy(in.measurement, s->measurement, 48);
+    in.committee = s->cfg.committee;
     in.count = nparts;
     for (size_t i = 0; i < nparts; i++) in.parts[i] = clo_buf_view(&parts[i]);
     CLO_CHECK(clo_proto_init_encode(&in, &body));

@@ -10,6 +10,8 @@
 #include "base/ct.h"
 #include "base/hex.h"
 #include "base/log.h"
+#include "chain/abi.h"
+#include "chain/eth.h"
 #include "crypto/keccak.h"
 #include "crypto/rand.h"
 #include "crypto/secp256k1.h"
@@ -28,7 +30,10 @@ struct clo_verifier_srv {
     clo_approver v;
     clo_secret32 key;
     uint8_t address[20];
-    pthread_mutex_t mu;
+    pthread_mutex_t mu, rpc_mu;
+    clo_rpc *rpc; /* NULL: no tickets */
+    uint8_t market[20];
+    uint32_t confirmations;
     nonce_slot nonces[CLO_VERIFIER_MAX_NONCES];
     size_t next;
 };
@@ -192,6 +197,85 @@ static enum MHD_Result approve(clo_verifier_srv *s, struct MHD_Connection *c, cl
                            clo_json_hex(CLO_BYTES(s->address, 20))));
 }
 
+const char *clo_ticket_req_parse(clo_bytes body, clo_ticket *t)
+{
+    json_error_t je;
+    json_t *doc = json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES, &je);
+    uint8_t workload[32], model[32], input[32], consumer[20];
+    memset(t, 0, sizeof *t);
+    const char *bad = !json_is_object(doc)         ? "body: not a JSON object"
+                      : json_object_size(doc) != 5 ? "body: exactly the 5 documented fields"
+                      : hexfield(doc, "job_id", t->job_id, 32)     ? "job_id: 32 bytes of hex"
+                      : hexfield(doc, "workload_id", workload, 32) ? "workload_id: 32 bytes of hex"
+                      : hexfield(doc, "model_id", model, 32)       ? "model_id: 32 bytes of hex"
+                      : hexfield(doc, "input_hash", input, 32)     ? "input_hash: 32 bytes of hex"
+                      : hexfield(doc, "consumer", consumer, 20)    ? "consumer: 20 bytes of hex"
+                                                                   : NULL;
+    if (!bad) clo_ticket_spec(workload, model, input, consumer, t->spec);
+    json_decref(doc);
+    return bad;
+}
+
+/* The job as the chain holds it `confirmations` blocks below the head. */
+static clo_err final_job(clo_verifier_srv *s, const uint8_t job_id[32], uint8_t spec[32],
+                         uint64_t *state, uint64_t *deadline, uint64_t *block_time, int *exists)
+{
+    uint64_t head;
+    clo_eth_block b;
+    clo_abi_val arg = clo_abi_word(job_id), args = clo_abi_tuple(&arg, 1), out;
+    CLO_TRY(clo_eth_block_number(s->rpc, &head));
+    CLO_ENSURE(head >= s->confirmations, CLO_E_STATE, "not final");
+    CLO_TRY(clo_eth_get_block(s->rpc, NULL, head - s->confirmations, &b));
+    CLO_TRY(clo_eth_view_at(s->rpc, s->market, "job(bytes32)", &args,
+                            "((address,uint96,uint8,uint40,uint40,address,bytes32))", b.number,
+                            &out));
+    clo_err err = clo_abi_get_u64(&out.items[0].items[2], state);
+    *exists = !err.code && *state != 0; /* State.None */
+    if (!err.code) err = clo_abi_get_u64(&out.items[0].items[3], deadline);
+    memcpy(spec, out.items[0].items[6].word, 32);
+    clo_abi_val_free(&out);
+    *block_time = b.timestamp;
+    return err;
+}
+
+static enum MHD_Result ticket(clo_verifier_srv *s, struct MHD_Connection *c, clo_bytes body)
+{
+    clo_ticket t;
+    const char *bad = clo_ticket_req_parse(body, &t);
+    if (bad) return refuse(c, 400, "bad_request", bad, NULL);
+    if (!s->rpc)
+        return refuse(c, 404, "not_found", "this verifier issues no tickets (no rpc)", NULL);
+    uint8_t spec[32], sig[65];
+    uint64_t state = 0, deadline = 0, when = 0;
+    int exists = 0;
+    pthread_mutex_lock(&s->rpc_mu);
+    clo_err err = final_job(s, t.job_id, spec, &state, &deadline, &when, &exists);
+    pthread_mutex_unlock(&s->rpc_mu);
+    if (err.code == CLO_E_STATE || (!err.code && !exists))
+        return refuse(c, 409, "not_final", "the job is not on chain under the confirmations yet",
+                      NULL);
+    if (err.code) return refuse(c, 503, "rpc", "the chain could not be read", NULL);
+    if (state != 1) /* State.Open */
+        return refuse(c, 409, "not_open", "the job is settled or refunded", NULL);
+    if (deadline < when) return refuse(c, 409, "not_open", "the job's deadline has passed", NULL);
+    if (!clo_ct_eq(spec, t.spec, 32))
+        return refuse(c, 422, "spec",
+                      "workload, model, input hash and consumer are not the job's on chain", NULL);
+    t.deadline = deadline;
+    t.issued_at = when;
+    if (clo_ticket_sign(&t, s->v.chain_id, s->market, &s->key, sig).code)
+        return refuse(c, 503, "internal", "signing failed", NULL);
+    CLO_LOG(CLO_LOG_INFO, "verifier.ticket", CLO_LF_HEX("job_id", CLO_BYTES(t.job_id, 32)),
+            CLO_LF_U64("issued_at", when));
+    return reply(c, 200,
+                 json_pack("{s:{s:o,s:o,s:I,s:I},s:o,s:o}", "ticket", "job_id",
+                           clo_json_hex(CLO_BYTES(t.job_id, 32)), "spec",
+                           clo_json_hex(CLO_BYTES(t.spec, 32)), "deadline", (json_int_t)deadline,
+                           "issued_at", (json_int_t)when, "signature",
+                           clo_json_hex(CLO_BYTES(sig, 65)), "verifier",
+                           clo_json_hex(CLO_BYTES(s->address, 20))));
+}
+
 static enum MHD_Result route(void *ud, struct MHD_Connection *c, const char *url,
                              const char *method, const clo_httpd_req *req)
 {
@@ -202,10 +286,15 @@ static enum MHD_Result route(void *ud, struct MHD_Connection *c, const char *url
         if (req->too_big) return refuse(c, 413, "too_large", "body: larger than 4 MiB", NULL);
         return approve(s, c, req->body);
     }
+    if (!strcmp(url, "/v1/ticket") && !strcmp(method, "POST")) {
+        if (req->too_big) return refuse(c, 413, "too_large", "body: larger than 4 MiB", NULL);
+        return ticket(s, c, req->body);
+    }
     return refuse(c, 404, "not_found", "no such endpoint", NULL);
 }
 
-clo_err clo_verifier_start(clo_verifier_srv **out, const clo_approver *v, const clo_secret32 *key,
+clo_err clo_verifier_start(clo_verifier_srv **out, const clo_approver *v,
+                           const clo_verifier_chain *chain, const clo_secret32 *key,
                            const char *address, uint16_t port)
 {
     uint8_t pub[65];
@@ -214,8 +303,17 @@ clo_err clo_verifier_start(clo_verifier_srv **out, const clo_approver *v, const 
     s->v = *v;
     s->key = *key;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->rpc_mu, NULL);
+    clo_err err = CLO_OK;
+    if (chain && chain->rpc_url && chain->rpc_url[0]) {
+        clo_rpc_opts ro = {
+            .url = chain->rpc_url, .timeout_ms = 10000, .retries = 2, .backoff_ms = 200};
+        err = clo_rpc_new(&ro, &s->rpc);
+        memcpy(s->market, chain->market, 20);
+        s->confirmations = chain->confirmations;
+    }
     clo_httpd_opts o = {address, port, MAX_BODY, 64, 30};
-    clo_err err = clo_secp256k1_pubkey(&s->key, pub);
+    if (!err.code) err = clo_secp256k1_pubkey(&s->key, pub);
     if (!err.code) err = clo_eth_address(pub, s->address);
     if (!err.code) err = clo_httpd_start(&s->h, &o, route, s);
     if (err.code) {
@@ -235,7 +333,9 @@ void clo_verifier_stop(clo_verifier_srv *s)
 {
     if (!s) return;
     clo_httpd_stop(s->h);
+    clo_rpc_free(s->rpc);
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->rpc_mu);
     clo_wipe(s, sizeof *s);
     free(s);
 }

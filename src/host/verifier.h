@@ -8,8 +8,17 @@
  *                        "epoch", "operator", "expiry"}
  *                       -> 200 {"approval": {...}, "signature": 0x.., "verifier": 0x..}
  *                          422 {"code", "detail", "verdict"} when it refuses
+ *   POST /v1/ticket     {"job_id", "workload_id", "model_id", "input_hash", "consumer"}
+ *                       -> 200 {"ticket": {...}, "signature": 0x.., "verifier": 0x..}
+ *                          409 {"code": "not_final"|"not_open", ...}, 422 {"code": "spec"}
  *   GET  /healthz
  * A nonce is good once, for CLO_VERIFIER_NONCE_SECONDS.
+ *
+ * Tickets (enclave/ticket.h): the verifier reads JobMarket.job(jobId) at the
+ * block `confirmations` below the head, and signs a JobTicket only for a job
+ * that is open there, whose spec is keccak256(abi.encode(workload, model,
+ * input hash, consumer)) of the request, with issuedAt = that block's
+ * timestamp: the chain's time at finality, which the host cannot move.
  *
  * A committee must sign one identical approval, so all its members see the
  * same evidence: its nonce is the committee nonce, keccak256 of the members'
@@ -18,6 +27,7 @@
 #ifndef CLO_HOST_VERIFIER_H
 #define CLO_HOST_VERIFIER_H
 
+#include "enclave/ticket.h"
 #include "host/approve.h"
 
 #define CLO_VERIFIER_NONCE_SECONDS  300
@@ -38,13 +48,24 @@ const char *clo_approve_req_parse(clo_bytes body, clo_approve_req *r, clo_buf *e
 /* keccak256(challenges[0] || ... || challenges[n-1]). */
 void clo_committee_nonce(const uint8_t (*challenges)[32], size_t n, uint8_t out[32]);
 
+/* The body of POST /v1/ticket, parsed strictly (fuzzed with the approval
+ * request). NULL and a ticket with job_id and spec set, or the reason. */
+const char *clo_ticket_req_parse(clo_bytes body, clo_ticket *t);
+
+/* Where the verifier reads jobs for tickets; rpc_url "" serves none. */
+typedef struct {
+    const char *rpc_url;
+    uint8_t market[20];
+    uint32_t confirmations;
+} clo_verifier_chain;
+
 typedef struct clo_verifier_srv clo_verifier_srv;
 
 /* v is copied (its pointers must outlive the service; v->now is ignored: the
  * service uses the clock). */
 CLO_MUST_CHECK clo_err clo_verifier_start(clo_verifier_srv **out, const clo_approver *v,
-                                          const clo_secret32 *key, const char *address,
-                                          uint16_t port);
+                                          const clo_verifier_chain *chain, const clo_secret32 *key,
+                                          const char *address, uint16_t port);
 uint16_t clo_verifier_port(const clo_verifier_srv *s);
 void clo_verifier_stop(clo_verifier_srv *s);
 

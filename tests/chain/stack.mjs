@@ -54,6 +54,7 @@ export async function startStack(bin, opts = {}) {
     registry: s.dep.contracts.EnclaveRegistry.address,
     rpc: opts.proxy ? await opts.proxy(s.dep.rpc) : s.dep.rpc,
     key_file: path.join(dir, 'devnet/keys/operator.key'), verifiers: urls.join(','),
+    committee: s.dep.committee.verifiers, committee_threshold: s.dep.committee.threshold,
     poll_ms: 100, settle_wait_ms: opts.settle_wait_ms ?? 200, settle_batch: opts.settle_batch ?? 16,
   };
   writeFileSync(s.node.cfgPath, JSON.stringify(cfg));

@@ -12,6 +12,7 @@
 #include "attest/dcap.h"
 #include "attest/quote.h"
 #include "crypto/keccak.h"
+#include "crypto/secp256k1.h"
 #include "enclave/frame.h"
 #include "enclave_fixture.h"
 #include "workloads/workload.h"
@@ -403,9 +404,22 @@ static void test_job_errors(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         clo_buf_clear(&body);
-        OK(fx_job_body(&P, job_id, cases[i].workload, CLO_BYTES(auction_cfg, cases[i].cfg_len), 1,
-                       k.keys[0].hpke_pk, &in, 1, &rk, &body));
-        if (cases[i].flip) body.ptr[2] ^= 1; /* the job id: wrong binding */
+        if (!cases[i].flip) {
+            OK(fx_job_body(&P, job_id, cases[i].workload, CLO_BYTES(auction_cfg, cases[i].cfg_len),
+                           1, k.keys[0].hpke_pk, &in, 1, &rk, &body));
+        } else { /* sealed for job_id, ticketed and run as another job */
+            static const size_t two[2] = {0, 1};
+            clo_proto_job job;
+            clo_buf env[1];
+            clo_bytes views[1];
+            OK(fx_job_make(&P, job_id, cases[i].workload, CLO_BYTES(auction_cfg, cases[i].cfg_len),
+                           1, k.keys[0].hpke_pk, &in, 1, &rk, env, views, &job));
+            job.job_id[0] ^= 1;
+            OK(fx_sign_ticket(&P, &job, two, 2, FX_NOW));
+            OK(clo_buf_u16be(&body, 1));
+            OK(clo_proto_job_encode(&job, &body));
+            clo_buf_free(&env[0]);
+        }
         OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW, &out));
         clo_cur c = clo_cur_init(clo_buf_view(&out));
         uint16_t n;
@@ -431,6 +445,225 @@ static void test_job_errors(void **state)
     clo_enclave_free(e);
 }
 
+/* ---- input probing (issue 15, finding 1) ---- */
+
+/* One RUN of `job` (inputs as given, ticket as signed); the result in *res
+ * (static storage of the caller), the raw response in out. */
+static clo_code run_one(clo_enclave *e, const clo_proto_job *job, clo_buf *out,
+                        clo_proto_result *res)
+{
+    clo_buf body;
+    clo_buf_init(&body, 8 << 20);
+    OK(clo_buf_u16be(&body, 1));
+    OK(clo_proto_job_encode(job, &body));
+    OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW, out));
+    clo_buf_free(&body);
+    clo_cur c = clo_cur_init(clo_buf_view(out));
+    uint16_t n;
+    OK(clo_cur_u16be(&c, &n));
+    OK(clo_proto_result_decode(&c, res));
+    return res->err.code;
+}
+
+/* A host holding a victim's sealed bid for job X gets no output that depends
+ * on it except X on the input set the chain committed to: not with its own
+ * bid beside it, not with a ticket of its own, not after 10,000 junk jobs, not
+ * after a restart from older sealed state. Fails on the code before tickets,
+ * which ran any input set under any job id. */
+static void test_tickets_stop_input_probing(void **state)
+{
+    (void)state;
+    static const size_t m01[2] = {0, 1}, m0[1] = {0}, m00[2] = {0, 0};
+    static clo_proto_result res;
+    clo_enclave *e, *e2;
+    clo_buf r, out, first, older;
+    clo_buf_init(&r, 1 << 16);
+    clo_buf_init(&out, 1 << 20);
+    clo_buf_init(&first, 1 << 20);
+    clo_buf_init(&older, 32 << 20);
+    OK(fx_enclave(&P, P.measurement, 60, &e));
+    OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    OK(fx_call(e, CLO_CALL_EXPORT, CLO_BYTES_EMPTY, FX_NOW, &older)); /* before job X */
+    clo_proto_keys k;
+    OK(fx_keys(e, FX_NOW, &k));
+    uint8_t x[32], b[3][53];
+    memset(x, 0x58, 32);
+    bid(b[0], 0x01, 500);        /* the victim */
+    bid(b[1], 0x02, 300);        /* the other committed bidder */
+    bid(b[2], 0x0f, UINT64_MAX); /* the host's probe */
+    clo_bytes plain[3] = {CLO_BYTES(b[0], 53), CLO_BYTES(b[1], 53), CLO_BYTES(b[2], 53)};
+    clo_envelope_reply_key rk[3];
+    clo_buf env[3];
+    clo_bytes committed[2], probe[2];
+    clo_proto_job job;
+    OK(fx_job_make(&P, x, "auction", CLO_BYTES(auction_cfg, 34), k.current, k.keys[0].hpke_pk,
+                   plain, 3, rk, env, committed, &job));
+    probe[0] = committed[0];
+    probe[1] = clo_buf_view(&env[2]); /* the host's bid, sealed to job X too */
+    committed[1] = clo_buf_view(&env[1]);
+    job.count = 2;
+    job.inputs = committed;
+    OK(fx_sign_ticket(&P, &job, m01, 2, FX_NOW)); /* the committee's ticket for [victim, other] */
+
+    /* The committed ticket does not cover [victim, probe]. */
+    clo_proto_job evil = job;
+    evil.inputs = probe;
+    assert_int_equal(run_one(e, &evil, &out, &res), CLO_E_AUTH);
+    /* Nor does one member alone, a member twice, a non-member, or no ticket. */
+    OK(fx_sign_ticket(&P, &evil, m0, 1, FX_NOW));
+    assert_int_equal(run_one(e, &evil, &out, &res), CLO_E_POLICY);
+    OK(fx_sign_ticket(&P, &evil, m00, 2, FX_NOW));
+    assert_int_equal(run_one(e, &evil, &out, &res), CLO_E_AUTH);
+    evil.nsigs = 0;
+    assert_int_equal(run_one(e, &evil, &out, &res), CLO_E_POLICY);
+    {
+        clo_secret32 host;
+        uint8_t pub[65], haddr[20];
+        memset(host.b, 0x0f, 32);
+        OK(clo_secp256k1_pubkey(&host, pub));
+        OK(clo_eth_address(pub, haddr));
+        clo_ticket t;
+        memcpy(evil.requester, haddr, 20); /* a requester ticket by the host for X */
+        evil.nsigs = 1;
+        evil.sigs[0].issued_at = FX_NOW;
+        clo_proto_job_ticket(&evil, FX_NOW, &t);
+        OK(clo_ticket_sign(&t, FX_CHAIN_ID, P.market, &host, evil.sigs[0].sig));
+        assert_int_equal(run_one(e, &evil, &out, &res), CLO_E_POLICY); /* X is not its id */
+        /* A signature by a non-member over the committed set. */
+        clo_proto_job other = job;
+        clo_proto_job_ticket(&other, FX_NOW, &t);
+        OK(clo_ticket_sign(&t, FX_CHAIN_ID, P.market, &host, other.sigs[1].sig));
+        assert_int_equal(run_one(e, &other, &out, &res), CLO_E_AUTH);
+    }
+    /* X on its committed input set: sold to the victim at the other's 300. */
+    assert_int_equal(run_one(e, &job, &first, &res), CLO_OK_CODE);
+    assert_int_equal(res.public_out.ptr[1], 1);
+    assert_int_equal(res.public_out.ptr[55], 300 & 0xff);
+
+    /* 10,000 junk jobs of the host's own (requester tickets for its ids). */
+    {
+        clo_secret32 host;
+        uint8_t pub[65], haddr[20];
+        memset(host.b, 0x0e, 32);
+        OK(clo_secp256k1_pubkey(&host, pub));
+        OK(clo_eth_address(pub, haddr));
+        clo_buf body;
+        clo_buf_init(&body, 32 << 20);
+        clo_proto_job junk = job;
+        clo_bytes one[1] = {probe[1]};
+        junk.count = 1;
+        junk.inputs = one;
+        memcpy(junk.requester, haddr, 20);
+        junk.nsigs = 1;
+        for (uint32_t i = 0; i < 10000;) {
+            uint16_t n = 0;
+            clo_buf_clear(&body);
+            OK(clo_buf_u16be(&body, 0));
+            for (; n < CLO_PROTO_MAX_BATCH && i < 10000; n++, i++) {
+                clo_ticket t;
+                memset(junk.client_nonce, 0, 32);
+                clo_store_u32be(junk.client_nonce + 28, i);
+                clo_ticket_api_job_id(FX_CHAIN_ID, P.market, haddr, junk.client_nonce, junk.job_id);
+                clo_proto_job_ticket(&junk, FX_NOW, &t);
+                junk.sigs[0].issued_at = FX_NOW;
+                OK(clo_ticket_sign(&t, FX_CHAIN_ID, P.market, &host, junk.sigs[0].sig));
+                OK(clo_proto_job_encode(&junk, &body));
+            }
+            body.ptr[0] = (uint8_t)(n >> 8);
+            body.ptr[1] = (uint8_t)n;
+            OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW, &out));
+        }
+        clo_buf_free(&body);
+    }
+    evil = job; /* the committee's ticket, the probe's inputs */
+    evil.inputs = probe;
+    assert_int_equal(run_one(e, &evil, &out, &res), CLO_E_AUTH);
+    assert_int_equal(run_one(e, &job, &out, &res),
+                     CLO_OK_CODE); /* X itself: still the very same bytes */
+    assert_int_equal(out.len, first.len);
+    assert_memory_equal(out.ptr, first.ptr, out.len);
+
+    /* A restart from sealed state exported before X ran: X's entry is gone
+     * from that log, yet the probe is still refused and X is still X. */
+    OK(fx_enclave(&P, P.measurement, 60, &e2));
+    OK(fx_call(e2, CLO_CALL_IMPORT, clo_buf_view(&older), FX_NOW, &r));
+    assert_int_equal(run_one(e2, &evil, &out, &res), CLO_E_AUTH);
+    assert_int_equal(run_one(e2, &job, &out, &res), CLO_OK_CODE);
+    assert_int_equal(out.len, first.len);
+    assert_memory_equal(out.ptr, first.ptr, out.len);
+
+    /* The committee's clock, not the host's, retires tickets: once a ticket
+     * issued after X's deadline has been seen, X no longer runs. */
+    {
+        clo_proto_job late = job;
+        uint8_t id2[32];
+        memset(id2, 0x59, 32);
+        memcpy(late.job_id, id2, 32);
+        late.deadline = FX_DEADLINE + 100000;
+        OK(fx_sign_ticket(&P, &late, m01, 2, FX_DEADLINE + 1));
+        run_one(e2, &late, &out, &res); /* inputs are sealed to X: excluded, still a result */
+        assert_int_equal(run_one(e2, &job, &out, &res), CLO_E_POLICY);
+    }
+    for (size_t i = 0; i < 3; i++) {
+        clo_envelope_reply_key_wipe(&rk[i]);
+        clo_buf_free(&env[i]);
+    }
+    clo_buf_free(&r);
+    clo_buf_free(&out);
+    clo_buf_free(&first);
+    clo_buf_free(&older);
+    clo_enclave_free(e);
+    clo_enclave_free(e2);
+}
+
+/* An API job is vouched for by its requester: its id is derived from the
+ * requester's address, and only that key commits an input set to it. */
+static void test_requester_tickets(void **state)
+{
+    (void)state;
+    static clo_proto_result res;
+    clo_enclave *e;
+    clo_buf r, out;
+    clo_buf_init(&r, 1 << 16);
+    clo_buf_init(&out, 1 << 20);
+    OK(fx_enclave(&P, P.measurement, 60, &e));
+    OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    clo_proto_keys k;
+    OK(fx_keys(e, FX_NOW, &k));
+    clo_secret32 req;
+    uint8_t pub[65], raddr[20], nonce[32] = {5}, id[32], b[53];
+    memset(req.b, 0x21, 32);
+    OK(clo_secp256k1_pubkey(&req, pub));
+    OK(clo_eth_address(pub, raddr));
+    clo_ticket_api_job_id(FX_CHAIN_ID, P.market, raddr, nonce, id);
+    bid(b, 0x01, 10);
+    clo_bytes plain = CLO_BYTES(b, 53), views[1];
+    clo_envelope_reply_key rk;
+    clo_buf env[1];
+    clo_proto_job job;
+    OK(fx_job_make(&P, id, "auction", CLO_BYTES(auction_cfg, 34), k.current, k.keys[0].hpke_pk,
+                   &plain, 1, &rk, env, views, &job));
+    memcpy(job.requester, raddr, 20);
+    memcpy(job.client_nonce, nonce, 32);
+    job.nsigs = 1;
+    job.sigs[0].issued_at = FX_NOW;
+    clo_ticket t;
+    clo_proto_job_ticket(&job, FX_NOW, &t);
+    OK(clo_ticket_sign(&t, FX_CHAIN_ID, P.market, &req, job.sigs[0].sig));
+    clo_proto_job wrong = job;
+    wrong.sigs[0].sig[5] ^= 1; /* another signer, or none */
+    assert_int_not_equal(run_one(e, &wrong, &out, &res), CLO_OK_CODE);
+    wrong = job;
+    wrong.client_nonce[0] ^= 1; /* the id is not this requester's with this nonce */
+    assert_int_equal(run_one(e, &wrong, &out, &res), CLO_E_POLICY);
+    assert_int_equal(run_one(e, &job, &out, &res), CLO_OK_CODE);
+    clo_envelope_reply_key_wipe(&rk);
+    clo_buf_free(&env[0]);
+    clo_buf_free(&r);
+    clo_buf_free(&out);
+    clo_enclave_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -441,6 +674,8 @@ int main(void)
         cmocka_unit_test(test_rerun_is_byte_identical),
         cmocka_unit_test(test_sealed_state),
         cmocka_unit_test(test_job_errors),
+        cmocka_unit_test(test_tickets_stop_input_probing),
+        cmocka_unit_test(test_requester_tickets),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

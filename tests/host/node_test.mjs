@@ -21,6 +21,28 @@ const node = await makeNode(bin, dir);
 await start(node);
 const N = ["--node", node.url];
 
+// The API jobs below are requested by one key, so that a test can re-sign a
+// request's JobTicket after changing its inputs (as a requester may: it decides
+// its job's input set), with ethers' EIP-712 signer: an independent client.
+const { AbiCoder, keccak256, Wallet, concat, toUtf8Bytes } = createRequire(import.meta.url)("ethers");
+const { writeFileSync: wf } = await import("node:fs");
+const REQ_KEY = "0x" + "42".repeat(32), reqKeyFile = join(dir, "requester.key");
+wf(reqKeyFile, REQ_KEY.slice(2) + "\n");
+const requester = new Wallet(REQ_KEY);
+async function resign(r) {
+  const inputHash = keccak256(concat(r.inputs.map((e) => keccak256(e))));
+  const spec = keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32", "bytes32", "address"],
+    [keccak256(toUtf8Bytes("cloister/workload/" + r.workload)), keccak256(r.config), inputHash, "0x" + "00".repeat(20)]));
+  const value = { jobId: r.job_id, spec, deadline: r.ticket.deadline, issuedAt: r.ticket.issued_at,
+                  requester: r.ticket.requester, clientNonce: r.client_nonce };
+  r.ticket.signature = await requester.signTypedData(
+    { name: "Cloister", version: "1", chainId: 31337, verifyingContract: "0x" + "ab".repeat(20) },
+    { JobTicket: [{ name: "jobId", type: "bytes32" }, { name: "spec", type: "bytes32" }, { name: "deadline", type: "uint64" },
+                  { name: "issuedAt", type: "uint64" }, { name: "requester", type: "address" }, { name: "clientNonce", type: "bytes32" }] },
+    value);
+  return r;
+}
+
 // --help on every new command
 for (const cmd of [["node", "run"], ["job", "submit"], ["job", "status"], ["job", "result"],
                    ["enclave", "info"], ["config", "check"]]) {
@@ -78,7 +100,8 @@ check("status done", st.rc === 0 && st.doc?.state === "done", st.out);
 
 // ---- bad input: every class its own problem code, the journal unchanged ----
 const template = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "auction", "--auction", "first",
-                     "--bids", `${addr(7)}:10`, "--print-request", "--keys-out", join(dir, "t.keys.json")).doc.request;
+                     "--bids", `${addr(7)}:10`, "--print-request", "--requester-key", reqKeyFile,
+                     "--keys-out", join(dir, "t.keys.json")).doc.request;
 const clone = () => JSON.parse(JSON.stringify(template));
 const withReq = (f) => { const r = clone(); f(r); return r; };
 const env0 = template.inputs[0];
@@ -86,10 +109,10 @@ const env0 = template.inputs[0];
 const setByte = (hex, i, b) => hex.slice(0, 2 + 2 * i) + b + hex.slice(2 + 2 * i + 2);
 // One API job journaled first, so that its id can be reused.
 const firstReq = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "auction", "--auction", "first",
-                     "--bids", `${addr(6)}:10`, "--print-request", "--keys-out", join(dir, "f.keys.json")).doc.request;
+                     "--bids", `${addr(6)}:10`, "--print-request", "--requester-key", reqKeyFile,
+                     "--keys-out", join(dir, "f.keys.json")).doc.request;
 check("an API job with a derived id is accepted", (await api(node, "POST", "/v1/jobs", firstReq)).status === 202);
 // The id a chain job of requester addr(3), nonce 1 has on this node's chain and market (JobMarket.jobIdFor).
-const { AbiCoder, keccak256 } = createRequire(import.meta.url)("ethers");
 const jobIdForChain = keccak256(AbiCoder.defaultAbiCoder().encode(["uint256", "address", "address", "uint256"],
   [31337, "0x" + "ab".repeat(20), addr(3), 1]));
 const metricsBefore = await api(node, "GET", "/metrics");
@@ -120,7 +143,12 @@ const classes = [
   ["envelope kind", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.inputs = [setByte(env0, 1, "03")]; })), 400, "envelope-kind"],
   ["epoch mismatch", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.epoch = 2; })), 400, "epoch-mismatch"],
   ["epoch unknown", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.epoch = 99; r.inputs = [setByte(env0, 11, "63")]; })), 422, "epoch-unknown"],
-  ["job id reused", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.job_id = firstReq.job_id; r.client_nonce = firstReq.client_nonce; })), 409, "job-id-conflict"],
+  ["job id reused", async () => api(node, "POST", "/v1/jobs", await resign(withReq((r) => { r.job_id = firstReq.job_id; r.client_nonce = firstReq.client_nonce; }))), 409, "job-id-conflict"],
+  // Issue 15, finding 1: an API job runs only on the input set its requester signed.
+  ["ticket over other inputs", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.inputs = firstReq.inputs; })), 400, "ticket-invalid"],
+  ["ticket signed by another", async () => api(node, "POST", "/v1/jobs", await resign(withReq((r) => { r.ticket.requester = addr(9); }))), 400, "job-id-not-derived"],
+  ["no ticket", () => api(node, "POST", "/v1/jobs", withReq((r) => { delete r.ticket; })), 400, "missing-field"],
+  ["malformed ticket", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.ticket.signature = "0x12"; })), 400, "bad-ticket"],
   // Issue 15, finding 8: an API job's id is keccak256(chain, market, address(0), client_nonce), so
   // no API client can take a chain job's (predictable) id before it arrives.
   ["job id not derived from the nonce", () => api(node, "POST", "/v1/jobs", withReq((r) => { r.job_id = "0x" + "77".repeat(32); })), 400, "job-id-not-derived"],
@@ -176,18 +204,19 @@ async function enclaveClass(name, req, tailAt, excluded) {
   rejections++;
   return res;
 }
-const fresh = (args) => cli(bin, "job", "submit", "--trust-node", ...N, "--print-request", "--keys-out", join(dir, "x.keys.json"), ...args).doc.request;
+const fresh = (args) => cli(bin, "job", "submit", "--trust-node", ...N, "--print-request", "--requester-key", reqKeyFile,
+                           "--keys-out", join(dir, "x.keys.json"), ...args).doc.request;
 {
   const r = fresh(["--workload", "auction", "--auction", "first", "--bids", `${addr(8)}:10`]);
   const i = r.inputs[0]; r.inputs = [setByte(i, 60, i.slice(120, 122) === "00" ? "01" : "00")];
-  await enclaveClass("flipped ciphertext", r, 58, [0]);
+  await enclaveClass("flipped ciphertext", await resign(r), 58, [0]);
 }
 {
   const r = fresh(["--workload", "auction", "--auction", "first", "--bids", `${addr(9)}:10`]);
   const o = fresh(["--workload", "auction", "--auction", "first", "--bids", `${addr(9)}:11`]);
   r.job_id = o.job_id; // a valid API id, but the envelope was sealed for another: wrong binding
   r.client_nonce = o.client_nonce;
-  await enclaveClass("wrong binding (job id)", r, 58, [0]);
+  await enclaveClass("wrong binding (job id)", await resign(r), 58, [0]);
 }
 await enclaveClass("malformed bid", fresh(["--workload", "auction", "--auction", "first", "--inputs", "0102"]), 58, [0]);
 await enclaveClass("bid version", fresh(["--workload", "auction", "--auction", "first", "--inputs", "02" + "00".repeat(52)]), 58, [0]);
@@ -201,7 +230,7 @@ await enclaveClass("bid version", fresh(["--workload", "auction", "--auction", "
   // A copy of an input is not a second bid: it would count the original twice, in the copier's position.
   const r = fresh(["--workload", "auction", "--auction", "second", "--bids", `${addr(5)}:9,${addr(6)}:3`]);
   r.inputs = [r.inputs[0], r.inputs[1], r.inputs[0]];
-  const res = await enclaveClass("a copied envelope", r, 58, [2]);
+  const res = await enclaveClass("a copied envelope", await resign(r), 58, [2]);
   const pub = Buffer.from(res.doc.public_output.slice(2), "hex");
   check("... the original wins at the other bid's price", pub[1] === 1 && pub.readUInt16BE(56) === 0 && pub[55] === 3, res.text);
 }

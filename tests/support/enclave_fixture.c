@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "attest/binding.h"
+#include "crypto/secp256k1.h"
 #include "workloads/workload.h"
 
 clo_err fx_platform_new(fx_platform *p)
@@ -44,6 +45,21 @@ clo_err fx_enclave(const fx_platform *p, const uint8_t measurement[48], uint32_t
     memcpy(in.market, p->market, 20);
     in.grace_seconds = grace;
     memcpy(in.measurement, measurement, 48);
+    in.committee.threshold = 2;
+    in.committee.count = FX_COMMITTEE;
+    for (size_t i = 0; i < FX_COMMITTEE; i++) {
+        clo_secret32 k;
+        fx_member(i, &k, in.committee.members[i]);
+    }
+    /* ascending, as INIT requires */
+    for (size_t i = 1; i < FX_COMMITTEE; i++)
+        for (size_t j = i;
+             j > 0 && memcmp(in.committee.members[j - 1], in.committee.members[j], 20) > 0; j--) {
+            uint8_t t[20];
+            memcpy(t, in.committee.members[j], 20);
+            memcpy(in.committee.members[j], in.committee.members[j - 1], 20);
+            memcpy(in.committee.members[j - 1], t, 20);
+        }
     in.count = CLO_SIM_PARTS;
     for (size_t i = 0; i < CLO_SIM_PARTS; i++) in.parts[i] = clo_buf_view(&p->parts[i]);
     clo_buf body, resp;
@@ -80,30 +96,52 @@ clo_err fx_keys(clo_enclave *e, int64_t now, clo_proto_keys *out)
     return err;
 }
 
-clo_err fx_job_body(const fx_platform *p, const uint8_t job_id[32], const char *workload,
-                    clo_bytes config, uint32_t epoch, const uint8_t pk[32], const clo_bytes *plain,
-                    size_t count, clo_envelope_reply_key *reply_keys, clo_buf *body)
+void fx_member(size_t i, clo_secret32 *key, uint8_t addr[20])
 {
-    clo_proto_job job;
-    clo_bytes views[64];
-    clo_buf env[64];
+    uint8_t pub[65];
+    memset(key->b, (int)(0x70 + i), 32);
+    if (clo_secp256k1_pubkey(key, pub).code || clo_eth_address(pub, addr).code) memset(addr, 0, 20);
+}
+
+clo_err fx_sign_ticket(const fx_platform *p, clo_proto_job *job, const size_t *members, size_t n,
+                       uint64_t issued_at)
+{
+    CLO_ENSURE(n <= CLO_PROTO_MAX_TICKET_SIGS, CLO_E_LIMIT, "fixture: signatures");
+    for (size_t i = 0; i < n; i++) {
+        clo_secret32 k;
+        uint8_t a[20];
+        clo_ticket t;
+        fx_member(members[i], &k, a);
+        clo_proto_job_ticket(job, issued_at, &t);
+        job->sigs[i].issued_at = issued_at;
+        CLO_TRY(clo_ticket_sign(&t, FX_CHAIN_ID, p->market, &k, job->sigs[i].sig));
+    }
+    job->nsigs = n;
+    return CLO_OK;
+}
+
+clo_err fx_job_make(const fx_platform *p, const uint8_t job_id[32], const char *workload,
+                    clo_bytes config, uint32_t epoch, const uint8_t pk[32], const clo_bytes *plain,
+                    size_t count, clo_envelope_reply_key *reply_keys, clo_buf *env,
+                    clo_bytes *views, clo_proto_job *job)
+{
     clo_err err = CLO_OK;
-    CLO_ENSURE(count <= 64, CLO_E_LIMIT, "fixture: inputs");
-    memset(&job, 0, sizeof job);
-    memcpy(job.job_id, job_id, 32);
-    clo_workload_id(workload, job.workload_id);
-    job.chain_id = FX_CHAIN_ID;
-    memcpy(job.market, p->market, 20);
-    job.epoch = epoch;
-    job.config = config;
-    job.count = count;
-    job.inputs = views;
+    memset(job, 0, sizeof *job);
+    memcpy(job->job_id, job_id, 32);
+    clo_workload_id(workload, job->workload_id);
+    job->chain_id = FX_CHAIN_ID;
+    memcpy(job->market, p->market, 20);
+    job->epoch = epoch;
+    job->config = config;
+    job->count = count;
+    job->inputs = views;
+    job->deadline = FX_DEADLINE;
     clo_envelope_binding b;
     memset(&b, 0, sizeof b);
     b.chain_id = FX_CHAIN_ID;
     memcpy(b.contract, p->market, 20);
     memcpy(b.job_id, job_id, 32);
-    memcpy(b.workload_id, job.workload_id, 32);
+    memcpy(b.workload_id, job->workload_id, 32);
     b.epoch = epoch;
     clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
                             CLO_HPKE_AEAD_CHACHA20POLY1305};
@@ -112,6 +150,21 @@ clo_err fx_job_body(const fx_platform *p, const uint8_t job_id[32], const char *
         err = clo_envelope_request_seal(&env[i], &reply_keys[i], &b, suite, pk, plain[i]);
         views[i] = clo_buf_view(&env[i]);
     }
+    return err;
+}
+
+clo_err fx_job_body(const fx_platform *p, const uint8_t job_id[32], const char *workload,
+                    clo_bytes config, uint32_t epoch, const uint8_t pk[32], const clo_bytes *plain,
+                    size_t count, clo_envelope_reply_key *reply_keys, clo_buf *body)
+{
+    static const size_t two[2] = {0, 1};
+    clo_proto_job job;
+    clo_bytes views[64];
+    clo_buf env[64];
+    CLO_ENSURE(count <= 64, CLO_E_LIMIT, "fixture: inputs");
+    clo_err err = fx_job_make(p, job_id, workload, config, epoch, pk, plain, count, reply_keys, env,
+                              views, &job);
+    if (!err.code) err = fx_sign_ticket(p, &job, two, 2, FX_NOW);
     if (!err.code) err = clo_buf_u16be(body, 1);
     if (!err.code) err = clo_proto_job_encode(&job, body);
     for (size_t i = 0; i < count; i++) clo_buf_free(&env[i]);

@@ -9,8 +9,10 @@
 #include "enclave/proto.h"
 #include "enclave/runtime.h"
 
-#define FX_CHAIN_ID 31337
-#define FX_NOW      1790000000
+#define FX_CHAIN_ID  31337
+#define FX_NOW       1790000000
+#define FX_DEADLINE  (FX_NOW + 86400)
+#define FX_COMMITTEE 3 /* members; the fixture's enclaves need 2 of them */
 
 typedef struct {
     clo_sim sim;
@@ -34,11 +36,28 @@ clo_err fx_expected_report_data(const fx_platform *p, const clo_proto_evidence *
 /* Current keys of e. */
 clo_err fx_keys(clo_enclave *e, int64_t now, clo_proto_keys *out);
 
+/* Committee member i's key and address (the fixture's enclaves trust members
+ * 0..FX_COMMITTEE-1, threshold 2). */
+void fx_member(size_t i, clo_secret32 *key, uint8_t addr[20]);
+/* Sign the job's committee ticket (requester 0) by members[0..n), each with
+ * issued_at, and set job->nsigs. */
+clo_err fx_sign_ticket(const fx_platform *p, clo_proto_job *job, const size_t *members, size_t n,
+                       uint64_t issued_at);
+
 /* Build the RUN body for one job with these plaintext inputs, sealed to pk;
- * reply keys (count entries) receive the keys that open the private outputs. */
+ * reply keys (count entries) receive the keys that open the private outputs.
+ * The job carries a committee ticket by members 0 and 1 (deadline FX_DEADLINE,
+ * issued at FX_NOW). */
 clo_err fx_job_body(const fx_platform *p, const uint8_t job_id[32], const char *workload,
                     clo_bytes config, uint32_t epoch, const uint8_t pk[32], const clo_bytes *plain,
                     size_t count, clo_envelope_reply_key *reply_keys, clo_buf *body);
+
+/* The same job, its envelopes and ticket left to the caller: *job gets the
+ * sealed inputs (views into env[0..count), which the caller frees). */
+clo_err fx_job_make(const fx_platform *p, const uint8_t job_id[32], const char *workload,
+                    clo_bytes config, uint32_t epoch, const uint8_t pk[32], const clo_bytes *plain,
+                    size_t count, clo_envelope_reply_key *reply_keys, clo_buf *env,
+                    clo_bytes *views, clo_proto_job *job);
 
 /* PROVISION a secret under id, sealed to pk for that epoch (bound to job id
  * = id and the "provision" workload); resp gets the id and keccak256. */
