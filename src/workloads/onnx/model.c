@@ -269,7 +269,7 @@ static clo_err read_attr(rd *r, clo_bytes b, uint32_t idx)
 {
     clo_cur c = clo_cur_init(b);
     clo_pb_field f;
-    int done, have_type = 0;
+    int done, have_type = 0, have_tensor = 0;
     /* Lists must be contiguous in their pools: gather each kind in its own pass. */
     uint32_t ints0 = (uint32_t)r->m->nints, floats0 = (uint32_t)r->m->nfloats,
              names0 = (uint32_t)r->m->nnames;
@@ -295,6 +295,7 @@ static clo_err read_attr(rd *r, clo_bytes b, uint32_t idx)
             CLO_TRY(GROW(r, tensors, ntensors, cap_tensors, &t));
             CLO_TRY(read_tensor(r, f.b, &r->m->tensors[t]));
             a.tensor = t;
+            have_tensor = 1;
             break;
         }
         case 7:
@@ -349,8 +350,11 @@ static clo_err read_attr(rd *r, clo_bytes b, uint32_t idx)
         break;
     case CLO_ONNX_ATTR_FLOAT:
     case CLO_ONNX_ATTR_INT:
-    case CLO_ONNX_ATTR_STRING:
-    case CLO_ONNX_ATTR_TENSOR: break;
+    case CLO_ONNX_ATTR_STRING: break;
+    case CLO_ONNX_ATTR_TENSOR:
+        /* else a.tensor would name tensor 0, which may not exist (fuzzing found it) */
+        CLO_ENSURE(have_tensor, CLO_E_FORMAT, "onnx: tensor attribute without its tensor");
+        break;
     default: return refuse(r, CLO_E_UNSUPPORTED, "attribute type not supported");
     }
     r->m->attrs[idx] = a;
