@@ -494,13 +494,13 @@ static void test_tickets_stop_input_probing(void **state)
     clo_bytes plain[3] = {CLO_BYTES(b[0], 53), CLO_BYTES(b[1], 53), CLO_BYTES(b[2], 53)};
     clo_envelope_reply_key rk[3];
     clo_buf env[3];
-    clo_bytes committed[2], probe[2];
+    clo_bytes views[3], committed[2], probe[2];
     clo_proto_job job;
     OK(fx_job_make(&P, x, "auction", CLO_BYTES(auction_cfg, 34), k.current, k.keys[0].hpke_pk,
-                   plain, 3, rk, env, committed, &job));
-    probe[0] = committed[0];
-    probe[1] = clo_buf_view(&env[2]); /* the host's bid, sealed to job X too */
-    committed[1] = clo_buf_view(&env[1]);
+                   plain, 3, rk, env, views, &job));
+    committed[0] = probe[0] = views[0];
+    committed[1] = views[1];
+    probe[1] = views[2]; /* the host's bid, sealed to job X too */
     job.count = 2;
     job.inputs = committed;
     OK(fx_sign_ticket(&P, &job, m01, 2, FX_NOW)); /* the committee's ticket for [victim, other] */
