@@ -458,6 +458,20 @@ static void check_common(verdict *v, const clo_policy *p, int debug, const uint8
  * lists no measurements for is refused, unless the policy says any_measurement
  * (experiments: `cloister attest verify --any-measurement`, a simulated TEE).
  * Returns 1 if the evidence may go on unconstrained by measurement. */
+/* "identity": the measurement fields that name the code in this verdict (the
+ * ones the matching policy entry pins; with no rule, Cloister's measured-launch
+ * fields). The registered measurement is computed over these (attest/measure.h). */
+static void identity(verdict *v, const char *csv)
+{
+    json_t *a = json_array();
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", csv);
+    char *save = NULL;
+    for (char *f = strtok_r(buf, ",", &save); f; f = strtok_r(NULL, ",", &save))
+        json_array_append_new(a, json_string(f));
+    json_object_set_new(v->doc, "identity", a);
+}
+
 static int no_rule(verdict *v, const clo_policy *p, const char *tee)
 {
     if (p->any_measurement) return 1;
@@ -564,13 +578,22 @@ static void dcap_path(verdict *v, clo_bytes ev, const clo_dcap_collateral *col, 
 
     int listed = tdx ? p->has_tdx : p->has_sgx, match = !listed; /* unlisted: no_rule decides */
     if (!listed && !no_rule(v, p, tdx ? "tdx" : "sgx")) return;
+    if (!listed) identity(v, tdx ? "mrtd,rtmr3" : "mrenclave");
     for (size_t i = 0; listed && tdx && i < p->ntdx && !match; i++) {
         const tdx_rule *x = &p->tdx[i];
         int ok = !x->has_mrtd || memcmp(x->mrtd, q.td.mrtd, 48) == 0;
         for (int k = 0; k < 4; k++)
             ok &= !x->has_rtmr[k] || memcmp(x->rtmr[k], q.td.rtmr[k], 48) == 0;
         match = ok;
+        if (match) {
+            char pins[40] = "";
+            if (x->has_mrtd) strcat(pins, "mrtd,");
+            for (int k = 0; k < 4; k++)
+                if (x->has_rtmr[k]) snprintf(pins + strlen(pins), 7, "rtmr%d,", k);
+            identity(v, pins);
+        }
     }
+    if (!tdx && listed) identity(v, "mrenclave"); /* MRENCLAVE is the code, pinned or not */
     for (size_t i = 0; listed && !tdx && i < p->nsgx && !match; i++) {
         const sgx_rule *x = &p->sgx[i];
         match = (!x->has_mrenclave || memcmp(x->mrenclave, q.sgx.mrenclave, 32) == 0) &&
@@ -650,10 +673,18 @@ static void snp_path(verdict *v, clo_bytes ev, const clo_dcap_collateral *col, c
     check_common(v, p, debug, r.report_data);
     int match = !p->has_snp; /* unlisted: no_rule decides */
     if (!p->has_snp && !no_rule(v, p, "snp")) return;
-    for (size_t i = 0; p->has_snp && i < p->nsnp && !match; i++)
+    if (!p->has_snp) identity(v, "measurement,host_data");
+    for (size_t i = 0; p->has_snp && i < p->nsnp && !match; i++) {
         match =
             (!p->snp[i].has_measurement || memcmp(p->snp[i].measurement, r.measurement, 48) == 0) &&
             (!p->snp[i].has_host_data || memcmp(p->snp[i].host_data, r.host_data, 32) == 0);
+        if (match)
+            identity(v, p->snp[i].has_measurement && p->snp[i].has_host_data
+                            ? "measurement,host_data"
+                        : p->snp[i].has_measurement ? "measurement"
+                        : p->snp[i].has_host_data   ? "host_data"
+                                                    : "");
+    }
     if (!match) reason(v, "measurement", "the measurement matches no entry of the policy", NULL);
 }
 

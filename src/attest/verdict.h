@@ -27,7 +27,8 @@
  * unless any_measurement is set.
  *
  * Verdict (JSON): status ("accepted"|"rejected"), tee, tcb_status, advisories,
- * measurements, report_data, debug, collateral {...}, reasons [{code, message}].
+ * measurements, identity (the measurement fields that name the code:
+ * attest/measure.h), report_data, debug, collateral {...}, reasons [{code, message}].
  * The TCB status computed is reported even when the evidence is rejected. */
 #ifndef CLO_ATTEST_VERDICT_H
 #define CLO_ATTEST_VERDICT_H

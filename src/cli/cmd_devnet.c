@@ -23,6 +23,7 @@
 
 #include "base/ct.h"
 #include "base/hex.h"
+#include "attest/measure.h"
 #include "chain/approval.h"
 #include "chain/deploy.h"
 #include "cli/cli.h"
@@ -417,8 +418,9 @@ static int dep_address(const json_t *dep, const char *name, uint8_t out[20])
     return !a || strncmp(a, "0x", 2) || clo_hex_decode_fixed(out, 20, a + 2).code ? -1 : 0;
 }
 
-/* Governance: allow the node enclave's measurement (keccak256 of the platform
- * measurement, as the verifiers put it in approvals) for workloads, after
+/* Governance: allow the node enclave's measurement (keccak256 of the simulated
+ * MRTD and the RTMR3 the node reports, as the verifiers put it in approvals:
+ * attest/measure.h) for workloads, after
  * checking that the node's enclave is bound to this deployment's chain,
  * JobMarket and registry (a sim measurement covers them, so a node bound to
  * another market would be allowed for nothing). */
@@ -489,6 +491,7 @@ static int allow(int argc, char **argv)
     const char *mh = json_string_value(json_object_get(keys, "measurement"));
     const char *nm = json_string_value(json_object_get(keys, "job_market"));
     const char *nr = json_string_value(json_object_get(keys, "registry"));
+    const char *backend = json_string_value(json_object_get(keys, "backend"));
     json_int_t node_chain = json_integer_value(json_object_get(keys, "chain_id"));
     int bad = !keys || status != 200 || !mh || !nm || !nr ||
               clo_hex_decode_fixed(m48, 48, strncmp(mh, "0x", 2) ? mh : mh + 2).code ||
@@ -503,6 +506,12 @@ static int allow(int argc, char **argv)
         snprintf(why, sizeof why,
                  "the node's enclave is bound to chain %lld, the deployment is on %lld",
                  (long long)node_chain, (long long)dep_chain);
+    else if (!backend || strcmp(backend, "sim"))
+        snprintf(why, sizeof why,
+                 "the node's enclave runs on %s: devnet allow derives the measurement of the "
+                 "simulated TEE only; allow a hardware enclave's measurement as the committee's "
+                 "policy registers it (cloister verifier approve prints it)",
+                 backend ? backend : "an unnamed backend");
     else if (memcmp(node_market, market, 20) || memcmp(node_registry, registry, 20))
         snprintf(why, sizeof why,
                  "the node's enclave is bound to JobMarket %s and registry %s, not this "
@@ -514,7 +523,15 @@ static int allow(int argc, char **argv)
         cli_fail(CLO_ERR(bad ? CLO_E_IO : CLO_E_POLICY, "node"), why);
         return bad ? CLI_EXIT_FAIL : CLI_EXIT_REFUSED;
     }
-    clo_keccak256(CLO_BYTES(m48, 48), m);
+    /* As the verifiers register it: keccak256(MRTD || RTMR3) (attest/measure.h). */
+    uint8_t mrtd[48], rtmr[4][48];
+    memset(rtmr, 0, sizeof rtmr);
+    memcpy(rtmr[CLO_MEASURE_RTMR], m48, 48);
+    if (clo_measure_sim_mrtd(mrtd).code) {
+        json_decref(dep);
+        return CLI_EXIT_FAIL;
+    }
+    clo_measure_registered_tdx(mrtd, (const uint8_t(*)[48])rtmr, 1u << CLO_MEASURE_RTMR, m);
 
     clo_secret32 key;
     uint8_t owner[20];

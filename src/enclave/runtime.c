@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "attest/binding.h"
+#include "attest/measure.h"
 #include "base/ct.h"
 #include "crypto/aead.h"
 #include "crypto/envelope.h"
@@ -220,6 +221,15 @@ static clo_err call_init(clo_enclave *e, clo_bytes body)
     CLO_TRY(clo_proto_init_decode(body, &in));
     CLO_ENSURE(in.grace_seconds <= 366u * 86400, CLO_E_FORMAT, "init.grace_seconds");
     CLO_TRY(clo_tee_open(&e->tee, (clo_backend)in.backend, in.parts, in.count, in.measurement));
+    uint8_t ch[32], event[48];
+    clo_err err = clo_committee_hash(&in.committee, ch);
+    if (!err.code) err = clo_measure_config_event(in.chain_id, in.market, in.registry, ch, event);
+    if (!err.code) err = clo_tee_bind_config(e->tee, event);
+    if (err.code) {
+        clo_tee_free(e->tee);
+        e->tee = NULL;
+        return err;
+    }
     e->cfg = in;
     e->cfg.count = 0;
     memset(e->cfg.parts, 0, sizeof e->cfg.parts);

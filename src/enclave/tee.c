@@ -9,16 +9,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attest/measure.h"
 #include "attest/sim.h"
+#include "attest/snp.h"
 #include "base/ct.h"
 #include "crypto/hash.h"
 
 struct clo_tee {
     clo_backend kind;
-    uint8_t measurement[48];
-    clo_sim sim;  /* sim */
-    int dirfd;    /* tdx, snp, sgx */
-    unsigned seq; /* report entry names */
+    uint8_t exe_event[48], measurement[48];
+    clo_sim sim;         /* sim */
+    uint8_t rtmr[4][48]; /* sim: the emulated RTMRs */
+    int dirfd;           /* tdx, snp, sgx */
+    int mrfd;            /* tdx: the measurement registers */
+    unsigned seq;        /* report entry names */
 };
 
 static const char *const names[] = {NULL, "sim", "tdx", "snp", "sgx"};
@@ -38,27 +42,41 @@ clo_err clo_tee_from_name(const char *name, clo_backend *out)
     return CLO_ERR(CLO_E_UNSUPPORTED, "tee backend");
 }
 
+static clo_err open_dir(clo_bytes name, int *fd)
+{
+    char path[4096];
+    CLO_ENSURE(name.len > 0 && name.len < sizeof path && !memchr(name.ptr, 0, name.len),
+               CLO_E_FORMAT, "init.tee directory");
+    memcpy(path, name.ptr, name.len);
+    path[name.len] = 0;
+    *fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    CLO_ENSURE(*fd >= 0, CLO_E_IO, "tee directory cannot be opened");
+    return CLO_OK;
+}
+
 clo_err clo_tee_open(clo_tee **out, clo_backend kind, const clo_bytes *parts, size_t count,
-                     const uint8_t measurement[48])
+                     const uint8_t exe_event[48])
 {
     clo_err err = CLO_OK;
     clo_tee *t = calloc(1, sizeof *t);
     CLO_ENSURE(t, CLO_E_NOMEM, "tee");
     t->kind = kind;
-    t->dirfd = -1;
-    memcpy(t->measurement, measurement, 48);
+    t->dirfd = t->mrfd = -1;
+    memcpy(t->exe_event, exe_event, 48);
     if (kind == CLO_BACKEND_SIM) {
         CLO_FAIL_IF(count != CLO_SIM_PARTS, CLO_E_FORMAT, "init.sim parts");
         for (size_t i = 0; i < count; i++) CLO_CHECK(clo_sim_load_part(&t->sim, i, parts[i]));
-    } else if (kind >= CLO_BACKEND_TDX && kind <= CLO_BACKEND_SGX) {
-        char path[4096];
-        CLO_FAIL_IF(count != 1 || parts[0].len == 0 || parts[0].len >= sizeof path ||
-                        memchr(parts[0].ptr, 0, parts[0].len),
-                    CLO_E_FORMAT, "init.tee directory");
-        memcpy(path, parts[0].ptr, parts[0].len);
-        path[parts[0].len] = 0;
-        t->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        CLO_FAIL_IF(t->dirfd < 0, CLO_E_IO, "tee directory cannot be opened");
+        /* The simulated launcher's event, as a TDX launcher's would be. */
+        CLO_CHECK(clo_rtmr_extend(t->rtmr[CLO_MEASURE_RTMR], exe_event));
+    } else if (kind == CLO_BACKEND_TDX) {
+        /* The report directory and the measurement registers (tdx_guest). */
+        CLO_FAIL_IF(count != 2, CLO_E_FORMAT,
+                    "init.tee: tdx needs the report and RTMR directories");
+        CLO_CHECK(open_dir(parts[0], &t->dirfd));
+        CLO_CHECK(open_dir(parts[1], &t->mrfd));
+    } else if (kind == CLO_BACKEND_SNP || kind == CLO_BACKEND_SGX) {
+        CLO_FAIL_IF(count != 1, CLO_E_FORMAT, "init.tee directory");
+        CLO_CHECK(open_dir(parts[0], &t->dirfd));
     } else {
         CLO_FAIL_IF(1, CLO_E_UNSUPPORTED, "tee backend");
     }
@@ -74,6 +92,7 @@ void clo_tee_free(clo_tee *t)
     if (!t) return;
     if (t->kind == CLO_BACKEND_SIM) clo_sim_free(&t->sim);
     if (t->dirfd >= 0) close(t->dirfd);
+    if (t->mrfd >= 0) close(t->mrfd);
     clo_wipe(t, sizeof *t);
     free(t);
 }
@@ -179,7 +198,8 @@ clo_err clo_tee_evidence(clo_tee *t, const uint8_t rd[64], clo_buf *out,
         clo_sim_quote_params p;
         memset(&p, 0, sizeof p);
         memcpy(p.report_data, rd, 64);
-        memcpy(p.mrtd, t->measurement, 48);
+        CLO_TRY(clo_measure_sim_mrtd(p.mrtd));
+        memcpy(p.rtmr, t->rtmr, sizeof p.rtmr);
         *format = CLO_EVIDENCE_TDX_QUOTE;
         return clo_sim_quote(&t->sim, &p, out);
     }
@@ -188,6 +208,39 @@ clo_err clo_tee_evidence(clo_tee *t, const uint8_t rd[64], clo_buf *out,
     case CLO_BACKEND_SGX: *format = CLO_EVIDENCE_SGX_QUOTE; return gramine_quote(t, rd, out);
     }
     return CLO_ERR(CLO_E_UNSUPPORTED, "tee backend");
+}
+
+clo_err clo_tee_rtmr_extend_at(int mrfd, const uint8_t event[48])
+{
+    char name[16];
+    snprintf(name, sizeof name, "rtmr%d:sha384", CLO_MEASURE_RTMR);
+    return write_at(mrfd, name, CLO_BYTES(event, 48));
+}
+
+clo_err clo_tee_bind_config(clo_tee *t, const uint8_t config_event[48])
+{
+    switch (t->kind) {
+    case CLO_BACKEND_SIM: CLO_TRY(clo_rtmr_extend(t->rtmr[CLO_MEASURE_RTMR], config_event)); break;
+    case CLO_BACKEND_TDX: CLO_TRY(clo_tee_rtmr_extend_at(t->mrfd, config_event)); break;
+    case CLO_BACKEND_SNP: {
+        /* The VMM set HOST_DATA at launch; refuse to serve another configuration. */
+        uint8_t rd[64] = {0}, want[32];
+        clo_buf rep;
+        clo_snp_report r;
+        clo_buf_init(&rep, 1 << 16);
+        clo_err err = tsm_report(t, rd, &rep);
+        if (!err.code) err = clo_snp_report_parse(clo_buf_view(&rep), &r);
+        if (!err.code) err = clo_measure_snp_host_data(config_event, want);
+        if (!err.code && memcmp(r.host_data, want, 32))
+            err = CLO_ERR(CLO_E_POLICY, "init: the SNP report's HOST_DATA is not this "
+                                        "configuration's (launch the guest with it)");
+        clo_buf_free(&rep);
+        CLO_TRY(err);
+        break;
+    }
+    case CLO_BACKEND_SGX: break; /* MRENCLAVE covers the code; Gramine's manifest the rest */
+    }
+    return clo_measure_rtmr3(t->exe_event, config_event, t->measurement);
 }
 
 clo_err clo_tee_sealing_secret(clo_tee *t, clo_secret32 *out)

@@ -2,9 +2,11 @@
 #include "host/approve.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest/measure.h"
 #include "base/hex.h"
 #include "crypto/keccak.h"
 #include "host/json.h"
@@ -34,31 +36,66 @@ static clo_err bound_policy(const clo_approver *v, const clo_approve_req *r, clo
     return err.code ? CLO_ERR(CLO_E_FORMAT, "approve: the policy is invalid") : CLO_OK;
 }
 
-/* keccak256 of the platform measurement named in the verdict. */
+/* Decode the verdict's measurement field `name` (exactly n bytes). */
+static int field(json_t *doc, const char *name, uint8_t *out, size_t n)
+{
+    const char *hex =
+        json_string_value(json_object_get(json_object_get(doc, "measurements"), name));
+    return hex && !clo_hex_decode_fixed(out, n, hex).code;
+}
+
+static int pinned(json_t *doc, const char *name)
+{
+    json_t *a = json_object_get(doc, "identity"), *f;
+    size_t i;
+    json_array_foreach(a, i,
+                       f) if (json_is_string(f) && !strcmp(json_string_value(f), name)) return 1;
+    return 0;
+}
+
+/* The registered measurement over the identity fields the verdict names
+ * (attest/measure.h). A TDX or SNP verdict whose policy leaves the code or its
+ * configuration unpinned is refused: its measurement would not name the code
+ * (issue 15, finding 4). */
 static clo_err measurement_of(const char *verdict, uint8_t *tee, uint8_t out[32])
 {
-    static const struct {
-        const char *tee, *field;
-        uint8_t type;
-    } map[] = {{"tdx", "mrtd", CLO_REG_TEE_TDX},
-               {"snp", "measurement", CLO_REG_TEE_SNP},
-               {"sgx", "mrenclave", CLO_REG_TEE_SGX}};
     json_error_t je;
     json_t *doc = json_loads(verdict, 0, &je);
-    clo_err err = CLO_ERR(CLO_E_FORMAT, "approve: the verdict names no measurement");
     const char *t = json_string_value(json_object_get(doc, "tee"));
-    for (size_t i = 0; t && i < sizeof map / sizeof map[0]; i++) {
-        if (strcmp(t, map[i].tee)) continue;
-        const char *hex =
-            json_string_value(json_object_get(json_object_get(doc, "measurements"), map[i].field));
-        clo_buf m;
-        clo_buf_init(&m, 64);
-        if (hex && !clo_hex_decode(&m, hex).code && m.len > 0) {
-            clo_keccak256(clo_buf_view(&m), out);
-            *tee = map[i].type;
+    clo_err err = CLO_ERR(CLO_E_FORMAT, "approve: the verdict names no measurement");
+    uint8_t m[48], rtmr[4][48], host_data[32];
+    if (t && !strcmp(t, "tdx")) {
+        unsigned pins = 0;
+        int ok = field(doc, "mrtd", m, 48);
+        for (int i = 0; i < 4; i++) {
+            char k[8];
+            snprintf(k, sizeof k, "rtmr%d", i);
+            ok &= field(doc, k, rtmr[i], 48);
+            if (pinned(doc, k)) pins |= 1u << i;
+        }
+        if (ok && !(pinned(doc, "mrtd") && (pins & (1u << CLO_MEASURE_RTMR))))
+            err = CLO_ERR(CLO_E_POLICY, "approve: the policy's TDX entry must pin mrtd and rtmr3 "
+                                        "(the firmware, and the enclave binary and configuration)");
+        else if (ok) {
+            clo_measure_registered_tdx(m, (const uint8_t(*)[48])rtmr, pins, out);
+            *tee = CLO_REG_TEE_TDX;
             err = CLO_OK;
         }
-        clo_buf_free(&m);
+    } else if (t && !strcmp(t, "snp")) {
+        int ok = field(doc, "measurement", m, 48) && field(doc, "host_data", host_data, 32);
+        if (ok && !(pinned(doc, "measurement") && pinned(doc, "host_data")))
+            err = CLO_ERR(CLO_E_POLICY,
+                          "approve: the policy's SNP entry must pin measurement and host_data "
+                          "(the launch image with the enclave binary, and its configuration)");
+        else if (ok) {
+            clo_measure_registered_snp(m, host_data, out);
+            *tee = CLO_REG_TEE_SNP;
+            err = CLO_OK;
+        }
+    } else if (t && !strcmp(t, "sgx") && field(doc, "mrenclave", m, 32)) {
+        clo_keccak256(CLO_BYTES(m, 32), out);
+        *tee = CLO_REG_TEE_SGX;
+        err = CLO_OK;
     }
     json_decref(doc);
     return err;

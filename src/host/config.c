@@ -17,6 +17,8 @@ void clo_config_defaults(clo_config *c)
     snprintf(c->backend, sizeof c->backend, "sim");
     snprintf(c->sim_dir, sizeof c->sim_dir, "sim-tee");
     snprintf(c->tee_dir, sizeof c->tee_dir, "/sys/kernel/config/tsm/report");
+    snprintf(c->tdx_mr_dir, sizeof c->tdx_mr_dir,
+             "/sys/devices/virtual/misc/tdx_guest/measurements");
     c->rotate_seconds = 86400;
     c->grace_seconds = 3600;
     c->chain_id = 31337;
@@ -67,6 +69,7 @@ static const key_spec keys[] = {
     S("enclave.backend", backend),
     S("enclave.sim_dir", sim_dir),
     S("enclave.tee_dir", tee_dir),
+    S("enclave.tdx_mr_dir", tdx_mr_dir),
     U("enclave.rotate_seconds", rotate_seconds, 1, 366u * 86400),
     U("enclave.grace_seconds", grace_seconds, 0, 366u * 86400),
     U("chain.chain_id", chain_id, 1, (uint64_t)1 << 53),
@@ -278,16 +281,16 @@ static json_t *addr(const uint8_t a[20])
 char *clo_config_dump(const clo_config *c)
 {
     json_t *j = json_pack(
-        "{s:{s:s,s:i},s:s,s:{s:s,s:s,s:s,s:s,s:I,s:I},s:{s:I,s:o,s:o},s:{s:I,s:I,s:I,s:I},s:s}",
+        "{s:{s:s,s:i},s:s,s:{s:s,s:s,s:s,s:s,s:s,s:I,s:I},s:{s:I,s:o,s:o},s:{s:I,s:I,s:I,s:I},s:s}",
         "listen", "address", c->listen_address, "port", c->listen_port, "data_dir", c->data_dir,
         "enclave", "path", c->enclave_path[0] ? c->enclave_path : "(next to cloister)", "backend",
-        c->backend, "sim_dir", c->sim_dir, "tee_dir", c->tee_dir, "rotate_seconds",
-        (json_int_t)c->rotate_seconds, "grace_seconds", (json_int_t)c->grace_seconds, "chain",
-        "chain_id", (json_int_t)c->chain_id, "job_market", addr(c->job_market), "registry",
-        addr(c->registry), "limits", "max_body_bytes", (json_int_t)c->max_body_bytes,
-        "max_connections", (json_int_t)c->max_connections, "timeout_seconds",
-        (json_int_t)c->timeout_seconds, "batch_max", (json_int_t)c->batch_max, "log_level",
-        c->log_level);
+        c->backend, "sim_dir", c->sim_dir, "tee_dir", c->tee_dir, "tdx_mr_dir", c->tdx_mr_dir,
+        "rotate_seconds", (json_int_t)c->rotate_seconds, "grace_seconds",
+        (json_int_t)c->grace_seconds, "chain", "chain_id", (json_int_t)c->chain_id, "job_market",
+        addr(c->job_market), "registry", addr(c->registry), "limits", "max_body_bytes",
+        (json_int_t)c->max_body_bytes, "max_connections", (json_int_t)c->max_connections,
+        "timeout_seconds", (json_int_t)c->timeout_seconds, "batch_max", (json_int_t)c->batch_max,
+        "log_level", c->log_level);
     json_t *ch = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "rpc",
                            c->rpc_url[0] ? c->rpc_url : "(off)", "key_file", c->key_file,
                            "verifiers", c->verifiers, "confirmations", (json_int_t)c->confirmations,

@@ -19,7 +19,8 @@ typedef struct {
     char enclave_path[CLO_PATH_MAX]; /* "" = cloister-enclave next to the running binary */
     char backend[8];                 /* sim, tdx, snp, sgx */
     char sim_dir[CLO_PATH_MAX];
-    char tee_dir[CLO_PATH_MAX]; /* configfs-tsm report dir or /dev/attestation */
+    char tee_dir[CLO_PATH_MAX];    /* configfs-tsm report dir or /dev/attestation */
+    char tdx_mr_dir[CLO_PATH_MAX]; /* tdx: measurement registers (RTMR3 is extended) */
     uint32_t rotate_seconds, grace_seconds;
     uint64_t chain_id;
     uint8_t job_market[20], registry[20];

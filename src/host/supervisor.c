@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attest/measure.h"
 #include "attest/sim.h"
 #include "base/log.h"
 #include "crypto/hash.h"
@@ -30,7 +31,7 @@ struct clo_super {
     uint32_t next_id;
     int64_t backoff_ms, next_start_ms;
     uint64_t restarts, starts;
-    uint8_t measurement[48];
+    uint8_t exe_event[48], measurement[48]; /* the launcher's event; RTMR3 after INIT */
     clo_proto_keys keys;
     char what[CLO_FRAME_MAX_WHAT + 1];
     clo_buf in;
@@ -126,10 +127,14 @@ static clo_err write_atomic(const char *dir, const char *path, clo_bytes data)
     return CLO_OK;
 }
 
+/* The launcher's half of the measured launch (attest/measure.h): the
+ * executable event over the very descriptor that is then executed. On TDX it
+ * is extended into RTMR3 here, before the enclave runs; the simulated TEE
+ * takes it in INIT and emulates the register. */
 static clo_err measure(clo_super *s, int exe_fd)
 {
     clo_hash_ctx h;
-    uint8_t exe_hash[48], buf[65536], tail[8 + 40 + 32];
+    uint8_t exe_hash[48], buf[65536];
     CLO_TRY(clo_hash_init(&h, CLO_HASH_SHA384));
     clo_err err = CLO_OK;
     off_t off = 0;
@@ -141,16 +146,20 @@ static clo_err measure(clo_super *s, int exe_fd)
         CLO_CHECK(clo_hash_update(&h, CLO_BYTES(buf, (size_t)r)));
         off += r;
     }
-    CLO_CHECK(clo_hash_final(&h, exe_hash));
-    clo_store_u64be(tail, s->cfg.chain_id);
-    memcpy(tail + 8, s->cfg.job_market, 20);
-    memcpy(tail + 28, s->cfg.registry, 20);
-    CLO_CHECK(clo_committee_hash(&s->cfg.committee, tail + 48));
-    CLO_CHECK(clo_hash_init(&h, CLO_HASH_SHA384));
-    CLO_CHECK(clo_hash_update(&h, clo_bytes_str("cloister/sim/measurement/v2")));
-    CLO_CHECK(clo_hash_update(&h, CLO_BYTES(exe_hash, 48)));
-    CLO_CHECK(clo_hash_update(&h, CLO_BYTES(tail, sizeof tail)));
-    return clo_hash_final(&h, s->measurement);
+    CLO_TRY(clo_hash_final(&h, exe_hash));
+    CLO_TRY(clo_measure_exe_event(exe_hash, s->exe_event));
+    uint8_t ch[32], config_event[48];
+    CLO_TRY(clo_committee_hash(&s->cfg.committee, ch));
+    CLO_TRY(clo_measure_config_event(s->cfg.chain_id, s->cfg.job_market, s->cfg.registry, ch,
+                                     config_event));
+    CLO_TRY(clo_measure_rtmr3(s->exe_event, config_event, s->measurement));
+    if (!strcmp(s->cfg.backend, "tdx")) {
+        int mrfd = open(s->cfg.tdx_mr_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        CLO_ENSURE(mrfd >= 0, CLO_E_IO, "enclave.tdx_mr_dir cannot be opened");
+        err = clo_tee_rtmr_extend_at(mrfd, s->exe_event);
+        close(mrfd);
+    }
+    return err;
 out:
     clo_hash_wipe(&h);
     return err;
@@ -162,8 +171,7 @@ static clo_err spawn(clo_super *s)
     CLO_ENSURE(exe_fd >= 0, CLO_E_IO, "enclave executable: cannot open (enclave.path)");
     clo_err err = CLO_OK;
     int sv[2] = {-1, -1};
-    memset(s->measurement, 0, 48);
-    if (!strcmp(s->cfg.backend, "sim")) CLO_CHECK(measure(s, exe_fd));
+    CLO_CHECK(measure(s, exe_fd));
     CLO_FAIL_IF(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0, CLO_E_IO,
                 "enclave: socketpair");
     pid_t pid = fork();
@@ -278,9 +286,13 @@ static clo_err start(clo_super *s)
         nparts = CLO_SIM_PARTS;
         CLO_CHECK(load_sim_parts(s->cfg.sim_dir, parts, nparts));
     } else {
-        nparts = 1;
+        nparts = in.backend == CLO_BACKEND_TDX ? 2 : 1;
         clo_buf_init(&parts[0], CLO_PATH_MAX);
         CLO_CHECK(clo_buf_append(&parts[0], s->cfg.tee_dir, strlen(s->cfg.tee_dir)));
+        if (nparts == 2) {
+            clo_buf_init(&parts[1], CLO_PATH_MAX);
+            CLO_CHECK(clo_buf_append(&parts[1], s->cfg.tdx_mr_dir, strlen(s->cfg.tdx_mr_dir)));
+        }
     }
     CLO_CHECK(spawn(s));
     CLO_CHECK(hello(s));
@@ -288,7 +300,7 @@ static clo_err start(clo_super *s)
     memcpy(in.registry, s->cfg.registry, 20);
     memcpy(in.market, s->cfg.job_market, 20);
     in.grace_seconds = s->cfg.grace_seconds;
-    memcpy(in.measurement, s->measurement, 48);
+    memcpy(in.measurement, s->exe_event, 48);
     in.committee = s->cfg.committee;
     in.count = nparts;
     for (size_t i = 0; i < nparts; i++) in.parts[i] = clo_buf_view(&parts[i]);

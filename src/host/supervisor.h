@@ -1,12 +1,13 @@
 /* supervisor.h — starts and supervises cloister-enclave (untrusted side).
  *
- * Start: open the executable once, (sim) measure it from that descriptor —
- * SHA-384("cloister/sim/measurement/v1" || SHA-384(executable) || u64 chain id
- * || JobMarket || registry) — and fexecve the same descriptor with a socketpair
- * end as fd 3 and nothing else open. Then INIT, HELLO, and IMPORT of the sealed
- * state file (data_dir/enclave.state) if there is one, else a first ROTATE.
- * Every change of enclave state (rotation, jobs) is EXPORTed and written
- * atomically (write, fsync, rename, fsync dir) before its results are used.
+ * Start: open the executable once, measure it from that descriptor (the
+ * launcher's executable event, attest/measure.h; on TDX extended into RTMR3
+ * here) and fexecve the same descriptor with a socketpair end as fd 3 and
+ * nothing else open. The enclave extends the configuration event at INIT; the
+ * measurement reported is RTMR3 as the two events make it. Then INIT, HELLO, and IMPORT of the
+ * sealed state file (data_dir/enclave.state) if there is one, else a first ROTATE. Every change of
+ * enclave state (rotation, jobs) is EXPORTed and written atomically (write, fsync, rename, fsync
+ * dir) before its results are used.
  *
  * Calls are serialised. A channel error or timeout kills and reaps the enclave;
  * the next call restarts it, with exponential backoff (100 ms doubling to 5 s). */

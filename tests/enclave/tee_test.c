@@ -4,7 +4,9 @@
  *   configfs-tsm (tdx, snp): mkdir of a report entry makes its attributes
  *   (provider, generation, inblob, outblob); a write to inblob bumps the
  *   generation; reading outblob renders the report for the inblob; rmdir takes
- *   the attributes with it. Gramine's /dev/attestation (sgx): reading `quote`
+ *   the attributes with it. tdx_guest measurements: a write of 48 bytes to
+ *   rtmr3:sha384 extends RTMR3 (kept here as the list of events), and the TDX
+ *   report carries the register. Gramine's /dev/attestation (sgx): reading `quote`
  *   renders a quote for the last user_report_data; keys/_sgx_mrenclave is the
  *   sealing key.
  *
@@ -28,6 +30,7 @@
 
 #include <cmocka.h>
 
+#include "attest/measure.h"
 #include "attest/quote.h"
 #include "attest/snp.h"
 #include "enclave/sandbox.h"
@@ -44,6 +47,7 @@ static struct {
     int entries;          /* report entries made */
     fx_platform plat;
     clo_buf snp_report, sgx_quote;
+    uint8_t host_data[32]; /* what the fake SNP launch put in HOST_DATA */
 } F;
 
 static char root[256];
@@ -80,6 +84,17 @@ static void bump_generation(int dirfd)
     (void)put(dirfd, "generation", g, (size_t)n);
 }
 
+static ssize_t rtmr_log(uint8_t *p, size_t cap)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/tdxmr", root);
+    int dfd = open(path, O_RDONLY | O_DIRECTORY);
+    if (dfd < 0) return 0;
+    ssize_t n = get(dfd, "rtmr3:sha384", p, cap);
+    close(dfd);
+    return n < 0 ? 0 : n;
+}
+
 /* The report for report data rd, in the entry's provider's format. */
 static int render(int kind, const uint8_t rd[64], clo_buf *out)
 {
@@ -88,12 +103,18 @@ static int render(int kind, const uint8_t rd[64], clo_buf *out)
         memset(&p, 0, sizeof p);
         memcpy(p.report_data, rd, 64);
         memset(p.mrtd, 0x5a, 48);
+        /* RTMR3: every event written to the fake register, in order. */
+        uint8_t ev[16 * 48];
+        ssize_t n = rtmr_log(ev, sizeof ev);
+        for (ssize_t i = 0; i + 48 <= n; i += 48)
+            if (clo_rtmr_extend(p.rtmr[CLO_MEASURE_RTMR], ev + i).code) return -1;
         return clo_sim_quote(&F.plat.sim, &p, out).code ? -1 : 0;
     }
     const clo_buf *src = kind == RENDER_SNP ? &F.snp_report : &F.sgx_quote;
     size_t at = kind == RENDER_SNP ? 0x50 : 48 + 320; /* REPORT_DATA; header + body offset */
     if (clo_buf_append(out, src->ptr, src->len).code) return -1;
     memcpy(out->ptr + at, rd, 64);
+    if (kind == RENDER_SNP) memcpy(out->ptr + 0xC0, F.host_data, 32); /* HOST_DATA */
     return 0;
 }
 
@@ -154,6 +175,8 @@ int openat(int dirfd, const char *name, int flags, ...)
         render_into(dirfd, strcmp(prov, "tdx_guest") ? RENDER_SNP : RENDER_TDX, "inblob",
                     "outblob");
         if (F.race) bump_generation(dirfd);
+    } else if (!strcmp(name, "rtmr3:sha384") && writing) {
+        flags |= O_APPEND; /* an extension, never a replacement */
     } else if (!strcmp(name, "user_report_data") && writing) {
         flags |= O_TRUNC;
     } else if (!strcmp(name, "quote") && !writing) {
@@ -205,6 +228,8 @@ static int setup(void **state)
     char p[300];
     snprintf(p, sizeof p, "%s/tsm", root);
     if (mkdir(p, 0700)) return -1;
+    snprintf(p, sizeof p, "%s/tdxmr", root);
+    if (mkdir(p, 0700)) return -1;
     F.snp_report = tv_read_file(tv_path("amd-sev-snp/milan-v2-virtee/report.bin"));
     F.sgx_quote = tv_read_file(tv_path("intel-dcap/sgx-v3-dcapqvl/quote.bin"));
     return fx_platform_new(&F.plat).code;
@@ -221,15 +246,39 @@ static int teardown(void **state)
     return system(cmd);
 }
 
+static const char *sub_dir(const char *sub)
+{
+    static char p[2][300];
+    static int k;
+    k ^= 1;
+    snprintf(p[k], sizeof p[k], "%s/%s", root, sub);
+    return p[k];
+}
+
 static clo_tee *open_backend(clo_backend kind, const char *sub)
 {
-    char p[300];
-    snprintf(p, sizeof p, "%s/%s", root, sub);
-    clo_bytes part = clo_bytes_str(p);
+    clo_bytes parts[2] = {clo_bytes_str(sub_dir(sub)), clo_bytes_str(sub_dir("tdxmr"))};
     uint8_t m[48] = {0};
     clo_tee *t = NULL;
-    OK(clo_tee_open(&t, kind, &part, 1, m));
+    OK(clo_tee_open(&t, kind, parts, kind == CLO_BACKEND_TDX ? 2 : 1, m));
     return t;
+}
+
+/* Empty the fake RTMR3 (a fresh TD). */
+static void reset_rtmr(void)
+{
+    int dfd = open(sub_dir("tdxmr"), O_RDONLY | O_DIRECTORY);
+    assert_true(dfd >= 0);
+    assert_int_equal(put(dfd, "rtmr3:sha384", "", 0), 0);
+    close(dfd);
+}
+
+/* The configuration event an enclave INITed with `in` extends. */
+static void config_event(const clo_proto_init *in, uint8_t ev[48])
+{
+    uint8_t ch[32];
+    OK(clo_committee_hash(&in->committee, ch));
+    OK(clo_measure_config_event(in->chain_id, in->market, in->registry, ch, ev));
 }
 
 static const char *tsm_dir(void)
@@ -254,11 +303,19 @@ static void test_tdx_evidence_through_runtime(void **state)
     in.chain_id = FX_CHAIN_ID;
     memcpy(in.registry, F.plat.registry, 20);
     in.grace_seconds = 60;
-    in.count = 1;
+    in.count = 2;
     in.parts[0] = clo_bytes_str(tsm_dir());
+    in.parts[1] = clo_bytes_str(sub_dir("tdxmr"));
+    memset(in.measurement, 0xe1, 48); /* the launcher's executable event */
     clo_buf body, resp;
     clo_buf_init(&body, 1 << 16);
     clo_buf_init(&resp, 1 << 20);
+    /* The launcher extends RTMR3 with the executable event before the enclave runs. */
+    reset_rtmr();
+    int mrfd = open(sub_dir("tdxmr"), O_RDONLY | O_DIRECTORY);
+    assert_true(mrfd >= 0);
+    OK(clo_tee_rtmr_extend_at(mrfd, in.measurement));
+    close(mrfd);
     clo_enclave *e;
     OK(clo_enclave_new(&e));
     OK(clo_proto_init_encode(&in, &body));
@@ -282,6 +339,12 @@ static void test_tdx_evidence_through_runtime(void **state)
     OK(clo_quote_parse(ev.evidence, &q));
     assert_int_equal(q.version, 4);
     assert_memory_equal(q.td.report_data, rd, 64);
+    /* RTMR3 names the executable and the configuration INIT gave: the enclave
+     * extended the configuration event itself, after the launcher's event. */
+    uint8_t cfg[48], want[48];
+    config_event(&in, cfg);
+    OK(clo_measure_rtmr3(in.measurement, cfg, want));
+    assert_memory_equal(q.td.rtmr[CLO_MEASURE_RTMR], want, 48);
 
     /* configfs-tsm gives no sealing secret: EXPORT says so, and changes nothing. */
     clo_err err = fx_call(e, CLO_CALL_EXPORT, CLO_BYTES_EMPTY, FX_NOW, &resp);
@@ -322,6 +385,48 @@ static void test_snp_report(void **state)
     assert_int_equal(clo_tee_sealing_secret(t, &sec).code, CLO_E_UNSUPPORTED);
     clo_buf_free(&out);
     clo_tee_free(t);
+}
+
+/* SNP has no runtime register: the VMM sets HOST_DATA at launch, and an
+ * enclave INITed with another configuration than HOST_DATA names refuses to
+ * start (no keys, nothing to attest); with the right one it runs. */
+static void test_snp_init_checks_host_data(void **state)
+{
+    (void)state;
+    F.provider = "sev_guest";
+    F.race = 0;
+    clo_proto_init in;
+    memset(&in, 0, sizeof in);
+    in.backend = CLO_BACKEND_SNP;
+    in.chain_id = FX_CHAIN_ID;
+    memcpy(in.registry, F.plat.registry, 20);
+    in.grace_seconds = 60;
+    in.count = 1;
+    in.parts[0] = clo_bytes_str(tsm_dir());
+    clo_buf body, resp;
+    clo_buf_init(&body, 1 << 16);
+    clo_buf_init(&resp, 1 << 20);
+    OK(clo_proto_init_encode(&in, &body));
+    uint8_t cfg[48];
+    config_event(&in, cfg);
+
+    memset(F.host_data, 0, 32); /* launched for another configuration */
+    clo_enclave *e;
+    OK(clo_enclave_new(&e));
+    clo_err err = fx_call(e, CLO_CALL_INIT, clo_buf_view(&body), FX_NOW, &resp);
+    assert_int_equal(err.code, CLO_E_POLICY);
+    assert_non_null(strstr(err.what, "HOST_DATA"));
+    assert_int_equal(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &resp).code, CLO_E_STATE);
+    clo_enclave_free(e);
+
+    OK(clo_measure_snp_host_data(cfg, F.host_data));
+    OK(clo_enclave_new(&e));
+    OK(fx_call(e, CLO_CALL_INIT, clo_buf_view(&body), FX_NOW, &resp));
+    OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &resp));
+    assert_int_equal(count_entries(tsm_dir()), 0);
+    clo_enclave_free(e);
+    clo_buf_free(&body);
+    clo_buf_free(&resp);
 }
 
 /* A tdx backend on a machine whose configfs-tsm provider is SEV: refused, and
@@ -372,12 +477,16 @@ static void test_missing_directories(void **state)
     (void)state;
     char p[300];
     snprintf(p, sizeof p, "%s/absent", root);
-    clo_bytes part = clo_bytes_str(p);
+    clo_bytes part = clo_bytes_str(p), two[2] = {part, clo_bytes_str(sub_dir("tdxmr"))},
+              two_bad[2] = {clo_bytes_str(tsm_dir()), part};
     uint8_t m[48] = {0};
     clo_tee *t = NULL;
-    assert_int_equal(clo_tee_open(&t, CLO_BACKEND_TDX, &part, 1, m).code, CLO_E_IO);
+    assert_int_equal(clo_tee_open(&t, CLO_BACKEND_TDX, two, 2, m).code, CLO_E_IO);
+    assert_int_equal(clo_tee_open(&t, CLO_BACKEND_TDX, two_bad, 2, m).code, CLO_E_IO);
     assert_int_equal(clo_tee_open(&t, CLO_BACKEND_SGX, &part, 1, m).code, CLO_E_IO);
     assert_int_equal(clo_tee_open(&t, CLO_BACKEND_TDX, &part, 0, m).code, CLO_E_FORMAT);
+    /* tdx without its measurement registers: the launch could not be measured. */
+    assert_int_equal(clo_tee_open(&t, CLO_BACKEND_TDX, two, 1, m).code, CLO_E_FORMAT);
     /* A directory that is not configfs-tsm (no attributes appear): refused. */
     F.provider = NULL;
     t = open_backend(CLO_BACKEND_TDX, "tsm");
@@ -525,6 +634,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tdx_evidence_through_runtime),
         cmocka_unit_test(test_snp_report),
+        cmocka_unit_test(test_snp_init_checks_host_data),
         cmocka_unit_test(test_provider_mismatch),
         cmocka_unit_test(test_generation_race),
         cmocka_unit_test(test_missing_directories),

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "attest/binding.h"
+#include "attest/measure.h"
 #include "crypto/secp256k1.h"
 #include "workloads/workload.h"
 
@@ -34,8 +35,9 @@ clo_err fx_call(clo_enclave *e, uint16_t call, clo_bytes body, int64_t now, clo_
     return clo_enclave_handle(e, call, body, now, resp, &stop);
 }
 
-clo_err fx_enclave(const fx_platform *p, const uint8_t measurement[48], uint32_t grace,
-                   clo_enclave **out)
+/* The INIT parameters of the fixture's enclaves. */
+static void init_params(const fx_platform *p, const uint8_t measurement[48], uint32_t grace,
+                        clo_proto_init *out)
 {
     clo_proto_init in;
     memset(&in, 0, sizeof in);
@@ -62,6 +64,24 @@ clo_err fx_enclave(const fx_platform *p, const uint8_t measurement[48], uint32_t
         }
     in.count = CLO_SIM_PARTS;
     for (size_t i = 0; i < CLO_SIM_PARTS; i++) in.parts[i] = clo_buf_view(&p->parts[i]);
+    *out = in;
+}
+
+clo_err fx_measurement(const fx_platform *p, const uint8_t exe_event[48], uint8_t out[48])
+{
+    clo_proto_init in;
+    uint8_t ch[32], cfg[48];
+    init_params(p, exe_event, 0, &in);
+    CLO_TRY(clo_committee_hash(&in.committee, ch));
+    CLO_TRY(clo_measure_config_event(in.chain_id, in.market, in.registry, ch, cfg));
+    return clo_measure_rtmr3(exe_event, cfg, out);
+}
+
+clo_err fx_enclave(const fx_platform *p, const uint8_t measurement[48], uint32_t grace,
+                   clo_enclave **out)
+{
+    clo_proto_init in;
+    init_params(p, measurement, grace, &in);
     clo_buf body, resp;
     clo_buf_init(&body, 1 << 20);
     clo_buf_init(&resp, 1 << 20);

@@ -21,12 +21,14 @@ typedef struct {
     uint8_t market[20], registry[20];
 } fx_platform;
 
-/* A fresh simulated platform; measurement = 0x11 bytes. */
+/* A fresh simulated platform; measurement (the launcher's executable event) = 0x11 bytes. */
 clo_err fx_platform_new(fx_platform *p);
 void fx_platform_free(fx_platform *p);
-/* A new enclave, INITed on p with this measurement and grace. */
+/* A new enclave, INITed on p with this executable event and grace. */
 clo_err fx_enclave(const fx_platform *p, const uint8_t measurement[48], uint32_t grace,
                    clo_enclave **out);
+/* The measurement (RTMR3) of a fixture enclave INITed with this executable event. */
+clo_err fx_measurement(const fx_platform *p, const uint8_t exe_event[48], uint8_t out[48]);
 /* One call; resp is cleared first. */
 clo_err fx_call(clo_enclave *e, uint16_t call, clo_bytes body, int64_t now, clo_buf *resp);
 /* The report data evidence must carry for these keys and nonce, with the
