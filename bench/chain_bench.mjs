@@ -62,6 +62,38 @@ try {
   out.latency_ms = { median: lat[5], min: lat[0], max: lat[9] };
   out.single_settle_gas = single[5];
 
+  // Job tickets (issue 15): what the node asks of the committee before a chain
+  // job runs. Off chain, so no gas; the latency is one verifier's check of
+  // JobMarket.job under the confirmations plus a signature, and the node asks
+  // the committee in turn until it holds the threshold.
+  const preparedT = [];
+  for (let i = 0; i < 10; i++) preparedT.push(await S.prepareVote(s, w));
+  await S.stopNode(s); /* so the jobs stay Open while the verifiers are asked */
+  const one = [], quorum = [], ticketed = [];
+  for (const p of preparedT) {
+    const id = await S.submitVote(s, w, '010003', 1, p);
+    ticketed.push(id);
+    const body = JSON.stringify({ job_id: id, workload_id: S.workloadId('vote'), model_id: S.E.keccak256('0x010003'),
+      input_hash: S.E.keccak256(S.E.concat(p.envelopes.map((e) => S.E.keccak256(e)))), consumer: '0x' + '00'.repeat(20) });
+    const ask = async (u) => {
+      const t0 = performance.now();
+      const r = await fetch(u + '/v1/ticket', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
+      if (r.status !== 200) throw new Error('ticket refused: ' + r.status + ' ' + await r.text());
+      await r.json();
+      return performance.now() - t0;
+    };
+    const t0 = performance.now();
+    for (const u of s.verifiers.slice(0, s.dep.committee.threshold)) one.push(await ask(u));
+    quorum.push(performance.now() - t0);
+  }
+  one.sort((a, b) => a - b);
+  quorum.sort((a, b) => a - b);
+  out.ticket = { gas: 0, one_verifier_ms_median: +one[one.length >> 1].toFixed(2),
+    threshold: Number(s.dep.committee.threshold), threshold_in_turn_ms_median: +quorum[5].toFixed(2) };
+  console.error(JSON.stringify(out.ticket));
+  await S.startNode(s);
+  await S.waitSettled(s, ticketed); /* before the batches, so they carry only their own jobs */
+
   // Batches: N jobs submitted, one settleBatch of N.
   out.batches = [];
   let lastBatch = null;
@@ -110,3 +142,6 @@ for (const b of out.batches)
   console.log(`| ${b.n} jobs (settleBatch, ${b.txs} tx, up to ${b.jobs_in_tx} jobs each): gas per result | ${b.per_result} |\n| ${b.n} jobs: settled jobs/s end to end (submission included) | ${b.jobs_per_s_end_to_end} |`);
 if (out.root_only) console.log(`| root only (postRoot of ${out.root_only.n}): gas per result | ${out.root_only.per_result} |`);
 console.log(`| submission → settlement latency, median of 10 | ${out.latency_ms.median} ms |`);
+console.log(`| job ticket: gas | ${out.ticket.gas} (off chain) |`);
+console.log(`| job ticket: one verifier (JobMarket.job at head − confirmations, EIP-712 signature), median | ${out.ticket.one_verifier_ms_median} ms |`);
+console.log(`| job ticket: ${out.ticket.threshold} of the committee, asked in turn as the node does, median | ${out.ticket.threshold_in_turn_ms_median} ms |`);

@@ -35,9 +35,8 @@ clo_err fx_call(clo_enclave *e, uint16_t call, clo_bytes body, int64_t now, clo_
     return clo_enclave_handle(e, call, body, now, resp, &stop);
 }
 
-/* The INIT parameters of the fixture's enclaves. */
-static void init_params(const fx_platform *p, const uint8_t measurement[48], uint32_t grace,
-                        clo_proto_init *out)
+void fx_init_params(const fx_platform *p, const uint8_t measurement[48], uint32_t grace,
+                    clo_proto_init *out)
 {
     clo_proto_init in;
     memset(&in, 0, sizeof in);
@@ -71,7 +70,7 @@ clo_err fx_measurement(const fx_platform *p, const uint8_t exe_event[48], uint8_
 {
     clo_proto_init in;
     uint8_t ch[32], cfg[48];
-    init_params(p, exe_event, 0, &in);
+    fx_init_params(p, exe_event, 0, &in);
     CLO_TRY(clo_committee_hash(&in.committee, ch));
     CLO_TRY(clo_measure_config_event(in.chain_id, in.market, in.registry, ch, cfg));
     return clo_measure_rtmr3(exe_event, cfg, out);
@@ -81,7 +80,7 @@ clo_err fx_enclave(const fx_platform *p, const uint8_t measurement[48], uint32_t
                    clo_enclave **out)
 {
     clo_proto_init in;
-    init_params(p, measurement, grace, &in);
+    fx_init_params(p, measurement, grace, &in);
     clo_buf body, resp;
     clo_buf_init(&body, 1 << 20);
     clo_buf_init(&resp, 1 << 20);

@@ -27,6 +27,9 @@ void fx_platform_free(fx_platform *p);
 /* A new enclave, INITed on p with this executable event and grace. */
 clo_err fx_enclave(const fx_platform *p, const uint8_t measurement[48], uint32_t grace,
                    clo_enclave **out);
+/* The INIT parameters of the fixture's enclaves (views into p's parts). */
+void fx_init_params(const fx_platform *p, const uint8_t measurement[48], uint32_t grace,
+                    clo_proto_init *out);
 /* The measurement (RTMR3) of a fixture enclave INITed with this executable event. */
 clo_err fx_measurement(const fx_platform *p, const uint8_t exe_event[48], uint8_t out[48]);
 /* One call; resp is cleared first. */
