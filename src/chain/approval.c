@@ -32,21 +32,15 @@ clo_err clo_approval_sign(const clo_approval *a, uint64_t chain_id, const uint8_
 {
     uint8_t digest[32];
     clo_approval_digest(a, chain_id, registry, digest);
-    CLO_TRY(clo_secp256k1_sign(sk, digest, sig));
-    sig[64] = (uint8_t)(sig[64] + 27);
-    return CLO_OK;
+    return clo_eth_sign(sk, digest, sig);
 }
 
 clo_err clo_approval_recover(const clo_approval *a, uint64_t chain_id, const uint8_t registry[20],
                              const uint8_t sig[65], uint8_t signer[20])
 {
-    uint8_t digest[32], raw[65], pub[65];
-    CLO_ENSURE(sig[64] == 27 || sig[64] == 28, CLO_E_AUTH, "approval.signature.v");
-    memcpy(raw, sig, 65);
-    raw[64] = (uint8_t)(sig[64] - 27);
+    uint8_t digest[32];
     clo_approval_digest(a, chain_id, registry, digest);
-    CLO_TRY(clo_secp256k1_recover(digest, raw, pub));
-    return clo_eth_address(pub, signer);
+    return clo_eth_signer(digest, sig, "approval.signature.v", signer);
 }
 
 clo_abi_val clo_approval_abi(const clo_approval *a, clo_abi_val items[8])

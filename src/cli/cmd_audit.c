@@ -113,12 +113,8 @@ static void statement_of(const clo_abi_val *s, clo_result_stmt *st)
 
 static clo_err recover65(const uint8_t digest[32], clo_bytes sig, uint8_t who[20])
 {
-    uint8_t raw[65], pub[65];
-    CLO_ENSURE(sig.len == 65 && (sig.ptr[64] == 27 || sig.ptr[64] == 28), CLO_E_AUTH, "sig form");
-    memcpy(raw, sig.ptr, 65);
-    raw[64] = (uint8_t)(raw[64] - 27);
-    CLO_TRY(clo_secp256k1_recover(digest, raw, pub));
-    return clo_eth_address(pub, who);
+    CLO_ENSURE(sig.len == 65, CLO_E_AUTH, "sig form");
+    return clo_eth_signer(digest, sig.ptr, "sig form", who);
 }
 
 /* Submission and settlement: the statement the settling transaction carried,

@@ -26,5 +26,12 @@ CLO_MUST_CHECK clo_err clo_secp256k1_recover(const uint8_t digest[32],
 /* keccak256(X || Y)[12..32] of an uncompressed public key. */
 CLO_MUST_CHECK clo_err clo_eth_address(const uint8_t pub[CLO_SECP256K1_PUB_SIZE],
                                        uint8_t addr[CLO_ETH_ADDRESS_SIZE]);
+/* Ethereum's form of a digest signature (EIP-712, ecrecover): r || s || v with
+ * v in {27, 28}. eth_signer refuses any other v (CLO_E_AUTH, naming `what`). */
+CLO_MUST_CHECK clo_err clo_eth_sign(const clo_secret32 *sk, const uint8_t digest[32],
+                                    uint8_t sig[CLO_SECP256K1_SIG_SIZE]);
+CLO_MUST_CHECK clo_err clo_eth_signer(const uint8_t digest[32],
+                                      const uint8_t sig[CLO_SECP256K1_SIG_SIZE], const char *what,
+                                      uint8_t addr[CLO_ETH_ADDRESS_SIZE]);
 
 #endif

@@ -64,19 +64,12 @@ void clo_batch_digest(const uint8_t root[32], uint32_t count, uint32_t epoch, ui
     market_digest(hs, chain_id, market, out);
 }
 
-static clo_err sign_digest(const uint8_t digest[32], const clo_secret32 *sk, uint8_t sig[65])
-{
-    CLO_TRY(clo_secp256k1_sign(sk, digest, sig));
-    sig[64] = (uint8_t)(sig[64] + 27);
-    return CLO_OK;
-}
-
 clo_err clo_batch_sign(const uint8_t root[32], uint32_t count, uint32_t epoch, uint64_t chain_id,
                        const uint8_t market[20], const clo_secret32 *sk, uint8_t sig[65])
 {
     uint8_t digest[32];
     clo_batch_digest(root, count, epoch, chain_id, market, digest);
-    return sign_digest(digest, sk, sig);
+    return clo_eth_sign(sk, digest, sig);
 }
 
 clo_err clo_result_sign(const clo_result_stmt *s, uint64_t chain_id, const uint8_t market[20],
@@ -84,19 +77,15 @@ clo_err clo_result_sign(const clo_result_stmt *s, uint64_t chain_id, const uint8
 {
     uint8_t digest[32];
     clo_result_digest(s, chain_id, market, digest);
-    return sign_digest(digest, sk, sig);
+    return clo_eth_sign(sk, digest, sig);
 }
 
 clo_err clo_result_verify(const clo_result_stmt *s, uint64_t chain_id, const uint8_t market[20],
                           const uint8_t sig[65], const uint8_t signer[20])
 {
-    uint8_t digest[32], raw[65], pub[65], addr[20];
-    CLO_ENSURE(sig[64] == 27 || sig[64] == 28, CLO_E_AUTH, "result.signature.v");
-    memcpy(raw, sig, 65);
-    raw[64] = (uint8_t)(sig[64] - 27);
+    uint8_t digest[32], addr[20];
     clo_result_digest(s, chain_id, market, digest);
-    CLO_TRY(clo_secp256k1_recover(digest, raw, pub));
-    CLO_TRY(clo_eth_address(pub, addr));
+    CLO_TRY(clo_eth_signer(digest, sig, "result.signature.v", addr));
     CLO_ENSURE(!memcmp(addr, signer, 20), CLO_E_AUTH, "result.signature: wrong signer");
     return CLO_OK;
 }

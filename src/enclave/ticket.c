@@ -52,21 +52,15 @@ clo_err clo_ticket_sign(const clo_ticket *t, uint64_t chain_id, const uint8_t ma
 {
     uint8_t digest[32];
     clo_ticket_digest(t, chain_id, market, digest);
-    CLO_TRY(clo_secp256k1_sign(sk, digest, sig));
-    sig[64] = (uint8_t)(sig[64] + 27);
-    return CLO_OK;
+    return clo_eth_sign(sk, digest, sig);
 }
 
 clo_err clo_ticket_signer(const clo_ticket *t, uint64_t chain_id, const uint8_t market[20],
                           const uint8_t sig[65], uint8_t signer[20])
 {
-    uint8_t digest[32], raw[65], pub[65];
-    CLO_ENSURE(sig[64] == 27 || sig[64] == 28, CLO_E_AUTH, "ticket.signature.v");
-    memcpy(raw, sig, 65);
-    raw[64] = (uint8_t)(sig[64] - 27);
+    uint8_t digest[32];
     clo_ticket_digest(t, chain_id, market, digest);
-    CLO_TRY(clo_secp256k1_recover(digest, raw, pub));
-    return clo_eth_address(pub, signer);
+    return clo_eth_signer(digest, sig, "ticket.signature.v", signer);
 }
 
 clo_err clo_committee_hash(const clo_committee *c, uint8_t out[32])
