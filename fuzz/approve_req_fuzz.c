@@ -1,8 +1,10 @@
-/* approve_req_fuzz.c — the bodies of a verifier's POST /v1/approve and POST
- * /v1/ticket (untrusted JSON from any node): parsed strictly, or refused with
- * a reason. What parses is within its bounds: 1..16 challenges, non-empty
- * evidence that is exactly the decoded bytes, a u32 epoch; a ticket request
- * that parses leaves nothing but job id and spec set. */
+/* approve_req_fuzz.c — the bodies of a verifier's POST /v1/approve,
+ * /v1/ticket, /v1/state/record and /v1/state/latest (untrusted JSON from any
+ * node): parsed strictly, or refused with a reason. What parses is within its
+ * bounds: 1..16 challenges, non-empty evidence that is exactly the decoded
+ * bytes, a u32 epoch; a ticket request that parses leaves nothing but job id
+ * and spec set; a state record's version is 1..2^63-1. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,5 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (t.deadline || t.issued_at || memcmp(t.requester, zero, 20) ||
          memcmp(t.client_nonce, zero, 32)))
         abort();
+    uint8_t lineage[20], sig[65], nonce[32];
+    uint64_t v = 0;
+    if (!clo_state_record_req_parse(CLO_BYTES(data, size), lineage, &v, sig) &&
+        (v < 1 || v > (uint64_t)INT64_MAX))
+        abort();
+    (void)clo_state_latest_req_parse(CLO_BYTES(data, size), lineage, nonce);
     return 0;
 }

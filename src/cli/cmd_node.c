@@ -91,9 +91,10 @@ static int init(int argc, char **argv)
     json_t *cfg = json_pack("{s:{s:O,s:O,s:O}}", "chain", "chain_id", chain, "job_market", market,
                             "registry", registry);
     json_t *c = json_object_get(cfg, "chain");
-    /* The committee whose tickets the enclave takes: part of its measurement. */
+    /* The committee whose tickets the enclave takes and who records its sealed
+     * state: part of its measurement, and it needs the members' URLs. */
     json_t *cm = json_object_get(dep, "committee");
-    if (json_is_array(json_object_get(cm, "verifiers"))) {
+    if (json_is_array(json_object_get(cm, "verifiers")) && cli_get(&spec, "verifiers")) {
         json_object_set(c, "committee", json_object_get(cm, "verifiers"));
         json_object_set(c, "committee_threshold", json_object_get(cm, "threshold"));
     }

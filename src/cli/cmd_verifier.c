@@ -59,7 +59,7 @@ static void on_signal(int sig)
 
 static int serve(int argc, char **argv)
 {
-    cli_opt o[NCOMMON + 5];
+    cli_opt o[NCOMMON + 6];
     memcpy(o, common, sizeof common);
     o[NCOMMON] =
         (cli_opt){"listen", "ADDR", "IPv4 address to listen on (default 127.0.0.1)", 0, NULL};
@@ -73,6 +73,10 @@ static int serve(int argc, char **argv)
     o[NCOMMON + 4] =
         (cli_opt){"confirmations", "N",
                   "blocks a job must be under before it gets a ticket (default 0)", 0, NULL};
+    o[NCOMMON + 5] = (cli_opt){"state", "FILE",
+                               "SQLite file of the enclaves' sealed-state versions this member "
+                               "recorded (default: the key file's path + .state)",
+                               0, NULL};
     cli_spec spec = {
         "cloister verifier serve --key FILE --deployment FILE [--policy FILE] [--sim-dir DIR] "
         "[--listen ADDR] [--port N]",
@@ -82,9 +86,11 @@ static int serve(int argc, char **argv)
         "policy, checks that it binds the enclave's signer, HPKE key, epoch, chain and registry, "
         "and answers with a signed EIP-712 EnclaveApproval. POST /v1/ticket signs an EIP-712 "
         "JobTicket for a job that is open on chain under --confirmations blocks, naming its "
-        "input set, so that an enclave runs that job on nothing else. Runs until "
-        "SIGINT/SIGTERM; logs are JSON lines on stderr.",
-        o, NCOMMON + 5};
+        "input set, so that an enclave runs that job on nothing else. POST /v1/state/record "
+        "records an enclave's sealed-state version (only ever higher) and POST "
+        "/v1/state/latest reports the highest, so that a restarted enclave refuses older state. "
+        "Runs until SIGINT/SIGTERM; logs are JSON lines on stderr.",
+        o, NCOMMON + 6};
     int done, rc = cli_parse(&spec, argc, argv, &done);
     if (rc || done) return rc;
     setup s;
@@ -102,8 +108,12 @@ static int serve(int argc, char **argv)
         setup_free(&s);
         return rc;
     }
-    clo_verifier_chain chain = {
-        cli_get(&spec, "rpc") ? cli_get(&spec, "rpc") : dep.rpc, {0}, (uint32_t)confirmations};
+    char state_path[4200];
+    snprintf(state_path, sizeof state_path, "%s.state", cli_get(&spec, "key"));
+    clo_verifier_chain chain = {cli_get(&spec, "rpc") ? cli_get(&spec, "rpc") : dep.rpc,
+                                {0},
+                                (uint32_t)confirmations,
+                                cli_get(&spec, "state") ? cli_get(&spec, "state") : state_path};
     memcpy(chain.market, dep.market, 20);
     clo_err e = clo_verifier_start(&srv, &s.t.v, &chain, &s.key, addr, (uint16_t)port);
     if (e.code) {

@@ -10,11 +10,15 @@
  *   5 ROTATE     req empty                  resp clo_proto_keys
  *   6 PROVISION  req id[32] | u32 epoch | envelope (rest)   resp id[32] | keccak256(secret)
  *   7 RUN        req u16 n | n x job        resp u16 n | n x result
- *   8 EXPORT     req empty                  resp sealed state (rest)
- *   9 IMPORT     req sealed state (rest)    resp u32 current epoch
+ *   8 EXPORT     req empty                  resp u32 size | sealed state | sig[65]
+ *                (the lineage key's StateExport of the state's version: enclave/witness.h)
+ *   9 IMPORT     req u32 size | sealed state | u8 n | n x (u64 version | sig[65])
+ *                (the committee's StateLatest reports)   resp u32 current epoch
  *  10 SHUTDOWN   req empty                  resp empty, then the enclave exits
  *  11 PING       req anything (<= 64 KiB)   resp the same bytes
  *  12 SIGN_BATCH req clo_proto_batch         resp clo_proto_batch_sig
+ *  13 WITNESS    req u64 version | u8 n | n x sig[65] (StateRecorded)   resp empty
+ *  14 STATE      req empty   resp lineage[20] | u64 version | u64 witnessed | nonce[32]
  */
 #ifndef CLO_ENCLAVE_PROTO_H
 #define CLO_ENCLAVE_PROTO_H
@@ -38,6 +42,8 @@ enum {
     CLO_CALL_SHUTDOWN = 10,
     CLO_CALL_PING = 11,
     CLO_CALL_SIGN_BATCH = 12,
+    CLO_CALL_WITNESS = 13,
+    CLO_CALL_STATE = 14,
 };
 
 #define CLO_PROTO_MAX_PARTS    16

@@ -14,9 +14,11 @@
 #include "crypto/keccak.h"
 #include "crypto/merkle.h"
 #include "crypto/rand.h"
+#include "crypto/secp256k1.h"
 #include "enclave/frame.h"
 #include "enclave/keys.h"
 #include "enclave/proto.h"
+#include "enclave/witness.h"
 #include "workloads/workload.h"
 
 #define MAX_SECRETS 64
@@ -28,8 +30,11 @@
  * never evicted: a full log refuses new jobs instead (issue 15, finding 1). */
 #define JOB_LOG_MAX     32768
 #define JOB_LOG_BUCKETS 8192 /* power of two */
-#define STATE_HEADER    62
-#define STATE_VERSION   2
+#define STATE_HEADER    90
+#define STATE_VERSION   3
+/* Jobs an enclave with a committee logs beyond its last witnessed export: what
+ * a rollback could make it forget (enclave/witness.h). */
+#define JOB_WINDOW      1024
 #define MAX_INPUT_PLAIN ((size_t)1 << 20)
 
 typedef struct {
@@ -61,6 +66,13 @@ struct clo_enclave {
      * retires log entries; the host's clock cannot. */
     uint64_t clock;
     uint64_t jobs_run;
+    /* The sealed state's lineage and version (enclave/witness.h): the last
+     * export, the highest the committee recorded, jobs logged since that
+     * record and, of them, those the last export holds. */
+    clo_secret32 lineage_key;
+    uint8_t lineage[20], import_nonce[32];
+    uint64_t version, witnessed;
+    size_t unwitnessed, at_export;
 };
 
 clo_err clo_enclave_new(clo_enclave **out)
@@ -145,9 +157,13 @@ static void log_prune(clo_enclave *e, uint64_t clock)
 static clo_err log_add(clo_enclave *e, const uint8_t job_id[32], const uint8_t digest[32],
                        uint64_t deadline, int64_t now)
 {
+    CLO_ENSURE(!e->cfg.committee.count || e->unwitnessed < JOB_WINDOW, CLO_E_STATE,
+               "state: 1024 jobs since the last export the committee recorded (EXPORT, then "
+               "WITNESS)");
     if (e->log_count == JOB_LOG_MAX) log_prune(e, log_clock(e, now));
     CLO_ENSURE(e->log_count < JOB_LOG_MAX, CLO_E_LIMIT,
                "job log full: no logged job's deadline has passed yet");
+    e->unwitnessed++;
     int32_t idx = (int32_t)e->log_count++;
     log_entry *le = &e->log[idx];
     memcpy(le->job_id, job_id, 32);
@@ -191,12 +207,14 @@ static clo_err check_ticket(const clo_enclave *e, const clo_proto_job *job, int6
         CLO_ENSURE(cm->count > 0, CLO_E_POLICY, "job.ticket: this enclave trusts no committee");
         memset(counted, 0, sizeof counted);
         for (size_t i = 0; i < job->nsigs; i++) {
+            uint8_t d[32];
+            size_t m;
             clo_proto_job_ticket(job, job->sigs[i].issued_at, &t);
-            CLO_TRY(clo_ticket_signer(&t, e->cfg.chain_id, e->cfg.market, job->sigs[i].sig, who));
-            size_t m = 0;
-            while (m < cm->count && memcmp(cm->members[m], who, 20)) m++;
-            CLO_ENSURE(m < cm->count, CLO_E_AUTH,
-                       "job.ticket: signed by a non-member or over another input set");
+            clo_ticket_digest(&t, e->cfg.chain_id, e->cfg.market, d);
+            CLO_TRY(clo_committee_signer(cm, d, job->sigs[i].sig,
+                                         "job.ticket: signed by a non-member or over another "
+                                         "input set",
+                                         &m));
             CLO_ENSURE(!counted[m], CLO_E_AUTH, "job.ticket: a member signed twice");
             counted[m] = 1;
             n++;
@@ -214,6 +232,13 @@ static clo_err check_ticket(const clo_enclave *e, const clo_proto_job *job, int6
 
 /* ---- calls ---- */
 
+static clo_err lineage_address(clo_enclave *e)
+{
+    uint8_t pub[65];
+    CLO_TRY(clo_secp256k1_pubkey(&e->lineage_key, pub));
+    return clo_eth_address(pub, e->lineage);
+}
+
 static clo_err call_init(clo_enclave *e, clo_bytes body)
 {
     clo_proto_init in;
@@ -225,6 +250,15 @@ static clo_err call_init(clo_enclave *e, clo_bytes body)
     clo_err err = clo_committee_hash(&in.committee, ch);
     if (!err.code) err = clo_measure_config_event(in.chain_id, in.market, in.registry, ch, event);
     if (!err.code) err = clo_tee_bind_config(e->tee, event);
+    if (err.code) {
+        clo_tee_free(e->tee);
+        e->tee = NULL;
+        return err;
+    }
+    /* A fresh lineage, until an IMPORT brings back the state's own. */
+    if (!err.code) err = clo_secp256k1_keygen(&e->lineage_key);
+    if (!err.code) err = lineage_address(e);
+    if (!err.code) err = clo_random(e->import_nonce, 32);
     if (err.code) {
         clo_tee_free(e->tee);
         e->tee = NULL;
@@ -588,6 +622,7 @@ static clo_err call_export(clo_enclave *e, clo_bytes body, clo_buf *resp)
     CLO_CHECK(sealing_key(e, key));
     CLO_CHECK(clo_buf_u8(&pt, STATE_VERSION));
     CLO_CHECK(clo_buf_u64be(&pt, e->clock));
+    CLO_CHECK(clo_buf_append(&pt, e->lineage_key.b, 32));
     CLO_CHECK(clo_keyring_encode(&e->keys, &pt));
     CLO_CHECK(clo_buf_u16be(&pt, (uint16_t)e->n_secrets));
     for (size_t i = 0; i < e->n_secrets; i++) {
@@ -603,26 +638,44 @@ static clo_err call_export(clo_enclave *e, clo_bytes body, clo_buf *resp)
         CLO_CHECK(clo_buf_u64be(&pt, le->deadline));
     }
     CLO_CHECK(clo_random(nonce, sizeof nonce));
-    size_t start = resp->len;
-    uint8_t *hdr, *ct;
-    CLO_CHECK(clo_buf_extend(resp, STATE_HEADER + pt.len + CLO_AEAD_TAG_SIZE, &hdr));
+    size_t start = resp->len, size = STATE_HEADER + pt.len + CLO_AEAD_TAG_SIZE;
+    uint64_t version = e->version + 1;
+    uint8_t *hdr, *ct, digest[32], sig[65];
+    CLO_CHECK(clo_buf_u32be(resp, (uint32_t)size));
+    CLO_CHECK(clo_buf_extend(resp, size, &hdr));
     hdr[0] = STATE_VERSION;
     hdr[1] = (uint8_t)clo_backend_of(e->tee);
     memcpy(hdr + 2, clo_tee_measurement(e->tee), 48);
-    memcpy(hdr + 50, nonce, 12);
+    memcpy(hdr + 50, e->lineage, 20);
+    clo_store_u64be(hdr + 70, version);
+    memcpy(hdr + 78, nonce, 12);
     ct = hdr + STATE_HEADER;
     err = clo_aead_seal(CLO_AEAD_AES256GCM, CLO_BYTES(key, 32), CLO_BYTES(nonce, 12),
                         CLO_BYTES(hdr, STATE_HEADER), clo_buf_view(&pt), ct);
-    if (err.code) clo_buf_truncate(resp, start);
+    /* The lineage key vouches for the version to the committee. */
+    if (!err.code) {
+        clo_state_digest(CLO_STATE_EXPORT, e->lineage, version, NULL, e->cfg.chain_id,
+                         e->cfg.market, digest);
+        err = clo_eth_sign(&e->lineage_key, digest, sig);
+    }
+    if (!err.code) err = clo_buf_append(resp, sig, 65);
+    if (err.code) {
+        clo_buf_truncate(resp, start);
+    } else {
+        e->version = version;
+        e->at_export = e->unwitnessed;
+    }
 out:
     clo_wipe(key, sizeof key);
     clo_buf_free(&pt);
     return err;
 }
 
-static clo_err decode_state(clo_enclave *e, clo_bytes pt)
+static clo_err decode_state(clo_enclave *e, clo_bytes pt, const uint8_t lineage[20])
 {
     clo_cur c = clo_cur_init(pt);
+    clo_secret32 lineage_key;
+    uint8_t pub[65], addr[20];
     uint8_t version;
     uint16_t n;
     uint32_t nlog;
@@ -636,6 +689,10 @@ static clo_err decode_state(clo_enclave *e, clo_bytes pt)
     CLO_CHECK(clo_cur_u8(&c, &version));
     CLO_FAIL_IF(version != STATE_VERSION, CLO_E_VERSION, "state.version");
     CLO_CHECK(clo_cur_u64be(&c, &clock));
+    CLO_CHECK(clo_cur_copy(&c, lineage_key.b, 32));
+    CLO_CHECK(clo_secp256k1_pubkey(&lineage_key, pub));
+    CLO_CHECK(clo_eth_address(pub, addr));
+    CLO_FAIL_IF(memcmp(addr, lineage, 20), CLO_E_FORMAT, "state: the lineage key is not its own");
     CLO_CHECK(clo_keyring_decode(&keys, &c));
     CLO_CHECK(clo_cur_u16be(&c, &n));
     CLO_FAIL_IF(n > MAX_SECRETS, CLO_E_LIMIT, "state.secrets");
@@ -660,6 +717,9 @@ static clo_err decode_state(clo_enclave *e, clo_bytes pt)
     e->n_secrets = n_items;
     memcpy(e->secrets, items, sizeof items);
     e->clock = clock;
+    e->lineage_key = lineage_key;
+    memcpy(e->lineage, lineage, 20);
+    clo_wipe(&lineage_key, sizeof lineage_key);
     for (size_t i = 0; i < nlog; i++) {
         log_entry *le = &e->log[i];
         CLO_IGNORE(clo_cur_copy(&c, le->job_id, 32));
@@ -670,30 +730,76 @@ static clo_err decode_state(clo_enclave *e, clo_bytes pt)
     e->log_count = nlog;
     return CLO_OK;
 out:
+    clo_wipe(&lineage_key, sizeof lineage_key);
     clo_keyring_wipe(&keys);
     secrets_wipe(items, n_items); /* the item that failed holds no memory yet */
     return err;
 }
 
+/* The committee's reports of the highest version it recorded for `lineage`,
+ * over this enclave's nonce: a read quorum of members, each once. */
+static clo_err check_latest(const clo_enclave *e, clo_cur *c, const uint8_t lineage[20],
+                            uint64_t *max)
+{
+    const clo_committee *cm = &e->cfg.committee;
+    uint8_t n, counted[CLO_COMMITTEE_MAX] = {0};
+    size_t members = 0;
+    *max = 0;
+    CLO_TRY(clo_cur_u8(c, &n));
+    CLO_ENSURE(n <= cm->count, CLO_E_LIMIT, "import: more reports than committee members");
+    for (uint8_t i = 0; i < n; i++) {
+        uint64_t v;
+        uint8_t sig[65], digest[32];
+        size_t m;
+        CLO_TRY(clo_cur_u64be(c, &v));
+        CLO_TRY(clo_cur_copy(c, sig, 65));
+        clo_state_digest(CLO_STATE_LATEST, lineage, v, e->import_nonce, e->cfg.chain_id,
+                         e->cfg.market, digest);
+        CLO_TRY(clo_committee_signer(cm, digest, sig,
+                                     "import: a report not by a member, or not over this "
+                                     "enclave's nonce",
+                                     &m));
+        CLO_ENSURE(!counted[m], CLO_E_AUTH, "import: a member reported twice");
+        counted[m] = 1;
+        members++;
+        if (v > *max) *max = v;
+    }
+    CLO_ENSURE(members >= clo_state_read_quorum(cm) || !cm->count, CLO_E_POLICY,
+               "import: too few committee reports of the state's latest version");
+    return CLO_OK;
+}
+
+/* IMPORT: u32 size | sealed state | u8 n | n x (u64 version | sig[65]). */
 static clo_err call_import(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp)
 {
-    clo_cur c = clo_cur_init(body);
-    uint8_t version, backend, measurement[48], key[32];
-    clo_bytes nonce, ct;
+    clo_cur c = clo_cur_init(body), s;
+    uint8_t version, backend, measurement[48], lineage[20], key[32];
+    uint32_t size;
+    uint64_t state_version, recorded;
+    clo_bytes blob, nonce, ct;
     CLO_ENSURE(e->keys.count == 0 && e->keys.last_epoch == 0 && e->log_count == 0 &&
-                   e->n_secrets == 0,
+                   e->n_secrets == 0 && e->version == 0,
                CLO_E_STATE, "import: only into a fresh enclave");
-    CLO_TRY(clo_cur_u8(&c, &version));
+    CLO_TRY(clo_cur_u32be(&c, &size));
+    CLO_TRY(clo_cur_take(&c, size, &blob));
+    s = clo_cur_init(blob);
+    CLO_TRY(clo_cur_u8(&s, &version));
     CLO_ENSURE(version == STATE_VERSION, CLO_E_VERSION, "state.version");
-    CLO_TRY(clo_cur_u8(&c, &backend));
+    CLO_TRY(clo_cur_u8(&s, &backend));
     CLO_ENSURE(backend == clo_backend_of(e->tee), CLO_E_POLICY,
                "state: sealed by another TEE backend");
-    CLO_TRY(clo_cur_copy(&c, measurement, 48));
+    CLO_TRY(clo_cur_copy(&s, measurement, 48));
     CLO_ENSURE(!memcmp(measurement, clo_tee_measurement(e->tee), 48), CLO_E_POLICY,
                "state: sealed by a different enclave measurement");
-    CLO_TRY(clo_cur_take(&c, 12, &nonce));
-    CLO_TRY(clo_cur_take(&c, clo_cur_left(&c), &ct));
+    CLO_TRY(clo_cur_copy(&s, lineage, 20));
+    CLO_TRY(clo_cur_u64be(&s, &state_version));
+    CLO_TRY(clo_cur_take(&s, 12, &nonce));
+    CLO_TRY(clo_cur_take(&s, clo_cur_left(&s), &ct));
     CLO_ENSURE(ct.len >= CLO_AEAD_TAG_SIZE, CLO_E_FORMAT, "state: truncated");
+    CLO_TRY(check_latest(e, &c, lineage, &recorded));
+    CLO_TRY(clo_cur_end(&c));
+    CLO_ENSURE(state_version >= recorded, CLO_E_POLICY,
+               "state: older than the version the committee recorded (a rollback)");
     clo_buf pt;
     clo_buf_init(&pt, ct.len);
     uint8_t *p;
@@ -701,8 +807,12 @@ static clo_err call_import(clo_enclave *e, clo_bytes body, int64_t now, clo_buf 
     CLO_CHECK(sealing_key(e, key));
     CLO_CHECK(clo_buf_extend(&pt, ct.len - CLO_AEAD_TAG_SIZE, &p));
     CLO_CHECK(clo_aead_open(CLO_AEAD_AES256GCM, CLO_BYTES(key, 32), nonce,
-                            CLO_BYTES(body.ptr, STATE_HEADER), ct, p));
-    CLO_CHECK(decode_state(e, clo_buf_view(&pt)));
+                            CLO_BYTES(blob.ptr, STATE_HEADER), ct, p));
+    CLO_CHECK(decode_state(e, clo_buf_view(&pt), lineage));
+    e->version = state_version;
+    e->witnessed = e->cfg.committee.count ? recorded : state_version;
+    /* A state newer than the record: the committee records it before any job. */
+    e->unwitnessed = e->at_export = state_version > e->witnessed ? JOB_WINDOW : 0;
     clo_keyring_expire(&e->keys, now);
     const clo_epoch *cur = clo_keyring_current(&e->keys);
     err = clo_buf_u32be(resp, cur ? cur->epoch : 0);
@@ -710,6 +820,53 @@ out:
     clo_wipe(key, sizeof key);
     clo_buf_free(&pt);
     return err;
+}
+
+/* WITNESS: u64 version | u8 n | n x sig[65], StateRecorded by `threshold`
+ * members for the last export. */
+static clo_err call_witness(clo_enclave *e, clo_bytes body)
+{
+    const clo_committee *cm = &e->cfg.committee;
+    clo_cur c = clo_cur_init(body);
+    uint64_t v;
+    uint8_t n, counted[CLO_COMMITTEE_MAX] = {0}, digest[32];
+    size_t members = 0;
+    CLO_ENSURE(cm->count, CLO_E_STATE, "witness: this enclave trusts no committee");
+    CLO_TRY(clo_cur_u64be(&c, &v));
+    CLO_ENSURE(v == e->version && v > 0, CLO_E_STATE, "witness: not the last export's version");
+    CLO_TRY(clo_cur_u8(&c, &n));
+    CLO_ENSURE(n <= CLO_COMMITTEE_MAX, CLO_E_LIMIT, "witness: signatures");
+    clo_state_digest(CLO_STATE_RECORDED, e->lineage, v, NULL, e->cfg.chain_id, e->cfg.market,
+                     digest);
+    for (uint8_t i = 0; i < n; i++) {
+        uint8_t sig[65];
+        size_t m;
+        CLO_TRY(clo_cur_copy(&c, sig, 65));
+        CLO_TRY(clo_committee_signer(cm, digest, sig,
+                                     "witness: a signature not by a member over this version", &m));
+        CLO_ENSURE(!counted[m], CLO_E_AUTH, "witness: a member signed twice");
+        counted[m] = 1;
+        members++;
+    }
+    CLO_TRY(clo_cur_end(&c));
+    CLO_ENSURE(members >= cm->threshold, CLO_E_POLICY,
+               "witness: fewer members than the threshold recorded it");
+    if (v > e->witnessed) {
+        e->witnessed = v;
+        e->unwitnessed -= e->at_export;
+        e->at_export = 0;
+    }
+    return CLO_OK;
+}
+
+/* STATE: lineage[20] | u64 version | u64 witnessed | import nonce[32]. */
+static clo_err call_state(clo_enclave *e, clo_bytes body, clo_buf *resp)
+{
+    CLO_ENSURE(body.len == 0, CLO_E_FORMAT, "state: unexpected body");
+    CLO_TRY(clo_buf_append(resp, e->lineage, 20));
+    CLO_TRY(clo_buf_u64be(resp, e->version));
+    CLO_TRY(clo_buf_u64be(resp, e->witnessed));
+    return clo_buf_append(resp, e->import_nonce, 32);
 }
 
 clo_err clo_enclave_handle(clo_enclave *e, uint16_t call, clo_bytes body, int64_t now,
@@ -740,6 +897,8 @@ clo_err clo_enclave_handle(clo_enclave *e, uint16_t call, clo_bytes body, int64_
     case CLO_CALL_SIGN_BATCH: err = call_sign_batch(e, body, now, resp); break;
     case CLO_CALL_EXPORT: err = call_export(e, body, resp); break;
     case CLO_CALL_IMPORT: err = call_import(e, body, now, resp); break;
+    case CLO_CALL_WITNESS: err = call_witness(e, body); break;
+    case CLO_CALL_STATE: err = call_state(e, body, resp); break;
     case CLO_CALL_SHUTDOWN:
         CLO_ENSURE(body.len == 0, CLO_E_FORMAT, "shutdown: unexpected body");
         *stop = 1;

@@ -197,6 +197,10 @@ static clo_err parse_committee(clo_config *c, char *msg, size_t cap)
     qsort(cm->members, cm->count, 20, by_address);
     if (c->committee_threshold && !cm->count)
         return fail(msg, cap, "chain.committee_threshold", "needs chain.committee");
+    if (cm->count && !c->verifiers[0])
+        return fail(msg, cap, "chain.verifiers",
+                    "needed with chain.committee: its members record the enclave's sealed-state "
+                    "versions (and sign tickets)");
     if (c->committee_threshold > cm->count)
         return fail(msg, cap, "chain.committee_threshold", "more than the committee's members");
     cm->threshold = (uint8_t)(c->committee_threshold ? c->committee_threshold

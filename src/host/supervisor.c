@@ -17,9 +17,13 @@
 #include "attest/measure.h"
 #include "attest/sim.h"
 #include "base/log.h"
+#include "base/hex.h"
+#include "chain/http.h"
 #include "crypto/hash.h"
 #include "enclave/frame.h"
 #include "enclave/tee.h"
+#include "enclave/witness.h"
+#include "host/json.h"
 #include "host/crash.h"
 
 struct clo_super {
@@ -242,13 +246,141 @@ static clo_err refresh_keys(clo_super *s)
     return err;
 }
 
+typedef struct {
+    uint64_t version;
+    uint8_t sig[65];
+} state_sig;
+
+/* POST body to `path` at the committee's verifiers in turn, until `want`
+ * distinct members answered with their signature of kind over (lineage, the
+ * version they name, nonce); for a record, the version must be `version`.
+ * Each signature is checked here, so a bad answer is named in the log. */
+static size_t ask_committee(clo_super *s, clo_state_msg kind, const char *path, const char *body,
+                            const uint8_t lineage[20], uint64_t version, const uint8_t nonce[32],
+                            size_t want, state_sig *out)
+{
+    const clo_committee *cm = &s->cfg.committee;
+    char urls[sizeof s->cfg.verifiers], *save = NULL;
+    uint8_t counted[CLO_COMMITTEE_MAX] = {0};
+    size_t n = 0;
+    snprintf(urls, sizeof urls, "%s", s->cfg.verifiers);
+    for (char *u = strtok_r(urls, ",", &save); u && n < want; u = strtok_r(NULL, ",", &save)) {
+        char url[2100];
+        long status = 0;
+        json_t *doc = NULL;
+        state_sig ss;
+        snprintf(url, sizeof url, "%s%s", u, path);
+        int ok = !clo_http_json("POST", url, body, 10000, &status, &doc).code && status == 200;
+        const json_t *jv = json_object_get(doc, "version");
+        const char *sig = json_string_value(json_object_get(doc, "signature"));
+        ok = ok && json_is_integer(jv) && json_integer_value(jv) >= 0 && sig &&
+             !clo_hex_decode_fixed(ss.sig, 65, sig).code;
+        size_t m = 0;
+        if (ok) {
+            uint8_t digest[32];
+            ss.version = (uint64_t)json_integer_value(jv);
+            clo_state_digest(kind, lineage, ss.version, nonce, s->cfg.chain_id, s->cfg.job_market,
+                             digest);
+            ok = (kind != CLO_STATE_RECORDED || ss.version == version) &&
+                 !clo_committee_signer(cm, digest, ss.sig, "state", &m).code && !counted[m];
+        }
+        if (ok) {
+            counted[m] = 1;
+            out[n++] = ss;
+        } else {
+            const char *detail = json_string_value(json_object_get(doc, "detail"));
+            CLO_LOG(CLO_LOG_WARN, "enclave.state_refused", CLO_LF_STR("url", u),
+                    CLO_LF_STR("path", path), CLO_LF_I64("status", status),
+                    CLO_LF_STR("detail", detail ? detail : "no usable answer"));
+        }
+        json_decref(doc);
+    }
+    return n;
+}
+
+/* The committee records the export, and the enclave takes their word for it
+ * (enclave/witness.h): before that it logs at most 1024 more jobs. */
+static clo_err witness(clo_super *s, const uint8_t lineage[20], uint64_t version,
+                       const uint8_t sig[65])
+{
+    const clo_committee *cm = &s->cfg.committee;
+    state_sig got[CLO_COMMITTEE_MAX];
+    json_t *req =
+        json_pack("{s:o,s:I,s:o}", "lineage", clo_json_hex(CLO_BYTES(lineage, 20)), "version",
+                  (json_int_t)version, "signature", clo_json_hex(CLO_BYTES(sig, 65)));
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    CLO_ENSURE(body, CLO_E_NOMEM, "state: record request");
+    size_t n = ask_committee(s, CLO_STATE_RECORDED, "/v1/state/record", body, lineage, version,
+                             NULL, cm->threshold, got);
+    free(body);
+    CLO_ENSURE(n >= cm->threshold, CLO_E_IO,
+               "state: fewer committee members than the threshold recorded the export");
+    uint8_t w[8 + 1 + CLO_COMMITTEE_MAX * 65];
+    clo_store_u64be(w, version);
+    w[8] = (uint8_t)n;
+    for (size_t i = 0; i < n; i++) memcpy(w + 9 + i * 65, got[i].sig, 65);
+    return raw_call(s, CLO_CALL_WITNESS, CLO_BYTES(w, 9 + n * 65), NULL);
+}
+
+/* EXPORT, on disk (write, fsync, rename, fsync), then witnessed. */
 static clo_err export_state(clo_super *s)
 {
     clo_buf r;
     clo_buf_init(&r, CLO_FRAME_MAX_BODY);
+    uint8_t lineage[20];
+    uint64_t version;
     clo_err err = raw_call(s, CLO_CALL_EXPORT, CLO_BYTES_EMPTY, &r);
-    if (!err.code) err = write_atomic(s->cfg.data_dir, s->state_path, clo_buf_view(&r));
+    if (!err.code && (r.len < 4 + 65 || clo_load_u32be(r.ptr) != r.len - 4 - 65))
+        err = CLO_ERR(CLO_E_FORMAT, "enclave: export response");
+    clo_bytes blob = err.code ? CLO_BYTES_EMPTY : CLO_BYTES(r.ptr + 4, r.len - 4 - 65);
+    if (!err.code) err = clo_sealed_state_id(blob, lineage, &version);
+    if (!err.code) err = write_atomic(s->cfg.data_dir, s->state_path, blob);
+    if (!err.code && s->cfg.committee.count) err = witness(s, lineage, version, r.ptr + r.len - 65);
     clo_buf_free(&r);
+    return err;
+}
+
+/* IMPORT the sealed state with the committee's reports of the latest version
+ * of its lineage, over the enclave's nonce (a read quorum). */
+static clo_err import_state(clo_super *s, clo_bytes blob)
+{
+    const clo_committee *cm = &s->cfg.committee;
+    uint8_t lineage[20], st[20 + 8 + 8 + 32];
+    uint64_t version;
+    state_sig got[CLO_COMMITTEE_MAX];
+    size_t n = 0;
+    clo_buf r, body;
+    clo_buf_init(&r, 128);
+    clo_buf_init(&body, CLO_FRAME_MAX_BODY);
+    clo_err err = clo_sealed_state_id(blob, lineage, &version);
+    if (!err.code && cm->count) {
+        err = raw_call(s, CLO_CALL_STATE, CLO_BYTES_EMPTY, &r);
+        if (!err.code && r.len != sizeof st) err = CLO_ERR(CLO_E_FORMAT, "enclave: state");
+        if (!err.code) memcpy(st, r.ptr, sizeof st);
+        json_t *req = json_pack("{s:o,s:o}", "lineage", clo_json_hex(CLO_BYTES(lineage, 20)),
+                                "nonce", clo_json_hex(CLO_BYTES(st + 36, 32)));
+        char *text = json_dumps(req, JSON_COMPACT);
+        json_decref(req);
+        if (!err.code && !text) err = CLO_ERR(CLO_E_NOMEM, "state: latest request");
+        size_t want = clo_state_read_quorum(cm);
+        if (!err.code)
+            n = ask_committee(s, CLO_STATE_LATEST, "/v1/state/latest", text, lineage, 0, st + 36,
+                              want, got);
+        free(text);
+        if (!err.code && n < want)
+            err = CLO_ERR(CLO_E_IO, "state: too few committee members reported its latest version");
+    }
+    if (!err.code) err = clo_buf_u32be(&body, (uint32_t)blob.len);
+    if (!err.code) err = clo_buf_append_bytes(&body, blob);
+    if (!err.code) err = clo_buf_u8(&body, (uint8_t)n);
+    for (size_t i = 0; i < n && !err.code; i++) {
+        err = clo_buf_u64be(&body, got[i].version);
+        if (!err.code) err = clo_buf_append(&body, got[i].sig, 65);
+    }
+    if (!err.code) err = raw_call(s, CLO_CALL_IMPORT, clo_buf_view(&body), NULL);
+    clo_buf_free(&r);
+    clo_buf_free(&body);
     return err;
 }
 
@@ -309,7 +441,8 @@ static clo_err start(clo_super *s)
     int missing;
     CLO_CHECK(read_path(s->state_path, &state, &missing));
     if (!missing) {
-        CLO_CHECK(raw_call(s, CLO_CALL_IMPORT, clo_buf_view(&state), NULL));
+        CLO_CHECK(import_state(s, clo_buf_view(&state)));
+        CLO_CHECK(export_state(s)); /* recorded again, so that jobs may run */
     } else {
         CLO_CHECK(raw_call(s, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, NULL));
         CLO_CHECK(export_state(s));

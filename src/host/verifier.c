@@ -2,6 +2,8 @@
 #include "host/verifier.h"
 
 #include <pthread.h>
+#include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "crypto/keccak.h"
 #include "crypto/rand.h"
 #include "crypto/secp256k1.h"
+#include "enclave/witness.h"
 #include "host/httpd.h"
 #include "host/json.h"
 
@@ -36,6 +39,8 @@ struct clo_verifier_srv {
     uint32_t confirmations;
     nonce_slot nonces[CLO_VERIFIER_MAX_NONCES];
     size_t next;
+    sqlite3 *db; /* lineage -> highest version recorded; NULL: no state records */
+    pthread_mutex_t db_mu;
 };
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, json_t *doc)
@@ -216,6 +221,132 @@ const char *clo_ticket_req_parse(clo_bytes body, clo_ticket *t)
     return bad;
 }
 
+/* A version as JSON: a positive integer SQLite can hold. */
+static int versionfield(const json_t *doc, uint64_t *v)
+{
+    const json_t *j = json_object_get(doc, "version");
+    if (!json_is_integer(j) || json_integer_value(j) < 1) return 1;
+    *v = (uint64_t)json_integer_value(j);
+    return 0;
+}
+
+const char *clo_state_record_req_parse(clo_bytes body, uint8_t lineage[20], uint64_t *version,
+                                       uint8_t sig[65])
+{
+    json_error_t je;
+    json_t *doc = json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES, &je);
+    const char *bad = !json_is_object(doc)         ? "body: not a JSON object"
+                      : json_object_size(doc) != 3 ? "body: exactly lineage, version, signature"
+                      : hexfield(doc, "lineage", lineage, 20) ? "lineage: 20 bytes of hex"
+                      : versionfield(doc, version)            ? "version: an integer from 1"
+                      : hexfield(doc, "signature", sig, 65)   ? "signature: 65 bytes of hex"
+                                                              : NULL;
+    json_decref(doc);
+    return bad;
+}
+
+const char *clo_state_latest_req_parse(clo_bytes body, uint8_t lineage[20], uint8_t nonce[32])
+{
+    json_error_t je;
+    json_t *doc = json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES, &je);
+    const char *bad = !json_is_object(doc)                    ? "body: not a JSON object"
+                      : json_object_size(doc) != 2            ? "body: exactly lineage and nonce"
+                      : hexfield(doc, "lineage", lineage, 20) ? "lineage: 20 bytes of hex"
+                      : hexfield(doc, "nonce", nonce, 32)     ? "nonce: 32 bytes of hex"
+                                                              : NULL;
+    json_decref(doc);
+    return bad;
+}
+
+/* ---- state records (enclave/witness.h) ---- */
+
+/* The highest version recorded for a lineage (0: none). */
+static clo_err recorded(clo_verifier_srv *s, const uint8_t lineage[20], uint64_t *v)
+{
+    sqlite3_stmt *st = NULL;
+    *v = 0;
+    int rc = sqlite3_prepare_v2(s->db, "SELECT version FROM lineage WHERE id = ?", -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_blob(st, 1, lineage, 20, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *v = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    CLO_ENSURE(rc == SQLITE_ROW || rc == SQLITE_DONE, CLO_E_IO, "state records: read");
+    return CLO_OK;
+}
+
+static clo_err record(clo_verifier_srv *s, const uint8_t lineage[20], uint64_t v)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "INSERT INTO lineage(id, version) VALUES(?, ?) ON CONFLICT(id) "
+                                "DO UPDATE SET version = excluded.version WHERE excluded.version "
+                                "> lineage.version",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_blob(st, 1, lineage, 20, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 2, (sqlite3_int64)v);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    CLO_ENSURE(rc == SQLITE_DONE, CLO_E_IO, "state records: write");
+    return CLO_OK;
+}
+
+/* POST /v1/state/record: the lineage key's StateExport of a version. The
+ * record only grows (synchronous: on disk before the answer), and a lower
+ * version than recorded is refused: the enclave never goes back. */
+static enum MHD_Result state_record(clo_verifier_srv *s, struct MHD_Connection *c, clo_bytes body)
+{
+    uint8_t lineage[20], sig[65], digest[32], who[20], out[65];
+    uint64_t v, have = 0;
+    const char *bad = clo_state_record_req_parse(body, lineage, &v, sig);
+    if (bad) return refuse(c, 400, "bad_request", bad, NULL);
+    if (!s->db) return refuse(c, 404, "not_found", "this verifier keeps no state records", NULL);
+    clo_state_digest(CLO_STATE_EXPORT, lineage, v, NULL, s->v.chain_id, s->market, digest);
+    if (clo_eth_signer(digest, sig, "signature", who).code || !clo_ct_eq(who, lineage, 20))
+        return refuse(c, 422, "signature", "not signed by the lineage's key over this version",
+                      NULL);
+    pthread_mutex_lock(&s->db_mu);
+    clo_err err = recorded(s, lineage, &have);
+    if (!err.code && have <= v) err = record(s, lineage, v);
+    pthread_mutex_unlock(&s->db_mu);
+    if (err.code) return refuse(c, 503, "storage", "the state records could not be written", NULL);
+    if (have > v) {
+        json_t *doc = json_pack("{s:s,s:s,s:I}", "code", "stale", "detail",
+                                "a higher version of this lineage is recorded (a rollback)",
+                                "recorded", (json_int_t)have);
+        return reply(c, 409, doc);
+    }
+    clo_state_digest(CLO_STATE_RECORDED, lineage, v, NULL, s->v.chain_id, s->market, digest);
+    if (clo_eth_sign(&s->key, digest, out).code)
+        return refuse(c, 503, "internal", "signing failed", NULL);
+    CLO_LOG(CLO_LOG_INFO, "verifier.state_recorded", CLO_LF_HEX("lineage", CLO_BYTES(lineage, 20)),
+            CLO_LF_U64("version", v));
+    return reply(c, 200,
+                 json_pack("{s:I,s:o,s:o}", "version", (json_int_t)v, "signature",
+                           clo_json_hex(CLO_BYTES(out, 65)), "verifier",
+                           clo_json_hex(CLO_BYTES(s->address, 20))));
+}
+
+/* POST /v1/state/latest: the highest version recorded, over the enclave's nonce. */
+static enum MHD_Result state_latest(clo_verifier_srv *s, struct MHD_Connection *c, clo_bytes body)
+{
+    uint8_t lineage[20], nonce[32], digest[32], out[65];
+    uint64_t have = 0;
+    const char *bad = clo_state_latest_req_parse(body, lineage, nonce);
+    if (bad) return refuse(c, 400, "bad_request", bad, NULL);
+    if (!s->db) return refuse(c, 404, "not_found", "this verifier keeps no state records", NULL);
+    pthread_mutex_lock(&s->db_mu);
+    clo_err err = recorded(s, lineage, &have);
+    pthread_mutex_unlock(&s->db_mu);
+    if (err.code) return refuse(c, 503, "storage", "the state records could not be read", NULL);
+    clo_state_digest(CLO_STATE_LATEST, lineage, have, nonce, s->v.chain_id, s->market, digest);
+    if (clo_eth_sign(&s->key, digest, out).code)
+        return refuse(c, 503, "internal", "signing failed", NULL);
+    return reply(c, 200,
+                 json_pack("{s:I,s:o,s:o}", "version", (json_int_t)have, "signature",
+                           clo_json_hex(CLO_BYTES(out, 65)), "verifier",
+                           clo_json_hex(CLO_BYTES(s->address, 20))));
+}
+
 /* The job as the chain holds it `confirmations` blocks below the head. */
 static clo_err final_job(clo_verifier_srv *s, const uint8_t job_id[32], uint8_t spec[32],
                          uint64_t *state, uint64_t *deadline, uint64_t *block_time, int *exists)
@@ -290,6 +421,14 @@ static enum MHD_Result route(void *ud, struct MHD_Connection *c, const char *url
         if (req->too_big) return refuse(c, 413, "too_large", "body: larger than 4 MiB", NULL);
         return ticket(s, c, req->body);
     }
+    if (!strcmp(url, "/v1/state/record") && !strcmp(method, "POST")) {
+        if (req->too_big) return refuse(c, 413, "too_large", "body: larger than 4 MiB", NULL);
+        return state_record(s, c, req->body);
+    }
+    if (!strcmp(url, "/v1/state/latest") && !strcmp(method, "POST")) {
+        if (req->too_big) return refuse(c, 413, "too_large", "body: larger than 4 MiB", NULL);
+        return state_latest(s, c, req->body);
+    }
     return refuse(c, 404, "not_found", "no such endpoint", NULL);
 }
 
@@ -304,13 +443,25 @@ clo_err clo_verifier_start(clo_verifier_srv **out, const clo_approver *v,
     s->key = *key;
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->rpc_mu, NULL);
+    pthread_mutex_init(&s->db_mu, NULL);
     clo_err err = CLO_OK;
+    if (chain) memcpy(s->market, chain->market, 20);
     if (chain && chain->rpc_url && chain->rpc_url[0]) {
         clo_rpc_opts ro = {
             .url = chain->rpc_url, .timeout_ms = 10000, .retries = 2, .backoff_ms = 200};
         err = clo_rpc_new(&ro, &s->rpc);
-        memcpy(s->market, chain->market, 20);
         s->confirmations = chain->confirmations;
+    }
+    if (!err.code && chain && chain->state_path) {
+        /* synchronous=FULL: a record is on disk before the enclave is told so. */
+        static const char schema[] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                     "CREATE TABLE IF NOT EXISTS lineage(id BLOB PRIMARY KEY,"
+                                     " version INTEGER NOT NULL) WITHOUT ROWID;";
+        if (sqlite3_open_v2(chain->state_path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                            NULL) != SQLITE_OK ||
+            sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
+            sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+            err = CLO_ERR(CLO_E_IO, "verifier: cannot open the state records (--state)");
     }
     clo_httpd_opts o = {address, port, MAX_BODY, 64, 30};
     if (!err.code) err = clo_secp256k1_pubkey(&s->key, pub);
@@ -334,8 +485,10 @@ void clo_verifier_stop(clo_verifier_srv *s)
     if (!s) return;
     clo_httpd_stop(s->h);
     clo_rpc_free(s->rpc);
+    sqlite3_close(s->db);
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->rpc_mu);
+    pthread_mutex_destroy(&s->db_mu);
     clo_wipe(s, sizeof *s);
     free(s);
 }

@@ -11,6 +11,12 @@
  *   POST /v1/ticket     {"job_id", "workload_id", "model_id", "input_hash", "consumer"}
  *                       -> 200 {"ticket": {...}, "signature": 0x.., "verifier": 0x..}
  *                          409 {"code": "not_final"|"not_open", ...}, 422 {"code": "spec"}
+ *   POST /v1/state/record {"lineage", "version", "signature"}   (enclave/witness.h)
+ *                       -> 200 {"version", "signature" (StateRecorded), "verifier"}
+ *                          409 {"code": "stale", "recorded"} below the record,
+ *                          422 {"code": "signature"} not the lineage key's StateExport
+ *   POST /v1/state/latest {"lineage", "nonce"}
+ *                       -> 200 {"version" (0: none), "signature" (StateLatest), "verifier"}
  *   GET  /healthz
  * A nonce is good once, for CLO_VERIFIER_NONCE_SECONDS.
  *
@@ -52,11 +58,20 @@ void clo_committee_nonce(const uint8_t (*challenges)[32], size_t n, uint8_t out[
  * request). NULL and a ticket with job_id and spec set, or the reason. */
 const char *clo_ticket_req_parse(clo_bytes body, clo_ticket *t);
 
-/* Where the verifier reads jobs for tickets; rpc_url "" serves none. */
+/* The bodies of POST /v1/state/record and /v1/state/latest, parsed strictly
+ * (fuzzed with the approval request). NULL, or the reason. */
+const char *clo_state_record_req_parse(clo_bytes body, uint8_t lineage[20], uint64_t *version,
+                                       uint8_t sig[65]);
+const char *clo_state_latest_req_parse(clo_bytes body, uint8_t lineage[20], uint8_t nonce[32]);
+
+/* The verifier's duties beside approvals: tickets, read from rpc_url at
+ * `confirmations` ("" serves none), and state records kept in the SQLite file
+ * state_path (NULL keeps none). market names the EIP-712 domain of both. */
 typedef struct {
     const char *rpc_url;
     uint8_t market[20];
     uint32_t confirmations;
+    const char *state_path;
 } clo_verifier_chain;
 
 typedef struct clo_verifier_srv clo_verifier_srv;

@@ -2,10 +2,11 @@
 // registration, a sealed-bid auction settled through its consumer contract
 // (each bidder opens only its own result), a burst of jobs settled in
 // enclave-signed batches exactly once, a job waiting for its model config,
-// a job the enclave refuses, and a restart that sends nothing twice.
+// a job the enclave refuses, a restart that sends nothing twice, and a restart
+// from older sealed state that the committee's records refuse.
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
-import { cli, sleep } from '../host/nodeutil.mjs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cli, sleep, start } from '../host/nodeutil.mjs';
 import * as S from './stack.mjs';
 
 const bin = process.argv[2];
@@ -19,6 +20,8 @@ const s = await S.startStack(bin, { settle_wait_ms: 500 });
 try {
   await S.startNode(s);
   const reg = await S.allowAndRegister(s);
+  const statePath = path.join(s.node.dir, 'data', 'enclave.state');
+  const oldState = readFileSync(statePath); /* for the rollback, at the end */
   const rlog = await s.registry.queryFilter(s.registry.filters.EnclaveRegistered(reg.signer));
   check(rlog.length === 1 && rlog[0].args.approvers.length === 3 && rlog[0].args.teeType === 1n &&
         rlog[0].args.measurement === reg.measurement,
@@ -164,6 +167,20 @@ try {
   const all = [...ids, waiting, good, ...more];
   const sends2 = await S.settlementSends(s, all);
   check(all.every((j) => sends2.get(j) === 1), '... and across the restart no job got a second settlement');
+
+  // ---- rollback: the host restarts the enclave from older sealed state ----
+  await S.stopNode(s);
+  const latest = readFileSync(statePath);
+  writeFileSync(statePath, oldState);
+  let refused = '';
+  try { await start(s.node); } catch (e) { refused = String(e.message); }
+  check(/older than the version the committee recorded/.test(refused),
+        'a node restarted on older sealed state does not start: the committee recorded a later version', refused.slice(-400));
+  writeFileSync(statePath, latest);
+  await S.startNode(s);
+  const after = await S.submitVote(s, w);
+  const c6 = await S.waitSettled(s, [after]);
+  check(c6.get(after) === 1, '... and on its latest state it starts and settles again');
 } catch (e) {
   failures++;
   console.error('FAIL', e.stack ?? e);

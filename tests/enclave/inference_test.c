@@ -192,10 +192,13 @@ static void test_inference_job(void **state)
     /* the sealed state keeps the model across a restart */
     clo_buf blob;
     clo_buf_init(&blob, (size_t)32 << 20);
-    OK(fx_call(e, CLO_CALL_EXPORT, CLO_BYTES_EMPTY, FX_NOW, &blob));
+    OK(fx_checkpoint(&P, e, FX_NOW, &blob));
+    uint8_t lineage[20];
+    uint64_t v;
+    OK(fx_state_header(clo_buf_view(&blob), lineage, &v));
     clo_enclave *e2;
     OK(fx_enclave(&P, P.measurement, 60, &e2));
-    OK(fx_call(e2, CLO_CALL_IMPORT, clo_buf_view(&blob), FX_NOW, &r));
+    OK(fx_import(&P, e2, clo_buf_view(&blob), v, FX_NOW, &r));
     clo_envelope_reply_key rk2[1];
     run_job(e2, id, k.current, k.keys[0].hpke_pk, plain, 1, rk2, &out, 0x52);
     decode_one(&out, &res);

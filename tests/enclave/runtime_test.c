@@ -305,12 +305,12 @@ static void test_rerun_is_byte_identical(void **state)
     OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW + 1, &out2));
     assert_true(clo_bytes_eq(clo_buf_view(&out1), clo_buf_view(&out2)));
     /* After a restart with the sealed state, still byte-identical. */
-    OK(fx_call(e, CLO_CALL_EXPORT, CLO_BYTES_EMPTY, FX_NOW, &r));
+    OK(fx_checkpoint(&P, e, FX_NOW, &r));
     clo_enclave *e2;
     OK(fx_enclave(&P, P.measurement, 60, &e2));
     clo_buf r2;
     clo_buf_init(&r2, 1 << 16);
-    OK(fx_call(e2, CLO_CALL_IMPORT, clo_buf_view(&r), FX_NOW, &r2));
+    OK(fx_import(&P, e2, clo_buf_view(&r), 1, FX_NOW, &r2));
     OK(fx_call(e2, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW + 2, &out2));
     assert_true(clo_bytes_eq(clo_buf_view(&out1), clo_buf_view(&out2)));
     clo_envelope_reply_key_wipe(&rk);
@@ -333,17 +333,16 @@ static void test_sealed_state(void **state)
     OK(fx_enclave(&P, P.measurement, 60, &e));
     OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
     OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW + 1, &r));
-    OK(fx_call(e, CLO_CALL_EXPORT, CLO_BYTES_EMPTY, FX_NOW + 1, &blob));
+    OK(fx_export(e, FX_NOW + 1, &blob));
     clo_proto_keys k1, k2;
     memset(&k1, 0, sizeof k1);
     memset(&k2, 0, sizeof k2);
     OK(fx_keys(e, FX_NOW + 1, &k1));
     /* A non-fresh enclave refuses an import (no rollback of a live one). */
-    assert_int_equal(fx_call(e, CLO_CALL_IMPORT, clo_buf_view(&blob), FX_NOW, &r).code,
-                     CLO_E_STATE);
+    assert_int_equal(fx_import(&P, e, clo_buf_view(&blob), 0, FX_NOW, &r).code, CLO_E_STATE);
     /* Same measurement: the keys come back. */
     OK(fx_enclave(&P, P.measurement, 60, &same));
-    OK(fx_call(same, CLO_CALL_IMPORT, clo_buf_view(&blob), FX_NOW + 1, &r));
+    OK(fx_import(&P, same, clo_buf_view(&blob), 0, FX_NOW + 1, &r));
     OK(fx_keys(same, FX_NOW + 1, &k2));
     assert_int_equal(k2.count, 2);
     assert_memory_equal(&k1, &k2, sizeof k1);
@@ -351,30 +350,29 @@ static void test_sealed_state(void **state)
     uint8_t m2[48];
     memset(m2, 0x22, 48);
     OK(fx_enclave(&P, m2, 60, &other));
-    clo_err err = fx_call(other, CLO_CALL_IMPORT, clo_buf_view(&blob), FX_NOW, &r);
+    clo_err err = fx_import(&P, other, clo_buf_view(&blob), 0, FX_NOW, &r);
     assert_int_equal(err.code, CLO_E_POLICY);
     uint8_t mm[48];
     OK(fx_measurement(&P, m2, mm));
     memcpy(blob.ptr + 2, mm, 48);
-    assert_int_equal(fx_call(other, CLO_CALL_IMPORT, clo_buf_view(&blob), FX_NOW, &r).code,
-                     CLO_E_AUTH);
+    assert_int_equal(fx_import(&P, other, clo_buf_view(&blob), 0, FX_NOW, &r).code, CLO_E_AUTH);
     /* Every single-bit flip and every truncation is refused, and changes nothing. */
     OK(fx_measurement(&P, P.measurement, mm));
     memcpy(blob.ptr + 2, mm, 48);
     OK(fx_enclave(&P, P.measurement, 60, &fresh));
     for (size_t i = 0; i < blob.len; i += 7) {
         blob.ptr[i] ^= 0x10;
-        assert_int_not_equal(fx_call(fresh, CLO_CALL_IMPORT, clo_buf_view(&blob), FX_NOW, &r).code,
+        assert_int_not_equal(fx_import(&P, fresh, clo_buf_view(&blob), 0, FX_NOW, &r).code,
                              CLO_OK_CODE);
         blob.ptr[i] ^= 0x10;
     }
     for (size_t n = 0; n < blob.len; n += 13)
-        assert_int_not_equal(
-            fx_call(fresh, CLO_CALL_IMPORT, CLO_BYTES(blob.ptr, n), FX_NOW, &r).code, CLO_OK_CODE);
+        assert_int_not_equal(fx_import(&P, fresh, CLO_BYTES(blob.ptr, n), 0, FX_NOW, &r).code,
+                             CLO_OK_CODE);
     clo_proto_keys k3;
     OK(fx_keys(fresh, FX_NOW, &k3));
     assert_int_equal(k3.count, 0);
-    OK(fx_call(fresh, CLO_CALL_IMPORT, clo_buf_view(&blob), FX_NOW + 1, &r));
+    OK(fx_import(&P, fresh, clo_buf_view(&blob), 0, FX_NOW + 1, &r));
     clo_buf_free(&r);
     clo_buf_free(&blob);
     clo_enclave_free(e);
@@ -475,6 +473,57 @@ static clo_code run_one(clo_enclave *e, const clo_proto_job *job, clo_buf *out,
     return res->err.code;
 }
 
+/* Run n junk API jobs of the host's own (requester tickets for its ids) in
+ * batches, from the template's workload, config, epoch and inputs; with
+ * `record`, the committee records each batch's export, as cloisterd has it do.
+ * Returns the first error code a job got, or 0. */
+static clo_code run_junk(clo_enclave *e, const clo_proto_job *tmpl, uint32_t from, uint32_t n,
+                         int record)
+{
+    static clo_proto_result res;
+    clo_secret32 host;
+    uint8_t pub[65], haddr[20];
+    memset(host.b, 0x0e, 32);
+    OK(clo_secp256k1_pubkey(&host, pub));
+    OK(clo_eth_address(pub, haddr));
+    clo_buf body, out;
+    clo_buf_init(&body, 32 << 20);
+    clo_buf_init(&out, 32 << 20);
+    clo_proto_job job = *tmpl;
+    memcpy(job.requester, haddr, 20);
+    job.nsigs = 1;
+    clo_code first = CLO_OK_CODE;
+    for (uint32_t i = from; i < from + n;) {
+        uint16_t cnt = 0;
+        clo_buf_clear(&body);
+        OK(clo_buf_u16be(&body, 0));
+        for (; cnt < CLO_PROTO_MAX_BATCH && i < from + n; cnt++, i++) {
+            clo_ticket t;
+            memset(job.client_nonce, 0, 32);
+            clo_store_u32be(job.client_nonce + 28, i);
+            clo_ticket_api_job_id(FX_CHAIN_ID, P.market, haddr, job.client_nonce, job.job_id);
+            clo_proto_job_ticket(&job, FX_NOW, &t);
+            job.sigs[0].issued_at = FX_NOW;
+            OK(clo_ticket_sign(&t, FX_CHAIN_ID, P.market, &host, job.sigs[0].sig));
+            OK(clo_proto_job_encode(&job, &body));
+        }
+        body.ptr[0] = (uint8_t)(cnt >> 8);
+        body.ptr[1] = (uint8_t)cnt;
+        OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW, &out));
+        clo_cur c = clo_cur_init(clo_buf_view(&out));
+        uint16_t m;
+        OK(clo_cur_u16be(&c, &m));
+        for (uint16_t j = 0; j < m; j++) {
+            OK(clo_proto_result_decode(&c, &res));
+            if (res.err.code && first == CLO_OK_CODE) first = res.err.code;
+        }
+        if (record) OK(fx_checkpoint(&P, e, FX_NOW, NULL));
+    }
+    clo_buf_free(&body);
+    clo_buf_free(&out);
+    return first;
+}
+
 /* A host holding a victim's sealed bid for job X gets no output that depends
  * on it except X on the input set the chain committed to: not with its own
  * bid beside it, not with a ticket of its own, not after 10,000 junk jobs, not
@@ -493,7 +542,7 @@ static void test_tickets_stop_input_probing(void **state)
     clo_buf_init(&older, 32 << 20);
     OK(fx_enclave(&P, P.measurement, 60, &e));
     OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
-    OK(fx_call(e, CLO_CALL_EXPORT, CLO_BYTES_EMPTY, FX_NOW, &older)); /* before job X */
+    OK(fx_checkpoint(&P, e, FX_NOW, &older)); /* before job X */
     clo_proto_keys k;
     OK(fx_keys(e, FX_NOW, &k));
     uint8_t x[32], b[3][53];
@@ -550,40 +599,13 @@ static void test_tickets_stop_input_probing(void **state)
     assert_int_equal(res.public_out.ptr[1], 1);
     assert_int_equal(res.public_out.ptr[55], 300 & 0xff);
 
-    /* 10,000 junk jobs of the host's own (requester tickets for its ids). */
+    /* 10,000 junk jobs of the host's own, each with its bid sealed to X. */
     {
-        clo_secret32 host;
-        uint8_t pub[65], haddr[20];
-        memset(host.b, 0x0e, 32);
-        OK(clo_secp256k1_pubkey(&host, pub));
-        OK(clo_eth_address(pub, haddr));
-        clo_buf body;
-        clo_buf_init(&body, 32 << 20);
         clo_proto_job junk = job;
         clo_bytes one[1] = {probe[1]};
         junk.count = 1;
         junk.inputs = one;
-        memcpy(junk.requester, haddr, 20);
-        junk.nsigs = 1;
-        for (uint32_t i = 0; i < 10000;) {
-            uint16_t n = 0;
-            clo_buf_clear(&body);
-            OK(clo_buf_u16be(&body, 0));
-            for (; n < CLO_PROTO_MAX_BATCH && i < 10000; n++, i++) {
-                clo_ticket t;
-                memset(junk.client_nonce, 0, 32);
-                clo_store_u32be(junk.client_nonce + 28, i);
-                clo_ticket_api_job_id(FX_CHAIN_ID, P.market, haddr, junk.client_nonce, junk.job_id);
-                clo_proto_job_ticket(&junk, FX_NOW, &t);
-                junk.sigs[0].issued_at = FX_NOW;
-                OK(clo_ticket_sign(&t, FX_CHAIN_ID, P.market, &host, junk.sigs[0].sig));
-                OK(clo_proto_job_encode(&junk, &body));
-            }
-            body.ptr[0] = (uint8_t)(n >> 8);
-            body.ptr[1] = (uint8_t)n;
-            OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW, &out));
-        }
-        clo_buf_free(&body);
+        assert_int_equal(run_junk(e, &junk, 0, 10000, 1), CLO_OK_CODE); /* each logged */
     }
     evil = job; /* the committee's ticket, the probe's inputs */
     evil.inputs = probe;
@@ -593,10 +615,25 @@ static void test_tickets_stop_input_probing(void **state)
     assert_int_equal(out.len, first.len);
     assert_memory_equal(out.ptr, first.ptr, out.len);
 
-    /* A restart from sealed state exported before X ran: X's entry is gone
-     * from that log, yet the probe is still refused and X is still X. */
+    /* A restart from sealed state exported before X ran: the committee
+     * recorded later versions, so the enclave refuses it (a rollback). */
+    uint8_t lineage[20];
+    uint64_t v_older, v_now;
+    clo_buf latest;
+    clo_buf_init(&latest, 32 << 20);
+    OK(fx_checkpoint(&P, e, FX_NOW, &latest));
+    OK(fx_state_header(clo_buf_view(&latest), lineage, &v_now));
+    clo_buf_free(&latest);
+    OK(fx_state_header(clo_buf_view(&older), lineage, &v_older));
+    assert_true(v_now > v_older);
     OK(fx_enclave(&P, P.measurement, 60, &e2));
-    OK(fx_call(e2, CLO_CALL_IMPORT, clo_buf_view(&older), FX_NOW, &r));
+    clo_err rb = fx_import(&P, e2, clo_buf_view(&older), v_now, FX_NOW, &r);
+    assert_int_equal(rb.code, CLO_E_POLICY);
+    assert_non_null(strstr(rb.what, "rollback"));
+    /* Had the committee lost its records, the older state would import: X's
+     * entry is gone from that log, yet the probe is still refused and X is
+     * still X. */
+    OK(fx_import(&P, e2, clo_buf_view(&older), v_older, FX_NOW, &r));
     assert_int_equal(run_one(e2, &evil, &out, &res), CLO_E_AUTH);
     assert_int_equal(run_one(e2, &job, &out, &res), CLO_OK_CODE);
     assert_int_equal(out.len, first.len);
@@ -622,6 +659,98 @@ static void test_tickets_stop_input_probing(void **state)
     clo_buf_free(&out);
     clo_buf_free(&first);
     clo_buf_free(&older);
+    clo_enclave_free(e);
+    clo_enclave_free(e2);
+}
+
+/* Sealed state cannot be rolled back: every export carries a version the
+ * committee records, and a restarted enclave imports a state only when a read
+ * quorum of members, over its own nonce, report nothing newer. The enclave
+ * logs at most 1024 jobs beyond the last recorded export. Fails on the code
+ * before, whose IMPORT took any older state it had sealed. */
+static void test_state_rollback_refused(void **state)
+{
+    (void)state;
+    clo_enclave *e, *e2;
+    clo_buf r, v1, v2, body;
+    clo_buf_init(&r, 1 << 16);
+    clo_buf_init(&v1, 32 << 20);
+    clo_buf_init(&v2, 32 << 20);
+    clo_buf_init(&body, 32 << 20);
+    OK(fx_enclave(&P, P.measurement, 60, &e));
+    OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    OK(fx_checkpoint(&P, e, FX_NOW, &v1));
+    clo_proto_keys k;
+    OK(fx_keys(e, FX_NOW, &k));
+    uint8_t b[53], id[32] = {0};
+    bid(b, 0x0e, 1);
+    clo_bytes plain = CLO_BYTES(b, 53), views[1];
+    clo_envelope_reply_key rk;
+    clo_buf env[1];
+    clo_proto_job tmpl;
+    OK(fx_job_make(&P, id, "auction", CLO_BYTES(auction_cfg, 34), k.current, k.keys[0].hpke_pk,
+                   &plain, 1, &rk, env, views, &tmpl));
+    assert_int_equal(run_junk(e, &tmpl, 0, 10, 0), CLO_OK_CODE);
+    OK(fx_checkpoint(&P, e, FX_NOW, &v2));
+    uint8_t lineage[20], lineage2[20];
+    uint64_t ver1, ver2;
+    OK(fx_state_header(clo_buf_view(&v1), lineage, &ver1));
+    OK(fx_state_header(clo_buf_view(&v2), lineage2, &ver2));
+    assert_memory_equal(lineage, lineage2, 20);
+    assert_true(ver2 == ver1 + 1);
+
+    /* The older state, with the committee reporting the newer version: refused. */
+    OK(fx_enclave(&P, P.measurement, 60, &e2));
+    clo_err err = fx_import(&P, e2, clo_buf_view(&v1), ver2, FX_NOW, &r);
+    assert_int_equal(err.code, CLO_E_POLICY);
+    assert_non_null(strstr(err.what, "rollback"));
+    /* Reports over another enclave's nonce (replayed): refused. */
+    clo_enclave *e3;
+    OK(fx_enclave(&P, P.measurement, 60, &e3));
+    OK(fx_import_body(&P, e3, clo_buf_view(&v1), ver1, &body));
+    assert_int_equal(fx_call(e2, CLO_CALL_IMPORT, clo_buf_view(&body), FX_NOW, &r).code,
+                     CLO_E_AUTH);
+    clo_enclave_free(e3);
+    /* One member's report, or one member twice: below the read quorum. */
+    OK(fx_import_body(&P, e2, clo_buf_view(&v1), ver1, &body));
+    size_t one = 4 + v1.len + 1 + 8 + 65;
+    body.ptr[4 + v1.len] = 1;
+    assert_int_equal(fx_call(e2, CLO_CALL_IMPORT, CLO_BYTES(body.ptr, one), FX_NOW, &r).code,
+                     CLO_E_POLICY);
+    memcpy(body.ptr + one, body.ptr + one - 73, 73);
+    body.ptr[4 + v1.len] = 2;
+    assert_int_equal(fx_call(e2, CLO_CALL_IMPORT, clo_buf_view(&body), FX_NOW, &r).code,
+                     CLO_E_AUTH);
+    /* The newest state with honest reports: imported, and it goes on. */
+    OK(fx_import(&P, e2, clo_buf_view(&v2), ver2, FX_NOW, &r));
+    assert_int_equal(run_junk(e2, &tmpl, 100, 5, 0), CLO_OK_CODE);
+
+    /* WITNESS takes only the last export's version, by threshold members. */
+    OK(fx_export(e2, FX_NOW, &v1));
+    OK(fx_state_header(clo_buf_view(&v1), lineage, &ver1));
+    clo_buf_clear(&body);
+    OK(clo_buf_u64be(&body, ver1 - 1));
+    OK(clo_buf_u8(&body, 0));
+    assert_int_equal(fx_call(e2, CLO_CALL_WITNESS, clo_buf_view(&body), FX_NOW, &r).code,
+                     CLO_E_STATE);
+    clo_buf_clear(&body);
+    OK(clo_buf_u64be(&body, ver1));
+    OK(clo_buf_u8(&body, 0));
+    assert_int_equal(fx_call(e2, CLO_CALL_WITNESS, clo_buf_view(&body), FX_NOW, &r).code,
+                     CLO_E_POLICY);
+
+    /* Without the committee recording its exports, a host gets 1024 jobs, no more. */
+    assert_int_equal(run_junk(e2, &tmpl, 1000, 1019, 0), CLO_OK_CODE);
+    assert_int_equal(run_junk(e2, &tmpl, 3000, 1, 0), CLO_E_STATE);
+    OK(fx_checkpoint(&P, e2, FX_NOW, NULL));
+    assert_int_equal(run_junk(e2, &tmpl, 3000, 1, 0), CLO_OK_CODE);
+    clo_envelope_reply_key_wipe(&rk);
+    clo_buf_free(&env[0]);
+
+    clo_buf_free(&r);
+    clo_buf_free(&v1);
+    clo_buf_free(&v2);
+    clo_buf_free(&body);
     clo_enclave_free(e);
     clo_enclave_free(e2);
 }
@@ -686,6 +815,7 @@ int main(void)
         cmocka_unit_test(test_job_errors),
         cmocka_unit_test(test_tickets_stop_input_probing),
         cmocka_unit_test(test_requester_tickets),
+        cmocka_unit_test(test_state_rollback_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

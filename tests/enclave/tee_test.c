@@ -601,11 +601,17 @@ static void test_sgx_sealed_state(void **state)
     OK(fx_call(a, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &resp));
     clo_proto_keys ka, kb;
     OK(fx_keys(a, FX_NOW, &ka));
-    OK(fx_call(a, CLO_CALL_EXPORT, CLO_BYTES_EMPTY, FX_NOW, &sealed));
+    OK(fx_export(a, FX_NOW, &sealed));
+    /* IMPORT: u32 size | state | no committee reports (these enclaves trust no committee) */
+    clo_buf imp;
+    clo_buf_init(&imp, 1 << 20);
+    OK(clo_buf_u32be(&imp, (uint32_t)sealed.len));
+    OK(clo_buf_append_bytes(&imp, clo_buf_view(&sealed)));
+    OK(clo_buf_u8(&imp, 0));
 
     OK(clo_enclave_new(&b));
     OK(fx_call(b, CLO_CALL_INIT, clo_buf_view(&body), FX_NOW, &resp));
-    OK(fx_call(b, CLO_CALL_IMPORT, clo_buf_view(&sealed), FX_NOW, &resp));
+    OK(fx_call(b, CLO_CALL_IMPORT, clo_buf_view(&imp), FX_NOW, &resp));
     OK(fx_keys(b, FX_NOW, &kb));
     assert_memory_equal(ka.keys[0].signer, kb.keys[0].signer, 20);
     assert_memory_equal(ka.keys[0].hpke_pk, kb.keys[0].hpke_pk, 32);
@@ -614,13 +620,14 @@ static void test_sgx_sealed_state(void **state)
     make_gramine("dcap", key);
     OK(clo_enclave_new(&c));
     OK(fx_call(c, CLO_CALL_INIT, clo_buf_view(&body), FX_NOW, &resp));
-    assert_int_not_equal(fx_call(c, CLO_CALL_IMPORT, clo_buf_view(&sealed), FX_NOW, &resp).code,
+    assert_int_not_equal(fx_call(c, CLO_CALL_IMPORT, clo_buf_view(&imp), FX_NOW, &resp).code,
                          CLO_OK_CODE);
     assert_int_equal(fx_call(c, CLO_CALL_KEYS, CLO_BYTES_EMPTY, FX_NOW, &resp).code, CLO_OK_CODE);
     clo_proto_keys kc;
     OK(clo_proto_keys_decode(clo_buf_view(&resp), &kc));
     assert_int_equal(kc.count, 0);
 
+    clo_buf_free(&imp);
     clo_enclave_free(a);
     clo_enclave_free(b);
     clo_enclave_free(c);

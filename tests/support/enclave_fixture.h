@@ -32,6 +32,18 @@ void fx_init_params(const fx_platform *p, const uint8_t measurement[48], uint32_
                     clo_proto_init *out);
 /* The measurement (RTMR3) of a fixture enclave INITed with this executable event. */
 clo_err fx_measurement(const fx_platform *p, const uint8_t exe_event[48], uint8_t out[48]);
+/* Sealed state (enclave/witness.h): the lineage and version in a blob's
+ * header; EXPORT alone (blob: the sealed state, without the size and the
+ * lineage signature); EXPORT and the WITNESS of members 0 and 1 (blob may be
+ * NULL); IMPORT with members 0 and 1 reporting `recorded` as the latest
+ * version, over the enclave's nonce (the body alone, or the call). */
+clo_err fx_state_header(clo_bytes blob, uint8_t lineage[20], uint64_t *version);
+clo_err fx_export(clo_enclave *e, int64_t now, clo_buf *blob);
+clo_err fx_checkpoint(const fx_platform *p, clo_enclave *e, int64_t now, clo_buf *blob);
+clo_err fx_import_body(const fx_platform *p, clo_enclave *e, clo_bytes blob, uint64_t recorded,
+                       clo_buf *body);
+clo_err fx_import(const fx_platform *p, clo_enclave *e, clo_bytes blob, uint64_t recorded,
+                  int64_t now, clo_buf *resp);
 /* One call; resp is cleared first. */
 clo_err fx_call(clo_enclave *e, uint16_t call, clo_bytes body, int64_t now, clo_buf *resp);
 /* The report data evidence must carry for these keys and nonce, with the

@@ -1,0 +1,54 @@
+/* witness.c — state-version messages and the committee's signatures on them. */
+#include "enclave/witness.h"
+
+#include <string.h>
+
+#include "crypto/eip712.h"
+#include "crypto/secp256k1.h"
+
+void clo_state_digest(clo_state_msg kind, const uint8_t lineage[20], uint64_t version,
+                      const uint8_t nonce[32], uint64_t chain_id, const uint8_t market[20],
+                      uint8_t out[32])
+{
+    static const char *const types[] = {CLO_STATE_EXPORT_TYPE, CLO_STATE_RECORDED_TYPE,
+                                        CLO_STATE_LATEST_TYPE};
+    uint8_t th[32], w[3][32], hs[32], ds[32];
+    clo_eip712_type_hash(types[kind], th);
+    clo_eip712_word_address(lineage, w[0]);
+    clo_eip712_word_uint(version, w[1]);
+    size_t n = 2;
+    if (kind == CLO_STATE_LATEST) memcpy(w[n++], nonce, 32);
+    clo_eip712_hash_struct(th, (const uint8_t(*)[32])w, n, hs);
+    clo_eip712_domain d = {"Cloister", "1", chain_id, {0}};
+    memcpy(d.verifying_contract, market, 20);
+    clo_eip712_domain_separator(&d, ds);
+    clo_eip712_digest(ds, hs, out);
+}
+
+clo_err clo_sealed_state_id(clo_bytes state, uint8_t lineage[20], uint64_t *version)
+{
+    /* u8 version | u8 backend | measurement[48] | lineage[20] | u64 version | nonce[12] */
+    CLO_ENSURE(state.len >= 90, CLO_E_FORMAT, "state: shorter than its header");
+    memcpy(lineage, state.ptr + 50, 20);
+    *version = clo_load_u64be(state.ptr + 70);
+    return CLO_OK;
+}
+
+size_t clo_state_read_quorum(const clo_committee *c)
+{
+    size_t other = c->count - c->threshold + 1;
+    return c->threshold > other ? c->threshold : other;
+}
+
+clo_err clo_committee_signer(const clo_committee *c, const uint8_t digest[32],
+                             const uint8_t sig[65], const char *what, size_t *member)
+{
+    uint8_t who[20];
+    CLO_TRY(clo_eth_signer(digest, sig, what, who));
+    for (size_t m = 0; m < c->count; m++)
+        if (!memcmp(c->members[m], who, 20)) {
+            *member = m;
+            return CLO_OK;
+        }
+    return CLO_ERR(CLO_E_AUTH, what);
+}
