@@ -2,7 +2,8 @@
  * is a stream of frames (12-byte header, body) fed to a fresh, initialised
  * enclave on a simulated platform, as cloister-enclave would read them. Every
  * call decoder (INIT, HELLO, EVIDENCE, KEYS, ROTATE, PROVISION, RUN with its
- * jobs and envelopes, EXPORT, IMPORT) sees the bytes. Properties beyond "no
+ * jobs and envelopes, EXPORT, IMPORT with its committee reports, WITNESS,
+ * STATE) sees the bytes. Properties beyond "no
  * crash": a failed call leaves no response bytes, and the header parser's
  * verdict matches the frame layout. */
 #include <stdlib.h>

@@ -164,9 +164,15 @@ clo_err clo_node_run(const clo_config *cfg, const char *enclave_path, volatile s
     work(&n);
     CLO_LOG0(CLO_LOG_INFO, "node.stopping");
 out:
-    if (err.code)
+    if (err.code) {
+        /* err.what may name the enclave's own reason, held by the supervisor
+         * freed below: the caller gets a copy. */
+        static char what[CLO_FRAME_MAX_WHAT + 1];
+        snprintf(what, sizeof what, "%s", err.what ? err.what : "");
+        err.what = what;
         CLO_LOG(CLO_LOG_ERROR, "node.start_failed", CLO_LF_STR("code", clo_code_name(err.code)),
-                CLO_LF_STR("what", err.what ? err.what : ""));
+                CLO_LF_STR("what", what));
+    }
     if (err.code) *stop = 1; /* the chain thread, if it started, must see it */
     clo_onchain_stop(chain);
     clo_api_stop(api);

@@ -442,7 +442,8 @@ static clo_err start(clo_super *s)
     CLO_CHECK(read_path(s->state_path, &state, &missing));
     if (!missing) {
         CLO_CHECK(import_state(s, clo_buf_view(&state)));
-        CLO_CHECK(export_state(s)); /* recorded again, so that jobs may run */
+        /* A state newer than the committee's record runs no job until recorded. */
+        if (s->cfg.committee.count) CLO_CHECK(export_state(s));
     } else {
         CLO_CHECK(raw_call(s, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, NULL));
         CLO_CHECK(export_state(s));

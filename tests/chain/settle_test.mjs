@@ -175,7 +175,7 @@ try {
   let refused = '';
   try { await start(s.node); } catch (e) { refused = String(e.message); }
   check(/older than the version the committee recorded/.test(refused),
-        'a node restarted on older sealed state does not start: the committee recorded a later version', refused.slice(-400));
+        'a node restarted on older sealed state does not start: the committee recorded a later version');
   writeFileSync(statePath, latest);
   await S.startNode(s);
   const after = await S.submitVote(s, w);

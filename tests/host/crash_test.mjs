@@ -68,8 +68,10 @@ for (let c = 0; c < CYCLES; c++) {
   const kind = c < CYCLES * 0.5 ? "enclave" : c < CYCLES * 0.75 ? "daemon"
              : ["after_journal", "after_enclave_result", "before_reply"][c % 3];
   if (kind === "enclave") {
-    // The daemon restarts a dead enclave on its next call (at most a second away).
-    for (let i = 0; i < 400 && !enclavePid(node); i++) await sleep(5);
+    // The daemon restarts a dead enclave on its next call (at most a second away),
+    // after a backoff that doubles up to 5 s while starts keep failing (a kill
+    // that lands mid-start, common under ASan): wait that out, or the cycle kills nothing.
+    for (let i = 0; i < 1400 && !enclavePid(node); i++) await sleep(5);
     const posts = batch.map(post);
     await sleep(Math.random() * 15);
     const pid = enclavePid(node);
