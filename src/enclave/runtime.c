@@ -737,7 +737,7 @@ out:
 }
 
 /* The committee's reports of the highest version it recorded for `lineage`,
- * over this enclave's nonce: a read quorum of members, each once. */
+ * over this enclave's nonce: every member, each once (enclave/witness.h). */
 static clo_err check_latest(const clo_enclave *e, clo_cur *c, const uint8_t lineage[20],
                             uint64_t *max)
 {

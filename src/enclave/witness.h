@@ -14,11 +14,12 @@
  *       enclave's fresh nonce
  *
  * The enclave takes a WITNESS of `threshold` members' StateRecorded for its
- * last export, and imports a state only with a read quorum of StateLatest
- * reports over its own nonce (max(threshold, n - threshold + 1) members, so
- * every read quorum meets every write quorum) none of which is above the
- * state's version. Shared by the enclave (checks), the verifier (signs) and
- * the host (relays). */
+ * last export, and imports a state only with StateLatest reports over its own
+ * nonce from every member, none of which is above the state's version: the
+ * committee's assumption is that fewer than `threshold` members side with the
+ * host, and a recording set of `threshold` then holds an honest member that
+ * only a report from every member is sure to include. Shared by the enclave (checks), the verifier
+ * (signs) and the host (relays). */
 #ifndef CLO_ENCLAVE_WITNESS_H
 #define CLO_ENCLAVE_WITNESS_H
 
@@ -42,8 +43,7 @@ void clo_state_digest(clo_state_msg kind, const uint8_t lineage[20], uint64_t ve
  * ask the committee about it before the enclave opens it. */
 CLO_MUST_CHECK clo_err clo_sealed_state_id(clo_bytes state, uint8_t lineage[20], uint64_t *version);
 
-/* Members needed to read the latest version: every such set meets every set
- * of `threshold` that recorded one. */
+/* Members whose reports a restarted enclave needs: all of them (see above). */
 size_t clo_state_read_quorum(const clo_committee *c);
 
 /* The committee member that signed this digest, as its index in c, or

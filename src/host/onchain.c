@@ -20,6 +20,7 @@
 #include "crypto/keccak.h"
 #include "crypto/merkle.h"
 #include "crypto/secp256k1.h"
+#include "enclave/witness.h"
 #include "host/crash.h"
 #include "host/json.h"
 #include "host/ledger.h"
@@ -535,7 +536,6 @@ static int collect_tickets(clo_onchain *c, clo_proto_job *pj)
         json_t *doc = NULL;
         clo_proto_ticket_sig ts;
         clo_ticket t;
-        uint8_t who[20];
         snprintf(url, sizeof url, "%s/v1/ticket", u);
         int ok = !clo_http_json("POST", url, body, 10000, &status, &doc).code && status == 200;
         const json_t *tk = json_object_get(doc, "ticket");
@@ -546,11 +546,11 @@ static int collect_tickets(clo_onchain *c, clo_proto_job *pj)
              (uint64_t)deadline == pj->deadline;
         size_t m = cm->count;
         if (ok) {
+            uint8_t digest[32];
             ts.issued_at = (uint64_t)issued;
             clo_proto_job_ticket(pj, ts.issued_at, &t);
-            ok = !clo_ticket_signer(&t, c->n->cfg.chain_id, c->n->cfg.job_market, ts.sig, who).code;
-            for (m = 0; ok && m < cm->count && memcmp(cm->members[m], who, 20); m++) continue;
-            ok = ok && m < cm->count && !counted[m];
+            clo_ticket_digest(&t, c->n->cfg.chain_id, c->n->cfg.job_market, digest);
+            ok = !clo_committee_signer(cm, digest, ts.sig, "ticket", &m).code && !counted[m];
         }
         if (ok) {
             counted[m] = 1;

@@ -342,7 +342,7 @@ static clo_err export_state(clo_super *s)
 }
 
 /* IMPORT the sealed state with the committee's reports of the latest version
- * of its lineage, over the enclave's nonce (a read quorum). */
+ * of its lineage, over the enclave's nonce (every member: enclave/witness.h). */
 static clo_err import_state(clo_super *s, clo_bytes blob)
 {
     const clo_committee *cm = &s->cfg.committee;

@@ -237,7 +237,7 @@ clo_err fx_export(clo_enclave *e, int64_t now, clo_buf *blob)
     return err;
 }
 
-/* Members 0 and 1 sign a state message for the blob's lineage. */
+/* Member `member` signs a state message for the blob's lineage. */
 static clo_err sign_state(const fx_platform *p, clo_state_msg kind, const uint8_t lineage[20],
                           uint64_t version, const uint8_t nonce[32], size_t member, uint8_t sig[65])
 {
@@ -290,8 +290,8 @@ clo_err fx_import_body(const fx_platform *p, clo_enclave *e, clo_bytes blob, uin
     clo_buf_clear(body);
     if (!err.code) err = clo_buf_u32be(body, (uint32_t)blob.len);
     if (!err.code) err = clo_buf_append_bytes(body, blob);
-    if (!err.code) err = clo_buf_u8(body, 2);
-    for (size_t m = 0; m < 2 && !err.code; m++) {
+    if (!err.code) err = clo_buf_u8(body, FX_COMMITTEE);
+    for (size_t m = 0; m < FX_COMMITTEE && !err.code; m++) {
         err = clo_buf_u64be(body, recorded);
         if (!err.code)
             err = sign_state(p, CLO_STATE_LATEST, lineage, recorded, st.ptr + 36, m, sig);

@@ -35,7 +35,7 @@ clo_err fx_measurement(const fx_platform *p, const uint8_t exe_event[48], uint8_
 /* Sealed state (enclave/witness.h): the lineage and version in a blob's
  * header; EXPORT alone (blob: the sealed state, without the size and the
  * lineage signature); EXPORT and the WITNESS of members 0 and 1 (blob may be
- * NULL); IMPORT with members 0 and 1 reporting `recorded` as the latest
+ * NULL); IMPORT with every member reporting `recorded` as the latest
  * version, over the enclave's nonce (the body alone, or the call). */
 clo_err fx_state_header(clo_bytes blob, uint8_t lineage[20], uint64_t *version);
 clo_err fx_export(clo_enclave *e, int64_t now, clo_buf *blob);
