@@ -420,10 +420,9 @@ static int dep_address(const json_t *dep, const char *name, uint8_t out[20])
 
 /* Governance: allow the node enclave's measurement (keccak256 of the simulated
  * MRTD and the RTMR3 the node reports, as the verifiers put it in approvals:
- * attest/measure.h) for workloads, after
- * checking that the node's enclave is bound to this deployment's chain,
- * JobMarket and registry (a sim measurement covers them, so a node bound to
- * another market would be allowed for nothing). */
+ * attest/measure.h) for workloads, after checking that the node's enclave is
+ * bound to this deployment's chain, JobMarket and registry (RTMR3 covers them,
+ * so a node bound to another market would be allowed for nothing). */
 static int allow(int argc, char **argv)
 {
     cli_opt o[] = {

@@ -54,8 +54,10 @@ enum {
 /* INIT: u8 backend | u64 chain_id | registry[20] | market[20] | u32 grace_seconds
  *       | measurement[48] | u8 threshold | u8 m | m x member[20]
  *       | u8 n | n x (u32 size | part)
- * The committee (ascending members) is the one whose tickets the enclave takes;
- * the sim measurement covers it (docs/formats.md §3). */
+ * measurement is the launcher's executable event; the enclave extends its own
+ * configuration event (chain, registry, market, committee) over it
+ * (attest/measure.h). The committee (ascending members) is the one whose
+ * tickets the enclave takes and who records its sealed state. */
 typedef struct {
     uint8_t backend;
     uint64_t chain_id;
