@@ -79,7 +79,7 @@ static int serve(int argc, char **argv)
                                0, NULL};
     cli_spec spec = {
         "cloister verifier serve --key FILE --deployment FILE [--policy FILE] [--sim-dir DIR] "
-        "[--listen ADDR] [--port N]",
+        "[--state FILE] [--listen ADDR] [--port N]",
         "Serve as one member of the attestation-verifier committee: GET /v1/challenge hands out "
         "a fresh nonce; POST /v1/approve verifies an enclave's evidence (over the committee "
         "nonce, keccak256 of the members' challenges) with the attestation verifier and the "
