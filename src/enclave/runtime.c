@@ -173,6 +173,22 @@ static clo_err log_add(clo_enclave *e, const uint8_t job_id[32], const uint8_t d
     return CLO_OK;
 }
 
+/* ---- committee signatures ---- */
+
+/* Count the member that signed `digest` once: CLO_E_AUTH (naming `what`) for
+ * a non-member, a bad signature or a member counted already. */
+static clo_err count_member(const clo_committee *cm, const uint8_t digest[32],
+                            const uint8_t sig[65], const char *what,
+                            uint8_t counted[CLO_COMMITTEE_MAX], size_t *members)
+{
+    size_t m;
+    CLO_TRY(clo_committee_signer(cm, digest, sig, what, &m));
+    CLO_ENSURE(!counted[m], CLO_E_AUTH, what);
+    counted[m] = 1;
+    (*members)++;
+    return CLO_OK;
+}
+
 /* ---- tickets ---- */
 
 /* The job's ticket must commit to exactly this job: its id, workload, config,
@@ -208,16 +224,12 @@ static clo_err check_ticket(const clo_enclave *e, const clo_proto_job *job, int6
         memset(counted, 0, sizeof counted);
         for (size_t i = 0; i < job->nsigs; i++) {
             uint8_t d[32];
-            size_t m;
             clo_proto_job_ticket(job, job->sigs[i].issued_at, &t);
             clo_ticket_digest(&t, e->cfg.chain_id, e->cfg.market, d);
-            CLO_TRY(clo_committee_signer(cm, d, job->sigs[i].sig,
-                                         "job.ticket: signed by a non-member or over another "
-                                         "input set",
-                                         &m));
-            CLO_ENSURE(!counted[m], CLO_E_AUTH, "job.ticket: a member signed twice");
-            counted[m] = 1;
-            n++;
+            CLO_TRY(count_member(cm, d, job->sigs[i].sig,
+                                 "job.ticket: a non-member, a member twice, or over another "
+                                 "input set",
+                                 counted, &n));
             if (job->sigs[i].issued_at < least) least = job->sigs[i].issued_at;
         }
         CLO_ENSURE(n >= cm->threshold, CLO_E_POLICY,
@@ -250,11 +262,6 @@ static clo_err call_init(clo_enclave *e, clo_bytes body)
     clo_err err = clo_committee_hash(&in.committee, ch);
     if (!err.code) err = clo_measure_config_event(in.chain_id, in.market, in.registry, ch, event);
     if (!err.code) err = clo_tee_bind_config(e->tee, event);
-    if (err.code) {
-        clo_tee_free(e->tee);
-        e->tee = NULL;
-        return err;
-    }
     /* A fresh lineage, until an IMPORT brings back the state's own. */
     if (!err.code) err = clo_secp256k1_keygen(&e->lineage_key);
     if (!err.code) err = lineage_address(e);
@@ -750,18 +757,14 @@ static clo_err check_latest(const clo_enclave *e, clo_cur *c, const uint8_t line
     for (uint8_t i = 0; i < n; i++) {
         uint64_t v;
         uint8_t sig[65], digest[32];
-        size_t m;
         CLO_TRY(clo_cur_u64be(c, &v));
         CLO_TRY(clo_cur_copy(c, sig, 65));
         clo_state_digest(CLO_STATE_LATEST, lineage, v, e->import_nonce, e->cfg.chain_id,
                          e->cfg.market, digest);
-        CLO_TRY(clo_committee_signer(cm, digest, sig,
-                                     "import: a report not by a member, or not over this "
-                                     "enclave's nonce",
-                                     &m));
-        CLO_ENSURE(!counted[m], CLO_E_AUTH, "import: a member reported twice");
-        counted[m] = 1;
-        members++;
+        CLO_TRY(count_member(cm, digest, sig,
+                             "import: a report by a non-member, a member twice, or not over "
+                             "this enclave's nonce",
+                             counted, &members));
         if (v > *max) *max = v;
     }
     CLO_ENSURE(members >= clo_state_read_quorum(cm) || !cm->count, CLO_E_POLICY,
@@ -840,13 +843,11 @@ static clo_err call_witness(clo_enclave *e, clo_bytes body)
                      digest);
     for (uint8_t i = 0; i < n; i++) {
         uint8_t sig[65];
-        size_t m;
         CLO_TRY(clo_cur_copy(&c, sig, 65));
-        CLO_TRY(clo_committee_signer(cm, digest, sig,
-                                     "witness: a signature not by a member over this version", &m));
-        CLO_ENSURE(!counted[m], CLO_E_AUTH, "witness: a member signed twice");
-        counted[m] = 1;
-        members++;
+        CLO_TRY(count_member(cm, digest, sig,
+                             "witness: a signature by a non-member, a member twice, or over "
+                             "another version",
+                             counted, &members));
     }
     CLO_TRY(clo_cur_end(&c));
     CLO_ENSURE(members >= cm->threshold, CLO_E_POLICY,

@@ -357,12 +357,15 @@ static clo_err import_state(clo_super *s, clo_bytes blob)
     if (!err.code && cm->count) {
         err = raw_call(s, CLO_CALL_STATE, CLO_BYTES_EMPTY, &r);
         if (!err.code && r.len != sizeof st) err = CLO_ERR(CLO_E_FORMAT, "enclave: state");
-        if (!err.code) memcpy(st, r.ptr, sizeof st);
-        json_t *req = json_pack("{s:o,s:o}", "lineage", clo_json_hex(CLO_BYTES(lineage, 20)),
-                                "nonce", clo_json_hex(CLO_BYTES(st + 36, 32)));
-        char *text = json_dumps(req, JSON_COMPACT);
-        json_decref(req);
-        if (!err.code && !text) err = CLO_ERR(CLO_E_NOMEM, "state: latest request");
+        char *text = NULL;
+        if (!err.code) {
+            memcpy(st, r.ptr, sizeof st);
+            json_t *req = json_pack("{s:o,s:o}", "lineage", clo_json_hex(CLO_BYTES(lineage, 20)),
+                                    "nonce", clo_json_hex(CLO_BYTES(st + 36, 32)));
+            text = json_dumps(req, JSON_COMPACT);
+            json_decref(req);
+            if (!text) err = CLO_ERR(CLO_E_NOMEM, "state: latest request");
+        }
         size_t want = clo_state_read_quorum(cm);
         if (!err.code)
             n = ask_committee(s, CLO_STATE_LATEST, "/v1/state/latest", text, lineage, 0, st + 36,

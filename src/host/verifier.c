@@ -290,12 +290,27 @@ static clo_err record(clo_verifier_srv *s, const uint8_t lineage[20], uint64_t v
     return CLO_OK;
 }
 
+/* This member's signature of a state message, as the answer. */
+static enum MHD_Result state_reply(clo_verifier_srv *s, struct MHD_Connection *c,
+                                   clo_state_msg kind, const uint8_t lineage[20], uint64_t v,
+                                   const uint8_t nonce[32])
+{
+    uint8_t digest[32], sig[65];
+    clo_state_digest(kind, lineage, v, nonce, s->v.chain_id, s->market, digest);
+    if (clo_eth_sign(&s->key, digest, sig).code)
+        return refuse(c, 503, "internal", "signing failed", NULL);
+    return reply(c, 200,
+                 json_pack("{s:I,s:o,s:o}", "version", (json_int_t)v, "signature",
+                           clo_json_hex(CLO_BYTES(sig, 65)), "verifier",
+                           clo_json_hex(CLO_BYTES(s->address, 20))));
+}
+
 /* POST /v1/state/record: the lineage key's StateExport of a version. The
  * record only grows (synchronous: on disk before the answer), and a lower
  * version than recorded is refused: the enclave never goes back. */
 static enum MHD_Result state_record(clo_verifier_srv *s, struct MHD_Connection *c, clo_bytes body)
 {
-    uint8_t lineage[20], sig[65], digest[32], who[20], out[65];
+    uint8_t lineage[20], sig[65], digest[32], who[20];
     uint64_t v, have = 0;
     const char *bad = clo_state_record_req_parse(body, lineage, &v, sig);
     if (bad) return refuse(c, 400, "bad_request", bad, NULL);
@@ -315,21 +330,15 @@ static enum MHD_Result state_record(clo_verifier_srv *s, struct MHD_Connection *
                                 "recorded", (json_int_t)have);
         return reply(c, 409, doc);
     }
-    clo_state_digest(CLO_STATE_RECORDED, lineage, v, NULL, s->v.chain_id, s->market, digest);
-    if (clo_eth_sign(&s->key, digest, out).code)
-        return refuse(c, 503, "internal", "signing failed", NULL);
     CLO_LOG(CLO_LOG_INFO, "verifier.state_recorded", CLO_LF_HEX("lineage", CLO_BYTES(lineage, 20)),
             CLO_LF_U64("version", v));
-    return reply(c, 200,
-                 json_pack("{s:I,s:o,s:o}", "version", (json_int_t)v, "signature",
-                           clo_json_hex(CLO_BYTES(out, 65)), "verifier",
-                           clo_json_hex(CLO_BYTES(s->address, 20))));
+    return state_reply(s, c, CLO_STATE_RECORDED, lineage, v, NULL);
 }
 
 /* POST /v1/state/latest: the highest version recorded, over the enclave's nonce. */
 static enum MHD_Result state_latest(clo_verifier_srv *s, struct MHD_Connection *c, clo_bytes body)
 {
-    uint8_t lineage[20], nonce[32], digest[32], out[65];
+    uint8_t lineage[20], nonce[32];
     uint64_t have = 0;
     const char *bad = clo_state_latest_req_parse(body, lineage, nonce);
     if (bad) return refuse(c, 400, "bad_request", bad, NULL);
@@ -338,13 +347,7 @@ static enum MHD_Result state_latest(clo_verifier_srv *s, struct MHD_Connection *
     clo_err err = recorded(s, lineage, &have);
     pthread_mutex_unlock(&s->db_mu);
     if (err.code) return refuse(c, 503, "storage", "the state records could not be read", NULL);
-    clo_state_digest(CLO_STATE_LATEST, lineage, have, nonce, s->v.chain_id, s->market, digest);
-    if (clo_eth_sign(&s->key, digest, out).code)
-        return refuse(c, 503, "internal", "signing failed", NULL);
-    return reply(c, 200,
-                 json_pack("{s:I,s:o,s:o}", "version", (json_int_t)have, "signature",
-                           clo_json_hex(CLO_BYTES(out, 65)), "verifier",
-                           clo_json_hex(CLO_BYTES(s->address, 20))));
+    return state_reply(s, c, CLO_STATE_LATEST, lineage, have, nonce);
 }
 
 /* The job as the chain holds it `confirmations` blocks below the head. */
@@ -413,21 +416,17 @@ static enum MHD_Result route(void *ud, struct MHD_Connection *c, const char *url
     clo_verifier_srv *s = ud;
     if (!strcmp(url, "/healthz")) return reply(c, 200, json_pack("{s:s}", "status", "ok"));
     if (!strcmp(url, "/v1/challenge") && !strcmp(method, "GET")) return challenge(s, c);
-    if (!strcmp(url, "/v1/approve") && !strcmp(method, "POST")) {
+    static const struct {
+        const char *url;
+        enum MHD_Result (*handle)(clo_verifier_srv *, struct MHD_Connection *, clo_bytes);
+    } posts[] = {{"/v1/approve", approve},
+                 {"/v1/ticket", ticket},
+                 {"/v1/state/record", state_record},
+                 {"/v1/state/latest", state_latest}};
+    for (size_t i = 0; i < sizeof posts / sizeof posts[0]; i++) {
+        if (strcmp(url, posts[i].url) || strcmp(method, "POST")) continue;
         if (req->too_big) return refuse(c, 413, "too_large", "body: larger than 4 MiB", NULL);
-        return approve(s, c, req->body);
-    }
-    if (!strcmp(url, "/v1/ticket") && !strcmp(method, "POST")) {
-        if (req->too_big) return refuse(c, 413, "too_large", "body: larger than 4 MiB", NULL);
-        return ticket(s, c, req->body);
-    }
-    if (!strcmp(url, "/v1/state/record") && !strcmp(method, "POST")) {
-        if (req->too_big) return refuse(c, 413, "too_large", "body: larger than 4 MiB", NULL);
-        return state_record(s, c, req->body);
-    }
-    if (!strcmp(url, "/v1/state/latest") && !strcmp(method, "POST")) {
-        if (req->too_big) return refuse(c, 413, "too_large", "body: larger than 4 MiB", NULL);
-        return state_latest(s, c, req->body);
+        return posts[i].handle(s, c, req->body);
     }
     return refuse(c, 404, "not_found", "no such endpoint", NULL);
 }

@@ -168,6 +168,39 @@ try {
   const sends2 = await S.settlementSends(s, all);
   check(all.every((j) => sends2.get(j) === 1), '... and across the restart no job got a second settlement');
 
+  // ---- a verifier's state records, with ethers as the independent EIP-712 signer ----
+  {
+    const domain = { name: 'Cloister', version: '1', chainId: s.dep.chain_id,
+                     verifyingContract: s.dep.contracts.JobMarket.address };
+    const T = (n, nonce) => ({ [n]: [{ name: 'lineage', type: 'address' }, { name: 'version', type: 'uint64' },
+                                     ...(nonce ? [{ name: 'nonce', type: 'bytes32' }] : [])] });
+    const lineage = Wallet.createRandom(), other = Wallet.createRandom(), v1 = s.verifiers[0];
+    const signed = async (key, version) => key.signTypedData(domain, T('StateExport'), { lineage: lineage.address, version });
+    const post = async (p, body) => {
+      const r = await fetch(v1 + p, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: r.status, doc: await r.json() };
+    };
+    const rec = async (version, key = lineage) =>
+      post('/v1/state/record', { lineage: lineage.address, version, signature: await signed(key, version) });
+    const r5 = await rec(5);
+    const who = S.E.verifyTypedData(domain, T('StateRecorded'), { lineage: lineage.address, version: 5 }, r5.doc.signature ?? '0x');
+    check(r5.status === 200 && r5.doc.version === 5 && who.toLowerCase() === r5.doc.verifier.toLowerCase(),
+          'a verifier records a version the lineage key signed (ethers-signed StateExport) and signs StateRecorded');
+    const r3 = await rec(3);
+    check(r3.status === 409 && r3.doc.code === 'stale' && r3.doc.recorded === 5,
+          '... refuses a lower version of that lineage (409 stale, naming the record)');
+    const rx = await rec(7, other);
+    check(rx.status === 422 && rx.doc.code === 'signature', '... refuses a version not signed by the lineage key (422)');
+    const nonce = S.E.hexlify(S.E.randomBytes(32));
+    const l = await post('/v1/state/latest', { lineage: lineage.address, nonce });
+    const who2 = S.E.verifyTypedData(domain, T('StateLatest', true), { lineage: lineage.address, version: 5, nonce },
+                                     l.doc.signature ?? '0x');
+    check(l.status === 200 && l.doc.version === 5 && who2.toLowerCase() === l.doc.verifier.toLowerCase(),
+          '... and reports 5, not 7, as the latest, over the asker\'s nonce (StateLatest)');
+    const bad = await post('/v1/state/record', { lineage: lineage.address, version: 0, signature: await signed(lineage, 0) });
+    check(bad.status === 400, '... a version 0 is a bad request');
+  }
+
   // ---- rollback: the host restarts the enclave from older sealed state ----
   await S.stopNode(s);
   const latest = readFileSync(statePath);
