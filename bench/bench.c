@@ -27,6 +27,7 @@
 #include "attest/dcap.h"
 #include "attest/snp.h"
 
+#include "base/file.h"
 #include "base/timefmt.h"
 #include "crypto/envelope.h"
 #include "crypto/keccak.h"
@@ -202,14 +203,8 @@ typedef struct {
 
 static void read_all(const char *path, clo_buf *b)
 {
-    FILE *f = fopen(path, "rb");
-    char chunk[65536];
-    size_t n;
     clo_buf_init(b, 1 << 22);
-    if (!f) die(path);
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (clo_buf_append(b, chunk, n).code) die(path);
-    fclose(f);
+    if (clo_file_read(path, b).code) die(path);
 }
 
 static int load_attest_case(attest_case *c, const char *dir, const char *evidence, int64_t at,

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "crypto/secp256k1.h"
-#include "enclave/frame.h"
+#include "wire/frame.h"
 #include "enclave_fixture.h"
 #include "bench_util.h"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "enclave/frame.h"
+#include "wire/frame.h"
 #include "enclave_fixture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -15,11 +15,12 @@ declare -A allowed=(
   [base]="base"
   [crypto]="base crypto"
   [attest]="base crypto attest"
+  [wire]="base crypto wire"
   [workloads]="base crypto workloads"
-  [enclave]="base crypto attest workloads enclave"
+  [enclave]="base crypto attest workloads wire enclave"
   [chain]="base crypto chain"
-  [host]="base crypto attest workloads enclave chain host"
-  [cli]="base crypto attest workloads enclave chain host cli"
+  [host]="base crypto attest workloads wire chain host"
+  [cli]="base crypto attest workloads wire chain host cli"
 )
 for layer in "${!allowed[@]}"; do
   [[ -d src/$layer ]] || continue

@@ -1,7 +1,10 @@
 /* measure.c — launch events, RTMR extension and registered measurements. */
 #include "attest/measure.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "base/file.h"
 
 #include "crypto/hash.h"
 #include "crypto/keccak.h"
@@ -85,4 +88,11 @@ void clo_measure_registered_snp(const uint8_t measurement[48], const uint8_t hos
     memcpy(v, measurement, 48);
     memcpy(v + 48, host_data, 32);
     clo_keccak256(CLO_BYTES(v, 80), out);
+}
+
+clo_err clo_measure_rtmr_extend_at(int mrfd, const uint8_t event[48])
+{
+    char name[16];
+    snprintf(name, sizeof name, "rtmr%d:sha384", CLO_MEASURE_RTMR);
+    return clo_file_write_at(mrfd, name, CLO_BYTES(event, 48));
 }

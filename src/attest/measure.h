@@ -40,6 +40,9 @@ CLO_MUST_CHECK clo_err clo_rtmr_extend(uint8_t rtmr[48], const uint8_t event[48]
 /* RTMR3 after both launch events, from zero. */
 CLO_MUST_CHECK clo_err clo_measure_rtmr3(const uint8_t exe_event[48],
                                          const uint8_t config_event[48], uint8_t out[48]);
+/* Extend RTMR3 through a tdx_guest measurements directory (Linux 6.16:
+ * rtmr3:sha384): the launcher's executable event, the enclave's config event. */
+CLO_MUST_CHECK clo_err clo_measure_rtmr_extend_at(int mrfd, const uint8_t event[48]);
 CLO_MUST_CHECK clo_err clo_measure_snp_host_data(const uint8_t config_event[48], uint8_t out[32]);
 CLO_MUST_CHECK clo_err clo_measure_sim_mrtd(uint8_t out[48]);
 

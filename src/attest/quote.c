@@ -90,9 +90,9 @@ clo_err clo_quote_parse(clo_bytes in, clo_quote *q)
     CLO_ENSURE(q->att_key_type == CLO_QUOTE_ATT_KEY_ECDSA_P256, CLO_E_UNSUPPORTED,
                "quote: attestation key type is not ECDSA-256-with-P-256");
     CLO_TRY(clo_cur_u32le(&c, &q->tee_type));
-    CLO_ENSURE(q->tee_type == CLO_TEE_SGX || q->tee_type == CLO_TEE_TDX, CLO_E_UNSUPPORTED,
-               "quote: TEE type is neither SGX nor TDX");
-    CLO_ENSURE(q->version != 3 || q->tee_type == CLO_TEE_SGX, CLO_E_FORMAT,
+    CLO_ENSURE(q->tee_type == CLO_QUOTE_TEE_SGX || q->tee_type == CLO_QUOTE_TEE_TDX,
+               CLO_E_UNSUPPORTED, "quote: TEE type is neither SGX nor TDX");
+    CLO_ENSURE(q->version != 3 || q->tee_type == CLO_QUOTE_TEE_SGX, CLO_E_FORMAT,
                "quote: version 3 quotes are SGX only");
     CLO_TRY(clo_cur_u16le(&c, &q->qe_svn));
     CLO_TRY(clo_cur_u16le(&c, &q->pce_svn));
@@ -114,13 +114,13 @@ clo_err clo_quote_parse(clo_bytes in, clo_quote *q)
             break;
         default: return CLO_ERR(CLO_E_UNSUPPORTED, "quote: body type");
         }
-        CLO_ENSURE((q->body_type == 1) == (q->tee_type == CLO_TEE_SGX), CLO_E_FORMAT,
+        CLO_ENSURE((q->body_type == 1) == (q->tee_type == CLO_QUOTE_TEE_SGX), CLO_E_FORMAT,
                    "quote: body type does not match the TEE type");
     } else {
-        q->body_type = q->tee_type == CLO_TEE_SGX ? 1 : 2;
-        body_size = q->tee_type == CLO_TEE_SGX ? CLO_SGX_REPORT_SIZE : CLO_TD10_REPORT_SIZE;
+        q->body_type = q->tee_type == CLO_QUOTE_TEE_SGX ? 1 : 2;
+        body_size = q->tee_type == CLO_QUOTE_TEE_SGX ? CLO_SGX_REPORT_SIZE : CLO_TD10_REPORT_SIZE;
     }
-    if (q->tee_type == CLO_TEE_SGX)
+    if (q->tee_type == CLO_QUOTE_TEE_SGX)
         CLO_TRY(sgx_report(&c, &q->sgx));
     else
         CLO_TRY(td_report(&c, body_size, &q->td));

@@ -20,8 +20,8 @@
 
 #include "base/bytes.h"
 
-#define CLO_TEE_SGX                  0x00000000u
-#define CLO_TEE_TDX                  0x00000081u
+#define CLO_QUOTE_TEE_SGX            0x00000000u
+#define CLO_QUOTE_TEE_TDX            0x00000081u
 #define CLO_QUOTE_ATT_KEY_ECDSA_P256 2
 #define CLO_SGX_REPORT_SIZE          384
 #define CLO_TD10_REPORT_SIZE         584

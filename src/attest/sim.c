@@ -360,7 +360,7 @@ clo_err clo_sim_quote(const clo_sim *s, const clo_sim_quote_params *p, clo_buf *
     /* header */
     CLO_CHECK(le16(&q, 4));
     CLO_CHECK(le16(&q, CLO_QUOTE_ATT_KEY_ECDSA_P256));
-    CLO_CHECK(le32(&q, CLO_TEE_TDX));
+    CLO_CHECK(le32(&q, CLO_QUOTE_TEE_TDX));
     CLO_CHECK(le16(&q, 0));
     CLO_CHECK(le16(&q, 0));
     CLO_CHECK(clo_buf_append(&q, clo_intel_qe_vendor_id, 16));

@@ -433,7 +433,7 @@ static clo_tcb_status relaunch(const clo_quote *q, const clo_tcb_info *info, clo
 clo_err clo_tcb_evaluate(const clo_quote *q, const clo_pck_ext *pck, const clo_tcb_info *info,
                          const clo_qe_identity *qe, clo_tcb_eval *e)
 {
-    int tdx = q->tee_type == CLO_TEE_TDX;
+    int tdx = q->tee_type == CLO_QUOTE_TEE_TDX;
     memset(e, 0, sizeof *e);
     CLO_ENSURE(tdx == info->is_tdx, CLO_E_POLICY, "dcap: TCB Info is for another TEE type");
     CLO_ENSURE(memcmp(pck->fmspc, info->fmspc, 6) == 0, CLO_E_POLICY,

@@ -499,7 +499,7 @@ static void dcap_path(verdict *v, clo_bytes ev, const clo_dcap_collateral *col, 
         reason(v, "evidence", "evidence failed verification", e.what);
         return;
     }
-    int tdx = q.tee_type == CLO_TEE_TDX;
+    int tdx = q.tee_type == CLO_QUOTE_TEE_TDX;
     json_object_set_new(v->doc, "tee", json_string(tdx ? "tdx" : "sgx"));
     json_object_set_new(v->doc, "quote_version", json_integer(q.version));
     const uint8_t *rd;

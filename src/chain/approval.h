@@ -16,6 +16,7 @@
 
 #include "base/bytes.h"
 #include "base/secret.h"
+#include "base/teekind.h" /* tee_type */
 #include "chain/abi.h"
 
 #define CLO_APPROVAL_TYPE                                                                          \
@@ -24,12 +25,9 @@
 /* The registry's tuple, for calldata. */
 #define CLO_APPROVAL_TUPLE "(address,uint8,bytes32,address,bytes32,uint32,uint64,bytes32)"
 
-/* TEE types, as the enclave's backends and the registry number them. */
-enum { CLO_REG_TEE_SIM = 1, CLO_REG_TEE_TDX = 2, CLO_REG_TEE_SNP = 3, CLO_REG_TEE_SGX = 4 };
-
 typedef struct {
     uint8_t operator_addr[20];
-    uint8_t tee_type;
+    uint8_t tee_type; /* clo_tee_kind */
     uint8_t measurement[32];
     uint8_t signer[20];
     uint8_t hpke_key[32];

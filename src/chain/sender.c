@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/ct.h"
 #include "base/hex.h"
 #include "chain/tx.h"
@@ -125,14 +126,12 @@ clo_err clo_sender_bump(clo_sender *s, clo_bytes raw_old, clo_buf *raw_new, uint
 clo_err clo_sender_wait(clo_sender *s, const uint8_t hash[32], long timeout_ms,
                         clo_eth_receipt *out)
 {
-    struct timespec t0, now, nap = {0, 20 * 1000000L};
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct timespec nap = {0, 20 * 1000000L};
+    int64_t t0 = clo_mono_ms();
     for (;;) {
         clo_err err = clo_eth_get_receipt(s->rpc, hash, out);
         if (err.code != CLO_E_STATE) return err;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
-        if (ms >= timeout_ms) return err;
+        if (clo_mono_ms() - t0 >= timeout_ms) return err;
         nanosleep(&nap, NULL);
         if (nap.tv_nsec < 250 * 1000000L) nap.tv_nsec *= 2;
     }

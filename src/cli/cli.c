@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "base/ct.h"
+#include "base/file.h"
 #include "base/hex.h"
 #include "host/json.h"
 
@@ -80,27 +81,13 @@ const char *cli_get(const cli_spec *spec, const char *name)
 
 int cli_read_file(const char *what, const char *path, size_t max, clo_buf *out)
 {
-    FILE *f = fopen(path, "rb");
-    char chunk[65536];
-    size_t n;
-    const char *why = NULL;
     clo_buf_init(out, max);
-    if (!f) {
-        cli_error("%s: cannot read '%s': %s\n", what, path, strerror(errno));
-        return -1;
-    }
-    setvbuf(f, NULL, _IONBF, 0); /* files may hold keys: no unwiped stdio copy */
-    while (!why && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (clo_buf_append(out, chunk, n).code) why = "file is too large";
-    if (!why && ferror(f)) why = strerror(errno); /* e.g. a directory: EISDIR */
-    fclose(f);
-    clo_wipe(chunk, sizeof chunk);
-    if (why) {
-        cli_error("%s: cannot read '%s': %s\n", what, path, why);
-        clo_buf_free(out);
-        return -1;
-    }
-    return 0;
+    clo_err err = clo_file_read(path, out);
+    if (!err.code) return 0;
+    cli_error("%s: cannot read '%s': %s\n", what, path,
+              err.code == CLO_E_LIMIT ? "file is too large" : strerror(errno));
+    clo_buf_free(out);
+    return -1;
 }
 
 /* The option's hex text: inline, or the contents of @PATH (whitespace dropped). */

@@ -23,8 +23,8 @@
 #include "crypto/keccak.h"
 #include "crypto/merkle.h"
 #include "crypto/secp256k1.h"
-#include "enclave/proto.h"
-#include "enclave/statement.h"
+#include "wire/proto.h"
+#include "wire/statement.h"
 
 #define EXIT_BROKEN 4
 #define SETTLEMENT  "(bytes32,bytes32,bytes32,bytes32,uint32,address,bytes,bytes[])"

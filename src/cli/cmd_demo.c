@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/ct.h"
 #include "base/hex.h"
 #include "chain/abi.h"
@@ -35,7 +36,7 @@
 #include "crypto/envelope.h"
 #include "crypto/keccak.h"
 #include "crypto/secp256k1.h"
-#include "enclave/statement.h"
+#include "wire/statement.h"
 #include "crypto/hash.h"
 #include "host/json.h"
 #include "host/train.h"
@@ -64,20 +65,13 @@ typedef struct {
     double t0;
 } demo;
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void step(demo *d, const char *name, int ok, const char *detail)
 {
     if (!ok) d->failed++;
     if (d->json)
-        json_array_append_new(d->steps,
-                              json_pack("{s:s,s:b,s:s,s:f}", "step", name, "ok", ok, "detail",
-                                        detail, "at_s", (now_ms() - d->t0) / 1e3));
+        json_array_append_new(d->steps, json_pack("{s:s,s:b,s:s,s:f}", "step", name, "ok", ok,
+                                                  "detail", detail, "at_s",
+                                                  ((double)clo_mono_ns() / 1e6 - d->t0) / 1e3));
     else
         printf("  [%s] %-44s %s\n", ok ? " ok " : "FAIL", name, detail);
     fflush(stdout);
@@ -263,10 +257,10 @@ static clo_err wait_settled(demo *d, const uint8_t job[32], outcome *o)
     clo_buf_init(pub, 1 << 16);
     for (int i = 0; i < BIDDERS; i++) clo_buf_init(&priv[i], 1 << 16);
     uint8_t topic[1][32];
-    double t0 = now_ms();
+    double t0 = (double)clo_mono_ns() / 1e6;
     clo_keccak256(clo_bytes_str("JobSettled(bytes32,address,bytes32,bytes32,bytes,bytes[])"),
                   topic[0]);
-    while (now_ms() - t0 < 120000) {
+    while ((double)clo_mono_ns() / 1e6 - t0 < 120000) {
         clo_eth_log *logs = NULL;
         size_t n = 0;
         uint64_t head;
@@ -290,7 +284,7 @@ static clo_err wait_settled(demo *d, const uint8_t job[32], outcome *o)
             *gas_used = rc.gas_used;
             clo_eth_receipt_free(&rc);
             clo_eth_logs_free(logs, n);
-            *ms = now_ms() - t0;
+            *ms = (double)clo_mono_ns() / 1e6 - t0;
             return err;
         }
         clo_eth_logs_free(logs, n);
@@ -476,7 +470,7 @@ static int register_enclave(demo *d)
     if (!m) return -1;
     uint32_t epoch;
     uint8_t pk[32], signer[20];
-    double t0 = now_ms();
+    double t0 = (double)clo_mono_ns() / 1e6;
     for (int t = 0; t < 600; t++) {
         clo_abi_val arg, args1, out;
         if (node_keys(d, &epoch, pk, signer).code) return -1;
@@ -515,7 +509,7 @@ static int register_enclave(demo *d)
     char sh[41];
     clo_hex_encode(sh, CLO_BYTES(signer, 20));
     snprintf(detail, sizeof detail, "signer 0x%.10s…, epoch %u, %.1f s (evidence → 3 verifiers)",
-             sh, epoch, (now_ms() - t0) / 1e3);
+             sh, epoch, ((double)clo_mono_ns() / 1e6 - t0) / 1e3);
     step(d, "committee approves, registry records the enclave", found, detail);
     return found ? 0 : -1;
 }
@@ -893,7 +887,7 @@ int cmd_demo(int argc, char **argv)
     }
     d.steps = json_array();
     d.gas = json_object();
-    d.t0 = now_ms();
+    d.t0 = (double)clo_mono_ns() / 1e6;
     ssize_t n = readlink("/proc/self/exe", d.self, sizeof d.self - 1);
     if (n <= 0) return CLI_EXIT_FAIL;
     d.self[n] = 0;
@@ -923,7 +917,7 @@ int cmd_demo(int argc, char **argv)
     snprintf(dev, sizeof dev, "%s/devnet", d.dir);
     const char *down[] = {"devnet", "down", "--dir", dev, NULL};
     json_decref(run_self(&d, down));
-    double total = (now_ms() - d.t0) / 1e3;
+    double total = ((double)clo_mono_ns() / 1e6 - d.t0) / 1e3;
     if (d.json) {
         rc = cli_print(json_pack("{s:o,s:o,s:b,s:f,s:s,s:s}", "steps", d.steps, "gas", d.gas, "ok",
                                  ok && !d.failed, "seconds", total, "dir", d.dir, "auction_job",

@@ -128,7 +128,7 @@ int cli_deploy_cloister(cli_deployer *d, const cli_deploy_plan *p, const char *r
     if (governs) {
         t = clo_abi_tuple(one, 1);
         CLO_CHECK(cli_deploy_call(d, registry, "setMarket(address)", &t));
-        for (uint8_t k = CLO_REG_TEE_SIM; k <= CLO_REG_TEE_SGX; k++) {
+        for (uint8_t k = CLO_TEE_SIM; k <= CLO_TEE_SGX; k++) {
             if (!(p->tee_mask & (1u << k))) continue;
             clo_abi_val tee[2] = {clo_abi_uint(k), clo_abi_bool(1)};
             t = clo_abi_tuple(tee, 2);
@@ -246,8 +246,8 @@ int cmd_deploy(int argc, char **argv)
     uint8_t measurements[CLI_DEPLOY_MAX_MEASUREMENTS][32];
     cli_deploy_plan p = {.verifiers = (const uint8_t(*)[20])verifiers,
                          .measurements = (const uint8_t(*)[32])measurements,
-                         .tee_mask = (1u << CLO_REG_TEE_TDX) | (1u << CLO_REG_TEE_SNP) |
-                                     (1u << CLO_REG_TEE_SGX),
+                         .tee_mask =
+                             (1u << CLO_TEE_TDX) | (1u << CLO_TEE_SNP) | (1u << CLO_TEE_SGX),
                          .bond_wei = 1000000000000000000u,
                          .record_lifetime = 30 * 86400,
                          .rotation_grace = 86400,
@@ -281,7 +281,7 @@ int cmd_deploy(int argc, char **argv)
         p.tee_mask = 0;
         for (char *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
             uint8_t k = 0;
-            for (uint8_t i = CLO_REG_TEE_SIM; i <= CLO_REG_TEE_SGX; i++)
+            for (uint8_t i = CLO_TEE_SIM; i <= CLO_TEE_SGX; i++)
                 if (!strcmp(w, TEE_NAMES[i])) k = i;
             if (!k) {
                 cli_error("--tee: '%s' is not one of sim, tdx, snp, sgx\n", w);

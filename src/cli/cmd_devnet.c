@@ -211,7 +211,7 @@ static int deploy_all(const char *dir, const char *url, const char *artifacts, j
                          .verifier_count = VERIFIERS,
                          .threshold = THRESHOLD,
                          .owner = addrs[ROLE_DEPLOYER],
-                         .tee_mask = 1u << CLO_REG_TEE_SIM, /* a devnet trusts the simulated TEE */
+                         .tee_mask = 1u << CLO_TEE_SIM, /* a devnet trusts the simulated TEE */
                          .bond_wei = 1000000000000000000u,
                          .record_lifetime = 30 * 86400,
                          .rotation_grace = 86400,

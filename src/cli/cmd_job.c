@@ -20,8 +20,8 @@
 #include "crypto/rand.h"
 #include "crypto/secp256k1.h"
 #include "chain/sender.h"
-#include "enclave/statement.h"
-#include "enclave/ticket.h"
+#include "wire/statement.h"
+#include "wire/ticket.h"
 #include "host/json.h"
 #include "host/submit.h"
 #include "workloads/onnx/model.h"
@@ -345,7 +345,7 @@ static int submit(int argc, char **argv)
     } else {
         /* An API job: keccak256(abi.encode(chain id, JobMarket, address(0), requester,
          * nonce)), a namespace no chain job can enter, and only the requester's
-         * ticket opens it (enclave/ticket.h). */
+         * ticket opens it (wire/ticket.h). */
         clo_err e = cli_get(&spec, "requester-key")
                         ? clo_key_file_read(cli_get(&spec, "requester-key"), &rkey, requester)
                         : clo_secp256k1_keygen(&rkey);

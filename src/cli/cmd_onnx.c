@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "base/clock.h"
 #include "crypto/hash.h"
 #include "host/onnx_suite.h"
 #include "workloads/onnx/plan.h"
@@ -106,13 +107,6 @@ static int info(int argc, char **argv)
     clo_onnx_free(&m);
     clo_buf_free(&bytes);
     return cli_print(doc);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static int run(int argc, char **argv)
@@ -215,16 +209,16 @@ static int run(int argc, char **argv)
             rc = CLI_EXIT_USAGE;
             goto out;
         }
-    double t0 = now_ms();
+    double t0 = (double)clo_mono_ns() / 1e6;
     clo_onnx_plan_opts popts = {(unsigned)threads};
     clo_err e = clo_onnx_plan_new_opts(&m, t, nf, &popts, &plan, why);
-    double t1 = now_ms();
+    double t1 = (double)clo_mono_ns() / 1e6;
     if (e.code) {
         rc = cli_fail(e, why);
         goto out;
     }
     for (uint64_t r = 0; r < repeat && !e.code; r++) e = clo_onnx_plan_run(plan, t, nf);
-    double t2 = now_ms();
+    double t2 = (double)clo_mono_ns() / 1e6;
     if (e.code) {
         rc = cli_fail(e, "the model failed while running");
         goto out;

@@ -15,10 +15,10 @@
 #include "crypto/merkle.h"
 #include "crypto/rand.h"
 #include "crypto/secp256k1.h"
-#include "enclave/frame.h"
+#include "wire/frame.h"
 #include "enclave/keys.h"
-#include "enclave/proto.h"
-#include "enclave/witness.h"
+#include "wire/proto.h"
+#include "wire/witness.h"
 #include "workloads/workload.h"
 
 #define MAX_SECRETS 64
@@ -30,10 +30,8 @@
  * never evicted: a full log refuses new jobs instead (issue 15, finding 1). */
 #define JOB_LOG_MAX     32768
 #define JOB_LOG_BUCKETS 8192 /* power of two */
-#define STATE_HEADER    90
-#define STATE_VERSION   3
 /* Jobs an enclave with a committee logs beyond its last witnessed export: what
- * a rollback could make it forget (enclave/witness.h). */
+ * a rollback could make it forget (wire/witness.h). */
 #define JOB_WINDOW      1024
 #define MAX_INPUT_PLAIN ((size_t)1 << 20)
 
@@ -66,7 +64,7 @@ struct clo_enclave {
      * retires log entries; the host's clock cannot. */
     uint64_t clock;
     uint64_t jobs_run;
-    /* The sealed state's lineage and version (enclave/witness.h): the last
+    /* The sealed state's lineage and version (wire/witness.h): the last
      * export, the highest the committee recorded, jobs logged since that
      * record and, of them, those the last export holds. */
     clo_secret32 lineage_key;
@@ -257,7 +255,7 @@ static clo_err call_init(clo_enclave *e, clo_bytes body)
     CLO_ENSURE(!e->initialised, CLO_E_STATE, "init: already initialised");
     CLO_TRY(clo_proto_init_decode(body, &in));
     CLO_ENSURE(in.grace_seconds <= 366u * 86400, CLO_E_FORMAT, "init.grace_seconds");
-    CLO_TRY(clo_tee_open(&e->tee, (clo_backend)in.backend, in.parts, in.count, in.measurement));
+    CLO_TRY(clo_tee_open(&e->tee, (clo_tee_kind)in.backend, in.parts, in.count, in.measurement));
     uint8_t ch[32], event[48];
     clo_err err = clo_committee_hash(&in.committee, ch);
     if (!err.code) err = clo_measure_config_event(in.chain_id, in.market, in.registry, ch, event);
@@ -281,13 +279,11 @@ static clo_err call_init(clo_enclave *e, clo_bytes body)
 
 static clo_err call_hello(clo_enclave *e, clo_bytes body, clo_buf *resp)
 {
-    clo_cur c = clo_cur_init(body);
     uint16_t v;
-    CLO_TRY(clo_cur_u16be(&c, &v));
-    CLO_TRY(clo_cur_end(&c));
+    CLO_TRY(clo_proto_hello_req_decode(body, &v));
     CLO_ENSURE(v == CLO_PROTO_VERSION, CLO_E_VERSION, "hello: protocol version");
     const clo_epoch *cur = clo_keyring_current(&e->keys);
-    clo_proto_hello h = {CLO_PROTO_VERSION,       e->tee ? (uint8_t)clo_backend_of(e->tee) : 0,
+    clo_proto_hello h = {CLO_PROTO_VERSION,       e->tee ? (uint8_t)clo_tee_kind_of(e->tee) : 0,
                          (uint8_t)e->initialised, {0},
                          cur ? cur->epoch : 0,    e->jobs_run,
                          (uint16_t)e->n_secrets};
@@ -368,14 +364,12 @@ static void provision_binding(const clo_enclave *e, const uint8_t id[32], uint32
 
 static clo_err call_provision(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp)
 {
-    clo_cur c = clo_cur_init(body);
-    uint8_t id[32];
-    uint32_t epoch;
-    clo_bytes env;
+    clo_proto_provision req;
     const clo_epoch *ep;
-    CLO_TRY(clo_cur_copy(&c, id, 32));
-    CLO_TRY(clo_cur_u32be(&c, &epoch));
-    CLO_TRY(clo_cur_take(&c, clo_cur_left(&c), &env));
+    CLO_TRY(clo_proto_provision_decode(body, &req));
+    const uint8_t *id = req.id;
+    uint32_t epoch = req.epoch;
+    clo_bytes env = req.envelope;
     clo_keyring_expire(&e->keys, now);
     CLO_TRY(clo_keyring_find(&e->keys, epoch, &ep));
     size_t slot = e->n_secrets;
@@ -388,7 +382,8 @@ static clo_err call_provision(clo_enclave *e, clo_bytes body, int64_t now, clo_b
     clo_buf plain;
     clo_buf_init(&plain, MAX_SECRET_SIZE);
     clo_err err = clo_envelope_request_open(&plain, NULL, &b, ep->hpke, env);
-    uint8_t *data = NULL, digest[32];
+    uint8_t *data = NULL;
+    clo_proto_provisioned done;
     if (err.code) goto out;
     CLO_FAIL_IF(plain.len == 0, CLO_E_FORMAT, "provision: empty secret");
     /* Ids are content addresses: a secret is taken only under its SHA-256, so
@@ -404,9 +399,9 @@ static clo_err call_provision(clo_enclave *e, clo_bytes body, int64_t now, clo_b
     data = clo_secret_alloc(plain.len);
     CLO_FAIL_IF(!data, CLO_E_NOMEM, "provision: secret memory");
     memcpy(data, plain.ptr, plain.len);
-    clo_keccak256(clo_buf_view(&plain), digest);
-    CLO_CHECK(clo_buf_append(resp, id, 32));
-    CLO_CHECK(clo_buf_append(resp, digest, 32));
+    memcpy(done.id, id, 32);
+    clo_keccak256(clo_buf_view(&plain), done.digest);
+    CLO_CHECK(clo_proto_provisioned_encode(&done, resp));
     if (slot < e->n_secrets) clo_secret_free(e->secrets[slot].data);
     memcpy(e->secrets[slot].id, id, 32);
     e->secrets[slot].data = data;
@@ -543,11 +538,10 @@ static void scratch_free(job_scratch *s, size_t n)
 
 static clo_err call_run(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp)
 {
-    clo_cur c = clo_cur_init(body);
-    uint16_t n;
+    clo_cur c;
+    size_t n;
     clo_err err = CLO_OK;
-    CLO_TRY(clo_cur_u16be(&c, &n));
-    CLO_ENSURE(n >= 1 && n <= CLO_PROTO_MAX_BATCH, CLO_E_LIMIT, "run.batch size");
+    CLO_TRY(clo_proto_run_open(body, &c, &n));
     /* Decode the whole batch before running any of it. */
     clo_proto_job *jobs = calloc(n, sizeof *jobs);
     clo_bytes *inputs = calloc((size_t)n * CLO_PROTO_MAX_INPUTS, sizeof *inputs);
@@ -556,7 +550,7 @@ static clo_err call_run(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *re
     for (size_t i = 0; i < n; i++)
         CLO_CHECK(clo_proto_job_decode(&c, &jobs[i], inputs + i * CLO_PROTO_MAX_INPUTS));
     CLO_CHECK(clo_cur_end(&c));
-    CLO_CHECK(clo_buf_u16be(resp, n));
+    CLO_CHECK(clo_proto_run_resp_begin(n, resp));
     for (size_t i = 0; i < n && !err.code; i++) {
         scratch_init(s, jobs[i].count);
         s->r.err = CLO_OK;
@@ -621,13 +615,13 @@ static clo_err sealing_key(clo_enclave *e, uint8_t key[32])
 
 static clo_err call_export(clo_enclave *e, clo_bytes body, clo_buf *resp)
 {
-    CLO_ENSURE(body.len == 0, CLO_E_FORMAT, "export: unexpected body");
-    uint8_t key[32], nonce[12];
+    CLO_TRY(clo_proto_empty_decode(body, "export: unexpected body"));
+    uint8_t key[32];
     clo_buf pt;
     clo_buf_init(&pt, (size_t)24 << 20);
     clo_err err = CLO_OK;
     CLO_CHECK(sealing_key(e, key));
-    CLO_CHECK(clo_buf_u8(&pt, STATE_VERSION));
+    CLO_CHECK(clo_buf_u8(&pt, CLO_STATE_FORMAT));
     CLO_CHECK(clo_buf_u64be(&pt, e->clock));
     CLO_CHECK(clo_buf_append(&pt, e->lineage_key.b, 32));
     CLO_CHECK(clo_keyring_encode(&e->keys, &pt));
@@ -644,32 +638,31 @@ static clo_err call_export(clo_enclave *e, clo_bytes body, clo_buf *resp)
         CLO_CHECK(clo_buf_append(&pt, le->digest, 32));
         CLO_CHECK(clo_buf_u64be(&pt, le->deadline));
     }
-    CLO_CHECK(clo_random(nonce, sizeof nonce));
-    size_t start = resp->len, size = STATE_HEADER + pt.len + CLO_AEAD_TAG_SIZE;
-    uint64_t version = e->version + 1;
-    uint8_t *hdr, *ct, digest[32], sig[65];
-    CLO_CHECK(clo_buf_u32be(resp, (uint32_t)size));
-    CLO_CHECK(clo_buf_extend(resp, size, &hdr));
-    hdr[0] = STATE_VERSION;
-    hdr[1] = (uint8_t)clo_backend_of(e->tee);
-    memcpy(hdr + 2, clo_tee_measurement(e->tee), 48);
-    memcpy(hdr + 50, e->lineage, 20);
-    clo_store_u64be(hdr + 70, version);
-    memcpy(hdr + 78, nonce, 12);
-    ct = hdr + STATE_HEADER;
-    err = clo_aead_seal(CLO_AEAD_AES256GCM, CLO_BYTES(key, 32), CLO_BYTES(nonce, 12),
-                        CLO_BYTES(hdr, STATE_HEADER), clo_buf_view(&pt), ct);
+    clo_state_header h = {.format = CLO_STATE_FORMAT,
+                          .backend = (uint8_t)clo_tee_kind_of(e->tee),
+                          .version = e->version + 1};
+    memcpy(h.measurement, clo_tee_measurement(e->tee), 48);
+    memcpy(h.lineage, e->lineage, 20);
+    CLO_CHECK(clo_random(h.nonce, sizeof h.nonce));
+    size_t start = resp->len;
+    uint8_t *state, digest[32], sig[65];
+    CLO_CHECK(
+        clo_proto_export_reserve(CLO_STATE_HEADER_SIZE + pt.len + CLO_AEAD_TAG_SIZE, resp, &state));
+    clo_state_header_encode(&h, state);
+    err = clo_aead_seal(CLO_AEAD_AES256GCM, CLO_BYTES(key, 32), CLO_BYTES(h.nonce, 12),
+                        CLO_BYTES(state, CLO_STATE_HEADER_SIZE), clo_buf_view(&pt),
+                        state + CLO_STATE_HEADER_SIZE);
     /* The lineage key vouches for the version to the committee. */
     if (!err.code) {
-        clo_state_digest(CLO_STATE_EXPORT, e->lineage, version, NULL, e->cfg.chain_id,
+        clo_state_digest(CLO_STATE_EXPORT, e->lineage, h.version, NULL, e->cfg.chain_id,
                          e->cfg.market, digest);
         err = clo_eth_sign(&e->lineage_key, digest, sig);
     }
-    if (!err.code) err = clo_buf_append(resp, sig, 65);
+    if (!err.code) err = clo_proto_export_finish(sig, resp);
     if (err.code) {
         clo_buf_truncate(resp, start);
     } else {
-        e->version = version;
+        e->version = h.version;
         e->at_export = e->unwitnessed;
     }
 out:
@@ -694,7 +687,7 @@ static clo_err decode_state(clo_enclave *e, clo_bytes pt, const uint8_t lineage[
     memset(items, 0, sizeof items);
     uint64_t clock;
     CLO_CHECK(clo_cur_u8(&c, &version));
-    CLO_FAIL_IF(version != STATE_VERSION, CLO_E_VERSION, "state.version");
+    CLO_FAIL_IF(version != CLO_STATE_FORMAT, CLO_E_VERSION, "state.version");
     CLO_CHECK(clo_cur_u64be(&c, &clock));
     CLO_CHECK(clo_cur_copy(&c, lineage_key.b, 32));
     CLO_CHECK(clo_secp256k1_pubkey(&lineage_key, pub));
@@ -744,64 +737,52 @@ out:
 }
 
 /* The committee's reports of the highest version it recorded for `lineage`,
- * over this enclave's nonce: every member, each once (enclave/witness.h). */
-static clo_err check_latest(const clo_enclave *e, clo_cur *c, const uint8_t lineage[20],
-                            uint64_t *max)
+ * over this enclave's nonce: every member, each once (wire/witness.h). */
+static clo_err check_latest(const clo_enclave *e, const clo_proto_import *in,
+                            const uint8_t lineage[20], uint64_t *max)
 {
     const clo_committee *cm = &e->cfg.committee;
-    uint8_t n, counted[CLO_COMMITTEE_MAX] = {0};
+    uint8_t counted[CLO_COMMITTEE_MAX] = {0};
     size_t members = 0;
     *max = 0;
-    CLO_TRY(clo_cur_u8(c, &n));
-    CLO_ENSURE(n <= cm->count, CLO_E_LIMIT, "import: more reports than committee members");
-    for (uint8_t i = 0; i < n; i++) {
-        uint64_t v;
-        uint8_t sig[65], digest[32];
-        CLO_TRY(clo_cur_u64be(c, &v));
-        CLO_TRY(clo_cur_copy(c, sig, 65));
-        clo_state_digest(CLO_STATE_LATEST, lineage, v, e->import_nonce, e->cfg.chain_id,
+    CLO_ENSURE(in->count <= cm->count, CLO_E_LIMIT, "import: more reports than committee members");
+    for (size_t i = 0; i < in->count; i++) {
+        const clo_proto_state_report *r = &in->reports[i];
+        uint8_t digest[32];
+        clo_state_digest(CLO_STATE_LATEST, lineage, r->version, e->import_nonce, e->cfg.chain_id,
                          e->cfg.market, digest);
-        CLO_TRY(count_member(cm, digest, sig,
+        CLO_TRY(count_member(cm, digest, r->sig,
                              "import: a report by a non-member, a member twice, or not over "
                              "this enclave's nonce",
                              counted, &members));
-        if (v > *max) *max = v;
+        if (r->version > *max) *max = r->version;
     }
     CLO_ENSURE(members >= clo_state_read_quorum(cm) || !cm->count, CLO_E_POLICY,
                "import: too few committee reports of the state's latest version");
     return CLO_OK;
 }
 
-/* IMPORT: u32 size | sealed state | u8 n | n x (u64 version | sig[65]). */
 static clo_err call_import(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp)
 {
-    clo_cur c = clo_cur_init(body), s;
-    uint8_t version, backend, measurement[48], lineage[20], key[32];
-    uint32_t size;
-    uint64_t state_version, recorded;
-    clo_bytes blob, nonce, ct;
+    static clo_proto_import in; /* the enclave is single-threaded */
+    clo_state_header h;
+    uint8_t key[32];
+    uint64_t recorded;
     CLO_ENSURE(e->keys.count == 0 && e->keys.last_epoch == 0 && e->log_count == 0 &&
                    e->n_secrets == 0 && e->version == 0,
                CLO_E_STATE, "import: only into a fresh enclave");
-    CLO_TRY(clo_cur_u32be(&c, &size));
-    CLO_TRY(clo_cur_take(&c, size, &blob));
-    s = clo_cur_init(blob);
-    CLO_TRY(clo_cur_u8(&s, &version));
-    CLO_ENSURE(version == STATE_VERSION, CLO_E_VERSION, "state.version");
-    CLO_TRY(clo_cur_u8(&s, &backend));
-    CLO_ENSURE(backend == clo_backend_of(e->tee), CLO_E_POLICY,
+    CLO_TRY(clo_proto_import_decode(body, &in));
+    CLO_TRY(clo_state_header_decode(in.state, &h));
+    CLO_ENSURE(h.format == CLO_STATE_FORMAT, CLO_E_VERSION, "state.version");
+    CLO_ENSURE(h.backend == clo_tee_kind_of(e->tee), CLO_E_POLICY,
                "state: sealed by another TEE backend");
-    CLO_TRY(clo_cur_copy(&s, measurement, 48));
-    CLO_ENSURE(!memcmp(measurement, clo_tee_measurement(e->tee), 48), CLO_E_POLICY,
+    CLO_ENSURE(!memcmp(h.measurement, clo_tee_measurement(e->tee), 48), CLO_E_POLICY,
                "state: sealed by a different enclave measurement");
-    CLO_TRY(clo_cur_copy(&s, lineage, 20));
-    CLO_TRY(clo_cur_u64be(&s, &state_version));
-    CLO_TRY(clo_cur_take(&s, 12, &nonce));
-    CLO_TRY(clo_cur_take(&s, clo_cur_left(&s), &ct));
+    clo_bytes ct =
+        CLO_BYTES(in.state.ptr + CLO_STATE_HEADER_SIZE, in.state.len - CLO_STATE_HEADER_SIZE);
     CLO_ENSURE(ct.len >= CLO_AEAD_TAG_SIZE, CLO_E_FORMAT, "state: truncated");
-    CLO_TRY(check_latest(e, &c, lineage, &recorded));
-    CLO_TRY(clo_cur_end(&c));
-    CLO_ENSURE(state_version >= recorded, CLO_E_POLICY,
+    CLO_TRY(check_latest(e, &in, h.lineage, &recorded));
+    CLO_ENSURE(h.version >= recorded, CLO_E_POLICY,
                "state: older than the version the committee recorded (a rollback)");
     clo_buf pt;
     clo_buf_init(&pt, ct.len);
@@ -809,13 +790,13 @@ static clo_err call_import(clo_enclave *e, clo_bytes body, int64_t now, clo_buf 
     clo_err err = CLO_OK;
     CLO_CHECK(sealing_key(e, key));
     CLO_CHECK(clo_buf_extend(&pt, ct.len - CLO_AEAD_TAG_SIZE, &p));
-    CLO_CHECK(clo_aead_open(CLO_AEAD_AES256GCM, CLO_BYTES(key, 32), nonce,
-                            CLO_BYTES(blob.ptr, STATE_HEADER), ct, p));
-    CLO_CHECK(decode_state(e, clo_buf_view(&pt), lineage));
-    e->version = state_version;
-    e->witnessed = e->cfg.committee.count ? recorded : state_version;
+    CLO_CHECK(clo_aead_open(CLO_AEAD_AES256GCM, CLO_BYTES(key, 32), CLO_BYTES(h.nonce, 12),
+                            CLO_BYTES(in.state.ptr, CLO_STATE_HEADER_SIZE), ct, p));
+    CLO_CHECK(decode_state(e, clo_buf_view(&pt), h.lineage));
+    e->version = h.version;
+    e->witnessed = e->cfg.committee.count ? recorded : h.version;
     /* A state newer than the record: the committee records it before any job. */
-    e->unwitnessed = e->at_export = state_version > e->witnessed ? JOB_WINDOW : 0;
+    e->unwitnessed = e->at_export = h.version > e->witnessed ? JOB_WINDOW : 0;
     clo_keyring_expire(&e->keys, now);
     const clo_epoch *cur = clo_keyring_current(&e->keys);
     err = clo_buf_u32be(resp, cur ? cur->epoch : 0);
@@ -825,49 +806,41 @@ out:
     return err;
 }
 
-/* WITNESS: u64 version | u8 n | n x sig[65], StateRecorded by `threshold`
- * members for the last export. */
+/* WITNESS: StateRecorded by `threshold` members for the last export. */
 static clo_err call_witness(clo_enclave *e, clo_bytes body)
 {
     const clo_committee *cm = &e->cfg.committee;
-    clo_cur c = clo_cur_init(body);
-    uint64_t v;
-    uint8_t n, counted[CLO_COMMITTEE_MAX] = {0}, digest[32];
+    clo_proto_witness w;
+    uint8_t counted[CLO_COMMITTEE_MAX] = {0}, digest[32];
     size_t members = 0;
     CLO_ENSURE(cm->count, CLO_E_STATE, "witness: this enclave trusts no committee");
-    CLO_TRY(clo_cur_u64be(&c, &v));
-    CLO_ENSURE(v == e->version && v > 0, CLO_E_STATE, "witness: not the last export's version");
-    CLO_TRY(clo_cur_u8(&c, &n));
-    CLO_ENSURE(n <= CLO_COMMITTEE_MAX, CLO_E_LIMIT, "witness: signatures");
-    clo_state_digest(CLO_STATE_RECORDED, e->lineage, v, NULL, e->cfg.chain_id, e->cfg.market,
-                     digest);
-    for (uint8_t i = 0; i < n; i++) {
-        uint8_t sig[65];
-        CLO_TRY(clo_cur_copy(&c, sig, 65));
-        CLO_TRY(count_member(cm, digest, sig,
+    CLO_TRY(clo_proto_witness_decode(body, &w));
+    CLO_ENSURE(w.version == e->version && w.version > 0, CLO_E_STATE,
+               "witness: not the last export's version");
+    clo_state_digest(CLO_STATE_RECORDED, e->lineage, w.version, NULL, e->cfg.chain_id,
+                     e->cfg.market, digest);
+    for (size_t i = 0; i < w.count; i++)
+        CLO_TRY(count_member(cm, digest, w.sigs[i],
                              "witness: a signature by a non-member, a member twice, or over "
                              "another version",
                              counted, &members));
-    }
-    CLO_TRY(clo_cur_end(&c));
     CLO_ENSURE(members >= cm->threshold, CLO_E_POLICY,
                "witness: fewer members than the threshold recorded it");
-    if (v > e->witnessed) {
-        e->witnessed = v;
+    if (w.version > e->witnessed) {
+        e->witnessed = w.version;
         e->unwitnessed -= e->at_export;
         e->at_export = 0;
     }
     return CLO_OK;
 }
 
-/* STATE: lineage[20] | u64 version | u64 witnessed | import nonce[32]. */
 static clo_err call_state(clo_enclave *e, clo_bytes body, clo_buf *resp)
 {
-    CLO_ENSURE(body.len == 0, CLO_E_FORMAT, "state: unexpected body");
-    CLO_TRY(clo_buf_append(resp, e->lineage, 20));
-    CLO_TRY(clo_buf_u64be(resp, e->version));
-    CLO_TRY(clo_buf_u64be(resp, e->witnessed));
-    return clo_buf_append(resp, e->import_nonce, 32);
+    CLO_TRY(clo_proto_empty_decode(body, "state: unexpected body"));
+    clo_proto_state st = {.version = e->version, .witnessed = e->witnessed};
+    memcpy(st.lineage, e->lineage, 20);
+    memcpy(st.nonce, e->import_nonce, 32);
+    return clo_proto_state_encode(&st, resp);
 }
 
 clo_err clo_enclave_handle(clo_enclave *e, uint16_t call, clo_bytes body, int64_t now,
@@ -938,7 +911,7 @@ clo_err clo_enclave_serve(clo_enclave *e, int fd, clo_enclave_lockdown lockdown)
         clo_err ce = clo_enclave_handle(e, h.call, clo_buf_view(&in), ts.tv_sec, &out, &stop);
         clo_buf_clear(&in);
         if (!ce.code && !was_init && e->initialised && lockdown) {
-            ce = lockdown(clo_backend_of(e->tee));
+            ce = lockdown(clo_tee_kind_of(e->tee));
             if (ce.code) stop = 1;
         }
         err = ce.code ? clo_frame_write_error(fd, h.call, h.id, ce)

@@ -32,7 +32,7 @@ CLO_MUST_CHECK clo_err clo_enclave_handle(clo_enclave *e, uint16_t call, clo_byt
 
 /* Called once, right after INIT succeeds, before any other call is served: the
  * executable installs its seccomp filter here. A failure stops the enclave. */
-typedef clo_err (*clo_enclave_lockdown)(clo_backend kind);
+typedef clo_err (*clo_enclave_lockdown)(clo_tee_kind kind);
 
 /* Serve frames on fd until SHUTDOWN or the channel closes (CLO_OK), or a framing
  * error (the channel cannot be trusted to resynchronise). */

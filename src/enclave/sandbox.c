@@ -34,14 +34,14 @@ static int allow(scmp_filter_ctx ctx, const int *calls, size_t n)
     return 0;
 }
 
-clo_err clo_sandbox_lockdown(clo_backend kind)
+clo_err clo_sandbox_lockdown(clo_tee_kind kind)
 {
     CLO_ENSURE(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, CLO_E_IO, "sandbox: no_new_privs");
     clo_sandbox_early();
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     CLO_ENSURE(ctx, CLO_E_NOMEM, "sandbox: seccomp_init");
     int rc = allow(ctx, base_calls, sizeof base_calls / sizeof base_calls[0]);
-    if (!rc && kind != CLO_BACKEND_SIM)
+    if (!rc && kind != CLO_TEE_SIM)
         rc = allow(ctx, tee_calls, sizeof tee_calls / sizeof tee_calls[0]);
 #ifdef CLO_SANITIZE_BUILD
     if (!rc) rc = allow(ctx, sanitizer_calls, sizeof sanitizer_calls / sizeof sanitizer_calls[0]);

@@ -13,6 +13,6 @@
 
 /* Make the process undumpable and unattachable (call first thing in main). */
 void clo_sandbox_early(void);
-CLO_MUST_CHECK clo_err clo_sandbox_lockdown(clo_backend kind);
+CLO_MUST_CHECK clo_err clo_sandbox_lockdown(clo_tee_kind kind);
 
 #endif

@@ -13,10 +13,11 @@
 #include "attest/sim.h"
 #include "attest/snp.h"
 #include "base/ct.h"
+#include "base/file.h"
 #include "crypto/hash.h"
 
 struct clo_tee {
-    clo_backend kind;
+    clo_tee_kind kind;
     uint8_t exe_event[48], measurement[48];
     clo_sim sim;         /* sim */
     uint8_t rtmr[4][48]; /* sim: the emulated RTMRs */
@@ -24,23 +25,6 @@ struct clo_tee {
     int mrfd;            /* tdx: the measurement registers */
     unsigned seq;        /* report entry names */
 };
-
-static const char *const names[] = {NULL, "sim", "tdx", "snp", "sgx"};
-
-const char *clo_tee_name(clo_backend kind)
-{
-    return kind >= CLO_BACKEND_SIM && kind <= CLO_BACKEND_SGX ? names[kind] : "unknown";
-}
-
-clo_err clo_tee_from_name(const char *name, clo_backend *out)
-{
-    for (int k = CLO_BACKEND_SIM; k <= CLO_BACKEND_SGX; k++)
-        if (!strcmp(name, names[k])) {
-            *out = (clo_backend)k;
-            return CLO_OK;
-        }
-    return CLO_ERR(CLO_E_UNSUPPORTED, "tee backend");
-}
 
 static clo_err open_dir(clo_bytes name, int *fd)
 {
@@ -54,7 +38,7 @@ static clo_err open_dir(clo_bytes name, int *fd)
     return CLO_OK;
 }
 
-clo_err clo_tee_open(clo_tee **out, clo_backend kind, const clo_bytes *parts, size_t count,
+clo_err clo_tee_open(clo_tee **out, clo_tee_kind kind, const clo_bytes *parts, size_t count,
                      const uint8_t exe_event[48])
 {
     clo_err err = CLO_OK;
@@ -63,18 +47,18 @@ clo_err clo_tee_open(clo_tee **out, clo_backend kind, const clo_bytes *parts, si
     t->kind = kind;
     t->dirfd = t->mrfd = -1;
     memcpy(t->exe_event, exe_event, 48);
-    if (kind == CLO_BACKEND_SIM) {
+    if (kind == CLO_TEE_SIM) {
         CLO_FAIL_IF(count != CLO_SIM_PARTS, CLO_E_FORMAT, "init.sim parts");
         for (size_t i = 0; i < count; i++) CLO_CHECK(clo_sim_load_part(&t->sim, i, parts[i]));
         /* The simulated launcher's event, as a TDX launcher's would be. */
         CLO_CHECK(clo_rtmr_extend(t->rtmr[CLO_MEASURE_RTMR], exe_event));
-    } else if (kind == CLO_BACKEND_TDX) {
+    } else if (kind == CLO_TEE_TDX) {
         /* The report directory and the measurement registers (tdx_guest). */
         CLO_FAIL_IF(count != 2, CLO_E_FORMAT,
                     "init.tee: tdx needs the report and RTMR directories");
         CLO_CHECK(open_dir(parts[0], &t->dirfd));
         CLO_CHECK(open_dir(parts[1], &t->mrfd));
-    } else if (kind == CLO_BACKEND_SNP || kind == CLO_BACKEND_SGX) {
+    } else if (kind == CLO_TEE_SNP || kind == CLO_TEE_SGX) {
         CLO_FAIL_IF(count != 1, CLO_E_FORMAT, "init.tee directory");
         CLO_CHECK(open_dir(parts[0], &t->dirfd));
     } else {
@@ -90,14 +74,14 @@ out:
 void clo_tee_free(clo_tee *t)
 {
     if (!t) return;
-    if (t->kind == CLO_BACKEND_SIM) clo_sim_free(&t->sim);
+    if (t->kind == CLO_TEE_SIM) clo_sim_free(&t->sim);
     if (t->dirfd >= 0) close(t->dirfd);
     if (t->mrfd >= 0) close(t->mrfd);
     clo_wipe(t, sizeof *t);
     free(t);
 }
 
-clo_backend clo_backend_of(const clo_tee *t)
+clo_tee_kind clo_tee_kind_of(const clo_tee *t)
 {
     return t->kind;
 }
@@ -108,42 +92,11 @@ const uint8_t *clo_tee_measurement(const clo_tee *t)
 }
 
 /* Whole-file helpers relative to a directory descriptor. */
-static clo_err write_at(int dirfd, const char *name, clo_bytes data)
-{
-    int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC);
-    CLO_ENSURE(fd >= 0, CLO_E_IO, "tee: cannot open an attribute for writing");
-    ssize_t w = write(fd, data.ptr, data.len);
-    int ok = close(fd) == 0 && w == (ssize_t)data.len;
-    CLO_ENSURE(ok, CLO_E_IO, "tee: write refused");
-    return CLO_OK;
-}
-
-static clo_err read_at(int dirfd, const char *name, clo_buf *out)
-{
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-    CLO_ENSURE(fd >= 0, CLO_E_IO, "tee: cannot open an attribute for reading");
-    clo_err err = CLO_OK;
-    for (;;) {
-        size_t room = out->max - out->len;
-        uint8_t probe;
-        if (room) CLO_CHECK(clo_buf_reserve(out, room < 4096 ? room : 4096));
-        ssize_t r = room ? read(fd, out->ptr + out->len, out->cap - out->len) : read(fd, &probe, 1);
-        if (r < 0 && errno == EINTR) continue;
-        CLO_FAIL_IF(r < 0, CLO_E_IO, "tee: read refused");
-        if (r == 0) break;
-        CLO_FAIL_IF(!room, CLO_E_LIMIT, "tee: attribute too large");
-        out->len += (size_t)r;
-    }
-out:
-    close(fd);
-    return err;
-}
-
 static clo_err read_small(int dirfd, const char *name, char *dst, size_t cap)
 {
     clo_buf b;
     clo_buf_init(&b, cap - 1);
-    clo_err err = read_at(dirfd, name, &b);
+    clo_err err = clo_file_read_at(dirfd, name, &b);
     if (!err.code) {
         size_t n = b.len;
         while (n && (b.ptr[n - 1] == '\n' || b.ptr[n - 1] == ' ')) n--;
@@ -164,11 +117,11 @@ static clo_err tsm_report(clo_tee *t, const uint8_t rd[64], clo_buf *out)
     int efd = openat(t->dirfd, entry, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     CLO_FAIL_IF(efd < 0, CLO_E_IO, "tsm: cannot open report entry");
     CLO_CHECK(read_small(efd, "provider", provider, sizeof provider));
-    const char *want = t->kind == CLO_BACKEND_TDX ? "tdx_guest" : "sev_guest";
+    const char *want = t->kind == CLO_TEE_TDX ? "tdx_guest" : "sev_guest";
     CLO_FAIL_IF(strcmp(provider, want), CLO_E_UNSUPPORTED, "tsm: provider is not this backend");
-    CLO_CHECK(write_at(efd, "inblob", CLO_BYTES(rd, 64)));
+    CLO_CHECK(clo_file_write_at(efd, "inblob", CLO_BYTES(rd, 64)));
     CLO_CHECK(read_small(efd, "generation", gen1, sizeof gen1));
-    CLO_CHECK(read_at(efd, "outblob", out));
+    CLO_CHECK(clo_file_read_at(efd, "outblob", out));
     CLO_CHECK(read_small(efd, "generation", gen2, sizeof gen2));
     /* Another writer between our inblob and outblob would bump the generation. */
     CLO_FAIL_IF(strcmp(gen1, gen2) || !strcmp(gen1, "0"), CLO_E_STATE,
@@ -186,15 +139,15 @@ static clo_err gramine_quote(clo_tee *t, const uint8_t rd[64], clo_buf *out)
     char type[32];
     CLO_TRY(read_small(t->dirfd, "attestation_type", type, sizeof type));
     CLO_ENSURE(!strcmp(type, "dcap"), CLO_E_UNSUPPORTED, "gramine: attestation_type is not dcap");
-    CLO_TRY(write_at(t->dirfd, "user_report_data", CLO_BYTES(rd, 64)));
-    return read_at(t->dirfd, "quote", out);
+    CLO_TRY(clo_file_write_at(t->dirfd, "user_report_data", CLO_BYTES(rd, 64)));
+    return clo_file_read_at(t->dirfd, "quote", out);
 }
 
 clo_err clo_tee_evidence(clo_tee *t, const uint8_t rd[64], clo_buf *out,
                          clo_evidence_format *format)
 {
     switch (t->kind) {
-    case CLO_BACKEND_SIM: {
+    case CLO_TEE_SIM: {
         clo_sim_quote_params p;
         memset(&p, 0, sizeof p);
         memcpy(p.report_data, rd, 64);
@@ -203,26 +156,19 @@ clo_err clo_tee_evidence(clo_tee *t, const uint8_t rd[64], clo_buf *out,
         *format = CLO_EVIDENCE_TDX_QUOTE;
         return clo_sim_quote(&t->sim, &p, out);
     }
-    case CLO_BACKEND_TDX: *format = CLO_EVIDENCE_TDX_QUOTE; return tsm_report(t, rd, out);
-    case CLO_BACKEND_SNP: *format = CLO_EVIDENCE_SNP_REPORT; return tsm_report(t, rd, out);
-    case CLO_BACKEND_SGX: *format = CLO_EVIDENCE_SGX_QUOTE; return gramine_quote(t, rd, out);
+    case CLO_TEE_TDX: *format = CLO_EVIDENCE_TDX_QUOTE; return tsm_report(t, rd, out);
+    case CLO_TEE_SNP: *format = CLO_EVIDENCE_SNP_REPORT; return tsm_report(t, rd, out);
+    case CLO_TEE_SGX: *format = CLO_EVIDENCE_SGX_QUOTE; return gramine_quote(t, rd, out);
     }
     return CLO_ERR(CLO_E_UNSUPPORTED, "tee backend");
-}
-
-clo_err clo_tee_rtmr_extend_at(int mrfd, const uint8_t event[48])
-{
-    char name[16];
-    snprintf(name, sizeof name, "rtmr%d:sha384", CLO_MEASURE_RTMR);
-    return write_at(mrfd, name, CLO_BYTES(event, 48));
 }
 
 clo_err clo_tee_bind_config(clo_tee *t, const uint8_t config_event[48])
 {
     switch (t->kind) {
-    case CLO_BACKEND_SIM: CLO_TRY(clo_rtmr_extend(t->rtmr[CLO_MEASURE_RTMR], config_event)); break;
-    case CLO_BACKEND_TDX: CLO_TRY(clo_tee_rtmr_extend_at(t->mrfd, config_event)); break;
-    case CLO_BACKEND_SNP: {
+    case CLO_TEE_SIM: CLO_TRY(clo_rtmr_extend(t->rtmr[CLO_MEASURE_RTMR], config_event)); break;
+    case CLO_TEE_TDX: CLO_TRY(clo_measure_rtmr_extend_at(t->mrfd, config_event)); break;
+    case CLO_TEE_SNP: {
         /* The VMM set HOST_DATA at launch; refuse to serve another configuration. */
         uint8_t rd[64] = {0}, want[32];
         clo_buf rep;
@@ -238,14 +184,14 @@ clo_err clo_tee_bind_config(clo_tee *t, const uint8_t config_event[48])
         CLO_TRY(err);
         break;
     }
-    case CLO_BACKEND_SGX: break; /* MRENCLAVE covers the code; Gramine's manifest the rest */
+    case CLO_TEE_SGX: break; /* MRENCLAVE covers the code; Gramine's manifest the rest */
     }
     return clo_measure_rtmr3(t->exe_event, config_event, t->measurement);
 }
 
 clo_err clo_tee_sealing_secret(clo_tee *t, clo_secret32 *out)
 {
-    if (t->kind == CLO_BACKEND_SIM) {
+    if (t->kind == CLO_TEE_SIM) {
         clo_buf pck;
         clo_buf_init(&pck, 1 << 14);
         size_t i = 0;
@@ -257,10 +203,10 @@ clo_err clo_tee_sealing_secret(clo_tee *t, clo_secret32 *out)
         clo_buf_free(&pck);
         return err;
     }
-    if (t->kind == CLO_BACKEND_SGX) {
+    if (t->kind == CLO_TEE_SGX) {
         clo_buf k;
         clo_buf_init(&k, 64);
-        clo_err err = read_at(t->dirfd, "keys/_sgx_mrenclave", &k);
+        clo_err err = clo_file_read_at(t->dirfd, "keys/_sgx_mrenclave", &k);
         if (!err.code && k.len != 16) err = CLO_ERR(CLO_E_FORMAT, "gramine: sealing key size");
         if (!err.code)
             err = clo_hkdf(CLO_HASH_SHA256, CLO_BYTES_EMPTY, clo_buf_view(&k),

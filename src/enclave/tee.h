@@ -23,40 +23,22 @@
 
 #include "base/bytes.h"
 #include "base/secret.h"
-
-typedef enum {
-    CLO_BACKEND_SIM = 1,
-    CLO_BACKEND_TDX = 2,
-    CLO_BACKEND_SNP = 3,
-    CLO_BACKEND_SGX = 4
-} clo_backend;
-
-/* Evidence formats (frame EVIDENCE). */
-typedef enum {
-    CLO_EVIDENCE_TDX_QUOTE = 1,
-    CLO_EVIDENCE_SGX_QUOTE = 2,
-    CLO_EVIDENCE_SNP_REPORT = 3
-} clo_evidence_format;
+#include "base/teekind.h"
+#include "wire/proto.h"
 
 typedef struct clo_tee clo_tee;
-
-const char *clo_tee_name(clo_backend kind);
-CLO_MUST_CHECK clo_err clo_tee_from_name(const char *name, clo_backend *out);
 
 /* sim: parts are the CLO_SIM_PARTS platform files in clo_sim_part_names order.
  * tdx: parts are the report and measurement-register directories; snp/sgx:
  * parts[0] is the directory. exe_event: the launcher's executable event
  * (attest/measure.h). */
-CLO_MUST_CHECK clo_err clo_tee_open(clo_tee **out, clo_backend kind, const clo_bytes *parts,
+CLO_MUST_CHECK clo_err clo_tee_open(clo_tee **out, clo_tee_kind kind, const clo_bytes *parts,
                                     size_t count, const uint8_t exe_event[48]);
 /* Measure the configuration the enclave was INITed with (attest/measure.h),
  * before any key exists; sets the enclave measurement (RTMR3's expected value). */
 CLO_MUST_CHECK clo_err clo_tee_bind_config(clo_tee *tee, const uint8_t config_event[48]);
-/* Extend RTMR3 through a tdx_guest measurements directory (the launcher's
- * executable event, and the enclave's configuration event). */
-CLO_MUST_CHECK clo_err clo_tee_rtmr_extend_at(int mrfd, const uint8_t event[48]);
 void clo_tee_free(clo_tee *tee);
-clo_backend clo_backend_of(const clo_tee *tee);
+clo_tee_kind clo_tee_kind_of(const clo_tee *tee);
 /* 48 bytes: RTMR3 as the measured launch makes it (sealing-key salt, HELLO). */
 const uint8_t *clo_tee_measurement(const clo_tee *tee);
 /* Native evidence carrying report_data. */

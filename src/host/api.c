@@ -10,14 +10,15 @@
 
 #include "base/hex.h"
 #include "base/log.h"
-#include "enclave/frame.h"
-#include "enclave/proto.h"
+#include "wire/frame.h"
+#include "wire/proto.h"
 #include "host/crash.h"
 #include "host/httpd.h"
 #include "host/json.h"
 #include "host/ledger.h"
 #include "host/metrics.h"
 #include "host/node.h"
+#include "host/secrets.h"
 #include "host/submit.h"
 
 struct clo_api {
@@ -200,38 +201,22 @@ static enum MHD_Result secret_put(clo_api *a, struct MHD_Connection *c, const cl
     if (!is_json(c)) return problem(c, R, 415, "unsupported-media-type", "send application/json");
     if (rc->too_big)
         return problem(c, R, 413, "body-too-large", "the body exceeds limits.max_body_bytes");
-    json_error_t je;
-    json_t *doc = json_loadb((const char *)rc->body.ptr, rc->body.len, JSON_REJECT_DUPLICATES, &je);
-    const char *id = json_string_value(json_object_get(doc, "id"));
-    const char *env = json_string_value(json_object_get(doc, "envelope"));
-    const json_t *ep = json_object_get(doc, "epoch");
+    clo_secret_req req;
+    clo_problem p;
+    if (clo_secret_req_parse(rc->body, CLO_FRAME_MAX_BODY - 36, &req, &p))
+        return problem(c, R, p.status, p.code, p.detail);
     clo_buf body;
     clo_buf_init(&body, CLO_FRAME_MAX_BODY);
-    uint8_t head[36];
-    int bad = !json_is_object(doc) || json_object_size(doc) != 3 || !id || !env ||
-              !json_is_integer(ep) || json_integer_value(ep) < 0 ||
-              json_integer_value(ep) > UINT32_MAX || clo_hex_decode_fixed(head, 32, id).code;
-    clo_code hex = CLO_OK_CODE;
-    if (!bad) {
-        clo_store_u32be(head + 32, (uint32_t)json_integer_value(ep));
-        bad = clo_buf_append(&body, head, 36).code || (hex = clo_hex_decode(&body, env).code) != 0;
-    }
-    json_decref(doc);
-    if (hex == CLO_E_LIMIT) {
-        clo_buf_free(&body);
-        return problem(c, R, 413, "secret-too-large", "the envelope exceeds one channel frame");
-    }
-    if (bad) {
-        clo_buf_free(&body);
-        return problem(c, R, 400, "invalid-body",
-                       "send {\"id\": 32 bytes hex, \"epoch\": n, \"envelope\": hex}");
-    }
+    clo_err e = clo_proto_provision_encode(&req.call, &body);
+    clo_secret_req_free(&req);
     clo_buf r;
     clo_buf_init(&r, 1024);
-    clo_err e = clo_super_call(a->node->super, CLO_CALL_PROVISION, clo_buf_view(&body), &r);
+    clo_proto_provisioned done;
+    if (!e.code) e = clo_super_call(a->node->super, CLO_CALL_PROVISION, clo_buf_view(&body), &r);
     clo_buf_free(&body);
+    if (!e.code) e = clo_proto_provisioned_decode(clo_buf_view(&r), &done);
     if (!e.code) e = clo_super_persist(a->node->super);
-    if (e.code || r.len != 64) {
+    if (e.code) {
         clo_buf_free(&r);
         if (e.code == CLO_E_AUTH || e.code == CLO_E_FORMAT || e.code == CLO_E_VERSION ||
             e.code == CLO_E_UNSUPPORTED || e.code == CLO_E_KEY)
@@ -246,8 +231,8 @@ static enum MHD_Result secret_put(clo_api *a, struct MHD_Connection *c, const cl
             return problem(c, R, 409, "unknown-epoch", "that epoch's key is not held (any more)");
         return problem(c, R, 503, "enclave-unavailable", "the enclave did not take the secret");
     }
-    json_t *out = json_pack("{s:o,s:o}", "id", clo_json_hex(CLO_BYTES(r.ptr, 32)), "digest",
-                            clo_json_hex(CLO_BYTES(r.ptr + 32, 32)));
+    json_t *out = json_pack("{s:o,s:o}", "id", clo_json_hex(CLO_BYTES(done.id, 32)), "digest",
+                            clo_json_hex(CLO_BYTES(done.digest, 32)));
     clo_buf_free(&r);
     return send_json(c, R, 201, out);
 }

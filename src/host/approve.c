@@ -78,7 +78,7 @@ static clo_err measurement_of(const char *verdict, uint8_t *tee, uint8_t out[32]
                                         "(the firmware, and the enclave binary and configuration)");
         else if (ok) {
             clo_measure_registered_tdx(m, (const uint8_t(*)[48])rtmr, pins, out);
-            *tee = CLO_REG_TEE_TDX;
+            *tee = CLO_TEE_TDX;
             err = CLO_OK;
         }
     } else if (t && !strcmp(t, "snp")) {
@@ -89,12 +89,12 @@ static clo_err measurement_of(const char *verdict, uint8_t *tee, uint8_t out[32]
                           "(the launch image with the enclave binary, and its configuration)");
         else if (ok) {
             clo_measure_registered_snp(m, host_data, out);
-            *tee = CLO_REG_TEE_SNP;
+            *tee = CLO_TEE_SNP;
             err = CLO_OK;
         }
     } else if (t && !strcmp(t, "sgx") && field(doc, "mrenclave", m, 32)) {
         clo_keccak256(CLO_BYTES(m, 32), out);
-        *tee = CLO_REG_TEE_SGX;
+        *tee = CLO_TEE_SGX;
         err = CLO_OK;
     }
     json_decref(doc);
@@ -125,7 +125,7 @@ clo_err clo_approve(const clo_approver *v, const clo_approve_req *r, const clo_s
     CLO_TRY(clo_approve_check(v, r, verdict_json));
     memset(out, 0, sizeof *out);
     CLO_TRY(measurement_of(*verdict_json, &out->tee_type, out->measurement));
-    if (v->anchor) out->tee_type = CLO_REG_TEE_SIM;
+    if (v->anchor) out->tee_type = CLO_TEE_SIM;
     memcpy(out->operator_addr, r->operator_addr, 20);
     memcpy(out->signer, r->signer, 20);
     memcpy(out->hpke_key, r->hpke_pk, 32);

@@ -7,7 +7,7 @@
 #define CLO_HOST_CONFIG_H
 
 #include "base/bytes.h"
-#include "enclave/ticket.h"
+#include "wire/ticket.h"
 
 #define CLO_CONFIG_MAX_SIZE (1 << 20)
 #define CLO_PATH_MAX        1024

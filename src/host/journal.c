@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "crypto/hash.h"
 
 struct clo_journal {
@@ -20,13 +21,6 @@ static const char *const state_names[] = {"accepted", "done", "failed"};
 const char *clo_job_state_name(clo_job_state s)
 {
     return (unsigned)s < 3 ? state_names[s] : "unknown";
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static const char schema[] = "PRAGMA journal_mode=WAL;"
@@ -111,7 +105,7 @@ clo_err clo_journal_put(clo_journal *j, const uint8_t job_id[32], const char *wo
                    "created_ms, updated_ms) VALUES(?1, ?2, ?3, ?4, 0, ?5, ?5) "
                    "ON CONFLICT(job_id) DO NOTHING",
                    &st));
-    int64_t t = now_ms();
+    int64_t t = clo_now_ms();
     sqlite3_bind_blob(st, 1, job_id, 32, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, workload, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, request.ptr, (int)request.len, SQLITE_STATIC);
@@ -185,7 +179,7 @@ clo_err clo_journal_finish(clo_journal *j, const uint8_t job_id[32], int failed,
     sqlite3_bind_blob(st, 1, job_id, 32, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, failed ? CLO_JOB_FAILED : CLO_JOB_DONE);
     sqlite3_bind_blob(st, 3, result.ptr, (int)result.len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, now_ms());
+    sqlite3_bind_int64(st, 4, clo_now_ms());
     CLO_FAIL_IF(sqlite3_step(st) != SQLITE_DONE, CLO_E_IO, "journal: update");
 out:
     sqlite3_finalize(st);

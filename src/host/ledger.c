@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "crypto/keccak.h"
 
 static const char *const cj_names[] = {"waiting_model", "queued", "settling", "settled", "dropped"};
@@ -13,13 +14,6 @@ static const char *const cj_names[] = {"waiting_model", "queued", "settling", "s
 const char *clo_cjob_state_name(clo_cjob_state s)
 {
     return (unsigned)s < 5 ? cj_names[s] : "unknown";
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static const char schema[] =
@@ -151,7 +145,7 @@ clo_err clo_ledger_job_seen(clo_journal *j, const uint8_t job_id[32], const uint
         sqlite3_bind_blob(x.st, 4, event.ptr, (int)event.len, SQLITE_STATIC);
         sqlite3_bind_int(x.st, 5, (int)state);
         sqlite3_bind_text(x.st, 6, why ? why : "", -1, SQLITE_STATIC);
-        sqlite3_bind_int64(x.st, 7, now_ms());
+        sqlite3_bind_int64(x.st, 7, clo_now_ms());
         err = q_done(&x);
     }
     clo_journal_unlock(j);
@@ -168,7 +162,7 @@ static clo_err set_state(sqlite3 *db, const uint8_t job_id[32], clo_cjob_state s
     sqlite3_bind_int(x.st, 2, (int)state);
     if (why) sqlite3_bind_text(x.st, 3, why, -1, SQLITE_STATIC);
     if (tx_hash) sqlite3_bind_blob(x.st, 4, tx_hash, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(x.st, 5, now_ms());
+    sqlite3_bind_int64(x.st, 5, clo_now_ms());
     return q_done(&x);
 }
 
@@ -265,7 +259,7 @@ static clo_err insert_tx(q *x, uint64_t nonce, const uint8_t hash[32], clo_bytes
     sqlite3_bind_blob(x->st, 1, hash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(x->st, 2, (sqlite3_int64)nonce);
     sqlite3_bind_blob(x->st, 3, raw.ptr, (int)raw.len, SQLITE_STATIC);
-    sqlite3_bind_int64(x->st, 4, now_ms());
+    sqlite3_bind_int64(x->st, 4, clo_now_ms());
     return q_done(x);
 }
 

@@ -9,19 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/log.h"
-#include "enclave/frame.h"
+#include "wire/frame.h"
 #include "host/crash.h"
 #include "host/ledger.h"
 #include "host/metrics.h"
 #include "host/onchain.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void wait_for_work(clo_node *n, int ms)
 {
@@ -40,17 +34,15 @@ static void wait_for_work(clo_node *n, int ms)
 static clo_err record(clo_node *n, clo_bytes resp, clo_journal_job *jobs, size_t count)
 {
     static clo_proto_result r;
-    clo_cur c = clo_cur_init(resp);
-    uint16_t k;
-    CLO_TRY(clo_cur_u16be(&c, &k));
-    CLO_ENSURE(k == count, CLO_E_FORMAT, "enclave: result count");
+    clo_cur c;
+    CLO_TRY(clo_proto_run_resp_open(resp, count, &c));
     for (size_t i = 0; i < count; i++) {
         size_t start = c.off;
         CLO_TRY(clo_proto_result_decode(&c, &r));
         CLO_ENSURE(!memcmp(r.job_id, jobs[i].job_id, 32), CLO_E_FORMAT, "enclave: result order");
         clo_bytes blob = CLO_BYTES(resp.ptr + start, c.off - start);
         CLO_TRY(clo_journal_finish(n->journal, r.job_id, r.err.code != 0, blob));
-        clo_metrics_job_latency(now_s() - (double)jobs[i].created_ms / 1000.0);
+        clo_metrics_job_latency((double)(clo_now_ms() - jobs[i].created_ms) / 1e3);
         if (r.err.code)
             CLO_LOG(CLO_LOG_INFO, "job.failed", CLO_LF_HEX("job_id", CLO_BYTES(r.job_id, 32)),
                     CLO_LF_STR("code", clo_code_name(r.err.code)), CLO_LF_STR("what", r.err.what));
@@ -66,13 +58,14 @@ static clo_err record(clo_node *n, clo_bytes resp, clo_journal_job *jobs, size_t
 static clo_err run_batch(clo_node *n, clo_journal_job *jobs, size_t count, clo_buf *body,
                          clo_buf *resp)
 {
+    clo_bytes req[CLO_PROTO_MAX_BATCH];
+    CLO_ENSURE(count <= CLO_PROTO_MAX_BATCH, CLO_E_LIMIT, "run.batch size");
+    for (size_t i = 0; i < count; i++) req[i] = clo_buf_view(&jobs[i].request);
     clo_buf_clear(body);
-    CLO_TRY(clo_buf_u16be(body, (uint16_t)count));
-    for (size_t i = 0; i < count; i++)
-        CLO_TRY(clo_buf_append_bytes(body, clo_buf_view(&jobs[i].request)));
-    double t0 = now_s();
+    CLO_TRY(clo_proto_run_encode(req, count, body));
+    double t0 = (double)clo_now_ms() / 1e3;
     CLO_TRY(clo_super_call(n->super, CLO_CALL_RUN, clo_buf_view(body), resp));
-    clo_metrics_enclave_call(now_s() - t0);
+    clo_metrics_enclave_call((double)clo_now_ms() / 1e3 - t0);
     clo_crash_point("after_enclave_result");
     /* The enclave's processed-job log changed: seal it to disk first. */
     CLO_TRY(clo_super_persist(n->super));

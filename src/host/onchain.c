@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "base/ct.h"
 #include "base/hex.h"
 #include "base/log.h"
@@ -20,7 +21,7 @@
 #include "crypto/keccak.h"
 #include "crypto/merkle.h"
 #include "crypto/secp256k1.h"
-#include "enclave/witness.h"
+#include "wire/witness.h"
 #include "host/crash.h"
 #include "host/json.h"
 #include "host/ledger.h"
@@ -84,13 +85,6 @@ static const char *const ERRORS[] = {"JobExists(bytes32)",
                                      "AlreadyRegistered()",
                                      "BadSignature()",
                                      NULL};
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(long ms)
 {
@@ -306,7 +300,7 @@ static clo_err collect_approvals(clo_onchain *c, const clo_proto_key *key, clo_a
     }
     json_t *chs = json_array();
     for (size_t i = 0; i < nv; i++) json_array_append_new(chs, clo_json_hex(CLO_BYTES(ch[i], 32)));
-    uint64_t expiry = (uint64_t)(now_ms() / 1000) + c->n->cfg.approval_seconds;
+    uint64_t expiry = (uint64_t)(clo_now_ms() / 1000) + c->n->cfg.approval_seconds;
     json_t *req = json_pack(
         "{s:o,s:o,s:o,s:o,s:I,s:o,s:I}", "challenges", chs, "evidence", clo_json_hex(ev.evidence),
         "signer", clo_json_hex(CLO_BYTES(ev.signer, 20)), "hpke_public_key",
@@ -467,7 +461,7 @@ static clo_err reconcile(clo_onchain *c)
             continue;
         }
         if (err.code == CLO_E_STATE && txs[i].nonce == mined_nonce &&
-            now_ms() - txs[i].created_ms > (int64_t)c->n->cfg.bump_after_ms &&
+            clo_now_ms() - txs[i].created_ms > (int64_t)c->n->cfg.bump_after_ms &&
             newest_at_nonce(txs, n, i)) {
             /* The chain waits on this nonce and the transaction is not mined:
              * underpriced. Replace it at the same nonce with higher fees, journaled
@@ -476,7 +470,7 @@ static clo_err reconcile(clo_onchain *c)
             continue;
         }
         if (err.code == CLO_E_STATE) {
-            if (c->first_pass || now_ms() - txs[i].created_ms > REBROADCAST_MS) {
+            if (c->first_pass || clo_now_ms() - txs[i].created_ms > REBROADCAST_MS) {
                 uint8_t h[32];
                 clo_err e = clo_eth_send_raw(c->rpc, clo_buf_view(&txs[i].raw), h);
                 CLO_LOG(CLO_LOG_INFO, "chain.tx_rebroadcast",
@@ -920,7 +914,7 @@ static clo_err settle(clo_onchain *c)
         c->flush = 0;
         return CLO_OK;
     }
-    if (nr < max && !c->flush && now_ms() - oldest < (int64_t)c->n->cfg.settle_wait_ms)
+    if (nr < max && !c->flush && clo_now_ms() - oldest < (int64_t)c->n->cfg.settle_wait_ms)
         return CLO_OK;
     size_t wanted = nr;
     clo_err err = CLO_ERR(CLO_E_LIMIT, "");
@@ -960,13 +954,13 @@ static void *run(void *ud)
     const char *last = NULL;
     while (!*c->n->stop) {
         clo_err err = reconcile(c);
-        if (!err.code && now_ms() >= c->next_registration) {
+        if (!err.code && clo_now_ms() >= c->next_registration) {
             clo_err r = ensure_enclave(c);
             if (r.code) {
                 CLO_LOG(CLO_LOG_WARN, "chain.registration_pending",
                         CLO_LF_STR("code", clo_code_name(r.code)),
                         CLO_LF_STR("what", r.what ? r.what : ""));
-                c->next_registration = now_ms() + 2000;
+                c->next_registration = clo_now_ms() + 2000;
             }
         }
         if (!err.code) err = follow(c);

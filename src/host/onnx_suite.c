@@ -5,34 +5,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file.h"
 #include "workloads/onnx/plan.h"
 
 #define MAX_FILE ((size_t)1 << 30)
 #define MAX_IO   64
 
-clo_err clo_onnx_read_file(const char *path, size_t max, clo_buf *b)
-{
-    FILE *fp = fopen(path, "rb");
-    CLO_ENSURE(fp, CLO_E_IO, "onnx: cannot open the file");
-    char chunk[65536];
-    size_t k;
-    clo_err err = CLO_OK;
-    clo_buf_clear(b);
-    b->max = max;
-    while ((k = fread(chunk, 1, sizeof chunk, fp)) > 0) {
-        err = clo_buf_append(b, chunk, k);
-        if (err.code) break;
-    }
-    if (!err.code && ferror(fp)) err = CLO_ERR(CLO_E_IO, "onnx: cannot read the file");
-    fclose(fp);
-    return err;
-}
-
 clo_err clo_onnx_tensor_load(const char *path, clo_buf *raw, clo_tensor *t, void **mem)
 {
     clo_onnx_tensor ft;
     *mem = NULL;
-    CLO_TRY(clo_onnx_read_file(path, MAX_FILE, raw));
+    raw->max = MAX_FILE;
+    CLO_TRY(clo_file_read(path, raw));
     CLO_TRY(clo_onnx_tensor_read(clo_buf_view(raw), &ft));
     size_t es = clo_tensor_elem_size(ft.dtype);
     CLO_ENSURE(es, CLO_E_UNSUPPORTED, "onnx: tensor element type");
@@ -151,7 +135,7 @@ size_t clo_onnx_suite_dir(const char *dir, double rtol, double atol, clo_onnx_ca
     clo_buf b;
     clo_buf_init(&b, MAX_FILE);
     snprintf(path, sizeof path, "%s/model.onnx", dir);
-    clo_err err = clo_onnx_read_file(path, MAX_FILE, &b);
+    clo_err err = clo_file_read(path, &b);
     if (err.code) {
         c.code = err.code;
         snprintf(c.error, sizeof c.error, "model.onnx: %s", err.what);

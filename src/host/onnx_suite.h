@@ -27,7 +27,5 @@ size_t clo_onnx_suite_dir(const char *dir, double rtol, double atol, clo_onnx_ca
  * on failure); raw is scratch for the file's bytes. */
 CLO_MUST_CHECK clo_err clo_onnx_tensor_load(const char *path, clo_buf *raw, clo_tensor *t,
                                             void **mem);
-/* Read a whole file (at most max bytes) into b. */
-CLO_MUST_CHECK clo_err clo_onnx_read_file(const char *path, size_t max, clo_buf *b);
 
 #endif

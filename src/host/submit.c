@@ -16,14 +16,6 @@ static const char *const fields[] = {"job_id", "client_nonce", "workload", "conf
                                      "epoch",  "inputs",       "ticket"};
 #define N_FIELDS (sizeof fields / sizeof fields[0])
 
-static int refuse(clo_problem *p, unsigned status, const char *code, const char *detail)
-{
-    p->status = status;
-    p->code = code;
-    p->detail = detail;
-    return -1;
-}
-
 static const char *envelope_problem(clo_err e)
 {
     switch (e.code) {
@@ -43,15 +35,17 @@ static int check_members(json_t *doc, clo_problem *p)
         int known = 0;
         for (size_t i = 0; i < N_FIELDS; i++) known |= !strcmp(key, fields[i]);
         if (!known)
-            return refuse(p, 400, "unknown-field",
-                          "unknown member (allowed: job_id, client_nonce, workload, config, epoch, "
-                          "inputs, ticket)");
+            return clo_refuse(
+                p, 400, "unknown-field",
+                "unknown member (allowed: job_id, client_nonce, workload, config, epoch, "
+                "inputs, ticket)");
     }
     for (size_t i = 0; i < N_FIELDS; i++)
         if (!json_object_get(doc, fields[i]))
-            return refuse(p, 400, "missing-field",
-                          "job_id, client_nonce, workload, config, epoch, inputs and ticket are "
-                          "required");
+            return clo_refuse(
+                p, 400, "missing-field",
+                "job_id, client_nonce, workload, config, epoch, inputs and ticket are "
+                "required");
     return 0;
 }
 
@@ -60,20 +54,20 @@ static int parse_config(json_t *doc, clo_submit *s, clo_problem *p)
     const char *wname = json_string_value(json_object_get(doc, "workload"));
     const clo_workload *wl = wname ? clo_workload_by_name(wname) : NULL;
     if (!wl || strlen(wname) >= sizeof s->workload)
-        return refuse(p, 400, "unknown-workload",
-                      "workload must be auction, vote, oracle, policy or onnx");
+        return clo_refuse(p, 400, "unknown-workload",
+                          "workload must be auction, vote, oracle, policy or onnx");
     strcpy(s->workload, wname);
     clo_workload_id(wname, s->job.workload_id);
     const char *hex = json_string_value(json_object_get(doc, "config"));
-    if (!hex) return refuse(p, 400, "bad-config-hex", "config must be a hex string");
+    if (!hex) return clo_refuse(p, 400, "bad-config-hex", "config must be a hex string");
     clo_err e = clo_hex_decode(&s->config, hex);
     if (e.code == CLO_E_LIMIT)
-        return refuse(p, 413, "config-too-large", "config exceeds 4096 bytes");
-    if (e.code) return refuse(p, 400, "bad-config-hex", "config must be a hex string");
+        return clo_refuse(p, 413, "config-too-large", "config exceeds 4096 bytes");
+    if (e.code) return clo_refuse(p, 400, "bad-config-hex", "config must be a hex string");
     e = clo_workload_check(wl, clo_buf_view(&s->config));
     if (e.code)
-        return refuse(p, 422, "bad-config",
-                      "the workload refuses this config (docs/formats.md §5)");
+        return clo_refuse(p, 422, "bad-config",
+                          "the workload refuses this config (docs/formats.md §5)");
     s->job.config = clo_buf_view(&s->config);
     return 0;
 }
@@ -81,25 +75,25 @@ static int parse_config(json_t *doc, clo_submit *s, clo_problem *p)
 static int parse_input(const char *hex, uint32_t epoch, clo_buf *env, clo_problem *p)
 {
     static const char size_detail[] = "every input must be a hex envelope of at most 1 MiB";
-    if (!hex) return refuse(p, 400, "bad-input-hex", "every input must be a hex string");
+    if (!hex) return clo_refuse(p, 400, "bad-input-hex", "every input must be a hex string");
     clo_err e = clo_hex_decode(env, hex);
-    if (e.code == CLO_E_LIMIT) return refuse(p, 413, "input-too-large", size_detail);
-    if (e.code) return refuse(p, 400, "bad-input-hex", size_detail);
+    if (e.code == CLO_E_LIMIT) return clo_refuse(p, 413, "input-too-large", size_detail);
+    if (e.code) return clo_refuse(p, 400, "bad-input-hex", size_detail);
     clo_envelope_header h;
     e = clo_envelope_parse_header(clo_buf_view(env), &h);
     if (e.code)
-        return refuse(p, e.code == CLO_E_LIMIT ? 413 : 400, envelope_problem(e),
-                      e.what ? e.what : "envelope header");
+        return clo_refuse(p, e.code == CLO_E_LIMIT ? 413 : 400, envelope_problem(e),
+                          e.what ? e.what : "envelope header");
     if (h.kind != CLO_ENVELOPE_KIND_REQUEST)
-        return refuse(p, 400, "envelope-kind", "inputs must be request envelopes (kind 1)");
+        return clo_refuse(p, 400, "envelope-kind", "inputs must be request envelopes (kind 1)");
     if (h.epoch != epoch)
-        return refuse(p, 400, "epoch-mismatch",
-                      "an input is sealed to another epoch than the job's");
+        return clo_refuse(p, 400, "epoch-mismatch",
+                          "an input is sealed to another epoch than the job's");
     return 0;
 }
 
 /* {"requester", "deadline", "issued_at", "signature"}: the requester's
- * JobTicket over this job (enclave/ticket.h); the API checks the signature. */
+ * JobTicket over this job (wire/ticket.h); the API checks the signature. */
 static int parse_ticket(json_t *t, clo_submit *s, clo_problem *p)
 {
     static const char detail[] =
@@ -114,7 +108,7 @@ static int parse_ticket(json_t *t, clo_submit *s, clo_problem *p)
         clo_hex_decode_fixed(s->job.requester, 20, req).code ||
         !memcmp(s->job.requester, zero, 20) ||
         clo_hex_decode_fixed(s->job.sigs[0].sig, 65, sig).code)
-        return refuse(p, 400, "bad-ticket", detail);
+        return clo_refuse(p, 400, "bad-ticket", detail);
     s->job.deadline = (uint64_t)json_integer_value(dl);
     s->job.sigs[0].issued_at = (uint64_t)json_integer_value(at);
     s->job.nsigs = 1;
@@ -125,29 +119,29 @@ static int parse_ticket(json_t *t, clo_submit *s, clo_problem *p)
 static int parse_doc(json_t *doc, clo_submit *s, clo_problem *p)
 {
     if (!json_is_object(doc))
-        return refuse(p, 400, "not-an-object", "the body must be a JSON object");
+        return clo_refuse(p, 400, "not-an-object", "the body must be a JSON object");
     if (check_members(doc, p)) return -1;
     const char *id = json_string_value(json_object_get(doc, "job_id"));
     if (clo_hex_decode_fixed(s->job.job_id, 32, id).code)
-        return refuse(p, 400, "bad-job-id", "job_id must be 32 bytes of hex");
+        return clo_refuse(p, 400, "bad-job-id", "job_id must be 32 bytes of hex");
     const char *nonce = json_string_value(json_object_get(doc, "client_nonce"));
     if (clo_hex_decode_fixed(s->client_nonce, 32, nonce).code)
-        return refuse(p, 400, "bad-client-nonce", "client_nonce must be 32 bytes of hex");
+        return clo_refuse(p, 400, "bad-client-nonce", "client_nonce must be 32 bytes of hex");
     if (parse_config(doc, s, p)) return -1;
     json_t *ep = json_object_get(doc, "epoch");
     if (!json_is_integer(ep) || json_integer_value(ep) < 1 || json_integer_value(ep) > UINT32_MAX)
-        return refuse(p, 400, "bad-epoch", "epoch must be a positive integer");
+        return clo_refuse(p, 400, "bad-epoch", "epoch must be a positive integer");
     s->job.epoch = (uint32_t)json_integer_value(ep);
     json_t *in = json_object_get(doc, "inputs");
     if (!json_is_array(in))
-        return refuse(p, 400, "bad-inputs", "inputs must be an array of hex envelopes");
+        return clo_refuse(p, 400, "bad-inputs", "inputs must be an array of hex envelopes");
     size_t n = json_array_size(in);
-    if (n == 0) return refuse(p, 400, "no-inputs", "a job needs at least one input");
+    if (n == 0) return clo_refuse(p, 400, "no-inputs", "a job needs at least one input");
     if (n > CLO_WL_MAX_INPUTS)
-        return refuse(p, 413, "too-many-inputs", "at most 1024 inputs per job");
+        return clo_refuse(p, 413, "too-many-inputs", "at most 1024 inputs per job");
     s->envelopes = calloc(n, sizeof *s->envelopes);
     s->inputs = calloc(n, sizeof *s->inputs);
-    if (!s->envelopes || !s->inputs) return refuse(p, 503, "internal", "out of memory");
+    if (!s->envelopes || !s->inputs) return clo_refuse(p, 503, "internal", "out of memory");
     for (size_t i = 0; i < n; i++) {
         clo_buf_init(&s->envelopes[i], CLO_PROTO_MAX_ENVELOPE);
         s->job.count = i + 1; /* what clo_submit_free releases */
@@ -169,8 +163,8 @@ int clo_submit_parse(clo_bytes body, clo_submit *s, clo_problem *p)
     if (!doc) {
         clo_submit_free(s);
         if (strstr(je.text, "duplicate"))
-            return refuse(p, 400, "duplicate-key", "a JSON object repeats a key");
-        return refuse(p, 400, "malformed-json", "the body is not valid JSON");
+            return clo_refuse(p, 400, "duplicate-key", "a JSON object repeats a key");
+        return clo_refuse(p, 400, "malformed-json", "the body is not valid JSON");
     }
     int rc = parse_doc(doc, s, p);
     json_decref(doc);

@@ -6,13 +6,8 @@
 #define CLO_HOST_SUBMIT_H
 
 #include "base/bytes.h"
-#include "enclave/proto.h"
-
-/* A refusal: HTTP status, problem code (docs/api.yaml) and a fixed detail. */
-typedef struct {
-    unsigned status;
-    const char *code, *detail;
-} clo_problem;
+#include "host/problem.h"
+#include "wire/proto.h"
 
 typedef struct {
     clo_proto_job job;        /* chain_id and market are left for the caller */

@@ -14,15 +14,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "attest/measure.h"
 #include "attest/sim.h"
-#include "base/log.h"
+#include "base/file.h"
 #include "base/hex.h"
+#include "base/log.h"
+#include "base/teekind.h"
 #include "chain/http.h"
 #include "crypto/hash.h"
-#include "enclave/frame.h"
-#include "enclave/tee.h"
-#include "enclave/witness.h"
+#include "wire/frame.h"
+#include "wire/witness.h"
 #include "host/json.h"
 #include "host/crash.h"
 
@@ -40,13 +42,6 @@ struct clo_super {
     char what[CLO_FRAME_MAX_WHAT + 1];
     clo_buf in;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 clo_err clo_super_new(clo_super **out, const clo_config *cfg, const char *enclave_path)
 {
@@ -78,28 +73,9 @@ static void kill_enclave(clo_super *s)
 /* Whole file into out; missing file -> *missing = 1. */
 static clo_err read_path(const char *path, clo_buf *out, int *missing)
 {
-    *missing = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) {
-        *missing = 1;
-        return CLO_OK;
-    }
-    CLO_ENSURE(fd >= 0, CLO_E_IO, "cannot open a file");
-    clo_err err = CLO_OK;
-    for (;;) {
-        size_t room = out->max - out->len;
-        uint8_t probe;
-        if (room) CLO_CHECK(clo_buf_reserve(out, room < 65536 ? room : 65536));
-        ssize_t r = room ? read(fd, out->ptr + out->len, out->cap - out->len) : read(fd, &probe, 1);
-        if (r < 0 && errno == EINTR) continue;
-        CLO_FAIL_IF(r < 0, CLO_E_IO, "cannot read a file");
-        if (r == 0) break;
-        CLO_FAIL_IF(!room, CLO_E_LIMIT, "file too large");
-        out->len += (size_t)r;
-    }
-out:
-    close(fd);
-    return err;
+    clo_err err = clo_file_read(path, out);
+    *missing = err.code == CLO_E_IO && errno == ENOENT;
+    return *missing ? CLO_OK : err;
 }
 
 /* Atomic replace: tmp file, fsync, rename, fsync directory. */
@@ -160,7 +136,7 @@ static clo_err measure(clo_super *s, int exe_fd)
     if (!strcmp(s->cfg.backend, "tdx")) {
         int mrfd = open(s->cfg.tdx_mr_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         CLO_ENSURE(mrfd >= 0, CLO_E_IO, "enclave.tdx_mr_dir cannot be opened");
-        err = clo_tee_rtmr_extend_at(mrfd, s->exe_event);
+        err = clo_measure_rtmr_extend_at(mrfd, s->exe_event);
         close(mrfd);
     }
     return err;
@@ -246,18 +222,13 @@ static clo_err refresh_keys(clo_super *s)
     return err;
 }
 
-typedef struct {
-    uint64_t version;
-    uint8_t sig[65];
-} state_sig;
-
 /* POST body to `path` at the committee's verifiers in turn, until `want`
  * distinct members answered with their signature of kind over (lineage, the
  * version they name, nonce); for a record, the version must be `version`.
  * Each signature is checked here, so a bad answer is named in the log. */
 static size_t ask_committee(clo_super *s, clo_state_msg kind, const char *path, const char *body,
                             const uint8_t lineage[20], uint64_t version, const uint8_t nonce[32],
-                            size_t want, state_sig *out)
+                            size_t want, clo_proto_state_report *out)
 {
     const clo_committee *cm = &s->cfg.committee;
     char urls[sizeof s->cfg.verifiers], *save = NULL;
@@ -268,7 +239,7 @@ static size_t ask_committee(clo_super *s, clo_state_msg kind, const char *path, 
         char url[2100];
         long status = 0;
         json_t *doc = NULL;
-        state_sig ss;
+        clo_proto_state_report ss;
         snprintf(url, sizeof url, "%s%s", u, path);
         int ok = !clo_http_json("POST", url, body, 10000, &status, &doc).code && status == 200;
         const json_t *jv = json_object_get(doc, "version");
@@ -299,12 +270,13 @@ static size_t ask_committee(clo_super *s, clo_state_msg kind, const char *path, 
 }
 
 /* The committee records the export, and the enclave takes their word for it
- * (enclave/witness.h): before that it logs at most 1024 more jobs. */
+ * (wire/witness.h): before that it logs at most 1024 more jobs. */
 static clo_err witness(clo_super *s, const uint8_t lineage[20], uint64_t version,
                        const uint8_t sig[65])
 {
     const clo_committee *cm = &s->cfg.committee;
-    state_sig got[CLO_COMMITTEE_MAX];
+    clo_proto_witness w = {.version = version};
+    clo_proto_state_report got[CLO_COMMITTEE_MAX];
     json_t *req =
         json_pack("{s:o,s:I,s:o}", "lineage", clo_json_hex(CLO_BYTES(lineage, 20)), "version",
                   (json_int_t)version, "signature", clo_json_hex(CLO_BYTES(sig, 65)));
@@ -316,11 +288,14 @@ static clo_err witness(clo_super *s, const uint8_t lineage[20], uint64_t version
     free(body);
     CLO_ENSURE(n >= cm->threshold, CLO_E_IO,
                "state: fewer committee members than the threshold recorded the export");
-    uint8_t w[8 + 1 + CLO_COMMITTEE_MAX * 65];
-    clo_store_u64be(w, version);
-    w[8] = (uint8_t)n;
-    for (size_t i = 0; i < n; i++) memcpy(w + 9 + i * 65, got[i].sig, 65);
-    return raw_call(s, CLO_CALL_WITNESS, CLO_BYTES(w, 9 + n * 65), NULL);
+    w.count = n;
+    for (size_t i = 0; i < n; i++) memcpy(w.sigs[i], got[i].sig, 65);
+    clo_buf call;
+    clo_buf_init(&call, sizeof w.sigs + 9);
+    clo_err err = clo_proto_witness_encode(&w, &call);
+    if (!err.code) err = raw_call(s, CLO_CALL_WITNESS, clo_buf_view(&call), NULL);
+    clo_buf_free(&call);
+    return err;
 }
 
 /* EXPORT, on disk (write, fsync, rename, fsync), then witnessed. */
@@ -328,59 +303,49 @@ static clo_err export_state(clo_super *s)
 {
     clo_buf r;
     clo_buf_init(&r, CLO_FRAME_MAX_BODY);
-    uint8_t lineage[20];
-    uint64_t version;
+    clo_proto_export ex;
+    clo_state_header h;
     clo_err err = raw_call(s, CLO_CALL_EXPORT, CLO_BYTES_EMPTY, &r);
-    if (!err.code && (r.len < 4 + 65 || clo_load_u32be(r.ptr) != r.len - 4 - 65))
-        err = CLO_ERR(CLO_E_FORMAT, "enclave: export response");
-    clo_bytes blob = err.code ? CLO_BYTES_EMPTY : CLO_BYTES(r.ptr + 4, r.len - 4 - 65);
-    if (!err.code) err = clo_sealed_state_id(blob, lineage, &version);
-    if (!err.code) err = write_atomic(s->cfg.data_dir, s->state_path, blob);
-    if (!err.code && s->cfg.committee.count) err = witness(s, lineage, version, r.ptr + r.len - 65);
+    if (!err.code) err = clo_proto_export_decode(clo_buf_view(&r), &ex);
+    if (!err.code) err = clo_state_header_decode(ex.state, &h);
+    if (!err.code) err = write_atomic(s->cfg.data_dir, s->state_path, ex.state);
+    if (!err.code && s->cfg.committee.count) err = witness(s, h.lineage, h.version, ex.sig);
     clo_buf_free(&r);
     return err;
 }
 
 /* IMPORT the sealed state with the committee's reports of the latest version
- * of its lineage, over the enclave's nonce (every member: enclave/witness.h). */
+ * of its lineage, over the enclave's nonce (every member: wire/witness.h). */
 static clo_err import_state(clo_super *s, clo_bytes blob)
 {
     const clo_committee *cm = &s->cfg.committee;
-    uint8_t lineage[20], st[20 + 8 + 8 + 32];
-    uint64_t version;
-    state_sig got[CLO_COMMITTEE_MAX];
-    size_t n = 0;
+    clo_proto_import in = {.state = blob};
+    clo_proto_state st;
+    clo_state_header h;
     clo_buf r, body;
     clo_buf_init(&r, 128);
     clo_buf_init(&body, CLO_FRAME_MAX_BODY);
-    clo_err err = clo_sealed_state_id(blob, lineage, &version);
+    clo_err err = clo_state_header_decode(blob, &h);
     if (!err.code && cm->count) {
         err = raw_call(s, CLO_CALL_STATE, CLO_BYTES_EMPTY, &r);
-        if (!err.code && r.len != sizeof st) err = CLO_ERR(CLO_E_FORMAT, "enclave: state");
+        if (!err.code) err = clo_proto_state_decode(clo_buf_view(&r), &st);
         char *text = NULL;
         if (!err.code) {
-            memcpy(st, r.ptr, sizeof st);
-            json_t *req = json_pack("{s:o,s:o}", "lineage", clo_json_hex(CLO_BYTES(lineage, 20)),
-                                    "nonce", clo_json_hex(CLO_BYTES(st + 36, 32)));
+            json_t *req = json_pack("{s:o,s:o}", "lineage", clo_json_hex(CLO_BYTES(h.lineage, 20)),
+                                    "nonce", clo_json_hex(CLO_BYTES(st.nonce, 32)));
             text = json_dumps(req, JSON_COMPACT);
             json_decref(req);
             if (!text) err = CLO_ERR(CLO_E_NOMEM, "state: latest request");
         }
         size_t want = clo_state_read_quorum(cm);
         if (!err.code)
-            n = ask_committee(s, CLO_STATE_LATEST, "/v1/state/latest", text, lineage, 0, st + 36,
-                              want, got);
+            in.count = ask_committee(s, CLO_STATE_LATEST, "/v1/state/latest", text, h.lineage, 0,
+                                     st.nonce, want, in.reports);
         free(text);
-        if (!err.code && n < want)
+        if (!err.code && in.count < want)
             err = CLO_ERR(CLO_E_IO, "state: too few committee members reported its latest version");
     }
-    if (!err.code) err = clo_buf_u32be(&body, (uint32_t)blob.len);
-    if (!err.code) err = clo_buf_append_bytes(&body, blob);
-    if (!err.code) err = clo_buf_u8(&body, (uint8_t)n);
-    for (size_t i = 0; i < n && !err.code; i++) {
-        err = clo_buf_u64be(&body, got[i].version);
-        if (!err.code) err = clo_buf_append(&body, got[i].sig, 65);
-    }
+    if (!err.code) err = clo_proto_import_encode(&in, &body);
     if (!err.code) err = raw_call(s, CLO_CALL_IMPORT, clo_buf_view(&body), NULL);
     clo_buf_free(&r);
     clo_buf_free(&body);
@@ -392,22 +357,23 @@ static clo_err load_sim_parts(const char *dir, clo_buf parts[], size_t n);
 /* The enclave must speak our protocol version before it gets anything else. */
 static clo_err hello(clo_super *s)
 {
-    uint8_t v[2];
     clo_proto_hello h;
-    clo_buf r;
+    clo_buf req, r;
+    clo_buf_init(&req, 2);
     clo_buf_init(&r, 256);
-    clo_store_u16be(v, CLO_PROTO_VERSION);
-    clo_err err = raw_call(s, CLO_CALL_HELLO, CLO_BYTES(v, 2), &r);
+    clo_err err = clo_proto_hello_req_encode(CLO_PROTO_VERSION, &req);
+    if (!err.code) err = raw_call(s, CLO_CALL_HELLO, clo_buf_view(&req), &r);
     if (!err.code) err = clo_proto_hello_decode(clo_buf_view(&r), &h);
     if (!err.code && (h.version != CLO_PROTO_VERSION || h.initialised))
         err = CLO_ERR(CLO_E_VERSION, "enclave: protocol version or state");
+    clo_buf_free(&req);
     clo_buf_free(&r);
     return err;
 }
 
 static clo_err start(clo_super *s)
 {
-    int64_t now = mono_ms();
+    int64_t now = clo_mono_ms();
     CLO_ENSURE(now >= s->next_start_ms, CLO_E_STALE, "enclave: restarting (backoff)");
     clo_err err = CLO_OK;
     clo_buf parts[16], body, state;
@@ -416,12 +382,14 @@ static clo_err start(clo_super *s)
     clo_buf_init(&state, CLO_FRAME_MAX_BODY);
     clo_proto_init in;
     memset(&in, 0, sizeof in);
-    CLO_CHECK(clo_tee_from_name(s->cfg.backend, (clo_backend *)&in.backend));
-    if (in.backend == CLO_BACKEND_SIM) {
+    clo_tee_kind kind;
+    CLO_CHECK(clo_tee_kind_parse(s->cfg.backend, &kind));
+    in.backend = (uint8_t)kind;
+    if (in.backend == CLO_TEE_SIM) {
         nparts = CLO_SIM_PARTS;
         CLO_CHECK(load_sim_parts(s->cfg.sim_dir, parts, nparts));
     } else {
-        nparts = in.backend == CLO_BACKEND_TDX ? 2 : 1;
+        nparts = in.backend == CLO_TEE_TDX ? 2 : 1;
         clo_buf_init(&parts[0], CLO_PATH_MAX);
         CLO_CHECK(clo_buf_append(&parts[0], s->cfg.tee_dir, strlen(s->cfg.tee_dir)));
         if (nparts == 2) {
@@ -461,7 +429,7 @@ static clo_err start(clo_super *s)
 out:
     if (err.code) {
         kill_enclave(s);
-        s->next_start_ms = mono_ms() + s->backoff_ms;
+        s->next_start_ms = clo_mono_ms() + s->backoff_ms;
         s->backoff_ms = s->backoff_ms * 2 > 5000 ? 5000 : s->backoff_ms * 2;
         CLO_LOG(CLO_LOG_ERROR, "enclave.start_failed", CLO_LF_STR("code", clo_code_name(err.code)),
                 CLO_LF_STR("what", err.what ? err.what : ""));
@@ -474,14 +442,11 @@ out:
 
 static clo_err load_sim_parts(const char *dir, clo_buf parts[], size_t n)
 {
-    static const char *const names[] = {"root_ca.key",     "pck_ca.key",      "pck.key",
-                                        "tcb_signing.key", "attestation.key", "root_ca.der",
-                                        "pck_ca.der",      "pck.der",         "tcb_signing.der"};
     for (size_t i = 0; i < n; i++) clo_buf_init(&parts[i], 1 << 16);
     for (size_t i = 0; i < n; i++) {
         char path[CLO_PATH_MAX + 32];
         int missing;
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        snprintf(path, sizeof path, "%s/%s", dir, clo_sim_part_names[i]);
         CLO_TRY(read_path(path, &parts[i], &missing));
         CLO_ENSURE(!missing, CLO_E_IO,
                    "enclave.sim_dir: simulated platform missing (run `cloister sim init`)");

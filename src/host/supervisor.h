@@ -14,7 +14,7 @@
 #ifndef CLO_HOST_SUPERVISOR_H
 #define CLO_HOST_SUPERVISOR_H
 
-#include "enclave/proto.h"
+#include "wire/proto.h"
 #include "host/config.h"
 
 typedef struct clo_super clo_super;

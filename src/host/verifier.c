@@ -17,7 +17,7 @@
 #include "crypto/keccak.h"
 #include "crypto/rand.h"
 #include "crypto/secp256k1.h"
-#include "enclave/witness.h"
+#include "wire/witness.h"
 #include "host/httpd.h"
 #include "host/json.h"
 
@@ -258,7 +258,7 @@ const char *clo_state_latest_req_parse(clo_bytes body, uint8_t lineage[20], uint
     return bad;
 }
 
-/* ---- state records (enclave/witness.h) ---- */
+/* ---- state records (wire/witness.h) ---- */
 
 /* The highest version recorded for a lineage (0: none). */
 static clo_err recorded(clo_verifier_srv *s, const uint8_t lineage[20], uint64_t *v)

@@ -11,7 +11,7 @@
  *   POST /v1/ticket     {"job_id", "workload_id", "model_id", "input_hash", "consumer"}
  *                       -> 200 {"ticket": {...}, "signature": 0x.., "verifier": 0x..}
  *                          409 {"code": "not_final"|"not_open", ...}, 422 {"code": "spec"}
- *   POST /v1/state/record {"lineage", "version", "signature"}   (enclave/witness.h)
+ *   POST /v1/state/record {"lineage", "version", "signature"}   (wire/witness.h)
  *                       -> 200 {"version", "signature" (StateRecorded), "verifier"}
  *                          409 {"code": "stale", "recorded"} below the record,
  *                          422 {"code": "signature"} not the lineage key's StateExport
@@ -20,7 +20,7 @@
  *   GET  /healthz
  * A nonce is good once, for CLO_VERIFIER_NONCE_SECONDS.
  *
- * Tickets (enclave/ticket.h): the verifier reads JobMarket.job(jobId) at the
+ * Tickets (wire/ticket.h): the verifier reads JobMarket.job(jobId) at the
  * block `confirmations` below the head, and signs a JobTicket only for a job
  * that is open there, whose spec is keccak256(abi.encode(workload, model,
  * input hash, consumer)) of the request, with issuedAt = that block's
@@ -33,7 +33,7 @@
 #ifndef CLO_HOST_VERIFIER_H
 #define CLO_HOST_VERIFIER_H
 
-#include "enclave/ticket.h"
+#include "wire/ticket.h"
 #include "host/approve.h"
 
 #define CLO_VERIFIER_NONCE_SECONDS  300

@@ -13,7 +13,7 @@
 #include "chain/abi.h"
 #include "chain/rpc.h"
 #include "chain/tx.h"
-#include "enclave/statement.h"
+#include "wire/statement.h"
 
 static json_t *hexj(clo_bytes b)
 {

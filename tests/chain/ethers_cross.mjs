@@ -110,7 +110,7 @@ for (let i = 0; i < 300; i++) {
   abis++;
 }
 
-// ---- EIP-712 Result (src/enclave/statement.h) ----
+// ---- EIP-712 Result (src/wire/statement.h) ----
 const RESULT = [
   { name: 'jobId', type: 'bytes32' }, { name: 'inputHash', type: 'bytes32' },
   { name: 'publicOutputHash', type: 'bytes32' }, { name: 'privateOutputHash', type: 'bytes32' },

@@ -14,7 +14,7 @@
 #include "attest/quote.h"
 #include "crypto/keccak.h"
 #include "crypto/secp256k1.h"
-#include "enclave/frame.h"
+#include "wire/frame.h"
 #include "enclave_fixture.h"
 #include "workloads/workload.h"
 
@@ -66,7 +66,7 @@ static void test_calls_need_init(void **state)
     /* A second INIT is refused. */
     clo_proto_init in;
     memset(&in, 0, sizeof in);
-    in.backend = CLO_BACKEND_SIM;
+    in.backend = CLO_TEE_SIM;
     clo_buf body;
     clo_buf_init(&body, 1 << 16);
     OK(clo_proto_init_encode(&in, &body));

@@ -21,7 +21,7 @@
 
 typedef void (*action)(void);
 
-static int run_locked(clo_backend kind, action act)
+static int run_locked(clo_tee_kind kind, action act)
 {
     pid_t pid = fork();
     if (pid == 0) {
@@ -58,7 +58,7 @@ static void open_socket(void)
 static void test_allowed_calls_work(void **state)
 {
     (void)state;
-    int st = run_locked(CLO_BACKEND_SIM, allowed);
+    int st = run_locked(CLO_TEE_SIM, allowed);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 0);
 }
@@ -66,14 +66,14 @@ static void test_allowed_calls_work(void **state)
 static void test_files_and_sockets_are_killed(void **state)
 {
     (void)state;
-    int st = run_locked(CLO_BACKEND_SIM, open_file);
+    int st = run_locked(CLO_TEE_SIM, open_file);
     assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
-    st = run_locked(CLO_BACKEND_SIM, open_socket);
+    st = run_locked(CLO_TEE_SIM, open_socket);
     assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
     /* A hardware backend may open files (its kernel interface), never sockets. */
-    st = run_locked(CLO_BACKEND_TDX, open_file);
+    st = run_locked(CLO_TEE_TDX, open_file);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    st = run_locked(CLO_BACKEND_TDX, open_socket);
+    st = run_locked(CLO_TEE_TDX, open_socket);
     assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 }
 

@@ -255,12 +255,12 @@ static const char *sub_dir(const char *sub)
     return p[k];
 }
 
-static clo_tee *open_backend(clo_backend kind, const char *sub)
+static clo_tee *open_backend(clo_tee_kind kind, const char *sub)
 {
     clo_bytes parts[2] = {clo_bytes_str(sub_dir(sub)), clo_bytes_str(sub_dir("tdxmr"))};
     uint8_t m[48] = {0};
     clo_tee *t = NULL;
-    OK(clo_tee_open(&t, kind, parts, kind == CLO_BACKEND_TDX ? 2 : 1, m));
+    OK(clo_tee_open(&t, kind, parts, kind == CLO_TEE_TDX ? 2 : 1, m));
     return t;
 }
 
@@ -299,7 +299,7 @@ static void test_tdx_evidence_through_runtime(void **state)
     F.race = 0;
     clo_proto_init in;
     memset(&in, 0, sizeof in);
-    in.backend = CLO_BACKEND_TDX;
+    in.backend = CLO_TEE_TDX;
     in.chain_id = FX_CHAIN_ID;
     memcpy(in.registry, F.plat.registry, 20);
     in.grace_seconds = 60;
@@ -314,7 +314,7 @@ static void test_tdx_evidence_through_runtime(void **state)
     reset_rtmr();
     int mrfd = open(sub_dir("tdxmr"), O_RDONLY | O_DIRECTORY);
     assert_true(mrfd >= 0);
-    OK(clo_tee_rtmr_extend_at(mrfd, in.measurement));
+    OK(clo_measure_rtmr_extend_at(mrfd, in.measurement));
     close(mrfd);
     clo_enclave *e;
     OK(clo_enclave_new(&e));
@@ -362,7 +362,7 @@ static void test_snp_report(void **state)
     (void)state;
     F.provider = "sev_guest";
     F.race = 0;
-    clo_tee *t = open_backend(CLO_BACKEND_SNP, "tsm");
+    clo_tee *t = open_backend(CLO_TEE_SNP, "tsm");
     uint8_t rd[64];
     for (int i = 0; i < 64; i++) rd[i] = (uint8_t)(i * 7 + 1);
     clo_buf out;
@@ -397,7 +397,7 @@ static void test_snp_init_checks_host_data(void **state)
     F.race = 0;
     clo_proto_init in;
     memset(&in, 0, sizeof in);
-    in.backend = CLO_BACKEND_SNP;
+    in.backend = CLO_TEE_SNP;
     in.chain_id = FX_CHAIN_ID;
     memcpy(in.registry, F.plat.registry, 20);
     in.grace_seconds = 60;
@@ -436,7 +436,7 @@ static void test_provider_mismatch(void **state)
     (void)state;
     F.provider = "sev_guest";
     F.race = 0;
-    clo_tee *t = open_backend(CLO_BACKEND_TDX, "tsm");
+    clo_tee *t = open_backend(CLO_TEE_TDX, "tsm");
     uint8_t rd[64] = {1};
     clo_buf out;
     clo_buf_init(&out, 1 << 16);
@@ -457,7 +457,7 @@ static void test_generation_race(void **state)
     (void)state;
     F.provider = "tdx_guest";
     F.race = 1;
-    clo_tee *t = open_backend(CLO_BACKEND_TDX, "tsm");
+    clo_tee *t = open_backend(CLO_TEE_TDX, "tsm");
     uint8_t rd[64] = {2};
     clo_buf out;
     clo_buf_init(&out, 1 << 16);
@@ -481,15 +481,15 @@ static void test_missing_directories(void **state)
               two_bad[2] = {clo_bytes_str(tsm_dir()), part};
     uint8_t m[48] = {0};
     clo_tee *t = NULL;
-    assert_int_equal(clo_tee_open(&t, CLO_BACKEND_TDX, two, 2, m).code, CLO_E_IO);
-    assert_int_equal(clo_tee_open(&t, CLO_BACKEND_TDX, two_bad, 2, m).code, CLO_E_IO);
-    assert_int_equal(clo_tee_open(&t, CLO_BACKEND_SGX, &part, 1, m).code, CLO_E_IO);
-    assert_int_equal(clo_tee_open(&t, CLO_BACKEND_TDX, &part, 0, m).code, CLO_E_FORMAT);
+    assert_int_equal(clo_tee_open(&t, CLO_TEE_TDX, two, 2, m).code, CLO_E_IO);
+    assert_int_equal(clo_tee_open(&t, CLO_TEE_TDX, two_bad, 2, m).code, CLO_E_IO);
+    assert_int_equal(clo_tee_open(&t, CLO_TEE_SGX, &part, 1, m).code, CLO_E_IO);
+    assert_int_equal(clo_tee_open(&t, CLO_TEE_TDX, &part, 0, m).code, CLO_E_FORMAT);
     /* tdx without its measurement registers: the launch could not be measured. */
-    assert_int_equal(clo_tee_open(&t, CLO_BACKEND_TDX, two, 1, m).code, CLO_E_FORMAT);
+    assert_int_equal(clo_tee_open(&t, CLO_TEE_TDX, two, 1, m).code, CLO_E_FORMAT);
     /* A directory that is not configfs-tsm (no attributes appear): refused. */
     F.provider = NULL;
-    t = open_backend(CLO_BACKEND_TDX, "tsm");
+    t = open_backend(CLO_TEE_TDX, "tsm");
     uint8_t rd[64] = {3};
     clo_buf out;
     clo_buf_init(&out, 1 << 16);
@@ -507,10 +507,10 @@ static void test_evidence_under_lockdown(void **state)
     (void)state;
     F.provider = "tdx_guest";
     F.race = 0;
-    clo_tee *t = open_backend(CLO_BACKEND_TDX, "tsm");
+    clo_tee *t = open_backend(CLO_TEE_TDX, "tsm");
     pid_t pid = fork();
     if (pid == 0) {
-        if (clo_sandbox_lockdown(CLO_BACKEND_TDX).code) _exit(3);
+        if (clo_sandbox_lockdown(CLO_TEE_TDX).code) _exit(3);
         uint8_t rd[64] = {4};
         clo_buf out;
         clo_buf_init(&out, 1 << 16);
@@ -537,7 +537,7 @@ static void test_sgx_quote_and_sealing(void **state)
     uint8_t key[16];
     memset(key, 0x42, 16);
     make_gramine("dcap", key);
-    clo_tee *t = open_backend(CLO_BACKEND_SGX, "attestation");
+    clo_tee *t = open_backend(CLO_TEE_SGX, "attestation");
     uint8_t rd[64];
     memset(rd, 0x9e, 64);
     clo_buf out;
@@ -585,7 +585,7 @@ static void test_sgx_sealed_state(void **state)
     snprintf(dir, sizeof dir, "%s/attestation", root);
     clo_proto_init in;
     memset(&in, 0, sizeof in);
-    in.backend = CLO_BACKEND_SGX;
+    in.backend = CLO_TEE_SGX;
     in.chain_id = FX_CHAIN_ID;
     in.grace_seconds = 60;
     in.count = 1;

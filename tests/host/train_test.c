@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "base/file.h"
 #include "host/onnx_suite.h"
 #include "host/train.h"
 
@@ -63,7 +64,7 @@ static void load_breast_cancer(clo_dataset *d)
         getenv("CLO_DATASETS") ? getenv("CLO_DATASETS") : CLO_SOURCE_DIR "/data/datasets";
     char file[1024];
     snprintf(file, sizeof file, "%s/breast_cancer.csv", path);
-    if (clo_onnx_read_file(file, (size_t)64 << 20, &text).code)
+    if (clo_file_read(file, &text).code)
         fail_msg("%s is missing: run scripts/deps.sh (make test does)", file);
     size_t line;
     assert_int_equal(clo_dataset_parse_csv(clo_buf_view(&text), d, &line).code, CLO_OK_CODE);

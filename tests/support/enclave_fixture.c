@@ -6,7 +6,8 @@
 #include "attest/binding.h"
 #include "attest/measure.h"
 #include "crypto/secp256k1.h"
-#include "enclave/witness.h"
+#include "wire/frame.h"
+#include "wire/witness.h"
 #include "workloads/workload.h"
 
 clo_err fx_platform_new(fx_platform *p)
@@ -41,7 +42,7 @@ void fx_init_params(const fx_platform *p, const uint8_t measurement[48], uint32_
 {
     clo_proto_init in;
     memset(&in, 0, sizeof in);
-    in.backend = CLO_BACKEND_SIM;
+    in.backend = CLO_TEE_SIM;
     in.chain_id = FX_CHAIN_ID;
     memcpy(in.registry, p->registry, 20);
     memcpy(in.market, p->market, 20);
@@ -185,8 +186,12 @@ clo_err fx_job_body(const fx_platform *p, const uint8_t job_id[32], const char *
     clo_err err = fx_job_make(p, job_id, workload, config, epoch, pk, plain, count, reply_keys, env,
                               views, &job);
     if (!err.code) err = fx_sign_ticket(p, &job, two, 2, FX_NOW);
-    if (!err.code) err = clo_buf_u16be(body, 1);
-    if (!err.code) err = clo_proto_job_encode(&job, body);
+    clo_buf one;
+    clo_buf_init(&one, CLO_FRAME_MAX_BODY);
+    if (!err.code) err = clo_proto_job_encode(&job, &one);
+    clo_bytes jobs[1] = {clo_buf_view(&one)};
+    if (!err.code) err = clo_proto_run_encode(jobs, 1, body);
+    clo_buf_free(&one);
     for (size_t i = 0; i < count; i++) clo_buf_free(&env[i]);
     return err;
 }
@@ -204,22 +209,28 @@ clo_err fx_provision(clo_enclave *e, const fx_platform *p, const uint8_t id[32],
     clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
                             CLO_HPKE_AEAD_CHACHA20POLY1305};
     clo_envelope_reply_key rk;
-    clo_buf body;
-    uint8_t head[36];
-    memcpy(head, id, 32);
-    clo_store_u32be(head + 32, epoch);
+    clo_buf env, body;
+    clo_proto_provision req = {.epoch = epoch};
+    memcpy(req.id, id, 32);
+    clo_buf_init(&env, (size_t)16 << 20);
     clo_buf_init(&body, (size_t)16 << 20);
-    clo_err err = clo_buf_append(&body, head, sizeof head);
-    if (!err.code) err = clo_envelope_request_seal(&body, &rk, &b, suite, pk, secret);
+    clo_err err = clo_envelope_request_seal(&env, &rk, &b, suite, pk, secret);
     clo_envelope_reply_key_wipe(&rk); /* PROVISION has no reply */
+    req.envelope = clo_buf_view(&env);
+    if (!err.code) err = clo_proto_provision_encode(&req, &body);
     if (!err.code) err = fx_call(e, CLO_CALL_PROVISION, clo_buf_view(&body), FX_NOW, resp);
+    clo_buf_free(&env);
     clo_buf_free(&body);
     return err;
 }
 
 clo_err fx_state_header(clo_bytes blob, uint8_t lineage[20], uint64_t *version)
 {
-    return clo_sealed_state_id(blob, lineage, version);
+    clo_state_header h;
+    CLO_TRY(clo_state_header_decode(blob, &h));
+    memcpy(lineage, h.lineage, 20);
+    *version = h.version;
+    return CLO_OK;
 }
 
 clo_err fx_export(clo_enclave *e, int64_t now, clo_buf *blob)
@@ -227,11 +238,11 @@ clo_err fx_export(clo_enclave *e, int64_t now, clo_buf *blob)
     clo_buf r;
     clo_buf_init(&r, (size_t)32 << 20);
     clo_err err = fx_call(e, CLO_CALL_EXPORT, CLO_BYTES_EMPTY, now, &r);
-    if (!err.code && (r.len < 4 + 65 || clo_load_u32be(r.ptr) != r.len - 4 - 65))
-        err = CLO_ERR(CLO_E_FORMAT, "fixture: export response");
+    clo_proto_export ex;
+    if (!err.code) err = clo_proto_export_decode(clo_buf_view(&r), &ex);
     if (!err.code && blob) {
         clo_buf_clear(blob);
-        err = clo_buf_append(blob, r.ptr + 4, r.len - 4 - 65);
+        err = clo_buf_append_bytes(blob, ex.state);
     }
     clo_buf_free(&r);
     return err;
@@ -253,16 +264,13 @@ clo_err fx_checkpoint(const fx_platform *p, clo_enclave *e, int64_t now, clo_buf
     clo_buf b, body;
     clo_buf_init(&b, (size_t)32 << 20);
     clo_buf_init(&body, 256);
-    uint8_t lineage[20], sig[65];
-    uint64_t v;
+    uint8_t lineage[20];
+    clo_proto_witness w = {.count = 2};
     clo_err err = fx_export(e, now, &b);
-    if (!err.code) err = fx_state_header(clo_buf_view(&b), lineage, &v);
-    if (!err.code) err = clo_buf_u64be(&body, v);
-    if (!err.code) err = clo_buf_u8(&body, 2);
-    for (size_t m = 0; m < 2 && !err.code; m++) {
-        err = sign_state(p, CLO_STATE_RECORDED, lineage, v, NULL, m, sig);
-        if (!err.code) err = clo_buf_append(&body, sig, 65);
-    }
+    if (!err.code) err = fx_state_header(clo_buf_view(&b), lineage, &w.version);
+    for (size_t m = 0; m < 2 && !err.code; m++)
+        err = sign_state(p, CLO_STATE_RECORDED, lineage, w.version, NULL, m, w.sigs[m]);
+    if (!err.code) err = clo_proto_witness_encode(&w, &body);
     clo_buf r;
     clo_buf_init(&r, 64);
     if (!err.code) err = fx_call(e, CLO_CALL_WITNESS, clo_buf_view(&body), now, &r);
@@ -281,22 +289,20 @@ clo_err fx_import_body(const fx_platform *p, clo_enclave *e, clo_bytes blob, uin
 {
     clo_buf st;
     clo_buf_init(&st, 128);
-    uint8_t lineage[20] = {0}, sig[65];
+    uint8_t lineage[20] = {0};
     uint64_t v;
+    clo_proto_state state;
+    clo_proto_import in = {.state = blob, .count = FX_COMMITTEE};
     clo_err err = fx_call(e, CLO_CALL_STATE, CLO_BYTES_EMPTY, 0, &st);
-    if (!err.code && st.len != 20 + 8 + 8 + 32) err = CLO_ERR(CLO_E_FORMAT, "fixture: state");
+    if (!err.code) err = clo_proto_state_decode(clo_buf_view(&st), &state);
     /* A mangled blob still names some lineage: report for what it says. */
     if (!err.code && fx_state_header(blob, lineage, &v).code) memset(lineage, 0, 20);
-    clo_buf_clear(body);
-    if (!err.code) err = clo_buf_u32be(body, (uint32_t)blob.len);
-    if (!err.code) err = clo_buf_append_bytes(body, blob);
-    if (!err.code) err = clo_buf_u8(body, FX_COMMITTEE);
     for (size_t m = 0; m < FX_COMMITTEE && !err.code; m++) {
-        err = clo_buf_u64be(body, recorded);
-        if (!err.code)
-            err = sign_state(p, CLO_STATE_LATEST, lineage, recorded, st.ptr + 36, m, sig);
-        if (!err.code) err = clo_buf_append(body, sig, 65);
+        in.reports[m].version = recorded;
+        err = sign_state(p, CLO_STATE_LATEST, lineage, recorded, state.nonce, m, in.reports[m].sig);
     }
+    clo_buf_clear(body);
+    if (!err.code) err = clo_proto_import_encode(&in, body);
     clo_buf_free(&st);
     return err;
 }

@@ -6,7 +6,7 @@
 
 #include "attest/sim.h"
 #include "crypto/envelope.h"
-#include "enclave/proto.h"
+#include "wire/proto.h"
 #include "enclave/runtime.h"
 
 #define FX_CHAIN_ID  31337
@@ -32,7 +32,7 @@ void fx_init_params(const fx_platform *p, const uint8_t measurement[48], uint32_
                     clo_proto_init *out);
 /* The measurement (RTMR3) of a fixture enclave INITed with this executable event. */
 clo_err fx_measurement(const fx_platform *p, const uint8_t exe_event[48], uint8_t out[48]);
-/* Sealed state (enclave/witness.h): the lineage and version in a blob's
+/* Sealed state (wire/witness.h): the lineage and version in a blob's
  * header; EXPORT alone (blob: the sealed state, without the size and the
  * lineage signature); EXPORT and the WITNESS of members 0 and 1 (blob may be
  * NULL); IMPORT with every member reporting `recorded` as the latest

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "base/file.h"
 #include "base/hex.h"
 
 #ifndef CLO_TESTVECTORS_DIR
@@ -44,14 +45,9 @@ json_t *tv_json(const char *rel)
 clo_buf tv_read_file(const char *path)
 {
     clo_buf b;
-    char chunk[65536];
-    size_t n;
     clo_buf_init(&b, (size_t)1 << 30);
-    FILE *f = fopen(path, "rb");
-    if (!f) die("cannot open %s", path);
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (clo_buf_append(&b, chunk, n).code) die("file too large: %s", path);
-    fclose(f);
+    clo_err err = clo_file_read(path, &b);
+    if (err.code) die("cannot read %s: %s", path, err.what);
     return b;
 }
 

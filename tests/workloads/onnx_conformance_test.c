@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "base/file.h"
 #include "host/onnx_suite.h"
 #include "workloads/onnx/model.h"
 #include "workloads/onnx/op.h"
@@ -88,7 +89,7 @@ static void run_kind(tally *t, const char *kind, int verbose)
     closedir(d);
     for (size_t i = 0; i < nn; i++) {
         snprintf(path, sizeof path, "%s/%s/model.onnx", dir, names[i]);
-        if (clo_onnx_read_file(path, (size_t)1 << 30, &b).code) {
+        if (clo_file_read(path, &b).code) {
             free(names[i]);
             continue; /* real/: download stubs, no model */
         }

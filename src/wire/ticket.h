@@ -16,8 +16,8 @@
  *     be clo_ticket_api_job_id(chain, market, requester, clientNonce), so only
  *     the holder of that key can commit an input set to that id.
  * Shared by the enclave (checks), the verifier (signs) and clients (sign). */
-#ifndef CLO_ENCLAVE_TICKET_H
-#define CLO_ENCLAVE_TICKET_H
+#ifndef CLO_WIRE_TICKET_H
+#define CLO_WIRE_TICKET_H
 
 #include "base/bytes.h"
 #include "base/secret.h"

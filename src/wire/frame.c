@@ -1,5 +1,5 @@
 /* frame.c — framing for the host <-> enclave channel. */
-#include "enclave/frame.h"
+#include "wire/frame.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -8,6 +8,8 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "base/clock.h"
 
 clo_err clo_frame_parse_header(clo_bytes in, clo_frame_hdr *out)
 {
@@ -74,13 +76,6 @@ clo_err clo_frame_write_error(int fd, uint16_t call, uint32_t id, clo_err err)
     return clo_frame_write(fd, CLO_FRAME_ERROR, call, id, CLO_BYTES(body, 4 + n));
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Before sleeping in poll/read, poll the socket without blocking for a few
  * microseconds: a reply usually arrives within that, and waking a sleeping
  * thread on another core costs tens of microseconds on a VM (measured in
@@ -89,15 +84,11 @@ static int64_t mono_ms(void)
 #define SPIN_NS 40000
 static ssize_t spin_read(int fd, uint8_t *p, size_t n)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t until = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + SPIN_NS, t;
+    int64_t until = clo_mono_ns() + SPIN_NS;
     do {
         ssize_t r = recv(fd, p, n, MSG_DONTWAIT);
         if (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) return r;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        t = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    } while (t < until);
+    } while (clo_mono_ns() < until);
     errno = EAGAIN;
     return -1;
 }
@@ -114,7 +105,7 @@ static clo_err read_full(int fd, int64_t deadline, uint8_t *p, size_t n, size_t 
         }
         if (s == 0) return CLO_ERR(CLO_E_IO, "channel closed");
         if (deadline >= 0) {
-            int64_t left = deadline - mono_ms();
+            int64_t left = deadline - clo_mono_ms();
             CLO_ENSURE(left > 0, CLO_E_STALE, "channel timeout");
             struct pollfd pfd = {fd, POLLIN, 0};
             int r = poll(&pfd, 1, (int)(left > 1000000 ? 1000000 : left));
@@ -133,7 +124,7 @@ static clo_err read_full(int fd, int64_t deadline, uint8_t *p, size_t n, size_t 
 
 clo_err clo_frame_read(int fd, int timeout_ms, clo_frame_hdr *hdr, clo_buf *body)
 {
-    int64_t deadline = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+    int64_t deadline = timeout_ms < 0 ? -1 : clo_mono_ms() + timeout_ms;
     uint8_t raw[CLO_FRAME_HEADER_SIZE];
     size_t got = 0;
     clo_buf_clear(body);

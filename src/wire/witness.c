@@ -1,5 +1,5 @@
 /* witness.c — state-version messages and the committee's signatures on them. */
-#include "enclave/witness.h"
+#include "wire/witness.h"
 
 #include <string.h>
 
@@ -25,13 +25,26 @@ void clo_state_digest(clo_state_msg kind, const uint8_t lineage[20], uint64_t ve
     clo_eip712_digest(ds, hs, out);
 }
 
-clo_err clo_sealed_state_id(clo_bytes state, uint8_t lineage[20], uint64_t *version)
+void clo_state_header_encode(const clo_state_header *h, uint8_t out[CLO_STATE_HEADER_SIZE])
 {
-    /* u8 version | u8 backend | measurement[48] | lineage[20] | u64 version | nonce[12] */
-    CLO_ENSURE(state.len >= 90, CLO_E_FORMAT, "state: shorter than its header");
-    memcpy(lineage, state.ptr + 50, 20);
-    *version = clo_load_u64be(state.ptr + 70);
-    return CLO_OK;
+    out[0] = h->format;
+    out[1] = h->backend;
+    memcpy(out + 2, h->measurement, 48);
+    memcpy(out + 50, h->lineage, 20);
+    clo_store_u64be(out + 70, h->version);
+    memcpy(out + 78, h->nonce, 12);
+}
+
+clo_err clo_state_header_decode(clo_bytes state, clo_state_header *out)
+{
+    clo_cur c = clo_cur_init(state);
+    CLO_ENSURE(state.len >= CLO_STATE_HEADER_SIZE, CLO_E_FORMAT, "state: shorter than its header");
+    CLO_TRY(clo_cur_u8(&c, &out->format));
+    CLO_TRY(clo_cur_u8(&c, &out->backend));
+    CLO_TRY(clo_cur_copy(&c, out->measurement, 48));
+    CLO_TRY(clo_cur_copy(&c, out->lineage, 20));
+    CLO_TRY(clo_cur_u64be(&c, &out->version));
+    return clo_cur_copy(&c, out->nonce, 12);
 }
 
 size_t clo_state_read_quorum(const clo_committee *c)

@@ -1,33 +1,39 @@
 /* proto.h — the calls on the host <-> enclave channel and their bodies
  * (docs/formats.md §3). Big-endian; every variable-size field is u32 size | bytes
- * unless noted. The enclave decodes requests in runtime.c; this module holds the
- * encoders and decoders both sides share.
+ * unless noted. Every body is built and read with the codecs below, by both
+ * sides; nothing frames a call by hand.
  *
  *   1 HELLO      req u16 version            resp clo_proto_hello
  *   2 INIT       req clo_proto_init         resp empty        (once, first)
  *   3 EVIDENCE   req nonce[32]              resp clo_proto_evidence
  *   4 KEYS       req empty                  resp clo_proto_keys
  *   5 ROTATE     req empty                  resp clo_proto_keys
- *   6 PROVISION  req id[32] | u32 epoch | envelope (rest)   resp id[32] | keccak256(secret)
+ *   6 PROVISION  req clo_proto_provision    resp clo_proto_provisioned
  *   7 RUN        req u16 n | n x job        resp u16 n | n x result
- *   8 EXPORT     req empty                  resp u32 size | sealed state | sig[65]
- *                (the lineage key's StateExport of the state's version: enclave/witness.h)
- *   9 IMPORT     req u32 size | sealed state | u8 n | n x (u64 version | sig[65])
- *                (the committee's StateLatest reports)   resp u32 current epoch
+ *   8 EXPORT     req empty                  resp clo_proto_export
+ *   9 IMPORT     req clo_proto_import       resp u32 current epoch
  *  10 SHUTDOWN   req empty                  resp empty, then the enclave exits
  *  11 PING       req anything (<= 64 KiB)   resp the same bytes
  *  12 SIGN_BATCH req clo_proto_batch         resp clo_proto_batch_sig
- *  13 WITNESS    req u64 version | u8 n | n x sig[65] (StateRecorded)   resp empty
- *  14 STATE      req empty   resp lineage[20] | u64 version | u64 witnessed | nonce[32]
+ *  13 WITNESS    req clo_proto_witness     resp empty
+ *  14 STATE      req empty                  resp clo_proto_state
  */
-#ifndef CLO_ENCLAVE_PROTO_H
-#define CLO_ENCLAVE_PROTO_H
+#ifndef CLO_WIRE_PROTO_H
+#define CLO_WIRE_PROTO_H
 
 #include "base/bytes.h"
-#include "enclave/statement.h"
-#include "enclave/ticket.h"
+#include "wire/statement.h"
+#include "wire/ticket.h"
+#include "wire/witness.h"
 
 #define CLO_PROTO_VERSION 1
+
+/* Evidence formats (EVIDENCE's format byte). */
+typedef enum {
+    CLO_EVIDENCE_TDX_QUOTE = 1,
+    CLO_EVIDENCE_SGX_QUOTE = 2,
+    CLO_EVIDENCE_SNP_REPORT = 3
+} clo_evidence_format;
 
 enum {
     CLO_CALL_HELLO = 1,
@@ -146,6 +152,84 @@ typedef struct {
     clo_result_stmt stmt;
     uint8_t signer[20], sig[65];
 } clo_proto_result;
+
+/* HELLO req: u16 version. */
+CLO_MUST_CHECK clo_err clo_proto_hello_req_encode(uint16_t version, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_hello_req_decode(clo_bytes body, uint16_t *version);
+
+/* PROVISION req: id[32] | u32 epoch | envelope (rest, 1..CLO_FRAME_MAX_BODY - 36)
+ * resp: id[32] | digest[32] = keccak256(the secret as the enclave holds it) */
+typedef struct {
+    uint8_t id[32];
+    uint32_t epoch;
+    clo_bytes envelope;
+} clo_proto_provision;
+typedef struct {
+    uint8_t id[32], digest[32];
+} clo_proto_provisioned;
+CLO_MUST_CHECK clo_err clo_proto_provision_encode(const clo_proto_provision *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_provision_decode(clo_bytes body, clo_proto_provision *out);
+CLO_MUST_CHECK clo_err clo_proto_provisioned_encode(const clo_proto_provisioned *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_provisioned_decode(clo_bytes body, clo_proto_provisioned *out);
+
+/* RUN req: u16 n (1..CLO_PROTO_MAX_BATCH) | n x job; resp: u16 n | n x result,
+ * in the request's order. Jobs travel as clo_proto_job_encode made them (the
+ * journal keeps each one encoded), so the batch codec takes them as bytes. */
+CLO_MUST_CHECK clo_err clo_proto_run_encode(const clo_bytes *jobs, size_t n, clo_buf *out);
+/* The batch's size, with c at its first job: decode n jobs, then clo_cur_end. */
+CLO_MUST_CHECK clo_err clo_proto_run_open(clo_bytes body, clo_cur *c, size_t *n);
+CLO_MUST_CHECK clo_err clo_proto_run_resp_begin(size_t n, clo_buf *out);
+/* Check the response holds n results, with c at the first: decode n, then clo_cur_end. */
+CLO_MUST_CHECK clo_err clo_proto_run_resp_open(clo_bytes body, size_t n, clo_cur *c);
+
+/* EXPORT resp: u32 size | sealed state (wire/witness.h) | sig[65], the
+ * lineage key's StateExport over the state's version. The enclave seals in
+ * place: reserve, write the state at *state, then finish with the signature. */
+typedef struct {
+    clo_bytes state;
+    uint8_t sig[65];
+} clo_proto_export;
+CLO_MUST_CHECK clo_err clo_proto_export_reserve(size_t state_size, clo_buf *out, uint8_t **state);
+CLO_MUST_CHECK clo_err clo_proto_export_finish(const uint8_t sig[65], clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_export_decode(clo_bytes body, clo_proto_export *out);
+
+/* IMPORT req: u32 size | sealed state | u8 n | n x (u64 version | sig[65]),
+ * each member's StateLatest over the enclave's nonce; resp: u32 current epoch. */
+typedef struct {
+    uint64_t version;
+    uint8_t sig[65];
+} clo_proto_state_report;
+typedef struct {
+    clo_bytes state;
+    size_t count;
+    clo_proto_state_report reports[CLO_COMMITTEE_MAX];
+} clo_proto_import;
+CLO_MUST_CHECK clo_err clo_proto_import_encode(const clo_proto_import *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_import_decode(clo_bytes body, clo_proto_import *out);
+
+/* WITNESS req: u64 version | u8 n | n x sig[65], members' StateRecorded of
+ * the last export; resp empty. */
+typedef struct {
+    uint64_t version;
+    size_t count;
+    uint8_t sigs[CLO_COMMITTEE_MAX][65];
+} clo_proto_witness;
+CLO_MUST_CHECK clo_err clo_proto_witness_encode(const clo_proto_witness *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_witness_decode(clo_bytes body, clo_proto_witness *out);
+
+/* STATE resp: lineage[20] | u64 version | u64 witnessed | nonce[32], the
+ * nonce the committee's StateLatest reports for an IMPORT must be over. */
+typedef struct {
+    uint8_t lineage[20];
+    uint64_t version, witnessed;
+    uint8_t nonce[32];
+} clo_proto_state;
+CLO_MUST_CHECK clo_err clo_proto_state_encode(const clo_proto_state *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_state_decode(clo_bytes body, clo_proto_state *out);
+
+/* Calls whose request or response is empty, or a single u32 (IMPORT resp). */
+CLO_MUST_CHECK clo_err clo_proto_empty_decode(clo_bytes body, const char *what);
+CLO_MUST_CHECK clo_err clo_proto_u32_decode(clo_bytes body, uint32_t *out);
 
 /* SIGN_BATCH req: u32 epoch | u16 n (1..CLO_PROTO_MAX_BATCH) | n x (job_id | input_hash
  *                 | public_hash | private_hash | workload_id | model_id), 32 bytes each.

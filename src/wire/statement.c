@@ -1,5 +1,5 @@
 /* statement.c — EIP-712 result statements. */
-#include "enclave/statement.h"
+#include "wire/statement.h"
 
 #include <string.h>
 

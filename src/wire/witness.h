@@ -20,12 +20,12 @@
  * host, and a recording set of `threshold` then holds an honest member that
  * only a report from every member is sure to include. Shared by the enclave (checks), the verifier
  * (signs) and the host (relays). */
-#ifndef CLO_ENCLAVE_WITNESS_H
-#define CLO_ENCLAVE_WITNESS_H
+#ifndef CLO_WIRE_WITNESS_H
+#define CLO_WIRE_WITNESS_H
 
 #include "base/bytes.h"
 #include "base/secret.h"
-#include "enclave/ticket.h"
+#include "wire/ticket.h"
 
 #define CLO_STATE_EXPORT_TYPE   "StateExport(address lineage,uint64 version)"
 #define CLO_STATE_RECORDED_TYPE "StateRecorded(address lineage,uint64 version)"
@@ -38,10 +38,21 @@ void clo_state_digest(clo_state_msg kind, const uint8_t lineage[20], uint64_t ve
                       const uint8_t nonce[32], uint64_t chain_id, const uint8_t market[20],
                       uint8_t out[32]);
 
-/* The lineage and version a sealed state's header names in clear (the
- * header is the AEAD's associated data: docs/formats.md §4), so the host can
- * ask the committee about it before the enclave opens it. */
-CLO_MUST_CHECK clo_err clo_sealed_state_id(clo_bytes state, uint8_t lineage[20], uint64_t *version);
+/* A sealed state's clear header, the AEAD's associated data (docs/formats.md §4):
+ *   u8 format | u8 backend | measurement[48] | lineage[20] | u64 version | nonce[12]
+ * It names the lineage and version in clear, so the host can ask the
+ * committee about a state before the enclave opens it. */
+#define CLO_STATE_FORMAT      3
+#define CLO_STATE_HEADER_SIZE 90
+typedef struct {
+    uint8_t format, backend; /* backend: clo_tee_kind */
+    uint8_t measurement[48], lineage[20];
+    uint64_t version;
+    uint8_t nonce[12];
+} clo_state_header;
+void clo_state_header_encode(const clo_state_header *h, uint8_t out[CLO_STATE_HEADER_SIZE]);
+/* The header at the start of a sealed state (only its length is checked). */
+CLO_MUST_CHECK clo_err clo_state_header_decode(clo_bytes state, clo_state_header *out);
 
 /* Members whose reports a restarted enclave needs: all of them (see above). */
 size_t clo_state_read_quorum(const clo_committee *c);

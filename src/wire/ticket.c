@@ -1,5 +1,5 @@
 /* ticket.c — JobTickets (EIP-712) and the committee that signs them. */
-#include "enclave/ticket.h"
+#include "wire/ticket.h"
 
 #include <string.h>
 

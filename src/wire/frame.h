@@ -10,8 +10,8 @@
  * Bodies larger than CLO_FRAME_MAX_BODY are refused before any byte of them is
  * read; after a framing error the stream cannot be resynchronised, so the
  * reader closes it. */
-#ifndef CLO_ENCLAVE_FRAME_H
-#define CLO_ENCLAVE_FRAME_H
+#ifndef CLO_WIRE_FRAME_H
+#define CLO_WIRE_FRAME_H
 
 #include "base/bytes.h"
 

@@ -9,8 +9,8 @@
  *   privateOutputHash = keccak256(keccak256(sealed_1) || ... || keccak256(sealed_n))
  *   modelId           = keccak256(workload config or model)
  * Shared by the enclave (signs) and the host and clients (verify). */
-#ifndef CLO_ENCLAVE_STATEMENT_H
-#define CLO_ENCLAVE_STATEMENT_H
+#ifndef CLO_WIRE_STATEMENT_H
+#define CLO_WIRE_STATEMENT_H
 
 #include "base/bytes.h"
 #include "base/secret.h"

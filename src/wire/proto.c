@@ -1,9 +1,10 @@
 /* proto.c — call bodies of the host <-> enclave channel. */
-#include "enclave/proto.h"
+#include "wire/proto.h"
 
 #include <string.h>
 
 #include "crypto/keccak.h"
+#include "wire/frame.h"
 
 static clo_err put_sized(clo_buf *b, clo_bytes v)
 {
@@ -346,5 +347,182 @@ clo_err clo_proto_batch_sig_decode(clo_bytes body, clo_proto_batch_sig *out)
     CLO_TRY(clo_cur_u32be(&c, &out->epoch));
     CLO_TRY(clo_cur_copy(&c, out->signer, 20));
     CLO_TRY(clo_cur_copy(&c, out->sig, 65));
+    return clo_cur_end(&c);
+}
+
+clo_err clo_proto_empty_decode(clo_bytes body, const char *what)
+{
+    CLO_ENSURE(body.len == 0, CLO_E_FORMAT, what);
+    return CLO_OK;
+}
+
+clo_err clo_proto_u32_decode(clo_bytes body, uint32_t *out)
+{
+    clo_cur c = clo_cur_init(body);
+    CLO_TRY(clo_cur_u32be(&c, out));
+    return clo_cur_end(&c);
+}
+
+clo_err clo_proto_hello_req_encode(uint16_t version, clo_buf *out)
+{
+    return clo_buf_u16be(out, version);
+}
+
+clo_err clo_proto_hello_req_decode(clo_bytes body, uint16_t *version)
+{
+    clo_cur c = clo_cur_init(body);
+    CLO_TRY(clo_cur_u16be(&c, version));
+    return clo_cur_end(&c);
+}
+
+clo_err clo_proto_provision_encode(const clo_proto_provision *in, clo_buf *out)
+{
+    CLO_ENSURE(in->envelope.len >= 1, CLO_E_FORMAT, "provision.envelope");
+    CLO_TRY(clo_buf_append(out, in->id, 32));
+    CLO_TRY(clo_buf_u32be(out, in->epoch));
+    return clo_buf_append_bytes(out, in->envelope);
+}
+
+clo_err clo_proto_provision_decode(clo_bytes body, clo_proto_provision *out)
+{
+    clo_cur c = clo_cur_init(body);
+    CLO_TRY(clo_cur_copy(&c, out->id, 32));
+    CLO_TRY(clo_cur_u32be(&c, &out->epoch));
+    CLO_ENSURE(clo_cur_left(&c) >= 1, CLO_E_FORMAT, "provision.envelope");
+    return clo_cur_take(&c, clo_cur_left(&c), &out->envelope);
+}
+
+clo_err clo_proto_provisioned_encode(const clo_proto_provisioned *in, clo_buf *out)
+{
+    CLO_TRY(clo_buf_append(out, in->id, 32));
+    return clo_buf_append(out, in->digest, 32);
+}
+
+clo_err clo_proto_provisioned_decode(clo_bytes body, clo_proto_provisioned *out)
+{
+    clo_cur c = clo_cur_init(body);
+    CLO_TRY(clo_cur_copy(&c, out->id, 32));
+    CLO_TRY(clo_cur_copy(&c, out->digest, 32));
+    return clo_cur_end(&c);
+}
+
+clo_err clo_proto_run_encode(const clo_bytes *jobs, size_t n, clo_buf *out)
+{
+    CLO_ENSURE(n >= 1 && n <= CLO_PROTO_MAX_BATCH, CLO_E_LIMIT, "run.batch size");
+    CLO_TRY(clo_buf_u16be(out, (uint16_t)n));
+    for (size_t i = 0; i < n; i++) CLO_TRY(clo_buf_append_bytes(out, jobs[i]));
+    return CLO_OK;
+}
+
+clo_err clo_proto_run_open(clo_bytes body, clo_cur *c, size_t *n)
+{
+    uint16_t k;
+    *c = clo_cur_init(body);
+    CLO_TRY(clo_cur_u16be(c, &k));
+    CLO_ENSURE(k >= 1 && k <= CLO_PROTO_MAX_BATCH, CLO_E_LIMIT, "run.batch size");
+    *n = k;
+    return CLO_OK;
+}
+
+clo_err clo_proto_run_resp_begin(size_t n, clo_buf *out)
+{
+    CLO_ENSURE(n >= 1 && n <= CLO_PROTO_MAX_BATCH, CLO_E_LIMIT, "run.batch size");
+    return clo_buf_u16be(out, (uint16_t)n);
+}
+
+clo_err clo_proto_run_resp_open(clo_bytes body, size_t n, clo_cur *c)
+{
+    uint16_t k;
+    *c = clo_cur_init(body);
+    CLO_TRY(clo_cur_u16be(c, &k));
+    CLO_ENSURE(k == n, CLO_E_FORMAT, "run: result count");
+    return CLO_OK;
+}
+
+clo_err clo_proto_export_reserve(size_t state_size, clo_buf *out, uint8_t **state)
+{
+    CLO_ENSURE(state_size >= CLO_STATE_HEADER_SIZE && state_size <= UINT32_MAX, CLO_E_LIMIT,
+               "export: state size");
+    CLO_TRY(clo_buf_u32be(out, (uint32_t)state_size));
+    return clo_buf_extend(out, state_size, state);
+}
+
+clo_err clo_proto_export_finish(const uint8_t sig[65], clo_buf *out)
+{
+    return clo_buf_append(out, sig, 65);
+}
+
+clo_err clo_proto_export_decode(clo_bytes body, clo_proto_export *out)
+{
+    clo_cur c = clo_cur_init(body);
+    CLO_TRY(get_sized(&c, CLO_FRAME_MAX_BODY, "export: state size", &out->state));
+    CLO_ENSURE(out->state.len >= CLO_STATE_HEADER_SIZE, CLO_E_FORMAT,
+               "state: shorter than its header");
+    CLO_TRY(clo_cur_copy(&c, out->sig, 65));
+    return clo_cur_end(&c);
+}
+
+clo_err clo_proto_import_encode(const clo_proto_import *in, clo_buf *out)
+{
+    CLO_ENSURE(in->count <= CLO_COMMITTEE_MAX, CLO_E_LIMIT, "import: reports");
+    CLO_TRY(put_sized(out, in->state));
+    CLO_TRY(clo_buf_u8(out, (uint8_t)in->count));
+    for (size_t i = 0; i < in->count; i++) {
+        CLO_TRY(clo_buf_u64be(out, in->reports[i].version));
+        CLO_TRY(clo_buf_append(out, in->reports[i].sig, 65));
+    }
+    return CLO_OK;
+}
+
+clo_err clo_proto_import_decode(clo_bytes body, clo_proto_import *out)
+{
+    clo_cur c = clo_cur_init(body);
+    uint8_t n;
+    CLO_TRY(get_sized(&c, CLO_FRAME_MAX_BODY, "import: state size", &out->state));
+    CLO_TRY(clo_cur_u8(&c, &n));
+    CLO_ENSURE(n <= CLO_COMMITTEE_MAX, CLO_E_LIMIT, "import: more reports than committee members");
+    for (size_t i = 0; i < n; i++) {
+        CLO_TRY(clo_cur_u64be(&c, &out->reports[i].version));
+        CLO_TRY(clo_cur_copy(&c, out->reports[i].sig, 65));
+    }
+    out->count = n;
+    return clo_cur_end(&c);
+}
+
+clo_err clo_proto_witness_encode(const clo_proto_witness *in, clo_buf *out)
+{
+    CLO_ENSURE(in->count <= CLO_COMMITTEE_MAX, CLO_E_LIMIT, "witness: signatures");
+    CLO_TRY(clo_buf_u64be(out, in->version));
+    CLO_TRY(clo_buf_u8(out, (uint8_t)in->count));
+    return clo_buf_append(out, in->sigs, in->count * 65);
+}
+
+clo_err clo_proto_witness_decode(clo_bytes body, clo_proto_witness *out)
+{
+    clo_cur c = clo_cur_init(body);
+    uint8_t n;
+    CLO_TRY(clo_cur_u64be(&c, &out->version));
+    CLO_TRY(clo_cur_u8(&c, &n));
+    CLO_ENSURE(n <= CLO_COMMITTEE_MAX, CLO_E_LIMIT, "witness: signatures");
+    CLO_TRY(clo_cur_copy(&c, out->sigs, (size_t)n * 65));
+    out->count = n;
+    return clo_cur_end(&c);
+}
+
+clo_err clo_proto_state_encode(const clo_proto_state *in, clo_buf *out)
+{
+    CLO_TRY(clo_buf_append(out, in->lineage, 20));
+    CLO_TRY(clo_buf_u64be(out, in->version));
+    CLO_TRY(clo_buf_u64be(out, in->witnessed));
+    return clo_buf_append(out, in->nonce, 32);
+}
+
+clo_err clo_proto_state_decode(clo_bytes body, clo_proto_state *out)
+{
+    clo_cur c = clo_cur_init(body);
+    CLO_TRY(clo_cur_copy(&c, out->lineage, 20));
+    CLO_TRY(clo_cur_u64be(&c, &out->version));
+    CLO_TRY(clo_cur_u64be(&c, &out->witnessed));
+    CLO_TRY(clo_cur_copy(&c, out->nonce, 32));
     return clo_cur_end(&c);
 }

@@ -1,0 +1,22 @@
+/* teekind.h — the kinds of TEE, numbered once for the enclave's backends, the
+ * INIT and HELLO calls (docs/formats.md §3) and EnclaveRegistry's teeType. */
+#ifndef CLO_BASE_TEEKIND_H
+#define CLO_BASE_TEEKIND_H
+
+#include "base/err.h"
+
+typedef enum {
+    CLO_TEE_SIM = 1, /* the simulated platform (attest/sim.h) */
+    CLO_TEE_TDX = 2,
+    CLO_TEE_SNP = 3,
+    CLO_TEE_SGX = 4,
+} clo_tee_kind;
+#define CLO_TEE_FIRST CLO_TEE_SIM
+#define CLO_TEE_LAST  CLO_TEE_SGX
+
+/* "sim", "tdx", "snp", "sgx"; "unknown" for any other value. */
+const char *clo_tee_kind_name(unsigned kind);
+/* The kind a name stands for; CLO_E_UNSUPPORTED naming "tee backend" otherwise. */
+CLO_MUST_CHECK clo_err clo_tee_kind_parse(const char *name, clo_tee_kind *out);
+
+#endif
