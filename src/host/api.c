@@ -397,12 +397,14 @@ static enum MHD_Result get_job(clo_api *a, struct MHD_Connection *c, const char 
 
 static enum MHD_Result metrics(clo_api *a, struct MHD_Connection *c)
 {
-    clo_metrics_gauges g = {CLO_VERSION, a->node->cfg.backend, {0}, 0, 0, 0};
+    clo_metrics_gauges g = {CLO_VERSION, a->node->cfg.backend, {0}, 0, 0, 0, 0, 0};
     clo_super_status st;
     clo_super_status_get(a->node->super, &st);
     g.restarts = st.restarts;
-    g.enclave_up = st.running;
+    g.enclave_up = st.running && !st.halted;
     g.epoch = st.keys.current;
+    g.silent_seconds = st.silent_ms < 0 ? -1 : (double)st.silent_ms / 1e3;
+    g.busy_seconds = (double)st.busy_ms / 1e3;
     CLO_IGNORE(clo_journal_counts(a->node->journal, g.jobs));
     clo_buf b;
     clo_buf_init(&b, 1 << 20);
@@ -426,6 +428,13 @@ static enum MHD_Result route(void *ud, struct MHD_Connection *c, const char *url
         clo_super_status_get(a->node->super, &st);
         if (!st.running || !st.keys.count)
             return problem(c, CLO_ROUTE_READY, 503, "not-ready", "the enclave is not running");
+        if (st.halted)
+            return problem(c, CLO_ROUTE_READY, 503, "not-ready",
+                           "the enclave process is stopped (SIGSTOP) or has exited");
+        if (st.silent_ms < 0 || st.silent_ms > (int64_t)a->node->cfg.heartbeat_seconds * 1000)
+            return problem(c, CLO_ROUTE_READY, 503, "not-ready",
+                           "the enclave has not answered for enclave.heartbeat_seconds (hung, "
+                           "or busy with one long call)");
         return send_json(
             c, CLO_ROUTE_READY, 200,
             json_pack("{s:s,s:I}", "status", "ready", "epoch", (json_int_t)st.keys.current));
@@ -466,8 +475,10 @@ clo_err clo_api_start(clo_api **out, clo_node *node)
     clo_api *a = calloc(1, sizeof *a);
     CLO_ENSURE(a, CLO_E_NOMEM, "api");
     a->node = node;
-    clo_httpd_opts o = {node->cfg.listen_address, node->cfg.listen_port, node->cfg.max_body_bytes,
-                        node->cfg.max_connections, node->cfg.timeout_seconds};
+    clo_httpd_opts o = {
+        node->cfg.listen_address,        node->cfg.listen_port, node->cfg.max_body_bytes,
+        node->cfg.max_connections,       node->cfg.max_per_ip,  node->cfg.timeout_seconds,
+        node->cfg.header_timeout_seconds};
     clo_err err = clo_httpd_start(&a->h, &o, route, a);
     if (err.code) {
         free(a);

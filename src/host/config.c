@@ -21,10 +21,13 @@ void clo_config_defaults(clo_config *c)
              "/sys/devices/virtual/misc/tdx_guest/measurements");
     c->rotate_seconds = 86400;
     c->grace_seconds = 3600;
+    c->heartbeat_seconds = 5;
     c->chain_id = 31337;
     c->max_body_bytes = 4u << 20;
-    c->max_connections = 64;
+    c->max_connections = 256;
+    c->max_per_ip = 32;
     c->timeout_seconds = 30;
+    c->header_timeout_seconds = 5;
     c->batch_max = 32;
     c->confirmations = 0;
     c->poll_ms = 500;
@@ -72,6 +75,7 @@ static const key_spec keys[] = {
     S("enclave.tdx_mr_dir", tdx_mr_dir),
     U("enclave.rotate_seconds", rotate_seconds, 1, 366u * 86400),
     U("enclave.grace_seconds", grace_seconds, 0, 366u * 86400),
+    U("enclave.heartbeat_seconds", heartbeat_seconds, 1, 3600),
     U("chain.chain_id", chain_id, 1, (uint64_t)1 << 53),
     A("chain.job_market", job_market),
     A("chain.registry", registry),
@@ -90,7 +94,9 @@ static const key_spec keys[] = {
     U("chain.bond_wei", bond_wei, 0, UINT64_MAX),
     U("limits.max_body_bytes", max_body_bytes, 1024, 64u << 20),
     U("limits.max_connections", max_connections, 1, 4096),
+    U("limits.max_connections_per_ip", max_per_ip, 1, 4096),
     U("limits.timeout_seconds", timeout_seconds, 1, 3600),
+    U("limits.header_timeout_seconds", header_timeout_seconds, 1, 3600),
     U("limits.batch_max", batch_max, 1, 256),
     S("log_level", log_level),
 };
@@ -303,6 +309,10 @@ char *clo_config_dump(const clo_config *c)
                            "settle_wait_ms", (json_int_t)c->settle_wait_ms, "approval_seconds",
                            (json_int_t)c->approval_seconds, "bond_wei", (json_int_t)c->bond_wei);
     json_object_set_new(ch, "bump_after_ms", json_integer((json_int_t)c->bump_after_ms));
+    json_t *lim = json_object_get(j, "limits"), *enc = json_object_get(j, "enclave");
+    json_object_set_new(lim, "max_connections_per_ip", json_integer(c->max_per_ip));
+    json_object_set_new(lim, "header_timeout_seconds", json_integer(c->header_timeout_seconds));
+    json_object_set_new(enc, "heartbeat_seconds", json_integer(c->heartbeat_seconds));
     json_t *cm = json_array();
     for (size_t i = 0; i < c->committee.count; i++)
         json_array_append_new(cm, addr(c->committee.members[i]));

@@ -22,6 +22,7 @@ typedef struct {
     char tee_dir[CLO_PATH_MAX];    /* configfs-tsm report dir or /dev/attestation */
     char tdx_mr_dir[CLO_PATH_MAX]; /* tdx: measurement registers (RTMR3 is extended) */
     uint32_t rotate_seconds, grace_seconds;
+    uint32_t heartbeat_seconds; /* readiness: the enclave answered within this */
     uint64_t chain_id;
     uint8_t job_market[20], registry[20];
     /* On-chain operation (host/onchain.c); off while rpc_url is empty. */
@@ -36,7 +37,8 @@ typedef struct {
     uint32_t confirmations, poll_ms, settle_batch, settle_wait_ms, approval_seconds;
     uint32_t bump_after_ms; /* an unmined transaction the chain waits on is re-priced after this */
     uint64_t start_block, bond_wei;
-    uint32_t max_body_bytes, max_connections, timeout_seconds, batch_max;
+    uint32_t max_body_bytes, max_connections, max_per_ip, timeout_seconds, header_timeout_seconds;
+    uint32_t batch_max;
     char log_level[8];
 } clo_config;
 

@@ -1,7 +1,10 @@
 /* httpd.h — the HTTP server under both services of the host (the node API,
  * api.c, and the committee verifier, verifier.c): libmicrohttpd with a thread
  * per connection, IPv4, request bodies gathered up to a limit before the
- * route sees them. The route answers with MHD_queue_response. */
+ * route sees them. The route answers with MHD_queue_response. Connections are
+ * limited in all and per client address, and one that has not sent its
+ * headers is closed after the short header deadline. libmicrohttpd's own
+ * messages are log events (http.server). */
 #ifndef CLO_HOST_HTTPD_H
 #define CLO_HOST_HTTPD_H
 
@@ -21,7 +24,9 @@ typedef struct {
     const char *address; /* IPv4 */
     uint16_t port;       /* 0: any free port (clo_httpd_port says which) */
     size_t max_body;
-    unsigned max_connections, timeout_seconds;
+    unsigned max_connections, max_per_ip; /* in all, and from one client address */
+    unsigned timeout_seconds;             /* idle, once a request's headers are in */
+    unsigned header_timeout_seconds;      /* idle, until then (slowloris) */
 } clo_httpd_opts;
 
 typedef struct clo_httpd clo_httpd;

@@ -132,6 +132,16 @@ static clo_err render_locked(const clo_metrics_gauges *g, clo_buf *b)
                 "# HELP cloister_enclave_epoch Current key epoch.\n# TYPE cloister_enclave_epoch "
                 "gauge\ncloister_enclave_epoch %u\n",
                 g->epoch));
+    CLO_TRY(put(b,
+                "# HELP cloister_enclave_silent_seconds Since the enclave last answered a call "
+                "(-1: never).\n# TYPE cloister_enclave_silent_seconds gauge\n"
+                "cloister_enclave_silent_seconds %.3f\n",
+                g->silent_seconds));
+    CLO_TRY(put(b,
+                "# HELP cloister_enclave_busy_seconds How long the call under way has taken "
+                "(0: none).\n# TYPE cloister_enclave_busy_seconds gauge\n"
+                "cloister_enclave_busy_seconds %.3f\n",
+                g->busy_seconds));
     return CLO_OK;
 }
 

@@ -33,6 +33,7 @@ typedef struct {
     uint64_t restarts;
     int enclave_up;
     uint32_t epoch;
+    double silent_seconds, busy_seconds; /* since its last answer; the call under way */
 } clo_metrics_gauges;
 CLO_MUST_CHECK clo_err clo_metrics_render(const clo_metrics_gauges *g, clo_buf *out);
 

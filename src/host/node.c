@@ -97,6 +97,8 @@ static void work(clo_node *n)
         size_t count = 0;
         clo_err e = clo_journal_pending(n->journal, jobs, max, &count);
         if (e.code || count == 0) {
+            /* Nothing to run: a PING keeps readiness's heartbeat current. */
+            CLO_IGNORE(clo_super_heartbeat(n->super, 1000));
             wait_for_work(n, e.code ? 200 : 50);
             continue;
         }

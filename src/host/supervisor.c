@@ -29,7 +29,11 @@
 #include "host/crash.h"
 
 struct clo_super {
-    pthread_mutex_t mu;
+    pthread_mutex_t mu; /* held for a whole call: as long as the enclave takes */
+    /* What the control plane reads, under a lock no enclave call holds. */
+    pthread_mutex_t snap_mu;
+    clo_super_status snap;
+    int64_t answered_ms, call_since_ms; /* monotonic; call_since 0: no call */
     clo_config cfg;
     char exe[CLO_PATH_MAX], state_path[CLO_PATH_MAX + 32];
     pid_t pid;
@@ -48,6 +52,7 @@ clo_err clo_super_new(clo_super **out, const clo_config *cfg, const char *enclav
     clo_super *s = calloc(1, sizeof *s);
     CLO_ENSURE(s, CLO_E_NOMEM, "supervisor");
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->snap_mu, NULL);
     s->cfg = *cfg;
     s->fd = -1;
     s->backoff_ms = 100;
@@ -56,6 +61,28 @@ clo_err clo_super_new(clo_super **out, const clo_config *cfg, const char *enclav
     clo_buf_init(&s->in, CLO_FRAME_MAX_BODY);
     *out = s;
     return CLO_OK;
+}
+
+/* Copy what the control plane shows into the snapshot (s->mu held). */
+static void publish(clo_super *s)
+{
+    pthread_mutex_lock(&s->snap_mu);
+    s->snap.running = s->fd >= 0;
+    s->snap.pid = s->fd >= 0 ? s->pid : 0;
+    s->snap.restarts = s->restarts;
+    memcpy(s->snap.measurement, s->measurement, 48);
+    s->snap.keys = s->keys;
+    pthread_mutex_unlock(&s->snap_mu);
+}
+
+/* A call is under way (start) or ended with a frame read (answered). */
+static void note_call(clo_super *s, int start, int answered)
+{
+    int64_t now = clo_mono_ms();
+    pthread_mutex_lock(&s->snap_mu);
+    s->call_since_ms = start ? now : 0;
+    if (answered) s->answered_ms = now;
+    pthread_mutex_unlock(&s->snap_mu);
 }
 
 static void kill_enclave(clo_super *s)
@@ -68,6 +95,7 @@ static void kill_enclave(clo_super *s)
         }
     }
     s->pid = 0;
+    publish(s);
 }
 
 /* Whole file into out; missing file -> *missing = 1. */
@@ -189,8 +217,11 @@ static clo_err raw_call(clo_super *s, uint16_t call, clo_bytes body, clo_buf *re
 {
     uint32_t id = ++s->next_id;
     clo_frame_hdr h;
-    CLO_TRY(clo_frame_write(s->fd, CLO_FRAME_REQUEST, call, id, body));
-    CLO_TRY(clo_frame_read(s->fd, (int)s->cfg.timeout_seconds * 1000, &h, &s->in));
+    note_call(s, 1, 0);
+    clo_err err = clo_frame_write(s->fd, CLO_FRAME_REQUEST, call, id, body);
+    if (!err.code) err = clo_frame_read(s->fd, (int)s->cfg.timeout_seconds * 1000, &h, &s->in);
+    note_call(s, 0, !err.code);
+    CLO_TRY(err);
     CLO_ENSURE(h.id == id && h.call == call, CLO_E_FORMAT, "enclave: reply to another call");
     if (h.kind == CLO_FRAME_ERROR) {
         clo_err e;
@@ -492,6 +523,7 @@ clo_err clo_super_call(clo_super *s, uint16_t call, clo_bytes body, clo_buf *res
             err = unavailable();
         }
     }
+    publish(s);
     pthread_mutex_unlock(&s->mu);
     return err;
 }
@@ -507,6 +539,7 @@ clo_err clo_super_persist(clo_super *s)
         kill_enclave(s);
         err = unavailable();
     }
+    publish(s);
     pthread_mutex_unlock(&s->mu);
     return err;
 }
@@ -524,19 +557,44 @@ clo_err clo_super_maybe_rotate(clo_super *s, int64_t now)
     }
     if (!err.code) err = refresh_keys(s);
     if (err.code && s->fd >= 0) kill_enclave(s);
+    publish(s);
     pthread_mutex_unlock(&s->mu);
     return err;
 }
 
+clo_err clo_super_heartbeat(clo_super *s, int64_t quiet_ms)
+{
+    pthread_mutex_lock(&s->snap_mu);
+    int due = s->snap.running && clo_mono_ms() - s->answered_ms >= quiet_ms;
+    pthread_mutex_unlock(&s->snap_mu);
+    return due ? clo_super_call(s, CLO_CALL_PING, CLO_BYTES_EMPTY, NULL) : CLO_OK;
+}
+
+/* Linux /proc/PID/stat's state letter; 0 when it cannot be read. */
+static char proc_state(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the name may hold anything but ends at the last ')' */
+    return p && p[1] == ' ' ? p[2] : 0;
+}
+
 void clo_super_status_get(clo_super *s, clo_super_status *out)
 {
-    pthread_mutex_lock(&s->mu);
-    reap(s);
-    out->running = s->fd >= 0;
-    out->restarts = s->restarts;
-    memcpy(out->measurement, s->measurement, 48);
-    out->keys = s->keys;
-    pthread_mutex_unlock(&s->mu);
+    int64_t now = clo_mono_ms();
+    pthread_mutex_lock(&s->snap_mu);
+    *out = s->snap;
+    out->silent_ms = s->answered_ms ? now - s->answered_ms : -1;
+    out->busy_ms = s->call_since_ms ? now - s->call_since_ms : 0;
+    pthread_mutex_unlock(&s->snap_mu);
+    char st = out->pid > 0 ? proc_state((pid_t)out->pid) : 0;
+    out->halted = st == 'T' || st == 't' || st == 'Z' || st == 'X';
 }
 
 void clo_super_free(clo_super *s)
@@ -558,5 +616,6 @@ void clo_super_free(clo_super *s)
     }
     clo_buf_free(&s->in);
     pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->snap_mu);
     free(s);
 }

@@ -34,12 +34,21 @@ CLO_MUST_CHECK clo_err clo_super_persist(clo_super *s);
 /* Rotate if the current epoch is older than rotate_seconds; persists. */
 CLO_MUST_CHECK clo_err clo_super_maybe_rotate(clo_super *s, int64_t now);
 
-/* Cached after the latest KEYS/ROTATE: keys, measurement, running flag. */
+/* PING the enclave if it has not answered for quiet_ms: the heartbeat that
+ * readiness reads (silent_ms). The worker calls it when it has nothing to do. */
+CLO_MUST_CHECK clo_err clo_super_heartbeat(clo_super *s, int64_t quiet_ms);
+
+/* What the control plane shows. Kept in a snapshot under its own lock, so
+ * reading it never waits for a call to the enclave, however long that takes. */
 typedef struct {
     int running;
+    int64_t pid;
     uint64_t restarts;
     uint8_t measurement[48];
-    clo_proto_keys keys;
+    clo_proto_keys keys; /* after the latest KEYS/ROTATE */
+    int64_t silent_ms;   /* since the enclave last answered a call; -1: never */
+    int64_t busy_ms;     /* how long the call under way has taken; 0: none */
+    int halted;          /* the process is stopped (SIGSTOP) or a zombie */
 } clo_super_status;
 void clo_super_status_get(clo_super *s, clo_super_status *out);
 

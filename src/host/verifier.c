@@ -462,7 +462,7 @@ clo_err clo_verifier_start(clo_verifier_srv **out, const clo_approver *v,
             sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK)
             err = CLO_ERR(CLO_E_IO, "verifier: cannot open the state records (--state)");
     }
-    clo_httpd_opts o = {address, port, MAX_BODY, 64, 30};
+    clo_httpd_opts o = {address, port, MAX_BODY, 256, 32, 30, 5};
     if (!err.code) err = clo_secp256k1_pubkey(&s->key, pub);
     if (!err.code) err = clo_eth_address(pub, s->address);
     if (!err.code) err = clo_httpd_start(&s->h, &o, route, s);
