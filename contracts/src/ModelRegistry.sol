@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {IWorkloadConfig} from "./interfaces/IWorkloadConfig.sol";
+
 /// @title ModelRegistry
 /// @notice Which model a name stands for, version by version. A model owner
 ///         registers a name for a workload with the model's id (SHA-256 of
@@ -11,7 +13,9 @@ pragma solidity ^0.8.28;
 ///         `uint8(1) || modelId`, so `configHash` ties a settled result to the
 ///         registered model: a consumer accepts a result only if its modelId
 ///         is the current version's (or one it chooses to keep accepting).
-contract ModelRegistry {
+contract ModelRegistry is IWorkloadConfig {
+    bytes32 public constant ONNX_WORKLOAD = keccak256("cloister/workload/onnx"); // docs/formats.md §3
+
     struct Model {
         address owner;
         uint32 version; // 1 for the first model, +1 on each update
@@ -44,6 +48,7 @@ contract ModelRegistry {
         models[name] = Model(msg.sender, 1, workloadId, modelId);
         emit ModelRegistered(name, msg.sender, workloadId);
         emit ModelVersion(name, 1, modelId, configHash(modelId));
+        _publish(workloadId, modelId);
     }
 
     function update(bytes32 name, bytes32 modelId) external returns (uint32 version) {
@@ -53,6 +58,13 @@ contract ModelRegistry {
         version = ++m.version;
         m.modelId = modelId;
         emit ModelVersion(name, version, modelId, configHash(modelId));
+        _publish(m.workloadId, modelId);
+    }
+
+    /// An onnx model's config is on chain with it: nodes run its jobs
+    /// without a POST /v1/models.
+    function _publish(bytes32 workloadId, bytes32 modelId) internal {
+        if (workloadId == ONNX_WORKLOAD) emit WorkloadConfig(configHash(modelId), abi.encodePacked(uint8(1), modelId));
     }
 
     function transferOwnership(bytes32 name, address to) external {

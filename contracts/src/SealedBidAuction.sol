@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {PullPayments} from "./lib/PullPayments.sol";
 import {JobMarket} from "./JobMarket.sol";
 import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
+import {IWorkloadConfig} from "./interfaces/IWorkloadConfig.sol";
 
 /// @title SealedBidAuction
 /// @notice Sealed-bid auctions decided by a Cloister enclave. Bidders deposit
@@ -15,7 +16,7 @@ import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
 ///         The depositor of that envelope pays the price from its deposit; the
 ///         others take their deposits back. Nobody, the seller included, sees a
 ///         losing bid.
-contract SealedBidAuction is IResultConsumer, PullPayments {
+contract SealedBidAuction is IResultConsumer, IWorkloadConfig, PullPayments {
     bytes32 public constant AUCTION_WORKLOAD = keccak256("cloister/workload/auction"); // docs/formats.md §3
     uint256 public constant MAX_BIDDERS = 256;
 
@@ -100,6 +101,7 @@ contract SealedBidAuction is IResultConsumer, PullPayments {
         a.bidDeposit = bidDeposit;
         auctionOfJob[jobId] = id;
         emit AuctionCreated(id, msg.sender, jobId, config, biddingEnds, bidDeposit);
+        emit WorkloadConfig(a.modelId, config); // nodes take the config from here
     }
 
     /// @notice Bid: deposit exactly the auction's bidDeposit with the sealed bid.

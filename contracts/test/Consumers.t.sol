@@ -187,6 +187,15 @@ contract AuctionTest is Fixture {
         vm.assertEq(market.credit(address(auc)), 0, "nothing left in the market");
     }
 
+    event WorkloadConfig(bytes32 indexed configHash, bytes config);
+
+    /// The auction puts its config on chain under its hash: nodes take it from there.
+    function test_createPublishesTheConfig() public {
+        vm.expectEmit(true, false, false, true, address(auc));
+        emit WorkloadConfig(keccak256(CONFIG), CONFIG);
+        auc.create{value: 0}(CONFIG, uint40(block.timestamp + 1 hours), uint40(block.timestamp + 2 hours), 1 ether);
+    }
+
     function test_bidRules() public {
         vm.deal(address(0x5E11), 1 ether);
         vm.prank(address(0x5E11));

@@ -52,6 +52,30 @@ contract ModelRegistryTest {
         _eq(reg.configHash(M1), keccak256(config));
     }
 
+    event WorkloadConfig(bytes32 indexed configHash, bytes config);
+
+    /// An onnx model's config (0x01 || model id) is published with each
+    /// version; another workload's name publishes nothing.
+    function test_onnxVersionsPublishTheirConfig() public {
+        bytes memory c1 = abi.encodePacked(uint8(1), M1);
+        vm.expectEmit(true, false, false, true, address(reg));
+        emit WorkloadConfig(keccak256(c1), c1);
+        vm.prank(OWNER);
+        reg.register(NAME, ONNX, M1);
+        bytes memory c2 = abi.encodePacked(uint8(1), M2);
+        vm.expectEmit(true, false, false, true, address(reg));
+        emit WorkloadConfig(keccak256(c2), c2);
+        vm.prank(OWNER);
+        reg.update(NAME, M2);
+        vm.recordLogs();
+        vm.prank(OWNER);
+        reg.register(bytes32("other"), keccak256("cloister/workload/policy"), M1);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i = 0; i < logs.length; i++) {
+            require(logs[i].topics[0] != WorkloadConfig.selector, "published a non-onnx config");
+        }
+    }
+
     function test_onlyTheOwnerUpdates() public {
         vm.prank(OWNER);
         reg.register(NAME, ONNX, M1);

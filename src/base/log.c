@@ -80,7 +80,7 @@ static clo_err append_field(clo_buf *b, const clo_log_field *f)
     case CLO_LF_T_HEX: {
         uint8_t *dst;
         CLO_ENSURE(f->v.hex.len < LOG_LINE_MAX / 2, CLO_E_LIMIT, "log field");
-        CLO_TRY(clo_buf_u8(b, '"'));
+        CLO_TRY(clo_buf_append(b, "\"0x", 3)); /* hex looks the same in logs as in JSON answers */
         CLO_TRY(clo_buf_extend(b, 2 * f->v.hex.len + 1, &dst));
         clo_hex_encode((char *)dst, f->v.hex);
         b->len--; /* drop the NUL */

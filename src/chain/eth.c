@@ -247,10 +247,10 @@ clo_err clo_eth_get_logs(clo_rpc *rpc, const uint8_t address[20], const uint8_t 
     json_t *t0 = json_array(), *res;
     for (size_t i = 0; t0 && i < topic_count; i++)
         json_array_append_new(t0, clo_rpc_hex(CLO_BYTES(topic0s[i], 32)));
-    json_t *filter = json_pack(
-        "{s:o, s:o, s:o, s:[o]}", "address", clo_rpc_hex(CLO_BYTES(address, 20)), "fromBlock",
-        clo_rpc_hex_quantity(from), "toBlock", clo_rpc_hex_quantity(to), "topics", t0);
+    json_t *filter = json_pack("{s:o, s:o, s:[o]}", "fromBlock", clo_rpc_hex_quantity(from),
+                               "toBlock", clo_rpc_hex_quantity(to), "topics", t0);
     CLO_ENSURE(filter != NULL, CLO_E_NOMEM, "eth.logs");
+    if (address) json_object_set_new(filter, "address", clo_rpc_hex(CLO_BYTES(address, 20)));
     CLO_TRY(clo_rpc_call(rpc, "eth_getLogs", json_pack("[o]", filter), &res));
     clo_err err = parse_logs(res, out, count);
     json_decref(res);

@@ -71,7 +71,8 @@ CLO_MUST_CHECK clo_err clo_eth_send_raw(clo_rpc *rpc, clo_bytes raw, uint8_t has
 CLO_MUST_CHECK clo_err clo_eth_get_receipt(clo_rpc *rpc, const uint8_t hash[32],
                                            clo_eth_receipt *out);
 void clo_eth_receipt_free(clo_eth_receipt *r);
-/* Logs of address in [from, to] whose first topic is one of topic0s. */
+/* Logs of address (NULL: of any address) in [from, to] whose first topic is
+ * one of topic0s. */
 CLO_MUST_CHECK clo_err clo_eth_get_logs(clo_rpc *rpc, const uint8_t address[20],
                                         const uint8_t (*topic0s)[32], size_t topic_count,
                                         uint64_t from, uint64_t to, clo_eth_log **out,

@@ -2,6 +2,8 @@
  * Errors are RFC 9457 problem+json documents whose "code" names what was wrong
  * (a fixed set, also the label of cloister_rejected_total). Request bodies are
  * bounded by limits.max_body_bytes before they are parsed. */
+#include "host/api.h"
+
 #include <jansson.h>
 #include <microhttpd.h>
 #include <stdio.h>
@@ -17,7 +19,7 @@
 #include "host/json.h"
 #include "host/ledger.h"
 #include "host/metrics.h"
-#include "host/node.h"
+#include "host/onchain.h"
 #include "host/secrets.h"
 #include "host/submit.h"
 
@@ -54,6 +56,9 @@ static enum MHD_Result send_json(struct MHD_Connection *c, clo_route route, unsi
     return send_text(c, route, status, "application/json", s);
 }
 
+/* The request's method, for the log: each connection has its own thread. */
+static __thread const char *request_method;
+
 /* code: a fixed string literal (it becomes a metrics label). */
 static enum MHD_Result problem_x(struct MHD_Connection *c, clo_route route, unsigned status,
                                  const char *code, const char *detail, json_t *extra)
@@ -78,7 +83,9 @@ static enum MHD_Result problem_x(struct MHD_Connection *c, clo_route route, unsi
     }
     /* A pending or failed job's answer is not a refused request. */
     if (strcmp(code, "job-pending") && strcmp(code, "job-failed")) clo_metrics_rejected(code);
-    CLO_LOG(CLO_LOG_INFO, "http.rejected", CLO_LF_STR("code", code), CLO_LF_U64("status", status));
+    CLO_LOG(CLO_LOG_INFO, "http.rejected", CLO_LF_STR("code", code), CLO_LF_U64("status", status),
+            CLO_LF_STR("route", clo_metrics_route_name(route)),
+            CLO_LF_STR("method", request_method ? request_method : ""));
     char *s = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (!s) return MHD_NO;
@@ -353,6 +360,37 @@ static json_t *result_json(const clo_config *cfg, const clo_journal_job *j,
     return doc;
 }
 
+/* A job seen on chain that is not (yet) an enclave job: why it waits, or why
+ * this node will not run it. */
+static enum MHD_Result chain_job(struct MHD_Connection *c, clo_route R, clo_journal *j,
+                                 const uint8_t id[32], int want_result)
+{
+    clo_cjob cj;
+    clo_cjob_init(&cj);
+    clo_err e = clo_ledger_job_get(j, id, &cj);
+    enum MHD_Result ret;
+    if (e.code == CLO_E_STATE) {
+        ret = problem(c, R, 404, "job-not-found", "no job with this id");
+    } else if (e.code) {
+        ret = problem(c, R, 503, "journal-unavailable", "the journal could not be read");
+    } else if (want_result) {
+        ret = cj.state == CLO_CJ_WAITING
+                  ? problem(c, R, 409, "job-pending",
+                            "the chain job waits for its workload config or its tickets")
+                  : problem(c, R, 404, "job-not-found", "this node does not run this chain job");
+    } else {
+        /* waiting: waiting_for_config or waiting_for_ticket; else dropped (why). */
+        const char *state = cj.state == CLO_CJ_WAITING ? cj.why : clo_cjob_state_name(cj.state);
+        json_t *doc = json_pack("{s:o,s:s,s:s,s:I,s:I}", "job_id", clo_json_hex(CLO_BYTES(id, 32)),
+                                "state", state, "source", "chain", "block", (json_int_t)cj.block,
+                                "updated_ms", (json_int_t)cj.updated_ms);
+        if (cj.state == CLO_CJ_DROPPED) json_object_set_new(doc, "why", json_string(cj.why));
+        ret = send_json(c, R, 200, doc);
+    }
+    clo_cjob_free(&cj);
+    return ret;
+}
+
 static enum MHD_Result get_job(clo_api *a, struct MHD_Connection *c, const char *id_hex,
                                int want_result)
 {
@@ -367,7 +405,7 @@ static enum MHD_Result get_job(clo_api *a, struct MHD_Connection *c, const char 
     static __thread clo_proto_result r;
     memset(&r, 0, sizeof r);
     if (e.code == CLO_E_STATE) {
-        ret = problem(c, R, 404, "job-not-found", "no job with this id");
+        ret = chain_job(c, R, a->node->journal, id, want_result);
     } else if (e.code) {
         ret = problem(c, R, 503, "journal-unavailable", "the journal could not be read");
     } else {
@@ -397,7 +435,7 @@ static enum MHD_Result get_job(clo_api *a, struct MHD_Connection *c, const char 
 
 static enum MHD_Result metrics(clo_api *a, struct MHD_Connection *c)
 {
-    clo_metrics_gauges g = {CLO_VERSION, a->node->cfg.backend, {0}, 0, 0, 0, 0, 0};
+    clo_metrics_gauges g = {CLO_VERSION, a->node->cfg.backend, {0}, 0, 0, 0, 0, 0, NULL};
     clo_super_status st;
     clo_super_status_get(a->node->super, &st);
     g.restarts = st.restarts;
@@ -405,6 +443,8 @@ static enum MHD_Result metrics(clo_api *a, struct MHD_Connection *c)
     g.epoch = st.keys.current;
     g.silent_seconds = st.silent_ms < 0 ? -1 : (double)st.silent_ms / 1e3;
     g.busy_seconds = (double)st.busy_ms / 1e3;
+    clo_chain_stats cs;
+    if (clo_onchain_stats(a->node->chain, &cs)) g.chain = &cs;
     CLO_IGNORE(clo_journal_counts(a->node->journal, g.jobs));
     clo_buf b;
     clo_buf_init(&b, 1 << 20);
@@ -420,6 +460,8 @@ static enum MHD_Result route(void *ud, struct MHD_Connection *c, const char *url
 {
     clo_api *a = ud;
     int get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
+    /* A fixed name, never the client's own string. */
+    request_method = get ? "GET" : post ? "POST" : "other";
     if (!strcmp(url, "/healthz"))
         return get ? send_json(c, CLO_ROUTE_HEALTH, 200, json_pack("{s:s}", "status", "ok"))
                    : problem(c, CLO_ROUTE_HEALTH, 405, "method-not-allowed", "use GET");

@@ -252,6 +252,20 @@ clo_err clo_ledger_job_counts(clo_journal *j, uint64_t counts[5])
     return err;
 }
 
+clo_err clo_ledger_waiting_for_config(clo_journal *j, uint64_t *n)
+{
+    q x = {clo_journal_lock(j), NULL};
+    *n = 0;
+    clo_err err = q_prep(&x, "SELECT count(*) FROM chain_jobs WHERE state = 0 AND why = ?1");
+    if (!err.code) {
+        sqlite3_bind_text(x.st, 1, CLO_CJ_WAITING_CONFIG, -1, SQLITE_STATIC);
+        if (sqlite3_step(x.st) == SQLITE_ROW) *n = (uint64_t)sqlite3_column_int64(x.st, 0);
+        sqlite3_finalize(x.st);
+    }
+    clo_journal_unlock(j);
+    return err;
+}
+
 /* One signed transaction into txs (inside the caller's SQLite transaction). */
 static clo_err insert_tx(q *x, uint64_t nonce, const uint8_t hash[32], clo_bytes raw)
 {

@@ -20,13 +20,17 @@
 #include "host/journal.h"
 
 typedef enum {
-    CLO_CJ_WAITING = 0,  /* its model config is not known yet */
+    CLO_CJ_WAITING = 0,  /* for its config or its ticket: `why` says which */
     CLO_CJ_QUEUED = 1,   /* in the job journal; settles once done */
     CLO_CJ_SETTLING = 2, /* a journaled transaction settles it */
     CLO_CJ_SETTLED = 3,  /* settled on chain (by us or anyone) */
     CLO_CJ_DROPPED = 4,  /* will not be settled by us; `why` says why */
 } clo_cjob_state;
 const char *clo_cjob_state_name(clo_cjob_state s);
+/* The `why` of a waiting job: the node lacks its workload config (neither
+ * POSTed nor published on chain), or the committee's tickets. */
+#define CLO_CJ_WAITING_CONFIG "waiting_for_config"
+#define CLO_CJ_WAITING_TICKET "waiting_for_ticket"
 
 typedef struct {
     uint8_t job_id[32], consumer[20], tx_hash[32];
@@ -68,6 +72,8 @@ CLO_MUST_CHECK clo_err clo_ledger_jobs(clo_journal *j, clo_cjob_state state, clo
                                        size_t max, size_t *count);
 CLO_MUST_CHECK clo_err clo_ledger_job_get(clo_journal *j, const uint8_t job_id[32], clo_cjob *out);
 CLO_MUST_CHECK clo_err clo_ledger_job_counts(clo_journal *j, uint64_t counts[5]);
+/* How many waiting jobs lack their config. */
+CLO_MUST_CHECK clo_err clo_ledger_waiting_for_config(clo_journal *j, uint64_t *n);
 void clo_cjob_init(clo_cjob *c);
 void clo_cjob_free(clo_cjob *c);
 

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static const char *const route_names[CLO_ROUTE__COUNT] = {
     "evidence", "keys",    "submit", "status",  "result", "healthz",
@@ -58,6 +59,11 @@ static void observe(histogram *h, double v)
     pthread_mutex_unlock(&m.mu);
 }
 
+const char *clo_metrics_route_name(clo_route r)
+{
+    return (unsigned)r < CLO_ROUTE__COUNT ? route_names[r] : "other";
+}
+
 void clo_metrics_job_latency(double s)
 {
     observe(&m.job, s);
@@ -91,6 +97,48 @@ static clo_err put_hist(clo_buf *b, const char *name, const char *help, const hi
     cum += h->count[NBUCKETS];
     CLO_TRY(put(b, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum));
     CLO_TRY(put(b, "%s_sum %.6f\n%s_count %llu\n", name, h->sum, name, (unsigned long long)cum));
+    return CLO_OK;
+}
+
+static clo_err render_chain(const clo_chain_stats *c, clo_buf *b)
+{
+    static const char *const states[] = {
+        "waiting_for_config", "waiting_for_ticket", "queued", "settling", "settled", "dropped"};
+    const uint64_t n[] = {c->waiting_config, c->waiting_ticket, c->queued,
+                          c->settling,       c->settled,        c->dropped};
+    CLO_TRY(put(b,
+                "# HELP cloister_chain_head_block The chain's latest block.\n# TYPE "
+                "cloister_chain_head_block gauge\ncloister_chain_head_block %llu\n",
+                (unsigned long long)c->head));
+    CLO_TRY(put(b,
+                "# HELP cloister_chain_followed_block The next block the follower reads.\n"
+                "# TYPE cloister_chain_followed_block gauge\ncloister_chain_followed_block %llu\n",
+                (unsigned long long)c->followed));
+    CLO_TRY(put(b, "# HELP cloister_chain_jobs Chain jobs by state (pending settlements: queued "
+                   "and settling).\n# TYPE cloister_chain_jobs gauge\n"));
+    for (size_t i = 0; i < sizeof n / sizeof n[0]; i++)
+        CLO_TRY(put(b, "cloister_chain_jobs{state=\"%s\"} %llu\n", states[i],
+                    (unsigned long long)n[i]));
+    CLO_TRY(put(b,
+                "# HELP cloister_chain_tx_total Transactions closed or refused, by outcome.\n"
+                "# TYPE cloister_chain_tx_total counter\ncloister_chain_tx_total{outcome=\"ok\"} "
+                "%llu\n",
+                (unsigned long long)c->tx_ok));
+    for (size_t i = 0; i < CLO_CHAINTX_REASONS; i++)
+        CLO_TRY(put(b, "cloister_chain_tx_total{outcome=\"%s\"} %llu\n",
+                    clo_chaintx_reason_names[i], (unsigned long long)c->tx_failed[i]));
+    CLO_TRY(put(b,
+                "# HELP cloister_operator_balance_eth The operator account's balance.\n# TYPE "
+                "cloister_operator_balance_eth gauge\ncloister_operator_balance_eth %.6f\n",
+                c->balance_eth));
+    if (c->record_expiry) {
+        int64_t left = c->record_expiry - (int64_t)time(NULL);
+        CLO_TRY(put(b,
+                    "# HELP cloister_enclave_record_expires_seconds Until the enclave's "
+                    "registry record expires.\n# TYPE cloister_enclave_record_expires_seconds "
+                    "gauge\ncloister_enclave_record_expires_seconds %lld\n",
+                    (long long)left));
+    }
     return CLO_OK;
 }
 
@@ -142,7 +190,7 @@ static clo_err render_locked(const clo_metrics_gauges *g, clo_buf *b)
                 "(0: none).\n# TYPE cloister_enclave_busy_seconds gauge\n"
                 "cloister_enclave_busy_seconds %.3f\n",
                 g->busy_seconds));
-    return CLO_OK;
+    return g->chain ? render_chain(g->chain, b) : CLO_OK;
 }
 
 clo_err clo_metrics_render(const clo_metrics_gauges *g, clo_buf *out)

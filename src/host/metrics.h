@@ -5,6 +5,7 @@
 #define CLO_HOST_METRICS_H
 
 #include "base/bytes.h"
+#include "host/chaintx.h"
 
 typedef enum {
     CLO_ROUTE_EVIDENCE,
@@ -22,6 +23,7 @@ typedef enum {
 } clo_route;
 
 void clo_metrics_request(clo_route route, unsigned status);
+const char *clo_metrics_route_name(clo_route route); /* "submit", "status", ... */
 /* code must be one of the API's fixed problem codes (a static string). */
 void clo_metrics_rejected(const char *code);
 void clo_metrics_job_latency(double seconds);
@@ -34,6 +36,7 @@ typedef struct {
     int enclave_up;
     uint32_t epoch;
     double silent_seconds, busy_seconds; /* since its last answer; the call under way */
+    const clo_chain_stats *chain;        /* NULL without chain.rpc */
 } clo_metrics_gauges;
 CLO_MUST_CHECK clo_err clo_metrics_render(const clo_metrics_gauges *g, clo_buf *out);
 

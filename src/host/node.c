@@ -15,6 +15,7 @@
 #include "host/crash.h"
 #include "host/ledger.h"
 #include "host/metrics.h"
+#include "host/api.h"
 #include "host/onchain.h"
 
 static void wait_for_work(clo_node *n, int ms)
@@ -140,7 +141,6 @@ clo_err clo_node_run(const clo_config *cfg, const char *enclave_path, volatile s
     pthread_mutex_init(&n.wake_mu, NULL);
     pthread_cond_init(&n.wake, NULL);
     clo_api *api = NULL;
-    clo_onchain *chain = NULL;
     clo_err err = CLO_OK;
     char path[CLO_PATH_MAX + 32];
     CLO_FAIL_IF(mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST, CLO_E_IO,
@@ -150,8 +150,9 @@ clo_err clo_node_run(const clo_config *cfg, const char *enclave_path, volatile s
     CLO_CHECK(clo_ledger_init(n.journal));
     CLO_CHECK(clo_super_new(&n.super, cfg, enclave_path));
     CLO_CHECK(clo_super_maybe_rotate(n.super, time(NULL)));
+    /* The chain side first: the API shows its figures (and stops first). */
+    CLO_CHECK(clo_onchain_start(&n.chain, &n));
     CLO_CHECK(clo_api_start(&api, &n));
-    CLO_CHECK(clo_onchain_start(&chain, &n));
     CLO_LOG(CLO_LOG_INFO, "node.ready", CLO_LF_STR("address", cfg->listen_address),
             CLO_LF_U64("port", clo_api_port(api)), CLO_LF_STR("backend", cfg->backend),
             CLO_LF_I64("pid", getpid()));
@@ -169,8 +170,8 @@ out:
                 CLO_LF_STR("what", what));
     }
     if (err.code) *stop = 1; /* the chain thread, if it started, must see it */
-    clo_onchain_stop(chain);
     clo_api_stop(api);
+    clo_onchain_stop(n.chain);
     clo_super_free(n.super);
     clo_journal_close(n.journal);
     pthread_cond_destroy(&n.wake);

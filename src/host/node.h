@@ -20,6 +20,7 @@ typedef struct {
     pthread_mutex_t wake_mu;
     pthread_cond_t wake; /* signalled when a job is accepted */
     volatile sig_atomic_t *stop;
+    struct clo_onchain *chain; /* NULL without chain.rpc */
 } clo_node;
 
 /* Called once the node serves its API, with the port it listens on (the
@@ -30,11 +31,5 @@ typedef void (*clo_node_ready_fn)(const clo_config *cfg, uint16_t port, void *ud
  * if the node cannot start (message on the log). ready may be NULL. */
 CLO_MUST_CHECK clo_err clo_node_run(const clo_config *cfg, const char *enclave_path,
                                     volatile sig_atomic_t *stop, clo_node_ready_fn ready, void *ud);
-
-/* api.c: start/stop the HTTP server on cfg.listen_*. */
-typedef struct clo_api clo_api;
-CLO_MUST_CHECK clo_err clo_api_start(clo_api **out, clo_node *node);
-uint16_t clo_api_port(const clo_api *api);
-void clo_api_stop(clo_api *api);
 
 #endif

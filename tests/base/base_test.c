@@ -225,7 +225,7 @@ static void test_logger_lines_are_json(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "level")), "info");
     assert_string_equal(json_string_value(json_object_get(j, "who")), "a \"quoted\"\nline\x01");
     assert_int_equal(json_integer_value(json_object_get(j, "n")), -5);
-    assert_string_equal(json_string_value(json_object_get(j, "job_id")), "deadbeef");
+    assert_string_equal(json_string_value(json_object_get(j, "job_id")), "0xdeadbeef");
     assert_true(json_is_true(json_object_get(j, "ok")));
     assert_int_equal(json_integer_value(json_object_get(j, "u")), 1LL << 40);
     json_decref(j);

@@ -245,7 +245,7 @@ try {
   await provider.send('evm_setAutomine', [true]);
   const replaced = readFileSync(node.log, 'utf8').split('\n').filter((l) => l.includes('"chain.tx_replaced"'))
     .map((l) => JSON.parse(l));
-  const landed = settled3[0]?.transactionHash?.slice(2);
+  const landed = settled3[0]?.transactionHash;
   check(settled3.length === 1 && replaced.some((r) => r.by === landed && r.nonce === opNonce),
     '... the node replaces it at the same nonce with higher fees, and that replacement settles the job once', JSON.stringify(replaced));
 } catch (e) {

@@ -53,8 +53,9 @@ try {
   const auc = new Contract(A, ['function create(bytes,uint40,uint40,uint256) payable returns (uint256,bytes32)',
     'function bid(uint256,bytes) payable', 'function submit(uint256)', 'function auctionCount() view returns (uint256)',
     'event AuctionDecided(uint256 indexed auctionId, bool sold, address winner, uint256 price)'], seller);
-  const config = '0102' + '00'.repeat(32); // second price, reserve 0
-  await S.putModel(s, config);
+  // Second price, reserve 0. Nobody POSTs this config to the node: create()
+  // publishes it (WorkloadConfig) and the node's follower takes it from the chain.
+  const config = '0102' + '00'.repeat(32);
   const now = (await s.provider.getBlock('latest')).timestamp;
   // every bid deposits the same 10 ETH (uniform deposits: the chain learns nothing of a bid)
   await (await auc.create('0x' + config, now + 60, now + 3600, parseEther('10'), { value: 1000n })).wait();
@@ -73,7 +74,9 @@ try {
   await s.provider.send('evm_mine', []);
   await (await auc.submit(id)).wait();
   const c1 = await S.waitSettled(s, [jobId]);
-  check(c1.get(jobId) === 1, 'the auction job is settled once on chain');
+  check(c1.get(jobId) === 1, 'the auction job is settled once on chain, its config taken from the chain (no POST)');
+  check(/"event":"chain.config_seen"[^\n]*"config_hash":"0x[0-9a-f]{64}"/.test(readFileSync(s.node.log, 'utf8')),
+        '... the node logged the config it read from the auction contract');
   const dec = await auc.queryFilter(auc.filters.AuctionDecided(id));
   check(dec.length === 1 && dec[0].args.sold && dec[0].args.winner === bidders[1] &&
         dec[0].args.price === 5n * 10n ** 18n,
@@ -85,6 +88,31 @@ try {
     check(r.rc === 0 && r.doc.verified.signature_valid && opened.filter((x) => x !== null).length === 1 &&
           opened[i] !== null && opened[i].slice(0, 6) === (i === 1 ? '0x0101' : '0x0100'),
           `bidder ${i} opens its own result (${i === 1 ? 'won' : 'lost'}) and no other`);
+  }
+
+  // ---- a chain job whose config nobody has: visible while it waits, runs once the config comes ----
+  {
+    const w = await S.client(s);
+    const cfg = '010009'; // a vote with 9 choices: neither POSTed nor published
+    const waitId = await S.submitVote(s, w, cfg, 2);
+    let st = null;
+    for (let i = 0; i < 200; i++) {
+      st = await (await fetch(`${s.node.url}/v1/jobs/${waitId.slice(2)}`)).json();
+      if (st.state === 'waiting_for_config') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    check(st?.state === 'waiting_for_config' && st.source === 'chain',
+          `a chain job lacking its config shows waiting_for_config in the API (${JSON.stringify(st)})`);
+    const metrics = await (await fetch(`${s.node.url}/metrics`)).text();
+    check(/^cloister_chain_jobs\{state="waiting_for_config"\} [1-9]/m.test(metrics), '... and in the metrics');
+    check(new RegExp(`"event":"chain.job_waiting"[^\\n]*"job_id":"${waitId}"[^\\n]*"why":"waiting_for_config"`)
+            .test(readFileSync(s.node.log, 'utf8')), '... and in a log line');
+    check(/^cloister_chain_followed_block [1-9]/m.test(metrics) && /^cloister_operator_balance_eth [0-9]/m.test(metrics) &&
+          /^cloister_enclave_record_expires_seconds [1-9]/m.test(metrics) && /^cloister_chain_tx_total\{outcome="ok"\} [1-9]/m.test(metrics),
+          'chain metrics: followed block, operator balance, record expiry, transactions by outcome');
+    await S.putModel(s, cfg);
+    const c = await S.waitSettled(s, [waitId]);
+    check(c.get(waitId) === 1, '... once the config is given, the job runs and settles once');
   }
 
   // ---- a burst of jobs: batches, exactly once ----

@@ -1,0 +1,25 @@
+/* follow.h — the chain side's follower (docs/architecture.md §7): reads the
+ * JobMarket's JobSubmitted logs up to head - chain.confirmations, with a reorg
+ * check on the block before its cursor, and the WorkloadConfig logs of any
+ * contract in the same blocks (a config is content-addressed, so whoever
+ * publishes it cannot lie about it). Each job becomes an enclave job in the
+ * journal once its config and the committee's tickets are in hand; until then
+ * it waits, visibly: state `waiting`, why waiting_for_config or
+ * waiting_for_ticket (host/ledger.h), a log line when that changes. */
+#ifndef CLO_HOST_FOLLOW_H
+#define CLO_HOST_FOLLOW_H
+
+#include "host/chaintx.h"
+
+#define CLO_FOLLOW_MAX_CONFIG 65536 /* a published config above this is ignored */
+
+typedef struct {
+    clo_chaintx *tx;
+    void (*wake)(void *ud); /* a job was queued for the enclave */
+    void *wake_ud;
+} clo_follower;
+
+/* One round: new logs, then the jobs still waiting. */
+CLO_MUST_CHECK clo_err clo_follow_step(clo_follower *f);
+
+#endif

@@ -1,0 +1,230 @@
+/* register.c — operator bond and enclave registration (see register.h). */
+#include "host/register.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/hex.h"
+#include "base/log.h"
+#include "chain/approval.h"
+#include "chain/eth.h"
+#include "chain/http.h"
+#include "host/json.h"
+#include "host/verifier.h"
+
+static void set_expiry(clo_registrar *r, uint64_t expiry)
+{
+    pthread_mutex_lock(&r->tx->mu);
+    r->tx->stats.record_expiry = (int64_t)expiry;
+    pthread_mutex_unlock(&r->tx->mu);
+}
+
+static clo_err ensure_operator(clo_registrar *r)
+{
+    clo_abi_val a = clo_abi_address(r->tx->s.address), args = clo_abi_tuple(&a, 1), out;
+    CLO_TRY(clo_eth_view(r->tx->rpc, r->tx->cfg->registry, "operators(address)", &args,
+                         "(uint128,uint64,bool)", &out));
+    uint64_t registered = 0;
+    clo_err err = clo_abi_get_u64(&out.items[2], &registered);
+    clo_abi_val_free(&out);
+    CLO_TRY(err);
+    if (registered) return CLO_OK;
+    uint8_t bond[32] = {0};
+    clo_store_u64be(bond + 24, r->tx->cfg->bond_wei);
+    clo_abi_val none = clo_abi_tuple(NULL, 0);
+    return clo_chaintx_call(r->tx, r->tx->cfg->registry, bond, "registerOperator()", &none,
+                            "registerOperator");
+}
+
+/* Status of a signer's record: 0 none, 1 active, 2 revoked; and its operator. */
+static clo_err record_status(clo_registrar *r, const uint8_t signer[20], uint64_t *status,
+                             uint8_t operator_addr[20], uint64_t *expiry)
+{
+    clo_abi_val a = clo_abi_address(signer), args = clo_abi_tuple(&a, 1), out;
+    CLO_TRY(clo_eth_view(r->tx->rpc, r->tx->cfg->registry, "enclave(address)", &args,
+                         "((address,uint40,uint32,uint8,uint8,bytes32,bytes32,bytes32))", &out));
+    clo_err err = clo_abi_get_u64(&out.items[0].items[4], status);
+    if (!err.code) err = clo_abi_get_u64(&out.items[0].items[1], expiry);
+    clo_abi_get_address(&out.items[0].items[0], operator_addr);
+    clo_abi_val_free(&out);
+    return err;
+}
+
+typedef struct {
+    uint8_t verifier[20], sig[65];
+} approval_sig;
+
+static int by_verifier(const void *a, const void *b)
+{
+    return memcmp(((const approval_sig *)a)->verifier, ((const approval_sig *)b)->verifier, 20);
+}
+
+/* Ask each verifier for a challenge, attest over the committee nonce, and
+ * collect approvals of one identical record. */
+static clo_err collect_approvals(clo_registrar *r, const clo_proto_key *key, clo_approval *a,
+                                 approval_sig *sigs, size_t *count)
+{
+    char urls[sizeof r->tx->cfg->verifiers], *save = NULL, *u;
+    const char *list[CLO_VERIFIER_MAX_CHALLENGES];
+    uint8_t ch[CLO_VERIFIER_MAX_CHALLENGES][32], nonce[32];
+    size_t nv = 0;
+    *count = 0;
+    snprintf(urls, sizeof urls, "%s", r->tx->cfg->verifiers);
+    for (u = strtok_r(urls, ",", &save); u && nv < CLO_VERIFIER_MAX_CHALLENGES;
+         u = strtok_r(NULL, ",", &save)) {
+        char url[2100];
+        long status;
+        json_t *doc = NULL;
+        snprintf(url, sizeof url, "%s/v1/challenge", u);
+        if (clo_http_json("GET", url, NULL, 10000, &status, &doc).code || status != 200 ||
+            clo_hex_decode_fixed(ch[nv], 32, json_string_value(json_object_get(doc, "nonce")))
+                .code) {
+            CLO_LOG(CLO_LOG_WARN, "chain.verifier_unavailable", CLO_LF_STR("url", u));
+            json_decref(doc);
+            continue;
+        }
+        json_decref(doc);
+        list[nv++] = u;
+    }
+    CLO_ENSURE(nv > 0, CLO_E_IO, "registration: no verifier answered");
+    clo_committee_nonce((const uint8_t(*)[32])ch, nv, nonce);
+    clo_buf resp;
+    clo_buf_init(&resp, 1 << 20);
+    clo_err err = clo_super_call(r->super, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 32), &resp);
+    clo_proto_evidence ev;
+    if (!err.code) err = clo_proto_evidence_decode(clo_buf_view(&resp), &ev);
+    if (!err.code && (ev.epoch != key->epoch || memcmp(ev.signer, key->signer, 20)))
+        err = CLO_ERR(CLO_E_STATE, "registration: the enclave rotated meanwhile");
+    if (err.code) {
+        clo_buf_free(&resp);
+        return err;
+    }
+    json_t *chs = json_array();
+    for (size_t i = 0; i < nv; i++) json_array_append_new(chs, clo_json_hex(CLO_BYTES(ch[i], 32)));
+    uint64_t expiry = (uint64_t)(clo_now_ms() / 1000) + r->tx->cfg->approval_seconds;
+    json_t *req = json_pack(
+        "{s:o,s:o,s:o,s:o,s:I,s:o,s:I}", "challenges", chs, "evidence", clo_json_hex(ev.evidence),
+        "signer", clo_json_hex(CLO_BYTES(ev.signer, 20)), "hpke_public_key",
+        clo_json_hex(CLO_BYTES(ev.hpke_pk, 32)), "epoch", (json_int_t)ev.epoch, "operator",
+        clo_json_hex(CLO_BYTES(r->tx->s.address, 20)), "expiry", (json_int_t)expiry);
+    char *body = json_dumps(req, JSON_COMPACT);
+    json_decref(req);
+    clo_buf_free(&resp);
+    CLO_ENSURE(body, CLO_E_NOMEM, "registration");
+    int have = 0;
+    for (size_t i = 0; i < nv; i++) {
+        char url[2100];
+        long status;
+        json_t *doc = NULL;
+        clo_approval got;
+        approval_sig as;
+        uint8_t who[20];
+        snprintf(url, sizeof url, "%s/v1/approve", list[i]);
+        int ok =
+            !clo_http_json("POST", url, body, 30000, &status, &doc).code && status == 200 &&
+            !clo_approval_from_json(json_object_get(doc, "approval"), &got).code &&
+            json_string_value(json_object_get(doc, "signature")) &&
+            !clo_hex_decode_fixed(as.sig, 65, json_string_value(json_object_get(doc, "signature")))
+                 .code &&
+            !clo_approval_recover(&got, r->tx->cfg->chain_id, r->tx->cfg->registry, as.sig, who)
+                 .code;
+        /* The record must be ours and the same for every member. */
+        ok = ok && !memcmp(got.signer, key->signer, 20) && got.epoch == key->epoch &&
+             !memcmp(got.hpke_key, key->hpke_pk, 32) &&
+             !memcmp(got.operator_addr, r->tx->s.address, 20) && got.expiry == expiry &&
+             (!have || !memcmp(&got, a, sizeof got));
+        if (ok) {
+            if (!have) *a = got;
+            have = 1;
+            memcpy(as.verifier, who, 20);
+            sigs[(*count)++] = as;
+        } else {
+            const char *detail = json_string_value(json_object_get(doc, "detail"));
+            CLO_LOG(CLO_LOG_WARN, "chain.approval_refused", CLO_LF_STR("url", list[i]),
+                    CLO_LF_STR("detail", detail ? detail : "no valid approval"));
+        }
+        json_decref(doc);
+    }
+    free(body);
+    qsort(sigs, *count, sizeof *sigs, by_verifier);
+    return CLO_OK;
+}
+
+static clo_err ensure_enclave(clo_registrar *r)
+{
+    clo_super_status st;
+    clo_super_status_get(r->super, &st);
+    CLO_ENSURE(st.keys.count > 0, CLO_E_STATE, "registration: the enclave has no keys yet");
+    const clo_proto_key *cur = &st.keys.keys[0];
+    if (!memcmp(r->registered_signer, cur->signer, 20)) return CLO_OK;
+    uint64_t status, expiry;
+    uint8_t op[20];
+    CLO_TRY(record_status(r, cur->signer, &status, op, &expiry));
+    if (status == 1) {
+        memcpy(r->registered_signer, cur->signer, 20);
+        set_expiry(r, expiry);
+        return CLO_OK;
+    }
+    CLO_ENSURE(status == 0, CLO_E_POLICY, "registration: this enclave's record is revoked");
+    CLO_TRY(ensure_operator(r));
+    clo_abi_val none = clo_abi_tuple(NULL, 0), th;
+    CLO_TRY(clo_eth_view(r->tx->rpc, r->tx->cfg->registry, "threshold()", &none, "(uint256)", &th));
+    uint64_t k = 0;
+    clo_err err = clo_abi_get_u64(&th.items[0], &k);
+    clo_abi_val_free(&th);
+    CLO_TRY(err);
+    clo_approval a;
+    approval_sig sigs[CLO_VERIFIER_MAX_CHALLENGES];
+    size_t n = 0;
+    CLO_TRY(collect_approvals(r, cur, &a, sigs, &n));
+    CLO_ENSURE(n >= k, CLO_E_STATE, "registration: too few committee approvals");
+    clo_abi_val items[8], sv[CLO_VERIFIER_MAX_CHALLENGES];
+    for (size_t i = 0; i < n; i++) sv[i] = clo_abi_bytes(CLO_BYTES(sigs[i].sig, 65));
+    /* Rotate from our previous epoch's record if it is still active. */
+    const uint8_t *prev = NULL;
+    for (size_t i = 1; i < st.keys.count && !prev; i++) {
+        if (!record_status(r, st.keys.keys[i].signer, &status, op, &expiry).code && status == 1 &&
+            !memcmp(op, r->tx->s.address, 20))
+            prev = st.keys.keys[i].signer;
+    }
+    if (prev) {
+        clo_abi_val args[3] = {clo_abi_address(prev), clo_approval_abi(&a, items),
+                               clo_abi_array(sv, n)};
+        clo_abi_val t = clo_abi_tuple(args, 3);
+        err = clo_chaintx_call(r->tx, r->tx->cfg->registry, NULL,
+                               "rotateEnclave(address," CLO_APPROVAL_TUPLE ",bytes[])", &t,
+                               "rotateEnclave");
+    } else {
+        clo_abi_val args[2] = {clo_approval_abi(&a, items), clo_abi_array(sv, n)};
+        clo_abi_val t = clo_abi_tuple(args, 2);
+        err = clo_chaintx_call(r->tx, r->tx->cfg->registry, NULL,
+                               "registerEnclave(" CLO_APPROVAL_TUPLE ",bytes[])", &t,
+                               "registerEnclave");
+    }
+    if (!err.code) {
+        memcpy(r->registered_signer, cur->signer, 20);
+        set_expiry(r, a.expiry);
+        CLO_LOG(CLO_LOG_INFO, "chain.enclave_registered",
+                CLO_LF_HEX("signer", CLO_BYTES(a.signer, 20)), CLO_LF_U64("epoch", a.epoch),
+                CLO_LF_U64("approvals", n),
+                CLO_LF_HEX("measurement", CLO_BYTES(a.measurement, 32)));
+    }
+    return err;
+}
+
+int clo_register_step(clo_registrar *r)
+{
+    static const uint8_t none[20];
+    if (clo_now_ms() >= r->next_try_ms) {
+        clo_err e = ensure_enclave(r);
+        if (e.code) {
+            CLO_LOG(CLO_LOG_WARN, "chain.registration_pending",
+                    CLO_LF_STR("code", clo_code_name(e.code)),
+                    CLO_LF_STR("what", e.what ? e.what : ""));
+            r->next_try_ms = clo_now_ms() + 2000;
+        }
+    }
+    return memcmp(r->registered_signer, none, 20) != 0;
+}
