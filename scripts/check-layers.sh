@@ -39,5 +39,8 @@ while IFS= read -r hit; do bad "trusted code includes a host library: $hit"; don
 # ossl.h is private to the crypto layer
 while IFS= read -r f; do bad "$f includes the crypto layer's private ossl.h"; done \
   < <(grep -rl 'crypto/ossl.h' src tests fuzz bench --include='*.[ch]' 2>/dev/null | grep -v '^src/crypto/' || true)
+# policy_impl.h is private to the attest layer (everyone else: attest/policy.h)
+while IFS= read -r f; do bad "$f includes the attest layer's private policy_impl.h"; done \
+  < <(grep -rl 'attest/policy_impl.h' src tests fuzz bench --include='*.[ch]' 2>/dev/null | grep -v '^src/attest/' || true)
 ((fail == 0)) && echo "layering: ok"
 exit $fail

@@ -114,7 +114,7 @@ typedef struct {
     clo_buf policy;
     clo_dcap_collateral col;
     clo_x509 *anchor;
-    char *policy_text;
+    clo_policy *parsed; /* --policy, or the simulated TEE's */
 } cli_trust;
 #define CLI_TRUST_OPTS                                                                             \
     {"deployment", "FILE", "deployments/<chainId>.json (chain id, EnclaveRegistry, JobMarket)", 1, \

@@ -108,9 +108,10 @@ static int verify(int argc, char **argv)
     clo_dcap_collateral col;
     clo_x509 *anchor = NULL;
     char *verdict = NULL, msg[256];
-    int accepted = 0;
+    clo_verdict *vd = malloc(sizeof *vd);
     clo_dcap_collateral_init(&col);
     rc = CLI_EXIT_FAIL;
+    if (!vd) goto out;
     const char *ev_path = cli_get(&spec, "evidence");
     if (cli_read_file("--evidence", ev_path, MAX_FILE, &ev) != 0) goto out;
     if (cli_get(&spec, "policy")) {
@@ -145,14 +146,17 @@ static int verify(int argc, char **argv)
         cli_load_collateral(cli_get(&spec, "collateral"), ev_path, &col, &used) != CLI_EXIT_OK)
         goto out;
     clo_verify_opts vo = {at, anchor};
-    if (clo_attest_verify(clo_buf_view(&ev), &col, policy, &vo, &verdict, &accepted).code) goto out;
+    if (clo_attest_verify(clo_buf_view(&ev), &col, policy, &vo, vd).code ||
+        clo_verdict_json(vd, &verdict).code)
+        goto out;
     if (cli_get(&spec, "json")) {
         cli_mark_output();
         puts(verdict);
     } else
         print_human(verdict);
-    rc = accepted ? CLI_EXIT_OK : EXIT_REJECTED;
+    rc = vd->accepted ? CLI_EXIT_OK : EXIT_REJECTED;
 out:
+    free(vd);
     free(verdict);
     clo_x509_free(anchor);
     clo_policy_free(policy);

@@ -18,7 +18,7 @@
 void cli_trust_free(cli_trust *t)
 {
     clo_buf_free(&t->policy);
-    free(t->policy_text);
+    clo_policy_free(t->parsed);
     clo_dcap_collateral_free(&t->col);
     clo_x509_free(t->anchor);
     memset(t, 0, sizeof *t);
@@ -54,14 +54,22 @@ int cli_trust_load(const cli_spec *spec, cli_trust *t)
     if (cli_get(spec, "policy")) {
         if (cli_read_file("--policy", cli_get(spec, "policy"), MAX_FILE, &t->policy))
             return CLI_EXIT_FAIL;
-        t->policy_text = strndup((const char *)t->policy.ptr, t->policy.len);
-        t->v.policy_json = t->policy_text;
+        char msg[256];
+        if (clo_policy_parse(clo_buf_view(&t->policy), &t->parsed, msg, sizeof msg).code) {
+            cli_error("--policy: %s\n", msg);
+            cli_error_code("format");
+            return CLI_EXIT_FAIL;
+        }
+        t->v.policy = t->parsed;
     }
     const char *sim = cli_get(spec, "sim-dir");
     char path[2048];
     if (sim && !cli_get(spec, "policy")) {
         /* The simulated TEE is a debug TEE: trusting it means allowing debug. */
-        t->v.policy_json = "{\"allow_debug\":true,\"any_measurement\":true}";
+        if (clo_policy_default(&t->parsed).code) return CLI_EXIT_FAIL;
+        clo_policy_allow_debug(t->parsed);
+        clo_policy_any_measurement(t->parsed);
+        t->v.policy = t->parsed;
         fprintf(stderr, "WARNING: --sim-dir without --policy: a simulated TEE is trusted with any "
                         "measurement; no security, for development only\n");
     }

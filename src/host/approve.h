@@ -16,7 +16,7 @@
 #include "chain/approval.h"
 
 typedef struct {
-    const char *policy_json;        /* the verifier's policy (NULL: the default policy) */
+    const clo_policy *policy;       /* the verifier's policy (NULL: the default policy) */
     const clo_dcap_collateral *col; /* collateral for DCAP evidence */
     const clo_x509 *anchor;         /* NULL: Intel/AMD roots; else a test anchor (sim) */
     uint64_t chain_id;

@@ -71,8 +71,10 @@ static json_t *verdict(fixture *f, const clo_dcap_collateral *col, const char *p
     else
         assert_int_equal(clo_policy_default(&p).code, CLO_OK_CODE);
     clo_verify_opts o = {at, anchor};
-    assert_int_equal(clo_attest_verify(clo_buf_view(&f->quote), col, p, &o, &out, accepted).code,
-                     CLO_OK_CODE);
+    static clo_verdict vd;
+    assert_int_equal(clo_attest_verify(clo_buf_view(&f->quote), col, p, &o, &vd).code, CLO_OK_CODE);
+    assert_int_equal(clo_verdict_json(&vd, &out).code, CLO_OK_CODE);
+    *accepted = vd.accepted;
     json_error_t e;
     json_t *v = json_loads(out, 0, &e);
     assert_non_null(v);

@@ -78,7 +78,10 @@ static clo_err approve(const char *policy, const clo_approve_req *r, clo_approva
 {
     clo_approver v;
     memset(&v, 0, sizeof v);
-    v.policy_json = policy;
+    char msg[256];
+    clo_policy *parsed = NULL;
+    CLO_TRY(clo_policy_parse(clo_bytes_str(policy), &parsed, msg, sizeof msg));
+    v.policy = parsed;
     v.col = &COL;
     v.anchor = P.sim.root;
     v.chain_id = FX_CHAIN_ID;
@@ -91,6 +94,7 @@ static clo_err approve(const char *policy, const clo_approve_req *r, clo_approva
     char *verdict = NULL;
     clo_err err = clo_approve(&v, r, &key, out, sig, &verdict);
     free(verdict);
+    clo_policy_free(parsed);
     return err;
 }
 
