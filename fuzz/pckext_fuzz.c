@@ -1,6 +1,6 @@
 /* pckext_fuzz.c — the SGX extension of PCK certificates from untrusted bytes,
  * both as raw extension contents and inside a DER certificate. */
-#include "attest/pckext.h"
+#include "evidence/pckext.h"
 #include "crypto/x509.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -14,13 +14,14 @@ while IFS= read -r hit; do bad "third-party crypto outside src/crypto: $hit"; do
 declare -A allowed=(
   [base]="base"
   [crypto]="base crypto"
-  [attest]="base crypto attest"
+  [evidence]="base crypto evidence"
+  [attest]="base crypto evidence attest"
   [wire]="base crypto wire"
   [workloads]="base crypto workloads"
-  [enclave]="base crypto attest workloads wire enclave"
+  [enclave]="base crypto evidence workloads wire enclave"
   [chain]="base crypto chain"
-  [host]="base crypto attest workloads wire chain host"
-  [cli]="base crypto attest workloads wire chain host cli"
+  [host]="base crypto evidence attest workloads wire chain host"
+  [cli]="base crypto evidence attest workloads wire chain host cli"
 )
 for layer in "${!allowed[@]}"; do
   [[ -d src/$layer ]] || continue

@@ -16,7 +16,7 @@
 #ifndef CLO_ATTEST_DCAP_H
 #define CLO_ATTEST_DCAP_H
 
-#include "attest/quote.h"
+#include "evidence/quote.h"
 #include "attest/tcb.h"
 #include "crypto/x509.h"
 

@@ -30,7 +30,7 @@
 #ifndef CLO_ATTEST_POLICY_H
 #define CLO_ATTEST_POLICY_H
 
-#include "attest/binding.h"
+#include "evidence/binding.h"
 #include "base/bytes.h"
 
 typedef struct clo_policy clo_policy;

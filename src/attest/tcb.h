@@ -7,8 +7,8 @@
 #ifndef CLO_ATTEST_TCB_H
 #define CLO_ATTEST_TCB_H
 
-#include "attest/pckext.h"
-#include "attest/quote.h"
+#include "evidence/pckext.h"
+#include "evidence/quote.h"
 
 typedef enum {
     CLO_TCB_UP_TO_DATE,

@@ -23,7 +23,7 @@
 
 #include "base/ct.h"
 #include "base/hex.h"
-#include "attest/measure.h"
+#include "evidence/measure.h"
 #include "chain/approval.h"
 #include "chain/deploy.h"
 #include "cli/cli.h"

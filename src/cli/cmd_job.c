@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attest/binding.h"
+#include "evidence/binding.h"
 #include "base/ct.h"
 #include "base/hex.h"
 #include "cli/cli.h"

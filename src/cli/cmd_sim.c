@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attest/sim.h"
+#include "evidence/sim.h"
 #include "base/hex.h"
 #include "base/timefmt.h"
 #include "cli/cli.h"

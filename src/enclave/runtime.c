@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "attest/binding.h"
-#include "attest/measure.h"
+#include "evidence/binding.h"
+#include "evidence/measure.h"
 #include "base/ct.h"
 #include "crypto/aead.h"
 #include "crypto/envelope.h"

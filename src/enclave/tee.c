@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "attest/measure.h"
-#include "attest/sim.h"
-#include "attest/snp.h"
+#include "evidence/measure.h"
+#include "evidence/sim.h"
+#include "evidence/snp_report.h"
 #include "base/ct.h"
 #include "base/file.h"
 #include "crypto/hash.h"

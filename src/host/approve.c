@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/measure.h"
+#include "evidence/measure.h"
 #include "crypto/keccak.h"
 
 /* The verifier's policy with the key binding pinned (replacing any binding or

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "base/clock.h"
-#include "attest/measure.h"
-#include "attest/sim.h"
+#include "evidence/measure.h"
+#include "evidence/sim.h"
 #include "base/file.h"
 #include "base/hex.h"
 #include "base/log.h"

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "attest/binding.h"
+#include "evidence/binding.h"
 #include "crypto/hash.h"
 
 static void test_layout_and_sensitivity(void **state)

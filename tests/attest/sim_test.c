@@ -11,8 +11,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "attest/binding.h"
-#include "attest/sim.h"
+#include "evidence/binding.h"
+#include "evidence/sim.h"
 #include "attest/verdict.h"
 
 #define NOW 1767225600 /* 2026-01-01T00:00:00Z */

@@ -10,8 +10,8 @@
 #include <cmocka.h>
 
 #include "attest/dcap.h"
-#include "attest/measure.h"
-#include "attest/quote.h"
+#include "evidence/measure.h"
+#include "evidence/quote.h"
 #include "crypto/keccak.h"
 #include "crypto/secp256k1.h"
 #include "wire/frame.h"

@@ -30,8 +30,8 @@
 
 #include <cmocka.h>
 
-#include "attest/measure.h"
-#include "attest/quote.h"
+#include "evidence/measure.h"
+#include "evidence/quote.h"
 #include "attest/snp.h"
 #include "enclave/sandbox.h"
 #include "enclave_fixture.h"

@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "attest/measure.h"
-#include "attest/sim.h"
+#include "evidence/measure.h"
+#include "evidence/sim.h"
 #include "base/hex.h"
 #include "enclave_fixture.h"
 #include "host/approve.h"

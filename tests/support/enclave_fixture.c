@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-#include "attest/binding.h"
-#include "attest/measure.h"
+#include "evidence/binding.h"
+#include "evidence/measure.h"
 #include "crypto/secp256k1.h"
 #include "wire/frame.h"
 #include "wire/witness.h"

@@ -4,7 +4,7 @@
 #ifndef CLO_TESTS_ENCLAVE_FIXTURE_H
 #define CLO_TESTS_ENCLAVE_FIXTURE_H
 
-#include "attest/sim.h"
+#include "evidence/sim.h"
 #include "crypto/envelope.h"
 #include "wire/proto.h"
 #include "enclave/runtime.h"

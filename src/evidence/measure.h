@@ -23,8 +23,8 @@
  *   tdx  MRTD || RTMRi for each pinned i ascending   (MRTD and RTMR3 required)
  *   snp  MEASUREMENT || HOST_DATA                     (both required)
  *   sgx  MRENCLAVE */
-#ifndef CLO_ATTEST_MEASURE_H
-#define CLO_ATTEST_MEASURE_H
+#ifndef CLO_EVIDENCE_MEASURE_H
+#define CLO_EVIDENCE_MEASURE_H
 
 #include "base/bytes.h"
 

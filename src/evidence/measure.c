@@ -1,5 +1,5 @@
 /* measure.c — launch events, RTMR extension and registered measurements. */
-#include "attest/measure.h"
+#include "evidence/measure.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* quote.c — DCAP quote parser (see quote.h for the layout). */
-#include "attest/quote.h"
+#include "evidence/quote.h"
 
 #include <string.h>
 

@@ -1,11 +1,11 @@
 /* sim.c — the simulated TEE platform (see sim.h). */
-#include "attest/sim.h"
+#include "evidence/sim.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "attest/pckext.h"
-#include "attest/quote.h"
+#include "evidence/pckext.h"
+#include "evidence/quote.h"
 #include "base/ct.h"
 #include "base/der.h"
 #include "base/hex.h"

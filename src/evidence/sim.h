@@ -8,8 +8,8 @@
  *
  * Only the trust anchor differs from real hardware; the same verifier checks
  * them. No file I/O here: the CLI saves and loads the parts. */
-#ifndef CLO_ATTEST_SIM_H
-#define CLO_ATTEST_SIM_H
+#ifndef CLO_EVIDENCE_SIM_H
+#define CLO_EVIDENCE_SIM_H
 
 #include "crypto/sig.h"
 #include "crypto/x509.h"

@@ -1,5 +1,5 @@
 /* binding.c — report_data binding of enclave keys (see binding.h). */
-#include "attest/binding.h"
+#include "evidence/binding.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* pckext.c — SGX extension parser (see pckext.h). */
-#include "attest/pckext.h"
+#include "evidence/pckext.h"
 
 #include <string.h>
 

@@ -7,8 +7,8 @@
  * Every field after the domain has a fixed size, so the encoding is unambiguous.
  * The enclave puts this in its evidence; a client or verifier recomputes it from
  * the keys it is about to trust and compares it with the report data. */
-#ifndef CLO_ATTEST_BINDING_H
-#define CLO_ATTEST_BINDING_H
+#ifndef CLO_EVIDENCE_BINDING_H
+#define CLO_EVIDENCE_BINDING_H
 
 #include "base/bytes.h"
 

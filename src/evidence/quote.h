@@ -15,8 +15,8 @@
  * The parser is strict inside the structure: every nested size must match
  * exactly. Bytes after the declared signature data are not signed and are
  * reported (trailing_size), not parsed. Views borrow the input. */
-#ifndef CLO_ATTEST_QUOTE_H
-#define CLO_ATTEST_QUOTE_H
+#ifndef CLO_EVIDENCE_QUOTE_H
+#define CLO_EVIDENCE_QUOTE_H
 
 #include "base/bytes.h"
 

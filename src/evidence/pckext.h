@@ -4,8 +4,8 @@
  *   component SVNs, PCESVN, CPUSVN), PCE-ID, FMSPC, SGX type, and optional
  *   entries (platform instance id, configuration) that are skipped.
  * Parsed with the strict DER reader; every required entry exactly once. */
-#ifndef CLO_ATTEST_PCKEXT_H
-#define CLO_ATTEST_PCKEXT_H
+#ifndef CLO_EVIDENCE_PCKEXT_H
+#define CLO_EVIDENCE_PCKEXT_H
 
 #include "base/bytes.h"
 
