@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/verifier.h"
+#include "committee/verifier.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

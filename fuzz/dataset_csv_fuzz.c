@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "host/train.h"
+#include "model/train.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

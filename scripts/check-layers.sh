@@ -21,7 +21,9 @@ declare -A allowed=(
   [enclave]="base crypto evidence workloads wire enclave"
   [chain]="base crypto chain"
   [host]="base crypto evidence attest workloads wire chain host"
-  [cli]="base crypto evidence attest workloads wire chain host cli"
+  [model]="base crypto workloads model"
+  [committee]="base crypto evidence attest workloads wire chain host committee"
+  [cli]="base crypto evidence attest workloads wire chain host model committee cli"
 )
 for layer in "${!allowed[@]}"; do
   [[ -d src/$layer ]] || continue

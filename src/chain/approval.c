@@ -5,7 +5,8 @@
 
 #include "chain/rpc.h"
 #include "crypto/eip712.h"
-#include "crypto/secp256k1.h"
+#include "crypto/ethkey.h"
+#include "crypto/keccak.h"
 
 void clo_approval_digest(const clo_approval *a, uint64_t chain_id, const uint8_t registry[20],
                          uint8_t out[32])
@@ -100,4 +101,9 @@ clo_err clo_approval_from_json(const json_t *j, clo_approval *out)
     out->epoch = (uint32_t)epoch;
     out->expiry = expiry;
     return CLO_OK;
+}
+
+void clo_approval_nonce(const uint8_t (*challenges)[32], size_t n, uint8_t out[32])
+{
+    clo_keccak256(CLO_BYTES(challenges, n * 32), out);
 }

@@ -36,6 +36,12 @@ typedef struct {
     uint8_t evidence_digest[32];
 } clo_approval;
 
+/* The evidence a committee approves is over one nonce for all its members:
+ * keccak256(challenges[0] || ... || challenges[n-1]), each member's fresh
+ * challenge in the order the requester gives them. */
+#define CLO_APPROVAL_MAX_CHALLENGES 16
+void clo_approval_nonce(const uint8_t (*challenges)[32], size_t n, uint8_t out[32]);
+
 void clo_approval_digest(const clo_approval *a, uint64_t chain_id, const uint8_t registry[20],
                          uint8_t out[32]);
 CLO_MUST_CHECK clo_err clo_approval_sign(const clo_approval *a, uint64_t chain_id,

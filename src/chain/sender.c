@@ -9,17 +9,15 @@
 #include "base/ct.h"
 #include "base/hex.h"
 #include "chain/tx.h"
-#include "crypto/secp256k1.h"
+#include "crypto/ethkey.h"
 
 clo_err clo_sender_init(clo_sender *s, clo_rpc *rpc, const clo_secret32 *sk)
 {
-    uint8_t pub[CLO_SECP256K1_PUB_SIZE];
     memset(s, 0, sizeof *s);
     s->rpc = rpc;
     s->key = *sk;
     s->gas_margin_pct = 20;
-    CLO_TRY(clo_secp256k1_pubkey(&s->key, pub));
-    CLO_TRY(clo_eth_address(pub, s->address));
+    CLO_TRY(clo_eth_key_address(&s->key, s->address));
     CLO_TRY(clo_eth_chain_id(rpc, &s->chain_id));
     return clo_eth_nonce(rpc, s->address, "pending", &s->next_nonce);
 }
@@ -152,14 +150,12 @@ clo_err clo_key_file_read(const char *path, clo_secret32 *sk, uint8_t addr[20])
 {
     FILE *f = fopen(path, "r");
     char hex[100] = {0};
-    uint8_t pub[65];
     CLO_ENSURE(f, CLO_E_IO, "key file: cannot open");
     size_t n = fread(hex, 1, sizeof hex - 1, f);
     fclose(f);
     while (n > 0 && (hex[n - 1] == '\n' || hex[n - 1] == '\r' || hex[n - 1] == ' ')) hex[--n] = 0;
     clo_err err = clo_hex_decode_fixed(sk->b, 32, hex);
     clo_wipe(hex, sizeof hex);
-    if (!err.code) err = clo_secp256k1_pubkey(sk, pub);
-    if (!err.code) err = clo_eth_address(pub, addr);
+    if (!err.code) err = clo_eth_key_address(sk, addr);
     return err.code ? CLO_ERR(CLO_E_FORMAT, "key file: not a 32-byte hex secp256k1 key") : CLO_OK;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "chain/rlp.h"
+#include "crypto/ethkey.h"
 #include "crypto/keccak.h"
 #include "crypto/secp256k1.h"
 

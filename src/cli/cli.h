@@ -11,7 +11,7 @@
 #include <sys/types.h>
 
 #include "attest/dcap.h"
-#include "host/approve.h"
+#include "committee/approve.h"
 #include "workloads/onnx/tensor.h"
 #include "base/bytes.h"
 #include "chain/abi.h"

@@ -20,9 +20,9 @@
 #include "chain/approval.h"
 #include "chain/eth.h"
 #include "cli/cli.h"
+#include "crypto/ethkey.h"
 #include "crypto/keccak.h"
 #include "crypto/merkle.h"
-#include "crypto/secp256k1.h"
 #include "wire/proto.h"
 #include "wire/statement.h"
 

@@ -39,7 +39,7 @@
 #include "wire/statement.h"
 #include "crypto/hash.h"
 #include "host/json.h"
-#include "host/train.h"
+#include "model/train.h"
 #include "workloads/onnx/model.h"
 #include "workloads/onnx_wl.h"
 #include "workloads/workload.h"

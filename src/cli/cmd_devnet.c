@@ -23,6 +23,7 @@
 
 #include "base/ct.h"
 #include "base/hex.h"
+#include "crypto/ethkey.h"
 #include "evidence/measure.h"
 #include "chain/approval.h"
 #include "chain/deploy.h"
@@ -54,7 +55,6 @@ static int path_of(char *out, const char *dir, const char *name)
 static int load_or_make_key(const char *dir, const char *role, clo_secret32 *sk, uint8_t addr[20])
 {
     char kdir[PATH_CAP], path[PATH_CAP], name[64];
-    uint8_t pub[65];
     if (path_of(kdir, dir, "keys")) return -1;
     if (mkdir(kdir, 0700) != 0 && errno != EEXIST) {
         cli_error("cannot create '%s': %s\n", kdir, strerror(errno));
@@ -86,7 +86,7 @@ static int load_or_make_key(const char *dir, const char *role, clo_secret32 *sk,
         clo_wipe(hex, sizeof hex);
         if (rc) return -1;
     }
-    if (clo_secp256k1_pubkey(sk, pub).code || clo_eth_address(pub, addr).code) {
+    if (clo_eth_key_address(sk, addr).code) {
         cli_error("'%s' holds an invalid secp256k1 key\n", path);
         return -1;
     }

@@ -15,6 +15,7 @@
 #include "base/hex.h"
 #include "cli/cli.h"
 #include "crypto/envelope.h"
+#include "crypto/ethkey.h"
 #include "crypto/hash.h"
 #include "crypto/keccak.h"
 #include "crypto/rand.h"
@@ -349,10 +350,8 @@ static int submit(int argc, char **argv)
         clo_err e = cli_get(&spec, "requester-key")
                         ? clo_key_file_read(cli_get(&spec, "requester-key"), &rkey, requester)
                         : clo_secp256k1_keygen(&rkey);
-        uint8_t pub[65];
         if (!e.code && !cli_get(&spec, "requester-key")) {
-            e = clo_secp256k1_pubkey(&rkey, pub);
-            if (!e.code) e = clo_eth_address(pub, requester);
+            e = clo_eth_key_address(&rkey, requester);
         }
         if (e.code) {
             rc = cli_fail(e, "--requester-key: cannot use the key");

@@ -15,7 +15,7 @@
 #include "crypto/hash.h"
 #include "crypto/keccak.h"
 #include "host/json.h"
-#include "host/train.h"
+#include "model/train.h"
 #include "workloads/workload.h"
 
 #define MAX_CSV ((size_t)64 << 20)

@@ -9,7 +9,7 @@
 #include "cli/cli.h"
 #include "base/clock.h"
 #include "crypto/hash.h"
-#include "host/onnx_suite.h"
+#include "model/onnx_suite.h"
 #include "workloads/onnx/plan.h"
 
 #define MAX_MODEL ((size_t)1 << 30)

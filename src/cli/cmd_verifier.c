@@ -13,7 +13,7 @@
 #include "cli/cli.h"
 #include "crypto/rand.h"
 #include "host/json.h"
-#include "host/verifier.h"
+#include "committee/verifier.h"
 
 #define MAX_FILE ((size_t)16 << 20)
 

@@ -4,8 +4,6 @@
 
 #include "cli/cli.h"
 
-#define CLOISTER_VERSION "0.1.0"
-
 static void usage(FILE *f)
 {
     fprintf(
@@ -47,7 +45,7 @@ static int dispatch(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-        return cli_print(json_pack("{s:s}", "version", CLOISTER_VERSION));
+        return cli_print(json_pack("{s:s}", "version", CLO_VERSION));
     }
     if (strcmp(cmd, "attest") == 0) return cmd_attest(argc - 2, argv + 2);
     if (strcmp(cmd, "hpke") == 0) return cmd_hpke(argc - 2, argv + 2);

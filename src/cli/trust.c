@@ -10,7 +10,6 @@
 #include "base/hex.h"
 #include "cli/cli.h"
 #include "crypto/rand.h"
-#include "host/verifier.h"
 #include "workloads/workload.h"
 
 #define MAX_FILE ((size_t)16 << 20)
@@ -104,7 +103,7 @@ int cli_fetch_evidence(const char *node, clo_approve_req *r, clo_buf *ev)
     long status;
     clo_buf_init(ev, 1 << 20);
     if (clo_random(ch, 32).code) return CLI_EXIT_FAIL;
-    clo_committee_nonce((const uint8_t(*)[32])ch, 1, r->nonce);
+    clo_approval_nonce((const uint8_t(*)[32])ch, 1, r->nonce);
     clo_hex_encode(nhex, CLO_BYTES(r->nonce, 32));
     snprintf(url, sizeof url, "%s/v1/enclave/evidence?nonce=%s", node, nhex);
     json_t *doc = cli_http_json("GET", url, NULL, &status);

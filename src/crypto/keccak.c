@@ -120,3 +120,15 @@ void clo_keccak256(clo_bytes in, uint8_t out[CLO_KECCAK256_SIZE])
     clo_keccak256_update(&ctx, in);
     clo_keccak256_final(&ctx, out);
 }
+
+void clo_hash_list(const clo_bytes *items, size_t count, uint8_t out[CLO_KECCAK256_SIZE])
+{
+    clo_keccak_ctx k;
+    uint8_t h[CLO_KECCAK256_SIZE];
+    clo_keccak256_init(&k);
+    for (size_t i = 0; i < count; i++) {
+        clo_keccak256(items[i], h);
+        clo_keccak256_update(&k, CLO_BYTES(h, CLO_KECCAK256_SIZE));
+    }
+    clo_keccak256_final(&k, out);
+}

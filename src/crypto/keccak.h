@@ -18,5 +18,8 @@ void clo_keccak256_update(clo_keccak_ctx *ctx, clo_bytes in);
 /* Writes the digest and wipes the context. */
 void clo_keccak256_final(clo_keccak_ctx *ctx, uint8_t out[CLO_KECCAK256_SIZE]);
 void clo_keccak256(clo_bytes in, uint8_t out[CLO_KECCAK256_SIZE]);
+/* keccak256 over the keccak256 of each item: an unambiguous list hash
+ * (JobMarket.hashList; a statement's input and private-output hashes). */
+void clo_hash_list(const clo_bytes *items, size_t count, uint8_t out[CLO_KECCAK256_SIZE]);
 
 #endif

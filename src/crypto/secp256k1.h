@@ -1,5 +1,6 @@
-/* secp256k1.h — Ethereum signing keys on libsecp256k1: recoverable ECDSA over a
- * 32-byte digest, public-key recovery, and address derivation.
+/* secp256k1.h — secp256k1 keys on libsecp256k1: recoverable ECDSA over a
+ * 32-byte digest and public-key recovery (Ethereum's conventions on top:
+ * crypto/ethkey.h).
  *
  * Signatures are 65 bytes r||s||v with v in {0,1} (the recovery id; callers add
  * 27 or the EIP-155 offset themselves). Signing is deterministic (RFC 6979) and
@@ -12,7 +13,6 @@
 
 #define CLO_SECP256K1_SIG_SIZE 65
 #define CLO_SECP256K1_PUB_SIZE 65 /* 0x04 || X || Y */
-#define CLO_ETH_ADDRESS_SIZE   20
 
 /* A valid secret scalar (1 <= sk < n). */
 CLO_MUST_CHECK clo_err clo_secp256k1_keygen(clo_secret32 *sk);
@@ -23,15 +23,4 @@ CLO_MUST_CHECK clo_err clo_secp256k1_sign(const clo_secret32 *sk, const uint8_t 
 CLO_MUST_CHECK clo_err clo_secp256k1_recover(const uint8_t digest[32],
                                              const uint8_t sig[CLO_SECP256K1_SIG_SIZE],
                                              uint8_t pub[CLO_SECP256K1_PUB_SIZE]);
-/* keccak256(X || Y)[12..32] of an uncompressed public key. */
-CLO_MUST_CHECK clo_err clo_eth_address(const uint8_t pub[CLO_SECP256K1_PUB_SIZE],
-                                       uint8_t addr[CLO_ETH_ADDRESS_SIZE]);
-/* Ethereum's form of a digest signature (EIP-712, ecrecover): r || s || v with
- * v in {27, 28}. eth_signer refuses any other v (CLO_E_AUTH, naming `what`). */
-CLO_MUST_CHECK clo_err clo_eth_sign(const clo_secret32 *sk, const uint8_t digest[32],
-                                    uint8_t sig[CLO_SECP256K1_SIG_SIZE]);
-CLO_MUST_CHECK clo_err clo_eth_signer(const uint8_t digest[32],
-                                      const uint8_t sig[CLO_SECP256K1_SIG_SIZE], const char *what,
-                                      uint8_t addr[CLO_ETH_ADDRESS_SIZE]);
-
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/ct.h"
+#include "crypto/ethkey.h"
 #include "crypto/secp256k1.h"
 
 void clo_keyring_init(clo_keyring *k, uint32_t grace_seconds)
@@ -24,7 +25,6 @@ static clo_err epoch_make(clo_epoch *e, uint32_t epoch, int64_t created, int64_t
                           const uint8_t *hpke_sk, const uint8_t *signer_sk)
 {
     clo_err err = CLO_OK;
-    uint8_t pub[65];
     memset(e, 0, sizeof *e);
     e->epoch = epoch;
     e->created = created;
@@ -35,8 +35,7 @@ static clo_err epoch_make(clo_epoch *e, uint32_t epoch, int64_t created, int64_t
         memcpy(e->signer->b, signer_sk, 32);
     else
         CLO_CHECK(clo_secp256k1_keygen(e->signer));
-    CLO_CHECK(clo_secp256k1_pubkey(e->signer, pub));
-    CLO_CHECK(clo_eth_address(pub, e->signer_addr));
+    CLO_CHECK(clo_eth_key_address(e->signer, e->signer_addr));
     CLO_CHECK(clo_x25519_key_new(&e->hpke, hpke_sk));
     memcpy(e->hpke_pk, clo_x25519_key_public(e->hpke), 32);
 out:

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "crypto/ethkey.h"
 #include "evidence/binding.h"
 #include "evidence/measure.h"
 #include "base/ct.h"
@@ -244,9 +245,7 @@ static clo_err check_ticket(const clo_enclave *e, const clo_proto_job *job, int6
 
 static clo_err lineage_address(clo_enclave *e)
 {
-    uint8_t pub[65];
-    CLO_TRY(clo_secp256k1_pubkey(&e->lineage_key, pub));
-    return clo_eth_address(pub, e->lineage);
+    return clo_eth_key_address(&e->lineage_key, e->lineage);
 }
 
 static clo_err call_init(clo_enclave *e, clo_bytes body)
@@ -675,7 +674,7 @@ static clo_err decode_state(clo_enclave *e, clo_bytes pt, const uint8_t lineage[
 {
     clo_cur c = clo_cur_init(pt);
     clo_secret32 lineage_key;
-    uint8_t pub[65], addr[20];
+    uint8_t addr[20];
     uint8_t version;
     uint16_t n;
     uint32_t nlog;
@@ -690,8 +689,7 @@ static clo_err decode_state(clo_enclave *e, clo_bytes pt, const uint8_t lineage[
     CLO_FAIL_IF(version != CLO_STATE_FORMAT, CLO_E_VERSION, "state.version");
     CLO_CHECK(clo_cur_u64be(&c, &clock));
     CLO_CHECK(clo_cur_copy(&c, lineage_key.b, 32));
-    CLO_CHECK(clo_secp256k1_pubkey(&lineage_key, pub));
-    CLO_CHECK(clo_eth_address(pub, addr));
+    CLO_CHECK(clo_eth_key_address(&lineage_key, addr));
     CLO_FAIL_IF(memcmp(addr, lineage, 20), CLO_E_FORMAT, "state: the lineage key is not its own");
     CLO_CHECK(clo_keyring_decode(&keys, &c));
     CLO_CHECK(clo_cur_u16be(&c, &n));

@@ -11,8 +11,6 @@
 #include "host/journal.h"
 #include "host/supervisor.h"
 
-#define CLO_VERSION "0.1.0"
-
 typedef struct {
     clo_config cfg;
     clo_journal *journal;

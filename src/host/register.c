@@ -12,7 +12,6 @@
 #include "chain/eth.h"
 #include "chain/http.h"
 #include "host/json.h"
-#include "host/verifier.h"
 
 static void set_expiry(clo_registrar *r, uint64_t expiry)
 {
@@ -67,12 +66,12 @@ static clo_err collect_approvals(clo_registrar *r, const clo_proto_key *key, clo
                                  approval_sig *sigs, size_t *count)
 {
     char urls[sizeof r->tx->cfg->verifiers], *save = NULL, *u;
-    const char *list[CLO_VERIFIER_MAX_CHALLENGES];
-    uint8_t ch[CLO_VERIFIER_MAX_CHALLENGES][32], nonce[32];
+    const char *list[CLO_APPROVAL_MAX_CHALLENGES];
+    uint8_t ch[CLO_APPROVAL_MAX_CHALLENGES][32], nonce[32];
     size_t nv = 0;
     *count = 0;
     snprintf(urls, sizeof urls, "%s", r->tx->cfg->verifiers);
-    for (u = strtok_r(urls, ",", &save); u && nv < CLO_VERIFIER_MAX_CHALLENGES;
+    for (u = strtok_r(urls, ",", &save); u && nv < CLO_APPROVAL_MAX_CHALLENGES;
          u = strtok_r(NULL, ",", &save)) {
         char url[2100];
         long status;
@@ -89,7 +88,7 @@ static clo_err collect_approvals(clo_registrar *r, const clo_proto_key *key, clo
         list[nv++] = u;
     }
     CLO_ENSURE(nv > 0, CLO_E_IO, "registration: no verifier answered");
-    clo_committee_nonce((const uint8_t(*)[32])ch, nv, nonce);
+    clo_approval_nonce((const uint8_t(*)[32])ch, nv, nonce);
     clo_buf resp;
     clo_buf_init(&resp, 1 << 20);
     clo_err err = clo_super_call(r->super, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 32), &resp);
@@ -176,11 +175,11 @@ static clo_err ensure_enclave(clo_registrar *r)
     clo_abi_val_free(&th);
     CLO_TRY(err);
     clo_approval a;
-    approval_sig sigs[CLO_VERIFIER_MAX_CHALLENGES];
+    approval_sig sigs[CLO_APPROVAL_MAX_CHALLENGES];
     size_t n = 0;
     CLO_TRY(collect_approvals(r, cur, &a, sigs, &n));
     CLO_ENSURE(n >= k, CLO_E_STATE, "registration: too few committee approvals");
-    clo_abi_val items[8], sv[CLO_VERIFIER_MAX_CHALLENGES];
+    clo_abi_val items[8], sv[CLO_APPROVAL_MAX_CHALLENGES];
     for (size_t i = 0; i < n; i++) sv[i] = clo_abi_bytes(CLO_BYTES(sigs[i].sig, 65));
     /* Rotate from our previous epoch's record if it is still active. */
     const uint8_t *prev = NULL;

@@ -4,20 +4,8 @@
 #include <string.h>
 
 #include "crypto/eip712.h"
+#include "crypto/ethkey.h"
 #include "crypto/keccak.h"
-#include "crypto/secp256k1.h"
-
-void clo_hash_list(const clo_bytes *items, size_t count, uint8_t out[32])
-{
-    clo_keccak_ctx k;
-    uint8_t h[32];
-    clo_keccak256_init(&k);
-    for (size_t i = 0; i < count; i++) {
-        clo_keccak256(items[i], h);
-        clo_keccak256_update(&k, CLO_BYTES(h, 32));
-    }
-    clo_keccak256_final(&k, out);
-}
 
 void clo_result_struct_hash(const clo_result_stmt *s, uint8_t out[32])
 {

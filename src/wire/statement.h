@@ -29,8 +29,6 @@ typedef struct {
  * of its Results' struct hashes, all of one epoch. */
 #define CLO_BATCH_TYPE "ResultBatch(bytes32 root,uint32 count,uint32 epoch)"
 
-/* keccak256 over the keccak256 of each item (an unambiguous list hash). */
-void clo_hash_list(const clo_bytes *items, size_t count, uint8_t out[32]);
 /* hashStruct(Result): a batch's Merkle leaf. */
 void clo_result_struct_hash(const clo_result_stmt *s, uint8_t out[32]);
 /* The EIP-712 digest the enclave signs. */

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "crypto/eip712.h"
+#include "crypto/ethkey.h"
 #include "crypto/keccak.h"
-#include "crypto/secp256k1.h"
 
 void clo_ticket_spec(const uint8_t workload_id[32], const uint8_t model_id[32],
                      const uint8_t input_hash[32], const uint8_t consumer[20], uint8_t out[32])

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "crypto/eip712.h"
-#include "crypto/secp256k1.h"
+#include "crypto/ethkey.h"
 
 void clo_state_digest(clo_state_msg kind, const uint8_t lineage[20], uint64_t version,
                       const uint8_t nonce[32], uint64_t chain_id, const uint8_t market[20],

@@ -15,6 +15,7 @@
 #include "chain/rlp.h"
 #include "chain/tx.h"
 #include "base/ct.h"
+#include "crypto/ethkey.h"
 #include "crypto/keccak.h"
 #include "crypto/secp256k1.h"
 #include "tv.h"

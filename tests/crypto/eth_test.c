@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "base/hex.h"
+#include "crypto/ethkey.h"
 #include "crypto/keccak.h"
 #include "crypto/secp256k1.h"
 #include "tv.h"

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "attest/dcap.h"
+#include "crypto/ethkey.h"
 #include "evidence/measure.h"
 #include "evidence/quote.h"
 #include "crypto/keccak.h"

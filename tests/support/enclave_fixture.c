@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "crypto/ethkey.h"
 #include "evidence/binding.h"
 #include "evidence/measure.h"
 #include "crypto/secp256k1.h"

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "base/file.h"
-#include "host/onnx_suite.h"
+#include "model/onnx_suite.h"
 #include "workloads/onnx/model.h"
 #include "workloads/onnx/op.h"
 

@@ -1,5 +1,5 @@
 /* approve.c — a committee verifier's approval of an enclave. */
-#include "host/approve.h"
+#include "committee/approve.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -27,18 +27,17 @@
  * timestamp: the chain's time at finality, which the host cannot move.
  *
  * A committee must sign one identical approval, so all its members see the
- * same evidence: its nonce is the committee nonce, keccak256 of the members'
- * challenges in the order given, and each member checks that one of them is a
- * live challenge of its own. */
-#ifndef CLO_HOST_VERIFIER_H
-#define CLO_HOST_VERIFIER_H
+ * same evidence: its nonce is the committee nonce (clo_approval_nonce), and
+ * each member checks that one of its challenges is a live one of its own. */
+#ifndef CLO_COMMITTEE_VERIFIER_H
+#define CLO_COMMITTEE_VERIFIER_H
 
 #include "wire/ticket.h"
-#include "host/approve.h"
+#include "committee/approve.h"
 
 #define CLO_VERIFIER_NONCE_SECONDS  300
 #define CLO_VERIFIER_MAX_NONCES     1024
-#define CLO_VERIFIER_MAX_CHALLENGES 16
+#define CLO_VERIFIER_MAX_CHALLENGES CLO_APPROVAL_MAX_CHALLENGES
 
 typedef struct {
     uint8_t ch[CLO_VERIFIER_MAX_CHALLENGES][32];
@@ -50,9 +49,6 @@ typedef struct {
  * is left for the caller), or a fixed reason naming the field. */
 const char *clo_approve_req_parse(clo_bytes body, clo_approve_req *r, clo_buf *ev,
                                   clo_challenges *ch);
-
-/* keccak256(challenges[0] || ... || challenges[n-1]). */
-void clo_committee_nonce(const uint8_t (*challenges)[32], size_t n, uint8_t out[32]);
 
 /* The body of POST /v1/ticket, parsed strictly (fuzzed with the approval
  * request). NULL and a ticket with job_id and spec set, or the reason. */

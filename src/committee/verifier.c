@@ -1,5 +1,5 @@
 /* verifier.c — the committee verifier's HTTP service. */
-#include "host/verifier.h"
+#include "committee/verifier.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
@@ -14,9 +14,9 @@
 #include "base/log.h"
 #include "chain/abi.h"
 #include "chain/eth.h"
+#include "crypto/ethkey.h"
 #include "crypto/keccak.h"
 #include "crypto/rand.h"
-#include "crypto/secp256k1.h"
 #include "wire/witness.h"
 #include "host/httpd.h"
 #include "host/json.h"
@@ -101,11 +101,6 @@ static int take_nonce(clo_verifier_srv *s, const uint8_t nonce[32])
     return found;
 }
 
-void clo_committee_nonce(const uint8_t (*challenges)[32], size_t n, uint8_t out[32])
-{
-    clo_keccak256(CLO_BYTES(challenges, n * 32), out);
-}
-
 static int hexfield(const json_t *doc, const char *key, uint8_t *dst, size_t n)
 {
     const char *s = json_string_value(json_object_get(doc, key));
@@ -181,7 +176,7 @@ static enum MHD_Result approve(clo_verifier_srv *s, struct MHD_Connection *c, cl
                       "challenges: none was issued by this verifier (or it was used or expired)",
                       NULL);
     }
-    clo_committee_nonce((const uint8_t(*)[32])ch.ch, ch.n, r.nonce);
+    clo_approval_nonce((const uint8_t(*)[32])ch.ch, ch.n, r.nonce);
     clo_approver v = s->v;
     v.now = (int64_t)time(NULL);
     clo_approval a;
@@ -435,7 +430,6 @@ clo_err clo_verifier_start(clo_verifier_srv **out, const clo_approver *v,
                            const clo_verifier_chain *chain, const clo_secret32 *key,
                            const char *address, uint16_t port)
 {
-    uint8_t pub[65];
     clo_verifier_srv *s = calloc(1, sizeof *s);
     CLO_ENSURE(s, CLO_E_NOMEM, "verifier");
     s->v = *v;
@@ -463,8 +457,7 @@ clo_err clo_verifier_start(clo_verifier_srv **out, const clo_approver *v,
             err = CLO_ERR(CLO_E_IO, "verifier: cannot open the state records (--state)");
     }
     clo_httpd_opts o = {address, port, MAX_BODY, 256, 32, 30, 5};
-    if (!err.code) err = clo_secp256k1_pubkey(&s->key, pub);
-    if (!err.code) err = clo_eth_address(pub, s->address);
+    if (!err.code) err = clo_eth_key_address(&s->key, s->address);
     if (!err.code) err = clo_httpd_start(&s->h, &o, route, s);
     if (err.code) {
         clo_verifier_stop(s);

@@ -1,5 +1,5 @@
 /* onnx_suite.c — the backend-test runner. */
-#include "host/onnx_suite.h"
+#include "model/onnx_suite.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,8 +8,8 @@
  * The TEE type is the verifier's finding, not the requester's claim: evidence
  * that chains to a non-production anchor (the simulated TEE's root) is
  * CLO_TEE_SIM; otherwise it is the evidence's format (tdx, snp, sgx). */
-#ifndef CLO_HOST_APPROVE_H
-#define CLO_HOST_APPROVE_H
+#ifndef CLO_COMMITTEE_APPROVE_H
+#define CLO_COMMITTEE_APPROVE_H
 
 #include "attest/verdict.h"
 #include "base/secret.h"

@@ -1,7 +1,7 @@
 /* train.c — see train.h. Plain full-batch gradient descent (logistic
  * regression) and mini-batch Adam (MLP) with softmax cross-entropy; sums in
  * double. Small on purpose: the data sets of the flow have hundreds of rows. */
-#include "host/train.h"
+#include "model/train.h"
 
 #include <float.h>
 #include <math.h>

@@ -4,8 +4,8 @@
  * logistic regression and a one-hidden-layer MLP, exported to ONNX with the
  * project's writer. Everything is seeded: the same data and options give the
  * same model bytes, hence the same model id. */
-#ifndef CLO_HOST_TRAIN_H
-#define CLO_HOST_TRAIN_H
+#ifndef CLO_MODEL_TRAIN_H
+#define CLO_MODEL_TRAIN_H
 
 #include "base/bytes.h"
 

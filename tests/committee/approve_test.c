@@ -20,7 +20,7 @@
 #include "evidence/sim.h"
 #include "base/hex.h"
 #include "enclave_fixture.h"
-#include "host/approve.h"
+#include "committee/approve.h"
 
 #define OK(x) assert_int_equal((x).code, CLO_OK_CODE)
 

@@ -2,8 +2,8 @@
  * directory with model.onnx and test_data_set_N/ holding input_K.pb and
  * output_K.pb (inputs in the order of the graph's fed inputs, outputs matched
  * by position). Used by `cloister onnx test` and the conformance test. */
-#ifndef CLO_HOST_ONNX_SUITE_H
-#define CLO_HOST_ONNX_SUITE_H
+#ifndef CLO_MODEL_ONNX_SUITE_H
+#define CLO_MODEL_ONNX_SUITE_H
 
 #include "base/bytes.h"
 #include "workloads/onnx/tensor.h"

@@ -15,8 +15,8 @@
 #include <cmocka.h>
 
 #include "base/file.h"
-#include "host/onnx_suite.h"
-#include "host/train.h"
+#include "model/onnx_suite.h"
+#include "model/train.h"
 
 static void bad_csv(const char *text, size_t want_line, const char *what_part)
 {
