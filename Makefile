@@ -8,7 +8,7 @@ FUZZ_JOBS ?= 1
 CMAKE_FLAGS ?=
 PREFIX     ?= /usr/local
 
-.PHONY: all deps build build-asan test test-fast demo install bench fuzz format format-check clean help
+.PHONY: all deps contracts build build-asan test test-fast demo install bench fuzz format format-check clean help
 
 all: build
 
@@ -23,12 +23,15 @@ help:
 deps:
 	@bash scripts/deps.sh
 
-build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(BUILD) -j$(JOBS)
+# The contracts first: the C client's ABI is generated from their artifacts.
+contracts: deps
 	@bash scripts/forge.sh build >/dev/null
 
-build-asan: deps
+build: contracts
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+build-asan: contracts
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCLO_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 
@@ -58,7 +61,7 @@ bench: build
 	@taskset -c 1 node bench/onnx_bench.mjs $(BUILD)/bin/clo_bench_onnx
 	@taskset -c 1 $(BUILD)/bin/clo_bench_inference
 
-fuzz: deps
+fuzz: contracts
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DCLO_FUZZ=ON >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j$(JOBS)
 	@bash scripts/fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_JOBS)

@@ -20,10 +20,11 @@ declare -A allowed=(
   [workloads]="base crypto workloads"
   [enclave]="base crypto evidence workloads wire enclave"
   [chain]="base crypto chain"
-  [host]="base crypto evidence attest workloads wire chain host"
+  [client]="base crypto evidence attest workloads wire chain client"
+  [host]="base crypto evidence attest workloads wire chain client host"
   [model]="base crypto workloads model"
-  [committee]="base crypto evidence attest workloads wire chain host committee"
-  [cli]="base crypto evidence attest workloads wire chain host model committee cli"
+  [committee]="base crypto evidence attest workloads wire chain client host committee"
+  [cli]="base crypto evidence attest workloads wire chain client host model committee cli"
 )
 for layer in "${!allowed[@]}"; do
   [[ -d src/$layer ]] || continue
@@ -42,6 +43,11 @@ while IFS= read -r hit; do bad "trusted code includes a host library: $hit"; don
 # ossl.h is private to the crypto layer
 while IFS= read -r f; do bad "$f includes the crypto layer's private ossl.h"; done \
   < <(grep -rl 'crypto/ossl.h' src tests fuzz bench --include='*.[ch]' 2>/dev/null | grep -v '^src/crypto/' || true)
+# The CLI reaches the node only through its public headers: node.h (run it),
+# config.h (its configuration) and json.h; never its journal, supervisor or
+# chain side (those are the daemon's insides).
+while IFS= read -r hit; do bad "src/cli includes a host internal: $hit"; done \
+  < <(grep -rnE '#include "host/' src/cli --include='*.[ch]' | grep -vE '"host/(node|config|json)\.h"' || true)
 # policy_impl.h is private to the attest layer (everyone else: attest/policy.h)
 while IFS= read -r f; do bad "$f includes the attest layer's private policy_impl.h"; done \
   < <(grep -rl 'attest/policy_impl.h' src tests fuzz bench --include='*.[ch]' 2>/dev/null | grep -v '^src/attest/' || true)

@@ -137,18 +137,6 @@ typedef struct {
 } cli_deployment;
 int cli_deployment_load(const char *path, cli_deployment *d);
 
-/* An EnclaveRegistry record (status 0 none, 1 active, 2 revoked); 0, or -1
- * when the registry cannot be read. */
-typedef struct {
-    uint8_t operator_addr[20], measurement[32], hpke_key[32], evidence_digest[32];
-    uint64_t expiry, epoch, tee, status;
-} cli_enclave_record;
-int cli_registry_record(clo_rpc *rpc, const uint8_t registry[20], const uint8_t signer[20],
-                        cli_enclave_record *out);
-/* 1 if measurement is allowed for workload, 0 if not, -1 if unreadable. */
-int cli_measurement_allowed(clo_rpc *rpc, const uint8_t registry[20], const uint8_t workload[32],
-                            const uint8_t measurement[32]);
-
 /* Clients trust the chain (issue 15, finding 2): the node's enclave is bound
  * to the deployment's chain and JobMarket, and its signer has an active
  * EnclaveRegistry record of this epoch holding exactly the HPKE key pk, with

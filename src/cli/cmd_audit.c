@@ -20,6 +20,7 @@
 #include "chain/approval.h"
 #include "chain/eth.h"
 #include "cli/cli.h"
+#include "client/contracts.h"
 #include "crypto/ethkey.h"
 #include "crypto/keccak.h"
 #include "crypto/merkle.h"
@@ -27,7 +28,6 @@
 #include "wire/statement.h"
 
 #define EXIT_BROKEN 4
-#define SETTLEMENT  "(bytes32,bytes32,bytes32,bytes32,uint32,address,bytes,bytes[])"
 
 typedef struct {
     clo_rpc *rpc;
@@ -126,14 +126,8 @@ static void check_job(audit *a, const uint8_t job[32], clo_result_stmt *st, uint
     size_t nsub = 0, nset = 0;
     char why[160] = "";
     *have = 0;
-    if (find_log(a, a->market,
-                 "JobSubmitted(bytes32,address,bytes32,bytes32,bytes32,address,uint256,uint40,"
-                 "address[],bytes[],string)",
-                 job, 32, &sub, &nsub)
-            .code ||
-        find_log(a, a->market, "JobSettled(bytes32,address,bytes32,bytes32,bytes,bytes[])", job, 32,
-                 &set, &nset)
-            .code) {
+    if (find_log(a, a->market, CLO_JOB_MARKET_EV_JOB_SUBMITTED, job, 32, &sub, &nsub).code ||
+        find_log(a, a->market, CLO_JOB_MARKET_EV_JOB_SETTLED, job, 32, &set, &nset).code) {
         link_(a, "submission", 0, NULL, "the chain could not be read");
         return;
     }
@@ -174,18 +168,15 @@ static void check_job(audit *a, const uint8_t job[32], clo_result_stmt *st, uint
         clo_bytes in = clo_buf_view(&input),
                   args = CLO_BYTES(in.ptr + 4, in.len > 4 ? in.len - 4 : 0);
         clo_abi_val v;
-        if (selector_is(in, "settle(" SETTLEMENT ",bytes)") &&
-            !clo_abi_decode_as("(" SETTLEMENT ",bytes)", args, &v).code) {
+        if (selector_is(in, CLO_JOB_MARKET_SETTLE) &&
+            !clo_abi_decode_as(CLO_JOB_MARKET_SETTLE_ARGS, args, &v).code) {
             statement_of(&v.items[0], st);
             clo_result_digest(st, a->chain_id, a->market, digest);
             ok = !recover65(digest, v.items[1].bytes, who).code && !memcmp(who, signer, 20);
             facts = json_pack("{s:s}", "form", "single signature");
             clo_abi_val_free(&v);
-        } else if (selector_is(in, "settleBatch(bytes32,uint32,uint32,bytes," SETTLEMENT
-                                   "[],bytes32[][])") &&
-                   !clo_abi_decode_as("(bytes32,uint32,uint32,bytes," SETTLEMENT "[],bytes32[][])",
-                                      args, &v)
-                        .code) {
+        } else if (selector_is(in, CLO_JOB_MARKET_SETTLE_BATCH) &&
+                   !clo_abi_decode_as(CLO_JOB_MARKET_SETTLE_BATCH_ARGS, args, &v).code) {
             uint64_t count = 0, epoch = 0;
             CLO_IGNORE(clo_abi_get_u64(&v.items[1], &count));
             CLO_IGNORE(clo_abi_get_u64(&v.items[2], &epoch));
@@ -231,17 +222,17 @@ static void check_job(audit *a, const uint8_t job[32], clo_result_stmt *st, uint
 /* The signer's record, and how it got there. */
 static void check_enclave(audit *a, const clo_result_stmt *st, const uint8_t signer[20])
 {
-    cli_enclave_record rec;
-    if (cli_registry_record(a->rpc, a->registry, signer, &rec)) {
+    clo_enclave_record rec;
+    if (clo_registry_enclave(a->rpc, a->registry, signer, &rec).code) {
         link_(a, "enclave record", 0, NULL, "the registry could not be read");
         return;
     }
-    uint64_t expiry = rec.expiry, epoch = rec.epoch, tee = rec.tee, status = rec.status;
+    uint64_t expiry = rec.expiry, epoch = rec.epoch, tee = rec.tee_type, status = rec.status;
     const uint8_t *measurement = rec.measurement, *evdigest = rec.evidence_digest,
                   *op = rec.operator_addr;
     static const char *const status_names[] = {"none", "active", "revoked"};
     int is_allowed =
-        cli_measurement_allowed(a->rpc, a->registry, st->workload_id, measurement) == 1;
+        clo_registry_measurement_allowed(a->rpc, a->registry, st->workload_id, measurement) == 1;
     link_(a, "enclave record", status != 0 && epoch == st->epoch && is_allowed,
           json_pack("{s:o,s:o,s:I,s:s,s:I,s:I,s:o,s:o,s:b}", "signer", hex(signer, 20), "operator",
                     hex(op, 20), "tee_type", (json_int_t)tee, "status",
@@ -253,10 +244,8 @@ static void check_enclave(audit *a, const clo_result_stmt *st, const uint8_t sig
     /* The registration transaction: its approval and the committee's signatures. */
     clo_eth_log reg;
     size_t nreg = 0;
-    if (find_log(a, a->registry,
-                 "EnclaveRegistered(address,address,uint8,bytes32,bytes32,uint32,uint64,bytes32,"
-                 "address[])",
-                 signer, 20, &reg, &nreg)
+    if (find_log(a, a->registry, CLO_ENCLAVE_REGISTRY_EV_ENCLAVE_REGISTERED, signer, 20, &reg,
+                 &nreg)
             .code ||
         nreg != 1) {
         link_(a, "committee approvals", 0, NULL, "no single EnclaveRegistered for the signer");
@@ -269,7 +258,9 @@ static void check_enclave(audit *a, const clo_result_stmt *st, const uint8_t sig
     json_t *approvers = json_array();
     uint64_t threshold = 0;
     clo_abi_val none = clo_abi_tuple(NULL, 0), th;
-    if (!clo_eth_view(a->rpc, a->registry, "threshold()", &none, "(uint256)", &th).code) {
+    if (!clo_eth_view(a->rpc, a->registry, CLO_ENCLAVE_REGISTRY_THRESHOLD, &none,
+                      CLO_ENCLAVE_REGISTRY_THRESHOLD_RET, &th)
+             .code) {
         CLO_IGNORE(clo_abi_get_u64(&th.items[0], &threshold));
         clo_abi_val_free(&th);
     }
@@ -278,13 +269,13 @@ static void check_enclave(audit *a, const clo_result_stmt *st, const uint8_t sig
                   args2 = CLO_BYTES(in.ptr + 4, in.len > 4 ? in.len - 4 : 0);
         clo_abi_val v;
         const clo_abi_val *ap = NULL, *sigs = NULL;
-        int rotated = selector_is(in, "rotateEnclave(address," CLO_APPROVAL_TUPLE ",bytes[])");
-        if (selector_is(in, "registerEnclave(" CLO_APPROVAL_TUPLE ",bytes[])") &&
-            !clo_abi_decode_as("(" CLO_APPROVAL_TUPLE ",bytes[])", args2, &v).code) {
+        int rotated = selector_is(in, CLO_ENCLAVE_REGISTRY_ROTATE_ENCLAVE);
+        if (selector_is(in, CLO_ENCLAVE_REGISTRY_REGISTER_ENCLAVE) &&
+            !clo_abi_decode_as(CLO_ENCLAVE_REGISTRY_REGISTER_ENCLAVE_ARGS, args2, &v).code) {
             ap = &v.items[0];
             sigs = &v.items[1];
         } else if (rotated &&
-                   !clo_abi_decode_as("(address," CLO_APPROVAL_TUPLE ",bytes[])", args2, &v).code) {
+                   !clo_abi_decode_as(CLO_ENCLAVE_REGISTRY_ROTATE_ENCLAVE_ARGS, args2, &v).code) {
             ap = &v.items[1];
             sigs = &v.items[2];
         }
@@ -314,7 +305,8 @@ static void check_enclave(audit *a, const clo_result_stmt *st, const uint8_t sig
                 memcpy(last, who, 20);
                 clo_abi_val va = clo_abi_address(who), vt = clo_abi_tuple(&va, 1), iv;
                 uint64_t isv = 0;
-                if (!clo_eth_view(a->rpc, a->registry, "isVerifier(address)", &vt, "(bool)", &iv)
+                if (!clo_eth_view(a->rpc, a->registry, CLO_ENCLAVE_REGISTRY_IS_VERIFIER, &vt,
+                                  CLO_ENCLAVE_REGISTRY_IS_VERIFIER_RET, &iv)
                          .code) {
                     CLO_IGNORE(clo_abi_get_u64(&iv.items[0], &isv));
                     clo_abi_val_free(&iv);

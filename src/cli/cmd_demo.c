@@ -33,6 +33,8 @@
 #include "chain/http.h"
 #include "chain/sender.h"
 #include "cli/cli.h"
+#include "client/contracts.h"
+#include "client/outputs.h"
 #include "crypto/envelope.h"
 #include "crypto/keccak.h"
 #include "crypto/secp256k1.h"
@@ -221,15 +223,9 @@ static clo_err chain_now(demo *d, uint64_t *t)
     return CLO_OK;
 }
 
-/* keccak256(abi.encode(chainId, market, requester, nonce)) — JobMarket.jobIdFor. */
 static void job_id_for(const demo *d, const uint8_t requester[20], uint64_t nonce, uint8_t out[32])
 {
-    uint8_t w[128] = {0};
-    clo_store_u64be(w + 24, d->chain_id);
-    memcpy(w + 44, d->market, 20);
-    memcpy(w + 76, requester, 20);
-    clo_store_u64be(w + 120, nonce);
-    clo_keccak256(CLO_BYTES(w, sizeof w), out);
+    clo_job_id_for(d->chain_id, d->market, requester, nonce, out);
 }
 
 /* What a JobSettled event carried, with its transaction's gas and the wait. */
@@ -258,8 +254,7 @@ static clo_err wait_settled(demo *d, const uint8_t job[32], outcome *o)
     for (int i = 0; i < BIDDERS; i++) clo_buf_init(&priv[i], 1 << 16);
     uint8_t topic[1][32];
     double t0 = (double)clo_mono_ns() / 1e6;
-    clo_keccak256(clo_bytes_str("JobSettled(bytes32,address,bytes32,bytes32,bytes,bytes[])"),
-                  topic[0]);
+    clo_keccak256(clo_bytes_str(CLO_JOB_MARKET_EV_JOB_SETTLED), topic[0]);
     while ((double)clo_mono_ns() / 1e6 - t0 < 120000) {
         clo_eth_log *logs = NULL;
         size_t n = 0;
@@ -354,10 +349,7 @@ static clo_err submit_job(demo *d, clo_sender *from, const char *workload, const
         clo_abi_array(none, 0),    clo_abi_array(in, n),   clo_abi_string("")};
     clo_abi_val r = clo_abi_tuple(req, 9), t = clo_abi_tuple(&r, 1);
     clo_store_u64be(fee + 24, 1000000000000000u);
-    return tx(
-        d, from, d->market, fee,
-        "submitJob((bytes32,bytes32,bytes32,address,uint40,uint256,address[],bytes[],string))", &t,
-        what);
+    return tx(d, from, d->market, fee, CLO_JOB_MARKET_SUBMIT_JOB, &t, what);
 }
 
 /* ---- the story ---- */
@@ -472,18 +464,11 @@ static int register_enclave(demo *d)
     uint8_t pk[32], signer[20];
     double t0 = (double)clo_mono_ns() / 1e6;
     for (int t = 0; t < 600; t++) {
-        clo_abi_val arg, args1, out;
+        clo_enclave_record rec;
         if (node_keys(d, &epoch, pk, signer).code) return -1;
-        arg = clo_abi_address(signer);
-        args1 = clo_abi_tuple(&arg, 1);
-        uint64_t status = 0;
-        if (!clo_eth_view(d->rpc, d->registry, "enclave(address)", &args1,
-                          "((address,uint40,uint32,uint8,uint8,bytes32,bytes32,bytes32))", &out)
-                 .code) {
-            CLO_IGNORE(clo_abi_get_u64(&out.items[0].items[4], &status));
-            clo_abi_val_free(&out);
-        }
-        if (status == 1) break;
+        if (!clo_registry_enclave(d->rpc, d->registry, signer, &rec).code &&
+            rec.status == CLO_RECORD_ACTIVE)
+            break;
         sleep_ms(100);
     }
     /* The registration's gas, from its event. */
@@ -491,9 +476,7 @@ static int register_enclave(demo *d)
     clo_eth_log *logs = NULL;
     size_t n = 0;
     uint64_t head = 0, g = 0;
-    clo_keccak256(clo_bytes_str("EnclaveRegistered(address,address,uint8,bytes32,bytes32,uint32,"
-                                "uint64,bytes32,address[])"),
-                  topic[0]);
+    clo_keccak256(clo_bytes_str(CLO_ENCLAVE_REGISTRY_EV_ENCLAVE_REGISTERED), topic[0]);
     int found =
         !clo_eth_block_number(d->rpc, &head).code &&
         !clo_eth_get_logs(d->rpc, d->registry, (const uint8_t(*)[32])topic, 1, 0, head, &logs, &n)
@@ -532,9 +515,10 @@ static int auction(demo *d, clo_sender *seller)
     clo_abi_val t = clo_abi_tuple(ca, 4), none = clo_abi_tuple(NULL, 0), out;
     uint64_t id = 0;
     int ok =
-        !tx(d, seller, d->auction, fee, "create(bytes,uint40,uint40,uint256)", &t, "auction create")
+        !tx(d, seller, d->auction, fee, CLO_SEALED_BID_AUCTION_CREATE, &t, "auction create").code &&
+        !clo_eth_view(d->rpc, d->auction, CLO_SEALED_BID_AUCTION_AUCTION_COUNT, &none,
+                      CLO_SEALED_BID_AUCTION_AUCTION_COUNT_RET, &out)
              .code &&
-        !clo_eth_view(d->rpc, d->auction, "auctionCount()", &none, "(uint256)", &out).code &&
         !clo_abi_get_u64(&out.items[0], &id).code;
     if (ok) clo_abi_val_free(&out);
     uint8_t job[32];
@@ -550,19 +534,20 @@ static int auction(demo *d, clo_sender *seller)
     clo_envelope_reply_key rk[BIDDERS];
     memset(bidders, 0, sizeof bidders);
     for (int i = 0; i < BIDDERS && ok; i++) {
-        uint8_t bid[53] = {1};
-        clo_buf env;
+        uint8_t amount[32] = {0};
+        clo_buf env, bid;
         clo_buf_init(&env, 1 << 16);
+        clo_buf_init(&bid, 64);
         ok = !new_wallet(d, &bidders[i]).code;
-        memcpy(bid + 1, bidders[i].address, 20);
-        clo_store_u64be(bid + 45, amounts[i] * 1000000000000000000u);
-        ok = ok && !seal(d, job, "auction", CLO_BYTES(bid, sizeof bid), &env, &rk[i]).code;
+        clo_store_u64be(amount + 24, amounts[i] * 1000000000000000000u);
+        ok = ok && !clo_auction_bid_encode(bidders[i].address, amount, &bid).code;
+        ok = ok && !seal(d, job, "auction", clo_buf_view(&bid), &env, &rk[i]).code;
+        clo_buf_free(&bid); /* wipes the plaintext bid */
         clo_abi_val ba[2] = {clo_abi_uint(id), clo_abi_bytes(clo_buf_view(&env))};
         t = clo_abi_tuple(ba, 2);
-        ok = ok && !tx(d, &bidders[i], d->auction, deposit, "bid(uint256,bytes)", &t,
+        ok = ok && !tx(d, &bidders[i], d->auction, deposit, CLO_SEALED_BID_AUCTION_BID, &t,
                        i == 0 ? "auction bid (sealed, 10 ETH deposit)" : NULL)
                         .code;
-        clo_wipe(bid, sizeof bid);
         clo_buf_free(&env);
     }
     step(d, "3 bidders seal bids to the enclave and bid", ok,
@@ -575,7 +560,9 @@ static int auction(demo *d, clo_sender *seller)
     if (ok) json_decref(res);
     clo_abi_val sa[1] = {clo_abi_uint(id)};
     t = clo_abi_tuple(sa, 1);
-    ok = ok && !tx(d, seller, d->auction, NULL, "submit(uint256)", &t, "auction submit (job)").code;
+    ok = ok &&
+         !tx(d, seller, d->auction, NULL, CLO_SEALED_BID_AUCTION_SUBMIT, &t, "auction submit (job)")
+              .code;
     outcome oc;
     memset(&oc, 0, sizeof oc);
     ok = ok && !wait_settled(d, job, &oc).code;
@@ -654,8 +641,8 @@ static int price(demo *d, clo_sender *updater)
     clo_abi_val none = clo_abi_tuple(NULL, 0), out;
     int64_t answer = 0;
     uint64_t round = 0, a = 0;
-    if (ok && !clo_eth_view(d->rpc, d->feed, "latestRoundData()", &none,
-                            "(uint80,int256,uint256,uint256,uint80)", &out)
+    if (ok && !clo_eth_view(d->rpc, d->feed, CLO_PRICE_FEED_LATEST_ROUND_DATA, &none,
+                            CLO_PRICE_FEED_LATEST_ROUND_DATA_RET, &out)
                    .code) {
         CLO_IGNORE(clo_abi_get_u64(&out.items[0], &round));
         CLO_IGNORE(clo_abi_get_u64(&out.items[1], &a));
@@ -751,9 +738,9 @@ static int diagnosis(demo *d, clo_sender *owner)
     uint8_t zero[32] = {0};
     clo_abi_val reg_args[3] = {clo_abi_word(name), clo_abi_word(wid), clo_abi_word(id)};
     clo_abi_val t = clo_abi_tuple(reg_args, 3);
-    ok = ok && !tx(d, owner, d->models, zero, "register(bytes32,bytes32,bytes32)", &t,
-                   "ModelRegistry.register")
-                    .code;
+    ok = ok &&
+         !tx(d, owner, d->models, zero, CLO_MODEL_REGISTRY_REGISTER, &t, "ModelRegistry.register")
+              .code;
     step(d, "its id is registered on chain (ModelRegistry, version 1)", ok,
          "the owner alone can point the name at a new version; each is an event");
 
@@ -831,7 +818,8 @@ static int diagnosis(demo *d, clo_sender *owner)
     clo_abi_val q[2] = {clo_abi_word(name), clo_abi_word(model_id)}, out;
     t = clo_abi_tuple(q, 2);
     uint64_t current = 0;
-    if (ok && !clo_eth_view(d->rpc, d->models, "isCurrent(bytes32,bytes32)", &t, "(uint256)", &out)
+    if (ok && !clo_eth_view(d->rpc, d->models, CLO_MODEL_REGISTRY_IS_CURRENT, &t,
+                            CLO_MODEL_REGISTRY_IS_CURRENT_RET, &out)
                    .code) {
         CLO_IGNORE(clo_abi_get_u64(&out.items[0], &current));
         clo_abi_val_free(&out);

@@ -23,6 +23,7 @@
 #include "chain/approval.h"
 #include "chain/deploy.h"
 #include "cli/cli.h"
+#include "client/contracts.h"
 #include "crypto/keccak.h"
 #include "workloads/workload.h"
 
@@ -31,8 +32,6 @@
 const uint8_t CLI_ORACLE_CONFIG[12] = {1, 1, 0, 3, 0, 0, 0x01, 0xf4, 0, 0, 0, 0};
 
 /* The custom errors the deployment's constructors and calls can raise. */
-static const char *const CONTRACT_ERRORS[] = {"NotOwner()", "MarketAlreadySet()", "ZeroAddress()",
-                                              "BadThreshold()", NULL};
 
 static const char *const TEE_NAMES[] = {NULL, "sim", "tdx", "snp", "sgx"};
 
@@ -48,7 +47,7 @@ clo_err cli_deploy_one(cli_deployer *d, const char *name, const clo_abi_val *arg
     if (!err.code) err = clo_deploy(&d->s, clo_buf_view(&code), args, out, &rc, &revert);
     if (err.code && !d->why[0]) {
         char reason[160];
-        clo_abi_revert_text(clo_buf_view(&revert), CONTRACT_ERRORS, reason, sizeof reason);
+        clo_abi_revert_text(clo_buf_view(&revert), clo_contract_errors, reason, sizeof reason);
         snprintf(d->why, sizeof d->why, "deploying %s: %s", name,
                  revert.len ? reason : (err.what ? err.what : "failed"));
     }
@@ -80,7 +79,7 @@ clo_err cli_deploy_call(cli_deployer *d, const uint8_t to[20], const char *sig,
     if (!err.code) err = clo_sender_transact(&d->s, to, NULL, clo_buf_view(&data), &rc, &revert);
     if (err.code) {
         char reason[160];
-        clo_abi_revert_text(clo_buf_view(&revert), CONTRACT_ERRORS, reason, sizeof reason);
+        clo_abi_revert_text(clo_buf_view(&revert), clo_contract_errors, reason, sizeof reason);
         snprintf(d->why, sizeof d->why, "%s: %s", sig, revert.len ? reason : err.what);
     }
     clo_eth_receipt_free(&rc);
@@ -96,7 +95,7 @@ clo_err cli_allow_measurement(cli_deployer *d, const uint8_t registry[20], const
     clo_workload_id(workload, wid);
     clo_abi_val a[3] = {clo_abi_word(wid), clo_abi_word(measurement), clo_abi_bool(1)};
     clo_abi_val t = clo_abi_tuple(a, 3);
-    return cli_deploy_call(d, registry, "setMeasurement(bytes32,bytes32,bool)", &t);
+    return cli_deploy_call(d, registry, CLO_ENCLAVE_REGISTRY_SET_MEASUREMENT, &t);
 }
 
 int cli_deploy_cloister(cli_deployer *d, const cli_deploy_plan *p, const char *rpc_url,
@@ -127,12 +126,12 @@ int cli_deploy_cloister(cli_deployer *d, const cli_deploy_plan *p, const char *r
     clo_abi_val one[1] = {clo_abi_address(market)};
     if (governs) {
         t = clo_abi_tuple(one, 1);
-        CLO_CHECK(cli_deploy_call(d, registry, "setMarket(address)", &t));
+        CLO_CHECK(cli_deploy_call(d, registry, CLO_ENCLAVE_REGISTRY_SET_MARKET, &t));
         for (uint8_t k = CLO_TEE_SIM; k <= CLO_TEE_SGX; k++) {
             if (!(p->tee_mask & (1u << k))) continue;
             clo_abi_val tee[2] = {clo_abi_uint(k), clo_abi_bool(1)};
             t = clo_abi_tuple(tee, 2);
-            CLO_CHECK(cli_deploy_call(d, registry, "setTeeAllowed(uint8,bool)", &t));
+            CLO_CHECK(cli_deploy_call(d, registry, CLO_ENCLAVE_REGISTRY_SET_TEE_ALLOWED, &t));
             json_array_append_new(tees, json_string(TEE_NAMES[k]));
         }
         for (size_t m = 0; m < p->measurement_count; m++) {
@@ -152,7 +151,7 @@ int cli_deploy_cloister(cli_deployer *d, const cli_deploy_plan *p, const char *r
     CLO_CHECK(cli_deploy_one(d, "PriceFeed", &t, feed));
     clo_abi_val upd[2] = {clo_abi_address(p->owner), clo_abi_bool(1)};
     t = clo_abi_tuple(upd, 2);
-    CLO_CHECK(cli_deploy_call(d, feed, "setUpdater(address,bool)", &t));
+    CLO_CHECK(cli_deploy_call(d, feed, CLO_PRICE_FEED_SET_UPDATER, &t));
     t = clo_abi_tuple(NULL, 0);
     CLO_CHECK(cli_deploy_one(d, "ModelRegistry", &t, models));
 

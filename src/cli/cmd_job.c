@@ -14,6 +14,8 @@
 #include "base/ct.h"
 #include "base/hex.h"
 #include "cli/cli.h"
+#include "client/contracts.h"
+#include "client/outputs.h"
 #include "crypto/envelope.h"
 #include "crypto/ethkey.h"
 #include "crypto/hash.h"
@@ -24,7 +26,6 @@
 #include "wire/statement.h"
 #include "wire/ticket.h"
 #include "host/json.h"
-#include "host/submit.h"
 #include "workloads/onnx/model.h"
 #include "workloads/onnx_wl.h"
 #include "workloads/workload.h"
@@ -85,20 +86,18 @@ static int parse_amount(const char *s, uint8_t out[32])
 static int auction_config(const cli_spec *spec, clo_buf *cfg)
 {
     const char *rule = cli_get(spec, "auction");
-    uint8_t c[34] = {1};
-    if (!strcmp(rule, "first"))
-        c[1] = 1;
-    else if (!strcmp(rule, "second"))
-        c[1] = 2;
-    else {
+    uint8_t reserve[32] = {0};
+    if (strcmp(rule, "first") && strcmp(rule, "second")) {
         cli_error("--auction must be first or second\n");
         return CLI_EXIT_USAGE;
     }
-    if (cli_get(spec, "reserve") && parse_amount(cli_get(spec, "reserve"), c + 2)) {
+    if (cli_get(spec, "reserve") && parse_amount(cli_get(spec, "reserve"), reserve)) {
         cli_error("--reserve must be a decimal amount\n");
         return CLI_EXIT_USAGE;
     }
-    return clo_buf_append(cfg, c, sizeof c).code ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+    return clo_auction_config_encode(strcmp(rule, "first") ? 2 : 1, reserve, cfg).code
+               ? CLI_EXIT_FAIL
+               : CLI_EXIT_OK;
 }
 
 /* "0xADDR:AMOUNT,..." into 53-byte bids. */
@@ -108,18 +107,18 @@ static int parse_bids(const char *list, clo_buf *plain, size_t *count)
     int rc = CLI_EXIT_OK;
     for (char *t = strtok_r(copy, ",", &save); t && !rc; t = strtok_r(NULL, ",", &save)) {
         char *colon = strchr(t, ':');
-        uint8_t bid[53] = {1};
+        uint8_t bidder[20], amount[32];
         if (*count >= MAX_INPUTS || !colon || strncmp(t, "0x", 2) || colon - t != 42) {
             rc = CLI_EXIT_USAGE;
             break;
         }
         *colon = 0;
-        if (clo_hex_decode_fixed(bid + 1, 20, t + 2).code || parse_amount(colon + 1, bid + 21)) {
+        if (clo_hex_decode_fixed(bidder, 20, t + 2).code || parse_amount(colon + 1, amount)) {
             rc = CLI_EXIT_USAGE;
             break;
         }
         clo_buf_init(&plain[*count], 64);
-        if (clo_buf_append(&plain[(*count)++], bid, sizeof bid).code) rc = CLI_EXIT_FAIL;
+        if (clo_auction_bid_encode(bidder, amount, &plain[(*count)++]).code) rc = CLI_EXIT_FAIL;
     }
     free(copy);
     if (rc == CLI_EXIT_USAGE) cli_error("--bids: expected 0xADDRESS:AMOUNT[,...]\n");
@@ -501,66 +500,64 @@ static int status_cmd(int argc, char **argv)
     return status == 200 ? cli_print(doc) : api_fail(doc, status);
 }
 
-/* Decode the public output of known workloads for people. */
-/* The excluded positions that end a version-2 public output at off (NULL if
- * the tail is not exactly that list). */
-static json_t *excluded_tail(clo_bytes p, size_t off)
+static json_t *excluded_json(const clo_excluded *x)
 {
-    if (p.len < off + 2) return NULL;
-    size_t n = (size_t)(p.ptr[off] << 8 | p.ptr[off + 1]);
-    if (p.len != off + 2 + 2 * n) return NULL;
     json_t *a = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(a,
-                              json_integer(p.ptr[off + 2 + 2 * i] << 8 | p.ptr[off + 3 + 2 * i]));
+    for (size_t i = 0; i < x->count; i++)
+        json_array_append_new(a, json_integer(clo_excluded_at(x, i)));
     return a;
 }
 
+/* A u256 as a JSON integer when it fits in 64 bits, else as hex. */
+static json_t *u256_json(const uint8_t w[32])
+{
+    for (size_t i = 0; i < 24; i++)
+        if (w[i]) return clo_json_hex(CLO_BYTES(w, 32));
+    return json_integer((json_int_t)clo_load_u64be(w + 24));
+}
+
+/* The public output of a known workload, for people (client/outputs.h); NULL
+ * when it is not that workload's layout. */
 json_t *cli_decode_public(const char *workload, clo_bytes p)
 {
-    json_t *ex = NULL, *doc = NULL;
-    if (!p.len || p.ptr[0] != 2) return NULL; /* docs/formats.md §5: version 2 */
-    if (!strcmp(workload, "auction") && (ex = excluded_tail(p, 58))) {
-        uint64_t price = 0;
-        for (size_t i = 48; i < 56; i++) price = price << 8 | p.ptr[i];
-        int fits = 1;
-        for (size_t i = 24; i < 48; i++) fits &= p.ptr[i] == 0;
-        doc = json_pack("{s:b,s:i,s:o,s:o,s:i}", "sold", p.ptr[1], "bids", p.ptr[2] << 8 | p.ptr[3],
-                        "winner", clo_json_hex(CLO_BYTES(p.ptr + 4, 20)), "price",
-                        fits ? json_integer((json_int_t)price)
-                             : clo_json_hex(CLO_BYTES(p.ptr + 24, 32)),
-                        "winner_index", p.ptr[56] << 8 | p.ptr[57]);
-    } else if (!strcmp(workload, "onnx") && (ex = excluded_tail(p, 41))) {
-        doc = json_pack("{s:o,s:I,s:I}", "model_id", clo_json_hex(CLO_BYTES(p.ptr + 1, 32)),
-                        "inputs", (json_int_t)clo_load_u32be(p.ptr + 33), "answered",
-                        (json_int_t)clo_load_u32be(p.ptr + 37));
-    } else if (!strcmp(workload, "vote") && p.len >= 7) {
-        size_t choices = (size_t)(p.ptr[1] << 8 | p.ptr[2]);
-        if ((ex = excluded_tail(p, 7 + 4 * choices))) {
+    json_t *doc = NULL;
+    if (!strcmp(workload, "auction")) {
+        clo_auction_public a;
+        if (!clo_auction_public_decode(p, &a).code)
+            doc = json_pack("{s:b,s:i,s:o,s:o,s:i,s:o}", "sold", a.sold, "bids", a.bids, "winner",
+                            clo_json_hex(CLO_BYTES(a.winner, 20)), "price", u256_json(a.price),
+                            "winner_index", a.winner_index, "excluded", excluded_json(&a.excluded));
+    } else if (!strcmp(workload, "onnx")) {
+        clo_onnx_public o;
+        if (!clo_onnx_public_decode(p, &o).code)
+            doc =
+                json_pack("{s:o,s:I,s:I,s:o}", "model_id", clo_json_hex(CLO_BYTES(o.model_id, 32)),
+                          "inputs", (json_int_t)o.inputs, "answered", (json_int_t)o.answered,
+                          "excluded", excluded_json(&o.excluded));
+    } else if (!strcmp(workload, "vote")) {
+        clo_vote_public v;
+        if (!clo_vote_public_decode(p, &v).code) {
             json_t *counts = json_array();
-            for (size_t k = 0; k < choices; k++)
-                json_array_append_new(counts, json_integer(clo_load_u32be(p.ptr + 7 + 4 * k)));
-            doc = json_pack("{s:I,s:o}", "total", (json_int_t)clo_load_u32be(p.ptr + 3), "counts",
-                            counts);
+            for (size_t k = 0; k < v.choices; k++)
+                json_array_append_new(counts, json_integer(clo_vote_count(&v, k)));
+            doc = json_pack("{s:I,s:o,s:o}", "total", (json_int_t)v.total, "counts", counts,
+                            "excluded", excluded_json(&v.excluded));
         }
-    } else if (!strcmp(workload, "oracle") && (ex = excluded_tail(p, 22))) {
-        doc = json_pack("{s:i,s:I,s:i,s:i,s:I}", "mode", p.ptr[1], "value",
-                        (json_int_t)clo_load_u64be(p.ptr + 2), "used", p.ptr[10] << 8 | p.ptr[11],
-                        "rejected", p.ptr[12] << 8 | p.ptr[13], "as_of",
-                        (json_int_t)clo_load_u64be(p.ptr + 14));
-    } else if (!strcmp(workload, "policy") && p.len >= 3) {
-        size_t n = (size_t)(p.ptr[1] << 8 | p.ptr[2]);
-        if ((ex = excluded_tail(p, 3 + n))) {
+    } else if (!strcmp(workload, "oracle")) {
+        clo_oracle_public o;
+        if (!clo_oracle_public_decode(p, &o).code)
+            doc = json_pack("{s:i,s:I,s:i,s:i,s:I,s:o}", "mode", o.mode, "value",
+                            (json_int_t)o.value, "used", o.used, "rejected", o.rejected, "as_of",
+                            (json_int_t)o.as_of, "excluded", excluded_json(&o.excluded));
+    } else if (!strcmp(workload, "policy")) {
+        clo_policy_public q;
+        if (!clo_policy_public_decode(p, &q).code) {
             json_t *d = json_array();
-            for (size_t i = 0; i < n; i++) json_array_append_new(d, json_boolean(p.ptr[3 + i]));
-            doc = json_pack("{s:o}", "approved", d);
+            for (size_t i = 0; i < q.decisions.len; i++)
+                json_array_append_new(d, json_boolean(q.decisions.ptr[i]));
+            doc = json_pack("{s:o,s:o}", "approved", d, "excluded", excluded_json(&q.excluded));
         }
     }
-    if (!doc) {
-        json_decref(ex);
-        return NULL;
-    }
-    json_object_set_new(doc, "excluded", ex);
     return doc;
 }
 
@@ -601,11 +598,12 @@ static json_t *signer_on_chain(const cli_deployment *dep, const clo_result_stmt 
 {
     clo_rpc *rpc = NULL;
     clo_rpc_opts ro = {.url = dep->rpc, .timeout_ms = 10000, .retries = 2, .backoff_ms = 200};
-    cli_enclave_record rec;
-    int ok = dep->rpc[0] && !clo_rpc_new(&ro, &rpc).code &&
-             !cli_registry_record(rpc, dep->registry, signer, &rec) && rec.status == 1 &&
-             rec.epoch == st->epoch &&
-             cli_measurement_allowed(rpc, dep->registry, st->workload_id, rec.measurement) == 1;
+    clo_enclave_record rec;
+    int ok =
+        dep->rpc[0] && !clo_rpc_new(&ro, &rpc).code &&
+        !clo_registry_enclave(rpc, dep->registry, signer, &rec).code && rec.status == 1 &&
+        rec.epoch == st->epoch &&
+        clo_registry_measurement_allowed(rpc, dep->registry, st->workload_id, rec.measurement) == 1;
     clo_rpc_free(rpc);
     return json_boolean(ok);
 }

@@ -9,6 +9,7 @@
 
 #include "base/hex.h"
 #include "cli/cli.h"
+#include "client/contracts.h"
 #include "crypto/rand.h"
 #include "workloads/workload.h"
 
@@ -151,42 +152,6 @@ int cli_deployment_load(const char *path, cli_deployment *d)
     return CLI_EXIT_OK;
 }
 
-int cli_registry_record(clo_rpc *rpc, const uint8_t registry[20], const uint8_t signer[20],
-                        cli_enclave_record *out)
-{
-    clo_abi_val arg = clo_abi_address(signer), args = clo_abi_tuple(&arg, 1), rec;
-    memset(out, 0, sizeof *out);
-    if (clo_eth_view(rpc, registry, "enclave(address)", &args,
-                     "((address,uint40,uint32,uint8,uint8,bytes32,bytes32,bytes32))", &rec)
-            .code)
-        return -1;
-    const clo_abi_val *r = &rec.items[0];
-    CLO_IGNORE(clo_abi_get_u64(&r->items[1], &out->expiry));
-    CLO_IGNORE(clo_abi_get_u64(&r->items[2], &out->epoch));
-    CLO_IGNORE(clo_abi_get_u64(&r->items[3], &out->tee));
-    CLO_IGNORE(clo_abi_get_u64(&r->items[4], &out->status));
-    clo_abi_get_address(&r->items[0], out->operator_addr);
-    memcpy(out->measurement, r->items[5].word, 32);
-    memcpy(out->hpke_key, r->items[6].word, 32);
-    memcpy(out->evidence_digest, r->items[7].word, 32);
-    clo_abi_val_free(&rec);
-    return 0;
-}
-
-int cli_measurement_allowed(clo_rpc *rpc, const uint8_t registry[20], const uint8_t workload[32],
-                            const uint8_t measurement[32])
-{
-    clo_abi_val ma[2] = {clo_abi_word(workload), clo_abi_word(measurement)}, allowed;
-    clo_abi_val mt = clo_abi_tuple(ma, 2);
-    uint64_t ok = 0;
-    if (clo_eth_view(rpc, registry, "measurementAllowed(bytes32,bytes32)", &mt, "(bool)", &allowed)
-            .code)
-        return -1;
-    CLO_IGNORE(clo_abi_get_u64(&allowed.items[0], &ok));
-    clo_abi_val_free(&allowed);
-    return ok != 0;
-}
-
 /* The chain vouches for the key the node serves (issue 15, finding 2): the
  * node's enclave is bound to the deployment's chain and JobMarket, and its
  * signer has an active record of this epoch holding exactly this HPKE key,
@@ -217,9 +182,9 @@ int cli_registry_vouches(const char *dep_path, uint64_t chain_id, const uint8_t 
     time_t until = time(NULL) + (time_t)wait;
     const char *why = NULL;
     for (int tries = 0;; tries++) {
-        cli_enclave_record rec;
+        clo_enclave_record rec;
         int allowed = 0;
-        if (cli_registry_record(rpc, d.registry, signer, &rec)) {
+        if (clo_registry_enclave(rpc, d.registry, signer, &rec).code) {
             clo_rpc_free(rpc);
             return cli_fail(CLO_ERR(CLO_E_IO, "rpc"), "the registry cannot be read at the rpc");
         }
@@ -232,7 +197,8 @@ int cli_registry_vouches(const char *dep_path, uint64_t chain_id, const uint8_t 
             break;
         }
         if (rec.status == 1 && rec.epoch == epoch && (uint64_t)time(NULL) < rec.expiry &&
-            (allowed = cli_measurement_allowed(rpc, d.registry, wid, rec.measurement)) == 1) {
+            (allowed = clo_registry_measurement_allowed(rpc, d.registry, wid, rec.measurement)) ==
+                1) {
             clo_rpc_free(rpc);
             return CLI_EXIT_OK;
         }

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "chain/abi.h"
 #include "chain/eth.h"
+#include "client/contracts.h"
 #include "crypto/ethkey.h"
 #include "crypto/keccak.h"
 #include "crypto/rand.h"
@@ -351,20 +352,17 @@ static clo_err final_job(clo_verifier_srv *s, const uint8_t job_id[32], uint8_t 
 {
     uint64_t head;
     clo_eth_block b;
-    clo_abi_val arg = clo_abi_word(job_id), args = clo_abi_tuple(&arg, 1), out;
+    clo_market_job j;
     CLO_TRY(clo_eth_block_number(s->rpc, &head));
     CLO_ENSURE(head >= s->confirmations, CLO_E_STATE, "not final");
     CLO_TRY(clo_eth_get_block(s->rpc, NULL, head - s->confirmations, &b));
-    CLO_TRY(clo_eth_view_at(s->rpc, s->market, "job(bytes32)", &args,
-                            "((address,uint96,uint8,uint40,uint40,address,bytes32))", b.number,
-                            &out));
-    clo_err err = clo_abi_get_u64(&out.items[0].items[2], state);
-    *exists = !err.code && *state != 0; /* State.None */
-    if (!err.code) err = clo_abi_get_u64(&out.items[0].items[3], deadline);
-    memcpy(spec, out.items[0].items[6].word, 32);
-    clo_abi_val_free(&out);
+    CLO_TRY(clo_market_job_get(s->rpc, s->market, job_id, b.number, &j));
+    *state = j.state;
+    *exists = j.state != CLO_MARKET_NONE;
+    *deadline = j.deadline;
+    memcpy(spec, j.spec, 32);
     *block_time = b.timestamp;
-    return err;
+    return CLO_OK;
 }
 
 static enum MHD_Result ticket(clo_verifier_srv *s, struct MHD_Connection *c, clo_bytes body)

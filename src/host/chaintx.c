@@ -10,41 +10,13 @@
 #include "base/log.h"
 #include "chain/eth.h"
 #include "chain/tx.h"
+#include "client/contracts.h"
 #include "host/crash.h"
 #include "host/ledger.h"
 #include "wire/proto.h"
 
 #define REBROADCAST_MS 30000
 #define MAX_OPEN_TXS   64
-
-static const char *const ERRORS[] = {"JobExists(bytes32)",
-                                     "UnknownJob(bytes32)",
-                                     "NotOpen(bytes32,uint8)",
-                                     "DeadlinePassed(bytes32)",
-                                     "SpecMismatch(bytes32)",
-                                     "BadProof(bytes32)",
-                                     "UnknownRoot(bytes32)",
-                                     "RootExists(bytes32)",
-                                     "UnknownEnclave(address)",
-                                     "EnclaveIsRevoked(address)",
-                                     "EnclaveExpired(address)",
-                                     "WrongEpoch(uint32,uint32)",
-                                     "MeasurementNotAllowed(bytes32)",
-                                     "NotOperator()",
-                                     "OperatorUnbonding()",
-                                     "TeeNotAllowed(uint8)",
-                                     "BadExpiry()",
-                                     "SignerAlreadyRegistered(address)",
-                                     "TooFewApprovals(uint256,uint256)",
-                                     "ApproversNotAscending()",
-                                     "NotAVerifier(address)",
-                                     "NotYourEnclave()",
-                                     "RotationMismatch()",
-                                     "InsufficientGasForCallback()",
-                                     "BondTooSmall()",
-                                     "AlreadyRegistered()",
-                                     "BadSignature()",
-                                     NULL};
 
 /* Failure reasons, a fixed set (metrics labels). */
 enum { R_REVERTED, R_MINED_FAILED, R_NEVER_MINED, R_REFUSED };
@@ -75,7 +47,7 @@ void clo_chaintx_stats_get(clo_chaintx *t, clo_chain_stats *out)
 static void log_revert(const char *event, clo_err e, const clo_buf *revert)
 {
     char reason[200];
-    clo_abi_revert_text(clo_buf_view(revert), ERRORS, reason, sizeof reason);
+    clo_abi_revert_text(clo_buf_view(revert), clo_contract_errors, reason, sizeof reason);
     CLO_LOG(CLO_LOG_WARN, event, CLO_LF_STR("code", clo_code_name(e.code)),
             CLO_LF_STR("what", e.what ? e.what : ""),
             CLO_LF_STR("reason", revert->len ? reason : ""));
@@ -132,16 +104,11 @@ void clo_chaintx_free(clo_chaintx *t)
 clo_err clo_chaintx_job_state(clo_chaintx *t, const uint8_t job_id[32], uint8_t *state,
                               uint64_t *deadline)
 {
-    clo_abi_val arg = clo_abi_word(job_id), args = clo_abi_tuple(&arg, 1), out;
-    CLO_TRY(clo_eth_view(t->rpc, t->cfg->job_market, "job(bytes32)", &args,
-                         "((address,uint96,uint8,uint40,uint40,address,bytes32))", &out));
-    uint64_t st = 0, dl = 0;
-    clo_err err = clo_abi_get_u64(&out.items[0].items[2], &st);
-    if (!err.code) err = clo_abi_get_u64(&out.items[0].items[3], &dl);
-    clo_abi_val_free(&out);
-    *state = (uint8_t)st;
-    if (deadline) *deadline = dl;
-    return err;
+    clo_market_job j;
+    CLO_TRY(clo_market_job_get(t->rpc, t->cfg->job_market, job_id, CLO_ETH_LATEST, &j));
+    *state = j.state;
+    if (deadline) *deadline = j.deadline;
+    return CLO_OK;
 }
 
 /* Close a journaled transaction: ok, or failed and each of its jobs put

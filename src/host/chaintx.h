@@ -12,13 +12,11 @@
 #include "chain/abi.h"
 #include "chain/rpc.h"
 #include "chain/sender.h"
+#include "client/contracts.h"
 #include "host/config.h"
 #include "host/journal.h"
 
 #define CLO_CHAINTX_REASONS 4
-
-/* JobMarket.State */
-enum { CLO_MARKET_NONE = 0, CLO_MARKET_OPEN = 1, CLO_MARKET_SETTLED = 2 };
 
 /* What /metrics shows of the chain side; copied under mu, never while the
  * chain thread waits on the RPC. */

@@ -15,13 +15,8 @@
 #include "wire/proto.h"
 #include "workloads/workload.h"
 
-#define JOB_SUBMITTED                                                                              \
-    "JobSubmitted(bytes32,address,bytes32,bytes32,bytes32,address,uint256,uint40,address[],"       \
-    "bytes[],string)"
-#define JOB_SUBMITTED_DATA "(bytes32,bytes32,address,uint256,uint40,address[],bytes[],string)"
-#define WORKLOAD_CONFIG    "WorkloadConfig(bytes32,bytes)"
-#define LOG_RANGE          2000 /* blocks per eth_getLogs */
-#define REORG_REWIND       64   /* blocks re-read after a reorg is seen */
+#define LOG_RANGE    2000 /* blocks per eth_getLogs */
+#define REORG_REWIND 64   /* blocks re-read after a reorg is seen */
 
 /* WorkloadConfig(bytes32 indexed configHash, bytes config) logs of any
  * contract in [from, to]: each config whose hash is the topic, that some
@@ -29,7 +24,7 @@
 static clo_err store_configs(clo_follower *f, uint64_t from, uint64_t to)
 {
     uint8_t topic[1][32];
-    clo_keccak256(clo_bytes_str(WORKLOAD_CONFIG), topic[0]);
+    clo_keccak256(clo_bytes_str(CLO_I_WORKLOAD_CONFIG_EV_WORKLOAD_CONFIG), topic[0]);
     clo_eth_log *logs = NULL;
     size_t n = 0;
     CLO_TRY(
@@ -39,7 +34,9 @@ static clo_err store_configs(clo_follower *f, uint64_t from, uint64_t to)
         clo_eth_log *l = &logs[i];
         clo_abi_val v;
         if (l->removed || l->topic_count != 2 || l->data.len > CLO_FOLLOW_MAX_CONFIG + 64 ||
-            clo_abi_decode_as("(bytes)", clo_buf_view(&l->data), &v).code)
+            clo_abi_decode_as(CLO_I_WORKLOAD_CONFIG_EV_WORKLOAD_CONFIG_DATA, clo_buf_view(&l->data),
+                              &v)
+                .code)
             continue;
         clo_bytes config = v.items[0].bytes;
         uint8_t h[32], id[32];
@@ -145,7 +142,8 @@ static clo_err queue_job(clo_follower *f, const uint8_t job_id[32], clo_bytes re
     const char *drop = NULL;
     CLO_ENSURE(record.len > 32, CLO_E_FORMAT, "chain job record");
     const uint8_t *workload_id = record.ptr;
-    CLO_TRY(clo_abi_decode_as(JOB_SUBMITTED_DATA, CLO_BYTES(record.ptr + 32, record.len - 32), &v));
+    CLO_TRY(clo_abi_decode_as(CLO_JOB_MARKET_EV_JOB_SUBMITTED_DATA,
+                              CLO_BYTES(record.ptr + 32, record.len - 32), &v));
     const clo_workload *wl = clo_workload_by_id(workload_id);
     const clo_abi_val *inputs = &v.items[6];
     uint64_t deadline = 0;
@@ -253,7 +251,7 @@ static clo_err follow(clo_follower *f)
     uint64_t to = safe - next >= LOG_RANGE ? next + LOG_RANGE - 1 : safe;
     CLO_TRY(store_configs(f, next, to)); /* a job may name a config of the same block */
     uint8_t topic[1][32];
-    clo_keccak256(clo_bytes_str(JOB_SUBMITTED), topic[0]);
+    clo_keccak256(clo_bytes_str(CLO_JOB_MARKET_EV_JOB_SUBMITTED), topic[0]);
     clo_eth_log *logs = NULL;
     size_t n = 0;
     CLO_TRY(clo_eth_get_logs(f->tx->rpc, f->tx->cfg->job_market, (const uint8_t(*)[32])topic, 1,
@@ -263,7 +261,9 @@ static clo_err follow(clo_follower *f)
         clo_eth_log *l = &logs[i];
         if (l->removed || l->topic_count != 4) continue;
         clo_abi_val v;
-        if (clo_abi_decode_as(JOB_SUBMITTED_DATA, clo_buf_view(&l->data), &v).code) continue;
+        if (clo_abi_decode_as(CLO_JOB_MARKET_EV_JOB_SUBMITTED_DATA, clo_buf_view(&l->data), &v)
+                .code)
+            continue;
         uint8_t consumer[20];
         clo_abi_get_address(&v.items[2], consumer);
         clo_abi_val_free(&v);

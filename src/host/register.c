@@ -23,8 +23,8 @@ static void set_expiry(clo_registrar *r, uint64_t expiry)
 static clo_err ensure_operator(clo_registrar *r)
 {
     clo_abi_val a = clo_abi_address(r->tx->s.address), args = clo_abi_tuple(&a, 1), out;
-    CLO_TRY(clo_eth_view(r->tx->rpc, r->tx->cfg->registry, "operators(address)", &args,
-                         "(uint128,uint64,bool)", &out));
+    CLO_TRY(clo_eth_view(r->tx->rpc, r->tx->cfg->registry, CLO_ENCLAVE_REGISTRY_OPERATORS, &args,
+                         CLO_ENCLAVE_REGISTRY_OPERATORS_RET, &out));
     uint64_t registered = 0;
     clo_err err = clo_abi_get_u64(&out.items[2], &registered);
     clo_abi_val_free(&out);
@@ -33,22 +33,20 @@ static clo_err ensure_operator(clo_registrar *r)
     uint8_t bond[32] = {0};
     clo_store_u64be(bond + 24, r->tx->cfg->bond_wei);
     clo_abi_val none = clo_abi_tuple(NULL, 0);
-    return clo_chaintx_call(r->tx, r->tx->cfg->registry, bond, "registerOperator()", &none,
-                            "registerOperator");
+    return clo_chaintx_call(r->tx, r->tx->cfg->registry, bond,
+                            CLO_ENCLAVE_REGISTRY_REGISTER_OPERATOR, &none, "registerOperator");
 }
 
-/* Status of a signer's record: 0 none, 1 active, 2 revoked; and its operator. */
+/* The signer's record: its status (CLO_RECORD_*), operator and expiry. */
 static clo_err record_status(clo_registrar *r, const uint8_t signer[20], uint64_t *status,
                              uint8_t operator_addr[20], uint64_t *expiry)
 {
-    clo_abi_val a = clo_abi_address(signer), args = clo_abi_tuple(&a, 1), out;
-    CLO_TRY(clo_eth_view(r->tx->rpc, r->tx->cfg->registry, "enclave(address)", &args,
-                         "((address,uint40,uint32,uint8,uint8,bytes32,bytes32,bytes32))", &out));
-    clo_err err = clo_abi_get_u64(&out.items[0].items[4], status);
-    if (!err.code) err = clo_abi_get_u64(&out.items[0].items[1], expiry);
-    clo_abi_get_address(&out.items[0].items[0], operator_addr);
-    clo_abi_val_free(&out);
-    return err;
+    clo_enclave_record rec;
+    CLO_TRY(clo_registry_enclave(r->tx->rpc, r->tx->cfg->registry, signer, &rec));
+    *status = rec.status;
+    *expiry = rec.expiry;
+    memcpy(operator_addr, rec.operator_addr, 20);
+    return CLO_OK;
 }
 
 typedef struct {
@@ -161,15 +159,17 @@ static clo_err ensure_enclave(clo_registrar *r)
     uint64_t status, expiry;
     uint8_t op[20];
     CLO_TRY(record_status(r, cur->signer, &status, op, &expiry));
-    if (status == 1) {
+    if (status == CLO_RECORD_ACTIVE) {
         memcpy(r->registered_signer, cur->signer, 20);
         set_expiry(r, expiry);
         return CLO_OK;
     }
-    CLO_ENSURE(status == 0, CLO_E_POLICY, "registration: this enclave's record is revoked");
+    CLO_ENSURE(status == CLO_RECORD_NONE, CLO_E_POLICY,
+               "registration: this enclave's record is revoked");
     CLO_TRY(ensure_operator(r));
     clo_abi_val none = clo_abi_tuple(NULL, 0), th;
-    CLO_TRY(clo_eth_view(r->tx->rpc, r->tx->cfg->registry, "threshold()", &none, "(uint256)", &th));
+    CLO_TRY(clo_eth_view(r->tx->rpc, r->tx->cfg->registry, CLO_ENCLAVE_REGISTRY_THRESHOLD, &none,
+                         CLO_ENCLAVE_REGISTRY_THRESHOLD_RET, &th));
     uint64_t k = 0;
     clo_err err = clo_abi_get_u64(&th.items[0], &k);
     clo_abi_val_free(&th);
@@ -184,8 +184,8 @@ static clo_err ensure_enclave(clo_registrar *r)
     /* Rotate from our previous epoch's record if it is still active. */
     const uint8_t *prev = NULL;
     for (size_t i = 1; i < st.keys.count && !prev; i++) {
-        if (!record_status(r, st.keys.keys[i].signer, &status, op, &expiry).code && status == 1 &&
-            !memcmp(op, r->tx->s.address, 20))
+        if (!record_status(r, st.keys.keys[i].signer, &status, op, &expiry).code &&
+            status == CLO_RECORD_ACTIVE && !memcmp(op, r->tx->s.address, 20))
             prev = st.keys.keys[i].signer;
     }
     if (prev) {
@@ -193,14 +193,12 @@ static clo_err ensure_enclave(clo_registrar *r)
                                clo_abi_array(sv, n)};
         clo_abi_val t = clo_abi_tuple(args, 3);
         err = clo_chaintx_call(r->tx, r->tx->cfg->registry, NULL,
-                               "rotateEnclave(address," CLO_APPROVAL_TUPLE ",bytes[])", &t,
-                               "rotateEnclave");
+                               CLO_ENCLAVE_REGISTRY_ROTATE_ENCLAVE, &t, "rotateEnclave");
     } else {
         clo_abi_val args[2] = {clo_approval_abi(&a, items), clo_abi_array(sv, n)};
         clo_abi_val t = clo_abi_tuple(args, 2);
         err = clo_chaintx_call(r->tx, r->tx->cfg->registry, NULL,
-                               "registerEnclave(" CLO_APPROVAL_TUPLE ",bytes[])", &t,
-                               "registerEnclave");
+                               CLO_ENCLAVE_REGISTRY_REGISTER_ENCLAVE, &t, "registerEnclave");
     }
     if (!err.code) {
         memcpy(r->registered_signer, cur->signer, 20);

@@ -12,7 +12,6 @@
 #include "host/ledger.h"
 #include "wire/proto.h"
 
-#define SETTLEMENT          "(bytes32,bytes32,bytes32,bytes32,uint32,address,bytes,bytes[])"
 #define SETTLE_MAX_CALLDATA (CLO_TX_MAX_SIZE - 4096) /* room for the envelope and signature */
 
 struct ready_job {
@@ -45,7 +44,7 @@ static clo_err settle_one(clo_settler *c, ready_job *rj)
     clo_abi_val t = clo_abi_tuple(args, 2);
     clo_buf data;
     clo_buf_init(&data, (size_t)64 << 20);
-    clo_err err = clo_abi_encode_call("settle(" SETTLEMENT ",bytes)", &t, &data);
+    clo_err err = clo_abi_encode_call(CLO_JOB_MARKET_SETTLE, &t, &data);
     const uint8_t(*ids)[32] = (const uint8_t(*)[32])rj->job_id;
     if (!err.code && data.len > SETTLE_MAX_CALLDATA)
         err = CLO_ERR(CLO_E_LIMIT, "settle: calldata over the txpool size limit");
@@ -56,8 +55,8 @@ static clo_err settle_one(clo_settler *c, ready_job *rj)
                                &revert, "settle");
     /* Refused in estimation for a reason that will not change: the job is
      * over for us (an enclave or registry reason may change: it stays). */
-    static const char *const fatal[] = {"DeadlinePassed(bytes32)", "SpecMismatch(bytes32)",
-                                        "NotOpen(bytes32,uint8)", "UnknownJob(bytes32)"};
+    static const char *const fatal[] = {CLO_ERROR_DEADLINE_PASSED, CLO_ERROR_SPEC_MISMATCH,
+                                        CLO_ERROR_NOT_OPEN, CLO_ERROR_UNKNOWN_JOB};
     for (size_t i = 0; err.code == CLO_E_POLICY && revert.len >= 4 && i < 4; i++) {
         uint8_t sel[4];
         clo_abi_selector(fatal[i], sel);
@@ -144,8 +143,7 @@ static clo_err settle_batch_in(clo_settler *c, ready_job **rj, size_t n, batch_s
                                clo_abi_uint(bs.epoch), clo_abi_bytes(CLO_BYTES(bs.sig, 65)),
                                clo_abi_array(sv, n),   clo_abi_array(pv, n)};
         clo_abi_val t = clo_abi_tuple(args, 6);
-        err = clo_abi_encode_call(
-            "settleBatch(bytes32,uint32,uint32,bytes," SETTLEMENT "[],bytes32[][])", &t, &data);
+        err = clo_abi_encode_call(CLO_JOB_MARKET_SETTLE_BATCH, &t, &data);
     }
     /* Nodes refuse transactions over 128 KiB: the caller then halves the batch. */
     if (!err.code && data.len > SETTLE_MAX_CALLDATA)

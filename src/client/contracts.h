@@ -1,0 +1,48 @@
+/* contracts.h — the one place the C code knows the contracts: their function,
+ * event and error signatures (client/abi_gen.h, generated at build time from
+ * the forge artifacts by scripts/gen-abi.mjs, never copied by hand) and typed
+ * reads of the records the node, the CLI and the demo look at. */
+#ifndef CLO_CLIENT_CONTRACTS_H
+#define CLO_CLIENT_CONTRACTS_H
+
+#include "chain/rpc.h"
+#include "client/abi_gen.h"
+
+/* EnclaveRegistry.Status */
+enum { CLO_RECORD_NONE = 0, CLO_RECORD_ACTIVE = 1, CLO_RECORD_REVOKED = 2 };
+/* JobMarket.State */
+enum { CLO_MARKET_NONE = 0, CLO_MARKET_OPEN = 1, CLO_MARKET_SETTLED = 2 };
+
+/* EnclaveRegistry.enclave(signer). */
+typedef struct {
+    uint8_t operator_addr[20];
+    uint64_t expiry;
+    uint32_t epoch;
+    uint8_t tee_type; /* clo_tee_kind */
+    uint8_t status;   /* CLO_RECORD_* */
+    uint8_t measurement[32], hpke_key[32], evidence_digest[32];
+} clo_enclave_record;
+CLO_MUST_CHECK clo_err clo_registry_enclave(clo_rpc *rpc, const uint8_t registry[20],
+                                            const uint8_t signer[20], clo_enclave_record *out);
+
+/* EnclaveRegistry.measurementAllowed(workload, measurement): 1 allowed, 0
+ * not, -1 when the registry cannot be read. */
+int clo_registry_measurement_allowed(clo_rpc *rpc, const uint8_t registry[20],
+                                     const uint8_t workload[32], const uint8_t measurement[32]);
+
+/* JobMarket.job(jobId), at `block` (CLO_ETH_LATEST: the latest). */
+typedef struct {
+    uint8_t requester[20], signer[20], spec[32];
+    uint8_t state; /* CLO_MARKET_* */
+    uint64_t deadline, settled_at;
+} clo_market_job;
+CLO_MUST_CHECK clo_err clo_market_job_get(clo_rpc *rpc, const uint8_t market[20],
+                                          const uint8_t job_id[32], uint64_t block,
+                                          clo_market_job *out);
+
+/* JobMarket.jobIdFor(requester, nonce) =
+ * keccak256(abi.encode(chainId, market, requester, nonce)): a chain job's id. */
+void clo_job_id_for(uint64_t chain_id, const uint8_t market[20], const uint8_t requester[20],
+                    uint64_t nonce, uint8_t out[32]);
+
+#endif

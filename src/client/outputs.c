@@ -1,0 +1,124 @@
+/* outputs.c — the workloads' output and input layouts (see outputs.h). */
+#include "client/outputs.h"
+
+#include <string.h>
+
+uint16_t clo_excluded_at(const clo_excluded *x, size_t i)
+{
+    return clo_load_u16be(x->pos.ptr + 2 * i);
+}
+
+uint32_t clo_vote_count(const clo_vote_public *v, size_t choice)
+{
+    return clo_load_u32be(v->counts.ptr + 4 * choice);
+}
+
+/* The version byte, then (after the caller's fields) the excluded tail. */
+static clo_err version(clo_cur *c, const char *what)
+{
+    uint8_t v;
+    CLO_TRY(clo_cur_u8(c, &v));
+    CLO_ENSURE(v == CLO_PUBLIC_VERSION, CLO_E_VERSION, what);
+    return CLO_OK;
+}
+
+static clo_err excluded(clo_cur *c, clo_excluded *x)
+{
+    uint16_t n;
+    CLO_TRY(clo_cur_u16be(c, &n));
+    x->count = n;
+    CLO_TRY(clo_cur_take(c, 2 * (size_t)n, &x->pos));
+    return clo_cur_end(c);
+}
+
+clo_err clo_auction_public_decode(clo_bytes p, clo_auction_public *out)
+{
+    clo_cur c = clo_cur_init(p);
+    uint8_t sold;
+    CLO_TRY(version(&c, "auction output: version"));
+    CLO_TRY(clo_cur_u8(&c, &sold));
+    out->sold = sold != 0;
+    CLO_TRY(clo_cur_u16be(&c, &out->bids));
+    CLO_TRY(clo_cur_copy(&c, out->winner, 20));
+    CLO_TRY(clo_cur_copy(&c, out->price, 32));
+    CLO_TRY(clo_cur_u16be(&c, &out->winner_index));
+    return excluded(&c, &out->excluded);
+}
+
+clo_err clo_vote_public_decode(clo_bytes p, clo_vote_public *out)
+{
+    clo_cur c = clo_cur_init(p);
+    CLO_TRY(version(&c, "vote output: version"));
+    CLO_TRY(clo_cur_u16be(&c, &out->choices));
+    CLO_TRY(clo_cur_u32be(&c, &out->total));
+    CLO_TRY(clo_cur_take(&c, 4 * (size_t)out->choices, &out->counts));
+    return excluded(&c, &out->excluded);
+}
+
+clo_err clo_oracle_public_decode(clo_bytes p, clo_oracle_public *out)
+{
+    clo_cur c = clo_cur_init(p);
+    uint64_t v;
+    CLO_TRY(version(&c, "oracle output: version"));
+    CLO_TRY(clo_cur_u8(&c, &out->mode));
+    CLO_TRY(clo_cur_u64be(&c, &v));
+    out->value = (int64_t)v;
+    CLO_TRY(clo_cur_u16be(&c, &out->used));
+    CLO_TRY(clo_cur_u16be(&c, &out->rejected));
+    CLO_TRY(clo_cur_u64be(&c, &out->as_of));
+    return excluded(&c, &out->excluded);
+}
+
+clo_err clo_policy_public_decode(clo_bytes p, clo_policy_public *out)
+{
+    clo_cur c = clo_cur_init(p);
+    uint16_t n;
+    CLO_TRY(version(&c, "policy output: version"));
+    CLO_TRY(clo_cur_u16be(&c, &n));
+    CLO_TRY(clo_cur_take(&c, n, &out->decisions));
+    return excluded(&c, &out->excluded);
+}
+
+clo_err clo_onnx_public_decode(clo_bytes p, clo_onnx_public *out)
+{
+    clo_cur c = clo_cur_init(p);
+    CLO_TRY(version(&c, "onnx output: version"));
+    CLO_TRY(clo_cur_copy(&c, out->model_id, 32));
+    CLO_TRY(clo_cur_u32be(&c, &out->inputs));
+    CLO_TRY(clo_cur_u32be(&c, &out->answered));
+    return excluded(&c, &out->excluded);
+}
+
+clo_err clo_auction_config_encode(uint8_t rule, const uint8_t reserve[32], clo_buf *out)
+{
+    CLO_ENSURE(rule == 1 || rule == 2, CLO_E_ARG, "auction config: rule");
+    CLO_TRY(clo_buf_u8(out, 1));
+    CLO_TRY(clo_buf_u8(out, rule));
+    return clo_buf_append(out, reserve, 32);
+}
+
+clo_err clo_auction_bid_encode(const uint8_t bidder[20], const uint8_t amount[32], clo_buf *out)
+{
+    CLO_TRY(clo_buf_u8(out, 1));
+    CLO_TRY(clo_buf_append(out, bidder, 20));
+    return clo_buf_append(out, amount, 32);
+}
+
+clo_err clo_vote_ballot_encode(const uint8_t voter[20], uint16_t choice, clo_buf *out)
+{
+    CLO_TRY(clo_buf_u8(out, 1));
+    CLO_TRY(clo_buf_append(out, voter, 20));
+    return clo_buf_u16be(out, choice);
+}
+
+clo_err clo_auction_private_decode(clo_bytes p, int *won, uint8_t price[32])
+{
+    clo_cur c = clo_cur_init(p);
+    uint8_t v, w;
+    CLO_TRY(clo_cur_u8(&c, &v));
+    CLO_ENSURE(v == 1, CLO_E_VERSION, "auction answer: version");
+    CLO_TRY(clo_cur_u8(&c, &w));
+    CLO_TRY(clo_cur_copy(&c, price, 32));
+    *won = w != 0;
+    return clo_cur_end(&c);
+}
