@@ -40,16 +40,17 @@ done
 # Trusted-side code never includes host headers or the host's libraries.
 while IFS= read -r hit; do bad "trusted code includes a host library: $hit"; done \
   < <(grep -rnE '#include <(curl|sqlite3|microhttpd)' src/enclave src/workloads --include='*.[ch]' || true)
-# ossl.h is private to the crypto layer
-while IFS= read -r f; do bad "$f includes the crypto layer's private ossl.h"; done \
-  < <(grep -rl 'crypto/ossl.h' src tests fuzz bench --include='*.[ch]' 2>/dev/null | grep -v '^src/crypto/' || true)
 # The CLI reaches the node only through its public headers: node.h (run it),
 # config.h (its configuration) and json.h; never its journal, supervisor or
 # chain side (those are the daemon's insides).
 while IFS= read -r hit; do bad "src/cli includes a host internal: $hit"; done \
   < <(grep -rnE '#include "host/' src/cli --include='*.[ch]' | grep -vE '"host/(node|config|json)\.h"' || true)
-# policy_impl.h is private to the attest layer (everyone else: attest/policy.h)
-while IFS= read -r f; do bad "$f includes the attest layer's private policy_impl.h"; done \
-  < <(grep -rl 'attest/policy_impl.h' src tests fuzz bench --include='*.[ch]' 2>/dev/null | grep -v '^src/attest/' || true)
+# Private headers: only their own layer includes them (everyone else uses the
+# layer's public header: crypto/x509.h, enclave/runtime.h, attest/policy.h).
+for private in crypto/ossl.h crypto/x509_impl.h enclave/runtime_impl.h attest/policy_impl.h; do
+  layer=${private%%/*}
+  while IFS= read -r f; do bad "$f includes $layer's private $private"; done \
+    < <(grep -rl "$private" src tests fuzz bench --include='*.[ch]' 2>/dev/null | grep -v "^src/$layer/" || true)
+done
 ((fail == 0)) && echo "layering: ok"
 exit $fail

@@ -285,3 +285,41 @@ json_t *cli_tensor_json(const char *name, const clo_tensor *t)
     json_object_set_new(o, "data", data);
     return o;
 }
+
+/* ---- the node API, for the commands that talk to it ---- */
+
+const char *cli_node_url(const cli_spec *spec)
+{
+    return cli_get(spec, "node") ? cli_get(spec, "node") : CLI_DEFAULT_NODE;
+}
+
+/* A fixed-size hex member of doc (optional 0x prefix) into dst; -1 if absent or wrong. */
+int cli_hex_member(const json_t *doc, const char *key, uint8_t *dst, size_t n)
+{
+    return clo_hex_decode_fixed(dst, n, json_string_value(json_object_get(doc, key))).code ? -1 : 0;
+}
+
+/* The node's problem document as the command's failure: its status, code and
+ * detail, and for a failed job the enclave's own reason. */
+int cli_api_fail(json_t *doc, long status)
+{
+    const char *code = json_string_value(json_object_get(doc, "code"));
+    const char *detail = json_string_value(json_object_get(doc, "detail"));
+    const json_t *je = json_object_get(doc, "job_error");
+    const char *jwhat = json_string_value(json_object_get(je, "what"));
+    const char *jcode = json_string_value(json_object_get(je, "code"));
+    char msg[512];
+    if (je)
+        snprintf(msg, sizeof msg, "the enclave refused the job: %s (%s)", jwhat ? jwhat : "",
+                 jcode ? jcode : "");
+    else
+        snprintf(msg, sizeof msg, "node answered %ld %s: %s", status, code ? code : "",
+                 detail ? detail : "");
+    json_t *e =
+        json_pack("{s:s,s:s,s:s,s:I,s:s}", "code", clo_code_name(CLO_E_STATE), "message", msg,
+                  "what", "api", "http_status", (json_int_t)status, "problem", code ? code : "");
+    if (je) json_object_set(e, "job_error", (json_t *)(uintptr_t)je);
+    json_decref(doc);
+    cli_print(json_pack("{s:o}", "error", e));
+    return CLI_EXIT_FAIL;
+}

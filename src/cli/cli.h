@@ -16,6 +16,7 @@
 #include "base/bytes.h"
 #include "chain/abi.h"
 #include "chain/sender.h"
+#include "host/config.h"
 
 #define CLI_EXIT_OK      0
 #define CLI_EXIT_FAIL    1
@@ -93,6 +94,19 @@ int cli_fail(clo_err err, const char *message);
 json_t *cli_tensor_json(const char *name, const clo_tensor *t);
 /* A workload's public output, decoded for people (NULL if not decodable). */
 json_t *cli_decode_public(const char *workload, clo_bytes p);
+/* `cloister job result` (cmd_result.c). */
+int cli_job_result(int argc, char **argv);
+/* A node configuration file checked over the defaults (path NULL: the
+ * defaults); a CLI exit code, the bad key named on failure. */
+int cli_config_load(const char *path, clo_config *cfg);
+
+/* The node API: --node or the default; a fixed-size hex member of a JSON
+ * answer (-1 if absent or wrong); a problem document as the command's failure
+ * (prints it; CLI_EXIT_FAIL). */
+#define CLI_DEFAULT_NODE "http://127.0.0.1:8645"
+const char *cli_node_url(const cli_spec *spec);
+int cli_hex_member(const json_t *doc, const char *key, uint8_t *dst, size_t n);
+int cli_api_fail(json_t *doc, long status);
 /* Load a trust anchor (one certificate, PEM or DER) for --anchor. */
 int cli_load_anchor(const char *path, clo_x509 **out);
 /* Load every regular file of dir except `skip` (the evidence) into col,

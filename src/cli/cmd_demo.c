@@ -33,6 +33,7 @@
 #include "chain/http.h"
 #include "chain/sender.h"
 #include "cli/cli.h"
+#include "cli/demo.h"
 #include "client/contracts.h"
 #include "client/outputs.h"
 #include "crypto/envelope.h"
@@ -48,26 +49,7 @@
 
 extern char **environ;
 
-#define BIDDERS 3
-#define SOURCES 3
-
-typedef struct {
-    const char *dir;
-    char self[1024];
-    int json, failed;
-    json_t *steps, *gas;
-    pid_t bg[8];
-    size_t nbg;
-    clo_rpc *rpc;
-    json_t *dep;
-    uint64_t chain_id;
-    uint8_t registry[20], market[20], auction[20], feed[20], models[20];
-    char node_url[64];
-    char auction_job[67]; /* 0x-hex, for the audit hint */
-    double t0;
-} demo;
-
-static void step(demo *d, const char *name, int ok, const char *detail)
+void demo_step(demo *d, const char *name, int ok, const char *detail)
 {
     if (!ok) d->failed++;
     if (d->json)
@@ -79,7 +61,7 @@ static void step(demo *d, const char *name, int ok, const char *detail)
     fflush(stdout);
 }
 
-static void gas(demo *d, const char *what, uint64_t used)
+void demo_gas(demo *d, const char *what, uint64_t used)
 {
     json_object_set_new(d->gas, what, json_integer((json_int_t)used));
 }
@@ -87,7 +69,7 @@ static void gas(demo *d, const char *what, uint64_t used)
 /* ---- processes ---- */
 
 /* Run `cloister args...` and parse its stdout as JSON (NULL on failure). */
-static json_t *run_self(demo *d, const char *const *args)
+json_t *demo_run_self(demo *d, const char *const *args)
 {
     char *argv[32];
     int fds[2];
@@ -150,13 +132,13 @@ static void stop_bg(demo *d)
     d->nbg = 0;
 }
 
-static void sleep_ms(long ms)
+void demo_sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
 }
 
-static int read_text(const char *path, char *out, size_t cap)
+int demo_read_text(const char *path, char *out, size_t cap)
 {
     FILE *f = fopen(path, "r");
     if (!f) return -1;
@@ -176,8 +158,8 @@ static int addr_of(const json_t *dep, const char *name, uint8_t out[20])
     return !a || clo_hex_decode_fixed(out, 20, a).code;
 }
 
-static clo_err tx(demo *d, clo_sender *s, const uint8_t to[20], const uint8_t *value,
-                  const char *sig, const clo_abi_val *args, const char *what)
+clo_err demo_tx(demo *d, clo_sender *s, const uint8_t to[20], const uint8_t *value, const char *sig,
+                const clo_abi_val *args, const char *what)
 {
     clo_buf data, revert;
     clo_eth_receipt rc = {0};
@@ -185,7 +167,7 @@ static clo_err tx(demo *d, clo_sender *s, const uint8_t to[20], const uint8_t *v
     clo_buf_init(&revert, 4096);
     clo_err err = clo_abi_encode_call(sig, args, &data);
     if (!err.code) err = clo_sender_transact(s, to, value, clo_buf_view(&data), &rc, &revert);
-    if (!err.code && what) gas(d, what, rc.gas_used);
+    if (!err.code && what) demo_gas(d, what, rc.gas_used);
     if (err.code && revert.len) {
         char why[200];
         clo_abi_revert_text(clo_buf_view(&revert), NULL, why, sizeof why);
@@ -197,7 +179,7 @@ static clo_err tx(demo *d, clo_sender *s, const uint8_t to[20], const uint8_t *v
     return err;
 }
 
-static clo_err new_wallet(demo *d, clo_sender *s)
+clo_err demo_new_wallet(demo *d, clo_sender *s)
 {
     clo_secret32 k;
     json_t *res;
@@ -215,7 +197,7 @@ static clo_err new_wallet(demo *d, clo_sender *s)
     return CLO_OK;
 }
 
-static clo_err chain_now(demo *d, uint64_t *t)
+clo_err demo_chain_now(demo *d, uint64_t *t)
 {
     clo_eth_block b;
     CLO_TRY(clo_eth_get_block(d->rpc, "latest", 0, &b));
@@ -223,27 +205,20 @@ static clo_err chain_now(demo *d, uint64_t *t)
     return CLO_OK;
 }
 
-static void job_id_for(const demo *d, const uint8_t requester[20], uint64_t nonce, uint8_t out[32])
+void demo_job_id_for(const demo *d, const uint8_t requester[20], uint64_t nonce, uint8_t out[32])
 {
     clo_job_id_for(d->chain_id, d->market, requester, nonce, out);
 }
 
 /* What a JobSettled event carried, with its transaction's gas and the wait. */
-typedef struct {
-    clo_buf pub, priv[BIDDERS];
-    size_t npriv;
-    uint64_t gas;
-    double ms;
-} outcome;
-
-static void outcome_free(outcome *o)
+void demo_outcome_free(outcome *o)
 {
     clo_buf_free(&o->pub);
     for (int i = 0; i < BIDDERS; i++) clo_buf_free(&o->priv[i]);
 }
 
 /* Wait for JobSettled(jobId) and record it in *o (freed by outcome_free). */
-static clo_err wait_settled(demo *d, const uint8_t job[32], outcome *o)
+clo_err demo_wait_settled(demo *d, const uint8_t job[32], outcome *o)
 {
     clo_buf *pub = &o->pub, *priv = o->priv;
     size_t *npriv = &o->npriv;
@@ -283,12 +258,12 @@ static clo_err wait_settled(demo *d, const uint8_t job[32], outcome *o)
             return err;
         }
         clo_eth_logs_free(logs, n);
-        sleep_ms(100);
+        demo_sleep_ms(100);
     }
     return CLO_ERR(CLO_E_STALE, "demo: the job was not settled within 2 minutes");
 }
 
-static clo_err node_keys(demo *d, uint32_t *epoch, uint8_t pk[32], uint8_t signer[20])
+clo_err demo_node_keys(demo *d, uint32_t *epoch, uint8_t pk[32], uint8_t signer[20])
 {
     char url[128];
     long status;
@@ -305,13 +280,13 @@ static clo_err node_keys(demo *d, uint32_t *epoch, uint8_t pk[32], uint8_t signe
     return bad ? CLO_ERR(CLO_E_FORMAT, "demo: the node's keys") : CLO_OK;
 }
 
-static clo_err seal(demo *d, const uint8_t job[32], const char *workload, clo_bytes plain,
-                    clo_buf *env, clo_envelope_reply_key *rk)
+clo_err demo_seal(demo *d, const uint8_t job[32], const char *workload, clo_bytes plain,
+                  clo_buf *env, clo_envelope_reply_key *rk)
 {
     clo_envelope_binding b;
     uint8_t pk[32], signer[20];
     memset(&b, 0, sizeof b);
-    CLO_TRY(node_keys(d, &b.epoch, pk, signer));
+    CLO_TRY(demo_node_keys(d, &b.epoch, pk, signer));
     b.chain_id = d->chain_id;
     memcpy(b.contract, d->market, 20);
     memcpy(b.job_id, job, 32);
@@ -321,7 +296,7 @@ static clo_err seal(demo *d, const uint8_t job[32], const char *workload, clo_by
     return clo_envelope_request_seal(env, rk, &b, suite, pk, plain);
 }
 
-static int post_model(demo *d, const char *hex)
+int demo_post_model(demo *d, const char *hex)
 {
     char url[128], body[512];
     long status;
@@ -333,9 +308,9 @@ static int post_model(demo *d, const char *hex)
 }
 
 /* JobMarket.submitJob for sealed inputs, the requester paying 0.001 ETH. */
-static clo_err submit_job(demo *d, clo_sender *from, const char *workload, const uint8_t model[32],
-                          const uint8_t consumer[20], uint64_t deadline, uint64_t nonce,
-                          const clo_bytes *inputs, size_t n, const char *what)
+clo_err demo_submit_job(demo *d, clo_sender *from, const char *workload, const uint8_t model[32],
+                        const uint8_t consumer[20], uint64_t deadline, uint64_t nonce,
+                        const clo_bytes *inputs, size_t n, const char *what)
 {
     clo_abi_val in[BIDDERS], none[1];
     uint8_t input_hash[32], wid[32], fee[32] = {0};
@@ -349,7 +324,7 @@ static clo_err submit_job(demo *d, clo_sender *from, const char *workload, const
         clo_abi_array(none, 0),    clo_abi_array(in, n),   clo_abi_string("")};
     clo_abi_val r = clo_abi_tuple(req, 9), t = clo_abi_tuple(&r, 1);
     clo_store_u64be(fee + 24, 1000000000000000u);
-    return tx(d, from, d->market, fee, CLO_JOB_MARKET_SUBMIT_JOB, &t, what);
+    return demo_tx(d, from, d->market, fee, CLO_JOB_MARKET_SUBMIT_JOB, &t, what);
 }
 
 /* ---- the story ---- */
@@ -359,11 +334,11 @@ static int start_everything(demo *d)
     char p[4][1024], detail[2400];
     snprintf(p[0], sizeof p[0], "%s/devnet", d->dir);
     const char *up[] = {"devnet", "up", "--dir", p[0], NULL};
-    json_t *up_doc = run_self(d, up);
+    json_t *up_doc = demo_run_self(d, up);
     d->dep = json_incref(json_object_get(up_doc, "deployment"));
     json_decref(up_doc);
     if (!d->dep) {
-        step(d, "devnet: anvil + contracts", 0, "cloister devnet up failed (see its --help)");
+        demo_step(d, "devnet: anvil + contracts", 0, "cloister devnet up failed (see its --help)");
         return -1;
     }
     d->chain_id = (uint64_t)json_integer_value(json_object_get(d->dep, "chain_id"));
@@ -373,21 +348,21 @@ static int start_everything(demo *d)
         addr_of(d->dep, "JobMarket", d->market) ||
         addr_of(d->dep, "SealedBidAuction", d->auction) || addr_of(d->dep, "PriceFeed", d->feed) ||
         addr_of(d->dep, "ModelRegistry", d->models) || clo_rpc_new(&ro, &d->rpc).code) {
-        step(d, "devnet: anvil + contracts", 0, "the deployment file is incomplete");
+        demo_step(d, "devnet: anvil + contracts", 0, "the deployment file is incomplete");
         return -1;
     }
     snprintf(detail, sizeof detail,
              "chain %llu at %s; registry, market, auction, feed, model registry deployed",
              (unsigned long long)d->chain_id, rpc_url);
-    step(d, "devnet: anvil + contracts", 1, detail);
+    demo_step(d, "devnet: anvil + contracts", 1, detail);
 
     snprintf(p[1], sizeof p[1], "%s/sim", d->dir);
     struct stat st;
     if (stat(p[1], &st) != 0 && cli_sim_create(p[1], (int64_t)time(NULL)) != 0) {
-        step(d, "simulated TEE platform", 0, "cloister sim init failed");
+        demo_step(d, "simulated TEE platform", 0, "cloister sim init failed");
         return -1;
     }
-    step(d, "simulated TEE platform", 1, "DCAP-format quotes under a simulated Intel root");
+    demo_step(d, "simulated TEE platform", 1, "DCAP-format quotes under a simulated Intel root");
 
     char urls[600] = "", dep_path[1100], key[1100], pf[1100], log[1100], port[16];
     snprintf(dep_path, sizeof dep_path, "%s/deployments/%llu.json", p[0],
@@ -401,15 +376,15 @@ static int start_everything(demo *d)
                               "--deployment", dep_path, "--sim-dir", p[1],
                               "--port-file",  pf,       NULL};
         if (spawn_bg(d, args, log)) return -1;
-        for (int t = 0; t < 100 && read_text(pf, port, sizeof port); t++) sleep_ms(50);
-        if (read_text(pf, port, sizeof port)) {
-            step(d, "verifier committee (3, threshold 2)", 0, "a verifier did not start");
+        for (int t = 0; t < 100 && demo_read_text(pf, port, sizeof port); t++) demo_sleep_ms(50);
+        if (demo_read_text(pf, port, sizeof port)) {
+            demo_step(d, "verifier committee (3, threshold 2)", 0, "a verifier did not start");
             return -1;
         }
         snprintf(urls + strlen(urls), sizeof urls - strlen(urls), "%shttp://127.0.0.1:%s",
                  i > 1 ? "," : "", port);
     }
-    step(d, "verifier committee (3, threshold 2)", 1, urls);
+    demo_step(d, "verifier committee (3, threshold 2)", 1, urls);
 
     /* The node: its chain side on, batches of up to 16 after 500 ms. */
     int nport = 18645 + (int)(getpid() % 1000);
@@ -441,10 +416,10 @@ static int start_everything(demo *d)
         json_t *r = NULL;
         if (clo_http_json("GET", url, NULL, 2000, &status, &r).code) status = 0;
         json_decref(r);
-        if (status != 200) sleep_ms(100);
+        if (status != 200) demo_sleep_ms(100);
     }
     snprintf(detail, sizeof detail, "%s (log: %s)", d->node_url, log);
-    step(d, "node (cloisterd + enclave) running", status == 200, detail);
+    demo_step(d, "node (cloisterd + enclave) running", status == 200, detail);
     return status == 200 ? 0 : -1;
 }
 
@@ -453,11 +428,11 @@ static int register_enclave(demo *d)
     char dev[1200], detail[300];
     snprintf(dev, sizeof dev, "%s/devnet", d->dir);
     const char *args[] = {"devnet", "allow", "--dir", dev, "--node", d->node_url, NULL};
-    json_t *a = run_self(d, args);
+    json_t *a = demo_run_self(d, args);
     const char *m = json_string_value(json_object_get(a, "measurement"));
     snprintf(detail, sizeof detail, "measurement %.18s… allowed for %zu workloads", m ? m : "?",
              json_array_size(json_object_get(a, "workloads")));
-    step(d, "governance allows the enclave measurement", m != NULL, detail);
+    demo_step(d, "governance allows the enclave measurement", m != NULL, detail);
     json_decref(a);
     if (!m) return -1;
     uint32_t epoch;
@@ -465,11 +440,11 @@ static int register_enclave(demo *d)
     double t0 = (double)clo_mono_ns() / 1e6;
     for (int t = 0; t < 600; t++) {
         clo_enclave_record rec;
-        if (node_keys(d, &epoch, pk, signer).code) return -1;
+        if (demo_node_keys(d, &epoch, pk, signer).code) return -1;
         if (!clo_registry_enclave(d->rpc, d->registry, signer, &rec).code &&
             rec.status == CLO_RECORD_ACTIVE)
             break;
-        sleep_ms(100);
+        demo_sleep_ms(100);
     }
     /* The registration's gas, from its event. */
     uint8_t topic[1][32];
@@ -486,360 +461,15 @@ static int register_enclave(demo *d)
         clo_eth_receipt rc = {0};
         if (!clo_eth_get_receipt(d->rpc, logs[n - 1].tx_hash, &rc).code) g = rc.gas_used;
         clo_eth_receipt_free(&rc);
-        gas(d, "registerEnclave (2-of-3 approvals)", g);
+        demo_gas(d, "registerEnclave (2-of-3 approvals)", g);
     }
     clo_eth_logs_free(logs, n);
     char sh[41];
     clo_hex_encode(sh, CLO_BYTES(signer, 20));
     snprintf(detail, sizeof detail, "signer 0x%.10s…, epoch %u, %.1f s (evidence → 3 verifiers)",
              sh, epoch, ((double)clo_mono_ns() / 1e6 - t0) / 1e3);
-    step(d, "committee approves, registry records the enclave", found, detail);
+    demo_step(d, "committee approves, registry records the enclave", found, detail);
     return found ? 0 : -1;
-}
-
-static int auction(demo *d, clo_sender *seller)
-{
-    static const uint64_t amounts[BIDDERS] = {3, 7, 5}; /* ether */
-    char detail[300];
-    /* Second price, reserve 0. Nobody hands the node this config: create()
-     * publishes it (WorkloadConfig) and the node's follower takes it. */
-    uint8_t config[34] = {1, 2};
-    uint64_t now = 0;
-    uint8_t fee[32] = {0}, deposit[32] = {0};
-    clo_store_u64be(fee + 24, 1000000000000000u);         /* 0.001 ether for the enclave job */
-    clo_store_u64be(deposit + 24, 10000000000000000000u); /* 10 ether */
-    if (chain_now(d, &now).code) return -1;
-    clo_abi_val ca[4] = {clo_abi_bytes(CLO_BYTES(config, sizeof config)), clo_abi_uint(now + 30),
-                         clo_abi_uint(now + 3600),
-                         clo_abi_uint(10000000000000000000u)}; /* uniform 10 ETH bid deposit */
-    clo_abi_val t = clo_abi_tuple(ca, 4), none = clo_abi_tuple(NULL, 0), out;
-    uint64_t id = 0;
-    int ok =
-        !tx(d, seller, d->auction, fee, CLO_SEALED_BID_AUCTION_CREATE, &t, "auction create").code &&
-        !clo_eth_view(d->rpc, d->auction, CLO_SEALED_BID_AUCTION_AUCTION_COUNT, &none,
-                      CLO_SEALED_BID_AUCTION_AUCTION_COUNT_RET, &out)
-             .code &&
-        !clo_abi_get_u64(&out.items[0], &id).code;
-    if (ok) clo_abi_val_free(&out);
-    uint8_t job[32];
-    job_id_for(d, d->auction, id, job);
-    memcpy(d->auction_job, "0x", 2);
-    clo_hex_encode(d->auction_job + 2, CLO_BYTES(job, 32));
-    snprintf(detail, sizeof detail, "auction #%llu, job 0x%02x%02x%02x%02x…, bidding for 30 s",
-             (unsigned long long)id, job[0], job[1], job[2], job[3]);
-    step(d, "seller opens a second-price auction", ok, detail);
-    if (!ok) return -1;
-
-    clo_sender bidders[BIDDERS];
-    clo_envelope_reply_key rk[BIDDERS];
-    memset(bidders, 0, sizeof bidders);
-    for (int i = 0; i < BIDDERS && ok; i++) {
-        uint8_t amount[32] = {0};
-        clo_buf env, bid;
-        clo_buf_init(&env, 1 << 16);
-        clo_buf_init(&bid, 64);
-        ok = !new_wallet(d, &bidders[i]).code;
-        clo_store_u64be(amount + 24, amounts[i] * 1000000000000000000u);
-        ok = ok && !clo_auction_bid_encode(bidders[i].address, amount, &bid).code;
-        ok = ok && !seal(d, job, "auction", clo_buf_view(&bid), &env, &rk[i]).code;
-        clo_buf_free(&bid); /* wipes the plaintext bid */
-        clo_abi_val ba[2] = {clo_abi_uint(id), clo_abi_bytes(clo_buf_view(&env))};
-        t = clo_abi_tuple(ba, 2);
-        ok = ok && !tx(d, &bidders[i], d->auction, deposit, CLO_SEALED_BID_AUCTION_BID, &t,
-                       i == 0 ? "auction bid (sealed, 10 ETH deposit)" : NULL)
-                        .code;
-        clo_buf_free(&env);
-    }
-    step(d, "3 bidders seal bids to the enclave and bid", ok,
-         "bids of 3, 7 and 5 ETH, HPKE-sealed client-side; the chain sees ciphertext and a uniform "
-         "10 ETH deposit each");
-    json_t *res;
-    ok = ok && !clo_rpc_call(d->rpc, "evm_increaseTime", json_pack("[i]", 31), &res).code;
-    if (ok) json_decref(res);
-    ok = ok && !clo_rpc_call(d->rpc, "evm_mine", json_pack("[]"), &res).code;
-    if (ok) json_decref(res);
-    clo_abi_val sa[1] = {clo_abi_uint(id)};
-    t = clo_abi_tuple(sa, 1);
-    ok = ok &&
-         !tx(d, seller, d->auction, NULL, CLO_SEALED_BID_AUCTION_SUBMIT, &t, "auction submit (job)")
-              .code;
-    outcome oc;
-    memset(&oc, 0, sizeof oc);
-    ok = ok && !wait_settled(d, job, &oc).code;
-    if (ok) gas(d, "settle (auction, with consumer callback)", oc.gas);
-    json_t *dec = ok ? cli_decode_public("auction", clo_buf_view(&oc.pub)) : NULL;
-    snprintf(detail, sizeof detail, "no decodable outcome");
-    if (dec && json_is_integer(json_object_get(dec, "price")))
-        snprintf(
-            detail, sizeof detail, "%.0f ms after submission; bidder %lld wins, pays %lld ETH",
-            oc.ms, (long long)json_integer_value(json_object_get(dec, "winner_index")),
-            (long long)(json_integer_value(json_object_get(dec, "price")) / 1000000000000000000LL));
-    int won = dec && json_integer_value(json_object_get(dec, "winner_index")) == 1;
-    step(d, "node runs the job, settles it on chain", ok && won, detail);
-    json_decref(dec);
-    /* Each bidder opens its own reply, and only its own. */
-    int own = ok && oc.npriv == BIDDERS, others = 0;
-    for (int i = 0; i < BIDDERS && own; i++) {
-        clo_buf pt;
-        clo_buf_init(&pt, 1 << 10);
-        own = !clo_envelope_reply_open(&pt, &rk[i], clo_buf_view(&oc.priv[i])).code &&
-              pt.len >= 2 && pt.ptr[1] == (i == 1);
-        clo_buf_clear(&pt);
-        others +=
-            !clo_envelope_reply_open(&pt, &rk[i], clo_buf_view(&oc.priv[(i + 1) % BIDDERS])).code;
-        clo_buf_free(&pt);
-    }
-    step(d, "each bidder opens its own result only", own && others == 0,
-         "winner reads 'won at 5 ETH', losers 'lost'; no key opens another bidder's reply");
-    for (int i = 0; i < BIDDERS; i++) {
-        clo_envelope_reply_key_wipe(&rk[i]);
-        clo_sender_wipe(&bidders[i]);
-    }
-    outcome_free(&oc);
-    return ok && own && others == 0 ? 0 : -1;
-}
-
-static int price(demo *d, clo_sender *updater)
-{
-    static const int64_t prices[SOURCES] = {200000000, 202000000, 199000000}; /* 8 decimals */
-    char detail[300];
-    const char *cfg = json_string_value(json_object_get(d->dep, "oracle_config"));
-    clo_buf config, envs[SOURCES];
-    clo_buf_init(&config, 64);
-    if (!cfg || clo_hex_decode(&config, cfg).code || post_model(d, cfg + 2)) {
-        step(d, "3 hidden sources report a price", 0, "no oracle config in the deployment");
-        clo_buf_free(&config);
-        return -1;
-    }
-    uint64_t nonce = (uint64_t)time(NULL) * 1000000u + (uint64_t)getpid() % 1000000u, now = 0;
-    uint8_t job[32], model[32];
-    job_id_for(d, updater->address, nonce, job);
-    clo_keccak256(clo_buf_view(&config), model);
-    int ok = !chain_now(d, &now).code;
-    clo_bytes views[SOURCES];
-    for (int i = 0; i < SOURCES && ok; i++) {
-        clo_envelope_reply_key rk;
-        uint8_t rep[1 + 20 + 2 + 16] = {1};
-        memset(rep + 1, 0x51 + i, 20); /* the source's id */
-        rep[22] = 1;
-        clo_store_u64be(rep + 23, now);
-        clo_store_u64be(rep + 31, (uint64_t)prices[i]);
-        clo_buf_init(&envs[i], 1 << 16);
-        ok = !seal(d, job, "oracle", CLO_BYTES(rep, sizeof rep), &envs[i], &rk).code;
-        clo_envelope_reply_key_wipe(&rk);
-        views[i] = clo_buf_view(&envs[i]);
-    }
-    step(d, "3 hidden sources report a price", ok,
-         "2.00, 2.02 and 1.99 USD, each sealed to the enclave");
-    ok = ok && !submit_job(d, updater, "oracle", model, d->feed, now + 3600, nonce, views, SOURCES,
-                           "submitJob (oracle, 3 sealed inputs)")
-                    .code;
-    outcome oc;
-    memset(&oc, 0, sizeof oc);
-    ok = ok && !wait_settled(d, job, &oc).code;
-    if (ok) gas(d, "settle (oracle, PriceFeed round)", oc.gas);
-    clo_abi_val none = clo_abi_tuple(NULL, 0), out;
-    int64_t answer = 0;
-    uint64_t round = 0, a = 0;
-    if (ok && !clo_eth_view(d->rpc, d->feed, CLO_PRICE_FEED_LATEST_ROUND_DATA, &none,
-                            CLO_PRICE_FEED_LATEST_ROUND_DATA_RET, &out)
-                   .code) {
-        CLO_IGNORE(clo_abi_get_u64(&out.items[0], &round));
-        CLO_IGNORE(clo_abi_get_u64(&out.items[1], &a));
-        answer = (int64_t)a;
-        clo_abi_val_free(&out);
-    }
-    snprintf(detail, sizeof detail,
-             "round %llu: %lld.%08lld USD (the median), %.0f ms after submission",
-             (unsigned long long)round, (long long)(answer / 100000000),
-             (long long)(answer % 100000000), oc.ms);
-    step(d, "enclave-signed median lands in the PriceFeed", ok && answer == prices[2] + 1000000,
-         detail);
-    for (int i = 0; i < SOURCES; i++) clo_buf_free(&envs[i]);
-    outcome_free(&oc);
-    clo_buf_free(&config);
-    return ok ? 0 : -1;
-}
-
-/* ---- confidential inference: the diagnosis flow ---- */
-
-#define PATIENTS 3
-
-/* The three patients' answers: status, diagnosis and its probability. */
-static int read_diagnosis(clo_bytes p, int64_t *label, float *prob)
-{
-    clo_onnx_answer a;
-    float probs[2] = {0, 0};
-    *label = -1;
-    if (clo_onnx_answer_decode(p, &a).code || a.status) return -1;
-    for (size_t i = 0; i < a.n; i++) {
-        const clo_onnx_tensor *t = &a.t[i];
-        if (clo_bytes_eq(t->name, clo_bytes_str("diagnosis")) && t->dtype == CLO_ONNX_INT64 &&
-            t->count == 1 && t->form == CLO_ONNX_DATA_RAW)
-            memcpy(label, t->data.ptr, 8);
-        if (clo_bytes_eq(t->name, clo_bytes_str("probabilities")) && t->dtype == CLO_ONNX_FLOAT &&
-            t->count == 2 && t->form == CLO_ONNX_DATA_RAW)
-            memcpy(probs, t->data.ptr, 8);
-    }
-    if (*label < 0 || *label > 1) return -1;
-    *prob = probs[*label];
-    return 0;
-}
-
-static int diagnosis(demo *d, clo_sender *owner)
-{
-    char path[1200], csv[CLI_PATH_CAP], detail[600], sim[1100], dep_path[1200];
-    clo_buf text, model, plain[PATIENTS], envs[PATIENTS];
-    clo_envelope_reply_key rk[PATIENTS];
-    clo_dataset ds;
-    clo_train_report rep;
-    clo_train_opts o;
-    memset(&ds, 0, sizeof ds);
-    memset(&rep, 0, sizeof rep);
-    memset(rk, 0, sizeof rk);
-    clo_buf_init(&model, 1 << 24);
-    for (int i = 0; i < PATIENTS; i++) {
-        clo_buf_init(&plain[i], 1 << 16);
-        clo_buf_init(&envs[i], 1 << 16);
-    }
-    int ok = 1;
-    size_t line;
-    double acc = 0;
-    clo_train_defaults(CLO_MODEL_MLP, &o);
-    ok = !cli_find_share("datasets/breast_cancer.csv", NULL, NULL, csv) &&
-         !cli_read_file("breast_cancer.csv (make deps extracts it)", csv, 64 << 20, &text);
-    if (ok) {
-        ok = !clo_dataset_parse_csv(clo_buf_view(&text), &ds, &line).code &&
-             !clo_train(&ds, &o, &model, &rep).code &&
-             !clo_train_evaluate(clo_buf_view(&model), &ds, rep.test_index, rep.test_rows, &acc)
-                  .code;
-        clo_buf_free(&text);
-    }
-    snprintf(path, sizeof path, "%s/diagnosis-mlp.onnx", d->dir);
-    ok = ok && !cli_write_file(path, clo_buf_view(&model), 0);
-    uint8_t id[32] = {0}, cfg[33] = {1}, model_id[32], wid[32], name[32];
-    ok = ok && !clo_sha256(clo_buf_view(&model), id).code;
-    snprintf(detail, sizeof detail,
-             "a 30-16-2 MLP on the Wisconsin breast-cancer data: %.1f%% on %zu held-out records "
-             "(run by the engine); %zu bytes of ONNX",
-             acc * 100, rep.test_rows, model.len);
-    step(d, "model owner trains a diagnosis model", ok && acc >= 0.93, detail);
-
-    /* On chain: the name points at this model id, version 1. */
-    memcpy(cfg + 1, id, 32);
-    clo_keccak256(CLO_BYTES(cfg, 33), model_id);
-    clo_workload_id("onnx", wid);
-    uint64_t nonce = (uint64_t)time(NULL) * 1000000u + (uint64_t)getpid() % 1000000u + 7, now = 0;
-    {
-        char nm[80];
-        snprintf(nm, sizeof nm, "cloister/model/breast-cancer/%llu", (unsigned long long)nonce);
-        clo_keccak256(clo_bytes_str(nm), name);
-    }
-    uint8_t zero[32] = {0};
-    clo_abi_val reg_args[3] = {clo_abi_word(name), clo_abi_word(wid), clo_abi_word(id)};
-    clo_abi_val t = clo_abi_tuple(reg_args, 3);
-    ok = ok &&
-         !tx(d, owner, d->models, zero, CLO_MODEL_REGISTRY_REGISTER, &t, "ModelRegistry.register")
-              .code;
-    step(d, "its id is registered on chain (ModelRegistry, version 1)", ok,
-         "the owner alone can point the name at a new version; each is an event");
-
-    /* Provisioned after the owner checked the enclave's evidence itself. */
-    snprintf(sim, sizeof sim, "%s/sim", d->dir);
-    snprintf(dep_path, sizeof dep_path, "%s/devnet/deployments/%llu.json", d->dir,
-             (unsigned long long)d->chain_id);
-    const char *pargs[] = {"model",        "provision", "--model",   path, "--node", d->node_url,
-                           "--deployment", dep_path,    "--sim-dir", sim,  NULL};
-    json_t *pv = ok ? run_self(d, pargs) : NULL;
-    char idhex[65];
-    clo_hex_encode(idhex, CLO_BYTES(id, 32));
-    const char *got = json_string_value(json_object_get(pv, "model_id"));
-    ok = ok && got && !strncmp(got, "0x", 2) && !strcmp(got + 2, idhex);
-    snprintf(detail, sizeof detail,
-             "evidence verified over the owner's nonce, model HPKE-sealed to epoch %lld's key; "
-             "the node never sees it",
-             (long long)json_integer_value(json_object_get(pv, "epoch")));
-    step(d, "owner verifies the enclave and provisions the model", ok, detail);
-    json_decref(pv);
-
-    /* Three patients' records from the held-out set, each sealed by its patient.
-     * The onnx config (0x01 || model id) is on chain: ModelRegistry published it. */
-    ok = ok && !chain_now(d, &now).code;
-    uint8_t job[32];
-    job_id_for(d, owner->address, nonce, job);
-    clo_bytes views[PATIENTS];
-    int truth[PATIENTS] = {0};
-    for (int i = 0; i < PATIENTS && ok; i++) {
-        uint32_t row = rep.test_index[i];
-        truth[i] = ds.y[row];
-        clo_tensor x = {CLO_ONNX_FLOAT,
-                        {2, {1, (int64_t)ds.features}},
-                        ds.features,
-                        ds.x + (size_t)row * ds.features};
-        ok = !clo_onnx_input_encode(&x, 1, &plain[i]).code &&
-             !seal(d, job, "onnx", clo_buf_view(&plain[i]), &envs[i], &rk[i]).code;
-        views[i] = clo_buf_view(&envs[i]);
-    }
-    uint8_t none[20] = {0};
-    ok = ok && !submit_job(d, owner, "onnx", model_id, none, now + 3600, nonce, views, PATIENTS,
-                           "submitJob (onnx, 3 sealed records)")
-                    .code;
-    step(d, "3 patients seal their records to the enclave", ok,
-         "30 measurements each, HPKE-sealed client side; on chain only ciphertext");
-
-    outcome oc;
-    memset(&oc, 0, sizeof oc);
-    ok = ok && !wait_settled(d, job, &oc).code && oc.npriv == PATIENTS;
-    if (ok) gas(d, "settle (onnx, 3 diagnoses)", oc.gas);
-    /* Each patient opens their own answer, and cannot open another's. */
-    int right = 0, isolated = 1;
-    char lines[PATIENTS][120];
-    for (int i = 0; i < PATIENTS && ok; i++) {
-        clo_buf pt;
-        clo_buf_init(&pt, 1 << 16);
-        int64_t label = -1;
-        float prob = 0;
-        ok = !clo_envelope_reply_open(&pt, &rk[i], clo_buf_view(&oc.priv[i])).code &&
-             !read_diagnosis(clo_buf_view(&pt), &label, &prob);
-        clo_buf_clear(&pt);
-        isolated &=
-            clo_envelope_reply_open(&pt, &rk[i], clo_buf_view(&oc.priv[(i + 1) % PATIENTS])).code ==
-            CLO_E_AUTH;
-        right += label == truth[i];
-        snprintf(lines[i], sizeof lines[i], "patient %d: %s (p=%.3f), biopsy said %s", i + 1,
-                 label == 0 ? ds.class_names[0] : ds.class_names[1], (double)prob,
-                 ds.class_names[truth[i]]);
-        clo_buf_free(&pt);
-    }
-    snprintf(detail, sizeof detail, "%s; %s; %s; %.0f ms after submission", lines[0], lines[1],
-             lines[2], oc.ms);
-    step(d, "each patient reads only their own diagnosis", ok && isolated, detail);
-    /* The chain's record: the settled job's model is the registered one. */
-    clo_abi_val q[2] = {clo_abi_word(name), clo_abi_word(model_id)}, out;
-    t = clo_abi_tuple(q, 2);
-    uint64_t current = 0;
-    if (ok && !clo_eth_view(d->rpc, d->models, CLO_MODEL_REGISTRY_IS_CURRENT, &t,
-                            CLO_MODEL_REGISTRY_IS_CURRENT_RET, &out)
-                   .code) {
-        CLO_IGNORE(clo_abi_get_u64(&out.items[0], &current));
-        clo_abi_val_free(&out);
-    }
-    snprintf(
-        detail, sizeof detail,
-        "the job was settled by the approved enclave with modelId keccak256(0x01 || %.16s...), "
-        "ModelRegistry.isCurrent = %s; %d of 3 diagnoses match the biopsies",
-        idhex, current ? "true" : "false", right);
-    step(d, "the chain names the registered model", ok && current == 1, detail);
-    outcome_free(&oc);
-    for (int i = 0; i < PATIENTS; i++) {
-        clo_envelope_reply_key_wipe(&rk[i]);
-        clo_buf_free(&plain[i]);
-        clo_buf_free(&envs[i]);
-    }
-    clo_buf_free(&model);
-    clo_train_report_free(&rep);
-    clo_dataset_free(&ds);
-    return ok ? 0 : -1;
 }
 
 int cmd_demo(int argc, char **argv)
@@ -891,15 +521,15 @@ int cmd_demo(int argc, char **argv)
     int ok = !start_everything(&d) && !register_enclave(&d) &&
              !clo_key_file_read(key, &sk, addr).code && !clo_sender_init(&seller, d.rpc, &sk).code;
     clo_wipe(&sk, sizeof sk);
-    ok = ok && !auction(&d, &seller);
-    ok = ok && !price(&d, &seller);
-    ok = ok && !diagnosis(&d, &seller);
+    ok = ok && !demo_auction(&d, &seller);
+    ok = ok && !demo_price(&d, &seller);
+    ok = ok && !demo_diagnosis(&d, &seller);
     clo_sender_wipe(&seller);
     stop_bg(&d);
     char dev[1200];
     snprintf(dev, sizeof dev, "%s/devnet", d.dir);
     const char *down[] = {"devnet", "down", "--dir", dev, NULL};
-    json_decref(run_self(&d, down));
+    json_decref(demo_run_self(&d, down));
     double total = ((double)clo_mono_ns() / 1e6 - d.t0) / 1e3;
     if (d.json) {
         rc = cli_print(json_pack("{s:o,s:o,s:b,s:f,s:s,s:s}", "steps", d.steps, "gas", d.gas, "ok",

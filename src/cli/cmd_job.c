@@ -1,7 +1,7 @@
-/* cmd_job.c — `cloister job submit|status|result` against a node's API, and
- * `cloister enclave info`. The client side of docs/architecture.md §2: it seals inputs to
- * the enclave's current epoch key, keeps the reply keys, and checks the signed
- * result statement and the evidence binding itself. */
+/* cmd_job.c — `cloister job submit|status` against a node's API (`job result`:
+ * cmd_result.c). The client side of docs/architecture.md §2: it seals inputs
+ * to the enclave's current epoch key, checked against the registry, and keeps
+ * the reply keys. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,45 +30,7 @@
 #include "workloads/onnx_wl.h"
 #include "workloads/workload.h"
 
-#define DEFAULT_NODE "http://127.0.0.1:8645"
-#define MAX_INPUTS   256
-
-static const char *node_url(const cli_spec *spec)
-{
-    return cli_get(spec, "node") ? cli_get(spec, "node") : DEFAULT_NODE;
-}
-
-/* A fixed-size hex member of doc (optional 0x prefix) into dst; -1 if absent or wrong. */
-static int hexfield(const json_t *doc, const char *key, uint8_t *dst, size_t n)
-{
-    return clo_hex_decode_fixed(dst, n, json_string_value(json_object_get(doc, key))).code ? -1 : 0;
-}
-
-/* An API answer that is a problem document becomes this command's failure. */
-/* The node's problem document as the command's failure: its status, code and
- * detail, and for a failed job the enclave's own reason. */
-static int api_fail(json_t *doc, long status)
-{
-    const char *code = json_string_value(json_object_get(doc, "code"));
-    const char *detail = json_string_value(json_object_get(doc, "detail"));
-    const json_t *je = json_object_get(doc, "job_error");
-    const char *jwhat = json_string_value(json_object_get(je, "what"));
-    const char *jcode = json_string_value(json_object_get(je, "code"));
-    char msg[512];
-    if (je)
-        snprintf(msg, sizeof msg, "the enclave refused the job: %s (%s)", jwhat ? jwhat : "",
-                 jcode ? jcode : "");
-    else
-        snprintf(msg, sizeof msg, "node answered %ld %s: %s", status, code ? code : "",
-                 detail ? detail : "");
-    json_t *e =
-        json_pack("{s:s,s:s,s:s,s:I,s:s}", "code", clo_code_name(CLO_E_STATE), "message", msg,
-                  "what", "api", "http_status", (json_int_t)status, "problem", code ? code : "");
-    if (je) json_object_set(e, "job_error", (json_t *)(uintptr_t)je);
-    json_decref(doc);
-    cli_print(json_pack("{s:o}", "error", e));
-    return CLI_EXIT_FAIL;
-}
+#define MAX_INPUTS 256
 
 /* ---- workload input helpers (docs/formats.md §5.1) ---- */
 
@@ -206,7 +168,7 @@ static int write_secret_file(const char *path, json_t *doc)
 static int submit(int argc, char **argv)
 {
     cli_opt o[] = {
-        {"node", "URL", "the node API (default " DEFAULT_NODE ")", 0, NULL},
+        {"node", "URL", "the node API (default " CLI_DEFAULT_NODE ")", 0, NULL},
         {"workload", "NAME", "auction, vote, oracle, policy or onnx", 1, NULL},
         {"config", "HEX", "workload config bytes (docs/formats.md §5)", 0, NULL},
         {"auction", "RULE", "auction config shortcut: first or second (price)", 0, NULL},
@@ -301,14 +263,14 @@ static int submit(int argc, char **argv)
                         "node that lies reads every input\n");
 
     long status;
-    snprintf(url, sizeof url, "%s/v1/enclave/keys", node_url(&spec));
+    snprintf(url, sizeof url, "%s/v1/enclave/keys", cli_node_url(&spec));
     keys = cli_http_json("GET", url, NULL, &status);
     if (!keys) {
         rc = CLI_EXIT_FAIL;
         goto out;
     }
     if (status != 200) {
-        rc = api_fail(keys, status);
+        rc = cli_api_fail(keys, status);
         keys = NULL;
         goto out;
     }
@@ -319,8 +281,9 @@ static int submit(int argc, char **argv)
     b.chain_id = (uint64_t)json_integer_value(json_object_get(keys, "chain_id"));
     b.epoch = (uint32_t)json_integer_value(json_object_get(keys, "current"));
     uint8_t signer[20];
-    if (hexfield(keys, "job_market", b.contract, 20) || hexfield(cur, "hpke_public_key", pk, 32) ||
-        hexfield(cur, "signer", signer, 20)) {
+    if (cli_hex_member(keys, "job_market", b.contract, 20) ||
+        cli_hex_member(cur, "hpke_public_key", pk, 32) ||
+        cli_hex_member(cur, "signer", signer, 20)) {
         rc = cli_fail(CLO_ERR(CLO_E_FORMAT, "keys"), "the node's key document is malformed");
         goto out;
     }
@@ -398,8 +361,8 @@ static int submit(int argc, char **argv)
      * itself); with --print-request other parties may add theirs, so the
      * statement's input hash covers more than these envelopes. */
     json_t *kdoc = json_pack("{s:s,s:s,s:I,s:O,s:o,s:b,s:I,s:o,s:o,s:s}", "job_id", idhex, "node",
-                             node_url(&spec), "epoch", (json_int_t)b.epoch, "reply_keys", secrets,
-                             "input_hash", clo_json_hex(CLO_BYTES(ih, 32)), "whole_job",
+                             cli_node_url(&spec), "epoch", (json_int_t)b.epoch, "reply_keys",
+                             secrets, "input_hash", clo_json_hex(CLO_BYTES(ih, 32)), "whole_job",
                              !cli_get(&spec, "print-request"), "chain_id", (json_int_t)b.chain_id,
                              "job_market", clo_json_hex(CLO_BYTES(b.contract, 20)), "signer",
                              clo_json_hex(CLO_BYTES(signer, 20)), "key_from",
@@ -444,13 +407,13 @@ static int submit(int argc, char **argv)
     }
     char *body = json_dumps(req, JSON_COMPACT);
     json_decref(req);
-    snprintf(url, sizeof url, "%s/v1/jobs", node_url(&spec));
+    snprintf(url, sizeof url, "%s/v1/jobs", cli_node_url(&spec));
     doc = cli_http_json("POST", url, body, &status);
     free(body);
     if (!doc)
         rc = CLI_EXIT_FAIL;
     else if (status != 200 && status != 202) {
-        rc = api_fail(doc, status);
+        rc = cli_api_fail(doc, status);
         doc = NULL;
     } else {
         json_object_set_new(doc, "epoch", json_integer(b.epoch));
@@ -484,7 +447,7 @@ out:
 
 static int status_cmd(int argc, char **argv)
 {
-    cli_opt o[] = {{"node", "URL", "the node API (default " DEFAULT_NODE ")", 0, NULL},
+    cli_opt o[] = {{"node", "URL", "the node API (default " CLI_DEFAULT_NODE ")", 0, NULL},
                    {"id", "HEX", "the job id", 1, NULL},
                    {"json", NULL, "JSON output (the default)", 0, NULL}};
     cli_spec spec = {"cloister job status --id HEX [--node URL]",
@@ -494,306 +457,10 @@ static int status_cmd(int argc, char **argv)
     if (rc || done) return rc;
     char url[2048];
     long status;
-    snprintf(url, sizeof url, "%s/v1/jobs/%s", node_url(&spec), cli_get(&spec, "id"));
+    snprintf(url, sizeof url, "%s/v1/jobs/%s", cli_node_url(&spec), cli_get(&spec, "id"));
     json_t *doc = cli_http_json("GET", url, NULL, &status);
     if (!doc) return CLI_EXIT_FAIL;
-    return status == 200 ? cli_print(doc) : api_fail(doc, status);
-}
-
-static json_t *excluded_json(const clo_excluded *x)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < x->count; i++)
-        json_array_append_new(a, json_integer(clo_excluded_at(x, i)));
-    return a;
-}
-
-/* A u256 as a JSON integer when it fits in 64 bits, else as hex. */
-static json_t *u256_json(const uint8_t w[32])
-{
-    for (size_t i = 0; i < 24; i++)
-        if (w[i]) return clo_json_hex(CLO_BYTES(w, 32));
-    return json_integer((json_int_t)clo_load_u64be(w + 24));
-}
-
-/* The public output of a known workload, for people (client/outputs.h); NULL
- * when it is not that workload's layout. */
-json_t *cli_decode_public(const char *workload, clo_bytes p)
-{
-    json_t *doc = NULL;
-    if (!strcmp(workload, "auction")) {
-        clo_auction_public a;
-        if (!clo_auction_public_decode(p, &a).code)
-            doc = json_pack("{s:b,s:i,s:o,s:o,s:i,s:o}", "sold", a.sold, "bids", a.bids, "winner",
-                            clo_json_hex(CLO_BYTES(a.winner, 20)), "price", u256_json(a.price),
-                            "winner_index", a.winner_index, "excluded", excluded_json(&a.excluded));
-    } else if (!strcmp(workload, "onnx")) {
-        clo_onnx_public o;
-        if (!clo_onnx_public_decode(p, &o).code)
-            doc =
-                json_pack("{s:o,s:I,s:I,s:o}", "model_id", clo_json_hex(CLO_BYTES(o.model_id, 32)),
-                          "inputs", (json_int_t)o.inputs, "answered", (json_int_t)o.answered,
-                          "excluded", excluded_json(&o.excluded));
-    } else if (!strcmp(workload, "vote")) {
-        clo_vote_public v;
-        if (!clo_vote_public_decode(p, &v).code) {
-            json_t *counts = json_array();
-            for (size_t k = 0; k < v.choices; k++)
-                json_array_append_new(counts, json_integer(clo_vote_count(&v, k)));
-            doc = json_pack("{s:I,s:o,s:o}", "total", (json_int_t)v.total, "counts", counts,
-                            "excluded", excluded_json(&v.excluded));
-        }
-    } else if (!strcmp(workload, "oracle")) {
-        clo_oracle_public o;
-        if (!clo_oracle_public_decode(p, &o).code)
-            doc = json_pack("{s:i,s:I,s:i,s:i,s:I,s:o}", "mode", o.mode, "value",
-                            (json_int_t)o.value, "used", o.used, "rejected", o.rejected, "as_of",
-                            (json_int_t)o.as_of, "excluded", excluded_json(&o.excluded));
-    } else if (!strcmp(workload, "policy")) {
-        clo_policy_public q;
-        if (!clo_policy_public_decode(p, &q).code) {
-            json_t *d = json_array();
-            for (size_t i = 0; i < q.decisions.len; i++)
-                json_array_append_new(d, json_boolean(q.decisions.ptr[i]));
-            doc = json_pack("{s:o,s:o}", "approved", d, "excluded", excluded_json(&q.excluded));
-        }
-    }
-    return doc;
-}
-
-/* An onnx private output (docs/formats.md §5.5) for people: the status and
- * the output tensors with their names; NULL if it does not decode. */
-static json_t *decode_onnx_private(clo_bytes p)
-{
-    clo_onnx_answer a;
-    if (clo_onnx_answer_decode(p, &a).code) return NULL;
-    if (a.status) {
-        char w[256];
-        clo_bytes_printable(w, sizeof w, a.what);
-        return json_pack("{s:s,s:s}", "status", clo_code_name((clo_code)a.status), "error", w);
-    }
-    json_t *outs = json_array();
-    for (size_t i = 0; i < a.n; i++) {
-        const clo_onnx_tensor *ft = &a.t[i];
-        size_t es = clo_tensor_elem_size(ft->dtype);
-        void *mem = es ? malloc(ft->count * es + 1) : NULL;
-        if (!mem || clo_tensor_decode(ft, mem).code) {
-            free(mem);
-            json_decref(outs);
-            return NULL;
-        }
-        clo_tensor t = {ft->dtype, {0, {0}}, ft->count, mem};
-        clo_tensor_shape_of(ft, &t.shape);
-        char name[128];
-        clo_bytes_printable(name, sizeof name, ft->name);
-        json_array_append_new(outs, cli_tensor_json(name, &t));
-        free(mem);
-    }
-    return json_pack("{s:s,s:o}", "status", "ok", "outputs", outs);
-}
-
-/* What the chain says of the statement's signer (NULL dep: not checked). */
-static json_t *signer_on_chain(const cli_deployment *dep, const clo_result_stmt *st,
-                               const uint8_t signer[20])
-{
-    clo_rpc *rpc = NULL;
-    clo_rpc_opts ro = {.url = dep->rpc, .timeout_ms = 10000, .retries = 2, .backoff_ms = 200};
-    clo_enclave_record rec;
-    int ok =
-        dep->rpc[0] && !clo_rpc_new(&ro, &rpc).code &&
-        !clo_registry_enclave(rpc, dep->registry, signer, &rec).code && rec.status == 1 &&
-        rec.epoch == st->epoch &&
-        clo_registry_measurement_allowed(rpc, dep->registry, st->workload_id, rec.measurement) == 1;
-    clo_rpc_free(rpc);
-    return json_boolean(ok);
-}
-
-/* "verified" says exactly what was checked (issue 15, finding 2): the
- * signature over the statement under the deployment's chain and JobMarket (or,
- * without --deployment, the node's word for them), the outputs against the
- * statement, the statement against this submission (job id, and the input
- * hash when the submission sealed the whole job,
- * from the keys file), and the signer against the registry. A check that could
- * not be made is null. */
-static int verify_result(json_t *doc, const json_t *keys_file, const cli_deployment *dep,
-                         json_t *out)
-{
-    clo_result_stmt st;
-    uint8_t market[20], sig[65], signer[20];
-    const json_t *s = json_object_get(doc, "statement");
-    memset(&st, 0, sizeof st);
-    if (hexfield(s, "job_id", st.job_id, 32) || hexfield(s, "input_hash", st.input_hash, 32) ||
-        hexfield(s, "public_output_hash", st.public_output_hash, 32) ||
-        hexfield(s, "private_output_hash", st.private_output_hash, 32) ||
-        hexfield(s, "workload_id", st.workload_id, 32) ||
-        hexfield(s, "model_id", st.model_id, 32) || hexfield(doc, "job_market", market, 20) ||
-        hexfield(doc, "signature", sig, 65) || hexfield(doc, "signer", signer, 20))
-        return cli_fail(CLO_ERR(CLO_E_FORMAT, "result"), "the result document is malformed");
-    st.epoch = (uint32_t)json_integer_value(json_object_get(s, "epoch"));
-    uint64_t chain = (uint64_t)json_integer_value(json_object_get(doc, "chain_id"));
-    if (dep) { /* the chain's contracts, never the node's word for them */
-        json_object_set_new(
-            out, "bound_to_deployment",
-            json_boolean(chain == dep->chain_id && !memcmp(market, dep->market, 20)));
-        chain = dep->chain_id;
-        memcpy(market, dep->market, 20);
-    }
-    clo_err e = clo_result_verify(&st, chain, market, sig, signer);
-    json_object_set_new(out, "signature_valid", json_boolean(!e.code));
-    json_object_set_new(out, "signer_registered",
-                        dep ? signer_on_chain(dep, &st, signer) : json_null());
-    uint8_t want_id[32], want_ih[32];
-    int have_id = keys_file && !hexfield(keys_file, "job_id", want_id, 32);
-    int have_ih = keys_file && json_is_true(json_object_get(keys_file, "whole_job")) &&
-                  !hexfield(keys_file, "input_hash", want_ih, 32);
-    json_object_set_new(out, "job_matches_submission",
-                        have_id ? json_boolean(!memcmp(want_id, st.job_id, 32) &&
-                                               (!have_ih || !memcmp(want_ih, st.input_hash, 32)))
-                                : json_null());
-    /* The outputs are the ones the statement commits to. */
-    clo_buf pub, priv[MAX_INPUTS];
-    clo_bytes views[MAX_INPUTS];
-    size_t n = json_array_size(json_object_get(doc, "private_outputs"));
-    uint8_t h[32];
-    int outputs_ok = n <= MAX_INPUTS;
-    clo_buf_init(&pub, 1 << 20);
-    outputs_ok &=
-        !clo_hex_decode(&pub, json_string_value(json_object_get(doc, "public_output"))).code;
-    clo_keccak256(clo_buf_view(&pub), h);
-    outputs_ok &= !memcmp(h, st.public_output_hash, 32);
-    for (size_t i = 0; i < n && i < MAX_INPUTS; i++) {
-        clo_buf_init(&priv[i], 2 << 20);
-        outputs_ok &= !clo_hex_decode(&priv[i], json_string_value(json_array_get(
-                                                    json_object_get(doc, "private_outputs"), i)))
-                           .code;
-        views[i] = clo_buf_view(&priv[i]);
-    }
-    if (n <= MAX_INPUTS) clo_hash_list(views, n, h);
-    outputs_ok &= !memcmp(h, st.private_output_hash, 32);
-    json_object_set_new(out, "outputs_match_statement", json_boolean(outputs_ok));
-    json_t *pd =
-        cli_decode_public(json_string_value(json_object_get(doc, "workload")), clo_buf_view(&pub));
-    if (pd) json_object_set_new(out, "public", pd);
-    /* Private outputs, opened with the reply keys kept at submission. A key
-     * opens only its own reply, wherever the job put it (a bidder's envelope
-     * is one of many in an auction), so each output is tried with each key. */
-    const json_t *rks = json_object_get(keys_file, "reply_keys");
-    if (rks && n <= MAX_INPUTS) {
-        json_t *opened = json_array();
-        for (size_t i = 0; i < n; i++) {
-            json_t *got = NULL;
-            for (size_t k = 0; k < json_array_size(rks) && !got; k++) {
-                clo_envelope_reply_key rk;
-                clo_buf pt;
-                clo_buf_init(&pt, 1 << 20);
-                memcpy(rk.job_id, st.job_id, 32);
-                const json_t *kj = json_array_get(rks, k);
-                rk.aead = (uint16_t)json_integer_value(json_object_get(kj, "aead"));
-                if (!hexfield(kj, "secret", rk.secret, 32) &&
-                    !clo_envelope_reply_open(&pt, &rk, clo_buf_view(&priv[i])).code)
-                    got = clo_json_hex(clo_buf_view(&pt));
-                clo_envelope_reply_key_wipe(&rk);
-                clo_buf_free(&pt);
-            }
-            json_array_append_new(opened, got ? got : json_null());
-        }
-        if (!strcmp(json_string_value(json_object_get(doc, "workload")) ?: "", "onnx")) {
-            json_t *dec = json_array();
-            for (size_t i = 0; i < json_array_size(opened); i++) {
-                const char *hx = json_string_value(json_array_get(opened, i));
-                clo_buf b;
-                clo_buf_init(&b, 1 << 20);
-                json_t *d = hx && !clo_hex_decode(&b, hx).code
-                                ? decode_onnx_private(clo_buf_view(&b))
-                                : NULL;
-                json_array_append_new(dec, d ? d : json_null());
-                clo_buf_free(&b);
-            }
-            json_object_set_new(out, "private_decoded", dec);
-        }
-        json_object_set_new(out, "private", opened);
-    }
-    for (size_t i = 0; i < n && i < MAX_INPUTS; i++) clo_buf_free(&priv[i]);
-    clo_buf_free(&pub);
-    return CLI_EXIT_OK;
-}
-
-static int result_cmd(int argc, char **argv)
-{
-    cli_opt o[] = {
-        {"node", "URL", "the node API (default " DEFAULT_NODE ")", 0, NULL},
-        {"id", "HEX", "the job id", 1, NULL},
-        {"keys", "FILE", "reply keys from `job submit` (opens the private outputs)", 0, NULL},
-        {"wait", "SECONDS", "wait up to this long for the result (default 30)", 0, NULL},
-        {"deployment", "FILE",
-         "check the signature under this deployment's chain and JobMarket, and the signer "
-         "against its EnclaveRegistry",
-         0, NULL},
-        {"json", NULL, "JSON output (the default)", 0, NULL},
-    };
-    cli_spec spec = {
-        "cloister job result --id HEX [--keys FILE] [--deployment FILE] [--wait SECONDS] [--node "
-        "URL]",
-        "Fetch a job's signed result, check the EIP-712 signature and that the outputs are the "
-        "ones the statement commits to, decode the public output, and open the private outputs "
-        "with the reply keys. Progress goes to stderr while waiting.",
-        o, sizeof o / sizeof o[0]};
-    int done, rc = cli_parse(&spec, argc, argv, &done);
-    if (rc || done) return rc;
-    uint64_t wait = 30;
-    if (cli_get(&spec, "wait") && (rc = cli_u64(&spec, "wait", 86400, &wait))) return rc;
-    json_t *kf = NULL;
-    if (cli_get(&spec, "keys")) {
-        clo_buf t;
-        if (cli_read_file("--keys", cli_get(&spec, "keys"), 1 << 24, &t)) return CLI_EXIT_FAIL;
-        kf = json_loadb((const char *)t.ptr, t.len, 0, NULL);
-        clo_buf_free(&t);
-        if (!kf) return cli_fail(CLO_ERR(CLO_E_FORMAT, "--keys"), "the keys file is not JSON");
-    }
-    cli_deployment dep;
-    int have_dep = cli_get(&spec, "deployment") != NULL;
-    if (have_dep && (rc = cli_deployment_load(cli_get(&spec, "deployment"), &dep))) {
-        json_decref(kf);
-        return rc;
-    }
-    char url[2048];
-    snprintf(url, sizeof url, "%s/v1/jobs/%s/result", node_url(&spec), cli_get(&spec, "id"));
-    time_t until = time(NULL) + (time_t)wait;
-    long status = 0;
-    json_t *doc = NULL;
-    for (int tries = 0;; tries++) {
-        doc = cli_http_json("GET", url, NULL, &status);
-        if (!doc || status != 409 || time(NULL) >= until) break;
-        if (tries % 10 == 0) fprintf(stderr, "waiting for the result...\n");
-        json_decref(doc);
-        usleep(100000);
-    }
-    if (!doc)
-        rc = CLI_EXIT_FAIL;
-    else if (status != 200)
-        rc = api_fail(doc, status), doc = NULL;
-    else {
-        json_t *check = json_object();
-        rc = verify_result(doc, kf, have_dep ? &dep : NULL, check);
-        if (!rc) {
-            /* A result that does not verify is refused (exit 4), shown in full;
-             * a check that could not be made (null) is not a pass either way. */
-            int valid = json_is_true(json_object_get(check, "signature_valid")) &&
-                        json_is_true(json_object_get(check, "outputs_match_statement")) &&
-                        !json_is_false(json_object_get(check, "job_matches_submission")) &&
-                        !json_is_false(json_object_get(check, "signer_registered")) &&
-                        !json_is_false(json_object_get(check, "bound_to_deployment"));
-            json_object_set_new(doc, "verified", check);
-            rc = cli_print(doc);
-            if (!valid) rc = CLI_EXIT_REFUSED;
-            doc = NULL;
-        } else {
-            json_decref(check);
-        }
-    }
-    json_decref(doc);
-    json_decref(kf);
-    return rc;
+    return status == 200 ? cli_print(doc) : cli_api_fail(doc, status);
 }
 
 int cmd_job(int argc, char **argv)
@@ -801,71 +468,8 @@ int cmd_job(int argc, char **argv)
     const char *sub = argc > 0 ? argv[0] : "";
     if (!strcmp(sub, "submit")) return submit(argc - 1, argv + 1);
     if (!strcmp(sub, "status")) return status_cmd(argc - 1, argv + 1);
-    if (!strcmp(sub, "result")) return result_cmd(argc - 1, argv + 1);
+    if (!strcmp(sub, "result")) return cli_job_result(argc - 1, argv + 1);
     FILE *f = !strcmp(sub, "--help") ? stdout : stderr;
     fprintf(f, "usage: cloister job submit|status|result [options]   (--help on each)\n");
     return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-}
-
-int cmd_enclave(int argc, char **argv)
-{
-    if (argc < 1 || strcmp(argv[0], "info")) {
-        FILE *f = argc > 0 && !strcmp(argv[0], "--help") ? stdout : stderr;
-        fprintf(f, "usage: cloister enclave info [--node URL]   (--help for details)\n");
-        return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
-    }
-    cli_opt o[] = {{"node", "URL", "the node API (default " DEFAULT_NODE ")", 0, NULL},
-                   {"json", NULL, "JSON output (the default)", 0, NULL}};
-    cli_spec spec = {
-        "cloister enclave info [--node URL]",
-        "Ask the node's enclave for evidence over a fresh random nonce and check "
-        "that the evidence's report data binds the enclave's signer, HPKE key, "
-        "epoch, chain and registry (docs/architecture.md §3). Prints the measurement, keys "
-        "and the evidence digest. Verify the evidence itself with `cloister attest "
-        "verify`.",
-        o, 2};
-    int done, rc = cli_parse(&spec, argc - 1, argv + 1, &done);
-    if (rc || done) return rc;
-    uint8_t nonce[32], rd[64], digest[32];
-    char nhex[65], url[2048];
-    if (clo_random(nonce, 32).code) return CLI_EXIT_FAIL;
-    clo_hex_encode(nhex, CLO_BYTES(nonce, 32));
-    snprintf(url, sizeof url, "%s/v1/enclave/evidence?nonce=%s", node_url(&spec), nhex);
-    long status;
-    json_t *doc = cli_http_json("GET", url, NULL, &status);
-    if (!doc) return CLI_EXIT_FAIL;
-    if (status != 200) return api_fail(doc, status);
-    clo_key_binding b;
-    memset(&b, 0, sizeof b);
-    b.epoch = (uint32_t)json_integer_value(json_object_get(doc, "epoch"));
-    b.chain_id = (uint64_t)json_integer_value(json_object_get(doc, "chain_id"));
-    memcpy(b.nonce, nonce, 32);
-    clo_buf ev;
-    clo_buf_init(&ev, 1 << 20);
-    int bad = hexfield(doc, "signer", b.signer, 20) ||
-              hexfield(doc, "hpke_public_key", b.hpke_pk, 32) ||
-              hexfield(doc, "registry", b.registry, 20) ||
-              clo_hex_decode(&ev, json_string_value(json_object_get(doc, "evidence"))).code ||
-              clo_report_data(&b, rd).code;
-    uint8_t got[64];
-    int binding_ok = !bad && !hexfield(doc, "report_data", got, 64) && !memcmp(got, rd, 64);
-    /* The report data must also be what the evidence itself carries. */
-    binding_ok = binding_ok && ev.len >= 64 && memmem(ev.ptr, ev.len, rd, 64) != NULL;
-    if (clo_sha256(clo_buf_view(&ev), digest).code) bad = 1;
-    clo_buf_free(&ev);
-    if (bad) {
-        json_decref(doc);
-        return cli_fail(CLO_ERR(CLO_E_FORMAT, "evidence"),
-                        "the node's evidence document is malformed");
-    }
-    json_t *out = json_pack(
-        "{s:O,s:O,s:O,s:O,s:O,s:O,s:o,s:b,s:s}", "backend", json_object_get(doc, "backend"),
-        "measurement", json_object_get(doc, "measurement"), "epoch", json_object_get(doc, "epoch"),
-        "signer", json_object_get(doc, "signer"), "hpke_public_key",
-        json_object_get(doc, "hpke_public_key"), "evidence_format", json_object_get(doc, "format"),
-        "evidence_sha256", clo_json_hex(CLO_BYTES(digest, 32)), "binding_ok", binding_ok, "nonce",
-        nhex);
-    json_decref(doc);
-    rc = cli_print(out);
-    return binding_ok ? rc : CLI_EXIT_FAIL;
 }

@@ -1,7 +1,7 @@
 /* x509.c — X.509 certificates parsed with our own strict DER reader (RFC 5280
  * profile used by Intel and AMD: v3, ECDSA-with-SHA256/384 or RSASSA-PSS
  * signatures, EC P-256/P-384 or RSA keys), with OpenSSL for the signature
- * arithmetic, CRLs and certificate creation.
+ * arithmetic (CRLs: x509_crl.c; creation: x509_create.c).
  *
  * Why not d2i_X509: OpenSSL 3.0 decodes every certificate's public key through
  * its generic decoder, ~140 us each (measured); a cold quote verification
@@ -25,40 +25,7 @@
 #include "base/pem.h"
 #include "base/timefmt.h"
 #include "crypto/ossl.h"
-
-#define MAX_EXT          24
-#define KEY_EC_P256      1
-#define KEY_EC_P384      2
-#define KEY_RSA          3
-#define SIG_ECDSA        1
-#define SIG_RSA_PSS      2
-#define KU_BIT_CERT_SIGN 5 /* keyUsage bit numbers (RFC 5280 §4.2.1.3) */
-#define KU_BIT_CRL_SIGN  6
-
-struct clo_x509 {
-    clo_buf der;
-    clo_bytes tbs, sig_alg, sig, serial, issuer, subject, spki, key;
-    int key_kind, sig_kind;
-    clo_hash_alg sig_hash;
-    size_t pss_salt;
-    int64_t not_before, not_after;
-    int is_ca, has_ku;
-    uint8_t ku[2];
-    struct {
-        clo_bytes oid, value;
-        int critical;
-    } ext[MAX_EXT];
-    size_t next;
-    /* built on first use, guarded by lock: certificates may be shared by threads */
-    pthread_mutex_t lock;
-    clo_ec_pub *ec;
-    EVP_PKEY *pkey;
-};
-
-struct clo_x509_crl {
-    X509_CRL *c;
-    clo_buf issuer; /* DER of the issuer Name, as encoded in the CRL */
-};
+#include "crypto/x509_impl.h"
 
 /* ---- OIDs (DER contents) ---- */
 static const uint8_t OID_ECDSA_SHA256[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
@@ -413,7 +380,7 @@ void clo_x509_free(clo_x509 *cert)
 
 /* ---- keys, built on first use ---- */
 
-static clo_err ec_key(const clo_x509 *cc, const clo_ec_pub **out)
+clo_err clo_x509i_ec_key(const clo_x509 *cc, const clo_ec_pub **out)
 {
     clo_x509 *c = (clo_x509 *)(uintptr_t)cc; /* the caches are not the certificate's value */
     clo_err err = CLO_OK;
@@ -428,7 +395,7 @@ static clo_err ec_key(const clo_x509 *cc, const clo_ec_pub **out)
     return err;
 }
 
-static clo_err evp_key(const clo_x509 *cc, EVP_PKEY **out)
+clo_err clo_x509i_evp_key(const clo_x509 *cc, EVP_PKEY **out)
 {
     clo_x509 *c = (clo_x509 *)(uintptr_t)cc;
     pthread_mutex_lock(&c->lock);
@@ -466,7 +433,7 @@ int clo_x509_same_key(const clo_x509 *a, const clo_x509 *b)
     return a->key_kind == b->key_kind && clo_bytes_eq(a->key, b->key);
 }
 
-static int ku_has(const clo_x509 *c, int bit)
+int clo_x509i_ku_has(const clo_x509 *c, int bit)
 {
     return !c->has_ku || (c->ku[bit / 8] & (0x80 >> (bit % 8)));
 }
@@ -476,11 +443,11 @@ clo_err clo_x509_check_issued_by(const clo_x509 *cert, const clo_x509 *issuer)
     CLO_ENSURE(clo_bytes_eq(cert->issuer, issuer->subject), CLO_E_POLICY,
                "x509: issuer name does not match");
     CLO_ENSURE(issuer->is_ca, CLO_E_POLICY, "x509: issuer is not a CA");
-    CLO_ENSURE(ku_has(issuer, KU_BIT_CERT_SIGN), CLO_E_POLICY,
+    CLO_ENSURE(clo_x509i_ku_has(issuer, KU_BIT_CERT_SIGN), CLO_E_POLICY,
                "x509: issuer key may not sign certificates");
     if (cert->sig_kind == SIG_ECDSA) {
         const clo_ec_pub *k;
-        CLO_ENSURE(ec_key(issuer, &k).code == CLO_OK_CODE, CLO_E_KEY,
+        CLO_ENSURE(clo_x509i_ec_key(issuer, &k).code == CLO_OK_CODE, CLO_E_KEY,
                    "x509: issuer key is not an EC key");
         CLO_ENSURE(clo_ec_pub_verify_der(k, cert->sig_hash, cert->tbs, cert->sig).code ==
                        CLO_OK_CODE,
@@ -574,236 +541,4 @@ clo_err clo_x509_check_time(const clo_x509 *cert, int64_t at, const char *not_ye
     CLO_ENSURE(at >= clo_x509_not_before(cert), CLO_E_STALE, not_yet);
     CLO_ENSURE(at <= clo_x509_not_after(cert), CLO_E_STALE, expired);
     return CLO_OK;
-}
-
-/* ---- CRLs (OpenSSL's parser: no key decoding involved) ---- */
-
-static int64_t asn1_time(const ASN1_TIME *t)
-{
-    struct tm tm;
-    if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return 0;
-    return (int64_t)timegm(&tm);
-}
-
-clo_err clo_x509_crl_parse(clo_bytes der, clo_x509_crl **out)
-{
-    const unsigned char *p = der.ptr;
-    unsigned char *name = NULL;
-    *out = NULL;
-    CLO_ENSURE(der.len > 0 && der.len <= ((size_t)4 << 20), CLO_E_LIMIT, "crl: size");
-    X509_CRL *c = d2i_X509_CRL(NULL, &p, (long)der.len);
-    CLO_ENSURE(c != NULL, CLO_E_FORMAT, "crl: not a DER CRL");
-    clo_x509_crl *r = calloc(1, sizeof *r);
-    int n = i2d_X509_NAME(X509_CRL_get_issuer(c), &name); /* the encoding as parsed */
-    clo_err err = CLO_OK;
-    if (p != der.ptr + der.len)
-        err = CLO_ERR(CLO_E_FORMAT, "crl: trailing bytes after CRL");
-    else if (!r || n <= 0)
-        err = CLO_ERR(CLO_E_NOMEM, "crl");
-    if (!err.code) {
-        r->c = c;
-        clo_buf_init(&r->issuer, (size_t)n);
-        err = clo_buf_append(&r->issuer, name, (size_t)n);
-    }
-    OPENSSL_free(name);
-    if (err.code) {
-        if (r && r->c)
-            clo_x509_crl_free(r);
-        else {
-            free(r);
-            X509_CRL_free(c);
-        }
-        return err;
-    }
-    *out = r;
-    return CLO_OK;
-}
-
-void clo_x509_crl_free(clo_x509_crl *crl)
-{
-    if (!crl) return;
-    X509_CRL_free(crl->c);
-    clo_buf_free(&crl->issuer);
-    free(crl);
-}
-
-int64_t clo_x509_crl_this_update(const clo_x509_crl *crl)
-{
-    return asn1_time(X509_CRL_get0_lastUpdate(crl->c));
-}
-int64_t clo_x509_crl_next_update(const clo_x509_crl *crl)
-{
-    return asn1_time(X509_CRL_get0_nextUpdate(crl->c));
-}
-
-int clo_x509_crl_issuer_is(const clo_x509_crl *crl, const clo_x509 *cert)
-{
-    return clo_bytes_eq(clo_buf_view(&crl->issuer), cert->subject);
-}
-
-clo_err clo_x509_crl_check_issued_by(const clo_x509_crl *crl, const clo_x509 *issuer)
-{
-    EVP_PKEY *k;
-    CLO_ENSURE(clo_x509_crl_issuer_is(crl, issuer), CLO_E_POLICY,
-               "crl: issuer name does not match");
-    CLO_ENSURE(ku_has(issuer, KU_BIT_CRL_SIGN), CLO_E_POLICY, "crl: issuer key may not sign CRLs");
-    if (issuer->key_kind == KEY_RSA) {
-        CLO_TRY(evp_key(issuer, &k));
-    } else {
-        const clo_ec_pub *e;
-        CLO_TRY(ec_key(issuer, &e));
-        k = clo_ec_pub_evp(e);
-    }
-    CLO_ENSURE(X509_CRL_verify(crl->c, k) == 1, CLO_E_AUTH, "crl: signature");
-    return CLO_OK;
-}
-
-int clo_x509_crl_lists(const clo_x509_crl *crl, const clo_x509 *cert)
-{
-    X509_REVOKED *r = NULL;
-    const unsigned char *p = cert->serial.ptr;
-    ASN1_INTEGER *s = d2i_ASN1_INTEGER(NULL, &p, (long)cert->serial.len);
-    int listed = s && X509_CRL_get0_by_serial(crl->c, &r, s) == 1;
-    ASN1_INTEGER_free(s);
-    return listed;
-}
-
-/* ---- creation ---- */
-
-static int set_name(X509_NAME *n, const char *cn, const char *org)
-{
-    return X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
-                                      0) == 1 &&
-           (!org || X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)org,
-                                               -1, -1, 0) == 1);
-}
-
-static int add_ext_der(X509 *x, const char *oid, clo_bytes value, int critical)
-{
-    ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
-    ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
-    X509_EXTENSION *e = NULL;
-    int ok = obj && os && ASN1_OCTET_STRING_set(os, value.ptr, (int)value.len) == 1 &&
-             (e = X509_EXTENSION_create_by_OBJ(NULL, obj, critical, os)) != NULL &&
-             X509_add_ext(x, e, -1) == 1;
-    X509_EXTENSION_free(e);
-    ASN1_OCTET_STRING_free(os);
-    ASN1_OBJECT_free(obj);
-    return ok;
-}
-
-clo_err clo_x509_create(const clo_x509_spec *sp, clo_x509 **out)
-{
-    X509 *x = X509_new(), *ix = NULL;
-    unsigned char *der = NULL;
-    clo_err err = CLO_OK;
-    *out = NULL;
-    CLO_ENSURE(x != NULL, CLO_E_NOMEM, "x509 create");
-    if (sp->issuer) { /* OpenSSL's builders want the issuer as an X509 */
-        const unsigned char *p = sp->issuer->der.ptr;
-        ix = d2i_X509(NULL, &p, (long)sp->issuer->der.len);
-        CLO_FAIL_IF(ix == NULL, CLO_E_CRYPTO, "x509 create: issuer");
-    }
-    EVP_PKEY *subject = clo_ec_key_evp(sp->key),
-             *signer = clo_ec_key_evp(sp->issuer ? sp->issuer_key : sp->key);
-    X509V3_CTX v3;
-    int ok =
-        X509_set_version(x, X509_VERSION_3) == 1 &&
-        ASN1_INTEGER_set_uint64(X509_get_serialNumber(x), sp->serial) == 1 &&
-        set_name(X509_get_subject_name(x), sp->cn, sp->org) &&
-        X509_set_issuer_name(x, ix ? X509_get_subject_name(ix) : X509_get_subject_name(x)) == 1 &&
-        ASN1_TIME_set(X509_getm_notBefore(x), (time_t)sp->not_before) != NULL &&
-        ASN1_TIME_set(X509_getm_notAfter(x), (time_t)sp->not_after) != NULL &&
-        X509_set_pubkey(x, subject) == 1;
-    if (ok) {
-        X509V3_set_ctx(&v3, ix ? ix : x, x, NULL, NULL, 0);
-        X509_EXTENSION *bc = X509V3_EXT_conf_nid(
-            NULL, &v3, NID_basic_constraints, sp->is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
-        X509_EXTENSION *ku =
-            X509V3_EXT_conf_nid(NULL, &v3, NID_key_usage,
-                                sp->is_ca ? "critical,keyCertSign,cRLSign"
-                                          : "critical,digitalSignature,nonRepudiation");
-        X509_EXTENSION *ski = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_key_identifier, "hash");
-        ok = bc && ku && ski && X509_add_ext(x, bc, -1) == 1 && X509_add_ext(x, ku, -1) == 1 &&
-             X509_add_ext(x, ski, -1) == 1;
-        X509_EXTENSION_free(bc);
-        X509_EXTENSION_free(ku);
-        X509_EXTENSION_free(ski);
-        if (ok && sp->issuer) {
-            X509_EXTENSION *aki =
-                X509V3_EXT_conf_nid(NULL, &v3, NID_authority_key_identifier, "keyid:always");
-            ok = aki && X509_add_ext(x, aki, -1) == 1;
-            X509_EXTENSION_free(aki);
-        }
-    }
-    for (size_t i = 0; ok && i < sp->next && i < CLO_X509_MAX_EXTRA_EXT; i++)
-        ok = add_ext_der(x, sp->ext[i].oid, sp->ext[i].value, 0);
-    CLO_FAIL_IF(!ok, CLO_E_CRYPTO, "x509 create: fields");
-    CLO_FAIL_IF(X509_sign(x, signer, EVP_sha256()) <= 0, CLO_E_CRYPTO, "x509 create: sign");
-    int n = i2d_X509(x, &der);
-    CLO_FAIL_IF(n <= 0, CLO_E_CRYPTO, "x509 create: encode");
-    CLO_CHECK(clo_x509_parse(CLO_BYTES(der, (size_t)n), out));
-out:
-    OPENSSL_free(der);
-    X509_free(ix);
-    X509_free(x);
-    return err;
-}
-
-clo_err clo_x509_crl_create(const clo_x509 *issuer, const clo_ec_key *issuer_key,
-                            int64_t this_update, int64_t next_update,
-                            const clo_x509 *const *revoked, size_t nrevoked, clo_buf *der_out)
-{
-    X509_CRL *c = X509_CRL_new();
-    const unsigned char *np = issuer->subject.ptr;
-    X509_NAME *iname = d2i_X509_NAME(NULL, &np, (long)issuer->subject.len);
-    ASN1_TIME *t1 = ASN1_TIME_set(NULL, (time_t)this_update),
-              *t2 = ASN1_TIME_set(NULL, (time_t)next_update);
-    unsigned char *der = NULL;
-    clo_err err = CLO_OK;
-    int ok = c && t1 && t2 && iname && X509_CRL_set_version(c, X509_CRL_VERSION_2) == 1 &&
-             X509_CRL_set_issuer_name(c, iname) == 1 && X509_CRL_set1_lastUpdate(c, t1) == 1 &&
-             X509_CRL_set1_nextUpdate(c, t2) == 1;
-    for (size_t i = 0; ok && i < nrevoked; i++) {
-        X509_REVOKED *r = X509_REVOKED_new();
-        const unsigned char *sp = revoked[i]->serial.ptr;
-        ASN1_INTEGER *serial = d2i_ASN1_INTEGER(NULL, &sp, (long)revoked[i]->serial.len);
-        ok = r && serial && X509_REVOKED_set_serialNumber(r, serial) == 1 &&
-             X509_REVOKED_set_revocationDate(r, t1) == 1 && X509_CRL_add0_revoked(c, r) == 1;
-        ASN1_INTEGER_free(serial);
-        if (!ok) X509_REVOKED_free(r);
-    }
-    CLO_FAIL_IF(!ok, CLO_E_CRYPTO, "crl create: fields");
-    CLO_FAIL_IF(X509_CRL_sort(c) != 1 ||
-                    X509_CRL_sign(c, clo_ec_key_evp(issuer_key), EVP_sha256()) <= 0,
-                CLO_E_CRYPTO, "crl create: sign");
-    int n = i2d_X509_CRL(c, &der);
-    CLO_FAIL_IF(n <= 0, CLO_E_CRYPTO, "crl create: encode");
-    CLO_CHECK(clo_buf_append(der_out, der, (size_t)n));
-out:
-    OPENSSL_free(der);
-    ASN1_TIME_free(t1);
-    ASN1_TIME_free(t2);
-    X509_NAME_free(iname);
-    X509_CRL_free(c);
-    return err;
-}
-
-clo_err clo_x509_to_pem(const clo_x509 *cert, clo_buf *out)
-{
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    clo_bytes d = clo_buf_view(&cert->der);
-    CLO_TRY(clo_buf_append(out, "-----BEGIN CERTIFICATE-----\n", 28));
-    for (size_t i = 0, col = 0; i < d.len; i += 3) {
-        uint32_t v = (uint32_t)d.ptr[i] << 16 | (i + 1 < d.len ? (uint32_t)d.ptr[i + 1] << 8 : 0) |
-                     (i + 2 < d.len ? d.ptr[i + 2] : 0);
-        char q[4] = {b64[v >> 18], b64[(v >> 12) & 63], i + 1 < d.len ? b64[(v >> 6) & 63] : '=',
-                     i + 2 < d.len ? b64[v & 63] : '='};
-        CLO_TRY(clo_buf_append(out, q, 4));
-        if ((col += 4) == 64 || i + 3 >= d.len) {
-            CLO_TRY(clo_buf_u8(out, '\n'));
-            col = 0;
-        }
-    }
-    return clo_buf_append(out, "-----END CERTIFICATE-----\n", 26);
 }

@@ -1,5 +1,5 @@
-/* runtime.c — call dispatch, jobs, provisioning and sealed state. */
-#include "enclave/runtime.h"
+/* runtime.c — call dispatch, jobs and provisioning (sealed state: state.c). */
+#include "enclave/runtime_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,58 +22,6 @@
 #include "wire/witness.h"
 #include "workloads/workload.h"
 
-#define MAX_SECRETS 64
-/* A secret may be a model: up to 8 MiB each, 20 MiB in all, so that the
- * sealed state (at most 24 MiB of plaintext) still fits one 32 MiB frame. */
-#define MAX_SECRET_SIZE   ((size_t)8 << 20)
-#define MAX_SECRETS_TOTAL ((size_t)20 << 20)
-/* Processed jobs are kept until the committee's clock passes their deadline,
- * never evicted: a full log refuses new jobs instead (issue 15, finding 1). */
-#define JOB_LOG_MAX     32768
-#define JOB_LOG_BUCKETS 8192 /* power of two */
-/* Jobs an enclave with a committee logs beyond its last witnessed export: what
- * a rollback could make it forget (wire/witness.h). */
-#define JOB_WINDOW      1024
-#define MAX_INPUT_PLAIN ((size_t)1 << 20)
-
-typedef struct {
-    uint8_t id[32];
-    uint8_t *data; /* secret memory */
-    size_t size;
-} secret_item;
-
-/* Processed jobs: (job id, statement digest, deadline) with a chained hash
- * index, so a re-run of a job is checked in O(1). */
-typedef struct {
-    uint8_t job_id[32], digest[32];
-    uint64_t deadline;
-    int32_t next; /* next entry in the same bucket, -1 at the end */
-} log_entry;
-
-struct clo_enclave {
-    int initialised;
-    clo_tee *tee;
-    clo_proto_init cfg; /* parts[] are not kept */
-    clo_keyring keys;
-    secret_item secrets[MAX_SECRETS];
-    size_t n_secrets;
-    log_entry log[JOB_LOG_MAX];
-    int32_t bucket[JOB_LOG_BUCKETS];
-    size_t log_count;
-    /* The committee's clock: the latest time a threshold of members vouched
-     * for (the least issued_at of a ticket's counted signatures). Only it
-     * retires log entries; the host's clock cannot. */
-    uint64_t clock;
-    uint64_t jobs_run;
-    /* The sealed state's lineage and version (wire/witness.h): the last
-     * export, the highest the committee recorded, jobs logged since that
-     * record and, of them, those the last export holds. */
-    clo_secret32 lineage_key;
-    uint8_t lineage[20], import_nonce[32];
-    uint64_t version, witnessed;
-    size_t unwitnessed, at_export;
-};
-
 clo_err clo_enclave_new(clo_enclave **out)
 {
     clo_enclave *e = calloc(1, sizeof *e);
@@ -83,7 +31,7 @@ clo_err clo_enclave_new(clo_enclave **out)
     return CLO_OK;
 }
 
-static void secrets_wipe(secret_item *s, size_t n)
+void clo_rt_secrets_wipe(secret_item *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) clo_secret_free(s[i].data);
     clo_wipe(s, n * sizeof *s);
@@ -93,7 +41,7 @@ void clo_enclave_free(clo_enclave *e)
 {
     if (!e) return;
     clo_keyring_wipe(&e->keys);
-    secrets_wipe(e->secrets, e->n_secrets);
+    clo_rt_secrets_wipe(e->secrets, e->n_secrets);
     clo_tee_free(e->tee);
     clo_wipe(e, sizeof *e);
     free(e);
@@ -121,7 +69,7 @@ static void log_unlink(clo_enclave *e, int32_t idx)
     if (*p == idx) *p = e->log[idx].next;
 }
 
-static void log_link(clo_enclave *e, int32_t idx)
+void clo_rt_log_link(clo_enclave *e, int32_t idx)
 {
     size_t b = bucket_of(e->log[idx].job_id);
     e->log[idx].next = e->bucket[b];
@@ -147,7 +95,7 @@ static void log_prune(clo_enclave *e, uint64_t clock)
         if ((int32_t)i != last) {
             log_unlink(e, last);
             e->log[i] = e->log[last];
-            log_link(e, (int32_t)i);
+            clo_rt_log_link(e, (int32_t)i);
         }
         e->log_count--;
     }
@@ -168,7 +116,7 @@ static clo_err log_add(clo_enclave *e, const uint8_t job_id[32], const uint8_t d
     memcpy(le->job_id, job_id, 32);
     memcpy(le->digest, digest, 32);
     le->deadline = deadline;
-    log_link(e, idx);
+    clo_rt_log_link(e, idx);
     return CLO_OK;
 }
 
@@ -176,7 +124,7 @@ static clo_err log_add(clo_enclave *e, const uint8_t job_id[32], const uint8_t d
 
 /* Count the member that signed `digest` once: CLO_E_AUTH (naming `what`) for
  * a non-member, a bad signature or a member counted already. */
-static clo_err count_member(const clo_committee *cm, const uint8_t digest[32],
+clo_err clo_rt_count_member(const clo_committee *cm, const uint8_t digest[32],
                             const uint8_t sig[65], const char *what,
                             uint8_t counted[CLO_COMMITTEE_MAX], size_t *members)
 {
@@ -225,10 +173,10 @@ static clo_err check_ticket(const clo_enclave *e, const clo_proto_job *job, int6
             uint8_t d[32];
             clo_proto_job_ticket(job, job->sigs[i].issued_at, &t);
             clo_ticket_digest(&t, e->cfg.chain_id, e->cfg.market, d);
-            CLO_TRY(count_member(cm, d, job->sigs[i].sig,
-                                 "job.ticket: a non-member, a member twice, or over another "
-                                 "input set",
-                                 counted, &n));
+            CLO_TRY(clo_rt_count_member(cm, d, job->sigs[i].sig,
+                                        "job.ticket: a non-member, a member twice, or over another "
+                                        "input set",
+                                        counted, &n));
             if (job->sigs[i].issued_at < least) least = job->sigs[i].issued_at;
         }
         CLO_ENSURE(n >= cm->threshold, CLO_E_POLICY,
@@ -600,247 +548,6 @@ static clo_err call_sign_batch(clo_enclave *e, clo_bytes body, int64_t now, clo_
     return clo_proto_batch_sig_encode(&out, resp);
 }
 
-static clo_err sealing_key(clo_enclave *e, uint8_t key[32])
-{
-    clo_secret32 platform;
-    clo_err err = clo_tee_sealing_secret(e->tee, &platform);
-    if (!err.code)
-        err =
-            clo_hkdf(CLO_HASH_SHA256, CLO_BYTES(clo_tee_measurement(e->tee), 48),
-                     CLO_BYTES(platform.b, 32), clo_bytes_str("cloister/v1/sealing-key"), key, 32);
-    clo_wipe(&platform, sizeof platform);
-    return err;
-}
-
-static clo_err call_export(clo_enclave *e, clo_bytes body, clo_buf *resp)
-{
-    CLO_TRY(clo_proto_empty_decode(body, "export: unexpected body"));
-    uint8_t key[32];
-    clo_buf pt;
-    clo_buf_init(&pt, (size_t)24 << 20);
-    clo_err err = CLO_OK;
-    CLO_CHECK(sealing_key(e, key));
-    CLO_CHECK(clo_buf_u8(&pt, CLO_STATE_FORMAT));
-    CLO_CHECK(clo_buf_u64be(&pt, e->clock));
-    CLO_CHECK(clo_buf_append(&pt, e->lineage_key.b, 32));
-    CLO_CHECK(clo_keyring_encode(&e->keys, &pt));
-    CLO_CHECK(clo_buf_u16be(&pt, (uint16_t)e->n_secrets));
-    for (size_t i = 0; i < e->n_secrets; i++) {
-        CLO_CHECK(clo_buf_append(&pt, e->secrets[i].id, 32));
-        CLO_CHECK(clo_buf_u32be(&pt, (uint32_t)e->secrets[i].size));
-        CLO_CHECK(clo_buf_append(&pt, e->secrets[i].data, e->secrets[i].size));
-    }
-    CLO_CHECK(clo_buf_u32be(&pt, (uint32_t)e->log_count));
-    for (size_t i = 0; i < e->log_count; i++) {
-        const log_entry *le = &e->log[i];
-        CLO_CHECK(clo_buf_append(&pt, le->job_id, 32));
-        CLO_CHECK(clo_buf_append(&pt, le->digest, 32));
-        CLO_CHECK(clo_buf_u64be(&pt, le->deadline));
-    }
-    clo_state_header h = {.format = CLO_STATE_FORMAT,
-                          .backend = (uint8_t)clo_tee_kind_of(e->tee),
-                          .version = e->version + 1};
-    memcpy(h.measurement, clo_tee_measurement(e->tee), 48);
-    memcpy(h.lineage, e->lineage, 20);
-    CLO_CHECK(clo_random(h.nonce, sizeof h.nonce));
-    size_t start = resp->len;
-    uint8_t *state, digest[32], sig[65];
-    CLO_CHECK(
-        clo_proto_export_reserve(CLO_STATE_HEADER_SIZE + pt.len + CLO_AEAD_TAG_SIZE, resp, &state));
-    clo_state_header_encode(&h, state);
-    err = clo_aead_seal(CLO_AEAD_AES256GCM, CLO_BYTES(key, 32), CLO_BYTES(h.nonce, 12),
-                        CLO_BYTES(state, CLO_STATE_HEADER_SIZE), clo_buf_view(&pt),
-                        state + CLO_STATE_HEADER_SIZE);
-    /* The lineage key vouches for the version to the committee. */
-    if (!err.code) {
-        clo_state_digest(CLO_STATE_EXPORT, e->lineage, h.version, NULL, e->cfg.chain_id,
-                         e->cfg.market, digest);
-        err = clo_eth_sign(&e->lineage_key, digest, sig);
-    }
-    if (!err.code) err = clo_proto_export_finish(sig, resp);
-    if (err.code) {
-        clo_buf_truncate(resp, start);
-    } else {
-        e->version = h.version;
-        e->at_export = e->unwitnessed;
-    }
-out:
-    clo_wipe(key, sizeof key);
-    clo_buf_free(&pt);
-    return err;
-}
-
-static clo_err decode_state(clo_enclave *e, clo_bytes pt, const uint8_t lineage[20])
-{
-    clo_cur c = clo_cur_init(pt);
-    clo_secret32 lineage_key;
-    uint8_t addr[20];
-    uint8_t version;
-    uint16_t n;
-    uint32_t nlog;
-    clo_err err = CLO_OK;
-    secret_item items[MAX_SECRETS];
-    size_t n_items = 0;
-    clo_keyring keys;
-    clo_keyring_init(&keys, e->keys.grace_seconds);
-    memset(items, 0, sizeof items);
-    uint64_t clock;
-    CLO_CHECK(clo_cur_u8(&c, &version));
-    CLO_FAIL_IF(version != CLO_STATE_FORMAT, CLO_E_VERSION, "state.version");
-    CLO_CHECK(clo_cur_u64be(&c, &clock));
-    CLO_CHECK(clo_cur_copy(&c, lineage_key.b, 32));
-    CLO_CHECK(clo_eth_key_address(&lineage_key, addr));
-    CLO_FAIL_IF(memcmp(addr, lineage, 20), CLO_E_FORMAT, "state: the lineage key is not its own");
-    CLO_CHECK(clo_keyring_decode(&keys, &c));
-    CLO_CHECK(clo_cur_u16be(&c, &n));
-    CLO_FAIL_IF(n > MAX_SECRETS, CLO_E_LIMIT, "state.secrets");
-    for (; n_items < n; n_items++) {
-        uint32_t size;
-        clo_bytes data;
-        CLO_CHECK(clo_cur_copy(&c, items[n_items].id, 32));
-        CLO_CHECK(clo_cur_u32be(&c, &size));
-        CLO_FAIL_IF(size == 0 || size > MAX_SECRET_SIZE, CLO_E_LIMIT, "state.secret size");
-        CLO_CHECK(clo_cur_take(&c, size, &data));
-        items[n_items].data = clo_secret_alloc(size);
-        CLO_FAIL_IF(!items[n_items].data, CLO_E_NOMEM, "state.secret");
-        memcpy(items[n_items].data, data.ptr, size);
-        items[n_items].size = size;
-    }
-    CLO_CHECK(clo_cur_u32be(&c, &nlog));
-    CLO_FAIL_IF(nlog > JOB_LOG_MAX, CLO_E_LIMIT, "state.log");
-    CLO_FAIL_IF(clo_cur_left(&c) != (size_t)nlog * 72, CLO_E_FORMAT, "state.log size");
-    /* Commit: nothing below can fail. */
-    clo_keyring_wipe(&e->keys);
-    e->keys = keys;
-    e->n_secrets = n_items;
-    memcpy(e->secrets, items, sizeof items);
-    e->clock = clock;
-    e->lineage_key = lineage_key;
-    memcpy(e->lineage, lineage, 20);
-    clo_wipe(&lineage_key, sizeof lineage_key);
-    for (size_t i = 0; i < nlog; i++) {
-        log_entry *le = &e->log[i];
-        CLO_IGNORE(clo_cur_copy(&c, le->job_id, 32));
-        CLO_IGNORE(clo_cur_copy(&c, le->digest, 32));
-        CLO_IGNORE(clo_cur_u64be(&c, &le->deadline));
-        log_link(e, (int32_t)i);
-    }
-    e->log_count = nlog;
-    return CLO_OK;
-out:
-    clo_wipe(&lineage_key, sizeof lineage_key);
-    clo_keyring_wipe(&keys);
-    secrets_wipe(items, n_items); /* the item that failed holds no memory yet */
-    return err;
-}
-
-/* The committee's reports of the highest version it recorded for `lineage`,
- * over this enclave's nonce: every member, each once (wire/witness.h). */
-static clo_err check_latest(const clo_enclave *e, const clo_proto_import *in,
-                            const uint8_t lineage[20], uint64_t *max)
-{
-    const clo_committee *cm = &e->cfg.committee;
-    uint8_t counted[CLO_COMMITTEE_MAX] = {0};
-    size_t members = 0;
-    *max = 0;
-    CLO_ENSURE(in->count <= cm->count, CLO_E_LIMIT, "import: more reports than committee members");
-    for (size_t i = 0; i < in->count; i++) {
-        const clo_proto_state_report *r = &in->reports[i];
-        uint8_t digest[32];
-        clo_state_digest(CLO_STATE_LATEST, lineage, r->version, e->import_nonce, e->cfg.chain_id,
-                         e->cfg.market, digest);
-        CLO_TRY(count_member(cm, digest, r->sig,
-                             "import: a report by a non-member, a member twice, or not over "
-                             "this enclave's nonce",
-                             counted, &members));
-        if (r->version > *max) *max = r->version;
-    }
-    CLO_ENSURE(members >= clo_state_read_quorum(cm) || !cm->count, CLO_E_POLICY,
-               "import: too few committee reports of the state's latest version");
-    return CLO_OK;
-}
-
-static clo_err call_import(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp)
-{
-    static clo_proto_import in; /* the enclave is single-threaded */
-    clo_state_header h;
-    uint8_t key[32];
-    uint64_t recorded;
-    CLO_ENSURE(e->keys.count == 0 && e->keys.last_epoch == 0 && e->log_count == 0 &&
-                   e->n_secrets == 0 && e->version == 0,
-               CLO_E_STATE, "import: only into a fresh enclave");
-    CLO_TRY(clo_proto_import_decode(body, &in));
-    CLO_TRY(clo_state_header_decode(in.state, &h));
-    CLO_ENSURE(h.format == CLO_STATE_FORMAT, CLO_E_VERSION, "state.version");
-    CLO_ENSURE(h.backend == clo_tee_kind_of(e->tee), CLO_E_POLICY,
-               "state: sealed by another TEE backend");
-    CLO_ENSURE(!memcmp(h.measurement, clo_tee_measurement(e->tee), 48), CLO_E_POLICY,
-               "state: sealed by a different enclave measurement");
-    clo_bytes ct =
-        CLO_BYTES(in.state.ptr + CLO_STATE_HEADER_SIZE, in.state.len - CLO_STATE_HEADER_SIZE);
-    CLO_ENSURE(ct.len >= CLO_AEAD_TAG_SIZE, CLO_E_FORMAT, "state: truncated");
-    CLO_TRY(check_latest(e, &in, h.lineage, &recorded));
-    CLO_ENSURE(h.version >= recorded, CLO_E_POLICY,
-               "state: older than the version the committee recorded (a rollback)");
-    clo_buf pt;
-    clo_buf_init(&pt, ct.len);
-    uint8_t *p;
-    clo_err err = CLO_OK;
-    CLO_CHECK(sealing_key(e, key));
-    CLO_CHECK(clo_buf_extend(&pt, ct.len - CLO_AEAD_TAG_SIZE, &p));
-    CLO_CHECK(clo_aead_open(CLO_AEAD_AES256GCM, CLO_BYTES(key, 32), CLO_BYTES(h.nonce, 12),
-                            CLO_BYTES(in.state.ptr, CLO_STATE_HEADER_SIZE), ct, p));
-    CLO_CHECK(decode_state(e, clo_buf_view(&pt), h.lineage));
-    e->version = h.version;
-    e->witnessed = e->cfg.committee.count ? recorded : h.version;
-    /* A state newer than the record: the committee records it before any job. */
-    e->unwitnessed = e->at_export = h.version > e->witnessed ? JOB_WINDOW : 0;
-    clo_keyring_expire(&e->keys, now);
-    const clo_epoch *cur = clo_keyring_current(&e->keys);
-    err = clo_buf_u32be(resp, cur ? cur->epoch : 0);
-out:
-    clo_wipe(key, sizeof key);
-    clo_buf_free(&pt);
-    return err;
-}
-
-/* WITNESS: StateRecorded by `threshold` members for the last export. */
-static clo_err call_witness(clo_enclave *e, clo_bytes body)
-{
-    const clo_committee *cm = &e->cfg.committee;
-    clo_proto_witness w;
-    uint8_t counted[CLO_COMMITTEE_MAX] = {0}, digest[32];
-    size_t members = 0;
-    CLO_ENSURE(cm->count, CLO_E_STATE, "witness: this enclave trusts no committee");
-    CLO_TRY(clo_proto_witness_decode(body, &w));
-    CLO_ENSURE(w.version == e->version && w.version > 0, CLO_E_STATE,
-               "witness: not the last export's version");
-    clo_state_digest(CLO_STATE_RECORDED, e->lineage, w.version, NULL, e->cfg.chain_id,
-                     e->cfg.market, digest);
-    for (size_t i = 0; i < w.count; i++)
-        CLO_TRY(count_member(cm, digest, w.sigs[i],
-                             "witness: a signature by a non-member, a member twice, or over "
-                             "another version",
-                             counted, &members));
-    CLO_ENSURE(members >= cm->threshold, CLO_E_POLICY,
-               "witness: fewer members than the threshold recorded it");
-    if (w.version > e->witnessed) {
-        e->witnessed = w.version;
-        e->unwitnessed -= e->at_export;
-        e->at_export = 0;
-    }
-    return CLO_OK;
-}
-
-static clo_err call_state(clo_enclave *e, clo_bytes body, clo_buf *resp)
-{
-    CLO_TRY(clo_proto_empty_decode(body, "state: unexpected body"));
-    clo_proto_state st = {.version = e->version, .witnessed = e->witnessed};
-    memcpy(st.lineage, e->lineage, 20);
-    memcpy(st.nonce, e->import_nonce, 32);
-    return clo_proto_state_encode(&st, resp);
-}
-
 clo_err clo_enclave_handle(clo_enclave *e, uint16_t call, clo_bytes body, int64_t now,
                            clo_buf *resp, int *stop)
 {
@@ -867,10 +574,10 @@ clo_err clo_enclave_handle(clo_enclave *e, uint16_t call, clo_bytes body, int64_
     case CLO_CALL_PROVISION: err = call_provision(e, body, now, resp); break;
     case CLO_CALL_RUN: err = call_run(e, body, now, resp); break;
     case CLO_CALL_SIGN_BATCH: err = call_sign_batch(e, body, now, resp); break;
-    case CLO_CALL_EXPORT: err = call_export(e, body, resp); break;
-    case CLO_CALL_IMPORT: err = call_import(e, body, now, resp); break;
-    case CLO_CALL_WITNESS: err = call_witness(e, body); break;
-    case CLO_CALL_STATE: err = call_state(e, body, resp); break;
+    case CLO_CALL_EXPORT: err = clo_rt_export(e, body, resp); break;
+    case CLO_CALL_IMPORT: err = clo_rt_import(e, body, now, resp); break;
+    case CLO_CALL_WITNESS: err = clo_rt_witness(e, body); break;
+    case CLO_CALL_STATE: err = clo_rt_state(e, body, resp); break;
     case CLO_CALL_SHUTDOWN:
         CLO_ENSURE(body.len == 0, CLO_E_FORMAT, "shutdown: unexpected body");
         *stop = 1;

@@ -1,0 +1,77 @@
+/* runtime_impl.h — the enclave runtime's state, private to src/enclave:
+ * runtime.c (dispatch, jobs, provisioning) and state.c (the sealed state and
+ * the committee's witnesses of its versions). */
+#ifndef CLO_ENCLAVE_RUNTIME_IMPL_H
+#define CLO_ENCLAVE_RUNTIME_IMPL_H
+
+#include "enclave/keys.h"
+#include "enclave/runtime.h"
+#include "enclave/tee.h"
+#include "wire/proto.h"
+
+#define MAX_SECRETS 64
+/* A secret may be a model: up to 8 MiB each, 20 MiB in all, so that the
+ * sealed state (at most 24 MiB of plaintext) still fits one 32 MiB frame. */
+#define MAX_SECRET_SIZE   ((size_t)8 << 20)
+#define MAX_SECRETS_TOTAL ((size_t)20 << 20)
+/* Processed jobs are kept until the committee's clock passes their deadline,
+ * never evicted: a full log refuses new jobs instead (issue 15, finding 1). */
+#define JOB_LOG_MAX     32768
+#define JOB_LOG_BUCKETS 8192 /* power of two */
+/* Jobs an enclave with a committee logs beyond its last witnessed export: what
+ * a rollback could make it forget (wire/witness.h). */
+#define JOB_WINDOW      1024
+#define MAX_INPUT_PLAIN ((size_t)1 << 20)
+
+typedef struct {
+    uint8_t id[32];
+    uint8_t *data; /* secret memory */
+    size_t size;
+} secret_item;
+
+/* Processed jobs: (job id, statement digest, deadline) with a chained hash
+ * index, so a re-run of a job is checked in O(1). */
+typedef struct {
+    uint8_t job_id[32], digest[32];
+    uint64_t deadline;
+    int32_t next; /* next entry in the same bucket, -1 at the end */
+} log_entry;
+
+struct clo_enclave {
+    int initialised;
+    clo_tee *tee;
+    clo_proto_init cfg; /* parts[] are not kept */
+    clo_keyring keys;
+    secret_item secrets[MAX_SECRETS];
+    size_t n_secrets;
+    log_entry log[JOB_LOG_MAX];
+    int32_t bucket[JOB_LOG_BUCKETS];
+    size_t log_count;
+    /* The committee's clock: the latest time a threshold of members vouched
+     * for (the least issued_at of a ticket's counted signatures). Only it
+     * retires log entries; the host's clock cannot. */
+    uint64_t clock;
+    uint64_t jobs_run;
+    /* The sealed state's lineage and version (wire/witness.h): the last
+     * export, the highest the committee recorded, jobs logged since that
+     * record and, of them, those the last export holds. */
+    clo_secret32 lineage_key;
+    uint8_t lineage[20], import_nonce[32];
+    uint64_t version, witnessed;
+    size_t unwitnessed, at_export;
+};
+
+/* Shared by runtime.c (calls, jobs) and state.c (sealed state, witnesses). */
+void clo_rt_secrets_wipe(secret_item *s, size_t n);
+void clo_rt_log_link(clo_enclave *e, int32_t idx);
+/* Count a committee member's signature once (counted[] marks members). */
+CLO_MUST_CHECK clo_err clo_rt_count_member(const clo_committee *cm, const uint8_t digest[32],
+                                           const uint8_t sig[65], const char *what,
+                                           uint8_t counted[CLO_COMMITTEE_MAX], size_t *members);
+/* EXPORT, IMPORT, WITNESS and STATE (wire/proto.h). */
+CLO_MUST_CHECK clo_err clo_rt_export(clo_enclave *e, clo_bytes body, clo_buf *resp);
+CLO_MUST_CHECK clo_err clo_rt_import(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp);
+CLO_MUST_CHECK clo_err clo_rt_witness(clo_enclave *e, clo_bytes body);
+CLO_MUST_CHECK clo_err clo_rt_state(clo_enclave *e, clo_bytes body, clo_buf *resp);
+
+#endif
