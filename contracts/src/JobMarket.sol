@@ -15,7 +15,7 @@ import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
 ///   A result is EIP-712 typed data signed by an enclave's epoch signer, under
 ///   this contract's domain ("Cloister", "1", chainId, this):
 ///     Result(bytes32 jobId,bytes32 inputHash,bytes32 publicOutputHash,
-///            bytes32 privateOutputHash,bytes32 workloadId,bytes32 modelId,uint32 epoch)
+///            bytes32 privateOutputHash,bytes32 workloadId,bytes32 configHash,uint32 epoch)
 ///   publicOutputHash = keccak256(public output); privateOutputHash =
 ///   keccak256(keccak256(p_1) || ... || keccak256(p_n)); inputHash likewise over
 ///   the input envelopes. It settles only if the signer is an active registry
@@ -28,7 +28,7 @@ import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
 ///   transaction (`settleBatch`) or later (`settleFromRoot`).
 contract JobMarket is Eip712, PullPayments {
     bytes32 public constant RESULT_TYPEHASH = keccak256(
-        "Result(bytes32 jobId,bytes32 inputHash,bytes32 publicOutputHash,bytes32 privateOutputHash,bytes32 workloadId,bytes32 modelId,uint32 epoch)"
+        "Result(bytes32 jobId,bytes32 inputHash,bytes32 publicOutputHash,bytes32 privateOutputHash,bytes32 workloadId,bytes32 configHash,uint32 epoch)"
     );
     bytes32 public constant BATCH_TYPEHASH = keccak256("ResultBatch(bytes32 root,uint32 count,uint32 epoch)");
 
@@ -49,12 +49,12 @@ contract JobMarket is Eip712, PullPayments {
         uint40 deadline;
         uint40 settledAt;
         address signer;
-        bytes32 spec; // keccak256(abi.encode(workloadId, modelId, inputHash, consumer))
+        bytes32 spec; // keccak256(abi.encode(workloadId, configHash, inputHash, consumer))
     }
 
     struct JobRequest {
         bytes32 workloadId;
-        bytes32 modelId;
+        bytes32 configHash;
         bytes32 inputHash;
         address consumer; // 0: none
         uint40 deadline;
@@ -69,7 +69,7 @@ contract JobMarket is Eip712, PullPayments {
         bytes32 jobId;
         bytes32 inputHash;
         bytes32 workloadId;
-        bytes32 modelId;
+        bytes32 configHash;
         uint32 epoch;
         address consumer;
         bytes publicOutput;
@@ -83,7 +83,7 @@ contract JobMarket is Eip712, PullPayments {
         bytes32 publicOutputHash;
         bytes32 privateOutputHash;
         bytes32 workloadId;
-        bytes32 modelId;
+        bytes32 configHash;
         uint32 epoch;
     }
 
@@ -105,7 +105,7 @@ contract JobMarket is Eip712, PullPayments {
         bytes32 indexed jobId,
         address indexed requester,
         bytes32 indexed workloadId,
-        bytes32 modelId,
+        bytes32 configHash,
         bytes32 inputHash,
         address consumer,
         uint256 fee,
@@ -174,13 +174,13 @@ contract JobMarket is Eip712, PullPayments {
             deadline: r.deadline,
             settledAt: 0,
             signer: address(0),
-            spec: keccak256(abi.encode(r.workloadId, r.modelId, r.inputHash, r.consumer))
+            spec: keccak256(abi.encode(r.workloadId, r.configHash, r.inputHash, r.consumer))
         });
         emit JobSubmitted(
             jobId,
             msg.sender,
             r.workloadId,
-            r.modelId,
+            r.configHash,
             r.inputHash,
             r.consumer,
             msg.value,
@@ -259,7 +259,7 @@ contract JobMarket is Eip712, PullPayments {
             revert NotOpen(s.jobId, st);
         }
         if (block.timestamp > j.deadline) revert DeadlinePassed(s.jobId);
-        if (j.spec != keccak256(abi.encode(s.workloadId, s.modelId, s.inputHash, s.consumer))) {
+        if (j.spec != keccak256(abi.encode(s.workloadId, s.configHash, s.inputHash, s.consumer))) {
             revert SpecMismatch(s.jobId);
         }
         j.state = State.Settled;
@@ -277,7 +277,7 @@ contract JobMarket is Eip712, PullPayments {
         // settler cannot starve the callback on purpose.
         if (gasleft() < uint256(CALLBACK_GAS) * 64 / 63 + 5000) revert InsufficientGasForCallback();
         bytes memory data =
-            abi.encodeCall(IResultConsumer.onResult, (s.jobId, requester, s.workloadId, s.modelId, s.publicOutput));
+            abi.encodeCall(IResultConsumer.onResult, (s.jobId, requester, s.workloadId, s.configHash, s.publicOutput));
         address c = s.consumer;
         bool ok;
         assembly ("memory-safe") {
@@ -348,7 +348,7 @@ contract JobMarket is Eip712, PullPayments {
                 t.publicOutputHash,
                 t.privateOutputHash,
                 t.workloadId,
-                t.modelId,
+                t.configHash,
                 t.epoch
             )
         );
@@ -379,7 +379,7 @@ contract JobMarket is Eip712, PullPayments {
         pubHash = keccak256(s.publicOutput);
         privHash = hashList(s.privateOutputs);
         h = keccak256(
-            abi.encode(RESULT_TYPEHASH, s.jobId, s.inputHash, pubHash, privHash, s.workloadId, s.modelId, s.epoch)
+            abi.encode(RESULT_TYPEHASH, s.jobId, s.inputHash, pubHash, privHash, s.workloadId, s.configHash, s.epoch)
         );
     }
 

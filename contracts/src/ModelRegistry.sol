@@ -8,11 +8,13 @@ import {IWorkloadConfig} from "./interfaces/IWorkloadConfig.sol";
 ///         registers a name for a workload with the model's id (SHA-256 of
 ///         the ONNX file, docs/formats.md §5.5) and alone may point it at a
 ///         new model later; every version is an event, so anyone can replay
-///         the history. Results name their model through the statement's
-///         modelId = keccak256(config), and an onnx config is
-///         `uint8(1) || modelId`, so `configHash` ties a settled result to the
-///         registered model: a consumer accepts a result only if its modelId
-///         is the current version's (or one it chooses to keep accepting).
+///         the history. Results name their config through the statement's
+///         configHash = keccak256(config), and an onnx config is
+///         `uint8(1) || modelId`, so `configHash(modelId)` ties a settled
+///         result to the registered model: a consumer accepts a result only if
+///         its configHash is the current version's (or one it chooses to keep
+///         accepting). Two names, two hashes: modelId is the file's SHA-256,
+///         configHash the keccak256 of the config that names it.
 contract ModelRegistry is IWorkloadConfig {
     bytes32 public constant ONNX_WORKLOAD = keccak256("cloister/workload/onnx"); // docs/formats.md §3
 
@@ -78,7 +80,7 @@ contract ModelRegistry is IWorkloadConfig {
     function current(bytes32 name)
         external
         view
-        returns (bytes32 modelId, uint32 version, bytes32 workloadId, address owner, bytes32 statementModelId)
+        returns (bytes32 modelId, uint32 version, bytes32 workloadId, address owner, bytes32 statementConfigHash)
     {
         Model storage m = models[name];
         if (m.owner == address(0)) revert UnknownModel();
@@ -86,9 +88,9 @@ contract ModelRegistry is IWorkloadConfig {
     }
 
     /// Whether a result statement's modelId is the name's current model.
-    function isCurrent(bytes32 name, bytes32 statementModelId) external view returns (bool) {
+    function isCurrent(bytes32 name, bytes32 statementConfigHash) external view returns (bool) {
         Model storage m = models[name];
-        return m.owner != address(0) && configHash(m.modelId) == statementModelId;
+        return m.owner != address(0) && configHash(m.modelId) == statementConfigHash;
     }
 
     function _owned(bytes32 name) internal view returns (Model storage m) {

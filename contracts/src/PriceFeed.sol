@@ -8,7 +8,7 @@ import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
 /// @notice A Chainlink-compatible price feed whose rounds are enclave-signed
 ///         oracle results (median or TWAP over hidden sources, docs/formats.md
 ///         §5.3). Only jobs submitted by an allowed updater with this feed's
-///         oracle config (modelId) make rounds: anyone can name a consumer, so
+///         oracle config (configHash) make rounds: anyone can name a consumer, so
 ///         the requester and the config are what make a result this feed's.
 contract PriceFeed is AggregatorV3Interface, IResultConsumer {
     bytes32 public constant ORACLE_WORKLOAD = keccak256("cloister/workload/oracle"); // docs/formats.md §3
@@ -20,7 +20,7 @@ contract PriceFeed is AggregatorV3Interface, IResultConsumer {
     }
 
     address public immutable market;
-    bytes32 public immutable modelId;
+    bytes32 public immutable configHash;
     uint8 public immutable override decimals;
     address public owner;
     string public override description;
@@ -39,10 +39,10 @@ contract PriceFeed is AggregatorV3Interface, IResultConsumer {
     error Stale();
     error NoDataPresent();
 
-    constructor(address market_, address owner_, bytes32 modelId_, uint8 decimals_, string memory description_) {
+    constructor(address market_, address owner_, bytes32 configHash_, uint8 decimals_, string memory description_) {
         market = market_;
         owner = owner_;
-        modelId = modelId_;
+        configHash = configHash_;
         decimals = decimals_;
         description = description_;
     }
@@ -60,7 +60,7 @@ contract PriceFeed is AggregatorV3Interface, IResultConsumer {
     /// @inheritdoc IResultConsumer
     function onResult(bytes32, address requester, bytes32 workloadId, bytes32 model, bytes calldata out) external {
         if (msg.sender != market) revert NotMarket();
-        if (!isUpdater[requester] || workloadId != ORACLE_WORKLOAD || model != modelId) revert NotOurJob();
+        if (!isUpdater[requester] || workloadId != ORACLE_WORKLOAD || model != configHash) revert NotOurJob();
         // u8 version=2 | u8 mode | i64 value | u16 used | u16 rejected | u64 as_of
         //   | u16 n | n x u16 excluded position (reports that did not open or parse)
         if (out.length < 24 || out[0] != 0x02) revert BadOutput();

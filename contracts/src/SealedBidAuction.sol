@@ -35,7 +35,7 @@ contract SealedBidAuction is IResultConsumer, IWorkloadConfig, PullPayments {
         Phase phase;
         uint96 fee;
         bytes32 jobId;
-        bytes32 modelId; // keccak256(config)
+        bytes32 configHash; // keccak256(config)
         address winner;
         uint256 price;
         uint256 bidDeposit;
@@ -97,11 +97,11 @@ contract SealedBidAuction is IResultConsumer, IWorkloadConfig, PullPayments {
         a.phase = Phase.Bidding;
         a.fee = uint96(msg.value);
         a.jobId = jobId;
-        a.modelId = keccak256(config);
+        a.configHash = keccak256(config);
         a.bidDeposit = bidDeposit;
         auctionOfJob[jobId] = id;
         emit AuctionCreated(id, msg.sender, jobId, config, biddingEnds, bidDeposit);
-        emit WorkloadConfig(a.modelId, config); // nodes take the config from here
+        emit WorkloadConfig(a.configHash, config); // nodes take the config from here
     }
 
     /// @notice Bid: deposit exactly the auction's bidDeposit with the sealed bid.
@@ -144,7 +144,7 @@ contract SealedBidAuction is IResultConsumer, IWorkloadConfig, PullPayments {
         a.phase = Phase.Submitted;
         JobMarket.JobRequest memory r = JobMarket.JobRequest({
             workloadId: AUCTION_WORKLOAD,
-            modelId: a.modelId,
+            configHash: a.configHash,
             inputHash: market.hashList(inputs),
             consumer: address(this),
             deadline: a.settleBy,
@@ -158,13 +158,13 @@ contract SealedBidAuction is IResultConsumer, IWorkloadConfig, PullPayments {
     }
 
     /// @inheritdoc IResultConsumer
-    function onResult(bytes32 jobId, address requester, bytes32 workloadId, bytes32 modelId, bytes calldata out)
+    function onResult(bytes32 jobId, address requester, bytes32 workloadId, bytes32 configHash, bytes calldata out)
         external
     {
         if (msg.sender != address(market)) revert NotMarket();
         uint256 id = auctionOfJob[jobId];
         Auction storage a = auctions[id];
-        if (requester != address(this) || id == 0 || workloadId != AUCTION_WORKLOAD || modelId != a.modelId) {
+        if (requester != address(this) || id == 0 || workloadId != AUCTION_WORKLOAD || configHash != a.configHash) {
             revert NotOurJob();
         }
         if (a.phase != Phase.Submitted) revert WrongPhase(id, a.phase);

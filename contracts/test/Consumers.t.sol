@@ -47,7 +47,7 @@ contract AuctionTest is Fixture {
         s.jobId = jobId;
         s.inputHash = market.hashList(inputs);
         s.workloadId = AUCTION;
-        s.modelId = keccak256(CONFIG);
+        s.configHash = keccak256(CONFIG);
         s.epoch = 1;
         s.consumer = address(auc);
         s.publicOutput = out;

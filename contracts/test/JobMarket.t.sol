@@ -137,7 +137,7 @@ contract JobMarketTest is Fixture {
     function test_specMismatchRejected() public {
         (bytes32 id, JobMarket.JobRequest memory r) = submit(1, address(0));
         JobMarket.Settlement memory s = settlement(id, r, PUB);
-        s.modelId = keccak256("other model"); // signed honestly, but not what was asked
+        s.configHash = keccak256("other model"); // signed honestly, but not what was asked
         bytes memory sig = signResult(enclaveKey, s);
         vm.expectRevert(abi.encodeWithSelector(JobMarket.SpecMismatch.selector, id));
         market.settle(s, sig);
@@ -522,7 +522,7 @@ contract JobMarketTest is Fixture {
         if (field == 0) s.jobId ^= m;
         else if (field == 1) s.inputHash ^= m;
         else if (field == 2) s.workloadId ^= m;
-        else if (field == 3) s.modelId ^= m;
+        else if (field == 3) s.configHash ^= m;
         else if (field == 4) s.epoch ^= uint32(1 << (bit % 32));
         else s.privateOutputs[0] = abi.encodePacked(s.privateOutputs[0], m);
         vm.expectRevert();

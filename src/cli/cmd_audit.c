@@ -101,7 +101,7 @@ static void statement_of(const clo_abi_val *s, clo_result_stmt *st)
     memcpy(st->job_id, s->items[0].word, 32);
     memcpy(st->input_hash, s->items[1].word, 32);
     memcpy(st->workload_id, s->items[2].word, 32);
-    memcpy(st->model_id, s->items[3].word, 32);
+    memcpy(st->config_hash, s->items[3].word, 32);
     CLO_IGNORE(clo_abi_get_u64(&s->items[4], &epoch));
     st->epoch = (uint32_t)epoch;
     clo_keccak256(s->items[6].bytes, st->public_output_hash);
@@ -144,7 +144,7 @@ static void check_job(audit *a, const uint8_t job[32], clo_result_stmt *st, uint
     link_(a, "submission", nsub == 1,
           nsub ? json_pack("{s:o,s:I,s:o,s:o,s:o}", "tx", hex(sub.tx_hash, 32), "block",
                            (json_int_t)sub.block_number, "requester", hex(sub.topics[2] + 12, 20),
-                           "workload_id", hex(sub.topics[3], 32), "model_id", hex(sub_model, 32))
+                           "workload_id", hex(sub.topics[3], 32), "config_hash", hex(sub_model, 32))
                : NULL,
           nsub ? "submitted more than once" : "no JobSubmitted for this id");
     link_(a, "settled exactly once", nset == 1,
@@ -200,7 +200,7 @@ static void check_job(audit *a, const uint8_t job[32], clo_result_stmt *st, uint
         }
     }
     clo_buf_free(&input);
-    ok = ok && !memcmp(st->input_hash, sub_input, 32) && !memcmp(st->model_id, sub_model, 32) &&
+    ok = ok && !memcmp(st->input_hash, sub_input, 32) && !memcmp(st->config_hash, sub_model, 32) &&
          !memcmp(st->workload_id, sub.topics[3], 32);
     /* The event's output hashes are the statement's. */
     clo_abi_val ev;

@@ -377,11 +377,11 @@ static int submit(int argc, char **argv)
     if (!cli_get(&spec, "job-id")) {
         static const uint8_t zero[20];
         clo_ticket t;
-        uint8_t model_id[32], tsig[65];
+        uint8_t config_hash[32], tsig[65];
         memset(&t, 0, sizeof t);
         memcpy(t.job_id, b.job_id, 32);
-        clo_keccak256(clo_buf_view(&cfg), model_id);
-        clo_ticket_spec(b.workload_id, model_id, ih, zero, t.spec);
+        clo_keccak256(clo_buf_view(&cfg), config_hash);
+        clo_ticket_spec(b.workload_id, config_hash, ih, zero, t.spec);
         t.issued_at = (uint64_t)time(NULL);
         t.deadline = t.issued_at + lifetime;
         memcpy(t.requester, requester, 20);

@@ -160,7 +160,7 @@ static int verify_result(json_t *doc, const json_t *keys_file, const cli_deploym
         cli_hex_member(s, "public_output_hash", st.public_output_hash, 32) ||
         cli_hex_member(s, "private_output_hash", st.private_output_hash, 32) ||
         cli_hex_member(s, "workload_id", st.workload_id, 32) ||
-        cli_hex_member(s, "model_id", st.model_id, 32) ||
+        cli_hex_member(s, "config_hash", st.config_hash, 32) ||
         cli_hex_member(doc, "job_market", market, 20) ||
         cli_hex_member(doc, "signature", sig, 65) || cli_hex_member(doc, "signer", signer, 20))
         return cli_fail(CLO_ERR(CLO_E_FORMAT, "result"), "the result document is malformed");

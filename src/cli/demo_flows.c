@@ -257,7 +257,7 @@ int demo_diagnosis(demo *d, clo_sender *owner)
     }
     snprintf(path, sizeof path, "%s/diagnosis-mlp.onnx", d->dir);
     ok = ok && !cli_write_file(path, clo_buf_view(&model), 0);
-    uint8_t id[32] = {0}, cfg[33] = {1}, model_id[32], wid[32], name[32];
+    uint8_t id[32] = {0}, cfg[33] = {1}, config_hash[32], wid[32], name[32];
     ok = ok && !clo_sha256(clo_buf_view(&model), id).code;
     snprintf(detail, sizeof detail,
              "a 30-16-2 MLP on the Wisconsin breast-cancer data: %.1f%% on %zu held-out records "
@@ -267,7 +267,7 @@ int demo_diagnosis(demo *d, clo_sender *owner)
 
     /* On chain: the name points at this model id, version 1. */
     memcpy(cfg + 1, id, 32);
-    clo_keccak256(CLO_BYTES(cfg, 33), model_id);
+    clo_keccak256(CLO_BYTES(cfg, 33), config_hash);
     clo_workload_id("onnx", wid);
     uint64_t nonce = (uint64_t)time(NULL) * 1000000u + (uint64_t)getpid() % 1000000u + 7, now = 0;
     {
@@ -321,7 +321,7 @@ int demo_diagnosis(demo *d, clo_sender *owner)
         views[i] = clo_buf_view(&envs[i]);
     }
     uint8_t none[20] = {0};
-    ok = ok && !demo_submit_job(d, owner, "onnx", model_id, none, now + 3600, nonce, views,
+    ok = ok && !demo_submit_job(d, owner, "onnx", config_hash, none, now + 3600, nonce, views,
                                 PATIENTS, "submitJob (onnx, 3 sealed records)")
                     .code;
     demo_step(d, "3 patients seal their records to the enclave", ok,
@@ -355,7 +355,7 @@ int demo_diagnosis(demo *d, clo_sender *owner)
              lines[2], oc.ms);
     demo_step(d, "each patient reads only their own diagnosis", ok && isolated, detail);
     /* The chain's record: the settled job's model is the registered one. */
-    clo_abi_val q[2] = {clo_abi_word(name), clo_abi_word(model_id)}, out;
+    clo_abi_val q[2] = {clo_abi_word(name), clo_abi_word(config_hash)}, out;
     t = clo_abi_tuple(q, 2);
     uint64_t current = 0;
     if (ok && !clo_eth_view(d->rpc, d->models, CLO_MODEL_REGISTRY_IS_CURRENT, &t,
@@ -366,7 +366,7 @@ int demo_diagnosis(demo *d, clo_sender *owner)
     }
     snprintf(
         detail, sizeof detail,
-        "the job was settled by the approved enclave with modelId keccak256(0x01 || %.16s...), "
+        "the job was settled by the approved enclave with configHash keccak256(0x01 || %.16s...), "
         "ModelRegistry.isCurrent = %s; %d of 3 diagnoses match the biopsies",
         idhex, current ? "true" : "false", right);
     demo_step(d, "the chain names the registered model", ok && current == 1, detail);

@@ -208,7 +208,7 @@ const char *clo_ticket_req_parse(clo_bytes body, clo_ticket *t)
                       : json_object_size(doc) != 5 ? "body: exactly the 5 documented fields"
                       : hexfield(doc, "job_id", t->job_id, 32)     ? "job_id: 32 bytes of hex"
                       : hexfield(doc, "workload_id", workload, 32) ? "workload_id: 32 bytes of hex"
-                      : hexfield(doc, "model_id", model, 32)       ? "model_id: 32 bytes of hex"
+                      : hexfield(doc, "config_hash", model, 32)    ? "config_hash: 32 bytes of hex"
                       : hexfield(doc, "input_hash", input, 32)     ? "input_hash: 32 bytes of hex"
                       : hexfield(doc, "consumer", consumer, 20)    ? "consumer: 20 bytes of hex"
                                                                    : NULL;

@@ -8,7 +8,7 @@
  *                        "epoch", "operator", "expiry"}
  *                       -> 200 {"approval": {...}, "signature": 0x.., "verifier": 0x..}
  *                          422 {"code", "detail", "verdict"} when it refuses
- *   POST /v1/ticket     {"job_id", "workload_id", "model_id", "input_hash", "consumer"}
+ *   POST /v1/ticket     {"job_id", "workload_id", "config_hash", "input_hash", "consumer"}
  *                       -> 200 {"ticket": {...}, "signature": 0x.., "verifier": 0x..}
  *                          409 {"code": "not_final"|"not_open", ...}, 422 {"code": "spec"}
  *   POST /v1/state/record {"lineage", "version", "signature"}   (wire/witness.h)

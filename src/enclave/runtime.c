@@ -441,7 +441,7 @@ static clo_err run_job(clo_enclave *e, const clo_proto_job *job, int64_t now, jo
     for (size_t i = 0; i < job->count; i++) s->views[i] = clo_buf_view(&s->sealed[i]);
     clo_hash_list(s->views, job->count, st->private_output_hash);
     memcpy(st->workload_id, job->workload_id, 32);
-    clo_keccak256(job->config, st->model_id);
+    clo_keccak256(job->config, st->config_hash);
     st->epoch = job->epoch;
     uint8_t digest[32];
     clo_result_digest(st, job->chain_id, job->market, digest);

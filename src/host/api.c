@@ -192,10 +192,10 @@ static enum MHD_Result model_put(clo_api *a, struct MHD_Connection *c, const clo
                        "send {\"config\": hex}, a non-empty workload config of at most 1 MiB");
     }
     uint8_t id[32];
-    clo_err e = clo_ledger_model_put(a->node->journal, clo_buf_view(&cfg), id);
+    clo_err e = clo_ledger_config_put(a->node->journal, clo_buf_view(&cfg), id);
     clo_buf_free(&cfg);
     if (e.code) return problem(c, R, 503, "journal-unavailable", "the config could not be stored");
-    return send_json(c, R, 201, json_pack("{s:o}", "model_id", clo_json_hex(CLO_BYTES(id, 32))));
+    return send_json(c, R, 201, json_pack("{s:o}", "config_hash", clo_json_hex(CLO_BYTES(id, 32))));
 }
 
 /* POST /v1/secrets {"id": hex32, "epoch": n, "envelope": hex}: hand a sealed
@@ -350,8 +350,8 @@ static json_t *result_json(const clo_config *cfg, const clo_journal_job *j,
                   "input_hash", clo_json_hex(CLO_BYTES(s->input_hash, 32)), "public_output_hash",
                   clo_json_hex(CLO_BYTES(s->public_output_hash, 32)), "private_output_hash",
                   clo_json_hex(CLO_BYTES(s->private_output_hash, 32)), "workload_id",
-                  clo_json_hex(CLO_BYTES(s->workload_id, 32)), "model_id",
-                  clo_json_hex(CLO_BYTES(s->model_id, 32)), "epoch", (json_int_t)s->epoch));
+                  clo_json_hex(CLO_BYTES(s->workload_id, 32)), "config_hash",
+                  clo_json_hex(CLO_BYTES(s->config_hash, 32)), "epoch", (json_int_t)s->epoch));
     json_object_set_new(doc, "digest", clo_json_hex(CLO_BYTES(digest, 32)));
     json_object_set_new(doc, "signer", clo_json_hex(CLO_BYTES(r->signer, 20)));
     json_object_set_new(doc, "signature", clo_json_hex(CLO_BYTES(r->sig, 65)));

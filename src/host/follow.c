@@ -45,7 +45,7 @@ static clo_err store_configs(clo_follower *f, uint64_t from, uint64_t to)
         for (size_t k = 0; k < clo_workload_count() && !taken; k++)
             taken = !clo_workload_check(clo_workload_at(k), config).code;
         if (!memcmp(h, l->topics[1], 32) && taken) {
-            err = clo_ledger_model_put(f->tx->journal, config, id);
+            err = clo_ledger_config_put(f->tx->journal, config, id);
             if (!err.code)
                 CLO_LOG(
                     CLO_LOG_INFO, "chain.config_seen", CLO_LF_HEX("config_hash", CLO_BYTES(id, 32)),
@@ -65,19 +65,19 @@ static int collect_tickets(clo_follower *f, clo_proto_job *pj)
 {
     const clo_committee *cm = &f->tx->cfg->committee;
     char urls[sizeof f->tx->cfg->verifiers], *save = NULL, *u;
-    uint8_t model_id[32], input_hash[32];
+    uint8_t config_hash[32], input_hash[32];
     int counted[CLO_COMMITTEE_MAX] = {0};
     if (!cm->count) {
         CLO_LOG(CLO_LOG_WARN, "chain.no_committee",
                 CLO_LF_STR("why", "chain.committee is empty: chain jobs cannot get tickets"));
         return 0;
     }
-    clo_keccak256(pj->config, model_id);
+    clo_keccak256(pj->config, config_hash);
     clo_hash_list(pj->inputs, pj->count, input_hash);
     json_t *req =
         json_pack("{s:o,s:o,s:o,s:o,s:o}", "job_id", clo_json_hex(CLO_BYTES(pj->job_id, 32)),
-                  "workload_id", clo_json_hex(CLO_BYTES(pj->workload_id, 32)), "model_id",
-                  clo_json_hex(CLO_BYTES(model_id, 32)), "input_hash",
+                  "workload_id", clo_json_hex(CLO_BYTES(pj->workload_id, 32)), "config_hash",
+                  clo_json_hex(CLO_BYTES(config_hash, 32)), "input_hash",
                   clo_json_hex(CLO_BYTES(input_hash, 32)), "consumer",
                   clo_json_hex(CLO_BYTES(pj->consumer, 20)));
     char *body = json_dumps(req, JSON_COMPACT);
@@ -162,7 +162,7 @@ static clo_err queue_job(clo_follower *f, const uint8_t job_id[32], clo_bytes re
     else if (inputs->items[0].bytes.len < 12)
         drop = "inputs: not request envelopes";
     if (drop || err.code) goto out;
-    err = clo_ledger_model_get(j, v.items[0].word, &config);
+    err = clo_ledger_config_get(j, v.items[0].word, &config);
     if (err.code == CLO_E_STATE) {
         err = wait_for(f, job_id, was, CLO_CJ_WAITING_CONFIG);
         goto out;

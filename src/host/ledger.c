@@ -69,7 +69,7 @@ clo_err clo_ledger_init(clo_journal *j)
     return err;
 }
 
-clo_err clo_ledger_model_put(clo_journal *j, clo_bytes config, uint8_t id[32])
+clo_err clo_ledger_config_put(clo_journal *j, clo_bytes config, uint8_t id[32])
 {
     q x = {clo_journal_lock(j), NULL};
     clo_keccak256(config, id);
@@ -83,7 +83,7 @@ clo_err clo_ledger_model_put(clo_journal *j, clo_bytes config, uint8_t id[32])
     return err;
 }
 
-clo_err clo_ledger_model_get(clo_journal *j, const uint8_t id[32], clo_buf *config)
+clo_err clo_ledger_config_get(clo_journal *j, const uint8_t id[32], clo_buf *config)
 {
     q x = {clo_journal_lock(j), NULL};
     clo_err err = q_prep(&x, "SELECT config FROM models WHERE model_id = ?1");

@@ -1,7 +1,8 @@
 /* ledger.h — the node's chain-side records, in the journal's database
  * (docs/architecture.md §7): what it has seen on chain and what it has sent there.
  *
- *   models      model id -> workload config (content-addressed: id = keccak256)
+ *   models      config hash -> workload config (content-addressed: keccak256;
+ *               JobMarket's configHash. The table keeps its first name.)
  *   cursor      the next block the log follower reads and the hash of the one
  *               before it (a changed hash is a reorg)
  *   chain_jobs  each JobSubmitted seen: its workload id and event data, its
@@ -51,9 +52,9 @@ typedef struct {
 
 CLO_MUST_CHECK clo_err clo_ledger_init(clo_journal *j);
 
-CLO_MUST_CHECK clo_err clo_ledger_model_put(clo_journal *j, clo_bytes config, uint8_t id[32]);
+CLO_MUST_CHECK clo_err clo_ledger_config_put(clo_journal *j, clo_bytes config, uint8_t id[32]);
 /* CLO_E_STATE "model: unknown" if absent. */
-CLO_MUST_CHECK clo_err clo_ledger_model_get(clo_journal *j, const uint8_t id[32], clo_buf *config);
+CLO_MUST_CHECK clo_err clo_ledger_config_get(clo_journal *j, const uint8_t id[32], clo_buf *config);
 
 /* *found = 0 when the follower has not started. */
 CLO_MUST_CHECK clo_err clo_ledger_cursor_get(clo_journal *j, uint64_t *next, uint8_t prev_hash[32],

@@ -26,7 +26,7 @@ static clo_abi_val settlement_abi(ready_job *rj, clo_abi_val items[8], clo_abi_v
     items[0] = clo_abi_word(r->stmt.job_id);
     items[1] = clo_abi_word(r->stmt.input_hash);
     items[2] = clo_abi_word(r->stmt.workload_id);
-    items[3] = clo_abi_word(r->stmt.model_id);
+    items[3] = clo_abi_word(r->stmt.config_hash);
     items[4] = clo_abi_uint(r->stmt.epoch);
     items[5] = clo_abi_address(rj->consumer);
     items[6] = clo_abi_bytes(r->public_out);

@@ -184,12 +184,12 @@ clo_err clo_proto_job_encode(const clo_proto_job *in, clo_buf *out)
 
 void clo_proto_job_ticket(const clo_proto_job *job, uint64_t issued_at, clo_ticket *out)
 {
-    uint8_t input_hash[32], model_id[32];
+    uint8_t input_hash[32], config_hash[32];
     memset(out, 0, sizeof *out);
     clo_hash_list(job->inputs, job->count, input_hash);
-    clo_keccak256(job->config, model_id);
+    clo_keccak256(job->config, config_hash);
     memcpy(out->job_id, job->job_id, 32);
-    clo_ticket_spec(job->workload_id, model_id, input_hash, job->consumer, out->spec);
+    clo_ticket_spec(job->workload_id, config_hash, input_hash, job->consumer, out->spec);
     out->deadline = job->deadline;
     out->issued_at = issued_at;
     memcpy(out->requester, job->requester, 20);
@@ -246,7 +246,7 @@ clo_err clo_proto_result_encode(const clo_proto_result *in, clo_buf *out)
     CLO_TRY(clo_buf_append(out, s->public_output_hash, 32));
     CLO_TRY(clo_buf_append(out, s->private_output_hash, 32));
     CLO_TRY(clo_buf_append(out, s->workload_id, 32));
-    CLO_TRY(clo_buf_append(out, s->model_id, 32));
+    CLO_TRY(clo_buf_append(out, s->config_hash, 32));
     CLO_TRY(clo_buf_u32be(out, s->epoch));
     CLO_TRY(clo_buf_append(out, in->signer, 20));
     return clo_buf_append(out, in->sig, 65);
@@ -285,7 +285,7 @@ clo_err clo_proto_result_decode(clo_cur *c, clo_proto_result *out)
     CLO_TRY(clo_cur_copy(c, s->public_output_hash, 32));
     CLO_TRY(clo_cur_copy(c, s->private_output_hash, 32));
     CLO_TRY(clo_cur_copy(c, s->workload_id, 32));
-    CLO_TRY(clo_cur_copy(c, s->model_id, 32));
+    CLO_TRY(clo_cur_copy(c, s->config_hash, 32));
     CLO_TRY(clo_cur_u32be(c, &s->epoch));
     CLO_TRY(clo_cur_copy(c, out->signer, 20));
     return clo_cur_copy(c, out->sig, 65);
@@ -304,7 +304,7 @@ clo_err clo_proto_batch_encode(const clo_proto_batch *in, clo_buf *out)
         CLO_TRY(clo_buf_append(out, s->public_output_hash, 32));
         CLO_TRY(clo_buf_append(out, s->private_output_hash, 32));
         CLO_TRY(clo_buf_append(out, s->workload_id, 32));
-        CLO_TRY(clo_buf_append(out, s->model_id, 32));
+        CLO_TRY(clo_buf_append(out, s->config_hash, 32));
     }
     return CLO_OK;
 }
@@ -323,7 +323,7 @@ clo_err clo_proto_batch_decode(clo_bytes body, clo_proto_batch *out)
         CLO_TRY(clo_cur_copy(&c, s->public_output_hash, 32));
         CLO_TRY(clo_cur_copy(&c, s->private_output_hash, 32));
         CLO_TRY(clo_cur_copy(&c, s->workload_id, 32));
-        CLO_TRY(clo_cur_copy(&c, s->model_id, 32));
+        CLO_TRY(clo_cur_copy(&c, s->config_hash, 32));
         s->epoch = out->epoch;
     }
     out->count = n;

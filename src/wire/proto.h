@@ -141,7 +141,7 @@ void clo_proto_job_ticket(const clo_proto_job *job, uint64_t issued_at, clo_tick
 /* result: job_id[32] | u16 code | code != 0: u16 size | what
  *         code == 0: u32 size | public | u16 n | n x (u32 size | sealed private)
  *                    | input_hash[32] | public_hash[32] | private_hash[32]
- *                    | workload_id[32] | model_id[32] | u32 epoch | signer[20] | sig[65] */
+ *                    | workload_id[32] | config_hash[32] | u32 epoch | signer[20] | sig[65] */
 typedef struct {
     uint8_t job_id[32];
     clo_err err; /* what points into what_buf */
@@ -232,7 +232,7 @@ CLO_MUST_CHECK clo_err clo_proto_empty_decode(clo_bytes body, const char *what);
 CLO_MUST_CHECK clo_err clo_proto_u32_decode(clo_bytes body, uint32_t *out);
 
 /* SIGN_BATCH req: u32 epoch | u16 n (1..CLO_PROTO_MAX_BATCH) | n x (job_id | input_hash
- *                 | public_hash | private_hash | workload_id | model_id), 32 bytes each.
+ *                 | public_hash | private_hash | workload_id | config_hash), 32 bytes each.
  * The enclave signs the Merkle root of these Results only if it signed each one
  * itself (its processed-job log holds each statement's digest).
  * resp: root[32] | u32 n | u32 epoch | signer[20] | sig[65] */

@@ -16,7 +16,7 @@ void clo_result_struct_hash(const clo_result_stmt *s, uint8_t out[32])
     memcpy(w[2], s->public_output_hash, 32);
     memcpy(w[3], s->private_output_hash, 32);
     memcpy(w[4], s->workload_id, 32);
-    memcpy(w[5], s->model_id, 32);
+    memcpy(w[5], s->config_hash, 32);
     clo_eip712_word_uint(s->epoch, w[6]);
     clo_eip712_hash_struct(th, (const uint8_t(*)[32])w, 7, out);
 }

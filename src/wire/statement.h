@@ -1,13 +1,14 @@
 /* statement.h — the signed result statement (docs/architecture.md §5), EIP-712 typed data:
  *
  *   Result(bytes32 jobId,bytes32 inputHash,bytes32 publicOutputHash,
- *          bytes32 privateOutputHash,bytes32 workloadId,bytes32 modelId,uint32 epoch)
+ *          bytes32 privateOutputHash,bytes32 workloadId,bytes32 configHash,uint32 epoch)
  *   domain: name "Cloister", version "1", chainId, verifyingContract = JobMarket
  *
  *   inputHash         = keccak256(keccak256(envelope_1) || ... || keccak256(envelope_n))
  *   publicOutputHash  = keccak256(public output)
  *   privateOutputHash = keccak256(keccak256(sealed_1) || ... || keccak256(sealed_n))
- *   modelId           = keccak256(workload config or model)
+ *   configHash        = keccak256(workload config); an onnx config is 0x01 || model
+ *                       id, the model file's SHA-256 (two names, two hashes)
  * Shared by the enclave (signs) and the host and clients (verify). */
 #ifndef CLO_WIRE_STATEMENT_H
 #define CLO_WIRE_STATEMENT_H
@@ -17,11 +18,11 @@
 
 #define CLO_RESULT_TYPE                                                                            \
     "Result(bytes32 jobId,bytes32 inputHash,bytes32 publicOutputHash,bytes32 privateOutputHash,"   \
-    "bytes32 workloadId,bytes32 modelId,uint32 epoch)"
+    "bytes32 workloadId,bytes32 configHash,uint32 epoch)"
 
 typedef struct {
     uint8_t job_id[32], input_hash[32], public_output_hash[32], private_output_hash[32],
-        workload_id[32], model_id[32];
+        workload_id[32], config_hash[32];
     uint32_t epoch;
 } clo_result_stmt;
 

@@ -7,12 +7,12 @@
 #include "crypto/ethkey.h"
 #include "crypto/keccak.h"
 
-void clo_ticket_spec(const uint8_t workload_id[32], const uint8_t model_id[32],
+void clo_ticket_spec(const uint8_t workload_id[32], const uint8_t config_hash[32],
                      const uint8_t input_hash[32], const uint8_t consumer[20], uint8_t out[32])
 {
     uint8_t pre[128] = {0};
     memcpy(pre, workload_id, 32);
-    memcpy(pre + 32, model_id, 32);
+    memcpy(pre + 32, config_hash, 32);
     memcpy(pre + 64, input_hash, 32);
     memcpy(pre + 108, consumer, 20);
     clo_keccak256(CLO_BYTES(pre, sizeof pre), out);

@@ -5,7 +5,7 @@
  *   JobTicket(bytes32 jobId,bytes32 spec,uint64 deadline,uint64 issuedAt,
  *             address requester,bytes32 clientNonce)
  *
- *   spec = keccak256(abi.encode(workloadId, modelId, inputHash, consumer)),
+ *   spec = keccak256(abi.encode(workloadId, configHash, inputHash, consumer)),
  *          exactly JobMarket's Job.spec, so a verifier compares it with the chain.
  *
  * Two kinds, told apart by requester:
@@ -41,8 +41,8 @@ typedef struct {
     uint8_t members[CLO_COMMITTEE_MAX][20];
 } clo_committee;
 
-/* keccak256(abi.encode(workloadId, modelId, inputHash, consumer)). */
-void clo_ticket_spec(const uint8_t workload_id[32], const uint8_t model_id[32],
+/* keccak256(abi.encode(workloadId, configHash, inputHash, consumer)). */
+void clo_ticket_spec(const uint8_t workload_id[32], const uint8_t config_hash[32],
                      const uint8_t input_hash[32], const uint8_t consumer[20], uint8_t out[32]);
 /* keccak256(abi.encode(chainId, market, address(0), requester, clientNonce)):
  * five words, so never a chain job's id (JobMarket.jobIdFor hashes four). */

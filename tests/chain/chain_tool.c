@@ -114,7 +114,7 @@ static clo_err op_result(json_t *in, json_t *out)
     CLO_TRY(get_fixed(s, "publicOutputHash", st.public_output_hash, 32));
     CLO_TRY(get_fixed(s, "privateOutputHash", st.private_output_hash, 32));
     CLO_TRY(get_fixed(s, "workloadId", st.workload_id, 32));
-    CLO_TRY(get_fixed(s, "modelId", st.model_id, 32));
+    CLO_TRY(get_fixed(s, "configHash", st.config_hash, 32));
     CLO_TRY(clo_rpc_quantity(json_object_get(s, "epoch"), &epoch));
     st.epoch = (uint32_t)epoch;
     CLO_TRY(clo_rpc_quantity(json_object_get(in, "chainId"), &chain));

@@ -114,14 +114,14 @@ for (let i = 0; i < 300; i++) {
 const RESULT = [
   { name: 'jobId', type: 'bytes32' }, { name: 'inputHash', type: 'bytes32' },
   { name: 'publicOutputHash', type: 'bytes32' }, { name: 'privateOutputHash', type: 'bytes32' },
-  { name: 'workloadId', type: 'bytes32' }, { name: 'modelId', type: 'bytes32' },
+  { name: 'workloadId', type: 'bytes32' }, { name: 'configHash', type: 'bytes32' },
   { name: 'epoch', type: 'uint32' },
 ];
 let results = 0;
 for (let i = 0; i < 50; i++) {
   const w = Wallet.createRandom();
   const stmt = { jobId: rnd(32), inputHash: rnd(32), publicOutputHash: keccak256(rnd(10)),
-    privateOutputHash: rnd(32), workloadId: rnd(32), modelId: rnd(32), epoch: rint(2 ** 32) };
+    privateOutputHash: rnd(32), workloadId: rnd(32), configHash: rnd(32), epoch: rint(2 ** 32) };
   const domain = { name: 'Cloister', version: '1', chainId: 1 + rint(1e6), verifyingContract: rnd(20) };
   const got = await ask({ op: 'result', stmt: { ...stmt, epoch: q(stmt.epoch) },
     chainId: q(domain.chainId), market: domain.verifyingContract, key: w.privateKey });

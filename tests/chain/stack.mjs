@@ -110,7 +110,7 @@ export async function prepareVote(s, w, config = '010003', choice = 1) {
 export async function putModel(s, configHex) {
   const r = await fetch(s.node.url + '/v1/models', { method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ config: configHex }) });
-  return (await r.json()).model_id;
+  return (await r.json()).config_hash;
 }
 
 let nonceSeq = BigInt(Date.now()) * 1000n;

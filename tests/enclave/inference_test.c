@@ -170,7 +170,7 @@ static void test_inference_job(void **state)
     uint8_t cfg[33] = {1}, h[32];
     memcpy(cfg + 1, id, 32);
     clo_keccak256(CLO_BYTES(cfg, 33), h);
-    assert_memory_equal(res.stmt.model_id, h, 32);
+    assert_memory_equal(res.stmt.config_hash, h, 32);
     OK(clo_result_verify(&res.stmt, FX_CHAIN_ID, P.market, res.sig, k.keys[0].signer));
     /* each sender opens their own answer, and not another's */
     clo_buf p;

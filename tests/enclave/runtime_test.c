@@ -246,7 +246,7 @@ static void test_auction_job(void **state)
     clo_keccak256(res.public_out, h);
     assert_memory_equal(h, res.stmt.public_output_hash, 32);
     clo_keccak256(CLO_BYTES(auction_cfg, 34), h);
-    assert_memory_equal(h, res.stmt.model_id, 32);
+    assert_memory_equal(h, res.stmt.config_hash, 32);
     clo_hash_list(res.private_out, res.count, h);
     assert_memory_equal(h, res.stmt.private_output_hash, 32);
     res.stmt.epoch++;

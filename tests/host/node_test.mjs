@@ -179,9 +179,9 @@ for (const [name, f, status, code] of classes) {
 {
   const m1 = await api(node, "POST", "/v1/models", { config: "010003" });
   const m2 = await api(node, "POST", "/v1/models", { config: "010003" });
-  check("model stored under its id", m1.status === 201 && /^0x[0-9a-f]{64}$/.test(m1.doc?.model_id ?? "") &&
-        m2.status === 201 && m2.doc.model_id === m1.doc.model_id &&
-        m1.doc.model_id === "0x6edd0b914a2655d7dbe2c1517e49b25f700a1dbc41e8babffeda67a01423ef77" /* keccak256(0x010003), by ethers */, m1.text);
+  check("config stored under its hash", m1.status === 201 && /^0x[0-9a-f]{64}$/.test(m1.doc?.config_hash ?? "") &&
+        m2.status === 201 && m2.doc.config_hash === m1.doc.config_hash &&
+        m1.doc.config_hash === "0x6edd0b914a2655d7dbe2c1517e49b25f700a1dbc41e8babffeda67a01423ef77" /* keccak256(0x010003), by ethers */, m1.text);
 }
 // Enclave-side classes: accepted (the host cannot read inputs), then the job is
 // decided without the bad input, which the public output names (docs/formats.md

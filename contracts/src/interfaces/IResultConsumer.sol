@@ -8,13 +8,13 @@ interface IResultConsumer {
     /// @param jobId the settled job
     /// @param requester who submitted the job (check it: anyone can name a consumer)
     /// @param workloadId keccak256 of the workload name
-    /// @param modelId keccak256 of the workload config or model
+    /// @param configHash keccak256 of the workload config (an onnx config names its model: 0x01 || SHA-256 of the file)
     /// @param publicOutput the workload's public output (docs/formats.md §5)
     function onResult(
         bytes32 jobId,
         address requester,
         bytes32 workloadId,
-        bytes32 modelId,
+        bytes32 configHash,
         bytes calldata publicOutput
     ) external;
 }

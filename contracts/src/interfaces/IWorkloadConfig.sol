@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 /// @title IWorkloadConfig
 /// @notice How a contract puts a workload config on chain (docs/contracts.md).
-///         A job names its config by hash (JobMarket's modelId =
+///         A job names its config by hash (JobMarket's configHash =
 ///         keccak256(config)); operators' nodes read these events from any
 ///         contract and keep a config only under its own hash, so whoever
 ///         emits one cannot lie about it, and a job whose config is on chain

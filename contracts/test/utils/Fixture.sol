@@ -107,7 +107,7 @@ abstract contract Fixture is TestBase {
         returns (JobMarket.JobRequest memory r)
     {
         r.workloadId = workload;
-        r.modelId = model;
+        r.configHash = model;
         r.inputHash = market.hashList(inputs);
         r.consumer = consumer;
         r.deadline = uint40(block.timestamp + 1 days);
@@ -135,7 +135,7 @@ abstract contract Fixture is TestBase {
         s.jobId = id;
         s.inputHash = r.inputHash;
         s.workloadId = r.workloadId;
-        s.modelId = r.modelId;
+        s.configHash = r.configHash;
         s.epoch = 1;
         s.consumer = r.consumer;
         s.publicOutput = pub;
@@ -153,7 +153,7 @@ abstract contract Fixture is TestBase {
         }
         t.privateOutputHash = keccak256(cat);
         t.workloadId = s.workloadId;
-        t.modelId = s.modelId;
+        t.configHash = s.configHash;
         t.epoch = s.epoch;
     }
 
