@@ -41,10 +41,10 @@ done
 while IFS= read -r hit; do bad "trusted code includes a host library: $hit"; done \
   < <(grep -rnE '#include <(curl|sqlite3|microhttpd)' src/enclave src/workloads --include='*.[ch]' || true)
 # The CLI reaches the node only through its public headers: node.h (run it),
-# config.h (its configuration) and json.h; never its journal, supervisor or
+# config.h (its configuration); never its journal, supervisor or
 # chain side (those are the daemon's insides).
 while IFS= read -r hit; do bad "src/cli includes a host internal: $hit"; done \
-  < <(grep -rnE '#include "host/' src/cli --include='*.[ch]' | grep -vE '"host/(node|config|json)\.h"' || true)
+  < <(grep -rnE '#include "host/' src/cli --include='*.[ch]' | grep -vE '"host/(node|config)\.h"' || true)
 # Private headers: only their own layer includes them (everyone else uses the
 # layer's public header: crypto/x509.h, enclave/runtime.h, attest/policy.h).
 for private in crypto/ossl.h crypto/x509_impl.h enclave/runtime_impl.h attest/policy_impl.h; do

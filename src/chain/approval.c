@@ -59,12 +59,13 @@ clo_abi_val clo_approval_abi(const clo_approval *a, clo_abi_val items[8])
 
 json_t *clo_approval_to_json(const clo_approval *a)
 {
-    return json_pack(
-        "{s:o,s:i,s:o,s:o,s:o,s:I,s:I,s:o}", "operator",
-        clo_rpc_hex(CLO_BYTES(a->operator_addr, 20)), "teeType", a->tee_type, "measurement",
-        clo_rpc_hex(CLO_BYTES(a->measurement, 32)), "signer", clo_rpc_hex(CLO_BYTES(a->signer, 20)),
-        "hpkeKey", clo_rpc_hex(CLO_BYTES(a->hpke_key, 32)), "epoch", (json_int_t)a->epoch, "expiry",
-        (json_int_t)a->expiry, "evidenceDigest", clo_rpc_hex(CLO_BYTES(a->evidence_digest, 32)));
+    return json_pack("{s:o,s:i,s:o,s:o,s:o,s:I,s:I,s:o}", "operator",
+                     clo_json_hex(CLO_BYTES(a->operator_addr, 20)), "teeType", a->tee_type,
+                     "measurement", clo_json_hex(CLO_BYTES(a->measurement, 32)), "signer",
+                     clo_json_hex(CLO_BYTES(a->signer, 20)), "hpkeKey",
+                     clo_json_hex(CLO_BYTES(a->hpke_key, 32)), "epoch", (json_int_t)a->epoch,
+                     "expiry", (json_int_t)a->expiry, "evidenceDigest",
+                     clo_json_hex(CLO_BYTES(a->evidence_digest, 32)));
 }
 
 static clo_err get_uint(const json_t *j, const char *key, uint64_t max, uint64_t *out)

@@ -52,14 +52,14 @@ out:
 clo_err clo_eth_nonce(clo_rpc *rpc, const uint8_t addr[20], const char *tag, uint64_t *out)
 {
     return eth_scalar(rpc, "eth_getTransactionCount",
-                      json_pack("[o, s]", clo_rpc_hex(CLO_BYTES(addr, 20)), tag), out);
+                      json_pack("[o, s]", clo_json_hex(CLO_BYTES(addr, 20)), tag), out);
 }
 
 clo_err clo_eth_balance(clo_rpc *rpc, const uint8_t addr[20], uint8_t out[32])
 {
     json_t *res;
     CLO_TRY(clo_rpc_call(rpc, "eth_getBalance",
-                         json_pack("[o, s]", clo_rpc_hex(CLO_BYTES(addr, 20)), "latest"), &res));
+                         json_pack("[o, s]", clo_json_hex(CLO_BYTES(addr, 20)), "latest"), &res));
     clo_err err = clo_rpc_quantity256(res, out);
     json_decref(res);
     return err;
@@ -70,7 +70,7 @@ clo_err clo_eth_code_size(clo_rpc *rpc, const uint8_t addr[20], size_t *out)
     json_t *res;
     clo_buf code;
     CLO_TRY(clo_rpc_call(rpc, "eth_getCode",
-                         json_pack("[o, s]", clo_rpc_hex(CLO_BYTES(addr, 20)), "latest"), &res));
+                         json_pack("[o, s]", clo_json_hex(CLO_BYTES(addr, 20)), "latest"), &res));
     clo_buf_init(&code, 1u << 20);
     clo_err err = clo_rpc_data(res, &code);
     *out = code.len;
@@ -122,10 +122,10 @@ static json_t *call_object(const uint8_t *from, const uint8_t *to, const uint8_t
 {
     json_t *o = json_object();
     if (!o) return NULL;
-    if (from) json_object_set_new(o, "from", clo_rpc_hex(CLO_BYTES(from, 20)));
-    if (to) json_object_set_new(o, "to", clo_rpc_hex(CLO_BYTES(to, 20)));
+    if (from) json_object_set_new(o, "from", clo_json_hex(CLO_BYTES(from, 20)));
+    if (to) json_object_set_new(o, "to", clo_json_hex(CLO_BYTES(to, 20)));
     if (value) json_object_set_new(o, "value", clo_rpc_hex_quantity256(value));
-    json_object_set_new(o, "input", clo_rpc_hex(data));
+    json_object_set_new(o, "input", clo_json_hex(data));
     return o;
 }
 
@@ -185,7 +185,7 @@ clo_err clo_eth_view_at(clo_rpc *rpc, const uint8_t to[20], const char *sig,
 clo_err clo_eth_send_raw(clo_rpc *rpc, clo_bytes raw, uint8_t hash[32])
 {
     json_t *res;
-    CLO_TRY(clo_rpc_call(rpc, "eth_sendRawTransaction", json_pack("[o]", clo_rpc_hex(raw)), &res));
+    CLO_TRY(clo_rpc_call(rpc, "eth_sendRawTransaction", json_pack("[o]", clo_json_hex(raw)), &res));
     clo_err err = clo_rpc_data_fixed(res, hash, 32);
     json_decref(res);
     return err;
@@ -246,11 +246,11 @@ clo_err clo_eth_get_logs(clo_rpc *rpc, const uint8_t address[20], const uint8_t 
 {
     json_t *t0 = json_array(), *res;
     for (size_t i = 0; t0 && i < topic_count; i++)
-        json_array_append_new(t0, clo_rpc_hex(CLO_BYTES(topic0s[i], 32)));
+        json_array_append_new(t0, clo_json_hex(CLO_BYTES(topic0s[i], 32)));
     json_t *filter = json_pack("{s:o, s:o, s:[o]}", "fromBlock", clo_rpc_hex_quantity(from),
                                "toBlock", clo_rpc_hex_quantity(to), "topics", t0);
     CLO_ENSURE(filter != NULL, CLO_E_NOMEM, "eth.logs");
-    if (address) json_object_set_new(filter, "address", clo_rpc_hex(CLO_BYTES(address, 20)));
+    if (address) json_object_set_new(filter, "address", clo_json_hex(CLO_BYTES(address, 20)));
     CLO_TRY(clo_rpc_call(rpc, "eth_getLogs", json_pack("[o]", filter), &res));
     clo_err err = parse_logs(res, out, count);
     json_decref(res);
@@ -270,7 +270,7 @@ clo_err clo_eth_get_receipt(clo_rpc *rpc, const uint8_t hash[32], clo_eth_receip
     uint64_t status;
     memset(out, 0, sizeof *out);
     CLO_TRY(clo_rpc_call(rpc, "eth_getTransactionReceipt",
-                         json_pack("[o]", clo_rpc_hex(CLO_BYTES(hash, 32))), &res));
+                         json_pack("[o]", clo_json_hex(CLO_BYTES(hash, 32))), &res));
     clo_err err = CLO_OK;
     CLO_FAIL_IF(json_is_null(res), CLO_E_STATE, "eth.no_receipt");
     CLO_FAIL_IF(!json_is_object(res), CLO_E_FORMAT, "eth.receipt");

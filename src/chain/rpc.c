@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/ct.h"
 #include "base/hex.h"
 
 struct clo_rpc {
@@ -256,14 +257,15 @@ clo_err clo_rpc_data_fixed(const json_t *v, uint8_t *out, size_t n)
     return clo_hex_decode_fixed(out, n, s);
 }
 
-json_t *clo_rpc_hex(clo_bytes b)
+json_t *clo_json_hex(clo_bytes v)
 {
-    char *s = malloc(2 * b.len + 3);
+    size_t cap = 2 * v.len + 3;
+    char *s = malloc(cap);
     if (!s) return NULL;
-    s[0] = '0';
-    s[1] = 'x';
-    clo_hex_encode(s + 2, b);
+    s[0] = '0', s[1] = 'x';
+    clo_hex_encode(s + 2, v);
     json_t *j = json_string(s);
+    clo_wipe(s, cap);
     free(s);
     return j;
 }

@@ -47,9 +47,9 @@ static void link_(audit *a, const char *name, int ok, json_t *facts, const char 
     json_array_append_new(a->links, l);
 }
 
-static json_t *hex(const uint8_t *p, size_t n)
+static json_t *hex(const uint8_t *p, size_t n) /* a view's JSON, for the many fixed fields */
 {
-    return clo_rpc_hex(CLO_BYTES(p, n));
+    return clo_json_hex(CLO_BYTES(p, n));
 }
 
 /* The one log of `event` at `address` whose first indexed topic is `key`. */
@@ -80,7 +80,7 @@ static clo_err tx_input(audit *a, const uint8_t hash[32], clo_buf *input, uint8_
 {
     json_t *res;
     CLO_TRY(clo_rpc_call(a->rpc, "eth_getTransactionByHash",
-                         json_pack("[o]", clo_rpc_hex(CLO_BYTES(hash, 32))), &res));
+                         json_pack("[o]", clo_json_hex(CLO_BYTES(hash, 32))), &res));
     clo_err err = clo_rpc_data(json_object_get(res, "input"), input);
     if (!err.code) err = clo_rpc_data_fixed(json_object_get(res, "from"), from, 20);
     json_decref(res);

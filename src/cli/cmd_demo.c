@@ -41,7 +41,7 @@
 #include "crypto/secp256k1.h"
 #include "wire/statement.h"
 #include "crypto/hash.h"
-#include "host/json.h"
+#include "chain/rpc.h"
 #include "model/train.h"
 #include "workloads/onnx/model.h"
 #include "workloads/onnx_wl.h"
@@ -189,10 +189,10 @@ clo_err demo_new_wallet(demo *d, clo_sender *s)
     clo_err err = clo_sender_init(s, d->rpc, &k);
     clo_wipe(&k, sizeof k);
     CLO_TRY(err);
-    CLO_TRY(clo_rpc_call(
-        d->rpc, "anvil_setBalance",
-        json_pack("[o,o]", clo_rpc_hex(CLO_BYTES(s->address, 20)), clo_rpc_hex_quantity256(amount)),
-        &res));
+    CLO_TRY(clo_rpc_call(d->rpc, "anvil_setBalance",
+                         json_pack("[o,o]", clo_json_hex(CLO_BYTES(s->address, 20)),
+                                   clo_rpc_hex_quantity256(amount)),
+                         &res));
     json_decref(res);
     return CLO_OK;
 }

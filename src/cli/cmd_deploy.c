@@ -53,8 +53,8 @@ clo_err cli_deploy_one(cli_deployer *d, const char *name, const clo_abi_val *arg
     }
     if (!err.code) {
         json_t *c = json_object();
-        json_object_set_new(c, "address", clo_rpc_hex(CLO_BYTES(out, 20)));
-        json_object_set_new(c, "tx", clo_rpc_hex(CLO_BYTES(rc.tx_hash, 32)));
+        json_object_set_new(c, "address", clo_json_hex(CLO_BYTES(out, 20)));
+        json_object_set_new(c, "tx", clo_json_hex(CLO_BYTES(rc.tx_hash, 32)));
         json_object_set_new(c, "block", json_integer((json_int_t)rc.block_number));
         json_object_set_new(c, "gas_used", json_integer((json_int_t)rc.gas_used));
         json_object_set_new(d->contracts, name, c);
@@ -111,7 +111,7 @@ int cli_deploy_cloister(cli_deployer *d, const cli_deploy_plan *p, const char *r
     clo_abi_val verifiers[CLI_DEPLOY_MAX_VERIFIERS];
     for (size_t i = 0; i < p->verifier_count; i++) {
         verifiers[i] = clo_abi_address(p->verifiers[i]);
-        json_array_append_new(committee, clo_rpc_hex(CLO_BYTES(p->verifiers[i], 20)));
+        json_array_append_new(committee, clo_json_hex(CLO_BYTES(p->verifiers[i], 20)));
     }
     clo_abi_val reg_args[6] = {
         clo_abi_address(p->owner),        clo_abi_array(verifiers, p->verifier_count),
@@ -138,7 +138,7 @@ int cli_deploy_cloister(cli_deployer *d, const cli_deploy_plan *p, const char *r
             for (size_t i = 0; i < clo_workload_count(); i++)
                 CLO_CHECK(cli_allow_measurement(d, registry, clo_workload_at(i)->name,
                                                 p->measurements[m]));
-            json_array_append_new(allowed, clo_rpc_hex(CLO_BYTES(p->measurements[m], 32)));
+            json_array_append_new(allowed, clo_json_hex(CLO_BYTES(p->measurements[m], 32)));
         }
     }
     t = clo_abi_tuple(one, 1);
@@ -155,14 +155,15 @@ int cli_deploy_cloister(cli_deployer *d, const cli_deploy_plan *p, const char *r
     t = clo_abi_tuple(NULL, 0);
     CLO_CHECK(cli_deploy_one(d, "ModelRegistry", &t, models));
 
-    json_t *doc = json_pack("{s:I, s:s, s:o, s:{s:o, s:I}, s:o, s:o, s:b, s:o, s:o}", "chain_id",
-                            (json_int_t)d->s.chain_id, "rpc", rpc_url, "contracts", d->contracts,
-                            "committee", "verifiers", committee, "threshold",
-                            (json_int_t)p->threshold, "owner", clo_rpc_hex(CLO_BYTES(p->owner, 20)),
-                            "deployer", clo_rpc_hex(CLO_BYTES(d->s.address, 20)), "wired", governs,
-                            "tee_types", tees, "measurements", allowed);
+    json_t *doc =
+        json_pack("{s:I, s:s, s:o, s:{s:o, s:I}, s:o, s:o, s:b, s:o, s:o}", "chain_id",
+                  (json_int_t)d->s.chain_id, "rpc", rpc_url, "contracts", d->contracts, "committee",
+                  "verifiers", committee, "threshold", (json_int_t)p->threshold, "owner",
+                  clo_json_hex(CLO_BYTES(p->owner, 20)), "deployer",
+                  clo_json_hex(CLO_BYTES(d->s.address, 20)), "wired", governs, "tee_types", tees,
+                  "measurements", allowed);
     json_object_set_new(doc, "oracle_config",
-                        clo_rpc_hex(CLO_BYTES(CLI_ORACLE_CONFIG, sizeof CLI_ORACLE_CONFIG)));
+                        clo_json_hex(CLO_BYTES(CLI_ORACLE_CONFIG, sizeof CLI_ORACLE_CONFIG)));
     d->contracts = NULL;
     *out = doc;
     return CLI_EXIT_OK;

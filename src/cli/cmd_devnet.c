@@ -186,7 +186,7 @@ static clo_err fund(clo_rpc *rpc, const uint8_t addr[20])
     amount[20] = 0x02; /* 2^89 wei, about 619 million ether: plenty */
     CLO_TRY(clo_rpc_call(
         rpc, "anvil_setBalance",
-        json_pack("[o,o]", clo_rpc_hex(CLO_BYTES(addr, 20)), clo_rpc_hex_quantity256(amount)),
+        json_pack("[o,o]", clo_json_hex(CLO_BYTES(addr, 20)), clo_rpc_hex_quantity256(amount)),
         &res));
     json_decref(res);
     return CLO_OK;
@@ -218,7 +218,7 @@ static int deploy_all(const char *dir, const char *url, const char *artifacts, j
                          .challenge_window = 60,
                          .max_deadline = 7 * 86400};
     if ((rc = cli_deploy_cloister(&d, &p, url, out))) goto done;
-    json_object_set_new(*out, "operator", clo_rpc_hex(CLO_BYTES(addrs[ROLE_OPERATOR], 20)));
+    json_object_set_new(*out, "operator", clo_json_hex(CLO_BYTES(addrs[ROLE_OPERATOR], 20)));
 out:
     if (err.code) rc = cli_fail(err, "the devnet's chain did not answer");
 done:
@@ -565,8 +565,8 @@ static int allow(int argc, char **argv)
         CLO_CHECK(cli_allow_measurement(&d, registry, w, m));
         json_array_append_new(done_list, json_string(w));
     }
-    rc = cli_print(json_pack("{s:o,s:O}", "measurement", clo_rpc_hex(CLO_BYTES(m, 32)), "workloads",
-                             done_list));
+    rc = cli_print(json_pack("{s:o,s:O}", "measurement", clo_json_hex(CLO_BYTES(m, 32)),
+                             "workloads", done_list));
 out:
     if (err.code) rc = cli_fail(err, d.why[0] ? d.why : "setMeasurement failed");
 done:

@@ -23,7 +23,7 @@
 #include "chain/sender.h"
 #include "wire/statement.h"
 #include "wire/ticket.h"
-#include "host/json.h"
+#include "chain/rpc.h"
 #include "workloads/onnx/model.h"
 #include "workloads/onnx_wl.h"
 #include "workloads/workload.h"

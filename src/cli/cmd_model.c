@@ -14,7 +14,7 @@
 #include "crypto/envelope.h"
 #include "crypto/hash.h"
 #include "crypto/keccak.h"
-#include "host/json.h"
+#include "chain/rpc.h"
 #include "model/train.h"
 #include "workloads/workload.h"
 

@@ -12,7 +12,7 @@
 #include "chain/sender.h"
 #include "cli/cli.h"
 #include "crypto/rand.h"
-#include "host/json.h"
+#include "chain/rpc.h"
 #include "committee/verifier.h"
 
 #define MAX_FILE ((size_t)16 << 20)

@@ -29,7 +29,7 @@
 #include "crypto/secp256k1.h"
 #include "wire/statement.h"
 #include "crypto/hash.h"
-#include "host/json.h"
+#include "chain/rpc.h"
 #include "model/train.h"
 #include "workloads/onnx/model.h"
 #include "workloads/onnx_wl.h"

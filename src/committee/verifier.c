@@ -20,7 +20,7 @@
 #include "crypto/rand.h"
 #include "wire/witness.h"
 #include "host/httpd.h"
-#include "host/json.h"
+#include "chain/rpc.h"
 
 #define MAX_BODY ((size_t)4 << 20)
 

@@ -16,7 +16,7 @@
 #include "wire/proto.h"
 #include "host/crash.h"
 #include "host/httpd.h"
-#include "host/json.h"
+#include "chain/rpc.h"
 #include "host/ledger.h"
 #include "host/metrics.h"
 #include "host/onchain.h"

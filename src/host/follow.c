@@ -10,7 +10,7 @@
 #include "chain/eth.h"
 #include "chain/http.h"
 #include "crypto/keccak.h"
-#include "host/json.h"
+#include "chain/rpc.h"
 #include "host/ledger.h"
 #include "wire/proto.h"
 #include "workloads/workload.h"

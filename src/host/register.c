@@ -11,7 +11,7 @@
 #include "chain/approval.h"
 #include "chain/eth.h"
 #include "chain/http.h"
-#include "host/json.h"
+#include "chain/rpc.h"
 
 static void set_expiry(clo_registrar *r, uint64_t expiry)
 {

@@ -25,7 +25,7 @@
 #include "crypto/hash.h"
 #include "wire/frame.h"
 #include "wire/witness.h"
-#include "host/json.h"
+#include "chain/rpc.h"
 #include "host/crash.h"
 
 struct clo_super {

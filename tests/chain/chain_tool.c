@@ -17,7 +17,7 @@
 
 static json_t *hexj(clo_bytes b)
 {
-    return clo_rpc_hex(b);
+    return clo_json_hex(b);
 }
 
 static clo_err get_fixed(json_t *o, const char *k, uint8_t *out, size_t n)
