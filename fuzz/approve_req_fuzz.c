@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clo_challenges ch;
     clo_buf ev;
     clo_buf_init(&ev, 1 << 20);
-    const char *bad = clo_approve_req_parse(CLO_BYTES(data, size), &r, &ev, &ch);
+    int bad = clo_approve_req_parse(CLO_BYTES(data, size), &r, &ev, &ch).code != 0;
     if (!bad && (ch.n < 1 || ch.n > CLO_VERIFIER_MAX_CHALLENGES || ev.len == 0 ||
                  r.evidence.ptr != ev.ptr || r.evidence.len != ev.len || r.expiry == 0))
         abort();
@@ -26,15 +26,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clo_buf_free(&ev);
     clo_ticket t;
     static const uint8_t zero[32];
-    if (!clo_ticket_req_parse(CLO_BYTES(data, size), &t) &&
+    if (!clo_ticket_req_parse(CLO_BYTES(data, size), &t).code &&
         (t.deadline || t.issued_at || memcmp(t.requester, zero, 20) ||
          memcmp(t.client_nonce, zero, 32)))
         abort();
     uint8_t lineage[20], sig[65], nonce[32];
     uint64_t v = 0;
-    if (!clo_state_record_req_parse(CLO_BYTES(data, size), lineage, &v, sig) &&
+    if (!clo_state_record_req_parse(CLO_BYTES(data, size), lineage, &v, sig).code &&
         (v < 1 || v > (uint64_t)INT64_MAX))
         abort();
-    (void)clo_state_latest_req_parse(CLO_BYTES(data, size), lineage, nonce);
+    CLO_IGNORE(clo_state_latest_req_parse(CLO_BYTES(data, size), lineage, nonce));
     return 0;
 }

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "chain/abi.h"
 #include "chain/eth.h"
+#include "chain/jsonread.h"
 #include "client/contracts.h"
 #include "crypto/ethkey.h"
 #include "crypto/keccak.h"
@@ -102,59 +103,29 @@ static int take_nonce(clo_verifier_srv *s, const uint8_t nonce[32])
     return found;
 }
 
-static int hexfield(const json_t *doc, const char *key, uint8_t *dst, size_t n)
+clo_err clo_approve_req_parse(clo_bytes body, clo_approve_req *r, clo_buf *ev, clo_challenges *ch)
 {
-    const char *s = json_string_value(json_object_get(doc, key));
-    return !s || clo_hex_decode_fixed(dst, n, s).code;
-}
-
-const char *clo_approve_req_parse(clo_bytes body, clo_approve_req *r, clo_buf *ev,
-                                  clo_challenges *ch)
-{
-    json_error_t je;
-    json_t *doc = json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES, &je), *v;
+    uint64_t epoch = 0, expiry = 0;
+    size_t n = 0;
     memset(r, 0, sizeof *r);
     ch->n = 0;
-    const json_t *epoch = json_object_get(doc, "epoch"), *expiry = json_object_get(doc, "expiry"),
-                 *a = json_object_get(doc, "challenges");
-    const char *bad =
-        !json_is_object(doc)                               ? "body: not a JSON object"
-        : json_object_size(doc) != 7                       ? "body: exactly the 7 documented fields"
-        : hexfield(doc, "signer", r->signer, 20)           ? "signer: 20 bytes of hex"
-        : hexfield(doc, "hpke_public_key", r->hpke_pk, 32) ? "hpke_public_key: 32 bytes"
-        : hexfield(doc, "operator", r->operator_addr, 20)  ? "operator: 20 bytes of hex"
-        : !json_is_integer(epoch) || json_integer_value(epoch) < 0 ||
-                json_integer_value(epoch) > UINT32_MAX
-            ? "epoch: an integer (u32)"
-        : !json_is_integer(expiry) || json_integer_value(expiry) <= 0
-            ? "expiry: a positive integer (unix seconds)"
-        : !json_is_array(a) || json_array_size(a) < 1 ||
-                json_array_size(a) > CLO_VERIFIER_MAX_CHALLENGES
-            ? "challenges: an array of 1 to 16 nonces"
-        : !json_string_value(json_object_get(doc, "evidence")) ||
-                clo_hex_decode(ev, json_string_value(json_object_get(doc, "evidence"))).code ||
-                ev->len == 0
-            ? "evidence: non-empty hex"
-            : NULL;
-    size_t i;
-    if (!bad) {
-        json_array_foreach(a, i, v)
-        {
-            if (!json_string_value(v) ||
-                clo_hex_decode_fixed(ch->ch[i], 32, json_string_value(v)).code) {
-                bad = "challenges: 32 bytes of hex each";
-                break;
-            }
-        }
-    }
-    if (!bad) {
-        ch->n = json_array_size(a);
-        r->epoch = (uint32_t)json_integer_value(epoch);
-        r->expiry = (uint64_t)json_integer_value(expiry);
-        r->evidence = clo_buf_view(ev);
-    }
-    json_decref(doc);
-    return bad;
+    const clo_jfield f[] = {
+        {"signer", CLO_JF_HEX, r->signer, 20, 0, 0, NULL, "signer: 20 bytes of hex"},
+        {"hpke_public_key", CLO_JF_HEX, r->hpke_pk, 32, 0, 0, NULL, "hpke_public_key: 32 bytes"},
+        {"operator", CLO_JF_HEX, r->operator_addr, 20, 0, 0, NULL, "operator: 20 bytes of hex"},
+        {"epoch", CLO_JF_UINT, &epoch, 0, 0, UINT32_MAX, NULL, "epoch: an integer (u32)"},
+        {"expiry", CLO_JF_UINT, &expiry, 0, 1, INT64_MAX, NULL,
+         "expiry: a positive integer (unix seconds)"},
+        {"challenges", CLO_JF_HEXLIST, ch->ch, CLO_VERIFIER_MAX_CHALLENGES, 1, 0, &n,
+         "challenges: an array of 1 to 16 nonces, 32 bytes of hex each"},
+        {"evidence", CLO_JF_HEXBUF, ev, 0, 1, 0, NULL, "evidence: non-empty hex"},
+    };
+    CLO_TRY(clo_json_read(body, f, sizeof f / sizeof f[0]));
+    ch->n = n;
+    r->epoch = (uint32_t)epoch;
+    r->expiry = expiry;
+    r->evidence = clo_buf_view(ev);
+    return CLO_OK;
 }
 
 static enum MHD_Result approve(clo_verifier_srv *s, struct MHD_Connection *c, clo_bytes body)
@@ -163,10 +134,10 @@ static enum MHD_Result approve(clo_verifier_srv *s, struct MHD_Connection *c, cl
     clo_challenges ch;
     clo_buf ev;
     clo_buf_init(&ev, 1 << 20);
-    const char *bad = clo_approve_req_parse(body, &r, &ev, &ch);
-    if (bad) {
+    clo_err bad = clo_approve_req_parse(body, &r, &ev, &ch);
+    if (bad.code) {
         clo_buf_free(&ev);
-        return refuse(c, 400, "bad_request", bad, NULL);
+        return refuse(c, 400, "bad_request", bad.what, NULL);
     }
     /* One of the challenges must be a live one of ours; it is used up. */
     int ours = 0;
@@ -198,60 +169,41 @@ static enum MHD_Result approve(clo_verifier_srv *s, struct MHD_Connection *c, cl
                            clo_json_hex(CLO_BYTES(s->address, 20))));
 }
 
-const char *clo_ticket_req_parse(clo_bytes body, clo_ticket *t)
+clo_err clo_ticket_req_parse(clo_bytes body, clo_ticket *t)
 {
-    json_error_t je;
-    json_t *doc = json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES, &je);
-    uint8_t workload[32], model[32], input[32], consumer[20];
+    uint8_t workload[32], config[32], input[32], consumer[20];
     memset(t, 0, sizeof *t);
-    const char *bad = !json_is_object(doc)         ? "body: not a JSON object"
-                      : json_object_size(doc) != 5 ? "body: exactly the 5 documented fields"
-                      : hexfield(doc, "job_id", t->job_id, 32)     ? "job_id: 32 bytes of hex"
-                      : hexfield(doc, "workload_id", workload, 32) ? "workload_id: 32 bytes of hex"
-                      : hexfield(doc, "config_hash", model, 32)    ? "config_hash: 32 bytes of hex"
-                      : hexfield(doc, "input_hash", input, 32)     ? "input_hash: 32 bytes of hex"
-                      : hexfield(doc, "consumer", consumer, 20)    ? "consumer: 20 bytes of hex"
-                                                                   : NULL;
-    if (!bad) clo_ticket_spec(workload, model, input, consumer, t->spec);
-    json_decref(doc);
-    return bad;
+    const clo_jfield f[] = {
+        {"job_id", CLO_JF_HEX, t->job_id, 32, 0, 0, NULL, "job_id: 32 bytes of hex"},
+        {"workload_id", CLO_JF_HEX, workload, 32, 0, 0, NULL, "workload_id: 32 bytes of hex"},
+        {"config_hash", CLO_JF_HEX, config, 32, 0, 0, NULL, "config_hash: 32 bytes of hex"},
+        {"input_hash", CLO_JF_HEX, input, 32, 0, 0, NULL, "input_hash: 32 bytes of hex"},
+        {"consumer", CLO_JF_HEX, consumer, 20, 0, 0, NULL, "consumer: 20 bytes of hex"},
+    };
+    CLO_TRY(clo_json_read(body, f, sizeof f / sizeof f[0]));
+    clo_ticket_spec(workload, config, input, consumer, t->spec);
+    return CLO_OK;
 }
 
-/* A version as JSON: a positive integer SQLite can hold. */
-static int versionfield(const json_t *doc, uint64_t *v)
+clo_err clo_state_record_req_parse(clo_bytes body, uint8_t lineage[20], uint64_t *version,
+                                   uint8_t sig[65])
 {
-    const json_t *j = json_object_get(doc, "version");
-    if (!json_is_integer(j) || json_integer_value(j) < 1) return 1;
-    *v = (uint64_t)json_integer_value(j);
-    return 0;
+    /* a version SQLite can hold */
+    const clo_jfield f[] = {
+        {"lineage", CLO_JF_HEX, lineage, 20, 0, 0, NULL, "lineage: 20 bytes of hex"},
+        {"version", CLO_JF_UINT, version, 0, 1, INT64_MAX, NULL, "version: an integer from 1"},
+        {"signature", CLO_JF_HEX, sig, 65, 0, 0, NULL, "signature: 65 bytes of hex"},
+    };
+    return clo_json_read(body, f, sizeof f / sizeof f[0]);
 }
 
-const char *clo_state_record_req_parse(clo_bytes body, uint8_t lineage[20], uint64_t *version,
-                                       uint8_t sig[65])
+clo_err clo_state_latest_req_parse(clo_bytes body, uint8_t lineage[20], uint8_t nonce[32])
 {
-    json_error_t je;
-    json_t *doc = json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES, &je);
-    const char *bad = !json_is_object(doc)         ? "body: not a JSON object"
-                      : json_object_size(doc) != 3 ? "body: exactly lineage, version, signature"
-                      : hexfield(doc, "lineage", lineage, 20) ? "lineage: 20 bytes of hex"
-                      : versionfield(doc, version)            ? "version: an integer from 1"
-                      : hexfield(doc, "signature", sig, 65)   ? "signature: 65 bytes of hex"
-                                                              : NULL;
-    json_decref(doc);
-    return bad;
-}
-
-const char *clo_state_latest_req_parse(clo_bytes body, uint8_t lineage[20], uint8_t nonce[32])
-{
-    json_error_t je;
-    json_t *doc = json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES, &je);
-    const char *bad = !json_is_object(doc)                    ? "body: not a JSON object"
-                      : json_object_size(doc) != 2            ? "body: exactly lineage and nonce"
-                      : hexfield(doc, "lineage", lineage, 20) ? "lineage: 20 bytes of hex"
-                      : hexfield(doc, "nonce", nonce, 32)     ? "nonce: 32 bytes of hex"
-                                                              : NULL;
-    json_decref(doc);
-    return bad;
+    const clo_jfield f[] = {
+        {"lineage", CLO_JF_HEX, lineage, 20, 0, 0, NULL, "lineage: 20 bytes of hex"},
+        {"nonce", CLO_JF_HEX, nonce, 32, 0, 0, NULL, "nonce: 32 bytes of hex"},
+    };
+    return clo_json_read(body, f, sizeof f / sizeof f[0]);
 }
 
 /* ---- state records (wire/witness.h) ---- */
@@ -308,8 +260,8 @@ static enum MHD_Result state_record(clo_verifier_srv *s, struct MHD_Connection *
 {
     uint8_t lineage[20], sig[65], digest[32], who[20];
     uint64_t v, have = 0;
-    const char *bad = clo_state_record_req_parse(body, lineage, &v, sig);
-    if (bad) return refuse(c, 400, "bad_request", bad, NULL);
+    clo_err bad = clo_state_record_req_parse(body, lineage, &v, sig);
+    if (bad.code) return refuse(c, 400, "bad_request", bad.what, NULL);
     if (!s->db) return refuse(c, 404, "not_found", "this verifier keeps no state records", NULL);
     clo_state_digest(CLO_STATE_EXPORT, lineage, v, NULL, s->v.chain_id, s->market, digest);
     if (clo_eth_signer(digest, sig, "signature", who).code || !clo_ct_eq(who, lineage, 20))
@@ -336,8 +288,8 @@ static enum MHD_Result state_latest(clo_verifier_srv *s, struct MHD_Connection *
 {
     uint8_t lineage[20], nonce[32];
     uint64_t have = 0;
-    const char *bad = clo_state_latest_req_parse(body, lineage, nonce);
-    if (bad) return refuse(c, 400, "bad_request", bad, NULL);
+    clo_err bad = clo_state_latest_req_parse(body, lineage, nonce);
+    if (bad.code) return refuse(c, 400, "bad_request", bad.what, NULL);
     if (!s->db) return refuse(c, 404, "not_found", "this verifier keeps no state records", NULL);
     pthread_mutex_lock(&s->db_mu);
     clo_err err = recorded(s, lineage, &have);
@@ -368,8 +320,8 @@ static clo_err final_job(clo_verifier_srv *s, const uint8_t job_id[32], uint8_t 
 static enum MHD_Result ticket(clo_verifier_srv *s, struct MHD_Connection *c, clo_bytes body)
 {
     clo_ticket t;
-    const char *bad = clo_ticket_req_parse(body, &t);
-    if (bad) return refuse(c, 400, "bad_request", bad, NULL);
+    clo_err bad = clo_ticket_req_parse(body, &t);
+    if (bad.code) return refuse(c, 400, "bad_request", bad.what, NULL);
     if (!s->rpc)
         return refuse(c, 404, "not_found", "this verifier issues no tickets (no rpc)", NULL);
     uint8_t spec[32], sig[65];

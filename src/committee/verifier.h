@@ -44,21 +44,22 @@ typedef struct {
     size_t n;
 } clo_challenges;
 
-/* The body of POST /v1/approve, parsed strictly (untrusted input; fuzzed by
- * fuzz/approve_req_fuzz.c). NULL and filled r (r->evidence views ev; r->nonce
- * is left for the caller), or a fixed reason naming the field. */
-const char *clo_approve_req_parse(clo_bytes body, clo_approve_req *r, clo_buf *ev,
-                                  clo_challenges *ch);
+/* The body of POST /v1/approve, read strictly (chain/jsonread.h; untrusted
+ * input, fuzzed by fuzz/approve_req_fuzz.c): a filled r (r->evidence views
+ * ev; r->nonce is left for the caller), or CLO_E_FORMAT naming the member. */
+CLO_MUST_CHECK clo_err clo_approve_req_parse(clo_bytes body, clo_approve_req *r, clo_buf *ev,
+                                             clo_challenges *ch);
 
-/* The body of POST /v1/ticket, parsed strictly (fuzzed with the approval
- * request). NULL and a ticket with job_id and spec set, or the reason. */
-const char *clo_ticket_req_parse(clo_bytes body, clo_ticket *t);
+/* The body of POST /v1/ticket, read strictly (fuzzed with the approval
+ * request): a ticket with job_id and spec set, or the refusal. */
+CLO_MUST_CHECK clo_err clo_ticket_req_parse(clo_bytes body, clo_ticket *t);
 
-/* The bodies of POST /v1/state/record and /v1/state/latest, parsed strictly
- * (fuzzed with the approval request). NULL, or the reason. */
-const char *clo_state_record_req_parse(clo_bytes body, uint8_t lineage[20], uint64_t *version,
-                                       uint8_t sig[65]);
-const char *clo_state_latest_req_parse(clo_bytes body, uint8_t lineage[20], uint8_t nonce[32]);
+/* The bodies of POST /v1/state/record and /v1/state/latest, read strictly
+ * (fuzzed with the approval request). */
+CLO_MUST_CHECK clo_err clo_state_record_req_parse(clo_bytes body, uint8_t lineage[20],
+                                                  uint64_t *version, uint8_t sig[65]);
+CLO_MUST_CHECK clo_err clo_state_latest_req_parse(clo_bytes body, uint8_t lineage[20],
+                                                  uint8_t nonce[32]);
 
 /* The verifier's duties beside approvals: tickets, read from rpc_url at
  * `confirmations` ("" serves none), and state records kept in the SQLite file
