@@ -134,8 +134,7 @@ static void check_job(audit *a, const uint8_t job[32], clo_result_stmt *st, uint
     clo_abi_val sv;
     uint8_t sub_model[32] = {0}, sub_input[32] = {0};
     if (nsub == 1 &&
-        !clo_abi_decode_as("(bytes32,bytes32,address,uint256,uint40,address[],bytes[],string)",
-                           clo_buf_view(&sub.data), &sv)
+        !clo_abi_decode_as(CLO_JOB_MARKET_EV_JOB_SUBMITTED_DATA, clo_buf_view(&sub.data), &sv)
              .code) {
         memcpy(sub_model, sv.items[0].word, 32);
         memcpy(sub_input, sv.items[1].word, 32);
@@ -205,7 +204,7 @@ static void check_job(audit *a, const uint8_t job[32], clo_result_stmt *st, uint
     /* The event's output hashes are the statement's. */
     clo_abi_val ev;
     if (ok &&
-        !clo_abi_decode_as("(bytes32,bytes32,bytes,bytes[])", clo_buf_view(&set.data), &ev).code) {
+        !clo_abi_decode_as(CLO_JOB_MARKET_EV_JOB_SETTLED_DATA, clo_buf_view(&set.data), &ev).code) {
         ok = !memcmp(ev.items[0].word, st->public_output_hash, 32) &&
              !memcmp(ev.items[1].word, st->private_output_hash, 32);
         clo_abi_val_free(&ev);

@@ -220,47 +220,20 @@ void demo_outcome_free(outcome *o)
 /* Wait for JobSettled(jobId) and record it in *o (freed by outcome_free). */
 clo_err demo_wait_settled(demo *d, const uint8_t job[32], outcome *o)
 {
-    clo_buf *pub = &o->pub, *priv = o->priv;
-    size_t *npriv = &o->npriv;
-    uint64_t *gas_used = &o->gas;
-    double *ms = &o->ms;
-    memset(o, 0, sizeof *o);
-    clo_buf_init(pub, 1 << 16);
-    for (int i = 0; i < BIDDERS; i++) clo_buf_init(&priv[i], 1 << 16);
-    uint8_t topic[1][32];
+    clo_settlement st;
     double t0 = (double)clo_mono_ns() / 1e6;
-    clo_keccak256(clo_bytes_str(CLO_JOB_MARKET_EV_JOB_SETTLED), topic[0]);
-    while ((double)clo_mono_ns() / 1e6 - t0 < 120000) {
-        clo_eth_log *logs = NULL;
-        size_t n = 0;
-        uint64_t head;
-        CLO_TRY(clo_eth_block_number(d->rpc, &head));
-        CLO_TRY(clo_eth_get_logs(d->rpc, d->market, (const uint8_t(*)[32])topic, 1, 0, head, &logs,
-                                 &n));
-        for (size_t i = 0; i < n; i++) {
-            if (logs[i].topic_count < 2 || memcmp(logs[i].topics[1], job, 32)) continue;
-            clo_abi_val v;
-            clo_err err = clo_abi_decode_as("(bytes32,bytes32,bytes,bytes[])",
-                                            clo_buf_view(&logs[i].data), &v);
-            if (!err.code) {
-                err = clo_buf_append_bytes(pub, v.items[2].bytes);
-                *npriv = v.items[3].count;
-                for (size_t k = 0; k < *npriv && k < BIDDERS && !err.code; k++)
-                    err = clo_buf_append_bytes(&priv[k], v.items[3].items[k].bytes);
-                clo_abi_val_free(&v);
-            }
-            clo_eth_receipt rc = {0};
-            if (!err.code) err = clo_eth_get_receipt(d->rpc, logs[i].tx_hash, &rc);
-            *gas_used = rc.gas_used;
-            clo_eth_receipt_free(&rc);
-            clo_eth_logs_free(logs, n);
-            *ms = (double)clo_mono_ns() / 1e6 - t0;
-            return err;
-        }
-        clo_eth_logs_free(logs, n);
-        demo_sleep_ms(100);
-    }
-    return CLO_ERR(CLO_E_STALE, "demo: the job was not settled within 2 minutes");
+    memset(o, 0, sizeof *o);
+    clo_buf_init(&o->pub, 1 << 16);
+    for (int i = 0; i < BIDDERS; i++) clo_buf_init(&o->priv[i], 1 << 16);
+    clo_err err = clo_market_wait_settled(d->rpc, d->market, job, 120000, &st);
+    if (!err.code) err = clo_buf_append_bytes(&o->pub, clo_buf_view(&st.public_out));
+    o->npriv = st.count;
+    for (size_t k = 0; k < st.count && k < BIDDERS && !err.code; k++)
+        err = clo_buf_append_bytes(&o->priv[k], clo_buf_view(&st.private_out[k]));
+    o->gas = st.gas_used;
+    o->ms = (double)clo_mono_ns() / 1e6 - t0;
+    clo_settlement_free(&st);
+    return err;
 }
 
 clo_err demo_node_keys(demo *d, uint32_t *epoch, uint8_t pk[32], uint8_t signer[20])

@@ -182,31 +182,18 @@ int cli_registry_vouches(const char *dep_path, uint64_t chain_id, const uint8_t 
     time_t until = time(NULL) + (time_t)wait;
     const char *why = NULL;
     for (int tries = 0;; tries++) {
-        clo_enclave_record rec;
-        int allowed = 0;
-        if (clo_registry_enclave(rpc, d.registry, signer, &rec).code) {
-            clo_rpc_free(rpc);
-            return cli_fail(CLO_ERR(CLO_E_IO, "rpc"), "the registry cannot be read at the rpc");
-        }
-        if (rec.status == 1 && memcmp(rec.hpke_key, pk, 32)) {
-            why = "the registry holds another key for the node's signer";
-            break; /* a lie, not a delay */
-        }
-        if (rec.status == 2) {
-            why = "the node's enclave record is revoked";
-            break;
-        }
-        if (rec.status == 1 && rec.epoch == epoch && (uint64_t)time(NULL) < rec.expiry &&
-            (allowed = clo_registry_measurement_allowed(rpc, d.registry, wid, rec.measurement)) ==
-                1) {
+        clo_err e =
+            clo_registry_vouches(rpc, d.registry, signer, pk, epoch, wid, (uint64_t)time(NULL));
+        if (!e.code) {
             clo_rpc_free(rpc);
             return CLI_EXIT_OK;
         }
-        why = rec.status == 0      ? "the node's signer has no registry record"
-              : rec.epoch != epoch ? "the registry record is of another epoch"
-              : allowed == 0       ? "the enclave's measurement is not allowed for the workload"
-                                   : "the registry record has expired";
-        if (time(NULL) >= until) break;
+        if (e.code == CLO_E_IO) {
+            clo_rpc_free(rpc);
+            return cli_fail(CLO_ERR(CLO_E_IO, "rpc"), e.what);
+        }
+        why = e.what;
+        if (e.code != CLO_E_STALE || time(NULL) >= until) break; /* a lie, not a delay */
         if (tries % 5 == 0) fprintf(stderr, "waiting for the registry: %s...\n", why);
         sleep(1);
     }

@@ -1,7 +1,11 @@
 /* contracts.c — typed reads of contract records (see contracts.h). */
 #include "client/contracts.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "base/clock.h"
 
 #include "chain/abi.h"
 #include "chain/eth.h"
@@ -75,4 +79,85 @@ void clo_job_id_for(uint64_t chain_id, const uint8_t market[20], const uint8_t r
     memcpy(w + 76, requester, 20);
     clo_store_u64be(w + 120, nonce);
     clo_keccak256(CLO_BYTES(w, sizeof w), out);
+}
+
+clo_err clo_registry_vouches(clo_rpc *rpc, const uint8_t registry[20], const uint8_t signer[20],
+                             const uint8_t pk[32], uint32_t epoch, const uint8_t workload_id[32],
+                             uint64_t now)
+{
+    clo_enclave_record rec;
+    CLO_ENSURE(!clo_registry_enclave(rpc, registry, signer, &rec).code, CLO_E_IO,
+               "the registry cannot be read at the rpc");
+    CLO_ENSURE(!(rec.status == CLO_RECORD_ACTIVE && memcmp(rec.hpke_key, pk, 32)), CLO_E_POLICY,
+               "the registry holds another key for the node's signer"); /* a lie, not a delay */
+    CLO_ENSURE(rec.status != CLO_RECORD_REVOKED, CLO_E_POLICY,
+               "the node's enclave record is revoked");
+    CLO_ENSURE(rec.status == CLO_RECORD_ACTIVE, CLO_E_STALE,
+               "the node's signer has no registry record");
+    CLO_ENSURE(rec.epoch == epoch, CLO_E_STALE, "the registry record is of another epoch");
+    CLO_ENSURE(now < rec.expiry, CLO_E_STALE, "the registry record has expired");
+    int allowed = clo_registry_measurement_allowed(rpc, registry, workload_id, rec.measurement);
+    CLO_ENSURE(allowed >= 0, CLO_E_IO, "the registry cannot be read at the rpc");
+    CLO_ENSURE(allowed, CLO_E_STALE, "the enclave's measurement is not allowed for the workload");
+    return CLO_OK;
+}
+
+void clo_settlement_free(clo_settlement *s)
+{
+    clo_buf_free(&s->public_out);
+    for (size_t i = 0; s->private_out && i < s->count; i++) clo_buf_free(&s->private_out[i]);
+    free(s->private_out);
+    memset(s, 0, sizeof *s);
+}
+
+/* One JobSettled log's outputs into out. */
+static clo_err take_settlement(const clo_eth_log *l, clo_settlement *out)
+{
+    clo_abi_val v;
+    CLO_TRY(clo_abi_decode_as(CLO_JOB_MARKET_EV_JOB_SETTLED_DATA, clo_buf_view(&l->data), &v));
+    clo_err err = CLO_OK;
+    size_t n = v.items[3].count;
+    if (n > CLO_SETTLED_MAX_PRIVATE) err = CLO_ERR(CLO_E_LIMIT, "settlement: private outputs");
+    if (!err.code) out->private_out = calloc(n ? n : 1, sizeof *out->private_out);
+    if (!err.code && !out->private_out) err = CLO_ERR(CLO_E_NOMEM, "settlement");
+    if (!err.code) err = clo_buf_append_bytes(&out->public_out, v.items[2].bytes);
+    for (size_t k = 0; k < n && !err.code; k++) {
+        clo_buf_init(&out->private_out[k], v.items[3].items[k].bytes.len + 1);
+        out->count = k + 1;
+        err = clo_buf_append_bytes(&out->private_out[k], v.items[3].items[k].bytes);
+    }
+    memcpy(out->tx_hash, l->tx_hash, 32);
+    clo_abi_val_free(&v);
+    return err;
+}
+
+clo_err clo_market_wait_settled(clo_rpc *rpc, const uint8_t market[20], const uint8_t job_id[32],
+                                long timeout_ms, clo_settlement *out)
+{
+    uint8_t topic[1][32];
+    int64_t t0 = clo_mono_ms();
+    memset(out, 0, sizeof *out);
+    clo_buf_init(&out->public_out, (size_t)1 << 24);
+    clo_keccak256(clo_bytes_str(CLO_JOB_MARKET_EV_JOB_SETTLED), topic[0]);
+    while (clo_mono_ms() - t0 < timeout_ms) {
+        clo_eth_log *logs = NULL;
+        size_t n = 0;
+        uint64_t head;
+        CLO_TRY(clo_eth_block_number(rpc, &head));
+        CLO_TRY(clo_eth_get_logs(rpc, market, (const uint8_t(*)[32])topic, 1, 0, head, &logs, &n));
+        for (size_t i = 0; i < n; i++) {
+            if (logs[i].topic_count < 2 || memcmp(logs[i].topics[1], job_id, 32)) continue;
+            clo_err err = take_settlement(&logs[i], out);
+            clo_eth_receipt rc = {0};
+            if (!err.code) err = clo_eth_get_receipt(rpc, logs[i].tx_hash, &rc);
+            out->gas_used = rc.gas_used;
+            clo_eth_receipt_free(&rc);
+            clo_eth_logs_free(logs, n);
+            return err;
+        }
+        clo_eth_logs_free(logs, n);
+        struct timespec nap = {0, 100 * 1000000L};
+        nanosleep(&nap, NULL);
+    }
+    return CLO_ERR(CLO_E_STALE, "the job was not settled in time");
 }

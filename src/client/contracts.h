@@ -40,6 +40,33 @@ CLO_MUST_CHECK clo_err clo_market_job_get(clo_rpc *rpc, const uint8_t market[20]
                                           const uint8_t job_id[32], uint64_t block,
                                           clo_market_job *out);
 
+/* Does the registry vouch that `pk` is the HPKE key of `signer`'s enclave for
+ * `epoch`, its measurement allowed for `workload_id`, at time `now`? The key a
+ * client seals to comes from the chain, never from a node's word (issue 15,
+ * finding 2). CLO_OK; CLO_E_POLICY when it never will (the registry holds
+ * another key, or the record is revoked); CLO_E_STALE when it does not yet
+ * (no record, another epoch, not allowed, expired: a registration may be in
+ * progress); CLO_E_IO when the registry cannot be read. `what` says why. */
+CLO_MUST_CHECK clo_err clo_registry_vouches(clo_rpc *rpc, const uint8_t registry[20],
+                                            const uint8_t signer[20], const uint8_t pk[32],
+                                            uint32_t epoch, const uint8_t workload_id[32],
+                                            uint64_t now);
+
+/* JobSettled(jobId): the public and private outputs, and the settling
+ * transaction's gas. Waits up to timeout_ms (CLO_E_STALE after it). */
+#define CLO_SETTLED_MAX_PRIVATE 1024
+typedef struct {
+    clo_buf public_out;
+    size_t count;
+    clo_buf *private_out; /* count of them */
+    uint8_t tx_hash[32];
+    uint64_t gas_used;
+} clo_settlement;
+CLO_MUST_CHECK clo_err clo_market_wait_settled(clo_rpc *rpc, const uint8_t market[20],
+                                               const uint8_t job_id[32], long timeout_ms,
+                                               clo_settlement *out);
+void clo_settlement_free(clo_settlement *s);
+
 /* JobMarket.jobIdFor(requester, nonce) =
  * keccak256(abi.encode(chainId, market, requester, nonce)): a chain job's id. */
 void clo_job_id_for(uint64_t chain_id, const uint8_t market[20], const uint8_t requester[20],
