@@ -16,6 +16,7 @@
 #include "wire/proto.h"
 #include "host/crash.h"
 #include "host/httpd.h"
+#include "chain/jsonread.h"
 #include "chain/rpc.h"
 #include "host/ledger.h"
 #include "host/metrics.h"
@@ -178,15 +179,11 @@ static enum MHD_Result model_put(clo_api *a, struct MHD_Connection *c, const clo
     if (!is_json(c)) return problem(c, R, 415, "unsupported-media-type", "send application/json");
     if (rc->too_big)
         return problem(c, R, 413, "body-too-large", "the body exceeds limits.max_body_bytes");
-    json_error_t je;
-    json_t *doc = json_loadb((const char *)rc->body.ptr, rc->body.len, JSON_REJECT_DUPLICATES, &je);
-    const char *hex = json_string_value(json_object_get(doc, "config"));
     clo_buf cfg;
     clo_buf_init(&cfg, 1 << 20);
-    int bad = !json_is_object(doc) || json_object_size(doc) != 1 || !hex ||
-              clo_hex_decode(&cfg, hex).code || cfg.len == 0;
-    json_decref(doc);
-    if (bad) {
+    const clo_jfield f[] = {
+        {"config", CLO_JF_HEXBUF, &cfg, 0, 1, 0, NULL, "config: non-empty hex, at most 1 MiB"}};
+    if (clo_json_read(rc->body, f, 1).code) {
         clo_buf_free(&cfg);
         return problem(c, R, 400, "invalid-body",
                        "send {\"config\": hex}, a non-empty workload config of at most 1 MiB");
