@@ -49,8 +49,9 @@ static void make_batches(const fx_platform *p, const char *wl, clo_bytes cfg, si
                          const clo_proto_keys *k, clo_buf *batches, size_t nb)
 {
     for (size_t b = 0; b < nb; b++) {
+        static clo_buf jobs[BATCH];
+        clo_bytes views[BATCH];
         clo_buf_init(&batches[b], CLO_FRAME_MAX_BODY);
-        if (clo_buf_u16be(&batches[b], BATCH).code) die("batch");
         for (size_t j = 0; j < BATCH; j++) {
             uint8_t job_id[32] = {(uint8_t)b, (uint8_t)j, 0x77, (uint8_t)wl[0]}, plain[8][64];
             clo_bytes in[8];
@@ -69,17 +70,16 @@ static void make_batches(const fx_platform *p, const char *wl, clo_bytes cfg, si
                 }
             }
             clo_envelope_reply_key rk[8];
-            clo_buf one;
-            clo_buf_init(&one, 1 << 20);
-            if (fx_job_body(p, job_id, wl, cfg, k->current, k->keys[0].hpke_pk, in, inputs, rk,
-                            &one)
+            clo_buf_init(&jobs[j], 1 << 20);
+            if (fx_job_encoded(p, job_id, wl, cfg, k->current, k->keys[0].hpke_pk, in, inputs, rk,
+                               &jobs[j])
                     .code)
                 die("job body");
-            /* fx_job_body writes a one-job batch: drop its u16 count. */
-            if (clo_buf_append(&batches[b], one.ptr + 2, one.len - 2).code) die("batch append");
-            clo_buf_free(&one);
+            views[j] = clo_buf_view(&jobs[j]);
             for (size_t i = 0; i < inputs; i++) clo_envelope_reply_key_wipe(&rk[i]);
         }
+        if (clo_proto_run_encode(views, BATCH, &batches[b]).code) die("batch");
+        for (size_t j = 0; j < BATCH; j++) clo_buf_free(&jobs[j]);
     }
 }
 
@@ -87,14 +87,13 @@ static void make_batches(const fx_platform *p, const char *wl, clo_bytes cfg, si
  * flatter the figure. */
 static void check_run(const clo_buf *resp)
 {
-    clo_cur c = clo_cur_init(clo_buf_view(resp));
-    uint16_t n;
-    if (clo_cur_u16be(&c, &n).code || n != BATCH) die("run: batch size");
+    clo_cur c;
+    if (clo_proto_run_resp_open(clo_buf_view(resp), BATCH, &c).code) die("run: batch size");
     static clo_proto_result r;
-    for (uint16_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < BATCH; i++) {
         if (clo_proto_result_decode(&c, &r).code) die("run: result decode");
         if (r.err.code) {
-            fprintf(stderr, "job %u: %s: %s\n", i, clo_code_name(r.err.code),
+            fprintf(stderr, "job %zu: %s: %s\n", i, clo_code_name(r.err.code),
                     r.err.what ? r.err.what : "");
             die("run: a job failed");
         }

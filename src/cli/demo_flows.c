@@ -159,13 +159,15 @@ int demo_price(demo *d, clo_sender *updater)
     clo_bytes views[SOURCES];
     for (int i = 0; i < SOURCES && ok; i++) {
         clo_envelope_reply_key rk;
-        uint8_t rep[1 + 20 + 2 + 16] = {1};
-        memset(rep + 1, 0x51 + i, 20); /* the source's id */
-        rep[22] = 1;
-        clo_store_u64be(rep + 23, now);
-        clo_store_u64be(rep + 31, (uint64_t)prices[i]);
+        uint8_t source[20];
+        clo_oracle_obs obs = {now, prices[i]};
+        clo_buf rep;
+        memset(source, 0x51 + i, 20); /* the source's id */
+        clo_buf_init(&rep, 64);
         clo_buf_init(&envs[i], 1 << 16);
-        ok = !demo_seal(d, job, "oracle", CLO_BYTES(rep, sizeof rep), &envs[i], &rk).code;
+        ok = !clo_oracle_report_encode(source, &obs, 1, &rep).code &&
+             !demo_seal(d, job, "oracle", clo_buf_view(&rep), &envs[i], &rk).code;
+        clo_buf_free(&rep);
         clo_envelope_reply_key_wipe(&rk);
         views[i] = clo_buf_view(&envs[i]);
     }

@@ -111,6 +111,22 @@ clo_err clo_vote_ballot_encode(const uint8_t voter[20], uint16_t choice, clo_buf
     return clo_buf_u16be(out, choice);
 }
 
+clo_err clo_oracle_report_encode(const uint8_t source[20], const clo_oracle_obs *obs, size_t n,
+                                 clo_buf *out)
+{
+    CLO_ENSURE(n >= 1 && n <= 256, CLO_E_ARG, "oracle report: 1 to 256 observations");
+    for (size_t i = 1; i < n; i++)
+        CLO_ENSURE(obs[i].time > obs[i - 1].time, CLO_E_ARG, "oracle report: times increase");
+    CLO_TRY(clo_buf_u8(out, 1));
+    CLO_TRY(clo_buf_append(out, source, 20));
+    CLO_TRY(clo_buf_u16be(out, (uint16_t)n));
+    for (size_t i = 0; i < n; i++) {
+        CLO_TRY(clo_buf_u64be(out, obs[i].time));
+        CLO_TRY(clo_buf_u64be(out, (uint64_t)obs[i].price));
+    }
+    return CLO_OK;
+}
+
 clo_err clo_auction_private_decode(clo_bytes p, int *won, uint8_t price[32])
 {
     clo_cur c = clo_cur_init(p);

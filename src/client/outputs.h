@@ -63,6 +63,13 @@ CLO_MUST_CHECK clo_err clo_auction_bid_encode(const uint8_t bidder[20], const ui
                                               clo_buf *out);
 CLO_MUST_CHECK clo_err clo_vote_ballot_encode(const uint8_t voter[20], uint16_t choice,
                                               clo_buf *out);
+/* An oracle source's report: n (1..256) observations, times strictly increasing. */
+typedef struct {
+    uint64_t time;
+    int64_t price;
+} clo_oracle_obs;
+CLO_MUST_CHECK clo_err clo_oracle_report_encode(const uint8_t source[20], const clo_oracle_obs *obs,
+                                                size_t n, clo_buf *out);
 
 /* The auction's private output to one bidder: won, and the price it pays. */
 CLO_MUST_CHECK clo_err clo_auction_private_decode(clo_bytes p, int *won, uint8_t price[32]);

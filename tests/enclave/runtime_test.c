@@ -425,8 +425,7 @@ static void test_job_errors(void **state)
                            1, k.keys[0].hpke_pk, &in, 1, &rk, env, views, &job));
             job.job_id[0] ^= 1;
             OK(fx_sign_ticket(&P, &job, two, 2, FX_NOW));
-            OK(clo_buf_u16be(&body, 1));
-            OK(clo_proto_job_encode(&job, &body));
+            OK(fx_run_body(&job, &body));
             clo_buf_free(&env[0]);
         }
         OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW, &out));
@@ -463,8 +462,7 @@ static clo_code run_one(clo_enclave *e, const clo_proto_job *job, clo_buf *out,
 {
     clo_buf body;
     clo_buf_init(&body, 8 << 20);
-    OK(clo_buf_u16be(&body, 1));
-    OK(clo_proto_job_encode(job, &body));
+    OK(fx_run_body(job, &body));
     OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW, out));
     clo_buf_free(&body);
     clo_cur c = clo_cur_init(clo_buf_view(out));

@@ -175,9 +175,10 @@ clo_err fx_job_make(const fx_platform *p, const uint8_t job_id[32], const char *
     return err;
 }
 
-clo_err fx_job_body(const fx_platform *p, const uint8_t job_id[32], const char *workload,
-                    clo_bytes config, uint32_t epoch, const uint8_t pk[32], const clo_bytes *plain,
-                    size_t count, clo_envelope_reply_key *reply_keys, clo_buf *body)
+clo_err fx_job_encoded(const fx_platform *p, const uint8_t job_id[32], const char *workload,
+                       clo_bytes config, uint32_t epoch, const uint8_t pk[32],
+                       const clo_bytes *plain, size_t count, clo_envelope_reply_key *reply_keys,
+                       clo_buf *out)
 {
     static const size_t two[2] = {0, 1};
     clo_proto_job job;
@@ -187,13 +188,33 @@ clo_err fx_job_body(const fx_platform *p, const uint8_t job_id[32], const char *
     clo_err err = fx_job_make(p, job_id, workload, config, epoch, pk, plain, count, reply_keys, env,
                               views, &job);
     if (!err.code) err = fx_sign_ticket(p, &job, two, 2, FX_NOW);
+    if (!err.code) err = clo_proto_job_encode(&job, out);
+    for (size_t i = 0; i < count; i++) clo_buf_free(&env[i]);
+    return err;
+}
+
+clo_err fx_run_body(const clo_proto_job *job, clo_buf *body)
+{
     clo_buf one;
     clo_buf_init(&one, CLO_FRAME_MAX_BODY);
-    if (!err.code) err = clo_proto_job_encode(&job, &one);
+    clo_err err = clo_proto_job_encode(job, &one);
     clo_bytes jobs[1] = {clo_buf_view(&one)};
     if (!err.code) err = clo_proto_run_encode(jobs, 1, body);
     clo_buf_free(&one);
-    for (size_t i = 0; i < count; i++) clo_buf_free(&env[i]);
+    return err;
+}
+
+clo_err fx_job_body(const fx_platform *p, const uint8_t job_id[32], const char *workload,
+                    clo_bytes config, uint32_t epoch, const uint8_t pk[32], const clo_bytes *plain,
+                    size_t count, clo_envelope_reply_key *reply_keys, clo_buf *body)
+{
+    clo_buf one;
+    clo_buf_init(&one, CLO_FRAME_MAX_BODY);
+    clo_err err =
+        fx_job_encoded(p, job_id, workload, config, epoch, pk, plain, count, reply_keys, &one);
+    clo_bytes jobs[1] = {clo_buf_view(&one)};
+    if (!err.code) err = clo_proto_run_encode(jobs, 1, body);
+    clo_buf_free(&one);
     return err;
 }
 

@@ -61,10 +61,16 @@ void fx_member(size_t i, clo_secret32 *key, uint8_t addr[20]);
 clo_err fx_sign_ticket(const fx_platform *p, clo_proto_job *job, const size_t *members, size_t n,
                        uint64_t issued_at);
 
-/* Build the RUN body for one job with these plaintext inputs, sealed to pk;
- * reply keys (count entries) receive the keys that open the private outputs.
- * The job carries a committee ticket by members 0 and 1 (deadline FX_DEADLINE,
- * issued at FX_NOW). */
+/* One job, encoded (clo_proto_job_encode), with these plaintext inputs sealed
+ * to pk; reply keys (count entries) receive the keys that open the private
+ * outputs. The job carries a committee ticket by members 0 and 1 (deadline
+ * FX_DEADLINE, issued at FX_NOW). fx_job_body: the same as a one-job RUN body. */
+clo_err fx_job_encoded(const fx_platform *p, const uint8_t job_id[32], const char *workload,
+                       clo_bytes config, uint32_t epoch, const uint8_t pk[32],
+                       const clo_bytes *plain, size_t count, clo_envelope_reply_key *reply_keys,
+                       clo_buf *job);
+/* A one-job RUN body (clo_proto_run_encode) for an encoded-here job. */
+clo_err fx_run_body(const clo_proto_job *job, clo_buf *body);
 clo_err fx_job_body(const fx_platform *p, const uint8_t job_id[32], const char *workload,
                     clo_bytes config, uint32_t epoch, const uint8_t pk[32], const clo_bytes *plain,
                     size_t count, clo_envelope_reply_key *reply_keys, clo_buf *body);
