@@ -57,6 +57,7 @@ async function controlPlane(tag, wantReady) {
       if (last.error) break;
     }
     check(`${tag}: ${path} answers within 100 ms`, !last.error && worst < 100, `${last.error || last.status} worst ${worst.toFixed(1)} ms`);
+    console.log(`${tag}: ${path} worst of 5: ${worst.toFixed(1)} ms`);
     if (path === "/readyz" && wantReady !== undefined)
       check(`${tag}: /readyz ${wantReady ? "ready" : "not ready"}`, last.status === (wantReady ? 200 : 503), `${last.status} ${last.body}`);
     if (path === "/metrics") controlPlane.metrics = last.body;
