@@ -78,6 +78,7 @@ static void connected(void *cls, struct MHD_Connection *c, void **socket_context
 }
 
 /* libmicrohttpd's own messages, as log events like every other line. */
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
