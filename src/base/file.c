@@ -5,7 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-clo_err clo_fd_read_all(int fd, clo_buf *out)
+static clo_err fd_read_all(int fd, clo_buf *out)
 {
     for (;;) {
         size_t room = out->max - out->len;
@@ -26,7 +26,7 @@ clo_err clo_file_read_at(int dirfd, const char *path, clo_buf *out)
     clo_buf_clear(out);
     int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
     CLO_ENSURE(fd >= 0, CLO_E_IO, "cannot open a file");
-    clo_err err = clo_fd_read_all(fd, out);
+    clo_err err = fd_read_all(fd, out);
     int saved = errno;
     close(fd);
     errno = saved;

@@ -6,10 +6,8 @@
 
 #include "base/bytes.h"
 
-/* Append the rest of fd to out, at most out->max bytes in all: a longer file is
- * CLO_E_LIMIT "file too large". */
-CLO_MUST_CHECK clo_err clo_fd_read_all(int fd, clo_buf *out);
-/* The whole file at path (relative to dirfd, or AT_FDCWD), out cleared first.
+/* The whole file at path (relative to dirfd, or AT_FDCWD), out cleared first,
+ * at most out->max bytes: a longer file is CLO_E_LIMIT "file too large".
  * A file that cannot be opened is CLO_E_IO "cannot open a file" with errno as
  * open(2) left it (ENOENT: missing). */
 CLO_MUST_CHECK clo_err clo_file_read_at(int dirfd, const char *path, clo_buf *out);

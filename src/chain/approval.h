@@ -22,8 +22,6 @@
 #define CLO_APPROVAL_TYPE                                                                          \
     "EnclaveApproval(address operator,uint8 teeType,bytes32 measurement,address signer,"           \
     "bytes32 hpkeKey,uint32 epoch,uint64 expiry,bytes32 evidenceDigest)"
-/* The registry's tuple, for calldata. */
-#define CLO_APPROVAL_TUPLE "(address,uint8,bytes32,address,bytes32,uint32,uint64,bytes32)"
 
 typedef struct {
     uint8_t operator_addr[20];

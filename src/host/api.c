@@ -377,7 +377,9 @@ static enum MHD_Result chain_job(struct MHD_Connection *c, clo_route R, clo_jour
                   : problem(c, R, 404, "job-not-found", "this node does not run this chain job");
     } else {
         /* waiting: waiting_for_config or waiting_for_ticket; else dropped (why). */
-        const char *state = cj.state == CLO_CJ_WAITING ? cj.why : clo_cjob_state_name(cj.state);
+        const char *state = cj.state != CLO_CJ_WAITING ? clo_cjob_state_name(cj.state)
+                            : cj.why[0]                ? cj.why
+                                                       : "waiting"; /* seen, not yet looked at */
         json_t *doc = json_pack("{s:o,s:s,s:s,s:I,s:I}", "job_id", clo_json_hex(CLO_BYTES(id, 32)),
                                 "state", state, "source", "chain", "block", (json_int_t)cj.block,
                                 "updated_ms", (json_int_t)cj.updated_ms);

@@ -18,9 +18,32 @@
 #define LOG_RANGE    2000 /* blocks per eth_getLogs */
 #define REORG_REWIND 64   /* blocks re-read after a reorg is seen */
 
-/* WorkloadConfig(bytes32 indexed configHash, bytes config) logs of any
- * contract in [from, to]: each config whose hash is the topic, that some
- * workload takes, is kept under its hash, as a POST /v1/models would. */
+clo_err clo_follow_config_of(const clo_eth_log *l, clo_buf *config)
+{
+    clo_abi_val v;
+    uint8_t h[32];
+    CLO_ENSURE(!l->removed && l->topic_count == 2, CLO_E_FORMAT, "config log: topics");
+    CLO_ENSURE(l->data.len <= CLO_FOLLOW_MAX_CONFIG + 64, CLO_E_LIMIT, "config log: size");
+    CLO_TRY(clo_abi_decode_as(CLO_I_WORKLOAD_CONFIG_EV_WORKLOAD_CONFIG_DATA, clo_buf_view(&l->data),
+                              &v));
+    clo_bytes c = v.items[0].bytes;
+    clo_keccak256(c, h);
+    clo_err err = memcmp(h, l->topics[1], 32)
+                      ? CLO_ERR(CLO_E_AUTH, "config log: not the config's hash")
+                      : CLO_ERR(CLO_E_UNSUPPORTED, "config log: no workload takes it");
+    for (size_t k = 0; err.code == CLO_E_UNSUPPORTED && k < clo_workload_count(); k++)
+        if (!clo_workload_check(clo_workload_at(k), c).code) err = CLO_OK;
+    if (!err.code) {
+        clo_buf_clear(config);
+        err = clo_buf_append_bytes(config, c);
+    }
+    clo_abi_val_free(&v);
+    return err;
+}
+
+/* WorkloadConfig logs of any contract in [from, to]: each one
+ * clo_follow_config_of takes is kept under its hash, as a POST /v1/models
+ * would. */
 static clo_err store_configs(clo_follower *f, uint64_t from, uint64_t to)
 {
     uint8_t topic[1][32];
@@ -30,34 +53,23 @@ static clo_err store_configs(clo_follower *f, uint64_t from, uint64_t to)
     CLO_TRY(
         clo_eth_get_logs(f->tx->rpc, NULL, (const uint8_t(*)[32])topic, 1, from, to, &logs, &n));
     clo_err err = CLO_OK;
+    clo_buf config;
+    clo_buf_init(&config, CLO_FOLLOW_MAX_CONFIG + 64);
     for (size_t i = 0; i < n && !err.code; i++) {
-        clo_eth_log *l = &logs[i];
-        clo_abi_val v;
-        if (l->removed || l->topic_count != 2 || l->data.len > CLO_FOLLOW_MAX_CONFIG + 64 ||
-            clo_abi_decode_as(CLO_I_WORKLOAD_CONFIG_EV_WORKLOAD_CONFIG_DATA, clo_buf_view(&l->data),
-                              &v)
-                .code)
-            continue;
-        clo_bytes config = v.items[0].bytes;
-        uint8_t h[32], id[32];
-        clo_keccak256(config, h);
-        int taken = 0;
-        for (size_t k = 0; k < clo_workload_count() && !taken; k++)
-            taken = !clo_workload_check(clo_workload_at(k), config).code;
-        if (!memcmp(h, l->topics[1], 32) && taken) {
-            err = clo_ledger_config_put(f->tx->journal, config, id);
-            if (!err.code)
-                CLO_LOG(
-                    CLO_LOG_INFO, "chain.config_seen", CLO_LF_HEX("config_hash", CLO_BYTES(id, 32)),
-                    CLO_LF_HEX("by", CLO_BYTES(l->address, 20)), CLO_LF_U64("size", config.len));
-        }
-        clo_abi_val_free(&v);
+        uint8_t id[32];
+        if (clo_follow_config_of(&logs[i], &config).code) continue; /* anyone may emit junk */
+        err = clo_ledger_config_put(f->tx->journal, clo_buf_view(&config), id);
+        if (!err.code)
+            CLO_LOG(CLO_LOG_INFO, "chain.config_seen", CLO_LF_HEX("config_hash", CLO_BYTES(id, 32)),
+                    CLO_LF_HEX("by", CLO_BYTES(logs[i].address, 20)),
+                    CLO_LF_U64("size", config.len));
     }
+    clo_buf_free(&config);
     clo_eth_logs_free(logs, n);
     return err;
 }
 
-/* Ask the committee's verifiers for the job's ticket (host/verifier.h) until
+/* Ask the committee's verifiers for the job's ticket (committee/verifier.h) until
  * the enclave's threshold of members has signed it; each signature is checked
  * here too, so a bad answer is named in the log rather than at RUN. 1 if
  * enough were collected, 0 to wait and ask again later. */

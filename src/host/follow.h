@@ -9,6 +9,7 @@
 #ifndef CLO_HOST_FOLLOW_H
 #define CLO_HOST_FOLLOW_H
 
+#include "chain/eth.h"
 #include "host/chaintx.h"
 
 #define CLO_FOLLOW_MAX_CONFIG 65536 /* a published config above this is ignored */
@@ -18,6 +19,12 @@ typedef struct {
     void (*wake)(void *ud); /* a job was queued for the enclave */
     void *wake_ud;
 } clo_follower;
+
+/* A WorkloadConfig log's config, if it is one to keep: the data decodes, the
+ * config's keccak256 is the topic (CLO_E_AUTH otherwise: whoever emitted it
+ * cannot lie about a config), some workload accepts it (CLO_E_UNSUPPORTED),
+ * at most CLO_FOLLOW_MAX_CONFIG bytes. config is replaced. */
+CLO_MUST_CHECK clo_err clo_follow_config_of(const clo_eth_log *l, clo_buf *config);
 
 /* One round: new logs, then the jobs still waiting. */
 CLO_MUST_CHECK clo_err clo_follow_step(clo_follower *f);

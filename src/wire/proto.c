@@ -356,13 +356,6 @@ clo_err clo_proto_empty_decode(clo_bytes body, const char *what)
     return CLO_OK;
 }
 
-clo_err clo_proto_u32_decode(clo_bytes body, uint32_t *out)
-{
-    clo_cur c = clo_cur_init(body);
-    CLO_TRY(clo_cur_u32be(&c, out));
-    return clo_cur_end(&c);
-}
-
 clo_err clo_proto_hello_req_encode(uint16_t version, clo_buf *out)
 {
     return clo_buf_u16be(out, version);

@@ -227,9 +227,8 @@ typedef struct {
 CLO_MUST_CHECK clo_err clo_proto_state_encode(const clo_proto_state *in, clo_buf *out);
 CLO_MUST_CHECK clo_err clo_proto_state_decode(clo_bytes body, clo_proto_state *out);
 
-/* Calls whose request or response is empty, or a single u32 (IMPORT resp). */
+/* A call whose request is empty (EXPORT, STATE). */
 CLO_MUST_CHECK clo_err clo_proto_empty_decode(clo_bytes body, const char *what);
-CLO_MUST_CHECK clo_err clo_proto_u32_decode(clo_bytes body, uint32_t *out);
 
 /* SIGN_BATCH req: u32 epoch | u16 n (1..CLO_PROTO_MAX_BATCH) | n x (job_id | input_hash
  *                 | public_hash | private_hash | workload_id | config_hash), 32 bytes each.

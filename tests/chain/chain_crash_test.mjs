@@ -54,10 +54,11 @@ try {
   const sends = await S.settlementSends(s, ids);
   const twice = ids.filter((j) => sends.get(j) > 1);
   check(twice.length === 0, `the node sent one settlement per job (${twice.length} sent more than once)`);
-  // A random cycle is a SIGKILL at a random moment: the node never exits by
-  // itself there, so only the named points count; most of those must be reached.
+  // A random cycle is a SIGKILL at a random moment, so only the named points
+  // can end a cycle by themselves: the counts say how close this ran.
   const named = CYCLES - counts.random;
-  check(crashed >= named / 2, `most named crash points were reached (${crashed} of ${named})`);
+  check(crashed >= CYCLES / 2,
+        `most cycles really crashed the node (${crashed} of ${CYCLES}; ${named} cycles had a named point)`);
 } catch (e) {
   failures++;
   console.error('FAIL', e.stack ?? e);
