@@ -7,14 +7,12 @@
 #include <jansson.h>
 
 #include "attest/verdict.h"
-#include "base/hex.h"
+#include "base/jsonhex.h"
 #include "base/timefmt.h"
 
 static void put_hex(json_t *o, const char *key, const uint8_t *p, size_t n)
 {
-    char s[2 + 2 * 64 + 1] = "0x";
-    clo_hex_encode(s + 2, CLO_BYTES(p, n));
-    json_object_set_new(o, key, json_string(s));
+    json_object_set_new(o, key, clo_json_hex(CLO_BYTES(p, n)));
 }
 
 static void put_time(json_t *o, const char *key, int64_t t)

@@ -6,6 +6,8 @@
 
 #include "base/hex.h"
 
+static clo_err read_doc(json_t *doc, const clo_jfield *fields, size_t n, clo_jread_fail *fail);
+
 static clo_err member(const clo_jfield *f, json_t *v)
 {
     const char *s = json_string_value(v);
@@ -28,6 +30,17 @@ static clo_err member(const clo_jfield *f, json_t *v)
                    CLO_E_FORMAT, f->want);
         *(uint64_t *)f->dst = (uint64_t)json_integer_value(v);
         return CLO_OK;
+    case CLO_JF_STRING: {
+        size_t len = s ? json_string_length(v) : 0;
+        CLO_ENSURE(s && len >= 1 && len < f->size && strlen(s) == len, CLO_E_FORMAT, f->want);
+        memcpy(f->dst, s, len + 1);
+        return CLO_OK;
+    }
+    case CLO_JF_OBJECT: {
+        clo_err e = read_doc(v, f->dst, f->size, NULL);
+        return e.code ? CLO_ERR(e.code, f->want) : CLO_OK;
+    }
+    case CLO_JF_CUSTOM: return f->read(f->dst, v);
     case CLO_JF_HEXLIST: {
         size_t i;
         json_t *item;
@@ -47,30 +60,53 @@ static clo_err member(const clo_jfield *f, json_t *v)
     return CLO_ERR(CLO_E_FORMAT, f->want);
 }
 
-static clo_err read_doc(json_t *doc, const clo_jfield *fields, size_t n)
+static clo_err fail_at(clo_jread_fail *fail, clo_jr_kind kind, size_t field, clo_err e)
+{
+    if (fail) {
+        fail->kind = kind;
+        fail->field = field;
+    }
+    return e;
+}
+
+static clo_err read_doc(json_t *doc, const clo_jfield *fields, size_t n, clo_jread_fail *fail)
 {
     const char *key;
     json_t *v;
-    CLO_ENSURE(json_is_object(doc), CLO_E_FORMAT, "body: not a JSON object");
+    if (!json_is_object(doc))
+        return fail_at(fail, CLO_JR_NOT_OBJECT, 0,
+                       CLO_ERR(CLO_E_FORMAT, "body: not a JSON object"));
     json_object_foreach(doc, key, v)
     {
         size_t i = 0;
         while (i < n && strcmp(key, fields[i].name)) i++;
-        CLO_ENSURE(i < n, CLO_E_FORMAT, "body: a member this request does not have");
+        if (i == n)
+            return fail_at(fail, CLO_JR_UNKNOWN, 0,
+                           CLO_ERR(CLO_E_FORMAT, "body: a member this request does not have"));
     }
+    for (size_t i = 0; i < n; i++) /* the shape first, then the values */
+        if (!json_object_get(doc, fields[i].name))
+            return fail_at(fail, CLO_JR_MISSING, i, CLO_ERR(CLO_E_FORMAT, fields[i].want));
     for (size_t i = 0; i < n; i++) {
-        json_t *m = json_object_get(doc, fields[i].name);
-        CLO_ENSURE(m, CLO_E_FORMAT, fields[i].want);
-        CLO_TRY(member(&fields[i], m));
+        clo_err e = member(&fields[i], json_object_get(doc, fields[i].name));
+        if (e.code) return fail_at(fail, CLO_JR_VALUE, i, e);
     }
-    return CLO_OK;
+    return fail_at(fail, CLO_JR_OK, 0, CLO_OK);
+}
+
+clo_err clo_json_read_at(clo_bytes body, const clo_jfield *fields, size_t n, clo_jread_fail *fail)
+{
+    json_error_t je;
+    json_t *doc = json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES, &je);
+    if (!doc)
+        return fail_at(fail, strstr(je.text, "duplicate") ? CLO_JR_DUPLICATE : CLO_JR_JSON, 0,
+                       CLO_ERR(CLO_E_FORMAT, "body: not JSON"));
+    clo_err err = read_doc(doc, fields, n, fail);
+    json_decref(doc);
+    return err;
 }
 
 clo_err clo_json_read(clo_bytes body, const clo_jfield *fields, size_t n)
 {
-    json_error_t je;
-    json_t *doc = json_loadb((const char *)body.ptr, body.len, JSON_REJECT_DUPLICATES, &je);
-    clo_err err = read_doc(doc, fields, n);
-    json_decref(doc);
-    return err;
+    return clo_json_read_at(body, fields, n, NULL);
 }

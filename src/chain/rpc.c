@@ -257,19 +257,6 @@ clo_err clo_rpc_data_fixed(const json_t *v, uint8_t *out, size_t n)
     return clo_hex_decode_fixed(out, n, s);
 }
 
-json_t *clo_json_hex(clo_bytes v)
-{
-    size_t cap = 2 * v.len + 3;
-    char *s = malloc(cap);
-    if (!s) return NULL;
-    s[0] = '0', s[1] = 'x';
-    clo_hex_encode(s + 2, v);
-    json_t *j = json_string(s);
-    clo_wipe(s, cap);
-    free(s);
-    return j;
-}
-
 json_t *clo_rpc_hex_quantity(uint64_t v)
 {
     char s[24];

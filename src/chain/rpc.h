@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "base/bytes.h"
+#include "base/jsonhex.h" /* clo_json_hex: how every byte string is written */
 
 #define CLO_RPC_MAX_REPLY (32u << 20)
 
@@ -56,11 +57,6 @@ CLO_MUST_CHECK clo_err clo_rpc_quantity256(const json_t *v, uint8_t out[32]);
 CLO_MUST_CHECK clo_err clo_rpc_data(const json_t *v, clo_buf *out);
 /* Exactly n bytes of "0x" data. */
 CLO_MUST_CHECK clo_err clo_rpc_data_fixed(const json_t *v, uint8_t *out, size_t n);
-/* The one hex encoder for JSON: a "0x"-prefixed lowercase hex string of v,
- * as JSON-RPC, the node's API, the CLI and the logs write every byte string.
- * The temporary text is wiped (some callers print secrets: `hpke keygen`,
- * reply keys). Parse with clo_hex_decode_fixed (the 0x is optional there). */
-json_t *clo_json_hex(clo_bytes v);
 json_t *clo_rpc_hex_quantity(uint64_t v); /* "0x1a" */
 json_t *clo_rpc_hex_quantity256(const uint8_t w[32]);
 #endif

@@ -12,7 +12,7 @@
 #include "base/ct.h"
 #include "base/file.h"
 #include "base/hex.h"
-#include "chain/rpc.h"
+#include "client/contracts.h"
 
 static void print_help(const cli_spec *spec, FILE *f)
 {

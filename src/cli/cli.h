@@ -12,10 +12,9 @@
 
 #include "attest/dcap.h"
 #include "committee/approve.h"
-#include "workloads/onnx/tensor.h"
+#include "client/outputs.h"
 #include "base/bytes.h"
-#include "chain/abi.h"
-#include "chain/sender.h"
+#include "client/deploy.h"
 #include "host/config.h"
 
 #define CLI_EXIT_OK      0
@@ -143,13 +142,9 @@ typedef struct {
     }
 int cli_trust_load(const cli_spec *spec, cli_trust *t);
 void cli_trust_free(cli_trust *t);
-/* A deployment file's chain and contracts (prints the failure; CLI exit code). */
-typedef struct {
-    uint64_t chain_id;
-    uint8_t registry[20], market[20];
-    char rpc[512]; /* empty if the file names none */
-} cli_deployment;
-int cli_deployment_load(const char *path, cli_deployment *d);
+/* A deployment file's chain and contracts (client/deploy.h; prints the
+ * failure; CLI exit code). */
+int cli_deployment_load(const char *path, clo_deployment *d);
 
 /* Clients trust the chain (issue 15, finding 2): the node's enclave is bound
  * to the deployment's chain and JobMarket, and its signer has an active
@@ -165,41 +160,10 @@ int cli_registry_vouches(const char *dep_path, uint64_t chain_id, const uint8_t 
  * key, epoch and nonce, and ev (which r->evidence views). Prints the error. */
 int cli_fetch_evidence(const char *node, clo_approve_req *r, clo_buf *ev);
 
-/* cmd_deploy.c: deployment of Cloister's contracts, shared by `cloister deploy`
- * and `cloister devnet up`. A deployer sends from its sender and collects each
- * contract's address, transaction, block and gas into `contracts`; on failure
- * `why` names the step and the revert reason. */
-typedef struct {
-    clo_sender s;
-    const char *artifacts;
-    json_t *contracts;
-    char why[256];
-} cli_deployer;
-
-#define CLI_DEPLOY_MAX_VERIFIERS    32
-#define CLI_DEPLOY_MAX_MEASUREMENTS 16
-typedef struct {
-    const uint8_t (*verifiers)[20];
-    size_t verifier_count; /* 1..CLI_DEPLOY_MAX_VERIFIERS */
-    uint64_t threshold;
-    const uint8_t *owner;              /* governance owner and PriceFeed updater */
-    uint8_t tee_mask;                  /* bit 1 << CLO_REG_TEE_x for each type allowed */
-    const uint8_t (*measurements)[32]; /* keccak256 of platform measurements */
-    size_t measurement_count;          /* allowed for every built-in workload */
-    uint64_t bond_wei, record_lifetime, rotation_grace, challenge_window, max_deadline;
-} cli_deploy_plan;
-
-extern const uint8_t CLI_ORACLE_CONFIG[12];
-
-clo_err cli_deploy_one(cli_deployer *d, const char *name, const clo_abi_val *args, uint8_t out[20]);
-clo_err cli_deploy_call(cli_deployer *d, const uint8_t to[20], const char *sig,
-                        const clo_abi_val *args);
-/* EnclaveRegistry.setMeasurement(workload id of `workload`, measurement, true). */
-clo_err cli_allow_measurement(cli_deployer *d, const uint8_t registry[20], const char *workload,
-                              const uint8_t measurement[32]);
-/* Deploy and wire everything; *out = the deployment document. Returns a CLI
- * exit code (the failure document printed). */
-int cli_deploy_cloister(cli_deployer *d, const cli_deploy_plan *p, const char *rpc_url,
+/* cmd_deploy.c: client/deploy.h's deployment with progress on stderr; a CLI
+ * exit code (the failure document printed). Shared by `cloister deploy` and
+ * `cloister devnet up`. */
+int cli_deploy_cloister(clo_deployer *d, const clo_deploy_plan *p, const char *rpc_url,
                         json_t **out);
 
 int cmd_deploy(int argc, char **argv);

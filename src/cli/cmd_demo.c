@@ -28,24 +28,15 @@
 #include "base/clock.h"
 #include "base/ct.h"
 #include "base/hex.h"
-#include "chain/abi.h"
-#include "chain/eth.h"
-#include "chain/http.h"
-#include "chain/sender.h"
 #include "cli/cli.h"
 #include "cli/demo.h"
+#include "client/calls.h"
 #include "client/contracts.h"
+#include "client/devnet.h"
+#include "client/nodeapi.h"
 #include "client/outputs.h"
-#include "crypto/envelope.h"
-#include "crypto/keccak.h"
-#include "crypto/secp256k1.h"
-#include "wire/statement.h"
-#include "crypto/hash.h"
-#include "chain/rpc.h"
+#include "client/seal.h"
 #include "model/train.h"
-#include "workloads/onnx/model.h"
-#include "workloads/onnx_wl.h"
-#include "workloads/workload.h"
 
 extern char **environ;
 
@@ -158,43 +149,25 @@ static int addr_of(const json_t *dep, const char *name, uint8_t out[20])
     return !a || clo_hex_decode_fixed(out, 20, a).code;
 }
 
-clo_err demo_tx(demo *d, clo_sender *s, const uint8_t to[20], const uint8_t *value, const char *sig,
-                const clo_abi_val *args, const char *what)
+/* A sent call's outcome: its gas recorded under `what` (NULL: not shown),
+ * or why it failed on stderr. Returns e. */
+clo_err demo_sent(demo *d, clo_err e, const clo_call_result *r, const char *what)
 {
-    clo_buf data, revert;
-    clo_eth_receipt rc = {0};
-    clo_buf_init(&data, 1 << 20);
-    clo_buf_init(&revert, 4096);
-    clo_err err = clo_abi_encode_call(sig, args, &data);
-    if (!err.code) err = clo_sender_transact(s, to, value, clo_buf_view(&data), &rc, &revert);
-    if (!err.code && what) demo_gas(d, what, rc.gas_used);
-    if (err.code && revert.len) {
-        char why[200];
-        clo_abi_revert_text(clo_buf_view(&revert), NULL, why, sizeof why);
-        fprintf(stderr, "demo: %s: %s\n", sig, why);
-    }
-    clo_eth_receipt_free(&rc);
-    clo_buf_free(&data);
-    clo_buf_free(&revert);
-    return err;
+    if (!e.code && what) demo_gas(d, what, r->gas_used);
+    if (e.code) fprintf(stderr, "demo: %s\n", r->why);
+    return e;
 }
 
 clo_err demo_new_wallet(demo *d, clo_sender *s)
 {
     clo_secret32 k;
-    json_t *res;
-    uint8_t amount[32] = {0};
+    uint8_t addr[20], amount[32] = {0};
     amount[20] = 1; /* 2^88 wei */
-    CLO_TRY(clo_secp256k1_keygen(&k));
+    CLO_TRY(clo_account_new(&k, addr));
     clo_err err = clo_sender_init(s, d->rpc, &k);
     clo_wipe(&k, sizeof k);
     CLO_TRY(err);
-    CLO_TRY(clo_rpc_call(d->rpc, "anvil_setBalance",
-                         json_pack("[o,o]", clo_json_hex(CLO_BYTES(s->address, 20)),
-                                   clo_rpc_hex_quantity256(amount)),
-                         &res));
-    json_decref(res);
-    return CLO_OK;
+    return clo_devnet_fund(d->rpc, s->address, amount);
 }
 
 clo_err demo_chain_now(demo *d, uint64_t *t)
@@ -256,17 +229,17 @@ clo_err demo_node_keys(demo *d, uint32_t *epoch, uint8_t pk[32], uint8_t signer[
 clo_err demo_seal(demo *d, const uint8_t job[32], const char *workload, clo_bytes plain,
                   clo_buf *env, clo_envelope_reply_key *rk)
 {
-    clo_envelope_binding b;
+    uint32_t epoch;
     uint8_t pk[32], signer[20];
-    memset(&b, 0, sizeof b);
-    CLO_TRY(demo_node_keys(d, &b.epoch, pk, signer));
-    b.chain_id = d->chain_id;
-    memcpy(b.contract, d->market, 20);
-    memcpy(b.job_id, job, 32);
-    clo_workload_id(workload, b.workload_id);
-    clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
-                            CLO_HPKE_AEAD_CHACHA20POLY1305};
-    return clo_envelope_request_seal(env, rk, &b, suite, pk, plain);
+    CLO_TRY(demo_node_keys(d, &epoch, pk, signer));
+    clo_sealer *s = malloc(sizeof *s);
+    CLO_ENSURE(s, CLO_E_NOMEM, "demo: sealer");
+    clo_sealer_init(s, d->chain_id, d->market, job, workload, epoch, pk);
+    clo_err err = clo_sealer_seal(s, plain, env);
+    *rk = s->rk[0];
+    clo_sealer_wipe(s);
+    free(s);
+    return err;
 }
 
 int demo_post_model(demo *d, const char *hex)
@@ -285,19 +258,16 @@ clo_err demo_submit_job(demo *d, clo_sender *from, const char *workload, const u
                         const uint8_t consumer[20], uint64_t deadline, uint64_t nonce,
                         const clo_bytes *inputs, size_t n, const char *what)
 {
-    clo_abi_val in[BIDDERS], none[1];
-    uint8_t input_hash[32], wid[32], fee[32] = {0};
-    CLO_ENSURE(n <= BIDDERS, CLO_E_ARG, "demo: inputs");
-    for (size_t i = 0; i < n; i++) in[i] = clo_abi_bytes(inputs[i]);
-    clo_hash_list(inputs, n, input_hash);
-    clo_workload_id(workload, wid);
-    clo_abi_val req[9] = {
-        clo_abi_word(wid),         clo_abi_word(model),    clo_abi_word(input_hash),
-        clo_abi_address(consumer), clo_abi_uint(deadline), clo_abi_uint(nonce),
-        clo_abi_array(none, 0),    clo_abi_array(in, n),   clo_abi_string("")};
-    clo_abi_val r = clo_abi_tuple(req, 9), t = clo_abi_tuple(&r, 1);
-    clo_store_u64be(fee + 24, 1000000000000000u);
-    return demo_tx(d, from, d->market, fee, CLO_JOB_MARKET_SUBMIT_JOB, &t, what);
+    clo_job_submission j = {.workload = workload,
+                            .deadline = deadline,
+                            .nonce = nonce,
+                            .inputs = inputs,
+                            .count = n,
+                            .fee_wei = 1000000000000000u};
+    clo_call_result r;
+    memcpy(j.config_hash, model, 32);
+    memcpy(j.consumer, consumer, 20);
+    return demo_sent(d, clo_market_submit(from, d->market, &j, &r), &r, what);
 }
 
 /* ---- the story ---- */
@@ -387,7 +357,7 @@ static int start_everything(demo *d)
     snprintf(url, sizeof url, "%s/readyz", d->node_url);
     for (int t = 0; t < 200 && status != 200; t++) {
         json_t *r = NULL;
-        if (clo_http_json("GET", url, NULL, 2000, &status, &r).code) status = 0;
+        if (clo_nodeapi_json("GET", url, NULL, &status, &r).code) status = 0;
         json_decref(r);
         if (status != 200) demo_sleep_ms(100);
     }
@@ -420,23 +390,9 @@ static int register_enclave(demo *d)
         demo_sleep_ms(100);
     }
     /* The registration's gas, from its event. */
-    uint8_t topic[1][32];
-    clo_eth_log *logs = NULL;
-    size_t n = 0;
-    uint64_t head = 0, g = 0;
-    clo_keccak256(clo_bytes_str(CLO_ENCLAVE_REGISTRY_EV_ENCLAVE_REGISTERED), topic[0]);
-    int found =
-        !clo_eth_block_number(d->rpc, &head).code &&
-        !clo_eth_get_logs(d->rpc, d->registry, (const uint8_t(*)[32])topic, 1, 0, head, &logs, &n)
-             .code &&
-        n > 0;
-    if (found) {
-        clo_eth_receipt rc = {0};
-        if (!clo_eth_get_receipt(d->rpc, logs[n - 1].tx_hash, &rc).code) g = rc.gas_used;
-        clo_eth_receipt_free(&rc);
-        demo_gas(d, "registerEnclave (2-of-3 approvals)", g);
-    }
-    clo_eth_logs_free(logs, n);
+    uint64_t g = 0;
+    int found = !clo_registry_registration_gas(d->rpc, d->registry, signer, &g).code;
+    if (found) demo_gas(d, "registerEnclave (2-of-3 approvals)", g);
     char sh[41];
     clo_hex_encode(sh, CLO_BYTES(signer, 20));
     snprintf(detail, sizeof detail, "signer 0x%.10s…, epoch %u, %.1f s (evidence → 3 verifiers)",

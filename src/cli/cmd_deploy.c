@@ -1,17 +1,7 @@
 /* cmd_deploy.c — `cloister deploy`: deploy and wire Cloister's contracts on any
- * EVM JSON-RPC endpoint, and write the deployment file every other command
- * reads. `cloister devnet up` deploys through the same cli_deploy_cloister.
- *
- * Order (each step one transaction from the deployer key, waited for):
- *   EnclaveRegistry(owner, verifiers, threshold, bond, record lifetime, rotation grace)
- *   JobMarket(registry, challenge window, max deadline); registry.setMarket
- *   registry.setTeeAllowed for each TEE type; registry.setMeasurement for each
- *   measurement and built-in workload
- *   SealedBidAuction(market); PriceFeed(market, owner, keccak256(oracle config),
- *   8, description); feed.setUpdater(owner)
- *   ModelRegistry()
- * Governance calls need the deployer to be the owner; with --owner another
- * address, they are left to it (the file says which were done). */
+ * EVM JSON-RPC endpoint (client/deploy.h says in which order), and write the
+ * deployment file every other command reads. `cloister devnet up` deploys
+ * through the same cli_deploy_cloister. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,167 +10,31 @@
 
 #include "base/ct.h"
 #include "base/hex.h"
-#include "chain/approval.h"
-#include "chain/deploy.h"
+#include "base/teekind.h"
 #include "cli/cli.h"
 #include "client/contracts.h"
-#include "crypto/keccak.h"
-#include "workloads/workload.h"
+#include "client/deploy.h"
 
-/* The PriceFeed's oracle config (docs/formats.md §5.3): median of the latest
- * reports, at least 3 sources, outliers beyond 5% of the median dropped. */
-const uint8_t CLI_ORACLE_CONFIG[12] = {1, 1, 0, 3, 0, 0, 0x01, 0xf4, 0, 0, 0, 0};
-
-/* The custom errors the deployment's constructors and calls can raise. */
-
-static const char *const TEE_NAMES[] = {NULL, "sim", "tdx", "snp", "sgx"};
-
-clo_err cli_deploy_one(cli_deployer *d, const char *name, const clo_abi_val *args, uint8_t out[20])
+static void progress(const char *name, const uint8_t address[20], uint64_t gas_used)
 {
-    clo_buf code, revert;
-    clo_eth_receipt rc = {0}; /* freed on every path */
-    clo_buf_init(&code, CLO_ARTIFACT_MAX_SIZE);
-    clo_buf_init(&revert, 4096);
-    clo_err err = clo_artifact_bytecode(d->artifacts, name, &code);
-    if (err.code)
-        snprintf(d->why, sizeof d->why, "artifact %s/%s.sol/%s.json", d->artifacts, name, name);
-    if (!err.code) err = clo_deploy(&d->s, clo_buf_view(&code), args, out, &rc, &revert);
-    if (err.code && !d->why[0]) {
-        char reason[160];
-        clo_abi_revert_text(clo_buf_view(&revert), clo_contract_errors, reason, sizeof reason);
-        snprintf(d->why, sizeof d->why, "deploying %s: %s", name,
-                 revert.len ? reason : (err.what ? err.what : "failed"));
-    }
-    if (!err.code) {
-        json_t *c = json_object();
-        json_object_set_new(c, "address", clo_json_hex(CLO_BYTES(out, 20)));
-        json_object_set_new(c, "tx", clo_json_hex(CLO_BYTES(rc.tx_hash, 32)));
-        json_object_set_new(c, "block", json_integer((json_int_t)rc.block_number));
-        json_object_set_new(c, "gas_used", json_integer((json_int_t)rc.gas_used));
-        json_object_set_new(d->contracts, name, c);
-        fprintf(stderr, "deploy: %-16s at 0x", name);
-        for (int i = 0; i < 20; i++) fprintf(stderr, "%02x", out[i]);
-        fprintf(stderr, " (%llu gas)\n", (unsigned long long)rc.gas_used);
-    }
-    clo_eth_receipt_free(&rc);
-    clo_buf_free(&code);
-    clo_buf_free(&revert);
-    return err;
+    fprintf(stderr, "deploy: %-16s at 0x", name);
+    for (int i = 0; i < 20; i++) fprintf(stderr, "%02x", address[i]);
+    fprintf(stderr, " (%llu gas)\n", (unsigned long long)gas_used);
 }
 
-clo_err cli_deploy_call(cli_deployer *d, const uint8_t to[20], const char *sig,
-                        const clo_abi_val *args)
-{
-    clo_buf data, revert;
-    clo_eth_receipt rc = {0}; /* freed on every path */
-    clo_buf_init(&data, 1u << 16);
-    clo_buf_init(&revert, 4096);
-    clo_err err = clo_abi_encode_call(sig, args, &data);
-    if (!err.code) err = clo_sender_transact(&d->s, to, NULL, clo_buf_view(&data), &rc, &revert);
-    if (err.code) {
-        char reason[160];
-        clo_abi_revert_text(clo_buf_view(&revert), clo_contract_errors, reason, sizeof reason);
-        snprintf(d->why, sizeof d->why, "%s: %s", sig, revert.len ? reason : err.what);
-    }
-    clo_eth_receipt_free(&rc);
-    clo_buf_free(&data);
-    clo_buf_free(&revert);
-    return err;
-}
-
-clo_err cli_allow_measurement(cli_deployer *d, const uint8_t registry[20], const char *workload,
-                              const uint8_t measurement[32])
-{
-    uint8_t wid[32];
-    clo_workload_id(workload, wid);
-    clo_abi_val a[3] = {clo_abi_word(wid), clo_abi_word(measurement), clo_abi_bool(1)};
-    clo_abi_val t = clo_abi_tuple(a, 3);
-    return cli_deploy_call(d, registry, CLO_ENCLAVE_REGISTRY_SET_MEASUREMENT, &t);
-}
-
-int cli_deploy_cloister(cli_deployer *d, const cli_deploy_plan *p, const char *rpc_url,
+int cli_deploy_cloister(clo_deployer *d, const clo_deploy_plan *p, const char *rpc_url,
                         json_t **out)
 {
-    uint8_t registry[20], market[20], auction[20], feed[20], models[20], oracle_model[32];
-    clo_err err = CLO_OK;
-    int governs = !memcmp(p->owner, d->s.address, 20);
-    json_t *tees = json_array(), *allowed = json_array(), *committee = json_array();
-    d->contracts = json_object();
-    d->why[0] = 0;
-
-    clo_abi_val verifiers[CLI_DEPLOY_MAX_VERIFIERS];
-    for (size_t i = 0; i < p->verifier_count; i++) {
-        verifiers[i] = clo_abi_address(p->verifiers[i]);
-        json_array_append_new(committee, clo_json_hex(CLO_BYTES(p->verifiers[i], 20)));
-    }
-    clo_abi_val reg_args[6] = {
-        clo_abi_address(p->owner),        clo_abi_array(verifiers, p->verifier_count),
-        clo_abi_uint(p->threshold),       clo_abi_uint(p->bond_wei),
-        clo_abi_uint(p->record_lifetime), clo_abi_uint(p->rotation_grace)};
-    clo_abi_val t = clo_abi_tuple(reg_args, 6);
-    CLO_CHECK(cli_deploy_one(d, "EnclaveRegistry", &t, registry));
-    clo_abi_val mk_args[3] = {clo_abi_address(registry), clo_abi_uint(p->challenge_window),
-                              clo_abi_uint(p->max_deadline)};
-    t = clo_abi_tuple(mk_args, 3);
-    CLO_CHECK(cli_deploy_one(d, "JobMarket", &t, market));
-    clo_abi_val one[1] = {clo_abi_address(market)};
-    if (governs) {
-        t = clo_abi_tuple(one, 1);
-        CLO_CHECK(cli_deploy_call(d, registry, CLO_ENCLAVE_REGISTRY_SET_MARKET, &t));
-        for (uint8_t k = CLO_TEE_SIM; k <= CLO_TEE_SGX; k++) {
-            if (!(p->tee_mask & (1u << k))) continue;
-            clo_abi_val tee[2] = {clo_abi_uint(k), clo_abi_bool(1)};
-            t = clo_abi_tuple(tee, 2);
-            CLO_CHECK(cli_deploy_call(d, registry, CLO_ENCLAVE_REGISTRY_SET_TEE_ALLOWED, &t));
-            json_array_append_new(tees, json_string(TEE_NAMES[k]));
-        }
-        for (size_t m = 0; m < p->measurement_count; m++) {
-            for (size_t i = 0; i < clo_workload_count(); i++)
-                CLO_CHECK(cli_allow_measurement(d, registry, clo_workload_at(i)->name,
-                                                p->measurements[m]));
-            json_array_append_new(allowed, clo_json_hex(CLO_BYTES(p->measurements[m], 32)));
-        }
-    }
-    t = clo_abi_tuple(one, 1);
-    CLO_CHECK(cli_deploy_one(d, "SealedBidAuction", &t, auction));
-    clo_keccak256(CLO_BYTES(CLI_ORACLE_CONFIG, sizeof CLI_ORACLE_CONFIG), oracle_model);
-    clo_abi_val pf[5] = {clo_abi_address(market), clo_abi_address(d->s.address),
-                         clo_abi_word(oracle_model), clo_abi_uint(8),
-                         clo_abi_string("CLO / USD (enclave median)")};
-    t = clo_abi_tuple(pf, 5);
-    CLO_CHECK(cli_deploy_one(d, "PriceFeed", &t, feed));
-    clo_abi_val upd[2] = {clo_abi_address(p->owner), clo_abi_bool(1)};
-    t = clo_abi_tuple(upd, 2);
-    CLO_CHECK(cli_deploy_call(d, feed, CLO_PRICE_FEED_SET_UPDATER, &t));
-    t = clo_abi_tuple(NULL, 0);
-    CLO_CHECK(cli_deploy_one(d, "ModelRegistry", &t, models));
-
-    json_t *doc =
-        json_pack("{s:I, s:s, s:o, s:{s:o, s:I}, s:o, s:o, s:b, s:o, s:o}", "chain_id",
-                  (json_int_t)d->s.chain_id, "rpc", rpc_url, "contracts", d->contracts, "committee",
-                  "verifiers", committee, "threshold", (json_int_t)p->threshold, "owner",
-                  clo_json_hex(CLO_BYTES(p->owner, 20)), "deployer",
-                  clo_json_hex(CLO_BYTES(d->s.address, 20)), "wired", governs, "tee_types", tees,
-                  "measurements", allowed);
-    json_object_set_new(doc, "oracle_config",
-                        clo_json_hex(CLO_BYTES(CLI_ORACLE_CONFIG, sizeof CLI_ORACLE_CONFIG)));
-    d->contracts = NULL;
-    *out = doc;
-    return CLI_EXIT_OK;
-out:
-    json_decref(tees);
-    json_decref(allowed);
-    json_decref(committee);
-    json_decref(d->contracts);
-    d->contracts = NULL;
-    return cli_fail(err, d->why[0] ? d->why : "deployment failed");
+    d->progress = progress;
+    clo_err err = clo_deploy_cloister(d, p, rpc_url, out);
+    return err.code ? cli_fail(err, d->why) : CLI_EXIT_OK;
 }
 
 /* "a,b,c" into up to max 20-byte addresses. */
 static int parse_addresses(const char *opt, const char *list, uint8_t (*out)[20], size_t max,
                            size_t *count)
 {
-    char copy[CLI_DEPLOY_MAX_VERIFIERS * 44 + 64], *save = NULL;
+    char copy[CLO_DEPLOY_MAX_VERIFIERS * 44 + 64], *save = NULL;
     *count = 0;
     if (strlen(list) >= sizeof copy) {
         cli_error("--%s: too long\n", opt);
@@ -242,9 +96,9 @@ int cmd_deploy(int argc, char **argv)
     int done, rc = cli_parse(&spec, argc, argv, &done);
     if (rc || done) return rc;
 
-    uint8_t verifiers[CLI_DEPLOY_MAX_VERIFIERS][20], owner[20];
-    uint8_t measurements[CLI_DEPLOY_MAX_MEASUREMENTS][32];
-    cli_deploy_plan p = {.verifiers = (const uint8_t(*)[20])verifiers,
+    uint8_t verifiers[CLO_DEPLOY_MAX_VERIFIERS][20], owner[20];
+    uint8_t measurements[CLO_DEPLOY_MAX_MEASUREMENTS][32];
+    clo_deploy_plan p = {.verifiers = (const uint8_t(*)[20])verifiers,
                          .measurements = (const uint8_t(*)[32])measurements,
                          .tee_mask =
                              (1u << CLO_TEE_TDX) | (1u << CLO_TEE_SNP) | (1u << CLO_TEE_SGX),
@@ -254,7 +108,7 @@ int cmd_deploy(int argc, char **argv)
                          .challenge_window = 60,
                          .max_deadline = 7 * 86400};
     if ((rc = parse_addresses("verifiers", cli_get(&spec, "verifiers"), verifiers,
-                              CLI_DEPLOY_MAX_VERIFIERS, &p.verifier_count)))
+                              CLO_DEPLOY_MAX_VERIFIERS, &p.verifier_count)))
         return rc;
     p.threshold = p.verifier_count / 2 + 1;
     if (cli_get(&spec, "threshold") &&
@@ -280,10 +134,8 @@ int cmd_deploy(int argc, char **argv)
         snprintf(list, sizeof list, "%s", cli_get(&spec, "tee"));
         p.tee_mask = 0;
         for (char *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-            uint8_t k = 0;
-            for (uint8_t i = CLO_TEE_SIM; i <= CLO_TEE_SGX; i++)
-                if (!strcmp(w, TEE_NAMES[i])) k = i;
-            if (!k) {
+            clo_tee_kind k;
+            if (clo_tee_kind_parse(w, &k).code) {
                 cli_error("--tee: '%s' is not one of sim, tdx, snp, sgx\n", w);
                 return CLI_EXIT_USAGE;
             }
@@ -291,21 +143,22 @@ int cmd_deploy(int argc, char **argv)
         }
     }
     if (cli_get(&spec, "measurements")) {
-        char list[CLI_DEPLOY_MAX_MEASUREMENTS * 100], *save = NULL;
+        char list[CLO_DEPLOY_MAX_MEASUREMENTS * 100], *save = NULL;
         if (strlen(cli_get(&spec, "measurements")) >= sizeof list) {
-            cli_error("--measurements: at most %d\n", CLI_DEPLOY_MAX_MEASUREMENTS);
+            cli_error("--measurements: at most %d\n", CLO_DEPLOY_MAX_MEASUREMENTS);
             return CLI_EXIT_USAGE;
         }
         snprintf(list, sizeof list, "%s", cli_get(&spec, "measurements"));
         for (char *m = strtok_r(list, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
             uint8_t raw[48];
             const char *h = strncmp(m, "0x", 2) ? m : m + 2;
-            if (p.measurement_count == CLI_DEPLOY_MAX_MEASUREMENTS) {
-                cli_error("--measurements: at most %d\n", CLI_DEPLOY_MAX_MEASUREMENTS);
+            if (p.measurement_count == CLO_DEPLOY_MAX_MEASUREMENTS) {
+                cli_error("--measurements: at most %d\n", CLO_DEPLOY_MAX_MEASUREMENTS);
                 return CLI_EXIT_USAGE;
             }
             if (strlen(h) == 96 && !clo_hex_decode_fixed(raw, 48, h).code)
-                clo_keccak256(CLO_BYTES(raw, 48), measurements[p.measurement_count]);
+                clo_registry_measurement_hash(CLO_BYTES(raw, 48),
+                                              measurements[p.measurement_count]);
             else if (strlen(h) != 64 ||
                      clo_hex_decode_fixed(measurements[p.measurement_count], 32, h).code) {
                 cli_error("--measurements: '%s' is neither 48 nor 32 bytes of hex\n", m);
@@ -320,7 +173,7 @@ int cmd_deploy(int argc, char **argv)
         return CLI_EXIT_FAIL;
     clo_secret32 key;
     clo_rpc *rpc = NULL;
-    cli_deployer d;
+    clo_deployer d;
     memset(&d, 0, sizeof d);
     d.artifacts = artifacts;
     clo_err err = clo_key_file_read(cli_get(&spec, "key"), &key, owner);

@@ -23,14 +23,10 @@
 
 #include "base/ct.h"
 #include "base/hex.h"
-#include "crypto/ethkey.h"
-#include "evidence/measure.h"
-#include "chain/approval.h"
-#include "chain/deploy.h"
 #include "cli/cli.h"
-#include "crypto/keccak.h"
-#include "crypto/secp256k1.h"
-#include "workloads/workload.h"
+#include "client/deploy.h"
+#include "client/devnet.h"
+#include "client/outputs.h"
 
 #define PATH_CAP        4096
 #define DEVNET_CHAIN_ID 31337
@@ -79,14 +75,14 @@ static int load_or_make_key(const char *dir, const char *role, clo_secret32 *sk,
         }
     } else {
         char hex[65];
-        if (clo_secp256k1_keygen(sk).code) return -1;
+        if (clo_account_new(sk, addr).code) return -1;
         clo_hex_encode(hex, CLO_BYTES(sk->b, 32));
         hex[64] = '\n';
         int rc = cli_write_file(path, CLO_BYTES(hex, 65), 1);
         clo_wipe(hex, sizeof hex);
         if (rc) return -1;
     }
-    if (clo_eth_key_address(sk, addr).code) {
+    if (clo_account_address(sk, addr).code) {
         cli_error("'%s' holds an invalid secp256k1 key\n", path);
         return -1;
     }
@@ -181,15 +177,9 @@ static int wait_ready(long pid, const char *url, uint64_t *chain_id)
 
 static clo_err fund(clo_rpc *rpc, const uint8_t addr[20])
 {
-    json_t *res;
     uint8_t amount[32] = {0};
     amount[20] = 0x02; /* 2^89 wei, about 619 million ether: plenty */
-    CLO_TRY(clo_rpc_call(
-        rpc, "anvil_setBalance",
-        json_pack("[o,o]", clo_json_hex(CLO_BYTES(addr, 20)), clo_rpc_hex_quantity256(amount)),
-        &res));
-    json_decref(res);
-    return CLO_OK;
+    return clo_devnet_fund(rpc, addr, amount);
 }
 
 static int deploy_all(const char *dir, const char *url, const char *artifacts, json_t **out)
@@ -197,7 +187,7 @@ static int deploy_all(const char *dir, const char *url, const char *artifacts, j
     clo_secret32 keys[ROLE_COUNT];
     uint8_t addrs[ROLE_COUNT][20];
     clo_rpc *rpc = NULL;
-    cli_deployer d;
+    clo_deployer d;
     memset(&d, 0, sizeof d);
     d.artifacts = artifacts;
     clo_err err = CLO_OK;
@@ -207,7 +197,7 @@ static int deploy_all(const char *dir, const char *url, const char *artifacts, j
     CLO_CHECK(rpc_open(url, &rpc));
     for (int i = 0; i < ROLE_COUNT; i++) CLO_CHECK(fund(rpc, addrs[i]));
     CLO_CHECK(clo_sender_init(&d.s, rpc, &keys[ROLE_DEPLOYER]));
-    cli_deploy_plan p = {.verifiers = (const uint8_t(*)[20])addrs[ROLE_VERIFIER1],
+    clo_deploy_plan p = {.verifiers = (const uint8_t(*)[20])addrs[ROLE_VERIFIER1],
                          .verifier_count = VERIFIERS,
                          .threshold = THRESHOLD,
                          .owner = addrs[ROLE_DEPLOYER],
@@ -522,20 +512,16 @@ static int allow(int argc, char **argv)
         cli_fail(CLO_ERR(bad ? CLO_E_IO : CLO_E_POLICY, "node"), why);
         return bad ? CLI_EXIT_FAIL : CLI_EXIT_REFUSED;
     }
-    /* As the verifiers register it: keccak256(MRTD || RTMR3) (attest/measure.h). */
-    uint8_t mrtd[48], rtmr[4][48];
-    memset(rtmr, 0, sizeof rtmr);
-    memcpy(rtmr[CLO_MEASURE_RTMR], m48, 48);
-    if (clo_measure_sim_mrtd(mrtd).code) {
+    /* As the verifiers register it (client/devnet.h). */
+    if (clo_devnet_sim_measurement(m48, m).code) {
         json_decref(dep);
         return CLI_EXIT_FAIL;
     }
-    clo_measure_registered_tdx(mrtd, (const uint8_t(*)[48])rtmr, 1u << CLO_MEASURE_RTMR, m);
 
     clo_secret32 key;
     uint8_t owner[20];
     clo_rpc *rpc = NULL;
-    cli_deployer d;
+    clo_deployer d;
     memset(&d, 0, sizeof d);
     clo_err err = CLO_OK;
     json_t *done_list = json_array();
@@ -562,7 +548,7 @@ static int allow(int argc, char **argv)
             rc = CLI_EXIT_USAGE;
             goto done;
         }
-        CLO_CHECK(cli_allow_measurement(&d, registry, w, m));
+        CLO_CHECK(clo_deployer_allow_measurement(&d, registry, w, m));
         json_array_append_new(done_list, json_string(w));
     }
     rc = cli_print(json_pack("{s:o,s:O}", "measurement", clo_json_hex(CLO_BYTES(m, 32)),

@@ -8,25 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "evidence/binding.h"
-#include "base/ct.h"
+#include "attest/policy.h"
 #include "base/hex.h"
 #include "cli/cli.h"
 #include "client/contracts.h"
-#include "client/outputs.h"
-#include "crypto/envelope.h"
-#include "crypto/ethkey.h"
-#include "crypto/hash.h"
-#include "crypto/keccak.h"
-#include "crypto/rand.h"
-#include "crypto/secp256k1.h"
-#include "chain/sender.h"
-#include "wire/statement.h"
-#include "wire/ticket.h"
-#include "chain/rpc.h"
-#include "workloads/onnx/model.h"
-#include "workloads/onnx_wl.h"
-#include "workloads/workload.h"
+#include "client/seal.h"
 
 int cmd_enclave(int argc, char **argv)
 {
@@ -42,7 +28,8 @@ int cmd_enclave(int argc, char **argv)
         "Ask the node's enclave for evidence over a fresh random nonce and check "
         "that the evidence's report data binds the enclave's signer, HPKE key, "
         "epoch, chain and registry (docs/architecture.md §3). Prints the measurement, keys "
-        "and the evidence digest. Verify the evidence itself with `cloister attest "
+        "and the evidence digest (keccak256, as the registry records it). Verify the evidence "
+        "itself with `cloister attest "
         "verify`.",
         o, 2};
     int done, rc = cli_parse(&spec, argc - 1, argv + 1, &done);
@@ -72,7 +59,7 @@ int cmd_enclave(int argc, char **argv)
     int binding_ok = !bad && !cli_hex_member(doc, "report_data", got, 64) && !memcmp(got, rd, 64);
     /* The report data must also be what the evidence itself carries. */
     binding_ok = binding_ok && ev.len >= 64 && memmem(ev.ptr, ev.len, rd, 64) != NULL;
-    if (clo_sha256(clo_buf_view(&ev), digest).code) bad = 1;
+    clo_registry_evidence_digest(clo_buf_view(&ev), digest);
     clo_buf_free(&ev);
     if (bad) {
         json_decref(doc);
@@ -84,7 +71,7 @@ int cmd_enclave(int argc, char **argv)
         "measurement", json_object_get(doc, "measurement"), "epoch", json_object_get(doc, "epoch"),
         "signer", json_object_get(doc, "signer"), "hpke_public_key",
         json_object_get(doc, "hpke_public_key"), "evidence_format", json_object_get(doc, "format"),
-        "evidence_sha256", clo_json_hex(CLO_BYTES(digest, 32)), "binding_ok", binding_ok, "nonce",
+        "evidence_digest", clo_json_hex(CLO_BYTES(digest, 32)), "binding_ok", binding_ok, "nonce",
         nhex);
     json_decref(doc);
     rc = cli_print(out);

@@ -5,7 +5,7 @@
 
 #include "base/ct.h"
 #include "cli/cli.h"
-#include "crypto/envelope.h"
+#include "client/seal.h"
 
 #define REPLY_KEY_TOKEN_SIZE (2 + 32 + 32) /* u16 aead || secret || job_id */
 #define DEFAULT_SUITE        "x25519-sha256-chacha20poly1305"

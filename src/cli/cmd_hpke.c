@@ -6,7 +6,7 @@
 
 #include "base/ct.h"
 #include "cli/cli.h"
-#include "crypto/hpke.h"
+#include "client/seal.h"
 
 #define MAX_FIELD ((size_t)16 << 20)
 

@@ -10,27 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "evidence/binding.h"
 #include "base/ct.h"
 #include "base/hex.h"
 #include "cli/cli.h"
-#include "client/contracts.h"
+#include "client/calls.h"
 #include "client/outputs.h"
-#include "crypto/envelope.h"
-#include "crypto/ethkey.h"
-#include "crypto/hash.h"
-#include "crypto/keccak.h"
-#include "crypto/rand.h"
-#include "crypto/secp256k1.h"
-#include "chain/sender.h"
-#include "wire/statement.h"
-#include "wire/ticket.h"
-#include "chain/rpc.h"
-#include "workloads/onnx/model.h"
-#include "workloads/onnx_wl.h"
-#include "workloads/workload.h"
+#include "client/seal.h"
 
-#define MAX_INPUTS 256
+#define MAX_INPUTS CLO_SEAL_MAX_INPUTS
 
 /* ---- workload input helpers (docs/formats.md §5.1) ---- */
 
@@ -229,7 +216,7 @@ static int submit(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     clo_buf cfg, plain[MAX_INPUTS], env;
-    clo_envelope_reply_key rk[MAX_INPUTS];
+    static clo_sealer sealer; /* 24 KiB: not on the stack */
     size_t n = 0;
     json_t *keys = NULL, *doc = NULL, *secrets = NULL, *inputs = NULL;
     char url[2048], cfg_hex[2 * CLO_WL_MAX_CONFIG + 3];
@@ -274,7 +261,11 @@ static int submit(int argc, char **argv)
         keys = NULL;
         goto out;
     }
-    clo_envelope_binding b;
+    struct {
+        uint64_t chain_id;
+        uint32_t epoch;
+        uint8_t contract[20], job_id[32];
+    } b;
     memset(&b, 0, sizeof b);
     uint8_t pk[32];
     json_t *cur = json_array_get(json_object_get(keys, "keys"), 0);
@@ -311,10 +302,7 @@ static int submit(int argc, char **argv)
          * ticket opens it (wire/ticket.h). */
         clo_err e = cli_get(&spec, "requester-key")
                         ? clo_key_file_read(cli_get(&spec, "requester-key"), &rkey, requester)
-                        : clo_secp256k1_keygen(&rkey);
-        if (!e.code && !cli_get(&spec, "requester-key")) {
-            e = clo_eth_key_address(&rkey, requester);
-        }
+                        : clo_account_new(&rkey, requester);
         if (e.code) {
             rc = cli_fail(e, "--requester-key: cannot use the key");
             goto out;
@@ -325,26 +313,21 @@ static int submit(int argc, char **argv)
             rc = CLI_EXIT_FAIL;
             goto out;
         }
-        clo_ticket_api_job_id(b.chain_id, b.contract, requester, client_nonce, b.job_id);
+        clo_api_job_id(b.chain_id, b.contract, requester, client_nonce, b.job_id);
     }
-    clo_workload_id(wname, b.workload_id);
-    clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
-                            CLO_HPKE_AEAD_CHACHA20POLY1305};
+    clo_sealer_init(&sealer, b.chain_id, b.contract, b.job_id, wname, b.epoch, pk);
     inputs = json_array();
     secrets = json_array();
-    static uint8_t env_hashes[32 * MAX_INPUTS];
     for (size_t i = 0; i < n; i++) {
-        clo_buf_clear(&env);
-        clo_err e = clo_envelope_request_seal(&env, &rk[i], &b, suite, pk, clo_buf_view(&plain[i]));
+        clo_err e = clo_sealer_seal(&sealer, clo_buf_view(&plain[i]), &env);
         if (e.code) {
             rc = cli_fail(e, "sealing an input failed");
             goto out;
         }
         json_array_append_new(inputs, clo_json_hex(clo_buf_view(&env)));
-        clo_keccak256(clo_buf_view(&env), env_hashes + 32 * i);
         json_array_append_new(secrets, json_pack("{s:o,s:i}", "secret",
-                                                 clo_json_hex(CLO_BYTES(rk[i].secret, 32)), "aead",
-                                                 rk[i].aead));
+                                                 clo_json_hex(CLO_BYTES(sealer.rk[i].secret, 32)),
+                                                 "aead", sealer.rk[i].aead));
     }
     char idhex[67] = "0x", kpath[1100];
     clo_hex_encode(idhex + 2, CLO_BYTES(b.job_id, 32));
@@ -356,7 +339,7 @@ static int submit(int argc, char **argv)
     /* What job result checks the statement against: this submission's input
      * hash, keccak256 of the envelopes' keccak256s (statement.h). */
     uint8_t ih[32];
-    clo_keccak256(CLO_BYTES(env_hashes, 32 * n), ih);
+    clo_sealer_input_hash(&sealer, ih);
     /* whole_job: this submission sealed every input of the job (it submits it
      * itself); with --print-request other parties may add theirs, so the
      * statement's input hash covers more than these envelopes. */
@@ -375,18 +358,11 @@ static int submit(int argc, char **argv)
     json_t *req = json_pack("{s:s,s:s,s:s,s:I,s:O}", "job_id", idhex, "workload", wname, "config",
                             cfg_hex, "epoch", (json_int_t)b.epoch, "inputs", inputs);
     if (!cli_get(&spec, "job-id")) {
-        static const uint8_t zero[20];
         clo_ticket t;
-        uint8_t config_hash[32], tsig[65];
-        memset(&t, 0, sizeof t);
-        memcpy(t.job_id, b.job_id, 32);
-        clo_keccak256(clo_buf_view(&cfg), config_hash);
-        clo_ticket_spec(b.workload_id, config_hash, ih, zero, t.spec);
-        t.issued_at = (uint64_t)time(NULL);
-        t.deadline = t.issued_at + lifetime;
-        memcpy(t.requester, requester, 20);
-        memcpy(t.client_nonce, client_nonce, 32);
-        clo_err e = clo_ticket_sign(&t, b.chain_id, b.contract, &rkey, tsig);
+        uint8_t tsig[65];
+        uint64_t now = (uint64_t)time(NULL);
+        clo_err e = clo_api_ticket(&sealer, clo_buf_view(&cfg), &rkey, requester, client_nonce, now,
+                                   now + lifetime, &t, tsig);
         if (e.code) {
             json_decref(req);
             rc = cli_fail(e, "signing the ticket failed");
@@ -423,10 +399,8 @@ static int submit(int argc, char **argv)
     }
 out:
     clo_wipe(&rkey, sizeof rkey);
-    for (size_t i = 0; i < n; i++) {
-        clo_buf_free(&plain[i]);
-        clo_envelope_reply_key_wipe(&rk[i]);
-    }
+    for (size_t i = 0; i < n; i++) clo_buf_free(&plain[i]);
+    clo_sealer_wipe(&sealer);
     clo_buf_free(&cfg);
     clo_buf_free(&env);
     json_decref(keys);

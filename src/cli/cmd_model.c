@@ -11,12 +11,9 @@
 
 #include "base/hex.h"
 #include "cli/cli.h"
-#include "crypto/envelope.h"
-#include "crypto/hash.h"
-#include "crypto/keccak.h"
-#include "chain/rpc.h"
+#include "client/outputs.h"
+#include "client/seal.h"
 #include "model/train.h"
-#include "workloads/workload.h"
 
 #define MAX_CSV ((size_t)64 << 20)
 
@@ -169,11 +166,7 @@ static int provision(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
         goto out;
     }
-    uint8_t id[CLO_SHA256_SIZE], digest[32];
-    if (clo_sha256(clo_buf_view(&model), id).code) {
-        rc = cli_fail(CLO_ERR(CLO_E_CRYPTO, "sha256"), "hashing the model failed");
-        goto out;
-    }
+    uint8_t id[32], digest[32];
     clo_approve_req r;
     memset(&r, 0, sizeof r);
     if ((rc = cli_fetch_evidence(cli_get(&spec, "node"), &r, &ev))) goto out;
@@ -199,18 +192,8 @@ static int provision(int argc, char **argv)
                                         r.epoch, r.signer, r.hpke_pk, "onnx", wait)))
         goto out;
     /* Sealed to the attested key only: r.hpke_pk is bound by the evidence. */
-    clo_envelope_binding b;
-    memset(&b, 0, sizeof b);
-    b.chain_id = t.v.chain_id;
-    memcpy(b.contract, t.market, 20);
-    memcpy(b.job_id, id, 32);
-    clo_workload_id("provision", b.workload_id);
-    b.epoch = r.epoch;
-    clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
-                            CLO_HPKE_AEAD_CHACHA20POLY1305};
-    clo_envelope_reply_key rk;
-    e = clo_envelope_request_seal(&env, &rk, &b, suite, r.hpke_pk, clo_buf_view(&model));
-    clo_envelope_reply_key_wipe(&rk); /* PROVISION sends no reply */
+    e = clo_provision_seal(t.v.chain_id, t.market, r.epoch, r.hpke_pk, clo_buf_view(&model), id,
+                           digest, &env);
     if (e.code) {
         rc = cli_fail(e, "sealing the model failed");
         goto out;
@@ -227,7 +210,6 @@ static int provision(int argc, char **argv)
         rc = CLI_EXIT_FAIL;
         goto out;
     }
-    clo_keccak256(clo_buf_view(&model), digest);
     uint8_t got[32];
     if (status != 201 ||
         clo_hex_decode_fixed(got, 32, json_string_value(json_object_get(answer, "digest"))).code) {

@@ -8,9 +8,9 @@
 
 #include "cli/cli.h"
 #include "base/clock.h"
-#include "crypto/hash.h"
+#include "client/seal.h"
+#include "model/engine.h"
 #include "model/onnx_suite.h"
-#include "workloads/onnx/plan.h"
 
 #define MAX_MODEL ((size_t)1 << 30)
 #define MAX_FEEDS 64
@@ -24,8 +24,8 @@ static int load_model(const char *path, clo_buf *bytes, clo_onnx_model *m, json_
         snprintf(msg, sizeof msg, "the model cannot be read: %s", m->why[0] ? m->why : e.what);
         return cli_fail(e, msg);
     }
-    uint8_t id[CLO_SHA256_SIZE];
-    if (clo_sha256(clo_buf_view(bytes), id).code) {
+    uint8_t id[32];
+    if (clo_model_id(clo_buf_view(bytes), id).code) {
         clo_onnx_free(m);
         return cli_fail(CLO_ERR(CLO_E_CRYPTO, "sha256"), "hashing the model failed");
     }

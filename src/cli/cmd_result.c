@@ -11,27 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "evidence/binding.h"
 #include "base/ct.h"
 #include "base/hex.h"
 #include "cli/cli.h"
 #include "client/contracts.h"
 #include "client/outputs.h"
-#include "crypto/envelope.h"
-#include "crypto/ethkey.h"
-#include "crypto/hash.h"
-#include "crypto/keccak.h"
-#include "crypto/rand.h"
-#include "crypto/secp256k1.h"
-#include "chain/sender.h"
-#include "wire/statement.h"
-#include "wire/ticket.h"
-#include "chain/rpc.h"
-#include "workloads/onnx/model.h"
-#include "workloads/onnx_wl.h"
-#include "workloads/workload.h"
+#include "client/seal.h"
 
-#define MAX_INPUTS 256
+#define MAX_INPUTS CLO_SEAL_MAX_INPUTS
 
 static json_t *excluded_json(const clo_excluded *x)
 {
@@ -126,7 +113,7 @@ static json_t *decode_onnx_private(clo_bytes p)
 }
 
 /* What the chain says of the statement's signer (NULL dep: not checked). */
-static json_t *signer_on_chain(const cli_deployment *dep, const clo_result_stmt *st,
+static json_t *signer_on_chain(const clo_deployment *dep, const clo_result_stmt *st,
                                const uint8_t signer[20])
 {
     clo_rpc *rpc = NULL;
@@ -148,7 +135,7 @@ static json_t *signer_on_chain(const cli_deployment *dep, const clo_result_stmt 
  * hash when the submission sealed the whole job,
  * from the keys file), and the signer against the registry. A check that could
  * not be made is null. */
-static int verify_result(json_t *doc, const json_t *keys_file, const cli_deployment *dep,
+static int verify_result(json_t *doc, const json_t *keys_file, const clo_deployment *dep,
                          json_t *out)
 {
     clo_result_stmt st;
@@ -189,13 +176,10 @@ static int verify_result(json_t *doc, const json_t *keys_file, const cli_deploym
     clo_buf pub, priv[MAX_INPUTS];
     clo_bytes views[MAX_INPUTS];
     size_t n = json_array_size(json_object_get(doc, "private_outputs"));
-    uint8_t h[32];
     int outputs_ok = n <= MAX_INPUTS;
     clo_buf_init(&pub, 1 << 20);
     outputs_ok &=
         !clo_hex_decode(&pub, json_string_value(json_object_get(doc, "public_output"))).code;
-    clo_keccak256(clo_buf_view(&pub), h);
-    outputs_ok &= !memcmp(h, st.public_output_hash, 32);
     for (size_t i = 0; i < n && i < MAX_INPUTS; i++) {
         clo_buf_init(&priv[i], 2 << 20);
         outputs_ok &= !clo_hex_decode(&priv[i], json_string_value(json_array_get(
@@ -203,8 +187,7 @@ static int verify_result(json_t *doc, const json_t *keys_file, const cli_deploym
                            .code;
         views[i] = clo_buf_view(&priv[i]);
     }
-    if (n <= MAX_INPUTS) clo_hash_list(views, n, h);
-    outputs_ok &= !memcmp(h, st.private_output_hash, 32);
+    outputs_ok = outputs_ok && clo_result_outputs_match(&st, clo_buf_view(&pub), views, n);
     json_object_set_new(out, "outputs_match_statement", json_boolean(outputs_ok));
     json_t *pd =
         cli_decode_public(json_string_value(json_object_get(doc, "workload")), clo_buf_view(&pub));
@@ -218,16 +201,15 @@ static int verify_result(json_t *doc, const json_t *keys_file, const cli_deploym
         for (size_t i = 0; i < n; i++) {
             json_t *got = NULL;
             for (size_t k = 0; k < json_array_size(rks) && !got; k++) {
-                clo_envelope_reply_key rk;
+                uint8_t secret[32];
                 clo_buf pt;
                 clo_buf_init(&pt, 1 << 20);
-                memcpy(rk.job_id, st.job_id, 32);
                 const json_t *kj = json_array_get(rks, k);
-                rk.aead = (uint16_t)json_integer_value(json_object_get(kj, "aead"));
-                if (!cli_hex_member(kj, "secret", rk.secret, 32) &&
-                    !clo_envelope_reply_open(&pt, &rk, clo_buf_view(&priv[i])).code)
+                uint16_t aead = (uint16_t)json_integer_value(json_object_get(kj, "aead"));
+                if (!cli_hex_member(kj, "secret", secret, 32) &&
+                    !clo_reply_open(st.job_id, secret, aead, clo_buf_view(&priv[i]), &pt).code)
                     got = clo_json_hex(clo_buf_view(&pt));
-                clo_envelope_reply_key_wipe(&rk);
+                clo_wipe(secret, sizeof secret);
                 clo_buf_free(&pt);
             }
             json_array_append_new(opened, got ? got : json_null());
@@ -285,7 +267,7 @@ int cli_job_result(int argc, char **argv)
         clo_buf_free(&t);
         if (!kf) return cli_fail(CLO_ERR(CLO_E_FORMAT, "--keys"), "the keys file is not JSON");
     }
-    cli_deployment dep;
+    clo_deployment dep;
     int have_dep = cli_get(&spec, "deployment") != NULL;
     if (have_dep && (rc = cli_deployment_load(cli_get(&spec, "deployment"), &dep))) {
         json_decref(kf);

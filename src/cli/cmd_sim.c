@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "evidence/sim.h"
+#include "client/devnet.h"
 #include "base/hex.h"
 #include "base/timefmt.h"
 #include "cli/cli.h"

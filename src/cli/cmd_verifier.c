@@ -9,10 +9,8 @@
 
 #include "base/ct.h"
 #include "base/hex.h"
-#include "chain/sender.h"
 #include "cli/cli.h"
-#include "crypto/rand.h"
-#include "chain/rpc.h"
+#include "client/calls.h"
 #include "committee/verifier.h"
 
 #define MAX_FILE ((size_t)16 << 20)
@@ -103,7 +101,7 @@ static int serve(int argc, char **argv)
     }
     clo_verifier_srv *srv = NULL;
     const char *addr = cli_get(&spec, "listen") ? cli_get(&spec, "listen") : "127.0.0.1";
-    cli_deployment dep;
+    clo_deployment dep;
     if ((rc = cli_deployment_load(cli_get(&spec, "deployment"), &dep))) {
         setup_free(&s);
         return rc;

@@ -6,9 +6,9 @@
 
 #include <sys/types.h>
 
-#include "chain/sender.h"
 #include "cli/cli.h"
-#include "crypto/envelope.h"
+#include "client/calls.h"
+#include "client/seal.h"
 
 #define BIDDERS 3
 #define SOURCES 3
@@ -38,8 +38,7 @@ typedef struct {
 
 void demo_step(demo *d, const char *name, int ok, const char *detail);
 void demo_gas(demo *d, const char *what, uint64_t used);
-clo_err demo_tx(demo *d, clo_sender *s, const uint8_t to[20], const uint8_t *value, const char *sig,
-                const clo_abi_val *args, const char *what);
+clo_err demo_sent(demo *d, clo_err e, const clo_call_result *r, const char *what);
 clo_err demo_new_wallet(demo *d, clo_sender *s);
 clo_err demo_chain_now(demo *d, uint64_t *t);
 void demo_job_id_for(const demo *d, const uint8_t requester[20], uint64_t nonce, uint8_t out[32]);

@@ -16,24 +16,14 @@
 #include "base/clock.h"
 #include "base/ct.h"
 #include "base/hex.h"
-#include "chain/abi.h"
-#include "chain/eth.h"
-#include "chain/http.h"
-#include "chain/sender.h"
 #include "cli/cli.h"
 #include "cli/demo.h"
+#include "client/calls.h"
 #include "client/contracts.h"
+#include "client/devnet.h"
 #include "client/outputs.h"
-#include "crypto/envelope.h"
-#include "crypto/keccak.h"
-#include "crypto/secp256k1.h"
-#include "wire/statement.h"
-#include "crypto/hash.h"
-#include "chain/rpc.h"
+#include "client/seal.h"
 #include "model/train.h"
-#include "workloads/onnx/model.h"
-#include "workloads/onnx_wl.h"
-#include "workloads/workload.h"
 
 int demo_auction(demo *d, clo_sender *seller)
 {
@@ -42,24 +32,17 @@ int demo_auction(demo *d, clo_sender *seller)
     /* Second price, reserve 0. Nobody hands the node this config: create()
      * publishes it (WorkloadConfig) and the node's follower takes it. */
     uint8_t config[34] = {1, 2};
-    uint64_t now = 0;
-    uint8_t fee[32] = {0}, deposit[32] = {0};
-    clo_store_u64be(fee + 24, 1000000000000000u);         /* 0.001 ether for the enclave job */
-    clo_store_u64be(deposit + 24, 10000000000000000000u); /* 10 ether */
+    uint64_t now = 0, id = 0;
+    const uint64_t deposit = 10000000000000000000u; /* a uniform 10 ether bid deposit */
+    clo_call_result r;
     if (demo_chain_now(d, &now).code) return -1;
-    clo_abi_val ca[4] = {clo_abi_bytes(CLO_BYTES(config, sizeof config)), clo_abi_uint(now + 30),
-                         clo_abi_uint(now + 3600),
-                         clo_abi_uint(10000000000000000000u)}; /* uniform 10 ETH bid deposit */
-    clo_abi_val t = clo_abi_tuple(ca, 4), none = clo_abi_tuple(NULL, 0), out;
-    uint64_t id = 0;
-    int ok =
-        !demo_tx(d, seller, d->auction, fee, CLO_SEALED_BID_AUCTION_CREATE, &t, "auction create")
-             .code &&
-        !clo_eth_view(d->rpc, d->auction, CLO_SEALED_BID_AUCTION_AUCTION_COUNT, &none,
-                      CLO_SEALED_BID_AUCTION_AUCTION_COUNT_RET, &out)
-             .code &&
-        !clo_abi_get_u64(&out.items[0], &id).code;
-    if (ok) clo_abi_val_free(&out);
+    int ok = !demo_sent(d,
+                        clo_auction_create(seller, d->auction, CLO_BYTES(config, sizeof config),
+                                           now + 30, now + 3600, deposit,
+                                           1000000000000000u /* 0.001 ether for the job */, &r),
+                        &r, "auction create")
+                  .code &&
+             !clo_auction_count(d->rpc, d->auction, &id).code;
     uint8_t job[32];
     demo_job_id_for(d, d->auction, id, job);
     memcpy(d->auction_job, "0x", 2);
@@ -82,27 +65,21 @@ int demo_auction(demo *d, clo_sender *seller)
         ok = ok && !clo_auction_bid_encode(bidders[i].address, amount, &bid).code;
         ok = ok && !demo_seal(d, job, "auction", clo_buf_view(&bid), &env, &rk[i]).code;
         clo_buf_free(&bid); /* wipes the plaintext bid */
-        clo_abi_val ba[2] = {clo_abi_uint(id), clo_abi_bytes(clo_buf_view(&env))};
-        t = clo_abi_tuple(ba, 2);
-        ok = ok && !demo_tx(d, &bidders[i], d->auction, deposit, CLO_SEALED_BID_AUCTION_BID, &t,
-                            i == 0 ? "auction bid (sealed, 10 ETH deposit)" : NULL)
-                        .code;
+        ok = ok &&
+             !demo_sent(
+                  d, clo_auction_bid(&bidders[i], d->auction, id, clo_buf_view(&env), deposit, &r),
+                  &r, i == 0 ? "auction bid (sealed, 10 ETH deposit)" : NULL)
+                  .code;
         clo_buf_free(&env);
     }
     demo_step(
         d, "3 bidders seal bids to the enclave and bid", ok,
         "bids of 3, 7 and 5 ETH, HPKE-sealed client-side; the chain sees ciphertext and a uniform "
         "10 ETH deposit each");
-    json_t *res;
-    ok = ok && !clo_rpc_call(d->rpc, "evm_increaseTime", json_pack("[i]", 31), &res).code;
-    if (ok) json_decref(res);
-    ok = ok && !clo_rpc_call(d->rpc, "evm_mine", json_pack("[]"), &res).code;
-    if (ok) json_decref(res);
-    clo_abi_val sa[1] = {clo_abi_uint(id)};
-    t = clo_abi_tuple(sa, 1);
-    ok = ok && !demo_tx(d, seller, d->auction, NULL, CLO_SEALED_BID_AUCTION_SUBMIT, &t,
-                        "auction submit (job)")
-                    .code;
+    ok = ok && !clo_devnet_advance(d->rpc, 31).code;
+    ok = ok &&
+         !demo_sent(d, clo_auction_submit(seller, d->auction, id, &r), &r, "auction submit (job)")
+              .code;
     outcome oc;
     memset(&oc, 0, sizeof oc);
     ok = ok && !demo_wait_settled(d, job, &oc).code;
@@ -154,7 +131,7 @@ int demo_price(demo *d, clo_sender *updater)
     uint64_t nonce = (uint64_t)time(NULL) * 1000000u + (uint64_t)getpid() % 1000000u, now = 0;
     uint8_t job[32], model[32];
     demo_job_id_for(d, updater->address, nonce, job);
-    clo_keccak256(clo_buf_view(&config), model);
+    clo_config_hash(clo_buf_view(&config), model);
     int ok = !demo_chain_now(d, &now).code;
     clo_bytes views[SOURCES];
     for (int i = 0; i < SOURCES && ok; i++) {
@@ -180,17 +157,9 @@ int demo_price(demo *d, clo_sender *updater)
     memset(&oc, 0, sizeof oc);
     ok = ok && !demo_wait_settled(d, job, &oc).code;
     if (ok) demo_gas(d, "settle (oracle, PriceFeed round)", oc.gas);
-    clo_abi_val none = clo_abi_tuple(NULL, 0), out;
     int64_t answer = 0;
-    uint64_t round = 0, a = 0;
-    if (ok && !clo_eth_view(d->rpc, d->feed, CLO_PRICE_FEED_LATEST_ROUND_DATA, &none,
-                            CLO_PRICE_FEED_LATEST_ROUND_DATA_RET, &out)
-                   .code) {
-        CLO_IGNORE(clo_abi_get_u64(&out.items[0], &round));
-        CLO_IGNORE(clo_abi_get_u64(&out.items[1], &a));
-        answer = (int64_t)a;
-        clo_abi_val_free(&out);
-    }
+    uint64_t round = 0;
+    if (ok && clo_feed_latest(d->rpc, d->feed, &round, &answer).code) answer = 0;
     snprintf(detail, sizeof detail,
              "round %llu: %lld.%08lld USD (the median), %.0f ms after submission",
              (unsigned long long)round, (long long)(answer / 100000000),
@@ -259,8 +228,8 @@ int demo_diagnosis(demo *d, clo_sender *owner)
     }
     snprintf(path, sizeof path, "%s/diagnosis-mlp.onnx", d->dir);
     ok = ok && !cli_write_file(path, clo_buf_view(&model), 0);
-    uint8_t id[32] = {0}, cfg[33] = {1}, config_hash[32], wid[32], name[32];
-    ok = ok && !clo_sha256(clo_buf_view(&model), id).code;
+    uint8_t id[32] = {0}, cfg[33] = {1}, config_hash[32], name[32];
+    ok = ok && !clo_model_id(clo_buf_view(&model), id).code;
     snprintf(detail, sizeof detail,
              "a 30-16-2 MLP on the Wisconsin breast-cancer data: %.1f%% on %zu held-out records "
              "(run by the engine); %zu bytes of ONNX",
@@ -269,19 +238,16 @@ int demo_diagnosis(demo *d, clo_sender *owner)
 
     /* On chain: the name points at this model id, version 1. */
     memcpy(cfg + 1, id, 32);
-    clo_keccak256(CLO_BYTES(cfg, 33), config_hash);
-    clo_workload_id("onnx", wid);
+    clo_config_hash(CLO_BYTES(cfg, 33), config_hash);
     uint64_t nonce = (uint64_t)time(NULL) * 1000000u + (uint64_t)getpid() % 1000000u + 7, now = 0;
     {
         char nm[80];
         snprintf(nm, sizeof nm, "cloister/model/breast-cancer/%llu", (unsigned long long)nonce);
-        clo_keccak256(clo_bytes_str(nm), name);
+        clo_models_name(nm, name);
     }
-    uint8_t zero[32] = {0};
-    clo_abi_val reg_args[3] = {clo_abi_word(name), clo_abi_word(wid), clo_abi_word(id)};
-    clo_abi_val t = clo_abi_tuple(reg_args, 3);
-    ok = ok && !demo_tx(d, owner, d->models, zero, CLO_MODEL_REGISTRY_REGISTER, &t,
-                        "ModelRegistry.register")
+    clo_call_result r;
+    ok = ok && !demo_sent(d, clo_models_register(owner, d->models, name, "onnx", id, &r), &r,
+                          "ModelRegistry.register")
                     .code;
     demo_step(d, "its id is registered on chain (ModelRegistry, version 1)", ok,
               "the owner alone can point the name at a new version; each is an event");
@@ -357,15 +323,9 @@ int demo_diagnosis(demo *d, clo_sender *owner)
              lines[2], oc.ms);
     demo_step(d, "each patient reads only their own diagnosis", ok && isolated, detail);
     /* The chain's record: the settled job's model is the registered one. */
-    clo_abi_val q[2] = {clo_abi_word(name), clo_abi_word(config_hash)}, out;
-    t = clo_abi_tuple(q, 2);
-    uint64_t current = 0;
-    if (ok && !clo_eth_view(d->rpc, d->models, CLO_MODEL_REGISTRY_IS_CURRENT, &t,
-                            CLO_MODEL_REGISTRY_IS_CURRENT_RET, &out)
-                   .code) {
-        CLO_IGNORE(clo_abi_get_u64(&out.items[0], &current));
-        clo_abi_val_free(&out);
-    }
+    int current = 0;
+    if (ok && clo_models_is_current(d->rpc, d->models, name, config_hash, &current).code)
+        current = 0;
     snprintf(
         detail, sizeof detail,
         "the job was settled by the approved enclave with configHash keccak256(0x01 || %.16s...), "

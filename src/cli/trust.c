@@ -10,8 +10,9 @@
 #include "base/hex.h"
 #include "cli/cli.h"
 #include "client/contracts.h"
-#include "crypto/rand.h"
-#include "workloads/workload.h"
+#include "client/deploy.h"
+#include "client/outputs.h"
+#include "client/seal.h"
 
 #define MAX_FILE ((size_t)16 << 20)
 
@@ -24,33 +25,17 @@ void cli_trust_free(cli_trust *t)
     memset(t, 0, sizeof *t);
 }
 
-static const char *contract(json_t *d, const char *name)
-{
-    return json_string_value(
-        json_object_get(json_object_get(json_object_get(d, "contracts"), name), "address"));
-}
-
 int cli_trust_load(const cli_spec *spec, cli_trust *t)
 {
     memset(t, 0, sizeof *t);
     clo_buf_init(&t->policy, MAX_FILE);
     clo_dcap_collateral_init(&t->col);
-    clo_buf dep;
-    if (cli_read_file("--deployment", cli_get(spec, "deployment"), MAX_FILE, &dep))
-        return CLI_EXIT_FAIL;
-    json_t *d = json_loadb((const char *)dep.ptr, dep.len, 0, NULL);
-    clo_buf_free(&dep);
-    const char *reg = contract(d, "EnclaveRegistry"), *market = contract(d, "JobMarket");
-    json_int_t chain = json_integer_value(json_object_get(d, "chain_id"));
-    int bad = !reg || chain <= 0 || clo_hex_decode_fixed(t->v.registry, 20, reg).code ||
-              (market && clo_hex_decode_fixed(t->market, 20, market).code);
-    t->v.chain_id = (uint64_t)chain;
-    json_decref(d);
-    if (bad) {
-        cli_error("--deployment: no chain_id or contracts.EnclaveRegistry.address\n");
-        cli_error_code("format");
-        return CLI_EXIT_FAIL;
-    }
+    clo_deployment dep;
+    int rc = cli_deployment_load(cli_get(spec, "deployment"), &dep);
+    if (rc) return rc;
+    t->v.chain_id = dep.chain_id;
+    memcpy(t->v.registry, dep.registry, 20);
+    memcpy(t->market, dep.market, 20);
     if (cli_get(spec, "policy")) {
         if (cli_read_file("--policy", cli_get(spec, "policy"), MAX_FILE, &t->policy))
             return CLI_EXIT_FAIL;
@@ -81,8 +66,7 @@ int cli_trust_load(const cli_spec *spec, cli_trust *t)
                       sim);
             return CLI_EXIT_FAIL;
         }
-        int rc =
-            cli_load_anchor(cli_get(spec, "anchor") ? cli_get(spec, "anchor") : path, &t->anchor);
+        rc = cli_load_anchor(cli_get(spec, "anchor") ? cli_get(spec, "anchor") : path, &t->anchor);
         if (rc) return rc;
         t->v.anchor = t->anchor;
     }
@@ -129,22 +113,13 @@ int cli_fetch_evidence(const char *node, clo_approve_req *r, clo_buf *ev)
 
 /* ---- what the chain says (clients trust the chain, not the node) ---- */
 
-int cli_deployment_load(const char *path, cli_deployment *d)
+int cli_deployment_load(const char *path, clo_deployment *d)
 {
-    memset(d, 0, sizeof *d);
     clo_buf text;
     if (cli_read_file("--deployment", path, MAX_FILE, &text)) return CLI_EXIT_FAIL;
-    json_t *j = json_loadb((const char *)text.ptr, text.len, 0, NULL);
+    clo_err err = clo_deployment_parse(clo_buf_view(&text), d);
     clo_buf_free(&text);
-    const char *reg = contract(j, "EnclaveRegistry"), *market = contract(j, "JobMarket");
-    const char *rpc = json_string_value(json_object_get(j, "rpc"));
-    json_int_t chain = json_integer_value(json_object_get(j, "chain_id"));
-    int bad = !reg || !market || chain <= 0 || clo_hex_decode_fixed(d->registry, 20, reg).code ||
-              clo_hex_decode_fixed(d->market, 20, market).code ||
-              (rpc && (size_t)snprintf(d->rpc, sizeof d->rpc, "%s", rpc) >= sizeof d->rpc);
-    d->chain_id = (uint64_t)chain;
-    json_decref(j);
-    if (bad) {
+    if (err.code) {
         cli_error("--deployment: needs chain_id and contracts.{EnclaveRegistry,JobMarket}\n");
         cli_error_code("format");
         return CLI_EXIT_FAIL;
@@ -161,7 +136,7 @@ int cli_registry_vouches(const char *dep_path, uint64_t chain_id, const uint8_t 
                          uint32_t epoch, const uint8_t signer[20], const uint8_t pk[32],
                          const char *wname, uint64_t wait)
 {
-    cli_deployment d;
+    clo_deployment d;
     int rc = cli_deployment_load(dep_path, &d);
     if (rc) return rc;
     if (d.chain_id != chain_id || memcmp(d.market, market, 20)) {

@@ -161,3 +161,35 @@ clo_err clo_market_wait_settled(clo_rpc *rpc, const uint8_t market[20], const ui
     }
     return CLO_ERR(CLO_E_STALE, "the job was not settled in time");
 }
+
+void clo_registry_measurement_hash(clo_bytes platform, uint8_t out[32])
+{
+    clo_keccak256(platform, out);
+}
+
+void clo_registry_evidence_digest(clo_bytes evidence, uint8_t out[32])
+{
+    clo_keccak256(evidence, out);
+}
+
+clo_err clo_registry_registration_gas(clo_rpc *rpc, const uint8_t registry[20],
+                                      const uint8_t signer[20], uint64_t *gas)
+{
+    uint8_t topics[2][32] = {{0}};
+    clo_eth_log *logs = NULL;
+    size_t n = 0;
+    uint64_t head = 0;
+    clo_keccak256(clo_bytes_str(CLO_ENCLAVE_REGISTRY_EV_ENCLAVE_REGISTERED), topics[0]);
+    memcpy(topics[1] + 12, signer, 20);
+    CLO_TRY(clo_eth_block_number(rpc, &head));
+    CLO_TRY(clo_eth_get_logs(rpc, registry, (const uint8_t(*)[32])topics, 2, 0, head, &logs, &n));
+    clo_err err = n ? CLO_OK : CLO_ERR(CLO_E_STALE, "registry.not_registered");
+    if (n) {
+        clo_eth_receipt rc = {0};
+        err = clo_eth_get_receipt(rpc, logs[n - 1].tx_hash, &rc);
+        *gas = rc.gas_used;
+        clo_eth_receipt_free(&rc);
+    }
+    clo_eth_logs_free(logs, n);
+    return err;
+}

@@ -25,10 +25,23 @@ typedef struct {
 CLO_MUST_CHECK clo_err clo_registry_enclave(clo_rpc *rpc, const uint8_t registry[20],
                                             const uint8_t signer[20], clo_enclave_record *out);
 
+/* The registry's measurement: keccak256 of the platform's measurement bytes
+ * (e.g. a 48-byte MRTD or SNP launch digest; evidence/measure.h composes them). */
+void clo_registry_measurement_hash(clo_bytes platform, uint8_t out[32]);
+
+/* The registry's evidence digest: keccak256 of the evidence bytes, as the
+ * committee's EnclaveApproval carries it. */
+void clo_registry_evidence_digest(clo_bytes evidence, uint8_t out[32]);
+
 /* EnclaveRegistry.measurementAllowed(workload, measurement): 1 allowed, 0
  * not, -1 when the registry cannot be read. */
 int clo_registry_measurement_allowed(clo_rpc *rpc, const uint8_t registry[20],
                                      const uint8_t workload[32], const uint8_t measurement[32]);
+
+/* The gas of the transaction that emitted EnclaveRegistered(signer) (the
+ * latest, if it registered more than once); CLO_E_STALE if none did. */
+CLO_MUST_CHECK clo_err clo_registry_registration_gas(clo_rpc *rpc, const uint8_t registry[20],
+                                                     const uint8_t signer[20], uint64_t *gas);
 
 /* JobMarket.job(jobId), at `block` (CLO_ETH_LATEST: the latest). */
 typedef struct {

@@ -1,11 +1,15 @@
 /* outputs.h — clients' codecs for the workloads' inputs and outputs
- * (docs/formats.md §5; the onnx record and answer: workloads/onnx_wl.h).
+ * (docs/formats.md §5). A client names workloads through the one registry
+ * (workloads/workload.h: names and ids) and codes onnx records and answers
+ * with workloads/onnx_wl.h, both part of this header's surface.
  * Every decoder checks the version byte and the exact length, and names the
  * field it refuses; decoded lists are views into the bytes. */
 #ifndef CLO_CLIENT_OUTPUTS_H
 #define CLO_CLIENT_OUTPUTS_H
 
 #include "base/bytes.h"
+#include "workloads/onnx_wl.h"
+#include "workloads/workload.h"
 
 #define CLO_PUBLIC_VERSION 2 /* every workload's public output */
 

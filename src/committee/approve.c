@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/contracts.h"
 #include "evidence/measure.h"
 #include "crypto/keccak.h"
 
@@ -104,6 +105,6 @@ clo_err clo_approve(const clo_approver *v, const clo_approve_req *r, const clo_s
     memcpy(out->hpke_key, r->hpke_pk, 32);
     out->epoch = r->epoch;
     out->expiry = r->expiry;
-    clo_keccak256(r->evidence, out->evidence_digest);
+    clo_registry_evidence_digest(r->evidence, out->evidence_digest);
     return clo_approval_sign(out, v->chain_id, v->registry, key, sig);
 }

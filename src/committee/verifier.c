@@ -110,15 +110,17 @@ clo_err clo_approve_req_parse(clo_bytes body, clo_approve_req *r, clo_buf *ev, c
     memset(r, 0, sizeof *r);
     ch->n = 0;
     const clo_jfield f[] = {
-        {"signer", CLO_JF_HEX, r->signer, 20, 0, 0, NULL, "signer: 20 bytes of hex"},
-        {"hpke_public_key", CLO_JF_HEX, r->hpke_pk, 32, 0, 0, NULL, "hpke_public_key: 32 bytes"},
-        {"operator", CLO_JF_HEX, r->operator_addr, 20, 0, 0, NULL, "operator: 20 bytes of hex"},
-        {"epoch", CLO_JF_UINT, &epoch, 0, 0, UINT32_MAX, NULL, "epoch: an integer (u32)"},
+        {"signer", CLO_JF_HEX, r->signer, 20, 0, 0, NULL, "signer: 20 bytes of hex", NULL},
+        {"hpke_public_key", CLO_JF_HEX, r->hpke_pk, 32, 0, 0, NULL, "hpke_public_key: 32 bytes",
+         NULL},
+        {"operator", CLO_JF_HEX, r->operator_addr, 20, 0, 0, NULL, "operator: 20 bytes of hex",
+         NULL},
+        {"epoch", CLO_JF_UINT, &epoch, 0, 0, UINT32_MAX, NULL, "epoch: an integer (u32)", NULL},
         {"expiry", CLO_JF_UINT, &expiry, 0, 1, INT64_MAX, NULL,
-         "expiry: a positive integer (unix seconds)"},
+         "expiry: a positive integer (unix seconds)", NULL},
         {"challenges", CLO_JF_HEXLIST, ch->ch, CLO_VERIFIER_MAX_CHALLENGES, 1, 0, &n,
-         "challenges: an array of 1 to 16 nonces, 32 bytes of hex each"},
-        {"evidence", CLO_JF_HEXBUF, ev, 0, 1, 0, NULL, "evidence: non-empty hex"},
+         "challenges: an array of 1 to 16 nonces, 32 bytes of hex each", NULL},
+        {"evidence", CLO_JF_HEXBUF, ev, 0, 1, 0, NULL, "evidence: non-empty hex", NULL},
     };
     CLO_TRY(clo_json_read(body, f, sizeof f / sizeof f[0]));
     ch->n = n;
@@ -174,11 +176,11 @@ clo_err clo_ticket_req_parse(clo_bytes body, clo_ticket *t)
     uint8_t workload[32], config[32], input[32], consumer[20];
     memset(t, 0, sizeof *t);
     const clo_jfield f[] = {
-        {"job_id", CLO_JF_HEX, t->job_id, 32, 0, 0, NULL, "job_id: 32 bytes of hex"},
-        {"workload_id", CLO_JF_HEX, workload, 32, 0, 0, NULL, "workload_id: 32 bytes of hex"},
-        {"config_hash", CLO_JF_HEX, config, 32, 0, 0, NULL, "config_hash: 32 bytes of hex"},
-        {"input_hash", CLO_JF_HEX, input, 32, 0, 0, NULL, "input_hash: 32 bytes of hex"},
-        {"consumer", CLO_JF_HEX, consumer, 20, 0, 0, NULL, "consumer: 20 bytes of hex"},
+        {"job_id", CLO_JF_HEX, t->job_id, 32, 0, 0, NULL, "job_id: 32 bytes of hex", NULL},
+        {"workload_id", CLO_JF_HEX, workload, 32, 0, 0, NULL, "workload_id: 32 bytes of hex", NULL},
+        {"config_hash", CLO_JF_HEX, config, 32, 0, 0, NULL, "config_hash: 32 bytes of hex", NULL},
+        {"input_hash", CLO_JF_HEX, input, 32, 0, 0, NULL, "input_hash: 32 bytes of hex", NULL},
+        {"consumer", CLO_JF_HEX, consumer, 20, 0, 0, NULL, "consumer: 20 bytes of hex", NULL},
     };
     CLO_TRY(clo_json_read(body, f, sizeof f / sizeof f[0]));
     clo_ticket_spec(workload, config, input, consumer, t->spec);
@@ -190,9 +192,10 @@ clo_err clo_state_record_req_parse(clo_bytes body, uint8_t lineage[20], uint64_t
 {
     /* a version SQLite can hold */
     const clo_jfield f[] = {
-        {"lineage", CLO_JF_HEX, lineage, 20, 0, 0, NULL, "lineage: 20 bytes of hex"},
-        {"version", CLO_JF_UINT, version, 0, 1, INT64_MAX, NULL, "version: an integer from 1"},
-        {"signature", CLO_JF_HEX, sig, 65, 0, 0, NULL, "signature: 65 bytes of hex"},
+        {"lineage", CLO_JF_HEX, lineage, 20, 0, 0, NULL, "lineage: 20 bytes of hex", NULL},
+        {"version", CLO_JF_UINT, version, 0, 1, INT64_MAX, NULL, "version: an integer from 1",
+         NULL},
+        {"signature", CLO_JF_HEX, sig, 65, 0, 0, NULL, "signature: 65 bytes of hex", NULL},
     };
     return clo_json_read(body, f, sizeof f / sizeof f[0]);
 }
@@ -200,8 +203,8 @@ clo_err clo_state_record_req_parse(clo_bytes body, uint8_t lineage[20], uint64_t
 clo_err clo_state_latest_req_parse(clo_bytes body, uint8_t lineage[20], uint8_t nonce[32])
 {
     const clo_jfield f[] = {
-        {"lineage", CLO_JF_HEX, lineage, 20, 0, 0, NULL, "lineage: 20 bytes of hex"},
-        {"nonce", CLO_JF_HEX, nonce, 32, 0, 0, NULL, "nonce: 32 bytes of hex"},
+        {"lineage", CLO_JF_HEX, lineage, 20, 0, 0, NULL, "lineage: 20 bytes of hex", NULL},
+        {"nonce", CLO_JF_HEX, nonce, 32, 0, 0, NULL, "nonce: 32 bytes of hex", NULL},
     };
     return clo_json_read(body, f, sizeof f / sizeof f[0]);
 }

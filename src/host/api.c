@@ -181,8 +181,8 @@ static enum MHD_Result model_put(clo_api *a, struct MHD_Connection *c, const clo
         return problem(c, R, 413, "body-too-large", "the body exceeds limits.max_body_bytes");
     clo_buf cfg;
     clo_buf_init(&cfg, 1 << 20);
-    const clo_jfield f[] = {
-        {"config", CLO_JF_HEXBUF, &cfg, 0, 1, 0, NULL, "config: non-empty hex, at most 1 MiB"}};
+    const clo_jfield f[] = {{"config", CLO_JF_HEXBUF, &cfg, 0, 1, 0, NULL,
+                             "config: non-empty hex, at most 1 MiB", NULL}};
     if (clo_json_read(rc->body, f, 1).code) {
         clo_buf_free(&cfg);
         return problem(c, R, 400, "invalid-body",

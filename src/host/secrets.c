@@ -12,9 +12,9 @@ int clo_secret_req_parse(clo_bytes body, size_t max_envelope, clo_secret_req *r,
     memset(r, 0, sizeof *r);
     clo_buf_init(&r->envelope, max_envelope);
     const clo_jfield f[] = {
-        {"id", CLO_JF_HEX, r->call.id, 32, 0, 0, NULL, "id: 32 bytes of hex"},
-        {"epoch", CLO_JF_UINT, &epoch, 0, 0, UINT32_MAX, NULL, "epoch: an integer (u32)"},
-        {"envelope", CLO_JF_HEXBUF, &r->envelope, 0, 1, 0, NULL, "envelope: non-empty hex"},
+        {"id", CLO_JF_HEX, r->call.id, 32, 0, 0, NULL, "id: 32 bytes of hex", NULL},
+        {"epoch", CLO_JF_UINT, &epoch, 0, 0, UINT32_MAX, NULL, "epoch: an integer (u32)", NULL},
+        {"envelope", CLO_JF_HEXBUF, &r->envelope, 0, 1, 0, NULL, "envelope: non-empty hex", NULL},
     };
     clo_err e = clo_json_read(body, f, sizeof f / sizeof f[0]);
     if (e.code) {

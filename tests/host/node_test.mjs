@@ -69,7 +69,8 @@ for (const cmd of [["node", "run"], ["job", "submit"], ["job", "status"], ["job"
 
 // enclave info: evidence over a fresh nonce, binding checked by the client
 const info = cli(bin, "enclave", "info", ...N);
-check("enclave info", info.rc === 0 && info.doc?.binding_ok === true && info.doc?.evidence_format === "tdx-quote", info.out);
+check("enclave info", info.rc === 0 && info.doc?.binding_ok === true && info.doc?.evidence_format === "tdx-quote" &&
+      /^0x[0-9a-f]{64}$/.test(info.doc?.evidence_digest ?? ""), info.out);
 
 // an auction end to end
 const bids = [[1, 500], [2, 900], [3, 700]];
