@@ -48,8 +48,10 @@ fi
 stamp=node_modules/.package-lock.json
 if [[ ! -f $stamp || package-lock.json -nt $stamp ]]; then
   log "installing npm packages from package-lock.json"
-  # onnxruntime-node is only the benchmark peer: its install script would
-  # download GPU libraries, which nothing here needs (and no network allows).
+  # onnxruntime-node is the benchmark peer and the ONNX-ML tests' oracle, never
+  # a runtime dependency: its install script would download GPU libraries,
+  # which nothing here needs (and no network allows); the CPU build ships in
+  # the package.
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 else
   log "npm packages present"

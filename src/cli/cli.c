@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,7 +274,15 @@ json_t *cli_tensor_json(const char *name, const clo_tensor *t)
     for (uint64_t i = 0; i < t->count; i++) {
         json_t *v;
         switch (t->dtype) {
-        case CLO_ONNX_FLOAT: v = json_real(((const float *)t->data)[i]); break;
+        case CLO_ONNX_FLOAT: {
+            /* JSON has no NaN or infinities: those values are the strings
+             * "NaN", "Infinity" and "-Infinity" (as JavaScript prints them). */
+            float f = ((const float *)t->data)[i];
+            v = isfinite(f) ? json_real(f)
+                : isnan(f)  ? json_string("NaN")
+                            : json_string(f > 0 ? "Infinity" : "-Infinity");
+            break;
+        }
         case CLO_ONNX_BOOL: v = json_boolean(((const uint8_t *)t->data)[i]); break;
         case CLO_ONNX_UINT8: v = json_integer(((const uint8_t *)t->data)[i]); break;
         case CLO_ONNX_INT8: v = json_integer(((const int8_t *)t->data)[i]); break;

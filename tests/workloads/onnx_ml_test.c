@@ -227,15 +227,19 @@ static void test_tree_classifier(void **state)
     }
 }
 
-static void test_tree_binary(void **state)
+/* The one-score binary tree (ops_ml.c's header; tests/workloads/ml_ort_test.mjs
+ * checks the same rules against onnxruntime on 60 models): weights all on
+ * class c; s = their sum (+ base_values[0] when c = 0); label 1 when s > 0.5
+ * (positive weights) or s > 0; Z for c = 0 with at most one base value is
+ * [1-σ(s), σ(s)] (LOGISTIC), [1-s, s] or [-s, s]; else the transform of
+ * [s, 0] or [0, s]. One tree: x0 <= 0 ? w0 : w1. want_z NULL: refused. */
+static void binary_tree_case(int64_t cls, const float cw[2], const float *base, size_t nbase,
+                             const char *pt, const int64_t want_y[2], const double *want_z)
 {
-    (void)state;
-    /* Weights name one class of two labels, all positive: Z = [1 - s, s].
-     * One tree: x0 <= 0 ? leaf 0.3 : leaf 0.9.
-     * [-1]: s = 0.3 -> [0.7, 0.3], label 0;  [1]: s = 0.9 -> [0.1, 0.9], label 1 */
     const int64_t tids[] = {0, 0, 0}, nids[] = {0, 1, 2}, feats[] = {0, 0, 0}, yes[] = {1, 0, 0},
-                  no[] = {2, 0, 0}, ct[] = {0, 0}, cn[] = {1, 2}, cid[] = {0, 0}, labels[] = {0, 1};
-    const float vals[] = {0, 0, 0}, cw[] = {0.3f, 0.9f}, x[] = {-1, 1};
+                  no[] = {2, 0, 0}, ct[] = {0, 0}, cn[] = {1, 2}, cid[] = {cls, cls},
+                  labels[] = {4, 9};
+    const float vals[] = {0, 0, 0}, x[2] = {-1, 1};
     const char *const modes[] = {"BRANCH_LEQ", "LEAF", "LEAF"};
     clo_onnxw w;
     clo_onnxw_init(&w);
@@ -252,18 +256,59 @@ static void test_tree_binary(void **state)
     clo_onnxw_attr_ints(&w, "class_ids", cid, 2);
     clo_onnxw_attr_floats(&w, "class_weights", cw, 2);
     clo_onnxw_attr_ints(&w, "classlabels_int64s", labels, 2);
+    if (nbase) clo_onnxw_attr_floats(&w, "base_values", base, nbase);
+    clo_onnxw_attr_string(&w, "post_transform", pt);
     clo_onnxw_node(&w, "TreeEnsembleClassifier", ML, X, 1, YZ, 2);
     onnx_case c;
+    if (!want_z) {
+        int64_t dims[2] = {2, 1};
+        clo_tensor f = onnx_feed(x, 2, dims);
+        onnx_case_build(&c, &w, 17, 3, &f, 1);
+        assert_int_equal(c.err.code, CLO_E_UNSUPPORTED);
+        assert_non_null(strstr(c.why, "two base values"));
+        onnx_case_free(&c);
+        return;
+    }
     run1(&c, &w, x, 2, 1);
     const int64_t *y = clo_onnx_plan_output(c.plan, 0)->data;
     const float *z = clo_onnx_plan_output(c.plan, 1)->data;
-    assert_int_equal(y[0], 0);
-    assert_int_equal(y[1], 1);
-    near(z[0], 0.7);
-    near(z[1], 0.3);
-    near(z[2], 0.1);
-    near(z[3], 0.9);
+    assert_int_equal(y[0], want_y[0]);
+    assert_int_equal(y[1], want_y[1]);
+    for (int k = 0; k < 4; k++) near(z[k], want_z[k]);
     onnx_case_free(&c);
+}
+
+static double sig(double v)
+{
+    return 1 / (1 + exp(-v));
+}
+
+static void test_tree_binary(void **state)
+{
+    (void)state;
+    const float pos[2] = {0.3f, 0.9f}, mixed[2] = {-0.3f, 0.9f}, neg[2] = {-0.7f, 0.9f};
+    /* Positive weights on class 0, no base: [1 - s, s]. */
+    binary_tree_case(0, pos, NULL, 0, "NONE", (const int64_t[]){4, 9},
+                     (const double[]){0.7, 0.3, 0.1, 0.9});
+    /* One base value on class 0 (a booster's init score): s = 0.4, 1.0. */
+    const float one[1] = {0.1f};
+    binary_tree_case(0, pos, one, 1, "NONE", (const int64_t[]){4, 9},
+                     (const double[]){0.6, 0.4, 0.0, 1.0});
+    binary_tree_case(0, mixed, one, 1, "LOGISTIC", (const int64_t[]){4, 9},
+                     (const double[]){1 - sig(-0.2), sig(-0.2), 1 - sig(1.0), sig(1.0)});
+    /* Positive weights under LOGISTIC: [1-σ(s), σ(s)]. */
+    binary_tree_case(0, pos, NULL, 0, "LOGISTIC", (const int64_t[]){4, 9},
+                     (const double[]){1 - sig(0.3), sig(0.3), 1 - sig(0.9), sig(0.9)});
+    /* Two base values on class 0: s = w + base[0], Z = σ([s, 0]). s = -0.1, 1.1. */
+    const float two[2] = {0.2f, 5.0f};
+    binary_tree_case(0, mixed, two, 2, "LOGISTIC", (const int64_t[]){4, 9},
+                     (const double[]){sig(-0.1), 0.5, sig(1.1), 0.5});
+    /* Class 1: the base value is not added; Z = [0, s]. */
+    const float minus[1] = {-0.1f};
+    binary_tree_case(1, neg, minus, 1, "NONE", (const int64_t[]){4, 9},
+                     (const double[]){0, -0.7, 0, 0.9});
+    /* Class 1 with two base values: refused (onnxruntime ignores the trees). */
+    binary_tree_case(1, pos, two, 2, "NONE", (const int64_t[]){0, 0}, NULL);
 }
 
 /* Build a regressor over explicit node lists; returns the plan error and why. */

@@ -7,10 +7,16 @@
  * the specification leaves the binary case open, we follow onnxruntime,
  * the reference runtime converters target: a LinearClassifier with one
  * score column and two labels picks labels[1] when the raw score is > 0; a
- * TreeEnsembleClassifier whose weights name one class of two labels scores
- * [1 - s, s] when every weight is positive and [-s, s] otherwise (s: the
- * summed weights and base values), before the post transform. Trees are checked when the plan is
- * built: every child exists in its tree, every tree has one root, and no node is reached twice. */
+ * TreeEnsembleClassifier whose weights all score one class c of two labels
+ * has one score s, the summed weights (plus base_values[0] when c = 0), and
+ * picks labels[1] when s > 0.5 (every weight positive) or s > 0 (otherwise).
+ * Its probabilities, as onnxruntime 1.30 writes them: for c = 0 with at most
+ * one base value, [1 - σ(s), σ(s)] under LOGISTIC, [probit(s), 0] under
+ * PROBIT, else [1 - s, s] (every weight positive) or [-s, s]; otherwise the
+ * transform of [s, 0] (c = 0) or [0, s] (c = 1). c = 1 with two base values
+ * is refused: onnxruntime's answer to it ignores the trees.
+ * Trees are checked when the plan is built: every child exists in its
+ * tree, every tree has one root, and no node is reached twice. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +108,8 @@ static clo_err post_transform(clo_onnx_prep *p, int *out)
 /* Inverse error function (Giles, "Approximating the erfinv function", 2010). */
 static float erfinv_f(float x)
 {
+    if (!(fabsf(x) < 1.0f)) /* the ends, and beyond them (NaN stays NaN) */
+        return x == 1.0f ? INFINITY : x == -1.0f ? -INFINITY : NAN;
     float w = -logf((1.0f - x) * (1.0f + x)), r;
     if (w < 5.0f) {
         w -= 2.5f;
@@ -426,7 +434,8 @@ typedef struct {
     iview labels;
     uint64_t n, c, e;
     int pt, classifier, agg; /* agg: 0 SUM, 1 AVERAGE, 2 MIN, 3 MAX */
-    int binary, positive;    /* classifier: the one-column binary case */
+    int binary, positive;    /* classifier: the one-score binary case */
+    int bclass;              /* binary: the one class (0 or 1) its weights score */
 } tree_params;
 
 typedef struct {
@@ -504,7 +513,9 @@ static clo_err tree_prepare_kind(clo_onnx_prep *p, int classifier)
             if (clo_bytes_eq(agg, clo_bytes_str(aggs[k]))) t->agg = k;
         if (t->agg < 0) return clo_onnx_refuse(p, CLO_E_FORMAT, "unknown aggregate_function");
     }
-    if (t->base.n && t->base.n != t->e)
+    /* Two labels may come with one base value (converters write it for a
+     * binary booster's one score; onnxruntime adds it to that score). */
+    if (t->base.n && t->base.n != t->e && !(classifier && t->e == 2 && t->base.n == 1))
         return clo_onnx_refuse(p, CLO_E_FORMAT,
                                "base_values must have one value per output column");
 
@@ -647,6 +658,12 @@ static clo_err tree_prepare_kind(clo_onnx_prep *p, int classifier)
     free(leaf);
     if (err.code) goto out;
     t->binary = classifier && t->e == 2 && !many && wn.n > 0;
+    t->bclass = first_class == 1;
+    if (t->binary && t->bclass == 1 && t->base.n == 2)
+        err = clo_onnx_refuse(p, CLO_E_UNSUPPORTED,
+                              "a binary tree ensemble scoring class 1 with two base values is "
+                              "not defined (onnxruntime drops the trees' weights)");
+    if (err.code) goto out;
     clo_shape zs = {2, {(int64_t)t->n, (int64_t)t->e}};
     if (classifier) {
         clo_shape ys = {1, {(int64_t)t->n}};
@@ -706,13 +723,26 @@ static clo_err tree_run(const clo_onnx_exec *x)
             double v = acc[k];
             if (t->agg == 1) v /= (double)t->ntrees;
             if ((t->agg == 2 || t->agg == 3) && isinf(v)) v = 0;
-            row[k] = (float)(v + (t->base.n ? t->base.v[k] : 0.0f));
+            row[k] = (float)v;
         }
         if (t->binary) { /* one score s for two labels; see the header */
-            float s = row[0] + row[1];
-            row[1] = s;
-            row[0] = t->positive ? 1.0f - s : -s;
+            float s = row[0] + row[1] + (t->bclass == 0 && t->base.n ? t->base.v[0] : 0.0f);
+            int positive_label = t->positive ? s > 0.5f : s > 0.0f;
+            ((int64_t *)x->out[0]->data)[i] = t->labels.v[positive_label];
+            if (t->bclass == 0 && t->base.n < 2) {
+                if (t->pt == PT_LOGISTIC)
+                    row[1] = 1.0f / (1.0f + expf(-s)), row[0] = 1.0f - row[1];
+                else if (t->pt == PT_PROBIT)
+                    row[0] = s, row[1] = 0.0f, apply_transform(PT_PROBIT, row, 1);
+                else
+                    row[0] = t->positive ? 1.0f - s : -s, row[1] = s;
+            } else {
+                row[t->bclass] = s, row[1 - t->bclass] = 0.0f;
+                apply_transform(t->pt, row, 2);
+            }
+            continue;
         }
+        for (uint64_t k = 0; k < t->base.n; k++) row[k] += t->base.v[k];
         if (t->classifier) {
             size_t k = argmax(row, t->e);
             ((int64_t *)x->out[0]->data)[i] = t->labels.v[k];
