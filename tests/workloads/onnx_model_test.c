@@ -204,6 +204,12 @@ static void test_bad_models(void **state)
                            'f',  0x2a, 6,    0x0a, 1,    'g', 0x32, 1, 0x00};
     assert_int_equal(clo_onnx_load(CLO_BYTES(sub, sizeof sub), &m).code, CLO_E_UNSUPPORTED);
     assert_non_null(strstr(m.why, "node 'If'"));
+    /* a TENSOR attribute with no tensor: refused (it would name tensor 0,
+     * which need not exist; issue 17's onnx_model fuzz input was one) */
+    const uint8_t notensor[] = {0x08, 8,    0x3a, 14,   0x0a, 12,  0x22, 2,    'I',
+                                'd',  0x2a, 6,    0x0a, 1,    't', 0xa0, 0x01, 4};
+    assert_int_equal(clo_onnx_load(CLO_BYTES(notensor, sizeof notensor), &m).code, CLO_E_FORMAT);
+    assert_non_null(strstr(m.why, "tensor attribute without its tensor"));
     /* one good model: Identity, IR 8 */
     const uint8_t good[] = {0x08, 8, 0x3a, 6, 0x0a, 4, 0x22, 2, 'I', 'd', 0x42, 2, 0x10, 13};
     OK(clo_onnx_load(CLO_BYTES(good, sizeof good), &m));
