@@ -128,6 +128,8 @@ extern const clo_onnx_op *const clo_onnx_ops_elem[],
     *const clo_onnx_ops_shape[], *const clo_onnx_ops_math[],
                                      *const clo_onnx_ops_conv[],
                                          *const clo_onnx_ops_quant[],
-                                             *const clo_onnx_ops_ml[], *const clo_onnx_ops_resize[];
+                                             *const clo_onnx_ops_ml[],
+                                                 *const clo_onnx_ops_svm[],
+                                                     *const clo_onnx_ops_resize[];
 
 #endif

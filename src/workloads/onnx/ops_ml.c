@@ -22,172 +22,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workloads/onnx/op.h"
+#include "workloads/onnx/ml.h"
 
 #define ML "ai.onnx.ml"
 
-typedef struct {
-    const float *v;
-    size_t n;
-} fview;
-typedef struct {
-    const int64_t *v;
-    size_t n;
-} iview;
-
-static clo_err floats_of(clo_onnx_prep *p, const char *name, fview *out)
-{
-    const clo_onnx_attr *a = clo_onnx_attr_get(p, name);
-    out->v = NULL;
-    out->n = 0;
-    if (!a) return CLO_OK;
-    if (a->type != CLO_ONNX_ATTR_FLOATS)
-        return clo_onnx_refuse(p, CLO_E_FORMAT, "attribute '%s' has the wrong type", name);
-    out->v = &p->m->floats[a->first];
-    out->n = a->n;
-    return CLO_OK;
-}
-
-static clo_err ints_of(clo_onnx_prep *p, const char *name, iview *out)
-{
-    const clo_onnx_attr *a = clo_onnx_attr_get(p, name);
-    out->v = NULL;
-    out->n = 0;
-    if (!a) return CLO_OK;
-    if (a->type != CLO_ONNX_ATTR_INTS)
-        return clo_onnx_refuse(p, CLO_E_FORMAT, "attribute '%s' has the wrong type", name);
-    out->v = &p->m->ints[a->first];
-    out->n = a->n;
-    return CLO_OK;
-}
-
-static const int32_t ML_IN[] = {CLO_ONNX_FLOAT, CLO_ONNX_INT32, CLO_ONNX_INT64, 0};
-
-/* X as rows of C features: [N, C], or [C] as one row. */
-static clo_err rows_of(clo_onnx_prep *p, uint64_t *n, uint64_t *c)
-{
-    CLO_TRY(clo_onnx_need(p, 0, ML_IN));
-    const clo_shape *s = &p->in[0]->shape;
-    if (s->rank == 1) {
-        *n = 1;
-        *c = (uint64_t)s->d[0];
-    } else if (s->rank == 2) {
-        *n = (uint64_t)s->d[0];
-        *c = (uint64_t)s->d[1];
-    } else {
-        return clo_onnx_refuse(p, CLO_E_FORMAT, "X must be [N, C] or [C]");
-    }
-    return CLO_OK;
-}
-
-static float x_at(const clo_tensor *t, uint64_t i)
-{
-    switch (t->dtype) {
-    case CLO_ONNX_INT32: return (float)((const int32_t *)t->data)[i];
-    case CLO_ONNX_INT64: return (float)((const int64_t *)t->data)[i];
-    default: return ((const float *)t->data)[i];
-    }
-}
-
-/* ---- post transforms ---- */
-enum { PT_NONE, PT_SOFTMAX, PT_LOGISTIC, PT_SOFTMAX_ZERO, PT_PROBIT };
-
-static clo_err post_transform(clo_onnx_prep *p, int *out)
-{
-    static const char *const names[] = {"NONE", "SOFTMAX", "LOGISTIC", "SOFTMAX_ZERO", "PROBIT"};
-    clo_bytes s;
-    CLO_TRY(clo_onnx_attr_str(p, "post_transform", "NONE", &s));
-    for (int k = 0; k < 5; k++)
-        if (clo_bytes_eq(s, clo_bytes_str(names[k]))) {
-            *out = k;
-            return CLO_OK;
-        }
-    return clo_onnx_refuse(p, CLO_E_FORMAT, "unknown post_transform");
-}
-
-/* Inverse error function (Giles, "Approximating the erfinv function", 2010). */
-static float erfinv_f(float x)
-{
-    if (!(fabsf(x) < 1.0f)) /* the ends, and beyond them (NaN stays NaN) */
-        return x == 1.0f ? INFINITY : x == -1.0f ? -INFINITY : NAN;
-    float w = -logf((1.0f - x) * (1.0f + x)), r;
-    if (w < 5.0f) {
-        w -= 2.5f;
-        r = 2.81022636e-08f;
-        r = 3.43273939e-07f + r * w;
-        r = -3.5233877e-06f + r * w;
-        r = -4.39150654e-06f + r * w;
-        r = 0.00021858087f + r * w;
-        r = -0.00125372503f + r * w;
-        r = -0.00417768164f + r * w;
-        r = 0.246640727f + r * w;
-        r = 1.50140941f + r * w;
-    } else {
-        w = sqrtf(w) - 3.0f;
-        r = -0.000200214257f;
-        r = 0.000100950558f + r * w;
-        r = 0.00134934322f + r * w;
-        r = -0.00367342844f + r * w;
-        r = 0.00573950773f + r * w;
-        r = -0.0076224613f + r * w;
-        r = 0.00943887047f + r * w;
-        r = 1.00167406f + r * w;
-        r = 2.83297682f + r * w;
-    }
-    return r * x;
-}
-
-static void apply_transform(int pt, float *z, size_t e)
-{
-    switch (pt) {
-    case PT_LOGISTIC:
-        for (size_t i = 0; i < e; i++) z[i] = 1.0f / (1.0f + expf(-z[i]));
-        break;
-    case PT_PROBIT:
-        for (size_t i = 0; i < e; i++) z[i] = 1.41421356f * erfinv_f(2.0f * z[i] - 1.0f);
-        break;
-    case PT_SOFTMAX:
-    case PT_SOFTMAX_ZERO: {
-        float mx = -INFINITY;
-        for (size_t i = 0; i < e; i++)
-            if (!(pt == PT_SOFTMAX_ZERO && z[i] == 0.0f) && z[i] > mx) mx = z[i];
-        double sum = 0;
-        for (size_t i = 0; i < e; i++) {
-            if (pt == PT_SOFTMAX_ZERO && z[i] == 0.0f) continue;
-            z[i] = expf(z[i] - mx);
-            sum += z[i];
-        }
-        for (size_t i = 0; i < e; i++)
-            if (!(pt == PT_SOFTMAX_ZERO && z[i] == 0.0f)) z[i] = (float)(z[i] / sum);
-        break;
-    }
-    default: break;
-    }
-}
-
-static size_t argmax(const float *z, size_t e)
-{
-    size_t best = 0;
-    for (size_t i = 1; i < e; i++)
-        if (z[i] > z[best]) best = i;
-    return best;
-}
-
-/* Class labels: int64 only. */
-static clo_err labels_of(clo_onnx_prep *p, const char *ints_name, const char *strs_name, iview *out)
-{
-    CLO_TRY(ints_of(p, ints_name, out));
-    if (clo_onnx_attr_get(p, strs_name))
-        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED,
-                               "string class labels are not supported (string tensors)");
-    if (!out->n) return clo_onnx_refuse(p, CLO_E_FORMAT, "'%s' is required", ints_name);
-    return CLO_OK;
-}
-
 /* ======================= LinearClassifier, LinearRegressor ======================= */
 typedef struct {
-    fview coef, icpt;
-    iview labels;
+    clo_ml_fview coef, icpt;
+    clo_ml_iview labels;
     uint64_t n, c, e;
     int pt, classifier;
 } linear_params;
@@ -196,10 +38,10 @@ static clo_err linear_prepare_kind(clo_onnx_prep *p, int classifier)
 {
     linear_params *l = p->params;
     l->classifier = classifier;
-    CLO_TRY(rows_of(p, &l->n, &l->c));
-    CLO_TRY(floats_of(p, "coefficients", &l->coef));
-    CLO_TRY(floats_of(p, "intercepts", &l->icpt));
-    CLO_TRY(post_transform(p, &l->pt));
+    CLO_TRY(clo_ml_rows(p, &l->n, &l->c));
+    CLO_TRY(clo_ml_floats_of(p, "coefficients", &l->coef));
+    CLO_TRY(clo_ml_floats_of(p, "intercepts", &l->icpt));
+    CLO_TRY(clo_ml_post_transform(p, &l->pt));
     if (!l->c || !l->coef.n || l->coef.n % l->c)
         return clo_onnx_refuse(p, CLO_E_FORMAT, "coefficients must be targets x %llu features",
                                (unsigned long long)l->c);
@@ -209,7 +51,7 @@ static clo_err linear_prepare_kind(clo_onnx_prep *p, int classifier)
     if (classifier) {
         int64_t mc;
         CLO_TRY(clo_onnx_attr_int(p, "multi_class", 0, &mc));
-        CLO_TRY(labels_of(p, "classlabels_ints", "classlabels_strings", &l->labels));
+        CLO_TRY(clo_ml_labels(p, "classlabels_ints", "classlabels_strings", &l->labels));
         if (l->e == 1 ? l->labels.n > 2 : l->labels.n != l->e)
             return clo_onnx_refuse(p, CLO_E_FORMAT, "%zu class labels for %llu score columns",
                                    l->labels.n, (unsigned long long)l->e);
@@ -238,17 +80,17 @@ static clo_err linear_run(const clo_onnx_exec *x)
         for (uint64_t t = 0; t < l->e; t++) {
             double s = l->icpt.n ? l->icpt.v[t] : 0.0;
             for (uint64_t j = 0; j < l->c; j++)
-                s += (double)l->coef.v[t * l->c + j] * x_at(x->in[0], i * l->c + j);
+                s += (double)l->coef.v[t * l->c + j] * clo_ml_x(x->in[0], i * l->c + j);
             row[t] = (float)s;
         }
         if (!l->classifier) {
-            apply_transform(l->pt, row, l->e);
+            clo_ml_transform(l->pt, row, l->e);
             continue;
         }
-        size_t k = l->e == 1 ? (row[0] > 0.0f && l->labels.n == 2) : argmax(row, l->e);
+        size_t k = l->e == 1 ? (row[0] > 0.0f && l->labels.n == 2) : clo_ml_argmax(row, l->e);
         if (l->e == 1 && l->labels.n == 1) k = 0;
         ((int64_t *)x->out[0]->data)[i] = l->labels.v[k];
-        apply_transform(l->pt, row, l->e);
+        clo_ml_transform(l->pt, row, l->e);
     }
     return CLO_OK;
 }
@@ -291,7 +133,7 @@ static const clo_onnx_op op_linreg = {ML,
 
 /* ======================= Scaler, Normalizer, Binarizer, ZipMap ======================= */
 typedef struct {
-    fview a, b; /* Scaler: offset, scale; */
+    clo_ml_fview a, b; /* Scaler: offset, scale; */
     uint64_t n, c;
     int kind; /* 0 Scaler, 1 Normalizer, 2 Binarizer, 3 ZipMap */
     int norm; /* Normalizer: 0 MAX, 1 L1, 2 L2 */
@@ -301,9 +143,9 @@ typedef struct {
 static clo_err scaler_prepare(clo_onnx_prep *p)
 {
     rowop_params *r = p->params;
-    CLO_TRY(rows_of(p, &r->n, &r->c));
-    CLO_TRY(floats_of(p, "offset", &r->a));
-    CLO_TRY(floats_of(p, "scale", &r->b));
+    CLO_TRY(clo_ml_rows(p, &r->n, &r->c));
+    CLO_TRY(clo_ml_floats_of(p, "offset", &r->a));
+    CLO_TRY(clo_ml_floats_of(p, "scale", &r->b));
     if ((r->a.n > 1 && r->a.n != r->c) || (r->b.n > 1 && r->b.n != r->c))
         return clo_onnx_refuse(p, CLO_E_FORMAT, "offset and scale must have 1 or C values");
     clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &p->in[0]->shape);
@@ -314,7 +156,7 @@ static clo_err normalizer_prepare(clo_onnx_prep *p)
 {
     rowop_params *r = p->params;
     r->kind = 1;
-    CLO_TRY(rows_of(p, &r->n, &r->c));
+    CLO_TRY(clo_ml_rows(p, &r->n, &r->c));
     clo_bytes s;
     CLO_TRY(clo_onnx_attr_str(p, "norm", "MAX", &s));
     if (clo_bytes_eq(s, clo_bytes_str("MAX")))
@@ -344,11 +186,11 @@ static clo_err binarizer_prepare(clo_onnx_prep *p)
 static clo_err zipmap_prepare(clo_onnx_prep *p)
 {
     rowop_params *r = p->params;
-    iview labels;
+    clo_ml_iview labels;
     r->kind = 3;
     CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
-    CLO_TRY(labels_of(p, "classlabels_int64s", "classlabels_strings", &labels));
-    CLO_TRY(rows_of(p, &r->n, &r->c));
+    CLO_TRY(clo_ml_labels(p, "classlabels_int64s", "classlabels_strings", &labels));
+    CLO_TRY(clo_ml_rows(p, &r->n, &r->c));
     if (labels.n != r->c)
         return clo_onnx_refuse(p, CLO_E_FORMAT, "%zu labels for %llu columns", labels.n,
                                (unsigned long long)r->c);
@@ -362,7 +204,7 @@ static clo_err rowop_run(const clo_onnx_exec *x)
     float *y = x->out[0]->data;
     for (uint64_t i = 0; i < r->n; i++) {
         float *row = y + i * r->c;
-        for (uint64_t j = 0; j < r->c; j++) row[j] = x_at(x->in[0], i * r->c + j);
+        for (uint64_t j = 0; j < r->c; j++) row[j] = clo_ml_x(x->in[0], i * r->c + j);
         if (r->kind == 0) {
             for (uint64_t j = 0; j < r->c; j++) {
                 float off = r->a.n ? r->a.v[r->a.n == 1 ? 0 : j] : 0.0f;
@@ -430,8 +272,8 @@ typedef struct {
     uint32_t *roots;
     tweight *w;
     size_t ntrees;
-    fview base;
-    iview labels;
+    clo_ml_fview base;
+    clo_ml_iview labels;
     uint64_t n, c, e;
     int pt, classifier, agg; /* agg: 0 SUM, 1 AVERAGE, 2 MIN, 3 MAX */
     int binary, positive;    /* classifier: the one-score binary case */
@@ -460,28 +302,28 @@ static clo_err tree_prepare_kind(clo_onnx_prep *p, int classifier)
 {
     tree_params *t = p->params;
     t->classifier = classifier;
-    CLO_TRY(rows_of(p, &t->n, &t->c));
-    CLO_TRY(post_transform(p, &t->pt));
-    iview tids, nids, feats, yes, no, miss, wt, wn, wid;
-    fview vals, ww;
-    CLO_TRY(ints_of(p, "nodes_treeids", &tids));
-    CLO_TRY(ints_of(p, "nodes_nodeids", &nids));
-    CLO_TRY(ints_of(p, "nodes_featureids", &feats));
-    CLO_TRY(floats_of(p, "nodes_values", &vals));
-    CLO_TRY(ints_of(p, "nodes_truenodeids", &yes));
-    CLO_TRY(ints_of(p, "nodes_falsenodeids", &no));
-    CLO_TRY(ints_of(p, "nodes_missing_value_tracks_true", &miss));
+    CLO_TRY(clo_ml_rows(p, &t->n, &t->c));
+    CLO_TRY(clo_ml_post_transform(p, &t->pt));
+    clo_ml_iview tids, nids, feats, yes, no, miss, wt, wn, wid;
+    clo_ml_fview vals, ww;
+    CLO_TRY(clo_ml_ints_of(p, "nodes_treeids", &tids));
+    CLO_TRY(clo_ml_ints_of(p, "nodes_nodeids", &nids));
+    CLO_TRY(clo_ml_ints_of(p, "nodes_featureids", &feats));
+    CLO_TRY(clo_ml_floats_of(p, "nodes_values", &vals));
+    CLO_TRY(clo_ml_ints_of(p, "nodes_truenodeids", &yes));
+    CLO_TRY(clo_ml_ints_of(p, "nodes_falsenodeids", &no));
+    CLO_TRY(clo_ml_ints_of(p, "nodes_missing_value_tracks_true", &miss));
     const char *pre = classifier ? "class" : "target";
     char an[40];
     snprintf(an, sizeof an, "%s_treeids", pre);
-    CLO_TRY(ints_of(p, an, &wt));
+    CLO_TRY(clo_ml_ints_of(p, an, &wt));
     snprintf(an, sizeof an, "%s_nodeids", pre);
-    CLO_TRY(ints_of(p, an, &wn));
+    CLO_TRY(clo_ml_ints_of(p, an, &wn));
     snprintf(an, sizeof an, "%s_ids", pre);
-    CLO_TRY(ints_of(p, an, &wid));
+    CLO_TRY(clo_ml_ints_of(p, an, &wid));
     snprintf(an, sizeof an, "%s_weights", pre);
-    CLO_TRY(floats_of(p, an, &ww));
-    CLO_TRY(floats_of(p, "base_values", &t->base));
+    CLO_TRY(clo_ml_floats_of(p, an, &ww));
+    CLO_TRY(clo_ml_floats_of(p, "base_values", &t->base));
     if (clo_onnx_attr_get(p, "nodes_values_as_tensor") ||
         clo_onnx_attr_get(p, "base_values_as_tensor") ||
         clo_onnx_attr_get(p, "target_weights_as_tensor") ||
@@ -498,7 +340,7 @@ static clo_err tree_prepare_kind(clo_onnx_prep *p, int classifier)
     if (wt.n != wn.n || wid.n != wn.n || ww.n != wn.n)
         return clo_onnx_refuse(p, CLO_E_FORMAT, "the %s_* attributes differ in length", pre);
     if (classifier) {
-        CLO_TRY(labels_of(p, "classlabels_int64s", "classlabels_strings", &t->labels));
+        CLO_TRY(clo_ml_labels(p, "classlabels_int64s", "classlabels_strings", &t->labels));
         t->e = t->labels.n;
     } else {
         int64_t nt;
@@ -692,7 +534,7 @@ static clo_err tree_run(const clo_onnx_exec *x)
         for (size_t r = 0; r < t->ntrees; r++) {
             const tnode *nd = &t->nodes[t->roots[r]];
             while (nd->mode != M_LEAF) {
-                float v = x_at(x->in[0], i * t->c + (uint64_t)nd->feature);
+                float v = clo_ml_x(x->in[0], i * t->c + (uint64_t)nd->feature);
                 int go;
                 if (v != v)
                     go = nd->missing_true;
@@ -730,24 +572,24 @@ static clo_err tree_run(const clo_onnx_exec *x)
             int positive_label = t->positive ? s > 0.5f : s > 0.0f;
             ((int64_t *)x->out[0]->data)[i] = t->labels.v[positive_label];
             if (t->bclass == 0 && t->base.n < 2) {
-                if (t->pt == PT_LOGISTIC)
+                if (t->pt == CLO_PT_LOGISTIC)
                     row[1] = 1.0f / (1.0f + expf(-s)), row[0] = 1.0f - row[1];
-                else if (t->pt == PT_PROBIT)
-                    row[0] = s, row[1] = 0.0f, apply_transform(PT_PROBIT, row, 1);
+                else if (t->pt == CLO_PT_PROBIT)
+                    row[0] = s, row[1] = 0.0f, clo_ml_transform(CLO_PT_PROBIT, row, 1);
                 else
                     row[0] = t->positive ? 1.0f - s : -s, row[1] = s;
             } else {
                 row[t->bclass] = s, row[1 - t->bclass] = 0.0f;
-                apply_transform(t->pt, row, 2);
+                clo_ml_transform(t->pt, row, 2);
             }
             continue;
         }
         for (uint64_t k = 0; k < t->base.n; k++) row[k] += t->base.v[k];
         if (t->classifier) {
-            size_t k = argmax(row, t->e);
+            size_t k = clo_ml_argmax(row, t->e);
             ((int64_t *)x->out[0]->data)[i] = t->labels.v[k];
         }
-        apply_transform(t->pt, row, t->e);
+        clo_ml_transform(t->pt, row, t->e);
     }
     return CLO_OK;
 }
