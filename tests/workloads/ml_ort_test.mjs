@@ -36,12 +36,13 @@ function attr(name, v) {
   const a = str(1, name);
   if (typeof v === "string") return [...a, ...str(4, v), ...int(20, 3)];
   if (typeof v === "number") return [...a, ...int(3, v), ...int(20, 2)];
+  if (v.kind === "float") return [...a, ...key(2, 5), ...f32(v.v), ...int(20, 1)];
   if (v.kind === "ints") return [...a, ...v.v.flatMap((x) => int(8, x)), ...int(20, 7)];
   if (v.kind === "floats") return [...a, ...v.v.flatMap((x) => [...key(7, 5), ...f32(x)]), ...int(20, 6)];
   if (v.kind === "strings") return [...a, ...v.v.flatMap((x) => str(9, x)), ...int(20, 8)];
   throw new Error("attr " + name);
 }
-const ints = (v) => ({ kind: "ints", v }), floats = (v) => ({ kind: "floats", v }), strings = (v) => ({ kind: "strings", v });
+const float = (v) => ({ kind: "float", v }), ints = (v) => ({ kind: "ints", v }), floats = (v) => ({ kind: "floats", v }), strings = (v) => ({ kind: "strings", v });
 const ELEM = { float: 1, int64: 7 };
 function valueInfo(name, type, dims) {
   const shape = dims.flatMap((d) => len(1, int(1, d)));
@@ -87,6 +88,13 @@ async function compare(name, bytes, feeds, opts = {}) {
   let doc = null;
   try { doc = JSON.parse(got.stdout); } catch { /* not JSON */ }
   const s = await ort.InferenceSession.create(bytes);
+  if (opts.fails) { // bad data both refuse at run time
+    let ortFailed = false;
+    try { await s.run(Object.fromEntries(feeds.map((t) => [t.name, ortTensor(t)]))); } catch { ortFailed = true; }
+    check(`${name}: fails`, got.status === 1 && opts.fails.test(doc?.error?.what ?? "") && ortFailed,
+          `${got.stdout} onnxruntime failed: ${ortFailed}`);
+    return;
+  }
   const answer = async () => {
     const r = await s.run(Object.fromEntries(feeds.map((t) => [t.name, ortTensor(t)])));
     return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.from(v.data).map(Number)]));
@@ -218,7 +226,70 @@ for (const kernel of KERNELS) {
   await compare("SVMRegressor linear", bytes, [svmInput()]);
 }
 
-rmSync(dir, { recursive: true, force: true });
+// ---- preprocessing: ArrayFeatureExtractor, Imputer, LabelEncoder, OneHotEncoder, FeatureVectorizer ----
+const F = (name, dims, data) => ({ name, type: "float", dims, data });
+const I = (name, dims, data) => ({ name, type: "int64", dims, data });
+const io = (t) => ({ name: t.name, type: t.type, dims: t.dims });
+{
+  const X = F("X", [3, 5], vec(15, -3, 3)), Y = I("Y", [3], [4, 0, 2]);
+  const out = (type, dims) => [{ name: "Z", type, dims }];
+  await compare("ArrayFeatureExtractor [3,5] by [4,0,2]", model("ArrayFeatureExtractor", {}, [io(X), io(Y)], out("float", [3, 3])), [X, Y]);
+  const X1 = F("X", [5], vec(5, -3, 3)), Y1 = I("Y", [2], [3, 3]);
+  await compare("ArrayFeatureExtractor rank 1", model("ArrayFeatureExtractor", {}, [io(X1), io(Y1)], out("float", [1, 2])), [X1, Y1]);
+  const Xi = I("X", [2, 4], [5, 6, 7, 8, -1, -2, -3, -4]), Yi = I("Y", [1], [1]);
+  await compare("ArrayFeatureExtractor int64", model("ArrayFeatureExtractor", {}, [io(Xi), io(Yi)], out("int64", [2, 1])), [Xi, Yi]);
+  const Yb = I("Y", [2], [1, 5]);
+  await compare("ArrayFeatureExtractor index out of range", model("ArrayFeatureExtractor", {}, [io(X), io(Yb)], out("float", [3, 2])),
+                [X, Yb], { fails: /out of range/ });
+}
+{
+  const X = F("X", [4, 3], [1, NaN, 3, NaN, 5, 0, 7, 8, NaN, 0, 0, 0]);
+  const out = [{ name: "Y", type: "float", dims: [4, 3] }];
+  await compare("Imputer NaN, one value per column",
+                model("Imputer", { imputed_value_floats: floats([-1, -2, -3]), replaced_value_float: float(NaN) }, [io(X)], out), [X]);
+  await compare("Imputer 0, one value",
+                model("Imputer", { imputed_value_floats: floats([9.5]), replaced_value_float: float(0) }, [io(X)], out), [X]);
+  const Xi = I("X", [2, 3], [1, -1, 3, -1, -1, 6]);
+  await compare("Imputer int64 -1",
+                model("Imputer", { imputed_value_int64s: ints([7, 8, 9]), replaced_value_int64: -1 }, [io(Xi)],
+                      [{ name: "Y", type: "int64", dims: [2, 3] }]), [Xi]);
+}
+{
+  const Xi = I("X", [2, 4], [1, 2, 3, 99, -5, 2, 1, 0]);
+  const Xf = F("X", [2, 4], [0.5, NaN, 2.5, -0, 7, 0.5, 1e9, 3]);
+  const enc = (X, attrs, type) => model("LabelEncoder", attrs, [io(X)], [{ name: "Y", type, dims: X.dims }]);
+  await compare("LabelEncoder int64 to int64 (a duplicate key: the first wins)",
+                enc(Xi, { keys_int64s: ints([1, 2, 3, 2, -5]), values_int64s: ints([10, 20, 30, 40, 50]), default_int64: 42 }, "int64"), [Xi]);
+  await compare("LabelEncoder int64 to float, default -0.0",
+                enc(Xi, { keys_int64s: ints([0, 1, 99]), values_floats: floats([0.25, 1.5, -9]) }, "float"), [Xi]);
+  await compare("LabelEncoder float to int64 (NaN and 0 keys)",
+                enc(Xf, { keys_floats: floats([0.5, NaN, 0, 3]), values_int64s: ints([1, 2, 3, 4]) }, "int64"), [Xf]);
+  await compare("LabelEncoder float to float",
+                enc(Xf, { keys_floats: floats([2.5, 1e9]), values_floats: floats([-1, -2]), default_float: float(0.125) }, "float"), [Xf]);
+}
+{
+  const Xi = I("X", [2, 3], [1, 3, 5, 7, 1, 1]);
+  const hot = (X, attrs, n) => model("OneHotEncoder", attrs, [io(X)], [{ name: "Y", type: "float", dims: [...X.dims, n] }]);
+  await compare("OneHotEncoder int64", hot(Xi, { cats_int64s: ints([1, 3, 5, 7]) }, 4), [Xi]);
+  await compare("OneHotEncoder unknown values are zeros", hot(Xi, { cats_int64s: ints([3, 7, 9]), zeros: 1 }, 3), [Xi]);
+  const Xf = F("X", [3], [1.7, 3.2, -0.5]);
+  await compare("OneHotEncoder float (truncated)", hot(Xf, { cats_int64s: ints([0, 1, 3]) }, 3), [Xf]);
+  await compare("OneHotEncoder unknown value, zeros = 0", hot(Xi, { cats_int64s: ints([1, 3]), zeros: 0 }, 2), [Xi],
+                { fails: /not in cats_int64s/ });
+}
+{
+  const A = F("A", [3, 2], vec(6, -1, 1)), B = F("B", [3, 3], vec(9, -1, 1)), D = F("D", [3, 1], vec(3, -1, 1));
+  await compare("FeatureVectorizer truncates and pads",
+                model("FeatureVectorizer", { inputdimensions: ints([2, 2, 3]) }, [io(A), io(B), io(D)],
+                      [{ name: "Y", type: "float", dims: [3, 7] }]), [A, B, D]);
+  const P = I("P", [2, 3], [1, 2, 3, 4, 5, 6]), Q = I("Q", [2, 1], [-7, 8]);
+  await compare("FeatureVectorizer int64",
+                model("FeatureVectorizer", { inputdimensions: ints([3, 2]) }, [io(P), io(Q)],
+                      [{ name: "Y", type: "float", dims: [2, 5] }]), [P, Q]);
+}
+
+if (process.env.CLO_ML_ORT_KEEP) console.log(`models kept in ${dir}`); // e.g. to seed fuzz corpora
+else rmSync(dir, { recursive: true, force: true });
 if (unsettled.length)
   console.log(`onnxruntime gave two different answers for the same input, so not compared: ${unsettled.join("; ")}`);
 console.log(`ml_ort: ${passed} passed, ${failed} failed (${models} models against onnxruntime ${ort.env.versions.common})`);

@@ -124,12 +124,14 @@ static inline double clo_onnx_num_at(const clo_tensor *t, uint64_t i)
 }
 
 /* Registration tables (one per ops_*.c). */
-extern const clo_onnx_op *const clo_onnx_ops_elem[],
-    *const clo_onnx_ops_shape[], *const clo_onnx_ops_math[],
-                                     *const clo_onnx_ops_conv[],
-                                         *const clo_onnx_ops_quant[],
-                                             *const clo_onnx_ops_ml[],
-                                                 *const clo_onnx_ops_svm[],
-                                                     *const clo_onnx_ops_resize[];
+extern const clo_onnx_op *const clo_onnx_ops_elem[];
+extern const clo_onnx_op *const clo_onnx_ops_shape[];
+extern const clo_onnx_op *const clo_onnx_ops_math[];
+extern const clo_onnx_op *const clo_onnx_ops_conv[];
+extern const clo_onnx_op *const clo_onnx_ops_quant[];
+extern const clo_onnx_op *const clo_onnx_ops_ml[];
+extern const clo_onnx_op *const clo_onnx_ops_svm[];
+extern const clo_onnx_op *const clo_onnx_ops_mlprep[];
+extern const clo_onnx_op *const clo_onnx_ops_resize[];
 
 #endif
