@@ -13,12 +13,7 @@
 
 typedef float v8 __attribute__((vector_size(32)));
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
-    !defined(__SANITIZE_ADDRESS__)
-#define CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define CLONES
-#endif
+#define CLONES CLO_CLONES
 
 static size_t rup(size_t n, size_t m)
 {

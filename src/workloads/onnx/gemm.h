@@ -12,6 +12,15 @@
 
 #include "workloads/onnx/pool.h"
 
+/* Hot loops are compiled twice, for x86-64-v3 (AVX2, FMA) and the baseline,
+ * and the loader picks by CPUID (GCC's target_clones; not under ASan). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
+    !defined(__SANITIZE_ADDRESS__)
+#define CLO_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define CLO_CLONES
+#endif
+
 typedef struct {
     size_t M, N, K;
     int trans_a, trans_b;

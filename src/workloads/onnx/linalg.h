@@ -18,8 +18,8 @@ typedef struct {
 CLO_MUST_CHECK clo_err clo_conv_geom_read(clo_onnx_prep *p, const clo_shape *x,
                                           const int64_t *kernel, int pool, clo_conv_geom *g);
 /* The column matrix of `channels` input planes: (channels * kernel volume)
- * rows of (output volume) elements; pads read as 0. */
-void clo_conv_im2col(const clo_conv_geom *g, const float *x, uint64_t channels, float *col);
+ * rows of (output volume) elements; pads read as 0 (the int8 convolutions'
+ * widened inputs; the float ones make it in blocks, in ops_conv.c). */
 void clo_conv_im2col_i16(const clo_conv_geom *g, const int16_t *x, uint64_t channels, int16_t *col);
 
 typedef struct {

@@ -1,7 +1,7 @@
 /* ops_conv.c — convolution (im2col into gemm.c; 1x1 convolutions with unit
- * strides read the input directly), max and average pooling, and the
- * global pools. One window geometry serves them all: up to three spatial
- * dims, with explicit pads or auto_pad, strides, dilations and ceil_mode. */
+ * strides read the input directly; depthwise ones run direct loops), max and average pooling, and
+ * the global pools. One window geometry serves them all: up to three spatial dims, with explicit
+ * pads or auto_pad, strides, dilations and ceil_mode. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -88,31 +88,65 @@ typedef struct {
     clo_conv_geom g;
     uint64_t n, c, m, group, kvol, ovol, ivol;
     int direct;             /* 1x1, unit strides, no pads: the input is its own column matrix */
+    int depthwise;          /* one input and one output channel per group: direct loops */
     const float *packed_w;  /* constant weights packed once, group after group */
     size_t packed_w_stride; /* floats per group */
     size_t per_part;        /* floats of GEMM scratch per thread */
+    uint64_t block;         /* output positions per column-matrix block */
 } conv_params;
 
-/* im2col straight into the GEMM's packed B: one row at a time through a
- * row buffer, so the column matrix is never written out and packed again. */
-static void im2col_packed(const clo_conv_geom *g, const float *x, uint64_t channels, float *row,
-                          float *packed)
+/* Columns [p0, p1) of the column-matrix row of one input channel plane x and
+ * one kernel position (kd, kh, kw), into out[0 .. p1 - p0); pads read as 0. */
+static void im2col_span(const clo_conv_geom *g, const float *x, int64_t kd, int64_t kh, int64_t kw,
+                        uint64_t p0, uint64_t p1, float *out)
 {
-    uint64_t ovol = (uint64_t)(g->out[0] * g->out[1] * g->out[2]);
+    int64_t ow_n = g->out[2], iw0 = -g->pb[2] + kw * g->d[2], sw = g->s[2];
+    /* outputs of a row whose input column is inside: [lo, hi) */
+    int64_t lo = iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw;
+    int64_t hi = g->in[2] - iw0 <= 0 ? 0 : (g->in[2] - iw0 + sw - 1) / sw;
+    if (hi > ow_n) hi = ow_n;
+    if (lo > hi) lo = hi;
+    uint64_t p = p0;
+    while (p < p1) {
+        int64_t ow = (int64_t)(p % (uint64_t)ow_n), orow = (int64_t)(p / (uint64_t)ow_n);
+        int64_t oh = orow % g->out[1], od = orow / g->out[1];
+        int64_t end = ow_n - ow < (int64_t)(p1 - p) ? ow_n : ow + (int64_t)(p1 - p);
+        int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0];
+        int64_t ih = oh * g->s[1] - g->pb[1] + kh * g->d[1];
+        float *o = out + (p - p0) - ow; /* o[w] is output column w of this row */
+        if (id < 0 || id >= g->in[0] || ih < 0 || ih >= g->in[1]) {
+            memset(o + ow, 0, (size_t)(end - ow) * sizeof *o);
+        } else {
+            const float *row = x + (id * g->in[1] + ih) * g->in[2] + iw0;
+            int64_t a = ow > lo ? ow : lo, b = end < hi ? end : hi;
+            if (a > end) a = end;
+            for (int64_t w = ow; w < a; w++) o[w] = 0.0f;
+            if (sw == 1 && a < b)
+                memcpy(o + a, row + a, (size_t)(b - a) * sizeof *o);
+            else
+                for (int64_t w = a; w < b; w++) o[w] = row[w * sw];
+            for (int64_t w = b > a ? b : a; w < end; w++) o[w] = 0.0f;
+        }
+        p += (uint64_t)(end - ow);
+    }
+}
+
+/* Columns [p0, p1) of the column matrix straight into the GEMM's packed B,
+ * a row at a time through a row buffer: the column matrix is made a block of
+ * output positions at a time, small enough to stay in cache while the GEMM
+ * reads it, and is never written out whole. */
+static void im2col_packed(const clo_conv_geom *g, const float *x, uint64_t channels, uint64_t p0,
+                          uint64_t p1, float *row, float *packed)
+{
     uint64_t kvol = (uint64_t)(g->k[0] * g->k[1] * g->k[2]), K = channels * kvol;
-    clo_conv_geom one = *g; /* the column rows of one kernel position of one channel */
+    uint64_t ivol = (uint64_t)(g->in[0] * g->in[1] * g->in[2]);
     for (uint64_t c = 0; c < channels; c++)
         for (uint64_t kk = 0; kk < kvol; kk++) {
-            one.k[0] = one.k[1] = one.k[2] = 1;
             int64_t kw = (int64_t)(kk % (uint64_t)g->k[2]),
                     kh = (int64_t)((kk / (uint64_t)g->k[2]) % (uint64_t)g->k[1]),
                     kd = (int64_t)(kk / (uint64_t)(g->k[2] * g->k[1]));
-            /* shift the pads so that kernel position (kd, kh, kw) becomes (0, 0, 0) */
-            one.pb[0] = g->pb[0] - kd * g->d[0];
-            one.pb[1] = g->pb[1] - kh * g->d[1];
-            one.pb[2] = g->pb[2] - kw * g->d[2];
-            clo_conv_im2col(&one, x + c * (uint64_t)(g->in[0] * g->in[1] * g->in[2]), 1, row);
-            clo_gemm_put_b_row(packed, (size_t)ovol, (size_t)K, (size_t)(c * kvol + kk), row);
+            im2col_span(g, x + c * ivol, kd, kh, kw, p0, p1, row);
+            clo_gemm_put_b_row(packed, (size_t)(p1 - p0), (size_t)K, (size_t)(c * kvol + kk), row);
         }
 }
 
@@ -159,7 +193,6 @@ static void im2col_packed(const clo_conv_geom *g, const float *x, uint64_t chann
         }                                                                                          \
     }
 
-IM2COL(clo_conv_im2col, float)
 IM2COL(clo_conv_im2col_i16, int16_t)
 
 static clo_err conv_prepare(clo_onnx_prep *p)
@@ -198,15 +231,23 @@ static clo_err conv_prepare(clo_onnx_prep *p)
         if (p->in[2]->count != cp->m)
             return clo_onnx_refuse(p, CLO_E_FORMAT, "B must have one value per output channel");
     }
+    cp->depthwise = group > 1 && cp->group == cp->c && cp->m == cp->c;
     cp->direct = cp->kvol == 1;
     for (uint32_t i = 0; i < 3; i++) cp->direct &= g->s[i] == 1 && g->pb[i] == 0 && g->pe[i] == 0;
     uint64_t cg = cp->c / cp->group, kdim = cg * cp->kvol, mg = cp->m / cp->group;
-    uint64_t col = cp->direct ? 0 : clo_gemm_packed_size(cp->ovol, kdim) + cp->ovol;
+    /* the column matrix a block of output positions at a time: about 512 KiB,
+     * a multiple of the GEMM's 16-column panels */
+    cp->block = (131072 / (kdim ? kdim : 1) + 15) / 16 * 16;
+    if (cp->block < 16) cp->block = 16;
+    if (cp->block > cp->ovol) cp->block = cp->ovol;
+    uint64_t col =
+        cp->direct || cp->depthwise ? 0 : clo_gemm_packed_size(cp->block, kdim) + cp->block;
     if (col > CLO_ONNX_MAX_ELEMS)
         return clo_onnx_refuse(p, CLO_E_LIMIT, "the column matrix is too large");
-    cp->per_part = (clo_gemm_scratch(mg, cp->ovol, kdim, !cp->direct) + 15) / 16 * 16;
+    cp->per_part =
+        (clo_gemm_scratch(mg, cp->direct ? cp->ovol : cp->block, kdim, !cp->direct) + 15) / 16 * 16;
     p->scratch = (col + 16 + cp->per_part * p->threads) * sizeof(float);
-    if (p->in[1]->data) {
+    if (p->in[1]->data && !cp->depthwise) {
         cp->packed_w_stride = clo_gemm_packed_a_size(mg, kdim);
         float *pw = clo_onnx_prep_alloc(p, cp->group * cp->packed_w_stride * sizeof(float));
         if (!pw) return clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
@@ -221,6 +262,45 @@ static clo_err conv_prepare(clo_onnx_prep *p)
     return CLO_OK;
 }
 
+/* One plane of a depthwise convolution, y = b + sum over the taps of w x:
+ * for each tap, an axpy over each output row's range whose input is inside
+ * (strided by the stride), so no column matrix is made and pads cost nothing. */
+CLO_CLONES static void depthwise_plane(const clo_conv_geom *g, const float *x, const float *w,
+                                       float b, float *y)
+{
+    uint64_t ovol = (uint64_t)(g->out[0] * g->out[1] * g->out[2]);
+    memset(y, 0, ovol * sizeof *y);
+    int64_t sw = g->s[2], ow_n = g->out[2];
+    for (int64_t kd = 0; kd < g->k[0]; kd++)
+        for (int64_t kh = 0; kh < g->k[1]; kh++)
+            for (int64_t kw = 0; kw < g->k[2]; kw++) {
+                float wv = *w++;
+                int64_t iw0 = -g->pb[2] + kw * g->d[2];
+                int64_t lo = iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw;
+                int64_t hi = g->in[2] - iw0 <= 0 ? 0 : (g->in[2] - iw0 + sw - 1) / sw;
+                if (hi > ow_n) hi = ow_n;
+                if (lo >= hi) continue;
+                for (int64_t od = 0; od < g->out[0]; od++) {
+                    int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0];
+                    if (id < 0 || id >= g->in[0]) continue;
+                    for (int64_t oh = 0; oh < g->out[1]; oh++) {
+                        int64_t ih = oh * g->s[1] - g->pb[1] + kh * g->d[1];
+                        if (ih < 0 || ih >= g->in[1]) continue;
+                        const float *row = x + (id * g->in[1] + ih) * g->in[2] + iw0;
+                        float *o = y + (od * g->out[1] + oh) * ow_n;
+                        if (sw == 1)
+                            for (int64_t ow = lo; ow < hi; ow++) o[ow] += wv * row[ow];
+                        else if (sw == 2)
+                            for (int64_t ow = lo; ow < hi; ow++) o[ow] += wv * row[2 * ow];
+                        else
+                            for (int64_t ow = lo; ow < hi; ow++) o[ow] += wv * row[ow * sw];
+                    }
+                }
+            }
+    if (b != 0.0f)
+        for (uint64_t i = 0; i < ovol; i++) y[i] += b;
+}
+
 static clo_err conv_run(const clo_onnx_exec *x)
 {
     const conv_params *cp = x->params;
@@ -229,8 +309,15 @@ static clo_err conv_run(const clo_onnx_exec *x)
     float *Y = x->out[0]->data;
     uint64_t cg = cp->c / cp->group, mg = cp->m / cp->group, kdim = cg * cp->kvol;
     /* scratch: [packed column matrix][one column row][gemm scratch] */
-    float *col = x->scratch, *row = col + clo_gemm_packed_size(cp->ovol, kdim);
-    float *gs = cp->direct ? col : row + (cp->ovol + 15) / 16 * 16;
+    float *col = x->scratch, *row = col + clo_gemm_packed_size(cp->block, kdim);
+    float *gs = cp->direct ? col : row + (cp->block + 15) / 16 * 16;
+    if (cp->depthwise) {
+        for (uint64_t n = 0; n < cp->n; n++)
+            for (uint64_t c = 0; c < cp->c; c++)
+                depthwise_plane(&cp->g, X + (n * cp->c + c) * cp->ivol, W + c * cp->kvol,
+                                B ? B[c] : 0.0f, Y + (n * cp->c + c) * cp->ovol);
+        return CLO_OK;
+    }
     for (uint64_t n = 0; n < cp->n; n++) {
         for (uint64_t m = 0; m < cp->m; m++) {
             float *y = Y + (n * cp->m + m) * cp->ovol, b = B ? B[m] : 0.0f;
@@ -252,11 +339,18 @@ static clo_err conv_run(const clo_onnx_exec *x)
                                 Y + (n * cp->m + gi * mg) * cp->ovol,
                                 cp->ovol,
                                 cp->packed_w ? cp->packed_w + gi * cp->packed_w_stride : NULL};
-            if (!cp->direct) {
-                im2col_packed(&cp->g, xg, cg, row, col);
-                ga.packed_b = col;
+            if (cp->direct) {
+                clo_gemm_par(&ga, gs, cp->per_part, x->pool);
+                continue;
             }
-            clo_gemm_par(&ga, gs, cp->per_part, x->pool);
+            for (uint64_t p0 = 0; p0 < cp->ovol; p0 += cp->block) {
+                uint64_t p1 = p0 + cp->block < cp->ovol ? p0 + cp->block : cp->ovol;
+                im2col_packed(&cp->g, xg, cg, p0, p1, row, col);
+                ga.N = p1 - p0;
+                ga.packed_b = col;
+                ga.c = Y + (n * cp->m + gi * mg) * cp->ovol + p0;
+                clo_gemm_par(&ga, gs, cp->per_part, x->pool);
+            }
         }
     }
     return CLO_OK;

@@ -37,6 +37,7 @@ typedef struct {
     uint32_t rank;
     tap *taps[CLO_ONNX_MAX_RANK]; /* per output dim, one per output coordinate */
     float extrapolation;
+    int planes; /* only the last two dims resized, none outside: plane by plane */
 } resize_params;
 
 static const char *const TRANSFORMS[] = {"half_pixel",           "pytorch_half_pixel",
@@ -224,8 +225,39 @@ static clo_err resize_prepare_any(clo_onnx_prep *p, int upsample)
             make_tap(&rp->taps[i][o], o, s->d[i], out.d[i], scales[i], mode, tr, nm, A, excl != 0,
                      roi[i], roi[i + s->rank]);
     }
+    /* The common case (images: N and C kept, H and W resized, no
+     * extrapolation) runs plane by plane with the same sums. */
+    rp->planes = s->rank >= 2;
+    for (uint32_t i = 0; i < s->rank && rp->planes; i++)
+        for (int64_t o = 0; o < out.d[i] && rp->planes; o++) {
+            const tap *t = &rp->taps[i][o];
+            rp->planes = i + 2 >= s->rank ? t->n > 0 : t->n == 1 && t->idx[0] == o && t->w[0] == 1;
+        }
     clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &out);
     return CLO_OK;
+}
+
+/* One output plane from one input plane (H x W): each element the sum over
+ * its row taps of the sum over its column taps, in double, in the order
+ * gather() takes them, so the results are the same bits. */
+static void resize_plane(const resize_params *rp, const float *x, int64_t w_in, int64_t h_out,
+                         int64_t w_out, float *y)
+{
+    const tap *rows = rp->taps[rp->rank - 2], *cols = rp->taps[rp->rank - 1];
+    for (int64_t oy = 0; oy < h_out; oy++) {
+        const tap *ty = &rows[oy];
+        for (int64_t ox = 0; ox < w_out; ox++) {
+            const tap *tx = &cols[ox];
+            double s = 0;
+            for (int ky = 0; ky < ty->n; ky++) {
+                const float *r = x + ty->idx[ky] * w_in;
+                double t = 0;
+                for (int kx = 0; kx < tx->n; kx++) t += tx->w[kx] * r[tx->idx[kx]];
+                s += ty->w[ky] * t;
+            }
+            y[oy * w_out + ox] = (float)s;
+        }
+    }
 }
 
 /* Sum over the taps of dims d.. of one output element. */
@@ -248,6 +280,15 @@ static clo_err resize_run(const clo_onnx_exec *x)
     int64_t st[CLO_ONNX_MAX_RANK], o[CLO_ONNX_MAX_RANK] = {0};
     clo_shape_strides(&in->shape, 0, st);
     float *y = out->data;
+    if (rp->planes) {
+        int64_t h_in = in->shape.d[rp->rank - 2], w_in = in->shape.d[rp->rank - 1],
+                h_out = out->shape.d[rp->rank - 2], w_out = out->shape.d[rp->rank - 1];
+        uint64_t planes = h_in > 0 && w_in > 0 ? in->count / (uint64_t)(h_in * w_in) : 0;
+        for (uint64_t k = 0; k < planes; k++)
+            resize_plane(rp, (const float *)in->data + k * (uint64_t)(h_in * w_in), w_in, h_out,
+                         w_out, y + k * (uint64_t)(h_out * w_out));
+        return CLO_OK;
+    }
     for (uint64_t i = 0; i < out->count; i++) {
         int outside = 0;
         for (uint32_t d = 0; d < rp->rank; d++) outside |= rp->taps[d][o[d]].n == 0;
