@@ -13,6 +13,7 @@
 
 #include "workloads/onnx/bcast.h"
 #include "workloads/onnx/op.h"
+#include "workloads/onnx/plan_impl.h"
 
 /* ---- integer element access ---- */
 static inline int64_t ld(const void *p, int32_t t, int64_t i)
@@ -729,14 +730,22 @@ static clo_err clip_prepare(clo_onnx_prep *p)
     return CLO_OK;
 }
 
+void clo_onnx_clip_bounds(const clo_tensor *const *in, size_t nin, const void *params, float *lo,
+                          float *hi)
+{
+    const clip_params *cp = params;
+    *lo = nin > 1 && in[1] ? *(const float *)in[1]->data : cp->lo;
+    *hi = nin > 2 && in[2] ? *(const float *)in[2]->data : cp->hi;
+}
+
 static clo_err clip_run(const clo_onnx_exec *x)
 {
     const clip_params *cp = x->params;
     const clo_tensor *in = x->in[0];
     const clo_tensor *lo = x->nin > 1 ? x->in[1] : NULL, *hi = x->nin > 2 ? x->in[2] : NULL;
     if (in->dtype == CLO_ONNX_FLOAT) {
-        float l = lo ? *(const float *)lo->data : cp->lo,
-              h = hi ? *(const float *)hi->data : cp->hi;
+        float l, h;
+        clo_onnx_clip_bounds(x->in, x->nin, cp, &l, &h);
         const float *a = in->data;
         float *o = x->out[0]->data;
         for (uint64_t i = 0; i < in->count; i++) {

@@ -1,5 +1,6 @@
 /* plan.c — building and running execution plans. */
 #include "workloads/onnx/plan.h"
+#include "workloads/onnx/plan_impl.h"
 
 #include "base/ct.h"
 
@@ -7,41 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define NONE   UINT32_MAX
-#define ALIGN  64
-#define MAX_IO 255 /* inputs or outputs of one node */
-
-typedef struct {
-    const clo_onnx_op *op;
-    void *params;
-    clo_tensor **in, **out; /* views into the plan's pointer pool */
-    uint32_t nin, nout;
-    size_t scratch, scratch_off;
-} step;
-
-struct clo_onnx_plan {
-    const clo_onnx_model *m;
-    clo_tensor *vals;
-    uint8_t *is_const;
-    size_t nvals;
-    step *steps;
-    size_t nsteps;
-    clo_tensor **ptrs; /* every step's input and output pointers */
-    size_t nptrs;
-    uint32_t *feeds, *outputs;
-    size_t nfeeds, noutputs;
-    const void **feed_data; /* while building: the caller's feed values, if given */
-    uint8_t *bound;         /* feeds whose values the plan was built on */
-    struct owned_block {
-        void *p;
-        size_t size;
-    } * owned; /* constants' memory (the model's weights), parameters, packed weights */
-    size_t nowned, cap_owned;
-    uint8_t *arena;
-    size_t arena_size;
-    clo_pool *pool;
-};
 
 /* ---- names to values: open addressing, built once ---- */
 typedef struct {
@@ -65,7 +31,7 @@ static uint32_t *map_slot(namemap *nm, clo_bytes name)
     return &nm->val[i];
 }
 
-static void *own(clo_onnx_plan *p, size_t size)
+void *clo_onnx_plan_own(clo_onnx_plan *p, size_t size)
 {
     if (p->nowned == p->cap_owned) {
         size_t nc = p->cap_owned ? 2 * p->cap_owned : 64;
@@ -85,7 +51,7 @@ static void *own(clo_onnx_plan *p, size_t size)
 
 void *clo_onnx_prep_alloc(clo_onnx_prep *pr, size_t size)
 {
-    return own(pr->plan, size);
+    return clo_onnx_plan_own(pr->plan, size);
 }
 
 static size_t bytes_of(const clo_tensor *t);
@@ -98,7 +64,7 @@ int clo_onnx_prep_bind(clo_onnx_prep *pr, size_t k)
     size_t v = (size_t)(pr->in[k] - p->vals);
     for (size_t f = 0; f < p->nfeeds; f++) {
         if (p->feeds[f] != v || !p->feed_data || !p->feed_data[f]) continue;
-        void *copy = own(p, bytes_of(&p->vals[v]));
+        void *copy = clo_onnx_plan_own(p, bytes_of(&p->vals[v]));
         if (!copy) return 0;
         memcpy(copy, p->feed_data[f], bytes_of(&p->vals[v]));
         p->vals[v].data = copy;
@@ -291,7 +257,7 @@ static clo_err fold(clo_onnx_plan *p, const step *st, clo_onnx_exec *x)
 {
     for (uint32_t k = 0; k < st->nout; k++) {
         if (!st->out[k]) continue;
-        st->out[k]->data = own(p, bytes_of(st->out[k]));
+        st->out[k]->data = clo_onnx_plan_own(p, bytes_of(st->out[k]));
         CLO_ENSURE(st->out[k]->data, CLO_E_NOMEM, "onnx: plan");
         p->is_const[st->out[k] - p->vals] = 1;
     }
@@ -358,7 +324,7 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
         v->dtype = t->dtype;
         clo_tensor_shape_of(t, &v->shape);
         v->count = t->count;
-        v->data = own(p, bytes_of(v));
+        v->data = clo_onnx_plan_own(p, bytes_of(v));
         CLO_FAIL_IF(!v->data, CLO_E_NOMEM, "onnx: plan");
         err = clo_tensor_decode(t, v->data);
         if (err.code) {
@@ -503,7 +469,7 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
             *slot = (uint32_t)p->nvals++;
         }
         if (op->params_size) {
-            st->params = own(p, op->params_size);
+            st->params = clo_onnx_plan_own(p, op->params_size);
             CLO_FAIL_IF(!st->params, CLO_E_NOMEM, "onnx: plan");
         }
         char reason[CLO_ONNX_WHY] = "";
@@ -572,6 +538,7 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
         p->outputs[p->noutputs++] = *slot;
     }
 
+    CLO_CHECK(clo_onnx_fuse(p, why));
     CLO_CHECK(place(p, offs));
     if (p->arena_size) {
         p->arena = aligned_alloc(ALIGN, p->arena_size);

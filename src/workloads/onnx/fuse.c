@@ -1,0 +1,185 @@
+/* fuse.c — plan-time rewrites of the steps into fewer that compute the same
+ * values, before the arena is placed (so a fused-away value takes no memory
+ * and costs no pass over it):
+ *
+ *   Conv, then Add of a constant with one value per output channel (how
+ *   Paddle's exports write a convolution's bias): the constant becomes the
+ *   convolution's bias, added before its sums instead of after.
+ *
+ *   x + a, Clip(lo, hi), x * that, / d (HardSwish as exporters without the
+ *   opset-14 operator write it: a = 3, [0, 6], d = 6): one step doing the
+ *   same float operations in the same order, so the same bits.
+ *
+ * A value is fused away only when exactly one step reads it and it is not a
+ * graph output. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workloads/onnx/plan_impl.h"
+
+static int is_op(const step *s, const char *type)
+{
+    return s->op && !s->op->domain[0] && !strcmp(s->op->op_type, type);
+}
+
+typedef struct {
+    float add, lo, hi, div;
+} hswish_params;
+
+static clo_err hswish_run(const clo_onnx_exec *x)
+{
+    const hswish_params *h = x->params;
+    const float *a = x->in[0]->data;
+    float *o = x->out[0]->data;
+    for (uint64_t i = 0; i < x->in[0]->count; i++) {
+        float t = a[i] + h->add;
+        t = t < h->lo ? h->lo : t;
+        t = t > h->hi ? h->hi : t;
+        o[i] = (a[i] * t) / h->div;
+    }
+    return CLO_OK;
+}
+
+/* Never in the registry: made only by this pass. */
+static const clo_onnx_op op_hswish = {"",
+                                      "HardSwish (fused Add, Clip, Mul, Div)",
+                                      1,
+                                      1,
+                                      1,
+                                      1,
+                                      1,
+                                      "",
+                                      sizeof(hswish_params),
+                                      NULL,
+                                      hswish_run};
+
+typedef struct {
+    clo_onnx_plan *p;
+    uint32_t *readers; /* per value: step inputs reading it; graph outputs count twice */
+    uint32_t *maker;   /* per value: the step that writes it, or NONE */
+} graph;
+
+static size_t vi(const graph *g, const clo_tensor *t)
+{
+    return (size_t)(t - g->p->vals);
+}
+
+/* A float constant of one element. */
+static int scalar(const graph *g, const clo_tensor *t, float *v)
+{
+    if (!t || !g->p->is_const[vi(g, t)] || t->dtype != CLO_ONNX_FLOAT || t->count != 1) return 0;
+    *v = *(const float *)t->data;
+    return 1;
+}
+
+/* The step that writes t, when t may be fused away (one reader, not an output). */
+static step *only_use(const graph *g, const clo_tensor *t)
+{
+    if (!t || g->p->is_const[vi(g, t)] || g->readers[vi(g, t)] != 1) return NULL;
+    uint32_t s = g->maker[vi(g, t)];
+    return s == NONE ? NULL : &g->p->steps[s];
+}
+
+static clo_err fuse_hswish(graph *g, step *div)
+{
+    float d, a, lo, hi;
+    if (!is_op(div, "Div") || div->nin != 2 || !scalar(g, div->in[1], &d)) return CLO_OK;
+    step *mul = only_use(g, div->in[0]);
+    if (!mul || !is_op(mul, "Mul") || mul->nin != 2) return CLO_OK;
+    for (int side = 0; side < 2; side++) {
+        clo_tensor *x = mul->in[side];
+        step *clip = only_use(g, mul->in[1 - side]);
+        if (!clip || !is_op(clip, "Clip") || clip->in[0]->dtype != CLO_ONNX_FLOAT) continue;
+        const clo_tensor *bl = clip->nin > 1 ? clip->in[1] : NULL,
+                         *bh = clip->nin > 2 ? clip->in[2] : NULL;
+        if ((bl && !scalar(g, bl, &lo)) || (bh && !scalar(g, bh, &hi))) continue;
+        clo_onnx_clip_bounds((const clo_tensor *const *)clip->in, clip->nin, clip->params, &lo,
+                             &hi);
+        step *add = only_use(g, clip->in[0]);
+        if (!add || !is_op(add, "Add") || add->nin != 2) continue;
+        int k = add->in[0] == x ? 1 : add->in[1] == x ? 0 : -1;
+        if (k < 0 || !scalar(g, add->in[k], &a) || x->dtype != CLO_ONNX_FLOAT ||
+            !clo_shape_equal(&x->shape, &div->out[0]->shape))
+            continue;
+        hswish_params *hp = clo_onnx_plan_own(g->p, sizeof *hp);
+        clo_tensor **in = clo_onnx_plan_own(g->p, sizeof *in);
+        if (!hp || !in) return CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
+        *hp = (hswish_params){a, lo, hi, d};
+        in[0] = x;
+        div->op = &op_hswish;
+        div->params = hp;
+        div->in = in;
+        div->nin = 1;
+        div->scratch = 0;
+        add->op = clip->op = mul->op = NULL; /* removed below */
+        return CLO_OK;
+    }
+    return CLO_OK;
+}
+
+static clo_err fuse_conv_bias(graph *g, step *add)
+{
+    if (!is_op(add, "Add") || add->nin != 2) return CLO_OK;
+    for (int side = 0; side < 2; side++) {
+        step *conv = only_use(g, add->in[side]);
+        clo_tensor *c = add->in[1 - side], *y = add->in[side];
+        if (!conv || !is_op(conv, "Conv") || conv->nin != 2 || !c || !g->p->is_const[vi(g, c)] ||
+            c->dtype != CLO_ONNX_FLOAT || y->shape.rank < 3 || c->shape.rank > y->shape.rank ||
+            c->count != (uint64_t)y->shape.d[1] || !clo_shape_equal(&y->shape, &add->out[0]->shape))
+            continue;
+        /* one value per output channel: right-aligned, only the channel dim > 1 */
+        int per_channel = 1;
+        for (uint32_t i = 0; i < c->shape.rank; i++) {
+            uint32_t axis = y->shape.rank - c->shape.rank + i;
+            per_channel &= c->shape.d[i] == (axis == 1 ? y->shape.d[1] : 1);
+        }
+        if (!per_channel) continue;
+        clo_tensor **in = clo_onnx_plan_own(g->p, 3 * sizeof *in);
+        if (!in) return CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
+        in[0] = conv->in[0];
+        in[1] = conv->in[1];
+        in[2] = c;
+        conv->in = in;
+        conv->nin = 3;
+        conv->out[0] = add->out[0];
+        add->op = NULL;
+        return CLO_OK;
+    }
+    return CLO_OK;
+}
+
+clo_err clo_onnx_fuse(clo_onnx_plan *p, char why[CLO_ONNX_WHY])
+{
+    graph g = {p, calloc(p->nvals ? p->nvals : 1, sizeof *g.readers),
+               malloc((p->nvals ? p->nvals : 1) * sizeof *g.maker)};
+    clo_err err = CLO_OK;
+    if (!g.readers || !g.maker) {
+        err = CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
+        goto out;
+    }
+    for (size_t v = 0; v < p->nvals; v++) g.maker[v] = NONE;
+    for (size_t s = 0; s < p->nsteps; s++) {
+        step *st = &p->steps[s];
+        for (uint32_t k = 0; k < st->nin; k++)
+            if (st->in[k]) g.readers[vi(&g, st->in[k])]++;
+        for (uint32_t k = 0; k < st->nout; k++)
+            if (st->out[k]) g.maker[vi(&g, st->out[k])] = (uint32_t)s;
+    }
+    for (size_t o = 0; o < p->noutputs; o++) g.readers[p->outputs[o]] += 2;
+    /* Later steps first: a rewrite only removes steps before the one it keeps. */
+    for (size_t s = p->nsteps; s-- > 0 && !err.code;) {
+        if (!p->steps[s].op) continue;
+        err = fuse_hswish(&g, &p->steps[s]);
+        if (!err.code && p->steps[s].op) err = fuse_conv_bias(&g, &p->steps[s]);
+    }
+    size_t kept = 0;
+    for (size_t s = 0; s < p->nsteps; s++)
+        if (p->steps[s].op) p->steps[kept++] = p->steps[s];
+    p->nsteps = kept;
+out:
+    if (err.code) snprintf(why, CLO_ONNX_WHY, "fusing steps: %s", err.what);
+    free(g.readers);
+    free(g.maker);
+    return err;
+}
