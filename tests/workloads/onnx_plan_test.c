@@ -222,6 +222,78 @@ static void test_memory_reuse_and_folding(void **state)
     onnx_case_free(&c);
 }
 
+/* Conv -> Add(per-channel bias) -> x + 3 -> Clip(0, 6) -> x * . -> / 6, as
+ * Paddle exports a convolution with HardSwish. as_output: the convolution's
+ * and the Clip's values are graph outputs too, so neither may be fused away. */
+static const float HS_W[18] = {1, 0, 0, 0, 2, 0, 0, 0, 1, -1, 0, 0, 0, 0, 0, 0, 0, 1};
+#define W_AT(c, kh, kw) HS_W[(c)*9 + (kh)*3 + (kw)]
+
+static void hswish_model(clo_onnxw *w, int as_output)
+{
+    int64_t xd[4] = {1, 2, 3, 3}, yd[4] = {1, 2, 3, 3};
+    clo_onnxw_init(w);
+    clo_onnxw_input(w, "x", CLO_ONNX_FLOAT, 4, xd);
+    clo_onnxw_output(w, "y", CLO_ONNX_FLOAT, 4, yd);
+    if (as_output) {
+        clo_onnxw_output(w, "c", CLO_ONNX_FLOAT, 4, yd);
+        clo_onnxw_output(w, "t2", CLO_ONNX_FLOAT, 4, yd);
+    }
+    const float bias[2] = {0.5f, -4.0f}, three = 3, zero = 0, six = 6;
+    clo_onnxw_init_floats(w, "W", 4, (int64_t[]){2, 1, 3, 3}, HS_W);
+    clo_onnxw_init_floats(w, "bias", 4, (int64_t[]){1, 2, 1, 1}, bias);
+    clo_onnxw_init_floats(w, "three", 0, NULL, &three);
+    clo_onnxw_init_floats(w, "zero", 0, NULL, &zero);
+    clo_onnxw_init_floats(w, "six", 0, NULL, &six);
+    clo_onnxw_attr_ints(w, "pads", (const int64_t[]){1, 1, 1, 1}, 4);
+    clo_onnxw_attr_int(w, "group", 2);
+    clo_onnxw_node(w, "Conv", NULL, IN("x", "W"), 2, IN("c"), 1);
+    clo_onnxw_node(w, "Add", NULL, IN("c", "bias"), 2, IN("b"), 1);
+    clo_onnxw_node(w, "Add", NULL, IN("b", "three"), 2, IN("t1"), 1);
+    clo_onnxw_node(w, "Clip", NULL, IN("t1", "zero", "six"), 3, IN("t2"), 1);
+    clo_onnxw_node(w, "Mul", NULL, IN("b", "t2"), 2, IN("t3"), 1);
+    clo_onnxw_node(w, "Div", NULL, IN("t3", "six"), 2, IN("y"), 1);
+}
+
+static void test_fusion(void **state)
+{
+    (void)state;
+    float x[18];
+    for (int i = 0; i < 18; i++) x[i] = (float)(i % 7) - 3.0f;
+    int64_t d[4] = {1, 2, 3, 3};
+    clo_tensor f = onnx_feed(x, 4, d);
+    onnx_case fused, plain;
+    clo_onnxw w;
+    hswish_model(&w, 0);
+    onnx_case_build(&fused, &w, 13, 0, &f, 1);
+    hswish_model(&w, 1);
+    onnx_case_build(&plain, &w, 13, 0, &f, 1);
+    assert_int_equal(fused.err.code, CLO_OK_CODE);
+    assert_int_equal(plain.err.code, CLO_OK_CODE);
+    /* Conv with its bias, and one HardSwish step; unfused: all six */
+    assert_int_equal(clo_onnx_plan_steps(fused.plan), 2);
+    assert_int_equal(clo_onnx_plan_steps(plain.plan), 6);
+    assert_int_equal(clo_onnx_plan_run(fused.plan, &f, 1).code, CLO_OK_CODE);
+    assert_int_equal(clo_onnx_plan_run(plain.plan, &f, 1).code, CLO_OK_CODE);
+    const float *a = clo_onnx_plan_output(fused.plan, 0)->data,
+                *b = clo_onnx_plan_output(plain.plan, 0)->data;
+    /* the same bits as unfused, and what the formulas give */
+    assert_memory_equal(a, b, 18 * sizeof *a);
+    for (int i = 0; i < 18; i++) {
+        int c = i / 9, r = i % 9 / 3, q = i % 3;
+        double s = c == 0 ? 0.5 : -4.0;
+        for (int kh = 0; kh < 3; kh++)
+            for (int kw = 0; kw < 3; kw++) {
+                int ih = r + kh - 1, iw = q + kw - 1;
+                if (ih < 0 || ih > 2 || iw < 0 || iw > 2) continue;
+                s += W_AT(c, kh, kw) * x[c * 9 + ih * 3 + iw];
+            }
+        double t = s + 3 < 0 ? 0 : s + 3 > 6 ? 6 : s + 3;
+        assert_true(fabs(a[i] - s * t / 6) < 1e-5);
+    }
+    onnx_case_free(&fused);
+    onnx_case_free(&plain);
+}
+
 static void test_bound_feed(void **state)
 {
     (void)state;
@@ -428,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_malformed_graphs),
         cmocka_unit_test(test_small_network),
         cmocka_unit_test(test_memory_reuse_and_folding),
+        cmocka_unit_test(test_fusion),
         cmocka_unit_test(test_bound_feed),
         cmocka_unit_test(test_pools),
         cmocka_unit_test(test_threads_same_bits),
