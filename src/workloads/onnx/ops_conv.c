@@ -235,9 +235,9 @@ static clo_err conv_prepare(clo_onnx_prep *p)
     cp->direct = cp->kvol == 1;
     for (uint32_t i = 0; i < 3; i++) cp->direct &= g->s[i] == 1 && g->pb[i] == 0 && g->pe[i] == 0;
     uint64_t cg = cp->c / cp->group, kdim = cg * cp->kvol, mg = cp->m / cp->group;
-    /* the column matrix a block of output positions at a time: about 512 KiB,
+    /* the column matrix a block of output positions at a time: about 2 MiB,
      * a multiple of the GEMM's 16-column panels */
-    cp->block = (131072 / (kdim ? kdim : 1) + 15) / 16 * 16;
+    cp->block = (524288 / (kdim ? kdim : 1) + 15) / 16 * 16;
     if (cp->block < 16) cp->block = 16;
     if (cp->block > cp->ovol) cp->block = cp->ovol;
     uint64_t col =
