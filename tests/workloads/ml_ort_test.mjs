@@ -40,8 +40,14 @@ function attr(name, v) {
   if (v.kind === "ints") return [...a, ...v.v.flatMap((x) => int(8, x)), ...int(20, 7)];
   if (v.kind === "floats") return [...a, ...v.v.flatMap((x) => [...key(7, 5), ...f32(x)]), ...int(20, 6)];
   if (v.kind === "strings") return [...a, ...v.v.flatMap((x) => str(9, x)), ...int(20, 8)];
+  if (v.kind === "tensor") { // TensorProto: dims, data_type, raw_data
+    const raw = v.type === "uint8" ? Buffer.from(v.v) : Buffer.from(new Float32Array(v.v).buffer);
+    const t = [...int(1, v.v.length), ...int(2, v.type === "uint8" ? 2 : 1), ...len(9, [...raw])];
+    return [...a, ...len(5, t), ...int(20, 4)];
+  }
   throw new Error("attr " + name);
 }
+const tensorF = (v) => ({ kind: "tensor", type: "float", v }), tensorU8 = (v) => ({ kind: "tensor", type: "uint8", v });
 const float = (v) => ({ kind: "float", v }), ints = (v) => ({ kind: "ints", v }), floats = (v) => ({ kind: "floats", v }), strings = (v) => ({ kind: "strings", v });
 const ELEM = { float: 1, int64: 7 };
 function valueInfo(name, type, dims) {
@@ -49,13 +55,13 @@ function valueInfo(name, type, dims) {
   return [...str(1, name), ...len(2, len(1, [...int(1, ELEM[type]), ...len(2, shape)]))];
 }
 // One ai.onnx.ml node over graph inputs `ins` giving outputs `outs` ({name, type, dims}).
-function model(op, attrs, ins, outs) {
+function model(op, attrs, ins, outs, mlOpset = 3) {
   const node = [...ins.flatMap((i) => str(1, i.name)), ...outs.flatMap((o) => str(2, o.name)), ...str(3, outs[0].name),
                 ...str(4, op), ...str(7, "ai.onnx.ml"), ...Object.entries(attrs).flatMap(([k, v]) => len(5, attr(k, v)))];
   const graph = [...len(1, node), ...str(2, "g"), ...ins.flatMap((i) => len(11, valueInfo(i.name, i.type, i.dims))),
                  ...outs.flatMap((o) => len(12, valueInfo(o.name, o.type, o.dims)))];
   const opset = (d, v) => len(8, [...str(1, d), ...int(2, v)]);
-  return Buffer.from([...int(1, 8), ...opset("", 17), ...opset("ai.onnx.ml", 3), ...len(7, graph)]);
+  return Buffer.from([...int(1, 8), ...opset("", 17), ...opset("ai.onnx.ml", mlOpset), ...len(7, graph)]);
 }
 function tensorFile(t) { // TensorProto: dims, data_type, name, raw_data
   const raw = t.type === "int64" ? Buffer.from(new BigInt64Array(t.data.map(BigInt)).buffer)
@@ -87,7 +93,7 @@ async function compare(name, bytes, feeds, opts = {}) {
   const got = spawnSync(bin, args, { encoding: "utf8" });
   let doc = null;
   try { doc = JSON.parse(got.stdout); } catch { /* not JSON */ }
-  const s = await ort.InferenceSession.create(bytes);
+  const s = await ort.InferenceSession.create(opts.ortBytes ?? bytes);
   if (opts.fails) { // bad data both refuse at run time
     let ortFailed = false;
     try { await s.run(Object.fromEntries(feeds.map((t) => [t.name, ortTensor(t)]))); } catch { ortFailed = true; }
@@ -227,7 +233,7 @@ for (const kernel of KERNELS) {
 }
 
 // ---- preprocessing: ArrayFeatureExtractor, Imputer, LabelEncoder, OneHotEncoder, FeatureVectorizer ----
-const F = (name, dims, data) => ({ name, type: "float", dims, data });
+const F = (name, dims, data) => ({ name, type: "float", dims, data }), F_ = F;
 const I = (name, dims, data) => ({ name, type: "int64", dims, data });
 const io = (t) => ({ name: t.name, type: t.type, dims: t.dims });
 {
@@ -286,6 +292,58 @@ const io = (t) => ({ name: t.name, type: t.type, dims: t.dims });
   await compare("FeatureVectorizer int64",
                 model("FeatureVectorizer", { inputdimensions: ints([3, 2]) }, [io(P), io(Q)],
                       [{ name: "Y", type: "float", dims: [2, 5] }]), [P, Q]);
+}
+
+// ---- TreeEnsemble (ai.onnx.ml 5): random trees, every mode (set membership
+// included), 1-3 targets, every aggregate and post transform, NaN inputs ----
+for (let m = 0; m < 40; m++) {
+  // Transforms by the specification's numbers (0 NONE, 1 SOFTMAX, 2 LOGISTIC,
+  // 3 SOFTMAX_ZERO, 4 PROBIT). onnxruntime 1.30 reads 1 and 2 the other way
+  // round (its own enum's order), so its copy of the model swaps them; and on
+  // one target it applies no transform but PROBIT, so those runs keep 0 or 4.
+  const F = 4, targets = 1 + (m % 3), agg = m % 4;
+  const pt = targets === 1 ? [0, 4][Math.floor(m / 4) % 2] : Math.floor(m / 4) % 5;
+  const nodes = { splits: [], feats: [], modes: [], tn: [], fn: [], tl: [], fl: [], miss: [] }, leaves = { t: [], w: [] }, member = [];
+  const roots = [];
+  const grow = (depth) => { // returns [isLeaf, index]
+    if (depth === 0 || rand() < 0.25) { leaves.t.push(Math.floor(rand() * targets)); leaves.w.push(Math.fround(uni(-2, 2))); return [1, leaves.t.length - 1]; }
+    const i = nodes.splits.length, mode = Math.floor(rand() * 7);
+    nodes.splits.push(Math.fround(Math.round(uni(-2, 2) * 2) / 2)); nodes.feats.push(Math.floor(rand() * F));
+    nodes.modes.push(mode); nodes.miss.push(rand() < 0.5 ? 1 : 0);
+    for (const k of ["tn", "fn", "tl", "fl"]) nodes[k].push(0);
+    if (mode === 6) { // onnxruntime: integers only, at least one
+      const set = [-2, -1, 0, 1, 2].filter(() => rand() < 0.6);
+      member.push(...(set.length ? set : [1]), NaN);
+    }
+    const [a, ai] = grow(depth - 1), [b, bi] = grow(depth - 1);
+    nodes.tl[i] = a; nodes.tn[i] = ai; nodes.fl[i] = b; nodes.fn[i] = bi;
+    return [0, i];
+  };
+  for (let tree = 0; tree < 3 + (m % 4); tree++) {
+    const [leaf, i] = grow(3);
+    if (leaf) { // a one-leaf tree: a root node whose children are both that leaf
+      const r = nodes.splits.length;
+      nodes.splits.push(0); nodes.feats.push(0); nodes.modes.push(0); nodes.miss.push(0);
+      nodes.tn.push(i); nodes.fn.push(i); nodes.tl.push(1); nodes.fl.push(1);
+      roots.push(r);
+    } else roots.push(i);
+  }
+  const attrs = {
+    n_targets: targets, aggregate_function: agg, post_transform: pt, tree_roots: ints(roots),
+    nodes_splits: tensorF(nodes.splits), nodes_featureids: ints(nodes.feats), nodes_modes: tensorU8(nodes.modes),
+    nodes_truenodeids: ints(nodes.tn), nodes_falsenodeids: ints(nodes.fn), nodes_trueleafs: ints(nodes.tl),
+    nodes_falseleafs: ints(nodes.fl), nodes_missing_value_tracks_true: ints(nodes.miss),
+    leaf_targetids: ints(leaves.t), leaf_weights: tensorF(leaves.w),
+  };
+  if (member.length) attrs.membership_values = tensorF(member);
+  // integer features: onnxruntime casts a feature to int32 before a set
+  // membership test (the ONNX reference compares it exactly; on integers they agree)
+  const X = F_("X", [8, F], Array.from({ length: 8 * F }, (_, i) => i % 11 === 3 ? NaN : Math.round(uni(-3, 3))));
+  const bytes = model("TreeEnsemble", attrs, [io(X)], [{ name: "Y", type: "float", dims: [8, targets] }], 5);
+  const ortBytes = pt === 1 || pt === 2 ? model("TreeEnsemble", { ...attrs, post_transform: 3 - pt }, [io(X)],
+                                                [{ name: "Y", type: "float", dims: [8, targets] }], 5) : bytes;
+  await compare(`TreeEnsemble-5 #${m}: ${roots.length} trees, ${targets} targets, aggregate ${agg}, transform ${pt}`,
+                bytes, [X], { tol: pt === 4 ? 5e-3 : 1e-5, ortBytes });
 }
 
 if (process.env.CLO_ML_ORT_KEEP) console.log(`models kept in ${dir}`); // e.g. to seed fuzz corpora

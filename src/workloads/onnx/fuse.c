@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "workloads/onnx/gemm.h"
 #include "workloads/onnx/plan_impl.h"
 
 static int is_op(const step *s, const char *type)
@@ -27,17 +28,23 @@ typedef struct {
     float add, lo, hi, div;
 } hswish_params;
 
+/* The parameters as locals, so the loop vectorises (a store to o cannot
+ * change them). */
+CLO_CLONES static void hswish_loop(const float *a, float *o, uint64_t n, float add, float lo,
+                                   float hi, float div)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        float t = a[i] + add;
+        t = t < lo ? lo : t;
+        t = t > hi ? hi : t;
+        o[i] = (a[i] * t) / div;
+    }
+}
+
 static clo_err hswish_run(const clo_onnx_exec *x)
 {
     const hswish_params *h = x->params;
-    const float *a = x->in[0]->data;
-    float *o = x->out[0]->data;
-    for (uint64_t i = 0; i < x->in[0]->count; i++) {
-        float t = a[i] + h->add;
-        t = t < h->lo ? h->lo : t;
-        t = t > h->hi ? h->hi : t;
-        o[i] = (a[i] * t) / h->div;
-    }
+    hswish_loop(x->in[0]->data, x->out[0]->data, x->in[0]->count, h->add, h->lo, h->hi, h->div);
     return CLO_OK;
 }
 

@@ -262,32 +262,32 @@ static clo_err conv_prepare(clo_onnx_prep *p)
     return CLO_OK;
 }
 
-/* One plane of a depthwise convolution, y = b + sum over the taps of w x:
- * for each tap, an axpy over each output row's range whose input is inside
- * (strided by the stride), so no column matrix is made and pads cost nothing. */
+/* One plane of a depthwise convolution, y = b + sum over the taps of w x, the
+ * taps in (kd, kh, kw) order for every output (the same sums as a GEMM row).
+ * An output row at a time, so it stays in L1 while every tap adds to it: for
+ * each tap, an axpy over the row's outputs whose input is inside (strided by
+ * the stride), so no column matrix is made and pads cost nothing. */
 CLO_CLONES static void depthwise_plane(const clo_conv_geom *g, const float *x, const float *w,
                                        float b, float *y)
 {
-    uint64_t ovol = (uint64_t)(g->out[0] * g->out[1] * g->out[2]);
-    memset(y, 0, ovol * sizeof *y);
     int64_t sw = g->s[2], ow_n = g->out[2];
-    for (int64_t kd = 0; kd < g->k[0]; kd++)
-        for (int64_t kh = 0; kh < g->k[1]; kh++)
-            for (int64_t kw = 0; kw < g->k[2]; kw++) {
-                float wv = *w++;
-                int64_t iw0 = -g->pb[2] + kw * g->d[2];
-                int64_t lo = iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw;
-                int64_t hi = g->in[2] - iw0 <= 0 ? 0 : (g->in[2] - iw0 + sw - 1) / sw;
-                if (hi > ow_n) hi = ow_n;
-                if (lo >= hi) continue;
-                for (int64_t od = 0; od < g->out[0]; od++) {
+    for (int64_t od = 0; od < g->out[0]; od++)
+        for (int64_t oh = 0; oh < g->out[1]; oh++) {
+            float *o = y + (od * g->out[1] + oh) * ow_n;
+            memset(o, 0, (size_t)ow_n * sizeof *o);
+            const float *wt = w;
+            for (int64_t kd = 0; kd < g->k[0]; kd++)
+                for (int64_t kh = 0; kh < g->k[1]; kh++, wt += g->k[2]) {
                     int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0];
-                    if (id < 0 || id >= g->in[0]) continue;
-                    for (int64_t oh = 0; oh < g->out[1]; oh++) {
-                        int64_t ih = oh * g->s[1] - g->pb[1] + kh * g->d[1];
-                        if (ih < 0 || ih >= g->in[1]) continue;
+                    int64_t ih = oh * g->s[1] - g->pb[1] + kh * g->d[1];
+                    if (id < 0 || id >= g->in[0] || ih < 0 || ih >= g->in[1]) continue;
+                    for (int64_t kw = 0; kw < g->k[2]; kw++) {
+                        float wv = wt[kw];
+                        int64_t iw0 = -g->pb[2] + kw * g->d[2];
+                        int64_t lo = iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw;
+                        int64_t hi = g->in[2] - iw0 <= 0 ? 0 : (g->in[2] - iw0 + sw - 1) / sw;
+                        if (hi > ow_n) hi = ow_n;
                         const float *row = x + (id * g->in[1] + ih) * g->in[2] + iw0;
-                        float *o = y + (od * g->out[1] + oh) * ow_n;
                         if (sw == 1)
                             for (int64_t ow = lo; ow < hi; ow++) o[ow] += wv * row[ow];
                         else if (sw == 2)
@@ -296,9 +296,9 @@ CLO_CLONES static void depthwise_plane(const clo_conv_geom *g, const float *x, c
                             for (int64_t ow = lo; ow < hi; ow++) o[ow] += wv * row[ow * sw];
                     }
                 }
-            }
-    if (b != 0.0f)
-        for (uint64_t i = 0; i < ovol; i++) y[i] += b;
+            if (b != 0.0f)
+                for (int64_t ow = 0; ow < ow_n; ow++) o[ow] += b;
+        }
 }
 
 static clo_err conv_run(const clo_onnx_exec *x)

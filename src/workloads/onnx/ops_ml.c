@@ -252,14 +252,14 @@ static const clo_onnx_op op_zipmap = {ML,
                                       rowop_run};
 
 /* ======================= tree ensembles ======================= */
-enum { M_LEQ, M_LT, M_GTE, M_GT, M_EQ, M_NEQ, M_LEAF };
+enum { M_LEQ, M_LT, M_GTE, M_GT, M_EQ, M_NEQ, M_LEAF, M_MEMBER };
 
 typedef struct {
     float value;
     int32_t feature;
     uint8_t mode, missing_true;
     uint32_t yes, no;      /* node indices (absolute) */
-    uint32_t w_first, w_n; /* leaf weights */
+    uint32_t w_first, w_n; /* leaf weights; M_MEMBER: the set's range in tree_params.sets */
 } tnode;
 
 typedef struct {
@@ -278,6 +278,7 @@ typedef struct {
     int pt, classifier, agg; /* agg: 0 SUM, 1 AVERAGE, 2 MIN, 3 MAX */
     int binary, positive;    /* classifier: the one-score binary case */
     int bclass;              /* binary: the one class (0 or 1) its weights score */
+    const float *sets;       /* M_MEMBER nodes' sets (TreeEnsemble-5) */
 } tree_params;
 
 typedef struct {
@@ -296,6 +297,36 @@ static const key *find(const key *keys, size_t n, int64_t tree, int64_t node)
 {
     key k = {tree, node, 0};
     return bsearch(&k, keys, n, sizeof k, key_cmp);
+}
+
+/* From each root, every node reached once (trees, not graphs: no cycle, no
+ * shared node); seen is nn zeroed bytes. CLO_E_FORMAT with *bad the node
+ * reached twice. */
+static clo_err trees_check(clo_onnx_prep *p, const tree_params *t, size_t nn, uint8_t *seen,
+                           uint32_t *bad)
+{
+    uint32_t *stack = malloc((2 * nn + 2) * sizeof *stack);
+    if (!stack) return clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+    clo_err err = CLO_OK;
+    memset(seen, 0, nn);
+    for (size_t r = 0; r < t->ntrees && !err.code; r++) {
+        size_t sp = 0;
+        stack[sp++] = t->roots[r];
+        while (sp) {
+            uint32_t i = stack[--sp];
+            if (seen[i]++) {
+                *bad = i;
+                err = CLO_ERR(CLO_E_FORMAT, "onnx: not a tree");
+                break;
+            }
+            if (t->nodes[i].mode != M_LEAF) {
+                stack[sp++] = t->nodes[i].yes;
+                stack[sp++] = t->nodes[i].no;
+            }
+        }
+    }
+    free(stack);
+    return err;
 }
 
 static clo_err tree_prepare_kind(clo_onnx_prep *p, int classifier)
@@ -434,31 +465,15 @@ static clo_err tree_prepare_kind(clo_onnx_prep *p, int classifier)
         t->roots[t->ntrees++] = root;
     }
     /* Every node reached exactly once from its root: a tree, not a graph. */
-    memset(seen, 0, nn);
-    uint32_t *stack = malloc((2 * nn + 2) * sizeof *stack);
-    if (!stack) {
-        err = clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+    uint32_t bad = 0;
+    err = trees_check(p, t, nn, seen, &bad);
+    if (err.code) {
+        if (err.code == CLO_E_FORMAT)
+            err = clo_onnx_refuse(p, CLO_E_FORMAT,
+                                  "a node of tree %lld is reached twice (not a tree)",
+                                  (long long)tids.v[bad]);
         goto out;
     }
-    for (size_t r = 0; r < t->ntrees && !err.code; r++) {
-        size_t sp = 0;
-        stack[sp++] = t->roots[r];
-        while (sp) {
-            uint32_t i = stack[--sp];
-            if (seen[i]++) {
-                err = clo_onnx_refuse(p, CLO_E_FORMAT,
-                                      "a node of tree %lld is reached twice (not a tree)",
-                                      (long long)tids.v[i]);
-                break;
-            }
-            if (t->nodes[i].mode != M_LEAF) {
-                stack[sp++] = t->nodes[i].yes;
-                stack[sp++] = t->nodes[i].no;
-            }
-        }
-    }
-    free(stack);
-    if (err.code) goto out;
     /* Leaf weights, grouped per leaf (sorted by node). */
     uint32_t *leaf = malloc((wn.n + 1) * sizeof *leaf);
     if (!leaf) {
@@ -536,8 +551,8 @@ static clo_err tree_run(const clo_onnx_exec *x)
             while (nd->mode != M_LEAF) {
                 float v = clo_ml_x(x->in[0], i * t->c + (uint64_t)nd->feature);
                 int go;
-                if (v != v)
-                    go = nd->missing_true;
+                if (v != v) /* NaN: every comparison is false but NEQ's */
+                    go = nd->missing_true || nd->mode == M_NEQ;
                 else
                     switch (nd->mode) {
                     case M_LEQ: go = v <= nd->value; break;
@@ -545,6 +560,11 @@ static clo_err tree_run(const clo_onnx_exec *x)
                     case M_GTE: go = v >= nd->value; break;
                     case M_GT: go = v > nd->value; break;
                     case M_EQ: go = v == nd->value; break;
+                    case M_MEMBER:
+                        go = 0;
+                        for (uint32_t k = 0; k < nd->w_n && !go; k++)
+                            go = v == t->sets[nd->w_first + k];
+                        break;
                     default: go = v != nd->value; break;
                     }
                 nd = &t->nodes[go ? nd->yes : nd->no];
@@ -594,6 +614,149 @@ static clo_err tree_run(const clo_onnx_exec *x)
     return CLO_OK;
 }
 
+/* A TENSOR attribute of type `dtype`, decoded into plan memory; NULL and
+ * *n = 0 when absent. */
+static clo_err tensor_attr(clo_onnx_prep *p, const char *name, int32_t dtype, const void **out,
+                           size_t *n)
+{
+    const clo_onnx_attr *a = clo_onnx_attr_get(p, name);
+    *out = NULL;
+    *n = 0;
+    if (!a) return CLO_OK;
+    if (a->type != CLO_ONNX_ATTR_TENSOR)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "'%s' must be a tensor", name);
+    const clo_onnx_tensor *t = &p->m->tensors[a->tensor];
+    if (t->dtype != dtype)
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "'%s' of %s (%s expected)", name,
+                               clo_tensor_type_name(t->dtype), clo_tensor_type_name(dtype));
+    void *mem = clo_onnx_prep_alloc(p, t->count * clo_tensor_elem_size(dtype) + 1);
+    if (!mem) return clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+    CLO_TRY(clo_tensor_decode(t, mem));
+    *out = mem;
+    *n = t->count;
+    return CLO_OK;
+}
+
+/* TreeEnsemble (ai.onnx.ml 5): interior nodes and leaves in separate lists,
+ * children by index into one or the other (nodes_trueleafs/falseleafs), a
+ * root per tree, one (target, weight) per leaf, set membership. Made into
+ * the same nodes the older operators run: interior nodes first, then leaves. */
+static clo_err tree5_prepare(clo_onnx_prep *p)
+{
+    tree_params *t = p->params;
+    int64_t nt, agg, pt;
+    clo_ml_iview feats, tn, fn, tl, fl, lt, roots, miss;
+    const void *splits, *modes, *lw, *member;
+    size_t ni, nm, nl, nw, nset;
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    CLO_TRY(clo_ml_rows(p, &t->n, &t->c));
+    CLO_TRY(clo_onnx_attr_int(p, "n_targets", 0, &nt));
+    CLO_TRY(clo_onnx_attr_int(p, "aggregate_function", 1, &agg));
+    CLO_TRY(clo_onnx_attr_int(p, "post_transform", 0, &pt));
+    CLO_TRY(clo_ml_ints_of(p, "nodes_featureids", &feats));
+    CLO_TRY(clo_ml_ints_of(p, "nodes_truenodeids", &tn));
+    CLO_TRY(clo_ml_ints_of(p, "nodes_falsenodeids", &fn));
+    CLO_TRY(clo_ml_ints_of(p, "nodes_trueleafs", &tl));
+    CLO_TRY(clo_ml_ints_of(p, "nodes_falseleafs", &fl));
+    CLO_TRY(clo_ml_ints_of(p, "leaf_targetids", &lt));
+    CLO_TRY(clo_ml_ints_of(p, "tree_roots", &roots));
+    CLO_TRY(clo_ml_ints_of(p, "nodes_missing_value_tracks_true", &miss));
+    CLO_TRY(tensor_attr(p, "nodes_splits", CLO_ONNX_FLOAT, &splits, &ni));
+    CLO_TRY(tensor_attr(p, "nodes_modes", CLO_ONNX_UINT8, &modes, &nm));
+    CLO_TRY(tensor_attr(p, "leaf_weights", CLO_ONNX_FLOAT, &lw, &nw));
+    CLO_TRY(tensor_attr(p, "membership_values", CLO_ONNX_FLOAT, &member, &nset));
+    nl = lt.n;
+    if (nt < 1 || nt > 1 << 20 || agg < 0 || agg > 3 || pt < 0 || pt > 4)
+        return clo_onnx_refuse(p, CLO_E_FORMAT,
+                               "n_targets, aggregate_function or post_transform out of range");
+    if (!ni || nm != ni || feats.n != ni || tn.n != ni || fn.n != ni || tl.n != ni || fl.n != ni ||
+        (miss.n && miss.n != ni) || !nl || nw != nl || !roots.n || ni + nl > (size_t)1 << 30)
+        return clo_onnx_refuse(p, CLO_E_FORMAT,
+                               "the nodes_* attributes must all list the same %zu nodes, and "
+                               "leaf_* the same leaves",
+                               ni);
+    static const int agg_of[4] = {1, 0, 2, 3}; /* AVERAGE, SUM, MIN, MAX -> tree_run's */
+    t->e = (uint64_t)nt;
+    t->agg = agg_of[agg];
+    t->pt = (int)pt; /* the same order as CLO_PT_* */
+    t->nodes = clo_onnx_prep_alloc(p, (ni + nl) * sizeof *t->nodes);
+    t->w = clo_onnx_prep_alloc(p, nl * sizeof *t->w);
+    t->roots = clo_onnx_prep_alloc(p, roots.n * sizeof *t->roots);
+    uint8_t *seen = calloc(ni + nl, 1);
+    clo_err err = CLO_OK;
+    if (!t->nodes || !t->w || !t->roots || !seen) {
+        err = clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+        goto out;
+    }
+    t->sets = member;
+    size_t set_at = 0;
+    for (size_t i = 0; i < ni; i++) {
+        tnode *nd = &t->nodes[i];
+        uint8_t mode = ((const uint8_t *)modes)[i];
+        if (mode > 6 || feats.v[i] < 0 || (uint64_t)feats.v[i] >= t->c || tn.v[i] < 0 ||
+            fn.v[i] < 0 || (uint64_t)tn.v[i] >= (tl.v[i] ? nl : ni) ||
+            (uint64_t)fn.v[i] >= (fl.v[i] ? nl : ni)) {
+            err = clo_onnx_refuse(p, CLO_E_FORMAT,
+                                  "node %zu: a mode, feature or child out of range", i);
+            goto out;
+        }
+        nd->mode = mode == 6 ? M_MEMBER : mode;
+        nd->feature = (int32_t)feats.v[i];
+        nd->value = ((const float *)splits)[i];
+        nd->missing_true = miss.n ? miss.v[i] != 0 : 0;
+        nd->yes = (uint32_t)(tl.v[i] ? ni + (size_t)tn.v[i] : (size_t)tn.v[i]);
+        nd->no = (uint32_t)(fl.v[i] ? ni + (size_t)fn.v[i] : (size_t)fn.v[i]);
+        if (nd->mode == M_MEMBER) { /* the next NaN-ended run of membership_values */
+            size_t end = set_at;
+            while (end < nset && !isnan(((const float *)member)[end])) end++;
+            if (end >= nset || end == set_at) { /* onnxruntime refuses an empty set too */
+                err = clo_onnx_refuse(p, CLO_E_FORMAT,
+                                      "membership_values has no (or an empty) set for member "
+                                      "node %zu",
+                                      i);
+                goto out;
+            }
+            nd->w_first = (uint32_t)set_at;
+            nd->w_n = (uint32_t)(end - set_at);
+            set_at = end + 1;
+        }
+    }
+    for (size_t j = 0; j < nl; j++) {
+        if (lt.v[j] < 0 || (uint64_t)lt.v[j] >= t->e) {
+            err = clo_onnx_refuse(p, CLO_E_FORMAT, "leaf %zu names target %lld of %llu", j,
+                                  (long long)lt.v[j], (unsigned long long)t->e);
+            goto out;
+        }
+        t->nodes[ni + j] = (tnode){0, 0, M_LEAF, 0, 0, 0, (uint32_t)j, 1};
+        t->w[j] = (tweight){(uint32_t)lt.v[j], ((const float *)lw)[j]};
+    }
+    for (size_t r = 0; r < roots.n; r++) {
+        int64_t root = roots.v[r];
+        if (root < 0 || (uint64_t)root >= ni) {
+            err = clo_onnx_refuse(p, CLO_E_FORMAT, "tree_roots names node %lld of %zu",
+                                  (long long)root, ni);
+            goto out;
+        }
+        /* a one-leaf tree: its root says so, both children the same leaf */
+        if (tl.v[root] && fl.v[root] && tn.v[root] == fn.v[root])
+            t->roots[t->ntrees++] = t->nodes[root].yes;
+        else
+            t->roots[t->ntrees++] = (uint32_t)root;
+    }
+    /* Every node reached once from its root: trees, not graphs (so no cycle). */
+    uint32_t bad = 0;
+    err = trees_check(p, t, ni + nl, seen, &bad);
+    if (err.code == CLO_E_FORMAT)
+        err = clo_onnx_refuse(p, CLO_E_FORMAT, "node %u is reached twice (not a tree)", bad);
+    if (err.code) goto out;
+    clo_shape zs = {2, {(int64_t)t->n, (int64_t)t->e}};
+    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &zs);
+    p->scratch = t->e * sizeof(double) + t->n * t->e * sizeof(float);
+out:
+    free(seen);
+    return err;
+}
+
 static clo_err treeclf_prepare(clo_onnx_prep *p)
 {
     return tree_prepare_kind(p, 1);
@@ -636,7 +799,23 @@ static const clo_onnx_op op_treereg = {
     treereg_prepare,
     tree_run};
 
+static const clo_onnx_op op_tree5 = {
+    ML,
+    "TreeEnsemble",
+    5,
+    1,
+    1,
+    1,
+    1,
+    "aggregate_function,leaf_targetids,leaf_weights,membership_values,n_targets,"
+    "nodes_falseleafs,nodes_falsenodeids,nodes_featureids,nodes_hitrates,"
+    "nodes_missing_value_tracks_true,nodes_modes,nodes_splits,nodes_trueleafs,nodes_truenodeids,"
+    "post_transform,tree_roots",
+    sizeof(tree_params),
+    tree5_prepare,
+    tree_run};
+
 const clo_onnx_op *const clo_onnx_ops_ml[] = {
     &op_linclf, &op_linreg,  &op_scaler,  &op_normalizer, &op_binarizer,
-    &op_zipmap, &op_treeclf, &op_treereg, NULL,
+    &op_zipmap, &op_treeclf, &op_treereg, &op_tree5,      NULL,
 };

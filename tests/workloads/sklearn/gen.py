@@ -34,11 +34,12 @@ def split(X, y, n_test=40, seed=0):
     return X[tr], y[tr], X[te].astype(np.float32), y[te]
 
 
-def save(name, nodes, inputs, outputs, X, expect, note, tol=1e-4):
+def save(name, nodes, inputs, outputs, X, expect, note, tol=1e-4, ml_opset=3):
     g = helper.make_graph(nodes, name, inputs, outputs)
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(ML, 3)])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(ML, ml_opset)])
     m.ir_version = 8
-    onnx.checker.check_model(m)
+    if ml_opset <= 3:  # this python3-onnx (1.12) predates ai.onnx.ml 5
+        onnx.checker.check_model(m)
     onnx.save(m, os.path.join(OUT, name + ".onnx"))
     cases.append({"name": name, "model": name + ".onnx", "note": note, "tol": tol,
                   # float32 little-endian, base64: exact and compact
@@ -218,6 +219,61 @@ for name, est, seed in [("gbr-diabetes", ensemble.GradientBoostingRegressor(n_es
     node = helper.make_node("TreeEnsembleRegressor", ["X"], ["y"], domain=ML, n_targets=1, **a, **extra)
     save(name, [node], [fin("X", 10)], [fin("y", 1)], Xte, {"y": est.predict(Xte)},
          f"sklearn {type(est).__name__}", tol=1e-4)
+
+
+# ---- TreeEnsemble (ai.onnx.ml 5): the same regressors in the new encoding ----
+def tree5_attrs(trees, scale):
+    """Interior nodes and leaves as separate lists (children by index into
+    one or the other), one root per tree, one (target, weight) per leaf."""
+    a = {k: [] for k in ["nodes_featureids", "nodes_truenodeids", "nodes_falsenodeids", "nodes_trueleafs",
+                         "nodes_falseleafs", "leaf_targetids", "tree_roots"]}
+    splits, modes, weights = [], [], []
+    for t in trees:
+        tr = t.tree_
+        interior = [n for n in range(tr.node_count) if tr.children_left[n] != -1]
+        leaves = [n for n in range(tr.node_count) if tr.children_left[n] == -1]
+        ni0, nl0 = len(splits), len(weights)
+        at = {n: ni0 + i for i, n in enumerate(interior)}
+        lat = {n: nl0 + i for i, n in enumerate(leaves)}
+        for n in interior:
+            a["nodes_featureids"].append(int(tr.feature[n]))
+            splits.append(f32_at_most(tr.threshold[n]))
+            modes.append(0)  # BRANCH_LEQ
+            for side, child in (("true", tr.children_left[n]), ("false", tr.children_right[n])):
+                leaf = tr.children_left[child] == -1
+                a[f"nodes_{side}leafs"].append(int(leaf))
+                a[f"nodes_{side}nodeids"].append(lat[child] - 0 if leaf else at[child])
+        for n in leaves:
+            a["leaf_targetids"].append(0)
+            weights.append(float(tr.value[n][0][0]) * scale)
+        a["tree_roots"].append(at[0])
+    a["nodes_splits"] = helper.make_tensor("s", TensorProto.FLOAT, [len(splits)], splits)
+    a["nodes_modes"] = helper.make_tensor("m", TensorProto.UINT8, [len(modes)], modes)
+    a["leaf_weights"] = helper.make_tensor("w", TensorProto.FLOAT, [len(weights)], weights)
+    return a
+
+
+for name, est, seed in [("tree5-gbr-diabetes", ensemble.GradientBoostingRegressor(n_estimators=30, max_depth=3, random_state=26), 26),
+                        ("tree5-rfr-diabetes", ensemble.RandomForestRegressor(n_estimators=10, max_depth=6, random_state=27), 27),
+                        ("tree5-dtr-diabetes", tree.DecisionTreeRegressor(max_depth=6, random_state=28), 28)]:
+    Xtr, ytr, Xte, _ = split(diabetes.data, diabetes.target, seed=seed)
+    est.fit(Xtr, ytr)
+    extra, nodes = {}, []
+    if isinstance(est, ensemble.GradientBoostingRegressor):
+        trees, scale = [e[0] for e in est.estimators_], est.learning_rate
+        init = float(est._raw_predict_init(Xte[:1].astype(np.float64))[0, 0])
+    elif hasattr(est, "estimators_"):
+        trees, scale, init = est.estimators_, 1.0, None
+        extra["aggregate_function"] = 0  # AVERAGE
+    else:
+        trees, scale, init = [est], 1.0, None
+    out = "y" if init is None else "raw"
+    nodes.append(helper.make_node("TreeEnsemble", ["X"], [out], domain=ML, n_targets=1, **tree5_attrs(trees, scale), **extra))
+    if init is not None:  # TreeEnsemble-5 has no base values: an Add
+        nodes += [helper.make_node("Constant", [], ["init"], value=helper.make_tensor("i", TensorProto.FLOAT, [1], [init])),
+                  helper.make_node("Add", ["raw", "init"], ["y"])]
+    save(name, nodes, [fin("X", 10)], [fin("y", 1)], Xte, {"y": est.predict(Xte)},
+         f"sklearn {type(est).__name__} as ai.onnx.ml 5 TreeEnsemble", tol=1e-4, ml_opset=5)
 
 
 # ---- Imputer: SimpleImputer (mean, median, constant) on data with holes ----
