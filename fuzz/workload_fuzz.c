@@ -90,7 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     void *st = NULL;
     const clo_wl_env *env = NULL;
     uint8_t cfg_copy[33];
-    static const clo_wl_env model_env = {lend_model, NULL};
+    static const clo_wl_env model_env = {lend_model, NULL, NULL};
     if (!strcmp(WL_NAME, "onnx")) {
         if (!g_model.ptr) make_model();
         env = &model_env;

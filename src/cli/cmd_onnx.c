@@ -210,7 +210,7 @@ static int run(int argc, char **argv)
             goto out;
         }
     double t0 = (double)clo_mono_ns() / 1e6;
-    clo_onnx_plan_opts popts = {(unsigned)threads};
+    clo_onnx_plan_opts popts = {(unsigned)threads, NULL};
     clo_err e = clo_onnx_plan_new_opts(&m, t, nf, &popts, &plan, why);
     double t1 = (double)clo_mono_ns() / 1e6;
     if (e.code) {

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "enclave/runtime.h"
 #include "enclave/sandbox.h"
+#include "workloads/onnx/pool.h"
 
 #ifdef CLO_SANITIZE_BUILD
 /* Sanitizer builds: ASan and UBSan stay on in the enclave process, but the
@@ -24,19 +25,27 @@ const char *__asan_default_options(void)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cloister-enclave --fd N\n\n"
+    fprintf(f, "usage: cloister-enclave --fd N [--threads T]\n\n"
                "The trusted half of Cloister. Started by cloisterd (`cloister node run`) with\n"
-               "the framed channel on descriptor N; not meant to be run by hand.\n");
+               "the framed channel on descriptor N; not meant to be run by hand. --threads\n"
+               "(1 to 64, default 1): threads for ONNX inference, started before the sandbox\n"
+               "(which forbids starting more); results are the same bits for any count.\n");
 }
 
 int main(int argc, char **argv)
 {
     clo_sandbox_early();
-    long fd = -1;
+    long fd = -1, threads = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) {
             usage(stdout);
             return 0;
+        }
+        if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            char *end;
+            threads = strtol(argv[++i], &end, 10);
+            if (*end || threads < 1 || threads > CLO_POOL_MAX) threads = -1;
+            continue;
         }
         if (!strcmp(argv[i], "--fd") && i + 1 < argc) {
             char *end;
@@ -47,14 +56,21 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (fd < 0) {
+    if (fd < 0 || threads < 1) {
         usage(stderr);
         return 2;
     }
+    /* Threads first: once the sandbox is sealed (after INIT) none can start. */
+    clo_pool *pool = NULL;
     clo_enclave *e = NULL;
-    clo_err err = clo_enclave_new(&e);
-    if (!err.code) err = clo_enclave_serve(e, (int)fd, clo_sandbox_lockdown);
+    clo_err err = clo_pool_new((unsigned)threads, &pool);
+    if (!err.code) err = clo_enclave_new(&e);
+    if (!err.code) {
+        clo_enclave_use_pool(e, pool);
+        err = clo_enclave_serve(e, (int)fd, clo_sandbox_lockdown);
+    }
     clo_enclave_free(e);
+    clo_pool_free(pool);
     if (err.code) {
         CLO_LOG(CLO_LOG_ERROR, "enclave.stopped", CLO_LF_STR("code", clo_code_name(err.code)),
                 CLO_LF_STR("what", err.what ? err.what : ""));

@@ -37,6 +37,11 @@ void clo_rt_secrets_wipe(secret_item *s, size_t n)
     clo_wipe(s, n * sizeof *s);
 }
 
+void clo_enclave_use_pool(clo_enclave *e, struct clo_pool *pool)
+{
+    e->pool = pool;
+}
+
 void clo_enclave_free(clo_enclave *e)
 {
     if (!e) return;
@@ -420,7 +425,7 @@ static clo_err run_job(clo_enclave *e, const clo_proto_job *job, int64_t now, jo
         s->views[i] = clo_buf_view(&s->plain[i]);
     }
     void *state = NULL;
-    clo_wl_env env = {secret_by_id, e};
+    clo_wl_env env = {secret_by_id, e, e->pool};
     CLO_TRY(wl->open(job->config, &env, &state));
     clo_buf *pub = &s->pub;
     memcpy(s->excluded, s->unopened, job->count);

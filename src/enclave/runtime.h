@@ -24,6 +24,11 @@ typedef struct clo_enclave clo_enclave;
 
 CLO_MUST_CHECK clo_err clo_enclave_new(clo_enclave **out);
 void clo_enclave_free(clo_enclave *e);
+/* Lend the enclave threads for its workloads (ONNX plans split big products
+ * over them; results are the same bits as on one thread). The pool is made
+ * before the sandbox (which forbids starting threads) and outlives e. */
+struct clo_pool;
+void clo_enclave_use_pool(clo_enclave *e, struct clo_pool *pool);
 
 /* Handle one request body; the response body is appended to resp (cleared on
  * failure). *stop is set once SHUTDOWN has been answered. */

@@ -6,6 +6,7 @@
 
 #include "enclave/keys.h"
 #include "enclave/runtime.h"
+#include "workloads/onnx/pool.h"
 #include "enclave/tee.h"
 #include "wire/proto.h"
 
@@ -39,6 +40,7 @@ typedef struct {
 
 struct clo_enclave {
     int initialised;
+    clo_pool *pool; /* borrowed: the process's threads, started before the sandbox */
     clo_tee *tee;
     clo_proto_init cfg; /* parts[] are not kept */
     clo_keyring keys;

@@ -46,6 +46,9 @@ clo_err clo_sandbox_lockdown(clo_tee_kind kind)
 #ifdef CLO_SANITIZE_BUILD
     if (!rc) rc = allow(ctx, sanitizer_calls, sizeof sanitizer_calls / sizeof sanitizer_calls[0]);
 #endif
+    /* Every thread gets the filter (the worker threads were started before),
+     * or none does and the enclave stops. */
+    if (!rc) rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
     if (!rc) rc = seccomp_load(ctx);
     seccomp_release(ctx);
     CLO_ENSURE(rc == 0, CLO_E_IO, "sandbox: seccomp filter not installed");

@@ -22,6 +22,7 @@ void clo_config_defaults(clo_config *c)
     c->rotate_seconds = 86400;
     c->grace_seconds = 3600;
     c->heartbeat_seconds = 5;
+    c->enclave_threads = 1;
     c->chain_id = 31337;
     c->max_body_bytes = 4u << 20;
     c->max_connections = 256;
@@ -76,6 +77,7 @@ static const key_spec keys[] = {
     U("enclave.rotate_seconds", rotate_seconds, 1, 366u * 86400),
     U("enclave.grace_seconds", grace_seconds, 0, 366u * 86400),
     U("enclave.heartbeat_seconds", heartbeat_seconds, 1, 3600),
+    U("enclave.threads", enclave_threads, 1, 64),
     U("chain.chain_id", chain_id, 1, (uint64_t)1 << 53),
     A("chain.job_market", job_market),
     A("chain.registry", registry),
@@ -313,6 +315,7 @@ char *clo_config_dump(const clo_config *c)
     json_object_set_new(lim, "max_connections_per_ip", json_integer(c->max_per_ip));
     json_object_set_new(lim, "header_timeout_seconds", json_integer(c->header_timeout_seconds));
     json_object_set_new(enc, "heartbeat_seconds", json_integer(c->heartbeat_seconds));
+    json_object_set_new(enc, "threads", json_integer(c->enclave_threads));
     json_t *cm = json_array();
     for (size_t i = 0; i < c->committee.count; i++)
         json_array_append_new(cm, addr(c->committee.members[i]));

@@ -23,6 +23,7 @@ typedef struct {
     char tdx_mr_dir[CLO_PATH_MAX]; /* tdx: measurement registers (RTMR3 is extended) */
     uint32_t rotate_seconds, grace_seconds;
     uint32_t heartbeat_seconds; /* readiness: the enclave answered within this */
+    uint32_t enclave_threads;   /* the enclave's inference threads (the same results for any) */
     uint64_t chain_id;
     uint8_t job_market[20], registry[20];
     /* On-chain operation (host/onchain.c); off while rpc_url is empty. */

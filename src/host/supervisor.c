@@ -182,6 +182,8 @@ static clo_err spawn(clo_super *s)
     CLO_CHECK(measure(s, exe_fd));
     CLO_FAIL_IF(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0, CLO_E_IO,
                 "enclave: socketpair");
+    char threads[16]; /* formatted before fork: the child only dups and execs */
+    snprintf(threads, sizeof threads, "%u", s->cfg.enclave_threads);
     pid_t pid = fork();
     CLO_FAIL_IF(pid < 0, CLO_E_IO, "enclave: fork");
     if (pid == 0) {
@@ -195,7 +197,7 @@ static clo_err spawn(clo_super *s)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        char *argv[] = {"cloister-enclave", "--fd", "3", NULL};
+        char *argv[] = {"cloister-enclave", "--fd", "3", "--threads", threads, NULL};
         char *envp[] = {NULL};
         fexecve(4, argv, envp);
         _exit(127);

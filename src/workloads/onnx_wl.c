@@ -52,6 +52,7 @@ static uint64_t cache_clock;
 typedef struct {
     uint8_t model_id[32];
     cache_entry *e; /* NULL when opened without secrets (the host's check) */
+    clo_pool *pool; /* the enclave's threads, or NULL */
 } onnx_state;
 
 static void evict(cache_entry *e)
@@ -132,6 +133,7 @@ static clo_err open_onnx(clo_bytes config, const clo_wl_env *env, void **state)
     CLO_ENSURE(s, CLO_E_NOMEM, "onnx.state");
     memcpy(s->model_id, id, 32);
     if (env) { /* in the enclave: the model itself */
+        s->pool = env->pool;
         clo_err err = cached_model(env, id, &s->e);
         if (err.code) {
             free(s);
@@ -246,8 +248,9 @@ static int same_feeds(const clo_tensor *a, const clo_tensor *b, size_t n)
     return 1;
 }
 
-static clo_err answer(cache_entry *s, clo_bytes in, clo_buf *priv)
+static clo_err answer(cache_entry *s, clo_pool *pool, clo_bytes in, clo_buf *priv)
 {
+    const clo_onnx_plan_opts opts = {1, pool};
     clo_tensor t[MAX_FEEDS];
     void *mem[MAX_FEEDS] = {0};
     size_t mem_size[MAX_FEEDS] = {0};
@@ -260,14 +263,14 @@ static clo_err answer(cache_entry *s, clo_bytes in, clo_buf *priv)
         clo_onnx_plan_free(s->plan);
         s->plan = NULL;
         /* data is given: a feed that decides shapes binds this plan */
-        CLO_CHECK(clo_onnx_plan_new(&s->m, t, nf, &s->plan, why));
+        CLO_CHECK(clo_onnx_plan_new_opts(&s->m, t, nf, &opts, &s->plan, why));
         memcpy(s->planned, t, nf * sizeof *t);
     }
     err = clo_onnx_plan_run(s->plan, t, nf);
     if (err.code == CLO_E_ARG) { /* a bound feed's value differs: plan again */
         clo_onnx_plan_free(s->plan);
         s->plan = NULL;
-        CLO_CHECK(clo_onnx_plan_new(&s->m, t, nf, &s->plan, why));
+        CLO_CHECK(clo_onnx_plan_new_opts(&s->m, t, nf, &opts, &s->plan, why));
         err = clo_onnx_plan_run(s->plan, t, nf);
     }
     if (err.code) goto out;
@@ -301,7 +304,7 @@ static clo_err run_onnx(const void *state, const clo_wl_call *call, clo_buf *pub
     clo_err err = CLO_OK;
     for (size_t i = 0; i < call->count; i++) {
         if (call->excluded[i]) continue; /* its envelope did not open: no reply */
-        clo_err e = answer(s->e, call->inputs[i], &priv[i]);
+        clo_err e = answer(s->e, s->pool, call->inputs[i], &priv[i]);
         if (e.code == CLO_E_NOMEM) {
             err = e; /* the enclave's trouble, not the input's */
             break;

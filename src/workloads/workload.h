@@ -42,11 +42,14 @@ typedef struct {
 CLO_MUST_CHECK clo_err clo_wl_put_excluded(clo_buf *pub, const clo_wl_call *call);
 
 /* What the enclave lends a workload when it opens: the provisioned secrets
- * (an ONNX model, by its id). secret() gives an empty view for an unknown id;
- * the view stays valid until close. */
+ * (an ONNX model, by its id; secret() gives an empty view for an unknown id;
+ * the view stays valid until close), and its threads (workloads/onnx/pool.h:
+ * started before the sandbox, which forbids starting more; NULL: one). */
+struct clo_pool;
 typedef struct {
     clo_bytes (*secret)(const void *ctx, const uint8_t id[32]);
     const void *ctx;
+    struct clo_pool *pool;
 } clo_wl_env;
 
 typedef struct clo_workload {

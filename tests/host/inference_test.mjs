@@ -3,10 +3,12 @@
 // verifies the enclave's evidence and provisions the model sealed to it; three
 // patients' records are sealed and diagnosed, each patient opening only their
 // own answer, which matches the model run locally; a provisioning the policy
-// refuses sends nothing; the model survives a node restart; bad provisioning
-// requests are refused with specific problems.
+// refuses sends nothing; the model survives a node restart; with two
+// inference threads (enclave.threads) both run under the sandbox's filter and
+// the answers are the same bits; bad provisioning requests are refused with
+// specific problems.
 // Usage: node inference_test.mjs /path/to/cloister
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { keccak256 } from "ethers";
@@ -104,6 +106,25 @@ try {
   const s3 = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "onnx", "--model-id", id, "--records", recs, "--keys-out", join(dir, "k3.json"));
   const r3 = cli(bin, "job", "result", ...N, "--id", s3.doc?.job_id, "--keys", join(dir, "k3.json"));
   check("after a restart the model still answers", r3.doc?.verified?.public?.answered === 3, r3.out + r3.err);
+
+  // Two inference threads: started before the sandbox, each under its filter,
+  // and the same answers, bit for bit.
+  await stop(node);
+  const cfg = JSON.parse(readFileSync(node.cfgPath, "utf8"));
+  writeFileSync(node.cfgPath, JSON.stringify({ ...cfg, enclave: { ...cfg.enclave, threads: 2 } }));
+  await start(node);
+  const enclavePid = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).find((d) => {
+    try { return readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1].split(" ")[1] === String(node.proc.pid); }
+    catch { return false; }
+  });
+  const tasks = enclavePid ? readdirSync(`/proc/${enclavePid}/task`) : [];
+  const filtered = tasks.filter((t) => /^Seccomp:\s+2$/m.test(readFileSync(`/proc/${enclavePid}/task/${t}/status`, "utf8")));
+  check("threads: two, every one under the seccomp filter", tasks.length === 2 && filtered.length === 2,
+        `pid ${enclavePid}, ${tasks.length} threads, ${filtered.length} filtered`);
+  const s4 = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "onnx", "--model-id", id, "--records", recs, "--keys-out", join(dir, "k4.json"));
+  const r4 = cli(bin, "job", "result", ...N, "--id", s4.doc?.job_id, "--keys", join(dir, "k4.json"));
+  check("threads: the same answers, bit for bit", r4.doc?.verified?.public?.answered === 3 &&
+        JSON.stringify(r4.doc.verified.private_decoded) === JSON.stringify(res.doc.verified.private_decoded), r4.out + r4.err);
 
   // Bad provisioning requests.
   let p = await api(node, "POST", "/v1/secrets", { id: "00", epoch: 1, envelope: "00" });

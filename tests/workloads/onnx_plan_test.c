@@ -413,7 +413,7 @@ static void test_threads_same_bits(void **state)
         clo_buf_init(&cs[t].bytes, 1 << 24);
         OKC(clo_onnxw_finish(&wr, "t", 17, 0, &cs[t].bytes));
         OKC(clo_onnx_load(clo_buf_view(&cs[t].bytes), &cs[t].m));
-        clo_onnx_plan_opts o = {t ? 2u : 1u};
+        clo_onnx_plan_opts o = {t ? 2u : 1u, NULL};
         OKC(clo_onnx_plan_new_opts(&cs[t].m, f, 2, &o, &plans[t], cs[t].why));
         cs[t].plan = plans[t];
         OKC(clo_onnx_plan_run(plans[t], f, 2));
@@ -425,7 +425,7 @@ static void test_threads_same_bits(void **state)
     /* and a thread count out of range is refused */
     clo_onnx_plan *p = NULL;
     char why[CLO_ONNX_WHY];
-    clo_onnx_plan_opts bad = {65};
+    clo_onnx_plan_opts bad = {65, NULL};
     clo_tensor f[2] = {onnx_feed(x, 4, dx), onnx_feed(a, 2, da)};
     assert_int_equal(clo_onnx_plan_new_opts(&cs[0].m, f, 2, &bad, &p, why).code, CLO_E_ARG);
     assert_null(p);

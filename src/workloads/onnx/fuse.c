@@ -41,10 +41,27 @@ CLO_CLONES static void hswish_loop(const float *a, float *o, uint64_t n, float a
     }
 }
 
+typedef struct {
+    const clo_onnx_exec *x;
+} hswish_job;
+
+static void hswish_part(void *ctx, unsigned part, unsigned parts)
+{
+    const clo_onnx_exec *x = ((const hswish_job *)ctx)->x;
+    const hswish_params *h = x->params;
+    uint64_t n = x->in[0]->count, i0 = n * part / parts, i1 = n * (part + 1) / parts;
+    hswish_loop((const float *)x->in[0]->data + i0, (float *)x->out[0]->data + i0, i1 - i0, h->add,
+                h->lo, h->hi, h->div);
+}
+
+/* Elements split over the threads (each element one thread's: the same bits). */
 static clo_err hswish_run(const clo_onnx_exec *x)
 {
-    const hswish_params *h = x->params;
-    hswish_loop(x->in[0]->data, x->out[0]->data, x->in[0]->count, h->add, h->lo, h->hi, h->div);
+    hswish_job j = {x};
+    if (x->in[0]->count < 65536)
+        hswish_part(&j, 0, 1);
+    else
+        clo_pool_run(x->pool, hswish_part, &j);
     return CLO_OK;
 }
 

@@ -301,6 +301,24 @@ CLO_CLONES static void depthwise_plane(const clo_conv_geom *g, const float *x, c
         }
 }
 
+typedef struct {
+    const conv_params *cp;
+    const float *X, *W, *B;
+    float *Y;
+} dw_job;
+
+static void depthwise_part(void *ctx, unsigned part, unsigned parts)
+{
+    const dw_job *j = ctx;
+    const conv_params *cp = j->cp;
+    uint64_t planes = cp->n * cp->c, p0 = planes * part / parts, p1 = planes * (part + 1) / parts;
+    for (uint64_t pl = p0; pl < p1; pl++) {
+        uint64_t c = pl % cp->c;
+        depthwise_plane(&cp->g, j->X + pl * cp->ivol, j->W + c * cp->kvol, j->B ? j->B[c] : 0.0f,
+                        j->Y + pl * cp->ovol);
+    }
+}
+
 static clo_err conv_run(const clo_onnx_exec *x)
 {
     const conv_params *cp = x->params;
@@ -311,11 +329,12 @@ static clo_err conv_run(const clo_onnx_exec *x)
     /* scratch: [packed column matrix][one column row][gemm scratch] */
     float *col = x->scratch, *row = col + clo_gemm_packed_size(cp->block, kdim);
     float *gs = cp->direct ? col : row + (cp->block + 15) / 16 * 16;
-    if (cp->depthwise) {
-        for (uint64_t n = 0; n < cp->n; n++)
-            for (uint64_t c = 0; c < cp->c; c++)
-                depthwise_plane(&cp->g, X + (n * cp->c + c) * cp->ivol, W + c * cp->kvol,
-                                B ? B[c] : 0.0f, Y + (n * cp->c + c) * cp->ovol);
+    if (cp->depthwise) { /* planes split over the threads: each plane's sums are one thread's */
+        dw_job j = {cp, X, W, B, Y};
+        if (cp->n * cp->c * cp->kvol * cp->ovol < 200000)
+            depthwise_part(&j, 0, 1);
+        else
+            clo_pool_run(x->pool, depthwise_part, &j);
         return CLO_OK;
     }
     for (uint64_t n = 0; n < cp->n; n++) {

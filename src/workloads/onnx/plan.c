@@ -576,7 +576,13 @@ clo_err clo_onnx_plan_new_opts(const clo_onnx_model *m, const clo_tensor *feeds,
     clo_onnx_plan *p = calloc(1, sizeof *p);
     if (!p) return fail(why, CLO_ERR(CLO_E_NOMEM, "onnx: plan"), "out of memory");
     p->m = m;
-    clo_err err = clo_pool_new(threads, &p->pool);
+    clo_err err = CLO_OK;
+    if (o && o->pool) {
+        p->pool = o->pool;
+    } else {
+        err = clo_pool_new(threads, &p->pool);
+        p->pool_owned = 1;
+    }
     if (err.code) {
         free(p);
         return fail(why, err, "cannot start %u threads", threads);
@@ -642,7 +648,7 @@ void clo_onnx_plan_wipe(clo_onnx_plan *p)
 void clo_onnx_plan_free(clo_onnx_plan *p)
 {
     if (!p) return;
-    clo_pool_free(p->pool);
+    if (p->pool_owned) clo_pool_free(p->pool);
     /* weights and data may be confidential: wiped, not just released */
     for (size_t i = 0; i < p->nowned; i++) {
         clo_wipe(p->owned[i].p, p->owned[i].size);

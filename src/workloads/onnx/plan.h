@@ -38,6 +38,10 @@ CLO_MUST_CHECK clo_err clo_onnx_plan_new(const clo_onnx_model *m, const clo_tens
  * those of one thread. */
 typedef struct {
     unsigned threads;
+    /* Borrowed, not owned: a pool the caller keeps for many plans (the
+     * enclave starts its threads before its sandbox forbids making more).
+     * Given, it is used whole and `threads` is ignored. */
+    clo_pool *pool;
 } clo_onnx_plan_opts;
 CLO_MUST_CHECK clo_err clo_onnx_plan_new_opts(const clo_onnx_model *m, const clo_tensor *feeds,
                                               size_t nfeeds, const clo_onnx_plan_opts *o,

@@ -39,6 +39,7 @@ struct clo_onnx_plan {
     uint8_t *arena;
     size_t arena_size;
     clo_pool *pool;
+    int pool_owned; /* made by the plan (freed with it), else borrowed */
 };
 
 /* Zeroed, 64-byte aligned memory owned (and wiped, freed) by the plan. */
