@@ -294,6 +294,75 @@ static void test_fusion(void **state)
     onnx_case_free(&plain);
 }
 
+/* Conv (3x3, 2 -> 3 channels, with and without its own bias) ->
+ * BatchNormalization: folded into the convolution (one step), the values
+ * within rounding of the two steps' (kept apart when the convolution's value
+ * is a graph output). */
+static void bn_model(clo_onnxw *w, int conv_bias, int as_output)
+{
+    int64_t xd[4] = {1, 2, 4, 4}, yd[4] = {1, 3, 4, 4};
+    static const float W[54] = {0.5f, -1, 0,  2, 0.25f, 1,  -0.5f, 0, 1,     1, 0, -2, 0.5f, 1, 0,
+                                3,    1,  -1, 0, 1,     1,  1,     0, -0.5f, 2, 0, 1,  0,    1, 0,
+                                1,    0,  -1, 0, 0.75f, 0,  -1,    1, 0.5f,  0, 2, -1, 0,    1, 0,
+                                0.5f, 1,  2,  0, 1,     -1, 0.25f, 0, 1};
+    static const float cb[3] = {0.1f, -0.2f, 0.3f}, sc[3] = {1.5f, 0.5f, -2}, bb[3] = {0, 1, -1},
+                       mean[3] = {0.2f, -0.4f, 1}, var[3] = {1, 0.25f, 4};
+    clo_onnxw_init(w);
+    clo_onnxw_input(w, "x", CLO_ONNX_FLOAT, 4, xd);
+    clo_onnxw_output(w, "y", CLO_ONNX_FLOAT, 4, yd);
+    if (as_output) clo_onnxw_output(w, "c", CLO_ONNX_FLOAT, 4, yd);
+    clo_onnxw_init_floats(w, "W", 4, (int64_t[]){3, 2, 3, 3}, W);
+    clo_onnxw_init_floats(w, "cb", 1, (int64_t[]){3}, cb);
+    clo_onnxw_init_floats(w, "sc", 1, (int64_t[]){3}, sc);
+    clo_onnxw_init_floats(w, "bb", 1, (int64_t[]){3}, bb);
+    clo_onnxw_init_floats(w, "mean", 1, (int64_t[]){3}, mean);
+    clo_onnxw_init_floats(w, "var", 1, (int64_t[]){3}, var);
+    clo_onnxw_attr_ints(w, "pads", (const int64_t[]){1, 1, 1, 1}, 4);
+    if (conv_bias)
+        clo_onnxw_node(w, "Conv", NULL, IN("x", "W", "cb"), 3, IN("c"), 1);
+    else
+        clo_onnxw_node(w, "Conv", NULL, IN("x", "W"), 2, IN("c"), 1);
+    clo_onnxw_attr_float(w, "epsilon", 1e-3f);
+    clo_onnxw_node(w, "BatchNormalization", NULL, IN("c", "sc", "bb", "mean", "var"), 5, IN("y"),
+                   1);
+}
+
+static void test_bn_folding(void **state)
+{
+    (void)state;
+    float x[32];
+    for (int i = 0; i < 32; i++) x[i] = (float)((i * 7) % 11) * 0.25f - 1.0f;
+    int64_t d[4] = {1, 2, 4, 4};
+    clo_tensor f = onnx_feed(x, 4, d);
+    for (int bias = 0; bias < 2; bias++) {
+        onnx_case fused, plain;
+        clo_onnxw w;
+        bn_model(&w, bias, 0);
+        onnx_case_build(&fused, &w, 13, 0, &f, 1);
+        bn_model(&w, bias, 1);
+        onnx_case_build(&plain, &w, 13, 0, &f, 1);
+        assert_int_equal(fused.err.code, CLO_OK_CODE);
+        assert_int_equal(plain.err.code, CLO_OK_CODE);
+        assert_int_equal(clo_onnx_plan_steps(fused.plan), 1);
+        assert_int_equal(clo_onnx_plan_steps(plain.plan), 2);
+        assert_int_equal(clo_onnx_plan_run(fused.plan, &f, 1).code, CLO_OK_CODE);
+        assert_int_equal(clo_onnx_plan_run(plain.plan, &f, 1).code, CLO_OK_CODE);
+        const float *a = clo_onnx_plan_output(fused.plan, 0)->data,
+                    *b = clo_onnx_plan_output(plain.plan, 0)->data;
+        for (int i = 0; i < 48; i++) assert_true(fabsf(a[i] - b[i]) <= 1e-5f * (1 + fabsf(b[i])));
+        /* a second plan on the same loaded model folds again from the model's
+         * weights (each plan folds its own copy) */
+        clo_onnx_plan *again;
+        char why[CLO_ONNX_WHY];
+        assert_int_equal(clo_onnx_plan_new(&fused.m, &f, 1, &again, why).code, CLO_OK_CODE);
+        assert_int_equal(clo_onnx_plan_run(again, &f, 1).code, CLO_OK_CODE);
+        assert_memory_equal(clo_onnx_plan_output(again, 0)->data, a, 48 * sizeof *a);
+        clo_onnx_plan_free(again);
+        onnx_case_free(&fused);
+        onnx_case_free(&plain);
+    }
+}
+
 static void test_bound_feed(void **state)
 {
     (void)state;
@@ -501,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_small_network),
         cmocka_unit_test(test_memory_reuse_and_folding),
         cmocka_unit_test(test_fusion),
+        cmocka_unit_test(test_bn_folding),
         cmocka_unit_test(test_bound_feed),
         cmocka_unit_test(test_pools),
         cmocka_unit_test(test_threads_same_bits),

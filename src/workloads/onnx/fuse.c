@@ -10,8 +10,13 @@
  *   opset-14 operator write it: a = 3, [0, 6], d = 6): one step doing the
  *   same float operations in the same order, so the same bits.
  *
+ *   Conv, then BatchNormalization in inference mode: folded into the
+ *   convolution's weights and bias (values within rounding, not the same
+ *   bits; see fuse_conv_bn).
+ *
  * A value is fused away only when exactly one step reads it and it is not a
  * graph output. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +178,77 @@ static clo_err fuse_conv_bias(graph *g, step *add)
     return CLO_OK;
 }
 
+/* A float constant read by one step only (so it may be rewritten in place). */
+static int own_const(const graph *g, const clo_tensor *t, uint64_t count)
+{
+    return t && g->p->is_const[vi(g, t)] && g->readers[vi(g, t)] == 1 &&
+           t->dtype == CLO_ONNX_FLOAT && t->count == count;
+}
+
+/* Conv -> BatchNormalization (inference): the normalisation folds into the
+ * convolution's weights and bias, as onnxruntime folds it: per output
+ * channel a = scale / sqrt(var + eps) (the same float expression as the
+ * BatchNormalization step), W' = W a, B' = B a + (bias - mean a). The values
+ * equal the two steps' within rounding, not bit for bit. The convolution is
+ * prepared again on W' (its packed weights are made from it). */
+static clo_err fuse_conv_bn(graph *g, step *bn)
+{
+    if (!is_op(bn, "BatchNormalization") || bn->nin != 5 || bn->nout != 1) return CLO_OK;
+    step *conv = only_use(g, bn->in[0]);
+    if (!conv || !is_op(conv, "Conv") || conv->nout != 1 || !conv->node) return CLO_OK;
+    clo_tensor *w = conv->in[1], *y = bn->in[0];
+    uint64_t m = y->shape.rank >= 2 ? (uint64_t)y->shape.d[1] : 0;
+    if (!m || !w->count || w->count % m || !own_const(g, w, w->count)) return CLO_OK;
+    for (int k = 1; k < 5; k++)
+        if (!bn->in[k] || !g->p->is_const[vi(g, bn->in[k])] || bn->in[k]->count != m ||
+            bn->in[k]->dtype != CLO_ONNX_FLOAT)
+            return CLO_OK;
+    /* the bias written in place: the convolution's own, else BatchNormalization's B */
+    clo_tensor *b = conv->nin > 2 ? conv->in[2] : bn->in[2];
+    if (!own_const(g, b, m)) return CLO_OK;
+    const float *sc = bn->in[1]->data, *bb = bn->in[2]->data, *mean = bn->in[3]->data,
+                *var = bn->in[4]->data;
+    float eps = clo_onnx_bn_epsilon(bn->params), *wd = w->data, *bd = b->data;
+    uint64_t per = w->count / m;
+    for (uint64_t c = 0; c < m; c++) {
+        float a = sc[c] / sqrtf(var[c] + eps), d = bb[c] - mean[c] * a;
+        for (uint64_t i = 0; i < per; i++) wd[c * per + i] *= a;
+        bd[c] = (conv->nin > 2 ? bd[c] * a : 0.0f) + d;
+    }
+    clo_tensor **in = clo_onnx_plan_own(g->p, 3 * sizeof *in),
+               **out = clo_onnx_plan_own(g->p, sizeof *out);
+    void *params = conv->op->params_size ? clo_onnx_plan_own(g->p, conv->op->params_size) : NULL;
+    if (!in || !out || (conv->op->params_size && !params))
+        return CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
+    in[0] = conv->in[0];
+    in[1] = w;
+    in[2] = b;
+    out[0] = bn->out[0];
+    char reason[CLO_ONNX_WHY] = "";
+    clo_onnx_prep pr = {g->p->m,
+                        conv->node,
+                        conv->opset,
+                        3,
+                        1,
+                        in,
+                        out,
+                        params,
+                        0,
+                        0,
+                        reason,
+                        g->p,
+                        clo_pool_size(g->p->pool)};
+    CLO_TRY(conv->op->prepare(&pr));
+    conv->in = in;
+    conv->nin = 3;
+    conv->out = out;
+    conv->params = params;
+    conv->scratch = pr.scratch;
+    bn->op = NULL;
+    if (b == bn->in[2]) g->readers[vi(g, b)]++; /* now read by the convolution too */
+    return CLO_OK;
+}
+
 clo_err clo_onnx_fuse(clo_onnx_plan *p, char why[CLO_ONNX_WHY])
 {
     graph g = {p, calloc(p->nvals ? p->nvals : 1, sizeof *g.readers),
@@ -195,6 +271,7 @@ clo_err clo_onnx_fuse(clo_onnx_plan *p, char why[CLO_ONNX_WHY])
     for (size_t s = p->nsteps; s-- > 0 && !err.code;) {
         if (!p->steps[s].op) continue;
         err = fuse_hswish(&g, &p->steps[s]);
+        if (!err.code && p->steps[s].op) err = fuse_conv_bn(&g, &p->steps[s]);
         if (!err.code && p->steps[s].op) err = fuse_conv_bias(&g, &p->steps[s]);
     }
     size_t kept = 0;

@@ -10,6 +10,7 @@
 #include "workloads/onnx/gemm.h"
 #include "workloads/onnx/linalg.h"
 #include "workloads/onnx/op.h"
+#include "workloads/onnx/plan_impl.h"
 
 static uint64_t prod(const clo_shape *s, uint32_t from, uint32_t to)
 {
@@ -350,6 +351,11 @@ static clo_err bn_prepare(clo_onnx_prep *p)
     bp->spatial = prod(s, 2, s->rank);
     clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, s);
     return CLO_OK;
+}
+
+float clo_onnx_bn_epsilon(const void *params)
+{
+    return ((const bn_params *)params)->eps;
 }
 
 static clo_err bn_run(const clo_onnx_exec *x)

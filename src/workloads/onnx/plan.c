@@ -429,6 +429,8 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
         }
         step *st = &p->steps[p->nsteps];
         st->op = op;
+        st->node = n;
+        st->opset = opset;
         st->nin = nin;
         st->nout = nout;
         st->in = &p->ptrs[p->nptrs];

@@ -12,6 +12,8 @@
 
 typedef struct {
     const clo_onnx_op *op;
+    const clo_onnx_node *node; /* what it was prepared from (fuse.c prepares some again) */
+    int64_t opset;
     void *params;
     clo_tensor **in, **out; /* views into the plan's pointer pool */
     uint32_t nin, nout;
@@ -48,6 +50,8 @@ void *clo_onnx_plan_own(clo_onnx_plan *p, size_t size);
  * attributes (ops_elem.c). */
 void clo_onnx_clip_bounds(const clo_tensor *const *in, size_t nin, const void *params, float *lo,
                           float *hi);
+/* A BatchNormalization step's epsilon (ops_math.c). */
+float clo_onnx_bn_epsilon(const void *params);
 /* Rewrite the built steps into fewer that compute the same values (fuse.c);
  * why says what failed. */
 CLO_MUST_CHECK clo_err clo_onnx_fuse(clo_onnx_plan *p, char why[CLO_ONNX_WHY]);
