@@ -338,9 +338,10 @@ static clo_err conv_run(const clo_onnx_exec *x)
         return CLO_OK;
     }
     for (uint64_t n = 0; n < cp->n; n++) {
+        const uint64_t ovol = cp->ovol; /* a local: the stores below cannot change it */
         for (uint64_t m = 0; m < cp->m; m++) {
-            float *y = Y + (n * cp->m + m) * cp->ovol, b = B ? B[m] : 0.0f;
-            for (uint64_t i = 0; i < cp->ovol; i++) y[i] = b;
+            float *y = Y + (n * cp->m + m) * ovol, b = B ? B[m] : 0.0f;
+            for (uint64_t i = 0; i < ovol; i++) y[i] = b;
         }
         for (uint64_t gi = 0; gi < cp->group; gi++) {
             const float *xg = X + (n * cp->c + gi * cg) * cp->ivol;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "workloads/onnx/bcast.h"
+#include "workloads/onnx/gemm.h"
 #include "workloads/onnx/op.h"
 #include "workloads/onnx/plan_impl.h"
 
@@ -459,8 +460,8 @@ static clo_err int_binary(int kind, int64_t a, int64_t b, int64_t *out)
             }                                                                                      \
     } while (0)
 
-static void float_row(int kind, const float *a, int64_t sa, const float *b, int64_t sb, float *o,
-                      int64_t n)
+CLO_CLONES static void float_row(int kind, const float *a, int64_t sa, const float *b, int64_t sb,
+                                 float *o, int64_t n)
 {
     switch (kind) {
     case B_ADD: FLOOP(x + y); break;
