@@ -244,9 +244,12 @@ static clo_err conv_prepare(clo_onnx_prep *p)
         cp->direct || cp->depthwise ? 0 : clo_gemm_packed_size(cp->block, kdim) + cp->block;
     if (col > CLO_ONNX_MAX_ELEMS)
         return clo_onnx_refuse(p, CLO_E_LIMIT, "the column matrix is too large");
+    /* each thread its own [column matrix block][row][GEMM scratch] */
     cp->per_part =
-        (clo_gemm_scratch(mg, cp->direct ? cp->ovol : cp->block, kdim, !cp->direct) + 15) / 16 * 16;
-    p->scratch = (col + 16 + cp->per_part * p->threads) * sizeof(float);
+        (col + 16 + clo_gemm_scratch(mg, cp->direct ? cp->ovol : cp->block, kdim, !cp->direct) +
+         15) /
+        16 * 16;
+    p->scratch = cp->per_part * p->threads * sizeof(float);
     if (p->in[1]->data && !cp->depthwise) {
         cp->packed_w_stride = clo_gemm_packed_a_size(mg, kdim);
         float *pw = clo_onnx_prep_alloc(p, cp->group * cp->packed_w_stride * sizeof(float));
@@ -319,60 +322,92 @@ static void depthwise_part(void *ctx, unsigned part, unsigned parts)
     }
 }
 
-static clo_err conv_run(const clo_onnx_exec *x)
+/* Output columns [c0, c1) of every output channel: the bias, then each
+ * group's GEMM over those columns (the column matrix made block by block).
+ * Every element's sums are the same whichever range holds it, so threads
+ * that split the columns give the single thread's bits. */
+static void conv_columns(const conv_params *cp, const float *X, const float *W, const float *B,
+                         float *Y, uint64_t c0, uint64_t c1, float *scratch)
 {
-    const conv_params *cp = x->params;
-    const float *X = x->in[0]->data, *W = x->in[1]->data;
-    const float *B = x->nin > 2 && x->in[2] ? x->in[2]->data : NULL;
-    float *Y = x->out[0]->data;
     uint64_t cg = cp->c / cp->group, mg = cp->m / cp->group, kdim = cg * cp->kvol;
-    /* scratch: [packed column matrix][one column row][gemm scratch] */
-    float *col = x->scratch, *row = col + clo_gemm_packed_size(cp->block, kdim);
-    float *gs = cp->direct ? col : row + (cp->block + 15) / 16 * 16;
-    if (cp->depthwise) { /* planes split over the threads: each plane's sums are one thread's */
-        dw_job j = {cp, X, W, B, Y};
-        if (cp->n * cp->c * cp->kvol * cp->ovol < 200000)
-            depthwise_part(&j, 0, 1);
-        else
-            clo_pool_run(x->pool, depthwise_part, &j);
-        return CLO_OK;
-    }
+    const uint64_t ovol = cp->ovol; /* a local: the stores below cannot change it */
+    float *col = scratch, *row = col + clo_gemm_packed_size(cp->block, kdim);
+    float *gs = cp->direct ? scratch : row + (cp->block + 15) / 16 * 16;
     for (uint64_t n = 0; n < cp->n; n++) {
-        const uint64_t ovol = cp->ovol; /* a local: the stores below cannot change it */
         for (uint64_t m = 0; m < cp->m; m++) {
             float *y = Y + (n * cp->m + m) * ovol, b = B ? B[m] : 0.0f;
-            for (uint64_t i = 0; i < ovol; i++) y[i] = b;
+            for (uint64_t i = c0; i < c1; i++) y[i] = b;
         }
         for (uint64_t gi = 0; gi < cp->group; gi++) {
             const float *xg = X + (n * cp->c + gi * cg) * cp->ivol;
+            float *yg = Y + (n * cp->m + gi * mg) * ovol;
             clo_gemm_args ga = {mg,
-                                cp->ovol,
+                                c1 - c0,
                                 kdim,
                                 0,
                                 0,
                                 1.0f,
                                 W + gi * mg * kdim,
                                 kdim,
-                                xg,
-                                cp->ovol,
+                                xg + c0,
+                                ovol,
                                 NULL,
-                                Y + (n * cp->m + gi * mg) * cp->ovol,
-                                cp->ovol,
+                                yg + c0,
+                                ovol,
                                 cp->packed_w ? cp->packed_w + gi * cp->packed_w_stride : NULL};
             if (cp->direct) {
-                clo_gemm_par(&ga, gs, cp->per_part, x->pool);
+                clo_gemm(&ga, gs);
                 continue;
             }
-            for (uint64_t p0 = 0; p0 < cp->ovol; p0 += cp->block) {
-                uint64_t p1 = p0 + cp->block < cp->ovol ? p0 + cp->block : cp->ovol;
+            for (uint64_t p0 = c0; p0 < c1; p0 += cp->block) {
+                uint64_t p1 = p0 + cp->block < c1 ? p0 + cp->block : c1;
                 im2col_packed(&cp->g, xg, cg, p0, p1, row, col);
                 ga.N = p1 - p0;
                 ga.packed_b = col;
-                ga.c = Y + (n * cp->m + gi * mg) * cp->ovol + p0;
-                clo_gemm_par(&ga, gs, cp->per_part, x->pool);
+                ga.c = yg + p0;
+                clo_gemm(&ga, gs);
             }
         }
     }
+}
+
+typedef struct {
+    const conv_params *cp;
+    const float *X, *W, *B;
+    float *Y, *scratch;
+} conv_job;
+
+static void conv_part(void *ctx, unsigned part, unsigned parts)
+{
+    const conv_job *j = ctx;
+    uint64_t ovol = j->cp->ovol;
+    /* ranges on 16-column panel boundaries */
+    uint64_t c0 = ovol * part / parts / 16 * 16, c1 = ovol * (part + 1) / parts / 16 * 16;
+    if (part + 1 == parts) c1 = ovol;
+    if (c0 < c1)
+        conv_columns(j->cp, j->X, j->W, j->B, j->Y, c0, c1, j->scratch + part * j->cp->per_part);
+}
+
+static clo_err conv_run(const clo_onnx_exec *x)
+{
+    const conv_params *cp = x->params;
+    const float *X = x->in[0]->data, *W = x->in[1]->data;
+    const float *B = x->nin > 2 && x->in[2] ? x->in[2]->data : NULL;
+    float *Y = x->out[0]->data;
+    if (cp->depthwise) { /* planes split over the threads: each plane's sums are one thread's */
+        dw_job j = {cp, X, W, B, Y};
+        if (cp->n * cp->c * cp->kvol * cp->ovol < 2000000) /* not worth a hand-off */
+            depthwise_part(&j, 0, 1);
+        else
+            clo_pool_run(x->pool, depthwise_part, &j);
+        return CLO_OK;
+    }
+    conv_job j = {cp, X, W, B, Y, x->scratch};
+    uint64_t macs = cp->n * cp->m * cp->ovol * cp->kvol * (cp->c / cp->group);
+    if (macs < 4000000) /* not worth a hand-off */
+        conv_part(&j, 0, 1);
+    else
+        clo_pool_run(x->pool, conv_part, &j);
     return CLO_OK;
 }
 
