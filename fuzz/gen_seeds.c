@@ -55,6 +55,23 @@ int main(int argc, char **argv)
     clo_buf_init(&out, 1 << 20);
     if (clo_envelope_reply_seal(&out, &rk, clo_bytes_str("seed reply")).code) return 1;
     put(env_dir, "reply-3", clo_buf_view(&out));
+    /* A stream: its header, then its two chunks (5000 bytes in 4 KiB chunks). */
+    {
+        static uint8_t payload[5000];
+        clo_envelope_stream st;
+        clo_hpke_suite s = {0x20, 1, 2};
+        clo_buf_clear(&out);
+        for (size_t i = 0; i < sizeof payload; i++) payload[i] = (uint8_t)(i * 7);
+        if (clo_envelope_stream_seal_init(&st, &b, s, clo_x25519_key_public(enclave),
+                                          sizeof payload, 4096)
+                .code ||
+            clo_buf_append(&out, st.header, sizeof st.header).code ||
+            clo_envelope_stream_seal_chunk(&st, CLO_BYTES(payload, 4096), &out).code ||
+            clo_envelope_stream_seal_chunk(&st, CLO_BYTES(payload + 4096, 904), &out).code)
+            return 1;
+        clo_envelope_stream_wipe(&st);
+        put(env_dir, "stream-2", clo_buf_view(&out));
+    }
     clo_buf_free(&out);
 
     static const uint8_t psk[32] = {0x70, 0x73, 0x6b};

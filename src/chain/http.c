@@ -2,6 +2,7 @@
 #include "chain/http.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 
 static size_t sink(char *p, size_t size, size_t n, void *ud)
 {
@@ -11,6 +12,13 @@ static size_t sink(char *p, size_t size, size_t n, void *ud)
 
 clo_err clo_http_json(const char *method, const char *url, const char *body, long timeout_ms,
                       long *status, json_t **doc)
+{
+    return clo_http_send(method, url, body ? "application/json" : NULL,
+                         body ? clo_bytes_str(body) : CLO_BYTES_EMPTY, timeout_ms, status, doc);
+}
+
+clo_err clo_http_send(const char *method, const char *url, const char *content_type, clo_bytes body,
+                      long timeout_ms, long *status, json_t **doc)
 {
     CURL *h = curl_easy_init();
     clo_buf b;
@@ -27,10 +35,14 @@ clo_err clo_http_json(const char *method, const char *url, const char *body, lon
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (body) {
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+    if (content_type) {
+        char ct[128];
+        snprintf(ct, sizeof ct, "Content-Type: %s", content_type);
+        hdrs = curl_slist_append(hdrs, ct);
+        hdrs = curl_slist_append(hdrs, "Expect:"); /* no 100-continue round trip */
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body.len);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.len ? (const char *)body.ptr : "");
     }
     CURLcode rc = curl_easy_perform(h);
     if (rc != CURLE_OK) {

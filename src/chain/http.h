@@ -16,4 +16,8 @@
 CLO_MUST_CHECK clo_err clo_http_json(const char *method, const char *url, const char *body,
                                      long timeout_ms, long *status, json_t **doc);
 
+/* The same with any body: content_type NULL sends none. */
+CLO_MUST_CHECK clo_err clo_http_send(const char *method, const char *url, const char *content_type,
+                                     clo_bytes body, long timeout_ms, long *status, json_t **doc);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "base/hex.h"
 #include "cli/cli.h"
+#include "client/nodeapi.h"
 #include "client/outputs.h"
 #include "client/seal.h"
 #include "model/train.h"
@@ -119,12 +120,29 @@ out:
     return rc;
 }
 
-#define MAX_MODEL ((size_t)8 << 20) /* the enclave's limit for one secret */
+#define MAX_MODEL ((size_t)1 << 30) /* the enclave's limit for one secret */
+/* Larger models are streamed in chunks (POST /v1/secrets/streams), so no
+ * request holds more than one chunk: a whole envelope in hex would pass the
+ * node's default body limit (4 MiB) at 2 MiB. */
+#define STREAM_ABOVE ((size_t)1 << 20)
+#define STREAM_CHUNK ((uint32_t)1 << 20)
+
+/* Progress on stderr, every tenth of the way. */
+static void stream_progress(void *ud, uint64_t sent, uint64_t total)
+{
+    int *shown = ud;
+    int tenth = (int)(sent * 10 / total);
+    if (tenth == *shown) return;
+    *shown = tenth;
+    fprintf(stderr, "provision: %d%% (%.1f of %.1f MB sealed and sent)\n", tenth * 10,
+            (double)sent / 1e6, (double)total / 1e6);
+}
 
 static int provision(int argc, char **argv)
 {
     cli_opt o[] = {
-        {"model", "FILE", "the model (.onnx), at most 8 MiB", 1, NULL},
+        {"model", "FILE",
+         "the model (.onnx), at most 1 GiB; over 1 MiB it is streamed in 1 MiB chunks", 1, NULL},
         {"node", "URL", "the node whose enclave gets the model", 1, NULL},
         CLI_TRUST_OPTS,
         {"wait", "SECONDS", "how long to wait for the enclave's registry record (default 30)", 0,
@@ -149,7 +167,7 @@ static int provision(int argc, char **argv)
     if (rc || done) return rc;
     cli_trust t;
     clo_buf model, ev, env;
-    clo_buf_init(&env, MAX_MODEL + 4096);
+    clo_buf_init(&env, STREAM_ABOVE + 4096);
     clo_buf_init(&ev, 1);
     clo_buf_init(&model, 1);
     json_t *verdict = NULL, *answer = NULL;
@@ -192,23 +210,38 @@ static int provision(int argc, char **argv)
                                         r.epoch, r.signer, r.hpke_pk, "onnx", wait)))
         goto out;
     /* Sealed to the attested key only: r.hpke_pk is bound by the evidence. */
-    e = clo_provision_seal(t.v.chain_id, t.market, r.epoch, r.hpke_pk, clo_buf_view(&model), id,
-                           digest, &env);
-    if (e.code) {
-        rc = cli_fail(e, "sealing the model failed");
-        goto out;
-    }
     char url[2300];
     long status;
-    json_t *req = json_pack("{s:o,s:I,s:o}", "id", clo_json_hex(CLO_BYTES(id, 32)), "epoch",
-                            (json_int_t)r.epoch, "envelope", clo_json_hex(clo_buf_view(&env)));
-    body = json_dumps(req, JSON_COMPACT);
-    json_decref(req);
-    snprintf(url, sizeof url, "%s/v1/secrets", cli_get(&spec, "node"));
-    answer = body ? cli_http_json("POST", url, body, &status) : NULL;
-    if (!answer) {
-        rc = CLI_EXIT_FAIL;
-        goto out;
+    if (model.len > STREAM_ABOVE) {
+        clo_envelope_stream st;
+        int shown = 0;
+        e = clo_provision_stream_init(&st, t.v.chain_id, t.market, r.epoch, r.hpke_pk,
+                                      clo_buf_view(&model), STREAM_CHUNK, id, digest);
+        if (!e.code)
+            e = clo_nodeapi_provision_stream(cli_get(&spec, "node"), &st, id, clo_buf_view(&model),
+                                             stream_progress, &shown, &status, &answer);
+        clo_envelope_stream_wipe(&st);
+        if (e.code) {
+            rc = cli_fail(e, "streaming the model to the node failed");
+            goto out;
+        }
+    } else {
+        e = clo_provision_seal(t.v.chain_id, t.market, r.epoch, r.hpke_pk, clo_buf_view(&model), id,
+                               digest, &env);
+        if (e.code) {
+            rc = cli_fail(e, "sealing the model failed");
+            goto out;
+        }
+        json_t *req = json_pack("{s:o,s:I,s:o}", "id", clo_json_hex(CLO_BYTES(id, 32)), "epoch",
+                                (json_int_t)r.epoch, "envelope", clo_json_hex(clo_buf_view(&env)));
+        body = json_dumps(req, JSON_COMPACT);
+        json_decref(req);
+        snprintf(url, sizeof url, "%s/v1/secrets", cli_get(&spec, "node"));
+        answer = body ? cli_http_json("POST", url, body, &status) : NULL;
+        if (!answer) {
+            rc = CLI_EXIT_FAIL;
+            goto out;
+        }
     }
     uint8_t got[32];
     if (status != 201 ||

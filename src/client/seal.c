@@ -79,6 +79,29 @@ clo_err clo_model_id(clo_bytes model, uint8_t out[32])
     return clo_sha256(model, out);
 }
 
+static void provision_binding(uint64_t chain_id, const uint8_t market[20], uint32_t epoch,
+                              const uint8_t id[32], clo_envelope_binding *b)
+{
+    memset(b, 0, sizeof *b);
+    b->chain_id = chain_id;
+    memcpy(b->contract, market, 20);
+    memcpy(b->job_id, id, 32);
+    clo_workload_id("provision", b->workload_id);
+    b->epoch = epoch;
+}
+
+clo_err clo_provision_stream_init(clo_envelope_stream *s, uint64_t chain_id,
+                                  const uint8_t market[20], uint32_t epoch, const uint8_t pk[32],
+                                  clo_bytes secret, uint32_t chunk_size, uint8_t id[32],
+                                  uint8_t digest[32])
+{
+    clo_envelope_binding b;
+    CLO_TRY(clo_model_id(secret, id));
+    provision_binding(chain_id, market, epoch, id, &b);
+    clo_keccak256(secret, digest);
+    return clo_envelope_stream_seal_init(s, &b, CLO_SEAL_SUITE, pk, secret.len, chunk_size);
+}
+
 clo_err clo_provision_seal(uint64_t chain_id, const uint8_t market[20], uint32_t epoch,
                            const uint8_t pk[32], clo_bytes secret, uint8_t id[32],
                            uint8_t digest[32], clo_buf *env)
@@ -86,12 +109,7 @@ clo_err clo_provision_seal(uint64_t chain_id, const uint8_t market[20], uint32_t
     clo_envelope_binding b;
     clo_envelope_reply_key rk;
     CLO_TRY(clo_model_id(secret, id));
-    memset(&b, 0, sizeof b);
-    b.chain_id = chain_id;
-    memcpy(b.contract, market, 20);
-    memcpy(b.job_id, id, 32);
-    clo_workload_id("provision", b.workload_id);
-    b.epoch = epoch;
+    provision_binding(chain_id, market, epoch, id, &b);
     clo_buf_clear(env);
     clo_err err = clo_envelope_request_seal(env, &rk, &b, CLO_SEAL_SUITE, pk, secret);
     clo_envelope_reply_key_wipe(&rk);

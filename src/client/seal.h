@@ -66,6 +66,14 @@ CLO_MUST_CHECK clo_err clo_api_ticket(const clo_sealer *s, clo_bytes config,
 CLO_MUST_CHECK clo_err clo_provision_seal(uint64_t chain_id, const uint8_t market[20],
                                           uint32_t epoch, const uint8_t pk[32], clo_bytes secret,
                                           uint8_t id[32], uint8_t digest[32], clo_buf *env);
+/* The same for a secret of any size, streamed (crypto/envelope.h, kind 4):
+ * sets s up and writes its header; seal each chunk with
+ * clo_envelope_stream_seal_chunk as it is sent (clo_nodeapi_provision_stream). */
+CLO_MUST_CHECK clo_err clo_provision_stream_init(clo_envelope_stream *s, uint64_t chain_id,
+                                                 const uint8_t market[20], uint32_t epoch,
+                                                 const uint8_t pk[32], clo_bytes secret,
+                                                 uint32_t chunk_size, uint8_t id[32],
+                                                 uint8_t digest[32]);
 /* A model's id: SHA-256 of its file. */
 CLO_MUST_CHECK clo_err clo_model_id(clo_bytes model, uint8_t out[32]);
 

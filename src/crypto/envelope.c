@@ -10,6 +10,7 @@
 
 static const char k_dom_request[] = "cloister/v1/request";
 static const char k_dom_reply_to[] = "cloister/v1/reply-to";
+static const char k_dom_stream[] = "cloister/v1/stream";
 static const char k_exp_reply[] = "cloister/v1/reply";
 static const char k_lbl_key[] = "cloister/v1/reply key";
 static const char k_lbl_nonce[] = "cloister/v1/reply nonce";
@@ -343,4 +344,134 @@ clo_err clo_envelope_reply_open_as(clo_buf *out, const clo_x25519_key *recipient
 void clo_envelope_reply_key_wipe(clo_envelope_reply_key *rk)
 {
     clo_wipe(rk, sizeof *rk);
+}
+
+clo_err clo_envelope_stream_parse_header(clo_bytes header, clo_envelope_stream *s)
+{
+    clo_cur c = clo_cur_init(header);
+    uint8_t version, kind;
+    clo_hpke_suite suite;
+    memset(s, 0, sizeof *s);
+    CLO_TRY(clo_cur_u8(&c, &version));
+    CLO_ENSURE(version == CLO_ENVELOPE_VERSION, CLO_E_VERSION, "stream version");
+    CLO_TRY(clo_cur_u8(&c, &kind));
+    CLO_ENSURE(kind == CLO_ENVELOPE_KIND_STREAM, CLO_E_FORMAT, "stream kind");
+    CLO_TRY(clo_cur_u16be(&c, &suite.kem));
+    CLO_TRY(clo_cur_u16be(&c, &suite.kdf));
+    CLO_TRY(clo_cur_u16be(&c, &suite.aead));
+    CLO_ENSURE(clo_hpke_suite_check(suite).code == CLO_OK_CODE && is_sealing_aead(suite.aead),
+               CLO_E_UNSUPPORTED, "stream hpke suite");
+    CLO_TRY(clo_cur_u32be(&c, &s->epoch));
+    CLO_TRY(clo_cur_skip(&c, CLO_HPKE_ENC_SIZE));
+    CLO_TRY(clo_cur_u64be(&c, &s->size));
+    CLO_TRY(clo_cur_u32be(&c, &s->chunk_size));
+    CLO_TRY(clo_cur_end(&c));
+    CLO_ENSURE(s->size >= 1 && s->size <= CLO_ENVELOPE_STREAM_MAX_SIZE, CLO_E_LIMIT, "stream size");
+    CLO_ENSURE(s->chunk_size >= CLO_ENVELOPE_STREAM_MIN_CHUNK &&
+                   s->chunk_size <= CLO_ENVELOPE_STREAM_MAX_CHUNK,
+               CLO_E_LIMIT, "stream chunk size");
+    s->hpke.suite = suite;
+    s->count = (uint32_t)((s->size + s->chunk_size - 1) / s->chunk_size);
+    memcpy(s->header, header.ptr, CLO_ENVELOPE_STREAM_HEADER_SIZE);
+    return CLO_OK;
+}
+
+size_t clo_envelope_stream_chunk_len(const clo_envelope_stream *s, uint32_t index)
+{
+    if (index >= s->count) return 0;
+    uint64_t start = (uint64_t)index * s->chunk_size, left = s->size - start;
+    return (size_t)(left < s->chunk_size ? left : s->chunk_size);
+}
+
+/* header || u32 index */
+static clo_bytes stream_aad(const clo_envelope_stream *s, uint8_t aad[60])
+{
+    memcpy(aad, s->header, CLO_ENVELOPE_STREAM_HEADER_SIZE);
+    clo_store_u32be(aad + CLO_ENVELOPE_STREAM_HEADER_SIZE, s->next);
+    return CLO_BYTES(aad, CLO_ENVELOPE_STREAM_HEADER_SIZE + 4);
+}
+
+clo_err clo_envelope_stream_seal_init(clo_envelope_stream *s, const clo_envelope_binding *b,
+                                      clo_hpke_suite suite, const uint8_t pk[CLO_HPKE_PK_SIZE],
+                                      uint64_t size, uint32_t chunk_size)
+{
+    uint8_t info_buf[INFO_SIZE], enc[CLO_HPKE_ENC_SIZE], *h;
+    memset(s, 0, sizeof *s);
+    CLO_ENSURE(clo_hpke_suite_check(suite).code == CLO_OK_CODE && is_sealing_aead(suite.aead),
+               CLO_E_UNSUPPORTED, "stream hpke suite");
+    CLO_ENSURE(size >= 1 && size <= CLO_ENVELOPE_STREAM_MAX_SIZE, CLO_E_LIMIT, "stream size");
+    CLO_ENSURE(chunk_size >= CLO_ENVELOPE_STREAM_MIN_CHUNK &&
+                   chunk_size <= CLO_ENVELOPE_STREAM_MAX_CHUNK,
+               CLO_E_LIMIT, "stream chunk size");
+    clo_bytes info = make_info(info_buf, k_dom_stream, b);
+    CLO_TRY(clo_hpke_setup_sender(&s->hpke, suite, pk, info, NULL, enc));
+    h = s->header;
+    h[0] = CLO_ENVELOPE_VERSION;
+    h[1] = CLO_ENVELOPE_KIND_STREAM;
+    clo_store_u16be(h + 2, suite.kem);
+    clo_store_u16be(h + 4, suite.kdf);
+    clo_store_u16be(h + 6, suite.aead);
+    clo_store_u32be(h + 8, b->epoch);
+    memcpy(h + 12, enc, CLO_HPKE_ENC_SIZE);
+    clo_store_u64be(h + 44, size);
+    clo_store_u32be(h + 52, chunk_size);
+    s->epoch = b->epoch;
+    s->size = size;
+    s->chunk_size = chunk_size;
+    s->count = (uint32_t)((size + chunk_size - 1) / chunk_size);
+    return CLO_OK;
+}
+
+clo_err clo_envelope_stream_seal_chunk(clo_envelope_stream *s, clo_bytes pt, clo_buf *out)
+{
+    uint8_t aad[60], *ct;
+    CLO_ENSURE(s->hpke.ready && s->next < s->count, CLO_E_STATE, "stream: no chunk left to seal");
+    CLO_ENSURE(pt.len == clo_envelope_stream_chunk_len(s, s->next), CLO_E_FORMAT,
+               "stream: not the chunk's length");
+    size_t start = out->len;
+    CLO_TRY(clo_buf_extend(out, pt.len + CLO_HPKE_TAG_SIZE, &ct));
+    clo_err err = clo_hpke_seal(&s->hpke, stream_aad(s, aad), pt, ct);
+    if (err.code) {
+        clo_buf_truncate(out, start);
+        return err;
+    }
+    s->next++;
+    return CLO_OK;
+}
+
+clo_err clo_envelope_stream_open_init(clo_envelope_stream *s, const clo_envelope_binding *b,
+                                      const clo_x25519_key *sk, clo_bytes header)
+{
+    uint8_t info_buf[INFO_SIZE];
+    CLO_TRY(clo_envelope_stream_parse_header(header, s));
+    /* The epoch on the wire selects the key; one that is not the binding's cannot open. */
+    CLO_ENSURE(s->epoch == b->epoch, CLO_E_AUTH, "envelope authentication");
+    clo_bytes info = make_info(info_buf, k_dom_stream, b);
+    clo_err err = clo_hpke_setup_receiver(&s->hpke, s->hpke.suite, sk, s->header + 12, info, NULL);
+    if (err.code) {
+        clo_envelope_stream_wipe(s);
+        if (err.code != CLO_E_NOMEM) err = CLO_ERR(CLO_E_AUTH, "envelope authentication");
+    }
+    return err;
+}
+
+clo_err clo_envelope_stream_open_chunk(clo_envelope_stream *s, clo_bytes ct, uint8_t *out)
+{
+    uint8_t aad[60];
+    CLO_ENSURE(s->hpke.ready && s->next < s->count, CLO_E_STATE, "stream: no chunk left to open");
+    size_t n = clo_envelope_stream_chunk_len(s, s->next);
+    CLO_ENSURE(ct.len == n + CLO_HPKE_TAG_SIZE, CLO_E_AUTH, "envelope authentication");
+    clo_err err = clo_hpke_open(&s->hpke, stream_aad(s, aad), ct, out);
+    if (err.code) {
+        clo_wipe(out, n);
+        return err.code == CLO_E_NOMEM ? err : CLO_ERR(CLO_E_AUTH, "envelope authentication");
+    }
+    s->next++;
+    return CLO_OK;
+}
+
+void clo_envelope_stream_wipe(clo_envelope_stream *s)
+{
+    clo_hpke_ctx_wipe(&s->hpke);
+    clo_wipe(s, sizeof *s);
 }

@@ -22,6 +22,7 @@
 #define CLO_ENVELOPE_KIND_REQUEST        1
 #define CLO_ENVELOPE_KIND_REPLY          2
 #define CLO_ENVELOPE_KIND_REPLY_TO       3
+#define CLO_ENVELOPE_KIND_STREAM         4
 #define CLO_ENVELOPE_MAX_PAYLOAD         ((size_t)16 << 20)
 #define CLO_ENVELOPE_REQUEST_HEADER_SIZE 48
 #define CLO_ENVELOPE_REPLY_HEADER_SIZE   20
@@ -88,5 +89,54 @@ CLO_MUST_CHECK clo_err clo_envelope_reply_open_as(clo_buf *out, const clo_x25519
                                                   const clo_envelope_binding *b, clo_bytes env);
 
 void clo_envelope_reply_key_wipe(clo_envelope_reply_key *rk);
+
+/* Streams (kind 4): a payload too large for one envelope (a model), sealed in
+ * chunks under one HPKE context so that neither side holds it whole twice.
+ *   header: u8 version=1 | u8 kind=4 | u16 kem | u16 kdf | u16 aead | u32 epoch
+ *           | enc[32] | u64 size | u32 chunk_size                      (56 bytes)
+ *   chunk i (0..count-1): Seal(aad = header || u32 i, the payload's bytes
+ *           [i*chunk_size, min(size, (i+1)*chunk_size)))
+ * count = ceil(size / chunk_size). The HPKE info is the binding's under domain
+ * "cloister/v1/stream". The header is in every chunk's AAD and the HPKE
+ * sequence number orders the chunks, so a chunk that is dropped, repeated,
+ * reordered, cut short or taken from another stream does not open, and the
+ * stream ends only where the sealed size says. */
+#define CLO_ENVELOPE_STREAM_HEADER_SIZE 56
+#define CLO_ENVELOPE_STREAM_MAX_SIZE    ((uint64_t)1 << 30)
+#define CLO_ENVELOPE_STREAM_MIN_CHUNK   ((uint32_t)4 << 10)
+#define CLO_ENVELOPE_STREAM_MAX_CHUNK   ((uint32_t)4 << 20)
+
+/* Caller-allocated; holds the HPKE context: clo_envelope_stream_wipe it. */
+typedef struct {
+    clo_hpke_ctx hpke;
+    uint8_t header[CLO_ENVELOPE_STREAM_HEADER_SIZE];
+    uint32_t epoch, chunk_size, count, next; /* next: the chunk index to seal or open */
+    uint64_t size;
+} clo_envelope_stream;
+
+/* The header's fields, checked (no keys needed): size 1..MAX_SIZE, chunk_size
+ * MIN_CHUNK..MAX_CHUNK, a sealing suite. */
+CLO_MUST_CHECK clo_err clo_envelope_stream_parse_header(clo_bytes header, clo_envelope_stream *out);
+/* Plaintext bytes in chunk `index` (0 past the end). */
+size_t clo_envelope_stream_chunk_len(const clo_envelope_stream *s, uint32_t index);
+
+CLO_MUST_CHECK clo_err clo_envelope_stream_seal_init(clo_envelope_stream *s,
+                                                     const clo_envelope_binding *b,
+                                                     clo_hpke_suite suite,
+                                                     const uint8_t pk[CLO_HPKE_PK_SIZE],
+                                                     uint64_t size, uint32_t chunk_size);
+/* Seal the next chunk: pt.len must be its length; appends pt.len + 16 bytes. */
+CLO_MUST_CHECK clo_err clo_envelope_stream_seal_chunk(clo_envelope_stream *s, clo_bytes pt,
+                                                      clo_buf *out);
+/* CLO_E_FORMAT/VERSION/UNSUPPORTED/LIMIT for a header that does not parse;
+ * CLO_E_AUTH for one that does not set up under sk and the binding. */
+CLO_MUST_CHECK clo_err clo_envelope_stream_open_init(clo_envelope_stream *s,
+                                                     const clo_envelope_binding *b,
+                                                     const clo_x25519_key *sk, clo_bytes header);
+/* Open the next chunk into out (its chunk_len bytes). CLO_E_AUTH, out wiped,
+ * for a chunk that does not open as the next one; CLO_E_STATE past the end. */
+CLO_MUST_CHECK clo_err clo_envelope_stream_open_chunk(clo_envelope_stream *s, clo_bytes ct,
+                                                      uint8_t *out);
+void clo_envelope_stream_wipe(clo_envelope_stream *s);
 
 #endif

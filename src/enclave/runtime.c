@@ -1,4 +1,4 @@
-/* runtime.c — call dispatch, jobs and provisioning (sealed state: state.c). */
+/* runtime.c — call dispatch and jobs (secrets: secrets.c; sealed state: state.c). */
 #include "enclave/runtime_impl.h"
 
 #include <stdlib.h>
@@ -47,6 +47,7 @@ void clo_enclave_free(clo_enclave *e)
     if (!e) return;
     clo_keyring_wipe(&e->keys);
     clo_rt_secrets_wipe(e->secrets, e->n_secrets);
+    clo_rt_streams_wipe(e);
     clo_tee_free(e->tee);
     clo_wipe(e, sizeof *e);
     free(e);
@@ -303,79 +304,6 @@ static clo_err call_keys(clo_enclave *e, clo_bytes body, clo_buf *resp)
     return clo_proto_keys_encode(&k, resp);
 }
 
-static void provision_binding(const clo_enclave *e, const uint8_t id[32], uint32_t epoch,
-                              clo_envelope_binding *b)
-{
-    memset(b, 0, sizeof *b);
-    b->chain_id = e->cfg.chain_id;
-    memcpy(b->contract, e->cfg.market, 20);
-    memcpy(b->job_id, id, 32);
-    clo_workload_id("provision", b->workload_id);
-    b->epoch = epoch;
-}
-
-static clo_err call_provision(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp)
-{
-    clo_proto_provision req;
-    const clo_epoch *ep;
-    CLO_TRY(clo_proto_provision_decode(body, &req));
-    const uint8_t *id = req.id;
-    uint32_t epoch = req.epoch;
-    clo_bytes env = req.envelope;
-    clo_keyring_expire(&e->keys, now);
-    CLO_TRY(clo_keyring_find(&e->keys, epoch, &ep));
-    size_t slot = e->n_secrets;
-    for (size_t i = 0; i < e->n_secrets; i++)
-        if (!memcmp(e->secrets[i].id, id, 32)) slot = i;
-    CLO_ENSURE(slot < MAX_SECRETS, CLO_E_LIMIT, "provision: too many secrets");
-
-    clo_envelope_binding b;
-    provision_binding(e, id, epoch, &b);
-    clo_buf plain;
-    clo_buf_init(&plain, MAX_SECRET_SIZE);
-    clo_err err = clo_envelope_request_open(&plain, NULL, &b, ep->hpke, env);
-    uint8_t *data = NULL;
-    clo_proto_provisioned done;
-    if (err.code) goto out;
-    CLO_FAIL_IF(plain.len == 0, CLO_E_FORMAT, "provision: empty secret");
-    /* Ids are content addresses: a secret is taken only under its SHA-256, so
-     * no host can replace the bytes an id names (issue 15, finding 8). */
-    uint8_t named[32];
-    CLO_CHECK(clo_sha256(clo_buf_view(&plain), named));
-    CLO_FAIL_IF(!clo_ct_eq(named, id, 32), CLO_E_POLICY,
-                "provision: id is not the secret's SHA-256");
-    size_t total = plain.len;
-    for (size_t i = 0; i < e->n_secrets; i++)
-        if (i != slot) total += e->secrets[i].size;
-    CLO_FAIL_IF(total > MAX_SECRETS_TOTAL, CLO_E_LIMIT, "provision: secrets over 20 MiB in all");
-    data = clo_secret_alloc(plain.len);
-    CLO_FAIL_IF(!data, CLO_E_NOMEM, "provision: secret memory");
-    memcpy(data, plain.ptr, plain.len);
-    memcpy(done.id, id, 32);
-    clo_keccak256(clo_buf_view(&plain), done.digest);
-    CLO_CHECK(clo_proto_provisioned_encode(&done, resp));
-    if (slot < e->n_secrets) clo_secret_free(e->secrets[slot].data);
-    memcpy(e->secrets[slot].id, id, 32);
-    e->secrets[slot].data = data;
-    e->secrets[slot].size = plain.len;
-    data = NULL;
-    if (slot == e->n_secrets) e->n_secrets++;
-out:
-    clo_secret_free(data);
-    clo_buf_free(&plain);
-    return err;
-}
-
-/* The workloads' view of the provisioned secrets (a model, by its id). */
-static clo_bytes secret_by_id(const void *ctx, const uint8_t id[32])
-{
-    const clo_enclave *e = ctx;
-    for (size_t i = 0; i < e->n_secrets; i++)
-        if (!memcmp(e->secrets[i].id, id, 32))
-            return CLO_BYTES(e->secrets[i].data, e->secrets[i].size);
-    return CLO_BYTES_EMPTY;
-}
-
 /* Open every input, run the workload, seal the private outputs, sign. Writes
  * the result record (success or the job's own error) to resp. */
 typedef struct {
@@ -425,7 +353,7 @@ static clo_err run_job(clo_enclave *e, const clo_proto_job *job, int64_t now, jo
         s->views[i] = clo_buf_view(&s->plain[i]);
     }
     void *state = NULL;
-    clo_wl_env env = {secret_by_id, e, e->pool};
+    clo_wl_env env = {clo_rt_secret_view, e, e->pool};
     CLO_TRY(wl->open(job->config, &env, &state));
     clo_buf *pub = &s->pub;
     memcpy(s->excluded, s->unopened, job->count);
@@ -576,7 +504,11 @@ clo_err clo_enclave_handle(clo_enclave *e, uint16_t call, clo_bytes body, int64_
         err = clo_keyring_rotate(&e->keys, now);
         if (!err.code) err = call_keys(e, body, resp);
         break;
-    case CLO_CALL_PROVISION: err = call_provision(e, body, now, resp); break;
+    case CLO_CALL_PROVISION: err = clo_rt_provision(e, body, now, resp); break;
+    case CLO_CALL_STREAM_OPEN: err = clo_rt_stream_open(e, body, now, resp); break;
+    case CLO_CALL_STREAM_CHUNK: err = clo_rt_stream_chunk(e, body, resp); break;
+    case CLO_CALL_SECRET_SEAL: err = clo_rt_secret_seal(e, body, resp); break;
+    case CLO_CALL_SECRET_LOAD: err = clo_rt_secret_load(e, body, resp); break;
     case CLO_CALL_RUN: err = call_run(e, body, now, resp); break;
     case CLO_CALL_SIGN_BATCH: err = call_sign_batch(e, body, now, resp); break;
     case CLO_CALL_EXPORT: err = clo_rt_export(e, body, resp); break;

@@ -1,20 +1,27 @@
 /* runtime_impl.h — the enclave runtime's state, private to src/enclave:
- * runtime.c (dispatch, jobs, provisioning) and state.c (the sealed state and
- * the committee's witnesses of its versions). */
+ * runtime.c (dispatch, jobs), secrets.c (provisioning, the secrets' sealed
+ * chunks) and state.c (the sealed state and the committee's witnesses of its
+ * versions). */
 #ifndef CLO_ENCLAVE_RUNTIME_IMPL_H
 #define CLO_ENCLAVE_RUNTIME_IMPL_H
 
+#include "crypto/envelope.h"
+#include "crypto/hash.h"
+#include "crypto/keccak.h"
 #include "enclave/keys.h"
 #include "enclave/runtime.h"
 #include "workloads/onnx/pool.h"
 #include "enclave/tee.h"
 #include "wire/proto.h"
 
-#define MAX_SECRETS 64
-/* A secret may be a model: up to 8 MiB each, 20 MiB in all, so that the
- * sealed state (at most 24 MiB of plaintext) still fits one 32 MiB frame. */
-#define MAX_SECRET_SIZE   ((size_t)8 << 20)
-#define MAX_SECRETS_TOTAL ((size_t)20 << 20)
+#define MAX_SECRETS CLO_PROTO_MAX_SECRETS
+/* A secret may be a model: up to 1 GiB each, 2 GiB in all (secret memory,
+ * open streams included). The sealed state names secrets only; their bytes
+ * travel and are stored in chunks (wire/proto.h), so no frame holds one. */
+#define MAX_SECRET_SIZE   ((uint64_t)1 << 30)
+#define MAX_SECRETS_TOTAL ((uint64_t)2 << 30)
+/* Streamed provisionings open at once (the least recently used gives way). */
+#define MAX_STREAMS 4
 /* Processed jobs are kept until the committee's clock passes their deadline,
  * never evicted: a full log refuses new jobs instead (issue 15, finding 1). */
 #define JOB_LOG_MAX     32768
@@ -26,9 +33,21 @@
 
 typedef struct {
     uint8_t id[32];
-    uint8_t *data; /* secret memory */
-    size_t size;
+    uint8_t *data; /* secret memory; NULL until loaded after an IMPORT */
+    uint64_t size;
+    int loaded;    /* wholly held and checked: only then is it used */
+    uint32_t next; /* SECRET_LOAD: the next sealed chunk */
 } secret_item;
+
+typedef struct {
+    int used;
+    uint8_t handle[16], id[32];
+    uint64_t touched;
+    clo_envelope_stream env;
+    clo_hash_ctx sha;
+    clo_keccak_ctx keccak;
+    uint8_t *data; /* secret memory, env.size bytes */
+} stream_item;
 
 /* Processed jobs: (job id, statement digest, deadline) with a chained hash
  * index, so a re-run of a job is checked in O(1). */
@@ -46,6 +65,8 @@ struct clo_enclave {
     clo_keyring keys;
     secret_item secrets[MAX_SECRETS];
     size_t n_secrets;
+    stream_item streams[MAX_STREAMS];
+    uint64_t stream_clock;
     log_entry log[JOB_LOG_MAX];
     int32_t bucket[JOB_LOG_BUCKETS];
     size_t log_count;
@@ -70,6 +91,19 @@ void clo_rt_log_link(clo_enclave *e, int32_t idx);
 CLO_MUST_CHECK clo_err clo_rt_count_member(const clo_committee *cm, const uint8_t digest[32],
                                            const uint8_t sig[65], const char *what,
                                            uint8_t counted[CLO_COMMITTEE_MAX], size_t *members);
+/* PROVISION, STREAM_OPEN, STREAM_CHUNK, SECRET_SEAL, SECRET_LOAD (secrets.c). */
+CLO_MUST_CHECK clo_err clo_rt_provision(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp);
+CLO_MUST_CHECK clo_err clo_rt_stream_open(clo_enclave *e, clo_bytes body, int64_t now,
+                                          clo_buf *resp);
+CLO_MUST_CHECK clo_err clo_rt_stream_chunk(clo_enclave *e, clo_bytes body, clo_buf *resp);
+CLO_MUST_CHECK clo_err clo_rt_secret_seal(clo_enclave *e, clo_bytes body, clo_buf *resp);
+CLO_MUST_CHECK clo_err clo_rt_secret_load(clo_enclave *e, clo_bytes body, clo_buf *resp);
+void clo_rt_streams_wipe(clo_enclave *e);
+/* The workloads' secret() (workloads/workload.h); ctx is the clo_enclave. */
+clo_bytes clo_rt_secret_view(const void *ctx, const uint8_t id[32]);
+/* The key the sealed state and the secrets' chunks are sealed under: from the
+ * platform's sealing secret and the measurement (state.c). */
+CLO_MUST_CHECK clo_err clo_rt_sealing_key(clo_enclave *e, uint8_t key[32]);
 /* EXPORT, IMPORT, WITNESS and STATE (wire/proto.h). */
 CLO_MUST_CHECK clo_err clo_rt_export(clo_enclave *e, clo_bytes body, clo_buf *resp);
 CLO_MUST_CHECK clo_err clo_rt_import(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp);

@@ -1,7 +1,7 @@
-/* state.c — the sealed state: EXPORT seals the enclave's keys, secrets and
- * processed-job log under a key from the platform and the measurement, with a
- * version its lineage key signs; IMPORT opens one only with every committee
- * member's report that it is the latest (wire/witness.h); WITNESS takes the
+/* state.c — the sealed state: EXPORT seals the enclave's keys, the names of
+ * its secrets (their bytes are sealed apart, secrets.c) and processed-job log under a key from the
+ * platform and the measurement, with a version its lineage key signs; IMPORT opens one only with
+ * every committee member's report that it is the latest (wire/witness.h); WITNESS takes the
  * committee's record of an export; STATE says what to ask the committee. */
 #include <string.h>
 
@@ -13,7 +13,7 @@
 #include "enclave/runtime_impl.h"
 #include "wire/witness.h"
 
-static clo_err sealing_key(clo_enclave *e, uint8_t key[32])
+clo_err clo_rt_sealing_key(clo_enclave *e, uint8_t key[32])
 {
     clo_secret32 platform;
     clo_err err = clo_tee_sealing_secret(e->tee, &platform);
@@ -30,9 +30,9 @@ clo_err clo_rt_export(clo_enclave *e, clo_bytes body, clo_buf *resp)
     CLO_TRY(clo_proto_empty_decode(body, "export: unexpected body"));
     uint8_t key[32];
     clo_buf pt;
-    clo_buf_init(&pt, (size_t)24 << 20);
+    clo_buf_init(&pt, (size_t)4 << 20);
     clo_err err = CLO_OK;
-    CLO_CHECK(sealing_key(e, key));
+    CLO_CHECK(clo_rt_sealing_key(e, key));
     CLO_CHECK(clo_buf_u8(&pt, CLO_STATE_FORMAT));
     CLO_CHECK(clo_buf_u64be(&pt, e->clock));
     CLO_CHECK(clo_buf_append(&pt, e->lineage_key.b, 32));
@@ -40,8 +40,7 @@ clo_err clo_rt_export(clo_enclave *e, clo_bytes body, clo_buf *resp)
     CLO_CHECK(clo_buf_u16be(&pt, (uint16_t)e->n_secrets));
     for (size_t i = 0; i < e->n_secrets; i++) {
         CLO_CHECK(clo_buf_append(&pt, e->secrets[i].id, 32));
-        CLO_CHECK(clo_buf_u32be(&pt, (uint32_t)e->secrets[i].size));
-        CLO_CHECK(clo_buf_append(&pt, e->secrets[i].data, e->secrets[i].size));
+        CLO_CHECK(clo_buf_u64be(&pt, e->secrets[i].size));
     }
     CLO_CHECK(clo_buf_u32be(&pt, (uint32_t)e->log_count));
     for (size_t i = 0; i < e->log_count; i++) {
@@ -94,6 +93,7 @@ static clo_err decode_state(clo_enclave *e, clo_bytes pt, const uint8_t lineage[
     clo_err err = CLO_OK;
     secret_item items[MAX_SECRETS];
     size_t n_items = 0;
+    uint64_t total = 0;
     clo_keyring keys;
     clo_keyring_init(&keys, e->keys.grace_seconds);
     memset(items, 0, sizeof items);
@@ -107,16 +107,14 @@ static clo_err decode_state(clo_enclave *e, clo_bytes pt, const uint8_t lineage[
     CLO_CHECK(clo_keyring_decode(&keys, &c));
     CLO_CHECK(clo_cur_u16be(&c, &n));
     CLO_FAIL_IF(n > MAX_SECRETS, CLO_E_LIMIT, "state.secrets");
+    /* Names and sizes: the bytes come after, by SECRET_LOAD. */
     for (; n_items < n; n_items++) {
-        uint32_t size;
-        clo_bytes data;
+        uint64_t size;
         CLO_CHECK(clo_cur_copy(&c, items[n_items].id, 32));
-        CLO_CHECK(clo_cur_u32be(&c, &size));
+        CLO_CHECK(clo_cur_u64be(&c, &size));
         CLO_FAIL_IF(size == 0 || size > MAX_SECRET_SIZE, CLO_E_LIMIT, "state.secret size");
-        CLO_CHECK(clo_cur_take(&c, size, &data));
-        items[n_items].data = clo_secret_alloc(size);
-        CLO_FAIL_IF(!items[n_items].data, CLO_E_NOMEM, "state.secret");
-        memcpy(items[n_items].data, data.ptr, size);
+        total += size;
+        CLO_FAIL_IF(total > MAX_SECRETS_TOTAL, CLO_E_LIMIT, "state.secrets size");
         items[n_items].size = size;
     }
     CLO_CHECK(clo_cur_u32be(&c, &nlog));
@@ -143,7 +141,7 @@ static clo_err decode_state(clo_enclave *e, clo_bytes pt, const uint8_t lineage[
 out:
     clo_wipe(&lineage_key, sizeof lineage_key);
     clo_keyring_wipe(&keys);
-    clo_rt_secrets_wipe(items, n_items); /* the item that failed holds no memory yet */
+    clo_wipe(items, sizeof items); /* no item holds memory yet */
     return err;
 }
 
@@ -199,7 +197,7 @@ clo_err clo_rt_import(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp
     clo_buf_init(&pt, ct.len);
     uint8_t *p;
     clo_err err = CLO_OK;
-    CLO_CHECK(sealing_key(e, key));
+    CLO_CHECK(clo_rt_sealing_key(e, key));
     CLO_CHECK(clo_buf_extend(&pt, ct.len - CLO_AEAD_TAG_SIZE, &p));
     CLO_CHECK(clo_aead_open(CLO_AEAD_AES256GCM, CLO_BYTES(key, 32), CLO_BYTES(h.nonce, 12),
                             CLO_BYTES(in.state.ptr, CLO_STATE_HEADER_SIZE), ct, p));
@@ -210,7 +208,14 @@ clo_err clo_rt_import(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp
     e->unwitnessed = e->at_export = h.version > e->witnessed ? JOB_WINDOW : 0;
     clo_keyring_expire(&e->keys, now);
     const clo_epoch *cur = clo_keyring_current(&e->keys);
-    err = clo_buf_u32be(resp, cur ? cur->epoch : 0);
+    static clo_proto_imported done; /* the enclave's calls come one at a time */
+    done.epoch = cur ? cur->epoch : 0;
+    done.count = e->n_secrets;
+    for (size_t i = 0; i < e->n_secrets; i++) {
+        memcpy(done.secrets[i].id, e->secrets[i].id, 32);
+        done.secrets[i].size = e->secrets[i].size;
+    }
+    err = clo_proto_imported_encode(&done, resp);
 out:
     clo_wipe(key, sizeof key);
     clo_buf_free(&pt);

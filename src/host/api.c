@@ -111,6 +111,20 @@ static int is_json(struct MHD_Connection *c)
     return ct && !strncmp(ct, "application/json", 16) && (ct[16] == 0 || ct[16] == ';');
 }
 
+/* What every JSON POST checks first: the type (415), the size (413). 1 when
+ * it answered (*res is the answer). */
+static int bad_json_body(struct MHD_Connection *c, clo_route R, const clo_httpd_req *rc,
+                         enum MHD_Result *res)
+{
+    if (!is_json(c))
+        *res = problem(c, R, 415, "unsupported-media-type", "send application/json");
+    else if (rc->too_big)
+        *res = problem(c, R, 413, "body-too-large", "the body exceeds limits.max_body_bytes");
+    else
+        return 0;
+    return 1;
+}
+
 /* ---- handlers ---- */
 
 static enum MHD_Result get_keys(clo_api *a, struct MHD_Connection *c)
@@ -176,9 +190,8 @@ static enum MHD_Result get_evidence(clo_api *a, struct MHD_Connection *c)
 static enum MHD_Result model_put(clo_api *a, struct MHD_Connection *c, const clo_httpd_req *rc)
 {
     const clo_route R = CLO_ROUTE_MODELS;
-    if (!is_json(c)) return problem(c, R, 415, "unsupported-media-type", "send application/json");
-    if (rc->too_big)
-        return problem(c, R, 413, "body-too-large", "the body exceeds limits.max_body_bytes");
+    enum MHD_Result refused;
+    if (bad_json_body(c, R, rc, &refused)) return refused;
     clo_buf cfg;
     clo_buf_init(&cfg, 1 << 20);
     const clo_jfield f[] = {{"config", CLO_JF_HEXBUF, &cfg, 0, 1, 0, NULL,
@@ -195,6 +208,9 @@ static enum MHD_Result model_put(clo_api *a, struct MHD_Connection *c, const clo
     return send_json(c, R, 201, json_pack("{s:o}", "config_hash", clo_json_hex(CLO_BYTES(id, 32))));
 }
 
+static enum MHD_Result secret_refused(struct MHD_Connection *c, clo_err e);
+static enum MHD_Result secret_held(struct MHD_Connection *c, const clo_proto_provisioned *done);
+
 /* POST /v1/secrets {"id": hex32, "epoch": n, "envelope": hex}: hand a sealed
  * secret (a model owner's ONNX model, under its SHA-256 id) to the enclave,
  * which opens it with that epoch's key and keeps it in its sealed state. The
@@ -202,9 +218,8 @@ static enum MHD_Result model_put(clo_api *a, struct MHD_Connection *c, const clo
 static enum MHD_Result secret_put(clo_api *a, struct MHD_Connection *c, const clo_httpd_req *rc)
 {
     const clo_route R = CLO_ROUTE_SECRETS;
-    if (!is_json(c)) return problem(c, R, 415, "unsupported-media-type", "send application/json");
-    if (rc->too_big)
-        return problem(c, R, 413, "body-too-large", "the body exceeds limits.max_body_bytes");
+    enum MHD_Result refused;
+    if (bad_json_body(c, R, rc, &refused)) return refused;
     clo_secret_req req;
     clo_problem p;
     if (clo_secret_req_parse(rc->body, CLO_FRAME_MAX_BODY - 36, &req, &p))
@@ -219,34 +234,108 @@ static enum MHD_Result secret_put(clo_api *a, struct MHD_Connection *c, const cl
     if (!e.code) e = clo_super_call(a->node->super, CLO_CALL_PROVISION, clo_buf_view(&body), &r);
     clo_buf_free(&body);
     if (!e.code) e = clo_proto_provisioned_decode(clo_buf_view(&r), &done);
-    if (!e.code) e = clo_super_persist(a->node->super);
-    if (e.code) {
-        clo_buf_free(&r);
-        if (e.code == CLO_E_AUTH || e.code == CLO_E_FORMAT || e.code == CLO_E_VERSION ||
-            e.code == CLO_E_UNSUPPORTED || e.code == CLO_E_KEY)
-            return problem(c, R, 422, "envelope-rejected",
-                           "the envelope does not open under that epoch's key for that id");
-        if (e.code == CLO_E_LIMIT) return problem(c, R, 413, "secret-too-large", e.what);
-        if (e.code == CLO_E_POLICY)
-            return problem(c, R, 422, "secret-id-mismatch",
-                           "a secret is held only under its SHA-256 id, and an id never changes "
-                           "its bytes");
-        if (e.code == CLO_E_STALE || e.code == CLO_E_STATE)
-            return problem(c, R, 409, "unknown-epoch", "that epoch's key is not held (any more)");
-        return problem(c, R, 503, "enclave-unavailable", "the enclave did not take the secret");
-    }
-    json_t *out = json_pack("{s:o,s:o}", "id", clo_json_hex(CLO_BYTES(done.id, 32)), "digest",
-                            clo_json_hex(CLO_BYTES(done.digest, 32)));
+    if (!e.code) e = clo_super_persist_secret(a->node->super, done.id);
     clo_buf_free(&r);
-    return send_json(c, R, 201, out);
+    return e.code ? secret_refused(c, e) : secret_held(c, &done);
+}
+
+/* How the enclave's refusal of a secret (whole or streamed) is answered. */
+static enum MHD_Result secret_refused(struct MHD_Connection *c, clo_err e)
+{
+    const clo_route R = CLO_ROUTE_SECRETS;
+    if (e.code == CLO_E_AUTH || e.code == CLO_E_FORMAT || e.code == CLO_E_VERSION ||
+        e.code == CLO_E_UNSUPPORTED || e.code == CLO_E_KEY)
+        return problem(c, R, 422, "envelope-rejected",
+                       "the envelope does not open under that epoch's key for that id");
+    if (e.code == CLO_E_LIMIT) return problem(c, R, 413, "secret-too-large", e.what);
+    if (e.code == CLO_E_POLICY)
+        return problem(c, R, 422, "secret-id-mismatch",
+                       "a secret is held only under its SHA-256 id, and an id never changes "
+                       "its bytes");
+    if (e.code == CLO_E_STALE || (e.code == CLO_E_STATE && e.what && !strncmp(e.what, "key", 3)))
+        return problem(c, R, 409, "unknown-epoch", "that epoch's key is not held (any more)");
+    if (e.code == CLO_E_STATE)
+        return problem(c, R, 409, "stream-rejected", e.what ? e.what : "stream");
+    return problem(c, R, 503, "enclave-unavailable", "the enclave did not take the secret");
+}
+
+static enum MHD_Result secret_held(struct MHD_Connection *c, const clo_proto_provisioned *done)
+{
+    json_t *out = json_pack("{s:o,s:o}", "id", clo_json_hex(CLO_BYTES(done->id, 32)), "digest",
+                            clo_json_hex(CLO_BYTES(done->digest, 32)));
+    return send_json(c, CLO_ROUTE_SECRETS, 201, out);
+}
+
+/* POST /v1/secrets/streams {"id": hex32, "header": hex}: open a streamed
+ * provisioning (crypto/envelope.h, kind 4) of a secret of any size; its
+ * chunks follow by PUT. The enclave keeps a few streams open at once. */
+static enum MHD_Result stream_open(clo_api *a, struct MHD_Connection *c, const clo_httpd_req *rc)
+{
+    const clo_route R = CLO_ROUTE_SECRETS;
+    enum MHD_Result refused;
+    if (bad_json_body(c, R, rc, &refused)) return refused;
+    clo_proto_stream_open req;
+    uint8_t header[56];
+    clo_problem p;
+    if (clo_stream_req_parse(rc->body, &req, header, &p))
+        return problem(c, R, p.status, p.code, p.detail);
+    clo_buf body, r;
+    clo_buf_init(&body, 128);
+    clo_buf_init(&r, 64);
+    clo_proto_stream st;
+    clo_err e = clo_proto_stream_open_encode(&req, &body);
+    if (!e.code) e = clo_super_call(a->node->super, CLO_CALL_STREAM_OPEN, clo_buf_view(&body), &r);
+    if (!e.code) e = clo_proto_stream_decode(clo_buf_view(&r), &st);
+    clo_buf_free(&body);
+    clo_buf_free(&r);
+    if (e.code) return secret_refused(c, e);
+    return send_json(c, R, 201,
+                     json_pack("{s:o,s:I}", "stream", clo_json_hex(CLO_BYTES(st.handle, 16)),
+                               "chunks", (json_int_t)st.count));
+}
+
+/* PUT /v1/secrets/streams/{stream}/{index}, application/octet-stream: the
+ * next chunk. 202 until the last, which answers as POST /v1/secrets does
+ * once the secret's sealed chunks and the state naming it are on disk. */
+static enum MHD_Result stream_chunk(clo_api *a, struct MHD_Connection *c, const char *rest,
+                                    const clo_httpd_req *rc)
+{
+    const clo_route R = CLO_ROUTE_SECRETS;
+    clo_proto_stream_chunk req;
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+    if (clo_stream_path_parse(rest, req.handle, &req.index))
+        return problem(c, R, 404, "not-found",
+                       "PUT /v1/secrets/streams/{stream: 32 hex digits}/{index}");
+    if (!ct || strcmp(ct, "application/octet-stream"))
+        return problem(c, R, 415, "unsupported-media-type", "send application/octet-stream");
+    if (rc->too_big)
+        return problem(c, R, 413, "body-too-large", "the body exceeds limits.max_body_bytes");
+    req.chunk = rc->body;
+    clo_buf body, r;
+    clo_buf_init(&body, rc->body.len + 64);
+    clo_buf_init(&r, 128);
+    clo_proto_stream_done done;
+    clo_err e = clo_proto_stream_chunk_encode(&req, &body);
+    if (e.code) {
+        clo_buf_free(&body);
+        clo_buf_free(&r);
+        return problem(c, R, 400, "invalid-chunk", "a chunk is 17 bytes to 4 MiB + 16");
+    }
+    e = clo_super_call(a->node->super, CLO_CALL_STREAM_CHUNK, clo_buf_view(&body), &r);
+    if (!e.code) e = clo_proto_stream_done_decode(clo_buf_view(&r), &done);
+    if (!e.code && done.done) e = clo_super_persist_secret(a->node->super, done.provisioned.id);
+    clo_buf_free(&body);
+    clo_buf_free(&r);
+    if (e.code) return secret_refused(c, e);
+    if (done.done) return secret_held(c, &done.provisioned);
+    return send_json(c, R, 202, json_pack("{s:I}", "received", (json_int_t)req.index + 1));
 }
 
 static enum MHD_Result submit(clo_api *a, struct MHD_Connection *c, const clo_httpd_req *rc)
 {
     const clo_route R = CLO_ROUTE_SUBMIT;
-    if (!is_json(c)) return problem(c, R, 415, "unsupported-media-type", "send application/json");
-    if (rc->too_big)
-        return problem(c, R, 413, "body-too-large", "the body exceeds limits.max_body_bytes");
+    enum MHD_Result refused;
+    if (bad_json_body(c, R, rc, &refused)) return refused;
     clo_submit s;
     clo_problem p = {0, NULL, NULL};
     if (clo_submit_parse(rc->body, &s, &p)) return problem(c, R, p.status, p.code, p.detail);
@@ -460,7 +549,7 @@ static enum MHD_Result route(void *ud, struct MHD_Connection *c, const char *url
     clo_api *a = ud;
     int get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
     /* A fixed name, never the client's own string. */
-    request_method = get ? "GET" : post ? "POST" : "other";
+    request_method = get ? "GET" : post ? "POST" : !strcmp(method, "PUT") ? "PUT" : "other";
     if (!strcmp(url, "/healthz"))
         return get ? send_json(c, CLO_ROUTE_HEALTH, 200, json_pack("{s:s}", "status", "ok"))
                    : problem(c, CLO_ROUTE_HEALTH, 405, "method-not-allowed", "use GET");
@@ -493,6 +582,13 @@ static enum MHD_Result route(void *ud, struct MHD_Connection *c, const char *url
     if (!strcmp(url, "/v1/secrets"))
         return post ? secret_put(a, c, rc)
                     : problem(c, CLO_ROUTE_SECRETS, 405, "method-not-allowed", "use POST");
+    if (!strcmp(url, "/v1/secrets/streams"))
+        return post ? stream_open(a, c, rc)
+                    : problem(c, CLO_ROUTE_SECRETS, 405, "method-not-allowed", "use POST");
+    if (!strncmp(url, "/v1/secrets/streams/", 20))
+        return !strcmp(method, "PUT")
+                   ? stream_chunk(a, c, url + 20, rc)
+                   : problem(c, CLO_ROUTE_SECRETS, 405, "method-not-allowed", "use PUT");
     if (!strcmp(url, "/v1/jobs"))
         return post ? submit(a, c, rc)
                     : problem(c, CLO_ROUTE_SUBMIT, 405, "method-not-allowed", "use POST");

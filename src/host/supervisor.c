@@ -27,6 +27,7 @@
 #include "wire/witness.h"
 #include "chain/rpc.h"
 #include "host/crash.h"
+#include "host/sealfile.h"
 
 struct clo_super {
     pthread_mutex_t mu; /* held for a whole call: as long as the enclave takes */
@@ -104,35 +105,6 @@ static clo_err read_path(const char *path, clo_buf *out, int *missing)
     clo_err err = clo_file_read(path, out);
     *missing = err.code == CLO_E_IO && errno == ENOENT;
     return *missing ? CLO_OK : err;
-}
-
-/* Atomic replace: tmp file, fsync, rename, fsync directory. */
-static clo_err write_atomic(const char *dir, const char *path, clo_bytes data)
-{
-    char tmp[CLO_PATH_MAX + 64];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    CLO_ENSURE(fd >= 0, CLO_E_IO, "state: cannot create the temporary file");
-    size_t off = 0;
-    while (off < data.len) {
-        ssize_t w = write(fd, data.ptr + off, data.len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) break;
-        off += (size_t)w;
-    }
-    int ok = off == data.len && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return CLO_ERR(CLO_E_IO, "state: cannot write the sealed state file");
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ok = fsync(dfd) == 0;
-        close(dfd);
-    }
-    CLO_ENSURE(dfd >= 0 && ok, CLO_E_IO, "state: cannot sync the data directory");
-    return CLO_OK;
 }
 
 /* The launcher's half of the measured launch (attest/measure.h): the
@@ -341,7 +313,7 @@ static clo_err export_state(clo_super *s)
     clo_err err = raw_call(s, CLO_CALL_EXPORT, CLO_BYTES_EMPTY, &r);
     if (!err.code) err = clo_proto_export_decode(clo_buf_view(&r), &ex);
     if (!err.code) err = clo_state_header_decode(ex.state, &h);
-    if (!err.code) err = write_atomic(s->cfg.data_dir, s->state_path, ex.state);
+    if (!err.code) err = clo_sealfile_replace(s->cfg.data_dir, s->state_path, ex.state);
     if (!err.code && s->cfg.committee.count) err = witness(s, h.lineage, h.version, ex.sig);
     clo_buf_free(&r);
     return err;
@@ -349,14 +321,14 @@ static clo_err export_state(clo_super *s)
 
 /* IMPORT the sealed state with the committee's reports of the latest version
  * of its lineage, over the enclave's nonce (every member: wire/witness.h). */
-static clo_err import_state(clo_super *s, clo_bytes blob)
+static clo_err import_state(clo_super *s, clo_bytes blob, clo_proto_imported *done)
 {
     const clo_committee *cm = &s->cfg.committee;
     clo_proto_import in = {.state = blob};
     clo_proto_state st;
     clo_state_header h;
     clo_buf r, body;
-    clo_buf_init(&r, 128);
+    clo_buf_init(&r, 64 * 1024);
     clo_buf_init(&body, CLO_FRAME_MAX_BODY);
     clo_err err = clo_state_header_decode(blob, &h);
     if (!err.code && cm->count) {
@@ -379,10 +351,77 @@ static clo_err import_state(clo_super *s, clo_bytes blob)
             err = CLO_ERR(CLO_E_IO, "state: too few committee members reported its latest version");
     }
     if (!err.code) err = clo_proto_import_encode(&in, &body);
-    if (!err.code) err = raw_call(s, CLO_CALL_IMPORT, clo_buf_view(&body), NULL);
+    if (!err.code) err = raw_call(s, CLO_CALL_IMPORT, clo_buf_view(&body), &r);
+    if (!err.code) err = clo_proto_imported_decode(clo_buf_view(&r), done);
     clo_buf_free(&r);
     clo_buf_free(&body);
     return err;
+}
+
+/* A held secret's sealed chunks (SECRET_SEAL) into its file, committed whole. */
+static clo_err store_secret(clo_super *s, const uint8_t id[32])
+{
+    clo_secretfile f;
+    clo_proto_secret_ref ref;
+    clo_proto_sealed_chunk ch;
+    clo_buf req, r;
+    clo_buf_init(&req, 64);
+    clo_buf_init(&r, (size_t)CLO_SECRET_CHUNK + 64);
+    memcpy(ref.id, id, 32);
+    clo_err err = clo_secretfile_create(&f, s->cfg.data_dir, id);
+    if (err.code) goto out;
+    for (ref.index = 0, ch.count = 1; ref.index < ch.count; ref.index++) {
+        clo_buf_clear(&req);
+        clo_buf_clear(&r);
+        CLO_CHECK(clo_proto_secret_ref_encode(&ref, &req));
+        CLO_CHECK(raw_call(s, CLO_CALL_SECRET_SEAL, clo_buf_view(&req), &r));
+        CLO_CHECK(clo_proto_sealed_chunk_decode(clo_buf_view(&r), &ch));
+        CLO_CHECK(clo_secretfile_append(&f, ch.sealed));
+    }
+    err = clo_secretfile_commit(&f);
+out:
+    if (err.code) clo_secretfile_abort(&f);
+    clo_buf_free(&req);
+    clo_buf_free(&r);
+    return err;
+}
+
+/* SECRET_LOAD one secret the imported state names, from its file. A secret
+ * file that is missing or does not load leaves that secret unloaded (its
+ * jobs fail as not provisioned) and is logged; the enclave still serves the
+ * rest. Only a broken channel is an error. */
+static clo_err load_secret(clo_super *s, const uint8_t id[32])
+{
+    clo_secretfile f;
+    clo_proto_secret_load ld;
+    clo_buf chunk, req, r;
+    int end = 0, done = 0;
+    clo_buf_init(&chunk, (size_t)CLO_SECRET_CHUNK + 16);
+    clo_buf_init(&req, (size_t)CLO_SECRET_CHUNK + 64);
+    clo_buf_init(&r, 16);
+    memcpy(ld.id, id, 32);
+    clo_err err = clo_secretfile_open(&f, s->cfg.data_dir, id), lost = CLO_OK;
+    for (ld.index = 0; !err.code && !done; ld.index++) {
+        err = clo_secretfile_next(&f, &chunk, &end);
+        if (!err.code && end) err = CLO_ERR(CLO_E_FORMAT, "secret: the sealed secret is cut short");
+        ld.sealed = clo_buf_view(&chunk);
+        clo_buf_clear(&req);
+        clo_buf_clear(&r);
+        if (!err.code) err = clo_proto_secret_load_encode(&ld, &req);
+        if (!err.code) {
+            err = raw_call(s, CLO_CALL_SECRET_LOAD, clo_buf_view(&req), &r);
+            if (channel_broken(err, s)) lost = err;
+        }
+        if (!err.code) err = clo_proto_done_decode(clo_buf_view(&r), &done);
+    }
+    clo_secretfile_close(&f);
+    if (err.code && !lost.code)
+        CLO_LOG(CLO_LOG_WARN, "enclave.secret_not_loaded", CLO_LF_HEX("id", CLO_BYTES(id, 32)),
+                CLO_LF_STR("what", err.what ? err.what : ""));
+    clo_buf_free(&chunk);
+    clo_buf_free(&req);
+    clo_buf_free(&r);
+    return lost;
 }
 
 static clo_err load_sim_parts(const char *dir, clo_buf parts[], size_t n);
@@ -445,7 +484,9 @@ static clo_err start(clo_super *s)
     int missing;
     CLO_CHECK(read_path(s->state_path, &state, &missing));
     if (!missing) {
-        CLO_CHECK(import_state(s, clo_buf_view(&state)));
+        static clo_proto_imported imp; /* under s->mu */
+        CLO_CHECK(import_state(s, clo_buf_view(&state), &imp));
+        for (size_t i = 0; i < imp.count; i++) CLO_CHECK(load_secret(s, imp.secrets[i].id));
         /* A state newer than the committee's record runs no job until recorded. */
         if (s->cfg.committee.count) CLO_CHECK(export_state(s));
     } else {
@@ -534,6 +575,23 @@ clo_err clo_super_persist(clo_super *s)
 {
     pthread_mutex_lock(&s->mu);
     clo_err err = ensure(s);
+    if (!err.code) err = export_state(s);
+    if (err.code) {
+        CLO_LOG(CLO_LOG_WARN, "enclave.persist_failed",
+                CLO_LF_STR("what", err.what ? err.what : ""));
+        kill_enclave(s);
+        err = unavailable();
+    }
+    publish(s);
+    pthread_mutex_unlock(&s->mu);
+    return err;
+}
+
+clo_err clo_super_persist_secret(clo_super *s, const uint8_t id[32])
+{
+    pthread_mutex_lock(&s->mu);
+    clo_err err = ensure(s);
+    if (!err.code) err = store_secret(s, id);
     if (!err.code) err = export_state(s);
     if (err.code) {
         CLO_LOG(CLO_LOG_WARN, "enclave.persist_failed",

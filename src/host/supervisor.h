@@ -5,7 +5,8 @@
  * here) and fexecve the same descriptor with a socketpair end as fd 3 and
  * nothing else open. The enclave extends the configuration event at INIT; the
  * measurement reported is RTMR3 as the two events make it. Then INIT, HELLO, and IMPORT of the
- * sealed state file (data_dir/enclave.state) if there is one, else a first ROTATE. Every change of
+ * sealed state file (data_dir/enclave.state) if there is one, with SECRET_LOAD of each secret it
+ * names from data_dir/secrets/ (host/sealfile.h), else a first ROTATE. Every change of
  * enclave state (rotation, jobs) is EXPORTed and written atomically (write, fsync, rename, fsync
  * dir) before its results are used.
  *
@@ -31,6 +32,10 @@ void clo_super_free(clo_super *s); /* SHUTDOWN, then reap */
 CLO_MUST_CHECK clo_err clo_super_call(clo_super *s, uint16_t call, clo_bytes body, clo_buf *resp);
 /* Ensure running, then EXPORT and persist the sealed state. */
 CLO_MUST_CHECK clo_err clo_super_persist(clo_super *s);
+/* After a secret is provisioned: its sealed chunks into its own file
+ * (host/sealfile.h), then the state that names it, in that order, so a state
+ * on disk never names a secret whose file is not there. */
+CLO_MUST_CHECK clo_err clo_super_persist_secret(clo_super *s, const uint8_t id[32]);
 /* Rotate if the current epoch is older than rotate_seconds; persists. */
 CLO_MUST_CHECK clo_err clo_super_maybe_rotate(clo_super *s, int64_t now);
 

@@ -11,12 +11,16 @@
  *   6 PROVISION  req clo_proto_provision    resp clo_proto_provisioned
  *   7 RUN        req u16 n | n x job        resp u16 n | n x result
  *   8 EXPORT     req empty                  resp clo_proto_export
- *   9 IMPORT     req clo_proto_import       resp u32 current epoch
+ *   9 IMPORT     req clo_proto_import       resp clo_proto_imported
  *  10 SHUTDOWN   req empty                  resp empty, then the enclave exits
  *  11 PING       req anything (<= 64 KiB)   resp the same bytes
  *  12 SIGN_BATCH req clo_proto_batch         resp clo_proto_batch_sig
  *  13 WITNESS    req clo_proto_witness     resp empty
  *  14 STATE      req empty                  resp clo_proto_state
+ *  15 STREAM_OPEN  req clo_proto_stream_open  resp clo_proto_stream
+ *  16 STREAM_CHUNK req clo_proto_stream_chunk resp clo_proto_stream_done
+ *  17 SECRET_SEAL  req clo_proto_secret_ref   resp clo_proto_sealed_chunk
+ *  18 SECRET_LOAD  req clo_proto_secret_load  resp u8 done (1 after the last chunk)
  */
 #ifndef CLO_WIRE_PROTO_H
 #define CLO_WIRE_PROTO_H
@@ -50,12 +54,17 @@ enum {
     CLO_CALL_SIGN_BATCH = 12,
     CLO_CALL_WITNESS = 13,
     CLO_CALL_STATE = 14,
+    CLO_CALL_STREAM_OPEN = 15,
+    CLO_CALL_STREAM_CHUNK = 16,
+    CLO_CALL_SECRET_SEAL = 17,
+    CLO_CALL_SECRET_LOAD = 18,
 };
 
 #define CLO_PROTO_MAX_PARTS    16
 #define CLO_PROTO_MAX_BATCH    256
 #define CLO_PROTO_MAX_INPUTS   1024
 #define CLO_PROTO_MAX_ENVELOPE ((size_t)1 << 20)
+#define CLO_PROTO_MAX_SECRETS  64
 
 /* INIT: u8 backend | u64 chain_id | registry[20] | market[20] | u32 grace_seconds
  *       | measurement[48] | u8 threshold | u8 m | m x member[20]
@@ -206,6 +215,78 @@ typedef struct {
 } clo_proto_import;
 CLO_MUST_CHECK clo_err clo_proto_import_encode(const clo_proto_import *in, clo_buf *out);
 CLO_MUST_CHECK clo_err clo_proto_import_decode(clo_bytes body, clo_proto_import *out);
+
+/* IMPORT resp: u32 current epoch | u16 n | n x (id[32] | u64 size): the
+ * secrets the state names, which the host then loads (SECRET_LOAD). */
+typedef struct {
+    uint32_t epoch;
+    size_t count;
+    struct {
+        uint8_t id[32];
+        uint64_t size;
+    } secrets[CLO_PROTO_MAX_SECRETS];
+} clo_proto_imported;
+CLO_MUST_CHECK clo_err clo_proto_imported_encode(const clo_proto_imported *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_imported_decode(clo_bytes body, clo_proto_imported *out);
+
+/* Streamed provisioning (crypto/envelope.h, kind 4), for secrets of any size.
+ * STREAM_OPEN req: id[32] | stream header[56]; resp: handle[16] | u32 count.
+ * STREAM_CHUNK req: handle[16] | u32 index | chunk (rest, 17..MAX_CHUNK + 16);
+ * resp: u8 done | (done = 1) id[32] | digest[32] as PROVISION's. */
+typedef struct {
+    uint8_t id[32];
+    clo_bytes header;
+} clo_proto_stream_open;
+typedef struct {
+    uint8_t handle[16];
+    uint32_t count;
+} clo_proto_stream;
+typedef struct {
+    uint8_t handle[16];
+    uint32_t index;
+    clo_bytes chunk;
+} clo_proto_stream_chunk;
+typedef struct {
+    int done;
+    clo_proto_provisioned provisioned; /* when done */
+} clo_proto_stream_done;
+CLO_MUST_CHECK clo_err clo_proto_stream_open_encode(const clo_proto_stream_open *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_stream_open_decode(clo_bytes body, clo_proto_stream_open *out);
+CLO_MUST_CHECK clo_err clo_proto_stream_encode(const clo_proto_stream *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_stream_decode(clo_bytes body, clo_proto_stream *out);
+CLO_MUST_CHECK clo_err clo_proto_stream_chunk_encode(const clo_proto_stream_chunk *in,
+                                                     clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_stream_chunk_decode(clo_bytes body, clo_proto_stream_chunk *out);
+CLO_MUST_CHECK clo_err clo_proto_stream_done_encode(const clo_proto_stream_done *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_stream_done_decode(clo_bytes body, clo_proto_stream_done *out);
+
+/* A held secret's sealed form, chunk by chunk (the host stores it; the sealed
+ * state names the secret only). SECRET_SEAL req: id[32] | u32 index; resp:
+ * u32 count | sealed chunk (rest). SECRET_LOAD req: id[32] | u32 index |
+ * sealed chunk (rest), in order from 0. Sealed chunks: CLO_SECRET_CHUNK bytes
+ * of the secret (the last one fewer), AES-256-GCM, 16-byte tag. */
+#define CLO_SECRET_CHUNK ((uint32_t)4 << 20)
+typedef struct {
+    uint8_t id[32];
+    uint32_t index;
+} clo_proto_secret_ref;
+typedef struct {
+    uint32_t count;
+    clo_bytes sealed;
+} clo_proto_sealed_chunk;
+typedef struct {
+    uint8_t id[32];
+    uint32_t index;
+    clo_bytes sealed;
+} clo_proto_secret_load;
+CLO_MUST_CHECK clo_err clo_proto_secret_ref_encode(const clo_proto_secret_ref *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_secret_ref_decode(clo_bytes body, clo_proto_secret_ref *out);
+CLO_MUST_CHECK clo_err clo_proto_sealed_chunk_encode(const clo_proto_sealed_chunk *in,
+                                                     clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_sealed_chunk_decode(clo_bytes body, clo_proto_sealed_chunk *out);
+CLO_MUST_CHECK clo_err clo_proto_secret_load_encode(const clo_proto_secret_load *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_secret_load_decode(clo_bytes body, clo_proto_secret_load *out);
+CLO_MUST_CHECK clo_err clo_proto_done_decode(clo_bytes body, int *done);
 
 /* WITNESS req: u64 version | u8 n | n x sig[65], members' StateRecorded of
  * the last export; resp empty. */

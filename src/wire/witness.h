@@ -42,7 +42,7 @@ void clo_state_digest(clo_state_msg kind, const uint8_t lineage[20], uint64_t ve
  *   u8 format | u8 backend | measurement[48] | lineage[20] | u64 version | nonce[12]
  * It names the lineage and version in clear, so the host can ask the
  * committee about a state before the enclave opens it. */
-#define CLO_STATE_FORMAT      3
+#define CLO_STATE_FORMAT      4
 #define CLO_STATE_HEADER_SIZE 90
 typedef struct {
     uint8_t format, backend; /* backend: clo_tee_kind */

@@ -332,12 +332,130 @@ static void test_reply_to_recipient(void **state)
     clo_buf_free(&back);
 }
 
+/* Streams (kind 4): a 10,000-byte payload in 4 KiB chunks opens in order and
+ * only so; a chunk altered, reordered, repeated, from another stream, or of
+ * the wrong length, a header altered, another binding or key: refused. */
+static void seal_stream(const fixture *f, const uint8_t *pt, size_t n, clo_envelope_stream *s,
+                        clo_buf chunks[3])
+{
+    assert_int_equal(clo_envelope_stream_seal_init(s, &f->b, k_suites[1],
+                                                   clo_x25519_key_public(f->enclave), n, 4096)
+                         .code,
+                     0);
+    assert_int_equal(s->count, 3);
+    for (uint32_t i = 0; i < 3; i++) {
+        clo_buf_init(&chunks[i], 8192);
+        size_t len = clo_envelope_stream_chunk_len(s, i);
+        assert_int_equal(len, i < 2 ? 4096 : n - 8192);
+        assert_int_equal(
+            clo_envelope_stream_seal_chunk(s, CLO_BYTES(pt + i * 4096, len), &chunks[i]).code, 0);
+    }
+    /* past the end */
+    assert_int_equal(clo_envelope_stream_seal_chunk(s, CLO_BYTES(pt, 1), &chunks[0]).code,
+                     CLO_E_STATE);
+}
+
+static void test_stream(void **state)
+{
+    const fixture *f = *state;
+    static uint8_t pt[10000], out[4096];
+    for (size_t i = 0; i < sizeof pt; i++) pt[i] = (uint8_t)(i * 13 + 1);
+    clo_envelope_stream s, r, other;
+    clo_buf c[3], o[3];
+    seal_stream(f, pt, sizeof pt, &s, c);
+    seal_stream(f, pt, sizeof pt, &other, o);
+    clo_bytes hdr = CLO_BYTES(s.header, sizeof s.header);
+
+    /* in order: every byte back */
+    assert_int_equal(clo_envelope_stream_open_init(&r, &f->b, f->enclave, hdr).code, 0);
+    for (uint32_t i = 0; i < 3; i++) {
+        assert_int_equal(clo_envelope_stream_open_chunk(&r, clo_buf_view(&c[i]), out).code, 0);
+        assert_memory_equal(out, pt + i * 4096, clo_envelope_stream_chunk_len(&r, i));
+    }
+    assert_int_equal(clo_envelope_stream_open_chunk(&r, clo_buf_view(&c[2]), out).code,
+                     CLO_E_STATE);
+    clo_envelope_stream_wipe(&r);
+
+    /* chunk 1 first, chunk 0 twice, another stream's chunk 0, a flipped bit, a short chunk */
+    const clo_bytes wrong[] = {clo_buf_view(&c[1]), clo_buf_view(&o[0]),
+                               CLO_BYTES(c[0].ptr, c[0].len - 1)};
+    for (size_t k = 0; k < 3; k++) {
+        assert_int_equal(clo_envelope_stream_open_init(&r, &f->b, f->enclave, hdr).code, 0);
+        memset(out, 0x5a, sizeof out);
+        assert_int_equal(clo_envelope_stream_open_chunk(&r, wrong[k], out).code, CLO_E_AUTH);
+        assert_int_equal(r.next, 0);
+        clo_envelope_stream_wipe(&r);
+    }
+    assert_int_equal(clo_envelope_stream_open_init(&r, &f->b, f->enclave, hdr).code, 0);
+    assert_int_equal(clo_envelope_stream_open_chunk(&r, clo_buf_view(&c[0]), out).code, 0);
+    assert_int_equal(clo_envelope_stream_open_chunk(&r, clo_buf_view(&c[0]), out).code, CLO_E_AUTH);
+    c[1].ptr[100] ^= 1;
+    assert_int_equal(clo_envelope_stream_open_chunk(&r, clo_buf_view(&c[1]), out).code, CLO_E_AUTH);
+    for (size_t i = 0; i < 4096; i++) assert_int_equal(out[i], 0); /* wiped */
+    c[1].ptr[100] ^= 1;
+    assert_int_equal(clo_envelope_stream_open_chunk(&r, clo_buf_view(&c[1]), out).code, 0);
+    clo_envelope_stream_wipe(&r);
+
+    /* the header altered (size: the stream cut short), another binding, another key */
+    uint8_t h2[CLO_ENVELOPE_STREAM_HEADER_SIZE];
+    memcpy(h2, s.header, sizeof h2);
+    h2[51] = 0x10; /* size 8208 -> the last chunk's length changes too */
+    h2[50] = 0x20;
+    h2[49] = 0x00;
+    assert_int_equal(
+        clo_envelope_stream_open_init(&r, &f->b, f->enclave, CLO_BYTES(h2, sizeof h2)).code, 0);
+    assert_int_equal(clo_envelope_stream_open_chunk(&r, clo_buf_view(&c[0]), out).code, CLO_E_AUTH);
+    clo_envelope_stream_wipe(&r);
+    clo_envelope_binding b2 = f->b;
+    b2.job_id[0] ^= 1;
+    assert_int_equal(clo_envelope_stream_open_init(&r, &b2, f->enclave, hdr).code, 0);
+    assert_int_equal(clo_envelope_stream_open_chunk(&r, clo_buf_view(&c[0]), out).code, CLO_E_AUTH);
+    clo_envelope_stream_wipe(&r);
+    b2 = f->b;
+    b2.epoch++;
+    assert_int_equal(clo_envelope_stream_open_init(&r, &b2, f->enclave, hdr).code, CLO_E_AUTH);
+    clo_x25519_key *k2;
+    assert_int_equal(clo_x25519_key_new(&k2, NULL).code, 0);
+    assert_int_equal(clo_envelope_stream_open_init(&r, &f->b, k2, hdr).code, 0);
+    assert_int_equal(clo_envelope_stream_open_chunk(&r, clo_buf_view(&c[0]), out).code, CLO_E_AUTH);
+    clo_envelope_stream_wipe(&r);
+    clo_x25519_key_free(k2);
+
+    /* header limits: chunk size, size, kind, trailing byte */
+    clo_envelope_stream p;
+    memcpy(h2, s.header, sizeof h2);
+    h2[52] = h2[53] = 0;
+    h2[54] = 0x0f; /* chunk 3840 < 4 KiB */
+    assert_int_equal(clo_envelope_stream_parse_header(CLO_BYTES(h2, sizeof h2), &p).code,
+                     CLO_E_LIMIT);
+    memcpy(h2, s.header, sizeof h2);
+    memset(h2 + 44, 0, 8);
+    assert_int_equal(clo_envelope_stream_parse_header(CLO_BYTES(h2, sizeof h2), &p).code,
+                     CLO_E_LIMIT);
+    memcpy(h2, s.header, sizeof h2);
+    h2[1] = 1;
+    assert_int_equal(clo_envelope_stream_parse_header(CLO_BYTES(h2, sizeof h2), &p).code,
+                     CLO_E_FORMAT);
+    assert_int_not_equal(clo_envelope_stream_parse_header(CLO_BYTES(s.header, 55), &p).code, 0);
+
+    clo_envelope_stream_wipe(&s);
+    clo_envelope_stream_wipe(&other);
+    for (int i = 0; i < 3; i++) {
+        clo_buf_free(&c[i]);
+        clo_buf_free(&o[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_errors),          cmocka_unit_test(test_every_bit_flip_fails),
-        cmocka_unit_test(test_wrong_binding_or_key),   cmocka_unit_test(test_seal_limits),
-        cmocka_unit_test(test_round_trip_every_suite), cmocka_unit_test(test_reply_to_recipient),
+        cmocka_unit_test(test_header_errors),
+        cmocka_unit_test(test_every_bit_flip_fails),
+        cmocka_unit_test(test_wrong_binding_or_key),
+        cmocka_unit_test(test_seal_limits),
+        cmocka_unit_test(test_round_trip_every_suite),
+        cmocka_unit_test(test_reply_to_recipient),
+        cmocka_unit_test(test_stream),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

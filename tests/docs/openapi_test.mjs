@@ -97,6 +97,24 @@ try {
   await call('/v1/secrets', 'POST', '/v1/secrets', { id: sid }, J, 400);
   await call('/v1/secrets', 'POST', '/v1/secrets', { id: sid, epoch: 999, envelope: '0x' + '00'.repeat(80) }, J);
   await call('/v1/secrets', 'POST', '/v1/secrets', JSON.stringify({ id: sid, epoch: 1, envelope: '00' }), T, 415);
+  // A stream header (docs/formats.md §1.6): version 1, kind 4, X25519/SHA-256/AES-256-GCM,
+  // epoch, enc (here the X25519 base point), u64 size, u32 chunk size.
+  const hdr = (epoch, size, chunk, enc = '09' + '00'.repeat(31)) =>
+    '0104002000010002' + epoch.toString(16).padStart(8, '0') + enc + size.toString(16).padStart(16, '0') + chunk.toString(16).padStart(8, '0');
+  const S = '/v1/secrets/streams', C = '/v1/secrets/streams/{stream}/{index}', O = { 'Content-Type': 'application/octet-stream' };
+  const st = await call(S, 'POST', S, { id: sid, header: hdr(keys.current, 10000, 4096) }, J, 201);
+  await call(S, 'POST', S, { id: sid, header: '00' }, J, 400);
+  await call(S, 'POST', S, { id: sid, header: hdr(999, 10000, 4096) }, J, 409);
+  await call(S, 'POST', S, { id: sid, header: hdr(keys.current, 10000, 100) }, J, 413);
+  await call(S, 'POST', S, { id: sid, header: hdr(keys.current, 10000, 4096, '00'.repeat(32)) }, J, 422);
+  await call(S, 'POST', S, JSON.stringify({ id: sid, header: '00' }), T, 415);
+  const h = st.doc?.stream?.slice(2);
+  await call(C, 'PUT', `${S}/${h}/1`, 'x'.repeat(4112), O, 409);
+  await call(C, 'PUT', `${S}/${h}/0`, 'x'.repeat(4112), T, 415);
+  await call(C, 'PUT', `${S}/${h}/0`, 'x', O, 400);
+  await call(C, 'PUT', `${S}/${h}/0`, 'x'.repeat(4112), O, 422);
+  await call(C, 'PUT', `${S}/${h}/0`, 'x'.repeat(4112), O, 409);
+  await call(C, 'PUT', `${S}/${'00'.repeat(16)}/0`, 'x'.repeat(4112), O, 409);
 
   const sealed = cli(bin, 'job', 'submit', '--trust-node', '--node', node.url, '--workload', 'vote', '--config', '010003',
     '--inputs', '01' + '33'.repeat(20) + '0001', '--print-request', '--keys-out', path.join(dir, 'k.json'));

@@ -199,6 +199,62 @@ static void test_inference_job(void **state)
     clo_enclave *e2;
     OK(fx_enclave(&P, P.measurement, 60, &e2));
     OK(fx_import(&P, e2, clo_buf_view(&blob), v, FX_NOW, &r));
+    /* The state names the model; its bytes come apart, sealed in chunks. */
+    static clo_proto_imported imp;
+    OK(clo_proto_imported_decode(clo_buf_view(&r), &imp));
+    assert_int_equal(imp.count, 1);
+    assert_memory_equal(imp.secrets[0].id, id, 32);
+    assert_int_equal(imp.secrets[0].size, model.len);
+    clo_buf imported, req, sealed;
+    clo_buf_init(&imported, 1 << 16);
+    clo_buf_init(&req, 1 << 20);
+    clo_buf_init(&sealed, 1 << 20);
+    OK(clo_buf_append_bytes(&imported, clo_buf_view(&r)));
+    clo_proto_secret_ref ref = {.index = 0};
+    memcpy(ref.id, id, 32);
+    OK(clo_proto_secret_ref_encode(&ref, &req));
+    OK(fx_call(e, CLO_CALL_SECRET_SEAL, clo_buf_view(&req), FX_NOW, &sealed));
+    clo_proto_sealed_chunk ch;
+    OK(clo_proto_sealed_chunk_decode(clo_buf_view(&sealed), &ch));
+    assert_int_equal(ch.count, 1);
+    assert_int_equal(ch.sealed.len, model.len + 16);
+    /* the sealed chunk is not the model */
+    assert_memory_not_equal(ch.sealed.ptr, model.ptr, model.len);
+    /* not loaded: its jobs fail as not provisioned */
+    clo_envelope_reply_key rk0[1];
+    run_job(e2, id, k.current, k.keys[0].hpke_pk, plain, 1, rk0, &out, 0x51);
+    decode_one(&out, &res);
+    assert_int_equal(res.err.code, CLO_E_STATE);
+    clo_envelope_reply_key_wipe(&rk0[0]);
+    /* one flipped bit, a chunk past the end, another id: refused */
+    clo_buf flipped;
+    clo_buf_init(&flipped, 1 << 20);
+    clo_proto_secret_load ld = {.index = 0, .sealed = ch.sealed};
+    memcpy(ld.id, id, 32);
+    OK(clo_buf_append_bytes(&flipped, ch.sealed));
+    flipped.ptr[5] ^= 1;
+    ld.sealed = clo_buf_view(&flipped);
+    clo_buf_clear(&req);
+    OK(clo_proto_secret_load_encode(&ld, &req));
+    assert_int_equal(fx_call(e2, CLO_CALL_SECRET_LOAD, clo_buf_view(&req), FX_NOW, &r).code,
+                     CLO_E_AUTH);
+    ld.sealed = ch.sealed;
+    ld.index = 1;
+    clo_buf_clear(&req);
+    OK(clo_proto_secret_load_encode(&ld, &req));
+    assert_int_equal(fx_call(e2, CLO_CALL_SECRET_LOAD, clo_buf_view(&req), FX_NOW, &r).code,
+                     CLO_E_STATE);
+    ld.index = 0;
+    ld.id[0] ^= 1;
+    clo_buf_clear(&req);
+    OK(clo_proto_secret_load_encode(&ld, &req));
+    assert_int_equal(fx_call(e2, CLO_CALL_SECRET_LOAD, clo_buf_view(&req), FX_NOW, &r).code,
+                     CLO_E_STATE);
+    clo_buf_free(&flipped);
+    clo_buf_free(&req);
+    clo_buf_free(&sealed);
+    OK(fx_carry_secrets(e, e2, clo_buf_view(&imported), FX_NOW));
+    clo_buf_free(&imported);
     clo_envelope_reply_key rk2[1];
     run_job(e2, id, k.current, k.keys[0].hpke_pk, plain, 1, rk2, &out, 0x52);
     decode_one(&out, &res);

@@ -6,13 +6,19 @@
 // refuses sends nothing; the model survives a node restart; with two
 // inference threads (enclave.threads) both run under the sandbox's filter and
 // the answers are the same bits; bad provisioning requests are refused with
-// specific problems.
+// specific problems. Streamed provisioning (POST /v1/secrets/streams): an
+// independent client (@hpke/core) streams a model the enclave takes; chunks
+// out of order, altered, or for another stream are refused and end nothing
+// else; a secret's sealed file altered on disk is not loaded (its jobs fail
+// as not provisioned) and loads again once restored; a model of 100 MiB is
+// streamed, run, and run again after a restart.
 // Usage: node inference_test.mjs /path/to/cloister
-import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
-import { createHash } from "node:crypto";
-import { keccak256 } from "ethers";
-import { makeNode, start, stop, tempDir, cli, api } from "./nodeutil.mjs";
+import { createHash, randomBytes } from "node:crypto";
+import { keccak256, toUtf8Bytes } from "ethers";
+import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from "@hpke/core";
+import { makeNode, start, stop, tempDir, cli, api, cleanup } from "./nodeutil.mjs";
 
 const bin = process.argv[2];
 let passed = 0, failed = 0;
@@ -137,8 +143,163 @@ try {
   writeFileSync(junk, "x".repeat(100));
   const big = cli(bin, "model", "provision", "--model", junk, "--node", "http://127.0.0.1:1", "--deployment", dep);
   check("provision: node unreachable is a clear failure", big.rc !== 0 && big.rc !== 4);
+
+  // ---- Streamed provisioning, by an independent client (@hpke/core). ----
+  const suite = new CipherSuite({ kem: new DhkemX25519HkdfSha256(), kdf: new HkdfSha256(), aead: new Aes256Gcm() });
+  const ks = (await api(node, "GET", "/v1/enclave/keys")).doc;
+  const cur = ks.keys.find((k) => k.epoch === ks.current);
+  const u32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32BE(v); return b; };
+  const u64 = (v) => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(v)); return b; };
+  const unhex = (h) => Buffer.from(h.replace(/^0x/, ""), "hex");
+  // crypto/envelope.h, kind 4: header, then Seal(aad = header || u32 i, chunk i).
+  async function sealStream(bytes, { id, chunk = 4096, epoch = ks.current } = {}) {
+    id = id ?? createHash("sha256").update(bytes).digest();
+    const info = Buffer.concat([Buffer.from("cloister/v1/stream"), u64(ks.chain_id), unhex(ks.job_market), id,
+                                unhex(keccak256(toUtf8Bytes("cloister/workload/provision"))), u32(epoch)]);
+    const pk = await suite.kem.deserializePublicKey(new Uint8Array(unhex(cur.hpke_public_key)).buffer);
+    const ctx = await suite.createSenderContext({ recipientPublicKey: pk, info });
+    const header = Buffer.concat([Buffer.from([1, 4, 0x00, 0x20, 0x00, 0x01, 0x00, 0x02]), u32(epoch),
+                                  Buffer.from(ctx.enc), u64(bytes.length), u32(chunk)]);
+    const chunks = [];
+    for (let i = 0; i * chunk < bytes.length; i++)
+      chunks.push(Buffer.from(await ctx.seal(bytes.subarray(i * chunk, (i + 1) * chunk), Buffer.concat([header, u32(i)]))));
+    return { id, header, chunks };
+  }
+  const open = (st) => api(node, "POST", "/v1/secrets/streams", { id: st.id.toString("hex"), header: st.header.toString("hex") });
+  async function put(handle, i, body, type = "application/octet-stream") {
+    const r = await fetch(`${node.url}/v1/secrets/streams/${handle}/${i}`, { method: "PUT", headers: { "Content-Type": type }, body });
+    const text = await r.text();
+    let doc = null;
+    try { doc = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: r.status, doc };
+  }
+  const mlpBytes = readFileSync(mlp);
+  const blob = randomBytes(10000); // any secret: three 4 KiB chunks
+  let st = await sealStream(blob);
+  let o = await open(st);
+  check("stream: opened", o.status === 201 && /^0x[0-9a-f]{32}$/.test(o.doc?.stream) && o.doc?.chunks === st.chunks.length, JSON.stringify(o.doc));
+  let h = o.doc.stream.slice(2);
+  let q = await put(h, 1, st.chunks[1]);
+  check("stream: a chunk out of order is refused", q.status === 409 && q.doc?.code === "stream-rejected", JSON.stringify(q.doc));
+  q = await put(h, 0, st.chunks[0], "application/json");
+  check("stream: chunks are octet-streams", q.status === 415, JSON.stringify(q.doc));
+  const bad = Buffer.from(st.chunks[0]);
+  bad[7] ^= 1;
+  q = await put(h, 0, bad);
+  check("stream: an altered chunk is refused", q.status === 422 && q.doc?.code === "envelope-rejected", JSON.stringify(q.doc));
+  q = await put(h, 0, st.chunks[0]);
+  check("stream: ... and ends its stream", q.status === 409 && q.doc?.code === "stream-rejected", JSON.stringify(q.doc));
+  q = await put("00".repeat(16), 0, st.chunks[0]);
+  check("stream: an unknown stream", q.status === 409, JSON.stringify(q.doc));
+  q = await put("zz", 0, st.chunks[0]);
+  check("stream: a malformed stream path", q.status === 404, JSON.stringify(q.doc));
+  o = await api(node, "POST", "/v1/secrets/streams", { id: st.id.toString("hex"), header: "00" });
+  check("stream: a bad header", o.status === 400 && o.doc?.code === "invalid-body", JSON.stringify(o.doc));
+  o = await open(await sealStream(blob, { epoch: ks.current + 7 }));
+  check("stream: an epoch whose key is not held", o.status === 409 && o.doc?.code === "unknown-epoch", JSON.stringify(o.doc));
+  // Another stream's chunk does not open in this one.
+  const other = await sealStream(blob);
+  o = await open(st);
+  h = o.doc.stream.slice(2);
+  q = await put(h, 0, other.chunks[0]);
+  check("stream: another stream's chunk is refused", q.status === 422, JSON.stringify(q.doc));
+  // A stream under an id that is not the bytes' SHA-256: refused at the end.
+  const liar = await sealStream(blob, { id: createHash("sha256").update("not this").digest() });
+  o = await open(liar);
+  h = o.doc.stream.slice(2);
+  for (let i = 0; i < liar.chunks.length; i++) q = await put(h, i, liar.chunks[i]);
+  check("stream: an id that is not the bytes' SHA-256", q.status === 422 && q.doc?.code === "secret-id-mismatch", JSON.stringify(q.doc));
+  // The real thing: every chunk in order; the last answers as POST /v1/secrets.
+  for (const [what, bytes] of [["three chunks", blob], ["a model in one chunk", mlpBytes]]) {
+    st = await sealStream(bytes);
+    o = await open(st);
+    h = o.doc.stream.slice(2);
+    const codes = [];
+    for (let i = 0; i < st.chunks.length; i++) { q = await put(h, i, st.chunks[i]); codes.push(q.status); }
+    check(`stream: @hpke/core's stream is taken (${what})`, codes.slice(0, -1).every((c) => c === 202) && q.status === 201 &&
+          q.doc?.digest === keccak256(bytes) && q.doc?.id === "0x" + st.id.toString("hex"), JSON.stringify([codes, q.doc]));
+  }
+  const s5 = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "onnx", "--model-id", tm.doc.model_id, "--records", recs, "--keys-out", join(dir, "k5.json"));
+  const r5 = cli(bin, "job", "result", ...N, "--id", s5.doc?.job_id, "--keys", join(dir, "k5.json"));
+  check("stream: the streamed model answers", r5.doc?.verified?.public?.answered === 3, r5.out + r5.err);
+
+  // ---- The host alters a secret's sealed file: it is not loaded. ----
+  const sealed = join(dir, "data", "secrets", `${id.slice(2)}.sealed`);
+  const keep = sealed + ".orig";
+  copyFileSync(sealed, keep);
+  const f = readFileSync(sealed);
+  f[f.length - 3] ^= 0x40;
+  await stop(node);
+  writeFileSync(sealed, f);
+  await start(node);
+  const s6 = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "onnx", "--model-id", id, "--records", recs, "--keys-out", join(dir, "k6.json"));
+  const w6 = cli(bin, "job", "result", ...N, "--id", s6.doc?.job_id, "--keys", join(dir, "k6.json"));
+  const r6 = await api(node, "GET", `/v1/jobs/${s6.doc?.job_id}/result`);
+  check("an altered sealed secret is not loaded: its jobs fail as not provisioned",
+        w6.rc === 1 && r6.status === 422 && /not provisioned/.test(JSON.stringify(r6.doc)) &&
+        /enclave\.secret_not_loaded/.test(readFileSync(node.log, "utf8")), JSON.stringify(r6.doc));
+  await stop(node);
+  copyFileSync(keep, sealed);
+  await start(node);
+  const s7 = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "onnx", "--model-id", id, "--records", recs, "--keys-out", join(dir, "k7.json"));
+  const r7 = cli(bin, "job", "result", ...N, "--id", s7.doc?.job_id, "--keys", join(dir, "k7.json"));
+  check("... and is loaded again once restored", r7.doc?.verified?.public?.answered === 3, r7.out + r7.err);
+
+  // ---- A model of 100 MiB: x[1,4096] MatMul W[4096,6400] (float32). ----
+  // Small integer weights and inputs: every sum is exact in float32, so the
+  // answer is known here without any ONNX runtime.
+  const K = 4096, M = 6400;
+  const W = new Float32Array(K * M);
+  for (let i = 0; i < K; i++) for (let j = 0; j < M; j++) W[i * M + j] = ((i * 31 + j * 17) % 5) - 2;
+  const x = Array.from({ length: K }, (_, i) => (i % 7) - 3);
+  const y = new Float64Array(M);
+  for (let i = 0; i < K; i++) if (x[i]) for (let j = 0; j < M; j++) y[j] += x[i] * W[i * M + j];
+  const varint = (v) => { const o = []; v = BigInt(v); do { let b = Number(v & 0x7fn); v >>= 7n; if (v) b |= 0x80; o.push(b); } while (v); return Buffer.from(o); };
+  const fld = (n, body) => Buffer.concat([varint((n << 3) | 2), varint(body.length), body]);
+  const num = (n, v) => Buffer.concat([varint(n << 3), varint(v)]);
+  const str = (n, t) => fld(n, Buffer.from(t));
+  const vinfo = (name, dims) => Buffer.concat([str(1, name), fld(2, fld(1, Buffer.concat([num(1, 1),
+    fld(2, Buffer.concat(dims.map((d) => fld(1, num(1, d)))))])))]);
+  const Wb = Buffer.from(W.buffer);
+  const graph = Buffer.concat([
+    fld(1, Buffer.concat([str(1, "record"), str(1, "W"), str(2, "y"), str(4, "MatMul")])),
+    str(2, "big"),
+    fld(5, Buffer.concat([num(1, K), num(1, M), num(2, 1), str(8, "W"), fld(9, Wb)])),
+    fld(11, vinfo("record", [1, K])),
+    fld(12, vinfo("y", [1, M])),
+  ]);
+  const bigModel = Buffer.concat([num(1, 8), str(2, "cloister-test"), fld(7, graph), fld(8, Buffer.concat([str(1, ""), num(2, 13)]))]);
+  const bigPath = join(dir, "big.onnx");
+  writeFileSync(bigPath, bigModel);
+  check("big model: at least 100 MB", bigModel.length >= 100e6, String(bigModel.length));
+  const bigRec = join(dir, "big-record.csv");
+  writeFileSync(bigRec, x.join(",") + "\n");
+  let t0 = Date.now();
+  const bp = cli(bin, "model", "provision", "--no-registry", "--model", bigPath, ...N, "--deployment", dep, "--sim-dir", join(dir, "sim"));
+  const provisionMs = Date.now() - t0;
+  check("big model: streamed to the enclave", bp.rc === 0 && bp.doc?.enclave_digest === keccak256(bigModel) &&
+        /provision: 100% /.test(bp.err), bp.out + bp.err.slice(-500));
+  const bigId = bp.doc?.model_id;
+  async function bigRun(tag) {
+    const t = Date.now();
+    const sb = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "onnx", "--model-id", bigId, "--records", bigRec, "--keys-out", join(dir, `kb-${tag}.json`));
+    const rb = cli(bin, "job", "result", ...N, "--id", sb.doc?.job_id, "--keys", join(dir, `kb-${tag}.json`));
+    const got = rb.doc?.verified?.private_decoded?.[0]?.outputs?.find((o) => o.name === "y")?.data;
+    check(`big model: the enclave's answer is exact (${tag})`, got?.length === M && got.every((v, j) => v === y[j]),
+          rb.out.slice(0, 500) + rb.err);
+    return Date.now() - t;
+  }
+  const runMs = await bigRun("first");
+  await stop(node);
+  t0 = Date.now();
+  await start(node);
+  const restartMs = Date.now() - t0;
+  const rerunMs = await bigRun("after a restart");
+  console.log(`big model: ${(bigModel.length / 1e6).toFixed(1)} MB; provision ${provisionMs} ms, first job ${runMs} ms, ` +
+              `restart (load from sealed chunks) ${restartMs} ms, job after restart ${rerunMs} ms`);
 } finally {
   await stop(node);
+  if (!failed) cleanup(dir); // kept for a look when something failed
 }
 console.log(`inference: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -339,3 +339,33 @@ clo_err fx_import(const fx_platform *p, clo_enclave *e, clo_bytes blob, uint64_t
     clo_buf_free(&body);
     return err;
 }
+
+clo_err fx_carry_secrets(clo_enclave *from, clo_enclave *to, clo_bytes imported, int64_t now)
+{
+    static clo_proto_imported imp;
+    clo_buf req, r, done;
+    clo_buf_init(&req, (size_t)CLO_SECRET_CHUNK + 64);
+    clo_buf_init(&r, (size_t)CLO_SECRET_CHUNK + 64);
+    clo_buf_init(&done, 16);
+    clo_err err = clo_proto_imported_decode(imported, &imp);
+    for (size_t i = 0; i < imp.count && !err.code; i++) {
+        clo_proto_secret_ref ref = {.index = 0};
+        clo_proto_sealed_chunk ch = {.count = 1};
+        memcpy(ref.id, imp.secrets[i].id, 32);
+        for (; ref.index < ch.count && !err.code; ref.index++) {
+            clo_buf_clear(&req);
+            err = clo_proto_secret_ref_encode(&ref, &req);
+            if (!err.code) err = fx_call(from, CLO_CALL_SECRET_SEAL, clo_buf_view(&req), now, &r);
+            if (!err.code) err = clo_proto_sealed_chunk_decode(clo_buf_view(&r), &ch);
+            clo_proto_secret_load ld = {.index = ref.index, .sealed = ch.sealed};
+            memcpy(ld.id, ref.id, 32);
+            clo_buf_clear(&req);
+            if (!err.code) err = clo_proto_secret_load_encode(&ld, &req);
+            if (!err.code) err = fx_call(to, CLO_CALL_SECRET_LOAD, clo_buf_view(&req), now, &done);
+        }
+    }
+    clo_buf_free(&req);
+    clo_buf_free(&r);
+    clo_buf_free(&done);
+    return err;
+}

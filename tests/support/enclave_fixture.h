@@ -44,6 +44,10 @@ clo_err fx_import_body(const fx_platform *p, clo_enclave *e, clo_bytes blob, uin
                        clo_buf *body);
 clo_err fx_import(const fx_platform *p, clo_enclave *e, clo_bytes blob, uint64_t recorded,
                   int64_t now, clo_buf *resp);
+/* After an IMPORT into `to` (imported: its response), the secrets it names:
+ * each one's sealed chunks from `from` (SECRET_SEAL), loaded into `to`
+ * (SECRET_LOAD), as cloisterd carries them through its data directory. */
+clo_err fx_carry_secrets(clo_enclave *from, clo_enclave *to, clo_bytes imported, int64_t now);
 /* One call; resp is cleared first. */
 clo_err fx_call(clo_enclave *e, uint16_t call, clo_bytes body, int64_t now, clo_buf *resp);
 /* The report data evidence must carry for these keys and nonce, with the
