@@ -519,6 +519,79 @@ static void test_threads_same_bits(void **state)
     onnx_case_free(&cs[1]);
 }
 
+/* The other steps a plan splits over its threads, each above its hand-off
+ * threshold: a unary op, binary ops split by rows and (one row) within it,
+ * Resize (nearest, plane by plane), ConvTranspose (its GEMM and col2im by
+ * output channel), GlobalAveragePool and BatchNormalization (by channel).
+ * Every element is one thread's: 1, 2 and 3 threads give the same bits. */
+static void test_threads_same_bits_elementwise(void **state)
+{
+    (void)state;
+    static float x[32 * 96 * 96], wc[32], wt[32 * 8 * 2 * 2], bt[8], sc[4], bn[4][32];
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++) x[i] = sinf((float)i * 0.37f) * 3.0f;
+    for (size_t i = 0; i < 32; i++) wc[i] = 0.5f + (float)i * 0.01f;
+    for (size_t i = 0; i < sizeof wt / sizeof wt[0]; i++) wt[i] = cosf((float)i) * 0.2f;
+    for (size_t i = 0; i < 8; i++) bt[i] = (float)i * 0.1f;
+    for (size_t k = 0; k < 4; k++)
+        for (size_t i = 0; i < 32; i++)
+            bn[k][i] = k == 3 ? 1.0f + (float)i * 0.02f : sinf((float)(i + k));
+    sc[0] = sc[1] = 1.0f, sc[2] = sc[3] = 2.0f;
+    int64_t dx[4] = {1, 32, 96, 96}, dc[3] = {32, 1, 1}, dt[4] = {32, 8, 2, 2}, d8[1] = {8},
+            d4[1] = {4}, d32[1] = {32}, d1[1] = {1};
+    static const char *const outs[] = {"s", "m", "a", "r", "t", "g", "n"};
+    const size_t nout = sizeof outs / sizeof outs[0];
+    const float *got[3][7];
+    size_t sizes[7];
+    clo_onnx_plan *plans[3];
+    onnx_case cs[3];
+    for (int t = 0; t < 3; t++) {
+        clo_onnxw wr;
+        clo_onnxw_init(&wr);
+        clo_onnxw_input(&wr, "x", CLO_ONNX_FLOAT, 4, dx);
+        for (size_t k = 0; k < nout; k++) clo_onnxw_output(&wr, outs[k], CLO_ONNX_FLOAT, 0, NULL);
+        clo_onnxw_init_floats(&wr, "C", 3, dc, wc);
+        clo_onnxw_init_floats(&wr, "One", 1, d1, &wc[10]);
+        clo_onnxw_init_floats(&wr, "Wt", 4, dt, wt);
+        clo_onnxw_init_floats(&wr, "Bt", 1, d8, bt);
+        clo_onnxw_init_floats(&wr, "S", 1, d4, sc);
+        clo_onnxw_init_floats(&wr, "G", 1, d32, bn[0]);
+        clo_onnxw_init_floats(&wr, "Bb", 1, d32, bn[1]);
+        clo_onnxw_init_floats(&wr, "Mu", 1, d32, bn[2]);
+        clo_onnxw_init_floats(&wr, "Var", 1, d32, bn[3]);
+        clo_onnxw_node(&wr, "Sigmoid", NULL, IN("x"), 1, IN("s"), 1);
+        clo_onnxw_node(&wr, "Mul", NULL, IN("x", "C"), 2, IN("m"), 1);   /* 32 rows */
+        clo_onnxw_node(&wr, "Add", NULL, IN("s", "One"), 2, IN("a"), 1); /* one row */
+        clo_onnxw_attr_string(&wr, "mode", "nearest");
+        clo_onnxw_node(&wr, "Resize", NULL, IN("x", "", "S"), 3, IN("r"), 1);
+        const int64_t st[2] = {2, 2};
+        clo_onnxw_attr_ints(&wr, "strides", st, 2);
+        clo_onnxw_node(&wr, "ConvTranspose", NULL, IN("x", "Wt", "Bt"), 3, IN("t"), 1);
+        clo_onnxw_node(&wr, "GlobalAveragePool", NULL, IN("m"), 1, IN("g"), 1);
+        clo_onnxw_node(&wr, "BatchNormalization", NULL, IN("s", "G", "Bb", "Mu", "Var"), 5, IN("n"),
+                       1);
+        clo_tensor f[1] = {onnx_feed(x, 4, dx)};
+        memset(&cs[t], 0, sizeof cs[t]);
+        clo_buf_init(&cs[t].bytes, 1 << 24);
+        OKC(clo_onnxw_finish(&wr, "t", 17, 0, &cs[t].bytes));
+        OKC(clo_onnx_load(clo_buf_view(&cs[t].bytes), &cs[t].m));
+        clo_onnx_plan_opts o = {(unsigned)t + 1, NULL};
+        OKC(clo_onnx_plan_new_opts(&cs[t].m, f, 1, &o, &plans[t], cs[t].why));
+        cs[t].plan = plans[t];
+        OKC(clo_onnx_plan_run(plans[t], f, 1));
+        for (size_t k = 0; k < nout; k++) {
+            const clo_tensor *y = clo_onnx_plan_output(plans[t], k);
+            got[t][k] = y->data;
+            sizes[k] = y->count * sizeof(float);
+        }
+    }
+    assert_int_equal(sizes[3], 32 * 192 * 192 * sizeof(float)); /* the Resize doubled */
+    assert_int_equal(sizes[4], 8 * 192 * 192 * sizeof(float));  /* the ConvTranspose too */
+    assert_true(got[0][3][0] == x[0] + 0.0f && got[0][3][1] == x[0] + 0.0f);
+    for (int t = 1; t < 3; t++)
+        for (size_t k = 0; k < nout; k++) assert_memory_equal(got[0][k], got[t][k], sizes[k]);
+    for (int t = 0; t < 3; t++) onnx_case_free(&cs[t]);
+}
+
 /* CumSum (the suite's cases are double, which the engine refuses): sums
  * along an axis, inclusive or exclusive, forwards or reversed, by hand. */
 static void test_cumsum(void **state)
@@ -591,6 +664,7 @@ int main(void)
         cmocka_unit_test(test_bound_feed),
         cmocka_unit_test(test_pools),
         cmocka_unit_test(test_threads_same_bits),
+        cmocka_unit_test(test_threads_same_bits_elementwise),
         cmocka_unit_test(test_cumsum),
         cmocka_unit_test(test_logsumexp_castlike),
     };

@@ -63,7 +63,7 @@ static void hswish_part(void *ctx, unsigned part, unsigned parts)
 static clo_err hswish_run(const clo_onnx_exec *x)
 {
     hswish_job j = {x};
-    if (x->in[0]->count < 131072) /* not worth a hand-off */
+    if (x->in[0]->count < 65536) /* not worth a hand-off */
         hswish_part(&j, 0, 1);
     else
         clo_pool_run(x->pool, hswish_part, &j);

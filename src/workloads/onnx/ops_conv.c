@@ -396,7 +396,7 @@ static clo_err conv_run(const clo_onnx_exec *x)
     float *Y = x->out[0]->data;
     if (cp->depthwise) { /* planes split over the threads: each plane's sums are one thread's */
         dw_job j = {cp, X, W, B, Y};
-        if (cp->n * cp->c * cp->kvol * cp->ovol < 2000000) /* not worth a hand-off */
+        if (cp->n * cp->c * cp->kvol * cp->ovol < 200000) /* not worth a hand-off */
             depthwise_part(&j, 0, 1);
         else
             clo_pool_run(x->pool, depthwise_part, &j);
@@ -404,7 +404,7 @@ static clo_err conv_run(const clo_onnx_exec *x)
     }
     conv_job j = {cp, X, W, B, Y, x->scratch};
     uint64_t macs = cp->n * cp->m * cp->ovol * cp->kvol * (cp->c / cp->group);
-    if (macs < 4000000) /* not worth a hand-off */
+    if (macs < 500000) /* not worth a hand-off */
         conv_part(&j, 0, 1);
     else
         clo_pool_run(x->pool, conv_part, &j);
@@ -661,23 +661,40 @@ static clo_err gpool_prepare_kind(clo_onnx_prep *p, int max)
     return CLO_OK;
 }
 
+typedef struct {
+    const gpool_params *gp;
+    const float *X;
+    float *Y;
+} gpool_job;
+
+/* A range of the planes per thread: each plane's sum is one thread's. */
+static void gpool_part(void *ctx, unsigned part, unsigned parts)
+{
+    const gpool_job *j = ctx;
+    const gpool_params *gp = j->gp;
+    uint64_t i0 = gp->nc * part / parts, i1 = gp->nc * (part + 1) / parts;
+    for (uint64_t i = i0; i < i1; i++) {
+        const float *a = j->X + i * gp->vol;
+        if (gp->max) {
+            float m = a[0];
+            for (uint64_t k = 1; k < gp->vol; k++) m = a[k] > m ? a[k] : m;
+            j->Y[i] = m;
+        } else {
+            double s = 0;
+            for (uint64_t k = 0; k < gp->vol; k++) s += a[k];
+            j->Y[i] = (float)(s / (double)gp->vol);
+        }
+    }
+}
+
 static clo_err gpool_run(const clo_onnx_exec *x)
 {
     const gpool_params *gp = x->params;
-    const float *X = x->in[0]->data;
-    float *Y = x->out[0]->data;
-    for (uint64_t i = 0; i < gp->nc; i++) {
-        const float *a = X + i * gp->vol;
-        if (gp->max) {
-            float m = a[0];
-            for (uint64_t j = 1; j < gp->vol; j++) m = a[j] > m ? a[j] : m;
-            Y[i] = m;
-        } else {
-            double s = 0;
-            for (uint64_t j = 0; j < gp->vol; j++) s += a[j];
-            Y[i] = (float)(s / (double)gp->vol);
-        }
-    }
+    gpool_job j = {gp, x->in[0]->data, x->out[0]->data};
+    if (gp->nc * gp->vol < 65536) /* not worth a hand-off */
+        gpool_part(&j, 0, 1);
+    else
+        clo_pool_run(x->pool, gpool_part, &j);
     return CLO_OK;
 }
 
@@ -699,6 +716,7 @@ static const clo_onnx_op op_gmaxpool = {
 typedef struct {
     clo_conv_geom g; /* in: the input's spatial dims; out: the output's */
     uint64_t n, c, m, group, kvol, ivol, ovol;
+    size_t per_part; /* floats of GEMM scratch per thread */
 } convt_params;
 
 static clo_err convt_prepare(clo_onnx_prep *p)
@@ -786,24 +804,65 @@ static clo_err convt_prepare(clo_onnx_prep *p)
     uint64_t mg = cp->m / cp->group, cg = cp->c / cp->group, rows = mg * cp->kvol;
     if (rows * cp->ivol > CLO_ONNX_MAX_ELEMS)
         return clo_onnx_refuse(p, CLO_E_LIMIT, "the column matrix is too large");
-    p->scratch = (rows * cp->ivol + clo_gemm_scratch(rows, cp->ivol, cg, 0)) * sizeof(float);
+    cp->per_part = (clo_gemm_scratch(rows, cp->ivol, cg, 0) + 15) / 16 * 16;
+    p->scratch = ((rows * cp->ivol + 15) / 16 * 16 + cp->per_part * p->threads) * sizeof(float);
     clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &out);
     return CLO_OK;
+}
+
+typedef struct {
+    const convt_params *cp;
+    const float *col;
+    float *Y;       /* the group's first output channel */
+    const float *B; /* its bias, or NULL */
+} col2im_job;
+
+/* col2im for a range of the group's output channels: the bias, then each
+ * input position adds its kernel's worth into the output, in the same order
+ * whichever thread holds the channel. */
+static void col2im_part(void *ctx, unsigned part, unsigned parts)
+{
+    const col2im_job *j = ctx;
+    const convt_params *cp = j->cp;
+    const clo_conv_geom *g = &cp->g;
+    uint64_t mg = cp->m / cp->group, m0 = mg * part / parts, m1 = mg * (part + 1) / parts;
+    for (uint64_t m = m0; m < m1; m++) {
+        float *y = j->Y + m * cp->ovol, b = j->B ? j->B[m] : 0.0f;
+        for (uint64_t i = 0; i < cp->ovol; i++) y[i] = b;
+        for (int64_t kd = 0; kd < g->k[0]; kd++)
+            for (int64_t kh = 0; kh < g->k[1]; kh++)
+                for (int64_t kw = 0; kw < g->k[2]; kw++) {
+                    const float *c = j->col + ((m * (uint64_t)g->k[0] + (uint64_t)kd) *
+                                                   (uint64_t)g->k[1] * (uint64_t)g->k[2] +
+                                               (uint64_t)(kh * g->k[2] + kw)) *
+                                                  cp->ivol;
+                    for (int64_t id = 0; id < g->in[0]; id++) {
+                        int64_t od = id * g->s[0] - g->pb[0] + kd * g->d[0];
+                        if (od < 0 || od >= g->out[0]) continue;
+                        for (int64_t ih = 0; ih < g->in[1]; ih++) {
+                            int64_t oh = ih * g->s[1] - g->pb[1] + kh * g->d[1];
+                            if (oh < 0 || oh >= g->out[1]) continue;
+                            const float *cr = c + (id * g->in[1] + ih) * g->in[2];
+                            float *yr = y + (od * g->out[1] + oh) * g->out[2];
+                            for (int64_t iw = 0; iw < g->in[2]; iw++) {
+                                int64_t ow = iw * g->s[2] - g->pb[2] + kw * g->d[2];
+                                if (ow >= 0 && ow < g->out[2]) yr[ow] += cr[iw];
+                            }
+                        }
+                    }
+                }
+    }
 }
 
 static clo_err convt_run(const clo_onnx_exec *x)
 {
     const convt_params *cp = x->params;
-    const clo_conv_geom *g = &cp->g;
     const float *X = x->in[0]->data, *W = x->in[1]->data;
     const float *B = x->nin > 2 && x->in[2] ? x->in[2]->data : NULL;
     float *Y = x->out[0]->data, *col = x->scratch;
     uint64_t mg = cp->m / cp->group, cg = cp->c / cp->group, rows = mg * cp->kvol;
-    float *gs = col + rows * cp->ivol;
+    float *gs = col + (rows * cp->ivol + 15) / 16 * 16;
     for (uint64_t n = 0; n < cp->n; n++) {
-        for (uint64_t m = 0; m < cp->m; m++)
-            for (uint64_t i = 0; i < cp->ovol; i++)
-                Y[(n * cp->m + m) * cp->ovol + i] = B ? B[m] : 0.0f;
         for (uint64_t gi = 0; gi < cp->group; gi++) {
             /* col = W_g^T X_g: (mg * kvol) x (input positions) */
             memset(col, 0, rows * cp->ivol * sizeof(float));
@@ -821,33 +880,12 @@ static clo_err convt_run(const clo_onnx_exec *x)
                                 col,
                                 cp->ivol,
                                 NULL};
-            clo_gemm(&ga, gs);
-            /* col2im: each input position adds its kernel's worth into the output */
-            for (uint64_t m = 0; m < mg; m++) {
-                float *y = Y + (n * cp->m + gi * mg + m) * cp->ovol;
-                for (int64_t kd = 0; kd < g->k[0]; kd++)
-                    for (int64_t kh = 0; kh < g->k[1]; kh++)
-                        for (int64_t kw = 0; kw < g->k[2]; kw++) {
-                            const float *c = col + ((m * (uint64_t)g->k[0] + (uint64_t)kd) *
-                                                        (uint64_t)g->k[1] * (uint64_t)g->k[2] +
-                                                    (uint64_t)(kh * g->k[2] + kw)) *
-                                                       cp->ivol;
-                            for (int64_t id = 0; id < g->in[0]; id++) {
-                                int64_t od = id * g->s[0] - g->pb[0] + kd * g->d[0];
-                                if (od < 0 || od >= g->out[0]) continue;
-                                for (int64_t ih = 0; ih < g->in[1]; ih++) {
-                                    int64_t oh = ih * g->s[1] - g->pb[1] + kh * g->d[1];
-                                    if (oh < 0 || oh >= g->out[1]) continue;
-                                    const float *cr = c + (id * g->in[1] + ih) * g->in[2];
-                                    float *yr = y + (od * g->out[1] + oh) * g->out[2];
-                                    for (int64_t iw = 0; iw < g->in[2]; iw++) {
-                                        int64_t ow = iw * g->s[2] - g->pb[2] + kw * g->d[2];
-                                        if (ow >= 0 && ow < g->out[2]) yr[ow] += cr[iw];
-                                    }
-                                }
-                            }
-                        }
-            }
+            clo_gemm_par(&ga, gs, cp->per_part, x->pool);
+            col2im_job j = {cp, col, Y + (n * cp->m + gi * mg) * cp->ovol, B ? B + gi * mg : NULL};
+            if (mg * cp->kvol * cp->ivol < 65536) /* not worth a hand-off */
+                col2im_part(&j, 0, 1);
+            else
+                clo_pool_run(x->pool, col2im_part, &j);
         }
     }
     return CLO_OK;

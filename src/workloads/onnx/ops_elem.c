@@ -153,44 +153,12 @@ static float erf_f(float x)
     return erff(x);
 }
 
-static clo_err unary_run(const clo_onnx_exec *x)
+/* Below this many elements a hand-off to the pool costs more than it saves. */
+#define ELEM_PARALLEL 65536
+
+/* Y = f(X) over n floats; 0 for a kind that is not a float one. */
+static int float_unary(const unary_params *u, const float *X, float *Y, uint64_t n)
 {
-    const unary_params *u = x->params;
-    const clo_tensor *in = x->in[0];
-    clo_tensor *out = x->out[0];
-    uint64_t n = in->count;
-    if (u->kind == U_IDENTITY) {
-        memcpy(out->data, in->data, n * clo_tensor_elem_size(in->dtype));
-        return CLO_OK;
-    }
-    if (u->kind == U_NOT) {
-        const uint8_t *a = in->data;
-        uint8_t *o = out->data;
-        for (uint64_t i = 0; i < n; i++) o[i] = !a[i];
-        return CLO_OK;
-    }
-    if (in->dtype != CLO_ONNX_FLOAT) {
-        for (uint64_t i = 0; i < n; i++) {
-            int64_t v = ld(in->data, in->dtype, (int64_t)i);
-            switch (u->kind) {
-            case U_NEG: v = (int64_t)(0 - (uint64_t)v); break;
-            case U_ABS: v = v < 0 ? (int64_t)(0 - (uint64_t)v) : v; break;
-            case U_SIGN: v = (v > 0) - (v < 0); break;
-            default: v = v > 0 ? v : 0; break; /* Relu */
-            }
-            st(out->data, out->dtype, (int64_t)i, v);
-        }
-        return CLO_OK;
-    }
-    const float *X = in->data;
-    if (u->kind == U_ISNAN || u->kind == U_ISINF) {
-        uint8_t *o = out->data;
-        for (uint64_t i = 0; i < n; i++)
-            o[i] =
-                u->kind == U_ISNAN ? X[i] != X[i] : (isinf(X[i]) && ((X[i] > 0) ? u->pos : u->neg));
-        return CLO_OK;
-    }
-    float *Y = out->data;
     const float al = u->alpha, be = u->beta, ga = u->gamma;
 #define U(EXPR)                                                                                    \
     for (uint64_t i = 0; i < n; i++) {                                                             \
@@ -234,9 +202,70 @@ static clo_err unary_run(const clo_onnx_exec *x)
     case U_CELU: U(fmaxf(0.0f, v) + fminf(0.0f, al * (expf(v / al) - 1.0f)));
     case U_HARDSWISH: U(v * fmaxf(0.0f, fminf(1.0f, v / 6.0f + 0.5f)));
     case U_SHRINK: U(v < -al ? v + be : v > al ? v - be : 0.0f);
-    default: return CLO_ERR(CLO_E_STATE, "onnx: unary kind");
+    default: return 0;
     }
 #undef U
+    return 1;
+}
+
+typedef struct {
+    const unary_params *u;
+    const float *X;
+    float *Y;
+    uint64_t n;
+} unary_job;
+
+/* A range of the elements per thread: the same bits however split. */
+static void unary_part(void *ctx, unsigned part, unsigned parts)
+{
+    const unary_job *j = ctx;
+    uint64_t i0 = j->n * part / parts, i1 = j->n * (part + 1) / parts;
+    (void)float_unary(j->u, j->X + i0, j->Y + i0, i1 - i0);
+}
+
+static clo_err unary_run(const clo_onnx_exec *x)
+{
+    const unary_params *u = x->params;
+    const clo_tensor *in = x->in[0];
+    clo_tensor *out = x->out[0];
+    uint64_t n = in->count;
+    if (u->kind == U_IDENTITY) {
+        memcpy(out->data, in->data, n * clo_tensor_elem_size(in->dtype));
+        return CLO_OK;
+    }
+    if (u->kind == U_NOT) {
+        const uint8_t *a = in->data;
+        uint8_t *o = out->data;
+        for (uint64_t i = 0; i < n; i++) o[i] = !a[i];
+        return CLO_OK;
+    }
+    if (in->dtype != CLO_ONNX_FLOAT) {
+        for (uint64_t i = 0; i < n; i++) {
+            int64_t v = ld(in->data, in->dtype, (int64_t)i);
+            switch (u->kind) {
+            case U_NEG: v = (int64_t)(0 - (uint64_t)v); break;
+            case U_ABS: v = v < 0 ? (int64_t)(0 - (uint64_t)v) : v; break;
+            case U_SIGN: v = (v > 0) - (v < 0); break;
+            default: v = v > 0 ? v : 0; break; /* Relu */
+            }
+            st(out->data, out->dtype, (int64_t)i, v);
+        }
+        return CLO_OK;
+    }
+    const float *X = in->data;
+    if (u->kind == U_ISNAN || u->kind == U_ISINF) {
+        uint8_t *o = out->data;
+        for (uint64_t i = 0; i < n; i++)
+            o[i] =
+                u->kind == U_ISNAN ? X[i] != X[i] : (isinf(X[i]) && ((X[i] > 0) ? u->pos : u->neg));
+        return CLO_OK;
+    }
+    unary_job j = {u, X, out->data, n};
+    CLO_ENSURE(float_unary(u, X, out->data, 0), CLO_E_STATE, "onnx: unary kind");
+    if (n < ELEM_PARALLEL) /* not worth a hand-off */
+        unary_part(&j, 0, 1);
+    else
+        clo_pool_run(x->pool, unary_part, &j);
     return CLO_OK;
 }
 
@@ -512,9 +541,44 @@ static void bcast_copy(const clo_tensor *in, const clo_shape *is, clo_tensor *ou
     }
 }
 
+typedef struct {
+    int kind;
+    const clo_tensor *A, *B;
+    clo_tensor *O;
+    const clo_shape *as, *bs;
+} float_job;
+
+/* One thread's share of a float binary op: whole rows, or (fewer rows than
+ * threads) a range of every row. Elementwise: the same bits however split. */
+static void float_part(void *ctx, unsigned part, unsigned parts)
+{
+    const float_job *j = ctx;
+    clo_bcast it;
+    const clo_shape *shapes[2] = {j->as, j->bs};
+    clo_bcast_init(&it, &j->O->shape, shapes, 2);
+    int64_t n = it.inner, sa = it.is[0], sb = it.is[1], i0 = 0, i1 = n;
+    uint64_t r0 = 0, r1 = it.rows;
+    if (it.rows >= parts) {
+        r0 = it.rows * part / parts;
+        r1 = it.rows * (part + 1) / parts;
+    } else {
+        i0 = n * part / parts;
+        i1 = n * (part + 1) / parts;
+    }
+    for (uint64_t r = 0; r < r1; r++, clo_bcast_next(&it)) {
+        if (r < r0 || i0 == i1) continue;
+        const float *a = (const float *)j->A->data + it.off[0] + i0 * sa;
+        const float *b = (const float *)j->B->data + it.off[1] + i0 * sb;
+        if (j->kind >= B_EQ)
+            float_cmp_row(j->kind, a, sa, b, sb, (uint8_t *)j->O->data + r * n + i0, i1 - i0);
+        else
+            float_row(j->kind, a, sa, b, sb, (float *)j->O->data + r * n + i0, i1 - i0);
+    }
+}
+
 /* out = a (op) b, with the shapes broadcast as prepared. */
 static clo_err binary_apply(int kind, const clo_tensor *A, const clo_shape *as, const clo_tensor *B,
-                            const clo_shape *bs, clo_tensor *O)
+                            const clo_shape *bs, clo_tensor *O, clo_pool *pool)
 {
     clo_bcast it;
     const clo_shape *shapes[2] = {as, bs};
@@ -522,15 +586,11 @@ static clo_err binary_apply(int kind, const clo_tensor *A, const clo_shape *as, 
     int64_t n = it.inner, sa = it.is[0], sb = it.is[1];
     if (O->count == 0) return CLO_OK;
     if (A->dtype == CLO_ONNX_FLOAT && (B->dtype == CLO_ONNX_FLOAT)) {
-        for (uint64_t r = 0; r < it.rows; r++) {
-            const float *a = (const float *)A->data + it.off[0];
-            const float *b = (const float *)B->data + it.off[1];
-            if (kind >= B_EQ)
-                float_cmp_row(kind, a, sa, b, sb, (uint8_t *)O->data + r * n, n);
-            else
-                float_row(kind, a, sa, b, sb, (float *)O->data + r * n, n);
-            clo_bcast_next(&it);
-        }
+        float_job j = {kind, A, B, O, as, bs};
+        if (O->count < ELEM_PARALLEL)
+            float_part(&j, 0, 1);
+        else
+            clo_pool_run(pool, float_part, &j);
         return CLO_OK;
     }
     if (A->dtype == CLO_ONNX_FLOAT) { /* Pow with an integer exponent */
@@ -562,7 +622,7 @@ static clo_err binary_apply(int kind, const clo_tensor *A, const clo_shape *as, 
 static clo_err binary_run(const clo_onnx_exec *x)
 {
     const binop_params *bp = x->params;
-    return binary_apply(bp->kind, x->in[0], &bp->a, x->in[1], &bp->b, x->out[0]);
+    return binary_apply(bp->kind, x->in[0], &bp->a, x->in[1], &bp->b, x->out[0], x->pool);
 }
 
 #define BINARY(ID, NAME, SINCE, ATTRS, KIND)                                                       \
@@ -622,7 +682,7 @@ static clo_err variadic_run(const clo_onnx_exec *x)
      * and written at the same index, so that is safe. */
     bcast_copy(x->in[0], &x->in[0]->shape, o);
     for (size_t k = 1; k < x->nin; k++)
-        CLO_TRY(binary_apply(vp->kind, o, &o->shape, x->in[k], &x->in[k]->shape, o));
+        CLO_TRY(binary_apply(vp->kind, o, &o->shape, x->in[k], &x->in[k]->shape, o, x->pool));
     if (vp->mean) {
         float *d = o->data, inv = (float)x->nin;
         for (uint64_t i = 0; i < o->count; i++) d[i] /= inv;

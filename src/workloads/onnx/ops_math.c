@@ -358,13 +358,19 @@ float clo_onnx_bn_epsilon(const void *params)
     return ((const bn_params *)params)->eps;
 }
 
-static clo_err bn_run(const clo_onnx_exec *x)
+typedef struct {
+    const clo_onnx_exec *x;
+} bn_job;
+
+/* A range of the channels per thread: each element is one thread's. */
+static void bn_part(void *ctx, unsigned part, unsigned parts)
 {
+    const clo_onnx_exec *x = ((const bn_job *)ctx)->x;
     const bn_params *bp = x->params;
     const float *X = x->in[0]->data, *sc = x->in[1]->data, *b = x->in[2]->data,
                 *mean = x->in[3]->data, *var = x->in[4]->data;
     float *Y = x->out[0]->data;
-    for (uint64_t c = 0; c < bp->c; c++) {
+    for (uint64_t c = bp->c * part / parts; c < bp->c * (part + 1) / parts; c++) {
         float a = sc[c] / sqrtf(var[c] + bp->eps), d = b[c] - mean[c] * a;
         for (uint64_t n = 0; n < bp->n; n++) {
             const float *xs = X + (n * bp->c + c) * bp->spatial;
@@ -372,6 +378,15 @@ static clo_err bn_run(const clo_onnx_exec *x)
             for (uint64_t i = 0; i < bp->spatial; i++) ys[i] = xs[i] * a + d;
         }
     }
+}
+
+static clo_err bn_run(const clo_onnx_exec *x)
+{
+    bn_job j = {x};
+    if (x->in[0]->count < 65536) /* not worth a hand-off */
+        bn_part(&j, 0, 1);
+    else
+        clo_pool_run(x->pool, bn_part, &j);
     return CLO_OK;
 }
 

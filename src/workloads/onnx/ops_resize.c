@@ -240,12 +240,29 @@ static clo_err resize_prepare_any(clo_onnx_prep *p, int upsample)
 /* One output plane from one input plane (H x W): each element the sum over
  * its row taps of the sum over its column taps, in double, in the order
  * gather() takes them, so the results are the same bits. */
+/* A tap that copies one input element (nearest, or a scale of 1). */
+static int unit(const tap *t)
+{
+    return t->n == 1 && t->w[0] == 1.0f;
+}
+
 static void resize_plane(const resize_params *rp, const float *x, int64_t w_in, int64_t h_out,
-                         int64_t w_out, float *y)
+                         int64_t w_out, float *y, int cols_unit)
 {
     const tap *rows = rp->taps[rp->rank - 2], *cols = rp->taps[rp->rank - 1];
     for (int64_t oy = 0; oy < h_out; oy++) {
         const tap *ty = &rows[oy];
+        float *o = y + oy * w_out;
+        if (cols_unit && unit(ty)) {
+            /* Copies: the sums below would give x + 0 (so -0 becomes +0), as here. */
+            if (oy > 0 && unit(&rows[oy - 1]) && rows[oy - 1].idx[0] == ty->idx[0]) {
+                memcpy(o, o - w_out, (size_t)w_out * sizeof *o);
+                continue;
+            }
+            const float *r = x + ty->idx[0] * w_in;
+            for (int64_t ox = 0; ox < w_out; ox++) o[ox] = r[cols[ox].idx[0]] + 0.0f;
+            continue;
+        }
         for (int64_t ox = 0; ox < w_out; ox++) {
             const tap *tx = &cols[ox];
             double s = 0;
@@ -255,9 +272,28 @@ static void resize_plane(const resize_params *rp, const float *x, int64_t w_in, 
                 for (int kx = 0; kx < tx->n; kx++) t += tx->w[kx] * r[tx->idx[kx]];
                 s += ty->w[ky] * t;
             }
-            y[oy * w_out + ox] = (float)s;
+            o[ox] = (float)s;
         }
     }
+}
+
+typedef struct {
+    const resize_params *rp;
+    const float *x;
+    float *y;
+    int64_t h_in, w_in, h_out, w_out;
+    uint64_t planes;
+    int cols_unit;
+} plane_job;
+
+/* Planes split over the threads: each output is one thread's. */
+static void planes_part(void *ctx, unsigned part, unsigned parts)
+{
+    const plane_job *j = ctx;
+    uint64_t k0 = j->planes * part / parts, k1 = j->planes * (part + 1) / parts;
+    for (uint64_t k = k0; k < k1; k++)
+        resize_plane(j->rp, j->x + k * (uint64_t)(j->h_in * j->w_in), j->w_in, j->h_out, j->w_out,
+                     j->y + k * (uint64_t)(j->h_out * j->w_out), j->cols_unit);
 }
 
 /* Sum over the taps of dims d.. of one output element. */
@@ -281,12 +317,18 @@ static clo_err resize_run(const clo_onnx_exec *x)
     clo_shape_strides(&in->shape, 0, st);
     float *y = out->data;
     if (rp->planes) {
-        int64_t h_in = in->shape.d[rp->rank - 2], w_in = in->shape.d[rp->rank - 1],
-                h_out = out->shape.d[rp->rank - 2], w_out = out->shape.d[rp->rank - 1];
-        uint64_t planes = h_in > 0 && w_in > 0 ? in->count / (uint64_t)(h_in * w_in) : 0;
-        for (uint64_t k = 0; k < planes; k++)
-            resize_plane(rp, (const float *)in->data + k * (uint64_t)(h_in * w_in), w_in, h_out,
-                         w_out, y + k * (uint64_t)(h_out * w_out));
+        plane_job j = {.rp = rp, .x = in->data, .y = y};
+        j.h_in = in->shape.d[rp->rank - 2];
+        j.w_in = in->shape.d[rp->rank - 1];
+        j.h_out = out->shape.d[rp->rank - 2];
+        j.w_out = out->shape.d[rp->rank - 1];
+        j.planes = j.h_in > 0 && j.w_in > 0 ? in->count / (uint64_t)(j.h_in * j.w_in) : 0;
+        j.cols_unit = 1;
+        for (int64_t ox = 0; ox < j.w_out; ox++) j.cols_unit &= unit(&rp->taps[rp->rank - 1][ox]);
+        if (out->count < 65536) /* not worth a hand-off */
+            planes_part(&j, 0, 1);
+        else
+            clo_pool_run(x->pool, planes_part, &j);
         return CLO_OK;
     }
     for (uint64_t i = 0; i < out->count; i++) {

@@ -1,10 +1,17 @@
-/* pool.c — see pool.h. One mutex, two condition variables and a generation
- * counter: a run bumps the generation, each worker does its part once per
- * generation, the caller waits until every part is done. */
+/* pool.c — see pool.h. A generation counter: a run bumps it, each worker
+ * does its part once per generation, the caller waits until every part is
+ * done. A plan's runs come back to back (one per step), so both sides spin a
+ * little before they sleep on a condition variable: a hand-off then costs a
+ * cache line, not two futex calls. */
 #include "workloads/onnx/pool.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+
+/* Some 100-400 microseconds of polling (pause is 40-140 cycles): longer than
+ * most of a plan's serial steps, so a worker is awake for the next hand-off. */
+#define SPIN 8192
 
 struct clo_pool {
     unsigned threads; /* parts, the caller included */
@@ -12,12 +19,20 @@ struct clo_pool {
     unsigned started;
     pthread_mutex_t mu;
     pthread_cond_t go, done;
-    unsigned long generation;
-    unsigned pending;
-    int quit;
-    clo_pool_fn fn;
+    atomic_ulong generation;
+    atomic_uint pending;
+    atomic_int quit;
+    unsigned sleeping; /* workers waiting on go (under mu) */
+    clo_pool_fn fn;    /* written before the generation is bumped */
     void *ctx;
 };
+
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
 
 typedef struct {
     clo_pool *p;
@@ -30,19 +45,27 @@ static void *worker(void *a)
     unsigned part = ((worker_arg *)a)->part;
     free(a);
     unsigned long seen = 0;
-    pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->quit && p->generation == seen) pthread_cond_wait(&p->go, &p->mu);
-        if (p->quit) break;
-        seen = p->generation;
-        clo_pool_fn fn = p->fn;
-        void *ctx = p->ctx;
-        pthread_mutex_unlock(&p->mu);
-        fn(ctx, part, p->threads);
+        for (int k = 0;
+             k < SPIN && atomic_load_explicit(&p->generation, memory_order_acquire) == seen &&
+             !atomic_load(&p->quit);
+             k++)
+            relax();
         pthread_mutex_lock(&p->mu);
-        if (--p->pending == 0) pthread_cond_signal(&p->done);
+        p->sleeping++;
+        while (!atomic_load(&p->quit) && atomic_load(&p->generation) == seen)
+            pthread_cond_wait(&p->go, &p->mu);
+        p->sleeping--;
+        pthread_mutex_unlock(&p->mu);
+        if (atomic_load(&p->quit)) break;
+        seen = atomic_load_explicit(&p->generation, memory_order_acquire);
+        p->fn(p->ctx, part, p->threads);
+        if (atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel) == 1) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->mu);
+        }
     }
-    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
@@ -87,24 +110,31 @@ void clo_pool_run(clo_pool *p, clo_pool_fn fn, void *ctx)
         fn(ctx, 0, 1);
         return;
     }
-    pthread_mutex_lock(&p->mu);
     p->fn = fn;
     p->ctx = ctx;
-    p->pending = p->threads - 1;
-    p->generation++;
-    pthread_cond_broadcast(&p->go);
+    atomic_store_explicit(&p->pending, p->threads - 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
+    /* A worker that saw the old generation under mu is waiting, or will
+     * look again under mu: taking it here loses no wake-up. */
+    pthread_mutex_lock(&p->mu);
+    if (p->sleeping) pthread_cond_broadcast(&p->go);
     pthread_mutex_unlock(&p->mu);
     fn(ctx, 0, p->threads);
-    pthread_mutex_lock(&p->mu);
-    while (p->pending) pthread_cond_wait(&p->done, &p->mu);
-    pthread_mutex_unlock(&p->mu);
+    for (int k = 0; k < SPIN && atomic_load_explicit(&p->pending, memory_order_acquire); k++)
+        relax();
+    if (atomic_load_explicit(&p->pending, memory_order_acquire)) {
+        pthread_mutex_lock(&p->mu);
+        while (atomic_load_explicit(&p->pending, memory_order_acquire))
+            pthread_cond_wait(&p->done, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+    }
 }
 
 void clo_pool_free(clo_pool *p)
 {
     if (!p) return;
     pthread_mutex_lock(&p->mu);
-    p->quit = 1;
+    atomic_store(&p->quit, 1);
     pthread_cond_broadcast(&p->go);
     pthread_mutex_unlock(&p->mu);
     for (unsigned i = 0; i < p->started; i++) pthread_join(p->tid[i], NULL);
