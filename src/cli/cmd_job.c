@@ -163,6 +163,10 @@ static int submit(int argc, char **argv)
         {"inputs", "HEX,...", "plaintext inputs, one per participant", 0, NULL},
         {"bids", "ADDR:AMOUNT,...", "auction shortcut: bids as 0xaddress:amount", 0, NULL},
         {"model-id", "HEX", "onnx config shortcut: the provisioned model's id (SHA-256)", 0, NULL},
+        {"threads", "N",
+         "with --model-id: the job's inference threads (1 to 64, within the node's "
+         "enclave.threads; default: all of the node's)",
+         0, NULL},
         {"records", "FILE", "onnx shortcut: one record per line (numbers), each its own input", 0,
          NULL},
         {"job-id", "HEX",
@@ -225,9 +229,18 @@ static int submit(int argc, char **argv)
     if (cli_get(&spec, "config")) {
         rc = cli_hex(&spec, "config", &cfg, CLO_WL_MAX_CONFIG);
     } else if (cli_get(&spec, "model-id")) {
-        uint8_t v1[33] = {1};
-        if (!(rc = cli_hex_fixed(&spec, "model-id", v1 + 1, 32)) &&
-            clo_buf_append(&cfg, v1, 33).code)
+        /* version 1, or 2 with the job's thread count (docs/formats.md §5.5) */
+        uint8_t c[34] = {1};
+        uint64_t threads = 0;
+        if (cli_get(&spec, "threads") && !(rc = cli_u64(&spec, "threads", 64, &threads)) &&
+            threads == 0) {
+            cli_error("--threads: 1 to 64\n");
+            cli_error_code("format");
+            rc = CLI_EXIT_FAIL;
+        }
+        if (threads) c[0] = 2, c[33] = (uint8_t)threads;
+        if (!rc && !(rc = cli_hex_fixed(&spec, "model-id", c + 1, 32)) &&
+            clo_buf_append(&cfg, c, threads ? 34 : 33).code)
             rc = CLI_EXIT_FAIL;
     } else {
         rc = auction_config(&spec, &cfg);

@@ -3,6 +3,9 @@
  * (docs/formats.md §5.5).
  *
  * config:  u8 version=1 | model_id[32]   (SHA-256 of the model file)
+ *          u8 version=2 | model_id[32] | u8 threads (1..64: the job's own
+ *          thread count, within the node's enclave.threads; version 1 uses
+ *          all of the node's)
  * input:   u16 n | n x (u32 size | TensorProto)   the graph's feeds, in order
  * public:  u8 version=2 | model_id[32] | u32 inputs | u32 answered
  *          | u16 n | n x u16 excluded position (inputs not answered)
@@ -51,8 +54,9 @@ static uint64_t cache_clock;
 
 typedef struct {
     uint8_t model_id[32];
-    cache_entry *e; /* NULL when opened without secrets (the host's check) */
-    clo_pool *pool; /* the enclave's threads, or NULL */
+    cache_entry *e;   /* NULL when opened without secrets (the host's check) */
+    clo_pool *pool;   /* the enclave's threads, or NULL */
+    unsigned threads; /* the job's, 0: all of the pool's */
 } onnx_state;
 
 static void evict(cache_entry *e)
@@ -108,14 +112,20 @@ static clo_err cached_model(const clo_wl_env *env, const uint8_t id[32], cache_e
     return CLO_OK;
 }
 
-static clo_err parse_config(clo_bytes config, uint8_t model_id[32])
+/* threads: 0 for version 1 (all the node's). */
+static clo_err parse_config(clo_bytes config, uint8_t model_id[32], unsigned *threads)
 {
     clo_cur c = clo_cur_init(config);
-    uint8_t version;
+    uint8_t version, t = 0;
     CLO_TRY(clo_cur_u8(&c, &version));
-    CLO_ENSURE(version == 1, CLO_E_VERSION, "onnx.config.version");
+    CLO_ENSURE(version == 1 || version == 2, CLO_E_VERSION, "onnx.config.version");
     CLO_TRY(clo_cur_copy(&c, model_id, 32));
+    if (version == 2) {
+        CLO_TRY(clo_cur_u8(&c, &t));
+        CLO_ENSURE(t >= 1 && t <= CLO_POOL_MAX, CLO_E_FORMAT, "onnx.config.threads: 1 to 64");
+    }
     CLO_ENSURE(clo_cur_left(&c) == 0, CLO_E_FORMAT, "onnx.config: trailing bytes");
+    *threads = t;
     return CLO_OK;
 }
 
@@ -127,11 +137,13 @@ static void close_onnx(void *state)
 static clo_err open_onnx(clo_bytes config, const clo_wl_env *env, void **state)
 {
     uint8_t id[32];
+    unsigned threads;
     *state = NULL;
-    CLO_TRY(parse_config(config, id));
+    CLO_TRY(parse_config(config, id, &threads));
     onnx_state *s = calloc(1, sizeof *s);
     CLO_ENSURE(s, CLO_E_NOMEM, "onnx.state");
     memcpy(s->model_id, id, 32);
+    s->threads = threads;
     if (env) { /* in the enclave: the model itself */
         s->pool = env->pool;
         clo_err err = cached_model(env, id, &s->e);
@@ -300,6 +312,8 @@ static clo_err run_onnx(const void *state, const clo_wl_call *call, clo_buf *pub
 {
     const onnx_state *s = state;
     CLO_ENSURE(s->e, CLO_E_STATE, "onnx.model: not loaded");
+    /* The job's thread count, within the node's: any count gives the same bits. */
+    clo_pool_use(s->pool, s->threads ? s->threads : clo_pool_size(s->pool));
     uint32_t answered = 0;
     clo_err err = CLO_OK;
     for (size_t i = 0; i < call->count; i++) {

@@ -131,6 +131,13 @@ try {
   const r4 = cli(bin, "job", "result", ...N, "--id", s4.doc?.job_id, "--keys", join(dir, "k4.json"));
   check("threads: the same answers, bit for bit", r4.doc?.verified?.public?.answered === 3 &&
         JSON.stringify(r4.doc.verified.private_decoded) === JSON.stringify(res.doc.verified.private_decoded), r4.out + r4.err);
+  // A job's own thread count (onnx config version 2), within the node's.
+  for (const t of ["1", "64"]) {
+    const sj = cli(bin, "job", "submit", "--trust-node", ...N, "--workload", "onnx", "--model-id", id, "--threads", t, "--records", recs, "--keys-out", join(dir, `kt${t}.json`));
+    const rj = cli(bin, "job", "result", ...N, "--id", sj.doc?.job_id, "--keys", join(dir, `kt${t}.json`));
+    check(`threads: a job asking for ${t} gets the same answers`, rj.doc?.verified?.public?.answered === 3 &&
+          JSON.stringify(rj.doc.verified.private_decoded) === JSON.stringify(res.doc.verified.private_decoded), rj.out + rj.err);
+  }
 
   // Bad provisioning requests.
   let p = await api(node, "POST", "/v1/secrets", { id: "00", epoch: 1, envelope: "00" });

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "onnx_build.h"
+#include "workloads/onnx/pool.h"
 
 #define IN(...) ((const char *const[]){__VA_ARGS__})
 #define OKC(x)  assert_int_equal((x).code, CLO_OK_CODE)
@@ -519,6 +520,34 @@ static void test_threads_same_bits(void **state)
     onnx_case_free(&cs[1]);
 }
 
+/* A pool's parts per run: all of its threads at first, then what a job
+ * asks for, clamped to 1..its threads; each part once per run. */
+static void count_parts(void *ctx, unsigned part, unsigned parts)
+{
+    unsigned *seen = ctx; /* seen[0]: parts; seen[1 + part]: calls */
+    seen[0] = parts;
+    __atomic_add_fetch(&seen[1 + part], 1, __ATOMIC_RELAXED);
+}
+
+static void test_pool_parts(void **state)
+{
+    (void)state;
+    clo_pool *p;
+    OKC(clo_pool_new(3, &p));
+    const unsigned ask[] = {0, 1, 2, 3, 9}, want[] = {3, 1, 2, 3, 3};
+    for (size_t i = 0; i < 5; i++) {
+        unsigned seen[5] = {0};
+        if (i) clo_pool_use(p, ask[i]);
+        assert_int_equal(clo_pool_parts(p), want[i]);
+        clo_pool_run(p, count_parts, seen);
+        assert_int_equal(seen[0], want[i]);
+        for (unsigned k = 0; k < 3; k++) assert_int_equal(seen[1 + k], k < want[i] ? 1 : 0);
+    }
+    assert_int_equal(clo_pool_size(p), 3);
+    clo_pool_free(p);
+    assert_int_equal(clo_pool_parts(NULL), 1);
+}
+
 /* The other steps a plan splits over its threads, each above its hand-off
  * threshold: a unary op, binary ops split by rows and (one row) within it,
  * Resize (nearest, plane by plane), ConvTranspose (its GEMM and col2im by
@@ -665,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_pools),
         cmocka_unit_test(test_threads_same_bits),
         cmocka_unit_test(test_threads_same_bits_elementwise),
+        cmocka_unit_test(test_pool_parts),
         cmocka_unit_test(test_cumsum),
         cmocka_unit_test(test_logsumexp_castlike),
     };

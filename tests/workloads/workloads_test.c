@@ -339,10 +339,34 @@ static void test_policy(void **state)
     outputs_free(&o);
 }
 
+/* onnx's config: version 1 (the node's threads) or 2 with the job's own
+ * thread count, 1 to 64; anything else is refused before a job runs. */
+static void test_onnx_config(void **state)
+{
+    (void)state;
+    uint8_t c[35] = {1};
+    assert_int_equal(clo_workload_check(&clo_wl_onnx, CLO_BYTES(c, 33)).code, 0);
+    c[0] = 2;
+    c[33] = 2;
+    assert_int_equal(clo_workload_check(&clo_wl_onnx, CLO_BYTES(c, 34)).code, 0);
+    c[33] = 64;
+    assert_int_equal(clo_workload_check(&clo_wl_onnx, CLO_BYTES(c, 34)).code, 0);
+    c[33] = 0;
+    assert_int_equal(clo_workload_check(&clo_wl_onnx, CLO_BYTES(c, 34)).code, CLO_E_FORMAT);
+    c[33] = 65;
+    assert_int_equal(clo_workload_check(&clo_wl_onnx, CLO_BYTES(c, 34)).code, CLO_E_FORMAT);
+    c[33] = 1;
+    assert_int_not_equal(clo_workload_check(&clo_wl_onnx, CLO_BYTES(c, 33)).code, 0);
+    assert_int_equal(clo_workload_check(&clo_wl_onnx, CLO_BYTES(c, 35)).code, CLO_E_FORMAT);
+    c[0] = 3;
+    assert_int_equal(clo_workload_check(&clo_wl_onnx, CLO_BYTES(c, 34)).code, CLO_E_VERSION);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_auction_one_bid_cannot_veto),
+        cmocka_unit_test(test_onnx_config),
         cmocka_unit_test(test_auction_rules),
         cmocka_unit_test(test_auction_ties),
         cmocka_unit_test(test_vote),

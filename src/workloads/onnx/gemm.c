@@ -311,7 +311,7 @@ static void gemm_part(void *ctx, unsigned part, unsigned parts)
 
 void clo_gemm_par(const clo_gemm_args *g, float *scratch, size_t per_part, clo_pool *pool)
 {
-    unsigned parts = clo_pool_size(pool);
+    unsigned parts = clo_pool_parts(pool);
     /* worth splitting: enough rows for every part, and enough work to pay the hand-off */
     if (parts < 2 || g->M < 2 * MR || (double)g->M * (double)g->N * (double)g->K < 2e6) {
         clo_gemm(g, scratch);

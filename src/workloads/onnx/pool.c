@@ -14,7 +14,8 @@
 #define SPIN 8192
 
 struct clo_pool {
-    unsigned threads; /* parts, the caller included */
+    unsigned threads; /* the caller included */
+    unsigned active;  /* parts of a run: workers 1..active-1 take part */
     pthread_t tid[CLO_POOL_MAX];
     unsigned started;
     pthread_mutex_t mu;
@@ -59,7 +60,8 @@ static void *worker(void *a)
         pthread_mutex_unlock(&p->mu);
         if (atomic_load(&p->quit)) break;
         seen = atomic_load_explicit(&p->generation, memory_order_acquire);
-        p->fn(p->ctx, part, p->threads);
+        if (part >= p->active) continue; /* not in this run */
+        p->fn(p->ctx, part, p->active);
         if (atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel) == 1) {
             pthread_mutex_lock(&p->mu);
             pthread_cond_signal(&p->done);
@@ -76,7 +78,7 @@ clo_err clo_pool_new(unsigned threads, clo_pool **out)
     if (threads == 1) return CLO_OK; /* no pool: everything on the caller */
     clo_pool *p = calloc(1, sizeof *p);
     CLO_ENSURE(p, CLO_E_NOMEM, "pool");
-    p->threads = threads;
+    p->threads = p->active = threads;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->go, NULL);
     pthread_cond_init(&p->done, NULL);
@@ -104,22 +106,32 @@ unsigned clo_pool_size(const clo_pool *p)
     return p ? p->threads : 1;
 }
 
+void clo_pool_use(clo_pool *p, unsigned parts)
+{
+    if (p) p->active = parts < 1 ? 1 : parts > p->threads ? p->threads : parts;
+}
+
+unsigned clo_pool_parts(const clo_pool *p)
+{
+    return p ? p->active : 1;
+}
+
 void clo_pool_run(clo_pool *p, clo_pool_fn fn, void *ctx)
 {
-    if (!p) {
+    if (!p || p->active == 1) {
         fn(ctx, 0, 1);
         return;
     }
     p->fn = fn;
     p->ctx = ctx;
-    atomic_store_explicit(&p->pending, p->threads - 1, memory_order_relaxed);
+    atomic_store_explicit(&p->pending, p->active - 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&p->generation, 1, memory_order_release);
     /* A worker that saw the old generation under mu is waiting, or will
      * look again under mu: taking it here loses no wake-up. */
     pthread_mutex_lock(&p->mu);
     if (p->sleeping) pthread_cond_broadcast(&p->go);
     pthread_mutex_unlock(&p->mu);
-    fn(ctx, 0, p->threads);
+    fn(ctx, 0, p->active);
     for (int k = 0; k < SPIN && atomic_load_explicit(&p->pending, memory_order_acquire); k++)
         relax();
     if (atomic_load_explicit(&p->pending, memory_order_acquire)) {

@@ -14,8 +14,14 @@ typedef struct clo_pool clo_pool;
 typedef void (*clo_pool_fn)(void *ctx, unsigned part, unsigned parts);
 
 CLO_MUST_CHECK clo_err clo_pool_new(unsigned threads, clo_pool **out);
-/* The number of parts a run splits into (1 for a NULL pool). */
+/* The threads it holds, the caller's included (1 for a NULL pool): what a
+ * plan sizes its per-thread scratch for. */
 unsigned clo_pool_size(const clo_pool *p);
+/* The parts the next runs split into: 1..clo_pool_size (clamped; at first all
+ * of them), a job's own thread count within the node's. Set between runs
+ * only. */
+void clo_pool_use(clo_pool *p, unsigned parts);
+unsigned clo_pool_parts(const clo_pool *p);
 void clo_pool_run(clo_pool *p, clo_pool_fn fn, void *ctx);
 void clo_pool_free(clo_pool *p);
 
