@@ -10,7 +10,11 @@
 // the class the weights score, their signs, 0/1/2 base values and the five
 // post transforms); SVMClassifier (2-4 classes, four kernels, with and
 // without probabilities, linear mode) and SVMRegressor (four kernels, linear
-// mode, one-class) on seeded random parameters and inputs.
+// mode, one-class) on seeded random parameters and inputs. Also the
+// recurrent layers RNN, GRU and LSTM (ai.onnx), whose backend-suite cases
+// cover little: every direction, sequence lengths, initial states, clipping,
+// activation lists with their alphas and betas, GRU's linear_before_reset,
+// LSTM's peepholes and input_forget.
 // Usage: node ml_ort_test.mjs /path/to/cloister
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
@@ -49,26 +53,29 @@ function attr(name, v) {
 }
 const tensorF = (v) => ({ kind: "tensor", type: "float", v }), tensorU8 = (v) => ({ kind: "tensor", type: "uint8", v });
 const float = (v) => ({ kind: "float", v }), ints = (v) => ({ kind: "ints", v }), floats = (v) => ({ kind: "floats", v }), strings = (v) => ({ kind: "strings", v });
-const ELEM = { float: 1, int64: 7 };
+const ELEM = { float: 1, int32: 6, int64: 7 };
 function valueInfo(name, type, dims) {
   const shape = dims.flatMap((d) => len(1, int(1, d)));
   return [...str(1, name), ...len(2, len(1, [...int(1, ELEM[type]), ...len(2, shape)]))];
 }
-// One ai.onnx.ml node over graph inputs `ins` giving outputs `outs` ({name, type, dims}).
-function model(op, attrs, ins, outs, mlOpset = 3) {
+// One ai.onnx.ml node (or of `domain`) over graph inputs `ins` giving outputs
+// `outs` ({name, type, dims}); an input named "" is an omitted optional one.
+function model(op, attrs, ins, outs, mlOpset = 3, domain = "ai.onnx.ml") {
   const node = [...ins.flatMap((i) => str(1, i.name)), ...outs.flatMap((o) => str(2, o.name)), ...str(3, outs[0].name),
-                ...str(4, op), ...str(7, "ai.onnx.ml"), ...Object.entries(attrs).flatMap(([k, v]) => len(5, attr(k, v)))];
-  const graph = [...len(1, node), ...str(2, "g"), ...ins.flatMap((i) => len(11, valueInfo(i.name, i.type, i.dims))),
+                ...str(4, op), ...str(7, domain), ...Object.entries(attrs).flatMap(([k, v]) => len(5, attr(k, v)))];
+  const graph = [...len(1, node), ...str(2, "g"), ...ins.filter((i) => i.name).flatMap((i) => len(11, valueInfo(i.name, i.type, i.dims))),
                  ...outs.flatMap((o) => len(12, valueInfo(o.name, o.type, o.dims)))];
   const opset = (d, v) => len(8, [...str(1, d), ...int(2, v)]);
   return Buffer.from([...int(1, 8), ...opset("", 17), ...opset("ai.onnx.ml", mlOpset), ...len(7, graph)]);
 }
 function tensorFile(t) { // TensorProto: dims, data_type, name, raw_data
   const raw = t.type === "int64" ? Buffer.from(new BigInt64Array(t.data.map(BigInt)).buffer)
+            : t.type === "int32" ? Buffer.from(new Int32Array(t.data).buffer)
                                  : Buffer.from(new Float32Array(t.data).buffer);
   return Buffer.from([...t.dims.flatMap((d) => int(1, d)), ...int(2, ELEM[t.type]), ...str(8, t.name), ...len(9, [...raw])]);
 }
 const ortTensor = (t) => t.type === "int64" ? new ort.Tensor("int64", BigInt64Array.from(t.data.map(BigInt)), t.dims)
+                       : t.type === "int32" ? new ort.Tensor("int32", Int32Array.from(t.data), t.dims)
                                             : new ort.Tensor("float32", Float32Array.from(t.data), t.dims);
 
 // Within tol relative; NaN where onnxruntime's is NaN, the same infinity
@@ -344,6 +351,49 @@ for (let m = 0; m < 40; m++) {
                                                 [{ name: "Y", type: "float", dims: [8, targets] }], 5) : bytes;
   await compare(`TreeEnsemble-5 #${m}: ${roots.length} trees, ${targets} targets, aggregate ${agg}, transform ${pt}`,
                 bytes, [X], { tol: pt === 4 ? 5e-3 : 1e-5, ortBytes });
+}
+
+
+// ---- RNN, GRU, LSTM (ai.onnx, opset 17, layout 0: onnxruntime runs no other) ----
+{
+  const ACTS = { RNN: [["Tanh"], ["Relu"], ["LeakyRelu"], ["ScaledTanh"]],
+                 GRU: [["Sigmoid", "Tanh"], ["HardSigmoid", "Softsign"], ["Sigmoid", "Affine"]],
+                 LSTM: [["Sigmoid", "Tanh", "Tanh"], ["HardSigmoid", "Tanh", "Elu"], ["Sigmoid", "Softsign", "ThresholdedRelu"]] };
+  let k = 0;
+  for (const op of ["RNN", "GRU", "LSTM"])
+    for (const direction of ["forward", "reverse", "bidirectional"])
+      for (let v = 0; v < 4; v++, k++) {
+        const G = { RNN: 1, GRU: 3, LSTM: 4 }[op], D = direction === "bidirectional" ? 2 : 1;
+        const S = 2 + (k % 4), B = 1 + (k % 3), In = 3 + (k % 2), H = 2 + (v % 3);
+        const X = F("X", [S, B, In], vec(S * B * In, -2, 2));
+        const W = F("W", [D, G * H, In], vec(D * G * H * In, -0.8, 0.8)), R = F("R", [D, G * H, H], vec(D * G * H * H, -0.8, 0.8));
+        const Bi = F("B", [D, 2 * G * H], vec(D * 2 * G * H, -0.5, 0.5));
+        const L = { name: "L", type: "int32", dims: [B], data: Array.from({ length: B }, (_, b) => b === 0 ? S : 1 + ((b + v) % S)) };
+        const H0 = F("H0", [D, B, H], vec(D * B * H, -1, 1)), C0 = F("C0", [D, B, H], vec(D * B * H, -1, 1));
+        const P = F("P", [D, 3 * H], vec(D * 3 * H, -0.5, 0.5));
+        const attrs = { hidden_size: H, direction };
+        const acts = ACTS[op][v % ACTS[op].length];
+        if (v > 0) {
+          attrs.activations = strings([].concat(...Array(D).fill(acts)));
+          attrs.activation_alpha = floats([0.3, 0.6, 0.9, 0.4, 0.7, 0.2]);
+          attrs.activation_beta = floats([0.2, 0.5, 0.1, 0.3]);
+        }
+        if (v === 2) attrs.clip = float(0.75);
+        if (op === "GRU") attrs.linear_before_reset = v % 2;
+        if (op === "LSTM" && v === 3) attrs.input_forget = 1;
+        // v 0: every input; 1: no sequence lengths; 2: no bias, no initial state; 3: all but P
+        const feeds = [X, W, R];
+        const ins = [io(X), io(W), io(R)];
+        const add = (t, on) => { ins.push(on ? io(t) : { name: "", type: "float", dims: [] }); if (on) feeds.push(t); };
+        add(Bi, v !== 2);
+        add(L, v !== 1);
+        add(H0, v !== 2);
+        if (op === "LSTM") { add(C0, v !== 2); add(P, v !== 3); }
+        const outs = [{ name: "Y", type: "float", dims: [S, D, B, H] }, { name: "Y_h", type: "float", dims: [D, B, H] }];
+        if (op === "LSTM") outs.push({ name: "Y_c", type: "float", dims: [D, B, H] });
+        await compare(`${op} ${direction} #${v}: S=${S} B=${B} I=${In} H=${H}${v ? " " + acts.join("/") : ""}${v === 2 ? ", clip" : ""}`,
+                      model(op, attrs, ins, outs, 3, ""), feeds, { tol: 1e-5 });
+      }
 }
 
 if (process.env.CLO_ML_ORT_KEEP) console.log(`models kept in ${dir}`); // e.g. to seed fuzz corpora
