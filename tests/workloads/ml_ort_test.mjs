@@ -14,7 +14,8 @@
 // recurrent layers RNN, GRU and LSTM (ai.onnx), whose backend-suite cases
 // cover little: every direction, sequence lengths, initial states, clipping,
 // activation lists with their alphas and betas, GRU's linear_before_reset,
-// LSTM's peepholes and input_forget.
+// LSTM's peepholes and input_forget. And Einsum: explicit and implicit
+// equations, diagonals, traces, an ellipsis broadcast, int64.
 // Usage: node ml_ort_test.mjs /path/to/cloister
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
@@ -394,6 +395,43 @@ for (let m = 0; m < 40; m++) {
         await compare(`${op} ${direction} #${v}: S=${S} B=${B} I=${In} H=${H}${v ? " " + acts.join("/") : ""}${v === 2 ? ", clip" : ""}`,
                       model(op, attrs, ins, outs, 3, ""), feeds, { tol: 1e-5 });
       }
+}
+
+
+// ---- Einsum (ai.onnx, float and int64) ----
+{
+  const cases = [
+    ["ij,jk->ik", [[3, 4], [4, 5]]], ["ij,jk", [[3, 4], [4, 5]]], ["bij,bjk->bik", [[2, 3, 4], [2, 4, 2]]],
+    ["bhqd,bhkd->bhqk", [[1, 2, 3, 4], [1, 2, 5, 4]]], ["i,i", [[6], [6]]], ["i,j->ij", [[3], [4]]],
+    ["ij->ji", [[3, 5]]], ["ii->i", [[4, 4]]], ["ii", [[4, 4]]], ["ijk->", [[2, 3, 4]]], ["ij,ij->ij", [[3, 3], [3, 3]]],
+    ["...ij,...jk->...ik", [[2, 1, 3, 4], [1, 5, 4, 2]]], ["b...i->b...", [[2, 3, 4, 5]]], ["ij,jk,kl->il", [[2, 3], [3, 4], [4, 2]]],
+    ["bii->bi", [[3, 4, 4]]], ["ab,ab->", [[5, 2], [5, 2]]],
+  ];
+  const outDims = (eq, shapes) => { // numpy-style: what the output's shape is
+    const [lhs, rhs] = eq.split("->"), terms = lhs.split(","), size = {};
+    let ell = [];
+    terms.forEach((t, k) => {
+      const sh = shapes[k], n = t.replace("...", "").length, e = t.indexOf("...");
+      const ellDims = e >= 0 ? sh.slice(e, e + sh.length - n) : [];
+      if (ellDims.length > ell.length) ell = [...Array(ellDims.length - ell.length).fill(1), ...ell];
+      ellDims.forEach((d, i) => { const j = ell.length - ellDims.length + i; if (d !== 1) ell[j] = d; });
+      const letters = t.replace("...", "");
+      [...letters].forEach((c, i) => { size[c] = sh[e >= 0 && i >= e ? i + ellDims.length : i]; });
+    });
+    const out = rhs !== undefined ? rhs : "..." + Object.keys(size).filter((c) => lhs.split("").filter((x) => x === c).length === 1).sort().join("");
+    return out.includes("...") ? out.split("...").flatMap((part, i) => i ? [...ell, ...[...part].map((c) => size[c])] : [...part].map((c) => size[c]))
+                               : [...out].map((c) => size[c]);
+  };
+  for (const [eq, shapes] of cases)
+    for (const type of ["float", "int64"]) {
+      if (type === "int64" && eq.includes("...")) continue;
+      const feeds = shapes.map((sh, k) => {
+        const n = sh.reduce((a, b) => a * b, 1);
+        return type === "float" ? F(`x${k}`, sh, vec(n, -2, 2)) : I(`x${k}`, sh, Array.from({ length: n }, () => Math.round(uni(-5, 5))));
+      });
+      const bytes = model("Einsum", { equation: eq }, feeds.map(io), [{ name: "Y", type, dims: outDims(eq, shapes) }], 3, "");
+      await compare(`Einsum ${eq} ${type}`, bytes, feeds, { tol: 1e-5 });
+    }
 }
 
 if (process.env.CLO_ML_ORT_KEEP) console.log(`models kept in ${dir}`); // e.g. to seed fuzz corpora

@@ -134,5 +134,6 @@ extern const clo_onnx_op *const clo_onnx_ops_svm[];
 extern const clo_onnx_op *const clo_onnx_ops_mlprep[];
 extern const clo_onnx_op *const clo_onnx_ops_resize[];
 extern const clo_onnx_op *const clo_onnx_ops_rnn[];
+extern const clo_onnx_op *const clo_onnx_ops_einsum[];
 
 #endif
