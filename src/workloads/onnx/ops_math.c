@@ -190,6 +190,39 @@ static clo_err matmul_prepare(clo_onnx_prep *p)
     return CLO_OK;
 }
 
+typedef struct {
+    const matmul_params *mp;
+    const float *A, *B;
+    float *o, *scratch;
+} batch_job;
+
+/* A range of the batch's matrices per thread, each one thread's GEMM. */
+static void batch_part(void *ctx, unsigned part, unsigned parts)
+{
+    const batch_job *j = ctx;
+    const matmul_params *mp = j->mp;
+    const clo_matmul_dims *d = &mp->d;
+    uint64_t nb = prod(&d->obatch, 0, d->obatch.rank);
+    size_t mk = d->M * d->K, kn = d->K * d->N, mn = d->M * d->N;
+    for (uint64_t k = nb * part / parts; k < nb * (part + 1) / parts; k++) {
+        clo_gemm_args ga = {d->M,
+                            d->N,
+                            d->K,
+                            0,
+                            0,
+                            1.0f,
+                            j->A + mp->a_off[k] * mk,
+                            d->K,
+                            j->B + mp->b_off[k] * kn,
+                            d->N,
+                            NULL,
+                            j->o + k * mn,
+                            d->N,
+                            NULL};
+        clo_gemm(&ga, j->scratch + part * mp->per_part);
+    }
+}
+
 static clo_err matmul_run(const clo_onnx_exec *x)
 {
     const matmul_params *mp = x->params;
@@ -203,25 +236,12 @@ static clo_err matmul_run(const clo_onnx_exec *x)
         clo_gemm_par(&ga, x->scratch, mp->per_part, x->pool);
         return CLO_OK;
     }
+    batch_job j = {mp, A, B, o, x->scratch};
     uint64_t nb = prod(&d->obatch, 0, d->obatch.rank);
-    size_t mk = d->M * d->K, kn = d->K * d->N, mn = d->M * d->N;
-    for (uint64_t k = 0; k < nb; k++) {
-        clo_gemm_args ga = {d->M,
-                            d->N,
-                            d->K,
-                            0,
-                            0,
-                            1.0f,
-                            A + mp->a_off[k] * mk,
-                            d->K,
-                            B + mp->b_off[k] * kn,
-                            d->N,
-                            NULL,
-                            o + k * mn,
-                            d->N,
-                            NULL};
-        clo_gemm(&ga, x->scratch);
-    }
+    if ((double)nb * (double)d->M * (double)d->N * (double)d->K < 200000) /* not worth a hand-off */
+        batch_part(&j, 0, 1);
+    else
+        clo_pool_run(x->pool, batch_part, &j);
     return CLO_OK;
 }
 
