@@ -552,7 +552,7 @@ static void test_pool_parts(void **state)
  * threshold: a unary op, binary ops split by rows and (one row) within it,
  * Resize (nearest, plane by plane), ConvTranspose (its GEMM and col2im by
  * output channel), GlobalAveragePool and BatchNormalization (by channel), a
- * batched MatMul (by matrix).
+ * batched MatMul (by matrix), Softmax (by vector).
  * Every element is one thread's: 1, 2 and 3 threads give the same bits. */
 static void test_threads_same_bits_elementwise(void **state)
 {
@@ -568,10 +568,10 @@ static void test_threads_same_bits_elementwise(void **state)
     sc[0] = sc[1] = 1.0f, sc[2] = sc[3] = 2.0f;
     int64_t dx[4] = {1, 32, 96, 96}, dc[3] = {32, 1, 1}, dt[4] = {32, 8, 2, 2}, d8[1] = {8},
             d4[1] = {4}, d32[1] = {32}, d1[1] = {1};
-    static const char *const outs[] = {"s", "m", "a", "r", "t", "g", "n", "bm"};
+    static const char *const outs[] = {"s", "m", "a", "r", "t", "g", "n", "bm", "sm"};
     const size_t nout = sizeof outs / sizeof outs[0];
-    const float *got[3][8];
-    size_t sizes[8];
+    const float *got[3][9];
+    size_t sizes[9];
     clo_onnx_plan *plans[3];
     onnx_case cs[3];
     for (int t = 0; t < 3; t++) {
@@ -604,6 +604,8 @@ static void test_threads_same_bits_elementwise(void **state)
         clo_onnxw_init_ints(&wr, "Shape3", 1, d3, shape3);
         clo_onnxw_node(&wr, "Reshape", NULL, IN("x", "Shape3"), 2, IN("x3"), 1);
         clo_onnxw_node(&wr, "MatMul", NULL, IN("x3", "x3"), 2, IN("bm"), 1);
+        clo_onnxw_attr_int(&wr, "axis", 1); /* 9216 vectors of 32 */
+        clo_onnxw_node(&wr, "Softmax", NULL, IN("x"), 1, IN("sm"), 1);
         clo_tensor f[1] = {onnx_feed(x, 4, dx)};
         memset(&cs[t], 0, sizeof cs[t]);
         clo_buf_init(&cs[t].bytes, 1 << 24);

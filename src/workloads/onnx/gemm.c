@@ -313,7 +313,7 @@ void clo_gemm_par(const clo_gemm_args *g, float *scratch, size_t per_part, clo_p
 {
     unsigned parts = clo_pool_parts(pool);
     /* worth splitting: enough rows for every part, and enough work to pay the hand-off */
-    if (parts < 2 || g->M < 2 * MR || (double)g->M * (double)g->N * (double)g->K < 2e6) {
+    if (parts < 2 || g->M < 2 * MR || (double)g->M * (double)g->N * (double)g->K < 4e5) {
         clo_gemm(g, scratch);
         return;
     }

@@ -278,41 +278,56 @@ static clo_err softmax_prepare_kind(clo_onnx_prep *p, int kind)
     return CLO_OK;
 }
 
-static clo_err softmax_run(const clo_onnx_exec *x)
+typedef struct {
+    const clo_onnx_exec *x;
+} softmax_job;
+
+/* A range of the (outer, inner) vectors per thread: each one thread's. */
+static void softmax_part(void *ctx, unsigned part, unsigned parts)
 {
+    const clo_onnx_exec *x = ((const softmax_job *)ctx)->x;
     const softmax_params *sp = x->params;
     const float *in = x->in[0]->data;
     float *out = x->out[0]->data;
-    uint64_t n = sp->n, inner = sp->inner;
-    for (uint64_t o = 0; o < sp->outer; o++)
-        for (uint64_t j = 0; j < inner; j++) {
-            const float *a = in + o * n * inner + j;
-            float *y = out + o * n * inner + j;
-            float mx = -INFINITY;
-            uint64_t arg = 0;
-            for (uint64_t i = 0; i < n; i++)
-                if (a[i * inner] > mx) {
-                    mx = a[i * inner];
-                    arg = i;
-                }
-            if (sp->kind == SM_HARD) {
-                for (uint64_t i = 0; i < n; i++) y[i * inner] = i == arg ? 1.0f : 0.0f;
-                continue;
+    uint64_t n = sp->n, inner = sp->inner, all = sp->outer * inner;
+    for (uint64_t v = all * part / parts; v < all * (part + 1) / parts; v++) {
+        uint64_t o = v / inner, j = v % inner;
+        const float *a = in + o * n * inner + j;
+        float *y = out + o * n * inner + j;
+        float mx = -INFINITY;
+        uint64_t arg = 0;
+        for (uint64_t i = 0; i < n; i++)
+            if (a[i * inner] > mx) {
+                mx = a[i * inner];
+                arg = i;
             }
-            double sum = 0;
-            for (uint64_t i = 0; i < n; i++) {
-                float e = expf(a[i * inner] - mx);
-                if (sp->kind == SM_SOFT) y[i * inner] = e;
-                sum += e;
-            }
-            if (sp->kind == SM_SOFT) {
-                float inv = (float)(1.0 / sum);
-                for (uint64_t i = 0; i < n; i++) y[i * inner] *= inv;
-            } else {
-                float ls = (float)log(sum);
-                for (uint64_t i = 0; i < n; i++) y[i * inner] = a[i * inner] - mx - ls;
-            }
+        if (sp->kind == SM_HARD) {
+            for (uint64_t i = 0; i < n; i++) y[i * inner] = i == arg ? 1.0f : 0.0f;
+            continue;
         }
+        double sum = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            float e = expf(a[i * inner] - mx);
+            if (sp->kind == SM_SOFT) y[i * inner] = e;
+            sum += e;
+        }
+        if (sp->kind == SM_SOFT) {
+            float inv = (float)(1.0 / sum);
+            for (uint64_t i = 0; i < n; i++) y[i * inner] *= inv;
+        } else {
+            float ls = (float)log(sum);
+            for (uint64_t i = 0; i < n; i++) y[i * inner] = a[i * inner] - mx - ls;
+        }
+    }
+}
+
+static clo_err softmax_run(const clo_onnx_exec *x)
+{
+    softmax_job j = {x};
+    if (x->in[0]->count < 16384) /* not worth a hand-off */
+        softmax_part(&j, 0, 1);
+    else
+        clo_pool_run(x->pool, softmax_part, &j);
     return CLO_OK;
 }
 
