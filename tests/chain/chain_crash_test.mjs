@@ -5,6 +5,7 @@
 // random moments. Then, from the chain's own logs and transactions: every job
 // is settled (none lost), exactly once, and the node sent exactly one
 // settlement transaction per job.
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as S from './stack.mjs';
 
@@ -49,7 +50,17 @@ try {
   console.log(`${CYCLES} cycles, ${crashed} crashed at their point before the deadline;`, JSON.stringify(counts));
   await S.startNode(s);
   const settled = await S.waitSettled(s, ids, 180000);
-  check(ids.every((j) => settled.has(j)), `no job lost: all ${ids.length} settled`);
+  const lost = ids.filter((j) => !settled.has(j));
+  check(!lost.length, `no job lost: all ${ids.length} settled`);
+  if (lost.length) { // say where each one is, and keep the node's log for a look
+    for (const j of lost.slice(0, 5)) {
+      const r = await fetch(`${s.node.url}/v1/jobs/${j}`).then((x) => x.text()).catch((e) => String(e));
+      console.log(`  not settled: ${j}: ${r.slice(0, 300)}`);
+    }
+    const log = readFileSync(s.node.log, 'utf8').split('\n');
+    console.log(`  the node's log, last 40 of ${log.length} lines:\n  ` + log.slice(-41).join('\n  '));
+    process.env.CLO_KEEP = '1';
+  }
   check(ids.every((j) => (settled.get(j) ?? 0) <= 1), 'no job settled twice (JobSettled logs)');
   const sends = await S.settlementSends(s, ids);
   const twice = ids.filter((j) => sends.get(j) > 1);
