@@ -20,15 +20,18 @@
  * be answered.
  *
  * Loaded models and their last plan are kept between jobs in a small cache
- * (the enclave is single-threaded), each over its own copy of the model in
- * secret memory: a re-provisioned secret can free the enclave's copy, never
- * this one, and an id names one content (its SHA-256), so a cached model is
- * never stale. The outputs are those of a fresh load. */
+ * (the enclave runs one job at a time), over the enclave's own copy of each
+ * model, borrowed: nothing writes a held secret, and an id names one content
+ * (its SHA-256). A cached model is used only while the enclave still holds
+ * its id at the very address the cache loaded; otherwise (the secret was
+ * provisioned again, so its old memory may be gone) the entry is dropped
+ * without a look at that memory and the model is loaded afresh. A 100 MB
+ * model is therefore held once, not twice. The outputs are those of a fresh
+ * load. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/ct.h"
-#include "base/secret.h"
 #include "crypto/hash.h"
 #include "workloads/onnx/plan.h"
 #include "workloads/onnx/writer.h"
@@ -41,7 +44,7 @@
 
 typedef struct {
     uint8_t id[32];
-    uint8_t *bytes; /* secret memory: the model's own copy */
+    const uint8_t *bytes; /* the enclave's copy, borrowed (see above) */
     size_t len;
     clo_onnx_model m;
     clo_onnx_plan *plan;           /* the last plan, or NULL */
@@ -59,11 +62,11 @@ typedef struct {
     unsigned threads; /* the job's, 0: all of the pool's */
 } onnx_state;
 
+/* Never reads e->bytes: they may be gone. */
 static void evict(cache_entry *e)
 {
     clo_onnx_plan_free(e->plan);
     if (e->bytes) clo_onnx_free(&e->m);
-    clo_secret_free(e->bytes);
     memset(e, 0, sizeof *e);
 }
 
@@ -72,18 +75,19 @@ static clo_err cached_model(const clo_wl_env *env, const uint8_t id[32], cache_e
 {
     size_t total = 0;
     cache_entry *victim = &cache[0];
-    /* The enclave must hold the model now, byte for byte: the cache saves
-     * the load and the plan, never the check that it was provisioned. */
+    /* The enclave must hold the model now: the cache saves the load and the
+     * plan, never the check that it was provisioned. */
     clo_bytes model = env->secret(env->ctx, id);
     CLO_ENSURE(model.len, CLO_E_STATE, "onnx.model: not provisioned");
     for (size_t i = 0; i < CACHE_SLOTS; i++) {
-        if (cache[i].bytes && !memcmp(cache[i].id, id, 32) && cache[i].len == model.len &&
-            !memcmp(cache[i].bytes, model.ptr, model.len)) {
-            cache[i].used = ++cache_clock;
-            *out = &cache[i];
-            return CLO_OK;
+        if (cache[i].bytes && !memcmp(cache[i].id, id, 32)) {
+            if (cache[i].bytes == model.ptr && cache[i].len == model.len) {
+                cache[i].used = ++cache_clock;
+                *out = &cache[i];
+                return CLO_OK;
+            }
+            evict(&cache[i]); /* held elsewhere now */
         }
-        if (cache[i].bytes && !memcmp(cache[i].id, id, 32)) evict(&cache[i]); /* other bytes */
         total += cache[i].len;
         if (!cache[i].bytes || cache[i].used < victim->used) victim = &cache[i];
     }
@@ -91,21 +95,19 @@ static clo_err cached_model(const clo_wl_env *env, const uint8_t id[32], cache_e
     CLO_ENSURE(!clo_sha256(model, h).code, CLO_E_CRYPTO, "onnx.model: hash");
     CLO_ENSURE(!memcmp(h, id, 32), CLO_E_AUTH, "onnx.model: does not match its id");
     /* room: the least recently used first, then whatever it takes */
+    total -= victim->len;
     evict(victim);
     for (size_t i = 0; i < CACHE_SLOTS && total + model.len > CACHE_BYTES; i++) {
         total -= cache[i].len;
         evict(&cache[i]);
     }
-    victim->bytes = clo_secret_alloc(model.len);
-    CLO_ENSURE(victim->bytes, CLO_E_NOMEM, "onnx.model: memory");
-    memcpy(victim->bytes, model.ptr, model.len);
-    victim->len = model.len;
-    clo_err err = clo_onnx_load(CLO_BYTES(victim->bytes, victim->len), &victim->m);
+    clo_err err = clo_onnx_load(model, &victim->m);
     if (err.code) {
-        clo_secret_free(victim->bytes);
         memset(victim, 0, sizeof *victim);
         return err;
     }
+    victim->bytes = model.ptr;
+    victim->len = model.len;
     memcpy(victim->id, id, 32);
     victim->used = ++cache_clock;
     *out = victim;
