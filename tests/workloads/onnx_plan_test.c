@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -448,6 +449,110 @@ static void test_pools(void **state)
     }
 }
 
+/* Depthwise convolutions against a sum in double, over the geometries the
+ * direct loops take apart: planes copied inside their pads (small ones
+ * with outputs narrower than a vector, asymmetric pads, strides 2 and 3,
+ * dilations, 1-D and 3-D), a kernel wider than the vector path takes, and a
+ * plane too large to copy (the taps checked one by one at its edges). */
+static void test_depthwise_geometries(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t S;
+        int64_t in[3], k[3], s[3], d[3], pads[6];
+    } cases[] = {
+        {2, {10, 10}, {5, 5}, {1, 1}, {1, 1}, {2, 2, 2, 2}},
+        {2, {20, 20}, {5, 5}, {2, 2}, {1, 1}, {2, 2, 2, 2}},
+        {2, {17, 23}, {3, 3}, {1, 1}, {1, 1}, {0, 1, 2, 1}},
+        {2, {9, 31}, {3, 3}, {3, 3}, {2, 2}, {1, 1, 1, 1}},
+        {2, {6, 5}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}},
+        {2, {3, 40}, {1, 20}, {1, 1}, {1, 1}, {0, 9, 0, 10}},
+        {2, {4, 37}, {3, 3}, {1, 2}, {1, 1}, {1, 0, 1, 3}},
+        {1, {50}, {7}, {2}, {1}, {3, 3}},
+        {3, {5, 6, 19}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1, 1, 1, 1}},
+        {2, {1030, 1030}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}},
+        {2, {1030, 1030}, {3, 3}, {2, 2}, {1, 1}, {0, 1, 1, 0}},
+    };
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        uint32_t S = cases[ci].S;
+        int64_t C = cases[ci].in[0] > 1000 ? 1 : 3, ivol = 1, kvol = 1, ovol = 1, out[3];
+        int64_t dx[5] = {1, C}, dw[5] = {C, 1}, db[1] = {C};
+        for (uint32_t i = 0; i < S; i++) {
+            const int64_t *c = cases[ci].in, *k = cases[ci].k;
+            out[i] = (c[i] + cases[ci].pads[i] + cases[ci].pads[S + i] -
+                      cases[ci].d[i] * (k[i] - 1) - 1) /
+                         cases[ci].s[i] +
+                     1;
+            dx[2 + i] = c[i];
+            dw[2 + i] = k[i];
+            ivol *= c[i];
+            kvol *= k[i];
+            ovol *= out[i];
+        }
+        float *x = malloc((size_t)(C * ivol) * sizeof *x), *w = malloc((size_t)(C * kvol) * 4);
+        float b[3] = {0.25f, 0.0f, -1.5f};
+        assert_non_null(x);
+        assert_non_null(w);
+        for (int64_t i = 0; i < C * ivol; i++) x[i] = sinf((float)i * 0.37f) + 0.5f;
+        for (int64_t i = 0; i < C * kvol; i++) w[i] = cosf((float)i * 1.1f);
+        clo_onnxw wr;
+        clo_onnxw_init(&wr);
+        clo_onnxw_input(&wr, "x", CLO_ONNX_FLOAT, 2 + S, dx);
+        clo_onnxw_output(&wr, "y", CLO_ONNX_FLOAT, 0, NULL);
+        clo_onnxw_init_floats(&wr, "W", 2 + S, dw, w);
+        clo_onnxw_init_floats(&wr, "B", 1, db, b);
+        clo_onnxw_attr_ints(&wr, "pads", cases[ci].pads, 2 * S);
+        clo_onnxw_attr_ints(&wr, "strides", cases[ci].s, S);
+        clo_onnxw_attr_ints(&wr, "dilations", cases[ci].d, S);
+        clo_onnxw_attr_int(&wr, "group", C);
+        clo_onnxw_node(&wr, "Conv", NULL, IN("x", "W", "B"), 3, IN("y"), 1);
+        clo_tensor f = onnx_feed(x, 2 + S, dx);
+        onnx_case c;
+        onnx_case_build(&c, &wr, 17, 0, &f, 1);
+        assert_int_equal(c.err.code, CLO_OK_CODE);
+        assert_int_equal(clo_onnx_plan_run(c.plan, &f, 1).code, CLO_OK_CODE);
+        const clo_tensor *yt = clo_onnx_plan_output(c.plan, 0);
+        assert_int_equal(yt->count, (uint64_t)(C * ovol));
+        const float *y = yt->data;
+        /* outputs as (od, oh, ow), missing dims of 1 in front */
+        int64_t o3[3] = {1, 1, 1}, i3[3] = {1, 1, 1}, k3[3] = {1, 1, 1}, s3[3] = {1, 1, 1},
+                d3[3] = {1, 1, 1}, p3[3] = {0, 0, 0};
+        for (uint32_t i = 0; i < S; i++) {
+            uint32_t j = 3 - S + i;
+            o3[j] = out[i];
+            i3[j] = cases[ci].in[i];
+            k3[j] = cases[ci].k[i];
+            s3[j] = cases[ci].s[i];
+            d3[j] = cases[ci].d[i];
+            p3[j] = cases[ci].pads[i];
+        }
+        double worst = 0;
+        for (int64_t ch = 0; ch < C; ch++)
+            for (int64_t o = 0; o < ovol; o++) {
+                int64_t ow = o % o3[2], oh = o / o3[2] % o3[1], od = o / o3[2] / o3[1];
+                double sum = b[ch];
+                for (int64_t kd = 0; kd < k3[0]; kd++)
+                    for (int64_t kh = 0; kh < k3[1]; kh++)
+                        for (int64_t kw = 0; kw < k3[2]; kw++) {
+                            int64_t id = od * s3[0] - p3[0] + kd * d3[0],
+                                    ih = oh * s3[1] - p3[1] + kh * d3[1],
+                                    iw = ow * s3[2] - p3[2] + kw * d3[2];
+                            if (id < 0 || id >= i3[0] || ih < 0 || ih >= i3[1] || iw < 0 ||
+                                iw >= i3[2])
+                                continue;
+                            sum += (double)w[ch * kvol + (kd * k3[1] + kh) * k3[2] + kw] *
+                                   x[ch * ivol + (id * i3[1] + ih) * i3[2] + iw];
+                        }
+                double e = fabs(y[ch * ovol + o] - sum);
+                if (e > worst) worst = e;
+            }
+        if (worst > 1e-4) fail_msg("depthwise case %zu: off by %g", ci, worst);
+        onnx_case_free(&c);
+        free(x);
+        free(w);
+    }
+}
+
 /* Threads split big products by rows; every element's sum is unchanged,
  * so the outputs are bit for bit those of one thread. */
 static void test_threads_same_bits(void **state)
@@ -700,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_bn_folding),
         cmocka_unit_test(test_bound_feed),
         cmocka_unit_test(test_pools),
+        cmocka_unit_test(test_depthwise_geometries),
         cmocka_unit_test(test_threads_same_bits),
         cmocka_unit_test(test_threads_same_bits_elementwise),
         cmocka_unit_test(test_pool_parts),

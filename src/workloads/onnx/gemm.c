@@ -42,6 +42,10 @@ static void pack_b_block(const float *b, size_t ldb, int tb, size_t N, size_t pc
             float *o = out + k * NR;
             if (!tb) {
                 const float *src = b + (pc + k) * ldb + j;
+                if (nr == NR) { /* a constant size: vector moves, not a call */
+                    memcpy(o, src, NR * sizeof(float));
+                    continue;
+                }
                 memcpy(o, src, nr * sizeof(float));
             } else {
                 for (size_t c = 0; c < nr; c++) o[c] = b[(j + c) * ldb + pc + k];
@@ -67,7 +71,7 @@ void clo_gemm_put_b_row(float *packed, size_t N, size_t K, size_t k, const float
     float *dst = packed + pc * npad + (k - pc) * NR;
     size_t j = 0;
     for (; j + NR <= N; j += NR, dst += kc * NR)
-        for (size_t c = 0; c < NR; c++) dst[c] = row[j + c]; /* a fixed 16: two vector moves */
+        memcpy(dst, row + j, NR * sizeof(float)); /* a constant size: vector moves */
     if (j < N) {
         for (size_t c = 0; c < NR; c++) dst[c] = j + c < N ? row[j + c] : 0.0f;
     }

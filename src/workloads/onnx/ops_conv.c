@@ -92,8 +92,11 @@ typedef struct {
     const float *packed_w;  /* constant weights packed once, group after group */
     size_t packed_w_stride; /* floats per group */
     size_t per_part;        /* floats of GEMM scratch per thread */
+    uint64_t padded;        /* depthwise: floats of a zero-padded input plane, or 0 */
     uint64_t block;         /* output positions per column-matrix block */
 } conv_params;
+
+#define DW_PADDED_MAX (1u << 20) /* floats; larger planes take the edges tap by tap */
 
 /* Columns [p0, p1) of the column-matrix row of one input channel plane x and
  * one kernel position (kd, kh, kw), into out[0 .. p1 - p0); pads read as 0. */
@@ -249,6 +252,15 @@ static clo_err conv_prepare(clo_onnx_prep *p)
         (col + 16 + clo_gemm_scratch(mg, cp->direct ? cp->ovol : cp->block, kdim, !cp->direct) +
          15) /
         16 * 16;
+    if (cp->depthwise) {
+        /* a plane copied inside its pads (and 16 more columns, for the
+         * vector loads' reach), so every output is made 8 at a time */
+        cp->padded = (uint64_t)(g->in[0] + g->pb[0] + g->pe[0]) *
+                     (uint64_t)(g->in[1] + g->pb[1] + g->pe[1]) *
+                     (uint64_t)(g->in[2] + g->pb[2] + g->pe[2] + 16);
+        if (cp->padded > DW_PADDED_MAX) cp->padded = 0;
+        cp->per_part = (cp->padded + 15) / 16 * 16;
+    }
     p->scratch = cp->per_part * p->threads * sizeof(float);
     if (p->in[1]->data && !cp->depthwise) {
         cp->packed_w_stride = clo_gemm_packed_a_size(mg, kdim);
@@ -267,47 +279,134 @@ static clo_err conv_prepare(clo_onnx_prep *p)
 
 /* One plane of a depthwise convolution, y = b + sum over the taps of w x, the
  * taps in (kd, kh, kw) order for every output (the same sums as a GEMM row).
- * An output row at a time, so it stays in L1 while every tap adds to it: for
- * each tap, an axpy over the row's outputs whose input is inside (strided by
- * the stride), so no column matrix is made and pads cost nothing. */
+ * An output row at a time. Its interior, where every kw tap reads inside the
+ * row, is made 8 outputs at a time with the sum in a register across all
+ * the taps (one store per 8 outputs, not one per tap); the few outputs near
+ * the edges take the taps one by one, skipping those outside (pads cost
+ * nothing, as they add zero). */
+typedef float dw_v8 __attribute__((vector_size(32)));
+typedef int dw_i8 __attribute__((vector_size(32)));
+
+#define DW_KMAX 16 /* kernel widths the interior path takes; wider: edges only */
+
 CLO_CLONES static void depthwise_plane(const clo_conv_geom *g, const float *x, const float *w,
                                        float b, float *y)
 {
-    int64_t sw = g->s[2], ow_n = g->out[2];
+    const int64_t sw = g->s[2], dw = g->d[2], kw_n = g->k[2], ow_n = g->out[2], iw_n = g->in[2];
+    /* the interior [L, H): outputs whose every kw tap is inside the row */
+    int64_t L = 0, H = ow_n;
+    if (kw_n > DW_KMAX) H = 0;
+    for (int64_t kw = 0; kw < kw_n; kw++) {
+        int64_t iw0 = -g->pb[2] + kw * dw;
+        int64_t lo = iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw;
+        int64_t hi = iw_n - iw0 <= 0 ? 0 : (iw_n - iw0 + sw - 1) / sw;
+        if (lo > L) L = lo;
+        if (hi < H) H = hi;
+    }
+    if (L > H) L = H = 0;
+    /* the stride-2 loads take 16 floats for 8 outputs: one past the last tap */
+    if (sw == 2 && H > L && 2 * (H - 1) + (kw_n - 1) * dw - g->pb[2] + 1 >= iw_n) H--;
+    if (H - L < 8) H = L; /* too narrow: the edge loop takes it all */
     for (int64_t od = 0; od < g->out[0]; od++)
         for (int64_t oh = 0; oh < g->out[1]; oh++) {
             float *o = y + (od * g->out[1] + oh) * ow_n;
-            memset(o, 0, (size_t)ow_n * sizeof *o);
-            const float *wt = w;
+            /* the input rows inside, in (kd, kh) order, and their weights */
+            const float *rows[64], *wts[64];
+            int nr = 0;
             for (int64_t kd = 0; kd < g->k[0]; kd++)
-                for (int64_t kh = 0; kh < g->k[1]; kh++, wt += g->k[2]) {
+                for (int64_t kh = 0; kh < g->k[1]; kh++) {
                     int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0];
                     int64_t ih = oh * g->s[1] - g->pb[1] + kh * g->d[1];
                     if (id < 0 || id >= g->in[0] || ih < 0 || ih >= g->in[1]) continue;
-                    for (int64_t kw = 0; kw < g->k[2]; kw++) {
-                        float wv = wt[kw];
-                        int64_t iw0 = -g->pb[2] + kw * g->d[2];
-                        int64_t lo = iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw;
-                        int64_t hi = g->in[2] - iw0 <= 0 ? 0 : (g->in[2] - iw0 + sw - 1) / sw;
-                        if (hi > ow_n) hi = ow_n;
-                        const float *row = x + (id * g->in[1] + ih) * g->in[2] + iw0;
-                        if (sw == 1)
-                            for (int64_t ow = lo; ow < hi; ow++) o[ow] += wv * row[ow];
-                        else if (sw == 2)
-                            for (int64_t ow = lo; ow < hi; ow++) o[ow] += wv * row[2 * ow];
-                        else
-                            for (int64_t ow = lo; ow < hi; ow++) o[ow] += wv * row[ow * sw];
+                    if (nr == 64) goto general;
+                    rows[nr] = x + (id * g->in[1] + ih) * iw_n - g->pb[2];
+                    wts[nr++] = w + (kd * g->k[1] + kh) * kw_n;
+                }
+            /* the last 8 overlap the ones before when H - L is not a multiple
+             * of 8: the same sums, stored twice */
+            for (int64_t ow0 = L; ow0 < H; ow0 += 8) {
+                int64_t ow = ow0 + 8 <= H ? ow0 : H - 8;
+                dw_v8 acc = {0};
+                for (int r = 0; r < nr; r++) {
+                    const float *in = rows[r] + ow * sw;
+                    for (int64_t kw = 0; kw < kw_n; kw++) {
+                        const float wv = wts[r][kw];
+                        const dw_v8 wv8 = {wv, wv, wv, wv, wv, wv, wv, wv};
+                        dw_v8 xv;
+                        if (sw == 1) {
+                            memcpy(&xv, in + kw * dw, sizeof xv);
+                        } else if (sw == 2) {
+                            dw_v8 a0, a1;
+                            memcpy(&a0, in + kw * dw, sizeof a0);
+                            memcpy(&a1, in + kw * dw + 8, sizeof a1);
+                            xv = __builtin_shuffle(a0, a1, (dw_i8){0, 2, 4, 6, 8, 10, 12, 14});
+                        } else {
+                            for (int l = 0; l < 8; l++) xv[l] = in[kw * dw + l * sw];
+                        }
+                        acc += wv8 * xv;
                     }
                 }
-            if (b != 0.0f)
-                for (int64_t ow = 0; ow < ow_n; ow++) o[ow] += b;
+                if (b != 0.0f) acc += (dw_v8){b, b, b, b, b, b, b, b};
+                memcpy(o + ow, &acc, sizeof acc);
+            }
+            for (int64_t ow = 0; ow < ow_n; ow++) {
+                if (ow == L) ow = H;
+                if (ow >= ow_n) break;
+                float acc = 0.0f;
+                for (int r = 0; r < nr; r++)
+                    for (int64_t kw = 0; kw < kw_n; kw++) {
+                        int64_t iw = ow * sw + kw * dw - g->pb[2];
+                        if (iw >= 0 && iw < iw_n) acc += wts[r][kw] * rows[r][ow * sw + kw * dw];
+                    }
+                if (b != 0.0f) acc += b;
+                o[ow] = acc;
+            }
+            continue;
+        general: /* more than 64 kernel rows: the taps one by one */
+            for (int64_t ow = 0; ow < ow_n; ow++) {
+                float acc = 0.0f;
+                const float *wt = w;
+                for (int64_t kd = 0; kd < g->k[0]; kd++)
+                    for (int64_t kh = 0; kh < g->k[1]; kh++, wt += kw_n) {
+                        int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0];
+                        int64_t ih = oh * g->s[1] - g->pb[1] + kh * g->d[1];
+                        if (id < 0 || id >= g->in[0] || ih < 0 || ih >= g->in[1]) continue;
+                        const float *row = x + (id * g->in[1] + ih) * iw_n;
+                        for (int64_t kw = 0; kw < kw_n; kw++) {
+                            int64_t iw = ow * sw + kw * dw - g->pb[2];
+                            if (iw >= 0 && iw < iw_n) acc += wt[kw] * row[iw];
+                        }
+                    }
+                if (b != 0.0f) acc += b;
+                o[ow] = acc;
+            }
         }
+}
+
+/* The plane copied into pad (its pads as zeros, rows 16 floats longer),
+ * then convolved as if it had no pads: the same taps, plus zero ones. */
+static void depthwise_padded(const clo_conv_geom *g, const float *x, const float *w, float b,
+                             float *y, float *pad)
+{
+    clo_conv_geom p = *g;
+    int64_t hp = g->in[1] + g->pb[1] + g->pe[1], wp = g->in[2] + g->pb[2] + g->pe[2] + 16;
+    p.in[0] = g->in[0] + g->pb[0] + g->pe[0];
+    p.in[1] = hp;
+    p.in[2] = wp;
+    memset(p.pb, 0, sizeof p.pb);
+    memset(p.pe, 0, sizeof p.pe);
+    memset(pad, 0, (size_t)(p.in[0] * hp * wp) * sizeof *pad);
+    for (int64_t d = 0; d < g->in[0]; d++)
+        for (int64_t h = 0; h < g->in[1]; h++)
+            memcpy(pad + ((d + g->pb[0]) * hp + h + g->pb[1]) * wp + g->pb[2],
+                   x + (d * g->in[1] + h) * g->in[2], (size_t)g->in[2] * sizeof *x);
+    depthwise_plane(&p, pad, w, b, y);
 }
 
 typedef struct {
     const conv_params *cp;
     const float *X, *W, *B;
-    float *Y;
+    float *Y, *scratch;
 } dw_job;
 
 static void depthwise_part(void *ctx, unsigned part, unsigned parts)
@@ -317,8 +416,12 @@ static void depthwise_part(void *ctx, unsigned part, unsigned parts)
     uint64_t planes = cp->n * cp->c, p0 = planes * part / parts, p1 = planes * (part + 1) / parts;
     for (uint64_t pl = p0; pl < p1; pl++) {
         uint64_t c = pl % cp->c;
-        depthwise_plane(&cp->g, j->X + pl * cp->ivol, j->W + c * cp->kvol, j->B ? j->B[c] : 0.0f,
-                        j->Y + pl * cp->ovol);
+        const float *xp = j->X + pl * cp->ivol, *wp = j->W + c * cp->kvol;
+        float b = j->B ? j->B[c] : 0.0f, *yp = j->Y + pl * cp->ovol;
+        if (cp->padded)
+            depthwise_padded(&cp->g, xp, wp, b, yp, j->scratch + part * cp->per_part);
+        else
+            depthwise_plane(&cp->g, xp, wp, b, yp);
     }
 }
 
@@ -395,7 +498,7 @@ static clo_err conv_run(const clo_onnx_exec *x)
     const float *B = x->nin > 2 && x->in[2] ? x->in[2]->data : NULL;
     float *Y = x->out[0]->data;
     if (cp->depthwise) { /* planes split over the threads: each plane's sums are one thread's */
-        dw_job j = {cp, X, W, B, Y};
+        dw_job j = {cp, X, W, B, Y, x->scratch};
         if (cp->n * cp->c * cp->kvol * cp->ovol < 200000) /* not worth a hand-off */
             depthwise_part(&j, 0, 1);
         else
