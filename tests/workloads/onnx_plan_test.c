@@ -296,6 +296,82 @@ static void test_fusion(void **state)
     onnx_case_free(&plain);
 }
 
+/* Paddle's learnable affine blocks: Conv -> * s -> + t -> HardSwish -> * s2
+ * -> + t2 (operands in either order). The first pair folds into the
+ * convolution (W s, B s + t), the second into the HardSwish step: two steps,
+ * within rounding of the six unfused ones (kept apart when the convolution's
+ * and the HardSwish's values are graph outputs). Without its own bias the
+ * convolution takes the scale only: the shift stays a step. */
+static void affine_model(clo_onnxw *w, int conv_bias, int plain)
+{
+    int64_t xd[4] = {1, 2, 3, 3};
+    const float cb[2] = {0.25f, -1.0f}, s = -1.5f, t = 0.75f, s2 = 0.5f, t2 = -2.0f, three = 3,
+                zero = 0, six = 6;
+    clo_onnxw_init(w);
+    clo_onnxw_input(w, "x", CLO_ONNX_FLOAT, 4, xd);
+    clo_onnxw_output(w, "y", CLO_ONNX_FLOAT, 4, xd);
+    if (plain) {
+        clo_onnxw_output(w, "c", CLO_ONNX_FLOAT, 4, xd);
+        clo_onnxw_output(w, "h", CLO_ONNX_FLOAT, 4, xd);
+    }
+    clo_onnxw_init_floats(w, "W", 4, (int64_t[]){2, 1, 3, 3}, HS_W);
+    clo_onnxw_init_floats(w, "cb", 1, (int64_t[]){2}, cb);
+    clo_onnxw_init_floats(w, "s", 1, (int64_t[]){1}, &s);
+    clo_onnxw_init_floats(w, "t", 1, (int64_t[]){1}, &t);
+    clo_onnxw_init_floats(w, "s2", 0, NULL, &s2);
+    clo_onnxw_init_floats(w, "t2", 0, NULL, &t2);
+    clo_onnxw_init_floats(w, "three", 0, NULL, &three);
+    clo_onnxw_init_floats(w, "zero", 0, NULL, &zero);
+    clo_onnxw_init_floats(w, "six", 0, NULL, &six);
+    clo_onnxw_attr_ints(w, "pads", (const int64_t[]){1, 1, 1, 1}, 4);
+    clo_onnxw_attr_int(w, "group", 2);
+    clo_onnxw_node(w, "Conv", NULL, conv_bias ? IN("x", "W", "cb") : IN("x", "W"),
+                   conv_bias ? 3 : 2, IN("c"), 1);
+    clo_onnxw_node(w, "Mul", NULL, IN("s", "c"), 2, IN("m"), 1);
+    clo_onnxw_node(w, "Add", NULL, IN("m", "t"), 2, IN("a"), 1);
+    clo_onnxw_node(w, "Add", NULL, IN("a", "three"), 2, IN("a3"), 1);
+    clo_onnxw_node(w, "Clip", NULL, IN("a3", "zero", "six"), 3, IN("cl"), 1);
+    clo_onnxw_node(w, "Mul", NULL, IN("a", "cl"), 2, IN("hm"), 1);
+    clo_onnxw_node(w, "Div", NULL, IN("hm", "six"), 2, IN("h"), 1);
+    clo_onnxw_node(w, "Mul", NULL, IN("h", "s2"), 2, IN("h2"), 1);
+    clo_onnxw_node(w, "Add", NULL, IN("t2", "h2"), 2, IN("y"), 1);
+}
+
+static void test_affine_folding(void **state)
+{
+    (void)state;
+    float x[18];
+    for (int i = 0; i < 18; i++) x[i] = (float)(i % 7) * 0.5f - 1.5f;
+    int64_t d[4] = {1, 2, 3, 3};
+    clo_tensor f = onnx_feed(x, 4, d);
+    for (int bias = 0; bias < 2; bias++)
+        for (int plain = 0; plain < 2; plain++) {
+            onnx_case c;
+            clo_onnxw w;
+            affine_model(&w, bias, plain);
+            onnx_case_build(&c, &w, 13, 0, &f, 1);
+            assert_int_equal(c.err.code, CLO_OK_CODE);
+            assert_int_equal(clo_onnx_plan_steps(c.plan), plain ? 6 : bias ? 2 : 3);
+            assert_int_equal(clo_onnx_plan_run(c.plan, &f, 1).code, CLO_OK_CODE);
+            const float *y = clo_onnx_plan_output(c.plan, 0)->data;
+            for (int i = 0; i < 18; i++) {
+                int ch = i / 9, r = i % 9 / 3, q = i % 3;
+                double v = bias ? (ch ? -1.0 : 0.25) : 0.0;
+                for (int kh = 0; kh < 3; kh++)
+                    for (int kw = 0; kw < 3; kw++) {
+                        int ih = r + kh - 1, iw = q + kw - 1;
+                        if (ih < 0 || ih > 2 || iw < 0 || iw > 2) continue;
+                        v += W_AT(ch, kh, kw) * x[ch * 9 + ih * 3 + iw];
+                    }
+                v = v * -1.5 + 0.75;
+                double cl = v + 3 < 0 ? 0 : v + 3 > 6 ? 6 : v + 3, want = v * cl / 6 * 0.5 - 2.0;
+                if (fabs(y[i] - want) > 1e-5 * (1 + fabs(want)))
+                    fail_msg("bias %d plain %d: y[%d] = %g, want %g", bias, plain, i, y[i], want);
+            }
+            onnx_case_free(&c);
+        }
+}
+
 /* Conv (3x3, 2 -> 3 channels, with and without its own bias) ->
  * BatchNormalization: folded into the convolution (one step), the values
  * within rounding of the two steps' (kept apart when the convolution's value
@@ -803,6 +879,7 @@ int main(void)
         cmocka_unit_test(test_memory_reuse_and_folding),
         cmocka_unit_test(test_fusion),
         cmocka_unit_test(test_bn_folding),
+        cmocka_unit_test(test_affine_folding),
         cmocka_unit_test(test_bound_feed),
         cmocka_unit_test(test_pools),
         cmocka_unit_test(test_depthwise_geometries),

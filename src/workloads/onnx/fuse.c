@@ -14,6 +14,10 @@
  *   convolution's weights and bias (values within rounding, not the same
  *   bits; see fuse_conv_bn).
  *
+ *   Conv, then * s + t with scalar constants (Paddle's learnable affine
+ *   blocks): folded into the weights and bias the same way; after a fused
+ *   HardSwish, done in its step (values within rounding).
+ *
  * A value is fused away only when exactly one step reads it and it is not a
  * graph output. */
 #include <math.h>
@@ -31,18 +35,29 @@ static int is_op(const step *s, const char *type)
 
 typedef struct {
     float add, lo, hi, div;
+    float scale, shift; /* then * scale + shift (1 and 0 unless fused: fuse_affine) */
 } hswish_params;
 
 /* The parameters as locals, so the loop vectorises (a store to o cannot
  * change them). */
-CLO_CLONES static void hswish_loop(const float *a, float *o, uint64_t n, float add, float lo,
-                                   float hi, float div)
+CLO_CLONES static void hswish_loop(const float *a, float *o, uint64_t n, const hswish_params *h)
 {
+    const float add = h->add, lo = h->lo, hi = h->hi, div = h->div, scale = h->scale,
+                shift = h->shift;
+    if (scale == 1.0f && shift == 0.0f) {
+        for (uint64_t i = 0; i < n; i++) {
+            float t = a[i] + add;
+            t = t < lo ? lo : t;
+            t = t > hi ? hi : t;
+            o[i] = (a[i] * t) / div;
+        }
+        return;
+    }
     for (uint64_t i = 0; i < n; i++) {
         float t = a[i] + add;
         t = t < lo ? lo : t;
         t = t > hi ? hi : t;
-        o[i] = (a[i] * t) / div;
+        o[i] = (a[i] * t) / div * scale + shift;
     }
 }
 
@@ -55,8 +70,7 @@ static void hswish_part(void *ctx, unsigned part, unsigned parts)
     const clo_onnx_exec *x = ((const hswish_job *)ctx)->x;
     const hswish_params *h = x->params;
     uint64_t n = x->in[0]->count, i0 = n * part / parts, i1 = n * (part + 1) / parts;
-    hswish_loop((const float *)x->in[0]->data + i0, (float *)x->out[0]->data + i0, i1 - i0, h->add,
-                h->lo, h->hi, h->div);
+    hswish_loop((const float *)x->in[0]->data + i0, (float *)x->out[0]->data + i0, i1 - i0, h);
 }
 
 /* Elements split over the threads (each element one thread's: the same bits). */
@@ -134,7 +148,7 @@ static clo_err fuse_hswish(graph *g, step *div)
         hswish_params *hp = clo_onnx_plan_own(g->p, sizeof *hp);
         clo_tensor **in = clo_onnx_plan_own(g->p, sizeof *in);
         if (!hp || !in) return CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
-        *hp = (hswish_params){a, lo, hi, d};
+        *hp = (hswish_params){a, lo, hi, d, 1.0f, 0.0f};
         in[0] = x;
         div->op = &op_hswish;
         div->params = hp;
@@ -185,6 +199,43 @@ static int own_const(const graph *g, const clo_tensor *t, uint64_t count)
            t->dtype == CLO_ONNX_FLOAT && t->count == count;
 }
 
+/* Prepare a convolution again on (its input, w, b), writing out (its packed
+ * weights are made from w). */
+static clo_err conv_again(graph *g, step *conv, clo_tensor *w, clo_tensor *b, clo_tensor *y)
+{
+    uint32_t nin = b ? 3 : 2;
+    clo_tensor **in = clo_onnx_plan_own(g->p, 3 * sizeof *in),
+               **out = clo_onnx_plan_own(g->p, sizeof *out);
+    void *params = conv->op->params_size ? clo_onnx_plan_own(g->p, conv->op->params_size) : NULL;
+    if (!in || !out || (conv->op->params_size && !params))
+        return CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
+    in[0] = conv->in[0];
+    in[1] = w;
+    in[2] = b;
+    out[0] = y;
+    char reason[CLO_ONNX_WHY] = "";
+    clo_onnx_prep pr = {g->p->m,
+                        conv->node,
+                        conv->opset,
+                        nin,
+                        1,
+                        in,
+                        out,
+                        params,
+                        0,
+                        0,
+                        reason,
+                        g->p,
+                        clo_pool_size(g->p->pool)};
+    CLO_TRY(conv->op->prepare(&pr));
+    conv->in = in;
+    conv->nin = nin;
+    conv->out = out;
+    conv->params = params;
+    conv->scratch = pr.scratch;
+    return CLO_OK;
+}
+
 /* Conv -> BatchNormalization (inference): the normalisation folds into the
  * convolution's weights and bias, as onnxruntime folds it: per output
  * channel a = scale / sqrt(var + eps) (the same float expression as the
@@ -215,69 +266,126 @@ static clo_err fuse_conv_bn(graph *g, step *bn)
         for (uint64_t i = 0; i < per; i++) wd[c * per + i] *= a;
         bd[c] = (conv->nin > 2 ? bd[c] * a : 0.0f) + d;
     }
-    clo_tensor **in = clo_onnx_plan_own(g->p, 3 * sizeof *in),
-               **out = clo_onnx_plan_own(g->p, sizeof *out);
-    void *params = conv->op->params_size ? clo_onnx_plan_own(g->p, conv->op->params_size) : NULL;
-    if (!in || !out || (conv->op->params_size && !params))
-        return CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
-    in[0] = conv->in[0];
-    in[1] = w;
-    in[2] = b;
-    out[0] = bn->out[0];
-    char reason[CLO_ONNX_WHY] = "";
-    clo_onnx_prep pr = {g->p->m,
-                        conv->node,
-                        conv->opset,
-                        3,
-                        1,
-                        in,
-                        out,
-                        params,
-                        0,
-                        0,
-                        reason,
-                        g->p,
-                        clo_pool_size(g->p->pool)};
-    CLO_TRY(conv->op->prepare(&pr));
-    conv->in = in;
-    conv->nin = 3;
-    conv->out = out;
-    conv->params = params;
-    conv->scratch = pr.scratch;
+    CLO_TRY(conv_again(g, conv, w, b, bn->out[0]));
     bn->op = NULL;
     if (b == bn->in[2]) g->readers[vi(g, b)]++; /* now read by the convolution too */
     return CLO_OK;
 }
 
+/* y * s + t after a step, as Paddle's learnable affine blocks write it: a
+ * Mul by a float scalar constant and then an Add of one, or either alone
+ * (operands in either order). last is the Add (or the lone Mul); *src is
+ * the value scaled, *mul the Mul or NULL. */
+static int affine_tail(const graph *g, step *last, clo_tensor **src, step **mul, float *s, float *t)
+{
+    *s = 1.0f;
+    *t = 0.0f;
+    *mul = NULL;
+    if (last->nin != 2 || last->nout != 1 || (!is_op(last, "Add") && !is_op(last, "Mul"))) return 0;
+    int k = scalar(g, last->in[1], is_op(last, "Add") ? t : s)   ? 0
+            : scalar(g, last->in[0], is_op(last, "Add") ? t : s) ? 1
+                                                                 : -1;
+    if (k < 0) return 0;
+    *src = last->in[k];
+    if (is_op(last, "Add")) {
+        step *m = only_use(g, *src);
+        int j = !m || !is_op(m, "Mul") || m->nin != 2 ? -1
+                : scalar(g, m->in[1], s)              ? 0
+                : scalar(g, m->in[0], s)              ? 1
+                                                      : -1;
+        if (j >= 0) {
+            *mul = m;
+            *src = m->in[j];
+        } else {
+            *s = 1.0f;
+        }
+    }
+    return (*src)->dtype == CLO_ONNX_FLOAT && clo_shape_equal(&(*src)->shape, &last->out[0]->shape);
+}
+
+/* y * s + t (affine_tail) after a Conv: folded into the convolution's
+ * weights and bias, W' = W s, B' = B s + t (values within rounding, as with
+ * BatchNormalization); without a bias of its own, only a scale is. After a
+ * fused HardSwish: done in its step (the same operations, an FMA where the
+ * CPU has one: values within rounding). */
+static clo_err fuse_affine(graph *g, step *last)
+{
+    clo_tensor *src;
+    step *mul;
+    float sc, sh;
+    if (!affine_tail(g, last, &src, &mul, &sc, &sh)) return CLO_OK;
+    step *prod = only_use(g, src);
+    if (!prod || prod->nout != 1 || prod->out[0] != src) return CLO_OK;
+    if (prod->op == &op_hswish) {
+        hswish_params *h = prod->params;
+        if (h->scale != 1.0f || h->shift != 0.0f) return CLO_OK;
+        h->scale = sc;
+        h->shift = sh;
+        prod->out[0] = last->out[0];
+    } else if (is_op(prod, "Conv") && prod->node) {
+        clo_tensor *w = prod->in[1], *b = prod->nin > 2 ? prod->in[2] : NULL;
+        uint64_t m = src->shape.rank >= 2 ? (uint64_t)src->shape.d[1] : 0;
+        if (!m || !w->count || !own_const(g, w, w->count) || (b && !own_const(g, b, m)) ||
+            (!b && sh != 0.0f))
+            return CLO_OK;
+        float *wd = w->data;
+        for (uint64_t i = 0; i < w->count; i++) wd[i] *= sc;
+        for (uint64_t c = 0; b && c < m; c++)
+            ((float *)b->data)[c] = ((float *)b->data)[c] * sc + sh;
+        CLO_TRY(conv_again(g, prod, w, b, last->out[0]));
+    } else {
+        return CLO_OK;
+    }
+    if (mul) mul->op = NULL;
+    last->op = NULL;
+    return CLO_OK;
+}
+
+/* Who reads and who writes each value, counted afresh for a pass. */
+static void count_uses(graph *g)
+{
+    const clo_onnx_plan *p = g->p;
+    memset(g->readers, 0, (p->nvals ? p->nvals : 1) * sizeof *g->readers);
+    for (size_t v = 0; v < p->nvals; v++) g->maker[v] = NONE;
+    for (size_t s = 0; s < p->nsteps; s++) {
+        const step *st = &p->steps[s];
+        for (uint32_t k = 0; k < st->nin; k++)
+            if (st->in[k]) g->readers[vi(g, st->in[k])]++;
+        for (uint32_t k = 0; k < st->nout; k++)
+            if (st->out[k]) g->maker[vi(g, st->out[k])] = (uint32_t)s;
+    }
+    for (size_t o = 0; o < p->noutputs; o++) g->readers[p->outputs[o]] += 2;
+}
+
 clo_err clo_onnx_fuse(clo_onnx_plan *p, char why[CLO_ONNX_WHY])
 {
-    graph g = {p, calloc(p->nvals ? p->nvals : 1, sizeof *g.readers),
+    graph g = {p, malloc((p->nvals ? p->nvals : 1) * sizeof *g.readers),
                malloc((p->nvals ? p->nvals : 1) * sizeof *g.maker)};
     clo_err err = CLO_OK;
     if (!g.readers || !g.maker) {
         err = CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
         goto out;
     }
-    for (size_t v = 0; v < p->nvals; v++) g.maker[v] = NONE;
-    for (size_t s = 0; s < p->nsteps; s++) {
-        step *st = &p->steps[s];
-        for (uint32_t k = 0; k < st->nin; k++)
-            if (st->in[k]) g.readers[vi(&g, st->in[k])]++;
-        for (uint32_t k = 0; k < st->nout; k++)
-            if (st->out[k]) g.maker[vi(&g, st->out[k])] = (uint32_t)s;
+    /* Passes until one fuses nothing: a rewrite can make another possible
+     * (a HardSwish fused in one pass takes the affine after it in the next).
+     * Within a pass the counts only overstate (removed steps still count),
+     * so no rewrite there is wrong; each pass counts afresh. */
+    for (size_t before = 0; before != p->nsteps && !err.code;) {
+        before = p->nsteps;
+        count_uses(&g);
+        /* Later steps first: a rewrite only removes steps before the one it keeps. */
+        for (size_t s = p->nsteps; s-- > 0 && !err.code;) {
+            step *st = &p->steps[s];
+            if (st->op) err = fuse_hswish(&g, st);
+            if (!err.code && st->op) err = fuse_conv_bn(&g, st);
+            if (!err.code && st->op) err = fuse_affine(&g, st);
+            if (!err.code && st->op) err = fuse_conv_bias(&g, st);
+        }
+        size_t kept = 0;
+        for (size_t s = 0; s < p->nsteps; s++)
+            if (p->steps[s].op) p->steps[kept++] = p->steps[s];
+        p->nsteps = kept;
     }
-    for (size_t o = 0; o < p->noutputs; o++) g.readers[p->outputs[o]] += 2;
-    /* Later steps first: a rewrite only removes steps before the one it keeps. */
-    for (size_t s = p->nsteps; s-- > 0 && !err.code;) {
-        if (!p->steps[s].op) continue;
-        err = fuse_hswish(&g, &p->steps[s]);
-        if (!err.code && p->steps[s].op) err = fuse_conv_bn(&g, &p->steps[s]);
-        if (!err.code && p->steps[s].op) err = fuse_conv_bias(&g, &p->steps[s]);
-    }
-    size_t kept = 0;
-    for (size_t s = 0; s < p->nsteps; s++)
-        if (p->steps[s].op) p->steps[kept++] = p->steps[s];
-    p->nsteps = kept;
 out:
     if (err.code) snprintf(why, CLO_ONNX_WHY, "fusing steps: %s", err.what);
     free(g.readers);
