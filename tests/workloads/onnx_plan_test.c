@@ -525,34 +525,45 @@ static void test_pools(void **state)
     }
 }
 
-/* Depthwise convolutions against a sum in double, over the geometries the
- * direct loops take apart: planes copied inside their pads (small ones
+/* Convolutions against a sum in double, over the geometries the direct
+ * loops take apart. Depthwise: planes copied inside their pads (small ones
  * with outputs narrower than a vector, asymmetric pads, strides 2 and 3,
  * dilations, 1-D and 3-D), a kernel wider than the vector path takes, and a
- * plane too large to copy (the taps checked one by one at its edges). */
-static void test_depthwise_geometries(void **state)
+ * plane too large to copy (the taps checked one by one at its edges).
+ * Unit strides (the taps read the padded input in place): output channels
+ * that fill no whole 6- or 12-row strip, rows narrower than and not a
+ * multiple of 16, groups, dilations, 1-D and 3-D, more than 256 taps (the
+ * weights in several blocks). Strided ones take the column matrix. */
+static void test_conv_geometries(void **state)
 {
     (void)state;
     static const struct {
         uint32_t S;
-        int64_t in[3], k[3], s[3], d[3], pads[6];
+        int64_t in[3], k[3], s[3], d[3], pads[6], c, m, group;
     } cases[] = {
-        {2, {10, 10}, {5, 5}, {1, 1}, {1, 1}, {2, 2, 2, 2}},
-        {2, {20, 20}, {5, 5}, {2, 2}, {1, 1}, {2, 2, 2, 2}},
-        {2, {17, 23}, {3, 3}, {1, 1}, {1, 1}, {0, 1, 2, 1}},
-        {2, {9, 31}, {3, 3}, {3, 3}, {2, 2}, {1, 1, 1, 1}},
-        {2, {6, 5}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}},
-        {2, {3, 40}, {1, 20}, {1, 1}, {1, 1}, {0, 9, 0, 10}},
-        {2, {4, 37}, {3, 3}, {1, 2}, {1, 1}, {1, 0, 1, 3}},
-        {1, {50}, {7}, {2}, {1}, {3, 3}},
-        {3, {5, 6, 19}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1, 1, 1, 1}},
-        {2, {1030, 1030}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}},
-        {2, {1030, 1030}, {3, 3}, {2, 2}, {1, 1}, {0, 1, 1, 0}},
+        {2, {10, 10}, {5, 5}, {1, 1}, {1, 1}, {2, 2, 2, 2}, 3, 3, 3},
+        {2, {20, 20}, {5, 5}, {2, 2}, {1, 1}, {2, 2, 2, 2}, 3, 3, 3},
+        {2, {17, 23}, {3, 3}, {1, 1}, {1, 1}, {0, 1, 2, 1}, 3, 3, 3},
+        {2, {9, 31}, {3, 3}, {3, 3}, {2, 2}, {1, 1, 1, 1}, 3, 3, 3},
+        {2, {6, 5}, {3, 3}, {2, 2}, {1, 1}, {1, 1, 1, 1}, 3, 3, 3},
+        {2, {3, 40}, {1, 20}, {1, 1}, {1, 1}, {0, 9, 0, 10}, 3, 3, 3},
+        {2, {4, 37}, {3, 3}, {1, 2}, {1, 1}, {1, 0, 1, 3}, 3, 3, 3},
+        {1, {50}, {7}, {2}, {1}, {3, 3}, 3, 3, 3},
+        {3, {5, 6, 19}, {3, 3, 3}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1, 1, 1, 1}, 3, 3, 3},
+        {2, {1030, 1030}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, 1, 1, 1},
+        {2, {1030, 1030}, {3, 3}, {2, 2}, {1, 1}, {0, 1, 1, 0}, 1, 1, 1},
+        {2, {11, 37}, {3, 3}, {1, 1}, {1, 1}, {1, 1, 1, 1}, 5, 14, 1},
+        {2, {8, 16}, {3, 3}, {1, 1}, {2, 2}, {2, 0, 1, 3}, 4, 26, 2},
+        {2, {7, 9}, {5, 3}, {1, 1}, {1, 1}, {0, 0, 0, 0}, 30, 13, 1},
+        {1, {45}, {4}, {1}, {3}, {2, 5}, 6, 7, 1},
+        {3, {4, 5, 18}, {2, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1, 1, 0, 1}, 2, 12, 1},
+        {2, {12, 12}, {3, 3}, {2, 1}, {1, 1}, {1, 1, 1, 1}, 5, 14, 1},
     };
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         uint32_t S = cases[ci].S;
-        int64_t C = cases[ci].in[0] > 1000 ? 1 : 3, ivol = 1, kvol = 1, ovol = 1, out[3];
-        int64_t dx[5] = {1, C}, dw[5] = {C, 1}, db[1] = {C};
+        int64_t C = cases[ci].c, M = cases[ci].m, G = cases[ci].group, cg = C / G, mg = M / G;
+        int64_t ivol = 1, kvol = 1, ovol = 1, out[3];
+        int64_t dx[5] = {1, C}, dw[5] = {M, cg}, db[1] = {M};
         for (uint32_t i = 0; i < S; i++) {
             const int64_t *c = cases[ci].in, *k = cases[ci].k;
             out[i] = (c[i] + cases[ci].pads[i] + cases[ci].pads[S + i] -
@@ -565,12 +576,14 @@ static void test_depthwise_geometries(void **state)
             kvol *= k[i];
             ovol *= out[i];
         }
-        float *x = malloc((size_t)(C * ivol) * sizeof *x), *w = malloc((size_t)(C * kvol) * 4);
-        float b[3] = {0.25f, 0.0f, -1.5f};
+        float *x = malloc((size_t)(C * ivol) * sizeof *x),
+              *w = malloc((size_t)(M * cg * kvol) * sizeof *w), *b = malloc((size_t)M * sizeof *b);
         assert_non_null(x);
         assert_non_null(w);
+        assert_non_null(b);
         for (int64_t i = 0; i < C * ivol; i++) x[i] = sinf((float)i * 0.37f) + 0.5f;
-        for (int64_t i = 0; i < C * kvol; i++) w[i] = cosf((float)i * 1.1f);
+        for (int64_t i = 0; i < M * cg * kvol; i++) w[i] = cosf((float)i * 1.1f);
+        for (int64_t i = 0; i < M; i++) b[i] = i % 3 == 1 ? 0.0f : 0.25f * (float)i - 1.5f;
         clo_onnxw wr;
         clo_onnxw_init(&wr);
         clo_onnxw_input(&wr, "x", CLO_ONNX_FLOAT, 2 + S, dx);
@@ -580,7 +593,7 @@ static void test_depthwise_geometries(void **state)
         clo_onnxw_attr_ints(&wr, "pads", cases[ci].pads, 2 * S);
         clo_onnxw_attr_ints(&wr, "strides", cases[ci].s, S);
         clo_onnxw_attr_ints(&wr, "dilations", cases[ci].d, S);
-        clo_onnxw_attr_int(&wr, "group", C);
+        clo_onnxw_attr_int(&wr, "group", G);
         clo_onnxw_node(&wr, "Conv", NULL, IN("x", "W", "B"), 3, IN("y"), 1);
         clo_tensor f = onnx_feed(x, 2 + S, dx);
         onnx_case c;
@@ -588,7 +601,7 @@ static void test_depthwise_geometries(void **state)
         assert_int_equal(c.err.code, CLO_OK_CODE);
         assert_int_equal(clo_onnx_plan_run(c.plan, &f, 1).code, CLO_OK_CODE);
         const clo_tensor *yt = clo_onnx_plan_output(c.plan, 0);
-        assert_int_equal(yt->count, (uint64_t)(C * ovol));
+        assert_int_equal(yt->count, (uint64_t)(M * ovol));
         const float *y = yt->data;
         /* outputs as (od, oh, ow), missing dims of 1 in front */
         int64_t o3[3] = {1, 1, 1}, i3[3] = {1, 1, 1}, k3[3] = {1, 1, 1}, s3[3] = {1, 1, 1},
@@ -603,29 +616,33 @@ static void test_depthwise_geometries(void **state)
             p3[j] = cases[ci].pads[i];
         }
         double worst = 0;
-        for (int64_t ch = 0; ch < C; ch++)
+        for (int64_t m = 0; m < M; m++)
             for (int64_t o = 0; o < ovol; o++) {
                 int64_t ow = o % o3[2], oh = o / o3[2] % o3[1], od = o / o3[2] / o3[1];
-                double sum = b[ch];
-                for (int64_t kd = 0; kd < k3[0]; kd++)
-                    for (int64_t kh = 0; kh < k3[1]; kh++)
-                        for (int64_t kw = 0; kw < k3[2]; kw++) {
-                            int64_t id = od * s3[0] - p3[0] + kd * d3[0],
-                                    ih = oh * s3[1] - p3[1] + kh * d3[1],
-                                    iw = ow * s3[2] - p3[2] + kw * d3[2];
-                            if (id < 0 || id >= i3[0] || ih < 0 || ih >= i3[1] || iw < 0 ||
-                                iw >= i3[2])
-                                continue;
-                            sum += (double)w[ch * kvol + (kd * k3[1] + kh) * k3[2] + kw] *
-                                   x[ch * ivol + (id * i3[1] + ih) * i3[2] + iw];
-                        }
-                double e = fabs(y[ch * ovol + o] - sum);
+                double sum = b[m];
+                for (int64_t cc = 0; cc < cg; cc++) {
+                    const float *xc = x + (m / mg * cg + cc) * ivol, *wc = w + (m * cg + cc) * kvol;
+                    for (int64_t kd = 0; kd < k3[0]; kd++)
+                        for (int64_t kh = 0; kh < k3[1]; kh++)
+                            for (int64_t kw = 0; kw < k3[2]; kw++) {
+                                int64_t id = od * s3[0] - p3[0] + kd * d3[0],
+                                        ih = oh * s3[1] - p3[1] + kh * d3[1],
+                                        iw = ow * s3[2] - p3[2] + kw * d3[2];
+                                if (id < 0 || id >= i3[0] || ih < 0 || ih >= i3[1] || iw < 0 ||
+                                    iw >= i3[2])
+                                    continue;
+                                sum += (double)wc[(kd * k3[1] + kh) * k3[2] + kw] *
+                                       xc[(id * i3[1] + ih) * i3[2] + iw];
+                            }
+                }
+                double e = fabs(y[m * ovol + o] - sum) / (1 + fabs(sum));
                 if (e > worst) worst = e;
             }
-        if (worst > 1e-4) fail_msg("depthwise case %zu: off by %g", ci, worst);
+        if (worst > 1e-5) fail_msg("convolution case %zu: off by %g", ci, worst);
         onnx_case_free(&c);
         free(x);
         free(w);
+        free(b);
     }
 }
 
@@ -882,7 +899,7 @@ int main(void)
         cmocka_unit_test(test_affine_folding),
         cmocka_unit_test(test_bound_feed),
         cmocka_unit_test(test_pools),
-        cmocka_unit_test(test_depthwise_geometries),
+        cmocka_unit_test(test_conv_geometries),
         cmocka_unit_test(test_threads_same_bits),
         cmocka_unit_test(test_threads_same_bits_elementwise),
         cmocka_unit_test(test_pool_parts),

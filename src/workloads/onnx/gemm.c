@@ -124,39 +124,54 @@ void clo_gemm_pack_a(const float *a, size_t lda, int trans_a, float alpha, size_
     }
 }
 
+/* The kernels' store: row r of C += acc[r], its first nr columns. */
+#define STORE_ROWS(V, acc, c, ldc, mr, nr)                                                         \
+    do {                                                                                           \
+        for (size_t r = 0; r < (mr); r++) {                                                        \
+            float *row = (c) + r * (ldc);                                                          \
+            if ((nr) == NR) {                                                                      \
+                V x0[NR * sizeof(float) / sizeof(V)];                                              \
+                memcpy(x0, row, sizeof x0);                                                        \
+                for (size_t h = 0; h < sizeof x0 / sizeof x0[0]; h++) x0[h] += (acc)[r][h];        \
+                memcpy(row, x0, sizeof x0);                                                        \
+            } else {                                                                               \
+                float t[NR];                                                                       \
+                memcpy(t, (acc)[r], sizeof t);                                                     \
+                for (size_t j = 0; j < (nr); j++) row[j] += t[j];                                  \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
+/* The 6x16 kernel's loop; BROW(k) is where row k of B starts (16 floats). */
+#define KERNEL6_BODY(BROW)                                                                         \
+    v8 c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0}, c30 = {0}, c31 = {0},     \
+       c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};                                                 \
+    for (size_t k = 0; k < kc; k++, a += MR) {                                                     \
+        const float *b_ = (BROW);                                                                  \
+        v8 b0, b1;                                                                                 \
+        memcpy(&b0, b_, sizeof b0);                                                                \
+        memcpy(&b1, b_ + 8, sizeof b1);                                                            \
+        ROW(0, c00, c01);                                                                          \
+        ROW(1, c10, c11);                                                                          \
+        ROW(2, c20, c21);                                                                          \
+        ROW(3, c30, c31);                                                                          \
+        ROW(4, c40, c41);                                                                          \
+        ROW(5, c50, c51);                                                                          \
+    }                                                                                              \
+    v8 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};      \
+    STORE_ROWS(v8, acc, c, ldc, mr, nr)
+
 CLONES static void kernel(size_t kc, const float *a, const float *b, float *c, size_t ldc,
                           size_t mr, size_t nr)
 {
-    v8 c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0}, c30 = {0}, c31 = {0},
-       c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
-    for (size_t k = 0; k < kc; k++, a += MR, b += NR) {
-        v8 b0, b1;
-        memcpy(&b0, b, sizeof b0);
-        memcpy(&b1, b + 8, sizeof b1);
-        ROW(0, c00, c01);
-        ROW(1, c10, c11);
-        ROW(2, c20, c21);
-        ROW(3, c30, c31);
-        ROW(4, c40, c41);
-        ROW(5, c50, c51);
-    }
-    v8 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
-    for (size_t r = 0; r < mr; r++) {
-        float *row = c + r * ldc;
-        if (nr == NR) {
-            v8 x0, x1;
-            memcpy(&x0, row, sizeof x0);
-            memcpy(&x1, row + 8, sizeof x1);
-            x0 += acc[r][0];
-            x1 += acc[r][1];
-            memcpy(row, &x0, sizeof x0);
-            memcpy(row + 8, &x1, sizeof x1);
-        } else {
-            float t[NR];
-            memcpy(t, acc[r], sizeof t);
-            for (size_t j = 0; j < nr; j++) row[j] += t[j];
-        }
-    }
+    KERNEL6_BODY(b + k * NR);
+}
+
+/* The same, row k of B at x + off[k] (a convolution's input, no column matrix). */
+CLONES static void kernel_ind(size_t kc, const float *a, const float *x, const int64_t *off,
+                              float *c, size_t ldc, size_t mr, size_t nr)
+{
+    KERNEL6_BODY(x + off[k]);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
@@ -172,43 +187,43 @@ typedef float v16 __attribute__((vector_size(64)));
         acc += ar_ * b0;                                                                           \
     } while (0)
 
+#define KERNEL12_BODY(BROW)                                                                        \
+    v16 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0}, c8 = {0},  \
+        c9 = {0}, c10 = {0}, c11 = {0};                                                            \
+    for (size_t k = 0; k < kc; k++, a1 += MR, a2 += MR) {                                          \
+        v16 b0;                                                                                    \
+        memcpy(&b0, (BROW), sizeof b0);                                                            \
+        ROW16(0, a1, c0);                                                                          \
+        ROW16(1, a1, c1);                                                                          \
+        ROW16(2, a1, c2);                                                                          \
+        ROW16(3, a1, c3);                                                                          \
+        ROW16(4, a1, c4);                                                                          \
+        ROW16(5, a1, c5);                                                                          \
+        ROW16(0, a2, c6);                                                                          \
+        ROW16(1, a2, c7);                                                                          \
+        ROW16(2, a2, c8);                                                                          \
+        ROW16(3, a2, c9);                                                                          \
+        ROW16(4, a2, c10);                                                                         \
+        ROW16(5, a2, c11);                                                                         \
+    }                                                                                              \
+    v16 acc[2 * MR][1] = {                                                                         \
+        {c0}, {c1}, {c2}, {c3}, {c4}, {c5}, {c6}, {c7}, {c8}, {c9}, {c10}, {c11}};                 \
+    STORE_ROWS(v16, acc, c, ldc, mr, nr)
+
 __attribute__((target("avx512f,fma"))) static void kernel12(size_t kc, const float *a1,
                                                             const float *a2, const float *b,
                                                             float *c, size_t ldc, size_t mr,
                                                             size_t nr)
 {
-    v16 c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0}, c7 = {0}, c8 = {0},
-        c9 = {0}, c10 = {0}, c11 = {0};
-    for (size_t k = 0; k < kc; k++, a1 += MR, a2 += MR, b += NR) {
-        v16 b0;
-        memcpy(&b0, b, sizeof b0);
-        ROW16(0, a1, c0);
-        ROW16(1, a1, c1);
-        ROW16(2, a1, c2);
-        ROW16(3, a1, c3);
-        ROW16(4, a1, c4);
-        ROW16(5, a1, c5);
-        ROW16(0, a2, c6);
-        ROW16(1, a2, c7);
-        ROW16(2, a2, c8);
-        ROW16(3, a2, c9);
-        ROW16(4, a2, c10);
-        ROW16(5, a2, c11);
-    }
-    v16 acc[2 * MR] = {c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11};
-    for (size_t r = 0; r < mr; r++) {
-        float *row = c + r * ldc;
-        if (nr == NR) {
-            v16 x;
-            memcpy(&x, row, sizeof x);
-            x += acc[r];
-            memcpy(row, &x, sizeof x);
-        } else {
-            float t[NR];
-            memcpy(t, &acc[r], sizeof t);
-            for (size_t j = 0; j < nr; j++) row[j] += t[j];
-        }
-    }
+    KERNEL12_BODY(b + k * NR);
+}
+
+__attribute__((target("avx512f,fma"))) static void kernel12_ind(size_t kc, const float *a1,
+                                                                const float *a2, const float *x,
+                                                                const int64_t *off, float *c,
+                                                                size_t ldc, size_t mr, size_t nr)
+{
+    KERNEL12_BODY(x + off[k]);
 }
 
 static int has_avx512(void)
@@ -290,6 +305,29 @@ static void gemm_rows(const clo_gemm_args *g, size_t r0, size_t r1, float *scrat
                     kernel(kc, pa + (i / MR) * kc * MR, bp, g->c + (ic + i) * g->ldc + j, g->ldc,
                            mc - i < MR ? mc - i : MR, nr);
             }
+        }
+    }
+}
+
+void clo_gemm_indirect(size_t M, size_t N, size_t K, const float *packed_a, const float *x,
+                       const int64_t *off, float *c, size_t ldc)
+{
+    size_t mpad = rup(M ? M : 1, MR);
+    for (size_t pc = 0; pc < K; pc += KC) {
+        size_t kc = K - pc < KC ? K - pc : KC;
+        const float *pa = packed_a + pc * mpad;
+        for (size_t j = 0; j < N; j += NR) {
+            size_t nr = N - j < NR ? N - j : NR, i = 0;
+#ifdef HAVE_KERNEL12
+            if (has_avx512())
+                for (; i + MR < M; i += 2 * MR)
+                    kernel12_ind(kc, pa + (i / MR) * kc * MR, pa + (i / MR + 1) * kc * MR, x + j,
+                                 off + pc, c + i * ldc + j, ldc, M - i < 2 * MR ? M - i : 2 * MR,
+                                 nr);
+#endif
+            for (; i < M; i += MR)
+                kernel_ind(kc, pa + (i / MR) * kc * MR, x + j, off + pc, c + i * ldc + j, ldc,
+                           M - i < MR ? M - i : MR, nr);
         }
     }
 }

@@ -94,9 +94,12 @@ typedef struct {
     size_t per_part;        /* floats of GEMM scratch per thread */
     uint64_t padded;        /* depthwise: floats of a zero-padded input plane, or 0 */
     uint64_t block;         /* output positions per column-matrix block */
+    const int64_t *taps;    /* implicit: where each column-matrix row reads the padded input */
+    uint64_t pplane;        /* implicit: floats of one padded input plane */
 } conv_params;
 
 #define DW_PADDED_MAX (1u << 20) /* floats; larger planes take the edges tap by tap */
+#define IMPLICIT_MAX  (1u << 23) /* floats of a padded input read in place; else im2col */
 
 /* Columns [p0, p1) of the column-matrix row of one input channel plane x and
  * one kernel position (kd, kh, kw), into out[0 .. p1 - p0); pads read as 0. */
@@ -271,6 +274,28 @@ static clo_err conv_prepare(clo_onnx_prep *p)
                             pw + gi * cp->packed_w_stride);
         cp->packed_w = pw;
     }
+    /* Unit strides and more than one tap, constant weights: the taps read
+     * the input in place, copied inside its pads (clo_gemm_indirect), and
+     * no column matrix is made (it copies the input once per tap). */
+    int unit = g->s[0] == 1 && g->s[1] == 1 && g->s[2] == 1;
+    uint64_t hp = (uint64_t)(g->in[1] + g->pb[1] + g->pe[1]),
+             wp = (uint64_t)(g->in[2] + g->pb[2] + g->pe[2]);
+    cp->pplane = (uint64_t)(g->in[0] + g->pb[0] + g->pe[0]) * hp * wp;
+    if (cp->packed_w && unit && !cp->depthwise && !cp->direct &&
+        cp->c * cp->pplane + 16 <= IMPLICIT_MAX) {
+        int64_t *taps = clo_onnx_prep_alloc(p, kdim * sizeof *taps);
+        if (!taps) return clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+        for (uint64_t k = 0; k < kdim; k++) {
+            uint64_t ci = k / cp->kvol, kk = k % cp->kvol;
+            int64_t kw = (int64_t)(kk % (uint64_t)g->k[2]),
+                    kh = (int64_t)(kk / (uint64_t)g->k[2] % (uint64_t)g->k[1]),
+                    kd = (int64_t)(kk / (uint64_t)(g->k[2] * g->k[1]));
+            taps[k] = (int64_t)(ci * cp->pplane) +
+                      (kd * g->d[0] * (int64_t)hp + kh * g->d[1]) * (int64_t)wp + kw * g->d[2];
+        }
+        cp->taps = taps;
+        p->scratch = (cp->c * cp->pplane + 16) * sizeof(float); /* read 16 floats at a time */
+    }
     clo_shape out = {x->rank, {x->d[0], w->d[0]}};
     for (uint32_t i = 0; i < g->S; i++) out.d[2 + i] = g->out[3 - g->S + i];
     clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &out);
@@ -383,23 +408,33 @@ CLO_CLONES static void depthwise_plane(const clo_conv_geom *g, const float *x, c
         }
 }
 
-/* The plane copied into pad (its pads as zeros, rows 16 floats longer),
- * then convolved as if it had no pads: the same taps, plus zero ones. */
-static void depthwise_padded(const clo_conv_geom *g, const float *x, const float *w, float b,
-                             float *y, float *pad)
+/* Plane x copied into pad inside its pads (zeros), its rows wp floats long
+ * (at least the padded width); p gets the padded plane's geometry. */
+static void pad_plane(const clo_conv_geom *g, const float *x, int64_t wp, float *pad,
+                      clo_conv_geom *p)
 {
-    clo_conv_geom p = *g;
-    int64_t hp = g->in[1] + g->pb[1] + g->pe[1], wp = g->in[2] + g->pb[2] + g->pe[2] + 16;
-    p.in[0] = g->in[0] + g->pb[0] + g->pe[0];
-    p.in[1] = hp;
-    p.in[2] = wp;
-    memset(p.pb, 0, sizeof p.pb);
-    memset(p.pe, 0, sizeof p.pe);
-    memset(pad, 0, (size_t)(p.in[0] * hp * wp) * sizeof *pad);
+    int64_t hp = g->in[1] + g->pb[1] + g->pe[1];
+    *p = *g;
+    p->in[0] = g->in[0] + g->pb[0] + g->pe[0];
+    p->in[1] = hp;
+    p->in[2] = wp;
+    memset(p->pb, 0, sizeof p->pb);
+    memset(p->pe, 0, sizeof p->pe);
+    memset(pad, 0, (size_t)(p->in[0] * hp * wp) * sizeof *pad);
     for (int64_t d = 0; d < g->in[0]; d++)
         for (int64_t h = 0; h < g->in[1]; h++)
             memcpy(pad + ((d + g->pb[0]) * hp + h + g->pb[1]) * wp + g->pb[2],
                    x + (d * g->in[1] + h) * g->in[2], (size_t)g->in[2] * sizeof *x);
+}
+
+/* The plane copied inside its pads (rows 16 floats longer, for the vector
+ * loads' reach), then convolved as if it had no pads: the same taps, plus
+ * zero ones. */
+static void depthwise_padded(const clo_conv_geom *g, const float *x, const float *w, float b,
+                             float *y, float *pad)
+{
+    clo_conv_geom p;
+    pad_plane(g, x, g->in[2] + g->pb[2] + g->pe[2] + 16, pad, &p);
     depthwise_plane(&p, pad, w, b, y);
 }
 
@@ -491,6 +526,38 @@ static void conv_part(void *ctx, unsigned part, unsigned parts)
         conv_columns(j->cp, j->X, j->W, j->B, j->Y, c0, c1, j->scratch + part * j->cp->per_part);
 }
 
+typedef struct {
+    const conv_params *cp;
+    const float *pad, *B;
+    float *Y; /* batch n's */
+} implicit_job;
+
+/* Output rows (od, oh) split over the threads: the bias, then each group's
+ * product over the padded input. Each element's sums are one thread's. */
+static void implicit_part(void *ctx, unsigned part, unsigned parts)
+{
+    const implicit_job *j = ctx;
+    const conv_params *cp = j->cp;
+    const clo_conv_geom *g = &cp->g;
+    uint64_t rows = (uint64_t)(g->out[0] * g->out[1]), r0 = rows * part / parts,
+             r1 = rows * (part + 1) / parts, wo = (uint64_t)g->out[2];
+    uint64_t cg = cp->c / cp->group, mg = cp->m / cp->group, kdim = cg * cp->kvol;
+    uint64_t hp = (uint64_t)(g->in[1] + g->pb[1] + g->pe[1]),
+             wp = (uint64_t)(g->in[2] + g->pb[2] + g->pe[2]);
+    for (uint64_t r = r0; r < r1; r++) {
+        uint64_t od = r / (uint64_t)g->out[1], oh = r % (uint64_t)g->out[1];
+        float *yr = j->Y + r * wo;
+        for (uint64_t m = 0; m < cp->m; m++) {
+            float b = j->B ? j->B[m] : 0.0f, *y = yr + m * cp->ovol;
+            for (uint64_t i = 0; i < wo; i++) y[i] = b;
+        }
+        for (uint64_t gi = 0; gi < cp->group; gi++)
+            clo_gemm_indirect(mg, wo, kdim, cp->packed_w + gi * cp->packed_w_stride,
+                              j->pad + gi * cg * cp->pplane + (od * hp + oh) * wp, cp->taps,
+                              yr + gi * mg * cp->ovol, cp->ovol);
+    }
+}
+
 static clo_err conv_run(const clo_onnx_exec *x)
 {
     const conv_params *cp = x->params;
@@ -503,6 +570,23 @@ static clo_err conv_run(const clo_onnx_exec *x)
             depthwise_part(&j, 0, 1);
         else
             clo_pool_run(x->pool, depthwise_part, &j);
+        return CLO_OK;
+    }
+    if (cp->taps) {
+        const clo_conv_geom *g = &cp->g;
+        float *pad = x->scratch;
+        int64_t wp = g->in[2] + g->pb[2] + g->pe[2];
+        for (uint64_t n = 0; n < cp->n; n++) {
+            clo_conv_geom pg;
+            for (uint64_t c = 0; c < cp->c; c++)
+                pad_plane(g, X + (n * cp->c + c) * cp->ivol, wp, pad + c * cp->pplane, &pg);
+            memset(pad + cp->c * cp->pplane, 0, 16 * sizeof *pad);
+            implicit_job ij = {cp, pad, B, Y + n * cp->m * cp->ovol};
+            if (cp->m * cp->ovol * cp->kvol * (cp->c / cp->group) < 500000)
+                implicit_part(&ij, 0, 1);
+            else
+                clo_pool_run(x->pool, implicit_part, &ij);
+        }
         return CLO_OK;
     }
     conv_job j = {cp, X, W, B, Y, x->scratch};
