@@ -5,6 +5,7 @@
  * network checked against values worked out by hand, memory reused across a
  * chain of steps, constants folded away, and feeds that decide shapes
  * binding the plan to their values. */
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 
 #include "onnx_build.h"
 #include "workloads/onnx/pool.h"
+#include "workloads/onnx/vmath.h"
 
 #define IN(...) ((const char *const[]){__VA_ARGS__})
 #define OKC(x)  assert_int_equal((x).code, CLO_OK_CODE)
@@ -827,6 +829,96 @@ static void test_threads_same_bits_elementwise(void **state)
     for (int t = 0; t < 3; t++) onnx_case_free(&cs[t]);
 }
 
+/* The engine's vector exp against exp in double: within 2 ulp from where
+ * results are normal (then within the smallest normal's ulps: they run
+ * through the subnormals), exact at 0, infinity, -infinity and NaN. Then
+ * Exp, Sigmoid and Softmax (a 6625-wide row as PP-OCR's recognition has, and
+ * along a middle axis) through plans, against double references. */
+static void test_vexp(void **state)
+{
+    (void)state;
+    double worst = 0;
+    for (int i = 0; i <= 400000; i++) {
+        float x = -103.0f + (float)i * (192.0f / 400000.0f);
+        double want = exp((double)x);
+        float got = clo_exp1(x);
+        if (want > FLT_MAX) {
+            assert_true(isinf(got));
+            continue;
+        }
+        double ulp = want < FLT_MIN ? ldexp(1.0, -149) : ldexp(1.0, ilogb(want) - 23);
+        double e = fabs(got - want) / ulp;
+        if (e > worst) worst = e;
+    }
+    if (worst > 2.0) fail_msg("exp: %g ulp", worst);
+    assert_true(clo_exp1(0.0f) == 1.0f);
+    assert_true(clo_exp1(-INFINITY) == 0.0f);
+    assert_true(isinf(clo_exp1(INFINITY)) && clo_exp1(INFINITY) > 0);
+    assert_true(isnan(clo_exp1(NAN)));
+    /* through plans: Exp and Sigmoid over 13 values (a vector and a tail) */
+    static float x[40 * 6625];
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++) x[i] = sinf((float)i * 0.001f) * 30.0f;
+    x[3] = NAN;
+    const char *ops[2] = {"Exp", "Sigmoid"};
+    for (int k = 0; k < 2; k++) {
+        int64_t d[1] = {13};
+        clo_onnxw w;
+        clo_onnxw_init(&w);
+        clo_onnxw_input(&w, "x", CLO_ONNX_FLOAT, 1, d);
+        clo_onnxw_output(&w, "y", CLO_ONNX_FLOAT, 1, d);
+        clo_onnxw_node(&w, ops[k], NULL, IN("x"), 1, IN("y"), 1);
+        clo_tensor f = onnx_feed(x, 1, d);
+        onnx_case c;
+        onnx_case_build(&c, &w, 13, 0, &f, 1);
+        assert_int_equal(c.err.code, CLO_OK_CODE);
+        assert_int_equal(clo_onnx_plan_run(c.plan, &f, 1).code, CLO_OK_CODE);
+        const float *y = clo_onnx_plan_output(c.plan, 0)->data;
+        for (int i = 0; i < 13; i++) {
+            double e = exp((double)x[i]), want = k ? e / (1 + e) : e;
+            if (i == 3)
+                assert_true(isnan(y[i]));
+            else if (fabs(y[i] - want) > 3e-7 * fabs(want))
+                fail_msg("%s(%g) = %g, want %g", ops[k], x[i], y[i], want);
+        }
+        onnx_case_free(&c);
+    }
+    x[3] = 0.5f;
+    /* Softmax over the last axis of [40, 6625] and over the middle one of [4, 50, 33] */
+    for (int mid = 0; mid < 2; mid++) {
+        int64_t d[3] = {40, 6625, 0}, dm[3] = {4, 50, 33};
+        clo_onnxw w;
+        clo_onnxw_init(&w);
+        clo_onnxw_input(&w, "x", CLO_ONNX_FLOAT, mid ? 3 : 2, mid ? dm : d);
+        clo_onnxw_output(&w, "y", CLO_ONNX_FLOAT, 0, NULL);
+        clo_onnxw_attr_int(&w, "axis", mid ? 1 : -1);
+        clo_onnxw_node(&w, "Softmax", NULL, IN("x"), 1, IN("y"), 1);
+        clo_tensor f = onnx_feed(x, mid ? 3 : 2, mid ? dm : d);
+        onnx_case c;
+        onnx_case_build(&c, &w, 13, 0, &f, 1);
+        assert_int_equal(c.err.code, CLO_OK_CODE);
+        assert_int_equal(clo_onnx_plan_run(c.plan, &f, 1).code, CLO_OK_CODE);
+        const float *y = clo_onnx_plan_output(c.plan, 0)->data;
+        int64_t outer = mid ? 4 : 40, n = mid ? 50 : 6625, inner = mid ? 33 : 1;
+        for (int64_t o = 0; o < outer; o++)
+            for (int64_t j = 0; j < inner; j++) {
+                const float *a = x + o * n * inner + j;
+                double mx = -INFINITY, sum = 0;
+                for (int64_t i = 0; i < n; i++) mx = a[i * inner] > mx ? a[i * inner] : mx;
+                for (int64_t i = 0; i < n; i++) sum += exp(a[i * inner] - mx);
+                for (int64_t i = 0; i < n; i++) {
+                    double want = exp(a[i * inner] - mx) / sum,
+                           got = y[o * n * inner + j + i * inner];
+                    /* a - mx is rounded to float first (as onnxruntime does): up
+                     * to 2^-19 of it near 60, so 1e-5 of the value */
+                    if (fabs(got - want) > 1e-5 * want + 1e-30)
+                        fail_msg("softmax %d [%lld, %lld]: %g, want %g", mid, (long long)o,
+                                 (long long)i, got, want);
+                }
+            }
+        onnx_case_free(&c);
+    }
+}
+
 /* CumSum (the suite's cases are double, which the engine refuses): sums
  * along an axis, inclusive or exclusive, forwards or reversed, by hand. */
 static void test_cumsum(void **state)
@@ -903,6 +995,7 @@ int main(void)
         cmocka_unit_test(test_threads_same_bits),
         cmocka_unit_test(test_threads_same_bits_elementwise),
         cmocka_unit_test(test_pool_parts),
+        cmocka_unit_test(test_vexp),
         cmocka_unit_test(test_cumsum),
         cmocka_unit_test(test_logsumexp_castlike),
     };

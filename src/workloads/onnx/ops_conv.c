@@ -310,7 +310,9 @@ static clo_err conv_prepare(clo_onnx_prep *p)
  * the edges take the taps one by one, skipping those outside (pads cost
  * nothing, as they add zero). */
 typedef float dw_v8 __attribute__((vector_size(32)));
+#ifndef __clang__
 typedef int dw_i8 __attribute__((vector_size(32)));
+#endif
 
 #define DW_KMAX 16 /* kernel widths the interior path takes; wider: edges only */
 
@@ -347,9 +349,41 @@ CLO_CLONES static void depthwise_plane(const clo_conv_geom *g, const float *x, c
                     rows[nr] = x + (id * g->in[1] + ih) * iw_n - g->pb[2];
                     wts[nr++] = w + (kd * g->k[1] + kh) * kw_n;
                 }
-            /* the last 8 overlap the ones before when H - L is not a multiple
-             * of 8: the same sums, stored twice */
-            for (int64_t ow0 = L; ow0 < H; ow0 += 8) {
+            int64_t ow4 = L;
+            if (sw == 1) /* 32 outputs at a time, a weight broadcast once for 4 vectors */
+                for (; ow4 + 32 <= H; ow4 += 32) {
+                    dw_v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+                    for (int r = 0; r < nr; r++) {
+                        const float *in = rows[r] + ow4, *wr = wts[r];
+                        for (int64_t kw = 0; kw < kw_n; kw++, in += dw) {
+                            const float wv = wr[kw];
+                            const dw_v8 w8 = {wv, wv, wv, wv, wv, wv, wv, wv};
+                            dw_v8 x0, x1, x2, x3;
+                            memcpy(&x0, in, sizeof x0);
+                            memcpy(&x1, in + 8, sizeof x1);
+                            memcpy(&x2, in + 16, sizeof x2);
+                            memcpy(&x3, in + 24, sizeof x3);
+                            a0 += w8 * x0;
+                            a1 += w8 * x1;
+                            a2 += w8 * x2;
+                            a3 += w8 * x3;
+                        }
+                    }
+                    if (b != 0.0f) {
+                        const dw_v8 b8 = {b, b, b, b, b, b, b, b};
+                        a0 += b8;
+                        a1 += b8;
+                        a2 += b8;
+                        a3 += b8;
+                    }
+                    memcpy(o + ow4, &a0, sizeof a0);
+                    memcpy(o + ow4 + 8, &a1, sizeof a1);
+                    memcpy(o + ow4 + 16, &a2, sizeof a2);
+                    memcpy(o + ow4 + 24, &a3, sizeof a3);
+                }
+            /* then 8 at a time; the last 8 overlap the ones before when the
+             * rest is not a multiple of 8 (the same sums, stored twice) */
+            for (int64_t ow0 = ow4; ow0 < H; ow0 += 8) {
                 int64_t ow = ow0 + 8 <= H ? ow0 : H - 8;
                 dw_v8 acc = {0};
                 for (int r = 0; r < nr; r++) {
@@ -364,7 +398,11 @@ CLO_CLONES static void depthwise_plane(const clo_conv_geom *g, const float *x, c
                             dw_v8 a0, a1;
                             memcpy(&a0, in + kw * dw, sizeof a0);
                             memcpy(&a1, in + kw * dw + 8, sizeof a1);
+#ifdef __clang__
+                            xv = __builtin_shufflevector(a0, a1, 0, 2, 4, 6, 8, 10, 12, 14);
+#else
                             xv = __builtin_shuffle(a0, a1, (dw_i8){0, 2, 4, 6, 8, 10, 12, 14});
+#endif
                         } else {
                             for (int l = 0; l < 8; l++) xv[l] = in[kw * dw + l * sw];
                         }

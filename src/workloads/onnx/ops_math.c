@@ -11,6 +11,7 @@
 #include "workloads/onnx/linalg.h"
 #include "workloads/onnx/op.h"
 #include "workloads/onnx/plan_impl.h"
+#include "workloads/onnx/vmath.h"
 
 static uint64_t prod(const clo_shape *s, uint32_t from, uint32_t to)
 {
@@ -282,6 +283,48 @@ typedef struct {
     const clo_onnx_exec *x;
 } softmax_job;
 
+/* The sum of e^(a[i] - mx) over a contiguous vector, 8 at a time (the last
+ * few through the same lanes), in double lanes; the terms to y if given. */
+CLO_CLONES static double exp_sum(const float *a, uint64_t n, float mx, float *y)
+{
+    typedef double v4d __attribute__((vector_size(32)));
+    typedef float v4f __attribute__((vector_size(16)));
+    v4d s0 = {0}, s1 = {0};
+    for (uint64_t i = 0; i < n; i += 8) {
+        size_t k = n - i < 8 ? (size_t)(n - i) : 8;
+        clo_v8f v;
+        clo_v8_load(a + i, k, -INFINITY, &v);
+        clo_v8f e = v - CLO_V8(mx);
+        clo_v8_exp(&e, &e);
+        if (y) clo_v8_store(y + i, k, &e);
+        v4f lo = {e[0], e[1], e[2], e[3]}, hi = {e[4], e[5], e[6], e[7]};
+        s0 += __builtin_convertvector(lo, v4d);
+        s1 += __builtin_convertvector(hi, v4d);
+    }
+    s0 += s1;
+    return (s0[0] + s0[1]) + (s0[2] + s0[3]);
+}
+
+/* The largest of n contiguous floats, NaNs passed over (as a > max is). */
+CLO_CLONES static float max_of(const float *a, uint64_t n)
+{
+    clo_v8f m = CLO_V8(-INFINITY);
+    for (uint64_t i = 0; i < n; i += 8) {
+        clo_v8f v;
+        clo_v8_load(a + i, n - i < 8 ? (size_t)(n - i) : 8, -INFINITY, &v);
+        clo_v8i gt = v > m;
+        clo_v8_sel(&gt, &v, &m, &m);
+    }
+    float mx = -INFINITY;
+    for (int l = 0; l < 8; l++) mx = m[l] > mx ? m[l] : mx;
+    return mx;
+}
+
+CLO_CLONES static void scale_by(float *y, uint64_t n, float s)
+{
+    for (uint64_t i = 0; i < n; i++) y[i] *= s;
+}
+
 /* A range of the (outer, inner) vectors per thread: each one thread's. */
 static void softmax_part(void *ctx, unsigned part, unsigned parts)
 {
@@ -296,24 +339,30 @@ static void softmax_part(void *ctx, unsigned part, unsigned parts)
         float *y = out + o * n * inner + j;
         float mx = -INFINITY;
         uint64_t arg = 0;
-        for (uint64_t i = 0; i < n; i++)
-            if (a[i * inner] > mx) {
-                mx = a[i * inner];
-                arg = i;
-            }
+        if (inner == 1 && sp->kind != SM_HARD)
+            mx = max_of(a, n);
+        else
+            for (uint64_t i = 0; i < n; i++)
+                if (a[i * inner] > mx) {
+                    mx = a[i * inner];
+                    arg = i;
+                }
         if (sp->kind == SM_HARD) {
             for (uint64_t i = 0; i < n; i++) y[i * inner] = i == arg ? 1.0f : 0.0f;
             continue;
         }
-        double sum = 0;
-        for (uint64_t i = 0; i < n; i++) {
-            float e = expf(a[i * inner] - mx);
+        double sum = inner == 1 ? exp_sum(a, n, mx, sp->kind == SM_SOFT ? y : NULL) : 0;
+        for (uint64_t i = 0; inner != 1 && i < n; i++) {
+            float e = clo_exp1(a[i * inner] - mx);
             if (sp->kind == SM_SOFT) y[i * inner] = e;
             sum += e;
         }
         if (sp->kind == SM_SOFT) {
             float inv = (float)(1.0 / sum);
-            for (uint64_t i = 0; i < n; i++) y[i * inner] *= inv;
+            if (inner == 1)
+                scale_by(y, n, inv);
+            else
+                for (uint64_t i = 0; i < n; i++) y[i * inner] *= inv;
         } else {
             float ls = (float)log(sum);
             for (uint64_t i = 0; i < n; i++) y[i * inner] = a[i * inner] - mx - ls;
