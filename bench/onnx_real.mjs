@@ -5,8 +5,8 @@
 // classifiers from openwakeword-js (both fetched by `npm ci` from the lock
 // file, never committed). One thread each, on the same core (make bench runs
 // this under taskset), in the same run; Cloister's time is `cloister onnx run
-// --repeat`'s mean, onnxruntime's the mean of as many InferenceSession runs
-// after the same warm-up. Outputs are compared: a fast wrong answer shows.
+// --warmup 5 --repeat N`'s mean, onnxruntime's the mean of as many
+// InferenceSession runs after the same 5 warm-up runs. Outputs are compared: a fast wrong answer shows.
 // The input is a deterministic synthetic image: dark strokes on light ground
 // (text-like), normalised as PaddleOCR does.
 // Usage: node bench/onnx_real.mjs /path/to/cloister [repeats]
@@ -63,7 +63,7 @@ let bad = 0;
 for (const [label, model, name, dims, norm] of models) {
   const x = norm ? image(dims[2], dims[3], norm[0], norm[1]) : embeddings(dims), input = join(dir, "x.pb");
   writeFileSync(input, tensorFile(name, dims, x));
-  const r = spawnSync(bin, ["onnx", "run", "--model", model, "--input", `${name}=${input}`, "--repeat", String(repeats)],
+  const r = spawnSync(bin, ["onnx", "run", "--model", model, "--input", `${name}=${input}`, "--warmup", "5", "--repeat", String(repeats)],
                       { encoding: "utf8", maxBuffer: 1 << 30 });
   const doc = JSON.parse(r.stdout);
   const sess = await ort.InferenceSession.create(model, {

@@ -134,20 +134,24 @@ static int run(int argc, char **argv)
         {"input", "NAME=FILE.pb", "a graph input as a TensorProto file (repeat for each input)", 0,
          NULL},
         {"repeat", "N", "run N times and report the mean latency (default 1)", 0, NULL},
-        {"threads", "N", "threads for big matrix products (1 to 64, default 1)", 0, NULL},
+        {"warmup", "N", "first run N times untimed (default 0: the first run is timed too)", 0,
+         NULL},
+        {"threads", "N", "threads (1 to 64, default 1)", 0, NULL},
         {"json", NULL, "JSON output (the default)", 0, NULL},
     };
     cli_spec spec = {"cloister onnx run --model FILE [--input NAME=FILE.pb ...] [--repeat N] "
-                     "[--threads N]",
+                     "[--warmup N] [--threads N]",
                      "Plan and run a model on the given inputs; prints each output's type, "
                      "shape and values, the plan's size and the time taken.",
-                     o, 5};
+                     o, 6};
     int done, rc = cli_parse(&spec, nrest, rest, &done);
     free(rest);
     if (rc || done) return rc;
     uint64_t repeat = 1;
     if (cli_get(&spec, "repeat") && (rc = cli_u64(&spec, "repeat", 1000000, &repeat))) return rc;
     if (!repeat) repeat = 1;
+    uint64_t warmup = 0;
+    if (cli_get(&spec, "warmup") && (rc = cli_u64(&spec, "warmup", 1000000, &warmup))) return rc;
     uint64_t threads = 1;
     if (cli_get(&spec, "threads") && (rc = cli_u64(&spec, "threads", 64, &threads))) return rc;
     if (!threads) {
@@ -217,6 +221,8 @@ static int run(int argc, char **argv)
         rc = cli_fail(e, why);
         goto out;
     }
+    for (uint64_t r = 0; r < warmup && !e.code; r++) e = clo_onnx_plan_run(plan, t, nf);
+    double t1r = (double)clo_mono_ns() / 1e6;
     for (uint64_t r = 0; r < repeat && !e.code; r++) e = clo_onnx_plan_run(plan, t, nf);
     double t2 = (double)clo_mono_ns() / 1e6;
     if (e.code) {
@@ -233,8 +239,9 @@ static int run(int argc, char **argv)
     json_object_set_new(pl, "arena_bytes",
                         json_integer((json_int_t)clo_onnx_plan_arena_size(plan)));
     json_object_set_new(pl, "plan_ms", json_real(t1 - t0));
-    json_object_set_new(pl, "run_ms", json_real((t2 - t1) / (double)repeat));
+    json_object_set_new(pl, "run_ms", json_real((t2 - t1r) / (double)repeat));
     json_object_set_new(pl, "runs", json_integer((json_int_t)repeat));
+    json_object_set_new(pl, "warmup_runs", json_integer((json_int_t)warmup));
     json_object_set_new(pl, "threads", json_integer((json_int_t)threads));
     json_object_set_new(doc, "plan", pl);
     json_object_set_new(doc, "outputs", outs);

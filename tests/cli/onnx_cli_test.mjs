@@ -62,11 +62,11 @@ const add = join(suite, "node/test_add_bcast");
 {
   const a = readFloats(join(add, "test_data_set_0/input_0.pb")), b = readFloats(join(add, "test_data_set_0/input_1.pb"));
   const r = run("onnx", "run", "--model", join(add, "model.onnx"), "--input", `x=${join(add, "test_data_set_0/input_0.pb")}`,
-                "--input", `y=${join(add, "test_data_set_0/input_1.pb")}`, "--repeat", "3");
+                "--input", `y=${join(add, "test_data_set_0/input_1.pb")}`, "--repeat", "3", "--warmup", "2");
   const out = r.doc?.outputs?.[0];
   const n = b.data.length; // y broadcasts along the last dim
   check("run add broadcast", out && out.data.every((v, i) => Math.abs(v - (a.data[i] + b.data[i % n])) <= 1e-6), r.err);
-  check("run repeat counted", r.doc?.plan?.runs === 3);
+  check("run repeat counted", r.doc?.plan?.runs === 3 && r.doc?.plan?.warmup_runs === 2);
 }
 
 // Bad command lines: exit 2, the problem named.

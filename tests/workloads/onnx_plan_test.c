@@ -527,6 +527,35 @@ static void test_pools(void **state)
     }
 }
 
+/* Build and run one Conv or ConvTranspose on x (W, B constants; pads,
+ * strides and one more list attribute, and group); its output's values. */
+static const float *run_conv_model(onnx_case *c, const char *op, uint32_t S, const int64_t *dx,
+                                   const int64_t *dw, const float *x, const float *w,
+                                   const float *b, int64_t M, const int64_t *pads,
+                                   const int64_t *strides, const char *attr, const int64_t *list,
+                                   int64_t group, uint64_t count)
+{
+    int64_t db[1] = {M};
+    clo_onnxw wr;
+    clo_onnxw_init(&wr);
+    clo_onnxw_input(&wr, "x", CLO_ONNX_FLOAT, 2 + S, dx);
+    clo_onnxw_output(&wr, "y", CLO_ONNX_FLOAT, 0, NULL);
+    clo_onnxw_init_floats(&wr, "W", 2 + S, dw, w);
+    clo_onnxw_init_floats(&wr, "B", 1, db, b);
+    clo_onnxw_attr_ints(&wr, "pads", pads, 2 * S);
+    clo_onnxw_attr_ints(&wr, "strides", strides, S);
+    clo_onnxw_attr_ints(&wr, attr, list, S);
+    clo_onnxw_attr_int(&wr, "group", group);
+    clo_onnxw_node(&wr, op, NULL, IN("x", "W", "B"), 3, IN("y"), 1);
+    clo_tensor f = onnx_feed(x, 2 + S, dx);
+    onnx_case_build(c, &wr, 17, 0, &f, 1);
+    assert_int_equal(c->err.code, CLO_OK_CODE);
+    assert_int_equal(clo_onnx_plan_run(c->plan, &f, 1).code, CLO_OK_CODE);
+    const clo_tensor *yt = clo_onnx_plan_output(c->plan, 0);
+    assert_int_equal(yt->count, count);
+    return yt->data;
+}
+
 /* Convolutions against a sum in double, over the geometries the direct
  * loops take apart. Depthwise: planes copied inside their pads (small ones
  * with outputs narrower than a vector, asymmetric pads, strides 2 and 3,
@@ -565,7 +594,7 @@ static void test_conv_geometries(void **state)
         uint32_t S = cases[ci].S;
         int64_t C = cases[ci].c, M = cases[ci].m, G = cases[ci].group, cg = C / G, mg = M / G;
         int64_t ivol = 1, kvol = 1, ovol = 1, out[3];
-        int64_t dx[5] = {1, C}, dw[5] = {M, cg}, db[1] = {M};
+        int64_t dx[5] = {1, C}, dw[5] = {M, cg};
         for (uint32_t i = 0; i < S; i++) {
             const int64_t *c = cases[ci].in, *k = cases[ci].k;
             out[i] = (c[i] + cases[ci].pads[i] + cases[ci].pads[S + i] -
@@ -586,25 +615,10 @@ static void test_conv_geometries(void **state)
         for (int64_t i = 0; i < C * ivol; i++) x[i] = sinf((float)i * 0.37f) + 0.5f;
         for (int64_t i = 0; i < M * cg * kvol; i++) w[i] = cosf((float)i * 1.1f);
         for (int64_t i = 0; i < M; i++) b[i] = i % 3 == 1 ? 0.0f : 0.25f * (float)i - 1.5f;
-        clo_onnxw wr;
-        clo_onnxw_init(&wr);
-        clo_onnxw_input(&wr, "x", CLO_ONNX_FLOAT, 2 + S, dx);
-        clo_onnxw_output(&wr, "y", CLO_ONNX_FLOAT, 0, NULL);
-        clo_onnxw_init_floats(&wr, "W", 2 + S, dw, w);
-        clo_onnxw_init_floats(&wr, "B", 1, db, b);
-        clo_onnxw_attr_ints(&wr, "pads", cases[ci].pads, 2 * S);
-        clo_onnxw_attr_ints(&wr, "strides", cases[ci].s, S);
-        clo_onnxw_attr_ints(&wr, "dilations", cases[ci].d, S);
-        clo_onnxw_attr_int(&wr, "group", G);
-        clo_onnxw_node(&wr, "Conv", NULL, IN("x", "W", "B"), 3, IN("y"), 1);
-        clo_tensor f = onnx_feed(x, 2 + S, dx);
         onnx_case c;
-        onnx_case_build(&c, &wr, 17, 0, &f, 1);
-        assert_int_equal(c.err.code, CLO_OK_CODE);
-        assert_int_equal(clo_onnx_plan_run(c.plan, &f, 1).code, CLO_OK_CODE);
-        const clo_tensor *yt = clo_onnx_plan_output(c.plan, 0);
-        assert_int_equal(yt->count, (uint64_t)(M * ovol));
-        const float *y = yt->data;
+        const float *y =
+            run_conv_model(&c, "Conv", S, dx, dw, x, w, b, M, cases[ci].pads, cases[ci].s,
+                           "dilations", cases[ci].d, G, (uint64_t)(M * ovol));
         /* outputs as (od, oh, ow), missing dims of 1 in front */
         int64_t o3[3] = {1, 1, 1}, i3[3] = {1, 1, 1}, k3[3] = {1, 1, 1}, s3[3] = {1, 1, 1},
                 d3[3] = {1, 1, 1}, p3[3] = {0, 0, 0};
@@ -642,6 +656,91 @@ static void test_conv_geometries(void **state)
             }
         if (worst > 1e-5) fail_msg("convolution case %zu: off by %g", ci, worst);
         onnx_case_free(&c);
+        free(x);
+        free(w);
+        free(b);
+    }
+}
+
+/* ConvTranspose against a sum in double. Strides equal to the kernel (each
+ * output takes at most one input position: written row by row), with output
+ * padding, with end pads trimming a partial tile, 1-D and 3-D, groups; and
+ * overlapping taps for comparison (the general col2im). */
+static void test_convtranspose_tiles(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t S;
+        int64_t in[3], k[3], s[3], pads[6], opad[3], c, m, group;
+    } cases[] = {
+        {2, {20, 21}, {2, 2}, {2, 2}, {0, 0, 0, 0}, {0, 0}, 6, 5, 1},
+        {2, {7, 9}, {3, 2}, {3, 2}, {0, 0, 0, 0}, {2, 1}, 4, 3, 1},
+        {2, {6, 8}, {2, 3}, {2, 3}, {0, 0, 1, 2}, {0, 0}, 4, 6, 2},
+        {1, {33}, {4}, {4}, {0, 3}, {0}, 3, 2, 1},
+        {3, {3, 4, 5}, {2, 2, 2}, {2, 2, 2}, {0, 0, 0, 0, 0, 0}, {0, 0, 0}, 2, 3, 1},
+        {2, {9, 10}, {3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 3, 4, 1},
+    };
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+        uint32_t S = cases[ci].S;
+        int64_t C = cases[ci].c, M = cases[ci].m, G = cases[ci].group, cg = C / G, mg = M / G;
+        int64_t ivol = 1, kvol = 1, ovol = 1, out[3];
+        int64_t dx[5] = {1, C}, dw[5] = {C, mg};
+        for (uint32_t i = 0; i < S; i++) {
+            out[i] = cases[ci].s[i] * (cases[ci].in[i] - 1) + cases[ci].opad[i] + cases[ci].k[i] -
+                     cases[ci].pads[i] - cases[ci].pads[S + i];
+            dx[2 + i] = cases[ci].in[i];
+            dw[2 + i] = cases[ci].k[i];
+            ivol *= cases[ci].in[i];
+            kvol *= cases[ci].k[i];
+            ovol *= out[i];
+        }
+        float *x = malloc((size_t)(C * ivol) * sizeof *x),
+              *w = malloc((size_t)(C * mg * kvol) * sizeof *w), *b = malloc((size_t)M * sizeof *b);
+        assert_non_null(x);
+        assert_non_null(w);
+        assert_non_null(b);
+        for (int64_t i = 0; i < C * ivol; i++) x[i] = sinf((float)i * 0.53f);
+        for (int64_t i = 0; i < C * mg * kvol; i++) w[i] = cosf((float)i * 0.9f);
+        for (int64_t i = 0; i < M; i++) b[i] = 0.5f * (float)i - 1.0f;
+        onnx_case c;
+        const float *y =
+            run_conv_model(&c, "ConvTranspose", S, dx, dw, x, w, b, M, cases[ci].pads, cases[ci].s,
+                           "output_padding", cases[ci].opad, G, (uint64_t)(M * ovol));
+        double *ref = calloc((size_t)(M * ovol), sizeof *ref);
+        assert_non_null(ref);
+        int64_t i3[3] = {1, 1, 1}, o3[3] = {1, 1, 1}, k3[3] = {1, 1, 1}, s3[3] = {1, 1, 1},
+                p3[3] = {0, 0, 0};
+        for (uint32_t i = 0; i < S; i++) {
+            uint32_t j = 3 - S + i;
+            i3[j] = cases[ci].in[i];
+            o3[j] = out[i];
+            k3[j] = cases[ci].k[i];
+            s3[j] = cases[ci].s[i];
+            p3[j] = cases[ci].pads[i];
+        }
+        for (int64_t m = 0; m < M; m++)
+            for (int64_t o = 0; o < ovol; o++) ref[m * ovol + o] = b[m];
+        for (int64_t cc = 0; cc < C; cc++)
+            for (int64_t i = 0; i < ivol; i++)
+                for (int64_t t = 0; t < kvol; t++) {
+                    int64_t iw = i % i3[2], ih = i / i3[2] % i3[1], id = i / i3[2] / i3[1];
+                    int64_t kw = t % k3[2], kh = t / k3[2] % k3[1], kd = t / k3[2] / k3[1];
+                    int64_t od = id * s3[0] - p3[0] + kd, oh = ih * s3[1] - p3[1] + kh,
+                            ow = iw * s3[2] - p3[2] + kw;
+                    if (od < 0 || od >= o3[0] || oh < 0 || oh >= o3[1] || ow < 0 || ow >= o3[2])
+                        continue;
+                    for (int64_t mm = 0; mm < mg; mm++) {
+                        int64_t m = cc / cg * mg + mm;
+                        ref[m * ovol + (od * o3[1] + oh) * o3[2] + ow] +=
+                            (double)x[cc * ivol + i] * w[(cc * mg + mm) * kvol + t];
+                    }
+                }
+        for (int64_t i = 0; i < M * ovol; i++)
+            if (fabs(y[i] - ref[i]) > 1e-5 * (1 + fabs(ref[i])))
+                fail_msg("convtranspose case %zu: y[%lld] = %g, want %g", ci, (long long)i, y[i],
+                         ref[i]);
+        onnx_case_free(&c);
+        free(ref);
         free(x);
         free(w);
         free(b);
@@ -750,10 +849,10 @@ static void test_pool_parts(void **state)
 
 /* The other steps a plan splits over its threads, each above its hand-off
  * threshold: a unary op, binary ops split by rows and (one row) within it,
- * Resize (nearest, plane by plane), ConvTranspose (its GEMM and col2im by
- * output channel), GlobalAveragePool and BatchNormalization (by channel), a
- * batched MatMul (by matrix), Softmax (by vector).
- * Every element is one thread's: 1, 2 and 3 threads give the same bits. */
+ * Resize (nearest, plane by plane), ConvTranspose (its GEMM by rows, or by
+ * columns for one output channel, and col2im by output row), GlobalAveragePool and
+ * BatchNormalization (by channel), a batched MatMul (by matrix), Softmax (by vector). Every element
+ * is one thread's: 1, 2 and 3 threads give the same bits. */
 static void test_threads_same_bits_elementwise(void **state)
 {
     (void)state;
@@ -768,10 +867,10 @@ static void test_threads_same_bits_elementwise(void **state)
     sc[0] = sc[1] = 1.0f, sc[2] = sc[3] = 2.0f;
     int64_t dx[4] = {1, 32, 96, 96}, dc[3] = {32, 1, 1}, dt[4] = {32, 8, 2, 2}, d8[1] = {8},
             d4[1] = {4}, d32[1] = {32}, d1[1] = {1};
-    static const char *const outs[] = {"s", "m", "a", "r", "t", "g", "n", "bm", "sm"};
+    static const char *const outs[] = {"s", "m", "a", "r", "t", "g", "n", "bm", "sm", "t1"};
     const size_t nout = sizeof outs / sizeof outs[0];
-    const float *got[3][9];
-    size_t sizes[9];
+    const float *got[3][10];
+    size_t sizes[10];
     clo_onnx_plan *plans[3];
     onnx_case cs[3];
     for (int t = 0; t < 3; t++) {
@@ -796,6 +895,11 @@ static void test_threads_same_bits_elementwise(void **state)
         const int64_t st[2] = {2, 2};
         clo_onnxw_attr_ints(&wr, "strides", st, 2);
         clo_onnxw_node(&wr, "ConvTranspose", NULL, IN("x", "Wt", "Bt"), 3, IN("t"), 1);
+        /* one output channel: a product of 4 rows, its columns split */
+        const int64_t dt1[4] = {32, 1, 2, 2};
+        clo_onnxw_init_floats(&wr, "Wt1", 4, dt1, wt);
+        clo_onnxw_attr_ints(&wr, "strides", st, 2);
+        clo_onnxw_node(&wr, "ConvTranspose", NULL, IN("x", "Wt1"), 2, IN("t1"), 1);
         clo_onnxw_node(&wr, "GlobalAveragePool", NULL, IN("m"), 1, IN("g"), 1);
         clo_onnxw_node(&wr, "BatchNormalization", NULL, IN("s", "G", "Bb", "Mu", "Var"), 5, IN("n"),
                        1);
@@ -992,6 +1096,7 @@ int main(void)
         cmocka_unit_test(test_bound_feed),
         cmocka_unit_test(test_pools),
         cmocka_unit_test(test_conv_geometries),
+        cmocka_unit_test(test_convtranspose_tiles),
         cmocka_unit_test(test_threads_same_bits),
         cmocka_unit_test(test_threads_same_bits_elementwise),
         cmocka_unit_test(test_pool_parts),

@@ -340,26 +340,49 @@ void clo_gemm(const clo_gemm_args *g, float *scratch)
 typedef struct {
     const clo_gemm_args *g;
     float *scratch;
-    size_t per_part, rows;
+    size_t per_part, rows, cols; /* each part's rows, or (rows 0) its columns */
 } par_job;
 
 static void gemm_part(void *ctx, unsigned part, unsigned parts)
 {
     const par_job *j = ctx;
+    const clo_gemm_args *g = j->g;
     (void)parts;
-    size_t r0 = part * j->rows, r1 = r0 + j->rows < j->g->M ? r0 + j->rows : j->g->M;
-    gemm_rows(j->g, r0, r1, j->scratch + part * j->per_part);
+    if (j->rows) {
+        size_t r0 = part * j->rows, r1 = r0 + j->rows < g->M ? r0 + j->rows : g->M;
+        gemm_rows(g, r0, r1, j->scratch + part * j->per_part);
+        return;
+    }
+    /* columns [c0, c1) of C: op(B)'s columns from there, A as it is */
+    size_t c0 = part * j->cols, c1 = c0 + j->cols < g->N ? c0 + j->cols : g->N;
+    if (c0 >= c1) return;
+    clo_gemm_args sub = *g;
+    sub.N = c1 - c0;
+    sub.b = g->b + (g->trans_b ? c0 * g->ldb : c0);
+    sub.c = g->c + c0;
+    gemm_rows(&sub, 0, sub.M, j->scratch + part * j->per_part);
 }
 
 void clo_gemm_par(const clo_gemm_args *g, float *scratch, size_t per_part, clo_pool *pool)
 {
     unsigned parts = clo_pool_parts(pool);
-    /* worth splitting: enough rows for every part, and enough work to pay the hand-off */
-    if (parts < 2 || g->M < 2 * MR || (double)g->M * (double)g->N * (double)g->K < 4e5) {
+    /* worth splitting: enough work to pay the hand-off */
+    if (parts < 2 || (double)g->M * (double)g->N * (double)g->K < 4e5) {
         clo_gemm(g, scratch);
         return;
     }
-    size_t rows = rup((g->M + parts - 1) / parts, MR);
-    par_job j = {g, scratch, per_part, rows};
+    par_job j = {g, scratch, per_part, 0, 0};
+    if (g->M >= 2 * MR * parts) {
+        j.rows = rup((g->M + parts - 1) / parts, MR);
+    } else if (!g->packed_b && g->N >= 2 * NR * parts) {
+        /* too few rows for every part a 12-row strip: split the columns,
+         * on 16-column panels (a part's scratch packs its own B blocks) */
+        j.cols = rup((g->N + parts - 1) / parts, NR);
+    } else if (g->M >= 2 * MR) {
+        j.rows = rup((g->M + parts - 1) / parts, MR);
+    } else {
+        clo_gemm(g, scratch);
+        return;
+    }
     clo_pool_run(pool, gemm_part, &j);
 }

@@ -566,9 +566,23 @@ static void conv_part(void *ctx, unsigned part, unsigned parts)
 
 typedef struct {
     const conv_params *cp;
-    const float *pad, *B;
-    float *Y; /* batch n's */
+    float *pad;
+    const float *B;
+    float *Y;       /* batch n's */
+    const float *X; /* batch n's */
 } implicit_job;
+
+/* The input's channels copied inside their pads, a range per thread. */
+static void pad_part(void *ctx, unsigned part, unsigned parts)
+{
+    const implicit_job *j = ctx;
+    const conv_params *cp = j->cp;
+    const clo_conv_geom *g = &cp->g;
+    int64_t wp = g->in[2] + g->pb[2] + g->pe[2];
+    clo_conv_geom pg;
+    for (uint64_t c = cp->c * part / parts; c < cp->c * (part + 1) / parts; c++)
+        pad_plane(g, j->X + c * cp->ivol, wp, j->pad + c * cp->pplane, &pg);
+}
 
 /* Output rows (od, oh) split over the threads: the bias, then each group's
  * product over the padded input. Each element's sums are one thread's. */
@@ -611,19 +625,18 @@ static clo_err conv_run(const clo_onnx_exec *x)
         return CLO_OK;
     }
     if (cp->taps) {
-        const clo_conv_geom *g = &cp->g;
         float *pad = x->scratch;
-        int64_t wp = g->in[2] + g->pb[2] + g->pe[2];
+        int split = cp->m * cp->ovol * cp->kvol * (cp->c / cp->group) >= 500000;
+        memset(pad + cp->c * cp->pplane, 0, 16 * sizeof *pad);
         for (uint64_t n = 0; n < cp->n; n++) {
-            clo_conv_geom pg;
-            for (uint64_t c = 0; c < cp->c; c++)
-                pad_plane(g, X + (n * cp->c + c) * cp->ivol, wp, pad + c * cp->pplane, &pg);
-            memset(pad + cp->c * cp->pplane, 0, 16 * sizeof *pad);
-            implicit_job ij = {cp, pad, B, Y + n * cp->m * cp->ovol};
-            if (cp->m * cp->ovol * cp->kvol * (cp->c / cp->group) < 500000)
+            implicit_job ij = {cp, pad, B, Y + n * cp->m * cp->ovol, X + n * cp->c * cp->ivol};
+            if (!split) {
+                pad_part(&ij, 0, 1);
                 implicit_part(&ij, 0, 1);
-            else
+            } else {
+                clo_pool_run(x->pool, pad_part, &ij);
                 clo_pool_run(x->pool, implicit_part, &ij);
+            }
         }
         return CLO_OK;
     }
@@ -942,6 +955,8 @@ typedef struct {
     clo_conv_geom g; /* in: the input's spatial dims; out: the output's */
     uint64_t n, c, m, group, kvol, ivol, ovol;
     size_t per_part; /* floats of GEMM scratch per thread */
+    int tiles;       /* strides equal to the kernel, no dilation or leading pads: each
+                        output takes at most one input position (upsampling) */
 } convt_params;
 
 static clo_err convt_prepare(clo_onnx_prep *p)
@@ -1031,6 +1046,8 @@ static clo_err convt_prepare(clo_onnx_prep *p)
         return clo_onnx_refuse(p, CLO_E_LIMIT, "the column matrix is too large");
     cp->per_part = (clo_gemm_scratch(rows, cp->ivol, cg, 0) + 15) / 16 * 16;
     p->scratch = ((rows * cp->ivol + 15) / 16 * 16 + cp->per_part * p->threads) * sizeof(float);
+    cp->tiles = 1;
+    for (int i = 0; i < 3; i++) cp->tiles &= g->s[i] == g->k[i] && g->d[i] == 1 && g->pb[i] == 0;
     clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &out);
     return CLO_OK;
 }
@@ -1079,6 +1096,42 @@ static void col2im_part(void *ctx, unsigned part, unsigned parts)
     }
 }
 
+/* col2im when each output takes at most one input position (tiles): output
+ * rows (channel, od, oh) split over the threads, each row written once in
+ * order, b + its tap or b alone (the same sums as the general loop). */
+static void col2im_tiles_part(void *ctx, unsigned part, unsigned parts)
+{
+    const col2im_job *j = ctx;
+    const convt_params *cp = j->cp;
+    const clo_conv_geom *g = &cp->g;
+    const int64_t k2 = g->k[2], in2 = g->in[2], out2 = g->out[2];
+    uint64_t rows = cp->m / cp->group * (uint64_t)(g->out[0] * g->out[1]), r0 = rows * part / parts,
+             r1 = rows * (part + 1) / parts;
+    for (uint64_t r = r0; r < r1; r++) {
+        uint64_t m = r / (uint64_t)(g->out[0] * g->out[1]),
+                 o = r % (uint64_t)(g->out[0] * g->out[1]);
+        int64_t od = (int64_t)o / g->out[1], oh = (int64_t)o % g->out[1];
+        int64_t id = od / g->k[0], kd = od % g->k[0], ih = oh / g->k[1], kh = oh % g->k[1];
+        float b = j->B ? j->B[m] : 0.0f, *y = j->Y + m * cp->ovol + (uint64_t)o * (uint64_t)out2;
+        int64_t ow = 0;
+        if (id < g->in[0] && ih < g->in[1]) {
+            /* tap (kd, kh, kw)'s row of the column matrix at input row (id, ih) */
+            const float *c =
+                j->col +
+                ((m * (uint64_t)g->k[0] + (uint64_t)kd) * (uint64_t)g->k[1] + (uint64_t)kh) *
+                    (uint64_t)k2 * cp->ivol +
+                (uint64_t)((id * g->in[1] + ih) * in2);
+            int64_t n = out2 / k2 < in2 ? out2 / k2 : in2;
+            for (int64_t iw = 0; iw < n; iw++)
+                for (int64_t kw = 0; kw < k2; kw++)
+                    y[ow++] = b + c[(uint64_t)kw * cp->ivol + (uint64_t)iw];
+            for (int64_t kw = 0; n < in2 && ow < out2; kw++, ow++)
+                y[ow] = b + c[(uint64_t)kw * cp->ivol + (uint64_t)n];
+        }
+        for (; ow < out2; ow++) y[ow] = b;
+    }
+}
+
 static clo_err convt_run(const clo_onnx_exec *x)
 {
     const convt_params *cp = x->params;
@@ -1107,10 +1160,11 @@ static clo_err convt_run(const clo_onnx_exec *x)
                                 NULL};
             clo_gemm_par(&ga, gs, cp->per_part, x->pool);
             col2im_job j = {cp, col, Y + (n * cp->m + gi * mg) * cp->ovol, B ? B + gi * mg : NULL};
+            void (*part)(void *, unsigned, unsigned) = cp->tiles ? col2im_tiles_part : col2im_part;
             if (mg * cp->kvol * cp->ivol < 65536) /* not worth a hand-off */
-                col2im_part(&j, 0, 1);
+                part(&j, 0, 1);
             else
-                clo_pool_run(x->pool, col2im_part, &j);
+                clo_pool_run(x->pool, part, &j);
         }
     }
     return CLO_OK;

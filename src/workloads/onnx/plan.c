@@ -611,15 +611,18 @@ clo_err clo_onnx_plan_run(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfee
         else if (v->count)
             memcpy(v->data, feeds[f].data, bytes_of(v));
     }
-    for (size_t s = 0; s < p->nsteps; s++) {
+    clo_err err = CLO_OK;
+    clo_pool_hold(p->pool, 1);
+    for (size_t s = 0; s < p->nsteps && !err.code; s++) {
         const step *st = &p->steps[s];
         clo_onnx_exec x = {st->params, (const clo_tensor *const *)st->in,
                            st->nin,    st->out,
                            st->nout,   st->scratch ? p->arena + st->scratch_off : NULL,
                            p->pool};
-        CLO_TRY(st->op->run(&x));
+        err = st->op->run(&x);
     }
-    return CLO_OK;
+    clo_pool_hold(p->pool, 0);
+    return err;
 }
 
 size_t clo_onnx_plan_noutputs(const clo_onnx_plan *p)

@@ -23,6 +23,7 @@ struct clo_pool {
     atomic_ulong generation;
     atomic_uint pending;
     atomic_int quit;
+    atomic_int hold;   /* clo_pool_hold: spin, do not sleep */
     unsigned sleeping; /* workers waiting on go (under mu) */
     clo_pool_fn fn;    /* written before the generation is bumped */
     void *ctx;
@@ -47,9 +48,9 @@ static void *worker(void *a)
     free(a);
     unsigned long seen = 0;
     for (;;) {
-        for (int k = 0;
-             k < SPIN && atomic_load_explicit(&p->generation, memory_order_acquire) == seen &&
-             !atomic_load(&p->quit);
+        for (int k = 0; (k < SPIN || atomic_load_explicit(&p->hold, memory_order_relaxed)) &&
+                        atomic_load_explicit(&p->generation, memory_order_acquire) == seen &&
+                        !atomic_load(&p->quit);
              k++)
             relax();
         pthread_mutex_lock(&p->mu);
@@ -140,6 +141,11 @@ void clo_pool_run(clo_pool *p, clo_pool_fn fn, void *ctx)
             pthread_cond_wait(&p->done, &p->mu);
         pthread_mutex_unlock(&p->mu);
     }
+}
+
+void clo_pool_hold(clo_pool *p, int on)
+{
+    if (p) atomic_store_explicit(&p->hold, on != 0, memory_order_relaxed);
 }
 
 void clo_pool_free(clo_pool *p)

@@ -23,6 +23,10 @@ unsigned clo_pool_size(const clo_pool *p);
 void clo_pool_use(clo_pool *p, unsigned parts);
 unsigned clo_pool_parts(const clo_pool *p);
 void clo_pool_run(clo_pool *p, clo_pool_fn fn, void *ctx);
+/* While held (a plan's run), idle workers spin instead of sleeping, so a
+ * step's hand-off after a stretch of single-threaded steps costs no wake-up;
+ * released, they sleep after a short spin as before. */
+void clo_pool_hold(clo_pool *p, int on);
 void clo_pool_free(clo_pool *p);
 
 #endif
