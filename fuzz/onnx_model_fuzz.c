@@ -1,6 +1,7 @@
 /* onnx_model_fuzz.c — untrusted model bytes: the model reader (clo_onnx_load,
  * and clo_onnx_tensor_read for test-data tensors); for a model that loads,
- * a plan on feeds of its declared shapes (symbolic dims as 1, zeros as data)
+ * with its subgraphs (If branches), a plan on feeds of its declared shapes
+ * (symbolic dims as 1, zeros as data)
  * and, when it is small, a run; then the protocol buffers reader alone:
  * every length-delimited field is tried as a nested message, down to a depth
  * of 8, as a model loader would walk ModelProto -> GraphProto -> NodeProto ->
@@ -34,15 +35,27 @@ static void walk(clo_bytes m, int depth)
 }
 
 /* What loads is internally consistent: every range inside its pool. */
+static void check_node(const clo_onnx_model *m, const clo_onnx_node *n)
+{
+    if ((size_t)n->in_first + n->in_n > m->nnames || (size_t)n->out_first + n->out_n > m->nnames ||
+        (size_t)n->attr_first + n->attr_n > m->nattrs || n->op_type.len == 0)
+        abort();
+}
+
 static void check(const clo_onnx_model *m)
 {
-    for (size_t i = 0; i < m->nnodes; i++) {
-        const clo_onnx_node *n = &m->nodes[i];
-        if ((size_t)n->in_first + n->in_n > m->nnames ||
-            (size_t)n->out_first + n->out_n > m->nnames ||
-            (size_t)n->attr_first + n->attr_n > m->nattrs || n->op_type.len == 0)
+    for (size_t i = 0; i < m->nnodes; i++) check_node(m, &m->nodes[i]);
+    for (size_t i = 0; i < m->ngnodes; i++) check_node(m, &m->gnodes[i]);
+    for (size_t i = 0; i < m->ngraphs; i++) {
+        const clo_onnx_graph *g = &m->graphs[i];
+        if ((size_t)g->node_first + g->node_n > m->ngnodes ||
+            (size_t)g->init_first + g->init_n > m->nginits ||
+            (size_t)g->in_first + g->in_n > m->ngvalues ||
+            (size_t)g->out_first + g->out_n > m->ngvalues)
             abort();
     }
+    for (size_t i = 0; i < m->nginits; i++)
+        if (m->ginits[i] >= m->ntensors) abort();
     for (size_t i = 0; i < m->nattrs; i++) {
         const clo_onnx_attr *a = &m->attrs[i];
         size_t pool = a->type == CLO_ONNX_ATTR_INTS     ? m->nints
@@ -50,6 +63,7 @@ static void check(const clo_onnx_model *m)
                                                         : m->nnames;
         if ((size_t)a->first + a->n > pool) abort();
         if (a->type == CLO_ONNX_ATTR_TENSOR && a->tensor >= m->ntensors) abort();
+        if (a->type == CLO_ONNX_ATTR_GRAPH && a->graph >= m->ngraphs) abort();
     }
     for (size_t i = 0; i < m->ninits; i++)
         if (m->inits[i] >= m->ntensors) abort();

@@ -34,6 +34,7 @@ static int load_model(const char *path, clo_buf *bytes, clo_onnx_model *m, json_
     json_object_set_new(*info, "ir_version", json_integer(m->ir_version));
     json_object_set_new(*info, "opset", json_integer(clo_onnx_opset(m, "")));
     json_object_set_new(*info, "nodes", json_integer((json_int_t)m->nnodes));
+    json_object_set_new(*info, "subgraph_nodes", json_integer((json_int_t)m->ngnodes));
     return CLI_EXIT_OK;
 }
 
@@ -82,15 +83,17 @@ static int info(int argc, char **argv)
         json_array_append_new(outs, json_string(name));
     }
     size_t unsupported = 0;
-    for (size_t i = 0; i < m.nnodes; i++) {
+    /* the graph's nodes, then its subgraphs' (If branches, Loop bodies) */
+    for (size_t i = 0; i < m.nnodes + m.ngnodes; i++) {
+        const clo_onnx_node *n = i < m.nnodes ? &m.nodes[i] : &m.gnodes[i - m.nnodes];
         char op[96], dom[48];
-        name_of(m.nodes[i].op_type, op, sizeof op);
-        name_of(m.nodes[i].domain, dom, sizeof dom);
+        name_of(n->op_type, op, sizeof op);
+        name_of(n->domain, dom, sizeof dom);
         char key[150];
         snprintf(key, sizeof key, "%s%s%s", dom, dom[0] ? "." : "", op);
         json_t *e = json_object_get(ops, key);
         if (!e) {
-            int ok = clo_onnx_op_find(m.nodes[i].domain, m.nodes[i].op_type) != NULL;
+            int ok = clo_onnx_op_find(n->domain, n->op_type) != NULL;
             unsupported += !ok;
             e = json_object();
             json_object_set_new(e, "supported", json_boolean(ok));

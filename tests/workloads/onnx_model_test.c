@@ -199,11 +199,18 @@ static void test_bad_models(void **state)
     /* a node without op_type */
     const uint8_t noop[] = {0x08, 8, 0x3a, 5, 0x0a, 3, 0x0a, 1, 'x'};
     assert_int_equal(clo_onnx_load(CLO_BYTES(noop, sizeof noop), &m).code, CLO_E_FORMAT);
-    /* a subgraph attribute, named with its node */
+    /* a graph-list attribute, named with its node (graph attributes are
+     * read: onnx_plan_test's test_if) */
     const uint8_t sub[] = {0x08, 8,    0x3a, 14,   0x0a, 12,  0x22, 2, 'I',
-                           'f',  0x2a, 6,    0x0a, 1,    'g', 0x32, 1, 0x00};
+                           'f',  0x2a, 6,    0x0a, 1,    'g', 0x5a, 1, 0x00};
     assert_int_equal(clo_onnx_load(CLO_BYTES(sub, sizeof sub), &m).code, CLO_E_UNSUPPORTED);
     assert_non_null(strstr(m.why, "node 'If'"));
+    /* a GRAPH attribute with no graph */
+    const uint8_t nograph_attr[] = {0x08, 8,    0x3a, 14,   0x0a, 12,  0x22, 2,    'I',
+                                    'f',  0x2a, 6,    0x0a, 1,    'g', 0xa0, 0x01, 5};
+    assert_int_equal(clo_onnx_load(CLO_BYTES(nograph_attr, sizeof nograph_attr), &m).code,
+                     CLO_E_FORMAT);
+    assert_non_null(strstr(m.why, "graph attribute without its graph"));
     /* a TENSOR attribute with no tensor: refused (it would name tensor 0,
      * which need not exist; issue 17's onnx_model fuzz input was one) */
     const uint8_t notensor[] = {0x08, 8,    0x3a, 14,   0x0a, 12,  0x22, 2,    'I',

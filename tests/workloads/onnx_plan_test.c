@@ -1023,6 +1023,131 @@ static void test_vexp(void **state)
     }
 }
 
+/* A branch graph of one node, op(x[, extra]) -> out, with an initializer
+ * "two" = [2, 2, 2] of its own. */
+static void branch(clo_onnxw *g, const char *op, const char *extra, const char *out)
+{
+    const float two[3] = {2, 2, 2};
+    const int64_t d3[1] = {3};
+    clo_onnxw_init(g);
+    clo_onnxw_init_floats(g, "two", 1, d3, two);
+    clo_onnxw_output(g, out, CLO_ONNX_FLOAT, 0, NULL);
+    if (extra)
+        clo_onnxw_node(g, op, NULL, IN("x", extra), 2, IN(out), 1);
+    else
+        clo_onnxw_node(g, op, NULL, IN("x"), 1, IN(out), 1);
+}
+
+/* x [3], flag (bool), n (int64):
+ *   y1 = If(n == 10) then x * two else -x
+ *   y2 = If(flag) then (If(5 > 3) then Identity(x) else -x) else x - x */
+static void if_model(clo_buf *bytes)
+{
+    const int64_t d3[1] = {3}, ten = 10, five = 5, three = 3;
+    clo_onnxw w, t, e, inner_t, inner_e;
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "x", CLO_ONNX_FLOAT, 1, d3);
+    clo_onnxw_input(&w, "flag", CLO_ONNX_BOOL, 0, NULL);
+    clo_onnxw_input(&w, "n", CLO_ONNX_INT64, 0, NULL);
+    clo_onnxw_output(&w, "y1", CLO_ONNX_FLOAT, 0, NULL);
+    clo_onnxw_output(&w, "y2", CLO_ONNX_FLOAT, 0, NULL);
+    clo_onnxw_init_ints(&w, "ten", 0, NULL, &ten);
+    clo_onnxw_node(&w, "Equal", NULL, IN("n", "ten"), 2, IN("eq"), 1);
+    branch(&t, "Mul", "two", "t1");
+    branch(&e, "Neg", NULL, "e1");
+    clo_onnxw_attr_graph(&w, "then_branch", &t);
+    clo_onnxw_attr_graph(&w, "else_branch", &e);
+    clo_onnxw_node(&w, "If", NULL, IN("eq"), 1, IN("y1"), 1);
+    /* the nested If's condition is a constant of the branch */
+    clo_onnxw_init(&t);
+    clo_onnxw_init_ints(&t, "five", 0, NULL, &five);
+    clo_onnxw_init_ints(&t, "three", 0, NULL, &three);
+    clo_onnxw_output(&t, "t2", CLO_ONNX_FLOAT, 0, NULL);
+    clo_onnxw_node(&t, "Greater", NULL, IN("five", "three"), 2, IN("gt"), 1);
+    branch(&inner_t, "Identity", NULL, "it");
+    branch(&inner_e, "Neg", NULL, "ie");
+    clo_onnxw_attr_graph(&t, "then_branch", &inner_t);
+    clo_onnxw_attr_graph(&t, "else_branch", &inner_e);
+    clo_onnxw_node(&t, "If", NULL, IN("gt"), 1, IN("t2"), 1);
+    branch(&e, "Sub", "x", "e2");
+    clo_onnxw_attr_graph(&w, "then_branch", &t);
+    clo_onnxw_attr_graph(&w, "else_branch", &e);
+    clo_onnxw_node(&w, "If", NULL, IN("flag"), 1, IN("y2"), 1);
+    clo_buf_init(bytes, 1 << 16);
+    OKC(clo_onnxw_finish(&w, "if", 17, 0, bytes));
+}
+
+/* If: the branch its condition takes is built in its place when the plan is
+ * built; a condition from feeds binds the plan to their values; one known
+ * only while running is refused, naming why; subgraphs nested deeper than
+ * the limit are refused when the model is read. */
+static void test_if(void **state)
+{
+    (void)state;
+    clo_buf bytes;
+    if_model(&bytes);
+    clo_onnx_model m;
+    OKC(clo_onnx_load(clo_buf_view(&bytes), &m));
+    assert_int_equal(m.ngraphs, 6);
+    float x[3] = {1.5f, -2.0f, 4.0f};
+    int64_t n = 10;
+    uint8_t flag = 1;
+    int64_t d3[1] = {3};
+    clo_tensor f[3] = {onnx_feed(x, 1, d3),
+                       {CLO_ONNX_BOOL, {0, {0}}, 1, &flag},
+                       {CLO_ONNX_INT64, {0, {0}}, 1, &n}};
+    for (int pass = 0; pass < 2; pass++) {
+        n = pass ? 11 : 10;
+        flag = pass ? 0 : 1;
+        clo_onnx_plan *p;
+        char why[CLO_ONNX_WHY];
+        clo_err pe = clo_onnx_plan_new(&m, f, 3, &p, why);
+        if (pe.code) fail_msg("plan: %s", why);
+        OKC(clo_onnx_plan_run(p, f, 3));
+        const float *y1 = clo_onnx_plan_output(p, 0)->data, *y2 = clo_onnx_plan_output(p, 1)->data;
+        for (int i = 0; i < 3; i++) {
+            assert_true(y1[i] == (pass ? -x[i] : 2 * x[i]));
+            assert_true(y2[i] == (pass ? 0.0f : x[i]));
+        }
+        /* bound to n and flag: another value is refused */
+        n = pass ? 10 : 11;
+        assert_int_equal(clo_onnx_plan_run(p, f, 3).code, CLO_E_ARG);
+        clo_onnx_plan_free(p);
+    }
+    /* n not given when the plan is built: the condition is known only while running */
+    clo_tensor late[3] = {f[0], f[1], f[2]};
+    late[2].data = NULL;
+    clo_onnx_plan *p = NULL;
+    char why[CLO_ONNX_WHY];
+    assert_int_equal(clo_onnx_plan_new(&m, late, 3, &p, why).code, CLO_E_UNSUPPORTED);
+    assert_null(p);
+    assert_non_null(strstr(why, "known only while running"));
+    clo_onnx_free(&m);
+    clo_buf_free(&bytes);
+    /* nine Ifs, each the then-branch of the one before: one too deep */
+    clo_onnxw g[10];
+    clo_onnxw_init(&g[9]);
+    clo_onnxw_output(&g[9], "y", CLO_ONNX_FLOAT, 0, NULL);
+    clo_onnxw_node(&g[9], "Identity", NULL, IN("x"), 1, IN("y"), 1);
+    for (int k = 8; k >= 0; k--) {
+        clo_onnxw other;
+        clo_onnxw_init(&g[k]);
+        if (k == 0) {
+            clo_onnxw_input(&g[k], "x", CLO_ONNX_FLOAT, 1, d3);
+            clo_onnxw_input(&g[k], "flag", CLO_ONNX_BOOL, 0, NULL);
+        }
+        clo_onnxw_output(&g[k], "y", CLO_ONNX_FLOAT, 0, NULL);
+        branch(&other, "Neg", NULL, "y");
+        clo_onnxw_attr_graph(&g[k], "then_branch", &g[k + 1]);
+        clo_onnxw_attr_graph(&g[k], "else_branch", &other);
+        clo_onnxw_node(&g[k], "If", NULL, IN("flag"), 1, IN("y"), 1);
+    }
+    OKC(clo_onnxw_finish(&g[0], "deep", 17, 0, &bytes));
+    assert_int_equal(clo_onnx_load(clo_buf_view(&bytes), &m).code, CLO_E_LIMIT);
+    assert_non_null(strstr(m.why, "nested"));
+    clo_buf_free(&bytes);
+}
+
 /* CumSum (the suite's cases are double, which the engine refuses): sums
  * along an axis, inclusive or exclusive, forwards or reversed, by hand. */
 static void test_cumsum(void **state)
@@ -1101,6 +1226,7 @@ int main(void)
         cmocka_unit_test(test_threads_same_bits_elementwise),
         cmocka_unit_test(test_pool_parts),
         cmocka_unit_test(test_vexp),
+        cmocka_unit_test(test_if),
         cmocka_unit_test(test_cumsum),
         cmocka_unit_test(test_logsumexp_castlike),
     };

@@ -12,9 +12,12 @@
 typedef struct {
     clo_onnx_model *m;
     size_t cap_nodes, cap_inits, cap_in, cap_out, cap_names, cap_attrs, cap_tensors, cap_ints,
-        cap_floats;
+        cap_floats, cap_graphs, cap_gnodes, cap_ginits, cap_gvalues;
     const char *node; /* the node being read, for messages */
+    int depth;        /* subgraphs being read */
 } rd;
+
+static clo_err read_subgraph(rd *r, clo_bytes b, uint32_t *out);
 
 /* A refusal: the error, with m->why naming what and where. */
 static clo_err refuse(rd *r, clo_code code, const char *what)
@@ -269,7 +272,7 @@ static clo_err read_attr(rd *r, clo_bytes b, uint32_t idx)
 {
     clo_cur c = clo_cur_init(b);
     clo_pb_field f;
-    int done, have_type = 0, have_tensor = 0;
+    int done, have_type = 0, have_tensor = 0, have_graph = 0;
     /* Lists must be contiguous in their pools: gather each kind in its own pass. */
     uint32_t ints0 = (uint32_t)r->m->nints, floats0 = (uint32_t)r->m->nfloats,
              names0 = (uint32_t)r->m->nnames;
@@ -322,7 +325,11 @@ static clo_err read_attr(rd *r, clo_bytes b, uint32_t idx)
             break;
         }
         case 6:
-        case 11: return refuse(r, CLO_E_UNSUPPORTED, "subgraph attributes are not supported");
+            CLO_ENSURE(f.wire == CLO_PB_LEN && !have_graph, CLO_E_FORMAT, "onnx: attribute g");
+            CLO_TRY(read_subgraph(r, f.b, &a.graph));
+            have_graph = 1;
+            break;
+        case 11: return refuse(r, CLO_E_UNSUPPORTED, "graph-list attributes are not supported");
         case 10: return refuse(r, CLO_E_UNSUPPORTED, "tensor-list attributes are not supported");
         case 14:
         case 15: return refuse(r, CLO_E_UNSUPPORTED, "type attributes are not supported");
@@ -355,6 +362,9 @@ static clo_err read_attr(rd *r, clo_bytes b, uint32_t idx)
         /* else a.tensor would name tensor 0, which may not exist (fuzzing found it) */
         CLO_ENSURE(have_tensor, CLO_E_FORMAT, "onnx: tensor attribute without its tensor");
         break;
+    case CLO_ONNX_ATTR_GRAPH:
+        CLO_ENSURE(have_graph, CLO_E_FORMAT, "onnx: graph attribute without its graph");
+        break;
     default: return refuse(r, CLO_E_UNSUPPORTED, "attribute type not supported");
     }
     r->m->attrs[idx] = a;
@@ -381,11 +391,10 @@ static clo_err node_names(rd *r, clo_bytes b, uint32_t field, uint32_t *first, u
     return CLO_OK;
 }
 
-static clo_err read_node(rd *r, clo_bytes b)
+/* A node into nodes[idx], or (sub) a subgraph's into gnodes[idx]; by index,
+ * as its subgraphs grow the pools while it is read. */
+static clo_err read_node(rd *r, clo_bytes b, int sub, uint32_t idx)
 {
-    uint32_t idx;
-    CLO_ENSURE(r->m->nnodes < CLO_ONNX_MAX_NODES, CLO_E_LIMIT, "onnx: more nodes than the limit");
-    CLO_TRY(GROW(r, nodes, nnodes, cap_nodes, &idx));
     clo_onnx_node nd;
     memset(&nd, 0, sizeof nd);
     clo_cur c = clo_cur_init(b);
@@ -402,6 +411,7 @@ static clo_err read_node(rd *r, clo_bytes b)
         if (f.field == 5) nattr++;
     }
     CLO_ENSURE(nd.op_type.len > 0, CLO_E_FORMAT, "onnx: node without op_type");
+    const char *outer = r->node;
     char label[64];
     snprintf(label, sizeof label, "%.*s",
              (int)(nd.name.len ? nd.name.len : nd.op_type.len) > 60
@@ -426,8 +436,86 @@ static clo_err read_node(rd *r, clo_bytes b)
         if (f.field == 5 && f.wire == CLO_PB_LEN) CLO_TRY(read_attr(r, f.b, nd.attr_first + i++));
     }
     nd.attr_n = nattr;
-    r->node = NULL;
-    r->m->nodes[idx] = nd;
+    r->node = outer;
+    if (sub)
+        r->m->gnodes[idx] = nd;
+    else
+        r->m->nodes[idx] = nd;
+    return CLO_OK;
+}
+
+/* An initializer: its tensor read into the pool; its index in *t. */
+static clo_err read_init(rd *r, clo_bytes b, uint32_t *t)
+{
+    CLO_TRY(GROW(r, tensors, ntensors, cap_tensors, t));
+    CLO_TRY(read_tensor(r, b, &r->m->tensors[*t]));
+    CLO_ENSURE(r->m->tensors[*t].name.len > 0, CLO_E_FORMAT, "onnx: initializer without name");
+    return CLO_OK;
+}
+
+/* A graph attribute's GraphProto. Its ranges are reserved before it is read
+ * (a node's own subgraphs grow the same pools), then filled in order. */
+static clo_err read_subgraph(rd *r, clo_bytes b, uint32_t *out)
+{
+    if (r->depth >= CLO_ONNX_MAX_DEPTH)
+        return refuse(r, CLO_E_LIMIT, "subgraphs nested more than 8 deep");
+    clo_cur c = clo_cur_init(b);
+    clo_pb_field f;
+    int done;
+    uint32_t gi, k, counts[4] = {0, 0, 0, 0}; /* nodes, initializers, inputs, outputs */
+    for (;;) {
+        CLO_TRY(clo_pb_next(&c, &f, &done));
+        if (done) break;
+        if (f.wire != CLO_PB_LEN) continue;
+        if (f.field == 15)
+            return refuse(r, CLO_E_UNSUPPORTED, "sparse initializers are not supported");
+        counts[0] += f.field == 1;
+        counts[1] += f.field == 5;
+        counts[2] += f.field == 11;
+        counts[3] += f.field == 12;
+    }
+    CLO_ENSURE(r->m->nnodes + r->m->ngnodes + counts[0] <= CLO_ONNX_MAX_NODES, CLO_E_LIMIT,
+               "onnx: more nodes than the limit");
+    CLO_TRY(GROW(r, graphs, ngraphs, cap_graphs, &gi));
+    clo_onnx_graph g = {(uint32_t)r->m->ngnodes,
+                        counts[0],
+                        (uint32_t)r->m->nginits,
+                        counts[1],
+                        (uint32_t)r->m->ngvalues,
+                        counts[2],
+                        (uint32_t)r->m->ngvalues + counts[2],
+                        counts[3]};
+    for (uint32_t i = 0; i < counts[0]; i++) CLO_TRY(GROW(r, gnodes, ngnodes, cap_gnodes, &k));
+    for (uint32_t i = 0; i < counts[1]; i++) CLO_TRY(GROW(r, ginits, nginits, cap_ginits, &k));
+    for (uint32_t i = 0; i < counts[2] + counts[3]; i++)
+        CLO_TRY(GROW(r, gvalues, ngvalues, cap_gvalues, &k));
+    uint32_t at[4] = {0, 0, 0, 0};
+    r->depth++;
+    c = clo_cur_init(b);
+    for (;;) {
+        clo_err err = clo_pb_next(&c, &f, &done);
+        if (!err.code && done) break;
+        if (!err.code && f.wire == CLO_PB_LEN) {
+            uint32_t t = 0;
+            switch (f.field) {
+            case 1: err = read_node(r, f.b, 1, g.node_first + at[0]++); break;
+            case 5:
+                err = read_init(r, f.b, &t);
+                r->m->ginits[g.init_first + at[1]++] = t;
+                break;
+            case 11: err = read_value(r, f.b, &r->m->gvalues[g.in_first + at[2]++]); break;
+            case 12: err = read_value(r, f.b, &r->m->gvalues[g.out_first + at[3]++]); break;
+            default: break;
+            }
+        }
+        if (err.code) {
+            r->depth--;
+            return err;
+        }
+    }
+    r->depth--;
+    r->m->graphs[gi] = g;
+    *out = gi;
     return CLO_OK;
 }
 
@@ -442,13 +530,15 @@ static clo_err read_graph(rd *r, clo_bytes b)
         if (f.wire != CLO_PB_LEN) continue;
         uint32_t k;
         switch (f.field) {
-        case 1: CLO_TRY(read_node(r, f.b)); break;
+        case 1:
+            CLO_ENSURE(r->m->nnodes + r->m->ngnodes < CLO_ONNX_MAX_NODES, CLO_E_LIMIT,
+                       "onnx: more nodes than the limit");
+            CLO_TRY(GROW(r, nodes, nnodes, cap_nodes, &k));
+            CLO_TRY(read_node(r, f.b, 0, k));
+            break;
         case 5: {
             uint32_t t;
-            CLO_TRY(GROW(r, tensors, ntensors, cap_tensors, &t));
-            CLO_TRY(read_tensor(r, f.b, &r->m->tensors[t]));
-            CLO_ENSURE(r->m->tensors[t].name.len > 0, CLO_E_FORMAT,
-                       "onnx: initializer without name");
+            CLO_TRY(read_init(r, f.b, &t));
             CLO_TRY(GROW(r, inits, ninits, cap_inits, &k));
             r->m->inits[k] = t;
             break;
@@ -481,7 +571,7 @@ clo_err clo_onnx_load(clo_bytes bytes, clo_onnx_model *m)
         if (f.field == 1 && f.wire == CLO_PB_VARINT) m->ir_version = (int64_t)f.v;
         if (f.field == 8 && f.wire == CLO_PB_LEN) {
             if (m->nopsets == CLO_ONNX_MAX_OPSETS) {
-                err = refuse(&r, CLO_E_LIMIT, "more than 8 opset imports");
+                err = refuse(&r, CLO_E_LIMIT, "more than 32 opset imports");
                 break;
             }
             clo_onnx_opset_import *o = &m->opsets[m->nopsets++];
@@ -523,6 +613,10 @@ void clo_onnx_free(clo_onnx_model *m)
     free(m->tensors);
     free(m->ints);
     free(m->floats);
+    free(m->graphs);
+    free(m->gnodes);
+    free(m->ginits);
+    free(m->gvalues);
     memset(m, 0, sizeof *m);
 }
 

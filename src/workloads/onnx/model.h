@@ -1,8 +1,10 @@
 /* model.h — an ONNX model as read from its bytes (ModelProto, IR versions 3
  * to 8, opsets 7 to 17): the graph's nodes with their attributes, the
- * initializers, and the graph's inputs and outputs with their types. Nothing
- * is interpreted yet (operators, shapes and the plan come later); what cannot
- * be represented is refused here, naming the node and the reason: subgraph,
+ * initializers, and the graph's inputs and outputs with their types; the
+ * subgraphs of graph attributes (If's branches, Loop's body) the same way,
+ * in pools of their own, nested at most CLO_ONNX_MAX_DEPTH deep. Nothing is
+ * interpreted yet (operators, shapes and the plan come later); what cannot
+ * be represented is refused here, naming the node and the reason: graph-list,
  * sparse-tensor and type attributes, external tensor data, string tensors,
  * unpacked repeated numbers, and anything past the limits below.
  *
@@ -16,10 +18,11 @@
 #include "base/bytes.h"
 
 #define CLO_ONNX_MAX_RANK   8
-#define CLO_ONNX_MAX_OPSETS 8
+#define CLO_ONNX_MAX_OPSETS 32
 #define CLO_ONNX_MAX_NODES  100000
 #define CLO_ONNX_MAX_ITEMS  1000000 /* names, attributes, tensors, ints: each pool */
 #define CLO_ONNX_MAX_ELEMS  ((uint64_t)1 << 32)
+#define CLO_ONNX_MAX_DEPTH  8 /* subgraphs within subgraphs */
 
 /* TensorProto.DataType */
 enum {
@@ -64,6 +67,7 @@ enum {
     CLO_ONNX_ATTR_INT = 2,
     CLO_ONNX_ATTR_STRING = 3,
     CLO_ONNX_ATTR_TENSOR = 4,
+    CLO_ONNX_ATTR_GRAPH = 5,
     CLO_ONNX_ATTR_FLOATS = 6,
     CLO_ONNX_ATTR_INTS = 7,
     CLO_ONNX_ATTR_STRINGS = 8,
@@ -76,6 +80,7 @@ typedef struct {
     int64_t i;
     clo_bytes s;       /* STRING */
     uint32_t tensor;   /* TENSOR: index into the model's tensors */
+    uint32_t graph;    /* GRAPH: index into the model's graphs */
     uint32_t first, n; /* FLOATS: range of floats; INTS: of ints; STRINGS: of names */
 } clo_onnx_attr;
 
@@ -98,6 +103,12 @@ typedef struct {
     int64_t version;
 } clo_onnx_opset_import;
 
+/* A subgraph: ranges of the model's gnodes, ginits and gvalues (its inputs,
+ * then its outputs). Its nodes may read the enclosing graphs' values. */
+typedef struct {
+    uint32_t node_first, node_n, init_first, init_n, in_first, in_n, out_first, out_n;
+} clo_onnx_graph;
+
 typedef struct {
     int64_t ir_version;
     size_t nopsets;
@@ -119,6 +130,15 @@ typedef struct {
     size_t nints;
     float *floats;
     size_t nfloats;
+    /* subgraphs (graph attributes) and what they hold */
+    clo_onnx_graph *graphs;
+    size_t ngraphs;
+    clo_onnx_node *gnodes;
+    size_t ngnodes;
+    uint32_t *ginits; /* indices into tensors */
+    size_t nginits;
+    clo_onnx_value *gvalues;
+    size_t ngvalues;
     char why[200]; /* on a refusal: what, and which node */
 } clo_onnx_model;
 

@@ -23,7 +23,7 @@ const int32_t CLO_T_BOOL[] = {CLO_ONNX_BOOL, 0};
 static const clo_onnx_op *const *const tables[] = {
     clo_onnx_ops_elem,   clo_onnx_ops_shape, clo_onnx_ops_math,   clo_onnx_ops_conv,
     clo_onnx_ops_quant,  clo_onnx_ops_ml,    clo_onnx_ops_svm,    clo_onnx_ops_mlprep,
-    clo_onnx_ops_resize, clo_onnx_ops_rnn,   clo_onnx_ops_einsum,
+    clo_onnx_ops_resize, clo_onnx_ops_rnn,   clo_onnx_ops_einsum, clo_onnx_ops_ctrl,
 };
 
 static int is(clo_bytes b, const char *s)

@@ -135,5 +135,7 @@ extern const clo_onnx_op *const clo_onnx_ops_mlprep[];
 extern const clo_onnx_op *const clo_onnx_ops_resize[];
 extern const clo_onnx_op *const clo_onnx_ops_rnn[];
 extern const clo_onnx_op *const clo_onnx_ops_einsum[];
+extern const clo_onnx_op *const clo_onnx_ops_ctrl[]; /* If (plan.c) */
+extern const clo_onnx_op clo_onnx_op_if;
 
 #endif

@@ -23,6 +23,11 @@ static uint64_t hash(clo_bytes b)
     return h;
 }
 
+/* A name whose scope ended (an inlined branch's own values): undefined, but
+ * its slot stays in the probe chains. */
+#define GONE       (NONE - 1)
+#define DEFINED(v) ((v) < GONE)
+
 static uint32_t *map_slot(namemap *nm, clo_bytes name)
 {
     size_t i = (size_t)hash(name) & (nm->cap - 1);
@@ -56,12 +61,10 @@ void *clo_onnx_prep_alloc(clo_onnx_prep *pr, size_t size)
 
 static size_t bytes_of(const clo_tensor *t);
 
-int clo_onnx_prep_bind(clo_onnx_prep *pr, size_t k)
+/* Value v, a feed whose value the caller gave, becomes a constant: the plan
+ * is bound to that value (runs with another are refused). 1 if it did. */
+static int bind_value(clo_onnx_plan *p, size_t v)
 {
-    clo_onnx_plan *p = pr->plan;
-    if (k >= pr->nin || !pr->in[k]) return 0;
-    if (pr->in[k]->data) return 1;
-    size_t v = (size_t)(pr->in[k] - p->vals);
     for (size_t f = 0; f < p->nfeeds; f++) {
         if (p->feeds[f] != v || !p->feed_data || !p->feed_data[f]) continue;
         void *copy = clo_onnx_plan_own(p, bytes_of(&p->vals[v]));
@@ -73,6 +76,13 @@ int clo_onnx_prep_bind(clo_onnx_prep *pr, size_t k)
         return 1;
     }
     return 0;
+}
+
+int clo_onnx_prep_bind(clo_onnx_prep *pr, size_t k)
+{
+    if (k >= pr->nin || !pr->in[k]) return 0;
+    if (pr->in[k]->data) return 1;
+    return bind_value(pr->plan, (size_t)(pr->in[k] - pr->plan->vals));
 }
 
 __attribute__((format(printf, 3, 4))) static clo_err fail(char *why, clo_err e, const char *fmt,
@@ -272,22 +282,343 @@ static clo_err fold(clo_onnx_plan *p, const step *st, clo_onnx_exec *x)
     return err;
 }
 
+/* If is resolved while the plan is built (add_if); this entry names it in
+ * the registry (so `cloister onnx info` counts it), and is never prepared. */
+static clo_err if_prepare(clo_onnx_prep *pr)
+{
+    return clo_onnx_refuse(pr, CLO_E_STATE, "If is resolved when the plan is built");
+}
+static clo_err if_run(const clo_onnx_exec *x)
+{
+    (void)x;
+    return CLO_ERR(CLO_E_STATE, "onnx: If");
+}
+const clo_onnx_op clo_onnx_op_if = {
+    "", "If", 1, 1, 1, 1, MAX_IO, "then_branch,else_branch", 0, if_prepare, if_run};
+const clo_onnx_op *const clo_onnx_ops_ctrl[] = {&clo_onnx_op_if, NULL};
+
+/* What building a plan carries from node to node. */
+typedef struct {
+    clo_onnx_plan *p;
+    namemap nm;
+    char *why;
+    char label[120];
+    uint32_t *defs; /* map slots defined, in order (a branch's are undone after it) */
+    size_t ndefs;
+} builder;
+
+/* Name slot := value v, remembered for the scope's end. */
+static void define(builder *b, uint32_t *slot, uint32_t v)
+{
+    *slot = v;
+    b->defs[b->ndefs++] = (uint32_t)(slot - b->nm.val);
+}
+
+/* A constant from the model's tensor t (an initializer, of the graph or of
+ * an inlined subgraph), under its name. */
+static clo_err add_const(builder *b, const clo_onnx_tensor *t)
+{
+    clo_onnx_plan *p = b->p;
+    char name[64];
+    clo_bytes_printable(name, sizeof name, t->name);
+    uint32_t *slot = map_slot(&b->nm, t->name);
+    if (DEFINED(*slot))
+        return fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: value defined twice"),
+                    "initializer '%s' is defined twice", name);
+    if (!clo_tensor_elem_size(t->dtype))
+        return fail(b->why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: element type"),
+                    "initializer '%s': element type %s is not supported", name,
+                    clo_tensor_type_name(t->dtype));
+    clo_tensor *v = &p->vals[p->nvals];
+    v->dtype = t->dtype;
+    clo_tensor_shape_of(t, &v->shape);
+    v->count = t->count;
+    v->data = clo_onnx_plan_own(p, bytes_of(v));
+    CLO_ENSURE(v->data, CLO_E_NOMEM, "onnx: plan");
+    clo_err err = clo_tensor_decode(t, v->data);
+    if (err.code) return fail(b->why, err, "initializer '%s': %s", name, err.what);
+    p->is_const[p->nvals] = 1;
+    define(b, slot, (uint32_t)p->nvals++);
+    return CLO_OK;
+}
+
+/* The value named n, or NULL with why said. */
+static clo_tensor *value_named(builder *b, clo_bytes n)
+{
+    uint32_t *slot = map_slot(&b->nm, n);
+    if (DEFINED(*slot)) return &b->p->vals[*slot];
+    char vname[64];
+    clo_bytes_printable(vname, sizeof vname, n);
+    fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: undefined value"),
+         "%s: input '%s' is not defined before it is used (a cycle, or a value no node makes)",
+         b->label, vname);
+    return NULL;
+}
+
+/* The step that writes v, or SIZE_MAX. */
+static size_t maker_of(const clo_onnx_plan *p, const clo_tensor *v)
+{
+    for (size_t s = 0; s < p->nsteps; s++)
+        for (uint32_t k = 0; k < p->steps[s].nout; k++)
+            if (p->steps[s].out[k] == v) return s;
+    return SIZE_MAX;
+}
+
+/* Make value v a constant now: it is one, or a feed whose value was given
+ * (the plan is then bound to it, as clo_onnx_prep_bind binds), or the output
+ * of steps whose inputs can be made constants: those are computed now and
+ * leave the plan. 0 when it depends on a feed not given. */
+static int make_const(clo_onnx_plan *p, clo_tensor *v, int depth, clo_err *err)
+{
+    size_t vi = (size_t)(v - p->vals);
+    if (p->is_const[vi]) return 1;
+    for (size_t f = 0; f < p->nfeeds; f++)
+        if (p->feeds[f] == vi) return bind_value(p, vi);
+    if (depth > 64) return 0;
+    size_t s = maker_of(p, v);
+    if (s == SIZE_MAX) return 0;
+    /* its inputs first (that may take earlier steps out of the array: the
+     * step's input list lives in the pointer pool, which does not move) */
+    clo_tensor **in = p->steps[s].in;
+    for (uint32_t k = 0, n = p->steps[s].nin; k < n; k++)
+        if (in[k] && !make_const(p, in[k], depth + 1, err)) return 0;
+    s = maker_of(p, v);
+    step *st = &p->steps[s];
+    clo_onnx_exec x = {
+        st->params, (const clo_tensor *const *)st->in, st->nin, st->out, st->nout, NULL, p->pool};
+    *err = fold(p, st, &x);
+    if (err->code) return 0;
+    memmove(st, st + 1, (p->nsteps - s - 1) * sizeof *st); /* the step leaves the plan */
+    p->nsteps--;
+    return 1;
+}
+
+static clo_err add_node(builder *b, const clo_onnx_node *n, int depth);
+
+/* If: its condition must be known now (a constant, shapes, or feeds whose
+ * values were given: the plan is then bound to them); the branch it takes
+ * is built in its place, its initializers as constants, and the If's
+ * outputs are the branch's. A condition known only while running is
+ * refused. */
+static clo_err add_if(builder *b, const clo_onnx_node *n, int depth)
+{
+    clo_onnx_plan *p = b->p;
+    const clo_onnx_model *m = p->m;
+    const clo_onnx_graph *br[2] = {NULL, NULL}; /* else, then */
+    for (uint32_t k = 0; k < n->attr_n; k++) {
+        const clo_onnx_attr *a = &m->attrs[n->attr_first + k];
+        int which = clo_bytes_eq(a->name, clo_bytes_str("then_branch"))   ? 1
+                    : clo_bytes_eq(a->name, clo_bytes_str("else_branch")) ? 0
+                                                                          : -1;
+        if (which < 0 || a->type != CLO_ONNX_ATTR_GRAPH) {
+            char aname[48];
+            clo_bytes_printable(aname, sizeof aname, a->name);
+            return fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: If attribute"),
+                        "%s: attribute '%s' is not a branch", b->label, aname);
+        }
+        br[which] = &m->graphs[a->graph];
+    }
+    if (!br[0] || !br[1] || n->in_n != 1 || !m->names[n->in_first].len)
+        return fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: If"),
+                    "%s: an If takes a condition and two branches", b->label);
+    clo_tensor *cond = value_named(b, m->names[n->in_first]);
+    if (!cond) return CLO_ERR(CLO_E_FORMAT, "onnx: undefined value");
+    if (cond->dtype != CLO_ONNX_BOOL || cond->count != 1)
+        return fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: If condition"),
+                    "%s: the condition must be one bool", b->label);
+    clo_err err = CLO_OK;
+    if (!make_const(p, cond, 0, &err)) {
+        if (err.code) return fail(b->why, err, "%s: the condition: %s", b->label, err.what);
+        return fail(b->why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: If condition at run time"),
+                    "%s: the condition depends on a value known only while running (an If is "
+                    "taken when the plan is built, from constants, shapes or given feeds)",
+                    b->label);
+    }
+    const clo_onnx_graph *g = br[*(const uint8_t *)cond->data ? 1 : 0];
+    if (g->out_n != n->out_n)
+        return fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: If outputs"),
+                    "%s: the branch has %u outputs, the If %u", b->label, g->out_n, n->out_n);
+    if (g->in_n)
+        return fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: If branch inputs"),
+                    "%s: an If's branch takes no inputs", b->label);
+    size_t scope = b->ndefs;
+    for (uint32_t i = 0; i < g->init_n; i++)
+        CLO_TRY(add_const(b, &m->tensors[m->ginits[g->init_first + i]]));
+    for (uint32_t i = 0; i < g->node_n; i++)
+        CLO_TRY(add_node(b, &m->gnodes[g->node_first + i], depth + 1));
+    node_label(m, n, b->label, sizeof b->label);
+    clo_tensor *outs[MAX_IO];
+    if (n->out_n > MAX_IO)
+        return fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: If outputs"), "%s: too many outputs",
+                    b->label);
+    for (uint32_t k = 0; k < n->out_n; k++) {
+        outs[k] = value_named(b, m->gvalues[g->out_first + k].name);
+        if (!outs[k]) return CLO_ERR(CLO_E_FORMAT, "onnx: undefined value");
+    }
+    /* the branch's own names end with it (a sibling branch may use them again) */
+    while (b->ndefs > scope) b->nm.val[b->defs[--b->ndefs]] = GONE;
+    for (uint32_t k = 0; k < n->out_n; k++) {
+        clo_bytes out = m->names[n->out_first + k];
+        if (!out.len) continue;
+        clo_tensor *v = outs[k];
+        uint32_t *slot = map_slot(&b->nm, out);
+        if (DEFINED(*slot)) {
+            char vname[64];
+            clo_bytes_printable(vname, sizeof vname, out);
+            return fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: value defined twice"),
+                        "%s: output '%s' is already defined", b->label, vname);
+        }
+        define(b, slot, (uint32_t)(v - p->vals)); /* the If's output is the branch's value */
+    }
+    return CLO_OK;
+}
+
+/* One node: a step (prepared), or computed now when its inputs are
+ * constants; an If is resolved (add_if). */
+static clo_err add_node(builder *b, const clo_onnx_node *n, int depth)
+{
+    clo_onnx_plan *p = b->p;
+    const clo_onnx_model *m = p->m;
+    char *why = b->why;
+    node_label(m, n, b->label, sizeof b->label);
+    const char *label = b->label;
+    const clo_onnx_op *op = clo_onnx_op_find(n->domain, n->op_type);
+    int64_t opset = opset_for(m, n->domain);
+    if (op == &clo_onnx_op_if && depth < CLO_ONNX_MAX_DEPTH + 1) return add_if(b, n, depth);
+    if (!op || op == &clo_onnx_op_if) {
+        char dom[40], opn[40];
+        clo_bytes_printable(dom, sizeof dom, n->domain);
+        clo_bytes_printable(opn, sizeof opn, n->op_type);
+        return fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: operator not supported"),
+                    "%s: operator %s%s%s is not supported", label, dom, dom[0] ? "." : "", opn);
+    }
+    if (opset < op->since)
+        return fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: opset not supported"),
+                    "%s: opset %lld is older than the oldest implemented (%d)", label,
+                    (long long)opset, op->since);
+    uint32_t nin = n->in_n, nout = n->out_n;
+    while (nin && !m->names[n->in_first + nin - 1].len) nin--; /* trailing omitted */
+    if (nin < op->min_in || nin > op->max_in || nout < op->min_out || nout > op->max_out ||
+        nin > MAX_IO || nout > MAX_IO)
+        return fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: input or output count"),
+                    "%s: %u inputs and %u outputs; the operator takes %u..%u and %u..%u", label,
+                    nin, nout, op->min_in, op->max_in, op->min_out, op->max_out);
+    for (uint32_t k = 0; k < n->attr_n; k++) {
+        clo_bytes an = m->attrs[n->attr_first + k].name;
+        if (!attr_known(op->attrs, an) || m->attrs[n->attr_first + k].type == CLO_ONNX_ATTR_GRAPH) {
+            char aname[48];
+            clo_bytes_printable(aname, sizeof aname, an);
+            return fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: attribute not supported"),
+                        "%s: attribute '%s' is not supported", label, aname);
+        }
+    }
+    step *st = &p->steps[p->nsteps];
+    memset(st, 0, sizeof *st);
+    st->op = op;
+    st->node = n;
+    st->opset = opset;
+    st->nin = nin;
+    st->nout = nout;
+    st->in = &p->ptrs[p->nptrs];
+    p->nptrs += nin;
+    st->out = &p->ptrs[p->nptrs];
+    p->nptrs += nout;
+    for (uint32_t k = 0; k < nin; k++) {
+        clo_bytes nmk = m->names[n->in_first + k];
+        st->in[k] = NULL;
+        if (!nmk.len) continue;
+        st->in[k] = value_named(b, nmk);
+        if (!st->in[k]) return CLO_ERR(CLO_E_FORMAT, "onnx: undefined value");
+    }
+    for (uint32_t k = 0; k < nout; k++) {
+        clo_bytes nmk = m->names[n->out_first + k];
+        st->out[k] = NULL;
+        if (!nmk.len) continue;
+        uint32_t *slot = map_slot(&b->nm, nmk);
+        if (DEFINED(*slot)) {
+            char vname[64];
+            clo_bytes_printable(vname, sizeof vname, nmk);
+            return fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: value defined twice"),
+                        "%s: output '%s' is already defined", label, vname);
+        }
+        st->out[k] = &p->vals[p->nvals];
+        define(b, slot, (uint32_t)p->nvals++);
+    }
+    if (op->params_size) {
+        st->params = clo_onnx_plan_own(p, op->params_size);
+        CLO_ENSURE(st->params, CLO_E_NOMEM, "onnx: plan");
+    }
+    char reason[CLO_ONNX_WHY] = "";
+    clo_onnx_prep pr = {m,
+                        n,
+                        opset,
+                        nin,
+                        nout,
+                        st->in,
+                        st->out,
+                        st->params,
+                        0,
+                        0,
+                        reason,
+                        p,
+                        clo_pool_size(p->pool)};
+    clo_err err = op->prepare(&pr);
+    if (err.code) return fail(why, err, "%s: %s", label, reason[0] ? reason : err.what);
+    for (uint32_t k = 0; k < nout; k++) {
+        if (!st->out[k]) continue;
+        err = clo_shape_count(&st->out[k]->shape, &st->out[k]->count);
+        if (err.code || !clo_tensor_elem_size(st->out[k]->dtype)) {
+            if (!err.code) err = CLO_ERR(CLO_E_UNSUPPORTED, "onnx: element type");
+            return fail(why, err, "%s: output %u: %s", label, k, err.what);
+        }
+    }
+    st->scratch = pr.scratch;
+    int all_const = 1; /* after prepare: it may have bound feeds */
+    for (uint32_t k = 0; k < nin; k++)
+        if (st->in[k]) all_const &= p->is_const[st->in[k] - p->vals];
+    if (all_const || pr.fold) {
+        clo_onnx_exec x = {st->params, (const clo_tensor *const *)st->in, nin, st->out, nout, NULL,
+                           p->pool};
+        err = fold(p, st, &x);
+        if (err.code) return fail(why, err, "%s: %s", label, err.what);
+        p->nptrs -= nin + nout; /* the step's pointers are not needed */
+        return CLO_OK;
+    }
+    p->nsteps++;
+    return CLO_OK;
+}
+
+/* Upper bounds of values, step pointers and steps: the graph's, plus every
+ * subgraph's (an If takes one branch of each, built in place). */
+static void plan_bounds(const clo_onnx_model *m, size_t *vals, size_t *ptrs, size_t *steps)
+{
+    *vals = m->ninits + m->ninputs + m->nginits;
+    *ptrs = 0;
+    *steps = m->nnodes + m->ngnodes;
+    for (size_t i = 0; i < m->nnodes; i++) {
+        *vals += m->nodes[i].out_n;
+        *ptrs += m->nodes[i].in_n + m->nodes[i].out_n;
+    }
+    for (size_t i = 0; i < m->ngnodes; i++) {
+        *vals += m->gnodes[i].out_n;
+        *ptrs += m->gnodes[i].in_n + m->gnodes[i].out_n;
+    }
+}
+
 static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, char *why)
 {
     const clo_onnx_model *m = p->m;
-    size_t maxvals = m->ninits + m->ninputs, maxptrs = 0;
-    for (size_t i = 0; i < m->nnodes; i++) {
-        maxvals += m->nodes[i].out_n;
-        maxptrs += m->nodes[i].in_n + m->nodes[i].out_n;
-    }
-    namemap nm = {0};
-    nm.cap = 16;
-    while (nm.cap < 2 * maxvals + 2) nm.cap *= 2;
-    nm.key = calloc(nm.cap, sizeof *nm.key);
-    nm.val = malloc(nm.cap * sizeof *nm.val);
+    size_t maxvals, maxptrs, maxsteps;
+    plan_bounds(m, &maxvals, &maxptrs, &maxsteps);
+    builder bd = {p, {0}, why, "graph", calloc(2 * maxvals + 1, sizeof(uint32_t)), 0};
+    namemap *nm = &bd.nm;
+    nm->cap = 16;
+    while (nm->cap < 2 * maxvals + 2) nm->cap *= 2;
+    nm->key = calloc(nm->cap, sizeof *nm->key);
+    nm->val = malloc(nm->cap * sizeof *nm->val);
     p->vals = calloc(maxvals + 1, sizeof *p->vals);
     p->is_const = calloc(maxvals + 1, 1);
-    p->steps = calloc(m->nnodes + 1, sizeof *p->steps);
+    p->steps = calloc(maxsteps + 1, sizeof *p->steps);
     p->ptrs = calloc(maxptrs + 1, sizeof *p->ptrs);
     p->feeds = calloc(m->ninputs + 1, sizeof *p->feeds);
     p->outputs = calloc(m->noutputs + 1, sizeof *p->outputs);
@@ -295,45 +626,17 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
     p->bound = calloc(m->ninputs + 1, 1);
     size_t *offs = calloc(maxvals + 1, sizeof *offs);
     clo_err err = CLO_OK;
-    char label[120] = "graph";
-    if (!nm.key || !nm.val || !p->vals || !p->is_const || !p->steps || !p->ptrs || !p->feeds ||
-        !p->outputs || !p->feed_data || !p->bound || !offs) {
+    if (!bd.defs || !nm->key || !nm->val || !p->vals || !p->is_const || !p->steps || !p->ptrs ||
+        !p->feeds || !p->outputs || !p->feed_data || !p->bound || !offs) {
         err = fail(why, CLO_ERR(CLO_E_NOMEM, "onnx: plan"), "out of memory");
         goto out;
     }
-    memset(nm.val, 0xff, nm.cap * sizeof *nm.val);
+    memset(nm->val, 0xff, nm->cap * sizeof *nm->val);
 
     /* Initializers: constants, decoded once. */
-    for (size_t i = 0; i < m->ninits; i++) {
-        const clo_onnx_tensor *t = &m->tensors[m->inits[i]];
-        char name[64];
-        clo_bytes_printable(name, sizeof name, t->name);
-        uint32_t *slot = map_slot(&nm, t->name);
-        if (*slot != NONE) {
-            err = fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: value defined twice"),
-                       "initializer '%s' is defined twice", name);
-            goto out;
-        }
-        if (!clo_tensor_elem_size(t->dtype)) {
-            err = fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: element type"),
-                       "initializer '%s': element type %s is not supported", name,
-                       clo_tensor_type_name(t->dtype));
-            goto out;
-        }
-        clo_tensor *v = &p->vals[p->nvals];
-        v->dtype = t->dtype;
-        clo_tensor_shape_of(t, &v->shape);
-        v->count = t->count;
-        v->data = clo_onnx_plan_own(p, bytes_of(v));
-        CLO_FAIL_IF(!v->data, CLO_E_NOMEM, "onnx: plan");
-        err = clo_tensor_decode(t, v->data);
-        if (err.code) {
-            fail(why, err, "initializer '%s': %s", name, err.what);
-            goto out;
-        }
-        p->is_const[p->nvals] = 1;
-        *slot = (uint32_t)p->nvals++;
-    }
+    for (size_t i = 0; i < m->ninits && !err.code; i++)
+        err = add_const(&bd, &m->tensors[m->inits[i]]);
+    if (err.code) goto out;
 
     /* Feeds: their types and shapes as given, checked against the declared ones. */
     for (size_t i = 0; i < m->ninputs; i++) {
@@ -363,8 +666,8 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
                        "input '%s': the tensor given is not of the declared type and shape", name);
             goto out;
         }
-        uint32_t *slot = map_slot(&nm, in->name);
-        if (*slot != NONE) {
+        uint32_t *slot = map_slot(nm, in->name);
+        if (DEFINED(*slot)) {
             err = fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: value defined twice"),
                        "input '%s' is listed twice", name);
             goto out;
@@ -379,7 +682,7 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
         }
         p->feed_data[p->nfeeds] = f->data;
         p->feeds[p->nfeeds++] = (uint32_t)p->nvals;
-        *slot = (uint32_t)p->nvals++;
+        define(&bd, slot, (uint32_t)p->nvals++);
     }
     if (p->nfeeds != nfeeds) {
         err = fail(why, CLO_ERR(CLO_E_ARG, "onnx: feeds"), "%zu inputs given, the graph has %zu",
@@ -389,143 +692,15 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
 
     /* Nodes, in order: ONNX graphs are topologically sorted, so a value read
      * before it is defined is a cycle or a missing value. */
-    for (size_t i = 0; i < m->nnodes; i++) {
-        const clo_onnx_node *n = &m->nodes[i];
-        node_label(m, n, label, sizeof label);
-        const clo_onnx_op *op = clo_onnx_op_find(n->domain, n->op_type);
-        int64_t opset = opset_for(m, n->domain);
-        if (!op) {
-            char dom[40], opn[40];
-            clo_bytes_printable(dom, sizeof dom, n->domain);
-            clo_bytes_printable(opn, sizeof opn, n->op_type);
-            err = fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: operator not supported"),
-                       "%s: operator %s%s%s is not supported", label, dom, dom[0] ? "." : "", opn);
-            goto out;
-        }
-        if (opset < op->since) {
-            err = fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: opset not supported"),
-                       "%s: opset %lld is older than the oldest implemented (%d)", label,
-                       (long long)opset, op->since);
-            goto out;
-        }
-        uint32_t nin = n->in_n, nout = n->out_n;
-        while (nin && !m->names[n->in_first + nin - 1].len) nin--; /* trailing omitted */
-        if (nin < op->min_in || nin > op->max_in || nout < op->min_out || nout > op->max_out ||
-            nin > MAX_IO || nout > MAX_IO) {
-            err = fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: input or output count"),
-                       "%s: %u inputs and %u outputs; the operator takes %u..%u and %u..%u", label,
-                       nin, nout, op->min_in, op->max_in, op->min_out, op->max_out);
-            goto out;
-        }
-        for (uint32_t k = 0; k < n->attr_n; k++) {
-            clo_bytes an = m->attrs[n->attr_first + k].name;
-            if (!attr_known(op->attrs, an)) {
-                char aname[48];
-                clo_bytes_printable(aname, sizeof aname, an);
-                err = fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: attribute not supported"),
-                           "%s: attribute '%s' is not supported", label, aname);
-                goto out;
-            }
-        }
-        step *st = &p->steps[p->nsteps];
-        st->op = op;
-        st->node = n;
-        st->opset = opset;
-        st->nin = nin;
-        st->nout = nout;
-        st->in = &p->ptrs[p->nptrs];
-        p->nptrs += nin;
-        st->out = &p->ptrs[p->nptrs];
-        p->nptrs += nout;
-        int all_const = 1;
-        for (uint32_t k = 0; k < nin; k++) {
-            clo_bytes nmk = m->names[n->in_first + k];
-            st->in[k] = NULL;
-            if (!nmk.len) continue;
-            uint32_t *slot = map_slot(&nm, nmk);
-            if (*slot == NONE) {
-                char vname[64];
-                clo_bytes_printable(vname, sizeof vname, nmk);
-                err = fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: undefined value"),
-                           "%s: input '%s' is not defined before it is used (a cycle, or a "
-                           "value no node makes)",
-                           label, vname);
-                goto out;
-            }
-            st->in[k] = &p->vals[*slot];
-            all_const &= p->is_const[*slot];
-        }
-        for (uint32_t k = 0; k < nout; k++) {
-            clo_bytes nmk = m->names[n->out_first + k];
-            st->out[k] = NULL;
-            if (!nmk.len) continue;
-            uint32_t *slot = map_slot(&nm, nmk);
-            if (*slot != NONE) {
-                char vname[64];
-                clo_bytes_printable(vname, sizeof vname, nmk);
-                err = fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: value defined twice"),
-                           "%s: output '%s' is already defined", label, vname);
-                goto out;
-            }
-            st->out[k] = &p->vals[p->nvals];
-            *slot = (uint32_t)p->nvals++;
-        }
-        if (op->params_size) {
-            st->params = clo_onnx_plan_own(p, op->params_size);
-            CLO_FAIL_IF(!st->params, CLO_E_NOMEM, "onnx: plan");
-        }
-        char reason[CLO_ONNX_WHY] = "";
-        clo_onnx_prep pr = {m,
-                            n,
-                            opset,
-                            nin,
-                            nout,
-                            st->in,
-                            st->out,
-                            st->params,
-                            0,
-                            0,
-                            reason,
-                            p,
-                            clo_pool_size(p->pool)};
-        err = op->prepare(&pr);
-        if (err.code) {
-            fail(why, err, "%s: %s", label, reason[0] ? reason : err.what);
-            goto out;
-        }
-        for (uint32_t k = 0; k < nout; k++) {
-            if (!st->out[k]) continue;
-            err = clo_shape_count(&st->out[k]->shape, &st->out[k]->count);
-            if (err.code || !clo_tensor_elem_size(st->out[k]->dtype)) {
-                if (!err.code) err = CLO_ERR(CLO_E_UNSUPPORTED, "onnx: element type");
-                fail(why, err, "%s: output %u: %s", label, k, err.what);
-                goto out;
-            }
-        }
-        st->scratch = pr.scratch;
-        all_const = 1; /* again: prepare may have bound feeds */
-        for (uint32_t k = 0; k < nin; k++)
-            if (st->in[k]) all_const &= p->is_const[st->in[k] - p->vals];
-        if (all_const || pr.fold) {
-            clo_onnx_exec x = {
-                st->params, (const clo_tensor *const *)st->in, nin, st->out, nout, NULL, p->pool};
-            err = fold(p, st, &x);
-            if (err.code) {
-                fail(why, err, "%s: %s", label, err.what);
-                goto out;
-            }
-            p->nptrs -= nin + nout; /* the step's pointers are not needed */
-            continue;
-        }
-        p->nsteps++;
-    }
-    snprintf(label, sizeof label, "graph");
+    for (size_t i = 0; i < m->nnodes && !err.code; i++) err = add_node(&bd, &m->nodes[i], 0);
+    if (err.code) goto out;
+    snprintf(bd.label, sizeof bd.label, "graph");
 
     for (size_t i = 0; i < m->noutputs; i++) {
         char name[64];
         clo_bytes_printable(name, sizeof name, m->outputs[i].name);
-        uint32_t *slot = map_slot(&nm, m->outputs[i].name);
-        if (*slot == NONE) {
+        uint32_t *slot = map_slot(nm, m->outputs[i].name);
+        if (!DEFINED(*slot)) {
             err = fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: undefined value"),
                        "output '%s' is not computed by the graph", name);
             goto out;
@@ -552,9 +727,10 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
 out:
     free(p->feed_data); /* the caller's memory is not kept */
     p->feed_data = NULL;
-    if (err.code && !why[0]) fail(why, err, "%s: %s", label, err.what ? err.what : "failed");
-    free(nm.key);
-    free(nm.val);
+    if (err.code && !why[0]) fail(why, err, "%s: %s", bd.label, err.what ? err.what : "failed");
+    free(nm->key);
+    free(nm->val);
+    free(bd.defs);
     free(offs);
     return err;
 }

@@ -154,6 +154,17 @@ void clo_onnxw_attr_int(clo_onnxw *w, const char *name, int64_t v)
     field_msg(w, &w->attrs, 5, &a);
 }
 
+void clo_onnxw_attr_graph(clo_onnxw *w, const char *name, clo_onnxw *sub)
+{
+    clo_buf a;
+    clo_buf_init(&a, MAX_MODEL);
+    attr_head(w, &a, name, 5);
+    if (sub->err.code && !w->err.code) w->err = sub->err;
+    field_bytes(w, &a, 6, sub->graph.ptr, sub->graph.len);
+    clo_onnxw_free(sub);
+    field_msg(w, &w->attrs, 5, &a);
+}
+
 void clo_onnxw_attr_float(clo_onnxw *w, const char *name, float v)
 {
     clo_buf a;

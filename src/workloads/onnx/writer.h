@@ -35,6 +35,9 @@ void clo_onnxw_attr_string(clo_onnxw *w, const char *name, const char *v);
 void clo_onnxw_attr_ints(clo_onnxw *w, const char *name, const int64_t *v, size_t n);
 void clo_onnxw_attr_floats(clo_onnxw *w, const char *name, const float *v, size_t n);
 void clo_onnxw_attr_strings(clo_onnxw *w, const char *name, const char *const *v, size_t n);
+/* A graph attribute (an If's branch): the subgraph built in sub with the
+ * same calls (its nodes, initializers, inputs and outputs), freed here. */
+void clo_onnxw_attr_graph(clo_onnxw *w, const char *name, clo_onnxw *sub);
 /* A node with the attributes given since the last node. in/out names ("" for
  * an omitted optional input). domain NULL or "" for ai.onnx. */
 void clo_onnxw_node(clo_onnxw *w, const char *op_type, const char *domain, const char *const *in,
