@@ -933,6 +933,29 @@ static void test_threads_same_bits_elementwise(void **state)
     for (int t = 0; t < 3; t++) onnx_case_free(&cs[t]);
 }
 
+/* x [n] -> op(x) (or op(x, k) with k a scalar constant) -> y, run once;
+ * y's values. */
+static const float *run_elementwise(onnx_case *c, const char *op, const float *x, int64_t n,
+                                    const float *k)
+{
+    int64_t d[1] = {n};
+    clo_onnxw w;
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "x", CLO_ONNX_FLOAT, 1, d);
+    clo_onnxw_output(&w, "y", CLO_ONNX_FLOAT, 1, d);
+    if (k) {
+        clo_onnxw_init_floats(&w, "k", 0, NULL, k);
+        clo_onnxw_node(&w, op, NULL, IN("x", "k"), 2, IN("y"), 1);
+    } else {
+        clo_onnxw_node(&w, op, NULL, IN("x"), 1, IN("y"), 1);
+    }
+    clo_tensor f = onnx_feed(x, 1, d);
+    onnx_case_build(c, &w, 13, 0, &f, 1);
+    assert_int_equal(c->err.code, CLO_OK_CODE);
+    assert_int_equal(clo_onnx_plan_run(c->plan, &f, 1).code, CLO_OK_CODE);
+    return clo_onnx_plan_output(c->plan, 0)->data;
+}
+
 /* The engine's vector exp against exp in double: within 2 ulp from where
  * results are normal (then within the smallest normal's ulps: they run
  * through the subnormals), exact at 0, infinity, -infinity and NaN. Then
@@ -965,18 +988,8 @@ static void test_vexp(void **state)
     x[3] = NAN;
     const char *ops[2] = {"Exp", "Sigmoid"};
     for (int k = 0; k < 2; k++) {
-        int64_t d[1] = {13};
-        clo_onnxw w;
-        clo_onnxw_init(&w);
-        clo_onnxw_input(&w, "x", CLO_ONNX_FLOAT, 1, d);
-        clo_onnxw_output(&w, "y", CLO_ONNX_FLOAT, 1, d);
-        clo_onnxw_node(&w, ops[k], NULL, IN("x"), 1, IN("y"), 1);
-        clo_tensor f = onnx_feed(x, 1, d);
         onnx_case c;
-        onnx_case_build(&c, &w, 13, 0, &f, 1);
-        assert_int_equal(c.err.code, CLO_OK_CODE);
-        assert_int_equal(clo_onnx_plan_run(c.plan, &f, 1).code, CLO_OK_CODE);
-        const float *y = clo_onnx_plan_output(c.plan, 0)->data;
+        const float *y = run_elementwise(&c, ops[k], x, 13, NULL);
         for (int i = 0; i < 13; i++) {
             double e = exp((double)x[i]), want = k ? e / (1 + e) : e;
             if (i == 3)
@@ -1148,6 +1161,21 @@ static void test_if(void **state)
     clo_buf_free(&bytes);
 }
 
+/* Pow by a constant 2 is x * x (correctly rounded, as onnxruntime's): the
+ * specials as powf gives them. */
+static void test_pow_square(void **state)
+{
+    (void)state;
+    float x[6] = {-3.0f, 0.5f, -0.0f, INFINITY, NAN, 1e20f}, two = 2.0f;
+    onnx_case c;
+    const float *y = run_elementwise(&c, "Pow", x, 6, &two);
+    for (int i = 0; i < 6; i++) {
+        float want = powf(x[i], 2.0f);
+        assert_true(isnan(want) ? isnan(y[i]) : y[i] == want && signbit(y[i]) == signbit(want));
+    }
+    onnx_case_free(&c);
+}
+
 /* CumSum (the suite's cases are double, which the engine refuses): sums
  * along an axis, inclusive or exclusive, forwards or reversed, by hand. */
 static void test_cumsum(void **state)
@@ -1227,6 +1255,7 @@ int main(void)
         cmocka_unit_test(test_pool_parts),
         cmocka_unit_test(test_vexp),
         cmocka_unit_test(test_if),
+        cmocka_unit_test(test_pow_square),
         cmocka_unit_test(test_cumsum),
         cmocka_unit_test(test_logsumexp_castlike),
     };

@@ -522,7 +522,12 @@ CLO_CLONES static void float_row(int kind, const float *a, int64_t sa, const flo
     case B_SUB: FLOOP(x - y); break;
     case B_MUL: FLOOP(x * y); break;
     case B_DIV: FLOOP(x / y); break;
-    case B_POW: FLOOP(powf(x, y)); break;
+    case B_POW:
+        if (sb == 0 && b[0] == 2.0f) /* a square: x * x, correctly rounded (as onnxruntime's) */
+            FLOOP(((void)y, x * x));
+        else
+            FLOOP(powf(x, y));
+        break;
     case B_FMOD: FLOOP(fmodf(x, y)); break;
     case B_MAX: FLOOP((x != x || y != y) ? x + y : (x > y ? x : y)); break;
     case B_MIN: FLOOP((x != x || y != y) ? x + y : (x < y ? x : y)); break;

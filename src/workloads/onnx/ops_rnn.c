@@ -6,8 +6,10 @@
  * gates of a step are sums over the input and the previous hidden state in a
  * fixed order, so the result does not depend on how a run is split. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "workloads/onnx/gemm.h"
 #include "workloads/onnx/op.h"
 
 enum { K_RNN = 1, K_GRU = 3, K_LSTM = 4 }; /* also the number of gates */
@@ -40,6 +42,9 @@ typedef struct {
     float clip; /* 0: none */
     int linear_before_reset, input_forget;
     act f[2][MAX_FUNCS];
+    /* constant W and R packed for the GEMM (per direction, B = W^T), or NULL */
+    const float *pw, *pr;
+    size_t pw_stride, pr_stride;
 } rnn_params;
 
 static const struct {
@@ -192,7 +197,26 @@ static clo_err rnn_prepare(clo_onnx_prep *p, int gates)
     clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &y);
     clo_onnx_set_out(p, 1, CLO_ONNX_FLOAT, &yh);
     if (gates == K_LSTM) clo_onnx_set_out(p, 2, CLO_ONNX_FLOAT, &yh);
-    p->scratch = (size_t)(G * H + 6 * H) * sizeof(float); /* gates | 4H temporaries | h | c */
+    /* gates | 4H temporaries | h | c | the recurrence's gates | GEMM scratch */
+    p->scratch = (size_t)(2 * G * H + 6 * H + 32) * sizeof(float);
+    if (p->in[1]->data && p->in[2]->data) { /* constant weights: packed once */
+        rp->pw_stride = clo_gemm_packed_size((size_t)(G * H), rp->I);
+        rp->pr_stride = clo_gemm_packed_size((size_t)(G * H), (size_t)H);
+        float *pw = clo_onnx_prep_alloc(p, (size_t)D * rp->pw_stride * sizeof(float)),
+              *pr = clo_onnx_prep_alloc(p, (size_t)D * rp->pr_stride * sizeof(float));
+        if (!pw || !pr) return clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+        for (int64_t d = 0; d < D; d++) {
+            clo_gemm_pack_b((const float *)p->in[1]->data + d * G * H * (int64_t)rp->I, rp->I, 1,
+                            (size_t)(G * H), rp->I, pw + d * rp->pw_stride);
+            clo_gemm_pack_b((const float *)p->in[2]->data + d * G * H * H, (size_t)H, 1,
+                            (size_t)(G * H), (size_t)H, pr + d * rp->pr_stride);
+        }
+        rp->pw = pw;
+        rp->pr = pr;
+        p->scratch +=
+            clo_gemm_scratch(1, (size_t)(G * H), rp->I > (uint64_t)H ? rp->I : (size_t)H, 1) *
+            sizeof(float);
+    }
     return CLO_OK;
 }
 
@@ -225,28 +249,44 @@ static float dot(const float *row, const float *v, uint64_t n)
     return s;
 }
 
-/* One step of direction d for one batch row: h (and c) in place. */
+/* c[0 .. n) = bias (or 0) + v B, B packed (K x n, clo_gemm_pack_b of a
+ * weight matrix transposed): a GEMM of one row, vectorised across the gates. */
+static void gemv(const float *v, size_t K, const float *packed, size_t n, const float *bias,
+                 float *c, float *scratch)
+{
+    for (size_t k = 0; k < n; k++) c[k] = bias ? bias[k] : 0.0f;
+    clo_gemm_args ga = {1, n, K, 0, 0, 1.0f, v, K, NULL, n, packed, c, n, NULL};
+    clo_gemm(&ga, scratch);
+}
+
+/* One step of direction d for one batch row: h (and c) in place. With W and
+ * R packed (constants), the gates' products are GEMMs of one row (rg holds
+ * the recurrence's); otherwise dot products in order. */
 static void step(const rnn_params *rp, int d, const float *x, const float *W, const float *R,
                  const float *Bw, const float *Br, const float *P, float *h, float *c, float *g,
-                 float *t)
+                 float *t, float *rg, float *gs)
 {
     const uint64_t H = rp->H, I = rp->I;
     const act *f = rp->f[d];
     uint64_t G = (uint64_t)rp->gates;
     /* the input's and the recurrence's parts of every gate, biases included */
-    for (uint64_t k = 0; k < G * H; k++) g[k] = dot(W + k * I, x, I) + (Bw ? Bw[k] : 0.0f);
+    if (rp->pw) {
+        gemv(x, I, rp->pw + (size_t)d * rp->pw_stride, G * H, Bw, g, gs);
+        gemv(h, H, rp->pr + (size_t)d * rp->pr_stride, G * H, Br, rg, gs);
+    } else {
+        for (uint64_t k = 0; k < G * H; k++) g[k] = dot(W + k * I, x, I) + (Bw ? Bw[k] : 0.0f);
+        for (uint64_t k = 0; k < G * H; k++) rg[k] = dot(R + k * H, h, H) + (Br ? Br[k] : 0.0f);
+    }
     if (rp->gates == K_RNN) {
-        for (uint64_t k = 0; k < H; k++)
-            t[k] = apply(&f[0], clipped(rp, g[k] + dot(R + k * H, h, H) + (Br ? Br[k] : 0.0f)));
+        for (uint64_t k = 0; k < H; k++) t[k] = apply(&f[0], clipped(rp, g[k] + rg[k]));
         memcpy(h, t, H * sizeof *h);
         return;
     }
     if (rp->gates == K_GRU) { /* z, r, h */
         float *z = t, *r = t + H, *hh = t + 2 * H;
         for (uint64_t k = 0; k < H; k++) {
-            z[k] = apply(&f[0], clipped(rp, g[k] + dot(R + k * H, h, H) + (Br ? Br[k] : 0.0f)));
-            r[k] = apply(&f[0], clipped(rp, g[H + k] + dot(R + (H + k) * H, h, H) +
-                                                (Br ? Br[H + k] : 0.0f)));
+            z[k] = apply(&f[0], clipped(rp, g[k] + rg[k]));
+            r[k] = apply(&f[0], clipped(rp, g[H + k] + rg[H + k]));
         }
         const float *Rh = R + 2 * H * H;
         float rbh;
@@ -254,7 +294,7 @@ static void step(const rnn_params *rp, int d, const float *x, const float *W, co
             rbh = Br ? Br[2 * H + k] : 0.0f;
             float v;
             if (rp->linear_before_reset) {
-                v = g[2 * H + k] + r[k] * (dot(Rh + k * H, h, H) + rbh);
+                v = g[2 * H + k] + r[k] * rg[2 * H + k];
             } else {
                 float s = 0;
                 for (uint64_t j = 0; j < H; j++) s += Rh[k * H + j] * (r[j] * h[j]);
@@ -267,7 +307,7 @@ static void step(const rnn_params *rp, int d, const float *x, const float *W, co
     }
     /* LSTM: i, o, f, c; peepholes i, o, f */
     float *gi = t, *go = t + H, *gf = t + 2 * H, *gc = t + 3 * H;
-    for (uint64_t k = 0; k < 4 * H; k++) g[k] += dot(R + k * H, h, H) + (Br ? Br[k] : 0.0f);
+    for (uint64_t k = 0; k < 4 * H; k++) g[k] += rg[k];
     for (uint64_t k = 0; k < H; k++) {
         gi[k] = apply(&f[0], clipped(rp, g[k] + (P ? P[k] * c[k] : 0.0f)));
         gf[k] = rp->input_forget
@@ -292,7 +332,9 @@ static clo_err rnn_run(const clo_onnx_exec *x)
     float *Y = x->nout > 0 && x->out[0] ? x->out[0]->data : NULL,
           *YH = x->nout > 1 && x->out[1] ? x->out[1]->data : NULL,
           *YC = rp->gates == K_LSTM && x->nout > 2 && x->out[2] ? x->out[2]->data : NULL;
-    float *g = x->scratch, *t = g + G * H, *hv = t + 4 * H, *cv = hv + H;
+    float *g = x->scratch, *t = g + G * H, *hv = t + 4 * H, *cv = hv + H, *rg = cv + H,
+          *gs = rg + G * H + 16;
+    gs = (float *)(((uintptr_t)gs + 63) & ~(uintptr_t)63); /* the GEMM's scratch: 64-byte aligned */
     if (Y) memset(Y, 0, x->out[0]->count * sizeof *Y);
     for (uint64_t b = 0; b < rp->B; b++) {
         uint64_t len = rp->S;
@@ -319,7 +361,7 @@ static clo_err rnn_run(const clo_onnx_exec *x)
                 memset(cv, 0, H * sizeof *cv);
             for (uint64_t k = 0; k < len; k++) {
                 uint64_t st = rev ? len - 1 - k : k;
-                step(rp, d, X + x_at(rp, st, b), Wd, Rd, Bw, Br, Pd, hv, cv, g, t);
+                step(rp, d, X + x_at(rp, st, b), Wd, Rd, Bw, Br, Pd, hv, cv, g, t, rg, gs);
                 if (Y) memcpy(Y + y_at(rp, st, d, b), hv, H * sizeof *hv);
             }
             if (YH) memcpy(YH + h_at(rp, d, b), hv, H * sizeof *hv);
