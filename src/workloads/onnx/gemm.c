@@ -10,6 +10,7 @@
 #define NR 16
 #define KC 256
 #define MC 120
+#define NC 512 /* a multiple of NR */
 
 typedef float v8 __attribute__((vector_size(32)));
 
@@ -264,14 +265,9 @@ static void gemm_rows(const clo_gemm_args *g, size_t r0, size_t r1, float *scrat
           *pb_scratch = scratch + (M < MC ? rup(M, MR) : MC) * (K < KC ? K : KC);
     for (size_t pc = 0; pc < K; pc += KC) {
         size_t kc = K - pc < KC ? K - pc : KC;
-        const float *pb;
-        if (g->packed_b) {
-            pb = g->packed_b + pc * npad;
-        } else {
-            pack_b_block(g->b, g->ldb, g->trans_b, N, pc, kc, pb_scratch);
-            pb = pb_scratch;
-        }
         if (M == 1) {
+            const float *pb = g->packed_b ? g->packed_b + pc * npad : pb_scratch;
+            if (!g->packed_b) pack_b_block(g->b, g->ldb, g->trans_b, N, pc, kc, pb_scratch);
             /* a packed A of one row is a strip: its values every MR floats */
             const float *arow = g->packed_a  ? g->packed_a + pc * MR
                                 : g->trans_a ? g->a + pc * g->lda
@@ -283,27 +279,41 @@ static void gemm_rows(const clo_gemm_args *g, size_t r0, size_t r1, float *scrat
                            N - j < NR ? N - j : NR);
             continue;
         }
-        for (size_t ic = r0; ic < r1; ic += MC) {
-            size_t mc = r1 - ic < MC ? r1 - ic : MC;
-            const float *pa = pa_scratch;
-            if (g->packed_a)
-                pa = g->packed_a + pc * rup(M, MR) + ic * kc;
-            else
-                pack_a(g->a, g->lda, g->trans_a, g->alpha, ic, mc, pc, kc, pa_scratch);
-            for (size_t j = 0; j < N; j += NR) {
-                size_t nr = N - j < NR ? N - j : NR;
-                const float *bp = pb + (j / NR) * kc * NR;
-                size_t i = 0;
+        /* NC columns of B at a time (packed, KC x NC stays in L2 while every
+         * block of A's rows passes over it) */
+        for (size_t jc = 0; jc < N; jc += NC) {
+            size_t nc = N - jc < NC ? N - jc : NC;
+            const float *pb;
+            if (g->packed_b) {
+                pb = g->packed_b + pc * npad + (jc / NR) * kc * NR;
+            } else {
+                pack_b_block(g->trans_b ? g->b + jc * g->ldb : g->b + jc, g->ldb, g->trans_b, nc,
+                             pc, kc, pb_scratch);
+                pb = pb_scratch;
+            }
+            for (size_t ic = r0; ic < r1; ic += MC) {
+                size_t mc = r1 - ic < MC ? r1 - ic : MC;
+                const float *pa = pa_scratch;
+                if (g->packed_a)
+                    pa = g->packed_a + pc * rup(M, MR) + ic * kc;
+                else
+                    pack_a(g->a, g->lda, g->trans_a, g->alpha, ic, mc, pc, kc, pa_scratch);
+                for (size_t j = 0; j < nc; j += NR) {
+                    size_t nr = nc - j < NR ? nc - j : NR;
+                    const float *bp = pb + (j / NR) * kc * NR;
+                    float *cj = g->c + ic * g->ldc + jc + j;
+                    size_t i = 0;
 #ifdef HAVE_KERNEL12
-                if (has_avx512())
-                    for (; i + MR < mc; i += 2 * MR)
-                        kernel12(kc, pa + (i / MR) * kc * MR, pa + (i / MR + 1) * kc * MR, bp,
-                                 g->c + (ic + i) * g->ldc + j, g->ldc,
-                                 mc - i < 2 * MR ? mc - i : 2 * MR, nr);
+                    if (has_avx512())
+                        for (; i + MR < mc; i += 2 * MR)
+                            kernel12(kc, pa + (i / MR) * kc * MR, pa + (i / MR + 1) * kc * MR, bp,
+                                     cj + i * g->ldc, g->ldc, mc - i < 2 * MR ? mc - i : 2 * MR,
+                                     nr);
 #endif
-                for (; i < mc; i += MR)
-                    kernel(kc, pa + (i / MR) * kc * MR, bp, g->c + (ic + i) * g->ldc + j, g->ldc,
-                           mc - i < MR ? mc - i : MR, nr);
+                    for (; i < mc; i += MR)
+                        kernel(kc, pa + (i / MR) * kc * MR, bp, cj + i * g->ldc, g->ldc,
+                               mc - i < MR ? mc - i : MR, nr);
+                }
             }
         }
     }
