@@ -273,21 +273,24 @@ json_t *cli_tensor_json(const char *name, const clo_tensor *t)
     json_object_set_new(o, "shape", shape_json(&t->shape));
     for (uint64_t i = 0; i < t->count; i++) {
         json_t *v;
-        switch (t->dtype) {
-        case CLO_ONNX_FLOAT: {
+        if (clo_tensor_is_real(t->dtype)) {
             /* JSON has no NaN or infinities: those values are the strings
              * "NaN", "Infinity" and "-Infinity" (as JavaScript prints them). */
-            float f = ((const float *)t->data)[i];
+            double f = clo_tensor_get_f64(t, i);
             v = isfinite(f) ? json_real(f)
                 : isnan(f)  ? json_string("NaN")
                             : json_string(f > 0 ? "Infinity" : "-Infinity");
-            break;
-        }
-        case CLO_ONNX_BOOL: v = json_boolean(((const uint8_t *)t->data)[i]); break;
-        case CLO_ONNX_UINT8: v = json_integer(((const uint8_t *)t->data)[i]); break;
-        case CLO_ONNX_INT8: v = json_integer(((const int8_t *)t->data)[i]); break;
-        case CLO_ONNX_INT32: v = json_integer(((const int32_t *)t->data)[i]); break;
-        default: v = json_integer(((const int64_t *)t->data)[i]); break;
+        } else if (t->dtype == CLO_ONNX_BOOL) {
+            v = json_boolean(((const uint8_t *)t->data)[i]);
+        } else if (t->dtype == CLO_ONNX_INT64) {
+            v = json_integer(((const int64_t *)t->data)[i]);
+        } else if (t->dtype == CLO_ONNX_UINT64) {
+            uint64_t u = ((const uint64_t *)t->data)[i];
+            char d[24]; /* past JSON's integers here: its decimal digits */
+            snprintf(d, sizeof d, "%llu", (unsigned long long)u);
+            v = u > INT64_MAX ? json_string(d) : json_integer((json_int_t)u);
+        } else {
+            v = json_integer((json_int_t)clo_tensor_get_f64(t, i)); /* exact below 2^53 */
         }
         json_array_append_new(data, v);
     }

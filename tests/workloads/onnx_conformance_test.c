@@ -30,7 +30,7 @@ typedef struct {
 typedef struct {
     op_row ops[MAX_OPS];
     size_t nops;
-    unsigned tests, passed, unsupported, failed;
+    unsigned tests, passed, unsupported, failed, bad_data;
     /* per test */
     int any_fail, any_unsupported, all_pass;
     char first_error[300];
@@ -51,6 +51,27 @@ static op_row *row(tally *t, const char *name)
     memset(r, 0, sizeof *r);
     snprintf(r->name, sizeof r->name, "%s", name);
     return r;
+}
+
+/* Tests whose own data contradicts their graph, which the engine refuses
+ * as a caller's error (the suite's later releases fixed them): counted
+ * apart, and they must fail for that reason. */
+static const struct {
+    const char *name, *why;
+} bad_data[] = {
+    {"test_castlike_BFLOAT16_to_FLOAT", "'like' is given as [1]; the graph declares [3, 4]"},
+    {"test_castlike_BFLOAT16_to_FLOAT_expanded",
+     "'like' is given as [1]; the graph declares [3, 4]"},
+    {"test_castlike_FLOAT_to_BFLOAT16", "'like' is given as [1]; the graph declares [3, 4]"},
+    {"test_castlike_FLOAT_to_BFLOAT16_expanded",
+     "'like' is given as [1]; the graph declares [3, 4]"},
+};
+
+static const char *data_is_bad(const char *name)
+{
+    for (size_t i = 0; i < sizeof bad_data / sizeof bad_data[0]; i++)
+        if (!strcmp(name, bad_data[i].name)) return bad_data[i].why;
+    return NULL;
 }
 
 static void on_case(void *ud, const clo_onnx_case *c)
@@ -117,6 +138,19 @@ static void run_kind(tally *t, const char *kind, int verbose)
         clo_onnx_suite_dir(path, 1e-3, 1e-7, on_case, t);
         t->tests++;
         int ok = !t->any_fail && !t->any_unsupported;
+        const char *bad = data_is_bad(names[i]);
+        if (bad) {
+            if (ok || !strstr(t->first_error, "not of the declared type and shape")) {
+                t->failed++;
+                print_message("FAILED %s/%s (listed as bad data: %s): %s\n", kind, names[i], bad,
+                              ok ? "it passed" : t->first_error);
+            } else {
+                t->bad_data++;
+                print_message("bad data %s/%s: %s\n", kind, names[i], bad);
+            }
+            free(names[i]);
+            continue;
+        }
         if (ok)
             t->passed++;
         else if (t->any_unsupported && !t->any_fail)
@@ -183,8 +217,9 @@ static void test_suite(void **state)
     }
     print_message("\nOperators implemented: %zu (%zu not in the suite)\n", nreg, unexercised);
     assert_null(clo_onnx_op_at(nreg));
-    print_message("models: %u, passed %u, refused as unsupported %u, failed %u\n", t.tests,
-                  t.passed, t.unsupported, t.failed);
+    print_message("models: %u, passed %u, refused as unsupported %u, failed %u, suite data "
+                  "inconsistent %u\n",
+                  t.tests, t.passed, t.unsupported, t.failed, t.bad_data);
     assert_int_equal(t.failed, 0);
     assert_true(t.passed > 0);
 }

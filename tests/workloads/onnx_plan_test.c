@@ -1176,6 +1176,75 @@ static void test_pow_square(void **state)
     onnx_case_free(&c);
 }
 
+/* The carried types (tensor.h): float16 and bfloat16 conversions exact one
+ * way and rounded to nearest even the other, over every bit pattern; a
+ * double tensor through Transpose and Cast; an operator that computes on
+ * doubles refuses them, naming the type. */
+static void test_carried_types(void **state)
+{
+    (void)state;
+    for (uint32_t h = 0; h < 65536; h++) {
+        float f = clo_half_to_float((uint16_t)h), b = clo_bf16_to_float((uint16_t)h);
+        if (f != f)
+            assert_true((clo_half_from_double(f) & 0x7c00) == 0x7c00 &&
+                        (clo_half_from_double(f) & 0x3ff));
+        else
+            assert_int_equal(clo_half_from_double(f), h);
+        if (b != b)
+            assert_true(clo_bf16_to_float(clo_bf16_from_float(b)) !=
+                        clo_bf16_to_float(clo_bf16_from_float(b)));
+        else
+            assert_int_equal(clo_bf16_from_float(b), h);
+    }
+    /* ties to even, the largest finite half, overflow, subnormals */
+    assert_int_equal(clo_half_from_double(1.0 + 0x1p-11), 0x3c00);
+    assert_int_equal(clo_half_from_double(1.0 + 3 * 0x1p-11), 0x3c02);
+    assert_int_equal(clo_half_from_double(65519.99), 0x7bff);
+    assert_int_equal(clo_half_from_double(65520.0), 0x7c00);
+    assert_int_equal(clo_half_from_double(-0x1p-25), 0x8000);
+    assert_int_equal(clo_half_from_double(3 * 0x1p-26), 0x0001);
+    float tie, up;
+    uint32_t tb = 0x3f808000u, ub = 0x3f818000u;
+    memcpy(&tie, &tb, 4);
+    memcpy(&up, &ub, 4);
+    assert_int_equal(clo_bf16_from_float(tie), 0x3f80);
+    assert_int_equal(clo_bf16_from_float(up), 0x3f82);
+    /* x (double [2, 3]) -> Transpose -> t (double), Cast(t, float16) -> h */
+    double x[6] = {1.5, -2.25, 1e300, 0.1, -0.0, 65504.0};
+    int64_t d[2] = {2, 3};
+    clo_onnxw w;
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "x", CLO_ONNX_DOUBLE, 2, d);
+    clo_onnxw_output(&w, "t", CLO_ONNX_DOUBLE, 0, NULL);
+    clo_onnxw_output(&w, "h", CLO_ONNX_FLOAT16, 0, NULL);
+    clo_onnxw_node(&w, "Transpose", NULL, IN("x"), 1, IN("t"), 1);
+    clo_onnxw_attr_int(&w, "to", CLO_ONNX_FLOAT16);
+    clo_onnxw_node(&w, "Cast", NULL, IN("t"), 1, IN("h"), 1);
+    clo_tensor f = {CLO_ONNX_DOUBLE, {2, {2, 3}}, 6, x};
+    onnx_case c;
+    onnx_case_build(&c, &w, 13, 0, &f, 1);
+    assert_int_equal(c.err.code, CLO_OK_CODE);
+    assert_int_equal(clo_onnx_plan_run(c.plan, &f, 1).code, CLO_OK_CODE);
+    const double *t = clo_onnx_plan_output(c.plan, 0)->data;
+    const uint16_t *hv = clo_onnx_plan_output(c.plan, 1)->data;
+    static const int order[6] = {0, 3, 1, 4, 2, 5};
+    for (int i = 0; i < 6; i++) {
+        assert_memory_equal(&t[i], &x[order[i]], sizeof *t);
+        assert_int_equal(hv[i], clo_half_from_double(x[order[i]]));
+    }
+    assert_int_equal(hv[4], 0x7c00); /* 1e300: infinity */
+    onnx_case_free(&c);
+    /* Relu computes: doubles are refused, by name */
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "x", CLO_ONNX_DOUBLE, 2, d);
+    clo_onnxw_output(&w, "y", CLO_ONNX_DOUBLE, 0, NULL);
+    clo_onnxw_node(&w, "Relu", NULL, IN("x"), 1, IN("y"), 1);
+    onnx_case_build(&c, &w, 13, 0, &f, 1);
+    assert_int_equal(c.err.code, CLO_E_UNSUPPORTED);
+    assert_non_null(strstr(c.why, "double"));
+    onnx_case_free(&c);
+}
+
 /* CumSum (the suite's cases are double, which the engine refuses): sums
  * along an axis, inclusive or exclusive, forwards or reversed, by hand. */
 static void test_cumsum(void **state)
@@ -1256,6 +1325,7 @@ int main(void)
         cmocka_unit_test(test_vexp),
         cmocka_unit_test(test_if),
         cmocka_unit_test(test_pow_square),
+        cmocka_unit_test(test_carried_types),
         cmocka_unit_test(test_cumsum),
         cmocka_unit_test(test_logsumexp_castlike),
     };

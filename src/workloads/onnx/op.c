@@ -16,6 +16,13 @@ const int32_t CLO_T_ANY[] = {CLO_ONNX_FLOAT,
                              CLO_ONNX_UINT8,
                              CLO_ONNX_BOOL,
                              0};
+const int32_t CLO_T_DATA[] = {CLO_ONNX_FLOAT,    CLO_ONNX_INT32,
+                              CLO_ONNX_INT64,    CLO_ONNX_INT8,
+                              CLO_ONNX_UINT8,    CLO_ONNX_BOOL,
+                              CLO_ONNX_DOUBLE,   CLO_ONNX_FLOAT16,
+                              CLO_ONNX_BFLOAT16, CLO_ONNX_INT16,
+                              CLO_ONNX_UINT16,   CLO_ONNX_UINT32,
+                              CLO_ONNX_UINT64,   0};
 const int32_t CLO_T_INDEX[] = {CLO_ONNX_INT32, CLO_ONNX_INT64, 0};
 const int32_t CLO_T_Q8[] = {CLO_ONNX_INT8, CLO_ONNX_UINT8, 0};
 const int32_t CLO_T_BOOL[] = {CLO_ONNX_BOOL, 0};

@@ -102,6 +102,9 @@ int clo_onnx_prep_bind(clo_onnx_prep *p, size_t k);
 /* Type lists for clo_onnx_need. */
 extern const int32_t CLO_T_FLOAT[], CLO_T_NUM[], CLO_T_ANY[], CLO_T_INDEX[], CLO_T_Q8[],
     CLO_T_BOOL[];
+/* Every type the engine carries (tensor.h): for operators that only move
+ * elements, whatever they hold (CLO_T_ANY: the six it computes on). */
+extern const int32_t CLO_T_DATA[];
 
 /* Value of element i of an integer tensor (int32 or int64) as int64. */
 static inline int64_t clo_onnx_int_at(const clo_tensor *t, uint64_t i)

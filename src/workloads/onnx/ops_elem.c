@@ -138,7 +138,7 @@ static clo_err unary_prepare_kind(clo_onnx_prep *p, int kind)
     if (kind == U_NOT) {
         CLO_TRY(clo_onnx_need(p, 0, CLO_T_BOOL));
     } else if (kind == U_IDENTITY) {
-        CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+        CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     } else if (unary_ints(kind)) {
         CLO_TRY(clo_onnx_need(p, 0, CLO_T_NUM));
     } else {
@@ -737,8 +737,8 @@ VARIADIC(op_min, "Min", B_MIN, 0);
 static clo_err where_prepare(clo_onnx_prep *p)
 {
     CLO_TRY(clo_onnx_need(p, 0, CLO_T_BOOL));
-    CLO_TRY(clo_onnx_need(p, 1, CLO_T_ANY));
-    CLO_TRY(clo_onnx_need(p, 2, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 1, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 2, CLO_T_DATA));
     if (p->in[1]->dtype != p->in[2]->dtype)
         return clo_onnx_refuse(p, CLO_E_FORMAT, "X and Y are of different types");
     clo_shape shapes[3] = {p->in[0]->shape, p->in[1]->shape, p->in[2]->shape}, out;
@@ -775,7 +775,7 @@ static const clo_onnx_op op_where = {"", "Where", 9, 3, 3, 1, 1, "", 0, where_pr
 /* ======================= Expand ======================= */
 static clo_err expand_prepare(clo_onnx_prep *p)
 {
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     int64_t dims[CLO_ONNX_MAX_RANK];
     size_t n;
     CLO_TRY(clo_onnx_const_ints(p, 1, dims, CLO_ONNX_MAX_RANK, &n));
@@ -861,7 +861,7 @@ static const clo_onnx_op op_clip = {
 /* ======================= Cast, CastLike ======================= */
 static clo_err cast_to(clo_onnx_prep *p, int64_t to)
 {
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     if (!clo_tensor_elem_size((int32_t)to))
         return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "cast to %s is not supported",
                                clo_tensor_type_name((int32_t)to));
@@ -880,8 +880,82 @@ static clo_err cast_prepare(clo_onnx_prep *p)
 
 static clo_err castlike_prepare(clo_onnx_prep *p)
 {
-    CLO_TRY(clo_onnx_need(p, 1, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 1, CLO_T_DATA));
     return cast_to(p, p->in[1]->dtype);
+}
+
+/* A float-like value (float, double, float16, bfloat16) to an integer the
+ * way a C cast truncates, without its undefined behaviour: NaN is 0 and
+ * values past the type saturate (as f2i does for float). */
+static int64_t d2i(double x)
+{
+    if (x != x) return 0;
+    if (x >= 9.2233720368547758e18) return INT64_MAX;
+    if (x <= -9.2233720368547758e18) return INT64_MIN;
+    return (int64_t)x;
+}
+
+static uint64_t d2u(double x)
+{
+    if (x != x || x <= 0) return 0;
+    if (x >= 1.8446744073709552e19) return UINT64_MAX;
+    return (uint64_t)x;
+}
+
+/* Element i of an integer tensor of any width, as int64 (uint64 keeps its
+ * bits: callers that care read it with its own width). */
+static int64_t int_at(const void *p, int32_t t, uint64_t i)
+{
+    switch (t) {
+    case CLO_ONNX_INT16: return ((const int16_t *)p)[i];
+    case CLO_ONNX_UINT16: return ((const uint16_t *)p)[i];
+    case CLO_ONNX_UINT32: return ((const uint32_t *)p)[i];
+    case CLO_ONNX_UINT64: return (int64_t)((const uint64_t *)p)[i];
+    default: return ld(p, t, (int64_t)i);
+    }
+}
+
+static void int_put(void *p, int32_t t, uint64_t i, int64_t v)
+{
+    switch (t) {
+    case CLO_ONNX_INT16:
+    case CLO_ONNX_UINT16: ((uint16_t *)p)[i] = (uint16_t)v; break;
+    case CLO_ONNX_UINT32: ((uint32_t *)p)[i] = (uint32_t)v; break;
+    case CLO_ONNX_UINT64: ((uint64_t *)p)[i] = (uint64_t)v; break;
+    default: st(p, t, (int64_t)i, v); break;
+    }
+}
+
+/* Cast between any two carried types. Real to real through double (exact
+ * for every real source) and rounded to nearest, ties to even; real to
+ * integer truncates (saturating; NaN is 0); integer to integer keeps the
+ * low bits, as C's conversions to unsigned do; anything to bool is != 0. */
+static void cast_elems(const clo_tensor *in, clo_tensor *out, uint64_t i0, uint64_t i1)
+{
+    int32_t ti = in->dtype, to = out->dtype;
+    void *o = out->data;
+    for (uint64_t i = i0; i < i1; i++) {
+        if (clo_tensor_is_real(ti) || clo_tensor_is_real(to) || to == CLO_ONNX_BOOL) {
+            double v = ti == CLO_ONNX_UINT64 ? (double)((const uint64_t *)in->data)[i]
+                                             : clo_tensor_get_f64(in, i);
+            switch (to) {
+            case CLO_ONNX_FLOAT: ((float *)o)[i] = (float)v; break;
+            case CLO_ONNX_DOUBLE: ((double *)o)[i] = v; break;
+            case CLO_ONNX_FLOAT16: ((uint16_t *)o)[i] = clo_half_from_double(v); break;
+            case CLO_ONNX_BFLOAT16: ((uint16_t *)o)[i] = clo_bf16_from_float((float)v); break;
+            case CLO_ONNX_BOOL: ((uint8_t *)o)[i] = v != 0.0; break;
+            case CLO_ONNX_UINT64:
+                ((uint64_t *)o)[i] =
+                    clo_tensor_is_real(ti) ? d2u(v) : (uint64_t)int_at(in->data, ti, i);
+                break;
+            default:
+                int_put(o, to, i, clo_tensor_is_real(ti) ? d2i(v) : int_at(in->data, ti, i));
+                break;
+            }
+        } else {
+            int_put(o, to, i, int_at(in->data, ti, i));
+        }
+    }
 }
 
 static clo_err cast_run(const clo_onnx_exec *x)
@@ -891,19 +965,19 @@ static clo_err cast_run(const clo_onnx_exec *x)
     uint64_t n = in->count;
     if (in->dtype == out->dtype) {
         memcpy(out->data, in->data, n * clo_tensor_elem_size(in->dtype));
-    } else if (in->dtype == CLO_ONNX_FLOAT) {
+    } else if (in->dtype == CLO_ONNX_FLOAT && !clo_tensor_is_real(out->dtype) &&
+               out->dtype != CLO_ONNX_UINT64 && clo_tensor_elem_size(out->dtype) != 2 &&
+               out->dtype != CLO_ONNX_UINT32) {
         const float *a = in->data;
         for (uint64_t i = 0; i < n; i++)
             st(out->data, out->dtype, (int64_t)i,
                out->dtype == CLO_ONNX_BOOL ? a[i] != 0.0f : f2i(a[i]));
-    } else if (out->dtype == CLO_ONNX_FLOAT) {
+    } else if (out->dtype == CLO_ONNX_FLOAT && !clo_tensor_is_real(in->dtype) &&
+               in->dtype != CLO_ONNX_UINT64) {
         float *o = out->data;
-        for (uint64_t i = 0; i < n; i++) o[i] = (float)ld(in->data, in->dtype, (int64_t)i);
+        for (uint64_t i = 0; i < n; i++) o[i] = (float)int_at(in->data, in->dtype, i);
     } else {
-        for (uint64_t i = 0; i < n; i++) {
-            int64_t v = ld(in->data, in->dtype, (int64_t)i);
-            st(out->data, out->dtype, (int64_t)i, out->dtype == CLO_ONNX_BOOL ? v != 0 : v);
-        }
+        cast_elems(in, out, 0, n);
     }
     return CLO_OK;
 }

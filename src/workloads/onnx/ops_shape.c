@@ -59,7 +59,7 @@ static clo_err copy_run(const clo_onnx_exec *x)
 /* ======================= Reshape ======================= */
 static clo_err reshape_prepare(clo_onnx_prep *p)
 {
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     int64_t dims[CLO_ONNX_MAX_RANK], allowzero;
     size_t n;
     CLO_TRY(clo_onnx_const_ints(p, 1, dims, CLO_ONNX_MAX_RANK, &n));
@@ -107,7 +107,7 @@ static const clo_onnx_op op_reshape = {"", "Reshape",       5,       2, 2, 1, 1,
 /* ======================= Flatten ======================= */
 static clo_err flatten_prepare(clo_onnx_prep *p)
 {
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     int64_t axis;
     CLO_TRY(clo_onnx_attr_int(p, "axis", 1, &axis));
     const clo_shape *in = &p->in[0]->shape;
@@ -147,7 +147,7 @@ static clo_err axes_of(clo_onnx_prep *p, int64_t *axes, size_t *n, int *given)
 
 static clo_err squeeze_prepare(clo_onnx_prep *p)
 {
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     int64_t axes[CLO_ONNX_MAX_RANK];
     size_t n;
     int given;
@@ -169,7 +169,7 @@ static clo_err squeeze_prepare(clo_onnx_prep *p)
 
 static clo_err unsqueeze_prepare(clo_onnx_prep *p)
 {
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     int64_t axes[CLO_ONNX_MAX_RANK];
     size_t n;
     int given;
@@ -205,7 +205,7 @@ typedef struct {
 static clo_err transpose_prepare(clo_onnx_prep *p)
 {
     transpose_params *tp = p->params;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     const clo_shape *in = &p->in[0]->shape;
     int64_t perm[CLO_ONNX_MAX_RANK];
     int n;
@@ -253,11 +253,11 @@ static clo_err concat_prepare(clo_onnx_prep *p)
     if (!clo_onnx_attr_get(p, "axis"))
         return clo_onnx_refuse(p, CLO_E_FORMAT, "attribute 'axis' is required");
     CLO_TRY(clo_onnx_attr_int(p, "axis", 0, &axis));
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     clo_shape out = p->in[0]->shape;
     CLO_TRY(clo_onnx_axis(p, axis, out.rank, &ap->axis));
     for (size_t k = 1; k < p->nin; k++) {
-        CLO_TRY(clo_onnx_need(p, k, CLO_T_ANY));
+        CLO_TRY(clo_onnx_need(p, k, CLO_T_DATA));
         const clo_shape *s = &p->in[k]->shape;
         if (p->in[k]->dtype != p->in[0]->dtype || s->rank != out.rank)
             return clo_onnx_refuse(p, CLO_E_FORMAT, "input %zu differs in type or rank", k);
@@ -308,7 +308,7 @@ static const clo_onnx_op op_concat = {
 static clo_err split_prepare(clo_onnx_prep *p)
 {
     axis_params *ap = p->params;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     int64_t axis, parts[255];
     size_t n = 0;
     CLO_TRY(clo_onnx_attr_int(p, "axis", 0, &axis));
@@ -398,7 +398,7 @@ typedef struct {
 static clo_err slice_prepare(clo_onnx_prep *p)
 {
     slice_params *sp = p->params;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     const clo_shape *in = &p->in[0]->shape;
     int64_t starts[CLO_ONNX_MAX_RANK], ends[CLO_ONNX_MAX_RANK], axes[CLO_ONNX_MAX_RANK],
         steps[CLO_ONNX_MAX_RANK];
@@ -480,7 +480,7 @@ static clo_err gather_prepare(clo_onnx_prep *p)
 {
     axis_params *ap = p->params;
     int64_t axis;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     CLO_TRY(clo_onnx_need(p, 1, CLO_T_INDEX));
     CLO_TRY(clo_onnx_attr_int(p, "axis", 0, &axis));
     const clo_shape *d = &p->in[0]->shape, *ix = &p->in[1]->shape;
@@ -528,7 +528,7 @@ static const clo_onnx_op op_gather = {
 /* ======================= Tile ======================= */
 static clo_err tile_prepare(clo_onnx_prep *p)
 {
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     int64_t reps[CLO_ONNX_MAX_RANK];
     size_t n;
     CLO_TRY(clo_onnx_const_ints(p, 1, reps, CLO_ONNX_MAX_RANK, &n));
@@ -703,7 +703,7 @@ typedef struct {
 static clo_err shape_prepare(clo_onnx_prep *p)
 {
     shape_params *sp = p->params;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     int64_t r = p->in[0]->shape.rank, s, e;
     CLO_TRY(clo_onnx_attr_int(p, "start", 0, &s));
     CLO_TRY(clo_onnx_attr_int(p, "end", r, &e));
@@ -732,7 +732,7 @@ static const clo_onnx_op op_shape = {
 
 static clo_err size_prepare(clo_onnx_prep *p)
 {
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     clo_shape out = {0, {0}};
     clo_onnx_set_out(p, 0, CLO_ONNX_INT64, &out);
     p->fold = 1;
@@ -970,7 +970,7 @@ static clo_err gather_el_prepare(clo_onnx_prep *p)
 {
     axis_params *ap = p->params;
     int64_t axis;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     CLO_TRY(clo_onnx_need(p, 1, CLO_T_INDEX));
     CLO_TRY(clo_onnx_attr_int(p, "axis", 0, &axis));
     const clo_shape *d = &p->in[0]->shape, *ix = &p->in[1]->shape;
@@ -1020,7 +1020,7 @@ static clo_err trilu_prepare(clo_onnx_prep *p)
 {
     trilu_params *tp = p->params;
     int64_t upper;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     CLO_TRY(clo_onnx_attr_int(p, "upper", 1, &upper));
     tp->upper = upper != 0;
     if (p->in[0]->shape.rank < 2)
@@ -1151,7 +1151,7 @@ static clo_err d2s_prepare_kind(clo_onnx_prep *p, int to_space)
     d2s_params *dp = p->params;
     int64_t b;
     clo_bytes mode;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     CLO_TRY(clo_onnx_attr_int(p, "blocksize", 0, &b));
     CLO_TRY(clo_onnx_attr_str(p, "mode", "DCR", &mode));
     const clo_shape *s = &p->in[0]->shape;
@@ -1230,7 +1230,7 @@ static clo_err gather_nd_prepare(clo_onnx_prep *p)
 {
     gnd_params *gp = p->params;
     int64_t b;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     static const int32_t i64[] = {CLO_ONNX_INT64, 0};
     CLO_TRY(clo_onnx_need(p, 1, i64));
     CLO_TRY(clo_onnx_attr_int(p, "batch_dims", 0, &b));
@@ -1299,9 +1299,9 @@ static clo_err scatter_prepare_kind(clo_onnx_prep *p, int nd)
 {
     scatter_params *sp = p->params;
     sp->nd = nd;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     CLO_TRY(clo_onnx_need(p, 1, nd ? (const int32_t[]){CLO_ONNX_INT64, 0} : CLO_T_INDEX));
-    CLO_TRY(clo_onnx_need(p, 2, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 2, CLO_T_DATA));
     if (p->in[2]->dtype != p->in[0]->dtype)
         return clo_onnx_refuse(p, CLO_E_FORMAT, "updates and data differ in type");
     clo_bytes r;
@@ -1506,7 +1506,7 @@ static clo_err eyelike_prepare(clo_onnx_prep *p)
 {
     onehot_params *op = p->params;
     int64_t dt, k;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ANY));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     CLO_TRY(clo_onnx_attr_int(p, "dtype", p->in[0]->dtype, &dt));
     CLO_TRY(clo_onnx_attr_int(p, "k", 0, &k));
     if (p->in[0]->shape.rank != 2) return clo_onnx_refuse(p, CLO_E_FORMAT, "input must be 2-D");
@@ -1522,25 +1522,11 @@ static clo_err eyelike_run(const clo_onnx_exec *x)
 {
     const onehot_params *op = x->params;
     clo_tensor *out = x->out[0];
-    size_t es = esize(out);
     int64_t rows = out->shape.d[0], cols = out->shape.d[1];
-    memset(out->data, 0, out->count * es);
+    memset(out->data, 0, out->count * esize(out)); /* zero bits are 0 in every type */
     for (int64_t i = 0; i < rows; i++) {
         int64_t j = i + op->depth;
-        if (j < 0 || j >= cols) continue;
-        uint8_t *e = (uint8_t *)out->data + (i * cols + j) * (int64_t)es;
-        if (out->dtype == CLO_ONNX_FLOAT) {
-            float one = 1.0f;
-            memcpy(e, &one, 4);
-        } else if (out->dtype == CLO_ONNX_INT64) {
-            int64_t one = 1;
-            memcpy(e, &one, 8);
-        } else if (out->dtype == CLO_ONNX_INT32) {
-            int32_t one = 1;
-            memcpy(e, &one, 4);
-        } else {
-            *e = 1;
-        }
+        if (j >= 0 && j < cols) clo_tensor_set_f64(out, (uint64_t)(i * cols + j), 1.0);
     }
     return CLO_OK;
 }

@@ -1,8 +1,12 @@
 /* tensor.h — tensors as the engine computes on them: an element type, a
  * shape and a pointer to the elements in native layout (row-major, host
  * byte order). The engine computes on six types: float32, int8, uint8,
- * int32, int64 and bool (one byte, 0 or 1); anything else is refused when a
- * plan is built. */
+ * int32, int64 and bool (one byte, 0 or 1). Seven more are carried: double,
+ * float16, bfloat16, int16, uint16, uint32 and uint64 may be graph inputs,
+ * outputs and constants, go through the operators that only move data
+ * (CLO_T_DATA: reshapes, transposes, slices, gathers, ...) and through Cast;
+ * an operator that computes on them refuses them, naming the type. Strings
+ * are refused when a plan is built. */
 #ifndef CLO_WORKLOADS_ONNX_TENSOR_H
 #define CLO_WORKLOADS_ONNX_TENSOR_H
 
@@ -27,9 +31,26 @@ CLO_MUST_CHECK clo_err clo_tensor_decode(const clo_onnx_tensor *t, void *dst);
 /* A tensor's shape from a file tensor's dims. */
 void clo_tensor_shape_of(const clo_onnx_tensor *t, clo_shape *out);
 
+/* The carried types' conversions: IEEE half precision and bfloat16 from
+ * their bits (exact), and to them rounding to nearest, ties to even (NaN
+ * stays NaN, past the largest finite value is infinity). */
+float clo_half_to_float(uint16_t h);
+uint16_t clo_half_from_double(double v);
+float clo_bf16_to_float(uint16_t b);
+uint16_t clo_bf16_from_float(float f);
+/* 1 for float32, double, float16 and bfloat16. */
+int clo_tensor_is_real(int32_t dtype);
+/* Element i as a double: exact for every type but the 64-bit integers past
+ * 2^53 (a real type's NaN and infinities as they are). */
+double clo_tensor_get_f64(const clo_tensor *t, uint64_t i);
+/* Element i := v, in t's type (rounded for the real types, truncated for
+ * the integers: for small whole numbers such as 0 and 1, exact). */
+void clo_tensor_set_f64(clo_tensor *t, uint64_t i, double v);
+
 /* Compare a computed tensor with an expected one: same type and shape, and
- * every element within atol + rtol * |expected| (floats; NaN matches NaN)
- * or equal (integers, bool). Returns 1 if they match; *max_abs_err is the
+ * every element within atol + rtol * |expected| (the real types, rtol at
+ * least one ulp of float16 and bfloat16; NaN matches NaN) or equal
+ * (integers, bool). Returns 1 if they match; *max_abs_err is the
  * largest difference seen (0 for integers that match). */
 int clo_tensor_close(const clo_tensor *got, const clo_tensor *want, double rtol, double atol,
                      double *max_abs_err);
