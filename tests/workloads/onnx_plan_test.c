@@ -1234,6 +1234,49 @@ static void test_carried_types(void **state)
     }
     assert_int_equal(hv[4], 0x7c00); /* 1e300: infinity */
     onnx_case_free(&c);
+    /* uint16 wraps as C's unsigned types do; int16 keeps its sign; uint32
+     * past int32's range is exact (through int64) */
+    uint16_t u16a[3] = {65535, 7, 300}, u16b[3] = {1, 9, 65000};
+    int16_t i16a[3] = {-5, 32767, -32768}, i16b[3] = {3, -1, 2};
+    uint32_t u32a[3] = {4000000000u, 10, 7}, u32b[3] = {3, 4000000000u, 7};
+    int64_t d3[1] = {3};
+    const struct {
+        const char *op;
+        int32_t t;
+        void *a, *b;
+        uint64_t want[3];
+    } ints[] = {
+        {"Add", CLO_ONNX_UINT16, u16a, u16b, {0, 16, (300 + 65000) & 0xffff}},
+        {"Sub", CLO_ONNX_UINT16, u16a, u16b, {65534, 65534, (300 - 65000) & 0xffff}},
+        {"Max", CLO_ONNX_INT16, i16a, i16b, {3, 32767, 2}},
+        {"Mod", CLO_ONNX_UINT32, u32a, u32b, {4000000000u % 3, 10, 0}},
+        {"Div", CLO_ONNX_UINT32, u32a, u32b, {4000000000u / 3, 0, 1}},
+    };
+    for (size_t k = 0; k < sizeof ints / sizeof ints[0]; k++) {
+        clo_onnxw_init(&w);
+        clo_onnxw_input(&w, "a", ints[k].t, 1, d3);
+        clo_onnxw_input(&w, "b", ints[k].t, 1, d3);
+        clo_onnxw_output(&w, "y", ints[k].t, 0, NULL);
+        clo_onnxw_node(&w, ints[k].op, NULL, IN("a", "b"), 2, IN("y"), 1);
+        clo_tensor in[2] = {{ints[k].t, {1, {3}}, 3, ints[k].a},
+                            {ints[k].t, {1, {3}}, 3, ints[k].b}};
+        onnx_case_build(&c, &w, 13, 0, in, 2);
+        assert_int_equal(c.err.code, CLO_OK_CODE);
+        assert_int_equal(clo_onnx_plan_run(c.plan, in, 2).code, CLO_OK_CODE);
+        const clo_tensor *y = clo_onnx_plan_output(c.plan, 0);
+        for (uint64_t i = 0; i < 3; i++) {
+            uint64_t got = ints[k].t == CLO_ONNX_UINT32   ? ((const uint32_t *)y->data)[i]
+                           : ints[k].t == CLO_ONNX_UINT16 ? ((const uint16_t *)y->data)[i]
+                                                          : (uint64_t)((const int16_t *)y->data)[i];
+            uint64_t want = ints[k].t == CLO_ONNX_INT16
+                                ? (uint64_t)(int64_t)(int16_t)ints[k].want[i]
+                                : ints[k].want[i];
+            if (got != want)
+                fail_msg("%s [%llu]: %llu, want %llu", ints[k].op, (unsigned long long)i,
+                         (unsigned long long)got, (unsigned long long)want);
+        }
+        onnx_case_free(&c);
+    }
     /* Relu computes: doubles are refused, by name */
     clo_onnxw_init(&w);
     clo_onnxw_input(&w, "x", CLO_ONNX_DOUBLE, 2, d);

@@ -23,20 +23,37 @@ static inline int64_t ld(const void *p, int32_t t, int64_t i)
     switch (t) {
     case CLO_ONNX_INT64: return ((const int64_t *)p)[i];
     case CLO_ONNX_INT32: return ((const int32_t *)p)[i];
+    case CLO_ONNX_UINT32: return ((const uint32_t *)p)[i];
+    case CLO_ONNX_INT16: return ((const int16_t *)p)[i];
+    case CLO_ONNX_UINT16: return ((const uint16_t *)p)[i];
     case CLO_ONNX_INT8: return ((const int8_t *)p)[i];
     default: return ((const uint8_t *)p)[i]; /* uint8, bool */
     }
 }
 
+/* v's low bits in t (wrapping, as C's conversions to unsigned types do). */
 static inline void st(void *p, int32_t t, int64_t i, int64_t v)
 {
     switch (t) {
     case CLO_ONNX_INT64: ((int64_t *)p)[i] = v; break;
-    case CLO_ONNX_INT32: ((int32_t *)p)[i] = (int32_t)(uint32_t)v; break;
+    case CLO_ONNX_INT32:
+    case CLO_ONNX_UINT32: ((uint32_t *)p)[i] = (uint32_t)v; break;
+    case CLO_ONNX_INT16:
+    case CLO_ONNX_UINT16: ((uint16_t *)p)[i] = (uint16_t)v; break;
     case CLO_ONNX_INT8: ((int8_t *)p)[i] = (int8_t)(uint8_t)v; break;
     default: ((uint8_t *)p)[i] = (uint8_t)v; break;
     }
 }
+
+/* The integer types the int64 path computes on exactly (all but uint64),
+ * with float: the elementwise arithmetic's types; and with bool too, the
+ * comparisons'. */
+static const int32_t NUM_WIDE[] = {CLO_ONNX_FLOAT,  CLO_ONNX_INT32,  CLO_ONNX_INT64,
+                                   CLO_ONNX_INT8,   CLO_ONNX_UINT8,  CLO_ONNX_INT16,
+                                   CLO_ONNX_UINT16, CLO_ONNX_UINT32, 0};
+static const int32_t ANY_WIDE[] = {
+    CLO_ONNX_FLOAT, CLO_ONNX_INT32, CLO_ONNX_INT64,  CLO_ONNX_INT8,   CLO_ONNX_UINT8,
+    CLO_ONNX_BOOL,  CLO_ONNX_INT16, CLO_ONNX_UINT16, CLO_ONNX_UINT32, 0};
 
 /* A float as an integer the way a C cast truncates, without its undefined
  * behaviour: NaN is 0 and values past int64 saturate. */
@@ -140,7 +157,7 @@ static clo_err unary_prepare_kind(clo_onnx_prep *p, int kind)
     } else if (kind == U_IDENTITY) {
         CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
     } else if (unary_ints(kind)) {
-        CLO_TRY(clo_onnx_need(p, 0, CLO_T_NUM));
+        CLO_TRY(clo_onnx_need(p, 0, NUM_WIDE));
     } else {
         CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
     }
@@ -398,10 +415,10 @@ static clo_err binary_prepare_kind(clo_onnx_prep *p, int kind)
 {
     binop_params *bp = p->params;
     bp->kind = kind;
-    const int32_t *types = kind >= B_AND ? CLO_T_BOOL : kind >= B_EQ ? CLO_T_ANY : CLO_T_NUM;
+    const int32_t *types = kind >= B_AND ? CLO_T_BOOL : kind >= B_EQ ? ANY_WIDE : NUM_WIDE;
     if (kind == B_PRELU || kind == B_FMOD) types = CLO_T_NUM;
     CLO_TRY(clo_onnx_need(p, 0, types));
-    CLO_TRY(clo_onnx_need(p, 1, kind == B_POW ? CLO_T_NUM : types));
+    CLO_TRY(clo_onnx_need(p, 1, kind == B_POW ? NUM_WIDE : types));
     if (kind != B_POW && p->in[0]->dtype != p->in[1]->dtype)
         return clo_onnx_refuse(p, CLO_E_FORMAT, "inputs are of different types (%s, %s)",
                                clo_tensor_type_name(p->in[0]->dtype),
@@ -692,7 +709,7 @@ static clo_err variadic_prepare(clo_onnx_prep *p, int kind, int mean)
     vp->mean = mean;
     clo_shape shapes[255];
     for (size_t k = 0; k < p->nin; k++) {
-        CLO_TRY(clo_onnx_need(p, k, (kind == B_ADD) ? CLO_T_FLOAT : CLO_T_NUM));
+        CLO_TRY(clo_onnx_need(p, k, (kind == B_ADD) ? CLO_T_FLOAT : NUM_WIDE));
         if (p->in[k]->dtype != p->in[0]->dtype)
             return clo_onnx_refuse(p, CLO_E_FORMAT, "inputs are of different types");
         shapes[k] = p->in[k]->shape;
@@ -903,27 +920,18 @@ static uint64_t d2u(double x)
 }
 
 /* Element i of an integer tensor of any width, as int64 (uint64 keeps its
- * bits: callers that care read it with its own width). */
+ * bits), and v's low bits back. */
 static int64_t int_at(const void *p, int32_t t, uint64_t i)
 {
-    switch (t) {
-    case CLO_ONNX_INT16: return ((const int16_t *)p)[i];
-    case CLO_ONNX_UINT16: return ((const uint16_t *)p)[i];
-    case CLO_ONNX_UINT32: return ((const uint32_t *)p)[i];
-    case CLO_ONNX_UINT64: return (int64_t)((const uint64_t *)p)[i];
-    default: return ld(p, t, (int64_t)i);
-    }
+    return t == CLO_ONNX_UINT64 ? (int64_t)((const uint64_t *)p)[i] : ld(p, t, (int64_t)i);
 }
 
 static void int_put(void *p, int32_t t, uint64_t i, int64_t v)
 {
-    switch (t) {
-    case CLO_ONNX_INT16:
-    case CLO_ONNX_UINT16: ((uint16_t *)p)[i] = (uint16_t)v; break;
-    case CLO_ONNX_UINT32: ((uint32_t *)p)[i] = (uint32_t)v; break;
-    case CLO_ONNX_UINT64: ((uint64_t *)p)[i] = (uint64_t)v; break;
-    default: st(p, t, (int64_t)i, v); break;
-    }
+    if (t == CLO_ONNX_UINT64)
+        ((uint64_t *)p)[i] = (uint64_t)v;
+    else
+        st(p, t, (int64_t)i, v);
 }
 
 /* Cast between any two carried types. Real to real through double (exact
