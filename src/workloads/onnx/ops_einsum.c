@@ -72,14 +72,15 @@ static clo_err einsum_prepare(clo_onnx_prep *p)
     if (p->nin < 1 || p->nin > MAX_INPUTS)
         return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "1 to %d inputs", MAX_INPUTS);
     ep->nin = p->nin;
+    static const int32_t types[] = {CLO_ONNX_FLOAT, CLO_ONNX_DOUBLE, CLO_ONNX_INT32, CLO_ONNX_INT64,
+                                    0};
     for (size_t k = 0; k < p->nin; k++) {
-        CLO_TRY(clo_onnx_need(p, k, CLO_T_NUM));
+        CLO_TRY(clo_onnx_need(p, k, types));
         if (p->in[k]->dtype != p->in[0]->dtype)
             return clo_onnx_refuse(p, CLO_E_FORMAT, "the inputs' types differ");
     }
     ep->dtype = p->in[0]->dtype;
-    if (ep->dtype != CLO_ONNX_FLOAT && ep->dtype != CLO_ONNX_INT32 && ep->dtype != CLO_ONNX_INT64)
-        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "Einsum on float, int32 or int64 only");
+
     /* terms */
     const char *arrow = strstr(buf, "->"), *end = arrow ? arrow : buf + eq.len, *s = buf;
     size_t k = 0;
@@ -219,15 +220,15 @@ static clo_err einsum_run(const clo_onnx_exec *x)
         int64_t base[MAX_INPUTS];
         memcpy(base, off, sizeof base);
         while (!empty) {
-            if (ep->dtype != CLO_ONNX_FLOAT) { /* wrapping, as the type does */
+            if (!clo_tensor_is_real(ep->dtype)) { /* wrapping, as the type does */
                 uint64_t prod = 1;
                 for (size_t k = 0; k < ep->nin; k++)
                     prod *= (uint64_t)clo_onnx_int_at(x->in[k], (uint64_t)off[k]);
                 iacc = (int64_t)((uint64_t)iacc + prod);
             } else {
-                double prod = 1;
+                double prod = 1; /* in double, for float and double alike */
                 for (size_t k = 0; k < ep->nin; k++)
-                    prod *= ((const float *)x->in[k]->data)[off[k]];
+                    prod *= clo_tensor_get_f64(x->in[k], (uint64_t)off[k]);
                 acc += prod;
             }
             /* next contracted index */
@@ -243,6 +244,7 @@ static clo_err einsum_run(const clo_onnx_exec *x)
         memcpy(off, base, sizeof base);
         switch (ep->dtype) {
         case CLO_ONNX_FLOAT: ((float *)o->data)[e] = (float)acc; break;
+        case CLO_ONNX_DOUBLE: ((double *)o->data)[e] = acc; break;
         case CLO_ONNX_INT32: ((int32_t *)o->data)[e] = (int32_t)(uint32_t)(uint64_t)iacc; break;
         default: ((int64_t *)o->data)[e] = iacc; break;
         }

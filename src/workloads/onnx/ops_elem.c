@@ -45,15 +45,34 @@ static inline void st(void *p, int32_t t, int64_t i, int64_t v)
     }
 }
 
-/* The integer types the int64 path computes on exactly (all but uint64),
- * with float: the elementwise arithmetic's types; and with bool too, the
- * comparisons'. */
+/* The integer types the int64 path computes on exactly (all but uint64):
+ * NUM_WIDE with float (unary Neg/Abs/Sign/Relu); NUM_D with double too (the
+ * elementwise arithmetic, which computes on doubles in double); ANY_D with
+ * bool too (the comparisons); NUM_PD for PRelu and fmod. */
 static const int32_t NUM_WIDE[] = {CLO_ONNX_FLOAT,  CLO_ONNX_INT32,  CLO_ONNX_INT64,
                                    CLO_ONNX_INT8,   CLO_ONNX_UINT8,  CLO_ONNX_INT16,
                                    CLO_ONNX_UINT16, CLO_ONNX_UINT32, 0};
-static const int32_t ANY_WIDE[] = {
-    CLO_ONNX_FLOAT, CLO_ONNX_INT32, CLO_ONNX_INT64,  CLO_ONNX_INT8,   CLO_ONNX_UINT8,
-    CLO_ONNX_BOOL,  CLO_ONNX_INT16, CLO_ONNX_UINT16, CLO_ONNX_UINT32, 0};
+static const int32_t NUM_D[] = {
+    CLO_ONNX_FLOAT, CLO_ONNX_INT32,  CLO_ONNX_INT64,  CLO_ONNX_INT8,   CLO_ONNX_UINT8,
+    CLO_ONNX_INT16, CLO_ONNX_UINT16, CLO_ONNX_UINT32, CLO_ONNX_DOUBLE, 0};
+static const int32_t ANY_D[] = {CLO_ONNX_FLOAT,
+                                CLO_ONNX_INT32,
+                                CLO_ONNX_INT64,
+                                CLO_ONNX_INT8,
+                                CLO_ONNX_UINT8,
+                                CLO_ONNX_BOOL,
+                                CLO_ONNX_INT16,
+                                CLO_ONNX_UINT16,
+                                CLO_ONNX_UINT32,
+                                CLO_ONNX_DOUBLE,
+                                0};
+static const int32_t NUM_PD[] = {CLO_ONNX_FLOAT,
+                                 CLO_ONNX_INT32,
+                                 CLO_ONNX_INT64,
+                                 CLO_ONNX_INT8,
+                                 CLO_ONNX_UINT8,
+                                 CLO_ONNX_DOUBLE,
+                                 0};
 
 /* A float as an integer the way a C cast truncates, without its undefined
  * behaviour: NaN is 0 and values past int64 saturate. */
@@ -415,16 +434,22 @@ static clo_err binary_prepare_kind(clo_onnx_prep *p, int kind)
 {
     binop_params *bp = p->params;
     bp->kind = kind;
-    const int32_t *types = kind >= B_AND ? CLO_T_BOOL : kind >= B_EQ ? ANY_WIDE : NUM_WIDE;
-    if (kind == B_PRELU || kind == B_FMOD) types = CLO_T_NUM;
+    const int32_t *types = kind >= B_AND ? CLO_T_BOOL : kind >= B_EQ ? ANY_D : NUM_D;
+    if (kind == B_PRELU || kind == B_FMOD) types = NUM_PD;
     CLO_TRY(clo_onnx_need(p, 0, types));
-    CLO_TRY(clo_onnx_need(p, 1, kind == B_POW ? NUM_WIDE : types));
+    CLO_TRY(clo_onnx_need(p, 1, kind == B_POW ? NUM_D : types));
+    if (kind == B_POW &&
+        (p->in[0]->dtype == CLO_ONNX_DOUBLE) != (p->in[1]->dtype == CLO_ONNX_DOUBLE))
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "Pow mixing double with %s is not supported",
+                               clo_tensor_type_name(p->in[0]->dtype == CLO_ONNX_DOUBLE
+                                                        ? p->in[1]->dtype
+                                                        : p->in[0]->dtype));
     if (kind != B_POW && p->in[0]->dtype != p->in[1]->dtype)
         return clo_onnx_refuse(p, CLO_E_FORMAT, "inputs are of different types (%s, %s)",
                                clo_tensor_type_name(p->in[0]->dtype),
                                clo_tensor_type_name(p->in[1]->dtype));
     if (kind == B_POW && p->in[0]->dtype != CLO_ONNX_FLOAT && p->in[0]->dtype != CLO_ONNX_INT32 &&
-        p->in[0]->dtype != CLO_ONNX_INT64)
+        p->in[0]->dtype != CLO_ONNX_INT64 && p->in[0]->dtype != CLO_ONNX_DOUBLE)
         return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "Pow of %s is not supported",
                                clo_tensor_type_name(p->in[0]->dtype));
     bp->a = p->in[0]->shape;
@@ -453,7 +478,7 @@ static clo_err binary_prepare_kind(clo_onnx_prep *p, int kind)
         CLO_TRY(clo_onnx_attr_int(p, "fmod", 0, &fm));
         if (fm)
             bp->kind = B_FMOD;
-        else if (p->in[0]->dtype == CLO_ONNX_FLOAT)
+        else if (clo_tensor_is_real(p->in[0]->dtype))
             return clo_onnx_refuse(p, CLO_E_FORMAT, "Mod of floats needs fmod=1");
     }
     clo_onnx_set_out(p, 0, kind >= B_EQ ? CLO_ONNX_BOOL : p->in[0]->dtype, &out);
@@ -623,6 +648,22 @@ static void float_part(void *ctx, unsigned part, unsigned parts)
     }
 }
 
+/* x (op) y in double: float_row's operations, in double. */
+static double double_op(int kind, double x, double y)
+{
+    switch (kind) {
+    case B_ADD: return x + y;
+    case B_SUB: return x - y;
+    case B_MUL: return x * y;
+    case B_DIV: return x / y;
+    case B_POW: return pow(x, y);
+    case B_FMOD: return fmod(x, y);
+    case B_MAX: return (x != x || y != y) ? x + y : (x > y ? x : y);
+    case B_MIN: return (x != x || y != y) ? x + y : (x < y ? x : y);
+    default: return x < 0 ? x * y : x; /* PRelu */
+    }
+}
+
 /* out = a (op) b, with the shapes broadcast as prepared. */
 static clo_err binary_apply(int kind, const clo_tensor *A, const clo_shape *as, const clo_tensor *B,
                             const clo_shape *bs, clo_tensor *O, clo_pool *pool)
@@ -638,6 +679,25 @@ static clo_err binary_apply(int kind, const clo_tensor *A, const clo_shape *as, 
             float_part(&j, 0, 1);
         else
             clo_pool_run(pool, float_part, &j);
+        return CLO_OK;
+    }
+    if (A->dtype == CLO_ONNX_DOUBLE) { /* and B (prepare checked): in double, as floats are */
+        for (uint64_t r = 0; r < it.rows; r++, clo_bcast_next(&it)) {
+            const double *a = (const double *)A->data + it.off[0],
+                         *b = (const double *)B->data + it.off[1];
+            for (int64_t i = 0; i < n; i++) {
+                double x = a[i * sa], y = b[i * sb];
+                uint64_t at = r * (uint64_t)n + (uint64_t)i;
+                if (kind >= B_EQ)
+                    ((uint8_t *)O->data)[at] = kind == B_EQ   ? x == y
+                                               : kind == B_LT ? x < y
+                                               : kind == B_GT ? x > y
+                                               : kind == B_LE ? x <= y
+                                                              : x >= y;
+                else
+                    ((double *)O->data)[at] = double_op(kind, x, y);
+            }
+        }
         return CLO_OK;
     }
     if (A->dtype == CLO_ONNX_FLOAT) { /* Pow with an integer exponent */
@@ -709,7 +769,7 @@ static clo_err variadic_prepare(clo_onnx_prep *p, int kind, int mean)
     vp->mean = mean;
     clo_shape shapes[255];
     for (size_t k = 0; k < p->nin; k++) {
-        CLO_TRY(clo_onnx_need(p, k, (kind == B_ADD) ? CLO_T_FLOAT : NUM_WIDE));
+        CLO_TRY(clo_onnx_need(p, k, (kind == B_ADD) ? CLO_T_FLOAT : NUM_D));
         if (p->in[k]->dtype != p->in[0]->dtype)
             return clo_onnx_refuse(p, CLO_E_FORMAT, "inputs are of different types");
         shapes[k] = p->in[k]->shape;

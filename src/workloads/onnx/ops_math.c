@@ -623,7 +623,8 @@ static clo_err reduce_prepare_kind(clo_onnx_prep *p, int kind)
 {
     reduce_params *rp = p->params;
     rp->kind = kind;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
+    static const int32_t reals[] = {CLO_ONNX_FLOAT, CLO_ONNX_DOUBLE, 0};
+    CLO_TRY(clo_onnx_need(p, 0, reals));
     int64_t axes[CLO_ONNX_MAX_RANK], keep, noop;
     size_t n = 0;
     int given = 0;
@@ -667,44 +668,50 @@ static clo_err reduce_prepare_kind(clo_onnx_prep *p, int kind)
             out.d[out.rank++] = s->d[i];
         }
     }
-    clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &out);
+    clo_onnx_set_out(p, 0, p->in[0]->dtype, &out);
     uint64_t oc = prod(&rp->kept, 0, rp->kept.rank);
-    p->scratch = oc * sizeof(double);
+    p->scratch = 2 * oc * sizeof(double); /* sums | LogSumExp's maxima */
     return CLO_OK;
 }
 
+/* Element i of a float or (dbl) double array. */
+static inline double real_at(const void *p, int dbl, int64_t i)
+{
+    return dbl ? ((const double *)p)[i] : ((const float *)p)[i];
+}
+
+/* Sums in double over float or double inputs; the result in the input's type. */
 static clo_err reduce_run(const clo_onnx_exec *x)
 {
     const reduce_params *rp = x->params;
-    const float *in = x->in[0]->data;
-    float *out = x->out[0]->data;
-    double *acc = x->scratch;
+    const void *in = x->in[0]->data;
+    const int dbl = x->in[0]->dtype == CLO_ONNX_DOUBLE;
     uint64_t oc = x->out[0]->count;
+    double *acc = x->scratch, *mx = acc + oc;
     int kind = rp->kind;
     double init = kind == R_MAX ? -INFINITY : kind == R_MIN ? INFINITY : kind == R_PROD ? 1 : 0;
     for (uint64_t i = 0; i < oc; i++) acc[i] = init;
     clo_bcast it;
     const clo_shape *ks[1] = {&rp->kept};
     if (x->in[0]->count) {
-        /* LogSumExp: first each group's maximum (kept in out), for stability. */
+        /* LogSumExp: first each group's maximum, for stability. */
         if (kind == R_LOGSUMEXP) {
-            for (uint64_t i = 0; i < oc; i++) out[i] = -INFINITY;
+            for (uint64_t i = 0; i < oc; i++) mx[i] = -INFINITY;
             clo_bcast_init(&it, &rp->in, ks, 1);
-            const float *a = in;
-            for (uint64_t r = 0; r < it.rows; r++, a += it.inner) {
+            for (uint64_t r = 0, base = 0; r < it.rows; r++, base += (uint64_t)it.inner) {
                 for (int64_t i = 0; i < it.inner; i++) {
-                    float *m = &out[it.off[0] + i * it.is[0]];
-                    if (a[i] > *m) *m = a[i];
+                    double *m = &mx[it.off[0] + i * it.is[0]],
+                           v = real_at(in, dbl, (int64_t)base + i);
+                    if (v > *m) *m = v;
                 }
                 clo_bcast_next(&it);
             }
         }
         clo_bcast_init(&it, &rp->in, ks, 1);
-        const float *a = in;
-        for (uint64_t r = 0; r < it.rows; r++, a += it.inner) {
+        for (uint64_t r = 0, base = 0; r < it.rows; r++, base += (uint64_t)it.inner) {
             for (int64_t i = 0; i < it.inner; i++) {
                 int64_t o = it.off[0] + i * it.is[0];
-                double v = a[i];
+                double v = real_at(in, dbl, (int64_t)base + i);
                 switch (kind) {
                 case R_MAX: acc[o] = (v > acc[o] || v != v) ? v : acc[o]; break;
                 case R_MIN: acc[o] = (v < acc[o] || v != v) ? v : acc[o]; break;
@@ -712,7 +719,7 @@ static clo_err reduce_run(const clo_onnx_exec *x)
                 case R_L1: acc[o] += fabs(v); break;
                 case R_L2:
                 case R_SUMSQ: acc[o] += v * v; break;
-                case R_LOGSUMEXP: acc[o] += exp(v - out[o]); break;
+                case R_LOGSUMEXP: acc[o] += exp(v - mx[o]); break;
                 default: acc[o] += v; break;
                 }
             }
@@ -725,10 +732,13 @@ static clo_err reduce_run(const clo_onnx_exec *x)
         case R_MEAN: v = rp->per ? v / (double)rp->per : NAN; break;
         case R_L2: v = sqrt(v); break;
         case R_LOGSUM: v = log(v); break;
-        case R_LOGSUMEXP: v = x->in[0]->count ? log(v) + out[i] : -INFINITY; break;
+        case R_LOGSUMEXP: v = x->in[0]->count ? log(v) + mx[i] : -INFINITY; break;
         default: break;
         }
-        out[i] = (float)v;
+        if (dbl)
+            ((double *)x->out[0]->data)[i] = v;
+        else
+            ((float *)x->out[0]->data)[i] = (float)v;
     }
     return CLO_OK;
 }
@@ -849,7 +859,8 @@ typedef struct {
 static clo_err cumsum_prepare(clo_onnx_prep *p)
 {
     cumsum_params *cp = p->params;
-    static const int32_t types[] = {CLO_ONNX_FLOAT, CLO_ONNX_INT32, CLO_ONNX_INT64, 0};
+    static const int32_t types[] = {CLO_ONNX_FLOAT, CLO_ONNX_DOUBLE, CLO_ONNX_INT32, CLO_ONNX_INT64,
+                                    0};
     int64_t ex, rev, axis;
     size_t n;
     CLO_TRY(clo_onnx_need(p, 0, types));
@@ -884,6 +895,11 @@ static clo_err cumsum_run(const clo_onnx_exec *x)
                     float v = ((const float *)in->data)[e];
                     if (!cp->exclusive) fs += v;
                     ((float *)out->data)[e] = (float)fs;
+                    if (cp->exclusive) fs += v;
+                } else if (in->dtype == CLO_ONNX_DOUBLE) {
+                    double v = ((const double *)in->data)[e];
+                    if (!cp->exclusive) fs += v;
+                    ((double *)out->data)[e] = fs;
                     if (cp->exclusive) fs += v;
                 } else {
                     int64_t v = clo_onnx_int_at(in, e);
