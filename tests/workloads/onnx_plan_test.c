@@ -1235,10 +1235,14 @@ static void test_carried_types(void **state)
     assert_int_equal(hv[4], 0x7c00); /* 1e300: infinity */
     onnx_case_free(&c);
     /* uint16 wraps as C's unsigned types do; int16 keeps its sign; uint32
-     * past int32's range is exact (through int64) */
+     * past int32's range is exact (through int64), uint64 past int64's (on
+     * its own); float16 in float, rounded back (overflow to infinity) */
     uint16_t u16a[3] = {65535, 7, 300}, u16b[3] = {1, 9, 65000};
     int16_t i16a[3] = {-5, 32767, -32768}, i16b[3] = {3, -1, 2};
     uint32_t u32a[3] = {4000000000u, 10, 7}, u32b[3] = {3, 4000000000u, 7};
+    uint64_t u64a[3] = {UINT64_MAX, 2, 1ull << 63}, u64b[3] = {2, 3, 5};
+    /* halves: 1 + 0.5, 65504 + 65504 (infinity), -0 + -0 */
+    uint16_t h16a[3] = {0x3c00, 0x7bff, 0x8000}, h16b[3] = {0x3800, 0x7bff, 0x8000};
     int64_t d3[1] = {3};
     const struct {
         const char *op;
@@ -1251,6 +1255,9 @@ static void test_carried_types(void **state)
         {"Max", CLO_ONNX_INT16, i16a, i16b, {3, 32767, 2}},
         {"Mod", CLO_ONNX_UINT32, u32a, u32b, {4000000000u % 3, 10, 0}},
         {"Div", CLO_ONNX_UINT32, u32a, u32b, {4000000000u / 3, 0, 1}},
+        {"Max", CLO_ONNX_UINT64, u64a, u64b, {UINT64_MAX, 3, 1ull << 63}},
+        {"Mod", CLO_ONNX_UINT64, u64a, u64b, {UINT64_MAX % 2, 2, (1ull << 63) % 5}},
+        {"Add", CLO_ONNX_FLOAT16, h16a, h16b, {0x3e00, 0x7c00, 0x8000}},
     };
     for (size_t k = 0; k < sizeof ints / sizeof ints[0]; k++) {
         clo_onnxw_init(&w);
@@ -1266,8 +1273,10 @@ static void test_carried_types(void **state)
         const clo_tensor *y = clo_onnx_plan_output(c.plan, 0);
         for (uint64_t i = 0; i < 3; i++) {
             uint64_t got = ints[k].t == CLO_ONNX_UINT32   ? ((const uint32_t *)y->data)[i]
-                           : ints[k].t == CLO_ONNX_UINT16 ? ((const uint16_t *)y->data)[i]
-                                                          : (uint64_t)((const int16_t *)y->data)[i];
+                           : ints[k].t == CLO_ONNX_UINT64 ? ((const uint64_t *)y->data)[i]
+                           : ints[k].t == CLO_ONNX_UINT16 || ints[k].t == CLO_ONNX_FLOAT16
+                               ? ((const uint16_t *)y->data)[i]
+                               : (uint64_t)((const int16_t *)y->data)[i];
             uint64_t want = ints[k].t == CLO_ONNX_INT16
                                 ? (uint64_t)(int64_t)(int16_t)ints[k].want[i]
                                 : ints[k].want[i];

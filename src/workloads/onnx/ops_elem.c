@@ -46,15 +46,16 @@ static inline void st(void *p, int32_t t, int64_t i, int64_t v)
 }
 
 /* The integer types the int64 path computes on exactly (all but uint64):
- * NUM_WIDE with float (unary Neg/Abs/Sign/Relu); NUM_D with double too (the
- * elementwise arithmetic, which computes on doubles in double); ANY_D with
- * bool too (the comparisons); NUM_PD for PRelu and fmod. */
+ * NUM_WIDE with float (unary Neg/Abs/Sign/Relu); NUM_D with double, float16
+ * and uint64 too (the elementwise arithmetic: binary_apply computes doubles
+ * in double, halves in float and uint64 on its own); ANY_D with bool too
+ * (the comparisons); NUM_PD for PRelu and fmod. */
 static const int32_t NUM_WIDE[] = {CLO_ONNX_FLOAT,  CLO_ONNX_INT32,  CLO_ONNX_INT64,
                                    CLO_ONNX_INT8,   CLO_ONNX_UINT8,  CLO_ONNX_INT16,
                                    CLO_ONNX_UINT16, CLO_ONNX_UINT32, 0};
-static const int32_t NUM_D[] = {
-    CLO_ONNX_FLOAT, CLO_ONNX_INT32,  CLO_ONNX_INT64,  CLO_ONNX_INT8,   CLO_ONNX_UINT8,
-    CLO_ONNX_INT16, CLO_ONNX_UINT16, CLO_ONNX_UINT32, CLO_ONNX_DOUBLE, 0};
+static const int32_t NUM_D[] = {CLO_ONNX_FLOAT,  CLO_ONNX_INT32,   CLO_ONNX_INT64,  CLO_ONNX_INT8,
+                                CLO_ONNX_UINT8,  CLO_ONNX_INT16,   CLO_ONNX_UINT16, CLO_ONNX_UINT32,
+                                CLO_ONNX_DOUBLE, CLO_ONNX_FLOAT16, CLO_ONNX_UINT64, 0};
 static const int32_t ANY_D[] = {CLO_ONNX_FLOAT,
                                 CLO_ONNX_INT32,
                                 CLO_ONNX_INT64,
@@ -65,14 +66,11 @@ static const int32_t ANY_D[] = {CLO_ONNX_FLOAT,
                                 CLO_ONNX_UINT16,
                                 CLO_ONNX_UINT32,
                                 CLO_ONNX_DOUBLE,
+                                CLO_ONNX_FLOAT16,
+                                CLO_ONNX_UINT64,
                                 0};
-static const int32_t NUM_PD[] = {CLO_ONNX_FLOAT,
-                                 CLO_ONNX_INT32,
-                                 CLO_ONNX_INT64,
-                                 CLO_ONNX_INT8,
-                                 CLO_ONNX_UINT8,
-                                 CLO_ONNX_DOUBLE,
-                                 0};
+static const int32_t NUM_PD[] = {CLO_ONNX_FLOAT, CLO_ONNX_INT32,  CLO_ONNX_INT64,   CLO_ONNX_INT8,
+                                 CLO_ONNX_UINT8, CLO_ONNX_DOUBLE, CLO_ONNX_FLOAT16, 0};
 
 /* A float as an integer the way a C cast truncates, without its undefined
  * behaviour: NaN is 0 and values past int64 saturate. */
@@ -448,8 +446,11 @@ static clo_err binary_prepare_kind(clo_onnx_prep *p, int kind)
         return clo_onnx_refuse(p, CLO_E_FORMAT, "inputs are of different types (%s, %s)",
                                clo_tensor_type_name(p->in[0]->dtype),
                                clo_tensor_type_name(p->in[1]->dtype));
-    if (kind == B_POW && p->in[0]->dtype != CLO_ONNX_FLOAT && p->in[0]->dtype != CLO_ONNX_INT32 &&
-        p->in[0]->dtype != CLO_ONNX_INT64 && p->in[0]->dtype != CLO_ONNX_DOUBLE)
+    if (kind == B_POW &&
+        ((p->in[0]->dtype != CLO_ONNX_FLOAT && p->in[0]->dtype != CLO_ONNX_INT32 &&
+          p->in[0]->dtype != CLO_ONNX_INT64 && p->in[0]->dtype != CLO_ONNX_DOUBLE) ||
+         (p->in[1]->dtype == CLO_ONNX_UINT64 && p->in[0]->dtype != CLO_ONNX_FLOAT) ||
+         p->in[1]->dtype == CLO_ONNX_FLOAT16))
         return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "Pow of %s is not supported",
                                clo_tensor_type_name(p->in[0]->dtype));
     bp->a = p->in[0]->shape;
@@ -525,6 +526,38 @@ static clo_err int_binary(int kind, int64_t a, int64_t b, int64_t *out)
     case B_AND: *out = a && b; break;
     case B_OR: *out = a || b; break;
     default: *out = (a != 0) != (b != 0); break; /* Xor */
+    }
+    return CLO_OK;
+}
+
+/* a (op) b for uint64: wrapping arithmetic, unsigned comparisons and
+ * remainders (Mod and fmod agree: nothing is negative). */
+static clo_err uint_binary(int kind, uint64_t a, uint64_t b, uint64_t *out)
+{
+    switch (kind) {
+    case B_ADD: *out = a + b; break;
+    case B_SUB: *out = a - b; break;
+    case B_MUL: *out = a * b; break;
+    case B_DIV:
+    case B_MOD:
+    case B_FMOD:
+        CLO_ENSURE(b != 0, CLO_E_FORMAT, "onnx: integer division by zero");
+        *out = kind == B_DIV ? a / b : a % b;
+        break;
+    case B_POW: {
+        uint64_t r = 1;
+        for (uint64_t x = a, e = b; e; e >>= 1, x *= x)
+            if (e & 1) r *= x;
+        *out = r;
+        break;
+    }
+    case B_MAX: *out = a > b ? a : b; break;
+    case B_MIN: *out = a < b ? a : b; break;
+    case B_EQ: *out = a == b; break;
+    case B_LT: *out = a < b; break;
+    case B_GT: *out = a > b; break;
+    case B_LE: *out = a <= b; break;
+    default: *out = a >= b; break; /* GreaterOrEqual */
     }
     return CLO_OK;
 }
@@ -681,31 +714,50 @@ static clo_err binary_apply(int kind, const clo_tensor *A, const clo_shape *as, 
             clo_pool_run(pool, float_part, &j);
         return CLO_OK;
     }
-    if (A->dtype == CLO_ONNX_DOUBLE) { /* and B (prepare checked): in double, as floats are */
-        for (uint64_t r = 0; r < it.rows; r++, clo_bcast_next(&it)) {
-            const double *a = (const double *)A->data + it.off[0],
-                         *b = (const double *)B->data + it.off[1];
+    if (A->dtype == CLO_ONNX_DOUBLE || A->dtype == CLO_ONNX_FLOAT16 ||
+        A->dtype == CLO_ONNX_UINT64) {
+        /* and B (prepare checked): doubles in double; halves in float, as
+         * onnxruntime computes them, rounded back; uint64 on its own */
+        for (uint64_t r = 0; r < it.rows; r++, clo_bcast_next(&it))
             for (int64_t i = 0; i < n; i++) {
-                double x = a[i * sa], y = b[i * sb];
-                uint64_t at = r * (uint64_t)n + (uint64_t)i;
+                uint64_t at = r * (uint64_t)n + (uint64_t)i, ia = (uint64_t)(it.off[0] + i * sa),
+                         ib = (uint64_t)(it.off[1] + i * sb), v;
+                if (A->dtype == CLO_ONNX_UINT64) {
+                    CLO_TRY(uint_binary(kind, ((const uint64_t *)A->data)[ia],
+                                        ((const uint64_t *)B->data)[ib], &v));
+                } else {
+                    double x = clo_tensor_get_f64(A, ia), y = clo_tensor_get_f64(B, ib);
+                    if (kind < B_EQ) {
+                        double d = double_op(kind, x, y);
+                        if (A->dtype == CLO_ONNX_DOUBLE)
+                            ((double *)O->data)[at] = d;
+                        else
+                            ((uint16_t *)O->data)[at] = clo_half_from_double((float)d);
+                        continue;
+                    }
+                    v = kind == B_EQ   ? x == y
+                        : kind == B_LT ? x < y
+                        : kind == B_GT ? x > y
+                        : kind == B_LE ? x <= y
+                                       : x >= y;
+                }
                 if (kind >= B_EQ)
-                    ((uint8_t *)O->data)[at] = kind == B_EQ   ? x == y
-                                               : kind == B_LT ? x < y
-                                               : kind == B_GT ? x > y
-                                               : kind == B_LE ? x <= y
-                                                              : x >= y;
+                    ((uint8_t *)O->data)[at] = (uint8_t)v;
                 else
-                    ((double *)O->data)[at] = double_op(kind, x, y);
+                    ((uint64_t *)O->data)[at] = v;
             }
-        }
         return CLO_OK;
     }
     if (A->dtype == CLO_ONNX_FLOAT) { /* Pow with an integer exponent */
         for (uint64_t r = 0; r < it.rows; r++) {
             const float *a = (const float *)A->data + it.off[0];
             float *o = (float *)O->data + r * n;
-            for (int64_t i = 0; i < n; i++)
-                o[i] = powf(a[i * sa], (float)ld(B->data, B->dtype, it.off[1] + i * sb));
+            for (int64_t i = 0; i < n; i++) {
+                int64_t k = it.off[1] + i * sb;
+                float e = B->dtype == CLO_ONNX_UINT64 ? (float)((const uint64_t *)B->data)[k]
+                                                      : (float)ld(B->data, B->dtype, k);
+                o[i] = powf(a[i * sa], e);
+            }
             clo_bcast_next(&it);
         }
         return CLO_OK;
