@@ -4,6 +4,7 @@
  * the packs, so the kernel always runs full and only its store is trimmed. */
 #include "workloads/onnx/gemm.h"
 
+#include <float.h>
 #include <string.h>
 
 #define MR 6
@@ -57,6 +58,14 @@ static void pack_b_block(const float *b, size_t ldb, int tb, size_t N, size_t pc
     }
 }
 
+/* Subnormal values to 0 (see gemm.h): each multiply by one is a microcode
+ * assist on x86, and its product is below 1e-38. */
+static void flush_subnormals(float *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != 0.0f && p[i] > -FLT_MIN && p[i] < FLT_MIN) p[i] = 0.0f;
+}
+
 void clo_gemm_pack_b(const float *b, size_t ldb, int trans_b, size_t N, size_t K, float *out)
 {
     size_t npad = rup(N ? N : 1, NR);
@@ -64,6 +73,7 @@ void clo_gemm_pack_b(const float *b, size_t ldb, int trans_b, size_t N, size_t K
         size_t kc = K - pc < KC ? K - pc : KC;
         pack_b_block(b, ldb, trans_b, N, pc, kc, out + pc * npad);
     }
+    flush_subnormals(out, clo_gemm_packed_size(N, K));
 }
 
 void clo_gemm_put_b_row(float *packed, size_t N, size_t K, size_t k, const float *row)
@@ -123,6 +133,7 @@ void clo_gemm_pack_a(const float *a, size_t lda, int trans_a, float alpha, size_
         size_t kc = K - pc < KC ? K - pc : KC;
         pack_a(a, lda, trans_a, alpha, 0, M, pc, kc, out + pc * mpad);
     }
+    flush_subnormals(out, clo_gemm_packed_a_size(M, K));
 }
 
 /* The kernels' store: row r of C += acc[r], its first nr columns. */

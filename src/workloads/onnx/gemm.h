@@ -40,7 +40,11 @@ typedef struct {
 size_t clo_gemm_scratch(size_t M, size_t N, size_t K, int b_packed);
 /* Floats a packed B of K x N takes. */
 size_t clo_gemm_packed_size(size_t N, size_t K);
-/* Pack op(B) (K x N) for every call that uses it. */
+/* Pack op(B) (K x N) for every call that uses it. The two packings for
+ * every call (of constant weights, when a plan is built) take subnormal
+ * values as 0: a multiply by one is a microcode assist on x86 (hundreds of
+ * cycles) and the product is below 1e-38; PP-OCRv4 recognition's
+ * squeeze-excitation weights are 22% subnormal, and took 0.63 ms a run. */
 void clo_gemm_pack_b(const float *b, size_t ldb, int trans_b, size_t N, size_t K, float *out);
 /* Put row k (N floats) of a K x N matrix B straight into its packed form
  * (for a producer of B rows, such as im2col, that need not write B first). */
