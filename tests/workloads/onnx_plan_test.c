@@ -564,7 +564,9 @@ static const float *run_conv_model(onnx_case *c, const char *op, uint32_t S, con
  * Unit strides (the taps read the padded input in place): output channels
  * that fill no whole 6- or 12-row strip, rows narrower than and not a
  * multiple of 16, groups, dilations, 1-D and 3-D, more than 256 taps (the
- * weights in several blocks). Strided ones take the column matrix. */
+ * weights in several blocks), one output row (two threads split its
+ * channels). Strided ones take the column matrix. Each on two threads
+ * too: the same bits. */
 static void test_conv_geometries(void **state)
 {
     (void)state;
@@ -589,6 +591,7 @@ static void test_conv_geometries(void **state)
         {1, {45}, {4}, {1}, {3}, {2, 5}, 6, 7, 1},
         {3, {4, 5, 18}, {2, 3, 3}, {1, 1, 1}, {1, 1, 1}, {0, 1, 1, 1, 0, 1}, 2, 12, 1},
         {2, {12, 12}, {3, 3}, {2, 1}, {1, 1}, {1, 1, 1, 1}, 5, 14, 1},
+        {2, {1, 160}, {1, 3}, {1, 1}, {1, 1}, {0, 1, 0, 1}, 64, 60, 1},
     };
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         uint32_t S = cases[ci].S;
@@ -655,6 +658,15 @@ static void test_conv_geometries(void **state)
                 if (e > worst) worst = e;
             }
         if (worst > 1e-5) fail_msg("convolution case %zu: off by %g", ci, worst);
+        /* and two threads give the same bits (a 1-row output splits its channels) */
+        clo_onnx_plan *p2;
+        char why[CLO_ONNX_WHY];
+        clo_onnx_plan_opts o2 = {2, NULL};
+        clo_tensor f2 = onnx_feed(x, 2 + S, dx);
+        assert_int_equal(clo_onnx_plan_new_opts(&c.m, &f2, 1, &o2, &p2, why).code, CLO_OK_CODE);
+        assert_int_equal(clo_onnx_plan_run(p2, &f2, 1).code, CLO_OK_CODE);
+        assert_memory_equal(clo_onnx_plan_output(p2, 0)->data, y, (size_t)(M * ovol) * sizeof *y);
+        clo_onnx_plan_free(p2);
         onnx_case_free(&c);
         free(x);
         free(w);

@@ -330,25 +330,25 @@ static void gemm_rows(const clo_gemm_args *g, size_t r0, size_t r1, float *scrat
     }
 }
 
-void clo_gemm_indirect(size_t M, size_t N, size_t K, const float *packed_a, const float *x,
-                       const int64_t *off, float *c, size_t ldc)
+void clo_gemm_indirect(size_t M, size_t r0, size_t r1, size_t N, size_t K, const float *packed_a,
+                       const float *x, const int64_t *off, float *c, size_t ldc)
 {
     size_t mpad = rup(M ? M : 1, MR);
     for (size_t pc = 0; pc < K; pc += KC) {
         size_t kc = K - pc < KC ? K - pc : KC;
         const float *pa = packed_a + pc * mpad;
         for (size_t j = 0; j < N; j += NR) {
-            size_t nr = N - j < NR ? N - j : NR, i = 0;
+            size_t nr = N - j < NR ? N - j : NR, i = r0;
 #ifdef HAVE_KERNEL12
             if (has_avx512())
-                for (; i + MR < M; i += 2 * MR)
+                for (; i + MR < r1; i += 2 * MR)
                     kernel12_ind(kc, pa + (i / MR) * kc * MR, pa + (i / MR + 1) * kc * MR, x + j,
-                                 off + pc, c + i * ldc + j, ldc, M - i < 2 * MR ? M - i : 2 * MR,
+                                 off + pc, c + i * ldc + j, ldc, r1 - i < 2 * MR ? r1 - i : 2 * MR,
                                  nr);
 #endif
-            for (; i < M; i += MR)
+            for (; i < r1; i += MR)
                 kernel_ind(kc, pa + (i / MR) * kc * MR, x + j, off + pc, c + i * ldc + j, ldc,
-                           M - i < MR ? M - i : MR, nr);
+                           r1 - i < MR ? r1 - i : MR, nr);
         }
     }
 }

@@ -53,11 +53,12 @@ void clo_gemm_put_b_row(float *packed, size_t N, size_t K, size_t k, const float
 size_t clo_gemm_packed_a_size(size_t M, size_t K);
 void clo_gemm_pack_a(const float *a, size_t lda, int trans_a, float alpha, size_t M, size_t K,
                      float *out);
-/* C (M x N, ldc) += A B with A packed (clo_gemm_pack_a) and row k of B the
- * N floats at x + off[k]: a convolution's taps read from its input in place,
- * no column matrix. Reads up to 15 floats past each row's N. */
-void clo_gemm_indirect(size_t M, size_t N, size_t K, const float *packed_a, const float *x,
-                       const int64_t *off, float *c, size_t ldc);
+/* Rows [r0, r1) of C (M x N, ldc) += A B with A packed (clo_gemm_pack_a;
+ * r0 a multiple of 6) and row k of B the N floats at x + off[k]: a
+ * convolution's taps read from its input in place, no column matrix. Reads
+ * up to 15 floats past each row's N. */
+void clo_gemm_indirect(size_t M, size_t r0, size_t r1, size_t N, size_t K, const float *packed_a,
+                       const float *x, const int64_t *off, float *c, size_t ldc);
 /* C += alpha * op(A) op(B); scratch is clo_gemm_scratch floats, 64-byte aligned. */
 void clo_gemm(const clo_gemm_args *g, float *scratch);
 

@@ -585,28 +585,39 @@ static void pad_part(void *ctx, unsigned part, unsigned parts)
 }
 
 /* Output rows (od, oh) split over the threads: the bias, then each group's
- * product over the padded input. Each element's sums are one thread's. */
+ * product over the padded input; with fewer rows than threads (a 1-row
+ * sequence model), each group's output channels in 12-row strips instead.
+ * Each element's sums are one thread's. */
 static void implicit_part(void *ctx, unsigned part, unsigned parts)
 {
     const implicit_job *j = ctx;
     const conv_params *cp = j->cp;
     const clo_conv_geom *g = &cp->g;
-    uint64_t rows = (uint64_t)(g->out[0] * g->out[1]), r0 = rows * part / parts,
-             r1 = rows * (part + 1) / parts, wo = (uint64_t)g->out[2];
+    uint64_t rows = (uint64_t)(g->out[0] * g->out[1]), wo = (uint64_t)g->out[2];
     uint64_t cg = cp->c / cp->group, mg = cp->m / cp->group, kdim = cg * cp->kvol;
     uint64_t hp = (uint64_t)(g->in[1] + g->pb[1] + g->pe[1]),
              wp = (uint64_t)(g->in[2] + g->pb[2] + g->pe[2]);
+    uint64_t r0 = rows * part / parts, r1 = rows * (part + 1) / parts, m0 = 0, m1 = mg;
+    if (rows < parts) { /* every row; a range of channels, on 12-row strips */
+        uint64_t strips = (mg + 11) / 12;
+        r0 = 0, r1 = rows;
+        m0 = strips * part / parts * 12;
+        m1 = strips * (part + 1) / parts * 12;
+        if (m1 > mg) m1 = mg;
+        if (m0 >= m1) return;
+    }
     for (uint64_t r = r0; r < r1; r++) {
         uint64_t od = r / (uint64_t)g->out[1], oh = r % (uint64_t)g->out[1];
         float *yr = j->Y + r * wo;
-        for (uint64_t m = 0; m < cp->m; m++) {
-            float b = j->B ? j->B[m] : 0.0f, *y = yr + m * cp->ovol;
-            for (uint64_t i = 0; i < wo; i++) y[i] = b;
-        }
-        for (uint64_t gi = 0; gi < cp->group; gi++)
-            clo_gemm_indirect(mg, wo, kdim, cp->packed_w + gi * cp->packed_w_stride,
+        for (uint64_t gi = 0; gi < cp->group; gi++) {
+            for (uint64_t m = gi * mg + m0; m < gi * mg + m1; m++) {
+                float b = j->B ? j->B[m] : 0.0f, *y = yr + m * cp->ovol;
+                for (uint64_t i = 0; i < wo; i++) y[i] = b;
+            }
+            clo_gemm_indirect(mg, m0, m1, wo, kdim, cp->packed_w + gi * cp->packed_w_stride,
                               j->pad + gi * cg * cp->pplane + (od * hp + oh) * wp, cp->taps,
                               yr + gi * mg * cp->ovol, cp->ovol);
+        }
     }
 }
 
