@@ -687,6 +687,7 @@ static clo_err reduce_run(const clo_onnx_exec *x)
     const void *in = x->in[0]->data;
     const int dbl = x->in[0]->dtype == CLO_ONNX_DOUBLE;
     uint64_t oc = x->out[0]->count;
+    if (!oc) return CLO_OK; /* nothing to write (and no scratch to point into) */
     double *acc = x->scratch, *mx = acc + oc;
     int kind = rp->kind;
     double init = kind == R_MAX ? -INFINITY : kind == R_MIN ? INFINITY : kind == R_PROD ? 1 : 0;
