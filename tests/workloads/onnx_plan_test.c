@@ -374,6 +374,78 @@ static void test_affine_folding(void **state)
         }
 }
 
+/* x -> Pad (spatial zeros) -> Conv: the pads join the convolution's and
+ * the Pad step goes; the values those of the two steps (kept apart when the
+ * padded value is a graph output). A reflecting Pad, or one on the channel
+ * dim, is not folded. Plain and depthwise convolutions. */
+static void pad_conv_model(clo_onnxw *w, const char *mode, int channel_pad, int64_t group,
+                           int plain)
+{
+    int64_t dx[4] = {1, 4, 7, 9}, dw[4] = {4, 4 / group, 3, 3}, dp[1] = {8};
+    const int64_t pads[8] = {0, channel_pad, 1, 2, 0, 0, 2, 1}, cpads[4] = {1, 0, 1, 1};
+    static float W[4 * 4 * 9];
+    const float b[4] = {0.5f, -1, 0, 2};
+    for (int i = 0; i < 4 * 4 * 9; i++) W[i] = cosf((float)i * 0.7f);
+    clo_onnxw_init(w);
+    clo_onnxw_input(w, "x", CLO_ONNX_FLOAT, 4, dx);
+    clo_onnxw_output(w, "y", CLO_ONNX_FLOAT, 0, NULL);
+    if (plain) clo_onnxw_output(w, "p", CLO_ONNX_FLOAT, 0, NULL);
+    clo_onnxw_init_ints(w, "pads", 1, dp, pads);
+    clo_onnxw_init_floats(w, "W", 4, dw, W);
+    clo_onnxw_init_floats(w, "B", 1, (int64_t[]){4}, b);
+    clo_onnxw_attr_string(w, "mode", mode);
+    clo_onnxw_node(w, "Pad", NULL, IN("x", "pads"), 2, IN("p"), 1);
+    clo_onnxw_attr_ints(w, "pads", cpads, 4);
+    clo_onnxw_attr_int(w, "group", group);
+    clo_onnxw_node(w, "Conv", NULL, IN("p", "W", "B"), 3, IN("y"), 1);
+}
+
+static void test_pad_folding(void **state)
+{
+    (void)state;
+    float x[4 * 7 * 9];
+    for (int i = 0; i < 4 * 7 * 9; i++) x[i] = sinf((float)i * 0.3f);
+    int64_t dx[4] = {1, 4, 7, 9};
+    clo_tensor f = onnx_feed(x, 4, dx);
+    static const struct {
+        const char *mode;
+        int channel_pad;
+        int64_t group;
+        size_t steps;
+    } cases[] = {
+        {"constant", 0, 1, 1}, {"constant", 0, 4, 1}, {"reflect", 0, 1, 2}, {"constant", 1, 1, 2}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        onnx_case fused, plain;
+        clo_onnxw w;
+        pad_conv_model(&w, cases[k].mode, cases[k].channel_pad, cases[k].group, 0);
+        onnx_case_build(&fused, &w, 13, 0, &f, 1);
+        pad_conv_model(&w, cases[k].mode, cases[k].channel_pad, cases[k].group, 1);
+        onnx_case_build(&plain, &w, 13, 0, &f, 1);
+        if (cases[k].channel_pad) { /* a channel more: W no longer fits */
+            assert_int_equal(fused.err.code, CLO_E_FORMAT);
+            onnx_case_free(&fused);
+            onnx_case_free(&plain);
+            continue;
+        }
+        assert_int_equal(fused.err.code, CLO_OK_CODE);
+        assert_int_equal(plain.err.code, CLO_OK_CODE);
+        assert_int_equal(clo_onnx_plan_steps(fused.plan), cases[k].steps);
+        assert_int_equal(clo_onnx_plan_steps(plain.plan), 2);
+        assert_int_equal(clo_onnx_plan_run(fused.plan, &f, 1).code, CLO_OK_CODE);
+        assert_int_equal(clo_onnx_plan_run(plain.plan, &f, 1).code, CLO_OK_CODE);
+        const clo_tensor *a = clo_onnx_plan_output(fused.plan, 0),
+                         *b = clo_onnx_plan_output(plain.plan, 0);
+        assert_int_equal(a->count, b->count);
+        for (uint64_t i = 0; i < a->count; i++) {
+            float u = ((const float *)a->data)[i], v = ((const float *)b->data)[i];
+            if (fabsf(u - v) > 1e-6f * (1 + fabsf(v)))
+                fail_msg("pad case %zu: y[%llu] = %g, unfused %g", k, (unsigned long long)i, u, v);
+        }
+        onnx_case_free(&fused);
+        onnx_case_free(&plain);
+    }
+}
+
 /* Conv (3x3, 2 -> 3 channels, with and without its own bias) ->
  * BatchNormalization: folded into the convolution (one step), the values
  * within rounding of the two steps' (kept apart when the convolution's value
@@ -1403,6 +1475,7 @@ int main(void)
         cmocka_unit_test(test_fusion),
         cmocka_unit_test(test_bn_folding),
         cmocka_unit_test(test_affine_folding),
+        cmocka_unit_test(test_pad_folding),
         cmocka_unit_test(test_bound_feed),
         cmocka_unit_test(test_pools),
         cmocka_unit_test(test_conv_geometries),

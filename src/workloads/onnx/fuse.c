@@ -18,6 +18,9 @@
  *   blocks): folded into the weights and bias the same way; after a fused
  *   HardSwish, done in its step (values within rounding).
  *
+ *   Pad of zeros on the spatial dims, then Conv: the pads join the
+ *   convolution's (fuse_pad_conv).
+ *
  * A value is fused away only when exactly one step reads it and it is not a
  * graph output. */
 #include <math.h>
@@ -226,7 +229,8 @@ static clo_err conv_again(graph *g, step *conv, clo_tensor *w, clo_tensor *b, cl
                         0,
                         reason,
                         g->p,
-                        clo_pool_size(g->p->pool)};
+                        clo_pool_size(g->p->pool),
+                        conv->padded ? conv->pads_add : NULL};
     CLO_TRY(conv->op->prepare(&pr));
     conv->in = in;
     conv->nin = nin;
@@ -341,6 +345,49 @@ static clo_err fuse_affine(graph *g, step *last)
     return CLO_OK;
 }
 
+/* Pad (zeros, on the spatial dims only), then Conv: the pads join the
+ * convolution's own and the Pad step goes (a Conv that pads computes the
+ * same taps, the zero ones included). Not with auto_pad, which computes its
+ * own pads. */
+static clo_err fuse_pad_conv(graph *g, step *conv)
+{
+    if (!is_op(conv, "Conv") || !conv->node || conv->nin < 2) return CLO_OK;
+    step *pad = only_use(g, conv->in[0]);
+    int64_t add[6];
+    if (!pad || !is_op(pad, "Pad") || pad->out[0] != conv->in[0] ||
+        !clo_onnx_pad_zeros(pad->params, (const clo_tensor *const *)pad->in, pad->nin,
+                            &pad->out[0]->shape, add))
+        return CLO_OK;
+    const clo_onnx_model *m = g->p->m;
+    for (uint32_t k = 0; k < conv->node->attr_n; k++) {
+        const clo_onnx_attr *a = &m->attrs[conv->node->attr_first + k];
+        if (clo_bytes_eq(a->name, clo_bytes_str("auto_pad")) &&
+            !clo_bytes_eq(a->s, clo_bytes_str("NOTSET")))
+            return CLO_OK;
+    }
+    uint32_t S = conv->in[0]->shape.rank - 2;
+    int64_t before[6];
+    memcpy(before, conv->pads_add, sizeof before);
+    int was = conv->padded;
+    for (uint32_t i = 0; i < 2 * S; i++) conv->pads_add[i] = (was ? before[i] : 0) + add[i];
+    conv->padded = 1;
+    clo_tensor **in = clo_onnx_plan_own(g->p, 3 * sizeof *in), **old = conv->in;
+    if (!in) return CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
+    memcpy(in, conv->in, conv->nin * sizeof *in);
+    in[0] = pad->in[0];
+    conv->in = in;
+    clo_err err =
+        conv_again(g, conv, conv->in[1], conv->nin > 2 ? conv->in[2] : NULL, conv->out[0]);
+    if (err.code) { /* as it was: the Pad stays */
+        conv->in = old;
+        memcpy(conv->pads_add, before, sizeof before);
+        conv->padded = was;
+        return CLO_OK;
+    }
+    pad->op = NULL;
+    return CLO_OK;
+}
+
 /* Who reads and who writes each value, counted afresh for a pass. */
 static void count_uses(graph *g)
 {
@@ -379,6 +426,7 @@ clo_err clo_onnx_fuse(clo_onnx_plan *p, char why[CLO_ONNX_WHY])
             if (st->op) err = fuse_hswish(&g, st);
             if (!err.code && st->op) err = fuse_conv_bn(&g, st);
             if (!err.code && st->op) err = fuse_affine(&g, st);
+            if (!err.code && st->op) err = fuse_pad_conv(&g, st);
             if (!err.code && st->op) err = fuse_conv_bias(&g, st);
         }
         size_t kept = 0;

@@ -31,7 +31,8 @@ typedef struct {
     int fold;         /* the outputs depend only on shapes: compute them now */
     char *why;        /* CLO_ONNX_WHY bytes: the reason of a refusal */
     struct clo_onnx_plan *plan;
-    unsigned threads; /* parts a run may split a product into (scratch for each) */
+    unsigned threads;        /* parts a run may split a product into (scratch for each) */
+    const int64_t *pads_add; /* a Conv's: spatial pads (begins, ends) a Pad folded into it */
 } clo_onnx_prep;
 
 typedef struct {
@@ -98,6 +99,13 @@ void *clo_onnx_prep_alloc(clo_onnx_prep *p, size_t size);
 /* Make input k a constant if it is a feed whose value the caller gave (the
  * plan is then bound to that value). 1 if input k is now a constant. */
 int clo_onnx_prep_bind(clo_onnx_prep *p, size_t k);
+
+/* A Pad step's padding when it is zeros on the spatial dims only (mode
+ * constant, value 0, nothing on dims 0 and 1, no negative pads): its S
+ * spatial begins then ends in pads, and 1; else 0 (ops_shape.c; for the
+ * plan's fusion of a Pad into the Conv after it). */
+int clo_onnx_pad_zeros(const void *params, const clo_tensor *const *in, size_t nin,
+                       const clo_shape *out, int64_t *pads);
 
 /* Type lists for clo_onnx_need. */
 extern const int32_t CLO_T_FLOAT[], CLO_T_NUM[], CLO_T_ANY[], CLO_T_INDEX[], CLO_T_Q8[],

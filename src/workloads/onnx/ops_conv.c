@@ -52,6 +52,7 @@ clo_err clo_conv_geom_read(clo_onnx_prep *p, const clo_shape *x, const int64_t *
                                    "kernel, strides and dilations must be positive");
         int64_t ext = (k - 1) * d + 1, pb = np >= 0 ? pads[i] : 0, pe = np >= 0 ? pads[i + S] : 0,
                 out;
+        if (p->pads_add) pb += p->pads_add[i], pe += p->pads_add[i + S];
         if (pb < 0 || pe < 0) return clo_onnx_refuse(p, CLO_E_FORMAT, "negative pads");
         if (same_upper || same_lower) {
             out = ceil_div(in, s);

@@ -575,6 +575,24 @@ typedef struct {
     float fvalue; /* opset < 11 */
 } pad_params;
 
+int clo_onnx_pad_zeros(const void *params, const clo_tensor *const *in, size_t nin,
+                       const clo_shape *out, int64_t *pads)
+{
+    const pad_params *pp = params;
+    const clo_shape *s = &in[0]->shape;
+    if (pp->mode != PAD_CONSTANT || s->rank < 3 || s->rank > 5 || pp->fvalue != 0.0f) return 0;
+    if (nin > 2 && in[2] &&
+        (!in[2]->data || in[2]->dtype != CLO_ONNX_FLOAT || *(const float *)in[2]->data != 0.0f))
+        return 0;
+    uint32_t S = s->rank - 2;
+    for (uint32_t i = 0; i < s->rank; i++) {
+        int64_t b = pp->begin[i], e = out->d[i] - s->d[i] - b;
+        if (b < 0 || e < 0 || (i < 2 && (b || e))) return 0;
+        if (i >= 2) pads[i - 2] = b, pads[i - 2 + S] = e;
+    }
+    return 1;
+}
+
 static clo_err pad_prepare(clo_onnx_prep *p)
 {
     pad_params *pp = p->params;

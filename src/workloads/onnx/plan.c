@@ -561,7 +561,8 @@ static clo_err add_node(builder *b, const clo_onnx_node *n, int depth)
                         0,
                         reason,
                         p,
-                        clo_pool_size(p->pool)};
+                        clo_pool_size(p->pool),
+                        NULL};
     clo_err err = op->prepare(&pr);
     if (err.code) return fail(why, err, "%s: %s", label, reason[0] ? reason : err.what);
     for (uint32_t k = 0; k < nout; k++) {

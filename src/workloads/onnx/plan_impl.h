@@ -18,6 +18,8 @@ typedef struct {
     clo_tensor **in, **out; /* views into the plan's pointer pool */
     uint32_t nin, nout;
     size_t scratch, scratch_off;
+    int64_t pads_add[6]; /* a Conv a Pad was folded into: its spatial pads */
+    int padded;
 } step;
 
 struct clo_onnx_plan {
