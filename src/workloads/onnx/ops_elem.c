@@ -1083,19 +1083,21 @@ static clo_err cast_run(const clo_onnx_exec *x)
     const clo_tensor *in = x->in[0];
     clo_tensor *out = x->out[0];
     uint64_t n = in->count;
+    /* float and the integers ld/st hold (all but uint64) have direct loops,
+     * the commonest casts (an image's uint8 to float); the rest go through
+     * cast_elems. */
+    int plain_in = !clo_tensor_is_real(in->dtype) && in->dtype != CLO_ONNX_UINT64,
+        plain_out = !clo_tensor_is_real(out->dtype) && out->dtype != CLO_ONNX_UINT64;
     if (in->dtype == out->dtype) {
         memcpy(out->data, in->data, n * clo_tensor_elem_size(in->dtype));
-    } else if (in->dtype == CLO_ONNX_FLOAT && !clo_tensor_is_real(out->dtype) &&
-               out->dtype != CLO_ONNX_UINT64 && clo_tensor_elem_size(out->dtype) != 2 &&
-               out->dtype != CLO_ONNX_UINT32) {
+    } else if (in->dtype == CLO_ONNX_FLOAT && plain_out) {
         const float *a = in->data;
         for (uint64_t i = 0; i < n; i++)
             st(out->data, out->dtype, (int64_t)i,
                out->dtype == CLO_ONNX_BOOL ? a[i] != 0.0f : f2i(a[i]));
-    } else if (out->dtype == CLO_ONNX_FLOAT && !clo_tensor_is_real(in->dtype) &&
-               in->dtype != CLO_ONNX_UINT64) {
+    } else if (out->dtype == CLO_ONNX_FLOAT && plain_in) {
         float *o = out->data;
-        for (uint64_t i = 0; i < n; i++) o[i] = (float)int_at(in->data, in->dtype, i);
+        for (uint64_t i = 0; i < n; i++) o[i] = (float)ld(in->data, in->dtype, (int64_t)i);
     } else {
         cast_elems(in, out, 0, n);
     }

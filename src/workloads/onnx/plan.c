@@ -374,7 +374,10 @@ static int make_const(clo_onnx_plan *p, clo_tensor *v, int depth, clo_err *err)
     if (p->is_const[vi]) return 1;
     for (size_t f = 0; f < p->nfeeds; f++)
         if (p->feeds[f] == vi) return bind_value(p, vi);
-    if (depth > 64) return 0;
+    if (depth > 64) { /* said as such, not as "known only while running" */
+        *err = CLO_ERR(CLO_E_LIMIT, "onnx: the condition depends on more than 64 steps");
+        return 0;
+    }
     size_t s = maker_of(p, v);
     if (s == SIZE_MAX) return 0;
     /* its inputs first (that may take earlier steps out of the array: the
