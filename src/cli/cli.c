@@ -280,6 +280,16 @@ json_t *cli_tensor_json(const char *name, const clo_tensor *t)
             v = isfinite(f) ? json_real(f)
                 : isnan(f)  ? json_string("NaN")
                             : json_string(f > 0 ? "Infinity" : "-Infinity");
+        } else if (t->dtype == CLO_ONNX_STRING) {
+            /* JSON strings are UTF-8: other bytes are given as {"hex": ...} */
+            clo_bytes b = ((const clo_bytes *)t->data)[i];
+            v = json_stringn((const char *)b.ptr, b.len);
+            if (!v) {
+                char *h = malloc(2 * b.len + 1);
+                if (h) clo_hex_encode(h, b);
+                v = h ? json_pack("{s:s}", "hex", h) : json_null();
+                free(h);
+            }
         } else if (t->dtype == CLO_ONNX_BOOL) {
             v = json_boolean(((const uint8_t *)t->data)[i]);
         } else if (t->dtype == CLO_ONNX_INT64) {

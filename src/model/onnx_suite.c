@@ -26,7 +26,25 @@ clo_err clo_onnx_tensor_load(const char *path, clo_buf *raw, clo_tensor *t, void
     clo_tensor_shape_of(&ft, &t->shape);
     t->count = ft.count;
     t->data = *mem;
-    return clo_tensor_decode(&ft, *mem);
+    CLO_TRY(clo_tensor_decode(&ft, *mem));
+    if (ft.dtype != CLO_ONNX_STRING) return CLO_OK;
+    /* strings are views into raw, which the next load reuses: copy them
+     * after the views, so the tensor is whole in *mem */
+    const clo_bytes *v = *mem;
+    size_t total = 0, at = ft.count * es;
+    for (uint64_t i = 0; i < ft.count; i++) total += v[i].len;
+    uint8_t *all = malloc(at + total + 1);
+    CLO_ENSURE(all, CLO_E_NOMEM, "onnx: tensor");
+    clo_bytes *w = (clo_bytes *)(void *)all;
+    for (uint64_t i = 0; i < ft.count; i++) {
+        if (v[i].len) memcpy(all + at, v[i].ptr, v[i].len);
+        w[i] = (clo_bytes){all + at, v[i].len};
+        at += v[i].len;
+    }
+    free(*mem);
+    *mem = all;
+    t->data = all;
+    return CLO_OK;
 }
 
 static int exists(const char *path)

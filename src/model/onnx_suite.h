@@ -24,7 +24,8 @@ typedef void (*clo_onnx_case_fn)(void *ud, const clo_onnx_case *c);
  * Returns the number of results that failed. */
 size_t clo_onnx_suite_dir(const char *dir, double rtol, double atol, clo_onnx_case_fn cb, void *ud);
 /* A TensorProto file decoded into *mem (malloc'd, the caller frees it even
- * on failure); raw is scratch for the file's bytes. */
+ * on failure); raw is scratch for the file's bytes (a string tensor's
+ * bytes are copied into *mem too: nothing borrows raw). */
 CLO_MUST_CHECK clo_err clo_onnx_tensor_load(const char *path, clo_buf *raw, clo_tensor *t,
                                             void **mem);
 

@@ -17,6 +17,7 @@
 #include "crypto/keccak.h"
 #include "enclave_fixture.h"
 #include "workloads/onnx/model.h"
+#include "workloads/onnx/tensor.h"
 #include "workloads/onnx/writer.h"
 #include "workloads/onnx_wl.h"
 #include "workloads/workload.h"
@@ -351,11 +352,83 @@ static void test_model_refusals(void **state)
     clo_buf_free(&in);
 }
 
+/* String tensors in and out of a job: a record of class names goes in,
+ * their codes (CategoryMapper) and the names themselves (Identity) come
+ * back, as string_data TensorProtos only the sender opens. */
+static void test_string_job(void **state)
+{
+    (void)state;
+    static const char *const cats[] = {"benign", "malignant"};
+    static const int64_t codes[] = {0, 1};
+    clo_enclave *e;
+    clo_buf r, model, out, in, p;
+    clo_buf_init(&r, 1 << 16);
+    clo_buf_init(&model, 1 << 20);
+    clo_buf_init(&out, 1 << 20);
+    clo_buf_init(&in, 1 << 16);
+    clo_buf_init(&p, 1 << 16);
+    clo_onnxw w;
+    int64_t d[1] = {-1};
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "names", CLO_ONNX_STRING, 1, d);
+    clo_onnxw_output(&w, "code", CLO_ONNX_INT64, 1, d);
+    clo_onnxw_output(&w, "echo", CLO_ONNX_STRING, 1, d);
+    clo_onnxw_attr_strings(&w, "cats_strings", cats, 2);
+    clo_onnxw_attr_ints(&w, "cats_int64s", codes, 2);
+    clo_onnxw_node(&w, "CategoryMapper", "ai.onnx.ml", (const char *const[]){"names"}, 1,
+                   (const char *const[]){"code"}, 1);
+    clo_onnxw_node(&w, "Identity", NULL, (const char *const[]){"names"}, 1,
+                   (const char *const[]){"echo"}, 1);
+    OK(clo_onnxw_finish(&w, "strings", 17, 3, &model));
+    OK(fx_enclave(&P, P.measurement, 60, &e));
+    OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    clo_proto_keys k;
+    OK(fx_keys(e, FX_NOW, &k));
+    uint8_t id[32];
+    OK(clo_sha256(clo_buf_view(&model), id));
+    provision(e, id, clo_buf_view(&model), k.current, k.keys[0].hpke_pk);
+
+    clo_bytes names[3] = {clo_bytes_str("malignant"), clo_bytes_str("benign"),
+                          clo_bytes_str("cyst")};
+    clo_tensor t = {CLO_ONNX_STRING, {1, {3}}, 3, names};
+    OK(clo_onnx_input_encode(&t, 1, &in));
+    clo_bytes plain[1] = {clo_buf_view(&in)};
+    clo_envelope_reply_key rk[1];
+    static clo_proto_result res;
+    run_job(e, id, k.current, k.keys[0].hpke_pk, plain, 1, rk, &out, 0x71);
+    decode_one(&out, &res);
+    OK(res.err);
+    OK(clo_envelope_reply_open(&p, &rk[0], res.private_out[0]));
+    clo_onnx_answer a;
+    OK(clo_onnx_answer_decode(clo_buf_view(&p), &a));
+    assert_int_equal(a.status, 0);
+    assert_int_equal(a.n, 2);
+    int64_t got[3];
+    assert_int_equal(a.t[0].count, 3);
+    OK(clo_tensor_decode(&a.t[0], got));
+    assert_int_equal(got[0], 1);
+    assert_int_equal(got[1], 0);
+    assert_int_equal(got[2], -1); /* not a category: default_int64 */
+    clo_bytes echo[3];
+    assert_int_equal(a.t[1].dtype, CLO_ONNX_STRING);
+    assert_int_equal(a.t[1].count, 3);
+    OK(clo_tensor_decode(&a.t[1], echo));
+    for (int i = 0; i < 3; i++) assert_true(clo_bytes_eq(echo[i], names[i]));
+    clo_envelope_reply_key_wipe(&rk[0]);
+    clo_enclave_free(e);
+    clo_buf_free(&r);
+    clo_buf_free(&model);
+    clo_buf_free(&out);
+    clo_buf_free(&in);
+    clo_buf_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_inference_job),
         cmocka_unit_test(test_model_refusals),
+        cmocka_unit_test(test_string_job),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -54,7 +54,7 @@ function attr(name, v) {
 }
 const tensorF = (v) => ({ kind: "tensor", type: "float", v }), tensorU8 = (v) => ({ kind: "tensor", type: "uint8", v });
 const float = (v) => ({ kind: "float", v }), ints = (v) => ({ kind: "ints", v }), floats = (v) => ({ kind: "floats", v }), strings = (v) => ({ kind: "strings", v });
-const ELEM = { float: 1, int32: 6, int64: 7 };
+const ELEM = { float: 1, int32: 6, int64: 7, string: 8 };
 function valueInfo(name, type, dims) {
   const shape = dims.flatMap((d) => len(1, int(1, d)));
   return [...str(1, name), ...len(2, len(1, [...int(1, ELEM[type]), ...len(2, shape)]))];
@@ -69,13 +69,16 @@ function model(op, attrs, ins, outs, mlOpset = 3, domain = "ai.onnx.ml") {
   const opset = (d, v) => len(8, [...str(1, d), ...int(2, v)]);
   return Buffer.from([...int(1, 8), ...opset("", 17), ...opset("ai.onnx.ml", mlOpset), ...len(7, graph)]);
 }
-function tensorFile(t) { // TensorProto: dims, data_type, name, raw_data
+function tensorFile(t) { // TensorProto: dims, data_type, name, raw_data (strings: string_data)
+  if (t.type === "string")
+    return Buffer.from([...t.dims.flatMap((d) => int(1, d)), ...int(2, ELEM.string), ...str(8, t.name), ...t.data.flatMap((v) => str(6, v))]);
   const raw = t.type === "int64" ? Buffer.from(new BigInt64Array(t.data.map(BigInt)).buffer)
             : t.type === "int32" ? Buffer.from(new Int32Array(t.data).buffer)
                                  : Buffer.from(new Float32Array(t.data).buffer);
   return Buffer.from([...t.dims.flatMap((d) => int(1, d)), ...int(2, ELEM[t.type]), ...str(8, t.name), ...len(9, [...raw])]);
 }
-const ortTensor = (t) => t.type === "int64" ? new ort.Tensor("int64", BigInt64Array.from(t.data.map(BigInt)), t.dims)
+const ortTensor = (t) => t.type === "string" ? new ort.Tensor("string", t.data, t.dims)
+                       : t.type === "int64" ? new ort.Tensor("int64", BigInt64Array.from(t.data.map(BigInt)), t.dims)
                        : t.type === "int32" ? new ort.Tensor("int32", Int32Array.from(t.data), t.dims)
                                             : new ort.Tensor("float32", Float32Array.from(t.data), t.dims);
 
@@ -83,6 +86,8 @@ const ortTensor = (t) => t.type === "int64" ? new ort.Tensor("int64", BigInt64Ar
 // where its is infinite (the CLI writes those as "NaN", "Infinity", "-Infinity").
 function close(a, b, tol = 1e-5) {
   if (a.length !== b.length) return false;
+  if (b.some((v) => typeof v === "string")) // a string tensor's (ours print NaN as "NaN": not these)
+    return a.every((v, i) => v === b[i]);
   return a.map(Number).every((v, i) => (Number.isNaN(v) && Number.isNaN(b[i])) || v === b[i] ||
                                        Math.abs(v - b[i]) <= tol * (1 + Math.abs(b[i])));
 }
@@ -111,7 +116,7 @@ async function compare(name, bytes, feeds, opts = {}) {
   }
   const answer = async () => {
     const r = await s.run(Object.fromEntries(feeds.map((t) => [t.name, ortTensor(t)])));
-    return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.from(v.data).map(Number)]));
+    return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.from(v.data).map((x) => typeof x === "string" ? x : Number(x))]));
   };
   const want = await answer(), again = await answer();
   if (opts.refused) {
@@ -243,6 +248,7 @@ for (const kernel of KERNELS) {
 // ---- preprocessing: ArrayFeatureExtractor, Imputer, LabelEncoder, OneHotEncoder, FeatureVectorizer ----
 const F = (name, dims, data) => ({ name, type: "float", dims, data }), F_ = F;
 const I = (name, dims, data) => ({ name, type: "int64", dims, data });
+const S = (name, dims, data) => ({ name, type: "string", dims, data });
 const io = (t) => ({ name: t.name, type: t.type, dims: t.dims });
 {
   const X = F("X", [3, 5], vec(15, -3, 3)), Y = I("Y", [3], [4, 0, 2]);
@@ -290,6 +296,29 @@ const io = (t) => ({ name: t.name, type: t.type, dims: t.dims });
   await compare("OneHotEncoder float (truncated)", hot(Xf, { cats_int64s: ints([0, 1, 3]) }, 3), [Xf]);
   await compare("OneHotEncoder unknown value, zeros = 0", hot(Xi, { cats_int64s: ints([1, 3]), zeros: 0 }, 2), [Xi],
                 { fails: /not in cats_int64s/ });
+  const Xs = S("X", [2, 3], ["red", "", "blue", "Red", "green", "red"]);
+  await compare("OneHotEncoder strings", hot(Xs, { cats_strings: strings(["green", "red", "blue", ""]) }, 4), [Xs]);
+  await compare("OneHotEncoder strings, unknown value, zeros = 0", hot(Xs, { cats_strings: strings(["red", "blue", ""]), zeros: 0 }, 3), [Xs],
+                { fails: /not in cats_strings/ });
+}
+{ // string tensors: CategoryMapper both ways, LabelEncoder with string keys or values (opsets 1 and 2)
+  const Xs = S("X", [2, 3], ["cat", "dog", "", "Cat", "ému", "dog"]), Xi = I("X", [5], [3, 1, -1, 2, 99]);
+  const map = (op, X, attrs, type, opset = 3) => model(op, attrs, [io(X)], [{ name: "Y", type, dims: X.dims }], opset);
+  const cats = { cats_strings: strings(["dog", "cat", "ému", "yak"]), cats_int64s: ints([1, 2, 3, 99]) };
+  await compare("CategoryMapper string to int64, default -1", map("CategoryMapper", Xs, cats, "int64"), [Xs]);
+  await compare("CategoryMapper string to int64, default 7", map("CategoryMapper", Xs, { ...cats, default_int64: 7 }, "int64"), [Xs]);
+  await compare("CategoryMapper int64 to string, default _Unused", map("CategoryMapper", Xi, cats, "string"), [Xi]);
+  await compare("CategoryMapper int64 to string, default given", map("CategoryMapper", Xi, { ...cats, default_string: "?" }, "string"), [Xi]);
+  await compare("LabelEncoder string to int64 (a duplicate key: the first wins)",
+                map("LabelEncoder", Xs, { keys_strings: strings(["dog", "", "dog"]), values_int64s: ints([5, 6, 7]) }, "int64", 2), [Xs]);
+  await compare("LabelEncoder string to float",
+                map("LabelEncoder", Xs, { keys_strings: strings(["cat", "ému"]), values_floats: floats([0.5, -2]), default_float: float(9) }, "float", 2), [Xs]);
+  await compare("LabelEncoder string to string",
+                map("LabelEncoder", Xs, { keys_strings: strings(["cat", "dog"]), values_strings: strings(["chat", "chien"]), default_string: "—" }, "string", 2), [Xs]);
+  await compare("LabelEncoder int64 to string",
+                map("LabelEncoder", Xi, { keys_int64s: ints([1, 2, 3]), values_strings: strings(["one", "two", "three"]) }, "string", 2), [Xi]);
+  await compare("LabelEncoder-1 string to int64", map("LabelEncoder", Xs, { classes_strings: strings(["dog", "cat", ""]) }, "int64", 1), [Xs]);
+  await compare("LabelEncoder-1 int64 to string", map("LabelEncoder", Xi, { classes_strings: strings(["a", "b", "c", "d"]), default_string: "none" }, "string", 1), [Xi]);
 }
 {
   const A = F("A", [3, 2], vec(6, -1, 1)), B = F("B", [3, 3], vec(9, -1, 1)), D = F("D", [3, 1], vec(3, -1, 1));

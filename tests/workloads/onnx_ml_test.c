@@ -430,6 +430,287 @@ static void test_scaler_normalizer_binarizer_zipmap(void **state)
     }
 }
 
+/* ---- string tensors: elements are clo_bytes views ---- */
+
+static clo_bytes S(const char *s)
+{
+    return clo_bytes_str(s);
+}
+
+static clo_tensor str_feed(clo_bytes *v, size_t rank, const int64_t *dims)
+{
+    clo_tensor t = {CLO_ONNX_STRING, {(uint32_t)rank, {0}}, 1, v};
+    for (size_t i = 0; i < rank; i++) t.shape.d[i] = dims[i], t.count *= (uint64_t)dims[i];
+    return t;
+}
+
+static void want_strs(const clo_tensor *t, const char *const *want, size_t n)
+{
+    assert_int_equal(t->dtype, CLO_ONNX_STRING);
+    assert_int_equal(t->count, n);
+    for (size_t i = 0; i < n; i++) {
+        clo_bytes g = ((const clo_bytes *)t->data)[i];
+        if (!clo_bytes_eq(g, S(want[i])))
+            fail_msg("[%zu]: got '%.*s', want '%s'", i, (int)g.len, (const char *)g.ptr, want[i]);
+    }
+}
+
+/* A one-node model of `op` on one input I of type `in` [n] to O of `out`,
+ * with the attributes already given to w; planned and run on f. */
+static clo_err run_map(onnx_case *c, clo_onnxw *w, const char *op, int64_t ml_opset, int32_t in,
+                       int32_t out, const clo_tensor *f)
+{
+    static const char *const I[] = {"I"}, *const O[] = {"O"};
+    int64_t d[1] = {-1};
+    clo_onnxw_node(w, op, ML, I, 1, O, 1);
+    clo_onnxw_input(w, "I", in, 1, d);
+    clo_onnxw_output(w, "O", out, 1, d);
+    onnx_case_build(c, w, 17, ml_opset, f, 1);
+    if (c->err.code) return c->err;
+    return clo_onnx_plan_run(c->plan, f, 1);
+}
+
+static void test_string_maps(void **state)
+{
+    (void)state;
+    static const char *const cats_s[] = {"cat", "dog", "eel"};
+    static const int64_t cats_i[] = {7, 8, 9};
+    onnx_case c;
+    clo_onnxw w;
+    int64_t d4[1] = {4}, d3[1] = {3}, d2[1] = {2};
+
+    /* CategoryMapper, string to int64: a string not listed gets default_int64 */
+    clo_bytes in1[4] = {S("dog"), S("zebra"), S("cat"), S("")};
+    clo_tensor f = str_feed(in1, 1, d4);
+    clo_onnxw_init(&w);
+    clo_onnxw_attr_strings(&w, "cats_strings", cats_s, 3);
+    clo_onnxw_attr_ints(&w, "cats_int64s", cats_i, 3);
+    clo_onnxw_attr_int(&w, "default_int64", -5);
+    assert_int_equal(run_map(&c, &w, "CategoryMapper", 3, CLO_ONNX_STRING, CLO_ONNX_INT64, &f).code,
+                     CLO_OK_CODE);
+    const int64_t *y = clo_onnx_plan_output(c.plan, 0)->data;
+    assert_int_equal(y[0], 8);
+    assert_int_equal(y[1], -5);
+    assert_int_equal(y[2], 7);
+    assert_int_equal(y[3], -5);
+    onnx_case_free(&c);
+
+    /* ... and int64 to string: default_string when absent is "_Unused" */
+    int64_t in2[3] = {9, 1, 7};
+    clo_tensor fi = {CLO_ONNX_INT64, {1, {3}}, 3, in2};
+    clo_onnxw_init(&w);
+    clo_onnxw_attr_strings(&w, "cats_strings", cats_s, 3);
+    clo_onnxw_attr_ints(&w, "cats_int64s", cats_i, 3);
+    assert_int_equal(
+        run_map(&c, &w, "CategoryMapper", 3, CLO_ONNX_INT64, CLO_ONNX_STRING, &fi).code,
+        CLO_OK_CODE);
+    static const char *const w2[] = {"eel", "_Unused", "cat"};
+    want_strs(clo_onnx_plan_output(c.plan, 0), w2, 3);
+    onnx_case_free(&c);
+
+    /* LabelEncoder-2, string keys to floats: of equal keys the first counts */
+    static const char *const ks[] = {"b", "a", "b"};
+    static const float vf[] = {1, 2, 3};
+    clo_bytes in3[3] = {S("b"), S("a"), S("c")};
+    f = str_feed(in3, 1, d3);
+    clo_onnxw_init(&w);
+    clo_onnxw_attr_strings(&w, "keys_strings", ks, 3);
+    clo_onnxw_attr_floats(&w, "values_floats", vf, 3);
+    clo_onnxw_attr_float(&w, "default_float", 0.5f);
+    assert_int_equal(run_map(&c, &w, "LabelEncoder", 2, CLO_ONNX_STRING, CLO_ONNX_FLOAT, &f).code,
+                     CLO_OK_CODE);
+    const float *yf = clo_onnx_plan_output(c.plan, 0)->data;
+    near(yf[0], 1);
+    near(yf[1], 2);
+    near(yf[2], 0.5);
+    onnx_case_free(&c);
+
+    /* LabelEncoder-2, int64 keys to strings, default_string given */
+    static const int64_t ki[] = {3, 1};
+    static const char *const vs[] = {"three", "one"};
+    clo_onnxw_init(&w);
+    clo_onnxw_attr_ints(&w, "keys_int64s", ki, 2);
+    clo_onnxw_attr_strings(&w, "values_strings", vs, 2);
+    clo_onnxw_attr_string(&w, "default_string", "none");
+    int64_t in4[3] = {1, 2, 3};
+    fi = (clo_tensor){CLO_ONNX_INT64, {1, {3}}, 3, in4};
+    assert_int_equal(run_map(&c, &w, "LabelEncoder", 2, CLO_ONNX_INT64, CLO_ONNX_STRING, &fi).code,
+                     CLO_OK_CODE);
+    static const char *const w4[] = {"one", "none", "three"};
+    want_strs(clo_onnx_plan_output(c.plan, 0), w4, 3);
+    onnx_case_free(&c);
+
+    /* LabelEncoder-1: classes_strings[i] <-> i, both ways */
+    static const char *const cls[] = {"x", "y"};
+    clo_bytes in5[2] = {S("y"), S("q")};
+    f = str_feed(in5, 1, d2);
+    clo_onnxw_init(&w);
+    clo_onnxw_attr_strings(&w, "classes_strings", cls, 2);
+    assert_int_equal(run_map(&c, &w, "LabelEncoder", 1, CLO_ONNX_STRING, CLO_ONNX_INT64, &f).code,
+                     CLO_OK_CODE);
+    y = clo_onnx_plan_output(c.plan, 0)->data;
+    assert_int_equal(y[0], 1);
+    assert_int_equal(y[1], -1);
+    onnx_case_free(&c);
+    int64_t in6[2] = {0, 5};
+    fi = (clo_tensor){CLO_ONNX_INT64, {1, {2}}, 2, in6};
+    clo_onnxw_init(&w);
+    clo_onnxw_attr_strings(&w, "classes_strings", cls, 2);
+    assert_int_equal(run_map(&c, &w, "LabelEncoder", 1, CLO_ONNX_INT64, CLO_ONNX_STRING, &fi).code,
+                     CLO_OK_CODE);
+    static const char *const w6[] = {"x", "_Unused"};
+    want_strs(clo_onnx_plan_output(c.plan, 0), w6, 2);
+    onnx_case_free(&c);
+
+    /* OneHotEncoder on strings: a category not listed is all zeros
+     * (zeros = 1) or fails the run (zeros = 0) */
+    static const char *const rgb[] = {"r", "g", "b"};
+    clo_bytes in7[2] = {S("g"), S("x")};
+    f = str_feed(in7, 1, d2);
+    for (int zeros = 1; zeros >= 0; zeros--) {
+        static const char *const I[] = {"I"}, *const O[] = {"O"};
+        int64_t di[1] = {2}, dout[2] = {2, 3};
+        clo_onnxw_init(&w);
+        clo_onnxw_attr_strings(&w, "cats_strings", rgb, 3);
+        clo_onnxw_attr_int(&w, "zeros", zeros);
+        clo_onnxw_node(&w, "OneHotEncoder", ML, I, 1, O, 1);
+        clo_onnxw_input(&w, "I", CLO_ONNX_STRING, 1, di);
+        clo_onnxw_output(&w, "O", CLO_ONNX_FLOAT, 2, dout);
+        onnx_case_build(&c, &w, 17, 3, &f, 1);
+        assert_int_equal(c.err.code, CLO_OK_CODE);
+        clo_err e = clo_onnx_plan_run(c.plan, &f, 1);
+        if (zeros) {
+            assert_int_equal(e.code, CLO_OK_CODE);
+            yf = clo_onnx_plan_output(c.plan, 0)->data;
+            const float want[6] = {0, 1, 0, 0, 0, 0};
+            for (int i = 0; i < 6; i++) near(yf[i], want[i]);
+        } else {
+            assert_int_equal(e.code, CLO_E_FORMAT);
+        }
+        onnx_case_free(&c);
+    }
+
+    /* refused: two label lists; cats of different lengths; Cast to string */
+    clo_onnxw_init(&w);
+    clo_onnxw_attr_strings(&w, "cats_strings", cats_s, 3);
+    clo_onnxw_attr_ints(&w, "cats_int64s", cats_i, 2);
+    f = str_feed(in3, 1, d3);
+    assert_int_equal(run_map(&c, &w, "CategoryMapper", 3, CLO_ONNX_STRING, CLO_ONNX_INT64, &f).code,
+                     CLO_E_FORMAT);
+    onnx_case_free(&c);
+    clo_onnxw_init(&w);
+    clo_onnxw_attr_strings(&w, "keys_strings", ks, 3);
+    clo_onnxw_attr_floats(&w, "values_floats", vf, 3);
+    clo_onnxw_attr_ints(&w, "values_int64s", ki, 2); /* two values lists */
+    assert_int_equal(run_map(&c, &w, "LabelEncoder", 2, CLO_ONNX_STRING, CLO_ONNX_FLOAT, &f).code,
+                     CLO_E_FORMAT);
+    onnx_case_free(&c);
+}
+
+/* Class labels as strings: the label output is a string tensor. */
+static void test_string_labels(void **state)
+{
+    (void)state;
+    static const char *const labels[] = {"benign", "malignant"};
+    /* scores: [x0 - x1, x1 - x0]; the larger names the class */
+    static const float coef[] = {1, -1, -1, 1};
+    const float x[4] = {2, 1, 0, 3};
+    clo_onnxw w;
+    onnx_case c;
+    clo_onnxw_init(&w);
+    int64_t d[2] = {-1, 2};
+    clo_onnxw_input(&w, "X", CLO_ONNX_FLOAT, 2, d);
+    clo_onnxw_output(&w, "Y", CLO_ONNX_STRING, 1, d);
+    clo_onnxw_output(&w, "Z", CLO_ONNX_FLOAT, 2, d);
+    clo_onnxw_attr_floats(&w, "coefficients", coef, 4);
+    clo_onnxw_attr_strings(&w, "classlabels_strings", labels, 2);
+    clo_onnxw_node(&w, "LinearClassifier", ML, X, 1, YZ, 2);
+    run1(&c, &w, x, 2, 2);
+    static const char *const want[] = {"benign", "malignant"};
+    want_strs(clo_onnx_plan_output(c.plan, 0), want, 2);
+    onnx_case_free(&c);
+
+    /* both label lists: refused */
+    static const int64_t ints[] = {0, 1};
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "X", CLO_ONNX_FLOAT, 2, d);
+    clo_onnxw_output(&w, "Y", CLO_ONNX_STRING, 1, d);
+    clo_onnxw_attr_floats(&w, "coefficients", coef, 4);
+    clo_onnxw_attr_strings(&w, "classlabels_strings", labels, 2);
+    clo_onnxw_attr_ints(&w, "classlabels_ints", ints, 2);
+    clo_onnxw_node(&w, "LinearClassifier", ML, X, 1, YZ, 2);
+    int64_t dx[2] = {2, 2};
+    clo_tensor f = onnx_feed(x, 2, dx);
+    onnx_case_build(&c, &w, 17, 3, &f, 1);
+    assert_int_equal(c.err.code, CLO_E_FORMAT);
+    assert_non_null(strstr(c.why, "both"));
+    onnx_case_free(&c);
+}
+
+/* Strings through the operators that move elements, and as TensorProto. */
+static void test_string_tensors(void **state)
+{
+    (void)state;
+    static const char *const I[] = {"I"}, *const T[] = {"T"}, *const O[] = {"O"};
+    clo_bytes v[4] = {S("a"), S("bb"), S(""), S("dddd")};
+    int64_t d[2] = {2, 2};
+    clo_tensor f = str_feed(v, 2, d);
+    clo_onnxw w;
+    onnx_case c;
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "I", CLO_ONNX_STRING, 2, d);
+    clo_onnxw_output(&w, "O", CLO_ONNX_STRING, 1, d);
+    clo_onnxw_node(&w, "Transpose", NULL, I, 1, T, 1);
+    const int64_t flat[1] = {4};
+    clo_onnxw_init_ints(&w, "shape", 1, (const int64_t[]){1}, flat);
+    static const char *const TS[] = {"T", "shape"};
+    clo_onnxw_node(&w, "Reshape", NULL, TS, 2, O, 1);
+    onnx_case_build(&c, &w, 17, 0, &f, 1);
+    assert_int_equal(c.err.code, CLO_OK_CODE);
+    assert_int_equal(clo_onnx_plan_run(c.plan, &f, 1).code, CLO_OK_CODE);
+    static const char *const want[] = {"a", "", "bb", "dddd"};
+    const clo_tensor *o = clo_onnx_plan_output(c.plan, 0);
+    want_strs(o, want, 4);
+
+    /* written as a TensorProto and read back: the same strings */
+    clo_buf b;
+    clo_buf_init(&b, 1 << 12);
+    assert_int_equal(clo_onnx_tensor_write(&b, S("O"), o).code, CLO_OK_CODE);
+    onnx_case_free(&c);
+    clo_onnx_tensor ft;
+    assert_int_equal(clo_onnx_tensor_read(clo_buf_view(&b), &ft).code, CLO_OK_CODE);
+    assert_int_equal(ft.dtype, CLO_ONNX_STRING);
+    assert_int_equal(ft.count, 4);
+    clo_bytes back[4];
+    assert_int_equal(clo_tensor_decode(&ft, back).code, CLO_OK_CODE);
+    clo_tensor t = {CLO_ONNX_STRING, {1, {4}}, 4, back};
+    want_strs(&t, want, 4);
+    /* one string too many for the dims: refused */
+    uint8_t extra[] = {0x32, 0x01, 'z'}; /* string_data "z" */
+    assert_int_equal(clo_buf_append(&b, extra, sizeof extra).code, CLO_OK_CODE);
+    assert_int_equal(clo_onnx_tensor_read(clo_buf_view(&b), &ft).code, CLO_E_FORMAT);
+    /* string_data beside raw_data: refused */
+    b.len -= sizeof extra;
+    uint8_t raw[] = {0x4a, 0x01, 0x00}; /* raw_data, one byte */
+    assert_int_equal(clo_buf_append(&b, raw, sizeof raw).code, CLO_OK_CODE);
+    assert_int_equal(clo_onnx_tensor_read(clo_buf_view(&b), &ft).code, CLO_E_FORMAT);
+    clo_buf_free(&b);
+
+    /* Cast to string is refused, naming the type */
+    clo_onnxw_init(&w);
+    int64_t d1[1] = {1};
+    clo_onnxw_input(&w, "I", CLO_ONNX_FLOAT, 1, d1);
+    clo_onnxw_output(&w, "O", CLO_ONNX_STRING, 1, d1);
+    clo_onnxw_attr_int(&w, "to", CLO_ONNX_STRING);
+    clo_onnxw_node(&w, "Cast", NULL, I, 1, O, 1);
+    const float one = 1;
+    clo_tensor ff = onnx_feed(&one, 1, d1);
+    onnx_case_build(&c, &w, 17, 0, &ff, 1);
+    assert_int_equal(c.err.code, CLO_E_UNSUPPORTED);
+    assert_non_null(strstr(c.why, "string"));
+    onnx_case_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -441,6 +722,9 @@ int main(void)
         cmocka_unit_test(test_tree_binary),
         cmocka_unit_test(test_bad_trees),
         cmocka_unit_test(test_scaler_normalizer_binarizer_zipmap),
+        cmocka_unit_test(test_string_maps),
+        cmocka_unit_test(test_string_labels),
+        cmocka_unit_test(test_string_tensors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

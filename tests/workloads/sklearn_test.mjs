@@ -28,17 +28,25 @@ function floatTensor(name, dims, raw) { // TensorProto: dims, FLOAT, name, raw_d
   return Buffer.from([...dims.flatMap((d) => [...varint(1 << 3), ...varint(d)]), ...varint(2 << 3), 1,
                       ...len(8, [...Buffer.from(name)]), ...len(9, [...raw])]);
 }
-const near = (got, want, tol) => tol === 0 ? Math.fround(want) === got
-                                           : Math.abs(got - want) <= tol * Math.max(1, Math.abs(want));
+function stringTensor(name, dims, strs) { // TensorProto: dims, STRING, name, string_data (one field each)
+  return Buffer.from([...dims.flatMap((d) => [...varint(1 << 3), ...varint(d)]), ...varint(2 << 3), 8,
+                      ...len(8, [...Buffer.from(name)]), ...strs.flatMap((s) => len(6, [...Buffer.from(s, "utf8")]))]);
+}
+// strings (class names) match exactly; numbers within the case's tolerance
+const near = (got, want, tol) => typeof want === "string" ? got === want
+                                 : tol === 0 ? Math.fround(want) === got
+                                 : Math.abs(got - want) <= tol * Math.max(1, Math.abs(want));
+const value = (v) => typeof v === "string" ? v : Number(v);
 
 for (const c of set.cases) {
-  const raw = Buffer.from(c.input.f32, "base64");
+  const strs = c.input.strings;
+  const raw = strs ? null : Buffer.from(c.input.f32, "base64");
   const inFile = join(dir, "x.pb");
-  writeFileSync(inFile, floatTensor("X", c.input.dims, raw));
+  writeFileSync(inFile, strs ? stringTensor("X", c.input.dims, strs) : floatTensor("X", c.input.dims, raw));
   const r = spawnSync(bin, ["onnx", "run", "--model", join(here, c.model), "--input", `X=${inFile}`], { encoding: "utf8" });
   let doc = null;
   try { doc = JSON.parse(r.stdout); } catch { /* not JSON */ }
-  const outs = Object.fromEntries((doc?.outputs ?? []).map((o) => [o.name, o.data.map(Number)]));
+  const outs = Object.fromEntries((doc?.outputs ?? []).map((o) => [o.name, o.data.map(value)]));
   const bad = [];
   for (const [k, want] of Object.entries(c.expect)) {
     const got = outs[k];
@@ -51,9 +59,10 @@ for (const c of set.cases) {
   // onnxruntime, for comparison only
   try {
     const s = await ort.InferenceSession.create(join(here, c.model));
-    const f32 = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length));
-    const o = await s.run({ X: new ort.Tensor("float32", f32, c.input.dims) });
-    const agrees = Object.entries(c.expect).every(([k, want]) => o[k] && Array.from(o[k].data).map(Number).every((v, i) => near(v, want[i], Math.max(c.tol, 1e-4))));
+    const x = strs ? new ort.Tensor("string", strs, c.input.dims)
+                   : new ort.Tensor("float32", new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)), c.input.dims);
+    const o = await s.run({ X: x });
+    const agrees = Object.entries(c.expect).every(([k, want]) => o[k] && Array.from(o[k].data).map(value).every((v, i) => near(v, want[i], Math.max(c.tol, 1e-4))));
     if (!agrees) ortDiffers.push(c.name);
   } catch (e) { ortDiffers.push(`${c.name} (${e.message.split("\n")[0].slice(0, 80)})`); }
 }

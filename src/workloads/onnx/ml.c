@@ -141,14 +141,36 @@ size_t clo_ml_argmax(const float *z, size_t e)
     return best;
 }
 
-/* Class labels: int64 only. */
-clo_err clo_ml_labels(clo_onnx_prep *p, const char *ints_name, const char *strs_name,
-                      clo_ml_iview *out)
+clo_err clo_ml_strs_of(clo_onnx_prep *p, const char *name, const clo_bytes **v, size_t *n)
 {
-    CLO_TRY(clo_ml_ints_of(p, ints_name, out));
-    if (clo_onnx_attr_get(p, strs_name))
-        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED,
-                               "string class labels are not supported (string tensors)");
-    if (!out->n) return clo_onnx_refuse(p, CLO_E_FORMAT, "'%s' is required", ints_name);
+    const clo_onnx_attr *a = clo_onnx_attr_get(p, name);
+    *v = NULL;
+    *n = 0;
+    if (!a) return CLO_OK;
+    if (a->type != CLO_ONNX_ATTR_STRINGS)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "'%s' must be a list of strings", name);
+    *v = &p->m->names[a->first];
+    *n = a->n;
+    return CLO_OK;
+}
+
+clo_err clo_ml_labels(clo_onnx_prep *p, const char *ints_name, const char *strs_name,
+                      clo_ml_labelset *out)
+{
+    clo_ml_iview iv;
+    CLO_TRY(clo_ml_ints_of(p, ints_name, &iv));
+    CLO_TRY(clo_ml_strs_of(p, strs_name, &out->strs, &out->n));
+    if (iv.n && out->n)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "'%s' and '%s' are both given", ints_name,
+                               strs_name);
+    if (!iv.n && !out->n)
+        return clo_onnx_refuse(p, CLO_E_FORMAT, "'%s' or '%s' is required", ints_name, strs_name);
+    if (iv.n) {
+        out->ints = iv.v;
+        out->strs = NULL;
+        out->n = iv.n;
+    } else {
+        out->ints = NULL;
+    }
     return CLO_OK;
 }

@@ -33,8 +33,31 @@ CLO_MUST_CHECK clo_err clo_ml_post_transform(clo_onnx_prep *p, int *out);
 void clo_ml_transform(int pt, float *z, size_t e);
 /* The first index of the largest score. */
 size_t clo_ml_argmax(const float *z, size_t e);
-/* Class labels: int64 only (string labels would need string tensors). */
+/* Class labels: int64s or strings (views into the model's names), one
+ * list or the other. */
+typedef struct {
+    const int64_t *ints; /* NULL: the labels are strs */
+    const clo_bytes *strs;
+    size_t n;
+} clo_ml_labelset;
 CLO_MUST_CHECK clo_err clo_ml_labels(clo_onnx_prep *p, const char *ints_name, const char *strs_name,
-                                     clo_ml_iview *out);
+                                     clo_ml_labelset *out);
+/* The labels' element type: int64 or string. */
+static inline int32_t clo_ml_label_type(const clo_ml_labelset *l)
+{
+    return l->ints ? CLO_ONNX_INT64 : CLO_ONNX_STRING;
+}
+/* out[i] := label k. */
+static inline void clo_ml_label_put(const clo_ml_labelset *l, clo_tensor *out, uint64_t i, size_t k)
+{
+    if (l->ints)
+        ((int64_t *)out->data)[i] = l->ints[k];
+    else
+        ((clo_bytes *)out->data)[i] = l->strs[k];
+}
+/* A STRINGS attribute as a view into the model's names (n = 0 when absent);
+ * refused when it has another type. */
+CLO_MUST_CHECK clo_err clo_ml_strs_of(clo_onnx_prep *p, const char *name, const clo_bytes **v,
+                                      size_t *n);
 
 #endif

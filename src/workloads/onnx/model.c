@@ -119,6 +119,7 @@ static clo_err read_tensor(rd *r, clo_bytes b, clo_onnx_tensor *t)
     clo_pb_field f;
     int done, have_type = 0;
     uint32_t data_field = 0;
+    uint64_t nstr = 0; /* string_data entries: one field each, not packed */
     memset(t, 0, sizeof *t);
     dims_ud du = {&t->rank, t->dims};
     for (;;) {
@@ -138,7 +139,10 @@ static clo_err read_tensor(rd *r, clo_bytes b, clo_onnx_tensor *t)
             if (f.v != 0)
                 return refuse(r, CLO_E_UNSUPPORTED, "external tensor data is not supported");
             break;
-        case 6: return refuse(r, CLO_E_UNSUPPORTED, "string tensors are not supported");
+        case 6:
+            CLO_ENSURE(f.wire == CLO_PB_LEN, CLO_E_FORMAT, "onnx: tensor string_data");
+            nstr++;
+            break;
         case 4:
         case 5:
         case 7:
@@ -156,8 +160,11 @@ static clo_err read_tensor(rd *r, clo_bytes b, clo_onnx_tensor *t)
         }
     }
     CLO_ENSURE(have_type, CLO_E_FORMAT, "onnx: tensor without data_type");
+    int is_str = t->dtype == CLO_ONNX_STRING;
     size_t es = clo_onnx_elem_size(t->dtype);
-    if (!es) return refuse(r, CLO_E_UNSUPPORTED, "tensor element type not supported");
+    if (!es && !is_str) return refuse(r, CLO_E_UNSUPPORTED, "tensor element type not supported");
+    CLO_ENSURE(is_str ? !data_field : !nstr, CLO_E_FORMAT,
+               "onnx: tensor data in the wrong field for its type");
     t->count = 1;
     for (uint32_t i = 0; i < t->rank; i++) {
         CLO_ENSURE(t->dims[i] >= 0, CLO_E_FORMAT, "onnx: negative tensor dimension");
@@ -166,6 +173,12 @@ static clo_err read_tensor(rd *r, clo_bytes b, clo_onnx_tensor *t)
         t->count *= (uint64_t)t->dims[i];
     }
     CLO_ENSURE(t->count <= CLO_ONNX_MAX_ELEMS, CLO_E_LIMIT, "onnx: tensor over 2^32 elements");
+    if (nstr) { /* decoding walks the message again for its string_data fields */
+        CLO_ENSURE(nstr == t->count, CLO_E_FORMAT, "onnx: tensor element count is not its shape's");
+        t->form = CLO_ONNX_DATA_STRINGS;
+        t->data = b;
+        return CLO_OK;
+    }
     if (!data_field) {
         CLO_ENSURE(t->count == 0, CLO_E_FORMAT, "onnx: tensor without data");
         t->form = CLO_ONNX_DATA_NONE;

@@ -5,7 +5,7 @@
  * in pools of their own, nested at most CLO_ONNX_MAX_DEPTH deep. Nothing is
  * interpreted yet (operators, shapes and the plan come later); what cannot
  * be represented is refused here, naming the node and the reason: graph-list,
- * sparse-tensor and type attributes, external tensor data, string tensors,
+ * sparse-tensor and type attributes, external tensor data,
  * unpacked repeated numbers, and anything past the limits below.
  *
  * Names and tensor data are views into the model bytes, which must outlive
@@ -49,6 +49,7 @@ typedef enum {
     CLO_ONNX_DATA_VARINTS,  /* int32_data / int64_data / uint64_data: packed varints */
     CLO_ONNX_DATA_FIXED32,  /* float_data: packed little-endian float32 */
     CLO_ONNX_DATA_FIXED64,  /* double_data: packed little-endian float64 */
+    CLO_ONNX_DATA_STRINGS,  /* string_data: data is the whole TensorProto, one field per string */
 } clo_onnx_data_form;
 
 typedef struct {

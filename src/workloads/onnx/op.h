@@ -113,6 +113,9 @@ extern const int32_t CLO_T_FLOAT[], CLO_T_NUM[], CLO_T_ANY[], CLO_T_INDEX[], CLO
 /* Every type the engine carries (tensor.h): for operators that only move
  * elements, whatever they hold (CLO_T_ANY: the six it computes on). */
 extern const int32_t CLO_T_DATA[];
+/* CLO_T_DATA and strings (elements are clo_bytes views, see tensor.h): for
+ * the operators that only copy elements whole. */
+extern const int32_t CLO_T_ALL[];
 
 /* Value of element i of an integer tensor (int32 or int64) as int64. */
 static inline int64_t clo_onnx_int_at(const clo_tensor *t, uint64_t i)

@@ -7,8 +7,11 @@
  * integer types share one path through int64, which is exact for every
  * integer type the engine has. Integer division by zero (and INT64_MIN / -1)
  * is an error, never a trap. */
+#include <ctype.h>
+#include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "workloads/onnx/bcast.h"
@@ -172,7 +175,7 @@ static clo_err unary_prepare_kind(clo_onnx_prep *p, int kind)
     if (kind == U_NOT) {
         CLO_TRY(clo_onnx_need(p, 0, CLO_T_BOOL));
     } else if (kind == U_IDENTITY) {
-        CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+        CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     } else if (unary_ints(kind)) {
         CLO_TRY(clo_onnx_need(p, 0, NUM_WIDE));
     } else {
@@ -866,8 +869,8 @@ VARIADIC(op_min, "Min", B_MIN, 0);
 static clo_err where_prepare(clo_onnx_prep *p)
 {
     CLO_TRY(clo_onnx_need(p, 0, CLO_T_BOOL));
-    CLO_TRY(clo_onnx_need(p, 1, CLO_T_DATA));
-    CLO_TRY(clo_onnx_need(p, 2, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 1, CLO_T_ALL));
+    CLO_TRY(clo_onnx_need(p, 2, CLO_T_ALL));
     if (p->in[1]->dtype != p->in[2]->dtype)
         return clo_onnx_refuse(p, CLO_E_FORMAT, "X and Y are of different types");
     clo_shape shapes[3] = {p->in[0]->shape, p->in[1]->shape, p->in[2]->shape}, out;
@@ -904,7 +907,7 @@ static const clo_onnx_op op_where = {"", "Where", 9, 3, 3, 1, 1, "", 0, where_pr
 /* ======================= Expand ======================= */
 static clo_err expand_prepare(clo_onnx_prep *p)
 {
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     int64_t dims[CLO_ONNX_MAX_RANK];
     size_t n;
     CLO_TRY(clo_onnx_const_ints(p, 1, dims, CLO_ONNX_MAX_RANK, &n));
@@ -990,8 +993,10 @@ static const clo_onnx_op op_clip = {
 /* ======================= Cast, CastLike ======================= */
 static clo_err cast_to(clo_onnx_prep *p, int64_t to)
 {
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
-    if (!clo_tensor_elem_size((int32_t)to))
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
+    if (p->in[0]->dtype == CLO_ONNX_STRING && to == CLO_ONNX_BOOL)
+        return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "cast from string to bool is not supported");
+    if (!clo_tensor_elem_size((int32_t)to) || to == CLO_ONNX_STRING)
         return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "cast to %s is not supported",
                                clo_tensor_type_name((int32_t)to));
     clo_onnx_set_out(p, 0, (int32_t)to, &p->in[0]->shape);
@@ -1009,7 +1014,7 @@ static clo_err cast_prepare(clo_onnx_prep *p)
 
 static clo_err castlike_prepare(clo_onnx_prep *p)
 {
-    CLO_TRY(clo_onnx_need(p, 1, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 1, CLO_T_ALL));
     return cast_to(p, p->in[1]->dtype);
 }
 
@@ -1078,11 +1083,49 @@ static void cast_elems(const clo_tensor *in, clo_tensor *out, uint64_t i0, uint6
     }
 }
 
+/* Strings to numbers: the whole string is a number as strtod and strtoll
+ * read them in the C locale ("1e-3", "NaN", "INF", "-inf"; integers in
+ * decimal), else the run fails; real types are read through double,
+ * integers exactly (uint64 through strtoull, the others through strtoll and
+ * keeping the low bits, as the integer casts do). */
+static clo_err cast_from_strings(const clo_tensor *in, clo_tensor *out)
+{
+    const clo_bytes *s = in->data;
+    for (uint64_t i = 0; i < in->count; i++) {
+        char buf[64], *end;
+        CLO_ENSURE(s[i].len > 0 && s[i].len < sizeof buf, CLO_E_FORMAT,
+                   "onnx: Cast: a string that is not a number");
+        memcpy(buf, s[i].ptr, s[i].len);
+        buf[s[i].len] = 0;
+        CLO_ENSURE(!memchr(buf, 0, s[i].len) && !isspace((unsigned char)buf[0]), CLO_E_FORMAT,
+                   "onnx: Cast: a string that is not a number");
+        errno = 0;
+        if (clo_tensor_is_real(out->dtype)) {
+            double v = strtod(buf, &end);
+            CLO_ENSURE(*end == 0, CLO_E_FORMAT, "onnx: Cast: a string that is not a number");
+            clo_tensor_set_f64(out, i, v);
+        } else if (out->dtype == CLO_ONNX_UINT64) {
+            unsigned long long v = strtoull(buf, &end, 10);
+            CLO_ENSURE(*end == 0 && errno == 0 && buf[0] != '-', CLO_E_FORMAT,
+                       "onnx: Cast: a string that is not a uint64");
+            ((uint64_t *)out->data)[i] = v;
+        } else {
+            long long v = strtoll(buf, &end, 10);
+            CLO_ENSURE(*end == 0 && errno == 0, CLO_E_FORMAT,
+                       "onnx: Cast: a string that is not an integer");
+            int_put(out->data, out->dtype, i, (int64_t)v);
+        }
+    }
+    return CLO_OK;
+}
+
 static clo_err cast_run(const clo_onnx_exec *x)
 {
     const clo_tensor *in = x->in[0];
     clo_tensor *out = x->out[0];
     uint64_t n = in->count;
+    if (in->dtype == CLO_ONNX_STRING && out->dtype != CLO_ONNX_STRING)
+        return cast_from_strings(in, out);
     /* float and the integers ld/st hold (all but uint64) have direct loops,
      * the commonest casts (an image's uint8 to float); the rest go through
      * cast_elems. */

@@ -3,7 +3,7 @@
  * TreeEnsembleRegressor, Scaler, Normalizer, Binarizer and ZipMap (whose
  * probabilities stay a tensor: the engine has no maps).
  *
- * Class labels are int64 (string labels would need string tensors). Where
+ * Class labels are int64 or strings (clo_ml_labelset). Where
  * the specification leaves the binary case open, we follow onnxruntime,
  * the reference runtime converters target: a LinearClassifier with one
  * score column and two labels picks labels[1] when the raw score is > 0; a
@@ -29,7 +29,7 @@
 /* ======================= LinearClassifier, LinearRegressor ======================= */
 typedef struct {
     clo_ml_fview coef, icpt;
-    clo_ml_iview labels;
+    clo_ml_labelset labels;
     uint64_t n, c, e;
     int pt, classifier;
 } linear_params;
@@ -56,7 +56,7 @@ static clo_err linear_prepare_kind(clo_onnx_prep *p, int classifier)
             return clo_onnx_refuse(p, CLO_E_FORMAT, "%zu class labels for %llu score columns",
                                    l->labels.n, (unsigned long long)l->e);
         clo_shape ys = {1, {(int64_t)l->n}}, zs = {2, {(int64_t)l->n, (int64_t)l->e}};
-        clo_onnx_set_out(p, 0, CLO_ONNX_INT64, &ys);
+        clo_onnx_set_out(p, 0, clo_ml_label_type(&l->labels), &ys);
         clo_onnx_set_out(p, 1, CLO_ONNX_FLOAT, &zs);
     } else {
         int64_t targets;
@@ -89,7 +89,7 @@ static clo_err linear_run(const clo_onnx_exec *x)
         }
         size_t k = l->e == 1 ? (row[0] > 0.0f && l->labels.n == 2) : clo_ml_argmax(row, l->e);
         if (l->e == 1 && l->labels.n == 1) k = 0;
-        ((int64_t *)x->out[0]->data)[i] = l->labels.v[k];
+        clo_ml_label_put(&l->labels, x->out[0], i, k);
         clo_ml_transform(l->pt, row, l->e);
     }
     return CLO_OK;
@@ -186,7 +186,7 @@ static clo_err binarizer_prepare(clo_onnx_prep *p)
 static clo_err zipmap_prepare(clo_onnx_prep *p)
 {
     rowop_params *r = p->params;
-    clo_ml_iview labels;
+    clo_ml_labelset labels;
     r->kind = 3;
     CLO_TRY(clo_onnx_need(p, 0, CLO_T_FLOAT));
     CLO_TRY(clo_ml_labels(p, "classlabels_int64s", "classlabels_strings", &labels));
@@ -273,7 +273,7 @@ typedef struct {
     tweight *w;
     size_t ntrees;
     clo_ml_fview base;
-    clo_ml_iview labels;
+    clo_ml_labelset labels;
     uint64_t n, c, e;
     int pt, classifier, agg; /* agg: 0 SUM, 1 AVERAGE, 2 MIN, 3 MAX */
     int binary, positive;    /* classifier: the one-score binary case */
@@ -524,7 +524,7 @@ static clo_err tree_prepare_kind(clo_onnx_prep *p, int classifier)
     clo_shape zs = {2, {(int64_t)t->n, (int64_t)t->e}};
     if (classifier) {
         clo_shape ys = {1, {(int64_t)t->n}};
-        clo_onnx_set_out(p, 0, CLO_ONNX_INT64, &ys);
+        clo_onnx_set_out(p, 0, clo_ml_label_type(&t->labels), &ys);
         clo_onnx_set_out(p, 1, CLO_ONNX_FLOAT, &zs);
     } else {
         clo_onnx_set_out(p, 0, CLO_ONNX_FLOAT, &zs);
@@ -590,7 +590,7 @@ static clo_err tree_run(const clo_onnx_exec *x)
         if (t->binary) { /* one score s for two labels; see the header */
             float s = row[0] + row[1] + (t->bclass == 0 && t->base.n ? t->base.v[0] : 0.0f);
             int positive_label = t->positive ? s > 0.5f : s > 0.0f;
-            ((int64_t *)x->out[0]->data)[i] = t->labels.v[positive_label];
+            clo_ml_label_put(&t->labels, x->out[0], i, (size_t)positive_label);
             if (t->bclass == 0 && t->base.n < 2) {
                 if (t->pt == CLO_PT_LOGISTIC)
                     row[1] = 1.0f / (1.0f + expf(-s)), row[0] = 1.0f - row[1];
@@ -607,7 +607,7 @@ static clo_err tree_run(const clo_onnx_exec *x)
         for (uint64_t k = 0; k < t->base.n; k++) row[k] += t->base.v[k];
         if (t->classifier) {
             size_t k = clo_ml_argmax(row, t->e);
-            ((int64_t *)x->out[0]->data)[i] = t->labels.v[k];
+            clo_ml_label_put(&t->labels, x->out[0], i, k);
         }
         clo_ml_transform(t->pt, row, t->e);
     }

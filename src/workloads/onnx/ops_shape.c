@@ -59,7 +59,7 @@ static clo_err copy_run(const clo_onnx_exec *x)
 /* ======================= Reshape ======================= */
 static clo_err reshape_prepare(clo_onnx_prep *p)
 {
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     int64_t dims[CLO_ONNX_MAX_RANK], allowzero;
     size_t n;
     CLO_TRY(clo_onnx_const_ints(p, 1, dims, CLO_ONNX_MAX_RANK, &n));
@@ -107,7 +107,7 @@ static const clo_onnx_op op_reshape = {"", "Reshape",       5,       2, 2, 1, 1,
 /* ======================= Flatten ======================= */
 static clo_err flatten_prepare(clo_onnx_prep *p)
 {
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     int64_t axis;
     CLO_TRY(clo_onnx_attr_int(p, "axis", 1, &axis));
     const clo_shape *in = &p->in[0]->shape;
@@ -147,7 +147,7 @@ static clo_err axes_of(clo_onnx_prep *p, int64_t *axes, size_t *n, int *given)
 
 static clo_err squeeze_prepare(clo_onnx_prep *p)
 {
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     int64_t axes[CLO_ONNX_MAX_RANK];
     size_t n;
     int given;
@@ -169,7 +169,7 @@ static clo_err squeeze_prepare(clo_onnx_prep *p)
 
 static clo_err unsqueeze_prepare(clo_onnx_prep *p)
 {
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     int64_t axes[CLO_ONNX_MAX_RANK];
     size_t n;
     int given;
@@ -205,7 +205,7 @@ typedef struct {
 static clo_err transpose_prepare(clo_onnx_prep *p)
 {
     transpose_params *tp = p->params;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     const clo_shape *in = &p->in[0]->shape;
     int64_t perm[CLO_ONNX_MAX_RANK];
     int n;
@@ -253,11 +253,11 @@ static clo_err concat_prepare(clo_onnx_prep *p)
     if (!clo_onnx_attr_get(p, "axis"))
         return clo_onnx_refuse(p, CLO_E_FORMAT, "attribute 'axis' is required");
     CLO_TRY(clo_onnx_attr_int(p, "axis", 0, &axis));
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     clo_shape out = p->in[0]->shape;
     CLO_TRY(clo_onnx_axis(p, axis, out.rank, &ap->axis));
     for (size_t k = 1; k < p->nin; k++) {
-        CLO_TRY(clo_onnx_need(p, k, CLO_T_DATA));
+        CLO_TRY(clo_onnx_need(p, k, CLO_T_ALL));
         const clo_shape *s = &p->in[k]->shape;
         if (p->in[k]->dtype != p->in[0]->dtype || s->rank != out.rank)
             return clo_onnx_refuse(p, CLO_E_FORMAT, "input %zu differs in type or rank", k);
@@ -308,7 +308,7 @@ static const clo_onnx_op op_concat = {
 static clo_err split_prepare(clo_onnx_prep *p)
 {
     axis_params *ap = p->params;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     int64_t axis, parts[255];
     size_t n = 0;
     CLO_TRY(clo_onnx_attr_int(p, "axis", 0, &axis));
@@ -398,7 +398,7 @@ typedef struct {
 static clo_err slice_prepare(clo_onnx_prep *p)
 {
     slice_params *sp = p->params;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     const clo_shape *in = &p->in[0]->shape;
     int64_t starts[CLO_ONNX_MAX_RANK], ends[CLO_ONNX_MAX_RANK], axes[CLO_ONNX_MAX_RANK],
         steps[CLO_ONNX_MAX_RANK];
@@ -480,7 +480,7 @@ static clo_err gather_prepare(clo_onnx_prep *p)
 {
     axis_params *ap = p->params;
     int64_t axis;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     CLO_TRY(clo_onnx_need(p, 1, CLO_T_INDEX));
     CLO_TRY(clo_onnx_attr_int(p, "axis", 0, &axis));
     const clo_shape *d = &p->in[0]->shape, *ix = &p->in[1]->shape;
@@ -528,7 +528,7 @@ static const clo_onnx_op op_gather = {
 /* ======================= Tile ======================= */
 static clo_err tile_prepare(clo_onnx_prep *p)
 {
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     int64_t reps[CLO_ONNX_MAX_RANK];
     size_t n;
     CLO_TRY(clo_onnx_const_ints(p, 1, reps, CLO_ONNX_MAX_RANK, &n));
@@ -721,7 +721,7 @@ typedef struct {
 static clo_err shape_prepare(clo_onnx_prep *p)
 {
     shape_params *sp = p->params;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     int64_t r = p->in[0]->shape.rank, s, e;
     CLO_TRY(clo_onnx_attr_int(p, "start", 0, &s));
     CLO_TRY(clo_onnx_attr_int(p, "end", r, &e));
@@ -750,7 +750,7 @@ static const clo_onnx_op op_shape = {
 
 static clo_err size_prepare(clo_onnx_prep *p)
 {
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     clo_shape out = {0, {0}};
     clo_onnx_set_out(p, 0, CLO_ONNX_INT64, &out);
     p->fold = 1;
@@ -869,7 +869,7 @@ static clo_err cos_prepare(clo_onnx_prep *p)
         if (cp->value->count != 1)
             return clo_onnx_refuse(p, CLO_E_FORMAT, "value must hold one element");
         dt = cp->value->dtype;
-        if (!clo_tensor_elem_size(dt))
+        if (!clo_tensor_elem_size(dt) || dt == CLO_ONNX_STRING)
             return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "element type %s is not supported",
                                    clo_tensor_type_name(dt));
     }
@@ -988,7 +988,7 @@ static clo_err gather_el_prepare(clo_onnx_prep *p)
 {
     axis_params *ap = p->params;
     int64_t axis;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     CLO_TRY(clo_onnx_need(p, 1, CLO_T_INDEX));
     CLO_TRY(clo_onnx_attr_int(p, "axis", 0, &axis));
     const clo_shape *d = &p->in[0]->shape, *ix = &p->in[1]->shape;
@@ -1248,7 +1248,7 @@ static clo_err gather_nd_prepare(clo_onnx_prep *p)
 {
     gnd_params *gp = p->params;
     int64_t b;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     static const int32_t i64[] = {CLO_ONNX_INT64, 0};
     CLO_TRY(clo_onnx_need(p, 1, i64));
     CLO_TRY(clo_onnx_attr_int(p, "batch_dims", 0, &b));
@@ -1317,9 +1317,9 @@ static clo_err scatter_prepare_kind(clo_onnx_prep *p, int nd)
 {
     scatter_params *sp = p->params;
     sp->nd = nd;
-    CLO_TRY(clo_onnx_need(p, 0, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 0, CLO_T_ALL));
     CLO_TRY(clo_onnx_need(p, 1, nd ? (const int32_t[]){CLO_ONNX_INT64, 0} : CLO_T_INDEX));
-    CLO_TRY(clo_onnx_need(p, 2, CLO_T_DATA));
+    CLO_TRY(clo_onnx_need(p, 2, CLO_T_ALL));
     if (p->in[2]->dtype != p->in[0]->dtype)
         return clo_onnx_refuse(p, CLO_E_FORMAT, "updates and data differ in type");
     clo_bytes r;
@@ -1528,7 +1528,7 @@ static clo_err eyelike_prepare(clo_onnx_prep *p)
     CLO_TRY(clo_onnx_attr_int(p, "dtype", p->in[0]->dtype, &dt));
     CLO_TRY(clo_onnx_attr_int(p, "k", 0, &k));
     if (p->in[0]->shape.rank != 2) return clo_onnx_refuse(p, CLO_E_FORMAT, "input must be 2-D");
-    if (!clo_tensor_elem_size((int32_t)dt))
+    if (!clo_tensor_elem_size((int32_t)dt) || dt == CLO_ONNX_STRING)
         return clo_onnx_refuse(p, CLO_E_UNSUPPORTED, "dtype %s", clo_tensor_type_name((int32_t)dt));
     op->depth = k;
     clo_onnx_set_out(p, 0, (int32_t)dt, &p->in[0]->shape);

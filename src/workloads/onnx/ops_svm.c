@@ -33,7 +33,7 @@ typedef struct {
     int kernel, pt, svc, proba, positive, regressor, one_class;
     float gamma, coef0, degree;
     clo_ml_fview sv, coef, rho, pa, pb;
-    clo_ml_iview labels;
+    clo_ml_labelset labels;
     uint32_t *start, *count; /* each class's support vectors */
     uint64_t n, c;
     size_t classes, vectors, pairs, zcols;
@@ -141,7 +141,7 @@ static clo_err svmclf_prepare(clo_onnx_prep *p)
     for (size_t k = 0; k < s->coef.n; k++) s->positive &= s->coef.v[k] >= 0;
     s->zcols = s->svc && !s->proba ? (s->classes > 2 ? s->pairs : 2) : s->classes;
     clo_shape ys = {1, {(int64_t)s->n}}, zs = {2, {(int64_t)s->n, (int64_t)s->zcols}};
-    clo_onnx_set_out(p, 0, CLO_ONNX_INT64, &ys);
+    clo_onnx_set_out(p, 0, clo_ml_label_type(&s->labels), &ys);
     clo_onnx_set_out(p, 1, CLO_ONNX_FLOAT, &zs);
     /* kernels, votes, pair scores, the pairwise probability matrix, Q, Qp,
      * and Z's row when Z is omitted */
@@ -247,7 +247,7 @@ static clo_err svmclf_run(const clo_onnx_exec *x)
         size_t label = best;
         if (k == 2 && !s->proba && ((s->positive && top >= 0.5f) || (!s->positive && top > 0)))
             label = 1;
-        ((int64_t *)x->out[0]->data)[row] = s->labels.v[label];
+        clo_ml_label_put(&s->labels, x->out[0], row, label);
         if (s->svc && !s->proba && k == 2) { /* one score, two columns */
             float v = z[0];
             if (s->pt == CLO_PT_PROBIT)

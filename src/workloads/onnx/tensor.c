@@ -22,6 +22,7 @@ size_t clo_tensor_elem_size(int32_t dtype)
     case CLO_ONNX_INT64:
     case CLO_ONNX_DOUBLE:
     case CLO_ONNX_UINT64: return 8;
+    case CLO_ONNX_STRING: return sizeof(clo_bytes);
     default: return 0;
     }
 }
@@ -146,6 +147,10 @@ clo_err clo_tensor_decode(const clo_onnx_tensor *t, void *dst)
 {
     size_t es = clo_tensor_elem_size(t->dtype);
     CLO_ENSURE(es, CLO_E_UNSUPPORTED, "onnx: tensor element type");
+    /* a string's element is a pointer: never from raw bytes */
+    CLO_ENSURE(t->dtype != CLO_ONNX_STRING || t->form == CLO_ONNX_DATA_STRINGS ||
+                   t->form == CLO_ONNX_DATA_NONE,
+               CLO_E_FORMAT, "onnx: string tensor data form");
     switch (t->form) {
     case CLO_ONNX_DATA_NONE: break;
     case CLO_ONNX_DATA_RAW:
@@ -173,6 +178,22 @@ clo_err clo_tensor_decode(const clo_onnx_tensor *t, void *dst)
             put(t->dtype, dst, i, (int64_t)v);
         }
         CLO_TRY(clo_cur_end(&c));
+        break;
+    }
+    case CLO_ONNX_DATA_STRINGS: { /* views into the message */
+        CLO_ENSURE(t->dtype == CLO_ONNX_STRING, CLO_E_FORMAT, "onnx: tensor data form");
+        clo_cur c = clo_cur_init(t->data);
+        clo_pb_field f;
+        int done;
+        uint64_t i = 0;
+        for (;;) {
+            CLO_TRY(clo_pb_next(&c, &f, &done));
+            if (done) break;
+            if (f.field != 6) continue;
+            CLO_ENSURE(f.wire == CLO_PB_LEN && i < t->count, CLO_E_FORMAT, "onnx: string_data");
+            ((clo_bytes *)dst)[i++] = f.b;
+        }
+        CLO_ENSURE(i == t->count, CLO_E_FORMAT, "onnx: string_data count");
         break;
     }
     default: return CLO_ERR(CLO_E_UNSUPPORTED, "onnx: tensor data form");
@@ -223,6 +244,12 @@ int clo_tensor_close(const clo_tensor *got, const clo_tensor *want, double rtol,
             if (d > *max_abs_err || d != d) *max_abs_err = d;
             if (!(d <= atol + rtol * fabs(y))) ok = 0;
         }
+        return ok;
+    }
+    if (got->dtype == CLO_ONNX_STRING) {
+        const clo_bytes *a = got->data, *b = want->data;
+        for (uint64_t i = 0; i < got->count; i++)
+            if (!clo_bytes_eq(a[i], b[i])) ok = 0, *max_abs_err = 1;
         return ok;
     }
     size_t es = clo_tensor_elem_size(got->dtype);

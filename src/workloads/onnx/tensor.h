@@ -5,8 +5,12 @@
  * float16, bfloat16, int16, uint16, uint32 and uint64 may be graph inputs,
  * outputs and constants, go through the operators that only move data
  * (CLO_T_DATA: reshapes, transposes, slices, gathers, ...) and through Cast;
- * an operator that computes on them refuses them, naming the type. Strings
- * are refused when a plan is built. */
+ * an operator that computes on them refuses them, naming the type.
+ *
+ * A string element is a clo_bytes view into bytes that outlive the run
+ * (the model's, or the caller's feed): no operator makes string bytes, and
+ * zeroed memory is empty strings. They go through the operators that move
+ * elements whole (CLO_T_ALL) and the ONNX-ML ones that map them. */
 #ifndef CLO_WORKLOADS_ONNX_TENSOR_H
 #define CLO_WORKLOADS_ONNX_TENSOR_H
 
@@ -20,13 +24,15 @@ typedef struct {
     void *data;     /* NULL while a plan is being built, unless the value is a constant */
 } clo_tensor;
 
-/* Bytes per element of a type the engine computes on; 0 for any other type. */
+/* Bytes per element of a type the engine carries (a string's is
+ * sizeof(clo_bytes)); 0 for any other type. */
 size_t clo_tensor_elem_size(int32_t dtype);
 /* "float", "int64", ... for messages; "type N" for types without a name here. */
 const char *clo_tensor_type_name(int32_t dtype);
 /* Decode a file tensor's elements into dst (count * elem size bytes, native
- * layout). CLO_E_UNSUPPORTED for a type the engine does not compute on;
- * CLO_E_FORMAT for a bool that is not 0 or 1. */
+ * layout; strings as views into the file tensor's bytes). CLO_E_UNSUPPORTED
+ * for a type the engine does not carry; CLO_E_FORMAT for a bool that is not
+ * 0 or 1. */
 CLO_MUST_CHECK clo_err clo_tensor_decode(const clo_onnx_tensor *t, void *dst);
 /* A tensor's shape from a file tensor's dims. */
 void clo_tensor_shape_of(const clo_onnx_tensor *t, clo_shape *out);

@@ -260,7 +260,12 @@ clo_err clo_onnx_tensor_write(clo_buf *out, clo_bytes name, const clo_tensor *t)
     for (uint32_t i = 0; i < t->shape.rank; i++) field_varint(&w, out, 1, (uint64_t)t->shape.d[i]);
     field_varint(&w, out, 2, (uint64_t)t->dtype);
     if (name.len) field_bytes(&w, out, 8, name.ptr, name.len);
-    field_bytes(&w, out, 9, t->data, (size_t)t->count * es);
+    if (t->dtype == CLO_ONNX_STRING) { /* string_data: one field per string */
+        const clo_bytes *v = t->data;
+        for (uint64_t i = 0; i < t->count; i++) field_bytes(&w, out, 6, v[i].ptr, v[i].len);
+    } else {
+        field_bytes(&w, out, 9, t->data, (size_t)t->count * es);
+    }
     if (w.err.code) clo_buf_truncate(out, mark);
     return w.err;
 }

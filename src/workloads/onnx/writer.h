@@ -48,7 +48,7 @@ void clo_onnxw_node(clo_onnxw *w, const char *op_type, const char *domain, const
 CLO_MUST_CHECK clo_err clo_onnxw_finish(clo_onnxw *w, const char *graph_name, int64_t opset,
                                         int64_t ml_opset, clo_buf *out);
 
-/* A standalone TensorProto of t (raw_data), appended to out: what a client
+/* A standalone TensorProto of t (raw_data; strings as string_data), appended to out: what a client
  * sends as a model input and what the onnx workload returns. */
 CLO_MUST_CHECK clo_err clo_onnx_tensor_write(clo_buf *out, clo_bytes name, const clo_tensor *t);
 

@@ -41,10 +41,12 @@ def save(name, nodes, inputs, outputs, X, expect, note, tol=1e-4, ml_opset=3):
     if ml_opset <= 3:  # this python3-onnx (1.12) predates ai.onnx.ml 5
         onnx.checker.check_model(m)
     onnx.save(m, os.path.join(OUT, name + ".onnx"))
-    cases.append({"name": name, "model": name + ".onnx", "note": note, "tol": tol,
-                  # float32 little-endian, base64: exact and compact
-                  "input": {"dims": list(X.shape), "f32": base64.b64encode(X.astype("<f4").tobytes()).decode()},
-                  "expect": {k: [v if isinstance(v, int) else float("%.9g" % v) for v in np.asarray(a).ravel().tolist()]
+    if X.dtype.kind in "US":  # a string tensor: its values as they are
+        inp = {"dims": list(X.shape), "strings": [str(v) for v in X.ravel().tolist()]}
+    else:  # float32 little-endian, base64: exact and compact
+        inp = {"dims": list(X.shape), "f32": base64.b64encode(X.astype("<f4").tobytes()).decode()}
+    cases.append({"name": name, "model": name + ".onnx", "note": note, "tol": tol, "input": inp,
+                  "expect": {k: [v if isinstance(v, (int, str)) else float("%.9g" % v) for v in np.asarray(a).ravel().tolist()]
                              for k, a in expect.items()}})
 
 
@@ -331,6 +333,91 @@ for name, dims, data, seed in [("fvec-iris", [2, 2], iris, 23), ("fvec-wine", [5
     cut = [helper.make_node("Slice", ["X", "s0", "e0", "ax1"], ["A"]), helper.make_node("Slice", ["X", "e0", "e1", "ax1"], ["B"])]
     save(name, sl + cut + [node], [fin("X", data.data.shape[1])], [fin("Y", sum(dims))], Xte,
          {"Y": np.hstack([a, b])}, "numpy hstack of two column groups (FeatureVectorizer)", tol=0)
+
+# ---- strings: categories as scikit-learn encodes them, string class labels ----
+def sval(name):
+    return helper.make_tensor_value_info(name, TensorProto.STRING, [None])
+
+
+def iout(name):
+    return helper.make_tensor_value_info(name, TensorProto.INT64, [None])
+
+
+def names_of(data):
+    return np.array([str(v) for v in data.target_names[data.target]])
+
+
+def class_names(data, seed):
+    """The class names of a split's training and held-out rows."""
+    _, ytr, _, yte = split(data.data, names_of(data), seed=seed)
+    return ytr, yte
+
+
+# LabelEncoder.transform as CategoryMapper (string to code), and
+# inverse_transform (code to string), on the data sets' class names.
+for name, data, seed in [("catmap-iris-species", iris, 30), ("catmap-cancer-diagnosis", cancer, 31),
+                         ("catmap-wine-cultivar", wine, 32)]:
+    ytr, yte = class_names(data, seed)
+    le = preprocessing.LabelEncoder().fit(ytr)
+    node = helper.make_node("CategoryMapper", ["X"], ["Y"], domain=ML, cats_strings=[str(c) for c in le.classes_],
+                            cats_int64s=list(range(len(le.classes_))), default_int64=-1)
+    save(name, [node], [sval("X")], [iout("Y")], yte, {"Y": le.transform(yte)},
+         "sklearn LabelEncoder.transform (class names to codes) as CategoryMapper", tol=0)
+    codes = np.array(le.transform(yte), dtype=np.float32).reshape(-1, 1)
+    inv = helper.make_node("CategoryMapper", ["Xi"], ["Y"], domain=ML, cats_strings=[str(c) for c in le.classes_],
+                           cats_int64s=list(range(len(le.classes_))))
+    cast = helper.make_node("Cast", ["X"], ["Xc"], to=TensorProto.INT64)
+    flat = helper.make_node("Flatten", ["Xc"], ["Xf"], axis=0)
+    sq = helper.make_node("Squeeze", ["Xf", "ax"], ["Xi"])
+    ax = helper.make_node("Constant", [], ["ax"], value=helper.make_tensor("a", TensorProto.INT64, [1], [0]))
+    save(name + "-inverse", [cast, flat, ax, sq, inv], [fin("X", 1)], [sval("Y")], codes,
+         {"Y": le.inverse_transform(codes.ravel().astype(np.int64))},
+         "sklearn LabelEncoder.inverse_transform (codes to class names) as CategoryMapper", tol=0)
+
+# The same with LabelEncoder (opset 2, keys_strings), and OneHotEncoder on strings.
+for name, data, seed in [("labelenc-iris-species", iris, 33), ("labelenc-wine-cultivar", wine, 34),
+                         ("labelenc-cancer-diagnosis", cancer, 35)]:
+    ytr, yte = class_names(data, seed)
+    le = preprocessing.LabelEncoder().fit(ytr)
+    node = helper.make_node("LabelEncoder", ["X"], ["Y"], domain=ML, keys_strings=[str(c) for c in le.classes_],
+                            values_int64s=list(range(len(le.classes_))), default_int64=-1)
+    save(name, [node], [sval("X")], [iout("Y")], yte, {"Y": le.transform(yte)},
+         "sklearn LabelEncoder.transform as LabelEncoder (keys_strings)", tol=0)
+for name, data, seed in [("onehot-iris-species", iris, 36), ("onehot-wine-cultivar", wine, 37),
+                         ("onehot-cancer-diagnosis", cancer, 38)]:
+    ytr, yte = class_names(data, seed)
+    oh = preprocessing.OneHotEncoder(handle_unknown="ignore").fit(ytr.reshape(-1, 1))
+    cats = [str(c) for c in oh.categories_[0]]
+    node = helper.make_node("OneHotEncoder", ["X"], ["Y"], domain=ML, cats_strings=cats, zeros=1)
+    save(name, [node], [sval("X")], [fin("Y", len(cats))], yte, {"Y": oh.transform(yte.reshape(-1, 1)).toarray()},
+         "sklearn OneHotEncoder(handle_unknown=ignore) on class names", tol=0)
+
+# Classifiers fitted on class names: the label output is a string tensor.
+for name, est, data, seed in [("rfc-iris-names", ensemble.RandomForestClassifier(n_estimators=10, max_depth=4, random_state=40), iris, 40),
+                              ("dtc-cancer-names", tree.DecisionTreeClassifier(max_depth=5, random_state=41), cancer, 41)]:
+    Xtr, ytr, Xte, _ = split(data.data, names_of(data), seed=seed)
+    est.fit(Xtr, ytr)
+    trees = est.estimators_ if hasattr(est, "estimators_") else [est]
+    k = len(est.classes_)
+    a = tree_attrs(trees, lambda tr, n: [(c, v / tr.value[n][0].sum()) for c, v in enumerate(tr.value[n][0])],
+                   "class", 1.0 / len(trees))
+    node = helper.make_node("TreeEnsembleClassifier", ["X"], ["label", "probabilities"], domain=ML,
+                            classlabels_strings=[str(c) for c in est.classes_], **a)
+    save(name, [node], [fin("X", data.data.shape[1])], [sval("label"), fin("probabilities", k)], Xte,
+         {"label": est.predict(Xte), "probabilities": est.predict_proba(Xte)},
+         f"sklearn {type(est).__name__} on class names: string labels")
+Xtr, ytr, Xte, _ = split(wine.data, names_of(wine), seed=42)
+sc = preprocessing.StandardScaler().fit(Xtr)
+clf = svm.SVC(kernel="rbf", probability=True, random_state=42).fit(sc.transform(Xtr), ytr)
+node = helper.make_node("SVMClassifier", ["Xs"], ["label", "scores"], domain=ML, kernel_type="RBF",
+                        kernel_params=[float(clf._gamma), float(clf.coef0), float(clf.degree)],
+                        vectors_per_class=clf.n_support_.tolist(), support_vectors=clf.support_vectors_.ravel().tolist(),
+                        coefficients=clf._dual_coef_.ravel().tolist(), rho=clf._intercept_.tolist(),
+                        prob_a=clf._probA.tolist(), prob_b=clf._probB.tolist(),
+                        classlabels_strings=[str(c) for c in clf.classes_])
+save("svc-wine-names", [scaler(sc, 13), node], [fin("X", 13)], [sval("label"), fin("scores", 3)], Xte,
+     {"label": clf.predict(sc.transform(Xte)), "scores": clf.predict_proba(sc.transform(Xte))},
+     "sklearn SVC(rbf, probability=True) on class names: string labels")
 
 with open(os.path.join(OUT, "cases.json"), "w") as f:
     json.dump({"generator": "tests/workloads/sklearn/gen.py", "sklearn": __import__("sklearn").__version__,
