@@ -1245,6 +1245,183 @@ static void test_if(void **state)
     clo_buf_free(&bytes);
 }
 
+/* A Loop model: y_{k+1} = 2 y_k + x + k from y_0 = 0 (x a feed), each
+ * y_{k+1} also a scan output. trip < 0: no M; cond: "" (none), "c0" (a
+ * true constant) or "flag" (a feed); the body's condition is i < until
+ * (until >= 0), else the flag feed, else its own condition. */
+static void loop_model(clo_buf *out, int64_t trip, const char *cond, int64_t until)
+{
+    clo_onnxw w, body;
+    int64_t d3[1] = {3};
+    const float zeros[3] = {0, 0, 0}, two[3] = {2, 2, 2};
+    clo_onnxw_init(&body);
+    clo_onnxw_input(&body, "i", CLO_ONNX_INT64, 0, NULL);
+    clo_onnxw_input(&body, "c", CLO_ONNX_BOOL, 0, NULL);
+    clo_onnxw_input(&body, "y_in", CLO_ONNX_FLOAT, 1, d3);
+    clo_onnxw_output(&body, "c_out", CLO_ONNX_BOOL, 0, NULL);
+    clo_onnxw_output(&body, "y_out", CLO_ONNX_FLOAT, 1, d3);
+    clo_onnxw_output(&body, "scan", CLO_ONNX_FLOAT, 1, d3);
+    clo_onnxw_init_floats(&body, "two", 1, d3, two);
+    clo_onnxw_attr_int(&body, "to", CLO_ONNX_FLOAT);
+    clo_onnxw_node(&body, "Cast", NULL, IN("i"), 1, IN("fi"), 1);
+    clo_onnxw_node(&body, "Mul", NULL, IN("y_in", "two"), 2, IN("t"), 1);
+    clo_onnxw_node(&body, "Add", NULL, IN("t", "x"), 2, IN("tx"), 1);
+    clo_onnxw_node(&body, "Add", NULL, IN("tx", "fi"), 2, IN("y_out"), 1);
+    clo_onnxw_node(&body, "Identity", NULL, IN("y_out"), 1, IN("scan"), 1);
+    if (until >= 0) {
+        clo_onnxw_init_ints(&body, "until", 0, NULL, &until);
+        clo_onnxw_node(&body, "Less", NULL, IN("i", "until"), 2, IN("c_out"), 1);
+    } else {
+        clo_onnxw_node(&body, "Identity", NULL, IN(strcmp(cond, "flag") ? "c" : "flag"), 1,
+                       IN("c_out"), 1);
+    }
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "x", CLO_ONNX_FLOAT, 1, d3);
+    clo_onnxw_input(&w, "flag", CLO_ONNX_BOOL, 0, NULL);
+    clo_onnxw_output(&w, "y", CLO_ONNX_FLOAT, 1, d3);
+    clo_onnxw_output(&w, "ys", CLO_ONNX_FLOAT, 0, NULL);
+    clo_onnxw_init_floats(&w, "y0", 1, d3, zeros);
+    if (trip >= 0) clo_onnxw_init_ints(&w, "M", 0, NULL, &trip);
+    clo_onnxw_node(&w, "Identity", NULL, IN("flag"), 1, IN("c0"), 1); /* c0: the flag's value */
+    clo_onnxw_attr_graph(&w, "body", &body);
+    clo_onnxw_node(&w, "Loop", NULL, IN(trip >= 0 ? "M" : "", cond, "y0"), 3, IN("y", "ys"), 2);
+    OKC(clo_onnxw_finish(&w, "loop", 17, 0, out));
+}
+
+static clo_err plan_loop(clo_buf *bytes, int give_flag, uint8_t flag, const float *x,
+                         clo_onnx_model *m, clo_onnx_plan **p, char *why)
+{
+    int64_t d3[1] = {3};
+    clo_tensor f[2] = {onnx_feed(x, 1, d3), {CLO_ONNX_BOOL, {0, {0}}, 1, NULL}};
+    static uint8_t fl;
+    fl = flag;
+    f[1].data = give_flag ? &fl : NULL;
+    *p = NULL;
+    clo_err e = clo_onnx_load(clo_buf_view(bytes), m);
+    if (e.code) return e;
+    e = clo_onnx_plan_new(m, f, 2, p, why);
+    if (e.code) return e;
+    f[1].data = &fl;
+    return clo_onnx_plan_run(*p, f, 2);
+}
+
+static void test_loop(void **state)
+{
+    (void)state;
+    const float x[3] = {1.0f, -0.5f, 3.0f};
+    char why[CLO_ONNX_WHY];
+    clo_onnx_model m;
+    clo_onnx_plan *p;
+    clo_buf bytes;
+    clo_buf_init(&bytes, 1 << 16);
+    /* M = 4, no condition: four iterations, the scan output stacked [4, 3] */
+    loop_model(&bytes, 4, "", -1);
+    clo_err e = plan_loop(&bytes, 1, 1, x, &m, &p, why);
+    if (e.code) fail_msg("loop: %s", why);
+    const clo_tensor *y = clo_onnx_plan_output(p, 0), *ys = clo_onnx_plan_output(p, 1);
+    assert_int_equal(ys->shape.rank, 2);
+    assert_int_equal(ys->shape.d[0], 4);
+    assert_int_equal(ys->shape.d[1], 3);
+    assert_true(clo_onnx_plan_steps(p) > 4); /* unrolled, on a feed: steps, not constants */
+    for (int j = 0; j < 3; j++) {
+        float v = 0;
+        for (int k = 0; k < 4; k++) {
+            v = 2 * v + x[j] + (float)k;
+            assert_true(((const float *)ys->data)[k * 3 + j] == v);
+        }
+        assert_true(((const float *)y->data)[j] == v);
+    }
+    clo_onnx_plan_free(p);
+    clo_onnx_free(&m);
+
+    /* no M, a condition: i < 2 stops it after three iterations */
+    clo_buf_clear(&bytes);
+    loop_model(&bytes, -1, "c0", 2);
+    e = plan_loop(&bytes, 1, 1, x, &m, &p, why);
+    if (e.code) fail_msg("loop: %s", why);
+    assert_int_equal(clo_onnx_plan_output(p, 1)->shape.d[0], 3);
+    clo_onnx_plan_free(p);
+    clo_onnx_free(&m);
+    /* refused: with a false condition it runs no iteration, and its scan
+     * output has no shape to give; the condition a feed not given when the
+     * plan is built; more iterations than a plan unrolls (a limit) */
+    struct {
+        int64_t trip;
+        int give_flag;
+        uint8_t flag;
+        clo_code code;
+        const char *why;
+    } bad[] = {{-1, 1, 0, CLO_E_UNSUPPORTED, "no iteration"},
+               {5, 0, 1, CLO_E_UNSUPPORTED, "known only while running"},
+               {100000, 1, 1, CLO_E_LIMIT, "unroll"}};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        clo_buf_clear(&bytes);
+        loop_model(&bytes, bad[k].trip, bad[k].trip == 100000 ? "" : "c0",
+                   bad[k].trip < 0 ? 2 : -1);
+        e = plan_loop(&bytes, bad[k].give_flag, bad[k].flag, x, &m, &p, why);
+        assert_int_equal(e.code, bad[k].code);
+        if (!strstr(why, bad[k].why)) fail_msg("case %zu: %s", k, why);
+        assert_null(p);
+        clo_onnx_free(&m);
+    }
+    clo_buf_free(&bytes);
+}
+
+/* Scan: a running sum over the rows of X [3, 2], read backwards
+ * (scan_input_directions [1]), its per-iteration values stacked on axis 1. */
+static void test_scan(void **state)
+{
+    (void)state;
+    clo_onnxw w, body;
+    int64_t d2[1] = {2}, dx[2] = {3, 2};
+    clo_onnxw_init(&body);
+    clo_onnxw_input(&body, "s_in", CLO_ONNX_FLOAT, 1, d2);
+    clo_onnxw_input(&body, "xt", CLO_ONNX_FLOAT, 1, d2);
+    clo_onnxw_output(&body, "s_out", CLO_ONNX_FLOAT, 1, d2);
+    clo_onnxw_output(&body, "o", CLO_ONNX_FLOAT, 1, d2);
+    clo_onnxw_node(&body, "Add", NULL, IN("s_in", "xt"), 2, IN("s_out"), 1);
+    clo_onnxw_node(&body, "Identity", NULL, IN("s_out"), 1, IN("o"), 1);
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "s0", CLO_ONNX_FLOAT, 1, d2);
+    clo_onnxw_input(&w, "X", CLO_ONNX_FLOAT, 2, dx);
+    clo_onnxw_output(&w, "s", CLO_ONNX_FLOAT, 1, d2);
+    clo_onnxw_output(&w, "os", CLO_ONNX_FLOAT, 0, NULL);
+    const int64_t one = 1;
+    clo_onnxw_attr_graph(&w, "body", &body);
+    clo_onnxw_attr_int(&w, "num_scan_inputs", 1);
+    clo_onnxw_attr_ints(&w, "scan_input_directions", &one, 1);
+    clo_onnxw_attr_ints(&w, "scan_output_axes", &one, 1);
+    clo_onnxw_node(&w, "Scan", NULL, IN("s0", "X"), 2, IN("s", "os"), 2);
+    clo_buf bytes;
+    clo_buf_init(&bytes, 1 << 16);
+    OKC(clo_onnxw_finish(&w, "scan", 17, 0, &bytes));
+    clo_onnx_model m;
+    OKC(clo_onnx_load(clo_buf_view(&bytes), &m));
+    const float s0[2] = {0.5f, -1}, X[6] = {1, 2, 3, 4, 5, 6};
+    clo_tensor f[2] = {onnx_feed(s0, 1, d2), onnx_feed(X, 2, dx)};
+    clo_onnx_plan *p;
+    char why[CLO_ONNX_WHY];
+    clo_err e = clo_onnx_plan_new(&m, f, 2, &p, why);
+    if (e.code) fail_msg("scan: %s", why);
+    OKC(clo_onnx_plan_run(p, f, 2));
+    const clo_tensor *s = clo_onnx_plan_output(p, 0), *os = clo_onnx_plan_output(p, 1);
+    assert_int_equal(os->shape.rank, 2);
+    assert_int_equal(os->shape.d[0], 2);
+    assert_int_equal(os->shape.d[1], 3);
+    /* rows taken 2, 1, 0: s = s0 + X[2], + X[1], + X[0]; os[:, t] = s after t */
+    for (int j = 0; j < 2; j++) {
+        float v = s0[j];
+        for (int t = 0; t < 3; t++) {
+            v += X[(2 - t) * 2 + j];
+            assert_true(((const float *)os->data)[j * 3 + t] == v);
+        }
+        assert_true(((const float *)s->data)[j] == v);
+    }
+    clo_onnx_plan_free(p);
+    clo_onnx_free(&m);
+    clo_buf_free(&bytes);
+}
+
 /* Pow by a constant 2 is x * x (correctly rounded, as onnxruntime's): the
  * specials as powf gives them. */
 static void test_pow_square(void **state)
@@ -1485,6 +1662,8 @@ int main(void)
         cmocka_unit_test(test_pool_parts),
         cmocka_unit_test(test_vexp),
         cmocka_unit_test(test_if),
+        cmocka_unit_test(test_loop),
+        cmocka_unit_test(test_scan),
         cmocka_unit_test(test_pow_square),
         cmocka_unit_test(test_carried_types),
         cmocka_unit_test(test_subnormal_weights),

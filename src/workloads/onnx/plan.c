@@ -1,4 +1,5 @@
-/* plan.c — building and running execution plans. */
+/* plan.c — building and running execution plans (If, Loop and Scan are
+ * resolved by ctrl.c, with the builder shared through plan_impl.h). */
 #include "workloads/onnx/plan.h"
 #include "workloads/onnx/plan_impl.h"
 
@@ -10,11 +11,6 @@
 #include <string.h>
 
 /* ---- names to values: open addressing, built once ---- */
-typedef struct {
-    clo_bytes *key;
-    uint32_t *val;
-    size_t cap;
-} namemap;
 
 static uint64_t hash(clo_bytes b)
 {
@@ -23,12 +19,7 @@ static uint64_t hash(clo_bytes b)
     return h;
 }
 
-/* A name whose scope ended (an inlined branch's own values): undefined, but
- * its slot stays in the probe chains. */
-#define GONE       (NONE - 1)
-#define DEFINED(v) ((v) < GONE)
-
-static uint32_t *map_slot(namemap *nm, clo_bytes name)
+uint32_t *clo_onnx_slot(namemap *nm, clo_bytes name)
 {
     size_t i = (size_t)hash(name) & (nm->cap - 1);
     while (nm->val[i] != NONE && !clo_bytes_eq(nm->key[i], name)) i = (i + 1) & (nm->cap - 1);
@@ -59,17 +50,15 @@ void *clo_onnx_prep_alloc(clo_onnx_prep *pr, size_t size)
     return clo_onnx_plan_own(pr->plan, size);
 }
 
-static size_t bytes_of(const clo_tensor *t);
-
 /* Value v, a feed whose value the caller gave, becomes a constant: the plan
  * is bound to that value (runs with another are refused). 1 if it did. */
 static int bind_value(clo_onnx_plan *p, size_t v)
 {
     for (size_t f = 0; f < p->nfeeds; f++) {
         if (p->feeds[f] != v || !p->feed_data || !p->feed_data[f]) continue;
-        void *copy = clo_onnx_plan_own(p, bytes_of(&p->vals[v]));
+        void *copy = clo_onnx_plan_own(p, clo_onnx_value_bytes(&p->vals[v]));
         if (!copy) return 0;
-        memcpy(copy, p->feed_data[f], bytes_of(&p->vals[v]));
+        memcpy(copy, p->feed_data[f], clo_onnx_value_bytes(&p->vals[v]));
         p->vals[v].data = copy;
         p->is_const[v] = 1;
         p->bound[f] = 1;
@@ -85,8 +74,7 @@ int clo_onnx_prep_bind(clo_onnx_prep *pr, size_t k)
     return bind_value(pr->plan, (size_t)(pr->in[k] - pr->plan->vals));
 }
 
-__attribute__((format(printf, 3, 4))) static clo_err fail(char *why, clo_err e, const char *fmt,
-                                                          ...)
+clo_err clo_onnx_fail(char *why, clo_err e, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -113,7 +101,7 @@ size_t clo_onnx_feeds(const clo_onnx_model *m, const clo_onnx_value **out, size_
     return n;
 }
 
-static size_t bytes_of(const clo_tensor *t)
+size_t clo_onnx_value_bytes(const clo_tensor *t)
 {
     return (size_t)t->count * clo_tensor_elem_size(t->dtype);
 }
@@ -190,13 +178,14 @@ static clo_err place(clo_onnx_plan *p, size_t *offs)
             if (p->steps[s].in[k]) last[p->steps[s].in[k] - p->vals] = s;
     for (size_t o = 0; o < p->noutputs; o++) last[p->outputs[o]] = ns;
     for (size_t f = 0; f < p->nfeeds; f++)
-        if (!p->bound[f]) offs[p->feeds[f]] = arena_take(&a, bytes_of(&p->vals[p->feeds[f]]));
+        if (!p->bound[f])
+            offs[p->feeds[f]] = arena_take(&a, clo_onnx_value_bytes(&p->vals[p->feeds[f]]));
     for (size_t s = 0; s < ns; s++) {
         step *st = &p->steps[s];
         for (uint32_t k = 0; k < st->nout; k++) {
             if (!st->out[k]) continue;
             size_t v = (size_t)(st->out[k] - p->vals);
-            offs[v] = arena_take(&a, bytes_of(st->out[k]));
+            offs[v] = arena_take(&a, clo_onnx_value_bytes(st->out[k]));
             if (last[v] < s) last[v] = s; /* written but never read */
         }
         if (st->scratch) {
@@ -210,7 +199,7 @@ static clo_err place(clo_onnx_plan *p, size_t *offs)
             if (p->is_const[v] || last[v] != s) continue;
             int dup = 0; /* the same value read twice by this step */
             for (uint32_t j = 0; j < k; j++) dup |= st->in[j] == st->in[k];
-            if (!dup) arena_give(&a, offs[v], bytes_of(&p->vals[v]));
+            if (!dup) arena_give(&a, offs[v], clo_onnx_value_bytes(&p->vals[v]));
         }
         for (uint32_t k = 0; k < st->nout; k++) {
             if (!st->out[k]) continue;
@@ -218,7 +207,7 @@ static clo_err place(clo_onnx_plan *p, size_t *offs)
             if (last[v] == s) {
                 int read = 0;
                 for (uint32_t j = 0; j < st->nin; j++) read |= st->in[j] == st->out[k];
-                if (!read) arena_give(&a, offs[v], bytes_of(&p->vals[v]));
+                if (!read) arena_give(&a, offs[v], clo_onnx_value_bytes(&p->vals[v]));
             }
         }
     }
@@ -230,7 +219,7 @@ out:
 }
 
 /* A node's name for messages: its name, else its first output's. */
-static void node_label(const clo_onnx_model *m, const clo_onnx_node *n, char *out, size_t cap)
+void clo_onnx_node_label(const clo_onnx_model *m, const clo_onnx_node *n, char *out, size_t cap)
 {
     char name[64], op[40];
     clo_bytes nb = n->name;
@@ -263,11 +252,11 @@ static int attr_known(const char *list, clo_bytes name)
 
 /* Compute a node now (all inputs constant, or outputs that only depend on
  * shapes) and keep its outputs as constants. */
-static clo_err fold(clo_onnx_plan *p, const step *st, clo_onnx_exec *x)
+clo_err clo_onnx_fold(clo_onnx_plan *p, const step *st, clo_onnx_exec *x)
 {
     for (uint32_t k = 0; k < st->nout; k++) {
         if (!st->out[k]) continue;
-        st->out[k]->data = clo_onnx_plan_own(p, bytes_of(st->out[k]));
+        st->out[k]->data = clo_onnx_plan_own(p, clo_onnx_value_bytes(st->out[k]));
         CLO_ENSURE(st->out[k]->data, CLO_E_NOMEM, "onnx: plan");
         p->is_const[st->out[k] - p->vals] = 1;
     }
@@ -282,33 +271,8 @@ static clo_err fold(clo_onnx_plan *p, const step *st, clo_onnx_exec *x)
     return err;
 }
 
-/* If is resolved while the plan is built (add_if); this entry names it in
- * the registry (so `cloister onnx info` counts it), and is never prepared. */
-static clo_err if_prepare(clo_onnx_prep *pr)
-{
-    return clo_onnx_refuse(pr, CLO_E_STATE, "If is resolved when the plan is built");
-}
-static clo_err if_run(const clo_onnx_exec *x)
-{
-    (void)x;
-    return CLO_ERR(CLO_E_STATE, "onnx: If");
-}
-const clo_onnx_op clo_onnx_op_if = {
-    "", "If", 1, 1, 1, 1, MAX_IO, "then_branch,else_branch", 0, if_prepare, if_run};
-const clo_onnx_op *const clo_onnx_ops_ctrl[] = {&clo_onnx_op_if, NULL};
-
-/* What building a plan carries from node to node. */
-typedef struct {
-    clo_onnx_plan *p;
-    namemap nm;
-    char *why;
-    char label[120];
-    uint32_t *defs; /* map slots defined, in order (a branch's are undone after it) */
-    size_t ndefs;
-} builder;
-
 /* Name slot := value v, remembered for the scope's end. */
-static void define(builder *b, uint32_t *slot, uint32_t v)
+void clo_onnx_define(builder *b, uint32_t *slot, uint32_t v)
 {
     *slot = v;
     b->defs[b->ndefs++] = (uint32_t)(slot - b->nm.val);
@@ -316,42 +280,43 @@ static void define(builder *b, uint32_t *slot, uint32_t v)
 
 /* A constant from the model's tensor t (an initializer, of the graph or of
  * an inlined subgraph), under its name. */
-static clo_err add_const(builder *b, const clo_onnx_tensor *t)
+clo_err clo_onnx_add_const(builder *b, const clo_onnx_tensor *t)
 {
     clo_onnx_plan *p = b->p;
     char name[64];
     clo_bytes_printable(name, sizeof name, t->name);
-    uint32_t *slot = map_slot(&b->nm, t->name);
+    uint32_t *slot = clo_onnx_slot(&b->nm, t->name);
     if (DEFINED(*slot))
-        return fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: value defined twice"),
-                    "initializer '%s' is defined twice", name);
+        return clo_onnx_fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: value defined twice"),
+                             "initializer '%s' is defined twice", name);
     if (!clo_tensor_elem_size(t->dtype))
-        return fail(b->why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: element type"),
-                    "initializer '%s': element type %s is not supported", name,
-                    clo_tensor_type_name(t->dtype));
+        return clo_onnx_fail(b->why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: element type"),
+                             "initializer '%s': element type %s is not supported", name,
+                             clo_tensor_type_name(t->dtype));
     clo_tensor *v = &p->vals[p->nvals];
     v->dtype = t->dtype;
     clo_tensor_shape_of(t, &v->shape);
     v->count = t->count;
-    v->data = clo_onnx_plan_own(p, bytes_of(v));
+    v->data = clo_onnx_plan_own(p, clo_onnx_value_bytes(v));
     CLO_ENSURE(v->data, CLO_E_NOMEM, "onnx: plan");
     clo_err err = clo_tensor_decode(t, v->data);
-    if (err.code) return fail(b->why, err, "initializer '%s': %s", name, err.what);
+    if (err.code) return clo_onnx_fail(b->why, err, "initializer '%s': %s", name, err.what);
     p->is_const[p->nvals] = 1;
-    define(b, slot, (uint32_t)p->nvals++);
+    clo_onnx_define(b, slot, (uint32_t)p->nvals++);
     return CLO_OK;
 }
 
 /* The value named n, or NULL with why said. */
-static clo_tensor *value_named(builder *b, clo_bytes n)
+clo_tensor *clo_onnx_value_named(builder *b, clo_bytes n)
 {
-    uint32_t *slot = map_slot(&b->nm, n);
+    uint32_t *slot = clo_onnx_slot(&b->nm, n);
     if (DEFINED(*slot)) return &b->p->vals[*slot];
     char vname[64];
     clo_bytes_printable(vname, sizeof vname, n);
-    fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: undefined value"),
-         "%s: input '%s' is not defined before it is used (a cycle, or a value no node makes)",
-         b->label, vname);
+    clo_onnx_fail(
+        b->why, CLO_ERR(CLO_E_FORMAT, "onnx: undefined value"),
+        "%s: input '%s' is not defined before it is used (a cycle, or a value no node makes)",
+        b->label, vname);
     return NULL;
 }
 
@@ -368,7 +333,7 @@ static size_t maker_of(const clo_onnx_plan *p, const clo_tensor *v)
  * (the plan is then bound to it, as clo_onnx_prep_bind binds), or the output
  * of steps whose inputs can be made constants: those are computed now and
  * leave the plan. 0 when it depends on a feed not given. */
-static int make_const(clo_onnx_plan *p, clo_tensor *v, int depth, clo_err *err)
+int clo_onnx_make_const(clo_onnx_plan *p, clo_tensor *v, int depth, clo_err *err)
 {
     size_t vi = (size_t)(v - p->vals);
     if (p->is_const[vi]) return 1;
@@ -384,135 +349,64 @@ static int make_const(clo_onnx_plan *p, clo_tensor *v, int depth, clo_err *err)
      * step's input list lives in the pointer pool, which does not move) */
     clo_tensor **in = p->steps[s].in;
     for (uint32_t k = 0, n = p->steps[s].nin; k < n; k++)
-        if (in[k] && !make_const(p, in[k], depth + 1, err)) return 0;
+        if (in[k] && !clo_onnx_make_const(p, in[k], depth + 1, err)) return 0;
     s = maker_of(p, v);
     step *st = &p->steps[s];
     clo_onnx_exec x = {
         st->params, (const clo_tensor *const *)st->in, st->nin, st->out, st->nout, NULL, p->pool};
-    *err = fold(p, st, &x);
+    *err = clo_onnx_fold(p, st, &x);
     if (err->code) return 0;
     memmove(st, st + 1, (p->nsteps - s - 1) * sizeof *st); /* the step leaves the plan */
     p->nsteps--;
     return 1;
 }
 
-static clo_err add_node(builder *b, const clo_onnx_node *n, int depth);
-
-/* If: its condition must be known now (a constant, shapes, or feeds whose
- * values were given: the plan is then bound to them); the branch it takes
- * is built in its place, its initializers as constants, and the If's
- * outputs are the branch's. A condition known only while running is
- * refused. */
-static clo_err add_if(builder *b, const clo_onnx_node *n, int depth)
-{
-    clo_onnx_plan *p = b->p;
-    const clo_onnx_model *m = p->m;
-    const clo_onnx_graph *br[2] = {NULL, NULL}; /* else, then */
-    for (uint32_t k = 0; k < n->attr_n; k++) {
-        const clo_onnx_attr *a = &m->attrs[n->attr_first + k];
-        int which = clo_bytes_eq(a->name, clo_bytes_str("then_branch"))   ? 1
-                    : clo_bytes_eq(a->name, clo_bytes_str("else_branch")) ? 0
-                                                                          : -1;
-        if (which < 0 || a->type != CLO_ONNX_ATTR_GRAPH) {
-            char aname[48];
-            clo_bytes_printable(aname, sizeof aname, a->name);
-            return fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: If attribute"),
-                        "%s: attribute '%s' is not a branch", b->label, aname);
-        }
-        br[which] = &m->graphs[a->graph];
-    }
-    if (!br[0] || !br[1] || n->in_n != 1 || !m->names[n->in_first].len)
-        return fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: If"),
-                    "%s: an If takes a condition and two branches", b->label);
-    clo_tensor *cond = value_named(b, m->names[n->in_first]);
-    if (!cond) return CLO_ERR(CLO_E_FORMAT, "onnx: undefined value");
-    if (cond->dtype != CLO_ONNX_BOOL || cond->count != 1)
-        return fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: If condition"),
-                    "%s: the condition must be one bool", b->label);
-    clo_err err = CLO_OK;
-    if (!make_const(p, cond, 0, &err)) {
-        if (err.code) return fail(b->why, err, "%s: the condition: %s", b->label, err.what);
-        return fail(b->why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: If condition at run time"),
-                    "%s: the condition depends on a value known only while running (an If is "
-                    "taken when the plan is built, from constants, shapes or given feeds)",
-                    b->label);
-    }
-    const clo_onnx_graph *g = br[*(const uint8_t *)cond->data ? 1 : 0];
-    if (g->out_n != n->out_n)
-        return fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: If outputs"),
-                    "%s: the branch has %u outputs, the If %u", b->label, g->out_n, n->out_n);
-    if (g->in_n)
-        return fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: If branch inputs"),
-                    "%s: an If's branch takes no inputs", b->label);
-    size_t scope = b->ndefs;
-    for (uint32_t i = 0; i < g->init_n; i++)
-        CLO_TRY(add_const(b, &m->tensors[m->ginits[g->init_first + i]]));
-    for (uint32_t i = 0; i < g->node_n; i++)
-        CLO_TRY(add_node(b, &m->gnodes[g->node_first + i], depth + 1));
-    node_label(m, n, b->label, sizeof b->label);
-    clo_tensor *outs[MAX_IO];
-    if (n->out_n > MAX_IO)
-        return fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: If outputs"), "%s: too many outputs",
-                    b->label);
-    for (uint32_t k = 0; k < n->out_n; k++) {
-        outs[k] = value_named(b, m->gvalues[g->out_first + k].name);
-        if (!outs[k]) return CLO_ERR(CLO_E_FORMAT, "onnx: undefined value");
-    }
-    /* the branch's own names end with it (a sibling branch may use them again) */
-    while (b->ndefs > scope) b->nm.val[b->defs[--b->ndefs]] = GONE;
-    for (uint32_t k = 0; k < n->out_n; k++) {
-        clo_bytes out = m->names[n->out_first + k];
-        if (!out.len) continue;
-        clo_tensor *v = outs[k];
-        uint32_t *slot = map_slot(&b->nm, out);
-        if (DEFINED(*slot)) {
-            char vname[64];
-            clo_bytes_printable(vname, sizeof vname, out);
-            return fail(b->why, CLO_ERR(CLO_E_FORMAT, "onnx: value defined twice"),
-                        "%s: output '%s' is already defined", b->label, vname);
-        }
-        define(b, slot, (uint32_t)(v - p->vals)); /* the If's output is the branch's value */
-    }
-    return CLO_OK;
-}
-
 /* One node: a step (prepared), or computed now when its inputs are
- * constants; an If is resolved (add_if). */
-static clo_err add_node(builder *b, const clo_onnx_node *n, int depth)
+ * constants; an If is resolved (clo_onnx_add_if), a Loop or Scan unrolled. */
+clo_err clo_onnx_add_node(builder *b, const clo_onnx_node *n, int depth)
 {
     clo_onnx_plan *p = b->p;
     const clo_onnx_model *m = p->m;
     char *why = b->why;
-    node_label(m, n, b->label, sizeof b->label);
+    clo_onnx_node_label(m, n, b->label, sizeof b->label);
     const char *label = b->label;
     const clo_onnx_op *op = clo_onnx_op_find(n->domain, n->op_type);
     int64_t opset = opset_for(m, n->domain);
-    if (op == &clo_onnx_op_if && depth < CLO_ONNX_MAX_DEPTH + 1) return add_if(b, n, depth);
-    if (!op || op == &clo_onnx_op_if) {
+    int ctrl = op == &clo_onnx_op_if || op == &clo_onnx_op_loop || op == &clo_onnx_op_scan;
+    if (ctrl && depth < CLO_ONNX_MAX_DEPTH + 1) {
+        if (n->in_n > MAX_IO || n->out_n > MAX_IO) /* ctrl.c's arrays hold that many */
+            return clo_onnx_fail(why, CLO_ERR(CLO_E_LIMIT, "onnx: input or output count"),
+                                 "%s: more than %d inputs or outputs", label, MAX_IO);
+        if (op == &clo_onnx_op_if) return clo_onnx_add_if(b, n, depth);
+        if (op == &clo_onnx_op_loop) return clo_onnx_add_loop(b, n, depth);
+        return clo_onnx_add_scan(b, n, opset, depth);
+    }
+    if (!op || ctrl) {
         char dom[40], opn[40];
         clo_bytes_printable(dom, sizeof dom, n->domain);
         clo_bytes_printable(opn, sizeof opn, n->op_type);
-        return fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: operator not supported"),
-                    "%s: operator %s%s%s is not supported", label, dom, dom[0] ? "." : "", opn);
+        return clo_onnx_fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: operator not supported"),
+                             "%s: operator %s%s%s is not supported", label, dom, dom[0] ? "." : "",
+                             opn);
     }
     if (opset < op->since)
-        return fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: opset not supported"),
-                    "%s: opset %lld is older than the oldest implemented (%d)", label,
-                    (long long)opset, op->since);
+        return clo_onnx_fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: opset not supported"),
+                             "%s: opset %lld is older than the oldest implemented (%d)", label,
+                             (long long)opset, op->since);
     uint32_t nin = n->in_n, nout = n->out_n;
     while (nin && !m->names[n->in_first + nin - 1].len) nin--; /* trailing omitted */
     if (nin < op->min_in || nin > op->max_in || nout < op->min_out || nout > op->max_out ||
         nin > MAX_IO || nout > MAX_IO)
-        return fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: input or output count"),
-                    "%s: %u inputs and %u outputs; the operator takes %u..%u and %u..%u", label,
-                    nin, nout, op->min_in, op->max_in, op->min_out, op->max_out);
+        return clo_onnx_fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: input or output count"),
+                             "%s: %u inputs and %u outputs; the operator takes %u..%u and %u..%u",
+                             label, nin, nout, op->min_in, op->max_in, op->min_out, op->max_out);
     for (uint32_t k = 0; k < n->attr_n; k++) {
         clo_bytes an = m->attrs[n->attr_first + k].name;
         if (!attr_known(op->attrs, an) || m->attrs[n->attr_first + k].type == CLO_ONNX_ATTR_GRAPH) {
             char aname[48];
             clo_bytes_printable(aname, sizeof aname, an);
-            return fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: attribute not supported"),
-                        "%s: attribute '%s' is not supported", label, aname);
+            return clo_onnx_fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: attribute not supported"),
+                                 "%s: attribute '%s' is not supported", label, aname);
         }
     }
     step *st = &p->steps[p->nsteps];
@@ -530,22 +424,22 @@ static clo_err add_node(builder *b, const clo_onnx_node *n, int depth)
         clo_bytes nmk = m->names[n->in_first + k];
         st->in[k] = NULL;
         if (!nmk.len) continue;
-        st->in[k] = value_named(b, nmk);
+        st->in[k] = clo_onnx_value_named(b, nmk);
         if (!st->in[k]) return CLO_ERR(CLO_E_FORMAT, "onnx: undefined value");
     }
     for (uint32_t k = 0; k < nout; k++) {
         clo_bytes nmk = m->names[n->out_first + k];
         st->out[k] = NULL;
         if (!nmk.len) continue;
-        uint32_t *slot = map_slot(&b->nm, nmk);
+        uint32_t *slot = clo_onnx_slot(&b->nm, nmk);
         if (DEFINED(*slot)) {
             char vname[64];
             clo_bytes_printable(vname, sizeof vname, nmk);
-            return fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: value defined twice"),
-                        "%s: output '%s' is already defined", label, vname);
+            return clo_onnx_fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: value defined twice"),
+                                 "%s: output '%s' is already defined", label, vname);
         }
         st->out[k] = &p->vals[p->nvals];
-        define(b, slot, (uint32_t)p->nvals++);
+        clo_onnx_define(b, slot, (uint32_t)p->nvals++);
     }
     if (op->params_size) {
         st->params = clo_onnx_plan_own(p, op->params_size);
@@ -567,13 +461,13 @@ static clo_err add_node(builder *b, const clo_onnx_node *n, int depth)
                         clo_pool_size(p->pool),
                         NULL};
     clo_err err = op->prepare(&pr);
-    if (err.code) return fail(why, err, "%s: %s", label, reason[0] ? reason : err.what);
+    if (err.code) return clo_onnx_fail(why, err, "%s: %s", label, reason[0] ? reason : err.what);
     for (uint32_t k = 0; k < nout; k++) {
         if (!st->out[k]) continue;
         err = clo_shape_count(&st->out[k]->shape, &st->out[k]->count);
         if (err.code || !clo_tensor_elem_size(st->out[k]->dtype)) {
             if (!err.code) err = CLO_ERR(CLO_E_UNSUPPORTED, "onnx: element type");
-            return fail(why, err, "%s: output %u: %s", label, k, err.what);
+            return clo_onnx_fail(why, err, "%s: output %u: %s", label, k, err.what);
         }
     }
     st->scratch = pr.scratch;
@@ -583,8 +477,8 @@ static clo_err add_node(builder *b, const clo_onnx_node *n, int depth)
     if (all_const || pr.fold) {
         clo_onnx_exec x = {st->params, (const clo_tensor *const *)st->in, nin, st->out, nout, NULL,
                            p->pool};
-        err = fold(p, st, &x);
-        if (err.code) return fail(why, err, "%s: %s", label, err.what);
+        err = clo_onnx_fold(p, st, &x);
+        if (err.code) return clo_onnx_fail(why, err, "%s: %s", label, err.what);
         p->nptrs -= nin + nout; /* the step's pointers are not needed */
         return CLO_OK;
     }
@@ -592,29 +486,65 @@ static clo_err add_node(builder *b, const clo_onnx_node *n, int depth)
     return CLO_OK;
 }
 
-/* Upper bounds of values, step pointers and steps: the graph's, plus every
- * subgraph's (an If takes one branch of each, built in place). */
-static void plan_bounds(const clo_onnx_model *m, size_t *vals, size_t *ptrs, size_t *steps)
+/* Loop and Scan iterations a plan unrolls: at most this many, and at most
+ * UNROLL_STEPS subgraph nodes' worth. */
+#define UNROLL_ITERS 1024
+#define UNROLL_STEPS (1u << 17)
+
+static int is_loop(const clo_onnx_node *n)
 {
-    *vals = m->ninits + m->ninputs + m->nginits;
+    return !n->domain.len && (clo_bytes_eq(n->op_type, clo_bytes_str("Loop")) ||
+                              clo_bytes_eq(n->op_type, clo_bytes_str("Scan")));
+}
+
+/* Upper bounds of values, step pointers and steps: the graph's, plus every
+ * subgraph's (an If takes one branch of each, built in place), plus, when
+ * there are Loops or Scans, *iters iterations of all subgraphs at once
+ * (a bound for any body, nested ones included) with their slices and
+ * stacks. */
+static void plan_bounds(const clo_onnx_model *m, size_t *vals, size_t *ptrs, size_t *steps,
+                        size_t *iters)
+{
+    size_t gvals = m->nginits, gptrs = 0, loop_io = 0;
+    *vals = m->ninits + m->ninputs;
     *ptrs = 0;
-    *steps = m->nnodes + m->ngnodes;
-    for (size_t i = 0; i < m->nnodes; i++) {
-        *vals += m->nodes[i].out_n;
-        *ptrs += m->nodes[i].in_n + m->nodes[i].out_n;
+    *steps = m->nnodes;
+    for (size_t i = 0; i < m->nnodes + m->ngnodes; i++) {
+        const clo_onnx_node *n = i < m->nnodes ? &m->nodes[i] : &m->gnodes[i - m->nnodes];
+        if (i < m->nnodes) {
+            *vals += n->out_n;
+            *ptrs += n->in_n + n->out_n;
+        } else {
+            gvals += n->out_n;
+            gptrs += n->in_n + n->out_n;
+        }
+        if (is_loop(n)) {
+            loop_io = n->in_n > loop_io ? n->in_n : loop_io;
+            loop_io = n->out_n > loop_io ? n->out_n : loop_io;
+        }
     }
-    for (size_t i = 0; i < m->ngnodes; i++) {
-        *vals += m->gnodes[i].out_n;
-        *ptrs += m->gnodes[i].in_n + m->gnodes[i].out_n;
-    }
+    /* the subgraphs once (If branches) */
+    *vals += gvals;
+    *ptrs += gptrs;
+    *steps += m->ngnodes;
+    *iters = 0;
+    if (!loop_io) return;
+    size_t per = m->ngnodes ? m->ngnodes : 1;
+    *iters = UNROLL_STEPS / per < UNROLL_ITERS ? UNROLL_STEPS / per : UNROLL_ITERS;
+    if (!*iters) *iters = 1;
+    /* each iteration: the subgraphs, its slices and its two constants; each
+     * Loop or Scan (at most one per iteration) its stacks */
+    *steps += *iters * (m->ngnodes + 2 * loop_io);
+    *vals += *iters * (gvals + 2 + 2 * loop_io);
+    *ptrs += *iters * (gptrs + 4 * loop_io);
 }
 
 static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, char *why)
 {
     const clo_onnx_model *m = p->m;
-    size_t maxvals, maxptrs, maxsteps;
-    plan_bounds(m, &maxvals, &maxptrs, &maxsteps);
-    builder bd = {p, {0}, why, "graph", calloc(2 * maxvals + 1, sizeof(uint32_t)), 0};
+    size_t maxvals, maxptrs, maxsteps, iters;
+    plan_bounds(m, &maxvals, &maxptrs, &maxsteps, &iters);
+    builder bd = {p, {0}, why, "graph", calloc(2 * maxvals + 1, sizeof(uint32_t)), 0, iters};
     namemap *nm = &bd.nm;
     nm->cap = 16;
     while (nm->cap < 2 * maxvals + 2) nm->cap *= 2;
@@ -632,14 +562,14 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
     clo_err err = CLO_OK;
     if (!bd.defs || !nm->key || !nm->val || !p->vals || !p->is_const || !p->steps || !p->ptrs ||
         !p->feeds || !p->outputs || !p->feed_data || !p->bound || !offs) {
-        err = fail(why, CLO_ERR(CLO_E_NOMEM, "onnx: plan"), "out of memory");
+        err = clo_onnx_fail(why, CLO_ERR(CLO_E_NOMEM, "onnx: plan"), "out of memory");
         goto out;
     }
     memset(nm->val, 0xff, nm->cap * sizeof *nm->val);
 
     /* Initializers: constants, decoded once. */
     for (size_t i = 0; i < m->ninits && !err.code; i++)
-        err = add_const(&bd, &m->tensors[m->inits[i]]);
+        err = clo_onnx_add_const(&bd, &m->tensors[m->inits[i]]);
     if (err.code) goto out;
 
     /* Feeds: their types and shapes as given, checked against the declared ones. */
@@ -649,14 +579,15 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
         char name[64];
         clo_bytes_printable(name, sizeof name, in->name);
         if (p->nfeeds >= nfeeds) {
-            err = fail(why, CLO_ERR(CLO_E_ARG, "onnx: feeds"), "input '%s' is not given", name);
+            err = clo_onnx_fail(why, CLO_ERR(CLO_E_ARG, "onnx: feeds"), "input '%s' is not given",
+                                name);
             goto out;
         }
         const clo_tensor *f = &feeds[p->nfeeds];
         if (!clo_tensor_elem_size(in->elem_type)) {
-            err = fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: element type"),
-                       "input '%s': element type %s is not supported", name,
-                       clo_tensor_type_name(in->elem_type));
+            err = clo_onnx_fail(why, CLO_ERR(CLO_E_UNSUPPORTED, "onnx: element type"),
+                                "input '%s': element type %s is not supported", name,
+                                clo_tensor_type_name(in->elem_type));
             goto out;
         }
         int fits = f->dtype == in->elem_type;
@@ -666,14 +597,15 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
                 fits &= in->dims[d] < 0 || in->dims[d] == f->shape.d[d];
         }
         if (!fits) {
-            err = fail(why, CLO_ERR(CLO_E_ARG, "onnx: feed does not fit the input"),
-                       "input '%s': the tensor given is not of the declared type and shape", name);
+            err = clo_onnx_fail(
+                why, CLO_ERR(CLO_E_ARG, "onnx: feed does not fit the input"),
+                "input '%s': the tensor given is not of the declared type and shape", name);
             goto out;
         }
-        uint32_t *slot = map_slot(nm, in->name);
+        uint32_t *slot = clo_onnx_slot(nm, in->name);
         if (DEFINED(*slot)) {
-            err = fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: value defined twice"),
-                       "input '%s' is listed twice", name);
+            err = clo_onnx_fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: value defined twice"),
+                                "input '%s' is listed twice", name);
             goto out;
         }
         clo_tensor *v = &p->vals[p->nvals];
@@ -681,39 +613,41 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
         v->shape = f->shape;
         err = clo_shape_count(&v->shape, &v->count);
         if (err.code) {
-            fail(why, err, "input '%s': %s", name, err.what);
+            clo_onnx_fail(why, err, "input '%s': %s", name, err.what);
             goto out;
         }
         p->feed_data[p->nfeeds] = f->data;
         p->feeds[p->nfeeds++] = (uint32_t)p->nvals;
-        define(&bd, slot, (uint32_t)p->nvals++);
+        clo_onnx_define(&bd, slot, (uint32_t)p->nvals++);
     }
     if (p->nfeeds != nfeeds) {
-        err = fail(why, CLO_ERR(CLO_E_ARG, "onnx: feeds"), "%zu inputs given, the graph has %zu",
-                   nfeeds, p->nfeeds);
+        err = clo_onnx_fail(why, CLO_ERR(CLO_E_ARG, "onnx: feeds"),
+                            "%zu inputs given, the graph has %zu", nfeeds, p->nfeeds);
         goto out;
     }
 
     /* Nodes, in order: ONNX graphs are topologically sorted, so a value read
      * before it is defined is a cycle or a missing value. */
-    for (size_t i = 0; i < m->nnodes && !err.code; i++) err = add_node(&bd, &m->nodes[i], 0);
+    for (size_t i = 0; i < m->nnodes && !err.code; i++)
+        err = clo_onnx_add_node(&bd, &m->nodes[i], 0);
     if (err.code) goto out;
     snprintf(bd.label, sizeof bd.label, "graph");
 
     for (size_t i = 0; i < m->noutputs; i++) {
         char name[64];
         clo_bytes_printable(name, sizeof name, m->outputs[i].name);
-        uint32_t *slot = map_slot(nm, m->outputs[i].name);
+        uint32_t *slot = clo_onnx_slot(nm, m->outputs[i].name);
         if (!DEFINED(*slot)) {
-            err = fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: undefined value"),
-                       "output '%s' is not computed by the graph", name);
+            err = clo_onnx_fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: undefined value"),
+                                "output '%s' is not computed by the graph", name);
             goto out;
         }
         int32_t et = m->outputs[i].elem_type;
         if (et && et != p->vals[*slot].dtype) {
-            err = fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: output type"),
-                       "output '%s' is declared %s but computed as %s", name,
-                       clo_tensor_type_name(et), clo_tensor_type_name(p->vals[*slot].dtype));
+            err =
+                clo_onnx_fail(why, CLO_ERR(CLO_E_FORMAT, "onnx: output type"),
+                              "output '%s' is declared %s but computed as %s", name,
+                              clo_tensor_type_name(et), clo_tensor_type_name(p->vals[*slot].dtype));
             goto out;
         }
         p->outputs[p->noutputs++] = *slot;
@@ -731,7 +665,8 @@ static clo_err build(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfeeds, c
 out:
     free(p->feed_data); /* the caller's memory is not kept */
     p->feed_data = NULL;
-    if (err.code && !why[0]) fail(why, err, "%s: %s", bd.label, err.what ? err.what : "failed");
+    if (err.code && !why[0])
+        clo_onnx_fail(why, err, "%s: %s", bd.label, err.what ? err.what : "failed");
     free(nm->key);
     free(nm->val);
     free(bd.defs);
@@ -753,10 +688,10 @@ clo_err clo_onnx_plan_new_opts(const clo_onnx_model *m, const clo_tensor *feeds,
     why[0] = 0;
     unsigned threads = o && o->threads ? o->threads : 1;
     if (threads > CLO_POOL_MAX)
-        return fail(why, CLO_ERR(CLO_E_ARG, "onnx: threads"), "threads must be 1 to %d",
-                    CLO_POOL_MAX);
+        return clo_onnx_fail(why, CLO_ERR(CLO_E_ARG, "onnx: threads"), "threads must be 1 to %d",
+                             CLO_POOL_MAX);
     clo_onnx_plan *p = calloc(1, sizeof *p);
-    if (!p) return fail(why, CLO_ERR(CLO_E_NOMEM, "onnx: plan"), "out of memory");
+    if (!p) return clo_onnx_fail(why, CLO_ERR(CLO_E_NOMEM, "onnx: plan"), "out of memory");
     p->m = m;
     clo_err err = CLO_OK;
     if (o && o->pool) {
@@ -767,7 +702,7 @@ clo_err clo_onnx_plan_new_opts(const clo_onnx_model *m, const clo_tensor *feeds,
     }
     if (err.code) {
         free(p);
-        return fail(why, err, "cannot start %u threads", threads);
+        return clo_onnx_fail(why, err, "cannot start %u threads", threads);
     }
     err = build(p, feeds, nfeeds, why);
     if (err.code) {
@@ -786,10 +721,11 @@ clo_err clo_onnx_plan_run(clo_onnx_plan *p, const clo_tensor *feeds, size_t nfee
         CLO_ENSURE(feeds[f].dtype == v->dtype && clo_shape_equal(&feeds[f].shape, &v->shape),
                    CLO_E_ARG, "onnx: feed is not of the planned type and shape");
         if (p->bound[f])
-            CLO_ENSURE(!v->count || !memcmp(v->data, feeds[f].data, bytes_of(v)), CLO_E_ARG,
+            CLO_ENSURE(!v->count || !memcmp(v->data, feeds[f].data, clo_onnx_value_bytes(v)),
+                       CLO_E_ARG,
                        "onnx: a feed that decides shapes differs from the planned value");
         else if (v->count)
-            memcpy(v->data, feeds[f].data, bytes_of(v));
+            memcpy(v->data, feeds[f].data, clo_onnx_value_bytes(v));
     }
     clo_err err = CLO_OK;
     clo_pool_hold(p->pool, 1);

@@ -58,4 +58,61 @@ float clo_onnx_bn_epsilon(const void *params);
  * why says what failed. */
 CLO_MUST_CHECK clo_err clo_onnx_fuse(clo_onnx_plan *p, char why[CLO_ONNX_WHY]);
 
+/* ---- building (plan.c), shared with the control flow (ctrl.c) ---- */
+
+/* Names to values: open addressing, sized once. */
+typedef struct {
+    clo_bytes *key;
+    uint32_t *val;
+    size_t cap;
+} namemap;
+
+/* A name whose scope ended (an inlined branch's or iteration's own values):
+ * undefined, but its slot stays in the probe chains. */
+#define GONE       (NONE - 1)
+#define DEFINED(v) ((v) < GONE)
+
+/* What building a plan carries from node to node. */
+typedef struct {
+    clo_onnx_plan *p;
+    namemap nm;
+    char *why;
+    char label[120];
+    uint32_t *defs; /* map slots defined, in order (a branch's are undone after it) */
+    size_t ndefs;
+    size_t iters_left; /* Loop and Scan iterations that may still be unrolled */
+} builder;
+
+/* Refuse: why := the message (printf-style); returns e. */
+clo_err clo_onnx_fail(char *why, clo_err e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The map slot of a name (made if absent). */
+uint32_t *clo_onnx_slot(namemap *nm, clo_bytes name);
+/* Name slot := value v, remembered for the scope's end. */
+void clo_onnx_define(builder *b, uint32_t *slot, uint32_t v);
+/* A constant from the model's tensor t (an initializer), under its name. */
+CLO_MUST_CHECK clo_err clo_onnx_add_const(builder *b, const clo_onnx_tensor *t);
+/* The value named n, or NULL with why said. */
+clo_tensor *clo_onnx_value_named(builder *b, clo_bytes n);
+/* Make value v a constant now (folding the steps it depends on, or binding
+ * a given feed); 0 when it depends on a value known only while running
+ * (*err set when something failed instead). */
+int clo_onnx_make_const(clo_onnx_plan *p, clo_tensor *v, int depth, clo_err *err);
+/* One node: a step, or computed now; control flow resolved. */
+CLO_MUST_CHECK clo_err clo_onnx_add_node(builder *b, const clo_onnx_node *n, int depth);
+/* A node's name for messages. */
+void clo_onnx_node_label(const clo_onnx_model *m, const clo_onnx_node *n, char *out, size_t cap);
+/* Run a step now and keep its outputs as constants. */
+CLO_MUST_CHECK clo_err clo_onnx_fold(clo_onnx_plan *p, const step *st, clo_onnx_exec *x);
+/* Bytes of a value's elements. */
+size_t clo_onnx_value_bytes(const clo_tensor *t);
+
+/* Control flow (ctrl.c): If taken, Loop and Scan unrolled, in the node's
+ * place while the plan is built. */
+extern const clo_onnx_op clo_onnx_op_loop, clo_onnx_op_scan;
+CLO_MUST_CHECK clo_err clo_onnx_add_if(builder *b, const clo_onnx_node *n, int depth);
+CLO_MUST_CHECK clo_err clo_onnx_add_loop(builder *b, const clo_onnx_node *n, int depth);
+CLO_MUST_CHECK clo_err clo_onnx_add_scan(builder *b, const clo_onnx_node *n, int64_t opset,
+                                         int depth);
+
 #endif
