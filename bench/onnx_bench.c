@@ -348,6 +348,87 @@ static void gen_resnet50(const char *dir, FILE *mf)
     save(&w, dir, "resnet50", 0, 4, d, mf, 0);
 }
 
+/* An 8-bit quantized CNN in the QOperator form (as onnxruntime's quantizer
+ * writes it): QuantizeLinear, QLinearConv layers (uint8 activations with
+ * zero point 128, int8 weights with per-channel scales, int32 biases), and
+ * DequantizeLinear. 64 x 56 x 56 in: four 3x3 64 -> 64, a 1x1 64 -> 256 and
+ * a 3x3 stride 2 256 -> 128 (ResNet's middle layers). */
+/* The scale a QLinearConv layer gives its output (the next layer's input
+ * scale): a typical sum (bytes about 50 from their zero point, weights about
+ * 73 from 0, over cin k k taps) lands about 40 steps from 128. */
+static float qscale(float xs, int64_t cin, int64_t k)
+{
+    return xs * 0.001f * sqrtf((float)(cin * k * k)) * 50.0f * 73.0f / 40.0f;
+}
+
+static void qconv(clo_onnxw *w, const char *x, const char *y, int64_t cin, int64_t cout, int64_t k,
+                  int64_t stride, int64_t pad, float xs)
+{
+    char wn[32], wsn[32], wzn[32], bn[32], ysn[32], yzn[32], xsn[32], xzn[32];
+    int64_t wd[4] = {cout, cin, k, k}, cd[1] = {cout};
+    size_t nw = (size_t)(cout * cin * k * k);
+    int8_t *wq = malloc(nw), *wz = calloc((size_t)cout, 1);
+    float *ws = malloc((size_t)cout * sizeof *ws);
+    int32_t *b = malloc((size_t)cout * sizeof *b);
+    if (!wq || !wz || !ws || !b) die("malloc");
+    for (size_t i = 0; i < nw; i++) wq[i] = (int8_t)(uniform() * 127.0f);
+    for (int64_t c = 0; c < cout; c++)
+        ws[c] = 0.001f * (1.0f + 0.01f * (float)c), b[c] = (int32_t)(uniform() * 2000.0f);
+    float ys = qscale(xs, cin, k);
+    uint8_t zp = 128;
+    fresh(wn, "qW"), fresh(wsn, "qWs"), fresh(wzn, "qWz"), fresh(bn, "qB");
+    fresh(ysn, "qYs"), fresh(yzn, "qYz"), fresh(xsn, "qXs"), fresh(xzn, "qXz");
+    clo_onnxw_init_raw(w, wn, CLO_ONNX_INT8, 4, wd, wq);
+    clo_onnxw_init_raw(w, wsn, CLO_ONNX_FLOAT, 1, cd, ws);
+    clo_onnxw_init_raw(w, wzn, CLO_ONNX_INT8, 1, cd, wz);
+    clo_onnxw_init_raw(w, bn, CLO_ONNX_INT32, 1, cd, b);
+    clo_onnxw_init_raw(w, xsn, CLO_ONNX_FLOAT, 0, NULL, &xs);
+    clo_onnxw_init_raw(w, xzn, CLO_ONNX_UINT8, 0, NULL, &zp);
+    clo_onnxw_init_raw(w, ysn, CLO_ONNX_FLOAT, 0, NULL, &ys);
+    clo_onnxw_init_raw(w, yzn, CLO_ONNX_UINT8, 0, NULL, &zp);
+    const int64_t ks[2] = {k, k}, st[2] = {stride, stride}, pads[4] = {pad, pad, pad, pad};
+    clo_onnxw_attr_ints(w, "kernel_shape", ks, 2);
+    clo_onnxw_attr_ints(w, "strides", st, 2);
+    clo_onnxw_attr_ints(w, "pads", pads, 4);
+    const char *in[9] = {x, xsn, xzn, wn, wsn, wzn, ysn, yzn, bn}, *out[1] = {y};
+    clo_onnxw_node(w, "QLinearConv", NULL, in, 9, out, 1);
+    free(wq), free(wz), free(ws), free(b);
+}
+
+static void gen_qcnn(const char *dir, FILE *mf)
+{
+    clo_onnxw w;
+    int64_t d[4] = {1, 64, 56, 56};
+    float xs = 0.01f;
+    uint8_t zp = 128;
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "x", 1, 4, d);
+    clo_onnxw_output(&w, "y", 1, 0, NULL);
+    clo_onnxw_init_raw(&w, "xs", CLO_ONNX_FLOAT, 0, NULL, &xs);
+    clo_onnxw_init_raw(&w, "xz", CLO_ONNX_UINT8, 0, NULL, &zp);
+    const char *qin[3] = {"x", "xs", "xz"}, *qout[1] = {"q0"};
+    clo_onnxw_node(&w, "QuantizeLinear", NULL, qin, 3, qout, 1);
+    char cur[32] = "q0", next[32];
+    for (int i = 0; i < 4; i++) {
+        fresh(next, "q");
+        qconv(&w, cur, next, 64, 64, 3, 1, 1, xs);
+        xs = qscale(xs, 64, 3);
+        strcpy(cur, next);
+    }
+    fresh(next, "q");
+    qconv(&w, cur, next, 64, 256, 1, 1, 0, xs);
+    xs = qscale(xs, 64, 1);
+    strcpy(cur, next);
+    fresh(next, "q");
+    qconv(&w, cur, next, 256, 128, 3, 2, 1, xs);
+    float ys = 0.05f; /* any scale reads the last layer's bytes: one in a sane range */
+    clo_onnxw_init_raw(&w, "ys", CLO_ONNX_FLOAT, 0, NULL, &ys);
+    clo_onnxw_init_raw(&w, "yz", CLO_ONNX_UINT8, 0, NULL, &zp);
+    const char *din[3] = {next, "ys", "yz"}, *dout[1] = {"y"};
+    clo_onnxw_node(&w, "DequantizeLinear", NULL, din, 3, dout, 1);
+    save(&w, dir, "qcnn_int8", 0, 4, d, mf, 0);
+}
+
 static void gen(const char *dir)
 {
     char path[512];
@@ -360,6 +441,7 @@ static void gen(const char *dir)
     gen_trees(dir, mf);
     gen_transformer(dir, mf);
     gen_resnet50(dir, mf);
+    gen_qcnn(dir, mf);
     fprintf(mf, "}\n");
     if (fclose(mf)) die(path);
 }

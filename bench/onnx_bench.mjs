@@ -17,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), "clo-onnx-bench-"));
 const gen = spawnSync(bench, ["gen", dir], { encoding: "utf8" });
 if (gen.status !== 0) { console.error(gen.stderr); process.exit(1); }
 const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
-const iters = { cnn_mnist: 2000, mlp_784_128_10: 5000, trees_100: 20000, transformer_block: 5000, resnet50: 20 };
+const iters = { cnn_mnist: 2000, mlp_784_128_10: 5000, trees_100: 20000, transformer_block: 5000, resnet50: 20, qcnn_int8: 300 };
 
 function stats(t) {
   t.sort((a, b) => a - b);

@@ -1422,6 +1422,252 @@ static void test_scan(void **state)
     clo_buf_free(&bytes);
 }
 
+/* ---- quantized convolutions: packed constant weights (VNNI) against the
+ * widened path (weights fed), which must give the same bits ---- */
+static uint32_t qseed = 777;
+static uint8_t qbyte(void)
+{
+    qseed = qseed * 1664525u + 1013904223u;
+    return (uint8_t)(qseed >> 24);
+}
+
+typedef struct {
+    int64_t n, c, h, w, m, k, stride, pad, group;
+    int32_t xt, wt; /* CLO_ONNX_UINT8 or CLO_ONNX_INT8 */
+    int qlinear, zero_w_zp;
+} qconv_case;
+
+/* The model, W an initializer (packed) or a graph input (fed). */
+static void qconv_model(const qconv_case *q, const uint8_t *W, int w_const, clo_buf *out)
+{
+    clo_onnxw w;
+    int64_t dx[4] = {q->n, q->c, q->h, q->w}, dw[4] = {q->m, q->c / q->group, q->k, q->k},
+            dm[1] = {q->m};
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "X", q->xt, 4, dx);
+    if (w_const)
+        clo_onnxw_init_raw(&w, "W", q->wt, 4, dw, W);
+    else
+        clo_onnxw_input(&w, "W", q->wt, 4, dw);
+    clo_onnxw_output(&w, "Y", q->qlinear ? CLO_ONNX_UINT8 : CLO_ONNX_INT32, 0, NULL);
+    uint8_t xzp = 3, wzp[64], yzp = 100;
+    float xs = 0.02f, ws[64], ys = 0.05f;
+    int32_t bias[64];
+    for (int i = 0; i < q->m; i++) {
+        wzp[i] = q->zero_w_zp ? 0 : (uint8_t)(i * 7 + 1);
+        ws[i] = 0.01f + 0.001f * (float)i;
+        bias[i] = i * 97 - 500;
+    }
+    clo_onnxw_init_raw(&w, "xs", CLO_ONNX_FLOAT, 0, NULL, &xs);
+    clo_onnxw_init_raw(&w, "xz", q->xt, 0, NULL, &xzp);
+    clo_onnxw_init_raw(&w, "ws", CLO_ONNX_FLOAT, 1, dm, ws);
+    clo_onnxw_init_raw(&w, "wz", q->wt, 1, dm, wzp);
+    clo_onnxw_init_raw(&w, "ys", CLO_ONNX_FLOAT, 0, NULL, &ys);
+    clo_onnxw_init_raw(&w, "yz", CLO_ONNX_UINT8, 0, NULL, &yzp);
+    clo_onnxw_init_raw(&w, "B", CLO_ONNX_INT32, 1, dm, bias);
+    const int64_t st[2] = {q->stride, q->stride}, pads[4] = {q->pad, q->pad, q->pad, q->pad};
+    clo_onnxw_attr_ints(&w, "strides", st, 2);
+    clo_onnxw_attr_ints(&w, "pads", pads, 4);
+    clo_onnxw_attr_int(&w, "group", q->group);
+    if (q->qlinear)
+        clo_onnxw_node(&w, "QLinearConv", NULL,
+                       IN("X", "xs", "xz", "W", "ws", "wz", "ys", "yz", "B"), 9, IN("Y"), 1);
+    else
+        clo_onnxw_node(&w, "ConvInteger", NULL, IN("X", "W", "xz", "wz"), 4, IN("Y"), 1);
+    OKC(clo_onnxw_finish(&w, "qconv", 13, 0, out));
+}
+
+/* Case t's two models, bytes[0] with the weights as an initializer (packed)
+ * and bytes[1] with them as the second feed (widened): planned, run on f,
+ * and their outputs (elements of es bytes) the same bits; the models are
+ * freed. */
+static void packed_vs_fed(size_t t, clo_buf *bytes, const clo_tensor *f, size_t es)
+{
+    const clo_tensor *got[2];
+    clo_onnx_model m[2];
+    clo_onnx_plan *p[2];
+    for (int k = 0; k < 2; k++) {
+        OKC(clo_onnx_load(clo_buf_view(&bytes[k]), &m[k]));
+        char why[CLO_ONNX_WHY];
+        clo_err e = clo_onnx_plan_new(&m[k], f, k == 0 ? 1 : 2, &p[k], why);
+        if (e.code) fail_msg("case %zu: %s", t, why);
+        OKC(clo_onnx_plan_run(p[k], f, k == 0 ? 1 : 2));
+        got[k] = clo_onnx_plan_output(p[k], 0);
+    }
+    assert_int_equal(got[0]->count, got[1]->count);
+    if (memcmp(got[0]->data, got[1]->data, got[0]->count * es)) fail_msg("case %zu differs", t);
+    for (int k = 0; k < 2; k++) {
+        clo_onnx_plan_free(p[k]);
+        clo_onnx_free(&m[k]);
+        clo_buf_free(&bytes[k]);
+    }
+}
+
+static void test_qconv_packed(void **state)
+{
+    (void)state;
+    static const qconv_case cases[] = {
+        {1, 16, 9, 9, 24, 3, 1, 1, 1, CLO_ONNX_UINT8, CLO_ONNX_INT8, 1, 0},
+        {2, 8, 7, 5, 13, 3, 2, 1, 1, CLO_ONNX_INT8, CLO_ONNX_UINT8, 1, 0},
+        {1, 32, 6, 6, 40, 1, 1, 0, 1, CLO_ONNX_UINT8, CLO_ONNX_UINT8, 1, 1}, /* 1x1: direct */
+        {1, 12, 8, 8, 12, 3, 1, 1, 12, CLO_ONNX_UINT8, CLO_ONNX_INT8, 1, 0}, /* depthwise */
+        {1, 8, 10, 10, 16, 5, 1, 2, 2, CLO_ONNX_INT8, CLO_ONNX_INT8, 0, 0},  /* groups, int32 */
+        {1, 3, 11, 11, 9, 3, 2, 0, 1, CLO_ONNX_UINT8, CLO_ONNX_UINT8, 0, 1},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const qconv_case *q = &cases[t];
+        size_t nx = (size_t)(q->n * q->c * q->h * q->w),
+               nw = (size_t)(q->m * q->c / q->group * q->k * q->k);
+        uint8_t *X = malloc(nx), *W = malloc(nw);
+        assert_true(X && W);
+        for (size_t i = 0; i < nx; i++) X[i] = qbyte();
+        for (size_t i = 0; i < nw; i++) W[i] = qbyte();
+        int64_t dx[4] = {q->n, q->c, q->h, q->w}, dw[4] = {q->m, q->c / q->group, q->k, q->k};
+        clo_tensor f[2] = {{q->xt, {4, {dx[0], dx[1], dx[2], dx[3]}}, nx, X},
+                           {q->wt, {4, {dw[0], dw[1], dw[2], dw[3]}}, nw, W}};
+        clo_buf bytes[2];
+        for (int k = 0; k < 2; k++) { /* 0: W constant (packed), 1: W fed (widened) */
+            clo_buf_init(&bytes[k], 1 << 20);
+            qconv_model(q, W, k == 0, &bytes[k]);
+        }
+        packed_vs_fed(t, bytes, f, q->qlinear ? 1 : 4);
+        free(X);
+        free(W);
+    }
+}
+
+/* The same for QLinearMatMul and MatMulInteger with a constant B: A of
+ * [2, 5, K] (batches), per-row a and per-column b zero points. */
+static void test_qmatmul_packed(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t m, k, n;
+        int32_t at, bt;
+        int qlinear;
+    } cases[] = {{5, 37, 19, CLO_ONNX_UINT8, CLO_ONNX_INT8, 1},
+                 {5, 64, 33, CLO_ONNX_INT8, CLO_ONNX_UINT8, 1},
+                 {5, 9, 70, CLO_ONNX_UINT8, CLO_ONNX_UINT8, 0},
+                 {5, 300, 8, CLO_ONNX_INT8, CLO_ONNX_INT8, 0}};
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        int64_t M = cases[t].m, K = cases[t].k, N = cases[t].n;
+        int64_t da[3] = {2, M, K}, db[2] = {K, N}, dm[1] = {M}, dn[1] = {N};
+        size_t na = (size_t)(2 * M * K), nbn = (size_t)(K * N);
+        uint8_t *A = malloc(na), *Bm = malloc(nbn), azp[8], bzp[128];
+        float as[8], bs[128], ys = 0.7f;
+        uint8_t yz = 128;
+        assert_true(A && Bm);
+        for (size_t i = 0; i < na; i++) A[i] = qbyte();
+        for (size_t i = 0; i < nbn; i++) Bm[i] = qbyte();
+        for (int i = 0; i < M; i++) azp[i] = (uint8_t)(5 * i), as[i] = 0.03f + 0.01f * (float)i;
+        for (int i = 0; i < N; i++)
+            bzp[i] = (uint8_t)(3 * i + 1), bs[i] = 0.02f + 0.001f * (float)i;
+        clo_tensor f[2] = {{cases[t].at, {3, {2, M, K}}, na, A},
+                           {cases[t].bt, {2, {K, N}}, nbn, Bm}};
+        clo_buf bytes[2];
+        for (int k = 0; k < 2; k++) {
+            clo_onnxw w;
+            clo_onnxw_init(&w);
+            clo_onnxw_input(&w, "A", cases[t].at, 3, da);
+            if (k == 0)
+                clo_onnxw_init_raw(&w, "B", cases[t].bt, 2, db, Bm);
+            else
+                clo_onnxw_input(&w, "B", cases[t].bt, 2, db);
+            clo_onnxw_output(&w, "Y", cases[t].qlinear ? CLO_ONNX_UINT8 : CLO_ONNX_INT32, 0, NULL);
+            clo_onnxw_init_raw(&w, "az", cases[t].at, 1, dm, azp);
+            clo_onnxw_init_raw(&w, "bz", cases[t].bt, 1, dn, bzp);
+            if (cases[t].qlinear) {
+                clo_onnxw_init_raw(&w, "as", CLO_ONNX_FLOAT, 1, dm, as);
+                clo_onnxw_init_raw(&w, "bs", CLO_ONNX_FLOAT, 1, dn, bs);
+                clo_onnxw_init_raw(&w, "ys", CLO_ONNX_FLOAT, 0, NULL, &ys);
+                clo_onnxw_init_raw(&w, "yz", CLO_ONNX_UINT8, 0, NULL, &yz);
+                clo_onnxw_node(&w, "QLinearMatMul", NULL,
+                               IN("A", "as", "az", "B", "bs", "bz", "ys", "yz"), 8, IN("Y"), 1);
+            } else {
+                clo_onnxw_node(&w, "MatMulInteger", NULL, IN("A", "B", "az", "bz"), 4, IN("Y"), 1);
+            }
+            clo_buf_init(&bytes[k], 1 << 20);
+            OKC(clo_onnxw_finish(&w, "qmm", 13, 0, &bytes[k]));
+        }
+        packed_vs_fed(t, bytes, f, cases[t].qlinear ? 1 : 4);
+        free(A);
+        free(Bm);
+    }
+}
+
+/* QuantizeLinear's and QLinearConv's rounding, in vectors and one by one
+ * (40 values: 5 vectors of 8), against nearbyintf and saturation done
+ * here: ties to even, NaN and the infinities, values far past the range,
+ * both output types. */
+static int32_t q_ref(float v, int is_signed)
+{
+    float lo = is_signed ? -128.0f : 0.0f, hi = is_signed ? 127.0f : 255.0f;
+    if (!(v >= lo)) return (int32_t)lo;
+    return v > hi ? (int32_t)hi : (int32_t)v;
+}
+
+static void test_quant_rounding(void **state)
+{
+    (void)state;
+    float x[40];
+    const float special[8] = {NAN, INFINITY, -INFINITY, 1e30f, -1e30f, -0.0f, 8e6f, -8e6f};
+    for (int i = 0; i < 40; i++) x[i] = i < 8 ? special[i] : (float)(i - 20) * 0.75f;
+    int64_t d[1] = {40};
+    for (int sgn = 0; sgn < 2; sgn++) {
+        clo_onnxw w;
+        float sc = 0.5f;
+        uint8_t zp = sgn ? (uint8_t)(int8_t)-3 : 7;
+        int32_t t = sgn ? CLO_ONNX_INT8 : CLO_ONNX_UINT8;
+        clo_onnxw_init(&w);
+        clo_onnxw_input(&w, "x", CLO_ONNX_FLOAT, 1, d);
+        clo_onnxw_output(&w, "y", t, 1, d);
+        clo_onnxw_init_raw(&w, "s", CLO_ONNX_FLOAT, 0, NULL, &sc);
+        clo_onnxw_init_raw(&w, "z", t, 0, NULL, &zp);
+        clo_onnxw_node(&w, "QuantizeLinear", NULL, IN("x", "s", "z"), 3, IN("y"), 1);
+        onnx_case c;
+        clo_tensor f = onnx_feed(x, 1, d);
+        onnx_case_build(&c, &w, 13, 0, &f, 1);
+        if (c.err.code) fail_msg("%s", c.why);
+        OKC(clo_onnx_plan_run(c.plan, &f, 1));
+        const uint8_t *y = clo_onnx_plan_output(c.plan, 0)->data;
+        for (int i = 0; i < 40; i++) {
+            int32_t want = q_ref(nearbyintf(x[i] / sc) + (float)(sgn ? -3 : 7), sgn);
+            int32_t got = sgn ? (int8_t)y[i] : y[i];
+            if (got != want) fail_msg("x = %g: %d, want %d", (double)x[i], got, want);
+        }
+        onnx_case_free(&c);
+    }
+    /* QLinearConv 1x1 of one channel, w = 1: (x - 3) * 0.5 rounded, + 100 */
+    uint8_t X[40], W1 = 1, xz = 3, wz = 0, yz = 100;
+    for (int i = 0; i < 40; i++) X[i] = (uint8_t)(i * 6 + 5);
+    float xs = 0.25f, ws = 1.0f, ys = 0.5f;
+    int64_t dx[4] = {1, 1, 1, 40}, dw[4] = {1, 1, 1, 1}, d1[1] = {1};
+    clo_onnxw w;
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "X", CLO_ONNX_UINT8, 4, dx);
+    clo_onnxw_output(&w, "Y", CLO_ONNX_UINT8, 4, dx);
+    clo_onnxw_init_raw(&w, "W", CLO_ONNX_INT8, 4, dw, &W1);
+    clo_onnxw_init_raw(&w, "xs", CLO_ONNX_FLOAT, 0, NULL, &xs);
+    clo_onnxw_init_raw(&w, "xz", CLO_ONNX_UINT8, 0, NULL, &xz);
+    clo_onnxw_init_raw(&w, "ws", CLO_ONNX_FLOAT, 1, d1, &ws);
+    clo_onnxw_init_raw(&w, "wz", CLO_ONNX_INT8, 1, d1, &wz);
+    clo_onnxw_init_raw(&w, "ys", CLO_ONNX_FLOAT, 0, NULL, &ys);
+    clo_onnxw_init_raw(&w, "yz", CLO_ONNX_UINT8, 0, NULL, &yz);
+    clo_onnxw_node(&w, "QLinearConv", NULL, IN("X", "xs", "xz", "W", "ws", "wz", "ys", "yz"), 8,
+                   IN("Y"), 1);
+    onnx_case c;
+    clo_tensor f = {CLO_ONNX_UINT8, {4, {1, 1, 1, 40}}, 40, X};
+    onnx_case_build(&c, &w, 13, 0, &f, 1);
+    if (c.err.code) fail_msg("%s", c.why);
+    OKC(clo_onnx_plan_run(c.plan, &f, 1));
+    const uint8_t *y = clo_onnx_plan_output(c.plan, 0)->data;
+    for (int i = 0; i < 40; i++) {
+        int32_t want = q_ref(nearbyintf((float)(X[i] - 3) * 0.5f) + 100.0f, 0);
+        if (y[i] != want) fail_msg("x = %d: %d, want %d", X[i], y[i], want);
+    }
+    onnx_case_free(&c);
+}
+
 /* Pow by a constant 2 is x * x (correctly rounded, as onnxruntime's): the
  * specials as powf gives them. */
 static void test_pow_square(void **state)
@@ -1664,6 +1910,9 @@ int main(void)
         cmocka_unit_test(test_if),
         cmocka_unit_test(test_loop),
         cmocka_unit_test(test_scan),
+        cmocka_unit_test(test_qconv_packed),
+        cmocka_unit_test(test_qmatmul_packed),
+        cmocka_unit_test(test_quant_rounding),
         cmocka_unit_test(test_pow_square),
         cmocka_unit_test(test_carried_types),
         cmocka_unit_test(test_subnormal_weights),

@@ -4,8 +4,14 @@
  * values less their zero points fit int16); requantization rounds half to
  * even and saturates, as the operators specify. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
+#include "workloads/onnx/gemm_i8.h"
 #include "workloads/onnx/linalg.h"
 #include "workloads/onnx/op.h"
 
@@ -101,6 +107,116 @@ static clo_err quantize_prepare(clo_onnx_prep *p)
     return CLO_OK;
 }
 
+/* out[i] = saturate(round((c[i] + b) * s) + z) for n sums, rounding to
+ * nearest even as nearbyintf does: below 2^22 in magnitude, adding and
+ * taking away 1.5 * 2^23 rounds so; beyond, the value saturates either way
+ * (NaN too, as the lower bound). */
+static void requant_c(const int32_t *c, size_t n, int32_t b, float s, float z, int is_signed,
+                      void *out)
+{
+    const float lo = is_signed ? -128.0f : 0.0f, hi = is_signed ? 127.0f : 255.0f;
+    const float big = 4194304.0f, magic = 12582912.0f;
+    for (size_t i = 0; i < n; i++) {
+        float v = (float)(c[i] + b) * s;
+        v = v > big ? big : (v >= -big ? v : -big);
+        v = (v + magic) - magic + z;
+        v = v > hi ? hi : (v >= lo ? v : lo);
+        if (is_signed)
+            ((int8_t *)out)[i] = (int8_t)(int32_t)v;
+        else
+            ((uint8_t *)out)[i] = (uint8_t)(int32_t)v;
+    }
+}
+
+/* x[i] / s quantized as QuantizeLinear does: saturate(nearbyintf(x / s) + z)
+ * (NaN: the lower bound), the same rounding as requant_c. */
+static void quant_c(const float *x, size_t n, float s, float z, int is_signed, void *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        int32_t v = saturate(is_signed ? CLO_ONNX_INT8 : CLO_ONNX_UINT8, nearbyintf(x[i] / s) + z);
+        if (is_signed)
+            ((int8_t *)out)[i] = (int8_t)v;
+        else
+            ((uint8_t *)out)[i] = (uint8_t)v;
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* Both, 8 at a time with AVX2: v (int sums times s, or x / s) rounded,
+ * offset and saturated. The bounds come first in min and max, so a NaN
+ * stays NaN and converts to the lower bound, as saturate gives it. */
+__attribute__((target("avx2"))) static inline void store8(__m256 v, __m256 vz, int is_signed,
+                                                          uint8_t *o)
+{
+    const __m256 big = _mm256_set1_ps(4194304.0f), nbig = _mm256_set1_ps(-4194304.0f),
+                 magic = _mm256_set1_ps(12582912.0f),
+                 lo = _mm256_set1_ps(is_signed ? -128.0f : 0.0f),
+                 hi = _mm256_set1_ps(is_signed ? 127.0f : 255.0f);
+    v = _mm256_max_ps(nbig, _mm256_min_ps(big, v));
+    v = _mm256_add_ps(_mm256_sub_ps(_mm256_add_ps(v, magic), magic), vz);
+    v = _mm256_max_ps(lo, _mm256_min_ps(hi, v));
+    __m256i q = _mm256_cvttps_epi32(v);
+    __m128i p16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    __m128i p8 = is_signed ? _mm_packs_epi16(p16, p16) : _mm_packus_epi16(p16, p16);
+    _mm_storel_epi64((__m128i *)o, p8);
+}
+
+__attribute__((target("avx2"))) static void requant_avx2(const int32_t *c, size_t n, int32_t b,
+                                                         float s, float z, int is_signed, void *out)
+{
+    const __m256 vs = _mm256_set1_ps(s), vz = _mm256_set1_ps(z);
+    const __m256i vb = _mm256_set1_epi32(b);
+    uint8_t *o = out;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256i a = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(c + i)), vb);
+        store8(_mm256_mul_ps(_mm256_cvtepi32_ps(a), vs), vz, is_signed, o + i);
+    }
+    requant_c(c + i, n - i, b, s, z, is_signed, o + i);
+}
+
+__attribute__((target("avx2"))) static void quant_avx2(const float *x, size_t n, float s, float z,
+                                                       int is_signed, void *out)
+{
+    const __m256 vs = _mm256_set1_ps(s), vz = _mm256_set1_ps(z);
+    uint8_t *o = out;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        store8(_mm256_div_ps(_mm256_loadu_ps(x + i), vs), vz, is_signed, o + i);
+    quant_c(x + i, n - i, s, z, is_signed, o + i);
+}
+
+static int has_avx2(void)
+{
+    static int known = -1;
+    if (known < 0) known = __builtin_cpu_supports("avx2") ? 1 : 0;
+    return known;
+}
+#endif
+
+static void requant(const int32_t *c, size_t n, int32_t b, float s, float z, int is_signed,
+                    void *out)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (has_avx2() && isfinite(s)) {
+        requant_avx2(c, n, b, s, z, is_signed, out);
+        return;
+    }
+#endif
+    requant_c(c, n, b, s, z, is_signed, out);
+}
+
+static void quant(const float *x, size_t n, float s, float z, int is_signed, void *out)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (has_avx2()) {
+        quant_avx2(x, n, s, z, is_signed, out);
+        return;
+    }
+#endif
+    quant_c(x, n, s, z, is_signed, out);
+}
+
 static clo_err quantize_run(const clo_onnx_exec *x)
 {
     const axis_layout *l = x->params;
@@ -111,6 +227,12 @@ static clo_err quantize_run(const clo_onnx_exec *x)
         for (int64_t c = 0; c < l->n; c++) {
             float s = f_at(sc, (uint64_t)c);
             float z = (float)q_at(zp, (uint64_t)c);
+            if (in->dtype == CLO_ONNX_FLOAT) { /* a run of one scale: vectors */
+                quant((const float *)in->data + i, (size_t)l->inner, s, z,
+                      out->dtype == CLO_ONNX_INT8, (uint8_t *)out->data + i);
+                i += (uint64_t)l->inner;
+                continue;
+            }
             for (int64_t j = 0; j < l->inner; j++, i++) {
                 float v = in->dtype == CLO_ONNX_FLOAT ? ((const float *)in->data)[i]
                                                       : (float)((const int32_t *)in->data)[i];
@@ -199,6 +321,154 @@ static clo_err dynq_run(const clo_onnx_exec *x)
 static const clo_onnx_op op_dynq = {
     "", "DynamicQuantizeLinear", 11, 1, 1, 3, 3, "", 0, dynq_prepare, dynq_run};
 
+/* ======================= packed 8-bit products ======================= */
+/* Constant weights packed as clo_i8_gemm's B (K x N, K a multiple of 4),
+ * with what turns its exact sums of a'b' into the sums of (a - za)(b - zb),
+ * a' and b' the bytes as the kernel reads them (a unsigned, b signed: each
+ * ^ its flip, a zero point flipped the same way):
+ *   sum (a' - za')(b' - zb') = sum a'b' - zb' rowsum(a') - za' colsum(b')
+ *                              + K za' zb'
+ * (padding adds nothing: an A pad byte is za', a B pad is 0 and counted in
+ * K on both sides). */
+typedef struct {
+    int8_t *pb;
+    int32_t *colsum, *zb; /* per column of B: sum of b', and zb' */
+    size_t K, N;          /* N: all the columns (every group's) */
+    uint8_t aflip, bflip;
+    int zb_any; /* some zb' != 0: the row sums of A are needed */
+} qpacked;
+
+/* The flip that makes a type's bytes what the kernel reads: A unsigned, B
+ * signed. */
+static uint8_t flip_for(int32_t dtype, int is_b)
+{
+    return (dtype == CLO_ONNX_INT8) == !is_b ? 0x80 : 0;
+}
+
+static clo_err qpack_init(clo_onnx_prep *p, qpacked *q, size_t K, size_t N, size_t groups,
+                          int32_t adtype, int32_t bdtype)
+{
+    q->K = K;
+    q->N = N;
+    q->aflip = flip_for(adtype, 0);
+    q->bflip = flip_for(bdtype, 1);
+    q->pb = clo_onnx_prep_alloc(p, groups * clo_i8_packed_b_size(K, N / groups) + 1);
+    q->colsum = clo_onnx_prep_alloc(p, N * sizeof(int32_t) + 1);
+    q->zb = clo_onnx_prep_alloc(p, N * sizeof(int32_t) + 1);
+    if (!q->pb || !q->colsum || !q->zb) return clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+    return CLO_OK;
+}
+
+/* Pack group g's columns (n0 .. n0 + n) from tmp, K x n raw bytes (pads:
+ * the flip itself, so they pack as 0), with zero points zp (one per column
+ * of all N when it has N values; absent: 0). */
+static void qpack_group(qpacked *q, size_t g, size_t n0, size_t n, const uint8_t *tmp,
+                        const clo_tensor *zp)
+{
+    clo_i8_pack_b(tmp, n, 1, q->K, n, q->bflip, q->pb + g * clo_i8_packed_b_size(q->K, n),
+                  q->colsum + n0);
+    for (size_t j = n0; j < n0 + n; j++) {
+        int32_t z = zp ? q_at(zp, zp->count == 1 ? 0 : j) : 0;
+        q->zb[j] = (int8_t)((uint8_t)z ^ q->bflip);
+        q->zb_any |= q->zb[j] != 0;
+    }
+}
+
+/* acc[r * lda + j] (the sums of a'b' for rows r < M, columns n0 + j < n0 +
+ * n) := the sums of (a - za)(b - zb); za[r] is row r's flipped zero point,
+ * rowsum[r] its sum of a' (read only when zb_any). */
+static void qcorrect(const qpacked *q, size_t n0, size_t M, size_t n, int32_t *acc, size_t lda,
+                     const int32_t *za, const int32_t *rowsum, int32_t *colk)
+{
+    const int32_t *cs = q->colsum + n0, *zb = q->zb + n0;
+    uint32_t K = (uint32_t)q->K;
+    /* the true sums fit int32, so wrapping sums of their parts (uint32) do too */
+    for (size_t r = 0; r < M; r++) {
+        uint32_t z = (uint32_t)za[r], rs = q->zb_any ? (uint32_t)rowsum[r] : 0;
+        if (r == 0 || za[r] != za[r - 1]) /* the columns' part, for this zero point */
+            for (size_t j = 0; j < n; j++)
+                colk[j] = (int32_t)(K * z * (uint32_t)zb[j] - z * (uint32_t)cs[j]);
+        int32_t *restrict a = acc + r * lda;
+        const int32_t *restrict k = colk;
+        if (!q->zb_any)
+            for (size_t j = 0; j < n; j++) a[j] = (int32_t)((uint32_t)a[j] + (uint32_t)k[j]);
+        else
+            for (size_t j = 0; j < n; j++)
+                a[j] = (int32_t)((uint32_t)a[j] + (uint32_t)k[j] - (uint32_t)zb[j] * rs);
+    }
+}
+
+/* dst[j * ldd + i] = src[i * lds + j] for i < rows, j < cols, bytes (size
+ * 1) or int32 (size 4): 16 x 16 byte and 4 x 4 int32 tiles through SSE2
+ * registers, the edges one by one. */
+static void transpose(const void *src, size_t lds, void *dst, size_t ldd, size_t rows, size_t cols,
+                      size_t size)
+{
+    size_t t = size == 1 ? 16 : 4, i0 = 0, j0;
+    for (; i0 + t <= rows; i0 += t)
+        for (j0 = 0; j0 + t <= cols; j0 += t) {
+#if defined(__SSE2__)
+            if (size == 1) {
+                __m128i r[16], u[16];
+                for (int i = 0; i < 16; i++)
+                    r[i] = _mm_loadu_si128(
+                        (const __m128i *)((const uint8_t *)src + (i0 + (size_t)i) * lds + j0));
+                for (int i = 0; i < 8; i++) {
+                    u[2 * i] = _mm_unpacklo_epi8(r[2 * i], r[2 * i + 1]);
+                    u[2 * i + 1] = _mm_unpackhi_epi8(r[2 * i], r[2 * i + 1]);
+                }
+                for (int i = 0; i < 4; i++)
+                    for (int h = 0; h < 2; h++) {
+                        r[4 * i + 2 * h] = _mm_unpacklo_epi16(u[4 * i + h], u[4 * i + 2 + h]);
+                        r[4 * i + 2 * h + 1] = _mm_unpackhi_epi16(u[4 * i + h], u[4 * i + 2 + h]);
+                    }
+                for (int i = 0; i < 2; i++)
+                    for (int h = 0; h < 4; h++) {
+                        u[8 * i + 2 * h] = _mm_unpacklo_epi32(r[8 * i + h], r[8 * i + 4 + h]);
+                        u[8 * i + 2 * h + 1] = _mm_unpackhi_epi32(r[8 * i + h], r[8 * i + 4 + h]);
+                    }
+                for (int h = 0; h < 8; h++) {
+                    r[2 * h] = _mm_unpacklo_epi64(u[h], u[8 + h]);
+                    r[2 * h + 1] = _mm_unpackhi_epi64(u[h], u[8 + h]);
+                }
+                for (int k = 0; k < 16; k++) /* r[k] is now column k */
+                    _mm_storeu_si128((__m128i *)((uint8_t *)dst + (j0 + (size_t)k) * ldd + i0),
+                                     r[k]);
+                continue;
+            }
+            __m128 a[4];
+            for (int i = 0; i < 4; i++)
+                a[i] = _mm_loadu_ps(
+                    (const float *)((const int32_t *)src + (i0 + (size_t)i) * lds + j0));
+            _MM_TRANSPOSE4_PS(a[0], a[1], a[2], a[3]);
+            for (int k = 0; k < 4; k++)
+                _mm_storeu_ps((float *)((int32_t *)dst + (j0 + (size_t)k) * ldd + i0), a[k]);
+            continue;
+#endif
+            for (size_t i = i0; i < i0 + t; i++)
+                for (size_t j = j0; j < j0 + t; j++)
+                    if (size == 1)
+                        ((uint8_t *)dst)[j * ldd + i] = ((const uint8_t *)src)[i * lds + j];
+                    else
+                        ((int32_t *)dst)[j * ldd + i] = ((const int32_t *)src)[i * lds + j];
+        }
+    /* the edges: rows past the last full tile, and columns past it in every row */
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = i < i0 ? cols / t * t : 0; j < cols; j++)
+            if (size == 1)
+                ((uint8_t *)dst)[j * ldd + i] = ((const uint8_t *)src)[i * lds + j];
+            else
+                ((int32_t *)dst)[j * ldd + i] = ((const int32_t *)src)[i * lds + j];
+}
+
+/* Scratch carved into 64-byte aligned pieces. */
+static void *carve(uint8_t **at, size_t bytes)
+{
+    void *p = *at;
+    *at += (bytes + 63) / 64 * 64;
+    return p;
+}
+
 /* ======================= integer matrix products ======================= */
 /* C (M x N, int32) = A (M x K) B (K x N), both int16 with zero points removed. */
 static void igemm(size_t M, size_t N, size_t K, const int16_t *A, const int16_t *B, int32_t *C)
@@ -232,6 +502,8 @@ typedef struct {
     clo_matmul_dims d;
     int qlinear; /* QLinearMatMul: inputs a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp */
     size_t *a_off, *b_off;
+    qpacked w;    /* a constant 2-D B, packed; else w.pb is NULL */
+    int32_t *off; /* A's rows in the copy the products read: r * K4 */
 } qmm_params;
 
 static clo_err qmm_prepare_common(clo_onnx_prep *p, int qlinear)
@@ -270,13 +542,83 @@ static clo_err qmm_prepare_common(clo_onnx_prep *p, int qlinear)
         clo_onnx_set_out(p, 0, CLO_ONNX_INT32, &out);
     }
     size_t M = q->d.M, N = q->d.N, K = q->d.K;
+    const clo_tensor *B = p->in[ib];
+    if (B->data && !q->d.bbatch.rank && K <= CLO_I8_MAX_K) {
+        /* constant weights: packed now, K padded to 4 with rows of 0 */
+        size_t K4 = clo_i8_k4(K);
+        const clo_tensor *bzp = p->nin > ib + 2 ? p->in[ib + 2] : NULL;
+        CLO_TRY(qpack_init(p, &q->w, K4, N, 1, p->in[ia]->dtype, B->dtype));
+        uint8_t *tmp = malloc(K4 * N + 1);
+        q->off = clo_onnx_prep_alloc(p, M * sizeof(int32_t) + 1);
+        if (!tmp || !q->off) {
+            free(tmp);
+            return clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+        }
+        memcpy(tmp, B->data, K * N);
+        memset(tmp + K * N, q->w.bflip, (K4 - K) * N);
+        qpack_group(&q->w, 0, 0, N, tmp, bzp);
+        free(tmp);
+        for (size_t r = 0; r < M; r++) q->off[r] = (int32_t)(r * K4);
+        /* A's copy, its zero points and row sums, the sums */
+        p->scratch = M * K4 + (2 * M + M * N + N) * sizeof(int32_t) + 320;
+        return CLO_OK;
+    }
     p->scratch = (M * K + K * N) * sizeof(int16_t) + 64 + (qlinear ? M * N * sizeof(int32_t) : 0);
+    return CLO_OK;
+}
+
+/* Output element (i, j) of batch matrix k from its exact sum v. */
+static void qmm_put(const clo_onnx_exec *x, const qmm_params *q, uint64_t k, size_t i, size_t j,
+                    int32_t v)
+{
+    size_t M = q->d.M, N = q->d.N;
+    if (!q->qlinear) {
+        ((int32_t *)x->out[0]->data)[k * M * N + i * N + j] = v;
+        return;
+    }
+    float y = f_at(x->in[6], 0), z = (float)q_at(x->in[7], 0);
+    float s = f_at(x->in[1], i) * f_at(x->in[4], j) / y;
+    q_put(x->out[0], k * M * N + i * N + j,
+          saturate(x->out[0]->dtype, nearbyintf((float)v * s) + z));
+}
+
+/* Constant B: each batch matrix of A copied as the products read it (its
+ * bytes flipped, rows padded to K4 with their zero point), times the
+ * packed B. */
+static clo_err qmm_run_packed(const clo_onnx_exec *x)
+{
+    const qmm_params *q = x->params;
+    size_t M = q->d.M, N = q->d.N, K = q->d.K, K4 = q->w.K;
+    const clo_tensor *A = x->in[0], *azp = x->nin > 2 ? x->in[2] : NULL;
+    uint8_t *at = x->scratch;
+    uint8_t *ac = carve(&at, M * K4);
+    int32_t *za = carve(&at, M * sizeof(int32_t)), *rowsum = carve(&at, M * sizeof(int32_t));
+    int32_t *c = carve(&at, M * N * sizeof(int32_t)), *colk = carve(&at, N * sizeof(int32_t));
+    uint8_t f = q->w.aflip;
+    for (size_t r = 0; r < M; r++)
+        za[r] = (uint8_t)((uint8_t)(azp ? q_at(azp, azp->count == 1 ? 0 : r) : 0) ^ f);
+    uint64_t nb = (uint64_t)prod_dims(&q->d.obatch, 0, q->d.obatch.rank);
+    for (uint64_t k = 0; k < nb; k++) {
+        const uint8_t *a = (const uint8_t *)A->data + (q->a_off ? q->a_off[k] : 0) * M * K;
+        for (size_t r = 0; r < M; r++) {
+            uint8_t *o = ac + r * K4;
+            int32_t sum = 0;
+            for (size_t j = 0; j < K; j++) sum += o[j] = a[r * K + j] ^ f;
+            memset(o + K, za[r], K4 - K);
+            rowsum[r] = sum + (int32_t)(K4 - K) * za[r];
+        }
+        clo_i8_gemm(M, N, 1, K4, ac, q->off, q->w.pb, c, N);
+        qcorrect(&q->w, 0, M, N, c, N, za, rowsum, colk);
+        for (size_t i = 0; i < M; i++)
+            for (size_t j = 0; j < N; j++) qmm_put(x, q, k, i, j, c[i * N + j]);
+    }
     return CLO_OK;
 }
 
 static clo_err qmm_run(const clo_onnx_exec *x)
 {
     const qmm_params *q = x->params;
+    if (q->w.pb) return qmm_run_packed(x);
     const clo_matmul_dims *d = &q->d;
     size_t M = d->M, N = d->N, K = d->K;
     const clo_tensor *A = x->in[0], *B = x->in[q->qlinear ? 3 : 1];
@@ -293,14 +635,8 @@ static clo_err qmm_run(const clo_onnx_exec *x)
         int32_t *c = q->qlinear ? acc : (int32_t *)x->out[0]->data + k * M * N;
         igemm(M, N, K, a16, b16, c);
         if (!q->qlinear) continue;
-        const clo_tensor *as = x->in[1], *bs = x->in[4], *ys = x->in[6], *yz = x->in[7];
-        float y = f_at(ys, 0), z = (float)q_at(yz, 0);
         for (size_t i = 0; i < M; i++)
-            for (size_t j = 0; j < N; j++) {
-                float s = f_at(as, i) * f_at(bs, j) / y;
-                q_put(x->out[0], k * M * N + i * N + j,
-                      saturate(x->out[0]->dtype, nearbyintf((float)c[i * N + j] * s) + z));
-            }
+            for (size_t j = 0; j < N; j++) qmm_put(x, q, k, i, j, c[i * N + j]);
     }
     return CLO_OK;
 }
@@ -323,8 +659,40 @@ static const clo_onnx_op op_qlinearmatmul = {"", "QLinearMatMul",    10,        
 typedef struct {
     clo_conv_geom g;
     uint64_t n, c, m, group, kvol, ovol, ivol;
-    int qlinear; /* x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B */
+    int qlinear;  /* x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B */
+    qpacked w;    /* constant W: packed per group (B = W^T, rows tap by tap); else NULL */
+    uint64_t c4;  /* channels per group, padded to 4: a pixel's bytes in the NHWC copy */
+    int32_t *off; /* per output position and tap: its pixel's offset in the copy (a pad:
+                   * the pad pixel after the last) */
 } qconv_params;
+
+/* Every output position's pixel offset for every tap, in the NHWC copy
+ * (qconv_params.off). */
+static clo_err tap_offsets(clo_onnx_prep *p, qconv_params *q)
+{
+    const clo_conv_geom *g = &q->g;
+    if (q->ovol * q->kvol > ((uint64_t)1 << 26) || q->ivol * q->c4 > INT32_MAX - q->c4)
+        return clo_onnx_refuse(p, CLO_E_LIMIT, "the convolution's tap table is too large");
+    q->off = clo_onnx_prep_alloc(p, q->ovol * q->kvol * sizeof(int32_t) + 1);
+    if (!q->off) return clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+    for (uint64_t n = 0; n < q->ovol; n++) {
+        int64_t ow = (int64_t)(n % (uint64_t)g->out[2]), orow = (int64_t)(n / (uint64_t)g->out[2]),
+                oh = orow % g->out[1], od = orow / g->out[1];
+        for (uint64_t kk = 0; kk < q->kvol; kk++) {
+            int64_t kw = (int64_t)(kk % (uint64_t)g->k[2]),
+                    kh = (int64_t)((kk / (uint64_t)g->k[2]) % (uint64_t)g->k[1]),
+                    kd = (int64_t)(kk / (uint64_t)(g->k[2] * g->k[1]));
+            int64_t id = od * g->s[0] - g->pb[0] + kd * g->d[0],
+                    ih = oh * g->s[1] - g->pb[1] + kh * g->d[1],
+                    iw = ow * g->s[2] - g->pb[2] + kw * g->d[2];
+            int inside =
+                id >= 0 && id < g->in[0] && ih >= 0 && ih < g->in[1] && iw >= 0 && iw < g->in[2];
+            uint64_t pix = inside ? (uint64_t)((id * g->in[1] + ih) * g->in[2] + iw) : q->ivol;
+            q->off[n * q->kvol + kk] = (int32_t)(pix * q->c4);
+        }
+    }
+    return CLO_OK;
+}
 
 static clo_err qconv_prepare_common(clo_onnx_prep *p, int qlinear)
 {
@@ -373,14 +741,113 @@ static clo_err qconv_prepare_common(clo_onnx_prep *p, int qlinear)
     uint64_t cg = q->c / q->group, kdim = cg * q->kvol, mg = q->m / q->group;
     if (kdim * q->ovol > CLO_ONNX_MAX_ELEMS)
         return clo_onnx_refuse(p, CLO_E_LIMIT, "the column matrix is too large");
+    const clo_tensor *W = p->in[iw];
+    q->c4 = clo_i8_k4(cg);
+    if (W->data && q->kvol * q->c4 <= CLO_I8_MAX_K && q->kvol <= 4096) {
+        /* constant weights: packed now, per group, as B (taps x c4 rows, mg
+         * columns); the input is copied to NHWC and read tap by tap */
+        size_t K = (size_t)(q->kvol * q->c4);
+        const clo_tensor *wzp = p->nin > iw + 2 ? p->in[iw + 2] : NULL;
+        CLO_TRY(qpack_init(p, &q->w, K, q->m, q->group, p->in[ix]->dtype, W->dtype));
+        uint8_t *tmp = malloc(K * mg + 1);
+        if (!tmp) return clo_onnx_refuse(p, CLO_E_NOMEM, "out of memory");
+        const uint8_t *wb = W->data;
+        for (uint64_t gi = 0; gi < q->group; gi++) {
+            memset(tmp, q->w.bflip, K * mg); /* the padded channels pack as 0 */
+            for (uint64_t m = 0; m < mg; m++)
+                for (uint64_t c = 0; c < cg; c++)
+                    for (uint64_t t = 0; t < q->kvol; t++)
+                        tmp[(t * q->c4 + c) * mg + m] = wb[((gi * mg + m) * cg + c) * q->kvol + t];
+            qpack_group(&q->w, gi, gi * mg, mg, tmp, wzp);
+        }
+        free(tmp);
+        CLO_TRY(tap_offsets(p, q));
+        /* the NHWC copy and its pad pixel, pixel sums, sums, their transpose, row data */
+        p->scratch = (q->ivol + 1) * q->c4 + (q->ivol + 1) * sizeof(int32_t) +
+                     (2 * mg * q->ovol + 2 * q->ovol + mg) * sizeof(int32_t) + 448;
+        return CLO_OK;
+    }
     p->scratch = (cg * q->ivol + kdim * q->ovol + mg * kdim) * sizeof(int16_t) + 128 +
                  mg * q->ovol * sizeof(int32_t);
+    return CLO_OK;
+}
+
+/* Requantize group gi's sums c (mg x ovol, B added) into image n's output. */
+static void qconv_out(const clo_onnx_exec *x, const qconv_params *q, uint64_t n, uint64_t gi,
+                      const int32_t *c)
+{
+    uint64_t mg = q->m / q->group;
+    const clo_tensor *B = x->nin > 8 ? x->in[8] : NULL;
+    float xs = f_at(x->in[1], 0), ys = f_at(x->in[6], 0), yz = (float)q_at(x->in[7], 0);
+    int is_signed = x->out[0]->dtype == CLO_ONNX_INT8;
+    for (uint64_t m = 0; m < mg; m++) {
+        uint64_t om = gi * mg + m;
+        float s = xs * f_at(x->in[4], om) / ys;
+        int32_t b = B ? ((const int32_t *)B->data)[om] : 0;
+        requant(c + m * q->ovol, q->ovol, b, s, yz, is_signed,
+                (uint8_t *)x->out[0]->data + (n * q->m + om) * q->ovol);
+    }
+}
+
+/* Constant weights: the group's input planes copied to NHWC (a pixel's c4
+ * channels together, flipped, the padded channels and a pad pixel at x's
+ * zero point so they add nothing), each output position's row read tap by
+ * tap from there through the offsets, times the packed W; the sums come
+ * out position by position and are turned back to channel planes. */
+static clo_err qconv_run_packed(const clo_onnx_exec *x)
+{
+    const qconv_params *q = x->params;
+    const clo_tensor *X = x->in[0], *xzp = x->nin > 2 ? x->in[2] : NULL;
+    uint64_t cg = q->c / q->group, mg = q->m / q->group, P = q->ovol, c4 = q->c4;
+    uint8_t *at = x->scratch;
+    uint8_t *xh = carve(&at, (q->ivol + 1) * c4);
+    int32_t *pixsum = carve(&at, (q->ivol + 1) * sizeof(int32_t));
+    int32_t *acc = carve(&at, mg * P * sizeof(int32_t)),
+            *acct = carve(&at, mg * P * sizeof(int32_t));
+    int32_t *za = carve(&at, P * sizeof(int32_t)), *rowsum = carve(&at, P * sizeof(int32_t));
+    int32_t *colk = carve(&at, mg * sizeof(int32_t));
+    uint8_t f = q->w.aflip, z = (uint8_t)((uint8_t)(xzp ? q_at(xzp, 0) : 0) ^ f);
+    for (uint64_t i = 0; i < P; i++) za[i] = z;
+    for (uint64_t n = 0; n < q->n; n++)
+        for (uint64_t gi = 0; gi < q->group; gi++) {
+            const uint8_t *xg = (const uint8_t *)X->data + (n * q->c + gi * cg) * q->ivol;
+            if (c4 != cg) memset(xh, z, (q->ivol + 1) * c4);
+            memset(xh + q->ivol * c4, z, c4);
+            transpose(xg, q->ivol, xh, c4, cg, q->ivol, 1);
+            if (f)
+                for (uint64_t i = 0; i < q->ivol; i++)
+                    for (uint64_t c = 0; c < cg; c++) xh[i * c4 + c] ^= f;
+            if (q->w.zb_any) { /* the rows' sums of a': their taps' pixel sums */
+                for (uint64_t i = 0; i <= q->ivol; i++) {
+                    int32_t s = 0;
+                    for (uint64_t c = 0; c < c4; c++) s += xh[i * c4 + c];
+                    pixsum[i] = s;
+                }
+                for (uint64_t i = 0; i < P; i++) {
+                    int32_t s = 0;
+                    for (uint64_t t = 0; t < q->kvol; t++)
+                        s += pixsum[(uint64_t)q->off[i * q->kvol + t] / c4];
+                    rowsum[i] = s;
+                }
+            }
+            clo_i8_gemm(P, mg, q->kvol, c4, xh, q->off,
+                        q->w.pb + gi * clo_i8_packed_b_size(q->w.K, mg), acc, mg);
+            qcorrect(&q->w, gi * mg, P, mg, acc, mg, za, rowsum, colk);
+            transpose(acc, mg, acct, P, P, mg, 4);
+            if (q->qlinear) {
+                qconv_out(x, q, n, gi, acct);
+            } else {
+                int32_t *o = (int32_t *)x->out[0]->data + (n * q->m + gi * mg) * P;
+                memcpy(o, acct, mg * P * sizeof(int32_t));
+            }
+        }
     return CLO_OK;
 }
 
 static clo_err qconv_run(const clo_onnx_exec *x)
 {
     const qconv_params *q = x->params;
+    if (q->w.pb) return qconv_run_packed(x);
     const clo_tensor *X = x->in[0], *W = x->in[q->qlinear ? 3 : 1];
     const clo_tensor *xzp = x->nin > 2 ? x->in[2] : NULL;
     const clo_tensor *wzp = q->qlinear ? x->in[5] : (x->nin > 3 ? x->in[3] : NULL);
@@ -402,18 +869,7 @@ static clo_err qconv_run(const clo_onnx_exec *x)
             int32_t *c =
                 q->qlinear ? acc : (int32_t *)x->out[0]->data + (n * q->m + gi * mg) * q->ovol;
             igemm(mg, q->ovol, kdim, w16, col, c);
-            if (!q->qlinear) continue;
-            const clo_tensor *B = x->nin > 8 ? x->in[8] : NULL;
-            float xs = f_at(x->in[1], 0), ys = f_at(x->in[6], 0), yz = (float)q_at(x->in[7], 0);
-            for (uint64_t m = 0; m < mg; m++) {
-                uint64_t om = gi * mg + m;
-                float s = xs * f_at(x->in[4], om) / ys;
-                int32_t b = B ? ((const int32_t *)B->data)[om] : 0;
-                for (uint64_t i = 0; i < q->ovol; i++)
-                    q_put(x->out[0], (n * q->m + om) * q->ovol + i,
-                          saturate(x->out[0]->dtype,
-                                   nearbyintf((float)(c[m * q->ovol + i] + b) * s) + yz));
-            }
+            if (q->qlinear) qconv_out(x, q, n, gi, c);
         }
     return CLO_OK;
 }

@@ -138,6 +138,17 @@ void clo_onnxw_init_ints(clo_onnxw *w, const char *name, size_t rank, const int6
     tensor(w, &w->graph, name, 7, rank, dims, data, 8);
 }
 
+void clo_onnxw_init_raw(clo_onnxw *w, const char *name, int32_t dtype, size_t rank,
+                        const int64_t *dims, const void *data)
+{
+    size_t es = clo_tensor_elem_size(dtype);
+    if (!es || dtype == CLO_ONNX_STRING) {
+        if (!w->err.code) w->err = CLO_ERR(CLO_E_ARG, "onnx writer: initializer type");
+        return;
+    }
+    tensor(w, &w->graph, name, dtype, rank, dims, data, es);
+}
+
 /* AttributeProto { name 1, f 2, i 3, s 4, floats 7, ints 8, strings 9, type 20 } */
 static void attr_head(clo_onnxw *w, clo_buf *a, const char *name, int type)
 {

@@ -28,6 +28,10 @@ void clo_onnxw_init_floats(clo_onnxw *w, const char *name, size_t rank, const in
                            const float *data);
 void clo_onnxw_init_ints(clo_onnxw *w, const char *name, size_t rank, const int64_t *dims,
                          const int64_t *data);
+/* An initializer of any fixed-size type the engine carries (raw_data,
+ * native little-endian elements). */
+void clo_onnxw_init_raw(clo_onnxw *w, const char *name, int32_t dtype, size_t rank,
+                        const int64_t *dims, const void *data);
 /* Attributes for the next node. */
 void clo_onnxw_attr_int(clo_onnxw *w, const char *name, int64_t v);
 void clo_onnxw_attr_float(clo_onnxw *w, const char *name, float v);

@@ -1,0 +1,168 @@
+/* gemm_i8.c — exact 8-bit integer matrix products (gemm_i8.h).
+ *
+ * Packed B: panels of 16 columns; in a panel, for each group of 4 rows
+ * (k = 4q .. 4q+3), 16 columns of 4 bytes (64 bytes: one vector), so panel
+ * p starts at p * 16 * K. The kernel takes 8 rows of A and 2 panels (32
+ * columns) at a time: 16 sums of 16 lanes; each step loads the two panels'
+ * vectors and, per row, broadcasts the row's 4 bytes. */
+#include "workloads/onnx/gemm_i8.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_VNNI_PATH 1
+#endif
+
+#define MR 8
+#define NB 16 /* columns per panel */
+
+size_t clo_i8_k4(size_t n)
+{
+    return (n + 3) & ~(size_t)3;
+}
+
+size_t clo_i8_packed_b_size(size_t K, size_t N)
+{
+    return (N + 2 * NB - 1) / (2 * NB) * (2 * NB) * K;
+}
+
+void clo_i8_pack_b(const uint8_t *b, size_t sk, size_t sn, size_t K, size_t N, uint8_t flip,
+                   int8_t *out, int32_t *colsum)
+{
+    size_t panels = clo_i8_packed_b_size(K, N) / (NB * K);
+    memset(out, 0, panels * NB * K);
+    for (size_t n = 0; n < N; n++) {
+        int32_t s = 0;
+        int8_t *o = out + (n / NB) * NB * K + (n % NB) * 4;
+        for (size_t k = 0; k < K; k++) {
+            int8_t v = (int8_t)(b[k * sk + n * sn] ^ flip);
+            o[(k / 4) * NB * 4 + k % 4] = v;
+            s += v;
+        }
+        if (colsum) colsum[n] = s;
+    }
+}
+
+static int vnni_allowed = 1;
+
+void clo_i8_use_vnni(int on)
+{
+    vnni_allowed = on;
+}
+
+/* Rows past the last one read these (and write nowhere). */
+static const uint8_t zeros[CLO_I8_MAX_K + 64];
+
+/* Portable: rows a[0..mr) (K bytes each, through their segments) times
+ * panels b0, b0 + 1. */
+static void kernel_c(size_t nseg, size_t seglen, const uint8_t *const (*a)[MR], size_t mr,
+                     const int8_t *b0, size_t K, int32_t *c, size_t ldc, size_t nn)
+{
+    int32_t acc[MR][2 * NB];
+    memset(acc, 0, sizeof acc);
+    const int8_t *b1 = b0 + NB * K;
+    for (size_t s = 0; s < nseg; s++)
+        for (size_t q = 0; q < seglen / 4; q++) {
+            size_t kq = s * (seglen / 4) + q;
+            const int8_t *p0 = b0 + kq * NB * 4, *p1 = b1 + kq * NB * 4;
+            for (size_t r = 0; r < mr; r++) {
+                const uint8_t *x = a[s][r] + 4 * q;
+                for (size_t j = 0; j < NB; j++) {
+                    acc[r][j] += x[0] * p0[4 * j] + x[1] * p0[4 * j + 1] + x[2] * p0[4 * j + 2] +
+                                 x[3] * p0[4 * j + 3];
+                    acc[r][NB + j] += x[0] * p1[4 * j] + x[1] * p1[4 * j + 1] +
+                                      x[2] * p1[4 * j + 2] + x[3] * p1[4 * j + 3];
+                }
+            }
+        }
+    for (size_t r = 0; r < mr; r++) memcpy(c + r * ldc, acc[r], nn * sizeof(int32_t));
+}
+
+#ifdef HAVE_VNNI_PATH
+static int has_vnni(void)
+{
+    static int known = -1;
+    if (known < 0)
+        known = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni") ? 1 : 0;
+    return known && vnni_allowed;
+}
+
+/* The same with vpdpbusd, stored straight into C (rows < mr, columns < nn).
+ * The 16 sums stay in registers (written out, not looped, so they do). */
+__attribute__((target("avx512f,avx512vnni"))) static void
+kernel_vnni(size_t nseg, size_t seglen, const uint8_t *const (*a)[MR], size_t mr, const int8_t *b0,
+            size_t K, int32_t *c, size_t ldc, size_t nn)
+{
+    __m512i c00 = _mm512_setzero_si512(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+            c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00,
+            c70 = c00, c71 = c00;
+    const int8_t *b1 = b0 + NB * K;
+    for (size_t s = 0; s < nseg; s++) {
+        const uint8_t *a0 = a[s][0], *a1 = a[s][1], *a2 = a[s][2], *a3 = a[s][3], *a4 = a[s][4],
+                      *a5 = a[s][5], *a6 = a[s][6], *a7 = a[s][7];
+        const int8_t *p0 = b0 + s * seglen * NB, *p1 = b1 + s * seglen * NB;
+        for (size_t q = 0; q < seglen / 4; q++) {
+            __m512i v0 = _mm512_loadu_si512(p0 + q * NB * 4),
+                    v1 = _mm512_loadu_si512(p1 + q * NB * 4);
+            int32_t t;
+#define ROW(r)                                                                                     \
+    memcpy(&t, a##r + 4 * q, 4);                                                                   \
+    {                                                                                              \
+        __m512i x = _mm512_set1_epi32(t);                                                          \
+        c##r##0 = _mm512_dpbusd_epi32(c##r##0, x, v0);                                             \
+        c##r##1 = _mm512_dpbusd_epi32(c##r##1, x, v1);                                             \
+    }
+            ROW(0) ROW(1) ROW(2) ROW(3) ROW(4) ROW(5) ROW(6) ROW(7)
+#undef ROW
+        }
+    }
+    __mmask16 m0 = nn >= NB ? 0xffff : (__mmask16)((1u << nn) - 1),
+              m1 = nn >= 2 * NB ? 0xffff
+                   : nn <= NB   ? 0
+                                : (__mmask16)((1u << (nn - NB)) - 1);
+#define OUT(r)                                                                                     \
+    if (r < mr) {                                                                                  \
+        _mm512_mask_storeu_epi32(c + r * ldc, m0, c##r##0);                                        \
+        _mm512_mask_storeu_epi32(c + r * ldc + NB, m1, c##r##1);                                   \
+    }
+    OUT(0) OUT(1) OUT(2) OUT(3) OUT(4) OUT(5) OUT(6) OUT(7)
+#undef OUT
+}
+#endif
+
+void clo_i8_gemm(size_t M, size_t N, size_t nseg, size_t seglen, const uint8_t *base,
+                 const int32_t *off, const int8_t *pb, int32_t *c, size_t ldc)
+{
+    size_t K = nseg * seglen;
+    /* row pointers of a block of rows, segment by segment: nseg x MR */
+    enum { MAXSEG = 64 };
+    const uint8_t *a[MAXSEG][MR];
+    for (size_t m0 = 0; m0 < M; m0 += MR) {
+        size_t mr = M - m0 < MR ? M - m0 : MR;
+        for (size_t s0 = 0; s0 < nseg; s0 += MAXSEG) {
+            /* more segments than a holds: partial sums added up below */
+            size_t ns = nseg - s0 < MAXSEG ? nseg - s0 : MAXSEG;
+            for (size_t s = 0; s < ns; s++)
+                for (size_t r = 0; r < MR; r++)
+                    a[s][r] = r < mr ? base + off[(m0 + r) * nseg + s0 + s] : zeros;
+            for (size_t n0 = 0; n0 < N; n0 += 2 * NB) {
+                size_t nn = N - n0 < 2 * NB ? N - n0 : 2 * NB;
+                const int8_t *b0 = pb + (n0 / NB) * NB * K + s0 * seglen * NB;
+                int32_t *cb = c + m0 * ldc + n0;
+                int32_t part[MR][2 * NB];
+                int32_t *dst = s0 ? &part[0][0] : cb;
+                size_t ld = s0 ? 2 * NB : ldc;
+#ifdef HAVE_VNNI_PATH
+                if (has_vnni())
+                    kernel_vnni(ns, seglen, (const uint8_t *const(*)[MR])a, mr, b0, K, dst, ld, nn);
+                else
+#endif
+                    kernel_c(ns, seglen, (const uint8_t *const(*)[MR])a, mr, b0, K, dst, ld, nn);
+                if (s0)
+                    for (size_t r = 0; r < mr; r++)
+                        for (size_t j = 0; j < nn; j++) cb[r * ldc + j] += part[r][j];
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+/* gemm_i8.h — exact 8-bit integer matrix products for the quantized
+ * operators: C (M x N, int32) = A B with A's rows unsigned bytes, read in
+ * place through offsets (a row may be several segments: a convolution's
+ * taps, each a pixel's channels), and B (K x N) signed bytes packed once
+ * (constant weights) in panels of 16 columns by 4 rows, so one AVX-512 VNNI
+ * instruction (vpdpbusd, chosen by CPUID) adds 4 products of a row's 4
+ * bytes into each of 16 column sums; the same sums in portable C elsewhere.
+ * Every sum is exact: four products of a byte and a signed byte fit 18 bits,
+ * and the int32 sums cannot overflow for K up to CLO_I8_MAX_K. */
+#ifndef CLO_WORKLOADS_ONNX_GEMM_I8_H
+#define CLO_WORKLOADS_ONNX_GEMM_I8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLO_I8_MAX_K 32768
+
+/* n rounded up to a multiple of 4. */
+size_t clo_i8_k4(size_t n);
+/* Bytes a packed B of K x N takes (K a multiple of 4; N padded to 32). */
+size_t clo_i8_packed_b_size(size_t K, size_t N);
+/* Pack B (K x N, K a multiple of 4; element (k, n) at b[k * sk + n * sn])
+ * as signed bytes: each ^ flip (0x80 turns unsigned bytes into the signed
+ * ones 128 less; 0 keeps them). colsum[n] = the sum of column n's packed
+ * values. */
+void clo_i8_pack_b(const uint8_t *b, size_t sk, size_t sn, size_t K, size_t N, uint8_t flip,
+                   int8_t *out, int32_t *colsum);
+/* C[r * ldc + n] = sum over k < nseg * seglen of A[r][k] B[k][n], for r < M
+ * and n < N, where row r's segment s (bytes k = s * seglen ..) is the
+ * seglen bytes at base + off[r * nseg + s]; seglen is a multiple of 4 and
+ * nseg * seglen the K that B was packed with. */
+void clo_i8_gemm(size_t M, size_t N, size_t nseg, size_t seglen, const uint8_t *base,
+                 const int32_t *off, const int8_t *pb, int32_t *c, size_t ldc);
+/* Tests: 0 keeps to the portable sums even where VNNI is there (1 again
+ * lets CPUID choose). */
+void clo_i8_use_vnni(int on);
+
+#endif
