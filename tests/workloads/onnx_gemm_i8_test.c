@@ -2,7 +2,8 @@
  * plain triple loop, on both paths (VNNI where the CPU has it, and the
  * portable sums), for sizes that leave every remainder (rows past a block
  * of 8, columns past 16 and 32), rows in one segment and in many (taps:
- * scattered through the buffer, more than the 64 a block holds), extreme
+ * scattered through the buffer, some the pad, more than the 64 a block
+ * holds), extreme
  * bytes (255 x -128 at every k, the largest sums), and both flips of B. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,8 +36,11 @@ static void check(size_t M, size_t N, size_t nseg, size_t seglen, int extreme, u
     for (size_t i = 0; i < nsegs * seglen; i++) a[i] = extreme ? 0xff : byte();
     for (size_t i = 0; i < K * N; i++) b[i] = extreme ? (uint8_t)(0x80 ^ bflip) : byte();
     for (size_t i = 0; i < nsegs; i++) off[i] = (int32_t)(((i * 7919) % nsegs) * seglen);
+    /* every fifth segment the pad (the last segment's bytes, given apart) */
+    const uint8_t *pad = a + (nsegs - 1) * seglen;
+    for (size_t i = 0; i < nsegs; i += 5) off[i] = -1;
     clo_i8_pack_b(b, N, 1, K, N, bflip, pb, cs);
-    clo_i8_gemm(M, N, nseg, seglen, a, off, pb, c, N);
+    clo_i8_gemm(M, N, nseg, seglen, a, off, pad, pb, c, N);
     for (size_t n = 0; n < N; n++) {
         int32_t s = 0;
         for (size_t k = 0; k < K; k++) s += (int8_t)(b[k * N + n] ^ bflip);
@@ -46,7 +50,9 @@ static void check(size_t M, size_t N, size_t nseg, size_t seglen, int extreme, u
         for (size_t n = 0; n < N; n++) {
             int64_t s = 0;
             for (size_t k = 0; k < K; k++)
-                s += (int64_t)a[off[m * nseg + k / seglen] + k % seglen] *
+                s += (int64_t)(off[m * nseg + k / seglen] < 0
+                                   ? pad[k % seglen]
+                                   : a[off[m * nseg + k / seglen] + k % seglen]) *
                      (int8_t)(b[k * N + n] ^ bflip);
             if (c[m * N + n] != s)
                 fail_msg("M %zu N %zu K %zu x %zu: C[%zu][%zu] = %d, want %lld", M, N, nseg, seglen,

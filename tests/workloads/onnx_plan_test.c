@@ -1477,25 +1477,27 @@ static void qconv_model(const qconv_case *q, const uint8_t *W, int w_const, clo_
     OKC(clo_onnxw_finish(&w, "qconv", 13, 0, out));
 }
 
-/* Case t's two models, bytes[0] with the weights as an initializer (packed)
- * and bytes[1] with them as the second feed (widened): planned, run on f,
- * and their outputs (elements of es bytes) the same bits; the models are
- * freed. */
-static void packed_vs_fed(size_t t, clo_buf *bytes, const clo_tensor *f, size_t es)
+/* Case t's two models, bytes[0] with the weights as initializers (packed)
+ * and bytes[1] with them as feeds (widened; nfed feeds in all): planned,
+ * run on f, and every output (elements of es bytes) the same bits; the
+ * models are freed. */
+static void packed_vs_fed(size_t t, clo_buf *bytes, const clo_tensor *f, size_t nfed, size_t es)
 {
-    const clo_tensor *got[2];
     clo_onnx_model m[2];
     clo_onnx_plan *p[2];
     for (int k = 0; k < 2; k++) {
         OKC(clo_onnx_load(clo_buf_view(&bytes[k]), &m[k]));
         char why[CLO_ONNX_WHY];
-        clo_err e = clo_onnx_plan_new(&m[k], f, k == 0 ? 1 : 2, &p[k], why);
+        clo_err e = clo_onnx_plan_new(&m[k], f, k == 0 ? 1 : nfed, &p[k], why);
         if (e.code) fail_msg("case %zu: %s", t, why);
-        OKC(clo_onnx_plan_run(p[k], f, k == 0 ? 1 : 2));
-        got[k] = clo_onnx_plan_output(p[k], 0);
+        OKC(clo_onnx_plan_run(p[k], f, k == 0 ? 1 : nfed));
     }
-    assert_int_equal(got[0]->count, got[1]->count);
-    if (memcmp(got[0]->data, got[1]->data, got[0]->count * es)) fail_msg("case %zu differs", t);
+    assert_int_equal(clo_onnx_plan_noutputs(p[0]), clo_onnx_plan_noutputs(p[1]));
+    for (size_t o = 0; o < clo_onnx_plan_noutputs(p[0]); o++) {
+        const clo_tensor *a = clo_onnx_plan_output(p[0], o), *b = clo_onnx_plan_output(p[1], o);
+        assert_int_equal(a->count, b->count);
+        if (memcmp(a->data, b->data, a->count * es)) fail_msg("case %zu: output %zu differs", t, o);
+    }
     for (int k = 0; k < 2; k++) {
         clo_onnx_plan_free(p[k]);
         clo_onnx_free(&m[k]);
@@ -1530,7 +1532,7 @@ static void test_qconv_packed(void **state)
             clo_buf_init(&bytes[k], 1 << 20);
             qconv_model(q, W, k == 0, &bytes[k]);
         }
-        packed_vs_fed(t, bytes, f, q->qlinear ? 1 : 4);
+        packed_vs_fed(t, bytes, f, 2, q->qlinear ? 1 : 4);
         free(X);
         free(W);
     }
@@ -1589,9 +1591,74 @@ static void test_qmatmul_packed(void **state)
             clo_buf_init(&bytes[k], 1 << 20);
             OKC(clo_onnxw_finish(&w, "qmm", 13, 0, &bytes[k]));
         }
-        packed_vs_fed(t, bytes, f, cases[t].qlinear ? 1 : 4);
+        packed_vs_fed(t, bytes, f, 2, cases[t].qlinear ? 1 : 4);
         free(A);
         free(Bm);
+    }
+}
+
+/* Two QLinearConvs in a row keep their activations NHWC between them (the
+ * first writes them so, the second reads them in place): the same bits as
+ * the widened path, with and without weight zero points, a 3x3 then a
+ * strided 3x3, and one fed to a third conv and a graph output (no chain). */
+static void chain_model(const uint8_t *W1, const uint8_t *W2, int w_const, int wzp, int both,
+                        clo_buf *out)
+{
+    clo_onnxw w;
+    int64_t dx[4] = {1, 8, 9, 9}, dw1[4] = {12, 8, 3, 3}, dw2[4] = {16, 12, 3, 3}, d12[1] = {12},
+            d16[1] = {16};
+    clo_onnxw_init(&w);
+    clo_onnxw_input(&w, "X", CLO_ONNX_UINT8, 4, dx);
+    if (w_const) {
+        clo_onnxw_init_raw(&w, "W1", CLO_ONNX_INT8, 4, dw1, W1);
+        clo_onnxw_init_raw(&w, "W2", CLO_ONNX_INT8, 4, dw2, W2);
+    } else {
+        clo_onnxw_input(&w, "W1", CLO_ONNX_INT8, 4, dw1);
+        clo_onnxw_input(&w, "W2", CLO_ONNX_INT8, 4, dw2);
+    }
+    clo_onnxw_output(&w, "Y", CLO_ONNX_UINT8, 0, NULL);
+    if (both) clo_onnxw_output(&w, "H", CLO_ONNX_UINT8, 0, NULL);
+    uint8_t xz = 120, z0[16] = {0}, z1[16];
+    float xs = 0.02f, ws[16], hs = 0.3f, ys = 0.9f;
+    for (int i = 0; i < 16; i++)
+        z1[i] = (uint8_t)(int8_t)(i - 8), ws[i] = 0.01f + 0.002f * (float)i;
+    clo_onnxw_init_raw(&w, "xs", CLO_ONNX_FLOAT, 0, NULL, &xs);
+    clo_onnxw_init_raw(&w, "xz", CLO_ONNX_UINT8, 0, NULL, &xz);
+    clo_onnxw_init_raw(&w, "ws1", CLO_ONNX_FLOAT, 1, d12, ws);
+    clo_onnxw_init_raw(&w, "wz1", CLO_ONNX_INT8, 1, d12, wzp ? z1 : z0);
+    clo_onnxw_init_raw(&w, "ws2", CLO_ONNX_FLOAT, 1, d16, ws);
+    clo_onnxw_init_raw(&w, "wz2", CLO_ONNX_INT8, 1, d16, wzp ? z1 : z0);
+    clo_onnxw_init_raw(&w, "hs", CLO_ONNX_FLOAT, 0, NULL, &hs);
+    clo_onnxw_init_raw(&w, "ys", CLO_ONNX_FLOAT, 0, NULL, &ys);
+    const int64_t one[2] = {1, 1}, two[2] = {2, 2}, p1[4] = {1, 1, 1, 1};
+    clo_onnxw_attr_ints(&w, "pads", p1, 4);
+    clo_onnxw_attr_ints(&w, "strides", one, 2);
+    clo_onnxw_node(&w, "QLinearConv", NULL, IN("X", "xs", "xz", "W1", "ws1", "wz1", "hs", "xz"), 8,
+                   IN("H"), 1);
+    clo_onnxw_attr_ints(&w, "pads", p1, 4);
+    clo_onnxw_attr_ints(&w, "strides", two, 2);
+    clo_onnxw_node(&w, "QLinearConv", NULL, IN("H", "hs", "xz", "W2", "ws2", "wz2", "ys", "xz"), 8,
+                   IN("Y"), 1);
+    OKC(clo_onnxw_finish(&w, "chain", 13, 0, out));
+}
+
+static void test_qconv_chain(void **state)
+{
+    (void)state;
+    uint8_t X[8 * 81], W1[12 * 8 * 9], W2[16 * 12 * 9];
+    for (size_t i = 0; i < sizeof X; i++) X[i] = qbyte();
+    for (size_t i = 0; i < sizeof W1; i++) W1[i] = qbyte();
+    for (size_t i = 0; i < sizeof W2; i++) W2[i] = qbyte();
+    clo_tensor f[3] = {{CLO_ONNX_UINT8, {4, {1, 8, 9, 9}}, sizeof X, X},
+                       {CLO_ONNX_INT8, {4, {12, 8, 3, 3}}, sizeof W1, W1},
+                       {CLO_ONNX_INT8, {4, {16, 12, 3, 3}}, sizeof W2, W2}};
+    for (int v = 0; v < 3; v++) { /* no weight zero points; some; H also an output */
+        clo_buf bytes[2];
+        for (int k = 0; k < 2; k++) {
+            clo_buf_init(&bytes[k], 1 << 20);
+            chain_model(W1, W2, k == 0, v == 1, v == 2, &bytes[k]);
+        }
+        packed_vs_fed((size_t)v, bytes, f, 3, 1);
     }
 }
 
@@ -1913,6 +1980,7 @@ int main(void)
         cmocka_unit_test(test_qconv_packed),
         cmocka_unit_test(test_qmatmul_packed),
         cmocka_unit_test(test_quant_rounding),
+        cmocka_unit_test(test_qconv_chain),
         cmocka_unit_test(test_pow_square),
         cmocka_unit_test(test_carried_types),
         cmocka_unit_test(test_subnormal_weights),

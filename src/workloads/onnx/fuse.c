@@ -404,6 +404,37 @@ static void count_uses(graph *g)
     for (size_t o = 0; o < p->noutputs; o++) g->readers[p->outputs[o]] += 2;
 }
 
+/* Quantized convolutions in a chain keep their activations NHWC between
+ * them: a QLinearConv's output that only QLinearConvs read, as their X
+ * (not a graph output), is written and read that way, so neither side
+ * turns it around (ops_quant.c). The value keeps its NCHW type and shape;
+ * no other step sees its bytes. */
+static void chain_qconv(graph *g)
+{
+    clo_onnx_plan *p = g->p;
+    count_uses(g);
+    for (size_t s = 0; s < p->nsteps; s++) {
+        step *st = &p->steps[s];
+        if (!is_op(st, "QLinearConv") || !st->out[0] ||
+            !clo_onnx_qconv_chain_out(st->params, st->out[0], 0))
+            continue;
+        uint32_t readers = 0;
+        int ok = 1;
+        for (size_t t = 0; t < p->nsteps && ok; t++)
+            for (uint32_t k = 0; k < p->steps[t].nin && ok; k++) {
+                if (p->steps[t].in[k] != st->out[0]) continue;
+                readers++;
+                ok = k == 0 && is_op(&p->steps[t], "QLinearConv") &&
+                     clo_onnx_qconv_chain_in(p->steps[t].params, st->out[0], 0);
+            }
+        if (!ok || !readers || readers != g->readers[vi(g, st->out[0])]) continue;
+        clo_onnx_qconv_chain_out(st->params, st->out[0], 1);
+        for (size_t t = 0; t < p->nsteps; t++)
+            if (p->steps[t].nin && p->steps[t].in[0] == st->out[0])
+                clo_onnx_qconv_chain_in(p->steps[t].params, st->out[0], 1);
+    }
+}
+
 clo_err clo_onnx_fuse(clo_onnx_plan *p, char why[CLO_ONNX_WHY])
 {
     graph g = {p, malloc((p->nvals ? p->nvals : 1) * sizeof *g.readers),
@@ -434,6 +465,7 @@ clo_err clo_onnx_fuse(clo_onnx_plan *p, char why[CLO_ONNX_WHY])
             if (p->steps[s].op) p->steps[kept++] = p->steps[s];
         p->nsteps = kept;
     }
+    if (!err.code) chain_qconv(&g);
 out:
     if (err.code) snprintf(why, CLO_ONNX_WHY, "fusing steps: %s", err.what);
     free(g.readers);

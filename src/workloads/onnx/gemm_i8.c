@@ -132,7 +132,7 @@ kernel_vnni(size_t nseg, size_t seglen, const uint8_t *const (*a)[MR], size_t mr
 #endif
 
 void clo_i8_gemm(size_t M, size_t N, size_t nseg, size_t seglen, const uint8_t *base,
-                 const int32_t *off, const int8_t *pb, int32_t *c, size_t ldc)
+                 const int32_t *off, const uint8_t *pad, const int8_t *pb, int32_t *c, size_t ldc)
 {
     size_t K = nseg * seglen;
     /* row pointers of a block of rows, segment by segment: nseg x MR */
@@ -144,8 +144,10 @@ void clo_i8_gemm(size_t M, size_t N, size_t nseg, size_t seglen, const uint8_t *
             /* more segments than a holds: partial sums added up below */
             size_t ns = nseg - s0 < MAXSEG ? nseg - s0 : MAXSEG;
             for (size_t s = 0; s < ns; s++)
-                for (size_t r = 0; r < MR; r++)
-                    a[s][r] = r < mr ? base + off[(m0 + r) * nseg + s0 + s] : zeros;
+                for (size_t r = 0; r < MR; r++) {
+                    int32_t o = r < mr ? off[(m0 + r) * nseg + s0 + s] : 0;
+                    a[s][r] = r >= mr ? zeros : o < 0 ? pad : base + o;
+                }
             for (size_t n0 = 0; n0 < N; n0 += 2 * NB) {
                 size_t nn = N - n0 < 2 * NB ? N - n0 : 2 * NB;
                 const int8_t *b0 = pb + (n0 / NB) * NB * K + s0 * seglen * NB;

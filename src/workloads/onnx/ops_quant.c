@@ -14,6 +14,7 @@
 #include "workloads/onnx/gemm_i8.h"
 #include "workloads/onnx/linalg.h"
 #include "workloads/onnx/op.h"
+#include "workloads/onnx/plan_impl.h"
 
 static int64_t prod_dims(const clo_shape *s, uint32_t from, uint32_t to)
 {
@@ -117,7 +118,7 @@ static void requant_c(const int32_t *c, size_t n, int32_t b, float s, float z, i
     const float lo = is_signed ? -128.0f : 0.0f, hi = is_signed ? 127.0f : 255.0f;
     const float big = 4194304.0f, magic = 12582912.0f;
     for (size_t i = 0; i < n; i++) {
-        float v = (float)(c[i] + b) * s;
+        float v = (float)(int32_t)((uint32_t)c[i] + (uint32_t)b) * s;
         v = v > big ? big : (v >= -big ? v : -big);
         v = (v + magic) - magic + z;
         v = v > hi ? hi : (v >= lo ? v : lo);
@@ -193,6 +194,51 @@ static int has_avx2(void)
     return known;
 }
 #endif
+
+/* Rows of the same: row r's element i (c[r * n + i]) with bias b[i] and
+ * scale s[i] (a position's channels), into out + r * ldo. */
+static void requant_rows_c(const int32_t *c, size_t rows, size_t n, const int32_t *b,
+                           const float *s, float z, int is_signed, uint8_t *out, size_t ldo)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t i = 0; i < n; i++)
+            requant_c(c + r * n + i, 1, b[i], s[i], z, is_signed, out + r * ldo + i);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) static void
+requant_rows_avx2(const int32_t *c, size_t rows, size_t n, const int32_t *b, const float *s,
+                  float z, int is_signed, uint8_t *out, size_t ldo)
+{
+    const __m256 vz = _mm256_set1_ps(z);
+    size_t n8 = n / 8 * 8;
+    for (size_t r = 0; r < rows; r++) {
+        const int32_t *cr = c + r * n;
+        uint8_t *o = out + r * ldo;
+        for (size_t i = 0; i < n8; i += 8) {
+            __m256i a = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(cr + i)),
+                                         _mm256_loadu_si256((const __m256i *)(b + i)));
+            store8(_mm256_mul_ps(_mm256_cvtepi32_ps(a), _mm256_loadu_ps(s + i)), vz, is_signed,
+                   o + i);
+        }
+        for (size_t i = n8; i < n; i++) requant_c(cr + i, 1, b[i], s[i], z, is_signed, o + i);
+    }
+}
+#endif
+
+static void requant_rows(const int32_t *c, size_t rows, size_t n, const int32_t *b, const float *s,
+                         float z, int is_signed, uint8_t *out, size_t ldo)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    int finite = 1;
+    for (size_t i = 0; i < n; i++) finite &= isfinite(s[i]) != 0;
+    if (has_avx2() && finite) {
+        requant_rows_avx2(c, rows, n, b, s, z, is_signed, out, ldo);
+        return;
+    }
+#endif
+    requant_rows_c(c, rows, n, b, s, z, is_signed, out, ldo);
+}
 
 static void requant(const int32_t *c, size_t n, int32_t b, float s, float z, int is_signed,
                     void *out)
@@ -377,17 +423,23 @@ static void qpack_group(qpacked *q, size_t g, size_t n0, size_t n, const uint8_t
 /* acc[r * lda + j] (the sums of a'b' for rows r < M, columns n0 + j < n0 +
  * n) := the sums of (a - za)(b - zb); za[r] is row r's flipped zero point,
  * rowsum[r] its sum of a' (read only when zb_any). */
+/* colk[j] = the correction's part that is the same for every row with A
+ * zero point za' (columns n0 + j): K za' zb' - za' colsum(b'), wrapping. */
+static void qcolumns(const qpacked *q, size_t n0, size_t n, int32_t za, int32_t *colk)
+{
+    uint32_t K = (uint32_t)q->K, z = (uint32_t)za;
+    for (size_t j = 0; j < n; j++)
+        colk[j] = (int32_t)(K * z * (uint32_t)q->zb[n0 + j] - z * (uint32_t)q->colsum[n0 + j]);
+}
+
 static void qcorrect(const qpacked *q, size_t n0, size_t M, size_t n, int32_t *acc, size_t lda,
                      const int32_t *za, const int32_t *rowsum, int32_t *colk)
 {
-    const int32_t *cs = q->colsum + n0, *zb = q->zb + n0;
-    uint32_t K = (uint32_t)q->K;
+    const int32_t *zb = q->zb + n0;
     /* the true sums fit int32, so wrapping sums of their parts (uint32) do too */
     for (size_t r = 0; r < M; r++) {
-        uint32_t z = (uint32_t)za[r], rs = q->zb_any ? (uint32_t)rowsum[r] : 0;
-        if (r == 0 || za[r] != za[r - 1]) /* the columns' part, for this zero point */
-            for (size_t j = 0; j < n; j++)
-                colk[j] = (int32_t)(K * z * (uint32_t)zb[j] - z * (uint32_t)cs[j]);
+        uint32_t rs = q->zb_any ? (uint32_t)rowsum[r] : 0;
+        if (r == 0 || za[r] != za[r - 1]) qcolumns(q, n0, n, za[r], colk);
         int32_t *restrict a = acc + r * lda;
         const int32_t *restrict k = colk;
         if (!q->zb_any)
@@ -607,7 +659,7 @@ static clo_err qmm_run_packed(const clo_onnx_exec *x)
             memset(o + K, za[r], K4 - K);
             rowsum[r] = sum + (int32_t)(K4 - K) * za[r];
         }
-        clo_i8_gemm(M, N, 1, K4, ac, q->off, q->w.pb, c, N);
+        clo_i8_gemm(M, N, 1, K4, ac, q->off, NULL, q->w.pb, c, N);
         qcorrect(&q->w, 0, M, N, c, N, za, rowsum, colk);
         for (size_t i = 0; i < M; i++)
             for (size_t j = 0; j < N; j++) qmm_put(x, q, k, i, j, c[i * N + j]);
@@ -662,8 +714,9 @@ typedef struct {
     int qlinear;  /* x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, B */
     qpacked w;    /* constant W: packed per group (B = W^T, rows tap by tap); else NULL */
     uint64_t c4;  /* channels per group, padded to 4: a pixel's bytes in the NHWC copy */
-    int32_t *off; /* per output position and tap: its pixel's offset in the copy (a pad:
-                   * the pad pixel after the last) */
+    int32_t *off; /* per output position and tap: its pixel's offset in the copy (-1: a pad) */
+    int in_nhwc;  /* X is the NHWC output of a chained QLinearConv: read in place */
+    int out_nhwc; /* Y is read only by chained QLinearConvs: written NHWC */
 } qconv_params;
 
 /* Every output position's pixel offset for every tap, in the NHWC copy
@@ -687,8 +740,8 @@ static clo_err tap_offsets(clo_onnx_prep *p, qconv_params *q)
                     iw = ow * g->s[2] - g->pb[2] + kw * g->d[2];
             int inside =
                 id >= 0 && id < g->in[0] && ih >= 0 && ih < g->in[1] && iw >= 0 && iw < g->in[2];
-            uint64_t pix = inside ? (uint64_t)((id * g->in[1] + ih) * g->in[2] + iw) : q->ivol;
-            q->off[n * q->kvol + kk] = (int32_t)(pix * q->c4);
+            q->off[n * q->kvol + kk] =
+                inside ? (int32_t)((uint64_t)((id * g->in[1] + ih) * g->in[2] + iw) * q->c4) : -1;
         }
     }
     return CLO_OK;
@@ -764,7 +817,7 @@ static clo_err qconv_prepare_common(clo_onnx_prep *p, int qlinear)
         CLO_TRY(tap_offsets(p, q));
         /* the NHWC copy and its pad pixel, pixel sums, sums, their transpose, row data */
         p->scratch = (q->ivol + 1) * q->c4 + (q->ivol + 1) * sizeof(int32_t) +
-                     (2 * mg * q->ovol + 2 * q->ovol + mg) * sizeof(int32_t) + 448;
+                     (2 * mg * q->ovol + 2 * q->ovol + 3 * mg) * sizeof(int32_t) + 640;
         return CLO_OK;
     }
     p->scratch = (cg * q->ivol + kdim * q->ovol + mg * kdim) * sizeof(int16_t) + 128 +
@@ -772,76 +825,137 @@ static clo_err qconv_prepare_common(clo_onnx_prep *p, int qlinear)
     return CLO_OK;
 }
 
+/* Output channel om's requantization: its scale x_scale w_scale / y_scale,
+ * and its bias B (plus add, the correction folded into it: wrapping as the
+ * sums do). */
+static void chan_requant(const clo_onnx_exec *x, uint64_t om, int32_t add, float *s, int32_t *b)
+{
+    const clo_tensor *B = x->nin > 8 ? x->in[8] : NULL;
+    *s = f_at(x->in[1], 0) * f_at(x->in[4], om) / f_at(x->in[6], 0);
+    *b = (int32_t)((uint32_t)(B ? ((const int32_t *)B->data)[om] : 0) + (uint32_t)add);
+}
+
 /* Requantize group gi's sums c (mg x ovol, B added) into image n's output. */
 static void qconv_out(const clo_onnx_exec *x, const qconv_params *q, uint64_t n, uint64_t gi,
-                      const int32_t *c)
+                      const int32_t *c, const int32_t *badd)
 {
     uint64_t mg = q->m / q->group;
-    const clo_tensor *B = x->nin > 8 ? x->in[8] : NULL;
-    float xs = f_at(x->in[1], 0), ys = f_at(x->in[6], 0), yz = (float)q_at(x->in[7], 0);
+    float yz = (float)q_at(x->in[7], 0), s;
     int is_signed = x->out[0]->dtype == CLO_ONNX_INT8;
     for (uint64_t m = 0; m < mg; m++) {
         uint64_t om = gi * mg + m;
-        float s = xs * f_at(x->in[4], om) / ys;
-        int32_t b = B ? ((const int32_t *)B->data)[om] : 0;
+        int32_t b;
+        chan_requant(x, om, badd ? badd[m] : 0, &s, &b);
         requant(c + m * q->ovol, q->ovol, b, s, yz, is_signed,
                 (uint8_t *)x->out[0]->data + (n * q->m + om) * q->ovol);
     }
 }
 
-/* Constant weights: the group's input planes copied to NHWC (a pixel's c4
- * channels together, flipped, the padded channels and a pad pixel at x's
- * zero point so they add nothing), each output position's row read tap by
- * tap from there through the offsets, times the packed W; the sums come
- * out position by position and are turned back to channel planes. */
+/* Requantize sums laid out position by position (acc, P x mg, B and badd
+ * added) into an NHWC output (P x m, this group's mg channels from gi *
+ * mg): each row's channels have their own scales. */
+static void qconv_out_nhwc(const clo_onnx_exec *x, const qconv_params *q, uint8_t *out, uint64_t gi,
+                           const int32_t *acc, const int32_t *badd, float *sbuf, int32_t *bbuf)
+{
+    uint64_t mg = q->m / q->group;
+    float yz = (float)q_at(x->in[7], 0);
+    int is_signed = x->out[0]->dtype == CLO_ONNX_INT8;
+    for (uint64_t m = 0; m < mg; m++)
+        chan_requant(x, gi * mg + m, badd ? badd[m] : 0, &sbuf[m], &bbuf[m]);
+    requant_rows(acc, q->ovol, mg, bbuf, sbuf, yz, is_signed, out + gi * mg, q->m);
+}
+
+/* Constant weights: each output position's row read tap by tap, through
+ * the offsets, from the group's input in NHWC (a pixel's c4 channels
+ * together, as the kernel reads them; a copy of the planes, flipped and
+ * padded, unless X already is that: a chained convolution's output) or
+ * from the pad pixel (x's zero point: a pad adds nothing), times the
+ * packed W. The sums come out position by position: written NHWC for a
+ * chained convolution, else turned back to channel planes. */
 static clo_err qconv_run_packed(const clo_onnx_exec *x)
 {
     const qconv_params *q = x->params;
     const clo_tensor *X = x->in[0], *xzp = x->nin > 2 ? x->in[2] : NULL;
     uint64_t cg = q->c / q->group, mg = q->m / q->group, P = q->ovol, c4 = q->c4;
     uint8_t *at = x->scratch;
-    uint8_t *xh = carve(&at, (q->ivol + 1) * c4);
+    uint8_t *xh = q->in_nhwc ? NULL : carve(&at, q->ivol * c4), *pad = carve(&at, c4);
     int32_t *pixsum = carve(&at, (q->ivol + 1) * sizeof(int32_t));
-    int32_t *acc = carve(&at, mg * P * sizeof(int32_t)),
-            *acct = carve(&at, mg * P * sizeof(int32_t));
+    int32_t *acc = carve(&at, mg * P * sizeof(int32_t));
+    int32_t *acct = q->out_nhwc ? NULL : carve(&at, mg * P * sizeof(int32_t));
     int32_t *za = carve(&at, P * sizeof(int32_t)), *rowsum = carve(&at, P * sizeof(int32_t));
-    int32_t *colk = carve(&at, mg * sizeof(int32_t));
+    int32_t *colk = carve(&at, mg * sizeof(int32_t)), *bbuf = carve(&at, mg * sizeof(int32_t));
+    float *sbuf = carve(&at, mg * sizeof(float));
     uint8_t f = q->w.aflip, z = (uint8_t)((uint8_t)(xzp ? q_at(xzp, 0) : 0) ^ f);
+    memset(pad, z, c4);
     for (uint64_t i = 0; i < P; i++) za[i] = z;
+    /* with no zero point in W the correction is the same for every row: it
+     * joins the bias (the sums wrap alike, so the bits do not change) */
+    int fold = q->qlinear && !q->w.zb_any;
     for (uint64_t n = 0; n < q->n; n++)
         for (uint64_t gi = 0; gi < q->group; gi++) {
-            const uint8_t *xg = (const uint8_t *)X->data + (n * q->c + gi * cg) * q->ivol;
-            if (c4 != cg) memset(xh, z, (q->ivol + 1) * c4);
-            memset(xh + q->ivol * c4, z, c4);
-            transpose(xg, q->ivol, xh, c4, cg, q->ivol, 1);
-            if (f)
-                for (uint64_t i = 0; i < q->ivol; i++)
-                    for (uint64_t c = 0; c < cg; c++) xh[i * c4 + c] ^= f;
+            const uint8_t *xn = xh;
+            if (q->in_nhwc) { /* group 1, unflipped bytes, c4 == c */
+                xn = (const uint8_t *)X->data + n * q->ivol * c4;
+            } else {
+                const uint8_t *xg = (const uint8_t *)X->data + (n * q->c + gi * cg) * q->ivol;
+                if (c4 != cg) memset(xh, z, q->ivol * c4);
+                transpose(xg, q->ivol, xh, c4, cg, q->ivol, 1);
+                if (f)
+                    for (uint64_t i = 0; i < q->ivol; i++)
+                        for (uint64_t c = 0; c < cg; c++) xh[i * c4 + c] ^= f;
+            }
             if (q->w.zb_any) { /* the rows' sums of a': their taps' pixel sums */
                 for (uint64_t i = 0; i <= q->ivol; i++) {
-                    int32_t s = 0;
-                    for (uint64_t c = 0; c < c4; c++) s += xh[i * c4 + c];
-                    pixsum[i] = s;
+                    const uint8_t *px = i < q->ivol ? xn + i * c4 : pad;
+                    int32_t sum = 0;
+                    for (uint64_t c = 0; c < c4; c++) sum += px[c];
+                    pixsum[i] = sum;
                 }
                 for (uint64_t i = 0; i < P; i++) {
-                    int32_t s = 0;
-                    for (uint64_t t = 0; t < q->kvol; t++)
-                        s += pixsum[(uint64_t)q->off[i * q->kvol + t] / c4];
-                    rowsum[i] = s;
+                    int32_t sum = 0;
+                    for (uint64_t t = 0; t < q->kvol; t++) {
+                        int32_t o = q->off[i * q->kvol + t];
+                        sum += pixsum[o < 0 ? q->ivol : (uint64_t)o / c4];
+                    }
+                    rowsum[i] = sum;
                 }
             }
-            clo_i8_gemm(P, mg, q->kvol, c4, xh, q->off,
+            clo_i8_gemm(P, mg, q->kvol, c4, xn, q->off, pad,
                         q->w.pb + gi * clo_i8_packed_b_size(q->w.K, mg), acc, mg);
-            qcorrect(&q->w, gi * mg, P, mg, acc, mg, za, rowsum, colk);
+            if (fold) /* the correction's one row, added to the bias below */
+                qcolumns(&q->w, gi * mg, mg, z, colk);
+            else
+                qcorrect(&q->w, gi * mg, P, mg, acc, mg, za, rowsum, colk);
+            if (q->out_nhwc) {
+                qconv_out_nhwc(x, q, (uint8_t *)x->out[0]->data + n * P * q->m, gi, acc,
+                               fold ? colk : NULL, sbuf, bbuf);
+                continue;
+            }
             transpose(acc, mg, acct, P, P, mg, 4);
             if (q->qlinear) {
-                qconv_out(x, q, n, gi, acct);
+                qconv_out(x, q, n, gi, acct, fold ? colk : NULL);
             } else {
                 int32_t *o = (int32_t *)x->out[0]->data + (n * q->m + gi * mg) * P;
                 memcpy(o, acct, mg * P * sizeof(int32_t));
             }
         }
     return CLO_OK;
+}
+
+int clo_onnx_qconv_chain_out(void *params, const clo_tensor *y, int set)
+{
+    qconv_params *q = params;
+    int ok = q->w.pb && q->qlinear && q->group == 1 && y->dtype == CLO_ONNX_UINT8 && q->m % 4 == 0;
+    if (ok && set) q->out_nhwc = 1;
+    return ok;
+}
+
+int clo_onnx_qconv_chain_in(void *params, const clo_tensor *x, int set)
+{
+    qconv_params *q = params;
+    int ok = q->w.pb && q->qlinear && q->group == 1 && x->dtype == CLO_ONNX_UINT8 && q->c4 == q->c;
+    if (ok && set) q->in_nhwc = 1;
+    return ok;
 }
 
 static clo_err qconv_run(const clo_onnx_exec *x)
@@ -869,7 +983,7 @@ static clo_err qconv_run(const clo_onnx_exec *x)
             int32_t *c =
                 q->qlinear ? acc : (int32_t *)x->out[0]->data + (n * q->m + gi * mg) * q->ovol;
             igemm(mg, q->ovol, kdim, w16, col, c);
-            if (q->qlinear) qconv_out(x, q, n, gi, c);
+            if (q->qlinear) qconv_out(x, q, n, gi, c, NULL);
         }
     return CLO_OK;
 }

@@ -54,6 +54,11 @@ void clo_onnx_clip_bounds(const clo_tensor *const *in, size_t nin, const void *p
                           float *hi);
 /* A BatchNormalization step's epsilon (ops_math.c). */
 float clo_onnx_bn_epsilon(const void *params);
+/* A QLinearConv step (ops_quant.c) whose activations may stay NHWC between
+ * it and the next: 1 if its output y can be written so (set: and will be),
+ * or its input x read so. Only when every reader of the value agrees. */
+int clo_onnx_qconv_chain_out(void *params, const clo_tensor *y, int set);
+int clo_onnx_qconv_chain_in(void *params, const clo_tensor *x, int set);
 /* Rewrite the built steps into fewer that compute the same values (fuse.c);
  * why says what failed. */
 CLO_MUST_CHECK clo_err clo_onnx_fuse(clo_onnx_plan *p, char why[CLO_ONNX_WHY]);
