@@ -4,7 +4,8 @@
  * of 8, columns past 16 and 32), rows in one segment and in many (taps:
  * scattered through the buffer, some the pad, more than the 64 a block
  * holds), extreme
- * bytes (255 x -128 at every k, the largest sums), and both flips of B. */
+ * bytes (255 x -128 at every k, the largest sums), both flips of B, and
+ * rows split over two threads. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,8 @@ static uint8_t byte(void)
 
 /* M x N from nseg segments of seglen bytes per row, the segments placed in
  * a shuffled order in one buffer. */
+static clo_pool *pool; /* NULL, then two threads */
+
 static void check(size_t M, size_t N, size_t nseg, size_t seglen, int extreme, uint8_t bflip)
 {
     size_t K = nseg * seglen, nsegs = M * nseg;
@@ -40,7 +43,7 @@ static void check(size_t M, size_t N, size_t nseg, size_t seglen, int extreme, u
     const uint8_t *pad = a + (nsegs - 1) * seglen;
     for (size_t i = 0; i < nsegs; i += 5) off[i] = -1;
     clo_i8_pack_b(b, N, 1, K, N, bflip, pb, cs);
-    clo_i8_gemm(M, N, nseg, seglen, a, off, pad, pb, c, N);
+    clo_i8_gemm(M, N, nseg, seglen, a, off, pad, pb, c, N, pool);
     for (size_t n = 0; n < N; n++) {
         int32_t s = 0;
         for (size_t k = 0; k < K; k++) s += (int8_t)(b[k * N + n] ^ bflip);
@@ -67,8 +70,10 @@ static void test_products(void **state)
     static const size_t sizes[][4] = {{1, 1, 1, 4},    {8, 32, 1, 4},    {9, 33, 1, 8},
                                       {7, 17, 3, 4},   {16, 64, 9, 64},  {3, 100, 1, 28},
                                       {64, 49, 9, 64}, {1, 16, 1, 2304}, {10, 40, 70, 4}};
-    for (int vnni = 1; vnni >= 0; vnni--) {
+    for (int run = 0; run < 3; run++) { /* VNNI, portable, VNNI on two threads */
+        int vnni = run != 1;
         clo_i8_use_vnni(vnni);
+        if (run == 2) assert_int_equal(clo_pool_new(2, &pool).code, CLO_OK_CODE);
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
             for (int t = 0; t < 2; t++)
                 check(sizes[i][0], sizes[i][1], sizes[i][2], sizes[i][3], 0, t ? 0x80 : 0);
@@ -76,6 +81,8 @@ static void test_products(void **state)
         check(9, 40, 16, 256, 1, 0);
     }
     clo_i8_use_vnni(1);
+    clo_pool_free(pool);
+    pool = NULL;
 }
 
 int main(void)

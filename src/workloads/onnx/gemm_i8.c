@@ -131,8 +131,9 @@ kernel_vnni(size_t nseg, size_t seglen, const uint8_t *const (*a)[MR], size_t mr
 }
 #endif
 
-void clo_i8_gemm(size_t M, size_t N, size_t nseg, size_t seglen, const uint8_t *base,
-                 const int32_t *off, const uint8_t *pad, const int8_t *pb, int32_t *c, size_t ldc)
+static void gemm_rows(size_t M, size_t N, size_t nseg, size_t seglen, const uint8_t *base,
+                      const int32_t *off, const uint8_t *pad, const int8_t *pb, int32_t *c,
+                      size_t ldc)
 {
     size_t K = nseg * seglen;
     /* row pointers of a block of rows, segment by segment: nseg x MR */
@@ -167,4 +168,38 @@ void clo_i8_gemm(size_t M, size_t N, size_t nseg, size_t seglen, const uint8_t *
             }
         }
     }
+}
+
+typedef struct {
+    size_t M, N, nseg, seglen, rows;
+    const uint8_t *base, *pad;
+    const int32_t *off;
+    const int8_t *pb;
+    int32_t *c;
+    size_t ldc;
+} par_job;
+
+static void gemm_part(void *ctx, unsigned part, unsigned parts)
+{
+    (void)parts;
+    const par_job *j = ctx;
+    size_t r0 = (size_t)part * j->rows, r1 = r0 + j->rows < j->M ? r0 + j->rows : j->M;
+    if (r0 < r1)
+        gemm_rows(r1 - r0, j->N, j->nseg, j->seglen, j->base, j->off + r0 * j->nseg, j->pad, j->pb,
+                  j->c + r0 * j->ldc, j->ldc);
+}
+
+void clo_i8_gemm(size_t M, size_t N, size_t nseg, size_t seglen, const uint8_t *base,
+                 const int32_t *off, const uint8_t *pad, const int8_t *pb, int32_t *c, size_t ldc,
+                 clo_pool *pool)
+{
+    unsigned parts = clo_pool_parts(pool);
+    /* rows split in blocks of MR: each sum is made as with one thread */
+    if (parts < 2 || M < 2 * MR || (double)M * (double)N * (double)(nseg * seglen) < 1e6) {
+        gemm_rows(M, N, nseg, seglen, base, off, pad, pb, c, ldc);
+        return;
+    }
+    par_job j = {M, N, nseg, seglen, (M + parts - 1) / parts, base, pad, off, pb, c, ldc};
+    j.rows = (j.rows + MR - 1) / MR * MR;
+    clo_pool_run(pool, gemm_part, &j);
 }

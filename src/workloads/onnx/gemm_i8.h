@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "workloads/onnx/pool.h"
+
 #define CLO_I8_MAX_K 32768
 
 /* n rounded up to a multiple of 4. */
@@ -29,9 +31,11 @@ void clo_i8_pack_b(const uint8_t *b, size_t sk, size_t sn, size_t K, size_t N, u
  * and n < N, where row r's segment s (bytes k = s * seglen ..) is the
  * seglen bytes at base + off[r * nseg + s], or at pad when that offset is
  * negative (a convolution's padding); seglen is a multiple of 4 and nseg *
- * seglen the K that B was packed with. */
+ * seglen the K that B was packed with. The rows are split over the pool's
+ * parts when that pays (NULL: one thread); the sums are the same. */
 void clo_i8_gemm(size_t M, size_t N, size_t nseg, size_t seglen, const uint8_t *base,
-                 const int32_t *off, const uint8_t *pad, const int8_t *pb, int32_t *c, size_t ldc);
+                 const int32_t *off, const uint8_t *pad, const int8_t *pb, int32_t *c, size_t ldc,
+                 clo_pool *pool);
 /* Tests: 0 keeps to the portable sums even where VNNI is there (1 again
  * lets CPUID choose). */
 void clo_i8_use_vnni(int on);

@@ -659,7 +659,7 @@ static clo_err qmm_run_packed(const clo_onnx_exec *x)
             memset(o + K, za[r], K4 - K);
             rowsum[r] = sum + (int32_t)(K4 - K) * za[r];
         }
-        clo_i8_gemm(M, N, 1, K4, ac, q->off, NULL, q->w.pb, c, N);
+        clo_i8_gemm(M, N, 1, K4, ac, q->off, NULL, q->w.pb, c, N, x->pool);
         qcorrect(&q->w, 0, M, N, c, N, za, rowsum, colk);
         for (size_t i = 0; i < M; i++)
             for (size_t j = 0; j < N; j++) qmm_put(x, q, k, i, j, c[i * N + j]);
@@ -921,7 +921,7 @@ static clo_err qconv_run_packed(const clo_onnx_exec *x)
                 }
             }
             clo_i8_gemm(P, mg, q->kvol, c4, xn, q->off, pad,
-                        q->w.pb + gi * clo_i8_packed_b_size(q->w.K, mg), acc, mg);
+                        q->w.pb + gi * clo_i8_packed_b_size(q->w.K, mg), acc, mg, x->pool);
             if (fold) /* the correction's one row, added to the bias below */
                 qcolumns(&q->w, gi * mg, mg, z, colk);
             else
