@@ -398,12 +398,12 @@ static void qconv(clo_onnxw *w, const char *x, const char *y, int64_t cin, int64
 static void gen_qcnn(const char *dir, FILE *mf)
 {
     clo_onnxw w;
-    int64_t d[4] = {1, 64, 56, 56};
+    int64_t d[4] = {1, 64, 56, 56}, od[4] = {1, 128, 28, 28};
     float xs = 0.01f;
     uint8_t zp = 128;
     clo_onnxw_init(&w);
     clo_onnxw_input(&w, "x", 1, 4, d);
-    clo_onnxw_output(&w, "y", 1, 0, NULL);
+    clo_onnxw_output(&w, "y", 1, 4, od);
     clo_onnxw_init_raw(&w, "xs", CLO_ONNX_FLOAT, 0, NULL, &xs);
     clo_onnxw_init_raw(&w, "xz", CLO_ONNX_UINT8, 0, NULL, &zp);
     const char *qin[3] = {"x", "xs", "xz"}, *qout[1] = {"q0"};
