@@ -202,24 +202,17 @@ static int own_const(const graph *g, const clo_tensor *t, uint64_t count)
            t->dtype == CLO_ONNX_FLOAT && t->count == count;
 }
 
-/* Prepare a convolution again on (its input, w, b), writing out (its packed
- * weights are made from w). */
-static clo_err conv_again(graph *g, step *conv, clo_tensor *w, clo_tensor *b, clo_tensor *y)
+/* Make step st a step of op (prepared from st's node, with pads_add) on
+ * in[0..nin) writing out[0]; st is unchanged when prepare refuses. */
+static clo_err prepare_as(graph *g, step *st, const clo_onnx_op *op, clo_tensor **in, uint32_t nin,
+                          clo_tensor **out, const int64_t *pads_add)
 {
-    uint32_t nin = b ? 3 : 2;
-    clo_tensor **in = clo_onnx_plan_own(g->p, 3 * sizeof *in),
-               **out = clo_onnx_plan_own(g->p, sizeof *out);
-    void *params = conv->op->params_size ? clo_onnx_plan_own(g->p, conv->op->params_size) : NULL;
-    if (!in || !out || (conv->op->params_size && !params))
-        return CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
-    in[0] = conv->in[0];
-    in[1] = w;
-    in[2] = b;
-    out[0] = y;
+    void *params = op->params_size ? clo_onnx_plan_own(g->p, op->params_size) : NULL;
+    if (op->params_size && !params) return CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
     char reason[CLO_ONNX_WHY] = "";
     clo_onnx_prep pr = {g->p->m,
-                        conv->node,
-                        conv->opset,
+                        st->node,
+                        st->opset,
                         nin,
                         1,
                         in,
@@ -230,14 +223,29 @@ static clo_err conv_again(graph *g, step *conv, clo_tensor *w, clo_tensor *b, cl
                         reason,
                         g->p,
                         clo_pool_size(g->p->pool),
-                        conv->padded ? conv->pads_add : NULL};
-    CLO_TRY(conv->op->prepare(&pr));
-    conv->in = in;
-    conv->nin = nin;
-    conv->out = out;
-    conv->params = params;
-    conv->scratch = pr.scratch;
+                        pads_add};
+    CLO_TRY(op->prepare(&pr));
+    st->op = op;
+    st->in = in;
+    st->nin = nin;
+    st->out = out;
+    st->params = params;
+    st->scratch = pr.scratch;
     return CLO_OK;
+}
+
+/* Prepare a convolution again on (its input, w, b), writing out (its packed
+ * weights are made from w). */
+static clo_err conv_again(graph *g, step *conv, clo_tensor *w, clo_tensor *b, clo_tensor *y)
+{
+    clo_tensor **in = clo_onnx_plan_own(g->p, 3 * sizeof *in),
+               **out = clo_onnx_plan_own(g->p, sizeof *out);
+    if (!in || !out) return CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
+    in[0] = conv->in[0];
+    in[1] = w;
+    in[2] = b;
+    out[0] = y;
+    return prepare_as(g, conv, conv->op, in, b ? 3 : 2, out, conv->padded ? conv->pads_add : NULL);
 }
 
 /* Conv -> BatchNormalization (inference): the normalisation folds into the
@@ -389,6 +397,15 @@ static clo_err fuse_pad_conv(graph *g, step *conv)
 }
 
 /* Who reads and who writes each value, counted afresh for a pass. */
+/* The steps a rewrite removed (op NULL) leave the array. */
+static void compact(clo_onnx_plan *p)
+{
+    size_t kept = 0;
+    for (size_t s = 0; s < p->nsteps; s++)
+        if (p->steps[s].op) p->steps[kept++] = p->steps[s];
+    p->nsteps = kept;
+}
+
 static void count_uses(graph *g)
 {
     const clo_onnx_plan *p = g->p;
@@ -402,6 +419,127 @@ static void count_uses(graph *g)
             if (st->out[k]) g->maker[vi(g, st->out[k])] = (uint32_t)s;
     }
     for (size_t o = 0; o < p->noutputs; o++) g->readers[p->outputs[o]] += 2;
+}
+
+/* ---- QDQ: DequantizeLinear -> Conv -> QuantizeLinear as one QLinearConv ---- */
+
+/* The main graph's node that makes the value named n, or NULL. */
+static const clo_onnx_node *maker_node(const clo_onnx_model *m, clo_bytes n)
+{
+    for (size_t i = 0; i < m->nnodes; i++)
+        for (uint32_t k = 0; k < m->nodes[i].out_n; k++)
+            if (clo_bytes_eq(m->names[m->nodes[i].out_first + k], n)) return &m->nodes[i];
+    return NULL;
+}
+
+/* The plan's value of the main graph's initializer named n (the plan makes
+ * them first, in order), or NULL. */
+static clo_tensor *initializer(const graph *g, clo_bytes n)
+{
+    const clo_onnx_model *m = g->p->m;
+    for (size_t i = 0; i < m->ninits && i < g->p->nvals; i++)
+        if (clo_bytes_eq(m->tensors[m->inits[i]].name, n)) return &g->p->vals[i];
+    return NULL;
+}
+
+/* A DequantizeLinear node of initializers (the one that made a folded
+ * weight or bias): q, scale and zero point (NULL when absent), and axis. */
+static int dq_of_inits(const graph *g, clo_bytes name, clo_tensor **q, clo_tensor **sc,
+                       clo_tensor **zp, int64_t *axis)
+{
+    const clo_onnx_model *m = g->p->m;
+    const clo_onnx_node *n = maker_node(m, name);
+    if (!n || n->domain.len || !clo_bytes_eq(n->op_type, clo_bytes_str("DequantizeLinear")) ||
+        n->in_n < 2 || n->in_n > 3)
+        return 0;
+    *q = initializer(g, m->names[n->in_first]);
+    *sc = initializer(g, m->names[n->in_first + 1]);
+    *zp = n->in_n > 2 && m->names[n->in_first + 2].len ? initializer(g, m->names[n->in_first + 2])
+                                                       : NULL;
+    *axis = 1;
+    for (uint32_t k = 0; k < n->attr_n; k++) {
+        const clo_onnx_attr *a = &m->attrs[n->attr_first + k];
+        if (clo_bytes_eq(a->name, clo_bytes_str("axis")) && a->type == CLO_ONNX_ATTR_INT)
+            *axis = a->i;
+    }
+    return *q && *sc && (n->in_n < 3 || !m->names[n->in_first + 2].len || *zp);
+}
+
+/* One value: a scale (float) or a zero point (int8, uint8) of one element. */
+static int one(const graph *g, const clo_tensor *t)
+{
+    return t && g->p->is_const[vi(g, t)] && t->count == 1;
+}
+
+/* DequantizeLinear(x) -> Conv(W = dq(W8), B = dq(B32)) [-> Relu] ->
+ * QuantizeLinear, the form quantizers write (QDQ), is the convolution of
+ * 8-bit values a QLinearConv computes, as onnxruntime runs it: the integer
+ * sums exact, requantized once. It becomes that step, reading the bytes of
+ * x, W8 and B32 (when B's scale is x's times W's, zero point 0) with the
+ * same scales; a Relu goes when the output's zero point is its lowest value
+ * (the saturation is the Relu). Not fused: per-channel scales on x or y,
+ * weights in a subgraph, a Conv a Pad was folded into. */
+static clo_err fuse_qdq_conv(graph *g, step *q)
+{
+    const clo_onnx_model *m = g->p->m;
+    if (!is_op(q, "QuantizeLinear") || q->nin < 2 || !one(g, q->in[1]) ||
+        (q->nin > 2 && q->in[2] && !one(g, q->in[2])) ||
+        (q->out[0]->dtype != CLO_ONNX_UINT8 && q->out[0]->dtype != CLO_ONNX_INT8))
+        return CLO_OK;
+    step *relu = NULL, *conv = only_use(g, q->in[0]);
+    if (conv && is_op(conv, "Relu")) {
+        int32_t z = q->nin > 2 && q->in[2]
+                        ? (q->in[2]->dtype == CLO_ONNX_INT8 ? *(const int8_t *)q->in[2]->data
+                                                            : *(const uint8_t *)q->in[2]->data)
+                        : 0;
+        if (z != (q->out[0]->dtype == CLO_ONNX_INT8 ? -128 : 0)) return CLO_OK;
+        relu = conv;
+        conv = only_use(g, relu->in[0]);
+    }
+    if (!conv || !is_op(conv, "Conv") || !conv->node || conv->padded || conv->nout != 1 ||
+        conv->node < m->nodes || conv->node >= m->nodes + m->nnodes)
+        return CLO_OK;
+    step *dq =
+        g->maker[vi(g, conv->in[0])] == NONE ? NULL : &g->p->steps[g->maker[vi(g, conv->in[0])]];
+    if (!dq || !is_op(dq, "DequantizeLinear") || dq->nin < 2 || !one(g, dq->in[1]) ||
+        (dq->nin > 2 && dq->in[2] && !one(g, dq->in[2])))
+        return CLO_OK;
+    clo_tensor *w8, *ws, *wz, *b32 = NULL, *bs = NULL, *bz = NULL;
+    int64_t waxis, baxis;
+    const clo_onnx_node *cn = conv->node;
+    if (!dq_of_inits(g, m->names[cn->in_first + 1], &w8, &ws, &wz, &waxis) ||
+        (w8->dtype != CLO_ONNX_INT8 && w8->dtype != CLO_ONNX_UINT8) || w8->shape.rank < 3 ||
+        (ws->count > 1 && (waxis != 0 || ws->count != (uint64_t)w8->shape.d[0])))
+        return CLO_OK;
+    if (conv->nin > 2 && conv->in[2]) {
+        if (cn->in_n < 3 || !dq_of_inits(g, m->names[cn->in_first + 2], &b32, &bs, &bz, &baxis) ||
+            b32->dtype != CLO_ONNX_INT32 || b32->count != (uint64_t)w8->shape.d[0])
+            return CLO_OK;
+        /* the bias's scale must be x's times W's, its zero point 0 */
+        float xs = *(const float *)dq->in[1]->data;
+        for (uint64_t c = 0; c < b32->count; c++) {
+            float want = xs * ((const float *)ws->data)[ws->count > 1 ? c : 0];
+            if (((const float *)bs->data)[bs->count > 1 ? c : 0] != want) return CLO_OK;
+            if (bz && ((const int32_t *)bz->data)[bz->count > 1 ? c : 0] != 0) return CLO_OK;
+        }
+    }
+    clo_tensor *xz = dq->nin > 2 ? dq->in[2] : NULL, *yz = q->nin > 2 ? q->in[2] : NULL;
+    if (!xz || !yz || !wz) return CLO_OK; /* QLinearConv takes them all */
+    const clo_onnx_op *op = clo_onnx_op_find(CLO_BYTES_EMPTY, clo_bytes_str("QLinearConv"));
+    clo_tensor **in = clo_onnx_plan_own(g->p, 9 * sizeof *in),
+               **out = clo_onnx_plan_own(g->p, sizeof *out);
+    if (!in || !out) return CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
+    clo_tensor *v[9] = {dq->in[0], dq->in[1], xz, w8, ws, wz, q->in[1], yz, b32};
+    memcpy(in, v, sizeof v);
+    out[0] = q->out[0];
+    if (conv->opset < op->since) return CLO_OK;
+    clo_err e = prepare_as(g, conv, op, in, b32 ? 9 : 8, out, NULL);
+    if (e.code == CLO_E_NOMEM) return e;
+    if (e.code) return CLO_OK; /* stays as it was */
+    q->op = NULL;
+    if (relu) relu->op = NULL;
+    if (g->readers[vi(g, dq->out[0])] == 1) dq->op = NULL; /* the Conv was its only reader */
+    return CLO_OK;
 }
 
 /* Quantized convolutions in a chain keep their activations NHWC between
@@ -444,6 +582,12 @@ clo_err clo_onnx_fuse(clo_onnx_plan *p, char why[CLO_ONNX_WHY])
         err = CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
         goto out;
     }
+    /* QDQ convolutions first, on counts of their own: the rewrite adds
+     * readers (x's bytes) the later passes must see counted. */
+    count_uses(&g);
+    for (size_t s = p->nsteps; s-- > 0 && !err.code;)
+        if (p->steps[s].op) err = fuse_qdq_conv(&g, &p->steps[s]);
+    compact(p);
     /* Passes until one fuses nothing: a rewrite can make another possible
      * (a HardSwish fused in one pass takes the affine after it in the next).
      * Within a pass the counts only overstate (removed steps still count),
@@ -460,10 +604,7 @@ clo_err clo_onnx_fuse(clo_onnx_plan *p, char why[CLO_ONNX_WHY])
             if (!err.code && st->op) err = fuse_pad_conv(&g, st);
             if (!err.code && st->op) err = fuse_conv_bias(&g, st);
         }
-        size_t kept = 0;
-        for (size_t s = 0; s < p->nsteps; s++)
-            if (p->steps[s].op) p->steps[kept++] = p->steps[s];
-        p->nsteps = kept;
+        compact(p);
     }
     if (!err.code) chain_qconv(&g);
 out:
