@@ -1663,15 +1663,17 @@ static void test_qconv_chain(void **state)
 }
 
 /* A QDQ convolution (DequantizeLinear on x, W and B, Conv, Relu,
- * QuantizeLinear, as quantizers write it) runs as one QLinearConv: the same
- * bits as the QOperator model, one step. A bias whose scale is not x's
- * times W's is not fused (and still runs, in float). */
-static void qdq_model(const uint8_t *W, int qop, int bad_bias, clo_buf *out)
+ * QuantizeLinear, as quantizers write it) or matrix product (x [1, 8, 81]
+ * times W [81, 12], per-column scales) runs as one QLinearConv or
+ * QLinearMatMul: the same bits as the QOperator model, one step. A bias
+ * whose scale is not x's times W's is not fused (and still runs, in float). */
+static void qdq_model(const uint8_t *W, int qop, int bad_bias, int mm, clo_buf *out)
 {
     clo_onnxw w;
-    int64_t dx[4] = {1, 8, 9, 9}, dw[4] = {12, 8, 3, 3}, d12[1] = {12};
+    int64_t dx[4] = {1, 8, 9, 9}, dw[4] = {12, 8, 3, 3}, dxm[3] = {1, 8, 81}, dwm[2] = {81, 12},
+            d12[1] = {12};
     uint8_t xz = 120, yz = 0, wz[12] = {0};
-    float xs = 0.02f, ws[12], bs[12], ys = 0.25f;
+    float xs = 0.02f, ws[12], bs[12], ys = mm ? 2.5f : 0.25f;
     int32_t b[12];
     for (int i = 0; i < 12; i++) {
         ws[i] = 0.01f + 0.002f * (float)i;
@@ -1679,9 +1681,9 @@ static void qdq_model(const uint8_t *W, int qop, int bad_bias, clo_buf *out)
         b[i] = i * 311 - 1700;
     }
     clo_onnxw_init(&w);
-    clo_onnxw_input(&w, "X", CLO_ONNX_UINT8, 4, dx);
+    clo_onnxw_input(&w, "X", CLO_ONNX_UINT8, mm ? 3 : 4, mm ? dxm : dx);
     clo_onnxw_output(&w, "Y", CLO_ONNX_UINT8, 0, NULL);
-    clo_onnxw_init_raw(&w, "W", CLO_ONNX_INT8, 4, dw, W);
+    clo_onnxw_init_raw(&w, "W", CLO_ONNX_INT8, mm ? 2 : 4, mm ? dwm : dw, W);
     clo_onnxw_init_raw(&w, "B", CLO_ONNX_INT32, 1, d12, b);
     clo_onnxw_init_raw(&w, "xs", CLO_ONNX_FLOAT, 0, NULL, &xs);
     clo_onnxw_init_raw(&w, "xz", CLO_ONNX_UINT8, 0, NULL, &xz);
@@ -1692,46 +1694,53 @@ static void qdq_model(const uint8_t *W, int qop, int bad_bias, clo_buf *out)
     clo_onnxw_init_raw(&w, "yz", CLO_ONNX_UINT8, 0, NULL, &yz);
     const int64_t p1[4] = {1, 1, 1, 1};
     if (qop) {
-        clo_onnxw_attr_ints(&w, "pads", p1, 4);
-        clo_onnxw_node(&w, "QLinearConv", NULL,
-                       IN("X", "xs", "xz", "W", "ws", "wz", "ys", "yz", "B"), 9, IN("Y"), 1);
+        if (!mm) clo_onnxw_attr_ints(&w, "pads", p1, 4);
+        clo_onnxw_node(&w, mm ? "QLinearMatMul" : "QLinearConv", NULL,
+                       IN("X", "xs", "xz", "W", "ws", "wz", "ys", "yz", "B"), mm ? 8 : 9, IN("Y"),
+                       1);
     } else {
         clo_onnxw_node(&w, "DequantizeLinear", NULL, IN("X", "xs", "xz"), 3, IN("Xf"), 1);
-        clo_onnxw_attr_int(&w, "axis", 0);
+        clo_onnxw_attr_int(&w, "axis", mm ? 1 : 0);
         clo_onnxw_node(&w, "DequantizeLinear", NULL, IN("W", "ws", "wz"), 3, IN("Wf"), 1);
-        clo_onnxw_attr_int(&w, "axis", 0);
-        clo_onnxw_node(&w, "DequantizeLinear", NULL, IN("B", "bs"), 2, IN("Bf"), 1);
-        clo_onnxw_attr_ints(&w, "pads", p1, 4);
-        clo_onnxw_node(&w, "Conv", NULL, IN("Xf", "Wf", "Bf"), 3, IN("C"), 1);
+        if (mm) {
+            clo_onnxw_node(&w, "MatMul", NULL, IN("Xf", "Wf"), 2, IN("C"), 1);
+        } else {
+            clo_onnxw_attr_int(&w, "axis", 0);
+            clo_onnxw_node(&w, "DequantizeLinear", NULL, IN("B", "bs"), 2, IN("Bf"), 1);
+            clo_onnxw_attr_ints(&w, "pads", p1, 4);
+            clo_onnxw_node(&w, "Conv", NULL, IN("Xf", "Wf", "Bf"), 3, IN("C"), 1);
+        }
         clo_onnxw_node(&w, "Relu", NULL, IN("C"), 1, IN("R"), 1);
         clo_onnxw_node(&w, "QuantizeLinear", NULL, IN("R", "ys", "yz"), 3, IN("Y"), 1);
     }
     OKC(clo_onnxw_finish(&w, "qdq", 13, 0, out));
 }
 
-static void test_qdq_conv(void **state)
+static void test_qdq(void **state)
 {
     (void)state;
     uint8_t X[8 * 81], W[12 * 8 * 9];
     for (size_t i = 0; i < sizeof X; i++) X[i] = qbyte();
     for (size_t i = 0; i < sizeof W; i++) W[i] = qbyte();
-    clo_tensor f = {CLO_ONNX_UINT8, {4, {1, 8, 9, 9}}, sizeof X, X};
-    for (int bad = 0; bad < 2; bad++) {
+    for (int v = 0; v < 3; v++) { /* conv, conv with a bad bias scale, matmul */
+        int bad = v == 1, mm = v == 2;
+        clo_tensor f = mm ? (clo_tensor){CLO_ONNX_UINT8, {3, {1, 8, 81}}, sizeof X, X}
+                          : (clo_tensor){CLO_ONNX_UINT8, {4, {1, 8, 9, 9}}, sizeof X, X};
         onnx_case c[2];
         for (int qop = 0; qop < 2; qop++) {
             clo_buf_init(&c[qop].bytes, 1 << 20);
-            qdq_model(W, qop, bad, &c[qop].bytes);
+            qdq_model(W, qop, bad, mm, &c[qop].bytes);
             OKC(clo_onnx_load(clo_buf_view(&c[qop].bytes), &c[qop].m));
             c[qop].err = clo_onnx_plan_new(&c[qop].m, &f, 1, &c[qop].plan, c[qop].why);
             if (c[qop].err.code) fail_msg("%s", c[qop].why);
             OKC(clo_onnx_plan_run(c[qop].plan, &f, 1));
         }
-        /* the QDQ plan: one step (the fused QLinearConv), or the float ones */
+        /* the QDQ plan: one step (the fused operator), or the float ones */
         assert_int_equal(clo_onnx_plan_steps(c[0].plan), bad ? 4 : 1);
         const clo_tensor *a = clo_onnx_plan_output(c[0].plan, 0),
                          *b = clo_onnx_plan_output(c[1].plan, 0);
-        assert_int_equal(a->count, 12 * 81);
-        if (!bad && memcmp(a->data, b->data, a->count)) fail_msg("the fused QDQ differs");
+        assert_int_equal(a->count, mm ? 8 * 12 : 12 * 81);
+        if (!bad && memcmp(a->data, b->data, a->count)) fail_msg("the fused QDQ %d differs", v);
         for (int qop = 0; qop < 2; qop++) {
             clo_onnx_plan_free(c[qop].plan);
             clo_onnx_free(&c[qop].m);
@@ -2059,7 +2068,7 @@ int main(void)
         cmocka_unit_test(test_qmatmul_packed),
         cmocka_unit_test(test_quant_rounding),
         cmocka_unit_test(test_qconv_chain),
-        cmocka_unit_test(test_qdq_conv),
+        cmocka_unit_test(test_qdq),
         cmocka_unit_test(test_pow_square),
         cmocka_unit_test(test_carried_types),
         cmocka_unit_test(test_subnormal_weights),

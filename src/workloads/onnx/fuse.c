@@ -471,48 +471,55 @@ static int one(const graph *g, const clo_tensor *t)
     return t && g->p->is_const[vi(g, t)] && t->count == 1;
 }
 
-/* DequantizeLinear(x) -> Conv(W = dq(W8), B = dq(B32)) [-> Relu] ->
- * QuantizeLinear, the form quantizers write (QDQ), is the convolution of
- * 8-bit values a QLinearConv computes, as onnxruntime runs it: the integer
- * sums exact, requantized once. It becomes that step, reading the bytes of
- * x, W8 and B32 (when B's scale is x's times W's, zero point 0) with the
- * same scales; a Relu goes when the output's zero point is its lowest value
- * (the saturation is the Relu). Not fused: per-channel scales on x or y,
- * weights in a subgraph, a Conv a Pad was folded into. */
-static clo_err fuse_qdq_conv(graph *g, step *q)
+/* DequantizeLinear(x) -> Conv(W = dq(W8), B = dq(B32)) or MatMul(x, B =
+ * dq(B8)) [-> Relu] -> QuantizeLinear, the form quantizers write (QDQ), is
+ * the product of 8-bit values a QLinearConv or QLinearMatMul computes, as
+ * onnxruntime runs it: the integer sums exact, requantized once. It becomes
+ * that step, reading the bytes of x and of the weight (and of a Conv's
+ * bias when its scale is x's times W's, zero point 0) with the same scales;
+ * a Relu goes when the output's zero point is its lowest value (the
+ * saturation is the Relu). Not fused: per-channel scales on x or y, weights
+ * not the main graph's initializers, a Conv a Pad was folded into. */
+static clo_err fuse_qdq(graph *g, step *q)
 {
     const clo_onnx_model *m = g->p->m;
     if (!is_op(q, "QuantizeLinear") || q->nin < 2 || !one(g, q->in[1]) ||
         (q->nin > 2 && q->in[2] && !one(g, q->in[2])) ||
         (q->out[0]->dtype != CLO_ONNX_UINT8 && q->out[0]->dtype != CLO_ONNX_INT8))
         return CLO_OK;
-    step *relu = NULL, *conv = only_use(g, q->in[0]);
-    if (conv && is_op(conv, "Relu")) {
+    step *relu = NULL, *mid = only_use(g, q->in[0]);
+    if (mid && is_op(mid, "Relu")) {
         int32_t z = q->nin > 2 && q->in[2]
                         ? (q->in[2]->dtype == CLO_ONNX_INT8 ? *(const int8_t *)q->in[2]->data
                                                             : *(const uint8_t *)q->in[2]->data)
                         : 0;
         if (z != (q->out[0]->dtype == CLO_ONNX_INT8 ? -128 : 0)) return CLO_OK;
-        relu = conv;
-        conv = only_use(g, relu->in[0]);
+        relu = mid;
+        mid = only_use(g, relu->in[0]);
     }
-    if (!conv || !is_op(conv, "Conv") || !conv->node || conv->padded || conv->nout != 1 ||
-        conv->node < m->nodes || conv->node >= m->nodes + m->nnodes)
+    int conv = mid && is_op(mid, "Conv");
+    if (!mid || (!conv && !is_op(mid, "MatMul")) || !mid->node || mid->padded || mid->nout != 1 ||
+        mid->node < m->nodes || mid->node >= m->nodes + m->nnodes)
         return CLO_OK;
-    step *dq =
-        g->maker[vi(g, conv->in[0])] == NONE ? NULL : &g->p->steps[g->maker[vi(g, conv->in[0])]];
+    uint32_t mk = g->maker[vi(g, mid->in[0])];
+    step *dq = mk == NONE ? NULL : &g->p->steps[mk];
     if (!dq || !is_op(dq, "DequantizeLinear") || dq->nin < 2 || !one(g, dq->in[1]) ||
         (dq->nin > 2 && dq->in[2] && !one(g, dq->in[2])))
         return CLO_OK;
     clo_tensor *w8, *ws, *wz, *b32 = NULL, *bs = NULL, *bz = NULL;
     int64_t waxis, baxis;
-    const clo_onnx_node *cn = conv->node;
-    if (!dq_of_inits(g, m->names[cn->in_first + 1], &w8, &ws, &wz, &waxis) ||
-        (w8->dtype != CLO_ONNX_INT8 && w8->dtype != CLO_ONNX_UINT8) || w8->shape.rank < 3 ||
-        (ws->count > 1 && (waxis != 0 || ws->count != (uint64_t)w8->shape.d[0])))
+    const clo_onnx_node *nd = mid->node;
+    if (!dq_of_inits(g, m->names[nd->in_first + 1], &w8, &ws, &wz, &waxis) ||
+        (w8->dtype != CLO_ONNX_INT8 && w8->dtype != CLO_ONNX_UINT8))
         return CLO_OK;
-    if (conv->nin > 2 && conv->in[2]) {
-        if (cn->in_n < 3 || !dq_of_inits(g, m->names[cn->in_first + 2], &b32, &bs, &bz, &baxis) ||
+    /* per channel: a Conv's output channels (axis 0), a MatMul's columns */
+    uint32_t per_axis = conv ? 0 : 1;
+    if (conv ? w8->shape.rank < 3 : w8->shape.rank != 2) return CLO_OK;
+    if (ws->count > 1 && ((waxis < 0 ? waxis + w8->shape.rank : waxis) != per_axis ||
+                          ws->count != (uint64_t)w8->shape.d[per_axis]))
+        return CLO_OK;
+    if (mid->nin > 2 && mid->in[2]) { /* a Conv's bias */
+        if (nd->in_n < 3 || !dq_of_inits(g, m->names[nd->in_first + 2], &b32, &bs, &bz, &baxis) ||
             b32->dtype != CLO_ONNX_INT32 || b32->count != (uint64_t)w8->shape.d[0])
             return CLO_OK;
         /* the bias's scale must be x's times W's, its zero point 0 */
@@ -524,21 +531,22 @@ static clo_err fuse_qdq_conv(graph *g, step *q)
         }
     }
     clo_tensor *xz = dq->nin > 2 ? dq->in[2] : NULL, *yz = q->nin > 2 ? q->in[2] : NULL;
-    if (!xz || !yz || !wz) return CLO_OK; /* QLinearConv takes them all */
-    const clo_onnx_op *op = clo_onnx_op_find(CLO_BYTES_EMPTY, clo_bytes_str("QLinearConv"));
+    if (!xz || !yz || !wz) return CLO_OK; /* the quantized operators take them all */
+    const clo_onnx_op *op =
+        clo_onnx_op_find(CLO_BYTES_EMPTY, clo_bytes_str(conv ? "QLinearConv" : "QLinearMatMul"));
     clo_tensor **in = clo_onnx_plan_own(g->p, 9 * sizeof *in),
                **out = clo_onnx_plan_own(g->p, sizeof *out);
     if (!in || !out) return CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
     clo_tensor *v[9] = {dq->in[0], dq->in[1], xz, w8, ws, wz, q->in[1], yz, b32};
     memcpy(in, v, sizeof v);
     out[0] = q->out[0];
-    if (conv->opset < op->since) return CLO_OK;
-    clo_err e = prepare_as(g, conv, op, in, b32 ? 9 : 8, out, NULL);
+    if (mid->opset < op->since) return CLO_OK;
+    clo_err e = prepare_as(g, mid, op, in, b32 ? 9 : 8, out, NULL);
     if (e.code == CLO_E_NOMEM) return e;
     if (e.code) return CLO_OK; /* stays as it was */
     q->op = NULL;
     if (relu) relu->op = NULL;
-    if (g->readers[vi(g, dq->out[0])] == 1) dq->op = NULL; /* the Conv was its only reader */
+    if (g->readers[vi(g, dq->out[0])] == 1) dq->op = NULL; /* its only reader was mid */
     return CLO_OK;
 }
 
@@ -582,11 +590,11 @@ clo_err clo_onnx_fuse(clo_onnx_plan *p, char why[CLO_ONNX_WHY])
         err = CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
         goto out;
     }
-    /* QDQ convolutions first, on counts of their own: the rewrite adds
+    /* QDQ products first, on counts of their own: the rewrite adds
      * readers (x's bytes) the later passes must see counted. */
     count_uses(&g);
     for (size_t s = p->nsteps; s-- > 0 && !err.code;)
-        if (p->steps[s].op) err = fuse_qdq_conv(&g, &p->steps[s]);
+        if (p->steps[s].op) err = fuse_qdq(&g, &p->steps[s]);
     compact(p);
     /* Passes until one fuses nothing: a rewrite can make another possible
      * (a HardSwish fused in one pass takes the affine after it in the next).
