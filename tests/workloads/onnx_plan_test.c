@@ -273,8 +273,8 @@ static void test_fusion(void **state)
     onnx_case_build(&plain, &w, 13, 0, &f, 1);
     assert_int_equal(fused.err.code, CLO_OK_CODE);
     assert_int_equal(plain.err.code, CLO_OK_CODE);
-    /* Conv with its bias, and one HardSwish step; unfused: all six */
-    assert_int_equal(clo_onnx_plan_steps(fused.plan), 2);
+    /* Conv with its bias and the HardSwish as its tail; unfused: all six */
+    assert_int_equal(clo_onnx_plan_steps(fused.plan), 1);
     assert_int_equal(clo_onnx_plan_steps(plain.plan), 6);
     assert_int_equal(clo_onnx_plan_run(fused.plan, &f, 1).code, CLO_OK_CODE);
     assert_int_equal(clo_onnx_plan_run(plain.plan, &f, 1).code, CLO_OK_CODE);
@@ -353,7 +353,7 @@ static void test_affine_folding(void **state)
             affine_model(&w, bias, plain);
             onnx_case_build(&c, &w, 13, 0, &f, 1);
             assert_int_equal(c.err.code, CLO_OK_CODE);
-            assert_int_equal(clo_onnx_plan_steps(c.plan), plain ? 6 : bias ? 2 : 3);
+            assert_int_equal(clo_onnx_plan_steps(c.plan), plain ? 6 : bias ? 1 : 3);
             assert_int_equal(clo_onnx_plan_run(c.plan, &f, 1).code, CLO_OK_CODE);
             const float *y = clo_onnx_plan_output(c.plan, 0)->data;
             for (int i = 0; i < 18; i++) {
@@ -1719,7 +1719,7 @@ static void qdq_model(const uint8_t *W, int qop, int bad_bias, int mm, clo_buf *
 static void test_qdq(void **state)
 {
     (void)state;
-    uint8_t X[8 * 81], W[12 * 8 * 9];
+    uint8_t X[8 * 81], W[81 * 12]; /* the matmul's W [81, 12]; the conv reads 12 x 8 x 9 of it */
     for (size_t i = 0; i < sizeof X; i++) X[i] = qbyte();
     for (size_t i = 0; i < sizeof W; i++) W[i] = qbyte();
     for (int v = 0; v < 3; v++) { /* conv, conv with a bad bias scale, matmul */
@@ -1736,7 +1736,7 @@ static void test_qdq(void **state)
             OKC(clo_onnx_plan_run(c[qop].plan, &f, 1));
         }
         /* the QDQ plan: one step (the fused operator), or the float ones */
-        assert_int_equal(clo_onnx_plan_steps(c[0].plan), bad ? 4 : 1);
+        assert_int_equal(clo_onnx_plan_steps(c[0].plan), bad ? 3 : 1); /* bad: its Relu is a tail */
         const clo_tensor *a = clo_onnx_plan_output(c[0].plan, 0),
                          *b = clo_onnx_plan_output(c[1].plan, 0);
         assert_int_equal(a->count, mm ? 8 * 12 : 12 * 81);
@@ -1745,6 +1745,80 @@ static void test_qdq(void **state)
             clo_onnx_plan_free(c[qop].plan);
             clo_onnx_free(&c[qop].m);
             clo_buf_free(&c[qop].bytes);
+        }
+    }
+}
+
+/* A Conv's tails, on each kind of convolution: a 1x1 (direct) -> Relu, a
+ * 3x3 (implicit) -> Add(that Relu's output, as Add's first input) -> Relu,
+ * a depthwise -> Clip; against the same model with every value an output
+ * (nothing fused), on 1 and 2 threads: the same bits. */
+static void tail_model(clo_onnxw *w, int plain)
+{
+    int64_t xd[4] = {1, 4, 6, 6};
+    float w3[4 * 4 * 9], w1[4 * 4], wd[4 * 9], b[4] = {0.1f, -0.2f, 0.3f, -0.4f}, lo = -0.5f,
+                                               hi = 0.75f;
+    for (int i = 0; i < 4 * 4 * 9; i++) w3[i] = (float)((i * 37) % 11 - 5) * 0.05f;
+    for (int i = 0; i < 16; i++) w1[i] = (float)((i * 13) % 7 - 3) * 0.1f;
+    for (int i = 0; i < 36; i++) wd[i] = (float)((i * 5) % 9 - 4) * 0.07f;
+    clo_onnxw_init(w);
+    clo_onnxw_input(w, "x", CLO_ONNX_FLOAT, 4, xd);
+    clo_onnxw_output(w, "y", CLO_ONNX_FLOAT, 4, xd);
+    clo_onnxw_output(w, "z", CLO_ONNX_FLOAT, 4, xd);
+    if (plain) {
+        static const char *const mids[] = {"q", "a", "p", "s", "d"};
+        for (int i = 0; i < 5; i++) clo_onnxw_output(w, mids[i], CLO_ONNX_FLOAT, 4, xd);
+    }
+    clo_onnxw_init_floats(w, "W3", 4, (int64_t[]){4, 4, 3, 3}, w3);
+    clo_onnxw_init_floats(w, "W1", 4, (int64_t[]){4, 4, 1, 1}, w1);
+    clo_onnxw_init_floats(w, "Wd", 4, (int64_t[]){4, 1, 3, 3}, wd);
+    clo_onnxw_init_floats(w, "B", 1, (int64_t[]){4}, b);
+    clo_onnxw_init_floats(w, "lo", 0, NULL, &lo);
+    clo_onnxw_init_floats(w, "hi", 0, NULL, &hi);
+    clo_onnxw_node(w, "Conv", NULL, IN("x", "W1"), 2, IN("q"), 1); /* 1x1 (direct) */
+    clo_onnxw_node(w, "Relu", NULL, IN("q"), 1, IN("p"), 1);       /* the residual */
+    clo_onnxw_attr_ints(w, "pads", (const int64_t[]){1, 1, 1, 1}, 4);
+    clo_onnxw_node(w, "Conv", NULL, IN("x", "W3", "B"), 3, IN("a"), 1); /* implicit */
+    clo_onnxw_node(w, "Add", NULL, IN("p", "a"), 2, IN("s"), 1);
+    clo_onnxw_node(w, "Relu", NULL, IN("s"), 1, IN("y"), 1);
+    clo_onnxw_attr_ints(w, "pads", (const int64_t[]){1, 1, 1, 1}, 4);
+    clo_onnxw_attr_int(w, "group", 4);
+    clo_onnxw_node(w, "Conv", NULL, IN("y", "Wd", "B"), 3, IN("d"), 1); /* depthwise */
+    clo_onnxw_node(w, "Clip", NULL, IN("d", "lo", "hi"), 3, IN("z"), 1);
+}
+
+static void test_conv_tails(void **state)
+{
+    (void)state;
+    float x[4 * 36];
+    for (int i = 0; i < 4 * 36; i++) x[i] = (float)((i * 29) % 17 - 8) * 0.125f;
+    int64_t d[4] = {1, 4, 6, 6};
+    clo_tensor f = onnx_feed(x, 4, d);
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        onnx_case c[2];
+        for (int plain = 0; plain < 2; plain++) {
+            clo_onnxw w;
+            tail_model(&w, plain);
+            clo_buf_init(&c[plain].bytes, 1 << 20);
+            OKC(clo_onnxw_finish(&w, "tails", 13, 0, &c[plain].bytes));
+            OKC(clo_onnx_load(clo_buf_view(&c[plain].bytes), &c[plain].m));
+            clo_onnx_plan_opts o = {threads, NULL};
+            c[plain].err =
+                clo_onnx_plan_new_opts(&c[plain].m, &f, 1, &o, &c[plain].plan, c[plain].why);
+            if (c[plain].err.code) fail_msg("%s", c[plain].why);
+            OKC(clo_onnx_plan_run(c[plain].plan, &f, 1));
+        }
+        /* fused: the 1x1 with its Relu, the 3x3 with the Add and Relu, the
+         * depthwise with the Clip */
+        assert_int_equal(clo_onnx_plan_steps(c[0].plan), 3);
+        assert_int_equal(clo_onnx_plan_steps(c[1].plan), 7);
+        for (size_t o = 0; o < 2; o++)
+            assert_memory_equal(clo_onnx_plan_output(c[0].plan, o)->data,
+                                clo_onnx_plan_output(c[1].plan, o)->data, 4 * 36 * sizeof(float));
+        for (int k = 0; k < 2; k++) {
+            clo_onnx_plan_free(c[k].plan);
+            clo_onnx_free(&c[k].m);
+            clo_buf_free(&c[k].bytes);
         }
     }
 }
@@ -2069,6 +2143,7 @@ int main(void)
         cmocka_unit_test(test_quant_rounding),
         cmocka_unit_test(test_qconv_chain),
         cmocka_unit_test(test_qdq),
+        cmocka_unit_test(test_conv_tails),
         cmocka_unit_test(test_pow_square),
         cmocka_unit_test(test_carried_types),
         cmocka_unit_test(test_subnormal_weights),

@@ -36,14 +36,12 @@ static int is_op(const step *s, const char *type)
     return s->op && !s->op->domain[0] && !strcmp(s->op->op_type, type);
 }
 
-typedef struct {
-    float add, lo, hi, div;
-    float scale, shift; /* then * scale + shift (1 and 0 unless fused: fuse_affine) */
-} hswish_params;
+typedef clo_onnx_hswish_params hswish_params;
 
 /* The parameters as locals, so the loop vectorises (a store to o cannot
- * change them). */
-CLO_CLONES static void hswish_loop(const float *a, float *o, uint64_t n, const hswish_params *h)
+ * change them). In place (o == a) too: each element is read before it is
+ * written. */
+CLO_CLONES void clo_onnx_hswish(const float *a, float *o, uint64_t n, const hswish_params *h)
 {
     const float add = h->add, lo = h->lo, hi = h->hi, div = h->div, scale = h->scale,
                 shift = h->shift;
@@ -73,7 +71,7 @@ static void hswish_part(void *ctx, unsigned part, unsigned parts)
     const clo_onnx_exec *x = ((const hswish_job *)ctx)->x;
     const hswish_params *h = x->params;
     uint64_t n = x->in[0]->count, i0 = n * part / parts, i1 = n * (part + 1) / parts;
-    hswish_loop((const float *)x->in[0]->data + i0, (float *)x->out[0]->data + i0, i1 - i0, h);
+    clo_onnx_hswish((const float *)x->in[0]->data + i0, (float *)x->out[0]->data + i0, i1 - i0, h);
 }
 
 /* Elements split over the threads (each element one thread's: the same bits). */
@@ -550,6 +548,70 @@ static clo_err fuse_qdq(graph *g, step *q)
     return CLO_OK;
 }
 
+/* ---- a Conv's tail: Add (a residual) and Relu, Clip or HardSwish ---- */
+
+/* A float Conv that writes t for st alone and takes one more tail. */
+static step *conv_before(const graph *g, const clo_tensor *t)
+{
+    step *conv = only_use(g, t);
+    return conv && is_op(conv, "Conv") && conv->nout == 1 && t->dtype == CLO_ONNX_FLOAT ? conv
+                                                                                        : NULL;
+}
+
+/* An activation or residual Add after a Conv becomes the Conv's tail
+ * (ops_conv.c applies it to each block of outputs as it is made, while
+ * they are in cache): the same operations on the same values, so the same
+ * bits, one pass over the output fewer. Runs last, so no other rewrite
+ * sees a Conv with a tail. */
+static clo_err fuse_tail(graph *g, step *st, int *changed)
+{
+    clo_onnx_epilogue e = {0};
+    step *conv = NULL;
+    clo_tensor *res = NULL;
+    if ((is_op(st, "Relu") || st->op == &op_hswish) && st->nin == 1) {
+        e.act = is_op(st, "Relu") ? CLO_EPI_RELU : CLO_EPI_HSWISH;
+        if (st->op == &op_hswish) e.hs = *(const hswish_params *)st->params;
+        conv = conv_before(g, st->in[0]);
+    } else if (is_op(st, "Clip") && st->in[0]->dtype == CLO_ONNX_FLOAT) {
+        float lo, hi;
+        const clo_tensor *bl = st->nin > 1 ? st->in[1] : NULL, *bh = st->nin > 2 ? st->in[2] : NULL;
+        if ((bl && !scalar(g, bl, &lo)) || (bh && !scalar(g, bh, &hi))) return CLO_OK;
+        clo_onnx_clip_bounds((const clo_tensor *const *)st->in, st->nin, st->params, &e.lo, &e.hi);
+        e.act = CLO_EPI_CLIP;
+        conv = conv_before(g, st->in[0]);
+    } else if (is_op(st, "Add") && st->nin == 2 && st->in[0] != st->in[1]) {
+        for (int side = 0; side < 2 && !conv; side++) {
+            clo_tensor *y = st->in[side], *r = st->in[1 - side];
+            if (!clo_shape_equal(&y->shape, &r->shape) ||
+                !clo_shape_equal(&y->shape, &st->out[0]->shape) || r->dtype != CLO_ONNX_FLOAT)
+                continue;
+            conv = conv_before(g, y);
+            /* the residual must be made before the Conv runs (steps are in order) */
+            uint32_t rm = g->maker[vi(g, r)];
+            if (conv && rm != NONE && rm > (uint32_t)(conv - g->p->steps)) conv = NULL;
+            res = r;
+        }
+        e.res = 1;
+    }
+    if (!conv) return CLO_OK;
+    clo_tensor **in = NULL;
+    if (res) {
+        in = clo_onnx_plan_own(g->p, 4 * sizeof *in);
+        if (!in) return CLO_ERR(CLO_E_NOMEM, "onnx: fuse");
+    }
+    if (!clo_onnx_conv_epilogue(conv->params, &e)) return CLO_OK;
+    if (res) {
+        for (uint32_t k = 0; k < 3; k++) in[k] = k < conv->nin ? conv->in[k] : NULL;
+        in[3] = res;
+        conv->in = in;
+        conv->nin = 4;
+    }
+    conv->out[0] = st->out[0];
+    st->op = NULL;
+    *changed = 1;
+    return CLO_OK;
+}
+
 /* Quantized convolutions in a chain keep their activations NHWC between
  * them: a QLinearConv's output that only QLinearConvs read, as their X
  * (not a graph output), is written and read that way, so neither side
@@ -612,6 +674,14 @@ clo_err clo_onnx_fuse(clo_onnx_plan *p, char why[CLO_ONNX_WHY])
             if (!err.code && st->op) err = fuse_pad_conv(&g, st);
             if (!err.code && st->op) err = fuse_conv_bias(&g, st);
         }
+        compact(p);
+    }
+    /* Conv tails last, until none is left: Conv -> Add -> Relu takes two */
+    for (int changed = 1; changed && !err.code;) {
+        changed = 0;
+        count_uses(&g);
+        for (size_t s = p->nsteps; s-- > 0 && !err.code;)
+            if (p->steps[s].op) err = fuse_tail(&g, &p->steps[s], &changed);
         compact(p);
     }
     if (!err.code) chain_qconv(&g);

@@ -9,6 +9,7 @@
 #include "workloads/onnx/linalg.h"
 #include "workloads/onnx/gemm.h"
 #include "workloads/onnx/op.h"
+#include "workloads/onnx/plan_impl.h"
 
 static int64_t ceil_div(int64_t a, int64_t b)
 {
@@ -97,7 +98,52 @@ typedef struct {
     uint64_t block;         /* output positions per column-matrix block */
     const int64_t *taps;    /* implicit: where each column-matrix row reads the padded input */
     uint64_t pplane;        /* implicit: floats of one padded input plane */
+    clo_onnx_epilogue epi;  /* a fused tail: residual, activation (fuse.c) */
 } conv_params;
+
+int clo_onnx_conv_epilogue(void *params, const clo_onnx_epilogue *e)
+{
+    conv_params *cp = params;
+    if (e->res) { /* first: the activation comes after it */
+        if (cp->epi.res || cp->epi.act) return 0;
+        cp->epi.res = 1;
+        return 1;
+    }
+    if (cp->epi.act || e->act == CLO_EPI_NONE) return 0;
+    cp->epi.act = e->act;
+    cp->epi.lo = e->lo;
+    cp->epi.hi = e->hi;
+    cp->epi.hs = e->hs;
+    return 1;
+}
+
+/* The tail on n outputs y (r: the residual's, or NULL): the Add, then the
+ * Relu, Clip or HardSwish, each as its own step computes it. */
+static void epilogue(const clo_onnx_epilogue *e, float *y, const float *r, uint64_t n)
+{
+    if (r)
+        for (uint64_t i = 0; i < n; i++) y[i] = y[i] + r[i];
+    switch (e->act) {
+    case CLO_EPI_RELU:
+        for (uint64_t i = 0; i < n; i++) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+        break;
+    case CLO_EPI_CLIP: {
+        const float lo = e->lo, hi = e->hi;
+        for (uint64_t i = 0; i < n; i++) {
+            float v = y[i] < lo ? lo : y[i];
+            y[i] = v > hi ? hi : v;
+        }
+        break;
+    }
+    case CLO_EPI_HSWISH: clo_onnx_hswish(y, y, n, &e->hs); break;
+    default: break;
+    }
+}
+
+static int has_epilogue(const conv_params *cp)
+{
+    return cp->epi.res || cp->epi.act;
+}
 
 #define DW_PADDED_MAX (1u << 20) /* floats; larger planes take the edges tap by tap */
 #define IMPLICIT_MAX  (1u << 23) /* floats of a padded input read in place; else im2col */
@@ -481,6 +527,7 @@ typedef struct {
     const conv_params *cp;
     const float *X, *W, *B;
     float *Y, *scratch;
+    const float *R; /* the fused residual, or NULL */
 } dw_job;
 
 static void depthwise_part(void *ctx, unsigned part, unsigned parts)
@@ -496,6 +543,7 @@ static void depthwise_part(void *ctx, unsigned part, unsigned parts)
             depthwise_padded(&cp->g, xp, wp, b, yp, j->scratch + part * cp->per_part);
         else
             depthwise_plane(&cp->g, xp, wp, b, yp);
+        if (has_epilogue(cp)) epilogue(&cp->epi, yp, j->R ? j->R + pl * cp->ovol : NULL, cp->ovol);
     }
 }
 
@@ -504,7 +552,7 @@ static void depthwise_part(void *ctx, unsigned part, unsigned parts)
  * Every element's sums are the same whichever range holds it, so threads
  * that split the columns give the single thread's bits. */
 static void conv_columns(const conv_params *cp, const float *X, const float *W, const float *B,
-                         float *Y, uint64_t c0, uint64_t c1, float *scratch)
+                         const float *R, float *Y, uint64_t c0, uint64_t c1, float *scratch)
 {
     uint64_t cg = cp->c / cp->group, mg = cp->m / cp->group, kdim = cg * cp->kvol;
     const uint64_t ovol = cp->ovol; /* a local: the stores below cannot change it */
@@ -545,6 +593,11 @@ static void conv_columns(const conv_params *cp, const float *X, const float *W, 
                 clo_gemm(&ga, gs);
             }
         }
+        if (has_epilogue(cp))
+            for (uint64_t m = 0; m < cp->m; m++) {
+                uint64_t at = (n * cp->m + m) * ovol + c0;
+                epilogue(&cp->epi, Y + at, R ? R + at : NULL, c1 - c0);
+            }
     }
 }
 
@@ -552,6 +605,7 @@ typedef struct {
     const conv_params *cp;
     const float *X, *W, *B;
     float *Y, *scratch;
+    const float *R;
 } conv_job;
 
 static void conv_part(void *ctx, unsigned part, unsigned parts)
@@ -562,7 +616,8 @@ static void conv_part(void *ctx, unsigned part, unsigned parts)
     uint64_t c0 = ovol * part / parts / 16 * 16, c1 = ovol * (part + 1) / parts / 16 * 16;
     if (part + 1 == parts) c1 = ovol;
     if (c0 < c1)
-        conv_columns(j->cp, j->X, j->W, j->B, j->Y, c0, c1, j->scratch + part * j->cp->per_part);
+        conv_columns(j->cp, j->X, j->W, j->B, j->R, j->Y, c0, c1,
+                     j->scratch + part * j->cp->per_part);
 }
 
 typedef struct {
@@ -571,6 +626,7 @@ typedef struct {
     const float *B;
     float *Y;       /* batch n's */
     const float *X; /* batch n's */
+    const float *R; /* batch n's fused residual, or NULL */
 } implicit_job;
 
 /* The input's channels copied inside their pads, a range per thread. */
@@ -618,6 +674,10 @@ static void implicit_part(void *ctx, unsigned part, unsigned parts)
             clo_gemm_indirect(mg, m0, m1, wo, kdim, cp->packed_w + gi * cp->packed_w_stride,
                               j->pad + gi * cg * cp->pplane + (od * hp + oh) * wp, cp->taps,
                               yr + gi * mg * cp->ovol, cp->ovol);
+            if (has_epilogue(cp))
+                for (uint64_t m = gi * mg + m0; m < gi * mg + m1; m++)
+                    epilogue(&cp->epi, yr + m * cp->ovol,
+                             j->R ? j->R + r * wo + m * cp->ovol : NULL, wo);
         }
     }
 }
@@ -628,8 +688,9 @@ static clo_err conv_run(const clo_onnx_exec *x)
     const float *X = x->in[0]->data, *W = x->in[1]->data;
     const float *B = x->nin > 2 && x->in[2] ? x->in[2]->data : NULL;
     float *Y = x->out[0]->data;
+    const float *R = cp->epi.res ? x->in[3]->data : NULL;
     if (cp->depthwise) { /* planes split over the threads: each plane's sums are one thread's */
-        dw_job j = {cp, X, W, B, Y, x->scratch};
+        dw_job j = {cp, X, W, B, Y, x->scratch, R};
         if (cp->n * cp->c * cp->kvol * cp->ovol < 200000) /* not worth a hand-off */
             depthwise_part(&j, 0, 1);
         else
@@ -641,7 +702,12 @@ static clo_err conv_run(const clo_onnx_exec *x)
         int split = cp->m * cp->ovol * cp->kvol * (cp->c / cp->group) >= 500000;
         memset(pad + cp->c * cp->pplane, 0, 16 * sizeof *pad);
         for (uint64_t n = 0; n < cp->n; n++) {
-            implicit_job ij = {cp, pad, B, Y + n * cp->m * cp->ovol, X + n * cp->c * cp->ivol};
+            implicit_job ij = {cp,
+                               pad,
+                               B,
+                               Y + n * cp->m * cp->ovol,
+                               X + n * cp->c * cp->ivol,
+                               R ? R + n * cp->m * cp->ovol : NULL};
             if (!split) {
                 pad_part(&ij, 0, 1);
                 implicit_part(&ij, 0, 1);
@@ -652,7 +718,7 @@ static clo_err conv_run(const clo_onnx_exec *x)
         }
         return CLO_OK;
     }
-    conv_job j = {cp, X, W, B, Y, x->scratch};
+    conv_job j = {cp, X, W, B, Y, x->scratch, R};
     uint64_t macs = cp->n * cp->m * cp->ovol * cp->kvol * (cp->c / cp->group);
     if (macs < 500000) /* not worth a hand-off */
         conv_part(&j, 0, 1);

@@ -54,6 +54,28 @@ void clo_onnx_clip_bounds(const clo_tensor *const *in, size_t nin, const void *p
                           float *hi);
 /* A BatchNormalization step's epsilon (ops_math.c). */
 float clo_onnx_bn_epsilon(const void *params);
+/* HardSwish as fuse.c fuses it (Add, Clip, Mul, Div, then * scale + shift):
+ * o = (a * clamp(a + add, lo, hi)) / div * scale + shift. */
+typedef struct {
+    float add, lo, hi, div;
+    float scale, shift; /* 1 and 0 unless an affine after it was fused too */
+} clo_onnx_hswish_params;
+void clo_onnx_hswish(const float *a, float *o, uint64_t n, const clo_onnx_hswish_params *h);
+
+/* A Conv's fused tail (fuse.c, ops_conv.c): y = act(y + r), r a residual
+ * (the step's input 3, same shape as y) when res is set, act as the Relu,
+ * Clip or fused HardSwish step would compute it (the same bits). */
+enum { CLO_EPI_NONE, CLO_EPI_RELU, CLO_EPI_CLIP, CLO_EPI_HSWISH };
+typedef struct {
+    int act;
+    float lo, hi;              /* CLO_EPI_CLIP */
+    clo_onnx_hswish_params hs; /* CLO_EPI_HSWISH */
+    int res;
+} clo_onnx_epilogue;
+/* Add to a float Conv step's tail: an activation (e->act, when it has
+ * none), or the residual (e->res, when it has neither); 1 if it took it. */
+int clo_onnx_conv_epilogue(void *params, const clo_onnx_epilogue *e);
+
 /* A QLinearConv step (ops_quant.c) whose activations may stay NHWC between
  * it and the next: 1 if its output y can be written so (set: and will be),
  * or its input x read so. Only when every reader of the value agrees. */
