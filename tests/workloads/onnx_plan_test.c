@@ -1823,6 +1823,70 @@ static void test_conv_tails(void **state)
     }
 }
 
+/* Concat in place: two Convs' outputs ([1, 16, 4, 4] floats, 1 KiB each)
+ * concatenated on the channels are written straight into the Concat's
+ * output, which leaves the plan; the same values as when the inputs are
+ * also graph outputs (then they are copied). Slices that are not 64-byte
+ * aligned ([1, 3, 3, 3]: 108 bytes), or a feed among the inputs, keep the
+ * copy. */
+static void concat_model(clo_onnxw *w, int plain, int64_t c, int64_t h, int feed)
+{
+    int64_t xd[4] = {1, 4, h, h}, yd[4] = {1, 2 * c, h, h}, wd[4] = {c, 4, 1, 1};
+    float wt[65]; /* W2 is W1's weights one along */
+    for (int i = 0; i < 65; i++) wt[i] = (float)((i * 7) % 13 - 6) * 0.1f;
+    clo_onnxw_init(w);
+    clo_onnxw_input(w, "x", CLO_ONNX_FLOAT, 4, xd);
+    if (feed) clo_onnxw_input(w, "f", CLO_ONNX_FLOAT, 4, (int64_t[]){1, c, h, h});
+    clo_onnxw_output(w, "y", CLO_ONNX_FLOAT, 4, yd);
+    if (plain) {
+        clo_onnxw_output(w, "a", CLO_ONNX_FLOAT, 0, NULL);
+        clo_onnxw_output(w, "b", CLO_ONNX_FLOAT, 0, NULL);
+    }
+    clo_onnxw_init_floats(w, "W1", 4, wd, wt);
+    clo_onnxw_init_floats(w, "W2", 4, wd, wt + 1);
+    clo_onnxw_node(w, "Conv", NULL, IN("x", "W1"), 2, IN("a"), 1);
+    clo_onnxw_node(w, "Conv", NULL, IN("x", "W2"), 2, IN("b"), 1);
+    clo_onnxw_attr_int(w, "axis", 1);
+    clo_onnxw_node(w, "Concat", NULL, feed ? IN("a", "f") : IN("a", "b"), 2, IN("c"), 1);
+    clo_onnxw_node(w, "Relu", NULL, IN("c"), 1, IN("y"), 1);
+}
+
+static void test_concat_in_place(void **state)
+{
+    (void)state;
+    float x[64], fv[256]; /* x [1, 4, h, h], the feed [1, c, h, h] */
+    for (int i = 0; i < 64; i++) x[i] = (float)(i % 9) - 4.0f;
+    for (int i = 0; i < 256; i++) fv[i] = (float)i * 0.01f;
+    static const struct {
+        int64_t c, h;
+        int feed;
+        size_t steps; /* the in-place plan's */
+    } cases[] = {{16, 4, 0, 3}, {3, 3, 0, 4}, {16, 4, 1, 4}};
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        int64_t h = cases[t].h, d[4] = {1, 4, h, h};
+        onnx_case c[2];
+        clo_tensor f[2] = {onnx_feed(x, 4, d), onnx_feed(fv, 4, (int64_t[]){1, cases[t].c, h, h})};
+        for (int plain = 0; plain < 2; plain++) {
+            clo_onnxw w;
+            concat_model(&w, plain, cases[t].c, h, cases[t].feed);
+            onnx_case_build(&c[plain], &w, 13, 0, f, cases[t].feed ? 2 : 1);
+            if (c[plain].err.code) fail_msg("%s", c[plain].why);
+            OKC(clo_onnx_plan_run(c[plain].plan, f, cases[t].feed ? 2 : 1));
+        }
+        /* two Convs and the Relu (the Concat gone), or four steps (the feed
+         * case's second Conv is made and not read) */
+        if (clo_onnx_plan_steps(c[0].plan) != cases[t].steps || clo_onnx_plan_steps(c[1].plan) != 4)
+            fail_msg("case %zu: %zu and %zu steps", t, clo_onnx_plan_steps(c[0].plan),
+                     clo_onnx_plan_steps(c[1].plan));
+        const clo_tensor *a = clo_onnx_plan_output(c[0].plan, 0),
+                         *b = clo_onnx_plan_output(c[1].plan, 0);
+        assert_int_equal(a->count, b->count);
+        if (memcmp(a->data, b->data, a->count * sizeof(float))) fail_msg("case %zu differs", t);
+        onnx_case_free(&c[0]);
+        onnx_case_free(&c[1]);
+    }
+}
+
 /* QuantizeLinear's and QLinearConv's rounding, in vectors and one by one
  * (40 values: 5 vectors of 8), against nearbyintf and saturation done
  * here: ties to even, NaN and the infinities, values far past the range,
@@ -2144,6 +2208,7 @@ int main(void)
         cmocka_unit_test(test_qconv_chain),
         cmocka_unit_test(test_qdq),
         cmocka_unit_test(test_conv_tails),
+        cmocka_unit_test(test_concat_in_place),
         cmocka_unit_test(test_pow_square),
         cmocka_unit_test(test_carried_types),
         cmocka_unit_test(test_subnormal_weights),

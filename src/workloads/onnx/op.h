@@ -107,6 +107,9 @@ int clo_onnx_prep_bind(clo_onnx_prep *p, size_t k);
 int clo_onnx_pad_zeros(const void *params, const clo_tensor *const *in, size_t nin,
                        const clo_shape *out, int64_t *pads);
 
+/* A Concat step's axis (ops_shape.c; for the plan's Concat in place). */
+uint32_t clo_onnx_concat_axis(const void *params);
+
 /* Type lists for clo_onnx_need. */
 extern const int32_t CLO_T_FLOAT[], CLO_T_NUM[], CLO_T_ANY[], CLO_T_INDEX[], CLO_T_Q8[],
     CLO_T_BOOL[];

@@ -246,6 +246,11 @@ typedef struct {
     uint32_t axis;
 } axis_params;
 
+uint32_t clo_onnx_concat_axis(const void *params)
+{
+    return ((const axis_params *)params)->axis;
+}
+
 static clo_err concat_prepare(clo_onnx_prep *p)
 {
     axis_params *ap = p->params;

@@ -165,13 +165,73 @@ static void arena_give(arena_alloc *a, size_t off, size_t size)
 }
 
 /* Place every non-constant value and every step's scratch. */
+/* Concat in place: a Concat whose inputs are slices of its output (all dims
+ * before the axis 1), each input made by an earlier step for the Concat
+ * alone (not a constant, feed or graph output, read by nothing else, not
+ * given twice) at a 64-byte aligned place, leaves the plan: its inputs
+ * become views of its output (view[v] the output, at[v] the byte offset),
+ * so their makers write into it and nothing copies. */
+static void concat_views(clo_onnx_plan *p, size_t *view, size_t *at)
+{
+    size_t nv = p->nvals;
+    uint32_t *readers = calloc(nv ? nv : 1, sizeof *readers), *maker = malloc((nv ? nv : 1) * 4);
+    if (!readers || !maker) goto out; /* an optimisation: without memory, none */
+    for (size_t v = 0; v < nv; v++) maker[v] = NONE, view[v] = SIZE_MAX;
+    for (size_t s = 0; s < p->nsteps; s++) {
+        for (uint32_t k = 0; k < p->steps[s].nin; k++)
+            if (p->steps[s].in[k]) readers[p->steps[s].in[k] - p->vals]++;
+        for (uint32_t k = 0; k < p->steps[s].nout; k++)
+            if (p->steps[s].out[k]) maker[p->steps[s].out[k] - p->vals] = (uint32_t)s;
+    }
+    for (size_t o = 0; o < p->noutputs; o++) readers[p->outputs[o]] += 2;
+    for (size_t f = 0; f < p->nfeeds; f++) readers[p->feeds[f]] += 2;
+    for (size_t s = 0; s < p->nsteps; s++) {
+        step *st = &p->steps[s];
+        if (strcmp(st->op->op_type, "Concat") || st->op->domain[0] || st->nin < 2 || !st->out[0])
+            continue;
+        clo_tensor *out = st->out[0];
+        size_t ov = (size_t)(out - p->vals), off = 0;
+        uint32_t axis = clo_onnx_concat_axis(st->params);
+        int ok = readers[ov] > 0 && view[ov] == SIZE_MAX && !p->is_const[ov];
+        for (uint32_t d = 0; d < axis && ok; d++) ok = out->shape.d[d] == 1;
+        for (uint32_t k = 0; k < st->nin && ok; k++) {
+            size_t v = (size_t)(st->in[k] - p->vals);
+            ok = !p->is_const[v] && readers[v] == 1 && maker[v] != NONE && maker[v] < s &&
+                 view[v] == SIZE_MAX && off % ALIGN == 0;
+            off += clo_onnx_value_bytes(st->in[k]);
+        }
+        if (!ok) continue;
+        off = 0;
+        for (uint32_t k = 0; k < st->nin; k++) {
+            size_t v = (size_t)(st->in[k] - p->vals);
+            view[v] = ov;
+            at[v] = off;
+            off += clo_onnx_value_bytes(st->in[k]);
+        }
+        st->op = NULL; /* leaves the plan below */
+    }
+    size_t kept = 0;
+    for (size_t s = 0; s < p->nsteps; s++)
+        if (p->steps[s].op) p->steps[kept++] = p->steps[s];
+    p->nsteps = kept;
+out:
+    free(readers);
+    free(maker);
+}
+
 static clo_err place(clo_onnx_plan *p, size_t *offs)
 {
-    size_t nv = p->nvals, ns = p->nsteps;
+    size_t nv = p->nvals;
     size_t *last = calloc(nv ? nv : 1, sizeof *last);
-    arena_alloc a = {calloc(nv + ns + 2, sizeof(block)), 0, 0};
+    size_t *view = malloc((nv ? nv : 1) * sizeof *view), *at = calloc(nv ? nv : 1, sizeof *at);
+    uint8_t *born = calloc(nv ? nv : 1, 1);
+    arena_alloc a = {NULL, 0, 0};
     clo_err err = CLO_OK;
-    CLO_FAIL_IF(!last || !a.free, CLO_E_NOMEM, "onnx: plan");
+    CLO_FAIL_IF(!last || !view || !at || !born, CLO_E_NOMEM, "onnx: plan");
+    concat_views(p, view, at);
+    size_t ns = p->nsteps;
+    a.free = calloc(nv + ns + 2, sizeof(block));
+    CLO_FAIL_IF(!a.free, CLO_E_NOMEM, "onnx: plan");
     /* last[v]: the last step that reads v (ns for graph outputs, never freed). */
     for (size_t s = 0; s < ns; s++)
         for (uint32_t k = 0; k < p->steps[s].nin; k++)
@@ -185,6 +245,13 @@ static clo_err place(clo_onnx_plan *p, size_t *offs)
         for (uint32_t k = 0; k < st->nout; k++) {
             if (!st->out[k]) continue;
             size_t v = (size_t)(st->out[k] - p->vals);
+            if (view[v] != SIZE_MAX) { /* a slice of a Concat's output: made with the first */
+                size_t o = view[v];
+                if (!born[o]) offs[o] = arena_take(&a, clo_onnx_value_bytes(&p->vals[o]));
+                born[o] = 1;
+                offs[v] = offs[o] + at[v];
+                continue;
+            }
             offs[v] = arena_take(&a, clo_onnx_value_bytes(st->out[k]));
             if (last[v] < s) last[v] = s; /* written but never read */
         }
@@ -196,7 +263,7 @@ static clo_err place(clo_onnx_plan *p, size_t *offs)
         for (uint32_t k = 0; k < st->nin; k++) {
             if (!st->in[k]) continue;
             size_t v = (size_t)(st->in[k] - p->vals);
-            if (p->is_const[v] || last[v] != s) continue;
+            if (p->is_const[v] || last[v] != s || view[v] != SIZE_MAX) continue;
             int dup = 0; /* the same value read twice by this step */
             for (uint32_t j = 0; j < k; j++) dup |= st->in[j] == st->in[k];
             if (!dup) arena_give(&a, offs[v], clo_onnx_value_bytes(&p->vals[v]));
@@ -204,7 +271,7 @@ static clo_err place(clo_onnx_plan *p, size_t *offs)
         for (uint32_t k = 0; k < st->nout; k++) {
             if (!st->out[k]) continue;
             size_t v = (size_t)(st->out[k] - p->vals);
-            if (last[v] == s) {
+            if (last[v] == s && view[v] == SIZE_MAX) {
                 int read = 0;
                 for (uint32_t j = 0; j < st->nin; j++) read |= st->in[j] == st->out[k];
                 if (!read) arena_give(&a, offs[v], clo_onnx_value_bytes(&p->vals[v]));
@@ -214,6 +281,9 @@ static clo_err place(clo_onnx_plan *p, size_t *offs)
     p->arena_size = a.top;
 out:
     free(last);
+    free(view);
+    free(at);
+    free(born);
     free(a.free);
     return err;
 }
