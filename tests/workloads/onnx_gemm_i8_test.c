@@ -4,8 +4,9 @@
  * of 8, columns past 16 and 32), rows in one segment and in many (taps:
  * scattered through the buffer, some the pad, more than the 64 a block
  * holds), extreme
- * bytes (255 x -128 at every k, the largest sums), both flips of B, and
- * rows split over two threads. */
+ * bytes (255 x -128 at every k, the largest sums), both flips of B, rows
+ * split over two threads, and the sums requantized by the kernel against
+ * clo_i8_requant1 (which ops_quant.c's requantization matches). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,6 +62,28 @@ static void check(size_t M, size_t N, size_t nseg, size_t seglen, int extreme, u
                 fail_msg("M %zu N %zu K %zu x %zu: C[%zu][%zu] = %d, want %lld", M, N, nseg, seglen,
                          m, n, c[m * N + n], (long long)s);
         }
+    /* requantized as they are made: the bytes requant1 gives the sums */
+    if (nseg <= CLO_I8_MAX_SEG) {
+        int32_t *bias = malloc(N * sizeof *bias);
+        float *sc = malloc(N * sizeof *sc);
+        uint8_t *q = malloc(M * N + 1);
+        assert_true(bias && sc && q);
+        for (size_t n = 0; n < N; n++) {
+            bias[n] = (int32_t)(byte() * 97) - 12000;
+            sc[n] = n % 3 == 0 ? 0.5f : 1.0f / (float)(1000 + 37 * n); /* 0.5: ties */
+        }
+        for (int sgn = 0; sgn < 2; sgn++) {
+            clo_i8_requant rq = {bias, sc, sgn ? -3.0f : 100.0f, sgn, q, N};
+            clo_i8_gemm_q(M, N, nseg, seglen, a, off, pad, pb, &rq, pool);
+            for (size_t m = 0; m < M; m++)
+                for (size_t n = 0; n < N; n++) {
+                    uint8_t want = clo_i8_requant1(c[m * N + n], bias[n], sc[n], rq.zp, sgn);
+                    if (q[m * N + n] != want)
+                        fail_msg("requantized [%zu][%zu]: %u, want %u", m, n, q[m * N + n], want);
+                }
+        }
+        free(bias), free(sc), free(q);
+    }
     free(a), free(b), free(off), free(c), free(cs), free(pb);
 }
 

@@ -44,6 +44,17 @@ void clo_i8_pack_b(const uint8_t *b, size_t sk, size_t sn, size_t K, size_t N, u
     }
 }
 
+uint8_t clo_i8_requant1(int32_t c, int32_t b, float s, float zp, int is_signed)
+{
+    const float lo = is_signed ? -128.0f : 0.0f, hi = is_signed ? 127.0f : 255.0f;
+    const float big = 4194304.0f, magic = 12582912.0f;
+    float v = (float)(int32_t)((uint32_t)c + (uint32_t)b) * s;
+    v = v > big ? big : (v >= -big ? v : -big);
+    v = (v + magic) - magic + zp;
+    v = v > hi ? hi : (v >= lo ? v : lo);
+    return is_signed ? (uint8_t)(int8_t)(int32_t)v : (uint8_t)(int32_t)v;
+}
+
 static int vnni_allowed = 1;
 
 void clo_i8_use_vnni(int on)
@@ -90,9 +101,26 @@ static int has_vnni(void)
 
 /* The same with vpdpbusd, stored straight into C (rows < mr, columns < nn).
  * The 16 sums stay in registers (written out, not looped, so they do). */
+__attribute__((target("avx512f,avx512vnni"))) static inline void
+store_q(__m512i acc, const clo_i8_requant *rq, size_t n0, __mmask16 m, uint8_t *o)
+{
+    const __m512 big = _mm512_set1_ps(4194304.0f), nbig = _mm512_set1_ps(-4194304.0f),
+                 magic = _mm512_set1_ps(12582912.0f), z = _mm512_set1_ps(rq->zp),
+                 lo = _mm512_set1_ps(rq->is_signed ? -128.0f : 0.0f),
+                 hi = _mm512_set1_ps(rq->is_signed ? 127.0f : 255.0f);
+    __m512i b = _mm512_maskz_loadu_epi32(m, rq->bias + n0);
+    __m512 s = _mm512_maskz_loadu_ps(m, rq->scale + n0);
+    __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(acc, b)), s);
+    v = _mm512_max_ps(nbig, _mm512_min_ps(big, v));
+    v = _mm512_add_ps(_mm512_sub_ps(_mm512_add_ps(v, magic), magic), z);
+    v = _mm512_max_ps(lo, _mm512_min_ps(hi, v));
+    _mm512_mask_cvtepi32_storeu_epi8(o, m, _mm512_cvttps_epi32(v));
+}
+
 __attribute__((target("avx512f,avx512vnni"))) static void
 kernel_vnni(size_t nseg, size_t seglen, const uint8_t *const (*a)[MR], size_t mr, const int8_t *b0,
-            size_t K, int32_t *c, size_t ldc, size_t nn)
+            size_t K, int32_t *c, size_t ldc, size_t nn, const clo_i8_requant *rq, size_t n0,
+            uint8_t *qo)
 {
     __m512i c00 = _mm512_setzero_si512(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
             c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00,
@@ -121,6 +149,21 @@ kernel_vnni(size_t nseg, size_t seglen, const uint8_t *const (*a)[MR], size_t mr
               m1 = nn >= 2 * NB ? 0xffff
                    : nn <= NB   ? 0
                                 : (__mmask16)((1u << (nn - NB)) - 1);
+    if (qo) { /* requantized as they are stored: bytes */
+#define OUTQ(r)                                                                                    \
+    if (r < mr) {                                                                                  \
+        store_q(c##r##0, rq, n0, m0, qo + r * rq->ldo);                                            \
+        store_q(c##r##1, rq, n0 + NB, m1, qo + r * rq->ldo + NB);                                  \
+    }
+        OUTQ(0)
+        OUTQ(1)
+        OUTQ(2)
+        OUTQ(3)
+        OUTQ(4)
+        OUTQ(5) OUTQ(6) OUTQ(7)
+#undef OUTQ
+            return;
+    }
 #define OUT(r)                                                                                     \
     if (r < mr) {                                                                                  \
         _mm512_mask_storeu_epi32(c + r * ldc, m0, c##r##0);                                        \
@@ -133,11 +176,11 @@ kernel_vnni(size_t nseg, size_t seglen, const uint8_t *const (*a)[MR], size_t mr
 
 static void gemm_rows(size_t M, size_t N, size_t nseg, size_t seglen, const uint8_t *base,
                       const int32_t *off, const uint8_t *pad, const int8_t *pb, int32_t *c,
-                      size_t ldc)
+                      size_t ldc, const clo_i8_requant *rq)
 {
     size_t K = nseg * seglen;
     /* row pointers of a block of rows, segment by segment: nseg x MR */
-    enum { MAXSEG = 64 };
+    enum { MAXSEG = CLO_I8_MAX_SEG };
     const uint8_t *a[MAXSEG][MR];
     for (size_t m0 = 0; m0 < M; m0 += MR) {
         size_t mr = M - m0 < MR ? M - m0 : MR;
@@ -152,19 +195,35 @@ static void gemm_rows(size_t M, size_t N, size_t nseg, size_t seglen, const uint
             for (size_t n0 = 0; n0 < N; n0 += 2 * NB) {
                 size_t nn = N - n0 < 2 * NB ? N - n0 : 2 * NB;
                 const int8_t *b0 = pb + (n0 / NB) * NB * K + s0 * seglen * NB;
-                int32_t *cb = c + m0 * ldc + n0;
                 int32_t part[MR][2 * NB];
-                int32_t *dst = s0 ? &part[0][0] : cb;
-                size_t ld = s0 ? 2 * NB : ldc;
+                /* bytes out: the kernel requantizes (VNNI), or the sums go
+                 * to part and are requantized here */
+                int32_t *cb = rq ? &part[0][0] : c + m0 * ldc + n0;
+                size_t ldb = rq ? 2 * NB : ldc;
+                int32_t *dst = s0 && !rq ? &part[0][0] : cb;
+                size_t ld = s0 && !rq ? 2 * NB : ldb;
+                uint8_t *qo =
+                    rq ? rq->out + m0 * rq->ldo + n0 : NULL; /* one chunk: nseg <= MAXSEG */
 #ifdef HAVE_VNNI_PATH
                 if (has_vnni())
-                    kernel_vnni(ns, seglen, (const uint8_t *const(*)[MR])a, mr, b0, K, dst, ld, nn);
+                    kernel_vnni(ns, seglen, (const uint8_t *const(*)[MR])a, mr, b0, K, dst, ld, nn,
+                                rq, n0, qo);
                 else
 #endif
+                {
                     kernel_c(ns, seglen, (const uint8_t *const(*)[MR])a, mr, b0, K, dst, ld, nn);
-                if (s0)
+                    qo = NULL;
+                }
+                if (qo) continue;
+                if (s0 && !rq)
                     for (size_t r = 0; r < mr; r++)
-                        for (size_t j = 0; j < nn; j++) cb[r * ldc + j] += part[r][j];
+                        for (size_t j = 0; j < nn; j++) cb[r * ldb + j] += part[r][j];
+                if (rq) /* the portable sums: requantized one by one */
+                    for (size_t r = 0; r < mr; r++)
+                        for (size_t j = 0; j < nn; j++)
+                            rq->out[(m0 + r) * rq->ldo + n0 + j] =
+                                clo_i8_requant1(part[r][j], rq->bias[n0 + j], rq->scale[n0 + j],
+                                                rq->zp, rq->is_signed);
             }
         }
     }
@@ -177,6 +236,7 @@ typedef struct {
     const int8_t *pb;
     int32_t *c;
     size_t ldc;
+    const clo_i8_requant *rq;
 } par_job;
 
 static void gemm_part(void *ctx, unsigned part, unsigned parts)
@@ -184,22 +244,43 @@ static void gemm_part(void *ctx, unsigned part, unsigned parts)
     (void)parts;
     const par_job *j = ctx;
     size_t r0 = (size_t)part * j->rows, r1 = r0 + j->rows < j->M ? r0 + j->rows : j->M;
-    if (r0 < r1)
-        gemm_rows(r1 - r0, j->N, j->nseg, j->seglen, j->base, j->off + r0 * j->nseg, j->pad, j->pb,
-                  j->c + r0 * j->ldc, j->ldc);
+    if (r0 >= r1) return;
+    clo_i8_requant rq;
+    if (j->rq) { /* this part's rows of the bytes */
+        rq = *j->rq;
+        rq.out += r0 * rq.ldo;
+    }
+    gemm_rows(r1 - r0, j->N, j->nseg, j->seglen, j->base, j->off + r0 * j->nseg, j->pad, j->pb,
+              j->c ? j->c + r0 * j->ldc : NULL, j->ldc, j->rq ? &rq : NULL);
+}
+
+/* Rows split in blocks of MR over the pool: each sum is made as with one
+ * thread. */
+static void gemm_any(size_t M, size_t N, size_t nseg, size_t seglen, const uint8_t *base,
+                     const int32_t *off, const uint8_t *pad, const int8_t *pb, int32_t *c,
+                     size_t ldc, const clo_i8_requant *rq, clo_pool *pool)
+{
+    unsigned parts = clo_pool_parts(pool);
+    if (parts < 2 || M < 2 * MR || (double)M * (double)N * (double)(nseg * seglen) < 1e6) {
+        gemm_rows(M, N, nseg, seglen, base, off, pad, pb, c, ldc, rq);
+        return;
+    }
+    par_job j = {M, N, nseg, seglen, (M + parts - 1) / parts, base, pad, off, pb, c, ldc, rq};
+    j.rows = (j.rows + MR - 1) / MR * MR;
+    clo_pool_run(pool, gemm_part, &j);
 }
 
 void clo_i8_gemm(size_t M, size_t N, size_t nseg, size_t seglen, const uint8_t *base,
                  const int32_t *off, const uint8_t *pad, const int8_t *pb, int32_t *c, size_t ldc,
                  clo_pool *pool)
 {
-    unsigned parts = clo_pool_parts(pool);
-    /* rows split in blocks of MR: each sum is made as with one thread */
-    if (parts < 2 || M < 2 * MR || (double)M * (double)N * (double)(nseg * seglen) < 1e6) {
-        gemm_rows(M, N, nseg, seglen, base, off, pad, pb, c, ldc);
-        return;
-    }
-    par_job j = {M, N, nseg, seglen, (M + parts - 1) / parts, base, pad, off, pb, c, ldc};
-    j.rows = (j.rows + MR - 1) / MR * MR;
-    clo_pool_run(pool, gemm_part, &j);
+    gemm_any(M, N, nseg, seglen, base, off, pad, pb, c, ldc, NULL, pool);
+}
+
+void clo_i8_gemm_q(size_t M, size_t N, size_t nseg, size_t seglen, const uint8_t *base,
+                   const int32_t *off, const uint8_t *pad, const int8_t *pb,
+                   const clo_i8_requant *rq, clo_pool *pool)
+{
+    if (nseg > CLO_I8_MAX_SEG) return; /* the caller's to check (the header says) */
+    gemm_any(M, N, nseg, seglen, base, off, pad, pb, NULL, 0, rq, pool);
 }

@@ -15,7 +15,8 @@
 
 #include "workloads/onnx/pool.h"
 
-#define CLO_I8_MAX_K 32768
+#define CLO_I8_MAX_K   32768
+#define CLO_I8_MAX_SEG 64 /* segments per row clo_i8_gemm_q takes (a 7x7 kernel's 49) */
 
 /* n rounded up to a multiple of 4. */
 size_t clo_i8_k4(size_t n);
@@ -36,6 +37,25 @@ void clo_i8_pack_b(const uint8_t *b, size_t sk, size_t sn, size_t K, size_t N, u
 void clo_i8_gemm(size_t M, size_t N, size_t nseg, size_t seglen, const uint8_t *base,
                  const int32_t *off, const uint8_t *pad, const int8_t *pb, int32_t *c, size_t ldc,
                  clo_pool *pool);
+/* The same, each sum requantized as it is made and stored as a byte:
+ * out[r * ldo + n] = saturate(round((C[r][n] + bias[n]) * scale[n]) + zp),
+ * rounding to nearest even, to int8 (is_signed) or uint8, the way
+ * QLinearConv's requantization gives it (ops_quant.c); every scale finite,
+ * nseg at most CLO_I8_MAX_SEG (else nothing is done). */
+typedef struct {
+    const int32_t *bias;
+    const float *scale;
+    float zp;
+    int is_signed;
+    uint8_t *out;
+    size_t ldo;
+} clo_i8_requant;
+void clo_i8_gemm_q(size_t M, size_t N, size_t nseg, size_t seglen, const uint8_t *base,
+                   const int32_t *off, const uint8_t *pad, const int8_t *pb,
+                   const clo_i8_requant *rq, clo_pool *pool);
+/* One of those bytes (a sum c with its bias b and scale s): the rounding the
+ * vectors do, one at a time. */
+uint8_t clo_i8_requant1(int32_t c, int32_t b, float s, float zp, int is_signed);
 /* Tests: 0 keeps to the portable sums even where VNNI is there (1 again
  * lets CPUID choose). */
 void clo_i8_use_vnni(int on);

@@ -115,18 +115,7 @@ static clo_err quantize_prepare(clo_onnx_prep *p)
 static void requant_c(const int32_t *c, size_t n, int32_t b, float s, float z, int is_signed,
                       void *out)
 {
-    const float lo = is_signed ? -128.0f : 0.0f, hi = is_signed ? 127.0f : 255.0f;
-    const float big = 4194304.0f, magic = 12582912.0f;
-    for (size_t i = 0; i < n; i++) {
-        float v = (float)(int32_t)((uint32_t)c[i] + (uint32_t)b) * s;
-        v = v > big ? big : (v >= -big ? v : -big);
-        v = (v + magic) - magic + z;
-        v = v > hi ? hi : (v >= lo ? v : lo);
-        if (is_signed)
-            ((int8_t *)out)[i] = (int8_t)(int32_t)v;
-        else
-            ((uint8_t *)out)[i] = (uint8_t)(int32_t)v;
-    }
+    for (size_t i = 0; i < n; i++) ((uint8_t *)out)[i] = clo_i8_requant1(c[i], b, s, z, is_signed);
 }
 
 /* x[i] / s quantized as QuantizeLinear does: saturate(nearbyintf(x / s) + z)
@@ -920,8 +909,28 @@ static clo_err qconv_run_packed(const clo_onnx_exec *x)
                     rowsum[i] = sum;
                 }
             }
-            clo_i8_gemm(P, mg, q->kvol, c4, xn, q->off, pad,
-                        q->w.pb + gi * clo_i8_packed_b_size(q->w.K, mg), acc, mg, x->pool);
+            const int8_t *pbg = q->w.pb + gi * clo_i8_packed_b_size(q->w.K, mg);
+            if (fold && q->out_nhwc && q->kvol <= CLO_I8_MAX_SEG) {
+                /* the bytes straight from the products: each sum requantized
+                 * as the kernel stores it (the same rounding as below) */
+                qcolumns(&q->w, gi * mg, mg, z, colk);
+                int finite = 1;
+                for (uint64_t m = 0; m < mg; m++) {
+                    chan_requant(x, gi * mg + m, colk[m], &sbuf[m], &bbuf[m]);
+                    finite &= isfinite(sbuf[m]) != 0;
+                }
+                if (finite) {
+                    clo_i8_requant rq = {bbuf,
+                                         sbuf,
+                                         (float)q_at(x->in[7], 0),
+                                         x->out[0]->dtype == CLO_ONNX_INT8,
+                                         (uint8_t *)x->out[0]->data + n * P * q->m + gi * mg,
+                                         q->m};
+                    clo_i8_gemm_q(P, mg, q->kvol, c4, xn, q->off, pad, pbg, &rq, x->pool);
+                    continue;
+                }
+            }
+            clo_i8_gemm(P, mg, q->kvol, c4, xn, q->off, pad, pbg, acc, mg, x->pool);
             if (fold) /* the correction's one row, added to the bias below */
                 qcolumns(&q->w, gi * mg, mg, z, colk);
             else
