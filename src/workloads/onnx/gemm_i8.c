@@ -151,25 +151,38 @@ kernel_vnni(size_t nseg, size_t seglen, const uint8_t *const (*a)[MR], size_t mr
                                 : (__mmask16)((1u << (nn - NB)) - 1);
     if (qo) { /* requantized as they are stored: bytes */
 #define OUTQ(r)                                                                                    \
-    if (r < mr) {                                                                                  \
-        store_q(c##r##0, rq, n0, m0, qo + r * rq->ldo);                                            \
-        store_q(c##r##1, rq, n0 + NB, m1, qo + r * rq->ldo + NB);                                  \
-    }
-        OUTQ(0)
-        OUTQ(1)
-        OUTQ(2)
-        OUTQ(3)
-        OUTQ(4)
-        OUTQ(5) OUTQ(6) OUTQ(7)
+    do {                                                                                           \
+        if (r < mr) {                                                                              \
+            store_q(c##r##0, rq, n0, m0, qo + r * rq->ldo);                                        \
+            store_q(c##r##1, rq, n0 + NB, m1, qo + r * rq->ldo + NB);                              \
+        }                                                                                          \
+    } while (0)
+        OUTQ(0);
+        OUTQ(1);
+        OUTQ(2);
+        OUTQ(3);
+        OUTQ(4);
+        OUTQ(5);
+        OUTQ(6);
+        OUTQ(7);
 #undef OUTQ
-            return;
+        return;
     }
 #define OUT(r)                                                                                     \
-    if (r < mr) {                                                                                  \
-        _mm512_mask_storeu_epi32(c + r * ldc, m0, c##r##0);                                        \
-        _mm512_mask_storeu_epi32(c + r * ldc + NB, m1, c##r##1);                                   \
-    }
-    OUT(0) OUT(1) OUT(2) OUT(3) OUT(4) OUT(5) OUT(6) OUT(7)
+    do {                                                                                           \
+        if (r < mr) {                                                                              \
+            _mm512_mask_storeu_epi32(c + r * ldc, m0, c##r##0);                                    \
+            _mm512_mask_storeu_epi32(c + r * ldc + NB, m1, c##r##1);                               \
+        }                                                                                          \
+    } while (0)
+    OUT(0);
+    OUT(1);
+    OUT(2);
+    OUT(3);
+    OUT(4);
+    OUT(5);
+    OUT(6);
+    OUT(7);
 #undef OUT
 }
 #endif
