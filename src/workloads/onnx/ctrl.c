@@ -442,7 +442,7 @@ clo_err clo_onnx_add_scan(builder *b, const clo_onnx_node *n, int64_t opset, int
         for (int l = 0; l < 4; l++)
             if (clo_bytes_eq(a->name, clo_bytes_str(lists[l])) && a->type == CLO_ONNX_ATTR_INTS &&
                 a->n <= MAX_IO) {
-                memcpy(ax[l], &m->ints[a->first], a->n * sizeof(int64_t));
+                if (a->n) memcpy(ax[l], &m->ints[a->first], a->n * sizeof(int64_t));
                 have[l] = (int)a->n + 1;
             }
     }

@@ -12,7 +12,7 @@ clo_err clo_ml_floats_of(clo_onnx_prep *p, const char *name, clo_ml_fview *out)
     if (!a) return CLO_OK;
     if (a->type != CLO_ONNX_ATTR_FLOATS)
         return clo_onnx_refuse(p, CLO_E_FORMAT, "attribute '%s' has the wrong type", name);
-    out->v = &p->m->floats[a->first];
+    out->v = a->n ? &p->m->floats[a->first] : NULL; /* an empty list may have no array */
     out->n = a->n;
     return CLO_OK;
 }
@@ -25,7 +25,7 @@ clo_err clo_ml_ints_of(clo_onnx_prep *p, const char *name, clo_ml_iview *out)
     if (!a) return CLO_OK;
     if (a->type != CLO_ONNX_ATTR_INTS)
         return clo_onnx_refuse(p, CLO_E_FORMAT, "attribute '%s' has the wrong type", name);
-    out->v = &p->m->ints[a->first];
+    out->v = a->n ? &p->m->ints[a->first] : NULL;
     out->n = a->n;
     return CLO_OK;
 }
@@ -149,7 +149,7 @@ clo_err clo_ml_strs_of(clo_onnx_prep *p, const char *name, const clo_bytes **v, 
     if (!a) return CLO_OK;
     if (a->type != CLO_ONNX_ATTR_STRINGS)
         return clo_onnx_refuse(p, CLO_E_FORMAT, "'%s' must be a list of strings", name);
-    *v = &p->m->names[a->first];
+    *v = a->n ? &p->m->names[a->first] : NULL;
     *n = a->n;
     return CLO_OK;
 }

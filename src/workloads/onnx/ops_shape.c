@@ -832,8 +832,12 @@ static clo_err constant_run(const clo_onnx_exec *x)
     case 0: return clo_tensor_decode(cp->t, x->out[0]->data);
     case 1: *(float *)x->out[0]->data = a->f; break;
     case 3: *(int64_t *)x->out[0]->data = a->i; break;
-    case 2: memcpy(x->out[0]->data, &cp->m->floats[a->first], a->n * sizeof(float)); break;
-    default: memcpy(x->out[0]->data, &cp->m->ints[a->first], a->n * sizeof(int64_t)); break;
+    case 2:
+        if (a->n) memcpy(x->out[0]->data, &cp->m->floats[a->first], a->n * sizeof(float));
+        break;
+    default:
+        if (a->n) memcpy(x->out[0]->data, &cp->m->ints[a->first], a->n * sizeof(int64_t));
+        break;
     }
     return CLO_OK;
 }
