@@ -35,6 +35,8 @@ interface Vm {
     function assertTrue(bool c, string calldata err) external pure;
     function assertFalse(bool c, string calldata err) external pure;
     function lastCallGas() external view returns (Gas memory);
+    function readFileBinary(string calldata path) external view returns (bytes memory);
+    function readFile(string calldata path) external view returns (string memory);
 
     struct Gas {
         uint64 gasLimit;
