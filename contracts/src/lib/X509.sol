@@ -35,8 +35,6 @@ library X509 {
     bytes32 private constant ALG_ECDSA_SHA256 = keccak256(hex"300a06082a8648ce3d040302");
     // DER of the AlgorithmIdentifier id-ecPublicKey with prime256v1
     bytes32 private constant ALG_EC_P256 = keccak256(hex"301306072a8648ce3d020106082a8648ce3d030107");
-    // OID content of basicConstraints (2.5.29.19)
-    bytes32 private constant OID_BASIC_CONSTRAINTS = keccak256(hex"551d13");
 
     function parse(bytes calldata c) internal pure returns (Cert memory x) {
         Der.Node memory cert = c.expect(0, c.length, 0x30);
@@ -78,7 +76,7 @@ library X509 {
         if (list.end != n.end) revert NotInProfile("extensions");
         x.extStart = list.start;
         x.extEnd = list.end;
-        x.isCa = _isCa(c, list);
+        x.isCa = _isCa(c, x);
     }
 
     function _validity(bytes calldata c, Der.Node memory validity, Cert memory x)
@@ -146,22 +144,13 @@ library X509 {
     }
 
     /// basicConstraints { cA BOOLEAN DEFAULT FALSE, ... }
-    function _isCa(bytes calldata c, Der.Node memory list) private pure returns (bool) {
-        uint256 off = list.start;
-        while (off < list.end) {
-            Der.Node memory e = c.expect(off, list.end, 0x30);
-            Der.Node memory id = c.first(e, 0x06);
-            if (keccak256(c[id.start:id.end]) == OID_BASIC_CONSTRAINTS) {
-                Der.Node memory v = Der.node(c, id.end, e.end);
-                if (v.tag == 0x01) v = Der.node(c, v.end, e.end);
-                if (v.tag != 0x04) revert NotInProfile("basicConstraints");
-                Der.Node memory seq = c.expect(v.start, v.end, 0x30);
-                if (seq.start == seq.end) return false;
-                Der.Node memory b = Der.node(c, seq.start, seq.end);
-                return b.tag == 0x01 && b.end - b.start == 1 && c[b.start] == 0xff;
-            }
-            off = e.end;
-        }
-        return false;
+    function _isCa(bytes calldata c, Cert memory x) private pure returns (bool) {
+        (uint256 start, uint256 end) = extension(c, x, hex"551d13");
+        if (start == end) return false;
+        Der.Node memory seq = c.expect(start, end, 0x30);
+        if (seq.end != end) revert NotInProfile("basicConstraints");
+        if (seq.start == seq.end) return false;
+        Der.Node memory b = Der.node(c, seq.start, seq.end);
+        return b.tag == 0x01 && b.end - b.start == 1 && c[b.start] == 0xff;
     }
 }

@@ -37,6 +37,10 @@ interface Vm {
     function lastCallGas() external view returns (Gas memory);
     function readFileBinary(string calldata path) external view returns (bytes memory);
     function readFile(string calldata path) external view returns (string memory);
+    function parseJsonString(string calldata json, string calldata key) external pure returns (string memory);
+    function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
+    function parseBytes(string calldata s) external pure returns (bytes memory);
+    function toString(uint256 v) external pure returns (string memory);
 
     struct Gas {
         uint64 gasLimit;
