@@ -983,6 +983,21 @@ typedef struct {
     float *Y;
 } gpool_job;
 
+/* The mean of a plane, summed in double in eight interleaved lanes combined in
+ * a fixed order: vectors of any width give the same bits, and no add waits on
+ * the one before (one running sum was a chain of dependent adds: 15% of the
+ * PP-OCR classifier's time in its squeeze-excitation pools). */
+CLO_CLONES static float plane_mean(const float *a, uint64_t n)
+{
+    double acc[8] = {0};
+    uint64_t k = 0;
+    for (; k + 8 <= n; k += 8)
+        for (int l = 0; l < 8; l++) acc[l] += a[k + l];
+    double s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (; k < n; k++) s += a[k];
+    return (float)(s / (double)n);
+}
+
 /* A range of the planes per thread: each plane's sum is one thread's. */
 static void gpool_part(void *ctx, unsigned part, unsigned parts)
 {
@@ -996,9 +1011,7 @@ static void gpool_part(void *ctx, unsigned part, unsigned parts)
             for (uint64_t k = 1; k < gp->vol; k++) m = a[k] > m ? a[k] : m;
             j->Y[i] = m;
         } else {
-            double s = 0;
-            for (uint64_t k = 0; k < gp->vol; k++) s += a[k];
-            j->Y[i] = (float)(s / (double)gp->vol);
+            j->Y[i] = plane_mean(a, gp->vol);
         }
     }
 }
