@@ -102,8 +102,10 @@ library Der {
         uint256 hh = _digits(d, p + 4, 2);
         uint256 mm = _digits(d, p + 6, 2);
         uint256 ss = _digits(d, p + 8, 2);
-        if (month < 1 || month > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 59) revert BadDer(n.start);
-        return uint64(_days(year, month, day) * 86400 + hh * 3600 + mm * 60 + ss);
+        if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hh > 23 || mm > 59 || ss > 59) {
+            revert BadDer(n.start);
+        }
+        return uint64(daysFromCivil(year, month, day) * 86400 + hh * 3600 + mm * 60 + ss);
     }
 
     function _digits(bytes calldata d, uint256 p, uint256 k) private pure returns (uint256 v) {
@@ -114,8 +116,14 @@ library Der {
         }
     }
 
-    /// Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant's days_from_civil).
-    function _days(uint256 y, uint256 m, uint256 d) private pure returns (uint256) {
+    function daysInMonth(uint256 y, uint256 m) internal pure returns (uint256) {
+        if (m == 2) return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28;
+        return m == 4 || m == 6 || m == 9 || m == 11 ? 30 : 31;
+    }
+
+    /// @notice Days from 1970-01-01 to y-m-d (proleptic Gregorian, y >= 1970; H. Hinnant's
+    ///         days_from_civil).
+    function daysFromCivil(uint256 y, uint256 m, uint256 d) internal pure returns (uint256) {
         if (m <= 2) y -= 1;
         uint256 era = y / 400;
         uint256 yoe = y - era * 400;

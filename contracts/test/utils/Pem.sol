@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {Der} from "../../src/lib/Der.sol";
+
 /// @notice Test helpers: PEM certificate blocks to DER, RFC 3339 times to seconds.
 library Pem {
     bytes constant BEGIN = "-----BEGIN CERTIFICATE-----";
@@ -62,12 +64,7 @@ library Pem {
         uint256 y = num(s, 0, 4);
         uint256 m = num(s, 5, 2);
         uint256 d = num(s, 8, 2);
-        if (m <= 2) y -= 1;
-        uint256 era = y / 400;
-        uint256 yoe = y - era * 400;
-        uint256 doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-        uint256 days_ = era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-        return days_ * 86400 + num(s, 11, 2) * 3600 + num(s, 14, 2) * 60 + num(s, 17, 2);
+        return Der.daysFromCivil(y, m, d) * 86400 + num(s, 11, 2) * 3600 + num(s, 14, 2) * 60 + num(s, 17, 2);
     }
 
     function num(bytes memory s, uint256 o, uint256 k) private pure returns (uint256 v) {

@@ -41,6 +41,8 @@ interface Vm {
     function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
     function parseBytes(string calldata s) external pure returns (bytes memory);
     function toString(uint256 v) external pure returns (string memory);
+    function parseJsonKeys(string calldata json, string calldata key) external pure returns (string[] memory);
+    function keyExistsJson(string calldata json, string calldata key) external view returns (bool);
 
     struct Gas {
         uint64 gasLimit;

@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {Json} from "./Json.sol";
+
+/// @title TcbInfo
+/// @notice Intel's TCB Info (SGX v2/v3, TDX v3), parsed from the signed inner
+///         "tcbInfo" object into the fields evaluation needs, as
+///         src/attest/tcb.c does: levels sorted by descending TCB, TDX module
+///         identities, advisory ids. Members it does not use are skipped;
+///         a member it uses must appear once.
+library TcbInfo {
+    using Json for bytes;
+
+    error BadTcbInfo(string what);
+
+    /// Statuses, numbered as clo_tcb_status.
+    uint8 internal constant UP_TO_DATE = 0;
+    uint8 internal constant SW_HARDENING_NEEDED = 1;
+    uint8 internal constant CONFIGURATION_NEEDED = 2;
+    uint8 internal constant CONFIGURATION_AND_SW_HARDENING_NEEDED = 3;
+    uint8 internal constant OUT_OF_DATE = 4;
+    uint8 internal constant OUT_OF_DATE_CONFIGURATION_NEEDED = 5;
+    uint8 internal constant TD_RELAUNCH_ADVISED = 6;
+    uint8 internal constant TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED = 7;
+    uint8 internal constant REVOKED = 8;
+    uint8 internal constant NOT_SUPPORTED = 9;
+
+    uint256 internal constant MAX_LEVELS = 64;
+    uint256 internal constant MAX_MODULES = 8;
+    uint256 internal constant MAX_MODULE_LEVELS = 16;
+    uint256 internal constant MAX_ADVISORIES = 64; // per level
+
+    struct Level {
+        bytes16 sgx; // component SVNs; a module or QE level keeps its isvsvn in `pcesvn`
+        uint16 pcesvn;
+        bytes16 tdx;
+        uint8 status;
+        uint64 date;
+        bytes32[] advisories; // ids, left-aligned (each under 32 bytes)
+    }
+
+    struct Module {
+        bytes32 id; // "TDX_01", left-aligned; empty for "tdxModule"
+        bytes mrsigner; // 48 bytes
+        bytes8 attributes;
+        bytes8 attributesMask;
+        Level[] levels;
+    }
+
+    struct Info {
+        uint8 version;
+        bool tdx;
+        uint64 issueDate;
+        uint64 nextUpdate;
+        bytes6 fmspc;
+        bytes2 pceId;
+        uint32 evalNumber;
+        Level[] levels; // descending TCB
+        bool hasModule;
+        Module module; // "tdxModule": identity, no levels
+        Module[] modules; // "tdxModuleIdentities"
+    }
+
+    // member bits of the top-level object
+    uint256 private constant F_ID = 1 << 0;
+    uint256 private constant F_VERSION = 1 << 1;
+    uint256 private constant F_ISSUE = 1 << 2;
+    uint256 private constant F_NEXT = 1 << 3;
+    uint256 private constant F_FMSPC = 1 << 4;
+    uint256 private constant F_PCEID = 1 << 5;
+    uint256 private constant F_TYPE = 1 << 6;
+    uint256 private constant F_EVAL = 1 << 7;
+    uint256 private constant F_LEVELS = 1 << 8;
+    uint256 private constant F_MODULE = 1 << 9;
+    uint256 private constant F_MODULES = 1 << 10;
+    uint256 private constant F_REQUIRED = F_VERSION | F_ISSUE | F_NEXT | F_FMSPC | F_PCEID | F_TYPE | F_EVAL | F_LEVELS;
+
+    // what a level's "tcb" object held
+    uint256 private constant T_V2 = 1 << 0; // all sixteen sgxtcbcompNNsvn
+    uint256 private constant T_SGX = 1 << 1; // sgxtcbcomponents
+    uint256 private constant T_TDX = 1 << 2; // tdxtcbcomponents
+    uint256 private constant T_PCESVN = 1 << 3;
+    uint256 private constant T_ISVSVN = 1 << 4;
+
+    /// Parsing state that does not fit the stack.
+    struct Ctx {
+        uint256 p;
+        uint256 seen;
+        uint256 forms; // T_* bits every level had (AND)
+        bytes32 id;
+    }
+
+    /// @notice Parse the "tcbInfo" object (exactly the signed bytes).
+    function parse(bytes calldata s) internal pure returns (Info memory info) {
+        Ctx memory c;
+        c.forms = type(uint256).max;
+        c.p = s.expect(0, 0x7b);
+        bool more = s.peek(c.p) != 0x7d;
+        if (!more) c.p = s.expect(c.p, 0x7d);
+        while (more) {
+            _member(s, c, info);
+            (c.p, more) = s.next(c.p, 0x7d);
+        }
+        if (s.ws(c.p) != s.length) revert BadTcbInfo("bytes after the object");
+        _check(c, info);
+        _sort(info.levels);
+    }
+
+    function _once(Ctx memory c, uint256 bit) private pure {
+        if (c.seen & bit != 0) revert BadTcbInfo("member repeated");
+        c.seen |= bit;
+    }
+
+    function _member(bytes calldata s, Ctx memory c, Info memory info) private pure {
+        (bytes32 k, uint256 p) = s.key(c.p);
+        uint256 v;
+        if (k == keccak256("id")) {
+            _once(c, F_ID);
+            (uint256 a, uint256 b, uint256 q) = s.str(p);
+            c.id = keccak256(s[a:b]);
+            p = q;
+        } else if (k == keccak256("version")) {
+            _once(c, F_VERSION);
+            (v, p) = s.uintv(p);
+            if (v != 2 && v != 3) revert BadTcbInfo("version is not 2 or 3");
+            info.version = uint8(v);
+        } else if (k == keccak256("issueDate")) {
+            _once(c, F_ISSUE);
+            (info.issueDate, p) = s.time(p);
+        } else if (k == keccak256("nextUpdate")) {
+            _once(c, F_NEXT);
+            (info.nextUpdate, p) = s.time(p);
+        } else if (k == keccak256("fmspc")) {
+            _once(c, F_FMSPC);
+            bytes memory h;
+            (h, p) = s.hexv(p, 6);
+            info.fmspc = bytes6(h);
+        } else if (k == keccak256("pceId")) {
+            _once(c, F_PCEID);
+            bytes memory h;
+            (h, p) = s.hexv(p, 2);
+            info.pceId = bytes2(h);
+        } else if (k == keccak256("tcbType")) {
+            _once(c, F_TYPE);
+            (v, p) = s.uintv(p);
+            if (v != 0) revert BadTcbInfo("tcbType is not 0");
+        } else if (k == keccak256("tcbEvaluationDataNumber")) {
+            _once(c, F_EVAL);
+            (v, p) = s.uintv(p);
+            if (v > 0x7fffffff) revert BadTcbInfo("tcbEvaluationDataNumber");
+            info.evalNumber = uint32(v);
+        } else if (k == keccak256("tcbLevels")) {
+            _once(c, F_LEVELS);
+            c.p = p;
+            info.levels = _levels(s, c, MAX_LEVELS);
+            return;
+        } else if (k == keccak256("tdxModule")) {
+            _once(c, F_MODULE);
+            c.p = p;
+            info.module = _module(s, c, false);
+            info.hasModule = true;
+            return;
+        } else if (k == keccak256("tdxModuleIdentities")) {
+            _once(c, F_MODULES);
+            c.p = p;
+            info.modules = _modules(s, c);
+            return;
+        } else {
+            p = s.skip(p, 1);
+        }
+        c.p = p;
+    }
+
+    function _check(Ctx memory c, Info memory info) private pure {
+        if (c.seen & F_REQUIRED != F_REQUIRED) revert BadTcbInfo("required member missing");
+        if (info.version == 3) {
+            if (c.seen & F_ID == 0) revert BadTcbInfo("id");
+            info.tdx = c.id == keccak256("TDX");
+            if (!info.tdx && c.id != keccak256("SGX")) revert BadTcbInfo("id is neither SGX nor TDX");
+        }
+        uint256 need = (info.version == 2 ? T_V2 : T_SGX) | T_PCESVN | (info.tdx ? T_TDX : 0);
+        if (c.forms & need != need) revert BadTcbInfo("a level lacks TCB components");
+        if (info.tdx && !info.hasModule) revert BadTcbInfo("tdxModule");
+    }
+
+    /// A "tcbLevels" array: 1..max levels, each { tcb, tcbDate, tcbStatus, advisoryIDs? }.
+    function _levels(bytes calldata s, Ctx memory c, uint256 max) private pure returns (Level[] memory ls) {
+        ls = new Level[](max);
+        uint256 n;
+        c.p = s.expect(c.p, 0x5b);
+        bool more = true;
+        while (more) {
+            if (n == max) revert BadTcbInfo("too many TCB levels");
+            uint256 forms;
+            (ls[n], forms) = _level(s, c);
+            c.forms &= forms;
+            n++;
+            (c.p, more) = s.next(c.p, 0x5d);
+        }
+        assembly ("memory-safe") {
+            mstore(ls, n)
+        }
+    }
+
+    function _level(bytes calldata s, Ctx memory c) private pure returns (Level memory l, uint256 forms) {
+        c.p = s.expect(c.p, 0x7b);
+        uint256 seen;
+        bool more = true;
+        while (more) {
+            (bytes32 k, uint256 p) = s.key(c.p);
+            uint256 bit;
+            if (k == keccak256("tcb")) {
+                bit = 1;
+                c.p = p;
+                forms = _tcb(s, c, l);
+                p = c.p;
+            } else if (k == keccak256("tcbDate")) {
+                bit = 2;
+                (l.date, p) = s.time(p);
+            } else if (k == keccak256("tcbStatus")) {
+                bit = 4;
+                (uint256 a, uint256 b, uint256 q) = s.str(p);
+                l.status = statusOf(keccak256(s[a:b]));
+                p = q;
+            } else if (k == keccak256("advisoryIDs")) {
+                bit = 8;
+                c.p = p;
+                l.advisories = _advisories(s, c);
+                p = c.p;
+            } else {
+                p = s.skip(p, 2);
+            }
+            if (seen & bit != 0) revert BadTcbInfo("member repeated");
+            seen |= bit;
+            (c.p, more) = s.next(p, 0x7d);
+        }
+        if (seen & 7 != 7) revert BadTcbInfo("a level lacks tcb, tcbDate or tcbStatus");
+    }
+
+    /// @notice A status name's number (the names tcb.c knows; "TcbLevelNotSupported"
+    ///         is an outcome, never a level's status).
+    function statusOf(bytes32 h) internal pure returns (uint8) {
+        if (h == keccak256("UpToDate")) return UP_TO_DATE;
+        if (h == keccak256("SWHardeningNeeded")) return SW_HARDENING_NEEDED;
+        if (h == keccak256("ConfigurationNeeded")) return CONFIGURATION_NEEDED;
+        if (h == keccak256("ConfigurationAndSWHardeningNeeded")) return CONFIGURATION_AND_SW_HARDENING_NEEDED;
+        if (h == keccak256("OutOfDate")) return OUT_OF_DATE;
+        if (h == keccak256("OutOfDateConfigurationNeeded")) return OUT_OF_DATE_CONFIGURATION_NEEDED;
+        if (h == keccak256("TDRelaunchAdvised")) return TD_RELAUNCH_ADVISED;
+        if (h == keccak256("TDRelaunchAdvisedConfigurationNeeded")) return TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED;
+        if (h == keccak256("Revoked")) return REVOKED;
+        revert BadTcbInfo("unknown tcbStatus");
+    }
+
+    function _advisories(bytes calldata s, Ctx memory c) private pure returns (bytes32[] memory ids) {
+        ids = new bytes32[](MAX_ADVISORIES);
+        uint256 n;
+        c.p = s.expect(c.p, 0x5b);
+        bool more = s.peek(c.p) != 0x5d;
+        if (!more) c.p = s.expect(c.p, 0x5d);
+        while (more) {
+            if (n == MAX_ADVISORIES) revert BadTcbInfo("too many advisories");
+            (uint256 a, uint256 b, uint256 q) = s.str(c.p);
+            if (b - a >= 32) revert BadTcbInfo("advisory id");
+            ids[n++] = bytes32(s[a:b]);
+            (c.p, more) = s.next(q, 0x5d);
+        }
+        assembly ("memory-safe") {
+            mstore(ids, n)
+        }
+    }
+
+    /// A level's "tcb": v3 component arrays, v2 sgxtcbcompNNsvn keys, pcesvn, isvsvn.
+    function _tcb(bytes calldata s, Ctx memory c, Level memory l) private pure returns (uint256 forms) {
+        c.p = s.expect(c.p, 0x7b);
+        bytes memory v2 = new bytes(16);
+        uint256 v2seen;
+        bool more = s.peek(c.p) != 0x7d;
+        if (!more) c.p = s.expect(c.p, 0x7d);
+        while (more) {
+            uint256 bit = _tcbEntry(s, c, l, v2);
+            if (bit >= 1 << 8) {
+                if (v2seen & bit != 0) revert BadTcbInfo("member repeated");
+                v2seen |= bit;
+            } else {
+                if (forms & bit != 0) revert BadTcbInfo("member repeated");
+                forms |= bit;
+            }
+            (c.p, more) = s.next(c.p, 0x7d);
+        }
+        if (v2seen == 0xffff << 8) {
+            forms |= T_V2;
+            if (forms & T_SGX == 0) l.sgx = bytes16(v2);
+        }
+    }
+
+    /// One member of "tcb": its T_* bit, or 1 << (8 + NN - 1) for sgxtcbcompNNsvn.
+    function _tcbEntry(bytes calldata s, Ctx memory c, Level memory l, bytes memory v2) private pure returns (uint256) {
+        (uint256 a, uint256 b, uint256 q) = s.str(c.p);
+        c.p = s.expect(q, 0x3a);
+        if (b - a == 15 && bytes10(s[a:a + 10]) == "sgxtcbcomp" && bytes3(s[a + 12:b]) == "svn") {
+            return 1 << (8 + _v2comp(s, c, a, v2));
+        }
+        return _tcbMember(s, c, l, keccak256(s[a:b]));
+    }
+
+    function _tcbMember(bytes calldata s, Ctx memory c, Level memory l, bytes32 k) private pure returns (uint256) {
+        uint256 v;
+        if (k == keccak256("sgxtcbcomponents")) {
+            (l.sgx, c.p) = _components(s, c.p);
+            return T_SGX;
+        }
+        if (k == keccak256("tdxtcbcomponents")) {
+            (l.tdx, c.p) = _components(s, c.p);
+            return T_TDX;
+        }
+        if (k == keccak256("pcesvn") || k == keccak256("isvsvn")) {
+            (v, c.p) = s.uintv(c.p);
+            if (v > 65535) revert BadTcbInfo("pcesvn or isvsvn");
+            l.pcesvn = uint16(v);
+            return k == keccak256("pcesvn") ? T_PCESVN : T_ISVSVN;
+        }
+        c.p = s.skip(c.p, 3);
+        return 0;
+    }
+
+    /// "sgxtcbcompNNsvn": NN in 01..16; its value into v2[NN - 1].
+    function _v2comp(bytes calldata s, Ctx memory c, uint256 a, bytes memory v2) private pure returns (uint256 i) {
+        uint8 d0 = uint8(s[a + 10]);
+        uint8 d1 = uint8(s[a + 11]);
+        if (d0 < 0x30 || d0 > 0x39 || d1 < 0x30 || d1 > 0x39) revert BadTcbInfo("component");
+        i = (d0 - 0x30) * 10 + (d1 - 0x30);
+        if (i < 1 || i > 16) revert BadTcbInfo("component");
+        i--;
+        uint256 v;
+        (v, c.p) = s.uintv(c.p);
+        if (v > 255) revert BadTcbInfo("component svn");
+        v2[i] = bytes1(uint8(v));
+    }
+
+    /// Sixteen { "svn": n, ... } objects.
+    function _components(bytes calldata s, uint256 p) private pure returns (bytes16 out, uint256) {
+        bytes memory v = new bytes(16);
+        p = s.expect(p, 0x5b);
+        for (uint256 i = 0; i < 16; i++) {
+            p = s.expect(p, 0x7b);
+            bool got;
+            bool more = true;
+            while (more) {
+                (bytes32 k, uint256 q) = s.key(p);
+                if (k == keccak256("svn")) {
+                    if (got) revert BadTcbInfo("member repeated");
+                    got = true;
+                    uint256 x;
+                    (x, q) = s.uintv(q);
+                    if (x > 255) revert BadTcbInfo("component svn");
+                    v[i] = bytes1(uint8(x));
+                } else {
+                    q = s.skip(q, 4);
+                }
+                (p, more) = s.next(q, 0x7d);
+            }
+            if (!got) revert BadTcbInfo("component svn");
+            bool last;
+            (p, last) = s.next(p, 0x5d);
+            if (last != (i < 15)) revert BadTcbInfo("16 TCB components expected");
+        }
+        return (bytes16(v), p);
+    }
+
+    /// A TDX module identity: mrsigner, attributes, attributesMask, and with levels id, tcbLevels.
+    function _module(bytes calldata s, Ctx memory c, bool withLevels) private pure returns (Module memory m) {
+        c.p = s.expect(c.p, 0x7b);
+        uint256 seen;
+        bool more = true;
+        while (more) {
+            (bytes32 k, uint256 p) = s.key(c.p);
+            uint256 bit;
+            bytes memory h;
+            if (k == keccak256("mrsigner")) {
+                bit = 1;
+                (m.mrsigner, p) = s.hexv(p, 48);
+            } else if (k == keccak256("attributes")) {
+                bit = 2;
+                (h, p) = s.hexv(p, 8);
+                m.attributes = bytes8(h);
+            } else if (k == keccak256("attributesMask")) {
+                bit = 4;
+                (h, p) = s.hexv(p, 8);
+                m.attributesMask = bytes8(h);
+            } else if (withLevels && k == keccak256("id")) {
+                bit = 8;
+                (uint256 a, uint256 b, uint256 q) = s.str(p);
+                if (b - a >= 16) revert BadTcbInfo("TDX module id");
+                m.id = bytes32(s[a:b]);
+                p = q;
+            } else if (withLevels && k == keccak256("tcbLevels")) {
+                bit = 16;
+                c.p = p;
+                uint256 forms = c.forms;
+                c.forms = type(uint256).max;
+                m.levels = _levels(s, c, MAX_MODULE_LEVELS);
+                if (c.forms & T_ISVSVN == 0) revert BadTcbInfo("TDX module isvsvn");
+                for (uint256 i = 0; i < m.levels.length; i++) {
+                    if (m.levels[i].pcesvn > 255) revert BadTcbInfo("TDX module isvsvn");
+                }
+                c.forms = forms;
+                p = c.p;
+            } else {
+                p = s.skip(p, 2);
+            }
+            if (seen & bit != 0) revert BadTcbInfo("member repeated");
+            seen |= bit;
+            (c.p, more) = s.next(p, 0x7d);
+        }
+        if (seen & 7 != 7 || (withLevels && seen != 31)) revert BadTcbInfo("TDX module identity");
+    }
+
+    function _modules(bytes calldata s, Ctx memory c) private pure returns (Module[] memory ms) {
+        ms = new Module[](MAX_MODULES);
+        uint256 n;
+        c.p = s.expect(c.p, 0x5b);
+        bool more = s.peek(c.p) != 0x5d;
+        if (!more) c.p = s.expect(c.p, 0x5d);
+        while (more) {
+            if (n == MAX_MODULES) revert BadTcbInfo("tdxModuleIdentities");
+            ms[n++] = _module(s, c, true);
+            (c.p, more) = s.next(c.p, 0x5d);
+        }
+        assembly ("memory-safe") {
+            mstore(ms, n)
+        }
+    }
+
+    /// Descending TCB: SGX components, then PCESVN, then TDX components (tcb.c's order).
+    function _sort(Level[] memory ls) private pure {
+        for (uint256 i = 1; i < ls.length; i++) {
+            Level memory x = ls[i];
+            uint256 j = i;
+            while (j > 0 && _above(x, ls[j - 1])) {
+                ls[j] = ls[j - 1];
+                j--;
+            }
+            ls[j] = x;
+        }
+    }
+
+    function _above(Level memory a, Level memory b) private pure returns (bool) {
+        if (a.sgx != b.sgx) return a.sgx > b.sgx;
+        if (a.pcesvn != b.pcesvn) return a.pcesvn > b.pcesvn;
+        return a.tdx > b.tdx;
+    }
+}
