@@ -641,10 +641,12 @@ static void pad_part(void *ctx, unsigned part, unsigned parts)
         pad_plane(g, j->X + c * cp->ivol, wp, j->pad + c * cp->pplane, &pg);
 }
 
-/* Output rows (od, oh) split over the threads: the bias, then each group's
- * product over the padded input; with fewer rows than threads (a 1-row
- * sequence model), each group's output channels in 12-row strips instead.
- * Each element's sums are one thread's. */
+/* The output split over the threads in units of one row (od, oh) by one
+ * 12-channel strip, in row-major order, so a thread takes whole rows except at
+ * its ends (the row's input taps stay in its cache across the strips) and the
+ * threads' shares differ by at most one strip (rows alone split 3 rows 1:2).
+ * Each unit: the bias, then each group's product over the padded input. Each
+ * element's sums are one thread's, the same for any split. */
 static void implicit_part(void *ctx, unsigned part, unsigned parts)
 {
     const implicit_job *j = ctx;
@@ -654,16 +656,12 @@ static void implicit_part(void *ctx, unsigned part, unsigned parts)
     uint64_t cg = cp->c / cp->group, mg = cp->m / cp->group, kdim = cg * cp->kvol;
     uint64_t hp = (uint64_t)(g->in[1] + g->pb[1] + g->pe[1]),
              wp = (uint64_t)(g->in[2] + g->pb[2] + g->pe[2]);
-    uint64_t r0 = rows * part / parts, r1 = rows * (part + 1) / parts, m0 = 0, m1 = mg;
-    if (rows < parts) { /* every row; a range of channels, on 12-row strips */
-        uint64_t strips = (mg + 11) / 12;
-        r0 = 0, r1 = rows;
-        m0 = strips * part / parts * 12;
-        m1 = strips * (part + 1) / parts * 12;
-        if (m1 > mg) m1 = mg;
-        if (m0 >= m1) return;
-    }
-    for (uint64_t r = r0; r < r1; r++) {
+    uint64_t strips = (mg + 11) / 12, units = rows * strips;
+    uint64_t u0 = units * part / parts, u1 = units * (part + 1) / parts;
+    while (u0 < u1) {
+        uint64_t r = u0 / strips, s0 = u0 % strips;
+        uint64_t s1 = u1 - r * strips < strips ? u1 - r * strips : strips; /* this row's */
+        uint64_t m0 = s0 * 12, m1 = s1 * 12 < mg ? s1 * 12 : mg;
         uint64_t od = r / (uint64_t)g->out[1], oh = r % (uint64_t)g->out[1];
         float *yr = j->Y + r * wo;
         for (uint64_t gi = 0; gi < cp->group; gi++) {
@@ -679,6 +677,7 @@ static void implicit_part(void *ctx, unsigned part, unsigned parts)
                     epilogue(&cp->epi, yr + m * cp->ovol,
                              j->R ? j->R + r * wo + m * cp->ovol : NULL, wo);
         }
+        u0 = r * strips + s1;
     }
 }
 
