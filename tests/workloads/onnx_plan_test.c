@@ -837,8 +837,11 @@ static void test_threads_same_bits(void **state)
 {
     (void)state;
     static float x[8 * 32 * 32], w[32 * 8 * 9], b[32], a[128 * 256], bm[256 * 128],
-        x2[32 * 96 * 96], wd[32 * 9], wp[64 * 32];
+        x2[32 * 96 * 96], wd[32 * 9], wp[64 * 32], x3[16 * 3 * 64], w3[36 * 16 * 9];
     for (size_t i = 0; i < sizeof x2 / sizeof x2[0]; i++) x2[i] = cosf((float)i * 0.7f);
+    for (size_t i = 0; i < sizeof x3 / sizeof x3[0]; i++) x3[i] = sinf((float)i * 0.9f);
+    for (size_t i = 0; i < sizeof w3 / sizeof w3[0]; i++) w3[i] = cosf((float)i * 0.4f) * 0.1f;
+    int64_t dx3[4] = {1, 16, 3, 64}, dw3[4] = {36, 16, 3, 3};
     for (size_t i = 0; i < sizeof wd / sizeof wd[0]; i++) wd[i] = sinf((float)i) * 0.3f;
     for (size_t i = 0; i < sizeof wp / sizeof wp[0]; i++) wp[i] = cosf((float)i * 1.3f) * 0.2f;
     int64_t dx2[4] = {1, 32, 96, 96}, dwd[4] = {32, 1, 3, 3}, dwp[4] = {64, 32, 1, 1};
@@ -849,7 +852,7 @@ static void test_threads_same_bits(void **state)
     for (int i = 0; i < 32; i++) b[i] = (float)i;
     int64_t dx[4] = {1, 8, 32, 32}, dw[4] = {32, 8, 3, 3}, db[1] = {32}, da[2] = {128, 256},
             dbm[2] = {256, 128};
-    const float *outs[2][4];
+    const float *outs[2][5];
     clo_onnx_plan *plans[2];
     onnx_case cs[2];
     for (int t = 0; t < 2; t++) {
@@ -858,10 +861,13 @@ static void test_threads_same_bits(void **state)
         clo_onnxw_input(&wr, "x", CLO_ONNX_FLOAT, 4, dx);
         clo_onnxw_input(&wr, "a", CLO_ONNX_FLOAT, 2, da);
         clo_onnxw_input(&wr, "x2", CLO_ONNX_FLOAT, 4, dx2);
+        clo_onnxw_input(&wr, "x3", CLO_ONNX_FLOAT, 4, dx3);
         clo_onnxw_output(&wr, "y", CLO_ONNX_FLOAT, 0, NULL);
         clo_onnxw_output(&wr, "z", CLO_ONNX_FLOAT, 0, NULL);
         clo_onnxw_output(&wr, "d", CLO_ONNX_FLOAT, 0, NULL);
         clo_onnxw_output(&wr, "q", CLO_ONNX_FLOAT, 0, NULL);
+        clo_onnxw_output(&wr, "r", CLO_ONNX_FLOAT, 0, NULL);
+        clo_onnxw_init_floats(&wr, "W3", 4, dw3, w3);
         clo_onnxw_init_floats(&wr, "Wd", 4, dwd, wd);
         clo_onnxw_init_floats(&wr, "Wp", 4, dwp, wp);
         clo_onnxw_init_floats(&wr, "W", 4, dw, w);
@@ -877,27 +883,33 @@ static void test_threads_same_bits(void **state)
         clo_onnxw_attr_int(&wr, "group", 32);
         clo_onnxw_node(&wr, "Conv", NULL, IN("x2", "Wd"), 2, IN("d"), 1);
         clo_onnxw_node(&wr, "Conv", NULL, IN("d", "Wp"), 2, IN("q"), 1);
-        clo_tensor f[3] = {onnx_feed(x, 4, dx), onnx_feed(a, 2, da), onnx_feed(x2, 4, dx2)};
+        /* 3 output rows of 3 channel strips: two threads split a row (units 4 | 5) */
+        clo_onnxw_attr_ints(&wr, "pads", pads, 4);
+        clo_onnxw_node(&wr, "Conv", NULL, IN("x3", "W3"), 2, IN("r"), 1);
+        clo_tensor f[4] = {onnx_feed(x, 4, dx), onnx_feed(a, 2, da), onnx_feed(x2, 4, dx2),
+                           onnx_feed(x3, 4, dx3)};
         memset(&cs[t], 0, sizeof cs[t]);
         clo_buf_init(&cs[t].bytes, 1 << 24);
         OKC(clo_onnxw_finish(&wr, "t", 17, 0, &cs[t].bytes));
         OKC(clo_onnx_load(clo_buf_view(&cs[t].bytes), &cs[t].m));
         clo_onnx_plan_opts o = {t ? 2u : 1u, NULL};
-        OKC(clo_onnx_plan_new_opts(&cs[t].m, f, 3, &o, &plans[t], cs[t].why));
+        OKC(clo_onnx_plan_new_opts(&cs[t].m, f, 4, &o, &plans[t], cs[t].why));
         cs[t].plan = plans[t];
-        OKC(clo_onnx_plan_run(plans[t], f, 3));
-        for (int k = 0; k < 4; k++) outs[t][k] = clo_onnx_plan_output(plans[t], (size_t)k)->data;
+        OKC(clo_onnx_plan_run(plans[t], f, 4));
+        for (int k = 0; k < 5; k++) outs[t][k] = clo_onnx_plan_output(plans[t], (size_t)k)->data;
     }
     assert_memory_equal(outs[0][0], outs[1][0], 32 * 32 * 32 * sizeof(float));
     assert_memory_equal(outs[0][1], outs[1][1], 128 * 128 * sizeof(float));
     assert_memory_equal(outs[0][2], outs[1][2], 32 * 96 * 96 * sizeof(float));
     assert_memory_equal(outs[0][3], outs[1][3], 64 * 96 * 96 * sizeof(float));
+    assert_memory_equal(outs[0][4], outs[1][4], 36 * 3 * 64 * sizeof(float));
     /* and a thread count out of range is refused */
     clo_onnx_plan *p = NULL;
     char why[CLO_ONNX_WHY];
     clo_onnx_plan_opts bad = {65, NULL};
-    clo_tensor f[3] = {onnx_feed(x, 4, dx), onnx_feed(a, 2, da), onnx_feed(x2, 4, dx2)};
-    assert_int_equal(clo_onnx_plan_new_opts(&cs[0].m, f, 3, &bad, &p, why).code, CLO_E_ARG);
+    clo_tensor f[4] = {onnx_feed(x, 4, dx), onnx_feed(a, 2, da), onnx_feed(x2, 4, dx2),
+                       onnx_feed(x3, 4, dx3)};
+    assert_int_equal(clo_onnx_plan_new_opts(&cs[0].m, f, 4, &bad, &p, why).code, CLO_E_ARG);
     assert_null(p);
     onnx_case_free(&cs[0]);
     onnx_case_free(&cs[1]);
