@@ -7,6 +7,40 @@ import {DcapVerifier} from "../src/DcapVerifier.sol";
 import {DcapQuote} from "../src/lib/DcapQuote.sol";
 import {PckExt} from "../src/lib/PckExt.sol";
 import {X509} from "../src/lib/X509.sol";
+import {TcbInfo} from "../src/lib/TcbInfo.sol";
+
+contract EvalHarness {
+    function evaluate(bytes calldata q, bytes calldata info, bytes calldata qeId, PckExt.Fields memory f)
+        external
+        pure
+        returns (TcbInfo.Eval memory)
+    {
+        (DcapQuote.Header memory h, DcapQuote.Parts memory p) = DcapQuote.split(q);
+        TcbInfo.Subject memory s = DcapQuote.subject(q[0:p.signedEnd], h, q[p.qeReport:p.qeReport + 384], f);
+        return TcbInfo.evaluate(s, TcbInfo.parse(info), TcbInfo.parseQeIdentity(qeId));
+    }
+}
+
+contract EvalParts {
+    function parts(bytes calldata q, bytes calldata info, bytes calldata qeId, PckExt.Fields memory f)
+        external
+        pure
+        returns (TcbInfo.Subject memory s, TcbInfo.Info memory i, TcbInfo.QeIdentity memory e)
+    {
+        (DcapQuote.Header memory h, DcapQuote.Parts memory p) = DcapQuote.split(q);
+        s = DcapQuote.subject(q[0:p.signedEnd], h, q[p.qeReport:p.qeReport + 384], f);
+        i = TcbInfo.parse(info);
+        e = TcbInfo.parseQeIdentity(qeId);
+    }
+
+    function evaluate(TcbInfo.Subject memory s, TcbInfo.Info memory i, TcbInfo.QeIdentity memory e)
+        external
+        pure
+        returns (TcbInfo.Eval memory)
+    {
+        return TcbInfo.evaluate(s, i, e);
+    }
+}
 
 contract QuoteSplitter {
     function split(bytes calldata q) external pure returns (DcapQuote.Header memory, DcapQuote.Parts memory) {
@@ -173,5 +207,99 @@ contract DcapVerifierTest is TestBase {
     function platformOf(DcapVerifier v, Case memory c) external view returns (PckExt.Fields memory f, uint64 until) {
         return platform(v, c);
     }
-}
 
+    /// The TCB status and advisories the C verifier reaches (dcap_cases.json), case by case.
+    function test_tcbEvaluationAsTheCVerifier() public {
+        EvalHarness eh = new EvalHarness();
+        uint256 checked;
+        for (uint256 i = 0; i < 8; i++) {
+            Case memory c = load(i);
+            string memory k = string.concat(".cases[", vm.toString(i), "]");
+            string memory want = vm.parseJsonString(cases, string.concat(k, ".tcb_status"));
+            if (keccak256(bytes(want)) == keccak256("missing collateral")) continue;
+            DcapVerifier v = deploy(c);
+            (PckExt.Fields memory f,) = platform(v, c);
+            string memory d = string.concat("../tests/vectors/", c.dir);
+            bytes memory info = Pem.member(vm.readFileBinary(string.concat(d, "/tcb_info.json")), "tcbInfo");
+            bytes memory qeId = Pem.member(vm.readFileBinary(string.concat(d, "/qe_identity.json")), "enclaveIdentity");
+            TcbInfo.Eval memory e = eh.evaluate(c.quote, info, qeId, f);
+            vm.assertEq(
+                keccak256(bytes(TcbInfo.statusName(e.status))), keccak256(bytes(want)), string.concat(c.dir, ": ", want)
+            );
+            string[] memory adv = vm.parseJsonStringArray(cases, string.concat(k, ".advisories"));
+            vm.assertEq(e.advisories.length, adv.length, "advisories");
+            for (uint256 a = 0; a < adv.length; a++) {
+                vm.assertEq(e.advisories[a], bytes32(bytes(adv[a])), adv[a]);
+            }
+            checked++;
+        }
+        vm.assertEq(checked, 7, "cases evaluated");
+    }
+
+    function mismatch(
+        EvalParts ep,
+        TcbInfo.Subject memory s,
+        TcbInfo.Info memory i,
+        TcbInfo.QeIdentity memory e,
+        string memory why
+    ) internal {
+        vm.expectRevert(abi.encodeWithSelector(TcbInfo.TcbMismatch.selector, why));
+        ep.evaluate(s, i, e);
+    }
+
+    /// As tests/attest/dcap_test.c's test_tcb_binding_checks, on chain.
+    function test_tcbBindingChecks() public {
+        Case memory c = load(3); // tdx-v4-dcapqvl
+        DcapVerifier v = deploy(c);
+        (PckExt.Fields memory f,) = platform(v, c);
+        string memory d = string.concat("../tests/vectors/", c.dir);
+        EvalParts ep = new EvalParts();
+        (TcbInfo.Subject memory s, TcbInfo.Info memory i, TcbInfo.QeIdentity memory e) = ep.parts(
+            c.quote,
+            Pem.member(vm.readFileBinary(string.concat(d, "/tcb_info.json")), "tcbInfo"),
+            Pem.member(vm.readFileBinary(string.concat(d, "/qe_identity.json")), "enclaveIdentity"),
+            f
+        );
+        vm.assertEq(uint256(ep.evaluate(s, i, e).status), TcbInfo.UP_TO_DATE, "as is");
+        i.fmspc ^= bytes6(uint48(1));
+        mismatch(ep, s, i, e, "TCB Info FMSPC does not match the PCK certificate");
+        i.fmspc ^= bytes6(uint48(1));
+        i.pceId ^= bytes2(0x0100);
+        mismatch(ep, s, i, e, "TCB Info PCE-ID does not match the PCK certificate");
+        i.pceId ^= bytes2(0x0100);
+        e.mrsigner ^= bytes32(uint256(1) << 255);
+        mismatch(ep, s, i, e, "QE report MRSIGNER does not match QE Identity");
+        e.mrsigner ^= bytes32(uint256(1) << 255);
+        e.isvprodid++;
+        mismatch(ep, s, i, e, "QE report ISVPRODID does not match QE Identity");
+        e.isvprodid--;
+        // this quote's module is major version 1 (TEE TCB SVN 06 01 ...): identity TDX_01
+        vm.assertEq(i.modules[1].id, bytes32("TDX_01"), "TDX_01");
+        i.modules[1].mrsigner[0] ^= 0x01;
+        mismatch(ep, s, i, e, "TDX module MRSIGNERSEAM does not match TCB Info");
+        i.modules[1].mrsigner[0] ^= 0x01;
+        i.modules[1].attributes ^= bytes8(uint64(1));
+        mismatch(ep, s, i, e, "TDX module attributes do not match TCB Info");
+        i.modules[1].attributes ^= bytes8(uint64(1));
+        // a QE whose ISVSVN is below every level: not supported; a revoked QE level wins
+        for (uint256 k = 0; k < e.levels.length; k++) {
+            e.levels[k].pcesvn = 0xffff;
+        }
+        vm.assertEq(uint256(ep.evaluate(s, i, e).status), TcbInfo.NOT_SUPPORTED, "QE below every level");
+        e.levels[0].pcesvn = 0;
+        e.levels[0].status = TcbInfo.REVOKED;
+        vm.assertEq(uint256(ep.evaluate(s, i, e).status), TcbInfo.REVOKED, "revoked QE");
+        // an out-of-date QE turns an up-to-date platform OutOfDate
+        e.levels[0].status = TcbInfo.OUT_OF_DATE;
+        vm.assertEq(uint256(ep.evaluate(s, i, e).status), TcbInfo.OUT_OF_DATE, "QE out of date");
+        e.levels[0].status = TcbInfo.UP_TO_DATE;
+        // a TDX module of major version 1: its identity's levels decide, components from index 2
+        s.teeTcbSvn = bytes16(bytes.concat(bytes1(0x03), bytes1(0x01), bytes14(s.teeTcbSvn << 16)));
+        vm.assertEq(uint256(ep.evaluate(s, i, e).module), TcbInfo.OUT_OF_DATE, "module 1 at SVN 3");
+        vm.assertEq(uint256(ep.evaluate(s, i, e).status), TcbInfo.OUT_OF_DATE, "converged");
+        s.teeTcbSvn = bytes16(bytes.concat(bytes1(0x04), bytes1(0x01), bytes14(s.teeTcbSvn << 16)));
+        vm.assertEq(uint256(ep.evaluate(s, i, e).status), TcbInfo.UP_TO_DATE, "module 1 at SVN 4");
+        s.teeTcbSvn = bytes16(bytes.concat(bytes1(0x04), bytes1(0x02), bytes14(s.teeTcbSvn << 16)));
+        mismatch(ep, s, i, e, "TDX module version has no identity in TCB Info");
+    }
+}

@@ -16,21 +16,6 @@ contract TcbInfoHarness {
 contract TcbInfoTest is TestBase {
     TcbInfoHarness h = new TcbInfoHarness();
 
-    /// The raw bytes of the object after `"name":` (what Intel signs).
-    function inner(bytes memory file, bytes memory name) internal pure returns (bytes memory out) {
-        uint256 a = Pem.find(file, bytes.concat('"', name, '":'), 0) + name.length + 3;
-        uint256 depth;
-        uint256 b = a;
-        for (; b < file.length; b++) {
-            if (file[b] == "{") depth++;
-            if (file[b] == "}" && --depth == 0) break;
-        }
-        out = new bytes(b + 1 - a);
-        for (uint256 i = 0; i < out.length; i++) {
-            out[i] = file[a + i];
-        }
-    }
-
     function dirs() internal pure returns (string[7] memory) {
         return [
             "sgx-v3-dcapqvl",
@@ -65,7 +50,7 @@ contract TcbInfoTest is TestBase {
         string[7] memory ds = dirs();
         for (uint256 d = 0; d < ds.length; d++) {
             string memory j = vm.readFile(string.concat("../tests/vectors/intel-dcap/", ds[d], "/tcb_info.json"));
-            TcbInfo.Info memory info = h.parse(inner(bytes(j), "tcbInfo"));
+            TcbInfo.Info memory info = h.parse(Pem.member(bytes(j), "tcbInfo"));
             vm.assertEq(uint256(info.version), vm.parseJsonUint(j, ".tcbInfo.version"), ds[d]);
             vm.assertEq(info.tdx, bytes(ds[d])[0] == "t", "TDX");
             vm.assertEq(uint256(info.nextUpdate), Pem.time(vm.parseJsonString(j, ".tcbInfo.nextUpdate")), "next");

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {PckExt} from "./PckExt.sol";
+import {TcbInfo} from "./TcbInfo.sol";
+
 /// @title DcapQuote
 /// @notice Intel DCAP ECDSA quotes in calldata (SGX v3, TDX v4 and v5): the
 ///         same layout and the same strictness as src/evidence/quote.c.
@@ -175,5 +178,32 @@ library DcapQuote {
             }
         }
         return keccak256(v);
+    }
+
+    /// @notice What TCB evaluation reads: the TD report's TEE TCB SVNs and SEAM
+    ///         identity, the QE report's identity and ISVSVN, the PCK's TCB.
+    function subject(bytes calldata s, Header memory h, bytes calldata qeReport, PckExt.Fields memory f)
+        internal
+        pure
+        returns (TcbInfo.Subject memory q)
+    {
+        q.tdx = h.teeType == TEE_TDX;
+        if (q.tdx) {
+            uint256 b = h.body;
+            q.teeTcbSvn = bytes16(s[b + TD_TEE_TCB_SVN:b + TD_TEE_TCB_SVN + 16]);
+            q.mrsignerseam = s[b + 64:b + 112];
+            q.seamAttributes = bytes8(s[b + 112:b + 120]);
+            q.v15 = h.bodyType == 3;
+            if (q.v15) q.teeTcbSvn2 = bytes16(s[b + TD10_REPORT:b + TD10_REPORT + 16]);
+        }
+        q.qeMrsigner = bytes32(qeReport[SGX_MRSIGNER:SGX_MRSIGNER + 32]);
+        q.qeIsvprodid = _u16(qeReport, SGX_ISVPRODID);
+        q.qeMiscselect = _u32(qeReport, SGX_MISCSELECT);
+        q.qeAttributes = bytes16(qeReport[SGX_ATTRIBUTES:SGX_ATTRIBUTES + 16]);
+        q.qeIsvsvn = _u16(qeReport, SGX_ISVSVN);
+        q.compSvn = f.compSvn;
+        q.pceSvn = f.pceSvn;
+        q.fmspc = f.fmspc;
+        q.pceId = f.pceId;
     }
 }

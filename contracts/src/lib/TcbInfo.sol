@@ -62,6 +62,20 @@ library TcbInfo {
         Module[] modules; // "tdxModuleIdentities"
     }
 
+    struct QeIdentity {
+        bool tdQe; // "TD_QE" (TDX) or "QE" (SGX)
+        uint64 issueDate;
+        uint64 nextUpdate;
+        uint32 evalNumber;
+        uint32 miscselect; // written as big-endian hex of the little-endian field's value
+        uint32 miscselectMask;
+        bytes16 attributes;
+        bytes16 attributesMask;
+        bytes32 mrsigner;
+        uint16 isvprodid;
+        Level[] levels; // isvsvn in pcesvn, as written (descending)
+    }
+
     // member bits of the top-level object
     uint256 private constant F_ID = 1 << 0;
     uint256 private constant F_VERSION = 1 << 1;
@@ -238,18 +252,29 @@ library TcbInfo {
         if (seen & 7 != 7) revert BadTcbInfo("a level lacks tcb, tcbDate or tcbStatus");
     }
 
-    /// @notice A status name's number (the names tcb.c knows; "TcbLevelNotSupported"
-    ///         is an outcome, never a level's status).
+    /// @notice Intel's name of a status (and of the outcome "TcbLevelNotSupported").
+    function statusName(uint8 st) internal pure returns (string memory) {
+        string[10] memory names = [
+            "UpToDate",
+            "SWHardeningNeeded",
+            "ConfigurationNeeded",
+            "ConfigurationAndSWHardeningNeeded",
+            "OutOfDate",
+            "OutOfDateConfigurationNeeded",
+            "TDRelaunchAdvised",
+            "TDRelaunchAdvisedConfigurationNeeded",
+            "Revoked",
+            "TcbLevelNotSupported"
+        ];
+        return st < 10 ? names[st] : "Unknown";
+    }
+
+    /// @notice A level's status from its name's keccak256 (the outcome
+    ///         "TcbLevelNotSupported" is never a level's status).
     function statusOf(bytes32 h) internal pure returns (uint8) {
-        if (h == keccak256("UpToDate")) return UP_TO_DATE;
-        if (h == keccak256("SWHardeningNeeded")) return SW_HARDENING_NEEDED;
-        if (h == keccak256("ConfigurationNeeded")) return CONFIGURATION_NEEDED;
-        if (h == keccak256("ConfigurationAndSWHardeningNeeded")) return CONFIGURATION_AND_SW_HARDENING_NEEDED;
-        if (h == keccak256("OutOfDate")) return OUT_OF_DATE;
-        if (h == keccak256("OutOfDateConfigurationNeeded")) return OUT_OF_DATE_CONFIGURATION_NEEDED;
-        if (h == keccak256("TDRelaunchAdvised")) return TD_RELAUNCH_ADVISED;
-        if (h == keccak256("TDRelaunchAdvisedConfigurationNeeded")) return TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED;
-        if (h == keccak256("Revoked")) return REVOKED;
+        for (uint8 i = 0; i < NOT_SUPPORTED; i++) {
+            if (h == keccak256(bytes(statusName(i)))) return i;
+        }
         revert BadTcbInfo("unknown tcbStatus");
     }
 
@@ -430,6 +455,299 @@ library TcbInfo {
         }
         assembly ("memory-safe") {
             mstore(ms, n)
+        }
+    }
+
+    /// @notice Parse the "enclaveIdentity" object (exactly the signed bytes): version 2, QE or TD_QE.
+    function parseQeIdentity(bytes calldata s) internal pure returns (QeIdentity memory q) {
+        Ctx memory c;
+        c.forms = type(uint256).max;
+        c.p = s.expect(0, 0x7b);
+        bool more = true;
+        while (more) {
+            _qeMember(s, c, q);
+            (c.p, more) = s.next(c.p, 0x7d);
+        }
+        if (s.ws(c.p) != s.length) revert BadTcbInfo("bytes after the object");
+        if (c.seen != (1 << 12) - 1) revert BadTcbInfo("required member missing");
+        if (c.forms & T_ISVSVN == 0) revert BadTcbInfo("a level lacks isvsvn");
+        q.tdQe = c.id == keccak256("TD_QE");
+        if (!q.tdQe && c.id != keccak256("QE")) revert BadTcbInfo("id is neither QE nor TD_QE");
+    }
+
+    function _qeMember(bytes calldata s, Ctx memory c, QeIdentity memory q) private pure {
+        (bytes32 k, uint256 p) = s.key(c.p);
+        uint256 v;
+        bytes memory h;
+        if (k == keccak256("id")) {
+            _once(c, 1 << 0);
+            (uint256 a, uint256 b, uint256 r) = s.str(p);
+            c.id = keccak256(s[a:b]);
+            p = r;
+        } else if (k == keccak256("version")) {
+            _once(c, 1 << 1);
+            (v, p) = s.uintv(p);
+            if (v != 2) revert BadTcbInfo("version is not 2");
+        } else if (k == keccak256("issueDate")) {
+            _once(c, 1 << 2);
+            (q.issueDate, p) = s.time(p);
+        } else if (k == keccak256("nextUpdate")) {
+            _once(c, 1 << 3);
+            (q.nextUpdate, p) = s.time(p);
+        } else if (k == keccak256("tcbEvaluationDataNumber")) {
+            _once(c, 1 << 4);
+            (v, p) = s.uintv(p);
+            if (v > 0x7fffffff) revert BadTcbInfo("tcbEvaluationDataNumber");
+            q.evalNumber = uint32(v);
+        } else if (k == keccak256("miscselect")) {
+            _once(c, 1 << 5);
+            (h, p) = s.hexv(p, 4);
+            q.miscselect = uint32(bytes4(h));
+        } else if (k == keccak256("miscselectMask")) {
+            _once(c, 1 << 6);
+            (h, p) = s.hexv(p, 4);
+            q.miscselectMask = uint32(bytes4(h));
+        } else if (k == keccak256("attributes")) {
+            _once(c, 1 << 7);
+            (h, p) = s.hexv(p, 16);
+            q.attributes = bytes16(h);
+        } else if (k == keccak256("attributesMask")) {
+            _once(c, 1 << 8);
+            (h, p) = s.hexv(p, 16);
+            q.attributesMask = bytes16(h);
+        } else if (k == keccak256("mrsigner")) {
+            _once(c, 1 << 9);
+            (h, p) = s.hexv(p, 32);
+            q.mrsigner = bytes32(h);
+        } else if (k == keccak256("isvprodid")) {
+            _once(c, 1 << 10);
+            (v, p) = s.uintv(p);
+            if (v > 65535) revert BadTcbInfo("isvprodid");
+            q.isvprodid = uint16(v);
+        } else if (k == keccak256("tcbLevels")) {
+            _once(c, 1 << 11);
+            c.p = p;
+            q.levels = _levels(s, c, MAX_LEVELS);
+            return;
+        } else {
+            p = s.skip(p, 1);
+        }
+        c.p = p;
+    }
+
+    // ---- evaluation (src/attest/tcb.c clo_tcb_evaluate: Intel QVL's rules) ----
+
+    error TcbMismatch(string what);
+
+    /// What evaluation reads of a verified quote and its PCK certificate.
+    struct Subject {
+        bool tdx;
+        bytes16 teeTcbSvn;
+        bytes mrsignerseam; // 48 bytes
+        bytes8 seamAttributes;
+        bool v15;
+        bytes16 teeTcbSvn2;
+        bytes32 qeMrsigner;
+        uint16 qeIsvprodid;
+        uint32 qeMiscselect;
+        bytes16 qeAttributes;
+        uint16 qeIsvsvn;
+        bytes16 compSvn;
+        uint16 pceSvn;
+        bytes6 fmspc;
+        bytes2 pceId;
+    }
+
+    struct Eval {
+        uint8 status; // converged, as Intel reports it
+        uint8 platform;
+        uint8 qe;
+        bool moduleChecked;
+        uint8 module;
+        bytes32[] advisories; // in the order met, once each
+    }
+
+    function evaluate(Subject memory q, Info memory info, QeIdentity memory qe) internal pure returns (Eval memory e) {
+        if (q.tdx != info.tdx) revert TcbMismatch("TCB Info is for another TEE type");
+        if (q.fmspc != info.fmspc) revert TcbMismatch("TCB Info FMSPC does not match the PCK certificate");
+        if (q.pceId != info.pceId) revert TcbMismatch("TCB Info PCE-ID does not match the PCK certificate");
+        if (qe.tdQe != q.tdx) revert TcbMismatch("QE Identity is for another TEE type");
+        e.advisories = new bytes32[](0);
+        _qeStatus(q, qe, e);
+        (int256 si, int256 ti) = _match(q, info);
+        if (si < 0 || (q.tdx && ti < 0)) {
+            e.platform = e.status = NOT_SUPPORTED;
+            return e;
+        }
+        if (!q.tdx) {
+            Level memory l = info.levels[uint256(si)];
+            e.platform = l.status;
+            _add(e, l.advisories);
+            e.status = _converge(e.platform, e.qe);
+            return e;
+        }
+        Level memory tl = info.levels[uint256(ti)];
+        e.platform = tl.status;
+        _add(e, tl.advisories);
+        _moduleStatus(q, info, e);
+        if (e.module == NOT_SUPPORTED) {
+            e.status = NOT_SUPPORTED;
+            return e;
+        }
+        uint8 st = _converge(tl.status, e.module);
+        if (q.v15) st = _relaunch(q, info, info.levels[uint256(si)].status, st, e);
+        e.status = _converge(st, e.qe);
+    }
+
+    /// The first level (descending) the platform's SGX TCB reaches, and for TDX the first
+    /// at or after it that the TEE TCB SVN reaches too; -1 for none.
+    function _match(Subject memory q, Info memory info) private pure returns (int256 si, int256 ti) {
+        si = -1;
+        ti = -1;
+        for (uint256 i = 0; i < info.levels.length; i++) {
+            Level memory l = info.levels[i];
+            if (!_ge(q.compSvn, l.sgx, 0) || q.pceSvn < l.pcesvn) continue;
+            if (si < 0) si = int256(i);
+            if (!q.tdx) return (si, ti);
+            if (_ge(q.teeTcbSvn, l.tdx, uint8(q.teeTcbSvn[1]) > 0 ? 2 : 0)) return (si, int256(i));
+        }
+    }
+
+    function _ge(bytes16 a, bytes16 b, uint256 from) private pure returns (bool) {
+        for (uint256 i = from; i < 16; i++) {
+            if (uint8(a[i]) < uint8(b[i])) return false;
+        }
+        return true;
+    }
+
+    function _qeStatus(Subject memory q, QeIdentity memory qe, Eval memory e) private pure {
+        if (q.qeMrsigner != qe.mrsigner) revert TcbMismatch("QE report MRSIGNER does not match QE Identity");
+        if (q.qeIsvprodid != qe.isvprodid) revert TcbMismatch("QE report ISVPRODID does not match QE Identity");
+        if (q.qeMiscselect & qe.miscselectMask != qe.miscselect & qe.miscselectMask) {
+            revert TcbMismatch("QE report MISCSELECT does not match QE Identity");
+        }
+        if (q.qeAttributes & qe.attributesMask != qe.attributes & qe.attributesMask) {
+            revert TcbMismatch("QE report ATTRIBUTES do not match QE Identity");
+        }
+        for (uint256 i = 0; i < qe.levels.length; i++) {
+            if (q.qeIsvsvn >= qe.levels[i].pcesvn) {
+                e.qe = qe.levels[i].status;
+                _add(e, qe.levels[i].advisories);
+                return;
+            }
+        }
+        e.qe = NOT_SUPPORTED;
+    }
+
+    /// The module identity "TDX_%02X" of a module major version (ids compared ignoring case).
+    function _findModule(Info memory info, uint8 version) private pure returns (int256) {
+        bytes16 hexd = "0123456789ABCDEF";
+        bytes32 want = bytes32(bytes.concat("TDX_", hexd[version >> 4], hexd[version & 15]));
+        for (uint256 i = 0; i < info.modules.length; i++) {
+            if (_upper(info.modules[i].id) == want) return int256(i);
+        }
+        return -1;
+    }
+
+    function _upper(bytes32 x) private pure returns (bytes32) {
+        bytes memory b = abi.encodePacked(x);
+        for (uint256 i = 0; i < 32; i++) {
+            if (b[i] >= "a" && b[i] <= "z") b[i] = bytes1(uint8(b[i]) - 32);
+        }
+        return bytes32(b);
+    }
+
+    /// QVL checkTdxModuleTcbStatus, with the identity check on MRSIGNERSEAM and SEAM attributes.
+    function _moduleStatus(Subject memory q, Info memory info, Eval memory e) private pure {
+        uint8 major = uint8(q.teeTcbSvn[1]);
+        e.module = UP_TO_DATE;
+        Module memory id;
+        bool have = info.hasModule;
+        if (have) id = info.module;
+        if (major != 0) {
+            int256 k = _findModule(info, major);
+            if (k < 0) revert TcbMismatch("TDX module version has no identity in TCB Info");
+            id = info.modules[uint256(k)];
+            have = true;
+        }
+        if (have) {
+            if (keccak256(id.mrsigner) != keccak256(q.mrsignerseam)) {
+                revert TcbMismatch("TDX module MRSIGNERSEAM does not match TCB Info");
+            }
+            if (q.seamAttributes & id.attributesMask != id.attributes & id.attributesMask) {
+                revert TcbMismatch("TDX module attributes do not match TCB Info");
+            }
+        }
+        if (major == 0) return; // TDX 1.0 module: no module TCB levels
+        e.moduleChecked = true;
+        for (uint256 i = 0; i < id.levels.length; i++) {
+            if (uint8(q.teeTcbSvn[0]) >= id.levels[i].pcesvn) {
+                e.module = id.levels[i].status;
+                _add(e, id.levels[i].advisories);
+                return;
+            }
+        }
+        e.module = NOT_SUPPORTED;
+    }
+
+    /// QVL checkForRelaunch (TD report 1.5).
+    function _relaunch(Subject memory q, Info memory info, uint8 sgx, uint8 tdx, Eval memory e)
+        private
+        pure
+        returns (uint8)
+    {
+        if (e.qe == OUT_OF_DATE || e.qe == REVOKED || e.qe == NOT_SUPPORTED) return tdx;
+        if (sgx > CONFIGURATION_AND_SW_HARDENING_NEEDED) return tdx; // not UpToDate..ConfigAndSWHardening
+        if ((tdx != OUT_OF_DATE && tdx != OUT_OF_DATE_CONFIGURATION_NEEDED) || e.module != OUT_OF_DATE) return tdx;
+        Level memory latest = info.levels[0];
+        uint8 needed = uint8(latest.tdx[0]);
+        uint8 major2 = uint8(q.teeTcbSvn2[1]);
+        if (major2 != 0) {
+            int256 k = _findModule(info, major2);
+            if (k < 0 || info.modules[uint256(k)].levels.length == 0) return NOT_SUPPORTED;
+            needed = uint8(info.modules[uint256(k)].levels[0].pcesvn);
+        }
+        if (uint8(q.teeTcbSvn2[0]) >= needed && uint8(q.teeTcbSvn2[2]) >= uint8(latest.tdx[2])) {
+            return
+                _configNeeded(sgx) || _configNeeded(tdx)
+                    ? TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED
+                    : TD_RELAUNCH_ADVISED;
+        }
+        return tdx;
+    }
+
+    function _configNeeded(uint8 s) private pure returns (bool) {
+        return s == CONFIGURATION_NEEDED || s == OUT_OF_DATE_CONFIGURATION_NEEDED
+            || s == CONFIGURATION_AND_SW_HARDENING_NEEDED || s == TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED;
+    }
+
+    /// QVL convergeTcbStatusWithQeTcbStatus / ...WithTdxModuleStatus.
+    function _converge(uint8 level, uint8 other) private pure returns (uint8) {
+        if (other == OUT_OF_DATE) {
+            if (level == UP_TO_DATE || level == SW_HARDENING_NEEDED) return OUT_OF_DATE;
+            if (level == CONFIGURATION_NEEDED || level == CONFIGURATION_AND_SW_HARDENING_NEEDED) {
+                return OUT_OF_DATE_CONFIGURATION_NEEDED;
+            }
+        }
+        if (other == REVOKED) return REVOKED;
+        if (other == NOT_SUPPORTED) return NOT_SUPPORTED;
+        return level;
+    }
+
+    /// Append ids not yet listed (at most 64 in all, as the C evaluation keeps).
+    function _add(Eval memory e, bytes32[] memory ids) private pure {
+        for (uint256 i = 0; i < ids.length; i++) {
+            bool dup;
+            for (uint256 j = 0; j < e.advisories.length && !dup; j++) {
+                dup = e.advisories[j] == ids[i];
+            }
+            if (dup || e.advisories.length >= 64) continue;
+            bytes32[] memory n = new bytes32[](e.advisories.length + 1);
+            for (uint256 j = 0; j < e.advisories.length; j++) {
+                n[j] = e.advisories[j];
+            }
+            n[e.advisories.length] = ids[i];
+            e.advisories = n;
         }
     }
 

@@ -72,4 +72,19 @@ library Pem {
             v = v * 10 + (uint8(s[o + i]) - 0x30);
         }
     }
+
+    /// The raw bytes of the JSON object after `"name":` (what Intel signs).
+    function member(bytes memory file, bytes memory name) internal pure returns (bytes memory out) {
+        uint256 a = find(file, bytes.concat('"', name, '":'), 0) + name.length + 3;
+        uint256 depth;
+        uint256 b = a;
+        for (; b < file.length; b++) {
+            if (file[b] == "{") depth++;
+            if (file[b] == "}" && --depth == 0) break;
+        }
+        out = new bytes(b + 1 - a);
+        for (uint256 i = 0; i < out.length; i++) {
+            out[i] = file[a + i];
+        }
+    }
 }

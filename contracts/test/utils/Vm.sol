@@ -40,6 +40,7 @@ interface Vm {
     function parseJsonString(string calldata json, string calldata key) external pure returns (string memory);
     function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
     function parseBytes(string calldata s) external pure returns (bytes memory);
+    function parseJsonStringArray(string calldata json, string calldata key) external pure returns (string[] memory);
     function toString(uint256 v) external pure returns (string memory);
     function parseJsonKeys(string calldata json, string calldata key) external pure returns (string[] memory);
     function keyExistsJson(string calldata json, string calldata key) external view returns (bool);
