@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {DcapQuote} from "./lib/DcapQuote.sol";
 import {P256} from "./lib/P256.sol";
 import {PckExt} from "./lib/PckExt.sol";
+import {TcbInfo} from "./lib/TcbInfo.sol";
 import {X509} from "./lib/X509.sol";
 
 /// @title DcapVerifier
@@ -17,8 +18,11 @@ import {X509} from "./lib/X509.sol";
 ///         - per enclave key: the quote body signed by that attestation key
 ///           (`checkQuote`).
 ///         Anyone may submit collateral: it is only stored once it verifies.
-///         Work in progress: TCB Info, QE Identity and CRLs, and the stored
-///         per-machine records, come next; nothing registers enclaves yet.
+///         TCB Info and QE Identity are verified under the TCB Signing certificate,
+///         parsed once and held as digests of their parsed form; a machine's
+///         registration evaluates its TCB as Intel's QVL does and keeps the outcome.
+///         Work in progress: CRLs (revocation by proof) come next; nothing
+///         registers enclaves through it yet.
 contract DcapVerifier {
     struct Ca {
         bytes32 x;
@@ -33,8 +37,39 @@ contract DcapVerifier {
     /// CA certificates issued by the root, by keccak256 of their subject Name
     mapping(bytes32 subject => Ca) public cas;
 
+    /// Verified TCB collateral, stored compactly: the keccak256 of its parsed form's
+    /// ABI encoding (`encodeTcbInfo`, `encodeQeIdentity`), which a platform's
+    /// registration supplies again in calldata.
+    struct Collateral {
+        bytes32 digest;
+        uint64 nextUpdate;
+        uint32 evalNumber;
+    }
+
+    /// by keccak256(abi.encodePacked(isTdx, fmspc))
+    mapping(bytes32 => Collateral) public tcbInfos;
+    /// by isTdQe
+    mapping(bool => Collateral) public qeIdentities;
+
+    /// A machine's certified attestation key, evaluated once (tier 2).
+    struct Platform {
+        uint40 validUntil; // the earliest expiry of its certificates and collateral
+        uint8 status; // TcbInfo status, converged
+        bool tdx;
+        bytes32 teeTcb; // TDX: keccak256(TEE TCB SVN || MRSIGNERSEAM || SEAM attributes) evaluated
+        bytes32 advisories; // keccak256 of the advisory ids, in order
+    }
+
+    /// by keccak256(attestation key)
+    mapping(bytes32 => Platform) public platforms;
+
     event RootSet(bytes32 indexed subject, uint64 notAfter);
     event CaAdded(bytes32 indexed subject, bytes32 indexed serialHash, uint64 notAfter);
+    event TcbInfoAdded(bytes6 indexed fmspc, bool tdx, uint32 evalNumber, uint64 nextUpdate, bytes32 digest);
+    event QeIdentityAdded(bool tdQe, uint32 evalNumber, uint64 nextUpdate, bytes32 digest);
+    event PlatformRegistered(
+        bytes32 indexed attKeyHash, bytes6 indexed fmspc, uint8 status, uint40 validUntil, bytes32[] advisories
+    );
 
     error NotTheRoot();
     error RootAlreadySet();
@@ -49,6 +84,17 @@ contract DcapVerifier {
     error BadQeReportSignature();
     error QeReportDoesNotBindKey();
     error BadQuoteSignature();
+    error NotATcbSigner();
+    error BadCollateralSignature();
+    error CollateralNotCurrent(uint64 issued, uint64 nextUpdate);
+    error CollateralRollback(uint32 stored, uint32 offered);
+    error UnknownCollateral();
+    error CollateralMismatch();
+    error UnknownPlatform(bytes32 attKeyHash);
+    error PlatformExpired(uint40 validUntil);
+    error TeeMismatch();
+    error TdxModuleChanged();
+    error DebugEnclave();
 
     constructor(bytes32 rootKeyHash_) {
         rootKeyHash = rootKeyHash_;
@@ -82,6 +128,68 @@ contract DcapVerifier {
         uint64 until = c.notAfter < r.notAfter ? c.notAfter : r.notAfter;
         cas[c.subjectHash] = Ca(c.x, c.y, until);
         emit CaAdded(c.subjectHash, c.serialHash, until);
+    }
+
+    /// @notice Submit a TCB Info: the signed "tcbInfo" object's exact bytes, Intel's
+    ///         signature over them (r || s) and the TCB Signing certificate (issued by
+    ///         the root, not a CA, valid now). Current now; never older than the one held.
+    function addTcbInfo(bytes calldata body, bytes calldata sig, bytes calldata signer) external {
+        _signedByTcbSigner(body, sig, signer);
+        TcbInfo.Info memory info = TcbInfo.parse(body);
+        _currentCollateral(info.issueDate, info.nextUpdate);
+        bytes32 key = keccak256(abi.encodePacked(info.tdx, info.fmspc));
+        bytes32 digest = keccak256(abi.encode(info));
+        tcbInfos[key] = _newer(tcbInfos[key], digest, info.nextUpdate, info.evalNumber);
+        emit TcbInfoAdded(info.fmspc, info.tdx, info.evalNumber, info.nextUpdate, digest);
+    }
+
+    /// @notice Submit a QE Identity (QE for SGX, TD_QE for TDX), as addTcbInfo.
+    function addQeIdentity(bytes calldata body, bytes calldata sig, bytes calldata signer) external {
+        _signedByTcbSigner(body, sig, signer);
+        TcbInfo.QeIdentity memory q = TcbInfo.parseQeIdentity(body);
+        _currentCollateral(q.issueDate, q.nextUpdate);
+        bytes32 digest = keccak256(abi.encode(q));
+        qeIdentities[q.tdQe] = _newer(qeIdentities[q.tdQe], digest, q.nextUpdate, q.evalNumber);
+        emit QeIdentityAdded(q.tdQe, q.evalNumber, q.nextUpdate, digest);
+    }
+
+    /// @notice The compact form a platform's registration supplies (what the digest covers).
+    function encodeTcbInfo(bytes calldata body) external pure returns (bytes memory) {
+        return abi.encode(TcbInfo.parse(body));
+    }
+
+    function encodeQeIdentity(bytes calldata body) external pure returns (bytes memory) {
+        return abi.encode(TcbInfo.parseQeIdentity(body));
+    }
+
+    function _signedByTcbSigner(bytes calldata body, bytes calldata sig, bytes calldata signer) private view {
+        bytes32 root = rootSubject;
+        if (root == bytes32(0)) revert RootNotSet();
+        X509.Cert memory c = X509.parse(signer);
+        if (c.issuerHash != root || c.isCa) revert NotATcbSigner();
+        Ca storage r = cas[root];
+        if (!X509.signedBy(signer, c, r.x, r.y)) revert BadCertSignature();
+        _current(c);
+        if (sig.length != 64) revert BadCollateralSignature();
+        if (!P256.verify(sha256(body), bytes32(sig[0:32]), bytes32(sig[32:64]), c.x, c.y)) {
+            revert BadCollateralSignature();
+        }
+    }
+
+    function _currentCollateral(uint64 issued, uint64 nextUpdate) private view {
+        if (block.timestamp < issued || block.timestamp > nextUpdate) revert CollateralNotCurrent(issued, nextUpdate);
+    }
+
+    /// Collateral replaces what is held only if its evaluation data number is not lower.
+    function _newer(Collateral memory held, bytes32 digest, uint64 nextUpdate, uint32 evalNumber)
+        private
+        pure
+        returns (Collateral memory)
+    {
+        if (held.digest != bytes32(0) && evalNumber < held.evalNumber) {
+            revert CollateralRollback(held.evalNumber, evalNumber);
+        }
+        return Collateral(digest, nextUpdate, evalNumber);
     }
 
     // ---- per machine ----
@@ -145,6 +253,72 @@ contract DcapVerifier {
         }
     }
 
+    /// The quote parts a platform's registration carries.
+    struct QuoteParts {
+        bytes signedPart;
+        bytes sig;
+        bytes attKey;
+        bytes qeReport;
+        bytes qeReportSig;
+        bytes qeAuth;
+    }
+
+    /// @notice Register a machine's attestation key (tier 2): its PCK certificate and
+    ///         QE report (checkPlatform), one quote it signed, and the compact TCB Info
+    ///         and QE Identity held for it (encodeTcbInfo / encodeQeIdentity of the
+    ///         bytes submitted), evaluated as Intel's QVL does. The record holds the
+    ///         status, whatever it is: a policy decides which statuses it accepts.
+    function registerPlatform(
+        bytes calldata pck,
+        QuoteParts calldata q,
+        bytes calldata tcbInfo,
+        bytes calldata qeIdentity
+    ) external returns (bytes32 keyHash, TcbInfo.Eval memory e) {
+        (TcbInfo.Subject memory s, uint64 until) = _subject(pck, q);
+        bytes6 fmspc = s.fmspc;
+        until = _held(tcbInfos[keccak256(abi.encodePacked(s.tdx, fmspc))], tcbInfo, until);
+        until = _held(qeIdentities[s.tdx], qeIdentity, until);
+        e = TcbInfo.evaluate(s, abi.decode(tcbInfo, (TcbInfo.Info)), abi.decode(qeIdentity, (TcbInfo.QeIdentity)));
+        keyHash = keccak256(q.attKey);
+        platforms[keyHash] = Platform({
+            validUntil: uint40(until),
+            status: e.status,
+            tdx: s.tdx,
+            teeTcb: s.tdx ? _teeTcb(q.signedPart, DcapQuote.header(q.signedPart)) : bytes32(0),
+            advisories: keccak256(abi.encodePacked(e.advisories))
+        });
+        emit PlatformRegistered(keyHash, fmspc, e.status, uint40(until), e.advisories);
+    }
+
+    /// checkPlatform and checkQuote on a registration's parts: what evaluation reads.
+    function _subject(bytes calldata pck, QuoteParts calldata q)
+        private
+        view
+        returns (TcbInfo.Subject memory s, uint64 until)
+    {
+        PckExt.Fields memory f;
+        bytes32 kx;
+        bytes32 ky;
+        (f, until, kx, ky) = _pck(pck);
+        _qe(q.qeReport, q.qeReportSig, q.qeAuth, q.attKey, kx, ky);
+        DcapQuote.Header memory h = checkQuote(q.signedPart, q.sig, q.attKey);
+        s = DcapQuote.subject(q.signedPart, h, q.qeReport, f);
+    }
+
+    /// The collateral held matches what is supplied and is current; the earlier expiry.
+    function _held(Collateral storage c, bytes calldata enc, uint64 until) private view returns (uint64) {
+        if (c.digest == bytes32(0)) revert UnknownCollateral();
+        if (keccak256(enc) != c.digest) revert CollateralMismatch();
+        if (block.timestamp > c.nextUpdate) revert CollateralNotCurrent(0, c.nextUpdate);
+        return c.nextUpdate < until ? c.nextUpdate : until;
+    }
+
+    /// What a TD's TCB evaluation depended on beyond the machine: its TDX module.
+    function _teeTcb(bytes calldata s, DcapQuote.Header memory h) private pure returns (bytes32) {
+        uint256 b = h.body;
+        return keccak256(bytes.concat(s[b:b + 16], s[b + 64:b + 120]));
+    }
+
     // ---- per enclave key ----
 
     /// @notice Check a quote's signed part (header, v5 descriptor, body) against its
@@ -156,6 +330,25 @@ contract DcapVerifier {
     {
         h = DcapQuote.header(signedPart);
         if (!P256.verifySha256(signedPart, sig, attKey)) revert BadQuoteSignature();
+    }
+
+    /// @notice The per-enclave-key check (tier 3): the quote signed by a registered
+    ///         platform's attestation key, current, of its TEE, not a debug enclave, and
+    ///         for TDX on the module its platform was evaluated with. Returns the
+    ///         platform record; the caller checks status policy, measurement and binding.
+    function checkEnclave(bytes calldata signedPart, bytes calldata sig, bytes calldata attKey)
+        external
+        view
+        returns (DcapQuote.Header memory h, Platform memory p)
+    {
+        h = checkQuote(signedPart, sig, attKey);
+        bytes32 kh = keccak256(attKey);
+        p = platforms[kh];
+        if (p.validUntil == 0) revert UnknownPlatform(kh);
+        if (block.timestamp > p.validUntil) revert PlatformExpired(p.validUntil);
+        if (p.tdx != (h.teeType == DcapQuote.TEE_TDX)) revert TeeMismatch();
+        if (p.tdx && _teeTcb(signedPart, h) != p.teeTcb) revert TdxModuleChanged();
+        if (DcapQuote.isDebug(signedPart, h)) revert DebugEnclave();
     }
 
     function _current(X509.Cert memory c) private view {

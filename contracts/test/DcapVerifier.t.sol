@@ -302,4 +302,122 @@ contract DcapVerifierTest is TestBase {
         s.teeTcbSvn = bytes16(bytes.concat(bytes1(0x04), bytes1(0x02), bytes14(s.teeTcbSvn << 16)));
         mismatch(ep, s, i, e, "TDX module version has no identity in TCB Info");
     }
+
+    struct Signed {
+        bytes body;
+        bytes sig;
+    }
+
+    function signedJson(string memory dir, string memory file, bytes memory name)
+        internal
+        view
+        returns (Signed memory x)
+    {
+        string memory path = string.concat("../tests/vectors/", dir, "/", file);
+        string memory j = vm.readFile(path);
+        x.body = Pem.member(bytes(j), name);
+        x.sig = vm.parseBytes(string.concat("0x", vm.parseJsonString(j, ".signature")));
+    }
+
+    function partsOf(Case memory c) internal pure returns (DcapVerifier.QuoteParts memory q) {
+        bytes memory b = c.quote;
+        DcapQuote.Parts memory p = c.p;
+        q.signedPart = slice(b, 0, p.signedEnd);
+        q.sig = slice(b, p.sig, p.sig + 64);
+        q.attKey = slice(b, p.attKey, p.attKey + 64);
+        q.qeReport = slice(b, p.qeReport, p.qeReport + 384);
+        q.qeReportSig = slice(b, p.qeReportSig, p.qeReportSig + 64);
+        q.qeAuth = slice(b, p.qeAuth, p.qeAuthEnd);
+    }
+
+    /// Collateral, machine and enclave key through the contract, case by case, with the
+    /// gas of each tier.
+    function test_threeTiersOnRealEvidence() public {
+        uint256 checked;
+        for (uint256 i = 0; i < 8; i++) {
+            if (tiers(i)) checked++;
+        }
+        vm.assertEq(checked, 7, "cases");
+    }
+
+    function tiers(uint256 i) internal returns (bool) {
+        Case memory c = load(i);
+        string memory want = vm.parseJsonString(cases, string.concat(".cases[", vm.toString(i), "].tcb_status"));
+        if (keccak256(bytes(want)) == keccak256("missing collateral")) return false;
+        DcapVerifier v = deploy(c);
+        uint256[3] memory gas;
+        gas[0] = collateral(v, c);
+        DcapVerifier.QuoteParts memory q = partsOf(c);
+        bytes memory infoEnc = v.encodeTcbInfo(signedJson(c.dir, "tcb_info.json", "tcbInfo").body);
+        bytes memory qeEnc = v.encodeQeIdentity(signedJson(c.dir, "qe_identity.json", "enclaveIdentity").body);
+        uint256 g = gasleft();
+        (, TcbInfo.Eval memory e) = v.registerPlatform(c.leaf, q, infoEnc, qeEnc);
+        gas[1] = g - gasleft();
+        vm.assertEq(keccak256(bytes(TcbInfo.statusName(e.status))), keccak256(bytes(want)), c.dir);
+        g = gasleft();
+        try v.checkEnclave(q.signedPart, q.sig, q.attKey) returns (
+            DcapQuote.Header memory, DcapVerifier.Platform memory p
+        ) {
+            vm.assertEq(uint256(p.status), uint256(e.status), "record");
+        } catch (bytes memory err) {
+            vm.assertEq(bytes4(err), DcapVerifier.DebugEnclave.selector, "only a debug enclave is refused");
+        }
+        gas[2] = g - gasleft();
+        emit log_gas(c.dir, gas[0], gas[1], gas[2]);
+        return true;
+    }
+
+    /// TCB Info and QE Identity submitted; the TCB Info's gas.
+    function collateral(DcapVerifier v, Case memory c) internal returns (uint256 gInfo) {
+        Signed memory info = signedJson(c.dir, "tcb_info.json", "tcbInfo");
+        Signed memory qe = signedJson(c.dir, "qe_identity.json", "enclaveIdentity");
+        bytes memory signer =
+            Pem.cert(vm.readFileBinary(string.concat("../tests/vectors/", c.dir, "/tcb_info_issuer_chain.pem")), 0);
+        uint256 g = gasleft();
+        v.addTcbInfo(info.body, info.sig, signer);
+        gInfo = g - gasleft();
+        v.addQeIdentity(qe.body, qe.sig, signer);
+    }
+
+    event log_gas(string dir, uint256 tcbInfo, uint256 platform, uint256 enclaveKey);
+
+    function test_tierRefusals() public {
+        Case memory c = load(3); // tdx-v4-dcapqvl
+        DcapVerifier v = deploy(c);
+        Signed memory info = signedJson(c.dir, "tcb_info.json", "tcbInfo");
+        Signed memory qe = signedJson(c.dir, "qe_identity.json", "enclaveIdentity");
+        bytes memory signer =
+            Pem.cert(vm.readFileBinary(string.concat("../tests/vectors/", c.dir, "/tcb_info_issuer_chain.pem")), 0);
+        bytes memory bad = bytes.concat(info.body);
+        bad[40] ^= 0x01;
+        vm.expectRevert(DcapVerifier.BadCollateralSignature.selector);
+        v.addTcbInfo(bad, info.sig, signer);
+        vm.expectRevert(DcapVerifier.NotATcbSigner.selector);
+        v.addTcbInfo(info.body, info.sig, c.ca);
+        DcapVerifier.QuoteParts memory q = partsOf(c);
+        bytes memory infoEnc = v.encodeTcbInfo(info.body);
+        bytes memory qeEnc = v.encodeQeIdentity(qe.body);
+        vm.expectRevert(DcapVerifier.UnknownCollateral.selector);
+        v.registerPlatform(c.leaf, q, infoEnc, qeEnc);
+        v.addTcbInfo(info.body, info.sig, signer);
+        v.addQeIdentity(qe.body, qe.sig, signer);
+        vm.expectRevert(DcapVerifier.CollateralMismatch.selector);
+        v.registerPlatform(c.leaf, q, qeEnc, qeEnc);
+        vm.expectRevert(abi.encodeWithSelector(DcapVerifier.UnknownPlatform.selector, keccak256(q.attKey)));
+        v.checkEnclave(q.signedPart, q.sig, q.attKey);
+        v.registerPlatform(c.leaf, q, infoEnc, qeEnc);
+        bytes memory flipped = bytes.concat(q.signedPart);
+        flipped[DcapQuote.TD_MRTD + 48] ^= 0x01;
+        vm.expectRevert(DcapVerifier.BadQuoteSignature.selector);
+        v.checkEnclave(flipped, q.sig, q.attKey);
+        (uint40 until,,,,) = v.platforms(keccak256(q.attKey));
+        vm.warp(uint256(until) + 1);
+        vm.expectRevert(abi.encodeWithSelector(DcapVerifier.PlatformExpired.selector, until));
+        v.checkEnclave(q.signedPart, q.sig, q.attKey);
+        // collateral past its next update is refused
+        (, uint64 next,) = v.tcbInfos(keccak256(abi.encodePacked(true, c.fmspc)));
+        vm.warp(uint256(next) + 1);
+        vm.expectRevert();
+        v.addTcbInfo(info.body, info.sig, signer);
+    }
 }
