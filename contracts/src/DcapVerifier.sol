@@ -21,13 +21,15 @@ import {X509} from "./lib/X509.sol";
 ///         TCB Info and QE Identity are verified under the TCB Signing certificate,
 ///         parsed once and held as digests of their parsed form; a machine's
 ///         registration evaluates its TCB as Intel's QVL does and keeps the outcome.
-///         Work in progress: CRLs (revocation by proof) come next; nothing
-///         registers enclaves through it yet.
+///         Revocation is by proof: a current CRL and an entry's index (`revoke`).
+///         Work in progress: nothing registers enclaves through it yet.
 contract DcapVerifier {
     struct Ca {
         bytes32 x;
         bytes32 y;
-        uint64 notAfter;
+        uint64 notAfter; // 0 once revoked
+        bytes32 issuer; // subject of the CA that issued it (the root's own for the root)
+        bytes32 serialHash;
     }
 
     /// keccak256(x || y) of the trusted root's P-256 key
@@ -58,14 +60,22 @@ contract DcapVerifier {
         bool tdx;
         bytes32 teeTcb; // TDX: keccak256(TEE TCB SVN || MRSIGNERSEAM || SEAM attributes) evaluated
         bytes32 advisories; // keccak256 of the advisory ids, in order
+        bytes32 pck; // keccak256(issuer subject hash || PCK serial hash): what a CRL revokes
+        bytes32 ca; // the PCK's issuing CA, by subject
     }
 
     /// by keccak256(attestation key)
     mapping(bytes32 => Platform) public platforms;
 
+    /// Certificates revoked by a CRL, by keccak256(issuer subject hash || serial hash)
+    mapping(bytes32 => bool) public revoked;
+    /// The CA certificates held, by the same id
+    mapping(bytes32 => bytes32) public caBySerial;
+
     event RootSet(bytes32 indexed subject, uint64 notAfter);
     event CaAdded(bytes32 indexed subject, bytes32 indexed serialHash, uint64 notAfter);
     event TcbInfoAdded(bytes6 indexed fmspc, bool tdx, uint32 evalNumber, uint64 nextUpdate, bytes32 digest);
+    event CertificateRevoked(bytes32 indexed id, bytes32 indexed issuer, bytes32 serialHash);
     event QeIdentityAdded(bool tdQe, uint32 evalNumber, uint64 nextUpdate, bytes32 digest);
     event PlatformRegistered(
         bytes32 indexed attKeyHash, bytes6 indexed fmspc, uint8 status, uint40 validUntil, bytes32[] advisories
@@ -95,6 +105,9 @@ contract DcapVerifier {
     error TeeMismatch();
     error TdxModuleChanged();
     error DebugEnclave();
+    error Revoked(bytes32 id);
+    error BadCrlSignature();
+    error CrlNotCurrent(uint64 thisUpdate, uint64 nextUpdate);
 
     constructor(bytes32 rootKeyHash_) {
         rootKeyHash = rootKeyHash_;
@@ -111,7 +124,7 @@ contract DcapVerifier {
         if (!X509.signedBy(cert, c, c.x, c.y)) revert BadCertSignature();
         _current(c);
         rootSubject = c.subjectHash;
-        cas[c.subjectHash] = Ca(c.x, c.y, c.notAfter);
+        cas[c.subjectHash] = Ca(c.x, c.y, c.notAfter, c.issuerHash, c.serialHash);
         emit RootSet(c.subjectHash, c.notAfter);
     }
 
@@ -126,7 +139,10 @@ contract DcapVerifier {
         if (!X509.signedBy(cert, c, r.x, r.y)) revert BadCertSignature();
         _current(c);
         uint64 until = c.notAfter < r.notAfter ? c.notAfter : r.notAfter;
-        cas[c.subjectHash] = Ca(c.x, c.y, until);
+        bytes32 id = keccak256(abi.encodePacked(root, c.serialHash));
+        if (revoked[id]) revert Revoked(id);
+        cas[c.subjectHash] = Ca(c.x, c.y, until, root, c.serialHash);
+        caBySerial[id] = c.subjectHash;
         emit CaAdded(c.subjectHash, c.serialHash, until);
     }
 
@@ -192,6 +208,26 @@ contract DcapVerifier {
         return Collateral(digest, nextUpdate, evalNumber);
     }
 
+    /// @notice Revocation by proof: a current CRL signed by a CA held here (the root's
+    ///         for CA certificates, a PCK CA's for PCK certificates) and the index of one
+    ///         of its entries. That certificate is refused from now on, and a CA it names
+    ///         is dropped with every platform under it.
+    function revoke(bytes calldata crl, uint256 index) external returns (bytes32 id) {
+        X509.Crl memory x = X509.parseCrl(crl);
+        Ca storage issuer = cas[x.issuerHash];
+        if (issuer.notAfter == 0) revert UnknownIssuer(x.issuerHash);
+        if (!P256.verify(sha256(crl[x.tbsStart:x.tbsEnd]), x.r, x.s, issuer.x, issuer.y)) revert BadCrlSignature();
+        if (block.timestamp < x.thisUpdate || (x.nextUpdate != 0 && block.timestamp > x.nextUpdate)) {
+            revert CrlNotCurrent(x.thisUpdate, x.nextUpdate);
+        }
+        bytes32 serial = X509.crlSerial(crl, x, index);
+        id = keccak256(abi.encodePacked(x.issuerHash, serial));
+        revoked[id] = true;
+        bytes32 ca = caBySerial[id];
+        if (ca != bytes32(0)) cas[ca].notAfter = 0;
+        emit CertificateRevoked(id, x.issuerHash, serial);
+    }
+
     // ---- per machine ----
 
     /// @notice Check a machine's certification: a PCK leaf issued by a cached CA and
@@ -206,30 +242,37 @@ contract DcapVerifier {
         bytes calldata qeAuth,
         bytes calldata attKey
     ) public view returns (PckExt.Fields memory f, uint64 validUntil) {
-        bytes32 kx;
-        bytes32 ky;
-        (f, validUntil, kx, ky) = _pck(pck);
-        _qe(qeReport, qeReportSig, qeAuth, attKey, kx, ky);
+        Pck memory k = _pck(pck);
+        _qe(qeReport, qeReportSig, qeAuth, attKey, k.x, k.y);
+        return (k.f, k.validUntil);
     }
 
-    /// A PCK leaf issued by a cached CA, valid now, and its SGX extension.
-    function _pck(bytes calldata pck)
-        private
-        view
-        returns (PckExt.Fields memory f, uint64 validUntil, bytes32 kx, bytes32 ky)
-    {
+    /// What a checked PCK certificate gives.
+    struct Pck {
+        PckExt.Fields f;
+        uint64 validUntil;
+        bytes32 x;
+        bytes32 y;
+        bytes32 id; // keccak256(issuer || serial), as CRLs name it
+        bytes32 ca; // issuer subject
+    }
+
+    /// A PCK leaf issued by a cached CA, not revoked, valid now, and its SGX extension.
+    function _pck(bytes calldata pck) private view returns (Pck memory k) {
         X509.Cert memory c = X509.parse(pck);
         Ca storage ca = cas[c.issuerHash];
         if (ca.notAfter == 0 || c.issuerHash == rootSubject) revert UnknownIssuer(c.issuerHash);
+        k.id = keccak256(abi.encodePacked(c.issuerHash, c.serialHash));
+        if (revoked[k.id]) revert Revoked(k.id);
         if (c.isCa) revert IsACa();
         if (!X509.signedBy(pck, c, ca.x, ca.y)) revert BadCertSignature();
         _current(c);
         if (block.timestamp > ca.notAfter) revert CertNotValidNow(0, ca.notAfter);
-        validUntil = c.notAfter < ca.notAfter ? c.notAfter : ca.notAfter;
+        k.validUntil = c.notAfter < ca.notAfter ? c.notAfter : ca.notAfter;
         (uint256 es, uint256 ee) = X509.extension(pck, c, PckExt.OID);
         if (es == ee) revert NoSgxExtension();
-        f = PckExt.parse(pck, es, ee);
-        (kx, ky) = (c.x, c.y);
+        k.f = PckExt.parse(pck, es, ee);
+        (k.x, k.y, k.ca) = (c.x, c.y, c.issuerHash);
     }
 
     /// The QE report signed by the PCK key (kx, ky), its data binding the attestation key.
@@ -274,9 +317,8 @@ contract DcapVerifier {
         bytes calldata tcbInfo,
         bytes calldata qeIdentity
     ) external returns (bytes32 keyHash, TcbInfo.Eval memory e) {
-        (TcbInfo.Subject memory s, uint64 until) = _subject(pck, q);
-        bytes6 fmspc = s.fmspc;
-        until = _held(tcbInfos[keccak256(abi.encodePacked(s.tdx, fmspc))], tcbInfo, until);
+        (TcbInfo.Subject memory s, Pck memory k) = _subject(pck, q);
+        uint64 until = _held(tcbInfos[keccak256(abi.encodePacked(s.tdx, s.fmspc))], tcbInfo, k.validUntil);
         until = _held(qeIdentities[s.tdx], qeIdentity, until);
         e = TcbInfo.evaluate(s, abi.decode(tcbInfo, (TcbInfo.Info)), abi.decode(qeIdentity, (TcbInfo.QeIdentity)));
         keyHash = keccak256(q.attKey);
@@ -285,24 +327,23 @@ contract DcapVerifier {
             status: e.status,
             tdx: s.tdx,
             teeTcb: s.tdx ? _teeTcb(q.signedPart, DcapQuote.header(q.signedPart)) : bytes32(0),
-            advisories: keccak256(abi.encodePacked(e.advisories))
+            advisories: keccak256(abi.encodePacked(e.advisories)),
+            pck: k.id,
+            ca: k.ca
         });
-        emit PlatformRegistered(keyHash, fmspc, e.status, uint40(until), e.advisories);
+        emit PlatformRegistered(keyHash, s.fmspc, e.status, uint40(until), e.advisories);
     }
 
     /// checkPlatform and checkQuote on a registration's parts: what evaluation reads.
     function _subject(bytes calldata pck, QuoteParts calldata q)
         private
         view
-        returns (TcbInfo.Subject memory s, uint64 until)
+        returns (TcbInfo.Subject memory s, Pck memory k)
     {
-        PckExt.Fields memory f;
-        bytes32 kx;
-        bytes32 ky;
-        (f, until, kx, ky) = _pck(pck);
-        _qe(q.qeReport, q.qeReportSig, q.qeAuth, q.attKey, kx, ky);
+        k = _pck(pck);
+        _qe(q.qeReport, q.qeReportSig, q.qeAuth, q.attKey, k.x, k.y);
         DcapQuote.Header memory h = checkQuote(q.signedPart, q.sig, q.attKey);
-        s = DcapQuote.subject(q.signedPart, h, q.qeReport, f);
+        s = DcapQuote.subject(q.signedPart, h, q.qeReport, k.f);
     }
 
     /// The collateral held matches what is supplied and is current; the earlier expiry.
@@ -346,6 +387,8 @@ contract DcapVerifier {
         p = platforms[kh];
         if (p.validUntil == 0) revert UnknownPlatform(kh);
         if (block.timestamp > p.validUntil) revert PlatformExpired(p.validUntil);
+        if (revoked[p.pck]) revert Revoked(p.pck);
+        if (cas[p.ca].notAfter == 0) revert Revoked(p.ca); // its CA was revoked
         if (p.tdx != (h.teeType == DcapQuote.TEE_TDX)) revert TeeMismatch();
         if (p.tdx && _teeTcb(signedPart, h) != p.teeTcb) revert TdxModuleChanged();
         if (DcapQuote.isDebug(signedPart, h)) revert DebugEnclave();

@@ -83,7 +83,7 @@ contract DcapVerifierTest is TestBase {
         bytes ca;
         bytes root;
         bytes6 fmspc;
-        uint256 at;
+        uint256 when;
     }
 
     function setUp() public {
@@ -100,7 +100,7 @@ contract DcapVerifierTest is TestBase {
     function load(uint256 i) internal view returns (Case memory c) {
         string memory k = string.concat(".cases[", vm.toString(i), "]");
         c.dir = vm.parseJsonString(cases, string.concat(k, ".dir"));
-        c.at = Pem.time(vm.parseJsonString(cases, string.concat(k, ".at")));
+        c.when = Pem.time(vm.parseJsonString(cases, string.concat(k, ".at")));
         c.fmspc = bytes6(vm.parseBytes(string.concat("0x", vm.parseJsonString(cases, string.concat(k, ".fmspc")))));
         c.quote = vm.readFileBinary(string.concat("../tests/vectors/", c.dir, "/quote.bin"));
         (, c.p) = qs.split(c.quote);
@@ -111,7 +111,7 @@ contract DcapVerifierTest is TestBase {
     }
 
     function deploy(Case memory c) internal returns (DcapVerifier v) {
-        vm.warp(c.at);
+        vm.warp(c.when);
         v = new DcapVerifier(qs.key(c.root));
         v.setRoot(c.root);
         v.addCa(c.ca);
@@ -135,7 +135,7 @@ contract DcapVerifierTest is TestBase {
             DcapVerifier v = deploy(c);
             (PckExt.Fields memory f, uint64 until) = platform(v, c);
             vm.assertEq(bytes32(f.fmspc), bytes32(c.fmspc), c.dir);
-            vm.assertTrue(until > c.at, "valid until later");
+            vm.assertTrue(until > c.when, "valid until later");
             DcapQuote.Header memory h = v.checkQuote(
                 slice(c.quote, 0, c.p.signedEnd),
                 slice(c.quote, c.p.sig, c.p.sig + 64),
@@ -147,7 +147,7 @@ contract DcapVerifierTest is TestBase {
 
     function test_collateralRefusals() public {
         Case memory c = load(3); // tdx-v4-dcapqvl
-        vm.warp(c.at);
+        vm.warp(c.when);
         DcapVerifier v = new DcapVerifier(keccak256("another root"));
         vm.expectRevert(DcapVerifier.NotTheRoot.selector);
         v.setRoot(c.root);
@@ -169,8 +169,8 @@ contract DcapVerifierTest is TestBase {
         vm.expectRevert(DcapVerifier.NotACa.selector);
         v.addCa(tcbSigner);
         v.addCa(c.ca);
-        (bytes32 x,, uint64 until) = v.cas(qs.subject(c.ca));
-        vm.assertTrue(x != bytes32(0) && until > c.at, "CA stored");
+        (bytes32 x,, uint64 until,,) = v.cas(qs.subject(c.ca));
+        vm.assertTrue(x != bytes32(0) && until > c.when, "CA stored");
     }
 
     function test_platformRefusals() public {
@@ -197,7 +197,7 @@ contract DcapVerifierTest is TestBase {
 
     function test_pckFromAnUnknownCa() public {
         Case memory c = load(3);
-        vm.warp(c.at);
+        vm.warp(c.when);
         DcapVerifier v = new DcapVerifier(qs.key(c.root));
         v.setRoot(c.root); // its CA not submitted
         vm.expectRevert(abi.encodeWithSelector(DcapVerifier.UnknownIssuer.selector, qs.issuer(c.leaf)));
@@ -410,7 +410,7 @@ contract DcapVerifierTest is TestBase {
         flipped[DcapQuote.TD_MRTD + 48] ^= 0x01;
         vm.expectRevert(DcapVerifier.BadQuoteSignature.selector);
         v.checkEnclave(flipped, q.sig, q.attKey);
-        (uint40 until,,,,) = v.platforms(keccak256(q.attKey));
+        (uint40 until,,,,,,) = v.platforms(keccak256(q.attKey));
         vm.warp(uint256(until) + 1);
         vm.expectRevert(abi.encodeWithSelector(DcapVerifier.PlatformExpired.selector, until));
         v.checkEnclave(q.signedPart, q.sig, q.attKey);
@@ -420,4 +420,61 @@ contract DcapVerifierTest is TestBase {
         vm.expectRevert();
         v.addTcbInfo(info.body, info.sig, signer);
     }
+
+    /// Revocation by proof with the real CRLs: the PCK CA's CRL revokes each serial it
+    /// lists (by index), the root's CRL (empty) revokes nothing, and a revoked PCK or CA
+    /// takes its platform record with it.
+    function test_revocationByProof() public {
+        Case memory c = load(3); // tdx-v4-dcapqvl: its PCK CRL lists 44 serials
+        DcapVerifier v = deploy(c);
+        string memory d = string.concat("../tests/vectors/", c.dir);
+        bytes memory crl = vm.readFileBinary(string.concat(d, "/pck_crl.der"));
+        bytes32 caSubject = qs.subject(c.ca);
+        bytes32 id = v.revoke(crl, 0);
+        vm.assertTrue(v.revoked(id), "entry 0 revoked");
+        vm.assertTrue(v.revoke(crl, 43) != id, "entry 43, another serial");
+        vm.expectRevert(); // past the last entry
+        v.revoke(crl, 44);
+        bytes memory bad = bytes.concat(crl);
+        bad[300] ^= 0x01;
+        vm.expectRevert(DcapVerifier.BadCrlSignature.selector);
+        v.revoke(bad, 0);
+        bytes memory rootCrl = vm.readFileBinary(string.concat(d, "/root_ca_crl.der"));
+        vm.expectRevert(); // no entries
+        v.revoke(rootCrl, 0);
+        vm.assertEq(caSubject, qs.subject(c.ca), "");
+    }
+
+    /// The platform of a quote, registered, then its PCK revoked (written as a CRL would).
+    function test_revokedPlatform() public {
+        Case memory c = load(3);
+        DcapVerifier v = deploy(c);
+        bytes32 caSubject = qs.subject(c.ca);
+        Signed memory info = signedJson(c.dir, "tcb_info.json", "tcbInfo");
+        Signed memory qe = signedJson(c.dir, "qe_identity.json", "enclaveIdentity");
+        collateral(v, c);
+        DcapVerifier.QuoteParts memory q = partsOf(c);
+        bytes memory infoEnc = v.encodeTcbInfo(info.body);
+        bytes memory qeEnc = v.encodeQeIdentity(qe.body);
+        v.registerPlatform(c.leaf, q, infoEnc, qeEnc);
+        v.checkEnclave(q.signedPart, q.sig, q.attKey);
+        (,,,,, bytes32 pckId, bytes32 ca) = v.platforms(keccak256(q.attKey));
+        vm.assertEq(ca, caSubject, "issuer recorded");
+        // its CA dropped (as revoke() does for a CA a root CRL lists): the record goes too
+        bytes32 notAfterSlot = bytes32(uint256(keccak256(abi.encode(ca, uint256(1)))) + 2);
+        bytes32 held = vm.load(address(v), notAfterSlot);
+        vm.store(address(v), notAfterSlot, bytes32(0));
+        vm.expectRevert(abi.encodeWithSelector(DcapVerifier.Revoked.selector, ca));
+        v.checkEnclave(q.signedPart, q.sig, q.attKey);
+        vm.store(address(v), notAfterSlot, held);
+        v.checkEnclave(q.signedPart, q.sig, q.attKey);
+        vm.store(address(v), keccak256(abi.encode(pckId, uint256(REVOKED_SLOT))), bytes32(uint256(1)));
+        vm.assertTrue(v.revoked(pckId), "slot");
+        vm.expectRevert(abi.encodeWithSelector(DcapVerifier.Revoked.selector, pckId));
+        v.checkEnclave(q.signedPart, q.sig, q.attKey);
+        vm.expectRevert(abi.encodeWithSelector(DcapVerifier.Revoked.selector, pckId));
+        v.registerPlatform(c.leaf, q, infoEnc, qeEnc);
+    }
+
+    uint256 constant REVOKED_SLOT = 5; // DcapVerifier.revoked (forge inspect DcapVerifier storage-layout)
 }

@@ -10,7 +10,7 @@ import {Der} from "./Der.sol";
 ///         are compared as they are); numbers are non-negative integers without
 ///         leading zeros; nesting is at most 8 deep.
 library Json {
-    error BadJson(uint256 at);
+    error BadJson(uint256 offset);
 
     function _at(bytes calldata s, uint256 p) private pure returns (uint8 c) {
         if (p >= s.length) revert BadJson(p);

@@ -37,18 +37,28 @@ library X509 {
     bytes32 private constant ALG_EC_P256 = keccak256(hex"301306072a8648ce3d020106082a8648ce3d030107");
 
     function parse(bytes calldata c) internal pure returns (Cert memory x) {
-        Der.Node memory cert = c.expect(0, c.length, 0x30);
-        if (cert.end != c.length) revert NotInProfile("bytes after the certificate");
-        Der.Node memory tbs = c.first(cert, 0x30);
-        x.tbsStart = cert.start;
-        x.tbsEnd = tbs.end;
-        Der.Node memory alg = c.next(tbs, cert.end, 0x30);
-        if (keccak256(c[tbs.end:alg.end]) != ALG_ECDSA_SHA256) revert NotInProfile("signature algorithm");
-        Der.Node memory sigBits = c.next(alg, cert.end, 0x03);
-        if (sigBits.end != cert.end) revert NotInProfile("certificate fields");
-        (x.r, x.s) = _ecdsaSig(c, sigBits);
-
+        Der.Node memory tbs;
+        (tbs, x.r, x.s) = _signed(c);
+        (x.tbsStart, x.tbsEnd) = (_tbsOffset(c), tbs.end);
         _tbs(c, tbs, x);
+    }
+
+    /// SEQUENCE { tbs SEQUENCE, ecdsa-with-SHA256, BIT STRING signature }, the whole input:
+    /// the outer form of certificates and CRLs alike.
+    function _signed(bytes calldata c) private pure returns (Der.Node memory tbs, bytes32 r, bytes32 s) {
+        Der.Node memory all = c.expect(0, c.length, 0x30);
+        if (all.end != c.length) revert NotInProfile("bytes after the signed object");
+        tbs = c.first(all, 0x30);
+        Der.Node memory alg = c.next(tbs, all.end, 0x30);
+        if (keccak256(c[tbs.end:alg.end]) != ALG_ECDSA_SHA256) revert NotInProfile("signature algorithm");
+        Der.Node memory bits = c.next(alg, all.end, 0x03);
+        if (bits.end != all.end) revert NotInProfile("fields after the signature");
+        (r, s) = _ecdsaSig(c, bits);
+    }
+
+    /// The offset of the tbs header: the outer SEQUENCE's first content byte.
+    function _tbsOffset(bytes calldata c) private pure returns (uint256) {
+        return c.expect(0, c.length, 0x30).start;
     }
 
     /// TBSCertificate: [0] version 3, serial, algorithm, issuer, validity, subject, key, [3] extensions
@@ -152,5 +162,65 @@ library X509 {
         if (seq.start == seq.end) return false;
         Der.Node memory b = Der.node(c, seq.start, seq.end);
         return b.tag == 0x01 && b.end - b.start == 1 && c[b.start] == 0xff;
+    }
+
+    struct Crl {
+        uint256 tbsStart;
+        uint256 tbsEnd;
+        bytes32 issuerHash;
+        uint64 thisUpdate;
+        uint64 nextUpdate; // 0: none given
+        uint256 listStart; // revokedCertificates' content; empty when absent
+        uint256 listEnd;
+        bytes32 r;
+        bytes32 s;
+    }
+
+    /// @notice A v2 CRL signed with ecdsa-with-SHA256: TBSCertList { version 1,
+    ///         algorithm, issuer, thisUpdate, nextUpdate?, revokedCertificates?, [0] extensions? }.
+    function parseCrl(bytes calldata c) internal pure returns (Crl memory x) {
+        Der.Node memory tbs;
+        (tbs, x.r, x.s) = _signed(c);
+        (x.tbsStart, x.tbsEnd) = (_tbsOffset(c), tbs.end);
+        _tbsCrl(c, tbs, x);
+    }
+
+    function _tbsCrl(bytes calldata c, Der.Node memory tbs, Crl memory x) private pure {
+        Der.Node memory n = c.first(tbs, 0x02);
+        if (keccak256(c[n.start:n.end]) != keccak256(hex"01")) revert NotInProfile("CRL version");
+        uint256 off = n.end;
+        n = c.next(n, tbs.end, 0x30);
+        if (keccak256(c[off:n.end]) != ALG_ECDSA_SHA256) revert NotInProfile("CRL inner signature algorithm");
+        off = n.end;
+        n = c.next(n, tbs.end, 0x30);
+        x.issuerHash = keccak256(c[off:n.end]);
+        n = Der.node(c, n.end, tbs.end);
+        x.thisUpdate = Der.timeOf(c, n);
+        if (n.end == tbs.end) return;
+        n = Der.node(c, n.end, tbs.end);
+        if (n.tag == 0x17 || n.tag == 0x18) {
+            x.nextUpdate = Der.timeOf(c, n);
+            if (n.end == tbs.end) return;
+            n = Der.node(c, n.end, tbs.end);
+        }
+        if (n.tag == 0x30) {
+            x.listStart = n.start;
+            x.listEnd = n.end;
+            if (n.end == tbs.end) return;
+            n = Der.node(c, n.end, tbs.end);
+        }
+        if (n.tag != 0xa0 || n.end != tbs.end) revert NotInProfile("CRL fields");
+    }
+
+    /// @notice keccak256 of the serial of revoked entry number `index` (walked from the
+    ///         first, so only a real entry boundary is ever read).
+    function crlSerial(bytes calldata c, Crl memory x, uint256 index) internal pure returns (bytes32) {
+        uint256 off = x.listStart;
+        for (uint256 i = 0; i < index; i++) {
+            off = c.expect(off, x.listEnd, 0x30).end;
+        }
+        Der.Node memory e = c.expect(off, x.listEnd, 0x30);
+        Der.Node memory serial = c.first(e, 0x02);
+        return keccak256(c[serial.start:serial.end]);
     }
 }

@@ -27,6 +27,8 @@ interface Vm {
     function getRecordedLogs() external returns (Log[] memory);
     function assume(bool condition) external pure;
     function etch(address target, bytes calldata code) external;
+    function store(address target, bytes32 slot, bytes32 value) external;
+    function load(address target, bytes32 slot) external view returns (bytes32);
     function assertEq(uint256 a, uint256 b, string calldata err) external pure;
     function assertEq(int256 a, int256 b, string calldata err) external pure;
     function assertEq(address a, address b, string calldata err) external pure;
