@@ -10,6 +10,10 @@
 #include "evidence/binding.h"
 #include "crypto/hash.h"
 
+#include <stdio.h>
+
+#define BINDING_V2_VECTOR "de1ad9f531b0e9ac35dcaa103092cf1278099f3a039751c0ed5e912af6fbcc7a"
+
 static void test_layout_and_sensitivity(void **state)
 {
     (void)state;
@@ -53,8 +57,40 @@ static void test_layout_and_sensitivity(void **state)
     assert_memory_not_equal(rd, other, 64);
 }
 
+/* Version 2: keccak256 over the operator and the same fields, then 32 zero bytes.
+ * The expected value is also checked by contracts/test/Binding.t.sol against
+ * Solidity's abi.encodePacked and keccak256 (the on-chain check). */
+static void test_v2(void **state)
+{
+    (void)state;
+    clo_key_binding b;
+    uint8_t rd[64], other[64];
+    memset(&b, 0, sizeof b);
+    for (int i = 0; i < 20; i++)
+        b.signer[i] = (uint8_t)i, b.registry[i] = (uint8_t)(0x80 + i),
+        b.operator_[i] = (uint8_t)(0xe0 + i);
+    for (int i = 0; i < 32; i++)
+        b.hpke_pk[i] = (uint8_t)(0x40 + i), b.nonce[i] = (uint8_t)(0xc0 + i);
+    b.epoch = 0x01020304;
+    b.chain_id = 0x0a0b0c0d0e0f1011ULL;
+    clo_report_data_v2(&b, rd);
+    char hex[65];
+    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", rd[i]);
+    assert_string_equal(hex, BINDING_V2_VECTOR);
+    static const uint8_t zero[32];
+    assert_memory_equal(rd + 32, zero, 32);
+    uint8_t *fields[] = {b.operator_, b.signer, b.hpke_pk, b.registry, b.nonce};
+    for (size_t f = 0; f < 5; f++) {
+        fields[f][19] ^= 1;
+        clo_report_data_v2(&b, other);
+        assert_memory_not_equal(rd, other, 32);
+        fields[f][19] ^= 1;
+    }
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_layout_and_sensitivity)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_layout_and_sensitivity),
+                                       cmocka_unit_test(test_v2)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
