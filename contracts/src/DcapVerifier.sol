@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {DcapCollateral} from "./DcapCollateral.sol";
+import {DcapPki} from "./DcapPki.sol";
 import {DcapQuote} from "./lib/DcapQuote.sol";
 import {P256} from "./lib/P256.sol";
 import {PckExt} from "./lib/PckExt.sol";
@@ -8,50 +10,18 @@ import {TcbInfo} from "./lib/TcbInfo.sol";
 import {X509} from "./lib/X509.sol";
 
 /// @title DcapVerifier
-/// @notice Intel DCAP evidence verified on chain, with cached trust (issue 18):
-///         - collateral, once: the root certificate, whose key hash is pinned at
-///           construction (Intel's, or a devnet's simulated root), and the CA
-///           certificates it issued (PCK Platform/Processor CA);
-///         - per machine: a PCK certificate issued by a cached CA, the QE report
-///           it signs, and the attestation key that QE report binds
-///           (`checkPlatform`);
-///         - per enclave key: the quote body signed by that attestation key
-///           (`checkQuote`).
-///         Anyone may submit collateral: it is only stored once it verifies.
-///         TCB Info and QE Identity are verified under the TCB Signing certificate,
-///         parsed once and held as digests of their parsed form; a machine's
-///         registration evaluates its TCB as Intel's QVL does and keeps the outcome.
-///         Revocation is by proof: a current CRL and an entry's index (`revoke`).
+/// @notice Intel DCAP evidence verified on chain with cached trust (issue 18), over
+///         the certificates DcapPki and the collateral DcapCollateral hold:
+///         - per machine (`registerPlatform`): a PCK certificate issued by a held CA
+///           and not revoked, the QE report it signs binding the attestation key,
+///           one quote, and the TCB evaluation of Intel's QVL on the collateral;
+///           the attestation key's record keeps the outcome;
+///         - per enclave key (`checkEnclave`): the quote body under a recorded key,
+///           one P-256 verification and one SHA-256.
 ///         Work in progress: nothing registers enclaves through it yet.
 contract DcapVerifier {
-    struct Ca {
-        bytes32 x;
-        bytes32 y;
-        uint64 notAfter; // 0 once revoked
-        bytes32 issuer; // subject of the CA that issued it (the root's own for the root)
-        bytes32 serialHash;
-    }
-
-    /// keccak256(x || y) of the trusted root's P-256 key
-    bytes32 public immutable rootKeyHash;
-    /// keccak256 of the root's subject Name, once its certificate is submitted
-    bytes32 public rootSubject;
-    /// CA certificates issued by the root, by keccak256 of their subject Name
-    mapping(bytes32 subject => Ca) public cas;
-
-    /// Verified TCB collateral, stored compactly: the keccak256 of its parsed form's
-    /// ABI encoding (`encodeTcbInfo`, `encodeQeIdentity`), which a platform's
-    /// registration supplies again in calldata.
-    struct Collateral {
-        bytes32 digest;
-        uint64 nextUpdate;
-        uint32 evalNumber;
-    }
-
-    /// by keccak256(abi.encodePacked(isTdx, fmspc))
-    mapping(bytes32 => Collateral) public tcbInfos;
-    /// by isTdQe
-    mapping(bool => Collateral) public qeIdentities;
+    DcapPki public immutable pki;
+    DcapCollateral public immutable collateral;
 
     /// A machine's certified attestation key, evaluated once (tier 2).
     struct Platform {
@@ -67,165 +37,31 @@ contract DcapVerifier {
     /// by keccak256(attestation key)
     mapping(bytes32 => Platform) public platforms;
 
-    /// Certificates revoked by a CRL, by keccak256(issuer subject hash || serial hash)
-    mapping(bytes32 => bool) public revoked;
-    /// The CA certificates held, by the same id
-    mapping(bytes32 => bytes32) public caBySerial;
-
-    event RootSet(bytes32 indexed subject, uint64 notAfter);
-    event CaAdded(bytes32 indexed subject, bytes32 indexed serialHash, uint64 notAfter);
-    event TcbInfoAdded(bytes6 indexed fmspc, bool tdx, uint32 evalNumber, uint64 nextUpdate, bytes32 digest);
-    event CertificateRevoked(bytes32 indexed id, bytes32 indexed issuer, bytes32 serialHash);
-    event QeIdentityAdded(bool tdQe, uint32 evalNumber, uint64 nextUpdate, bytes32 digest);
     event PlatformRegistered(
         bytes32 indexed attKeyHash, bytes6 indexed fmspc, uint8 status, uint40 validUntil, bytes32[] advisories
     );
 
-    error NotTheRoot();
-    error RootAlreadySet();
-    error RootNotSet();
-    error NotSelfSigned();
     error UnknownIssuer(bytes32 issuer);
     error BadCertSignature();
-    error NotACa();
     error IsACa();
     error CertNotValidNow(uint64 notBefore, uint64 notAfter);
     error NoSgxExtension();
     error BadQeReportSignature();
     error QeReportDoesNotBindKey();
     error BadQuoteSignature();
-    error NotATcbSigner();
-    error BadCollateralSignature();
-    error CollateralNotCurrent(uint64 issued, uint64 nextUpdate);
-    error CollateralRollback(uint32 stored, uint32 offered);
     error UnknownCollateral();
     error CollateralMismatch();
+    error CollateralNotCurrent(uint64 issued, uint64 nextUpdate);
     error UnknownPlatform(bytes32 attKeyHash);
     error PlatformExpired(uint40 validUntil);
     error TeeMismatch();
     error TdxModuleChanged();
     error DebugEnclave();
     error Revoked(bytes32 id);
-    error BadCrlSignature();
-    error CrlNotCurrent(uint64 thisUpdate, uint64 nextUpdate);
 
-    constructor(bytes32 rootKeyHash_) {
-        rootKeyHash = rootKeyHash_;
-    }
-
-    // ---- collateral ----
-
-    /// @notice Submit the root certificate: self-signed, under the pinned key, valid now.
-    function setRoot(bytes calldata cert) external {
-        if (rootSubject != bytes32(0)) revert RootAlreadySet();
-        X509.Cert memory c = X509.parse(cert);
-        if (keccak256(abi.encodePacked(c.x, c.y)) != rootKeyHash) revert NotTheRoot();
-        if (c.issuerHash != c.subjectHash || !c.isCa) revert NotSelfSigned();
-        if (!X509.signedBy(cert, c, c.x, c.y)) revert BadCertSignature();
-        _current(c);
-        rootSubject = c.subjectHash;
-        cas[c.subjectHash] = Ca(c.x, c.y, c.notAfter, c.issuerHash, c.serialHash);
-        emit RootSet(c.subjectHash, c.notAfter);
-    }
-
-    /// @notice Submit a CA certificate issued by the root (PCK Platform or Processor CA).
-    function addCa(bytes calldata cert) external {
-        bytes32 root = rootSubject;
-        if (root == bytes32(0)) revert RootNotSet();
-        X509.Cert memory c = X509.parse(cert);
-        if (c.issuerHash != root) revert UnknownIssuer(c.issuerHash);
-        if (!c.isCa) revert NotACa();
-        Ca storage r = cas[root];
-        if (!X509.signedBy(cert, c, r.x, r.y)) revert BadCertSignature();
-        _current(c);
-        uint64 until = c.notAfter < r.notAfter ? c.notAfter : r.notAfter;
-        bytes32 id = keccak256(abi.encodePacked(root, c.serialHash));
-        if (revoked[id]) revert Revoked(id);
-        cas[c.subjectHash] = Ca(c.x, c.y, until, root, c.serialHash);
-        caBySerial[id] = c.subjectHash;
-        emit CaAdded(c.subjectHash, c.serialHash, until);
-    }
-
-    /// @notice Submit a TCB Info: the signed "tcbInfo" object's exact bytes, Intel's
-    ///         signature over them (r || s) and the TCB Signing certificate (issued by
-    ///         the root, not a CA, valid now). Current now; never older than the one held.
-    function addTcbInfo(bytes calldata body, bytes calldata sig, bytes calldata signer) external {
-        _signedByTcbSigner(body, sig, signer);
-        TcbInfo.Info memory info = TcbInfo.parse(body);
-        _currentCollateral(info.issueDate, info.nextUpdate);
-        bytes32 key = keccak256(abi.encodePacked(info.tdx, info.fmspc));
-        bytes32 digest = keccak256(abi.encode(info));
-        tcbInfos[key] = _newer(tcbInfos[key], digest, info.nextUpdate, info.evalNumber);
-        emit TcbInfoAdded(info.fmspc, info.tdx, info.evalNumber, info.nextUpdate, digest);
-    }
-
-    /// @notice Submit a QE Identity (QE for SGX, TD_QE for TDX), as addTcbInfo.
-    function addQeIdentity(bytes calldata body, bytes calldata sig, bytes calldata signer) external {
-        _signedByTcbSigner(body, sig, signer);
-        TcbInfo.QeIdentity memory q = TcbInfo.parseQeIdentity(body);
-        _currentCollateral(q.issueDate, q.nextUpdate);
-        bytes32 digest = keccak256(abi.encode(q));
-        qeIdentities[q.tdQe] = _newer(qeIdentities[q.tdQe], digest, q.nextUpdate, q.evalNumber);
-        emit QeIdentityAdded(q.tdQe, q.evalNumber, q.nextUpdate, digest);
-    }
-
-    /// @notice The compact form a platform's registration supplies (what the digest covers).
-    function encodeTcbInfo(bytes calldata body) external pure returns (bytes memory) {
-        return abi.encode(TcbInfo.parse(body));
-    }
-
-    function encodeQeIdentity(bytes calldata body) external pure returns (bytes memory) {
-        return abi.encode(TcbInfo.parseQeIdentity(body));
-    }
-
-    function _signedByTcbSigner(bytes calldata body, bytes calldata sig, bytes calldata signer) private view {
-        bytes32 root = rootSubject;
-        if (root == bytes32(0)) revert RootNotSet();
-        X509.Cert memory c = X509.parse(signer);
-        if (c.issuerHash != root || c.isCa) revert NotATcbSigner();
-        Ca storage r = cas[root];
-        if (!X509.signedBy(signer, c, r.x, r.y)) revert BadCertSignature();
-        _current(c);
-        if (sig.length != 64) revert BadCollateralSignature();
-        if (!P256.verify(sha256(body), bytes32(sig[0:32]), bytes32(sig[32:64]), c.x, c.y)) {
-            revert BadCollateralSignature();
-        }
-    }
-
-    function _currentCollateral(uint64 issued, uint64 nextUpdate) private view {
-        if (block.timestamp < issued || block.timestamp > nextUpdate) revert CollateralNotCurrent(issued, nextUpdate);
-    }
-
-    /// Collateral replaces what is held only if its evaluation data number is not lower.
-    function _newer(Collateral memory held, bytes32 digest, uint64 nextUpdate, uint32 evalNumber)
-        private
-        pure
-        returns (Collateral memory)
-    {
-        if (held.digest != bytes32(0) && evalNumber < held.evalNumber) {
-            revert CollateralRollback(held.evalNumber, evalNumber);
-        }
-        return Collateral(digest, nextUpdate, evalNumber);
-    }
-
-    /// @notice Revocation by proof: a current CRL signed by a CA held here (the root's
-    ///         for CA certificates, a PCK CA's for PCK certificates) and the index of one
-    ///         of its entries. That certificate is refused from now on, and a CA it names
-    ///         is dropped with every platform under it.
-    function revoke(bytes calldata crl, uint256 index) external returns (bytes32 id) {
-        X509.Crl memory x = X509.parseCrl(crl);
-        Ca storage issuer = cas[x.issuerHash];
-        if (issuer.notAfter == 0) revert UnknownIssuer(x.issuerHash);
-        if (!P256.verify(sha256(crl[x.tbsStart:x.tbsEnd]), x.r, x.s, issuer.x, issuer.y)) revert BadCrlSignature();
-        if (block.timestamp < x.thisUpdate || (x.nextUpdate != 0 && block.timestamp > x.nextUpdate)) {
-            revert CrlNotCurrent(x.thisUpdate, x.nextUpdate);
-        }
-        bytes32 serial = X509.crlSerial(crl, x, index);
-        id = keccak256(abi.encodePacked(x.issuerHash, serial));
-        revoked[id] = true;
-        bytes32 ca = caBySerial[id];
-        if (ca != bytes32(0)) cas[ca].notAfter = 0;
-        emit CertificateRevoked(id, x.issuerHash, serial);
+    constructor(DcapCollateral collateral_) {
+        collateral = collateral_;
+        pki = collateral_.pki();
     }
 
     // ---- per machine ----
@@ -260,15 +96,15 @@ contract DcapVerifier {
     /// A PCK leaf issued by a cached CA, not revoked, valid now, and its SGX extension.
     function _pck(bytes calldata pck) private view returns (Pck memory k) {
         X509.Cert memory c = X509.parse(pck);
-        Ca storage ca = cas[c.issuerHash];
-        if (ca.notAfter == 0 || c.issuerHash == rootSubject) revert UnknownIssuer(c.issuerHash);
+        (bytes32 cx, bytes32 cy, uint64 caUntil,,) = pki.cas(c.issuerHash);
+        if (caUntil == 0 || c.issuerHash == pki.rootSubject()) revert UnknownIssuer(c.issuerHash);
         k.id = keccak256(abi.encodePacked(c.issuerHash, c.serialHash));
-        if (revoked[k.id]) revert Revoked(k.id);
+        if (pki.revoked(k.id)) revert Revoked(k.id);
         if (c.isCa) revert IsACa();
-        if (!X509.signedBy(pck, c, ca.x, ca.y)) revert BadCertSignature();
+        if (!X509.signedBy(pck, c, cx, cy)) revert BadCertSignature();
         _current(c);
-        if (block.timestamp > ca.notAfter) revert CertNotValidNow(0, ca.notAfter);
-        k.validUntil = c.notAfter < ca.notAfter ? c.notAfter : ca.notAfter;
+        if (block.timestamp > caUntil) revert CertNotValidNow(0, caUntil);
+        k.validUntil = c.notAfter < caUntil ? c.notAfter : caUntil;
         (uint256 es, uint256 ee) = X509.extension(pck, c, PckExt.OID);
         if (es == ee) revert NoSgxExtension();
         k.f = PckExt.parse(pck, es, ee);
@@ -318,8 +154,7 @@ contract DcapVerifier {
         bytes calldata qeIdentity
     ) external returns (bytes32 keyHash, TcbInfo.Eval memory e) {
         (TcbInfo.Subject memory s, Pck memory k) = _subject(pck, q);
-        uint64 until = _held(tcbInfos[keccak256(abi.encodePacked(s.tdx, s.fmspc))], tcbInfo, k.validUntil);
-        until = _held(qeIdentities[s.tdx], qeIdentity, until);
+        uint64 until = _collateralUntil(s, tcbInfo, qeIdentity, k.validUntil);
         e = TcbInfo.evaluate(s, abi.decode(tcbInfo, (TcbInfo.Info)), abi.decode(qeIdentity, (TcbInfo.QeIdentity)));
         keyHash = keccak256(q.attKey);
         platforms[keyHash] = Platform({
@@ -346,12 +181,25 @@ contract DcapVerifier {
         s = DcapQuote.subject(q.signedPart, h, q.qeReport, k.f);
     }
 
+    /// The TCB Info and QE Identity held for this subject match what is supplied and
+    /// are current; the earliest expiry.
+    function _collateralUntil(TcbInfo.Subject memory s, bytes calldata tcbInfo, bytes calldata qeIdentity, uint64 until)
+        private
+        view
+        returns (uint64)
+    {
+        (bytes32 digest, uint64 next,) = collateral.tcbInfos(keccak256(abi.encodePacked(s.tdx, s.fmspc)));
+        until = _held(digest, next, tcbInfo, until);
+        (digest, next,) = collateral.qeIdentities(s.tdx);
+        return _held(digest, next, qeIdentity, until);
+    }
+
     /// The collateral held matches what is supplied and is current; the earlier expiry.
-    function _held(Collateral storage c, bytes calldata enc, uint64 until) private view returns (uint64) {
-        if (c.digest == bytes32(0)) revert UnknownCollateral();
-        if (keccak256(enc) != c.digest) revert CollateralMismatch();
-        if (block.timestamp > c.nextUpdate) revert CollateralNotCurrent(0, c.nextUpdate);
-        return c.nextUpdate < until ? c.nextUpdate : until;
+    function _held(bytes32 digest, uint64 nextUpdate, bytes calldata enc, uint64 until) private view returns (uint64) {
+        if (digest == bytes32(0)) revert UnknownCollateral();
+        if (keccak256(enc) != digest) revert CollateralMismatch();
+        if (block.timestamp > nextUpdate) revert CollateralNotCurrent(0, nextUpdate);
+        return nextUpdate < until ? nextUpdate : until;
     }
 
     /// What a TD's TCB evaluation depended on beyond the machine: its TDX module.
@@ -387,8 +235,9 @@ contract DcapVerifier {
         p = platforms[kh];
         if (p.validUntil == 0) revert UnknownPlatform(kh);
         if (block.timestamp > p.validUntil) revert PlatformExpired(p.validUntil);
-        if (revoked[p.pck]) revert Revoked(p.pck);
-        if (cas[p.ca].notAfter == 0) revert Revoked(p.ca); // its CA was revoked
+        if (pki.revoked(p.pck)) revert Revoked(p.pck);
+        (,, uint64 caUntil,,) = pki.cas(p.ca);
+        if (caUntil == 0) revert Revoked(p.ca); // its CA was revoked
         if (p.tdx != (h.teeType == DcapQuote.TEE_TDX)) revert TeeMismatch();
         if (p.tdx && _teeTcb(signedPart, h) != p.teeTcb) revert TdxModuleChanged();
         if (DcapQuote.isDebug(signedPart, h)) revert DebugEnclave();

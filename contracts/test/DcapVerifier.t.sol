@@ -4,6 +4,8 @@ pragma solidity ^0.8.28;
 import {TestBase} from "./utils/Vm.sol";
 import {Pem} from "./utils/Pem.sol";
 import {DcapVerifier} from "../src/DcapVerifier.sol";
+import {DcapCollateral} from "../src/DcapCollateral.sol";
+import {DcapPki} from "../src/DcapPki.sol";
 import {DcapQuote} from "../src/lib/DcapQuote.sol";
 import {PckExt} from "../src/lib/PckExt.sol";
 import {X509} from "../src/lib/X509.sol";
@@ -32,7 +34,10 @@ contract EvalParts {
         i = TcbInfo.parse(info);
         e = TcbInfo.parseQeIdentity(qeId);
     }
+}
 
+/// TcbInfo.evaluate on parts a test edits (its own contract: EIP-170).
+contract EvalOnly {
     function evaluate(TcbInfo.Subject memory s, TcbInfo.Info memory i, TcbInfo.QeIdentity memory e)
         external
         pure
@@ -110,11 +115,24 @@ contract DcapVerifierTest is TestBase {
         c.root = vm.readFileBinary("../tests/vectors/intel-dcap/roots/IntelSGXRootCA.der");
     }
 
+    /// Each verifier's PKI and collateral contracts (read without a call, so
+    /// expectRevert applies to the call under test).
+    mapping(address => DcapCollateral) cols;
+    mapping(address => DcapPki) pkis;
+
+    function fresh(bytes32 rootKeyHash) internal returns (DcapVerifier v) {
+        DcapPki pki = new DcapPki(rootKeyHash);
+        DcapCollateral col = new DcapCollateral(pki);
+        v = new DcapVerifier(col);
+        cols[address(v)] = col;
+        pkis[address(v)] = pki;
+    }
+
     function deploy(Case memory c) internal returns (DcapVerifier v) {
         vm.warp(c.when);
-        v = new DcapVerifier(qs.key(c.root));
-        v.setRoot(c.root);
-        v.addCa(c.ca);
+        v = fresh(qs.key(c.root));
+        pkis[address(v)].setRoot(c.root);
+        pkis[address(v)].addCa(c.ca);
     }
 
     function platform(DcapVerifier v, Case memory c) internal view returns (PckExt.Fields memory f, uint64 until) {
@@ -148,28 +166,28 @@ contract DcapVerifierTest is TestBase {
     function test_collateralRefusals() public {
         Case memory c = load(3); // tdx-v4-dcapqvl
         vm.warp(c.when);
-        DcapVerifier v = new DcapVerifier(keccak256("another root"));
-        vm.expectRevert(DcapVerifier.NotTheRoot.selector);
-        v.setRoot(c.root);
-        v = new DcapVerifier(qs.key(c.root));
-        vm.expectRevert(DcapVerifier.RootNotSet.selector);
-        v.addCa(c.ca);
-        v.setRoot(c.root);
-        vm.expectRevert(DcapVerifier.RootAlreadySet.selector);
-        v.setRoot(c.root);
+        DcapVerifier v = fresh(keccak256("another root"));
+        vm.expectRevert(DcapPki.NotTheRoot.selector);
+        pkis[address(v)].setRoot(c.root);
+        v = fresh(qs.key(c.root));
+        vm.expectRevert(DcapPki.RootNotSet.selector);
+        pkis[address(v)].addCa(c.ca);
+        pkis[address(v)].setRoot(c.root);
+        vm.expectRevert(DcapPki.RootAlreadySet.selector);
+        pkis[address(v)].setRoot(c.root);
         bytes memory bad = bytes.concat(c.ca); // a copy
         bad[bad.length - 5] ^= 0x01; // inside the signature
-        vm.expectRevert(DcapVerifier.BadCertSignature.selector);
-        v.addCa(bad);
-        vm.expectRevert(abi.encodeWithSelector(DcapVerifier.UnknownIssuer.selector, qs.issuer(c.leaf)));
-        v.addCa(c.leaf); // issued by the CA, not the root
+        vm.expectRevert(DcapPki.BadCertSignature.selector);
+        pkis[address(v)].addCa(bad);
+        vm.expectRevert(abi.encodeWithSelector(DcapPki.UnknownIssuer.selector, qs.issuer(c.leaf)));
+        pkis[address(v)].addCa(c.leaf); // issued by the CA, not the root
         // the TCB Signing certificate: issued by the root, not a CA
         bytes memory tcbSigner =
             Pem.cert(vm.readFileBinary(string.concat("../tests/vectors/", c.dir, "/tcb_info_issuer_chain.pem")), 0);
-        vm.expectRevert(DcapVerifier.NotACa.selector);
-        v.addCa(tcbSigner);
-        v.addCa(c.ca);
-        (bytes32 x,, uint64 until,,) = v.cas(qs.subject(c.ca));
+        vm.expectRevert(DcapPki.NotACa.selector);
+        pkis[address(v)].addCa(tcbSigner);
+        pkis[address(v)].addCa(c.ca);
+        (bytes32 x,, uint64 until,,) = pkis[address(v)].cas(qs.subject(c.ca));
         vm.assertTrue(x != bytes32(0) && until > c.when, "CA stored");
     }
 
@@ -198,8 +216,8 @@ contract DcapVerifierTest is TestBase {
     function test_pckFromAnUnknownCa() public {
         Case memory c = load(3);
         vm.warp(c.when);
-        DcapVerifier v = new DcapVerifier(qs.key(c.root));
-        v.setRoot(c.root); // its CA not submitted
+        DcapVerifier v = fresh(qs.key(c.root));
+        pkis[address(v)].setRoot(c.root); // its CA not submitted
         vm.expectRevert(abi.encodeWithSelector(DcapVerifier.UnknownIssuer.selector, qs.issuer(c.leaf)));
         this.platformOf(v, c);
     }
@@ -237,7 +255,7 @@ contract DcapVerifierTest is TestBase {
     }
 
     function mismatch(
-        EvalParts ep,
+        EvalOnly ep,
         TcbInfo.Subject memory s,
         TcbInfo.Info memory i,
         TcbInfo.QeIdentity memory e,
@@ -253,13 +271,14 @@ contract DcapVerifierTest is TestBase {
         DcapVerifier v = deploy(c);
         (PckExt.Fields memory f,) = platform(v, c);
         string memory d = string.concat("../tests/vectors/", c.dir);
-        EvalParts ep = new EvalParts();
-        (TcbInfo.Subject memory s, TcbInfo.Info memory i, TcbInfo.QeIdentity memory e) = ep.parts(
-            c.quote,
-            Pem.member(vm.readFileBinary(string.concat(d, "/tcb_info.json")), "tcbInfo"),
-            Pem.member(vm.readFileBinary(string.concat(d, "/qe_identity.json")), "enclaveIdentity"),
-            f
-        );
+        EvalOnly ep = new EvalOnly();
+        (TcbInfo.Subject memory s, TcbInfo.Info memory i, TcbInfo.QeIdentity memory e) = new EvalParts()
+            .parts(
+                c.quote,
+                Pem.member(vm.readFileBinary(string.concat(d, "/tcb_info.json")), "tcbInfo"),
+                Pem.member(vm.readFileBinary(string.concat(d, "/qe_identity.json")), "enclaveIdentity"),
+                f
+            );
         vm.assertEq(uint256(ep.evaluate(s, i, e).status), TcbInfo.UP_TO_DATE, "as is");
         i.fmspc ^= bytes6(uint48(1));
         mismatch(ep, s, i, e, "TCB Info FMSPC does not match the PCK certificate");
@@ -348,8 +367,9 @@ contract DcapVerifierTest is TestBase {
         uint256[3] memory gas;
         gas[0] = collateral(v, c);
         DcapVerifier.QuoteParts memory q = partsOf(c);
-        bytes memory infoEnc = v.encodeTcbInfo(signedJson(c.dir, "tcb_info.json", "tcbInfo").body);
-        bytes memory qeEnc = v.encodeQeIdentity(signedJson(c.dir, "qe_identity.json", "enclaveIdentity").body);
+        bytes memory infoEnc = cols[address(v)].encodeTcbInfo(signedJson(c.dir, "tcb_info.json", "tcbInfo").body);
+        bytes memory qeEnc =
+            cols[address(v)].encodeQeIdentity(signedJson(c.dir, "qe_identity.json", "enclaveIdentity").body);
         uint256 g = gasleft();
         (, TcbInfo.Eval memory e) = v.registerPlatform(c.leaf, q, infoEnc, qeEnc);
         gas[1] = g - gasleft();
@@ -374,9 +394,9 @@ contract DcapVerifierTest is TestBase {
         bytes memory signer =
             Pem.cert(vm.readFileBinary(string.concat("../tests/vectors/", c.dir, "/tcb_info_issuer_chain.pem")), 0);
         uint256 g = gasleft();
-        v.addTcbInfo(info.body, info.sig, signer);
+        cols[address(v)].addTcbInfo(info.body, info.sig, signer);
         gInfo = g - gasleft();
-        v.addQeIdentity(qe.body, qe.sig, signer);
+        cols[address(v)].addQeIdentity(qe.body, qe.sig, signer);
     }
 
     event log_gas(string dir, uint256 tcbInfo, uint256 platform, uint256 enclaveKey);
@@ -390,17 +410,17 @@ contract DcapVerifierTest is TestBase {
             Pem.cert(vm.readFileBinary(string.concat("../tests/vectors/", c.dir, "/tcb_info_issuer_chain.pem")), 0);
         bytes memory bad = bytes.concat(info.body);
         bad[40] ^= 0x01;
-        vm.expectRevert(DcapVerifier.BadCollateralSignature.selector);
-        v.addTcbInfo(bad, info.sig, signer);
-        vm.expectRevert(DcapVerifier.NotATcbSigner.selector);
-        v.addTcbInfo(info.body, info.sig, c.ca);
+        vm.expectRevert(DcapCollateral.BadCollateralSignature.selector);
+        cols[address(v)].addTcbInfo(bad, info.sig, signer);
+        vm.expectRevert(DcapPki.NotATcbSigner.selector);
+        cols[address(v)].addTcbInfo(info.body, info.sig, c.ca);
         DcapVerifier.QuoteParts memory q = partsOf(c);
-        bytes memory infoEnc = v.encodeTcbInfo(info.body);
-        bytes memory qeEnc = v.encodeQeIdentity(qe.body);
+        bytes memory infoEnc = cols[address(v)].encodeTcbInfo(info.body);
+        bytes memory qeEnc = cols[address(v)].encodeQeIdentity(qe.body);
         vm.expectRevert(DcapVerifier.UnknownCollateral.selector);
         v.registerPlatform(c.leaf, q, infoEnc, qeEnc);
-        v.addTcbInfo(info.body, info.sig, signer);
-        v.addQeIdentity(qe.body, qe.sig, signer);
+        cols[address(v)].addTcbInfo(info.body, info.sig, signer);
+        cols[address(v)].addQeIdentity(qe.body, qe.sig, signer);
         vm.expectRevert(DcapVerifier.CollateralMismatch.selector);
         v.registerPlatform(c.leaf, q, qeEnc, qeEnc);
         vm.expectRevert(abi.encodeWithSelector(DcapVerifier.UnknownPlatform.selector, keccak256(q.attKey)));
@@ -415,10 +435,10 @@ contract DcapVerifierTest is TestBase {
         vm.expectRevert(abi.encodeWithSelector(DcapVerifier.PlatformExpired.selector, until));
         v.checkEnclave(q.signedPart, q.sig, q.attKey);
         // collateral past its next update is refused
-        (, uint64 next,) = v.tcbInfos(keccak256(abi.encodePacked(true, c.fmspc)));
+        (, uint64 next,) = cols[address(v)].tcbInfos(keccak256(abi.encodePacked(true, c.fmspc)));
         vm.warp(uint256(next) + 1);
         vm.expectRevert();
-        v.addTcbInfo(info.body, info.sig, signer);
+        cols[address(v)].addTcbInfo(info.body, info.sig, signer);
     }
 
     /// Revocation by proof with the real CRLs: the PCK CA's CRL revokes each serial it
@@ -430,18 +450,18 @@ contract DcapVerifierTest is TestBase {
         string memory d = string.concat("../tests/vectors/", c.dir);
         bytes memory crl = vm.readFileBinary(string.concat(d, "/pck_crl.der"));
         bytes32 caSubject = qs.subject(c.ca);
-        bytes32 id = v.revoke(crl, 0);
-        vm.assertTrue(v.revoked(id), "entry 0 revoked");
-        vm.assertTrue(v.revoke(crl, 43) != id, "entry 43, another serial");
+        bytes32 id = pkis[address(v)].revoke(crl, 0);
+        vm.assertTrue(pkis[address(v)].revoked(id), "entry 0 revoked");
+        vm.assertTrue(pkis[address(v)].revoke(crl, 43) != id, "entry 43, another serial");
         vm.expectRevert(); // past the last entry
-        v.revoke(crl, 44);
+        pkis[address(v)].revoke(crl, 44);
         bytes memory bad = bytes.concat(crl);
         bad[300] ^= 0x01;
-        vm.expectRevert(DcapVerifier.BadCrlSignature.selector);
-        v.revoke(bad, 0);
+        vm.expectRevert(DcapPki.BadCrlSignature.selector);
+        pkis[address(v)].revoke(bad, 0);
         bytes memory rootCrl = vm.readFileBinary(string.concat(d, "/root_ca_crl.der"));
         vm.expectRevert(); // no entries
-        v.revoke(rootCrl, 0);
+        pkis[address(v)].revoke(rootCrl, 0);
         vm.assertEq(caSubject, qs.subject(c.ca), "");
     }
 
@@ -454,27 +474,27 @@ contract DcapVerifierTest is TestBase {
         Signed memory qe = signedJson(c.dir, "qe_identity.json", "enclaveIdentity");
         collateral(v, c);
         DcapVerifier.QuoteParts memory q = partsOf(c);
-        bytes memory infoEnc = v.encodeTcbInfo(info.body);
-        bytes memory qeEnc = v.encodeQeIdentity(qe.body);
+        bytes memory infoEnc = cols[address(v)].encodeTcbInfo(info.body);
+        bytes memory qeEnc = cols[address(v)].encodeQeIdentity(qe.body);
         v.registerPlatform(c.leaf, q, infoEnc, qeEnc);
         v.checkEnclave(q.signedPart, q.sig, q.attKey);
         (,,,,, bytes32 pckId, bytes32 ca) = v.platforms(keccak256(q.attKey));
         vm.assertEq(ca, caSubject, "issuer recorded");
         // its CA dropped (as revoke() does for a CA a root CRL lists): the record goes too
         bytes32 notAfterSlot = bytes32(uint256(keccak256(abi.encode(ca, uint256(1)))) + 2);
-        bytes32 held = vm.load(address(v), notAfterSlot);
-        vm.store(address(v), notAfterSlot, bytes32(0));
+        bytes32 held = vm.load(address(pkis[address(v)]), notAfterSlot);
+        vm.store(address(pkis[address(v)]), notAfterSlot, bytes32(0));
         vm.expectRevert(abi.encodeWithSelector(DcapVerifier.Revoked.selector, ca));
         v.checkEnclave(q.signedPart, q.sig, q.attKey);
-        vm.store(address(v), notAfterSlot, held);
+        vm.store(address(pkis[address(v)]), notAfterSlot, held);
         v.checkEnclave(q.signedPart, q.sig, q.attKey);
-        vm.store(address(v), keccak256(abi.encode(pckId, uint256(REVOKED_SLOT))), bytes32(uint256(1)));
-        vm.assertTrue(v.revoked(pckId), "slot");
+        vm.store(address(pkis[address(v)]), keccak256(abi.encode(pckId, uint256(REVOKED_SLOT))), bytes32(uint256(1)));
+        vm.assertTrue(pkis[address(v)].revoked(pckId), "slot");
         vm.expectRevert(abi.encodeWithSelector(DcapVerifier.Revoked.selector, pckId));
         v.checkEnclave(q.signedPart, q.sig, q.attKey);
         vm.expectRevert(abi.encodeWithSelector(DcapVerifier.Revoked.selector, pckId));
         v.registerPlatform(c.leaf, q, infoEnc, qeEnc);
     }
 
-    uint256 constant REVOKED_SLOT = 5; // DcapVerifier.revoked (forge inspect DcapVerifier storage-layout)
+    uint256 constant REVOKED_SLOT = 2; // DcapPki.revoked (forge inspect DcapPki storage-layout)
 }
