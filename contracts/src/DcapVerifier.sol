@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {DcapCollateral} from "./DcapCollateral.sol";
 import {DcapPki} from "./DcapPki.sol";
+import {IDcapVerifier} from "./interfaces/IDcapVerifier.sol";
 import {DcapQuote} from "./lib/DcapQuote.sol";
 import {P256} from "./lib/P256.sol";
 import {PckExt} from "./lib/PckExt.sol";
@@ -19,20 +20,9 @@ import {X509} from "./lib/X509.sol";
 ///         - per enclave key (`checkEnclave`): the quote body under a recorded key,
 ///           one P-256 verification and one SHA-256.
 ///         Work in progress: nothing registers enclaves through it yet.
-contract DcapVerifier {
+contract DcapVerifier is IDcapVerifier {
     DcapPki public immutable pki;
     DcapCollateral public immutable collateral;
-
-    /// A machine's certified attestation key, evaluated once (tier 2).
-    struct Platform {
-        uint40 validUntil; // the earliest expiry of its certificates and collateral
-        uint8 status; // TcbInfo status, converged
-        bool tdx;
-        bytes32 teeTcb; // TDX: keccak256(TEE TCB SVN || MRSIGNERSEAM || SEAM attributes) evaluated
-        bytes32 advisories; // keccak256 of the advisory ids, in order
-        bytes32 pck; // keccak256(issuer subject hash || PCK serial hash): what a CRL revokes
-        bytes32 ca; // the PCK's issuing CA, by subject
-    }
 
     /// by keccak256(attestation key)
     mapping(bytes32 => Platform) public platforms;
@@ -228,6 +218,7 @@ contract DcapVerifier {
     function checkEnclave(bytes calldata signedPart, bytes calldata sig, bytes calldata attKey)
         external
         view
+        override
         returns (DcapQuote.Header memory h, Platform memory p)
     {
         h = checkQuote(signedPart, sig, attKey);

@@ -3,6 +3,9 @@ pragma solidity ^0.8.28;
 
 import {PullPayments} from "./lib/PullPayments.sol";
 import {Eip712} from "./lib/Eip712.sol";
+import {Binding} from "./lib/Binding.sol";
+import {DcapQuote} from "./lib/DcapQuote.sol";
+import {IDcapVerifier} from "./interfaces/IDcapVerifier.sol";
 
 /// @title EnclaveRegistry
 /// @notice Which enclaves may sign results (docs/architecture.md §3, §5). A record (operator,
@@ -87,6 +90,26 @@ contract EnclaveRegistry is Eip712, PullPayments {
     mapping(address => Operator) public operators;
     mapping(address signer => Enclave) internal records;
 
+    /// The on-chain attestation path (issue 18): a deployment chooses it per TEE type.
+    IDcapVerifier public dcapVerifier;
+    mapping(uint8 teeType => bool) public onChainAttestation;
+    /// TCB statuses (TcbInfo numbering) accepted on that path, one bit each; UpToDate only by default.
+    uint256 public allowedTcbStatuses = 1;
+    /// The RTMRs the registered measurement of a TDX quote covers besides MRTD (bit i: RTMR i).
+    uint8 public tdxRtmrPins = 1 << 3;
+
+    /// What an enclave registering with its own quote submits.
+    struct Attested {
+        address signer;
+        bytes32 hpkeKey;
+        uint32 epoch;
+        uint64 expiry;
+        bytes32 nonce;
+        bytes signedPart; // the quote's header and body
+        bytes sig; // the attestation key's signature over them
+        bytes attKey; // a key DcapVerifier has a platform record for
+    }
+
     event OwnershipTransferStarted(address indexed owner, address indexed pendingOwner);
     event OwnershipTransferred(address indexed previousOwner, address indexed newOwner);
     event MarketSet(address indexed market);
@@ -109,6 +132,7 @@ contract EnclaveRegistry is Eip712, PullPayments {
         bytes32 evidenceDigest,
         address[] approvers
     );
+    event OnChainAttestationSet(address verifier, uint8 teeType, bool allowed, uint256 tcbStatuses, uint8 rtmrPins);
     event EnclaveRotated(address indexed previous, address indexed next, uint32 epoch, uint64 previousExpiry);
     event EnclaveRevoked(address indexed signer, RevokeReason reason);
     event OperatorSlashed(
@@ -140,6 +164,10 @@ contract EnclaveRegistry is Eip712, PullPayments {
     error EnclaveExpired(address signer);
     error WrongEpoch(uint32 got, uint32 registered);
     error RotationMismatch();
+    error OnChainAttestationOff(uint8 teeType);
+    error TcbStatusNotAllowed(uint8 status);
+    error BindingMismatch();
+    error VerifierAlreadySet();
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner();
@@ -218,6 +246,25 @@ contract EnclaveRegistry is Eip712, PullPayments {
         if (allowed) allowedWorkloads[measurement]++;
         else allowedWorkloads[measurement]--;
         emit MeasurementSet(workloadId, measurement, allowed);
+    }
+
+    /// @notice The on-chain attestation path for a TEE type (TDX or SGX): the verifier
+    ///         (set once, then kept), whether the type may use it, which TCB statuses
+    ///         it accepts and which RTMRs a TDX measurement covers.
+    function setOnChainAttestation(
+        IDcapVerifier verifier,
+        uint8 teeType,
+        bool allowed,
+        uint256 statuses,
+        uint8 rtmrPins
+    ) external onlyOwner {
+        if (address(verifier) == address(0)) revert ZeroAddress();
+        if (address(dcapVerifier) == address(0)) dcapVerifier = verifier;
+        else if (dcapVerifier != verifier) revert VerifierAlreadySet();
+        onChainAttestation[teeType] = allowed;
+        allowedTcbStatuses = statuses;
+        tdxRtmrPins = rtmrPins;
+        emit OnChainAttestationSet(address(verifier), teeType, allowed, statuses, rtmrPins);
     }
 
     function _setVerifier(address v, bool allowed) private {
@@ -299,6 +346,38 @@ contract EnclaveRegistry is Eip712, PullPayments {
     function registerEnclave(Approval calldata a, bytes[] calldata sigs) external {
         address[] memory approvers = _checkApproval(a, sigs);
         _store(a, approvers);
+    }
+
+    /// @notice Register an enclave with its own quote, no committee (issue 18): the quote
+    ///         signed by an attestation key DcapVerifier holds a current platform record
+    ///         for, of a TEE type this registry lets use the path, at an accepted TCB
+    ///         status, whose report data is version 2 of the binding over the caller
+    ///         (the operator), the keys, this chain and this registry, and whose
+    ///         measurement is allowed for some workload.
+    function registerAttested(Attested calldata a) external {
+        (DcapQuote.Header memory h, IDcapVerifier.Platform memory p) =
+            dcapVerifier.checkEnclave(a.signedPart, a.sig, a.attKey);
+        uint8 tee = h.teeType == DcapQuote.TEE_TDX ? TEE_TDX : TEE_SGX;
+        if (!onChainAttestation[tee]) revert OnChainAttestationOff(tee);
+        if (allowedTcbStatuses & (1 << p.status) == 0) revert TcbStatusNotAllowed(p.status);
+        if (a.expiry > p.validUntil) revert BadExpiry();
+        bytes32 rd =
+            Binding.reportData(msg.sender, a.signer, a.hpkeKey, a.epoch, uint64(block.chainid), address(this), a.nonce);
+        if (!Binding.matches(DcapQuote.reportData(a.signedPart, h), rd)) revert BindingMismatch();
+        Approval memory ap = Approval({
+            operator: msg.sender,
+            teeType: tee,
+            measurement: DcapQuote.measurement(a.signedPart, h, tdxRtmrPins),
+            signer: a.signer,
+            hpkeKey: a.hpkeKey,
+            epoch: a.epoch,
+            expiry: a.expiry,
+            evidenceDigest: keccak256(a.signedPart)
+        });
+        _checkRecord(ap);
+        address[] memory by = new address[](1);
+        by[0] = address(dcapVerifier);
+        _store(ap, by);
     }
 
     /// @notice Register `a` as the next epoch of `previous` (same operator, TEE
@@ -396,16 +475,7 @@ contract EnclaveRegistry is Eip712, PullPayments {
     }
 
     function _checkApproval(Approval calldata a, bytes[] calldata sigs) private view returns (address[] memory) {
-        if (msg.sender != a.operator) revert NotYourEnclave();
-        Operator storage op = operators[a.operator];
-        if (!op.registered) revert NotOperator();
-        if (op.unbondAt != 0) revert OperatorUnbonding();
-        if (op.bond < minBond) revert BondTooSmall(); // slashed: re-bond first (addBond)
-        if (!teeAllowed[a.teeType]) revert TeeNotAllowed(a.teeType);
-        if (allowedWorkloads[a.measurement] == 0) revert MeasurementNotAllowed(a.measurement);
-        if (a.expiry <= block.timestamp || a.expiry > block.timestamp + maxLifetime) revert BadExpiry();
-        if (a.signer == address(0)) revert ZeroAddress();
-        if (records[a.signer].status != Status.None) revert SignerAlreadyRegistered(a.signer);
+        _checkRecord(a);
         if (sigs.length < threshold) revert TooFewApprovals(sigs.length, threshold);
         bytes32 digest = approvalDigest(a);
         address[] memory approvers = new address[](sigs.length);
@@ -420,7 +490,22 @@ contract EnclaveRegistry is Eip712, PullPayments {
         return approvers;
     }
 
-    function _store(Approval calldata a, address[] memory approvers) private {
+    /// The record's own rules, whichever path approved it: the caller's own, a bonded
+    /// operator's, an allowed TEE and measurement, a bounded expiry, a new signer.
+    function _checkRecord(Approval memory a) private view {
+        if (msg.sender != a.operator) revert NotYourEnclave();
+        Operator storage op = operators[a.operator];
+        if (!op.registered) revert NotOperator();
+        if (op.unbondAt != 0) revert OperatorUnbonding();
+        if (op.bond < minBond) revert BondTooSmall(); // slashed: re-bond first (addBond)
+        if (!teeAllowed[a.teeType]) revert TeeNotAllowed(a.teeType);
+        if (allowedWorkloads[a.measurement] == 0) revert MeasurementNotAllowed(a.measurement);
+        if (a.expiry <= block.timestamp || a.expiry > block.timestamp + maxLifetime) revert BadExpiry();
+        if (a.signer == address(0)) revert ZeroAddress();
+        if (records[a.signer].status != Status.None) revert SignerAlreadyRegistered(a.signer);
+    }
+
+    function _store(Approval memory a, address[] memory approvers) private {
         records[a.signer] = Enclave({
             operator: a.operator,
             expiry: uint40(a.expiry),

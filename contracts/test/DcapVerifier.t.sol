@@ -6,6 +6,7 @@ import {Pem} from "./utils/Pem.sol";
 import {DcapVerifier} from "../src/DcapVerifier.sol";
 import {DcapCollateral} from "../src/DcapCollateral.sol";
 import {DcapPki} from "../src/DcapPki.sol";
+import {IDcapVerifier} from "../src/interfaces/IDcapVerifier.sol";
 import {DcapQuote} from "../src/lib/DcapQuote.sol";
 import {PckExt} from "../src/lib/PckExt.sol";
 import {X509} from "../src/lib/X509.sol";
@@ -376,7 +377,7 @@ contract DcapVerifierTest is TestBase {
         vm.assertEq(keccak256(bytes(TcbInfo.statusName(e.status))), keccak256(bytes(want)), c.dir);
         g = gasleft();
         try v.checkEnclave(q.signedPart, q.sig, q.attKey) returns (
-            DcapQuote.Header memory, DcapVerifier.Platform memory p
+            DcapQuote.Header memory, IDcapVerifier.Platform memory p
         ) {
             vm.assertEq(uint256(p.status), uint256(e.status), "record");
         } catch (bytes memory err) {
