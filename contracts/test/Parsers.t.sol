@@ -20,7 +20,10 @@ contract ParserHarness {
         X509.Crl memory x = X509.parseCrl(c);
         if (x.listEnd > x.listStart) X509.crlSerial(c, x, 1);
     }
+}
 
+/// The JSON parsers (a contract of their own: EIP-170).
+contract JsonHarness {
     function tcbInfo(bytes calldata s) external pure {
         TcbInfo.parse(s);
     }
@@ -36,6 +39,7 @@ contract ParserHarness {
 /// overflow) or a bare revert (a slice out of range): what a bounds bug looks like.
 contract ParsersTest is TestBase {
     ParserHarness h = new ParserHarness();
+    JsonHarness j = new JsonHarness();
     bytes4 constant PANIC = 0x4e487b71;
     string constant D = "../tests/vectors/intel-dcap/tdx-v4-dcapqvl/";
 
@@ -76,13 +80,13 @@ contract ParsersTest is TestBase {
 
     function testFuzz_tcbInfo(uint256 at, uint8 v, uint256 len) public view {
         bytes memory real = Pem.member(vm.readFileBinary(string.concat(D, "tcb_info.json")), "tcbInfo");
-        (bool ok, bytes memory err) = address(h).staticcall(abi.encodeCall(h.tcbInfo, (mutate(real, at, v, len))));
+        (bool ok, bytes memory err) = address(j).staticcall(abi.encodeCall(j.tcbInfo, (mutate(real, at, v, len))));
         noPanic(ok, err);
     }
 
     function testFuzz_qeIdentity(uint256 at, uint8 v, uint256 len) public view {
         bytes memory real = Pem.member(vm.readFileBinary(string.concat(D, "qe_identity.json")), "enclaveIdentity");
-        (bool ok, bytes memory err) = address(h).staticcall(abi.encodeCall(h.qeIdentity, (mutate(real, at, v, len))));
+        (bool ok, bytes memory err) = address(j).staticcall(abi.encodeCall(j.qeIdentity, (mutate(real, at, v, len))));
         noPanic(ok, err);
     }
 
@@ -93,9 +97,9 @@ contract ParsersTest is TestBase {
         noPanic(ok, err);
         (ok, err) = address(h).staticcall(abi.encodeCall(h.crl, (b)));
         noPanic(ok, err);
-        (ok, err) = address(h).staticcall(abi.encodeCall(h.tcbInfo, (b)));
+        (ok, err) = address(j).staticcall(abi.encodeCall(j.tcbInfo, (b)));
         noPanic(ok, err);
-        (ok, err) = address(h).staticcall(abi.encodeCall(h.qeIdentity, (b)));
+        (ok, err) = address(j).staticcall(abi.encodeCall(j.qeIdentity, (b)));
         noPanic(ok, err);
     }
 }
