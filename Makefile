@@ -58,6 +58,7 @@ bench: build
 	@$(BUILD)/bin/clo_bench
 	@$(BUILD)/bin/clo_bench_enclave
 	@node bench/chain_bench.mjs $(BUILD)/bin/cloister
+	@node bench/dcap_gas.mjs
 	@taskset -c 1 node bench/onnx_bench.mjs $(BUILD)/bin/clo_bench_onnx
 	@taskset -c 1 node bench/onnx_real.mjs $(BUILD)/bin/cloister
 	@taskset -c 1 $(BUILD)/bin/clo_bench_inference
