@@ -24,7 +24,7 @@ contract DcapVerifier is IDcapVerifier {
     DcapPki public immutable pki;
     DcapCollateral public immutable collateral;
 
-    /// by keccak256(attestation key)
+    /// by platformKey(attestation key, TDX module)
     mapping(bytes32 => Platform) public platforms;
 
     event PlatformRegistered(
@@ -45,7 +45,6 @@ contract DcapVerifier is IDcapVerifier {
     error UnknownPlatform(bytes32 attKeyHash);
     error PlatformExpired(uint40 validUntil);
     error TeeMismatch();
-    error TdxModuleChanged();
     error DebugEnclave();
     error Revoked(bytes32 id);
 
@@ -146,12 +145,13 @@ contract DcapVerifier is IDcapVerifier {
         (TcbInfo.Subject memory s, Pck memory k) = _subject(pck, q);
         uint64 until = _collateralUntil(s, tcbInfo, qeIdentity, k.validUntil);
         e = TcbInfo.evaluate(s, abi.decode(tcbInfo, (TcbInfo.Info)), abi.decode(qeIdentity, (TcbInfo.QeIdentity)));
-        keyHash = keccak256(q.attKey);
+        bytes32 teeTcb = _teeTcb(q.signedPart, DcapQuote.header(q.signedPart));
+        keyHash = platformKey(q.attKey, teeTcb);
         platforms[keyHash] = Platform({
             validUntil: uint40(until),
             status: e.status,
             tdx: s.tdx,
-            teeTcb: s.tdx ? _teeTcb(q.signedPart, DcapQuote.header(q.signedPart)) : bytes32(0),
+            teeTcb: teeTcb,
             advisories: keccak256(abi.encodePacked(e.advisories)),
             pck: k.id,
             ca: k.ca
@@ -192,10 +192,20 @@ contract DcapVerifier is IDcapVerifier {
         return nextUpdate < until ? nextUpdate : until;
     }
 
-    /// What a TD's TCB evaluation depended on beyond the machine: its TDX module.
+    /// What a TD's TCB evaluation depended on beyond the machine: its TDX module
+    /// (TEE TCB SVN, MRSIGNERSEAM, SEAM attributes); nothing for SGX.
     function _teeTcb(bytes calldata s, DcapQuote.Header memory h) private pure returns (bytes32) {
+        if (h.teeType != DcapQuote.TEE_TDX) return bytes32(0);
         uint256 b = h.body;
         return keccak256(bytes.concat(s[b:b + 16], s[b + 64:b + 120]));
+    }
+
+    /// @notice A platform record's key: the attestation key and, for TDX, the module it
+    ///         was evaluated on. Records of one machine on two modules stand side by
+    ///         side, so replaying an old quote's registration cannot unseat the current
+    ///         module's record.
+    function platformKey(bytes calldata attKey, bytes32 teeTcb) public pure returns (bytes32) {
+        return keccak256(abi.encodePacked(keccak256(attKey), teeTcb));
     }
 
     // ---- per enclave key ----
@@ -222,7 +232,7 @@ contract DcapVerifier is IDcapVerifier {
         returns (DcapQuote.Header memory h, Platform memory p)
     {
         h = checkQuote(signedPart, sig, attKey);
-        bytes32 kh = keccak256(attKey);
+        bytes32 kh = platformKey(attKey, _teeTcb(signedPart, h));
         p = platforms[kh];
         if (p.validUntil == 0) revert UnknownPlatform(kh);
         if (block.timestamp > p.validUntil) revert PlatformExpired(p.validUntil);
@@ -230,7 +240,6 @@ contract DcapVerifier is IDcapVerifier {
         (,, uint64 caUntil,,) = pki.cas(p.ca);
         if (caUntil == 0) revert Revoked(p.ca); // its CA was revoked
         if (p.tdx != (h.teeType == DcapQuote.TEE_TDX)) revert TeeMismatch();
-        if (p.tdx && _teeTcb(signedPart, h) != p.teeTcb) revert TdxModuleChanged();
         if (DcapQuote.isDebug(signedPart, h)) revert DebugEnclave();
     }
 

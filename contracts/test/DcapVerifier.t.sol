@@ -400,6 +400,23 @@ contract DcapVerifierTest is TestBase {
         cols[address(v)].addQeIdentity(qe.body, qe.sig, signer);
     }
 
+    /// The verifier's key for this quote's platform record (attestation key and TDX module).
+    function platformKeyOf(DcapVerifier v, DcapVerifier.QuoteParts memory q) internal view returns (bytes32) {
+        bytes memory s = q.signedPart;
+        bytes32 module;
+        if (uint8(s[4]) == 0x81) {
+            uint256 b = uint8(s[0]) == 5 ? 54 : 48;
+            module = keccak256(bytes.concat(slice(s, b, b + 16), slice(s, b + 64, b + 120)));
+        }
+        return v.platformKey(q.attKey, module);
+    }
+
+    function keyedByModule(DcapVerifier v, bytes memory attKey, bytes32 key) internal view {
+        (uint40 none,,,,,,) = v.platforms(keccak256(attKey));
+        vm.assertEq(uint256(none), 0, "kept per TDX module, not per key alone");
+        vm.assertTrue(v.platformKey(attKey, bytes32(0)) != key, "another module, another record");
+    }
+
     event log_gas(string dir, uint256 tcbInfo, uint256 platform, uint256 enclaveKey);
 
     function test_tierRefusals() public {
@@ -424,14 +441,16 @@ contract DcapVerifierTest is TestBase {
         cols[address(v)].addQeIdentity(qe.body, qe.sig, signer);
         vm.expectRevert(DcapVerifier.CollateralMismatch.selector);
         v.registerPlatform(c.leaf, q, qeEnc, qeEnc);
-        vm.expectRevert(abi.encodeWithSelector(DcapVerifier.UnknownPlatform.selector, keccak256(q.attKey)));
+        bytes32 key = platformKeyOf(v, q);
+        vm.expectRevert(abi.encodeWithSelector(DcapVerifier.UnknownPlatform.selector, key));
         v.checkEnclave(q.signedPart, q.sig, q.attKey);
         v.registerPlatform(c.leaf, q, infoEnc, qeEnc);
         bytes memory flipped = bytes.concat(q.signedPart);
         flipped[DcapQuote.TD_MRTD + 48] ^= 0x01;
         vm.expectRevert(DcapVerifier.BadQuoteSignature.selector);
         v.checkEnclave(flipped, q.sig, q.attKey);
-        (uint40 until,,,,,,) = v.platforms(keccak256(q.attKey));
+        (uint40 until,,,,,,) = v.platforms(key);
+        keyedByModule(v, q.attKey, key);
         vm.warp(uint256(until) + 1);
         vm.expectRevert(abi.encodeWithSelector(DcapVerifier.PlatformExpired.selector, until));
         v.checkEnclave(q.signedPart, q.sig, q.attKey);
@@ -479,7 +498,7 @@ contract DcapVerifierTest is TestBase {
         bytes memory qeEnc = cols[address(v)].encodeQeIdentity(qe.body);
         v.registerPlatform(c.leaf, q, infoEnc, qeEnc);
         v.checkEnclave(q.signedPart, q.sig, q.attKey);
-        (,,,,, bytes32 pckId, bytes32 ca) = v.platforms(keccak256(q.attKey));
+        (,,,,, bytes32 pckId, bytes32 ca) = v.platforms(platformKeyOf(v, q));
         vm.assertEq(ca, caSubject, "issuer recorded");
         // its CA dropped (as revoke() does for a CA a root CRL lists): the record goes too
         bytes32 notAfterSlot = bytes32(uint256(keccak256(abi.encode(ca, uint256(1)))) + 2);

@@ -14,7 +14,7 @@ interface IDcapVerifier {
         uint40 validUntil; // the earliest expiry of its certificates and collateral
         uint8 status; // TcbInfo status, converged
         bool tdx;
-        bytes32 teeTcb; // TDX: keccak256(TEE TCB SVN || MRSIGNERSEAM || SEAM attributes) evaluated
+        bytes32 teeTcb; // TDX: keccak256(TEE TCB SVN || MRSIGNERSEAM || SEAM attributes) evaluated; SGX: 0
         bytes32 advisories; // keccak256 of the advisory ids, in order
         bytes32 pck; // keccak256(issuer subject hash || PCK serial hash): what a CRL revokes
         bytes32 ca; // the PCK's issuing CA, by subject
