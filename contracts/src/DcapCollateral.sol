@@ -16,6 +16,7 @@ contract DcapCollateral {
         bytes32 digest;
         uint64 nextUpdate;
         uint32 evalNumber;
+        uint64 issueDate;
     }
 
     DcapPki public immutable pki;
@@ -44,7 +45,7 @@ contract DcapCollateral {
         _currentCollateral(info.issueDate, info.nextUpdate);
         bytes32 key = keccak256(abi.encodePacked(info.tdx, info.fmspc));
         bytes32 digest = keccak256(abi.encode(info));
-        tcbInfos[key] = _newer(tcbInfos[key], digest, info.nextUpdate, info.evalNumber);
+        tcbInfos[key] = _newer(tcbInfos[key], Collateral(digest, info.nextUpdate, info.evalNumber, info.issueDate));
         emit TcbInfoAdded(info.fmspc, info.tdx, info.evalNumber, info.nextUpdate, digest);
     }
 
@@ -54,7 +55,7 @@ contract DcapCollateral {
         TcbInfo.QeIdentity memory q = TcbInfo.parseQeIdentity(body);
         _currentCollateral(q.issueDate, q.nextUpdate);
         bytes32 digest = keccak256(abi.encode(q));
-        qeIdentities[q.tdQe] = _newer(qeIdentities[q.tdQe], digest, q.nextUpdate, q.evalNumber);
+        qeIdentities[q.tdQe] = _newer(qeIdentities[q.tdQe], Collateral(digest, q.nextUpdate, q.evalNumber, q.issueDate));
         emit QeIdentityAdded(q.tdQe, q.evalNumber, q.nextUpdate, digest);
     }
 
@@ -79,15 +80,17 @@ contract DcapCollateral {
         if (block.timestamp < issued || block.timestamp > nextUpdate) revert CollateralNotCurrent(issued, nextUpdate);
     }
 
-    /// Collateral replaces what is held only if its evaluation data number is not lower.
-    function _newer(Collateral memory held, bytes32 digest, uint64 nextUpdate, uint32 evalNumber)
-        private
-        pure
-        returns (Collateral memory)
-    {
-        if (held.digest != bytes32(0) && evalNumber < held.evalNumber) {
-            revert CollateralRollback(held.evalNumber, evalNumber);
+    /// Collateral replaces what is held only if it is newer: a higher evaluation data
+    /// number, or the same one issued no earlier (Intel re-signs each day; an older
+    /// copy replayed would bring its earlier next update back).
+    function _newer(Collateral memory held, Collateral memory offered) private pure returns (Collateral memory) {
+        if (
+            held.digest != bytes32(0)
+                && (offered.evalNumber < held.evalNumber
+                    || (offered.evalNumber == held.evalNumber && offered.issueDate < held.issueDate))
+        ) {
+            revert CollateralRollback(held.evalNumber, offered.evalNumber);
         }
-        return Collateral(digest, nextUpdate, evalNumber);
+        return offered;
     }
 }

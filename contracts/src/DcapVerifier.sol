@@ -178,9 +178,9 @@ contract DcapVerifier is IDcapVerifier {
         view
         returns (uint64)
     {
-        (bytes32 digest, uint64 next,) = collateral.tcbInfos(keccak256(abi.encodePacked(s.tdx, s.fmspc)));
+        (bytes32 digest, uint64 next,,) = collateral.tcbInfos(keccak256(abi.encodePacked(s.tdx, s.fmspc)));
         until = _held(digest, next, tcbInfo, until);
-        (digest, next,) = collateral.qeIdentities(s.tdx);
+        (digest, next,,) = collateral.qeIdentities(s.tdx);
         return _held(digest, next, qeIdentity, until);
     }
 

@@ -455,7 +455,7 @@ contract DcapVerifierTest is TestBase {
         vm.expectRevert(abi.encodeWithSelector(DcapVerifier.PlatformExpired.selector, until));
         v.checkEnclave(q.signedPart, q.sig, q.attKey);
         // collateral past its next update is refused
-        (, uint64 next,) = cols[address(v)].tcbInfos(keccak256(abi.encodePacked(true, c.fmspc)));
+        (, uint64 next,,) = cols[address(v)].tcbInfos(keccak256(abi.encodePacked(true, c.fmspc)));
         vm.warp(uint256(next) + 1);
         vm.expectRevert();
         cols[address(v)].addTcbInfo(info.body, info.sig, signer);
@@ -517,4 +517,23 @@ contract DcapVerifierTest is TestBase {
     }
 
     uint256 constant REVOKED_SLOT = 2; // DcapPki.revoked (forge inspect DcapPki storage-layout)
+
+    /// Two real TCB Infos of one FMSPC and evaluation data number, issued 2026-02-01 and
+    /// 2026-02-18: once the later is held, the earlier (with its earlier next update)
+    /// is refused; the later replaces the earlier.
+    function test_collateralRollback() public {
+        Case memory c = load(6); // tdx-v5-dcapqvl-notcblevel, 2026-02-18
+        DcapVerifier v = deploy(c);
+        DcapCollateral col = cols[address(v)];
+        bytes memory signer =
+            Pem.cert(vm.readFileBinary(string.concat("../tests/vectors/", c.dir, "/tcb_info_issuer_chain.pem")), 0);
+        Signed memory later = signedJson(c.dir, "tcb_info.json", "tcbInfo");
+        Signed memory earlier = signedJson("intel-dcap/tdx-v5-gotdxguest", "tcb_info.json", "tcbInfo");
+        col.addTcbInfo(earlier.body, earlier.sig, signer);
+        col.addTcbInfo(later.body, later.sig, signer);
+        vm.expectRevert(abi.encodeWithSelector(DcapCollateral.CollateralRollback.selector, 18, 18));
+        col.addTcbInfo(earlier.body, earlier.sig, signer);
+        (bytes32 digest,,,) = col.tcbInfos(keccak256(abi.encodePacked(true, c.fmspc)));
+        vm.assertEq(digest, keccak256(col.encodeTcbInfo(later.body)), "the later one held");
+    }
 }
