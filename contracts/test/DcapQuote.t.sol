@@ -110,4 +110,16 @@ contract DcapQuoteTest is TestBase {
         vm.expectRevert(abi.encodeWithSelector(DcapQuote.BadQuote.selector, "signed part size"));
         h.header(s);
     }
+
+    /// The registered measurement of two real quotes, as tests/attest/dcap_test.c's
+    /// test_registered_measurement_vectors computes it in C (and ethers did too).
+    function test_registeredMeasurement() public view {
+        (bool debug,, bytes32 m) = h.fields(load("tdx-v4-dcapqvl"), 1 << 3);
+        vm.assertEq(m, 0x8222acc38f3daea3c875b33953cf5a57131974c36ccb0a027d95ee76d8d5d4d7, "keccak256(MRTD || RTMR3)");
+        (,, m) = h.fields(load("tdx-v4-dcapqvl"), 0);
+        vm.assertEq(m, 0x4edf9a66530cb947e21165658cbc8bbd9201807e69636fa83bf2044a2154dabf, "keccak256(MRTD)");
+        (,, m) = h.fields(load("sgx-v3-dcapqvl"), 0);
+        vm.assertEq(m, 0xa285f98c86e45a3809bed196c31a54e17456dcf5afed16e2f2dec86a991b3a05, "keccak256(MRENCLAVE)");
+        vm.assertFalse(debug, "not a debug TD");
+    }
 }

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "attest/dcap.h"
+#include "crypto/keccak.h"
+#include "evidence/measure.h"
 #include "cases.h"
 #include "base/jsonraw.h"
 #include "base/timefmt.h"
@@ -503,6 +505,34 @@ static void test_parser_strictness(void **state)
     }
 }
 
+/* The registered measurement of two real quotes: the same values that
+ * contracts/test/DcapQuote.t.sol asserts for DcapQuote.measurement (what
+ * EnclaveRegistry.registerAttested allowlists), computed a third time with
+ * ethers when the vectors were written. */
+static void test_registered_measurement_vectors(void **state)
+{
+    (void)state;
+    static const char *want_tdx =
+        "8222acc38f3daea3c875b33953cf5a57131974c36ccb0a027d95ee76d8d5d4d7"; /* MRTD || RTMR3 */
+    static const char *want_sgx =
+        "a285f98c86e45a3809bed196c31a54e17456dcf5afed16e2f2dec86a991b3a05"; /* MRENCLAVE */
+    uint8_t m[32];
+    char hex[65];
+    clo_quote q;
+    clo_buf f = tv_read_file(tv_path("intel-dcap/tdx-v4-dcapqvl/quote.bin"));
+    assert_int_equal(clo_quote_parse(clo_buf_view(&f), &q).code, CLO_OK_CODE);
+    clo_measure_registered_tdx(q.td.mrtd, (const uint8_t(*)[48])q.td.rtmr, 1u << 3, m);
+    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", m[i]);
+    assert_string_equal(hex, want_tdx);
+    clo_buf_free(&f);
+    f = tv_read_file(tv_path("intel-dcap/sgx-v3-dcapqvl/quote.bin"));
+    assert_int_equal(clo_quote_parse(clo_buf_view(&f), &q).code, CLO_OK_CODE);
+    clo_keccak256(CLO_BYTES(q.sgx.mrenclave, 32), m);
+    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", m[i]);
+    assert_string_equal(hex, want_sgx);
+    clo_buf_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -514,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_tamper_walks_every_field),
         cmocka_unit_test(test_warm_verifier),
         cmocka_unit_test(test_tcb_binding_checks),
+        cmocka_unit_test(test_registered_measurement_vectors),
         cmocka_unit_test(test_fortanix_without_root_crl),
         cmocka_unit_test(test_every_case_verifies_at_its_time),
     };
