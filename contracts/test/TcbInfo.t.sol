@@ -135,6 +135,7 @@ contract TcbInfoTest is TestBase {
         refused(sgx('"version":3,', level(comps(15), "UpToDate")), "16 TCB components expected");
         refused(sgx('"version":2,', level(comps(16), "UpToDate")), "a level lacks TCB components");
         refused(sgx("", level(comps(16), "UpToDate")), "required member missing");
+        refused(sgx('"version":3,', ""), "no TCB levels");
         bytes memory j = sgx('"version":3,', level(comps(16), "UpToDate"));
         refused(bytes.concat(j, "x"), "bytes after the object");
         vm.expectRevert();

@@ -81,18 +81,17 @@ library Json {
         }
         if (c == 0x7b || c == 0x5b) {
             uint8 close = c == 0x7b ? 0x7d : 0x5d;
-            p = expect(s, p, c);
-            if (peek(s, p) == close) return expect(s, p, close);
-            while (true) {
+            bool more;
+            (p, more) = open(s, p, c);
+            while (more) {
                 if (c == 0x7b) {
                     (,, p) = str(s, p);
                     p = expect(s, p, 0x3a);
                 }
                 p = skip(s, p, depth + 1);
-                bool more;
                 (p, more) = next(s, p, close);
-                if (!more) return p;
             }
+            return p;
         }
         if (c == 0x74) return _word(s, ws(s, p), "true");
         if (c == 0x66) return _word(s, ws(s, p), "false");
@@ -104,6 +103,15 @@ library Json {
     function _word(bytes calldata s, uint256 p, bytes memory w) private pure returns (uint256) {
         if (p + w.length > s.length || keccak256(s[p:p + w.length]) != keccak256(w)) revert BadJson(p);
         return p + w.length;
+    }
+
+    /// @notice Past `bracket` ('{' or '['), and past its closing one too when the object
+    ///         or array is empty: whether members or elements follow.
+    function open(bytes calldata s, uint256 p, uint8 bracket) internal pure returns (uint256, bool) {
+        p = expect(s, p, bracket);
+        uint8 close = bracket == 0x7b ? 0x7d : 0x5d;
+        if (peek(s, p) != close) return (p, true);
+        return (expect(s, p, close), false);
     }
 
     /// @notice After a member or element: past ',' (more follow) or past `close` (none).

@@ -109,9 +109,8 @@ library TcbInfo {
     function parse(bytes calldata s) internal pure returns (Info memory info) {
         Ctx memory c;
         c.forms = type(uint256).max;
-        c.p = s.expect(0, 0x7b);
-        bool more = s.peek(c.p) != 0x7d;
-        if (!more) c.p = s.expect(c.p, 0x7d);
+        bool more;
+        (c.p, more) = s.open(0, 0x7b);
         while (more) {
             _member(s, c, info);
             (c.p, more) = s.next(c.p, 0x7d);
@@ -202,8 +201,9 @@ library TcbInfo {
     function _levels(bytes calldata s, Ctx memory c, uint256 max) private pure returns (Level[] memory ls) {
         ls = new Level[](max);
         uint256 n;
-        c.p = s.expect(c.p, 0x5b);
-        bool more = true;
+        bool more;
+        (c.p, more) = s.open(c.p, 0x5b);
+        if (!more) revert BadTcbInfo("no TCB levels");
         while (more) {
             if (n == max) revert BadTcbInfo("too many TCB levels");
             uint256 forms;
@@ -218,9 +218,9 @@ library TcbInfo {
     }
 
     function _level(bytes calldata s, Ctx memory c) private pure returns (Level memory l, uint256 forms) {
-        c.p = s.expect(c.p, 0x7b);
         uint256 seen;
-        bool more = true;
+        bool more;
+        (c.p, more) = s.open(c.p, 0x7b);
         while (more) {
             (bytes32 k, uint256 p) = s.key(c.p);
             uint256 bit;
@@ -281,9 +281,8 @@ library TcbInfo {
     function _advisories(bytes calldata s, Ctx memory c) private pure returns (bytes32[] memory ids) {
         ids = new bytes32[](MAX_ADVISORIES);
         uint256 n;
-        c.p = s.expect(c.p, 0x5b);
-        bool more = s.peek(c.p) != 0x5d;
-        if (!more) c.p = s.expect(c.p, 0x5d);
+        bool more;
+        (c.p, more) = s.open(c.p, 0x5b);
         while (more) {
             if (n == MAX_ADVISORIES) revert BadTcbInfo("too many advisories");
             (uint256 a, uint256 b, uint256 q) = s.str(c.p);
@@ -298,11 +297,10 @@ library TcbInfo {
 
     /// A level's "tcb": v3 component arrays, v2 sgxtcbcompNNsvn keys, pcesvn, isvsvn.
     function _tcb(bytes calldata s, Ctx memory c, Level memory l) private pure returns (uint256 forms) {
-        c.p = s.expect(c.p, 0x7b);
         bytes memory v2 = new bytes(16);
         uint256 v2seen;
-        bool more = s.peek(c.p) != 0x7d;
-        if (!more) c.p = s.expect(c.p, 0x7d);
+        bool more;
+        (c.p, more) = s.open(c.p, 0x7b);
         while (more) {
             uint256 bit = _tcbEntry(s, c, l, v2);
             if (bit >= 1 << 8) {
@@ -369,9 +367,9 @@ library TcbInfo {
         bytes memory v = new bytes(16);
         p = s.expect(p, 0x5b);
         for (uint256 i = 0; i < 16; i++) {
-            p = s.expect(p, 0x7b);
             bool got;
-            bool more = true;
+            bool more;
+            (p, more) = s.open(p, 0x7b);
             while (more) {
                 (bytes32 k, uint256 q) = s.key(p);
                 if (k == keccak256("svn")) {
@@ -396,9 +394,9 @@ library TcbInfo {
 
     /// A TDX module identity: mrsigner, attributes, attributesMask, and with levels id, tcbLevels.
     function _module(bytes calldata s, Ctx memory c, bool withLevels) private pure returns (Module memory m) {
-        c.p = s.expect(c.p, 0x7b);
         uint256 seen;
-        bool more = true;
+        bool more;
+        (c.p, more) = s.open(c.p, 0x7b);
         while (more) {
             (bytes32 k, uint256 p) = s.key(c.p);
             uint256 bit;
@@ -445,9 +443,8 @@ library TcbInfo {
     function _modules(bytes calldata s, Ctx memory c) private pure returns (Module[] memory ms) {
         ms = new Module[](MAX_MODULES);
         uint256 n;
-        c.p = s.expect(c.p, 0x5b);
-        bool more = s.peek(c.p) != 0x5d;
-        if (!more) c.p = s.expect(c.p, 0x5d);
+        bool more;
+        (c.p, more) = s.open(c.p, 0x5b);
         while (more) {
             if (n == MAX_MODULES) revert BadTcbInfo("tdxModuleIdentities");
             ms[n++] = _module(s, c, true);
@@ -462,8 +459,8 @@ library TcbInfo {
     function parseQeIdentity(bytes calldata s) internal pure returns (QeIdentity memory q) {
         Ctx memory c;
         c.forms = type(uint256).max;
-        c.p = s.expect(0, 0x7b);
-        bool more = true;
+        bool more;
+        (c.p, more) = s.open(0, 0x7b);
         while (more) {
             _qeMember(s, c, q);
             (c.p, more) = s.next(c.p, 0x7d);
