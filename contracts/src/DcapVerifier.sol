@@ -44,7 +44,6 @@ contract DcapVerifier is IDcapVerifier {
     error CollateralNotCurrent(uint64 issued, uint64 nextUpdate);
     error UnknownPlatform(bytes32 attKeyHash);
     error PlatformExpired(uint40 validUntil);
-    error TeeMismatch();
     error DebugEnclave();
     error Revoked(bytes32 id);
 
@@ -239,7 +238,6 @@ contract DcapVerifier is IDcapVerifier {
         if (pki.revoked(p.pck)) revert Revoked(p.pck);
         (,, uint64 caUntil,,) = pki.cas(p.ca);
         if (caUntil == 0) revert Revoked(p.ca); // its CA was revoked
-        if (p.tdx != (h.teeType == DcapQuote.TEE_TDX)) revert TeeMismatch();
         if (DcapQuote.isDebug(signedPart, h)) revert DebugEnclave();
     }
 
