@@ -379,13 +379,23 @@ contract DcapVerifierTest is TestBase {
         try v.checkEnclave(q.signedPart, q.sig, q.attKey) returns (
             DcapQuote.Header memory, IDcapVerifier.Platform memory p
         ) {
+            vm.assertFalse(debugBit(q.signedPart), "a debug enclave accepted");
             vm.assertEq(uint256(p.status), uint256(e.status), "record");
         } catch (bytes memory err) {
+            vm.assertTrue(debugBit(q.signedPart), "refused though not a debug enclave");
             vm.assertEq(bytes4(err), DcapVerifier.DebugEnclave.selector, "only a debug enclave is refused");
         }
         gas[2] = g - gasleft();
         emit log_gas(c.dir, gas[0], gas[1], gas[2]);
         return true;
+    }
+
+    /// The debug bit read straight from the bytes (SGX ATTRIBUTES.DEBUG, flags bit 1 at
+    /// body offset 48; TDX TD_ATTRIBUTES.DEBUG, bit 0 at body offset 120).
+    function debugBit(bytes memory s) internal pure returns (bool) {
+        uint256 body = uint8(s[0]) == 5 ? 54 : 48;
+        if (uint8(s[4]) == 0x81) return uint8(s[body + 120]) & 1 != 0;
+        return uint8(s[body + 48]) & 2 != 0;
     }
 
     /// TCB Info and QE Identity submitted; the TCB Info's gas.

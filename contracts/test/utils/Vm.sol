@@ -81,6 +81,26 @@ abstract contract TestBase {
         return abi.encodePacked(r, bytes32(N - uint256(s)), v == 27 ? uint8(28) : uint8(27));
     }
 
+    /// The DCAP cases' directories under tests/vectors ("intel-dcap/..."), from
+    /// tests/attest/dcap_cases.json, the one list the C and Solidity tests share;
+    /// with `collateralOnly`, those that come with a TCB Info.
+    function dcapCaseDirs(bool collateralOnly) internal view returns (string[] memory dirs) {
+        string memory j = vm.readFile("../tests/attest/dcap_cases.json");
+        uint256 n;
+        while (vm.keyExistsJson(j, string.concat(".cases[", vm.toString(n), "]"))) n++;
+        dirs = new string[](n);
+        uint256 k;
+        for (uint256 i = 0; i < n; i++) {
+            string memory c = string.concat(".cases[", vm.toString(i), "]");
+            bool missing = keccak256(bytes(vm.parseJsonString(j, string.concat(c, ".tcb_status"))))
+                == keccak256("missing collateral");
+            if (!collateralOnly || !missing) dirs[k++] = vm.parseJsonString(j, string.concat(c, ".dir"));
+        }
+        assembly {
+            mstore(dirs, k)
+        }
+    }
+
     function bound(uint256 x, uint256 lo, uint256 hi) internal pure returns (uint256) {
         return lo + x % (hi - lo + 1);
     }
