@@ -5,7 +5,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export const CONTRACTS = ['EnclaveRegistry', 'JobMarket', 'SealedBidAuction', 'PriceFeed', 'ModelRegistry'];
+export const CONTRACTS = ['EnclaveRegistry', 'JobMarket', 'SealedBidAuction', 'PriceFeed', 'ModelRegistry',
+  'DcapPki', 'DcapCollateral', 'DcapVerifier'];
 const [src, dst] = process.argv.slice(2);
 if (!src || !dst) {
   console.error('usage: node export-artifacts.mjs FORGE_OUT_DIR DEST_DIR');

@@ -1,6 +1,7 @@
 // gen-abi.mjs — the C client's contract ABI, generated at build time from the
 // forge artifacts (contracts/out), never copied by hand (src/client/contracts.h).
-// Usage: node gen-abi.mjs ARTIFACTS_DIR OUT_DIR
+// Usage: node gen-abi.mjs ARTIFACTS_DIR OUT_DIR CONTRACT... (src/client/CMakeLists.txt
+// names them: CLO_ABI_CONTRACTS)
 // Writes OUT_DIR/client/abi_gen.h: for each contract C and each function f,
 //   CLO_<C>_<F>        "f(canonical input types)"     (selector preimage)
 //   CLO_<C>_<F>_ARGS   "(canonical input types)"      (calldata after the selector)
@@ -14,8 +15,11 @@
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 
-const [dir, out] = process.argv.slice(2);
-const CONTRACTS = ["JobMarket", "EnclaveRegistry", "SealedBidAuction", "PriceFeed", "ModelRegistry", "IWorkloadConfig"];
+const [dir, out, ...CONTRACTS] = process.argv.slice(2);
+if (!CONTRACTS.length) {
+  console.error("usage: node gen-abi.mjs ARTIFACTS_DIR OUT_DIR CONTRACT...");
+  process.exit(2);
+}
 
 const canon = (p) => {
   if (!p.type.startsWith("tuple")) return p.type;

@@ -7,7 +7,7 @@ import {X509} from "./lib/X509.sol";
 /// @title DcapPki
 /// @notice Intel's SGX/TDX PKI on chain (issue 18's first tier, certificates): the
 ///         root certificate, whose key hash is pinned at construction (Intel's, or a
-///         devnet's simulated root); the CA certificates it issued; the TCB Signing
+///         devnet's simulated root, then `simulated` is set); the CA certificates it issued; the TCB Signing
 ///         certificate's check for DcapCollateral; and revocation by proof (a current
 ///         CRL and an entry's index). Anyone may submit: nothing is stored unless it
 ///         verifies.
@@ -22,6 +22,9 @@ contract DcapPki {
 
     /// keccak256(x || y) of the trusted root's P-256 key
     bytes32 public immutable rootKeyHash;
+    /// The pinned root is a simulated TEE's (a devnet): its quotes are debug
+    /// enclaves, and they register as the simulated TEE, never as TDX or SGX.
+    bool public immutable simulated;
     /// keccak256 of the root's subject Name, once its certificate is submitted
     bytes32 public rootSubject;
     /// CA certificates (and the root), by keccak256 of their subject Name
@@ -48,8 +51,15 @@ contract DcapPki {
     error BadCrlSignature();
     error CrlNotCurrent(uint64 thisUpdate, uint64 nextUpdate);
 
-    constructor(bytes32 rootKeyHash_) {
+    constructor(bytes32 rootKeyHash_, bool simulated_) {
         rootKeyHash = rootKeyHash_;
+        simulated = simulated_;
+    }
+
+    /// @notice A PCK's standing, in one call: whether it is revoked, and its CA's
+    ///         expiry (0 once the CA is revoked or if it is not held).
+    function standing(bytes32 pck, bytes32 ca) external view returns (bool pckRevoked, uint64 caUntil) {
+        return (revoked[pck], cas[ca].notAfter);
     }
 
     /// @notice Submit the root certificate: self-signed, under the pinned key, valid now.

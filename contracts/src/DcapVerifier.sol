@@ -19,10 +19,11 @@ import {X509} from "./lib/X509.sol";
 ///           the attestation key's record keeps the outcome;
 ///         - per enclave key (`checkEnclave`): the quote body under a recorded key,
 ///           one P-256 verification and one SHA-256.
-///         Work in progress: nothing registers enclaves through it yet.
 contract DcapVerifier is IDcapVerifier {
     DcapPki public immutable pki;
     DcapCollateral public immutable collateral;
+    /// pki.simulated(): a devnet's simulated root, whose quotes are all debug enclaves
+    bool public immutable simulated;
 
     /// by platformKey(attestation key, TDX module)
     mapping(bytes32 => Platform) public platforms;
@@ -50,6 +51,7 @@ contract DcapVerifier is IDcapVerifier {
     constructor(DcapCollateral collateral_) {
         collateral = collateral_;
         pki = collateral_.pki();
+        simulated = pki.simulated();
     }
 
     // ---- per machine ----
@@ -221,24 +223,34 @@ contract DcapVerifier is IDcapVerifier {
     }
 
     /// @notice The per-enclave-key check (tier 3): the quote signed by a registered
-    ///         platform's attestation key, current, of its TEE, not a debug enclave, and
-    ///         for TDX on the module its platform was evaluated with. Returns the
-    ///         platform record; the caller checks status policy, measurement and binding.
+    ///         platform's attestation key, current, of its TEE, not a debug enclave
+    ///         (unless the root is a simulated TEE's), and for TDX on the module its
+    ///         platform was evaluated with. Returns the platform record; the caller
+    ///         checks status policy, measurement and binding.
     function checkEnclave(bytes calldata signedPart, bytes calldata sig, bytes calldata attKey)
         external
         view
         override
-        returns (DcapQuote.Header memory h, Platform memory p)
+        returns (DcapQuote.Header memory h, uint8 status, uint40 validUntil, bool sim)
     {
         h = checkQuote(signedPart, sig, attKey);
         bytes32 kh = platformKey(attKey, _teeTcb(signedPart, h));
-        p = platforms[kh];
-        if (p.validUntil == 0) revert UnknownPlatform(kh);
-        if (block.timestamp > p.validUntil) revert PlatformExpired(p.validUntil);
-        if (pki.revoked(p.pck)) revert Revoked(p.pck);
-        (,, uint64 caUntil,,) = pki.cas(p.ca);
-        if (caUntil == 0) revert Revoked(p.ca); // its CA was revoked
-        if (DcapQuote.isDebug(signedPart, h)) revert DebugEnclave();
+        (status, validUntil) = _standing(kh);
+        sim = simulated;
+        if (!sim && DcapQuote.isDebug(signedPart, h)) revert DebugEnclave();
+    }
+
+    /// A platform record current and not revoked (its PCK, its CA), read field by
+    /// field: only what is checked.
+    function _standing(bytes32 kh) private view returns (uint8 status, uint40 validUntil) {
+        Platform storage p = platforms[kh];
+        (validUntil, status) = (p.validUntil, p.status);
+        if (validUntil == 0) revert UnknownPlatform(kh);
+        if (block.timestamp > validUntil) revert PlatformExpired(validUntil);
+        (bytes32 pck, bytes32 ca) = (p.pck, p.ca);
+        (bool pckRevoked, uint64 caUntil) = pki.standing(pck, ca);
+        if (pckRevoked) revert Revoked(pck);
+        if (caUntil == 0) revert Revoked(ca); // its CA was revoked
     }
 
     function _current(X509.Cert memory c) private view {

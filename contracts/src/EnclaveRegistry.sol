@@ -52,6 +52,9 @@ contract EnclaveRegistry is Eip712, PullPayments {
     }
 
     /// First slot holds everything settlement reads.
+    /// Two slots, what the chain checks (issue 18: a registration's cost is mostly
+    /// its new slots). The HPKE key and evidence digest are in the record's one
+    /// EnclaveRegistered event (a signer registers once), where clients read them.
     struct Enclave {
         address operator;
         uint40 expiry;
@@ -59,8 +62,6 @@ contract EnclaveRegistry is Eip712, PullPayments {
         uint8 teeType;
         Status status;
         bytes32 measurement;
-        bytes32 hpkeKey;
-        bytes32 evidenceDigest;
     }
 
     struct Operator {
@@ -90,13 +91,14 @@ contract EnclaveRegistry is Eip712, PullPayments {
     mapping(address => Operator) public operators;
     mapping(address signer => Enclave) internal records;
 
-    /// The on-chain attestation path (issue 18): a deployment chooses it per TEE type.
+    /// The on-chain attestation path (issue 18), one slot: the verifier, set once.
     IDcapVerifier public dcapVerifier;
-    mapping(uint8 teeType => bool) public onChainAttestation;
     /// TCB statuses (TcbInfo numbering) accepted on that path, one bit each; UpToDate only by default.
-    uint256 public allowedTcbStatuses = 1;
+    uint16 public allowedTcbStatuses = 1;
     /// The RTMRs the registered measurement of a TDX quote covers besides MRTD (bit i: RTMR i).
     uint8 public tdxRtmrPins = 1 << 3;
+    /// Bit t: TEE type t may use the path (a deployment chooses per TEE type).
+    uint8 internal onChainTees;
 
     /// What an enclave registering with its own quote submits.
     struct Attested {
@@ -132,7 +134,7 @@ contract EnclaveRegistry is Eip712, PullPayments {
         bytes32 evidenceDigest,
         address[] approvers
     );
-    event OnChainAttestationSet(address verifier, uint8 teeType, bool allowed, uint256 tcbStatuses, uint8 rtmrPins);
+    event OnChainAttestationSet(address verifier, uint8 teeType, bool allowed, uint16 tcbStatuses, uint8 rtmrPins);
     event EnclaveRotated(address indexed previous, address indexed next, uint32 epoch, uint64 previousExpiry);
     event EnclaveRevoked(address indexed signer, RevokeReason reason);
     event OperatorSlashed(
@@ -251,20 +253,24 @@ contract EnclaveRegistry is Eip712, PullPayments {
     /// @notice The on-chain attestation path for a TEE type (TDX or SGX): the verifier
     ///         (set once, then kept), whether the type may use it, which TCB statuses
     ///         it accepts and which RTMRs a TDX measurement covers.
-    function setOnChainAttestation(
-        IDcapVerifier verifier,
-        uint8 teeType,
-        bool allowed,
-        uint256 statuses,
-        uint8 rtmrPins
-    ) external onlyOwner {
+    function setOnChainAttestation(IDcapVerifier verifier, uint8 teeType, bool allowed, uint16 statuses, uint8 rtmrPins)
+        external
+        onlyOwner
+    {
         if (address(verifier) == address(0)) revert ZeroAddress();
+        if (teeType >= 8) revert TeeNotAllowed(teeType);
         if (address(dcapVerifier) == address(0)) dcapVerifier = verifier;
-        else if (dcapVerifier != verifier) revert VerifierAlreadySet();
-        onChainAttestation[teeType] = allowed;
+        else if (address(dcapVerifier) != address(verifier)) revert VerifierAlreadySet();
+        if (allowed) onChainTees |= uint8(1 << teeType);
+        else onChainTees &= ~uint8(1 << teeType);
         allowedTcbStatuses = statuses;
         tdxRtmrPins = rtmrPins;
         emit OnChainAttestationSet(address(verifier), teeType, allowed, statuses, rtmrPins);
+    }
+
+    /// @notice Whether TEE type `teeType` may register with its own quote.
+    function onChainAttestation(uint8 teeType) external view returns (bool) {
+        return teeType < 8 && onChainTees & (1 << teeType) != 0;
     }
 
     function _setVerifier(address v, bool allowed) private {
@@ -355,12 +361,12 @@ contract EnclaveRegistry is Eip712, PullPayments {
     ///         (the operator), the keys, this chain and this registry, and whose
     ///         measurement is allowed for some workload.
     function registerAttested(Attested calldata a) external {
-        (DcapQuote.Header memory h, IDcapVerifier.Platform memory p) =
+        (DcapQuote.Header memory h, uint8 status, uint40 validUntil, bool sim) =
             dcapVerifier.checkEnclave(a.signedPart, a.sig, a.attKey);
-        uint8 tee = h.teeType == DcapQuote.TEE_TDX ? TEE_TDX : TEE_SGX;
-        if (!onChainAttestation[tee]) revert OnChainAttestationOff(tee);
-        if (allowedTcbStatuses & (1 << p.status) == 0) revert TcbStatusNotAllowed(p.status);
-        if (a.expiry > p.validUntil) revert BadExpiry();
+        uint8 tee = sim ? TEE_SIM : h.teeType == DcapQuote.TEE_TDX ? TEE_TDX : TEE_SGX;
+        if (onChainTees & (1 << tee) == 0) revert OnChainAttestationOff(tee);
+        if (allowedTcbStatuses & (1 << status) == 0) revert TcbStatusNotAllowed(status);
+        if (a.expiry > validUntil) revert BadExpiry();
         bytes32 rd =
             Binding.reportData(msg.sender, a.signer, a.hpkeKey, a.epoch, uint64(block.chainid), address(this), a.nonce);
         if (!Binding.matches(DcapQuote.reportData(a.signedPart, h), rd)) revert BindingMismatch();
@@ -512,9 +518,7 @@ contract EnclaveRegistry is Eip712, PullPayments {
             epoch: a.epoch,
             teeType: a.teeType,
             status: Status.Active,
-            measurement: a.measurement,
-            hpkeKey: a.hpkeKey,
-            evidenceDigest: a.evidenceDigest
+            measurement: a.measurement
         });
         emit EnclaveRegistered(
             a.signer, a.operator, a.teeType, a.measurement, a.hpkeKey, a.epoch, a.expiry, a.evidenceDigest, approvers

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Fixture} from "./utils/Fixture.sol";
+import {Vm} from "./utils/Vm.sol";
 import {EnclaveRegistry} from "../src/EnclaveRegistry.sol";
 import {Eip712} from "../src/lib/Eip712.sol";
 
@@ -12,9 +13,27 @@ contract EnclaveRegistryTest is Fixture {
         vm.assertEq(uint256(e.status), uint256(EnclaveRegistry.Status.Active), "active");
         vm.assertEq(uint256(e.epoch), 1, "epoch");
         vm.assertEq(e.measurement, MEASUREMENT, "measurement");
-        vm.assertEq(e.hpkeKey, HPKE_KEY, "hpke key");
         vm.assertEq(uint256(e.expiry), T0 + LIFETIME, "expiry");
         vm.assertEq(reg.checkSigner(enclaveSigner, AUCTION, 1), operator, "checkSigner");
+    }
+
+    /// The HPKE key and evidence digest are not stored: the record's one event carries them.
+    function test_registrationEventCarriesTheKey() public {
+        uint256 key = 0xA11CE;
+        vm.recordLogs();
+        registerEnclave(key, 1);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        bytes32 topic =
+            keccak256("EnclaveRegistered(address,address,uint8,bytes32,bytes32,uint32,uint64,bytes32,address[])");
+        uint256 found;
+        for (uint256 i = 0; i < logs.length; i++) {
+            if (logs[i].topics[0] != topic) continue;
+            (, bytes32 hpke,,,,) = abi.decode(logs[i].data, (uint8, bytes32, uint32, uint64, bytes32, address[]));
+            vm.assertEq(hpke, HPKE_KEY, "hpke key");
+            vm.assertEq(address(uint160(uint256(logs[i].topics[1]))), vm.addr(key), "signer");
+            found++;
+        }
+        vm.assertEq(found, 1, "one event");
     }
 
     function test_ownershipIsTwoStep() public {

@@ -13,6 +13,7 @@ import {TcbInfo} from "../src/lib/TcbInfo.sol";
 contract StubDcap is IDcapVerifier {
     Platform internal p;
     bool internal refuse;
+    bool public sim;
 
     error DebugEnclave();
 
@@ -21,13 +22,17 @@ contract StubDcap is IDcapVerifier {
         refuse = refuse_;
     }
 
+    function setSimulated(bool sim_) external {
+        sim = sim_;
+    }
+
     function checkEnclave(bytes calldata signedPart, bytes calldata, bytes calldata)
         external
         view
-        returns (DcapQuote.Header memory h, Platform memory)
+        returns (DcapQuote.Header memory h, uint8, uint40, bool)
     {
         if (refuse) revert DebugEnclave();
-        return (DcapQuote.header(signedPart), p);
+        return (DcapQuote.header(signedPart), p.status, p.validUntil, sim);
     }
 }
 
@@ -45,7 +50,7 @@ contract RegistryAttestedTest is Fixture {
         dcap = new StubDcap();
         dcap.set(platform(TcbInfo.UP_TO_DATE), false);
         vm.startPrank(gov);
-        reg.setOnChainAttestation(dcap, reg.TEE_TDX(), true, 1 << TcbInfo.UP_TO_DATE, 1 << 3);
+        reg.setOnChainAttestation(dcap, reg.TEE_TDX(), true, uint16(1 << TcbInfo.UP_TO_DATE), 1 << 3);
         reg.setMeasurement(AUCTION, measurement(), true);
         vm.stopPrank();
     }
@@ -106,8 +111,22 @@ contract RegistryAttestedTest is Fixture {
         vm.assertEq(e.operator, operator, "operator");
         vm.assertEq(uint256(e.teeType), reg.TEE_TDX(), "tee");
         vm.assertEq(e.measurement, measurement(), "measurement: keccak256(MRTD || RTMR3)");
-        vm.assertEq(e.evidenceDigest, keccak256(a.signedPart), "evidence");
+        vm.assertEq(e.measurement, measurement(), "measurement");
         vm.assertEq(reg.checkSigner(signer2, AUCTION, 1), operator, "signs auction results");
+    }
+
+    /// A simulated root's quote registers as the simulated TEE, on that type's switch.
+    function test_simulatedRootRegistersAsSim() public {
+        dcap.setSimulated(true);
+        EnclaveRegistry.Attested memory a = attested(operator, block.chainid, address(reg));
+        refused(a, abi.encodeWithSelector(EnclaveRegistry.OnChainAttestationOff.selector, reg.TEE_SIM()));
+        vm.startPrank(gov);
+        reg.setOnChainAttestation(dcap, reg.TEE_SIM(), true, uint16(1 << TcbInfo.UP_TO_DATE), 1 << 3);
+        reg.setTeeAllowed(reg.TEE_SIM(), true);
+        vm.stopPrank();
+        vm.prank(operator);
+        reg.registerAttested(a);
+        vm.assertEq(uint256(reg.enclave(signer2).teeType), reg.TEE_SIM(), "tee");
     }
 
     function refused(EnclaveRegistry.Attested memory a, bytes memory err) internal {

@@ -36,11 +36,10 @@ void clo_policy_free(clo_policy *p)
     free(p);
 }
 
-clo_err clo_policy_bind(clo_policy *p, const clo_key_binding *kb)
+void clo_policy_bind(clo_policy *p, const clo_key_binding *kb)
 {
-    CLO_TRY(clo_report_data(kb, p->report_data));
+    clo_report_data(kb, p->report_data);
     p->has_report_data = 1;
-    return CLO_OK;
 }
 
 void clo_policy_any_measurement(clo_policy *p)
@@ -245,9 +244,13 @@ static clo_err report_data(perr *e, json_t *v, const char *k, clo_policy *p)
             NULL                                                                                   \
     }
 static const field BINDING_FIELDS[] = {
-    KB("signer", signer, F_HEX, 0),         KB("hpke_pk", hpke_pk, F_HEX, 0),
-    KB("epoch", epoch, F_UINT, UINT32_MAX), KB("chain_id", chain_id, F_UINT, INT64_MAX),
-    KB("registry", registry, F_HEX, 0),     KB("nonce", nonce, F_HEX, 0),
+    KB("operator", operator_addr, F_HEX, 0),
+    KB("signer", signer, F_HEX, 0),
+    KB("hpke_pk", hpke_pk, F_HEX, 0),
+    KB("epoch", epoch, F_UINT, UINT32_MAX),
+    KB("chain_id", chain_id, F_UINT, INT64_MAX),
+    KB("registry", registry, F_HEX, 0),
+    KB("nonce", nonce, F_HEX, 0),
 };
 
 /* "binding": the inputs of the report data (attest/binding.h). */
@@ -261,8 +264,8 @@ static clo_err binding(perr *e, json_t *v, const char *k, clo_policy *p)
     CLO_TRY(read_object(e, v, "unknown key in binding", BINDING_FIELDS, N(BINDING_FIELDS), &kb, p,
                         &seen));
     if (seen != (1u << N(BINDING_FIELDS)) - 1)
-        return bad(e, "needs signer, hpke_pk, epoch, chain_id, registry and nonce", k);
-    if (clo_report_data(&kb, rd).code) return bad(e, "cannot be computed", k);
+        return bad(e, "needs operator, signer, hpke_pk, epoch, chain_id, registry and nonce", k);
+    clo_report_data(&kb, rd);
     return expect(e, rd, k, p);
 }
 

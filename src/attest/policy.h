@@ -11,17 +11,15 @@
  *     "require_tcb": true,                    missing TCB Info/QE Identity reject, default true
  *     "max_collateral_age": 2592000,          seconds since issue, optional
  *     "report_data": "hex",                   expected report data (64 bytes), optional
- *     "binding": {"signer": "hex20", "hpke_pk": "hex32", "epoch": 1, "chain_id": 1,
- *                 "registry": "hex20", "nonce": "hex32"}   or its inputs (attest/binding.h)
- *     "at": "2025-06-19T10:56:11Z",           evaluation time, optional (default: now)
- *     "sgx": [{"mrenclave": "hex", "mrsigner": "hex", "isvprodid": 0, "min_isvsvn": 0}],
- *     "tdx": [{"mrtd": "hex", "rtmr0": "hex", "rtmr1": "hex", "rtmr2": "hex", "rtmr3": "hex"}],
- *     "snp": [{"measurement": "hex", "host_data": "hex"}],
- *     "allow_snp_migration_agent": false,     default false
- *     "allow_snp_smt": true,                  default true
- *     "snp_min_tcb": {"bl": 3, "tee": 0, "snp": 8, "ucode": 115, "fmc": 0}, each at least, optional
- *     "snp_vmpl": 0,                          the report's VMPL exactly, optional
- *     "any_measurement": false                experiments only, default false
+ *     "binding": {"operator": "hex20", "signer": "hex20", "hpke_pk": "hex32", "epoch": 1,
+ * "chain_id": 1, "registry": "hex20", "nonce": "hex32"}   or its inputs (attest/binding.h) "at":
+ * "2025-06-19T10:56:11Z",           evaluation time, optional (default: now) "sgx": [{"mrenclave":
+ * "hex", "mrsigner": "hex", "isvprodid": 0, "min_isvsvn": 0}], "tdx": [{"mrtd": "hex", "rtmr0":
+ * "hex", "rtmr1": "hex", "rtmr2": "hex", "rtmr3": "hex"}], "snp": [{"measurement": "hex",
+ * "host_data": "hex"}], "allow_snp_migration_agent": false,     default false "allow_snp_smt":
+ * true,                  default true "snp_min_tcb": {"bl": 3, "tee": 0, "snp": 8, "ucode": 115,
+ * "fmc": 0}, each at least, optional "snp_vmpl": 0,                          the report's VMPL
+ * exactly, optional "any_measurement": false                experiments only, default false
  *   }
  * In an "sgx"/"tdx"/"snp" list, each entry is a set of fields that must all
  * match; the evidence must match one entry (an entry {} matches any). Deny by
@@ -44,7 +42,7 @@ CLO_MUST_CHECK clo_err clo_policy_copy(const clo_policy *p, clo_policy **out);
 void clo_policy_free(clo_policy *p);
 /* Expect exactly this key binding's report data (replacing any binding or
  * report_data the policy had: those are per request). */
-CLO_MUST_CHECK clo_err clo_policy_bind(clo_policy *p, const clo_key_binding *kb);
+void clo_policy_bind(clo_policy *p, const clo_key_binding *kb);
 /* Experiments only: accept TEE types the policy lists no measurements for. */
 void clo_policy_any_measurement(clo_policy *p);
 void clo_policy_allow_debug(clo_policy *p);

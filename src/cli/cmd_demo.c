@@ -209,11 +209,11 @@ clo_err demo_wait_settled(demo *d, const uint8_t job[32], outcome *o)
     return err;
 }
 
-clo_err demo_node_keys(demo *d, uint32_t *epoch, uint8_t pk[32], uint8_t signer[20])
+static clo_err node_keys_at(const char *node, uint32_t *epoch, uint8_t pk[32], uint8_t signer[20])
 {
     char url[128];
     long status;
-    snprintf(url, sizeof url, "%s/v1/enclave/keys", d->node_url);
+    snprintf(url, sizeof url, "%s/v1/enclave/keys", node);
     json_t *k = cli_http_json("GET", url, NULL, &status);
     json_t *cur = json_array_get(json_object_get(k, "keys"), 0);
     int bad =
@@ -224,6 +224,11 @@ clo_err demo_node_keys(demo *d, uint32_t *epoch, uint8_t pk[32], uint8_t signer[
     *epoch = (uint32_t)json_integer_value(json_object_get(k, "current"));
     json_decref(k);
     return bad ? CLO_ERR(CLO_E_FORMAT, "demo: the node's keys") : CLO_OK;
+}
+
+clo_err demo_node_keys(demo *d, uint32_t *epoch, uint8_t pk[32], uint8_t signer[20])
+{
+    return node_keys_at(d->node_url, epoch, pk, signer);
 }
 
 clo_err demo_seal(demo *d, const uint8_t job[32], const char *workload, clo_bytes plain,
@@ -272,9 +277,51 @@ clo_err demo_submit_job(demo *d, clo_sender *from, const char *workload, const u
 
 /* ---- the story ---- */
 
+/* Start a node (cloisterd + simulated enclave) named `name` (its config,
+ * data and log in DIR) with the devnet key `role` on `port`, and wait until it
+ * is ready. collateral: NULL to register through the committee, else the
+ * PCS collateral directory for registering with its own quote (issue 18). */
+static int start_node(demo *d, const char *name, const char *role, int port, const char *collateral)
+{
+    char sim[1024], data[1100], key[1100], cfg_path[1100], log[1100], url[128];
+    snprintf(sim, sizeof sim, "%s/sim", d->dir);
+    snprintf(data, sizeof data, "%s/%s", d->dir, name);
+    snprintf(key, sizeof key, "%s/devnet/keys/%s.key", d->dir, role);
+    snprintf(cfg_path, sizeof cfg_path, "%s/%s.json", d->dir, name);
+    snprintf(log, sizeof log, "%s/%s.log", d->dir, name);
+    json_t *contracts = json_object_get(d->dep, "contracts");
+    json_t *cfg = json_pack(
+        "{s:{s:i},s:s,s:{s:s},s:{s:I,s:O,s:O,s:O,s:s,s:s,s:i,s:i}}", "listen", "port", port,
+        "data_dir", data, "enclave", "sim_dir", sim, "chain", "chain_id", (json_int_t)d->chain_id,
+        "job_market", json_object_get(json_object_get(contracts, "JobMarket"), "address"),
+        "registry", json_object_get(json_object_get(contracts, "EnclaveRegistry"), "address"),
+        "rpc", json_object_get(d->dep, "rpc"), "key_file", key, "verifiers", d->verifier_urls,
+        "poll_ms", 200, "settle_wait_ms", 500);
+    json_t *cm = json_object_get(d->dep, "committee"), *ch = json_object_get(cfg, "chain");
+    json_object_set(ch, "committee", json_object_get(cm, "verifiers"));
+    json_object_set(ch, "committee_threshold", json_object_get(cm, "threshold"));
+    if (collateral) {
+        json_object_set_new(ch, "registration", json_string("onchain"));
+        json_object_set_new(ch, "collateral_dir", json_string(collateral));
+    }
+    int wrote = cfg && json_dump_file(cfg, cfg_path, 0) == 0;
+    json_decref(cfg);
+    const char *nargs[] = {"node", "run", "--config", cfg_path, NULL};
+    if (!wrote || spawn_bg(d, nargs, log)) return -1;
+    long status = 0;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/readyz", port);
+    for (int t = 0; t < 200 && status != 200; t++) {
+        json_t *r = NULL;
+        if (clo_nodeapi_json("GET", url, NULL, &status, &r).code) status = 0;
+        json_decref(r);
+        if (status != 200) demo_sleep_ms(100);
+    }
+    return status == 200 ? 0 : -1;
+}
+
 static int start_everything(demo *d)
 {
-    char p[4][1024], detail[2400];
+    char p[2][1024], detail[2400];
     snprintf(p[0], sizeof p[0], "%s/devnet", d->dir);
     const char *up[] = {"devnet", "up", "--dir", p[0], NULL};
     json_t *up_doc = demo_run_self(d, up);
@@ -330,40 +377,13 @@ static int start_everything(demo *d)
     demo_step(d, "verifier committee (3, threshold 2)", 1, urls);
 
     /* The node: its chain side on, batches of up to 16 after 500 ms. */
+    snprintf(d->verifier_urls, sizeof d->verifier_urls, "%s", urls);
     int nport = 18645 + (int)(getpid() % 1000);
     snprintf(d->node_url, sizeof d->node_url, "http://127.0.0.1:%d", nport);
-    snprintf(p[2], sizeof p[2], "%s/node.json", d->dir);
-    snprintf(key, sizeof key, "%s/keys/operator.key", p[0]);
-    json_t *cfg = json_pack(
-        "{s:{s:i},s:s,s:{s:s},s:{s:I,s:O,s:O,s:s,s:s,s:s,s:i,s:i}}", "listen", "port", nport,
-        "data_dir", (snprintf(p[3], sizeof p[3], "%s/node", d->dir), p[3]), "enclave", "sim_dir",
-        p[1], "chain", "chain_id", (json_int_t)d->chain_id, "job_market",
-        json_object_get(json_object_get(json_object_get(d->dep, "contracts"), "JobMarket"),
-                        "address"),
-        "registry",
-        json_object_get(json_object_get(json_object_get(d->dep, "contracts"), "EnclaveRegistry"),
-                        "address"),
-        "rpc", rpc_url, "key_file", key, "verifiers", urls, "poll_ms", 200, "settle_wait_ms", 500);
-    json_t *cm = json_object_get(d->dep, "committee"), *ch = json_object_get(cfg, "chain");
-    json_object_set(ch, "committee", json_object_get(cm, "verifiers"));
-    json_object_set(ch, "committee_threshold", json_object_get(cm, "threshold"));
-    int wrote = cfg && json_dump_file(cfg, p[2], 0) == 0;
-    json_decref(cfg);
-    snprintf(log, sizeof log, "%s/node.log", d->dir);
-    const char *nargs[] = {"node", "run", "--config", p[2], NULL};
-    if (!wrote || spawn_bg(d, nargs, log)) return -1;
-    char url[128];
-    long status = 0;
-    snprintf(url, sizeof url, "%s/readyz", d->node_url);
-    for (int t = 0; t < 200 && status != 200; t++) {
-        json_t *r = NULL;
-        if (clo_nodeapi_json("GET", url, NULL, &status, &r).code) status = 0;
-        json_decref(r);
-        if (status != 200) demo_sleep_ms(100);
-    }
-    snprintf(detail, sizeof detail, "%s (log: %s)", d->node_url, log);
-    demo_step(d, "node (cloisterd + enclave) running", status == 200, detail);
-    return status == 200 ? 0 : -1;
+    int ready = !start_node(d, "node", "operator", nport, NULL);
+    snprintf(detail, sizeof detail, "%s (log: %s/node.log)", d->node_url, d->dir);
+    demo_step(d, "node (cloisterd + enclave) running", ready, detail);
+    return ready ? 0 : -1;
 }
 
 static int register_enclave(demo *d)
@@ -398,6 +418,64 @@ static int register_enclave(demo *d)
     snprintf(detail, sizeof detail, "signer 0x%.10s…, epoch %u, %.1f s (evidence → 3 verifiers)",
              sh, epoch, ((double)clo_mono_ns() / 1e6 - t0) / 1e3);
     demo_step(d, "committee approves, registry records the enclave", found, detail);
+    return found ? 0 : -1;
+}
+
+/* The permissionless path next to the committee's (issue 18): governance puts
+ * the on-chain DCAP verifier in place for the simulated TEE (`devnet dcap`:
+ * the simulated root pinned, its collateral uploaded), and a second operator's
+ * node, with chain.registration "onchain", registers its enclave with its own
+ * quote: its machine's attestation key once (tier 2), then the record (tier
+ * 3), no verifier asked. */
+static int register_attested(demo *d)
+{
+    char dev[1200], sim[1200], col[1300], detail[400], url[64];
+    snprintf(dev, sizeof dev, "%s/devnet", d->dir);
+    snprintf(sim, sizeof sim, "%s/sim", d->dir);
+    snprintf(col, sizeof col, "%s/collateral", sim);
+    const char *args[] = {"devnet", "dcap", "--dir", dev, "--sim-dir", sim, NULL};
+    json_t *a = demo_run_self(d, args);
+    const char *v = json_string_value(json_object_get(
+        json_object_get(json_object_get(a, "contracts"), "DcapVerifier"), "address"));
+    snprintf(detail, sizeof detail,
+             "DcapVerifier %.12s…, simulated root pinned; root, CA, TCB "
+             "Info, QE Identity uploaded",
+             v ? v : "?");
+    demo_step(d, "governance: on-chain DCAP verifier (sim TEE)", v != NULL, detail);
+    json_decref(a);
+    if (!v) return -1;
+    int port = 19645 + (int)(getpid() % 1000);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+    double t0 = (double)clo_mono_ns() / 1e6;
+    if (start_node(d, "node2", "operator2", port, col)) {
+        demo_step(d, "second operator's enclave: its own quote", 0,
+                  "node2 did not start (see node2.log)");
+        return -1;
+    }
+    uint32_t epoch = 0;
+    uint8_t pk[32], signer[20];
+    clo_enclave_record rec;
+    int found = 0;
+    for (int t = 0; t < 600 && !found; t++) {
+        found = !node_keys_at(url, &epoch, pk, signer).code &&
+                !clo_registry_enclave(d->rpc, d->registry, signer, &rec).code &&
+                rec.status == CLO_RECORD_ACTIVE;
+        if (!found) demo_sleep_ms(100);
+    }
+    uint64_t g = 0;
+    found = found && !clo_registry_registration_gas(d->rpc, d->registry, signer, &g).code;
+    if (found) demo_gas(d, "registerAttested (own quote, tier 3)", g);
+    char sh[41];
+    clo_hex_encode(sh, CLO_BYTES(signer, 20));
+    snprintf(detail, sizeof detail,
+             "signer 0x%.10s…, tee sim, no committee, %.1f s; node2 then stopped (node2.log)", sh,
+             ((double)clo_mono_ns() / 1e6 - t0) / 1e3);
+    /* One node serves the jobs from here: every node follows every job, and one
+     * whose enclave cannot open the inputs would settle them without (issue 21). */
+    kill(d->bg[d->nbg - 1], SIGTERM);
+    waitpid(d->bg[--d->nbg], NULL, 0);
+    demo_step(d, "second operator's enclave: its own quote", found && rec.tee_type == CLO_TEE_SIM,
+              detail);
     return found ? 0 : -1;
 }
 
@@ -447,7 +525,7 @@ int cmd_demo(int argc, char **argv)
     clo_secret32 sk;
     uint8_t addr[20];
     snprintf(key, sizeof key, "%s/devnet/keys/deployer.key", d.dir);
-    int ok = !start_everything(&d) && !register_enclave(&d) &&
+    int ok = !start_everything(&d) && !register_enclave(&d) && !register_attested(&d) &&
              !clo_key_file_read(key, &sk, addr).code && !clo_sender_init(&seller, d.rpc, &sk).code;
     clo_wipe(&sk, sizeof sk);
     ok = ok && !demo_auction(&d, &seller);

@@ -1,4 +1,4 @@
-/* cmd_devnet.c — `cloister devnet up|down|status`: a local EVM chain (anvil
+/* cmd_devnet.c — `cloister devnet up|down|status|allow|dcap`: a local EVM chain (anvil
  * from the npm package, on 127.0.0.1 at a free port, state kept in the devnet
  * directory) with Cloister's contracts deployed by the C client.
  *
@@ -6,7 +6,8 @@
  * D/anvil.log     anvil's output
  * D/anvil-state.json  chain state, loaded on up and dumped on down
  * D/keys/<role>.key   hex secp256k1 keys (0600): deployer (governance owner),
- *                     operator, verifier1..3 (the 2-of-3 committee)
+ *                     operator, verifier1..3 (the 2-of-3 committee), operator2
+ *                     (a second operator, e.g. one registering without the committee)
  * D/deployments/<chainId>.json  contract addresses */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,9 +22,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attest/tcb.h"
 #include "base/ct.h"
+#include "base/file.h"
 #include "base/hex.h"
+#include "base/teekind.h"
 #include "cli/cli.h"
+#include "client/dcap.h"
 #include "client/deploy.h"
 #include "client/devnet.h"
 #include "client/outputs.h"
@@ -33,8 +38,9 @@
 #define VERIFIERS       3
 #define THRESHOLD       2
 
-static const char *const ROLES[] = {"deployer", "operator", "verifier1", "verifier2", "verifier3"};
-enum { ROLE_DEPLOYER, ROLE_OPERATOR, ROLE_VERIFIER1, ROLE_COUNT = 5 };
+static const char *const ROLES[] = {"deployer",  "operator",  "verifier1",
+                                    "verifier2", "verifier3", "operator2"};
+enum { ROLE_DEPLOYER, ROLE_OPERATOR, ROLE_VERIFIER1, ROLE_COUNT = 6 };
 
 static int path_of(char *out, const char *dir, const char *name)
 {
@@ -433,7 +439,7 @@ static int allow(int argc, char **argv)
         o, sizeof o / sizeof o[0]};
     int done, rc = cli_parse(&spec, argc, argv, &done);
     if (rc || done) return rc;
-    const char *dir = cli_get(&spec, "dir") ? cli_get(&spec, "dir") : "data/devnet";
+    const char *dir = dir_of(&spec);
     const char *dep_file = cli_get(&spec, "deployment");
     char key_path[PATH_CAP];
     json_t *dep = NULL;
@@ -564,17 +570,132 @@ done:
     return rc;
 }
 
+/* Governance: verify the simulated TEE's quotes on chain (issue 18). Deploys
+ * DcapPki pinned to the simulated root (marked simulated), DcapCollateral and
+ * DcapVerifier, turns the registry's on-chain path on for the simulated TEE,
+ * and uploads the simulated platform's collateral (root, PCK CA, TCB Info, QE
+ * Identity), so a node with chain.registration "onchain" registers its enclave
+ * with its own quote, no committee. The deployment file gains the three. */
+static int dcap(int argc, char **argv)
+{
+    cli_opt o[] = {
+        {"sim-dir", "DIR", "the simulated platform (cloister sim init)", 1, NULL},
+        {"dir", "DIR", "devnet directory (default data/devnet): its deployment and owner key", 0,
+         NULL},
+        {"contracts", "DIR",
+         "contract artifacts (default: $CLOISTER_CONTRACTS, else PREFIX/share/cloister/contracts)",
+         0, NULL},
+        {"json", NULL, "JSON output (the default)", 0, NULL},
+    };
+    cli_spec spec = {
+        "cloister devnet dcap --sim-dir DIR [--dir DIR] [--contracts DIR]",
+        "As the governance owner, let enclaves of the simulated TEE register with their own "
+        "quotes, no committee: deploy DcapPki (pinned to the simulated root), DcapCollateral and "
+        "DcapVerifier, switch EnclaveRegistry's on-chain path on for the simulated TEE "
+        "(UpToDate only), and upload the platform's root, PCK CA, TCB Info and QE Identity. "
+        "Adds the three contracts to the deployment file. Once per devnet.",
+        o, sizeof o / sizeof o[0]};
+    int done, rc = cli_parse(&spec, argc, argv, &done);
+    if (rc || done) return rc;
+    const char *dir = dir_of(&spec);
+    const char *sim = cli_get(&spec, "sim-dir");
+    char artifacts[CLI_PATH_CAP], key_path[PATH_CAP], dep_path[PATH_CAP], name[64];
+    if (cli_find_share("contracts", cli_get(&spec, "contracts"), "CLOISTER_CONTRACTS", artifacts))
+        return CLI_EXIT_FAIL;
+    json_t *st = NULL;
+    if (!status_doc(dir, &st)) {
+        json_decref(st);
+        return cli_fail(CLO_ERR(CLO_E_IO, "devnet"),
+                        "the devnet is not running (cloister devnet up)");
+    }
+    json_t *dep = json_incref(json_object_get(st, "deployment"));
+    json_decref(st);
+    uint8_t registry[20];
+    const char *rpc_url = json_string_value(json_object_get(dep, "rpc"));
+    snprintf(name, sizeof name, "deployments/%lld.json",
+             (long long)json_integer_value(json_object_get(dep, "chain_id")));
+    if (!rpc_url || dep_address(dep, "EnclaveRegistry", registry) ||
+        path_of(key_path, dir, "keys/deployer.key") || path_of(dep_path, dir, name)) {
+        json_decref(dep);
+        return cli_fail(CLO_ERR(CLO_E_FORMAT, "deployment"),
+                        "the devnet's deployment has no rpc or EnclaveRegistry");
+    }
+    static const char *const files[] = {"root_ca.der", "pck_ca.der", "collateral/tcb_info.json",
+                                        "collateral/qe_identity.json",
+                                        "collateral/tcb_info_issuer_chain.pem"};
+    clo_buf f[5];
+    for (int i = 0; i < 5; i++) clo_buf_init(&f[i], 1 << 20);
+    clo_secret32 key;
+    uint8_t owner[20];
+    clo_rpc *rpc = NULL;
+    clo_deployer d;
+    memset(&d, 0, sizeof d);
+    d.artifacts = artifacts;
+    d.contracts = json_object();
+    clo_err err = CLO_OK;
+    rc = CLI_EXIT_FAIL;
+    for (int i = 0; i < 5; i++) {
+        char path[PATH_CAP];
+        if (path_of(path, sim, files[i]) || clo_file_read(path, &f[i]).code) {
+            cli_error("--sim-dir: cannot read '%s/%s' (cloister sim init makes it)\n", sim,
+                      files[i]);
+            cli_error_code("io");
+            goto done;
+        }
+    }
+    err = clo_key_file_read(key_path, &key, owner);
+    if (err.code) {
+        rc = cli_fail(err, "cannot read the governance owner's key file");
+        goto done;
+    }
+    CLO_CHECK(rpc_open(rpc_url, &rpc));
+    CLO_CHECK(clo_sender_init(&d.s, rpc, &key));
+    clo_dcap_chain dc;
+    if (!clo_dcap_chain_of(rpc, registry, &dc).code) { /* set once (EnclaveRegistry) */
+        char hex[41];
+        clo_hex_encode(hex, CLO_BYTES(dc.verifier, 20));
+        cli_error("the registry already has an on-chain verifier (0x%s); nothing changed\n", hex);
+        cli_error_code("state");
+        goto done;
+    }
+    CLO_CHECK(clo_dcap_deploy(&d, registry, clo_buf_view(&f[0]), 1, CLO_TEE_SIM,
+                              1u << CLO_TCB_UP_TO_DATE, &dc));
+    CLO_CHECK(clo_dcap_upload(&d, &dc, clo_buf_view(&f[0]), clo_buf_view(&f[1]),
+                              clo_buf_view(&f[2]), clo_buf_view(&f[3]), clo_buf_view(&f[4])));
+    const char *k;
+    json_t *v, *contracts = json_object_get(dep, "contracts");
+    json_object_foreach(d.contracts, k, v) json_object_set(contracts, k, v);
+    if (json_dump_file(dep, dep_path, JSON_INDENT(2)) != 0) {
+        cli_error("cannot write '%s'\n", dep_path);
+        goto done;
+    }
+    rc = cli_print(
+        json_pack("{s:O,s:s,s:s}", "contracts", d.contracts, "tee", "sim", "accepts", "UpToDate"));
+out:
+    if (err.code) rc = cli_fail(err, d.why[0] ? d.why : "the on-chain verifier's setup failed");
+done:
+    for (int i = 0; i < 5; i++) clo_buf_free(&f[i]);
+    json_decref(d.contracts);
+    clo_sender_wipe(&d.s);
+    clo_wipe(&key, sizeof key);
+    clo_rpc_free(rpc);
+    json_decref(dep);
+    return rc;
+}
+
 int cmd_devnet(int argc, char **argv)
 {
     if (argc > 0 && !strcmp(argv[0], "allow")) return allow(argc - 1, argv + 1);
+    if (argc > 0 && !strcmp(argv[0], "dcap")) return dcap(argc - 1, argv + 1);
     if (argc > 0 && !strcmp(argv[0], "up")) return up(argc - 1, argv + 1);
     if (argc > 0 && !strcmp(argv[0], "down")) return down(argc - 1, argv + 1);
     if (argc > 0 && !strcmp(argv[0], "status")) return status(argc - 1, argv + 1);
     FILE *f = argc > 0 && !strcmp(argv[0], "--help") ? stdout : stderr;
-    fprintf(f, "usage: cloister devnet up|down|status|allow [--dir DIR]\n"
+    fprintf(f, "usage: cloister devnet up|down|status|allow|dcap [--dir DIR]\n"
                "  up      start anvil on 127.0.0.1 and deploy the contracts\n"
                "  down    stop it (its state is kept for the next up)\n"
                "  status  whether it answers, its block and deployment\n"
-               "  allow   allow a node enclave's measurement for workloads (governance)\n");
+               "  allow   allow a node enclave's measurement for workloads (governance)\n"
+               "  dcap    verify the simulated TEE's quotes on chain, no committee (governance)\n");
     return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }

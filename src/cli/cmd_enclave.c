@@ -26,7 +26,8 @@ int cmd_enclave(int argc, char **argv)
     cli_spec spec = {
         "cloister enclave info [--node URL]",
         "Ask the node's enclave for evidence over a fresh random nonce and check "
-        "that the evidence's report data binds the enclave's signer, HPKE key, "
+        "that the evidence's report data binds the node's operator, the enclave's signer, HPKE "
+        "key, "
         "epoch, chain and registry (docs/architecture.md §3). Prints the measurement, keys "
         "and the evidence digest (keccak256, as the registry records it). Verify the evidence "
         "itself with `cloister attest "
@@ -53,8 +54,9 @@ int cmd_enclave(int argc, char **argv)
     int bad = cli_hex_member(doc, "signer", b.signer, 20) ||
               cli_hex_member(doc, "hpke_public_key", b.hpke_pk, 32) ||
               cli_hex_member(doc, "registry", b.registry, 20) ||
-              clo_hex_decode(&ev, json_string_value(json_object_get(doc, "evidence"))).code ||
-              clo_report_data(&b, rd).code;
+              cli_hex_member(doc, "operator", b.operator_addr, 20) ||
+              clo_hex_decode(&ev, json_string_value(json_object_get(doc, "evidence"))).code;
+    if (!bad) clo_report_data(&b, rd);
     uint8_t got[64];
     int binding_ok = !bad && !cli_hex_member(doc, "report_data", got, 64) && !memcmp(got, rd, 64);
     /* The report data must also be what the evidence itself carries. */
@@ -67,12 +69,12 @@ int cmd_enclave(int argc, char **argv)
                         "the node's evidence document is malformed");
     }
     json_t *out = json_pack(
-        "{s:O,s:O,s:O,s:O,s:O,s:O,s:o,s:b,s:s}", "backend", json_object_get(doc, "backend"),
+        "{s:O,s:O,s:O,s:O,s:O,s:O,s:O,s:o,s:b,s:s}", "backend", json_object_get(doc, "backend"),
         "measurement", json_object_get(doc, "measurement"), "epoch", json_object_get(doc, "epoch"),
-        "signer", json_object_get(doc, "signer"), "hpke_public_key",
-        json_object_get(doc, "hpke_public_key"), "evidence_format", json_object_get(doc, "format"),
-        "evidence_digest", clo_json_hex(CLO_BYTES(digest, 32)), "binding_ok", binding_ok, "nonce",
-        nhex);
+        "signer", json_object_get(doc, "signer"), "operator", json_object_get(doc, "operator"),
+        "hpke_public_key", json_object_get(doc, "hpke_public_key"), "evidence_format",
+        json_object_get(doc, "format"), "evidence_digest", clo_json_hex(CLO_BYTES(digest, 32)),
+        "binding_ok", binding_ok, "nonce", nhex);
     json_decref(doc);
     rc = cli_print(out);
     return binding_ok ? rc : CLI_EXIT_FAIL;

@@ -178,9 +178,17 @@ static int approve(int argc, char **argv)
     }
     clo_buf ev;
     json_t *out = NULL;
+    uint8_t op[20];
+    memcpy(op, r.operator_addr, 20);
     if ((rc = cli_fetch_evidence(cli_get(&spec, "node"), &r, &ev))) {
         setup_free(&s);
         return rc;
+    }
+    if (memcmp(op, r.operator_addr, 20)) { /* the report data names the node's operator */
+        clo_buf_free(&ev);
+        setup_free(&s);
+        return cli_fail(CLO_ERR(CLO_E_POLICY, "operator"),
+                        "--operator is not the operator the node's evidence is bound to");
     }
     s.t.v.now = (int64_t)time(NULL);
     r.expiry = (uint64_t)s.t.v.now + lifetime;

@@ -25,7 +25,8 @@ typedef struct {
     uint64_t chain_id;
     uint8_t registry[20], market[20], auction[20], feed[20], models[20];
     char node_url[64];
-    char auction_job[67]; /* 0x-hex, for the audit hint */
+    char verifier_urls[600]; /* the committee's services, comma-separated */
+    char auction_job[67];    /* 0x-hex, for the audit hint */
     double t0;
 } demo;
 

@@ -99,6 +99,10 @@ int cli_fetch_evidence(const char *node, clo_approve_req *r, clo_buf *ev)
               clo_hex_decode_fixed(r->hpke_pk, 32,
                                    json_string_value(json_object_get(doc, "hpke_public_key")))
                   .code ||
+              /* the operator the report data names (evidence/binding.h) */
+              clo_hex_decode_fixed(r->operator_addr, 20,
+                                   json_string_value(json_object_get(doc, "operator")))
+                  .code ||
               clo_hex_decode(ev, json_string_value(json_object_get(doc, "evidence"))).code;
     r->epoch = (uint32_t)json_integer_value(ep);
     json_decref(doc);

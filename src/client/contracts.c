@@ -11,6 +11,25 @@
 #include "chain/eth.h"
 #include "crypto/keccak.h"
 
+/* The signer's EnclaveRegistered log (a signer registers once): *at indexes
+ * it in *logs (free with clo_eth_logs_free(*logs, *n)). */
+static clo_err registration_log(clo_rpc *rpc, const uint8_t registry[20], const uint8_t signer[20],
+                                clo_eth_log **logs, size_t *n, size_t *at)
+{
+    uint8_t topic0[32], want[32] = {0};
+    uint64_t head = 0;
+    clo_keccak256(clo_bytes_str(CLO_ENCLAVE_REGISTRY_EV_ENCLAVE_REGISTERED), topic0);
+    memcpy(want + 12, signer, 20);
+    CLO_TRY(clo_eth_block_number(rpc, &head));
+    CLO_TRY(clo_eth_get_logs(rpc, registry, (const uint8_t(*)[32])topic0, 1, 0, head, logs, n));
+    for (*at = 0; *at < *n; (*at)++) /* topic 1: the signer */
+        if ((*logs)[*at].topic_count > 1 && !memcmp((*logs)[*at].topics[1], want, 32))
+            return CLO_OK;
+    clo_eth_logs_free(*logs, *n);
+    *logs = NULL;
+    return CLO_ERR(CLO_E_STALE, "registry.not_registered");
+}
+
 clo_err clo_registry_enclave(clo_rpc *rpc, const uint8_t registry[20], const uint8_t signer[20],
                              clo_enclave_record *out)
 {
@@ -29,9 +48,20 @@ clo_err clo_registry_enclave(clo_rpc *rpc, const uint8_t registry[20], const uin
     out->tee_type = (uint8_t)tee;
     out->status = (uint8_t)status;
     memcpy(out->measurement, r->items[5].word, 32);
-    memcpy(out->hpke_key, r->items[6].word, 32);
-    memcpy(out->evidence_digest, r->items[7].word, 32);
     clo_abi_val_free(&rec);
+    if (err.code || out->status == CLO_RECORD_NONE) return err;
+    clo_eth_log *logs = NULL;
+    size_t n = 0, at;
+    clo_abi_val ev;
+    CLO_TRY(registration_log(rpc, registry, signer, &logs, &n, &at));
+    err = clo_abi_decode_as(CLO_ENCLAVE_REGISTRY_EV_ENCLAVE_REGISTERED_DATA,
+                            clo_buf_view(&logs[at].data), &ev);
+    if (!err.code) {
+        memcpy(out->hpke_key, ev.items[1].word, 32);
+        memcpy(out->evidence_digest, ev.items[4].word, 32);
+        clo_abi_val_free(&ev);
+    }
+    clo_eth_logs_free(logs, n);
     return err;
 }
 
@@ -175,21 +205,13 @@ void clo_registry_evidence_digest(clo_bytes evidence, uint8_t out[32])
 clo_err clo_registry_registration_gas(clo_rpc *rpc, const uint8_t registry[20],
                                       const uint8_t signer[20], uint64_t *gas)
 {
-    uint8_t topics[2][32] = {{0}};
     clo_eth_log *logs = NULL;
-    size_t n = 0;
-    uint64_t head = 0;
-    clo_keccak256(clo_bytes_str(CLO_ENCLAVE_REGISTRY_EV_ENCLAVE_REGISTERED), topics[0]);
-    memcpy(topics[1] + 12, signer, 20);
-    CLO_TRY(clo_eth_block_number(rpc, &head));
-    CLO_TRY(clo_eth_get_logs(rpc, registry, (const uint8_t(*)[32])topics, 2, 0, head, &logs, &n));
-    clo_err err = n ? CLO_OK : CLO_ERR(CLO_E_STALE, "registry.not_registered");
-    if (n) {
-        clo_eth_receipt rc = {0};
-        err = clo_eth_get_receipt(rpc, logs[n - 1].tx_hash, &rc);
-        *gas = rc.gas_used;
-        clo_eth_receipt_free(&rc);
-    }
+    size_t n = 0, at;
+    CLO_TRY(registration_log(rpc, registry, signer, &logs, &n, &at));
+    clo_eth_receipt rc = {0};
+    clo_err err = clo_eth_get_receipt(rpc, logs[at].tx_hash, &rc);
+    *gas = rc.gas_used;
+    clo_eth_receipt_free(&rc);
     clo_eth_logs_free(logs, n);
     return err;
 }

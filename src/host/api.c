@@ -155,15 +155,16 @@ static enum MHD_Result get_keys(clo_api *a, struct MHD_Connection *c)
 static enum MHD_Result get_evidence(clo_api *a, struct MHD_Connection *c)
 {
     const char *n = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "nonce");
-    uint8_t nonce[32];
+    uint8_t req[52]; /* nonce, then the operator the report data names */
     if (!n)
         return problem(c, CLO_ROUTE_EVIDENCE, 400, "missing-nonce",
                        "nonce (32 bytes hex) is required");
-    if (clo_hex_decode_fixed(nonce, 32, n).code)
+    if (clo_hex_decode_fixed(req, 32, n).code)
         return problem(c, CLO_ROUTE_EVIDENCE, 400, "bad-nonce", "nonce must be 32 bytes of hex");
+    clo_onchain_operator(a->node->chain, req + 32);
     clo_buf r;
     clo_buf_init(&r, 1 << 20);
-    clo_err e = clo_super_call(a->node->super, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 32), &r);
+    clo_err e = clo_super_call(a->node->super, CLO_CALL_EVIDENCE, CLO_BYTES(req, 52), &r);
     clo_proto_evidence ev;
     if (!e.code) e = clo_proto_evidence_decode(clo_buf_view(&r), &ev);
     if (e.code) {
@@ -174,12 +175,14 @@ static enum MHD_Result get_evidence(clo_api *a, struct MHD_Connection *c)
     clo_super_status st;
     clo_super_status_get(a->node->super, &st);
     json_t *doc = json_pack(
-        "{s:s,s:s,s:o,s:I,s:o,s:o,s:I,s:o,s:o,s:o,s:o}", "backend", a->node->cfg.backend, "format",
-        evidence_format_name(ev.format), "evidence", clo_json_hex(ev.evidence), "epoch",
+        "{s:s,s:s,s:o,s:I,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o}", "backend", a->node->cfg.backend,
+        "format", evidence_format_name(ev.format), "evidence", clo_json_hex(ev.evidence), "epoch",
         (json_int_t)ev.epoch, "signer", clo_json_hex(CLO_BYTES(ev.signer, 20)), "hpke_public_key",
         clo_json_hex(CLO_BYTES(ev.hpke_pk, 32)), "chain_id", (json_int_t)ev.chain_id, "registry",
-        clo_json_hex(CLO_BYTES(ev.registry, 20)), "nonce", clo_json_hex(CLO_BYTES(ev.nonce, 32)),
-        "report_data", clo_json_hex(CLO_BYTES(ev.report_data, 64)), "measurement",
+        clo_json_hex(CLO_BYTES(ev.registry, 20)), "operator",
+        clo_json_hex(CLO_BYTES(ev.operator_addr, 20)), "nonce",
+        clo_json_hex(CLO_BYTES(ev.nonce, 32)), "report_data",
+        clo_json_hex(CLO_BYTES(ev.report_data, 64)), "measurement",
         clo_json_hex(CLO_BYTES(st.measurement, 48)));
     clo_buf_free(&r);
     return send_json(c, CLO_ROUTE_EVIDENCE, 200, doc);

@@ -14,6 +14,7 @@ void clo_config_defaults(clo_config *c)
     snprintf(c->listen_address, sizeof c->listen_address, "127.0.0.1");
     c->listen_port = 8645;
     snprintf(c->data_dir, sizeof c->data_dir, "cloister-data");
+    snprintf(c->registration, sizeof c->registration, "committee");
     snprintf(c->backend, sizeof c->backend, "sim");
     snprintf(c->sim_dir, sizeof c->sim_dir, "sim-tee");
     snprintf(c->tee_dir, sizeof c->tee_dir, "/sys/kernel/config/tsm/report");
@@ -85,6 +86,8 @@ static const key_spec keys[] = {
     S("chain.key_file", key_file),
     L("chain.verifiers", verifiers),
     L("chain.committee", committee_list),
+    S("chain.registration", registration),
+    S("chain.collateral_dir", collateral_dir),
     U("chain.committee_threshold", committee_threshold, 1, CLO_COMMITTEE_MAX),
     U("chain.confirmations", confirmations, 0, 256),
     U("chain.start_block", start_block, 0, (uint64_t)1 << 53),
@@ -209,6 +212,12 @@ static clo_err parse_committee(clo_config *c, char *msg, size_t cap)
         return fail(msg, cap, "chain.verifiers",
                     "needed with chain.committee: its members record the enclave's sealed-state "
                     "versions (and sign tickets)");
+    if (strcmp(c->registration, "committee") && strcmp(c->registration, "onchain"))
+        return fail(msg, cap, "chain.registration", "must be \"committee\" or \"onchain\"");
+    if (!strcmp(c->registration, "onchain") && !c->collateral_dir[0])
+        return fail(msg, cap, "chain.collateral_dir",
+                    "needed with chain.registration \"onchain\": the PCS collateral of the "
+                    "platform (tcb_info.json, qe_identity.json, tcb_info_issuer_chain.pem)");
     if (c->committee_threshold > cm->count)
         return fail(msg, cap, "chain.committee_threshold", "more than the committee's members");
     cm->threshold = (uint8_t)(c->committee_threshold ? c->committee_threshold
@@ -311,6 +320,9 @@ char *clo_config_dump(const clo_config *c)
                            "settle_wait_ms", (json_int_t)c->settle_wait_ms, "approval_seconds",
                            (json_int_t)c->approval_seconds, "bond_wei", (json_int_t)c->bond_wei);
     json_object_set_new(ch, "bump_after_ms", json_integer((json_int_t)c->bump_after_ms));
+    json_object_set_new(ch, "registration", json_string(c->registration));
+    if (c->collateral_dir[0])
+        json_object_set_new(ch, "collateral_dir", json_string(c->collateral_dir));
     json_t *lim = json_object_get(j, "limits"), *enc = json_object_get(j, "enclave");
     json_object_set_new(lim, "max_connections_per_ip", json_integer(c->max_per_ip));
     json_object_set_new(lim, "header_timeout_seconds", json_integer(c->header_timeout_seconds));

@@ -30,6 +30,11 @@ typedef struct {
     char rpc_url[512];
     char key_file[CLO_PATH_MAX]; /* the operator's secp256k1 key, hex */
     char verifiers[2048];        /* committee verifier service URLs, comma-separated */
+    /* How the enclave is registered: "committee" (the verifiers' approvals) or
+     * "onchain" (its own quote, DcapVerifier; issue 18), with the PCS collateral
+     * (tcb_info.json, qe_identity.json, tcb_info_issuer_chain.pem) in collateral_dir. */
+    char registration[16];
+    char collateral_dir[CLO_PATH_MAX];
     /* The committee whose tickets the enclave takes (its addresses, any order,
      * and threshold, default a majority): part of the enclave's measurement. */
     char committee_list[1024];

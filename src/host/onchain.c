@@ -111,6 +111,14 @@ int clo_onchain_stats(clo_onchain *c, clo_chain_stats *out)
     return 1;
 }
 
+void clo_onchain_operator(const clo_onchain *c, uint8_t out[20])
+{
+    if (c)
+        memcpy(out, c->tx.s.address, 20);
+    else
+        memset(out, 0, 20);
+}
+
 void clo_onchain_stop(clo_onchain *c)
 {
     if (!c) return;

@@ -18,5 +18,8 @@ CLO_MUST_CHECK clo_err clo_onchain_start(clo_onchain **out, clo_node *node);
 void clo_onchain_stop(clo_onchain *c); /* joins; *node->stop must be set first */
 /* The chain side's figures for /metrics; 0 (nothing) when c is NULL. */
 int clo_onchain_stats(clo_onchain *c, clo_chain_stats *out);
+/* The operator this node registers its enclave as (its chain key's address);
+ * zero when c is NULL. Evidence binds it (evidence/binding.h). */
+void clo_onchain_operator(const clo_onchain *c, uint8_t out[20]);
 
 #endif

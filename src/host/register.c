@@ -6,12 +6,15 @@
 #include <string.h>
 
 #include "base/clock.h"
+#include "base/file.h"
 #include "base/hex.h"
 #include "base/log.h"
 #include "chain/approval.h"
 #include "chain/eth.h"
 #include "chain/http.h"
 #include "chain/rpc.h"
+#include "client/dcap.h"
+#include "crypto/rand.h"
 
 static void set_expiry(clo_registrar *r, uint64_t expiry)
 {
@@ -65,7 +68,7 @@ static clo_err collect_approvals(clo_registrar *r, const clo_proto_key *key, clo
 {
     char urls[sizeof r->tx->cfg->verifiers], *save = NULL, *u;
     const char *list[CLO_APPROVAL_MAX_CHALLENGES];
-    uint8_t ch[CLO_APPROVAL_MAX_CHALLENGES][32], nonce[32];
+    uint8_t ch[CLO_APPROVAL_MAX_CHALLENGES][32], nonce[52];
     size_t nv = 0;
     *count = 0;
     snprintf(urls, sizeof urls, "%s", r->tx->cfg->verifiers);
@@ -87,9 +90,10 @@ static clo_err collect_approvals(clo_registrar *r, const clo_proto_key *key, clo
     }
     CLO_ENSURE(nv > 0, CLO_E_IO, "registration: no verifier answered");
     clo_approval_nonce((const uint8_t(*)[32])ch, nv, nonce);
+    memcpy(nonce + 32, r->tx->s.address, 20); /* the report data names us */
     clo_buf resp;
     clo_buf_init(&resp, 1 << 20);
-    clo_err err = clo_super_call(r->super, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 32), &resp);
+    clo_err err = clo_super_call(r->super, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 52), &resp);
     clo_proto_evidence ev;
     if (!err.code) err = clo_proto_evidence_decode(clo_buf_view(&resp), &ev);
     if (!err.code && (ev.epoch != key->epoch || memcmp(ev.signer, key->signer, 20)))
@@ -149,6 +153,86 @@ static clo_err collect_approvals(clo_registrar *r, const clo_proto_key *key, clo
     return CLO_OK;
 }
 
+/* One file of chain.collateral_dir. */
+static clo_err collateral_file(const clo_registrar *r, const char *name, clo_buf *out)
+{
+    char path[sizeof r->tx->cfg->collateral_dir + 64];
+    snprintf(path, sizeof path, "%s/%s", r->tx->cfg->collateral_dir, name);
+    clo_buf_init(out, 1 << 20);
+    clo_err err = clo_file_read(path, out);
+    if (err.code) CLO_LOG(CLO_LOG_WARN, "chain.collateral_unreadable", CLO_LF_STR("path", path));
+    return err;
+}
+
+/* chain.registration "onchain" (issue 18): the enclave's quote, bound to us,
+ * registered with no committee. The machine's attestation key first, when the
+ * verifier holds no current record for it (tier 2); then the record (tier 3). */
+static clo_err register_attested(clo_registrar *r, const clo_proto_key *key)
+{
+    clo_dcap_chain dc;
+    CLO_TRY(clo_dcap_chain_of(r->tx->rpc, r->tx->cfg->registry, &dc));
+    uint8_t req[52];
+    CLO_TRY(clo_random(req, 32)); /* no challenger here: the nonce only varies the quote */
+    memcpy(req + 32, r->tx->s.address, 20);
+    clo_buf resp, info, qe, call;
+    clo_buf_init(&resp, 1 << 20);
+    clo_buf_init(&call, 1 << 20);
+    clo_buf_init(&info, 1);
+    clo_buf_init(&qe, 1);
+    clo_proto_evidence ev;
+    char why[200] = "";
+    clo_err err = clo_super_call(r->super, CLO_CALL_EVIDENCE, CLO_BYTES(req, 52), &resp);
+    if (!err.code) err = clo_proto_evidence_decode(clo_buf_view(&resp), &ev);
+    if (!err.code && (ev.epoch != key->epoch || memcmp(ev.signer, key->signer, 20)))
+        err = CLO_ERR(CLO_E_STATE, "registration: the enclave rotated meanwhile");
+    if (!err.code && ev.format == CLO_EVIDENCE_SNP_REPORT)
+        err = CLO_ERR(CLO_E_UNSUPPORTED, "registration: SEV-SNP evidence cannot be verified on "
+                                         "chain (no P-384 precompile); use the committee");
+    if (!err.code &&
+        clo_dcap_check_enclave(r->tx->rpc, &dc, ev.evidence, why, sizeof why).code ==
+            CLO_E_POLICY &&
+        (strstr(why, "UnknownPlatform") || strstr(why, "PlatformExpired"))) {
+        /* tier 2: this machine's attestation key, evaluated against the collateral */
+        clo_buf_free(&info);
+        clo_buf_free(&qe);
+        err = collateral_file(r, "tcb_info.json", &info);
+        if (!err.code) err = collateral_file(r, "qe_identity.json", &qe);
+        if (!err.code)
+            err = clo_dcap_platform_calldata(r->tx->rpc, &dc, ev.evidence, clo_buf_view(&info),
+                                             clo_buf_view(&qe), &call);
+        if (!err.code)
+            err = clo_chaintx_send(r->tx, dc.verifier, NULL, clo_buf_view(&call), NULL, 0, NULL,
+                                   "registerPlatform");
+        if (!err.code) CLO_LOG(CLO_LOG_INFO, "chain.platform_registered", CLO_LF_STR("was", why));
+        clo_buf_clear(&call);
+    }
+    clo_dcap_attested a;
+    memcpy(a.signer, key->signer, 20);
+    memcpy(a.hpke_pk, key->hpke_pk, 32);
+    memcpy(a.nonce, req, 32);
+    a.epoch = key->epoch;
+    a.expiry = (uint64_t)(clo_now_ms() / 1000) + r->tx->cfg->approval_seconds;
+    if (!err.code) {
+        a.quote = ev.evidence;
+        err = clo_dcap_attested_calldata(&a, &call);
+    }
+    if (!err.code)
+        err = clo_chaintx_send(r->tx, r->tx->cfg->registry, NULL, clo_buf_view(&call), NULL, 0,
+                               NULL, "registerAttested");
+    if (!err.code) {
+        memcpy(r->registered_signer, key->signer, 20);
+        set_expiry(r, a.expiry);
+        CLO_LOG(CLO_LOG_INFO, "chain.enclave_registered",
+                CLO_LF_HEX("signer", CLO_BYTES(key->signer, 20)), CLO_LF_U64("epoch", key->epoch),
+                CLO_LF_STR("by", "own quote (DcapVerifier)"));
+    }
+    clo_buf_free(&resp);
+    clo_buf_free(&call);
+    clo_buf_free(&info);
+    clo_buf_free(&qe);
+    return err;
+}
+
 static clo_err ensure_enclave(clo_registrar *r)
 {
     clo_super_status st;
@@ -167,6 +251,7 @@ static clo_err ensure_enclave(clo_registrar *r)
     CLO_ENSURE(status == CLO_RECORD_NONE, CLO_E_POLICY,
                "registration: this enclave's record is revoked");
     CLO_TRY(ensure_operator(r));
+    if (!strcmp(r->tx->cfg->registration, "onchain")) return register_attested(r, cur);
     clo_abi_val none = clo_abi_tuple(NULL, 0), th;
     CLO_TRY(clo_eth_view(r->tx->rpc, r->tx->cfg->registry, CLO_ENCLAVE_REGISTRY_THRESHOLD, &none,
                          CLO_ENCLAVE_REGISTRY_THRESHOLD_RET, &th));

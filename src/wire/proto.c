@@ -104,6 +104,7 @@ clo_err clo_proto_evidence_encode(const clo_proto_evidence *in, clo_buf *out)
     CLO_TRY(clo_buf_append(out, in->hpke_pk, 32));
     CLO_TRY(clo_buf_u64be(out, in->chain_id));
     CLO_TRY(clo_buf_append(out, in->registry, 20));
+    CLO_TRY(clo_buf_append(out, in->operator_addr, 20));
     CLO_TRY(clo_buf_append(out, in->nonce, 32));
     CLO_TRY(clo_buf_append(out, in->report_data, 64));
     CLO_TRY(clo_buf_u8(out, in->format));
@@ -118,6 +119,7 @@ clo_err clo_proto_evidence_decode(clo_bytes body, clo_proto_evidence *out)
     CLO_TRY(clo_cur_copy(&c, out->hpke_pk, 32));
     CLO_TRY(clo_cur_u64be(&c, &out->chain_id));
     CLO_TRY(clo_cur_copy(&c, out->registry, 20));
+    CLO_TRY(clo_cur_copy(&c, out->operator_addr, 20));
     CLO_TRY(clo_cur_copy(&c, out->nonce, 32));
     CLO_TRY(clo_cur_copy(&c, out->report_data, 64));
     CLO_TRY(clo_cur_u8(&c, &out->format));

@@ -5,7 +5,7 @@
  *
  *   1 HELLO      req u16 version            resp clo_proto_hello
  *   2 INIT       req clo_proto_init         resp empty        (once, first)
- *   3 EVIDENCE   req nonce[32]              resp clo_proto_evidence
+ *   3 EVIDENCE   req nonce[32] operator[20] resp clo_proto_evidence
  *   4 KEYS       req empty                  resp clo_proto_keys
  *   5 ROTATE     req empty                  resp clo_proto_keys
  *   6 PROVISION  req clo_proto_provision    resp clo_proto_provisioned
@@ -96,12 +96,12 @@ typedef struct {
 } clo_proto_hello;
 
 /* EVIDENCE resp: u32 epoch | signer[20] | hpke_pk[32] | u64 chain_id | registry[20]
- *                | nonce[32] | report_data[64] | u8 format | evidence (rest) */
+ *                | operator[20] | nonce[32] | report_data[64] | u8 format | evidence (rest) */
 typedef struct {
     uint32_t epoch;
     uint8_t signer[20], hpke_pk[32];
     uint64_t chain_id;
-    uint8_t registry[20], nonce[32], report_data[64];
+    uint8_t registry[20], operator_addr[20], nonce[32], report_data[64];
     uint8_t format;
     clo_bytes evidence;
 } clo_proto_evidence;

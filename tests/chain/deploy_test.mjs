@@ -77,7 +77,7 @@ try {
   const reg = new Contract(dep.contracts.EnclaveRegistry.address, [
     'function market() view returns (address)', 'function teeAllowed(uint8) view returns (bool)',
     'function threshold() view returns (uint256)', 'function isVerifier(address) view returns (bool)',
-    'function enclave(address) view returns ((address,uint40,uint32,uint8,uint8,bytes32,bytes32,bytes32))'], provider);
+    'function enclave(address) view returns ((address,uint40,uint32,uint8,uint8,bytes32))'], provider);
   check((await reg.market()).toLowerCase() === dep.contracts.JobMarket.address && await reg.teeAllowed(1) && !(await reg.teeAllowed(2)) &&
     (await reg.threshold()) === 2n && await reg.isVerifier(addr(3)), 'wired: market, TEE types, threshold, committee');
 

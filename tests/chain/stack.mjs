@@ -22,7 +22,7 @@ export const MARKET_ABI = [
   'event JobSettled(bytes32 indexed jobId, address indexed signer, bytes32 publicOutputHash, bytes32 privateOutputHash, bytes publicOutput, bytes[] privateOutputs)',
 ];
 export const REGISTRY_ABI = [
-  'function enclave(address) view returns ((address,uint40,uint32,uint8,uint8,bytes32,bytes32,bytes32))',
+  'function enclave(address) view returns ((address,uint40,uint32,uint8,uint8,bytes32))',
   'event EnclaveRegistered(address indexed signer, address indexed operator, uint8 teeType, bytes32 indexed measurement, bytes32 hpkeKey, uint32 epoch, uint64 expiry, bytes32 evidenceDigest, address[] approvers)',
 ];
 export const workloadId = (w) => keccak256(Buffer.from('cloister/workload/' + w));

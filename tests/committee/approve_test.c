@@ -62,14 +62,17 @@ static void request(const uint8_t exe_event[48], clo_enclave **e, clo_buf *ev, c
     OK(fx_call(*e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &tmp));
     memset(r, 0, sizeof *r);
     memset(r->nonce, 0x4e, 32);
-    OK(fx_call(*e, CLO_CALL_EVIDENCE, CLO_BYTES(r->nonce, 32), FX_NOW, ev));
+    memset(r->operator_addr, 0x0a, 20);
+    uint8_t req[52];
+    memcpy(req, r->nonce, 32);
+    memcpy(req + 32, r->operator_addr, 20);
+    OK(fx_call(*e, CLO_CALL_EVIDENCE, CLO_BYTES(req, 52), FX_NOW, ev));
     clo_proto_evidence pe;
     OK(clo_proto_evidence_decode(clo_buf_view(ev), &pe));
     memcpy(r->signer, pe.signer, 20);
     memcpy(r->hpke_pk, pe.hpke_pk, 32);
     r->epoch = pe.epoch;
     r->evidence = pe.evidence;
-    memset(r->operator_addr, 0x0a, 20);
     r->expiry = FX_NOW + 3600;
     clo_buf_free(&tmp);
 }

@@ -73,8 +73,8 @@ static void test_calls_need_init(void **state)
     OK(clo_proto_init_encode(&in, &body));
     assert_int_equal(fx_call(e, CLO_CALL_INIT, clo_buf_view(&body), FX_NOW, &r).code, CLO_E_STATE);
     /* No keys before the first rotation. */
-    uint8_t nonce[32] = {0};
-    assert_int_equal(fx_call(e, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 32), FX_NOW, &r).code,
+    uint8_t nonce[52] = {0};
+    assert_int_equal(fx_call(e, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 52), FX_NOW, &r).code,
                      CLO_E_STATE);
     clo_buf_free(&body);
     clo_buf_free(&r);
@@ -151,14 +151,18 @@ static void test_evidence_binds_keys(void **state)
     clo_buf_init(&r, 1 << 20);
     OK(fx_enclave(&P, P.measurement, 60, &e));
     OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
-    uint8_t nonce[32];
+    uint8_t nonce[52]; /* the nonce, then the operator */
     memset(nonce, 0x5A, 32);
-    OK(fx_call(e, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 32), FX_NOW, &r));
+    memset(nonce + 32, 0x0b, 20);
+    assert_int_equal(fx_call(e, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 32), FX_NOW, &r).code,
+                     CLO_E_FORMAT); /* no operator */
+    OK(fx_call(e, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 52), FX_NOW, &r));
     clo_proto_evidence ev;
     OK(clo_proto_evidence_decode(clo_buf_view(&r), &ev));
     assert_int_equal(ev.format, CLO_EVIDENCE_TDX_QUOTE);
+    assert_memory_equal(ev.operator_addr, nonce + 32, 20);
     uint8_t rd[64];
-    OK(fx_expected_report_data(&P, &ev, nonce, rd));
+    fx_expected_report_data(&P, &ev, nonce, rd);
     clo_quote q;
     OK(clo_quote_parse(ev.evidence, &q));
     assert_memory_equal(q.td.report_data, rd, 64);

@@ -322,10 +322,11 @@ static void test_tdx_evidence_through_runtime(void **state)
     OK(fx_call(e, CLO_CALL_INIT, clo_buf_view(&body), FX_NOW, &resp));
     OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &resp));
 
-    uint8_t nonce[32];
+    uint8_t nonce[52]; /* the nonce, then the operator */
     memset(nonce, 0xc3, 32);
+    memset(nonce + 32, 0x0c, 20);
     int before = F.entries;
-    OK(fx_call(e, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 32), FX_NOW, &resp));
+    OK(fx_call(e, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 52), FX_NOW, &resp));
     assert_int_equal(F.entries, before + 1);
     assert_int_equal(count_entries(tsm_dir()), 0); /* the entry is removed */
 
@@ -333,7 +334,7 @@ static void test_tdx_evidence_through_runtime(void **state)
     OK(clo_proto_evidence_decode(clo_buf_view(&resp), &ev));
     assert_int_equal(ev.format, CLO_EVIDENCE_TDX_QUOTE);
     uint8_t rd[64];
-    OK(fx_expected_report_data(&F.plat, &ev, nonce, rd));
+    fx_expected_report_data(&F.plat, &ev, nonce, rd);
     assert_memory_equal(ev.report_data, rd, 64);
     clo_quote q;
     OK(clo_quote_parse(ev.evidence, &q));
@@ -350,7 +351,7 @@ static void test_tdx_evidence_through_runtime(void **state)
     clo_err err = fx_call(e, CLO_CALL_EXPORT, CLO_BYTES_EMPTY, FX_NOW, &resp);
     assert_int_equal(err.code, CLO_E_UNSUPPORTED);
     assert_non_null(strstr(err.what, "key broker"));
-    OK(fx_call(e, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 32), FX_NOW, &resp));
+    OK(fx_call(e, CLO_CALL_EVIDENCE, CLO_BYTES(nonce, 52), FX_NOW, &resp));
 
     clo_enclave_free(e);
     clo_buf_free(&body);

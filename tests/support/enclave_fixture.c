@@ -95,17 +95,18 @@ clo_err fx_enclave(const fx_platform *p, const uint8_t measurement[48], uint32_t
     return err;
 }
 
-clo_err fx_expected_report_data(const fx_platform *p, const clo_proto_evidence *ev,
-                                const uint8_t nonce[32], uint8_t rd[64])
+void fx_expected_report_data(const fx_platform *p, const clo_proto_evidence *ev,
+                             const uint8_t req[52], uint8_t rd[64])
 {
     clo_key_binding b;
+    memcpy(b.operator_addr, req + 32, 20);
     memcpy(b.signer, ev->signer, 20);
     memcpy(b.hpke_pk, ev->hpke_pk, 32);
     b.epoch = ev->epoch;
     b.chain_id = FX_CHAIN_ID;
     memcpy(b.registry, p->registry, 20);
-    memcpy(b.nonce, nonce, 32);
-    return clo_report_data(&b, rd);
+    memcpy(b.nonce, req, 32);
+    clo_report_data(&b, rd);
 }
 
 clo_err fx_keys(clo_enclave *e, int64_t now, clo_proto_keys *out)

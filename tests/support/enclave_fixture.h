@@ -52,8 +52,8 @@ clo_err fx_carry_secrets(clo_enclave *from, clo_enclave *to, clo_bytes imported,
 clo_err fx_call(clo_enclave *e, uint16_t call, clo_bytes body, int64_t now, clo_buf *resp);
 /* The report data evidence must carry for these keys and nonce, with the
  * chain and registry the fixture INITs with (not the ones ev claims). */
-clo_err fx_expected_report_data(const fx_platform *p, const clo_proto_evidence *ev,
-                                const uint8_t nonce[32], uint8_t rd[64]);
+void fx_expected_report_data(const fx_platform *p, const clo_proto_evidence *ev,
+                             const uint8_t req[52], uint8_t rd[64]);
 /* Current keys of e. */
 clo_err fx_keys(clo_enclave *e, int64_t now, clo_proto_keys *out);
 

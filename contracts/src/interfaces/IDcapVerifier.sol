@@ -22,9 +22,11 @@ interface IDcapVerifier {
 
     /// @notice The quote signed by a registered platform's attestation key, current,
     ///         not revoked, of its TEE, on the TDX module it was evaluated with, not
-    ///         debug; reverts naming the reason otherwise.
+    ///         debug (unless `simulated`); reverts naming the reason otherwise.
+    ///         Returns the quote's header, the platform's TCB status and validity, and
+    ///         whether the root is a simulated TEE's (DcapPki.simulated).
     function checkEnclave(bytes calldata signedPart, bytes calldata sig, bytes calldata attKey)
         external
         view
-        returns (DcapQuote.Header memory h, Platform memory p);
+        returns (DcapQuote.Header memory h, uint8 status, uint40 validUntil, bool sim);
 }

@@ -1,0 +1,270 @@
+/* dcap.c — the C side of the on-chain DCAP verifier (dcap.h). */
+#include "client/dcap.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/hex.h"
+#include "base/jsonraw.h"
+#include "base/pem.h"
+#include "chain/eth.h"
+#include "crypto/keccak.h"
+#include "crypto/x509.h"
+#include "evidence/quote.h"
+
+static clo_err view_address(clo_rpc *rpc, const uint8_t to[20], const char *sig, const char *ret,
+                            uint8_t out[20])
+{
+    clo_abi_val none = clo_abi_tuple(NULL, 0), v;
+    CLO_TRY(clo_eth_view(rpc, to, sig, &none, ret, &v));
+    clo_abi_get_address(&v.items[0], out);
+    clo_abi_val_free(&v);
+    return CLO_OK;
+}
+
+clo_err clo_dcap_chain_of(clo_rpc *rpc, const uint8_t registry[20], clo_dcap_chain *out)
+{
+    static const uint8_t zero[20];
+    CLO_TRY(view_address(rpc, registry, CLO_ENCLAVE_REGISTRY_DCAP_VERIFIER,
+                         CLO_ENCLAVE_REGISTRY_DCAP_VERIFIER_RET, out->verifier));
+    CLO_ENSURE(memcmp(out->verifier, zero, 20), CLO_E_STATE,
+               "the registry has no on-chain verifier");
+    CLO_TRY(view_address(rpc, out->verifier, CLO_DCAP_VERIFIER_COLLATERAL,
+                         CLO_DCAP_VERIFIER_COLLATERAL_RET, out->collateral));
+    return view_address(rpc, out->collateral, CLO_DCAP_COLLATERAL_PKI, CLO_DCAP_COLLATERAL_PKI_RET,
+                        out->pki);
+}
+
+/* keccak256(x || y) of a certificate's P-256 key: how DcapPki pins its root. */
+static clo_err key_hash(clo_bytes der, uint8_t out[32])
+{
+    clo_x509 *c;
+    uint8_t pt[97];
+    size_t n = 0;
+    CLO_TRY(clo_x509_parse(der, &c));
+    clo_err err = clo_x509_ec_point(c, pt, sizeof pt, &n);
+    clo_x509_free(c);
+    CLO_TRY(err);
+    CLO_ENSURE(n == 65, CLO_E_UNSUPPORTED, "dcap: the root key is not P-256");
+    clo_keccak256(CLO_BYTES(pt + 1, 64), out);
+    return CLO_OK;
+}
+
+clo_err clo_dcap_deploy(clo_deployer *d, const uint8_t registry[20], clo_bytes root_der,
+                        int simulated, uint8_t tee_type, uint64_t statuses, clo_dcap_chain *out)
+{
+    uint8_t h[32];
+    CLO_TRY(key_hash(root_der, h));
+    clo_abi_val a[5] = {clo_abi_word(h), clo_abi_bool(simulated)};
+    clo_abi_val t = clo_abi_tuple(a, 2);
+    CLO_TRY(clo_deployer_create(d, "DcapPki", &t, out->pki));
+    a[0] = clo_abi_address(out->pki);
+    t = clo_abi_tuple(a, 1);
+    CLO_TRY(clo_deployer_create(d, "DcapCollateral", &t, out->collateral));
+    a[0] = clo_abi_address(out->collateral);
+    CLO_TRY(clo_deployer_create(d, "DcapVerifier", &t, out->verifier));
+    a[0] = clo_abi_address(out->verifier);
+    a[1] = clo_abi_uint(tee_type);
+    a[2] = clo_abi_bool(1);
+    a[3] = clo_abi_uint(statuses);
+    a[4] = clo_abi_uint(1u << 3); /* RTMR3: the enclave's executable and configuration */
+    t = clo_abi_tuple(a, 5);
+    return clo_deployer_call(d, registry, CLO_ENCLAVE_REGISTRY_SET_ON_CHAIN_ATTESTATION, &t);
+}
+
+/* The DER of the quote's PCK chain certificates: leaf, CA, root. */
+typedef struct {
+    clo_buf der[3];
+    size_t n;
+} pck_chain;
+
+static clo_err take_cert(void *ctx, const char *label, clo_bytes der)
+{
+    pck_chain *p = ctx;
+    CLO_ENSURE(!strcmp(label, "CERTIFICATE"), CLO_E_FORMAT, "dcap: PCK chain: not a certificate");
+    CLO_ENSURE(p->n < 3, CLO_E_FORMAT, "dcap: PCK chain: more than three certificates");
+    return clo_buf_append_bytes(&p->der[p->n++], der);
+}
+
+static clo_err chain_of(const clo_quote *q, pck_chain *p)
+{
+    size_t count;
+    memset(p, 0, sizeof *p);
+    for (int i = 0; i < 3; i++) clo_buf_init(&p->der[i], 1 << 14);
+    CLO_TRY(clo_pem_foreach(q->pck_chain, take_cert, p, &count));
+    CLO_ENSURE(p->n == 3, CLO_E_FORMAT, "dcap: PCK chain: needs leaf, CA and root");
+    return CLO_OK;
+}
+
+static void chain_free(pck_chain *p)
+{
+    for (int i = 0; i < 3; i++) clo_buf_free(&p->der[i]);
+}
+
+/* A PCS response's signed body (the raw member `name`) and its signature. */
+static clo_err pcs_split(clo_bytes json, const char *name, clo_bytes *body, uint8_t sig[64])
+{
+    clo_bytes s;
+    char hex[131];
+    CLO_TRY(clo_json_member_raw(json, name, body));
+    CLO_TRY(clo_json_member_raw(json, "signature", &s));
+    CLO_ENSURE(s.len == 130 && s.ptr[0] == '"' && s.ptr[129] == '"', CLO_E_FORMAT,
+               "dcap: collateral signature: 64 bytes of hex");
+    memcpy(hex, s.ptr + 1, 128);
+    hex[128] = 0;
+    return clo_hex_decode_fixed(sig, 64, hex);
+}
+
+clo_err clo_dcap_upload(clo_deployer *d, const clo_dcap_chain *c, clo_bytes root, clo_bytes ca,
+                        clo_bytes tcb_info, clo_bytes qe_identity, clo_bytes tcb_chain_pem)
+{
+    clo_cur cur = clo_cur_init(tcb_chain_pem);
+    char label[CLO_PEM_LABEL_MAX];
+    clo_buf signer;
+    int found = 0;
+    clo_buf_init(&signer, 1 << 14);
+    clo_err err = clo_pem_next(&cur, label, &signer, &found);
+    if (!err.code && !found) err = CLO_ERR(CLO_E_FORMAT, "dcap: no TCB Signing certificate");
+    clo_abi_val a[3], t, none = clo_abi_tuple(NULL, 0), v;
+    /* the root once */
+    if (!err.code)
+        err = clo_eth_view(d->s.rpc, c->pki, CLO_DCAP_PKI_ROOT_SUBJECT, &none,
+                           CLO_DCAP_PKI_ROOT_SUBJECT_RET, &v);
+    if (!err.code) {
+        static const uint8_t zero[32];
+        int unset = !memcmp(v.items[0].word, zero, 32);
+        clo_abi_val_free(&v);
+        a[0] = clo_abi_bytes(root);
+        t = clo_abi_tuple(a, 1);
+        if (unset) err = clo_deployer_call(d, c->pki, CLO_DCAP_PKI_SET_ROOT, &t);
+    }
+    /* the CA if not held (DcapPki.addCa refuses one it holds) */
+    if (!err.code) {
+        a[0] = clo_abi_bytes(ca);
+        t = clo_abi_tuple(a, 1);
+        clo_buf data, out;
+        clo_buf_init(&data, 1 << 16);
+        clo_buf_init(&out, 1 << 10);
+        err = clo_abi_encode_call(CLO_DCAP_PKI_ADD_CA, &t, &data);
+        int held =
+            !err.code &&
+            clo_eth_call(d->s.rpc, d->s.address, c->pki, clo_buf_view(&data), &out, NULL).code;
+        clo_buf_free(&data);
+        clo_buf_free(&out);
+        if (!err.code && !held) err = clo_deployer_call(d, c->pki, CLO_DCAP_PKI_ADD_CA, &t);
+    }
+    clo_bytes body;
+    uint8_t sig[64];
+    if (!err.code) err = pcs_split(tcb_info, "tcbInfo", &body, sig);
+    if (!err.code) {
+        a[0] = clo_abi_bytes(body), a[1] = clo_abi_bytes(CLO_BYTES(sig, 64));
+        a[2] = clo_abi_bytes(clo_buf_view(&signer));
+        t = clo_abi_tuple(a, 3);
+        err = clo_deployer_call(d, c->collateral, CLO_DCAP_COLLATERAL_ADD_TCB_INFO, &t);
+    }
+    if (!err.code) err = pcs_split(qe_identity, "enclaveIdentity", &body, sig);
+    if (!err.code) {
+        a[0] = clo_abi_bytes(body), a[1] = clo_abi_bytes(CLO_BYTES(sig, 64));
+        t = clo_abi_tuple(a, 3);
+        err = clo_deployer_call(d, c->collateral, CLO_DCAP_COLLATERAL_ADD_QE_IDENTITY, &t);
+    }
+    clo_buf_free(&signer);
+    return err;
+}
+
+/* One bytes-returning view of the collateral contract (encodeTcbInfo /
+ * encodeQeIdentity), its result copied out. */
+static clo_err encode_view(clo_rpc *rpc, const uint8_t to[20], const char *sig, clo_bytes body,
+                           clo_buf *out)
+{
+    clo_abi_val a = clo_abi_bytes(body), t = clo_abi_tuple(&a, 1), v;
+    clo_buf data, res;
+    clo_buf_init(&data, 1 << 20);
+    clo_buf_init(&res, 1 << 20);
+    clo_err err = clo_abi_encode_call(sig, &t, &data);
+    if (!err.code) err = clo_eth_call(rpc, NULL, to, clo_buf_view(&data), &res, NULL);
+    if (!err.code) err = clo_abi_decode_as("(bytes)", clo_buf_view(&res), &v);
+    if (!err.code) {
+        err = clo_buf_append_bytes(out, v.items[0].bytes);
+        clo_abi_val_free(&v);
+    }
+    clo_buf_free(&data);
+    clo_buf_free(&res);
+    return err;
+}
+
+clo_err clo_dcap_platform_calldata(clo_rpc *rpc, const clo_dcap_chain *c, clo_bytes quote,
+                                   clo_bytes tcb_info, clo_bytes qe_identity, clo_buf *out)
+{
+    clo_quote q;
+    pck_chain p;
+    clo_bytes body;
+    uint8_t sig[64];
+    clo_buf info, qe;
+    CLO_TRY(clo_quote_parse(quote, &q));
+    clo_buf_init(&info, 1 << 20);
+    clo_buf_init(&qe, 1 << 20);
+    clo_err err = chain_of(&q, &p);
+    if (!err.code) err = pcs_split(tcb_info, "tcbInfo", &body, sig);
+    if (!err.code)
+        err = encode_view(rpc, c->collateral, CLO_DCAP_COLLATERAL_ENCODE_TCB_INFO, body, &info);
+    if (!err.code) err = pcs_split(qe_identity, "enclaveIdentity", &body, sig);
+    if (!err.code)
+        err = encode_view(rpc, c->collateral, CLO_DCAP_COLLATERAL_ENCODE_QE_IDENTITY, body, &qe);
+    if (!err.code) {
+        clo_abi_val parts[6] = {clo_abi_bytes(q.signed_part),
+                                clo_abi_bytes(CLO_BYTES(q.signature, 64)),
+                                clo_abi_bytes(CLO_BYTES(q.att_key, 64)),
+                                clo_abi_bytes(q.qe_report.raw),
+                                clo_abi_bytes(CLO_BYTES(q.qe_report_sig, 64)),
+                                clo_abi_bytes(q.qe_auth_data)};
+        clo_abi_val a[4] = {clo_abi_bytes(clo_buf_view(&p.der[0])), clo_abi_tuple(parts, 6),
+                            clo_abi_bytes(clo_buf_view(&info)), clo_abi_bytes(clo_buf_view(&qe))};
+        clo_abi_val t = clo_abi_tuple(a, 4);
+        err = clo_abi_encode_call(CLO_DCAP_VERIFIER_REGISTER_PLATFORM, &t, out);
+    }
+    chain_free(&p);
+    clo_buf_free(&info);
+    clo_buf_free(&qe);
+    return err;
+}
+
+clo_err clo_dcap_check_enclave(clo_rpc *rpc, const clo_dcap_chain *c, clo_bytes quote, char *why,
+                               size_t cap)
+{
+    clo_quote q;
+    CLO_TRY(clo_quote_parse(quote, &q));
+    clo_abi_val a[3] = {clo_abi_bytes(q.signed_part), clo_abi_bytes(CLO_BYTES(q.signature, 64)),
+                        clo_abi_bytes(CLO_BYTES(q.att_key, 64))};
+    clo_abi_val t = clo_abi_tuple(a, 3);
+    clo_buf data, res, revert;
+    clo_buf_init(&data, 1 << 16);
+    clo_buf_init(&res, 1 << 16);
+    clo_buf_init(&revert, 4096);
+    clo_err err = clo_abi_encode_call(CLO_DCAP_VERIFIER_CHECK_ENCLAVE, &t, &data);
+    if (!err.code) err = clo_eth_call(rpc, NULL, c->verifier, clo_buf_view(&data), &res, &revert);
+    if (err.code && revert.len) {
+        clo_abi_revert_text(clo_buf_view(&revert), clo_contract_errors, why, cap);
+        err = CLO_ERR(CLO_E_POLICY, "dcap: the verifier refuses the quote");
+    }
+    clo_buf_free(&data);
+    clo_buf_free(&res);
+    clo_buf_free(&revert);
+    return err;
+}
+
+clo_err clo_dcap_attested_calldata(const clo_dcap_attested *a, clo_buf *out)
+{
+    clo_quote q;
+    CLO_TRY(clo_quote_parse(a->quote, &q));
+    clo_abi_val f[8] = {clo_abi_address(a->signer),
+                        clo_abi_word(a->hpke_pk),
+                        clo_abi_uint(a->epoch),
+                        clo_abi_uint(a->expiry),
+                        clo_abi_word(a->nonce),
+                        clo_abi_bytes(q.signed_part),
+                        clo_abi_bytes(CLO_BYTES(q.signature, 64)),
+                        clo_abi_bytes(CLO_BYTES(q.att_key, 64))};
+    clo_abi_val s = clo_abi_tuple(f, 8), t = clo_abi_tuple(&s, 1);
+    return clo_abi_encode_call(CLO_ENCLAVE_REGISTRY_REGISTER_ATTESTED, &t, out);
+}

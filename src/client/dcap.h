@@ -1,0 +1,63 @@
+/* dcap.h — the C side of the on-chain DCAP verifier (contracts/src/Dcap*.sol,
+ * issue 18; docs/attestation.md "On chain"): its contracts, found from the
+ * registry; Intel's collateral uploaded (tier 1); a machine's attestation key
+ * registered (tier 2); an enclave registered with its own quote, no committee
+ * (tier 3). Tiers 2 and 3 are built as calldata, so cloisterd can send them
+ * through its transaction journal (host/chaintx.h) like any other. */
+#ifndef CLO_CLIENT_DCAP_H
+#define CLO_CLIENT_DCAP_H
+
+#include "chain/rpc.h"
+#include "client/deploy.h"
+
+typedef struct {
+    uint8_t verifier[20], collateral[20], pki[20];
+} clo_dcap_chain;
+
+/* registry.dcapVerifier(), its collateral() and that one's pki(). CLO_E_STATE
+ * "the registry has no on-chain verifier" before governance set one. */
+CLO_MUST_CHECK clo_err clo_dcap_chain_of(clo_rpc *rpc, const uint8_t registry[20],
+                                         clo_dcap_chain *out);
+
+/* Deploy DcapPki pinned to root_der's key (simulated: a devnet's simulated
+ * root, whose quotes are debug enclaves and register as the simulated TEE),
+ * DcapCollateral and DcapVerifier, then EnclaveRegistry.setOnChainAttestation
+ * for tee_type, accepting the TCB statuses of the bitmask `statuses` (bit
+ * TcbInfo status) and pinning RTMR3 in TDX measurements. The deployer must own
+ * the registry. */
+CLO_MUST_CHECK clo_err clo_dcap_deploy(clo_deployer *d, const uint8_t registry[20],
+                                       clo_bytes root_der, int simulated, uint8_t tee_type,
+                                       uint64_t statuses, clo_dcap_chain *out);
+
+/* Tier 1: the root and a PCK CA certificate (DER; each only if not held
+ * yet), then the PCS TCB Info and QE Identity responses (JSON, as Intel serves
+ * them), signed by the first certificate of tcb_chain_pem. Anyone may send
+ * them. */
+CLO_MUST_CHECK clo_err clo_dcap_upload(clo_deployer *d, const clo_dcap_chain *c, clo_bytes root,
+                                       clo_bytes ca, clo_bytes tcb_info, clo_bytes qe_identity,
+                                       clo_bytes tcb_chain_pem);
+
+/* Tier 2: DcapVerifier.registerPlatform's calldata for the machine that
+ * signed `quote`, with the compact TCB Info and QE Identity read from the
+ * collateral contract's own views of the PCS responses. */
+CLO_MUST_CHECK clo_err clo_dcap_platform_calldata(clo_rpc *rpc, const clo_dcap_chain *c,
+                                                  clo_bytes quote, clo_bytes tcb_info,
+                                                  clo_bytes qe_identity, clo_buf *out);
+
+/* Whether DcapVerifier.checkEnclave passes for `quote` now: CLO_OK, else
+ * CLO_E_POLICY with the verifier's error in why (UnknownPlatform(...),
+ * PlatformExpired(...), DebugEnclave() ...). */
+CLO_MUST_CHECK clo_err clo_dcap_check_enclave(clo_rpc *rpc, const clo_dcap_chain *c,
+                                              clo_bytes quote, char *why, size_t cap);
+
+/* Tier 3: EnclaveRegistry.registerAttested's calldata. The quote's report
+ * data must bind these keys to the sender (evidence/binding.h). */
+typedef struct {
+    uint8_t signer[20], hpke_pk[32], nonce[32];
+    uint32_t epoch;
+    uint64_t expiry;
+    clo_bytes quote;
+} clo_dcap_attested;
+CLO_MUST_CHECK clo_err clo_dcap_attested_calldata(const clo_dcap_attested *a, clo_buf *out);
+
+#endif
