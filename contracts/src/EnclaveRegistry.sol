@@ -361,6 +361,20 @@ contract EnclaveRegistry is Eip712, PullPayments {
     ///         (the operator), the keys, this chain and this registry, and whose
     ///         measurement is allowed for some workload.
     function registerAttested(Attested calldata a) external {
+        _storeAttested(_attested(a));
+    }
+
+    /// @notice Register an enclave with its own quote (as registerAttested) as the
+    ///         next epoch of `previous` (as rotateEnclave).
+    function rotateAttested(address previous, Attested calldata a) external {
+        Approval memory ap = _attested(a);
+        _rotate(previous, ap);
+        _storeAttested(ap);
+        _rotated(previous, ap);
+    }
+
+    /// The record an enclave's own quote supports, checked against the policy.
+    function _attested(Attested calldata a) private view returns (Approval memory ap) {
         (DcapQuote.Header memory h, uint8 status, uint40 validUntil, bool sim) =
             dcapVerifier.checkEnclave(a.signedPart, a.sig, a.attKey);
         uint8 tee = sim ? TEE_SIM : h.teeType == DcapQuote.TEE_TDX ? TEE_TDX : TEE_SGX;
@@ -370,7 +384,7 @@ contract EnclaveRegistry is Eip712, PullPayments {
         bytes32 rd =
             Binding.reportData(msg.sender, a.signer, a.hpkeKey, a.epoch, uint64(block.chainid), address(this), a.nonce);
         if (!Binding.matches(DcapQuote.reportData(a.signedPart, h), rd)) revert BindingMismatch();
-        Approval memory ap = Approval({
+        ap = Approval({
             operator: msg.sender,
             teeType: tee,
             measurement: DcapQuote.measurement(a.signedPart, h, tdxRtmrPins),
@@ -380,6 +394,9 @@ contract EnclaveRegistry is Eip712, PullPayments {
             expiry: a.expiry,
             evidenceDigest: keccak256(a.signedPart)
         });
+    }
+
+    function _storeAttested(Approval memory ap) private {
         _checkRecord(ap);
         address[] memory by = new address[](1);
         by[0] = address(dcapVerifier);
@@ -390,14 +407,25 @@ contract EnclaveRegistry is Eip712, PullPayments {
     ///         and measurement, a later epoch); `previous` keeps signing for at
     ///         most `rotationGrace` more seconds.
     function rotateEnclave(address previous, Approval calldata a, bytes[] calldata sigs) external {
+        _rotate(previous, a);
+        address[] memory approvers = _checkApproval(a, sigs);
+        _store(a, approvers);
+        _rotated(previous, a);
+    }
+
+    /// `a` may follow `previous`: same operator, TEE and measurement, a later epoch.
+    function _rotate(address previous, Approval memory a) private view {
         Enclave storage p = records[previous];
         if (p.status != Status.Active) revert UnknownEnclave(previous);
         if (p.operator != a.operator || p.teeType != a.teeType || p.measurement != a.measurement || a.epoch <= p.epoch)
         {
             revert RotationMismatch();
         }
-        address[] memory approvers = _checkApproval(a, sigs);
-        _store(a, approvers);
+    }
+
+    /// `previous` signs for at most `rotationGrace` more seconds.
+    function _rotated(address previous, Approval memory a) private {
+        Enclave storage p = records[previous];
         uint40 until = uint40(block.timestamp + rotationGrace);
         if (until < p.expiry) p.expiry = until;
         emit EnclaveRotated(previous, a.signer, a.epoch, p.expiry);

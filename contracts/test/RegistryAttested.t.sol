@@ -150,6 +150,37 @@ contract RegistryAttestedTest is Fixture {
         refused(a, mismatch);
     }
 
+    /// rotateAttested: the next epoch registered with its own quote; the previous
+    /// record signs for the rotation grace only.
+    function test_rotatesWithItsOwnQuote() public {
+        EnclaveRegistry.Attested memory a = attested(operator, block.chainid, address(reg));
+        vm.prank(operator);
+        reg.registerAttested(a);
+        EnclaveRegistry.Attested memory b = attested(operator, block.chainid, address(reg));
+        b.signer = address(0x5168);
+        b.epoch = 2;
+        b.signedPart = quote(
+            Binding.reportData(operator, b.signer, b.hpkeKey, 2, uint64(block.chainid), address(reg), b.nonce),
+            bytes32(0)
+        );
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(EnclaveRegistry.UnknownEnclave.selector, address(0x5169)));
+        reg.rotateAttested(address(0x5169), b);
+        EnclaveRegistry.Attested memory same = attested(operator, block.chainid, address(reg));
+        same.signer = address(0x5168); // epoch 1 again: not later
+        same.signedPart = quote(
+            Binding.reportData(operator, same.signer, same.hpkeKey, 1, uint64(block.chainid), address(reg), same.nonce),
+            bytes32(0)
+        );
+        vm.prank(operator);
+        vm.expectRevert(EnclaveRegistry.RotationMismatch.selector);
+        reg.rotateAttested(signer2, same);
+        vm.prank(operator);
+        reg.rotateAttested(signer2, b);
+        vm.assertEq(uint256(reg.enclave(b.signer).status), uint256(EnclaveRegistry.Status.Active), "next epoch");
+        vm.assertEq(uint256(reg.enclave(signer2).expiry), block.timestamp + reg.rotationGrace(), "previous: grace");
+    }
+
     function test_policy() public {
         EnclaveRegistry.Attested memory a = attested(operator, block.chainid, address(reg));
         dcap.set(platform(TcbInfo.OUT_OF_DATE), false);

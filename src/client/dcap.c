@@ -265,6 +265,13 @@ clo_err clo_dcap_attested_calldata(const clo_dcap_attested *a, clo_buf *out)
                         clo_abi_bytes(q.signed_part),
                         clo_abi_bytes(CLO_BYTES(q.signature, 64)),
                         clo_abi_bytes(CLO_BYTES(q.att_key, 64))};
-    clo_abi_val s = clo_abi_tuple(f, 8), t = clo_abi_tuple(&s, 1);
-    return clo_abi_encode_call(CLO_ENCLAVE_REGISTRY_REGISTER_ATTESTED, &t, out);
+    clo_abi_val s[2] = {clo_abi_tuple(f, 8)};
+    if (!a->previous) {
+        clo_abi_val t = clo_abi_tuple(s, 1);
+        return clo_abi_encode_call(CLO_ENCLAVE_REGISTRY_REGISTER_ATTESTED, &t, out);
+    }
+    s[1] = s[0];
+    s[0] = clo_abi_address(a->previous);
+    clo_abi_val t = clo_abi_tuple(s, 2);
+    return clo_abi_encode_call(CLO_ENCLAVE_REGISTRY_ROTATE_ATTESTED, &t, out);
 }

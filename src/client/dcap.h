@@ -50,9 +50,12 @@ CLO_MUST_CHECK clo_err clo_dcap_platform_calldata(clo_rpc *rpc, const clo_dcap_c
 CLO_MUST_CHECK clo_err clo_dcap_check_enclave(clo_rpc *rpc, const clo_dcap_chain *c,
                                               clo_bytes quote, char *why, size_t cap);
 
-/* Tier 3: EnclaveRegistry.registerAttested's calldata. The quote's report
- * data must bind these keys to the sender (evidence/binding.h). */
+/* Tier 3: EnclaveRegistry.registerAttested's calldata, or rotateAttested's
+ * when previous (the sender's active record of an earlier epoch) is given.
+ * The quote's report data must bind these keys to the sender
+ * (evidence/binding.h). */
 typedef struct {
+    const uint8_t *previous; /* NULL: a first registration */
     uint8_t signer[20], hpke_pk[32], nonce[32];
     uint32_t epoch;
     uint64_t expiry;

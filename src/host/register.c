@@ -166,8 +166,9 @@ static clo_err collateral_file(const clo_registrar *r, const char *name, clo_buf
 
 /* chain.registration "onchain" (issue 18): the enclave's quote, bound to us,
  * registered with no committee. The machine's attestation key first, when the
- * verifier holds no current record for it (tier 2); then the record (tier 3). */
-static clo_err register_attested(clo_registrar *r, const clo_proto_key *key)
+ * verifier holds no current record for it (tier 2); then the record (tier 3),
+ * as the next epoch of prev when that is our active record. */
+static clo_err register_attested(clo_registrar *r, const clo_proto_key *key, const uint8_t *prev)
 {
     clo_dcap_chain dc;
     CLO_TRY(clo_dcap_chain_of(r->tx->rpc, r->tx->cfg->registry, &dc));
@@ -210,6 +211,7 @@ static clo_err register_attested(clo_registrar *r, const clo_proto_key *key)
     memcpy(a.signer, key->signer, 20);
     memcpy(a.hpke_pk, key->hpke_pk, 32);
     memcpy(a.nonce, req, 32);
+    a.previous = prev;
     a.epoch = key->epoch;
     a.expiry = (uint64_t)(clo_now_ms() / 1000) + r->tx->cfg->approval_seconds;
     if (!err.code) {
@@ -218,7 +220,7 @@ static clo_err register_attested(clo_registrar *r, const clo_proto_key *key)
     }
     if (!err.code)
         err = clo_chaintx_send(r->tx, r->tx->cfg->registry, NULL, clo_buf_view(&call), NULL, 0,
-                               NULL, "registerAttested");
+                               NULL, prev ? "rotateAttested" : "registerAttested");
     if (!err.code) {
         memcpy(r->registered_signer, key->signer, 20);
         set_expiry(r, a.expiry);
@@ -251,7 +253,14 @@ static clo_err ensure_enclave(clo_registrar *r)
     CLO_ENSURE(status == CLO_RECORD_NONE, CLO_E_POLICY,
                "registration: this enclave's record is revoked");
     CLO_TRY(ensure_operator(r));
-    if (!strcmp(r->tx->cfg->registration, "onchain")) return register_attested(r, cur);
+    /* Rotate from our previous epoch's record if it is still active. */
+    const uint8_t *prev = NULL;
+    for (size_t i = 1; i < st.keys.count && !prev; i++) {
+        if (!record_status(r, st.keys.keys[i].signer, &status, op, &expiry).code &&
+            status == CLO_RECORD_ACTIVE && !memcmp(op, r->tx->s.address, 20))
+            prev = st.keys.keys[i].signer;
+    }
+    if (!strcmp(r->tx->cfg->registration, "onchain")) return register_attested(r, cur, prev);
     clo_abi_val none = clo_abi_tuple(NULL, 0), th;
     CLO_TRY(clo_eth_view(r->tx->rpc, r->tx->cfg->registry, CLO_ENCLAVE_REGISTRY_THRESHOLD, &none,
                          CLO_ENCLAVE_REGISTRY_THRESHOLD_RET, &th));
@@ -266,13 +275,6 @@ static clo_err ensure_enclave(clo_registrar *r)
     CLO_ENSURE(n >= k, CLO_E_STATE, "registration: too few committee approvals");
     clo_abi_val items[8], sv[CLO_APPROVAL_MAX_CHALLENGES];
     for (size_t i = 0; i < n; i++) sv[i] = clo_abi_bytes(CLO_BYTES(sigs[i].sig, 65));
-    /* Rotate from our previous epoch's record if it is still active. */
-    const uint8_t *prev = NULL;
-    for (size_t i = 1; i < st.keys.count && !prev; i++) {
-        if (!record_status(r, st.keys.keys[i].signer, &status, op, &expiry).code &&
-            status == CLO_RECORD_ACTIVE && !memcmp(op, r->tx->s.address, 20))
-            prev = st.keys.keys[i].signer;
-    }
     if (prev) {
         clo_abi_val args[3] = {clo_abi_address(prev), clo_approval_abi(&a, items),
                                clo_abi_array(sv, n)};

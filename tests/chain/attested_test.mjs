@@ -3,7 +3,8 @@
 // client's uploads, DcapVerifier and EnclaveRegistry on anvil, a node with
 // chain.registration "onchain". The host is the adversary: collateral it
 // tampers with registers nothing; its registration replayed by another
-// operator, or again, is refused; a job then settles under the record.
+// operator, or again, is refused; a job then settles under the record, and
+// the next epoch rotates from it through the same path.
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +97,26 @@ try {
   const c = await S.waitSettled(s, [j]);
   const by = (await s.market.queryFilter(s.market.filters.JobSettled(j)))[0]?.args.signer;
   check(c.get(j) === 1 && by?.toLowerCase() === k.keys[0].signer.toLowerCase(), 'a job settles under the enclave registered on chain');
+
+  // The next epoch through the same path: rotateAttested from the first record.
+  await S.stopNode(s);
+  cfg.enclave = { ...cfg.enclave, rotate_seconds: 3, grace_seconds: 600 };
+  writeFileSync(s.node.cfgPath, JSON.stringify(cfg));
+  await S.startNode(s);
+  let next = null;
+  for (let t = 0; t < 150 && !next; t++) {
+    const kk = await keys(s);
+    if (kk.current > k.current && (await reg.enclave(kk.keys[0].signer))[4] === 1n) next = kk.keys[0];
+    else await sleep(200);
+  }
+  check(next !== null, 'the next epoch is registered with its own quote');
+  const rot = await reg.queryFilter(reg.filters.EnclaveRotated(k.keys[0].signer));
+  check(rot.length === 1 && rot[0].args.next.toLowerCase() === next?.signer.toLowerCase(),
+    '... through rotateAttested from the first record');
+  if (rot.length) console.log(`     rotateAttested: ${(await s.provider.getTransactionReceipt(rot[0].transactionHash)).gasUsed} gas`);
+  const old = await reg.enclave(k.keys[0].signer);
+  const now = (await s.provider.getBlock('latest')).timestamp;
+  check(old[4] === 1n && Number(old[1]) <= now + 86400 + 5, 'the first record signs for the rotation grace only');
 } catch (e) {
   failures++;
   console.error('FAIL', e.stack ?? e);
