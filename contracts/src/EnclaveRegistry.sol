@@ -52,9 +52,9 @@ contract EnclaveRegistry is Eip712, PullPayments {
     }
 
     /// First slot holds everything settlement reads.
-    /// Two slots, what the chain checks (issue 18: a registration's cost is mostly
-    /// its new slots). The HPKE key and evidence digest are in the record's one
-    /// EnclaveRegistered event (a signer registers once), where clients read them.
+    /// An enclave's record, as `enclave(signer)` returns it. The HPKE key and
+    /// evidence digest are in the record's one EnclaveRegistered event (a signer
+    /// registers once), where clients read them.
     struct Enclave {
         address operator;
         uint40 expiry;
@@ -62,6 +62,24 @@ contract EnclaveRegistry is Eip712, PullPayments {
         uint8 teeType;
         Status status;
         bytes32 measurement;
+    }
+
+    /// What is stored: one slot (issue 18: a registration's cost is mostly its new
+    /// slots, a settlement's its cold ones). The measurement by its index.
+    struct Record {
+        address operator;
+        uint32 expiry; // seconds, until 2106
+        uint32 epoch;
+        uint8 teeType;
+        Status status;
+        uint16 m; // measurementOf[m]
+    }
+
+    /// A measurement's index (from 1, given when it is first allowed, never reused)
+    /// and how many workloads allow it now.
+    struct MeasurementInfo {
+        uint16 index;
+        uint240 workloads;
     }
 
     struct Operator {
@@ -86,10 +104,13 @@ contract EnclaveRegistry is Eip712, PullPayments {
     /// Signers whose equivocation has slashed their operator (once each).
     mapping(address => bool) public slashed;
     mapping(uint8 => bool) public teeAllowed;
-    mapping(bytes32 workloadId => mapping(bytes32 measurement => bool)) public measurementAllowed;
-    mapping(bytes32 measurement => uint256) public allowedWorkloads;
+    mapping(bytes32 measurement => MeasurementInfo) internal measurements;
+    /// index → measurement (index 0: none)
+    bytes32[] internal measurementOf;
+    /// by workload and measurement index
+    mapping(bytes32 workloadId => mapping(uint16 => bool)) internal allowedByIndex;
     mapping(address => Operator) public operators;
-    mapping(address signer => Enclave) internal records;
+    mapping(address signer => Record) internal records;
 
     /// The on-chain attestation path (issue 18), one slot: the verifier, set once.
     IDcapVerifier public dcapVerifier;
@@ -155,6 +176,7 @@ contract EnclaveRegistry is Eip712, PullPayments {
     error NotYourEnclave();
     error TeeNotAllowed(uint8 teeType);
     error MeasurementNotAllowed(bytes32 measurement);
+    error TooManyMeasurements();
     error BadExpiry();
     error SignerAlreadyRegistered(address signer);
     error TooFewApprovals(uint256 got, uint256 needed);
@@ -243,11 +265,30 @@ contract EnclaveRegistry is Eip712, PullPayments {
     /// @notice Allow or disallow enclaves with `measurement` to sign results of `workloadId`.
     ///         Disallowing takes effect at once for every record with that measurement.
     function setMeasurement(bytes32 workloadId, bytes32 measurement, bool allowed) external onlyOwner {
-        if (measurementAllowed[workloadId][measurement] == allowed) return;
-        measurementAllowed[workloadId][measurement] = allowed;
-        if (allowed) allowedWorkloads[measurement]++;
-        else allowedWorkloads[measurement]--;
+        MeasurementInfo storage mi = measurements[measurement];
+        if (mi.index == 0) {
+            if (!allowed) return;
+            if (measurementOf.length == 0) measurementOf.push(bytes32(0)); // index 0: none
+            if (measurementOf.length > type(uint16).max) revert TooManyMeasurements();
+            mi.index = uint16(measurementOf.length);
+            measurementOf.push(measurement);
+        }
+        if (allowedByIndex[workloadId][mi.index] == allowed) return;
+        allowedByIndex[workloadId][mi.index] = allowed;
+        if (allowed) mi.workloads++;
+        else mi.workloads--;
         emit MeasurementSet(workloadId, measurement, allowed);
+    }
+
+    /// @notice Whether enclaves with `measurement` may sign results of `workloadId`.
+    function measurementAllowed(bytes32 workloadId, bytes32 measurement) external view returns (bool) {
+        uint16 i = measurements[measurement].index;
+        return i != 0 && allowedByIndex[workloadId][i];
+    }
+
+    /// @notice How many workloads allow `measurement`.
+    function allowedWorkloads(bytes32 measurement) external view returns (uint256) {
+        return measurements[measurement].workloads;
     }
 
     /// @notice The on-chain attestation path for a TEE type (TDX or SGX): the verifier
@@ -415,25 +456,27 @@ contract EnclaveRegistry is Eip712, PullPayments {
 
     /// `a` may follow `previous`: same operator, TEE and measurement, a later epoch.
     function _rotate(address previous, Approval memory a) private view {
-        Enclave storage p = records[previous];
+        Record storage p = records[previous];
         if (p.status != Status.Active) revert UnknownEnclave(previous);
-        if (p.operator != a.operator || p.teeType != a.teeType || p.measurement != a.measurement || a.epoch <= p.epoch)
-        {
+        if (
+            p.operator != a.operator || p.teeType != a.teeType || p.m != measurements[a.measurement].index
+                || a.epoch <= p.epoch
+        ) {
             revert RotationMismatch();
         }
     }
 
     /// `previous` signs for at most `rotationGrace` more seconds.
     function _rotated(address previous, Approval memory a) private {
-        Enclave storage p = records[previous];
-        uint40 until = uint40(block.timestamp + rotationGrace);
+        Record storage p = records[previous];
+        uint32 until = uint32(block.timestamp + rotationGrace);
         if (until < p.expiry) p.expiry = until;
         emit EnclaveRotated(previous, a.signer, a.epoch, p.expiry);
     }
 
     /// @notice Revoke a record: governance, or the record's own operator.
     function revoke(address signer) external {
-        Enclave storage e = records[signer];
+        Record storage e = records[signer];
         if (e.status == Status.None) revert UnknownEnclave(signer);
         RevokeReason why;
         if (msg.sender == owner) why = RevokeReason.Governance;
@@ -450,7 +493,7 @@ contract EnclaveRegistry is Eip712, PullPayments {
     ///         and the rest to governance.
     function slash(address signer, address reporter) external {
         if (msg.sender != market) revert NotMarket();
-        Enclave storage e = records[signer];
+        Record storage e = records[signer];
         if (e.status == Status.None) revert UnknownEnclave(signer);
         // One record's misbehaviour slashes once: a replayed proof must not take
         // bond the operator adds later.
@@ -472,21 +515,22 @@ contract EnclaveRegistry is Eip712, PullPayments {
     // ---- views ----
 
     function enclave(address signer) external view returns (Enclave memory) {
-        return records[signer];
+        Record storage r = records[signer];
+        return Enclave(r.operator, r.expiry, r.epoch, r.teeType, r.status, r.m == 0 ? bytes32(0) : measurementOf[r.m]);
     }
 
     /// @notice The operator behind `signer` if it may sign results of `workloadId`
     ///         in `epoch` now; reverts naming the reason otherwise.
     function checkSigner(address signer, bytes32 workloadId, uint32 epoch) external view returns (address) {
-        Enclave storage e = records[signer];
+        Record storage e = records[signer];
         _checkActive(e, signer, epoch);
-        if (!measurementAllowed[workloadId][e.measurement]) revert MeasurementNotAllowed(e.measurement);
+        if (!allowedByIndex[workloadId][e.m]) revert MeasurementNotAllowed(measurementOf[e.m]);
         return e.operator;
     }
 
     /// @notice Like checkSigner, without a workload (batch roots name none).
     function checkActive(address signer, uint32 epoch) external view returns (address) {
-        Enclave storage e = records[signer];
+        Record storage e = records[signer];
         _checkActive(e, signer, epoch);
         return e.operator;
     }
@@ -497,7 +541,7 @@ contract EnclaveRegistry is Eip712, PullPayments {
 
     // ---- internals ----
 
-    function _checkActive(Enclave storage e, address signer, uint32 epoch) private view {
+    function _checkActive(Record storage e, address signer, uint32 epoch) private view {
         if (e.status != Status.Active) {
             if (e.status == Status.None) revert UnknownEnclave(signer);
             revert EnclaveIsRevoked(signer);
@@ -533,20 +577,22 @@ contract EnclaveRegistry is Eip712, PullPayments {
         if (op.unbondAt != 0) revert OperatorUnbonding();
         if (op.bond < minBond) revert BondTooSmall(); // slashed: re-bond first (addBond)
         if (!teeAllowed[a.teeType]) revert TeeNotAllowed(a.teeType);
-        if (allowedWorkloads[a.measurement] == 0) revert MeasurementNotAllowed(a.measurement);
-        if (a.expiry <= block.timestamp || a.expiry > block.timestamp + maxLifetime) revert BadExpiry();
+        if (measurements[a.measurement].workloads == 0) revert MeasurementNotAllowed(a.measurement);
+        if (a.expiry <= block.timestamp || a.expiry > block.timestamp + maxLifetime || a.expiry > type(uint32).max) {
+            revert BadExpiry();
+        }
         if (a.signer == address(0)) revert ZeroAddress();
         if (records[a.signer].status != Status.None) revert SignerAlreadyRegistered(a.signer);
     }
 
     function _store(Approval memory a, address[] memory approvers) private {
-        records[a.signer] = Enclave({
+        records[a.signer] = Record({
             operator: a.operator,
-            expiry: uint40(a.expiry),
+            expiry: uint32(a.expiry),
             epoch: a.epoch,
             teeType: a.teeType,
             status: Status.Active,
-            measurement: a.measurement
+            m: measurements[a.measurement].index
         });
         emit EnclaveRegistered(
             a.signer, a.operator, a.teeType, a.measurement, a.hpkeKey, a.epoch, a.expiry, a.evidenceDigest, approvers
