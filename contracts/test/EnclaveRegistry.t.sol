@@ -36,6 +36,26 @@ contract EnclaveRegistryTest is Fixture {
         vm.assertEq(found, 1, "one event");
     }
 
+    /// Records hold a measurement by index: disallowing one for a workload stops its
+    /// records signing for that workload only, and allowing it again restores them.
+    function test_measurementIndex() public {
+        bytes32 other = keccak256("another measurement");
+        vm.startPrank(gov);
+        reg.setMeasurement(AUCTION, other, false); // never allowed: nothing to do
+        vm.assertEq(reg.allowedWorkloads(other), 0, "none");
+        reg.setMeasurement(AUCTION, other, true);
+        reg.setMeasurement(AUCTION, MEASUREMENT, false);
+        vm.stopPrank();
+        vm.assertTrue(reg.measurementAllowed(AUCTION, other), "other allowed");
+        vm.expectRevert(abi.encodeWithSelector(EnclaveRegistry.MeasurementNotAllowed.selector, MEASUREMENT));
+        reg.checkSigner(enclaveSigner, AUCTION, 1);
+        vm.assertEq(reg.checkSigner(enclaveSigner, ORACLE, 1), operator, "other workloads unaffected");
+        vm.prank(gov);
+        reg.setMeasurement(AUCTION, MEASUREMENT, true);
+        vm.assertEq(reg.checkSigner(enclaveSigner, AUCTION, 1), operator, "allowed again");
+        vm.assertEq(reg.enclave(enclaveSigner).measurement, MEASUREMENT, "the record's measurement");
+    }
+
     function test_ownershipIsTwoStep() public {
         vm.expectRevert(EnclaveRegistry.NotOwner.selector);
         reg.transferOwnership(address(this));
