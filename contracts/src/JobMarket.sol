@@ -87,19 +87,12 @@ contract JobMarket is Eip712, PullPayments {
         uint32 epoch;
     }
 
-    struct Root {
-        address signer;
-        uint32 epoch;
-        uint32 count;
-    }
-
     EnclaveRegistry public immutable registry;
     uint64 public immutable challengeWindow;
     uint64 public immutable maxDeadline;
     uint32 public constant CALLBACK_GAS = 200_000;
 
     mapping(bytes32 => Job) internal jobs;
-    mapping(bytes32 => Root) public roots;
 
     event JobSubmitted(
         bytes32 indexed jobId,
@@ -139,8 +132,6 @@ contract JobMarket is Eip712, PullPayments {
     error SpecMismatch(bytes32 jobId);
     error NotSettled(bytes32 jobId);
     error ChallengeWindowOpen(bytes32 jobId);
-    error UnknownRoot(bytes32 root);
-    error RootExists(bytes32 root);
     error BadProof(bytes32 jobId);
     error LengthMismatch();
     error NotEquivocation();
@@ -201,18 +192,34 @@ contract JobMarket is Eip712, PullPayments {
         _settle(s, signer, pubHash, privHash, true);
     }
 
-    /// @notice Post a signed batch root; jobs in it settle with their proofs.
-    function postRoot(bytes32 root, uint32 count, uint32 epoch, bytes calldata sig) public returns (address signer) {
-        if (roots[root].signer != address(0)) revert RootExists(root);
-        signer = _recover(batchDigest(root, count, epoch), sig);
+    /// @notice Publish a batch root signed by an active enclave (root-only
+    ///         settlement): checked, then emitted, not stored (issue 18: a root's
+    ///         slot was most of its cost). Its jobs settle later with
+    ///         settleFromRoot, each carrying the root's signature again.
+    ///         The signature is EIP-2098 compact (r, yParity << 255 | s).
+    function postRoot(bytes32 root, uint32 count, uint32 epoch, bytes32 r, bytes32 vs)
+        external
+        returns (address signer)
+    {
+        signer = _recoverCompact(batchDigest(root, count, epoch), r, vs);
+        _postRoot(root, count, epoch, signer);
+    }
+
+    function _postRoot(bytes32 root, uint32 count, uint32 epoch, address signer) private {
         registry.checkActive(signer, epoch);
-        roots[root] = Root(signer, epoch, count);
         emit BatchRootPosted(root, signer, count, epoch);
     }
 
-    /// @notice Settle one job of a posted batch root.
-    function settleFromRoot(bytes32 root, Settlement calldata s, bytes32[] calldata proof) external {
-        _settleProven(root, roots[root], s, proof, true);
+    /// @notice Settle one job of a signed batch root, with its proof.
+    function settleFromRoot(
+        bytes32 root,
+        uint32 count,
+        uint32 epoch,
+        bytes calldata sig,
+        Settlement calldata s,
+        bytes32[] calldata proof
+    ) external {
+        _settleProven(root, _recover(batchDigest(root, count, epoch), sig), epoch, s, proof, true);
     }
 
     /// @notice Post a root and settle the given jobs of it, each with its proof.
@@ -226,25 +233,25 @@ contract JobMarket is Eip712, PullPayments {
         bytes32[][] calldata proofs
     ) external returns (uint256 settled) {
         if (s.length != proofs.length) revert LengthMismatch();
-        Root memory r = roots[root];
-        if (r.signer == address(0)) {
-            postRoot(root, count, epoch, sig);
-            r = roots[root];
-        }
+        address signer = _recover(batchDigest(root, count, epoch), sig);
+        _postRoot(root, count, epoch, signer);
         for (uint256 i = 0; i < s.length; i++) {
-            if (_settleProven(root, r, s[i], proofs[i], false)) settled++;
+            if (_settleProven(root, signer, epoch, s[i], proofs[i], false)) settled++;
         }
     }
 
-    function _settleProven(bytes32 root, Root memory r, Settlement calldata s, bytes32[] calldata proof, bool strict)
-        private
-        returns (bool)
-    {
-        if (r.signer == address(0)) revert UnknownRoot(root);
+    function _settleProven(
+        bytes32 root,
+        address signer,
+        uint32 epoch,
+        Settlement calldata s,
+        bytes32[] calldata proof,
+        bool strict
+    ) private returns (bool) {
         (bytes32 leaf, bytes32 pubHash, bytes32 privHash) = _resultHash(s);
-        if (s.epoch != r.epoch || !_verify(proof, root, leaf)) revert BadProof(s.jobId);
-        registry.checkSigner(r.signer, s.workloadId, s.epoch);
-        return _settle(s, r.signer, pubHash, privHash, strict);
+        if (s.epoch != epoch || !_verify(proof, root, leaf)) revert BadProof(s.jobId);
+        registry.checkSigner(signer, s.workloadId, s.epoch);
+        return _settle(s, signer, pubHash, privHash, strict);
     }
 
     function _settle(Settlement calldata s, address signer, bytes32 pubHash, bytes32 privHash, bool strict)

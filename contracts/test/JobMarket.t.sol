@@ -383,31 +383,55 @@ contract JobMarketTest is Fixture {
         // A retried batch settles nothing again.
         vm.assertEq(market.settleBatch(root, 5, 1, sig, s, proofs), 0, "retry is a no-op");
         vm.expectRevert(abi.encodeWithSelector(JobMarket.NotOpen.selector, s[0].jobId, JobMarket.State.Settled));
-        market.settleFromRoot(root, s[0], proofs[0]);
+        market.settleFromRoot(root, 5, 1, sig, s[0], proofs[0]);
     }
 
     function test_rootOnlyThenProofs() public {
         (JobMarket.Settlement[] memory s,, bytes32[][] memory proofs, bytes32 root) = _batch(3);
-        market.postRoot(root, 3, 1, sig65(enclaveKey, market.batchDigest(root, 3, 1)));
-        market.settleFromRoot(root, s[2], proofs[2]);
+        bytes memory sig = sig65(enclaveKey, market.batchDigest(root, 3, 1));
+        (bytes32 r, bytes32 vs) = compact(sig);
+        vm.expectRevert(); // the other parity: another signer, no record
+        market.postRoot(root, 3, 1, r, vs ^ bytes32(uint256(1) << 255));
+        vm.recordLogs();
+        market.postRoot(root, 3, 1, r, vs);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        vm.assertEq(logs.length, 1, "one event, no storage");
+        vm.assertEq(logs[0].topics[0], keccak256("BatchRootPosted(bytes32,address,uint32,uint32)"), "the root");
+        vm.assertEq(logs[0].topics[1], root, "its root");
+        market.settleFromRoot(root, 3, 1, sig, s[2], proofs[2]);
         vm.assertEq(uint256(market.job(s[2].jobId).state), uint256(JobMarket.State.Settled), "proved job");
         vm.assertEq(uint256(market.job(s[0].jobId).state), uint256(JobMarket.State.Open), "others open");
         // A proof for another leaf, or a tampered output, fails.
         vm.expectRevert(abi.encodeWithSelector(JobMarket.BadProof.selector, s[0].jobId));
-        market.settleFromRoot(root, s[0], proofs[1]);
+        market.settleFromRoot(root, 3, 1, sig, s[0], proofs[1]);
         s[1].publicOutput = hex"01";
         vm.expectRevert(abi.encodeWithSelector(JobMarket.BadProof.selector, s[1].jobId));
-        market.settleFromRoot(root, s[1], proofs[1]);
+        market.settleFromRoot(root, 3, 1, sig, s[1], proofs[1]);
+        // The root's signature covers its count and epoch.
+        vm.expectRevert();
+        market.settleFromRoot(root, 4, 1, sig, s[0], proofs[0]);
+    }
+
+    /// EIP-2098: (r, yParity << 255 | s) of a 65-byte (r, s, v) signature.
+    function compact(bytes memory sig) internal pure returns (bytes32 r, bytes32 vs) {
+        bytes32 s;
+        uint8 v;
+        assembly ("memory-safe") {
+            r := mload(add(sig, 32))
+            s := mload(add(sig, 64))
+            v := byte(0, mload(add(sig, 96)))
+        }
+        vs = bytes32(uint256(s) | (uint256(v - 27) << 255));
     }
 
     function test_rootFromStrangerRejected() public {
-        (,,, bytes32 root) = _batch(2);
+        (JobMarket.Settlement[] memory s,, bytes32[][] memory proofs, bytes32 root) = _batch(2);
         bytes memory sig = sig65(0xBAD, market.batchDigest(root, 2, 1));
+        (bytes32 r, bytes32 vs) = compact(sig);
         vm.expectRevert(abi.encodeWithSelector(EnclaveRegistry.UnknownEnclave.selector, vm.addr(0xBAD)));
-        market.postRoot(root, 2, 1, sig);
-        vm.expectRevert(abi.encodeWithSelector(JobMarket.UnknownRoot.selector, root));
-        JobMarket.Settlement memory none;
-        market.settleFromRoot(root, none, new bytes32[](0));
+        market.postRoot(root, 2, 1, r, vs);
+        vm.expectRevert(abi.encodeWithSelector(EnclaveRegistry.UnknownEnclave.selector, vm.addr(0xBAD)));
+        market.settleFromRoot(root, 2, 1, sig, s[0], proofs[0]);
     }
 
     // ---- equivocation ----

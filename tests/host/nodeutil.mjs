@@ -74,7 +74,15 @@ export async function api(node, method, path, body, headers = {}) {
     opts.body = typeof body === "string" ? body : JSON.stringify(body);
     if (!("Content-Type" in opts.headers)) opts.headers["Content-Type"] = "application/json";
   }
-  const r = await fetch(node.url + path, opts);
+  let r;
+  try {
+    r = await fetch(node.url + path, opts);
+  } catch (e) {
+    // A GET on a kept-alive connection the node closed as idle at that moment
+    // (its limits.timeout_seconds): retried once on a new one, as browsers do.
+    if (method !== "GET" || e.cause?.code !== "UND_ERR_SOCKET") throw e;
+    r = await fetch(node.url + path, opts);
+  }
   const text = await r.text();
   let doc = null;
   try { doc = JSON.parse(text); } catch { /* metrics are text */ }

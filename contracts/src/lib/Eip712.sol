@@ -63,4 +63,13 @@ abstract contract Eip712 {
         signer = ecrecover(digest, v, r, s);
         if (signer == address(0)) revert BadSignature();
     }
+
+    /// The same for an EIP-2098 compact signature (r, yParity << 255 | s): 64 bytes
+    /// of calldata, no length word.
+    function _recoverCompact(bytes32 digest, bytes32 r, bytes32 vs) internal pure returns (address signer) {
+        bytes32 s = vs & bytes32(type(uint256).max >> 1);
+        if (uint256(s) > HALF_N) revert HighS();
+        signer = ecrecover(digest, uint8(uint256(vs) >> 255) + 27, r, s);
+        if (signer == address(0)) revert BadSignature();
+    }
 }
