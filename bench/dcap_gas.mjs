@@ -4,8 +4,9 @@
 // DcapPki, DcapCollateral and DcapVerifier deployed from the forge artifacts:
 // the root, the PCK CA, the TCB Info, the QE Identity (tier 1) and the
 // machine's registration (tier 2), each a transaction, its gasUsed and its
-// calldata size. The per-enclave-key check (tier 3) is a view here: its
-// all-in figure needs an enclave that binds with report data version 2.
+// calldata size. The per-enclave-key check (tier 3) is a view here: these
+// quotes bind no Cloister keys; the all-in registration of a simulated
+// enclave's quote is in tests/chain/attested_test.mjs and the demo.
 // Usage: node bench/dcap_gas.mjs
 import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
@@ -85,7 +86,7 @@ async function run(c) {
       await k.waitForDeployment();
       return k;
     };
-    const pki = await deploy('DcapPki', keccak256(rootKey));
+    const pki = await deploy('DcapPki', keccak256(rootKey), false);
     const col = await deploy('DcapCollateral', await pki.getAddress());
     const ver = await deploy('DcapVerifier', await col.getAddress());
     const row = { case: c.dir.replace('intel-dcap/', ''), status: c.tcb_status };

@@ -62,6 +62,14 @@ static int init(int argc, char **argv)
         {"data-dir", "DIR", "journal and sealed state (default cloister-data)", 0, NULL},
         {"sim-dir", "DIR", "the simulated TEE (default sim-tee)", 0, NULL},
         {"port", "N", "API port (default 8645)", 0, NULL},
+        {"registration", "HOW",
+         "committee (the verifiers' approvals, the default) or onchain (the enclave's own quote, "
+         "no committee; needs --collateral-dir)",
+         0, NULL},
+        {"collateral-dir", "DIR",
+         "with onchain: the platform's PCS collateral (tcb_info.json, qe_identity.json, "
+         "tcb_info_issuer_chain.pem; a simulated platform's is sim-tee/collateral)",
+         0, NULL},
         {"out", "FILE", "write the configuration there too (refuses to overwrite)", 0, NULL},
         {"json", NULL, "JSON output (the default)", 0, NULL},
     };
@@ -129,6 +137,11 @@ static int init(int argc, char **argv)
     if (cli_get(&spec, "sim-dir"))
         json_object_set_new(cfg, "enclave",
                             json_pack("{s:s}", "sim_dir", cli_get(&spec, "sim-dir")));
+    json_t *ch = json_object_get(cfg, "chain");
+    if (cli_get(&spec, "registration"))
+        json_object_set_new(ch, "registration", json_string(cli_get(&spec, "registration")));
+    if (cli_get(&spec, "collateral-dir"))
+        json_object_set_new(ch, "collateral_dir", json_string(cli_get(&spec, "collateral-dir")));
     if (cli_get(&spec, "port")) {
         uint64_t port;
         if ((rc = cli_u64(&spec, "port", 65535, &port))) {

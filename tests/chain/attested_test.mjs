@@ -37,6 +37,15 @@ try {
   const again = cli(bin, 'devnet', 'dcap', '--dir', dev, '--sim-dir', sim);
   check(again.rc !== 0 && /already has an on-chain verifier/.test(again.err), 'a second devnet dcap is refused, naming why');
 
+  // config init writes the setting, and refuses it without the collateral.
+  const depFile = path.join(dev, 'deployments', `${s.dep.chain_id}.json`);
+  const ci = cli(bin, 'config', 'init', '--deployment', depFile, '--registration', 'onchain');
+  check(ci.rc !== 0 && /chain\.collateral_dir/.test(ci.out + ci.err), 'config init: onchain without --collateral-dir is refused, naming the key');
+  const ci2 = cli(bin, 'config', 'init', '--deployment', depFile, '--registration', 'onchain', '--collateral-dir', path.join(sim, 'collateral'));
+  check(ci2.rc === 0 && ci2.doc?.chain?.registration === 'onchain', 'config init writes the on-chain registration');
+  const ci3 = cli(bin, 'config', 'init', '--deployment', depFile, '--registration', 'maybe');
+  check(ci3.rc !== 0 && /chain\.registration/.test(ci3.out + ci3.err), '... and refuses an unknown way, naming the key');
+
   // The node, configured to register with its own quote; first with tampered collateral.
   const bad = path.join(s.dir, 'bad-collateral');
   cpSync(path.join(sim, 'collateral'), bad, { recursive: true });
