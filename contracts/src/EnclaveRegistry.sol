@@ -25,6 +25,9 @@ contract EnclaveRegistry is Eip712, PullPayments {
     uint8 public constant TEE_SIM = 1;
     uint8 public constant TEE_TDX = 2;
     uint8 public constant TEE_SNP = 3;
+    /// The workload a verifier enclave's measurement is allowed for: enclaves that
+    /// run the C SEV-SNP verifier and co-sign SNP registrations (registerVerified).
+    bytes32 public constant ATTEST_SNP = keccak256("cloister/workload/attest-snp");
     uint8 public constant TEE_SGX = 4;
 
     enum Status {
@@ -442,6 +445,25 @@ contract EnclaveRegistry is Eip712, PullPayments {
         address[] memory by = new address[](1);
         by[0] = address(dcapVerifier);
         _store(ap, by);
+    }
+
+    /// @notice Register an SEV-SNP enclave on a verifier enclave's word (issue 18):
+    ///         SNP's P-384 has no precompile, so a TDX/SGX enclave that runs the C
+    ///         SNP verifier checks the evidence and signs the committee's own
+    ///         EnclaveApproval with its signer key; one signature instead of the
+    ///         threshold's. `verifierEnclave` must hold an active record, of its
+    ///         current epoch, whose measurement governance allows for ATTEST_SNP.
+    ///         The record's own rules apply as for registerEnclave.
+    function registerVerified(Approval calldata a, address verifierEnclave, bytes calldata sig) external {
+        if (a.teeType != TEE_SNP) revert TeeNotAllowed(a.teeType);
+        Record storage v = records[verifierEnclave];
+        _checkActive(v, verifierEnclave, v.epoch);
+        if (!allowedByIndex[ATTEST_SNP][v.m]) revert NotAVerifier(verifierEnclave);
+        if (_recover(approvalDigest(a), sig) != verifierEnclave) revert NotAVerifier(verifierEnclave);
+        _checkRecord(a);
+        address[] memory by = new address[](1);
+        by[0] = verifierEnclave;
+        _store(a, by);
     }
 
     /// @notice Register `a` as the next epoch of `previous` (same operator, TEE
