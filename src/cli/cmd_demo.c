@@ -32,6 +32,7 @@
 #include "cli/demo.h"
 #include "client/calls.h"
 #include "client/contracts.h"
+#include "client/dcap.h"
 #include "client/devnet.h"
 #include "client/nodeapi.h"
 #include "client/outputs.h"
@@ -463,6 +464,10 @@ static int register_attested(demo *d)
         if (!found) demo_sleep_ms(100);
     }
     uint64_t g = 0;
+    clo_dcap_chain dc;
+    if (found && !clo_dcap_chain_of(d->rpc, d->registry, &dc).code &&
+        !clo_dcap_platform_gas(d->rpc, &dc, &g).code)
+        demo_gas(d, "registerPlatform (its machine, tier 2)", g);
     found = found && !clo_registry_registration_gas(d->rpc, d->registry, signer, &g).code;
     if (found) demo_gas(d, "registerAttested (own quote, tier 3)", g);
     char sh[41];

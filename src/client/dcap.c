@@ -253,6 +253,27 @@ clo_err clo_dcap_check_enclave(clo_rpc *rpc, const clo_dcap_chain *c, clo_bytes 
     return err;
 }
 
+clo_err clo_dcap_platform_gas(clo_rpc *rpc, const clo_dcap_chain *c, uint64_t *gas)
+{
+    uint8_t topic0[32];
+    uint64_t head = 0;
+    clo_eth_log *logs = NULL;
+    size_t n = 0;
+    clo_keccak256(clo_bytes_str(CLO_DCAP_VERIFIER_EV_PLATFORM_REGISTERED), topic0);
+    CLO_TRY(clo_eth_block_number(rpc, &head));
+    CLO_TRY(
+        clo_eth_get_logs(rpc, c->verifier, (const uint8_t(*)[32])topic0, 1, 0, head, &logs, &n));
+    clo_err err = n ? CLO_OK : CLO_ERR(CLO_E_STALE, "dcap: no machine registered");
+    if (n) {
+        clo_eth_receipt rc = {0};
+        err = clo_eth_get_receipt(rpc, logs[n - 1].tx_hash, &rc);
+        *gas = rc.gas_used;
+        clo_eth_receipt_free(&rc);
+    }
+    clo_eth_logs_free(logs, n);
+    return err;
+}
+
 clo_err clo_dcap_attested_calldata(const clo_dcap_attested *a, clo_buf *out)
 {
     clo_quote q;

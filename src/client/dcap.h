@@ -50,6 +50,10 @@ CLO_MUST_CHECK clo_err clo_dcap_platform_calldata(clo_rpc *rpc, const clo_dcap_c
 CLO_MUST_CHECK clo_err clo_dcap_check_enclave(clo_rpc *rpc, const clo_dcap_chain *c,
                                               clo_bytes quote, char *why, size_t cap);
 
+/* The gas of the latest machine registration (PlatformRegistered) on this
+ * verifier: CLO_E_STALE if there is none. */
+CLO_MUST_CHECK clo_err clo_dcap_platform_gas(clo_rpc *rpc, const clo_dcap_chain *c, uint64_t *gas);
+
 /* Tier 3: EnclaveRegistry.registerAttested's calldata, or rotateAttested's
  * when previous (the sender's active record of an earlier epoch) is given.
  * The quote's report data must bind these keys to the sender
