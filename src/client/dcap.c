@@ -229,8 +229,8 @@ clo_err clo_dcap_platform_calldata(clo_rpc *rpc, const clo_dcap_chain *c, clo_by
     return err;
 }
 
-clo_err clo_dcap_check_enclave(clo_rpc *rpc, const clo_dcap_chain *c, clo_bytes quote, char *why,
-                               size_t cap)
+clo_err clo_dcap_check_enclave(clo_rpc *rpc, const clo_dcap_chain *c, clo_bytes quote,
+                               uint64_t *valid_until, char *why, size_t cap)
 {
     clo_quote q;
     CLO_TRY(clo_quote_parse(quote, &q));
@@ -246,6 +246,13 @@ clo_err clo_dcap_check_enclave(clo_rpc *rpc, const clo_dcap_chain *c, clo_bytes 
     if (err.code && revert.len) {
         clo_abi_revert_text(clo_buf_view(&revert), clo_contract_errors, why, cap);
         err = CLO_ERR(CLO_E_POLICY, "dcap: the verifier refuses the quote");
+    }
+    clo_abi_val v;
+    if (!err.code)
+        err = clo_abi_decode_as(CLO_DCAP_VERIFIER_CHECK_ENCLAVE_RET, clo_buf_view(&res), &v);
+    if (!err.code) {
+        err = clo_abi_get_u64(&v.items[2], valid_until);
+        clo_abi_val_free(&v);
     }
     clo_buf_free(&data);
     clo_buf_free(&res);

@@ -44,11 +44,13 @@ CLO_MUST_CHECK clo_err clo_dcap_platform_calldata(clo_rpc *rpc, const clo_dcap_c
                                                   clo_bytes quote, clo_bytes tcb_info,
                                                   clo_bytes qe_identity, clo_buf *out);
 
-/* Whether DcapVerifier.checkEnclave passes for `quote` now: CLO_OK, else
+/* Whether DcapVerifier.checkEnclave passes for `quote` now: CLO_OK with the
+ * platform record's expiry in *valid_until (a record may not outlive it), else
  * CLO_E_POLICY with the verifier's error in why (UnknownPlatform(...),
  * PlatformExpired(...), DebugEnclave() ...). */
 CLO_MUST_CHECK clo_err clo_dcap_check_enclave(clo_rpc *rpc, const clo_dcap_chain *c,
-                                              clo_bytes quote, char *why, size_t cap);
+                                              clo_bytes quote, uint64_t *valid_until, char *why,
+                                              size_t cap);
 
 /* The gas of the latest machine registration (PlatformRegistered) on this
  * verifier: CLO_E_STALE if there is none. */

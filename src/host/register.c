@@ -182,6 +182,7 @@ static clo_err register_attested(clo_registrar *r, const clo_proto_key *key, con
     clo_buf_init(&qe, 1);
     clo_proto_evidence ev;
     char why[200] = "";
+    uint64_t until = 0;
     clo_err err = clo_super_call(r->super, CLO_CALL_EVIDENCE, CLO_BYTES(req, 52), &resp);
     if (!err.code) err = clo_proto_evidence_decode(clo_buf_view(&resp), &ev);
     if (!err.code && (ev.epoch != key->epoch || memcmp(ev.signer, key->signer, 20)))
@@ -190,7 +191,7 @@ static clo_err register_attested(clo_registrar *r, const clo_proto_key *key, con
         err = CLO_ERR(CLO_E_UNSUPPORTED, "registration: SEV-SNP evidence cannot be verified on "
                                          "chain (no P-384 precompile); use the committee");
     if (!err.code &&
-        clo_dcap_check_enclave(r->tx->rpc, &dc, ev.evidence, why, sizeof why).code ==
+        clo_dcap_check_enclave(r->tx->rpc, &dc, ev.evidence, &until, why, sizeof why).code ==
             CLO_E_POLICY &&
         (strstr(why, "UnknownPlatform") || strstr(why, "PlatformExpired"))) {
         /* tier 2: this machine's attestation key, evaluated against the collateral */
@@ -206,6 +207,8 @@ static clo_err register_attested(clo_registrar *r, const clo_proto_key *key, con
                                    "registerPlatform");
         if (!err.code) CLO_LOG(CLO_LOG_INFO, "chain.platform_registered", CLO_LF_STR("was", why));
         clo_buf_clear(&call);
+        if (!err.code) /* the new record's expiry */
+            err = clo_dcap_check_enclave(r->tx->rpc, &dc, ev.evidence, &until, why, sizeof why);
     }
     clo_dcap_attested a;
     memcpy(a.signer, key->signer, 20);
@@ -214,6 +217,7 @@ static clo_err register_attested(clo_registrar *r, const clo_proto_key *key, con
     a.previous = prev;
     a.epoch = key->epoch;
     a.expiry = (uint64_t)(clo_now_ms() / 1000) + r->tx->cfg->approval_seconds;
+    if (until && until < a.expiry) a.expiry = until; /* not past the machine's record */
     if (!err.code) {
         a.quote = ev.evidence;
         err = clo_dcap_attested_calldata(&a, &call);

@@ -53,6 +53,7 @@ try {
   writeFileSync(path.join(bad, 'tcb_info.json'), info.replace('"UpToDate"', '"OutOfDate"'));
   const cfg = JSON.parse(readFileSync(s.node.cfgPath, 'utf8'));
   cfg.chain.registration = 'onchain';
+  cfg.chain.approval_seconds = 50 * 86400; // longer than the machine's record lives
   cfg.chain.collateral_dir = bad;
   writeFileSync(s.node.cfgPath, JSON.stringify(cfg));
   await S.startNode(s);
@@ -77,6 +78,9 @@ try {
   const operator = new S.E.Wallet(s.key('operator')).address;
   check(rec?.[4] === 1n, 'the enclave is registered with its own quote, no committee asked');
   check(rec[0] === operator && rec[3] === 1n, '... for its operator, as the simulated TEE');
+  const tNow = (await s.provider.getBlock('latest')).timestamp;
+  check(Number(rec[1]) > tNow + 20 * 86400 && Number(rec[1]) <= tNow + 30 * 86400,
+    "... its expiry cut to its machine's record (the simulated collateral's 30 days), not the 50 asked");
   const ev = (await reg.queryFilter(reg.filters.EnclaveRegistered(k.keys[0].signer)))[0];
   check(ev.args.approvers.length === 1 && ev.args.approvers[0].toLowerCase() === verifier.toLowerCase(),
     '... and its event names DcapVerifier as the one approver');
