@@ -16,10 +16,14 @@
 extern const unsigned char clo_anchor_intel_sgx_root_ca[];
 extern const unsigned long clo_anchor_intel_sgx_root_ca_size;
 
+clo_bytes clo_dcap_intel_root_der(void)
+{
+    return CLO_BYTES(clo_anchor_intel_sgx_root_ca, clo_anchor_intel_sgx_root_ca_size);
+}
+
 clo_err clo_dcap_intel_root(clo_x509 **out)
 {
-    return clo_x509_parse(
-        CLO_BYTES(clo_anchor_intel_sgx_root_ca, clo_anchor_intel_sgx_root_ca_size), out);
+    return clo_x509_parse(clo_dcap_intel_root_der(), out);
 }
 
 /* The built-in root, parsed and checked as self-signed once per process: a

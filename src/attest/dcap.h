@@ -40,8 +40,10 @@ void clo_dcap_collateral_free(clo_dcap_collateral *col);
  * ("collateral: unrecognised content") for anything else; nothing is added then. */
 CLO_MUST_CHECK clo_err clo_dcap_collateral_add(clo_dcap_collateral *col, clo_bytes content);
 
-/* The built-in Intel SGX Root CA (data/anchors/intel_sgx_root_ca.der). */
+/* The built-in Intel SGX Root CA (data/anchors/intel_sgx_root_ca.der), parsed
+ * or as its DER bytes. */
 CLO_MUST_CHECK clo_err clo_dcap_intel_root(clo_x509 **out);
+clo_bytes clo_dcap_intel_root_der(void);
 
 typedef struct {
     int64_t at;             /* evaluation time, Unix seconds */

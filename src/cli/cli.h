@@ -179,6 +179,8 @@ int cmd_envelope(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_devnet(int argc, char **argv);
+/* cmd_dcap.c: the on-chain DCAP verifier of a deployment (client/dcap.h). */
+int cmd_dcap(int argc, char **argv);
 int cmd_verifier(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 

@@ -20,8 +20,13 @@ static void usage(FILE *f)
         "deployment\n"
         "  sim init|quote                 the simulated TEE platform\n"
         "  deploy                         deploy and wire the contracts on any EVM chain\n"
-        "  devnet up|down|status|allow    a local chain (anvil) with the contracts deployed;\n"
-        "                                 allow a node enclave's measurement (governance)\n"
+        "  devnet up|down|status|allow|dcap\n"
+        "                                 a local chain (anvil) with the contracts deployed;\n"
+        "                                 allow a node enclave's measurement, verify the\n"
+        "                                 simulated TEE on chain (governance)\n"
+        "  dcap deploy|upload|platform|check\n"
+        "                                 the on-chain DCAP verifier: deploy it, submit\n"
+        "                                 collateral, register a machine, check a quote\n"
         "  verifier serve|approve         a member of the attestation-verifier committee\n"
         "  audit JOB_ID                   a job's chain of custody, checked link by link\n"
         "  attest verify                  verify DCAP or SEV-SNP evidence against a policy\n"
@@ -54,6 +59,7 @@ static int dispatch(int argc, char **argv)
     if (strcmp(cmd, "sim") == 0) return cmd_sim(argc - 2, argv + 2);
     if (strcmp(cmd, "deploy") == 0) return cmd_deploy(argc - 2, argv + 2);
     if (strcmp(cmd, "devnet") == 0) return cmd_devnet(argc - 2, argv + 2);
+    if (strcmp(cmd, "dcap") == 0) return cmd_dcap(argc - 2, argv + 2);
     if (strcmp(cmd, "verifier") == 0) return cmd_verifier(argc - 2, argv + 2);
     if (strcmp(cmd, "audit") == 0) return cmd_audit(argc - 2, argv + 2);
     if (strcmp(cmd, "node") == 0) return cmd_node(argc - 2, argv + 2);

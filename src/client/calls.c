@@ -20,20 +20,17 @@ clo_err clo_account_address(const clo_secret32 *sk, uint8_t addr[20])
     return clo_eth_key_address(sk, addr);
 }
 
-clo_err clo_call_send(clo_sender *s, const uint8_t to[20], const uint8_t *value, const char *sig,
-                      const clo_abi_val *args, clo_call_result *r)
+static clo_err send_data(clo_sender *s, const uint8_t to[20], const uint8_t *value,
+                         const char *what, clo_bytes data, clo_call_result *r)
 {
-    clo_buf data, revert;
+    clo_buf revert;
     clo_eth_receipt rc = {0}; /* freed on every path */
-    memset(r, 0, sizeof *r);
-    clo_buf_init(&data, 1u << 20);
     clo_buf_init(&revert, 4096);
-    clo_err err = clo_abi_encode_call(sig, args, &data);
-    if (!err.code) err = clo_sender_transact(s, to, value, clo_buf_view(&data), &rc, &revert);
+    clo_err err = clo_sender_transact(s, to, value, data, &rc, &revert);
     if (err.code) {
         char reason[160];
         clo_abi_revert_text(clo_buf_view(&revert), clo_contract_errors, reason, sizeof reason);
-        snprintf(r->why, sizeof r->why, "%s: %s", sig,
+        snprintf(r->why, sizeof r->why, "%s: %s", what,
                  revert.len ? reason : (err.what ? err.what : "failed"));
     } else {
         memcpy(r->tx_hash, rc.tx_hash, 32);
@@ -41,9 +38,29 @@ clo_err clo_call_send(clo_sender *s, const uint8_t to[20], const uint8_t *value,
         r->gas_used = rc.gas_used;
     }
     clo_eth_receipt_free(&rc);
-    clo_buf_free(&data);
     clo_buf_free(&revert);
     return err;
+}
+
+clo_err clo_call_send(clo_sender *s, const uint8_t to[20], const uint8_t *value, const char *sig,
+                      const clo_abi_val *args, clo_call_result *r)
+{
+    clo_buf data;
+    memset(r, 0, sizeof *r);
+    clo_buf_init(&data, 1u << 20);
+    clo_err err = clo_abi_encode_call(sig, args, &data);
+    if (!err.code)
+        err = send_data(s, to, value, sig, clo_buf_view(&data), r);
+    else
+        snprintf(r->why, sizeof r->why, "%s: %s", sig, err.what ? err.what : "encoding failed");
+    clo_buf_free(&data);
+    return err;
+}
+
+clo_err clo_call_send_data(clo_sender *s, const uint8_t to[20], clo_bytes data, clo_call_result *r)
+{
+    memset(r, 0, sizeof *r);
+    return send_data(s, to, NULL, "call", data, r);
 }
 
 static void wei(uint64_t v, uint8_t out[32])

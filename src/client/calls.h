@@ -27,6 +27,9 @@ typedef struct {
  * 32-byte big-endian wei amount, NULL for none) and wait for it. */
 CLO_MUST_CHECK clo_err clo_call_send(clo_sender *s, const uint8_t to[20], const uint8_t *value,
                                      const char *sig, const clo_abi_val *args, clo_call_result *r);
+/* The same with the calldata already encoded (no value). */
+CLO_MUST_CHECK clo_err clo_call_send_data(clo_sender *s, const uint8_t to[20], clo_bytes data,
+                                          clo_call_result *r);
 
 /* JobMarket.submitJob: a job of `workload` over sealed `inputs` (their
  * keccak list hash is the request's input hash), paying `fee` wei. */

@@ -101,6 +101,18 @@ static void chain_free(pck_chain *p)
     for (int i = 0; i < 3; i++) clo_buf_free(&p->der[i]);
 }
 
+clo_err clo_dcap_quote_chain(clo_bytes quote, clo_buf *ca, clo_buf *root)
+{
+    clo_quote q;
+    pck_chain p;
+    CLO_TRY(clo_quote_parse(quote, &q));
+    clo_err err = chain_of(&q, &p);
+    if (!err.code) err = clo_buf_append_bytes(ca, clo_buf_view(&p.der[1]));
+    if (!err.code) err = clo_buf_append_bytes(root, clo_buf_view(&p.der[2]));
+    chain_free(&p);
+    return err;
+}
+
 /* A PCS response's signed body (the raw member `name`) and its signature. */
 static clo_err pcs_split(clo_bytes json, const char *name, clo_bytes *body, uint8_t sig[64])
 {

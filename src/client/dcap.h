@@ -29,6 +29,9 @@ CLO_MUST_CHECK clo_err clo_dcap_deploy(clo_deployer *d, const uint8_t registry[2
                                        clo_bytes root_der, int simulated, uint8_t tee_type,
                                        uint64_t statuses, clo_dcap_chain *out);
 
+/* The CA and root certificates (DER) of a quote's PCK chain. */
+CLO_MUST_CHECK clo_err clo_dcap_quote_chain(clo_bytes quote, clo_buf *ca, clo_buf *root);
+
 /* Tier 1: the root and a PCK CA certificate (DER; each only if not held
  * yet), then the PCS TCB Info and QE Identity responses (JSON, as Intel serves
  * them), signed by the first certificate of tcb_chain_pem. Anyone may send
