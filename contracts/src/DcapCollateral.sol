@@ -59,6 +59,19 @@ contract DcapCollateral {
         emit QeIdentityAdded(q.tdQe, q.evalNumber, q.nextUpdate, digest);
     }
 
+    /// @notice Whether this TCB Info (its signed body) is the one held: a submitter
+    ///         skips an upload that would change nothing.
+    function holdsTcbInfo(bytes calldata body) external view returns (bool) {
+        TcbInfo.Info memory info = TcbInfo.parse(body);
+        return tcbInfos[keccak256(abi.encodePacked(info.tdx, info.fmspc))].digest == keccak256(abi.encode(info));
+    }
+
+    /// @notice The same for a QE Identity.
+    function holdsQeIdentity(bytes calldata body) external view returns (bool) {
+        TcbInfo.QeIdentity memory q = TcbInfo.parseQeIdentity(body);
+        return qeIdentities[q.tdQe].digest == keccak256(abi.encode(q));
+    }
+
     /// @notice The compact form a platform's registration supplies (what the digest covers).
     function encodeTcbInfo(bytes calldata body) external pure returns (bytes memory) {
         return abi.encode(TcbInfo.parse(body));

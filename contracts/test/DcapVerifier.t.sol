@@ -470,8 +470,11 @@ contract DcapVerifierTest is TestBase {
         bytes memory qeEnc = cols[address(v)].encodeQeIdentity(qe.body);
         vm.expectRevert(DcapVerifier.UnknownCollateral.selector);
         v.registerPlatform(c.leaf, q, infoEnc, qeEnc);
+        vm.assertFalse(cols[address(v)].holdsTcbInfo(info.body), "not held yet");
         cols[address(v)].addTcbInfo(info.body, info.sig, signer);
         cols[address(v)].addQeIdentity(qe.body, qe.sig, signer);
+        vm.assertTrue(cols[address(v)].holdsTcbInfo(info.body), "held");
+        vm.assertTrue(cols[address(v)].holdsQeIdentity(qe.body), "held");
         vm.expectRevert(DcapVerifier.CollateralMismatch.selector);
         v.registerPlatform(c.leaf, q, qeEnc, qeEnc);
         bytes32 key = platformKeyOf(v, q);

@@ -238,13 +238,13 @@ static int collateral_cmd(int argc, char **argv, int platform)
                 &c, err, "registerPlatform failed",
                 json_pack("{s:s,s:I}", "registered", "machine", "gas", (json_int_t)r.gas_used));
     } else if (!rc) {
+        size_t n = 0;
         err = clo_dcap_quote_chain(clo_buf_view(&q), &ca, &root);
-        if (!err.code)
-            err = clo_dcap_upload(&c.d, &dc, clo_buf_view(&root), clo_buf_view(&ca),
-                                  clo_buf_view(&info), clo_buf_view(&qe), clo_buf_view(&chain));
+        clo_dcap_collateral_in in = {clo_buf_view(&root), clo_buf_view(&ca), clo_buf_view(&info),
+                                     clo_buf_view(&qe), clo_buf_view(&chain)};
+        if (!err.code) err = clo_dcap_upload(&c.d, &dc, &in, &n);
         rc = sent(&c, err, "the collateral's upload failed",
-                  json_pack("{s:[s,s,s,s]}", "submitted", "root (unless held)",
-                            "PCK CA (unless held)", "TCB Info", "QE Identity"));
+                  json_pack("{s:I}", "transactions", (json_int_t)n));
     }
     for (size_t i = 0; i < 7; i++) clo_buf_free(bufs[i]);
     ctx_free(&c);

@@ -580,6 +580,9 @@ static int dcap(int argc, char **argv)
 {
     cli_opt o[] = {
         {"sim-dir", "DIR", "the simulated platform (cloister sim init)", 1, NULL},
+        {"no-upload", NULL,
+         "deploy only: leave the collateral to whoever registers first (a node uploads it)", 0,
+         NULL},
         {"dir", "DIR", "devnet directory (default data/devnet): its deployment and owner key", 0,
          NULL},
         {"contracts", "DIR",
@@ -588,7 +591,7 @@ static int dcap(int argc, char **argv)
         {"json", NULL, "JSON output (the default)", 0, NULL},
     };
     cli_spec spec = {
-        "cloister devnet dcap --sim-dir DIR [--dir DIR] [--contracts DIR]",
+        "cloister devnet dcap --sim-dir DIR [--no-upload] [--dir DIR] [--contracts DIR]",
         "As the governance owner, let enclaves of the simulated TEE register with their own "
         "quotes, no committee: deploy DcapPki (pinned to the simulated root), DcapCollateral and "
         "DcapVerifier, switch EnclaveRegistry's on-chain path on for the simulated TEE "
@@ -660,8 +663,10 @@ static int dcap(int argc, char **argv)
     }
     CLO_CHECK(clo_dcap_deploy(&d, registry, clo_buf_view(&f[0]), 1, CLO_TEE_SIM,
                               1u << CLO_TCB_UP_TO_DATE, &dc));
-    CLO_CHECK(clo_dcap_upload(&d, &dc, clo_buf_view(&f[0]), clo_buf_view(&f[1]),
-                              clo_buf_view(&f[2]), clo_buf_view(&f[3]), clo_buf_view(&f[4])));
+    clo_dcap_collateral_in in = {clo_buf_view(&f[0]), clo_buf_view(&f[1]), clo_buf_view(&f[2]),
+                                 clo_buf_view(&f[3]), clo_buf_view(&f[4])};
+    size_t sent = 0;
+    if (!cli_get(&spec, "no-upload")) CLO_CHECK(clo_dcap_upload(&d, &dc, &in, &sent));
     const char *k;
     json_t *v, *contracts = json_object_get(dep, "contracts");
     json_object_foreach(d.contracts, k, v) json_object_set(contracts, k, v);
@@ -669,8 +674,8 @@ static int dcap(int argc, char **argv)
         cli_error("cannot write '%s'\n", dep_path);
         goto done;
     }
-    rc = cli_print(
-        json_pack("{s:O,s:s,s:s}", "contracts", d.contracts, "tee", "sim", "accepts", "UpToDate"));
+    rc = cli_print(json_pack("{s:O,s:s,s:s,s:I}", "contracts", d.contracts, "tee", "sim", "accepts",
+                             "UpToDate", "uploads", (json_int_t)sent));
 out:
     if (err.code) rc = cli_fail(err, d.why[0] ? d.why : "the on-chain verifier's setup failed");
 done:

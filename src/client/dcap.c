@@ -127,60 +127,127 @@ static clo_err pcs_split(clo_bytes json, const char *name, clo_bytes *body, uint
     return clo_hex_decode_fixed(sig, 64, hex);
 }
 
-clo_err clo_dcap_upload(clo_deployer *d, const clo_dcap_chain *c, clo_bytes root, clo_bytes ca,
-                        clo_bytes tcb_info, clo_bytes qe_identity, clo_bytes tcb_chain_pem)
+/* Whether the call would succeed now (a view of a transaction): 1 yes. */
+static int would_pass(clo_rpc *rpc, const uint8_t from[20], const uint8_t to[20], clo_bytes data)
 {
-    clo_cur cur = clo_cur_init(tcb_chain_pem);
+    clo_buf out;
+    clo_buf_init(&out, 1 << 10);
+    int ok = !clo_eth_call(rpc, from, to, data, &out, NULL).code;
+    clo_buf_free(&out);
+    return ok;
+}
+
+/* A bool view of one bytes argument (holdsTcbInfo / holdsQeIdentity). */
+static clo_err holds(clo_rpc *rpc, const uint8_t to[20], const char *sig, clo_bytes body, int *out)
+{
+    clo_abi_val a = clo_abi_bytes(body), t = clo_abi_tuple(&a, 1), v;
+    uint64_t b = 0;
+    CLO_TRY(clo_eth_view(rpc, to, sig, &t, "(bool)", &v));
+    clo_err err = clo_abi_get_u64(&v.items[0], &b);
+    clo_abi_val_free(&v);
+    *out = b != 0;
+    return err;
+}
+
+/* Add one transaction: to, sig(args) encoded. */
+static clo_err add_tx(clo_dcap_tx *tx, const uint8_t to[20], const char *what, const char *sig,
+                      const clo_abi_val *args)
+{
+    memcpy(tx->to, to, 20);
+    tx->what = what;
+    clo_buf_init(&tx->data, 1 << 20);
+    return clo_abi_encode_call(sig, args, &tx->data);
+}
+
+clo_err clo_dcap_upload_txs(clo_rpc *rpc, const uint8_t from[20], const clo_dcap_chain *c,
+                            const clo_dcap_collateral_in *in, clo_dcap_tx txs[CLO_DCAP_UPLOAD_MAX],
+                            size_t *n)
+{
+    clo_cur cur = clo_cur_init(in->tcb_chain_pem);
     char label[CLO_PEM_LABEL_MAX];
     clo_buf signer;
-    int found = 0;
+    int found = 0, held = 0;
+    *n = 0;
     clo_buf_init(&signer, 1 << 14);
     clo_err err = clo_pem_next(&cur, label, &signer, &found);
     if (!err.code && !found) err = CLO_ERR(CLO_E_FORMAT, "dcap: no TCB Signing certificate");
     clo_abi_val a[3], t, none = clo_abi_tuple(NULL, 0), v;
     /* the root once */
     if (!err.code)
-        err = clo_eth_view(d->s.rpc, c->pki, CLO_DCAP_PKI_ROOT_SUBJECT, &none,
+        err = clo_eth_view(rpc, c->pki, CLO_DCAP_PKI_ROOT_SUBJECT, &none,
                            CLO_DCAP_PKI_ROOT_SUBJECT_RET, &v);
     if (!err.code) {
         static const uint8_t zero[32];
         int unset = !memcmp(v.items[0].word, zero, 32);
         clo_abi_val_free(&v);
-        a[0] = clo_abi_bytes(root);
+        a[0] = clo_abi_bytes(in->root);
         t = clo_abi_tuple(a, 1);
-        if (unset) err = clo_deployer_call(d, c->pki, CLO_DCAP_PKI_SET_ROOT, &t);
+        if (unset) err = add_tx(&txs[(*n)++], c->pki, "setRoot", CLO_DCAP_PKI_SET_ROOT, &t);
     }
-    /* the CA if not held (DcapPki.addCa refuses one it holds) */
+    /* the CA if not held (DcapPki.addCa refuses one it holds; with the root unset
+     * it would refuse any, so it goes in after the root) */
     if (!err.code) {
-        a[0] = clo_abi_bytes(ca);
+        a[0] = clo_abi_bytes(in->ca);
         t = clo_abi_tuple(a, 1);
-        clo_buf data, out;
-        clo_buf_init(&data, 1 << 16);
-        clo_buf_init(&out, 1 << 10);
-        err = clo_abi_encode_call(CLO_DCAP_PKI_ADD_CA, &t, &data);
-        int held =
-            !err.code &&
-            clo_eth_call(d->s.rpc, d->s.address, c->pki, clo_buf_view(&data), &out, NULL).code;
-        clo_buf_free(&data);
-        clo_buf_free(&out);
-        if (!err.code && !held) err = clo_deployer_call(d, c->pki, CLO_DCAP_PKI_ADD_CA, &t);
+        clo_dcap_tx probe;
+        err = add_tx(&probe, c->pki, "addCa", CLO_DCAP_PKI_ADD_CA, &t);
+        if (!err.code && (*n || would_pass(rpc, from, c->pki, clo_buf_view(&probe.data))))
+            txs[(*n)++] = probe;
+        else
+            clo_buf_free(&probe.data);
     }
+    /* TCB Info and QE Identity unless held */
     clo_bytes body;
     uint8_t sig[64];
-    if (!err.code) err = pcs_split(tcb_info, "tcbInfo", &body, sig);
-    if (!err.code) {
+    if (!err.code) err = pcs_split(in->tcb_info, "tcbInfo", &body, sig);
+    if (!err.code) err = holds(rpc, c->collateral, CLO_DCAP_COLLATERAL_HOLDS_TCB_INFO, body, &held);
+    if (!err.code && !held) {
         a[0] = clo_abi_bytes(body), a[1] = clo_abi_bytes(CLO_BYTES(sig, 64));
         a[2] = clo_abi_bytes(clo_buf_view(&signer));
         t = clo_abi_tuple(a, 3);
-        err = clo_deployer_call(d, c->collateral, CLO_DCAP_COLLATERAL_ADD_TCB_INFO, &t);
+        err =
+            add_tx(&txs[(*n)++], c->collateral, "addTcbInfo", CLO_DCAP_COLLATERAL_ADD_TCB_INFO, &t);
     }
-    if (!err.code) err = pcs_split(qe_identity, "enclaveIdentity", &body, sig);
-    if (!err.code) {
+    if (!err.code) err = pcs_split(in->qe_identity, "enclaveIdentity", &body, sig);
+    if (!err.code)
+        err = holds(rpc, c->collateral, CLO_DCAP_COLLATERAL_HOLDS_QE_IDENTITY, body, &held);
+    if (!err.code && !held) {
         a[0] = clo_abi_bytes(body), a[1] = clo_abi_bytes(CLO_BYTES(sig, 64));
+        a[2] = clo_abi_bytes(clo_buf_view(&signer));
         t = clo_abi_tuple(a, 3);
-        err = clo_deployer_call(d, c->collateral, CLO_DCAP_COLLATERAL_ADD_QE_IDENTITY, &t);
+        err = add_tx(&txs[(*n)++], c->collateral, "addQeIdentity",
+                     CLO_DCAP_COLLATERAL_ADD_QE_IDENTITY, &t);
     }
     clo_buf_free(&signer);
+    if (err.code) {
+        clo_dcap_txs_free(txs, *n);
+        *n = 0;
+    }
+    return err;
+}
+
+void clo_dcap_txs_free(clo_dcap_tx *txs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) clo_buf_free(&txs[i].data);
+}
+
+clo_err clo_dcap_upload(clo_deployer *d, const clo_dcap_chain *c, const clo_dcap_collateral_in *in,
+                        size_t *sent)
+{
+    clo_dcap_tx txs[CLO_DCAP_UPLOAD_MAX];
+    size_t n = 0;
+    *sent = 0;
+    CLO_TRY(clo_dcap_upload_txs(d->s.rpc, d->s.address, c, in, txs, &n));
+    clo_err err = CLO_OK;
+    for (size_t i = 0; i < n && !err.code; i++) {
+        clo_call_result r;
+        err = clo_call_send_data(&d->s, txs[i].to, clo_buf_view(&txs[i].data), &r);
+        if (err.code)
+            snprintf(d->why, sizeof d->why, "%s: %s", txs[i].what, r.why);
+        else
+            (*sent)++;
+    }
+    clo_dcap_txs_free(txs, n);
     return err;
 }
 

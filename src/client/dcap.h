@@ -32,13 +32,33 @@ CLO_MUST_CHECK clo_err clo_dcap_deploy(clo_deployer *d, const uint8_t registry[2
 /* The CA and root certificates (DER) of a quote's PCK chain. */
 CLO_MUST_CHECK clo_err clo_dcap_quote_chain(clo_bytes quote, clo_buf *ca, clo_buf *root);
 
-/* Tier 1: the root and a PCK CA certificate (DER; each only if not held
- * yet), then the PCS TCB Info and QE Identity responses (JSON, as Intel serves
- * them), signed by the first certificate of tcb_chain_pem. Anyone may send
- * them. */
-CLO_MUST_CHECK clo_err clo_dcap_upload(clo_deployer *d, const clo_dcap_chain *c, clo_bytes root,
-                                       clo_bytes ca, clo_bytes tcb_info, clo_bytes qe_identity,
-                                       clo_bytes tcb_chain_pem);
+/* Tier 1's inputs: the root and a PCK CA certificate (DER), the PCS TCB Info
+ * and QE Identity responses (JSON, as Intel serves them) and the TCB Signing
+ * chain (PEM, the signing certificate first). */
+typedef struct {
+    clo_bytes root, ca, tcb_info, qe_identity, tcb_chain_pem;
+} clo_dcap_collateral_in;
+
+/* One transaction: to, calldata, and what it is (for logs and errors). */
+typedef struct {
+    uint8_t to[20];
+    clo_buf data;
+    const char *what;
+} clo_dcap_tx;
+#define CLO_DCAP_UPLOAD_MAX 4
+
+/* Tier 1's transactions, skipping what the chain holds: setRoot unless a root
+ * is set, addCa unless the CA is held, addTcbInfo and addQeIdentity unless the
+ * very ones are held (holdsTcbInfo / holdsQeIdentity). Anyone may send them,
+ * in order. Free with clo_dcap_txs_free. */
+CLO_MUST_CHECK clo_err clo_dcap_upload_txs(clo_rpc *rpc, const uint8_t from[20],
+                                           const clo_dcap_chain *c,
+                                           const clo_dcap_collateral_in *in,
+                                           clo_dcap_tx txs[CLO_DCAP_UPLOAD_MAX], size_t *n);
+void clo_dcap_txs_free(clo_dcap_tx *txs, size_t n);
+/* The same, sent from the deployer's key; *sent of them went in. */
+CLO_MUST_CHECK clo_err clo_dcap_upload(clo_deployer *d, const clo_dcap_chain *c,
+                                       const clo_dcap_collateral_in *in, size_t *sent);
 
 /* Tier 2: DcapVerifier.registerPlatform's calldata for the machine that
  * signed `quote`, with the compact TCB Info and QE Identity read from the

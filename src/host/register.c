@@ -153,14 +153,45 @@ static clo_err collect_approvals(clo_registrar *r, const clo_proto_key *key, clo
     return CLO_OK;
 }
 
-/* One file of chain.collateral_dir. */
+/* One file of chain.collateral_dir, into an initialised buffer. */
 static clo_err collateral_file(const clo_registrar *r, const char *name, clo_buf *out)
 {
     char path[sizeof r->tx->cfg->collateral_dir + 64];
     snprintf(path, sizeof path, "%s/%s", r->tx->cfg->collateral_dir, name);
-    clo_buf_init(out, 1 << 20);
     clo_err err = clo_file_read(path, out);
     if (err.code) CLO_LOG(CLO_LOG_WARN, "chain.collateral_unreadable", CLO_LF_STR("path", path));
+    return err;
+}
+
+/* The machine that signed `quote`, on chain: first whatever of its collateral
+ * the chain lacks (tier 1, from chain.collateral_dir and the quote's own PCK
+ * chain; anyone may send it), then its attestation key (tier 2). */
+static clo_err register_machine(clo_registrar *r, const clo_dcap_chain *dc, clo_bytes quote)
+{
+    clo_buf info, qe, pem, ca, root, call;
+    clo_buf *bufs[] = {&info, &qe, &pem, &ca, &root, &call};
+    for (size_t i = 0; i < 6; i++) clo_buf_init(bufs[i], 1 << 20);
+    clo_err err = collateral_file(r, "tcb_info.json", &info);
+    if (!err.code) err = collateral_file(r, "qe_identity.json", &qe);
+    if (!err.code) err = collateral_file(r, "tcb_info_issuer_chain.pem", &pem);
+    if (!err.code) err = clo_dcap_quote_chain(quote, &ca, &root);
+    clo_dcap_tx txs[CLO_DCAP_UPLOAD_MAX];
+    size_t n = 0;
+    clo_dcap_collateral_in in = {clo_buf_view(&root), clo_buf_view(&ca), clo_buf_view(&info),
+                                 clo_buf_view(&qe), clo_buf_view(&pem)};
+    if (!err.code) err = clo_dcap_upload_txs(r->tx->rpc, r->tx->s.address, dc, &in, txs, &n);
+    for (size_t i = 0; i < n && !err.code; i++)
+        err = clo_chaintx_send(r->tx, txs[i].to, NULL, clo_buf_view(&txs[i].data), NULL, 0, NULL,
+                               txs[i].what);
+    clo_dcap_txs_free(txs, n);
+    if (!err.code && n) CLO_LOG(CLO_LOG_INFO, "chain.collateral_submitted", CLO_LF_U64("txs", n));
+    if (!err.code)
+        err = clo_dcap_platform_calldata(r->tx->rpc, dc, quote, clo_buf_view(&info),
+                                         clo_buf_view(&qe), &call);
+    if (!err.code)
+        err = clo_chaintx_send(r->tx, dc->verifier, NULL, clo_buf_view(&call), NULL, 0, NULL,
+                               "registerPlatform");
+    for (size_t i = 0; i < 6; i++) clo_buf_free(bufs[i]);
     return err;
 }
 
@@ -175,11 +206,9 @@ static clo_err register_attested(clo_registrar *r, const clo_proto_key *key, con
     uint8_t req[52];
     CLO_TRY(clo_random(req, 32)); /* no challenger here: the nonce only varies the quote */
     memcpy(req + 32, r->tx->s.address, 20);
-    clo_buf resp, info, qe, call;
+    clo_buf resp, call;
     clo_buf_init(&resp, 1 << 20);
     clo_buf_init(&call, 1 << 20);
-    clo_buf_init(&info, 1);
-    clo_buf_init(&qe, 1);
     clo_proto_evidence ev;
     char why[200] = "";
     uint64_t until = 0;
@@ -194,19 +223,8 @@ static clo_err register_attested(clo_registrar *r, const clo_proto_key *key, con
         clo_dcap_check_enclave(r->tx->rpc, &dc, ev.evidence, &until, why, sizeof why).code ==
             CLO_E_POLICY &&
         (strstr(why, "UnknownPlatform") || strstr(why, "PlatformExpired"))) {
-        /* tier 2: this machine's attestation key, evaluated against the collateral */
-        clo_buf_free(&info);
-        clo_buf_free(&qe);
-        err = collateral_file(r, "tcb_info.json", &info);
-        if (!err.code) err = collateral_file(r, "qe_identity.json", &qe);
-        if (!err.code)
-            err = clo_dcap_platform_calldata(r->tx->rpc, &dc, ev.evidence, clo_buf_view(&info),
-                                             clo_buf_view(&qe), &call);
-        if (!err.code)
-            err = clo_chaintx_send(r->tx, dc.verifier, NULL, clo_buf_view(&call), NULL, 0, NULL,
-                                   "registerPlatform");
+        err = register_machine(r, &dc, ev.evidence);
         if (!err.code) CLO_LOG(CLO_LOG_INFO, "chain.platform_registered", CLO_LF_STR("was", why));
-        clo_buf_clear(&call);
         if (!err.code) /* the new record's expiry */
             err = clo_dcap_check_enclave(r->tx->rpc, &dc, ev.evidence, &until, why, sizeof why);
     }
@@ -234,8 +252,6 @@ static clo_err register_attested(clo_registrar *r, const clo_proto_key *key, con
     }
     clo_buf_free(&resp);
     clo_buf_free(&call);
-    clo_buf_free(&info);
-    clo_buf_free(&qe);
     return err;
 }
 

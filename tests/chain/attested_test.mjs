@@ -1,9 +1,9 @@
 // attested_test.mjs — an enclave registered with its own quote, no committee
 // (issue 18), all real parts: the simulated TEE's DCAP-format quotes, the C
 // client's uploads, DcapVerifier and EnclaveRegistry on anvil, a node with
-// chain.registration "onchain". The host is the adversary: collateral it
-// tampers with registers nothing; its registration replayed by another
-// operator, or again, is refused; a job then settles under the record, and
+// chain.registration "onchain", which submits the collateral the chain lacks
+// itself. The host is the adversary: collateral it tampers with registers
+// nothing; its registration replayed by another operator, or again, is refused; a job then settles under the record, and
 // the next epoch rotates from it through the same path.
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -27,8 +27,9 @@ try {
   const reg = new S.E.Contract(s.dep.contracts.EnclaveRegistry.address, abi('EnclaveRegistry'), s.provider);
 
   // Governance: the verifier pinned to the simulated root, its collateral uploaded.
-  const d = cli(bin, 'devnet', 'dcap', '--dir', dev, '--sim-dir', sim);
-  check(d.rc === 0 && d.doc?.contracts?.DcapVerifier?.address, 'devnet dcap deploys the verifier and uploads the collateral');
+  const d = cli(bin, 'devnet', 'dcap', '--dir', dev, '--sim-dir', sim, '--no-upload');
+  check(d.rc === 0 && d.doc?.contracts?.DcapVerifier?.address && d.doc.uploads === 0,
+    'devnet dcap --no-upload deploys the verifier and leaves the collateral to the node');
   const verifier = d.doc.contracts.DcapVerifier.address;
   check((await reg.dcapVerifier()).toLowerCase() === verifier.toLowerCase() && await reg.onChainAttestation(1),
     "the registry's on-chain path is on for the simulated TEE");
@@ -59,10 +60,10 @@ try {
   await S.startNode(s);
   const allow = cli(bin, 'devnet', 'allow', '--dir', dev, '--node', s.node.url);
   check(allow.rc === 0, 'governance allows the enclave measurement');
-  for (let t = 0; t < 100 && !/CollateralMismatch/.test(log(s)); t++) await sleep(100);
+  for (let t = 0; t < 100 && !/BadCollateralSignature/.test(log(s)); t++) await sleep(100);
   const k0 = await keys(s);
-  check(/CollateralMismatch/.test(log(s)) && (await reg.enclave(k0.keys[0].signer))[4] === 0n,
-    'collateral the host changed registers nothing (CollateralMismatch)');
+  check(/BadCollateralSignature/.test(log(s)) && (await reg.enclave(k0.keys[0].signer))[4] === 0n,
+    'collateral the host changed registers nothing (its upload: BadCollateralSignature)');
   await S.stopNode(s);
 
   cfg.chain.collateral_dir = path.join(sim, 'collateral');
@@ -77,6 +78,8 @@ try {
   }
   const operator = new S.E.Wallet(s.key('operator')).address;
   check(rec?.[4] === 1n, 'the enclave is registered with its own quote, no committee asked');
+  check(/chain\.collateral_submitted/.test(log(s)) && /chain\.platform_registered/.test(log(s)),
+    '... the node having submitted the collateral the chain lacked, then its machine');
   check(rec[0] === operator && rec[3] === 1n, '... for its operator, as the simulated TEE');
   const tNow = (await s.provider.getBlock('latest')).timestamp;
   check(Number(rec[1]) > tNow + 20 * 86400 && Number(rec[1]) <= tNow + 30 * 86400,
