@@ -93,6 +93,14 @@ contract DcapPki {
         emit CaAdded(c.subjectHash, c.serialHash, until);
     }
 
+    /// @notice Whether this CA certificate is the one held under its subject (a
+    ///         submitter skips an upload that would change nothing).
+    function holdsCa(bytes calldata cert) external view returns (bool) {
+        X509.Cert memory c = X509.parse(cert);
+        Ca storage h = cas[c.subjectHash];
+        return h.notAfter != 0 && h.serialHash == c.serialHash;
+    }
+
     /// @notice The key of a TCB Signing certificate: issued by the root, not a CA, valid now.
     function tcbSigner(bytes calldata cert) external view returns (bytes32 x, bytes32 y) {
         bytes32 root = rootSubject;

@@ -141,7 +141,9 @@ contract DcapVerifierTest is TestBase {
         vm.warp(c.when);
         v = fresh(qs.key(c.root), simulated);
         pkis[address(v)].setRoot(c.root);
+        vm.assertFalse(pkis[address(v)].holdsCa(c.ca), "not held yet");
         pkis[address(v)].addCa(c.ca);
+        vm.assertTrue(pkis[address(v)].holdsCa(c.ca), "held");
     }
 
     function platform(DcapVerifier v, Case memory c) internal view returns (PckExt.Fields memory f, uint64 until) {

@@ -127,17 +127,7 @@ static clo_err pcs_split(clo_bytes json, const char *name, clo_bytes *body, uint
     return clo_hex_decode_fixed(sig, 64, hex);
 }
 
-/* Whether the call would succeed now (a view of a transaction): 1 yes. */
-static int would_pass(clo_rpc *rpc, const uint8_t from[20], const uint8_t to[20], clo_bytes data)
-{
-    clo_buf out;
-    clo_buf_init(&out, 1 << 10);
-    int ok = !clo_eth_call(rpc, from, to, data, &out, NULL).code;
-    clo_buf_free(&out);
-    return ok;
-}
-
-/* A bool view of one bytes argument (holdsTcbInfo / holdsQeIdentity). */
+/* A bool view of one bytes argument (holdsCa, holdsTcbInfo, holdsQeIdentity). */
 static clo_err holds(clo_rpc *rpc, const uint8_t to[20], const char *sig, clo_bytes body, int *out)
 {
     clo_abi_val a = clo_abi_bytes(body), t = clo_abi_tuple(&a, 1), v;
@@ -159,9 +149,8 @@ static clo_err add_tx(clo_dcap_tx *tx, const uint8_t to[20], const char *what, c
     return clo_abi_encode_call(sig, args, &tx->data);
 }
 
-clo_err clo_dcap_upload_txs(clo_rpc *rpc, const uint8_t from[20], const clo_dcap_chain *c,
-                            const clo_dcap_collateral_in *in, clo_dcap_tx txs[CLO_DCAP_UPLOAD_MAX],
-                            size_t *n)
+clo_err clo_dcap_upload_txs(clo_rpc *rpc, const clo_dcap_chain *c, const clo_dcap_collateral_in *in,
+                            clo_dcap_tx txs[CLO_DCAP_UPLOAD_MAX], size_t *n)
 {
     clo_cur cur = clo_cur_init(in->tcb_chain_pem);
     char label[CLO_PEM_LABEL_MAX];
@@ -184,17 +173,12 @@ clo_err clo_dcap_upload_txs(clo_rpc *rpc, const uint8_t from[20], const clo_dcap
         t = clo_abi_tuple(a, 1);
         if (unset) err = add_tx(&txs[(*n)++], c->pki, "setRoot", CLO_DCAP_PKI_SET_ROOT, &t);
     }
-    /* the CA if not held (DcapPki.addCa refuses one it holds; with the root unset
-     * it would refuse any, so it goes in after the root) */
-    if (!err.code) {
+    /* the CA unless held (with no root yet, none is) */
+    if (!err.code && !*n) err = holds(rpc, c->pki, CLO_DCAP_PKI_HOLDS_CA, in->ca, &held);
+    if (!err.code && (*n || !held)) {
         a[0] = clo_abi_bytes(in->ca);
         t = clo_abi_tuple(a, 1);
-        clo_dcap_tx probe;
-        err = add_tx(&probe, c->pki, "addCa", CLO_DCAP_PKI_ADD_CA, &t);
-        if (!err.code && (*n || would_pass(rpc, from, c->pki, clo_buf_view(&probe.data))))
-            txs[(*n)++] = probe;
-        else
-            clo_buf_free(&probe.data);
+        err = add_tx(&txs[(*n)++], c->pki, "addCa", CLO_DCAP_PKI_ADD_CA, &t);
     }
     /* TCB Info and QE Identity unless held */
     clo_bytes body;
@@ -237,7 +221,7 @@ clo_err clo_dcap_upload(clo_deployer *d, const clo_dcap_chain *c, const clo_dcap
     clo_dcap_tx txs[CLO_DCAP_UPLOAD_MAX];
     size_t n = 0;
     *sent = 0;
-    CLO_TRY(clo_dcap_upload_txs(d->s.rpc, d->s.address, c, in, txs, &n));
+    CLO_TRY(clo_dcap_upload_txs(d->s.rpc, c, in, txs, &n));
     clo_err err = CLO_OK;
     for (size_t i = 0; i < n && !err.code; i++) {
         clo_call_result r;

@@ -48,11 +48,10 @@ typedef struct {
 #define CLO_DCAP_UPLOAD_MAX 4
 
 /* Tier 1's transactions, skipping what the chain holds: setRoot unless a root
- * is set, addCa unless the CA is held, addTcbInfo and addQeIdentity unless the
- * very ones are held (holdsTcbInfo / holdsQeIdentity). Anyone may send them,
+ * is set, addCa, addTcbInfo and addQeIdentity unless the very ones are held
+ * (holdsCa, holdsTcbInfo, holdsQeIdentity). Anyone may send them,
  * in order. Free with clo_dcap_txs_free. */
-CLO_MUST_CHECK clo_err clo_dcap_upload_txs(clo_rpc *rpc, const uint8_t from[20],
-                                           const clo_dcap_chain *c,
+CLO_MUST_CHECK clo_err clo_dcap_upload_txs(clo_rpc *rpc, const clo_dcap_chain *c,
                                            const clo_dcap_collateral_in *in,
                                            clo_dcap_tx txs[CLO_DCAP_UPLOAD_MAX], size_t *n);
 void clo_dcap_txs_free(clo_dcap_tx *txs, size_t n);

@@ -179,7 +179,7 @@ static clo_err register_machine(clo_registrar *r, const clo_dcap_chain *dc, clo_
     size_t n = 0;
     clo_dcap_collateral_in in = {clo_buf_view(&root), clo_buf_view(&ca), clo_buf_view(&info),
                                  clo_buf_view(&qe), clo_buf_view(&pem)};
-    if (!err.code) err = clo_dcap_upload_txs(r->tx->rpc, r->tx->s.address, dc, &in, txs, &n);
+    if (!err.code) err = clo_dcap_upload_txs(r->tx->rpc, dc, &in, txs, &n);
     for (size_t i = 0; i < n && !err.code; i++)
         err = clo_chaintx_send(r->tx, txs[i].to, NULL, clo_buf_view(&txs[i].data), NULL, 0, NULL,
                                txs[i].what);

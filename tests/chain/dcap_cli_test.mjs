@@ -63,6 +63,8 @@ try {
 
   const u = cli(bin, 'dcap', 'upload', '--deployment', dep, '--key', keyFile, '--quote', quote, '--collateral-dir', CASE);
   check(u.rc === 0, "dcap upload: Intel's root, the PCK CA, TCB Info and QE Identity", u.out + u.err);
+  const u2 = cli(bin, 'dcap', 'upload', '--deployment', dep, '--key', keyFile, '--quote', quote, '--collateral-dir', CASE);
+  check(u2.rc === 0 && u2.doc?.transactions === 0, 'the same upload again sends nothing (all of it held)', u2.out + u2.err);
   const p = cli(bin, 'dcap', 'platform', '--deployment', dep, '--key', keyFile, '--quote', quote, '--collateral-dir', CASE);
   check(p.rc === 0 && p.doc?.gas > 0 && p.doc.gas < 800000, `dcap platform: the machine registered (${p.doc?.gas} gas, under 800,000)`, p.out + p.err);
   const ok = cli(bin, 'dcap', 'check', '--deployment', dep, '--quote', quote);
