@@ -135,6 +135,35 @@ static int collect_tickets(clo_follower *f, clo_proto_job *pj)
     return pj->nsigs >= cm->threshold;
 }
 
+int clo_follow_same_job(clo_bytes journaled, const clo_proto_job *seen)
+{
+    clo_bytes inputs[CLO_PROTO_MAX_INPUTS];
+    clo_proto_job old, now = *seen;
+    clo_cur c = clo_cur_init(journaled);
+    if (clo_proto_job_decode(&c, &old, inputs).code || clo_cur_left(&c)) return 0;
+    old.nsigs = now.nsigs = 0;
+    clo_buf a, b;
+    clo_buf_init(&a, (size_t)64 << 20);
+    clo_buf_init(&b, (size_t)64 << 20);
+    int same = !clo_proto_job_encode(&old, &a).code && !clo_proto_job_encode(&now, &b).code &&
+               a.len == b.len && !memcmp(a.ptr, b.ptr, a.len);
+    clo_buf_free(&a);
+    clo_buf_free(&b);
+    return same;
+}
+
+/* The job already accepted from this event, before a crash moved the cursor
+ * back: 1 if the journal holds it (tickets aside). */
+static int accepted_before(clo_journal *j, const clo_proto_job *pj)
+{
+    clo_journal_job jj;
+    clo_journal_job_init(&jj);
+    int same = !clo_journal_get(j, pj->job_id, &jj).code &&
+               clo_follow_same_job(clo_buf_view(&jj.request), pj);
+    clo_journal_job_free(&jj);
+    return same;
+}
+
 /* Turn a seen job into an enclave job once its model config is known.
  * record = workload id (the event's indexed topic) || the event's data. */
 /* A job waits for `why` (its config, its tickets): said once, when it starts to. */
@@ -197,13 +226,14 @@ static clo_err queue_job(clo_follower *f, const uint8_t job_id[32], clo_bytes re
     pj.inputs = views;
     pj.deadline = deadline;
     clo_abi_get_address(&v.items[2], pj.consumer);
-    if (!collect_tickets(f, &pj)) {
+    int existed = accepted_before(j, &pj);
+    if (!existed && !collect_tickets(f, &pj)) {
         err = wait_for(f, job_id, was, CLO_CJ_WAITING_TICKET);
         goto out;
     }
-    int existed;
-    err = clo_proto_job_encode(&pj, &req);
-    if (!err.code) err = clo_journal_put(j, job_id, wl->name, clo_buf_view(&req), &existed);
+    if (!existed) err = clo_proto_job_encode(&pj, &req);
+    if (!err.code && !existed)
+        err = clo_journal_put(j, job_id, wl->name, clo_buf_view(&req), &existed);
     if (err.code == CLO_E_POLICY) {
         drop = "job id already used for another request";
         err = CLO_OK;

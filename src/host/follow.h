@@ -11,6 +11,7 @@
 
 #include "chain/eth.h"
 #include "host/chaintx.h"
+#include "wire/proto.h"
 
 #define CLO_FOLLOW_MAX_CONFIG 65536 /* a published config above this is ignored */
 
@@ -25,6 +26,12 @@ typedef struct {
  * cannot lie about a config), some workload accepts it (CLO_E_UNSUPPORTED),
  * at most CLO_FOLLOW_MAX_CONFIG bytes. config is replaced. */
 CLO_MUST_CHECK clo_err clo_follow_config_of(const clo_eth_log *l, clo_buf *config);
+
+/* Whether `journaled` (an encoded job) is `seen` apart from their tickets: the
+ * same chain job seen again after a crash moved the log cursor back, whose
+ * freshly asked tickets carry other issue times. 1 same, 0 not (or
+ * undecodable). */
+int clo_follow_same_job(clo_bytes journaled, const clo_proto_job *seen);
 
 /* One round: new logs, then the jobs still waiting. */
 CLO_MUST_CHECK clo_err clo_follow_step(clo_follower *f);

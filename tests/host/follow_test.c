@@ -1,6 +1,7 @@
 /* follow_test.c — which WorkloadConfig logs the node keeps (host/follow.h):
  * anyone may emit the event, so only a config whose keccak256 is the log's
- * topic, that some workload accepts, within the size limit, is taken. */
+ * topic, that some workload accepts, within the size limit, is taken; and
+ * when a job seen again is the one journaled (tickets aside). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -73,11 +74,56 @@ static void test_malformed_log_data_refused(void **state)
     clo_buf_free(&out);
 }
 
+/* A chain job seen again after a crash asks for fresh tickets, with other
+ * issue times: still the journaled job. Any other field is another request. */
+static void test_same_job_apart_from_tickets(void **state)
+{
+    (void)state;
+    uint8_t env[64], cfg[3] = {1, 0, 3};
+    memset(env, 0x33, sizeof env);
+    clo_bytes in[1] = {CLO_BYTES(env, sizeof env)};
+    clo_proto_job j;
+    memset(&j, 0, sizeof j);
+    memset(j.job_id, 1, 32);
+    memset(j.workload_id, 2, 32);
+    j.chain_id = 31337;
+    j.epoch = 1;
+    j.config = CLO_BYTES(cfg, 3);
+    j.count = 1;
+    j.inputs = in;
+    j.deadline = 1800000000;
+    j.nsigs = 2;
+    j.sigs[0].issued_at = 100, j.sigs[1].issued_at = 101;
+    memset(j.sigs[0].sig, 7, 65), memset(j.sigs[1].sig, 8, 65);
+    clo_buf journaled;
+    clo_buf_init(&journaled, 1 << 16);
+    assert_int_equal(clo_proto_job_encode(&j, &journaled).code, CLO_OK_CODE);
+    clo_proto_job again = j;
+    again.sigs[0].issued_at = 160; /* a minute later */
+    memset(again.sigs[0].sig, 9, 65);
+    assert_true(clo_follow_same_job(clo_buf_view(&journaled), &again));
+    again.nsigs = 1;
+    assert_true(clo_follow_same_job(clo_buf_view(&journaled), &again));
+    clo_proto_job other = again;
+    other.deadline++;
+    assert_false(clo_follow_same_job(clo_buf_view(&journaled), &other));
+    other = again;
+    env[5] ^= 1; /* another input (the journaled bytes were encoded before) */
+    assert_true(clo_follow_same_job(clo_buf_view(&journaled), &other) == 0);
+    env[5] ^= 1;
+    other.consumer[0] = 1;
+    assert_false(clo_follow_same_job(clo_buf_view(&journaled), &other));
+    journaled.len--; /* undecodable */
+    assert_false(clo_follow_same_job(clo_buf_view(&journaled), &again));
+    clo_buf_free(&journaled);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_configs_kept_only_under_their_hash),
         cmocka_unit_test(test_malformed_log_data_refused),
+        cmocka_unit_test(test_same_job_apart_from_tickets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
