@@ -1,7 +1,7 @@
-/* cmd_dcap.c — `cloister dcap deploy|upload|platform|check`: the on-chain DCAP
+/* cmd_dcap.c — `cloister dcap deploy|upload|platform|check|revoke`: the on-chain DCAP
  * verifier of any deployment (issue 18; docs/attestation.md "On chain").
- * deploy is governance's (the registry's owner); upload and platform are
- * anyone's, as the contracts allow; check is a view. */
+ * deploy is governance's (the registry's owner); upload, platform and revoke
+ * are anyone's, as the contracts allow; check is a view. */
 #include <stdio.h>
 #include <string.h>
 
@@ -251,6 +251,46 @@ static int collateral_cmd(int argc, char **argv, int platform)
     return rc;
 }
 
+static int revoke(int argc, char **argv)
+{
+    cli_opt o[] = {
+        {"deployment", "FILE", "the deployment file (with the on-chain verifier)", 1, NULL},
+        {"key", "FILE", "a funded key (anyone may send it)", 1, NULL},
+        {"crl", "FILE", "a current CRL (DER) signed by a CA the chain holds", 1, NULL},
+        {"index", "N", "the entry of the CRL whose certificate is revoked", 1, NULL},
+        {"json", NULL, "JSON output (the default)", 0, NULL},
+    };
+    cli_spec spec = {"cloister dcap revoke --deployment FILE --key FILE --crl FILE --index N",
+                     "Revocation by proof (DcapPki.revoke): the certificate of the CRL's entry "
+                     "N is refused from then on; a PCK takes its machine's record with it, a CA "
+                     "every machine under it.",
+                     o, sizeof o / sizeof o[0]};
+    int done, rc = cli_parse(&spec, argc, argv, &done);
+    if (rc || done) return rc;
+    ctx c;
+    clo_buf crl;
+    uint64_t index = 0;
+    clo_buf_init(&crl, MAX_FILE);
+    rc = cli_u64(&spec, "index", UINT32_MAX, &index);
+    if (!rc) rc = ctx_open(&spec, 1, &c);
+    clo_dcap_chain dc;
+    if (!rc) rc = chain_of(&c, &dc);
+    if (!rc) rc = cli_read_file("--crl", cli_get(&spec, "crl"), MAX_FILE, &crl);
+    if (!rc) {
+        clo_abi_val a[2] = {clo_abi_bytes(clo_buf_view(&crl)), clo_abi_uint(index)};
+        clo_abi_val t = clo_abi_tuple(a, 2);
+        clo_call_result r;
+        clo_err err = clo_call_send(&c.d.s, dc.pki, NULL, CLO_DCAP_PKI_REVOKE, &t, &r);
+        snprintf(c.d.why, sizeof c.d.why, "%s", r.why);
+        rc = sent(&c, err, "revoke failed",
+                  json_pack("{s:I,s:I}", "revoked_index", (json_int_t)index, "gas",
+                            (json_int_t)r.gas_used));
+    }
+    clo_buf_free(&crl);
+    ctx_free(&c);
+    return rc;
+}
+
 static int check(int argc, char **argv)
 {
     cli_opt o[] = {
@@ -298,11 +338,14 @@ int cmd_dcap(int argc, char **argv)
     if (argc > 0 && !strcmp(argv[0], "upload")) return collateral_cmd(argc - 1, argv + 1, 0);
     if (argc > 0 && !strcmp(argv[0], "platform")) return collateral_cmd(argc - 1, argv + 1, 1);
     if (argc > 0 && !strcmp(argv[0], "check")) return check(argc - 1, argv + 1);
+    if (argc > 0 && !strcmp(argv[0], "revoke")) return revoke(argc - 1, argv + 1);
     FILE *f = argc > 0 && !strcmp(argv[0], "--help") ? stdout : stderr;
-    fprintf(f, "usage: cloister dcap deploy|upload|platform|check [options]   (--help on each)\n"
+    fprintf(f, "usage: cloister dcap deploy|upload|platform|check|revoke [options]   (--help on "
+               "each)\n"
                "  deploy    the on-chain DCAP verifier, pinned to a root (governance)\n"
                "  upload    a platform's root, PCK CA, TCB Info and QE Identity (anyone)\n"
                "  platform  register a quote's machine (anyone)\n"
-               "  check     whether a quote would pass an enclave key's registration (a view)\n");
+               "  check     whether a quote would pass an enclave key's registration (a view)\n"
+               "  revoke    revoke a certificate by proof: a signed CRL and an entry (anyone)\n");
     return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }

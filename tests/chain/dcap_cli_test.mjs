@@ -3,8 +3,10 @@
 // collateral current then; Osaka rules, the EIP-7825 cap), `cloister deploy`,
 // then the on-chain verifier pinned to Intel's root (`dcap deploy`), the
 // case's collateral (`dcap upload`), its machine (`dcap platform`) and the
-// quote's check (`dcap check`). Refusals: a TCB Info with one byte changed,
-// a second verifier, a quote before its machine is registered.
+// quote's check (`dcap check`), and revocation by proof with the case's real
+// PCK CRL (`dcap revoke`). Refusals: a TCB Info with one byte changed, a
+// second verifier, a quote before its machine is registered, a CRL index past
+// its entries.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, cpSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -69,6 +71,15 @@ try {
   check(p.rc === 0 && p.doc?.gas > 0 && p.doc.gas < 800000, `dcap platform: the machine registered (${p.doc?.gas} gas, under 800,000)`, p.out + p.err);
   const ok = cli(bin, 'dcap', 'check', '--deployment', dep, '--quote', quote);
   check(ok.rc === 0 && ok.doc?.accepted === true && ok.doc.machine_valid_until > AT, 'dcap check: the real quote passes, with its machine record’s expiry', ok.out + ok.err);
+  // Revocation by proof with the case's real PCK CRL: an entry it lists is revoked;
+  // this machine's PCK is not among them, so its quote still passes.
+  const crl = path.join(CASE, 'pck_crl.der');
+  const rv = cli(bin, 'dcap', 'revoke', '--deployment', dep, '--key', keyFile, '--crl', crl, '--index', '0');
+  check(rv.rc === 0 && rv.doc?.gas > 0, `dcap revoke: the CRL's first entry revoked by proof (${rv.doc?.gas} gas)`, rv.out + rv.err);
+  const still = cli(bin, 'dcap', 'check', '--deployment', dep, '--quote', quote);
+  check(still.rc === 0 && still.doc?.accepted === true, '... and this machine, not listed, still passes');
+  const beyond = cli(bin, 'dcap', 'revoke', '--deployment', dep, '--key', keyFile, '--crl', crl, '--index', '100000');
+  check(beyond.rc === 1 && /reverted: BadDer/.test(beyond.out), 'an index past the CRL\'s entries is refused (the walk reads past them: BadDer)', beyond.out + beyond.err);
   const usage = cli(bin, 'dcap', 'platform', '--deployment', dep);
   check(usage.rc === 2, 'a missing option is a usage error (exit 2)');
 } catch (e) {
