@@ -451,13 +451,14 @@ contract EnclaveRegistry is Eip712, PullPayments {
     ///         SNP's P-384 has no precompile, so a TDX/SGX enclave that runs the C
     ///         SNP verifier checks the evidence and signs the committee's own
     ///         EnclaveApproval with its signer key; one signature instead of the
-    ///         threshold's. `verifierEnclave` must hold an active record, of its
-    ///         current epoch, whose measurement governance allows for ATTEST_SNP.
+    ///         threshold's. `verifierEnclave` must hold an active, unexpired record
+    ///         of a bonded operator, whose measurement governance allows for
+    ///         ATTEST_SNP (any epoch of it: a record's epoch is its own).
     ///         The record's own rules apply as for registerEnclave.
     function registerVerified(Approval calldata a, address verifierEnclave, bytes calldata sig) external {
         if (a.teeType != TEE_SNP) revert TeeNotAllowed(a.teeType);
         Record storage v = records[verifierEnclave];
-        _checkActive(v, verifierEnclave, v.epoch);
+        _checkActive(v, verifierEnclave, v.epoch); // no epoch to compare: its own
         if (!allowedByIndex[ATTEST_SNP][v.m]) revert NotAVerifier(verifierEnclave);
         if (_recover(approvalDigest(a), sig) != verifierEnclave) revert NotAVerifier(verifierEnclave);
         _checkRecord(a);

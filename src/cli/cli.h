@@ -14,6 +14,7 @@
 #include "committee/approve.h"
 #include "client/outputs.h"
 #include "base/bytes.h"
+#include "client/dcap.h"
 #include "client/deploy.h"
 #include "host/config.h"
 
@@ -181,6 +182,13 @@ int cmd_sim(int argc, char **argv);
 int cmd_devnet(int argc, char **argv);
 /* cmd_dcap.c: the on-chain DCAP verifier of a deployment (client/dcap.h). */
 int cmd_dcap(int argc, char **argv);
+/* Deploy the on-chain verifier for `registry` pinned to `root` (refused, and
+ * nothing sent, if it has one), let the TEE types of the comma list `tees`
+ * (or the simulated TEE) register with their own quotes at UpToDate, and record
+ * the contracts in the deployment document `dep`, written to dep_path. */
+int cli_dcap_install(clo_deployer *d, clo_rpc *rpc, const uint8_t registry[20], clo_bytes root,
+                     int simulated, const char *tees, json_t *dep, const char *dep_path,
+                     clo_dcap_chain *out);
 int cmd_verifier(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 

@@ -90,6 +90,63 @@ static int sent(ctx *c, clo_err err, const char *what, json_t *doc)
     return cli_print(doc);
 }
 
+/* Record what the deployer created in the deployment file (dep updated). */
+static int record_contracts(clo_deployer *d, json_t *dep, const char *dep_path)
+{
+    const char *k;
+    json_t *v, *contracts = json_object_get(dep, "contracts");
+    if (!json_object_size(d->contracts)) return CLI_EXIT_OK;
+    json_object_foreach(d->contracts, k, v) json_object_set(contracts, k, v);
+    if (json_dump_file(dep, dep_path, JSON_INDENT(2)) == 0) return CLI_EXIT_OK;
+    cli_error("cannot write '%s'\n", dep_path);
+    return CLI_EXIT_FAIL;
+}
+
+int cli_dcap_install(clo_deployer *d, clo_rpc *rpc, const uint8_t registry[20], clo_bytes root,
+                     int simulated, const char *tees, json_t *dep, const char *dep_path,
+                     clo_dcap_chain *out)
+{
+    uint8_t kinds[8];
+    size_t n = 0;
+    char list[64], *save = NULL;
+    snprintf(list, sizeof list, "%s", simulated ? "sim" : tees);
+    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        uint8_t kind = simulated           ? CLO_TEE_SIM
+                       : !strcmp(t, "tdx") ? CLO_TEE_TDX
+                       : !strcmp(t, "sgx") ? CLO_TEE_SGX
+                                           : 0;
+        if (!kind || n == sizeof kinds) {
+            cli_error("--tee: '%s' is not tdx or sgx (SEV-SNP has no on-chain path)\n", t);
+            return CLI_EXIT_USAGE;
+        }
+        kinds[n++] = kind;
+    }
+    if (!n) {
+        cli_error("--tee: no TEE type\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (!clo_dcap_chain_of(rpc, registry, out).code) { /* set once (EnclaveRegistry) */
+        char hex[41];
+        clo_hex_encode(hex, CLO_BYTES(out->verifier, 20));
+        cli_error("the registry already has an on-chain verifier (0x%s); nothing changed\n", hex);
+        cli_error_code("state");
+        return CLI_EXIT_FAIL;
+    }
+    clo_err err =
+        clo_dcap_deploy(d, registry, root, simulated, kinds[0], 1u << CLO_TCB_UP_TO_DATE, out);
+    /* What was created is recorded even if a later step failed: the registry
+     * keeps the verifier it was given, so its address must not be lost. */
+    int rc = record_contracts(d, dep, dep_path);
+    for (size_t i = 1; i < n && !err.code; i++) {
+        clo_abi_val a[5] = {clo_abi_address(out->verifier), clo_abi_uint(kinds[i]), clo_abi_bool(1),
+                            clo_abi_uint(1u << CLO_TCB_UP_TO_DATE), clo_abi_uint(1u << 3)};
+        clo_abi_val t = clo_abi_tuple(a, 5);
+        err = clo_deployer_call(d, registry, CLO_ENCLAVE_REGISTRY_SET_ON_CHAIN_ATTESTATION, &t);
+    }
+    if (err.code) return cli_fail(err, d->why[0] ? d->why : "the on-chain verifier's setup failed");
+    return rc;
+}
+
 static int deploy(int argc, char **argv)
 {
     cli_opt o[] = {
@@ -135,48 +192,10 @@ static int deploy(int argc, char **argv)
     } else if (!rc && clo_buf_append_bytes(&root, clo_dcap_intel_root_der()).code)
         rc = CLI_EXIT_FAIL;
     clo_dcap_chain dc;
-    if (!rc && !clo_dcap_chain_of(c.rpc, c.registry, &dc).code) {
-        char hex[41];
-        clo_hex_encode(hex, CLO_BYTES(dc.verifier, 20));
-        cli_error("the registry already has an on-chain verifier (0x%s); nothing changed\n", hex);
-        cli_error_code("state");
-        rc = CLI_EXIT_FAIL;
-    }
-    clo_err err = CLO_OK;
-    char *save = NULL;
-    uint8_t first = 0;
-    for (char *t = rc ? NULL : strtok_r(tees, ",", &save); t && !err.code;
-         t = strtok_r(NULL, ",", &save)) {
-        uint8_t kind = !strcmp(t, "tdx") ? CLO_TEE_TDX : !strcmp(t, "sgx") ? CLO_TEE_SGX : 0;
-        if (!kind) {
-            cli_error("--tee: '%s' is not tdx or sgx (SEV-SNP has no on-chain path)\n", t);
-            rc = CLI_EXIT_USAGE;
-            break;
-        }
-        if (!first) { /* the contracts with the first type, then each other type's switch */
-            first = kind;
-            err = clo_dcap_deploy(&c.d, c.registry, clo_buf_view(&root), sim,
-                                  sim ? CLO_TEE_SIM : kind, 1u << CLO_TCB_UP_TO_DATE, &dc);
-        } else if (!sim) {
-            clo_abi_val a[5] = {clo_abi_address(dc.verifier), clo_abi_uint(kind), clo_abi_bool(1),
-                                clo_abi_uint(1u << CLO_TCB_UP_TO_DATE), clo_abi_uint(1u << 3)};
-            clo_abi_val t5 = clo_abi_tuple(a, 5);
-            err = clo_deployer_call(&c.d, c.registry, CLO_ENCLAVE_REGISTRY_SET_ON_CHAIN_ATTESTATION,
-                                    &t5);
-        }
-    }
-    if (!rc && !err.code) {
-        const char *k;
-        json_t *v, *contracts = json_object_get(c.dep, "contracts");
-        json_object_foreach(c.d.contracts, k, v) json_object_set(contracts, k, v);
-        if (json_dump_file(c.dep, cli_get(&spec, "deployment"), JSON_INDENT(2)) != 0) {
-            cli_error("cannot write '%s'\n", cli_get(&spec, "deployment"));
-            rc = CLI_EXIT_FAIL;
-        }
-    }
     if (!rc)
-        rc = sent(&c, err, "the on-chain verifier's deployment failed",
-                  json_pack("{s:O,s:b}", "contracts", c.d.contracts, "simulated", sim));
+        rc = cli_dcap_install(&c.d, c.rpc, c.registry, clo_buf_view(&root), sim, tees, c.dep,
+                              cli_get(&spec, "deployment"), &dc);
+    if (!rc) rc = cli_print(json_pack("{s:O,s:b}", "contracts", c.d.contracts, "simulated", sim));
     clo_buf_free(&root);
     ctx_free(&c);
     return rc;

@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attest/tcb.h"
 #include "base/ct.h"
 #include "base/file.h"
 #include "base/hex.h"
@@ -654,26 +653,14 @@ static int dcap(int argc, char **argv)
     CLO_CHECK(rpc_open(rpc_url, &rpc));
     CLO_CHECK(clo_sender_init(&d.s, rpc, &key));
     clo_dcap_chain dc;
-    if (!clo_dcap_chain_of(rpc, registry, &dc).code) { /* set once (EnclaveRegistry) */
-        char hex[41];
-        clo_hex_encode(hex, CLO_BYTES(dc.verifier, 20));
-        cli_error("the registry already has an on-chain verifier (0x%s); nothing changed\n", hex);
-        cli_error_code("state");
+    if ((rc = cli_dcap_install(&d, rpc, registry, clo_buf_view(&f[0]), 1, "sim", dep, dep_path,
+                               &dc)))
         goto done;
-    }
-    CLO_CHECK(clo_dcap_deploy(&d, registry, clo_buf_view(&f[0]), 1, CLO_TEE_SIM,
-                              1u << CLO_TCB_UP_TO_DATE, &dc));
+    rc = CLI_EXIT_FAIL;
     clo_dcap_collateral_in in = {clo_buf_view(&f[0]), clo_buf_view(&f[1]), clo_buf_view(&f[2]),
                                  clo_buf_view(&f[3]), clo_buf_view(&f[4])};
     size_t sent = 0;
     if (!cli_get(&spec, "no-upload")) CLO_CHECK(clo_dcap_upload(&d, &dc, &in, &sent));
-    const char *k;
-    json_t *v, *contracts = json_object_get(dep, "contracts");
-    json_object_foreach(d.contracts, k, v) json_object_set(contracts, k, v);
-    if (json_dump_file(dep, dep_path, JSON_INDENT(2)) != 0) {
-        cli_error("cannot write '%s'\n", dep_path);
-        goto done;
-    }
     rc = cli_print(json_pack("{s:O,s:s,s:s,s:I}", "contracts", d.contracts, "tee", "sim", "accepts",
                              "UpToDate", "uploads", (json_int_t)sent));
 out:

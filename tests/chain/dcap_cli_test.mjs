@@ -45,6 +45,8 @@ try {
   check(d.rc === 0, 'cloister deploy', d.out + d.err);
   const quote = path.join(CASE, 'quote.bin');
 
+  const badTee = cli(bin, 'dcap', 'deploy', '--deployment', dep, '--key', keyFile, '--tee', 'tdx,snp');
+  check(badTee.rc === 2 && /snp/.test(badTee.err), 'dcap deploy --tee tdx,snp: a usage error before anything is sent', badTee.out + badTee.err);
   const v = cli(bin, 'dcap', 'deploy', '--deployment', dep, '--key', keyFile);
   check(v.rc === 0 && v.doc?.contracts?.DcapVerifier && !v.doc.simulated, "dcap deploy: the verifier, pinned to Intel's root", v.out + v.err);
   const saved = JSON.parse(readFileSync(dep, 'utf8'));
