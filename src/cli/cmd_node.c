@@ -67,7 +67,7 @@ static int run(int argc, char **argv)
             return cli_fail(CLO_ERR(CLO_E_LIMIT, "enclave.path"), "path too long");
     }
     struct stat st;
-    if (!strcmp(cfg.backend, "sim") && stat(cfg.sim_dir, &st) != 0) {
+    if (!strncmp(cfg.backend, "sim", 3) && stat(cfg.sim_dir, &st) != 0) { /* sim, sim-snp */
         if ((rc = cli_sim_create(cfg.sim_dir, (int64_t)time(NULL)))) return rc;
         CLO_LOG(CLO_LOG_INFO, "sim.created", CLO_LF_STR("dir", cfg.sim_dir));
     }

@@ -50,7 +50,8 @@ int cli_sim_create(const char *dir, int64_t now)
         clo_buf_init(&b, 1 << 16);
         e = clo_sim_save_part(&sim, i, &b);
         rc = e.code ? cli_fail(e, "save failed")
-                    : write_file(dir, clo_sim_part_names[i], clo_buf_view(&b), i < 5);
+                    : write_file(dir, clo_sim_part_names[i], clo_buf_view(&b),
+                                 clo_sim_part_is_secret(i));
         clo_buf_free(&b);
     }
     for (size_t i = 0; i < CLO_SIM_COLLATERAL && !rc; i++) {

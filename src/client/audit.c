@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "chain/abi.h"
-#include "chain/approval.h"
+#include "client/approval.h"
 #include "chain/eth.h"
 #include "client/contracts.h"
 #include "crypto/ethkey.h"

@@ -13,7 +13,7 @@
 
 #include "attest/verdict.h"
 #include "base/secret.h"
-#include "chain/approval.h"
+#include "client/approval.h"
 
 typedef struct {
     const clo_policy *policy;       /* the verifier's policy (NULL: the default policy) */

@@ -49,7 +49,7 @@ void clo_x509_subject_cn(const clo_x509 *cert, char *out, size_t cap);
 /* ---- creation (the simulated TEE's PKI) ---- */
 #include "crypto/sig.h"
 
-#define CLO_X509_MAX_EXTRA_EXT 4
+#define CLO_X509_MAX_EXTRA_EXT 8
 
 typedef struct {
     const char *cn, *org; /* subject common name and organisation */

@@ -517,6 +517,8 @@ clo_err clo_enclave_handle(clo_enclave *e, uint16_t call, clo_bytes body, int64_
     case CLO_CALL_IMPORT: err = clo_rt_import(e, body, now, resp); break;
     case CLO_CALL_WITNESS: err = clo_rt_witness(e, body); break;
     case CLO_CALL_STATE: err = clo_rt_state(e, body, resp); break;
+    case CLO_CALL_SNP_CHALLENGE: err = clo_rt_snp_challenge(e, body, resp); break;
+    case CLO_CALL_SNP_APPROVE: err = clo_rt_snp_approve(e, body, now, resp); break;
     case CLO_CALL_SHUTDOWN:
         CLO_ENSURE(body.len == 0, CLO_E_FORMAT, "shutdown: unexpected body");
         *stop = 1;

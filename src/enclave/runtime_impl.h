@@ -30,6 +30,8 @@
  * a rollback could make it forget (wire/witness.h). */
 #define JOB_WINDOW      1024
 #define MAX_INPUT_PLAIN ((size_t)1 << 20)
+/* Outstanding SNP_CHALLENGE nonces (snpverify.c). */
+#define SNP_CHALLENGES 16
 
 typedef struct {
     uint8_t id[32];
@@ -82,6 +84,9 @@ struct clo_enclave {
     uint8_t lineage[20], import_nonce[32];
     uint64_t version, witnessed;
     size_t unwitnessed, at_export;
+    /* The verifier enclave's challenges, each taken by one SNP_APPROVE. */
+    uint8_t snp_challenges[SNP_CHALLENGES][32];
+    size_t snp_next;
 };
 
 /* Shared by runtime.c (calls, jobs) and state.c (sealed state, witnesses). */
@@ -109,5 +114,9 @@ CLO_MUST_CHECK clo_err clo_rt_export(clo_enclave *e, clo_bytes body, clo_buf *re
 CLO_MUST_CHECK clo_err clo_rt_import(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp);
 CLO_MUST_CHECK clo_err clo_rt_witness(clo_enclave *e, clo_bytes body);
 CLO_MUST_CHECK clo_err clo_rt_state(clo_enclave *e, clo_bytes body, clo_buf *resp);
+/* SNP_CHALLENGE and SNP_APPROVE: the verifier enclave (snpverify.c). */
+CLO_MUST_CHECK clo_err clo_rt_snp_challenge(clo_enclave *e, clo_bytes body, clo_buf *resp);
+CLO_MUST_CHECK clo_err clo_rt_snp_approve(clo_enclave *e, clo_bytes body, int64_t now,
+                                          clo_buf *resp);
 
 #endif

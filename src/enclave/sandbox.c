@@ -41,7 +41,7 @@ clo_err clo_sandbox_lockdown(clo_tee_kind kind)
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     CLO_ENSURE(ctx, CLO_E_NOMEM, "sandbox: seccomp_init");
     int rc = allow(ctx, base_calls, sizeof base_calls / sizeof base_calls[0]);
-    if (!rc && kind != CLO_TEE_SIM)
+    if (!rc && !clo_tee_is_simulated(kind))
         rc = allow(ctx, tee_calls, sizeof tee_calls / sizeof tee_calls[0]);
 #ifdef CLO_SANITIZE_BUILD
     if (!rc) rc = allow(ctx, sanitizer_calls, sizeof sanitizer_calls / sizeof sanitizer_calls[0]);

@@ -1,4 +1,4 @@
-/* tee.c — sim, configfs-tsm (tdx, snp) and Gramine (sgx) backends. */
+/* tee.c — sim, sim-snp, configfs-tsm (tdx, snp) and Gramine (sgx) backends. */
 #include "enclave/tee.h"
 
 #include <errno.h>
@@ -19,11 +19,12 @@
 struct clo_tee {
     clo_tee_kind kind;
     uint8_t exe_event[48], measurement[48];
-    clo_sim sim;         /* sim */
-    uint8_t rtmr[4][48]; /* sim: the emulated RTMRs */
-    int dirfd;           /* tdx, snp, sgx */
-    int mrfd;            /* tdx: the measurement registers */
-    unsigned seq;        /* report entry names */
+    clo_sim sim;           /* sim, sim-snp */
+    uint8_t rtmr[4][48];   /* sim: the emulated RTMRs */
+    uint8_t host_data[32]; /* sim-snp: as the VMM would set it */
+    int dirfd;             /* tdx, snp, sgx */
+    int mrfd;              /* tdx: the measurement registers */
+    unsigned seq;          /* report entry names */
 };
 
 static clo_err open_dir(clo_bytes name, int *fd)
@@ -47,7 +48,7 @@ clo_err clo_tee_open(clo_tee **out, clo_tee_kind kind, const clo_bytes *parts, s
     t->kind = kind;
     t->dirfd = t->mrfd = -1;
     memcpy(t->exe_event, exe_event, 48);
-    if (kind == CLO_TEE_SIM) {
+    if (clo_tee_is_simulated(kind)) {
         CLO_FAIL_IF(count != CLO_SIM_PARTS, CLO_E_FORMAT, "init.sim parts");
         for (size_t i = 0; i < count; i++) CLO_CHECK(clo_sim_load_part(&t->sim, i, parts[i]));
         /* The simulated launcher's event, as a TDX launcher's would be. */
@@ -74,11 +75,16 @@ out:
 void clo_tee_free(clo_tee *t)
 {
     if (!t) return;
-    if (t->kind == CLO_TEE_SIM) clo_sim_free(&t->sim);
+    if (clo_tee_is_simulated(t->kind)) clo_sim_free(&t->sim);
     if (t->dirfd >= 0) close(t->dirfd);
     if (t->mrfd >= 0) close(t->mrfd);
     clo_wipe(t, sizeof *t);
     free(t);
+}
+
+const clo_sim *clo_tee_sim(const clo_tee *t)
+{
+    return t && clo_tee_is_simulated(t->kind) ? &t->sim : NULL;
 }
 
 clo_tee_kind clo_tee_kind_of(const clo_tee *t)
@@ -156,6 +162,14 @@ clo_err clo_tee_evidence(clo_tee *t, const uint8_t rd[64], clo_buf *out,
         *format = CLO_EVIDENCE_TDX_QUOTE;
         return clo_sim_quote(&t->sim, &p, out);
     }
+    case CLO_TEE_SIM_SNP: {
+        clo_sim_snp_params p;
+        memcpy(p.report_data, rd, 64);
+        CLO_TRY(clo_sim_snp_measurement(t->exe_event, p.measurement));
+        memcpy(p.host_data, t->host_data, 32);
+        *format = CLO_EVIDENCE_SNP_REPORT;
+        return clo_sim_snp_report(&t->sim, &p, out);
+    }
     case CLO_TEE_TDX: *format = CLO_EVIDENCE_TDX_QUOTE; return tsm_report(t, rd, out);
     case CLO_TEE_SNP: *format = CLO_EVIDENCE_SNP_REPORT; return tsm_report(t, rd, out);
     case CLO_TEE_SGX: *format = CLO_EVIDENCE_SGX_QUOTE; return gramine_quote(t, rd, out);
@@ -184,6 +198,7 @@ clo_err clo_tee_bind_config(clo_tee *t, const uint8_t config_event[48])
         CLO_TRY(err);
         break;
     }
+    case CLO_TEE_SIM_SNP: CLO_TRY(clo_measure_snp_host_data(config_event, t->host_data)); break;
     case CLO_TEE_SGX: break; /* MRENCLAVE covers the code; Gramine's manifest the rest */
     }
     return clo_measure_rtmr3(t->exe_event, config_event, t->measurement);
@@ -191,7 +206,7 @@ clo_err clo_tee_bind_config(clo_tee *t, const uint8_t config_event[48])
 
 clo_err clo_tee_sealing_secret(clo_tee *t, clo_secret32 *out)
 {
-    if (t->kind == CLO_TEE_SIM) {
+    if (clo_tee_is_simulated(t->kind)) {
         clo_buf pck;
         clo_buf_init(&pck, 1 << 14);
         size_t i = 0;

@@ -5,6 +5,10 @@
  *        RTMR3 = the launcher's executable event, then the configuration event;
  *        the parts of the platform come in the INIT call.
  *        Platform sealing secret = HKDF(PCK private key, "cloister/sim/sealing").
+ *   sim-snp  the same platform as SEV-SNP: reports signed by its VCEK, with
+ *        MEASUREMENT = clo_sim_snp_measurement(the launcher's event) and
+ *        HOST_DATA as the VMM would set it from the configuration; same
+ *        sealing secret.
  *   tdx, snp  Linux configfs-tsm: a report entry is made under the directory
  *        given at INIT (normally /sys/kernel/config/tsm/report), inblob written,
  *        provider and generation checked, outblob read, the entry removed.
@@ -24,6 +28,7 @@
 #include "base/bytes.h"
 #include "base/secret.h"
 #include "base/teekind.h"
+#include "evidence/sim.h"
 #include "wire/proto.h"
 
 typedef struct clo_tee clo_tee;
@@ -45,5 +50,7 @@ const uint8_t *clo_tee_measurement(const clo_tee *tee);
 CLO_MUST_CHECK clo_err clo_tee_evidence(clo_tee *tee, const uint8_t report_data[64], clo_buf *out,
                                         clo_evidence_format *format);
 CLO_MUST_CHECK clo_err clo_tee_sealing_secret(clo_tee *tee, clo_secret32 *out);
+/* The simulated platform's parts (sim, sim-snp); NULL on real hardware. */
+const clo_sim *clo_tee_sim(const clo_tee *tee);
 
 #endif

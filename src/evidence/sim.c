@@ -6,6 +6,7 @@
 
 #include "evidence/pckext.h"
 #include "evidence/quote.h"
+#include "evidence/snp_report.h"
 #include "base/ct.h"
 #include "base/der.h"
 #include "base/hex.h"
@@ -24,10 +25,14 @@ static const uint8_t k_tee_tcb_svn[16] = {4, 1,
                                           3}; /* module ISVSVN 4, major version 1, SEAM SVN 3 */
 static const uint16_t k_qe_isvprodid = 2, k_qe_isvsvn = 4;
 static const uint8_t k_qe_attributes[16] = {0x11};
+/* The AMD-shaped half: a Milan-layout TCB (bl 3, tee 0, snp 8, ucode 115). */
+static const uint8_t k_snp_bl = 3, k_snp_tee = 0, k_snp_snp = 8, k_snp_ucode = 115;
+#define SNP_POLICY_SIM (0x30000ull | (1ull << 19)) /* ABI major 0 minor 0, SMT, DEBUG */
 
 const char *const clo_sim_part_names[CLO_SIM_PARTS] = {
-    "root_ca.key", "pck_ca.key", "pck.key", "tcb_signing.key", "attestation.key",
-    "root_ca.der", "pck_ca.der", "pck.der", "tcb_signing.der",
+    "root_ca.key", "pck_ca.key", "pck.key",     "tcb_signing.key", "attestation.key",
+    "root_ca.der", "pck_ca.der", "pck.der",     "tcb_signing.der", "amd_ark.key",
+    "amd_ask.key", "vcek.key",   "amd_ark.der", "amd_ask.der",     "vcek.der",
 };
 
 const char *const clo_sim_collateral_names[CLO_SIM_COLLATERAL] = {
@@ -102,6 +107,64 @@ out:
 
 /* ---- the PKI ---- */
 
+/* A DER INTEGER or IA5String as an extension value. */
+static clo_err der_small_uint(uint8_t v, uint8_t out[4], size_t *n)
+{
+    out[0] = CLO_DER_INTEGER;
+    if (v & 0x80) {
+        out[1] = 2, out[2] = 0, out[3] = v, *n = 4;
+    } else {
+        out[1] = 1, out[2] = v, *n = 3;
+    }
+    return CLO_OK;
+}
+
+/* ARK (self-signed) -> ASK -> VCEK, the VCEK carrying AMD's extensions: TCB
+ * SPLs (1.3.6.1.4.1.3704.1.3.x), productName (.1.2) and hwID (.1.4), the
+ * chip's 64-byte id that every report's CHIP_ID must equal. */
+static clo_err amd_pki(clo_sim *s, int64_t nb, int64_t na)
+{
+    static const char product[] = "Milan-B0";
+    uint8_t ints[4][4], name[2 + sizeof product - 1], hwid[64];
+    size_t n[4];
+    CLO_TRY(clo_ec_key_generate(&s->ark_key, CLO_CURVE_P384));
+    CLO_TRY(clo_ec_key_generate(&s->ask_key, CLO_CURVE_P384));
+    CLO_TRY(clo_ec_key_generate(&s->vcek_key, CLO_CURVE_P384));
+    CLO_TRY(clo_random(hwid, sizeof hwid));
+    clo_x509_spec ark = {.cn = "ARK-Milan",
+                         .org = "Cloister (simulated AMD)",
+                         .serial = 1,
+                         .not_before = nb,
+                         .not_after = na,
+                         .is_ca = 1,
+                         .key = s->ark_key};
+    CLO_TRY(clo_x509_create(&ark, &s->ark));
+    clo_x509_spec ask = ark;
+    ask.cn = "SEV-Milan", ask.serial = 2, ask.key = s->ask_key;
+    ask.issuer = s->ark, ask.issuer_key = s->ark_key;
+    CLO_TRY(clo_x509_create(&ask, &s->ask));
+    clo_x509_spec vcek = ask;
+    vcek.cn = "SEV-VCEK", vcek.serial = 3, vcek.is_ca = 0, vcek.key = s->vcek_key;
+    vcek.issuer = s->ask, vcek.issuer_key = s->ask_key;
+    static const char *const spl_oids[4] = {"1.3.6.1.4.1.3704.1.3.1", "1.3.6.1.4.1.3704.1.3.2",
+                                            "1.3.6.1.4.1.3704.1.3.3", "1.3.6.1.4.1.3704.1.3.8"};
+    const uint8_t spl[4] = {k_snp_bl, k_snp_tee, k_snp_snp, k_snp_ucode};
+    for (size_t i = 0; i < 4; i++) {
+        CLO_TRY(der_small_uint(spl[i], ints[i], &n[i]));
+        vcek.ext[i].oid = spl_oids[i];
+        vcek.ext[i].value = CLO_BYTES(ints[i], n[i]);
+    }
+    name[0] = 0x16; /* IA5String */
+    name[1] = (uint8_t)(sizeof product - 1);
+    memcpy(name + 2, product, sizeof product - 1);
+    vcek.ext[4].oid = "1.3.6.1.4.1.3704.1.2";
+    vcek.ext[4].value = CLO_BYTES(name, sizeof name);
+    vcek.ext[5].oid = "1.3.6.1.4.1.3704.1.4";
+    vcek.ext[5].value = CLO_BYTES(hwid, sizeof hwid);
+    vcek.next = 6;
+    return clo_x509_create(&vcek, &s->vcek);
+}
+
 clo_err clo_sim_create(clo_sim *s, int64_t now)
 {
     clo_buf ext;
@@ -138,39 +201,66 @@ clo_err clo_sim_create(clo_sim *s, int64_t now)
     CLO_CHECK(clo_x509_create(&pck, &s->pck));
     clo_x509_spec tcb =
         SIM_SPEC("Cloister Simulated SGX TCB Signing", 4, 0, s->tcb_key, s->root, s->root_key);
-#undef SIM_SPEC
     CLO_CHECK(clo_x509_create(&tcb, &s->tcb));
+    CLO_CHECK(amd_pki(s, nb, na));
+#undef SIM_SPEC
 out:
     clo_buf_free(&ext);
     if (err.code) clo_sim_free(s);
     return err;
 }
 
+/* Part i: a key (ec_key set) or a certificate (x509 set), in clo_sim_part_names order. */
+static void part_slot(clo_sim *s, size_t i, clo_ec_key ***ec_key, clo_x509 ***x509)
+{
+    clo_ec_key **keys[] = {&s->root_key, &s->ca_key,  &s->pck_key, &s->tcb_key,
+                           &s->att_key,  &s->ark_key, &s->ask_key, &s->vcek_key};
+    clo_x509 **certs[] = {&s->root, &s->ca, &s->pck, &s->tcb, &s->ark, &s->ask, &s->vcek};
+    *ec_key = NULL, *x509 = NULL;
+    if (i < 5)
+        *ec_key = keys[i];
+    else if (i < 9)
+        *x509 = certs[i - 5];
+    else if (i < 12)
+        *ec_key = keys[i - 4];
+    else
+        *x509 = certs[i - 8];
+}
+
 void clo_sim_free(clo_sim *s)
 {
-    clo_ec_key *keys[] = {s->root_key, s->ca_key, s->pck_key, s->tcb_key, s->att_key};
-    clo_x509 *certs[] = {s->root, s->ca, s->pck, s->tcb};
-    for (size_t i = 0; i < 5; i++) clo_ec_key_free(keys[i]);
-    for (size_t i = 0; i < 4; i++) clo_x509_free(certs[i]);
+    for (size_t i = 0; i < CLO_SIM_PARTS; i++) {
+        clo_ec_key **k;
+        clo_x509 **x;
+        part_slot(s, i, &k, &x);
+        if (k) clo_ec_key_free(*k);
+        if (x) clo_x509_free(*x);
+    }
     memset(s, 0, sizeof *s);
 }
 
 clo_err clo_sim_save_part(const clo_sim *s, size_t i, clo_buf *out)
 {
-    const clo_ec_key *keys[] = {s->root_key, s->ca_key, s->pck_key, s->tcb_key, s->att_key};
-    const clo_x509 *certs[] = {s->root, s->ca, s->pck, s->tcb};
+    clo_ec_key **k;
+    clo_x509 **x;
+    clo_sim view = *s; /* part_slot names fields; nothing is written */
     CLO_ENSURE(i < CLO_SIM_PARTS, CLO_E_ARG, "sim: part index");
-    if (i < 5) return clo_ec_key_save(keys[i], out);
-    return clo_buf_append_bytes(out, clo_x509_der(certs[i - 5]));
+    part_slot(&view, i, &k, &x);
+    return k ? clo_ec_key_save(*k, out) : clo_buf_append_bytes(out, clo_x509_der(*x));
 }
 
 clo_err clo_sim_load_part(clo_sim *s, size_t i, clo_bytes in)
 {
-    clo_ec_key **keys[] = {&s->root_key, &s->ca_key, &s->pck_key, &s->tcb_key, &s->att_key};
-    clo_x509 **certs[] = {&s->root, &s->ca, &s->pck, &s->tcb};
+    clo_ec_key **k;
+    clo_x509 **x;
     CLO_ENSURE(i < CLO_SIM_PARTS, CLO_E_ARG, "sim: part index");
-    if (i < 5) return clo_ec_key_load(keys[i], in);
-    return clo_x509_parse(in, certs[i - 5]);
+    part_slot(s, i, &k, &x);
+    return k ? clo_ec_key_load(k, in) : clo_x509_parse(in, x);
+}
+
+int clo_sim_part_is_secret(size_t i)
+{
+    return i < 5 || (i >= 9 && i < 12);
 }
 
 /* ---- collateral in Intel's formats ---- */
@@ -406,5 +496,72 @@ out:
     clo_buf_free(&q);
     clo_buf_free(&inner);
     clo_buf_free(&chain);
+    return err;
+}
+
+/* ---- SEV-SNP reports ---- */
+
+static clo_err le64(clo_buf *b, uint64_t v)
+{
+    CLO_TRY(le32(b, (uint32_t)v));
+    return le32(b, (uint32_t)(v >> 32));
+}
+
+clo_err clo_sim_snp_measurement(const uint8_t exe_event[48], uint8_t out[48])
+{
+    clo_hash_ctx h;
+    CLO_TRY(clo_hash_init(&h, CLO_HASH_SHA384));
+    CLO_TRY(clo_hash_update(&h, clo_bytes_str("cloister/sim/snp/measurement/v1")));
+    CLO_TRY(clo_hash_update(&h, CLO_BYTES(exe_event, 48)));
+    return clo_hash_final(&h, out);
+}
+
+clo_err clo_sim_snp_report(const clo_sim *s, const clo_sim_snp_params *p, clo_buf *out)
+{
+    uint64_t tcb = (uint64_t)k_snp_bl | (uint64_t)k_snp_tee << 8 | (uint64_t)k_snp_snp << 48 |
+                   (uint64_t)k_snp_ucode << 56;
+    uint8_t sig[96];
+    clo_bytes hwid;
+    clo_buf r;
+    clo_err err = CLO_OK;
+    clo_buf_init(&r, CLO_SNP_REPORT_SIZE);
+    CLO_CHECK(clo_x509_extension(s->vcek, "1.3.6.1.4.1.3704.1.4", &hwid));
+    CLO_FAIL_IF(hwid.len != 64, CLO_E_FORMAT, "sim: VCEK hwID");
+    CLO_CHECK(le32(&r, 2));              /* version */
+    CLO_CHECK(le32(&r, 0));              /* guest_svn */
+    CLO_CHECK(le64(&r, SNP_POLICY_SIM)); /* policy */
+    CLO_CHECK(zeros(&r, 32));            /* family_id, image_id */
+    CLO_CHECK(le32(&r, 0));              /* vmpl */
+    CLO_CHECK(le32(&r, 1));              /* signature_algo: ECDSA P-384 SHA-384 */
+    CLO_CHECK(le64(&r, tcb));            /* current_tcb */
+    CLO_CHECK(le64(&r, 1));              /* platform_info: SMT enabled */
+    CLO_CHECK(le32(&r, 0));              /* flags: signed by the VCEK, chip id shown */
+    CLO_CHECK(zeros(&r, 4));
+    CLO_CHECK(clo_buf_append(&r, p->report_data, 64));
+    CLO_CHECK(clo_buf_append(&r, p->measurement, 48));
+    CLO_CHECK(clo_buf_append(&r, p->host_data, 32));
+    CLO_CHECK(zeros(&r, 48 + 48)); /* id_key_digest, author_key_digest */
+    uint8_t report_id[32];
+    CLO_CHECK(clo_random(report_id, 32));
+    CLO_CHECK(clo_buf_append(&r, report_id, 32));
+    CLO_CHECK(zeros(&r, 32)); /* report_id_ma */
+    CLO_CHECK(le64(&r, tcb)); /* reported_tcb */
+    CLO_CHECK(zeros(&r, 24));
+    CLO_CHECK(clo_buf_append_bytes(&r, hwid)); /* chip_id */
+    CLO_CHECK(le64(&r, tcb));                  /* committed_tcb */
+    CLO_CHECK(zeros(&r, 8));                   /* builds and versions */
+    CLO_CHECK(le64(&r, tcb));                  /* launch_tcb */
+    CLO_CHECK(zeros(&r, 0x2A0 - r.len));
+    CLO_CHECK(clo_ec_key_sign(s->vcek_key, CLO_HASH_SHA384, clo_buf_view(&r), sig));
+    /* r and s little-endian in 72-byte fields */
+    for (int half = 0; half < 2; half++) {
+        uint8_t f[72] = {0};
+        for (int i = 0; i < 48; i++) f[i] = sig[half * 48 + 47 - i];
+        CLO_CHECK(clo_buf_append(&r, f, sizeof f));
+    }
+    CLO_CHECK(zeros(&r, CLO_SNP_REPORT_SIZE - r.len));
+    CLO_CHECK(clo_buf_append_bytes(out, clo_buf_view(&r)));
+out:
+    clo_buf_free(&r);
     return err;
 }

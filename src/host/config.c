@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/hex.h"
+#include "base/teekind.h"
 
 void clo_config_defaults(clo_config *c)
 {
@@ -267,9 +268,9 @@ clo_err clo_config_parse(clo_bytes text, clo_config *out, char *msg, size_t cap)
         err = ks ? set_key(&c, ks, v, msg, cap) : fail(msg, cap, name, "unknown key");
         if (err.code) goto out;
     }
-    if (strcmp(c.backend, "sim") && strcmp(c.backend, "tdx") && strcmp(c.backend, "snp") &&
-        strcmp(c.backend, "sgx")) {
-        err = fail(msg, cap, "enclave.backend", "must be one of sim, tdx, snp, sgx");
+    clo_tee_kind backend;
+    if (clo_tee_kind_parse(c.backend, &backend).code) {
+        err = fail(msg, cap, "enclave.backend", "must be one of sim, sim-snp, tdx, snp, sgx");
         goto out;
     }
     if (strcmp(c.log_level, "debug") && strcmp(c.log_level, "info") &&

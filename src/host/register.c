@@ -9,7 +9,7 @@
 #include "base/file.h"
 #include "base/hex.h"
 #include "base/log.h"
-#include "chain/approval.h"
+#include "client/approval.h"
 #include "chain/eth.h"
 #include "chain/http.h"
 #include "chain/rpc.h"

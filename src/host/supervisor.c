@@ -457,7 +457,7 @@ static clo_err start(clo_super *s)
     clo_tee_kind kind;
     CLO_CHECK(clo_tee_kind_parse(s->cfg.backend, &kind));
     in.backend = (uint8_t)kind;
-    if (in.backend == CLO_TEE_SIM) {
+    if (clo_tee_is_simulated(kind)) {
         nparts = CLO_SIM_PARTS;
         CLO_CHECK(load_sim_parts(s->cfg.sim_dir, parts, nparts));
     } else {

@@ -126,6 +126,75 @@ clo_err clo_proto_evidence_decode(clo_bytes body, clo_proto_evidence *out)
     return clo_cur_take(&c, clo_cur_left(&c), &out->evidence);
 }
 
+clo_err clo_proto_snp_approve_encode(const clo_proto_snp_approve *in, clo_buf *out)
+{
+    CLO_ENSURE(in->ncerts <= CLO_PROTO_SNP_MAX_CERTS, CLO_E_LIMIT, "snp_approve: certificates");
+    CLO_TRY(clo_buf_append(out, in->operator_addr, 20));
+    CLO_TRY(clo_buf_append(out, in->signer, 20));
+    CLO_TRY(clo_buf_append(out, in->hpke_pk, 32));
+    CLO_TRY(clo_buf_u32be(out, in->epoch));
+    CLO_TRY(clo_buf_append(out, in->nonce, 32));
+    CLO_TRY(clo_buf_u64be(out, in->expiry));
+    CLO_TRY(put_sized(out, in->report));
+    CLO_TRY(clo_buf_u8(out, (uint8_t)in->ncerts));
+    for (size_t i = 0; i < in->ncerts; i++) CLO_TRY(put_sized(out, in->certs[i]));
+    return CLO_OK;
+}
+
+clo_err clo_proto_snp_approve_decode(clo_bytes body, clo_proto_snp_approve *out)
+{
+    clo_cur c = clo_cur_init(body);
+    uint8_t n;
+    memset(out, 0, sizeof *out);
+    CLO_TRY(clo_cur_copy(&c, out->operator_addr, 20));
+    CLO_TRY(clo_cur_copy(&c, out->signer, 20));
+    CLO_TRY(clo_cur_copy(&c, out->hpke_pk, 32));
+    CLO_TRY(clo_cur_u32be(&c, &out->epoch));
+    CLO_TRY(clo_cur_copy(&c, out->nonce, 32));
+    CLO_TRY(clo_cur_u64be(&c, &out->expiry));
+    CLO_TRY(get_sized(&c, 1u << 12, "snp_approve.report", &out->report));
+    CLO_TRY(clo_cur_u8(&c, &n));
+    CLO_ENSURE(n >= 1 && n <= CLO_PROTO_SNP_MAX_CERTS, CLO_E_FORMAT,
+               "snp_approve: 1 to 4 certificates");
+    out->ncerts = n;
+    for (size_t i = 0; i < n; i++)
+        CLO_TRY(get_sized(&c, 1u << 14, "snp_approve.certificate", &out->certs[i]));
+    return clo_cur_end(&c);
+}
+
+clo_err clo_proto_snp_approval_encode(const clo_proto_snp_approval *in, clo_buf *out)
+{
+    size_t plen = strnlen(in->product, sizeof in->product - 1);
+    CLO_TRY(clo_buf_u8(out, in->tee_type));
+    CLO_TRY(clo_buf_append(out, in->measurement, 32));
+    CLO_TRY(clo_buf_u64be(out, in->expiry));
+    CLO_TRY(clo_buf_append(out, in->evidence_digest, 32));
+    CLO_TRY(clo_buf_append(out, in->sig, 65));
+    CLO_TRY(clo_buf_u64be(out, in->vcek_not_after));
+    CLO_TRY(clo_buf_u8(out, (uint8_t)plen));
+    return clo_buf_append(out, in->product, plen);
+}
+
+clo_err clo_proto_snp_approval_decode(clo_bytes body, clo_proto_snp_approval *out)
+{
+    clo_cur c = clo_cur_init(body);
+    uint8_t plen;
+    memset(out, 0, sizeof *out);
+    CLO_TRY(clo_cur_u8(&c, &out->tee_type));
+    CLO_TRY(clo_cur_copy(&c, out->measurement, 32));
+    CLO_TRY(clo_cur_u64be(&c, &out->expiry));
+    CLO_TRY(clo_cur_copy(&c, out->evidence_digest, 32));
+    CLO_TRY(clo_cur_copy(&c, out->sig, 65));
+    CLO_TRY(clo_cur_u64be(&c, &out->vcek_not_after));
+    CLO_TRY(clo_cur_u8(&c, &plen));
+    CLO_ENSURE(plen < sizeof out->product, CLO_E_FORMAT, "snp_approval.product");
+    CLO_TRY(clo_cur_copy(&c, out->product, plen));
+    for (size_t i = 0; i < plen; i++)
+        CLO_ENSURE(out->product[i] >= 0x20 && out->product[i] < 0x7f, CLO_E_FORMAT,
+                   "snp_approval.product");
+    return clo_cur_end(&c);
+}
+
 clo_err clo_proto_keys_encode(const clo_proto_keys *in, clo_buf *out)
 {
     CLO_TRY(clo_buf_u32be(out, in->current));

@@ -21,6 +21,8 @@
  *  16 STREAM_CHUNK req clo_proto_stream_chunk resp clo_proto_stream_done
  *  17 SECRET_SEAL  req clo_proto_secret_ref   resp clo_proto_sealed_chunk
  *  18 SECRET_LOAD  req clo_proto_secret_load  resp u8 done (1 after the last chunk)
+ *  19 SNP_CHALLENGE req empty                resp nonce[32]
+ *  20 SNP_APPROVE   req clo_proto_snp_approve resp clo_proto_snp_approval
  */
 #ifndef CLO_WIRE_PROTO_H
 #define CLO_WIRE_PROTO_H
@@ -58,6 +60,8 @@ enum {
     CLO_CALL_STREAM_CHUNK = 16,
     CLO_CALL_SECRET_SEAL = 17,
     CLO_CALL_SECRET_LOAD = 18,
+    CLO_CALL_SNP_CHALLENGE = 19,
+    CLO_CALL_SNP_APPROVE = 20,
 };
 
 #define CLO_PROTO_MAX_PARTS    16
@@ -105,6 +109,32 @@ typedef struct {
     uint8_t format;
     clo_bytes evidence;
 } clo_proto_evidence;
+
+/* SNP_APPROVE (a verifier enclave checks another enclave's SEV-SNP evidence
+ * and signs its EnclaveApproval; docs/attestation.md "Verifier enclave"):
+ *   req  operator[20] | signer[20] | hpke_pk[32] | u32 epoch | nonce[32]
+ *        | u64 expiry | u32 size | report (1184 bytes) | u8 n | n x (u32 size | certificate)
+ *   resp u8 tee_type | measurement[32] | u64 expiry | evidence_digest[32] | sig[65]
+ *        | u64 vcek_not_after | u8 size | product
+ * nonce is one of this enclave's outstanding SNP_CHALLENGE answers; the
+ * certificates (DER or PEM, up to 4) are the VCEK and, optionally, its ASK. */
+#define CLO_PROTO_SNP_MAX_CERTS 4
+typedef struct {
+    uint8_t operator_addr[20], signer[20], hpke_pk[32];
+    uint32_t epoch;
+    uint8_t nonce[32];
+    uint64_t expiry;
+    clo_bytes report;
+    size_t ncerts;
+    clo_bytes certs[CLO_PROTO_SNP_MAX_CERTS];
+} clo_proto_snp_approve;
+typedef struct {
+    uint8_t tee_type, measurement[32];
+    uint64_t expiry;
+    uint8_t evidence_digest[32], sig[65];
+    uint64_t vcek_not_after;
+    char product[32];
+} clo_proto_snp_approval;
 
 /* KEYS resp: u32 current | u8 n | n x (u32 epoch | i64 created | i64 retire_at
  *            | signer[20] | hpke_pk[32])      (retire_at 0: current) */
@@ -333,6 +363,11 @@ CLO_MUST_CHECK clo_err clo_proto_hello_encode(const clo_proto_hello *in, clo_buf
 CLO_MUST_CHECK clo_err clo_proto_hello_decode(clo_bytes body, clo_proto_hello *out);
 CLO_MUST_CHECK clo_err clo_proto_evidence_encode(const clo_proto_evidence *in, clo_buf *out);
 CLO_MUST_CHECK clo_err clo_proto_evidence_decode(clo_bytes body, clo_proto_evidence *out);
+CLO_MUST_CHECK clo_err clo_proto_snp_approve_encode(const clo_proto_snp_approve *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_snp_approve_decode(clo_bytes body, clo_proto_snp_approve *out);
+CLO_MUST_CHECK clo_err clo_proto_snp_approval_encode(const clo_proto_snp_approval *in,
+                                                     clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_snp_approval_decode(clo_bytes body, clo_proto_snp_approval *out);
 CLO_MUST_CHECK clo_err clo_proto_keys_encode(const clo_proto_keys *in, clo_buf *out);
 CLO_MUST_CHECK clo_err clo_proto_keys_decode(clo_bytes body, clo_proto_keys *out);
 CLO_MUST_CHECK clo_err clo_proto_job_encode(const clo_proto_job *in, clo_buf *out);

@@ -1,23 +1,21 @@
-/* approval.h — EnclaveApproval, the EIP-712 statement a committee verifier
- * signs after checking an enclave's evidence (docs/architecture.md §3, docs/contracts.md):
+/* approval.h — EnclaveApproval, the EIP-712 statement that admits an enclave
+ * to EnclaveRegistry: signed by a committee verifier after it checked the
+ * enclave's evidence (committee/approve.h), or by a verifier enclave after it
+ * checked SEV-SNP evidence inside its TEE (docs/attestation.md, docs/contracts.md):
  *
  *   EnclaveApproval(address operator,uint8 teeType,bytes32 measurement,address signer,
  *                   bytes32 hpkeKey,uint32 epoch,uint64 expiry,bytes32 evidenceDigest)
  *   domain: name "Cloister", version "1", chainId, verifyingContract = EnclaveRegistry
  *
- *   measurement    = keccak256(the platform measurement: MRTD, SNP MEASUREMENT or
- *                    MRENCLAVE, as the evidence carries it)
+ *   measurement    = the registered measurement (evidence/measure.h)
  *   evidenceDigest = keccak256(the evidence bytes)
- * Signatures are 65 bytes r || s || v, v in {27, 28}, low s. */
-#ifndef CLO_CHAIN_APPROVAL_H
-#define CLO_CHAIN_APPROVAL_H
-
-#include <jansson.h>
+ * Signatures are 65 bytes r || s || v, v in {27, 28}, low s. Calldata and JSON
+ * forms: client/approval.h. */
+#ifndef CLO_EVIDENCE_APPROVAL_H
+#define CLO_EVIDENCE_APPROVAL_H
 
 #include "base/bytes.h"
 #include "base/secret.h"
-#include "base/teekind.h" /* tee_type */
-#include "chain/abi.h"
 
 #define CLO_APPROVAL_TYPE                                                                          \
     "EnclaveApproval(address operator,uint8 teeType,bytes32 measurement,address signer,"           \
@@ -49,11 +47,5 @@ CLO_MUST_CHECK clo_err clo_approval_sign(const clo_approval *a, uint64_t chain_i
 CLO_MUST_CHECK clo_err clo_approval_recover(const clo_approval *a, uint64_t chain_id,
                                             const uint8_t registry[20], const uint8_t sig[65],
                                             uint8_t signer[20]);
-/* The 8 tuple members, into items[8] (views into a). */
-clo_abi_val clo_approval_abi(const clo_approval *a, clo_abi_val items[8]);
-/* JSON form {operator, teeType, measurement, signer, hpkeKey, epoch, expiry,
- * evidenceDigest} with 0x-hex fields; from_json is strict and names the field. */
-json_t *clo_approval_to_json(const clo_approval *a);
-CLO_MUST_CHECK clo_err clo_approval_from_json(const json_t *j, clo_approval *out);
 
 #endif
