@@ -413,6 +413,24 @@ static int dep_address(const json_t *dep, const char *name, uint8_t out[20])
     return !a || strncmp(a, "0x", 2) || clo_hex_decode_fixed(out, 20, a + 2).code ? -1 : 0;
 }
 
+/* A sim-snp node's registered measurement, from a report it gives. */
+static int snp_measurement(const char *node, uint8_t m[32])
+{
+    char url[2200];
+    long status;
+    clo_buf ev;
+    snprintf(url, sizeof url, "%s/v1/enclave/evidence?nonce=%064d", node, 0);
+    json_t *doc = cli_http_json("GET", url, NULL, &status);
+    const char *hex = json_string_value(json_object_get(doc, "evidence"));
+    clo_buf_init(&ev, 1 << 16);
+    int bad = !doc || status != 200 || !hex ||
+              clo_hex_decode(&ev, strncmp(hex, "0x", 2) ? hex : hex + 2).code ||
+              clo_devnet_snp_measurement(clo_buf_view(&ev), m).code;
+    clo_buf_free(&ev);
+    json_decref(doc);
+    return bad;
+}
+
 /* Governance: allow the node enclave's measurement (keccak256 of the simulated
  * MRTD and the RTMR3 the node reports, as the verifiers put it in approvals:
  * attest/measure.h) for workloads, after checking that the node's enclave is
@@ -426,7 +444,10 @@ static int allow(int argc, char **argv)
          NULL},
         {"deployment", "FILE", "a deployment file (cloister deploy) instead of a devnet", 0, NULL},
         {"key", "FILE", "the governance owner's key (with --deployment)", 0, NULL},
-        {"workloads", "LIST", "comma-separated workloads (default: every built-in one)", 0, NULL},
+        {"workloads", "LIST",
+         "comma-separated workloads (default: every built-in one); attest-snp allows the enclave "
+         "as a verifier enclave of SEV-SNP evidence",
+         0, NULL},
         {"json", NULL, "JSON output (the default)", 0, NULL},
     };
     cli_spec spec = {
@@ -500,7 +521,7 @@ static int allow(int argc, char **argv)
         snprintf(why, sizeof why,
                  "the node's enclave is bound to chain %lld, the deployment is on %lld",
                  (long long)node_chain, (long long)dep_chain);
-    else if (!backend || strcmp(backend, "sim"))
+    else if (!backend || (strcmp(backend, "sim") && strcmp(backend, "sim-snp")))
         snprintf(why, sizeof why,
                  "the node's enclave runs on %s: devnet allow derives the measurement of the "
                  "simulated TEE only; allow a hardware enclave's measurement as the committee's "
@@ -511,16 +532,20 @@ static int allow(int argc, char **argv)
                  "the node's enclave is bound to JobMarket %s and registry %s, not this "
                  "deployment's; configure the node for it (cloister config init --deployment ...)",
                  nm, nr);
+    char backend_name[16];
+    snprintf(backend_name, sizeof backend_name, "%s", backend ? backend : "");
     json_decref(keys);
     if (why[0]) {
         json_decref(dep);
         cli_fail(CLO_ERR(bad ? CLO_E_IO : CLO_E_POLICY, "node"), why);
         return bad ? CLI_EXIT_FAIL : CLI_EXIT_REFUSED;
     }
-    /* As the verifiers register it (client/devnet.h). */
-    if (clo_devnet_sim_measurement(m48, m).code) {
+    /* As the verifiers register it (client/devnet.h); a sim-snp enclave's from
+     * one of its reports (MEASUREMENT and HOST_DATA). */
+    if (!strcmp(backend_name, "sim-snp") ? snp_measurement(cli_get(&spec, "node"), m)
+                                         : clo_devnet_sim_measurement(m48, m).code != 0) {
         json_decref(dep);
-        return CLI_EXIT_FAIL;
+        return cli_fail(CLO_ERR(CLO_E_IO, "node"), "the node's enclave measurement is unavailable");
     }
 
     clo_secret32 key;
@@ -548,7 +573,7 @@ static int allow(int argc, char **argv)
     CLO_CHECK(clo_sender_init(&d.s, rpc, &key));
     char *save = NULL;
     for (char *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-        if (!clo_workload_by_name(w)) {
+        if (!clo_workload_by_name(w) && strcmp(w, CLO_ROLE_ATTEST_SNP)) {
             cli_error("--workloads: unknown workload '%s'\n", w);
             rc = CLI_EXIT_USAGE;
             goto done;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "evidence/measure.h"
+#include "evidence/snp_report.h"
 
 clo_err clo_devnet_fund(clo_rpc *rpc, const uint8_t addr[20], const uint8_t wei[32])
 {
@@ -33,5 +34,13 @@ clo_err clo_devnet_sim_measurement(const uint8_t rtmr3[48], uint8_t out[32])
     memcpy(rtmr[CLO_MEASURE_RTMR], rtmr3, 48);
     CLO_TRY(clo_measure_sim_mrtd(mrtd));
     clo_measure_registered_tdx(mrtd, (const uint8_t(*)[48])rtmr, 1u << CLO_MEASURE_RTMR, out);
+    return CLO_OK;
+}
+
+clo_err clo_devnet_snp_measurement(clo_bytes report, uint8_t out[32])
+{
+    clo_snp_report r;
+    CLO_TRY(clo_snp_report_parse(report, &r));
+    clo_measure_registered_snp(r.measurement, r.host_data, out);
     return CLO_OK;
 }

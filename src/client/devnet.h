@@ -16,5 +16,11 @@ CLO_MUST_CHECK clo_err clo_devnet_advance(clo_rpc *rpc, uint64_t seconds);
  * is rtmr3: keccak256(simulated MRTD || RTMR3), as the verifiers register it
  * (evidence/measure.h). */
 CLO_MUST_CHECK clo_err clo_devnet_sim_measurement(const uint8_t rtmr3[48], uint8_t out[32]);
+/* The registry's measurement of an SEV-SNP enclave from one of its reports:
+ * keccak256(MEASUREMENT || HOST_DATA), as a verifier enclave approves it. */
+CLO_MUST_CHECK clo_err clo_devnet_snp_measurement(clo_bytes report, uint8_t out[32]);
+/* The role a verifier enclave's measurement is allowed for
+ * (EnclaveRegistry.ATTEST_SNP = keccak256("cloister/workload/attest-snp")). */
+#define CLO_ROLE_ATTEST_SNP "attest-snp"
 
 #endif

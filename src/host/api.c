@@ -14,6 +14,8 @@
 #include "base/log.h"
 #include "wire/frame.h"
 #include "wire/proto.h"
+#include "evidence/snp_report.h"
+#include "client/approval.h"
 #include "host/crash.h"
 #include "host/httpd.h"
 #include "chain/jsonread.h"
@@ -186,6 +188,111 @@ static enum MHD_Result get_evidence(clo_api *a, struct MHD_Connection *c)
         clo_json_hex(CLO_BYTES(st.measurement, 48)));
     clo_buf_free(&r);
     return send_json(c, CLO_ROUTE_EVIDENCE, 200, doc);
+}
+
+/* The verifier enclave (api.snp_verifier; enclave/snpverify.c): this node's
+ * enclave checks another enclave's SEV-SNP evidence and signs its approval.
+ * The host only relays: the enclave issues the challenge, checks the report
+ * against AMD's chain and the binding, and signs. */
+static enum MHD_Result snp_off(clo_api *a, struct MHD_Connection *c)
+{
+    (void)a;
+    return problem(c, CLO_ROUTE_ATTEST, 403, "snp-verifier-off",
+                   "this node does not verify SEV-SNP evidence (api.snp_verifier is false)");
+}
+
+/* POST /v1/attest/snp/challenge: a fresh nonce of the enclave's, good for one approval. */
+static enum MHD_Result snp_challenge(clo_api *a, struct MHD_Connection *c)
+{
+    if (!a->node->cfg.snp_verifier_api) return snp_off(a, c);
+    clo_buf r;
+    clo_buf_init(&r, 64);
+    clo_err e = clo_super_call(a->node->super, CLO_CALL_SNP_CHALLENGE, CLO_BYTES_EMPTY, &r);
+    enum MHD_Result res =
+        e.code || r.len != 32
+            ? problem(c, CLO_ROUTE_ATTEST, 503, "enclave-unavailable", "the enclave did not answer")
+            : send_json(c, CLO_ROUTE_ATTEST, 200,
+                        json_pack("{s:o}", "nonce", clo_json_hex(clo_buf_view(&r))));
+    clo_buf_free(&r);
+    return res;
+}
+
+/* POST /v1/attest/snp/approve {operator, signer, hpke_public_key, epoch, nonce,
+ * expiry, report, vcek}: the enclave's EnclaveApproval of that SNP enclave. */
+static enum MHD_Result snp_approve(clo_api *a, struct MHD_Connection *c, const clo_httpd_req *rc)
+{
+    const clo_route R = CLO_ROUTE_ATTEST;
+    enum MHD_Result refused;
+    if (!a->node->cfg.snp_verifier_api) return snp_off(a, c);
+    if (bad_json_body(c, R, rc, &refused)) return refused;
+    clo_proto_snp_approve q;
+    uint64_t epoch = 0, expiry = 0;
+    clo_buf report, vcek, body, r;
+    memset(&q, 0, sizeof q);
+    clo_buf_init(&report, CLO_SNP_REPORT_SIZE);
+    clo_buf_init(&vcek, 1 << 14);
+    clo_buf_init(&body, 1 << 16);
+    clo_buf_init(&r, 1 << 12);
+    const clo_jfield f[] = {
+        {"operator", CLO_JF_HEX, q.operator_addr, 20, 0, 0, NULL, "operator: 20 bytes of hex",
+         NULL},
+        {"signer", CLO_JF_HEX, q.signer, 20, 0, 0, NULL, "signer: 20 bytes of hex", NULL},
+        {"hpke_public_key", CLO_JF_HEX, q.hpke_pk, 32, 0, 0, NULL,
+         "hpke_public_key: 32 bytes of hex", NULL},
+        {"epoch", CLO_JF_UINT, &epoch, 0, 0, UINT32_MAX, NULL, "epoch: an integer (u32)", NULL},
+        {"nonce", CLO_JF_HEX, q.nonce, 32, 0, 0, NULL, "nonce: 32 bytes of hex", NULL},
+        {"expiry", CLO_JF_UINT, &expiry, 0, 1, INT64_MAX, NULL, "expiry: Unix seconds", NULL},
+        {"report", CLO_JF_HEXBUF, &report, 0, CLO_SNP_REPORT_SIZE, 0, NULL,
+         "report: the 1184-byte SEV-SNP report, hex", NULL},
+        {"vcek", CLO_JF_HEXBUF, &vcek, 0, 1, 0, NULL,
+         "vcek: the VCEK or VLEK certificate (DER or PEM), hex, at most 16 KiB", NULL},
+    };
+    char why[CLO_FRAME_MAX_WHAT + 1] = "";
+    clo_err e = clo_json_read(rc->body, f, sizeof f / sizeof f[0]);
+    enum MHD_Result res;
+    if (e.code) {
+        res = problem(c, R, 400, "invalid-body", e.what);
+        goto out;
+    }
+    q.epoch = (uint32_t)epoch;
+    q.expiry = expiry;
+    q.report = clo_buf_view(&report);
+    q.ncerts = 1;
+    q.certs[0] = clo_buf_view(&vcek);
+    e = clo_proto_snp_approve_encode(&q, &body);
+    if (!e.code) e = clo_super_call(a->node->super, CLO_CALL_SNP_APPROVE, clo_buf_view(&body), &r);
+    if (e.code && e.what) snprintf(why, sizeof why, "%s", e.what); /* the enclave's reason */
+    clo_proto_snp_approval out;
+    if (!e.code) e = clo_proto_snp_approval_decode(clo_buf_view(&r), &out);
+    if (e.code) {
+        int enclave_down = e.code == CLO_E_IO;
+        res = enclave_down ? problem(c, R, 503, "enclave-unavailable", "the enclave did not answer")
+                           : problem(c, R, 422, "evidence-rejected", why[0] ? why : "refused");
+        goto out;
+    }
+    clo_approval ap = {.tee_type = out.tee_type, .epoch = q.epoch, .expiry = out.expiry};
+    memcpy(ap.operator_addr, q.operator_addr, 20);
+    memcpy(ap.measurement, out.measurement, 32);
+    memcpy(ap.signer, q.signer, 20);
+    memcpy(ap.hpke_key, q.hpke_pk, 32);
+    memcpy(ap.evidence_digest, out.evidence_digest, 32);
+    uint8_t who[20];
+    if (clo_approval_recover(&ap, a->node->cfg.chain_id, a->node->cfg.registry, out.sig, who)
+            .code) {
+        res = problem(c, R, 503, "enclave-unavailable", "the enclave's approval does not recover");
+        goto out;
+    }
+    res = send_json(c, R, 200,
+                    json_pack("{s:o,s:o,s:o,s:s,s:I}", "approval", clo_approval_to_json(&ap),
+                              "signature", clo_json_hex(CLO_BYTES(out.sig, 65)), "verifier",
+                              clo_json_hex(CLO_BYTES(who, 20)), "product", out.product,
+                              "vcek_not_after", (json_int_t)out.vcek_not_after));
+out:
+    clo_buf_free(&report);
+    clo_buf_free(&vcek);
+    clo_buf_free(&body);
+    clo_buf_free(&r);
+    return res;
 }
 
 /* POST /v1/models {"config": hex}: store a workload config under its model id
@@ -579,6 +686,12 @@ static enum MHD_Result route(void *ud, struct MHD_Connection *c, const char *url
     if (!strcmp(url, "/v1/enclave/evidence"))
         return get ? get_evidence(a, c)
                    : problem(c, CLO_ROUTE_EVIDENCE, 405, "method-not-allowed", "use GET");
+    if (!strcmp(url, "/v1/attest/snp/challenge"))
+        return post ? snp_challenge(a, c)
+                    : problem(c, CLO_ROUTE_ATTEST, 405, "method-not-allowed", "use POST");
+    if (!strcmp(url, "/v1/attest/snp/approve"))
+        return post ? snp_approve(a, c, rc)
+                    : problem(c, CLO_ROUTE_ATTEST, 405, "method-not-allowed", "use POST");
     if (!strcmp(url, "/v1/models"))
         return post ? model_put(a, c, rc)
                     : problem(c, CLO_ROUTE_MODELS, 405, "method-not-allowed", "use POST");

@@ -42,7 +42,7 @@ void clo_config_defaults(clo_config *c)
     snprintf(c->log_level, sizeof c->log_level, "info");
 }
 
-typedef enum { K_STR, K_U64, K_ADDR, K_LIST } kind;
+typedef enum { K_STR, K_U64, K_ADDR, K_LIST, K_BOOL } kind;
 typedef struct {
     const char *path; /* "section.key" */
     kind k;
@@ -62,6 +62,10 @@ typedef struct {
 #define L(p, f)                                                                                    \
     {                                                                                              \
         p, K_LIST, offsetof(clo_config, f), sizeof(((clo_config *)0)->f), 0, 0                     \
+    }
+#define B(p, f)                                                                                    \
+    {                                                                                              \
+        p, K_BOOL, offsetof(clo_config, f), sizeof(((clo_config *)0)->f), 0, 1                     \
     }
 #define A(p, f)                                                                                    \
     {                                                                                              \
@@ -89,6 +93,9 @@ static const key_spec keys[] = {
     L("chain.committee", committee_list),
     S("chain.registration", registration),
     S("chain.collateral_dir", collateral_dir),
+    S("chain.snp_verifier", snp_verifier),
+    S("enclave.snp_vcek", snp_vcek),
+    B("api.snp_verifier", snp_verifier_api),
     U("chain.committee_threshold", committee_threshold, 1, CLO_COMMITTEE_MAX),
     U("chain.confirmations", confirmations, 0, 256),
     U("chain.start_block", start_block, 0, (uint64_t)1 << 53),
@@ -154,6 +161,11 @@ static clo_err set_key(clo_config *c, const key_spec *ks, const json_t *v, char 
             return fail(msg, cap, ks->path, "must be a 0x-prefixed 20-byte hex address");
         return CLO_OK;
     }
+    if (ks->k == K_BOOL) {
+        if (!json_is_boolean(v)) return fail(msg, cap, ks->path, "must be true or false");
+        *(uint32_t *)(void *)dst = json_is_true(v);
+        return CLO_OK;
+    }
     if (!json_is_integer(v) || json_integer_value(v) < 0 ||
         (uint64_t)json_integer_value(v) < ks->min || (uint64_t)json_integer_value(v) > ks->max) {
         char why[96];
@@ -213,8 +225,24 @@ static clo_err parse_committee(clo_config *c, char *msg, size_t cap)
         return fail(msg, cap, "chain.verifiers",
                     "needed with chain.committee: its members record the enclave's sealed-state "
                     "versions (and sign tickets)");
-    if (strcmp(c->registration, "committee") && strcmp(c->registration, "onchain"))
-        return fail(msg, cap, "chain.registration", "must be \"committee\" or \"onchain\"");
+    if (strcmp(c->registration, "committee") && strcmp(c->registration, "onchain") &&
+        strcmp(c->registration, "verifier-enclave"))
+        return fail(msg, cap, "chain.registration",
+                    "must be \"committee\", \"onchain\" or \"verifier-enclave\"");
+    if (!strcmp(c->registration, "verifier-enclave") && !c->snp_verifier[0])
+        return fail(msg, cap, "chain.snp_verifier",
+                    "needed with chain.registration \"verifier-enclave\": the URL of a node "
+                    "whose enclave verifies SEV-SNP evidence (api.snp_verifier)");
+    if (!strcmp(c->registration, "verifier-enclave") && strcmp(c->backend, "snp") &&
+        strcmp(c->backend, "sim-snp"))
+        return fail(msg, cap, "chain.registration",
+                    "\"verifier-enclave\" registers SEV-SNP enclaves (enclave.backend snp or "
+                    "sim-snp)");
+    if (!strcmp(c->backend, "snp") && !strcmp(c->registration, "verifier-enclave") &&
+        !c->snp_vcek[0])
+        return fail(msg, cap, "enclave.snp_vcek",
+                    "needed with chain.registration \"verifier-enclave\" on snp: the VCEK "
+                    "certificate of this machine (from AMD's KDS)");
     if (!strcmp(c->registration, "onchain") && !c->collateral_dir[0])
         return fail(msg, cap, "chain.collateral_dir",
                     "needed with chain.registration \"onchain\": the PCS collateral of the "
@@ -300,6 +328,11 @@ static json_t *addr(const uint8_t a[20])
     return json_string(s);
 }
 
+static json_t *enc_of(json_t *j)
+{
+    return json_object_get(j, "enclave");
+}
+
 char *clo_config_dump(const clo_config *c)
 {
     json_t *j = json_pack(
@@ -324,6 +357,9 @@ char *clo_config_dump(const clo_config *c)
     json_object_set_new(ch, "registration", json_string(c->registration));
     if (c->collateral_dir[0])
         json_object_set_new(ch, "collateral_dir", json_string(c->collateral_dir));
+    if (c->snp_verifier[0]) json_object_set_new(ch, "snp_verifier", json_string(c->snp_verifier));
+    if (c->snp_vcek[0]) json_object_set_new(enc_of(j), "snp_vcek", json_string(c->snp_vcek));
+    json_object_set_new(j, "api", json_pack("{s:b}", "snp_verifier", c->snp_verifier_api != 0));
     json_t *lim = json_object_get(j, "limits"), *enc = json_object_get(j, "enclave");
     json_object_set_new(lim, "max_connections_per_ip", json_integer(c->max_per_ip));
     json_object_set_new(lim, "header_timeout_seconds", json_integer(c->header_timeout_seconds));

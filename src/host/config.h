@@ -30,11 +30,18 @@ typedef struct {
     char rpc_url[512];
     char key_file[CLO_PATH_MAX]; /* the operator's secp256k1 key, hex */
     char verifiers[2048];        /* committee verifier service URLs, comma-separated */
-    /* How the enclave is registered: "committee" (the verifiers' approvals) or
+    /* How the enclave is registered: "committee" (the verifiers' approvals),
      * "onchain" (its own quote, DcapVerifier; issue 18), with the PCS collateral
-     * (tcb_info.json, qe_identity.json, tcb_info_issuer_chain.pem) in collateral_dir. */
-    char registration[16];
+     * (tcb_info.json, qe_identity.json, tcb_info_issuer_chain.pem) in collateral_dir,
+     * or "verifier-enclave" (SEV-SNP: one approval of the verifier enclave behind
+     * the node at snp_verifier, its VCEK from snp_vcek). */
+    char registration[24];
     char collateral_dir[CLO_PATH_MAX];
+    char snp_verifier[512];      /* a node URL serving /v1/attest/snp/ */
+    char snp_vcek[CLO_PATH_MAX]; /* the VCEK (DER or PEM); sim-snp: <sim_dir>/vcek.der */
+    /* Serve /v1/attest/snp/: this node's enclave checks other enclaves' SEV-SNP
+     * evidence and signs their approvals (it must be allowed for "attest-snp"). */
+    uint32_t snp_verifier_api;
     /* The committee whose tickets the enclave takes (its addresses, any order,
      * and threshold, default a majority): part of the enclave's measurement. */
     char committee_list[1024];

@@ -9,7 +9,7 @@
 
 static const char *const route_names[CLO_ROUTE__COUNT] = {
     "evidence", "keys",    "submit", "status",  "result", "healthz",
-    "readyz",   "metrics", "models", "secrets", "other"};
+    "readyz",   "metrics", "models", "secrets", "attest", "other"};
 
 #define MAX_CODES 64
 #define NBUCKETS  12

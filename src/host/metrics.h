@@ -18,6 +18,7 @@ typedef enum {
     CLO_ROUTE_METRICS,
     CLO_ROUTE_MODELS,
     CLO_ROUTE_SECRETS,
+    CLO_ROUTE_ATTEST,
     CLO_ROUTE_OTHER,
     CLO_ROUTE__COUNT
 } clo_route;

@@ -255,6 +255,106 @@ static clo_err register_attested(clo_registrar *r, const clo_proto_key *key, con
     return err;
 }
 
+/* The node's VCEK (enclave.snp_vcek; sim-snp: the simulated platform's). */
+static clo_err snp_vcek(const clo_registrar *r, clo_buf *out)
+{
+    const clo_config *cfg = r->tx->cfg;
+    char path[CLO_PATH_MAX + 16];
+    if (cfg->snp_vcek[0])
+        snprintf(path, sizeof path, "%s", cfg->snp_vcek);
+    else
+        snprintf(path, sizeof path, "%s/vcek.der", cfg->sim_dir);
+    CLO_TRY(clo_file_read(path, out));
+    return CLO_OK;
+}
+
+/* chain.registration "verifier-enclave" (issue 18, SEV-SNP): the verifier
+ * enclave behind chain.snp_verifier issues a challenge, our enclave's report
+ * binds it, and that enclave's one approval registers us
+ * (EnclaveRegistry.registerVerified). The approval is checked here before it
+ * is sent: ours, and recovering to the verifier it names. */
+static clo_err register_verified(clo_registrar *r, const clo_proto_key *key)
+{
+    const clo_config *cfg = r->tx->cfg;
+    char url[sizeof cfg->snp_verifier + 64];
+    long status;
+    json_t *doc = NULL;
+    uint8_t req[52], who[20], sig[65], named[20];
+    clo_buf resp, vcek;
+    clo_approval a;
+    clo_err err = CLO_OK;
+    clo_buf_init(&resp, 1 << 20);
+    clo_buf_init(&vcek, 1 << 14);
+    char *body = NULL;
+    snprintf(url, sizeof url, "%s/v1/attest/snp/challenge", cfg->snp_verifier);
+    err = clo_http_json("POST", url, "{}", 10000, &status, &doc);
+    if (!err.code &&
+        (status != 200 ||
+         clo_hex_decode_fixed(req, 32, json_string_value(json_object_get(doc, "nonce"))).code))
+        err = CLO_ERR(CLO_E_IO, "registration: the SNP verifier gave no challenge");
+    json_decref(doc);
+    doc = NULL;
+    CLO_CHECK(err);
+    memcpy(req + 32, r->tx->s.address, 20);
+    CLO_CHECK(clo_super_call(r->super, CLO_CALL_EVIDENCE, CLO_BYTES(req, 52), &resp));
+    clo_proto_evidence ev;
+    CLO_CHECK(clo_proto_evidence_decode(clo_buf_view(&resp), &ev));
+    CLO_FAIL_IF(ev.epoch != key->epoch || memcmp(ev.signer, key->signer, 20), CLO_E_STATE,
+                "registration: the enclave rotated meanwhile");
+    CLO_FAIL_IF(ev.format != CLO_EVIDENCE_SNP_REPORT, CLO_E_UNSUPPORTED,
+                "registration: a verifier enclave approves SEV-SNP reports only");
+    CLO_CHECK(snp_vcek(r, &vcek));
+    uint64_t expiry = (uint64_t)(clo_now_ms() / 1000) + cfg->approval_seconds;
+    json_t *q =
+        json_pack("{s:o,s:o,s:o,s:I,s:o,s:I,s:o,s:o}", "operator",
+                  clo_json_hex(CLO_BYTES(r->tx->s.address, 20)), "signer",
+                  clo_json_hex(CLO_BYTES(key->signer, 20)), "hpke_public_key",
+                  clo_json_hex(CLO_BYTES(key->hpke_pk, 32)), "epoch", (json_int_t)key->epoch,
+                  "nonce", clo_json_hex(CLO_BYTES(req, 32)), "expiry", (json_int_t)expiry, "report",
+                  clo_json_hex(ev.evidence), "vcek", clo_json_hex(clo_buf_view(&vcek)));
+    body = q ? json_dumps(q, JSON_COMPACT) : NULL;
+    json_decref(q);
+    CLO_FAIL_IF(!body, CLO_E_NOMEM, "registration");
+    snprintf(url, sizeof url, "%s/v1/attest/snp/approve", cfg->snp_verifier);
+    CLO_CHECK(clo_http_json("POST", url, body, 30000, &status, &doc));
+    if (status != 200) {
+        const char *detail = json_string_value(json_object_get(doc, "detail"));
+        CLO_LOG(CLO_LOG_WARN, "chain.approval_refused", CLO_LF_STR("url", cfg->snp_verifier),
+                CLO_LF_STR("detail", detail ? detail : "no approval"));
+        CLO_FAIL_IF(1, CLO_E_POLICY, "registration: the verifier enclave refused");
+    }
+    CLO_FAIL_IF(
+        clo_approval_from_json(json_object_get(doc, "approval"), &a).code ||
+            clo_hex_decode_fixed(sig, 65, json_string_value(json_object_get(doc, "signature")))
+                .code ||
+            clo_hex_decode_fixed(named, 20, json_string_value(json_object_get(doc, "verifier")))
+                .code ||
+            clo_approval_recover(&a, cfg->chain_id, cfg->registry, sig, who).code ||
+            memcmp(who, named, 20),
+        CLO_E_FORMAT, "registration: the verifier's answer is not a valid approval");
+    CLO_FAIL_IF(memcmp(a.signer, key->signer, 20) || a.epoch != key->epoch ||
+                    memcmp(a.hpke_key, key->hpke_pk, 32) ||
+                    memcmp(a.operator_addr, r->tx->s.address, 20) || a.expiry > expiry ||
+                    a.tee_type != CLO_TEE_SNP,
+                CLO_E_POLICY, "registration: the verifier approved another record than ours");
+    clo_abi_val items[8], args[3] = {clo_approval_abi(&a, items), clo_abi_address(who),
+                                     clo_abi_bytes(CLO_BYTES(sig, 65))};
+    clo_abi_val t = clo_abi_tuple(args, 3);
+    CLO_CHECK(clo_chaintx_call(r->tx, cfg->registry, NULL, CLO_ENCLAVE_REGISTRY_REGISTER_VERIFIED,
+                               &t, "registerVerified"));
+    memcpy(r->registered_signer, key->signer, 20);
+    set_expiry(r, a.expiry);
+    CLO_LOG(CLO_LOG_INFO, "chain.enclave_registered", CLO_LF_HEX("signer", CLO_BYTES(a.signer, 20)),
+            CLO_LF_U64("epoch", a.epoch), CLO_LF_HEX("verifier_enclave", CLO_BYTES(who, 20)),
+            CLO_LF_HEX("measurement", CLO_BYTES(a.measurement, 32)));
+out:
+    free(body);
+    json_decref(doc);
+    clo_buf_free(&resp);
+    clo_buf_free(&vcek);
+    return err;
+}
+
 static clo_err ensure_enclave(clo_registrar *r)
 {
     clo_super_status st;
@@ -281,6 +381,9 @@ static clo_err ensure_enclave(clo_registrar *r)
             prev = st.keys.keys[i].signer;
     }
     if (!strcmp(r->tx->cfg->registration, "onchain")) return register_attested(r, cur, prev);
+    /* No rotation on this path yet: the next epoch registers anew, and the
+     * previous record signs until its own expiry. */
+    if (!strcmp(r->tx->cfg->registration, "verifier-enclave")) return register_verified(r, cur);
     clo_abi_val none = clo_abi_tuple(NULL, 0), th;
     CLO_TRY(clo_eth_view(r->tx->rpc, r->tx->cfg->registry, CLO_ENCLAVE_REGISTRY_THRESHOLD, &none,
                          CLO_ENCLAVE_REGISTRY_THRESHOLD_RET, &th));

@@ -8,7 +8,7 @@
 //     and a body that validates against its schema (problem documents
 //     included, so their codes are in the enum).
 // Usage: node openapi_test.mjs /path/to/cloister
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,10 @@ async function call(pathKey, method, url, body, headers, expect) {
 
 const dir = tempDir('openapi');
 const node = await makeNode(bin, dir);
+{ // the verifier-enclave role on, so its routes answer
+  const c = JSON.parse(readFileSync(node.cfgPath, 'utf8'));
+  writeFileSync(node.cfgPath, JSON.stringify({ ...c, api: { snp_verifier: true } }));
+}
 try {
   await start(node);
   const J = { 'Content-Type': 'application/json' }, T = { 'Content-Type': 'text/plain' };
@@ -87,6 +91,14 @@ try {
   await call('/v1/enclave/evidence', 'GET', '/v1/enclave/evidence?nonce=' + 'ab'.repeat(32), undefined, {}, 200);
   await call('/v1/enclave/evidence', 'GET', '/v1/enclave/evidence', undefined, {}, 400);
   await call('/v1/enclave/evidence', 'GET', '/v1/enclave/evidence?nonce=zz', undefined, {}, 400);
+
+  const A = '/v1/attest/snp/approve';
+  const ch = (await call('/v1/attest/snp/challenge', 'POST', '/v1/attest/snp/challenge', {}, J, 200)).doc;
+  const areq = { operator: '0x' + '11'.repeat(20), signer: '0x' + '22'.repeat(20), hpke_public_key: '0x' + '33'.repeat(32),
+    epoch: 1, nonce: ch?.nonce, expiry: 4000000000, report: '0x' + '00'.repeat(1184), vcek: '0x3000' };
+  await call(A, 'POST', A, areq, J, 422);
+  await call(A, 'POST', A, { ...areq, report: '00' }, J, 400);
+  await call(A, 'POST', A, JSON.stringify(areq), T, 415);
 
   await call('/v1/models', 'POST', '/v1/models', { config: '0x010003' }, J, 201);
   await call('/v1/models', 'POST', '/v1/models', { config: 'xyz' }, J, 400);
