@@ -456,6 +456,21 @@ contract EnclaveRegistry is Eip712, PullPayments {
     ///         ATTEST_SNP (any epoch of it: a record's epoch is its own).
     ///         The record's own rules apply as for registerEnclave.
     function registerVerified(Approval calldata a, address verifierEnclave, bytes calldata sig) external {
+        _storeVerified(a, verifierEnclave, sig);
+    }
+
+    /// @notice registerVerified as the next epoch of `previous` (same operator,
+    ///         TEE and measurement, a later epoch); `previous` keeps signing for at
+    ///         most `rotationGrace` more seconds.
+    function rotateVerified(address previous, Approval calldata a, address verifierEnclave, bytes calldata sig)
+        external
+    {
+        _rotate(previous, a);
+        _storeVerified(a, verifierEnclave, sig);
+        _rotated(previous, a);
+    }
+
+    function _storeVerified(Approval calldata a, address verifierEnclave, bytes calldata sig) private {
         if (a.teeType != TEE_SNP) revert TeeNotAllowed(a.teeType);
         Record storage v = records[verifierEnclave];
         _checkActive(v, verifierEnclave, v.epoch); // no epoch to compare: its own

@@ -101,4 +101,30 @@ contract RegistryVerifiedTest is Fixture {
         vm.expectRevert(EnclaveRegistry.NotYourEnclave.selector); // only its operator
         reg.registerVerified(a, ve, sig);
     }
+
+    function test_rotatesFromThePreviousEpoch() public {
+        EnclaveRegistry.Approval memory a = snp();
+        address ve = vm.addr(VERIFIER_ENCLAVE);
+        address first = vm.addr(SNP_ENCLAVE);
+        bytes memory sig1 = sig65(VERIFIER_ENCLAVE, reg.approvalDigest(a));
+        vm.prank(operator);
+        reg.registerVerified(a, ve, sig1);
+        EnclaveRegistry.Approval memory next = approval(0x5E8, 2);
+        next.teeType = 3;
+        next.measurement = SNP_MEASUREMENT;
+        bytes memory sig = sig65(VERIFIER_ENCLAVE, reg.approvalDigest(next));
+        EnclaveRegistry.Approval memory stale = approval(0x5E8, 1); // not a later epoch
+        stale.teeType = 3;
+        stale.measurement = SNP_MEASUREMENT;
+        bytes memory staleSig = sig65(VERIFIER_ENCLAVE, reg.approvalDigest(stale));
+        vm.prank(operator);
+        vm.expectRevert(EnclaveRegistry.RotationMismatch.selector);
+        reg.rotateVerified(first, stale, ve, staleSig);
+        vm.prank(operator);
+        reg.rotateVerified(first, next, ve, sig);
+        vm.assertEq(reg.checkSigner(vm.addr(0x5E8), AUCTION, 2), operator, "the next epoch signs");
+        vm.assertTrue(
+            uint256(reg.enclave(first).expiry) <= block.timestamp + reg.rotationGrace(), "the first for the grace"
+        );
+    }
 }

@@ -272,8 +272,9 @@ static clo_err snp_vcek(const clo_registrar *r, clo_buf *out)
  * enclave behind chain.snp_verifier issues a challenge, our enclave's report
  * binds it, and that enclave's one approval registers us
  * (EnclaveRegistry.registerVerified). The approval is checked here before it
- * is sent: ours, and recovering to the verifier it names. */
-static clo_err register_verified(clo_registrar *r, const clo_proto_key *key)
+ * is sent: ours, and recovering to the verifier it names. The next epoch
+ * rotates from prev (rotateVerified) when that is our active record. */
+static clo_err register_verified(clo_registrar *r, const clo_proto_key *key, const uint8_t *prev)
 {
     const clo_config *cfg = r->tx->cfg;
     char url[sizeof cfg->snp_verifier + 64];
@@ -337,11 +338,14 @@ static clo_err register_verified(clo_registrar *r, const clo_proto_key *key)
                     memcmp(a.operator_addr, r->tx->s.address, 20) || a.expiry > expiry ||
                     a.tee_type != CLO_TEE_SNP,
                 CLO_E_POLICY, "registration: the verifier approved another record than ours");
-    clo_abi_val items[8], args[3] = {clo_approval_abi(&a, items), clo_abi_address(who),
-                                     clo_abi_bytes(CLO_BYTES(sig, 65))};
-    clo_abi_val t = clo_abi_tuple(args, 3);
-    CLO_CHECK(clo_chaintx_call(r->tx, cfg->registry, NULL, CLO_ENCLAVE_REGISTRY_REGISTER_VERIFIED,
-                               &t, "registerVerified"));
+    clo_abi_val items[8],
+        args[4] = {prev ? clo_abi_address(prev) : clo_abi_uint(0), clo_approval_abi(&a, items),
+                   clo_abi_address(who), clo_abi_bytes(CLO_BYTES(sig, 65))};
+    clo_abi_val t = prev ? clo_abi_tuple(args, 4) : clo_abi_tuple(args + 1, 3);
+    CLO_CHECK(clo_chaintx_call(r->tx, cfg->registry, NULL,
+                               prev ? CLO_ENCLAVE_REGISTRY_ROTATE_VERIFIED
+                                    : CLO_ENCLAVE_REGISTRY_REGISTER_VERIFIED,
+                               &t, prev ? "rotateVerified" : "registerVerified"));
     memcpy(r->registered_signer, key->signer, 20);
     set_expiry(r, a.expiry);
     CLO_LOG(CLO_LOG_INFO, "chain.enclave_registered", CLO_LF_HEX("signer", CLO_BYTES(a.signer, 20)),
@@ -381,9 +385,8 @@ static clo_err ensure_enclave(clo_registrar *r)
             prev = st.keys.keys[i].signer;
     }
     if (!strcmp(r->tx->cfg->registration, "onchain")) return register_attested(r, cur, prev);
-    /* No rotation on this path yet: the next epoch registers anew, and the
-     * previous record signs until its own expiry. */
-    if (!strcmp(r->tx->cfg->registration, "verifier-enclave")) return register_verified(r, cur);
+    if (!strcmp(r->tx->cfg->registration, "verifier-enclave"))
+        return register_verified(r, cur, prev);
     clo_abi_val none = clo_abi_tuple(NULL, 0), th;
     CLO_TRY(clo_eth_view(r->tx->rpc, r->tx->cfg->registry, CLO_ENCLAVE_REGISTRY_THRESHOLD, &none,
                          CLO_ENCLAVE_REGISTRY_THRESHOLD_RET, &th));

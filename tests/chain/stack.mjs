@@ -80,6 +80,23 @@ export async function allowAndRegister(s, timeoutMs = 30000) {
   throw new Error('the enclave was not registered in time');
 }
 
+// After a node's restart with a short rotate_seconds: its next epoch, once
+// registered; the EnclaveRotated events from its first signer `k` (keys as
+// /v1/enclave/keys gave them), that rotation's gas, and the first record now.
+export async function awaitRotation(s, reg, nodeUrl, k) {
+  let next = null;
+  for (let t = 0; t < 150 && !next; t++) {
+    const kk = await (await fetch(nodeUrl + '/v1/enclave/keys')).json();
+    if (kk.current > k.current && (await reg.enclave(kk.keys[0].signer))[4] === 1n) next = kk.keys[0];
+    else await sleep(200);
+  }
+  const rot = await reg.queryFilter(reg.filters.EnclaveRotated(k.keys[0].signer));
+  const gas = rot.length ? (await s.provider.getTransactionReceipt(rot[0].transactionHash)).gasUsed : null;
+  const old = await reg.enclave(k.keys[0].signer);
+  const now = (await s.provider.getBlock('latest')).timestamp;
+  return { next, rot, gas, old, now };
+}
+
 // A funded client wallet.
 export async function client(s) {
   const w = Wallet.createRandom().connect(s.provider);

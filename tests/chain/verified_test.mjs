@@ -8,7 +8,7 @@
 // enclave, and signs; B sends registerVerified. Refused along the way: a
 // verifier enclave not allowed for attest-snp (NotAVerifier), a nonce A did not
 // issue, a node not serving the role. Then a job sealed to B's key settles
-// under B's SNP record.
+// under B's SNP record, and B's next epoch rotates from it (rotateVerified).
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -121,6 +121,18 @@ try {
   const c = await S.waitSettled(s, [j]);
   const by = (await s.market.queryFilter(s.market.filters.JobSettled(j)))[0]?.args.signer;
   check(c.get(j) === 1 && by?.toLowerCase() === kb.keys[0].signer.toLowerCase(), 'a job sealed to the SNP enclave settles under its record');
+
+  // The next epoch through the same path: rotateVerified from the first record.
+  await stop(b);
+  cfgB.enclave = { ...cfgB.enclave, rotate_seconds: 3, grace_seconds: 600 };
+  writeFileSync(b.cfgPath, JSON.stringify(cfgB));
+  await start(b);
+  const { next, rot, gas, old, now } = await S.awaitRotation(s, reg, b.url, kb);
+  check(next !== null, "the SNP enclave's next epoch is registered on a new approval");
+  check(rot.length === 1 && rot[0].args.next.toLowerCase() === next?.signer.toLowerCase(),
+    '... through rotateVerified from the first record');
+  if (gas) console.log(`     rotateVerified: ${gas} gas`);
+  check(old[4] === 1n && Number(old[1]) <= now + 86400 + 5, 'the first record signs for the rotation grace only');
 } catch (e) {
   failures++;
   console.error('FAIL', e.stack ?? e);
