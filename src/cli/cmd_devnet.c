@@ -454,7 +454,8 @@ static int allow(int argc, char **argv)
         "cloister devnet allow --node URL [--workloads LIST] [--dir DIR | --deployment FILE --key "
         "FILE]",
         "As the governance owner, allow the node enclave's measurement for the given workloads "
-        "(EnclaveRegistry.setMeasurement). Refused, with the reason, if the node's enclave is "
+        "(EnclaveRegistry.setMeasurement); for a sim-snp node, SEV-SNP records too "
+        "(setTeeAllowed, once). Refused, with the reason, if the node's enclave is "
         "bound to another chain, JobMarket or registry than the deployment.",
         o, sizeof o / sizeof o[0]};
     int done, rc = cli_parse(&spec, argc, argv, &done);
@@ -571,6 +572,10 @@ static int allow(int argc, char **argv)
     }
     CLO_CHECK(rpc_open(rpc_url, &rpc));
     CLO_CHECK(clo_sender_init(&d.s, rpc, &key));
+    /* A devnet trusts the simulated TEE, whose sim-snp enclaves are SNP records. */
+    int tee_changed = 0;
+    if (!strcmp(backend_name, "sim-snp"))
+        CLO_CHECK(clo_deployer_allow_tee(&d, registry, CLO_TEE_SNP, &tee_changed));
     char *save = NULL;
     for (char *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
         if (!clo_workload_by_name(w) && strcmp(w, CLO_ROLE_ATTEST_SNP)) {
@@ -581,8 +586,8 @@ static int allow(int argc, char **argv)
         CLO_CHECK(clo_deployer_allow_measurement(&d, registry, w, m));
         json_array_append_new(done_list, json_string(w));
     }
-    rc = cli_print(json_pack("{s:o,s:O}", "measurement", clo_json_hex(CLO_BYTES(m, 32)),
-                             "workloads", done_list));
+    rc = cli_print(json_pack("{s:o,s:O,s:b}", "measurement", clo_json_hex(CLO_BYTES(m, 32)),
+                             "workloads", done_list, "snp_records_allowed", tee_changed));
 out:
     if (err.code) rc = cli_fail(err, d.why[0] ? d.why : "setMeasurement failed");
 done:

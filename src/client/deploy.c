@@ -66,6 +66,25 @@ clo_err clo_deployer_allow_measurement(clo_deployer *d, const uint8_t registry[2
     return clo_deployer_call(d, registry, CLO_ENCLAVE_REGISTRY_SET_MEASUREMENT, &t);
 }
 
+clo_err clo_deployer_allow_tee(clo_deployer *d, const uint8_t registry[20], uint8_t tee,
+                               int *changed)
+{
+    clo_abi_val a = clo_abi_uint(tee), args = clo_abi_tuple(&a, 1), out;
+    uint64_t allowed = 0;
+    *changed = 0;
+    CLO_TRY(clo_eth_view(d->s.rpc, registry, CLO_ENCLAVE_REGISTRY_TEE_ALLOWED, &args,
+                         CLO_ENCLAVE_REGISTRY_TEE_ALLOWED_RET, &out));
+    clo_err err = clo_abi_get_u64(&out.items[0], &allowed);
+    clo_abi_val_free(&out);
+    CLO_TRY(err);
+    if (allowed) return CLO_OK;
+    clo_abi_val t[2] = {clo_abi_uint(tee), clo_abi_bool(1)};
+    clo_abi_val tt = clo_abi_tuple(t, 2);
+    CLO_TRY(clo_deployer_call(d, registry, CLO_ENCLAVE_REGISTRY_SET_TEE_ALLOWED, &tt));
+    *changed = 1;
+    return CLO_OK;
+}
+
 clo_err clo_deploy_cloister(clo_deployer *d, const clo_deploy_plan *p, const char *rpc_url,
                             json_t **out)
 {

@@ -55,6 +55,10 @@ CLO_MUST_CHECK clo_err clo_deployer_call(clo_deployer *d, const uint8_t to[20], 
 CLO_MUST_CHECK clo_err clo_deployer_allow_measurement(clo_deployer *d, const uint8_t registry[20],
                                                       const char *workload,
                                                       const uint8_t measurement[32]);
+/* Governance: allow EnclaveRegistry records of this TEE type (setTeeAllowed),
+ * unless they are; *changed says whether a transaction was sent. */
+CLO_MUST_CHECK clo_err clo_deployer_allow_tee(clo_deployer *d, const uint8_t registry[20],
+                                              uint8_t tee, int *changed);
 /* Deploy and wire everything; *out = the deployment document (chain_id, rpc,
  * contracts, committee, owner, deployer, wired, tee_types, measurements,
  * oracle_config). */

@@ -33,7 +33,6 @@ let b = null;
 try {
   const dev = path.join(s.dir, 'devnet'), sim = path.join(s.dir, 'sim');
   const reg = new S.E.Contract(s.dep.contracts.EnclaveRegistry.address, abi('EnclaveRegistry'), s.provider);
-  const gov = new S.E.NonceManager(new S.E.Wallet(s.key('deployer'), s.provider));
 
   // A: the stack's node, registered by the committee, serving the verifier role.
   const cfgA = JSON.parse(readFileSync(s.node.cfgPath, 'utf8'));
@@ -62,10 +61,11 @@ try {
   const ev = await (await fetch(b.url + '/v1/enclave/evidence?nonce=' + '00'.repeat(32))).json();
   check(ev.format === 'snp-report' && S.E.getBytes(ev.evidence).length === 1184, '... and its evidence is a 1184-byte SEV-SNP report');
 
-  // Governance: SNP records allowed, B's measurement allowed for the vote workload.
-  await (await reg.connect(gov).setTeeAllowed(3, true)).wait();
+  // Governance: B's measurement allowed for the vote workload, and SNP records.
+  check(!(await reg.teeAllowed(3)), 'the devnet does not allow SNP records at first');
   const allowB = cli(bin, 'devnet', 'allow', '--dir', dev, '--node', b.url, '--workloads', 'vote');
-  check(allowB.rc === 0, "devnet allow derives B's measurement from its SNP report (MEASUREMENT, HOST_DATA)");
+  check(allowB.rc === 0 && allowB.doc?.snp_records_allowed === true && await reg.teeAllowed(3),
+    "devnet allow derives B's measurement from its SNP report (MEASUREMENT, HOST_DATA) and allows SNP records");
 
   // A not yet allowed as a verifier enclave: the registry refuses its approval.
   const logB = () => readFileSync(b.log, 'utf8');
