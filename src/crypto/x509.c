@@ -433,6 +433,11 @@ int clo_x509_same_key(const clo_x509 *a, const clo_x509 *b)
     return a->key_kind == b->key_kind && clo_bytes_eq(a->key, b->key);
 }
 
+int clo_x509_names_issuer(const clo_x509 *cert, const clo_x509 *issuer)
+{
+    return clo_bytes_eq(cert->issuer, issuer->subject);
+}
+
 int clo_x509i_ku_has(const clo_x509 *c, int bit)
 {
     return !c->has_ku || (c->ku[bit / 8] & (0x80 >> (bit % 8)));

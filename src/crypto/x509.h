@@ -33,6 +33,9 @@ CLO_MUST_CHECK clo_err clo_x509_check_time(const clo_x509 *cert, int64_t at, con
 int clo_x509_is_ca(const clo_x509 *cert);
 /* 1 if both certificates carry the same public key. */
 int clo_x509_same_key(const clo_x509 *a, const clo_x509 *b);
+/* 1 if `cert`'s issuer Name is `issuer`'s subject: where to look, never trust
+ * (clo_x509_check_issued_by checks the signature). */
+int clo_x509_names_issuer(const clo_x509 *cert, const clo_x509 *issuer);
 /* `cert` names `issuer` as its issuer, `issuer` is a CA, and the signature on
  * `cert` verifies under `issuer`'s key (ECDSA or RSA-PSS as the cert says).
  * CLO_E_AUTH for a bad signature, CLO_E_POLICY for a name or CA mismatch. */
