@@ -31,7 +31,7 @@
 #define JOB_WINDOW      1024
 #define MAX_INPUT_PLAIN ((size_t)1 << 20)
 /* Outstanding SNP_CHALLENGE nonces (snpverify.c). */
-#define SNP_CHALLENGES 16
+#define SNP_CHALLENGES 256
 
 typedef struct {
     uint8_t id[32];
