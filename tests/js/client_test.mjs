@@ -1,16 +1,23 @@
 // client_test.mjs — a dApp written only against @cloister/client and viem
-// (no CLI, no ethers) runs the vote flow against the local stack: anvil, the
-// contracts, a node whose enclave the committee registered. The enclave's key
-// comes from the registry, not the node; the node's own view is only compared.
-// The job is sealed in JS, submitted, settled by the enclave, its outputs
-// checked against their hashes, its statement recovered and checked against
-// the registry, and the private receipt opened with the reply secret; another
-// secret does not open it.
+// (no CLI, no ethers) runs the vote, auction and oracle flows against the
+// local stack: anvil, the contracts, a node whose enclave the committee
+// registered. The enclave's key comes from the registry, not the node; the
+// node's own view is only compared.
+//   vote: sealed in JS, submitted, settled, its outputs checked against their
+//     hashes, its statement recovered and checked against the registry, the
+//     private receipt opened (and not with another secret); the public output
+//     decodes as `cloister job result` decodes it.
+//   auction: created, two bidders bid from their own wallets, submitted after
+//     bidding closes; the winner and price from the settled output, each
+//     bidder opens its own private output and not the other's.
+//   oracle: the feed's updater submits three sources' reports for the
+//     PriceFeed; the round's answer is their median.
 // Usage: node client_test.mjs /path/to/cloister /path/to/built/package
 import path from 'node:path';
 import { createPublicClient, createWalletClient, defineChain, http } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import * as S from '../chain/stack.mjs';
+import { cli } from '../host/nodeutil.mjs';
 
 const [bin, pkg] = process.argv.slice(2);
 const C = await import(path.join(pkg, 'dist/index.js'));
@@ -47,9 +54,9 @@ try {
   check(C.workloadId('auction') === auctionWid, "workloadId('auction') is SealedBidAuction.AUCTION_WORKLOAD");
 
   // Submit a one-ballot vote, sealed in JS.
-  const ballot = C.concat(new Uint8Array([1]), C.bytes(account.address), C.u16be(2));
+  const ballot = C.voteBallot(account.address, 2);
   const from = await publicClient.getBlockNumber();
-  const job = await client.submitJob({ workload: 'vote', config: '0x010003', inputs: [ballot], fee: 1000n });
+  const job = await client.submitJob({ workload: 'vote', config: C.voteConfig(3), inputs: [ballot], fee: 1000n });
   check(/^0x[0-9a-f]{64}$/.test(job.jobId) && job.replySecrets.length === 1, 'submitJob: the job is on chain');
   const r = await client.waitForResult(job.jobId, { fromBlock: from, timeoutMs: 60000 });
   check(r.signer.toLowerCase() === e.signer.toLowerCase(), 'waitForResult: settled by the registered enclave');
@@ -58,8 +65,8 @@ try {
   const dv = new DataView(pub.buffer);
   check(pub[0] === 2 && dv.getUint16(1) === 3 && dv.getUint32(3) === 1 && dv.getUint32(7 + 4 * 2) === 1,
     'the public tally counts the ballot for choice 2');
-  const receipt = client.openResult(job, r, 0);
-  check(C.hex(receipt) === '0x01010002', 'openResult: the private receipt opens (counted, choice 2)');
+  const receipt = C.decodeVotePrivate(client.openResult(job, r, 0));
+  check(receipt.counted && receipt.choice === 2, 'openResult: the private receipt opens (counted, choice 2)');
   let refused = false;
   try { C.openReply(r.privateOutputs[0], new Uint8Array(32), job.jobId); } catch { refused = true; }
   check(refused, '... and not with another reply secret');
@@ -76,6 +83,61 @@ try {
   let bad = false;
   try { await C.verifyResult(publicClient, registry, s.dep.chain_id, market, { ...st, publicOutputHash: C.keccak256('0x00') }, res.signature, e.signer); } catch { bad = true; }
   check(bad, '... a statement with another output is refused');
+  const vp = C.decodeVotePublic(r.publicOutput);
+  const cdoc = cli(bin, 'job', 'result', '--node', s.node.url, '--id', job.jobId.slice(2)).doc?.verified?.public;
+  check(vp.total === 1 && vp.counts.join() === '0,0,1' && cdoc?.total === vp.total && cdoc?.counts.join() === vp.counts.join()
+    && cdoc?.excluded.length === vp.excluded.length, 'decodeVotePublic decodes the tally as the C client (cloister job result) does');
+
+  // The auction: two bidders, each with its own wallet.
+  const bidders = [];
+  for (let i = 0; i < 2; i++) {
+    const acct = privateKeyToAccount(generatePrivateKey());
+    await publicClient.request({ method: 'anvil_setBalance', params: [acct.address, '0x' + (10n ** 21n).toString(16)] });
+    bidders.push({ acct, c: C.createCloisterClient({ publicClient, walletClient: createWalletClient({ chain, account: acct, transport: http(s.dep.rpc) }), market, registry }) });
+  }
+  const auction = s.dep.contracts.SealedBidAuction.address;
+  const a = await client.createAuction({ auction, rule: C.AuctionRule.secondPrice, reserve: 100n, biddingSeconds: 600, settleSeconds: 3600,
+    bidDeposit: 10n ** 18n, fee: 1000n });
+  const b0 = await bidders[0].c.bid({ auction, id: a.id, amount: 500n });
+  const b1 = await bidders[1].c.bid({ auction, id: a.id, amount: 700n });
+  check(b0.jobId === a.jobId && b1.jobId === a.jobId, 'createAuction and two sealed bids: bound to the auction\'s job');
+  const bidEvents = await publicClient.getContractEvents({ address: auction, abi: C.sealedBidAuctionAbi, eventName: 'BidPlaced', fromBlock: from });
+  check(bidEvents.length === 2 && bidEvents.every((x) => x.args.deposit === 10n ** 18n),
+    '... the chain sees two equal deposits and two envelopes, nothing of the amounts');
+  await publicClient.request({ method: 'evm_increaseTime', params: [601] });
+  await publicClient.request({ method: 'evm_mine', params: [] });
+  await client.submitAuction({ auction, id: a.id });
+  const ar = await client.waitForResult(a.jobId, { fromBlock: from, timeoutMs: 60000 });
+  const ap = C.decodeAuctionPublic(ar.publicOutput);
+  check(ap.sold && ap.winner.toLowerCase() === bidders[1].acct.address.toLowerCase() && ap.price === 500n && ap.winnerIndex === 1,
+    `the auction settles: the higher bidder wins at the second price (${ap.price})`);
+  const cauc = cli(bin, 'job', 'result', '--node', s.node.url, '--id', a.jobId.slice(2)).doc?.verified?.public;
+  check(cauc?.sold === ap.sold && cauc?.bids === ap.bids && cauc?.winner === ap.winner.toLowerCase() && BigInt(cauc?.price) === ap.price
+    && cauc?.winner_index === ap.winnerIndex, 'decodeAuctionPublic decodes the result as the C client does');
+  const mine0 = C.decodeAuctionPrivate(C.openReply(ar.privateOutputs[0], b0.replySecret, a.jobId));
+  const mine1 = C.decodeAuctionPrivate(C.openReply(ar.privateOutputs[1], b1.replySecret, a.jobId));
+  check(!mine0.won && mine1.won && mine1.price === 500n, 'each bidder opens its own private output');
+  let crossed = false;
+  try { C.openReply(ar.privateOutputs[1], b0.replySecret, a.jobId); } catch { crossed = true; }
+  check(crossed, "... and not the other bidder's");
+  const decided = await publicClient.readContract({ address: auction, abi: C.sealedBidAuctionAbi, functionName: 'auction', args: [a.id] });
+  check(decided.phase === 3 && decided.winner.toLowerCase() === bidders[1].acct.address.toLowerCase(), 'the auction contract records the winner (phase Sold)');
+
+  // The oracle: the feed's updater (the deployer) submits three reports.
+  const gov = privateKeyToAccount(s.key('deployer'));
+  const govClient = C.createCloisterClient({ publicClient, walletClient: createWalletClient({ chain, account: gov, transport: http(s.dep.rpc) }), market, registry });
+  const feed = s.dep.contracts.PriceFeed.address;
+  const now = BigInt((await publicClient.getBlock()).timestamp);
+  const reports = [101n, 99n, 100n].map((p, i) => C.oracleReport('0x' + String(i + 1).repeat(40), [{ time: now - 10n, price: p * 10n ** 8n }]));
+  const cfg = C.oracleConfig({ mode: C.OracleMode.median, minSources: 3, maxDeviationBps: 500, windowSeconds: 0 });
+  const feedCfg = await publicClient.readContract({ address: feed, abi: C.priceFeedAbi, functionName: 'configHash' });
+  check(C.configHash(cfg) === feedCfg, "oracleConfig encodes the feed's configuration (its configHash)");
+  await S.putModel(s, cfg.slice(2));
+  const oj = await govClient.submitJob({ workload: 'oracle', config: cfg, inputs: reports, fee: 1000n, consumer: feed });
+  const or = await govClient.waitForResult(oj.jobId, { fromBlock: from, timeoutMs: 60000 });
+  const op = C.decodeOraclePublic(or.publicOutput);
+  const round = await publicClient.readContract({ address: feed, abi: C.priceFeedAbi, functionName: 'latestRoundData' });
+  check(op.value === 100n * 10n ** 8n && op.used === 3 && round[1] === op.value, `the oracle round: the median of the three (${op.value}) is the feed's answer`);
 } catch (err) {
   failures++;
   console.error('FAIL', err.stack ?? err);

@@ -4,7 +4,8 @@ import { parseEventLogs, type Address, type PublicClient, type WalletClient, typ
 import { bytes, fixed, hex, type BytesLike, type Hex } from './bytes.js';
 import { sealRequest, openReply, type AeadName } from './envelope.js';
 import { configHash as configHashOf, hashList, jobIdFor, keccak256, workloadId as workloadIdOf } from './ids.js';
-import { enclaveRegistryAbi, jobMarketAbi } from './generated/abi.js';
+import { enclaveRegistryAbi, jobMarketAbi, sealedBidAuctionAbi } from './generated/abi.js';
+import { auctionBid, auctionConfig } from './workloads.js';
 
 export interface ClientOptions {
   publicClient: PublicClient;
@@ -120,8 +121,7 @@ export function createCloisterClient(o: ClientOptions) {
         clientNonce, recipients: [], inputs: envelopes, inputRef: '' }],
       value: s.fee ?? 0n,
     });
-    const rc = await publicClient.waitForTransactionReceipt({ hash });
-    if (rc.status !== 'success') throw new Error(`submitJob: transaction ${hash} reverted`);
+    await send(hash, 'submitJob');
     return { jobId, hash, clientNonce, replySecrets: sealed.map((x) => x.replySecret), enclave };
   }
 
@@ -159,7 +159,56 @@ export function createCloisterClient(o: ClientOptions) {
     return openReply(bytes(reply), secret, job.jobId);
   }
 
-  return { getEnclave, submitJob, waitForResult, openResult, market, registry };
+  function wallet(what: string) {
+    if (!walletClient?.account) throw new Error(`${what}: needs a walletClient with an account`);
+    return { w: walletClient, account: walletClient.account };
+  }
+
+  async function send(hash: Hash, what: string) {
+    const rc = await publicClient.waitForTransactionReceipt({ hash });
+    if (rc.status !== 'success') throw new Error(`${what}: transaction ${hash} reverted`);
+    return rc;
+  }
+
+  /** Open a sealed-bid auction (SealedBidAuction.create); `fee` pays the enclave job. */
+  async function createAuction(a: { auction: Address; rule: 1 | 2; reserve: bigint; biddingSeconds: number; settleSeconds: number;
+    bidDeposit: bigint; fee?: bigint }): Promise<{ id: bigint; jobId: Hex; biddingEnds: number }> {
+    const { w, account } = wallet('createAuction');
+    const now = Number((await publicClient.getBlock()).timestamp);
+    const biddingEnds = now + a.biddingSeconds;
+    const hash = await w.writeContract({ address: a.auction, abi: sealedBidAuctionAbi, functionName: 'create', chain: w.chain, account,
+      args: [auctionConfig(a.rule, a.reserve), biddingEnds, biddingEnds + a.settleSeconds, a.bidDeposit], value: a.fee ?? 0n });
+    const rc = await send(hash, 'createAuction');
+    const ev = parseEventLogs({ abi: sealedBidAuctionAbi, logs: rc.logs, eventName: 'AuctionCreated' })[0];
+    if (!ev) throw new Error('createAuction: no AuctionCreated');
+    return { id: ev.args.auctionId, jobId: ev.args.jobId, biddingEnds };
+  }
+
+  /** Bid `amount` in auction `id`: sealed here to the auction enclave's key,
+   *  bound to the auction's job; deposits the auction's uniform bidDeposit. */
+  async function bid(a: { auction: Address; id: bigint; amount: bigint; aead?: AeadName }): Promise<{ jobId: Hex; replySecret: Uint8Array; hash: Hash }> {
+    const { w, account } = wallet('bid');
+    const info = await publicClient.readContract({ address: a.auction, abi: sealedBidAuctionAbi, functionName: 'auction', args: [a.id] });
+    const enclave = await getEnclave('auction');
+    const chainId = await publicClient.getChainId();
+    const sealed = await sealRequest(enclave.hpkeKey, { chainId, market, jobId: info.jobId, workloadId: workloadIdOf('auction'),
+      epoch: enclave.epoch }, auctionBid(account.address, a.amount), a.aead);
+    const hash = await w.writeContract({ address: a.auction, abi: sealedBidAuctionAbi, functionName: 'bid', chain: w.chain, account,
+      args: [a.id, hex(sealed.envelope)], value: info.bidDeposit });
+    await send(hash, 'bid');
+    return { jobId: info.jobId, replySecret: sealed.replySecret, hash };
+  }
+
+  /** After bidding closes: submit the auction's job (anyone may). */
+  async function submitAuction(a: { auction: Address; id: bigint }): Promise<Hash> {
+    const { w, account } = wallet('submitAuction');
+    const hash = await w.writeContract({ address: a.auction, abi: sealedBidAuctionAbi, functionName: 'submit', chain: w.chain, account,
+      args: [a.id] });
+    await send(hash, 'submitAuction');
+    return hash;
+  }
+
+  return { getEnclave, submitJob, waitForResult, openResult, createAuction, bid, submitAuction, market, registry };
 }
 
 export type CloisterClient = ReturnType<typeof createCloisterClient>;

@@ -7,3 +7,4 @@ export * from './envelope.js';
 export * from './statement.js';
 export * from './client.js';
 export * from './generated/abi.js';
+export * from './workloads.js';
