@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libssl-dev libsecp256k1-dev libjansson-dev libcmocka-dev valgrind
   libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libseccomp-dev
   libonnx-testdata
+  chromium
   nodejs npm
 )
 

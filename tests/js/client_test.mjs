@@ -14,10 +14,11 @@
 //     PriceFeed; the round's answer is their median.
 // Usage: node client_test.mjs /path/to/cloister /path/to/built/package
 import path from 'node:path';
-import { createPublicClient, createWalletClient, defineChain, http } from 'viem';
+import { createWalletClient, http } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import * as S from '../chain/stack.mjs';
 import { cli } from '../host/nodeutil.mjs';
+import { oracleRound, viemOn } from './flows.mjs';
 
 const [bin, pkg] = process.argv.slice(2);
 const C = await import(path.join(pkg, 'dist/index.js'));
@@ -32,9 +33,8 @@ try {
   const reg = await S.allowAndRegister(s);
   await S.putModel(s, '010003'); // the vote config, as an operator would publish it
 
-  const chain = defineChain({ id: s.dep.chain_id, name: 'anvil', nativeCurrency: { name: 'ETH', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [s.dep.rpc] } } });
-  const publicClient = createPublicClient({ chain, transport: http(s.dep.rpc), pollingInterval: 100 });
+  const v = viemOn(s);
+  const { chain, publicClient } = v;
   const key = generatePrivateKey();
   const account = privateKeyToAccount(key);
   await publicClient.request({ method: 'anvil_setBalance', params: [account.address, '0x' + (10n ** 21n).toString(16)] });
@@ -78,8 +78,8 @@ try {
   const st = C.statementOf({ jobId: job.jobId, inputHash: submitted[0].args.inputHash, workloadId: C.workloadId('vote'),
     configHash: C.configHash('0x010003'), epoch: e.epoch }, r.publicOutput, r.privateOutputs);
   check(res.signature && C.resultDigest(st, s.dep.chain_id, market) === res.digest, "resultDigest is the enclave's statement digest");
-  const v = await C.verifyResult(publicClient, registry, s.dep.chain_id, market, st, res.signature, e.signer);
-  check(v.operator === new S.E.Wallet(s.key('operator')).address, 'verifyResult: recovered to the enclave, which the registry lets sign vote now');
+  const vr = await C.verifyResult(publicClient, registry, s.dep.chain_id, market, st, res.signature, e.signer);
+  check(vr.operator === new S.E.Wallet(s.key('operator')).address, 'verifyResult: recovered to the enclave, which the registry lets sign vote now');
   let bad = false;
   try { await C.verifyResult(publicClient, registry, s.dep.chain_id, market, { ...st, publicOutputHash: C.keccak256('0x00') }, res.signature, e.signer); } catch { bad = true; }
   check(bad, '... a statement with another output is refused');
@@ -124,20 +124,10 @@ try {
   check(decided.phase === 3 && decided.winner.toLowerCase() === bidders[1].acct.address.toLowerCase(), 'the auction contract records the winner (phase Sold)');
 
   // The oracle: the feed's updater (the deployer) submits three reports.
-  const gov = privateKeyToAccount(s.key('deployer'));
-  const govClient = C.createCloisterClient({ publicClient, walletClient: createWalletClient({ chain, account: gov, transport: http(s.dep.rpc) }), market, registry });
-  const feed = s.dep.contracts.PriceFeed.address;
-  const now = BigInt((await publicClient.getBlock()).timestamp);
-  const reports = [101n, 99n, 100n].map((p, i) => C.oracleReport('0x' + String(i + 1).repeat(40), [{ time: now - 10n, price: p * 10n ** 8n }]));
-  const cfg = C.oracleConfig({ mode: C.OracleMode.median, minSources: 3, maxDeviationBps: 500, windowSeconds: 0 });
-  const feedCfg = await publicClient.readContract({ address: feed, abi: C.priceFeedAbi, functionName: 'configHash' });
-  check(C.configHash(cfg) === feedCfg, "oracleConfig encodes the feed's configuration (its configHash)");
-  await S.putModel(s, cfg.slice(2));
-  const oj = await govClient.submitJob({ workload: 'oracle', config: cfg, inputs: reports, fee: 1000n, consumer: feed });
-  const or = await govClient.waitForResult(oj.jobId, { fromBlock: from, timeoutMs: 60000 });
-  const op = C.decodeOraclePublic(or.publicOutput);
-  const round = await publicClient.readContract({ address: feed, abi: C.priceFeedAbi, functionName: 'latestRoundData' });
-  check(op.value === 100n * 10n ** 8n && op.used === 3 && round[1] === op.value, `the oracle round: the median of the three (${op.value}) is the feed's answer`);
+  const o = await oracleRound(C, s, v);
+  check(o.configMatches, "oracleConfig encodes the feed's configuration (its configHash)");
+  check(o.out.value === 100n * 10n ** 8n && o.out.used === 3 && o.round[1] === o.out.value,
+    `the oracle round: the median of the three (${o.out.value}) is the feed's answer`);
 } catch (err) {
   failures++;
   console.error('FAIL', err.stack ?? err);
