@@ -24,7 +24,17 @@ const seller = clientFor(cfg.keys.seller);
 const bidders = cfg.keys.bidders.map((k) => ({ account: privateKeyToAccount(k), client: clientFor(k), secret: null }));
 let auction = null, result = null;
 
-for (const [i, b] of bidders.entries()) $(`[data-bidder="${i}"] .addr`).textContent = b.account.address;
+// Two bidders, one panel each (their own key, amount and reply secret).
+const names = ['A', 'B'], amounts = [500, 700];
+for (const [i, b] of bidders.entries()) {
+  const el = $('#bidder').content.firstElementChild.cloneNode(true);
+  el.dataset.bidder = String(i);
+  $('.name', el).textContent = `Bidder ${names[i]}`;
+  $('.addr', el).textContent = b.account.address;
+  $('input', el).value = String(amounts[i]);
+  $('.peek', el).textContent = `Open ${names[1 - i]}'s result with my key`;
+  $('#bidders').append(el);
+}
 
 try {
   const e = await seller.getEnclave('auction');
