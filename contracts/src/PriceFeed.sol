@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {AggregatorV3Interface} from "./interfaces/AggregatorV3Interface.sol";
 import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
+import {Outputs} from "./lib/Outputs.sol";
 
 /// @title PriceFeed
 /// @notice A Chainlink-compatible price feed whose rounds are enclave-signed
@@ -61,12 +62,9 @@ contract PriceFeed is AggregatorV3Interface, IResultConsumer {
     function onResult(bytes32, address requester, bytes32 workloadId, bytes32 model, bytes calldata out) external {
         if (msg.sender != market) revert NotMarket();
         if (!isUpdater[requester] || workloadId != ORACLE_WORKLOAD || model != configHash) revert NotOurJob();
-        // u8 version=2 | u8 mode | i64 value | u16 used | u16 rejected | u64 as_of
-        //   | u16 n | n x u16 excluded position (reports that did not open or parse)
-        if (out.length < 24 || out[0] != 0x02) revert BadOutput();
-        if (out.length != 24 + 2 * uint256(uint16(bytes2(out[22:24])))) revert BadOutput();
-        int64 value = int64(uint64(bytes8(out[2:10])));
-        uint64 asOf = uint64(bytes8(out[14:22]));
+        Outputs.Oracle memory o = Outputs.oracle(out);
+        int64 value = o.value;
+        uint64 asOf = o.asOf;
         if (latestRound != 0 && asOf <= rounds[latestRound].startedAt) revert Stale();
         uint80 id = ++latestRound;
         rounds[id] = Round(value, asOf, uint64(block.timestamp));

@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {PullPayments} from "./lib/PullPayments.sol";
 import {JobMarket} from "./JobMarket.sol";
+import {Outputs} from "./lib/Outputs.sol";
 import {IResultConsumer} from "./interfaces/IResultConsumer.sol";
 import {IWorkloadConfig} from "./interfaces/IWorkloadConfig.sol";
 
@@ -168,17 +169,13 @@ contract SealedBidAuction is IResultConsumer, IWorkloadConfig, PullPayments {
             revert NotOurJob();
         }
         if (a.phase != Phase.Submitted) revert WrongPhase(id, a.phase);
-        // u8 version=2 | u8 sold | u16 bids | winner[20] | price u256 | u16 winner_index
-        //   | u16 n | n x u16 excluded position (bids that did not open or parse; they never win)
-        if (out.length < 60 || out[0] != 0x02) revert BadOutput();
-        if (out.length != 60 + 2 * uint256(uint16(bytes2(out[58:60])))) revert BadOutput();
-        bool sold = out[1] == 0x01;
-        uint256 nbids = uint16(bytes2(out[2:4]));
-        uint256 price = uint256(bytes32(out[24:56]));
-        uint256 index = uint16(bytes2(out[56:58]));
-        if (nbids != a.bidders.length || (sold && index >= nbids)) revert BadOutput();
-        if (sold) {
-            address winner = a.bidders[index];
+        // Excluded bids (that did not open or parse) never win; the winner is
+        // the bidder at the winning position, whatever address its bid claimed.
+        Outputs.Auction memory o = Outputs.auction(out);
+        uint256 price = o.price;
+        if (o.bids != a.bidders.length) revert BadOutput();
+        if (o.sold) {
+            address winner = a.bidders[o.winnerIndex];
             if (deposit[id][winner] >= price) {
                 a.phase = Phase.Sold;
                 a.winner = winner;
