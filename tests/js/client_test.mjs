@@ -12,8 +12,14 @@
 //     bidder opens its own private output and not the other's.
 //   oracle: the feed's updater submits three sources' reports for the
 //     PriceFeed; the round's answer is their median.
+//   inference: the model owner trains and provisions a classifier with its own
+//     tools (cloister model); then the dApp, on the package only, seals a
+//     patient's record as a TensorProto, submits, and opens the diagnosis,
+//     which is what the model says run locally (cloister onnx run).
 // Usage: node client_test.mjs /path/to/cloister /path/to/built/package
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createWalletClient, http } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import * as S from '../chain/stack.mjs';
@@ -21,6 +27,7 @@ import { cli } from '../host/nodeutil.mjs';
 import { oracleRound, viemOn } from './flows.mjs';
 
 const [bin, pkg] = process.argv.slice(2);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const C = await import(path.join(pkg, 'dist/index.js'));
 let failures = 0;
 function check(cond, what) {
@@ -128,6 +135,34 @@ try {
   check(o.configMatches, "oracleConfig encodes the feed's configuration (its configHash)");
   check(o.out.value === 100n * 10n ** 8n && o.out.used === 3 && o.round[1] === o.out.value,
     `the oracle round: the median of the three (${o.out.value}) is the feed's answer`);
+
+  // Inference: the owner's side first (its own tools), then the dApp on the package only.
+  const csv = process.env.CLO_DATASETS ? path.join(process.env.CLO_DATASETS, 'breast_cancer.csv')
+    : path.join(root, 'data/datasets/breast_cancer.csv');
+  const modelFile = path.join(s.dir, 'lr.onnx');
+  const tr = cli(bin, 'model', 'train', '--csv', csv, '--out', modelFile);
+  const prov = cli(bin, 'model', 'provision', '--no-registry', '--model', modelFile, '--node', s.node.url,
+    '--deployment', path.join(s.dir, 'devnet/deployments', `${s.dep.chain_id}.json`), '--sim-dir', path.join(s.dir, 'sim'));
+  check(tr.rc === 0 && prov.rc === 0, 'the model owner trains a classifier and provisions it to the enclave (its own tools)');
+  const row = readFileSync(csv, 'utf8').trim().split('\n')[1].split(',').slice(0, 30).map(Number);
+  const tensor = C.floatTensor([1, 30], row);
+  const cfgOnnx = C.onnxConfig(tr.doc.model_id);
+  await S.putModel(s, cfgOnnx.slice(2));
+  const ij = await client.submitJob({ workload: 'onnx', config: cfgOnnx, inputs: [C.onnxRecord([tensor])], fee: 1000n });
+  const ir = await client.waitForResult(ij.jobId, { fromBlock: from, timeoutMs: 60000 });
+  const ipub = C.decodeOnnxPublic(ir.publicOutput);
+  check(ipub.modelId === tr.doc.model_id && ipub.inputs === 1 && ipub.answered === 1, 'the inference job settles: the model answered the record');
+  const answer = C.decodeOnnxPrivate(client.openResult(ij, ir, 0));
+  const outs = answer.tensors.map((t) => C.decodeTensor(t));
+  const pbFile = path.join(s.dir, 'record.pb');
+  writeFileSync(pbFile, tensor);
+  const local = cli(bin, 'onnx', 'run', '--model', modelFile, '--input', `record=${pbFile}`).doc?.outputs ?? [];
+  const same = local.length === outs.length && local.every((l) => {
+    const o = outs.find((x) => x.name === l.name);
+    return o && o.dims.join() === l.shape.join() && o.values.every((v, k) => Number(v) === l.data[k]);
+  });
+  check(answer.status === 0 && same && outs.some((o) => o.name === 'diagnosis'),
+    `the patient opens the diagnosis, the bits the model gives run locally (${outs.map((o) => `${o.name}=${o.values.join('/')}`).join(', ')})`);
 } catch (err) {
   failures++;
   console.error('FAIL', err.stack ?? err);

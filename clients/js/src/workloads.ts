@@ -253,6 +253,121 @@ export function onnxRecord(tensors: readonly BytesLike[]): Uint8Array {
   return concat(u16be(tensors.length), ...tensors.flatMap((t) => { const b = bytes(t); return [u32be(b.length), b]; }));
 }
 
+// ---- ONNX TensorProto (the fields a record and an answer use) ----
+
+/** ONNX TensorProto.DataType values the helpers read and write. */
+export const TensorType = { float: 1, int32: 6, int64: 7, double: 11 } as const;
+
+function varint(v: number | bigint): Uint8Array {
+  let x = BigInt(v);
+  const out: number[] = [];
+  do {
+    let b = Number(x & 0x7fn);
+    x >>= 7n;
+    if (x) b |= 0x80;
+    out.push(b);
+  } while (x);
+  return new Uint8Array(out);
+}
+
+/** A float tensor as a serialized TensorProto: dims, FLOAT, raw_data (little-endian), and a name if given. */
+export function floatTensor(dims: readonly number[], values: ArrayLike<number>, name?: string): Uint8Array {
+  const n = dims.reduce((a, d) => a * d, 1);
+  if (n !== values.length) throw new RangeError(`floatTensor: ${values.length} values for dims ${dims.join('x')}`);
+  const raw = new Uint8Array(4 * n);
+  const dv = new DataView(raw.buffer);
+  for (let i = 0; i < n; i++) dv.setFloat32(4 * i, values[i]!, true);
+  const parts: Uint8Array[] = dims.map((d) => concat(new Uint8Array([0x08]), varint(d)));
+  parts.push(new Uint8Array([0x10, TensorType.float]));
+  if (name !== undefined) { const b = new TextEncoder().encode(name); parts.push(new Uint8Array([0x42]), varint(b.length), b); }
+  parts.push(new Uint8Array([0x4a]), varint(raw.length), raw);
+  return concat(...parts);
+}
+
+export interface Tensor {
+  name: string;
+  dims: number[];
+  dataType: number;
+  /** The elements: numbers for float and double, bigints for int32 and int64. */
+  values: number[] | bigint[];
+}
+
+/** A protobuf varint at b[pos]: its value and the position after it. */
+function readVarint(b: Uint8Array, pos: number): [bigint, number] {
+  let x = 0n;
+  for (let shift = 0n; shift < 64n; shift += 7n) {
+    if (pos >= b.length) throw new TypeError('tensor: truncated varint');
+    const c = b[pos++]!;
+    x |= BigInt(c & 0x7f) << shift;
+    if (!(c & 0x80)) return [x, pos];
+  }
+  throw new TypeError('tensor: varint too long');
+}
+
+function varints(body: Uint8Array): bigint[] {
+  const out: bigint[] = [];
+  for (let pos = 0; pos < body.length;) {
+    const [v, next] = readVarint(body, pos);
+    out.push(v);
+    pos = next;
+  }
+  return out;
+}
+
+function fixedWidth(body: Uint8Array, width: 4 | 8, read: (dv: DataView, at: number) => number | bigint): (number | bigint)[] {
+  if (body.length % width) throw new TypeError('tensor: data is not whole elements');
+  const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const out: (number | bigint)[] = [];
+  for (let i = 0; i < body.length; i += width) out.push(read(dv, i));
+  return out;
+}
+
+/** Read a serialized TensorProto's name, dims, type and elements: raw_data, or
+ *  the packed float_data (4), int32_data (5), int64_data (7), double_data (10). */
+export function decodeTensor(pb: BytesLike): Tensor {
+  const b = bytes(pb);
+  const t: Tensor = { name: '', dims: [], dataType: 0, values: [] };
+  const fields: Record<number, Uint8Array> = {};
+  for (let pos = 0; pos < b.length;) {
+    const [key, p1] = readVarint(b, pos);
+    const field = Number(key >> 3n), wire = Number(key & 7n);
+    pos = p1;
+    if (wire === 0) {
+      const [v, p2] = readVarint(b, pos);
+      pos = p2;
+      if (field === 1) t.dims.push(Number(v));
+      else if (field === 2) t.dataType = Number(v);
+    } else if (wire === 2) {
+      const [len, p2] = readVarint(b, pos);
+      if (p2 + Number(len) > b.length) throw new TypeError('tensor: truncated field');
+      const body = b.slice(p2, p2 + Number(len));
+      pos = p2 + Number(len);
+      if (field === 1) t.dims.push(...varints(body).map(Number)); // packed dims
+      else if (field === 8) t.name = new TextDecoder().decode(body);
+      else fields[field] = body;
+    } else if (wire === 5 || wire === 1) {
+      pos += wire === 5 ? 4 : 8;
+    } else {
+      throw new TypeError(`tensor: wire type ${wire}`);
+    }
+  }
+  const raw = fields[9];
+  switch (t.dataType) {
+    case TensorType.float: t.values = fixedWidth(raw ?? fields[4] ?? new Uint8Array(), 4, (d, i) => d.getFloat32(i, true)) as number[]; break;
+    case TensorType.double: t.values = fixedWidth(raw ?? fields[10] ?? new Uint8Array(), 8, (d, i) => d.getFloat64(i, true)) as number[]; break;
+    case TensorType.int64:
+      t.values = raw ? fixedWidth(raw, 8, (d, i) => d.getBigInt64(i, true)) as bigint[] : varints(fields[7] ?? new Uint8Array()).map((v) => BigInt.asIntN(64, v));
+      break;
+    case TensorType.int32:
+      t.values = raw ? fixedWidth(raw, 4, (d, i) => BigInt(d.getInt32(i, true))) as bigint[] : varints(fields[5] ?? new Uint8Array()).map((v) => BigInt.asIntN(32, v));
+      break;
+    default: throw new TypeError(`tensor: data type ${t.dataType} is not read here`);
+  }
+  const n = t.dims.reduce((a, d) => a * d, 1);
+  if (t.values.length !== n) throw new TypeError(`tensor: ${t.values.length} elements for dims ${t.dims.join('x')}`);
+  return t;
+}
+
 export function decodeOnnxPublic(p: BytesLike): { modelId: Hex; inputs: number; answered: number; excluded: number[] } {
   const r = new Reader(bytes(p), 'onnx public output');
   r.version(2);
