@@ -130,6 +130,15 @@ try {
   const decided = await publicClient.readContract({ address: auction, abi: C.sealedBidAuctionAbi, functionName: 'auction', args: [a.id] });
   check(decided.phase === 3 && decided.winner.toLowerCase() === bidders[1].acct.address.toLowerCase(), 'the auction contract records the winner (phase Sold)');
 
+  // An empty feed reverts with a custom error the published ABI names.
+  let empty = null;
+  try {
+    await publicClient.readContract({ address: s.dep.contracts.PriceFeed.address, abi: C.priceFeedAbi, functionName: 'latestRoundData' });
+  } catch (err) {
+    empty = err.walk?.((x) => x.data?.errorName)?.data?.errorName ?? null;
+  }
+  check(empty === 'NoDataPresent', `an empty feed's revert decodes by the published ABI (${empty})`);
+
   // The oracle: the feed's updater (the deployer) submits three reports.
   const o = await oracleRound(C, s, v);
   check(o.configMatches, "oracleConfig encodes the feed's configuration (its configHash)");

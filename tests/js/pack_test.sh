@@ -59,3 +59,11 @@ echo "ok   an empty project type-checks against it (tsc --noEmit, strict)"
   || { echo "FAIL the consumer does not run"; cat "$work/run.out"; exit 1; }
 grep -q '"n":1' "$work/run.out" || { echo "FAIL unexpected output: $(cat "$work/run.out")"; exit 1; }
 echo "ok   ... and runs: $(cat "$work/run.out")"
+# The size a dApp pays: the package and its own dependencies (@hpke, @noble),
+# minified and gzipped, viem (the peer) left out. Goal: at most 40 KB.
+size=$(cd "$root" && node -e "
+  require('esbuild').build({ entryPoints: [process.argv[1] + '/dist/index.js'], bundle: true, format: 'esm', platform: 'browser',
+    minify: true, write: false, external: ['viem'], nodePaths: ['node_modules'] })
+  .then((r) => console.log(require('zlib').gzipSync(r.outputFiles[0].contents, { level: 9 }).length))" "$pkg")
+((size <= 40960)) || { echo "FAIL the core is $size bytes gzipped, over 40 KB"; exit 1; }
+echo "ok   the core with its dependencies is $((size / 1024)) KB minified and gzipped (goal: at most 40 KB; viem, the peer, apart)"
