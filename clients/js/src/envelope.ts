@@ -69,6 +69,9 @@ export async function sealRequest(enclaveKey: BytesLike, binding: Binding, paylo
   return { envelope: concat(header, ct), replySecret };
 }
 
+/** The name for it: seal one input (sealRequest). */
+export const seal = sealRequest;
+
 /** The header fields of a request envelope (nothing is decrypted). */
 export function requestHeader(envelope: BytesLike): { aead: number; epoch: number; enc: Uint8Array } {
   const e = bytes(envelope, 'envelope');
