@@ -328,11 +328,6 @@ static json_t *addr(const uint8_t a[20])
     return json_string(s);
 }
 
-static json_t *enc_of(json_t *j)
-{
-    return json_object_get(j, "enclave");
-}
-
 char *clo_config_dump(const clo_config *c)
 {
     json_t *j = json_pack(
@@ -358,13 +353,13 @@ char *clo_config_dump(const clo_config *c)
     if (c->collateral_dir[0])
         json_object_set_new(ch, "collateral_dir", json_string(c->collateral_dir));
     if (c->snp_verifier[0]) json_object_set_new(ch, "snp_verifier", json_string(c->snp_verifier));
-    if (c->snp_vcek[0]) json_object_set_new(enc_of(j), "snp_vcek", json_string(c->snp_vcek));
     json_object_set_new(j, "api", json_pack("{s:b}", "snp_verifier", c->snp_verifier_api != 0));
     json_t *lim = json_object_get(j, "limits"), *enc = json_object_get(j, "enclave");
     json_object_set_new(lim, "max_connections_per_ip", json_integer(c->max_per_ip));
     json_object_set_new(lim, "header_timeout_seconds", json_integer(c->header_timeout_seconds));
     json_object_set_new(enc, "heartbeat_seconds", json_integer(c->heartbeat_seconds));
     json_object_set_new(enc, "threads", json_integer(c->enclave_threads));
+    if (c->snp_vcek[0]) json_object_set_new(enc, "snp_vcek", json_string(c->snp_vcek));
     json_t *cm = json_array();
     for (size_t i = 0; i < c->committee.count; i++)
         json_array_append_new(cm, addr(c->committee.members[i]));
