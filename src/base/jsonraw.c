@@ -131,36 +131,42 @@ static clo_err value(scan *s, int depth)
     }
 }
 
-clo_err clo_json_member_raw(clo_bytes text, const char *key, clo_bytes *out)
+/* The raw value of member `key` (an object) or element `index` (an array,
+ * key NULL) of `text`, which must be exactly that one container. */
+static clo_err find(clo_bytes text, const char *key, size_t index, clo_bytes *out)
 {
     scan s = {text.ptr, text.ptr + text.len};
-    size_t klen = strlen(key);
+    const uint8_t open = key ? '{' : '[', close = key ? '}' : ']';
+    size_t klen = key ? strlen(key) : 0;
     int found = 0;
     ws(&s);
-    CLO_ENSURE(s.p < s.end && *s.p == '{', CLO_E_FORMAT, "json: object expected");
+    CLO_ENSURE(s.p < s.end && *s.p == open, CLO_E_FORMAT,
+               key ? "json: object expected" : "json: array expected");
     s.p++;
     ws(&s);
-    if (s.p < s.end && *s.p == '}') {
+    if (s.p < s.end && *s.p == close) {
         s.p++;
     } else {
-        for (;;) {
-            clo_bytes k;
-            CLO_TRY(string(&s, &k));
-            ws(&s);
-            CLO_ENSURE(s.p < s.end && *s.p == ':', CLO_E_FORMAT, "json: ':' expected");
-            s.p++;
-            ws(&s);
+        for (size_t i = 0;; i++) {
+            clo_bytes k = CLO_BYTES_EMPTY;
+            if (key) {
+                CLO_TRY(string(&s, &k));
+                ws(&s);
+                CLO_ENSURE(s.p < s.end && *s.p == ':', CLO_E_FORMAT, "json: ':' expected");
+                s.p++;
+                ws(&s);
+            }
             const uint8_t *vstart = s.p;
             CLO_TRY(value(&s, 1));
-            /* Keys with escapes never match: Intel's keys are plain ASCII. */
-            if (k.len == klen && memcmp(k.ptr, key, klen) == 0) {
+            /* Keys with escapes never match: the keys looked up are plain ASCII. */
+            if (key ? k.len == klen && memcmp(k.ptr, key, klen) == 0 : i == index) {
                 CLO_ENSURE(!found, CLO_E_FORMAT, "json: member repeated");
                 found = 1;
                 *out = CLO_BYTES(vstart, (size_t)(s.p - vstart));
             }
             ws(&s);
             CLO_ENSURE(s.p < s.end, CLO_E_FORMAT, "json: truncated");
-            if (*s.p == '}') {
+            if (*s.p == close) {
                 s.p++;
                 break;
             }
@@ -170,7 +176,17 @@ clo_err clo_json_member_raw(clo_bytes text, const char *key, clo_bytes *out)
         }
     }
     ws(&s);
-    CLO_ENSURE(s.p == s.end, CLO_E_FORMAT, "json: trailing bytes after the object");
-    CLO_ENSURE(found, CLO_E_FORMAT, "json: member absent");
+    CLO_ENSURE(s.p == s.end, CLO_E_FORMAT, "json: trailing bytes after the value");
+    CLO_ENSURE(found, CLO_E_FORMAT, key ? "json: member absent" : "json: no such element");
     return CLO_OK;
+}
+
+clo_err clo_json_member_raw(clo_bytes text, const char *key, clo_bytes *out)
+{
+    return find(text, key, 0, out);
+}
+
+clo_err clo_json_element_raw(clo_bytes text, size_t index, clo_bytes *out)
+{
+    return find(text, NULL, index, out);
 }

@@ -12,5 +12,9 @@
  * success *value is the raw text of the member `key` of that object. A missing
  * key is CLO_E_FORMAT ("json: member absent"), a repeated one too. */
 CLO_MUST_CHECK clo_err clo_json_member_raw(clo_bytes text, const char *key, clo_bytes *value);
+/* The same for arrays: `text` must be exactly one JSON array; *value is the
+ * raw text of element `index` (from 0). CLO_E_FORMAT ("json: no such element")
+ * past the end. */
+CLO_MUST_CHECK clo_err clo_json_element_raw(clo_bytes text, size_t index, clo_bytes *value);
 
 #endif

@@ -51,6 +51,30 @@ clo_err clo_time_parse(const char *s, int64_t *out)
     return CLO_OK;
 }
 
+clo_err clo_time_parse_http(const char *s, size_t len, int64_t *out)
+{
+    static const char days[] = "MonTueWedThuFriSatSun",
+                      months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    static const unsigned mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    unsigned d, y, h, mi, se, mo = 0;
+    int day_ok = 0;
+    CLO_ENSURE(s && len == 29, CLO_E_FORMAT, "time: not an IMF-fixdate");
+    for (int i = 0; i < 7; i++) day_ok |= memcmp(s, days + 3 * i, 3) == 0;
+    for (unsigned i = 0; i < 12 && !mo; i++)
+        if (memcmp(s + 8, months + 3 * i, 3) == 0) mo = i + 1;
+    CLO_ENSURE(day_ok && s[3] == ',' && s[4] == ' ' && digits(s + 5, 2, &d) && s[7] == ' ' && mo &&
+                   s[11] == ' ' && digits(s + 12, 4, &y) && s[16] == ' ' && digits(s + 17, 2, &h) &&
+                   s[19] == ':' && digits(s + 20, 2, &mi) && s[22] == ':' &&
+                   digits(s + 23, 2, &se) && memcmp(s + 25, " GMT", 4) == 0,
+               CLO_E_FORMAT, "time: not an IMF-fixdate");
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    CLO_ENSURE(d >= 1 && d <= mdays[mo - 1] && (mo != 2 || d <= 28u + (unsigned)leap) && h < 24 &&
+                   mi < 60 && se < 61,
+               CLO_E_FORMAT, "time: field out of range");
+    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + (se == 60 ? 59 : se);
+    return CLO_OK;
+}
+
 void clo_time_format(int64_t t, char out[CLO_TIME_STRING_SIZE])
 {
     int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, rem = t - days * 86400;
