@@ -13,6 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[CLO_JSONPATH_MAX_LEN + 1];
+    if (size == 0) return 0;
     const uint8_t *nl = memchr(data, '\n', size < sizeof path ? size : sizeof path);
     if (!nl) return 0;
     size_t plen = (size_t)(nl - data);

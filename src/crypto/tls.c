@@ -64,7 +64,7 @@ clo_err clo_tls_new(clo_tls **out, const clo_tls_opts *o)
     CLO_FAIL_IF(SSL_set1_host(t->ssl, o->host) != 1 ||
                     SSL_set_tlsext_host_name(t->ssl, o->host) != 1,
                 CLO_E_ARG, "tls: host");
-    memcpy(t->pins, o->pins, o->npins * 32);
+    if (o->npins) memcpy(t->pins, o->pins, o->npins * 32);
     t->npins = o->npins;
     *out = t;
     return CLO_OK;
