@@ -36,7 +36,6 @@ contract PriceFeed is AggregatorV3Interface, IResultConsumer {
     error NotOwner();
     error NotMarket();
     error NotOurJob();
-    error BadOutput();
     error Stale();
     error NoDataPresent();
 

@@ -81,7 +81,9 @@ try {
     await page.click(`[data-bidder="${i}"] .bid`);
     await page.waitForSelector(`[data-bidder="${i}"] .bid-status[data-done="1"]`, { timeout: 30000 });
   }
-  check(true, 'two bids sealed in the page and placed on chain');
+  const placed = await v.publicClient.getContractEvents({ address: config.auction, abi: C.sealedBidAuctionAbi, eventName: 'BidPlaced', fromBlock: 0n });
+  check(placed.length === 2 && placed.every((e, i) => e.args.bidder.toLowerCase() === bidderAddr[i].toLowerCase()),
+    'two bids sealed in the page are on chain, one from each bidder');
   await page.click('#close');
   await page.waitForSelector('#winner', { timeout: 90000 });
   const winner = await page.getAttribute('#winner', 'data-winner');

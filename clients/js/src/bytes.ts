@@ -53,6 +53,20 @@ export function u64be(v: bigint): Uint8Array {
   return b;
 }
 
+export function i64be(v: bigint): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigInt64(0, v);
+  return b;
+}
+
+/** A uint256 as 32 big-endian bytes (an ABI word). */
+export function u256be(v: bigint, what = 'uint256'): Uint8Array {
+  if (v < 0n || v >= 1n << 256n) throw new RangeError(`${what}: not a uint256`);
+  const w = new Uint8Array(32);
+  for (let i = 31; i >= 0 && v > 0n; i--, v >>= 8n) w[i] = Number(v & 0xffn);
+  return w;
+}
+
 export function utf8(s: string): Uint8Array {
   return new TextEncoder().encode(s);
 }

@@ -1,7 +1,7 @@
 // ids.ts — identifiers as the contracts compute them (docs/contracts.md
 // "Enums and encodings").
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { bytes, concat, fixed, hex, utf8, type BytesLike, type Hex } from './bytes.js';
+import { bytes, concat, fixed, hex, u256be, utf8, type BytesLike, type Hex } from './bytes.js';
 
 export const WORKLOADS = ['auction', 'vote', 'oracle', 'policy', 'onnx'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
@@ -30,13 +30,6 @@ export function modelName(name: string): Hex {
   return keccak256(utf8(name));
 }
 
-function word(v: bigint): Uint8Array {
-  if (v < 0n || v >= 1n << 256n) throw new RangeError('uint256 out of range');
-  const w = new Uint8Array(32);
-  for (let i = 31; i >= 0 && v > 0n; i--, v >>= 8n) w[i] = Number(v & 0xffn);
-  return w;
-}
-
 function addressWord(a: BytesLike, what: string): Uint8Array {
   return concat(new Uint8Array(12), fixed(a, 20, what));
 }
@@ -44,6 +37,6 @@ function addressWord(a: BytesLike, what: string): Uint8Array {
 /** JobMarket.jobIdFor: keccak256(abi.encode(chainId, market, requester, clientNonce)). */
 export function jobIdFor(chainId: bigint | number, market: BytesLike, requester: BytesLike,
   clientNonce: bigint): Hex {
-  return keccak256(concat(word(BigInt(chainId)), addressWord(market, 'market'),
-    addressWord(requester, 'requester'), word(clientNonce)));
+  return keccak256(concat(u256be(BigInt(chainId), 'chainId'), addressWord(market, 'market'),
+    addressWord(requester, 'requester'), u256be(clientNonce, 'clientNonce')));
 }

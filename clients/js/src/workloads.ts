@@ -2,7 +2,7 @@
 // §5), typed: encoders for what a client seals or configures, decoders for
 // what the enclave publishes and seals back. Decoders refuse a layout they do
 // not know, naming the field.
-import { bytes, concat, hex, u16be, u32be, fixed, type BytesLike, type Hex } from './bytes.js';
+import { bytes, concat, hex, i64be, u16be, u32be, u64be, u256be, fixed, type BytesLike, type Hex } from './bytes.js';
 
 class Reader {
   private off = 0;
@@ -35,23 +35,6 @@ class Reader {
   }
 }
 
-function u256(v: bigint, what: string): Uint8Array {
-  if (v < 0n || v >= 1n << 256n) throw new RangeError(`${what}: not a uint256`);
-  return bytes('0x' + v.toString(16).padStart(64, '0'));
-}
-
-function u64(v: bigint): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigUint64(0, v);
-  return b;
-}
-
-function i64(v: bigint): Uint8Array {
-  const b = new Uint8Array(8);
-  new DataView(b.buffer).setBigInt64(0, v);
-  return b;
-}
-
 function range(v: number, lo: number, hi: number, what: string): number {
   if (!Number.isInteger(v) || v < lo || v > hi) throw new RangeError(`${what}: an integer from ${lo} to ${hi}`);
   return v;
@@ -62,11 +45,11 @@ function range(v: number, lo: number, hi: number, what: string): number {
 export const AuctionRule = { firstPrice: 1, secondPrice: 2 } as const;
 
 export function auctionConfig(rule: 1 | 2, reserve: bigint): Hex {
-  return hex(concat(new Uint8Array([1, rule]), u256(reserve, 'reserve')));
+  return hex(concat(new Uint8Array([1, rule]), u256be(reserve, 'reserve')));
 }
 
 export function auctionBid(bidder: BytesLike, amount: bigint): Uint8Array {
-  return concat(new Uint8Array([1]), fixed(bidder, 20, 'bidder'), u256(amount, 'amount'));
+  return concat(new Uint8Array([1]), fixed(bidder, 20, 'bidder'), u256be(amount, 'amount'));
 }
 
 export interface AuctionPublic {
@@ -157,7 +140,7 @@ export interface Observation {
 export function oracleReport(source: BytesLike, obs: readonly Observation[]): Uint8Array {
   range(obs.length, 1, 256, 'observations');
   for (let i = 1; i < obs.length; i++) if (obs[i]!.time <= obs[i - 1]!.time) throw new RangeError('observations: times must increase');
-  return concat(new Uint8Array([1]), fixed(source, 20, 'source'), u16be(obs.length), ...obs.flatMap((o) => [u64(o.time), i64(o.price)]));
+  return concat(new Uint8Array([1]), fixed(source, 20, 'source'), u16be(obs.length), ...obs.flatMap((o) => [u64be(o.time), i64be(o.price)]));
 }
 
 export interface OraclePublic {
@@ -199,7 +182,7 @@ export interface PolicyConfig {
 
 export function policyConfig(c: PolicyConfig): Hex {
   range(c.blockedCountries.length, 0, 32, 'blockedCountries');
-  return hex(concat(new Uint8Array([1]), u16be(range(c.minScore, 0, 65535, 'minScore')), u64(c.minIncome),
+  return hex(concat(new Uint8Array([1]), u16be(range(c.minScore, 0, 65535, 'minScore')), u64be(c.minIncome),
     u32be(range(c.maxDtiBps, 0, 0xffffffff, 'maxDtiBps')), new Uint8Array([range(c.minAge, 0, 255, 'minAge'),
       range(c.requiredKyc, 0, 255, 'requiredKyc'), c.blockedCountries.length]),
   ...c.blockedCountries.map((x) => u16be(range(x, 0, 65535, 'country')))));
@@ -215,7 +198,7 @@ export interface Applicant {
 }
 
 export function policyApplicant(a: Applicant): Uint8Array {
-  return concat(new Uint8Array([1]), u16be(range(a.score, 0, 65535, 'score')), u64(a.income), u64(a.debtPayments),
+  return concat(new Uint8Array([1]), u16be(range(a.score, 0, 65535, 'score')), u64be(a.income), u64be(a.debtPayments),
     new Uint8Array([range(a.age, 0, 255, 'age'), range(a.kycFlags, 0, 255, 'kycFlags')]), u16be(range(a.country, 0, 65535, 'country')));
 }
 
@@ -347,6 +330,7 @@ export function decodeTensor(pb: BytesLike): Tensor {
       else fields[field] = body;
     } else if (wire === 5 || wire === 1) {
       pos += wire === 5 ? 4 : 8;
+      if (pos > b.length) throw new TypeError('tensor: truncated field');
     } else {
       throw new TypeError(`tensor: wire type ${wire}`);
     }
