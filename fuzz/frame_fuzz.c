@@ -3,7 +3,8 @@
  * enclave on a simulated platform, as cloister-enclave would read them. Every
  * call decoder (INIT, HELLO, EVIDENCE, KEYS, ROTATE, PROVISION, RUN with its
  * jobs and envelopes, EXPORT, IMPORT with its committee reports, WITNESS,
- * STATE, STREAM_OPEN, STREAM_CHUNK, SECRET_SEAL, SECRET_LOAD, SNP_CHALLENGE, SNP_APPROVE)
+ * STATE, STREAM_OPEN, STREAM_CHUNK, SECRET_SEAL, SECRET_LOAD, SNP_CHALLENGE, SNP_APPROVE,
+ * FETCH_BEGIN, FETCH_PUMP, FETCH_END)
  * sees the bytes. Properties beyond "no
  * crash": a failed call leaves no response bytes, and the header parser's
  * verdict matches the frame layout. */

@@ -107,7 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < count; i++) unopened[i] = in[i].len == 0;
     memcpy(ex[0], unopened, MAXN);
     memcpy(ex[1], unopened, MAXN);
-    clo_wl_call call = {job_id, in, count, ex[0]}, call2 = {job_id, in, count, ex[1]};
+    clo_wl_call call = {job_id, in, count, ex[0], NULL, 0, 0},
+                call2 = {job_id, in, count, ex[1], NULL, 0, 0};
     clo_buf pub[2], priv[2][MAXN];
     clo_err e1 = run(w, st, &call, &pub[0], priv[0]);
     clo_err e2 = run(w, st, &call2, &pub[1], priv[1]);

@@ -7,12 +7,17 @@ import {Outputs} from "./lib/Outputs.sol";
 
 /// @title PriceFeed
 /// @notice A Chainlink-compatible price feed whose rounds are enclave-signed
-///         oracle results (median or TWAP over hidden sources, docs/formats.md
-///         §5.3). Only jobs submitted by an allowed updater with this feed's
-///         oracle config (configHash) make rounds: anyone can name a consumer, so
-///         the requester and the config are what make a result this feed's.
+///         oracle results: a median or TWAP over hidden sources (workload
+///         "oracle", docs/formats.md §5.3), or a median of HTTPS sources the
+///         enclave fetched itself ("oracle-https", §5.6). Only jobs submitted by
+///         an allowed updater with this feed's config (configHash) make rounds:
+///         anyone can name a consumer, so the requester and the config are what
+///         make a result this feed's.
 contract PriceFeed is AggregatorV3Interface, IResultConsumer {
     bytes32 public constant ORACLE_WORKLOAD = keccak256("cloister/workload/oracle"); // docs/formats.md §3
+    bytes32 public constant ORACLE_HTTPS_WORKLOAD = keccak256("cloister/workload/oracle-https");
+    /// How far the sources' Date may run ahead of the chain's clock.
+    uint64 public constant MAX_DATE_SKEW = 300;
 
     struct Round {
         int64 answer;
@@ -38,6 +43,8 @@ contract PriceFeed is AggregatorV3Interface, IResultConsumer {
     error NotOurJob();
     error Stale();
     error NoDataPresent();
+    /// The fetched sources' certificates are not valid now, or their Date is in the future.
+    error OutsideCertificateWindow();
 
     constructor(address market_, address owner_, bytes32 configHash_, uint8 decimals_, string memory description_) {
         market = market_;
@@ -60,10 +67,24 @@ contract PriceFeed is AggregatorV3Interface, IResultConsumer {
     /// @inheritdoc IResultConsumer
     function onResult(bytes32, address requester, bytes32 workloadId, bytes32 model, bytes calldata out) external {
         if (msg.sender != market) revert NotMarket();
-        if (!isUpdater[requester] || workloadId != ORACLE_WORKLOAD || model != configHash) revert NotOurJob();
-        Outputs.Oracle memory o = Outputs.oracle(out);
-        int64 value = o.value;
-        uint64 asOf = o.asOf;
+        if (!isUpdater[requester] || model != configHash) revert NotOurJob();
+        int64 value;
+        uint64 asOf;
+        if (workloadId == ORACLE_WORKLOAD) {
+            Outputs.Oracle memory o = Outputs.oracle(out);
+            (value, asOf) = (o.value, o.asOf);
+        } else if (workloadId == ORACLE_HTTPS_WORKLOAD) {
+            Outputs.OracleHttps memory h = Outputs.oracleHttps(out);
+            if (
+                block.timestamp < h.validFrom || block.timestamp > h.validUntil
+                    || h.asOf > block.timestamp + MAX_DATE_SKEW
+            ) {
+                revert OutsideCertificateWindow();
+            }
+            (value, asOf) = (h.value, h.asOf);
+        } else {
+            revert NotOurJob();
+        }
         if (latestRound != 0 && asOf <= rounds[latestRound].startedAt) revert Stale();
         uint80 id = ++latestRound;
         rounds[id] = Round(value, asOf, uint64(block.timestamp));

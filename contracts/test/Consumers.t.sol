@@ -267,6 +267,54 @@ contract PriceFeedTest is Fixture {
         vm.assertEq(uint256(feed.decimals()), 8, "decimals");
     }
 
+    /// An oracle-https output (docs/formats.md §5.6): two used sources, one failed.
+    function _httpsOut(int64 value, uint64 asOf, uint64 from, uint64 until) internal pure returns (bytes memory o) {
+        o = abi.encodePacked(uint8(2), value, uint16(2), uint16(0), uint16(1), asOf, from, until, uint8(3));
+        for (uint256 i = 0; i < 3; i++) {
+            bytes memory host = i == 2 ? bytes("c.example") : bytes("a.example");
+            o = abi.encodePacked(
+                o, uint8(i == 2 ? 3 : 0), uint8(host.length), host, uint16(443), bytes32(0), bytes32(0)
+            );
+            o = abi.encodePacked(o, uint16(0x0304), uint16(200), asOf, from, until, bytes32(0), value);
+        }
+        o = abi.encodePacked(o, uint16(0));
+    }
+
+    function _fetched(uint256 nonce, bytes memory out) internal returns (bytes32 id) {
+        JobMarket.JobRequest memory r = request(ORACLE_HTTPS, ORACLE_CONFIG, oneInput(), address(feed), nonce);
+        vm.prank(updater);
+        id = market.submitJob(r);
+        JobMarket.Settlement memory s = settlement(id, r, out);
+        market.settle(s, signResult(enclaveKey, s));
+    }
+
+    function test_roundsFromFetchedSources() public {
+        vm.warp(10_000);
+        _fetched(1, _httpsOut(2000_45000000, 10_010, 9_000, 20_000)); // Date a little ahead: allowed
+        (uint80 round, int256 answer, uint256 startedAt,,) = feed.latestRoundData();
+        vm.assertEq(uint256(round), 1, "round");
+        vm.assertEq(answer, int256(2000_45000000), "answer");
+        vm.assertEq(startedAt, 10_010, "as_of: the latest Date");
+        // certificates not yet valid, expired, or a Date too far ahead of the chain: no round
+        _fetched(2, _httpsOut(1, 10_020, 10_001, 20_000));
+        _fetched(3, _httpsOut(1, 10_020, 9_000, 9_999));
+        _fetched(4, _httpsOut(1, 10_000 + 301, 9_000, 20_000));
+        // a malformed output (a record cut short, the counts not adding up): no round
+        bytes memory cut = _httpsOut(1, 10_030, 9_000, 20_000);
+        assembly {
+            mstore(cut, sub(mload(cut), 3))
+        }
+        _fetched(5, cut);
+        bytes memory miscount = _httpsOut(1, 10_030, 9_000, 20_000);
+        miscount[14] = 0x02; // failed 2: used + outliers + failed != 3
+        _fetched(6, miscount);
+        vm.assertEq(uint256(feed.latestRound()), 1, "no new round");
+        _fetched(7, _httpsOut(2001_00000000, 10_040, 9_000, 20_000));
+        (round, answer,,,) = feed.latestRoundData();
+        vm.assertEq(uint256(round), 2, "the next good one makes a round");
+        vm.assertEq(answer, int256(2001_00000000), "answer");
+    }
+
     function test_strangersAndStaleDataMakeNoRound() public {
         _report(updater, 1, 100, 1000);
         bytes32 id = _report(address(0xBAD), 2, 1, 2000); // anyone may name the feed as consumer

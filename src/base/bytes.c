@@ -46,6 +46,19 @@ clo_err clo_cur_copy(clo_cur *c, void *dst, size_t n)
     return CLO_OK;
 }
 
+clo_err clo_cur_str8(clo_cur *c, char *out, size_t cap, const char *what)
+{
+    uint8_t n;
+    clo_bytes v;
+    CLO_TRY(clo_cur_u8(c, &n));
+    CLO_ENSURE(n >= 1 && n < cap, CLO_E_FORMAT, what);
+    CLO_TRY(clo_cur_take(c, n, &v));
+    CLO_ENSURE(!memchr(v.ptr, 0, n), CLO_E_FORMAT, what);
+    memcpy(out, v.ptr, n);
+    out[n] = 0;
+    return CLO_OK;
+}
+
 clo_err clo_cur_skip(clo_cur *c, size_t n)
 {
     clo_bytes v;

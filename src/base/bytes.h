@@ -57,6 +57,9 @@ CLO_MUST_CHECK clo_err clo_cur_take(clo_cur *c, size_t n, clo_bytes *out);
 /* Copy the next n bytes into dst. */
 CLO_MUST_CHECK clo_err clo_cur_copy(clo_cur *c, void *dst, size_t n);
 CLO_MUST_CHECK clo_err clo_cur_skip(clo_cur *c, size_t n);
+/* u8 size | bytes, as a C string in out[cap]: 1 to cap-1 bytes, none NUL
+ * (CLO_E_FORMAT naming `what` otherwise). */
+CLO_MUST_CHECK clo_err clo_cur_str8(clo_cur *c, char *out, size_t cap, const char *what);
 /* Succeeds only if every byte was consumed ("trailing bytes" otherwise). */
 CLO_MUST_CHECK clo_err clo_cur_end(const clo_cur *c);
 

@@ -156,10 +156,13 @@ static int submit(int argc, char **argv)
 {
     cli_opt o[] = {
         {"node", "URL", "the node API (default " CLI_DEFAULT_NODE ")", 0, NULL},
-        {"workload", "NAME", "auction, vote, oracle, policy or onnx", 1, NULL},
+        {"workload", "NAME", "auction, vote, oracle, oracle-https, policy or onnx", 1, NULL},
         {"config", "HEX", "workload config bytes (docs/formats.md §5)", 0, NULL},
         {"auction", "RULE", "auction config shortcut: first or second (price)", 0, NULL},
         {"reserve", "AMOUNT", "with --auction: the reserve price (default 0)", 0, NULL},
+        {"sources", "FILE",
+         "oracle-https config shortcut: a JSON file of HTTPS sources (docs/formats.md §5.6)", 0,
+         NULL},
         {"inputs", "HEX,...", "plaintext inputs, one per participant", 0, NULL},
         {"bids", "ADDR:AMOUNT,...", "auction shortcut: bids as 0xaddress:amount", 0, NULL},
         {"model-id", "HEX", "onnx config shortcut: the provisioned model's id (SHA-256)", 0, NULL},
@@ -193,7 +196,8 @@ static int submit(int argc, char **argv)
         {"json", NULL, "JSON output (the default)", 0, NULL},
     };
     cli_spec spec = {
-        "cloister job submit --workload NAME (--config HEX | --auction RULE | --model-id HEX) "
+        "cloister job submit --workload NAME (--config HEX | --auction RULE | --model-id HEX | "
+        "--sources FILE) "
         "(--inputs HEX,... | --bids ADDR:AMOUNT,... | --records FILE) (--deployment FILE | "
         "--trust-node) [--node URL] [--job-id HEX] [--keys-out FILE]",
         "Seal each input to the enclave's current epoch key (HPKE, bound to chain, JobMarket, job "
@@ -212,10 +216,11 @@ static int submit(int argc, char **argv)
         cli_error("--workload: unknown workload '%s'\n", wname);
         return CLI_EXIT_USAGE;
     }
-    if (!!cli_get(&spec, "config") + !!cli_get(&spec, "auction") + !!cli_get(&spec, "model-id") !=
+    if (!!cli_get(&spec, "config") + !!cli_get(&spec, "auction") + !!cli_get(&spec, "model-id") +
+                !!cli_get(&spec, "sources") !=
             1 ||
         !!cli_get(&spec, "inputs") + !!cli_get(&spec, "bids") + !!cli_get(&spec, "records") != 1) {
-        cli_error("give exactly one of --config/--auction/--model-id and of "
+        cli_error("give exactly one of --config/--auction/--model-id/--sources and of "
                   "--inputs/--bids/--records\n");
         return CLI_EXIT_USAGE;
     }
@@ -228,6 +233,8 @@ static int submit(int argc, char **argv)
     clo_buf_init(&env, 2 << 20);
     if (cli_get(&spec, "config")) {
         rc = cli_hex(&spec, "config", &cfg, CLO_WL_MAX_CONFIG);
+    } else if (cli_get(&spec, "sources")) {
+        rc = cli_oracle_sources(cli_get(&spec, "sources"), &cfg);
     } else if (cli_get(&spec, "model-id")) {
         /* version 1, or 2 with the job's thread count (docs/formats.md §5.5) */
         uint8_t c[34] = {1};

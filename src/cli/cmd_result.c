@@ -69,6 +69,33 @@ json_t *cli_decode_public(const char *workload, clo_bytes p)
             doc = json_pack("{s:i,s:I,s:i,s:i,s:I,s:o}", "mode", o.mode, "value",
                             (json_int_t)o.value, "used", o.used, "rejected", o.rejected, "as_of",
                             (json_int_t)o.as_of, "excluded", excluded_json(&o.excluded));
+    } else if (!strcmp(workload, "oracle-https")) {
+        static clo_oracle_https_public o;
+        if (!clo_oracle_https_public_decode(p, &o).code) {
+            json_t *srcs = json_array();
+            for (size_t i = 0; i < o.count; i++) {
+                const clo_https_record *r = &o.src[i];
+                json_array_append_new(
+                    srcs,
+                    json_pack("{s:s,s:s,s:i,s:o,s:o,s:s,s:i,s:I,s:I,s:I,s:o,s:I}", "outcome",
+                              clo_fetch_outcome_name(r->outcome), "host", r->host, "port", r->port,
+                              "path_sha256", clo_json_hex(CLO_BYTES(r->path_sha256, 32)),
+                              "spki_sha256", clo_json_hex(CLO_BYTES(r->spki_sha256, 32)), "tls",
+                              r->tls_version == 0x0304   ? "1.3"
+                              : r->tls_version == 0x0303 ? "1.2"
+                                                         : "",
+                              "http_status", r->http_status, "date", (json_int_t)r->date,
+                              "cert_from", (json_int_t)r->cert_from, "cert_until",
+                              (json_int_t)r->cert_until, "body_sha256",
+                              clo_json_hex(CLO_BYTES(r->body_sha256, 32)), "value",
+                              (json_int_t)r->value));
+            }
+            doc = json_pack("{s:I,s:i,s:i,s:i,s:I,s:I,s:I,s:o,s:o}", "value", (json_int_t)o.value,
+                            "used", o.used, "outliers", o.outliers, "failed", o.failed, "as_of",
+                            (json_int_t)o.as_of, "valid_from", (json_int_t)o.valid_from,
+                            "valid_until", (json_int_t)o.valid_until, "sources", srcs, "excluded",
+                            excluded_json(&o.excluded));
+        }
     } else if (!strcmp(workload, "policy")) {
         clo_policy_public q;
         if (!clo_policy_public_decode(p, &q).code) {

@@ -43,6 +43,43 @@ typedef struct {
     clo_excluded excluded;
 } clo_oracle_public;
 
+/* oracle-https (docs/formats.md §5.6): one record per source. */
+typedef struct {
+    uint8_t outcome; /* CLO_FETCH_* (workloads/workload.h) */
+    char host[254];
+    uint16_t port;
+    uint8_t path_sha256[32], spki_sha256[32];
+    uint16_t tls_version, http_status;
+    uint64_t date, cert_from, cert_until;
+    uint8_t body_sha256[32];
+    int64_t value;
+} clo_https_record;
+typedef struct {
+    int64_t value;
+    uint16_t used, outliers, failed;
+    uint64_t as_of, valid_from, valid_until;
+    size_t count;
+    clo_https_record src[CLO_WL_MAX_SOURCES];
+    clo_excluded excluded;
+} clo_oracle_https_public;
+/* The name of an outcome ("used", "outlier", "not-fetched", "tls-auth", ...). */
+const char *clo_fetch_outcome_name(uint8_t outcome);
+
+/* One source of an oracle-https config. */
+typedef struct {
+    const char *host;
+    uint16_t port;
+    const char *path, *json_path;
+    uint8_t decimals, trust; /* CLO_TRUST_CA: the config's CAs */
+    size_t npins;
+    const uint8_t (*pins)[32];
+    uint8_t headers_secret[32], client_secret[32];
+} clo_https_source_spec;
+CLO_MUST_CHECK clo_err clo_oracle_https_config_encode(uint16_t min_sources, uint32_t max_dev_bps,
+                                                      uint32_t max_age, const clo_bytes *cas,
+                                                      size_t nca, const clo_https_source_spec *s,
+                                                      size_t n, clo_buf *out);
+
 typedef struct {
     clo_bytes decisions; /* one byte per applicant */
     clo_excluded excluded;
@@ -58,6 +95,7 @@ CLO_MUST_CHECK clo_err clo_auction_public_decode(clo_bytes p, clo_auction_public
 CLO_MUST_CHECK clo_err clo_vote_public_decode(clo_bytes p, clo_vote_public *out);
 CLO_MUST_CHECK clo_err clo_oracle_public_decode(clo_bytes p, clo_oracle_public *out);
 CLO_MUST_CHECK clo_err clo_policy_public_decode(clo_bytes p, clo_policy_public *out);
+CLO_MUST_CHECK clo_err clo_oracle_https_public_decode(clo_bytes p, clo_oracle_https_public *out);
 CLO_MUST_CHECK clo_err clo_onnx_public_decode(clo_bytes p, clo_onnx_public *out);
 
 /* Inputs (each one request envelope's plaintext) and configs. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "crypto/tls.h"
 #include "enclave/runtime.h"
 #include "enclave/sandbox.h"
 #include "workloads/onnx/pool.h"
@@ -35,6 +36,9 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     clo_sandbox_early();
+    /* Before any OpenSSL use: its configuration file is never read, so the
+     * sandbox needs no file access for it. */
+    clo_tls_init_early();
     long fd = -1, threads = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help")) {

@@ -48,6 +48,7 @@ void clo_enclave_free(clo_enclave *e)
     clo_keyring_wipe(&e->keys);
     clo_rt_secrets_wipe(e->secrets, e->n_secrets);
     clo_rt_streams_wipe(e);
+    clo_rt_fetches_free(e);
     clo_tee_free(e->tee);
     clo_wipe(e, sizeof *e);
     free(e);
@@ -147,13 +148,17 @@ clo_err clo_rt_count_member(const clo_committee *cm, const uint8_t digest[32],
 /* The job's ticket must commit to exactly this job: its id, workload, config,
  * input set and consumer (the spec), before any envelope is opened. On success
  * *clock is the committee time it proves (0 for a requester ticket). */
+/* *clock: the committee's time this ticket vouches for (0 for an API job);
+ * *at: the job's time, the one a fetch checks certificates at: the
+ * committee's, or an API job's requester's own issued_at. */
 static clo_err check_ticket(const clo_enclave *e, const clo_proto_job *job, int64_t now,
-                            uint64_t *clock)
+                            uint64_t *clock, int64_t *at)
 {
     static const uint8_t zero[20];
     clo_ticket t;
     uint8_t who[20];
     *clock = 0;
+    *at = 0;
     CLO_ENSURE(job->nsigs >= 1, CLO_E_POLICY,
                "job.ticket: none (the enclave runs only an input set its ticket commits to)");
     if (memcmp(job->requester, zero, 20)) { /* an API job, vouched for by its requester */
@@ -168,6 +173,7 @@ static clo_err check_ticket(const clo_enclave *e, const clo_proto_job *job, int6
         CLO_TRY(clo_ticket_signer(&t, e->cfg.chain_id, e->cfg.market, job->sigs[0].sig, who));
         CLO_ENSURE(!memcmp(who, job->requester, 20), CLO_E_AUTH,
                    "job.ticket: not signed by its requester over this input set");
+        *at = (int64_t)job->sigs[0].issued_at;
     } else { /* a chain job, vouched for by the committee */
         const clo_committee *cm = &e->cfg.committee;
         uint8_t counted[CLO_COMMITTEE_MAX];
@@ -188,6 +194,7 @@ static clo_err check_ticket(const clo_enclave *e, const clo_proto_job *job, int6
         CLO_ENSURE(n >= cm->threshold, CLO_E_POLICY,
                    "job.ticket: fewer committee signatures than the threshold");
         *clock = least;
+        *at = (int64_t)least;
     }
     uint64_t c = log_clock(e, now);
     if (*clock > c) c = *clock;
@@ -317,18 +324,29 @@ typedef struct {
     clo_proto_result r;
 } job_scratch;
 
-static clo_err run_job(clo_enclave *e, const clo_proto_job *job, int64_t now, job_scratch *s)
+clo_err clo_rt_job_check(clo_enclave *e, const clo_proto_job *job, int64_t now, int64_t *at)
 {
-    const clo_workload *wl = clo_workload_by_id(job->workload_id);
-    const clo_epoch *ep;
-    clo_proto_result *r = &s->r;
-    CLO_ENSURE(wl, CLO_E_UNSUPPORTED, "job.workload: unknown");
+    CLO_ENSURE(clo_workload_by_id(job->workload_id), CLO_E_UNSUPPORTED, "job.workload: unknown");
     CLO_ENSURE(job->chain_id == e->cfg.chain_id, CLO_E_POLICY, "job.chain_id: not this enclave's");
     CLO_ENSURE(!memcmp(job->market, e->cfg.market, 20), CLO_E_POLICY,
                "job.market: not this enclave's");
     uint64_t clock;
-    CLO_TRY(check_ticket(e, job, now, &clock));
+    CLO_TRY(check_ticket(e, job, now, &clock, at));
     if (clock > e->clock) e->clock = clock;
+    return CLO_OK;
+}
+
+static clo_err run_job(clo_enclave *e, const clo_proto_job *job, int64_t now,
+                       const clo_rt_fetched *fetched, job_scratch *s)
+{
+    const clo_workload *wl = clo_workload_by_id(job->workload_id);
+    const clo_epoch *ep;
+    clo_proto_result *r = &s->r;
+    int64_t at;
+    CLO_TRY(clo_rt_job_check(e, job, now, &at));
+    CLO_ENSURE(!wl->sources == !fetched, CLO_E_POLICY,
+               wl->sources ? "job.workload: fetches its sources (FETCH_BEGIN, not RUN)"
+                           : "job.workload: fetches nothing");
     clo_keyring_expire(&e->keys, now);
     CLO_TRY(clo_keyring_find(&e->keys, job->epoch, &ep));
 
@@ -359,7 +377,13 @@ static clo_err run_job(clo_enclave *e, const clo_proto_job *job, int64_t now, jo
     CLO_TRY(wl->open(job->config, &env, &state));
     clo_buf *pub = &s->pub;
     memcpy(s->excluded, s->unopened, job->count);
-    clo_wl_call call = {job->job_id, s->views, job->count, s->excluded};
+    clo_wl_call call = {job->job_id,
+                        s->views,
+                        job->count,
+                        s->excluded,
+                        fetched ? fetched->f : NULL,
+                        fetched ? fetched->n : 0,
+                        at};
     clo_err err = wl->run(state, &call, pub, s->priv);
     wl->close(state);
     for (size_t i = 0; i < job->count && !err.code; i++)
@@ -418,6 +442,34 @@ static void scratch_free(job_scratch *s, size_t n)
     clo_buf_free(&s->pub);
 }
 
+/* Run one job and append its result record (success or the job's own error). */
+static clo_err run_one(clo_enclave *e, const clo_proto_job *job, int64_t now,
+                       const clo_rt_fetched *fetched, job_scratch *s, clo_buf *resp)
+{
+    scratch_init(s, job->count);
+    s->r.err = CLO_OK;
+    s->r.count = 0;
+    clo_err je = run_job(e, job, now, fetched, s);
+    if (je.code) {
+        memcpy(s->r.job_id, job->job_id, 32);
+        s->r.err = je;
+    }
+    clo_err err = clo_proto_result_encode(&s->r, resp);
+    scratch_free(s, job->count);
+    return err;
+}
+
+clo_err clo_rt_run_fetched(clo_enclave *e, const clo_proto_job *job, int64_t now,
+                           const clo_rt_fetched *fetched, clo_buf *resp)
+{
+    job_scratch *s = malloc(sizeof *s);
+    CLO_ENSURE(s, CLO_E_NOMEM, "run");
+    clo_err err = clo_proto_run_resp_begin(1, resp);
+    if (!err.code) err = run_one(e, job, now, fetched, s, resp);
+    free(s);
+    return err;
+}
+
 static clo_err call_run(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp)
 {
     clo_cur c;
@@ -433,18 +485,7 @@ static clo_err call_run(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *re
         CLO_CHECK(clo_proto_job_decode(&c, &jobs[i], inputs + i * CLO_PROTO_MAX_INPUTS));
     CLO_CHECK(clo_cur_end(&c));
     CLO_CHECK(clo_proto_run_resp_begin(n, resp));
-    for (size_t i = 0; i < n && !err.code; i++) {
-        scratch_init(s, jobs[i].count);
-        s->r.err = CLO_OK;
-        s->r.count = 0;
-        clo_err je = run_job(e, &jobs[i], now, s);
-        if (je.code) {
-            memcpy(s->r.job_id, jobs[i].job_id, 32);
-            s->r.err = je;
-        }
-        err = clo_proto_result_encode(&s->r, resp);
-        scratch_free(s, jobs[i].count);
-    }
+    for (size_t i = 0; i < n && !err.code; i++) err = run_one(e, &jobs[i], now, NULL, s, resp);
 out:
     free(jobs);
     free(inputs);
@@ -519,6 +560,9 @@ clo_err clo_enclave_handle(clo_enclave *e, uint16_t call, clo_bytes body, int64_
     case CLO_CALL_STATE: err = clo_rt_state(e, body, resp); break;
     case CLO_CALL_SNP_CHALLENGE: err = clo_rt_snp_challenge(e, body, resp); break;
     case CLO_CALL_SNP_APPROVE: err = clo_rt_snp_approve(e, body, now, resp); break;
+    case CLO_CALL_FETCH_BEGIN: err = clo_rt_fetch_begin(e, body, now, resp); break;
+    case CLO_CALL_FETCH_PUMP: err = clo_rt_fetch_pump(e, body, resp); break;
+    case CLO_CALL_FETCH_END: err = clo_rt_fetch_end(e, body, now, resp); break;
     case CLO_CALL_SHUTDOWN:
         CLO_ENSURE(body.len == 0, CLO_E_FORMAT, "shutdown: unexpected body");
         *stop = 1;

@@ -11,6 +11,7 @@
 #include "enclave/keys.h"
 #include "enclave/runtime.h"
 #include "workloads/onnx/pool.h"
+#include "workloads/workload.h"
 #include "enclave/tee.h"
 #include "wire/proto.h"
 
@@ -30,6 +31,8 @@
  * a rollback could make it forget (wire/witness.h). */
 #define JOB_WINDOW      1024
 #define MAX_INPUT_PLAIN ((size_t)1 << 20)
+/* Fetches open at once (fetch.c; the least recently used gives way). */
+#define MAX_FETCHES 4
 /* Outstanding SNP_CHALLENGE nonces (snpverify.c). */
 #define SNP_CHALLENGES 256
 
@@ -87,7 +90,17 @@ struct clo_enclave {
     /* The verifier enclave's challenges, each taken by one SNP_APPROVE. */
     uint8_t snp_challenges[SNP_CHALLENGES][32];
     size_t snp_next;
+    /* Open fetches and the compiled-in roots, parsed at first use (fetch.c). */
+    struct fetch_session *fetches[MAX_FETCHES];
+    uint64_t fetch_clock;
+    struct clo_tls_trust *system_roots;
 };
+
+/* What a fetch gathered, for the workload's run (fetch.c). */
+typedef struct {
+    const clo_wl_fetched *f;
+    size_t n;
+} clo_rt_fetched;
 
 /* Shared by runtime.c (calls, jobs) and state.c (sealed state, witnesses). */
 void clo_rt_secrets_wipe(secret_item *s, size_t n);
@@ -114,6 +127,19 @@ CLO_MUST_CHECK clo_err clo_rt_export(clo_enclave *e, clo_bytes body, clo_buf *re
 CLO_MUST_CHECK clo_err clo_rt_import(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp);
 CLO_MUST_CHECK clo_err clo_rt_witness(clo_enclave *e, clo_bytes body);
 CLO_MUST_CHECK clo_err clo_rt_state(clo_enclave *e, clo_bytes body, clo_buf *resp);
+/* A job's checks before anything runs (workload known, this chain and
+ * market, its ticket) and its time (runtime.c). */
+CLO_MUST_CHECK clo_err clo_rt_job_check(clo_enclave *e, const clo_proto_job *job, int64_t now,
+                                        int64_t *at);
+/* Run a job whose sources were fetched; resp gets RUN's response for it. */
+CLO_MUST_CHECK clo_err clo_rt_run_fetched(clo_enclave *e, const clo_proto_job *job, int64_t now,
+                                          const clo_rt_fetched *fetched, clo_buf *resp);
+/* FETCH_BEGIN, FETCH_PUMP, FETCH_END (fetch.c). */
+CLO_MUST_CHECK clo_err clo_rt_fetch_begin(clo_enclave *e, clo_bytes body, int64_t now,
+                                          clo_buf *resp);
+CLO_MUST_CHECK clo_err clo_rt_fetch_pump(clo_enclave *e, clo_bytes body, clo_buf *resp);
+CLO_MUST_CHECK clo_err clo_rt_fetch_end(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp);
+void clo_rt_fetches_free(clo_enclave *e);
 /* SNP_CHALLENGE and SNP_APPROVE: the verifier enclave (snpverify.c). */
 CLO_MUST_CHECK clo_err clo_rt_snp_challenge(clo_enclave *e, clo_bytes body, clo_buf *resp);
 CLO_MUST_CHECK clo_err clo_rt_snp_approve(clo_enclave *e, clo_bytes body, int64_t now,

@@ -8,6 +8,7 @@
 
 #include "base/hex.h"
 #include "base/teekind.h"
+#include "host/fetch.h"
 
 void clo_config_defaults(clo_config *c)
 {
@@ -31,6 +32,7 @@ void clo_config_defaults(clo_config *c)
     c->max_per_ip = 32;
     c->timeout_seconds = 30;
     c->header_timeout_seconds = 5;
+    c->fetch_timeout_ms = 20000;
     c->batch_max = 32;
     c->confirmations = 0;
     c->poll_ms = 500;
@@ -111,6 +113,8 @@ static const key_spec keys[] = {
     U("limits.timeout_seconds", timeout_seconds, 1, 3600),
     U("limits.header_timeout_seconds", header_timeout_seconds, 1, 3600),
     U("limits.batch_max", batch_max, 1, 256),
+    U("fetch.timeout_ms", fetch_timeout_ms, 100, 600000),
+    L("fetch.connect", fetch_connect),
     S("log_level", log_level),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -225,6 +229,8 @@ static clo_err parse_committee(clo_config *c, char *msg, size_t cap)
         return fail(msg, cap, "chain.verifiers",
                     "needed with chain.committee: its members record the enclave's sealed-state "
                     "versions (and sign tickets)");
+    const char *why = clo_fetch_connect_check(c->fetch_connect);
+    if (why) return fail(msg, cap, "fetch.connect", why);
     if (strcmp(c->registration, "committee") && strcmp(c->registration, "onchain") &&
         strcmp(c->registration, "verifier-enclave"))
         return fail(msg, cap, "chain.registration",
@@ -360,6 +366,9 @@ char *clo_config_dump(const clo_config *c)
     json_object_set_new(enc, "heartbeat_seconds", json_integer(c->heartbeat_seconds));
     json_object_set_new(enc, "threads", json_integer(c->enclave_threads));
     if (c->snp_vcek[0]) json_object_set_new(enc, "snp_vcek", json_string(c->snp_vcek));
+    json_object_set_new(j, "fetch",
+                        json_pack("{s:I,s:s}", "timeout_ms", (json_int_t)c->fetch_timeout_ms,
+                                  "connect", c->fetch_connect));
     json_t *cm = json_array();
     for (size_t i = 0; i < c->committee.count; i++)
         json_array_append_new(cm, addr(c->committee.members[i]));

@@ -52,6 +52,10 @@ typedef struct {
     uint64_t start_block, bond_wei;
     uint32_t max_body_bytes, max_connections, max_per_ip, timeout_seconds, header_timeout_seconds;
     uint32_t batch_max;
+    /* Fetching jobs (host/fetch.h): how long a fetch may take, and where to
+     * connect for a source instead of resolving its host. */
+    uint32_t fetch_timeout_ms;
+    char fetch_connect[2048];
     char log_level[8];
 } clo_config;
 

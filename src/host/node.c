@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "wire/frame.h"
 #include "host/crash.h"
+#include "host/fetch.h"
 #include "host/ledger.h"
 #include "host/metrics.h"
 #include "host/api.h"
@@ -62,10 +63,25 @@ static clo_err run_batch(clo_node *n, clo_journal_job *jobs, size_t count, clo_b
     clo_bytes req[CLO_PROTO_MAX_BATCH];
     CLO_ENSURE(count <= CLO_PROTO_MAX_BATCH, CLO_E_LIMIT, "run.batch size");
     for (size_t i = 0; i < count; i++) req[i] = clo_buf_view(&jobs[i].request);
-    clo_buf_clear(body);
-    CLO_TRY(clo_proto_run_encode(req, count, body));
     double t0 = (double)clo_now_ms() / 1e3;
-    CLO_TRY(clo_super_call(n->super, CLO_CALL_RUN, clo_buf_view(body), resp));
+    if (count == 1 && clo_fetch_job_fetches(req[0])) {
+        clo_fetch_opts fo = {n->cfg.fetch_timeout_ms, n->cfg.fetch_connect};
+        clo_err e = clo_fetch_run(n->super, &fo, req[0], resp);
+        if (e.code == CLO_E_IO || e.code == CLO_E_STALE) return e;
+        if (e.code) { /* the enclave refused to begin it: the job's own failure */
+            static clo_proto_result r;
+            memset(&r, 0, sizeof r);
+            memcpy(r.job_id, jobs[0].job_id, 32);
+            r.err = e;
+            clo_buf_clear(resp);
+            CLO_TRY(clo_proto_run_resp_begin(1, resp));
+            CLO_TRY(clo_proto_result_encode(&r, resp));
+        }
+    } else {
+        clo_buf_clear(body);
+        CLO_TRY(clo_proto_run_encode(req, count, body));
+        CLO_TRY(clo_super_call(n->super, CLO_CALL_RUN, clo_buf_view(body), resp));
+    }
     clo_metrics_enclave_call((double)clo_now_ms() / 1e3 - t0);
     clo_crash_point("after_enclave_result");
     /* The enclave's processed-job log changed: seal it to disk first. */
@@ -103,6 +119,9 @@ static void work(clo_node *n)
             wait_for_work(n, e.code ? 200 : 50);
             continue;
         }
+        /* A job that fetches runs alone (its own calls, host/fetch.h). */
+        for (size_t i = 0; i < count && count > 1; i++)
+            if (clo_fetch_job_fetches(clo_buf_view(&jobs[i].request))) count = i ? i : 1;
         e = run_batch(n, jobs, count, &body, &resp);
         if (e.code && count > 1 && e.code != CLO_E_IO && e.code != CLO_E_STALE) {
             /* The enclave refused the batch: find the job it refuses, alone. */

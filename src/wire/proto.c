@@ -590,3 +590,77 @@ clo_err clo_proto_state_decode(clo_bytes body, clo_proto_state *out)
     CLO_TRY(clo_cur_copy(&c, out->nonce, 32));
     return clo_cur_end(&c);
 }
+
+clo_err clo_proto_fetch_begun_encode(const clo_proto_fetch_begun *in, clo_buf *out)
+{
+    CLO_ENSURE(in->count >= 1 && in->count <= CLO_PROTO_FETCH_MAX_SOURCES, CLO_E_LIMIT,
+               "fetch_begin: sources");
+    CLO_TRY(clo_buf_append(out, in->handle, 16));
+    CLO_TRY(clo_buf_u8(out, (uint8_t)in->count));
+    for (size_t i = 0; i < in->count; i++) {
+        const clo_proto_fetch_source *s = &in->s[i];
+        size_t hl = strnlen(s->host, sizeof s->host);
+        CLO_ENSURE(hl >= 1 && hl < sizeof s->host, CLO_E_ARG, "fetch_begin: host");
+        CLO_TRY(clo_buf_u8(out, s->state));
+        CLO_TRY(clo_buf_u8(out, (uint8_t)hl));
+        CLO_TRY(clo_buf_append(out, s->host, hl));
+        CLO_TRY(clo_buf_u16be(out, s->port));
+        CLO_TRY(put_sized(out, s->to_server));
+    }
+    return CLO_OK;
+}
+
+clo_err clo_proto_fetch_begun_decode(clo_bytes body, clo_proto_fetch_begun *out)
+{
+    clo_cur c = clo_cur_init(body);
+    uint8_t n;
+    memset(out, 0, sizeof *out);
+    CLO_TRY(clo_cur_copy(&c, out->handle, 16));
+    CLO_TRY(clo_cur_u8(&c, &n));
+    CLO_ENSURE(n >= 1 && n <= CLO_PROTO_FETCH_MAX_SOURCES, CLO_E_LIMIT, "fetch_begin: sources");
+    out->count = n;
+    for (size_t i = 0; i < n; i++) {
+        clo_proto_fetch_source *s = &out->s[i];
+        CLO_TRY(clo_cur_u8(&c, &s->state));
+        CLO_ENSURE(s->state <= 1, CLO_E_FORMAT, "fetch_begin: state");
+        CLO_TRY(clo_cur_str8(&c, s->host, sizeof s->host, "fetch_begin: host"));
+        CLO_TRY(clo_cur_u16be(&c, &s->port));
+        CLO_TRY(get_sized(&c, CLO_PROTO_FETCH_MAX_BYTES, "fetch_begin: bytes", &s->to_server));
+    }
+    return clo_cur_end(&c);
+}
+
+clo_err clo_proto_fetch_pump_encode(const clo_proto_fetch_pump *in, clo_buf *out)
+{
+    CLO_ENSURE(in->from_server.len <= CLO_PROTO_FETCH_MAX_BYTES, CLO_E_LIMIT, "fetch_pump: bytes");
+    CLO_TRY(clo_buf_append(out, in->handle, 16));
+    CLO_TRY(clo_buf_u8(out, in->source));
+    CLO_TRY(clo_buf_u8(out, in->eof));
+    return put_sized(out, in->from_server);
+}
+
+clo_err clo_proto_fetch_pump_decode(clo_bytes body, clo_proto_fetch_pump *out)
+{
+    clo_cur c = clo_cur_init(body);
+    CLO_TRY(clo_cur_copy(&c, out->handle, 16));
+    CLO_TRY(clo_cur_u8(&c, &out->source));
+    CLO_TRY(clo_cur_u8(&c, &out->eof));
+    CLO_ENSURE(out->eof <= 1, CLO_E_FORMAT, "fetch_pump: eof");
+    CLO_TRY(get_sized(&c, CLO_PROTO_FETCH_MAX_BYTES, "fetch_pump: bytes", &out->from_server));
+    return clo_cur_end(&c);
+}
+
+clo_err clo_proto_fetch_pumped_encode(const clo_proto_fetch_pumped *in, clo_buf *out)
+{
+    CLO_TRY(clo_buf_u8(out, in->state));
+    return put_sized(out, in->to_server);
+}
+
+clo_err clo_proto_fetch_pumped_decode(clo_bytes body, clo_proto_fetch_pumped *out)
+{
+    clo_cur c = clo_cur_init(body);
+    CLO_TRY(clo_cur_u8(&c, &out->state));
+    CLO_ENSURE(out->state <= 1, CLO_E_FORMAT, "fetch_pump: state");
+    CLO_TRY(get_sized(&c, CLO_PROTO_FETCH_MAX_BYTES, "fetch_pump: bytes", &out->to_server));
+    return clo_cur_end(&c);
+}

@@ -23,6 +23,9 @@
  *  18 SECRET_LOAD  req clo_proto_secret_load  resp u8 done (1 after the last chunk)
  *  19 SNP_CHALLENGE req empty                resp nonce[32]
  *  20 SNP_APPROVE   req clo_proto_snp_approve resp clo_proto_snp_approval
+ *  21 FETCH_BEGIN   req job (as in RUN)      resp clo_proto_fetch_begun
+ *  22 FETCH_PUMP    req clo_proto_fetch_pump resp clo_proto_fetch_pumped
+ *  23 FETCH_END     req handle[16]           resp as RUN's: u16 1 | result
  */
 #ifndef CLO_WIRE_PROTO_H
 #define CLO_WIRE_PROTO_H
@@ -62,6 +65,9 @@ enum {
     CLO_CALL_SECRET_LOAD = 18,
     CLO_CALL_SNP_CHALLENGE = 19,
     CLO_CALL_SNP_APPROVE = 20,
+    CLO_CALL_FETCH_BEGIN = 21,
+    CLO_CALL_FETCH_PUMP = 22,
+    CLO_CALL_FETCH_END = 23,
 };
 
 #define CLO_PROTO_MAX_PARTS    16
@@ -135,6 +141,40 @@ typedef struct {
     uint64_t vcek_not_after;
     char product[32];
 } clo_proto_snp_approval;
+
+/* A job whose workload fetches HTTPS sources (issue 20; docs/formats.md §3):
+ * the enclave opens a TLS client per source, the host connects each to its
+ * host and port and carries the ciphertext both ways, then ends the fetch and
+ * gets the job's result.
+ *   FETCH_BEGIN resp: handle[16] | u8 n | n x (u8 state | u8 size | host | u16 port
+ *                     | u32 size | bytes for the server)
+ *   FETCH_PUMP  req:  handle[16] | u8 source | u8 eof | u32 size | bytes from the server
+ *               resp: u8 state | u32 size | bytes for the server
+ * state 0: the source wants more bytes; 1: it is finished (a whole response,
+ * or a failure the result will name). eof: the host has no more bytes for it
+ * (closed, refused, timed out). */
+#define CLO_PROTO_FETCH_MAX_SOURCES 16
+#define CLO_PROTO_FETCH_MAX_BYTES   ((size_t)4 << 20)
+typedef struct {
+    uint8_t state;
+    char host[254];
+    uint16_t port;
+    clo_bytes to_server;
+} clo_proto_fetch_source;
+typedef struct {
+    uint8_t handle[16];
+    size_t count;
+    clo_proto_fetch_source s[CLO_PROTO_FETCH_MAX_SOURCES];
+} clo_proto_fetch_begun;
+typedef struct {
+    uint8_t handle[16];
+    uint8_t source, eof;
+    clo_bytes from_server;
+} clo_proto_fetch_pump;
+typedef struct {
+    uint8_t state;
+    clo_bytes to_server;
+} clo_proto_fetch_pumped;
 
 /* KEYS resp: u32 current | u8 n | n x (u32 epoch | i64 created | i64 retire_at
  *            | signer[20] | hpke_pk[32])      (retire_at 0: current) */
@@ -379,5 +419,12 @@ CLO_MUST_CHECK clo_err clo_proto_batch_encode(const clo_proto_batch *in, clo_buf
 CLO_MUST_CHECK clo_err clo_proto_batch_decode(clo_bytes body, clo_proto_batch *out);
 CLO_MUST_CHECK clo_err clo_proto_batch_sig_encode(const clo_proto_batch_sig *in, clo_buf *out);
 CLO_MUST_CHECK clo_err clo_proto_batch_sig_decode(clo_bytes body, clo_proto_batch_sig *out);
+CLO_MUST_CHECK clo_err clo_proto_fetch_begun_encode(const clo_proto_fetch_begun *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_fetch_begun_decode(clo_bytes body, clo_proto_fetch_begun *out);
+CLO_MUST_CHECK clo_err clo_proto_fetch_pump_encode(const clo_proto_fetch_pump *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_fetch_pump_decode(clo_bytes body, clo_proto_fetch_pump *out);
+CLO_MUST_CHECK clo_err clo_proto_fetch_pumped_encode(const clo_proto_fetch_pumped *in,
+                                                     clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_fetch_pumped_decode(clo_bytes body, clo_proto_fetch_pumped *out);
 
 #endif

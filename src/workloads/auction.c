@@ -120,4 +120,4 @@ out:
     return err;
 }
 
-const clo_workload clo_wl_auction = {"auction", open_auction, run_auction, free};
+const clo_workload clo_wl_auction = {"auction", open_auction, run_auction, free, NULL};

@@ -348,4 +348,4 @@ static clo_err run_onnx(const void *state, const clo_wl_call *call, clo_buf *pub
     return err;
 }
 
-const clo_workload clo_wl_onnx = {"onnx", open_onnx, run_onnx, close_onnx};
+const clo_workload clo_wl_onnx = {"onnx", open_onnx, run_onnx, close_onnx, NULL};

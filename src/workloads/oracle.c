@@ -98,29 +98,6 @@ static int64_t twap(const report *r, uint64_t as_of, uint32_t window)
     return weight ? (int64_t)(sum / (__int128)weight) : r->p[r->n - 1];
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median of v[0..n) (sorts v); n >= 1. */
-static int64_t median(int64_t *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_i64);
-    if (n % 2) return v[n / 2];
-    return (int64_t)(((__int128)v[n / 2 - 1] + v[n / 2]) / 2);
-}
-
-static int within(int64_t v, int64_t med, uint32_t bps)
-{
-    if (bps == 0) return 1;
-    __int128 d = (__int128)v - med, m = med;
-    if (d < 0) d = -d;
-    if (m < 0) m = -m;
-    return d * 10000 <= m * bps;
-}
-
 static clo_err run_oracle(const void *state, const clo_wl_call *call, clo_buf *pub, clo_buf *priv)
 {
     const oracle_cfg *cfg = state;
@@ -150,14 +127,15 @@ static clo_err run_oracle(const void *state, const clo_wl_call *call, clo_buf *p
             cfg->mode == MODE_MEDIAN ? r[i].p[r[i].n - 1] : twap(&r[i], as_of, cfg->window);
         v[k++] = r[i].value;
     }
-    int64_t first = median(v, valid);
+    int64_t first = clo_wl_median(v, valid);
     size_t used = 0;
     for (size_t i = 0; i < call->count; i++)
-        if (!call->excluded[i] && (ok[i] = (uint8_t)within(r[i].value, first, cfg->max_dev_bps)))
+        if (!call->excluded[i] &&
+            (ok[i] = (uint8_t)clo_wl_within(r[i].value, first, cfg->max_dev_bps)))
             v[used++] = r[i].value;
     CLO_FAIL_IF(used < cfg->min_sources || used == 0, CLO_E_POLICY,
                 "oracle: fewer sources than min_sources");
-    int64_t value = median(v, used);
+    int64_t value = clo_wl_median(v, used);
     CLO_CHECK(clo_buf_u8(pub, 2));
     CLO_CHECK(clo_buf_u8(pub, cfg->mode));
     CLO_CHECK(clo_buf_u64be(pub, (uint64_t)value));
@@ -176,4 +154,4 @@ out:
     return err;
 }
 
-const clo_workload clo_wl_oracle = {"oracle", open_oracle, run_oracle, free};
+const clo_workload clo_wl_oracle = {"oracle", open_oracle, run_oracle, free, NULL};

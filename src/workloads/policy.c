@@ -98,4 +98,4 @@ static clo_err run_policy(const void *state, const clo_wl_call *call, clo_buf *p
     return clo_wl_put_excluded(pub, call);
 }
 
-const clo_workload clo_wl_policy = {"policy", open_policy, run_policy, free};
+const clo_workload clo_wl_policy = {"policy", open_policy, run_policy, free, NULL};

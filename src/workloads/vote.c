@@ -80,4 +80,4 @@ out:
     return err;
 }
 
-const clo_workload clo_wl_vote = {"vote", open_vote, run_vote, free};
+const clo_workload clo_wl_vote = {"vote", open_vote, run_vote, free, NULL};

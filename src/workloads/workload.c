@@ -7,7 +7,7 @@
 #include "crypto/keccak.h"
 
 static const clo_workload *const all[] = {&clo_wl_auction, &clo_wl_vote, &clo_wl_oracle,
-                                          &clo_wl_policy, &clo_wl_onnx};
+                                          &clo_wl_policy,  &clo_wl_onnx, &clo_wl_oracle_https};
 
 void clo_workload_id(const char *name, uint8_t out[32])
 {
@@ -70,4 +70,26 @@ clo_err clo_workload_check(const clo_workload *w, clo_bytes config)
     CLO_TRY(w->open(config, NULL, &st));
     w->close(st);
     return CLO_OK;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int64_t clo_wl_median(int64_t *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_i64);
+    if (n % 2) return v[n / 2];
+    return (int64_t)(((__int128)v[n / 2 - 1] + v[n / 2]) / 2);
+}
+
+int clo_wl_within(int64_t v, int64_t ref, uint32_t bps)
+{
+    if (bps == 0) return 1;
+    __int128 d = (__int128)v - ref, m = ref;
+    if (d < 0) d = -d;
+    if (m < 0) m = -m;
+    return d * 10000 <= m * bps;
 }

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -73,7 +74,7 @@ static void free_cred(cred *c)
     X509_free(c->cert);
 }
 
-static cred ca, leaf, other_ca, other_leaf;
+static cred ca, leaf, other_ca, other_leaf, client_cred;
 
 static int setup(void **state)
 {
@@ -82,6 +83,7 @@ static int setup(void **state)
     make_cert(&leaf, "price.example", "price.example", &ca, NOW - DAY, NOW + 90 * DAY);
     make_cert(&other_ca, "Other Root", NULL, NULL, NOW - 10 * DAY, NOW + 3650 * DAY);
     make_cert(&other_leaf, "price.example", "price.example", &other_ca, NOW - DAY, NOW + 90 * DAY);
+    make_cert(&client_cred, "cloister enclave", "client.example", &ca, NOW - DAY, NOW + 90 * DAY);
     return 0;
 }
 
@@ -92,6 +94,7 @@ static int teardown(void **state)
     free_cred(&leaf);
     free_cred(&other_ca);
     free_cred(&other_leaf);
+    free_cred(&client_cred);
     return 0;
 }
 
@@ -156,14 +159,28 @@ static clo_err connect_through(clo_tls *c, server *s, long flip)
     return e;
 }
 
+/* root NULL: the pins alone. The trust is freed at once: the connection
+ * keeps what it needs. */
+static clo_tls *client_with(const char *host, long at, const cred *root, const uint8_t (*pins)[32],
+                            size_t npins, clo_bytes client_pem)
+{
+    clo_tls_trust *trust = NULL;
+    if (root) {
+        clo_bytes r = CLO_BYTES(root->der, (size_t)root->der_len);
+        OK(clo_tls_trust_new(&trust, &r, 1));
+        assert_int_equal(clo_tls_trust_count(trust), 1);
+    }
+    clo_tls_opts o = {host, at, trust, pins, npins, client_pem};
+    clo_tls *c;
+    OK(clo_tls_new(&c, &o));
+    clo_tls_trust_free(trust);
+    return c;
+}
+
 static clo_tls *client(const char *host, long at, const cred *root, const uint8_t (*pins)[32],
                        size_t npins)
 {
-    clo_bytes r = CLO_BYTES(root->der, (size_t)root->der_len);
-    clo_tls_opts o = {host, at, &r, 1, pins, npins};
-    clo_tls *c;
-    OK(clo_tls_new(&c, &o));
-    return c;
+    return client_with(host, at, root, pins, npins, CLO_BYTES_EMPTY);
 }
 
 static void leaf_spki(const cred *c, uint8_t out[32])
@@ -188,6 +205,9 @@ static void test_request_and_response(void **state)
     leaf_spki(&leaf, want);
     assert_true(info.handshake_done && info.version == TLS1_3_VERSION);
     assert_memory_equal(info.leaf_spki_sha256, want, 32);
+    /* the chain's windows intersected: the leaf's inside the root's */
+    assert_int_equal(info.valid_from, NOW - DAY);
+    assert_int_equal(info.valid_until, NOW + 90 * DAY);
     /* the request, through the server, and the response back */
     static const char req[] =
         "GET /price HTTP/1.1\r\nHost: price.example\r\nConnection: close\r\n\r\n";
@@ -263,13 +283,85 @@ static void test_refusals(void **state)
     refused("price.example", NOW, &ca, &leaf, NULL, 0, 100, 0, CLO_E_AUTH,
             NULL); /* a flipped byte */
     refused("price.example", NOW, &ca, &leaf, NULL, 0, -1, TLS1_1_VERSION, CLO_E_AUTH, NULL);
-    /* and the right pin passes */
-    server s;
-    server_new(&s, &leaf, 0);
-    clo_tls *c = client("price.example", NOW, &ca, (const uint8_t(*)[32])good, 1);
-    OK(connect_through(c, &s, -1));
-    clo_tls_free(c);
-    server_free(&s);
+    /* the pins alone: the leaf's issuer unknown, yet its name and time still checked */
+    refused("price.example", NOW, NULL, &leaf, (const uint8_t(*)[32])pin, 1, -1, 0, CLO_E_AUTH,
+            "pinned");
+    refused("other.example", NOW, NULL, &leaf, (const uint8_t(*)[32])good, 1, -1, 0, CLO_E_AUTH,
+            "another host");
+    refused("price.example", NOW + 91 * DAY, NULL, &leaf, (const uint8_t(*)[32])good, 1, -1, 0,
+            CLO_E_STALE, "job's time");
+    /* and the right pin passes, with roots or alone */
+    for (int alone = 0; alone < 2; alone++) {
+        server s;
+        server_new(&s, &leaf, 0);
+        clo_tls *c =
+            client("price.example", NOW, alone ? NULL : &ca, (const uint8_t(*)[32])good, 1);
+        OK(connect_through(c, &s, -1));
+        clo_tls_free(c);
+        server_free(&s);
+    }
+}
+
+/* PEM of a credential's certificate and key, as a sealed secret holds it. */
+static size_t cred_pem(const cred *c, char *out, size_t cap)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(b, c->cert);
+    PEM_write_bio_PrivateKey(b, c->key, NULL, NULL, 0, NULL, NULL);
+    int n = BIO_read(b, out, (int)cap);
+    BIO_free(b);
+    assert_true(n > 0);
+    return (size_t)n;
+}
+
+/* A server that demands a client certificate from the test CA: refused
+ * without one (named as such), served with one. */
+static void test_client_certificate(void **state)
+{
+    (void)state;
+    static char pem[8192];
+    size_t pem_len = cred_pem(&client_cred, pem, sizeof pem);
+    for (int with = 0; with < 2; with++) {
+        server s;
+        server_new(&s, &leaf, 0);
+        X509_STORE_add_cert(SSL_CTX_get_cert_store(s.ctx), ca.cert);
+        SSL_set_verify(s.ssl, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+        clo_tls *c = client_with("price.example", NOW, &ca, NULL, 0,
+                                 with ? CLO_BYTES(pem, pem_len) : CLO_BYTES_EMPTY);
+        OK(connect_through(c, &s, -1)); /* TLS 1.3: the client is done first */
+        int rc = SSL_do_handshake(s.ssl);
+        assert_int_equal(rc == 1, with);
+        clo_buf wire, got;
+        clo_buf_init(&wire, 1 << 16);
+        clo_buf_init(&got, 1 << 16);
+        char tmp[4096];
+        int m;
+        while ((m = BIO_read(s.out, tmp, sizeof tmp)) > 0)
+            CLO_IGNORE(clo_buf_append(&wire, tmp, (size_t)m));
+        clo_err e = clo_tls_pump(c, clo_buf_view(&wire), &got);
+        if (!e.code) e = clo_tls_read(c, &got);
+        if (with)
+            OK(e);
+        else
+            assert_true(e.code == CLO_E_AUTH && strstr(e.what, "client certificate"));
+        clo_buf_free(&wire);
+        clo_buf_free(&got);
+        clo_tls_free(c);
+        server_free(&s);
+    }
+    /* a credential whose key is not its certificate's */
+    static char bad[16384];
+    size_t a = cred_pem(&client_cred, bad, sizeof bad);
+    size_t b = cred_pem(&leaf, bad + a, sizeof bad - a);
+    char *key = strstr(bad + a, "-----BEGIN PRIVATE KEY");
+    memmove(strstr(bad, "-----BEGIN PRIVATE KEY"), key, (size_t)(bad + a + b - key));
+    clo_tls_opts o = {"price.example", NOW, NULL, NULL, 0, clo_bytes_str(bad)};
+    uint8_t pin[1][32] = {{1}};
+    o.pins = (const uint8_t(*)[32])pin;
+    o.npins = 1;
+    clo_tls *c = NULL;
+    assert_int_equal(clo_tls_new(&c, &o).code, CLO_E_FORMAT);
+    assert_null(c);
 }
 
 int main(void)
@@ -277,6 +369,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_and_response),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_client_certificate),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

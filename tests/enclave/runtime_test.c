@@ -3,6 +3,8 @@
  * auction job end to end (signature, private outputs), byte-identical re-runs,
  * per-job errors, and sealed state across a restart (and not across binaries). */
 #include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
@@ -807,6 +809,154 @@ static void test_requester_tickets(void **state)
     clo_enclave_free(e);
 }
 
+/* ---- fetching workloads (issue 20): the calls' rules, without a server ---- */
+
+/* An oracle-https config of two sources on pins alone (formats.md §5.6); the
+ * second names a headers secret that is not provisioned. */
+static size_t https_cfg(uint8_t *c)
+{
+    size_t n = 0;
+    static const uint8_t head[] = {1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 44, 0, 2};
+    memcpy(c, head, sizeof head);
+    n += sizeof head;
+    for (int k = 0; k < 2; k++) {
+        c[n++] = 9;
+        memcpy(c + n, k ? "b.example" : "a.example", 9);
+        n += 9;
+        c[n++] = 1, c[n++] = 0xbb, c[n++] = 0, c[n++] = 1, c[n++] = '/';
+        c[n++] = 3, memcpy(c + n, "$.p", 3), n += 3;
+        c[n++] = 0, c[n++] = 3, c[n++] = 1; /* decimals, trust: pins, one pin */
+        memset(c + n, 0x77, 32), n += 32;
+        memset(c + n, k ? 0x55 : 0, 32), n += 32; /* headers secret */
+        memset(c + n, 0, 32), n += 32;
+    }
+    return n;
+}
+
+static void put_frame(FILE *f, uint16_t call, uint32_t id, clo_bytes body)
+{
+    uint8_t h[12] = {1, 1};
+    clo_store_u16be(h + 2, call);
+    clo_store_u32be(h + 4, id);
+    clo_store_u32be(h + 8, (uint32_t)body.len);
+    fwrite(h, 1, 12, f);
+    fwrite(body.ptr, 1, body.len, f);
+}
+
+/* With CLO_FRAME_SEED set, the frames of this fetch as a seed for the frame
+ * fuzzer's corpus (fuzz/corpus/frame/fetch). */
+static void seed_fetch_frames(clo_bytes job, clo_bytes pump, const uint8_t handle[16])
+{
+    const char *path = getenv("CLO_FRAME_SEED");
+    FILE *f = path ? fopen(path, "wb") : NULL;
+    if (!f) return;
+    put_frame(f, CLO_CALL_ROTATE, 1, CLO_BYTES_EMPTY);
+    put_frame(f, CLO_CALL_FETCH_BEGIN, 2, job);
+    put_frame(f, CLO_CALL_FETCH_PUMP, 3, pump);
+    put_frame(f, CLO_CALL_FETCH_END, 4, CLO_BYTES(handle, 16));
+    fclose(f);
+}
+
+static void test_fetch_calls(void **state)
+{
+    (void)state;
+    static clo_proto_result res;
+    static clo_proto_fetch_begun b;
+    clo_enclave *e;
+    clo_buf r, job, out, body;
+    clo_buf_init(&r, 1 << 16);
+    clo_buf_init(&job, 1 << 20);
+    clo_buf_init(&out, 1 << 20);
+    clo_buf_init(&body, 1 << 20);
+    OK(fx_enclave(&P, P.measurement, 60, &e));
+    OK(fx_call(e, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    clo_proto_keys k;
+    OK(fx_keys(e, FX_NOW, &k));
+    uint8_t cfg[512], job_id[32] = {0x42};
+    clo_bytes cv = CLO_BYTES(cfg, https_cfg(cfg)), in = CLO_BYTES("\1", 1);
+    clo_envelope_reply_key rk;
+    /* RUN refuses it: without its fetch there is nothing to run on */
+    OK(fx_job_body(&P, job_id, "oracle-https", cv, k.current, k.keys[0].hpke_pk, &in, 1, &rk,
+                   &body));
+    OK(fx_call(e, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW, &out));
+    clo_cur c = clo_cur_init(clo_buf_view(&out));
+    uint16_t n;
+    OK(clo_cur_u16be(&c, &n));
+    OK(clo_proto_result_decode(&c, &res));
+    assert_int_equal(res.err.code, CLO_E_POLICY);
+    assert_non_null(strstr(res.err.what, "FETCH_BEGIN"));
+    clo_envelope_reply_key_wipe(&rk);
+    /* FETCH_BEGIN: a TLS ClientHello for a.example, b.example finished at once */
+    OK(fx_job_encoded(&P, job_id, "oracle-https", cv, k.current, k.keys[0].hpke_pk, &in, 1, &rk,
+                      &job));
+    clo_buf_clear(&out);
+    OK(fx_call(e, CLO_CALL_FETCH_BEGIN, clo_buf_view(&job), FX_NOW, &out));
+    OK(clo_proto_fetch_begun_decode(clo_buf_view(&out), &b));
+    assert_int_equal(b.count, 2);
+    assert_string_equal(b.s[0].host, "a.example");
+    assert_int_equal(b.s[0].port, 443);
+    assert_int_equal(b.s[0].state, 0);
+    assert_true(b.s[0].to_server.len > 100 && b.s[0].to_server.ptr[0] == 0x16); /* handshake */
+    assert_int_equal(b.s[1].state, 1); /* its credential is not provisioned */
+    uint8_t handle[16];
+    memcpy(handle, b.handle, 16);
+    /* plaintext where TLS should be: the source fails, the fetch goes on */
+    clo_proto_fetch_pump p = {{0}, 0, 0, clo_bytes_str("HTTP/1.1 200 OK\r\n\r\n")};
+    memcpy(p.handle, handle, 16);
+    clo_buf_clear(&body);
+    OK(clo_proto_fetch_pump_encode(&p, &body));
+    clo_buf_clear(&out);
+    OK(fx_call(e, CLO_CALL_FETCH_PUMP, clo_buf_view(&body), FX_NOW, &out));
+    clo_proto_fetch_pumped pd;
+    OK(clo_proto_fetch_pumped_decode(clo_buf_view(&out), &pd));
+    assert_int_equal(pd.state, 1);
+    p.source = 2; /* no such source */
+    clo_buf_clear(&body);
+    OK(clo_proto_fetch_pump_encode(&p, &body));
+    assert_int_equal(fx_call(e, CLO_CALL_FETCH_PUMP, clo_buf_view(&body), FX_NOW, &out).code,
+                     CLO_E_ARG);
+    /* FETCH_END: no source answered, so under the quorum of one: the job's own error */
+    clo_buf_clear(&out);
+    OK(fx_call(e, CLO_CALL_FETCH_END, CLO_BYTES(handle, 16), FX_NOW, &out));
+    seed_fetch_frames(clo_buf_view(&job), clo_buf_view(&body), handle);
+    c = clo_cur_init(clo_buf_view(&out));
+    OK(clo_cur_u16be(&c, &n));
+    assert_int_equal(n, 1);
+    OK(clo_proto_result_decode(&c, &res));
+    assert_int_equal(res.err.code, CLO_E_POLICY);
+    assert_memory_equal(res.job_id, job_id, 32);
+    /* the fetch is gone once ended */
+    assert_int_equal(fx_call(e, CLO_CALL_FETCH_END, CLO_BYTES(handle, 16), FX_NOW, &out).code,
+                     CLO_E_STATE);
+    clo_buf_clear(&body);
+    OK(clo_proto_fetch_pump_encode(&p, &body));
+    assert_int_equal(fx_call(e, CLO_CALL_FETCH_PUMP, clo_buf_view(&body), FX_NOW, &out).code,
+                     CLO_E_STATE);
+    /* FETCH_BEGIN refuses a job that fetches nothing, and one its ticket does not commit to */
+    uint8_t bb[53];
+    bid(bb, 3, 10);
+    clo_bytes bin = CLO_BYTES(bb, 53);
+    clo_envelope_reply_key_wipe(&rk);
+    clo_buf_clear(&job);
+    OK(fx_job_encoded(&P, job_id, "auction", CLO_BYTES(auction_cfg, 34), k.current,
+                      k.keys[0].hpke_pk, &bin, 1, &rk, &job));
+    assert_int_equal(fx_call(e, CLO_CALL_FETCH_BEGIN, clo_buf_view(&job), FX_NOW, &out).code,
+                     CLO_E_POLICY);
+    clo_envelope_reply_key_wipe(&rk);
+    clo_buf_clear(&job);
+    OK(fx_job_encoded(&P, job_id, "oracle-https", cv, k.current, k.keys[0].hpke_pk, &in, 1, &rk,
+                      &job));
+    job.ptr[job.len - 1] ^= 1; /* a ticket signature */
+    assert_int_not_equal(fx_call(e, CLO_CALL_FETCH_BEGIN, clo_buf_view(&job), FX_NOW, &out).code,
+                         CLO_OK_CODE);
+    clo_envelope_reply_key_wipe(&rk);
+    clo_buf_free(&r);
+    clo_buf_free(&job);
+    clo_buf_free(&out);
+    clo_buf_free(&body);
+    clo_enclave_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -820,6 +970,7 @@ int main(void)
         cmocka_unit_test(test_tickets_stop_input_probing),
         cmocka_unit_test(test_requester_tickets),
         cmocka_unit_test(test_state_rollback_refused),
+        cmocka_unit_test(test_fetch_calls),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -31,7 +31,7 @@ static clo_err run(const char *name, clo_bytes cfg, const uint8_t job_id[32], co
     CLO_TRY(w->open(cfg, NULL, &st));
     memset(o->excluded, 0, sizeof o->excluded);
     for (size_t i = 0; i < n; i++) o->excluded[i] = in[i].len == 0; /* as the enclave: unopened */
-    clo_wl_call call = {job_id, in, n, o->excluded};
+    clo_wl_call call = {job_id, in, n, o->excluded, NULL, 0, 0};
     clo_err err = w->run(st, &call, &o->pub, o->priv);
     w->close(st);
     return err;

@@ -101,6 +101,44 @@ library Outputs {
         o.asOf = uint64(bytes8(out[14:22]));
     }
 
+    // ---- oracle-https: u8 2 | i64 value | u16 used | u16 outliers | u16 failed | u64 as_of
+    //      | u64 valid_from | u64 valid_until | u8 n | n x record | excluded, where a record is
+    //      136 bytes and its host (u8 outcome | u8 size | host | ...; docs/formats.md §5.6) ----
+
+    struct OracleHttps {
+        int64 value;
+        uint16 used;
+        uint16 outliers;
+        uint16 failed;
+        uint64 asOf; // the latest Date of the used sources
+        uint64 validFrom; // the used certificate chains' windows, intersected
+        uint64 validUntil;
+        uint8 sources;
+        uint16 excluded;
+    }
+
+    uint256 internal constant HTTPS_RECORD_FIXED = 136;
+
+    function oracleHttps(bytes calldata out) internal pure returns (OracleHttps memory o) {
+        _version(out);
+        if (out.length < 40) revert BadOutput();
+        o.value = int64(uint64(bytes8(out[1:9])));
+        o.used = uint16(bytes2(out[9:11]));
+        o.outliers = uint16(bytes2(out[11:13]));
+        o.failed = uint16(bytes2(out[13:15]));
+        o.asOf = uint64(bytes8(out[15:23]));
+        o.validFrom = uint64(bytes8(out[23:31]));
+        o.validUntil = uint64(bytes8(out[31:39]));
+        o.sources = uint8(out[39]);
+        if (uint256(o.used) + o.outliers + o.failed != o.sources || o.used == 0) revert BadOutput();
+        uint256 off = 40;
+        for (uint256 i = 0; i < o.sources; i++) {
+            if (out.length < off + 2) revert BadOutput();
+            off += HTTPS_RECORD_FIXED + uint8(out[off + 1]);
+        }
+        o.excluded = _excluded(out, off);
+    }
+
     // ---- policy: u8 2 | u16 n | n x u8 decision | excluded ----
 
     function policyCount(bytes calldata out) internal pure returns (uint16 n) {

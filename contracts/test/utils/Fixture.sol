@@ -24,6 +24,7 @@ abstract contract Fixture is TestBase {
     bytes32 internal constant HPKE_KEY = keccak256("hpke public key");
     bytes32 internal constant AUCTION = keccak256("cloister/workload/auction");
     bytes32 internal constant ORACLE = keccak256("cloister/workload/oracle");
+    bytes32 internal constant ORACLE_HTTPS = keccak256("cloister/workload/oracle-https");
     uint256 internal constant BOND = 10 ether;
     uint64 internal constant LIFETIME = 7 days;
     uint64 internal constant GRACE = 1 hours;
@@ -42,6 +43,7 @@ abstract contract Fixture is TestBase {
         reg.setTeeAllowed(reg.TEE_TDX(), true);
         reg.setMeasurement(AUCTION, MEASUREMENT, true);
         reg.setMeasurement(ORACLE, MEASUREMENT, true);
+        reg.setMeasurement(ORACLE_HTTPS, MEASUREMENT, true);
         vm.stopPrank();
         vm.deal(operator, 100 ether);
         vm.deal(requester, 100 ether);

@@ -1,0 +1,342 @@
+/* fetch.c — FETCH_BEGIN, FETCH_PUMP, FETCH_END: a job whose workload
+ * fetches HTTPS sources from inside the enclave (issue 20; docs/formats.md
+ * §3). The host connects sockets and carries ciphertext; the TLS client
+ * (crypto/tls.h) checks the server at the job's time, and the response is
+ * read here (workloads/httpresp.h). What each source gave, or why it gave
+ * nothing, goes to the workload, which names it in the public output: a host
+ * that drops, cuts, delays or tampers can only make a source fail, visibly. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/ct.h"
+#include "crypto/rand.h"
+#include "crypto/tls.h"
+#include "enclave/runtime_impl.h"
+#include "workloads/httpresp.h"
+
+/* Debian's CA bundle, compiled in at build time (src/enclave/CMakeLists.txt):
+ * part of the enclave's measurement. */
+extern const unsigned char clo_system_roots[];
+extern const unsigned long clo_system_roots_size;
+
+/* A response's raw bytes: the head, the largest body and chunked framing. */
+#define MAX_RESPONSE       ((size_t)CLO_HTTP_MAX_HEAD + CLO_HTTP_MAX_BODY + (64u << 10))
+#define MAX_HEADERS_SECRET 8192
+
+typedef struct {
+    clo_tls *tls;
+    int done, sent, fresh; /* fresh: bytes arrived since the last parse */
+    clo_buf raw, body;
+    clo_wl_fetched f;
+} fetch_src;
+
+struct fetch_session {
+    uint8_t handle[16];
+    uint64_t touched;
+    uint8_t *job_bytes;
+    clo_proto_job job;
+    clo_bytes inputs[CLO_PROTO_MAX_INPUTS];
+    int64_t at;
+    const clo_workload *wl;
+    void *wl_state;
+    const clo_wl_source *src;
+    size_t n;
+    fetch_src s[CLO_WL_MAX_SOURCES];
+    clo_wl_fetched f[CLO_WL_MAX_SOURCES];
+};
+
+static void session_free(clo_enclave *e, struct fetch_session *fs)
+{
+    if (!fs) return;
+    for (size_t i = 0; i < fs->n; i++) {
+        clo_tls_free(fs->s[i].tls);
+        clo_wipe(fs->s[i].raw.ptr, fs->s[i].raw.len);
+        clo_wipe(fs->s[i].body.ptr, fs->s[i].body.len);
+        clo_buf_free(&fs->s[i].raw);
+        clo_buf_free(&fs->s[i].body);
+    }
+    if (fs->wl) fs->wl->close(fs->wl_state);
+    free(fs->job_bytes);
+    clo_wipe(fs, sizeof *fs);
+    free(fs);
+    (void)e;
+}
+
+void clo_rt_fetches_free(clo_enclave *e)
+{
+    for (size_t i = 0; i < MAX_FETCHES; i++) {
+        session_free(e, e->fetches[i]);
+        e->fetches[i] = NULL;
+    }
+    clo_tls_trust_free(e->system_roots);
+    e->system_roots = NULL;
+}
+
+static clo_err system_roots(clo_enclave *e, const clo_tls_trust **out)
+{
+    if (!e->system_roots) {
+        clo_bytes b = CLO_BYTES(clo_system_roots, clo_system_roots_size);
+        CLO_TRY(clo_tls_trust_new(&e->system_roots, &b, 1));
+    }
+    *out = e->system_roots;
+    return CLO_OK;
+}
+
+/* Header lines from a provisioned secret: "Name: value" CRLF each, a token
+ * name and a visible value, so the secret cannot reshape the request. */
+static int header_lines_ok(clo_bytes h)
+{
+    size_t i = 0;
+    if (h.len == 0 || h.len > MAX_HEADERS_SECRET) return 0;
+    while (i < h.len) {
+        size_t name = 0;
+        while (i < h.len && (h.ptr[i] == '-' || (h.ptr[i] >= '0' && h.ptr[i] <= '9') ||
+                             ((h.ptr[i] | 0x20) >= 'a' && (h.ptr[i] | 0x20) <= 'z'))) {
+            i++;
+            name++;
+        }
+        if (name == 0 || i >= h.len || h.ptr[i++] != ':') return 0;
+        while (i < h.len && h.ptr[i] != '\r') {
+            if (h.ptr[i] != ' ' && h.ptr[i] != '\t' && (h.ptr[i] < 0x21 || h.ptr[i] > 0x7e))
+                return 0;
+            i++;
+        }
+        if (i + 1 >= h.len || h.ptr[i + 1] != '\n') return 0;
+        i += 2;
+    }
+    return 1;
+}
+
+static const uint8_t zero32[32];
+
+static void finish(fetch_src *s, uint8_t outcome)
+{
+    s->done = 1;
+    s->f.outcome = outcome;
+    clo_tls_free(s->tls);
+    s->tls = NULL;
+}
+
+/* The request: its path and the source's header secret, sent only once the
+ * server has passed every check. */
+static clo_err send_request(clo_enclave *e, const clo_wl_source *src, fetch_src *s, clo_buf *out)
+{
+    clo_buf req;
+    clo_err err = CLO_OK;
+    char port[16] = "";
+    if (src->port != 443) snprintf(port, sizeof port, ":%u", src->port);
+    clo_buf_init(&req, 4096 + 2048 + MAX_HEADERS_SECRET);
+    CLO_CHECK(clo_buf_append(&req, "GET ", 4));
+    CLO_CHECK(clo_buf_append_bytes(&req, src->path));
+    CLO_CHECK(clo_buf_append_bytes(&req, clo_bytes_str(" HTTP/1.1\r\nHost: ")));
+    CLO_CHECK(clo_buf_append_bytes(&req, clo_bytes_str(src->host)));
+    CLO_CHECK(clo_buf_append_bytes(&req, clo_bytes_str(port)));
+    CLO_CHECK(clo_buf_append_bytes(
+        &req, clo_bytes_str("\r\nUser-Agent: cloister-enclave/1\r\nAccept: application/json\r\n"
+                            "Accept-Encoding: identity\r\nConnection: close\r\n")));
+    if (memcmp(src->headers_secret, zero32, 32))
+        CLO_CHECK(clo_buf_append_bytes(&req, clo_rt_secret_view(e, src->headers_secret)));
+    CLO_CHECK(clo_buf_append(&req, "\r\n", 2));
+    CLO_CHECK(clo_tls_write(s->tls, clo_buf_view(&req), out));
+    s->sent = 1;
+out:
+    clo_wipe(req.ptr, req.len);
+    clo_buf_free(&req);
+    return err;
+}
+
+/* Carry bytes for one source: TLS, then the request, then the response. */
+static clo_err step(clo_enclave *e, const clo_wl_source *src, fetch_src *s, clo_bytes in, int eof,
+                    clo_buf *out)
+{
+    if (s->done) return CLO_OK;
+    clo_err err = clo_tls_pump(s->tls, in, out);
+    if (err.code) {
+        finish(s, err.code == CLO_E_STALE ? CLO_FETCH_TLS_STALE : CLO_FETCH_TLS_AUTH);
+        return CLO_OK;
+    }
+    clo_tls_info info;
+    clo_tls_info_get(s->tls, &info);
+    if (info.handshake_done && !s->sent) {
+        s->f.tls_version = (uint16_t)info.version;
+        memcpy(s->f.spki_sha256, info.leaf_spki_sha256, 32);
+        s->f.cert_from = info.valid_from;
+        s->f.cert_until = info.valid_until;
+        CLO_TRY(send_request(e, src, s, out));
+    }
+    if (info.handshake_done) {
+        size_t before = s->raw.len;
+        err = clo_tls_read(s->tls, &s->raw);
+        if (err.code) {
+            finish(s, err.code == CLO_E_LIMIT ? CLO_FETCH_TOO_LARGE : CLO_FETCH_TLS_AUTH);
+            return CLO_OK;
+        }
+        s->fresh |= s->raw.len != before;
+    }
+    if (s->fresh) {
+        clo_http_response r;
+        s->fresh = 0;
+        clo_buf_clear(&s->body);
+        err = clo_http_response_parse(clo_buf_view(&s->raw), CLO_HTTP_MAX_BODY, &r, &s->body);
+        if (err.code) {
+            finish(s, err.code == CLO_E_LIMIT ? CLO_FETCH_TOO_LARGE : CLO_FETCH_HTTP);
+            return CLO_OK;
+        }
+        if (r.complete) {
+            s->f.http_status = (uint16_t)r.status;
+            s->f.date = r.date;
+            s->f.body = clo_buf_view(&s->body);
+            finish(s, CLO_FETCH_OK);
+            return CLO_OK;
+        }
+    }
+    clo_tls_info_get(s->tls, &info);
+    /* No more bytes (the host's word) or the server closed: whatever came is
+     * not a whole response. */
+    if (eof || info.closed) finish(s, CLO_FETCH_NOT_FETCHED);
+    return CLO_OK;
+}
+
+static clo_err open_source(clo_enclave *e, struct fetch_session *fs, size_t i, clo_buf *out)
+{
+    const clo_wl_source *src = &fs->src[i];
+    fetch_src *s = &fs->s[i];
+    clo_tls_trust *own = NULL;
+    const clo_tls_trust *trust = NULL;
+    clo_bytes client = CLO_BYTES_EMPTY;
+    clo_buf_init(&s->raw, MAX_RESPONSE);
+    clo_buf_init(&s->body, CLO_HTTP_MAX_BODY);
+    s->f.date = -1;
+    if (memcmp(src->headers_secret, zero32, 32) &&
+        !header_lines_ok(clo_rt_secret_view(e, src->headers_secret))) {
+        finish(s, CLO_FETCH_NO_SECRET);
+        return CLO_OK;
+    }
+    if (memcmp(src->client_secret, zero32, 32)) {
+        client = clo_rt_secret_view(e, src->client_secret);
+        if (!client.len) {
+            finish(s, CLO_FETCH_NO_SECRET);
+            return CLO_OK;
+        }
+    }
+    if (src->trust == CLO_TRUST_SYSTEM) CLO_TRY(system_roots(e, &trust));
+    if (src->trust == CLO_TRUST_CA) {
+        CLO_TRY(clo_tls_trust_new(&own, src->ca, src->nca));
+        trust = own;
+    }
+    clo_tls_opts o = {src->host, fs->at, trust, src->pins, src->npins, client};
+    clo_err err = clo_tls_new(&s->tls, &o);
+    clo_tls_trust_free(own);
+    if (err.code && client.len) { /* a credential that does not parse */
+        finish(s, CLO_FETCH_NO_SECRET);
+        return CLO_OK;
+    }
+    CLO_TRY(err);
+    return step(e, src, s, CLO_BYTES_EMPTY, 0, out);
+}
+
+static struct fetch_session **find(clo_enclave *e, const uint8_t handle[16])
+{
+    for (size_t i = 0; i < MAX_FETCHES; i++)
+        if (e->fetches[i] && !memcmp(e->fetches[i]->handle, handle, 16)) return &e->fetches[i];
+    return NULL;
+}
+
+/* A slot for a new fetch: a free one, or the least recently used. */
+static struct fetch_session **slot(clo_enclave *e)
+{
+    struct fetch_session **lru = &e->fetches[0];
+    for (size_t i = 0; i < MAX_FETCHES; i++) {
+        if (!e->fetches[i]) return &e->fetches[i];
+        if (e->fetches[i]->touched < (*lru)->touched) lru = &e->fetches[i];
+    }
+    session_free(e, *lru);
+    *lru = NULL;
+    return lru;
+}
+
+clo_err clo_rt_fetch_begin(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp)
+{
+    clo_err err = CLO_OK;
+    struct fetch_session *fs = calloc(1, sizeof *fs);
+    CLO_ENSURE(fs, CLO_E_NOMEM, "fetch");
+    fs->job_bytes = malloc(body.len ? body.len : 1);
+    CLO_FAIL_IF(!fs->job_bytes, CLO_E_NOMEM, "fetch");
+    if (body.len) memcpy(fs->job_bytes, body.ptr, body.len);
+    clo_cur c = clo_cur_init(CLO_BYTES(fs->job_bytes, body.len));
+    CLO_CHECK(clo_proto_job_decode(&c, &fs->job, fs->inputs));
+    CLO_CHECK(clo_cur_end(&c));
+    CLO_CHECK(clo_rt_job_check(e, &fs->job, now, &fs->at));
+    const clo_workload *wl = clo_workload_by_id(fs->job.workload_id);
+    CLO_FAIL_IF(!wl->sources, CLO_E_POLICY, "fetch: the job's workload fetches nothing");
+    clo_wl_env env = {clo_rt_secret_view, e, e->pool};
+    CLO_CHECK(wl->open(fs->job.config, &env, &fs->wl_state));
+    fs->wl = wl;
+    fs->n = wl->sources(fs->wl_state, &fs->src);
+    CLO_FAIL_IF(fs->n < 1 || fs->n > CLO_PROTO_FETCH_MAX_SOURCES, CLO_E_FORMAT, "fetch: sources");
+    CLO_CHECK(clo_random(fs->handle, 16));
+
+    static clo_proto_fetch_begun b;
+    clo_buf hello[CLO_WL_MAX_SOURCES];
+    for (size_t i = 0; i < fs->n; i++) clo_buf_init(&hello[i], 1 << 16);
+    memset(&b, 0, sizeof b);
+    memcpy(b.handle, fs->handle, 16);
+    b.count = fs->n;
+    for (size_t i = 0; i < fs->n && !err.code; i++) {
+        err = open_source(e, fs, i, &hello[i]);
+        memcpy(b.s[i].host, fs->src[i].host, sizeof b.s[i].host);
+        b.s[i].port = fs->src[i].port;
+        b.s[i].state = (uint8_t)fs->s[i].done;
+        b.s[i].to_server = clo_buf_view(&hello[i]);
+    }
+    if (!err.code) err = clo_proto_fetch_begun_encode(&b, resp);
+    for (size_t i = 0; i < fs->n; i++) clo_buf_free(&hello[i]);
+    CLO_CHECK(err);
+    struct fetch_session **at = slot(e);
+    fs->touched = ++e->fetch_clock;
+    *at = fs;
+    return CLO_OK;
+out:
+    session_free(e, fs);
+    return err;
+}
+
+clo_err clo_rt_fetch_pump(clo_enclave *e, clo_bytes body, clo_buf *resp)
+{
+    clo_proto_fetch_pump p;
+    CLO_TRY(clo_proto_fetch_pump_decode(body, &p));
+    struct fetch_session **at = find(e, p.handle);
+    CLO_ENSURE(at, CLO_E_STATE, "fetch_pump: no such fetch (ended, or given way to a newer one)");
+    struct fetch_session *fs = *at;
+    CLO_ENSURE(p.source < fs->n, CLO_E_ARG, "fetch_pump: source");
+    fs->touched = ++e->fetch_clock;
+    clo_buf out;
+    clo_buf_init(&out, CLO_PROTO_FETCH_MAX_BYTES);
+    fetch_src *s = &fs->s[p.source];
+    clo_err err = step(e, &fs->src[p.source], s, p.from_server, p.eof, &out);
+    if (!err.code) {
+        clo_proto_fetch_pumped r = {(uint8_t)s->done, clo_buf_view(&out)};
+        err = clo_proto_fetch_pumped_encode(&r, resp);
+    }
+    clo_buf_free(&out);
+    return err;
+}
+
+clo_err clo_rt_fetch_end(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp)
+{
+    CLO_ENSURE(body.len == 16, CLO_E_FORMAT, "fetch_end: handle[16]");
+    struct fetch_session **at = find(e, body.ptr);
+    CLO_ENSURE(at, CLO_E_STATE, "fetch_end: no such fetch (ended, or given way to a newer one)");
+    struct fetch_session *fs = *at;
+    *at = NULL;
+    /* A source the host never finished carrying was not fetched. */
+    for (size_t i = 0; i < fs->n; i++) {
+        if (!fs->s[i].done) finish(&fs->s[i], CLO_FETCH_NOT_FETCHED);
+        fs->f[i] = fs->s[i].f;
+    }
+    clo_rt_fetched fetched = {fs->f, fs->n};
+    clo_err err = clo_rt_run_fetched(e, &fs->job, now, &fetched, resp);
+    session_free(e, fs);
+    return err;
+}
