@@ -95,12 +95,12 @@ json_t *demo_run_self(demo *d, const char *const *args)
     return doc;
 }
 
-/* Start `cloister args...` in the background, stderr to log. */
-static int spawn_bg(demo *d, const char *const *args, const char *log)
+/* Start `prog argv[1..]` in the background, stdout to /dev/null, stderr to log. */
+static int spawn_prog(demo *d, const char *prog, const char *const *args, const char *log)
 {
     char *argv[32];
     size_t n = 0;
-    argv[n++] = d->self;
+    argv[n++] = (char *)(uintptr_t)prog;
     for (; args[n - 1] && n < 31; n++) argv[n] = (char *)(uintptr_t)args[n - 1];
     argv[n] = NULL;
     posix_spawn_file_actions_t fa;
@@ -108,11 +108,17 @@ static int spawn_bg(demo *d, const char *const *args, const char *log)
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", 01, 0);
     posix_spawn_file_actions_addopen(&fa, 2, log, 01 | 0100 | 01000 /* WRONLY|CREAT|TRUNC */, 0600);
     pid_t pid;
-    int rc = posix_spawn(&pid, d->self, &fa, NULL, argv, environ);
+    int rc = posix_spawn(&pid, prog, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0 || d->nbg >= sizeof d->bg / sizeof d->bg[0]) return -1;
     d->bg[d->nbg++] = pid;
     return 0;
+}
+
+/* Start `cloister args...` in the background. */
+static int spawn_bg(demo *d, const char *const *args, const char *log)
+{
+    return spawn_prog(d, d->self, args, log);
 }
 
 static void stop_bg(demo *d)
@@ -250,12 +256,15 @@ clo_err demo_seal(demo *d, const uint8_t job[32], const char *workload, clo_byte
 
 int demo_post_model(demo *d, const char *hex)
 {
-    char url[128], body[512];
-    long status;
+    char url[128];
+    long status = 0;
     snprintf(url, sizeof url, "%s/v1/models", d->node_url);
-    snprintf(body, sizeof body, "{\"config\":\"%s\"}", hex);
-    json_t *r = cli_http_json("POST", url, body, &status);
+    json_t *req = json_pack("{s:s}", "config", hex);
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_t *r = body ? cli_http_json("POST", url, body, &status) : NULL;
     json_decref(r);
+    json_decref(req);
+    free(body);
     return status == 201 ? 0 : -1;
 }
 
@@ -301,6 +310,8 @@ static int start_node(demo *d, const char *name, const char *role, int port, con
     json_t *cm = json_object_get(d->dep, "committee"), *ch = json_object_get(cfg, "chain");
     json_object_set(ch, "committee", json_object_get(cm, "verifiers"));
     json_object_set(ch, "committee_threshold", json_object_get(cm, "threshold"));
+    if (d->fetch_connect)
+        json_object_set_new(cfg, "fetch", json_pack("{s:O}", "connect", d->fetch_connect));
     if (collateral) {
         json_object_set_new(ch, "registration", json_string("onchain"));
         json_object_set_new(ch, "collateral_dir", json_string(collateral));
@@ -318,6 +329,34 @@ static int start_node(demo *d, const char *name, const char *role, int port, con
         if (status != 200) demo_sleep_ms(100);
     }
     return status == 200 ? 0 : -1;
+}
+
+/* Three HTTPS price APIs with a CA of their own (examples/price-sources,
+ * run by node), for the oracle-https round; their names are not in DNS, so
+ * the node's fetch.connect says where they listen. */
+static int start_sources(demo *d)
+{
+    char node[CLI_PATH_CAP], script[CLI_PATH_CAP], ready[1200], log[1200];
+    snprintf(d->sources_dir, sizeof d->sources_dir, "%s/price-sources", d->dir);
+    snprintf(ready, sizeof ready, "%s/ready.json", d->sources_dir);
+    snprintf(log, sizeof log, "%s/price-sources.log", d->dir);
+    unlink(ready);
+    const char *args[] = {script, d->sources_dir, NULL};
+    int ok = !cli_find_tool("node", NULL, "CLOISTER_NODE", node) &&
+             !cli_find_share("price-sources/serve.mjs", NULL, NULL, script) &&
+             cli_mkdirs(d->sources_dir, 0700) == 0 && !spawn_prog(d, node, args, log);
+    json_t *doc = NULL;
+    for (int t = 0; ok && t < 200 && !doc; t++) {
+        doc = json_load_file(ready, 0, NULL);
+        if (!doc) demo_sleep_ms(50);
+    }
+    d->fetch_connect = json_incref(json_object_get(doc, "connect"));
+    json_decref(doc);
+    ok = ok && json_array_size(d->fetch_connect) == SOURCES;
+    demo_step(d, "3 HTTPS price APIs (a CA of their own)", ok,
+              ok ? "prices-{1,2,3}.cloister.test on 127.0.0.1: one answers chunked, one late"
+                 : "examples/price-sources/serve.mjs did not start (see price-sources.log)");
+    return ok ? 0 : -1;
 }
 
 static int start_everything(demo *d)
@@ -377,6 +416,7 @@ static int start_everything(demo *d)
     }
     demo_step(d, "verifier committee (3, threshold 2)", 1, urls);
 
+    if (start_sources(d)) return -1;
     /* The node: its chain side on, batches of up to 16 after 500 ms. */
     snprintf(d->verifier_urls, sizeof d->verifier_urls, "%s", urls);
     int nport = 18645 + (int)(getpid() % 1000);
@@ -493,7 +533,9 @@ int cmd_demo(int argc, char **argv)
         "The whole story on a local chain: devnet, simulated TEE, a committee of three "
         "attestation verifiers and a node as their own processes; the enclave approved and "
         "registered; a sealed-bid auction settled on chain with each bidder reading only its "
-        "own result; an enclave-signed median price in a Chainlink-compatible feed; a "
+        "own result; an enclave-signed median price in a Chainlink-compatible feed, from sealed "
+        "reports "
+        "and from three HTTPS APIs the enclave fetches itself over TLS; a "
         "breast-cancer classifier trained, registered on chain and provisioned to the attested "
         "enclave, with three patients' encrypted records diagnosed and each patient reading only "
         "their own; a report with gas and timings. The processes are stopped at the end; their "
@@ -535,6 +577,7 @@ int cmd_demo(int argc, char **argv)
     clo_wipe(&sk, sizeof sk);
     ok = ok && !demo_auction(&d, &seller);
     ok = ok && !demo_price(&d, &seller);
+    ok = ok && !demo_price_https(&d, &seller);
     ok = ok && !demo_diagnosis(&d, &seller);
     clo_sender_wipe(&seller);
     stop_bg(&d);
@@ -564,6 +607,7 @@ int cmd_demo(int argc, char **argv)
         json_decref(d.gas);
     }
     json_decref(d.dep);
+    json_decref(d.fetch_connect);
     clo_rpc_free(d.rpc);
     return ok && !d.failed ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }

@@ -27,6 +27,8 @@ typedef struct {
     char node_url[64];
     char verifier_urls[600]; /* the committee's services, comma-separated */
     char auction_job[67];    /* 0x-hex, for the audit hint */
+    json_t *fetch_connect;   /* the price APIs' addresses (node fetch.connect) */
+    char sources_dir[1100];  /* their CA and sources.json */
     double t0;
 } demo;
 
@@ -58,6 +60,7 @@ int demo_read_text(const char *path, char *out, size_t cap);
 
 int demo_auction(demo *d, clo_sender *seller);
 int demo_price(demo *d, clo_sender *updater);
+int demo_price_https(demo *d, clo_sender *updater);
 int demo_diagnosis(demo *d, clo_sender *owner);
 
 #endif

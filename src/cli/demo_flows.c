@@ -20,6 +20,7 @@
 #include "cli/demo.h"
 #include "client/calls.h"
 #include "client/contracts.h"
+#include "client/deploy.h"
 #include "client/devnet.h"
 #include "client/outputs.h"
 #include "client/seal.h"
@@ -170,6 +171,124 @@ int demo_price(demo *d, clo_sender *updater)
     demo_outcome_free(&oc);
     clo_buf_free(&config);
     return ok ? 0 : -1;
+}
+
+/* ---- the price feed from HTTPS sources the enclave fetches itself ---- */
+
+/* A PriceFeed for this config, its updater allowed: sent from the updater's
+ * own sender (the devnet's governance key), so its nonces stay in step. */
+static clo_err deploy_feed(demo *d, clo_sender *updater, const uint8_t config_hash[32],
+                           uint8_t feed[20])
+{
+    static char artifacts[CLI_PATH_CAP];
+    clo_deployer dep;
+    memset(&dep, 0, sizeof dep);
+    if (cli_find_share("contracts", NULL, "CLOISTER_CONTRACTS", artifacts))
+        return CLO_ERR(CLO_E_IO, "contract artifacts");
+    dep.s = *updater;
+    dep.artifacts = artifacts;
+    clo_abi_val pf[5] = {clo_abi_address(d->market), clo_abi_address(updater->address),
+                         clo_abi_word(config_hash), clo_abi_uint(8),
+                         clo_abi_string("CLO / USD (enclave-fetched HTTPS median)")};
+    clo_abi_val t = clo_abi_tuple(pf, 5);
+    clo_err e = clo_deployer_create(&dep, "PriceFeed", &t, feed);
+    clo_abi_val upd[2] = {clo_abi_address(updater->address), clo_abi_bool(1)};
+    t = clo_abi_tuple(upd, 2);
+    if (!e.code) e = clo_deployer_call(&dep, feed, CLO_PRICE_FEED_SET_UPDATER, &t);
+    updater->next_nonce = dep.s.next_nonce;
+    clo_wipe(&dep.s, sizeof dep.s);
+    json_decref(dep.contracts);
+    return e;
+}
+
+static void short_hex(char out[16], const uint8_t *b)
+{
+    char h[9];
+    clo_hex_encode(h, CLO_BYTES(b, 4));
+    snprintf(out, 16, "0x%s…", h);
+}
+
+int demo_price_https(demo *d, clo_sender *updater)
+{
+    char path[1200], detail[900], hex[2 * CLO_WL_MAX_CONFIG + 1];
+    clo_buf config, env;
+    clo_buf_init(&config, CLO_WL_MAX_CONFIG);
+    clo_buf_init(&env, 1 << 16);
+    snprintf(path, sizeof path, "%s/sources.json", d->sources_dir);
+    uint8_t model[32], feed[20], job[32];
+    int ok = !cli_oracle_sources(path, &config);
+    if (ok) {
+        clo_hex_encode(hex, clo_buf_view(&config));
+        clo_config_hash(clo_buf_view(&config), model);
+    }
+    ok = ok && !demo_post_model(d, hex) && !deploy_feed(d, updater, model, feed).code;
+    snprintf(detail, sizeof detail,
+             "its config (3 URLs, JSON paths, the APIs' CA) on chain as configHash; a PriceFeed "
+             "bound to it");
+    demo_step(d, "oracle-https: sources named, feed deployed", ok, detail);
+    uint64_t nonce = (uint64_t)time(NULL) * 1000000u + (uint64_t)getpid() % 1000000u + 7, now = 0;
+    demo_job_id_for(d, updater->address, nonce, job);
+    ok = ok && !demo_chain_now(d, &now).code;
+    clo_envelope_reply_key rk;
+    ok = ok && !demo_seal(d, job, "oracle-https", CLO_BYTES("\1", 1), &env, &rk).code;
+    if (ok) clo_envelope_reply_key_wipe(&rk);
+    clo_bytes view = clo_buf_view(&env);
+    ok = ok && !demo_submit_job(d, updater, "oracle-https", model, feed, now + 3600, nonce, &view,
+                                1, "submitJob (oracle-https)")
+                    .code;
+    outcome oc;
+    memset(&oc, 0, sizeof oc);
+    ok = ok && !demo_wait_settled(d, job, &oc).code;
+    if (ok) demo_gas(d, "settle (oracle-https, 3 fetched sources)", oc.gas);
+    static clo_oracle_https_public o;
+    ok = ok && !clo_oracle_https_public_decode(clo_buf_view(&oc.pub), &o).code && o.used == 3;
+    size_t at = 0;
+    for (size_t i = 0; ok && i < o.count && at < sizeof detail; i++) {
+        char k[16], b[16];
+        short_hex(k, o.src[i].spki_sha256);
+        short_hex(b, o.src[i].body_sha256);
+        at +=
+            (size_t)snprintf(detail + at, sizeof detail - at, "%s%s: TLS 1.%d, key %s, body %s",
+                             i ? "; " : "", o.src[i].host, (o.src[i].tls_version & 0xff) - 1, k, b);
+    }
+    demo_step(d, "the enclave fetched each API over TLS; the host carried ciphertext", ok,
+              ok ? detail : "no settled result with three used sources");
+    int64_t answer = 0;
+    uint64_t round = 0;
+    if (ok && clo_feed_latest(d->rpc, feed, &round, &answer).code) answer = 0;
+    snprintf(detail, sizeof detail,
+             "round %llu: %lld.%08lld USD (median of 2.00, 2.02, 1.99), certificates valid "
+             "%llu..%llu, %.0f ms after submission",
+             (unsigned long long)round, (long long)(answer / 100000000),
+             (long long)(answer % 100000000), (unsigned long long)o.valid_from,
+             (unsigned long long)o.valid_until, oc.ms);
+    demo_step(d, "the median lands in its PriceFeed", ok && answer == 200000000, detail);
+    /* The audit reads the same sources back from the chain alone. */
+    char jobhex[67] = "0x", dep[1200];
+    clo_hex_encode(jobhex + 2, CLO_BYTES(job, 32));
+    snprintf(dep, sizeof dep, "%s/devnet/deployments/%llu.json", d->dir,
+             (unsigned long long)d->chain_id);
+    const char *aargs[] = {"audit", jobhex, "--deployment", dep, NULL};
+    json_t *audit = ok ? demo_run_self(d, aargs) : NULL, *fs = NULL;
+    json_t *links = json_object_get(audit, "links"), *l;
+    size_t i;
+    json_array_foreach(links, i, l) if (!fs) fs = json_object_get(l, "fetched_sources");
+    int shown = json_array_size(fs) == 3;
+    for (size_t k = 0; shown && k < 3; k++) {
+        char want[67] = "0x";
+        clo_hex_encode(want + 2, CLO_BYTES(o.src[k].spki_sha256, 32));
+        shown =
+            !strcmp(json_string_value(json_object_get(json_array_get(fs, k), "spki_sha256")), want);
+    }
+    snprintf(detail, sizeof detail, "cloister audit %s shows each source's key and body hash",
+             jobhex);
+    demo_step(d, "audit: the sources from the chain alone",
+              shown && json_is_true(json_object_get(audit, "custody_ok")), detail);
+    json_decref(audit);
+    demo_outcome_free(&oc);
+    clo_buf_free(&config);
+    clo_buf_free(&env);
+    return ok && shown ? 0 : -1;
 }
 
 /* ---- confidential inference: the diagnosis flow ---- */

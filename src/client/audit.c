@@ -9,6 +9,7 @@
 #include "client/approval.h"
 #include "chain/eth.h"
 #include "client/contracts.h"
+#include "client/outputs.h"
 #include "crypto/ethkey.h"
 #include "crypto/keccak.h"
 #include "crypto/merkle.h"
@@ -97,6 +98,28 @@ static void statement_of(const clo_abi_val *s, clo_result_stmt *st)
     clo_hash_list(priv, n, st->private_output_hash);
 }
 
+/* An oracle-https result's sources as its settled public output names them
+ * (docs/formats.md §5.6): who answered, with which key and which body; NULL
+ * for another workload. */
+static json_t *fetched_sources(const uint8_t workload_id[32], clo_bytes pub)
+{
+    static clo_oracle_https_public o;
+    uint8_t want[32];
+    clo_workload_id(clo_wl_oracle_https.name, want);
+    if (memcmp(want, workload_id, 32) || clo_oracle_https_public_decode(pub, &o).code) return NULL;
+    json_t *a = json_array();
+    for (size_t i = 0; i < o.count; i++) {
+        const clo_https_record *r = &o.src[i];
+        json_array_append_new(
+            a, json_pack("{s:s,s:i,s:s,s:o,s:o,s:i,s:I,s:I}", "host", r->host, "port", r->port,
+                         "outcome", clo_fetch_outcome_name(r->outcome), "spki_sha256",
+                         hex(r->spki_sha256, 32), "body_sha256", hex(r->body_sha256, 32),
+                         "http_status", r->http_status, "date", (json_int_t)r->date, "value",
+                         (json_int_t)r->value));
+    }
+    return a;
+}
+
 static clo_err recover65(const uint8_t digest[32], clo_bytes sig, uint8_t who[20])
 {
     CLO_ENSURE(sig.len == 65, CLO_E_AUTH, "sig form");
@@ -148,7 +171,7 @@ static void check_job(audit *a, const uint8_t job[32], clo_result_stmt *st, uint
     uint8_t from[20], who[20], digest[32];
     clo_buf_init(&input, 1u << 26);
     int ok = 0;
-    json_t *facts = NULL;
+    json_t *facts = NULL, *sources = NULL;
     if (!tx_input(a, set.tx_hash, &input, from).code) {
         clo_bytes in = clo_buf_view(&input),
                   args = CLO_BYTES(in.ptr + 4, in.len > 4 ? in.len - 4 : 0);
@@ -159,6 +182,7 @@ static void check_job(audit *a, const uint8_t job[32], clo_result_stmt *st, uint
             clo_result_digest(st, a->chain_id, a->market, digest);
             ok = !recover65(digest, v.items[1].bytes, who).code && !memcmp(who, signer, 20);
             facts = json_pack("{s:s}", "form", "single signature");
+            sources = fetched_sources(st->workload_id, v.items[0].items[6].bytes);
             clo_abi_val_free(&v);
         } else if (selector_is(in, CLO_JOB_MARKET_SETTLE_BATCH) &&
                    !clo_abi_decode_as(CLO_JOB_MARKET_SETTLE_BATCH_ARGS, args, &v).code) {
@@ -168,6 +192,8 @@ static void check_job(audit *a, const uint8_t job[32], clo_result_stmt *st, uint
             for (size_t i = 0; i < v.items[4].count && !ok; i++) {
                 if (memcmp(v.items[4].items[i].items[0].word, job, 32)) continue;
                 statement_of(&v.items[4].items[i], st);
+                json_decref(sources);
+                sources = fetched_sources(st->workload_id, v.items[4].items[i].items[6].bytes);
                 uint8_t leaf[32], proof[CLO_MERKLE_MAX_DEPTH][32];
                 const clo_abi_val *pv = &v.items[5].items[i];
                 size_t len = pv->count <= CLO_MERKLE_MAX_DEPTH ? pv->count : 0;
@@ -198,6 +224,7 @@ static void check_job(audit *a, const uint8_t job[32], clo_result_stmt *st, uint
     if (!facts) facts = json_object();
     json_object_set_new(facts, "epoch", json_integer(st->epoch));
     json_object_set_new(facts, "public_output_hash", hex(st->public_output_hash, 32));
+    if (sources) json_object_set_new(facts, "fetched_sources", sources);
     snprintf(why, sizeof why, "the settlement's statement, signature or proof does not check out");
     link_(a, "result statement signed by the signer", ok, facts, why);
     clo_buf_free(&set.data);
