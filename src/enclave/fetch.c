@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/ct.h"
+#include "crypto/hash.h"
 #include "crypto/rand.h"
 #include "crypto/tls.h"
 #include "enclave/runtime_impl.h"
@@ -71,6 +72,45 @@ void clo_rt_fetches_free(clo_enclave *e)
     }
     clo_tls_trust_free(e->system_roots);
     e->system_roots = NULL;
+    for (size_t i = 0; i < MAX_FETCHES; i++) clo_tls_trust_free(e->ca_sets[i].trust);
+    memset(e->ca_sets, 0, sizeof e->ca_sets);
+}
+
+/* A config's CA set as a trust store, parsed once and kept (a context costs
+ * more than a handshake's verification): the least recently used gives way. */
+static clo_err ca_set(clo_enclave *e, const clo_bytes *ca, size_t n, const clo_tls_trust **out)
+{
+    uint8_t key[32];
+    clo_hash_ctx h;
+    clo_err err = clo_hash_init(&h, CLO_HASH_SHA256);
+    for (size_t i = 0; i < n && !err.code; i++) {
+        uint8_t len[4];
+        clo_store_u32be(len, (uint32_t)ca[i].len);
+        err = clo_hash_update(&h, CLO_BYTES(len, 4));
+        if (!err.code) err = clo_hash_update(&h, ca[i]);
+    }
+    if (err.code) {
+        clo_hash_wipe(&h);
+        return err;
+    }
+    CLO_TRY(clo_hash_final(&h, key));
+    size_t lru = 0;
+    for (size_t i = 0; i < MAX_FETCHES; i++) {
+        if (e->ca_sets[i].trust && !memcmp(e->ca_sets[i].key, key, 32)) {
+            e->ca_sets[i].used = ++e->fetch_clock;
+            *out = e->ca_sets[i].trust;
+            return CLO_OK;
+        }
+        if (e->ca_sets[i].used < e->ca_sets[lru].used) lru = i;
+    }
+    clo_tls_trust *t;
+    CLO_TRY(clo_tls_trust_new(&t, ca, n));
+    clo_tls_trust_free(e->ca_sets[lru].trust);
+    memcpy(e->ca_sets[lru].key, key, 32);
+    e->ca_sets[lru].trust = t;
+    e->ca_sets[lru].used = ++e->fetch_clock;
+    *out = t;
+    return CLO_OK;
 }
 
 static clo_err system_roots(clo_enclave *e, const clo_tls_trust **out)
@@ -202,7 +242,6 @@ static clo_err open_source(clo_enclave *e, struct fetch_session *fs, size_t i, c
 {
     const clo_wl_source *src = &fs->src[i];
     fetch_src *s = &fs->s[i];
-    clo_tls_trust *own = NULL;
     const clo_tls_trust *trust = NULL;
     clo_bytes client = CLO_BYTES_EMPTY;
     clo_buf_init(&s->raw, MAX_RESPONSE);
@@ -221,13 +260,9 @@ static clo_err open_source(clo_enclave *e, struct fetch_session *fs, size_t i, c
         }
     }
     if (src->trust == CLO_TRUST_SYSTEM) CLO_TRY(system_roots(e, &trust));
-    if (src->trust == CLO_TRUST_CA) {
-        CLO_TRY(clo_tls_trust_new(&own, src->ca, src->nca));
-        trust = own;
-    }
+    if (src->trust == CLO_TRUST_CA) CLO_TRY(ca_set(e, src->ca, src->nca, &trust));
     clo_tls_opts o = {src->host, fs->at, trust, src->pins, src->npins, client};
     clo_err err = clo_tls_new(&s->tls, &o);
-    clo_tls_trust_free(own);
     if (err.code && client.len) { /* a credential that does not parse */
         finish(s, CLO_FETCH_NO_SECRET);
         return CLO_OK;
@@ -335,7 +370,7 @@ clo_err clo_rt_fetch_end(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *r
         if (!fs->s[i].done) finish(&fs->s[i], CLO_FETCH_NOT_FETCHED);
         fs->f[i] = fs->s[i].f;
     }
-    clo_rt_fetched fetched = {fs->f, fs->n};
+    clo_rt_fetched fetched = {fs->f, fs->n, fs->at};
     clo_err err = clo_rt_run_fetched(e, &fs->job, now, &fetched, resp);
     session_free(e, fs);
     return err;

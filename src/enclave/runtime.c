@@ -343,7 +343,10 @@ static clo_err run_job(clo_enclave *e, const clo_proto_job *job, int64_t now,
     const clo_epoch *ep;
     clo_proto_result *r = &s->r;
     int64_t at;
-    CLO_TRY(clo_rt_job_check(e, job, now, &at));
+    if (fetched) /* checked when the fetch began, on the enclave's own copy */
+        at = fetched->at;
+    else
+        CLO_TRY(clo_rt_job_check(e, job, now, &at));
     CLO_ENSURE(!wl->sources == !fetched, CLO_E_POLICY,
                wl->sources ? "job.workload: fetches its sources (FETCH_BEGIN, not RUN)"
                            : "job.workload: fetches nothing");

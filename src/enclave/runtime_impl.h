@@ -90,16 +90,24 @@ struct clo_enclave {
     /* The verifier enclave's challenges, each taken by one SNP_APPROVE. */
     uint8_t snp_challenges[SNP_CHALLENGES][32];
     size_t snp_next;
-    /* Open fetches and the compiled-in roots, parsed at first use (fetch.c). */
+    /* Open fetches, the compiled-in roots (parsed at first use) and the
+     * configs' CA sets, each parsed once (fetch.c). */
     struct fetch_session *fetches[MAX_FETCHES];
     uint64_t fetch_clock;
     struct clo_tls_trust *system_roots;
+    struct {
+        uint8_t key[32]; /* SHA-256 over the set's certificates */
+        struct clo_tls_trust *trust;
+        uint64_t used;
+    } ca_sets[MAX_FETCHES];
 };
 
-/* What a fetch gathered, for the workload's run (fetch.c). */
+/* What a fetch gathered, for the workload's run (fetch.c): the job was
+ * checked at FETCH_BEGIN, on the enclave's own copy, at time `at`. */
 typedef struct {
     const clo_wl_fetched *f;
     size_t n;
+    int64_t at;
 } clo_rt_fetched;
 
 /* Shared by runtime.c (calls, jobs) and state.c (sealed state, witnesses). */
