@@ -78,13 +78,13 @@ int main(int argc, char **argv)
     uint8_t zero[64] = {0};
     if (clo_buf_u8(&cfg, 1).code || clo_buf_u16be(&cfg, 1).code || clo_buf_u32be(&cfg, 0).code ||
         clo_buf_u32be(&cfg, 0xffffffffu).code || clo_buf_u8(&cfg, 1).code ||
-        clo_buf_u16be(&cfg, (uint16_t)ca.len).code || clo_buf_append_bytes(&cfg, clo_buf_view(&ca)).code ||
-        clo_buf_u8(&cfg, 1).code || clo_buf_u8(&cfg, (uint8_t)hl).code ||
-        clo_buf_append(&cfg, host, hl).code || clo_buf_u16be(&cfg, 443).code ||
-        clo_buf_u16be(&cfg, (uint16_t)pl).code || clo_buf_append(&cfg, path, pl).code ||
-        clo_buf_u8(&cfg, (uint8_t)jl).code || clo_buf_append(&cfg, jp, jl).code ||
-        clo_buf_u8(&cfg, 2).code || clo_buf_u8(&cfg, 2).code || clo_buf_u8(&cfg, 0).code ||
-        clo_buf_append(&cfg, zero, 64).code)
+        clo_buf_u16be(&cfg, (uint16_t)ca.len).code ||
+        clo_buf_append_bytes(&cfg, clo_buf_view(&ca)).code || clo_buf_u8(&cfg, 1).code ||
+        clo_buf_u8(&cfg, (uint8_t)hl).code || clo_buf_append(&cfg, host, hl).code ||
+        clo_buf_u16be(&cfg, 443).code || clo_buf_u16be(&cfg, (uint16_t)pl).code ||
+        clo_buf_append(&cfg, path, pl).code || clo_buf_u8(&cfg, (uint8_t)jl).code ||
+        clo_buf_append(&cfg, jp, jl).code || clo_buf_u8(&cfg, 2).code || clo_buf_u8(&cfg, 2).code ||
+        clo_buf_u8(&cfg, 0).code || clo_buf_append(&cfg, zero, 64).code)
         die("config");
 
     fx_platform p;
@@ -134,7 +134,8 @@ int main(int argc, char **argv)
         double t0 = now_s();
         chan_call(CLO_CALL_FETCH_BEGIN, clo_buf_view(&body), &resp);
         static clo_proto_fetch_begun b;
-        if (clo_proto_fetch_begun_decode(clo_buf_view(&resp), &b).code || b.s[0].state) die("begin");
+        if (clo_proto_fetch_begun_decode(clo_buf_view(&resp), &b).code || b.s[0].state)
+            die("begin");
         int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
         setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa)) die("connect");
@@ -143,7 +144,8 @@ int main(int argc, char **argv)
         memcpy(handle, b.handle, 16);
         for (int done = 0; !done;) {
             ssize_t got = recv(s, chunk, 1 << 16, 0);
-            clo_proto_fetch_pump pm = {{0}, 0, got <= 0, CLO_BYTES(chunk, got > 0 ? (size_t)got : 0)};
+            clo_proto_fetch_pump pm = {
+                {0}, 0, got <= 0, CLO_BYTES(chunk, got > 0 ? (size_t)got : 0)};
             memcpy(pm.handle, handle, 16);
             clo_buf_clear(&out);
             if (clo_proto_fetch_pump_encode(&pm, &out).code) die("pump");

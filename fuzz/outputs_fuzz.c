@@ -3,6 +3,7 @@
  * holds). Beyond "no crash": an accepted output's views lie inside the input,
  * and every excluded position and vote count can be read. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "client/outputs.h"
 
@@ -43,6 +44,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         excluded(in, &p.excluded);
     }
     if (!clo_onnx_public_decode(in, &x).code) excluded(in, &x.excluded);
+    static clo_oracle_https_public h;
+    if (!clo_oracle_https_public_decode(in, &h).code) {
+        if (h.count < 1 || h.count > CLO_WL_MAX_SOURCES) abort();
+        for (size_t i = 0; i < h.count; i++)
+            if (!h.src[i].host[0] || strlen(h.src[i].host) >= sizeof h.src[i].host ||
+                !clo_fetch_outcome_name(h.src[i].outcome))
+                abort();
+        excluded(in, &h.excluded);
+    }
     int won;
     uint8_t price[32];
     CLO_IGNORE(clo_auction_private_decode(in, &won, price));

@@ -1,6 +1,7 @@
 /* workload_fuzz.c — one workload's config and input parsers on untrusted
  * plaintext (compiled once per workload with -DWL_NAME="..."). Input layout:
- * u16 config size | config | then inputs, each u16 size | bytes. Properties
+ * u16 config size | config | then inputs, each u16 size | bytes (for
+ * oracle-https, also its sources' fetched bodies, in turn). Properties
  * beyond "no crash": a run is deterministic (the same bytes twice), and every
  * output stays within the interface's bounds.
  *
@@ -107,8 +108,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < count; i++) unopened[i] = in[i].len == 0;
     memcpy(ex[0], unopened, MAXN);
     memcpy(ex[1], unopened, MAXN);
-    clo_wl_call call = {job_id, in, count, ex[0], NULL, 0, 0},
-                call2 = {job_id, in, count, ex[1], NULL, 0, 0};
+    /* A workload with sources (oracle-https) gets each input as a fetched body;
+     * one that starts with 'x' stands for a source that failed its TLS. */
+    static clo_wl_fetched fetched[CLO_WL_MAX_SOURCES];
+    size_t nf = 0;
+    const int64_t at = 1790000000;
+    if (w->sources) {
+        const clo_wl_source *srcs;
+        nf = w->sources(st, &srcs);
+        if (nf < 1 || nf > CLO_WL_MAX_SOURCES) abort();
+        for (size_t i = 0; i < nf; i++) {
+            clo_bytes b = count ? in[i % count] : CLO_BYTES_EMPTY;
+            int failed = b.len && b.ptr[0] == 'x';
+            fetched[i] = (clo_wl_fetched){failed ? CLO_FETCH_TLS_AUTH : CLO_FETCH_OK,
+                                          0x0304,
+                                          200,
+                                          {(uint8_t)i},
+                                          at - (int64_t)i,
+                                          at - 86400,
+                                          at + 86400,
+                                          b};
+        }
+    }
+    clo_wl_call call = {job_id, in, count, ex[0], nf ? fetched : NULL, nf, at},
+                call2 = {job_id, in, count, ex[1], nf ? fetched : NULL, nf, at};
     clo_buf pub[2], priv[2][MAXN];
     clo_err e1 = run(w, st, &call, &pub[0], priv[0]);
     clo_err e2 = run(w, st, &call2, &pub[1], priv[1]);
