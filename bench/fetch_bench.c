@@ -120,7 +120,7 @@ int main(int argc, char **argv)
         static const size_t two[2] = {0, 1};
         clo_envelope_reply_key rk;
         clo_buf env;
-        clo_bytes view, plain = CLO_BYTES("\1", 1);
+        clo_bytes view, plain = CLO_BYTES("\1\0", 2); /* no private query */
         clo_proto_job job;
         /* the ticket at the real time, for the server's real certificate */
         if (fx_job_make(&p, job_id, "oracle-https", clo_buf_view(&cfg), k.current,

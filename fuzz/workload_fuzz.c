@@ -121,6 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             clo_bytes b = count ? in[i % count] : CLO_BYTES_EMPTY;
             int failed = b.len && b.ptr[0] == 'x';
             fetched[i] = (clo_wl_fetched){failed ? CLO_FETCH_TLS_AUTH : CLO_FETCH_OK,
+                                          {(uint8_t)i},
                                           0x0304,
                                           200,
                                           {(uint8_t)i},

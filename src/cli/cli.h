@@ -66,8 +66,9 @@ int cli_u64(const cli_spec *spec, const char *name, uint64_t max, uint64_t *out)
 /* Read the whole file at path into out (at most max bytes). Returns 0, or -1
  * and prints "error: <what>: cannot read '<path>': <reason>" on stderr. */
 int cli_read_file(const char *what, const char *path, size_t max, clo_buf *out);
-/* An oracle-https config from a JSON sources file (sources.c). */
-int cli_oracle_sources(const char *path, clo_buf *cfg);
+/* An oracle-https config from a JSON sources file, and (input not NULL) the
+ * job's input: the sources' private queries (sources.c). */
+int cli_oracle_sources(const char *path, clo_buf *cfg, clo_buf *input);
 
 /* Write data to path (created or truncated; mode 0600 when secret, else 0644).
  * Returns 0, or CLI_EXIT_FAIL with "error: cannot write '<path>'..." on stderr. */

@@ -161,8 +161,9 @@ static int submit(int argc, char **argv)
         {"auction", "RULE", "auction config shortcut: first or second (price)", 0, NULL},
         {"reserve", "AMOUNT", "with --auction: the reserve price (default 0)", 0, NULL},
         {"sources", "FILE",
-         "oracle-https config shortcut: a JSON file of HTTPS sources (docs/formats.md §5.6)", 0,
-         NULL},
+         "oracle-https config shortcut: a JSON file of HTTPS sources (docs/formats.md §5.6); "
+         "their private queries become the job's sealed input",
+         0, NULL},
         {"inputs", "HEX,...", "plaintext inputs, one per participant", 0, NULL},
         {"bids", "ADDR:AMOUNT,...", "auction shortcut: bids as 0xaddress:amount", 0, NULL},
         {"model-id", "HEX", "onnx config shortcut: the provisioned model's id (SHA-256)", 0, NULL},
@@ -216,10 +217,12 @@ static int submit(int argc, char **argv)
         cli_error("--workload: unknown workload '%s'\n", wname);
         return CLI_EXIT_USAGE;
     }
+    int given_inputs =
+        !!cli_get(&spec, "inputs") + !!cli_get(&spec, "bids") + !!cli_get(&spec, "records");
     if (!!cli_get(&spec, "config") + !!cli_get(&spec, "auction") + !!cli_get(&spec, "model-id") +
                 !!cli_get(&spec, "sources") !=
             1 ||
-        !!cli_get(&spec, "inputs") + !!cli_get(&spec, "bids") + !!cli_get(&spec, "records") != 1) {
+        given_inputs > 1 || (given_inputs == 0 && !cli_get(&spec, "sources"))) {
         cli_error("give exactly one of --config/--auction/--model-id/--sources and of "
                   "--inputs/--bids/--records\n");
         return CLI_EXIT_USAGE;
@@ -234,7 +237,10 @@ static int submit(int argc, char **argv)
     if (cli_get(&spec, "config")) {
         rc = cli_hex(&spec, "config", &cfg, CLO_WL_MAX_CONFIG);
     } else if (cli_get(&spec, "sources")) {
-        rc = cli_oracle_sources(cli_get(&spec, "sources"), &cfg);
+        /* the sources' private queries are the job's one input, unless given */
+        clo_buf_init(&plain[0], 1 << 16);
+        rc = cli_oracle_sources(cli_get(&spec, "sources"), &cfg, given_inputs ? NULL : &plain[0]);
+        if (!given_inputs) n = 1;
     } else if (cli_get(&spec, "model-id")) {
         /* version 1, or 2 with the job's thread count (docs/formats.md §5.5) */
         uint8_t c[34] = {1};
@@ -252,7 +258,7 @@ static int submit(int argc, char **argv)
     } else {
         rc = auction_config(&spec, &cfg);
     }
-    if (!rc)
+    if (!rc && given_inputs)
         rc = cli_get(&spec, "bids")      ? parse_bids(cli_get(&spec, "bids"), plain, &n)
              : cli_get(&spec, "records") ? parse_records(cli_get(&spec, "records"), plain, &n)
                                          : parse_inputs(cli_get(&spec, "inputs"), plain, &n);

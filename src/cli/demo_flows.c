@@ -211,12 +211,13 @@ static void short_hex(char out[16], const uint8_t *b)
 int demo_price_https(demo *d, clo_sender *updater)
 {
     char path[1200], detail[900], hex[2 * CLO_WL_MAX_CONFIG + 1];
-    clo_buf config, env;
+    clo_buf config, env, input;
     clo_buf_init(&config, CLO_WL_MAX_CONFIG);
     clo_buf_init(&env, 1 << 16);
+    clo_buf_init(&input, 1 << 16);
     snprintf(path, sizeof path, "%s/sources.json", d->sources_dir);
     uint8_t model[32], feed[20], job[32];
-    int ok = !cli_oracle_sources(path, &config);
+    int ok = !cli_oracle_sources(path, &config, &input);
     if (ok) {
         clo_hex_encode(hex, clo_buf_view(&config));
         clo_config_hash(clo_buf_view(&config), model);
@@ -230,7 +231,7 @@ int demo_price_https(demo *d, clo_sender *updater)
     demo_job_id_for(d, updater->address, nonce, job);
     ok = ok && !demo_chain_now(d, &now).code;
     clo_envelope_reply_key rk;
-    ok = ok && !demo_seal(d, job, "oracle-https", CLO_BYTES("\1", 1), &env, &rk).code;
+    ok = ok && !demo_seal(d, job, "oracle-https", clo_buf_view(&input), &env, &rk).code;
     if (ok) clo_envelope_reply_key_wipe(&rk);
     clo_bytes view = clo_buf_view(&env);
     ok = ok && !demo_submit_job(d, updater, "oracle-https", model, feed, now + 3600, nonce, &view,
@@ -288,6 +289,7 @@ int demo_price_https(demo *d, clo_sender *updater)
     demo_outcome_free(&oc);
     clo_buf_free(&config);
     clo_buf_free(&env);
+    clo_buf_free(&input);
     return ok && shown ? 0 : -1;
 }
 

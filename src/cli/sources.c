@@ -4,6 +4,7 @@
  *   {"min_sources": 2, "max_deviation_bps": 500, "max_age_seconds": 300,
  *    "ca_files": ["ca.pem"],
  *    "sources": [{"url": "https://api.example.com/v1/price?pair=ETH-USD",
+ *                 "private_query": "&apikey=...",
  *                 "json_path": "$.price", "decimals": 8,
  *                 "trust": "system" | "ca" | "pins",
  *                 "pins": ["<spki sha-256 hex>"],
@@ -11,7 +12,10 @@
  *
  * Every key but url and json_path is optional (trust "system", decimals 8,
  * min_sources a majority, max_deviation_bps 0, max_age_seconds 300); trust
- * "ca" trusts the ca_files (PEM or DER, at most 4). */
+ * "ca" trusts the ca_files (PEM or DER, at most 4). A private_query is
+ * appended to the URL's path by the enclave: it goes in the job's sealed
+ * input, never in the public config (the output shows only the hash of the
+ * whole request target). */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,8 +79,9 @@ static int one_source(json_t *j, size_t i, size_t nca, source_text *t, clo_https
     json_t *v;
     json_object_foreach(j, key, v)
     {
-        static const char *const known[] = {"url",  "json_path",      "decimals",     "trust",
-                                            "pins", "headers_secret", "client_secret"};
+        static const char *const known[] = {
+            "url",   "private_query", "json_path",      "decimals",
+            "trust", "pins",          "headers_secret", "client_secret"};
         int ok = 0;
         for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) ok |= !strcmp(key, known[k]);
         if (!ok) return bad(key, i, "unknown key");
@@ -136,7 +141,30 @@ static int read_ca(const char *path, clo_buf *der)
     return rc;
 }
 
-int cli_oracle_sources(const char *path, clo_buf *cfg)
+/* The job's input: u8 version=1 | u8 n | n x (u8 source | u16 size | query). */
+static int private_queries(json_t *list, clo_buf *input)
+{
+    size_t n = 0, i;
+    json_t *src;
+    json_array_foreach(list, i, src) n += json_object_get(src, "private_query") != NULL;
+    if (clo_buf_u8(input, 1).code || clo_buf_u8(input, (uint8_t)n).code) return CLI_EXIT_FAIL;
+    json_array_foreach(list, i, src)
+    {
+        json_t *q = json_object_get(src, "private_query");
+        if (!q) continue;
+        const char *t = json_string_value(q);
+        size_t len = t ? strlen(t) : 0;
+        int ok = len >= 1 && len <= 2048;
+        for (size_t k = 0; ok && k < len; k++) ok = t[k] > 0x20 && t[k] < 0x7f;
+        if (!ok) return bad("private_query", i, "1 to 2048 visible ASCII characters");
+        if (clo_buf_u8(input, (uint8_t)i).code || clo_buf_u16be(input, (uint16_t)len).code ||
+            clo_buf_append(input, t, len).code)
+            return CLI_EXIT_FAIL;
+    }
+    return 0;
+}
+
+int cli_oracle_sources(const char *path, clo_buf *cfg, clo_buf *input)
 {
     clo_buf ca[CLO_WL_MAX_CAS];
     clo_bytes cas[CLO_WL_MAX_CAS];
@@ -191,6 +219,7 @@ int cli_oracle_sources(const char *path, clo_buf *cfg)
     clo_err e = clo_oracle_https_config_encode((uint16_t)min, (uint32_t)dev, (uint32_t)age, cas,
                                                nca, s, n, cfg);
     if (e.code) rc = cli_fail(e, "--sources: the config is refused");
+    if (!rc && input) rc = private_queries(list, input);
 out:
     for (size_t i = 0; i < CLO_WL_MAX_CAS; i++) clo_buf_free(&ca[i]);
     json_decref(doc);

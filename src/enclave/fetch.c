@@ -24,11 +24,13 @@ extern const unsigned long clo_system_roots_size;
 /* A response's raw bytes: the head, the largest body and chunked framing. */
 #define MAX_RESPONSE       ((size_t)CLO_HTTP_MAX_HEAD + CLO_HTTP_MAX_BODY + (64u << 10))
 #define MAX_HEADERS_SECRET 8192
+#define MAX_QUERY          2048
 
 typedef struct {
     clo_tls *tls;
     int done, sent, fresh; /* fresh: bytes arrived since the last parse */
     clo_buf raw, body;
+    clo_buf query; /* the private query, from the job's sealed input */
     clo_wl_fetched f;
 } fetch_src;
 
@@ -54,8 +56,10 @@ static void session_free(clo_enclave *e, struct fetch_session *fs)
         clo_tls_free(fs->s[i].tls);
         clo_wipe(fs->s[i].raw.ptr, fs->s[i].raw.len);
         clo_wipe(fs->s[i].body.ptr, fs->s[i].body.len);
+        clo_wipe(fs->s[i].query.ptr, fs->s[i].query.len);
         clo_buf_free(&fs->s[i].raw);
         clo_buf_free(&fs->s[i].body);
+        clo_buf_free(&fs->s[i].query);
     }
     if (fs->wl) fs->wl->close(fs->wl_state);
     free(fs->job_bytes);
@@ -166,9 +170,10 @@ static clo_err send_request(clo_enclave *e, const clo_wl_source *src, fetch_src 
     clo_err err = CLO_OK;
     char port[16] = "";
     if (src->port != 443) snprintf(port, sizeof port, ":%u", src->port);
-    clo_buf_init(&req, 4096 + 2048 + MAX_HEADERS_SECRET);
+    clo_buf_init(&req, 4096 + 2 * MAX_QUERY + MAX_HEADERS_SECRET);
     CLO_CHECK(clo_buf_append(&req, "GET ", 4));
     CLO_CHECK(clo_buf_append_bytes(&req, src->path));
+    CLO_CHECK(clo_buf_append_bytes(&req, clo_buf_view(&s->query)));
     CLO_CHECK(clo_buf_append_bytes(&req, clo_bytes_str(" HTTP/1.1\r\nHost: ")));
     CLO_CHECK(clo_buf_append_bytes(&req, clo_bytes_str(src->host)));
     CLO_CHECK(clo_buf_append_bytes(&req, clo_bytes_str(port)));
@@ -247,6 +252,15 @@ static clo_err open_source(clo_enclave *e, struct fetch_session *fs, size_t i, c
     clo_buf_init(&s->raw, MAX_RESPONSE);
     clo_buf_init(&s->body, CLO_HTTP_MAX_BODY);
     s->f.date = -1;
+    clo_hash_ctx h; /* the request target as sent: the path and the private query */
+    clo_err herr = clo_hash_init(&h, CLO_HASH_SHA256);
+    if (!herr.code) herr = clo_hash_update(&h, src->path);
+    if (!herr.code) herr = clo_hash_update(&h, clo_buf_view(&s->query));
+    if (herr.code) {
+        clo_hash_wipe(&h);
+        return herr;
+    }
+    CLO_TRY(clo_hash_final(&h, s->f.path_sha256));
     if (memcmp(src->headers_secret, zero32, 32) &&
         !header_lines_ok(clo_rt_secret_view(e, src->headers_secret))) {
         finish(s, CLO_FETCH_NO_SECRET);
@@ -269,6 +283,56 @@ static clo_err open_source(clo_enclave *e, struct fetch_session *fs, size_t i, c
     }
     CLO_TRY(err);
     return step(e, src, s, CLO_BYTES_EMPTY, 0, out);
+}
+
+/* The job's one input: the sources' private queries (formats.md §5.6), u8
+ * version=1 | u8 n | n x (u8 source | u16 size | query), opened here so that
+ * each request carries its query; neither host nor chain sees them. */
+static clo_err private_queries(clo_enclave *e, struct fetch_session *fs, int64_t now)
+{
+    const clo_epoch *ep;
+    clo_envelope_binding b;
+    clo_envelope_reply_key rk;
+    clo_buf plain;
+    clo_err err = CLO_OK;
+    CLO_ENSURE(fs->job.count == 1, CLO_E_FORMAT,
+               "fetch: the job has one input (its sources' private queries)");
+    clo_keyring_expire(&e->keys, now);
+    CLO_TRY(clo_keyring_find(&e->keys, fs->job.epoch, &ep));
+    clo_rt_job_binding(&fs->job, &b);
+    clo_buf_init(&plain, 64 + CLO_WL_MAX_SOURCES * (3 + MAX_QUERY));
+    err = clo_envelope_request_open(&plain, &rk, &b, ep->hpke, fs->inputs[0]);
+    clo_envelope_reply_key_wipe(&rk);
+    if (err.code) {
+        clo_buf_free(&plain);
+        return CLO_ERR(CLO_E_AUTH, "fetch: the job's input (its private queries) does not open");
+    }
+    clo_cur c = clo_cur_init(clo_buf_view(&plain));
+    uint8_t version, n, seen[CLO_WL_MAX_SOURCES] = {0};
+    CLO_CHECK(clo_cur_u8(&c, &version));
+    CLO_FAIL_IF(version != 1, CLO_E_VERSION, "fetch.queries.version");
+    CLO_CHECK(clo_cur_u8(&c, &n));
+    for (size_t k = 0; k < n; k++) {
+        uint8_t src;
+        uint16_t len;
+        clo_bytes q;
+        CLO_CHECK(clo_cur_u8(&c, &src));
+        CLO_FAIL_IF(src >= fs->n || seen[src], CLO_E_FORMAT,
+                    "fetch.queries: a source not in the config, or twice");
+        seen[src] = 1;
+        CLO_CHECK(clo_cur_u16be(&c, &len));
+        CLO_FAIL_IF(len == 0 || len > MAX_QUERY, CLO_E_FORMAT, "fetch.queries: 1 to 2048 bytes");
+        CLO_CHECK(clo_cur_take(&c, len, &q));
+        for (size_t i = 0; i < len; i++)
+            CLO_FAIL_IF(q.ptr[i] <= 0x20 || q.ptr[i] >= 0x7f, CLO_E_FORMAT,
+                        "fetch.queries: visible ASCII only");
+        CLO_CHECK(clo_buf_append_bytes(&fs->s[src].query, q));
+    }
+    CLO_CHECK(clo_cur_end(&c));
+out:
+    clo_wipe(plain.ptr, plain.len);
+    clo_buf_free(&plain);
+    return err;
 }
 
 static struct fetch_session **find(clo_enclave *e, const uint8_t handle[16])
@@ -310,6 +374,8 @@ clo_err clo_rt_fetch_begin(clo_enclave *e, clo_bytes body, int64_t now, clo_buf 
     fs->wl = wl;
     fs->n = wl->sources(fs->wl_state, &fs->src);
     CLO_FAIL_IF(fs->n < 1 || fs->n > CLO_PROTO_FETCH_MAX_SOURCES, CLO_E_FORMAT, "fetch: sources");
+    for (size_t i = 0; i < fs->n; i++) clo_buf_init(&fs->s[i].query, MAX_QUERY);
+    CLO_CHECK(private_queries(e, fs, now));
     CLO_CHECK(clo_random(fs->handle, 16));
 
     static clo_proto_fetch_begun b;

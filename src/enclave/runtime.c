@@ -336,6 +336,16 @@ clo_err clo_rt_job_check(clo_enclave *e, const clo_proto_job *job, int64_t now, 
     return CLO_OK;
 }
 
+void clo_rt_job_binding(const clo_proto_job *job, clo_envelope_binding *b)
+{
+    memset(b, 0, sizeof *b);
+    b->chain_id = job->chain_id;
+    memcpy(b->contract, job->market, 20);
+    memcpy(b->job_id, job->job_id, 32);
+    memcpy(b->workload_id, job->workload_id, 32);
+    b->epoch = job->epoch;
+}
+
 static clo_err run_job(clo_enclave *e, const clo_proto_job *job, int64_t now,
                        const clo_rt_fetched *fetched, job_scratch *s)
 {
@@ -354,12 +364,7 @@ static clo_err run_job(clo_enclave *e, const clo_proto_job *job, int64_t now,
     CLO_TRY(clo_keyring_find(&e->keys, job->epoch, &ep));
 
     clo_envelope_binding b;
-    memset(&b, 0, sizeof b);
-    b.chain_id = job->chain_id;
-    memcpy(b.contract, job->market, 20);
-    memcpy(b.job_id, job->job_id, 32);
-    memcpy(b.workload_id, job->workload_id, 32);
-    b.epoch = job->epoch;
+    clo_rt_job_binding(job, &b);
     for (size_t i = 0; i < job->count; i++) {
         /* An envelope that does not open (for another job, key or epoch, or
          * malformed) excludes its input, never the job: one bidder cannot veto

@@ -139,6 +139,8 @@ CLO_MUST_CHECK clo_err clo_rt_state(clo_enclave *e, clo_bytes body, clo_buf *res
  * market, its ticket) and its time (runtime.c). */
 CLO_MUST_CHECK clo_err clo_rt_job_check(clo_enclave *e, const clo_proto_job *job, int64_t now,
                                         int64_t *at);
+/* What a job's input envelopes are bound to (formats.md §1.2). */
+void clo_rt_job_binding(const clo_proto_job *job, clo_envelope_binding *b);
 /* Run a job whose sources were fetched; resp gets RUN's response for it. */
 CLO_MUST_CHECK clo_err clo_rt_run_fetched(clo_enclave *e, const clo_proto_job *job, int64_t now,
                                           const clo_rt_fetched *fetched, clo_buf *resp);

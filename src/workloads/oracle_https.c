@@ -11,7 +11,11 @@
  *         | u8 decimals (0..18) | u8 trust (1 system roots, 2 the config's CAs, 3 pins)
  *         | u8 npins (0..8) | npins x spki_sha256[32]
  *         | headers_secret[32] | client_secret[32]       (zero: none)
- * input:  not read (a job needs one; its private output is empty)
+ * input:  exactly one, read by the fetch (src/enclave/fetch.c), not here: the
+ *         sources' private queries, sealed, so that neither host nor chain sees
+ *         them: u8 version=1 | u8 n | n x (u8 source | u16 size | query), each
+ *         appended to its source's path as it is (visible ASCII, at most 2048
+ *         bytes); its private output is empty
  * public: u8 version=2 | i64 value | u16 used | u16 outliers | u16 failed
  *         | u64 as_of | u64 valid_from | u64 valid_until | u8 n | n x record
  *         | u16 n | n x u16 excluded input position
@@ -189,7 +193,7 @@ static uint8_t judge(const https_cfg *cfg, const source *s, const clo_wl_fetched
 static clo_err run_https(const void *state, const clo_wl_call *call, clo_buf *pub, clo_buf *priv)
 {
     const https_cfg *cfg = state;
-    (void)priv; /* inputs are not read: their private outputs stay empty */
+    (void)priv; /* the input is the fetch's: its private output stays empty */
     CLO_ENSURE(call->fetched && call->nfetched == cfg->n, CLO_E_STATE,
                "oracle-https: run without its sources fetched");
     int64_t value[CLO_WL_MAX_SOURCES], v[CLO_WL_MAX_SOURCES];
@@ -243,8 +247,7 @@ static clo_err run_https(const void *state, const clo_wl_call *call, clo_buf *pu
         CLO_TRY(clo_buf_u8(pub, (uint8_t)hl));
         CLO_TRY(clo_buf_append(pub, s->host, hl));
         CLO_TRY(clo_buf_u16be(pub, s->port));
-        CLO_TRY(clo_sha256(s->path, h));
-        CLO_TRY(clo_buf_append(pub, h, 32));
+        CLO_TRY(clo_buf_append(pub, f->path_sha256, 32));
         CLO_TRY(clo_buf_append(pub, f->spki_sha256, 32));
         CLO_TRY(clo_buf_u16be(pub, f->tls_version));
         CLO_TRY(clo_buf_u16be(pub, f->http_status));

@@ -50,6 +50,7 @@ enum {
 
 typedef struct {
     uint8_t outcome;
+    uint8_t path_sha256[32];           /* of the request target: path, query, private query */
     uint16_t tls_version, http_status; /* 0 when not reached */
     uint8_t spki_sha256[32];           /* the leaf's, once the handshake passed */
     int64_t date;                      /* the response's Date; -1 when absent */

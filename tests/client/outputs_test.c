@@ -173,6 +173,7 @@ static void test_oracle_https(void **state)
         f[i].tls_version = 0x0304;
         f[i].http_status = 200;
         memset(f[i].spki_sha256, (int)i + 1, 32);
+        memset(f[i].path_sha256, (int)i + 0x40, 32);
         f[i].date = at + (int64_t)i;
         f[i].cert_from = at - 1000 - (int64_t)i;
         f[i].cert_until = at + 1000 + (int64_t)i;
@@ -193,6 +194,7 @@ static void test_oracle_https(void **state)
     assert_int_equal(o.src[4].value, 50000);
     assert_string_equal(o.src[1].host, "b.example");
     assert_memory_equal(o.src[2].spki_sha256, f[2].spki_sha256, 32);
+    assert_memory_equal(o.src[3].path_sha256, f[3].path_sha256, 32);
     assert_string_equal(clo_fetch_outcome_name(o.src[4].outcome), "outlier");
 
     /* Each way a source fails is named, and it gives no value: a status other
@@ -225,7 +227,8 @@ static void test_oracle_https(void **state)
     clo_bytes p = clo_buf_view(&pub);
     clo_buf_clear(&pub);
     for (size_t i = 0; i < 5; i++)
-        f[i] = (clo_wl_fetched){0, 0x0304, 200, {0}, at, at - 1, at + 1, clo_bytes_str(bodies[2])};
+        f[i] = (clo_wl_fetched){
+            0, {0}, 0x0304, 200, {0}, at, at - 1, at + 1, clo_bytes_str(bodies[2])};
     assert_int_equal(run_https(&cfg, f, at, &pub).code, 0);
     p = clo_buf_view(&pub);
     assert_int_not_equal(clo_oracle_https_public_decode(CLO_BYTES(p.ptr, p.len - 1), &o).code, 0);

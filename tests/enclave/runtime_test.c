@@ -873,7 +873,7 @@ static void test_fetch_calls(void **state)
     clo_proto_keys k;
     OK(fx_keys(e, FX_NOW, &k));
     uint8_t cfg[512], job_id[32] = {0x42};
-    clo_bytes cv = CLO_BYTES(cfg, https_cfg(cfg)), in = CLO_BYTES("\1", 1);
+    clo_bytes cv = CLO_BYTES(cfg, https_cfg(cfg)), in = CLO_BYTES("\1\1\0\0\2?q", 7);
     clo_envelope_reply_key rk;
     /* RUN refuses it: without its fetch there is nothing to run on */
     OK(fx_job_body(&P, job_id, "oracle-https", cv, k.current, k.keys[0].hpke_pk, &in, 1, &rk,
@@ -950,6 +950,20 @@ static void test_fetch_calls(void **state)
     assert_int_not_equal(fx_call(e, CLO_CALL_FETCH_BEGIN, clo_buf_view(&job), FX_NOW, &out).code,
                          CLO_OK_CODE);
     clo_envelope_reply_key_wipe(&rk);
+    /* private queries for a source not in the config, or not visible ASCII */
+    static const struct {
+        const char *in;
+        size_t len;
+    } bad_queries[] = {{"\1\1\5\0\2?q", 7}, {"\1\1\0\0\2? ", 7}, {"\2\0", 2}, {"\1\2\0\0\1?", 6}};
+    for (size_t i = 0; i < sizeof bad_queries / sizeof bad_queries[0]; i++) {
+        clo_bytes bq = CLO_BYTES(bad_queries[i].in, bad_queries[i].len);
+        clo_buf_clear(&job);
+        OK(fx_job_encoded(&P, job_id, "oracle-https", cv, k.current, k.keys[0].hpke_pk, &bq, 1, &rk,
+                          &job));
+        clo_err be = fx_call(e, CLO_CALL_FETCH_BEGIN, clo_buf_view(&job), FX_NOW, &out);
+        assert_true(be.code == CLO_E_FORMAT || be.code == CLO_E_VERSION);
+        clo_envelope_reply_key_wipe(&rk);
+    }
     clo_buf_free(&r);
     clo_buf_free(&job);
     clo_buf_free(&out);

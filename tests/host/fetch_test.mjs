@@ -8,18 +8,21 @@
 //   lying:   feed-d, feed-e (far from the others: named outliers)
 //   refused: feed-f (demands a client certificate the enclave lacks),
 //            feed-g (another CA's certificate), feed-h (expired at the job's
-//            time), feed-i (a certificate for another name), feed-x (nobody
-//            listens), and three through a tampering relay in front of feed-a:
+//            time), feed-i (a certificate for another name), feed-s (trusting
+//            the compiled-in Debian roots, which do not hold the test CA),
+//            feed-x (nobody listens), and four through a tampering relay:
 //            feed-flip (one byte flipped), feed-cut (the response cut short),
-//            feed-replay (an earlier recorded session played back).
+//            feed-replay (an earlier recorded session played back),
+//            feed-swap (another CA's certificate swapped in).
+// Every request carries a private query from the job's sealed input.
 // The median is the honest one, every refused source is named with its
 // reason and gives no value, each used source's leaf key and body hash are in
-// the output, and no request or response plaintext (price, path, API key)
-// reaches the node's log or the relayed bytes.
+// the output, and no request or response plaintext (price, private query,
+// API key) reaches the node's log, its memory or the relayed bytes.
 // Usage: node fetch_test.mjs /path/to/cloister
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, X509Certificate } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { createServer as createHttps } from "node:https";
 import { connect as tlsConnect } from "node:tls";
 import { createServer as createTcp, connect as tcpConnect } from "node:net";
@@ -77,11 +80,11 @@ mkca("ca");
 mkca("otherca");
 const ca = readFileSync(join(pki, "ca.pem"));
 const creds = {
-  a: mkleaf("a", "ca", ["feed-a.test", "feed-flip.test", "feed-cut.test", "feed-replay.test"]),
+  a: mkleaf("a", "ca", ["feed-a.test", "feed-flip.test", "feed-cut.test", "feed-replay.test", "feed-s.test"]),
   b: mkleaf("b", "ca", ["feed-b.test"]), c: mkleaf("c", "ca", ["feed-c.test"]),
   d: mkleaf("d", "ca", ["feed-d.test"]), e: mkleaf("e", "ca", ["feed-e.test"]),
   f: mkleaf("f", "ca", ["feed-f.test"]), m: mkleaf("m", "ca", ["feed-m.test"]),
-  g: mkleaf("g", "otherca", ["feed-g.test"]),
+  g: mkleaf("g", "otherca", ["feed-g.test", "feed-swap.test"]),
   h: mkleaf("h", "ca", ["feed-h.test"], now - 400 * 86400, now - 30 * 86400),
   i: mkleaf("i", "ca", ["elsewhere.test"]),
   client: mkleaf("client", "ca", ["enclave.client.test"]),
@@ -90,7 +93,7 @@ const spki = (pem) => createHash("sha256").update(new X509Certificate(pem).publi
 
 // ---- the sources ----
 const API_KEY = "sekret-" + createHash("sha256").update(String(now)).digest("hex").slice(0, 16);
-const PATH_TOKEN = "pair=CLO-USD&token=q" + now; // a path whose query must stay private
+const PATH_TOKEN = "pair=CLO-USD&token=q" + now; // a query that must stay private
 const seen = []; // what the servers received, to check the enclave's requests
 function serve(name, price, opts = {}) {
   const srv = createHttps({ key: creds[name].key, cert: creds[name].cert, ...(opts.tls || {}) }, (req, res) => {
@@ -134,7 +137,7 @@ function relay(mode) {
       down.on("error", () => {});
       return;
     }
-    const up = tcpConnect(S.a.port, "127.0.0.1");
+    const up = tcpConnect(mode === "swap" ? S.g.port : S.a.port, "127.0.0.1");
     let fromClient = 0, sent = 0, held = [];
     const record = [];
     down.on("data", (d) => { relayed.push(d); fromClient++; up.write(d); });
@@ -155,7 +158,7 @@ function relay(mode) {
   });
   return new Promise((resolve) => srv.listen(0, "127.0.0.1", () => resolve({ srv, port: srv.address().port })));
 }
-const R = { flip: await relay("flip"), cut: await relay("cut"), replay: await relay("replay") };
+const R = { flip: await relay("flip"), cut: await relay("cut"), replay: await relay("replay"), swap: await relay("swap") };
 // One honest session through the replay relay, recorded there.
 await new Promise((resolve, reject) => {
   const s = tlsConnect({ host: "127.0.0.1", port: R.replay.port, servername: "feed-replay.test", ca }, () => {
@@ -174,6 +177,7 @@ const node = await makeNode(bin, dir);
 const connect = [
   ...Object.entries(S).map(([k, v]) => `feed-${k}.test:443=127.0.0.1:${v.port}`),
   ...Object.entries(R).map(([k, v]) => `feed-${k}.test:443=127.0.0.1:${v.port}`),
+  `feed-s.test:443=127.0.0.1:${S.a.port}`,
   `feed-x.test:443=127.0.0.1:${deadPort}`,
 ];
 const cfg = JSON.parse(readFileSync(node.cfgPath, "utf8"));
@@ -181,6 +185,23 @@ cfg.fetch = { timeout_ms: 15000, connect };
 writeFileSync(node.cfgPath, JSON.stringify(cfg));
 await start(node);
 const N = ["--node", node.url];
+
+// Every readable private mapping of a process, concatenated (as a core dump holds it).
+function nodeMemory(pid) {
+  const maps = readFileSync(`/proc/${pid}/maps`, "utf8").trim().split("\n");
+  const fd = openSync(`/proc/${pid}/mem`, "r");
+  const parts = [];
+  for (const line of maps) {
+    const [range, perms, , , , path = ""] = line.split(/\s+/);
+    if (!perms.startsWith("r") || path.startsWith("/usr") || path.startsWith("/lib") || path === "[vvar]") continue;
+    const [lo, hi] = range.split("-").map((h) => parseInt(h, 16));
+    if (hi - lo > 512 << 20) continue;
+    const buf = Buffer.alloc(hi - lo);
+    try { readSync(fd, buf, 0, buf.length, lo); parts.push(buf); } catch { /* a guard page */ }
+  }
+  closeSync(fd);
+  return Buffer.concat(parts);
+}
 
 function clia(...args) { // async: the servers answer in this process meanwhile
   return new Promise((resolve) => {
@@ -210,20 +231,21 @@ try {
   }
 
   const caFile = join(pki, "ca.pem");
-  const src = (k, extra = {}) => ({ url: `https://feed-${k}.test/price?${PATH_TOKEN}`, json_path: "$.price", decimals: 8,
-                                    trust: "ca", ...extra });
-  const order = ["a", "b", "c", "m", "d", "e", "f", "g", "h", "i", "flip", "cut", "replay", "x"];
+  const src = (k, extra = {}) => ({ url: `https://feed-${k}.test/price`, private_query: `?${PATH_TOKEN}`, json_path: "$.price",
+                                    decimals: 8, trust: "ca", ...extra });
+  const order = ["a", "b", "c", "m", "d", "e", "f", "g", "h", "i", "flip", "cut", "replay", "x", "s", "swap"];
   const sources = order.map((k) =>
     k === "a" ? src(k, { headers_secret: ids.headers }) :
     k === "b" ? src(k, { json_path: "$.data.price" }) :
     k === "m" ? src(k, { client_secret: ids.client }) :
     k === "c" ? src(k, { trust: "pins", pins: [spki(creds.c.cert)] }) :
-    ["flip", "cut", "replay"].includes(k) ? src(k, { headers_secret: ids.headers }) : src(k));
+    ["flip", "cut", "replay"].includes(k) ? src(k, { headers_secret: ids.headers }) :
+    k === "s" ? src(k, { trust: "system" }) : src(k));
   const sourcesFile = join(dir, "sources.json");
   writeFileSync(sourcesFile, JSON.stringify({ min_sources: 3, max_deviation_bps: 500, max_age_seconds: 300, ca_files: [caFile], sources }));
 
   const t0 = Date.now();
-  const sub = await clia("job", "submit", "--trust-node", ...N, "--workload", "oracle-https", "--sources", sourcesFile, "--inputs", "01");
+  const sub = await clia("job", "submit", "--trust-node", ...N, "--workload", "oracle-https", "--sources", sourcesFile);
   check("submit the oracle-https job", sub.rc === 0 && sub.doc?.job_id, sub.out + sub.err);
   const id = sub.doc?.job_id;
   let st = null;
@@ -241,10 +263,11 @@ try {
   const by = Object.fromEntries(order.map((k, i) => [k, pub?.sources?.[i]]));
   // 2000.25, 2000.40, 2000.50, 2000.75 agree; 2500 and 10 are outliers.
   check("the median is the honest sources'", pub?.value === 200045000000, JSON.stringify(pub));
-  check("four used, two outliers, eight failed", pub?.used === 4 && pub?.outliers === 2 && pub?.failed === 8, JSON.stringify(pub));
+  check("four used, two outliers, ten failed", pub?.used === 4 && pub?.outliers === 2 && pub?.failed === 10, JSON.stringify(pub));
   for (const k of ["a", "b", "c", "m"]) check(`${k} used`, by[k]?.outcome === "used", JSON.stringify(by[k]));
   for (const k of ["d", "e"]) check(`${k} named an outlier`, by[k]?.outcome === "outlier", JSON.stringify(by[k]));
-  const want = { f: "tls-auth", g: "tls-auth", h: "tls-stale", i: "tls-auth", flip: "tls-auth", replay: "tls-auth", x: "not-fetched" };
+  const want = { f: "tls-auth", g: "tls-auth", h: "tls-stale", i: "tls-auth", flip: "tls-auth", replay: "tls-auth", x: "not-fetched",
+                 s: "tls-auth", swap: "tls-auth" };
   for (const [k, w] of Object.entries(want)) check(`${k} refused: ${w}`, by[k]?.outcome === w && by[k]?.value === 0, JSON.stringify(by[k]));
   check("cut refused, no value", ["not-fetched", "tls-auth"].includes(by.cut?.outcome) && by.cut?.value === 0, JSON.stringify(by.cut));
   check("values read at each path", by.a?.value === 200050000000 && by.b?.value === 200025000000 && by.m?.value === 200040000000, JSON.stringify([by.a, by.b, by.m]));
@@ -255,7 +278,7 @@ try {
   }
   const bodyA = JSON.stringify({ price: "2000.50" });
   check("a: the body's hash", by.a?.body_sha256 === "0x" + createHash("sha256").update(bodyA).digest("hex"));
-  check("the path and query hashed, not shown", by.a?.path_sha256 === "0x" + createHash("sha256").update(`/price?${PATH_TOKEN}`).digest("hex") &&
+  check("the path and private query hashed, not shown", by.a?.path_sha256 === "0x" + createHash("sha256").update(`/price?${PATH_TOKEN}`).digest("hex") &&
         !res.out.includes(PATH_TOKEN));
   check("the window is the used chains' intersection", pub?.valid_from >= now - 86400 - 5 && pub?.valid_until <= now + 30 * 86400 + 5 && pub?.valid_from < pub?.valid_until);
   check("as_of is the latest used Date", Math.abs(pub?.as_of - now) < 120);
@@ -265,14 +288,22 @@ try {
   check("the servers got the enclave's requests", fromEnclave.some((s) => s.name === "a" && s.key === API_KEY && s.host === "feed-a.test") &&
         fromEnclave.some((s) => s.name === "m") && fromEnclave.every((s) => s.name === "a" || s.key === undefined), JSON.stringify(seen));
   check("the client certificate was shown only to feed-m's demand", !fromEnclave.some((s) => s.name === "f"));
-  // Nothing in the clear outside the enclave.
+  // Nothing in the clear outside the enclave: the node's log, its memory (every
+  // readable mapping of the running cloisterd, enclave excluded), the wire.
   const log = readFileSync(node.log, "utf8");
+  const mem = nodeMemory(node.proc.pid);
+  check("the node's memory was read", mem.length > 1 << 20, `${mem.length} bytes`);
+  // a control: what the node does hold, the job's id (in its journal and API answers)
+  check("the scan sees what the node holds", mem.includes(Buffer.from(id.slice(2))));
+  for (const secret of [API_KEY, PATH_TOKEN, '"price":"2000.50"', '"price":"2500"']) {
+    check(`not in the node's memory: ${secret.slice(0, 14)}`, !mem.includes(Buffer.from(secret)));
+  }
   const wire = Buffer.concat(relayed).toString("latin1");
   for (const secret of [API_KEY, PATH_TOKEN, "2000.50", "2500"]) {
     check(`not in the node's log: ${secret.slice(0, 12)}`, !log.includes(secret));
     check(`not on the relayed wire: ${secret.slice(0, 12)}`, !wire.includes(secret));
   }
-  console.log(`fetch: ${secs.toFixed(2)} s for 14 sources`);
+  console.log(`fetch: ${secs.toFixed(2)} s for 16 sources`);
 } finally {
   await stop(node);
   for (const s of [...Object.values(S), ...Object.values(R)]) s.srv.close();
