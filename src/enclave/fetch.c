@@ -208,7 +208,10 @@ static clo_err step(clo_enclave *e, const clo_wl_source *src, fetch_src *s, clo_
         memcpy(s->f.spki_sha256, info.leaf_spki_sha256, 32);
         s->f.cert_from = info.valid_from;
         s->f.cert_until = info.valid_until;
-        CLO_TRY(send_request(e, src, s, out));
+        if (send_request(e, src, s, out).code) { /* the connection, not the call, failed */
+            finish(s, CLO_FETCH_TLS_AUTH);
+            return CLO_OK;
+        }
     }
     if (info.handshake_done) {
         size_t before = s->raw.len;

@@ -93,7 +93,9 @@ void clo_keyring_wipe(clo_keyring *k)
     k->count = 0;
 }
 
-clo_err clo_keyring_encode(const clo_keyring *k, clo_buf *out)
+/* with_signers: the sealed state's form; without: the shared form, each
+ * epoch's signer made here. */
+static clo_err encode(const clo_keyring *k, int with_signers, clo_buf *out)
 {
     uint8_t sk[32];
     clo_err err = CLO_OK;
@@ -106,14 +108,14 @@ clo_err clo_keyring_encode(const clo_keyring *k, clo_buf *out)
         CLO_CHECK(clo_buf_u64be(out, (uint64_t)e->retire_at));
         clo_x25519_key_private(e->hpke, sk);
         CLO_CHECK(clo_buf_append(out, sk, 32));
-        CLO_CHECK(clo_buf_append(out, e->signer->b, 32));
+        if (with_signers) CLO_CHECK(clo_buf_append(out, e->signer->b, 32));
     }
 out:
     clo_wipe(sk, sizeof sk);
     return err;
 }
 
-clo_err clo_keyring_decode(clo_keyring *k, clo_cur *c)
+static clo_err decode(clo_keyring *k, int with_signers, clo_cur *c)
 {
     clo_keyring next;
     clo_err err = CLO_OK;
@@ -125,17 +127,17 @@ clo_err clo_keyring_decode(clo_keyring *k, clo_cur *c)
     for (size_t i = 0; i < count; i++) {
         uint32_t epoch;
         uint64_t created, retire;
-        clo_bytes hsk, ssk;
+        clo_bytes hsk, ssk = CLO_BYTES_EMPTY;
         CLO_CHECK(clo_cur_u32be(c, &epoch));
         CLO_CHECK(clo_cur_u64be(c, &created));
         CLO_CHECK(clo_cur_u64be(c, &retire));
         CLO_CHECK(clo_cur_take(c, 32, &hsk));
-        CLO_CHECK(clo_cur_take(c, 32, &ssk));
+        if (with_signers) CLO_CHECK(clo_cur_take(c, 32, &ssk));
         CLO_FAIL_IF(epoch == 0 || epoch > next.last_epoch || (i && epoch <= next.e[i - 1].epoch),
                     CLO_E_FORMAT, "state.keys.epoch");
         CLO_FAIL_IF((retire == 0) != (i + 1 == count), CLO_E_FORMAT, "state.keys.retire_at");
-        CLO_CHECK(
-            epoch_make(&next.e[i], epoch, (int64_t)created, (int64_t)retire, hsk.ptr, ssk.ptr));
+        CLO_CHECK(epoch_make(&next.e[i], epoch, (int64_t)created, (int64_t)retire, hsk.ptr,
+                             with_signers ? ssk.ptr : NULL));
         next.count = i + 1;
     }
     clo_keyring_wipe(k);
@@ -144,4 +146,24 @@ clo_err clo_keyring_decode(clo_keyring *k, clo_cur *c)
 out:
     clo_keyring_wipe(&next);
     return err;
+}
+
+clo_err clo_keyring_encode(const clo_keyring *k, clo_buf *out)
+{
+    return encode(k, 1, out);
+}
+
+clo_err clo_keyring_decode(clo_keyring *k, clo_cur *c)
+{
+    return decode(k, 1, c);
+}
+
+clo_err clo_keyring_encode_shared(const clo_keyring *k, clo_buf *out)
+{
+    return encode(k, 0, out);
+}
+
+clo_err clo_keyring_decode_shared(clo_keyring *k, clo_cur *c)
+{
+    return decode(k, 0, c);
 }

@@ -49,6 +49,7 @@ void clo_enclave_free(clo_enclave *e)
     clo_rt_secrets_wipe(e->secrets, e->n_secrets);
     clo_rt_streams_wipe(e);
     clo_rt_fetches_free(e);
+    clo_x25519_key_free(e->share_key);
     clo_tee_free(e->tee);
     clo_wipe(e, sizeof *e);
     free(e);
@@ -297,6 +298,11 @@ static clo_err call_evidence(clo_enclave *e, clo_bytes body, clo_buf *resp)
 static clo_err call_keys(clo_enclave *e, clo_bytes body, clo_buf *resp)
 {
     CLO_ENSURE(body.len == 0, CLO_E_FORMAT, "keys: unexpected body");
+    return clo_rt_keys(e, resp);
+}
+
+clo_err clo_rt_keys(clo_enclave *e, clo_buf *resp)
+{
     clo_proto_keys k;
     memset(&k, 0, sizeof k);
     const clo_epoch *cur = clo_keyring_current(&e->keys);
@@ -571,6 +577,9 @@ clo_err clo_enclave_handle(clo_enclave *e, uint16_t call, clo_bytes body, int64_
     case CLO_CALL_FETCH_BEGIN: err = clo_rt_fetch_begin(e, body, now, resp); break;
     case CLO_CALL_FETCH_PUMP: err = clo_rt_fetch_pump(e, body, resp); break;
     case CLO_CALL_FETCH_END: err = clo_rt_fetch_end(e, body, now, resp); break;
+    case CLO_CALL_SHARE_BEGIN: err = clo_rt_share_begin(e, body, resp); break;
+    case CLO_CALL_SHARE_GIVE: err = clo_rt_share_give(e, body, now, resp); break;
+    case CLO_CALL_SHARE_TAKE: err = clo_rt_share_take(e, body, resp); break;
     case CLO_CALL_SHUTDOWN:
         CLO_ENSURE(body.len == 0, CLO_E_FORMAT, "shutdown: unexpected body");
         *stop = 1;

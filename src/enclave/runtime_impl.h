@@ -95,6 +95,10 @@ struct clo_enclave {
     struct fetch_session *fetches[MAX_FETCHES];
     uint64_t fetch_clock;
     struct clo_tls_trust *system_roots;
+    /* SHARE_BEGIN's transport key and the giver's nonce it answered, until
+     * SHARE_TAKE (share.c). */
+    clo_x25519_key *share_key;
+    uint8_t share_nonce[32];
     struct {
         uint8_t key[32]; /* SHA-256 over the set's certificates */
         struct clo_tls_trust *trust;
@@ -150,6 +154,17 @@ CLO_MUST_CHECK clo_err clo_rt_fetch_begin(clo_enclave *e, clo_bytes body, int64_
 CLO_MUST_CHECK clo_err clo_rt_fetch_pump(clo_enclave *e, clo_bytes body, clo_buf *resp);
 CLO_MUST_CHECK clo_err clo_rt_fetch_end(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp);
 void clo_rt_fetches_free(clo_enclave *e);
+/* KEYS's response: the epochs, current first. */
+CLO_MUST_CHECK clo_err clo_rt_keys(clo_enclave *e, clo_buf *resp);
+/* Take one of the enclave's outstanding challenges (SNP_CHALLENGE), each good
+ * for one SNP_APPROVE or SHARE_GIVE; a refusal before this keeps it. */
+CLO_MUST_CHECK clo_err clo_rt_take_challenge(clo_enclave *e, const uint8_t nonce[32]);
+/* SHARE_BEGIN, SHARE_GIVE, SHARE_TAKE: epoch keys from an enclave of the same
+ * measurement (share.c). */
+CLO_MUST_CHECK clo_err clo_rt_share_begin(clo_enclave *e, clo_bytes body, clo_buf *resp);
+CLO_MUST_CHECK clo_err clo_rt_share_give(clo_enclave *e, clo_bytes body, int64_t now,
+                                         clo_buf *resp);
+CLO_MUST_CHECK clo_err clo_rt_share_take(clo_enclave *e, clo_bytes body, clo_buf *resp);
 /* SNP_CHALLENGE and SNP_APPROVE: the verifier enclave (snpverify.c). */
 CLO_MUST_CHECK clo_err clo_rt_snp_challenge(clo_enclave *e, clo_bytes body, clo_buf *resp);
 CLO_MUST_CHECK clo_err clo_rt_snp_approve(clo_enclave *e, clo_bytes body, int64_t now,

@@ -33,18 +33,17 @@ clo_err clo_rt_snp_challenge(clo_enclave *e, clo_bytes body, clo_buf *resp)
     return clo_buf_append(resp, slot, 32);
 }
 
-/* Take an outstanding challenge: each is good for one approval. */
-static clo_err take_challenge(clo_enclave *e, const uint8_t nonce[32])
+clo_err clo_rt_take_challenge(clo_enclave *e, const uint8_t nonce[32])
 {
     static const uint8_t zero[32];
-    CLO_ENSURE(memcmp(nonce, zero, 32) != 0, CLO_E_AUTH, "snp_approve: no such challenge");
+    CLO_ENSURE(memcmp(nonce, zero, 32) != 0, CLO_E_AUTH, "challenge: none given");
     for (size_t i = 0; i < SNP_CHALLENGES; i++)
         if (!memcmp(e->snp_challenges[i], nonce, 32)) {
             memset(e->snp_challenges[i], 0, 32);
             return CLO_OK;
         }
-    return CLO_ERR(CLO_E_AUTH, "snp_approve: the nonce is not an outstanding challenge of "
-                               "this enclave (ask SNP_CHALLENGE; each is used once)");
+    return CLO_ERR(CLO_E_AUTH, "challenge: the nonce is not an outstanding challenge of this "
+                               "enclave (ask SNP_CHALLENGE, call 19; each is used once)");
 }
 
 /* The host's certificates (each DER, or PEM of one or more), and room for the
@@ -143,7 +142,7 @@ static clo_err approve(clo_enclave *e, const clo_proto_snp_approve *in, int64_t 
     out->vcek_not_after = (uint64_t)until;
     snprintf(out->product, sizeof out->product, "%s", res.product);
     /* Last: a refused request leaves its challenge usable. */
-    CLO_TRY(take_challenge(e, in->nonce));
+    CLO_TRY(clo_rt_take_challenge(e, in->nonce));
     return clo_approval_sign(&a, e->cfg.chain_id, e->cfg.registry, ep->signer, out->sig);
 }
 

@@ -26,6 +26,9 @@
  *  21 FETCH_BEGIN   req job (as in RUN)      resp clo_proto_fetch_begun
  *  22 FETCH_PUMP    req clo_proto_fetch_pump resp clo_proto_fetch_pumped
  *  23 FETCH_END     req handle[16]           resp as RUN's: u16 1 | result
+ *  24 SHARE_BEGIN   req nonce[32]            resp clo_proto_share_hello
+ *  25 SHARE_GIVE    req clo_proto_share_give resp sealed keys: enc[32] | ciphertext
+ *  26 SHARE_TAKE    req sealed keys          resp clo_proto_keys
  */
 #ifndef CLO_WIRE_PROTO_H
 #define CLO_WIRE_PROTO_H
@@ -68,6 +71,9 @@ enum {
     CLO_CALL_FETCH_BEGIN = 21,
     CLO_CALL_FETCH_PUMP = 22,
     CLO_CALL_FETCH_END = 23,
+    CLO_CALL_SHARE_BEGIN = 24,
+    CLO_CALL_SHARE_GIVE = 25,
+    CLO_CALL_SHARE_TAKE = 26,
 };
 
 #define CLO_PROTO_MAX_PARTS    16
@@ -175,6 +181,27 @@ typedef struct {
     uint8_t state;
     clo_bytes to_server;
 } clo_proto_fetch_pumped;
+
+/* Key sharing between enclaves of one measurement (issue 21; docs/formats.md
+ * §3): a fresh enclave (the taker) answers the giver's challenge with evidence
+ * binding a transport key; the giver checks it is a genuine enclave of its own
+ * measurement and seals its epochs' HPKE keys to that key.
+ *   SHARE_BEGIN resp: transport_pk[32] | u8 format | evidence (rest)
+ *   SHARE_GIVE  req:  nonce[32] | transport_pk[32] | u8 format | u32 size | evidence
+ *                     | u8 n (0..8) | n x (u32 size | collateral: PEM, DER or PCS JSON) */
+#define CLO_PROTO_SHARE_MAX_PARTS 8
+typedef struct {
+    uint8_t transport_pk[32];
+    uint8_t format;
+    clo_bytes evidence;
+} clo_proto_share_hello;
+typedef struct {
+    uint8_t nonce[32], transport_pk[32];
+    uint8_t format;
+    clo_bytes evidence;
+    size_t nparts;
+    clo_bytes parts[CLO_PROTO_SHARE_MAX_PARTS];
+} clo_proto_share_give;
 
 /* KEYS resp: u32 current | u8 n | n x (u32 epoch | i64 created | i64 retire_at
  *            | signer[20] | hpke_pk[32])      (retire_at 0: current) */
@@ -426,5 +453,9 @@ CLO_MUST_CHECK clo_err clo_proto_fetch_pump_decode(clo_bytes body, clo_proto_fet
 CLO_MUST_CHECK clo_err clo_proto_fetch_pumped_encode(const clo_proto_fetch_pumped *in,
                                                      clo_buf *out);
 CLO_MUST_CHECK clo_err clo_proto_fetch_pumped_decode(clo_bytes body, clo_proto_fetch_pumped *out);
+CLO_MUST_CHECK clo_err clo_proto_share_hello_encode(const clo_proto_share_hello *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_share_hello_decode(clo_bytes body, clo_proto_share_hello *out);
+CLO_MUST_CHECK clo_err clo_proto_share_give_encode(const clo_proto_share_give *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_share_give_decode(clo_bytes body, clo_proto_share_give *out);
 
 #endif

@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -18,6 +20,7 @@
 #include "crypto/keccak.h"
 #include "crypto/secp256k1.h"
 #include "wire/frame.h"
+#include "enclave/sandbox.h"
 #include "enclave_fixture.h"
 #include "workloads/workload.h"
 
@@ -971,6 +974,166 @@ static void test_fetch_calls(void **state)
     clo_enclave_free(e);
 }
 
+/* ---- key sharing between enclaves of one measurement (issue 21) ---- */
+
+/* SHARE_GIVE's body for a taker's hello, over nonce. */
+static void give_body(const uint8_t nonce[32], const clo_proto_share_hello *h, clo_buf *body)
+{
+    clo_proto_share_give g;
+    memset(&g, 0, sizeof g);
+    memcpy(g.nonce, nonce, 32);
+    memcpy(g.transport_pk, h->transport_pk, 32);
+    g.format = h->format;
+    g.evidence = h->evidence;
+    clo_buf_clear(body);
+    OK(clo_proto_share_give_encode(&g, body));
+}
+
+static void test_key_sharing(void **state)
+{
+    (void)state;
+    clo_enclave *a, *b, *c;
+    clo_buf r, hello, body, sealed;
+    clo_buf_init(&r, 1 << 16);
+    clo_buf_init(&hello, 1 << 16);
+    clo_buf_init(&body, 1 << 16);
+    clo_buf_init(&sealed, 1 << 16);
+    uint8_t other[48];
+    memset(other, 0x22, 48);
+    OK(fx_enclave(&P, P.measurement, 60, &a));
+    OK(fx_enclave(&P, P.measurement, 60, &b));
+    OK(fx_enclave(&P, other, 60, &c)); /* another executable: another measurement */
+    OK(fx_call(a, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    clo_proto_keys ka, kb;
+    OK(fx_keys(a, FX_NOW, &ka));
+    uint8_t nonce[32], nonce2[32];
+    OK(fx_call(a, CLO_CALL_SNP_CHALLENGE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    memcpy(nonce, r.ptr, 32);
+    OK(fx_call(a, CLO_CALL_SNP_CHALLENGE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    memcpy(nonce2, r.ptr, 32);
+
+    /* another measurement gets nothing, and the refusal keeps the nonce */
+    clo_proto_share_hello h;
+    OK(fx_call(c, CLO_CALL_SHARE_BEGIN, CLO_BYTES(nonce, 32), FX_NOW, &hello));
+    OK(clo_proto_share_hello_decode(clo_buf_view(&hello), &h));
+    give_body(nonce, &h, &body);
+    clo_err e = fx_call(a, CLO_CALL_SHARE_GIVE, clo_buf_view(&body), FX_NOW, &sealed);
+    assert_int_equal(e.code, CLO_E_POLICY);
+    assert_non_null(strstr(e.what, "measurement"));
+
+    /* the taker's evidence, then tampered ways to present it */
+    OK(fx_call(b, CLO_CALL_SHARE_BEGIN, CLO_BYTES(nonce, 32), FX_NOW, &hello));
+    OK(clo_proto_share_hello_decode(clo_buf_view(&hello), &h));
+    clo_proto_share_hello bad = h;
+    bad.transport_pk[0] ^= 1; /* the host's own transport key */
+    give_body(nonce, &bad, &body);
+    assert_int_equal(fx_call(a, CLO_CALL_SHARE_GIVE, clo_buf_view(&body), FX_NOW, &sealed).code,
+                     CLO_E_AUTH);
+    give_body(nonce2, &h, &body); /* evidence over another nonce */
+    assert_int_equal(fx_call(a, CLO_CALL_SHARE_GIVE, clo_buf_view(&body), FX_NOW, &sealed).code,
+                     CLO_E_AUTH);
+    static uint8_t flipped[1 << 14];
+    assert_true(h.evidence.len <= sizeof flipped);
+    for (size_t at = 48; at < h.evidence.len; at += h.evidence.len / 7) {
+        memcpy(flipped, h.evidence.ptr, h.evidence.len);
+        flipped[at] ^= 0x10;
+        bad = h;
+        bad.evidence = CLO_BYTES(flipped, h.evidence.len);
+        give_body(nonce, &bad, &body);
+        assert_int_not_equal(
+            fx_call(a, CLO_CALL_SHARE_GIVE, clo_buf_view(&body), FX_NOW, &sealed).code,
+            CLO_OK_CODE);
+    }
+    /* the honest request: sealed keys */
+    give_body(nonce, &h, &body);
+    OK(fx_call(a, CLO_CALL_SHARE_GIVE, clo_buf_view(&body), FX_NOW, &sealed));
+    assert_int_equal(fx_call(a, CLO_CALL_SHARE_GIVE, clo_buf_view(&body), FX_NOW, &r).code,
+                     CLO_E_AUTH); /* the nonce is spent */
+    /* sealed to another transport key: nothing opens */
+    clo_buf_clear(&body);
+    OK(clo_buf_append_bytes(&body, clo_buf_view(&sealed)));
+    body.ptr[40] ^= 1;
+    assert_int_equal(fx_call(b, CLO_CALL_SHARE_TAKE, clo_buf_view(&body), FX_NOW, &r).code,
+                     CLO_E_AUTH);
+    OK(fx_call(b, CLO_CALL_SHARE_TAKE, clo_buf_view(&sealed), FX_NOW, &r));
+    OK(clo_proto_keys_decode(clo_buf_view(&r), &kb));
+    assert_int_equal(kb.current, ka.current);
+    assert_memory_equal(kb.keys[0].hpke_pk, ka.keys[0].hpke_pk, 32);   /* the shared key */
+    assert_memory_not_equal(kb.keys[0].signer, ka.keys[0].signer, 20); /* its own signer */
+    /* a taker with keys takes no more */
+    assert_int_equal(fx_call(b, CLO_CALL_SHARE_BEGIN, CLO_BYTES(nonce2, 32), FX_NOW, &r).code,
+                     CLO_E_STATE);
+
+    /* a job sealed to the giver's epoch key runs in the taker, signed by the taker */
+    static clo_proto_result res;
+    uint8_t bb[53], job_id[32] = {0x5a};
+    bid(bb, 4, 12);
+    clo_bytes in = CLO_BYTES(bb, 53);
+    clo_envelope_reply_key rk;
+    clo_buf_clear(&body);
+    OK(fx_job_body(&P, job_id, "auction", CLO_BYTES(auction_cfg, 34), ka.current,
+                   ka.keys[0].hpke_pk, &in, 1, &rk, &body));
+    OK(fx_call(b, CLO_CALL_RUN, clo_buf_view(&body), FX_NOW, &r));
+    clo_cur cur = clo_cur_init(clo_buf_view(&r));
+    uint16_t n;
+    OK(clo_cur_u16be(&cur, &n));
+    OK(clo_proto_result_decode(&cur, &res));
+    assert_int_equal(res.err.code, CLO_OK_CODE);
+    assert_int_equal(res.public_out.ptr[1], 1); /* sold: the bid opened */
+    assert_memory_equal(res.signer, kb.keys[0].signer, 20);
+    clo_envelope_reply_key_wipe(&rk);
+    clo_buf_free(&r);
+    clo_buf_free(&hello);
+    clo_buf_free(&body);
+    clo_buf_free(&sealed);
+    clo_enclave_free(a);
+    clo_enclave_free(b);
+    clo_enclave_free(c);
+}
+
+/* The same flow in a child under the enclave's seccomp filter (sim): the
+ * peer's quote is verified and the keys sealed and opened with no system call
+ * the filter refuses (SIGSYS otherwise). */
+static void test_key_sharing_sandboxed(void **state)
+{
+    (void)state;
+    pid_t pid = fork();
+    if (pid == 0) {
+        clo_enclave *a, *b;
+        clo_buf r, hello, body, sealed;
+        clo_buf_init(&r, 1 << 16);
+        clo_buf_init(&hello, 1 << 16);
+        clo_buf_init(&body, 1 << 16);
+        clo_buf_init(&sealed, 1 << 16);
+        if (fx_enclave(&P, P.measurement, 60, &a).code ||
+            fx_enclave(&P, P.measurement, 60, &b).code || clo_sandbox_lockdown(CLO_TEE_SIM).code)
+            _exit(3);
+        clo_proto_share_hello h;
+        clo_proto_share_give g;
+        memset(&g, 0, sizeof g);
+        int ok = !fx_call(a, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r).code &&
+                 !fx_call(a, CLO_CALL_SNP_CHALLENGE, CLO_BYTES_EMPTY, FX_NOW, &r).code &&
+                 r.len == 32 && (memcpy(g.nonce, r.ptr, 32), 1) &&
+                 !fx_call(b, CLO_CALL_SHARE_BEGIN, CLO_BYTES(g.nonce, 32), FX_NOW, &hello).code &&
+                 !clo_proto_share_hello_decode(clo_buf_view(&hello), &h).code;
+        if (ok) {
+            memcpy(g.transport_pk, h.transport_pk, 32);
+            g.format = h.format;
+            g.evidence = h.evidence;
+            ok = !clo_proto_share_give_encode(&g, &body).code &&
+                 !fx_call(a, CLO_CALL_SHARE_GIVE, clo_buf_view(&body), FX_NOW, &sealed).code &&
+                 !fx_call(b, CLO_CALL_SHARE_TAKE, clo_buf_view(&sealed), FX_NOW, &r).code;
+        }
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        fail_msg("killed by signal %d (SIGSYS: a call the filter refuses)", WTERMSIG(status));
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -985,6 +1148,8 @@ int main(void)
         cmocka_unit_test(test_requester_tickets),
         cmocka_unit_test(test_state_rollback_refused),
         cmocka_unit_test(test_fetch_calls),
+        cmocka_unit_test(test_key_sharing),
+        cmocka_unit_test(test_key_sharing_sandboxed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

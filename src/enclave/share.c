@@ -1,0 +1,191 @@
+/* share.c — SHARE_BEGIN, SHARE_GIVE, SHARE_TAKE: an enclave hands its epochs'
+ * HPKE keys to another enclave of the same measurement (issue 21; docs/formats.md
+ * §3), so that a request sealed to the epoch key opens in either, and a
+ * restarted TDX/SNP enclave, which has no sealed state, gets its keys back.
+ *
+ *   taker  SHARE_BEGIN(giver's nonce): a fresh transport key, and evidence
+ *          whose report data binds it to the nonce
+ *   giver  SHARE_GIVE: the evidence verified inside this enclave (DCAP: the
+ *          PCK chain to Intel's root, or in the simulated TEE to its own
+ *          simulated root; the QE report; the quote's signature; TCB when the
+ *          host passes collateral), its identity (MRTD, RTMR0-3, MRCONFIGID,
+ *          MROWNER, MROWNERCONFIG, TD attributes, XFAM) equal to this
+ *          enclave's own, the binding, the nonce taken last; then the epochs'
+ *          HPKE keys (never the signers) sealed to the transport key
+ *   taker  SHARE_TAKE: opened with the transport key, installed as its epochs,
+ *          each with a signer of its own
+ *
+ * Same measurement means same code and same INIT configuration (chain,
+ * registry, market, committee: RTMR3), so the giver hands its keys only to a
+ * copy of itself. The host carries the bytes and can only withhold them. */
+#include <string.h>
+
+#include "attest/dcap.h"
+#include "base/ct.h"
+#include "crypto/hpke.h"
+#include "crypto/keccak.h"
+#include "enclave/runtime_impl.h"
+#include "evidence/quote.h"
+
+#define SHARE_DOMAIN "cloister/share/v1"
+
+static const clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
+                                     CLO_HPKE_AEAD_CHACHA20POLY1305};
+
+/* report_data = keccak256(domain || transport_pk || nonce) || 32 zero bytes */
+static void binding(const uint8_t pk[32], const uint8_t nonce[32], uint8_t rd[64])
+{
+    clo_keccak_ctx k;
+    clo_keccak256_init(&k);
+    clo_keccak256_update(&k, clo_bytes_str(SHARE_DOMAIN));
+    clo_keccak256_update(&k, CLO_BYTES(pk, 32));
+    clo_keccak256_update(&k, CLO_BYTES(nonce, 32));
+    clo_keccak256_final(&k, rd);
+    memset(rd + 32, 0, 32);
+}
+
+static void info_of(const uint8_t nonce[32], uint8_t out[sizeof SHARE_DOMAIN - 1 + 32])
+{
+    memcpy(out, SHARE_DOMAIN, sizeof SHARE_DOMAIN - 1);
+    memcpy(out + sizeof SHARE_DOMAIN - 1, nonce, 32);
+}
+
+static int is_fresh(const clo_enclave *e)
+{
+    return e->keys.count == 0 && e->keys.last_epoch == 0;
+}
+
+clo_err clo_rt_share_begin(clo_enclave *e, clo_bytes body, clo_buf *resp)
+{
+    CLO_ENSURE(body.len == 32, CLO_E_FORMAT, "share_begin: the giver's nonce[32]");
+    CLO_ENSURE(is_fresh(e), CLO_E_STATE,
+               "share_begin: this enclave has keys already (only a fresh one takes keys)");
+    clo_x25519_key_free(e->share_key);
+    e->share_key = NULL;
+    CLO_TRY(clo_x25519_key_new(&e->share_key, NULL));
+    memcpy(e->share_nonce, body.ptr, 32);
+    clo_proto_share_hello h;
+    memcpy(h.transport_pk, clo_x25519_key_public(e->share_key), 32);
+    uint8_t rd[64];
+    binding(h.transport_pk, e->share_nonce, rd);
+    clo_buf ev;
+    clo_buf_init(&ev, 1 << 16);
+    clo_evidence_format fmt;
+    clo_err err = clo_tee_evidence(e->tee, rd, &ev, &fmt);
+    if (!err.code) {
+        h.format = (uint8_t)fmt;
+        h.evidence = clo_buf_view(&ev);
+        err = clo_proto_share_hello_encode(&h, resp);
+    }
+    clo_buf_free(&ev);
+    return err;
+}
+
+/* The fields that make a TD what it is; equal in both, or no keys. */
+static int same_td(const clo_td_report *a, const clo_td_report *b)
+{
+    int same = !memcmp(a->mrtd, b->mrtd, 48) && !memcmp(a->mrconfigid, b->mrconfigid, 48) &&
+               !memcmp(a->mrowner, b->mrowner, 48) &&
+               !memcmp(a->mrownerconfig, b->mrownerconfig, 48) &&
+               !memcmp(a->td_attributes, b->td_attributes, 8) && !memcmp(a->xfam, b->xfam, 8);
+    for (int i = 0; i < 4; i++) same &= !memcmp(a->rtmr[i], b->rtmr[i], 48);
+    return same;
+}
+
+/* The peer's quote, checked; own: this enclave's quote to compare with. */
+static clo_err check_peer(clo_enclave *e, const clo_proto_share_give *g, int64_t now)
+{
+    clo_err err = CLO_OK;
+    clo_quote peer, self;
+    clo_buf own;
+    clo_dcap_collateral col;
+    clo_dcap_result res;
+    clo_evidence_format fmt;
+    static const uint8_t zero[64];
+    uint8_t rd[64];
+    clo_buf_init(&own, 1 << 16);
+    clo_dcap_collateral_init(&col);
+    CLO_FAIL_IF(g->format != CLO_EVIDENCE_TDX_QUOTE, CLO_E_UNSUPPORTED,
+                "share_give: TDX quotes only (the simulated TEE's included)");
+    CLO_CHECK(clo_tee_evidence(e->tee, zero, &own, &fmt));
+    CLO_FAIL_IF(fmt != CLO_EVIDENCE_TDX_QUOTE, CLO_E_UNSUPPORTED,
+                "share_give: this enclave's own evidence is not a TDX quote");
+    CLO_CHECK(clo_quote_parse(clo_buf_view(&own), &self));
+    CLO_CHECK(clo_quote_parse(g->evidence, &peer));
+    for (size_t i = 0; i < g->nparts; i++) CLO_CHECK(clo_dcap_collateral_add(&col, g->parts[i]));
+    /* The anchor: Intel's root; in the simulated TEE, its own simulated root
+     * (a real platform's enclave has no simulated parts). */
+    const clo_sim *sim = clo_tee_sim(e->tee);
+    clo_dcap_opts o = {now, sim ? sim->root : NULL};
+    CLO_CHECK(clo_dcap_verify(&peer, &col, &o, &res));
+    CLO_FAIL_IF(res.tcb_evaluated && res.tcb_status != CLO_TCB_UP_TO_DATE, CLO_E_POLICY,
+                "share_give: the peer's platform TCB is not up to date");
+    CLO_FAIL_IF(!same_td(&peer.td, &self.td), CLO_E_POLICY,
+                "share_give: the peer is not an enclave of this measurement");
+    binding(g->transport_pk, g->nonce, rd);
+    CLO_FAIL_IF(memcmp(peer.td.report_data, rd, 64) != 0, CLO_E_AUTH,
+                "share_give: the evidence does not bind this transport key and nonce");
+out:
+    clo_dcap_collateral_free(&col);
+    clo_buf_free(&own);
+    return err;
+}
+
+clo_err clo_rt_share_give(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *resp)
+{
+    clo_proto_share_give g;
+    CLO_TRY(clo_proto_share_give_decode(body, &g));
+    clo_keyring_expire(&e->keys, now);
+    CLO_ENSURE(e->keys.count > 0, CLO_E_STATE, "share_give: no keys to share yet");
+    CLO_TRY(check_peer(e, &g, now));
+    CLO_TRY(clo_rt_take_challenge(e, g.nonce)); /* last: a refusal keeps it */
+    clo_buf keys;
+    clo_buf_init(&keys, 4096);
+    uint8_t info[sizeof SHARE_DOMAIN - 1 + 32], *enc = NULL;
+    info_of(g.nonce, info);
+    clo_err err = clo_keyring_encode_shared(&e->keys, &keys);
+    if (!err.code) err = clo_buf_extend(resp, CLO_HPKE_ENC_SIZE + keys.len + 16, &enc);
+    if (!err.code)
+        err =
+            clo_hpke_seal_base(suite, g.transport_pk, CLO_BYTES(info, sizeof info), CLO_BYTES_EMPTY,
+                               clo_buf_view(&keys), enc, enc + CLO_HPKE_ENC_SIZE);
+    clo_wipe(keys.ptr, keys.len);
+    clo_buf_free(&keys);
+    return err;
+}
+
+clo_err clo_rt_share_take(clo_enclave *e, clo_bytes body, clo_buf *resp)
+{
+    CLO_ENSURE(e->share_key, CLO_E_STATE, "share_take: no SHARE_BEGIN before it");
+    CLO_ENSURE(is_fresh(e), CLO_E_STATE, "share_take: this enclave has keys already");
+    CLO_ENSURE(body.len > CLO_HPKE_ENC_SIZE + 16 && body.len <= 4096, CLO_E_FORMAT,
+               "share_take: sealed keys");
+    uint8_t info[sizeof SHARE_DOMAIN - 1 + 32];
+    info_of(e->share_nonce, info);
+    clo_buf plain;
+    clo_buf_init(&plain, 4096);
+    uint8_t *pt = NULL;
+    size_t n = body.len - CLO_HPKE_ENC_SIZE - 16;
+    clo_err err = clo_buf_extend(&plain, n, &pt);
+    if (!err.code &&
+        clo_hpke_open_base(
+            suite, e->share_key, body.ptr, CLO_BYTES(info, sizeof info), CLO_BYTES_EMPTY,
+            CLO_BYTES(body.ptr + CLO_HPKE_ENC_SIZE, body.len - CLO_HPKE_ENC_SIZE), pt)
+            .code)
+        err = CLO_ERR(CLO_E_AUTH, "share_take: the keys do not open (another transport key)");
+    clo_cur c = clo_cur_init(clo_buf_view(&plain));
+    clo_keyring next;
+    clo_keyring_init(&next, e->keys.grace_seconds);
+    if (!err.code) err = clo_keyring_decode_shared(&next, &c);
+    if (!err.code) err = clo_cur_end(&c);
+    if (err.code)
+        clo_keyring_wipe(&next);
+    else
+        e->keys = next; /* e->keys held nothing */
+    clo_wipe(plain.ptr, plain.len);
+    clo_buf_free(&plain);
+    CLO_TRY(err);
+    clo_x25519_key_free(e->share_key);
+    e->share_key = NULL;
+    return clo_rt_keys(e, resp);
+}
