@@ -201,20 +201,26 @@ static enum MHD_Result snp_off(clo_api *a, struct MHD_Connection *c)
                    "this node does not verify SEV-SNP evidence (api.snp_verifier is false)");
 }
 
-/* POST /v1/attest/snp/challenge: a fresh nonce of the enclave's, good for one approval. */
-static enum MHD_Result snp_challenge(clo_api *a, struct MHD_Connection *c)
+/* A fresh nonce of the enclave's (SNP_CHALLENGE), good for one SNP_APPROVE
+ * or SHARE_GIVE. */
+static enum MHD_Result enclave_challenge(clo_api *a, struct MHD_Connection *c, clo_route R)
 {
-    if (!a->node->cfg.snp_verifier_api) return snp_off(a, c);
     clo_buf r;
     clo_buf_init(&r, 64);
     clo_err e = clo_super_call(a->node->super, CLO_CALL_SNP_CHALLENGE, CLO_BYTES_EMPTY, &r);
     enum MHD_Result res =
         e.code || r.len != 32
-            ? problem(c, CLO_ROUTE_ATTEST, 503, "enclave-unavailable", "the enclave did not answer")
-            : send_json(c, CLO_ROUTE_ATTEST, 200,
-                        json_pack("{s:o}", "nonce", clo_json_hex(clo_buf_view(&r))));
+            ? problem(c, R, 503, "enclave-unavailable", "the enclave did not answer")
+            : send_json(c, R, 200, json_pack("{s:o}", "nonce", clo_json_hex(clo_buf_view(&r))));
     clo_buf_free(&r);
     return res;
+}
+
+/* POST /v1/attest/snp/challenge: a fresh nonce of the enclave's, good for one approval. */
+static enum MHD_Result snp_challenge(clo_api *a, struct MHD_Connection *c)
+{
+    if (!a->node->cfg.snp_verifier_api) return snp_off(a, c);
+    return enclave_challenge(a, c, CLO_ROUTE_ATTEST);
 }
 
 /* POST /v1/attest/snp/approve {operator, signer, hpke_public_key, epoch, nonce,
@@ -290,6 +296,76 @@ static enum MHD_Result snp_approve(clo_api *a, struct MHD_Connection *c, const c
 out:
     clo_buf_free(&report);
     clo_buf_free(&vcek);
+    clo_buf_free(&body);
+    clo_buf_free(&r);
+    return res;
+}
+
+/* Key sharing (issue 21): this node's enclave hands its epochs' HPKE keys to
+ * an enclave of the same measurement, which it checks itself (SHARE_GIVE);
+ * the host only relays, and only with api.key_sharing. */
+static enum MHD_Result share_off(clo_api *a, struct MHD_Connection *c)
+{
+    (void)a;
+    return problem(c, CLO_ROUTE_KEYS, 403, "key-sharing-off",
+                   "this node does not share its enclave's keys (api.key_sharing is false)");
+}
+
+/* POST /v1/keys/challenge: a fresh nonce of the enclave's, good for one share. */
+static enum MHD_Result share_challenge(clo_api *a, struct MHD_Connection *c)
+{
+    if (!a->node->cfg.key_sharing_api) return share_off(a, c);
+    return enclave_challenge(a, c, CLO_ROUTE_KEYS);
+}
+
+/* POST /v1/keys/share {nonce, transport_public_key, format, evidence}: the
+ * enclave's epoch keys sealed to that transport key, if the evidence is an
+ * enclave of its own measurement. */
+static enum MHD_Result share_give(clo_api *a, struct MHD_Connection *c, const clo_httpd_req *rc)
+{
+    const clo_route R = CLO_ROUTE_KEYS;
+    enum MHD_Result refused;
+    if (!a->node->cfg.key_sharing_api) return share_off(a, c);
+    if (bad_json_body(c, R, rc, &refused)) return refused;
+    clo_proto_share_give g;
+    uint64_t format = 0;
+    clo_buf ev, body, r;
+    memset(&g, 0, sizeof g);
+    clo_buf_init(&ev, 1 << 16);
+    clo_buf_init(&body, 1 << 17);
+    clo_buf_init(&r, 1 << 13);
+    const clo_jfield f[] = {
+        {"nonce", CLO_JF_HEX, g.nonce, 32, 0, 0, NULL, "nonce: 32 bytes of hex", NULL},
+        {"transport_public_key", CLO_JF_HEX, g.transport_pk, 32, 0, 0, NULL,
+         "transport_public_key: 32 bytes of hex", NULL},
+        {"format", CLO_JF_UINT, &format, 0, 1, 3, NULL, "format: 1 (a TDX quote)", NULL},
+        {"evidence", CLO_JF_HEXBUF, &ev, 0, 1, 0, NULL, "evidence: hex, at most 64 KiB", NULL},
+    };
+    char why[CLO_FRAME_MAX_WHAT + 1] = "";
+    clo_err e = clo_json_read(rc->body, f, sizeof f / sizeof f[0]);
+    enum MHD_Result res;
+    if (e.code) {
+        res = problem(c, R, 400, "invalid-body", e.what);
+        goto out;
+    }
+    g.format = (uint8_t)format;
+    g.evidence = clo_buf_view(&ev);
+    e = clo_proto_share_give_encode(&g, &body);
+    if (!e.code) e = clo_super_call(a->node->super, CLO_CALL_SHARE_GIVE, clo_buf_view(&body), &r);
+    if (e.code && e.what) snprintf(why, sizeof why, "%s", e.what); /* the enclave's reason */
+    if (e.code) {
+        CLO_LOG(CLO_LOG_INFO, "keys.share_refused", CLO_LF_STR("code", clo_code_name(e.code)),
+                CLO_LF_STR("what", why));
+        res = e.code == CLO_E_IO
+                  ? problem(c, R, 503, "enclave-unavailable", "the enclave did not answer")
+                  : problem(c, R, 422, "evidence-rejected", why[0] ? why : "refused");
+        goto out;
+    }
+    CLO_LOG(CLO_LOG_INFO, "keys.shared",
+            CLO_LF_HEX("transport_public_key", CLO_BYTES(g.transport_pk, 32)));
+    res = send_json(c, R, 200, json_pack("{s:o}", "sealed", clo_json_hex(clo_buf_view(&r))));
+out:
+    clo_buf_free(&ev);
     clo_buf_free(&body);
     clo_buf_free(&r);
     return res;
@@ -692,6 +768,12 @@ static enum MHD_Result route(void *ud, struct MHD_Connection *c, const char *url
     if (!strcmp(url, "/v1/attest/snp/approve"))
         return post ? snp_approve(a, c, rc)
                     : problem(c, CLO_ROUTE_ATTEST, 405, "method-not-allowed", "use POST");
+    if (!strcmp(url, "/v1/keys/challenge"))
+        return post ? share_challenge(a, c)
+                    : problem(c, CLO_ROUTE_KEYS, 405, "method-not-allowed", "use POST");
+    if (!strcmp(url, "/v1/keys/share"))
+        return post ? share_give(a, c, rc)
+                    : problem(c, CLO_ROUTE_KEYS, 405, "method-not-allowed", "use POST");
     if (!strcmp(url, "/v1/models"))
         return post ? model_put(a, c, rc)
                     : problem(c, CLO_ROUTE_MODELS, 405, "method-not-allowed", "use POST");

@@ -98,6 +98,8 @@ static const key_spec keys[] = {
     S("chain.snp_verifier", snp_verifier),
     S("enclave.snp_vcek", snp_vcek),
     B("api.snp_verifier", snp_verifier_api),
+    B("api.key_sharing", key_sharing_api),
+    L("enclave.key_peers", key_peers),
     U("chain.committee_threshold", committee_threshold, 1, CLO_COMMITTEE_MAX),
     U("chain.confirmations", confirmations, 0, 256),
     U("chain.start_block", start_block, 0, (uint64_t)1 << 53),
@@ -359,13 +361,16 @@ char *clo_config_dump(const clo_config *c)
     if (c->collateral_dir[0])
         json_object_set_new(ch, "collateral_dir", json_string(c->collateral_dir));
     if (c->snp_verifier[0]) json_object_set_new(ch, "snp_verifier", json_string(c->snp_verifier));
-    json_object_set_new(j, "api", json_pack("{s:b}", "snp_verifier", c->snp_verifier_api != 0));
+    json_object_set_new(j, "api",
+                        json_pack("{s:b,s:b}", "snp_verifier", c->snp_verifier_api != 0,
+                                  "key_sharing", c->key_sharing_api != 0));
     json_t *lim = json_object_get(j, "limits"), *enc = json_object_get(j, "enclave");
     json_object_set_new(lim, "max_connections_per_ip", json_integer(c->max_per_ip));
     json_object_set_new(lim, "header_timeout_seconds", json_integer(c->header_timeout_seconds));
     json_object_set_new(enc, "heartbeat_seconds", json_integer(c->heartbeat_seconds));
     json_object_set_new(enc, "threads", json_integer(c->enclave_threads));
     if (c->snp_vcek[0]) json_object_set_new(enc, "snp_vcek", json_string(c->snp_vcek));
+    if (c->key_peers[0]) json_object_set_new(enc, "key_peers", json_string(c->key_peers));
     json_object_set_new(j, "fetch",
                         json_pack("{s:I,s:s}", "timeout_ms", (json_int_t)c->fetch_timeout_ms,
                                   "connect", c->fetch_connect));

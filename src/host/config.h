@@ -42,6 +42,12 @@ typedef struct {
     /* Serve /v1/attest/snp/: this node's enclave checks other enclaves' SEV-SNP
      * evidence and signs their approvals (it must be allowed for "attest-snp"). */
     uint32_t snp_verifier_api;
+    /* Serve /v1/keys/: this node's enclave shares its epoch keys with enclaves
+     * of its own measurement (issue 21). */
+    uint32_t key_sharing_api;
+    /* Nodes to ask for epoch keys when this enclave starts with none (no
+     * sealed state, as on TDX/SNP), comma-separated; none answers: new keys. */
+    char key_peers[2048];
     /* The committee whose tickets the enclave takes (its addresses, any order,
      * and threshold, default a majority): part of the enclave's measurement. */
     char committee_list[1024];

@@ -19,6 +19,7 @@
 #include "evidence/sim.h"
 #include "base/file.h"
 #include "base/hex.h"
+#include "base/jsonhex.h"
 #include "base/log.h"
 #include "base/teekind.h"
 #include "chain/http.h"
@@ -443,6 +444,65 @@ static clo_err hello(clo_super *s)
     return err;
 }
 
+/* Epoch keys from one peer node (issue 21): its enclave's challenge, this
+ * enclave's evidence over it, the keys sealed to this enclave's transport key.
+ * The enclaves check each other; the nodes only relay. */
+static clo_err take_from(clo_super *s, const char *peer)
+{
+    char url[2200];
+    long status = 0;
+    json_t *doc = NULL;
+    clo_buf nonce, hello, sealed;
+    clo_buf_init(&nonce, 32);
+    clo_buf_init(&hello, 1 << 17);
+    clo_buf_init(&sealed, 1 << 13);
+    clo_err err = CLO_OK;
+    snprintf(url, sizeof url, "%s/v1/keys/challenge", peer);
+    CLO_CHECK(clo_http_json("POST", url, "{}", 10000, &status, &doc));
+    CLO_FAIL_IF(status != 200, CLO_E_STATE, "keys: the peer gave no challenge");
+    CLO_CHECK(clo_hex_decode(&nonce, json_string_value(json_object_get(doc, "nonce"))));
+    CLO_FAIL_IF(nonce.len != 32, CLO_E_FORMAT, "keys: the peer's challenge");
+    CLO_CHECK(raw_call(s, CLO_CALL_SHARE_BEGIN, clo_buf_view(&nonce), &hello));
+    clo_proto_share_hello h;
+    CLO_CHECK(clo_proto_share_hello_decode(clo_buf_view(&hello), &h));
+    json_decref(doc);
+    doc = NULL;
+    json_t *req = json_pack("{s:o,s:o,s:i,s:o}", "nonce", clo_json_hex(clo_buf_view(&nonce)),
+                            "transport_public_key", clo_json_hex(CLO_BYTES(h.transport_pk, 32)),
+                            "format", h.format, "evidence", clo_json_hex(h.evidence));
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_decref(req);
+    snprintf(url, sizeof url, "%s/v1/keys/share", peer);
+    err = body ? clo_http_json("POST", url, body, 30000, &status, &doc)
+               : CLO_ERR(CLO_E_NOMEM, "keys");
+    free(body);
+    CLO_CHECK(err);
+    CLO_FAIL_IF(status != 200, CLO_E_POLICY, "keys: the peer's enclave refused this one");
+    CLO_CHECK(clo_hex_decode(&sealed, json_string_value(json_object_get(doc, "sealed"))));
+    CLO_CHECK(raw_call(s, CLO_CALL_SHARE_TAKE, clo_buf_view(&sealed), NULL));
+out:
+    json_decref(doc);
+    clo_buf_free(&nonce);
+    clo_buf_free(&hello);
+    clo_buf_free(&sealed);
+    return err;
+}
+
+/* A fresh enclave: its keys from the first peer that shares them; 1 if one did. */
+static int take_from_peers(clo_super *s)
+{
+    char list[sizeof s->cfg.key_peers], *save = NULL;
+    snprintf(list, sizeof list, "%s", s->cfg.key_peers);
+    for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+        clo_err e = take_from(s, p);
+        CLO_LOG(e.code ? CLO_LOG_WARN : CLO_LOG_INFO, e.code ? "keys.peer_refused" : "keys.taken",
+                CLO_LF_STR("peer", p), CLO_LF_STR("code", clo_code_name(e.code)),
+                CLO_LF_STR("what", e.what ? e.what : ""));
+        if (!e.code) return 1;
+    }
+    return 0;
+}
+
 static clo_err start(clo_super *s)
 {
     int64_t now = clo_mono_ms();
@@ -490,7 +550,9 @@ static clo_err start(clo_super *s)
         /* A state newer than the committee's record runs no job until recorded. */
         if (s->cfg.committee.count) CLO_CHECK(export_state(s));
     } else {
-        CLO_CHECK(raw_call(s, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, NULL));
+        /* No state: the epoch keys of a peer of the same measurement, or new ones. */
+        if (!s->cfg.key_peers[0] || !take_from_peers(s))
+            CLO_CHECK(raw_call(s, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, NULL));
         CLO_CHECK(export_state(s));
     }
     CLO_CHECK(refresh_keys(s));

@@ -82,7 +82,7 @@ const dir = tempDir('openapi');
 const node = await makeNode(bin, dir);
 { // the verifier-enclave role on, so its routes answer
   const c = JSON.parse(readFileSync(node.cfgPath, 'utf8'));
-  writeFileSync(node.cfgPath, JSON.stringify({ ...c, api: { snp_verifier: true } }));
+  writeFileSync(node.cfgPath, JSON.stringify({ ...c, api: { snp_verifier: true, key_sharing: true } }));
 }
 try {
   await start(node);
@@ -99,6 +99,13 @@ try {
   await call(A, 'POST', A, areq, J, 422);
   await call(A, 'POST', A, { ...areq, report: '00' }, J, 400);
   await call(A, 'POST', A, JSON.stringify(areq), T, 415);
+
+  const K = '/v1/keys/share';
+  const kch = (await call('/v1/keys/challenge', 'POST', '/v1/keys/challenge', {}, J, 200)).doc;
+  const kreq = { nonce: kch?.nonce, transport_public_key: '0x' + '44'.repeat(32), format: 1, evidence: '0x' + '00'.repeat(64) };
+  await call(K, 'POST', K, kreq, J, 422);
+  await call(K, 'POST', K, { ...kreq, nonce: '00' }, J, 400);
+  await call(K, 'POST', K, JSON.stringify(kreq), T, 415);
 
   await call('/v1/models', 'POST', '/v1/models', { config: '0x010003' }, J, 201);
   await call('/v1/models', 'POST', '/v1/models', { config: 'xyz' }, J, 400);
