@@ -106,6 +106,7 @@ static const key_spec keys[] = {
     U("chain.poll_ms", poll_ms, 10, 600000),
     U("chain.settle_batch", settle_batch, 1, 256),
     U("chain.settle_wait_ms", settle_wait_ms, 0, 3600000),
+    U("chain.stagger_seconds", stagger_seconds, 0, 3600),
     U("chain.bump_after_ms", bump_after_ms, 100, 86400000),
     U("chain.approval_seconds", approval_seconds, 60, 366u * 86400),
     U("chain.bond_wei", bond_wei, 0, UINT64_MAX),
@@ -357,6 +358,7 @@ char *clo_config_dump(const clo_config *c)
                            "settle_wait_ms", (json_int_t)c->settle_wait_ms, "approval_seconds",
                            (json_int_t)c->approval_seconds, "bond_wei", (json_int_t)c->bond_wei);
     json_object_set_new(ch, "bump_after_ms", json_integer((json_int_t)c->bump_after_ms));
+    json_object_set_new(ch, "stagger_seconds", json_integer((json_int_t)c->stagger_seconds));
     json_object_set_new(ch, "registration", json_string(c->registration));
     if (c->collateral_dir[0])
         json_object_set_new(ch, "collateral_dir", json_string(c->collateral_dir));

@@ -54,6 +54,9 @@ typedef struct {
     uint32_t committee_threshold;
     clo_committee committee; /* parsed from the two above, members ascending */
     uint32_t confirmations, poll_ms, settle_batch, settle_wait_ms, approval_seconds;
+    /* Several operators (issue 21, host/turns.h): the operator of rank k for
+     * a job starts k times this after its block; 0: run every job at once. */
+    uint32_t stagger_seconds;
     uint32_t bump_after_ms; /* an unmined transaction the chain waits on is re-priced after this */
     uint64_t start_block, bond_wei;
     uint32_t max_body_bytes, max_connections, max_per_ip, timeout_seconds, header_timeout_seconds;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/hex.h"
 #include "base/log.h"
@@ -11,6 +12,7 @@
 #include "chain/http.h"
 #include "crypto/keccak.h"
 #include "chain/rpc.h"
+#include "client/contracts.h"
 #include "host/ledger.h"
 #include "wire/proto.h"
 #include "workloads/workload.h"
@@ -175,9 +177,48 @@ static clo_err wait_for(clo_follower *f, const uint8_t job_id[32], const char *w
     return clo_ledger_job_set(f->tx->journal, job_id, CLO_CJ_WAITING, why);
 }
 
-static clo_err queue_job(clo_follower *f, const uint8_t job_id[32], clo_bytes record,
-                         const char *was)
+/* With chain.stagger_seconds: whether this node runs the job now (*go).
+ * First look: its rank; a later one waits its turn (block time + rank x
+ * stagger, on this machine's clock). When the turn comes: only a job still
+ * open is worth running. */
+static clo_err my_turn(clo_follower *f, const clo_cjob *cj, int *go)
 {
+    const int64_t stagger = (int64_t)f->tx->cfg->stagger_seconds;
+    const int64_t now = (int64_t)time(NULL);
+    *go = 1;
+    if (!stagger) return CLO_OK;
+    if (cj->not_before == 0) {
+        CLO_TRY(clo_turns_refresh(&f->turns, f->tx, now, 30));
+        size_t rank = clo_turns_rank(&f->turns, cj->job_id, f->tx->s.address);
+        if (rank == 0) return CLO_OK;
+        clo_eth_block b;
+        CLO_TRY(clo_eth_get_block(f->tx->rpc, NULL, cj->block, &b));
+        int64_t turn = (int64_t)b.timestamp + (int64_t)rank * stagger;
+        CLO_LOG(CLO_LOG_INFO, "chain.job_turn", CLO_LF_HEX("job_id", CLO_BYTES(cj->job_id, 32)),
+                CLO_LF_U64("rank", rank), CLO_LF_I64("at", turn));
+        *go = 0;
+        return clo_ledger_job_wait_turn(f->tx->journal, cj->job_id, turn);
+    }
+    if (now < cj->not_before) {
+        *go = 0;
+        return CLO_OK;
+    }
+    uint8_t st;
+    CLO_TRY(clo_chaintx_job_state(f->tx, cj->job_id, &st, NULL));
+    if (st == CLO_MARKET_OPEN) return CLO_OK;
+    *go = 0;
+    CLO_LOG(CLO_LOG_INFO, "chain.job_taken", CLO_LF_HEX("job_id", CLO_BYTES(cj->job_id, 32)),
+            CLO_LF_STR("why", "settled or closed before this node's turn"));
+    return clo_ledger_job_set(
+        f->tx->journal, cj->job_id, st == CLO_MARKET_SETTLED ? CLO_CJ_SETTLED : CLO_CJ_DROPPED,
+        st == CLO_MARKET_SETTLED ? "settled by someone else" : "closed before this node's turn");
+}
+
+static clo_err queue_job(clo_follower *f, const clo_cjob *cj)
+{
+    const uint8_t *job_id = cj->job_id;
+    clo_bytes record = clo_buf_view(&cj->event);
+    const char *was = cj->why;
     clo_abi_val v;
     clo_journal *j = f->tx->journal;
     const char *drop = NULL;
@@ -203,6 +244,9 @@ static clo_err queue_job(clo_follower *f, const uint8_t job_id[32], clo_bytes re
     else if (inputs->items[0].bytes.len < 12)
         drop = "inputs: not request envelopes";
     if (drop || err.code) goto out;
+    int go;
+    err = my_turn(f, cj, &go);
+    if (err.code || !go) goto out;
     err = clo_ledger_config_get(j, v.items[0].word, &config);
     if (err.code == CLO_E_STATE) {
         err = wait_for(f, job_id, was, CLO_CJ_WAITING_CONFIG);
@@ -320,8 +364,7 @@ static clo_err follow(clo_follower *f)
         clo_cjob cur;
         clo_cjob_init(&cur);
         if (!err.code) err = clo_ledger_job_get(j, l->topics[1], &cur);
-        if (!err.code && cur.state == CLO_CJ_WAITING)
-            err = queue_job(f, l->topics[1], clo_buf_view(&rec), cur.why);
+        if (!err.code && cur.state == CLO_CJ_WAITING) err = queue_job(f, &cur);
         clo_cjob_free(&cur);
         clo_buf_free(&rec);
     }
@@ -335,7 +378,7 @@ static clo_err follow(clo_follower *f)
     return CLO_OK;
 }
 
-/* Jobs still waiting for their config or tickets. */
+/* Jobs still waiting for their config or tickets, or whose turn has come. */
 static clo_err retry_waiting(clo_follower *f)
 {
     enum { MAX = 16 };
@@ -343,9 +386,8 @@ static clo_err retry_waiting(clo_follower *f)
     CLO_ENSURE(w, CLO_E_NOMEM, "follow");
     size_t n = 0;
     for (size_t i = 0; i < MAX; i++) clo_cjob_init(&w[i]);
-    clo_err err = clo_ledger_jobs(f->tx->journal, CLO_CJ_WAITING, w, MAX, &n);
-    for (size_t i = 0; i < n && !err.code; i++)
-        err = queue_job(f, w[i].job_id, clo_buf_view(&w[i].event), w[i].why);
+    clo_err err = clo_ledger_jobs_due(f->tx->journal, (int64_t)time(NULL), w, MAX, &n);
+    for (size_t i = 0; i < n && !err.code; i++) err = queue_job(f, &w[i]);
     for (size_t i = 0; i < MAX; i++) clo_cjob_free(&w[i]);
     free(w);
     return err;

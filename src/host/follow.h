@@ -5,12 +5,16 @@
  * publishes it cannot lie about it). Each job becomes an enclave job in the
  * journal once its config and the committee's tickets are in hand; until then
  * it waits, visibly: state `waiting`, why waiting_for_config or
- * waiting_for_ticket (host/ledger.h), a log line when that changes. */
+ * waiting_for_ticket (host/ledger.h), a log line when that changes. With
+ * chain.stagger_seconds, a job another operator ranks before this one
+ * (host/turns.h) waits for this node's turn (waiting_for_turn), and is left
+ * alone if it is settled by then. */
 #ifndef CLO_HOST_FOLLOW_H
 #define CLO_HOST_FOLLOW_H
 
 #include "chain/eth.h"
 #include "host/chaintx.h"
+#include "host/turns.h"
 #include "wire/proto.h"
 
 #define CLO_FOLLOW_MAX_CONFIG 65536 /* a published config above this is ignored */
@@ -19,6 +23,7 @@ typedef struct {
     clo_chaintx *tx;
     void (*wake)(void *ud); /* a job was queued for the enclave */
     void *wake_ud;
+    clo_turns turns; /* with chain.stagger_seconds: whose turn each job is */
 } clo_follower;
 
 /* A WorkloadConfig log's config, if it is one to keep: the data decodes, the

@@ -24,7 +24,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS chain_jobs(job_id BLOB PRIMARY KEY, consumer BLOB NOT NULL,"
     " block INTEGER NOT NULL, event BLOB NOT NULL, state INTEGER NOT NULL CHECK(state BETWEEN 0"
     " AND 4), tx_hash BLOB, why TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL,"
-    " updated_ms INTEGER NOT NULL) WITHOUT ROWID;"
+    " updated_ms INTEGER NOT NULL, not_before INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS chain_jobs_state ON chain_jobs(state, created_ms);"
     "CREATE TABLE IF NOT EXISTS txs(hash BLOB PRIMARY KEY, nonce INTEGER NOT NULL,"
     " raw BLOB NOT NULL, state INTEGER NOT NULL DEFAULT 0, gas_used INTEGER NOT NULL DEFAULT 0,"
@@ -65,6 +65,12 @@ clo_err clo_ledger_init(clo_journal *j)
 {
     sqlite3 *db = clo_journal_lock(j);
     clo_err err = exec(db, schema);
+    /* A journal from before issue 21 has no not_before: added, 0 for its rows. */
+    sqlite3_stmt *st = NULL;
+    if (!err.code && sqlite3_prepare_v2(db, "SELECT not_before FROM chain_jobs LIMIT 0", -1, &st,
+                                        NULL) != SQLITE_OK)
+        err = exec(db, "ALTER TABLE chain_jobs ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0");
+    sqlite3_finalize(st);
     clo_journal_unlock(j);
     return err;
 }
@@ -185,7 +191,7 @@ void clo_cjob_free(clo_cjob *c)
     clo_buf_free(&c->event);
 }
 
-#define CJ_COLS "job_id, consumer, block, state, tx_hash, updated_ms, why, event"
+#define CJ_COLS "job_id, consumer, block, state, tx_hash, updated_ms, why, event, not_before"
 
 static clo_err cj_fill(sqlite3_stmt *st, clo_cjob *c)
 {
@@ -199,24 +205,59 @@ static clo_err cj_fill(sqlite3_stmt *st, clo_cjob *c)
     if (c->has_tx) memcpy(c->tx_hash, sqlite3_column_blob(st, 4), 32);
     c->updated_ms = sqlite3_column_int64(st, 5);
     snprintf(c->why, sizeof c->why, "%s", (const char *)sqlite3_column_text(st, 6));
+    c->not_before = sqlite3_column_int64(st, 8);
     clo_buf_clear(&c->event);
     return clo_buf_append(&c->event, sqlite3_column_blob(st, 7),
                           (size_t)sqlite3_column_bytes(st, 7));
 }
 
-clo_err clo_ledger_jobs(clo_journal *j, clo_cjob_state state, clo_cjob *jobs, size_t max,
-                        size_t *count)
+/* Jobs in `state` with not_before <= until, in the order given; up to max. */
+static clo_err select_jobs(clo_journal *j, clo_cjob_state state, int64_t until, const char *order,
+                           clo_cjob *jobs, size_t max, size_t *count)
 {
+    char sql[256];
     q x = {clo_journal_lock(j), NULL};
     *count = 0;
-    clo_err err = q_prep(&x, "SELECT " CJ_COLS " FROM chain_jobs WHERE state = ?1"
-                             " ORDER BY created_ms LIMIT ?2");
+    snprintf(sql, sizeof sql,
+             "SELECT " CJ_COLS " FROM chain_jobs WHERE state = ?1 AND not_before <= ?2"
+             " ORDER BY %s LIMIT ?3",
+             order);
+    clo_err err = q_prep(&x, sql);
     if (!err.code) {
         sqlite3_bind_int(x.st, 1, (int)state);
-        sqlite3_bind_int64(x.st, 2, (sqlite3_int64)max);
+        sqlite3_bind_int64(x.st, 2, (sqlite3_int64)until);
+        sqlite3_bind_int64(x.st, 3, (sqlite3_int64)max);
         while (!err.code && *count < max && sqlite3_step(x.st) == SQLITE_ROW)
             if (!(err = cj_fill(x.st, &jobs[*count])).code) (*count)++;
         sqlite3_finalize(x.st);
+    }
+    clo_journal_unlock(j);
+    return err;
+}
+
+clo_err clo_ledger_jobs(clo_journal *j, clo_cjob_state state, clo_cjob *jobs, size_t max,
+                        size_t *count)
+{
+    return select_jobs(j, state, INT64_MAX, "created_ms", jobs, max, count);
+}
+
+clo_err clo_ledger_jobs_due(clo_journal *j, int64_t now, clo_cjob *jobs, size_t max, size_t *count)
+{
+    return select_jobs(j, CLO_CJ_WAITING, now, "not_before, created_ms", jobs, max, count);
+}
+
+clo_err clo_ledger_job_wait_turn(clo_journal *j, const uint8_t job_id[32], int64_t not_before)
+{
+    q x = {clo_journal_lock(j), NULL};
+    clo_err err = q_prep(&x, "UPDATE chain_jobs SET state = ?1, why = ?2, not_before = ?3,"
+                             " updated_ms = ?4 WHERE job_id = ?5");
+    if (!err.code) {
+        sqlite3_bind_int(x.st, 1, (int)CLO_CJ_WAITING);
+        sqlite3_bind_text(x.st, 2, CLO_CJ_WAITING_TURN, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(x.st, 3, (sqlite3_int64)not_before);
+        sqlite3_bind_int64(x.st, 4, (sqlite3_int64)clo_now_ms());
+        sqlite3_bind_blob(x.st, 5, job_id, 32, SQLITE_STATIC);
+        err = q_done(&x);
     }
     clo_journal_unlock(j);
     return err;

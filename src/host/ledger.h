@@ -32,6 +32,7 @@ const char *clo_cjob_state_name(clo_cjob_state s);
  * POSTed nor published on chain), or the committee's tickets. */
 #define CLO_CJ_WAITING_CONFIG "waiting_for_config"
 #define CLO_CJ_WAITING_TICKET "waiting_for_ticket"
+#define CLO_CJ_WAITING_TURN   "waiting_for_turn" /* another operator's, until not_before */
 
 typedef struct {
     uint8_t job_id[32], consumer[20], tx_hash[32];
@@ -40,7 +41,8 @@ typedef struct {
     int has_tx;
     int64_t updated_ms;
     char why[96];
-    clo_buf event; /* workload id (the indexed topic) || the JobSubmitted log data (ABI) */
+    clo_buf event;      /* workload id (the indexed topic) || the JobSubmitted log data (ABI) */
+    int64_t not_before; /* chain time this node's turn comes (chain.stagger_seconds); 0: none */
 } clo_cjob;
 
 typedef struct {
@@ -69,6 +71,12 @@ CLO_MUST_CHECK clo_err clo_ledger_job_seen(clo_journal *j, const uint8_t job_id[
 CLO_MUST_CHECK clo_err clo_ledger_job_set(clo_journal *j, const uint8_t job_id[32],
                                           clo_cjob_state state, const char *why);
 /* Up to max jobs in `state`, oldest first; jobs[] initialised with clo_cjob_init. */
+/* Waiting jobs due at chain time `now` (not_before <= now), earliest first. */
+CLO_MUST_CHECK clo_err clo_ledger_jobs_due(clo_journal *j, int64_t now, clo_cjob *jobs, size_t max,
+                                           size_t *count);
+/* Waiting for this node's turn, which comes at not_before (chain time). */
+CLO_MUST_CHECK clo_err clo_ledger_job_wait_turn(clo_journal *j, const uint8_t job_id[32],
+                                                int64_t not_before);
 CLO_MUST_CHECK clo_err clo_ledger_jobs(clo_journal *j, clo_cjob_state state, clo_cjob *jobs,
                                        size_t max, size_t *count);
 CLO_MUST_CHECK clo_err clo_ledger_job_get(clo_journal *j, const uint8_t job_id[32], clo_cjob *out);

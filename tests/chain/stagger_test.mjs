@@ -1,0 +1,100 @@
+// stagger_test.mjs — two operators, one market (issue 21): the chain is the
+// queue. Node A (operator) and node B (operator2) run enclaves of one
+// measurement; B took A's epoch key (enclave.key_peers), so a request sealed to
+// it opens in either, and each registered its own signer. With
+// chain.stagger_seconds, each job's operators are ranked by
+// keccak256(job id || operator): the first runs it at once, the second only
+// when its turn comes and the job is still open.
+//   - 12 jobs with both up: every job settled exactly once, by both
+//     operators between them; duplicate runs counted and reported;
+//   - A stopped (SIGSTOP): 6 more jobs all settle, by B, those A ranks first
+//     after B's turn comes; A resumed leaves them alone (settled by someone
+//     else).
+// Usage: node stagger_test.mjs /path/to/cloister
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { sleep, makeNode, start, stop } from '../host/nodeutil.mjs';
+import * as S from './stack.mjs';
+
+const bin = process.argv[2];
+let failures = 0;
+function check(cond, what, detail = '') {
+  if (!cond) { failures++; console.error('FAIL', what, detail); } else console.log('ok  ', what);
+}
+const keys = async (n) => (await fetch(n.url + '/v1/enclave/keys')).json();
+const STAGGER = 2;
+
+const s = await S.startStack(bin, { settle_wait_ms: 100 });
+let b = null;
+try {
+  const cfgA = JSON.parse(readFileSync(s.node.cfgPath, 'utf8'));
+  cfgA.api = { key_sharing: true };
+  cfgA.chain.stagger_seconds = STAGGER;
+  writeFileSync(s.node.cfgPath, JSON.stringify(cfgA));
+  await S.startNode(s);
+  const a = await S.allowAndRegister(s);
+
+  const bdir = path.join(s.dir, 'nodeB');
+  mkdirSync(bdir);
+  b = await makeNode(bin, bdir);
+  const cfgB = JSON.parse(readFileSync(b.cfgPath, 'utf8'));
+  cfgB.enclave = { ...cfgB.enclave, sim_dir: path.join(s.dir, 'sim'), key_peers: [s.node.url] };
+  cfgB.chain = { ...cfgA.chain, key_file: path.join(s.dir, 'devnet/keys/operator2.key') };
+  writeFileSync(b.cfgPath, JSON.stringify(cfgB));
+  await start(b);
+  const ka = await keys(s.node), kb = await keys(b);
+  check(kb.keys[0].hpke_public_key === ka.keys[0].hpke_public_key && kb.keys[0].signer !== ka.keys[0].signer,
+    "B holds A's epoch key with a signer of its own");
+  let bRec = 0n;
+  for (let t = 0; t < 150 && bRec !== 1n; t++) {
+    bRec = (await s.registry.enclave(kb.keys[0].signer))[4];
+    if (bRec !== 1n) await sleep(200);
+  }
+  check(bRec === 1n, "B's enclave registered (the same measurement, its own operator and signer)");
+  await S.putModel(s, '010003');
+  await fetch(b.url + '/v1/models', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ config: '010003' }) });
+
+  // Both up.
+  const w = await S.client(s);
+  const jobs = [];
+  for (let i = 0; i < 12; i++) jobs.push(await S.submitVote(s, w));
+  const c1 = await S.waitSettled(s, jobs, 90000);
+  check(jobs.every((j) => c1.get(j) === 1), 'both up: every job settled exactly once', JSON.stringify([...c1]));
+  const signerOf = async (j) => (await s.market.queryFilter(s.market.filters.JobSettled(j)))[0]?.args.signer.toLowerCase();
+  const by = await Promise.all(jobs.map(signerOf));
+  const byA = by.filter((x) => x === a.signer.toLowerCase()).length, byB = by.filter((x) => x === kb.keys[0].signer.toLowerCase()).length;
+  check(byA > 0 && byB > 0 && byA + byB === jobs.length, `the two operators shared the jobs: A ${byA}, B ${byB}`);
+  const done = (log, j) => (readFileSync(log, 'utf8').match(new RegExp(`"job\\.done"[^\\n]*${j.slice(2)}`, 'g')) || []).length;
+  check(jobs.every((j) => done(s.node.log, j) + done(b.log, j) > 0), 'the run counter sees every job run (in the nodes\' logs)');
+  const dup = jobs.filter((j) => done(s.node.log, j) > 0 && done(b.log, j) > 0).length;
+  console.log(`duplicate runs with both up: ${dup} of ${jobs.length}`);
+  check(dup <= 2, 'duplicate runs with both up are rare (the second operator waits its turn)', `${dup}`);
+
+  // A stops; B takes over A's jobs when its turn comes.
+  const pre = [];
+  for (let i = 0; i < 6; i++) pre.push(await S.prepareVote(s, w));
+  s.node.proc.kill('SIGSTOP');
+  const t0 = Date.now();
+  const later = [];
+  for (const p of pre) later.push(await S.submitVote(s, w, '010003', 1, p));
+  const c2 = await S.waitSettled(s, later, 90000);
+  const secs = (Date.now() - t0) / 1000;
+  check(later.every((j) => c2.get(j) === 1), `A stopped: all 6 settled, once each, in ${secs.toFixed(1)} s`, JSON.stringify([...c2]));
+  const by2 = await Promise.all(later.map(signerOf));
+  check(by2.every((x) => x === kb.keys[0].signer.toLowerCase()), '... all by B');
+  const turns = (readFileSync(b.log, 'utf8').match(/"chain\.job_turn"/g) || []).length;
+  check(turns > 0, `B waited its turn on the jobs A ranks first (${turns} times)`);
+  s.node.proc.kill('SIGCONT');
+  await sleep(3000 + STAGGER * 1000);
+  const c3 = await S.settledCounts(s);
+  check([...jobs, ...later].every((j) => c3.get(j) === 1), 'A resumed: still every job settled exactly once');
+  check(/settled by someone else|chain\.job_taken/.test(readFileSync(s.node.log, 'utf8')),
+    "A, resumed, leaves B's settlements alone");
+} finally {
+  if (s.node?.proc) s.node.proc.kill('SIGCONT');
+  if (b) await stop(b);
+  await S.stopStack(s);
+}
+console.log(failures ? `${failures} failed` : 'all passed');
+process.exit(failures ? 1 : 0);
