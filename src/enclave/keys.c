@@ -167,3 +167,47 @@ clo_err clo_keyring_decode_shared(clo_keyring *k, clo_cur *c)
 {
     return decode(k, 0, c);
 }
+
+static clo_epoch *find_epoch(clo_keyring *k, uint32_t epoch)
+{
+    for (size_t i = 0; i < k->count; i++)
+        if (k->e[i].epoch == epoch) return &k->e[i];
+    return NULL;
+}
+
+clo_err clo_keyring_take_shared(clo_keyring *k, clo_cur *c)
+{
+    clo_keyring in;
+    clo_err err = CLO_OK;
+    clo_keyring_init(&in, k->grace_seconds);
+    CLO_TRY(decode(&in, 0, c));
+    CLO_CHECK(clo_cur_end(c));
+    CLO_FAIL_IF(in.count == 0, CLO_E_FORMAT, "share: no epochs");
+    CLO_FAIL_IF(in.last_epoch < k->last_epoch, CLO_E_STALE,
+                "share: the giver's keys are older than this enclave's");
+    /* The lineage: every epoch this enclave holds that the giver still holds
+     * is the giver's; one the giver no longer holds must be older than all of
+     * the giver's (retired there). */
+    for (size_t i = 0; i < k->count; i++) {
+        clo_epoch *mine = &k->e[i], *theirs = find_epoch(&in, mine->epoch);
+        CLO_FAIL_IF(theirs ? memcmp(theirs->hpke_pk, mine->hpke_pk, 32) != 0
+                           : mine->epoch > in.e[0].epoch,
+                    CLO_E_POLICY,
+                    "share: this enclave's keys are not the giver's (it made keys of its own)");
+    }
+    /* Epochs held already keep their signers: their records stay good. */
+    for (size_t i = 0; i < in.count; i++) {
+        clo_epoch *mine = find_epoch(k, in.e[i].epoch);
+        if (!mine) continue;
+        clo_secret32 *fresh = in.e[i].signer;
+        in.e[i].signer = mine->signer;
+        memcpy(in.e[i].signer_addr, mine->signer_addr, 20);
+        mine->signer = fresh;
+    }
+    clo_keyring_wipe(k);
+    *k = in;
+    return CLO_OK;
+out:
+    clo_keyring_wipe(&in);
+    return err;
+}

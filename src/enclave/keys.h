@@ -58,5 +58,12 @@ CLO_MUST_CHECK clo_err clo_keyring_decode(clo_keyring *k, clo_cur *c);
  * decode_shared gives each epoch a fresh signer of its own. */
 CLO_MUST_CHECK clo_err clo_keyring_encode_shared(const clo_keyring *k, clo_buf *out);
 CLO_MUST_CHECK clo_err clo_keyring_decode_shared(clo_keyring *k, clo_cur *c);
+/* Take a shared set into k, fresh or not: k's epochs must be the giver's
+ * (each one the giver still holds has the same HPKE key; any other is older
+ * than all of the giver's), and the set no older than k. The epochs k holds
+ * keep their signers (their registry records stay good); the others get fresh
+ * ones; retire times follow the giver. The whole cursor must be the set. k
+ * is unchanged on failure. */
+CLO_MUST_CHECK clo_err clo_keyring_take_shared(clo_keyring *k, clo_cur *c);
 
 #endif

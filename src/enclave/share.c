@@ -13,7 +13,10 @@
  *          enclave's own, the binding, the nonce taken last; then the epochs'
  *          HPKE keys (never the signers) sealed to the transport key
  *   taker  SHARE_TAKE: opened with the transport key, installed as its epochs,
- *          each with a signer of its own
+ *          each with a signer of its own; a taker takes again to catch up the
+ *          giver's later epochs (the ones it holds keep their signers), and
+ *          never makes epochs of its own, so that an epoch number names one
+ *          key in every enclave that holds it
  *
  * Same measurement means same code and same INIT configuration (chain,
  * registry, market, committee: RTMR3), so the giver hands its keys only to a
@@ -50,16 +53,9 @@ static void info_of(const uint8_t nonce[32], uint8_t out[sizeof SHARE_DOMAIN - 1
     memcpy(out + sizeof SHARE_DOMAIN - 1, nonce, 32);
 }
 
-static int is_fresh(const clo_enclave *e)
-{
-    return e->keys.count == 0 && e->keys.last_epoch == 0;
-}
-
 clo_err clo_rt_share_begin(clo_enclave *e, clo_bytes body, clo_buf *resp)
 {
     CLO_ENSURE(body.len == 32, CLO_E_FORMAT, "share_begin: the giver's nonce[32]");
-    CLO_ENSURE(is_fresh(e), CLO_E_STATE,
-               "share_begin: this enclave has keys already (only a fresh one takes keys)");
     clo_x25519_key_free(e->share_key);
     e->share_key = NULL;
     CLO_TRY(clo_x25519_key_new(&e->share_key, NULL));
@@ -157,7 +153,6 @@ clo_err clo_rt_share_give(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *
 clo_err clo_rt_share_take(clo_enclave *e, clo_bytes body, clo_buf *resp)
 {
     CLO_ENSURE(e->share_key, CLO_E_STATE, "share_take: no SHARE_BEGIN before it");
-    CLO_ENSURE(is_fresh(e), CLO_E_STATE, "share_take: this enclave has keys already");
     CLO_ENSURE(body.len > CLO_HPKE_ENC_SIZE + 16 && body.len <= 4096, CLO_E_FORMAT,
                "share_take: sealed keys");
     uint8_t info[sizeof SHARE_DOMAIN - 1 + 32];
@@ -174,14 +169,7 @@ clo_err clo_rt_share_take(clo_enclave *e, clo_bytes body, clo_buf *resp)
             .code)
         err = CLO_ERR(CLO_E_AUTH, "share_take: the keys do not open (another transport key)");
     clo_cur c = clo_cur_init(clo_buf_view(&plain));
-    clo_keyring next;
-    clo_keyring_init(&next, e->keys.grace_seconds);
-    if (!err.code) err = clo_keyring_decode_shared(&next, &c);
-    if (!err.code) err = clo_cur_end(&c);
-    if (err.code)
-        clo_keyring_wipe(&next);
-    else
-        e->keys = next; /* e->keys held nothing */
+    if (!err.code) err = clo_keyring_take_shared(&e->keys, &c);
     clo_wipe(plain.ptr, plain.len);
     clo_buf_free(&plain);
     CLO_TRY(err);

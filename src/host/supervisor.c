@@ -42,6 +42,7 @@ struct clo_super {
     int fd;
     uint32_t next_id;
     int64_t backoff_ms, next_start_ms;
+    int64_t next_retake; /* with enclave.key_peers: the next try for later epochs (s) */
     uint64_t restarts, starts;
     uint8_t exe_event[48], measurement[48]; /* the launcher's event; RTMR3 after INIT */
     clo_proto_keys keys;
@@ -672,10 +673,26 @@ clo_err clo_super_maybe_rotate(clo_super *s, int64_t now)
     clo_err err = ensure(s);
     if (!err.code && s->keys.count &&
         now - s->keys.keys[0].created >= (int64_t)s->cfg.rotate_seconds) {
-        err = raw_call(s, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, NULL);
-        if (!err.code) err = export_state(s);
-        if (!err.code)
-            CLO_LOG(CLO_LOG_INFO, "enclave.rotated", CLO_LF_U64("epoch", s->keys.current + 1));
+        if (s->cfg.key_peers[0]) {
+            /* A node with peers never makes epochs of its own, so that an
+             * epoch number names one key in every enclave that holds it: it
+             * takes the peers' later epochs instead (every 30 s until one
+             * comes; meanwhile its current epoch stays). */
+            if (now >= s->next_retake) {
+                s->next_retake = now + 30;
+                uint32_t before = s->keys.current;
+                if (take_from_peers(s)) err = export_state(s);
+                if (!err.code) err = refresh_keys(s);
+                if (!err.code && s->keys.current > before)
+                    CLO_LOG(CLO_LOG_INFO, "enclave.rotated", CLO_LF_U64("epoch", s->keys.current),
+                            CLO_LF_STR("from", "a peer"));
+            }
+        } else {
+            err = raw_call(s, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, NULL);
+            if (!err.code) err = export_state(s);
+            if (!err.code)
+                CLO_LOG(CLO_LOG_INFO, "enclave.rotated", CLO_LF_U64("epoch", s->keys.current + 1));
+        }
     }
     if (!err.code) err = refresh_keys(s);
     if (err.code && s->fd >= 0) kill_enclave(s);

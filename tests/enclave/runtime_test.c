@@ -1060,9 +1060,38 @@ static void test_key_sharing(void **state)
     assert_int_equal(kb.current, ka.current);
     assert_memory_equal(kb.keys[0].hpke_pk, ka.keys[0].hpke_pk, 32);   /* the shared key */
     assert_memory_not_equal(kb.keys[0].signer, ka.keys[0].signer, 20); /* its own signer */
-    /* a taker with keys takes no more */
-    assert_int_equal(fx_call(b, CLO_CALL_SHARE_BEGIN, CLO_BYTES(nonce2, 32), FX_NOW, &r).code,
-                     CLO_E_STATE);
+    /* The giver rotates; the taker takes again and catches up: epoch 2 is the
+     * giver's key, epoch 1 keeps the taker's signer (its record stays good). */
+    OK(fx_call(a, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW + 10, &r));
+    clo_proto_keys ka2, kb2;
+    OK(fx_keys(a, FX_NOW + 10, &ka2));
+    OK(fx_call(b, CLO_CALL_SHARE_BEGIN, CLO_BYTES(nonce2, 32), FX_NOW + 10, &hello));
+    OK(clo_proto_share_hello_decode(clo_buf_view(&hello), &h));
+    give_body(nonce2, &h, &body);
+    OK(fx_call(a, CLO_CALL_SHARE_GIVE, clo_buf_view(&body), FX_NOW + 10, &sealed));
+    OK(fx_call(b, CLO_CALL_SHARE_TAKE, clo_buf_view(&sealed), FX_NOW + 10, &r));
+    OK(clo_proto_keys_decode(clo_buf_view(&r), &kb2));
+    assert_int_equal(kb2.current, 2);
+    assert_int_equal(kb2.count, 2);
+    assert_memory_equal(kb2.keys[0].hpke_pk, ka2.keys[0].hpke_pk, 32); /* the giver's epoch 2 */
+    assert_memory_not_equal(kb2.keys[0].signer, ka2.keys[0].signer, 20);
+    assert_memory_equal(kb2.keys[1].signer, kb.keys[0].signer, 20); /* epoch 1: the same signer */
+    /* An enclave that made keys of its own cannot join: its epoch 1 is not the
+     * giver's (the same number would name two keys). */
+    clo_enclave *d;
+    uint8_t nonce3[32];
+    OK(fx_enclave(&P, P.measurement, 60, &d));
+    OK(fx_call(d, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, FX_NOW, &r));
+    OK(fx_call(a, CLO_CALL_SNP_CHALLENGE, CLO_BYTES_EMPTY, FX_NOW + 10, &r));
+    memcpy(nonce3, r.ptr, 32);
+    OK(fx_call(d, CLO_CALL_SHARE_BEGIN, CLO_BYTES(nonce3, 32), FX_NOW + 10, &hello));
+    OK(clo_proto_share_hello_decode(clo_buf_view(&hello), &h));
+    give_body(nonce3, &h, &body);
+    OK(fx_call(a, CLO_CALL_SHARE_GIVE, clo_buf_view(&body), FX_NOW + 10, &sealed));
+    clo_err de = fx_call(d, CLO_CALL_SHARE_TAKE, clo_buf_view(&sealed), FX_NOW + 10, &r);
+    assert_int_equal(de.code, CLO_E_POLICY);
+    assert_non_null(strstr(de.what, "keys of its own"));
+    clo_enclave_free(d);
 
     /* a job sealed to the giver's epoch key runs in the taker, signed by the taker */
     static clo_proto_result res;

@@ -96,6 +96,28 @@ try {
   check("A's enclave names why", /keys\.share_refused.*measurement/.test(readFileSync(a.log, "utf8")));
   check("C's log says the peer refused", /keys\.peer_refused/.test(readFileSync(c.log, "utf8")));
 
+  // A rotates; B, which never makes epochs of its own, takes A's next epoch
+  // and keeps its own signer for the epoch it had.
+  const kbBefore = await keys(b);
+  await stop(a);
+  configure(a, (cc) => { cc.enclave.rotate_seconds = 3; });
+  await start(a);
+  let ka3 = await keys(a);
+  for (let t = 0; t < 50 && ka3.current < 2; t++) { await new Promise((r) => setTimeout(r, 100)); ka3 = await keys(a); }
+  check("A rotated to a new epoch", ka3.current >= 2);
+  await stop(b);
+  configure(b, (cc) => { cc.enclave.rotate_seconds = 3; });
+  await start(b);
+  let kb3 = await keys(b);
+  for (let t = 0; t < 50 && kb3.current < 2; t++) { await new Promise((r) => setTimeout(r, 100)); kb3 = await keys(b); }
+  const aKeys = (await keys(a)).keys, byEpoch = (ks, e) => ks.find((k) => k.epoch === e);
+  check("B took A's later epoch: the same HPKE key under the same number", kb3.current >= 2 &&
+        byEpoch(aKeys, kb3.current)?.hpke_public_key === byEpoch(kb3.keys, kb3.current)?.hpke_public_key,
+        JSON.stringify([aKeys, kb3.keys]));
+  check("... and kept its own signer for the epoch it had",
+        byEpoch(kb3.keys, kbBefore.current)?.signer === byEpoch(kbBefore.keys, kbBefore.current)?.signer);
+  check("B made no epoch of its own", !/"enclave\.rotated"(?![^\n]*"from":"a peer")/.test(readFileSync(b.log, "utf8")));
+
   // The API's refusals.
   const off = await api(b, "POST", "/v1/keys/challenge", {});
   check("the role off: 403 key-sharing-off", off.status === 403 && off.doc?.code === "key-sharing-off", off.text);
