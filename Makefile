@@ -8,7 +8,7 @@ FUZZ_JOBS ?= 1
 CMAKE_FLAGS ?=
 PREFIX     ?= /usr/local
 
-.PHONY: all deps contracts build build-asan test test-fast demo install bench fuzz format format-check clean help
+.PHONY: all deps contracts build build-asan test test-fast demo install bench soak fuzz format format-check clean help
 
 all: build
 
@@ -17,6 +17,7 @@ help:
 	@echo "make test     install, build, run every test (normal + ASan/UBSan build)"
 	@echo "make install PREFIX=DIR   cloister, cloister-enclave, anvil, contract artifacts (default /usr/local)"
 	@echo "make bench    run the benchmarks (figures go to docs/BENCHMARKS.md)"
+	@echo "make soak     the long runs: three operators under chaos with 1000 jobs"
 	@echo "make fuzz     run each libFuzzer harness for FUZZ_SECONDS (default 60), FUZZ_JOBS at a time"
 	@echo "make format   clang-format the C sources, forge fmt the Solidity ones"
 
@@ -53,6 +54,9 @@ demo: build
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)
+
+soak: build
+	@CLO_FAILOVER_JOBS=1000 node tests/chain/failover_test.mjs $(BUILD)/bin/cloister
 
 bench: build
 	@$(BUILD)/bin/clo_bench

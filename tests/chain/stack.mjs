@@ -3,7 +3,7 @@
 // three committee verifiers (`cloister verifier serve`) and a node with its
 // chain side on, plus ethers helpers to act as clients and to read the chain.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -83,6 +83,53 @@ export async function allowAndRegister(s, timeoutMs = 30000) {
 // After a node's restart with a short rotate_seconds: its next epoch, once
 // registered; the EnclaveRotated events from its first signer `k` (keys as
 // /v1/enclave/keys gave them), that rotation's gas, and the first record now.
+// Several operators on the one market (issue 21): the stack's node (A, the
+// devnet's operator) shares its enclave's epoch key (api.key_sharing); the
+// others (operator2, then fresh funded keys) take it (enclave.key_peers); all
+// with chain.stagger_seconds. Returns the nodes, A first, once every enclave is
+// registered under its own operator and the vote config is on every node.
+export async function startOperators(s, count, stagger = 2) {
+  const cfgA = JSON.parse(readFileSync(s.node.cfgPath, 'utf8'));
+  cfgA.api = { key_sharing: true };
+  cfgA.chain.stagger_seconds = stagger;
+  writeFileSync(s.node.cfgPath, JSON.stringify(cfgA));
+  await startNode(s);
+  await allowAndRegister(s);
+  s.node.name = 'A';
+  const nodes = [s.node];
+  for (let i = 1; i < count; i++) {
+    let keyFile = path.join(s.dir, 'devnet/keys/operator2.key');
+    if (i > 1) { // a fresh operator key, funded on the devnet
+      const k = Wallet.createRandom();
+      await s.provider.send('anvil_setBalance', [k.address, '0x' + (10n ** 22n).toString(16)]);
+      keyFile = path.join(s.dir, `operator${i + 1}.key`);
+      writeFileSync(keyFile, k.privateKey.slice(2) + '\n', { mode: 0o600 });
+    }
+    const d = path.join(s.dir, 'node' + String.fromCharCode(65 + i));
+    mkdirSync(d);
+    const n = await makeNode(s.bin, d);
+    const cfg = JSON.parse(readFileSync(n.cfgPath, 'utf8'));
+    cfg.enclave = { ...cfg.enclave, sim_dir: path.join(s.dir, 'sim'), key_peers: [s.node.url] };
+    cfg.chain = { ...cfgA.chain, key_file: keyFile };
+    writeFileSync(n.cfgPath, JSON.stringify(cfg));
+    await start(n);
+    n.name = String.fromCharCode(65 + i);
+    nodes.push(n);
+  }
+  const signers = [];
+  for (const n of nodes) signers.push((await (await fetch(n.url + '/v1/enclave/keys')).json()).keys[0].signer);
+  for (let t = 0; t < 200; t++) {
+    const recs = await Promise.all(signers.map((x) => s.registry.enclave(x)));
+    if (recs.every((r) => r[4] === 1n)) break;
+    await sleep(200);
+  }
+  await putModel(s, '010003');
+  for (const n of nodes.slice(1))
+    await fetch(n.url + '/v1/models', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ config: '010003' }) });
+  return nodes;
+}
+
 export async function awaitRotation(s, reg, nodeUrl, k) {
   let next = null;
   for (let t = 0; t < 150 && !next; t++) {

@@ -11,9 +11,8 @@
 //     after B's turn comes; A resumed leaves them alone (settled by someone
 //     else).
 // Usage: node stagger_test.mjs /path/to/cloister
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { sleep, makeNode, start, stop } from '../host/nodeutil.mjs';
+import { readFileSync } from 'node:fs';
+import { sleep, stop } from '../host/nodeutil.mjs';
 import * as S from './stack.mjs';
 
 const bin = process.argv[2];
@@ -27,33 +26,14 @@ const STAGGER = 2;
 const s = await S.startStack(bin, { settle_wait_ms: 100 });
 let b = null;
 try {
-  const cfgA = JSON.parse(readFileSync(s.node.cfgPath, 'utf8'));
-  cfgA.api = { key_sharing: true };
-  cfgA.chain.stagger_seconds = STAGGER;
-  writeFileSync(s.node.cfgPath, JSON.stringify(cfgA));
-  await S.startNode(s);
-  const a = await S.allowAndRegister(s);
-
-  const bdir = path.join(s.dir, 'nodeB');
-  mkdirSync(bdir);
-  b = await makeNode(bin, bdir);
-  const cfgB = JSON.parse(readFileSync(b.cfgPath, 'utf8'));
-  cfgB.enclave = { ...cfgB.enclave, sim_dir: path.join(s.dir, 'sim'), key_peers: [s.node.url] };
-  cfgB.chain = { ...cfgA.chain, key_file: path.join(s.dir, 'devnet/keys/operator2.key') };
-  writeFileSync(b.cfgPath, JSON.stringify(cfgB));
-  await start(b);
+  const nodes = await S.startOperators(s, 2, STAGGER);
+  b = nodes[1];
   const ka = await keys(s.node), kb = await keys(b);
+  const a = { signer: ka.keys[0].signer };
   check(kb.keys[0].hpke_public_key === ka.keys[0].hpke_public_key && kb.keys[0].signer !== ka.keys[0].signer,
     "B holds A's epoch key with a signer of its own");
-  let bRec = 0n;
-  for (let t = 0; t < 150 && bRec !== 1n; t++) {
-    bRec = (await s.registry.enclave(kb.keys[0].signer))[4];
-    if (bRec !== 1n) await sleep(200);
-  }
-  check(bRec === 1n, "B's enclave registered (the same measurement, its own operator and signer)");
-  await S.putModel(s, '010003');
-  await fetch(b.url + '/v1/models', { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ config: '010003' }) });
+  check((await s.registry.enclave(kb.keys[0].signer))[4] === 1n,
+    "B's enclave registered (the same measurement, its own operator and signer)");
 
   // Both up.
   const w = await S.client(s);
