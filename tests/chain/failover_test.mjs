@@ -7,7 +7,6 @@
 // enclave (duplicates) are counted and reported, and must stay bounded.
 // Usage: node failover_test.mjs /path/to/cloister
 import { readFileSync } from 'node:fs';
-import { sleep, start, stop } from '../host/nodeutil.mjs';
 import * as S from './stack.mjs';
 
 const bin = process.argv[2];
@@ -20,7 +19,7 @@ const keys = async (n) => (await fetch(n.url + '/v1/enclave/keys')).json();
 
 const s = await S.startStack(bin, { settle_wait_ms: 200 });
 const nodes = [];
-let chaos = true;
+let stopChaos = async () => {};
 try {
   nodes.push(...(await S.startOperators(s, 3, 2)));
   const ks = await Promise.all(nodes.map(keys));
@@ -33,36 +32,12 @@ try {
   const w = await S.client(s);
   const pre = [];
   for (let i = 0; i < N; i++) pre.push(await S.prepareVote(s, w));
-  let downFor = 0, kills = 0, stops = 0;
   const t0 = Date.now();
-  const chaosLoop = (async () => {
-    while (chaos) {
-      await sleep(1000 + Math.random() * 1000);
-      if (!chaos) break;
-      const n = nodes[Math.floor(Math.random() * nodes.length)];
-      const ms = 1000 + Math.random() * 2000, t = Date.now();
-      if (Math.random() < 0.5) {
-        kills++;
-        n.proc.kill('SIGKILL');
-        await n.exited;
-        n.proc = null;
-        await sleep(ms);
-        await start(n);
-      } else {
-        stops++;
-        n.proc.kill('SIGSTOP');
-        await sleep(ms);
-        n.proc.kill('SIGCONT');
-      }
-      downFor += Date.now() - t;
-      await sleep(ms); // up for about as long as it was down: down a third of the time
-    }
-  })();
+  stopChaos = S.startChaos(nodes);
   const jobs = [];
   for (const p of pre) jobs.push(await S.submitVote(s, w, '010003', 1, p));
   const c = await S.waitSettled(s, jobs, 150000);
-  chaos = false;
-  await chaosLoop;
+  const { kills, stops, downMs } = await stopChaos();
   const secs = (Date.now() - t0) / 1000;
   const once = jobs.filter((j) => c.get(j) === 1).length;
   check(once === jobs.length, `every job settled exactly once: ${once} of ${jobs.length}`,
@@ -73,11 +48,10 @@ try {
   const dup = runs.filter((r) => r > 1).length;
   check(runs.every((r) => r >= 1), 'the run counter sees every job run');
   console.log(`failover: ${N} jobs in ${secs.toFixed(1)} s; ${kills} kills and ${stops} stops, a node down ` +
-    `${(100 * downFor / (secs * 1000)).toFixed(0)}% of the time; ${dup} jobs ran in more than one enclave`);
+    `${(100 * downMs / (secs * 1000)).toFixed(0)}% of the time; ${dup} jobs ran in more than one enclave`);
   check(dup <= Math.ceil(N / 4), `duplicate runs bounded (${dup} of ${N})`);
 } finally {
-  chaos = false;
-  for (const n of nodes) if (n.proc) { n.proc.kill('SIGCONT'); if (n !== s.node) await stop(n); }
+  await stopChaos();
   await S.stopStack(s);
 }
 console.log(failures ? `${failures} failed` : 'all passed');

@@ -115,6 +115,7 @@ export async function startOperators(s, count, stagger = 2) {
     await start(n);
     n.name = String.fromCharCode(65 + i);
     nodes.push(n);
+    s.others = nodes.slice(1); // stopped by stopStack
   }
   const signers = [];
   for (const n of nodes) signers.push((await (await fetch(n.url + '/v1/enclave/keys')).json()).keys[0].signer);
@@ -128,6 +129,39 @@ export async function startOperators(s, count, stagger = 2) {
     await fetch(n.url + '/v1/models', { method: 'POST', headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ config: '010003' }) });
   return nodes;
+}
+
+// Chaos until stop(): every 1-2 s one node at a time is SIGKILLed (then
+// restarted) or SIGSTOPped (then continued) for 1-3 s, and left up about as
+// long: a node is down about a third of the time. stop() resolves with
+// { kills, stops, downMs }.
+export function startChaos(nodes) {
+  let on = true;
+  const st = { kills: 0, stops: 0, downMs: 0 };
+  const loop = (async () => {
+    while (on) {
+      await sleep(1000 + Math.random() * 1000);
+      if (!on) break;
+      const n = nodes[Math.floor(Math.random() * nodes.length)];
+      const ms = 1000 + Math.random() * 2000, t = Date.now();
+      if (Math.random() < 0.5) {
+        st.kills++;
+        n.proc.kill('SIGKILL');
+        await n.exited;
+        n.proc = null;
+        await sleep(ms);
+        await start(n);
+      } else {
+        st.stops++;
+        n.proc.kill('SIGSTOP');
+        await sleep(ms);
+        n.proc.kill('SIGCONT');
+      }
+      st.downMs += Date.now() - t;
+      await sleep(ms);
+    }
+  })();
+  return async () => { on = false; await loop; return st; };
 }
 
 export async function awaitRotation(s, reg, nodeUrl, k) {
@@ -232,7 +266,7 @@ export async function waitSettled(s, jobIds, timeoutMs = 60000) {
 }
 
 export async function stopStack(s) {
-  if (s.node?.proc) await stop(s.node);
+  for (const n of [s.node, ...(s.others ?? [])]) if (n?.proc) { n.proc.kill('SIGCONT'); await stop(n); }
   for (const p of s.procs) p.kill('SIGTERM');
   cli(s.bin, 'devnet', 'down', '--dir', path.join(s.dir, 'devnet'));
   if (!process.env.CLO_KEEP) spawnSync('rm', ['-rf', s.dir]);
