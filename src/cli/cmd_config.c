@@ -70,6 +70,18 @@ static int init(int argc, char **argv)
          "with onchain: the platform's PCS collateral (tcb_info.json, qe_identity.json, "
          "tcb_info_issuer_chain.pem; a simulated platform's is sim-tee/collateral)",
          0, NULL},
+        {"key-sharing", NULL,
+         "share this node's enclave's epoch keys with enclaves of its measurement "
+         "(api.key_sharing)",
+         0, NULL},
+        {"key-peers", "URLS",
+         "nodes whose enclaves give this one their epoch keys, comma-separated "
+         "(enclave.key_peers)",
+         0, NULL},
+        {"stagger-seconds", "N",
+         "several operators: this node's turn on a job comes N seconds per rank after its block "
+         "(chain.stagger_seconds)",
+         0, NULL},
         {"out", "FILE", "write the configuration there too (refuses to overwrite)", 0, NULL},
         {"json", NULL, "JSON output (the default)", 0, NULL},
     };
@@ -142,6 +154,21 @@ static int init(int argc, char **argv)
         json_object_set_new(ch, "registration", json_string(cli_get(&spec, "registration")));
     if (cli_get(&spec, "collateral-dir"))
         json_object_set_new(ch, "collateral_dir", json_string(cli_get(&spec, "collateral-dir")));
+    if (cli_get(&spec, "key-sharing"))
+        json_object_set_new(cfg, "api", json_pack("{s:b}", "key_sharing", 1));
+    if (cli_get(&spec, "key-peers")) {
+        if (!json_object_get(cfg, "enclave")) json_object_set_new(cfg, "enclave", json_object());
+        json_object_set_new(json_object_get(cfg, "enclave"), "key_peers",
+                            json_string(cli_get(&spec, "key-peers")));
+    }
+    if (cli_get(&spec, "stagger-seconds")) {
+        uint64_t st;
+        if ((rc = cli_u64(&spec, "stagger-seconds", 3600, &st))) {
+            json_decref(cfg);
+            return rc;
+        }
+        json_object_set_new(ch, "stagger_seconds", json_integer((json_int_t)st));
+    }
     if (cli_get(&spec, "port")) {
         uint64_t port;
         if ((rc = cli_u64(&spec, "port", 65535, &port))) {
