@@ -9,6 +9,7 @@
 #include "base/hex.h"
 #include "base/teekind.h"
 #include "host/fetch.h"
+#include "workloads/workload.h"
 
 void clo_config_defaults(clo_config *c)
 {
@@ -107,6 +108,7 @@ static const key_spec keys[] = {
     U("chain.settle_batch", settle_batch, 1, 256),
     U("chain.settle_wait_ms", settle_wait_ms, 0, 3600000),
     U("chain.stagger_seconds", stagger_seconds, 0, 3600),
+    L("chain.stagger_workloads", stagger_workloads),
     U("chain.bump_after_ms", bump_after_ms, 100, 86400000),
     U("chain.approval_seconds", approval_seconds, 60, 366u * 86400),
     U("chain.bond_wei", bond_wei, 0, UINT64_MAX),
@@ -205,6 +207,56 @@ static int is_section(const char *name)
     return 0;
 }
 
+/* One "name=seconds" entry of a stagger list: its seconds for `workload`, or
+ * -1 when the entry names another; *bad for an entry that is not one. */
+static long stagger_entry(const char *e, size_t len, const char *workload, int *bad)
+{
+    const char *eq = memchr(e, '=', len);
+    char num[16];
+    size_t nl = eq ? len - (size_t)(eq - e) - 1 : 0;
+    *bad = !eq || nl == 0 || nl >= sizeof num;
+    if (*bad) return -1;
+    memcpy(num, eq + 1, nl);
+    num[nl] = 0;
+    char *end;
+    long v = strtol(num, &end, 10);
+    char name[64];
+    size_t kl = (size_t)(eq - e);
+    *bad = *end || v < 0 || v > 3600 || kl == 0 || kl >= sizeof name;
+    if (*bad) return -1;
+    memcpy(name, e, kl);
+    name[kl] = 0;
+    *bad = !clo_workload_by_name(name);
+    return !*bad && workload && !strcmp(name, workload) ? v : -1;
+}
+
+static int stagger_check(const char *list)
+{
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        int bad;
+        stagger_entry(p, len, NULL, &bad);
+        if (bad) return -1;
+        p = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+uint32_t clo_config_stagger(const clo_config *c, const char *workload)
+{
+    for (const char *p = c->stagger_workloads; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        int bad;
+        long v = stagger_entry(p, len, workload, &bad);
+        if (v >= 0) return (uint32_t)v;
+        if (!end) break;
+        p = end + 1;
+    }
+    return c->stagger_seconds;
+}
+
 static int by_address(const void *a, const void *b)
 {
     return memcmp(a, b, 20);
@@ -234,6 +286,9 @@ static clo_err parse_committee(clo_config *c, char *msg, size_t cap)
                     "versions (and sign tickets)");
     const char *why = clo_fetch_connect_check(c->fetch_connect);
     if (why) return fail(msg, cap, "fetch.connect", why);
+    if (stagger_check(c->stagger_workloads))
+        return fail(msg, cap, "chain.stagger_workloads",
+                    "each entry is workload=seconds: a built-in workload, 0 to 3600");
     if (strcmp(c->registration, "committee") && strcmp(c->registration, "onchain") &&
         strcmp(c->registration, "verifier-enclave"))
         return fail(msg, cap, "chain.registration",
@@ -359,6 +414,8 @@ char *clo_config_dump(const clo_config *c)
                            (json_int_t)c->approval_seconds, "bond_wei", (json_int_t)c->bond_wei);
     json_object_set_new(ch, "bump_after_ms", json_integer((json_int_t)c->bump_after_ms));
     json_object_set_new(ch, "stagger_seconds", json_integer((json_int_t)c->stagger_seconds));
+    if (c->stagger_workloads[0])
+        json_object_set_new(ch, "stagger_workloads", json_string(c->stagger_workloads));
     json_object_set_new(ch, "registration", json_string(c->registration));
     if (c->collateral_dir[0])
         json_object_set_new(ch, "collateral_dir", json_string(c->collateral_dir));

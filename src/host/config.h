@@ -57,6 +57,9 @@ typedef struct {
     /* Several operators (issue 21, host/turns.h): the operator of rank k for
      * a job starts k times this after its block; 0: run every job at once. */
     uint32_t stagger_seconds;
+    /* Per workload: "name=seconds" entries, comma-separated, over stagger_seconds
+     * (a long ONNX job wants a longer turn than a vote). */
+    char stagger_workloads[512];
     uint32_t bump_after_ms; /* an unmined transaction the chain waits on is re-priced after this */
     uint64_t start_block, bond_wei;
     uint32_t max_body_bytes, max_connections, max_per_ip, timeout_seconds, header_timeout_seconds;
@@ -69,6 +72,10 @@ typedef struct {
 } clo_config;
 
 void clo_config_defaults(clo_config *c);
+/* The stagger for jobs of this workload (chain.stagger_workloads, else
+ * chain.stagger_seconds); 0: no turns. */
+uint32_t clo_config_stagger(const clo_config *c, const char *workload);
+
 /* Parse text over the defaults. On failure `msg` (cap bytes) says which key and why. */
 CLO_MUST_CHECK clo_err clo_config_parse(clo_bytes text, clo_config *out, char *msg, size_t cap);
 /* The effective configuration as a JSON document (malloc'd string). */

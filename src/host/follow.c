@@ -177,13 +177,14 @@ static clo_err wait_for(clo_follower *f, const uint8_t job_id[32], const char *w
     return clo_ledger_job_set(f->tx->journal, job_id, CLO_CJ_WAITING, why);
 }
 
-/* With chain.stagger_seconds: whether this node runs the job now (*go).
+/* With chain.stagger_seconds (or the workload's chain.stagger_workloads):
+ * whether this node runs the job now (*go).
  * First look: its rank; a later one waits its turn (block time + rank x
  * stagger, on this machine's clock). When the turn comes: only a job still
  * open is worth running. */
-static clo_err my_turn(clo_follower *f, const clo_cjob *cj, int *go)
+static clo_err my_turn(clo_follower *f, const clo_cjob *cj, const char *workload, int *go)
 {
-    const int64_t stagger = (int64_t)f->tx->cfg->stagger_seconds;
+    const int64_t stagger = (int64_t)clo_config_stagger(f->tx->cfg, workload);
     const int64_t now = (int64_t)time(NULL);
     *go = 1;
     if (!stagger) return CLO_OK;
@@ -245,7 +246,7 @@ static clo_err queue_job(clo_follower *f, const clo_cjob *cj)
         drop = "inputs: not request envelopes";
     if (drop || err.code) goto out;
     int go;
-    err = my_turn(f, cj, &go);
+    err = my_turn(f, cj, wl->name, &go);
     if (err.code || !go) goto out;
     err = clo_ledger_config_get(j, v.items[0].word, &config);
     if (err.code == CLO_E_STATE) {

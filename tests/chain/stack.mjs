@@ -88,10 +88,12 @@ export async function allowAndRegister(s, timeoutMs = 30000) {
 // others (operator2, then fresh funded keys) take it (enclave.key_peers); all
 // with chain.stagger_seconds. Returns the nodes, A first, once every enclave is
 // registered under its own operator and the vote config is on every node.
-export async function startOperators(s, count, stagger = 2) {
+// perWorkload: the stagger given for the vote workload only (chain.stagger_workloads).
+export async function startOperators(s, count, stagger = 2, perWorkload = false) {
   const cfgA = JSON.parse(readFileSync(s.node.cfgPath, 'utf8'));
   cfgA.api = { key_sharing: true };
-  cfgA.chain.stagger_seconds = stagger;
+  if (perWorkload) cfgA.chain.stagger_workloads = `vote=${stagger}`;
+  else cfgA.chain.stagger_seconds = stagger;
   writeFileSync(s.node.cfgPath, JSON.stringify(cfgA));
   await startNode(s);
   await allowAndRegister(s);

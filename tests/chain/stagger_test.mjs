@@ -4,15 +4,17 @@
 // it opens in either, and each registered its own signer. With
 // chain.stagger_seconds, each job's operators are ranked by
 // keccak256(job id || operator): the first runs it at once, the second only
-// when its turn comes and the job is still open.
+// when its turn comes and the job is still open. The turn is given for the
+// vote workload (chain.stagger_workloads "vote=2").
 //   - 12 jobs with both up: every job settled exactly once, by both
 //     operators between them; duplicate runs counted and reported;
 //   - A stopped (SIGSTOP): 6 more jobs all settle, by B, those A ranks first
 //     after B's turn comes; A resumed leaves them alone (settled by someone
 //     else).
 // Usage: node stagger_test.mjs /path/to/cloister
-import { readFileSync } from 'node:fs';
-import { sleep } from '../host/nodeutil.mjs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { cli, sleep } from '../host/nodeutil.mjs';
 import * as S from './stack.mjs';
 
 const bin = process.argv[2];
@@ -26,7 +28,13 @@ const STAGGER = 2;
 const s = await S.startStack(bin, { settle_wait_ms: 100 });
 
 try {
-  const nodes = await S.startOperators(s, 2, STAGGER);
+  // the turn given per workload (chain.stagger_workloads "vote=2"); a list
+  // naming no workload is refused, naming the key
+  const badCfg = path.join(s.dir, 'bad.json');
+  writeFileSync(badCfg, JSON.stringify({ chain: { stagger_workloads: 'nosuch=3' } }));
+  const bad = cli(bin, 'config', 'check', '--config', badCfg);
+  check(bad.rc !== 0 && /chain\.stagger_workloads/.test(bad.out + bad.err), 'config check refuses a stagger for no workload');
+  const nodes = await S.startOperators(s, 2, STAGGER, true);
   const b = nodes[1];
   const ka = await keys(s.node), kb = await keys(b);
   const a = { signer: ka.keys[0].signer };
