@@ -4,7 +4,9 @@
 // submitJob transaction sent) to settlement (its JobSettled seen), p50 and
 // p99: under load (N jobs sent back to back) and under failover (the same
 // with three nodes while one at a time is killed or stopped, a third of the
-// time). One machine (2 cores) runs the chain, the verifiers and every node,
+// time); and the fleet's own rate on a backlog (N jobs submitted while every
+// node is stopped, then all continued at once, until the last settles). One
+// machine (2 cores) runs the chain, the verifiers and every node,
 // so more nodes share the same cores: the figures show what the queue costs
 // and buys here, not a cluster's scaling.
 // Usage: node fleet_bench.mjs /path/to/cloister [N]
@@ -42,8 +44,24 @@ async function run(count, chaos) {
     await Promise.race([watch, sleep(240000)]);
     const secs = (Math.max(...settled.values()) - t0) / 1000;
     const lat = [...submitted].filter(([j]) => settled.has(j)).map(([j, t]) => settled.get(j) - t).sort((a, b) => a - b);
-    return { nodes: count, chaos, jobs: N, settled: settled.size, secs, jobs_per_s: settled.size / secs,
-             p50_ms: pct(lat, 0.5), p99_ms: pct(lat, 0.99) };
+    const row = { nodes: count, chaos, jobs: N, settled: settled.size, secs, jobs_per_s: settled.size / secs,
+                  p50_ms: pct(lat, 0.5), p99_ms: pct(lat, 0.99) };
+    if (chaos) return row;
+    // The fleet's own rate: N more jobs submitted while every node is stopped,
+    // then all continued at once; the time until the last one settles.
+    await stopChaos();
+    const more = [];
+    for (let i = 0; i < N; i++) more.push(await S.prepareVote(s, w));
+    for (const n of nodes) n.proc.kill('SIGSTOP');
+    const backlog = [];
+    for (const p of more) backlog.push(await S.submitVote(s, w, '010003', 1, { ...p, wait: false }));
+    await sleep(500);
+    const t1 = Date.now();
+    for (const n of nodes) n.proc.kill('SIGCONT');
+    const c = await S.waitSettled(s, backlog, 240000);
+    row.backlog_s = (Date.now() - t1) / 1000;
+    row.backlog_jobs_per_s = backlog.filter((j) => c.has(j)).length / row.backlog_s;
+    return row;
   } finally {
     await stopChaos();
     await S.stopStack(s);
@@ -54,6 +72,6 @@ const rows = [];
 for (const n of [1, 2, 3]) rows.push(await run(n, false));
 rows.push(await run(3, true));
 console.log(JSON.stringify({ date: new Date().toISOString().slice(0, 10), cpu: os.cpus()[0]?.model, cores: os.cpus().length, rows }));
-console.log('\n| nodes | chaos | jobs | settled | s | jobs/s | p50 ms | p99 ms |\n|---:|---|---:|---:|---:|---:|---:|---:|');
+console.log('\n| nodes | chaos | jobs | settled | s | jobs/s | p50 ms | p99 ms | backlog jobs/s |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows)
-  console.log(`| ${r.nodes} | ${r.chaos ? 'yes' : 'no'} | ${r.jobs} | ${r.settled} | ${r.secs.toFixed(1)} | ${r.jobs_per_s.toFixed(2)} | ${r.p50_ms} | ${r.p99_ms} |`);
+  console.log(`| ${r.nodes} | ${r.chaos ? 'yes' : 'no'} | ${r.jobs} | ${r.settled} | ${r.secs.toFixed(1)} | ${r.jobs_per_s.toFixed(2)} | ${r.p50_ms} | ${r.p99_ms} | ${r.backlog_jobs_per_s ? r.backlog_jobs_per_s.toFixed(2) : '—'} |`);
