@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/ct.h"
+#include "base/hex.h"
 #include "crypto/hash.h"
 #include "crypto/rand.h"
 #include "crypto/tls.h"
@@ -49,7 +50,7 @@ struct fetch_session {
     clo_wl_fetched f[CLO_WL_MAX_SOURCES];
 };
 
-static void session_free(clo_enclave *e, struct fetch_session *fs)
+static void session_free(struct fetch_session *fs)
 {
     if (!fs) return;
     for (size_t i = 0; i < fs->n; i++) {
@@ -65,13 +66,12 @@ static void session_free(clo_enclave *e, struct fetch_session *fs)
     free(fs->job_bytes);
     clo_wipe(fs, sizeof *fs);
     free(fs);
-    (void)e;
 }
 
 void clo_rt_fetches_free(clo_enclave *e)
 {
     for (size_t i = 0; i < MAX_FETCHES; i++) {
-        session_free(e, e->fetches[i]);
+        session_free(e->fetches[i]);
         e->fetches[i] = NULL;
     }
     clo_tls_trust_free(e->system_roots);
@@ -152,6 +152,47 @@ static int header_lines_ok(clo_bytes h)
     return 1;
 }
 
+/* A headers secret names where it may go, on its first line, which is never
+ * sent: "Cloister-For: " then hosts and "sha256:<hex>" leaf key pins, space
+ * separated, CRLF. The job's config is anyone's to write: without this, it
+ * could point a source at a server of its own (under a CA of its own) and
+ * name the secret. So the secret goes only to a host it names, and only to a
+ * leaf whose key it pins or, with no pin, one that Debian's roots vouch for. */
+#define FOR_PREFIX "Cloister-For:"
+typedef struct {
+    clo_bytes headers; /* the lines that are sent */
+    uint8_t pins[CLO_TLS_MAX_PINS][32];
+    size_t npins;
+    int host_named;
+} headers_secret;
+
+static int read_headers_secret(clo_bytes sec, const char *host, headers_secret *out)
+{
+    const size_t pl = sizeof FOR_PREFIX - 1, hl = strlen(host);
+    memset(out, 0, sizeof *out);
+    if (sec.len < pl + 2 || memcmp(sec.ptr, FOR_PREFIX, pl)) return 0;
+    const uint8_t *eol = memchr(sec.ptr, '\r', sec.len);
+    if (!eol || (size_t)(eol - sec.ptr) + 1 >= sec.len || eol[1] != '\n') return 0;
+    for (const uint8_t *p = sec.ptr + pl; p < eol;) {
+        while (p < eol && *p == ' ') p++;
+        const uint8_t *t = p;
+        while (p < eol && *p != ' ') p++;
+        size_t tl = (size_t)(p - t);
+        if (tl == 7 + 64 && !memcmp(t, "sha256:", 7)) {
+            char hex[65];
+            memcpy(hex, t + 7, 64);
+            hex[64] = 0;
+            if (out->npins == CLO_TLS_MAX_PINS ||
+                clo_hex_decode_fixed(out->pins[out->npins++], 32, hex).code)
+                return 0;
+        } else if (tl) {
+            out->host_named |= tl == hl && !memcmp(t, host, hl);
+        }
+    }
+    out->headers = CLO_BYTES(eol + 2, sec.len - (size_t)(eol + 2 - sec.ptr));
+    return header_lines_ok(out->headers);
+}
+
 static const uint8_t zero32[32];
 
 static void finish(fetch_src *s, uint8_t outcome)
@@ -180,8 +221,13 @@ static clo_err send_request(clo_enclave *e, const clo_wl_source *src, fetch_src 
     CLO_CHECK(clo_buf_append_bytes(
         &req, clo_bytes_str("\r\nUser-Agent: cloister-enclave/1\r\nAccept: application/json\r\n"
                             "Accept-Encoding: identity\r\nConnection: close\r\n")));
-    if (memcmp(src->headers_secret, zero32, 32))
-        CLO_CHECK(clo_buf_append_bytes(&req, clo_rt_secret_view(e, src->headers_secret)));
+    if (memcmp(src->headers_secret, zero32, 32)) {
+        headers_secret hs;
+        CLO_FAIL_IF(
+            !read_headers_secret(clo_rt_secret_view(e, src->headers_secret), src->host, &hs),
+            CLO_E_STATE, "fetch: headers secret");
+        CLO_CHECK(clo_buf_append_bytes(&req, hs.headers));
+    }
     CLO_CHECK(clo_buf_append(&req, "\r\n", 2));
     CLO_CHECK(clo_tls_write(s->tls, clo_buf_view(&req), out));
     s->sent = 1;
@@ -189,6 +235,21 @@ out:
     clo_wipe(req.ptr, req.len);
     clo_buf_free(&req);
     return err;
+}
+
+/* Whether the source's headers secret (if any) may go to this server: a host
+ * it names, and a leaf it pins or, with no pin, Debian's roots vouched for. */
+static int secret_may_go(clo_enclave *e, const clo_wl_source *src, const uint8_t spki[32])
+{
+    headers_secret hs;
+    if (!memcmp(src->headers_secret, zero32, 32)) return 1;
+    if (!read_headers_secret(clo_rt_secret_view(e, src->headers_secret), src->host, &hs) ||
+        !hs.host_named)
+        return 0;
+    if (!hs.npins) return src->trust == CLO_TRUST_SYSTEM;
+    int pinned = 0;
+    for (size_t i = 0; i < hs.npins; i++) pinned |= !memcmp(hs.pins[i], spki, 32);
+    return pinned;
 }
 
 /* Carry bytes for one source: TLS, then the request, then the response. */
@@ -208,6 +269,10 @@ static clo_err step(clo_enclave *e, const clo_wl_source *src, fetch_src *s, clo_
         memcpy(s->f.spki_sha256, info.leaf_spki_sha256, 32);
         s->f.cert_from = info.valid_from;
         s->f.cert_until = info.valid_until;
+        if (!secret_may_go(e, src, info.leaf_spki_sha256)) {
+            finish(s, CLO_FETCH_NO_SECRET);
+            return CLO_OK;
+        }
         if (send_request(e, src, s, out).code) { /* the connection, not the call, failed */
             finish(s, CLO_FETCH_TLS_AUTH);
             return CLO_OK;
@@ -264,9 +329,11 @@ static clo_err open_source(clo_enclave *e, struct fetch_session *fs, size_t i, c
         return herr;
     }
     CLO_TRY(clo_hash_final(&h, s->f.path_sha256));
+    headers_secret hs;
     if (memcmp(src->headers_secret, zero32, 32) &&
-        !header_lines_ok(clo_rt_secret_view(e, src->headers_secret))) {
-        finish(s, CLO_FETCH_NO_SECRET);
+        (!read_headers_secret(clo_rt_secret_view(e, src->headers_secret), src->host, &hs) ||
+         !hs.host_named)) {
+        finish(s, CLO_FETCH_NO_SECRET); /* missing, malformed, or not for this host */
         return CLO_OK;
     }
     if (memcmp(src->client_secret, zero32, 32)) {
@@ -353,7 +420,7 @@ static struct fetch_session **slot(clo_enclave *e)
         if (!e->fetches[i]) return &e->fetches[i];
         if (e->fetches[i]->touched < (*lru)->touched) lru = &e->fetches[i];
     }
-    session_free(e, *lru);
+    session_free(*lru);
     *lru = NULL;
     return lru;
 }
@@ -402,7 +469,7 @@ clo_err clo_rt_fetch_begin(clo_enclave *e, clo_bytes body, int64_t now, clo_buf 
     *at = fs;
     return CLO_OK;
 out:
-    session_free(e, fs);
+    session_free(fs);
     return err;
 }
 
@@ -441,6 +508,6 @@ clo_err clo_rt_fetch_end(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *r
     }
     clo_rt_fetched fetched = {fs->f, fs->n, fs->at};
     clo_err err = clo_rt_run_fetched(e, &fs->job, now, &fetched, resp);
-    session_free(e, fs);
+    session_free(fs);
     return err;
 }

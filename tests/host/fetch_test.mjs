@@ -7,10 +7,13 @@
 //            certificate, provisioned as a sealed secret)
 //   lying:   feed-d, feed-e (far from the others: named outliers)
 //   refused: feed-f (demands a client certificate the enclave lacks),
-//            feed-g (another CA's certificate), feed-h (expired at the job's
-//            time), feed-i (a certificate for another name), feed-s (trusting
-//            the compiled-in Debian roots, which do not hold the test CA),
-//            feed-x (nobody listens), and four through a tampering relay:
+//            feed-h (expired at the job's time), feed-i (a certificate for
+//            another name), feed-s (trusting the compiled-in Debian roots,
+//            which do not hold the test CA), feed-t and feed-x (valid servers
+//            a config names with the API key secret, which names only feed-a's
+//            hosts and pins feed-a's key: feed-t's host is not named, feed-x's
+//            key not pinned; neither gets a request), and four through a
+//            tampering relay:
 //            feed-flip (one byte flipped), feed-cut (the response cut short),
 //            feed-replay (an earlier recorded session played back),
 //            feed-swap (another CA's certificate swapped in).
@@ -27,7 +30,7 @@ import { createServer as createHttps } from "node:https";
 import { connect as tlsConnect } from "node:tls";
 import { createServer as createTcp, connect as tcpConnect } from "node:net";
 import { join } from "node:path";
-import { makeNode, start, stop, tempDir, api, cleanup, freePort, sleep } from "./nodeutil.mjs";
+import { makeNode, start, stop, tempDir, api, cleanup, sleep } from "./nodeutil.mjs";
 
 const bin = process.argv[2];
 let passed = 0, failed = 0;
@@ -84,7 +87,8 @@ const creds = {
   b: mkleaf("b", "ca", ["feed-b.test"]), c: mkleaf("c", "ca", ["feed-c.test"]),
   d: mkleaf("d", "ca", ["feed-d.test"]), e: mkleaf("e", "ca", ["feed-e.test"]),
   f: mkleaf("f", "ca", ["feed-f.test"]), m: mkleaf("m", "ca", ["feed-m.test"]),
-  g: mkleaf("g", "otherca", ["feed-g.test", "feed-swap.test"]),
+  g: mkleaf("g", "otherca", ["feed-swap.test"]),
+  t: mkleaf("t", "ca", ["feed-t.test"]), x: mkleaf("x", "ca", ["feed-x.test"]),
   h: mkleaf("h", "ca", ["feed-h.test"], now - 400 * 86400, now - 30 * 86400),
   i: mkleaf("i", "ca", ["elsewhere.test"]),
   client: mkleaf("client", "ca", ["enclave.client.test"]),
@@ -123,6 +127,8 @@ const S = {
   f: await serve("f", "2000.10", { tls: needClient }),
   m: await serve("m", "2000.40", { tls: needClient }),
   g: await serve("g", "2000.60"),
+  t: await serve("t", "2000.60"),
+  x: await serve("x", "2000.60"),
   h: await serve("h", "2000.60"),
   i: await serve("i", "2000.60"),
 };
@@ -170,7 +176,6 @@ await new Promise((resolve, reject) => {
 });
 for (let t = 0; !recorded && t < 100; t++) await sleep(20);
 check("the replay relay recorded an honest session", recorded && recorded.length > 500);
-const deadPort = await freePort();
 
 // ---- the node ----
 const node = await makeNode(bin, dir);
@@ -178,7 +183,6 @@ const connect = [
   ...Object.entries(S).map(([k, v]) => `feed-${k}.test:443=127.0.0.1:${v.port}`),
   ...Object.entries(R).map(([k, v]) => `feed-${k}.test:443=127.0.0.1:${v.port}`),
   `feed-s.test:443=127.0.0.1:${S.a.port}`,
-  `feed-x.test:443=127.0.0.1:${deadPort}`,
 ];
 const cfg = JSON.parse(readFileSync(node.cfgPath, "utf8"));
 cfg.fetch = { timeout_ms: 15000, connect };
@@ -220,7 +224,9 @@ try {
     EnclaveRegistry: { address: "0x" + "cd".repeat(20) }, JobMarket: { address: keys.job_market } } }));
   // The sources' credentials, sealed to the attested enclave.
   const headersFile = join(dir, "api-key.txt"), clientFile = join(dir, "client.pem");
-  writeFileSync(headersFile, `X-Api-Key: ${API_KEY}\r\n`);
+  // The API key's secret names where it may go: feed-a's names, feed-a's key.
+  writeFileSync(headersFile, `Cloister-For: feed-a.test feed-flip.test feed-cut.test feed-replay.test feed-x.test ` +
+                             `sha256:${spki(creds.a.cert)}\r\nX-Api-Key: ${API_KEY}\r\n`);
   writeFileSync(clientFile, Buffer.concat([creds.client.cert, creds.client.key]));
   const ids = {};
   for (const [k, f] of [["headers", headersFile], ["client", clientFile]]) {
@@ -233,13 +239,13 @@ try {
   const caFile = join(pki, "ca.pem");
   const src = (k, extra = {}) => ({ url: `https://feed-${k}.test/price`, private_query: `?${PATH_TOKEN}`, json_path: "$.price",
                                     decimals: 8, trust: "ca", ...extra });
-  const order = ["a", "b", "c", "m", "d", "e", "f", "g", "h", "i", "flip", "cut", "replay", "x", "s", "swap"];
+  const order = ["a", "b", "c", "m", "d", "e", "f", "t", "h", "i", "flip", "cut", "replay", "x", "s", "swap"];
   const sources = order.map((k) =>
     k === "a" ? src(k, { headers_secret: ids.headers }) :
     k === "b" ? src(k, { json_path: "$.data.price" }) :
     k === "m" ? src(k, { client_secret: ids.client }) :
     k === "c" ? src(k, { trust: "pins", pins: [spki(creds.c.cert)] }) :
-    ["flip", "cut", "replay"].includes(k) ? src(k, { headers_secret: ids.headers }) :
+    ["flip", "cut", "replay", "t", "x"].includes(k) ? src(k, { headers_secret: ids.headers }) :
     k === "s" ? src(k, { trust: "system" }) : src(k));
   const sourcesFile = join(dir, "sources.json");
   writeFileSync(sourcesFile, JSON.stringify({ min_sources: 3, max_deviation_bps: 500, max_age_seconds: 300, ca_files: [caFile], sources }));
@@ -266,7 +272,7 @@ try {
   check("four used, two outliers, ten failed", pub?.used === 4 && pub?.outliers === 2 && pub?.failed === 10, JSON.stringify(pub));
   for (const k of ["a", "b", "c", "m"]) check(`${k} used`, by[k]?.outcome === "used", JSON.stringify(by[k]));
   for (const k of ["d", "e"]) check(`${k} named an outlier`, by[k]?.outcome === "outlier", JSON.stringify(by[k]));
-  const want = { f: "tls-auth", g: "tls-auth", h: "tls-stale", i: "tls-auth", flip: "tls-auth", replay: "tls-auth", x: "not-fetched",
+  const want = { f: "tls-auth", t: "no-secret", h: "tls-stale", i: "tls-auth", flip: "tls-auth", replay: "tls-auth", x: "no-secret",
                  s: "tls-auth", swap: "tls-auth" };
   for (const [k, w] of Object.entries(want)) check(`${k} refused: ${w}`, by[k]?.outcome === w && by[k]?.value === 0, JSON.stringify(by[k]));
   check("cut refused, no value", ["not-fetched", "tls-auth"].includes(by.cut?.outcome) && by.cut?.value === 0, JSON.stringify(by.cut));
@@ -288,6 +294,8 @@ try {
   check("the servers got the enclave's requests", fromEnclave.some((s) => s.name === "a" && s.key === API_KEY && s.host === "feed-a.test") &&
         fromEnclave.some((s) => s.name === "m") && fromEnclave.every((s) => s.name === "a" || s.key === undefined), JSON.stringify(seen));
   check("the client certificate was shown only to feed-m's demand", !fromEnclave.some((s) => s.name === "f"));
+  check("the servers the API key's secret does not name, or whose key it does not pin, got no request",
+        !seen.some((s) => s.name === "t" || s.name === "x"), JSON.stringify(seen));
   // Nothing in the clear outside the enclave: the node's log, its memory (every
   // readable mapping of the running cloisterd, enclave excluded), the wire.
   const log = readFileSync(node.log, "utf8");
