@@ -209,16 +209,8 @@ int main(void)
     fx_platform p;
     if (fx_platform_new(&p).code) die("platform");
     /* the enclave process, as cloisterd starts it */
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) die("socketpair");
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(sv[1], 3);
-        execl(CLO_ENCLAVE_EXE, "cloister-enclave", "--fd", "3", (char *)NULL);
-        _exit(127);
-    }
-    close(sv[1]);
-    g_fd = sv[0];
+    pid_t pid;
+    g_fd = spawn_enclave(&pid);
     clo_buf_init(&g_in, CLO_FRAME_MAX_BODY);
 
     /* channel round trip, empty PING */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -89,16 +90,8 @@ int main(int argc, char **argv)
 
     fx_platform p;
     if (fx_platform_new(&p).code) die("platform");
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) die("socketpair");
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(sv[1], 3);
-        execl(CLO_ENCLAVE_EXE, "cloister-enclave", "--fd", "3", (char *)NULL);
-        _exit(127);
-    }
-    close(sv[1]);
-    g_fd = sv[0];
+    pid_t pid;
+    g_fd = spawn_enclave(&pid);
     clo_proto_init in;
     fx_init_params(&p, p.measurement, 60, &in);
     if (clo_proto_init_encode(&in, &body).code) die("init encode");
@@ -174,5 +167,6 @@ int main(int argc, char **argv)
     qsort(ms, (size_t)n, sizeof *ms, cmp_d);
     printf("{\"fetches\": %d, \"p50_ms\": %.3f, \"mean_ms\": %.3f}\n", n, ms[n / 2], sum / n);
     chan_call(CLO_CALL_SHUTDOWN, CLO_BYTES_EMPTY, &resp);
+    waitpid(pid, NULL, 0);
     return 0;
 }

@@ -163,11 +163,6 @@ clo_err clo_keyring_encode_shared(const clo_keyring *k, clo_buf *out)
     return encode(k, 0, out);
 }
 
-clo_err clo_keyring_decode_shared(clo_keyring *k, clo_cur *c)
-{
-    return decode(k, 0, c);
-}
-
 static clo_epoch *find_epoch(clo_keyring *k, uint32_t epoch)
 {
     for (size_t i = 0; i < k->count; i++)

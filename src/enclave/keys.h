@@ -54,10 +54,8 @@ CLO_MUST_CHECK clo_err clo_keyring_decode(clo_keyring *k, clo_cur *c);
 /* What one enclave hands another of the same measurement (issue 21): the
  * epochs' HPKE keys, never the signers (each enclave signs with its own, so
  * that two honest ones never look like one equivocating):
- *   u32 last_epoch | u8 count | count x (u32 epoch | i64 created | i64 retire_at | hpke sk[32])
- * decode_shared gives each epoch a fresh signer of its own. */
+ *   u32 last_epoch | u8 count | count x (u32 epoch | i64 created | i64 retire_at | hpke sk[32]) */
 CLO_MUST_CHECK clo_err clo_keyring_encode_shared(const clo_keyring *k, clo_buf *out);
-CLO_MUST_CHECK clo_err clo_keyring_decode_shared(clo_keyring *k, clo_cur *c);
 /* Take a shared set into k, fresh or not: k's epochs must be the giver's
  * (each one the giver still holds has the same HPKE key; any other is older
  * than all of the giver's), and the set no older than k. The epochs k holds
