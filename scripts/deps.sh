@@ -12,6 +12,7 @@ APT_PACKAGES=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
   libssl-dev libsecp256k1-dev libjansson-dev libcmocka-dev valgrind
   libsqlite3-dev libcurl4-openssl-dev libmicrohttpd-dev libseccomp-dev
+  libpq-dev postgresql-15
   libonnx-testdata ca-certificates openssl
   chromium
   nodejs npm

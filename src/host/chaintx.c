@@ -54,11 +54,19 @@ static void log_revert(const char *event, clo_err e, const clo_buf *revert)
 }
 
 /* The sender's journal hook: the transaction and the jobs it settles, in
- * one SQLite transaction, before broadcast. */
+ * one database transaction, before broadcast. */
 static clo_err journal_tx(void *ud, uint64_t nonce, clo_bytes raw, const uint8_t hash[32])
 {
     clo_chaintx *t = ud;
-    CLO_TRY(clo_ledger_tx_put(t->journal, nonce, hash, raw, t->tx_jobs, t->tx_njobs));
+    clo_err err = clo_ledger_tx_put(t->journal, nonce, hash, raw, t->tx_jobs, t->tx_njobs);
+    if (err.code == CLO_E_STATE && !strcmp(err.what, CLO_LEDGER_NONCE_TAKEN)) {
+        /* Another daemon of this operator (a shared journal) took the nonce:
+         * the next send starts past every journaled one. */
+        uint64_t next = 0;
+        if (!clo_ledger_next_nonce(t->journal, &next).code && next > t->s.next_nonce)
+            t->s.next_nonce = next;
+    }
+    CLO_TRY(err);
     clo_crash_point("after_tx_journal");
     return CLO_OK;
 }

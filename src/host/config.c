@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/hex.h"
 #include "base/teekind.h"
@@ -41,6 +42,7 @@ void clo_config_defaults(clo_config *c)
     c->settle_wait_ms = 1000;
     c->bump_after_ms = 60000;
     c->approval_seconds = 7 * 86400;
+    c->claim_seconds = 120;
     c->bond_wei = 1000000000000000000u;
     snprintf(c->log_level, sizeof c->log_level, "info");
 }
@@ -120,6 +122,9 @@ static const key_spec keys[] = {
     U("limits.batch_max", batch_max, 1, 256),
     U("fetch.timeout_ms", fetch_timeout_ms, 100, 600000),
     L("fetch.connect", fetch_connect),
+    S("journal.url", journal_url),
+    S("journal.owner", journal_owner),
+    U("journal.claim_seconds", claim_seconds, 1, 86400),
     S("log_level", log_level),
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
@@ -284,6 +289,11 @@ static clo_err parse_committee(clo_config *c, char *msg, size_t cap)
         return fail(msg, cap, "chain.verifiers",
                     "needed with chain.committee: its members record the enclave's sealed-state "
                     "versions (and sign tickets)");
+    if (c->journal_url[0] && strncmp(c->journal_url, "postgresql://", 13) &&
+        strncmp(c->journal_url, "postgres://", 11))
+        return fail(msg, cap, "journal.url",
+                    "must be a postgresql:// URI (leave it out for the SQLite journal in "
+                    "data_dir)");
     const char *why = clo_fetch_connect_check(c->fetch_connect);
     if (why) return fail(msg, cap, "fetch.connect", why);
     if (stagger_check(c->stagger_workloads))
@@ -385,6 +395,18 @@ out:
     return err;
 }
 
+void clo_config_owner(const clo_config *c, char *out, size_t cap)
+{
+    char host[64] = "localhost";
+    if (c->journal_owner[0]) {
+        snprintf(out, cap, "%s", c->journal_owner);
+        return;
+    }
+    if (gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "localhost");
+    host[sizeof host - 1] = 0;
+    snprintf(out, cap, "%s:%u", host, (unsigned)c->listen_port);
+}
+
 static json_t *addr(const uint8_t a[20])
 {
     char s[43] = "0x";
@@ -433,6 +455,14 @@ char *clo_config_dump(const clo_config *c)
     json_object_set_new(j, "fetch",
                         json_pack("{s:I,s:s}", "timeout_ms", (json_int_t)c->fetch_timeout_ms,
                                   "connect", c->fetch_connect));
+    char owner[sizeof c->journal_owner + 8];
+    clo_config_owner(c, owner, sizeof owner);
+    /* The URI may hold a password: only which kind of journal is shown. */
+    json_object_set_new(
+        j, "journal",
+        json_pack("{s:s,s:s,s:I}", "url",
+                  c->journal_url[0] ? "postgresql://(set, not shown)" : "(SQLite in data_dir)",
+                  "owner", owner, "claim_seconds", (json_int_t)c->claim_seconds));
     json_t *cm = json_array();
     for (size_t i = 0; i < c->committee.count; i++)
         json_array_append_new(cm, addr(c->committee.members[i]));

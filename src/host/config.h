@@ -68,6 +68,13 @@ typedef struct {
      * connect for a source instead of resolving its host. */
     uint32_t fetch_timeout_ms;
     char fetch_connect[2048];
+    /* The journal (host/journal.h): "" keeps it in data_dir (SQLite); a
+     * postgresql:// URI shares it among an operator's daemons, each under
+     * its own owner name (default host:port), whose job claims last
+     * claim_seconds. */
+    char journal_url[512];
+    char journal_owner[128];
+    uint32_t claim_seconds;
     char log_level[8];
 } clo_config;
 
@@ -75,6 +82,9 @@ void clo_config_defaults(clo_config *c);
 /* The stagger for jobs of this workload (chain.stagger_workloads, else
  * chain.stagger_seconds); 0: no turns. */
 uint32_t clo_config_stagger(const clo_config *c, const char *workload);
+
+/* This daemon's name in a shared journal: journal.owner, else host:port. */
+void clo_config_owner(const clo_config *c, char *out, size_t cap);
 
 /* Parse text over the defaults. On failure `msg` (cap bytes) says which key and why. */
 CLO_MUST_CHECK clo_err clo_config_parse(clo_bytes text, clo_config *out, char *msg, size_t cap);

@@ -10,9 +10,14 @@
  *   txs         every signed transaction, journaled before broadcast, with the
  *               jobs it settles; rebroadcast byte-identical after a crash
  *
+ * A PostgreSQL journal is shared by several daemons of one operator; each
+ * follows the chain with a cursor of its own (its owner name), and writers
+ * take turns under one lock (clo_db_begin), so two never journal the same
+ * nonce or settle the same job.
+ *
  * A job is settled at most once by this node because a job leaves `queued`
  * only together with the journaling of the transaction that settles it (one
- * SQLite transaction), and goes back to `queued` only once the chain says that
+ * database transaction), and goes back to `queued` only once the chain says that
  * transaction failed (or can never be mined: its nonce went to another one)
  * and the job is still open. */
 #ifndef CLO_HOST_LEDGER_H
@@ -87,7 +92,13 @@ void clo_cjob_init(clo_cjob *c);
 void clo_cjob_free(clo_cjob *c);
 
 /* Journal a signed transaction and move jobs[0..n) (which must be queued) to
- * settling under it, atomically. */
+ * settling under it, atomically. In a journal several daemons share (one
+ * operator key), CLO_E_STATE CLO_LEDGER_NONCE_TAKEN if another daemon
+ * journaled a transaction at this nonce, CLO_LEDGER_JOB_TAKEN if a job is no
+ * longer queued; nothing is then written, and the caller signs again. */
+#define CLO_LEDGER_NONCE_TAKEN "ledger: nonce taken by another daemon"
+#define CLO_LEDGER_JOB_TAKEN   "ledger: job no longer queued"
+
 CLO_MUST_CHECK clo_err clo_ledger_tx_put(clo_journal *j, uint64_t nonce, const uint8_t hash[32],
                                          clo_bytes raw, const uint8_t (*jobs)[32], size_t n);
 /* Journal a replacement of old_hash at the same nonce (a fee bump), settling

@@ -112,7 +112,8 @@ static void work(clo_node *n)
             }
         }
         size_t count = 0;
-        clo_err e = clo_journal_pending(n->journal, jobs, max, &count);
+        clo_err e = clo_journal_claim(n->journal, n->owner, (int64_t)n->cfg.claim_seconds * 1000,
+                                      jobs, max, &count);
         if (e.code || count == 0) {
             /* Nothing to run: a PING keeps readiness's heartbeat current. */
             CLO_IGNORE(clo_super_heartbeat(n->super, 1000));
@@ -165,7 +166,10 @@ clo_err clo_node_run(const clo_config *cfg, const char *enclave_path, volatile s
     CLO_FAIL_IF(mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST, CLO_E_IO,
                 "data_dir: cannot create");
     snprintf(path, sizeof path, "%s/journal.sqlite", cfg->data_dir);
-    CLO_CHECK(clo_journal_open(&n.journal, path));
+    clo_config_owner(cfg, n.owner, sizeof n.owner);
+    CLO_CHECK(clo_journal_open(&n.journal, cfg->journal_url[0] ? cfg->journal_url : path, n.owner));
+    /* Claims this daemon held before it stopped are its again at once. */
+    CLO_CHECK(clo_journal_release(n.journal, n.owner));
     CLO_CHECK(clo_ledger_init(n.journal));
     CLO_CHECK(clo_super_new(&n.super, cfg, enclave_path));
     CLO_CHECK(clo_super_maybe_rotate(n.super, time(NULL)));

@@ -1,5 +1,6 @@
 /* node.h — cloisterd: the untrusted daemon (docs/architecture.md §2, §7). It supervises the
- * enclave, keeps the SQLite job journal, serves the HTTP API (api.c,
+ * enclave, keeps the job journal (SQLite, or PostgreSQL shared with the
+ * operator's other daemons), serves the HTTP API (api.c,
  * docs/api.yaml) and feeds accepted jobs to the enclave in batches. */
 #ifndef CLO_HOST_NODE_H
 #define CLO_HOST_NODE_H
@@ -14,6 +15,7 @@
 typedef struct {
     clo_config cfg;
     clo_journal *journal;
+    char owner[160]; /* this daemon's name in the journal (clo_config_owner) */
     clo_super *super;
     pthread_mutex_t wake_mu;
     pthread_cond_t wake; /* signalled when a job is accepted */
