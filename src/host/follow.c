@@ -174,7 +174,7 @@ static clo_err wait_for(clo_follower *f, const uint8_t job_id[32], const char *w
     if (!strcmp(was, why)) return CLO_OK;
     CLO_LOG(CLO_LOG_INFO, "chain.job_waiting", CLO_LF_HEX("job_id", CLO_BYTES(job_id, 32)),
             CLO_LF_STR("why", why));
-    return clo_ledger_job_set(f->tx->journal, job_id, CLO_CJ_WAITING, why);
+    return clo_ledger_job_move(f->tx->journal, job_id, CLO_CJ_WAITING, CLO_CJ_WAITING, why, NULL);
 }
 
 /* With chain.stagger_seconds (or the workload's chain.stagger_workloads):
@@ -210,9 +210,11 @@ static clo_err my_turn(clo_follower *f, const clo_cjob *cj, const char *workload
     *go = 0;
     CLO_LOG(CLO_LOG_INFO, "chain.job_taken", CLO_LF_HEX("job_id", CLO_BYTES(cj->job_id, 32)),
             CLO_LF_STR("why", "settled or closed before this node's turn"));
-    return clo_ledger_job_set(
-        f->tx->journal, cj->job_id, st == CLO_MARKET_SETTLED ? CLO_CJ_SETTLED : CLO_CJ_DROPPED,
-        st == CLO_MARKET_SETTLED ? "settled by someone else" : "closed before this node's turn");
+    return clo_ledger_job_move(f->tx->journal, cj->job_id, CLO_CJ_WAITING,
+                               st == CLO_MARKET_SETTLED ? CLO_CJ_SETTLED : CLO_CJ_DROPPED,
+                               st == CLO_MARKET_SETTLED ? "settled by someone else"
+                                                        : "closed before this node's turn",
+                               NULL);
 }
 
 static clo_err queue_job(clo_follower *f, const clo_cjob *cj)
@@ -284,15 +286,17 @@ static clo_err queue_job(clo_follower *f, const clo_cjob *cj)
         err = CLO_OK;
         goto out;
     }
-    if (!err.code) err = clo_ledger_job_set(j, job_id, CLO_CJ_QUEUED, "");
-    if (!err.code) {
+    /* From waiting only: a daemon sharing the journal may be settling it. */
+    int moved = 0;
+    if (!err.code) err = clo_ledger_job_move(j, job_id, CLO_CJ_WAITING, CLO_CJ_QUEUED, "", &moved);
+    if (!err.code && moved) {
         f->wake(f->wake_ud);
         CLO_LOG(CLO_LOG_INFO, "chain.job_queued", CLO_LF_HEX("job_id", CLO_BYTES(job_id, 32)),
                 CLO_LF_STR("workload", wl->name), CLO_LF_U64("inputs", inputs->count));
     }
 out:
     if (drop) {
-        err = clo_ledger_job_set(j, job_id, CLO_CJ_DROPPED, drop);
+        err = clo_ledger_job_move(j, job_id, CLO_CJ_WAITING, CLO_CJ_DROPPED, drop, NULL);
         CLO_LOG(CLO_LOG_INFO, "chain.job_dropped", CLO_LF_HEX("job_id", CLO_BYTES(job_id, 32)),
                 CLO_LF_STR("why", drop));
     }

@@ -218,11 +218,13 @@ static clo_err set_state(clo_db *db, const uint8_t job_id[32], clo_cjob_state st
     return err;
 }
 
-clo_err clo_ledger_job_set(clo_journal *j, const uint8_t job_id[32], clo_cjob_state state,
-                           const char *why)
+clo_err clo_ledger_job_move(clo_journal *j, const uint8_t job_id[32], clo_cjob_state from,
+                            clo_cjob_state to, const char *why, int *moved)
 {
-    clo_err err = set_state(clo_journal_lock(j), job_id, state, why, NULL, -1, NULL);
+    int m = 0;
+    clo_err err = set_state(clo_journal_lock(j), job_id, to, why, NULL, (int)from, &m);
     clo_journal_unlock(j);
+    if (moved) *moved = m;
     return err;
 }
 
@@ -309,7 +311,7 @@ clo_err clo_ledger_job_wait_turn(clo_journal *j, const uint8_t job_id[32], int64
     clo_db *db = clo_journal_lock(j);
     clo_err err = clo_db_prep(db, &q,
                               "UPDATE chain_jobs SET state = ?1, why = ?2, not_before = ?3,"
-                              " updated_ms = ?4 WHERE job_id = ?5");
+                              " updated_ms = ?4 WHERE job_id = ?5 AND state = ?1");
     if (!err.code) {
         clo_db_bind_int(&q, 1, (int64_t)CLO_CJ_WAITING);
         clo_db_bind_text(&q, 2, CLO_CJ_WAITING_TURN);
@@ -541,13 +543,18 @@ static clo_err tx_close(clo_db *db, const uint8_t hash[32], int ok, uint64_t gas
     uint8_t jobs[CLO_PROTO_MAX_BATCH][32];
     size_t nj = 0;
     clo_db_q q;
-    CLO_TRY(clo_db_prep(db, &q, "UPDATE txs SET state = ?2, gas_used = ?3 WHERE hash = ?1"));
+    CLO_TRY(clo_db_prep(db, &q,
+                        "UPDATE txs SET state = ?2, gas_used = ?3 WHERE hash = ?1 AND state = 0"));
     clo_db_bind_blob(&q, 1, hash, 32);
     clo_db_bind_int(&q, 2, ok ? 1 : 2);
     clo_db_bind_int(&q, 3, (int64_t)gas_used);
     clo_err err = clo_db_run(&q);
+    int64_t closed = clo_db_changes(&q);
     clo_db_q_end(&q);
     CLO_TRY(err);
+    /* Closed already (by another daemon sharing the journal, which may have
+     * sent the jobs again since): their states are not this close's to set. */
+    if (closed != 1) return CLO_OK;
     CLO_TRY(tx_jobs(db, hash, jobs, CLO_PROTO_MAX_BATCH, &nj));
     for (size_t i = 0; i < nj; i++) {
         clo_cjob_state s = ok ? CLO_CJ_SETTLED : i < n ? after_fail[i] : CLO_CJ_QUEUED;

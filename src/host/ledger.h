@@ -73,13 +73,18 @@ CLO_MUST_CHECK clo_err clo_ledger_cursor_set(clo_journal *j, uint64_t next,
 CLO_MUST_CHECK clo_err clo_ledger_job_seen(clo_journal *j, const uint8_t job_id[32],
                                            const uint8_t consumer[20], uint64_t block,
                                            clo_bytes event, clo_cjob_state state, const char *why);
-CLO_MUST_CHECK clo_err clo_ledger_job_set(clo_journal *j, const uint8_t job_id[32],
-                                          clo_cjob_state state, const char *why);
+/* Move a job from `from` to `to` (why NULL: keep it); *moved (may be NULL)
+ * says whether it was in `from`. Daemons sharing the journal act on what they
+ * read, and another may have moved the job since. */
+CLO_MUST_CHECK clo_err clo_ledger_job_move(clo_journal *j, const uint8_t job_id[32],
+                                           clo_cjob_state from, clo_cjob_state to, const char *why,
+                                           int *moved);
 /* Up to max jobs in `state`, oldest first; jobs[] initialised with clo_cjob_init. */
 /* Waiting jobs due at chain time `now` (not_before <= now), earliest first. */
 CLO_MUST_CHECK clo_err clo_ledger_jobs_due(clo_journal *j, int64_t now, clo_cjob *jobs, size_t max,
                                            size_t *count);
-/* Waiting for this node's turn, which comes at not_before (chain time). */
+/* Waiting for this node's turn, which comes at not_before (chain time); only
+ * a job still waiting. */
 CLO_MUST_CHECK clo_err clo_ledger_job_wait_turn(clo_journal *j, const uint8_t job_id[32],
                                                 int64_t not_before);
 CLO_MUST_CHECK clo_err clo_ledger_jobs(clo_journal *j, clo_cjob_state state, clo_cjob *jobs,
@@ -112,7 +117,8 @@ CLO_MUST_CHECK clo_err clo_ledger_tx_open(clo_journal *j, clo_ledger_tx *txs, si
 CLO_MUST_CHECK clo_err clo_ledger_tx_jobs(clo_journal *j, const uint8_t hash[32],
                                           uint8_t (*jobs)[32], size_t max, size_t *count);
 /* Close a transaction: mined (ok = 1, its jobs settled) or failed (ok = 0;
- * then each of its jobs takes the state in after_fail[i]). */
+ * then each of its jobs takes the state in after_fail[i]). A transaction
+ * closed already is left as it is, and its jobs too. */
 CLO_MUST_CHECK clo_err clo_ledger_tx_close(clo_journal *j, const uint8_t hash[32], int ok,
                                            uint64_t gas_used, const clo_cjob_state *after_fail,
                                            size_t n);

@@ -11,6 +11,7 @@
 #include "crypto/merkle.h"
 #include "host/ledger.h"
 #include "wire/proto.h"
+#include "wire/statement.h"
 
 #define SETTLE_MAX_CALLDATA (CLO_TX_MAX_SIZE - 4096) /* room for the envelope and signature */
 
@@ -64,7 +65,8 @@ static clo_err settle_one(clo_settler *c, ready_job *rj)
         char why[96];
         snprintf(why, sizeof why, "the market refuses its settlement: %.*s",
                  (int)(strchr(fatal[i], '(') - fatal[i]), fatal[i]);
-        err = clo_ledger_job_set(c->tx->journal, rj->job_id, CLO_CJ_DROPPED, why);
+        err = clo_ledger_job_move(c->tx->journal, rj->job_id, CLO_CJ_QUEUED, CLO_CJ_DROPPED, why,
+                                  NULL);
         CLO_LOG(CLO_LOG_INFO, "chain.job_dropped", CLO_LF_HEX("job_id", CLO_BYTES(rj->job_id, 32)),
                 CLO_LF_STR("why", why));
         break;
@@ -190,15 +192,31 @@ void clo_settle_free(clo_settler *s)
     s->queue = NULL;
 }
 
+/* Whether this node's enclave signed the result (its signer for the epoch).
+ * Only such results go into a batch, whose root the enclave signs; a result
+ * another enclave signed (a daemon sharing the journal ran the job) is
+ * settled alone, under its own signature, if its daemon does not. */
+static int own_result(clo_settler *c, const clo_proto_result *r)
+{
+    static _Thread_local clo_super_status st;
+    clo_super_status_get(c->super, &st);
+    for (size_t i = 0; i < st.keys.count; i++)
+        if (st.keys.keys[i].epoch == r->stmt.epoch)
+            return !clo_result_verify(&r->stmt, c->tx->cfg->chain_id, c->tx->cfg->job_market,
+                                      r->sig, st.keys.keys[i].signer)
+                        .code;
+    return 0;
+}
+
 clo_err clo_settle_step(clo_settler *c)
 {
-    ready_job *pool = c->pool, *ready[CLO_PROTO_MAX_BATCH];
+    ready_job *pool = c->pool, *ready[CLO_PROTO_MAX_BATCH], *foreign[CLO_PROTO_MAX_BATCH];
     clo_cjob *q = c->queue;
-    size_t max = c->tx->cfg->settle_batch, nq = 0, nr = 0;
+    size_t max = c->tx->cfg->settle_batch, nq = 0, nr = 0, nf = 0;
     CLO_TRY(clo_ledger_jobs(c->tx->journal, CLO_CJ_QUEUED, q, CLO_PROTO_MAX_BATCH, &nq));
     int64_t oldest = INT64_MAX;
-    for (size_t i = 0; i < nq && nr < max; i++) {
-        ready_job *rj = &pool[nr];
+    for (size_t i = 0; i < nq && nr + nf < max; i++) {
+        ready_job *rj = &pool[nr + nf];
         CLO_TRY(clo_journal_get(c->tx->journal, q[i].job_id, &rj->jj));
         if (rj->jj.state == CLO_JOB_ACCEPTED) continue;
         clo_cur cur = clo_cur_init(clo_buf_view(&rj->jj.result));
@@ -209,7 +227,8 @@ clo_err clo_settle_step(clo_settler *c)
                      e.code           ? "unreadable result"
                      : rj->r.err.what ? rj->r.err.what
                                       : "failed");
-            CLO_TRY(clo_ledger_job_set(c->tx->journal, q[i].job_id, CLO_CJ_DROPPED, why));
+            CLO_TRY(clo_ledger_job_move(c->tx->journal, q[i].job_id, CLO_CJ_QUEUED, CLO_CJ_DROPPED,
+                                        why, NULL));
             continue;
         }
         /* Only open jobs, still inside their deadline, are worth a transaction. */
@@ -217,19 +236,31 @@ clo_err clo_settle_step(clo_settler *c)
         uint64_t deadline;
         CLO_TRY(clo_chaintx_job_state(c->tx, q[i].job_id, &st, &deadline));
         if (st != CLO_MARKET_OPEN || deadline <= c->tx->chain_now) {
-            CLO_TRY(clo_ledger_job_set(c->tx->journal, q[i].job_id,
-                                       st == CLO_MARKET_SETTLED ? CLO_CJ_SETTLED : CLO_CJ_DROPPED,
-                                       st == CLO_MARKET_SETTLED ? "settled by someone else"
-                                       : st == CLO_MARKET_OPEN  ? "deadline passed"
-                                       : st == CLO_MARKET_NONE  ? "not on chain (reorg?)"
-                                                                : "refunded or paid"));
+            CLO_TRY(clo_ledger_job_move(c->tx->journal, q[i].job_id, CLO_CJ_QUEUED,
+                                        st == CLO_MARKET_SETTLED ? CLO_CJ_SETTLED : CLO_CJ_DROPPED,
+                                        st == CLO_MARKET_SETTLED ? "settled by someone else"
+                                        : st == CLO_MARKET_OPEN  ? "deadline passed"
+                                        : st == CLO_MARKET_NONE  ? "not on chain (reorg?)"
+                                                                 : "refunded or paid",
+                                        NULL));
+            continue;
+        }
+        memcpy(rj->job_id, q[i].job_id, 32);
+        memcpy(rj->consumer, q[i].consumer, 20);
+        if (!own_result(c, &rj->r)) {
+            /* Its own daemon settles it, in a batch; this one only once that
+             * daemon has let it lie as long as a claim lasts (it died). */
+            if (clo_now_ms() - rj->jj.updated_ms > (int64_t)c->tx->cfg->claim_seconds * 1000)
+                foreign[nf++] = rj;
             continue;
         }
         if (nr > 0 && rj->r.stmt.epoch != ready[0]->r.stmt.epoch) continue; /* next round */
-        memcpy(rj->job_id, q[i].job_id, 32);
-        memcpy(rj->consumer, q[i].consumer, 20);
         if (rj->jj.updated_ms < oldest) oldest = rj->jj.updated_ms;
         ready[nr++] = rj;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        clo_err one = settle_one(c, foreign[i]);
+        if (one.code && one.code != CLO_E_POLICY) return one;
     }
     if (nr == 0) {
         c->flush = 0;
@@ -251,8 +282,9 @@ clo_err clo_settle_step(clo_settler *c)
             CLO_LOG(CLO_LOG_WARN, "chain.job_dropped",
                     CLO_LF_HEX("job_id", CLO_BYTES(ready[0]->job_id, 32)),
                     CLO_LF_STR("why", err.what));
-            return clo_ledger_job_set(c->tx->journal, ready[0]->job_id, CLO_CJ_DROPPED,
-                                      "settlement larger than the txpool size limit");
+            return clo_ledger_job_move(c->tx->journal, ready[0]->job_id, CLO_CJ_QUEUED,
+                                       CLO_CJ_DROPPED,
+                                       "settlement larger than the txpool size limit", NULL);
         }
         return err;
     }
