@@ -1,6 +1,7 @@
 // fleet_bench.mjs — `make bench`, several operators (issue 21): settled jobs
 // per second on anvil with 1, 2 and 3 nodes (one enclave each, sharing one
-// epoch key, chain.stagger_seconds 2), and the latency from submission (the
+// epoch key, chain.stagger_seconds 2), and 1 and 2 nodes of two enclaves
+// each (enclave.pool 2), and the latency from submission (the
 // submitJob transaction sent) to settlement (its JobSettled seen), p50 and
 // p99: under load (N jobs sent back to back) and under failover (the same
 // with three nodes while one at a time is killed or stopped, a third of the
@@ -18,11 +19,11 @@ const bin = process.argv[2];
 const N = Number(process.argv[3] || 150);
 const pct = (v, p) => v[Math.min(v.length - 1, Math.floor(v.length * p))];
 
-async function run(count, chaos) {
+async function run(count, chaos, pool = 1) {
   const s = await S.startStack(bin, { settle_wait_ms: 200 });
   let stopChaos = async () => ({});
   try {
-    const nodes = await S.startOperators(s, count, 2);
+    const nodes = await S.startOperators(s, count, 2, false, pool);
     const w = await S.client(s);
     const pre = [];
     for (let i = 0; i < N; i++) pre.push(await S.prepareVote(s, w));
@@ -44,7 +45,7 @@ async function run(count, chaos) {
     await Promise.race([watch, sleep(240000)]);
     const secs = (Math.max(...settled.values()) - t0) / 1000;
     const lat = [...submitted].filter(([j]) => settled.has(j)).map(([j, t]) => settled.get(j) - t).sort((a, b) => a - b);
-    const row = { nodes: count, chaos, jobs: N, settled: settled.size, secs, jobs_per_s: settled.size / secs,
+    const row = { nodes: count, enclaves: pool, chaos, jobs: N, settled: settled.size, secs, jobs_per_s: settled.size / secs,
                   p50_ms: pct(lat, 0.5), p99_ms: pct(lat, 0.99) };
     if (chaos) return row;
     // The fleet's own rate: N more jobs submitted while every node is stopped,
@@ -70,8 +71,9 @@ async function run(count, chaos) {
 
 const rows = [];
 for (const n of [1, 2, 3]) rows.push(await run(n, false));
+for (const n of [1, 2]) rows.push(await run(n, false, 2));
 rows.push(await run(3, true));
 console.log(JSON.stringify({ date: new Date().toISOString().slice(0, 10), cpu: os.cpus()[0]?.model, cores: os.cpus().length, rows }));
-console.log('\n| nodes | chaos | jobs | settled | s | jobs/s | p50 ms | p99 ms | backlog jobs/s |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+console.log('\n| nodes | enclaves per node | chaos | jobs | settled | s | jobs/s | p50 ms | p99 ms | backlog jobs/s |\n|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows)
-  console.log(`| ${r.nodes} | ${r.chaos ? 'yes' : 'no'} | ${r.jobs} | ${r.settled} | ${r.secs.toFixed(1)} | ${r.jobs_per_s.toFixed(2)} | ${r.p50_ms} | ${r.p99_ms} | ${r.backlog_jobs_per_s ? r.backlog_jobs_per_s.toFixed(2) : '—'} |`);
+  console.log(`| ${r.nodes} | ${r.enclaves} | ${r.chaos ? 'yes' : 'no'} | ${r.jobs} | ${r.settled} | ${r.secs.toFixed(1)} | ${r.jobs_per_s.toFixed(2)} | ${r.p50_ms} | ${r.p99_ms} | ${r.backlog_jobs_per_s ? r.backlog_jobs_per_s.toFixed(2) : '—'} |`);

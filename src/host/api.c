@@ -26,9 +26,20 @@
 #include "host/secrets.h"
 #include "host/submit.h"
 
+/* A secret streamed to a pool of enclaves (enclave.pool): each opens the
+ * stream under a handle of its own; the first's names it to the client. */
+#define POOL_STREAMS 8
+typedef struct {
+    int used;
+    uint8_t handle[CLO_ENCLAVES_MAX][16];
+} pool_stream;
+
 struct clo_api {
     clo_httpd *h;
     clo_node *node;
+    pthread_mutex_t streams_mu;
+    pool_stream streams[POOL_STREAMS];
+    unsigned next_stream;
 };
 
 /* ---- responses ---- */
@@ -416,11 +427,15 @@ static enum MHD_Result secret_put(clo_api *a, struct MHD_Connection *c, const cl
     clo_secret_req_free(&req);
     clo_buf r;
     clo_buf_init(&r, 1024);
-    clo_proto_provisioned done;
-    if (!e.code) e = clo_super_call(a->node->super, CLO_CALL_PROVISION, clo_buf_view(&body), &r);
+    clo_proto_provisioned done, also;
+    /* Every enclave of the pool holds it, each sealed in its own directory. */
+    for (size_t k = 0; k < a->node->npool && !e.code; k++) {
+        clo_buf_clear(&r);
+        e = clo_super_call(a->node->pool[k], CLO_CALL_PROVISION, clo_buf_view(&body), &r);
+        if (!e.code) e = clo_proto_provisioned_decode(clo_buf_view(&r), k ? &also : &done);
+        if (!e.code) e = clo_super_persist_secret(a->node->pool[k], done.id);
+    }
     clo_buf_free(&body);
-    if (!e.code) e = clo_proto_provisioned_decode(clo_buf_view(&r), &done);
-    if (!e.code) e = clo_super_persist_secret(a->node->super, done.id);
     clo_buf_free(&r);
     return e.code ? secret_refused(c, e) : secret_held(c, &done);
 }
@@ -468,13 +483,23 @@ static enum MHD_Result stream_open(clo_api *a, struct MHD_Connection *c, const c
     clo_buf body, r;
     clo_buf_init(&body, 128);
     clo_buf_init(&r, 64);
-    clo_proto_stream st;
+    clo_proto_stream st, each;
+    pool_stream ps = {1, {{0}}};
     clo_err e = clo_proto_stream_open_encode(&req, &body);
-    if (!e.code) e = clo_super_call(a->node->super, CLO_CALL_STREAM_OPEN, clo_buf_view(&body), &r);
-    if (!e.code) e = clo_proto_stream_decode(clo_buf_view(&r), &st);
+    for (size_t k = 0; k < a->node->npool && !e.code; k++) {
+        clo_buf_clear(&r);
+        e = clo_super_call(a->node->pool[k], CLO_CALL_STREAM_OPEN, clo_buf_view(&body), &r);
+        if (!e.code) e = clo_proto_stream_decode(clo_buf_view(&r), k ? &each : &st);
+        if (!e.code) memcpy(ps.handle[k], k ? each.handle : st.handle, 16);
+    }
     clo_buf_free(&body);
     clo_buf_free(&r);
     if (e.code) return secret_refused(c, e);
+    if (a->node->npool > 1) { /* the oldest of a few streams gives way */
+        pthread_mutex_lock(&a->streams_mu);
+        a->streams[a->next_stream++ % POOL_STREAMS] = ps;
+        pthread_mutex_unlock(&a->streams_mu);
+    }
     return send_json(c, R, 201,
                      json_pack("{s:o,s:I}", "stream", clo_json_hex(CLO_BYTES(st.handle, 16)),
                                "chunks", (json_int_t)st.count));
@@ -507,9 +532,32 @@ static enum MHD_Result stream_chunk(clo_api *a, struct MHD_Connection *c, const 
         clo_buf_free(&r);
         return problem(c, R, 400, "invalid-chunk", "a chunk is 17 bytes to 4 MiB + 16");
     }
-    e = clo_super_call(a->node->super, CLO_CALL_STREAM_CHUNK, clo_buf_view(&body), &r);
-    if (!e.code) e = clo_proto_stream_done_decode(clo_buf_view(&r), &done);
-    if (!e.code && done.done) e = clo_super_persist_secret(a->node->super, done.provisioned.id);
+    /* The chunk to each enclave of the pool, under its own handle. */
+    pool_stream ps = {1, {{0}}};
+    memcpy(ps.handle[0], req.handle, 16);
+    if (a->node->npool > 1) {
+        ps.used = 0;
+        pthread_mutex_lock(&a->streams_mu);
+        for (size_t i = 0; i < POOL_STREAMS && !ps.used; i++)
+            if (a->streams[i].used && !memcmp(a->streams[i].handle[0], req.handle, 16))
+                ps = a->streams[i];
+        pthread_mutex_unlock(&a->streams_mu);
+    }
+    e = ps.used
+            ? CLO_OK
+            : CLO_ERR(CLO_E_STATE, "stream: no such stream (never opened, finished, or displaced)");
+    for (size_t k = 0; k < a->node->npool && !e.code; k++) {
+        clo_proto_stream_done each;
+        memcpy(req.handle, ps.handle[k], 16);
+        clo_buf_clear(&body);
+        clo_buf_clear(&r);
+        e = clo_proto_stream_chunk_encode(&req, &body);
+        if (!e.code)
+            e = clo_super_call(a->node->pool[k], CLO_CALL_STREAM_CHUNK, clo_buf_view(&body), &r);
+        if (!e.code) e = clo_proto_stream_done_decode(clo_buf_view(&r), k ? &each : &done);
+        if (!e.code && done.done)
+            e = clo_super_persist_secret(a->node->pool[k], done.provisioned.id);
+    }
     clo_buf_free(&body);
     clo_buf_free(&r);
     if (e.code) return secret_refused(c, e);
@@ -577,7 +625,7 @@ static enum MHD_Result submit(clo_api *a, struct MHD_Connection *c, const clo_ht
             CLO_LOG(CLO_LOG_INFO, "job.accepted", CLO_LF_HEX("job_id", CLO_BYTES(s.job.job_id, 32)),
                     CLO_LF_STR("workload", s.workload), CLO_LF_U64("inputs", s.job.count));
             pthread_mutex_lock(&a->node->wake_mu);
-            pthread_cond_signal(&a->node->wake);
+            pthread_cond_broadcast(&a->node->wake);
             pthread_mutex_unlock(&a->node->wake_mu);
         }
         clo_journal_job jj;
@@ -810,6 +858,7 @@ clo_err clo_api_start(clo_api **out, clo_node *node)
     clo_api *a = calloc(1, sizeof *a);
     CLO_ENSURE(a, CLO_E_NOMEM, "api");
     a->node = node;
+    pthread_mutex_init(&a->streams_mu, NULL);
     clo_httpd_opts o = {
         node->cfg.listen_address,        node->cfg.listen_port, node->cfg.max_body_bytes,
         node->cfg.max_connections,       node->cfg.max_per_ip,  node->cfg.timeout_seconds,
@@ -832,5 +881,6 @@ void clo_api_stop(clo_api *a)
 {
     if (!a) return;
     clo_httpd_stop(a->h);
+    pthread_mutex_destroy(&a->streams_mu);
     free(a);
 }

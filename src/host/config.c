@@ -28,6 +28,7 @@ void clo_config_defaults(clo_config *c)
     c->grace_seconds = 3600;
     c->heartbeat_seconds = 5;
     c->enclave_threads = 1;
+    c->enclave_pool = 1;
     c->chain_id = 31337;
     c->max_body_bytes = 4u << 20;
     c->max_connections = 256;
@@ -89,6 +90,7 @@ static const key_spec keys[] = {
     U("enclave.grace_seconds", grace_seconds, 0, 366u * 86400),
     U("enclave.heartbeat_seconds", heartbeat_seconds, 1, 3600),
     U("enclave.threads", enclave_threads, 1, 64),
+    U("enclave.pool", enclave_pool, 1, CLO_ENCLAVES_MAX),
     U("chain.chain_id", chain_id, 1, (uint64_t)1 << 53),
     A("chain.job_market", job_market),
     A("chain.registry", registry),
@@ -450,6 +452,7 @@ char *clo_config_dump(const clo_config *c)
     json_object_set_new(lim, "header_timeout_seconds", json_integer(c->header_timeout_seconds));
     json_object_set_new(enc, "heartbeat_seconds", json_integer(c->heartbeat_seconds));
     json_object_set_new(enc, "threads", json_integer(c->enclave_threads));
+    json_object_set_new(enc, "pool", json_integer(c->enclave_pool));
     if (c->snp_vcek[0]) json_object_set_new(enc, "snp_vcek", json_string(c->snp_vcek));
     if (c->key_peers[0]) json_object_set_new(enc, "key_peers", json_string(c->key_peers));
     json_object_set_new(j, "fetch",

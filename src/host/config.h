@@ -11,6 +11,8 @@
 
 #define CLO_CONFIG_MAX_SIZE (1 << 20)
 #define CLO_PATH_MAX        1024
+#define CLO_ENCLAVES_MAX    16  /* enclave processes per node */
+#define CLO_OWNER_MAX       160 /* journal.owner, and the default host:port */
 
 typedef struct {
     char listen_address[64];
@@ -24,6 +26,10 @@ typedef struct {
     uint32_t rotate_seconds, grace_seconds;
     uint32_t heartbeat_seconds; /* readiness: the enclave answered within this */
     uint32_t enclave_threads;   /* the enclave's inference threads (the same results for any) */
+    /* Enclave processes this node runs (issue 21): the first makes the epoch
+     * keys, the others take them from it and register signers of their own;
+     * each runs the jobs it claims from the journal. */
+    uint32_t enclave_pool;
     uint64_t chain_id;
     uint8_t job_market[20], registry[20];
     /* On-chain operation (host/onchain.c); off while rpc_url is empty. */

@@ -34,6 +34,11 @@ clo_err clo_db_open(clo_db **out, const char *target)
         db->kind = CLO_DB_POSTGRES;
         db->pg = PQconnectdb(target);
         if (!db->pg || PQstatus(db->pg) != CONNECTION_OK) {
+            /* libpq's reason names the server and socket, never the password. */
+            char why[256];
+            snprintf(why, sizeof why, "%s", db->pg ? PQerrorMessage(db->pg) : "out of memory");
+            why[strcspn(why, "\n")] = 0;
+            CLO_LOG(CLO_LOG_ERROR, "journal.postgres_unreachable", CLO_LF_STR("why", why));
             clo_db_close(db);
             return CLO_ERR(CLO_E_IO, "journal: cannot connect to the PostgreSQL server");
         }

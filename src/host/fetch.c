@@ -123,7 +123,7 @@ static void drop(conn *c)
 
 clo_err clo_fetch_run(clo_super *s, const clo_fetch_opts *o, clo_bytes job, clo_buf *resp)
 {
-    static clo_proto_fetch_begun b;
+    static _Thread_local clo_proto_fetch_begun b;
     conn c[CLO_PROTO_FETCH_MAX_SOURCES];
     clo_buf body, r;
     clo_err err = CLO_OK;

@@ -15,8 +15,10 @@
 typedef struct {
     clo_config cfg;
     clo_journal *journal;
-    char owner[160]; /* this daemon's name in the journal (clo_config_owner) */
-    clo_super *super;
+    char owner[CLO_OWNER_MAX];         /* this daemon's name in the journal (clo_config_owner) */
+    clo_super *super;                  /* the first enclave: keys, evidence, the API's calls */
+    clo_super *pool[CLO_ENCLAVES_MAX]; /* enclave.pool of them, super first */
+    size_t npool;
     pthread_mutex_t wake_mu;
     pthread_cond_t wake; /* signalled when a job is accepted */
     volatile sig_atomic_t *stop;

@@ -20,7 +20,7 @@ struct clo_onchain {
     pthread_t th;
     int started;
     clo_chaintx tx;
-    clo_registrar reg;
+    clo_registrar reg[CLO_ENCLAVES_MAX]; /* one per enclave of the pool */
     clo_follower fol;
     clo_settler set;
     int64_t next_balance_ms;
@@ -36,7 +36,7 @@ static void wake_worker(void *ud)
 {
     clo_node *n = ud;
     pthread_mutex_lock(&n->wake_mu);
-    pthread_cond_signal(&n->wake);
+    pthread_cond_broadcast(&n->wake);
     pthread_mutex_unlock(&n->wake_mu);
 }
 
@@ -60,7 +60,10 @@ static void *run(void *ud)
     const char *last = NULL;
     while (!*c->n->stop) {
         clo_err err = clo_chaintx_reconcile(&c->tx);
-        int registered = !err.code && clo_register_step(&c->reg);
+        /* Each enclave registers its own signer; settlement starts with the first. */
+        int registered = 0;
+        for (size_t k = 0; !err.code && k < c->n->npool; k++)
+            registered |= clo_register_step(&c->reg[k]);
         if (!err.code) err = clo_follow_step(&c->fol);
         if (!err.code && registered) err = clo_settle_step(&c->set);
         poll_balance(c);
@@ -85,9 +88,10 @@ clo_err clo_onchain_start(clo_onchain **out, clo_node *node)
         free(c);
         return err;
     }
-    c->reg = (clo_registrar){.tx = &c->tx, .super = node->super};
+    for (size_t k = 0; k < node->npool; k++)
+        c->reg[k] = (clo_registrar){.tx = &c->tx, .super = node->pool[k]};
     c->fol = (clo_follower){.tx = &c->tx, .wake = wake_worker, .wake_ud = node};
-    err = clo_settle_init(&c->set, &c->tx, node->super);
+    err = clo_settle_init(&c->set, &c->tx, node->pool, node->npool);
     if (!err.code && pthread_create(&c->th, NULL, run, c) != 0)
         err = CLO_ERR(CLO_E_NOMEM, "chain thread");
     if (err.code) {

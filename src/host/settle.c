@@ -83,18 +83,21 @@ typedef struct {
     uint8_t proofs[CLO_PROTO_MAX_BATCH][CLO_MERKLE_MAX_DEPTH][32];
 } batch_scratch;
 
-static clo_err settle_batch_in(clo_settler *c, ready_job **rj, size_t n, batch_scratch *w);
+static clo_err settle_batch_in(clo_settler *c, clo_super *signer, ready_job **rj, size_t n,
+                               batch_scratch *w);
 
-static clo_err settle_batch(clo_settler *c, ready_job **rj, size_t n)
+/* rj[0..n) are results `signer` signed. */
+static clo_err settle_batch(clo_settler *c, clo_super *signer, ready_job **rj, size_t n)
 {
     batch_scratch *w = calloc(1, sizeof *w);
     CLO_ENSURE(w, CLO_E_NOMEM, "settle batch");
-    clo_err err = settle_batch_in(c, rj, n, w);
+    clo_err err = settle_batch_in(c, signer, rj, n, w);
     free(w);
     return err;
 }
 
-static clo_err settle_batch_in(clo_settler *c, ready_job **rj, size_t n, batch_scratch *w)
+static clo_err settle_batch_in(clo_settler *c, clo_super *signer, ready_job **rj, size_t n,
+                               batch_scratch *w)
 {
     clo_proto_batch *b = &w->b;
     uint8_t(*leaves)[32] = w->leaves, (*ids)[32] = w->ids;
@@ -110,7 +113,7 @@ static clo_err settle_batch_in(clo_settler *c, ready_job **rj, size_t n, batch_s
     clo_buf_init(&body, 1 << 20);
     clo_buf_init(&resp, 1 << 16);
     clo_err err = clo_proto_batch_encode(b, &body);
-    if (!err.code) err = clo_super_call(c->super, CLO_CALL_SIGN_BATCH, clo_buf_view(&body), &resp);
+    if (!err.code) err = clo_super_call(signer, CLO_CALL_SIGN_BATCH, clo_buf_view(&body), &resp);
     if (!err.code) err = clo_proto_batch_sig_decode(clo_buf_view(&resp), &bs);
     clo_buf_free(&body);
     clo_buf_free(&resp);
@@ -163,11 +166,13 @@ static clo_err settle_batch_in(clo_settler *c, ready_job **rj, size_t n, batch_s
     return err;
 }
 
-clo_err clo_settle_init(clo_settler *s, clo_chaintx *tx, clo_super *super)
+clo_err clo_settle_init(clo_settler *s, clo_chaintx *tx, clo_super *const *enclaves,
+                        size_t nenclaves)
 {
     memset(s, 0, sizeof *s);
     s->tx = tx;
-    s->super = super;
+    s->enclaves = enclaves;
+    s->nenclaves = nenclaves;
     s->pool = calloc(CLO_PROTO_MAX_BATCH, sizeof *s->pool);
     s->queue = calloc(CLO_PROTO_MAX_BATCH, sizeof *s->queue);
     for (size_t i = 0; s->pool && s->queue && i < CLO_PROTO_MAX_BATCH; i++) {
@@ -192,20 +197,24 @@ void clo_settle_free(clo_settler *s)
     s->queue = NULL;
 }
 
-/* Whether this node's enclave signed the result (its signer for the epoch).
- * Only such results go into a batch, whose root the enclave signs; a result
- * another enclave signed (a daemon sharing the journal ran the job) is
- * settled alone, under its own signature, if its daemon does not. */
-static int own_result(clo_settler *c, const clo_proto_result *r)
+/* Which of this node's enclaves signed the result (its signer for the
+ * epoch), or -1. Only such results go into a batch, whose root that enclave
+ * signs; a result another node's enclave signed (a daemon sharing the
+ * journal ran the job) is settled alone, under its own signature, if its
+ * daemon does not. */
+static int signed_by(clo_settler *c, const clo_proto_result *r)
 {
     static _Thread_local clo_super_status st;
-    clo_super_status_get(c->super, &st);
-    for (size_t i = 0; i < st.keys.count; i++)
-        if (st.keys.keys[i].epoch == r->stmt.epoch)
-            return !clo_result_verify(&r->stmt, c->tx->cfg->chain_id, c->tx->cfg->job_market,
-                                      r->sig, st.keys.keys[i].signer)
-                        .code;
-    return 0;
+    for (size_t k = 0; k < c->nenclaves; k++) {
+        clo_super_status_get(c->enclaves[k], &st);
+        for (size_t i = 0; i < st.keys.count; i++)
+            if (st.keys.keys[i].epoch == r->stmt.epoch &&
+                !clo_result_verify(&r->stmt, c->tx->cfg->chain_id, c->tx->cfg->job_market, r->sig,
+                                   st.keys.keys[i].signer)
+                     .code)
+                return (int)k;
+    }
+    return -1;
 }
 
 clo_err clo_settle_step(clo_settler *c)
@@ -213,6 +222,7 @@ clo_err clo_settle_step(clo_settler *c)
     ready_job *pool = c->pool, *ready[CLO_PROTO_MAX_BATCH], *foreign[CLO_PROTO_MAX_BATCH];
     clo_cjob *q = c->queue;
     size_t max = c->tx->cfg->settle_batch, nq = 0, nr = 0, nf = 0;
+    int signer = -1; /* the enclave whose results ready[] holds */
     CLO_TRY(clo_ledger_jobs(c->tx->journal, CLO_CJ_QUEUED, q, CLO_PROTO_MAX_BATCH, &nq));
     int64_t oldest = INT64_MAX;
     for (size_t i = 0; i < nq && nr + nf < max; i++) {
@@ -247,14 +257,17 @@ clo_err clo_settle_step(clo_settler *c)
         }
         memcpy(rj->job_id, q[i].job_id, 32);
         memcpy(rj->consumer, q[i].consumer, 20);
-        if (!own_result(c, &rj->r)) {
+        int by = signed_by(c, &rj->r);
+        if (by < 0) {
             /* Its own daemon settles it, in a batch; this one only once that
              * daemon has let it lie as long as a claim lasts (it died). */
             if (clo_now_ms() - rj->jj.updated_ms > (int64_t)c->tx->cfg->claim_seconds * 1000)
                 foreign[nf++] = rj;
             continue;
         }
-        if (nr > 0 && rj->r.stmt.epoch != ready[0]->r.stmt.epoch) continue; /* next round */
+        /* One enclave's results of one epoch in a batch; the rest next round. */
+        if (nr > 0 && (rj->r.stmt.epoch != ready[0]->r.stmt.epoch || by != signer)) continue;
+        signer = by;
         if (rj->jj.updated_ms < oldest) oldest = rj->jj.updated_ms;
         ready[nr++] = rj;
     }
@@ -272,7 +285,7 @@ clo_err clo_settle_step(clo_settler *c)
     clo_err err = CLO_ERR(CLO_E_LIMIT, "");
     /* A batch over the size limit is halved until it fits. */
     while (nr > 1 && err.code == CLO_E_LIMIT) {
-        err = settle_batch(c, ready, nr);
+        err = settle_batch(c, c->enclaves[signer], ready, nr);
         if (err.code == CLO_E_LIMIT) nr /= 2;
     }
     c->flush = nr < wanted;

@@ -43,6 +43,7 @@ struct clo_super {
     uint32_t next_id;
     int64_t backoff_ms, next_start_ms;
     int64_t next_retake; /* with enclave.key_peers: the next try for later epochs (s) */
+    clo_super *giver;    /* a pool member's: the node's first enclave (issue 21) */
     uint64_t restarts, starts;
     uint8_t exe_event[48], measurement[48]; /* the launcher's event; RTMR3 after INIT */
     clo_proto_keys keys;
@@ -445,60 +446,118 @@ static clo_err hello(clo_super *s)
     return err;
 }
 
-/* Epoch keys from one peer node (issue 21): its enclave's challenge, this
- * enclave's evidence over it, the keys sealed to this enclave's transport key.
- * The enclaves check each other; the nodes only relay. */
-static clo_err take_from(clo_super *s, const char *peer)
+/* Where a taker's epoch keys come from (issue 21): a peer node over HTTP
+ * (enclave.key_peers), or, for a pool member, this node's first enclave,
+ * called directly. Either way the enclaves check each other; the host relays. */
+typedef struct {
+    const char *peer;
+    clo_super *local;
+} key_giver;
+
+/* The giver enclave's fresh nonce. */
+static clo_err giver_challenge(const key_giver *g, clo_buf *nonce)
 {
+    if (g->local) return clo_super_call(g->local, CLO_CALL_SNP_CHALLENGE, CLO_BYTES_EMPTY, nonce);
     char url[2200];
     long status = 0;
     json_t *doc = NULL;
+    snprintf(url, sizeof url, "%s/v1/keys/challenge", g->peer);
+    clo_err err = clo_http_json("POST", url, "{}", 10000, &status, &doc);
+    if (!err.code && status != 200) err = CLO_ERR(CLO_E_STATE, "keys: the peer gave no challenge");
+    if (!err.code) err = clo_hex_decode(nonce, json_string_value(json_object_get(doc, "nonce")));
+    json_decref(doc);
+    return err;
+}
+
+/* The keys, sealed to the transport key of the taker's evidence h. */
+static clo_err giver_give(const key_giver *g, const clo_proto_share_give *h, clo_buf *sealed)
+{
+    if (g->local) {
+        clo_buf body;
+        clo_buf_init(&body, 1 << 17);
+        clo_err err = clo_proto_share_give_encode(h, &body);
+        if (!err.code)
+            err = clo_super_call(g->local, CLO_CALL_SHARE_GIVE, clo_buf_view(&body), sealed);
+        clo_buf_free(&body);
+        return err;
+    }
+    char url[2200];
+    long status = 0;
+    json_t *doc = NULL;
+    json_t *req = json_pack("{s:o,s:o,s:i,s:o}", "nonce", clo_json_hex(CLO_BYTES(h->nonce, 32)),
+                            "transport_public_key", clo_json_hex(CLO_BYTES(h->transport_pk, 32)),
+                            "format", h->format, "evidence", clo_json_hex(h->evidence));
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_decref(req);
+    snprintf(url, sizeof url, "%s/v1/keys/share", g->peer);
+    clo_err err = body ? clo_http_json("POST", url, body, 30000, &status, &doc)
+                       : CLO_ERR(CLO_E_NOMEM, "keys");
+    free(body);
+    if (!err.code && status != 200)
+        err = CLO_ERR(CLO_E_POLICY, "keys: the peer's enclave refused this one");
+    if (!err.code) err = clo_hex_decode(sealed, json_string_value(json_object_get(doc, "sealed")));
+    json_decref(doc);
+    return err;
+}
+
+/* Epoch keys from one giver: its enclave's challenge, this enclave's
+ * evidence over it, the keys sealed to this enclave's transport key. */
+static clo_err take_from(clo_super *s, const key_giver *g)
+{
     clo_buf nonce, hello, sealed;
     clo_buf_init(&nonce, 32);
     clo_buf_init(&hello, 1 << 17);
     clo_buf_init(&sealed, 1 << 13);
     clo_err err = CLO_OK;
-    snprintf(url, sizeof url, "%s/v1/keys/challenge", peer);
-    CLO_CHECK(clo_http_json("POST", url, "{}", 10000, &status, &doc));
-    CLO_FAIL_IF(status != 200, CLO_E_STATE, "keys: the peer gave no challenge");
-    CLO_CHECK(clo_hex_decode(&nonce, json_string_value(json_object_get(doc, "nonce"))));
-    CLO_FAIL_IF(nonce.len != 32, CLO_E_FORMAT, "keys: the peer's challenge");
+    CLO_CHECK(giver_challenge(g, &nonce));
+    CLO_FAIL_IF(nonce.len != 32, CLO_E_FORMAT, "keys: the giver's challenge");
     CLO_CHECK(raw_call(s, CLO_CALL_SHARE_BEGIN, clo_buf_view(&nonce), &hello));
     clo_proto_share_hello h;
     CLO_CHECK(clo_proto_share_hello_decode(clo_buf_view(&hello), &h));
-    json_decref(doc);
-    doc = NULL;
-    json_t *req = json_pack("{s:o,s:o,s:i,s:o}", "nonce", clo_json_hex(clo_buf_view(&nonce)),
-                            "transport_public_key", clo_json_hex(CLO_BYTES(h.transport_pk, 32)),
-                            "format", h.format, "evidence", clo_json_hex(h.evidence));
-    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
-    json_decref(req);
-    snprintf(url, sizeof url, "%s/v1/keys/share", peer);
-    err = body ? clo_http_json("POST", url, body, 30000, &status, &doc)
-               : CLO_ERR(CLO_E_NOMEM, "keys");
-    free(body);
-    CLO_CHECK(err);
-    CLO_FAIL_IF(status != 200, CLO_E_POLICY, "keys: the peer's enclave refused this one");
-    CLO_CHECK(clo_hex_decode(&sealed, json_string_value(json_object_get(doc, "sealed"))));
+    clo_proto_share_give give;
+    memset(&give, 0, sizeof give);
+    memcpy(give.nonce, nonce.ptr, 32);
+    memcpy(give.transport_pk, h.transport_pk, 32);
+    give.format = h.format;
+    give.evidence = h.evidence;
+    CLO_CHECK(giver_give(g, &give, &sealed));
     CLO_CHECK(raw_call(s, CLO_CALL_SHARE_TAKE, clo_buf_view(&sealed), NULL));
 out:
-    json_decref(doc);
     clo_buf_free(&nonce);
     clo_buf_free(&hello);
     clo_buf_free(&sealed);
     return err;
 }
 
-/* A fresh enclave: its keys from the first peer that shares them; 1 if one did. */
+static void log_take(const char *from, clo_err e)
+{
+    CLO_LOG(e.code ? CLO_LOG_WARN : CLO_LOG_INFO, e.code ? "keys.peer_refused" : "keys.taken",
+            CLO_LF_STR("peer", from), CLO_LF_STR("code", clo_code_name(e.code)),
+            CLO_LF_STR("what", e.what ? e.what : ""));
+}
+
+/* Whether this enclave takes its keys rather than making them. */
+static int takes_keys(const clo_super *s)
+{
+    return s->giver || s->cfg.key_peers[0];
+}
+
+/* A fresh enclave: its keys from the pool's first enclave, or the first peer
+ * that shares them; 1 if one did. */
 static int take_from_peers(clo_super *s)
 {
+    if (s->giver) {
+        key_giver g = {NULL, s->giver};
+        clo_err e = take_from(s, &g);
+        log_take("this node's first enclave", e);
+        return !e.code;
+    }
     char list[sizeof s->cfg.key_peers], *save = NULL;
     snprintf(list, sizeof list, "%s", s->cfg.key_peers);
     for (char *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-        clo_err e = take_from(s, p);
-        CLO_LOG(e.code ? CLO_LOG_WARN : CLO_LOG_INFO, e.code ? "keys.peer_refused" : "keys.taken",
-                CLO_LF_STR("peer", p), CLO_LF_STR("code", clo_code_name(e.code)),
-                CLO_LF_STR("what", e.what ? e.what : ""));
+        key_giver g = {p, NULL};
+        clo_err e = take_from(s, &g);
+        log_take(p, e);
         if (!e.code) return 1;
     }
     return 0;
@@ -545,14 +604,14 @@ static clo_err start(clo_super *s)
     int missing;
     CLO_CHECK(read_path(s->state_path, &state, &missing));
     if (!missing) {
-        static clo_proto_imported imp; /* under s->mu */
+        static _Thread_local clo_proto_imported imp; /* large: not on the stack */
         CLO_CHECK(import_state(s, clo_buf_view(&state), &imp));
         for (size_t i = 0; i < imp.count; i++) CLO_CHECK(load_secret(s, imp.secrets[i].id));
         /* A state newer than the committee's record runs no job until recorded. */
         if (s->cfg.committee.count) CLO_CHECK(export_state(s));
     } else {
         /* No state: the epoch keys of a peer of the same measurement, or new ones. */
-        if (!s->cfg.key_peers[0] || !take_from_peers(s))
+        if (!takes_keys(s) || !take_from_peers(s))
             CLO_CHECK(raw_call(s, CLO_CALL_ROTATE, CLO_BYTES_EMPTY, NULL));
         CLO_CHECK(export_state(s));
     }
@@ -673,8 +732,8 @@ clo_err clo_super_maybe_rotate(clo_super *s, int64_t now)
     clo_err err = ensure(s);
     if (!err.code && s->keys.count &&
         now - s->keys.keys[0].created >= (int64_t)s->cfg.rotate_seconds) {
-        if (s->cfg.key_peers[0]) {
-            /* A node with peers never makes epochs of its own, so that an
+        if (takes_keys(s)) {
+            /* A node with peers (or a pool member) never makes epochs of its own, so that an
              * epoch number names one key in every enclave that holds it: it
              * takes the peers' later epochs instead (every 30 s until one
              * comes; meanwhile its current epoch stays). */
@@ -734,6 +793,11 @@ void clo_super_status_get(clo_super *s, clo_super_status *out)
     pthread_mutex_unlock(&s->snap_mu);
     char st = out->pid > 0 ? proc_state((pid_t)out->pid) : 0;
     out->halted = st == 'T' || st == 't' || st == 'Z' || st == 'X';
+}
+
+void clo_super_set_giver(clo_super *s, clo_super *giver)
+{
+    s->giver = giver;
 }
 
 void clo_super_free(clo_super *s)

@@ -25,6 +25,9 @@ typedef struct clo_super clo_super;
 CLO_MUST_CHECK clo_err clo_super_new(clo_super **out, const clo_config *cfg,
                                      const char *enclave_path);
 void clo_super_free(clo_super *s); /* SHUTDOWN, then reap */
+/* A pool member (enclave.pool): its epoch keys come from giver's enclave,
+ * never from ROTATE, as with enclave.key_peers. Set before the first call. */
+void clo_super_set_giver(clo_super *s, clo_super *giver);
 
 /* One call; starts the enclave first if it is not running. An error frame
  * from the enclave is returned as its clo_err (what in a static buffer of s,

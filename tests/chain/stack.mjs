@@ -89,9 +89,11 @@ export async function allowAndRegister(s, timeoutMs = 30000) {
 // with chain.stagger_seconds. Returns the nodes, A first, once every enclave is
 // registered under its own operator and the vote config is on every node.
 // perWorkload: the stagger given for the vote workload only (chain.stagger_workloads).
-export async function startOperators(s, count, stagger = 2, perWorkload = false) {
+// pool: enclaves per node (enclave.pool).
+export async function startOperators(s, count, stagger = 2, perWorkload = false, pool = 1) {
   const cfgA = JSON.parse(readFileSync(s.node.cfgPath, 'utf8'));
   cfgA.api = { key_sharing: true };
+  cfgA.enclave = { ...cfgA.enclave, pool };
   if (perWorkload) cfgA.chain.stagger_workloads = `vote=${stagger}`;
   else cfgA.chain.stagger_seconds = stagger;
   writeFileSync(s.node.cfgPath, JSON.stringify(cfgA));
@@ -111,7 +113,7 @@ export async function startOperators(s, count, stagger = 2, perWorkload = false)
     mkdirSync(d);
     const n = await makeNode(s.bin, d);
     const cfg = JSON.parse(readFileSync(n.cfgPath, 'utf8'));
-    cfg.enclave = { ...cfg.enclave, sim_dir: path.join(s.dir, 'sim'), key_peers: [s.node.url] };
+    cfg.enclave = { ...cfg.enclave, sim_dir: path.join(s.dir, 'sim'), key_peers: [s.node.url], pool };
     cfg.chain = { ...cfgA.chain, key_file: keyFile };
     writeFileSync(n.cfgPath, JSON.stringify(cfg));
     await start(n);
