@@ -68,6 +68,7 @@ bench: build
 	@taskset -c 1 $(BUILD)/bin/clo_bench_inference
 	@node bench/fetch_bench.mjs $(BUILD)
 	@node bench/fleet_bench.mjs $(BUILD)/bin/cloister
+	@node bench/pool_bench.mjs $(BUILD)/bin/cloister
 
 fuzz: contracts
 	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DCLO_FUZZ=ON >/dev/null

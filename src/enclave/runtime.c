@@ -579,7 +579,7 @@ clo_err clo_enclave_handle(clo_enclave *e, uint16_t call, clo_bytes body, int64_
     case CLO_CALL_FETCH_END: err = clo_rt_fetch_end(e, body, now, resp); break;
     case CLO_CALL_SHARE_BEGIN: err = clo_rt_share_begin(e, body, resp); break;
     case CLO_CALL_SHARE_GIVE: err = clo_rt_share_give(e, body, now, resp); break;
-    case CLO_CALL_SHARE_TAKE: err = clo_rt_share_take(e, body, resp); break;
+    case CLO_CALL_SHARE_TAKE: err = clo_rt_share_take(e, body, now, resp); break;
     case CLO_CALL_SHUTDOWN:
         CLO_ENSURE(body.len == 0, CLO_E_FORMAT, "shutdown: unexpected body");
         *stop = 1;

@@ -164,7 +164,8 @@ CLO_MUST_CHECK clo_err clo_rt_take_challenge(clo_enclave *e, const uint8_t nonce
 CLO_MUST_CHECK clo_err clo_rt_share_begin(clo_enclave *e, clo_bytes body, clo_buf *resp);
 CLO_MUST_CHECK clo_err clo_rt_share_give(clo_enclave *e, clo_bytes body, int64_t now,
                                          clo_buf *resp);
-CLO_MUST_CHECK clo_err clo_rt_share_take(clo_enclave *e, clo_bytes body, clo_buf *resp);
+CLO_MUST_CHECK clo_err clo_rt_share_take(clo_enclave *e, clo_bytes body, int64_t now,
+                                         clo_buf *resp);
 /* SNP_CHALLENGE and SNP_APPROVE: the verifier enclave (snpverify.c). */
 CLO_MUST_CHECK clo_err clo_rt_snp_challenge(clo_enclave *e, clo_bytes body, clo_buf *resp);
 CLO_MUST_CHECK clo_err clo_rt_snp_approve(clo_enclave *e, clo_bytes body, int64_t now,

@@ -27,8 +27,8 @@
  *  22 FETCH_PUMP    req clo_proto_fetch_pump resp clo_proto_fetch_pumped
  *  23 FETCH_END     req handle[16]           resp as RUN's: u16 1 | result
  *  24 SHARE_BEGIN   req nonce[32]            resp clo_proto_share_hello
- *  25 SHARE_GIVE    req clo_proto_share_give resp sealed keys: enc[32] | ciphertext
- *  26 SHARE_TAKE    req sealed keys          resp clo_proto_keys
+ *  25 SHARE_GIVE    req clo_proto_share_give resp clo_proto_share_keys
+ *  26 SHARE_TAKE    req clo_proto_share_keys resp clo_proto_keys
  */
 #ifndef CLO_WIRE_PROTO_H
 #define CLO_WIRE_PROTO_H
@@ -202,6 +202,15 @@ typedef struct {
     size_t nparts;
     clo_bytes parts[CLO_PROTO_SHARE_MAX_PARTS];
 } clo_proto_share_give;
+/* SHARE_GIVE resp, SHARE_TAKE req: u32 size | sealed (enc[32] | ciphertext)
+ * | u8 format | evidence: the giver's, whose report data binds the sealed
+ * keys to the taker's transport key and nonce, so that the taker takes keys
+ * only from an enclave of its own measurement, never from the host. */
+typedef struct {
+    clo_bytes sealed;
+    uint8_t format;
+    clo_bytes evidence;
+} clo_proto_share_keys;
 
 /* KEYS resp: u32 current | u8 n | n x (u32 epoch | i64 created | i64 retire_at
  *            | signer[20] | hpke_pk[32])      (retire_at 0: current) */
@@ -457,5 +466,7 @@ CLO_MUST_CHECK clo_err clo_proto_share_hello_encode(const clo_proto_share_hello 
 CLO_MUST_CHECK clo_err clo_proto_share_hello_decode(clo_bytes body, clo_proto_share_hello *out);
 CLO_MUST_CHECK clo_err clo_proto_share_give_encode(const clo_proto_share_give *in, clo_buf *out);
 CLO_MUST_CHECK clo_err clo_proto_share_give_decode(clo_bytes body, clo_proto_share_give *out);
+CLO_MUST_CHECK clo_err clo_proto_share_keys_encode(const clo_proto_share_keys *in, clo_buf *out);
+CLO_MUST_CHECK clo_err clo_proto_share_keys_decode(clo_bytes body, clo_proto_share_keys *out);
 
 #endif

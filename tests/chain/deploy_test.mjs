@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { cli, freePort, makeNode, sleep, start, stop, tempDir } from '../host/nodeutil.mjs';
+import { cli, freePort, makeNode, portFile, sleep, start, stop, tempDir } from '../host/nodeutil.mjs';
 
 const bin = process.argv[2];
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -88,8 +88,7 @@ try {
   for (const [i, k] of [v1, v2, v3].entries()) {
     const pf = path.join(dir, `v${i}.port`);
     procs.push(spawn(bin, ['verifier', 'serve', '--key', k, '--deployment', depFile, '--sim-dir', sim, '--port-file', pf], { stdio: 'ignore' }));
-    for (let t = 0; t < 100 && !existsSync(pf); t++) await sleep(20);
-    urls.push(`http://127.0.0.1:${readFileSync(pf, 'utf8').trim()}`);
+    urls.push(`http://127.0.0.1:${await portFile(pf)}`);
   }
   const nport = await freePort();
   const cfgPath = path.join(dir, 'node.json');

@@ -14,6 +14,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import * as S from './stack.mjs';
 import { sleep, cli } from '../host/nodeutil.mjs';
+import * as P from '../support/onnx_pb.mjs';
 
 const bin = process.argv[2];
 const N = Number(process.env.CLO_POOL_JOBS ?? 60);
@@ -76,18 +77,10 @@ try {
   const x = Array.from({ length: K }, (_, i) => (i % 7) - 3);
   const y = new Float64Array(M);
   for (let i = 0; i < K; i++) for (let j = 0; j < M; j++) y[j] += x[i] * W[i * M + j];
-  const varint = (v) => { const o = []; do { let b = v & 0x7f; v = Math.floor(v / 128); if (v) b |= 0x80; o.push(b); } while (v); return Buffer.from(o); };
-  const fld = (n, body) => Buffer.concat([varint((n << 3) | 2), varint(body.length), body]);
-  const num = (n, v) => Buffer.concat([varint(n << 3), varint(v)]);
-  const str = (n, t) => fld(n, Buffer.from(t));
-  const vinfo = (name, dims) => Buffer.concat([str(1, name), fld(2, fld(1, Buffer.concat([num(1, 1),
-    fld(2, Buffer.concat(dims.map((d) => fld(1, num(1, d)))))])))]);
-  const graph = Buffer.concat([
-    fld(1, Buffer.concat([str(1, 'record'), str(1, 'W'), str(2, 'y'), str(4, 'MatMul')])), str(2, 'pool'),
-    fld(5, Buffer.concat([num(1, K), num(1, M), num(2, 1), str(8, 'W'), fld(9, Buffer.from(W.buffer))])),
-    fld(11, vinfo('record', [1, K])), fld(12, vinfo('y', [1, M]))]);
+  const graph = [P.node(['record', 'W'], 'y', 'MatMul'), P.str(2, 'pool'), P.initializer('W', [K, M], W),
+    P.fld(11, P.vinfo('record', [1, K])), P.fld(12, P.vinfo('y', [1, M]))];
   const model = path.join(s.dir, 'pool.onnx'), rec = path.join(s.dir, 'pool-record.csv');
-  writeFileSync(model, Buffer.concat([num(1, 8), str(2, 'cloister-test'), fld(7, graph), fld(8, Buffer.concat([str(1, ''), num(2, 13)]))]));
+  writeFileSync(model, P.model(graph));
   writeFileSync(rec, x.join(',') + '\n');
   const dep = path.join(s.dir, 'devnet/deployments', `${s.dep.chain_id}.json`);
   const Nn = ['--node', A.url];

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { makeNode, start, stop, sleep, tempDir, cli } from '../host/nodeutil.mjs';
+import { makeNode, start, stop, sleep, tempDir, cli, portFile } from '../host/nodeutil.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -43,8 +43,7 @@ export async function startStack(bin, opts = {}) {
       '--deployment', path.join(dir, 'devnet/deployments', `${s.dep.chain_id}.json`),
       '--sim-dir', path.join(dir, 'sim'), '--port-file', pf], { stdio: 'ignore' });
     s.procs.push(p);
-    for (let t = 0; t < 100 && !existsSync(pf); t++) await sleep(20);
-    urls.push(`http://127.0.0.1:${readFileSync(pf, 'utf8').trim()}`);
+    urls.push(`http://127.0.0.1:${await portFile(pf)}`);
   }
   s.verifiers = urls;
   s.node = await makeNode(bin, dir);

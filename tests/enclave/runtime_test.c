@@ -21,6 +21,8 @@
 #include "crypto/secp256k1.h"
 #include "wire/frame.h"
 #include "enclave/sandbox.h"
+#include "enclave/keys.h"
+#include "crypto/hpke.h"
 #include "enclave_fixture.h"
 #include "workloads/workload.h"
 
@@ -976,6 +978,79 @@ static void test_fetch_calls(void **state)
 
 /* ---- key sharing between enclaves of one measurement (issue 21) ---- */
 
+/* The host forges the keys a taker takes (issue 21, review): it makes a
+ * keyring of its own and seals it to the taker's transport key, which it saw
+ * in the hello. Every way of presenting it is refused; mutation check: with
+ * the giver's quote unchecked, the taker installs the host's key. */
+static void forged_take(clo_enclave *b, const clo_proto_share_hello *h, const uint8_t nonce[32],
+                        clo_bytes genuine)
+{
+    static const clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
+                                         CLO_HPKE_AEAD_CHACHA20POLY1305};
+    static clo_keyring host;
+    clo_keyring_init(&host, 60);
+    OK(clo_keyring_rotate(&host, FX_NOW));
+    clo_buf plain, forged, blob, r;
+    clo_buf_init(&plain, 4096);
+    clo_buf_init(&forged, 4096);
+    clo_buf_init(&blob, 1 << 16);
+    clo_buf_init(&r, 1 << 16);
+    OK(clo_keyring_encode_shared(&host, &plain));
+    uint8_t info[17 + 32], *enc = NULL;
+    memcpy(info, "cloister/share/v1", 17);
+    memcpy(info + 17, nonce, 32);
+    OK(clo_buf_extend(&forged, CLO_HPKE_ENC_SIZE + plain.len + 16, &enc));
+    OK(clo_hpke_seal_base(suite, h->transport_pk, CLO_BYTES(info, sizeof info), CLO_BYTES_EMPTY,
+                          clo_buf_view(&plain), enc, enc + CLO_HPKE_ENC_SIZE));
+    clo_proto_share_keys real, k;
+    OK(clo_proto_share_keys_decode(genuine, &real));
+    /* 1. the genuine giver's quote, replayed over the host's keys */
+    k = (clo_proto_share_keys){clo_buf_view(&forged), real.format, real.evidence};
+    OK(clo_proto_share_keys_encode(&k, &blob));
+    clo_err e = fx_call(b, CLO_CALL_SHARE_TAKE, clo_buf_view(&blob), FX_NOW, &r);
+    assert_int_equal(e.code, CLO_E_AUTH);
+    assert_non_null(strstr(e.what, "does not bind these keys"));
+    /* 2. a quote of this platform binding them, for another measurement */
+    uint8_t h32[32];
+    clo_keccak256(clo_buf_view(&forged), h32);
+    clo_keccak_ctx kc;
+    clo_sim_quote_params qp;
+    memset(&qp, 0, sizeof qp);
+    clo_keccak256_init(&kc);
+    clo_keccak256_update(&kc, clo_bytes_str("cloister/share/v1/give"));
+    clo_keccak256_update(&kc, CLO_BYTES(h->transport_pk, 32));
+    clo_keccak256_update(&kc, CLO_BYTES(nonce, 32));
+    clo_keccak256_update(&kc, CLO_BYTES(h32, 32));
+    clo_keccak256_final(&kc, qp.report_data);
+    OK(clo_measure_sim_mrtd(qp.mrtd));
+    memset(qp.rtmr[3], 0x5c, 48);
+    clo_buf q;
+    clo_buf_init(&q, 1 << 16);
+    OK(clo_sim_quote(&P.sim, &qp, &q));
+    k.evidence = clo_buf_view(&q);
+    clo_buf_clear(&blob);
+    OK(clo_proto_share_keys_encode(&k, &blob));
+    e = fx_call(b, CLO_CALL_SHARE_TAKE, clo_buf_view(&blob), FX_NOW, &r);
+    assert_int_equal(e.code, CLO_E_POLICY);
+    assert_non_null(strstr(e.what, "not an enclave of this measurement"));
+    /* 3. no quote at all: one byte */
+    k.evidence = CLO_BYTES(genuine.ptr, 1);
+    clo_buf_clear(&blob);
+    OK(clo_proto_share_keys_encode(&k, &blob));
+    assert_int_not_equal(fx_call(b, CLO_CALL_SHARE_TAKE, clo_buf_view(&blob), FX_NOW, &r).code,
+                         CLO_OK_CODE);
+    /* nothing was taken: the taker still has no keys */
+    clo_proto_keys kb;
+    OK(fx_keys(b, FX_NOW, &kb));
+    assert_int_equal(kb.count, 0);
+    clo_keyring_wipe(&host);
+    clo_buf_free(&plain);
+    clo_buf_free(&forged);
+    clo_buf_free(&blob);
+    clo_buf_free(&r);
+    clo_buf_free(&q);
+}
+
 /* SHARE_GIVE's body for a taker's hello, over nonce. */
 static void give_body(const uint8_t nonce[32], const clo_proto_share_hello *h, clo_buf *body)
 {
@@ -1055,6 +1130,10 @@ static void test_key_sharing(void **state)
     body.ptr[40] ^= 1;
     assert_int_equal(fx_call(b, CLO_CALL_SHARE_TAKE, clo_buf_view(&body), FX_NOW, &r).code,
                      CLO_E_AUTH);
+    /* The host's own keys, sealed to the taker's transport key (anyone can):
+     * with the giver's quote (it binds other sealed bytes), with a quote of
+     * the platform for another measurement binding them, or none. */
+    forged_take(b, &h, nonce, clo_buf_view(&sealed));
     OK(fx_call(b, CLO_CALL_SHARE_TAKE, clo_buf_view(&sealed), FX_NOW, &r));
     OK(clo_proto_keys_decode(clo_buf_view(&r), &kb));
     assert_int_equal(kb.current, ka.current);

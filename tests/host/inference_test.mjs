@@ -19,6 +19,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from "@hpke/core";
 import { makeNode, start, stop, tempDir, cli, api, cleanup } from "./nodeutil.mjs";
+import * as P from "../support/onnx_pb.mjs";
 
 const bin = process.argv[2];
 let passed = 0, failed = 0;
@@ -261,21 +262,8 @@ try {
   const x = Array.from({ length: K }, (_, i) => (i % 7) - 3);
   const y = new Float64Array(M);
   for (let i = 0; i < K; i++) if (x[i]) for (let j = 0; j < M; j++) y[j] += x[i] * W[i * M + j];
-  const varint = (v) => { const o = []; v = BigInt(v); do { let b = Number(v & 0x7fn); v >>= 7n; if (v) b |= 0x80; o.push(b); } while (v); return Buffer.from(o); };
-  const fld = (n, body) => Buffer.concat([varint((n << 3) | 2), varint(body.length), body]);
-  const num = (n, v) => Buffer.concat([varint(n << 3), varint(v)]);
-  const str = (n, t) => fld(n, Buffer.from(t));
-  const vinfo = (name, dims) => Buffer.concat([str(1, name), fld(2, fld(1, Buffer.concat([num(1, 1),
-    fld(2, Buffer.concat(dims.map((d) => fld(1, num(1, d)))))])))]);
-  const Wb = Buffer.from(W.buffer);
-  const graph = Buffer.concat([
-    fld(1, Buffer.concat([str(1, "record"), str(1, "W"), str(2, "y"), str(4, "MatMul")])),
-    str(2, "big"),
-    fld(5, Buffer.concat([num(1, K), num(1, M), num(2, 1), str(8, "W"), fld(9, Wb)])),
-    fld(11, vinfo("record", [1, K])),
-    fld(12, vinfo("y", [1, M])),
-  ]);
-  const bigModel = Buffer.concat([num(1, 8), str(2, "cloister-test"), fld(7, graph), fld(8, Buffer.concat([str(1, ""), num(2, 13)]))]);
+  const bigModel = P.model([P.node(["record", "W"], "y", "MatMul"), P.str(2, "big"), P.initializer("W", [K, M], W),
+    P.fld(11, P.vinfo("record", [1, K])), P.fld(12, P.vinfo("y", [1, M]))]);
   const bigPath = join(dir, "big.onnx");
   writeFileSync(bigPath, bigModel);
   check("big model: at least 100 MB", bigModel.length >= 100e6, String(bigModel.length));

@@ -1,7 +1,7 @@
 // nodeutil.mjs — start and stop a real `cloister node run` for the host tests:
 // its own temporary directory, a free port on 127.0.0.1, JSON-lines log file.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, openSync, closeSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, writeFileSync, openSync, closeSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:net";
@@ -93,3 +93,13 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export function cleanup(dir) { rmSync(dir, { recursive: true, force: true }); }
 
 export function addr(b) { return "0x" + b.toString(16).padStart(2, "0").repeat(20); }
+
+// The port a server wrote to pf, once written (a loaded machine starts it slowly).
+export async function portFile(pf) {
+  for (let t = 0; t < 500; t++) {
+    const port = existsSync(pf) ? readFileSync(pf, "utf8").trim() : "";
+    if (port) return port;
+    await sleep(20);
+  }
+  throw new Error(`${pf}: the server did not start`);
+}
