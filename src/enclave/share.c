@@ -4,7 +4,9 @@
  * restarted TDX/SNP enclave, which has no sealed state, gets its keys back.
  *
  *   taker  SHARE_BEGIN(giver's nonce): a fresh transport key, and evidence
- *          whose report data binds it to the nonce
+ *          whose report data binds it and the taker's current signer (zero
+ *          when it holds no keys: the giver's node checks that signer's
+ *          registry record) to the nonce
  *   giver  SHARE_GIVE: the evidence verified inside this enclave (DCAP: the
  *          PCK chain to Intel's root, or in the simulated TEE to its own
  *          simulated root; the QE report; the quote's signature; TCB when the
@@ -41,14 +43,17 @@
 static const clo_hpke_suite suite = {CLO_HPKE_KEM_X25519_SHA256, CLO_HPKE_KDF_HKDF_SHA256,
                                      CLO_HPKE_AEAD_CHACHA20POLY1305};
 
-/* report_data = keccak256(domain || transport_pk || nonce) || 32 zero bytes */
-static void binding(const uint8_t pk[32], const uint8_t nonce[32], uint8_t rd[64])
+/* report_data = keccak256(domain || transport_pk || nonce || signer) || 32
+ * zero bytes; signer: the taker's current one, zero with no keys. */
+static void binding(const uint8_t pk[32], const uint8_t nonce[32], const uint8_t signer[20],
+                    uint8_t rd[64])
 {
     clo_keccak_ctx k;
     clo_keccak256_init(&k);
     clo_keccak256_update(&k, clo_bytes_str(SHARE_DOMAIN));
     clo_keccak256_update(&k, CLO_BYTES(pk, 32));
     clo_keccak256_update(&k, CLO_BYTES(nonce, 32));
+    clo_keccak256_update(&k, CLO_BYTES(signer, 20));
     clo_keccak256_final(&k, rd);
     memset(rd + 32, 0, 32);
 }
@@ -67,9 +72,11 @@ clo_err clo_rt_share_begin(clo_enclave *e, clo_bytes body, clo_buf *resp)
     CLO_TRY(clo_x25519_key_new(&e->share_key, NULL));
     memcpy(e->share_nonce, body.ptr, 32);
     clo_proto_share_hello h;
+    memset(&h, 0, sizeof h);
     memcpy(h.transport_pk, clo_x25519_key_public(e->share_key), 32);
+    if (e->keys.count) memcpy(h.signer, e->keys.e[e->keys.count - 1].signer_addr, 20);
     uint8_t rd[64];
-    binding(h.transport_pk, e->share_nonce, rd);
+    binding(h.transport_pk, e->share_nonce, h.signer, rd);
     clo_buf ev;
     clo_buf_init(&ev, 1 << 16);
     clo_evidence_format fmt;
@@ -171,7 +178,7 @@ clo_err clo_rt_share_give(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *
     CLO_TRY(clo_proto_share_give_decode(body, &g));
     clo_keyring_expire(&e->keys, now);
     CLO_ENSURE(e->keys.count > 0, CLO_E_STATE, "share_give: no keys to share yet");
-    binding(g.transport_pk, g.nonce, rd);
+    binding(g.transport_pk, g.nonce, g.signer, rd);
     CLO_TRY(check_peer(e, g.format, g.evidence, g.parts, g.nparts, rd, now, &as_giver));
     CLO_TRY(clo_rt_take_challenge(e, g.nonce)); /* last: a refusal keeps it */
     clo_buf keys, sealed, ev;

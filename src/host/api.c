@@ -19,7 +19,9 @@
 #include "host/crash.h"
 #include "host/httpd.h"
 #include "chain/jsonread.h"
+#include "chain/eth.h"
 #include "chain/rpc.h"
+#include "client/contracts.h"
 #include "host/ledger.h"
 #include "host/metrics.h"
 #include "host/onchain.h"
@@ -329,7 +331,35 @@ static enum MHD_Result share_challenge(clo_api *a, struct MHD_Connection *c)
     return enclave_challenge(a, c, CLO_ROUTE_KEYS);
 }
 
-/* POST /v1/keys/share {nonce, transport_public_key, format, evidence}: the
+#define CHAIN_UNREADABLE "the chain could not be read to check the taker's registry record"
+
+/* A taker that holds keys names its signer: its registry record must be
+ * active and unexpired at the chain's time, or it gets nothing. An enclave
+ * whose record lapsed (or was revoked) starts fresh and registers again,
+ * through the committee's checks again. A fresh taker (zero) has no record
+ * yet; without the chain side there is nothing to check. NULL: share. */
+static const char *taker_record_refusal(clo_api *a, const uint8_t signer[20])
+{
+    static const uint8_t zero[20];
+    const clo_config *cfg = &a->node->cfg;
+    if (!memcmp(signer, zero, 20) || !cfg->rpc_url[0]) return NULL;
+    clo_rpc *rpc = NULL;
+    clo_rpc_opts o = {cfg->rpc_url, 10000, 0, 100};
+    clo_enclave_record rec;
+    clo_eth_block b;
+    const char *why = NULL;
+    if (clo_rpc_new(&o, &rpc).code || clo_registry_enclave(rpc, cfg->registry, signer, &rec).code ||
+        clo_eth_get_block(rpc, "latest", 0, &b).code)
+        why = CHAIN_UNREADABLE;
+    else if (rec.status != CLO_RECORD_ACTIVE)
+        why = "the taker's registry record is not active (revoked, or never registered)";
+    else if (rec.expiry <= b.timestamp)
+        why = "the taker's registry record is expired";
+    clo_rpc_free(rpc);
+    return why;
+}
+
+/* POST /v1/keys/share {nonce, transport_public_key, signer, format, evidence}: the
  * enclave's epoch keys sealed to that transport key, if the evidence is an
  * enclave of its own measurement. */
 static enum MHD_Result share_give(clo_api *a, struct MHD_Connection *c, const clo_httpd_req *rc)
@@ -349,6 +379,8 @@ static enum MHD_Result share_give(clo_api *a, struct MHD_Connection *c, const cl
         {"nonce", CLO_JF_HEX, g.nonce, 32, 0, 0, NULL, "nonce: 32 bytes of hex", NULL},
         {"transport_public_key", CLO_JF_HEX, g.transport_pk, 32, 0, 0, NULL,
          "transport_public_key: 32 bytes of hex", NULL},
+        {"signer", CLO_JF_HEX, g.signer, 20, 0, 0, NULL,
+         "signer: 20 bytes of hex (the taker's current signer, zero when it holds no keys)", NULL},
         {"format", CLO_JF_UINT, &format, 0, 1, 3, NULL, "format: 1 (a TDX quote)", NULL},
         {"evidence", CLO_JF_HEXBUF, &ev, 0, 1, 0, NULL, "evidence: hex, at most 64 KiB", NULL},
     };
@@ -372,8 +404,19 @@ static enum MHD_Result share_give(clo_api *a, struct MHD_Connection *c, const cl
                   : problem(c, R, 422, "evidence-rejected", why[0] ? why : "refused");
         goto out;
     }
+    /* The enclave checked the signer is the taker's own (bound in its quote). */
+    const char *lapsed = taker_record_refusal(a, g.signer);
+    if (lapsed) {
+        CLO_LOG(CLO_LOG_INFO, "keys.share_refused", CLO_LF_STR("code", "policy"),
+                CLO_LF_STR("what", lapsed), CLO_LF_HEX("signer", CLO_BYTES(g.signer, 20)));
+        res = !strcmp(lapsed, CHAIN_UNREADABLE)
+                  ? problem(c, R, 503, "chain-unavailable", lapsed)
+                  : problem(c, R, 403, "taker-record-inactive", lapsed);
+        goto out;
+    }
     CLO_LOG(CLO_LOG_INFO, "keys.shared",
-            CLO_LF_HEX("transport_public_key", CLO_BYTES(g.transport_pk, 32)));
+            CLO_LF_HEX("transport_public_key", CLO_BYTES(g.transport_pk, 32)),
+            CLO_LF_HEX("signer", CLO_BYTES(g.signer, 20)));
     res = send_json(c, R, 200, json_pack("{s:o}", "sealed", clo_json_hex(clo_buf_view(&r))));
 out:
     clo_buf_free(&ev);

@@ -484,16 +484,20 @@ static clo_err giver_give(const key_giver *g, const clo_proto_share_give *h, clo
     char url[2200];
     long status = 0;
     json_t *doc = NULL;
-    json_t *req = json_pack("{s:o,s:o,s:i,s:o}", "nonce", clo_json_hex(CLO_BYTES(h->nonce, 32)),
+    json_t *req = json_pack("{s:o,s:o,s:o,s:i,s:o}", "nonce", clo_json_hex(CLO_BYTES(h->nonce, 32)),
                             "transport_public_key", clo_json_hex(CLO_BYTES(h->transport_pk, 32)),
-                            "format", h->format, "evidence", clo_json_hex(h->evidence));
+                            "signer", clo_json_hex(CLO_BYTES(h->signer, 20)), "format", h->format,
+                            "evidence", clo_json_hex(h->evidence));
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     snprintf(url, sizeof url, "%s/v1/keys/share", g->peer);
     clo_err err = body ? clo_http_json("POST", url, body, 30000, &status, &doc)
                        : CLO_ERR(CLO_E_NOMEM, "keys");
     free(body);
-    if (!err.code && status != 200)
+    if (!err.code && status == 403)
+        err = CLO_ERR(CLO_E_POLICY, "keys: the peer refuses this enclave (its registry record "
+                                    "is expired or revoked, or the peer does not share)");
+    else if (!err.code && status != 200)
         err = CLO_ERR(CLO_E_POLICY, "keys: the peer's enclave refused this one");
     if (!err.code) err = clo_hex_decode(sealed, json_string_value(json_object_get(doc, "sealed")));
     json_decref(doc);
@@ -518,6 +522,7 @@ static clo_err take_from(clo_super *s, const key_giver *g)
     memset(&give, 0, sizeof give);
     memcpy(give.nonce, nonce.ptr, 32);
     memcpy(give.transport_pk, h.transport_pk, 32);
+    memcpy(give.signer, h.signer, 20);
     give.format = h.format;
     give.evidence = h.evidence;
     CLO_CHECK(giver_give(g, &give, &sealed));
@@ -735,10 +740,12 @@ clo_err clo_super_maybe_rotate(clo_super *s, int64_t now)
         if (takes_keys(s)) {
             /* A node with peers (or a pool member) never makes epochs of its own, so that an
              * epoch number names one key in every enclave that holds it: it
-             * takes the peers' later epochs instead (every 30 s until one
-             * comes; meanwhile its current epoch stays). */
+             * takes the peers' later epochs instead (every 30 s, or
+             * rotate_seconds if shorter, until one comes; meanwhile its
+             * current epoch stays). */
             if (now >= s->next_retake) {
-                s->next_retake = now + 30;
+                s->next_retake =
+                    now + (s->cfg.rotate_seconds < 30 ? (int64_t)s->cfg.rotate_seconds : 30);
                 uint32_t before = s->keys.current;
                 if (take_from_peers(s)) err = export_state(s);
                 if (!err.code) err = refresh_keys(s);

@@ -668,6 +668,7 @@ clo_err clo_proto_fetch_pumped_decode(clo_bytes body, clo_proto_fetch_pumped *ou
 clo_err clo_proto_share_hello_encode(const clo_proto_share_hello *in, clo_buf *out)
 {
     CLO_TRY(clo_buf_append(out, in->transport_pk, 32));
+    CLO_TRY(clo_buf_append(out, in->signer, 20));
     CLO_TRY(clo_buf_u8(out, in->format));
     return clo_buf_append_bytes(out, in->evidence);
 }
@@ -676,6 +677,7 @@ clo_err clo_proto_share_hello_decode(clo_bytes body, clo_proto_share_hello *out)
 {
     clo_cur c = clo_cur_init(body);
     CLO_TRY(clo_cur_copy(&c, out->transport_pk, 32));
+    CLO_TRY(clo_cur_copy(&c, out->signer, 20));
     CLO_TRY(clo_cur_u8(&c, &out->format));
     CLO_ENSURE(clo_cur_left(&c) >= 1 && clo_cur_left(&c) <= (1u << 16), CLO_E_LIMIT,
                "share_hello: evidence size");
@@ -687,6 +689,7 @@ clo_err clo_proto_share_give_encode(const clo_proto_share_give *in, clo_buf *out
     CLO_ENSURE(in->nparts <= CLO_PROTO_SHARE_MAX_PARTS, CLO_E_LIMIT, "share_give: collateral");
     CLO_TRY(clo_buf_append(out, in->nonce, 32));
     CLO_TRY(clo_buf_append(out, in->transport_pk, 32));
+    CLO_TRY(clo_buf_append(out, in->signer, 20));
     CLO_TRY(clo_buf_u8(out, in->format));
     CLO_TRY(put_sized(out, in->evidence));
     CLO_TRY(clo_buf_u8(out, (uint8_t)in->nparts));
@@ -701,6 +704,7 @@ clo_err clo_proto_share_give_decode(clo_bytes body, clo_proto_share_give *out)
     memset(out, 0, sizeof *out);
     CLO_TRY(clo_cur_copy(&c, out->nonce, 32));
     CLO_TRY(clo_cur_copy(&c, out->transport_pk, 32));
+    CLO_TRY(clo_cur_copy(&c, out->signer, 20));
     CLO_TRY(clo_cur_u8(&c, &out->format));
     CLO_TRY(get_sized(&c, 1u << 16, "share_give: evidence size", &out->evidence));
     CLO_TRY(clo_cur_u8(&c, &n));

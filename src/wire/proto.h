@@ -186,17 +186,21 @@ typedef struct {
  * §3): a fresh enclave (the taker) answers the giver's challenge with evidence
  * binding a transport key; the giver checks it is a genuine enclave of its own
  * measurement and seals its epochs' HPKE keys to that key.
- *   SHARE_BEGIN resp: transport_pk[32] | u8 format | evidence (rest)
- *   SHARE_GIVE  req:  nonce[32] | transport_pk[32] | u8 format | u32 size | evidence
+ *   SHARE_BEGIN resp: transport_pk[32] | signer[20] | u8 format | evidence (rest)
+ *                     (signer: the taker's current one, zero when it holds no
+ *                     keys; bound in the evidence, so the giver's node can
+ *                     check its registry record)
+ *   SHARE_GIVE  req:  nonce[32] | transport_pk[32] | signer[20] | u8 format
+ *                     | u32 size | evidence
  *                     | u8 n (0..8) | n x (u32 size | collateral: PEM, DER or PCS JSON) */
 #define CLO_PROTO_SHARE_MAX_PARTS 8
 typedef struct {
-    uint8_t transport_pk[32];
+    uint8_t transport_pk[32], signer[20];
     uint8_t format;
     clo_bytes evidence;
 } clo_proto_share_hello;
 typedef struct {
-    uint8_t nonce[32], transport_pk[32];
+    uint8_t nonce[32], transport_pk[32], signer[20];
     uint8_t format;
     clo_bytes evidence;
     size_t nparts;

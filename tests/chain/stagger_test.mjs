@@ -10,11 +10,13 @@
 //     operators between them; duplicate runs counted and reported;
 //   - A stopped (SIGSTOP): 6 more jobs all settle, by B, those A ranks first
 //     after B's turn comes; A resumed leaves them alone (settled by someone
-//     else).
+//     else);
+//   - keys: B re-takes A's epochs while its registry record is active, and
+//     gets nothing once the chain's clock is past its record's expiry.
 // Usage: node stagger_test.mjs /path/to/cloister
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cli, sleep } from '../host/nodeutil.mjs';
+import { cli, sleep, start, stop } from '../host/nodeutil.mjs';
 import * as S from './stack.mjs';
 
 const bin = process.argv[2];
@@ -79,6 +81,34 @@ try {
   check([...jobs, ...later].every((j) => c3.get(j) === 1), 'A resumed: still every job settled exactly once');
   check(/settled by someone else|chain\.job_taken/.test(readFileSync(s.node.log, 'utf8')),
     "A, resumed, leaves B's settlements alone");
+
+  // Keys: a taker whose registry record has expired gets nothing. B, which
+  // holds keys, re-takes A's later epochs every rotate_seconds (2 here) and
+  // names its signer; A's node checks that signer's record at the chain's
+  // time. The committee is stopped (so nobody renews a record), and the
+  // chain's clock moves past every record's expiry.
+  await stop(b);
+  const cb = JSON.parse(readFileSync(b.cfgPath, 'utf8'));
+  cb.enclave.rotate_seconds = 2;
+  writeFileSync(b.cfgPath, JSON.stringify(cb));
+  await start(b);
+  const logB = () => readFileSync(b.log, 'utf8');
+  const takenBefore = (logB().match(/"keys\.taken"/g) || []).length;
+  let retook = false;
+  for (let t = 0; t < 100 && !retook; t++) { retook = (logB().match(/"keys\.taken"/g) || []).length > takenBefore; await sleep(100); }
+  check(retook, 'B, its record active, takes again from A');
+  for (const p of s.procs) p.kill('SIGTERM'); // the committee
+  const rec = await s.registry.enclave(kb.keys[0].signer);
+  const now = (await s.provider.getBlock('latest')).timestamp;
+  await s.provider.send('evm_increaseTime', [Number(rec[1]) - now + 60]);
+  await s.provider.send('evm_mine', []);
+  let refused = false;
+  for (let t = 0; t < 100 && !refused; t++) {
+    refused = /"keys\.share_refused"[^\n]*registry record is expired/.test(readFileSync(s.node.log, 'utf8')) &&
+      /"keys\.peer_refused"[^\n]*refuses this enclave/.test(logB());
+    await sleep(100);
+  }
+  check(refused, "B's record expired: A's node gives it nothing, and says why");
 } finally {
   await S.stopStack(s);
 }

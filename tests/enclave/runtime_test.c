@@ -1058,6 +1058,7 @@ static void give_body(const uint8_t nonce[32], const clo_proto_share_hello *h, c
     memset(&g, 0, sizeof g);
     memcpy(g.nonce, nonce, 32);
     memcpy(g.transport_pk, h->transport_pk, 32);
+    memcpy(g.signer, h->signer, 20);
     g.format = h->format;
     g.evidence = h->evidence;
     clo_buf_clear(body);
@@ -1146,6 +1147,15 @@ static void test_key_sharing(void **state)
     OK(fx_keys(a, FX_NOW + 10, &ka2));
     OK(fx_call(b, CLO_CALL_SHARE_BEGIN, CLO_BYTES(nonce2, 32), FX_NOW + 10, &hello));
     OK(clo_proto_share_hello_decode(clo_buf_view(&hello), &h));
+    /* A taker holding keys names its signer, bound in its quote (the giver's
+     * node checks its registry record): its host cannot pass it off as new. */
+    assert_memory_equal(h.signer, kb.keys[0].signer, 20);
+    bad = h;
+    memset(bad.signer, 0, 20);
+    give_body(nonce2, &bad, &body);
+    assert_int_equal(
+        fx_call(a, CLO_CALL_SHARE_GIVE, clo_buf_view(&body), FX_NOW + 10, &sealed).code,
+        CLO_E_AUTH);
     give_body(nonce2, &h, &body);
     OK(fx_call(a, CLO_CALL_SHARE_GIVE, clo_buf_view(&body), FX_NOW + 10, &sealed));
     OK(fx_call(b, CLO_CALL_SHARE_TAKE, clo_buf_view(&sealed), FX_NOW + 10, &r));

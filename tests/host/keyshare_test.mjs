@@ -124,7 +124,7 @@ try {
   const bad = await api(a, "POST", "/v1/keys/share", { nonce: "0x12" });
   check("a bad body: 400", bad.status === 400 && bad.doc?.code === "invalid-body", bad.text);
   const ch = await api(a, "POST", "/v1/keys/challenge", {});
-  const junk = await api(a, "POST", "/v1/keys/share", { nonce: ch.doc?.nonce, transport_public_key: "0x" + "11".repeat(32),
+  const junk = await api(a, "POST", "/v1/keys/share", { nonce: ch.doc?.nonce, transport_public_key: "0x" + "11".repeat(32), signer: "0x" + "00".repeat(20),
                                                         format: 1, evidence: "0x" + "00".repeat(64) });
   check("evidence that is not a quote: 422", junk.status === 422 && junk.doc?.code === "evidence-rejected", junk.text);
   const get = await api(a, "GET", "/v1/keys/share");
