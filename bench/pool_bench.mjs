@@ -1,13 +1,15 @@
 // pool_bench.mjs — `make bench`, enclaves per node (issue 21): one node with
 // enclave.pool 1 and 2 on the same compute-bound ONNX work, and the jobs per
-// second each finishes. The model is L = 128 MatMul layers of D = 256 (each
-// W a permutation, so every answer is exact and known here), then one to 8
-// outputs; 32 MiB, streamed to the node; made here, so it measures the pool,
-// not a published model's speed. A job is R = 256 records (256 x 8.4M
-// multiply-adds). J jobs are submitted through the CLI while the enclave
-// processes are stopped (SIGSTOP), then continued at once: the rate is the
-// jobs done between the first and the last job.done, the node's own on a
-// backlog with no client on the cores. Every answer is checked.
+// second each finishes. The model (made here, so it measures the pool, not a
+// published model's speed) is 16 Conv 3x3 layers of 16 channels over 64 x 64
+// (weights of 9 KiB a layer, activations in cache: compute-bound; a model
+// streaming 32 MiB of MatMul weights per record was memory-bound and gained
+// nothing from a second enclave on this machine), then GlobalAveragePool; a job
+// is 64 records. J jobs are submitted through the CLI while the enclave
+// processes are stopped (SIGSTOP), then continued at once; nothing else runs
+// until all are done (a light HTTP poll): the rate is the jobs done between
+// the first and the last job.done, the node's own on a backlog. Every answer
+// is checked exact afterwards.
 // Usage: node pool_bench.mjs /path/to/cloister [J]
 import os from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -18,33 +20,37 @@ import * as P from '../tests/support/onnx_pb.mjs';
 
 const bin = process.argv[2];
 const J = Number(process.argv[3] || 24);
-const L = 128, D = 256, R = 256, OUT = 8;
+const L = 16, C = 16, H = 64, R = 64;
 
+// Compute-bound, not memory-bound: C x C 3x3 convolutions over a C x H x H
+// activation (256 KiB, in cache), weights of 9 KiB a layer. Each layer is
+// the identity (the centre tap of its own channel), so the answer, the mean of
+// each channel, is the record's mean, exact in float32 (H*H is a power of 2).
 function model(dir) {
-  const perm = [], nodes = [], inits = [];
+  const conv = (inC) => {
+    const W = new Float32Array(C * inC * 9);
+    for (let o = 0; o < C; o++) W[((o * inC) + (inC === 1 ? 0 : o)) * 9 + 4] = 1;
+    return W;
+  };
+  const attrs = [P.attrInts('kernel_shape', [3, 3]), P.attrInts('pads', [1, 1, 1, 1])];
+  // A record is a row of H*H numbers: reshaped to one channel of H x H.
+  const nodes = [P.node(['record', 'shape'], 'img', 'Reshape')];
+  const inits = [P.initializerI64('shape', [4], [1, 1, H, H])];
   for (let l = 0; l < L; l++) {
-    const a = 2 * ((l * 37) % 128) + 1, b = (l * 101) % D; // odd a: a bijection mod 256
-    const p = Array.from({ length: D }, (_, i) => (a * i + b) % D);
-    perm.push(p);
-    const W = new Float32Array(D * D);
-    for (let i = 0; i < D; i++) W[i * D + p[i]] = 1;
-    nodes.push(P.node([l ? `h${l - 1}` : 'record', `W${l}`], `h${l}`, 'MatMul'));
-    inits.push(P.initializer(`W${l}`, [D, D], W));
+    nodes.push(P.nodeWith([l ? `h${l - 1}` : 'img', `W${l}`], `h${l}`, 'Conv', attrs));
+    inits.push(P.initializer(`W${l}`, [C, l ? C : 1, 3, 3], conv(l ? C : 1)));
   }
-  // The answer: the first OUT of the permuted vector (small outputs).
-  const S = new Float32Array(D * OUT);
-  for (let j = 0; j < OUT; j++) S[j * OUT + j] = 1;
-  nodes.push(P.node([`h${L - 1}`, 'S'], 'y', 'MatMul'));
-  inits.push(P.initializer('S', [D, OUT], S));
-  const graph = [...nodes, P.str(2, 'pool'), ...inits, P.fld(11, P.vinfo('record', [1, D])), P.fld(12, P.vinfo('y', [1, OUT]))];
+  nodes.push(P.node([`h${L - 1}`], 'y', 'GlobalAveragePool'));
+  const graph = [...nodes, P.str(2, 'pool'), ...inits, P.fld(11, P.vinfo('record', [1, H * H])),
+    P.fld(12, P.vinfo('y', [1, C, 1, 1]))];
   const file = path.join(dir, 'pool.onnx');
   writeFileSync(file, P.model(graph, 'cloister-bench'));
   const rows = [], want = [];
   for (let r = 0; r < R; r++) {
-    let x = Array.from({ length: D }, (_, i) => ((i * 7 + r) % 41) - 20);
+    const x = Array.from({ length: H * H }, (_, i) => ((i * 7 + r) % 41) - 20);
     rows.push(x.join(','));
-    for (const p of perm) { const y = new Array(D); for (let i = 0; i < D; i++) y[p[i]] = x[i]; x = y; }
-    want.push(x.slice(0, OUT));
+    const mean = x.reduce((a, b) => a + b, 0) / (H * H);
+    want.push(Array(C).fill(mean));
   }
   writeFileSync(path.join(dir, 'records.csv'), rows.join('\n') + '\n');
   return { file, want };
@@ -79,13 +85,19 @@ async function run(pool, m, dir0) {
       ids.push(s.doc.job_id);
     }
     for (const p of encl) process.kill(p, 'SIGCONT');
+    // Nothing else on the cores until every job is done: a light poll.
+    for (let t = 0; t < 6000; t++) {
+      const st = await Promise.all(ids.map(async (id) => (await (await fetch(`${node.url}/v1/jobs/${id}`)).json()).state));
+      if (st.every((x) => x === 'done' || x === 'failed')) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
     let exact = 0;
     for (let i = 0; i < J; i++) {
       const r = cli(bin, 'job', 'result', ...N, '--id', ids[i], '--keys', path.join(dir, `k${i}.json`));
       const outs = r.doc?.verified?.private_decoded ?? [];
       if (outs.length === R && outs.every((o, k) => {
         const y = o.outputs?.find((t) => t.name === 'y')?.data;
-        return y?.length === OUT && y.every((v, j) => v === m.want[k][j]);
+        return y?.length === C && y.every((v, j) => v === m.want[k][j]);
       })) exact++;
     }
     await stop(node);
@@ -105,7 +117,7 @@ const rows = [];
 for (const pool of [1, 2]) rows.push(await run(pool, m, dir0));
 cleanup(dir0);
 console.log(JSON.stringify({ date: new Date().toISOString().slice(0, 10), cpu: os.cpus()[0]?.model, cores: os.cpus().length, rows }));
-console.log(`\nEnclaves per node, ONNX: ${L} MatMul layers of ${D}, ${R} records a job, ${J} jobs:`);
+console.log(`\nEnclaves per node, ONNX: ${L} Conv 3x3 layers of ${C} channels over ${H}x${H}, ${R} records a job, ${J} jobs:`);
 console.log('| enclaves | jobs | exact | s (first to last done) | jobs/s | per enclave | vs 1 |\n|---:|---:|---:|---:|---:|---|---:|');
 for (const r of rows)
   console.log(`| ${r.pool} | ${r.jobs} | ${r.exact} | ${r.secs.toFixed(2)} | ${r.jobs_per_s.toFixed(2)} | ${r.per_enclave.join(' + ')} | ${(r.jobs_per_s / rows[0].jobs_per_s).toFixed(2)}x |`);

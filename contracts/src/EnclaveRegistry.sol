@@ -124,6 +124,12 @@ contract EnclaveRegistry is Eip712, PullPayments {
     /// Bit t: TEE type t may use the path (a deployment chooses per TEE type).
     uint8 internal onChainTees;
 
+    /// Several operators on one market (issue 21): for each workload, how many seconds
+    /// the operator of rank k for a job waits per rank after the job's block before it
+    /// runs the job, if it is still open. One value every node reads; 0: not set here.
+    mapping(bytes32 workloadId => uint32) public staggerSeconds;
+    uint32 public constant MAX_STAGGER_SECONDS = 3600;
+
     /// What an enclave registering with its own quote submits.
     struct Attested {
         address signer;
@@ -161,6 +167,7 @@ contract EnclaveRegistry is Eip712, PullPayments {
     event OnChainAttestationSet(address verifier, uint8 teeType, bool allowed, uint16 tcbStatuses, uint8 rtmrPins);
     event EnclaveRotated(address indexed previous, address indexed next, uint32 epoch, uint64 previousExpiry);
     event EnclaveRevoked(address indexed signer, RevokeReason reason);
+    event StaggerSet(bytes32 indexed workloadId, uint32 stagger);
     event OperatorSlashed(
         address indexed operator, address indexed signer, address indexed reporter, uint256 amount, uint256 reward
     );
@@ -195,6 +202,7 @@ contract EnclaveRegistry is Eip712, PullPayments {
     error TcbStatusNotAllowed(uint8 status);
     error BindingMismatch();
     error VerifierAlreadySet();
+    error StaggerTooLong(uint32 stagger);
 
     modifier onlyOwner() {
         if (msg.sender != owner) revert NotOwner();
@@ -263,6 +271,13 @@ contract EnclaveRegistry is Eip712, PullPayments {
     function setTeeAllowed(uint8 teeType, bool allowed) external onlyOwner {
         teeAllowed[teeType] = allowed;
         emit TeeAllowed(teeType, allowed);
+    }
+
+    /// @notice The operators' turn for jobs of `workloadId` (staggerSeconds); 0 unsets it.
+    function setStagger(bytes32 workloadId, uint32 stagger) external onlyOwner {
+        if (stagger > MAX_STAGGER_SECONDS) revert StaggerTooLong(stagger);
+        staggerSeconds[workloadId] = stagger;
+        emit StaggerSet(workloadId, stagger);
     }
 
     /// @notice Allow or disallow enclaves with `measurement` to sign results of `workloadId`.

@@ -56,6 +56,23 @@ contract EnclaveRegistryTest is Fixture {
         vm.assertEq(reg.enclave(enclaveSigner).measurement, MEASUREMENT, "the record's measurement");
     }
 
+    function test_staggerIsGovernancesPerWorkload() public {
+        vm.expectRevert(EnclaveRegistry.NotOwner.selector);
+        reg.setStagger(AUCTION, 5);
+        vm.expectEmit(true, false, false, true, address(reg));
+        emit EnclaveRegistry.StaggerSet(AUCTION, 60);
+        vm.prank(gov);
+        reg.setStagger(AUCTION, 60);
+        vm.assertEq(reg.staggerSeconds(AUCTION), 60, "set for the auction");
+        vm.assertEq(reg.staggerSeconds(bytes32(uint256(1))), 0, "not for another workload");
+        vm.prank(gov);
+        vm.expectRevert(abi.encodeWithSelector(EnclaveRegistry.StaggerTooLong.selector, uint32(3601)));
+        reg.setStagger(AUCTION, 3601);
+        vm.prank(gov);
+        reg.setStagger(AUCTION, 0);
+        vm.assertEq(reg.staggerSeconds(AUCTION), 0, "unset");
+    }
+
     function test_ownershipIsTwoStep() public {
         vm.expectRevert(EnclaveRegistry.NotOwner.selector);
         reg.transferOwnership(address(this));

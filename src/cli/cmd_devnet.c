@@ -1,4 +1,4 @@
-/* cmd_devnet.c — `cloister devnet up|down|status|allow|dcap`: a local EVM chain (anvil
+/* cmd_devnet.c — `cloister devnet up|down|status|allow|stagger|dcap`: a local EVM chain (anvil
  * from the npm package, on 127.0.0.1 at a free port, state kept in the devnet
  * directory) with Cloister's contracts deployed by the C client.
  *
@@ -431,6 +431,111 @@ static int snp_measurement(const char *node, uint8_t m[32])
     return bad;
 }
 
+/* What a governance command acts on: the deployment (--deployment, or the
+ * running devnet's), the owner's key file (--key, or the devnet's deployer),
+ * and the registry and market it names. 0, or the exit code (said). */
+static int governance_of(cli_spec *spec, json_t **dep, char key_path[PATH_CAP],
+                         uint8_t registry[20], uint8_t market[20])
+{
+    const char *dir = dir_of(spec);
+    const char *dep_file = cli_get(spec, "deployment");
+    *dep = NULL;
+    if (dep_file) {
+        if (!cli_get(spec, "key")) {
+            cli_error("--deployment needs --key (the governance owner's key file)\n");
+            return CLI_EXIT_USAGE;
+        }
+        json_error_t je;
+        *dep = json_load_file(dep_file, 0, &je);
+        if (!*dep)
+            return cli_fail(CLO_ERR(CLO_E_IO, "deployment"), "--deployment: cannot read the file");
+        snprintf(key_path, PATH_CAP, "%s", cli_get(spec, "key"));
+    } else {
+        json_t *st = NULL;
+        if (!status_doc(dir, &st)) {
+            json_decref(st);
+            return cli_fail(CLO_ERR(CLO_E_IO, "devnet"),
+                            "the devnet is not running (cloister devnet up), and no --deployment");
+        }
+        *dep = json_incref(json_object_get(st, "deployment"));
+        json_decref(st);
+        if (path_of(key_path, dir, "keys/deployer.key")) {
+            json_decref(*dep);
+            *dep = NULL;
+            return CLI_EXIT_FAIL;
+        }
+    }
+    if (!json_string_value(json_object_get(*dep, "rpc")) ||
+        dep_address(*dep, "EnclaveRegistry", registry) || dep_address(*dep, "JobMarket", market)) {
+        json_decref(*dep);
+        *dep = NULL;
+        return cli_fail(CLO_ERR(CLO_E_FORMAT, "deployment"),
+                        "the deployment has no rpc, EnclaveRegistry or JobMarket");
+    }
+    return 0;
+}
+
+/* Governance: the operators' turn for a workload's jobs (issue 21),
+ * EnclaveRegistry.setStagger: every node reads it. */
+static int stagger(int argc, char **argv)
+{
+    cli_opt o[] = {
+        {"workload", "NAME", "the workload (vote, auction, onnx, ...)", 1, NULL},
+        {"seconds", "N", "the turn, 0 to 3600 (0 unsets it: each node's own setting)", 1, NULL},
+        {"dir", "DIR", "devnet directory (default data/devnet): its deployment and owner key", 0,
+         NULL},
+        {"deployment", "FILE", "a deployment file (cloister deploy) instead of a devnet", 0, NULL},
+        {"key", "FILE", "the governance owner's key (with --deployment)", 0, NULL},
+        {"json", NULL, "JSON output (the default)", 0, NULL},
+    };
+    cli_spec spec = {
+        "cloister devnet stagger --workload NAME --seconds N [--dir DIR | --deployment FILE --key "
+        "FILE]",
+        "As the governance owner, set the operators' turn for the workload's jobs "
+        "(EnclaveRegistry.setStagger): the operator of rank k for a job starts it k times this "
+        "many seconds after its block, if it is still open. Every node reads it, over its own "
+        "chain.stagger_seconds.",
+        o, sizeof o / sizeof o[0]};
+    int done, rc = cli_parse(&spec, argc, argv, &done);
+    if (rc || done) return rc;
+    uint64_t secs = 0;
+    if ((rc = cli_u64(&spec, "seconds", 3600, &secs))) return rc;
+    const char *name = cli_get(&spec, "workload");
+    if (!clo_workload_by_name(name)) {
+        cli_error("--workload: unknown workload '%s'\n", name);
+        return CLI_EXIT_USAGE;
+    }
+    char key_path[PATH_CAP];
+    json_t *dep = NULL;
+    uint8_t registry[20], market[20], wid[32], owner[20];
+    if ((rc = governance_of(&spec, &dep, key_path, registry, market))) return rc;
+    clo_workload_id(name, wid);
+    clo_secret32 key;
+    clo_rpc *rpc = NULL;
+    clo_deployer d;
+    memset(&d, 0, sizeof d);
+    clo_err err = clo_key_file_read(key_path, &key, owner);
+    if (err.code) {
+        rc = cli_fail(err, "cannot read the governance owner's key file");
+        goto done;
+    }
+    CLO_CHECK(rpc_open(json_string_value(json_object_get(dep, "rpc")), &rpc));
+    CLO_CHECK(clo_sender_init(&d.s, rpc, &key));
+    clo_abi_val args[2] = {clo_abi_word(wid), clo_abi_uint(secs)}, t = clo_abi_tuple(args, 2);
+    CLO_CHECK(clo_deployer_call(&d, registry, CLO_ENCLAVE_REGISTRY_SET_STAGGER, &t));
+    rc =
+        cli_print(json_pack("{s:s,s:o,s:I}", "workload", name, "workload_id",
+                            clo_json_hex(CLO_BYTES(wid, 32)), "stagger_seconds", (json_int_t)secs));
+out:
+    if (err.code) rc = cli_fail(err, d.why[0] ? d.why : "setStagger failed");
+done:
+    clo_sender_wipe(&d.s);
+    clo_wipe(&key, sizeof key);
+    clo_rpc_free(rpc);
+    json_decref(dep);
+    return rc;
+}
+
 /* Governance: allow the node enclave's measurement (keccak256 of the simulated
  * MRTD and the RTMR3 the node reports, as the verifiers put it in approvals:
  * attest/measure.h) for workloads, after checking that the node's enclave is
@@ -460,43 +565,12 @@ static int allow(int argc, char **argv)
         o, sizeof o / sizeof o[0]};
     int done, rc = cli_parse(&spec, argc, argv, &done);
     if (rc || done) return rc;
-    const char *dir = dir_of(&spec);
-    const char *dep_file = cli_get(&spec, "deployment");
     char key_path[PATH_CAP];
     json_t *dep = NULL;
-    if (dep_file) {
-        if (!cli_get(&spec, "key")) {
-            cli_error("--deployment needs --key (the governance owner's key file)\n");
-            return CLI_EXIT_USAGE;
-        }
-        json_error_t je;
-        dep = json_load_file(dep_file, 0, &je);
-        if (!dep)
-            return cli_fail(CLO_ERR(CLO_E_IO, "deployment"), "--deployment: cannot read the file");
-        snprintf(key_path, sizeof key_path, "%s", cli_get(&spec, "key"));
-    } else {
-        json_t *st = NULL;
-        if (!status_doc(dir, &st)) {
-            json_decref(st);
-            return cli_fail(CLO_ERR(CLO_E_IO, "devnet"),
-                            "the devnet is not running (cloister devnet up), and no --deployment");
-        }
-        dep = json_incref(json_object_get(st, "deployment"));
-        json_decref(st);
-        if (path_of(key_path, dir, "keys/deployer.key")) {
-            json_decref(dep);
-            return CLI_EXIT_FAIL;
-        }
-    }
     uint8_t registry[20], market[20];
+    if ((rc = governance_of(&spec, &dep, key_path, registry, market))) return rc;
     const char *rpc_url = json_string_value(json_object_get(dep, "rpc"));
     json_int_t dep_chain = json_integer_value(json_object_get(dep, "chain_id"));
-    if (!rpc_url || dep_address(dep, "EnclaveRegistry", registry) ||
-        dep_address(dep, "JobMarket", market)) {
-        json_decref(dep);
-        return cli_fail(CLO_ERR(CLO_E_FORMAT, "deployment"),
-                        "the deployment has no rpc, EnclaveRegistry or JobMarket");
-    }
 
     /* What the node says its enclave is bound to. */
     char url[2100];
@@ -708,16 +782,18 @@ done:
 int cmd_devnet(int argc, char **argv)
 {
     if (argc > 0 && !strcmp(argv[0], "allow")) return allow(argc - 1, argv + 1);
+    if (argc > 0 && !strcmp(argv[0], "stagger")) return stagger(argc - 1, argv + 1);
     if (argc > 0 && !strcmp(argv[0], "dcap")) return dcap(argc - 1, argv + 1);
     if (argc > 0 && !strcmp(argv[0], "up")) return up(argc - 1, argv + 1);
     if (argc > 0 && !strcmp(argv[0], "down")) return down(argc - 1, argv + 1);
     if (argc > 0 && !strcmp(argv[0], "status")) return status(argc - 1, argv + 1);
     FILE *f = argc > 0 && !strcmp(argv[0], "--help") ? stdout : stderr;
-    fprintf(f, "usage: cloister devnet up|down|status|allow|dcap [--dir DIR]\n"
+    fprintf(f, "usage: cloister devnet up|down|status|allow|stagger|dcap [--dir DIR]\n"
                "  up      start anvil on 127.0.0.1 and deploy the contracts\n"
                "  down    stop it (its state is kept for the next up)\n"
                "  status  whether it answers, its block and deployment\n"
                "  allow   allow a node enclave's measurement for workloads (governance)\n"
+               "  stagger set the operators' turn for a workload's jobs (governance)\n"
                "  dcap    verify the simulated TEE's quotes on chain, no committee (governance)\n");
     return f == stdout ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 }

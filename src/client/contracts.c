@@ -80,6 +80,20 @@ int clo_registry_measurement_allowed(clo_rpc *rpc, const uint8_t registry[20],
     return err.code ? -1 : ok != 0;
 }
 
+clo_err clo_registry_stagger(clo_rpc *rpc, const uint8_t registry[20], const uint8_t workload[32],
+                             uint32_t *out)
+{
+    clo_abi_val arg = clo_abi_word(workload), args = clo_abi_tuple(&arg, 1), ret;
+    uint64_t v = 0;
+    *out = 0;
+    CLO_TRY(clo_eth_view(rpc, registry, CLO_ENCLAVE_REGISTRY_STAGGER_SECONDS, &args,
+                         CLO_ENCLAVE_REGISTRY_STAGGER_SECONDS_RET, &ret));
+    clo_err err = clo_abi_get_u64(&ret.items[0], &v);
+    clo_abi_val_free(&ret);
+    *out = (uint32_t)v;
+    return err;
+}
+
 clo_err clo_market_job_get(clo_rpc *rpc, const uint8_t market[20], const uint8_t job_id[32],
                            uint64_t block, clo_market_job *out)
 {

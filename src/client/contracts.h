@@ -26,6 +26,11 @@ typedef struct {
 CLO_MUST_CHECK clo_err clo_registry_enclave(clo_rpc *rpc, const uint8_t registry[20],
                                             const uint8_t signer[20], clo_enclave_record *out);
 
+/* EnclaveRegistry.staggerSeconds(workload): governance's operator turn for
+ * the workload's jobs (issue 21); 0: not set there. */
+CLO_MUST_CHECK clo_err clo_registry_stagger(clo_rpc *rpc, const uint8_t registry[20],
+                                            const uint8_t workload[32], uint32_t *out);
+
 /* The registry's measurement: keccak256 of the platform's measurement bytes
  * (e.g. a 48-byte MRTD or SNP launch digest; evidence/measure.h composes them). */
 void clo_registry_measurement_hash(clo_bytes platform, uint8_t out[32]);

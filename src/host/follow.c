@@ -177,16 +177,19 @@ static clo_err wait_for(clo_follower *f, const uint8_t job_id[32], const char *w
     return clo_ledger_job_move(f->tx->journal, job_id, CLO_CJ_WAITING, CLO_CJ_WAITING, why, NULL);
 }
 
-/* With chain.stagger_seconds (or the workload's chain.stagger_workloads):
+/* With a stagger (the registry's for the workload, else chain.stagger_seconds
+ * or the workload's chain.stagger_workloads):
  * whether this node runs the job now (*go).
  * First look: its rank; a later one waits its turn (block time + rank x
  * stagger, on this machine's clock). When the turn comes: only a job still
  * open is worth running. */
-static clo_err my_turn(clo_follower *f, const clo_cjob *cj, const char *workload, int *go)
+static clo_err my_turn(clo_follower *f, const clo_cjob *cj, const uint8_t workload_id[32],
+                       const char *workload, int *go)
 {
-    const int64_t stagger = (int64_t)clo_config_stagger(f->tx->cfg, workload);
     const int64_t now = (int64_t)time(NULL);
+    uint32_t stagger = 0;
     *go = 1;
+    CLO_TRY(clo_turns_stagger(&f->turns, f->tx, workload_id, workload, now, &stagger));
     if (!stagger) return CLO_OK;
     if (cj->not_before == 0) {
         CLO_TRY(clo_turns_refresh(&f->turns, f->tx, now, 30));
@@ -194,7 +197,7 @@ static clo_err my_turn(clo_follower *f, const clo_cjob *cj, const char *workload
         if (rank == 0) return CLO_OK;
         clo_eth_block b;
         CLO_TRY(clo_eth_get_block(f->tx->rpc, NULL, cj->block, &b));
-        int64_t turn = (int64_t)b.timestamp + (int64_t)rank * stagger;
+        int64_t turn = (int64_t)b.timestamp + (int64_t)rank * (int64_t)stagger;
         CLO_LOG(CLO_LOG_INFO, "chain.job_turn", CLO_LF_HEX("job_id", CLO_BYTES(cj->job_id, 32)),
                 CLO_LF_U64("rank", rank), CLO_LF_I64("at", turn));
         *go = 0;
@@ -248,7 +251,7 @@ static clo_err queue_job(clo_follower *f, const clo_cjob *cj)
         drop = "inputs: not request envelopes";
     if (drop || err.code) goto out;
     int go;
-    err = my_turn(f, cj, wl->name, &go);
+    err = my_turn(f, cj, workload_id, wl->name, &go);
     if (err.code || !go) goto out;
     err = clo_ledger_config_get(j, v.items[0].word, &config);
     if (err.code == CLO_E_STATE) {

@@ -106,3 +106,25 @@ size_t clo_turns_rank(const clo_turns *t, const uint8_t job_id[32], const uint8_
     }
     return rank;
 }
+
+clo_err clo_turns_stagger(clo_turns *t, clo_chaintx *tx, const uint8_t workload[32],
+                          const char *name, int64_t now, uint32_t *out)
+{
+    size_t i = 0;
+    while (i < t->nstagger && memcmp(t->stagger[i].workload, workload, 32)) i++;
+    if (i == t->nstagger) {
+        CLO_ENSURE(i < sizeof t->stagger / sizeof t->stagger[0], CLO_E_LIMIT, "turns: workloads");
+        memcpy(t->stagger[i].workload, workload, 32);
+        t->stagger[i].read_at = 0;
+        t->nstagger++;
+    }
+    if (t->stagger[i].read_at == 0 || now - t->stagger[i].read_at >= 30) {
+        /* Unreadable (a registry from before issue 21 has no staggerSeconds,
+         * or the RPC failed): this node's own setting until the next read. */
+        if (clo_registry_stagger(tx->rpc, tx->cfg->registry, workload, &t->stagger[i].seconds).code)
+            t->stagger[i].seconds = 0;
+        t->stagger[i].read_at = now;
+    }
+    *out = t->stagger[i].seconds ? t->stagger[i].seconds : clo_config_stagger(tx->cfg, name);
+    return CLO_OK;
+}

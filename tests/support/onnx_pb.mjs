@@ -21,3 +21,14 @@ export const initializer = (name, dims, f32) => fld(5, Buffer.concat([...dims.ma
 // ModelProto (IR 8, opset 13) around a GraphProto's fields.
 export const model = (graphFields, producer = 'cloister-test') =>
   Buffer.concat([num(1, 8), str(2, producer), fld(7, Buffer.concat(graphFields)), fld(8, Buffer.concat([str(1, ''), num(2, 13)]))]);
+// AttributeProto of type INTS (7), for NodeProto field 5.
+export const attrInts = (name, ints) => fld(5, Buffer.concat([str(1, name), num(20, 7), ...ints.map((v) => num(8, v))]));
+// NodeProto with attributes.
+export const nodeWith = (inputs, output, op, attrs) =>
+  fld(1, Buffer.concat([...inputs.map((i) => str(1, i)), str(2, output), str(4, op), ...attrs]));
+// TensorProto initializer of int64 data (data type 7), e.g. a Reshape's shape.
+export const initializerI64 = (name, dims, values) => {
+  const raw = Buffer.alloc(8 * values.length);
+  values.forEach((v, i) => raw.writeBigInt64LE(BigInt(v), 8 * i));
+  return fld(5, Buffer.concat([...dims.map((d) => num(1, d)), num(2, 7), str(8, name), fld(9, raw)]));
+};
