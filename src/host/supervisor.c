@@ -731,19 +731,32 @@ clo_err clo_super_persist_secret(clo_super *s, const uint8_t id[32])
     return err;
 }
 
+/* A pool member whose first enclave has rotated: it takes the new epoch at
+ * once (the worker asks every second), not at its own rotation time, so that
+ * jobs sealed to the new key do not meet a member without it. */
+static int behind_giver(clo_super *s)
+{
+    if (!s->giver) return 0;
+    pthread_mutex_lock(&s->giver->snap_mu);
+    uint32_t current = s->giver->snap.keys.current;
+    pthread_mutex_unlock(&s->giver->snap_mu);
+    return current > s->keys.current;
+}
+
 clo_err clo_super_maybe_rotate(clo_super *s, int64_t now)
 {
     pthread_mutex_lock(&s->mu);
     clo_err err = ensure(s);
+    int behind = !err.code && behind_giver(s);
     if (!err.code && s->keys.count &&
-        now - s->keys.keys[0].created >= (int64_t)s->cfg.rotate_seconds) {
+        (behind || now - s->keys.keys[0].created >= (int64_t)s->cfg.rotate_seconds)) {
         if (takes_keys(s)) {
             /* A node with peers (or a pool member) never makes epochs of its own, so that an
              * epoch number names one key in every enclave that holds it: it
              * takes the peers' later epochs instead (every 30 s, or
              * rotate_seconds if shorter, until one comes; meanwhile its
              * current epoch stays). */
-            if (now >= s->next_retake) {
+            if (behind || now >= s->next_retake) {
                 s->next_retake =
                     now + (s->cfg.rotate_seconds < 30 ? (int64_t)s->cfg.rotate_seconds : 30);
                 uint32_t before = s->keys.current;

@@ -7,7 +7,9 @@
 // must be settled exactly once, by one transaction, and both enclaves must
 // have run jobs. Then a model is streamed to the node (2 MiB, two chunks):
 // every enclave of the pool takes it, and API jobs on it are answered exactly
-// by either enclave.
+// by either enclave. Last, the first enclave rotates (rotate_seconds 40):
+// the second takes the new epoch from it at once, and jobs sealed to the new
+// key settle, run by both.
 // Usage: node pool_test.mjs /path/to/cloister
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -18,6 +20,7 @@ import * as P from '../support/onnx_pb.mjs';
 
 const bin = process.argv[2];
 const N = Number(process.env.CLO_POOL_JOBS ?? 60);
+const ROTATE = 40; // the first enclave's epoch: the second follows it within a second
 let failures = 0;
 function check(cond, what, detail = '') {
   if (!cond) { failures++; console.error('FAIL', what, detail); } else console.log('ok  ', what);
@@ -30,7 +33,7 @@ const enclaves = (n) => spawnSync('pgrep', ['-P', String(n.proc.pid), '-f', 'clo
 const s = await S.startStack(bin, { settle_wait_ms: 300 });
 try {
   const cfg = JSON.parse(readFileSync(s.node.cfgPath, 'utf8'));
-  cfg.enclave = { ...cfg.enclave, pool: 2 };
+  cfg.enclave = { ...cfg.enclave, pool: 2, rotate_seconds: ROTATE };
   cfg.limits = { ...cfg.limits, batch_max: 4 }; // small claims: both enclaves get work
   writeFileSync(s.node.cfgPath, JSON.stringify(cfg));
   await S.startNode(s);
@@ -100,6 +103,26 @@ try {
   }
   const ran = events(A, 'job.done').filter((d) => sub.includes(d.job_id)).map((d) => d.enclave);
   check(exact === 8 && new Set(ran).size === 2, `its jobs answered exactly by both enclaves (${exact} of 8; enclaves ${ran.join(',')})`);
+
+  // The first enclave rotates; the second takes the new epoch from it at
+  // once, and jobs sealed to the new key run in both.
+  let k2 = null;
+  for (let t = 0; t < 600 && !(k2?.current >= 2); t++) {
+    k2 = await (await fetch(A.url + '/v1/enclave/keys')).json();
+    if (!(k2?.current >= 2)) await sleep(100);
+  }
+  let followed = false;
+  for (let t = 0; t < 50 && !followed; t++) {
+    followed = events(A, 'enclave.rotated').some((e) => e.from === 'a peer' && e.epoch === k2.current);
+    if (!followed) await sleep(100);
+  }
+  check(followed, `the second enclave took epoch ${k2?.current} within a few seconds of the first's rotation`);
+  const late = [];
+  for (let i = 0; i < 12; i++) late.push(await S.submitVote(s, w, '010003', 1, { wait: i === 11 }));
+  const c2 = await S.waitSettled(s, late, 120000);
+  const e2 = events(A, 'job.done').filter((d) => late.includes(d.job_id));
+  check(late.every((j) => c2.get(j) === 1) && e2.every((d) => d.epoch === k2.current) && new Set(e2.map((d) => d.enclave)).size === 2,
+    `jobs sealed to epoch ${k2?.current}: settled once each, run by both enclaves`, JSON.stringify(e2.map((d) => [d.epoch, d.enclave])));
 } finally {
   await S.stopStack(s);
 }
