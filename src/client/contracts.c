@@ -80,6 +80,22 @@ int clo_registry_measurement_allowed(clo_rpc *rpc, const uint8_t registry[20],
     return err.code ? -1 : ok != 0;
 }
 
+clo_err clo_registry_record_live(clo_rpc *rpc, const uint8_t registry[20], const uint8_t signer[20],
+                                 const char **why)
+{
+    clo_enclave_record rec;
+    clo_eth_block b;
+    *why = NULL;
+    CLO_ENSURE(!clo_registry_enclave(rpc, registry, signer, &rec).code &&
+                   !clo_eth_get_block(rpc, "latest", 0, &b).code,
+               CLO_E_IO, "the chain could not be read to check a registry record");
+    if (rec.status != CLO_RECORD_ACTIVE)
+        *why = "its registry record is not active (revoked, or never registered)";
+    else if (rec.expiry <= b.timestamp)
+        *why = "its registry record is expired";
+    return CLO_OK;
+}
+
 clo_err clo_registry_stagger(clo_rpc *rpc, const uint8_t registry[20], const uint8_t workload[32],
                              uint32_t *out)
 {

@@ -26,6 +26,12 @@ typedef struct {
 CLO_MUST_CHECK clo_err clo_registry_enclave(clo_rpc *rpc, const uint8_t registry[20],
                                             const uint8_t signer[20], clo_enclave_record *out);
 
+/* Whether signer's record is live at the chain's latest block: *why NULL if
+ * it is active and unexpired, else why not. CLO_E_IO if the chain cannot be
+ * read. */
+CLO_MUST_CHECK clo_err clo_registry_record_live(clo_rpc *rpc, const uint8_t registry[20],
+                                                const uint8_t signer[20], const char **why);
+
 /* EnclaveRegistry.staggerSeconds(workload): governance's operator turn for
  * the workload's jobs (issue 21); 0: not set there. */
 CLO_MUST_CHECK clo_err clo_registry_stagger(clo_rpc *rpc, const uint8_t registry[20],

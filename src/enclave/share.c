@@ -15,7 +15,8 @@
  *          enclave's own, the binding, the nonce taken last; then the epochs'
  *          HPKE keys (never the signers) sealed to the transport key
  *          and this enclave's own quote, whose report data binds what it
- *          sealed to the taker's transport key and nonce
+ *          sealed and its current signer to the taker's transport key and
+ *          nonce (the taker's node checks that signer's registry record)
  *   taker  SHARE_TAKE: the giver's quote verified as above (identity equal to
  *          its own, the binding): anyone can seal to a transport key, so
  *          keys come only from a copy of itself, never from the host; then
@@ -155,9 +156,9 @@ out:
 }
 
 /* The giver's report data: keccak256(domain "/give" || transport_pk || nonce
- * || keccak256(sealed)) || 32 zero bytes. */
+ * || keccak256(sealed) || the giver's signer) || 32 zero bytes. */
 static void give_binding(const uint8_t pk[32], const uint8_t nonce[32], clo_bytes sealed,
-                         uint8_t rd[64])
+                         const uint8_t signer[20], uint8_t rd[64])
 {
     uint8_t h[32];
     clo_keccak256(sealed, h);
@@ -167,6 +168,7 @@ static void give_binding(const uint8_t pk[32], const uint8_t nonce[32], clo_byte
     clo_keccak256_update(&k, CLO_BYTES(pk, 32));
     clo_keccak256_update(&k, CLO_BYTES(nonce, 32));
     clo_keccak256_update(&k, CLO_BYTES(h, 32));
+    clo_keccak256_update(&k, CLO_BYTES(signer, 20));
     clo_keccak256_final(&k, rd);
     memset(rd + 32, 0, 32);
 }
@@ -198,12 +200,17 @@ clo_err clo_rt_share_give(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *
     /* This enclave's own quote over what it sealed: the taker takes keys only
      * from an enclave of its measurement (anyone can seal to its key). */
     clo_evidence_format fmt = CLO_EVIDENCE_TDX_QUOTE;
+    clo_proto_share_keys k;
+    memset(&k, 0, sizeof k);
+    memcpy(k.signer, e->keys.e[e->keys.count - 1].signer_addr, 20);
     if (!err.code) {
-        give_binding(g.transport_pk, g.nonce, clo_buf_view(&sealed), rd);
+        give_binding(g.transport_pk, g.nonce, clo_buf_view(&sealed), k.signer, rd);
         err = clo_tee_evidence(e->tee, rd, &ev, &fmt);
     }
     if (!err.code) {
-        clo_proto_share_keys k = {clo_buf_view(&sealed), (uint8_t)fmt, clo_buf_view(&ev)};
+        k.sealed = clo_buf_view(&sealed);
+        k.format = (uint8_t)fmt;
+        k.evidence = clo_buf_view(&ev);
         err = clo_proto_share_keys_encode(&k, resp);
     }
     clo_buf_free(&sealed);
@@ -218,7 +225,7 @@ clo_err clo_rt_share_take(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *
     uint8_t rd[64];
     CLO_TRY(clo_proto_share_keys_decode(body, &k));
     CLO_ENSURE(k.sealed.len > CLO_HPKE_ENC_SIZE + 16, CLO_E_FORMAT, "share_take: sealed keys");
-    give_binding(clo_x25519_key_public(e->share_key), e->share_nonce, k.sealed, rd);
+    give_binding(clo_x25519_key_public(e->share_key), e->share_nonce, k.sealed, k.signer, rd);
     CLO_TRY(check_peer(e, k.format, k.evidence, NULL, 0, rd, now, &as_taker));
     uint8_t info[sizeof SHARE_DOMAIN - 1 + 32];
     info_of(e->share_nonce, info);

@@ -331,7 +331,8 @@ static enum MHD_Result share_challenge(clo_api *a, struct MHD_Connection *c)
     return enclave_challenge(a, c, CLO_ROUTE_KEYS);
 }
 
-#define CHAIN_UNREADABLE "the chain could not be read to check the taker's registry record"
+static const char chain_unreadable[] =
+    "the chain could not be read to check the taker's registry record";
 
 /* A taker that holds keys names its signer: its registry record must be
  * active and unexpired at the chain's time, or it gets nothing. An enclave
@@ -345,16 +346,10 @@ static const char *taker_record_refusal(clo_api *a, const uint8_t signer[20])
     if (!memcmp(signer, zero, 20) || !cfg->rpc_url[0]) return NULL;
     clo_rpc *rpc = NULL;
     clo_rpc_opts o = {cfg->rpc_url, 10000, 0, 100};
-    clo_enclave_record rec;
-    clo_eth_block b;
     const char *why = NULL;
-    if (clo_rpc_new(&o, &rpc).code || clo_registry_enclave(rpc, cfg->registry, signer, &rec).code ||
-        clo_eth_get_block(rpc, "latest", 0, &b).code)
-        why = CHAIN_UNREADABLE;
-    else if (rec.status != CLO_RECORD_ACTIVE)
-        why = "the taker's registry record is not active (revoked, or never registered)";
-    else if (rec.expiry <= b.timestamp)
-        why = "the taker's registry record is expired";
+    if (clo_rpc_new(&o, &rpc).code ||
+        clo_registry_record_live(rpc, cfg->registry, signer, &why).code)
+        why = chain_unreadable;
     clo_rpc_free(rpc);
     return why;
 }
@@ -407,11 +402,11 @@ static enum MHD_Result share_give(clo_api *a, struct MHD_Connection *c, const cl
     /* The enclave checked the signer is the taker's own (bound in its quote). */
     const char *lapsed = taker_record_refusal(a, g.signer);
     if (lapsed) {
+        snprintf(why, sizeof why, "the taker's enclave: %s", lapsed);
         CLO_LOG(CLO_LOG_INFO, "keys.share_refused", CLO_LF_STR("code", "policy"),
-                CLO_LF_STR("what", lapsed), CLO_LF_HEX("signer", CLO_BYTES(g.signer, 20)));
-        res = !strcmp(lapsed, CHAIN_UNREADABLE)
-                  ? problem(c, R, 503, "chain-unavailable", lapsed)
-                  : problem(c, R, 403, "taker-record-inactive", lapsed);
+                CLO_LF_STR("what", why), CLO_LF_HEX("signer", CLO_BYTES(g.signer, 20)));
+        res = lapsed == chain_unreadable ? problem(c, R, 503, "chain-unavailable", lapsed)
+                                         : problem(c, R, 403, "taker-record-inactive", why);
         goto out;
     }
     CLO_LOG(CLO_LOG_INFO, "keys.shared",

@@ -27,6 +27,7 @@
 #include "wire/frame.h"
 #include "wire/witness.h"
 #include "chain/rpc.h"
+#include "client/contracts.h"
 #include "host/crash.h"
 #include "host/sealfile.h"
 
@@ -504,6 +505,27 @@ static clo_err giver_give(const key_giver *g, const clo_proto_share_give *h, clo
     return err;
 }
 
+/* A peer node's giver names its signer, bound in its quote (this enclave
+ * checks the binding): with the chain side on, its registry record must be
+ * active and unexpired, or its keys are not taken. */
+static clo_err giver_record_live(clo_super *s, clo_bytes given)
+{
+    clo_proto_share_keys k;
+    const char *why = NULL;
+    clo_rpc *rpc = NULL;
+    clo_rpc_opts o = {s->cfg.rpc_url, 10000, 0, 100};
+    if (!s->cfg.rpc_url[0]) return CLO_OK;
+    CLO_TRY(clo_proto_share_keys_decode(given, &k));
+    clo_err err = clo_rpc_new(&o, &rpc);
+    if (!err.code) err = clo_registry_record_live(rpc, s->cfg.registry, k.signer, &why);
+    clo_rpc_free(rpc);
+    CLO_TRY(err);
+    if (why && !strcmp(why, "its registry record is expired"))
+        return CLO_ERR(CLO_E_POLICY, "keys: the giver's registry record is expired");
+    CLO_ENSURE(!why, CLO_E_POLICY, "keys: the giver's registry record is not active");
+    return CLO_OK;
+}
+
 /* Epoch keys from one giver: its enclave's challenge, this enclave's
  * evidence over it, the keys sealed to this enclave's transport key. */
 static clo_err take_from(clo_super *s, const key_giver *g)
@@ -526,6 +548,7 @@ static clo_err take_from(clo_super *s, const key_giver *g)
     give.format = h.format;
     give.evidence = h.evidence;
     CLO_CHECK(giver_give(g, &give, &sealed));
+    if (!g->local) CLO_CHECK(giver_record_live(s, clo_buf_view(&sealed)));
     CLO_CHECK(raw_call(s, CLO_CALL_SHARE_TAKE, clo_buf_view(&sealed), NULL));
 out:
     clo_buf_free(&nonce);

@@ -718,6 +718,7 @@ clo_err clo_proto_share_give_decode(clo_bytes body, clo_proto_share_give *out)
 clo_err clo_proto_share_keys_encode(const clo_proto_share_keys *in, clo_buf *out)
 {
     CLO_TRY(put_sized(out, in->sealed));
+    CLO_TRY(clo_buf_append(out, in->signer, 20));
     CLO_TRY(clo_buf_u8(out, in->format));
     return clo_buf_append_bytes(out, in->evidence);
 }
@@ -727,6 +728,7 @@ clo_err clo_proto_share_keys_decode(clo_bytes body, clo_proto_share_keys *out)
     clo_cur c = clo_cur_init(body);
     memset(out, 0, sizeof *out);
     CLO_TRY(get_sized(&c, 4096, "share_keys: sealed size", &out->sealed));
+    CLO_TRY(clo_cur_copy(&c, out->signer, 20));
     CLO_TRY(clo_cur_u8(&c, &out->format));
     CLO_ENSURE(clo_cur_left(&c) >= 1 && clo_cur_left(&c) <= (1u << 16), CLO_E_LIMIT,
                "share_keys: evidence size");

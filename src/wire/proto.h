@@ -207,11 +207,14 @@ typedef struct {
     clo_bytes parts[CLO_PROTO_SHARE_MAX_PARTS];
 } clo_proto_share_give;
 /* SHARE_GIVE resp, SHARE_TAKE req: u32 size | sealed (enc[32] | ciphertext)
- * | u8 format | evidence: the giver's, whose report data binds the sealed
- * keys to the taker's transport key and nonce, so that the taker takes keys
- * only from an enclave of its own measurement, never from the host. */
+ * | signer[20] | u8 format | evidence: the giver's, whose report data binds
+ * the sealed keys and the giver's current signer to the taker's transport key
+ * and nonce, so that the taker takes keys only from an enclave of its own
+ * measurement, never from the host, and its node can check the giver's
+ * registry record. */
 typedef struct {
     clo_bytes sealed;
+    uint8_t signer[20];
     uint8_t format;
     clo_bytes evidence;
 } clo_proto_share_keys;

@@ -12,8 +12,9 @@
 //   - A stopped (SIGSTOP): 6 more jobs all settle, by B, those A ranks first
 //     after B's turn comes; A resumed leaves them alone (settled by someone
 //     else);
-//   - keys: B re-takes A's epochs while its registry record is active, and
-//     gets nothing once the chain's clock is past its record's expiry.
+//   - keys: B re-takes A's epochs while both records are active; once
+//     governance revokes A's signer, B's node takes nothing from A; once the
+//     chain's clock is past B's record's expiry, A's node gives B nothing.
 // Usage: node stagger_test.mjs /path/to/cloister
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -106,6 +107,17 @@ try {
   let retook = false;
   for (let t = 0; t < 100 && !retook; t++) { retook = (logB().match(/"keys\.taken"/g) || []).length > takenBefore; await sleep(100); }
   check(retook, 'B, its record active, takes again from A');
+  // Governance revokes A's signer: B's node no longer takes A's keys (A's
+  // quote binds its signer; B's node checks that record).
+  const govReg = new S.E.Contract(s.dep.contracts.EnclaveRegistry.address, ['function revoke(address)'],
+    new S.E.Wallet(s.key('deployer'), s.provider));
+  await (await govReg.revoke(ka.keys[0].signer)).wait();
+  let giverRefused = false;
+  for (let t = 0; t < 100 && !giverRefused; t++) {
+    giverRefused = /"keys\.peer_refused"[^\n]*the giver's registry record is not active/.test(logB());
+    if (!giverRefused) await sleep(100);
+  }
+  check(giverRefused, "A's record revoked: B's node takes nothing from it, and says why");
   for (const p of s.procs) p.kill('SIGTERM'); // the committee
   const rec = await s.registry.enclave(kb.keys[0].signer);
   const now = (await s.provider.getBlock('latest')).timestamp;

@@ -1005,7 +1005,8 @@ static void forged_take(clo_enclave *b, const clo_proto_share_hello *h, const ui
     clo_proto_share_keys real, k;
     OK(clo_proto_share_keys_decode(genuine, &real));
     /* 1. the genuine giver's quote, replayed over the host's keys */
-    k = (clo_proto_share_keys){clo_buf_view(&forged), real.format, real.evidence};
+    k = real;
+    k.sealed = clo_buf_view(&forged);
     OK(clo_proto_share_keys_encode(&k, &blob));
     clo_err e = fx_call(b, CLO_CALL_SHARE_TAKE, clo_buf_view(&blob), FX_NOW, &r);
     assert_int_equal(e.code, CLO_E_AUTH);
@@ -1021,6 +1022,7 @@ static void forged_take(clo_enclave *b, const clo_proto_share_hello *h, const ui
     clo_keccak256_update(&kc, CLO_BYTES(h->transport_pk, 32));
     clo_keccak256_update(&kc, CLO_BYTES(nonce, 32));
     clo_keccak256_update(&kc, CLO_BYTES(h32, 32));
+    clo_keccak256_update(&kc, CLO_BYTES(k.signer, 20));
     clo_keccak256_final(&kc, qp.report_data);
     OK(clo_measure_sim_mrtd(qp.mrtd));
     memset(qp.rtmr[3], 0x5c, 48);
@@ -1135,6 +1137,16 @@ static void test_key_sharing(void **state)
      * with the giver's quote (it binds other sealed bytes), with a quote of
      * the platform for another measurement binding them, or none. */
     forged_take(b, &h, nonce, clo_buf_view(&sealed));
+    /* The giver's signer, bound in its quote: the host cannot name another
+     * (whose registry record the taker's node would check instead). */
+    clo_proto_share_keys sk;
+    OK(clo_proto_share_keys_decode(clo_buf_view(&sealed), &sk));
+    assert_memory_equal(sk.signer, ka.keys[0].signer, 20);
+    sk.signer[0] ^= 1;
+    clo_buf_clear(&body);
+    OK(clo_proto_share_keys_encode(&sk, &body));
+    assert_int_equal(fx_call(b, CLO_CALL_SHARE_TAKE, clo_buf_view(&body), FX_NOW, &r).code,
+                     CLO_E_AUTH);
     OK(fx_call(b, CLO_CALL_SHARE_TAKE, clo_buf_view(&sealed), FX_NOW, &r));
     OK(clo_proto_keys_decode(clo_buf_view(&r), &kb));
     assert_int_equal(kb.current, ka.current);
