@@ -23,7 +23,7 @@
 typedef struct {
     clo_node *n;
     clo_super *super;
-    char owner[CLO_OWNER_MAX + 8]; /* the node's, then #k for the k-th member */
+    char owner[CLO_OWNER_MAX + 16]; /* the node's, then #k for the k-th member */
     size_t index;                  /* in the pool */
     pthread_t th;
     int started;
@@ -213,7 +213,7 @@ clo_err clo_node_run(const clo_config *cfg, const char *enclave_path, volatile s
         if (k == 0)
             snprintf(workers[k].owner, sizeof workers[k].owner, "%s", n.owner);
         else
-            snprintf(workers[k].owner, sizeof workers[k].owner, "%s#%zu", n.owner, k);
+            snprintf(workers[k].owner, sizeof workers[k].owner, "%s#%u", n.owner, (unsigned)k);
         CLO_CHECK(clo_journal_release(n.journal, workers[k].owner));
     }
     /* The chain side first: the API shows its figures (and stops first). */
