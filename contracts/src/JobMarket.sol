@@ -136,11 +136,48 @@ contract JobMarket is Eip712, PullPayments {
     error LengthMismatch();
     error NotEquivocation();
     error InsufficientGasForCallback();
+    error ClaimedByAnother(address operator, uint40 until);
+    error NotAnOperator(address who);
+    error BadLease(uint32 leaseSeconds);
+
+    /// Claims (issue 21): an active operator announces it runs a job, so that the
+    /// others, whose turns come later, leave it alone until the lease ends (a long
+    /// ONNX job is then run once). A claim guards nothing: any registered enclave's
+    /// settlement is still taken, once.
+    struct Claim {
+        address operator;
+        uint40 until;
+    }
+    mapping(bytes32 jobId => Claim) public claims;
+    uint32 public constant MAX_LEASE_SECONDS = 3600;
+
+    event JobClaimed(bytes32 indexed jobId, address indexed operator, uint40 until);
 
     constructor(EnclaveRegistry registry_, uint64 challengeWindow_, uint64 maxDeadline_) {
         registry = registry_;
         challengeWindow = challengeWindow_;
         maxDeadline = maxDeadline_;
+    }
+
+    // ---- claims ----
+
+    /// @notice Claim an open job for leaseSeconds (at most MAX_LEASE_SECONDS, and not past
+    ///         its deadline): an operator registered, bonded at least minBond and not
+    ///         unbonding; while another's claim lasts, refused. The holder may renew it.
+    function claim(bytes32 jobId, uint32 leaseSeconds) external {
+        Job storage j = jobs[jobId];
+        if (j.state != State.Open) revert NotOpen(jobId, j.state);
+        if (block.timestamp >= j.deadline) revert DeadlinePassed(jobId);
+        if (leaseSeconds == 0 || leaseSeconds > MAX_LEASE_SECONDS) revert BadLease(leaseSeconds);
+        (uint128 bond, uint64 unbondAt, bool registered) = registry.operators(msg.sender);
+        if (!registered || unbondAt != 0 || bond < registry.minBond()) revert NotAnOperator(msg.sender);
+        Claim storage c = claims[jobId];
+        if (c.operator != msg.sender && c.until > block.timestamp) revert ClaimedByAnother(c.operator, c.until);
+        uint40 until = uint40(block.timestamp + leaseSeconds);
+        if (until > j.deadline) until = j.deadline;
+        c.operator = msg.sender;
+        c.until = until;
+        emit JobClaimed(jobId, msg.sender, until);
     }
 
     // ---- submission ----

@@ -95,6 +95,64 @@ contract JobMarketTest is Fixture {
         market.submitJob(r);
     }
 
+    // ---- claims (issue 21) ----
+
+    function test_claimLeaseKeepsOthersOff() public {
+        (bytes32 id, JobMarket.JobRequest memory r) = submit(1, address(0));
+        address other = address(0xB0B);
+        vm.deal(other, 100 ether);
+        vm.prank(other);
+        reg.registerOperator{value: BOND}();
+        vm.expectEmit(true, true, false, true, address(market));
+        emit JobMarket.JobClaimed(id, operator, uint40(block.timestamp + 100));
+        vm.prank(operator);
+        market.claim(id, 100);
+        (address holder, uint40 until) = market.claims(id);
+        vm.assertEq(holder, operator, "the holder");
+        vm.assertEq(uint256(until), block.timestamp + 100, "the lease");
+        // Another operator waits for the lease; a non-operator never claims.
+        vm.prank(other);
+        vm.expectRevert(abi.encodeWithSelector(JobMarket.ClaimedByAnother.selector, operator, until));
+        market.claim(id, 100);
+        vm.prank(requester);
+        vm.expectRevert(abi.encodeWithSelector(JobMarket.NotAnOperator.selector, requester));
+        market.claim(id, 100);
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(JobMarket.BadLease.selector, uint32(0)));
+        market.claim(id, 0);
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(JobMarket.BadLease.selector, uint32(3601)));
+        market.claim(id, 3601);
+        // The holder renews; past the lease another takes it.
+        vm.warp(block.timestamp + 50);
+        vm.prank(operator);
+        market.claim(id, 100);
+        vm.warp(uint256(r.deadline) - 10); // past the lease, near the deadline
+        vm.prank(other);
+        market.claim(id, 3600);
+        (holder, until) = market.claims(id);
+        vm.assertEq(holder, other, "taken over after the lease");
+        vm.assertEq(uint256(until), uint256(r.deadline), "a lease ends at the deadline at the latest");
+        // A claim guards nothing: the first operator's enclave still settles, once.
+        JobMarket.Settlement memory s = settlement(id, r, PUB);
+        market.settle(s, signResult(enclaveKey, s));
+        vm.prank(other);
+        vm.expectRevert(abi.encodeWithSelector(JobMarket.NotOpen.selector, id, JobMarket.State.Settled));
+        market.claim(id, 100);
+    }
+
+    function test_claimNeedsAnOpenJobAndABondedOperator() public {
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(JobMarket.NotOpen.selector, bytes32(uint256(9)), JobMarket.State.None));
+        market.claim(bytes32(uint256(9)), 100);
+        (bytes32 id,) = submit(2, address(0));
+        vm.prank(operator);
+        reg.requestUnbond();
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(JobMarket.NotAnOperator.selector, operator));
+        market.claim(id, 100);
+    }
+
     // ---- settlement ----
 
     function test_settleOnceWithCallback() public {

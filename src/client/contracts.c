@@ -80,6 +80,18 @@ int clo_registry_measurement_allowed(clo_rpc *rpc, const uint8_t registry[20],
     return err.code ? -1 : ok != 0;
 }
 
+clo_err clo_market_claim_get(clo_rpc *rpc, const uint8_t market[20], const uint8_t job_id[32],
+                             uint8_t holder[20], uint64_t *until)
+{
+    clo_abi_val arg = clo_abi_word(job_id), args = clo_abi_tuple(&arg, 1), ret;
+    CLO_TRY(
+        clo_eth_view(rpc, market, CLO_JOB_MARKET_CLAIMS, &args, CLO_JOB_MARKET_CLAIMS_RET, &ret));
+    clo_abi_get_address(&ret.items[0], holder);
+    clo_err err = clo_abi_get_u64(&ret.items[1], until);
+    clo_abi_val_free(&ret);
+    return err;
+}
+
 clo_err clo_registry_record_live(clo_rpc *rpc, const uint8_t registry[20], const uint8_t signer[20],
                                  const char **why)
 {

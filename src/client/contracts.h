@@ -61,6 +61,10 @@ typedef struct {
     uint8_t state; /* CLO_MARKET_* */
     uint64_t deadline, settled_at;
 } clo_market_job;
+/* JobMarket.claims(id): who claimed the job and until when (zero: nobody). */
+CLO_MUST_CHECK clo_err clo_market_claim_get(clo_rpc *rpc, const uint8_t market[20],
+                                            const uint8_t job_id[32], uint8_t holder[20],
+                                            uint64_t *until);
 CLO_MUST_CHECK clo_err clo_market_job_get(clo_rpc *rpc, const uint8_t market[20],
                                           const uint8_t job_id[32], uint64_t block,
                                           clo_market_job *out);

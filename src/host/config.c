@@ -113,6 +113,7 @@ static const key_spec keys[] = {
     U("chain.settle_wait_ms", settle_wait_ms, 0, 3600000),
     U("chain.stagger_seconds", stagger_seconds, 0, 3600),
     L("chain.stagger_workloads", stagger_workloads),
+    L("chain.claim_workloads", claim_workloads),
     U("chain.bump_after_ms", bump_after_ms, 100, 86400000),
     U("chain.approval_seconds", approval_seconds, 60, 366u * 86400),
     U("chain.bond_wei", bond_wei, 0, UINT64_MAX),
@@ -214,9 +215,10 @@ static int is_section(const char *name)
     return 0;
 }
 
-/* One "name=seconds" entry of a stagger list: its seconds for `workload`, or
- * -1 when the entry names another; *bad for an entry that is not one. */
-static long stagger_entry(const char *e, size_t len, const char *workload, int *bad)
+/* One "name=seconds" entry of a per-workload list (chain.stagger_workloads,
+ * chain.claim_workloads): its seconds for `workload`, or -1 when the entry
+ * names another; *bad for an entry that is not one. */
+static long seconds_entry(const char *e, size_t len, const char *workload, int *bad)
 {
     const char *eq = memchr(e, '=', len);
     char num[16];
@@ -237,31 +239,44 @@ static long stagger_entry(const char *e, size_t len, const char *workload, int *
     return !*bad && workload && !strcmp(name, workload) ? v : -1;
 }
 
-static int stagger_check(const char *list)
+static int seconds_check(const char *list)
 {
     for (const char *p = list; p && *p;) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         int bad;
-        stagger_entry(p, len, NULL, &bad);
+        seconds_entry(p, len, NULL, &bad);
         if (bad) return -1;
         p = end ? end + 1 : NULL;
     }
     return 0;
 }
 
-uint32_t clo_config_stagger(const clo_config *c, const char *workload)
+/* The seconds a per-workload list gives `workload`, or -1. */
+static long workload_seconds(const char *list, const char *workload)
 {
-    for (const char *p = c->stagger_workloads; *p;) {
+    for (const char *p = list; *p;) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         int bad;
-        long v = stagger_entry(p, len, workload, &bad);
-        if (v >= 0) return (uint32_t)v;
+        long v = seconds_entry(p, len, workload, &bad);
+        if (v >= 0) return v;
         if (!end) break;
         p = end + 1;
     }
-    return c->stagger_seconds;
+    return -1;
+}
+
+uint32_t clo_config_stagger(const clo_config *c, const char *workload)
+{
+    long v = workload_seconds(c->stagger_workloads, workload);
+    return v >= 0 ? (uint32_t)v : c->stagger_seconds;
+}
+
+uint32_t clo_config_lease(const clo_config *c, const char *workload)
+{
+    long v = workload_seconds(c->claim_workloads, workload);
+    return v > 0 ? (uint32_t)v : 0;
 }
 
 static int by_address(const void *a, const void *b)
@@ -298,7 +313,10 @@ static clo_err parse_committee(clo_config *c, char *msg, size_t cap)
                     "data_dir)");
     const char *why = clo_fetch_connect_check(c->fetch_connect);
     if (why) return fail(msg, cap, "fetch.connect", why);
-    if (stagger_check(c->stagger_workloads))
+    if (seconds_check(c->claim_workloads))
+        return fail(msg, cap, "chain.claim_workloads",
+                    "each entry is workload=seconds: a built-in workload, 1 to 3600");
+    if (seconds_check(c->stagger_workloads))
         return fail(msg, cap, "chain.stagger_workloads",
                     "each entry is workload=seconds: a built-in workload, 0 to 3600");
     if (strcmp(c->registration, "committee") && strcmp(c->registration, "onchain") &&
@@ -440,6 +458,8 @@ char *clo_config_dump(const clo_config *c)
     json_object_set_new(ch, "stagger_seconds", json_integer((json_int_t)c->stagger_seconds));
     if (c->stagger_workloads[0])
         json_object_set_new(ch, "stagger_workloads", json_string(c->stagger_workloads));
+    if (c->claim_workloads[0])
+        json_object_set_new(ch, "claim_workloads", json_string(c->claim_workloads));
     json_object_set_new(ch, "registration", json_string(c->registration));
     if (c->collateral_dir[0])
         json_object_set_new(ch, "collateral_dir", json_string(c->collateral_dir));

@@ -66,6 +66,10 @@ typedef struct {
     /* Per workload: "name=seconds" entries, comma-separated, over stagger_seconds
      * (a long ONNX job wants a longer turn than a vote). */
     char stagger_workloads[512];
+    /* Per workload, "name=seconds": before running a job of it, this node
+     * claims it on chain for that lease (JobMarket.claim), and another's live
+     * claim makes it wait for the lease's end (long ONNX jobs run once). */
+    char claim_workloads[512];
     uint32_t bump_after_ms; /* an unmined transaction the chain waits on is re-priced after this */
     uint64_t start_block, bond_wei;
     uint32_t max_body_bytes, max_connections, max_per_ip, timeout_seconds, header_timeout_seconds;
@@ -89,6 +93,9 @@ void clo_config_defaults(clo_config *c);
  * chain.stagger_seconds); 0: no turns. */
 uint32_t clo_config_stagger(const clo_config *c, const char *workload);
 
+/* The on-chain claim lease for jobs of this workload (chain.claim_workloads);
+ * 0: no claim. */
+uint32_t clo_config_lease(const clo_config *c, const char *workload);
 /* This daemon's name in a shared journal: journal.owner, else host:port. */
 void clo_config_owner(const clo_config *c, char *out, size_t cap);
 

@@ -13,6 +13,7 @@
 #include "crypto/keccak.h"
 #include "chain/rpc.h"
 #include "client/contracts.h"
+#include "host/crash.h"
 #include "host/ledger.h"
 #include "wire/proto.h"
 #include "workloads/workload.h"
@@ -220,6 +221,35 @@ static clo_err my_turn(clo_follower *f, const clo_cjob *cj, const uint8_t worklo
                                NULL);
 }
 
+/* With a lease for the workload (chain.claim_workloads): the job is claimed
+ * on chain before it runs here; while another operator's claim lasts, this
+ * node waits for its end (*go = 0), then looks again. */
+static clo_err claim_turn(clo_follower *f, const clo_cjob *cj, const char *workload, int *go)
+{
+    const uint32_t lease = clo_config_lease(f->tx->cfg, workload);
+    uint8_t holder[20];
+    uint64_t until = 0;
+    *go = 1;
+    if (!lease) return CLO_OK;
+    CLO_TRY(clo_market_claim_get(f->tx->rpc, f->tx->cfg->job_market, cj->job_id, holder, &until));
+    int64_t now = (int64_t)time(NULL);
+    if ((int64_t)until > now && memcmp(holder, f->tx->s.address, 20)) {
+        *go = 0;
+        CLO_LOG(CLO_LOG_INFO, "chain.job_claimed", CLO_LF_HEX("job_id", CLO_BYTES(cj->job_id, 32)),
+                CLO_LF_HEX("by", CLO_BYTES(holder, 20)), CLO_LF_I64("until", (int64_t)until));
+        return clo_ledger_job_wait_turn(f->tx->journal, cj->job_id, (int64_t)until);
+    }
+    clo_abi_val a[2] = {clo_abi_word(cj->job_id), clo_abi_uint(lease)}, t = clo_abi_tuple(a, 2);
+    clo_err err =
+        clo_chaintx_call(f->tx, f->tx->cfg->job_market, NULL, CLO_JOB_MARKET_CLAIM, &t, "claim");
+    if (err.code == CLO_E_POLICY) { /* another claimed first, or it closed: look again */
+        *go = 0;
+        return clo_ledger_job_wait_turn(f->tx->journal, cj->job_id, now + 1);
+    }
+    if (!err.code) clo_crash_point("after_claim");
+    return err;
+}
+
 static clo_err queue_job(clo_follower *f, const clo_cjob *cj)
 {
     const uint8_t *job_id = cj->job_id;
@@ -280,6 +310,11 @@ static clo_err queue_job(clo_follower *f, const clo_cjob *cj)
     if (!existed && !collect_tickets(f, &pj)) {
         err = wait_for(f, job_id, was, CLO_CJ_WAITING_TICKET);
         goto out;
+    }
+    if (!existed) {
+        int claimed;
+        err = claim_turn(f, cj, wl->name, &claimed);
+        if (err.code || !claimed) goto out;
     }
     if (!existed) err = clo_proto_job_encode(&pj, &req);
     if (!err.code && !existed)

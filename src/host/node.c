@@ -24,7 +24,7 @@ typedef struct {
     clo_node *n;
     clo_super *super;
     char owner[CLO_OWNER_MAX + 16]; /* the node's, then #k for the k-th member */
-    size_t index;                  /* in the pool */
+    size_t index;                   /* in the pool */
     pthread_t th;
     int started;
 } worker;
