@@ -10,6 +10,7 @@
 #include "crypto/keccak.h"
 #include "enclave/keys.h"
 #include "enclave/runtime.h"
+#include "evidence/snp_report.h"
 #include "workloads/onnx/pool.h"
 #include "workloads/workload.h"
 #include "enclave/tee.h"
@@ -166,6 +167,11 @@ CLO_MUST_CHECK clo_err clo_rt_share_give(clo_enclave *e, clo_bytes body, int64_t
                                          clo_buf *resp);
 CLO_MUST_CHECK clo_err clo_rt_share_take(clo_enclave *e, clo_bytes body, int64_t now,
                                          clo_buf *resp);
+/* An SEV-SNP report and its certificates checked (the chain to AMD's ARKs,
+ * or in the simulated TEE to its own; no debug outside it; VMPL 0), parsed
+ * into *r (snpverify.c; SNP_APPROVE and the key sharing use it). */
+CLO_MUST_CHECK clo_err clo_rt_snp_check(clo_enclave *e, clo_bytes report, const clo_bytes *certs,
+                                        size_t n, int64_t now, clo_snp_report *r);
 /* SNP_CHALLENGE and SNP_APPROVE: the verifier enclave (snpverify.c). */
 CLO_MUST_CHECK clo_err clo_rt_snp_challenge(clo_enclave *e, clo_bytes body, clo_buf *resp);
 CLO_MUST_CHECK clo_err clo_rt_snp_approve(clo_enclave *e, clo_bytes body, int64_t now,

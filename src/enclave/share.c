@@ -7,19 +7,19 @@
  *          whose report data binds it and the taker's current signer (zero
  *          when it holds no keys: the giver's node checks that signer's
  *          registry record) to the nonce
- *   giver  SHARE_GIVE: the evidence verified inside this enclave (DCAP: the
- *          PCK chain to Intel's root, or in the simulated TEE to its own
- *          simulated root; the QE report; the quote's signature; TCB when the
- *          host passes collateral), its identity (MRTD, RTMR0-3, MRCONFIGID,
- *          MROWNER, MROWNERCONFIG, TD attributes, XFAM) equal to this
- *          enclave's own, the binding, the nonce taken last; then the epochs'
- *          HPKE keys (never the signers) sealed to the transport key
- *          and this enclave's own quote, whose report data binds what it
- *          sealed and its current signer to the taker's transport key and
- *          nonce (the taker's node checks that signer's registry record)
- *   taker  SHARE_TAKE: the giver's quote verified as above (identity equal to
- *          its own, the binding): anyone can seal to a transport key, so
- *          keys come only from a copy of itself, never from the host; then
+ *   giver  SHARE_GIVE: the evidence verified inside this enclave (a TDX
+ *          quote by DCAP: the PCK chain to Intel's root, or in the simulated
+ *          TEE to its own simulated root; the QE report; the quote's
+ *          signature; TCB when the host passes collateral; an SEV-SNP report
+ *          by its VCEK, which the host passes, to AMD's ARKs or the simulated
+ *          ARK), its identity (TDX: MRTD, RTMR0-3, MRCONFIGID, MROWNER,
+ *          MROWNERCONFIG, TD attributes, XFAM; SNP: MEASUREMENT, HOST_DATA,
+ *          policy, family and image ids, guest SVN) equal to this enclave's own, the binding, the
+ * nonce taken last; then the epochs' HPKE keys (never the signers) sealed to the transport key and
+ * this enclave's own quote, whose report data binds what it sealed and its current signer to the
+ * taker's transport key and nonce (the taker's node checks that signer's registry record) taker
+ * SHARE_TAKE: the giver's quote verified as above (identity equal to its own, the binding): anyone
+ * can seal to a transport key, so keys come only from a copy of itself, never from the host; then
  *          opened with the transport key, installed as its epochs,
  *          each with a signer of its own; a taker takes again to catch up the
  *          giver's later epochs (the ones it holds keep their signers), and
@@ -108,17 +108,45 @@ typedef struct {
     const char *format, *own_format, *tcb, *identity, *binding;
 } peer_msgs;
 static const peer_msgs as_giver = {
-    "share_give: TDX quotes only (the simulated TEE's included)",
-    "share_give: this enclave's own evidence is not a TDX quote",
+    "share_give: TDX quotes or SEV-SNP reports only (the simulated TEE's included)",
+    "share_give: this enclave's own evidence is of another kind",
     "share_give: the peer's platform TCB is not up to date",
     "share_give: the peer is not an enclave of this measurement",
     "share_give: the evidence does not bind this transport key and nonce"};
 static const peer_msgs as_taker = {
-    "share_take: TDX quotes only (the simulated TEE's included)",
-    "share_take: this enclave's own evidence is not a TDX quote",
+    "share_take: TDX quotes or SEV-SNP reports only (the simulated TEE's included)",
+    "share_take: this enclave's own evidence is of another kind",
     "share_take: the giver's platform TCB is not up to date",
     "share_take: the giver is not an enclave of this measurement",
     "share_take: the giver's evidence does not bind these keys to this transport key and nonce"};
+
+/* The other enclave's SEV-SNP report, checked: its VCEK's chain and policy
+ * (clo_rt_snp_check), the launch identity (MEASUREMENT, HOST_DATA, which
+ * binds the INIT configuration, policy, family and image ids, guest SVN)
+ * equal to this enclave's own, REPORT_DATA equal to rd. */
+static clo_err check_peer_snp(clo_enclave *e, clo_bytes evidence, const clo_bytes *parts,
+                              size_t nparts, const uint8_t rd[64], int64_t now, const peer_msgs *m)
+{
+    static const uint8_t zero[64];
+    clo_snp_report peer, self;
+    clo_evidence_format fmt;
+    clo_buf own;
+    clo_buf_init(&own, 1 << 14);
+    clo_err err = CLO_OK;
+    CLO_CHECK(clo_tee_evidence(e->tee, zero, &own, &fmt));
+    CLO_FAIL_IF(fmt != CLO_EVIDENCE_SNP_REPORT, CLO_E_UNSUPPORTED, m->own_format);
+    CLO_CHECK(clo_snp_report_parse(clo_buf_view(&own), &self));
+    CLO_CHECK(clo_rt_snp_check(e, evidence, parts, nparts, now, &peer));
+    int same = !memcmp(peer.measurement, self.measurement, 48) &&
+               !memcmp(peer.host_data, self.host_data, 32) && peer.policy == self.policy &&
+               !memcmp(peer.family_id, self.family_id, 16) &&
+               !memcmp(peer.image_id, self.image_id, 16) && peer.guest_svn == self.guest_svn;
+    CLO_FAIL_IF(!same, CLO_E_POLICY, m->identity);
+    CLO_FAIL_IF(memcmp(peer.report_data, rd, 64) != 0, CLO_E_AUTH, m->binding);
+out:
+    clo_buf_free(&own);
+    return err;
+}
 
 /* The other enclave's quote, checked: DCAP, identity equal to this
  * enclave's own, report data equal to rd. */
@@ -126,6 +154,8 @@ static clo_err check_peer(clo_enclave *e, uint8_t format, clo_bytes evidence,
                           const clo_bytes *parts, size_t nparts, const uint8_t rd[64], int64_t now,
                           const peer_msgs *m)
 {
+    if (format == CLO_EVIDENCE_SNP_REPORT)
+        return check_peer_snp(e, evidence, parts, nparts, rd, now, m);
     clo_err err = CLO_OK;
     clo_quote peer, self;
     clo_buf own;
@@ -226,7 +256,7 @@ clo_err clo_rt_share_take(clo_enclave *e, clo_bytes body, int64_t now, clo_buf *
     CLO_TRY(clo_proto_share_keys_decode(body, &k));
     CLO_ENSURE(k.sealed.len > CLO_HPKE_ENC_SIZE + 16, CLO_E_FORMAT, "share_take: sealed keys");
     give_binding(clo_x25519_key_public(e->share_key), e->share_nonce, k.sealed, k.signer, rd);
-    CLO_TRY(check_peer(e, k.format, k.evidence, NULL, 0, rd, now, &as_taker));
+    CLO_TRY(check_peer(e, k.format, k.evidence, k.parts, k.nparts, rd, now, &as_taker));
     uint8_t info[sizeof SHARE_DOMAIN - 1 + 32];
     info_of(e->share_nonce, info);
     clo_buf plain;

@@ -54,12 +54,12 @@ typedef struct {
     size_t n;
 } certs;
 
-static clo_err parse_certs(const clo_proto_snp_approve *in, certs *out)
+static clo_err parse_certs(const clo_bytes *in, size_t n, certs *out)
 {
-    for (size_t i = 0; i < in->ncerts; i++) {
-        clo_bytes c = in->certs[i];
+    for (size_t i = 0; i < n; i++) {
+        clo_bytes c = in[i];
         size_t got = 1;
-        CLO_ENSURE(out->n < SNP_MAX_PARSED - 1, CLO_E_LIMIT, "snp_approve: too many certificates");
+        CLO_ENSURE(out->n < SNP_MAX_PARSED - 1, CLO_E_LIMIT, "snp: too many certificates");
         if (c.len && c.ptr[0] == 0x30)
             CLO_TRY(clo_x509_parse(c, &out->certs[out->n]));
         else
@@ -75,35 +75,54 @@ static void certs_free(certs *c)
     c->n = 0;
 }
 
-static clo_err approve(clo_enclave *e, const clo_proto_snp_approve *in, int64_t now,
-                       const clo_epoch *ep, certs *cs, clo_proto_snp_approval *out)
+/* A report checked with its certificates (the VCEK, maybe the ASK and ARK):
+ * the signature and the chain to AMD's built-in ARKs; in the simulated TEE,
+ * to its own ARK for certificates its own ASK names as issuer (and only
+ * there: a real platform's enclave has no simulated parts). The name only
+ * picks the anchor; clo_snp_verify checks every signature under it. Then
+ * what a production policy forbids (the simulated platform always sets
+ * DEBUG), and VMPL 0. */
+static clo_err check_report(clo_enclave *e, const clo_snp_report *r, certs *cs, int64_t now,
+                            clo_snp_result *res)
 {
-    clo_snp_report r;
     clo_dcap_collateral col;
-    clo_snp_result res;
-    CLO_TRY(clo_snp_report_parse(in->report, &r));
-    CLO_TRY(parse_certs(in, cs));
     memset(&col, 0, sizeof col);
     for (size_t i = 0; i < cs->n; i++) col.certs[col.ncerts++] = cs->certs[i];
-
-    /* The anchor: AMD's built-in ARKs; in the simulated TEE, its own ARK for
-     * certificates its own ASK names as issuer (and only there: a real
-     * platform's enclave has no simulated parts). The name only picks the
-     * anchor; clo_snp_verify checks every signature under it. */
     const clo_sim *sim = clo_tee_sim(e->tee);
     int simulated = 0;
     for (size_t i = 0; sim && i < cs->n; i++)
         if (clo_x509_names_issuer(cs->certs[i], sim->ask)) simulated = 1;
     if (simulated) col.certs[col.ncerts++] = sim->ask;
     clo_snp_opts o = {now, simulated ? sim->ark : NULL};
-    CLO_TRY(clo_snp_verify(&r, &col, &o, &res));
+    CLO_TRY(clo_snp_verify(r, &col, &o, res));
+    CLO_ENSURE(simulated || !(r->policy & CLO_SNP_POLICY_DEBUG), CLO_E_POLICY,
+               "snp: the guest policy allows debugging");
+    CLO_ENSURE(!(r->policy & CLO_SNP_POLICY_MIGRATE_MA), CLO_E_POLICY,
+               "snp: the guest policy allows a migration agent");
+    CLO_ENSURE(r->vmpl == 0, CLO_E_POLICY, "snp: the report is not from VMPL 0");
+    return CLO_OK;
+}
 
-    /* What a production policy forbids, and the simulated platform always sets. */
-    CLO_ENSURE(simulated || !(r.policy & CLO_SNP_POLICY_DEBUG), CLO_E_POLICY,
-               "snp_approve: the guest policy allows debugging");
-    CLO_ENSURE(!(r.policy & CLO_SNP_POLICY_MIGRATE_MA), CLO_E_POLICY,
-               "snp_approve: the guest policy allows a migration agent");
-    CLO_ENSURE(r.vmpl == 0, CLO_E_POLICY, "snp_approve: the report is not from VMPL 0");
+clo_err clo_rt_snp_check(clo_enclave *e, clo_bytes report, const clo_bytes *certs_in, size_t n,
+                         int64_t now, clo_snp_report *r)
+{
+    certs cs = {{0}, 0};
+    clo_snp_result res;
+    clo_err err = clo_snp_report_parse(report, r);
+    if (!err.code) err = parse_certs(certs_in, n, &cs);
+    if (!err.code) err = check_report(e, r, &cs, now, &res);
+    certs_free(&cs);
+    return err;
+}
+
+static clo_err approve(clo_enclave *e, const clo_proto_snp_approve *in, int64_t now,
+                       const clo_epoch *ep, certs *cs, clo_proto_snp_approval *out)
+{
+    clo_snp_report r;
+    clo_snp_result res;
+    CLO_TRY(clo_snp_report_parse(in->report, &r));
+    CLO_TRY(parse_certs(in->certs, in->ncerts, cs));
+    CLO_TRY(check_report(e, &r, cs, now, &res));
 
     /* The binding: this approval's keys, for this enclave's chain and registry. */
     clo_key_binding b;

@@ -365,11 +365,12 @@ static enum MHD_Result share_give(clo_api *a, struct MHD_Connection *c, const cl
     if (bad_json_body(c, R, rc, &refused)) return refused;
     clo_proto_share_give g;
     uint64_t format = 0;
-    clo_buf ev, body, r;
+    clo_buf ev, vcek, body, r;
     memset(&g, 0, sizeof g);
     clo_buf_init(&ev, 1 << 16);
-    clo_buf_init(&body, 1 << 17);
-    clo_buf_init(&r, 1 << 13);
+    clo_buf_init(&vcek, 1 << 16);
+    clo_buf_init(&body, 1 << 18);
+    clo_buf_init(&r, 1 << 17);
     const clo_jfield f[] = {
         {"nonce", CLO_JF_HEX, g.nonce, 32, 0, 0, NULL, "nonce: 32 bytes of hex", NULL},
         {"transport_public_key", CLO_JF_HEX, g.transport_pk, 32, 0, 0, NULL,
@@ -378,6 +379,8 @@ static enum MHD_Result share_give(clo_api *a, struct MHD_Connection *c, const cl
          "signer: 20 bytes of hex (the taker's current signer, zero when it holds no keys)", NULL},
         {"format", CLO_JF_UINT, &format, 0, 1, 3, NULL, "format: 1 (a TDX quote)", NULL},
         {"evidence", CLO_JF_HEXBUF, &ev, 0, 1, 0, NULL, "evidence: hex, at most 64 KiB", NULL},
+        {"vcek", CLO_JF_HEXBUF, &vcek, 0, 0, 0, NULL,
+         "vcek: hex, at most 64 KiB (an SEV-SNP report's VCEK; empty for a TDX quote)", NULL},
     };
     char why[CLO_FRAME_MAX_WHAT + 1] = "";
     clo_err e = clo_json_read(rc->body, f, sizeof f / sizeof f[0]);
@@ -388,8 +391,13 @@ static enum MHD_Result share_give(clo_api *a, struct MHD_Connection *c, const cl
     }
     g.format = (uint8_t)format;
     g.evidence = clo_buf_view(&ev);
+    if (vcek.len) {
+        g.parts[0] = clo_buf_view(&vcek);
+        g.nparts = 1;
+    }
     e = clo_proto_share_give_encode(&g, &body);
     if (!e.code) e = clo_super_call(a->node->super, CLO_CALL_SHARE_GIVE, clo_buf_view(&body), &r);
+    if (!e.code) e = clo_super_share_add_vcek(&a->node->cfg, &r);
     if (e.code && e.what) snprintf(why, sizeof why, "%s", e.what); /* the enclave's reason */
     if (e.code) {
         CLO_LOG(CLO_LOG_INFO, "keys.share_refused", CLO_LF_STR("code", clo_code_name(e.code)),
@@ -415,6 +423,7 @@ static enum MHD_Result share_give(clo_api *a, struct MHD_Connection *c, const cl
     res = send_json(c, R, 200, json_pack("{s:o}", "sealed", clo_json_hex(clo_buf_view(&r))));
 out:
     clo_buf_free(&ev);
+    clo_buf_free(&vcek);
     clo_buf_free(&body);
     clo_buf_free(&r);
     return res;

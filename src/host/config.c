@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "base/hex.h"
 #include "base/teekind.h"
 #include "host/fetch.h"
@@ -413,6 +414,16 @@ clo_err clo_config_parse(clo_bytes text, clo_config *out, char *msg, size_t cap)
 out:
     json_decref(root);
     return err;
+}
+
+clo_err clo_config_read_vcek(const clo_config *c, clo_buf *out)
+{
+    char path[CLO_PATH_MAX + 16];
+    if (c->snp_vcek[0])
+        snprintf(path, sizeof path, "%s", c->snp_vcek);
+    else
+        snprintf(path, sizeof path, "%s/vcek.der", c->sim_dir);
+    return clo_file_read(path, out);
 }
 
 void clo_config_owner(const clo_config *c, char *out, size_t cap)

@@ -96,6 +96,8 @@ uint32_t clo_config_stagger(const clo_config *c, const char *workload);
 /* The on-chain claim lease for jobs of this workload (chain.claim_workloads);
  * 0: no claim. */
 uint32_t clo_config_lease(const clo_config *c, const char *workload);
+/* The node's VCEK (enclave.snp_vcek; sim-snp: the simulated platform's). */
+CLO_MUST_CHECK clo_err clo_config_read_vcek(const clo_config *c, clo_buf *out);
 /* This daemon's name in a shared journal: journal.owner, else host:port. */
 void clo_config_owner(const clo_config *c, char *out, size_t cap);
 

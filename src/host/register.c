@@ -255,19 +255,6 @@ static clo_err register_attested(clo_registrar *r, const clo_proto_key *key, con
     return err;
 }
 
-/* The node's VCEK (enclave.snp_vcek; sim-snp: the simulated platform's). */
-static clo_err snp_vcek(const clo_registrar *r, clo_buf *out)
-{
-    const clo_config *cfg = r->tx->cfg;
-    char path[CLO_PATH_MAX + 16];
-    if (cfg->snp_vcek[0])
-        snprintf(path, sizeof path, "%s", cfg->snp_vcek);
-    else
-        snprintf(path, sizeof path, "%s/vcek.der", cfg->sim_dir);
-    CLO_TRY(clo_file_read(path, out));
-    return CLO_OK;
-}
-
 /* chain.registration "verifier-enclave" (issue 18, SEV-SNP): the verifier
  * enclave behind chain.snp_verifier issues a challenge, our enclave's report
  * binds it, and that enclave's one approval registers us
@@ -304,7 +291,7 @@ static clo_err register_verified(clo_registrar *r, const clo_proto_key *key, con
                 "registration: the enclave rotated meanwhile");
     CLO_FAIL_IF(ev.format != CLO_EVIDENCE_SNP_REPORT, CLO_E_UNSUPPORTED,
                 "registration: a verifier enclave approves SEV-SNP reports only");
-    CLO_CHECK(snp_vcek(r, &vcek));
+    CLO_CHECK(clo_config_read_vcek(r->tx->cfg, &vcek));
     uint64_t expiry = (uint64_t)(clo_now_ms() / 1000) + cfg->approval_seconds;
     json_t *q =
         json_pack("{s:o,s:o,s:o,s:I,s:o,s:I,s:o,s:o}", "operator",

@@ -479,16 +479,18 @@ static clo_err giver_give(const key_giver *g, const clo_proto_share_give *h, clo
         clo_err err = clo_proto_share_give_encode(h, &body);
         if (!err.code)
             err = clo_super_call(g->local, CLO_CALL_SHARE_GIVE, clo_buf_view(&body), sealed);
+        if (!err.code) err = clo_super_share_add_vcek(&g->local->cfg, sealed);
         clo_buf_free(&body);
         return err;
     }
     char url[2200];
     long status = 0;
     json_t *doc = NULL;
-    json_t *req = json_pack("{s:o,s:o,s:o,s:i,s:o}", "nonce", clo_json_hex(CLO_BYTES(h->nonce, 32)),
-                            "transport_public_key", clo_json_hex(CLO_BYTES(h->transport_pk, 32)),
-                            "signer", clo_json_hex(CLO_BYTES(h->signer, 20)), "format", h->format,
-                            "evidence", clo_json_hex(h->evidence));
+    json_t *req = json_pack(
+        "{s:o,s:o,s:o,s:i,s:o,s:o}", "nonce", clo_json_hex(CLO_BYTES(h->nonce, 32)),
+        "transport_public_key", clo_json_hex(CLO_BYTES(h->transport_pk, 32)), "signer",
+        clo_json_hex(CLO_BYTES(h->signer, 20)), "format", h->format, "evidence",
+        clo_json_hex(h->evidence), "vcek", clo_json_hex(h->nparts ? h->parts[0] : CLO_BYTES_EMPTY));
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     snprintf(url, sizeof url, "%s/v1/keys/share", g->peer);
@@ -502,6 +504,27 @@ static clo_err giver_give(const key_giver *g, const clo_proto_share_give *h, clo
         err = CLO_ERR(CLO_E_POLICY, "keys: the peer's enclave refused this one");
     if (!err.code) err = clo_hex_decode(sealed, json_string_value(json_object_get(doc, "sealed")));
     json_decref(doc);
+    return err;
+}
+
+clo_err clo_super_share_add_vcek(const clo_config *cfg, clo_buf *keys)
+{
+    clo_proto_share_keys k;
+    CLO_TRY(clo_proto_share_keys_decode(clo_buf_view(keys), &k));
+    if (k.format != CLO_EVIDENCE_SNP_REPORT || k.nparts) return CLO_OK;
+    clo_buf vcek, out;
+    clo_buf_init(&vcek, 1 << 16);
+    clo_buf_init(&out, keys->len + (1 << 16));
+    clo_err err = clo_config_read_vcek(cfg, &vcek);
+    k.parts[0] = clo_buf_view(&vcek);
+    k.nparts = 1;
+    if (!err.code) err = clo_proto_share_keys_encode(&k, &out);
+    if (!err.code) {
+        clo_buf_clear(keys);
+        err = clo_buf_append_bytes(keys, clo_buf_view(&out));
+    }
+    clo_buf_free(&vcek);
+    clo_buf_free(&out);
     return err;
 }
 
@@ -530,10 +553,11 @@ static clo_err giver_record_live(clo_super *s, clo_bytes given)
  * evidence over it, the keys sealed to this enclave's transport key. */
 static clo_err take_from(clo_super *s, const key_giver *g)
 {
-    clo_buf nonce, hello, sealed;
+    clo_buf nonce, hello, sealed, vcek;
     clo_buf_init(&nonce, 32);
     clo_buf_init(&hello, 1 << 17);
-    clo_buf_init(&sealed, 1 << 13);
+    clo_buf_init(&sealed, 1 << 17);
+    clo_buf_init(&vcek, 1 << 16);
     clo_err err = CLO_OK;
     CLO_CHECK(giver_challenge(g, &nonce));
     CLO_FAIL_IF(nonce.len != 32, CLO_E_FORMAT, "keys: the giver's challenge");
@@ -547,6 +571,11 @@ static clo_err take_from(clo_super *s, const key_giver *g)
     memcpy(give.signer, h.signer, 20);
     give.format = h.format;
     give.evidence = h.evidence;
+    if (h.format == CLO_EVIDENCE_SNP_REPORT) { /* the giver checks it with our VCEK */
+        CLO_CHECK(clo_config_read_vcek(&s->cfg, &vcek));
+        give.parts[0] = clo_buf_view(&vcek);
+        give.nparts = 1;
+    }
     CLO_CHECK(giver_give(g, &give, &sealed));
     if (!g->local) CLO_CHECK(giver_record_live(s, clo_buf_view(&sealed)));
     CLO_CHECK(raw_call(s, CLO_CALL_SHARE_TAKE, clo_buf_view(&sealed), NULL));
@@ -554,6 +583,7 @@ out:
     clo_buf_free(&nonce);
     clo_buf_free(&hello);
     clo_buf_free(&sealed);
+    clo_buf_free(&vcek);
     return err;
 }
 

@@ -28,6 +28,9 @@ void clo_super_free(clo_super *s); /* SHUTDOWN, then reap */
 /* A pool member (enclave.pool): its epoch keys come from giver's enclave,
  * never from ROTATE, as with enclave.key_peers. Set before the first call. */
 void clo_super_set_giver(clo_super *s, clo_super *giver);
+/* A SHARE_GIVE answer with an SEV-SNP report: the giver's node adds its
+ * VCEK (enclave.snp_vcek), with which the taker's enclave checks it. */
+CLO_MUST_CHECK clo_err clo_super_share_add_vcek(const clo_config *cfg, clo_buf *keys);
 
 /* One call; starts the enclave first if it is not running. An error frame
  * from the enclave is returned as its clo_err (what in a static buffer of s,

@@ -717,20 +717,30 @@ clo_err clo_proto_share_give_decode(clo_bytes body, clo_proto_share_give *out)
 
 clo_err clo_proto_share_keys_encode(const clo_proto_share_keys *in, clo_buf *out)
 {
+    CLO_ENSURE(in->nparts <= CLO_PROTO_SHARE_MAX_PARTS, CLO_E_LIMIT, "share_keys: certificates");
     CLO_TRY(put_sized(out, in->sealed));
     CLO_TRY(clo_buf_append(out, in->signer, 20));
     CLO_TRY(clo_buf_u8(out, in->format));
-    return clo_buf_append_bytes(out, in->evidence);
+    CLO_TRY(put_sized(out, in->evidence));
+    CLO_TRY(clo_buf_u8(out, (uint8_t)in->nparts));
+    for (size_t i = 0; i < in->nparts; i++) CLO_TRY(put_sized(out, in->parts[i]));
+    return CLO_OK;
 }
 
 clo_err clo_proto_share_keys_decode(clo_bytes body, clo_proto_share_keys *out)
 {
     clo_cur c = clo_cur_init(body);
     memset(out, 0, sizeof *out);
+    uint8_t n;
     CLO_TRY(get_sized(&c, 4096, "share_keys: sealed size", &out->sealed));
     CLO_TRY(clo_cur_copy(&c, out->signer, 20));
     CLO_TRY(clo_cur_u8(&c, &out->format));
-    CLO_ENSURE(clo_cur_left(&c) >= 1 && clo_cur_left(&c) <= (1u << 16), CLO_E_LIMIT,
-               "share_keys: evidence size");
-    return clo_cur_take(&c, clo_cur_left(&c), &out->evidence);
+    CLO_TRY(get_sized(&c, 1u << 16, "share_keys: evidence size", &out->evidence));
+    CLO_ENSURE(out->evidence.len >= 1, CLO_E_FORMAT, "share_keys: no evidence");
+    CLO_TRY(clo_cur_u8(&c, &n));
+    CLO_ENSURE(n <= CLO_PROTO_SHARE_MAX_PARTS, CLO_E_LIMIT, "share_keys: certificates");
+    out->nparts = n;
+    for (size_t i = 0; i < n; i++)
+        CLO_TRY(get_sized(&c, 1u << 16, "share_keys: certificate size", &out->parts[i]));
+    return clo_cur_end(&c);
 }

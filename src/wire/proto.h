@@ -207,7 +207,9 @@ typedef struct {
     clo_bytes parts[CLO_PROTO_SHARE_MAX_PARTS];
 } clo_proto_share_give;
 /* SHARE_GIVE resp, SHARE_TAKE req: u32 size | sealed (enc[32] | ciphertext)
- * | signer[20] | u8 format | evidence: the giver's, whose report data binds
+ * | signer[20] | u8 format | u32 size | evidence | u8 n (0..8) | n x (u32 size
+ * | certificate): the giver's evidence (its host adds the certificates an
+ * SNP report needs), whose report data binds
  * the sealed keys and the giver's current signer to the taker's transport key
  * and nonce, so that the taker takes keys only from an enclave of its own
  * measurement, never from the host, and its node can check the giver's
@@ -217,6 +219,8 @@ typedef struct {
     uint8_t signer[20];
     uint8_t format;
     clo_bytes evidence;
+    size_t nparts; /* the giver's certificates (an SNP report's VCEK), its host's */
+    clo_bytes parts[CLO_PROTO_SHARE_MAX_PARTS];
 } clo_proto_share_keys;
 
 /* KEYS resp: u32 current | u8 n | n x (u32 epoch | i64 created | i64 retire_at

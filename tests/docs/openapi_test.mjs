@@ -102,7 +102,7 @@ try {
 
   const K = '/v1/keys/share';
   const kch = (await call('/v1/keys/challenge', 'POST', '/v1/keys/challenge', {}, J, 200)).doc;
-  const kreq = { nonce: kch?.nonce, transport_public_key: '0x' + '44'.repeat(32), signer: '0x' + '00'.repeat(20), format: 1, evidence: '0x' + '00'.repeat(64) };
+  const kreq = { nonce: kch?.nonce, transport_public_key: '0x' + '44'.repeat(32), signer: '0x' + '00'.repeat(20), format: 1, evidence: '0x' + '00'.repeat(64), vcek: '0x' };
   await call(K, 'POST', K, kreq, J, 422);
   await call(K, 'POST', K, { ...kreq, nonce: '00' }, J, 400);
   await call(K, 'POST', K, JSON.stringify(kreq), T, 415);

@@ -9,6 +9,9 @@
 //   - node C, configured for another registry (so another measurement), asks
 //     A and gets nothing: A's enclave refuses it (its reason in A's log), and
 //     C starts on keys of its own;
+//   - SEV-SNP (sim-snp): the same with reports and VCEKs: S2 takes S1's key,
+//     gets it back after losing its state; S3, bound to another registry,
+//     gets nothing;
 //   - the API: the role off is 403, a bad body 400, evidence that is not a
 //     quote 422.
 // Usage: node keyshare_test.mjs /path/to/cloister
@@ -118,13 +121,42 @@ try {
         byEpoch(kb3.keys, kbBefore.current)?.signer === byEpoch(kbBefore.keys, kbBefore.current)?.signer);
   check("B made no epoch of its own", !/"enclave\.rotated"(?![^\n]*"from":"a peer")/.test(readFileSync(b.log, "utf8")));
 
+  // SEV-SNP (sim-snp): S1 shares, S2 takes with a report and its VCEK, each
+  // side checking the other's; S2 restarted without state gets the key back;
+  // S3, bound to another registry (another HOST_DATA), gets nothing.
+  const snpSim = join(dir, "s1", "sim");
+  const snpNode = async (name, f) => {
+    mkdirSync(join(dir, name));
+    const n = await makeNode(bin, join(dir, name));
+    configure(n, (cc) => { cc.enclave.backend = "sim-snp"; cc.enclave.sim_dir = snpSim; f(cc); });
+    await start(n);
+    nodes.push(n);
+    return n;
+  };
+  const s1 = await snpNode("s1", (cc) => { cc.api = { key_sharing: true }; });
+  const s2 = await snpNode("s2", (cc) => { cc.enclave.key_peers = [s1.url]; });
+  const k1 = await keys(s1), k2 = await keys(s2);
+  check("SNP: S2 took S1's epoch key, with a signer of its own", k2.keys[0].hpke_public_key === k1.keys[0].hpke_public_key &&
+        k2.keys[0].signer !== k1.keys[0].signer && /keys\.taken/.test(readFileSync(s2.log, "utf8")),
+        readFileSync(s2.log, "utf8").slice(-1500));
+  await stop(s2);
+  rmSync(join(dir, "s2", "data", "enclave.state"));
+  await start(s2);
+  const k2b = await keys(s2);
+  check("SNP: S2 restarted without state gets the key back from S1", k2b.keys[0].hpke_public_key === k1.keys[0].hpke_public_key &&
+        (readFileSync(s2.log, "utf8").match(/keys\.taken/g) || []).length === 2);
+  const s3 = await snpNode("s3", (cc) => { cc.enclave.key_peers = [s1.url]; cc.chain.registry = "0x" + "ce".repeat(20); });
+  const k3 = await keys(s3);
+  check("SNP: S3, another HOST_DATA, gets nothing", k3.keys[0].hpke_public_key !== k1.keys[0].hpke_public_key &&
+        /keys\.share_refused[^\n]*not an enclave of this measurement/.test(readFileSync(s1.log, "utf8")));
+
   // The API's refusals.
   const off = await api(b, "POST", "/v1/keys/challenge", {});
   check("the role off: 403 key-sharing-off", off.status === 403 && off.doc?.code === "key-sharing-off", off.text);
   const bad = await api(a, "POST", "/v1/keys/share", { nonce: "0x12" });
   check("a bad body: 400", bad.status === 400 && bad.doc?.code === "invalid-body", bad.text);
   const ch = await api(a, "POST", "/v1/keys/challenge", {});
-  const junk = await api(a, "POST", "/v1/keys/share", { nonce: ch.doc?.nonce, transport_public_key: "0x" + "11".repeat(32), signer: "0x" + "00".repeat(20),
+  const junk = await api(a, "POST", "/v1/keys/share", { nonce: ch.doc?.nonce, transport_public_key: "0x" + "11".repeat(32), signer: "0x" + "00".repeat(20), vcek: "0x",
                                                         format: 1, evidence: "0x" + "00".repeat(64) });
   check("evidence that is not a quote: 422", junk.status === 422 && junk.doc?.code === "evidence-rejected", junk.text);
   const get = await api(a, "GET", "/v1/keys/share");
