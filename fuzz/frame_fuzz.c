@@ -4,7 +4,7 @@
  * call decoder (INIT, HELLO, EVIDENCE, KEYS, ROTATE, PROVISION, RUN with its
  * jobs and envelopes, EXPORT, IMPORT with its committee reports, WITNESS,
  * STATE, STREAM_OPEN, STREAM_CHUNK, SECRET_SEAL, SECRET_LOAD, SNP_CHALLENGE, SNP_APPROVE,
- * FETCH_BEGIN, FETCH_PUMP, FETCH_END)
+ * FETCH_BEGIN, FETCH_PUMP, FETCH_END, SHARE_BEGIN, SHARE_GIVE, SHARE_TAKE)
  * sees the bytes. Properties beyond "no
  * crash": a failed call leaves no response bytes, and the header parser's
  * verdict matches the frame layout. */

@@ -92,6 +92,10 @@ clo_err clo_market_claim_get(clo_rpc *rpc, const uint8_t market[20], const uint8
     return err;
 }
 
+const char clo_record_not_active[] =
+    "its registry record is not active (revoked, or never registered)";
+const char clo_record_expired[] = "its registry record is expired";
+
 clo_err clo_registry_record_live(clo_rpc *rpc, const uint8_t registry[20], const uint8_t signer[20],
                                  const char **why)
 {
@@ -102,9 +106,9 @@ clo_err clo_registry_record_live(clo_rpc *rpc, const uint8_t registry[20], const
                    !clo_eth_get_block(rpc, "latest", 0, &b).code,
                CLO_E_IO, "the chain could not be read to check a registry record");
     if (rec.status != CLO_RECORD_ACTIVE)
-        *why = "its registry record is not active (revoked, or never registered)";
+        *why = clo_record_not_active;
     else if (rec.expiry <= b.timestamp)
-        *why = "its registry record is expired";
+        *why = clo_record_expired;
     return CLO_OK;
 }
 

@@ -27,8 +27,9 @@ CLO_MUST_CHECK clo_err clo_registry_enclave(clo_rpc *rpc, const uint8_t registry
                                             const uint8_t signer[20], clo_enclave_record *out);
 
 /* Whether signer's record is live at the chain's latest block: *why NULL if
- * it is active and unexpired, else why not. CLO_E_IO if the chain cannot be
- * read. */
+ * it is active and unexpired, else one of the two reasons below. CLO_E_IO if
+ * the chain cannot be read. */
+extern const char clo_record_not_active[], clo_record_expired[];
 CLO_MUST_CHECK clo_err clo_registry_record_live(clo_rpc *rpc, const uint8_t registry[20],
                                                 const uint8_t signer[20], const char **why);
 

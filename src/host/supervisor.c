@@ -543,8 +543,8 @@ static clo_err giver_record_live(clo_super *s, clo_bytes given)
     if (!err.code) err = clo_registry_record_live(rpc, s->cfg.registry, k.signer, &why);
     clo_rpc_free(rpc);
     CLO_TRY(err);
-    if (why && !strcmp(why, "its registry record is expired"))
-        return CLO_ERR(CLO_E_POLICY, "keys: the giver's registry record is expired");
+    CLO_ENSURE(why != clo_record_expired, CLO_E_POLICY,
+               "keys: the giver's registry record is expired");
     CLO_ENSURE(!why, CLO_E_POLICY, "keys: the giver's registry record is not active");
     return CLO_OK;
 }

@@ -1053,6 +1053,35 @@ static void forged_take(clo_enclave *b, const clo_proto_share_hello *h, const ui
     clo_buf_free(&q);
 }
 
+/* SHARE_GIVE's answer is untrusted bytes to the taker (the host carries
+ * them): every cut, a list longer than 8, an empty evidence and trailing
+ * bytes are refused by the decoder, before any check. */
+static void share_keys_malformed(clo_bytes good)
+{
+    clo_proto_share_keys k;
+    OK(clo_proto_share_keys_decode(good, &k));
+    for (size_t cut = 0; cut < good.len; cut += 1 + good.len / 64)
+        assert_int_not_equal(clo_proto_share_keys_decode(CLO_BYTES(good.ptr, cut), &k).code,
+                             CLO_OK_CODE);
+    clo_buf b;
+    clo_buf_init(&b, 1 << 17);
+    OK(clo_buf_append_bytes(&b, good));
+    OK(clo_buf_u8(&b, 0)); /* trailing */
+    assert_int_not_equal(clo_proto_share_keys_decode(clo_buf_view(&b), &k).code, CLO_OK_CODE);
+    OK(clo_proto_share_keys_decode(good, &k));
+    clo_bytes ev = k.evidence;
+    k.evidence = CLO_BYTES_EMPTY;
+    clo_buf_clear(&b);
+    OK(clo_proto_share_keys_encode(&k, &b));
+    assert_int_equal(clo_proto_share_keys_decode(clo_buf_view(&b), &k).code, CLO_E_FORMAT);
+    k.evidence = ev;
+    clo_buf_clear(&b);
+    OK(clo_proto_share_keys_encode(&k, &b));
+    b.ptr[b.len - 1] = CLO_PROTO_SHARE_MAX_PARTS + 1; /* n, with no parts: the list's count */
+    assert_int_equal(clo_proto_share_keys_decode(clo_buf_view(&b), &k).code, CLO_E_LIMIT);
+    clo_buf_free(&b);
+}
+
 /* SHARE_GIVE's body for a taker's hello, over nonce. */
 static void give_body(const uint8_t nonce[32], const clo_proto_share_hello *h, clo_buf *body)
 {
@@ -1137,6 +1166,7 @@ static void test_key_sharing(void **state)
      * with the giver's quote (it binds other sealed bytes), with a quote of
      * the platform for another measurement binding them, or none. */
     forged_take(b, &h, nonce, clo_buf_view(&sealed));
+    share_keys_malformed(clo_buf_view(&sealed));
     /* The giver's signer, bound in its quote: the host cannot name another
      * (whose registry record the taker's node would check instead). */
     clo_proto_share_keys sk;
